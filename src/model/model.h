@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * model.h - ipsecpol's policy objects, their validation and the filter weight.
+ *
+ * Pure data and pure functions: nothing here does I/O (DNS names are resolved
+ * by the caller, see ipp_addr_parse()).  Every object comes with a _clear()
+ * function that frees what it owns; _clear(NULL) is a no-op, and a
+ * zero-initialised object is valid input to _clear().
+ *
+ * The attributes, defaults and ranges are those of Windows Server 2003's
+ * `netsh ipsec static` (shared reference, sections 2 and 3).
+ */
+#ifndef IPP_MODEL_H
+#define IPP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+
+#define IPP_NAME_MAX 256     /* policy, filter list, filter action, rule names (incl. NUL) */
+#define IPP_DESC_MAX 1024    /* descriptions of named objects (incl. NUL) */
+#define IPP_GUID_STRLEN 39   /* "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}" + NUL */
+#define IPP_MAX_OFFERS 16    /* mmsecmethods / qmsecmethods entries */
+#define IPP_MAX_AUTH 16      /* authentication methods of one rule */
+
+/* ---------- addresses ---------- */
+
+enum ipp_addr_kind {
+	IPP_ADDR_INVALID = 0,
+	IPP_ADDR_ANY,     /* any, or 0.0.0.0 with mask 0 */
+	IPP_ADDR_ME,      /* every address of this host */
+	IPP_ADDR_IP,      /* an address with a prefix length (host or subnet) */
+	IPP_ADDR_RANGE,   /* ip .. ip_end, same family */
+	IPP_ADDR_DNS,     /* the host's DNS servers ("DNS" server type) */
+	IPP_ADDR_WINS,    /* the host's WINS servers */
+	IPP_ADDR_DHCP,    /* the host's DHCP server */
+	IPP_ADDR_GATEWAY, /* the host's default gateway */
+};
+
+struct ipp_addr {
+	enum ipp_addr_kind kind;
+	uint8_t family;     /* AF_INET or AF_INET6 for IP and RANGE, else 0 */
+	uint8_t plen;       /* IP: prefix length, 0..32 or 0..128 */
+	uint8_t ip[16];     /* network byte order; IPv4 in the first 4 bytes */
+	uint8_t ip_end[16]; /* RANGE: last address, network byte order */
+};
+
+/* True for DNS, WINS, DHCP, GATEWAY. */
+bool ipp_addr_is_server(enum ipp_addr_kind k);
+
+/*
+ * Parse an address token as netsh does: "me", "any", "dns", "wins", "dhcp",
+ * "gateway" (case-insensitive), an IPv4/IPv6 address, a range "a-b".
+ * An IP is returned as a host (plen 32/128); apply a mask with ipp_addr_set_mask().
+ * Returns 0, -EINVAL for malformed input, or -EAGAIN when @s looks like a
+ * DNS host name: the caller resolves it (one filter per address, as Windows).
+ */
+int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err);
+
+/*
+ * Parse a mask: dotted quad ("255.255.255.0") or prefix length ("24", or
+ * 0..128 for IPv6).  Non-contiguous masks are refused.  @family is the
+ * family of the address the mask goes with (AF_INET when unknown).
+ */
+int ipp_mask_parse(const char *s, int family, uint8_t *ret_plen, struct ipp_error *err);
+
+/* Apply a prefix length to an IP address.  Other kinds ignore it (as netsh). */
+int ipp_addr_set_mask(struct ipp_addr *a, uint8_t plen, struct ipp_error *err);
+
+/* Format: "me", "any", "DNS", "10.0.0.0", "10.0.0.1-10.0.0.9", "2001:db8::1". No mask. */
+void ipp_addr_format(const struct ipp_addr *a, char *buf, size_t len);
+/* The mask as netsh shows it: dotted quad for IPv4, "/plen" for IPv6. */
+void ipp_mask_format(const struct ipp_addr *a, char *buf, size_t len);
+
+/* Does @a contain the concrete address @ip of @family (not for ME or servers)? */
+bool ipp_addr_contains(const struct ipp_addr *a, int family, const uint8_t ip[16]);
+
+/*
+ * The address part of the weight: prefix length scaled to 0..32
+ * (ANY = 0, IPv4 host = 32, IPv6 prefix = plen / 4, ME and servers = 32,
+ * RANGE = its smallest enclosing prefix).
+ */
+unsigned ipp_addr_weight(const struct ipp_addr *a);
+
+/* ---------- protocols, ports ---------- */
+
+#define IPP_PROTO_ANY 0
+/* Parse "any", "icmp", "tcp", "udp", "raw", or 0..255. */
+int ipp_proto_parse(const char *s, uint8_t *ret, struct ipp_error *err);
+/* "ANY", "ICMP", "TCP", "UDP", "RAW" or the number. */
+void ipp_proto_format(uint8_t proto, char *buf, size_t len);
+/* Parse 0..65535 strictly. */
+int ipp_port_parse(const char *s, uint16_t *ret, struct ipp_error *err);
+
+/* ---------- security methods ---------- */
+
+enum ipp_conf_alg { IPP_CONF_INVALID = 0, IPP_CONF_NONE, IPP_CONF_DES, IPP_CONF_3DES };
+enum ipp_hash_alg { IPP_HASH_INVALID = 0, IPP_HASH_NONE, IPP_HASH_MD5, IPP_HASH_SHA1 };
+
+/* Main mode offer: ConfAlg-HashAlg-GroupNum; group 1, 2 or 3 (3 = 2048-bit, IANA 14). */
+struct ipp_mm_offer {
+	enum ipp_conf_alg conf;
+	enum ipp_hash_alg hash;
+	uint8_t group;
+};
+
+enum ipp_qm_kind { IPP_QM_INVALID = 0, IPP_QM_ESP, IPP_QM_AH, IPP_QM_AH_ESP };
+
+/* Quick mode offer: ESP[conf,auth], AH[hash], AH[hash]+ESP[conf,auth], optional :<kb>k/<s>s. */
+struct ipp_qm_offer {
+	enum ipp_qm_kind kind;
+	enum ipp_hash_alg ah_hash;   /* AH, AH_ESP */
+	enum ipp_conf_alg esp_conf;  /* ESP, AH_ESP */
+	enum ipp_hash_alg esp_auth;  /* ESP, AH_ESP */
+	uint32_t life_kb;            /* 0 = not given (default) */
+	uint32_t life_sec;           /* 0 = not given (default) */
+};
+
+/* Parse a space-separated list ("3DES-SHA1-2 3DES-MD5-2"). Returns count in *ret_n. */
+int ipp_mm_offers_parse(const char *s, struct ipp_mm_offer *ret, size_t max, size_t *ret_n,
+			struct ipp_error *err);
+/* Format back to netsh syntax (round-trips through the parser). */
+void ipp_mm_offers_format(const struct ipp_mm_offer *o, size_t n, char *buf, size_t len);
+int ipp_qm_offers_parse(const char *s, struct ipp_qm_offer *ret, size_t max, size_t *ret_n,
+			struct ipp_error *err);
+void ipp_qm_offers_format(const struct ipp_qm_offer *o, size_t n, char *buf, size_t len);
+
+/* Windows' defaults when none are given. */
+size_t ipp_mm_offers_default(struct ipp_mm_offer *ret, size_t max);
+size_t ipp_qm_offers_default(struct ipp_qm_offer *ret, size_t max);
+
+/* ---------- authentication ---------- */
+
+enum ipp_auth_kind { IPP_AUTH_INVALID = 0, IPP_AUTH_KERBEROS, IPP_AUTH_PSK, IPP_AUTH_ROOTCA };
+
+struct ipp_auth {
+	enum ipp_auth_kind kind;
+	char value[IPP_DESC_MAX]; /* PSK: the key; ROOTCA: the CA's distinguished name */
+	bool certmap;             /* ROOTCA only */
+	bool excludecaname;       /* ROOTCA only */
+};
+
+/* Parse a rootca value: "<DN> certmap:yes excludecaname:no" (\' = literal "). */
+int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err);
+/* Format a rootca value in netsh syntax (quotes inside written as \'). */
+void ipp_rootca_format(const struct ipp_auth *a, char *buf, size_t len);
+
+/* ---------- the objects ---------- */
+
+enum ipp_action { IPP_ACTION_INVALID = 0, IPP_ACTION_PERMIT, IPP_ACTION_BLOCK, IPP_ACTION_NEGOTIATE };
+enum ipp_conntype { IPP_CONN_INVALID = 0, IPP_CONN_ALL, IPP_CONN_LAN, IPP_CONN_DIALUP };
+
+const char *ipp_action_name(enum ipp_action a);     /* "permit", "block", "negotiate" */
+const char *ipp_conntype_name(enum ipp_conntype c); /* "all", "lan", "dialup" */
+
+/* A filter of a filter list: no name of its own; identity is its selector tuple. */
+struct ipp_filter {
+	int64_t id;            /* store row id; also the creation order */
+	char guid[IPP_GUID_STRLEN];
+	char *description;     /* owned, NULL = empty */
+	char *srcdns, *dstdns; /* owned: the DNS name the address was resolved from, or NULL */
+	struct ipp_addr src, dst;
+	uint8_t protocol;      /* IPP_PROTO_ANY = any */
+	uint16_t srcport, dstport; /* 0 = any */
+	bool mirrored;
+};
+
+struct ipp_filterlist {
+	int64_t id;
+	char guid[IPP_GUID_STRLEN];
+	char name[IPP_NAME_MAX];
+	char description[IPP_DESC_MAX];
+	int64_t modified;      /* unix time of last change */
+	struct ipp_filter *filters; /* owned array */
+	size_t nfilters;
+};
+
+struct ipp_filteraction {
+	int64_t id;
+	char guid[IPP_GUID_STRLEN];
+	char name[IPP_NAME_MAX];
+	char description[IPP_DESC_MAX];
+	int64_t modified;
+	enum ipp_action action; /* default negotiate */
+	bool qmpfs, inpass, soft;
+	struct ipp_qm_offer qmsec[IPP_MAX_OFFERS];
+	size_t nqmsec;
+};
+
+struct ipp_rule {
+	int64_t id;             /* store row id */
+	uint32_t number;        /* rule ID within its policy, 1.. in creation order; 0 = default rule */
+	char guid[IPP_GUID_STRLEN];
+	char name[IPP_NAME_MAX];
+	char description[IPP_DESC_MAX];
+	int64_t modified;
+	int64_t policy_id;
+	int64_t filterlist_id;   /* 0 for the default response rule */
+	int64_t filteraction_id; /* 0 for the default response rule */
+	bool has_tunnel;
+	struct ipp_addr tunnel;  /* tunnel endpoint (kind IP) when has_tunnel */
+	char tunneldns[IPP_NAME_MAX]; /* DNS name the endpoint came from, or "" */
+	enum ipp_conntype conntype;
+	bool activate;
+	struct ipp_auth auth[IPP_MAX_AUTH]; /* preference order */
+	size_t nauth;
+	/* default response rule only: */
+	bool qmpfs;
+	struct ipp_qm_offer qmsec[IPP_MAX_OFFERS];
+	size_t nqmsec;
+};
+
+struct ipp_policy {
+	int64_t id;
+	char guid[IPP_GUID_STRLEN];
+	char name[IPP_NAME_MAX];
+	char description[IPP_DESC_MAX];
+	int64_t modified;
+	bool mmpfs;
+	uint32_t qmpermm;         /* 0 = unlimited */
+	uint32_t mmlifetime;      /* minutes, default 480 */
+	bool activatedefaultrule; /* default yes */
+	uint32_t pollinginterval; /* minutes, default 180 */
+	bool assigned;
+	char gponame[IPP_NAME_MAX]; /* domain store: GPO it is assigned to, or "" */
+	struct ipp_mm_offer mmsec[IPP_MAX_OFFERS];
+	size_t nmmsec;
+	struct ipp_rule defaultrule; /* the default response rule (number 0) */
+	struct ipp_rule *rules;      /* owned array, ordinary rules by number */
+	size_t nrules;
+};
+
+/* Fill an object with Windows' defaults (name and ids empty). */
+void ipp_policy_init(struct ipp_policy *p);
+void ipp_filterlist_init(struct ipp_filterlist *l);
+void ipp_filter_init(struct ipp_filter *f);
+void ipp_filteraction_init(struct ipp_filteraction *a);
+void ipp_rule_init(struct ipp_rule *r);
+
+void ipp_filter_clear(struct ipp_filter *f);
+void ipp_filterlist_clear(struct ipp_filterlist *l);
+void ipp_filteraction_clear(struct ipp_filteraction *a);
+void ipp_rule_clear(struct ipp_rule *r);
+void ipp_policy_clear(struct ipp_policy *p);
+
+/* Deep copy of a filter (strings duplicated); returns 0 or -ENOMEM. */
+int ipp_filter_copy(struct ipp_filter *dst, const struct ipp_filter *src);
+
+/*
+ * Validation: each returns 0 or -EINVAL with a message naming the offending
+ * attribute and value.  Checks value ranges and combinations (ports only with
+ * TCP/UDP, server types only against "me", families of both ends agree,
+ * range order, names non-empty and not "all", tunnel rules' filters not
+ * mirrored is checked by ipp_rule_validate against the list it names).
+ */
+int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err);
+int ipp_filteraction_validate(const struct ipp_filteraction *a, struct ipp_error *err);
+int ipp_policy_validate(const struct ipp_policy *p, struct ipp_error *err);
+int ipp_rule_validate(const struct ipp_rule *r, const struct ipp_filterlist *l,
+		      struct ipp_error *err);
+int ipp_name_validate(const char *what, const char *name, struct ipp_error *err);
+
+/* Same selector tuple (addresses, masks, protocol, ports, mirroring; not the description)? */
+bool ipp_filter_same(const struct ipp_filter *a, const struct ipp_filter *b);
+
+/* A fresh random GUID in Windows' text form, upper case, with braces. */
+void ipp_guid_new(char out[IPP_GUID_STRLEN]);
+/* Is @s a GUID in that form (braces optional)? Normalises into @out when non-NULL. */
+bool ipp_guid_parse(const char *s, char out[IPP_GUID_STRLEN]);
+
+/* ---------- specific filters and the weight ---------- */
+
+/* Where a filter came from; lower wins ties (persistent beats domain/local beats dynamic). */
+enum ipp_origin { IPP_ORIGIN_PERSISTENT = 0, IPP_ORIGIN_ASSIGNED = 1, IPP_ORIGIN_DYNAMIC = 2 };
+
+/*
+ * A specific filter: one direction of one configured filter, with server
+ * types expanded to host addresses.  src/dst kinds are ANY, ME, IP or RANGE.
+ */
+struct ipp_sfilter {
+	struct ipp_addr src, dst;
+	uint8_t protocol;
+	uint16_t srcport, dstport;
+	enum ipp_action action;
+	enum ipp_origin origin;
+	uint64_t seq;          /* creation order across the effective policy (older = smaller) */
+	uint32_t weight;       /* ipp_weight() of the above */
+	uint32_t rule;         /* index of its rule in the effective policy */
+	uint32_t filter;       /* index of its configured filter in that rule's list */
+	bool reversed;         /* the mirror image of the configured filter */
+};
+
+/*
+ * The filter weight of ../shared/DESIGN.md:
+ *   (srcw + dstw) << 16 | (protocol != any) << 8 | (srcport != 0) << 1 | (dstport != 0)
+ */
+uint32_t ipp_weight(const struct ipp_addr *src, const struct ipp_addr *dst, uint8_t protocol,
+		    uint16_t srcport, uint16_t dstport);
+
+/* Tie-break rank of an action: block 0 < negotiate 1 < permit 2 (lower wins). */
+int ipp_action_rank(enum ipp_action a);
+
+/*
+ * Total order "a beats b": higher weight, then lower action rank, then lower
+ * origin, then smaller seq.  Returns <0 when a wins, >0 when b wins, 0 equal.
+ */
+int ipp_sfilter_cmp(const struct ipp_sfilter *a, const struct ipp_sfilter *b);
+
+#endif

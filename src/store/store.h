@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * store.h - the SQLite policy stores.
+ *
+ * One database per installation (paths.db) holds three stores: local,
+ * persistent and domain (a read-only cache for the shell; written by the
+ * directory code).  Names are unique per store and per kind, compared
+ * case-insensitively as Windows does.  WAL mode and a busy timeout let
+ * several shells and the agent use the database at once.
+ *
+ * Transactions: every write function runs inside the caller's transaction
+ * when one is open (ipp_db_begin), else in its own.  ipp_db_begin nests:
+ * only the outermost commit writes.  A failed function leaves the open
+ * transaction usable; the caller decides to roll back (the shell does, so a
+ * failed command changes nothing).
+ *
+ * Objects passed in are only read; objects returned through ret_ parameters
+ * are owned by the caller, who frees them with the model's _clear() or
+ * ipp_snapshot_free().
+ */
+#ifndef IPP_STORE_H
+#define IPP_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../common/err.h"
+#include "../model/model.h"
+
+enum ipp_store_loc {
+	IPP_STORE_INVALID = 0,
+	IPP_STORE_LOCAL,
+	IPP_STORE_PERSISTENT,
+	IPP_STORE_DOMAIN,
+};
+
+/* "local", "persistent", "domain". */
+const char *ipp_store_name(enum ipp_store_loc loc);
+
+#define IPP_SCHEMA_VERSION 1
+
+struct ipp_db; /* opaque */
+
+enum {
+	IPP_DB_READONLY = 1 << 0, /* open without creating or migrating */
+};
+
+/*
+ * Open (create, migrate forward) the database at @path.  A database written by a
+ * newer schema version is refused (-EPROTO) with a message naming both versions;
+ * a corrupt file gives -EBADMSG.  *ret is owned by the caller: ipp_db_close().
+ */
+int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err);
+void ipp_db_close(struct ipp_db *db);
+
+int ipp_db_begin(struct ipp_db *db, struct ipp_error *err);
+int ipp_db_commit(struct ipp_db *db, struct ipp_error *err);
+void ipp_db_rollback(struct ipp_db *db);
+/* Depth of open transactions (0 = none). */
+int ipp_db_tx_depth(const struct ipp_db *db);
+
+/*
+ * A counter that grows with every committed change to any store: the agent
+ * compares it to know whether to recompute.  Stored in the database.
+ */
+int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err);
+
+/* ---------- whole-store reads ---------- */
+
+/* A consistent copy of one store, read in one transaction. */
+struct ipp_snapshot {
+	enum ipp_store_loc loc;
+	struct ipp_policy *policies;         /* with rules and default rule, by name */
+	size_t npolicies;
+	struct ipp_filterlist *filterlists;  /* with filters (in creation order), by name */
+	size_t nfilterlists;
+	struct ipp_filteraction *filteractions; /* by name */
+	size_t nfilteractions;
+};
+
+/* *ret owned by the caller: ipp_snapshot_free(). */
+int ipp_db_load(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_snapshot **ret,
+		struct ipp_error *err);
+void ipp_snapshot_free(struct ipp_snapshot *s);
+
+/* Lookups in a snapshot; the result points into @s (valid until it is freed), or NULL. */
+const struct ipp_filterlist *ipp_snapshot_filterlist(const struct ipp_snapshot *s, int64_t id);
+const struct ipp_filteraction *ipp_snapshot_filteraction(const struct ipp_snapshot *s, int64_t id);
+const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s);
+
+/* ---------- finding one object ---------- */
+/*
+ * By name (case-insensitive) when @name is non-NULL, else by @guid.
+ * Fill *ret (without children: no rules, no filters).  -ENOENT when absent.
+ * *ret is owned by the caller (_clear()).
+ */
+int ipp_db_policy_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+		       const char *guid, struct ipp_policy *ret, struct ipp_error *err);
+int ipp_db_filterlist_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+			   const char *guid, struct ipp_filterlist *ret, struct ipp_error *err);
+int ipp_db_filteraction_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+			     const char *guid, struct ipp_filteraction *ret,
+			     struct ipp_error *err);
+/* A rule of policy @policy_id by name (non-NULL) or by @number (>0). */
+int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uint32_t number,
+		     struct ipp_rule *ret, struct ipp_error *err);
+
+/* The filters of a list, in creation order.  *ret: array of *ret_n filters, caller frees
+ * each with ipp_filter_clear() and the array with free(). */
+int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter **ret,
+		       size_t *ret_n, struct ipp_error *err);
+
+/* ---------- writes ---------- */
+
+/*
+ * Add a policy (and its default response rule from p->defaultrule).  Fills
+ * p->id, p->guid (a new one when empty), p->modified.  -EEXIST if the name is
+ * taken.  If p->assigned, the store's other policies are unassigned.
+ */
+int ipp_db_policy_add(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_policy *p,
+		      struct ipp_error *err);
+/* Rewrite a policy's own attributes and its default rule (by p->id); rules untouched. */
+int ipp_db_policy_update(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_policy *p,
+			 struct ipp_error *err);
+/* Delete a policy and its rules (filter lists and actions stay). */
+int ipp_db_policy_delete(struct ipp_db *db, int64_t policy_id, struct ipp_error *err);
+
+int ipp_db_filterlist_add(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_filterlist *l,
+			  struct ipp_error *err);
+/* Name and description only; filters are changed with the filter functions. */
+int ipp_db_filterlist_update(struct ipp_db *db, const struct ipp_filterlist *l,
+			     struct ipp_error *err);
+/* -EBUSY (message names the rule) when a rule still uses it. Deletes its filters. */
+int ipp_db_filterlist_delete(struct ipp_db *db, int64_t filterlist_id, struct ipp_error *err);
+
+/* Add a filter to a list; -EEXIST when an ipp_filter_same() one is there. Fills f->id, guid. */
+int ipp_db_filter_add(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter *f,
+		      struct ipp_error *err);
+int ipp_db_filter_delete(struct ipp_db *db, int64_t filter_id, struct ipp_error *err);
+
+int ipp_db_filteraction_add(struct ipp_db *db, enum ipp_store_loc loc,
+			    struct ipp_filteraction *a, struct ipp_error *err);
+int ipp_db_filteraction_update(struct ipp_db *db, const struct ipp_filteraction *a,
+			       struct ipp_error *err);
+/* -EBUSY when a rule still uses it. */
+int ipp_db_filteraction_delete(struct ipp_db *db, int64_t filteraction_id,
+			       struct ipp_error *err);
+
+/* Add an ordinary rule to r->policy_id; fills r->id, r->number (next free), guid. */
+int ipp_db_rule_add(struct ipp_db *db, struct ipp_rule *r, struct ipp_error *err);
+int ipp_db_rule_update(struct ipp_db *db, const struct ipp_rule *r, struct ipp_error *err);
+/* The default response rule (number 0) cannot be deleted: -EPERM. */
+int ipp_db_rule_delete(struct ipp_db *db, int64_t rule_id, struct ipp_error *err);
+
+/* Assign @policy_id (0 = unassign all) in @loc: at most one assigned policy per store. */
+int ipp_db_assign(struct ipp_db *db, enum ipp_store_loc loc, int64_t policy_id,
+		  struct ipp_error *err);
+
+/* Delete every policy, rule, filter list and filter action of @loc. */
+int ipp_db_delete_all(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_error *err);
+
+/*
+ * Replace the whole content of @loc by @s (keeping GUIDs, timestamps, rule numbers):
+ * used by importpolicy and by the domain cache.  Validates everything first.
+ */
+int ipp_db_replace(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
+		   struct ipp_error *err);
+/* Add the objects of @s to @loc (importpolicy): names already present fail with -EEXIST. */
+int ipp_db_merge(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
+		 struct ipp_error *err);
+
+/* ---------- export / import files (src/store/export.c) ---------- */
+/*
+ * The export format is ipsecpol's own, versioned, line-oriented text
+ * (docs/ipsecpol-export.5): every object with its GUID and attributes.
+ * Export then import into an empty store gives an identical store.
+ */
+int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *err);
+/*
+ * Parse an export file; @name is used in messages ("FILE:LINE: ...").
+ * *ret owned by the caller (ipp_snapshot_free).  Never partially returns.
+ */
+int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
+		    struct ipp_error *err);
+
+#endif
