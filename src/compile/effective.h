@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * effective.h - the effective policy: what the host enforces.
+ *
+ * The persistent store's assigned policy, plus the domain-assigned policy if
+ * there is one, else the local store's assigned policy (plus, later, the
+ * dynamic rules).  Rules with activate=no are left out.  Every configured
+ * filter becomes one specific filter per direction (mirrored filters two),
+ * with the server types (DNS, WINS, DHCP, GATEWAY) expanded to the host's
+ * current server addresses; "me" stays symbolic (matched by the kernel as
+ * "a local address").  A pure function: the host facts come in as data.
+ */
+#ifndef IPP_EFFECTIVE_H
+#define IPP_EFFECTIVE_H
+
+#include "../model/model.h"
+#include "../store/store.h"
+
+#define IPP_MAX_SERVERS 16
+
+/* Facts about the host that symbolic addresses expand to. */
+struct ipp_hostenv {
+	struct ipp_addr dns[IPP_MAX_SERVERS];
+	size_t ndns;
+	struct ipp_addr wins[IPP_MAX_SERVERS];
+	size_t nwins;
+	struct ipp_addr dhcp[IPP_MAX_SERVERS];
+	size_t ndhcp;
+	struct ipp_addr gateway[IPP_MAX_SERVERS];
+	size_t ngateway;
+};
+
+/* One rule in force, with what a message or `show` needs to name it. */
+struct ipp_eff_rule {
+	enum ipp_store_loc store;
+	enum ipp_origin origin;
+	char policy[IPP_NAME_MAX];
+	char policy_guid[IPP_GUID_STRLEN];
+	char rule[IPP_NAME_MAX];
+	uint32_t number;
+	char filterlist[IPP_NAME_MAX];
+	char filteraction[IPP_NAME_MAX];
+	struct ipp_filteraction fa; /* copy of the action's attributes */
+	bool has_tunnel;
+	struct ipp_addr tunnel;
+	enum ipp_conntype conntype;
+};
+
+struct ipp_effective {
+	struct ipp_eff_rule *rules;
+	size_t nrules;
+	struct ipp_sfilter *sf;   /* specific filters, sorted best first (ipp_sfilter_cmp) */
+	size_t nsf;
+};
+
+/*
+ * Build the effective policy.  Any snapshot may be NULL (store empty or
+ * absent).  @env may be NULL (no servers known: server-type filters expand
+ * to nothing).  *ret owned by the caller: ipp_effective_free().
+ * Fails with -EINVAL naming the policy, rule and reference when a rule
+ * names a filter list or action that does not exist.
+ */
+int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_snapshot *domain,
+			const struct ipp_snapshot *local, const struct ipp_hostenv *env,
+			struct ipp_effective **ret, struct ipp_error *err);
+void ipp_effective_free(struct ipp_effective *e);
+
+#endif
