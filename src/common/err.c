@@ -31,16 +31,26 @@ int ipp_err(struct ipp_error *err, int errnum, const char *fmt, ...)
 
 void ipp_err_prefix(struct ipp_error *err, const char *fmt, ...)
 {
-	char pre[IPP_ERR_MSG_MAX], old[IPP_ERR_MSG_MAX];
+	char buf[IPP_ERR_MSG_MAX];
+	size_t n;
 	va_list ap;
+	int r;
 
 	if (!err)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
+	r = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", pre, old);
+	if (r < 0)
+		return;
+	n = strlen(buf);
+	if (n + 2 < sizeof(buf)) {
+		memcpy(buf + n, ": ", 3);
+		n += 2;
+		/* keep as much of the old message as fits */
+		strncat(buf, err->msg, sizeof(buf) - n - 1);
+	}
+	memcpy(err->msg, buf, sizeof(err->msg));
 }
 
 void ipp_err_clear(struct ipp_error *err)

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * show_util.c - lookups, ordering and value texts shared by show and dump.
+ */
+#include "show_internal.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* ---------- lookups ---------- */
+
+const struct ipp_filterlist *show_find_filterlist(const struct ipp_snapshot *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->nfilterlists; i++)
+		if (s->filterlists[i].id == id)
+			return &s->filterlists[i];
+	return NULL;
+}
+
+const struct ipp_filteraction *show_find_filteraction(const struct ipp_snapshot *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->nfilteractions; i++)
+		if (s->filteractions[i].id == id)
+			return &s->filteractions[i];
+	return NULL;
+}
+
+/* ---------- order ---------- */
+
+static int name_cmp(const char *a, const char *b)
+{
+	int r = strcasecmp(a, b);
+
+	return r ? r : strcmp(a, b);
+}
+
+static int policy_cmp(const void *a, const void *b)
+{
+	const struct ipp_policy *x = *(const struct ipp_policy *const *)a;
+	const struct ipp_policy *y = *(const struct ipp_policy *const *)b;
+
+	return name_cmp(x->name, y->name);
+}
+
+static int filterlist_cmp(const void *a, const void *b)
+{
+	const struct ipp_filterlist *x = *(const struct ipp_filterlist *const *)a;
+	const struct ipp_filterlist *y = *(const struct ipp_filterlist *const *)b;
+
+	return name_cmp(x->name, y->name);
+}
+
+static int filteraction_cmp(const void *a, const void *b)
+{
+	const struct ipp_filteraction *x = *(const struct ipp_filteraction *const *)a;
+	const struct ipp_filteraction *y = *(const struct ipp_filteraction *const *)b;
+
+	return name_cmp(x->name, y->name);
+}
+
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct ipp_rule *x = *(const struct ipp_rule *const *)a;
+	const struct ipp_rule *y = *(const struct ipp_rule *const *)b;
+
+	if (x->number != y->number)
+		return x->number < y->number ? -1 : 1;
+	return name_cmp(x->name, y->name);
+}
+
+static int filter_cmp(const void *a, const void *b)
+{
+	const struct ipp_filter *x = *(const struct ipp_filter *const *)a;
+	const struct ipp_filter *y = *(const struct ipp_filter *const *)b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return 0;
+}
+
+/* Pointers to the @n elements of @base (each @size bytes), sorted with @cmp. */
+static const void **sorted(const void *base, size_t n, size_t size,
+			   int (*cmp)(const void *, const void *), size_t *ret_n)
+{
+	const void **v;
+	size_t i;
+
+	*ret_n = 0;
+	if (!base || n == 0)
+		return NULL;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < n; i++)
+		v[i] = (const char *)base + i * size;
+	qsort(v, n, sizeof(*v), cmp);
+	*ret_n = n;
+	return v;
+}
+
+const struct ipp_policy **show_sorted_policies(const struct ipp_snapshot *s, size_t *n)
+{
+	return (const struct ipp_policy **)sorted(s->policies, s->npolicies, sizeof(*s->policies),
+						  policy_cmp, n);
+}
+
+const struct ipp_filterlist **show_sorted_filterlists(const struct ipp_snapshot *s, size_t *n)
+{
+	return (const struct ipp_filterlist **)sorted(s->filterlists, s->nfilterlists,
+						      sizeof(*s->filterlists), filterlist_cmp, n);
+}
+
+const struct ipp_filteraction **show_sorted_filteractions(const struct ipp_snapshot *s, size_t *n)
+{
+	return (const struct ipp_filteraction **)sorted(
+	    s->filteractions, s->nfilteractions, sizeof(*s->filteractions), filteraction_cmp, n);
+}
+
+const struct ipp_rule **show_sorted_rules(const struct ipp_policy *p, size_t *n)
+{
+	return (const struct ipp_rule **)sorted(p->rules, p->nrules, sizeof(*p->rules), rule_cmp,
+						n);
+}
+
+const struct ipp_filter **show_sorted_filters(const struct ipp_filterlist *l, size_t *n)
+{
+	return (const struct ipp_filter **)sorted(l->filters, l->nfilters, sizeof(*l->filters),
+						  filter_cmp, n);
+}
+
+/* ---------- text ---------- */
+
+void show_store_label(enum ipp_store_loc loc, const char *computer, char *buf, size_t len)
+{
+	switch (loc) {
+	case IPP_STORE_LOCAL:
+		if (computer && *computer)
+			snprintf(buf, len, "Local Store <%s>", computer);
+		else
+			snprintf(buf, len, "Local Store");
+		break;
+	case IPP_STORE_PERSISTENT:
+		snprintf(buf, len, "Persistent Store");
+		break;
+	case IPP_STORE_DOMAIN:
+		snprintf(buf, len, "Domain Store");
+		break;
+	default:
+		snprintf(buf, len, "Unknown Store");
+		break;
+	}
+}
+
+const char *show_store_keyword(enum ipp_store_loc loc)
+{
+	switch (loc) {
+	case IPP_STORE_LOCAL:
+		return "local";
+	case IPP_STORE_PERSISTENT:
+		return "persistent";
+	case IPP_STORE_DOMAIN:
+		return "domain";
+	default:
+		return "invalid";
+	}
+}
+
+void show_time_local(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || !localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "-");
+}
+
+void show_time_utc(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || !gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%s", "");
+}
+
+const char *show_conf_name(enum ipp_conf_alg a)
+{
+	switch (a) {
+	case IPP_CONF_NONE:
+		return "None";
+	case IPP_CONF_DES:
+		return "DES";
+	case IPP_CONF_3DES:
+		return "3DES";
+	default:
+		return "?";
+	}
+}
+
+const char *show_hash_name(enum ipp_hash_alg h)
+{
+	switch (h) {
+	case IPP_HASH_NONE:
+		return "None";
+	case IPP_HASH_MD5:
+		return "MD5";
+	case IPP_HASH_SHA1:
+		return "SHA1";
+	default:
+		return "?";
+	}
+}
+
+const char *show_dh_name(unsigned group)
+{
+	switch (group) {
+	case 1:
+		return "Low, 768-bit";
+	case 2:
+		return "Medium, 1024-bit";
+	case 3:
+		return "DH2048, 2048-bit";
+	default:
+		return "?";
+	}
+}
+
+const char *show_action_label(enum ipp_action a)
+{
+	switch (a) {
+	case IPP_ACTION_PERMIT:
+		return "Permit";
+	case IPP_ACTION_BLOCK:
+		return "Block";
+	case IPP_ACTION_NEGOTIATE:
+		return "Negotiate Security";
+	default:
+		return "?";
+	}
+}
+
+const char *show_action_keyword(enum ipp_action a)
+{
+	switch (a) {
+	case IPP_ACTION_PERMIT:
+		return "permit";
+	case IPP_ACTION_BLOCK:
+		return "block";
+	case IPP_ACTION_NEGOTIATE:
+		return "negotiate";
+	default:
+		return "?";
+	}
+}
+
+const char *show_conntype_keyword(enum ipp_conntype c)
+{
+	switch (c) {
+	case IPP_CONN_ALL:
+		return "all";
+	case IPP_CONN_LAN:
+		return "lan";
+	case IPP_CONN_DIALUP:
+		return "dialup";
+	default:
+		return "?";
+	}
+}
+
+const char *show_addr_keyword(enum ipp_addr_kind k)
+{
+	switch (k) {
+	case IPP_ADDR_ANY:
+		return "any";
+	case IPP_ADDR_ME:
+		return "me";
+	case IPP_ADDR_IP:
+		return "ip";
+	case IPP_ADDR_RANGE:
+		return "range";
+	case IPP_ADDR_DNS:
+		return "dns";
+	case IPP_ADDR_WINS:
+		return "wins";
+	case IPP_ADDR_DHCP:
+		return "dhcp";
+	case IPP_ADDR_GATEWAY:
+		return "gateway";
+	default:
+		return "invalid";
+	}
+}
+
+void show_qm_offer_text(const struct ipp_qm_offer *o, char *buf, size_t len)
+{
+	switch (o->kind) {
+	case IPP_QM_ESP:
+		snprintf(buf, len, "ESP[%s,%s]", show_conf_name(o->esp_conf),
+			 show_hash_name(o->esp_auth));
+		break;
+	case IPP_QM_AH:
+		snprintf(buf, len, "AH[%s]", show_hash_name(o->ah_hash));
+		break;
+	case IPP_QM_AH_ESP:
+		snprintf(buf, len, "AH[%s]+ESP[%s,%s]", show_hash_name(o->ah_hash),
+			 show_conf_name(o->esp_conf), show_hash_name(o->esp_auth));
+		break;
+	default:
+		snprintf(buf, len, "?");
+		break;
+	}
+}
+
+unsigned long show_qm_life_kb(const struct ipp_qm_offer *o)
+{
+	return o->life_kb ? o->life_kb : IPP_QM_LIFE_KB_DEFAULT;
+}
+
+unsigned long show_qm_life_sec(const struct ipp_qm_offer *o)
+{
+	return o->life_sec ? o->life_sec : IPP_QM_LIFE_SEC_DEFAULT;
+}
+
+void show_mask_text(const struct ipp_addr *a, bool v6_slash, char *buf, size_t len)
+{
+	switch (a->kind) {
+	case IPP_ADDR_ANY:
+		snprintf(buf, len, "0.0.0.0");
+		return;
+	case IPP_ADDR_IP:
+		break;
+	case IPP_ADDR_RANGE:
+		snprintf(buf, len, "%s", "");
+		return;
+	default:
+		/* me and the server types stand for host addresses */
+		snprintf(buf, len, "255.255.255.255");
+		return;
+	}
+	if (a->family == AF_INET6) {
+		snprintf(buf, len, "%s%u", v6_slash ? "/" : "", (unsigned)a->plen);
+	} else {
+		unsigned plen = a->plen > 32 ? 32 : a->plen;
+		uint32_t m = plen ? 0xffffffffu << (32 - plen) : 0;
+
+		snprintf(buf, len, "%u.%u.%u.%u", m >> 24, (m >> 16) & 0xff, (m >> 8) & 0xff,
+			 m & 0xff);
+	}
+}
+
+void show_addr_cell(const struct ipp_addr *a, char *buf, size_t len)
+{
+	char ip[128];
+
+	switch (a->kind) {
+	case IPP_ADDR_ANY:
+		snprintf(buf, len, "any");
+		return;
+	case IPP_ADDR_ME:
+		snprintf(buf, len, "me");
+		return;
+	case IPP_ADDR_IP:
+		ipp_addr_format(a, ip, sizeof(ip));
+		if (a->plen != (a->family == AF_INET6 ? 128 : 32))
+			snprintf(buf, len, "%s/%u", ip, (unsigned)a->plen);
+		else
+			snprintf(buf, len, "%s", ip);
+		return;
+	default:
+		ipp_addr_format(a, buf, len);
+		return;
+	}
+}
+
+/* Bytes of the UTF-8 sequence starting with @c (1 for stray bytes). */
+static size_t seq_len(unsigned char c)
+{
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	return 1;
+}
+
+/* Length of the code point at @s, not running past the terminating NUL. */
+static size_t cp_len(const char *s)
+{
+	size_t n = seq_len((unsigned char)*s), i;
+
+	for (i = 1; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			return 1;
+	return n;
+}
+
+size_t show_text_width(const char *s)
+{
+	size_t w = 0;
+
+	while (*s) {
+		s += cp_len(s);
+		w++;
+	}
+	return w;
+}
+
+void show_fit(const char *s, size_t width, char *buf, size_t len)
+{
+	size_t total = show_text_width(s), keep, used = 0, w = 0;
+	bool cut = total > width;
+
+	if (len == 0)
+		return;
+	if (cut)
+		keep = width > 3 ? width - 3 : 0;
+	else
+		keep = total;
+	while (*s && w < keep) {
+		size_t n = cp_len(s);
+
+		if (used + n >= len)
+			break;
+		if (n == 1 && ((unsigned char)*s < 0x20 || *s == 0x7f))
+			buf[used] = ' ';
+		else
+			memcpy(buf + used, s, n);
+		used += n;
+		s += n;
+		w++;
+	}
+	if (cut) {
+		size_t dots = width < 3 ? width : 3;
+
+		if (used + dots < len) {
+			memcpy(buf + used, SHOW_ELLIPSIS, dots);
+			used += dots;
+		}
+	}
+	buf[used] = '\0';
+}
