@@ -48,7 +48,11 @@ void ipp_err_prefix(struct ipp_error *err, const char *fmt, ...)
 		memcpy(buf + n, ": ", 3);
 		n += 2;
 		/* keep as much of the old message as fits */
-		strncat(buf, err->msg, sizeof(buf) - n - 1);
+		size_t old = strnlen(err->msg, sizeof(err->msg));
+		if (old > sizeof(buf) - n - 1)
+			old = sizeof(buf) - n - 1;
+		memcpy(buf + n, err->msg, old);
+		buf[n + old] = '\0';
 	}
 	memcpy(err->msg, buf, sizeof(err->msg));
 }
