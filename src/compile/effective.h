@@ -51,9 +51,22 @@ struct ipp_effective {
 	size_t nrules;
 	struct ipp_sfilter *sf;   /* specific filters, sorted best first (ipp_sfilter_cmp) */
 	size_t nsf;
+	/*
+	 * Conflicts worth a log line: specific filters with identical selectors
+	 * and different actions (the first in cmp order decides), and filters
+	 * that can match nothing (source and destination of different
+	 * families).  Owned by the effective policy, NUL-terminated strings.
+	 */
+	char **warnings;
+	size_t nwarnings;
 };
 
 /*
+ * Rules: the persistent policy's first, then the domain or local one; each
+ * policy's ordinary rules by number, then its default response rule (number
+ * 0, no filters, action negotiate with the rule's own offers) when it is
+ * active.  Rules with activate=no are left out.
+ *
  * Build the effective policy.  Any snapshot may be NULL (store empty or
  * absent).  @env may be NULL (no servers known: server-type filters expand
  * to nothing).  *ret owned by the caller: ipp_effective_free().

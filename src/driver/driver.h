@@ -11,8 +11,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/err.h"
+
+struct ipp_compiled; /* ../compile/compile.h */
+struct ipp_ctier;
+struct ipp_celem;
 
 #define IPP_NFT_TABLE "ipsecpol"
 #define IPP_NFT_FAMILY "inet"
@@ -31,6 +36,15 @@ void ipp_driver_close(struct ipp_driver *d);
 int ipp_driver_run(struct ipp_driver *d, const char *text, bool dry_run, struct ipp_error *err);
 
 /*
+ * The same, and on failure *@ret_line is the line of @text (1-based) that
+ * was refused, 0 when unknown; err->msg then holds only nft's message
+ * ("Could not process rule: File exists"), for the caller to put in the
+ * user's terms (ipp_compiled_explain_line()).  @ret_line may be NULL.
+ */
+int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsigned *ret_line,
+		      struct ipp_error *err);
+
+/*
  * Run a listing command (e.g. "list table inet ipsecpol") and return its
  * output (JSON when @json).  *ret is malloc'ed, owned by the caller.
  */
@@ -39,5 +53,26 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
 
 /* Does our table exist in this network namespace? */
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err);
+
+/* The packet and byte counters of one compiled element, read from the kernel. */
+struct ipp_counter {
+	const struct ipp_ctier *tier; /* points into the compiled form */
+	const struct ipp_celem *elem; /* the element (a keyless tier: its only one) */
+	uint32_t rule;                /* index into ipp_compiled.rules */
+	uint32_t filter;              /* the configured filter's index in its list */
+	bool reversed;                /* the mirror image of that filter */
+	uint64_t packets, bytes;
+};
+
+/*
+ * Read the counters of every element of @c from the kernel (JSON listings,
+ * one map at a time) and map them back to rule and filter.  Elements the
+ * kernel does not hold (or @c does not know) are left out.  *ret is a
+ * malloc'ed array of *ret_n entries in tier order, owned by the caller
+ * (free()); it points into @c and is valid as long as @c is.  -ENOENT when
+ * the table does not exist.
+ */
+int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
+			struct ipp_counter **ret, size_t *ret_n, struct ipp_error *err);
 
 #endif

@@ -232,7 +232,13 @@ struct ipp_policy {
 	size_t nrules;
 };
 
-/* Fill an object with Windows' defaults (name and ids empty). */
+/*
+ * Fill an object with Windows' defaults (name and ids empty).  The object is
+ * overwritten, not freed.  A policy gets the default mm offers and a default
+ * rule; a rule gets conntype all, activate yes, Kerberos as its only
+ * authentication method and the default qm offers; a filter gets any -> any,
+ * mirrored; a filter action gets negotiate with the default qm offers.
+ */
 void ipp_policy_init(struct ipp_policy *p);
 void ipp_filterlist_init(struct ipp_filterlist *l);
 void ipp_filter_init(struct ipp_filter *f);
@@ -245,7 +251,8 @@ void ipp_filteraction_clear(struct ipp_filteraction *a);
 void ipp_rule_clear(struct ipp_rule *r);
 void ipp_policy_clear(struct ipp_policy *p);
 
-/* Deep copy of a filter (strings duplicated); returns 0 or -ENOMEM. */
+/* Deep copy of a filter (strings duplicated) into @dst (overwritten, owned by the
+ * caller: ipp_filter_clear()); returns 0 or -ENOMEM (@dst untouched). */
 int ipp_filter_copy(struct ipp_filter *dst, const struct ipp_filter *src);
 
 /*
@@ -254,8 +261,14 @@ int ipp_filter_copy(struct ipp_filter *dst, const struct ipp_filter *src);
  * TCP/UDP, server types only against "me", families of both ends agree,
  * range order, names non-empty and not "all", tunnel rules' filters not
  * mirrored is checked by ipp_rule_validate against the list it names).
+ * ipp_policy_validate also checks the default rule.  ipp_rule_validate takes
+ * a rule with filterlist_id and filteraction_id 0 (and number 0) for a default
+ * response rule (no name needed, no tunnel, at least one qm offer); @l may be
+ * NULL.  Not checked here: mmpfs=yes implying qmpermm=1 (netsh sets it).
  */
 int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err);
+/* Name, description and every filter of the list. */
+int ipp_filterlist_validate(const struct ipp_filterlist *l, struct ipp_error *err);
 int ipp_filteraction_validate(const struct ipp_filteraction *a, struct ipp_error *err);
 int ipp_policy_validate(const struct ipp_policy *p, struct ipp_error *err);
 int ipp_rule_validate(const struct ipp_rule *r, const struct ipp_filterlist *l,
@@ -307,5 +320,64 @@ int ipp_action_rank(enum ipp_action a);
  * origin, then smaller seq.  Returns <0 when a wins, >0 when b wins, 0 equal.
  */
 int ipp_sfilter_cmp(const struct ipp_sfilter *a, const struct ipp_sfilter *b);
+
+/* ---------- additions: limits, scalar parsers, helpers ---------- */
+
+/*
+ * Value ranges enforced by the validation functions.  Windows' MMC limits
+ * where they are known (shared reference), else sane bounds of our own:
+ *   mmlifetime       5 .. 2880 minutes (5 min .. 48 h), default 480
+ *   qmpermm          0 .. 2147483647 (0 = unlimited), default 0
+ *   pollinginterval  1 .. 43200 minutes (30 days), default 180
+ *   QM lifetime      300 .. 172800 seconds, 20480 .. 2147483647 KB; 0 = not
+ *                    given, meaning 3600 s / 100000 KB
+ */
+#define IPP_MMLIFETIME_MIN 5u
+#define IPP_MMLIFETIME_MAX 2880u
+#define IPP_MMLIFETIME_DEFAULT 480u
+#define IPP_QMPERMM_MAX 2147483647u
+#define IPP_POLLING_MIN 1u
+#define IPP_POLLING_MAX 43200u
+#define IPP_POLLING_DEFAULT 180u
+#define IPP_QM_LIFE_SEC_MIN 300u
+#define IPP_QM_LIFE_SEC_MAX 172800u
+#define IPP_QM_LIFE_SEC_DEFAULT 3600u
+#define IPP_QM_LIFE_KB_MIN 20480u
+#define IPP_QM_LIFE_KB_MAX 2147483647u
+#define IPP_QM_LIFE_KB_DEFAULT 100000u
+
+/*
+ * Strict decimal parse of @s into *ret within [min, max]: digits only, no
+ * sign, no blanks, no overflow.  -EINVAL (also when out of range) with a
+ * message naming @what and the token.
+ */
+int ipp_parse_u32(const char *what, const char *s, uint32_t min, uint32_t max, uint32_t *ret,
+		  struct ipp_error *err);
+/* "yes"/"no" or any non-empty prefix ("y", "n"), case-insensitive. */
+int ipp_bool_parse(const char *what, const char *s, bool *ret, struct ipp_error *err);
+/* Exact, case-insensitive names of ipp_action_name()/ipp_conntype_name(); -EINVAL. */
+int ipp_action_parse(const char *s, enum ipp_action *ret, struct ipp_error *err);
+int ipp_conntype_parse(const char *s, enum ipp_conntype *ret, struct ipp_error *err);
+/* "kerberos", "psk", "rootca". */
+const char *ipp_auth_kind_name(enum ipp_auth_kind k);
+
+/* Same address (kind, family, prefix, addresses; unused bytes ignored)? */
+bool ipp_addr_same(const struct ipp_addr *a, const struct ipp_addr *b);
+/*
+ * The address with its prefix in one token, parseable by ipp_addr_parse_cidr():
+ * "any", "me", "DNS", "10.0.0.0/24", "2001:db8::/64", "10.0.0.1-10.0.0.9".
+ */
+void ipp_addr_format_cidr(const struct ipp_addr *a, char *buf, size_t len);
+int ipp_addr_parse_cidr(const char *s, struct ipp_addr *ret, struct ipp_error *err);
+
+/* Validate one authentication method / one offer (message names the attribute). */
+int ipp_auth_validate(const struct ipp_auth *a, struct ipp_error *err);
+int ipp_mm_offer_validate(const struct ipp_mm_offer *o, struct ipp_error *err);
+int ipp_qm_offer_validate(const struct ipp_qm_offer *o, struct ipp_error *err);
+
+/* Buffer sizes that always hold the formatted text. */
+#define IPP_ADDR_STRLEN 100  /* ipp_addr_format(_cidr) */
+#define IPP_OFFERS_STRLEN (IPP_MAX_OFFERS * 48)  /* ipp_mm/qm_offers_format */
+#define IPP_ROOTCA_STRLEN (2 * IPP_DESC_MAX + 64) /* ipp_rootca_format */
 
 #endif

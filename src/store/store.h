@@ -10,9 +10,16 @@
  *
  * Transactions: every write function runs inside the caller's transaction
  * when one is open (ipp_db_begin), else in its own.  ipp_db_begin nests:
- * only the outermost commit writes.  A failed function leaves the open
- * transaction usable; the caller decides to roll back (the shell does, so a
- * failed command changes nothing).
+ * only the outermost commit writes; an inner level is a savepoint, so
+ * ipp_db_rollback() of an inner level undoes only what was done since its
+ * ipp_db_begin().  A failed function leaves the open transaction usable and
+ * as it was before the call; the caller decides to roll back (the shell does,
+ * so a failed command changes nothing).
+ *
+ * Errors, besides those named per function: -ETIMEDOUT when another program
+ * holds the write lock for more than 10 s, -EROFS on a read-only handle,
+ * -EBADMSG when the file is corrupt; messages name the database file.
+ * A handle is used by one thread at a time (each thread opens its own).
  *
  * Objects passed in are only read; objects returned through ret_ parameters
  * are owned by the caller, who frees them with the model's _clear() or
@@ -57,7 +64,7 @@ void ipp_db_close(struct ipp_db *db);
 int ipp_db_begin(struct ipp_db *db, struct ipp_error *err);
 int ipp_db_commit(struct ipp_db *db, struct ipp_error *err);
 void ipp_db_rollback(struct ipp_db *db);
-/* Depth of open transactions (0 = none). */
+/* Depth of open transactions (0 = none).  Commit without begin: -EINVAL. */
 int ipp_db_tx_depth(const struct ipp_db *db);
 
 /*
@@ -91,9 +98,10 @@ const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s);
 
 /* ---------- finding one object ---------- */
 /*
- * By name (case-insensitive) when @name is non-NULL, else by @guid.
- * Fill *ret (without children: no rules, no filters).  -ENOENT when absent.
- * *ret is owned by the caller (_clear()).
+ * By name (case-insensitive) when @name is non-NULL, else by @guid (braces
+ * optional, any case; -EINVAL when not a GUID).
+ * Fill *ret (without children: no rules, no filters; a policy comes with its
+ * default rule).  -ENOENT when absent.  *ret is owned by the caller (_clear()).
  */
 int ipp_db_policy_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
 		       const char *guid, struct ipp_policy *ret, struct ipp_error *err);
@@ -102,7 +110,8 @@ int ipp_db_filterlist_find(struct ipp_db *db, enum ipp_store_loc loc, const char
 int ipp_db_filteraction_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
 			     const char *guid, struct ipp_filteraction *ret,
 			     struct ipp_error *err);
-/* A rule of policy @policy_id by name (non-NULL) or by @number (>0). */
+/* A rule of policy @policy_id by name (non-NULL) or by @number (>0; 0 = the
+ * default response rule).  With its authentication methods. */
 int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uint32_t number,
 		     struct ipp_rule *ret, struct ipp_error *err);
 
@@ -126,6 +135,8 @@ int ipp_db_policy_update(struct ipp_db *db, enum ipp_store_loc loc, const struct
 /* Delete a policy and its rules (filter lists and actions stay). */
 int ipp_db_policy_delete(struct ipp_db *db, int64_t policy_id, struct ipp_error *err);
 
+/* Fills l->id, guid (a new one when empty), modified; also adds l->filters
+ * (filling their id and guid).  -EEXIST if the name is taken. */
 int ipp_db_filterlist_add(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_filterlist *l,
 			  struct ipp_error *err);
 /* Name and description only; filters are changed with the filter functions. */
@@ -134,7 +145,8 @@ int ipp_db_filterlist_update(struct ipp_db *db, const struct ipp_filterlist *l,
 /* -EBUSY (message names the rule) when a rule still uses it. Deletes its filters. */
 int ipp_db_filterlist_delete(struct ipp_db *db, int64_t filterlist_id, struct ipp_error *err);
 
-/* Add a filter to a list; -EEXIST when an ipp_filter_same() one is there. Fills f->id, guid. */
+/* Add a filter to a list; -EEXIST when an ipp_filter_same() one is there. Fills f->id, guid.
+ * -EINVAL for a mirrored filter in a list that a tunnel rule uses. */
 int ipp_db_filter_add(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter *f,
 		      struct ipp_error *err);
 int ipp_db_filter_delete(struct ipp_db *db, int64_t filter_id, struct ipp_error *err);
@@ -147,7 +159,8 @@ int ipp_db_filteraction_update(struct ipp_db *db, const struct ipp_filteraction 
 int ipp_db_filteraction_delete(struct ipp_db *db, int64_t filteraction_id,
 			       struct ipp_error *err);
 
-/* Add an ordinary rule to r->policy_id; fills r->id, r->number (next free), guid. */
+/* Add an ordinary rule to r->policy_id; fills r->id, r->number (highest + 1), guid,
+ * modified.  The list and the action must be of the policy's store (-ENOENT). */
 int ipp_db_rule_add(struct ipp_db *db, struct ipp_rule *r, struct ipp_error *err);
 int ipp_db_rule_update(struct ipp_db *db, const struct ipp_rule *r, struct ipp_error *err);
 /* The default response rule (number 0) cannot be deleted: -EPERM. */
@@ -166,7 +179,8 @@ int ipp_db_delete_all(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_erro
  */
 int ipp_db_replace(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
 		   struct ipp_error *err);
-/* Add the objects of @s to @loc (importpolicy): names already present fail with -EEXIST. */
+/* Add the objects of @s to @loc (importpolicy): names or GUIDs already present fail with
+ * -EEXIST.  An assigned policy of @s unassigns the store's. */
 int ipp_db_merge(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
 		 struct ipp_error *err);
 
@@ -180,6 +194,8 @@ int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *
 /*
  * Parse an export file; @name is used in messages ("FILE:LINE: ...").
  * *ret owned by the caller (ipp_snapshot_free).  Never partially returns.
+ * In the result, loc is IPP_STORE_INVALID and every object's id is the line
+ * it was read from (rules refer to their list and action by those ids).
  */
 int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
 		    struct ipp_error *err);

@@ -1,0 +1,556 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Datapath benchmark: what a policy of N filters costs the packets of a host,
+# compiled by ipsecpol and, as the anchor, naively (one nft rule per filter
+# in weight order).  Everything runs in two network namespaces joined by a
+# veth pair (10.77.0.1 sender, 10.77.0.2 receiver); the policy under test is
+# loaded in the receiver's namespace.  Figures are printed as ratios against
+# a no-filter baseline measured in the same run; nothing is asserted.
+#
+#   bash bench/datapath/run.sh [BUILD]        (BUILD: build dir, default build)
+#
+# Environment knobs:
+#   QUICK=1            1k and 10k filters only, one 2 s run per case, apply at 10k
+#   SIZES="1000 ..."   filter counts (default 1000 10000 100000)
+#   SECS=3             seconds per traffic run
+#   REPEAT=2           traffic runs per case; the best one is kept
+#   APPLY_N=100000     filters for the apply and one-filter-change timings
+#   RUNS=3             hyperfine runs for the apply timings (element floor: 3*RUNS)
+#   SEED=1             generator seed
+#   PARTS="traffic apply change"   which parts to run
+#   IPSECPOL=0         skip everything that needs ipsecpol's programs
+#   NAIVE=0            skip the naive anchor
+#   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
+#   UDP_TOOLS="flood iperf3"   small-packet senders to use
+#   KEEP=1             keep the work directory (printed at the end)
+#   IPP_BIN_DIR        where ipsecpol and ipsecpold are (default BUILD/bin)
+#
+# Needs root, iproute2, nft, iperf3, hyperfine, a C compiler.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
+BIN=${IPP_BIN_DIR:-$BUILD/bin}
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	SIZES=${SIZES:-"1000 10000"}
+	SECS=${SECS:-2}
+	REPEAT=${REPEAT:-1}
+	APPLY_N=${APPLY_N:-10000}
+else
+	SIZES=${SIZES:-"1000 10000 100000"}
+	SECS=${SECS:-3}
+	REPEAT=${REPEAT:-2}
+	APPLY_N=${APPLY_N:-100000}
+fi
+RUNS=${RUNS:-3}
+SEED=${SEED:-1}
+PARTS=${PARTS:-"traffic apply change"}
+NAIVE=${NAIVE:-1}
+NAIVE_LOAD_MAX=${NAIVE_LOAD_MAX:-60}
+UDP_TOOLS=${UDP_TOOLS:-"flood iperf3"}
+KEEP=${KEEP:-0}
+CC=${CC:-cc}
+
+S=ippbs$$ # sender namespace
+R=ippbr$$ # receiver namespace: the policy under test
+SADDR=10.77.0.1
+RADDR=10.77.0.2
+UDP_PORT=9000
+
+say() { printf '%s\n' "$*"; }
+note() { printf '  note: %s\n' "$*"; }
+die() {
+	printf 'datapath: %s\n' "$*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+for t in ip nft iperf3 "$CC"; do
+	command -v "$t" >/dev/null || die "\"$t\" not found"
+done
+HAVE_HYPERFINE=1
+command -v hyperfine >/dev/null || HAVE_HYPERFINE=0
+
+WORK=$(mktemp -d /tmp/ippbench.XXXXXX) || die "mktemp failed"
+cleanup() {
+	local p
+	for p in $(jobs -p); do
+		kill "$p" 2>/dev/null
+	done
+	ip netns del "$S" 2>/dev/null
+	ip netns del "$R" 2>/dev/null
+	if [ "$KEEP" = 1 ]; then
+		say "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_s() { ip netns exec "$S" "$@"; }
+in_r() { ip netns exec "$R" "$@"; }
+
+# ---------- tools ----------
+
+"$CC" -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -o "$WORK/ipp-benchgen" \
+	"$SRC/bench/gen/gen.c" "$SRC/bench/gen/main.c" || die "cannot build the generator"
+"$CC" -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -o "$WORK/ipp-udpflood" \
+	"$HERE/udpflood.c" || die "cannot build the UDP sender"
+
+HAVE_IPP=0
+if [ "${IPSECPOL:-1}" != 0 ]; then
+	if [ -x "$BIN/ipsecpol" ] && [ -x "$BIN/ipsecpold" ]; then
+		HAVE_IPP=1
+	else
+		missing=""
+		[ -x "$BIN/ipsecpol" ] || missing="$missing $BIN/ipsecpol"
+		[ -x "$BIN/ipsecpold" ] || missing="$missing $BIN/ipsecpold"
+		say "ipsecpol rows skipped: not built:$missing"
+	fi
+fi
+
+gen() { # gen N: writes $WORK/pN.{netsh,nft,rules,add.netsh,del.netsh}
+	[ -f "$WORK/p$1.nft" ] || "$WORK/ipp-benchgen" -n "$1" -s "$SEED" -o "$WORK/p$1" ||
+		die "generator failed for $1 filters"
+}
+
+# ---------- namespaces ----------
+
+ip netns add "$S" || die "cannot create namespace $S"
+ip netns add "$R" || die "cannot create namespace $R"
+ip -n "$S" link add vs type veth peer name vr netns "$R" || die "cannot create the veth pair"
+ip -n "$S" addr add "$SADDR/24" dev vs
+ip -n "$R" addr add "$RADDR/24" dev vr
+for ns in "$S" "$R"; do ip -n "$ns" link set lo up; done
+ip -n "$S" link set vs up
+ip -n "$R" link set vr up
+in_s ping -c 1 -W 2 "$RADDR" >/dev/null || die "no connectivity between the namespaces"
+
+# ---------- measurements ----------
+
+# Seconds (float) since the epoch.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# Kernel memory, kB.  Preferred: what the kernel charges to this script's
+# own memory cgroup (only our processes are in it; the ruleset is charged to
+# the nft or ipsecpold process that created it and stays charged after it
+# exits): cgroup v1 memory.kmem.usage_in_bytes, or the "kernel" line of
+# cgroup v2 memory.stat.  Else the global SUnreclaim + VmallocUsed + Percpu
+# of /proc/meminfo, which other activity on the machine disturbs.
+KMEM_FILE=""
+KMEM_HOW="SUnreclaim + VmallocUsed + Percpu of /proc/meminfo (global)"
+cg1=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
+cg2=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
+if [ -n "$cg1" ] && [ -r "/sys/fs/cgroup/memory$cg1/memory.kmem.usage_in_bytes" ]; then
+	KMEM_FILE=/sys/fs/cgroup/memory$cg1/memory.kmem.usage_in_bytes
+	KMEM_HOW="memory.kmem.usage_in_bytes of the benchmark's own memory cgroup (v1)"
+elif [ -n "$cg2" ] && grep -q '^kernel ' "/sys/fs/cgroup$cg2/memory.stat" 2>/dev/null; then
+	KMEM_FILE=/sys/fs/cgroup$cg2/memory.stat
+	KMEM_HOW="\"kernel\" of memory.stat of the benchmark's own cgroup (v2)"
+fi
+kmem_kb() {
+	case $KMEM_FILE in
+	"") awk '/^SUnreclaim:|^VmallocUsed:|^Percpu:/ { s += $2 } END { print s }' /proc/meminfo ;;
+	*.stat) awk '$1 == "kernel" { printf "%d\n", $2 / 1024 }' "$KMEM_FILE" ;;
+	*) awk '{ printf "%d\n", $1 / 1024 }' "$KMEM_FILE" ;;
+	esac
+}
+
+# stop PID GRACE: wait up to GRACE seconds for a receiver we started to end, then end it.
+stop() {
+	local i
+	for i in $(seq 1 $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+wait_port() { # wait_port PORT: until the receiver listens on TCP PORT
+	local i
+	for i in $(seq 1 50); do
+		in_r ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# TCP throughput, Mbit/s, measured at the receiver.
+tcp_mbps() {
+	local out
+	in_r taskset -c 1 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	local sp=$!
+	wait_port 5201 || { stop "$sp" 0; echo "-"; return; }
+	out=$(in_s taskset -c 0 iperf3 -c "$RADDR" -p 5201 -t "$SECS" -f m 2>&1)
+	stop "$sp" 5
+	echo "$out" | awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
+		END { print (v == "" ? "-" : v) }'
+}
+
+# 64-byte UDP packets per second received (ipp-udpflood, sendmmsg).
+udp_flood_pps() {
+	local out i
+	rm -f "$WORK/sink.out"
+	in_r taskset -c 1 "$WORK/ipp-udpflood" sink "$UDP_PORT" "$((SECS + 10))" >"$WORK/sink.out" &
+	local sp=$!
+	for i in $(seq 1 50); do
+		grep -q ready "$WORK/sink.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	in_s taskset -c 0 "$WORK/ipp-udpflood" send "$RADDR" "$UDP_PORT" "$SECS" 64 >/dev/null
+	stop "$sp" 15
+	awk '/^received/ { v = $4 } END { print (v == "" ? "-" : v) }' "$WORK/sink.out"
+}
+
+# 64-byte UDP packets per second received (iperf3 -u -l 64 -b 0).
+udp_iperf_pps() {
+	local out
+	in_r taskset -c 1 iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
+	local sp=$!
+	wait_port 5202 || { stop "$sp" 0; echo "-"; return; }
+	out=$(in_s taskset -c 0 iperf3 -c "$RADDR" -p 5202 -u -l 64 -b 0 -t "$SECS" 2>&1)
+	stop "$sp" 15
+	# "... 0.00-4.00 sec ... lost/total (x%)  receiver"
+	echo "$out" | awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
+			split($i, lt, "/"); split($3, iv, "-"); d = iv[2] - iv[1] } }
+		END { if (d > 0) printf "%.0f\n", (lt[2] - lt[1]) / d; else print "-" }'
+}
+
+# Results: one line per case in $WORK/results: name n load_s tcp flood iperf kmem_kb
+best() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-") print b; else if (b == "-") print a; else print (a + 0 >= b + 0 ? a : b) }'; }
+
+measure() { # measure NAME N LOAD_S KMEM_KB: best of REPEAT runs of each traffic kind
+	local tcp="-" flood="-" iperf="-" r
+	for r in $(seq 1 "$REPEAT"); do
+		tcp=$(best "$tcp" "$(tcp_mbps)")
+		sleep 0.5
+		case " $UDP_TOOLS " in *" flood "*) flood=$(best "$flood" "$(udp_flood_pps)"); sleep 0.5 ;; esac
+		case " $UDP_TOOLS " in *" iperf3 "*) iperf=$(best "$iperf" "$(udp_iperf_pps)"); sleep 0.5 ;; esac
+	done
+	echo "$1 $2 $3 $tcp $flood $iperf $4" >>"$WORK/results"
+	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s, UDP %s pps (flood), %s pps (iperf3)\n' \
+		"$1" "$2" "$3" "$tcp" "$flood" "$iperf"
+}
+
+# Kernel memory freed when TABLE goes (kB); deletes the table.
+drop_table() { # drop_table TABLE -> prints kB
+	local before after
+	sleep 1
+	before=$(kmem_kb)
+	in_r nft delete table inet "$1" 2>/dev/null
+	sleep 1.5
+	after=$(kmem_kb)
+	echo $((before - after))
+}
+
+# ipsecpol: a fresh store with policy N, assigned.  Sets IPP_ROOT, STORE_S.
+ipp_store() { # ipp_store N
+	IPP_ROOT=$WORK/root$1
+	rm -rf "$IPP_ROOT"
+	mkdir -p "$IPP_ROOT"
+	local t0 t1
+	t0=$(now)
+	if ! in_r env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" \
+		-f "$WORK/p$1.netsh" >"$WORK/store$1.log" 2>&1; then
+		note "ipsecpol -f p$1.netsh failed: $(tail -3 "$WORK/store$1.log" | tr '\n' ' ')"
+		return 1
+	fi
+	t1=$(now)
+	STORE_S=$(elapsed "$t0" "$t1")
+}
+
+ipp_apply() { # ipp_apply N: ipsecpold --once into the receiver; sets APPLY_S
+	local t0 t1
+	t0=$(now)
+	if ! in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once >"$WORK/apply$1.log" 2>&1; then
+		note "ipsecpold --once ($1 filters) failed: $(tail -3 "$WORK/apply$1.log" | tr '\n' ' ')"
+		return 1
+	fi
+	t1=$(now)
+	APPLY_S=$(elapsed "$t0" "$t1")
+}
+
+# ---------- machine ----------
+
+say "datapath benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+say "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
+	"$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM), kernel $(uname -r)," \
+	"$(nft --version | awk '{ print $1, $2 }'), $(iperf3 --version | head -1 | awk '{ print $1, $2 }')"
+say "traffic: $SECS s per run, best of $REPEAT; sender pinned to CPU 0, receiver to CPU 1; seed $SEED"
+: >"$WORK/results"
+
+# ---------- part 1: traffic ----------
+
+if [[ " $PARTS " == *" traffic "* ]]; then
+	say ""
+	say "traffic runs:"
+	measure baseline 0 - -
+
+	if [ "$HAVE_IPP" = 1 ]; then
+		for n in 0 $SIZES; do
+			gen "$n"
+			ipp_store "$n" || continue
+			ipp_apply "$n" || continue
+			note "ipsecpol $n: store (ipsecpol -f) $STORE_S s, apply (ipsecpold --once) $APPLY_S s," \
+				"$(in_r nft -t list table inet ipsecpol 2>/dev/null | grep -cE '^[[:space:]]*map ') maps"
+			measure ipsecpol "$n" "$APPLY_S" -
+			kb=$(drop_table ipsecpol)
+			sed -i "\$s/ -\$/ $kb/" "$WORK/results"
+		done
+	fi
+
+	if [ "$NAIVE" = 1 ]; then
+		for n in $SIZES; do
+			gen "$n"
+			t0=$(now)
+			if ! in_r timeout "$NAIVE_LOAD_MAX" nft -f "$WORK/p$n.nft" >"$WORK/naive$n.log" 2>&1; then
+				t1=$(now)
+				note "naive $n: load did not finish within ${NAIVE_LOAD_MAX} s ($(elapsed "$t0" "$t1") s): skipped"
+				in_r nft delete table inet ippnaive 2>/dev/null
+				echo "naive $n >$NAIVE_LOAD_MAX - - - -" >>"$WORK/results"
+				continue
+			fi
+			t1=$(now)
+			measure naive "$n" "$(elapsed "$t0" "$t1")" -
+			kb=$(drop_table ippnaive)
+			sed -i "\$s/ -\$/ $kb/" "$WORK/results"
+		done
+	fi
+
+	measure baseline 0 - -
+
+	say ""
+	say "Ratios against the no-filter baseline (mean of the first and last run):"
+	awk '
+	function r(v, b) { return (v == "-" || b <= 0) ? "-" : sprintf("%.3f", v / b) }
+	{ line[NR] = $0 }
+	$1 == "baseline" { nb++; if ($4 != "-") { bt += $4; ct++ } if ($5 != "-") { bf += $5; cf++ }
+		if ($6 != "-") { bi += $6; ci++ } }
+	END {
+		bt = ct ? bt / ct : 0; bf = cf ? bf / cf : 0; bi = ci ? bi / ci : 0
+		printf "%-9s %7s %8s %9s %6s %10s %6s %10s %6s %8s\n", "policy", "filters", "load s",
+			"TCP Mb/s", "ratio", "UDP pps", "ratio", "iperf pps", "ratio", "kmem MB"
+		for (i = 1; i <= NR; i++) {
+			split(line[i], f, " ")
+			mem = (f[7] == "-" || f[7] == "") ? "-" : sprintf("%.1f", f[7] / 1024)
+			printf "%-9s %7s %8s %9s %6s %10s %6s %10s %6s %8s\n", f[1], f[2], f[3], f[4],
+				r(f[4], bt), f[5], r(f[5], bf), f[6], r(f[6], bi), mem
+		}
+	}' "$WORK/results"
+	say "(UDP pps: 64-byte datagrams received per second; \"flood\" = ipp-udpflood with sendmmsg,"
+	say " \"iperf\" = iperf3 -u -l 64 -b 0.  kmem: kernel memory freed when the table is deleted,"
+	say " measured as $KMEM_HOW.)"
+fi
+
+# ---------- part 2: full apply vs the kernel floor ----------
+
+hf() { # hf NAME CSV RUNS [hyperfine args...] -- in the receiver; prints the mean in seconds
+	local name=$1 csv=$2 runs=$3
+	shift 3
+	if ! in_r hyperfine -N --runs "$runs" --export-csv "$csv" -n "$name" "$@" \
+		>>"$WORK/hyperfine.log" 2>&1; then
+		echo "-"
+		return 1
+	fi
+	awk -F, 'NR == 2 { print $2 }' "$csv"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }'; }
+ms() { awk -v a="$1" 'BEGIN { if (a == "-") print "-"; else printf "%.1f ms", a * 1000 }'; }
+
+APPLY_READY=0
+if [[ " $PARTS " == *" apply "* || " $PARTS " == *" change "* ]] && [ "$HAVE_IPP" = 1 ]; then
+	if [ "$HAVE_HYPERFINE" = 0 ]; then
+		say "apply/change timings skipped: hyperfine not installed"
+	else
+		gen "$APPLY_N"
+		if ipp_store "$APPLY_N"; then
+			if in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once --dry-run >"$WORK/emitted.nft" 2>"$WORK/dry.log"; then
+				APPLY_READY=1
+			else
+				note "ipsecpold --dry-run failed: $(tail -3 "$WORK/dry.log" | tr '\n' ' ')"
+			fi
+		fi
+	fi
+fi
+
+if [[ " $PARTS " == *" apply "* ]] && [ "$APPLY_READY" = 1 ]; then
+	say ""
+	say "full apply of $APPLY_N filters (hyperfine, $RUNS runs each, table deleted before each run):"
+	printf '#!/bin/sh\nnft delete table inet ipsecpol 2>/dev/null\nexit 0\n' >"$WORK/reset.sh"
+	in_r nft delete table inet ipsecpol 2>/dev/null
+	floor_prep="sh $WORK/reset.sh"
+	if ! in_r nft -f "$WORK/emitted.nft" >"$WORK/floor.log" 2>&1; then
+		# The emitted text may expect the table to exist (it deletes it first).
+		printf '#!/bin/sh\nnft delete table inet ipsecpol 2>/dev/null\nnft add table inet ipsecpol\n' >"$WORK/reset.sh"
+		in_r sh "$WORK/reset.sh"
+		if in_r nft -f "$WORK/emitted.nft" >"$WORK/floor.log" 2>&1; then
+			note "the emitted ruleset needs an existing table: both timings start from an empty one"
+		else
+			note "nft -f of the emitted ruleset fails: $(head -3 "$WORK/floor.log" | tr '\n' ' ')"
+		fi
+	fi
+	floor=$(hf floor "$WORK/floor.csv" "$RUNS" --prepare "$floor_prep" "nft -f $WORK/emitted.nft")
+	apply=$(hf apply "$WORK/apply.csv" "$RUNS" --prepare "$floor_prep" \
+		"$BIN/ipsecpold --root $IPP_ROOT --once")
+	[ "$apply" = "-" ] && note "ipsecpold --once failed under hyperfine: see $WORK/hyperfine.log (KEEP=1)"
+	say "  floor   nft -f <ipsecpold --dry-run output>   $(ms "$floor")"
+	say "  apply   ipsecpold --once                      $(ms "$apply")"
+	say "  ratio   apply / floor = $(ratio "$apply" "$floor")   (goal <= 1.1)"
+	say "  emitted ruleset: $(wc -l <"$WORK/emitted.nft") lines, $(wc -c <"$WORK/emitted.nft") bytes," \
+		"$(grep -cE '^[[:space:]]*map ' "$WORK/emitted.nft") maps," \
+		"$(grep -cE '^[[:space:]]*chain ' "$WORK/emitted.nft") chains"
+fi
+
+# ---------- part 3: one-filter change vs one kernel element transaction ----------
+
+# List our table's sets and maps: "name kind count first-element" per line.
+set_counts() {
+	local kind name
+	in_r nft -t list table inet ipsecpol 2>/dev/null |
+		awk '$1 == "set" || $1 == "map" { print $1, $2 }' |
+		while read -r kind name; do
+			in_r nft list "$kind" inet ipsecpol "$name" 2>/dev/null | awk -v k="$kind" -v n="$name" '
+				/elements = \{/ { on = 1; sub(/.*elements = \{ */, "") }
+				on { buf = buf " " $0; if ($0 ~ /\}[ \t]*$/) on = 0 }
+				END {
+					sub(/\}[ \t]*$/, "", buf); gsub(/^[ \t]+|[ \t]+$/, "", buf)
+					if (buf == "") { print n, k, 0, ""; exit }
+					c = split(buf, e, ",")
+					first = e[1]; gsub(/^[ \t]+|[ \t]+$/, "", first)
+					print n, k, c, first
+				}'
+		done
+}
+
+# The one-filter change through a running agent: the shell commits and
+# notifies it; the agent re-applies (incrementally when it can).  Written as
+# a script for hyperfine: run ipsecpol -f SCRIPT, then wait until the
+# agent's "applies" counter (control socket, `status`) has moved.  A status
+# request is answered between applies, so the wait ends when the apply that
+# the change caused is finished.
+write_change_wait() {
+	cat >"$WORK/change-wait.sh" <<EOF
+#!/bin/sh
+applies() {
+	echo status | socat -t 120 - "UNIX-CONNECT:$IPP_ROOT/run/ipsecpol/ipsecpold.sock" 2>/dev/null |
+		sed -n 's/^applies=//p'
+}
+b=\$(applies)
+[ -n "\$b" ] || exit 1
+env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" -f "\$1" >/dev/null 2>&1 || exit 1
+i=0
+while :; do
+	a=\$(applies)
+	[ -n "\$a" ] || exit 1
+	[ "\$a" != "\$b" ] && exit 0
+	i=\$((i + 1))
+	[ \$i -gt 20000 ] && exit 1
+	sleep 0.005
+done
+EOF
+}
+
+if [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ]; then
+	say ""
+	say "one-filter change at $APPLY_N filters (add one filter to a list of the assigned policy):"
+	ADD=$WORK/p$APPLY_N.add.netsh
+	DEL=$WORK/p$APPLY_N.del.netsh
+	in_r nft delete table inet ipsecpol 2>/dev/null
+	if ipp_apply "$APPLY_N"; then
+		set_counts >"$WORK/sets.before"
+		t0=$(now)
+		if in_r env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" \
+			-f "$ADD" >"$WORK/add.log" 2>&1; then
+			t1=$(now)
+			say "  store only   ipsecpol -f (add filter), single run        $(ms "$(elapsed "$t0" "$t1")")"
+			ipp_apply "$APPLY_N" && say "  first re-apply, ipsecpold --once, single run          $(ms "$APPLY_S")"
+			set_counts >"$WORK/sets.after"
+
+			# 1. ipsecpold --once after the change.
+			cat >"$WORK/change-prep.sh" <<EOF
+#!/bin/sh
+env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" -f "$DEL" >/dev/null 2>&1
+"$BIN/ipsecpold" --root "$IPP_ROOT" --once >/dev/null 2>&1
+env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" -f "$ADD" >/dev/null 2>&1
+exit 0
+EOF
+			reapply=$(hf reapply "$WORK/reapply.csv" "$RUNS" --prepare "sh $WORK/change-prep.sh" \
+				"$BIN/ipsecpold --root $IPP_ROOT --once")
+
+			# 2. The kernel's own single-element transaction, in the map the
+			#    change touched (else the biggest): delete an element, time adding it back.
+			target=$(awk 'NR == FNR { c[$1] = $3; next } ($1 in c) && c[$1] != $3 { print $1, $2; exit }' \
+				"$WORK/sets.before" "$WORK/sets.after")
+			how="the map the change touched"
+			if [ -z "$target" ]; then
+				target=$(sort -k3,3nr "$WORK/sets.after" | awk '$3 > 0 { print $1, $2; exit }')
+				how="the biggest map: no map changed size"
+			fi
+			elemt="-"
+			if [ -n "$target" ]; then
+				set -- $target
+				tname=$1
+				tkind=$2
+				elem=$(awk -v n="$tname" '$1 == n { $1 = ""; $2 = ""; $3 = ""; sub(/^ +/, ""); print; exit }' \
+					"$WORK/sets.after")
+				tcount=$(awk -v n="$tname" '$1 == n { print $3; exit }' "$WORK/sets.after")
+				key=${elem%% : *}
+				printf 'delete element inet ipsecpol %s { %s }\n' "$tname" "$key" >"$WORK/del-elem.nft"
+				printf 'add element inet ipsecpol %s { %s }\n' "$tname" "$elem" >"$WORK/add-elem.nft"
+				printf '#!/bin/sh\nnft -f %s 2>/dev/null\nexit 0\n' "$WORK/del-elem.nft" >"$WORK/elem-prep.sh"
+				if ! in_r nft -f "$WORK/del-elem.nft" >"$WORK/elem.log" 2>&1 ||
+					! in_r nft -f "$WORK/add-elem.nft" >>"$WORK/elem.log" 2>&1; then
+					note "element round trip on $tkind $tname failed: $(head -3 "$WORK/elem.log" | tr '\n' ' ')"
+				fi
+				elemt=$(hf element "$WORK/element.csv" $((RUNS * 3)) --prepare "sh $WORK/elem-prep.sh" \
+					"nft -f $WORK/add-elem.nft")
+				say "  floor        nft add element, one transaction             $(ms "$elemt")   ($((RUNS * 3)) runs; $tkind $tname, $tcount elements: $how)"
+			else
+				note "no map with elements in table inet ipsecpol: no element floor"
+			fi
+			say "  --once       ipsecpold --once after the change           $(ms "$reapply")   ($RUNS runs)   ratio $(ratio "$reapply" "$elemt")   (goal <= 1.2)"
+
+			# 3. Through the running agent.
+			if ! command -v socat >/dev/null; then
+				note "socat not installed: the agent path is not measured"
+			else
+				in_r nft delete table inet ipsecpol 2>/dev/null
+				in_r env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" -f "$DEL" >/dev/null 2>&1
+				in_r "$BIN/ipsecpold" --root "$IPP_ROOT" -f >"$WORK/agent.log" 2>&1 &
+				apid=$!
+				up=0
+				for i in $(seq 1 1200); do
+					if echo status | in_r socat -t 5 - "UNIX-CONNECT:$IPP_ROOT/run/ipsecpol/ipsecpold.sock" 2>/dev/null |
+						grep -q '^mode=secure'; then
+						up=1
+						break
+					fi
+					kill -0 "$apid" 2>/dev/null || break
+					sleep 0.1
+				done
+				if [ "$up" = 1 ]; then
+					write_change_wait
+					agent=$(hf agent "$WORK/agent.csv" "$RUNS" --prepare "sh $WORK/change-wait.sh $DEL" \
+						"sh $WORK/change-wait.sh $ADD")
+					say "  agent        ipsecpol -f + the agent's re-apply           $(ms "$agent")   ($RUNS runs)   ratio $(ratio "$agent" "$elemt")   (goal <= 1.2)"
+				else
+					note "the agent did not reach secure mode: $(tail -3 "$WORK/agent.log" | tr '\n' ' ')"
+				fi
+				kill "$apid" 2>/dev/null
+				wait "$apid" 2>/dev/null
+			fi
+		else
+			note "ipsecpol -f add.netsh failed: $(tail -3 "$WORK/add.log" | tr '\n' ' ')"
+		fi
+	fi
+	in_r nft delete table inet ipsecpol 2>/dev/null
+fi
+exit 0

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * agent.h - ipsecpold, the policy agent: startup mode, configuration check
+ * and the daemon.  main.c only parses the command line and calls these.
+ */
+#ifndef IPP_AGENT_H
+#define IPP_AGENT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../common/driverconf.h"
+#include "../common/err.h"
+#include "../common/paths.h"
+#include "../compile/modes.h"
+
+/* What --startup decided. */
+struct ipp_startup_result {
+	enum ipp_mode mode;                 /* startup-permit, -block or -stateful */
+	char warning[IPP_ERR_MSG_MAX];      /* why block was forced, or "" */
+};
+
+/*
+ * Load the startup ruleset of the configured boot mode in one transaction
+ * (driver.conf's OperationMode; when unset, stateful if any store has an
+ * assigned policy, else permit).  A malformed driver.conf or unreadable
+ * stores give block, with the reason in ret->warning.  With @dry_run the
+ * ruleset is written to @out (may be NULL otherwise) and the kernel is not
+ * touched.  Fails only when the kernel refuses the ruleset.
+ */
+int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
+		      struct ipp_startup_result *ret, struct ipp_error *err);
+
+/*
+ * -n: parse driver.conf, open the stores and compile the effective policy,
+ * and have the kernel check the result without applying it.  Prints nothing
+ * on success (main prints "configuration OK").
+ */
+int ipp_agent_check(const struct ipp_paths *p, struct ipp_error *err);
+
+struct ipp_agent_opts {
+	bool foreground; /* log to stderr as well */
+};
+
+/*
+ * The daemon: assumes the startup ruleset (or a previous agent's ruleset) is
+ * in force and replaces it, in one transaction, by the secure ruleset, or by
+ * operational block when a persistent policy exists but cannot be applied.
+ * Follows store, driver.conf and address changes; serves the control socket;
+ * SIGHUP reloads; SIGTERM/SIGINT remove filtering (permit) and return 0.
+ */
+int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o,
+		  struct ipp_error *err);
+
+#endif

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * apply.c - stores -> effective policy -> compiled form -> one transaction.
+ */
+#include "apply.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/driverconf.h"
+#include "../store/store.h"
+#include "hostenv.h"
+
+void ipp_apply_result_clear(struct ipp_apply_result *r)
+{
+	if (!r)
+		return;
+	ipp_effective_free(r->eff);
+	ipp_compiled_free(r->compiled);
+	memset(r, 0, sizeof(*r));
+}
+
+static bool has_assigned(const struct ipp_snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < s->npolicies; i++)
+		if (s->policies[i].assigned)
+			return true;
+	return false;
+}
+
+int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *env,
+		      const struct ipp_copts *o, struct ipp_apply_result *ret,
+		      struct ipp_error *err)
+{
+	struct ipp_snapshot *snap[3] = {NULL, NULL, NULL};
+	static const enum ipp_store_loc locs[3] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+						   IPP_STORE_LOCAL};
+	struct ipp_apply_result res;
+	struct ipp_db *db = NULL;
+	size_t i;
+	int r;
+
+	memset(&res, 0, sizeof(res));
+	memset(ret, 0, sizeof(*ret));
+	r = ipp_db_open(paths->db, IPP_DB_READONLY, &db, err);
+	if (r == -ENOENT) {
+		/* no database yet: every store is empty */
+		db = NULL;
+		ipp_err_clear(err);
+	} else if (r < 0) {
+		/* a store we cannot read may hold a persistent policy */
+		ret->persistent = true;
+		return r;
+	}
+	if (db) {
+		if ((r = ipp_db_generation(db, &res.generation, err)) < 0)
+			goto out;
+		for (i = 0; i < 3; i++) {
+			if ((r = ipp_db_load(db, locs[i], &snap[i], err)) < 0) {
+				ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
+				if (locs[i] == IPP_STORE_PERSISTENT)
+					res.persistent = true;
+				goto out;
+			}
+		}
+	}
+	res.persistent = has_assigned(snap[0]);
+	if (env) {
+		res.env = *env;
+	} else {
+		struct ipp_hostenv_src src;
+
+		ipp_hostenv_src_init(&src, paths);
+		if ((r = ipp_hostenv_read(&src, &res.env, err)) < 0)
+			goto out;
+	}
+	r = ipp_effective_build(snap[0], snap[1], snap[2], &res.env, &res.eff, err);
+	if (r == 0)
+		r = ipp_compile(res.eff, o, &res.compiled, err);
+out:
+	for (i = 0; i < 3; i++)
+		ipp_snapshot_free(snap[i]);
+	ipp_db_close(db);
+	if (r < 0) {
+		bool persistent = res.persistent;
+
+		ipp_apply_result_clear(&res);
+		ret->persistent = persistent;
+		if (persistent && r != -EBADMSG && r != -EPROTO && r != -ENOTRECOVERABLE) {
+			ipp_err_prefix(err, "the persistent policy cannot be enforced");
+			r = -ENOTRECOVERABLE;
+			if (err)
+				err->code = ENOTRECOVERABLE;
+		}
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
+int ipp_apply_text(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
+		   bool dry_run, struct ipp_error *err)
+{
+	struct ipp_driver *own = NULL;
+	unsigned line = 0;
+	int r;
+
+	if (!d) {
+		if ((r = ipp_driver_open(&own, err)) < 0)
+			return r;
+		d = own;
+	}
+	r = ipp_driver_run_ex(d, text, dry_run, &line, err);
+	if (r < 0 && err) {
+		char where[IPP_ERR_MSG_MAX] = "";
+
+		if (line && c)
+			ipp_compiled_explain_line(c, text, line, where, sizeof(where));
+		if (where[0])
+			ipp_err_prefix(err, "%s", where);
+		else if (line)
+			ipp_err_prefix(err, "ruleset line %u", line);
+		ipp_err_prefix(err, "the kernel refused the ruleset");
+	}
+	ipp_driver_close(own);
+	return r;
+}
+
+int ipp_apply_update(struct ipp_driver *d, const struct ipp_compiled *old,
+		     const struct ipp_compiled *new, struct ipp_cdiff_stats *st,
+		     struct ipp_error *err)
+{
+	struct ipp_cdiff_stats s;
+	char *text = NULL;
+	int r;
+
+	if ((r = ipp_compiled_diff_text(old, new, &text, &s, err)) < 0)
+		return r;
+	if (s.empty) {
+		free(text);
+		if (st)
+			*st = s;
+		return 0;
+	}
+	r = ipp_apply_text(d, new, text, false, err);
+	free(text);
+	if (r < 0 && !s.full) {
+		/* the kernel did not hold @old: replace the table whole */
+		ipp_err_clear(err);
+		if ((r = ipp_compiled_diff_text(NULL, new, &text, &s, err)) < 0)
+			return r;
+		r = ipp_apply_text(d, new, text, false, err);
+		free(text);
+	}
+	if (r == 0 && st)
+		*st = s;
+	return r;
+}
+
+static void copts_from_conf(const struct ipp_paths *paths, struct ipp_copts *o, FILE *out)
+{
+	struct ipp_driverconf conf;
+	struct ipp_error e = {0};
+
+	ipp_copts_init(o);
+	if (ipp_driverconf_load(paths, &conf, &e) < 0) {
+		if (out)
+			fprintf(out, "%swarning: %s: using the defaults\n", "", e.msg);
+		return;
+	}
+	o->diagnostics = conf.diagnostics;
+}
+
+int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out,
+		   struct ipp_error *err)
+{
+	bool dry = flags & IPP_APPLY_DRY_RUN;
+	const char *wp = dry ? "# warning: " : "warning: ";
+	struct ipp_apply_result res;
+	struct ipp_copts o;
+	char *text = NULL;
+	size_t i;
+	int r;
+
+	copts_from_conf(paths, &o, dry ? NULL : out);
+	if ((r = ipp_apply_compute(paths, NULL, &o, &res, err)) < 0)
+		return r;
+	if ((r = ipp_compiled_ruleset(res.compiled, &text, err)) < 0)
+		goto out;
+	if (out)
+		for (i = 0; i < res.eff->nwarnings; i++)
+			fprintf(out, "%s%s\n", wp, res.eff->warnings[i]);
+	if (dry) {
+		if (flags & IPP_APPLY_KERNEL_CHECK) {
+			r = ipp_apply_text(NULL, res.compiled, text, true, err);
+			if (r < 0)
+				goto out;
+		}
+		if (out)
+			fputs(text, out);
+		goto out;
+	}
+	r = ipp_apply_text(NULL, res.compiled, text, false, err);
+	if (r < 0)
+		goto out;
+	if (out)
+		fprintf(out,
+			"applied: %zu rules, %zu specific filters, %zu nftables elements in %zu "
+			"tiers\n",
+			res.compiled->nrules, res.compiled->nsf, res.compiled->nelems,
+			res.compiled->ntiers);
+out:
+	if (r < 0 && res.persistent && r != -ENOTRECOVERABLE) {
+		ipp_err_prefix(err, "the persistent policy cannot be enforced");
+		r = -ENOTRECOVERABLE;
+		if (err)
+			err->code = ENOTRECOVERABLE;
+	}
+	free(text);
+	ipp_apply_result_clear(&res);
+	if (r == 0 && out && ferror(out))
+		r = ipp_err(err, EIO, "cannot write the output");
+	return r;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * apply.h - from the stores to the kernel: the effective policy, compiled
+ * and installed in one transaction.
+ *
+ * Two levels:
+ *   - ipp_apply_once(): everything, for `ipsecpold --once [--dry-run]` and
+ *     checks;
+ *   - ipp_apply_compute() / ipp_apply_text() / ipp_apply_update(): the
+ *     steps, for the daemon, which keeps the compiled form in force and
+ *     turns small policy changes into element-level transactions.
+ *
+ * Failure codes: -ENOTRECOVERABLE when a persistent policy is assigned and
+ * cannot be compiled or installed (the daemon then enters block mode);
+ * otherwise the -errno of the step that failed (-EBADMSG, -EPROTO from the
+ * database, -EEXIST ... from the kernel) with a message in err->msg that
+ * names the policy, rule and filter concerned where there is one.
+ */
+#ifndef IPP_AGENT_APPLY_H
+#define IPP_AGENT_APPLY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../common/err.h"
+#include "../common/paths.h"
+#include "../compile/compile.h"
+#include "../compile/effective.h"
+#include "../driver/driver.h"
+
+enum {
+	IPP_APPLY_DRY_RUN = 1 << 0,      /* write the ruleset to @out; do not touch the kernel */
+	IPP_APPLY_KERNEL_CHECK = 1 << 1, /* with DRY_RUN: the kernel checks it too (needs
+					    CAP_NET_ADMIN), changing nothing */
+};
+
+/*
+ * Open the stores (ROOT/var/lib/ipsecpol/policy.db, read-only; a missing
+ * database means empty stores), read the host's servers, build the
+ * effective policy, compile it and install it in one transaction that
+ * replaces table inet ipsecpol.  Diagnostics (DiagnosticMode) come from
+ * driver.conf; a driver.conf that cannot be read is reported on @out and
+ * ignored here.  @out (may be NULL) gets the warnings of the effective
+ * policy as "warning: ..." lines and a summary line; with IPP_APPLY_DRY_RUN
+ * it gets the ruleset instead, warnings as "# warning: ..." comment lines
+ * in front (the text stays valid nft input).
+ */
+int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out,
+		   struct ipp_error *err);
+
+/* What ipp_apply_compute() produced; ipp_apply_result_clear() frees it. */
+struct ipp_apply_result {
+	struct ipp_effective *eff;      /* owned */
+	struct ipp_compiled *compiled;  /* owned */
+	struct ipp_hostenv env;         /* the host facts used */
+	bool persistent;                /* a persistent policy is assigned */
+	uint64_t generation;            /* ipp_db_generation() when the stores were read */
+};
+
+void ipp_apply_result_clear(struct ipp_apply_result *r);
+
+/*
+ * Read the stores and compile.  @env: the host facts to use (NULL: read the
+ * host's with ipp_hostenv_read()).  @o: compile options (NULL: defaults).
+ * On success *ret is filled (the caller clears it); on failure it is left
+ * zeroed.  -ENOTRECOVERABLE when a persistent policy is assigned and the
+ * compilation fails; ret->persistent tells the daemon whether block mode is
+ * due even when the store itself cannot be read (-EBADMSG, -EPROTO: unknown,
+ * treat as persistent).
+ */
+int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *env,
+		      const struct ipp_copts *o, struct ipp_apply_result *ret,
+		      struct ipp_error *err);
+
+/*
+ * Run @text (emitted for @c) as one transaction on @d (NULL: a context of
+ * its own).  A refusal is reported in the user's terms: the policy, rule
+ * and filter (or the map) of the line the kernel refused, then nft's
+ * message.  With @dry_run the kernel only checks.
+ */
+int ipp_apply_text(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
+		   bool dry_run, struct ipp_error *err);
+
+/*
+ * Bring the kernel from @old (the compiled form in force, or NULL for
+ * unknown) to @new in one transaction: element-level changes when possible
+ * (ipp_compiled_diff()), the full ruleset otherwise.  If the incremental
+ * transaction is refused (the kernel no longer holds @old), the full
+ * ruleset is tried once more.  @st (may be NULL) says what was done.
+ */
+int ipp_apply_update(struct ipp_driver *d, const struct ipp_compiled *old,
+		     const struct ipp_compiled *new, struct ipp_cdiff_stats *st,
+		     struct ipp_error *err);
+
+#endif

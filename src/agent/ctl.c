@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ctl.c - the control socket, ROOT/run/ipsecpol/ipsecpold.sock.
+ *
+ * A line protocol: the client sends one command per line; the agent answers
+ * with zero or more "key=value" (or text) lines and a final line "OK" or
+ * "ERR <ERRNO-NAME> <message>".  Commands:
+ *   status       mode, reason, since, pid, generation, counters, last error
+ *   mode         the mode alone
+ *   reload       re-read driver.conf and the stores and apply now (as SIGHUP)
+ *   show-config  the settings in use, "property=value" with netsh's names
+ *   help         the command list
+ * Replies are small; a client that does not read them is dropped.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../common/notify.h"
+#include "daemon.h"
+#include "log.h"
+
+#define MAX_CLIENTS 32
+
+static void __attribute__((format(printf, 3, 4)))
+reply_err(FILE *out, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(out, "ERR %s ", ipp_errno_name(errnum));
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+/* "key=value" on one line: newlines in @v (kernel messages) become "; ". */
+static void kv(FILE *out, const char *k, const char *v)
+{
+	fprintf(out, "%s=", k);
+	for (; *v; v++) {
+		if (*v == '\n')
+			fputs(v[1] ? "; " : "", out);
+		else
+			fputc(*v, out);
+	}
+	fputc('\n', out);
+}
+
+static void cmd_status(struct agent *a, FILE *out)
+{
+	char t[64];
+	struct tm tm;
+
+	localtime_r(&a->since, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	fprintf(out, "mode=%s\n", ipp_mode_name(a->mode));
+	kv(out, "reason", a->reason);
+	fprintf(out, "since=%s\n", t);
+	fprintf(out, "pid=%ld\n", (long)getpid());
+	fprintf(out, "root=%s\n", a->paths.root);
+	if (a->gen_known)
+		fprintf(out, "generation=%llu\n", (unsigned long long)a->gen);
+	else
+		fprintf(out, "generation=unknown\n");
+	fprintf(out, "applies=%lu\n", a->applies);
+	fprintf(out, "failures=%lu\n", a->failures);
+	fprintf(out, "diagnostics=%u\n", a->conf.diagnostics);
+	kv(out, "last_error", a->last_error);
+	kv(out, "config_error", a->conf_error);
+}
+
+void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
+{
+	char cmd[64];
+	size_t n;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	n = strcspn(line, " \t\r");
+	if (n == 0) {
+		reply_err(out, EINVAL,
+			  "empty command: expected status, mode, reload, show-config or help");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%.*s", (int)(n < 63 ? n : 63), line);
+	if (line[n + strspn(line + n, " \t\r")] != '\0') {
+		reply_err(out, EINVAL, "command \"%s\" takes no arguments", cmd);
+		return;
+	}
+	if (!strcasecmp(cmd, "status")) {
+		cmd_status(a, out);
+	} else if (!strcasecmp(cmd, "mode")) {
+		fprintf(out, "%s\n", ipp_mode_name(a->mode));
+	} else if (!strcasecmp(cmd, "reload")) {
+		ipp_agent_reload(a, "reload requested");
+		fprintf(out, "mode=%s\n", ipp_mode_name(a->mode));
+		if (a->last_error[0]) {
+			reply_err(out, EIO, "%.*s", (int)strcspn(a->last_error, "\n"),
+				  a->last_error);
+			return;
+		}
+	} else if (!strcasecmp(cmd, "show-config")) {
+		ipp_driverconf_show_kv(&a->conf, out);
+	} else if (!strcasecmp(cmd, "help")) {
+		fprintf(out, "status\nmode\nreload\nshow-config\nhelp\n");
+	} else {
+		reply_err(out, EINVAL,
+			  "unknown command \"%s\": expected status, mode, reload, show-config or "
+			  "help",
+			  cmd);
+		return;
+	}
+	fprintf(out, "OK\n");
+}
+
+static void client_close(struct agent *a, struct ctl_client *c)
+{
+	struct ctl_client **pp;
+
+	for (pp = &a->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	ipp_agent_client_del(a, c->fd);
+	close(c->fd);
+	free(c);
+}
+
+void ipp_agent_ctl_accept(struct agent *a)
+{
+	struct ctl_client *c, *k;
+	int fd, count;
+
+	while ((fd = accept4(a->ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		for (count = 0, k = a->clients; k; k = k->next)
+			count++;
+		if (count >= MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		if (ipp_agent_client_add(a, fd) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = a->clients;
+		a->clients = c;
+	}
+}
+
+/* Send the whole reply or give up on the client. */
+static bool send_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+void ipp_agent_ctl_input(struct agent *a, int fd)
+{
+	struct ctl_client *c;
+	char *nl, *reply = NULL;
+	size_t rlen = 0;
+	ssize_t n;
+	FILE *out;
+	bool ok;
+
+	for (c = a->clients; c && c->fd != fd; c = c->next)
+		;
+	if (!c)
+		return;
+	n = recv(fd, c->in + c->len, sizeof(c->in) - 1 - c->len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_close(a, c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->in[c->len] = '\0';
+	while ((nl = strchr(c->in, '\n'))) {
+		*nl = '\0';
+		if (nl > c->in && nl[-1] == '\r')
+			nl[-1] = '\0';
+		out = open_memstream(&reply, &rlen);
+		if (!out) {
+			client_close(a, c);
+			return;
+		}
+		ipp_agent_ctl_command(a, c->in, out);
+		fclose(out);
+		ok = send_all(fd, reply, rlen);
+		free(reply);
+		reply = NULL;
+		if (!ok) {
+			client_close(a, c);
+			return;
+		}
+		c->len -= (size_t)(nl + 1 - c->in);
+		memmove(c->in, nl + 1, c->len + 1);
+	}
+	if (c->len == sizeof(c->in) - 1) {
+		ipp_log(LOG_WARNING, "control socket: a command longer than %zu bytes was refused",
+			sizeof(c->in) - 1);
+		client_close(a, c);
+	}
+}
+
+void ipp_agent_ctl_close_all(struct agent *a)
+{
+	while (a->clients)
+		client_close(a, a->clients);
+}

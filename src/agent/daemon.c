@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daemon.c - the policy agent's event loop.
+ *
+ * One thread, one epoll set:
+ *   signalfd      SIGTERM/SIGINT: stop (filtering removed); SIGHUP: reload
+ *   inotify       the state directory (policy.db and its -wal) and driver.conf
+ *   notify.sock   datagrams from the shell after a commit
+ *   ipsecpold.sock  the control protocol (ctl.c)
+ *   rtnetlink     address and route changes (server addresses may move)
+ *   NFLOG         dropped packets, in diagnostic mode (diag.c)
+ *   timerfds      the diagnostic log interval, retries, the address debounce
+ *
+ * Every change of the kernel's state is one transaction replacing the
+ * `inet ipsecpol` table: there is never an instant without the old or the
+ * new ruleset.  The table is never deleted at start (a previous instance
+ * that crashed left its ruleset in force, and it stays until replaced).
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../common/notify.h"
+#include "../driver/driver.h"
+#include "../store/store.h"
+#include "log.h"
+#include "secure.h"
+
+enum {
+	EV_SIGNAL = 1,
+	EV_INOTIFY,
+	EV_NOTIFY,
+	EV_CTL,
+	EV_CLIENT,
+	EV_RTNL,
+	EV_DIAG,
+	EV_T_INTERVAL,
+	EV_T_RETRY,
+	EV_T_ENV,
+};
+
+#define RETRY_MAX_S 60
+#define ENV_DEBOUNCE_MS 200
+
+static uint64_t ev_key(int kind, int fd)
+{
+	return (uint64_t)kind << 32 | (uint32_t)fd;
+}
+
+static int ep_add(struct agent *a, int kind, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ev_key(kind, fd) };
+
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void ep_del(struct agent *a, int fd)
+{
+	(void)epoll_ctl(a->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void timer_arm(int fd, long ms, bool periodic)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	if (periodic)
+		its.it_interval = its.it_value;
+	(void)timerfd_settime(fd, 0, &its, NULL);
+}
+
+static void timer_drain(int fd)
+{
+	uint64_t n;
+
+	(void)!read(fd, &n, sizeof(n));
+}
+
+/* ---------- status ---------- */
+
+static void notify_status(struct agent *a)
+{
+	char st[IPP_ERR_MSG_MAX + 64];
+
+	if (a->mode == IPP_MODE_BLOCK)
+		snprintf(st, sizeof(st), "STATUS=mode: block (%s)", a->reason);
+	else
+		snprintf(st, sizeof(st), "STATUS=mode: %s", ipp_mode_name(a->mode));
+	ipp_sd_notify(st);
+}
+
+static void set_mode(struct agent *a, enum ipp_mode m, const char *reason)
+{
+	if (m != a->mode)
+		a->since = time(NULL);
+	a->mode = m;
+	snprintf(a->reason, sizeof(a->reason), "%s", reason ? reason : "");
+	notify_status(a);
+}
+
+/* ---------- the database generation ---------- */
+
+static void db_close(struct agent *a)
+{
+	ipp_db_close(a->db);
+	a->db = NULL;
+}
+
+/* The store generation; -ENOENT when there is no database (yet). */
+static int db_generation(struct agent *a, uint64_t *ret)
+{
+	struct ipp_error e = { 0 };
+	int r;
+
+	if (!a->db) {
+		if (access(a->paths.db, F_OK) < 0)
+			return -errno;
+		if ((r = ipp_db_open(a->paths.db, IPP_DB_READONLY, &a->db, &e)) < 0) {
+			a->db = NULL;
+			return r;
+		}
+	}
+	if ((r = ipp_db_generation(a->db, ret, &e)) < 0)
+		db_close(a); /* reopen next time: the file may have been replaced */
+	return r;
+}
+
+/* ---------- applying ---------- */
+
+static void arm_retry(struct agent *a)
+{
+	a->retry_s = a->retry_s ? a->retry_s * 2 : 1;
+	if (a->retry_s > RETRY_MAX_S)
+		a->retry_s = RETRY_MAX_S;
+	timer_arm(a->tfd_retry, (long)a->retry_s * 1000, false);
+}
+
+static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
+{
+	struct ipp_mode_opts o = { .diagnostics = a->conf.diagnostics };
+	char *text;
+	int r;
+
+	if ((r = ipp_mode_ruleset(m, &o, &text, err)) < 0)
+		return r;
+	r = ipp_driver_run(a->drv, text, false, err);
+	free(text);
+	return r;
+}
+
+static void enter_block(struct agent *a, const char *why)
+{
+	struct ipp_error e = { 0 };
+	bool again = a->mode == IPP_MODE_BLOCK;
+
+	if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0) {
+		ipp_log(LOG_CRIT,
+			"the persistent policy could not be applied (%s) and the block ruleset "
+			"was refused too (%s): the ruleset in force (mode %s) stays",
+			why, e.msg, ipp_mode_name(a->mode));
+		snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
+		arm_retry(a);
+		return;
+	}
+	if (!again || strcmp(a->reason, why)) {
+		static const char *const fields[] = { "IPSECPOL_EVENT=block-mode", NULL };
+
+		ipp_log_event(
+			LOG_CRIT, fields,
+			"entered block mode: the persistent policy could not be applied: %s. All "
+			"inbound and outbound traffic is dropped (loopback excepted); the boot "
+			"exemptions do not apply. To regain connectivity, repair or unassign the "
+			"persistent policy (ipsecpol static set store location=persistent, then "
+			"fix it or set policy name=NAME assign=no), which takes effect at once, "
+			"or stop the policy agent (systemctl stop ipsecpold), which removes "
+			"filtering",
+			why);
+	}
+	set_mode(a, IPP_MODE_BLOCK, why);
+	arm_retry(a);
+}
+
+/*
+ * Compute and install the secure ruleset; on failure go to block mode (the
+ * persistent policy cannot be applied) or keep what is in force and retry.
+ */
+static int agent_apply(struct agent *a, const char *why)
+{
+	struct ipp_error e = { 0 };
+	uint64_t gen = 0;
+	bool gen_ok;
+	int r;
+
+	/* Read the generation before the stores: a commit during the apply
+	 * leaves the generation newer than ours, and we apply again. */
+	gen_ok = db_generation(a, &gen) == 0;
+	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
+	r = ipp_agent_apply_secure(&a->paths, &a->conf, &e);
+	a->applies++;
+	a->gen_known = gen_ok;
+	a->gen = gen;
+	if (r == 0) {
+		if (a->mode != IPP_MODE_SECURE)
+			ipp_log(LOG_NOTICE, "secure mode: the policy is in force (%s)", why);
+		else
+			ipp_log(LOG_INFO, "policy re-applied (%s)", why);
+		a->last_error[0] = '\0';
+		a->retry_s = 0;
+		timer_arm(a->tfd_retry, 0, false);
+		set_mode(a, IPP_MODE_SECURE, "");
+		return 0;
+	}
+	a->failures++;
+	snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
+	if (ipp_agent_persistent_failure(r)) {
+		enter_block(a, e.msg);
+		return r;
+	}
+	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",
+		why, e.msg, ipp_mode_name(a->mode));
+	arm_retry(a);
+	return r;
+}
+
+/* ---------- driver.conf ---------- */
+
+static void diag_update(struct agent *a)
+{
+	struct ipp_error e = { 0 };
+	unsigned level = a->conf.diagnostics;
+
+	if (level == 0) {
+		if (a->diag) {
+			ep_del(a, ipp_diag_fd(a->diag));
+			ipp_diag_close(a->diag);
+			a->diag = NULL;
+			timer_arm(a->tfd_interval, 0, false);
+			ipp_log(LOG_INFO, "diagnostics off");
+		}
+		return;
+	}
+	if (!a->diag) {
+		if (ipp_diag_open(level, &a->diag, &e) < 0) {
+			a->diag = NULL;
+			ipp_log(LOG_ERR, "diagnostics (DiagnosticMode=%u) unavailable: %s", level,
+				e.msg);
+			return;
+		}
+		ep_add(a, EV_DIAG, ipp_diag_fd(a->diag));
+		ipp_log(LOG_INFO, "diagnostics on: level %u, summaries every %u s", level,
+			a->conf.log_interval);
+	}
+	ipp_diag_set_level(a->diag, level);
+	timer_arm(a->tfd_interval, (long)a->conf.log_interval * 1000, true);
+}
+
+/* Re-read driver.conf; true when what the ruleset depends on changed. */
+static bool conf_reload(struct agent *a)
+{
+	struct ipp_driverconf c;
+	struct ipp_error e = { 0 };
+	bool changed;
+
+	if (ipp_driverconf_load(&a->paths, &c, &e) < 0) {
+		if (strcmp(a->conf_error, e.msg))
+			ipp_log(LOG_ERR,
+				"%s; the next boot will use block mode; the running settings are "
+				"unchanged",
+				e.msg);
+		snprintf(a->conf_error, sizeof(a->conf_error), "%s", e.msg);
+		return false;
+	}
+	a->conf_error[0] = '\0';
+	/* The rulesets carry log statements only with diagnostics on. */
+	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0);
+	a->conf = c;
+	diag_update(a);
+	return changed;
+}
+
+/* ---------- events ---------- */
+
+static void on_inotify(struct agent *a)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *p;
+
+	for (;;) {
+		n = read(a->inofd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				a->store_dirty = a->conf_dirty = true;
+				continue;
+			}
+			if (!ev->len)
+				continue;
+			if (ev->wd == a->wd_state) {
+				if (!strcmp(ev->name, "policy.db")) {
+					a->store_dirty = true;
+					if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO |
+							IN_MOVED_FROM))
+						db_close(a);
+				} else if (!strcmp(ev->name, "policy.db-wal") ||
+					   !strcmp(ev->name, "policy.db-journal")) {
+					a->store_dirty = true;
+				}
+			} else if (ev->wd == a->wd_etc && !strcmp(ev->name, "driver.conf")) {
+				a->conf_dirty = true;
+			}
+		}
+	}
+}
+
+static void on_notify(struct agent *a)
+{
+	char buf[256];
+
+	while (recv(a->notifyfd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		a->store_dirty = a->conf_dirty = true;
+}
+
+static void on_rtnl(struct agent *a)
+{
+	char buf[16384];
+	ssize_t n;
+	bool any = false;
+
+	for (;;) {
+		n = recv(a->rtnlfd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) { /* missed some: assume a change */
+			any = true;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		any = true;
+	}
+	if (any)
+		timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
+}
+
+/* Everything that piled up during one epoll round. */
+static void process_pending(struct agent *a)
+{
+	bool ruleset_changed = false;
+	uint64_t gen;
+	int r;
+
+	if (a->conf_dirty) {
+		a->conf_dirty = false;
+		ruleset_changed = conf_reload(a);
+	}
+	if (a->store_dirty || a->force_apply || ruleset_changed) {
+		bool need = a->force_apply || ruleset_changed;
+
+		if (!need) {
+			r = db_generation(a, &gen);
+			/* Unknown generation (no or broken database): look again. */
+			need = r < 0 || !a->gen_known || gen != a->gen;
+		}
+		a->store_dirty = false;
+		if (need) {
+			const char *why = a->force_apply ? a->force_why : ruleset_changed
+					? "driver.conf changed" : "the policy stores changed";
+
+			a->force_apply = false;
+			agent_apply(a, why);
+		}
+	}
+}
+
+void ipp_agent_reload(struct agent *a, const char *why)
+{
+	a->conf_dirty = true;
+	a->force_apply = true;
+	snprintf(a->force_why, sizeof(a->force_why), "%s", why);
+	process_pending(a);
+}
+
+static void on_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			ipp_sd_notify("RELOADING=1");
+			ipp_log(LOG_INFO, "SIGHUP: reloading");
+			ipp_agent_reload(a, "SIGHUP");
+			ipp_sd_notify("READY=1");
+			notify_status(a);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			a->stop = true;
+			break;
+		}
+	}
+}
+
+/* ---------- setup and teardown ---------- */
+
+static int unix_socket(const char *path, int type, struct ipp_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ipp_err(err, ENAMETOOLONG, "socket path \"%s\" is too long", path);
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return ipp_err(err, errno, "socket: %s", strerror(errno));
+	/* The pid file lock guarantees no other agent owns a socket here. */
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 16) < 0)) {
+		int r = ipp_err(err, errno, "cannot listen on \"%s\": %s", path, strerror(errno));
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int lock_pidfile(struct agent *a, struct ipp_error *err)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(a->pid_path, sizeof(a->pid_path), "%s/ipsecpold.pid", a->paths.rundir);
+	fd = open(a->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ipp_err(err, errno, "cannot open \"%s\": %s", a->pid_path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		close(fd);
+		return ipp_err(err, EEXIST, "another ipsecpold is running for root \"%s\" (pid %s)",
+			       a->paths.root, buf[0] ? buf : "unknown");
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return ipp_err(err, errno, "cannot write \"%s\": %s", a->pid_path, strerror(errno));
+	}
+	a->pidfd = fd;
+	return 0;
+}
+
+static int setup(struct agent *a, struct ipp_error *err)
+{
+	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
+	sigset_t ss;
+	int r;
+
+	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 || (r = lock_pidfile(a, err)) < 0)
+		return r;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	a->sigfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
+	a->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	a->tfd_interval = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_env = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (a->epfd < 0 || a->sigfd < 0 || a->inofd < 0 || a->tfd_interval < 0 ||
+	    a->tfd_retry < 0 || a->tfd_env < 0)
+		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
+	a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir,
+					IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO |
+						IN_MOVED_FROM);
+	a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir,
+				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
+	if (a->wd_state < 0 || a->wd_etc < 0)
+		return ipp_err(err, errno, "cannot watch \"%s\" and \"%s\": %s", a->paths.statedir,
+			       a->paths.etcdir, strerror(errno));
+	if ((r = ipp_notify_path(&a->paths, a->notify_path, err)) < 0)
+		return r;
+	if ((a->notifyfd = unix_socket(a->notify_path, SOCK_DGRAM, err)) < 0)
+		return a->notifyfd;
+	if ((a->ctlfd = unix_socket(a->paths.ctl_socket, SOCK_STREAM, err)) < 0)
+		return a->ctlfd;
+	a->rtnlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	snl.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+			RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
+	if (a->rtnlfd < 0 || bind(a->rtnlfd, (struct sockaddr *)&snl, sizeof(snl)) < 0)
+		return ipp_err(err, errno, "cannot listen to address changes: %s", strerror(errno));
+	if ((r = ep_add(a, EV_SIGNAL, a->sigfd)) < 0 || (r = ep_add(a, EV_INOTIFY, a->inofd)) < 0 ||
+	    (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0 || (r = ep_add(a, EV_CTL, a->ctlfd)) < 0 ||
+	    (r = ep_add(a, EV_RTNL, a->rtnlfd)) < 0 ||
+	    (r = ep_add(a, EV_T_INTERVAL, a->tfd_interval)) < 0 ||
+	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 || (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0)
+		return ipp_err(err, -r, "epoll: %s", strerror(-r));
+	return ipp_driver_open(&a->drv, err);
+}
+
+static int *loop_fds(struct agent *a, size_t i)
+{
+	int *fds[] = { &a->epfd,	 &a->sigfd,	&a->inofd,   &a->rtnlfd,
+		       &a->tfd_interval, &a->tfd_retry, &a->tfd_env, NULL };
+
+	return fds[i];
+}
+
+static void close_fds(struct agent *a)
+{
+	int *fd;
+
+	for (size_t i = 0; (fd = loop_fds(a, i)); i++)
+		if (*fd >= 0)
+			close(*fd);
+}
+
+static void teardown(struct agent *a)
+{
+	ipp_agent_ctl_close_all(a);
+	ipp_diag_close(a->diag);
+	a->diag = NULL;
+	db_close(a);
+	ipp_driver_close(a->drv);
+	if (a->ctlfd >= 0) {
+		close(a->ctlfd);
+		unlink(a->paths.ctl_socket);
+	}
+	if (a->notifyfd >= 0) {
+		close(a->notifyfd);
+		unlink(a->notify_path);
+	}
+	if (a->pidfd >= 0) {
+		unlink(a->pid_path);
+		close(a->pidfd);
+	}
+	close_fds(a);
+}
+
+static int stop(struct agent *a, struct ipp_error *err)
+{
+	int r;
+
+	ipp_sd_notify("STOPPING=1");
+	/* Flush the pending diagnostic summary before the last drops are forgotten. */
+	ipp_diag_close(a->diag);
+	a->diag = NULL;
+	r = load_fixed(a, IPP_MODE_PERMIT, err);
+	if (r < 0) {
+		ipp_log(LOG_ERR, "stopping: cannot remove filtering: %s", err->msg);
+		return r;
+	}
+	ipp_log(LOG_NOTICE, "stopped by the administrator: filtering removed (permit mode)");
+	return 0;
+}
+
+int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o,
+		  struct ipp_error *err)
+{
+	struct agent a;
+	struct epoll_event evs[32];
+	int n, i, r;
+
+	memset(&a, 0, sizeof(a));
+	a.paths = *p;
+	a.mode = IPP_MODE_INVALID; /* unknown: whatever --startup or a previous run left */
+	for (size_t k = 0; loop_fds(&a, k); k++)
+		*loop_fds(&a, k) = -1;
+	a.ctlfd = a.notifyfd = a.pidfd = -1;
+	ipp_log_init(o && o->foreground, LOG_INFO);
+	ipp_driverconf_init(&a.conf);
+	if ((r = setup(&a, err)) < 0)
+		goto out;
+	a.since = time(NULL);
+	conf_reload(&a);
+	/* Before the first apply: the startup ruleset (or a crashed run's) is in force. */
+	agent_apply(&a, "start");
+	ipp_sd_notify("READY=1");
+	notify_status(&a);
+	ipp_log(LOG_INFO, "running (pid %ld, root \"%s\", mode %s)", (long)getpid(), p->root,
+		ipp_mode_name(a.mode));
+	while (!a.stop) {
+		n = epoll_wait(a.epfd, evs, 32, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ipp_err(err, errno, "epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			int kind = (int)(evs[i].data.u64 >> 32);
+			int fd = (int)(uint32_t)evs[i].data.u64;
+
+			switch (kind) {
+			case EV_SIGNAL:
+				on_signal(&a);
+				break;
+			case EV_INOTIFY:
+				on_inotify(&a);
+				break;
+			case EV_NOTIFY:
+				on_notify(&a);
+				break;
+			case EV_CTL:
+				ipp_agent_ctl_accept(&a);
+				break;
+			case EV_CLIENT:
+				ipp_agent_ctl_input(&a, fd);
+				break;
+			case EV_RTNL:
+				on_rtnl(&a);
+				break;
+			case EV_DIAG:
+				if (a.diag)
+					ipp_diag_dispatch(a.diag);
+				break;
+			case EV_T_INTERVAL:
+				timer_drain(fd);
+				ipp_diag_interval(a.diag);
+				break;
+			case EV_T_RETRY:
+				timer_drain(fd);
+				a.force_apply = true;
+				snprintf(a.force_why, sizeof(a.force_why), "retry");
+				break;
+			case EV_T_ENV:
+				timer_drain(fd);
+				if (a.mode == IPP_MODE_SECURE &&
+				    ipp_agent_env_changed(&a.paths, &a.conf)) {
+					a.force_apply = true;
+					snprintf(a.force_why, sizeof(a.force_why),
+						 "the host's addresses or servers changed");
+				}
+				break;
+			}
+		}
+		if (!a.stop)
+			process_pending(&a);
+	}
+	r = stop(&a, err);
+out:
+	teardown(&a);
+	return r;
+}
+
+int ipp_agent_client_add(struct agent *a, int fd)
+{
+	return ep_add(a, EV_CLIENT, fd);
+}
+
+void ipp_agent_client_del(struct agent *a, int fd)
+{
+	ep_del(a, fd);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daemon.h - the agent's state, shared by the event loop (daemon.c) and the
+ * control protocol (ctl.c).  Internal to src/agent.
+ */
+#ifndef IPP_AGENT_DAEMON_H
+#define IPP_AGENT_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "agent.h"
+#include "diag.h"
+
+struct ipp_driver;
+struct ipp_db;
+
+struct ctl_client {
+	int fd;
+	char in[4096];
+	size_t len;
+	struct ctl_client *next;
+};
+
+struct agent {
+	struct ipp_paths paths;
+	char notify_path[IPP_PATH_MAX];
+	char pid_path[IPP_PATH_MAX + 16];
+	struct ipp_driverconf conf;          /* the settings in use */
+	char conf_error[IPP_ERR_MSG_MAX];    /* why driver.conf was refused, or "" */
+	struct ipp_driver *drv;
+	enum ipp_mode mode;                  /* INVALID until the first apply */
+	char reason[IPP_ERR_MSG_MAX];        /* block: why */
+	time_t since;                        /* when the mode was entered */
+	char last_error[IPP_ERR_MSG_MAX];    /* last failed apply, "" after a success */
+	unsigned long applies, failures;
+	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env;
+	int notifyfd, ctlfd, pidfd;
+	int wd_state, wd_etc;
+	struct ipp_db *db;                   /* read-only handle for the generation */
+	bool gen_known;
+	uint64_t gen;                        /* store generation of the last apply */
+	struct ipp_diag *diag;               /* NULL when diagnostics are off */
+	struct ctl_client *clients;
+	bool store_dirty, conf_dirty, force_apply, stop;
+	char force_why[128];
+	unsigned retry_s;
+};
+
+/* daemon.c */
+void ipp_agent_reload(struct agent *a, const char *why);
+int ipp_agent_client_add(struct agent *a, int fd);
+void ipp_agent_client_del(struct agent *a, int fd);
+
+/* ctl.c */
+void ipp_agent_ctl_accept(struct agent *a);
+void ipp_agent_ctl_input(struct agent *a, int fd);
+void ipp_agent_ctl_close_all(struct agent *a);
+/* Run one command line, reply lines and the final OK/ERR line to @out. */
+void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out);
+
+#endif

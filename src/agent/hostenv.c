@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hostenv.c - DNS, WINS, DHCP servers and default gateways of this host.
+ */
+#include "hostenv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define RTF_GW 0x0002 /* RTF_GATEWAY of <linux/route.h> */
+
+void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p)
+{
+	const char *env;
+	size_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->resolv_conf = "/etc/resolv.conf";
+	s->resolved_conf = "/run/systemd/resolve/resolv.conf";
+	s->route4 = "/proc/net/route";
+	s->route6 = "/proc/net/ipv6_route";
+	if (p) {
+		int w = snprintf(s->wins_buf, sizeof(s->wins_buf), "%s/wins.conf", p->etcdir);
+
+		if (w > 0 && (size_t)w < sizeof(s->wins_buf))
+			s->wins_conf = s->wins_buf;
+	}
+	if ((env = getenv("IPSECPOL_RESOLV_CONF")) && *env) {
+		s->resolv_conf = env;
+		s->resolved_conf = NULL;
+	}
+	if ((env = getenv("IPSECPOL_ROUTE4")) && *env)
+		s->route4 = env;
+	if ((env = getenv("IPSECPOL_ROUTE6")) && *env)
+		s->route6 = env;
+	if ((env = getenv("IPSECPOL_DHCP_LEASES")) != NULL) {
+		char *save = NULL, *tok;
+
+		snprintf(s->lease_buf, sizeof(s->lease_buf), "%s", env);
+		for (tok = strtok_r(s->lease_buf, ":", &save);
+		     tok && n + 1 < IPP_HOSTENV_MAX_LEASE_GLOBS; tok = strtok_r(NULL, ":", &save))
+			s->lease_globs[n++] = tok;
+		s->lease_globs[n] = NULL;
+		return;
+	}
+	s->lease_globs[n++] = "/var/lib/dhcp/dhclient*.lease*";
+	s->lease_globs[n++] = "/var/lib/dhclient/*.lease*";
+	s->lease_globs[n++] = "/var/lib/NetworkManager/*.lease";
+	s->lease_globs[n++] = "/run/systemd/netif/leases/*";
+	s->lease_globs[n] = NULL;
+}
+
+/* Add a textual address (an IPv6 zone "%eth0" is dropped) to a list, once. */
+static void add_addr(struct ipp_addr *v, size_t *n, const char *text)
+{
+	struct ipp_addr a = {0};
+	char buf[INET6_ADDRSTRLEN + 16];
+	char *pct;
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	pct = strchr(buf, '%');
+	if (pct)
+		*pct = '\0';
+	a.kind = IPP_ADDR_IP;
+	if (inet_pton(AF_INET, buf, a.ip) == 1) {
+		a.family = AF_INET;
+		a.plen = 32;
+	} else if (inet_pton(AF_INET6, buf, a.ip) == 1) {
+		a.family = AF_INET6;
+		a.plen = 128;
+	} else {
+		return;
+	}
+	for (i = 0; i < *n; i++)
+		if (v[i].family == a.family && !memcmp(v[i].ip, a.ip, 16))
+			return;
+	if (*n < IPP_MAX_SERVERS)
+		v[(*n)++] = a;
+}
+
+static void add_raw(struct ipp_addr *v, size_t *n, int family, const uint8_t *ip)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family, ip, buf, sizeof(buf)))
+		add_addr(v, n, buf);
+}
+
+/* fopen that treats "absent" as "nothing to read": 1 opened, 0 absent, <0 error. */
+static int open_opt(const char *path, FILE **ret, struct ipp_error *err)
+{
+	if (!path) {
+		*ret = NULL;
+		return 0;
+	}
+	*ret = fopen(path, "re");
+	if (*ret)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	return ipp_err(err, errno, "cannot read \"%s\": %s", path, strerror(errno));
+}
+
+static int read_resolv(const char *path, struct ipp_addr *v, size_t *n, struct ipp_error *err)
+{
+	char line[512];
+	FILE *f;
+	int r;
+
+	if ((r = open_opt(path, &f, err)) <= 0)
+		return r;
+	while (fgets(line, sizeof(line), f)) {
+		char kw[32], addr[128];
+
+		if (sscanf(line, " %31s %127s", kw, addr) == 2 && !strcmp(kw, "nameserver"))
+			add_addr(v, n, addr);
+	}
+	fclose(f);
+	return 0;
+}
+
+static bool is_loopback(const struct ipp_addr *a)
+{
+	static const uint8_t lo6[16] = {[15] = 1};
+
+	if (a->family == AF_INET)
+		return a->ip[0] == 127;
+	return !memcmp(a->ip, lo6, 16);
+}
+
+static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
+		    struct ipp_error *err)
+{
+	size_t i;
+	int r;
+
+	if ((r = read_resolv(s->resolv_conf, e->dns, &e->ndns, err)) < 0)
+		return r;
+	/* only the local stub resolver: the servers it forwards to are the host's */
+	for (i = 0; i < e->ndns; i++)
+		if (!is_loopback(&e->dns[i]))
+			return 0;
+	if (e->ndns && s->resolved_conf) {
+		struct ipp_addr up[IPP_MAX_SERVERS];
+		size_t nup = 0;
+
+		if ((r = read_resolv(s->resolved_conf, up, &nup, err)) < 0)
+			return r;
+		if (nup) {
+			memcpy(e->dns, up, nup * sizeof(up[0]));
+			e->ndns = nup;
+		}
+	}
+	return 0;
+}
+
+static int read_route4(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
+{
+	char line[512];
+	FILE *f;
+	int r;
+
+	if ((r = open_opt(path, &f, err)) <= 0)
+		return r;
+	while (fgets(line, sizeof(line), f)) {
+		char ifname[64];
+		unsigned long dst, gw, flags, mask;
+		unsigned refcnt, use, metric;
+		uint32_t g;
+
+		if (sscanf(line, "%63s %lx %lx %lx %u %u %u %lx", ifname, &dst, &gw, &flags, &refcnt,
+			   &use, &metric, &mask) != 8)
+			continue; /* the header line */
+		if (dst != 0 || mask != 0 || !(flags & RTF_GW) || gw == 0)
+			continue;
+		/* the kernel prints the network-order word as a native integer */
+		g = (uint32_t)gw;
+		add_raw(e->gateway, &e->ngateway, AF_INET, (const uint8_t *)&g);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int hexbytes(const char *s, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int read_route6(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
+{
+	static const uint8_t zero[16];
+	char line[512];
+	FILE *f;
+	int r;
+
+	if ((r = open_opt(path, &f, err)) <= 0)
+		return r;
+	while (fgets(line, sizeof(line), f)) {
+		char dst[40], src[40], nh[40], ifname[64];
+		unsigned dplen, splen, metric, refcnt, use, flags;
+		uint8_t d[16], g[16];
+
+		if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %63s", dst, &dplen, src, &splen, nh,
+			   &metric, &refcnt, &use, &flags, ifname) != 10)
+			continue;
+		if (hexbytes(dst, d, 16) < 0 || hexbytes(nh, g, 16) < 0)
+			continue;
+		if (dplen != 0 || memcmp(d, zero, 16) || !memcmp(g, zero, 16) || !(flags & RTF_GW))
+			continue;
+		add_raw(e->gateway, &e->ngateway, AF_INET6, g);
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * One lease file: dhclient's "option dhcp-server-identifier A;" (the last one
+ * in the file: leases are appended) or networkd's "SERVER_ADDRESS=A".
+ */
+static int read_lease(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
+{
+	char line[512], last[128] = "";
+	FILE *f;
+	int r;
+
+	if ((r = open_opt(path, &f, err)) <= 0)
+		return r;
+	while (fgets(line, sizeof(line), f)) {
+		char addr[128];
+		char *p = line;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", addr) == 1 ||
+		    sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", addr) == 1)
+			snprintf(last, sizeof(last), "%s", addr);
+	}
+	fclose(f);
+	if (last[0])
+		add_addr(e->dhcp, &e->ndhcp, last);
+	return 0;
+}
+
+static int read_dhcp(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
+		     struct ipp_error *err)
+{
+	size_t i, k;
+	int r = 0;
+
+	for (i = 0; i < IPP_HOSTENV_MAX_LEASE_GLOBS && s->lease_globs[i] && r == 0; i++) {
+		glob_t g;
+
+		if (glob(s->lease_globs[i], 0, NULL, &g) != 0)
+			continue;
+		for (k = 0; k < g.gl_pathc && r == 0; k++)
+			r = read_lease(g.gl_pathv[k], e, err);
+		globfree(&g);
+	}
+	return r;
+}
+
+static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
+{
+	char line[512];
+	FILE *f;
+	int r;
+
+	if ((r = open_opt(path, &f, err)) <= 0)
+		return r;
+	while (fgets(line, sizeof(line), f)) {
+		char addr[128];
+		char *hash = strchr(line, '#');
+
+		if (hash)
+			*hash = '\0';
+		if (sscanf(line, " %127s", addr) == 1)
+			add_addr(e->wins, &e->nwins, addr);
+	}
+	fclose(f);
+	return 0;
+}
+
+int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
+		     struct ipp_error *err)
+{
+	struct ipp_hostenv e;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if ((r = read_dns(s, &e, err)) < 0 || (r = read_route4(s->route4, &e, err)) < 0 ||
+	    (r = read_route6(s->route6, &e, err)) < 0 || (r = read_dhcp(s, &e, err)) < 0 ||
+	    (r = read_wins(s->wins_conf, &e, err)) < 0)
+		return r;
+	*ret = e;
+	return 0;
+}
+
+static bool list_equal(const struct ipp_addr *a, size_t na, const struct ipp_addr *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (a[i].family != b[i].family || a[i].plen != b[i].plen ||
+		    memcmp(a[i].ip, b[i].ip, 16))
+			return false;
+	return true;
+}
+
+bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b)
+{
+	return list_equal(a->dns, a->ndns, b->dns, b->ndns) &&
+	       list_equal(a->wins, a->nwins, b->wins, b->nwins) &&
+	       list_equal(a->dhcp, a->ndhcp, b->dhcp, b->ndhcp) &&
+	       list_equal(a->gateway, a->ngateway, b->gateway, b->ngateway);
+}
+
+static void print_list(FILE *out, const char *kind, const struct ipp_addr *v, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if (!n)
+		return;
+	fprintf(out, "%s", kind);
+	for (i = 0; i < n; i++) {
+		if (!inet_ntop(v[i].family, v[i].ip, buf, sizeof(buf)))
+			snprintf(buf, sizeof(buf), "?");
+		fprintf(out, " %s", buf);
+	}
+	fputc('\n', out);
+}
+
+void ipp_hostenv_print(const struct ipp_hostenv *e, FILE *out)
+{
+	print_list(out, "dns", e->dns, e->ndns);
+	print_list(out, "wins", e->wins, e->nwins);
+	print_list(out, "dhcp", e->dhcp, e->ndhcp);
+	print_list(out, "gateway", e->gateway, e->ngateway);
+}

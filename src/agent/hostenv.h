@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hostenv.h - the host facts that server-type addresses (DNS, WINS, DHCP,
+ * GATEWAY) stand for, read from the system.
+ *
+ *   DNS      "nameserver" lines of /etc/resolv.conf (when it names only the
+ *            local stub resolver 127.0.0.53 and systemd-resolved's own file
+ *            /run/systemd/resolve/resolv.conf exists, the servers there)
+ *   GATEWAY  the gateways of the default routes: /proc/net/route and
+ *            /proc/net/ipv6_route (of the caller's network namespace)
+ *   DHCP     the server identifiers of the DHCP leases: dhclient lease files
+ *            (/var/lib/dhcp, /var/lib/dhclient, /var/lib/NetworkManager;
+ *            the last lease of each file) and systemd-networkd's
+ *            (/run/systemd/netif/leases/, SERVER_ADDRESS=); none if absent
+ *   WINS     ROOT/etc/ipsecpol/wins.conf: one address per line, "#"
+ *            comments (Linux has no WINS client; none if absent)
+ *
+ * Tests point the sources elsewhere: $IPSECPOL_RESOLV_CONF,
+ * $IPSECPOL_ROUTE4, $IPSECPOL_ROUTE6 (files) and $IPSECPOL_DHCP_LEASES (a
+ * colon-separated list of glob patterns) override the defaults.
+ */
+#ifndef IPP_AGENT_HOSTENV_H
+#define IPP_AGENT_HOSTENV_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../common/err.h"
+#include "../common/paths.h"
+#include "../compile/effective.h"
+
+#define IPP_HOSTENV_MAX_LEASE_GLOBS 8
+
+/* Where the facts are read from.  Strings are not owned (static or the caller's). */
+struct ipp_hostenv_src {
+	const char *resolv_conf;
+	const char *resolved_conf;   /* systemd-resolved's upstream list, or NULL */
+	const char *route4;
+	const char *route6;
+	const char *wins_conf;       /* NULL: no WINS servers */
+	const char *lease_globs[IPP_HOSTENV_MAX_LEASE_GLOBS]; /* NULL-terminated */
+	char wins_buf[IPP_PATH_MAX]; /* storage for wins_conf */
+	char lease_buf[IPP_PATH_MAX]; /* storage for an overriding lease list */
+};
+
+/* The defaults above, with the environment's overrides; @p gives ROOT (NULL: no wins.conf). */
+void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p);
+
+/*
+ * Read every fact; a missing source means none of that kind (not an
+ * error).  Addresses come out as hosts (IPP_ADDR_IP, /32 or /128),
+ * duplicates removed, at most IPP_MAX_SERVERS of each kind (the rest are
+ * ignored).  Fails only on a read error of an existing file (-errno, the
+ * message names it).
+ */
+int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
+		     struct ipp_error *err);
+
+/* Same facts (in the same order)? */
+bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b);
+
+/* "dns 10.0.0.53 ...\ngateway ...\n" (kinds with no address left out). */
+void ipp_hostenv_print(const struct ipp_hostenv *e, FILE *out);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ipsecpold - the policy agent.  Only parses the command line and dispatches.
+ *
+ *   ipsecpold [--root DIR] [-f|--foreground]     the daemon (default)
+ *   ipsecpold [--root DIR] --startup [--dry-run] load the boot-time ruleset, exit
+ *   ipsecpold [--root DIR] --once [--dry-run]    apply the effective policy, exit
+ *   ipsecpold [--root DIR] -n|--check            check driver.conf and the stores
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "apply.h"
+
+enum action { ACT_DAEMON, ACT_STARTUP, ACT_ONCE, ACT_CHECK };
+
+static void usage(FILE *out)
+{
+	fputs("usage: ipsecpold [--root DIR] [-f|--foreground]\n"
+	      "       ipsecpold [--root DIR] --startup [--dry-run]\n"
+	      "       ipsecpold [--root DIR] --once [--dry-run]\n"
+	      "       ipsecpold [--root DIR] -n|--check\n"
+	      "\n"
+	      "  (no action)   run the policy agent\n"
+	      "  --startup     load the boot-time ruleset of the configured boot mode and exit\n"
+	      "  --once        apply the effective policy once and exit\n"
+	      "  --dry-run     with --startup or --once: print the ruleset, change nothing\n"
+	      "  -n, --check   check driver.conf and the policy stores: \"configuration OK\"\n"
+	      "  -f, --foreground  log to stderr as well as to the system log\n"
+	      "  --root DIR    the installation root (default $IPSECPOL_ROOT, else /)\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "startup", no_argument, NULL, 's' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ipp_agent_opts ao = { 0 };
+	struct ipp_startup_result sr;
+	struct ipp_error err = { 0 };
+	struct ipp_paths paths;
+	enum action act = ACT_DAEMON;
+	const char *root = NULL;
+	bool dry_run = false;
+	int c, r, nact = 0;
+
+	while ((c = getopt_long(argc, argv, "nfh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 's':
+			act = ACT_STARTUP, nact++;
+			break;
+		case 'o':
+			act = ACT_ONCE, nact++;
+			break;
+		case 'n':
+			act = ACT_CHECK, nact++;
+			break;
+		case 'd':
+			dry_run = true;
+			break;
+		case 'f':
+			ao.foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ipsecpold: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (nact > 1 || (dry_run && act != ACT_STARTUP && act != ACT_ONCE)) {
+		fprintf(stderr, "ipsecpold: %s\n",
+			nact > 1 ? "--startup, --once and --check exclude each other"
+				 : "--dry-run goes with --startup or --once");
+		return 2;
+	}
+	if (ipp_paths_init(root, &paths, &err) < 0) {
+		fprintf(stderr, "ipsecpold: %s\n", err.msg);
+		return 2;
+	}
+	switch (act) {
+	case ACT_STARTUP:
+		r = ipp_agent_startup(&paths, dry_run, stdout, &sr, &err);
+		if (r == 0 && sr.warning[0])
+			fprintf(stderr, "ipsecpold: warning: %s\n", sr.warning);
+		break;
+	case ACT_ONCE:
+		r = ipp_apply_once(&paths, dry_run ? IPP_APPLY_DRY_RUN : 0, stdout, &err);
+		break;
+	case ACT_CHECK:
+		r = ipp_agent_check(&paths, &err);
+		if (r == 0)
+			printf("configuration OK\n");
+		break;
+	default:
+		r = ipp_agent_run(&paths, &ao, &err);
+		break;
+	}
+	if (r < 0) {
+		fprintf(stderr, "ipsecpold: %s\n", err.msg[0] ? err.msg : strerror(-r));
+		return 1;
+	}
+	return 0;
+}

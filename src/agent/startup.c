@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * startup.c - `ipsecpold --startup`: the boot-time ruleset, as fast as possible.
+ *
+ * Reads driver.conf only; touches the stores only when OperationMode is not
+ * set (to know whether a policy is assigned).  Every doubt resolves to block.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../driver/driver.h"
+#include "../store/store.h"
+
+/* Is a policy assigned in any store?  No database at all means no. */
+static int any_assigned(const struct ipp_paths *p, bool *ret, struct ipp_error *err)
+{
+	static const enum ipp_store_loc locs[] = { IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+						   IPP_STORE_LOCAL };
+	struct ipp_snapshot *s;
+	struct ipp_db *db;
+	bool found = false;
+	size_t i;
+	int r;
+
+	if (access(p->db, F_OK) < 0) {
+		if (errno == ENOENT) {
+			*ret = false;
+			return 0;
+		}
+		return ipp_err(err, errno, "cannot access \"%s\": %s", p->db, strerror(errno));
+	}
+	if ((r = ipp_db_open(p->db, IPP_DB_READONLY, &db, err)) < 0)
+		return r;
+	for (i = 0; i < sizeof(locs) / sizeof(locs[0]) && !found; i++) {
+		if ((r = ipp_db_load(db, locs[i], &s, err)) < 0)
+			break;
+		found = ipp_snapshot_assigned(s) != NULL;
+		ipp_snapshot_free(s);
+	}
+	ipp_db_close(db);
+	if (r < 0)
+		return r;
+	*ret = found;
+	return 0;
+}
+
+int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
+		      struct ipp_startup_result *ret, struct ipp_error *err)
+{
+	struct ipp_startup_result res = { .mode = IPP_MODE_STARTUP_BLOCK };
+	struct ipp_driverconf c;
+	struct ipp_mode_opts o;
+	struct ipp_driver *d;
+	struct ipp_error e = { 0 };
+	bool assigned = false;
+	char *text = NULL;
+	int r;
+
+	if (ipp_driverconf_load(p, &c, &e) < 0) {
+		snprintf(res.warning, sizeof(res.warning), "%.960s: booting in block mode", e.msg);
+		ipp_driverconf_failsafe(&c);
+	}
+	if (c.bootmode == IPP_BOOT_UNSET && any_assigned(p, &assigned, &e) < 0) {
+		snprintf(res.warning, sizeof(res.warning),
+			 "cannot tell whether a policy is assigned (%.900s): booting in block mode",
+			 e.msg);
+		c.bootmode = IPP_BOOT_BLOCK;
+	}
+	res.mode = ipp_mode_from_bootmode(ipp_driverconf_bootmode(&c, assigned));
+	o = (struct ipp_mode_opts){ .exempt = c.exempt, .nexempt = c.nexempt,
+				    .diagnostics = c.diagnostics };
+	if ((r = ipp_mode_ruleset(res.mode, &o, &text, err)) < 0)
+		return r;
+	if (dry_run) {
+		if (out)
+			fputs(text, out);
+	} else {
+		r = ipp_driver_open(&d, err);
+		if (r == 0) {
+			r = ipp_driver_run(d, text, false, err);
+			ipp_driver_close(d);
+		}
+		if (r < 0)
+			ipp_err_prefix(err, "cannot load the %s ruleset", ipp_mode_name(res.mode));
+	}
+	free(text);
+	if (r == 0)
+		*ret = res;
+	return r;
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lockout.c - would a policy cut off the SSH session the shell runs in?
+ * The session's two directions become two packets for the reference
+ * matcher; the server's address counts as local whatever else is known.
+ */
+#include "classify.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static int parse_port(const char *v, uint16_t *ret)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*v || *v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n == 0 || n > 65535)
+		return -EINVAL;
+	*ret = (uint16_t)n;
+	return 0;
+}
+
+/* ---------- refuse to lock out ---------- */
+
+/* snprintf into @buf at its current end; long texts are cut, which is fine for messages. */
+static void appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static int parse_endpoint(const char *ip, const char *port, int *fam, uint8_t a[16],
+			  uint16_t *ret_port)
+{
+	memset(a, 0, 16);
+	if (parse_port(port, ret_port) < 0)
+		return -EINVAL;
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		*fam = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, a) == 1) {
+		*fam = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void lockout_reason(const struct ipp_effective *eff, const char *dirname,
+			   enum ipp_verdict_kind k, size_t sf, char *buf, size_t len)
+{
+	char rn[IPP_NAME_MAX * 2 + 64], fn[512];
+
+	ipp_eff_rule_format(eff, eff->sf[sf].rule, rn, sizeof(rn));
+	ipp_eff_filter_format(eff, &eff->sf[sf], fn, sizeof(fn));
+	snprintf(buf, len, "%s packets %s by %s, %s", dirname,
+		 k == IPP_VERDICT_BLOCK ? "blocked" : "need IPsec (negotiate)", rn, fn);
+}
+
+int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localaddrs *me,
+		      const char *ssh_connection, struct ipp_lockout *ret, struct ipp_error *err)
+{
+	char cip[INET6_ADDRSTRLEN + 32], sip[INET6_ADDRSTRLEN + 32], cport[16], sport[16], *pct;
+	struct ipp_localaddrs all = {0};
+	struct ipp_verdict vi, vo;
+	struct ipp_lockout l;
+	int cf, sf, r = 0;
+	uint16_t cp, spn;
+	size_t i;
+
+	memset(&l, 0, sizeof(l));
+	l.sfin = l.sfout = IPP_NO_FILTER;
+	if (!ssh_connection)
+		ssh_connection = getenv("SSH_CONNECTION");
+	if (!ssh_connection || sscanf(ssh_connection, "%63s %15s %63s %15s", cip, cport, sip,
+				      sport) != 4) {
+		snprintf(l.msg, sizeof(l.msg), "not an SSH session: nothing to protect");
+		*ret = l;
+		return 0;
+	}
+	if ((pct = strchr(cip, '%')))
+		*pct = '\0';
+	if ((pct = strchr(sip, '%')))
+		*pct = '\0';
+	if (parse_endpoint(cip, cport, &cf, l.in.src, &cp) < 0 ||
+	    parse_endpoint(sip, sport, &sf, l.in.dst, &spn) < 0 || cf != sf) {
+		snprintf(l.msg, sizeof(l.msg), "SSH_CONNECTION \"%s\" not understood: not checked",
+			 ssh_connection);
+		*ret = l;
+		return 0;
+	}
+	l.applicable = true;
+	l.in.family = (uint8_t)cf;
+	l.in.proto = IPPROTO_TCP;
+	l.in.sport = cp;
+	l.in.dport = spn;
+	l.in.dir = IPP_DIR_IN;
+	l.out = l.in;
+	memcpy(l.out.src, l.in.dst, 16);
+	memcpy(l.out.dst, l.in.src, 16);
+	l.out.sport = spn;
+	l.out.dport = cp;
+	l.out.dir = IPP_DIR_OUT;
+
+	for (i = 0; me && i < me->n && r == 0; i++)
+		r = ipp_localaddrs_add(&all, me->v[i].family, me->v[i].ip);
+	if (r == 0)
+		r = ipp_localaddrs_add(&all, sf, l.in.dst);
+	if (r == 0)
+		r = ipp_classify_ex(eff, &l.in, &all, IPP_CLASSIFY_NO_CANDIDATES, &vi);
+	if (r == 0)
+		r = ipp_classify_ex(eff, &l.out, &all, IPP_CLASSIFY_NO_CANDIDATES, &vo);
+	ipp_localaddrs_clear(&all);
+	if (r < 0)
+		return ipp_err(err, -r, "cannot check the SSH session against the policy");
+
+	l.vin = vi.kind;
+	l.vout = vo.kind;
+	l.sfin = vi.sf;
+	l.sfout = vo.sf;
+	l.blocked = !vi.accepted || !vo.accepted;
+	{
+		char sess[160], a[600] = "", b[600] = "";
+
+		sess[0] = '\0';
+		appendf(sess, sizeof(sess), "%s%s%s port %u -> %s%s%s port %u",
+			 cf == AF_INET6 ? "[" : "", cip, cf == AF_INET6 ? "]" : "", cp,
+			 cf == AF_INET6 ? "[" : "", sip, cf == AF_INET6 ? "]" : "", spn);
+		if (!l.blocked) {
+			snprintf(l.msg, sizeof(l.msg), "the SSH session %s stays permitted", sess);
+		} else {
+			if (!vi.accepted)
+				lockout_reason(eff, "inbound", vi.kind, vi.sf, a, sizeof(a));
+			if (!vo.accepted)
+				lockout_reason(eff, "outbound", vo.kind, vo.sf, b, sizeof(b));
+			appendf(l.msg, sizeof(l.msg),
+				"the SSH session this shell runs in (%s) would be cut off: %s%s%s",
+				sess, a, *a && *b ? "; " : "", b);
+		}
+	}
+	*ret = l;
+	return 0;
+}
+
+int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
+			     const struct ipp_paths *paths, struct ipp_lockout *ret,
+			     struct ipp_error *err)
+{
+	struct ipp_localaddrs me = {0};
+	struct ipp_effective *eff = NULL;
+	struct ipp_hostenv env;
+	int r;
+
+	/* outside an SSH session there is nothing to read or build */
+	r = ipp_lockout_check(NULL, NULL, NULL, ret, err);
+	if (r < 0 || !ret->applicable)
+		return r;
+	r = ipp_classify_hostenv(paths, &env, err);
+	if (r >= 0)
+		r = ipp_effective_as_assigned(db, cur, policy, &env, &eff, err);
+	if (r >= 0)
+		r = ipp_localaddrs_from_system(&me, err);
+	if (r >= 0)
+		r = ipp_lockout_check(eff, &me, NULL, ret, err);
+	ipp_localaddrs_clear(&me);
+	ipp_effective_free(eff);
+	return r;
+}

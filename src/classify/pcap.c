@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pcap.c - `whatif pcap=FILE`: a capture through the reference matcher,
+ * counted per rule.  Frames that cannot be decoded are counted, the first
+ * one named, and never stop the run; a file cut short ends the run with
+ * what was read.
+ */
+#include "classify.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static bool dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void note_malformed(struct ipp_pcap_stats *s, const char *why)
+{
+	s->malformed++;
+	if (!s->first_malformed[0])
+		snprintf(s->first_malformed, sizeof(s->first_malformed), "packet %llu: %s",
+			 (unsigned long long)s->packets, why ? why : "malformed");
+}
+
+static bool loopback_addr(const struct ipp_packet *p)
+{
+	static const uint8_t v6lo[16] = {[15] = 1};
+
+	if (p->family == AF_INET)
+		return p->dst[0] == 127;
+	return memcmp(p->dst, v6lo, 16) == 0;
+}
+
+/*
+ * Decide direction: the host's addresses first, then what the capture
+ * recorded; loopback traffic is the host's own whatever its addresses.
+ */
+static bool direction(struct ipp_packet *p, enum ipp_linkdir ld, const struct ipp_localaddrs *me)
+{
+	if ((p->loopback || loopback_addr(p)) && ld != IPP_LINKDIR_OUT)
+		p->dir = IPP_DIR_IN;
+	else if (ipp_localaddrs_has(me, p->family, p->dst))
+		p->dir = IPP_DIR_IN;
+	else if (ipp_localaddrs_has(me, p->family, p->src))
+		p->dir = IPP_DIR_OUT;
+	else if (ld == IPP_LINKDIR_IN)
+		p->dir = IPP_DIR_IN;
+	else if (ld == IPP_LINKDIR_OUT)
+		p->dir = IPP_DIR_OUT;
+	else
+		return false;
+	return true;
+}
+
+static void count(struct ipp_pcap_stats *s, const struct ipp_verdict *v)
+{
+	struct ipp_pcap_rule *r = NULL;
+
+	if (v->sf != IPP_NO_FILTER && v->rule < s->nrules)
+		r = &s->rules[v->rule];
+	switch (v->kind) {
+	case IPP_VERDICT_NONE:
+		s->none++;
+		break;
+	case IPP_VERDICT_EXEMPT_LOOPBACK:
+		s->exempt_loopback++;
+		break;
+	case IPP_VERDICT_EXEMPT_IKE:
+		s->exempt_ike++;
+		break;
+	case IPP_VERDICT_EXEMPT_IPSEC:
+		s->exempt_ipsec++;
+		break;
+	case IPP_VERDICT_EXEMPT_ND:
+		s->exempt_nd++;
+		break;
+	case IPP_VERDICT_PERMIT:
+		if (r)
+			r->permitted++;
+		break;
+	case IPP_VERDICT_BLOCK:
+		if (r)
+			r->blocked++;
+		break;
+	case IPP_VERDICT_NEGOTIATE:
+		if (r)
+			r->negotiated++;
+		break;
+	}
+}
+
+int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
+		      const struct ipp_localaddrs *me, struct ipp_pcap_stats *ret,
+		      struct ipp_error *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct ipp_pcap_stats s;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *pc;
+	int dlt, n;
+
+	memset(&s, 0, sizeof(s));
+	errno = 0;
+	pc = pcap_open_offline(path, errbuf);
+	if (!pc)
+		return ipp_err(err, errno ? errno : EINVAL, "\"pcap=%s\": %s", path, errbuf);
+	dlt = pcap_datalink(pc);
+	if (!dlt_supported(dlt)) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+
+		pcap_close(pc);
+		return ipp_err(err, ENOTSUP,
+			       "\"pcap=%s\": link type %d (%s) not supported; expected "
+			       "Ethernet, Linux cooked (SLL, SLL2), raw IP or BSD loopback",
+			       path, dlt, name ? name : "unknown");
+	}
+	if (eff && eff->nrules) {
+		s.rules = calloc(eff->nrules, sizeof(*s.rules));
+		if (!s.rules) {
+			pcap_close(pc);
+			return ipp_err(err, ENOMEM, "out of memory");
+		}
+		s.nrules = eff->nrules;
+	}
+	while ((n = pcap_next_ex(pc, &h, &data)) == 1) {
+		enum ipp_decode_status st;
+		enum ipp_linkdir ld;
+		struct ipp_packet p;
+		struct ipp_verdict v;
+		const char *why;
+
+		s.packets++;
+		st = ipp_decode_frame(dlt, data, h->caplen, &p, &ld, &why);
+		switch (st) {
+		case IPP_DECODE_OK:
+			break;
+		case IPP_DECODE_NOT_IP:
+			s.not_ip++;
+			continue;
+		case IPP_DECODE_FRAGMENT:
+			s.fragments++;
+			continue;
+		case IPP_DECODE_LINKTYPE:
+			s.linktype++;
+			continue;
+		case IPP_DECODE_MALFORMED:
+			note_malformed(&s, why);
+			continue;
+		}
+		if (!direction(&p, ld, me)) {
+			s.foreign++;
+			continue;
+		}
+		if (ipp_classify_ex(eff, &p, me, IPP_CLASSIFY_NO_CANDIDATES, &v) < 0) {
+			note_malformed(&s, "address family not classifiable");
+			continue;
+		}
+		s.classified++;
+		if (p.dir == IPP_DIR_IN)
+			s.inbound++;
+		else
+			s.outbound++;
+		count(&s, &v);
+	}
+	if (n == PCAP_ERROR) {
+		/* a file cut short mid-record: keep what was read, say where it stopped */
+		s.malformed++;
+		if (!s.first_malformed[0])
+			snprintf(s.first_malformed, sizeof(s.first_malformed),
+				 "after packet %llu: %s", (unsigned long long)s.packets,
+				 pcap_geterr(pc));
+	}
+	pcap_close(pc);
+	*ret = s;
+	return 0;
+}
+
+void ipp_pcap_stats_clear(struct ipp_pcap_stats *s)
+{
+	if (!s)
+		return;
+	free(s->rules);
+	s->rules = NULL;
+	s->nrules = 0;
+}
+
+static void row(FILE *out, const char *name, uint64_t p, uint64_t b, uint64_t n)
+{
+	fprintf(out, "  %-60s %10llu %10llu %10llu\n", name, (unsigned long long)p,
+		(unsigned long long)b, (unsigned long long)n);
+}
+
+void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
+			  const struct ipp_pcap_stats *s)
+{
+	uint64_t tp = 0, tb = 0, tn = 0;
+	size_t i;
+
+	fprintf(out, "Packets:     %llu read, %llu classified (%llu inbound, %llu outbound)\n",
+		(unsigned long long)s->packets, (unsigned long long)s->classified,
+		(unsigned long long)s->inbound, (unsigned long long)s->outbound);
+	fprintf(out,
+		"Skipped:     %llu not IP, %llu non-first fragments, %llu neither from nor to this "
+		"host, %llu malformed\n",
+		(unsigned long long)s->not_ip, (unsigned long long)s->fragments,
+		(unsigned long long)s->foreign, (unsigned long long)s->malformed);
+	if (s->first_malformed[0])
+		fprintf(out, "First malformed: %s\n", s->first_malformed);
+	fprintf(out, "  %-60s %10s %10s %10s\n", "", "permitted", "blocked", "negotiated");
+	row(out, "no filter matched", s->none, 0, 0);
+	row(out, "exempt: loopback", s->exempt_loopback, 0, 0);
+	row(out, "exempt: IKE (UDP 500/4500)", s->exempt_ike, 0, 0);
+	row(out, "exempt: IPsec (ESP, AH)", s->exempt_ipsec, 0, 0);
+	row(out, "exempt: IPv6 neighbour discovery", s->exempt_nd, 0, 0);
+	tp = s->none + s->exempt_loopback + s->exempt_ike + s->exempt_ipsec + s->exempt_nd;
+	for (i = 0; i < s->nrules && eff; i++) {
+		const struct ipp_pcap_rule *r = &s->rules[i];
+		char name[IPP_NAME_MAX * 2 + 32];
+
+		if (!r->permitted && !r->blocked && !r->negotiated)
+			continue;
+		snprintf(name, sizeof(name), "rule \"%s\" of policy \"%s\"", eff->rules[i].rule,
+			 eff->rules[i].policy);
+		row(out, name, r->permitted, r->blocked, r->negotiated);
+		tp += r->permitted;
+		tb += r->blocked;
+		tn += r->negotiated;
+	}
+	row(out, "total", tp, tb, tn);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * whatif.c - `whatif`: which rule, filter and action decide a packet, and
+ * why; or what a capture would meet.  The arguments come in as tag/value
+ * pairs (a table of parsers), the effective policy is built from the stores
+ * as it is or as if another policy were assigned, and the reference
+ * matcher decides.
+ */
+#include "classify.h"
+
+#include "../agent/hostenv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+/* ---------- the effective policy, as is or as if ---------- */
+
+int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
+			      const struct ipp_hostenv *env, struct ipp_effective **ret,
+			      struct ipp_error *err)
+{
+	struct ipp_snapshot *pers = NULL, *dom = NULL, *loc = NULL, *mine;
+	int r = 0;
+
+	if (db) {
+		r = ipp_db_load(db, IPP_STORE_PERSISTENT, &pers, err);
+		if (r >= 0)
+			r = ipp_db_load(db, IPP_STORE_DOMAIN, &dom, err);
+		if (r >= 0)
+			r = ipp_db_load(db, IPP_STORE_LOCAL, &loc, err);
+		if (r < 0)
+			goto out;
+	}
+	if (policy) {
+		bool found = false;
+		size_t i;
+
+		mine = cur == IPP_STORE_PERSISTENT ? pers : cur == IPP_STORE_DOMAIN ? dom : loc;
+		for (i = 0; mine && i < mine->npolicies; i++)
+			if (strcasecmp(mine->policies[i].name, policy) == 0)
+				found = true;
+		if (!found) {
+			r = ipp_err(err, ENOENT, "policy \"%s\" is not in the %s store",
+				    policy, ipp_store_name(cur));
+			goto out;
+		}
+		for (i = 0; i < mine->npolicies; i++)
+			mine->policies[i].assigned =
+				strcasecmp(mine->policies[i].name, policy) == 0;
+	}
+	r = ipp_effective_build(pers, dom, loc, env, ret, err);
+out:
+	ipp_snapshot_free(pers);
+	ipp_snapshot_free(dom);
+	ipp_snapshot_free(loc);
+	return r;
+}
+
+/* ---------- one packet ---------- */
+
+static const char *action_word(enum ipp_action a)
+{
+	switch (a) {
+	case IPP_ACTION_PERMIT:
+		return "permit";
+	case IPP_ACTION_BLOCK:
+		return "block";
+	case IPP_ACTION_NEGOTIATE:
+		return "negotiate";
+	default:
+		return "?";
+	}
+}
+
+/* Resolve "me" or an address text into @ip; @want_family 0 = either. */
+static int resolve(const char *tag, const char *s, int want_family,
+		   const struct ipp_localaddrs *me, int *ret_family, uint8_t ip[16],
+		   struct ipp_error *err)
+{
+	char tmp[INET6_ADDRSTRLEN + 8];
+
+	memset(ip, 0, 16);
+	if (strcasecmp(s, "me") == 0) {
+		int fam = want_family ? want_family : AF_INET;
+		const struct ipp_localaddr *a = ipp_localaddrs_first(me, fam);
+
+		if (!a && !want_family) {
+			fam = AF_INET6;
+			a = ipp_localaddrs_first(me, fam);
+		}
+		if (!a)
+			return ipp_err(err, ENOENT,
+				       "\"%s=me\": this host has no %s address; "
+				       "give one with me=ADDR",
+				       tag, fam == AF_INET6 ? "IPv6" : "IPv4");
+		memcpy(ip, a->ip, 16);
+		*ret_family = fam;
+		return 0;
+	}
+	if (strlen(s) < sizeof(tmp)) {
+		strcpy(tmp, s);
+		if (inet_pton(AF_INET, tmp, ip) == 1) {
+			*ret_family = AF_INET;
+			return 0;
+		}
+		if (inet_pton(AF_INET6, tmp, ip) == 1) {
+			*ret_family = AF_INET6;
+			return 0;
+		}
+	}
+	return ipp_err(err, EINVAL, "\"%s=%s\": expected me or an IPv4 or IPv6 address",
+		       tag, s);
+}
+
+static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs *me,
+			struct ipp_packet *p, struct ipp_error *err)
+{
+	bool smeta, dmeta, slocal, dlocal;
+	int sf = 0, df = 0, r;
+
+	if (!w->src || !w->dst)
+		return ipp_err(err, EINVAL, "src= and dst= are required (or pcap=FILE)");
+	if (!w->have_proto)
+		return ipp_err(err, EINVAL,
+			       "proto= is required (tcp, udp, icmp, icmpv6, raw or 1..255)");
+	if ((w->have_sport || w->have_dport) && w->proto != IPPROTO_TCP &&
+	    w->proto != IPPROTO_UDP)
+		return ipp_err(err, EINVAL, "\"%s=\": ports need proto=tcp or proto=udp",
+			       w->have_sport ? "srcport" : "dstport");
+	memset(p, 0, sizeof(*p));
+	smeta = strcasecmp(w->src, "me") == 0;
+	dmeta = strcasecmp(w->dst, "me") == 0;
+	/* a concrete side fixes the family that "me" resolves to */
+	if (!smeta && (r = resolve("src", w->src, 0, me, &sf, p->src, err)) < 0)
+		return r;
+	if (!dmeta && (r = resolve("dst", w->dst, sf, me, &df, p->dst, err)) < 0)
+		return r;
+	if (smeta && (r = resolve("src", w->src, df, me, &sf, p->src, err)) < 0)
+		return r;
+	if (dmeta && (r = resolve("dst", w->dst, sf, me, &df, p->dst, err)) < 0)
+		return r;
+	if (sf != df)
+		return ipp_err(err, EINVAL,
+			       "\"src=%s\" and \"dst=%s\" are of different address families",
+			       w->src, w->dst);
+	p->family = (uint8_t)sf;
+	p->proto = w->proto;
+	p->sport = w->sport;
+	p->dport = w->dport;
+	p->secpath = w->secpath;
+	slocal = ipp_localaddrs_has(me, sf, p->src);
+	dlocal = ipp_localaddrs_has(me, df, p->dst);
+	if (w->dir_set)
+		p->dir = (enum ipp_dir)w->dir;
+	else if (dlocal)
+		p->dir = IPP_DIR_IN;
+	else if (slocal)
+		p->dir = IPP_DIR_OUT;
+	else
+		return ipp_err(err, EINVAL,
+			       "neither \"src=%s\" nor \"dst=%s\" is an address of this "
+			       "host; name it with me=ADDR or give dir=in|out",
+			       w->src, w->dst);
+	return 0;
+}
+
+static void print_candidate(FILE *out, const struct ipp_effective *eff, size_t n,
+			    const struct ipp_candidate *c)
+{
+	const struct ipp_sfilter *f = &eff->sf[c->sf];
+	char rn[IPP_NAME_MAX * 2 + 64], fn[512];
+
+	ipp_eff_rule_format(eff, f->rule, rn, sizeof(rn));
+	ipp_eff_filter_format(eff, f, fn, sizeof(fn));
+	fprintf(out, "  %2zu. weight 0x%08x  %-9s %s, %s\n", n, c->weight, action_word(f->action),
+		rn, fn);
+}
+
+static void print_packet_verdict(FILE *out, const struct ipp_whatif *w,
+				 const struct ipp_effective *eff, const struct ipp_packet *p,
+				 const struct ipp_verdict *v)
+{
+	char pk[160], rn[IPP_NAME_MAX * 2 + 64], fn[512], wt[96], why[160];
+	size_t i, shown;
+
+	ipp_packet_format(p, pk, sizeof(pk));
+	fprintf(out, "Packet:      %s %s%s\n", ipp_dir_name(p->dir), pk,
+		p->secpath ? " (through an IPsec SA)" : "");
+	if (w->policy)
+		fprintf(out, "Policy:      as if \"%s\" were assigned\n", w->policy);
+	else
+		fprintf(out, "Policy:      as assigned now\n");
+	fprintf(out, "Specific filters: %zu, matching: %zu\n", eff ? eff->nsf : 0, v->ncand);
+	fprintf(out, "Verdict:     %s\n", v->text);
+	if (v->sf == IPP_NO_FILTER)
+		return;
+	ipp_eff_rule_format(eff, v->rule, rn, sizeof(rn));
+	ipp_eff_filter_format(eff, &eff->sf[v->sf], fn, sizeof(fn));
+	ipp_weight_format(&eff->sf[v->sf], wt, sizeof(wt));
+	fprintf(out, "Rule:        %s, filter action \"%s\" (%s)\n", rn,
+		eff->rules[v->rule].filteraction, action_word(v->action));
+	fprintf(out, "Filter:      %s\n", fn);
+	fprintf(out, "Weight:      %s\n", wt);
+	if (v->ncand > 1) {
+		const struct ipp_sfilter *r = &eff->sf[v->cand[1].sf];
+
+		ipp_verdict_why(eff, v, why, sizeof(why));
+		ipp_eff_rule_format(eff, r->rule, rn, sizeof(rn));
+		ipp_eff_filter_format(eff, r, fn, sizeof(fn));
+		ipp_weight_format(r, wt, sizeof(wt));
+		fprintf(out, "Runner-up:   %s (%s), %s, weight %s\n", rn, action_word(r->action), fn,
+			wt);
+		fprintf(out, "Why:         %s\n", why);
+	} else {
+		fprintf(out, "Why:         the only matching filter\n");
+	}
+	shown = w->verbose ? v->ncand : (v->ncand < 3 ? v->ncand : 3);
+	fprintf(out, "Matching filters, best first%s:\n",
+		shown < v->ncand ? " (level=verbose lists all)" : "");
+	for (i = 0; i < shown; i++)
+		print_candidate(out, eff, i + 1, &v->cand[i]);
+}
+
+int ipp_classify_hostenv(const struct ipp_paths *paths, struct ipp_hostenv *ret,
+			 struct ipp_error *err)
+{
+	struct ipp_hostenv_src src;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!paths)
+		return 0;
+	ipp_hostenv_src_init(&src, paths);
+	return ipp_hostenv_read(&src, ret, err);
+}
+
+int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store_loc cur,
+		   const struct ipp_paths *paths, FILE *out, struct ipp_error *err)
+{
+	struct ipp_localaddrs me = {0};
+	struct ipp_hostenv env;
+	struct ipp_effective *eff = NULL;
+	struct ipp_packet pkt;
+	struct ipp_verdict v;
+	size_t i;
+	int r;
+
+	if (w->pcap && (w->src || w->dst || w->have_proto || w->have_sport || w->have_dport))
+		return ipp_err(err, EINVAL,
+			       "\"pcap=%s\" runs a capture; src=, dst=, proto= and ports "
+			       "describe one packet: give one or the other",
+			       w->pcap);
+	/* the addresses given first: "me" in src= or dst= stands for the first of them */
+	for (i = 0; i < w->me.n; i++)
+		if ((r = ipp_localaddrs_add(&me, w->me.v[i].family, w->me.v[i].ip)) < 0) {
+			ipp_err(err, -r, "out of memory");
+			goto out;
+		}
+	if (!w->nosystem && (r = ipp_localaddrs_from_system(&me, err)) < 0)
+		goto out;
+	if (!w->pcap && (r = build_packet(w, &me, &pkt, err)) < 0)
+		goto out;
+	r = ipp_classify_hostenv(paths, &env, err);
+	if (r < 0)
+		goto out;
+	r = ipp_effective_as_assigned(db, cur, w->policy, &env, &eff, err);
+	if (r < 0)
+		goto out;
+	if (w->pcap) {
+		struct ipp_pcap_stats st;
+
+		r = ipp_pcap_classify(eff, w->pcap, &me, &st, err);
+		if (r < 0)
+			goto out;
+		if (w->policy)
+			fprintf(out, "Policy: as if \"%s\" were assigned\n", w->policy);
+		ipp_pcap_stats_print(out, eff, &st);
+		ipp_pcap_stats_clear(&st);
+		goto out;
+	}
+	r = ipp_classify(eff, &pkt, &me, &v);
+	if (r < 0) {
+		ipp_err(err, -r, "cannot classify the packet");
+		goto out;
+	}
+	print_packet_verdict(out, w, eff, &pkt, &v);
+	ipp_verdict_clear(&v);
+out:
+	ipp_effective_free(eff);
+	ipp_localaddrs_clear(&me);
+	return r < 0 ? r : 0;
+}
+

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * compile.h - the effective policy compiled to nftables (table inet ipsecpol).
+ *
+ * Pure: nothing here touches the kernel.  ipp_compile() turns the effective
+ * policy into a structured compiled form; the emitters write nft text from
+ * it: the whole ruleset (one transaction replacing the table), or the
+ * element-level difference between two compiled forms.
+ *
+ * The ruleset:
+ *
+ *   Specific filters are grouped into tiers by shape: address family
+ *   (IPv4, IPv6, or both when neither side is an address), each side's kind
+ *   and prefix length (any: not in the key; me: `fib daddr|saddr type
+ *   local`; a prefix: the masked address), the protocol number (0 = any),
+ *   and whether source and destination ports are given.  Within one shape
+ *   prefixes are identical or disjoint, so each tier is one hash verdict map
+ *   with exact keys: a packet matches at most one element of a tier.  An
+ *   address range is split into prefixes, each in the tier of its length,
+ *   ordered at the range's weight.  A tier holding a single element with no
+ *   key at all (any to any, all ports) is a plain rule.
+ *
+ *   Tiers are evaluated in descending weight; the first hit decides.  Tiers
+ *   of one weight are walked by the actions they hold, best first (block,
+ *   negotiate, permit), so that the tie-break of ipp_sfilter_cmp() holds
+ *   between tiers as well; where two shapes of one weight can match one
+ *   packet and that order cannot serve both, the weight's tiers are split
+ *   by action.  Identical keys inside a tier keep the best filter only.
+ *
+ *   Chains: `input` and `output` (hooks, priority filter, policy accept: no
+ *   match means permitted) accept the exemptions (loopback; IKE, UDP port
+ *   500 or 4500 either way; ESP and AH, the IPsec protocols themselves;
+ *   IPv6 neighbour discovery) and go to one walk chain per family (in4,
+ *   in6, out4, out6), which dispatches on the transport protocol to a walk
+ *   chain per protocol used by the filters (in4_p6 ...), each listing the
+ *   tiers that can match it in evaluation order.  Tiers with "me" as source
+ *   are walked on output only, with "me" as destination on input only (a
+ *   packet between two local addresses travels over loopback).  Verdicts:
+ *   permit accept, block drop (with diagnostics: goto `blocked`, which logs
+ *   to NFLOG first), negotiate goto `negotiate_in` (accepted when it arrived
+ *   through an SA: `meta secpath exists`) or `negotiate_out` (accepted when
+ *   it leaves under an IPsec policy: `rt ipsec exists`), else dropped.
+ *
+ *   Every map and rule carries a comment naming its source (policy, rule);
+ *   map elements carry counters, and comments only when asked (they cost a
+ *   quarter more load time at 100k elements): the compiled form is the side
+ *   table that maps an element back to its rule and filter.
+ */
+#ifndef IPP_COMPILE_H
+#define IPP_COMPILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../common/err.h"
+#include "effective.h"
+
+enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
+
+/* "accept", "drop", "negotiate". */
+const char *ipp_cverdict_name(enum ipp_cverdict v);
+
+struct ipp_copts {
+	bool exempt_ike;        /* UDP 500/4500 as source or destination port (default yes) */
+	bool exempt_ipsec;      /* ESP and AH packets (default yes) */
+	bool exempt_nd;         /* IPv6 neighbour discovery, hop limit 255 (default yes) */
+	bool elem_comments;     /* a comment on every map element (default no) */
+	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
+};
+
+/* The defaults above. */
+void ipp_copts_init(struct ipp_copts *o);
+
+/* A rule of the effective policy, as messages and counters name it. */
+struct ipp_crule {
+	char policy[IPP_NAME_MAX];
+	char rule[IPP_NAME_MAX];
+	uint32_t number;
+	enum ipp_store_loc store;
+	enum ipp_origin origin;
+	enum ipp_action action;
+};
+
+/* One element's key; fields the tier's shape does not use are zero. */
+struct ipp_ckey {
+	uint8_t src[16], dst[16]; /* masked, network byte order */
+	uint16_t sport, dport;
+};
+
+struct ipp_celem {
+	struct ipp_ckey key;
+	uint8_t verdict;    /* enum ipp_cverdict */
+	bool reversed;      /* from the mirror image of the configured filter */
+	uint32_t rule;      /* index into ipp_compiled.rules */
+	uint32_t filter;    /* the configured filter's index in its rule's filter list */
+	uint32_t weight;    /* the specific filter's weight */
+};
+
+struct ipp_cshape {
+	uint8_t family;           /* 0: both (no address in the key), AF_INET, AF_INET6 */
+	uint8_t src_kind, dst_kind; /* IPP_ADDR_ANY, IPP_ADDR_ME or IPP_ADDR_IP */
+	uint8_t src_plen, dst_plen; /* IPP_ADDR_IP: prefix length of the key field (0: no field) */
+	uint8_t proto;            /* 0 = any */
+	bool sport, dport;        /* port fields in the key */
+};
+
+#define IPP_CTIER_NAME_MAX 64
+
+/* The hooks a tier is walked on. */
+enum { IPP_CHOOK_IN = 1 << 0, IPP_CHOOK_OUT = 1 << 1 };
+
+struct ipp_ctier {
+	char name[IPP_CTIER_NAME_MAX]; /* the map's name; stable for a given shape and weight */
+	struct ipp_cshape shape;
+	uint32_t weight;          /* evaluation order: higher first */
+	int8_t rank;              /* -1: not split by action; else the one ipp_action_rank() */
+	uint8_t rank_min, rank_max; /* the action ranks it holds (order within one weight) */
+	uint8_t hooks;            /* IPP_CHOOK_*: source me is output only, destination me
+				     input only; a map with negotiate elements walked on both
+				     hooks is split in two ("..._in", "..._out"), because the
+				     kernel allows the inbound check (meta secpath) on input only */
+	struct ipp_celem *elems;  /* sorted by key */
+	size_t nelems;
+};
+
+struct ipp_compiled {
+	struct ipp_copts opts;
+	struct ipp_crule *rules;  /* as the effective policy's rules, same indices */
+	size_t nrules;
+	struct ipp_ctier *tiers;  /* in evaluation order */
+	size_t ntiers;
+	size_t nsf;               /* specific filters compiled */
+	size_t nelems;            /* elements over all tiers */
+	size_t nshadowed;         /* keys dropped because a better filter has the same key */
+};
+
+/*
+ * Compile @e with options @o (NULL: defaults).  *ret is owned by the
+ * caller (ipp_compiled_free()) and does not point into @e.  -ENOMEM, or
+ * -E2BIG when an address range pair splits into more than 65536 keys.
+ */
+int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
+		struct ipp_compiled **ret, struct ipp_error *err);
+void ipp_compiled_free(struct ipp_compiled *c);
+
+/* Is the tier a single rule (no key fields)? */
+bool ipp_ctier_keyless(const struct ipp_ctier *t);
+
+/* The tier named @name, or NULL.  Points into @c. */
+const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
+/* The element with key @k in @t, or NULL.  Points into @t. */
+const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct ipp_ckey *k);
+
+/* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
+void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
+			size_t len);
+
+/* Format an element's key as it appears in the nft text ("10.0.0.0 . 80"). */
+void ipp_ckey_format(const struct ipp_cshape *s, const struct ipp_ckey *k, char *buf,
+		     size_t len);
+/* Parse that text back (for counters and error messages); 0 or -EINVAL. */
+int ipp_ckey_parse(const struct ipp_cshape *s, const char *text, struct ipp_ckey *ret);
+
+/*
+ * Write the whole ruleset: "table inet ipsecpol {}", "delete table inet
+ * ipsecpol" and the new table, so that one libnftables buffer replaces
+ * whatever is in force in one kernel transaction.  -EIO on a write error.
+ */
+int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error *err);
+/* The same into a malloc'ed string (*ret owned by the caller: free()). */
+int ipp_compiled_ruleset(const struct ipp_compiled *c, char **ret, struct ipp_error *err);
+
+struct ipp_cdiff_stats {
+	bool full;                /* the text is a full replacement */
+	bool empty;               /* nothing to change (the text is empty) */
+	size_t elems_added, elems_deleted;
+	size_t tiers_added, tiers_deleted;
+	size_t chains_rewritten;
+};
+
+/*
+ * Write the commands that turn the table compiled as @old (which must be
+ * what the kernel holds) into @new, as one transaction: elements added and
+ * deleted in the maps that stay, new maps created with their elements, walk
+ * chains whose list of tiers changed flushed and refilled, maps no longer
+ * used deleted.  Falls back to the full ruleset when the options differ or
+ * when more than half of the elements change.  @old may be NULL (full).
+ * @st may be NULL.  -EIO on a write error.
+ */
+int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out,
+		      struct ipp_cdiff_stats *st, struct ipp_error *err);
+/* The same into a malloc'ed string (*ret owned by the caller: free()). */
+int ipp_compiled_diff_text(const struct ipp_compiled *old, const struct ipp_compiled *new,
+			   char **ret, struct ipp_cdiff_stats *st, struct ipp_error *err);
+
+/*
+ * Explain line @line (1-based) of @text, a ruleset or diff emitted for @c,
+ * in the user's terms: "policy \"P\" rule \"R\" filter N (map M)" for an
+ * element, the comment's source for a map or rule, "" when the line has no
+ * source (table, chain, exemption).  Used to report what the kernel refused.
+ */
+void ipp_compiled_explain_line(const struct ipp_compiled *c, const char *text, unsigned line,
+			       char *buf, size_t len);
+
+#endif

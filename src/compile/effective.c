@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * effective.c - the effective policy: which specific filters the host enforces.
+ *
+ * pass 1: pick the policies: the persistent store's assigned one, then the
+ *         domain store's assigned one, else the local store's;
+ * pass 2: walk their active rules; resolve each rule's filter list and action;
+ * pass 3: expand every configured filter into specific filters: server types
+ *         become the host's current servers, "me" stays symbolic, a mirrored
+ *         filter adds its reversed image; weigh each one;
+ * pass 4: sort best first (ipp_sfilter_cmp) and note conflicts: identical
+ *         selectors with different actions.
+ */
+#include "effective.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct build {
+	struct ipp_effective *e;
+	size_t cap_rules, cap_sf, cap_warn;
+};
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*v, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int add_warning(struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int add_warning(struct build *b, const char *fmt, ...)
+{
+	struct ipp_effective *e = b->e;
+	va_list ap;
+	char *s;
+	int r;
+
+	if (grow((void **)&e->warnings, &b->cap_warn, e->nwarnings, sizeof(char *)) < 0)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	e->warnings[e->nwarnings++] = s;
+	return 0;
+}
+
+void ipp_effective_free(struct ipp_effective *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->nwarnings; i++)
+		free(e->warnings[i]);
+	free(e->warnings);
+	free(e->rules);
+	free(e->sf);
+	free(e);
+}
+
+/* Lookups by id: only the snapshot's own arrays are read. */
+static const struct ipp_filterlist *find_list(const struct ipp_snapshot *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfilterlists; i++)
+		if (s->filterlists[i].id == id)
+			return &s->filterlists[i];
+	return NULL;
+}
+
+static const struct ipp_filteraction *find_action(const struct ipp_snapshot *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfilteractions; i++)
+		if (s->filteractions[i].id == id)
+			return &s->filteractions[i];
+	return NULL;
+}
+
+static const struct ipp_policy *assigned_policy(const struct ipp_snapshot *s)
+{
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < s->npolicies; i++)
+		if (s->policies[i].assigned)
+			return &s->policies[i];
+	return NULL;
+}
+
+/* The addresses one side of a filter stands for: itself, or the host's servers. */
+static size_t expand_side(const struct ipp_addr *a, const struct ipp_hostenv *env,
+			  const struct ipp_addr **ret)
+{
+	const struct ipp_addr *v = NULL;
+	size_t n = 0;
+
+	switch (a->kind) {
+	case IPP_ADDR_DNS:
+		if (env)
+			v = env->dns, n = env->ndns;
+		break;
+	case IPP_ADDR_WINS:
+		if (env)
+			v = env->wins, n = env->nwins;
+		break;
+	case IPP_ADDR_DHCP:
+		if (env)
+			v = env->dhcp, n = env->ndhcp;
+		break;
+	case IPP_ADDR_GATEWAY:
+		if (env)
+			v = env->gateway, n = env->ngateway;
+		break;
+	default:
+		*ret = a;
+		return 1;
+	}
+	if (n > IPP_MAX_SERVERS)
+		n = IPP_MAX_SERVERS;
+	*ret = v;
+	return n;
+}
+
+static bool concrete(const struct ipp_addr *a)
+{
+	return a->kind == IPP_ADDR_IP || a->kind == IPP_ADDR_RANGE;
+}
+
+static bool addr_equal(const struct ipp_addr *a, const struct ipp_addr *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (!concrete(a))
+		return true;
+	if (a->family != b->family)
+		return false;
+	if (a->kind == IPP_ADDR_IP)
+		return a->plen == b->plen && !memcmp(a->ip, b->ip, sizeof(a->ip));
+	return !memcmp(a->ip, b->ip, sizeof(a->ip)) && !memcmp(a->ip_end, b->ip_end,
+								sizeof(a->ip_end));
+}
+
+static bool same_selectors(const struct ipp_sfilter *a, const struct ipp_sfilter *b)
+{
+	return a->protocol == b->protocol && a->srcport == b->srcport &&
+	       a->dstport == b->dstport && addr_equal(&a->src, &b->src) &&
+	       addr_equal(&a->dst, &b->dst);
+}
+
+static int push_sf(struct build *b, const struct ipp_sfilter *sf)
+{
+	struct ipp_effective *e = b->e;
+
+	if (grow((void **)&e->sf, &b->cap_sf, e->nsf, sizeof(*e->sf)) < 0)
+		return -ENOMEM;
+	e->sf[e->nsf++] = *sf;
+	return 0;
+}
+
+static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_t rule_idx,
+			 uint32_t filter_idx, const struct ipp_filter *f, unsigned store_bits,
+			 const struct ipp_hostenv *env)
+{
+	const struct ipp_addr *srcs, *dsts;
+	size_t ns, nd, i, j;
+	int r;
+
+	ns = expand_side(&f->src, env, &srcs);
+	nd = expand_side(&f->dst, env, &dsts);
+	for (i = 0; i < ns; i++) {
+		for (j = 0; j < nd; j++) {
+			struct ipp_sfilter sf = {0}, rev;
+
+			if (concrete(&srcs[i]) && concrete(&dsts[j]) &&
+			    srcs[i].family != dsts[j].family) {
+				char s[64], d[64];
+
+				ipp_addr_format(&srcs[i], s, sizeof(s));
+				ipp_addr_format(&dsts[j], d, sizeof(d));
+				r = add_warning(b,
+						"policy \"%s\" rule \"%s\" filter %u: source \"%s\" and "
+						"destination \"%s\" are of different address families: "
+						"the filter matches nothing",
+						er->policy, er->rule, filter_idx + 1, s, d);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			sf.src = srcs[i];
+			sf.dst = dsts[j];
+			sf.protocol = f->protocol;
+			sf.srcport = f->srcport;
+			sf.dstport = f->dstport;
+			sf.action = er->fa.action;
+			sf.origin = er->origin;
+			sf.seq = ((uint64_t)(f->id > 0 ? f->id : 0) << 2) | store_bits;
+			sf.weight = ipp_weight(&sf.src, &sf.dst, sf.protocol, sf.srcport, sf.dstport);
+			sf.rule = rule_idx;
+			sf.filter = filter_idx;
+			sf.reversed = false;
+			if ((r = push_sf(b, &sf)) < 0)
+				return r;
+			if (!f->mirrored)
+				continue;
+			rev = sf;
+			rev.src = sf.dst;
+			rev.dst = sf.src;
+			rev.srcport = sf.dstport;
+			rev.dstport = sf.srcport;
+			rev.reversed = true;
+			rev.weight = ipp_weight(&rev.src, &rev.dst, rev.protocol, rev.srcport,
+						rev.dstport);
+			/* any<->any, me<->me with no ports: the mirror is the filter itself */
+			if (same_selectors(&sf, &rev))
+				continue;
+			if ((r = push_sf(b, &rev)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static void fill_rule(struct ipp_eff_rule *er, enum ipp_store_loc loc, enum ipp_origin origin,
+		      const struct ipp_policy *p, const struct ipp_rule *rule)
+{
+	memset(er, 0, sizeof(*er));
+	er->store = loc;
+	er->origin = origin;
+	snprintf(er->policy, sizeof(er->policy), "%s", p->name);
+	snprintf(er->policy_guid, sizeof(er->policy_guid), "%s", p->guid);
+	snprintf(er->rule, sizeof(er->rule), "%s", rule->name);
+	er->number = rule->number;
+	er->has_tunnel = rule->has_tunnel;
+	er->tunnel = rule->tunnel;
+	er->conntype = rule->conntype;
+}
+
+static int add_policy(struct build *b, const struct ipp_snapshot *s, const struct ipp_policy *p,
+		      enum ipp_origin origin, const struct ipp_hostenv *env,
+		      struct ipp_error *err)
+{
+	struct ipp_effective *e = b->e;
+	unsigned store_bits = (unsigned)s->loc & 3;
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < p->nrules; i++) {
+		const struct ipp_rule *rule = &p->rules[i];
+		const struct ipp_filterlist *l;
+		const struct ipp_filteraction *a;
+		struct ipp_eff_rule *er;
+		uint32_t idx;
+
+		if (!rule->activate)
+			continue;
+		l = find_list(s, rule->filterlist_id);
+		if (!l)
+			return ipp_err(err, EINVAL,
+				       "policy \"%s\" rule \"%s\": its filter list (id %lld) does "
+				       "not exist in the %s store",
+				       p->name, rule->name, (long long)rule->filterlist_id,
+				       ipp_store_name(s->loc));
+		a = find_action(s, rule->filteraction_id);
+		if (!a)
+			return ipp_err(err, EINVAL,
+				       "policy \"%s\" rule \"%s\": its filter action (id %lld) does "
+				       "not exist in the %s store",
+				       p->name, rule->name, (long long)rule->filteraction_id,
+				       ipp_store_name(s->loc));
+		if (a->action != IPP_ACTION_PERMIT && a->action != IPP_ACTION_BLOCK &&
+		    a->action != IPP_ACTION_NEGOTIATE)
+			return ipp_err(err, EINVAL,
+				       "policy \"%s\" rule \"%s\": filter action \"%s\" has no valid "
+				       "action",
+				       p->name, rule->name, a->name);
+		if (grow((void **)&e->rules, &b->cap_rules, e->nrules, sizeof(*e->rules)) < 0)
+			return ipp_err(err, ENOMEM, "out of memory");
+		idx = (uint32_t)e->nrules;
+		er = &e->rules[e->nrules++];
+		fill_rule(er, s->loc, origin, p, rule);
+		snprintf(er->filterlist, sizeof(er->filterlist), "%s", l->name);
+		snprintf(er->filteraction, sizeof(er->filteraction), "%s", a->name);
+		er->fa = *a;
+		for (k = 0; k < l->nfilters; k++) {
+			r = expand_filter(b, &e->rules[idx], idx, (uint32_t)k, &l->filters[k],
+					  store_bits, env);
+			if (r < 0)
+				return ipp_err(err, -r, "out of memory");
+		}
+	}
+	if (p->activatedefaultrule && p->defaultrule.activate) {
+		struct ipp_eff_rule *er;
+
+		if (grow((void **)&e->rules, &b->cap_rules, e->nrules, sizeof(*e->rules)) < 0)
+			return ipp_err(err, ENOMEM, "out of memory");
+		er = &e->rules[e->nrules++];
+		fill_rule(er, s->loc, origin, p, &p->defaultrule);
+		er->number = 0;
+		ipp_filteraction_init(&er->fa);
+		er->fa.action = IPP_ACTION_NEGOTIATE;
+		er->fa.qmpfs = p->defaultrule.qmpfs;
+		er->fa.nqmsec = p->defaultrule.nqmsec;
+		memcpy(er->fa.qmsec, p->defaultrule.qmsec, sizeof(er->fa.qmsec));
+	}
+	return 0;
+}
+
+static int sf_cmp(const void *x, const void *y)
+{
+	return ipp_sfilter_cmp(x, y);
+}
+
+/* Order by selectors only, to find identical ones (ties: the best first). */
+static int addr_cmp(const struct ipp_addr *a, const struct ipp_addr *b)
+{
+	int c;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (!concrete(a))
+		return 0;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->plen != b->plen)
+		return a->plen < b->plen ? -1 : 1;
+	if ((c = memcmp(a->ip, b->ip, sizeof(a->ip))) != 0)
+		return c;
+	return a->kind == IPP_ADDR_RANGE ? memcmp(a->ip_end, b->ip_end, sizeof(a->ip_end)) : 0;
+}
+
+static int sel_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct ipp_sfilter *base = ctx;
+	const struct ipp_sfilter *a = &base[*(const size_t *)x];
+	const struct ipp_sfilter *b = &base[*(const size_t *)y];
+	int c;
+
+	if ((c = addr_cmp(&a->src, &b->src)) != 0 || (c = addr_cmp(&a->dst, &b->dst)) != 0)
+		return c;
+	if (a->protocol != b->protocol)
+		return a->protocol < b->protocol ? -1 : 1;
+	if (a->srcport != b->srcport)
+		return a->srcport < b->srcport ? -1 : 1;
+	if (a->dstport != b->dstport)
+		return a->dstport < b->dstport ? -1 : 1;
+	/* indices are in cmp order: the winner first */
+	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+static void describe(const struct ipp_effective *e, const struct ipp_sfilter *f, char *buf,
+		     size_t len)
+{
+	const struct ipp_eff_rule *r = &e->rules[f->rule];
+
+	snprintf(buf, len, "policy \"%s\" rule \"%s\" filter %u%s (%s)", r->policy, r->rule,
+		 f->filter + 1, f->reversed ? " mirrored" : "", ipp_action_name(f->action));
+}
+
+static int find_conflicts(struct build *b)
+{
+	struct ipp_effective *e = b->e;
+	size_t *idx, i, j;
+	int r = 0;
+
+	if (e->nsf < 2)
+		return 0;
+	idx = malloc(e->nsf * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < e->nsf; i++)
+		idx[i] = i;
+	qsort_r(idx, e->nsf, sizeof(*idx), sel_cmp, e->sf);
+	for (i = 0; i < e->nsf && r == 0; i = j) {
+		const struct ipp_sfilter *w = &e->sf[idx[i]];
+
+		for (j = i + 1; j < e->nsf && same_selectors(w, &e->sf[idx[j]]); j++) {
+			const struct ipp_sfilter *o = &e->sf[idx[j]];
+			char a[IPP_NAME_MAX * 2 + 64], c[IPP_NAME_MAX * 2 + 64];
+			char s[64], d[64];
+
+			if (o->action == w->action)
+				continue;
+			describe(e, w, a, sizeof(a));
+			describe(e, o, c, sizeof(c));
+			ipp_addr_format(&w->src, s, sizeof(s));
+			ipp_addr_format(&w->dst, d, sizeof(d));
+			r = add_warning(b,
+					"%s and %s have identical selectors (%s -> %s protocol %u "
+					"ports %u -> %u): the first decides",
+					a, c, s, d, w->protocol, w->srcport, w->dstport);
+			if (r < 0)
+				break;
+		}
+	}
+	free(idx);
+	return r;
+}
+
+int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_snapshot *domain,
+			const struct ipp_snapshot *local, const struct ipp_hostenv *env,
+			struct ipp_effective **ret, struct ipp_error *err)
+{
+	const struct ipp_policy *pp, *ap;
+	const struct ipp_snapshot *as;
+	struct build b = {0};
+	int r;
+
+	b.e = calloc(1, sizeof(*b.e));
+	if (!b.e)
+		return ipp_err(err, ENOMEM, "out of memory");
+
+	pp = assigned_policy(persistent);
+	as = domain;
+	ap = assigned_policy(domain);
+	if (!ap) {
+		as = local;
+		ap = assigned_policy(local);
+	}
+	if (pp && (r = add_policy(&b, persistent, pp, IPP_ORIGIN_PERSISTENT, env, err)) < 0)
+		goto fail;
+	if (ap && (r = add_policy(&b, as, ap, IPP_ORIGIN_ASSIGNED, env, err)) < 0)
+		goto fail;
+	if (b.e->nsf)
+		qsort(b.e->sf, b.e->nsf, sizeof(*b.e->sf), sf_cmp);
+	if ((r = find_conflicts(&b)) < 0) {
+		r = ipp_err(err, -r, "out of memory");
+		goto fail;
+	}
+	*ret = b.e;
+	return 0;
+fail:
+	ipp_effective_free(b.e);
+	return r;
+}

@@ -1,0 +1,1006 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * emit.c - nft text from the compiled form: the whole ruleset, and the
+ * element-level difference between two compiled forms.
+ *
+ * Both write to a FILE handed in; apply, --dry-run and the golden tests use
+ * the same functions.  Walk chains and their rules are produced by one
+ * function for both (nested in the table block for the full ruleset, as
+ * "add rule" commands for a difference), so the two can never disagree.
+ */
+#include "compile.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../driver/driver.h"
+#include "modes.h"
+
+#define TABLE IPP_NFT_FAMILY " " IPP_NFT_TABLE
+#define COMMENT_MAX 127 /* bytes the kernel keeps of a comment */
+
+enum hook { HOOK_IN = 0, HOOK_OUT = 1 };
+
+/* A walk chain: per hook and family, and per protocol (0: the family chain). */
+struct walk {
+	enum hook hook;
+	int fam; /* 4 or 6 */
+	uint8_t proto;
+};
+
+static void walk_name(const struct walk *w, char *buf, size_t len)
+{
+	if (w->proto)
+		snprintf(buf, len, "%s%d_p%u", w->hook == HOOK_IN ? "in" : "out", w->fam, w->proto);
+	else
+		snprintf(buf, len, "%s%d", w->hook == HOOK_IN ? "in" : "out", w->fam);
+}
+
+static bool tier_on_hook(const struct ipp_ctier *t, enum hook h, int fam)
+{
+	const struct ipp_cshape *s = &t->shape;
+
+	if (!(t->hooks & (h == HOOK_IN ? IPP_CHOOK_IN : IPP_CHOOK_OUT)))
+		return false;
+	if (s->family && s->family != (fam == 4 ? AF_INET : AF_INET6))
+		return false;
+	return true;
+}
+
+static bool tier_in_walk(const struct ipp_ctier *t, const struct walk *w)
+{
+	if (!tier_on_hook(t, w->hook, w->fam))
+		return false;
+	if (w->proto == 0)
+		return t->shape.proto == 0;
+	return t->shape.proto == 0 || t->shape.proto == w->proto;
+}
+
+/* Protocols with tiers of their own on (hook, family), as a bitmap. */
+static void walk_protos(const struct ipp_compiled *c, enum hook h, int fam, uint8_t map[32])
+{
+	size_t i;
+
+	memset(map, 0, 32);
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (t->shape.proto && tier_on_hook(t, h, fam))
+			map[t->shape.proto / 8] |= (uint8_t)(1u << (t->shape.proto % 8));
+	}
+}
+
+static bool has_proto(const uint8_t map[32], unsigned p)
+{
+	return map[p / 8] & (1u << (p % 8));
+}
+
+/* ---------- text pieces ---------- */
+
+/* Append @s to the comment in @buf, replacing what cannot go in an nft string. */
+static void comment_add(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(buf);
+
+	for (; *s && n + 1 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			ch = '\'';
+		else if (ch < 0x20 || ch == 0x7f)
+			ch = ' ';
+		buf[n++] = (char)ch;
+	}
+	buf[n] = '\0';
+}
+
+/* Cut to the kernel's limit without splitting a UTF-8 character. */
+static void comment_fit(char *buf)
+{
+	size_t n = strlen(buf);
+
+	if (n <= COMMENT_MAX)
+		return;
+	n = COMMENT_MAX - 3;
+	while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
+		n--;
+	strcpy(buf + n, "...");
+}
+
+static void rule_source(const struct ipp_compiled *c, uint32_t rule, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (rule >= c->nrules) {
+		comment_add(buf, len, "unknown rule");
+		return;
+	}
+	comment_add(buf, len, "policy '");
+	comment_add(buf, len, c->rules[rule].policy);
+	comment_add(buf, len, "' rule '");
+	comment_add(buf, len, c->rules[rule].rule);
+	comment_add(buf, len, "'");
+}
+
+/* "policy 'P' rule 'R'" for the tier's first element's rule, "+N rules" for the others. */
+static void tier_source(const struct ipp_compiled *c, const struct ipp_ctier *t, char *buf,
+			size_t len)
+{
+	size_t i, others = 0;
+	uint8_t *seen;
+
+	rule_source(c, t->elems[0].rule, buf, len);
+	seen = calloc(c->nrules / 8 + 1, 1);
+	if (seen) {
+		for (i = 0; i < t->nelems; i++) {
+			uint32_t r = t->elems[i].rule;
+
+			if (r >= c->nrules || r == t->elems[0].rule || (seen[r / 8] & (1u << (r % 8))))
+				continue;
+			seen[r / 8] |= (uint8_t)(1u << (r % 8));
+			others++;
+		}
+		free(seen);
+	}
+	if (others) {
+		char more[48];
+
+		snprintf(more, sizeof(more), " and %zu more rule%s", others, others > 1 ? "s" : "");
+		comment_add(buf, len, more);
+	}
+}
+
+static void elem_source(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
+			size_t len)
+{
+	char num[48];
+
+	rule_source(c, e->rule, buf, len);
+	snprintf(num, sizeof(num), " filter %u%s", e->filter + 1, e->reversed ? " mirrored" : "");
+	comment_add(buf, len, num);
+}
+
+/* A verdict as nft text; negotiate depends on the hook (@hooks: IPP_CHOOK_*). */
+static const char *verdict_text(const struct ipp_compiled *c, uint8_t v, unsigned hooks)
+{
+	switch (v) {
+	case IPP_CV_ACCEPT:
+		return "accept";
+	case IPP_CV_NEGOTIATE:
+		return hooks == IPP_CHOOK_OUT ? "goto negotiate_out" : "goto negotiate_in";
+	default:
+		return c->opts.diagnostics ? "goto blocked" : "drop";
+	}
+}
+
+static void mask_text(uint8_t family, uint8_t plen, char *buf, size_t len)
+{
+	uint8_t m[16] = {0};
+	unsigned i;
+
+	for (i = 0; i < plen; i++)
+		m[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, m, buf, (socklen_t)len);
+}
+
+/* The lookup expression of a tier ("ip saddr & 255.255.255.0 . th dport"). */
+static void key_expr(const struct ipp_cshape *s, FILE *out)
+{
+	const char *ip = s->family == AF_INET6 ? "ip6" : "ip";
+	unsigned full = s->family == AF_INET6 ? 128 : 32;
+	bool first = true;
+	char m[INET6_ADDRSTRLEN];
+
+	if (s->src_kind == IPP_ADDR_IP && s->src_plen) {
+		fprintf(out, "%s saddr", ip);
+		if (s->src_plen < full) {
+			mask_text(s->family, s->src_plen, m, sizeof(m));
+			fprintf(out, " & %s", m);
+		}
+		first = false;
+	}
+	if (s->dst_kind == IPP_ADDR_IP && s->dst_plen) {
+		fprintf(out, "%s%s daddr", first ? "" : " . ", ip);
+		if (s->dst_plen < full) {
+			mask_text(s->family, s->dst_plen, m, sizeof(m));
+			fprintf(out, " & %s", m);
+		}
+		first = false;
+	}
+	if (s->sport) {
+		fprintf(out, "%sth sport", first ? "" : " . ");
+		first = false;
+	}
+	if (s->dport)
+		fprintf(out, "%sth dport", first ? "" : " . ");
+}
+
+static void key_type(const struct ipp_cshape *s, FILE *out)
+{
+	const char *ip = s->family == AF_INET6 ? "ipv6_addr" : "ipv4_addr";
+	bool first = true;
+
+	if (s->src_kind == IPP_ADDR_IP && s->src_plen) {
+		fprintf(out, "%s", ip);
+		first = false;
+	}
+	if (s->dst_kind == IPP_ADDR_IP && s->dst_plen) {
+		fprintf(out, "%s%s", first ? "" : " . ", ip);
+		first = false;
+	}
+	if (s->sport) {
+		fprintf(out, "%sinet_service", first ? "" : " . ");
+		first = false;
+	}
+	if (s->dport)
+		fprintf(out, "%sinet_service", first ? "" : " . ");
+}
+
+/* One element line: "KEY [comment "..."] : VERDICT" (no separator, no newline). */
+static void elem_text(const struct ipp_compiled *c, const struct ipp_ctier *t,
+		      const struct ipp_celem *e, bool with_verdict, FILE *out)
+{
+	char key[256], src[512];
+
+	ipp_ckey_format(&t->shape, &e->key, key, sizeof(key));
+	fputs(key, out);
+	if (with_verdict && c->opts.elem_comments) {
+		elem_source(c, e, src, sizeof(src));
+		comment_fit(src);
+		fprintf(out, " comment \"%s\"", src);
+	}
+	if (with_verdict)
+		fprintf(out, " : %s", verdict_text(c, e->verdict, t->hooks));
+}
+
+static void emit_elements(const struct ipp_compiled *c, const struct ipp_ctier *t,
+			  const struct ipp_celem *const *v, size_t n, bool with_verdict,
+			  const char *indent, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fputs(indent, out);
+		elem_text(c, t, v[i], with_verdict, out);
+		fputs(",\n", out);
+	}
+}
+
+/*
+ * What a tier holds, in words: it depends only on the map's name, so the
+ * comment of a map stays true while its elements change one by one (the
+ * rules that use the map name the policies and rules, and are rewritten).
+ */
+static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
+{
+	const struct ipp_cshape *s = &t->shape;
+	char src[16], dst[16], proto[16] = "";
+	struct ipp_addr sa = {0}, da = {0};
+	static const char *const only[] = {", block only", ", negotiate only", ", permit only"};
+
+	if (s->src_kind == IPP_ADDR_IP)
+		snprintf(src, sizeof(src), "/%u", s->src_plen);
+	else
+		snprintf(src, sizeof(src), "%s", s->src_kind == IPP_ADDR_ME ? "me" : "any");
+	if (s->dst_kind == IPP_ADDR_IP)
+		snprintf(dst, sizeof(dst), "/%u", s->dst_plen);
+	else
+		snprintf(dst, sizeof(dst), "%s", s->dst_kind == IPP_ADDR_ME ? "me" : "any");
+	if (s->proto)
+		snprintf(proto, sizeof(proto), " protocol %u", s->proto);
+	sa.kind = s->src_kind;
+	sa.family = s->family;
+	sa.plen = s->src_plen;
+	da.kind = s->dst_kind;
+	da.family = s->family;
+	da.plen = s->dst_plen;
+	snprintf(buf, len, "%s %s -> %s%s%s%s, weight %#x%s%s",
+		 s->family == AF_INET ? "IPv4" : s->family == AF_INET6 ? "IPv6" : "IPv4/IPv6", src,
+		 dst, proto, s->sport ? " source port" : "", s->dport ? " destination port" : "",
+		 t->weight,
+		 ipp_weight(&sa, &da, s->proto, s->sport, s->dport) != t->weight ? " (ranges)" : "",
+		 t->rank >= 0 && t->rank <= 2 ? only[t->rank] : "");
+}
+
+/* The body of a map declaration (inside "{ }"), indented by @ind. */
+static void emit_map_body(const struct ipp_compiled *c, const struct ipp_ctier *t,
+			  const char *ind, FILE *out)
+{
+	char src[512], ind2[16];
+	size_t i;
+
+	fprintf(out, "%stype ", ind);
+	key_type(&t->shape, out);
+	fprintf(out, " : verdict\n%scounter\n", ind);
+	shape_text(t, src, sizeof(src));
+	comment_fit(src);
+	fprintf(out, "%scomment \"%s\"\n", ind, src);
+	fprintf(out, "%selements = {\n", ind);
+	snprintf(ind2, sizeof(ind2), "%s\t", ind);
+	for (i = 0; i < t->nelems; i++) {
+		fputs(ind2, out);
+		elem_text(c, t, &t->elems[i], true, out);
+		fputs(",\n", out);
+	}
+	fprintf(out, "%s}\n", ind);
+}
+
+/* The rule of a tier in a walk chain of hook @h, without indentation or newline. */
+static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, enum hook h,
+		      FILE *out)
+{
+	char src[512], com[600];
+
+	if (h == HOOK_IN && t->shape.dst_kind == IPP_ADDR_ME)
+		fputs("fib daddr type local ", out);
+	if (h == HOOK_OUT && t->shape.src_kind == IPP_ADDR_ME)
+		fputs("fib saddr type local ", out);
+	tier_source(c, t, src, sizeof(src));
+	snprintf(com, sizeof(com), "%s: ", t->name);
+	comment_add(com, sizeof(com), src);
+	comment_fit(com);
+	if (ipp_ctier_keyless(t)) {
+		fprintf(out, "counter %s comment \"%s\"",
+			verdict_text(c, t->elems[0].verdict, h == HOOK_IN ? IPP_CHOOK_IN : IPP_CHOOK_OUT),
+			com);
+		return;
+	}
+	key_expr(&t->shape, out);
+	fprintf(out, " vmap @%s comment \"%s\"", t->name, com);
+}
+
+/* Every rule of walk chain @w, each line prefixed by @prefix. */
+static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const char *prefix,
+		       FILE *out)
+{
+	char name[32];
+	size_t i;
+
+	if (w->proto == 0) {
+		uint8_t map[32];
+		unsigned p, n = 0;
+
+		walk_protos(c, w->hook, w->fam, map);
+		for (p = 1; p < 256; p++)
+			n += has_proto(map, p);
+		if (n > 0 && n <= 3) {
+			for (p = 1; p < 256; p++) {
+				struct walk pw = {w->hook, w->fam, (uint8_t)p};
+
+				if (!has_proto(map, p))
+					continue;
+				walk_name(&pw, name, sizeof(name));
+				fprintf(out, "%smeta l4proto %u goto %s\n", prefix, p, name);
+			}
+		} else if (n > 3) {
+			bool first = true;
+
+			fprintf(out, "%smeta l4proto vmap {", prefix);
+			for (p = 1; p < 256; p++) {
+				struct walk pw = {w->hook, w->fam, (uint8_t)p};
+
+				if (!has_proto(map, p))
+					continue;
+				walk_name(&pw, name, sizeof(name));
+				fprintf(out, "%s %u : goto %s", first ? "" : ",", p, name);
+				first = false;
+			}
+			fputs(" }\n", out);
+		}
+	}
+	for (i = 0; i < c->ntiers; i++) {
+		if (!tier_in_walk(&c->tiers[i], w))
+			continue;
+		fputs(prefix, out);
+		tier_rule(c, &c->tiers[i], w->hook, out);
+		fputc('\n', out);
+	}
+}
+
+/* The walk chains of @c, family chains after their protocol chains. */
+static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
+{
+	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
+	static const int fams[] = {4, 6};
+	size_t n = 0, i, j;
+	unsigned p;
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			uint8_t map[32];
+
+			walk_protos(c, hooks[i], fams[j], map);
+			for (p = 1; p < 256; p++)
+				if (has_proto(map, p))
+					v[n++] = (struct walk){hooks[i], fams[j], (uint8_t)p};
+			v[n++] = (struct walk){hooks[i], fams[j], 0};
+		}
+	}
+	return n;
+}
+
+#define MAX_WALKS (4 * 256)
+
+/*
+ * The NFLOG statements in front of a drop (modes.h's prefix format).  @dir:
+ * "in", "out", or NULL for a chain reached from both hooks, which tells the
+ * direction by the interface the packet has (iif on input, oif on output).
+ */
+static void droplog(const struct ipp_compiled *c, const char *dir, const char *reason, FILE *out)
+{
+	if (!c->opts.diagnostics)
+		return;
+	if (dir) {
+		ipp_nft_emit_droplog(out, c->opts.diagnostics, ipp_mode_name(IPP_MODE_SECURE), dir,
+				     reason);
+		return;
+	}
+	fprintf(out, "\t\tmeta iif != 0 log prefix \"%s %s in %s\" group %u snaplen %u\n",
+		IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), reason, IPP_NFLOG_GROUP,
+		IPP_NFLOG_SNAPLEN);
+	fprintf(out, "\t\tmeta oif != 0 log prefix \"%s %s out %s\" group %u snaplen %u\n",
+		IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), reason, IPP_NFLOG_GROUP,
+		IPP_NFLOG_SNAPLEN);
+}
+
+static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out)
+{
+	bool in = h == HOOK_IN;
+
+	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
+	fprintf(out, "\t\ttype filter hook %s priority filter; policy accept;\n",
+		in ? "input" : "output");
+	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
+		in ? "iiftype" : "oiftype");
+	if (c->opts.exempt_ike) {
+		fprintf(out, "\t\tudp sport { 500, 4500 } accept comment \"exempt: IKE\"\n");
+		fprintf(out, "\t\tudp dport { 500, 4500 } accept comment \"exempt: IKE\"\n");
+	}
+	if (c->opts.exempt_ipsec)
+		fprintf(out, "\t\tmeta l4proto { esp, ah } accept comment \"exempt: ESP and AH\"\n");
+	if (c->opts.exempt_nd)
+		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
+			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
+			     "comment \"exempt: IPv6 neighbour discovery\"\n");
+	fprintf(out, "\t\tmeta nfproto ipv4 goto %s4\n", in ? "in" : "out");
+	fprintf(out, "\t\tmeta nfproto ipv6 goto %s6\n", in ? "in" : "out");
+	fprintf(out, "\t}\n");
+}
+
+static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
+{
+	/* two chains: the kernel allows meta secpath on input only */
+	fprintf(out, "\tchain negotiate_in {\n");
+	fprintf(out, "\t\tmeta secpath exists accept comment \"negotiate: arrived through an "
+		     "IPsec SA\"\n");
+	droplog(c, "in", "negotiate", out);
+	fprintf(out, "\t\tdrop\n\t}\n");
+	fprintf(out, "\tchain negotiate_out {\n");
+	fprintf(out, "\t\trt ipsec exists accept comment \"negotiate: leaves under an IPsec "
+		     "policy\"\n");
+	droplog(c, "out", "negotiate", out);
+	fprintf(out, "\t\tdrop\n\t}\n");
+	if (c->opts.diagnostics) {
+		fprintf(out, "\tchain blocked {\n");
+		droplog(c, NULL, "block", out);
+		fprintf(out, "\t\tdrop\n\t}\n");
+	}
+}
+
+int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error *err)
+{
+	struct walk *walks;
+	size_t i, nw;
+	char name[32];
+
+	walks = malloc(MAX_WALKS * sizeof(*walks));
+	if (!walks)
+		return ipp_err(err, ENOMEM, "out of memory");
+	ipp_nft_emit_replace(out);
+	fprintf(out, "table %s {\n", TABLE);
+	fprintf(out, "\tcomment \"ipsecpol mode=%s\"\n", ipp_mode_name(IPP_MODE_SECURE));
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (ipp_ctier_keyless(t))
+			continue;
+		fprintf(out, "\tmap %s {\n", t->name);
+		emit_map_body(c, t, "\t\t", out);
+		fprintf(out, "\t}\n");
+	}
+	emit_fixed_chains(c, out);
+	nw = list_walks(c, walks);
+	for (i = 0; i < nw; i++) {
+		walk_name(&walks[i], name, sizeof(name));
+		fprintf(out, "\tchain %s {\n", name);
+		walk_rules(c, &walks[i], "\t\t", out);
+		fprintf(out, "\t}\n");
+	}
+	emit_base_chain(c, HOOK_IN, out);
+	emit_base_chain(c, HOOK_OUT, out);
+	fprintf(out, "}\n");
+	free(walks);
+	if (ferror(out))
+		return ipp_err(err, EIO, "cannot write the ruleset");
+	return 0;
+}
+
+typedef int (*emit_fn)(const struct ipp_compiled *, const struct ipp_compiled *, FILE *,
+		       struct ipp_cdiff_stats *, struct ipp_error *);
+
+static int to_string(emit_fn fn, const struct ipp_compiled *a, const struct ipp_compiled *b,
+		     char **ret, struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return ipp_err(err, ENOMEM, "out of memory");
+	r = fn(a, b, f, st, err);
+	if (fclose(f) != 0 && r == 0)
+		r = ipp_err(err, ENOMEM, "out of memory");
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
+}
+
+static int emit_adapter(const struct ipp_compiled *c, const struct ipp_compiled *unused,
+			FILE *out, struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	return ipp_compiled_emit(c, out, err);
+}
+
+int ipp_compiled_ruleset(const struct ipp_compiled *c, char **ret, struct ipp_error *err)
+{
+	return to_string(emit_adapter, c, NULL, ret, NULL, err);
+}
+
+/* ---------- the difference ---------- */
+
+static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
+{
+	return a->exempt_ike == b->exempt_ike && a->exempt_ipsec == b->exempt_ipsec &&
+	       a->exempt_nd == b->exempt_nd && a->elem_comments == b->elem_comments &&
+	       (a->diagnostics != 0) == (b->diagnostics != 0);
+}
+
+/* Same element as far as the kernel can tell (key compared by the caller). */
+static bool elem_same(const struct ipp_compiled *oc, const struct ipp_celem *a,
+		      const struct ipp_compiled *nc, const struct ipp_celem *b)
+{
+	char x[512], y[512];
+
+	if (a->verdict != b->verdict)
+		return false;
+	if (!nc->opts.elem_comments)
+		return true;
+	elem_source(oc, a, x, sizeof(x));
+	elem_source(nc, b, y, sizeof(y));
+	return !strcmp(x, y);
+}
+
+static int name_cmp(const void *x, const void *y)
+{
+	const struct ipp_ctier *a = *(const struct ipp_ctier *const *)x;
+	const struct ipp_ctier *b = *(const struct ipp_ctier *const *)y;
+
+	return strcmp(a->name, b->name);
+}
+
+/* Tiers sorted by name, to pair old and new ones. */
+static const struct ipp_ctier **by_name(const struct ipp_compiled *c)
+{
+	const struct ipp_ctier **v = malloc((c->ntiers + 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < c->ntiers; i++)
+		v[i] = &c->tiers[i];
+	qsort(v, c->ntiers, sizeof(*v), name_cmp);
+	return v;
+}
+
+struct pair {
+	const struct ipp_ctier *o, *n; /* either may be NULL */
+};
+
+struct elem_ops {
+	const struct ipp_celem **del, **add;
+	size_t ndel, nadd;
+};
+
+/* Elements to delete from and add to an existing map, by merging the sorted arrays. */
+static int elem_diff(const struct ipp_compiled *oc, const struct ipp_ctier *o,
+		     const struct ipp_compiled *nc, const struct ipp_ctier *n, struct elem_ops *ops)
+{
+	size_t i = 0, j = 0;
+
+	ops->del = malloc((o->nelems + 1) * sizeof(*ops->del));
+	ops->add = malloc((n->nelems + 1) * sizeof(*ops->add));
+	ops->ndel = ops->nadd = 0;
+	if (!ops->del || !ops->add)
+		return -ENOMEM;
+	while (i < o->nelems || j < n->nelems) {
+		int c;
+
+		if (i == o->nelems)
+			c = 1;
+		else if (j == n->nelems)
+			c = -1;
+		else
+			c = memcmp(&o->elems[i].key, &n->elems[j].key, sizeof(o->elems[i].key));
+		if (c < 0) {
+			ops->del[ops->ndel++] = &o->elems[i++];
+		} else if (c > 0) {
+			ops->add[ops->nadd++] = &n->elems[j++];
+		} else {
+			if (!elem_same(oc, &o->elems[i], nc, &n->elems[j])) {
+				ops->del[ops->ndel++] = &o->elems[i];
+				ops->add[ops->nadd++] = &n->elems[j];
+			}
+			i++;
+			j++;
+		}
+	}
+	return 0;
+}
+
+static char *walk_text(const struct ipp_compiled *c, const struct walk *w, const char *prefix)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	walk_rules(c, w, prefix, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].hook == w->hook && v[i].fam == w->fam && v[i].proto == w->proto)
+			return true;
+	return false;
+}
+
+int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out,
+		      struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	const struct ipp_ctier **ov = NULL, **nv = NULL;
+	struct walk *ow = NULL, *nw = NULL;
+	struct ipp_cdiff_stats s = {0};
+	struct pair *pairs = NULL;
+	struct elem_ops *ops = NULL;
+	size_t i, j, np = 0, nown, nnwn, changes = 0;
+	char name[32];
+	int r = 0;
+
+	if (!old || !opts_equal(&old->opts, &new->opts))
+		goto full;
+	ov = by_name(old);
+	nv = by_name(new);
+	pairs = calloc(old->ntiers + new->ntiers + 1, sizeof(*pairs));
+	ow = malloc(MAX_WALKS * sizeof(*ow));
+	nw = malloc(MAX_WALKS * sizeof(*nw));
+	if (!ov || !nv || !pairs || !ow || !nw) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0, j = 0; i < old->ntiers || j < new->ntiers;) {
+		int c;
+
+		if (i == old->ntiers)
+			c = 1;
+		else if (j == new->ntiers)
+			c = -1;
+		else
+			c = strcmp(ov[i]->name, nv[j]->name);
+		if (c < 0)
+			pairs[np++] = (struct pair){ov[i++], NULL};
+		else if (c > 0)
+			pairs[np++] = (struct pair){NULL, nv[j++]};
+		else
+			pairs[np++] = (struct pair){ov[i++], nv[j++]};
+	}
+	ops = calloc(np + 1, sizeof(*ops));
+	if (!ops) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < np; i++) {
+		const struct pair *p = &pairs[i];
+
+		if (p->o && p->n && !ipp_ctier_keyless(p->n)) {
+			if (elem_diff(old, p->o, new, p->n, &ops[i]) < 0) {
+				r = ipp_err(err, ENOMEM, "out of memory");
+				goto out;
+			}
+			changes += ops[i].ndel + ops[i].nadd;
+		} else if (p->n) {
+			changes += p->n->nelems;
+		} else {
+			changes += p->o->nelems;
+		}
+	}
+	if (changes > 1000 && changes > new->nelems / 2)
+		goto full;
+
+	nown = list_walks(old, ow);
+	nnwn = list_walks(new, nw);
+
+	/* 1. new walk chains, empty (filled below) */
+	for (i = 0; i < nnwn; i++) {
+		if (walk_in(ow, nown, &nw[i]))
+			continue;
+		walk_name(&nw[i], name, sizeof(name));
+		fprintf(out, "add chain %s %s\n", TABLE, name);
+	}
+	/* 2. new maps with their elements */
+	for (i = 0; i < np; i++) {
+		const struct pair *p = &pairs[i];
+
+		if (p->o || !p->n)
+			continue;
+		s.tiers_added++;
+		if (ipp_ctier_keyless(p->n))
+			continue;
+		fprintf(out, "add map %s %s {\n", TABLE, p->n->name);
+		emit_map_body(new, p->n, "\t", out);
+		fprintf(out, "}\n");
+		s.elems_added += p->n->nelems;
+	}
+	/* 3. elements of the maps that stay */
+	for (i = 0; i < np; i++) {
+		const struct pair *p = &pairs[i];
+
+		if (!p->o || !p->n || ipp_ctier_keyless(p->n))
+			continue;
+		if (ops[i].ndel) {
+			fprintf(out, "delete element %s %s {\n", TABLE, p->n->name);
+			emit_elements(old, p->o, ops[i].del, ops[i].ndel, false, "\t", out);
+			fprintf(out, "}\n");
+			s.elems_deleted += ops[i].ndel;
+		}
+		if (ops[i].nadd) {
+			fprintf(out, "add element %s %s {\n", TABLE, p->n->name);
+			emit_elements(new, p->n, ops[i].add, ops[i].nadd, true, "\t", out);
+			fprintf(out, "}\n");
+			s.elems_added += ops[i].nadd;
+		}
+	}
+	/* 4. walk chains whose rules changed: flushed and refilled */
+	for (i = 0; i < nnwn; i++) {
+		char *a = NULL, *b, prefix[64];
+		bool existed = walk_in(ow, nown, &nw[i]);
+
+		walk_name(&nw[i], name, sizeof(name));
+		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+		b = walk_text(new, &nw[i], prefix);
+		if (existed)
+			a = walk_text(old, &nw[i], prefix);
+		if (!b || (existed && !a)) {
+			free(a);
+			free(b);
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		if (!existed || strcmp(a, b)) {
+			if (existed)
+				fprintf(out, "flush chain %s %s\n", TABLE, name);
+			fputs(b, out);
+			s.chains_rewritten++;
+		}
+		free(a);
+		free(b);
+	}
+	/* 5. walk chains no longer used, then maps no longer used */
+	for (i = 0; i < nown; i++) {
+		if (walk_in(nw, nnwn, &ow[i]))
+			continue;
+		walk_name(&ow[i], name, sizeof(name));
+		fprintf(out, "flush chain %s %s\ndelete chain %s %s\n", TABLE, name, TABLE, name);
+	}
+	for (i = 0; i < np; i++) {
+		const struct pair *p = &pairs[i];
+
+		if (!p->o || p->n)
+			continue;
+		s.tiers_deleted++;
+		if (ipp_ctier_keyless(p->o))
+			continue;
+		fprintf(out, "delete map %s %s\n", TABLE, p->o->name);
+		s.elems_deleted += p->o->nelems;
+	}
+	s.empty = s.elems_added == 0 && s.elems_deleted == 0 && s.chains_rewritten == 0 &&
+		  s.tiers_added == 0 && s.tiers_deleted == 0;
+	goto out;
+full:
+	s.full = true;
+	r = ipp_compiled_emit(new, out, err);
+	s.elems_added = new->nelems;
+	s.tiers_added = new->ntiers;
+out:
+	if (ops)
+		for (i = 0; i < np; i++) {
+			free(ops[i].del);
+			free(ops[i].add);
+		}
+	free(ops);
+	free(pairs);
+	free(ov);
+	free(nv);
+	free(ow);
+	free(nw);
+	if (r == 0 && ferror(out))
+		r = ipp_err(err, EIO, "cannot write the ruleset changes");
+	if (r == 0 && st)
+		*st = s;
+	return r;
+}
+
+int ipp_compiled_diff_text(const struct ipp_compiled *old, const struct ipp_compiled *new,
+			   char **ret, struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	return to_string(ipp_compiled_diff, old, new, ret, st, err);
+}
+
+/* ---------- what a line of emitted text stands for ---------- */
+
+/* Line @n (1-based) of @text into @buf; false when there is no such line. */
+static bool get_line(const char *text, unsigned n, char *buf, size_t len, const char **start)
+{
+	const char *p = text, *e;
+	unsigned i;
+
+	for (i = 1; i < n && p; i++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p || !*p)
+		return false;
+	e = strchr(p, '\n');
+	if (!e)
+		e = p + strlen(p);
+	if ((size_t)(e - p) >= len)
+		e = p + len - 1;
+	memcpy(buf, p, (size_t)(e - p));
+	buf[e - p] = '\0';
+	if (start)
+		*start = p;
+	return true;
+}
+
+/* The map an element line belongs to: the nearest "map NAME {" or "... element ... NAME {" above. */
+static bool enclosing_map(const char *text, const char *line_start, char *name, size_t len)
+{
+	const char *p = line_start;
+
+	while (p > text) {
+		const char *b = p - 1, *q;
+		char l[512];
+		size_t n;
+
+		while (b > text && b[-1] != '\n')
+			b--;
+		n = (size_t)(p - 1 - b);
+		if (n >= sizeof(l))
+			n = sizeof(l) - 1;
+		memcpy(l, b, n);
+		l[n] = '\0';
+		p = b;
+		q = l;
+		while (*q == '\t' || *q == ' ')
+			q++;
+		if (!strncmp(q, "map ", 4) || !strncmp(q, "add map ", 8) ||
+		    !strncmp(q, "add element ", 12) || !strncmp(q, "delete element ", 15)) {
+			const char *brace = strrchr(q, '{');
+			const char *sp;
+
+			if (!brace)
+				return false;
+			sp = brace;
+			while (sp > q && sp[-1] == ' ')
+				sp--;
+			n = 0;
+			while (sp > q && sp[-1] != ' ')
+				sp--, n++;
+			if (n == 0 || n >= len)
+				return false;
+			memcpy(name, sp, n);
+			name[n] = '\0';
+			return true;
+		}
+		if (!strncmp(q, "chain ", 6) || !strncmp(q, "table ", 6) || !*q || *q == '}')
+			return false;
+	}
+	return false;
+}
+
+void ipp_compiled_explain_line(const struct ipp_compiled *c, const char *text, unsigned line,
+			       char *buf, size_t len)
+{
+	char l[1024], mapname[IPP_CTIER_NAME_MAX], key[256];
+	const char *start, *com, *q, *end;
+	const struct ipp_ctier *t;
+	const struct ipp_celem *e;
+	struct ipp_ckey k;
+	size_t n;
+
+	buf[0] = '\0';
+	if (!get_line(text, line, l, sizeof(l), &start))
+		return;
+	q = l;
+	while (*q == '\t' || *q == ' ')
+		q++;
+	/* a map declaration: the map's source */
+	if (!strncmp(q, "map ", 4) || !strncmp(q, "add map ", 8)) {
+		const char *nm = q + (q[0] == 'm' ? 4 : 8 + strlen(TABLE) + 1);
+
+		n = strcspn(nm, " {");
+		if (n < sizeof(mapname)) {
+			memcpy(mapname, nm, n);
+			mapname[n] = '\0';
+			if ((t = ipp_compiled_tier(c, mapname)) != NULL) {
+				char src[512];
+
+				tier_source(c, t, src, sizeof(src));
+				snprintf(buf, len, "%s (map %s)", src, t->name);
+				return;
+			}
+		}
+	}
+	/* an element line: the key up to " comment", " :" or "," */
+	if (enclosing_map(text, start, mapname, sizeof(mapname)) &&
+	    (t = ipp_compiled_tier(c, mapname)) != NULL && strncmp(q, "type ", 5) &&
+	    strncmp(q, "counter", 7) && strncmp(q, "comment ", 8) && strncmp(q, "elements", 8)) {
+		end = q + strcspn(q, ":,");
+		com = strstr(q, " comment ");
+		if (com && com < end)
+			end = com;
+		while (end > q && end[-1] == ' ')
+			end--;
+		n = (size_t)(end - q);
+		if (n < sizeof(key)) {
+			memcpy(key, q, n);
+			key[n] = '\0';
+			if (ipp_ckey_parse(&t->shape, key, &k) == 0 &&
+			    (e = ipp_ctier_find(t, &k)) != NULL) {
+				char d[600];
+
+				ipp_celem_describe(c, e, d, sizeof(d));
+				snprintf(buf, len, "%s (map %s)", d, t->name);
+				return;
+			}
+		}
+		snprintf(buf, len, "map %s element \"%s\"", t->name, q);
+		return;
+	}
+	com = strstr(l, "comment \"");
+	if (com) {
+		com += 9;
+		end = strchr(com, '"');
+		n = end ? (size_t)(end - com) : strlen(com);
+		if (n >= len)
+			n = len - 1;
+		memcpy(buf, com, n);
+		buf[n] = '\0';
+	}
+}

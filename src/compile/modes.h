@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * modes.h - the driver modes as states of the `inet ipsecpol` table, and the
+ * pure emitters of the rulesets of the modes that do not come from a policy.
+ *
+ *   startup-permit, permit   no table: nothing is filtered
+ *   startup-block            input and output dropped except loopback, DHCP
+ *                            (and DHCPv6, IPv6 neighbour discovery) and the
+ *                            boot exemptions, each allowed both ways, stateless
+ *   startup-stateful         outbound allowed and tracked (conntrack); inbound
+ *                            only replies, DHCP, neighbour discovery and the
+ *                            boot exemptions; all other inbound dropped
+ *   secure                   the compiled effective policy (not emitted here)
+ *   block                    operational block: everything dropped both ways
+ *                            except loopback; no exemptions, no DHCP
+ *
+ * Every text starts with "table inet ipsecpol {}" and "delete table inet
+ * ipsecpol", so that applied as one buffer it replaces whatever is in force
+ * in one kernel transaction.  Forwarded traffic is not filtered (host policy).
+ *
+ * With diagnostics on (DiagnosticMode >= 1), every drop is preceded by an
+ * NFLOG statement to group IPP_NFLOG_GROUP whose prefix is
+ * "ipsecpol <mode> <in|out> <reason>": the agent reads it (diagnostics).
+ */
+#ifndef IPP_MODES_H
+#define IPP_MODES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../common/driverconf.h"
+#include "../common/err.h"
+
+enum ipp_mode {
+	IPP_MODE_INVALID = 0,
+	IPP_MODE_PERMIT,
+	IPP_MODE_STARTUP_PERMIT,
+	IPP_MODE_STARTUP_BLOCK,
+	IPP_MODE_STARTUP_STATEFUL,
+	IPP_MODE_SECURE,
+	IPP_MODE_BLOCK,
+};
+
+/* "permit", "startup-permit", "startup-block", "startup-stateful", "secure", "block". */
+const char *ipp_mode_name(enum ipp_mode m);
+/* Inverse of ipp_mode_name(); IPP_MODE_INVALID when unknown. */
+enum ipp_mode ipp_mode_from_name(const char *name);
+/* The startup mode of a (resolved) boot mode; UNSET and INVALID give startup-block. */
+enum ipp_mode ipp_mode_from_bootmode(enum ipp_bootmode b);
+
+/* NFLOG group of the drop log statements, and bytes of each packet copied to it. */
+#define IPP_NFLOG_GROUP 2003
+#define IPP_NFLOG_SNAPLEN 128
+#define IPP_NFLOG_PREFIX "ipsecpol"
+
+struct ipp_mode_opts {
+	const struct ipp_bootexempt *exempt; /* startup-block, startup-stateful only */
+	size_t nexempt;
+	unsigned diagnostics;                /* DiagnosticMode: >= 1 logs drops to NFLOG */
+};
+
+/*
+ * Write the ruleset of mode @m to @out.  IPP_MODE_SECURE is not a fixed
+ * ruleset: -EINVAL.  Nothing is allocated; returns -EIO on a write error.
+ */
+int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out,
+		  struct ipp_error *err);
+
+/*
+ * The same into a malloc'ed NUL-terminated string (*ret owned by the caller,
+ * free()).
+ */
+int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
+		     struct ipp_error *err);
+
+/* "table inet ipsecpol {}\ndelete table inet ipsecpol\n": the start of every replacement. */
+void ipp_nft_emit_replace(FILE *out);
+
+/*
+ * One NFLOG statement for a drop, followed by a newline, indented by two tabs,
+ * or nothing when @diagnostics is 0:
+ *   log prefix "ipsecpol <mode> <dir> <reason>" group 2003 snaplen 128
+ * @dir is "in" or "out"; @mode and @reason are single words.  For use by any
+ * emitter (the secure ruleset too) in front of its drop verdicts.
+ */
+void ipp_nft_emit_droplog(FILE *out, unsigned diagnostics, const char *mode, const char *dir,
+			  const char *reason);
+
+#endif

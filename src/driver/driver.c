@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * driver.c - libnftables: one text, one transaction; listings; counters.
+ *
+ * A text is handed to libnftables as a file (an in-memory one, memfd):
+ * that is still one nft_run_cmd_*() call and one kernel batch, and unlike a
+ * buffer, nft's error records then carry the right line number, which the
+ * caller maps back to the policy, rule and filter that produced the line.
+ */
+#include "driver.h"
+
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../compile/compile.h"
+#include "json.h"
+
+struct ipp_driver {
+	struct nft_ctx *nft;
+};
+
+int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
+{
+	struct ipp_driver *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return ipp_err(err, ENOMEM, "out of memory");
+	d->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!d->nft) {
+		free(d);
+		return ipp_err(err, ENOMEM, "cannot create a libnftables context");
+	}
+	if (nft_ctx_buffer_output(d->nft) || nft_ctx_buffer_error(d->nft)) {
+		ipp_driver_close(d);
+		return ipp_err(err, ENOMEM, "cannot buffer libnftables output");
+	}
+	*ret = d;
+	return 0;
+}
+
+void ipp_driver_close(struct ipp_driver *d)
+{
+	if (!d)
+		return;
+	nft_ctx_free(d->nft);
+	free(d);
+}
+
+/* Drop what earlier commands left in the buffers. */
+static void drain(struct ipp_driver *d)
+{
+	nft_ctx_get_output_buffer(d->nft);
+	nft_ctx_get_error_buffer(d->nft);
+}
+
+/* errno from the first "Error: " line of nft's messages. */
+static int errno_of(const char *msg)
+{
+	static const struct {
+		const char *text;
+		int code;
+	} tab[] = {
+		{"File exists", EEXIST},
+		{"No such file or directory", ENOENT},
+		{"Operation not permitted", EPERM},
+		{"Device or resource busy", EBUSY},
+		{"Cannot allocate memory", ENOMEM},
+		{"Numerical result out of range", ERANGE},
+		{"Operation not supported", EOPNOTSUPP},
+		{"Too many links", EMLINK},
+		{"No space left on device", ENOSPC},
+		{"syntax error", EINVAL},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strstr(msg, tab[i].text))
+			return tab[i].code;
+	return EINVAL;
+}
+
+/*
+ * Turn nft's error records into one message: the first record's text
+ * ("Could not process rule: File exists") and its line, when it names one
+ * ("NAME:LINE:COL-COL: Error: ...").
+ */
+static void first_error(const char *buf, const char *fname, char *msg, size_t len,
+			unsigned *ret_line)
+{
+	const char *e = buf ? strstr(buf, "Error: ") : NULL;
+	const char *eol;
+	size_t flen = strlen(fname);
+
+	*ret_line = 0;
+	if (!e) {
+		snprintf(msg, len, "%s", buf && *buf ? buf : "unknown error");
+		eol = strchr(msg, '\n');
+		if (eol)
+			msg[eol - msg] = '\0';
+		return;
+	}
+	/* the location, if any, is on the same line before "Error: " */
+	{
+		const char *ls = e;
+
+		while (ls > buf && ls[-1] != '\n')
+			ls--;
+		if (!strncmp(ls, fname, flen) && ls[flen] == ':')
+			*ret_line = (unsigned)strtoul(ls + flen + 1, NULL, 10);
+	}
+	e += 7;
+	eol = strchr(e, '\n');
+	snprintf(msg, len, "%.*s", (int)(eol ? (size_t)(eol - e) : strlen(e)), e);
+}
+
+int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsigned *ret_line,
+		      struct ipp_error *err)
+{
+	char fname[64], msg[IPP_ERR_MSG_MAX];
+	size_t len = strlen(text), off = 0;
+	unsigned line = 0;
+	int fd, rc;
+
+	if (ret_line)
+		*ret_line = 0;
+	fd = memfd_create("ipsecpol-ruleset", MFD_CLOEXEC);
+	if (fd < 0)
+		return ipp_err(err, errno, "cannot create an in-memory file: %s", strerror(errno));
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = errno;
+			close(fd);
+			return ipp_err(err, rc, "cannot write the ruleset: %s", strerror(rc));
+		}
+		off += (size_t)n;
+	}
+	snprintf(fname, sizeof(fname), "/proc/self/fd/%d", fd);
+	drain(d);
+	nft_ctx_set_dry_run(d->nft, dry_run);
+	rc = nft_run_cmd_from_filename(d->nft, fname);
+	nft_ctx_set_dry_run(d->nft, false);
+	close(fd);
+	if (rc == 0) {
+		drain(d);
+		return 0;
+	}
+	first_error(nft_ctx_get_error_buffer(d->nft), fname, msg, sizeof(msg), &line);
+	drain(d);
+	if (ret_line)
+		*ret_line = line;
+	return ipp_err(err, errno_of(msg), "%s", msg);
+}
+
+int ipp_driver_run(struct ipp_driver *d, const char *text, bool dry_run, struct ipp_error *err)
+{
+	unsigned line = 0;
+	int r;
+
+	r = ipp_driver_run_ex(d, text, dry_run, &line, err);
+	if (r < 0 && line && err) {
+		const char *p = text, *e;
+		unsigned i;
+
+		for (i = 1; i < line && p; i++) {
+			p = strchr(p, '\n');
+			if (p)
+				p++;
+		}
+		if (p) {
+			e = strchr(p, '\n');
+			ipp_err_prefix(err, "ruleset line %u \"%.*s\"", line,
+				       (int)(e ? (size_t)(e - p) > 200 ? 200 : (size_t)(e - p)
+					       : strnlen(p, 200)),
+				       p);
+		}
+	}
+	return r;
+}
+
+static int query(struct ipp_driver *d, const char *cmd, unsigned flags, char **ret,
+		 struct ipp_error *err)
+{
+	unsigned old = nft_ctx_output_get_flags(d->nft);
+	const char *out;
+	int rc;
+
+	drain(d);
+	nft_ctx_output_set_flags(d->nft, flags);
+	rc = nft_run_cmd_from_buffer(d->nft, cmd);
+	nft_ctx_output_set_flags(d->nft, old);
+	if (rc != 0) {
+		char msg[IPP_ERR_MSG_MAX];
+		unsigned line;
+
+		first_error(nft_ctx_get_error_buffer(d->nft), "", msg, sizeof(msg), &line);
+		drain(d);
+		return ipp_err(err, errno_of(msg), "\"%s\": %s", cmd, msg);
+	}
+	out = nft_ctx_get_output_buffer(d->nft);
+	*ret = strdup(out ? out : "");
+	drain(d);
+	if (!*ret)
+		return ipp_err(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **ret,
+		     struct ipp_error *err)
+{
+	return query(d, cmd, json ? NFT_CTX_OUTPUT_JSON : 0, ret, err);
+}
+
+int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err)
+{
+	char *out, *p;
+	int r;
+
+	r = query(d, "list tables " IPP_NFT_FAMILY, 0, &out, err);
+	if (r < 0)
+		return r;
+	*ret = false;
+	for (p = out; p && *p;) {
+		char *e = strchr(p, '\n');
+
+		if (e)
+			*e = '\0';
+		if (!strcmp(p, "table " IPP_NFT_FAMILY " " IPP_NFT_TABLE))
+			*ret = true;
+		p = e ? e + 1 : NULL;
+	}
+	free(out);
+	return 0;
+}
+
+/* ---------- counters ---------- */
+
+struct counters {
+	struct ipp_counter *v;
+	size_t n, cap;
+};
+
+static int push_counter(struct counters *cs, const struct ipp_counter *c)
+{
+	if (cs->n == cs->cap) {
+		size_t ncap = cs->cap ? cs->cap * 2 : 64;
+		struct ipp_counter *v = realloc(cs->v, ncap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		cs->v = v;
+		cs->cap = ncap;
+	}
+	cs->v[cs->n++] = *c;
+	return 0;
+}
+
+static bool read_counter(const struct ipp_json *cnt, uint64_t *packets, uint64_t *bytes)
+{
+	return cnt && ipp_json_u64(ipp_json_get(cnt, "packets"), packets) &&
+	       ipp_json_u64(ipp_json_get(cnt, "bytes"), bytes);
+}
+
+/* An element key in JSON ("10.0.0.1", 80, or {"concat": [...]}) as nft text. */
+static void key_text(const struct ipp_json *v, char *buf, size_t len)
+{
+	const struct ipp_json *cc = ipp_json_get(v, "concat");
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	if (v->type == IPP_JSON_STRING || v->type == IPP_JSON_NUMBER) {
+		snprintf(buf, len, "%s", v->str);
+		return;
+	}
+	if (!cc || cc->type != IPP_JSON_ARRAY)
+		return;
+	for (i = 0; i < cc->n && used < len; i++) {
+		const struct ipp_json *it = cc->items[i];
+		int n;
+
+		if (it->type != IPP_JSON_STRING && it->type != IPP_JSON_NUMBER)
+			return;
+		n = snprintf(buf + used, len - used, "%s%s", i ? " . " : "", it->str);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+static int map_counters(struct ipp_driver *d, const struct ipp_compiled *c,
+			const struct ipp_ctier *t, struct counters *cs, struct ipp_error *err)
+{
+	char cmd[128], *out;
+	const char *p;
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "list map %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE, t->name);
+	r = query(d, cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	/* a quoted key cannot occur unescaped inside a JSON string: safe to search */
+	p = strstr(out, "\"elem\":");
+	if (!p)
+		goto done;
+	p = strchr(p, '[');
+	if (!p)
+		goto done;
+	p++;
+	for (;;) {
+		struct ipp_json *pair = NULL;
+		const struct ipp_json *el, *val;
+		const struct ipp_celem *e;
+		struct ipp_counter ct = {0};
+		struct ipp_ckey k;
+		char key[256];
+
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == ']' || !*p)
+			break;
+		if (ipp_json_parse_next(&p, &pair) < 0) {
+			r = ipp_err(err, EBADMSG, "map %s: cannot read the kernel's listing", t->name);
+			break;
+		}
+		/* [ {"elem": {"val": KEY, "counter": {...}}}, VERDICT ] */
+		el = pair->type == IPP_JSON_ARRAY && pair->n == 2 ? ipp_json_get(pair->items[0], "elem")
+								  : NULL;
+		val = ipp_json_get(el, "val");
+		if (val) {
+			key_text(val, key, sizeof(key));
+			if (ipp_ckey_parse(&t->shape, key, &k) == 0 && (e = ipp_ctier_find(t, &k)) &&
+			    read_counter(ipp_json_get(el, "counter"), &ct.packets, &ct.bytes)) {
+				ct.tier = t;
+				ct.elem = e;
+				ct.rule = e->rule;
+				ct.filter = e->filter;
+				ct.reversed = e->reversed;
+				if (push_counter(cs, &ct) < 0)
+					r = ipp_err(err, ENOMEM, "out of memory");
+			}
+		}
+		ipp_json_free(pair);
+		if (r < 0)
+			break;
+	}
+done:
+	free(out);
+	return r;
+}
+
+/* Keyless tiers are rules: "counter" statements whose comment starts "TIER: ". */
+static int rule_counters(struct ipp_driver *d, const struct ipp_compiled *c, struct counters *cs,
+			 struct ipp_error *err)
+{
+	struct ipp_json *doc = NULL;
+	const struct ipp_json *arr;
+	uint64_t *pk, *by;
+	bool *seen;
+	char *out;
+	size_t i, j, k;
+	int r;
+
+	for (i = 0, k = 0; i < c->ntiers; i++)
+		k += ipp_ctier_keyless(&c->tiers[i]);
+	if (k == 0)
+		return 0;
+	r = query(d, "list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
+		  NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
+	if (r < 0)
+		return r;
+	pk = calloc(c->ntiers, sizeof(*pk));
+	by = calloc(c->ntiers, sizeof(*by));
+	seen = calloc(c->ntiers, sizeof(*seen));
+	if (!pk || !by || !seen) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ipp_json_parse(out, &doc) < 0) {
+		r = ipp_err(err, EBADMSG, "cannot read the kernel's listing of the table");
+		goto out;
+	}
+	arr = ipp_json_get(doc, "nftables");
+	for (i = 0; arr && i < arr->n; i++) {
+		const struct ipp_json *rule = ipp_json_get(arr->items[i], "rule");
+		const struct ipp_json *com = ipp_json_get(rule, "comment");
+		const struct ipp_json *expr = ipp_json_get(rule, "expr");
+
+		if (!com || com->type != IPP_JSON_STRING || !expr)
+			continue;
+		for (j = 0; j < c->ntiers; j++) {
+			const struct ipp_ctier *t = &c->tiers[j];
+			size_t nl = strlen(t->name);
+			uint64_t p, b;
+
+			if (!ipp_ctier_keyless(t) || strncmp(com->str, t->name, nl) || com->str[nl] != ':')
+				continue;
+			for (k = 0; k < expr->n; k++) {
+				if (!read_counter(ipp_json_get(expr->items[k], "counter"), &p, &b))
+					continue;
+				pk[j] += p;
+				by[j] += b;
+				seen[j] = true;
+			}
+		}
+	}
+	for (j = 0; j < c->ntiers && r == 0; j++) {
+		const struct ipp_ctier *t = &c->tiers[j];
+		struct ipp_counter ct = {0};
+
+		if (!seen[j])
+			continue;
+		ct.tier = t;
+		ct.elem = &t->elems[0];
+		ct.rule = t->elems[0].rule;
+		ct.filter = t->elems[0].filter;
+		ct.reversed = t->elems[0].reversed;
+		ct.packets = pk[j];
+		ct.bytes = by[j];
+		if (push_counter(cs, &ct) < 0)
+			r = ipp_err(err, ENOMEM, "out of memory");
+	}
+out:
+	ipp_json_free(doc);
+	free(pk);
+	free(by);
+	free(seen);
+	free(out);
+	return r;
+}
+
+static int counter_order(const void *x, const void *y)
+{
+	const struct ipp_counter *a = x, *b = y;
+
+	if (a->tier != b->tier)
+		return a->tier < b->tier ? -1 : 1;
+	return a->elem < b->elem ? -1 : a->elem > b->elem;
+}
+
+int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
+			struct ipp_counter **ret, size_t *ret_n, struct ipp_error *err)
+{
+	struct counters cs = {0};
+	bool exists = false;
+	size_t i;
+	int r;
+
+	if ((r = ipp_driver_table_exists(d, &exists, err)) < 0)
+		return r;
+	if (!exists)
+		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
+			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
+	for (i = 0; i < c->ntiers; i++) {
+		if (ipp_ctier_keyless(&c->tiers[i]))
+			continue;
+		if ((r = map_counters(d, c, &c->tiers[i], &cs, err)) < 0)
+			goto fail;
+	}
+	if ((r = rule_counters(d, c, &cs, err)) < 0)
+		goto fail;
+	if (cs.n)
+		qsort(cs.v, cs.n, sizeof(*cs.v), counter_order);
+	*ret = cs.v;
+	*ret_n = cs.n;
+	return 0;
+fail:
+	free(cs.v);
+	return r;
+}

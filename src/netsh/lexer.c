@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lexer.c - split netsh lines into words, then join tag/value tokens.
+ */
+#include "lexer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A word before joining. */
+struct word {
+	char *text;    /* owned until moved into a token */
+	int col;
+	int eq;        /* index in text of the first unquoted '=', -1 if none */
+	bool tail;     /* something (even "") was written after that '=' */
+	bool quoted;
+};
+
+struct words {
+	struct word *v;
+	size_t n, cap;
+};
+
+static void words_clear(struct words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i].text);
+	free(w->v);
+	memset(w, 0, sizeof(*w));
+}
+
+static int words_push(struct words *w, const struct word *x)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		struct word *v = realloc(w->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		w->v = v;
+		w->cap = cap;
+	}
+	w->v[w->n++] = *x;
+	return 0;
+}
+
+void ipp_tokens_clear(struct ipp_tokens *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].tag);
+		free(t->v[i].text);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static int tokens_push(struct ipp_tokens *t, char *tag, char *text, int col, bool quoted)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct ipp_token *v = realloc(t->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n++] = (struct ipp_token){ .tag = tag, .text = text, .col = col, .quoted = quoted };
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Split @line into words (quotes, comments). */
+static int split(const char *line, struct words *ret, struct ipp_error *err)
+{
+	size_t len = strlen(line);
+	size_t i = 0;
+	int r;
+
+	if (len > IPP_LINE_MAX)
+		return ipp_err(err, EINVAL, "line is longer than %d characters", IPP_LINE_MAX);
+	while (i < len) {
+		struct word w = { .eq = -1 };
+		size_t o = 0;
+		bool inq = false;
+		int qcol = 0;
+
+		while (i < len && is_blank(line[i]))
+			i++;
+		if (i >= len)
+			break;
+		if (line[i] == '#')
+			break; /* comment to the end of the line */
+		w.col = (int)i + 1;
+		w.text = malloc(len - i + 1);
+		if (!w.text)
+			return -ENOMEM;
+		while (i < len && (inq || !is_blank(line[i]))) {
+			char c = line[i];
+
+			if (c == '"') {
+				if (!inq)
+					qcol = (int)i + 1;
+				inq = !inq;
+				w.quoted = true;
+				if (w.eq >= 0)
+					w.tail = true;
+				i++;
+				continue;
+			}
+			if (inq && c == '\\' && i + 1 < len && line[i + 1] == '"') {
+				w.text[o++] = '"';
+				i += 2;
+				continue;
+			}
+			if (!inq && c == '=' && w.eq < 0) {
+				w.eq = (int)o;
+			} else if (w.eq >= 0) {
+				w.tail = true;
+			}
+			w.text[o++] = c;
+			i++;
+		}
+		w.text[o] = '\0';
+		if (inq) {
+			free(w.text);
+			return ipp_err(err, EINVAL, "column %d: unterminated quote", qcol);
+		}
+		if ((r = words_push(ret, &w)) < 0) {
+			free(w.text);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Join words into tokens; consumes the words' texts. */
+static int join(struct words *w, struct ipp_tokens *ret, struct ipp_error *err)
+{
+	size_t i = 0;
+
+	while (i < w->n) {
+		struct word *x = &w->v[i];
+		char *tag = NULL, *text = NULL;
+		int col = x->col;
+		bool quoted = x->quoted;
+		size_t used = 1;
+
+		if (x->eq < 0 && i + 1 < w->n && w->v[i + 1].eq == 0) {
+			/* "tag =value" or "tag = value" */
+			struct word *y = &w->v[i + 1];
+
+			if (!y->tail) {
+				if (i + 2 >= w->n || w->v[i + 2].eq >= 0)
+					return ipp_err(err, EINVAL,
+						       "column %d: missing value after \"%s =\"", col,
+						       x->text);
+				tag = x->text;
+				text = w->v[i + 2].text;
+				quoted = w->v[i + 2].quoted;
+				w->v[i + 2].text = NULL;
+				used = 3;
+			} else {
+				tag = x->text;
+				text = strdup(y->text + 1);
+				if (!text)
+					return -ENOMEM;
+				quoted = y->quoted;
+				free(y->text);
+				y->text = NULL;
+				used = 2;
+			}
+			x->text = NULL;
+		} else if (x->eq == 0) {
+			return ipp_err(err, EINVAL, "column %d: \"%s\" has no tag before \"=\"", col,
+				       x->text);
+		} else if (x->eq > 0) {
+			tag = dup_n(x->text, (size_t)x->eq);
+			if (!tag)
+				return -ENOMEM;
+			if (!x->tail) {
+				/* "tag= value" */
+				if (i + 1 >= w->n || w->v[i + 1].eq >= 0) {
+					int r = ipp_err(err, EINVAL,
+							"column %d: missing value after \"%s\"", col,
+							x->text);
+					free(tag);
+					return r;
+				}
+				text = w->v[i + 1].text;
+				quoted = w->v[i + 1].quoted;
+				w->v[i + 1].text = NULL;
+				used = 2;
+			} else {
+				text = strdup(x->text + x->eq + 1);
+				if (!text) {
+					free(tag);
+					return -ENOMEM;
+				}
+			}
+		} else {
+			text = x->text;
+			x->text = NULL;
+		}
+		if (tokens_push(ret, tag, text, col, quoted) < 0) {
+			free(tag);
+			free(text);
+			return -ENOMEM;
+		}
+		i += used;
+	}
+	return 0;
+}
+
+int ipp_lex_line(const char *line, struct ipp_tokens *ret, struct ipp_error *err)
+{
+	struct words w = { 0 };
+	struct ipp_tokens t = { 0 };
+	int r;
+
+	r = split(line, &w, err);
+	if (r >= 0)
+		r = join(&w, &t, err);
+	words_clear(&w);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			ipp_err(err, ENOMEM, "out of memory");
+		ipp_tokens_clear(&t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}
+
+int ipp_lex_words(char *const *words, size_t n, struct ipp_tokens *ret, struct ipp_error *err)
+{
+	struct words w = { 0 };
+	struct ipp_tokens t = { 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		struct word x = { .col = (int)i + 1, .eq = -1 };
+		const char *eq = strchr(words[i], '=');
+
+		x.text = strdup(words[i]);
+		if (!x.text) {
+			r = -ENOMEM;
+			break;
+		}
+		if (eq) {
+			x.eq = (int)(eq - words[i]);
+			x.tail = eq[1] != '\0';
+		}
+		if ((r = words_push(&w, &x)) < 0)
+			free(x.text);
+	}
+	if (r >= 0)
+		r = join(&w, &t, err);
+	words_clear(&w);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			ipp_err(err, ENOMEM, "out of memory");
+		ipp_tokens_clear(&t);
+		return r;
+	}
+	*ret = t;
+	return 0;
+}

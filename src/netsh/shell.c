@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * shell.c - contexts, scripts, the interactive loop, transactions.
+ */
+#include "shell.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct ctxpath {
+	const struct ipp_node *v[IPP_RESOLVE_DEPTH];
+	size_t depth;
+};
+
+struct ipp_shell {
+	struct ipp_paths paths;
+	enum ipp_shell_name name;
+	FILE *out;
+	struct ipp_db *db;
+	enum ipp_store_loc loc;
+	char domain[256];
+	bool batch;          /* an outer transaction is open */
+	struct ctxpath ctx;  /* current context */
+	struct ctxpath home;
+	struct ctxpath stack[IPP_PUSHD_MAX];
+	size_t nstack;
+	bool exit;           /* exit, quit or bye was given */
+	int err_col;         /* column of the token an error is about, 0 if none */
+};
+
+static const char *const domain_ro =
+	"the domain store is read-only; it is filled from the directory";
+
+size_t ipp_shell_home(enum ipp_shell_name name, const struct ipp_node **ret, size_t max)
+{
+	size_t n = 0;
+
+	if (max < 3)
+		return 0;
+	ret[n++] = &ipp_root;
+	if (name == IPP_NAME_IPSECPOL) {
+		const struct ipp_node *ipsec = ipp_node_match(ipp_root.children, false, "ipsec", NULL);
+
+		ret[n++] = ipsec;
+		ret[n++] = ipp_node_match(ipsec->children, false, "static", NULL);
+	}
+	return n;
+}
+
+/* The `ipsec static` context, where scripts start. */
+static void static_ctx(struct ctxpath *c)
+{
+	c->depth = ipp_shell_home(IPP_NAME_IPSECPOL, c->v, IPP_RESOLVE_DEPTH);
+}
+
+int ipp_shell_new(const char *root, enum ipp_shell_name name, FILE *out,
+		  struct ipp_shell **ret, struct ipp_error *err)
+{
+	struct ipp_shell *sh = calloc(1, sizeof(*sh));
+	int r;
+
+	if (!sh)
+		return ipp_err(err, ENOMEM, "out of memory");
+	if ((r = ipp_paths_init(root, &sh->paths, err)) < 0) {
+		free(sh);
+		return r;
+	}
+	sh->name = name;
+	sh->out = out;
+	sh->loc = IPP_STORE_LOCAL;
+	sh->home.depth = ipp_shell_home(name, sh->home.v, IPP_RESOLVE_DEPTH);
+	sh->ctx = sh->home;
+	*ret = sh;
+	return 0;
+}
+
+int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
+{
+	int r = 0;
+
+	if (!sh)
+		return 0;
+	if (sh->batch && sh->db) {
+		if (rollback) {
+			ipp_db_rollback(sh->db);
+		} else if ((r = ipp_db_commit(sh->db, err)) < 0) {
+			ipp_err_prefix(err, "set batch: committing the batch at the end");
+			ipp_db_rollback(sh->db);
+		}
+	}
+	ipp_db_close(sh->db);
+	free(sh);
+	return r;
+}
+
+const struct ipp_paths *ipp_shell_paths(const struct ipp_shell *sh)
+{
+	return &sh->paths;
+}
+
+enum ipp_store_loc ipp_shell_store(const struct ipp_shell *sh)
+{
+	return sh->loc;
+}
+
+const char *ipp_shell_domain(const struct ipp_shell *sh)
+{
+	return sh->domain;
+}
+
+void ipp_shell_set_store(struct ipp_shell *sh, enum ipp_store_loc loc, const char *domain)
+{
+	sh->loc = loc;
+	snprintf(sh->domain, sizeof(sh->domain), "%s", domain ? domain : "");
+}
+
+bool ipp_shell_at_home(const struct ipp_shell *sh)
+{
+	return sh->ctx.depth == sh->home.depth &&
+	       memcmp(sh->ctx.v, sh->home.v, sh->ctx.depth * sizeof(sh->ctx.v[0])) == 0;
+}
+
+int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct ipp_error *err)
+{
+	int r;
+
+	if (sh->db) {
+		*ret = sh->db;
+		return 0;
+	}
+	if (!create && access(sh->paths.db, F_OK) < 0 && errno == ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	if (create && (r = ipp_paths_mkdirs(&sh->paths, err)) < 0)
+		return r;
+	if ((r = ipp_db_open(sh->paths.db, 0, &sh->db, err)) < 0) {
+		sh->db = NULL;
+		return r;
+	}
+	*ret = sh->db;
+	return 0;
+}
+
+int ipp_shell_load(struct ipp_shell *sh, enum ipp_store_loc loc, struct ipp_snapshot **ret,
+		   struct ipp_error *err)
+{
+	struct ipp_db *db;
+	int r;
+
+	if ((r = ipp_shell_db(sh, false, &db, err)) < 0)
+		return r;
+	if (!db) {
+		struct ipp_snapshot *s = calloc(1, sizeof(*s));
+
+		if (!s)
+			return ipp_err(err, ENOMEM, "out of memory");
+		s->loc = loc;
+		*ret = s;
+		return 0;
+	}
+	return ipp_db_load(db, loc, ret, err);
+}
+
+/* ---------- set batch ---------- */
+
+int ipp_shell_cmd_set_batch(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			    struct ipp_error *err)
+{
+	const char *mode = ipp_args_get(a, "mode");
+	struct ipp_db *db;
+	int r;
+
+	if (strcmp(mode, "enable") == 0) {
+		if (sh->batch)
+			return 0;
+		if ((r = ipp_shell_db(sh, true, &db, err)) < 0)
+			return r;
+		if ((r = ipp_db_begin(db, err)) < 0)
+			return r;
+		sh->batch = true;
+		return 0;
+	}
+	if (!sh->batch)
+		return 0;
+	sh->batch = false;
+	if ((r = ipp_db_commit(sh->db, err)) < 0) {
+		ipp_db_rollback(sh->db);
+		ipp_err_prefix(err, "committing the batch failed; none of its changes were written");
+		return r;
+	}
+	return 0;
+}
+
+/* ---------- running one command ---------- */
+
+static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struct ipp_args *a,
+		   struct ipp_error *err)
+{
+	struct ipp_db *db;
+	int r;
+
+	if (!(cmd->flags & IPP_CMD_WRITE))
+		return cmd->fn(sh, a, sh->out, err);
+	if (sh->loc == IPP_STORE_DOMAIN)
+		return ipp_err(err, EROFS, "%s", domain_ro);
+	if ((r = ipp_shell_db(sh, true, &db, err)) < 0)
+		return r;
+	if (sh->batch) {
+		r = cmd->fn(sh, a, sh->out, err);
+		if (r < 0) {
+			size_t len = strlen(err->msg);
+
+			ipp_db_rollback(db);
+			sh->batch = false;
+			snprintf(err->msg + len, sizeof(err->msg) - len,
+				 " (batch aborted: none of its changes were written)");
+		}
+		return r;
+	}
+	if ((r = ipp_db_begin(db, err)) < 0)
+		return r;
+	r = cmd->fn(sh, a, sh->out, err);
+	if (r < 0) {
+		ipp_db_rollback(db);
+		return r;
+	}
+	if ((r = ipp_db_commit(db, err)) < 0) {
+		ipp_db_rollback(db);
+		return r;
+	}
+	return 0;
+}
+
+static void path_name(const struct ctxpath *c, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 1; i < c->depth; i++)
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", i > 1 ? " " : "",
+					c->v[i]->name);
+}
+
+/* Help for the words after `help` (or before `?`), resolved from context @c. */
+static int do_help(struct ipp_shell *sh, const struct ctxpath *c, const struct ipp_token *t,
+		   size_t n, struct ipp_error *err)
+{
+	struct ipp_tokens sub = { .v = (struct ipp_token *)t, .n = n };
+	const struct ipp_node *inh[IPP_RESOLVE_DEPTH + 1];
+	struct ipp_resolved r;
+	size_t k = 0;
+	char path[256];
+	int rc;
+
+	/* "?" words are not part of the path */
+	while (sub.n > 0 && !sub.v[sub.n - 1].tag &&
+	       (strcmp(sub.v[sub.n - 1].text, "?") == 0 || strcmp(sub.v[sub.n - 1].text, "/?") == 0 ||
+		strcmp(sub.v[sub.n - 1].text, "-?") == 0))
+		sub.n--;
+	if ((rc = ipp_resolve(c->v, c->depth, &sub, &r, err)) < 0)
+		return rc;
+	if (r.node->kind == IPP_NODE_CONTEXT) {
+		for (size_t i = r.depth - 1; i-- > 0;)
+			inh[k++] = r.ctx[i];
+		inh[k] = NULL;
+		ipp_help_node(sh->out, r.name, r.node, inh);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s", r.name);
+	ipp_help_node(sh->out, path, r.node, NULL);
+	return 0;
+}
+
+static int set_ctx_words(struct ipp_shell *sh, const struct ipp_token *t, size_t n,
+			 const char *what, struct ipp_error *err)
+{
+	struct ipp_tokens sub = { .v = (struct ipp_token *)t, .n = n };
+	struct ipp_resolved r;
+	int rc;
+
+	if ((rc = ipp_resolve(sh->ctx.v, sh->ctx.depth, &sub, &r, err)) < 0) {
+		ipp_err_prefix(err, "%s", what);
+		return rc;
+	}
+	if (r.node->kind != IPP_NODE_CONTEXT || r.consumed != n)
+		return ipp_err(err, EINVAL, "%s: \"%s\" is not a context", what, r.name);
+	memcpy(sh->ctx.v, r.ctx, r.depth * sizeof(r.ctx[0]));
+	sh->ctx.depth = r.depth;
+	return 0;
+}
+
+static int builtin(struct ipp_shell *sh, const struct ipp_resolved *r, const struct ipp_token *t,
+		   size_t n, struct ipp_error *err)
+{
+	struct ctxpath c;
+
+	memcpy(c.v, r->ctx, r->depth * sizeof(r->ctx[0]));
+	c.depth = r->depth;
+	switch (r->node->builtin) {
+	case IPP_BI_HELP:
+		return do_help(sh, &c, t, n, err);
+	case IPP_BI_UP:
+		if (n > 0)
+			return ipp_err(err, EINVAL, "..: unexpected \"%s\"", t[0].text);
+		if (sh->ctx.depth > 1)
+			sh->ctx.depth--;
+		return 0;
+	case IPP_BI_PUSHD:
+		if (sh->nstack >= IPP_PUSHD_MAX)
+			return ipp_err(err, EINVAL, "pushd: the context stack is full (%d entries)",
+				       IPP_PUSHD_MAX);
+		sh->stack[sh->nstack] = sh->ctx;
+		if (n > 0) {
+			int rc = set_ctx_words(sh, t, n, "pushd", err);
+
+			if (rc < 0)
+				return rc;
+		}
+		sh->nstack++;
+		return 0;
+	case IPP_BI_POPD:
+		if (n > 0)
+			return ipp_err(err, EINVAL, "popd: unexpected \"%s\"", t[0].text);
+		if (sh->nstack == 0)
+			return ipp_err(err, EINVAL, "popd: the context stack is empty");
+		sh->ctx = sh->stack[--sh->nstack];
+		return 0;
+	case IPP_BI_EXIT:
+		sh->exit = true;
+		return 0;
+	case IPP_BI_NONE:
+		break;
+	}
+	return ipp_err(err, EINVAL, "internal error: unknown built-in command");
+}
+
+int ipp_shell_exec(struct ipp_shell *sh, const struct ipp_tokens *t, struct ipp_error *err)
+{
+	struct ipp_resolved r;
+	struct ipp_args *args;
+	const struct ipp_token *rest;
+	size_t nrest;
+	int rc, col = 0;
+
+	sh->err_col = 0;
+	if (t->n == 0)
+		return 0;
+	if ((rc = ipp_resolve(sh->ctx.v, sh->ctx.depth, t, &r, err)) < 0) {
+		sh->err_col = t->v[0].col;
+		return rc;
+	}
+	rest = t->v + r.consumed;
+	nrest = t->n - r.consumed;
+
+	if (r.node->kind == IPP_NODE_CMD && r.node->builtin != IPP_BI_NONE)
+		return builtin(sh, &r, rest, nrest, err);
+	if (r.help) {
+		struct ctxpath c;
+
+		memcpy(c.v, r.ctx, r.depth * sizeof(r.ctx[0]));
+		c.depth = r.depth;
+		if (r.node->kind == IPP_NODE_CONTEXT) {
+			const struct ipp_node *inh[IPP_RESOLVE_DEPTH + 1];
+			size_t k = 0;
+
+			for (size_t i = r.depth - 1; i-- > 0;)
+				inh[k++] = r.ctx[i];
+			inh[k] = NULL;
+			ipp_help_node(sh->out, r.name, r.node, inh);
+		} else {
+			ipp_help_node(sh->out, r.name, r.node, NULL);
+		}
+		return 0;
+	}
+	if (r.node->kind == IPP_NODE_CONTEXT) {
+		if (nrest > 0) {
+			sh->err_col = rest[0].col;
+			return ipp_err(err, EINVAL, "\"%s%s%s\" is not a command of the %s context",
+				       rest[0].tag ? rest[0].tag : "", rest[0].tag ? "=" : "",
+				       rest[0].text, r.name);
+		}
+		memcpy(sh->ctx.v, r.ctx, r.depth * sizeof(r.ctx[0]));
+		sh->ctx.depth = r.depth;
+		return 0;
+	}
+	if (r.node->kind == IPP_NODE_GROUP) {
+		char cands[512] = "";
+		size_t len = 0;
+
+		for (const struct ipp_node *c = r.node->children; c->name; c++)
+			if (!(c->flags & IPP_CMD_HIDDEN))
+				len += (size_t)snprintf(cands + len,
+							len < sizeof(cands) ? sizeof(cands) - len : 0,
+							"%s%s", len ? ", " : "", c->name);
+		if (nrest > 0) {
+			sh->err_col = rest[0].col;
+			return ipp_err(err, EINVAL, "%s: \"%s%s%s\" is not a command: expected one of %s",
+				       r.name, rest[0].tag ? rest[0].tag : "", rest[0].tag ? "=" : "",
+				       rest[0].text, cands);
+		}
+		return ipp_err(err, EINVAL, "%s: incomplete command: expected one of %s", r.name,
+			       cands);
+	}
+
+	args = calloc(1, sizeof(*args));
+	if (!args)
+		return ipp_err(err, ENOMEM, "out of memory");
+	rc = ipp_bind(r.node, r.name, rest, nrest, args, &col, err);
+	if (rc < 0) {
+		sh->err_col = col;
+		ipp_err_prefix(err, "%s", r.name);
+		free(args);
+		return rc;
+	}
+	rc = run_cmd(sh, r.node, args, err);
+	if (rc < 0)
+		ipp_err_prefix(err, "%s", r.name);
+	free(args);
+	return rc;
+}
+
+int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error *err)
+{
+	struct ipp_tokens t = { 0 };
+	int r;
+
+	sh->err_col = 0;
+	if ((r = ipp_lex_line(line, &t, err)) < 0)
+		return r;
+	r = ipp_shell_exec(sh, &t, err);
+	ipp_tokens_clear(&t);
+	return r;
+}
+
+/* ---------- the three modes ---------- */
+
+int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
+			 struct ipp_error *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+	int r = 0;
+
+	while (!sh->exit && (len = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if ((r = ipp_shell_exec_line(sh, line, err)) < 0) {
+			ipp_err_prefix(err, "%s:%u", name, lineno);
+			break;
+		}
+	}
+	if (r == 0 && ferror(in))
+		r = ipp_err(err, EIO, "%s: read error", name);
+	free(line);
+	if (sh->batch && sh->db) {
+		if (r < 0) {
+			ipp_db_rollback(sh->db);
+			sh->batch = false;
+		} else {
+			sh->batch = false;
+			if ((r = ipp_db_commit(sh->db, err)) < 0) {
+				ipp_db_rollback(sh->db);
+				ipp_err_prefix(err, "%s: committing the batch", name);
+			}
+		}
+	}
+	return r;
+}
+
+static void prompt(struct ipp_shell *sh)
+{
+	char buf[256];
+
+	path_name(&sh->ctx, buf, sizeof(buf));
+	fprintf(sh->out, "netsh%s%s>", buf[0] ? " " : "", buf);
+	fflush(sh->out);
+}
+
+int ipp_shell_interactive(struct ipp_shell *sh, FILE *in, FILE *errf, const char *prog)
+{
+	struct ipp_error err;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int last = 0;
+
+	while (!sh->exit) {
+		prompt(sh);
+		if ((len = getline(&line, &cap, in)) < 0) {
+			fputc('\n', sh->out);
+			break;
+		}
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		ipp_err_clear(&err);
+		last = ipp_shell_exec_line(sh, line, &err);
+		fflush(sh->out);
+		if (last < 0) {
+			if (sh->err_col > 0 && (size_t)sh->err_col <= (size_t)len)
+				fprintf(errf, "%s\n%*s^\n", line, sh->err_col - 1, "");
+			fprintf(errf, "%s: %s\n", prog, err.msg);
+		}
+	}
+	free(line);
+	return last < 0 ? -EIO : 0;
+}
+
+int ipp_shell_run_words(struct ipp_shell *sh, char *const *words, size_t n, bool *ret_context,
+			struct ipp_error *err)
+{
+	struct ipp_tokens t = { 0 };
+	struct ipp_resolved r;
+	int rc;
+
+	*ret_context = false;
+	if ((rc = ipp_lex_words(words, n, &t, err)) < 0)
+		return rc;
+	if (ipp_resolve(sh->ctx.v, sh->ctx.depth, &t, &r, NULL) == 0 &&
+	    r.node->kind == IPP_NODE_CONTEXT && r.consumed == t.n && !r.help) {
+		memcpy(sh->ctx.v, r.ctx, r.depth * sizeof(r.ctx[0]));
+		sh->ctx.depth = r.depth;
+		*ret_context = true;
+		ipp_tokens_clear(&t);
+		return 0;
+	}
+	rc = ipp_shell_exec(sh, &t, err);
+	ipp_tokens_clear(&t);
+	return rc;
+}
+
+void ipp_shell_script_start(struct ipp_shell *sh)
+{
+	static_ctx(&sh->ctx);
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * static_filter.c - add/set/delete filterlist, add/delete filter.
+ */
+#include "static_cmds.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "shell.h"
+
+int ipp_st_add_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_filterlist l;
+	struct ipp_db *db;
+	const char *v;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	ipp_filterlist_init(&l);
+	if ((r = ipp_st_copy_name(l.name, "name", ipp_args_get(a, "name"), err)) < 0)
+		goto out;
+	if ((v = ipp_args_get(a, "description")) &&
+	    (r = ipp_st_copy(l.description, sizeof(l.description), "description", v, err)) < 0)
+		goto out;
+	if ((r = ipp_st_db(sh, &db, err)) < 0)
+		goto out;
+	r = ipp_db_filterlist_add(db, loc, &l, err);
+	if (r == -EEXIST)
+		r = ipp_err(err, EEXIST, "a filter list named \"%s\" already exists in the %s",
+			    l.name, ipp_st_store_text(loc));
+out:
+	ipp_filterlist_clear(&l);
+	return r;
+}
+
+int ipp_st_set_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_filterlist l;
+	struct ipp_db *db;
+	const char *v;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	if ((r = ipp_st_db(sh, &db, err)) < 0 ||
+	    (r = ipp_st_find_filterlist(db, loc, ipp_args_get(a, "name"), ipp_args_get(a, "guid"),
+					&l, err)) < 0)
+		goto out;
+	if ((v = ipp_args_get(a, "newname")) && (r = ipp_st_copy_name(l.name, "newname", v, err)) < 0)
+		goto out;
+	if ((v = ipp_args_get(a, "description")) &&
+	    (r = ipp_st_copy(l.description, sizeof(l.description), "description", v, err)) < 0)
+		goto out;
+	r = ipp_db_filterlist_update(db, &l, err);
+	if (r == -EEXIST)
+		r = ipp_err(err, EEXIST, "newname: a filter list named \"%s\" already exists in the %s",
+			    l.name, ipp_st_store_text(loc));
+out:
+	ipp_filterlist_clear(&l);
+	return r;
+}
+
+int ipp_st_delete_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			     struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_snapshot *s = NULL;
+	struct ipp_filterlist l;
+	struct ipp_db *db;
+	int r;
+
+	if ((r = ipp_st_db(sh, &db, err)) < 0)
+		return r;
+	if (ipp_args_has(a, "all")) {
+		if ((r = ipp_db_load(db, loc, &s, err)) < 0)
+			return r;
+		for (size_t i = 0; i < s->nfilterlists && r >= 0; i++)
+			r = ipp_db_filterlist_delete(db, s->filterlists[i].id, err);
+		ipp_snapshot_free(s);
+		return r;
+	}
+	memset(&l, 0, sizeof(l));
+	if ((r = ipp_st_find_filterlist(db, loc, ipp_args_get(a, "name"), NULL, &l, err)) >= 0)
+		r = ipp_db_filterlist_delete(db, l.id, err);
+	ipp_filterlist_clear(&l);
+	return r;
+}
+
+/* ---------- filters ---------- */
+
+/* The selector of add/delete filter, with DNS names resolved. */
+struct selector {
+	const char *srcname, *dstname; /* as written */
+	struct ipp_addr *src, *dst;    /* owned */
+	size_t nsrc, ndst;
+	bool srcdns, dstdns;           /* the address was a DNS name */
+	const char *srcmask, *dstmask; /* as written, or NULL */
+};
+
+static void selector_clear(struct selector *s)
+{
+	free(s->src);
+	free(s->dst);
+	memset(s, 0, sizeof(*s));
+}
+
+static int selector_get(const struct ipp_args *a, struct selector *s, struct ipp_error *err)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->srcname = ipp_args_get(a, "srcaddr");
+	s->dstname = ipp_args_get(a, "dstaddr");
+	s->srcmask = ipp_args_get(a, "srcmask");
+	s->dstmask = ipp_args_get(a, "dstmask");
+	if ((r = ipp_st_resolve("srcaddr", s->srcname, &s->src, &s->nsrc, &s->srcdns, err)) < 0)
+		return r;
+	if ((r = ipp_st_resolve("dstaddr", s->dstname, &s->dst, &s->ndst, &s->dstdns, err)) < 0) {
+		selector_clear(s);
+		return r;
+	}
+	return 0;
+}
+
+/* Apply a mask (as written) to an address; masks do not apply to me, any, servers, ranges. */
+static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, struct ipp_error *err)
+{
+	uint8_t plen;
+	int r;
+
+	if (!mask || x->kind != IPP_ADDR_IP)
+		return 0;
+	if ((r = ipp_mask_parse(mask, x->family ? x->family : AF_INET, &plen, err)) < 0 ||
+	    (r = ipp_addr_set_mask(x, plen, err)) < 0) {
+		ipp_err_prefix(err, "%s", tag);
+		return r;
+	}
+	return 0;
+}
+
+static bool families_clash(const struct ipp_addr *x, const struct ipp_addr *y)
+{
+	return x->family && y->family && x->family != y->family;
+}
+
+int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		      struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	const char *lname = ipp_args_get(a, "filterlist");
+	struct ipp_filterlist l;
+	struct ipp_filter proto;
+	struct selector s;
+	struct ipp_db *db;
+	const char *v;
+	size_t added = 0;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	memset(&proto, 0, sizeof(proto));
+	memset(&s, 0, sizeof(s));
+	ipp_filter_init(&proto);
+	if ((v = ipp_args_get(a, "protocol")) && (r = ipp_proto_parse(v, &proto.protocol, err)) < 0) {
+		ipp_err_prefix(err, "protocol");
+		goto out;
+	}
+	if ((v = ipp_args_get(a, "srcport")) && (r = ipp_port_parse(v, &proto.srcport, err)) < 0) {
+		ipp_err_prefix(err, "srcport");
+		goto out;
+	}
+	if ((v = ipp_args_get(a, "dstport")) && (r = ipp_port_parse(v, &proto.dstport, err)) < 0) {
+		ipp_err_prefix(err, "dstport");
+		goto out;
+	}
+	if ((r = ipp_args_bool(a, "mirrored", &proto.mirrored, err)) < 0)
+		goto out;
+	if ((r = ipp_st_db(sh, &db, err)) < 0)
+		goto out;
+	if ((r = selector_get(a, &s, err)) < 0)
+		goto out;
+
+	/* `add filter` creates the filter list when it does not exist */
+	r = ipp_db_filterlist_find(db, loc, lname, NULL, &l, err);
+	if (r == -ENOENT) {
+		ipp_filterlist_init(&l);
+		if ((r = ipp_st_copy_name(l.name, "filterlist", lname, err)) < 0 ||
+		    (r = ipp_db_filterlist_add(db, loc, &l, err)) < 0)
+			goto out;
+	} else if (r < 0) {
+		goto out;
+	}
+
+	for (size_t i = 0; i < s.nsrc; i++) {
+		for (size_t j = 0; j < s.ndst; j++) {
+			struct ipp_filter f;
+
+			/* a DNS name's addresses pair with the other side's family only */
+			if ((s.srcdns || s.dstdns) && families_clash(&s.src[i], &s.dst[j]))
+				continue;
+			memset(&f, 0, sizeof(f));
+			ipp_filter_init(&f);
+			f.src = s.src[i];
+			f.dst = s.dst[j];
+			f.protocol = proto.protocol;
+			f.srcport = proto.srcport;
+			f.dstport = proto.dstport;
+			f.mirrored = proto.mirrored;
+			r = 0;
+			if ((v = ipp_args_get(a, "description")) && !(f.description = strdup(v)))
+				r = ipp_err(err, ENOMEM, "out of memory");
+			if (r == 0 && s.srcdns && !(f.srcdns = strdup(s.srcname)))
+				r = ipp_err(err, ENOMEM, "out of memory");
+			if (r == 0 && s.dstdns && !(f.dstdns = strdup(s.dstname)))
+				r = ipp_err(err, ENOMEM, "out of memory");
+			if (r == 0)
+				r = apply_mask(&f.src, "srcmask", s.srcmask, err);
+			if (r == 0)
+				r = apply_mask(&f.dst, "dstmask", s.dstmask, err);
+			if (r == 0)
+				r = ipp_filter_validate(&f, err);
+			if (r == 0) {
+				r = ipp_db_filter_add(db, l.id, &f, err);
+				if (r == -EEXIST)
+					r = ipp_err(err, EEXIST,
+						    "an identical filter (srcaddr=%s dstaddr=%s) is "
+						    "already in filter list \"%s\"",
+						    s.srcname, s.dstname, l.name);
+			}
+			ipp_filter_clear(&f);
+			if (r < 0)
+				goto out;
+			added++;
+		}
+	}
+	if (added == 0)
+		r = ipp_err(err, EINVAL,
+			    "no address of \"%s\" has the address family of \"%s\" on the other side",
+			    s.srcdns ? s.srcname : s.dstname, s.srcdns ? s.dstname : s.srcname);
+out:
+	selector_clear(&s);
+	ipp_filter_clear(&proto);
+	ipp_filterlist_clear(&l);
+	return r;
+}
+
+/* Does configured address @x match what delete filter named (one of @v, or the DNS name)? */
+static bool addr_matches(const struct ipp_addr *x, const char *xdns, const struct ipp_addr *v,
+			 size_t n, bool dns, const char *name, const char *mask)
+{
+	if (dns && xdns && strcasecmp(xdns, name) == 0)
+		goto mask;
+	for (size_t i = 0; i < n; i++) {
+		const struct ipp_addr *y = &v[i];
+
+		if (x->kind != y->kind)
+			continue;
+		if (x->kind == IPP_ADDR_IP || x->kind == IPP_ADDR_RANGE) {
+			if (x->family != y->family || memcmp(x->ip, y->ip, sizeof(x->ip)) != 0)
+				continue;
+			if (x->kind == IPP_ADDR_RANGE &&
+			    memcmp(x->ip_end, y->ip_end, sizeof(x->ip_end)) != 0)
+				continue;
+		}
+		goto mask;
+	}
+	return false;
+mask:
+	if (mask && x->kind == IPP_ADDR_IP) {
+		struct ipp_error e;
+		uint8_t plen;
+
+		ipp_err_clear(&e);
+		if (ipp_mask_parse(mask, x->family, &plen, &e) < 0)
+			return false;
+		return plen == x->plen;
+	}
+	return true;
+}
+
+int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			 struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_filterlist l;
+	struct selector s;
+	struct ipp_db *db;
+	uint8_t protocol = 0;
+	uint16_t srcport = 0, dstport = 0;
+	bool mirrored = false;
+	const char *v;
+	size_t deleted = 0;
+	int r;
+
+	memset(&l, 0, sizeof(l));
+	memset(&s, 0, sizeof(s));
+	if ((v = ipp_args_get(a, "protocol")) && (r = ipp_proto_parse(v, &protocol, err)) < 0)
+		return r;
+	if ((v = ipp_args_get(a, "srcport")) && (r = ipp_port_parse(v, &srcport, err)) < 0)
+		return r;
+	if ((v = ipp_args_get(a, "dstport")) && (r = ipp_port_parse(v, &dstport, err)) < 0)
+		return r;
+	if ((r = ipp_args_bool(a, "mirrored", &mirrored, err)) < 0)
+		return r;
+	if ((r = ipp_st_db(sh, &db, err)) < 0 ||
+	    (r = ipp_st_load_list(db, loc, ipp_args_get(a, "filterlist"), &l, err)) < 0 ||
+	    (r = selector_get(a, &s, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < l.nfilters; i++) {
+		const struct ipp_filter *f = &l.filters[i];
+
+		if (!addr_matches(&f->src, f->srcdns, s.src, s.nsrc, s.srcdns, s.srcname, s.srcmask) ||
+		    !addr_matches(&f->dst, f->dstdns, s.dst, s.ndst, s.dstdns, s.dstname, s.dstmask))
+			continue;
+		if (ipp_args_has(a, "protocol") && f->protocol != protocol)
+			continue;
+		if (ipp_args_has(a, "srcport") && f->srcport != srcport)
+			continue;
+		if (ipp_args_has(a, "dstport") && f->dstport != dstport)
+			continue;
+		if (ipp_args_has(a, "mirrored") && f->mirrored != mirrored)
+			continue;
+		if ((r = ipp_db_filter_delete(db, f->id, err)) < 0)
+			goto out;
+		deleted++;
+	}
+	if (deleted == 0)
+		r = ipp_err(err, ENOENT, "no filter of filter list \"%s\" matches srcaddr=%s dstaddr=%s%s",
+			    l.name, s.srcname, s.dstname,
+			    ipp_args_has(a, "protocol") || ipp_args_has(a, "srcport") ||
+					    ipp_args_has(a, "dstport") || ipp_args_has(a, "mirrored") ||
+					    s.srcmask || s.dstmask
+				    ? " and the other criteria given"
+				    : "");
+out:
+	selector_clear(&s);
+	ipp_filterlist_clear(&l);
+	return r;
+}

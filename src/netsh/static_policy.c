@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * static_policy.c - add/set/delete policy, set defaultrule.
+ */
+#include "static_cmds.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shell.h"
+
+/* The attributes add policy and set policy share. */
+static int policy_attrs(const struct ipp_args *a, struct ipp_policy *p, struct ipp_error *err)
+{
+	const char *v;
+	bool b;
+	int r;
+
+	if ((v = ipp_args_get(a, "description")) &&
+	    (r = ipp_st_copy(p->description, sizeof(p->description), "description", v, err)) < 0)
+		return r;
+	if ((r = ipp_args_bool(a, "mmpfs", &p->mmpfs, err)) < 0 ||
+	    (r = ipp_args_u32(a, "qmpermm", &p->qmpermm, err)) < 0 ||
+	    (r = ipp_args_u32(a, "mmlifetime", &p->mmlifetime, err)) < 0 ||
+	    (r = ipp_args_u32(a, "pollinginterval", &p->pollinginterval, err)) < 0)
+		return r;
+	/* "If mmpfs is specified, qmpermm is set to 1." */
+	if (ipp_args_has(a, "mmpfs") && p->mmpfs)
+		p->qmpermm = 1;
+	if (ipp_args_has(a, "activatedefaultrule")) {
+		if ((r = ipp_args_bool(a, "activatedefaultrule", &b, err)) < 0)
+			return r;
+		p->activatedefaultrule = b;
+		p->defaultrule.activate = b;
+	}
+	if ((v = ipp_args_get(a, "mmsecmethods"))) {
+		size_t n = 0;
+
+		if ((r = ipp_mm_offers_parse(v, p->mmsec, IPP_MAX_OFFERS, &n, err)) < 0) {
+			ipp_err_prefix(err, "mmsecmethods");
+			return r;
+		}
+		p->nmmsec = n;
+	}
+	return 0;
+}
+
+int ipp_st_add_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		      struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_policy p;
+	struct ipp_db *db;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	ipp_policy_init(&p);
+	if ((r = ipp_st_copy_name(p.name, "name", ipp_args_get(a, "name"), err)) < 0 ||
+	    (r = policy_attrs(a, &p, err)) < 0 ||
+	    (r = ipp_args_bool(a, "assign", &p.assigned, err)) < 0 ||
+	    (r = ipp_policy_validate(&p, err)) < 0 || (r = ipp_st_db(sh, &db, err)) < 0)
+		goto out;
+	r = ipp_db_policy_add(db, loc, &p, err);
+	if (r == -EEXIST)
+		r = ipp_err(err, EEXIST, "a policy named \"%s\" already exists in the %s", p.name,
+			    ipp_st_store_text(loc));
+out:
+	ipp_policy_clear(&p);
+	return r;
+}
+
+int ipp_st_set_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		      struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_policy p;
+	struct ipp_db *db;
+	const char *v;
+	bool assign;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	if (ipp_args_has(a, "gponame"))
+		return ipp_err(err, EINVAL,
+			       "gponame: a policy is assigned to a group policy object in the "
+			       "domain store, which is filled from the directory");
+	if ((r = ipp_st_db(sh, &db, err)) < 0 ||
+	    (r = ipp_st_find_policy(db, loc, ipp_args_get(a, "name"), ipp_args_get(a, "guid"), &p,
+				    err)) < 0)
+		goto out;
+	if ((v = ipp_args_get(a, "newname")) && (r = ipp_st_copy_name(p.name, "newname", v, err)) < 0)
+		goto out;
+	if ((r = policy_attrs(a, &p, err)) < 0 || (r = ipp_policy_validate(&p, err)) < 0)
+		goto out;
+	r = ipp_db_policy_update(db, loc, &p, err);
+	if (r == -EEXIST)
+		r = ipp_err(err, EEXIST, "newname: a policy named \"%s\" already exists in the %s",
+			    p.name, ipp_st_store_text(loc));
+	if (r < 0)
+		goto out;
+	if (ipp_args_has(a, "assign")) {
+		assign = p.assigned;
+		if ((r = ipp_args_bool(a, "assign", &assign, err)) < 0)
+			goto out;
+		if (assign)
+			r = ipp_db_assign(db, loc, p.id, err);
+		else if (p.assigned)
+			r = ipp_db_assign(db, loc, 0, err);
+	}
+out:
+	ipp_policy_clear(&p);
+	return r;
+}
+
+int ipp_st_delete_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			 struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_snapshot *s = NULL;
+	struct ipp_policy p;
+	struct ipp_db *db;
+	int r;
+
+	if ((r = ipp_st_db(sh, &db, err)) < 0)
+		return r;
+	if (ipp_args_has(a, "all")) {
+		if ((r = ipp_db_load(db, loc, &s, err)) < 0)
+			return r;
+		for (size_t i = 0; i < s->npolicies && r >= 0; i++)
+			r = ipp_db_policy_delete(db, s->policies[i].id, err);
+		ipp_snapshot_free(s);
+		return r;
+	}
+	memset(&p, 0, sizeof(p));
+	if ((r = ipp_st_find_policy(db, loc, ipp_args_get(a, "name"), NULL, &p, err)) >= 0)
+		r = ipp_db_policy_delete(db, p.id, err);
+	ipp_policy_clear(&p);
+	return r;
+}
+
+int ipp_st_set_defaultrule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			   struct ipp_error *err)
+{
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	struct ipp_auth auth[IPP_MAX_AUTH];
+	struct ipp_policy p;
+	struct ipp_db *db;
+	size_t nauth = 0;
+	bool given, b;
+	const char *v;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	if ((r = ipp_st_db(sh, &db, err)) < 0 ||
+	    (r = ipp_st_find_policy(db, loc, ipp_args_get(a, "policy"), NULL, &p, err)) < 0)
+		goto out;
+	if ((r = ipp_args_bool(a, "qmpfs", &p.defaultrule.qmpfs, err)) < 0)
+		goto out;
+	if (ipp_args_has(a, "activate")) {
+		if ((r = ipp_args_bool(a, "activate", &b, err)) < 0)
+			goto out;
+		p.defaultrule.activate = b;
+		p.activatedefaultrule = b;
+	}
+	if ((v = ipp_args_get(a, "qmsecmethods"))) {
+		size_t n = 0;
+
+		if ((r = ipp_qm_offers_parse(v, p.defaultrule.qmsec, IPP_MAX_OFFERS, &n, err)) < 0) {
+			ipp_err_prefix(err, "qmsecmethods");
+			goto out;
+		}
+		p.defaultrule.nqmsec = n;
+	}
+	if ((r = ipp_st_auth_list(a, auth, &nauth, &given, err)) < 0)
+		goto out;
+	if (given) {
+		memcpy(p.defaultrule.auth, auth, nauth * sizeof(auth[0]));
+		p.defaultrule.nauth = nauth;
+	}
+	if ((r = ipp_policy_validate(&p, err)) < 0)
+		goto out;
+	r = ipp_db_policy_update(db, loc, &p, err);
+out:
+	ipp_policy_clear(&p);
+	return r;
+}

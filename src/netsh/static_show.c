@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * static_show.c - the static `show` commands: select objects, then print
+ * them with show.h.
+ */
+#include "static_cmds.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "shell.h"
+#include "show.h"
+
+struct show_ctx {
+	struct ipp_show_opts o;
+	char host[256];
+	struct ipp_snapshot *s;
+};
+
+static int show_begin(struct ipp_shell *sh, const struct ipp_args *a, enum ipp_store_loc loc,
+		      struct show_ctx *c, struct ipp_error *err)
+{
+	const char *v;
+	bool b;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	ipp_show_opts_init(&c->o);
+	if ((v = ipp_args_get(a, "level")))
+		c->o.level = strcmp(v, "verbose") == 0 ? IPP_LEVEL_VERBOSE : IPP_LEVEL_NORMAL;
+	if ((v = ipp_args_get(a, "format"))) {
+		if (strcmp(v, "table") == 0)
+			c->o.format = IPP_FORMAT_TABLE;
+		else if (strcmp(v, "json") == 0)
+			c->o.format = IPP_FORMAT_JSON;
+		else
+			c->o.format = IPP_FORMAT_LIST;
+	}
+	if (ipp_args_has(a, "wide")) {
+		if ((r = ipp_args_bool(a, "wide", &b, err)) < 0)
+			return r;
+		c->o.wide = b;
+	}
+	if (ipp_args_has(a, "resolvedns")) {
+		if ((r = ipp_args_bool(a, "resolvedns", &b, err)) < 0)
+			return r;
+		c->o.resolvedns = b;
+	}
+	if (gethostname(c->host, sizeof(c->host) - 1) == 0)
+		c->o.computer = c->host;
+	return ipp_shell_load(sh, loc, &c->s, err);
+}
+
+static void show_end(struct show_ctx *c)
+{
+	if (c->s)
+		ipp_snapshot_free(c->s);
+	c->s = NULL;
+}
+
+static const struct ipp_policy *policy_named(const struct ipp_snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->npolicies; i++)
+		if (strcasecmp(s->policies[i].name, name) == 0)
+			return &s->policies[i];
+	return NULL;
+}
+
+int ipp_st_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		    struct ipp_error *err)
+{
+	struct show_ctx c;
+	int r;
+
+	if ((r = show_begin(sh, a, ipp_shell_store(sh), &c, err)) >= 0)
+		ipp_show_all(out, c.s, &c.o);
+	show_end(&c);
+	return r;
+}
+
+int ipp_st_show_store(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		      struct ipp_error *err)
+{
+	struct ipp_show_opts o;
+	char host[256] = "";
+
+	ipp_show_opts_init(&o);
+	if (gethostname(host, sizeof(host) - 1) == 0)
+		o.computer = host;
+	ipp_show_store(out, ipp_shell_store(sh), &o);
+	return 0;
+}
+
+int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		       struct ipp_error *err)
+{
+	const char *name = ipp_args_get(a, "name");
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	const struct ipp_policy **v = NULL;
+	struct show_ctx c;
+	size_t n = 0;
+	int r;
+
+	if ((r = show_begin(sh, a, loc, &c, err)) < 0)
+		goto out;
+	v = calloc(c.s->npolicies + 1, sizeof(*v));
+	if (!v) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (name) {
+		if (!(v[0] = policy_named(c.s, name))) {
+			r = ipp_err(err, ENOENT, "no policy named \"%s\" in the %s", name,
+				    ipp_st_store_text(loc));
+			goto out;
+		}
+		n = 1;
+	} else {
+		for (; n < c.s->npolicies; n++)
+			v[n] = &c.s->policies[n];
+	}
+	ipp_show_policies(out, c.s, v, n, &c.o);
+out:
+	free(v);
+	show_end(&c);
+	return r;
+}
+
+/* The rules named @rule in every policy of @s (a rule name is unique within its policy). */
+static size_t rules_named(const struct ipp_snapshot *s, const char *rule,
+			  const struct ipp_rule **ret, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->npolicies; i++)
+		for (size_t k = 0; k < s->policies[i].nrules && n < max; k++)
+			if (strcasecmp(s->policies[i].rules[k].name, rule) == 0)
+				ret[n++] = &s->policies[i].rules[k];
+	return n;
+}
+
+int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			   struct ipp_error *err)
+{
+	const char *name = ipp_args_get(a, "name"), *rule = ipp_args_get(a, "rule");
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	const struct ipp_filterlist **v = NULL;
+	struct show_ctx c;
+	size_t n = 0;
+	int r;
+
+	if ((r = show_begin(sh, a, loc, &c, err)) < 0)
+		goto out;
+	v = calloc(c.s->nfilterlists + 1, sizeof(*v));
+	if (!v) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < c.s->nfilterlists; i++) {
+		const struct ipp_filterlist *l = &c.s->filterlists[i];
+		bool want = !name && !rule;
+
+		if (name && strcasecmp(l->name, name) == 0)
+			want = true;
+		if (rule) {
+			const struct ipp_rule *rv[64];
+			size_t nr = rules_named(c.s, rule, rv, 64);
+
+			for (size_t k = 0; k < nr; k++)
+				if (rv[k]->filterlist_id == l->id)
+					want = true;
+		}
+		if (want)
+			v[n++] = l;
+	}
+	if (n == 0 && (name || rule)) {
+		if (name)
+			r = ipp_err(err, ENOENT, "no filter list named \"%s\" in the %s", name,
+				    ipp_st_store_text(loc));
+		else
+			r = ipp_err(err, ENOENT, "no rule named \"%s\" in the %s", rule,
+				    ipp_st_store_text(loc));
+		goto out;
+	}
+	ipp_show_filterlists(out, c.s, v, n, &c.o);
+out:
+	free(v);
+	show_end(&c);
+	return r;
+}
+
+int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			     struct ipp_error *err)
+{
+	const char *name = ipp_args_get(a, "name"), *rule = ipp_args_get(a, "rule");
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	const struct ipp_filteraction **v = NULL;
+	struct show_ctx c;
+	size_t n = 0;
+	int r;
+
+	if ((r = show_begin(sh, a, loc, &c, err)) < 0)
+		goto out;
+	v = calloc(c.s->nfilteractions + 1, sizeof(*v));
+	if (!v) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < c.s->nfilteractions; i++) {
+		const struct ipp_filteraction *fa = &c.s->filteractions[i];
+		bool want = !name && !rule;
+
+		if (name && strcasecmp(fa->name, name) == 0)
+			want = true;
+		if (rule) {
+			const struct ipp_rule *rv[64];
+			size_t nr = rules_named(c.s, rule, rv, 64);
+
+			for (size_t k = 0; k < nr; k++)
+				if (rv[k]->filteraction_id == fa->id)
+					want = true;
+		}
+		if (want)
+			v[n++] = fa;
+	}
+	if (n == 0 && (name || rule)) {
+		if (name)
+			r = ipp_err(err, ENOENT, "no filter action named \"%s\" in the %s", name,
+				    ipp_st_store_text(loc));
+		else
+			r = ipp_err(err, ENOENT, "no rule named \"%s\" in the %s", rule,
+				    ipp_st_store_text(loc));
+		goto out;
+	}
+	ipp_show_filteractions(out, c.s, v, n, &c.o);
+out:
+	free(v);
+	show_end(&c);
+	return r;
+}
+
+/* Select the rules of one policy for show rule; returns how many. */
+static size_t select_rules(const struct ipp_args *a, const struct ipp_policy *p,
+			   const struct ipp_rule **v)
+{
+	const char *name = ipp_args_get(a, "name"), *type = ipp_args_get(a, "type");
+	uint32_t id = 0;
+	size_t n = 0;
+
+	if (ipp_args_has(a, "id"))
+		ipp_args_u32(a, "id", &id, NULL);
+	if (ipp_args_has(a, "default")) {
+		v[n++] = &p->defaultrule;
+		return n;
+	}
+	for (size_t k = 0; k < p->nrules; k++) {
+		const struct ipp_rule *r = &p->rules[k];
+
+		if (name && strcasecmp(r->name, name) != 0)
+			continue;
+		if (ipp_args_has(a, "id") && r->number != id)
+			continue;
+		if (type && (strcmp(type, "tunnel") == 0) != r->has_tunnel)
+			continue;
+		v[n++] = r;
+	}
+	/* `all` (or nothing) includes the default response rule, which is a transport rule */
+	if (!name && !ipp_args_has(a, "id") && (!type || strcmp(type, "transport") == 0))
+		v[n++] = &p->defaultrule;
+	return n;
+}
+
+int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		     struct ipp_error *err)
+{
+	const char *pname = ipp_args_get(a, "policy");
+	enum ipp_store_loc loc = ipp_shell_store(sh);
+	const struct ipp_rule **v = NULL;
+	struct show_ctx c;
+	bool one = ipp_args_has(a, "name") || ipp_args_has(a, "id") || ipp_args_has(a, "default");
+	int r;
+
+	if (one && !pname)
+		return ipp_err(err, EINVAL, "missing required parameter policy (rules are named "
+					    "within their policy)");
+	if ((r = show_begin(sh, a, loc, &c, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < c.s->npolicies; i++) {
+		const struct ipp_policy *p = &c.s->policies[i];
+		size_t n;
+
+		if (pname && strcasecmp(p->name, pname) != 0)
+			continue;
+		free(v);
+		v = calloc(p->nrules + 2, sizeof(*v));
+		if (!v) {
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		n = select_rules(a, p, v);
+		if (one && n == 0) {
+			if (ipp_args_has(a, "name"))
+				r = ipp_err(err, ENOENT, "no rule named \"%s\" in policy \"%s\"",
+					    ipp_args_get(a, "name"), p->name);
+			else
+				r = ipp_err(err, ENOENT, "no rule with ID %s in policy \"%s\"",
+					    ipp_args_get(a, "id"), p->name);
+			goto out;
+		}
+		ipp_show_rules(out, c.s, p, v, n, &c.o);
+		if (pname)
+			goto out;
+	}
+	if (pname)
+		r = ipp_err(err, ENOENT, "no policy named \"%s\" in the %s", pname,
+			    ipp_st_store_text(loc));
+out:
+	free(v);
+	show_end(&c);
+	return r;
+}
+
+int ipp_st_show_gpoassignedpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+				  struct ipp_error *err)
+{
+	const char *gpo = ipp_args_get(a, "name");
+	const struct ipp_policy *p;
+	struct show_ctx c;
+	int r;
+
+	if ((r = show_begin(sh, a, IPP_STORE_DOMAIN, &c, err)) < 0)
+		goto out;
+	p = ipp_snapshot_assigned(c.s);
+	if (p && gpo && strcasecmp(p->gponame, gpo) != 0)
+		p = NULL;
+	if (!p) {
+		if (gpo)
+			fprintf(out, "No IPsec policy is assigned to the group policy object \"%s\".\n",
+				gpo);
+		else
+			fprintf(out, "No IPsec policy is assigned through group policy.\n");
+		goto out;
+	}
+	ipp_show_policies(out, c.s, &p, 1, &c.o);
+out:
+	show_end(&c);
+	return r;
+}

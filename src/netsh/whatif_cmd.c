@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * whatif_cmd.c - `ipsec whatif`: the packet's selector in, the deciding
+ * rule and the weights compared out.
+ */
+#include "whatif_cmd.h"
+
+#include <errno.h>
+
+#include "../classify/classify.h"
+
+/*
+ * Usage order.  The long tags make the short forms work as abbreviations:
+ * src= is srcaddr, dst= dstaddr, proto= protocol, dir= direction.
+ */
+static const char *const v_direction[] = { "in", "out", "inbound", "outbound", NULL };
+static const char *const v_level[] = { "normal", "verbose", NULL };
+
+const struct ipp_param ipp_whatif_params[] = {
+	{ "srcaddr", IPP_PT_STRING, 0, 0, NULL, "Source address of the packet (or me)." },
+	{ "dstaddr", IPP_PT_STRING, 0, 0, NULL, "Destination address of the packet (or me)." },
+	{ "protocol", IPP_PT_STRING, 0, 0, NULL, "Protocol: any, icmp, tcp, udp, raw or a number." },
+	{ "srcport", IPP_PT_PORT, 0, 0, NULL, "Source port." },
+	{ "dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port." },
+	{ "policy", IPP_PT_NAME, 0, 0, NULL, "Evaluate as if this policy of the store were assigned." },
+	{ "pcap", IPP_PT_FILE, 0, 0, NULL, "Classify every packet of a capture file." },
+	{ "me", IPP_PT_STRING, IPP_PF_MULTI, 0, NULL,
+	  "An address of this host (\"only\": not the host's own addresses)." },
+	{ "direction", IPP_PT_ENUM, 0, 0, v_direction, "in or out (default: from the addresses)." },
+	{ "ipsec", IPP_PT_ENUM, 0, 0, ipp_values_yesno, "yes: the packet travels through an SA." },
+	{ "level", IPP_PT_ENUM, 0, 0, v_level, "verbose: list every matching filter." },
+	{ NULL, IPP_PT_INVALID, 0, 0, NULL, NULL },
+};
+
+int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		   struct ipp_error *err)
+{
+	struct ipp_whatif w = {0};
+	struct ipp_db *db = NULL;
+	size_t i;
+	int r = 0;
+
+	/* the table has bound the tags; the classifier parses and checks the values */
+	for (i = 0; i < a->n && r >= 0; i++)
+		r = ipp_whatif_set(&w, a->v[i].tag, a->v[i].value, err);
+	/* no database yet: every store is empty */
+	if (r >= 0)
+		r = ipp_shell_db(sh, false, &db, err);
+	if (r >= 0)
+		r = ipp_whatif_run(&w, db, ipp_shell_store(sh), ipp_shell_paths(sh), out, err);
+	ipp_whatif_clear(&w);
+	return r < 0 ? r : 0;
+}

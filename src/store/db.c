@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * db.c - the policy database: opening, schema and migrations, transactions,
+ * the generation counter, and the helpers the other store files share.
+ *
+ * Schema versions live in PRAGMA user_version; migrations[i] takes a
+ * database from version i to i + 1 and runs inside the opening transaction,
+ * so a migration is all or nothing.  PRAGMA application_id marks the file as
+ * ours, so that another program's SQLite file is not mistaken for an empty
+ * store.
+ *
+ * Durability: WAL with synchronous=NORMAL.  A committed change survives a
+ * crash of any program; a power loss may lose the last commits but never
+ * corrupts the database (SQLite's documented WAL guarantee).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db_internal.h"
+
+#define IPP_APPLICATION_ID 0x49505350 /* "IPSP" */
+#define BUSY_TIMEOUT_MS 10000
+
+/*
+ * Version 1.  Stores: 1 local, 2 persistent, 3 domain (enum ipp_store_loc).
+ * Addresses are kept in the canonical text of ipp_addr_format_cidr(), offers
+ * in netsh syntax; a unique index over a filter's selector tuple makes the
+ * duplicate check of ipp_db_filter_add an index probe.
+ */
+static const char schema_v1[] =
+	"CREATE TABLE meta (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  value INTEGER NOT NULL\n"
+	");\n"
+	"INSERT INTO meta (key, value) VALUES ('generation', 0);\n"
+	"CREATE TABLE policy (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
+	"  guid TEXT NOT NULL,\n"
+	"  name TEXT NOT NULL COLLATE NOCASE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  modified INTEGER NOT NULL,\n"
+	"  mmpfs INTEGER NOT NULL,\n"
+	"  qmpermm INTEGER NOT NULL,\n"
+	"  mmlifetime INTEGER NOT NULL,\n"
+	"  activatedefaultrule INTEGER NOT NULL,\n"
+	"  pollinginterval INTEGER NOT NULL,\n"
+	"  assigned INTEGER NOT NULL,\n"
+	"  gponame TEXT NOT NULL DEFAULT '',\n"
+	"  mmsec TEXT NOT NULL,\n"
+	"  UNIQUE (store, name),\n"
+	"  UNIQUE (store, guid)\n"
+	");\n"
+	"CREATE UNIQUE INDEX policy_assigned ON policy (store) WHERE assigned;\n"
+	"CREATE TABLE filterlist (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
+	"  guid TEXT NOT NULL,\n"
+	"  name TEXT NOT NULL COLLATE NOCASE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  modified INTEGER NOT NULL,\n"
+	"  UNIQUE (store, name),\n"
+	"  UNIQUE (store, guid)\n"
+	");\n"
+	"CREATE TABLE filter (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  filterlist_id INTEGER NOT NULL REFERENCES filterlist (id) ON DELETE CASCADE,\n"
+	"  guid TEXT NOT NULL,\n"
+	"  description TEXT,\n"
+	"  srcdns TEXT,\n"
+	"  dstdns TEXT,\n"
+	"  src TEXT NOT NULL,\n"
+	"  dst TEXT NOT NULL,\n"
+	"  protocol INTEGER NOT NULL,\n"
+	"  srcport INTEGER NOT NULL,\n"
+	"  dstport INTEGER NOT NULL,\n"
+	"  mirrored INTEGER NOT NULL\n"
+	");\n"
+	"CREATE UNIQUE INDEX filter_tuple ON filter\n"
+	"  (filterlist_id, src, dst, protocol, srcport, dstport, mirrored);\n"
+	"CREATE INDEX filter_list ON filter (filterlist_id);\n"
+	"CREATE TABLE filteraction (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
+	"  guid TEXT NOT NULL,\n"
+	"  name TEXT NOT NULL COLLATE NOCASE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  modified INTEGER NOT NULL,\n"
+	"  action INTEGER NOT NULL,\n"
+	"  qmpfs INTEGER NOT NULL,\n"
+	"  inpass INTEGER NOT NULL,\n"
+	"  soft INTEGER NOT NULL,\n"
+	"  qmsec TEXT NOT NULL,\n"
+	"  UNIQUE (store, name),\n"
+	"  UNIQUE (store, guid)\n"
+	");\n"
+	"CREATE TABLE rule (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  policy_id INTEGER NOT NULL REFERENCES policy (id) ON DELETE CASCADE,\n"
+	"  number INTEGER NOT NULL,\n"
+	"  guid TEXT NOT NULL,\n"
+	"  name TEXT NOT NULL COLLATE NOCASE,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  modified INTEGER NOT NULL,\n"
+	"  filterlist_id INTEGER REFERENCES filterlist (id),\n"
+	"  filteraction_id INTEGER REFERENCES filteraction (id),\n"
+	"  tunnel TEXT,\n"
+	"  tunneldns TEXT NOT NULL DEFAULT '',\n"
+	"  conntype INTEGER NOT NULL,\n"
+	"  activate INTEGER NOT NULL,\n"
+	"  qmpfs INTEGER NOT NULL,\n"
+	"  qmsec TEXT NOT NULL,\n"
+	"  UNIQUE (policy_id, number),\n"
+	"  CHECK ((number = 0) = (filterlist_id IS NULL AND filteraction_id IS NULL))\n"
+	");\n"
+	"CREATE UNIQUE INDEX rule_name ON rule (policy_id, name) WHERE number > 0;\n"
+	"CREATE INDEX rule_filterlist ON rule (filterlist_id);\n"
+	"CREATE INDEX rule_filteraction ON rule (filteraction_id);\n"
+	"CREATE TABLE auth (\n"
+	"  rule_id INTEGER NOT NULL REFERENCES rule (id) ON DELETE CASCADE,\n"
+	"  pos INTEGER NOT NULL,\n"
+	"  kind INTEGER NOT NULL,\n"
+	"  value TEXT NOT NULL DEFAULT '',\n"
+	"  certmap INTEGER NOT NULL DEFAULT 0,\n"
+	"  excludecaname INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY (rule_id, pos)\n"
+	") WITHOUT ROWID;\n";
+
+/* migrations[i]: version i -> i + 1. */
+static const char *const migrations[IPP_SCHEMA_VERSION] = {
+	schema_v1,
+};
+
+const char *ipp_store_name(enum ipp_store_loc loc)
+{
+	switch (loc) {
+	case IPP_STORE_LOCAL:
+		return "local";
+	case IPP_STORE_PERSISTENT:
+		return "persistent";
+	case IPP_STORE_DOMAIN:
+		return "domain";
+	default:
+		return "invalid";
+	}
+}
+
+/* ---------- errors ---------- */
+
+static int rc_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ETIMEDOUT;
+	case SQLITE_NOMEM:
+		return ENOMEM;
+	case SQLITE_READONLY:
+		return EROFS;
+	case SQLITE_FULL:
+		return ENOSPC;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return EBADMSG;
+	case SQLITE_CANTOPEN:
+		return ENOENT;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return EACCES;
+	case SQLITE_CONSTRAINT:
+		return EEXIST;
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:
+	case SQLITE_MISMATCH:
+		return EINVAL;
+	default:
+		return EIO;
+	}
+}
+
+int db_fail(struct ipp_db *db, int rc, struct ipp_error *err, const char *what)
+{
+	int e = rc_errno(rc);
+	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+
+	if (e == 0)
+		e = EIO;
+	if (e == EBADMSG)
+		return ipp_err(err, e, "policy database \"%s\" is corrupt or not a database (%s)",
+			       db->path, msg);
+	if (e == ETIMEDOUT)
+		return ipp_err(err, e,
+			       "policy database \"%s\": %s: locked by another program for more "
+			       "than %d s",
+			       db->path, what, BUSY_TIMEOUT_MS / 1000);
+	if (e == EROFS)
+		return ipp_err(err, e, "policy database \"%s\": %s: opened read-only", db->path,
+			       what);
+	return ipp_err(err, e, "policy database \"%s\": %s: %s", db->path, what, msg);
+}
+
+/* ---------- statements ---------- */
+
+int db_prep(struct ipp_db *db, const char *sql, sqlite3_stmt **ret, struct ipp_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (size_t i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql) {
+			sqlite3_reset(db->cache[i].st);
+			sqlite3_clear_bindings(db->cache[i].st);
+			*ret = db->cache[i].st;
+			return 0;
+		}
+	rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, err, "preparing a statement");
+	if (db->ncache < IPP_DB_STMT_CACHE) {
+		db->cache[db->ncache].sql = sql;
+		db->cache[db->ncache].st = st;
+		db->ncache++;
+	} else {
+		/* the cache is sized for every statement of the library: this is a bug */
+		sqlite3_finalize(st);
+		return ipp_err(err, ENOMEM, "policy database: statement cache full");
+	}
+	*ret = st;
+	return 0;
+}
+
+int db_exec_stmt(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, rc, err, what);
+	return 0;
+}
+
+int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_fail(db, rc, err, what);
+}
+
+static int db_exec(struct ipp_db *db, const char *sql, struct ipp_error *err, const char *what)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, err, what);
+	return 0;
+}
+
+void db_col_text(sqlite3_stmt *st, int i, char *buf, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	if (n)
+		memcpy(buf, t, n);
+	buf[n] = '\0';
+}
+
+int db_col_strdup(sqlite3_stmt *st, int i, char **ret)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	*ret = NULL;
+	if (!t || !*t)
+		return 0;
+	*ret = strdup((const char *)t);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A single integer from a PRAGMA or query. */
+static int db_query_int(struct ipp_db *db, const char *sql, int64_t *ret, struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, err, sql);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		*ret = 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, err, sql);
+	return 0;
+}
+
+/* ---------- opening ---------- */
+
+static int set_wal(struct ipp_db *db, struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	const unsigned char *mode;
+	int rc;
+
+	/* journal_mode is persistent in the file: only the first opener changes it */
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, err, "reading the journal mode");
+	rc = sqlite3_step(st);
+	mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (mode && strcmp((const char *)mode, "wal") == 0) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, rc, err, "reading the journal mode");
+	/*
+	 * Two programs creating the database at once both hold a shared lock and
+	 * want an exclusive one: SQLite then answers SQLITE_BUSY at once instead
+	 * of calling the busy handler (that would deadlock).  Retry, jittered,
+	 * up to the busy timeout; once one has switched, the others find WAL.
+	 */
+	for (int waited = 0;;) {
+		int ms = 5 + (int)(((unsigned)getpid() * 7u + (unsigned)waited) % 20u);
+
+		rc = sqlite3_exec(db->h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_sleep(ms);
+		waited += ms;
+	}
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, err, "switching to WAL mode");
+	return 0;
+}
+
+static int migrate(struct ipp_db *db, struct ipp_error *err)
+{
+	int64_t version, appid, tables;
+	char sql[128];
+	int r;
+
+	r = db_exec(db, "BEGIN IMMEDIATE", err, "opening");
+	if (r < 0)
+		return r;
+	r = db_query_int(db, "PRAGMA user_version", &version, err);
+	if (r < 0)
+		goto fail;
+	r = db_query_int(db, "PRAGMA application_id", &appid, err);
+	if (r < 0)
+		goto fail;
+	r = db_query_int(db, "SELECT count(*) FROM sqlite_schema", &tables, err);
+	if (r < 0)
+		goto fail;
+	if (appid != IPP_APPLICATION_ID && (appid != 0 || version != 0 || tables != 0)) {
+		r = ipp_err(err, EBADMSG,
+			    "\"%s\" is an SQLite database of another program, not an ipsecpol "
+			    "policy database",
+			    db->path);
+		goto fail;
+	}
+	if (version > IPP_SCHEMA_VERSION) {
+		r = ipp_err(err, EPROTO,
+			    "policy database \"%s\" has schema version %lld, newer than version %d "
+			    "of this program: upgrade ipsecpol",
+			    db->path, (long long)version, IPP_SCHEMA_VERSION);
+		goto fail;
+	}
+	for (int64_t v = version; v < IPP_SCHEMA_VERSION; v++) {
+		r = db_exec(db, migrations[v], err, "migrating the schema");
+		if (r < 0) {
+			ipp_err_prefix(err, "migration from schema version %lld", (long long)v);
+			goto fail;
+		}
+	}
+	if (version != IPP_SCHEMA_VERSION) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
+			 IPP_SCHEMA_VERSION, IPP_APPLICATION_ID);
+		r = db_exec(db, sql, err, "setting the schema version");
+		if (r < 0)
+			goto fail;
+	}
+	return db_exec(db, "COMMIT", err, "opening");
+fail:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+static int check_readonly(struct ipp_db *db, struct ipp_error *err)
+{
+	int64_t version, appid;
+	int r;
+
+	r = db_query_int(db, "PRAGMA user_version", &version, err);
+	if (r < 0)
+		return r;
+	r = db_query_int(db, "PRAGMA application_id", &appid, err);
+	if (r < 0)
+		return r;
+	if (appid != IPP_APPLICATION_ID)
+		return ipp_err(err, EBADMSG, "\"%s\" is not an ipsecpol policy database", db->path);
+	if (version > IPP_SCHEMA_VERSION)
+		return ipp_err(err, EPROTO,
+			       "policy database \"%s\" has schema version %lld, newer than version "
+			       "%d of this program: upgrade ipsecpol",
+			       db->path, (long long)version, IPP_SCHEMA_VERSION);
+	if (version < IPP_SCHEMA_VERSION)
+		return ipp_err(err, EPROTO,
+			       "policy database \"%s\" has schema version %lld, older than version "
+			       "%d: open it once for writing to upgrade it",
+			       db->path, (long long)version, IPP_SCHEMA_VERSION);
+	return 0;
+}
+
+int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)
+{
+	bool ro = flags & IPP_DB_READONLY;
+	struct ipp_db *db;
+	struct stat sb;
+	int rc, r;
+
+	if (!path || !*path)
+		return ipp_err(err, EINVAL, "policy database: empty path");
+	if (ro && stat(path, &sb) < 0)
+		return ipp_err(err, errno, "policy database \"%s\": %s", path, strerror(errno));
+	if (!ro) {
+		/* create it ourselves: the store holds pre-shared keys, so only the owner
+		 * may read a new file (SQLite would create it 0644) */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd < 0)
+			return ipp_err(err, errno, "policy database \"%s\": cannot open: %s", path,
+				       strerror(errno));
+		close(fd);
+	}
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return -ENOMEM;
+	db->readonly = ro;
+	db->path = strdup(path);
+	if (!db->path) {
+		free(db);
+		return -ENOMEM;
+	}
+	rc = sqlite3_open_v2(path, &db->h,
+			     (ro ? SQLITE_OPEN_READONLY
+				 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		int sys = db->h ? sqlite3_system_errno(db->h) : 0;
+
+		r = ipp_err(err, sys ? sys : rc_errno(rc), "policy database \"%s\": cannot open: %s",
+			    path, sys ? strerror(sys) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	r = db_exec(db, "PRAGMA foreign_keys = ON", err, "enabling foreign keys");
+	if (r < 0)
+		goto fail;
+	if (ro) {
+		r = check_readonly(db, err);
+		if (r < 0)
+			goto fail;
+	} else {
+		int64_t dummy;
+
+		/* the first read tells a corrupt file from a good one */
+		r = db_query_int(db, "PRAGMA user_version", &dummy, err);
+		if (r < 0)
+			goto fail;
+		r = set_wal(db, err);
+		if (r < 0)
+			goto fail;
+		r = db_exec(db, "PRAGMA synchronous = NORMAL", err, "setting synchronous mode");
+		if (r < 0)
+			goto fail;
+		r = migrate(db, err);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = db;
+	return 0;
+fail:
+	ipp_db_close(db);
+	return r;
+}
+
+void ipp_db_close(struct ipp_db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	if (db->h) {
+		if (db->depth > 0)
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close_v2(db->h);
+	}
+	free(db->path);
+	free(db);
+}
+
+/* ---------- transactions ---------- */
+
+static const char sql_bump[] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'";
+
+int ipp_db_begin(struct ipp_db *db, struct ipp_error *err)
+{
+	char sql[64];
+	int r;
+
+	if (db->depth == 0) {
+		r = db_exec(db, db->readonly ? "BEGIN" : "BEGIN IMMEDIATE", err,
+			    "starting a transaction");
+		if (r < 0)
+			return r;
+		db->dirty = false;
+	} else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT ipp%d", db->depth);
+		r = db_exec(db, sql, err, "starting a nested transaction");
+		if (r < 0)
+			return r;
+	}
+	db->depth++;
+	return 0;
+}
+
+int ipp_db_commit(struct ipp_db *db, struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	char sql[64];
+	int r;
+
+	if (db->depth <= 0)
+		return ipp_err(err, EINVAL, "policy database \"%s\": commit without a transaction",
+			       db->path);
+	if (db->depth > 1) {
+		snprintf(sql, sizeof(sql), "RELEASE ipp%d", db->depth - 1);
+		r = db_exec(db, sql, err, "committing a nested transaction");
+		if (r < 0)
+			return r;
+		db->depth--;
+		return 0;
+	}
+	if (db->dirty) {
+		r = db_prep(db, sql_bump, &st, err);
+		if (r == 0)
+			r = db_exec_stmt(db, st, err, "counting the change");
+		if (r < 0) {
+			ipp_db_rollback(db);
+			return r;
+		}
+	}
+	r = db_exec(db, "COMMIT", err, "committing");
+	if (r < 0) {
+		ipp_db_rollback(db);
+		return r;
+	}
+	db->depth = 0;
+	db->dirty = false;
+	return 0;
+}
+
+void ipp_db_rollback(struct ipp_db *db)
+{
+	char sql[96];
+
+	if (!db || db->depth <= 0)
+		return;
+	if (db->depth > 1) {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO ipp%d; RELEASE ipp%d", db->depth - 1,
+			 db->depth - 1);
+		if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK) {
+			db->depth--;
+			return;
+		}
+		/* the savepoint is gone (SQLite rolled everything back): end it all */
+	}
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->depth = 0;
+	db->dirty = false;
+}
+
+int ipp_db_tx_depth(const struct ipp_db *db)
+{
+	return db->depth;
+}
+
+int db_wbegin(struct ipp_db *db, struct ipp_error *err)
+{
+	int r;
+
+	if (db->readonly)
+		return ipp_err(err, EROFS, "policy database \"%s\" is open read-only", db->path);
+	r = ipp_db_begin(db, err);
+	if (r < 0)
+		return r;
+	db->dirty = true;
+	return 0;
+}
+
+int db_wend(struct ipp_db *db, int r, struct ipp_error *err)
+{
+	if (r < 0) {
+		ipp_db_rollback(db);
+		return r;
+	}
+	return ipp_db_commit(db, err);
+}
+
+int db_rbegin(struct ipp_db *db, struct ipp_error *err)
+{
+	int r;
+
+	if (db->depth > 0)
+		return 0;
+	r = db_exec(db, "BEGIN", err, "starting a read transaction");
+	return r;
+}
+
+void db_rend(struct ipp_db *db)
+{
+	if (db->depth > 0)
+		return;
+	sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+}
+
+int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = 'generation'";
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		return r;
+	r = db_step(db, st, err, "reading the generation");
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return ipp_err(err, EBADMSG, "policy database \"%s\": no generation counter",
+			       db->path);
+	*ret = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * db_internal.h - what the files of src/store share: the connection, the
+ * prepared-statement cache, error mapping, write transactions and the
+ * column lists of every object.
+ */
+#ifndef IPP_DB_INTERNAL_H
+#define IPP_DB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define IPP_DB_STMT_CACHE 96
+
+struct ipp_db {
+	sqlite3 *h;
+	char *path;
+	int depth;     /* open ipp_db_begin() levels */
+	bool dirty;    /* the open transaction wrote something: bump the generation */
+	bool readonly;
+	size_t ncache;
+	struct {
+		const char *sql; /* identity of the statement: the address of its text */
+		sqlite3_stmt *st;
+	} cache[IPP_DB_STMT_CACHE];
+};
+
+/*
+ * A cached, reset statement for @sql (a string constant: its address is the
+ * cache key).  The statement stays owned by the cache; reset it with
+ * sqlite3_reset() when done so that it holds no read lock.
+ */
+int db_prep(struct ipp_db *db, const char *sql, sqlite3_stmt **ret, struct ipp_error *err);
+
+/*
+ * Map an SQLite result code to -errno and fill @err with a message naming the
+ * database file and @what.  Corruption gives -EBADMSG.
+ */
+int db_fail(struct ipp_db *db, int rc, struct ipp_error *err, const char *what);
+
+/* Step a statement that returns no row; resets it.  0 or db_fail(). */
+int db_exec_stmt(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what);
+/* Step: 1 = a row, 0 = done (statement reset), <0 = error (statement reset). */
+int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what);
+
+/*
+ * Write transactions of the store functions: one level of ipp_db_begin()
+ * (a savepoint when the caller has a transaction open), so that a failed
+ * function leaves the caller's transaction as it was.  db_wend() commits
+ * when @r is 0, else rolls back, and returns the result.
+ */
+int db_wbegin(struct ipp_db *db, struct ipp_error *err);
+int db_wend(struct ipp_db *db, int r, struct ipp_error *err);
+/* Read transactions: a consistent view for several statements. */
+int db_rbegin(struct ipp_db *db, struct ipp_error *err);
+void db_rend(struct ipp_db *db);
+
+/* Copy a text column into a fixed buffer (NULL column: ""). */
+void db_col_text(sqlite3_stmt *st, int i, char *buf, size_t len);
+/* A text column as a new string, NULL for NULL or "": 0 or -ENOMEM. */
+int db_col_strdup(sqlite3_stmt *st, int i, char **ret);
+
+/* Column lists, shared by the readers (read.c) and the export. */
+#define DB_POLICY_COLS                                                                             \
+	"p.id, p.guid, p.name, p.description, p.modified, p.mmpfs, p.qmpermm, p.mmlifetime, "     \
+	"p.activatedefaultrule, p.pollinginterval, p.assigned, p.gponame, p.mmsec"
+#define DB_FILTERLIST_COLS "l.id, l.guid, l.name, l.description, l.modified"
+#define DB_FILTER_COLS                                                                             \
+	"f.id, f.filterlist_id, f.guid, f.description, f.srcdns, f.dstdns, f.src, f.dst, "        \
+	"f.protocol, f.srcport, f.dstport, f.mirrored"
+#define DB_FILTERACTION_COLS                                                                       \
+	"a.id, a.guid, a.name, a.description, a.modified, a.action, a.qmpfs, a.inpass, a.soft, "  \
+	"a.qmsec"
+#define DB_RULE_COLS                                                                               \
+	"r.id, r.policy_id, r.number, r.guid, r.name, r.description, r.modified, "                \
+	"r.filterlist_id, r.filteraction_id, r.tunnel, r.tunneldns, r.conntype, r.activate, "     \
+	"r.qmpfs, r.qmsec"
+#define DB_AUTH_COLS "u.rule_id, u.kind, u.value, u.certmap, u.excludecaname"
+
+/* Fill objects from rows selected with the column lists above (0, -EBADMSG, -ENOMEM). */
+int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
+		  struct ipp_error *err);
+int db_row_filterlist(sqlite3_stmt *st, struct ipp_filterlist *l);
+int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
+		  struct ipp_error *err);
+int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filteraction *a,
+			struct ipp_error *err);
+int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct ipp_error *err);
+/* Append an auth row to @r (columns DB_AUTH_COLS). */
+int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct ipp_error *err);
+
+/* Load the default rule (number 0) of @p->id with its auth methods into p->defaultrule. */
+int db_load_defaultrule(struct ipp_db *db, struct ipp_policy *p, struct ipp_error *err);
+/* Load the auth methods of rule @r->id. */
+int db_load_auth(struct ipp_db *db, struct ipp_rule *r, struct ipp_error *err);
+
+#endif

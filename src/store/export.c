@@ -1,0 +1,1169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * export.c - ipsecpol's export file format, version 1 (ipsecpol-export(5)).
+ *
+ *   ipsecpol-export 1
+ *   filterlist guid={...} name="Web" modified=1700000000
+ *   filter guid={...} src=me dst=any protocol=TCP srcport=0 dstport=80 mirrored=yes
+ *   filteraction guid={...} name="Permit" modified=... action=permit ...
+ *   policy guid={...} name="Block80" modified=... mmsec="3DES-SHA1-2" ...
+ *   defaultrule guid={...} modified=... activate=yes ...
+ *   auth kind=kerberos
+ *   rule number=1 guid={...} name="R" filterlist={...} filteraction={...} ...
+ *   auth kind=psk value="secret"
+ *   end
+ *
+ * One object per line: a record word, then KEY=VALUE pairs; values with
+ * anything but plain characters are double-quoted with C-like escapes.
+ * Filters belong to the filterlist line before them, defaultrule and rule
+ * lines to the policy before them, auth lines to the rule before them.
+ * Rules name their list and action by GUID.  The reader is strict: unknown
+ * records and keys, repeated or missing keys, bad values, dangling
+ * references, a missing "end" line are errors "FILE:LINE: ...", and nothing
+ * is returned unless the whole file is good.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "store.h"
+
+#define EXPORT_MAGIC "ipsecpol-export"
+#define EXPORT_VERSION 1
+#define LINE_MAX_LEN (64 * 1024)
+
+/* ---------- writer ---------- */
+
+/* A string value, always quoted: " and \ escaped, control characters as \n \t \r \xHH. */
+static void put_str(FILE *out, const char *key, const char *v)
+{
+	fprintf(out, " %s=\"", key);
+	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		case '\r':
+			fputs("\\r", out);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\x%02X", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void put_auth(FILE *out, const struct ipp_rule *r)
+{
+	for (size_t i = 0; i < r->nauth; i++) {
+		const struct ipp_auth *a = &r->auth[i];
+
+		fprintf(out, "auth kind=%s", ipp_auth_kind_name(a->kind));
+		if (a->kind == IPP_AUTH_PSK || a->kind == IPP_AUTH_ROOTCA)
+			put_str(out, "value", a->value);
+		if (a->kind == IPP_AUTH_ROOTCA)
+			fprintf(out, " certmap=%s excludecaname=%s", yesno(a->certmap),
+				yesno(a->excludecaname));
+		fputc('\n', out);
+	}
+}
+
+static void put_qmsec(FILE *out, const struct ipp_qm_offer *o, size_t n)
+{
+	char buf[IPP_OFFERS_STRLEN];
+
+	ipp_qm_offers_format(o, n, buf, sizeof(buf));
+	put_str(out, "qmsec", buf);
+}
+
+int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *err)
+{
+	char a[IPP_ADDR_STRLEN], b[IPP_ADDR_STRLEN], buf[IPP_OFFERS_STRLEN];
+
+	/* check the references first: nothing is written for a bad snapshot */
+	for (size_t i = 0; i < s->npolicies; i++)
+		for (size_t j = 0; j < s->policies[i].nrules; j++) {
+			const struct ipp_rule *r = &s->policies[i].rules[j];
+
+			if (!ipp_snapshot_filterlist(s, r->filterlist_id) ||
+			    !ipp_snapshot_filteraction(s, r->filteraction_id))
+				return ipp_err(err, EINVAL,
+					       "policy \"%s\" rule \"%s\": its filter list or "
+					       "filter action is missing",
+					       s->policies[i].name, r->name);
+		}
+
+	fprintf(out, "%s %d\n", EXPORT_MAGIC, EXPORT_VERSION);
+	for (size_t i = 0; i < s->nfilterlists; i++) {
+		const struct ipp_filterlist *l = &s->filterlists[i];
+
+		fprintf(out, "filterlist guid=%s", l->guid);
+		put_str(out, "name", l->name);
+		put_str(out, "description", l->description);
+		fprintf(out, " modified=%lld\n", (long long)l->modified);
+		for (size_t j = 0; j < l->nfilters; j++) {
+			const struct ipp_filter *f = &l->filters[j];
+
+			ipp_addr_format_cidr(&f->src, a, sizeof(a));
+			ipp_addr_format_cidr(&f->dst, b, sizeof(b));
+			ipp_proto_format(f->protocol, buf, sizeof(buf));
+			fprintf(out,
+				"filter guid=%s src=%s dst=%s protocol=%s srcport=%u dstport=%u "
+				"mirrored=%s",
+				f->guid, a, b, buf, f->srcport, f->dstport, yesno(f->mirrored));
+			if (f->description && *f->description)
+				put_str(out, "description", f->description);
+			if (f->srcdns && *f->srcdns)
+				put_str(out, "srcdns", f->srcdns);
+			if (f->dstdns && *f->dstdns)
+				put_str(out, "dstdns", f->dstdns);
+			fputc('\n', out);
+		}
+	}
+	for (size_t i = 0; i < s->nfilteractions; i++) {
+		const struct ipp_filteraction *fa = &s->filteractions[i];
+
+		fprintf(out, "filteraction guid=%s", fa->guid);
+		put_str(out, "name", fa->name);
+		put_str(out, "description", fa->description);
+		fprintf(out, " modified=%lld action=%s qmpfs=%s inpass=%s soft=%s",
+			(long long)fa->modified, ipp_action_name(fa->action), yesno(fa->qmpfs),
+			yesno(fa->inpass), yesno(fa->soft));
+		put_qmsec(out, fa->qmsec, fa->nqmsec);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < s->npolicies; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+		const struct ipp_rule *d = &p->defaultrule;
+
+		fprintf(out, "policy guid=%s", p->guid);
+		put_str(out, "name", p->name);
+		put_str(out, "description", p->description);
+		fprintf(out,
+			" modified=%lld mmpfs=%s qmpermm=%u mmlifetime=%u activatedefaultrule=%s "
+			"pollinginterval=%u assigned=%s",
+			(long long)p->modified, yesno(p->mmpfs), p->qmpermm, p->mmlifetime,
+			yesno(p->activatedefaultrule), p->pollinginterval, yesno(p->assigned));
+		put_str(out, "gponame", p->gponame);
+		ipp_mm_offers_format(p->mmsec, p->nmmsec, buf, sizeof(buf));
+		put_str(out, "mmsec", buf);
+		fputc('\n', out);
+
+		fprintf(out, "defaultrule guid=%s", d->guid);
+		put_str(out, "name", d->name);
+		put_str(out, "description", d->description);
+		fprintf(out, " modified=%lld activate=%s conntype=%s qmpfs=%s",
+			(long long)d->modified, yesno(d->activate), ipp_conntype_name(d->conntype),
+			yesno(d->qmpfs));
+		put_qmsec(out, d->qmsec, d->nqmsec);
+		fputc('\n', out);
+		put_auth(out, d);
+
+		for (size_t j = 0; j < p->nrules; j++) {
+			const struct ipp_rule *r = &p->rules[j];
+
+			fprintf(out, "rule number=%u guid=%s", r->number, r->guid);
+			put_str(out, "name", r->name);
+			put_str(out, "description", r->description);
+			fprintf(out, " modified=%lld filterlist=%s filteraction=%s",
+				(long long)r->modified,
+				ipp_snapshot_filterlist(s, r->filterlist_id)->guid,
+				ipp_snapshot_filteraction(s, r->filteraction_id)->guid);
+			if (r->has_tunnel) {
+				ipp_addr_format_cidr(&r->tunnel, a, sizeof(a));
+				fprintf(out, " tunnel=%s", a);
+			}
+			if (r->tunneldns[0])
+				put_str(out, "tunneldns", r->tunneldns);
+			fprintf(out, " conntype=%s activate=%s qmpfs=%s",
+				ipp_conntype_name(r->conntype), yesno(r->activate), yesno(r->qmpfs));
+			put_qmsec(out, r->qmsec, r->nqmsec);
+			fputc('\n', out);
+			put_auth(out, r);
+		}
+	}
+	fputs("end\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return ipp_err(err, EIO, "writing the export: %s", strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* ---------- reader ---------- */
+
+enum rec {
+	REC_FILTERLIST,
+	REC_FILTER,
+	REC_FILTERACTION,
+	REC_POLICY,
+	REC_DEFAULTRULE,
+	REC_RULE,
+	REC_AUTH,
+	REC_END,
+};
+
+static const char *const rec_names[] = {
+	[REC_FILTERLIST] = "filterlist", [REC_FILTER] = "filter",
+	[REC_FILTERACTION] = "filteraction", [REC_POLICY] = "policy",
+	[REC_DEFAULTRULE] = "defaultrule", [REC_RULE] = "rule",
+	[REC_AUTH] = "auth", [REC_END] = "end",
+};
+
+enum ftype {
+	F_GUID,     /* char[IPP_GUID_STRLEN] */
+	F_TEXT,     /* char[size] */
+	F_DUP,      /* char *, owned; "" = NULL */
+	F_I64,      /* int64_t >= 0 */
+	F_U32,      /* uint32_t */
+	F_BOOL,     /* bool, "yes" or "no" */
+	F_ACTION,   /* enum ipp_action */
+	F_CONNTYPE, /* enum ipp_conntype */
+	F_AUTHKIND, /* enum ipp_auth_kind */
+	F_ADDR,     /* struct ipp_addr, canonical ADDRESS/PREFIX text */
+	F_TUNNEL,   /* struct ipp_rule: has_tunnel + tunnel */
+	F_PROTO,    /* uint8_t */
+	F_PORT,     /* uint16_t */
+	F_MMSEC,    /* struct ipp_policy: mmsec + nmmsec */
+	F_QMSEC,    /* qmsec array at off, count at off2; "" = none */
+	F_REFLIST,  /* GUID of a filter list, kept aside */
+	F_REFACTION /* GUID of a filter action, kept aside */
+};
+
+struct field {
+	const char *key;
+	enum ftype type;
+	bool required;
+	size_t off, size, off2;
+};
+
+#define FLD(k, t, req, st, m) {k, t, req, offsetof(st, m), sizeof(((st *)0)->m), 0}
+#define QMF(k, st) {k, F_QMSEC, true, offsetof(st, qmsec), 0, offsetof(st, nqmsec)}
+
+static const struct field filterlist_fields[] = {
+	FLD("guid", F_GUID, true, struct ipp_filterlist, guid),
+	FLD("name", F_TEXT, true, struct ipp_filterlist, name),
+	FLD("description", F_TEXT, false, struct ipp_filterlist, description),
+	FLD("modified", F_I64, true, struct ipp_filterlist, modified),
+	{0},
+};
+
+static const struct field filter_fields[] = {
+	FLD("guid", F_GUID, true, struct ipp_filter, guid),
+	FLD("src", F_ADDR, true, struct ipp_filter, src),
+	FLD("dst", F_ADDR, true, struct ipp_filter, dst),
+	FLD("protocol", F_PROTO, true, struct ipp_filter, protocol),
+	FLD("srcport", F_PORT, true, struct ipp_filter, srcport),
+	FLD("dstport", F_PORT, true, struct ipp_filter, dstport),
+	FLD("mirrored", F_BOOL, true, struct ipp_filter, mirrored),
+	FLD("description", F_DUP, false, struct ipp_filter, description),
+	FLD("srcdns", F_DUP, false, struct ipp_filter, srcdns),
+	FLD("dstdns", F_DUP, false, struct ipp_filter, dstdns),
+	{0},
+};
+
+static const struct field filteraction_fields[] = {
+	FLD("guid", F_GUID, true, struct ipp_filteraction, guid),
+	FLD("name", F_TEXT, true, struct ipp_filteraction, name),
+	FLD("description", F_TEXT, false, struct ipp_filteraction, description),
+	FLD("modified", F_I64, true, struct ipp_filteraction, modified),
+	FLD("action", F_ACTION, true, struct ipp_filteraction, action),
+	FLD("qmpfs", F_BOOL, true, struct ipp_filteraction, qmpfs),
+	FLD("inpass", F_BOOL, true, struct ipp_filteraction, inpass),
+	FLD("soft", F_BOOL, true, struct ipp_filteraction, soft),
+	QMF("qmsec", struct ipp_filteraction),
+	{0},
+};
+
+static const struct field policy_fields[] = {
+	FLD("guid", F_GUID, true, struct ipp_policy, guid),
+	FLD("name", F_TEXT, true, struct ipp_policy, name),
+	FLD("description", F_TEXT, false, struct ipp_policy, description),
+	FLD("modified", F_I64, true, struct ipp_policy, modified),
+	FLD("mmpfs", F_BOOL, true, struct ipp_policy, mmpfs),
+	FLD("qmpermm", F_U32, true, struct ipp_policy, qmpermm),
+	FLD("mmlifetime", F_U32, true, struct ipp_policy, mmlifetime),
+	FLD("activatedefaultrule", F_BOOL, true, struct ipp_policy, activatedefaultrule),
+	FLD("pollinginterval", F_U32, true, struct ipp_policy, pollinginterval),
+	FLD("assigned", F_BOOL, true, struct ipp_policy, assigned),
+	FLD("gponame", F_TEXT, false, struct ipp_policy, gponame),
+	{"mmsec", F_MMSEC, true, 0, 0, 0},
+	{0},
+};
+
+static const struct field defaultrule_fields[] = {
+	FLD("guid", F_GUID, true, struct ipp_rule, guid),
+	FLD("name", F_TEXT, false, struct ipp_rule, name),
+	FLD("description", F_TEXT, false, struct ipp_rule, description),
+	FLD("modified", F_I64, true, struct ipp_rule, modified),
+	FLD("activate", F_BOOL, true, struct ipp_rule, activate),
+	FLD("conntype", F_CONNTYPE, true, struct ipp_rule, conntype),
+	FLD("qmpfs", F_BOOL, true, struct ipp_rule, qmpfs),
+	QMF("qmsec", struct ipp_rule),
+	{0},
+};
+
+static const struct field rule_fields[] = {
+	FLD("number", F_U32, true, struct ipp_rule, number),
+	FLD("guid", F_GUID, true, struct ipp_rule, guid),
+	FLD("name", F_TEXT, true, struct ipp_rule, name),
+	FLD("description", F_TEXT, false, struct ipp_rule, description),
+	FLD("modified", F_I64, true, struct ipp_rule, modified),
+	{"filterlist", F_REFLIST, true, 0, 0, 0},
+	{"filteraction", F_REFACTION, true, 0, 0, 0},
+	{"tunnel", F_TUNNEL, false, 0, 0, 0},
+	FLD("tunneldns", F_TEXT, false, struct ipp_rule, tunneldns),
+	FLD("conntype", F_CONNTYPE, true, struct ipp_rule, conntype),
+	FLD("activate", F_BOOL, true, struct ipp_rule, activate),
+	FLD("qmpfs", F_BOOL, true, struct ipp_rule, qmpfs),
+	QMF("qmsec", struct ipp_rule),
+	{0},
+};
+
+static const struct field auth_fields[] = {
+	FLD("kind", F_AUTHKIND, true, struct ipp_auth, kind),
+	FLD("value", F_TEXT, false, struct ipp_auth, value),
+	FLD("certmap", F_BOOL, false, struct ipp_auth, certmap),
+	FLD("excludecaname", F_BOOL, false, struct ipp_auth, excludecaname),
+	{0},
+};
+
+static const struct field *const rec_fields[] = {
+	[REC_FILTERLIST] = filterlist_fields, [REC_FILTER] = filter_fields,
+	[REC_FILTERACTION] = filteraction_fields, [REC_POLICY] = policy_fields,
+	[REC_DEFAULTRULE] = defaultrule_fields, [REC_RULE] = rule_fields,
+	[REC_AUTH] = auth_fields, [REC_END] = NULL,
+};
+
+/* A rule's references, resolved when the whole file is read. */
+struct pending_ref {
+	size_t policy, rule;
+	long line;
+	char list[IPP_GUID_STRLEN], action[IPP_GUID_STRLEN];
+};
+
+struct reader {
+	const char *name;
+	long line;
+	struct ipp_error *err;
+	struct ipp_snapshot *s;
+	size_t cap_lists, cap_actions, cap_policies, cap_filters, cap_rules;
+	struct pending_ref *refs;
+	size_t nrefs, cap_refs;
+	/* context: what the next filter / rule / auth line belongs to */
+	struct ipp_filterlist *cur_list;
+	struct ipp_policy *cur_policy;
+	struct ipp_rule *cur_rule;
+	bool need_default;
+	/* the value of F_REFLIST / F_REFACTION of the current line */
+	char ref_list[IPP_GUID_STRLEN], ref_action[IPP_GUID_STRLEN];
+};
+
+static int rerr(struct reader *rd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int rerr(struct reader *rd, int code, const char *fmt, ...)
+{
+	char msg[IPP_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ipp_err(rd->err, code, "%s:%ld: %s", rd->name, rd->line, msg);
+}
+
+/* Prefix a model error (already in rd->err) with FILE:LINE. */
+static int rerr_model(struct reader *rd, long line, int r)
+{
+	ipp_err_prefix(rd->err, "%s:%ld", rd->name, line);
+	return r;
+}
+
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	void *nv;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 8;
+	nv = realloc(*v, c * size);
+	if (!nv)
+		return -ENOMEM;
+	memset((char *)nv + *cap * size, 0, (c - *cap) * size);
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
+/* Parse one value into @obj per @f.  @v is the decoded value. */
+static int set_field(struct reader *rd, void *obj, const struct field *f, const char *v)
+{
+	char *dst = (char *)obj + f->off;
+	struct ipp_error e = {0};
+	uint32_t u;
+	bool b;
+	int r = 0;
+
+	switch (f->type) {
+	case F_GUID:
+		if (!ipp_guid_parse(v, dst) || v[0] != '{')
+			return rerr(rd, EINVAL, "%s: \"%s\" is not a GUID, expected "
+						"{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}",
+				    f->key, v);
+		return 0;
+	case F_TEXT:
+		if (strlen(v) >= f->size)
+			return rerr(rd, EINVAL, "%s: \"%.40s...\" is too long, at most %zu characters",
+				    f->key, v, f->size - 1);
+		memcpy(dst, v, strlen(v) + 1);
+		return 0;
+	case F_DUP: {
+		char **p = (char **)(void *)dst;
+
+		free(*p);
+		*p = NULL;
+		if (*v && !(*p = strdup(v)))
+			return -ENOMEM;
+		return 0;
+	}
+	case F_I64: {
+		int64_t x = 0;
+
+		if (!*v)
+			return rerr(rd, EINVAL, "%s: empty value, expected a number", f->key);
+		for (const char *p = v; *p; p++) {
+			if (*p < '0' || *p > '9' || x > (INT64_MAX - 9) / 10)
+				return rerr(rd, EINVAL, "%s: \"%s\" is not valid, expected a number",
+					    f->key, v);
+			x = x * 10 + (*p - '0');
+		}
+		memcpy(dst, &x, sizeof(x));
+		return 0;
+	}
+	case F_U32:
+		r = ipp_parse_u32(f->key, v, 0, UINT32_MAX, &u, &e);
+		if (r == 0)
+			memcpy(dst, &u, sizeof(u));
+		break;
+	case F_BOOL:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return rerr(rd, EINVAL, "%s: \"%s\" is not valid, expected yes or no",
+				    f->key, v);
+		b = strcmp(v, "yes") == 0;
+		memcpy(dst, &b, sizeof(b));
+		return 0;
+	case F_ACTION: {
+		enum ipp_action a;
+
+		r = ipp_action_parse(v, &a, &e);
+		if (r == 0)
+			memcpy(dst, &a, sizeof(a));
+		break;
+	}
+	case F_CONNTYPE: {
+		enum ipp_conntype c;
+
+		r = ipp_conntype_parse(v, &c, &e);
+		if (r == 0)
+			memcpy(dst, &c, sizeof(c));
+		break;
+	}
+	case F_AUTHKIND: {
+		enum ipp_auth_kind k = IPP_AUTH_INVALID;
+
+		for (int i = IPP_AUTH_KERBEROS; i <= IPP_AUTH_ROOTCA; i++)
+			if (strcmp(v, ipp_auth_kind_name((enum ipp_auth_kind)i)) == 0)
+				k = (enum ipp_auth_kind)i;
+		if (k == IPP_AUTH_INVALID)
+			return rerr(rd, EINVAL,
+				    "kind: \"%s\" is not valid, expected kerberos, psk or rootca", v);
+		memcpy(dst, &k, sizeof(k));
+		return 0;
+	}
+	case F_ADDR: {
+		struct ipp_addr a;
+
+		r = ipp_addr_parse_cidr(v, &a, &e);
+		if (r == 0)
+			memcpy(dst, &a, sizeof(a));
+		break;
+	}
+	case F_TUNNEL: {
+		struct ipp_rule *rule = obj;
+
+		r = ipp_addr_parse_cidr(v, &rule->tunnel, &e);
+		if (r == 0 && rule->tunnel.kind != IPP_ADDR_IP)
+			r = ipp_err(&e, EINVAL, "\"%s\" is not an IP address", v);
+		rule->has_tunnel = r == 0;
+		break;
+	}
+	case F_PROTO: {
+		uint8_t p;
+
+		r = ipp_proto_parse(v, &p, &e);
+		if (r == 0)
+			memcpy(dst, &p, sizeof(p));
+		break;
+	}
+	case F_PORT: {
+		uint16_t p;
+
+		r = ipp_port_parse(v, &p, &e);
+		if (r == 0)
+			memcpy(dst, &p, sizeof(p));
+		break;
+	}
+	case F_MMSEC: {
+		struct ipp_policy *p = obj;
+
+		r = ipp_mm_offers_parse(v, p->mmsec, IPP_MAX_OFFERS, &p->nmmsec, &e);
+		break;
+	}
+	case F_QMSEC: {
+		size_t n = 0;
+
+		if (*v)
+			r = ipp_qm_offers_parse(v, (struct ipp_qm_offer *)(void *)dst,
+						IPP_MAX_OFFERS, &n, &e);
+		if (r == 0)
+			memcpy((char *)obj + f->off2, &n, sizeof(n));
+		break;
+	}
+	case F_REFLIST:
+	case F_REFACTION:
+		if (!ipp_guid_parse(v, f->type == F_REFLIST ? rd->ref_list : rd->ref_action))
+			return rerr(rd, EINVAL, "%s: \"%s\" is not a GUID", f->key, v);
+		return 0;
+	}
+	if (r < 0) {
+		size_t kl = strlen(f->key);
+
+		if (r == -ENOMEM)
+			return r;
+		/* the model's messages often start with the attribute already */
+		if (strncmp(e.msg, f->key, kl) == 0 && e.msg[kl] == ':')
+			return rerr(rd, EINVAL, "%s", e.msg);
+		return rerr(rd, EINVAL, "%s: %s", f->key, e.msg);
+	}
+	return 0;
+}
+
+/* Decode a quoted value starting after the opening quote; returns the end or NULL. */
+static char *unquote(struct reader *rd, char *p, char *out, int *r)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+
+	for (;;) {
+		char c = *p++;
+
+		if (c == '\0') {
+			*r = rerr(rd, EINVAL, "unterminated quoted value");
+			return NULL;
+		}
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			*out++ = c;
+			continue;
+		}
+		c = *p++;
+		switch (c) {
+		case '"':
+		case '\\':
+			*out++ = c;
+			break;
+		case 'n':
+			*out++ = '\n';
+			break;
+		case 't':
+			*out++ = '\t';
+			break;
+		case 'r':
+			*out++ = '\r';
+			break;
+		case 'x':
+			if (p[0] && p[1] && strchr(hex, p[0]) && strchr(hex, p[1])) {
+				char h[3] = {p[0], p[1], 0};
+				long x = strtol(h, NULL, 16);
+
+				if (x != 0) {
+					*out++ = (char)x;
+					p += 2;
+					break;
+				}
+			}
+			/* fall through */
+		default:
+			*r = rerr(rd, EINVAL, "bad escape \"\\%c\" in a quoted value",
+				  c ? c : ' ');
+			return NULL;
+		}
+	}
+	*out = '\0';
+	return p;
+}
+
+/*
+ * Parse the KEY=VALUE pairs of @p into @obj with @fields.  @work: scratch as
+ * long as the line.
+ */
+static int parse_pairs(struct reader *rd, enum rec rec, char *p, void *obj, char *work)
+{
+	const struct field *fields = rec_fields[rec];
+	bool seen[32] = {false};
+	int r;
+
+	for (;;) {
+		const struct field *f = NULL;
+		char *key, *val = work;
+		size_t klen, i;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		key = p;
+		while ((*p >= 'a' && *p <= 'z'))
+			p++;
+		klen = (size_t)(p - key);
+		if (klen == 0 || *p != '=') {
+			char *e = key;
+
+			while (*e && *e != ' ' && *e != '\t')
+				e++;
+			*e = '\0';
+			return rerr(rd, EINVAL, "%s: expected KEY=VALUE, found \"%s\"",
+				    rec_names[rec], key);
+		}
+		*p++ = '\0';
+		for (i = 0; fields[i].key; i++)
+			if (strcmp(fields[i].key, key) == 0) {
+				f = &fields[i];
+				break;
+			}
+		if (!f) {
+			char list[512] = "";
+
+			for (size_t j = 0; fields[j].key; j++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 j ? ", " : "", fields[j].key);
+			return rerr(rd, EINVAL, "%s: unknown key \"%s\", expected one of %s",
+				    rec_names[rec], key, list);
+		}
+		if (seen[i])
+			return rerr(rd, EINVAL, "%s: key \"%s\" given twice", rec_names[rec], key);
+		seen[i] = true;
+		if (*p == '"') {
+			r = 0;
+			p = unquote(rd, p + 1, val, &r);
+			if (!p)
+				return r;
+		} else {
+			char *o = val;
+
+			while (*p && *p != ' ' && *p != '\t') {
+				if (*p == '"')
+					return rerr(rd, EINVAL,
+						    "%s: stray quote in the value of \"%s\"",
+						    rec_names[rec], key);
+				*o++ = *p++;
+			}
+			*o = '\0';
+		}
+		if (*p && *p != ' ' && *p != '\t')
+			return rerr(rd, EINVAL, "%s: expected a blank after the value of \"%s\"",
+				    rec_names[rec], key);
+		r = set_field(rd, obj, f, val);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; fields[i].key; i++)
+		if (fields[i].required && !seen[i])
+			return rerr(rd, EINVAL, "%s: missing key \"%s\"", rec_names[rec],
+				    fields[i].key);
+	return 0;
+}
+
+/* Handle one record line (after the record word). */
+static int record(struct reader *rd, enum rec rec, char *p, char *work)
+{
+	struct ipp_snapshot *s = rd->s;
+	int r;
+
+	if (rd->need_default && rec != REC_DEFAULTRULE)
+		return rerr(rd, EINVAL, "expected the defaultrule line of policy \"%s\", found %s",
+			    rd->cur_policy->name, rec_names[rec]);
+	switch (rec) {
+	case REC_FILTERLIST: {
+		struct ipp_filterlist *l;
+
+		if (grow((void **)&s->filterlists, s->nfilterlists, &rd->cap_lists,
+			 sizeof(*l)) < 0)
+			return -ENOMEM;
+		l = &s->filterlists[s->nfilterlists++];
+		ipp_filterlist_init(l);
+		l->id = rd->line;
+		rd->cur_list = l;
+		rd->cap_filters = 0;
+		rd->cur_policy = NULL;
+		rd->cur_rule = NULL;
+		return parse_pairs(rd, rec, p, l, work);
+	}
+	case REC_FILTER: {
+		struct ipp_filterlist *l = rd->cur_list;
+		struct ipp_filter *f;
+
+		if (!l)
+			return rerr(rd, EINVAL, "filter line outside a filterlist");
+		if (grow((void **)&l->filters, l->nfilters, &rd->cap_filters, sizeof(*f)) < 0)
+			return -ENOMEM;
+		f = &l->filters[l->nfilters++];
+		ipp_filter_init(f);
+		f->id = rd->line;
+		return parse_pairs(rd, rec, p, f, work);
+	}
+	case REC_FILTERACTION: {
+		struct ipp_filteraction *a;
+
+		if (grow((void **)&s->filteractions, s->nfilteractions, &rd->cap_actions,
+			 sizeof(*a)) < 0)
+			return -ENOMEM;
+		a = &s->filteractions[s->nfilteractions++];
+		ipp_filteraction_init(a);
+		a->id = rd->line;
+		rd->cur_list = NULL;
+		rd->cur_policy = NULL;
+		rd->cur_rule = NULL;
+		return parse_pairs(rd, rec, p, a, work);
+	}
+	case REC_POLICY: {
+		struct ipp_policy *pol;
+
+		if (grow((void **)&s->policies, s->npolicies, &rd->cap_policies, sizeof(*pol)) < 0)
+			return -ENOMEM;
+		pol = &s->policies[s->npolicies++];
+		ipp_policy_init(pol);
+		pol->id = rd->line;
+		rd->cur_list = NULL;
+		rd->cur_policy = pol;
+		rd->cur_rule = NULL;
+		rd->cap_rules = 0;
+		r = parse_pairs(rd, rec, p, pol, work);
+		rd->need_default = true;
+		return r;
+	}
+	case REC_DEFAULTRULE: {
+		struct ipp_rule *d;
+
+		if (!rd->need_default)
+			return rerr(rd, EINVAL, "defaultrule line not right after a policy line");
+		rd->need_default = false;
+		d = &rd->cur_policy->defaultrule;
+		ipp_rule_init(d);
+		d->nauth = 0;
+		d->id = rd->line;
+		d->policy_id = rd->cur_policy->id;
+		rd->cur_rule = d;
+		return parse_pairs(rd, rec, p, d, work);
+	}
+	case REC_RULE: {
+		struct ipp_policy *pol = rd->cur_policy;
+		struct pending_ref *ref;
+		struct ipp_rule *rule;
+
+		if (!pol)
+			return rerr(rd, EINVAL, "rule line outside a policy");
+		if (grow((void **)&pol->rules, pol->nrules, &rd->cap_rules, sizeof(*rule)) < 0 ||
+		    grow((void **)&rd->refs, rd->nrefs, &rd->cap_refs, sizeof(*ref)) < 0)
+			return -ENOMEM;
+		rule = &pol->rules[pol->nrules++];
+		ipp_rule_init(rule);
+		rule->nauth = 0;
+		rule->id = rd->line;
+		rule->policy_id = pol->id;
+		rd->cur_rule = rule;
+		r = parse_pairs(rd, rec, p, rule, work);
+		if (r < 0)
+			return r;
+		if (rule->number == 0)
+			return rerr(rd, EINVAL, "rule: number: \"0\" is not valid, expected 1 or more");
+		ref = &rd->refs[rd->nrefs++];
+		ref->policy = (size_t)(pol - s->policies);
+		ref->rule = pol->nrules - 1;
+		ref->line = rd->line;
+		memcpy(ref->list, rd->ref_list, sizeof(ref->list));
+		memcpy(ref->action, rd->ref_action, sizeof(ref->action));
+		return 0;
+	}
+	case REC_AUTH: {
+		struct ipp_rule *rule = rd->cur_rule;
+		struct ipp_auth *a;
+
+		if (!rule)
+			return rerr(rd, EINVAL, "auth line outside a rule or defaultrule");
+		if (rule->nauth >= IPP_MAX_AUTH)
+			return rerr(rd, EINVAL, "more than %d authentication methods",
+				    IPP_MAX_AUTH);
+		a = &rule->auth[rule->nauth++];
+		memset(a, 0, sizeof(*a));
+		r = parse_pairs(rd, rec, p, a, work);
+		if (r < 0)
+			return r;
+		if (a->kind == IPP_AUTH_KERBEROS && a->value[0])
+			return rerr(rd, EINVAL, "auth: kerberos takes no value");
+		if (a->kind != IPP_AUTH_ROOTCA && (a->certmap || a->excludecaname))
+			return rerr(rd, EINVAL,
+				    "auth: certmap and excludecaname go only with rootca");
+		r = ipp_auth_validate(a, rd->err);
+		return r < 0 ? rerr_model(rd, rd->line, r) : 0;
+	}
+	case REC_END:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ---------- whole-file checks ---------- */
+
+static int addr_cmp(const struct ipp_addr *a, const struct ipp_addr *b)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+	int c;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->kind != IPP_ADDR_IP && a->kind != IPP_ADDR_RANGE)
+		return 0;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	c = memcmp(a->ip, b->ip, n);
+	if (c)
+		return c;
+	if (a->kind == IPP_ADDR_IP)
+		return (int)a->plen - (int)b->plen;
+	return memcmp(a->ip_end, b->ip_end, n);
+}
+
+static int filter_cmp(const void *x, const void *y)
+{
+	const struct ipp_filter *a = *(const struct ipp_filter *const *)x;
+	const struct ipp_filter *b = *(const struct ipp_filter *const *)y;
+	int c;
+
+	c = addr_cmp(&a->src, &b->src);
+	if (!c)
+		c = addr_cmp(&a->dst, &b->dst);
+	if (!c)
+		c = (int)a->protocol - (int)b->protocol;
+	if (!c)
+		c = (int)a->srcport - (int)b->srcport;
+	if (!c)
+		c = (int)a->dstport - (int)b->dstport;
+	if (!c)
+		c = (int)a->mirrored - (int)b->mirrored;
+	if (!c)
+		c = a->id < b->id ? -1 : a->id > b->id;
+	return c;
+}
+
+static int check_filters(struct reader *rd, const struct ipp_filterlist *l)
+{
+	const struct ipp_filter **v;
+	int r;
+
+	for (size_t i = 0; i < l->nfilters; i++) {
+		r = ipp_filter_validate(&l->filters[i], rd->err);
+		if (r < 0)
+			return rerr_model(rd, (long)l->filters[i].id, r);
+	}
+	if (l->nfilters < 2)
+		return 0;
+	v = malloc(l->nfilters * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->nfilters; i++)
+		v[i] = &l->filters[i];
+	qsort(v, l->nfilters, sizeof(*v), filter_cmp);
+	r = 0;
+	for (size_t i = 1; i < l->nfilters; i++)
+		if (ipp_filter_same(v[i - 1], v[i])) {
+			rd->line = (long)v[i]->id;
+			r = rerr(rd, EEXIST, "filter: the same filter as line %lld of filterlist \"%s\"",
+				 (long long)v[i - 1]->id, l->name);
+			break;
+		}
+	free(v);
+	return r;
+}
+
+static int check_all(struct reader *rd)
+{
+	struct ipp_snapshot *s = rd->s;
+	const struct ipp_policy *assigned = NULL;
+	int r;
+
+	for (size_t i = 0; i < s->nfilterlists; i++) {
+		const struct ipp_filterlist *l = &s->filterlists[i];
+
+		struct ipp_filterlist head = *l;
+
+		rd->line = (long)l->id;
+		head.nfilters = 0; /* check_filters() names each filter's own line */
+		r = ipp_filterlist_validate(&head, rd->err);
+		if (r < 0)
+			return rerr_model(rd, rd->line, r);
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(s->filterlists[j].name, l->name) == 0)
+				return rerr(rd, EEXIST, "filterlist \"%s\" already on line %lld",
+					    l->name, (long long)s->filterlists[j].id);
+			if (strcmp(s->filterlists[j].guid, l->guid) == 0)
+				return rerr(rd, EEXIST, "filterlist GUID %s already on line %lld",
+					    l->guid, (long long)s->filterlists[j].id);
+		}
+		r = check_filters(rd, l);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < s->nfilteractions; i++) {
+		const struct ipp_filteraction *a = &s->filteractions[i];
+
+		rd->line = (long)a->id;
+		r = ipp_filteraction_validate(a, rd->err);
+		if (r < 0)
+			return rerr_model(rd, rd->line, r);
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(s->filteractions[j].name, a->name) == 0)
+				return rerr(rd, EEXIST, "filteraction \"%s\" already on line %lld",
+					    a->name, (long long)s->filteractions[j].id);
+			if (strcmp(s->filteractions[j].guid, a->guid) == 0)
+				return rerr(rd, EEXIST, "filteraction GUID %s already on line %lld",
+					    a->guid, (long long)s->filteractions[j].id);
+		}
+	}
+	/* resolve the rules' references */
+	for (size_t i = 0; i < rd->nrefs; i++) {
+		const struct pending_ref *ref = &rd->refs[i];
+		struct ipp_rule *rule = &s->policies[ref->policy].rules[ref->rule];
+
+		rd->line = ref->line;
+		for (size_t j = 0; j < s->nfilterlists; j++)
+			if (strcmp(s->filterlists[j].guid, ref->list) == 0)
+				rule->filterlist_id = s->filterlists[j].id;
+		for (size_t j = 0; j < s->nfilteractions; j++)
+			if (strcmp(s->filteractions[j].guid, ref->action) == 0)
+				rule->filteraction_id = s->filteractions[j].id;
+		if (!rule->filterlist_id)
+			return rerr(rd, EINVAL, "rule \"%s\": filterlist \"%s\" is not in the file",
+				    rule->name, ref->list);
+		if (!rule->filteraction_id)
+			return rerr(rd, EINVAL,
+				    "rule \"%s\": filteraction \"%s\" is not in the file",
+				    rule->name, ref->action);
+	}
+	for (size_t i = 0; i < s->npolicies; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+
+		rd->line = (long)p->id;
+		r = ipp_policy_validate(p, rd->err);
+		if (r < 0)
+			return rerr_model(rd, rd->line, r);
+		for (size_t j = 0; j < i; j++) {
+			if (strcasecmp(s->policies[j].name, p->name) == 0)
+				return rerr(rd, EEXIST, "policy \"%s\" already on line %lld",
+					    p->name, (long long)s->policies[j].id);
+			if (strcmp(s->policies[j].guid, p->guid) == 0)
+				return rerr(rd, EEXIST, "policy GUID %s already on line %lld",
+					    p->guid, (long long)s->policies[j].id);
+		}
+		if (p->assigned) {
+			if (assigned)
+				return rerr(rd, EINVAL,
+					    "policy \"%s\" is assigned, and so is \"%s\" on line %lld",
+					    p->name, assigned->name, (long long)assigned->id);
+			assigned = p;
+		}
+		for (size_t j = 0; j < p->nrules; j++) {
+			const struct ipp_rule *rule = &p->rules[j];
+
+			rd->line = (long)rule->id;
+			r = ipp_rule_validate(rule, ipp_snapshot_filterlist(s, rule->filterlist_id),
+					      rd->err);
+			if (r < 0)
+				return rerr_model(rd, rd->line, r);
+			for (size_t k = 0; k < j; k++) {
+				if (strcasecmp(p->rules[k].name, rule->name) == 0)
+					return rerr(rd, EEXIST,
+						    "rule \"%s\" already on line %lld", rule->name,
+						    (long long)p->rules[k].id);
+				if (p->rules[k].number == rule->number)
+					return rerr(rd, EEXIST,
+						    "rule number %u already on line %lld",
+						    rule->number, (long long)p->rules[k].id);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Strip the line end; refuse control characters other than tab. */
+static int clean_line(struct reader *rd, char *line, ssize_t n)
+{
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	if (n > LINE_MAX_LEN)
+		return rerr(rd, EINVAL, "line longer than %d characters", LINE_MAX_LEN);
+	for (ssize_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return rerr(rd, EINVAL, "control character 0x%02X in the line", c);
+	}
+	return 0;
+}
+
+int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
+		    struct ipp_error *err)
+{
+	struct reader rd = {.name = name ? name : "(input)", .err = err};
+	char *line = NULL, *work = NULL;
+	size_t cap = 0, wcap = 0;
+	bool header = false, ended = false;
+	ssize_t n;
+	int r = 0;
+
+	rd.s = calloc(1, sizeof(*rd.s));
+	if (!rd.s)
+		return -ENOMEM;
+	rd.s->loc = IPP_STORE_INVALID;
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		char *p = line, *word;
+		enum rec rec = REC_END;
+		bool known = false;
+
+		rd.line++;
+		if ((size_t)n != strlen(line)) {
+			r = rerr(&rd, EINVAL, "NUL byte in the line");
+			break;
+		}
+		r = clean_line(&rd, line, n);
+		if (r < 0)
+			break;
+		if (!header) {
+			char *v = line + strlen(EXPORT_MAGIC);
+
+			if (strncmp(line, EXPORT_MAGIC " ", strlen(EXPORT_MAGIC) + 1) != 0) {
+				r = rerr(&rd, EINVAL,
+					 "\"%.60s\": not an ipsecpol export, expected \"%s %d\"",
+					 line, EXPORT_MAGIC, EXPORT_VERSION);
+				break;
+			}
+			v++;
+			if (strcmp(v, "1") != 0) {
+				r = rerr(&rd, EPROTO,
+					 "\"%.60s\": unsupported version \"%s\", expected %d", line,
+					 v, EXPORT_VERSION);
+				break;
+			}
+			header = true;
+			continue;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (ended) {
+			r = rerr(&rd, EINVAL, "\"%.60s\" after the end line", p);
+			break;
+		}
+		word = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		for (size_t i = 0; i < sizeof(rec_names) / sizeof(rec_names[0]); i++)
+			if (strcmp(word, rec_names[i]) == 0) {
+				rec = (enum rec)i;
+				known = true;
+			}
+		if (!known) {
+			r = rerr(&rd, EINVAL,
+				 "unknown line \"%s\", expected filterlist, filter, filteraction, "
+				 "policy, defaultrule, rule, auth or end",
+				 word);
+			break;
+		}
+		if (rec == REC_END) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p) {
+				r = rerr(&rd, EINVAL, "end: unexpected \"%s\"", p);
+				break;
+			}
+			if (rd.need_default) {
+				r = rerr(&rd, EINVAL, "expected the defaultrule line of policy \"%s\"",
+					 rd.cur_policy->name);
+				break;
+			}
+			ended = true;
+			continue;
+		}
+		if (wcap < cap) {
+			char *w = realloc(work, cap);
+
+			if (!w) {
+				r = -ENOMEM;
+				break;
+			}
+			work = w;
+			wcap = cap;
+		}
+		r = record(&rd, rec, p, work);
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && ferror(in))
+		r = ipp_err(err, EIO, "%s: read error", rd.name);
+	if (r == 0 && !header)
+		r = ipp_err(err, EINVAL, "%s:1: empty file, expected \"%s %d\"", rd.name,
+			    EXPORT_MAGIC, EXPORT_VERSION);
+	if (r == 0 && !ended) {
+		rd.line++;
+		r = rerr(&rd, EINVAL, "unexpected end of file, expected \"end\" (truncated file?)");
+	}
+	if (r == 0)
+		r = check_all(&rd);
+	free(line);
+	free(work);
+	free(rd.refs);
+	if (r < 0) {
+		if (r == -ENOMEM && err && !err->msg[0])
+			ipp_err(err, ENOMEM, "%s: out of memory", rd.name);
+		ipp_snapshot_free(rd.s);
+		return r;
+	}
+	*ret = rd.s;
+	return 0;
+}

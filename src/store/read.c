@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * read.c - reading the stores: rows into model objects, finding one object,
+ * loading a whole store into a snapshot.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+/* ---------- rows ---------- */
+
+static int bad_row(struct ipp_db *db, struct ipp_error *err, const char *what, int64_t id,
+		   const char *col, struct ipp_error *why)
+{
+	return ipp_err(err, EBADMSG, "policy database \"%s\": %s %lld: bad %s: %s", db->path,
+		       what, (long long)id, col, why->msg);
+}
+
+int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
+		  struct ipp_error *err)
+{
+	struct ipp_error why = {0};
+	const char *mmsec;
+
+	ipp_policy_init(p);
+	p->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, p->guid, sizeof(p->guid));
+	db_col_text(st, 2, p->name, sizeof(p->name));
+	db_col_text(st, 3, p->description, sizeof(p->description));
+	p->modified = sqlite3_column_int64(st, 4);
+	p->mmpfs = sqlite3_column_int(st, 5) != 0;
+	p->qmpermm = (uint32_t)sqlite3_column_int64(st, 6);
+	p->mmlifetime = (uint32_t)sqlite3_column_int64(st, 7);
+	p->activatedefaultrule = sqlite3_column_int(st, 8) != 0;
+	p->pollinginterval = (uint32_t)sqlite3_column_int64(st, 9);
+	p->assigned = sqlite3_column_int(st, 10) != 0;
+	db_col_text(st, 11, p->gponame, sizeof(p->gponame));
+	mmsec = (const char *)sqlite3_column_text(st, 12);
+	if (ipp_mm_offers_parse(mmsec, p->mmsec, IPP_MAX_OFFERS, &p->nmmsec, &why) < 0)
+		return bad_row(db, err, "policy", p->id, "mmsecmethods", &why);
+	/* the default rule comes from its own row */
+	memset(&p->defaultrule, 0, sizeof(p->defaultrule));
+	return 0;
+}
+
+int db_row_filterlist(sqlite3_stmt *st, struct ipp_filterlist *l)
+{
+	ipp_filterlist_init(l);
+	l->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, l->guid, sizeof(l->guid));
+	db_col_text(st, 2, l->name, sizeof(l->name));
+	db_col_text(st, 3, l->description, sizeof(l->description));
+	l->modified = sqlite3_column_int64(st, 4);
+	return 0;
+}
+
+int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
+		  struct ipp_error *err)
+{
+	struct ipp_error why = {0};
+
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 2, f->guid, sizeof(f->guid));
+	if (ipp_addr_parse_cidr((const char *)sqlite3_column_text(st, 6), &f->src, &why) < 0)
+		return bad_row(db, err, "filter", f->id, "srcaddr", &why);
+	if (ipp_addr_parse_cidr((const char *)sqlite3_column_text(st, 7), &f->dst, &why) < 0)
+		return bad_row(db, err, "filter", f->id, "dstaddr", &why);
+	f->protocol = (uint8_t)sqlite3_column_int(st, 8);
+	f->srcport = (uint16_t)sqlite3_column_int(st, 9);
+	f->dstport = (uint16_t)sqlite3_column_int(st, 10);
+	f->mirrored = sqlite3_column_int(st, 11) != 0;
+	if (db_col_strdup(st, 3, &f->description) < 0 || db_col_strdup(st, 4, &f->srcdns) < 0 ||
+	    db_col_strdup(st, 5, &f->dstdns) < 0) {
+		ipp_filter_clear(f);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Offers in netsh syntax; "" is no offer. */
+static int qmsec_col(sqlite3_stmt *st, int i, struct ipp_qm_offer *o, size_t *n,
+		     struct ipp_error *why)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	*n = 0;
+	if (!t || !*t)
+		return 0;
+	return ipp_qm_offers_parse((const char *)t, o, IPP_MAX_OFFERS, n, why);
+}
+
+int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filteraction *a,
+			struct ipp_error *err)
+{
+	struct ipp_error why = {0};
+
+	ipp_filteraction_init(a);
+	a->id = sqlite3_column_int64(st, 0);
+	db_col_text(st, 1, a->guid, sizeof(a->guid));
+	db_col_text(st, 2, a->name, sizeof(a->name));
+	db_col_text(st, 3, a->description, sizeof(a->description));
+	a->modified = sqlite3_column_int64(st, 4);
+	a->action = (enum ipp_action)sqlite3_column_int(st, 5);
+	a->qmpfs = sqlite3_column_int(st, 6) != 0;
+	a->inpass = sqlite3_column_int(st, 7) != 0;
+	a->soft = sqlite3_column_int(st, 8) != 0;
+	if (qmsec_col(st, 9, a->qmsec, &a->nqmsec, &why) < 0)
+		return bad_row(db, err, "filter action", a->id, "qmsecmethods", &why);
+	return 0;
+}
+
+int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct ipp_error *err)
+{
+	struct ipp_error why = {0};
+	const unsigned char *tunnel;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->policy_id = sqlite3_column_int64(st, 1);
+	r->number = (uint32_t)sqlite3_column_int64(st, 2);
+	db_col_text(st, 3, r->guid, sizeof(r->guid));
+	db_col_text(st, 4, r->name, sizeof(r->name));
+	db_col_text(st, 5, r->description, sizeof(r->description));
+	r->modified = sqlite3_column_int64(st, 6);
+	r->filterlist_id = sqlite3_column_int64(st, 7);
+	r->filteraction_id = sqlite3_column_int64(st, 8);
+	tunnel = sqlite3_column_text(st, 9);
+	if (tunnel) {
+		r->has_tunnel = true;
+		if (ipp_addr_parse_cidr((const char *)tunnel, &r->tunnel, &why) < 0)
+			return bad_row(db, err, "rule", r->id, "tunnel", &why);
+	}
+	db_col_text(st, 10, r->tunneldns, sizeof(r->tunneldns));
+	r->conntype = (enum ipp_conntype)sqlite3_column_int(st, 11);
+	r->activate = sqlite3_column_int(st, 12) != 0;
+	r->qmpfs = sqlite3_column_int(st, 13) != 0;
+	if (qmsec_col(st, 14, r->qmsec, &r->nqmsec, &why) < 0)
+		return bad_row(db, err, "rule", r->id, "qmsecmethods", &why);
+	return 0;
+}
+
+int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct ipp_error *err)
+{
+	struct ipp_auth *a;
+
+	if (r->nauth >= IPP_MAX_AUTH)
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\": rule %lld: more than %d authentication "
+			       "methods",
+			       db->path, (long long)r->id, IPP_MAX_AUTH);
+	a = &r->auth[r->nauth++];
+	memset(a, 0, sizeof(*a));
+	a->kind = (enum ipp_auth_kind)sqlite3_column_int(st, 1);
+	db_col_text(st, 2, a->value, sizeof(a->value));
+	a->certmap = sqlite3_column_int(st, 3) != 0;
+	a->excludecaname = sqlite3_column_int(st, 4) != 0;
+	return 0;
+}
+
+int db_load_auth(struct ipp_db *db, struct ipp_rule *r, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT " DB_AUTH_COLS " FROM auth u WHERE u.rule_id = ? "
+				  "ORDER BY u.pos";
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = db_prep(db, sql, &st, err);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, r->id);
+	r->nauth = 0;
+	while ((ret = db_step(db, st, err, "reading authentication methods")) > 0) {
+		ret = db_row_auth(db, st, r, err);
+		if (ret < 0) {
+			sqlite3_reset(st);
+			return ret;
+		}
+	}
+	return ret;
+}
+
+int db_load_defaultrule(struct ipp_db *db, struct ipp_policy *p, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT " DB_RULE_COLS " FROM rule r WHERE r.policy_id = ? "
+				  "AND r.number = 0";
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = db_prep(db, sql, &st, err);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, p->id);
+	ret = db_step(db, st, err, "reading the default response rule");
+	if (ret < 0)
+		return ret;
+	if (ret == 0)
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\": policy \"%s\" has no default response rule",
+			       db->path, p->name);
+	ret = db_row_rule(db, st, &p->defaultrule, err);
+	sqlite3_reset(st);
+	if (ret < 0)
+		return ret;
+	return db_load_auth(db, &p->defaultrule, err);
+}
+
+/* ---------- finding one object ---------- */
+
+/* Normalised GUID of @guid or -EINVAL. */
+static int want_guid(const char *guid, char out[IPP_GUID_STRLEN], struct ipp_error *err)
+{
+	if (!guid || !ipp_guid_parse(guid, out))
+		return ipp_err(err, EINVAL,
+			       "guid: \"%s\" is not a GUID, expected "
+			       "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}",
+			       guid ? guid : "");
+	return 0;
+}
+
+static int not_found(struct ipp_error *err, const char *what, const char *name, const char *guid,
+		     enum ipp_store_loc loc)
+{
+	if (name)
+		return ipp_err(err, ENOENT, "%s \"%s\" not found in the %s store", what, name,
+			       ipp_store_name(loc));
+	return ipp_err(err, ENOENT, "%s with GUID %s not found in the %s store", what, guid,
+		       ipp_store_name(loc));
+}
+
+/* Bind (store, name-or-guid) and step once: 1 found, 0 not, <0 error. */
+static int find_row(struct ipp_db *db, const char *by_name, const char *by_guid,
+		    enum ipp_store_loc loc, const char *name, const char *guid,
+		    char g[IPP_GUID_STRLEN], sqlite3_stmt **ret, struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!name) {
+		r = want_guid(guid, g, err);
+		if (r < 0)
+			return r;
+	}
+	r = db_prep(db, name ? by_name : by_guid, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int(st, 1, loc);
+	sqlite3_bind_text(st, 2, name ? name : g, -1, SQLITE_STATIC);
+	r = db_step(db, st, err, "looking up an object");
+	*ret = st;
+	return r;
+}
+
+int ipp_db_policy_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+		       const char *guid, struct ipp_policy *ret, struct ipp_error *err)
+{
+	static const char by_name[] =
+		"SELECT " DB_POLICY_COLS " FROM policy p WHERE p.store = ? AND p.name = ?";
+	static const char by_guid[] =
+		"SELECT " DB_POLICY_COLS " FROM policy p WHERE p.store = ? AND p.guid = ?";
+	char g[IPP_GUID_STRLEN];
+	struct ipp_policy p;
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_rbegin(db, err);
+	if (r < 0)
+		return r;
+	r = find_row(db, by_name, by_guid, loc, name, guid, g, &st, err);
+	if (r == 0)
+		r = not_found(err, "policy", name, g, loc);
+	if (r < 0)
+		goto out;
+	r = db_row_policy(db, st, &p, err);
+	sqlite3_reset(st);
+	if (r == 0)
+		r = db_load_defaultrule(db, &p, err);
+	if (r < 0) {
+		ipp_policy_clear(&p);
+		goto out;
+	}
+	*ret = p;
+out:
+	db_rend(db);
+	return r;
+}
+
+int ipp_db_filterlist_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+			   const char *guid, struct ipp_filterlist *ret, struct ipp_error *err)
+{
+	static const char by_name[] = "SELECT " DB_FILTERLIST_COLS
+				      " FROM filterlist l WHERE l.store = ? AND l.name = ?";
+	static const char by_guid[] = "SELECT " DB_FILTERLIST_COLS
+				      " FROM filterlist l WHERE l.store = ? AND l.guid = ?";
+	char g[IPP_GUID_STRLEN];
+	sqlite3_stmt *st;
+	int r;
+
+	r = find_row(db, by_name, by_guid, loc, name, guid, g, &st, err);
+	if (r == 0)
+		r = not_found(err, "filter list", name, g, loc);
+	if (r < 0)
+		return r;
+	db_row_filterlist(st, ret);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int ipp_db_filteraction_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+			     const char *guid, struct ipp_filteraction *ret,
+			     struct ipp_error *err)
+{
+	static const char by_name[] = "SELECT " DB_FILTERACTION_COLS
+				      " FROM filteraction a WHERE a.store = ? AND a.name = ?";
+	static const char by_guid[] = "SELECT " DB_FILTERACTION_COLS
+				      " FROM filteraction a WHERE a.store = ? AND a.guid = ?";
+	char g[IPP_GUID_STRLEN];
+	struct ipp_filteraction a;
+	sqlite3_stmt *st;
+	int r;
+
+	r = find_row(db, by_name, by_guid, loc, name, guid, g, &st, err);
+	if (r == 0)
+		r = not_found(err, "filter action", name, g, loc);
+	if (r < 0)
+		return r;
+	r = db_row_filteraction(db, st, &a, err);
+	sqlite3_reset(st);
+	if (r < 0)
+		return r;
+	*ret = a;
+	return 0;
+}
+
+int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uint32_t number,
+		     struct ipp_rule *ret, struct ipp_error *err)
+{
+	static const char by_name[] = "SELECT " DB_RULE_COLS
+				      " FROM rule r WHERE r.policy_id = ? AND r.name = ? "
+				      "AND r.number > 0";
+	static const char by_number[] =
+		"SELECT " DB_RULE_COLS " FROM rule r WHERE r.policy_id = ? AND r.number = ?";
+	struct ipp_rule rule;
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_rbegin(db, err);
+	if (r < 0)
+		return r;
+	r = db_prep(db, name ? by_name : by_number, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, policy_id);
+	if (name)
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, number);
+	r = db_step(db, st, err, "looking up a rule");
+	if (r == 0) {
+		if (name)
+			r = ipp_err(err, ENOENT, "rule \"%s\" not found in the policy", name);
+		else if (number)
+			r = ipp_err(err, ENOENT, "rule %u not found in the policy", number);
+		else
+			r = ipp_err(err, ENOENT, "policy %lld not found", (long long)policy_id);
+	}
+	if (r < 0)
+		goto out;
+	r = db_row_rule(db, st, &rule, err);
+	sqlite3_reset(st);
+	if (r == 0)
+		r = db_load_auth(db, &rule, err);
+	if (r == 0)
+		*ret = rule;
+out:
+	db_rend(db);
+	return r;
+}
+
+/* ---------- filters ---------- */
+
+/* Append a filter to a growing array (capacity doubles). */
+static int push_filter(struct ipp_filter **v, size_t *n, size_t *cap, struct ipp_filter *f)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct ipp_filter *nv = realloc(*v, c * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *f;
+	return 0;
+}
+
+int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter **ret,
+		       size_t *ret_n, struct ipp_error *err)
+{
+	static const char sql_list[] = "SELECT 1 FROM filterlist WHERE id = ?";
+	static const char sql[] = "SELECT " DB_FILTER_COLS " FROM filter f "
+				  "WHERE f.filterlist_id = ? ORDER BY f.id";
+	struct ipp_filter *v = NULL, f;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_rbegin(db, err);
+	if (r < 0)
+		return r;
+	r = db_prep(db, sql_list, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, filterlist_id);
+	r = db_step(db, st, err, "looking up a filter list");
+	sqlite3_reset(st);
+	if (r == 0)
+		r = ipp_err(err, ENOENT, "filter list %lld not found", (long long)filterlist_id);
+	if (r < 0)
+		goto out;
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, filterlist_id);
+	while ((r = db_step(db, st, err, "reading filters")) > 0) {
+		r = db_row_filter(db, st, &f, err);
+		if (r == 0) {
+			r = push_filter(&v, &n, &cap, &f);
+			if (r < 0)
+				ipp_filter_clear(&f);
+		}
+		if (r < 0) {
+			sqlite3_reset(st);
+			break;
+		}
+	}
+out:
+	db_rend(db);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			ipp_filter_clear(&v[i]);
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* ---------- whole store ---------- */
+
+void ipp_snapshot_free(struct ipp_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->npolicies; i++)
+		ipp_policy_clear(&s->policies[i]);
+	free(s->policies);
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		ipp_filterlist_clear(&s->filterlists[i]);
+	free(s->filterlists);
+	for (size_t i = 0; i < s->nfilteractions; i++)
+		ipp_filteraction_clear(&s->filteractions[i]);
+	free(s->filteractions);
+	free(s);
+}
+
+const struct ipp_filterlist *ipp_snapshot_filterlist(const struct ipp_snapshot *s, int64_t id)
+{
+	for (size_t i = 0; s && i < s->nfilterlists; i++)
+		if (s->filterlists[i].id == id)
+			return &s->filterlists[i];
+	return NULL;
+}
+
+const struct ipp_filteraction *ipp_snapshot_filteraction(const struct ipp_snapshot *s, int64_t id)
+{
+	for (size_t i = 0; s && i < s->nfilteractions; i++)
+		if (s->filteractions[i].id == id)
+			return &s->filteractions[i];
+	return NULL;
+}
+
+const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s)
+{
+	for (size_t i = 0; s && i < s->npolicies; i++)
+		if (s->policies[i].assigned)
+			return &s->policies[i];
+	return NULL;
+}
+
+/* Grow *v (elements of @size) to hold one more; 0 or -ENOMEM. */
+static int grow(void **v, size_t n, size_t *cap, size_t size)
+{
+	void *nv;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 8;
+	nv = realloc(*v, c * size);
+	if (!nv)
+		return -ENOMEM;
+	memset((char *)nv + *cap * size, 0, (c - *cap) * size);
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
+struct id_index {
+	int64_t id;
+	size_t idx;
+};
+
+static int cmp_id_index(const void *a, const void *b)
+{
+	const struct id_index *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Sorted id -> index map of @n objects whose id is at @ids[i * stride]. */
+static struct id_index *index_ids(const void *base, size_t n, size_t stride, size_t id_off)
+{
+	struct id_index *m = malloc((n ? n : 1) * sizeof(*m));
+
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&m[i].id, (const char *)base + i * stride + id_off, sizeof(int64_t));
+		m[i].idx = i;
+	}
+	qsort(m, n, sizeof(*m), cmp_id_index);
+	return m;
+}
+
+static const struct id_index *find_id(const struct id_index *m, size_t n, int64_t id)
+{
+	struct id_index key = {.id = id};
+
+	return bsearch(&key, m, n, sizeof(*m), cmp_id_index);
+}
+
+static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)
+{
+	static const char sql_lists[] = "SELECT " DB_FILTERLIST_COLS " FROM filterlist l "
+					"WHERE l.store = ? ORDER BY l.name, l.id";
+	/* one query per list: the index on filterlist_id yields rowid (creation) order
+	 * without a sort */
+	static const char sql_filters[] = "SELECT " DB_FILTER_COLS " FROM filter f "
+					  "WHERE f.filterlist_id = ? ORDER BY f.id";
+	size_t cap = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_prep(db, sql_lists, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int(st, 1, s->loc);
+	while ((r = db_step(db, st, err, "reading filter lists")) > 0) {
+		if (grow((void **)&s->filterlists, s->nfilterlists, &cap,
+			 sizeof(*s->filterlists)) < 0) {
+			sqlite3_reset(st);
+			return -ENOMEM;
+		}
+		db_row_filterlist(st, &s->filterlists[s->nfilterlists++]);
+	}
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < s->nfilterlists; i++) {
+		struct ipp_filterlist *l = &s->filterlists[i];
+		size_t fcap = 0;
+
+		r = db_prep(db, sql_filters, &st, err);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, l->id);
+		while ((r = db_step(db, st, err, "reading filters")) > 0) {
+			struct ipp_filter f;
+
+			r = db_row_filter(db, st, &f, err);
+			if (r == 0) {
+				r = push_filter(&l->filters, &l->nfilters, &fcap, &f);
+				if (r < 0)
+					ipp_filter_clear(&f);
+			}
+			if (r < 0) {
+				sqlite3_reset(st);
+				return r;
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT " DB_FILTERACTION_COLS " FROM filteraction a "
+				  "WHERE a.store = ? ORDER BY a.name, a.id";
+	size_t cap = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int(st, 1, s->loc);
+	while ((r = db_step(db, st, err, "reading filter actions")) > 0) {
+		if (grow((void **)&s->filteractions, s->nfilteractions, &cap,
+			 sizeof(*s->filteractions)) < 0)
+			r = -ENOMEM;
+		else
+			r = db_row_filteraction(db, st, &s->filteractions[s->nfilteractions++],
+						err);
+		if (r < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	return r;
+}
+
+struct rule_ref {
+	int64_t id;
+	struct ipp_rule *rule;
+};
+
+static int cmp_rule_ref(const void *a, const void *b)
+{
+	const struct rule_ref *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)
+{
+	static const char sql_pol[] = "SELECT " DB_POLICY_COLS " FROM policy p "
+				      "WHERE p.store = ? ORDER BY p.name, p.id";
+	static const char sql_rules[] = "SELECT " DB_RULE_COLS " FROM rule r "
+					"JOIN policy p ON p.id = r.policy_id "
+					"WHERE p.store = ? ORDER BY r.policy_id, r.number";
+	static const char sql_auth[] = "SELECT " DB_AUTH_COLS " FROM auth u "
+				       "JOIN rule r ON r.id = u.rule_id "
+				       "JOIN policy p ON p.id = r.policy_id "
+				       "WHERE p.store = ? ORDER BY u.rule_id, u.pos";
+	size_t cap = 0, *rcap = NULL, nrefs = 0, nrules = 0;
+	struct rule_ref *refs = NULL;
+	struct id_index *m = NULL;
+	const struct id_index *cur = NULL;
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_prep(db, sql_pol, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int(st, 1, s->loc);
+	while ((r = db_step(db, st, err, "reading policies")) > 0) {
+		if (grow((void **)&s->policies, s->npolicies, &cap, sizeof(*s->policies)) < 0)
+			r = -ENOMEM;
+		else
+			r = db_row_policy(db, st, &s->policies[s->npolicies++], err);
+		if (r < 0) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	if (r < 0)
+		return r;
+
+	m = index_ids(s->policies, s->npolicies, sizeof(*s->policies),
+		      offsetof(struct ipp_policy, id));
+	rcap = calloc(s->npolicies ? s->npolicies : 1, sizeof(*rcap));
+	if (!m || !rcap) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = db_prep(db, sql_rules, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int(st, 1, s->loc);
+	while ((r = db_step(db, st, err, "reading rules")) > 0) {
+		int64_t pid = sqlite3_column_int64(st, 1);
+		struct ipp_policy *p;
+		struct ipp_rule *rule;
+
+		if (!cur || cur->id != pid)
+			cur = find_id(m, s->npolicies, pid);
+		if (!cur)
+			continue;
+		p = &s->policies[cur->idx];
+		if (sqlite3_column_int64(st, 2) == 0) {
+			rule = &p->defaultrule;
+		} else {
+			if (grow((void **)&p->rules, p->nrules, &rcap[cur->idx], sizeof(*p->rules)) <
+			    0) {
+				sqlite3_reset(st);
+				r = -ENOMEM;
+				goto out;
+			}
+			rule = &p->rules[p->nrules++];
+		}
+		r = db_row_rule(db, st, rule, err);
+		if (r < 0) {
+			sqlite3_reset(st);
+			goto out;
+		}
+		nrules++;
+	}
+	if (r < 0)
+		goto out;
+
+	/* rules are in place now: map their ids for the auth rows */
+	refs = malloc((nrules ? nrules : 1) * sizeof(*refs));
+	if (!refs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < s->npolicies; i++) {
+		struct ipp_policy *p = &s->policies[i];
+
+		if (p->defaultrule.id)
+			refs[nrefs++] = (struct rule_ref){p->defaultrule.id, &p->defaultrule};
+		for (size_t j = 0; j < p->nrules; j++)
+			refs[nrefs++] = (struct rule_ref){p->rules[j].id, &p->rules[j]};
+	}
+	qsort(refs, nrefs, sizeof(*refs), cmp_rule_ref);
+	r = db_prep(db, sql_auth, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int(st, 1, s->loc);
+	while ((r = db_step(db, st, err, "reading authentication methods")) > 0) {
+		struct rule_ref key = {.id = sqlite3_column_int64(st, 0)};
+		struct rule_ref *ref = bsearch(&key, refs, nrefs, sizeof(*refs), cmp_rule_ref);
+
+		if (!ref)
+			continue;
+		r = db_row_auth(db, st, ref->rule, err);
+		if (r < 0) {
+			sqlite3_reset(st);
+			goto out;
+		}
+	}
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < s->npolicies; i++)
+		if (s->policies[i].defaultrule.id == 0) {
+			r = ipp_err(err, EBADMSG,
+				    "policy database \"%s\": policy \"%s\" has no default response "
+				    "rule",
+				    db->path, s->policies[i].name);
+			goto out;
+		}
+out:
+	free(m);
+	free(rcap);
+	free(refs);
+	return r;
+}
+
+int ipp_db_load(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_snapshot **ret,
+		struct ipp_error *err)
+{
+	struct ipp_snapshot *s;
+	int r;
+
+	if (loc < IPP_STORE_LOCAL || loc > IPP_STORE_DOMAIN)
+		return ipp_err(err, EINVAL, "unknown store %d", (int)loc);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loc = loc;
+	r = db_rbegin(db, err);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	r = load_filterlists(db, s, err);
+	if (r == 0)
+		r = load_filteractions(db, s, err);
+	if (r == 0)
+		r = load_policies(db, s, err);
+	db_rend(db);
+	if (r < 0) {
+		ipp_snapshot_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}

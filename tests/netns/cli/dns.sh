@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# DNS names in filters and tunnels are resolved when the command runs, one
+# filter per address (no network needed: localhost comes from /etc/hosts).
+. "$(dirname "$0")/lib.sh"
+
+run_ok $IPSECPOL static add filter filterlist=Local srcaddr=localhost dstaddr=me protocol=TCP dstport=8080
+run_ok $IPSECPOL static show filterlist name=Local level=verbose format=json
+contains "$OUT" '"address": "127.0.0.1"'
+contains "$OUT" '"dnsname": "localhost"'
+n=$(grep -c '"dnsname": "localhost"' <<<"$OUT")
+[ "$n" -ge 1 ] || fail "no filter from localhost"
+
+# against an IPv4 address only the IPv4 addresses of the name pair up
+run_ok $IPSECPOL static add filter filterlist=V4 srcaddr=localhost dstaddr=10.77.0.1
+run_ok $IPSECPOL static show filterlist name=V4 level=verbose format=json
+[ "$(grep -c '"dnsname": "localhost"' <<<"$OUT")" -eq 1 ] || fail "expected one IPv4 filter: $OUT"
+lacks "$OUT" '"address": "::1"'
+
+# a tunnel endpoint given by name
+run_ok $IPSECPOL static add policy P
+run_ok $IPSECPOL static add filteraction FA action=negotiate
+run_ok $IPSECPOL static add filter filterlist=T srcaddr=10.77.1.0 srcmask=24 dstaddr=10.77.2.0 dstmask=24 mirrored=no
+run_ok $IPSECPOL static add rule name=R policy=P filterlist=T filteraction=FA tunnel=localhost
+run_ok $IPSECPOL static show rule name=R policy=P format=json
+contains "$OUT" '"tunneldns": "localhost"'
+
+# a name that does not resolve fails the command, naming it; nothing is created
+BEFORE=$(dump_store)
+run_fail 'add filter: srcaddr: the DNS name "no-such-host.invalid" does not resolve' \
+	$IPSECPOL static add filter filterlist=Fresh srcaddr=no-such-host.invalid dstaddr=me
+[ "$(dump_store)" = "$BEFORE" ] || fail "a failed DNS filter changed the store"
+lacks "$BEFORE" 'Fresh'
+
+# delete filter by the name deletes every filter made from it
+run_ok $IPSECPOL static delete filter filterlist=Local srcaddr=localhost dstaddr=me
+run_ok $IPSECPOL static show filterlist name=Local level=verbose format=json
+lacks "$OUT" '"dnsname": "localhost"'
+run_fail 'delete filter: no filter of filter list "Local" matches' \
+	$IPSECPOL static delete filter filterlist=Local srcaddr=localhost dstaddr=me
+echo PASS

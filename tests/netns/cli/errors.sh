@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Errors: FILE:LINE, the command, the offending token; exit 1; the store unchanged.
+. "$(dirname "$0")/lib.sh"
+
+run_ok $NETSH -f "$(dirname "$0")/restrictive.netsh"
+BEFORE=$(dump_store local)
+PBEFORE=$(dump_store persistent)
+
+# bad LINE PATTERN SCRIPT-LINES...: the script fails at LINE with PATTERN; nothing changed
+bad() {
+	local line=$1 pat=$2
+	shift 2
+	printf '%s\n' "$@" >"$TMP/bad.txt"
+	run_fail "$TMP/bad.txt:$line: $pat" $IPSECPOL -f "$TMP/bad.txt"
+	[ "$(grep -c . <<<"$ERR")" -eq 1 ] || fail "expected one error line: $ERR"
+	[ "$(dump_store local)" = "$BEFORE" ] || fail "local store changed by: $*"
+	[ "$(dump_store persistent)" = "$PBEFORE" ] || fail "persistent store changed by: $*"
+}
+
+bad 1 'add filter: unknown tag "protocl" (valid tags: filterlist, srcaddr, dstaddr, description, protocol' \
+	'add filter filterlist="All Traffic" srcaddr=any dstaddr=me protocl=TCP'
+bad 3 'add filter: an identical filter (srcaddr=ANY dstaddr=ME) is already in filter list "All Traffic"' \
+	'# an identical filter' '' 'add filter filterlist="All Traffic" srcaddr=ANY dstaddr=ME'
+bad 1 'ambiguous command "s": set, show' 's policy'
+bad 2 'add: incomplete command: expected one of filter, filteraction, filterlist, policy, rule' \
+	'show store' 'add'
+bad 1 'add policy: missing required parameter name' 'add policy description="no name"'
+bad 1 'add policy: invalid value "perhaps" for mmpfs: expected one of yes, no' \
+	'add policy name=X mmpfs=perhaps'
+bad 1 'add filter: dstaddr: the DNS name "no-such-host.invalid" does not resolve' \
+	'add filter filterlist=NewList srcaddr=me dstaddr=no-such-host.invalid'
+bad 1 'add rule: no filter list named "Nope" in the local store' \
+	'add rule name=R policy="Restrictive IPSec Policy" filterlist=Nope filteraction=PERMIT'
+bad 1 'add filter: srcmask' 'add filter filterlist=NewList srcaddr=10.0.0.0 dstaddr=me srcmask=24x'
+bad 1 'add filter:' 'add filter filterlist=NewList srcaddr=DNS dstaddr=any'
+bad 1 'add filter:' 'add filter filterlist=NewList srcaddr=me dstaddr=any srcport=80'
+bad 1 'delete filterlist:' 'delete filterlist name=DNS'
+bad 1 'set policy: gponame:' 'set policy name="Restrictive IPSec Policy" gponame=GPO1'
+bad 2 'add policy: the domain store is read-only; it is filled from the directory' \
+	'set store location=domain' 'add policy name=D'
+bad 1 'column 17: unterminated quote' 'add policy name="Unterminated'
+bad 1 'set rule: no rule named "Nope" in policy "Restrictive IPSec Policy"' \
+	'set rule name=Nope policy="Restrictive IPSec Policy" activate=no'
+bad 1 'delete rule: id: rules are numbered from 1 (use set defaultrule' \
+	'delete rule id=0 policy="Restrictive IPSec Policy"'
+# a failing command inside a batch aborts the batch: nothing of it is written
+bad 4 'add filter:' 'set batch mode=enable' 'add policy name=B1' 'add filterlist name=L1' \
+	'add filter filterlist=L1 srcaddr=me dstaddr=any srcport=80' 'set batch mode=disable'
+contains "$ERR" "batch aborted"
+# a failing read after batched writes also leaves the store as it was
+bad 3 'show policy: no policy named "Nope"' 'set batch mode=enable' 'add policy name=B2' \
+	'show policy name=Nope'
+
+# the script stops at the first failure
+printf 'add policy name=First\nadd policy name=First\nadd policy name=Third\n' >"$TMP/stop.txt"
+run_fail "$TMP/stop.txt:2: add policy: a policy named \"First\" already exists in the local store" \
+	$IPSECPOL -f "$TMP/stop.txt"
+D=$(dump_store local)
+contains "$D" 'name="First"'
+lacks "$D" 'name="Third"'
+
+# one-shot commands: the program's name instead of FILE:LINE
+run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy name=Y frob=1
+run_fail 'netsh: command not found: "static" (valid here: ipsec, help)' $NETSH static show all
+run_fail 'netsh: ambiguous command "s": set, show' $NETSH ipsec s s all
+run_ok $NETSH i s sh all
+run_fail 'ipsecpol: show config: the policy agent is not running' $IPSECPOL dynamic show config
+
+# usage errors exit 2
+$IPSECPOL -f "$TMP/stop.txt" static show all 2>/dev/null
+[ $? -eq 2 ] || fail "-f with a command should exit 2"
+$IPSECPOL --frobnicate 2>/dev/null
+[ $? -eq 2 ] || fail "an unknown option should exit 2"
+run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
+echo PASS

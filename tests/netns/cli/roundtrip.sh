@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# dump replays to an identical dump; exportpolicy then importpolicy gives an identical store.
+. "$(dirname "$0")/lib.sh"
+
+run_ok $NETSH -f "$(dirname "$0")/restrictive.netsh"
+cat >"$TMP/rich.txt" <<'NETSH'
+set store location=persistent
+add policy name=Block80 description="Block inbound HTTP" assign=yes
+add filterlist HTTP
+add filter HTTP any me protocol=TCP dstport=80
+add filteraction name=Block action=block
+add rule name=BlockHTTP policy=Block80 filterlist=HTTP filteraction=Block
+
+add policy name="Secure Servers" description="servers: a=b # not a comment" mmpfs=yes mmlifetime=240 pollinginterval=60 mmsec="3DES-SHA1-3 DES-MD5-2"
+add filteraction name="Require Security" description="ESP only" action=negotiate qmpfs=yes inpass=no soft=no qmsec="ESP[3DES,SHA1]:50000k/1800s AH[MD5]+ESP[DES,MD5] AH[SHA1]"
+add filteraction name="Request Security" action=negotiate inpass=yes soft=yes
+add filter filterlist="Servers" srcaddr=me dstaddr=10.77.20.0 dstmask=24 description="server subnet"
+add filter filterlist="Servers" srcaddr=me dstaddr=10.77.30.1-10.77.30.9 protocol=UDP srcport=500
+add filter filterlist="Servers" srcaddr=me dstaddr=fd00:77:: dstmask=64 protocol=TCP dstport=22
+add filter filterlist="Servers" srcaddr=localhost dstaddr=me protocol=ICMP
+add filter filterlist="Tunnel" srcaddr=10.77.1.0 srcmask=255.255.255.0 dstaddr=10.77.2.0 dstmask=24 mirrored=no
+add rule name="Servers" policy="Secure Servers" filterlist="Servers" filteraction="Require Security" psk="a shared secret" kerberos=yes rootca="C=US,O=Example,CN=\'Example Root, West\' certmap:yes excludecaname:no"
+add rule name="Tunnel out" policy="Secure Servers" filterlist="Tunnel" filteraction="Request Security" tunnel=10.77.9.9 conntype=lan activate=no description="to the branch"
+set defaultrule policy="Secure Servers" qmpfs=yes qmsec="ESP[3DES,SHA1]" psk="default key"
+set policy name="Secure Servers" activatedefaultrule=no
+NETSH
+run_ok $IPSECPOL -f "$TMP/rich.txt"
+
+for store in local persistent; do
+	D1=$(dump_store $store)
+	contains "$D1" "add policy"
+	mkdir -p "$TMP/replay-$store"
+	run_ok sh -c "printf '%s\n' \"\$1\" | $BIN/ipsecpol --root $TMP/replay-$store -f -" sh "$D1"
+	D2=$(dump_store $store "$TMP/replay-$store")
+	[ "$D1" = "$D2" ] || fail "$store: dump of the replayed store differs:
+$(diff <(echo "$D1") <(echo "$D2"))"
+done
+# what the rich script set survived
+D=$(dump_store persistent)
+contains "$D" 'psk="a shared secret"'
+contains "$D" "10.77.30.1-10.77.30.9"
+contains "$D" "fd00:77::"
+contains "$D" "tunnel=10.77.9.9"
+contains "$D" "servers: a=b # not a comment"
+
+# exportpolicy / importpolicy, per store; the name gets .ipsec when it has no extension
+for store in local persistent; do
+	run_ok sh -c "printf 'set store location=$store\nexportpolicy file=$TMP/$store\n' | $IPSECPOL -f -"
+	[ -s "$TMP/$store.ipsec" ] || fail "no $TMP/$store.ipsec"
+	mkdir -p "$TMP/import-$store"
+	run_ok sh -c "printf 'set store location=$store\nimportpolicy $TMP/$store\nexportpolicy $TMP/$store-again.ipsec\n' | $BIN/ipsecpol --root $TMP/import-$store -f -"
+	cmp -s "$TMP/$store.ipsec" "$TMP/$store-again.ipsec" ||
+		fail "$store: export after import differs:
+$(diff "$TMP/$store.ipsec" "$TMP/$store-again.ipsec")"
+	A=$(printf "set store location=$store\nshow all format=json\n" | $IPSECPOL -f -)
+	B=$(printf "set store location=$store\nshow all format=json\n" | $BIN/ipsecpol --root "$TMP/import-$store" -f -)
+	[ "$A" = "$B" ] || fail "$store: show all of the imported store differs"
+done
+
+# importing names that are already there fails and changes nothing
+BEFORE=$(dump_store local)
+run_fail "importpolicy:" $IPSECPOL static importpolicy file="$TMP/local.ipsec"
+[ "$(dump_store local)" = "$BEFORE" ] || fail "a failed import changed the store"
+# a damaged file is refused
+head -c 300 "$TMP/local.ipsec" >"$TMP/damaged.ipsec"
+run_fail "importpolicy:" $BIN/ipsecpol --root "$TMP/empty" static importpolicy file="$TMP/damaged.ipsec"
+echo PASS

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# diff.sh - the differential test: random policies and random packets, the
+# reference matcher's verdict against what the kernel did with the same
+# packet sent for real (ipp-difftest does the work; this script builds and
+# removes the two namespaces it runs in).
+#
+#   host under test H: 10.77.0.1/24, 10.77.1.1, 10.77.1.2, fd00:77::1/64,
+#                      fd00:77:0:1::1, fd00:77:0:1::2; routes to the pools via P
+#   peer P:            10.77.0.2/24, fd00:77::2/64; sends the inbound cases
+#                      from any address of 10.77.16.0/20 and fd00:77:0:2::/116
+#                      and records the outbound ones
+# Neighbours are static, so that neither ARP nor neighbour discovery depends
+# on the policy under test.
+#
+# Environment:
+#   IPP_DIFF_SEED         replay a run (the seed is printed first)
+#   IPP_DIFF_POLICIES     random policies (6); sizes cycle through 1, 1/10 and 3
+#                         times IPP_DIFF_FILTERS (300)
+#   IPP_DIFF_CASES        packets per policy (2000)
+#   IPP_DIFF_NAIVE_CASES  packets of the harness's own check against a
+#                         one-rule-per-filter ruleset, run first (600; 0 skips)
+#   KEEP=1                keep the work directory
+set -u -o pipefail
+
+BIN=${IPP_BIN_DIR:?IPP_BIN_DIR not set}
+BUILD=${IPP_BUILD_DIR:?IPP_BUILD_DIR not set}
+DIFF=$BUILD/tests/ipp-difftest
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: the differential test needs root (network namespaces)"
+	exit 77
+fi
+for f in "$DIFF" "$BIN/ipsecpold"; do
+	if [ ! -x "$f" ]; then
+		echo "FAIL: $f is not built"
+		exit 1
+	fi
+done
+
+TAG="ipd$$"
+NS_H="${TAG}h"; NS_P="${TAG}p"
+IF_H="${TAG}a"; IF_P="${TAG}b"
+MAC_H=02:77:00:00:00:01; MAC_P=02:77:00:00:00:02
+WORK=$(mktemp -d /tmp/ipp-diff.XXXXXX)
+NSES=()
+
+cleanup() {
+	local ns
+	for ns in "${NSES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hx() { ip netns exec "$NS_H" "$@"; }
+px() { ip netns exec "$NS_P" "$@"; }
+
+setup() {
+	ip netns add "$NS_H" && NSES+=("$NS_H") || return 1
+	ip netns add "$NS_P" && NSES+=("$NS_P") || return 1
+	ip link add "$IF_H" address $MAC_H netns "$NS_H" type veth \
+		peer name "$IF_P" address $MAC_P netns "$NS_P" || return 1
+	hx sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 || return 1
+	hx ip link set lo up && hx ip link set "$IF_H" up || return 1
+	hx sysctl -qw "net.ipv4.conf.$IF_H.rp_filter=0" || return 1
+	hx ip addr add 10.77.0.1/24 dev "$IF_H" &&
+	hx ip addr add 10.77.1.1/32 dev "$IF_H" &&
+	hx ip addr add 10.77.1.2/32 dev "$IF_H" &&
+	hx ip -6 addr add fd00:77::1/64 dev "$IF_H" nodad &&
+	hx ip -6 addr add fd00:77:0:1::1/128 dev "$IF_H" nodad &&
+	hx ip -6 addr add fd00:77:0:1::2/128 dev "$IF_H" nodad &&
+	hx ip neigh add 10.77.0.2 lladdr $MAC_P dev "$IF_H" nud permanent &&
+	hx ip -6 neigh add fd00:77::2 lladdr $MAC_P dev "$IF_H" nud permanent &&
+	hx ip route add 10.77.16.0/20 via 10.77.0.2 &&
+	hx ip -6 route add fd00:77:0:2::/64 via fd00:77::2 || return 1
+	px ip link set lo up && px ip link set "$IF_P" up &&
+	px ip addr add 10.77.0.2/24 dev "$IF_P" &&
+	px ip -6 addr add fd00:77::2/64 dev "$IF_P" nodad &&
+	px ip neigh add 10.77.0.1 lladdr $MAC_H dev "$IF_P" nud permanent &&
+	px ip -6 neigh add fd00:77::1 lladdr $MAC_H dev "$IF_P" nud permanent &&
+	px ip route add 10.77.1.0/24 via 10.77.0.1 &&
+	px ip -6 route add fd00:77:0:1::/64 via fd00:77::1 || return 1
+}
+
+if ! setup; then
+	echo "FAIL: cannot set up the namespaces"
+	exit 1
+fi
+
+seed=()
+[ -n "${IPP_DIFF_SEED:-}" ] && seed=(--seed "$IPP_DIFF_SEED")
+common=(--host-ns "$NS_H" --peer-ns "$NS_P" --peer-if "$IF_P" --bindir "$BIN" "${seed[@]}")
+
+status=0
+naive_cases=${IPP_DIFF_NAIVE_CASES:-600}
+if [ "$naive_cases" -gt 0 ]; then
+	echo "== the harness against a one-rule-per-filter ruleset"
+	mkdir -p "$WORK/naive"
+	"$DIFF" "${common[@]}" --root "$WORK/naive" --naive --policies 1 \
+		--filters "${IPP_DIFF_FILTERS:-300}" --cases "$naive_cases" || status=1
+fi
+echo "== ipsecpold --once against the reference matcher"
+mkdir -p "$WORK/real"
+"$DIFF" "${common[@]}" --root "$WORK/real" --policies "${IPP_DIFF_POLICIES:-6}" \
+	--filters "${IPP_DIFF_FILTERS:-300}" --cases "${IPP_DIFF_CASES:-2000}" || status=1
+exit $status

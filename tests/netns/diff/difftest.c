@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * difftest.c - the differential test: the reference matcher against what
+ * the kernel does with the same packets, sent for real.
+ *
+ *   ipp-difftest --host-ns H --peer-ns P --peer-if IF --root DIR --bindir BIN
+ *                [--seed N] [--policies N] [--filters N] [--rules N] [--cases N]
+ *                [--naive]
+ *
+ * For each of --policies random policies (seeded; the seed is printed, and
+ * --seed replays a run): write it to the stores under --root, apply it in
+ * namespace H with `ipsecpold --root DIR --once` (or, with --naive, the
+ * test's own one-rule-per-filter ruleset), send --cases random packets
+ * through H (inbound from P, outbound to P) and compare, packet by packet,
+ * delivery with the matcher's verdict over the test's own expansion of the
+ * policy.  The same verdicts over ipp_effective_build()'s expansion of the
+ * stores are compared too.  A mismatch is retried, then shrunk (filters
+ * dropped while it persists) and printed as a netsh script with the packet
+ * and the ruleset in force; the exit status is then 1.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "classify/classify.h"
+#include "common/paths.h"
+#include "compile/effective.h"
+#include "naive.h"
+#include "policy.h"
+#include "store/store.h"
+#include "wire.h"
+
+struct ctx {
+	const char *host_ns, *peer_ns, *peer_if, *root, *bindir;
+	bool naive;
+	struct wire *w;
+	struct ipp_localaddrs me;
+	unsigned long applies;
+};
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int run(const char *cmd, bool show)
+{
+	int st = system(cmd);
+
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		if (show)
+			fprintf(stderr, "difftest: \"%s\" failed (status %d)\n", cmd, st);
+		return -1;
+	}
+	return 0;
+}
+
+/* Put @p (filters with keep[i]) in force in the host namespace. */
+static int apply(struct ctx *c, const struct dpolicy *p, const bool *keep)
+{
+	char cmd[8192], path[4096];
+	int r;
+
+	c->applies++;
+	if (dpolicy_store(p, keep, c->root) < 0)
+		return -1;
+	if (c->naive) {
+		struct ipp_effective eff;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/naive.nft", c->root);
+		f = fopen(path, "w");
+		if (!f || dpolicy_effective(p, keep, &eff) < 0) {
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		r = naive_ruleset(&eff, f);
+		dpolicy_eff_free(&eff);
+		if (fclose(f) != 0 || r < 0)
+			return -1;
+		snprintf(cmd, sizeof(cmd), "ip netns exec %s nft -f %s", c->host_ns, path);
+		return run(cmd, true);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s %s/ipsecpold --root %s --once >%s/apply.log 2>&1 || "
+		 "{ cat %s/apply.log >&2; exit 1; }",
+		 c->host_ns, c->bindir, c->root, c->root, c->root);
+	return run(cmd, true);
+}
+
+static void show_ruleset(struct ctx *c, FILE *out)
+{
+	char cmd[512];
+
+	fflush(out);
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s nft list table inet ipsecpol | sed 's/^/    /'",
+		 c->host_ns);
+	if (system(cmd) != 0)
+		fprintf(out, "    (cannot list table inet ipsecpol)\n");
+}
+
+/* ---------- cases ---------- */
+
+static const uint16_t case_ports[] = {7, 53, 80, 443, 1000, 3389, 8080, 40000};
+
+static uint16_t random_port(struct rng *r)
+{
+	uint16_t p;
+
+	if (rng_below(r, 2))
+		return case_ports[rng_below(r, sizeof(case_ports) / sizeof(case_ports[0]))];
+	do
+		p = (uint16_t)(1024 + rng_below(r, 64000));
+	while (p == 4500);
+	return p;
+}
+
+static void random_case(const struct dpolicy *p, struct rng *r, struct ipp_packet *pkt)
+{
+	int fam = rng_below(r, 10) < 7 ? AF_INET : AF_INET6;
+	uint8_t local[16] = {0}, remote[16] = {0};
+	uint32_t x = rng_below(r, 100);
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->family = (uint8_t)fam;
+	pkt->dir = rng_below(r, 2) ? IPP_DIR_IN : IPP_DIR_OUT;
+	inet_pton(fam, fam == AF_INET ? host4[rng_below(r, 3)] : host6[rng_below(r, 3)], local);
+	dpolicy_remote(p, r, fam, remote);
+	memcpy(pkt->dir == IPP_DIR_IN ? pkt->src : pkt->dst, remote, 16);
+	memcpy(pkt->dir == IPP_DIR_IN ? pkt->dst : pkt->src, local, 16);
+	pkt->proto = x < 35 ? IPPROTO_TCP : x < 70 ? IPPROTO_UDP
+			  : x < 85 ? (fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6) : 253;
+	if (pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP) {
+		pkt->sport = random_port(r);
+		pkt->dport = random_port(r);
+	}
+	if (rng_below(r, 50) == 0) { /* IKE, exempt from every filter */
+		pkt->proto = IPPROTO_UDP;
+		if (rng_below(r, 2))
+			pkt->sport = rng_below(r, 2) ? 500 : 4500;
+		else
+			pkt->dport = rng_below(r, 2) ? 500 : 4500;
+	}
+	pkt->icmp_type = pkt->proto == IPPROTO_ICMP ? 8 : pkt->proto == IPPROTO_ICMPV6 ? 128 : 0;
+	pkt->hoplimit = 64;
+}
+
+/* ---------- one case, explained ---------- */
+
+static void explain(const struct ipp_effective *eff, const struct ipp_packet *pkt,
+		    const struct ipp_localaddrs *me, FILE *out)
+{
+	struct ipp_verdict v;
+	char buf[640];
+	size_t i;
+
+	if (ipp_classify(eff, pkt, me, &v) < 0)
+		return;
+	fprintf(out, "  matcher: %s\n", v.text);
+	for (i = 0; i < v.ncand; i++) {
+		const struct ipp_sfilter *f = &eff->sf[v.cand[i].sf];
+		char rn[600];
+
+		ipp_eff_rule_format(eff, f->rule, rn, sizeof(rn));
+		ipp_eff_filter_format(eff, f, buf, sizeof(buf));
+		fprintf(out, "    %s weight 0x%08x %s: %s, %s\n", i == 0 ? "winner " : "matches",
+			v.cand[i].weight,
+			f->action == IPP_ACTION_PERMIT ? "permit"
+			: f->action == IPP_ACTION_BLOCK ? "block"
+							: "negotiate",
+			rn, buf);
+	}
+	ipp_verdict_clear(&v);
+}
+
+/* How the matcher reached its verdicts: the coverage of a run. */
+struct decided {
+	size_t none, exempt, single, weight, action, later;
+};
+
+static void tally(const struct ipp_effective *eff, const struct ipp_packet *pkt,
+		  const struct ipp_localaddrs *me, struct decided *d)
+{
+	struct ipp_verdict v;
+
+	if (ipp_classify(eff, pkt, me, &v) < 0)
+		return;
+	if (v.kind == IPP_VERDICT_NONE)
+		d->none++;
+	else if (v.sf == IPP_NO_FILTER)
+		d->exempt++;
+	else if (v.ncand == 1)
+		d->single++;
+	else if (v.cand[0].weight != v.cand[1].weight)
+		d->weight++;
+	else if (eff->sf[v.cand[0].sf].action != eff->sf[v.cand[1].sf].action)
+		d->action++;
+	else
+		d->later++;
+	ipp_verdict_clear(&v);
+}
+
+static bool expected(const struct ipp_effective *eff, const struct ipp_packet *pkt,
+		     const struct ipp_localaddrs *me)
+{
+	struct ipp_verdict v;
+
+	if (ipp_classify_ex(eff, pkt, me, IPP_CLASSIFY_NO_CANDIDATES, &v) < 0)
+		return false;
+	return v.accepted;
+}
+
+/* Send @pkt alone @tries times; true when it arrived every time, false when never, else -1. */
+static int delivered_alone(struct ctx *c, const struct ipp_packet *pkt, int tries)
+{
+	int i, got = 0;
+
+	for (i = 0; i < tries; i++) {
+		bool d = false;
+
+		if (wire_round(c->w, pkt, 1, &d) < 0)
+			return -2;
+		got += d;
+	}
+	return got == tries ? 1 : got == 0 ? 0 : -1;
+}
+
+/* ---------- shrinking ---------- */
+
+/* Does the mismatch on @pkt persist with only the filters in @keep?  1 yes, 0 no, <0 error. */
+static int still_fails(struct ctx *c, const struct dpolicy *p, const bool *keep,
+		       const struct ipp_packet *pkt)
+{
+	struct ipp_effective eff;
+	bool want;
+	int got;
+
+	if (apply(c, p, keep) < 0)
+		return -1;
+	if (dpolicy_effective(p, keep, &eff) < 0)
+		return -1;
+	want = expected(&eff, pkt, &c->me);
+	dpolicy_eff_free(&eff);
+	got = delivered_alone(c, pkt, 2);
+	if (got == -2)
+		return -1;
+	return got >= 0 && (bool)got != want;
+}
+
+/* ddmin over the filters: drop chunks, then single filters, while the mismatch persists. */
+static int shrink(struct ctx *c, const struct dpolicy *p, bool *keep,
+		  const struct ipp_packet *pkt)
+{
+	size_t *idx = calloc(p->nf + 1, sizeof(*idx)), n = 0, chunks = 2, i, j;
+	bool *trial = calloc(p->nf + 1, sizeof(*trial));
+	int r = 0;
+
+	if (!idx || !trial) {
+		free(idx);
+		free(trial);
+		return -1;
+	}
+	for (i = 0; i < p->nf; i++)
+		if (keep[i])
+			idx[n++] = i;
+	while (n >= 2) {
+		size_t size = (n + chunks - 1) / chunks;
+		bool reduced = false;
+
+		for (i = 0; i < n && !reduced; i += size) {
+			memcpy(trial, keep, p->nf * sizeof(*trial));
+			for (j = i; j < i + size && j < n; j++)
+				trial[idx[j]] = false;
+			r = still_fails(c, p, trial, pkt);
+			if (r < 0)
+				goto out;
+			if (r == 1) {
+				size_t k = 0;
+
+				memcpy(keep, trial, p->nf * sizeof(*keep));
+				for (j = 0; j < n; j++)
+					if (keep[idx[j]])
+						idx[k++] = idx[j];
+				n = k;
+				chunks = chunks > 2 ? chunks - 1 : 2;
+				reduced = true;
+			}
+		}
+		if (!reduced) {
+			if (chunks >= n)
+				break;
+			chunks = chunks * 2 < n ? chunks * 2 : n;
+		}
+	}
+	/* the last one may be superfluous too: an empty policy can still differ */
+	if (n == 1) {
+		memcpy(trial, keep, p->nf * sizeof(*trial));
+		trial[idx[0]] = false;
+		r = still_fails(c, p, trial, pkt);
+		if (r == 1)
+			memcpy(keep, trial, p->nf * sizeof(*keep));
+	}
+	r = r < 0 ? r : 0;
+out:
+	free(idx);
+	free(trial);
+	return r;
+}
+
+static void report(struct ctx *c, const struct dpolicy *p, const bool *keep,
+		   const struct ipp_packet *pkt, bool want, bool got)
+{
+	struct ipp_effective eff;
+	char txt[200];
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nf; i++)
+		n += keep[i];
+	ipp_packet_format(pkt, txt, sizeof(txt));
+	printf("MISMATCH: %s %s\n", ipp_dir_name(pkt->dir), txt);
+	printf("  kernel:  %s\n", got ? "delivered" : "dropped");
+	if (dpolicy_effective(p, keep, &eff) == 0) {
+		explain(&eff, pkt, &c->me, stdout);
+		dpolicy_eff_free(&eff);
+	}
+	printf("  expected %s by the matcher\n", want ? "delivery" : "a drop");
+	printf("Minimal policy (%zu filter%s), as a netsh script:\n", n, n == 1 ? "" : "s");
+	fflush(stdout);
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+
+		if (m) {
+			dpolicy_print(p, keep, m);
+			fclose(m);
+			for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+				printf("    %s\n", line);
+			free(text);
+		}
+	}
+	printf("Ruleset in force (nft list table inet ipsecpol in the host namespace):\n");
+	show_ruleset(c, stdout);
+}
+
+/* ---------- the cross-check of the effective policy built from the stores ---------- */
+
+static int built_effective(struct ctx *c, struct ipp_effective **ret)
+{
+	struct ipp_snapshot *s[3] = {NULL, NULL, NULL};
+	static const enum ipp_store_loc locs[3] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+						   IPP_STORE_LOCAL};
+	struct ipp_error err = {0};
+	struct ipp_paths paths;
+	struct ipp_db *db = NULL;
+	int r, i;
+
+	r = ipp_paths_init(c->root, &paths, &err);
+	if (r >= 0)
+		r = ipp_db_open(paths.db, 0, &db, &err);
+	for (i = 0; i < 3 && r >= 0; i++)
+		r = ipp_db_load(db, locs[i], &s[i], &err);
+	if (r >= 0)
+		r = ipp_effective_build(s[0], s[1], s[2], NULL, ret, &err);
+	for (i = 0; i < 3; i++)
+		ipp_snapshot_free(s[i]);
+	ipp_db_close(db);
+	if (r < 0)
+		fprintf(stderr, "difftest: building the effective policy: %s\n", err.msg);
+	return r;
+}
+
+/* ---------- main ---------- */
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ipp-difftest --host-ns H --peer-ns P --peer-if IF --root DIR --bindir BIN\n"
+		"                    [--seed N] [--policies N] [--filters N] [--rules N] "
+		"[--cases N] [--naive]\n");
+}
+
+static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol, size_t nfilters,
+		      size_t nrules, size_t ncases, unsigned long *total)
+{
+	struct ipp_effective mine, *built = NULL;
+	struct ipp_packet *pkts = calloc(ncases, sizeof(*pkts));
+	bool *want = calloc(ncases, sizeof(*want)), *got = calloc(ncases, sizeof(*got));
+	struct dpolicy p;
+	size_t i, accepted = 0, suspects = 0;
+	struct decided d = {0};
+	int status = 0;
+	double t0 = now();
+
+	if (!pkts || !want || !got || dpolicy_random(&p, r, nfilters, nrules) < 0) {
+		free(pkts);
+		free(want);
+		free(got);
+		return -1;
+	}
+	if (apply(c, &p, NULL) < 0 || dpolicy_effective(&p, NULL, &mine) < 0) {
+		status = -1;
+		goto out;
+	}
+	if (built_effective(c, &built) < 0) {
+		dpolicy_eff_free(&mine);
+		status = -1;
+		goto out;
+	}
+	for (i = 0; i < ncases; i++) {
+		random_case(&p, r, &pkts[i]);
+		want[i] = expected(&mine, &pkts[i], &c->me);
+		accepted += want[i];
+		tally(&mine, &pkts[i], &c->me, &d);
+		if (want[i] != expected(built, &pkts[i], &c->me)) {
+			char txt[200];
+
+			ipp_packet_format(&pkts[i], txt, sizeof(txt));
+			printf("EFFECTIVE POLICY DIFFERS: %s %s: the test's expansion says %s, "
+			       "ipp_effective_build()'s says %s\n",
+			       ipp_dir_name(pkts[i].dir), txt, want[i] ? "accept" : "drop",
+			       want[i] ? "drop" : "accept");
+			printf("  over the test's expansion:\n");
+			explain(&mine, &pkts[i], &c->me, stdout);
+			printf("  over ipp_effective_build():\n");
+			explain(built, &pkts[i], &c->me, stdout);
+			status = 1;
+			break;
+		}
+	}
+	if (status)
+		goto done;
+	if (wire_round(c->w, pkts, ncases, got) < 0) {
+		status = -1;
+		goto done;
+	}
+	for (i = 0; i < ncases && status == 0; i++) {
+		bool *keep;
+		int alone;
+
+		if (got[i] == want[i])
+			continue;
+		suspects++;
+		/* once more on its own, twice: a real difference is stable */
+		alone = delivered_alone(c, &pkts[i], 2);
+		if (alone == -2) {
+			status = -1;
+			break;
+		}
+		if (alone < 0 || (bool)alone == want[i])
+			continue;
+		printf("policy %u/%u: case %zu differs; shrinking the policy ...\n", idx + 1, npol, i);
+		fflush(stdout);
+		keep = malloc(p.nf * sizeof(*keep) + 1);
+		if (!keep) {
+			status = -1;
+			break;
+		}
+		for (size_t k = 0; k < p.nf; k++)
+			keep[k] = true;
+		if (shrink(c, &p, keep, &pkts[i]) < 0) {
+			status = -1;
+			free(keep);
+			break;
+		}
+		/* leave the minimal policy in force, so the ruleset shown is the one that failed */
+		if (apply(c, &p, keep) == 0)
+			report(c, &p, keep, &pkts[i], want[i], !want[i]);
+		free(keep);
+		status = 1;
+	}
+	if (status == 0)
+		printf("policy %u/%u: %zu filters in %zu rules (%zu specific), %zu cases, %zu "
+		       "accepted and %zu dropped by the matcher; the kernel agreed on every one "
+		       "(%zu retried) [%.1f s]\n",
+		       idx + 1, npol, p.nf, p.nrules, mine.nsf, ncases, accepted, ncases - accepted,
+		       suspects, now() - t0);
+	if (status == 0)
+		printf("  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
+		       "action at equal weight %zu, origin or age %zu\n",
+		       d.none, d.exempt, d.single, d.weight, d.action, d.later);
+	*total += ncases;
+done:
+	ipp_effective_free(built);
+	dpolicy_eff_free(&mine);
+out:
+	dpolicy_free(&p);
+	free(pkts);
+	free(want);
+	free(got);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"host-ns", required_argument, NULL, 'H'}, {"peer-ns", required_argument, NULL, 'P'},
+		{"peer-if", required_argument, NULL, 'I'}, {"root", required_argument, NULL, 'R'},
+		{"bindir", required_argument, NULL, 'B'},  {"seed", required_argument, NULL, 's'},
+		{"policies", required_argument, NULL, 'p'}, {"filters", required_argument, NULL, 'f'},
+		{"rules", required_argument, NULL, 'r'},   {"cases", required_argument, NULL, 'c'},
+		{"naive", no_argument, NULL, 'n'},         {NULL, 0, NULL, 0},
+	};
+	struct ctx c = {0};
+	unsigned long long seed = 0;
+	unsigned long npol = 3, nfil = 300, nrul = 16, ncases = 1500, total = 0;
+	bool have_seed = false;
+	struct rng r;
+	unsigned i;
+	int o, status = 0;
+	double t0 = now();
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'H': c.host_ns = optarg; break;
+		case 'P': c.peer_ns = optarg; break;
+		case 'I': c.peer_if = optarg; break;
+		case 'R': c.root = optarg; break;
+		case 'B': c.bindir = optarg; break;
+		case 's': seed = strtoull(optarg, NULL, 0); have_seed = true; break;
+		case 'p': npol = strtoul(optarg, NULL, 0); break;
+		case 'f': nfil = strtoul(optarg, NULL, 0); break;
+		case 'r': nrul = strtoul(optarg, NULL, 0); break;
+		case 'c': ncases = strtoul(optarg, NULL, 0); break;
+		case 'n': c.naive = true; break;
+		default: usage(); return 2;
+		}
+	}
+	if (!c.host_ns || !c.peer_ns || !c.peer_if || !c.root || (!c.bindir && !c.naive) ||
+	    nrul == 0 || ncases == 0) {
+		usage();
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!have_seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (unsigned long long)time(NULL);
+	r.s = seed ? seed : 1;
+	printf("difftest: seed %llu (replay with --seed %llu), %lu policies of about %lu filters "
+	       "in %lu rules, %lu cases each, %s\n",
+	       seed, seed, npol, nfil, nrul, ncases,
+	       c.naive ? "naive one-rule-per-filter ruleset" : "ipsecpold --once");
+	fflush(stdout);
+
+	c.w = wire_open(c.host_ns, c.peer_ns, c.peer_if);
+	if (!c.w || wire_host_addrs(c.w, &c.me) < 0) {
+		wire_close(c.w);
+		return 2;
+	}
+	for (i = 0; i < npol && status == 0; i++) {
+		/* sizes vary: as given, a tenth (sparse: much matches nothing), three times */
+		static const unsigned num[3] = {1, 1, 3}, den[3] = {1, 10, 1};
+		unsigned long nf = nfil * num[i % 3] / den[i % 3];
+		unsigned long nr = i % 3 == 1 ? (nrul + 3) / 4 : i % 3 == 2 ? nrul * 2 : nrul;
+
+		status = one_policy(&c, &r, i, (unsigned)npol, nf ? nf : 1, nr, ncases, &total);
+	}
+	if (status == 0)
+		printf("difftest: %lu cases, no difference (seed %llu, %lu applies, %.1f s)\n", total,
+		       seed, c.applies, now() - t0);
+	else if (status > 0)
+		printf("difftest: FAILED (seed %llu)\n", seed);
+	else
+		printf("difftest: ERROR: the test could not run to its end (seed %llu)\n", seed);
+	wire_close(c.w);
+	ipp_localaddrs_clear(&c.me);
+	return status == 0 ? 0 : status > 0 ? 1 : 2;
+}

@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# enforce.sh - proof of enforcement on real packets.
+#
+# Two namespaces joined by a veth pair: H, the host under test, runs the
+# real compiled ruleset (`ipsecpold --root DIR --once` inside H); P, its
+# peer, talks to it from several addresses.  Policies are typed into the
+# shell as an administrator would; then real TCP (socat), UDP (socat) and
+# ICMP (ping) traffic, IPv4 and IPv6, checks every kind of filter and action:
+# block, permit, negotiate (clear packets dropped), mirrored and one-way
+# filters, "me", subnets, ranges, port 0 and given ports, overlaps resolved
+# by weight (DESIGN's worked examples), the persistent store combined with
+# the local one, and the exemptions (loopback, IKE).  Every check also asks
+# `whatif` (inside H) for its prediction of the first packet, which must
+# agree with what the kernel did.
+#
+#   H: 10.77.0.1/24, 10.77.0.3/24, 10.77.9.1/24, fd00:77::1/64
+#   P: 10.77.0.5/24, 10.77.0.6/24, 10.77.0.7/24, 10.77.9.5/24,
+#      fd00:77::5/64, fd00:77::6/64
+#
+# Output: "PASS name" / "FAIL name: ..." per check, then a summary; the exit
+# status is 0 only if every check passed.  KEEP=1 keeps the work directory.
+set -u -o pipefail
+
+BIN=${IPP_BIN_DIR:?IPP_BIN_DIR not set}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: the enforcement test needs root (network namespaces)"
+	exit 77
+fi
+for p in ipsecpol ipsecpold; do
+	[ -x "$BIN/$p" ] || { echo "FAIL: $BIN/$p is not built"; exit 1; }
+done
+for t in socat ping nft; do
+	command -v $t >/dev/null || { echo "FAIL: $t is not installed"; exit 1; }
+done
+
+TAG="ipe$$"
+NS_H="${TAG}h"; NS_P="${TAG}p"
+IF_H="${TAG}a"; IF_P="${TAG}b"
+WORK=$(mktemp -d /tmp/ipp-enforce.XXXXXX)
+ROOT=$WORK/root
+NSES=()
+PIDS=()
+NPASS=0; NFAIL=0; SEQ=0
+
+cleanup() {
+	local pid ns
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${NSES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hx() { ip netns exec "$NS_H" "$@"; }
+px() { ip netns exec "$NS_P" "$@"; }
+nsx() { local side=$1; shift; ip netns exec "$( [ "$side" = H ] && echo "$NS_H" || echo "$NS_P")" "$@"; }
+
+setup() {
+	ip netns add "$NS_H" && NSES+=("$NS_H") || return 1
+	ip netns add "$NS_P" && NSES+=("$NS_P") || return 1
+	ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || return 1
+	hx ip link set lo up && hx ip link set "$IF_H" up &&
+	hx ip addr add 10.77.0.1/24 dev "$IF_H" &&
+	hx ip addr add 10.77.0.3/24 dev "$IF_H" &&
+	hx ip addr add 10.77.9.1/24 dev "$IF_H" &&
+	hx ip -6 addr add fd00:77::1/64 dev "$IF_H" nodad || return 1
+	px ip link set lo up && px ip link set "$IF_P" up || return 1
+	local a
+	for a in 10.77.0.5/24 10.77.0.6/24 10.77.0.7/24 10.77.9.5/24; do
+		px ip addr add $a dev "$IF_P" || return 1
+	done
+	px ip -6 addr add fd00:77::5/64 dev "$IF_P" nodad &&
+	px ip -6 addr add fd00:77::6/64 dev "$IF_P" nodad || return 1
+	# listeners on both sides: TCP echo (dual stack), UDP sinks writing to files
+	local side p
+	for side in H P; do
+		for p in 22 80 445 3389; do
+			nsx $side socat TCP6-LISTEN:$p,ipv6only=0,reuseaddr,fork PIPE 2>/dev/null &
+			PIDS+=($!)
+		done
+		for p in 53 500 5353; do
+			nsx $side socat -u UDP6-RECV:$p,ipv6only=0,reuseaddr \
+				OPEN:"$WORK/udp.$side.$p",creat,append 2>/dev/null &
+			PIDS+=($!)
+		done
+	done
+	# wait until every listener is up
+	local i
+	for i in $(seq 50); do
+		[ "$(hx ss -Hltn | wc -l)" -ge 4 ] && [ "$(px ss -Hltn | wc -l)" -ge 4 ] &&
+		[ "$(hx ss -Hlun | wc -l)" -ge 3 ] && [ "$(px ss -Hlun | wc -l)" -ge 3 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+pass() { echo "PASS $1"; NPASS=$((NPASS + 1)); }
+fail() { echo "FAIL $1: $2"; NFAIL=$((NFAIL + 1)); }
+
+# policy NAME: a fresh root, the netsh script on stdin, then apply it in H.
+policy() {
+	local name=$1
+	echo "== $name"
+	rm -rf "$ROOT"
+	mkdir -p "$ROOT"
+	cat >"$WORK/$name.netsh"
+	if ! "$BIN/ipsecpol" --root "$ROOT" -f "$WORK/$name.netsh" >"$WORK/$name.shell" 2>&1; then
+		fail "$name" "the shell refused the policy: $(cat "$WORK/$name.shell")"
+		return 1
+	fi
+	if ! hx "$BIN/ipsecpold" --root "$ROOT" --once >"$WORK/$name.apply" 2>&1; then
+		fail "$name" "ipsecpold --once failed: $(cat "$WORK/$name.apply")"
+		return 1
+	fi
+	return 0
+}
+
+# What `whatif` (inside H) predicts for one packet: "pass" or "drop".
+predict() {
+	local out
+	out=$(hx "$BIN/ipsecpol" --root "$ROOT" whatif "$@" 2>&1) || { echo "error: $out"; return; }
+	case "$(grep '^Verdict:' <<<"$out")" in
+	*permitted* | *accepted* | *exempt* | *sent*) echo pass ;;
+	*) echo drop ;;
+	esac
+}
+
+# verdict NAME EXPECT GOT PREDICTED
+verdict() {
+	if [ "$3" != "$2" ]; then
+		fail "$1" "expected $2, the kernel did $3"
+	elif [ "$4" != "$2" ]; then
+		fail "$1" "the kernel did $3 as expected, but whatif predicted $4"
+	else
+		pass "$1 ($2)"
+	fi
+}
+
+v6() { case $1 in *:*) return 0 ;; esac; return 1; }
+hp() { if v6 "$1"; then echo "[$1]:$2"; else echo "$1:$2"; fi; }
+b6() { if v6 "$1"; then echo "[$1]"; else echo "$1"; fi; }
+
+# tcp NAME EXPECT FROM_SIDE SRC DST PORT: a TCP echo round trip.
+tcp() {
+	local name=$1 want=$2 side=$3 src=$4 dst=$5 port=$6 got tok pre
+	SEQ=$((SEQ + 1)); tok="tok$SEQ"
+	got=$(echo "$tok" | nsx "$side" timeout 4 socat -t1 -T2 - \
+		"TCP:$(hp "$dst" "$port"),bind=$(b6 "$src"),connect-timeout=1" 2>/dev/null)
+	[ "$got" = "$tok" ] && got=pass || got=drop
+	pre=$(predict srcaddr="$src" dstaddr="$dst" protocol=tcp srcport=40000 dstport="$port")
+	verdict "$name" "$want" "$got" "$pre"
+}
+
+# udp NAME EXPECT FROM_SIDE SRC DST PORT [SPORT]: one datagram, seen or not by the sink.
+udp() {
+	local name=$1 want=$2 side=$3 src=$4 dst=$5 port=$6 sport=${7:-} to file got pre i
+	SEQ=$((SEQ + 1)); tok="tok$SEQ"
+	to=$([ "$side" = H ] && echo P || echo H)
+	file="$WORK/udp.$to.$port"
+	echo "$tok" | nsx "$side" socat -u - \
+		"UDP:$(hp "$dst" "$port"),bind=$(b6 "$src")${sport:+:$sport}" 2>/dev/null
+	got=drop
+	for i in 1 2 3 4 5 6; do
+		if grep -qx "$tok" "$file" 2>/dev/null; then
+			got=pass
+			break
+		fi
+		sleep 0.1
+	done
+	pre=$(predict srcaddr="$src" dstaddr="$dst" protocol=udp srcport="${sport:-40000}" \
+		dstport="$port")
+	verdict "$name" "$want" "$got" "$pre"
+}
+
+# icmp NAME EXPECT FROM_SIDE SRC DST: an echo request and its reply.
+icmp() {
+	local name=$1 want=$2 side=$3 src=$4 dst=$5 got pre proto=icmp
+	v6 "$dst" && proto=icmpv6
+	if nsx "$side" ping -q -c1 -W1 -I "$src" "$dst" >/dev/null 2>&1; then
+		got=pass
+	else
+		got=drop
+	fi
+	pre=$(predict srcaddr="$src" dstaddr="$dst" protocol=$proto)
+	verdict "$name" "$want" "$got" "$pre"
+}
+
+if ! setup; then
+	echo "FAIL: cannot set up the namespaces and listeners"
+	exit 1
+fi
+
+# ---------- no policy: everything passes (the checks themselves work) ----------
+if policy none </dev/null; then
+	tcp "none: tcp in" pass P 10.77.0.6 10.77.0.1 80
+	tcp "none: tcp out" pass H 10.77.0.1 10.77.0.6 80
+	udp "none: udp in" pass P 10.77.0.5 10.77.0.1 53
+	udp "none: udp out" pass H 10.77.0.1 10.77.0.5 5353
+	icmp "none: ping" pass P 10.77.0.5 10.77.0.1
+	tcp "none: tcp in IPv6" pass P fd00:77::6 fd00:77::1 22
+	icmp "none: ping IPv6" pass P fd00:77::5 fd00:77::1
+fi
+
+# ---------- DESIGN example 1: any<->me block, one host's RDP permitted ----------
+if policy rdp <<'EOF'; then
+add policy name=Srv
+add filteraction name=Block action=block
+add filteraction name=Permit action=permit
+add filterlist name=AnyMe
+add filter filterlist=AnyMe srcaddr=any dstaddr=me
+add filterlist name=RDP
+add filter filterlist=RDP srcaddr=10.77.0.5 dstaddr=me protocol=tcp dstport=3389
+add rule name=BlockAll policy=Srv filterlist=AnyMe filteraction=Block
+add rule name=RDP policy=Srv filterlist=RDP filteraction=Permit
+set policy name=Srv assign=yes
+EOF
+	tcp "rdp: permitted host, port 3389" pass P 10.77.0.5 10.77.0.1 3389
+	tcp "rdp: me is every address (10.77.0.3)" pass P 10.77.0.5 10.77.0.3 3389
+	tcp "rdp: another host, port 3389" drop P 10.77.0.6 10.77.0.1 3389
+	tcp "rdp: permitted host, port 80" drop P 10.77.0.5 10.77.0.1 80
+	udp "rdp: udp in" drop P 10.77.0.5 10.77.0.1 53
+	icmp "rdp: ping in" drop P 10.77.0.5 10.77.0.1
+	tcp "rdp: tcp out (mirror of any<->me)" drop H 10.77.0.1 10.77.0.6 80
+	udp "rdp: udp out" drop H 10.77.0.1 10.77.0.5 5353
+	tcp "rdp: IPv6 is blocked too" drop P fd00:77::5 fd00:77::1 3389
+	icmp "rdp: ping IPv6 (neighbour discovery exempt, echo blocked)" drop P fd00:77::5 fd00:77::1
+	udp "rdp: IKE is exempt" pass P 10.77.0.6 10.77.0.1 500
+	icmp "rdp: loopback is exempt" pass H 10.77.0.1 10.77.0.3
+fi
+
+# ---------- DESIGN example 2: any<->me negotiate, ICMP permitted ----------
+if policy icmp-exempt <<'EOF'; then
+add policy name=Secure
+add filteraction name=Require action=negotiate
+add filteraction name=Permit action=permit
+add filterlist name=AnyMe
+add filter filterlist=AnyMe srcaddr=any dstaddr=me
+add filterlist name=ICMP
+add filter filterlist=ICMP srcaddr=any dstaddr=me protocol=icmp
+add filter filterlist=ICMP srcaddr=any dstaddr=me protocol=58
+add rule name=Secure policy=Secure filterlist=AnyMe filteraction=Require
+add rule name=ICMP policy=Secure filterlist=ICMP filteraction=Permit
+set policy name=Secure assign=yes
+EOF
+	icmp "negotiate: ping permitted (protocol given)" pass P 10.77.0.5 10.77.0.1
+	icmp "negotiate: ping IPv6 permitted" pass P fd00:77::5 fd00:77::1
+	tcp "negotiate: clear tcp in dropped" drop P 10.77.0.5 10.77.0.1 80
+	udp "negotiate: clear udp in dropped" drop P 10.77.0.5 10.77.0.1 53
+	udp "negotiate: clear udp out dropped" drop H 10.77.0.1 10.77.0.5 5353
+	tcp "negotiate: clear tcp IPv6 dropped" drop P fd00:77::5 fd00:77::1 22
+fi
+
+# ---------- DESIGN example 3: a subnet permit outweighs any<->me TCP 445 block ----------
+if policy address-dominates <<'EOF'; then
+add policy name=Lan
+add filteraction name=Block action=block
+add filteraction name=Permit action=permit
+add filterlist name=Lan
+add filter filterlist=Lan srcaddr=10.77.0.0 srcmask=24 dstaddr=me
+add filterlist name=SMB
+add filter filterlist=SMB srcaddr=any dstaddr=me protocol=tcp dstport=445
+add rule name=Lan policy=Lan filterlist=Lan filteraction=Permit
+add rule name=SMB policy=Lan filterlist=SMB filteraction=Block
+set policy name=Lan assign=yes
+EOF
+	tcp "weight: subnet permit beats port block" pass P 10.77.0.5 10.77.0.1 445
+	tcp "weight: outside the subnet, port block" drop P 10.77.9.5 10.77.9.1 445
+	tcp "weight: outside the subnet, other port" pass P 10.77.9.5 10.77.9.1 80
+	tcp "weight: IPv6 port block" drop P fd00:77::5 fd00:77::1 445
+fi
+
+# ---------- one-way filters, port 0, source ports ----------
+if policy one-way <<'EOF'; then
+add policy name=OneWay
+add filteraction name=Block action=block
+add filterlist name=Out
+add filter filterlist=Out srcaddr=me dstaddr=10.77.0.6 protocol=udp dstport=5353 mirrored=no
+add filterlist name=Host7
+add filter filterlist=Host7 srcaddr=10.77.0.7 dstaddr=me protocol=tcp
+add filterlist name=Sport
+add filter filterlist=Sport srcaddr=any dstaddr=me protocol=udp srcport=7000 mirrored=no
+add rule name=Out policy=OneWay filterlist=Out filteraction=Block
+add rule name=Host7 policy=OneWay filterlist=Host7 filteraction=Block
+add rule name=Sport policy=OneWay filterlist=Sport filteraction=Block
+set policy name=OneWay assign=yes
+EOF
+	udp "one-way: the filtered direction" drop H 10.77.0.1 10.77.0.6 5353
+	udp "one-way: the reverse passes" pass P 10.77.0.6 10.77.0.1 5353
+	udp "one-way: another port passes" pass H 10.77.0.1 10.77.0.6 53
+	udp "one-way: another host passes" pass H 10.77.0.1 10.77.0.5 5353
+	tcp "port 0: any port (80)" drop P 10.77.0.7 10.77.0.1 80
+	tcp "port 0: any port (22)" drop P 10.77.0.7 10.77.0.1 22
+	tcp "port 0: mirrored, outbound to the host" drop H 10.77.0.1 10.77.0.7 22
+	udp "port 0: tcp filter, udp passes" pass P 10.77.0.7 10.77.0.1 53
+	tcp "port 0: other hosts pass" pass P 10.77.0.5 10.77.0.1 80
+	udp "srcport: 7000 blocked" drop P 10.77.0.5 10.77.0.1 53 7000
+	udp "srcport: 7001 passes" pass P 10.77.0.5 10.77.0.1 53 7001
+fi
+
+# ---------- subnets, ranges and hosts overlapping ----------
+if policy overlaps <<'EOF'; then
+add policy name=Layers
+add filteraction name=Block action=block
+add filteraction name=Permit action=permit
+add filterlist name=Net
+add filter filterlist=Net srcaddr=10.77.0.0 srcmask=255.255.255.0 dstaddr=me
+add filter filterlist=Net srcaddr=fd00:77:: srcmask=64 dstaddr=me
+add filterlist name=Range
+add filter filterlist=Range srcaddr=10.77.0.5-10.77.0.6 dstaddr=me
+add filterlist name=Hosts
+add filter filterlist=Hosts srcaddr=fd00:77::5 dstaddr=me
+add filterlist name=SSH6
+add filter filterlist=SSH6 srcaddr=10.77.0.6 dstaddr=me protocol=tcp dstport=22
+add rule name=Net policy=Layers filterlist=Net filteraction=Block
+add rule name=Range policy=Layers filterlist=Range filteraction=Permit
+add rule name=Hosts policy=Layers filterlist=Hosts filteraction=Permit
+add rule name=SSH6 policy=Layers filterlist=SSH6 filteraction=Block
+set policy name=Layers assign=yes
+EOF
+	tcp "overlap: range beats subnet (.5)" pass P 10.77.0.5 10.77.0.1 80
+	tcp "overlap: range beats subnet (.6)" pass P 10.77.0.6 10.77.0.1 80
+	tcp "overlap: host+port beats range" drop P 10.77.0.6 10.77.0.1 22
+	tcp "overlap: range, other port" pass P 10.77.0.5 10.77.0.1 22
+	tcp "overlap: subnet outside the range (.7)" drop P 10.77.0.7 10.77.0.1 80
+	tcp "overlap: another subnet, no filter" pass P 10.77.9.5 10.77.9.1 80
+	tcp "overlap: IPv6 host beats its /64" pass P fd00:77::5 fd00:77::1 80
+	tcp "overlap: IPv6 /64" drop P fd00:77::6 fd00:77::1 80
+	icmp "overlap: ping IPv6 host" pass P fd00:77::5 fd00:77::1
+fi
+
+# ---------- the persistent store adds to the local one ----------
+if policy persistent <<'EOF'; then
+set store location=persistent
+add policy name=Block80
+add filteraction name=Block action=block
+add filterlist name=HTTP
+add filter filterlist=HTTP srcaddr=any dstaddr=me protocol=tcp dstport=80
+add rule name=BlockHTTP policy=Block80 filterlist=HTTP filteraction=Block
+set policy name=Block80 assign=yes
+set store location=local
+add policy name=Open
+add filteraction name=Permit action=permit
+add filterlist name=AnyMe
+add filter filterlist=AnyMe srcaddr=any dstaddr=me
+add rule name=Open policy=Open filterlist=AnyMe filteraction=Permit
+set policy name=Open assign=yes
+EOF
+	tcp "stores: persistent block of port 80" drop P 10.77.0.5 10.77.0.1 80
+	tcp "stores: local permit elsewhere" pass P 10.77.0.5 10.77.0.1 22
+	tcp "stores: IPv6 port 80" drop P fd00:77::5 fd00:77::1 80
+fi
+
+echo "$NPASS passed, $NFAIL failed"
+[ "$NFAIL" -eq 0 ]

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* effective_test.c - ipp_effective_build(): which filters are in force, and how. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "testpol.h"
+
+static struct ipp_effective *build(struct testpol *t, const char *text)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e = NULL;
+
+	testpol_init(t);
+	if (testpol_text(t, text, &err) < 0 || testpol_effective(t, false, &e, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return NULL;
+	}
+	return e;
+}
+
+static void test_rules_in_force(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+	size_t i;
+
+	(void)state;
+	e = build(&t, "list L\nfilter L any me\naction B block\n"
+		      "policy Other\nrule Other x L B\n"
+		      "policy P assigned\nrule P on L B\nrule P off L B activate=no\n");
+	assert_non_null(e);
+	/* "on" and the default response rule; "off" and the unassigned policy are out */
+	assert_int_equal(e->nrules, 2);
+	assert_string_equal(e->rules[0].rule, "on");
+	assert_int_equal(e->rules[1].number, 0);
+	assert_int_equal(e->rules[1].fa.action, IPP_ACTION_NEGOTIATE);
+	/* any -> me, mirrored: me -> any too */
+	assert_int_equal(e->nsf, 2);
+	for (i = 0; i < e->nsf; i++)
+		assert_int_equal(e->sf[i].rule, 0);
+	assert_true(e->sf[0].reversed != e->sf[1].reversed);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+
+	e = build(&t, "list L\nfilter L any me\naction B block\n"
+		      "policy P assigned defaultrule=no\nrule P on L B\n");
+	assert_non_null(e);
+	assert_int_equal(e->nrules, 1);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+static void test_mirror_of_itself(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+
+	(void)state;
+	/* any <-> any, no ports: the mirror image is the same filter */
+	e = build(&t, "list L\nfilter L any any proto=icmp\nfilter L me me\naction B block\n"
+		      "policy P assigned\nrule P r L B\n");
+	assert_non_null(e);
+	assert_int_equal(e->nsf, 2);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+static void test_mirror_swaps_ports(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+	size_t i;
+
+	(void)state;
+	e = build(&t, "list L\nfilter L me 10.0.0.0/24 proto=tcp srcport=1000 dstport=80\n"
+		      "action B permit\npolicy P assigned\nrule P r L B\n");
+	assert_non_null(e);
+	assert_int_equal(e->nsf, 2);
+	for (i = 0; i < 2; i++) {
+		const struct ipp_sfilter *f = &e->sf[i];
+
+		if (f->reversed) {
+			assert_int_equal(f->src.kind, IPP_ADDR_IP);
+			assert_int_equal(f->dst.kind, IPP_ADDR_ME);
+			assert_int_equal(f->srcport, 80);
+			assert_int_equal(f->dstport, 1000);
+		} else {
+			assert_int_equal(f->src.kind, IPP_ADDR_ME);
+			assert_int_equal(f->srcport, 1000);
+		}
+		assert_int_equal(f->weight, (56u << 16) | (1u << 8) | 3u);
+	}
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+static void test_servers(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+
+	(void)state;
+	e = build(&t, "env dns 192.0.2.53\nenv dns 192.0.2.54\n"
+		      "list L\nfilter L me dns proto=udp dstport=53 mirrored=no\n"
+		      "filter L me wins mirrored=no\n"
+		      "action B permit\npolicy P assigned\nrule P r L B\n");
+	assert_non_null(e);
+	/* two DNS servers, no WINS server */
+	assert_int_equal(e->nsf, 2);
+	assert_int_equal(e->sf[0].dst.kind, IPP_ADDR_IP);
+	assert_int_equal(e->sf[0].dst.plen, 32);
+	assert_int_equal(e->sf[0].weight, (64u << 16) | (1u << 8) | 1u);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+static void test_store_precedence(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+
+	(void)state;
+	e = build(&t, "store persistent\nlist L\nfilter L any me proto=tcp dstport=22\n"
+		      "action A permit\npolicy Keep assigned defaultrule=no\nrule Keep k L A\n"
+		      "store local\nlist L\nfilter L any me proto=tcp dstport=80\naction A block\n"
+		      "policy Loc assigned defaultrule=no\nrule Loc l L A\n"
+		      "store domain\nlist L\nfilter L any me proto=tcp dstport=25\naction A block\n"
+		      "policy Dom assigned defaultrule=no\nrule Dom d L A\n");
+	assert_non_null(e);
+	assert_int_equal(e->nrules, 2);
+	assert_string_equal(e->rules[0].policy, "Keep");
+	assert_int_equal(e->rules[0].origin, IPP_ORIGIN_PERSISTENT);
+	assert_int_equal(e->rules[0].store, IPP_STORE_PERSISTENT);
+	assert_string_equal(e->rules[1].policy, "Dom");
+	assert_int_equal(e->rules[1].origin, IPP_ORIGIN_ASSIGNED);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+static void test_sorted_and_conflicts(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+	size_t i;
+
+	(void)state;
+	e = build(&t, "list L\nfilter L any me proto=tcp dstport=22\nfilter L 10.0.0.0/8 me\n"
+		      "list M\nfilter M any me proto=tcp dstport=22\n"
+		      "action A permit\naction B block\n"
+		      "policy P assigned\nrule P p L A\nrule P b M B\n");
+	assert_non_null(e);
+	for (i = 1; i < e->nsf; i++)
+		assert_true(ipp_sfilter_cmp(&e->sf[i - 1], &e->sf[i]) <= 0);
+	/* the identical any -> me TCP/22 pair (and its mirror) with different actions */
+	assert_int_equal(e->nwarnings, 2);
+	assert_non_null(strstr(e->warnings[0], "identical selectors"));
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+static void test_missing_reference(void **state)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e = NULL;
+	struct testpol t;
+
+	(void)state;
+	testpol_init(&t);
+	assert_int_equal(testpol_text(&t, "list L\naction A permit\npolicy P assigned\n"
+					  "rule P r L A\n",
+				      &err),
+			 0);
+	/* the list disappears under the rule */
+	t.store[2]->filterlists[0].id = 999;
+	assert_int_equal(testpol_effective(&t, false, &e, &err), -EINVAL);
+	assert_null(e);
+	assert_non_null(strstr(err.msg, "policy \"P\" rule \"r\""));
+	assert_non_null(strstr(err.msg, "filter list"));
+	testpol_clear(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rules_in_force),    cmocka_unit_test(test_mirror_of_itself),
+		cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
+		cmocka_unit_test(test_store_precedence),  cmocka_unit_test(test_sorted_and_conflicts),
+		cmocka_unit_test(test_missing_reference),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hostenv_test.c - reading DNS, WINS, DHCP servers and gateways from files. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/hostenv.h"
+
+static char dir[256];
+
+static void put(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void assert_addr(const struct ipp_addr *a, const char *text)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	assert_int_equal(a->kind, IPP_ADDR_IP);
+	assert_non_null(inet_ntop(a->family, a->ip, buf, sizeof(buf)));
+	assert_string_equal(buf, text);
+	assert_int_equal(a->plen, a->family == AF_INET ? 32 : 128);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/ipp-hostenv-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_read_all(void **state)
+{
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char p[6][512];
+
+	(void)state;
+	put("resolv.conf", "# generated\nsearch example.org\nnameserver 192.0.2.53\n"
+			   "nameserver fe80::1%eth0\nnameserver 192.0.2.53\noptions edns0\n");
+	put("route", "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		     "eth0\t00000000\t0102000A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+		     "eth0\t0002000A\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n");
+	put("ipv6_route",
+	    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+	    "fe800000000000000000000000000001 00000400 00000001 00000000 00000003 eth0\n"
+	    "fd000077000000000000000000000000 40 00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth0\n");
+	put("dhclient.eth0.leases", "lease {\n  interface \"eth0\";\n"
+				    "  option dhcp-server-identifier 10.0.2.2;\n}\n"
+				    "lease {\n  option dhcp-server-identifier 10.0.2.3;\n}\n");
+	put("wins.conf", "# WINS servers\n192.0.2.137  # primary\n\n");
+	snprintf(p[0], sizeof(p[0]), "%s/resolv.conf", dir);
+	snprintf(p[1], sizeof(p[1]), "%s/route", dir);
+	snprintf(p[2], sizeof(p[2]), "%s/ipv6_route", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/*.leases", dir);
+	snprintf(p[4], sizeof(p[4]), "%s/wins.conf", dir);
+	ipp_hostenv_src_init(&s, NULL);
+	s.resolv_conf = p[0];
+	s.resolved_conf = NULL;
+	s.route4 = p[1];
+	s.route6 = p[2];
+	s.lease_globs[0] = p[3];
+	s.lease_globs[1] = NULL;
+	s.wins_conf = p[4];
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.ndns, 2);
+	assert_addr(&e.dns[0], "192.0.2.53");
+	assert_addr(&e.dns[1], "fe80::1");
+	assert_int_equal(e.ngateway, 2);
+	assert_addr(&e.gateway[0], "10.0.2.1");
+	assert_addr(&e.gateway[1], "fe80::1");
+	assert_int_equal(e.ndhcp, 1);
+	assert_addr(&e.dhcp[0], "10.0.2.3");
+	assert_int_equal(e.nwins, 1);
+	assert_addr(&e.wins[0], "192.0.2.137");
+}
+
+static void test_missing_sources(void **state)
+{
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e, z;
+	struct ipp_error err = {0};
+
+	(void)state;
+	ipp_hostenv_src_init(&s, NULL);
+	s.resolv_conf = "/nonexistent/resolv.conf";
+	s.resolved_conf = NULL;
+	s.route4 = "/nonexistent/route";
+	s.route6 = "/nonexistent/ipv6_route";
+	s.lease_globs[0] = NULL;
+	s.wins_conf = NULL;
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	memset(&z, 0, sizeof(z));
+	assert_true(ipp_hostenv_equal(&e, &z));
+}
+
+static void test_stub_resolver(void **state)
+{
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char a[512], b[512];
+
+	(void)state;
+	put("stub.conf", "nameserver 127.0.0.53\n");
+	put("upstream.conf", "nameserver 198.51.100.1\n");
+	snprintf(a, sizeof(a), "%s/stub.conf", dir);
+	snprintf(b, sizeof(b), "%s/upstream.conf", dir);
+	ipp_hostenv_src_init(&s, NULL);
+	s.resolv_conf = a;
+	s.resolved_conf = b;
+	s.route4 = s.route6 = "/nonexistent";
+	s.lease_globs[0] = NULL;
+	s.wins_conf = NULL;
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.ndns, 1);
+	assert_addr(&e.dns[0], "198.51.100.1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_all),
+		cmocka_unit_test(test_missing_sources),
+		cmocka_unit_test(test_stub_resolver),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * order.c - the compiled tiers decide every packet as the weighted order of
+ * the specific filters does.
+ *
+ * Random policies with heavy overlap (nested prefixes, ranges, me, any,
+ * ports, several protocols, all three actions, equal weights of different
+ * shapes) are compiled; random packets are then decided twice: by walking
+ * the compiled form as the emitted chains do (first hit of the tiers in
+ * order, one exact lookup per tier), and by brute force over the effective
+ * policy's specific filters, best first.  The verdicts must agree, and the
+ * hit must have the winner's weight.  A failure prints the seed, the policy
+ * and the packet.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "testpol.h"
+
+struct pkt {
+	int family;
+	uint8_t src[16], dst[16];
+	uint8_t proto;
+	uint16_t sport, dport;
+	bool out; /* output hook */
+};
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+static const char *const local4[] = {"10.0.0.1", "10.0.0.2"};
+static const char *const local6[] = {"fd00::1"};
+
+static bool is_local(int family, const uint8_t *ip)
+{
+	uint8_t a[16] = {0};
+	size_t i;
+
+	if (family == AF_INET) {
+		for (i = 0; i < 2; i++)
+			if (inet_pton(AF_INET, local4[i], a) == 1 && !memcmp(a, ip, 4))
+				return true;
+		return false;
+	}
+	return inet_pton(AF_INET6, local6[0], a) == 1 && !memcmp(a, ip, 16);
+}
+
+/* ---------- the brute force ---------- */
+
+static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, b, full))
+		return false;
+	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static bool addr_match(const struct ipp_addr *a, int family, const uint8_t *ip)
+{
+	size_t n = family == AF_INET ? 4 : 16;
+
+	switch (a->kind) {
+	case IPP_ADDR_ANY:
+		return true;
+	case IPP_ADDR_ME:
+		return is_local(family, ip);
+	case IPP_ADDR_IP:
+		return a->family == family && prefix_match(a->ip, ip, a->plen);
+	case IPP_ADDR_RANGE:
+		return a->family == family && memcmp(ip, a->ip, n) >= 0 &&
+		       memcmp(ip, a->ip_end, n) <= 0;
+	default:
+		return false;
+	}
+}
+
+static const struct ipp_sfilter *brute(const struct ipp_effective *e, const struct pkt *p)
+{
+	size_t i;
+
+	for (i = 0; i < e->nsf; i++) {
+		const struct ipp_sfilter *f = &e->sf[i];
+
+		if (f->protocol && f->protocol != p->proto)
+			continue;
+		if (f->srcport && f->srcport != p->sport)
+			continue;
+		if (f->dstport && f->dstport != p->dport)
+			continue;
+		if (addr_match(&f->src, p->family, p->src) && addr_match(&f->dst, p->family, p->dst))
+			return f;
+	}
+	return NULL;
+}
+
+/* ---------- the compiled walk, as the emitted chains do it ---------- */
+
+static bool in_walk(const struct ipp_ctier *t, const struct pkt *p, uint8_t chain_proto)
+{
+	const struct ipp_cshape *s = &t->shape;
+
+	if (!(t->hooks & (p->out ? IPP_CHOOK_OUT : IPP_CHOOK_IN)))
+		return false;
+	if (s->family && s->family != p->family)
+		return false;
+	if (chain_proto == 0)
+		return s->proto == 0;
+	return s->proto == 0 || s->proto == chain_proto;
+}
+
+static void mask(uint8_t *ip, unsigned plen)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		if (plen >= 8) {
+			plen -= 8;
+			continue;
+		}
+		ip[i] &= (uint8_t)(0xff << (8 - plen));
+		plen = 0;
+	}
+}
+
+static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct pkt *p)
+{
+	uint8_t chain_proto = 0;
+	size_t i;
+
+	/* the family chain dispatches to a protocol chain when that protocol has tiers */
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_cshape *s = &c->tiers[i].shape;
+
+		if (s->proto == p->proto && in_walk(&c->tiers[i], p, p->proto))
+			chain_proto = p->proto;
+	}
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+		const struct ipp_cshape *s = &t->shape;
+		const struct ipp_celem *e;
+		struct ipp_ckey k;
+
+		if (!in_walk(t, p, chain_proto))
+			continue;
+		if (!p->out && s->dst_kind == IPP_ADDR_ME && !is_local(p->family, p->dst))
+			continue;
+		if (p->out && s->src_kind == IPP_ADDR_ME && !is_local(p->family, p->src))
+			continue;
+		memset(&k, 0, sizeof(k));
+		if (s->src_kind == IPP_ADDR_IP && s->src_plen) {
+			memcpy(k.src, p->src, 16);
+			mask(k.src, s->src_plen);
+		}
+		if (s->dst_kind == IPP_ADDR_IP && s->dst_plen) {
+			memcpy(k.dst, p->dst, 16);
+			mask(k.dst, s->dst_plen);
+		}
+		if (s->sport)
+			k.sport = p->sport;
+		if (s->dport)
+			k.dport = p->dport;
+		e = ipp_ctier_find(t, &k);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+/* ---------- random policies and packets ---------- */
+
+static const char *const pool4[] = {"10.0.0.0/8",  "10.0.0.0/16", "10.0.0.0/24", "10.0.0.0/25",
+				    "10.0.0.128/25", "10.0.0.0/30", "10.0.0.4/30", "10.0.0.1",
+				    "10.0.0.2",   "10.0.0.5",    "10.0.0.9",    "10.0.1.0/24",
+				    "10.1.0.0/16", "10.0.0.3-10.0.0.9", "10.0.0.0-10.0.1.255",
+				    "me",          "any"};
+static const char *const pool6[] = {"fd00::/64", "fd00::/120", "fd00::/126", "fd00::1",
+				    "fd00::5",   "fd00::4-fd00::11", "me", "any"};
+static const char *const protos[] = {"any", "tcp", "udp", "icmp", "47"};
+static const char *const ports[] = {"0", "22", "80", "443"};
+static const char *const actions[] = {"permit", "block", "negotiate"};
+
+static void random_policy(char *buf, size_t len)
+{
+	size_t used = 0, nr = 1 + rnd(4), r, f;
+
+#define ADD(...) used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__)
+	ADD("action A0 permit\naction A1 block\naction A2 negotiate\n");
+	ADD("store persistent\naction A0 permit\naction A1 block\naction A2 negotiate\n");
+	ADD("list PL\npolicy Keep assigned\n");
+	ADD("rule Keep k PL A%u\nstore local\n", rnd(3));
+	ADD("policy P assigned\n");
+	for (r = 0; r < nr; r++) {
+		size_t nf = 1 + rnd(5);
+
+		ADD("list L%zu\n", r);
+		for (f = 0; f < nf; f++) {
+			bool v6 = rnd(4) == 0;
+			const char *const *pool = v6 ? pool6 : pool4;
+			size_t np = v6 ? sizeof(pool6) / sizeof(*pool6) : sizeof(pool4) / sizeof(*pool4);
+			const char *s = pool[rnd((uint32_t)np)], *d = pool[rnd((uint32_t)np)];
+			const char *pr = protos[rnd(5)];
+			bool portable = !strcmp(pr, "tcp") || !strcmp(pr, "udp");
+
+			if (!strcmp(s, "me") && !strcmp(d, "me"))
+				d = "any";
+			ADD("filter L%zu %s %s proto=%s", r, s, d, pr);
+			if (portable) {
+				ADD(" srcport=%s dstport=%s", ports[rnd(2) ? 0 : rnd(4)], ports[rnd(4)]);
+			}
+			ADD(" mirrored=%s\n", rnd(2) ? "yes" : "no");
+		}
+		ADD("rule P r%zu L%zu A%u\n", r, r, rnd(3));
+	}
+	/* a few filters in the persistent policy too */
+	ADD("store persistent\n");
+	if (rnd(2))
+		ADD("filter PL 10.0.0.0/24 me proto=tcp dstport=%s\n", ports[rnd(4)]);
+	if (rnd(2))
+		ADD("filter PL any 10.0.0.5 mirrored=yes\n");
+#undef ADD
+	(void)actions;
+}
+
+static void random_addr(int family, uint8_t *ip)
+{
+	static const char *const a4[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.5",
+					 "10.0.0.8", "10.0.0.9", "10.0.0.130", "10.0.1.7",
+					 "10.1.2.3", "10.2.0.1", "192.0.2.1"};
+	static const char *const a6[] = {"fd00::1", "fd00::2", "fd00::5", "fd00::11", "fd00::12",
+					 "fd00::1:0", "2001:db8::1"};
+
+	memset(ip, 0, 16);
+	if (family == AF_INET)
+		inet_pton(AF_INET, a4[rnd(sizeof(a4) / sizeof(*a4))], ip);
+	else
+		inet_pton(AF_INET6, a6[rnd(sizeof(a6) / sizeof(*a6))], ip);
+}
+
+static void random_packet(struct pkt *p)
+{
+	static const uint8_t pr[] = {6, 17, 1, 47, 58};
+	static const uint16_t pt[] = {22, 80, 443, 1234, 5000};
+
+	memset(p, 0, sizeof(*p));
+	p->family = rnd(4) == 0 ? AF_INET6 : AF_INET;
+	p->out = rnd(2);
+	do {
+		random_addr(p->family, p->src);
+		random_addr(p->family, p->dst);
+		/* a packet between local addresses travels over loopback (exempt) */
+	} while ((p->out ? is_local(p->family, p->dst) : is_local(p->family, p->src)));
+	p->proto = pr[rnd(sizeof(pr))];
+	if (p->proto == 6 || p->proto == 17) {
+		p->sport = pt[rnd(5)];
+		p->dport = pt[rnd(5)];
+	}
+}
+
+static int verdict_of_action(enum ipp_action a)
+{
+	return a == IPP_ACTION_PERMIT ? IPP_CV_ACCEPT
+	       : a == IPP_ACTION_BLOCK ? IPP_CV_DROP
+				       : IPP_CV_NEGOTIATE;
+}
+
+static void test_random_policies(void **state)
+{
+	const char *env = getenv("IPP_ORDER_CASES");
+	unsigned cases = env ? (unsigned)atoi(env) : 300, i, k, checked = 0;
+
+	(void)state;
+	for (i = 0; i < cases; i++) {
+		struct ipp_error err = {0};
+		struct ipp_effective *e = NULL;
+		struct ipp_compiled *c = NULL;
+		struct testpol t;
+		char text[16384];
+
+		rng_state = 0x9e3779b97f4a7c15ULL * (i + 1);
+		random_policy(text, sizeof(text));
+		testpol_init(&t);
+		if (testpol_text(&t, text, &err) < 0 || testpol_effective(&t, false, &e, &err) < 0 ||
+		    ipp_compile(e, NULL, &c, &err) < 0) {
+			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
+			fail();
+		}
+		for (k = 0; k < 400; k++) {
+			struct pkt p;
+			const struct ipp_sfilter *w;
+			const struct ipp_celem *h;
+			int want, got;
+
+			random_packet(&p);
+			w = brute(e, &p);
+			h = walk(c, &p);
+			want = w ? verdict_of_action(w->action) : -1;
+			got = h ? h->verdict : -1;
+			checked++;
+			if (want == got && (!w || w->weight == h->weight))
+				continue;
+			{
+				char s[64], d[64];
+
+				inet_ntop(p.family, p.src, s, sizeof(s));
+				inet_ntop(p.family, p.dst, d, sizeof(d));
+				fprintf(stderr,
+					"case %u packet %u: %s %s -> %s proto %u ports %u -> %u: "
+					"expected %d (weight %x), compiled %d (weight %x)\n%s",
+					i, k, p.out ? "out" : "in", s, d, p.proto, p.sport, p.dport, want,
+					w ? w->weight : 0, got, h ? h->weight : 0, text);
+				fail();
+			}
+		}
+		ipp_compiled_free(c);
+		ipp_effective_free(e);
+		testpol_clear(&t);
+	}
+	assert_true(checked > 0);
+}
+
+static struct ipp_compiled *compile_text(const char *text, struct ipp_effective **ret_e)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e = NULL;
+	struct ipp_compiled *c = NULL;
+	struct testpol t;
+
+	testpol_init(&t);
+	if (testpol_text(&t, text, &err) < 0 || testpol_effective(&t, false, &e, &err) < 0 ||
+	    ipp_compile(e, NULL, &c, &err) < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	testpol_clear(&t);
+	*ret_e = e;
+	return c;
+}
+
+/* The tie-break between equal weights of different shapes, by hand. */
+static void test_equal_weight_block_wins(void **state)
+{
+	struct ipp_effective *e;
+	struct ipp_compiled *c;
+	struct pkt p = {.family = AF_INET, .proto = 6, .sport = 1000, .dport = 80};
+	const struct ipp_celem *h;
+	size_t i, block_at = 0, permit_at = 0;
+
+	(void)state;
+	/* 24 + 16 = 16 + 24: one shape permits, the other blocks; no split needed */
+	c = compile_text("list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+			 "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
+			 "action Permit permit\naction Block block\n"
+			 "policy P assigned\nrule P a A Permit\nrule P b B Block\n",
+			 &e);
+	assert_non_null(c);
+	for (i = 0; i < c->ntiers; i++) {
+		assert_int_equal(c->tiers[i].rank, -1);
+		if (c->tiers[i].rank_min == 0)
+			block_at = i + 1;
+		if (c->tiers[i].rank_min == 2)
+			permit_at = i + 1;
+	}
+	assert_true(block_at && permit_at && block_at < permit_at);
+	inet_pton(AF_INET, "10.1.2.3", p.src);
+	inet_pton(AF_INET, "10.2.3.4", p.dst);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_DROP);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+
+	/* one shape holds block and permit, the other negotiate: split by action */
+	c = compile_text("list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+			 "list X\nfilter X 10.9.9.0/24 10.8.0.0/16 mirrored=no\n"
+			 "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
+			 "action Permit permit\naction Block block\naction Neg negotiate\n"
+			 "policy P assigned\nrule P a A Permit\nrule P x X Block\n"
+			 "rule P b B Neg\n",
+			 &e);
+	assert_non_null(c);
+	/* block, negotiate (one map per hook), permit */
+	assert_int_equal(c->ntiers, 4);
+	assert_int_equal(c->tiers[0].rank, 0);
+	assert_int_equal(c->tiers[1].rank, 1);
+	assert_int_equal(c->tiers[1].hooks, IPP_CHOOK_IN);
+	assert_int_equal(c->tiers[2].rank, 1);
+	assert_int_equal(c->tiers[2].hooks, IPP_CHOOK_OUT);
+	assert_int_equal(c->tiers[3].rank, 2);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_NEGOTIATE);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+}
+
+/* A range splits into exact prefixes; both ends and nothing beyond them match. */
+static void test_range_split(void **state)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e = NULL;
+	struct ipp_compiled *c = NULL;
+	struct testpol t;
+	struct pkt p = {.family = AF_INET, .proto = 6, .sport = 1, .dport = 22};
+	const char *in[] = {"10.0.0.3", "10.0.0.4", "10.0.0.8", "10.0.0.9"};
+	const char *outside[] = {"10.0.0.2", "10.0.0.10"};
+	size_t i, pieces = 0;
+
+	(void)state;
+	testpol_init(&t);
+	assert_int_equal(testpol_text(&t,
+				      "list R\nfilter R 10.0.0.3-10.0.0.9 me proto=tcp dstport=22 "
+				      "mirrored=no\naction Block block\npolicy P assigned\n"
+				      "rule P r R Block\n",
+				      &err),
+			 0);
+	assert_int_equal(testpol_effective(&t, false, &e, &err), 0);
+	assert_int_equal(ipp_compile(e, NULL, &c, &err), 0);
+	for (i = 0; i < c->ntiers; i++)
+		pieces += c->tiers[i].nelems;
+	/* 10.0.0.3/32, 10.0.0.4/30, 10.0.0.8/31 */
+	assert_int_equal(pieces, 3);
+	inet_pton(AF_INET, "10.0.0.1", p.dst);
+	for (i = 0; i < 4; i++) {
+		inet_pton(AF_INET, in[i], p.src);
+		assert_non_null(walk(c, &p));
+	}
+	for (i = 0; i < 2; i++) {
+		inet_pton(AF_INET, outside[i], p.src);
+		assert_null(walk(c, &p));
+	}
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_equal_weight_block_wins),
+		cmocka_unit_test(test_range_split),
+		cmocka_unit_test(test_random_policies),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

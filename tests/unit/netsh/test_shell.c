@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the shell against a real store in a temporary root:
+ * contexts and pushd/popd, set store, one transaction per command, batch
+ * mode, the read-only domain store, script errors with FILE:LINE.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "netsh/shell.h"
+
+struct fixture {
+	char root[64];
+	char *out;
+	size_t outlen;
+	FILE *f;
+	struct ipp_shell *sh;
+};
+
+static int setup(void **state)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+	struct ipp_error err = { 0 };
+
+	snprintf(x->root, sizeof(x->root), "/tmp/ipp-netsh-XXXXXX");
+	if (!mkdtemp(x->root))
+		return -1;
+	x->f = open_memstream(&x->out, &x->outlen);
+	if (ipp_shell_new(x->root, IPP_NAME_IPSECPOL, x->f, &x->sh, &err) < 0)
+		return -1;
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *x = *state;
+	char cmd[128];
+
+	ipp_shell_free(x->sh, true, NULL);
+	fclose(x->f);
+	free(x->out);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x->root);
+	if (system(cmd) != 0)
+		return -1;
+	free(x);
+	return 0;
+}
+
+static void run(struct fixture *x, const char *line)
+{
+	struct ipp_error err = { 0 };
+
+	if (ipp_shell_exec_line(x->sh, line, &err) < 0)
+		fail_msg("%s: %s", line, err.msg);
+}
+
+static void run_bad(struct fixture *x, const char *line, const char *needle)
+{
+	struct ipp_error err = { 0 };
+
+	if (ipp_shell_exec_line(x->sh, line, &err) >= 0)
+		fail_msg("%s: accepted, expected \"%s\"", line, needle);
+	if (!strstr(err.msg, needle))
+		fail_msg("%s: message \"%s\" lacks \"%s\"", line, err.msg, needle);
+}
+
+/* The output of @line (the memstream is reset first). */
+static const char *output(struct fixture *x, const char *line)
+{
+	fflush(x->f);
+	rewind(x->f);
+	x->out[0] = '\0';
+	run(x, line);
+	fputc('\0', x->f);
+	fflush(x->f);
+	return x->out;
+}
+
+static void test_fresh_store_reads_empty(void **state)
+{
+	struct fixture *x = *state;
+	char path[256];
+
+	/* reading creates nothing */
+	output(x, "show all");
+	snprintf(path, sizeof(path), "%s/var/lib/ipsecpol/policy.db", x->root);
+	assert_int_equal(access(path, F_OK), -1);
+	run(x, "add policy P");
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+static void test_failed_command_changes_nothing(void **state)
+{
+	struct fixture *x = *state;
+	char *before;
+
+	run(x, "add filterlist FL");
+	run(x, "add filter FL 10.0.0.1 any");
+	before = strdup(output(x, "dump"));
+	/* add filter creates FL2, then the filter is refused: FL2 is not left behind */
+	run_bad(x, "add filter FL2 me any srcport=80", "");
+	output(x, "dump");
+	assert_string_equal(before, x->out);
+	/* a DNS name resolving to two addresses makes two filters or none */
+	run_bad(x, "add filter FL me no-such-host.invalid", "does not resolve");
+	run_bad(x, "add filter FL 10.0.0.1 any", "identical filter");
+	output(x, "dump");
+	assert_string_equal(before, x->out);
+	free(before);
+}
+
+static void test_contexts(void **state)
+{
+	struct fixture *x = *state;
+
+	assert_true(ipp_shell_at_home(x->sh));
+	run(x, "..");
+	assert_false(ipp_shell_at_home(x->sh));
+	run_bad(x, "add policy P", "command not found: \"add\"");
+	run(x, "static");
+	assert_true(ipp_shell_at_home(x->sh));
+	run(x, "pushd ipsec dynamic");
+	assert_false(ipp_shell_at_home(x->sh));
+	run_bad(x, "show config", "the policy agent is not running");
+	run(x, "popd");
+	assert_true(ipp_shell_at_home(x->sh));
+	run_bad(x, "popd", "the context stack is empty");
+	run_bad(x, "pushd add", "\"add\" is not a context");
+	run(x, "netsh");
+	run(x, "ipsec static add policy P1");
+	assert_false(ipp_shell_at_home(x->sh)); /* a command with its path does not move */
+	run(x, "netsh ipsec static");
+	assert_true(ipp_shell_at_home(x->sh));
+	run_bad(x, "add", "add: incomplete command: expected one of filter, filteraction");
+	output(x, "add ?");
+	assert_non_null(strstr(x->out, "add policy"));
+	output(x, "help add policy");
+	assert_non_null(strstr(x->out, "Usage:"));
+	output(x, "add policy ?");
+	assert_non_null(strstr(x->out, "[[mmsecmethods=]"));
+}
+
+static void test_store_selection(void **state)
+{
+	struct fixture *x = *state;
+
+	run(x, "add policy Local1");
+	run(x, "set store location=persistent");
+	assert_int_equal(ipp_shell_store(x->sh), IPP_STORE_PERSISTENT);
+	run(x, "add policy Pers1");
+	output(x, "show policy format=table");
+	assert_non_null(strstr(x->out, "Pers1"));
+	assert_null(strstr(x->out, "Local1"));
+	run(x, "set store local");
+	output(x, "show policy format=table");
+	assert_non_null(strstr(x->out, "Local1"));
+	assert_null(strstr(x->out, "Pers1"));
+	run_bad(x, "set store location=local domain=example.org", "only valid with location=domain");
+	run(x, "set store location=domain domain=example.org");
+	run_bad(x, "add policy D", "the domain store is read-only; it is filled from the directory");
+	run_bad(x, "delete all", "read-only");
+	output(x, "show all");
+	output(x, "show gpoassignedpolicy");
+	assert_non_null(strstr(x->out, "No IPsec policy is assigned"));
+}
+
+static void test_assign_one_per_store(void **state)
+{
+	struct fixture *x = *state;
+
+	run(x, "add policy A assign=yes");
+	run(x, "add policy B");
+	run(x, "set policy B assign=y");
+	output(x, "show policy A format=json");
+	assert_non_null(strstr(x->out, "\"assigned\": false"));
+	output(x, "show policy B format=json");
+	assert_non_null(strstr(x->out, "\"assigned\": true"));
+}
+
+static void test_batch(void **state)
+{
+	struct fixture *x = *state;
+	char *before;
+
+	run(x, "add policy Before");
+	before = strdup(output(x, "dump"));
+	run(x, "set batch mode=enable");
+	run(x, "add policy InBatch1");
+	run(x, "add policy InBatch2");
+	/* a failure aborts the whole batch: nothing of it is written */
+	run_bad(x, "add policy InBatch1", "batch aborted");
+	output(x, "dump");
+	assert_string_equal(before, x->out);
+	/* batch mode has ended: the next command is its own transaction again */
+	run(x, "add policy After");
+	run(x, "set batch mode=enable");
+	run(x, "add policy InBatch3");
+	run(x, "set batch disable");
+	output(x, "show policy format=table");
+	assert_non_null(strstr(x->out, "InBatch3"));
+	assert_non_null(strstr(x->out, "After"));
+	assert_null(strstr(x->out, "InBatch1"));
+	free(before);
+}
+
+static void test_script_errors(void **state)
+{
+	struct fixture *x = *state;
+	struct ipp_error err = { 0 };
+	const char *script = "# comment\n"
+			     "\n"
+			     "netsh ipsec static add policy name=S1\r\n"
+			     "add policy name=S2 frob=yes\n"
+			     "add policy name=S3\n";
+	FILE *in = fmemopen((void *)script, strlen(script), "r");
+
+	ipp_shell_script_start(x->sh);
+	assert_int_equal(ipp_shell_run_script(x->sh, in, "s.txt", &err), -EINVAL);
+	fclose(in);
+	assert_non_null(strstr(err.msg, "s.txt:4: add policy: unknown tag \"frob\""));
+	output(x, "show policy format=table");
+	assert_non_null(strstr(x->out, "S1"));
+	assert_null(strstr(x->out, "S3")); /* the script stopped */
+
+	/* exit ends a script successfully */
+	script = "add policy E1\nexit\nadd policy E2 frob=1\n";
+	in = fmemopen((void *)script, strlen(script), "r");
+	assert_int_equal(ipp_shell_run_script(x->sh, in, "e.txt", &err), 0);
+	fclose(in);
+}
+
+static void test_batch_script_rolls_back(void **state)
+{
+	struct fixture *x = *state;
+	struct ipp_error err = { 0 };
+	const char *script = "set batch mode=enable\n"
+			     "add policy B1\n"
+			     "show policy NoSuchPolicy\n";
+	FILE *in = fmemopen((void *)script, strlen(script), "r");
+
+	assert_true(ipp_shell_run_script(x->sh, in, "b.txt", &err) < 0);
+	fclose(in);
+	assert_non_null(strstr(err.msg, "b.txt:3: show policy: no policy named \"NoSuchPolicy\""));
+	output(x, "show policy format=table");
+	assert_null(strstr(x->out, "B1"));
+
+	/* an unfinished batch is committed at the end of a good script */
+	script = "set batch mode=enable\nadd policy B2\n";
+	in = fmemopen((void *)script, strlen(script), "r");
+	assert_int_equal(ipp_shell_run_script(x->sh, in, "b2.txt", &err), 0);
+	fclose(in);
+	output(x, "show policy format=table");
+	assert_non_null(strstr(x->out, "B2"));
+}
+
+static void test_rules_and_auth(void **state)
+{
+	struct fixture *x = *state;
+
+	run(x, "add policy P");
+	run(x, "add filterlist FL");
+	run(x, "add filteraction FA action=negotiate");
+	run_bad(x, "add rule R P NoList FA", "no filter list named \"NoList\"");
+	run(x, "add rule R P FL FA psk=\"k1\" kerberos=yes");
+	output(x, "show rule name=R policy=P format=json");
+	{
+		char *psk = strstr(x->out, "psk"), *krb = strstr(x->out, "erberos");
+
+		assert_non_null(psk);
+		assert_non_null(krb);
+		assert_true(psk < krb); /* command-line order is the preference order */
+	}
+	/* set rule replaces the whole list */
+	run(x, "set rule name=R policy=P kerberos=yes");
+	output(x, "show rule name=R policy=P format=json");
+	assert_null(strstr(x->out, "psk"));
+	run_bad(x, "set rule name=R policy=P kerberos=no", "leaves no authentication method");
+	run(x, "set rule id=1 policy=P newname=R2 activate=no");
+	run_bad(x, "set rule name=R policy=P", "no rule named \"R\" in policy \"P\"");
+	run_bad(x, "set rule id=0 policy=P", "set defaultrule");
+	run_bad(x, "delete filterlist FL", "");
+	run(x, "delete rule R2 P");
+	run(x, "delete filterlist FL");
+	run_bad(x, "delete rule name=NoRule policy=P", "no rule named");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_store_reads_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_command_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contexts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_selection, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assign_one_per_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

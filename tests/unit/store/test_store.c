@@ -1,0 +1,1320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of src/store against real SQLite databases in a temporary
+ * directory: CRUD, names, assignment, references, transactions, schema
+ * versions, corrupt files, export/import, concurrent writers.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct fx {
+	char dir[256];
+	char path[320];
+	struct ipp_db *db;
+};
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct ipp_error err = {0};
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "%s/ipp-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/policy.db", fx->dir);
+	if (ipp_db_open(fx->path, 0, &fx->db, &err) < 0) {
+		fprintf(stderr, "open: %s\n", err.msg);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	struct dirent *de;
+	DIR *d;
+
+	ipp_db_close(fx->db);
+	d = opendir(fx->dir);
+	while (d && (de = readdir(d))) {
+		char p[600];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+#define OK(expr)                                                                                   \
+	do {                                                                                       \
+		struct ipp_error e_ = {0};                                                         \
+		int r_ = (expr);                                                                   \
+		(void)e_;                                                                          \
+		if (r_ < 0)                                                                        \
+			fail_msg("%s = %d", #expr, r_);                                            \
+	} while (0)
+
+/* Expect @r == -code and @needle in err.msg. */
+static void expect_err(int r, int code, const struct ipp_error *err, const char *needle)
+{
+	if (r != -code)
+		fail_msg("got %d, expected %d (%s)", r, -code, err->msg);
+	if (needle && !strstr(err->msg, needle))
+		fail_msg("message \"%s\" lacks \"%s\"", err->msg, needle);
+}
+
+static struct ipp_addr A(const char *s)
+{
+	struct ipp_addr a;
+
+	if (ipp_addr_parse_cidr(s, &a, NULL) < 0)
+		fail_msg("bad address %s", s);
+	return a;
+}
+
+static int64_t mk_list(struct ipp_db *db, enum ipp_store_loc loc, const char *name)
+{
+	struct ipp_error err = {0};
+	struct ipp_filterlist l;
+
+	ipp_filterlist_init(&l);
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	if (ipp_db_filterlist_add(db, loc, &l, &err) < 0)
+		fail_msg("filterlist_add %s: %s", name, err.msg);
+	return l.id;
+}
+
+static int add_filter(struct ipp_db *db, int64_t list, const char *src, const char *dst,
+		      uint8_t proto, uint16_t sport, uint16_t dport, bool mirrored,
+		      struct ipp_error *err)
+{
+	struct ipp_filter f;
+
+	ipp_filter_init(&f);
+	f.src = A(src);
+	f.dst = A(dst);
+	f.protocol = proto;
+	f.srcport = sport;
+	f.dstport = dport;
+	f.mirrored = mirrored;
+	return ipp_db_filter_add(db, list, &f, err);
+}
+
+static int64_t mk_action(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+			 enum ipp_action action)
+{
+	struct ipp_error err = {0};
+	struct ipp_filteraction a;
+
+	ipp_filteraction_init(&a);
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	a.action = action;
+	if (ipp_db_filteraction_add(db, loc, &a, &err) < 0)
+		fail_msg("filteraction_add %s: %s", name, err.msg);
+	return a.id;
+}
+
+static int64_t mk_policy(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
+			 bool assigned)
+{
+	struct ipp_error err = {0};
+	struct ipp_policy p;
+
+	ipp_policy_init(&p);
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	p.assigned = assigned;
+	if (ipp_db_policy_add(db, loc, &p, &err) < 0)
+		fail_msg("policy_add %s: %s", name, err.msg);
+	assert_true(ipp_guid_parse(p.guid, NULL));
+	assert_true(p.modified > 0);
+	assert_true(p.defaultrule.id > 0);
+	return p.id;
+}
+
+static int add_rule(struct ipp_db *db, int64_t policy, const char *name, int64_t list,
+		    int64_t action, struct ipp_rule *ret, struct ipp_error *err)
+{
+	struct ipp_rule r;
+	int x;
+
+	ipp_rule_init(&r);
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.policy_id = policy;
+	r.filterlist_id = list;
+	r.filteraction_id = action;
+	x = ipp_db_rule_add(db, &r, err);
+	if (ret)
+		*ret = r;
+	return x;
+}
+
+static struct ipp_snapshot *load(struct ipp_db *db, enum ipp_store_loc loc)
+{
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s = NULL;
+
+	if (ipp_db_load(db, loc, &s, &err) < 0)
+		fail_msg("load: %s", err.msg);
+	return s;
+}
+
+static uint64_t generation(struct ipp_db *db)
+{
+	uint64_t g = 0;
+
+	OK(ipp_db_generation(db, &g, NULL));
+	return g;
+}
+
+/* ---------- CRUD ---------- */
+
+static void test_crud(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_policy p;
+	struct ipp_filterlist l;
+	struct ipp_filteraction a;
+	struct ipp_rule r, r2;
+	struct ipp_filter *fv;
+	size_t n;
+	int64_t list, act, pol;
+
+	list = mk_list(fx->db, IPP_STORE_LOCAL, "Web servers");
+	OK(add_filter(fx->db, list, "me", "any", 6, 0, 80, true, &err));
+	OK(add_filter(fx->db, list, "me", "10.0.0.0/8", 6, 0, 443, true, &err));
+	OK(add_filter(fx->db, list, "2001:db8::/64", "me", 17, 0, 53, false, &err));
+	act = mk_action(fx->db, IPP_STORE_LOCAL, "Block", IPP_ACTION_BLOCK);
+	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "Block80", false);
+	OK(add_rule(fx->db, pol, "Web", list, act, &r, &err));
+	assert_int_equal(r.number, 1);
+	assert_true(ipp_guid_parse(r.guid, NULL));
+	OK(add_rule(fx->db, pol, "Web2", list, act, &r2, &err));
+	assert_int_equal(r2.number, 2);
+
+	/* find, case-insensitive, and by GUID */
+	OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "BLOCK80", NULL, &p, &err));
+	assert_int_equal(p.id, pol);
+	assert_string_equal(p.name, "Block80");
+	assert_int_equal(p.mmlifetime, 480);
+	assert_int_equal(p.defaultrule.number, 0);
+	assert_int_equal(p.defaultrule.nauth, 1);
+	assert_int_equal(p.defaultrule.auth[0].kind, IPP_AUTH_KERBEROS);
+	{
+		struct ipp_policy q;
+		char lower[IPP_GUID_STRLEN];
+
+		for (size_t i = 0; i < sizeof(lower); i++)
+			lower[i] = (char)((p.guid[i] >= 'A' && p.guid[i] <= 'F') ? p.guid[i] + 32
+										 : p.guid[i]);
+		OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, NULL, lower, &q, &err));
+		assert_int_equal(q.id, pol);
+		ipp_policy_clear(&q);
+	}
+	expect_err(ipp_db_policy_find(fx->db, IPP_STORE_PERSISTENT, "Block80", NULL, &p, &err),
+		   ENOENT, &err, "policy \"Block80\" not found in the persistent store");
+	expect_err(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, NULL, "nope", &p, &err), EINVAL,
+		   &err, "\"nope\" is not a GUID");
+	OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "web SERVERS", NULL, &l, &err));
+	assert_int_equal(l.id, list);
+	assert_int_equal(l.nfilters, 0); /* no children */
+	OK(ipp_db_filteraction_find(fx->db, IPP_STORE_LOCAL, "block", NULL, &a, &err));
+	assert_int_equal(a.action, IPP_ACTION_BLOCK);
+	OK(ipp_db_rule_find(fx->db, pol, "WEB", 0, &r, &err));
+	assert_int_equal(r.number, 1);
+	assert_int_equal(r.filterlist_id, list);
+	OK(ipp_db_rule_find(fx->db, pol, NULL, 2, &r, &err));
+	assert_string_equal(r.name, "Web2");
+	OK(ipp_db_rule_find(fx->db, pol, NULL, 0, &r, &err)); /* the default rule */
+	assert_int_equal(r.number, 0);
+	expect_err(ipp_db_rule_find(fx->db, pol, NULL, 9, &r, &err), ENOENT, &err, "rule 9");
+
+	/* filters in creation order */
+	OK(ipp_db_filter_list(fx->db, list, &fv, &n, &err));
+	assert_int_equal(n, 3);
+	assert_int_equal(fv[0].dstport, 80);
+	assert_int_equal(fv[1].dstport, 443);
+	assert_int_equal(fv[2].src.family, AF_INET6);
+	assert_int_equal(fv[2].src.plen, 64);
+	assert_false(fv[2].mirrored);
+	for (size_t i = 0; i < n; i++)
+		ipp_filter_clear(&fv[i]);
+	free(fv);
+
+	/* updates */
+	strcpy(p.description, "blocks port 80");
+	p.mmlifetime = 60;
+	p.defaultrule.activate = false;
+	p.defaultrule.auth[1].kind = IPP_AUTH_PSK;
+	strcpy(p.defaultrule.auth[1].value, "k3y");
+	p.defaultrule.nauth = 2;
+	OK(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err));
+	ipp_policy_clear(&p);
+	OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "block80", NULL, &p, &err));
+	assert_string_equal(p.description, "blocks port 80");
+	assert_int_equal(p.mmlifetime, 60);
+	assert_false(p.defaultrule.activate);
+	assert_int_equal(p.defaultrule.nauth, 2);
+	assert_string_equal(p.defaultrule.auth[1].value, "k3y");
+	p.mmlifetime = 1;
+	expect_err(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err), EINVAL, &err,
+		   "mmlifetime");
+
+	strcpy(l.name, "Web farm");
+	OK(ipp_db_filterlist_update(fx->db, &l, &err));
+	OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "web farm", NULL, &l, &err));
+	a.action = IPP_ACTION_PERMIT;
+	a.soft = true;
+	OK(ipp_db_filteraction_update(fx->db, &a, &err));
+	OK(ipp_db_filteraction_find(fx->db, IPP_STORE_LOCAL, "Block", NULL, &a, &err));
+	assert_int_equal(a.action, IPP_ACTION_PERMIT);
+	assert_true(a.soft);
+
+	r.id = r2.id;
+	r = r2;
+	r.conntype = IPP_CONN_LAN;
+	strcpy(r.name, "Renamed");
+	OK(ipp_db_rule_update(fx->db, &r, &err));
+	OK(ipp_db_rule_find(fx->db, pol, "renamed", 0, &r, &err));
+	assert_int_equal(r.conntype, IPP_CONN_LAN);
+	assert_int_equal(r.number, 2);
+	strcpy(r.name, "web");
+	expect_err(ipp_db_rule_update(fx->db, &r, &err), EEXIST, &err,
+		   "rule \"web\" already exists");
+
+	/* deletes */
+	OK(ipp_db_rule_delete(fx->db, r.id, &err));
+	expect_err(ipp_db_rule_delete(fx->db, r.id, &err), ENOENT, &err, "not found");
+	expect_err(ipp_db_rule_delete(fx->db, p.defaultrule.id, &err), EPERM, &err,
+		   "default response rule of policy \"Block80\" cannot be deleted");
+	OK(ipp_db_policy_delete(fx->db, pol, &err));
+	expect_err(ipp_db_policy_delete(fx->db, pol, &err), ENOENT, &err, "not found");
+	OK(ipp_db_filterlist_delete(fx->db, list, &err));
+	OK(ipp_db_filteraction_delete(fx->db, act, &err));
+	{
+		struct ipp_snapshot *s = load(fx->db, IPP_STORE_LOCAL);
+
+		assert_int_equal(s->npolicies + s->nfilterlists + s->nfilteractions, 0);
+		ipp_snapshot_free(s);
+	}
+	ipp_policy_clear(&p);
+}
+
+static void test_names_case_insensitive(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_policy p;
+	struct ipp_filterlist l;
+	struct ipp_filteraction a;
+	int64_t pol, list, act;
+
+	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "Block80", false);
+	ipp_policy_init(&p);
+	strcpy(p.name, "BLOCK80");
+	expect_err(ipp_db_policy_add(fx->db, IPP_STORE_LOCAL, &p, &err), EEXIST, &err,
+		   "policy \"BLOCK80\" already exists in the local store");
+	assert_int_equal(p.id, 0); /* untouched */
+	/* another store has its own names */
+	mk_policy(fx->db, IPP_STORE_PERSISTENT, "block80", false);
+
+	list = mk_list(fx->db, IPP_STORE_LOCAL, "Servers");
+	ipp_filterlist_init(&l);
+	strcpy(l.name, "servers");
+	expect_err(ipp_db_filterlist_add(fx->db, IPP_STORE_LOCAL, &l, &err), EEXIST, &err,
+		   "filter list \"servers\" already exists");
+	mk_list(fx->db, IPP_STORE_LOCAL, "Other");
+	OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "other", NULL, &l, &err));
+	strcpy(l.name, "SERVERS");
+	expect_err(ipp_db_filterlist_update(fx->db, &l, &err), EEXIST, &err, "already exists");
+
+	act = mk_action(fx->db, IPP_STORE_LOCAL, "Permit", IPP_ACTION_PERMIT);
+	ipp_filteraction_init(&a);
+	strcpy(a.name, "PERMIT");
+	expect_err(ipp_db_filteraction_add(fx->db, IPP_STORE_LOCAL, &a, &err), EEXIST, &err,
+		   "filter action \"PERMIT\" already exists");
+
+	OK(add_rule(fx->db, pol, "Rule One", list, act, NULL, &err));
+	expect_err(add_rule(fx->db, pol, "rule ONE", list, act, NULL, &err), EEXIST, &err,
+		   "rule \"rule ONE\" already exists");
+
+	/* reserved and empty names */
+	ipp_policy_init(&p);
+	strcpy(p.name, "All");
+	expect_err(ipp_db_policy_add(fx->db, IPP_STORE_LOCAL, &p, &err), EINVAL, &err,
+		   "reserved");
+	/* GUIDs are unique per store too */
+	OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "block80", NULL, &p, &err));
+	strcpy(p.name, "Copy");
+	expect_err(ipp_db_policy_add(fx->db, IPP_STORE_LOCAL, &p, &err), EEXIST, &err, "GUID");
+	ipp_policy_clear(&p);
+}
+
+static bool assigned(struct ipp_db *db, enum ipp_store_loc loc, const char *name)
+{
+	struct ipp_policy p;
+	bool a;
+
+	OK(ipp_db_policy_find(db, loc, name, NULL, &p, NULL));
+	a = p.assigned;
+	ipp_policy_clear(&p);
+	return a;
+}
+
+static void test_assign(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_policy p;
+	struct ipp_snapshot *s;
+	int64_t p1, p2, p3;
+
+	p1 = mk_policy(fx->db, IPP_STORE_LOCAL, "P1", true);
+	mk_policy(fx->db, IPP_STORE_PERSISTENT, "Persist", true);
+	assert_true(assigned(fx->db, IPP_STORE_LOCAL, "P1"));
+	p2 = mk_policy(fx->db, IPP_STORE_LOCAL, "P2", true);
+	assert_false(assigned(fx->db, IPP_STORE_LOCAL, "P1"));
+	assert_true(assigned(fx->db, IPP_STORE_LOCAL, "P2"));
+	p3 = mk_policy(fx->db, IPP_STORE_LOCAL, "P3", false);
+	OK(ipp_db_assign(fx->db, IPP_STORE_LOCAL, p1, &err));
+	assert_true(assigned(fx->db, IPP_STORE_LOCAL, "P1"));
+	assert_false(assigned(fx->db, IPP_STORE_LOCAL, "P2"));
+	/* set policy assign=yes through an update */
+	OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "P3", NULL, &p, &err));
+	p.assigned = true;
+	OK(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err));
+	ipp_policy_clear(&p);
+	assert_false(assigned(fx->db, IPP_STORE_LOCAL, "P1"));
+	assert_true(assigned(fx->db, IPP_STORE_LOCAL, "P3"));
+	s = load(fx->db, IPP_STORE_LOCAL);
+	assert_non_null(ipp_snapshot_assigned(s));
+	assert_int_equal(ipp_snapshot_assigned(s)->id, p3);
+	ipp_snapshot_free(s);
+	/* the persistent store keeps its own */
+	assert_true(assigned(fx->db, IPP_STORE_PERSISTENT, "Persist"));
+	/* unassign all */
+	OK(ipp_db_assign(fx->db, IPP_STORE_LOCAL, 0, &err));
+	s = load(fx->db, IPP_STORE_LOCAL);
+	assert_null(ipp_snapshot_assigned(s));
+	ipp_snapshot_free(s);
+	/* a policy of another store */
+	expect_err(ipp_db_assign(fx->db, IPP_STORE_PERSISTENT, p2, &err), ENOENT, &err,
+		   "not found in the persistent store");
+	assert_true(assigned(fx->db, IPP_STORE_PERSISTENT, "Persist"));
+}
+
+static void test_references(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_rule r;
+	int64_t pol, list, act, other;
+
+	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "Corp", false);
+	list = mk_list(fx->db, IPP_STORE_LOCAL, "All IP");
+	act = mk_action(fx->db, IPP_STORE_LOCAL, "Require", IPP_ACTION_NEGOTIATE);
+	OK(add_filter(fx->db, list, "me", "any", 0, 0, 0, true, &err));
+	OK(add_rule(fx->db, pol, "Secure all", list, act, &r, &err));
+	expect_err(ipp_db_filterlist_delete(fx->db, list, &err), EBUSY, &err,
+		   "filter list \"All IP\" is used by rule \"Secure all\" of policy \"Corp\"");
+	expect_err(ipp_db_filteraction_delete(fx->db, act, &err), EBUSY, &err,
+		   "filter action \"Require\" is used by rule \"Secure all\" of policy \"Corp\"");
+	/* references across stores are refused */
+	other = mk_list(fx->db, IPP_STORE_PERSISTENT, "Elsewhere");
+	expect_err(add_rule(fx->db, pol, "Cross", other, act, NULL, &err), ENOENT, &err,
+		   "not found in the local store");
+	expect_err(add_rule(fx->db, pol, "Nothing", 0, act, NULL, &err), EINVAL, &err,
+		   "needs a filter list");
+	/* a tunnel rule refuses mirrored filters, both ways round */
+	{
+		struct ipp_rule t;
+
+		ipp_rule_init(&t);
+		strcpy(t.name, "Tunnel");
+		t.policy_id = pol;
+		t.filterlist_id = list;
+		t.filteraction_id = act;
+		t.has_tunnel = true;
+		t.tunnel = A("192.0.2.1");
+		expect_err(ipp_db_rule_add(fx->db, &t, &err), EINVAL, &err,
+			   "filter list \"All IP\" has a mirrored filter (me -> any)");
+		other = mk_list(fx->db, IPP_STORE_LOCAL, "Tunnel filters");
+		OK(add_filter(fx->db, other, "10.1.0.0/16", "10.2.0.0/16", 0, 0, 0, false, &err));
+		t.filterlist_id = other;
+		OK(ipp_db_rule_add(fx->db, &t, &err));
+		expect_err(add_filter(fx->db, other, "10.1.0.0/16", "10.3.0.0/16", 0, 0, 0, true,
+				      &err),
+			   EINVAL, &err, "must not be mirrored");
+		OK(add_filter(fx->db, other, "10.1.0.0/16", "10.3.0.0/16", 0, 0, 0, false, &err));
+	}
+	/* once the rule is gone, the list and action can go */
+	OK(ipp_db_rule_delete(fx->db, r.id, &err));
+	OK(ipp_db_filterlist_delete(fx->db, list, &err));
+	/* deleting a policy deletes its rules, not the lists and actions */
+	OK(ipp_db_policy_delete(fx->db, pol, &err));
+	OK(ipp_db_filteraction_delete(fx->db, act, &err));
+	OK(ipp_db_filterlist_delete(fx->db, other, &err));
+}
+
+static void test_filter_duplicates(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_filter f;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+
+	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
+	expect_err(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err), EEXIST,
+		   &err, "filter list \"L\" already has the filter 10.0.0.0/24 -> me protocol TCP");
+	/* any difference of the tuple makes another filter */
+	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, false, &err));
+	OK(add_filter(fx->db, list, "10.0.0.0/25", "me", 6, 0, 80, true, &err));
+	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 17, 0, 80, true, &err));
+	/* the description does not count */
+	ipp_filter_init(&f);
+	f.src = A("10.0.0.0/24");
+	f.dst = A("me");
+	f.protocol = 6;
+	f.dstport = 80;
+	f.description = "another";
+	expect_err(ipp_db_filter_add(fx->db, list, &f, &err), EEXIST, &err, "already has");
+	assert_int_equal(f.id, 0);
+	/* invalid filters never reach the table */
+	expect_err(add_filter(fx->db, list, "me", "any", 1, 0, 80, true, &err), EINVAL, &err,
+		   "filter list \"L\": dstport");
+	expect_err(add_filter(fx->db, 12345, "me", "any", 0, 0, 0, true, &err), ENOENT, &err,
+		   "filter list 12345 not found");
+	/* delete one */
+	{
+		struct ipp_filter *fv;
+		size_t n;
+
+		OK(ipp_db_filter_list(fx->db, list, &fv, &n, &err));
+		assert_int_equal(n, 4);
+		OK(ipp_db_filter_delete(fx->db, fv[0].id, &err));
+		expect_err(ipp_db_filter_delete(fx->db, fv[0].id, &err), ENOENT, &err, "not found");
+		for (size_t i = 0; i < n; i++)
+			ipp_filter_clear(&fv[i]);
+		free(fv);
+		OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
+	}
+}
+
+/* ---------- transactions ---------- */
+
+static void test_transactions(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s;
+	struct ipp_filterlist l;
+	struct ipp_filter f[2];
+	uint64_t g0, g1;
+	int64_t list;
+
+	g0 = generation(fx->db);
+	/* rollback leaves nothing */
+	OK(ipp_db_begin(fx->db, &err));
+	assert_int_equal(ipp_db_tx_depth(fx->db), 1);
+	list = mk_list(fx->db, IPP_STORE_LOCAL, "Gone");
+	OK(add_filter(fx->db, list, "me", "any", 0, 0, 0, true, &err));
+	mk_policy(fx->db, IPP_STORE_LOCAL, "Gone too", true);
+	mk_action(fx->db, IPP_STORE_LOCAL, "Gone three", IPP_ACTION_BLOCK);
+	assert_int_equal(ipp_db_tx_depth(fx->db), 1);
+	ipp_db_rollback(fx->db);
+	assert_int_equal(ipp_db_tx_depth(fx->db), 0);
+	s = load(fx->db, IPP_STORE_LOCAL);
+	assert_int_equal(s->npolicies + s->nfilterlists + s->nfilteractions, 0);
+	ipp_snapshot_free(s);
+	assert_int_equal(generation(fx->db), g0);
+
+	/* nesting: only the outermost commit writes, an inner rollback undoes only its part */
+	OK(ipp_db_begin(fx->db, &err));
+	mk_list(fx->db, IPP_STORE_LOCAL, "Outer");
+	OK(ipp_db_begin(fx->db, &err));
+	assert_int_equal(ipp_db_tx_depth(fx->db), 2);
+	mk_list(fx->db, IPP_STORE_LOCAL, "Inner rolled back");
+	ipp_db_rollback(fx->db);
+	OK(ipp_db_begin(fx->db, &err));
+	mk_list(fx->db, IPP_STORE_LOCAL, "Inner kept");
+	OK(ipp_db_commit(fx->db, &err));
+	assert_int_equal(ipp_db_tx_depth(fx->db), 1);
+	/* a failing function leaves the open transaction usable and unchanged */
+	ipp_filterlist_init(&l);
+	strcpy(l.name, "Half");
+	ipp_filter_init(&f[0]);
+	ipp_filter_init(&f[1]); /* two identical filters: the second one fails */
+	l.filters = f;
+	l.nfilters = 2;
+	expect_err(ipp_db_filterlist_add(fx->db, IPP_STORE_LOCAL, &l, &err), EEXIST, &err,
+		   "already has");
+	assert_int_equal(l.id, 0);
+	assert_int_equal(f[0].id, 0);
+	assert_int_equal(f[0].guid[0], '\0');
+	assert_int_equal(ipp_db_tx_depth(fx->db), 1);
+	/* a second connection sees nothing before the commit */
+	{
+		struct ipp_db *db2;
+		struct ipp_snapshot *s2;
+
+		OK(ipp_db_open(fx->path, IPP_DB_READONLY, &db2, &err));
+		s2 = load(db2, IPP_STORE_LOCAL);
+		assert_int_equal(s2->nfilterlists, 0);
+		ipp_snapshot_free(s2);
+		ipp_db_close(db2);
+	}
+	OK(ipp_db_commit(fx->db, &err));
+	assert_int_equal(ipp_db_tx_depth(fx->db), 0);
+	s = load(fx->db, IPP_STORE_LOCAL);
+	assert_int_equal(s->nfilterlists, 2);
+	assert_string_equal(s->filterlists[0].name, "Inner kept");
+	assert_string_equal(s->filterlists[1].name, "Outer");
+	ipp_snapshot_free(s);
+	g1 = generation(fx->db);
+	assert_int_equal(g1, g0 + 1); /* one transaction, one change */
+
+	/* every committed write counts; failed writes and reads do not */
+	mk_list(fx->db, IPP_STORE_LOCAL, "More");
+	assert_int_equal(generation(fx->db), g1 + 1);
+	ipp_filterlist_init(&l);
+	strcpy(l.name, "more");
+	assert_int_equal(ipp_db_filterlist_add(fx->db, IPP_STORE_LOCAL, &l, NULL), -EEXIST);
+	s = load(fx->db, IPP_STORE_LOCAL);
+	ipp_snapshot_free(s);
+	assert_int_equal(generation(fx->db), g1 + 1);
+	/* commit without begin */
+	expect_err(ipp_db_commit(fx->db, &err), EINVAL, &err, "without a transaction");
+	ipp_db_rollback(fx->db); /* no-op */
+}
+
+/* ---------- files ---------- */
+
+static void test_schema_newer_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_db *db = NULL;
+	sqlite3 *h;
+
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	expect_err(ipp_db_open(fx->path, 0, &db, &err), EPROTO, &err, "schema version 99");
+	assert_non_null(strstr(err.msg, fx->path));
+	assert_non_null(strstr(err.msg, "newer"));
+	assert_null(db);
+	expect_err(ipp_db_open(fx->path, IPP_DB_READONLY, &db, &err), EPROTO, &err,
+		   "schema version 99");
+	/* nothing was changed by the refusal */
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	{
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 99);
+		sqlite3_finalize(st);
+	}
+	sqlite3_exec(h, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+}
+
+static void test_corrupt_file(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_db *db = NULL;
+	char path[400], buf[8192];
+	uint32_t x = 0x12345678;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/corrupt.db", fx->dir);
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (char)(x >> 16);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, sizeof(buf)), sizeof(buf));
+	close(fd);
+	expect_err(ipp_db_open(path, 0, &db, &err), EBADMSG, &err, path);
+	assert_non_null(strstr(err.msg, "corrupt"));
+	assert_null(db);
+	expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), EBADMSG, &err, path);
+
+	/* another program's SQLite file is not an empty store */
+	{
+		sqlite3 *h;
+
+		snprintf(path, sizeof(path), "%s/other.db", fx->dir);
+		assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "CREATE TABLE t (x)", NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(h);
+		expect_err(ipp_db_open(path, 0, &db, &err), EBADMSG, &err, "another program");
+	}
+	/* read-only open of a missing file does not create it */
+	snprintf(path, sizeof(path), "%s/missing.db", fx->dir);
+	expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), ENOENT, &err, path);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void test_readonly(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_db *ro;
+	struct ipp_snapshot *s;
+
+	mk_policy(fx->db, IPP_STORE_LOCAL, "P", false);
+	OK(ipp_db_open(fx->path, IPP_DB_READONLY, &ro, &err));
+	s = load(ro, IPP_STORE_LOCAL);
+	assert_int_equal(s->npolicies, 1);
+	ipp_snapshot_free(s);
+	expect_err(ipp_db_delete_all(ro, IPP_STORE_LOCAL, &err), EROFS, &err, "read-only");
+	ipp_db_close(ro);
+	OK(ipp_db_delete_all(fx->db, IPP_STORE_LOCAL, &err));
+	OK(ipp_db_delete_all(fx->db, IPP_STORE_LOCAL, &err)); /* empty store: fine */
+}
+
+/* ---------- export / import ---------- */
+
+/* A store with every kind of object and attribute. */
+static void build_rich(struct ipp_db *db, enum ipp_store_loc loc)
+{
+	struct ipp_error err = {0};
+	struct ipp_filterlist l;
+	struct ipp_filteraction a;
+	struct ipp_policy p;
+	struct ipp_rule r;
+	struct ipp_filter f;
+	int64_t web, tun, empty, act_neg, act_permit, pol;
+
+	ipp_filterlist_init(&l);
+	strcpy(l.name, "Web \"servers\"");
+	strcpy(l.description, "tab\there, newline\nthere, backslash \\ done");
+	OK(ipp_db_filterlist_add(db, loc, &l, &err));
+	web = l.id;
+	ipp_filter_init(&f);
+	f.src = A("me");
+	f.dst = A("any");
+	f.protocol = 6;
+	f.dstport = 80;
+	f.description = "http";
+	OK(ipp_db_filter_add(db, web, &f, &err));
+	ipp_filter_init(&f);
+	f.src = A("192.0.2.10/32");
+	f.srcdns = "www.example.com";
+	f.dst = A("me");
+	f.protocol = 17;
+	f.srcport = 53;
+	OK(ipp_db_filter_add(db, web, &f, &err));
+	ipp_filter_init(&f);
+	f.src = A("DNS");
+	f.dst = A("me");
+	OK(ipp_db_filter_add(db, web, &f, &err));
+	ipp_filter_init(&f);
+	f.src = A("10.0.0.1-10.0.0.9");
+	f.dst = A("10.1.0.0/16");
+	f.protocol = 47;
+	f.mirrored = false;
+	OK(ipp_db_filter_add(db, web, &f, &err));
+	ipp_filter_init(&f);
+	f.src = A("2001:db8::/64");
+	f.dst = A("fd00::1-fd00::ff");
+	OK(ipp_db_filter_add(db, web, &f, &err));
+
+	tun = mk_list(db, loc, "Tunnel");
+	OK(add_filter(db, tun, "10.1.0.0/16", "10.2.0.0/16", 0, 0, 0, false, &err));
+	empty = mk_list(db, loc, "Empty list");
+
+	ipp_filteraction_init(&a);
+	strcpy(a.name, "Require Security");
+	OK(ipp_qm_offers_parse("AH[MD5]:204800k/300s ESP[DES,SHA1]:30000k ESP[3DES,None]:480s "
+			       "AH[SHA1]+ESP[3DES,SHA1]",
+			       a.qmsec, IPP_MAX_OFFERS, &a.nqmsec, &err));
+	a.qmpfs = a.inpass = a.soft = true;
+	OK(ipp_db_filteraction_add(db, loc, &a, &err));
+	act_neg = a.id;
+	ipp_filteraction_init(&a);
+	strcpy(a.name, "Permit");
+	a.action = IPP_ACTION_PERMIT;
+	a.nqmsec = 0;
+	OK(ipp_db_filteraction_add(db, loc, &a, &err));
+	act_permit = a.id;
+	mk_action(db, loc, "Unused block", IPP_ACTION_BLOCK);
+
+	ipp_policy_init(&p);
+	strcpy(p.name, "Corp policy");
+	strcpy(p.description, "the \"main\" one");
+	p.mmpfs = true;
+	p.qmpermm = 1;
+	p.mmlifetime = 60;
+	p.pollinginterval = 30;
+	p.activatedefaultrule = false;
+	p.assigned = true;
+	OK(ipp_mm_offers_parse("3DES-SHA1-3 DES-MD5-1", p.mmsec, IPP_MAX_OFFERS, &p.nmmsec, &err));
+	p.defaultrule.activate = false;
+	p.defaultrule.qmpfs = true;
+	OK(ipp_qm_offers_parse("ESP[3DES,MD5]:100000k/2000s", p.defaultrule.qmsec,
+			       IPP_MAX_OFFERS, &p.defaultrule.nqmsec, &err));
+	p.defaultrule.auth[0].kind = IPP_AUTH_ROOTCA;
+	OK(ipp_rootca_parse("C=US,O=MSFT,CN=\\'Microsoft North, South, East, and West Root "
+			    "Authority\\' certmap:yes excludecaname:no",
+			    &p.defaultrule.auth[0], &err));
+	OK(ipp_db_policy_add(db, loc, &p, &err));
+	pol = p.id;
+	mk_policy(db, loc, "Second", false);
+
+	ipp_rule_init(&r);
+	strcpy(r.name, "Secure web");
+	strcpy(r.description, "rule description");
+	r.policy_id = pol;
+	r.filterlist_id = web;
+	r.filteraction_id = act_neg;
+	r.conntype = IPP_CONN_LAN;
+	r.auth[0].kind = IPP_AUTH_PSK;
+	strcpy(r.auth[0].value, "pre \"shared\" key");
+	r.auth[1].kind = IPP_AUTH_KERBEROS;
+	r.auth[2].kind = IPP_AUTH_ROOTCA;
+	strcpy(r.auth[2].value, "CN=Root");
+	r.auth[2].excludecaname = true;
+	r.nauth = 3;
+	OK(ipp_db_rule_add(db, &r, &err));
+	ipp_rule_init(&r);
+	strcpy(r.name, "Through the tunnel");
+	r.policy_id = pol;
+	r.filterlist_id = tun;
+	r.filteraction_id = act_neg;
+	r.has_tunnel = true;
+	r.tunnel = A("192.0.2.1");
+	strcpy(r.tunneldns, "gw.example.com");
+	r.activate = false;
+	r.conntype = IPP_CONN_DIALUP;
+	OK(ipp_db_rule_add(db, &r, &err));
+	ipp_rule_init(&r);
+	strcpy(r.name, "Deleted");
+	r.policy_id = pol;
+	r.filterlist_id = empty;
+	r.filteraction_id = act_permit;
+	OK(ipp_db_rule_add(db, &r, &err));
+	ipp_rule_init(&r);
+	strcpy(r.name, "Permit nothing");
+	r.policy_id = pol;
+	r.filterlist_id = empty;
+	r.filteraction_id = act_permit;
+	OK(ipp_db_rule_add(db, &r, &err));
+	/* a gap in the rule numbers must survive the round trip */
+	OK(ipp_db_rule_find(db, pol, "Deleted", 0, &r, &err));
+	OK(ipp_db_rule_delete(db, r.id, &err));
+}
+
+static char *export_text(const struct ipp_snapshot *s)
+{
+	struct ipp_error err = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	if (ipp_export_write(s, f, &err) < 0)
+		fail_msg("export: %s", err.msg);
+	fclose(f);
+	return buf;
+}
+
+static struct ipp_snapshot *import_text(const char *text, struct ipp_error *err, int *r)
+{
+	struct ipp_snapshot *s = NULL;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	assert_non_null(f);
+	*r = ipp_export_read(f, "test.ipsec", &s, err);
+	fclose(f);
+	return s;
+}
+
+static void test_export_import_roundtrip(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *a, *b, *c;
+	char *t1, *t2, *t3;
+	struct ipp_db *db2;
+	char path2[400];
+	int r;
+
+	build_rich(fx->db, IPP_STORE_LOCAL);
+	a = load(fx->db, IPP_STORE_LOCAL);
+	assert_int_equal(a->nfilterlists, 3);
+	assert_int_equal(a->nfilteractions, 3);
+	assert_int_equal(a->npolicies, 2);
+	t1 = export_text(a);
+	assert_memory_equal(t1, "ipsecpol-export 1\n", 18);
+
+	/* import into an empty database, other store */
+	b = import_text(t1, &err, &r);
+	if (r < 0)
+		fail_msg("import: %s\n%s", err.msg, t1);
+	snprintf(path2, sizeof(path2), "%s/second.db", fx->dir);
+	OK(ipp_db_open(path2, 0, &db2, &err));
+	r = ipp_db_replace(db2, IPP_STORE_PERSISTENT, b, &err);
+	if (r < 0)
+		fail_msg("replace: %s", err.msg);
+	c = load(db2, IPP_STORE_PERSISTENT);
+	t2 = export_text(c);
+	assert_string_equal(t1, t2);
+
+	/* field by field: GUIDs, timestamps, rule numbers kept */
+	for (size_t i = 0; i < a->npolicies; i++) {
+		assert_string_equal(a->policies[i].guid, c->policies[i].guid);
+		assert_int_equal(a->policies[i].modified, c->policies[i].modified);
+		assert_string_equal(a->policies[i].defaultrule.guid,
+				    c->policies[i].defaultrule.guid);
+		assert_int_equal(a->policies[i].nrules, c->policies[i].nrules);
+		for (size_t j = 0; j < a->policies[i].nrules; j++) {
+			assert_int_equal(a->policies[i].rules[j].number,
+					 c->policies[i].rules[j].number);
+			assert_string_equal(a->policies[i].rules[j].guid,
+					    c->policies[i].rules[j].guid);
+			assert_int_equal(a->policies[i].rules[j].modified,
+					 c->policies[i].rules[j].modified);
+		}
+	}
+	assert_int_equal(c->policies[0].rules[2].number, 4); /* the gap at 3 */
+	for (size_t i = 0; i < a->nfilterlists; i++) {
+		assert_int_equal(a->filterlists[i].nfilters, c->filterlists[i].nfilters);
+		for (size_t j = 0; j < a->filterlists[i].nfilters; j++) {
+			assert_true(ipp_filter_same(&a->filterlists[i].filters[j],
+						    &c->filterlists[i].filters[j]));
+			assert_string_equal(a->filterlists[i].filters[j].guid,
+					    c->filterlists[i].filters[j].guid);
+		}
+	}
+	assert_non_null(ipp_snapshot_assigned(c));
+	assert_string_equal(c->policies[0].defaultrule.auth[0].value,
+			    "C=US,O=MSFT,CN=\"Microsoft North, South, East, and West Root "
+			    "Authority\"");
+
+	/* merging the same objects again: names taken, nothing changed */
+	{
+		uint64_t g = generation(db2);
+
+		expect_err(ipp_db_merge(db2, IPP_STORE_PERSISTENT, b, &err), EEXIST, &err,
+			   "already exists in the persistent store");
+		assert_int_equal(generation(db2), g);
+		ipp_snapshot_free(c);
+		c = load(db2, IPP_STORE_PERSISTENT);
+		t3 = export_text(c);
+		assert_string_equal(t1, t3);
+		free(t3);
+	}
+	/* merge into an empty store works and keeps the GUIDs */
+	OK(ipp_db_merge(db2, IPP_STORE_LOCAL, b, &err));
+	ipp_snapshot_free(c);
+	c = load(db2, IPP_STORE_LOCAL);
+	t3 = export_text(c);
+	assert_string_equal(t1, t3);
+	free(t3);
+
+	/* replace with an empty snapshot empties the store */
+	{
+		struct ipp_snapshot empty = {.loc = IPP_STORE_LOCAL};
+		struct ipp_snapshot *d;
+
+		OK(ipp_db_replace(db2, IPP_STORE_LOCAL, &empty, &err));
+		d = load(db2, IPP_STORE_LOCAL);
+		assert_int_equal(d->npolicies + d->nfilterlists + d->nfilteractions, 0);
+		ipp_snapshot_free(d);
+	}
+
+	ipp_snapshot_free(a);
+	ipp_snapshot_free(b);
+	ipp_snapshot_free(c);
+	free(t1);
+	free(t2);
+	ipp_db_close(db2);
+}
+
+static void test_export_reader_errors(void **state)
+{
+	static const char good_head[] =
+		"ipsecpol-export 1\n"
+		"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} name=\"L\" modified=1\n"
+		"filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB0} src=me dst=any protocol=TCP "
+		"srcport=0 dstport=80 mirrored=yes\n"
+		"filteraction guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} name=\"A\" modified=1 "
+		"action=permit qmpfs=no inpass=no soft=no qmsec=\"\"\n"
+		"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB2} name=\"P\" modified=1 "
+		"mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
+		"assigned=no mmsec=\"3DES-SHA1-2\"\n"
+		"defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB3} modified=1 activate=yes "
+		"conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\n"
+		"auth kind=kerberos\n";
+	static const char good_rule[] =
+		"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+		"filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+		"filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+		"qmpfs=no qmsec=\"\"\n"
+		"auth kind=psk value=\"k\"\n";
+	static const struct {
+		const char *text; /* after good_head (NULL: whole text given) */
+		const char *msg;
+	} bad[] = {
+		{"end\nextra\n", "test.ipsec:9: \"extra\" after the end line"},
+		{"", "test.ipsec:8: unexpected end of file, expected \"end\""},
+		{"bogus x=1\nend\n", "test.ipsec:8: unknown line \"bogus\""},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1 "
+		 "color=red\nend\n",
+		 "test.ipsec:8: filterlist: unknown key \"color\", expected one of guid, name"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" name=\"N\" "
+		 "modified=1\nend\n",
+		 "test.ipsec:8: filterlist: key \"name\" given twice"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\"\nend\n",
+		 "test.ipsec:8: filterlist: missing key \"modified\""},
+		{"filterlist guid=nope name=\"M\" modified=1\nend\n",
+		 "test.ipsec:8: guid: \"nope\" is not a GUID"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=-1\n"
+		 "end\n",
+		 "test.ipsec:8: modified: \"-1\" is not valid"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
+		 "srcport=0 dstport=80 mirrored=maybe\nend\n",
+		 "test.ipsec:9: mirrored: \"maybe\" is not valid, expected yes or no"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=10.0.0.300 dst=any "
+		 "protocol=TCP srcport=0 dstport=80 mirrored=yes\nend\n",
+		 "test.ipsec:9: src: \"10.0.0.300\" is not a valid address"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=ICMP "
+		 "srcport=0 dstport=80 mirrored=yes\nend\n",
+		 "test.ipsec:9: dstport: \"80\" needs protocol TCP or UDP"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
+		 "srcport=0 dstport=80 mirrored=yes\n"
+		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC2} src=me dst=any protocol=TCP "
+		 "srcport=0 dstport=80 mirrored=yes description=\"dup\"\nend\n",
+		 "test.ipsec:10: filter: the same filter as line 9"},
+		{"filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
+		 "srcport=0 dstport=80 mirrored=yes\nend\n",
+		 "test.ipsec:8: filter line outside a filterlist"},
+		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BAB00} "
+		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+		 "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
+		 "test.ipsec:8: rule \"R\": filterlist \"{11E6E97E-0031-49F5-AC7D-5F2FE99BAB00}\" "
+		 "is not in the file"},
+		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+		 "qmpfs=no qmsec=\"\"\nend\n",
+		 "test.ipsec:8: rule \"R\": authentication: 0 methods"},
+		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=wifi activate=yes "
+		 "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
+		 "test.ipsec:8: conntype: \"wifi\" is not valid"},
+		{"auth kind=psk value=\"unterminated\nend\n",
+		 "test.ipsec:8: unterminated quoted value"},
+		{"auth kind=psk value=\"bad \\q escape\"\nend\n", "test.ipsec:8: bad escape \"\\q\""},
+		{"auth kind=kerberos value=\"x\"\nend\n", "test.ipsec:8: auth: kerberos takes no value"},
+		{"auth kind=cert\nend\n", "test.ipsec:8: kind: \"cert\" is not valid"},
+		{"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
+		 "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
+		 "assigned=no mmsec=\"3DES-SHA2-2\"\nend\n",
+		 "test.ipsec:8: mmsec: mmsecmethods: \"3DES-SHA2-2\": unknown hash \"SHA2\""},
+		{"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
+		 "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
+		 "assigned=no mmsec=\"3DES-SHA1-2\"\nend\n",
+		 "test.ipsec:9: expected the defaultrule line of policy \"Q\""},
+		{"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"p\" modified=1 "
+		 "mmpfs=no qmpermm=0 mmlifetime=1 activatedefaultrule=yes pollinginterval=180 "
+		 "assigned=no mmsec=\"3DES-SHA1-2\"\n"
+		 "defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC6} modified=1 activate=yes "
+		 "conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\nauth kind=kerberos\nend\n",
+		 "test.ipsec:8: mmlifetime: \"1\" is out of range"},
+		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"l\" modified=1\nend\n",
+		 "test.ipsec:8: filterlist \"l\" already on line 2"},
+		{"filterlist guid = {11E6E97E-0031-49F5-AC7D-5F2FE99BABC0}\nend\n",
+		 "test.ipsec:8: filterlist: expected KEY=VALUE, found \"guid\""},
+		{NULL, NULL},
+	};
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s;
+	char text[8192];
+	int r;
+
+	/* the good file itself reads */
+	snprintf(text, sizeof(text), "%s%send\n", good_head, good_rule);
+	s = import_text(text, &err, &r);
+	if (r < 0)
+		fail_msg("good file: %s", err.msg);
+	assert_int_equal(s->npolicies, 1);
+	assert_int_equal(s->policies[0].nrules, 1);
+	assert_int_equal(s->policies[0].rules[0].filterlist_id, s->filterlists[0].id);
+	assert_int_equal(s->policies[0].rules[0].auth[0].kind, IPP_AUTH_PSK);
+	ipp_snapshot_free(s);
+
+	for (size_t i = 0; bad[i].msg; i++) {
+		snprintf(text, sizeof(text), "%s%s", good_head, bad[i].text);
+		memset(&err, 0, sizeof(err));
+		s = (struct ipp_snapshot *)0x1;
+		{
+			FILE *f = fmemopen(text, strlen(text), "r");
+
+			r = ipp_export_read(f, "test.ipsec", &s, &err);
+			fclose(f);
+		}
+		if (r >= 0 || !strstr(err.msg, bad[i].msg))
+			fail_msg("case %zu: r=%d msg=\"%s\", expected \"%s\"", i, r, err.msg,
+				 bad[i].msg);
+		assert_ptr_equal(s, (struct ipp_snapshot *)0x1); /* never partially returned */
+	}
+
+	/* versions and headers */
+	s = import_text("ipsecpol-export 2\nend\n", &err, &r);
+	expect_err(r, EPROTO, &err, "test.ipsec:1: \"ipsecpol-export 2\": unsupported version \"2\"");
+	s = import_text("ipsecpol 1\nend\n", &err, &r);
+	expect_err(r, EINVAL, &err, "test.ipsec:1: \"ipsecpol 1\": not an ipsecpol export");
+	s = import_text("", &err, &r);
+	expect_err(r, EINVAL, &err, "test.ipsec:1: empty file");
+	s = import_text("ipsecpol-export 1\n# only a comment\n\nend\n", &err, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(s->npolicies + s->nfilterlists + s->nfilteractions, 0);
+	ipp_snapshot_free(s);
+}
+
+/* The example of docs/ipsecpol-export.5 is a valid file that exports back identically. */
+static void test_export_manpage_example(void **state)
+{
+	const char *src = getenv("IPP_SOURCE_DIR");
+	char path[1024], line[1024], text[16384] = "";
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s;
+	bool in = false, nf = false;
+	char *out;
+	FILE *f;
+	int r;
+
+	if (src)
+		snprintf(path, sizeof(path), "%s/docs/ipsecpol-export.5", src);
+	else /* run by hand: the tree this file is in */
+		snprintf(path, sizeof(path), "%.*s/docs/ipsecpol-export.5",
+			 (int)(strlen(__FILE__) - strlen("/tests/unit/store/test_store.c")),
+			 __FILE__);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		char *p = line;
+
+		if (strncmp(line, ".SH EXAMPLE", 11) == 0) {
+			in = true;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (!nf) {
+			nf = strncmp(line, ".nf", 3) == 0;
+			continue;
+		}
+		if (strncmp(line, ".fi", 3) == 0)
+			break;
+		/* unfold "\e" continuation lines */
+		if (strlen(text) && text[strlen(text) - 1] != '\n')
+			while (*p == ' ')
+				p++;
+		if (n >= 3 && strcmp(line + n - 3, "\\e\n") == 0)
+			line[n - 3] = '\0';
+		strncat(text, p, sizeof(text) - strlen(text) - 1);
+	}
+	fclose(f);
+	assert_non_null(strstr(text, "ipsecpol-export 1\n"));
+	s = import_text(text, &err, &r);
+	if (r < 0)
+		fail_msg("man page example: %s\n%s", err.msg, text);
+	assert_int_equal(s->npolicies, 1);
+	out = export_text(s);
+	assert_string_equal(out, text);
+	free(out);
+	ipp_snapshot_free(s);
+}
+
+/* ---------- concurrency ---------- */
+
+#define WRITERS 2
+#define PER_WRITER 1500
+
+static void test_concurrent_writers(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_filter *fv;
+	pid_t pids[WRITERS];
+	uint64_t g0;
+	int64_t list;
+	size_t n;
+
+	list = mk_list(fx->db, IPP_STORE_LOCAL, "Shared");
+	g0 = generation(fx->db);
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct ipp_error e = {0};
+			struct ipp_db *db;
+			int bad = 0;
+
+			if (ipp_db_open(fx->path, 0, &db, &e) < 0) {
+				fprintf(stderr, "writer %d: %s\n", w, e.msg);
+				_exit(2);
+			}
+			for (int i = 0; i < PER_WRITER; i++) {
+				struct ipp_filter f;
+
+				ipp_filter_init(&f);
+				f.src = A("me");
+				f.dst = A(w == 0 ? "10.0.0.0/8" : "172.16.0.0/12");
+				f.protocol = 6;
+				f.dstport = (uint16_t)(i + 1);
+				if (ipp_db_filter_add(db, list, &f, &e) < 0) {
+					fprintf(stderr, "writer %d filter %d: %s\n", w, i, e.msg);
+					bad = 1;
+					break;
+				}
+			}
+			ipp_db_close(db);
+			_exit(bad);
+		}
+	}
+	/* reap every writer before judging, so that none outlives the test directory */
+	{
+		int status[WRITERS] = {0};
+
+		for (int w = 0; w < WRITERS; w++)
+			assert_int_equal(waitpid(pids[w], &status[w], 0), pids[w]);
+		for (int w = 0; w < WRITERS; w++) {
+			assert_true(WIFEXITED(status[w]));
+			assert_int_equal(WEXITSTATUS(status[w]), 0);
+		}
+	}
+	OK(ipp_db_filter_list(fx->db, list, &fv, &n, &err));
+	assert_int_equal(n, WRITERS * PER_WRITER);
+	{
+		/* every filter of every writer is there, once */
+		static bool seen[WRITERS][PER_WRITER + 1];
+
+		memset(seen, 0, sizeof(seen));
+		for (size_t i = 0; i < n; i++) {
+			int w = fv[i].dst.ip[0] == 10 ? 0 : 1;
+
+			assert_false(seen[w][fv[i].dstport]);
+			seen[w][fv[i].dstport] = true;
+			ipp_filter_clear(&fv[i]);
+		}
+		free(fv);
+	}
+	assert_int_equal(generation(fx->db), g0 + WRITERS * PER_WRITER);
+}
+
+/* Several programs creating the same new database at once all succeed. */
+static void test_concurrent_first_open(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_snapshot *s;
+	struct ipp_db *db;
+	char path[400];
+	pid_t pids[6];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/fresh.db", fx->dir);
+	for (int i = 0; i < 6; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct ipp_error e = {0};
+			struct ipp_policy p;
+
+			ipp_policy_init(&p);
+			snprintf(p.name, sizeof(p.name), "P%d", i);
+			if (ipp_db_open(path, 0, &db, &e) < 0 ||
+			    ipp_db_policy_add(db, IPP_STORE_LOCAL, &p, &e) < 0) {
+				fprintf(stderr, "opener %d: %s\n", i, e.msg);
+				_exit(1);
+			}
+			ipp_db_close(db);
+			_exit(0);
+		}
+	}
+	{
+		int status[6] = {0};
+
+		for (int i = 0; i < 6; i++)
+			assert_int_equal(waitpid(pids[i], &status[i], 0), pids[i]);
+		for (int i = 0; i < 6; i++) {
+			assert_true(WIFEXITED(status[i]));
+			assert_int_equal(WEXITSTATUS(status[i]), 0);
+		}
+	}
+	OK(ipp_db_open(path, IPP_DB_READONLY, &db, NULL));
+	s = load(db, IPP_STORE_LOCAL);
+	assert_int_equal(s->npolicies, 6);
+	ipp_snapshot_free(s);
+	ipp_db_close(db);
+	/* the store holds keys: a new file is for its owner only */
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_crud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_case_insensitive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assign, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_references, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_import_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_reader_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_manpage_example, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
