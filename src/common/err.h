@@ -26,7 +26,8 @@ struct ipp_error {
  */
 int ipp_err(struct ipp_error *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int ipp_verr(struct ipp_error *err, int errnum, const char *fmt, va_list ap);
+int ipp_verr(struct ipp_error *err, int errnum, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Prefix the message already in @err with "prefix: " (context on the way up). */
 void ipp_err_prefix(struct ipp_error *err, const char *fmt, ...)

@@ -144,7 +144,9 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 	memset(&r, 0, sizeof(r));
 	if (depth == 0 || depth > IPP_RESOLVE_DEPTH)
 		return ipp_err(err, EINVAL, "invalid context");
-	if (t->n > 0 && !t->v[0].tag && !t->v[0].quoted && strcasecmp(t->v[0].text, "netsh") == 0) {
+	/* batch files call the program as netsh.exe */
+	if (t->n > 0 && !t->v[0].tag && !t->v[0].quoted &&
+	    (strcasecmp(t->v[0].text, "netsh") == 0 || strcasecmp(t->v[0].text, "netsh.exe") == 0)) {
 		r.ctx[0] = &ipp_root;
 		r.depth = 1;
 		i = 1;

@@ -158,10 +158,10 @@ struct ipp_resolved {
 
 /*
  * Resolve the command words of @t, typed in context @ctx (contexts from the
- * root, @depth long).  A leading "netsh" word starts at the root.  The first
- * word is looked up in the current context and the generic commands, then in
- * each parent context in turn (netsh's command inheritance); the following
- * words go down from there.  Stops at the first tagged token, at a command,
+ * root, @depth long).  A leading "netsh" (or "netsh.exe") word starts at the
+ * root.  The first word is looked up in the current context and the generic
+ * commands, then in each parent context in turn (netsh's command
+ * inheritance); the following words go down from there.  Stops at the first tagged token, at a command,
  * or at the end.  A line with no words resolves to the context it started
  * in; words that end on a group (`add`) resolve to the group, which the
  * caller refuses unless help was asked.  Errors (-EINVAL) name the word:

@@ -96,6 +96,7 @@ static int mode_shell(struct opts *o)
 			fclose(in);
 		return 1;
 	}
+	ipp_shell_set_errors(sh, stderr);
 	if (o->nwords) {
 		bool context = false;
 

@@ -29,6 +29,7 @@ struct ipp_shell {
 	size_t nstack;
 	bool exit;           /* exit, quit or bye was given */
 	int err_col;         /* column of the token an error is about, 0 if none */
+	FILE *errf;          /* scripts: report failing lines here and go on (NULL: stop) */
 };
 
 static const char *const domain_ro =
@@ -212,12 +213,14 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 	if (sh->batch) {
 		r = cmd->fn(sh, a, sh->out, err);
 		if (r < 0) {
-			size_t len = strlen(err->msg);
-
 			ipp_db_rollback(db);
 			sh->batch = false;
-			snprintf(err->msg + len, sizeof(err->msg) - len,
-				 " (batch aborted: none of its changes were written)");
+			if (err) {
+				size_t len = strlen(err->msg);
+
+				snprintf(err->msg + len, sizeof(err->msg) - len,
+					 " (batch aborted: none of its changes were written)");
+			}
 		}
 		return r;
 	}
@@ -443,20 +446,37 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 {
 	char *line = NULL;
 	size_t cap = 0;
-	unsigned lineno = 0;
+	unsigned lineno = 0, nfailed = 0;
 	ssize_t len;
-	int r = 0;
+	int r = 0, first = 0;
 
 	while (!sh->exit && (len = getline(&line, &cap, in)) >= 0) {
+		bool in_batch = sh->batch;
+
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		if ((r = ipp_shell_exec_line(sh, line, err)) < 0) {
-			ipp_err_prefix(err, "%s:%u", name, lineno);
+		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+			memmove(line, line + 3, (size_t)(len -= 3) + 1);
+		if ((r = ipp_shell_exec_line(sh, line, err)) == 0)
+			continue;
+		ipp_err_prefix(err, "%s:%u", name, lineno);
+		/*
+		 * As netsh does with a script, a failing line is reported and
+		 * the next one runs; the failed command itself changed nothing.
+		 * A batch is one transaction, though: a failure inside it
+		 * undoes the whole batch, and the script stops there.
+		 */
+		if (!sh->errf || in_batch)
 			break;
-		}
+		fprintf(sh->errf, "%s\n", err->msg);
+		if (!first)
+			first = r;
+		nfailed++;
+		r = 0;
 	}
 	if (r == 0 && ferror(in))
 		r = ipp_err(err, EIO, "%s: read error", name);
@@ -473,7 +493,15 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			}
 		}
 	}
+	if (r == 0 && nfailed > 0)
+		r = ipp_err(err, -first, "%s: %u command%s failed (reported above); the other commands were applied",
+			    name, nfailed, nfailed == 1 ? "" : "s");
 	return r;
+}
+
+void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf)
+{
+	sh->errf = errf;
 }
 
 static void prompt(struct ipp_shell *sh)

@@ -70,13 +70,20 @@ int ipp_shell_run_words(struct ipp_shell *sh, char *const *words, size_t n, bool
 			struct ipp_error *err);
 
 /*
- * Run a script from @in, named @name in messages.  Stops at the first
- * failing command: err->msg then reads "NAME:LINE: <command>: <message>".
+ * Run a script from @in, named @name in messages.  With an error stream set
+ * (ipp_shell_set_errors), a failing line is reported there as
+ * "NAME:LINE: <command>: <message>" and the script goes on, as netsh does;
+ * the result is then an error counting the failed lines.  Without one, or
+ * when the failing command is inside a batch (one transaction, undone
+ * whole), the script stops: err->msg then reads "NAME:LINE: ...".
  * exit/quit/bye end the script successfully.  An open batch is committed at
  * the end of a successful script and rolled back after a failure.
  */
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			 struct ipp_error *err);
+
+/* Where scripts report failing lines and go on; NULL (the default): stop at the first. */
+void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf);
 
 /*
  * The interactive loop: prompt "netsh ipsec static>" on the shell's output,

@@ -123,7 +123,7 @@ check "dry run prints a ruleset" grep -q '^table inet ipsecpol {' "$R/dry.nft"
 refute "dry run leaves the kernel alone" hx nft list table inet ipsecpol 2>/dev/null
 check "nft accepts the dry run's text" hx nft -c -f "$R/dry.nft"
 check "apply" hx "$TOOL" apply "$R"
-check "table inet ipsecpol in force" hx nft list table inet ipsecpol
+check "table inet ipsecpol in force" eval "hx nft -t list table inet ipsecpol >/dev/null"
 
 # ---- host + port permit beats block-all (IPv4 and IPv6) ----
 check "tcp .2 -> me:8080 permitted (host, port)" tcp_ok "$NS_P" $P2 $H 8080
@@ -175,10 +175,20 @@ check "counter of rule over-block filter 1 ($c packets)" test "${c:-0}" -gt 0
 check "store policy B" "$TOOL" store "$R" "$HERE/policy-b.pol"
 out=$(hx "$TOOL" update "$R" "$HERE/policy-a.pol")
 echo "  .. update: $out"
-check "the update is element-level" grep -q '^full=0 added=1 deleted=0 tiers+0 tiers-0 chains=0$' <<<"$out"
+# the new filter is mirrored: one element in the input map, one in the output map
+check "the update is element-level" grep -q '^full=0 added=2 deleted=0 tiers+0 tiers-0 chains=0$' <<<"$out"
 check "tcp .3 -> me:8080 permitted after the update" tcp_ok "$NS_P" $P3 $H 8080
 check "tcp .2 -> me:8080 still permitted" tcp_ok "$NS_P" $P2 $H 8080
 refute "tcp .3 -> me:9090 still blocked" tcp_ok "$NS_P" $P3 $H 9090
+
+# ---- a refusal of the kernel is reported in the user's terms: the kernel holds B,
+# the difference from A to C adds the key B permits with another verdict ----
+check "store policy C" "$TOOL" store "$R" "$HERE/policy-c.pol"
+out=$(hx "$TOOL" refuse "$R" "$HERE/policy-a.pol")
+echo "  .. refused: $out"
+check "the refused element is named by policy, rule and filter" \
+	grep -q 'policy "Host" rule "web-block" filter 1 (map ip_s32_dme_p6_dp).*File exists' <<<"$out"
+check "tcp .3 -> me:8080 still permitted (nothing changed)" tcp_ok "$NS_P" $P3 $H 8080
 
 # ---- a full apply again replaces the table in one transaction ----
 check "store policy A" "$TOOL" store "$R" "$HERE/policy-a.pol"

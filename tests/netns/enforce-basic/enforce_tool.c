@@ -9,6 +9,9 @@
  *   update ROOT OLDFILE    the daemon's path: the kernel holds OLDFILE's policy;
  *                          bring it to the stores' with ipp_apply_update() and
  *                          print what was done
+ *   refuse ROOT OLDFILE    apply the difference from OLDFILE's policy to the stores'
+ *                          to a kernel that does not hold OLDFILE's policy; the
+ *                          kernel must refuse; print the error message
  *   counters ROOT          per-filter packet counters read back from the kernel
  *   diffcheck FILE         FILE has a "next" line: install the old state, apply the
  *                          element-level difference, and compare what the kernel
@@ -115,6 +118,33 @@ static int cmd_update(const char *root, const char *oldfile)
 	return 0;
 }
 
+static int cmd_refuse(const char *root, const char *oldfile)
+{
+	struct ipp_error err = {0};
+	struct ipp_apply_result res;
+	struct ipp_compiled *old;
+	struct ipp_paths p;
+	char *text = NULL;
+	int r;
+
+	old = compile_file(oldfile, false, &err);
+	if (!old)
+		return die(&err, "refuse");
+	if (ipp_paths_init(root, &p, &err) < 0 || ipp_apply_compute(&p, NULL, NULL, &res, &err) < 0 ||
+	    ipp_compiled_diff_text(old, res.compiled, &text, NULL, &err) < 0)
+		return die(&err, "refuse");
+	r = ipp_apply_text(NULL, res.compiled, text, false, &err);
+	free(text);
+	ipp_compiled_free(old);
+	ipp_apply_result_clear(&res);
+	if (r == 0) {
+		fprintf(stderr, "enforce_tool: refuse: the kernel accepted the changes\n");
+		return 1;
+	}
+	printf("%s\n", err.msg);
+	return 0;
+}
+
 static int cmd_counters(const char *root)
 {
 	struct ipp_error err = {0};
@@ -193,8 +223,8 @@ static char *normalize(const char *text)
 		qsort(items, n, sizeof(*items), elem_cmp);
 		fputs("elements = {\n", f);
 		for (i = 0; i < n; i++)
-			fprintf(f, "\t%s\n", items[i]);
-		fputs("}", f);
+			fprintf(f, "\t\t\t%s\n", items[i]);
+		fputs("\t\t}", f);
 		free(items);
 		free(block);
 		p = close + 1;
@@ -313,11 +343,13 @@ int main(int argc, char **argv)
 		return cmd_apply(argv[2], argc == 4 && !strcmp(argv[3], "dry"));
 	if (argc == 4 && !strcmp(argv[1], "update"))
 		return cmd_update(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "refuse"))
+		return cmd_refuse(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "counters"))
 		return cmd_counters(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "diffcheck"))
 		return cmd_diffcheck(argv[2]);
 	fprintf(stderr, "usage: enforce_tool store ROOT FILE | apply ROOT [dry] | update ROOT "
-			"OLDFILE | counters ROOT | diffcheck FILE\n");
+			"OLDFILE | refuse ROOT OLDFILE | counters ROOT | diffcheck FILE\n");
 	return 2;
 }

@@ -95,15 +95,20 @@ setup_net() {
 }
 
 # spawn NS CMD...: start CMD in namespace NS (h or p) in the background.
+# (`ip netns exec` execs the command, so $! is the command's own pid.)
 spawn() {
-	local ns=$1; shift
-	if [ "$ns" = h ]; then hx "$@" & else px "$@" & fi
+	local ns=$NS_P
+	[ "$1" = h ] && ns=$NS_H
+	shift
+	ip netns exec "$ns" "$@" &
 	PIDS+=($!)
 }
 
 conf() { mkdir -p "$R/etc/ipsecpol"; printf '%s\n' "$@" > "$R/etc/ipsecpol/driver.conf"; }
 
 table() { hx nft list table inet ipsecpol 2>/dev/null; }
+# The table without counters (they move with the traffic).
+table_stateless() { hx nft -s list table inet ipsecpol 2>/dev/null; }
 table_mode() { table | sed -n 's/.*comment "ipsecpol mode=\([a-z-]*\)".*/\1/p'; }
 no_table() { ! hx nft list table inet ipsecpol >/dev/null 2>&1; }
 
@@ -111,7 +116,7 @@ startup() { hx "$IPPD" --root "$R" --startup "$@"; }
 
 agent_start() {
 	: > "$LOG"
-	hx "$IPPD" --root "$R" --foreground "$@" 2>>"$LOG" &
+	ip netns exec "$NS_H" env ${AGENT_ENV:-} "$IPPD" --root "$R" --foreground --verbose "$@" 2>>"$LOG" &
 	AGENT_PID=$!
 	wait_for 60 grep -q "running (pid" "$LOG" || { fail "agent start"; return 1; }
 }

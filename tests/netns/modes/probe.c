@@ -6,8 +6,9 @@
  *                                      count is kept in FILE (rewritten on change)
  *   probe tcp-count PORT FILE          the same for accepted TCP connections
  *   probe udp-send ADDR PORT N GAP_US [SPORT]   send N datagrams (0 = until
- *                                      SIGTERM), GAP_US microseconds apart, from
- *                                      SPORT (default: an ephemeral port)
+ *                                      SIGTERM, then "sent N" on stderr), GAP_US
+ *                                      microseconds apart, from SPORT (default:
+ *                                      an ephemeral port)
  *   probe udp-ask SPORT ADDR PORT TIMEOUT_MS    send a datagram from SPORT (again
  *                                      every 100 ms) until an answer comes: exit 0 if one came
  *   probe udp-answer PORT TIMEOUT_MS   wait for a datagram on PORT, answer it from
@@ -127,6 +128,8 @@ static int udp_send(const char *addr, int port, long n, long gap, int sport)
 		if (gap)
 			usleep((useconds_t)gap);
 	}
+	if (n == 0)
+		fprintf(stderr, "sent %ld\n", i);
 	return 0;
 }
 

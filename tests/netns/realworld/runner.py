@@ -117,8 +117,8 @@ def words_of(line):
 def classify(lines):
     """Yield (line number, text, kind, context) for the command lines of a script.
 
-    kind: 'ctx' (pushd/popd and bare context words), 'dynamic', 'static'.
-    context: the pushd lines in force before this line (for running it alone).
+    kind: 'ctx' (pushd, popd), 'dynamic', 'static'.
+    context: the pushd lines in force before this line (to run it on its own).
     """
     stack, ctx = [], "static"
     for no, raw in enumerate(lines, 1):
@@ -127,7 +127,7 @@ def classify(lines):
         if not s or s.startswith("#"):
             continue
         w = [x.lower() for x in PREFIX.sub("", s).split()]
-        here = list(stack)
+        here = [t for t, _ in stack]
         if w and w[0] == "pushd":
             stack.append((text, ctx))
             rest = [x for x in w[1:] if x != "ipsec"]
@@ -145,7 +145,7 @@ def classify(lines):
         kind = ctx
         if w and w[0] in ("dynamic", "static"):
             kind = w[0]
-        yield no, text, ("dynamic" if kind == "dynamic" else "static"), [t for t, _ in here]
+        yield no, text, ("dynamic" if kind == "dynamic" else "static"), here
 
 
 def is_set_config(text):
@@ -197,7 +197,7 @@ class Root:
                 for line in f:
                     k, sep, v = line.partition("=")
                     if sep and not k.strip().startswith("#"):
-                        vals[k.strip()] = v.strip()
+                        vals[k.strip().lower()] = v.strip()
         return vals
 
 
@@ -252,8 +252,8 @@ def check_facts(exp, root, dynamic_ran, notes):
         if dynamic_ran:
             vals = root.conf()
             for k, v in exp.conf:
-                if vals.get(k) != v:
-                    raise Fail(f"driver.conf: {k}={vals.get(k)!r}, expected {v!r}")
+                if vals.get(k.lower()) != v:
+                    raise Fail(f"driver.conf: {k}={vals.get(k.lower())!r}, expected {v!r}")
         else:
             notes.append("driver.conf not checked")
 
@@ -262,6 +262,10 @@ def round_trip(exp, root, tmp, tag):
     dumps = {}
     for store in exp.stores:
         first = root.dump(store)
+        if store == "local":
+            rc, out, err = run([IPSECPOL, "--root", root.dir, "static", "dump"], cwd=root.dir)
+            if rc != 0 or out != first:
+                raise Fail(f"`ipsecpol static dump` differs from `dump` in a script: {one_line(err)}")
         replay = Root(tmp, f"{tag}-replay-{store}")
         path = os.path.join(tmp, f"{tag}-{store}.dump")
         with open(path, "w", encoding="utf-8") as f:
@@ -307,7 +311,7 @@ def expect_line(exp, no, text, kind, rc, err, what, notes):
     return False
 
 
-def run_lines(exp, path, lines, root, notes):
+def run_lines(exp, lines, root, notes):
     dyn_ok = False
     for no, text, kind, ctx in classify(lines):
         if kind == "ctx":
@@ -326,8 +330,11 @@ def run_script(exp, path, lines, root, tmp, notes):
             raise Fail(f"the script failed differently: {one_line(err)}")
         return False, root
     if rc == 0:
-        dyn = any(k == "dynamic" for _, _, k, _ in classify(lines))
-        return dyn, root
+        dyn = [(no, t) for no, t, k, _ in classify(lines) if k == "dynamic"]
+        for no, t in dyn:
+            if not is_set_config(t):
+                raise Fail(f"line {no}: dynamic command succeeded without the agent")
+        return bool(dyn), root
     m = re.search(r":(\d+):", err)
     kinds = {no: k for no, _, k, _ in classify(lines)}
     if m and kinds.get(int(m.group(1))) == "dynamic" and AGENT_DOWN.search(err):
@@ -366,7 +373,7 @@ def run_one(corpus, name):
     with tempfile.TemporaryDirectory(prefix="ipp-rw-") as tmp:
         root = Root(tmp, "main")
         if exp.mode == "lines":
-            dyn_ok = run_lines(exp, path, lines, root, notes)
+            dyn_ok = run_lines(exp, lines, root, notes)
             checked = root
         else:
             dyn_ok, checked = run_script(exp, path, lines, root, tmp, notes)
@@ -385,11 +392,12 @@ def run_one(corpus, name):
 
 
 def main():
-    corpus = sys.argv[1]
+    corpus = os.path.abspath(sys.argv[1])
     only = set(sys.argv[2:])
-    if not os.access(IPSECPOL, os.X_OK):
-        print(f"FAIL: {IPSECPOL} is not built")
-        return 1
+    for prog in (IPSECPOL, NETSH):
+        if not os.access(prog, os.X_OK):
+            print(f"FAIL: {prog} is not built")
+            return 1
     names = sorted(n for n in os.listdir(corpus) if n.endswith(".netsh"))
     if only:
         names = [n for n in names if n in only or n.split("-")[0] in only]
@@ -398,6 +406,7 @@ def main():
         try:
             notes = run_one(corpus, name)
             passed += 1
+            notes = list(dict.fromkeys(notes))
             print(f"PASS {name}" + (f" ({'; '.join(notes)})" if notes else ""))
         except Fail as e:
             failed += 1

@@ -232,6 +232,37 @@ static void test_script_errors(void **state)
 	assert_non_null(strstr(x->out, "S1"));
 	assert_null(strstr(x->out, "S3")); /* the script stopped */
 
+	/* with an error stream, a failing line is reported and the script goes on */
+	{
+		char *rep = NULL;
+		size_t replen = 0;
+		FILE *ef = open_memstream(&rep, &replen);
+
+		script = "add policy name=C1\nadd policy name=C2 frob=yes\nadd policy name=C3\n";
+		in = fmemopen((void *)script, strlen(script), "r");
+		ipp_shell_set_errors(x->sh, ef);
+		assert_int_equal(ipp_shell_run_script(x->sh, in, "c.txt", &err), -EINVAL);
+		ipp_shell_set_errors(x->sh, NULL);
+		fclose(in);
+		fclose(ef);
+		assert_non_null(strstr(rep, "c.txt:2: add policy: unknown tag \"frob\""));
+		assert_non_null(strstr(err.msg, "1 command failed"));
+		free(rep);
+		output(x, "show policy format=table");
+		assert_non_null(strstr(x->out, "C1"));
+		assert_non_null(strstr(x->out, "C3"));
+		assert_null(strstr(x->out, "C2"));
+	}
+
+	/* a UTF-8 byte order mark and CRLF line ends, as Windows editors write them */
+	script = "\xEF\xBB\xBF" "add policy name=BOM\r\nadd policy name=CRLF\r\n";
+	in = fmemopen((void *)script, strlen(script), "r");
+	assert_int_equal(ipp_shell_run_script(x->sh, in, "w.txt", &err), 0);
+	fclose(in);
+	output(x, "show policy format=table");
+	assert_non_null(strstr(x->out, "BOM"));
+	assert_non_null(strstr(x->out, "CRLF"));
+
 	/* exit ends a script successfully */
 	script = "add policy E1\nexit\nadd policy E2 frob=1\n";
 	in = fmemopen((void *)script, strlen(script), "r");

@@ -237,6 +237,7 @@ static void test_abbreviation(void **state)
 	resolves("static", "st add rule", "add rule", IPP_NODE_CMD);
 	resolves("static", "ipsec static add rule", "add rule", IPP_NODE_CMD);
 	resolves("static", "netsh ipsec static add rule", "add rule", IPP_NODE_CMD);
+	resolves("static", "NETSH.EXE ipsec static add rule", "add rule", IPP_NODE_CMD);
 	resolves("root", "ipsec static add rule", "add rule", IPP_NODE_CMD);
 	resolves("root", "ipsec", "ipsec", IPP_NODE_CONTEXT);
 	resolves("root", "i s", "ipsec static", IPP_NODE_CONTEXT);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Operational block mode: a persistent policy exists but cannot be applied.
+#   - a corrupt store at agent start: block mode (everything dropped both
+#     ways, the boot exemptions do not apply, loopback works), a log line that
+#     says why and how to regain connectivity, the status names the reason
+#   - a repaired store is applied at once: secure mode
+#   - the store corrupted while the agent runs: block mode again
+#   - SIGTERM in block mode: permit
+. "$(dirname "$0")/lib.sh"
+
+DB=$R/var/lib/ipsecpol/policy.db
+setup_net no
+mkdir -p "$R/var/lib/ipsecpol"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+conf OperationMode=1 "BootExemptions=tcp:0:3389:inbound"
+spawn h "$PROBE" tcp-count 3389 "$R/h3389"
+spawn h "$PROBE" udp-count 7000 "$R/h7000"
+spawn p "$PROBE" tcp-count 80 "$R/p80"
+corrupt() {
+	rm -f "$DB-wal" "$DB-shm"
+	head -c 4096 /dev/urandom > "$DB.new" && mv "$DB.new" "$DB"
+}
+
+check "boot: --startup loads block mode with the RDP exemption" startup
+check "boot: the exempted port connects before the agent runs" \
+	px "$PROBE" tcp-connect $H_IP 3389 1000
+corrupt
+agent_start
+check "corrupt store: the agent is in block mode" test "$(agent_mode)" = block
+check "corrupt store: the table says block" test "$(table_mode)" = block
+check "corrupt store: the log says why" \
+	grep -q "entered block mode: the persistent policy could not be applied: .*$DB" "$LOG"
+check "corrupt store: the log says how to regain connectivity" \
+	grep -q "To regain connectivity, repair or unassign the persistent policy.*systemctl stop ipsecpold" "$LOG"
+check "corrupt store: the status gives the reason" sh -c "printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^reason=.*$DB'"
+refute "block: the boot exemption does not apply" px "$PROBE" tcp-connect $H_IP 3389 500
+refute "block: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
+px "$PROBE" udp-send $H_IP 7000 20 1000
+sleep 0.3
+check "block: inbound udp is dropped" test "$(count_of "$R/h7000")" = 0
+check "block: loopback works" hx "$PROBE" tcp-connect 127.0.0.1 3389 1000
+
+# Repair: a valid store with the persistent policy is applied at once.
+rm -f "$DB" "$DB-wal" "$DB-shm"
+check "repair: a new store is written" "$MKPOLICY" "$DB" persistent Block7777 block udp 7777
+check "repair: the agent leaves block mode by itself" wait_for 10 sh -c "[ \"\$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)\" = secure ]"
+check "repair: the log says secure mode" grep -q "secure mode: the policy is in force" "$LOG"
+check "secure: tcp 3389 connects (no filter blocks it)" px "$PROBE" tcp-connect $H_IP 3389 1000
+px "$PROBE" udp-send $H_IP 7000 20 1000
+check "secure: udp 7000 arrives" wait_for 5 sh -c "[ \$(cat '$R/h7000') -gt 0 ]"
+
+# Corrupted while running.
+: > "$LOG.mark"
+n=$(grep -c "entered block mode" "$LOG")
+corrupt
+check "corrupted while running: block mode again" wait_for 10 sh -c "[ \"\$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)\" = block ]"
+check "corrupted while running: a new log line" test "$(grep -c "entered block mode" "$LOG")" -gt "$n"
+refute "corrupted while running: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+
+agent_signal TERM
+check "SIGTERM in block mode: exit 0" agent_wait
+check "SIGTERM in block mode: permit" no_table
+check "permit: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+
+finish

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Diagnostic mode: dropped packets reach the log through NFLOG, rate-limited.
+#   level 1, secure mode (a persistent policy blocks udp 7777): one dropped
+#     probe gives exactly one event; 30 more give no event until the summary
+#     "30 more packets dropped" (written when the interval ends; here when the
+#     agent stops, which ends it early)
+#   level 2, block mode: 50 probes give exactly 20 events and "30 more"
+#   turning diagnostics off in driver.conf while the agent runs: the log
+#     statements leave the ruleset and no more events come
+. "$(dirname "$0")/lib.sh"
+
+DB=$R/var/lib/ipsecpol/policy.db
+setup_net no
+mkdir -p "$R/var/lib/ipsecpol"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+events() { grep -c "dropped inbound udp $P_IP:[0-9]* -> $H_IP:7777" "$LOG"; }
+settled() { local a; a=$(events); sleep 0.5; [ "$(events)" = "$a" ]; }
+
+# ---- level 1, secure mode
+conf OperationMode=1 DiagnosticMode=1
+startup
+agent_start
+check "level 1: secure mode" test "$(agent_mode)" = secure
+check "level 1: the ruleset logs its drops" sh -c "ip netns exec $NS_H nft list table inet ipsecpol | grep -q 'log prefix \"ipsecpol secure'"
+px "$PROBE" udp-send $H_IP 7777 1 0
+check "level 1: a dropped probe is logged" wait_for 5 sh -c "[ \$(grep -c 'dropped inbound udp $P_IP:[0-9]* -> $H_IP:7777' '$LOG') -ge 1 ]"
+settled
+check "level 1: exactly one event for one probe" test "$(events)" = 1
+check "level 1: the event names the mode" grep -q "dropped inbound udp .*:7777 (mode secure)" "$LOG"
+px "$PROBE" udp-send $H_IP 7777 30 1000
+sleep 0.5
+settled
+check "level 1: 30 more probes in the same interval: no more events" test "$(events)" = 1
+agent_signal TERM
+agent_wait
+check "level 1: the summary counts them" grep -q "30 more packets dropped in the last interval" "$LOG"
+
+# ---- level 2, operational block mode
+conf OperationMode=1 DiagnosticMode=2
+head -c 4096 /dev/urandom > "$DB"
+rm -f "$DB-wal" "$DB-shm"
+agent_start
+check "level 2: block mode" test "$(agent_mode)" = block
+px "$PROBE" udp-send $H_IP 7777 50 1000
+wait_for 5 sh -c "[ \$(grep -c 'dropped inbound udp $P_IP:[0-9]* -> $H_IP:7777' '$LOG') -ge 20 ]"
+settled
+check "level 2: 50 probes, exactly 20 events" test "$(events)" = 20
+check "level 2: the events name the mode" grep -q "dropped inbound udp .*:7777 (mode block)" "$LOG"
+
+# ---- diagnostics off while running
+conf OperationMode=1 DiagnosticMode=0
+check "off: the ruleset loses its log statements" wait_for 10 sh -c "! ip netns exec $NS_H nft list table inet ipsecpol | grep -q 'log prefix'"
+check "off: still block mode" test "$(agent_mode)" = block
+px "$PROBE" udp-send $H_IP 7777 10 1000
+sleep 0.5
+check "off: no more events" test "$(events)" = 20
+agent_signal TERM
+agent_wait
+check "off: the pending summary was written when diagnostics went off" \
+	grep -q "30 more packets dropped in the last interval" "$LOG"
+
+finish

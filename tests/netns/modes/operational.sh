@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Boot -> operational under continuous probe traffic, and the agent's life cycle.
+#
+# The probe: the peer floods UDP port 7777 of the host, which neither the
+# startup ruleset (block mode, 7777 not exempt) nor the operational one (a
+# persistent policy blocking udp 7777) allows; a listener on the host counts
+# what arrives.  It must stay 0 across every transition, a kill -9 of the
+# agent and its restart; when the agent is stopped (SIGTERM: permit) the
+# count grows, which shows the probe really measures.  A second flow (udp
+# 7000) is dropped at boot and allowed by the secure ruleset: it shows when
+# the operational ruleset is in force.
+. "$(dirname "$0")/lib.sh"
+
+TRANSITIONS=${TRANSITIONS:-5}
+DB=$R/var/lib/ipsecpol/policy.db
+setup_net no
+mkdir -p "$R/var/lib/ipsecpol"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+conf OperationMode=1 "BootExemptions=tcp:0:3389:inbound"
+
+spawn h "$PROBE" udp-count 7777 "$R/leak"
+spawn h "$PROBE" udp-count 7000 "$R/ok"
+leaks() { count_of "$R/leak"; }
+oks() { count_of "$R/ok"; }
+grows() { local a; a=$(oks); sleep 0.3; [ "$(oks)" -gt "$a" ]; }
+still() { local a; a=$(oks); sleep 0.5; [ "$(oks)" -eq "$a" ]; }
+
+check "boot: --startup loads block mode" startup
+check "boot: table says startup-block" test "$(table_mode)" = startup-block
+sleep 0.2
+spawn p "$PROBE" udp-send $H_IP 7777 0 200
+spawn p "$PROBE" udp-send $H_IP 7000 0 2000
+sleep 0.5
+check "boot: the secure-only flow is dropped at boot" test "$(oks)" = 0
+
+# sd_notify: a datagram socket standing in for the service manager.
+spawn h socat -u UNIX-RECV:"$R/sd.sock" OPEN:"$R/sd.msgs",creat,append
+wait_for 5 test -S "$R/sd.sock"
+AGENT_ENV="NOTIFY_SOCKET=$R/sd.sock" agent_start
+check "operational: the agent reports secure mode" test "$(agent_mode)" = secure
+check "operational: the secure-only flow passes" wait_for 10 grows
+check "operational: readiness reported (READY=1, STATUS=mode: secure)" \
+	wait_for 5 sh -c "grep -q READY=1 '$R/sd.msgs' && grep -q 'STATUS=mode: secure' '$R/sd.msgs'"
+check "operational: 0 probes leaked through boot -> operational" test "$(leaks)" = 0
+
+# kill -9: the ruleset stays exactly as it was.
+before=$(table_stateless)
+agent_signal KILL
+agent_wait
+sleep 0.5
+check "kill -9: the table is unchanged" test "$before" = "$(table_stateless)"
+check "kill -9: the secure-only flow still passes" grows
+check "kill -9: 0 probes leaked" test "$(leaks)" = 0
+agent_start
+check "restart after kill -9: secure again" test "$(agent_mode)" = secure
+check "restart after kill -9: 0 probes leaked" test "$(leaks)" = 0
+
+# Transitions boot -> operational, again and again.
+ok=1
+for i in $(seq "$TRANSITIONS"); do
+	agent_signal KILL; agent_wait
+	startup || ok=0
+	[ "$(table_mode)" = startup-block ] || ok=0
+	agent_start || ok=0
+	[ "$(agent_mode)" = secure ] || ok=0
+done
+check "$TRANSITIONS boot -> operational transitions all reached secure mode" test $ok = 1
+check "$TRANSITIONS transitions: 0 probes leaked" test "$(leaks)" = 0
+
+# Store changes take effect at once, without a signal.
+check "a local policy blocking 7000 is committed" "$MKPOLICY" "$DB" local Block7000 block udp 7000
+check "a local policy blocking 7000 is applied without a signal" wait_for 10 still
+check "the status shows the new generation" sh -c "printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^generation=[1-9]'"
+check "the local policy is unassigned" "$MKPOLICY" "$DB" local unassign
+check "unassigning it is applied without a signal" wait_for 10 grows
+
+applies() { ctl status | sed -n 's/^applies=//p'; }
+a1=$(applies)
+agent_signal HUP
+check "SIGHUP reloads" wait_for 10 sh -c "[ \"\$(printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | sed -n 's/^applies=//p')\" -gt $a1 ]"
+check "control socket: reload answers OK" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
+check "control socket: unknown command gives ERR" sh -c "printf 'bogus\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR EINVAL unknown command'"
+refute "a second agent for the same root is refused" hx "$IPPD" --root "$R" --foreground 2>/dev/null
+check "all that time: 0 probes leaked" test "$(leaks)" = 0
+
+# Stop (systemctl stop = SIGTERM): permit.
+agent_signal TERM
+check "SIGTERM: the agent exits 0" agent_wait
+check "SIGTERM: the table is removed (permit)" no_table
+check "SIGTERM: the log says so" grep -q "filtering removed (permit mode)" "$LOG"
+check "SIGTERM: the probe now gets through (it measures)" wait_for 5 sh -c "[ \$(cat '$R/leak') -gt 0 ]"
+check "SIGTERM: the control socket is gone" test ! -e "$R/run/ipsecpol/ipsecpold.sock"
+
+finish
