@@ -40,6 +40,7 @@ int ipp_agent_check(const struct ipp_paths *p, struct ipp_error *err);
 
 struct ipp_agent_opts {
 	bool foreground; /* log to stderr as well */
+	bool verbose;    /* log debug messages too */
 };
 
 /*

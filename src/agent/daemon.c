@@ -39,6 +39,7 @@
 #include "../driver/driver.h"
 #include "../store/store.h"
 #include "log.h"
+#include "hostenv.h"
 #include "secure.h"
 
 enum {
@@ -52,10 +53,19 @@ enum {
 	EV_T_INTERVAL,
 	EV_T_RETRY,
 	EV_T_ENV,
+	EV_T_STORE,
 };
 
 #define RETRY_MAX_S 60
 #define ENV_DEBOUNCE_MS 200
+/*
+ * A write to policy.db-wal is seen before SQLite publishes the commit in the
+ * WAL index (shared memory, no file event): look at the generation a moment
+ * later, and once more after that if it had not moved yet.
+ */
+#define STORE_SETTLE_MS 20
+#define STORE_RECHECK_MS 250
+#define STORE_RECHECKS 2
 
 static uint64_t ev_key(int kind, int fd)
 {
@@ -151,6 +161,12 @@ static void arm_retry(struct agent *a)
 	timer_arm(a->tfd_retry, (long)a->retry_s * 1000, false);
 }
 
+static void cur_forget(struct agent *a)
+{
+	ipp_apply_result_clear(&a->cur);
+	a->cur_valid = false;
+}
+
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 {
 	struct ipp_mode_opts o = { .diagnostics = a->conf.diagnostics };
@@ -168,7 +184,17 @@ static void enter_block(struct agent *a, const char *why)
 {
 	struct ipp_error e = { 0 };
 	bool again = a->mode == IPP_MODE_BLOCK;
+	bool logs = a->conf.diagnostics > 0;
 
+	/* Already in force as needed (a retry that failed the same way): keep it. */
+	if (again && a->block_logs == logs) {
+		if (strcmp(a->reason, why))
+			ipp_log(LOG_ERR, "still in block mode: %s", why);
+		snprintf(a->reason, sizeof(a->reason), "%s", why);
+		notify_status(a);
+		arm_retry(a);
+		return;
+	}
 	if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0) {
 		ipp_log(LOG_CRIT,
 			"the persistent policy could not be applied (%s) and the block ruleset "
@@ -178,6 +204,8 @@ static void enter_block(struct agent *a, const char *why)
 		arm_retry(a);
 		return;
 	}
+	cur_forget(a);
+	a->block_logs = logs;
 	if (!again || strcmp(a->reason, why)) {
 		static const char *const fields[] = { "IPSECPOL_EVENT=block-mode", NULL };
 
@@ -197,29 +225,43 @@ static void enter_block(struct agent *a, const char *why)
 }
 
 /*
- * Compute and install the secure ruleset; on failure go to block mode (the
- * persistent policy cannot be applied) or keep what is in force and retry.
+ * Compute and install the secure ruleset (against @env, NULL: read the
+ * host's); on failure go to block mode (the persistent policy cannot be
+ * applied) or keep what is in force and retry.
  */
-static int agent_apply(struct agent *a, const char *why)
+static int agent_apply(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
+	struct ipp_apply_result res;
+	struct ipp_cdiff_stats st = { 0 };
 	struct ipp_error e = { 0 };
-	uint64_t gen = 0;
-	bool gen_ok;
 	int r;
 
-	/* Read the generation before the stores: a commit during the apply
-	 * leaves the generation newer than ours, and we apply again. */
-	gen_ok = db_generation(a, &gen) == 0;
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
-	r = ipp_agent_apply_secure(&a->paths, &a->conf, &e);
+	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, env,
+			     a->cur_valid ? a->cur.compiled : NULL, &res, &st, &e);
 	a->applies++;
-	a->gen_known = gen_ok;
-	a->gen = gen;
 	if (r == 0) {
+		const struct ipp_compiled *c = res.compiled;
+
+		cur_forget(a);
+		a->cur = res;
+		a->cur_valid = true;
+		a->gen = res.generation;
+		a->gen_known = true;
 		if (a->mode != IPP_MODE_SECURE)
-			ipp_log(LOG_NOTICE, "secure mode: the policy is in force (%s)", why);
+			ipp_log(LOG_NOTICE,
+				"secure mode: the policy is in force (%s): %zu rules, %zu specific "
+				"filters, %zu elements in %zu maps",
+				why, c->nrules, c->nsf, c->nelems, c->ntiers);
+		else if (st.empty)
+			ipp_log(LOG_DEBUG, "policy unchanged (%s)", why);
+		else if (st.full)
+			ipp_log(LOG_INFO, "policy re-applied whole (%s): %zu rules, %zu specific "
+					  "filters",
+				why, c->nrules, c->nsf);
 		else
-			ipp_log(LOG_INFO, "policy re-applied (%s)", why);
+			ipp_log(LOG_INFO, "policy updated (%s): %zu elements added, %zu deleted",
+				why, st.elems_added, st.elems_deleted);
 		a->last_error[0] = '\0';
 		a->retry_s = 0;
 		timer_arm(a->tfd_retry, 0, false);
@@ -227,8 +269,9 @@ static int agent_apply(struct agent *a, const char *why)
 		return 0;
 	}
 	a->failures++;
+	a->gen_known = false;
 	snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
-	if (ipp_agent_persistent_failure(r)) {
+	if (ipp_agent_persistent_failure(r, res.persistent)) {
 		enter_block(a, e.msg);
 		return r;
 	}
@@ -236,6 +279,23 @@ static int agent_apply(struct agent *a, const char *why)
 		why, e.msg, ipp_mode_name(a->mode));
 	arm_retry(a);
 	return r;
+}
+
+/* The host's servers may have moved: apply again if they did. */
+static void env_check(struct agent *a)
+{
+	struct ipp_hostenv env;
+	struct ipp_error e = { 0 };
+
+	if (!a->cur_valid || a->mode != IPP_MODE_SECURE)
+		return; /* nothing in force depends on them; the next apply reads them */
+	if (ipp_agent_read_env(&a->paths, &env, &e) < 0) {
+		ipp_log(LOG_WARNING, "cannot read the host's servers: %s", e.msg);
+		return;
+	}
+	if (ipp_hostenv_equal(&env, &a->cur.env))
+		return;
+	agent_apply(a, "the host's servers or gateways changed", &env);
 }
 
 /* ---------- driver.conf ---------- */
@@ -296,6 +356,13 @@ static bool conf_reload(struct agent *a)
 
 /* ---------- events ---------- */
 
+/* A database file changed: check the generation once the commit is visible. */
+static void store_event(struct agent *a)
+{
+	a->store_rechecks = STORE_RECHECKS;
+	timer_arm(a->tfd_store, STORE_SETTLE_MS, false);
+}
+
 static void on_inotify(struct agent *a)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -315,15 +382,18 @@ static void on_inotify(struct agent *a)
 			}
 			if (!ev->len)
 				continue;
+			for (size_t k = 0; k < a->nenvw; k++)
+				if (ev->wd == a->envw[k].wd && !strcmp(ev->name, a->envw[k].name))
+					timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 			if (ev->wd == a->wd_state) {
 				if (!strcmp(ev->name, "policy.db")) {
-					a->store_dirty = true;
+					store_event(a);
 					if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO |
 							IN_MOVED_FROM))
 						db_close(a);
 				} else if (!strcmp(ev->name, "policy.db-wal") ||
 					   !strcmp(ev->name, "policy.db-journal")) {
-					a->store_dirty = true;
+					store_event(a);
 				}
 			} else if (ev->wd == a->wd_etc && !strcmp(ev->name, "driver.conf")) {
 				a->conf_dirty = true;
@@ -336,6 +406,7 @@ static void on_notify(struct agent *a)
 {
 	char buf[256];
 
+	/* Sent after the commit: the generation is already visible. */
 	while (recv(a->notifyfd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
 		a->store_dirty = a->conf_dirty = true;
 }
@@ -382,12 +453,16 @@ static void process_pending(struct agent *a)
 			need = r < 0 || !a->gen_known || gen != a->gen;
 		}
 		a->store_dirty = false;
+		if (need)
+			a->store_rechecks = 0;
+		else if (a->store_rechecks > 0)
+			timer_arm(a->tfd_store, STORE_RECHECK_MS, false);
 		if (need) {
 			const char *why = a->force_apply ? a->force_why : ruleset_changed
 					? "driver.conf changed" : "the policy stores changed";
 
 			a->force_apply = false;
-			agent_apply(a, why);
+			agent_apply(a, why, NULL);
 		}
 	}
 }
@@ -446,6 +521,43 @@ static int unix_socket(const char *path, int type, struct ipp_error *err)
 	return fd;
 }
 
+static void watch_env_file(struct agent *a, const char *path)
+{
+	char dir[IPP_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int wd;
+
+	if (!slash || a->nenvw == sizeof(a->envw) / sizeof(a->envw[0]) ||
+	    strlen(slash + 1) >= sizeof(a->envw[0].name))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	wd = inotify_add_watch(a->inofd, dir,
+			       IN_MASK_ADD | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
+				       IN_MOVED_FROM);
+	if (wd < 0)
+		return; /* no such directory: nothing to follow */
+	a->envw[a->nenvw].wd = wd;
+	snprintf(a->envw[a->nenvw].name, sizeof(a->envw[0].name), "%s", slash + 1);
+	a->nenvw++;
+}
+
+/* Follow the files the host's servers are read from (resolv.conf, wins.conf). */
+static void watch_env_files(struct agent *a)
+{
+	struct ipp_hostenv_src src;
+	const char *files[4];
+	char real[IPP_PATH_MAX];
+	size_t i, n;
+
+	ipp_agent_env_files(&a->paths, files, &n, &src);
+	for (i = 0; i < n; i++) {
+		watch_env_file(a, files[i]);
+		/* resolv.conf is often a symlink into the resolver's run directory. */
+		if (realpath(files[i], real) && strcmp(real, files[i]))
+			watch_env_file(a, real);
+	}
+}
+
 static int lock_pidfile(struct agent *a, struct ipp_error *err)
 {
 	char buf[32];
@@ -493,8 +605,9 @@ static int setup(struct agent *a, struct ipp_error *err)
 	a->tfd_interval = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_env = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_store = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (a->epfd < 0 || a->sigfd < 0 || a->inofd < 0 || a->tfd_interval < 0 ||
-	    a->tfd_retry < 0 || a->tfd_env < 0)
+	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
 	a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir,
 					IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO |
@@ -504,6 +617,7 @@ static int setup(struct agent *a, struct ipp_error *err)
 	if (a->wd_state < 0 || a->wd_etc < 0)
 		return ipp_err(err, errno, "cannot watch \"%s\" and \"%s\": %s", a->paths.statedir,
 			       a->paths.etcdir, strerror(errno));
+	watch_env_files(a);
 	if ((r = ipp_notify_path(&a->paths, a->notify_path, err)) < 0)
 		return r;
 	if ((a->notifyfd = unix_socket(a->notify_path, SOCK_DGRAM, err)) < 0)
@@ -519,7 +633,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 	    (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0 || (r = ep_add(a, EV_CTL, a->ctlfd)) < 0 ||
 	    (r = ep_add(a, EV_RTNL, a->rtnlfd)) < 0 ||
 	    (r = ep_add(a, EV_T_INTERVAL, a->tfd_interval)) < 0 ||
-	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 || (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0)
+	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 || (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0 ||
+	    (r = ep_add(a, EV_T_STORE, a->tfd_store)) < 0)
 		return ipp_err(err, -r, "epoll: %s", strerror(-r));
 	return ipp_driver_open(&a->drv, err);
 }
@@ -527,7 +642,7 @@ static int setup(struct agent *a, struct ipp_error *err)
 static int *loop_fds(struct agent *a, size_t i)
 {
 	int *fds[] = { &a->epfd,	 &a->sigfd,	&a->inofd,   &a->rtnlfd,
-		       &a->tfd_interval, &a->tfd_retry, &a->tfd_env, NULL };
+		       &a->tfd_interval, &a->tfd_retry, &a->tfd_env, &a->tfd_store, NULL };
 
 	return fds[i];
 }
@@ -544,6 +659,7 @@ static void close_fds(struct agent *a)
 static void teardown(struct agent *a)
 {
 	ipp_agent_ctl_close_all(a);
+	cur_forget(a);
 	ipp_diag_close(a->diag);
 	a->diag = NULL;
 	db_close(a);
@@ -576,6 +692,7 @@ static int stop(struct agent *a, struct ipp_error *err)
 		ipp_log(LOG_ERR, "stopping: cannot remove filtering: %s", err->msg);
 		return r;
 	}
+	cur_forget(a);
 	ipp_log(LOG_NOTICE, "stopped by the administrator: filtering removed (permit mode)");
 	return 0;
 }
@@ -593,14 +710,14 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o,
 	for (size_t k = 0; loop_fds(&a, k); k++)
 		*loop_fds(&a, k) = -1;
 	a.ctlfd = a.notifyfd = a.pidfd = -1;
-	ipp_log_init(o && o->foreground, LOG_INFO);
+	ipp_log_init(o && o->foreground, o && o->verbose ? LOG_DEBUG : LOG_INFO);
 	ipp_driverconf_init(&a.conf);
 	if ((r = setup(&a, err)) < 0)
 		goto out;
 	a.since = time(NULL);
 	conf_reload(&a);
 	/* Before the first apply: the startup ruleset (or a crashed run's) is in force. */
-	agent_apply(&a, "start");
+	agent_apply(&a, "start", NULL);
 	ipp_sd_notify("READY=1");
 	notify_status(&a);
 	ipp_log(LOG_INFO, "running (pid %ld, root \"%s\", mode %s)", (long)getpid(), p->root,
@@ -649,14 +766,15 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o,
 				a.force_apply = true;
 				snprintf(a.force_why, sizeof(a.force_why), "retry");
 				break;
+			case EV_T_STORE:
+				timer_drain(fd);
+				if (a.store_rechecks > 0)
+					a.store_rechecks--;
+				a.store_dirty = true;
+				break;
 			case EV_T_ENV:
 				timer_drain(fd);
-				if (a.mode == IPP_MODE_SECURE &&
-				    ipp_agent_env_changed(&a.paths, &a.conf)) {
-					a.force_apply = true;
-					snprintf(a.force_why, sizeof(a.force_why),
-						 "the host's addresses or servers changed");
-				}
+				env_check(&a);
 				break;
 			}
 		}

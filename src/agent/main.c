@@ -2,7 +2,7 @@
 /*
  * ipsecpold - the policy agent.  Only parses the command line and dispatches.
  *
- *   ipsecpold [--root DIR] [-f|--foreground]     the daemon (default)
+ *   ipsecpold [--root DIR] [-f|--foreground] [-v]   the daemon (default)
  *   ipsecpold [--root DIR] --startup [--dry-run] load the boot-time ruleset, exit
  *   ipsecpold [--root DIR] --once [--dry-run]    apply the effective policy, exit
  *   ipsecpold [--root DIR] -n|--check            check driver.conf and the stores
@@ -20,7 +20,7 @@ enum action { ACT_DAEMON, ACT_STARTUP, ACT_ONCE, ACT_CHECK };
 
 static void usage(FILE *out)
 {
-	fputs("usage: ipsecpold [--root DIR] [-f|--foreground]\n"
+	fputs("usage: ipsecpold [--root DIR] [-f|--foreground] [-v|--verbose]\n"
 	      "       ipsecpold [--root DIR] --startup [--dry-run]\n"
 	      "       ipsecpold [--root DIR] --once [--dry-run]\n"
 	      "       ipsecpold [--root DIR] -n|--check\n"
@@ -31,6 +31,7 @@ static void usage(FILE *out)
 	      "  --dry-run     with --startup or --once: print the ruleset, change nothing\n"
 	      "  -n, --check   check driver.conf and the policy stores: \"configuration OK\"\n"
 	      "  -f, --foreground  log to stderr as well as to the system log\n"
+	      "  -v, --verbose     log debug messages too\n"
 	      "  --root DIR    the installation root (default $IPSECPOL_ROOT, else /)\n",
 	      out);
 }
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
 	bool dry_run = false;
 	int c, r, nact = 0;
 
-	while ((c = getopt_long(argc, argv, "nfh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nfvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;
@@ -75,6 +77,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			ao.foreground = true;
+			break;
+		case 'v':
+			ao.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);

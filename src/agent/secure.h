@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * secure.h - the agent's view of the enforcement code: install the secure
- * ruleset, classify failures, decide whether host changes matter.
- * Internal to src/agent.
+ * secure.h - the agent's use of the enforcement code (apply.h): compute the
+ * effective policy, bring the kernel to it from the compiled form in force,
+ * classify failures, read the host facts.  Internal to src/agent.
  */
 #ifndef IPP_AGENT_SECURE_H
 #define IPP_AGENT_SECURE_H
@@ -12,26 +12,38 @@
 #include "../common/driverconf.h"
 #include "../common/err.h"
 #include "../common/paths.h"
+#include "apply.h"
+#include "hostenv.h"
 
 /*
- * Compute the effective policy (persistent first, then domain or local) and
- * install it in one transaction replacing the table in force.
+ * Compute the effective policy (persistent, then domain or local) with the
+ * options of @c (diagnostics), against @env (NULL: read the host's), and
+ * install it on @d in one transaction: element-level changes from @cur (the
+ * compiled form the kernel holds, NULL when it holds something else: the
+ * table is then replaced whole).  On success *ret is the new form in force
+ * (the caller clears it) and @st says what changed.  On failure *ret is
+ * zeroed, except ret->persistent: whether a persistent policy is (or may
+ * be) assigned.
  */
-int ipp_agent_apply_secure(const struct ipp_paths *p, const struct ipp_driverconf *c,
-			   struct ipp_error *err);
+int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
+		     const struct ipp_driverconf *c, const struct ipp_hostenv *env,
+		     const struct ipp_compiled *cur, struct ipp_apply_result *ret,
+		     struct ipp_cdiff_stats *st, struct ipp_error *err);
 
 /*
- * Does failure @r of ipp_agent_apply_secure() mean "a persistent policy
- * exists (or may exist) but cannot be applied"?  Then the agent enters block
- * mode.  True for -ENOTRECOVERABLE, a corrupt database (-EBADMSG) and a
- * database of a newer schema (-EPROTO).
+ * Does failure @r (with ret->persistent = @persistent) mean "a persistent
+ * policy exists, or may exist, but cannot be applied"?  Then the agent enters
+ * block mode: -ENOTRECOVERABLE, a corrupt database (-EBADMSG) or one of a
+ * newer schema (-EPROTO), and any failure while a persistent policy is assigned.
  */
-bool ipp_agent_persistent_failure(int r);
+bool ipp_agent_persistent_failure(int r, bool persistent);
 
-/*
- * After address or route changes: does the policy in force depend on host
- * facts (server addresses) that changed?  Then it is applied again.
- */
-bool ipp_agent_env_changed(const struct ipp_paths *p, const struct ipp_driverconf *c);
+/* The host facts, read as the enforcement code reads them. */
+int ipp_agent_read_env(const struct ipp_paths *p, struct ipp_hostenv *ret,
+		       struct ipp_error *err);
+
+/* The files whose changes may change the host facts (DNS servers): *ret_n paths. */
+void ipp_agent_env_files(const struct ipp_paths *p, const char *ret[4], size_t *ret_n,
+			 struct ipp_hostenv_src *storage);
 
 #endif

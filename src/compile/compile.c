@@ -686,6 +686,43 @@ static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g,
 	return 0;
 }
 
+static void gate_add(struct ipp_cgate *g, const uint8_t *ip, unsigned plen)
+{
+	unsigned first = (unsigned)ip[0] << 8 | ip[1], span, i;
+
+	if (plen >= 16) {
+		span = 1;
+	} else {
+		span = 1u << (16 - plen);
+		first &= ~(span - 1);
+	}
+	for (i = first; i < first + span; i++) {
+		if (g->bits[i / 8] & (1u << (i % 8)))
+			continue;
+		g->bits[i / 8] |= (uint8_t)(1u << (i % 8));
+		g->n++;
+	}
+}
+
+/* The gates: every bucket of every address key of every element. */
+static void fill_gates(struct ipp_compiled *c)
+{
+	size_t i, k;
+
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+		const struct ipp_cshape *s = &t->shape;
+		int fam = s->family == AF_INET6 ? 1 : 0;
+
+		for (k = 0; k < t->nelems; k++) {
+			if (s->src_kind == IPP_ADDR_IP && s->src_plen)
+				gate_add(&c->gate[fam][0], t->elems[k].key.src, s->src_plen);
+			if (s->dst_kind == IPP_ADDR_IP && s->dst_plen)
+				gate_add(&c->gate[fam][1], t->elems[k].key.dst, s->dst_plen);
+		}
+	}
+}
+
 int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 		struct ipp_compiled **ret, struct ipp_error *err)
 {
@@ -788,6 +825,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 	}
 	if (c->ntiers)
 		qsort(c->tiers, c->ntiers, sizeof(*c->tiers), tier_cmp);
+	fill_gates(c);
 	free(b.c);
 	free(b.g);
 	free(b.slot);

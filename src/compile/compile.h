@@ -33,7 +33,14 @@
  *   IPv6 neighbour discovery) and go to one walk chain per family (in4,
  *   in6, out4, out6), which dispatches on the transport protocol to a walk
  *   chain per protocol used by the filters (in4_p6 ...), each listing the
- *   tiers that can match it in evaluation order.  Tiers with "me" as source
+ *   tiers that can match it in evaluation order.  Gates cut the walk: the
+ *   first 16 bits of the source and of the destination address are looked
+ *   up in bitmap sets (gs4, gd4, gs6, gd6) of the values some element can
+ *   match; a walk chain X goes to X_s when the source passes, which goes
+ *   to X_sd when the destination passes too, else X goes to X_d when only
+ *   the destination passes; each of those lists only the tiers that can
+ *   still match (X itself: tiers with no address key at all).  A packet
+ *   from and to addresses no filter names costs two bitmap lookups.  Tiers with "me" as source
  *   are walked on output only, with "me" as destination on input only (a
  *   packet between two local addresses travels over loopback).  Verdicts:
  *   permit accept, block drop (with diagnostics: goto `blocked`, which logs
@@ -125,8 +132,20 @@ struct ipp_ctier {
 	size_t nelems;
 };
 
+/*
+ * A gate: the values of the first 16 bits of one address field (IPv4 or
+ * IPv6, source or destination) that some map element can match.  A packet
+ * whose address is outside the gate skips every tier keyed on that field.
+ */
+#define IPP_GATE_BUCKETS 65536
+struct ipp_cgate {
+	uint8_t bits[IPP_GATE_BUCKETS / 8];
+	size_t n; /* buckets set */
+};
+
 struct ipp_compiled {
 	struct ipp_copts opts;
+	struct ipp_cgate gate[2][2]; /* [0 IPv4, 1 IPv6][0 source, 1 destination] */
 	struct ipp_crule *rules;  /* as the effective policy's rules, same indices */
 	size_t nrules;
 	struct ipp_ctier *tiers;  /* in evaluation order */

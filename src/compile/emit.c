@@ -24,19 +24,31 @@
 
 enum hook { HOOK_IN = 0, HOOK_OUT = 1 };
 
-/* A walk chain: per hook and family, and per protocol (0: the family chain). */
+/*
+ * A walk chain: per hook and family, per protocol (0: the family chain, for
+ * protocols without tiers of their own), and per gate outcome: SUB_BASE
+ * (no address passed a gate yet), SUB_S (the source passed), SUB_D (only
+ * the destination passed), SUB_SD (both passed).
+ */
+enum sub { SUB_BASE = 0, SUB_S, SUB_D, SUB_SD };
+
 struct walk {
 	enum hook hook;
 	int fam; /* 4 or 6 */
 	uint8_t proto;
+	enum sub sub;
 };
 
 static void walk_name(const struct walk *w, char *buf, size_t len)
 {
+	static const char *const suffix[] = {"", "_s", "_d", "_sd"};
+
 	if (w->proto)
-		snprintf(buf, len, "%s%d_p%u", w->hook == HOOK_IN ? "in" : "out", w->fam, w->proto);
+		snprintf(buf, len, "%s%d_p%u%s", w->hook == HOOK_IN ? "in" : "out", w->fam, w->proto,
+			 suffix[w->sub]);
 	else
-		snprintf(buf, len, "%s%d", w->hook == HOOK_IN ? "in" : "out", w->fam);
+		snprintf(buf, len, "%s%d%s", w->hook == HOOK_IN ? "in" : "out", w->fam,
+			 suffix[w->sub]);
 }
 
 static bool tier_on_hook(const struct ipp_ctier *t, enum hook h, int fam)
@@ -50,13 +62,53 @@ static bool tier_on_hook(const struct ipp_ctier *t, enum hook h, int fam)
 	return true;
 }
 
-static bool tier_in_walk(const struct ipp_ctier *t, const struct walk *w)
+/* Address fields in the key: bit 0 source, bit 1 destination. */
+static unsigned tier_keys(const struct ipp_ctier *t)
+{
+	const struct ipp_cshape *s = &t->shape;
+
+	return (s->src_kind == IPP_ADDR_IP && s->src_plen ? 1u : 0u) |
+	       (s->dst_kind == IPP_ADDR_IP && s->dst_plen ? 2u : 0u);
+}
+
+/* In the walk of (hook, family, protocol), whatever the gates said. */
+static bool tier_in_base(const struct ipp_ctier *t, const struct walk *w)
 {
 	if (!tier_on_hook(t, w->hook, w->fam))
 		return false;
 	if (w->proto == 0)
 		return t->shape.proto == 0;
 	return t->shape.proto == 0 || t->shape.proto == w->proto;
+}
+
+static bool tier_in_walk(const struct ipp_ctier *t, const struct walk *w)
+{
+	unsigned k = tier_keys(t);
+
+	if (!tier_in_base(t, w))
+		return false;
+	switch (w->sub) {
+	case SUB_BASE:
+		return k == 0;
+	case SUB_S:
+		return !(k & 2);
+	case SUB_D:
+		return !(k & 1);
+	default:
+		return true;
+	}
+}
+
+/* Key bits (as tier_keys()) used by the tiers of the walk's (hook, family, protocol). */
+static unsigned walk_keys(const struct ipp_compiled *c, const struct walk *w)
+{
+	unsigned k = 0;
+	size_t i;
+
+	for (i = 0; i < c->ntiers && k != 3; i++)
+		if (tier_in_base(&c->tiers[i], w))
+			k |= tier_keys(&c->tiers[i]);
+	return k;
 }
 
 /* Protocols with tiers of their own on (hook, family), as a bitmap. */
@@ -351,14 +403,24 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 	fprintf(out, " vmap @%s comment \"%s\"", t->name, com);
 }
 
+/* The gate lookup of one side ("@nh,96,16 @gs4"). */
+static void gate_expr(int fam, int side, FILE *out)
+{
+	/* offsets of the addresses in the IPv4 and IPv6 headers, in bits */
+	static const unsigned off[2][2] = {{96, 128}, {64, 192}};
+
+	fprintf(out, "@nh,%u,16 @g%c%d", off[fam == 6][side], side ? 'd' : 's', fam);
+}
+
 /* Every rule of walk chain @w, each line prefixed by @prefix. */
 static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const char *prefix,
 		       FILE *out)
 {
+	unsigned keys = walk_keys(c, w);
 	char name[32];
 	size_t i;
 
-	if (w->proto == 0) {
+	if (w->proto == 0 && w->sub == SUB_BASE) {
 		uint8_t map[32];
 		unsigned p, n = 0;
 
@@ -367,7 +429,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			n += has_proto(map, p);
 		if (n > 0 && n <= 3) {
 			for (p = 1; p < 256; p++) {
-				struct walk pw = {w->hook, w->fam, (uint8_t)p};
+				struct walk pw = {w->hook, w->fam, (uint8_t)p, SUB_BASE};
 
 				if (!has_proto(map, p))
 					continue;
@@ -379,7 +441,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 
 			fprintf(out, "%smeta l4proto vmap {", prefix);
 			for (p = 1; p < 256; p++) {
-				struct walk pw = {w->hook, w->fam, (uint8_t)p};
+				struct walk pw = {w->hook, w->fam, (uint8_t)p, SUB_BASE};
 
 				if (!has_proto(map, p))
 					continue;
@@ -388,6 +450,23 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 				first = false;
 			}
 			fputs(" }\n", out);
+		}
+	}
+	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
+	if (w->sub == SUB_BASE || w->sub == SUB_S) {
+		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};
+		int side;
+
+		for (side = (w->sub == SUB_S); side < 2; side++) {
+			struct walk gw = *w;
+
+			if (!(keys & (1u << side)))
+				continue;
+			gw.sub = next[w->sub == SUB_S][side];
+			walk_name(&gw, name, sizeof(name));
+			fputs(prefix, out);
+			gate_expr(w->fam, side, out);
+			fprintf(out, " goto %s\n", name);
 		}
 	}
 	for (i = 0; i < c->ntiers; i++) {
@@ -399,7 +478,11 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	}
 }
 
-/* The walk chains of @c, family chains after their protocol chains. */
+/*
+ * The walk chains of @c that are used, each after the chains it goes to:
+ * per hook and family the protocol chains, then the family chain; per
+ * chain X: X_sd, X_d, X_s, X.
+ */
 static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
 {
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
@@ -412,22 +495,112 @@ static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
 			uint8_t map[32];
 
 			walk_protos(c, hooks[i], fams[j], map);
-			for (p = 1; p < 256; p++)
-				if (has_proto(map, p))
-					v[n++] = (struct walk){hooks[i], fams[j], (uint8_t)p};
-			v[n++] = (struct walk){hooks[i], fams[j], 0};
+			for (p = 0; p < 256; p++) {
+				/* the protocols with chains, then the family chain (0) last */
+				unsigned proto = p == 255 ? 0 : p + 1;
+				struct walk w = {hooks[i], fams[j], (uint8_t)proto, SUB_BASE};
+				unsigned keys;
+
+				if (proto && !has_proto(map, proto))
+					continue;
+				keys = walk_keys(c, &w);
+				if (keys == 3)
+					v[n++] = (struct walk){w.hook, w.fam, w.proto, SUB_SD};
+				if (keys & 2)
+					v[n++] = (struct walk){w.hook, w.fam, w.proto, SUB_D};
+				if (keys & 1)
+					v[n++] = (struct walk){w.hook, w.fam, w.proto, SUB_S};
+				v[n++] = w;
+			}
 		}
 	}
 	return n;
 }
 
-#define MAX_WALKS (4 * 256)
+#define MAX_WALKS (4 * 256 * 4)
 
 /*
  * The NFLOG statements in front of a drop (modes.h's prefix format).  @dir:
  * "in", "out", or NULL for a chain reached from both hooks, which tells the
  * direction by the interface the packet has (iif on input, oif on output).
  */
+static const char *const gate_names[2][2] = {{"gs4", "gd4"}, {"gs6", "gd6"}};
+
+static bool gate_has(const struct ipp_cgate *g, unsigned i)
+{
+	return g->bits[i / 8] & (1u << (i % 8));
+}
+
+/* Bucket values, eight to a line; @pick: 0 all set bits, else those set in @g and not in @o. */
+static void gate_values(const struct ipp_cgate *g, const struct ipp_cgate *o, const char *ind,
+			FILE *out)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < IPP_GATE_BUCKETS; i++) {
+		if (!gate_has(g, i) || (o && gate_has(o, i)))
+			continue;
+		fprintf(out, "%s0x%04x,", k % 8 ? " " : ind, i);
+		if (++k % 8 == 0)
+			fputc('\n', out);
+	}
+	if (k % 8)
+		fputc('\n', out);
+}
+
+static void emit_gates(const struct ipp_compiled *c, FILE *out)
+{
+	static const unsigned off[2][2] = {{96, 128}, {64, 192}};
+	int f, side;
+
+	for (f = 0; f < 2; f++) {
+		for (side = 0; side < 2; side++) {
+			const struct ipp_cgate *g = &c->gate[f][side];
+
+			fprintf(out, "\tset %s {\n\t\ttypeof @nh,%u,16\n", gate_names[f][side],
+				off[f][side]);
+			fprintf(out, "\t\tcomment \"gate: the first 16 bits of the IPv%d %s "
+				     "addresses that filters name\"\n",
+				f ? 6 : 4, side ? "destination" : "source");
+			if (g->n) {
+				fprintf(out, "\t\telements = {\n");
+				gate_values(g, NULL, "\t\t\t", out);
+				fprintf(out, "\t\t}\n");
+			}
+			fprintf(out, "\t}\n");
+		}
+	}
+}
+
+/* Element changes of the gates from @old to @new. */
+static void diff_gates(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out)
+{
+	int f, side;
+
+	for (f = 0; f < 2; f++) {
+		for (side = 0; side < 2; side++) {
+			const struct ipp_cgate *o = &old->gate[f][side], *n = &new->gate[f][side];
+			unsigned i;
+			bool del = false, add = false;
+
+			for (i = 0; i < IPP_GATE_BUCKETS / 8; i++) {
+				del |= (o->bits[i] & ~n->bits[i]) != 0;
+				add |= (n->bits[i] & ~o->bits[i]) != 0;
+			}
+			if (del) {
+				fprintf(out, "delete element %s %s {\n", TABLE, gate_names[f][side]);
+				gate_values(o, n, "\t", out);
+				fprintf(out, "}\n");
+			}
+			if (add) {
+				fprintf(out, "add element %s %s {\n", TABLE, gate_names[f][side]);
+				gate_values(n, o, "\t", out);
+				fprintf(out, "}\n");
+			}
+		}
+	}
+}
+
 static void droplog(const struct ipp_compiled *c, const char *dir, const char *reason, FILE *out)
 {
 	if (!c->opts.diagnostics)
@@ -510,6 +683,7 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 		emit_map_body(c, t, "\t\t", out);
 		fprintf(out, "\t}\n");
 	}
+	emit_gates(c, out);
 	emit_fixed_chains(c, out);
 	nw = list_walks(c, walks);
 	for (i = 0; i < nw; i++) {
@@ -785,6 +959,8 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 			s.elems_added += ops[i].nadd;
 		}
 	}
+	/* the gates: a packet may now pass where it could not (and the reverse) */
+	diff_gates(old, new, out);
 	/* 4. walk chains whose rules changed: flushed and refilled */
 	for (i = 0; i < nnwn; i++) {
 		char *a = NULL, *b, prefix[64];
@@ -811,11 +987,14 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 		free(b);
 	}
 	/* 5. walk chains no longer used, then maps no longer used */
-	for (i = 0; i < nown; i++) {
-		if (walk_in(nw, nnwn, &ow[i]))
-			continue;
-		walk_name(&ow[i], name, sizeof(name));
-		fprintf(out, "flush chain %s %s\ndelete chain %s %s\n", TABLE, name, TABLE, name);
+	/* all flushed first: a chain can only go when nothing goes to it any more */
+	for (j = 0; j < 2; j++) {
+		for (i = 0; i < nown; i++) {
+			if (walk_in(nw, nnwn, &ow[i]))
+				continue;
+			walk_name(&ow[i], name, sizeof(name));
+			fprintf(out, "%s chain %s %s\n", j ? "delete" : "flush", TABLE, name);
+		}
 	}
 	for (i = 0; i < np; i++) {
 		const struct pair *p = &pairs[i];

@@ -188,13 +188,58 @@ static void test_missing_reference(void **state)
 	testpol_clear(&t);
 }
 
+/* A line of emitted text, explained in the user's terms (for kernel errors). */
+static void test_explain_line(void **state)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e;
+	struct ipp_compiled *c = NULL;
+	struct testpol t;
+	char *text = NULL, buf[512];
+	const char *p;
+	unsigned line = 1, elem_line = 0, rule_line = 0, map_line = 0;
+
+	(void)state;
+	e = build(&t, "list L\nfilter L 10.0.0.0/24 me proto=tcp dstport=80\n"
+		      "filter L 10.0.1.0/24 me proto=tcp dstport=80 mirrored=no\n"
+		      "action B block\npolicy Pol assigned\nrule Pol web L B\n");
+	assert_non_null(e);
+	assert_int_equal(ipp_compile(e, NULL, &c, &err), 0);
+	assert_int_equal(ipp_compiled_ruleset(c, &text, &err), 0);
+	for (p = text; *p; p++) {
+		if (p == text || p[-1] == '\n') {
+			if (!strncmp(p, "\t\t\t10.0.1.0 . 80", 16))
+				elem_line = line;
+			if (!strncmp(p, "\t\tfib daddr type local ip saddr", 31))
+				rule_line = line;
+			if (!strncmp(p, "\tmap ip_s24_dme_p6_dp {", 23))
+				map_line = line;
+		}
+		if (*p == '\n')
+			line++;
+	}
+	assert_true(elem_line && rule_line && map_line);
+	ipp_compiled_explain_line(c, text, elem_line, buf, sizeof(buf));
+	assert_string_equal(buf, "policy \"Pol\" rule \"web\" filter 2 (map ip_s24_dme_p6_dp)");
+	ipp_compiled_explain_line(c, text, rule_line, buf, sizeof(buf));
+	assert_string_equal(buf, "ip_s24_dme_p6_dp: policy 'Pol' rule 'web'");
+	ipp_compiled_explain_line(c, text, map_line, buf, sizeof(buf));
+	assert_string_equal(buf, "policy 'Pol' rule 'web' (map ip_s24_dme_p6_dp)");
+	ipp_compiled_explain_line(c, text, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	free(text);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_in_force),    cmocka_unit_test(test_mirror_of_itself),
 		cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_store_precedence),  cmocka_unit_test(test_sorted_and_conflicts),
-		cmocka_unit_test(test_missing_reference),
+		cmocka_unit_test(test_missing_reference), cmocka_unit_test(test_explain_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

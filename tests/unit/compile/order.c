@@ -9,7 +9,9 @@
  * the compiled form as the emitted chains do (first hit of the tiers in
  * order, one exact lookup per tier), and by brute force over the effective
  * policy's specific filters, best first.  The verdicts must agree, and the
- * hit must have the winner's weight.  A failure prints the seed, the policy
+ * hit must have the winner's weight.  The walk takes the gates as the
+ * emitted chains do (a tier keyed on an address whose gate fails is
+ * skipped), so unsound gates fail the test too.  A failure prints the seed, the policy
  * and the packet.
  */
 #include <arpa/inet.h>
@@ -138,9 +140,24 @@ static void mask(uint8_t *ip, unsigned plen)
 	}
 }
 
+static unsigned keys_of(const struct ipp_ctier *t)
+{
+	return (t->shape.src_kind == IPP_ADDR_IP && t->shape.src_plen ? 1u : 0u) |
+	       (t->shape.dst_kind == IPP_ADDR_IP && t->shape.dst_plen ? 2u : 0u);
+}
+
+static bool gate_pass(const struct ipp_compiled *c, int family, int side, const uint8_t *ip)
+{
+	unsigned v = (unsigned)ip[0] << 8 | ip[1];
+
+	return c->gate[family == AF_INET6][side].bits[v / 8] & (1u << (v % 8));
+}
+
 static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct pkt *p)
 {
 	uint8_t chain_proto = 0;
+	unsigned keys = 0, need_absent = 0;
+	bool sp, dp;
 	size_t i;
 
 	/* the family chain dispatches to a protocol chain when that protocol has tiers */
@@ -150,13 +167,24 @@ static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct p
 		if (s->proto == p->proto && in_walk(&c->tiers[i], p, p->proto))
 			chain_proto = p->proto;
 	}
+	/* the gates of that chain: which address keys its tiers use, which ones pass */
+	for (i = 0; i < c->ntiers; i++)
+		if (in_walk(&c->tiers[i], p, chain_proto))
+			keys |= keys_of(&c->tiers[i]);
+	sp = (keys & 1) && gate_pass(c, p->family, 0, p->src);
+	dp = (keys & 2) && gate_pass(c, p->family, 1, p->dst);
+	/* tiers keyed on a side whose gate failed are not in the chain taken */
+	if (!sp)
+		need_absent |= 1;
+	if (!dp)
+		need_absent |= 2;
 	for (i = 0; i < c->ntiers; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
 		const struct ipp_cshape *s = &t->shape;
 		const struct ipp_celem *e;
 		struct ipp_ckey k;
 
-		if (!in_walk(t, p, chain_proto))
+		if (!in_walk(t, p, chain_proto) || (keys_of(t) & need_absent))
 			continue;
 		if (!p->out && s->dst_kind == IPP_ADDR_ME && !is_local(p->family, p->dst))
 			continue;
