@@ -44,6 +44,10 @@ NPASS=0; NFAIL=0; SEQ=0
 
 cleanup() {
 	local pid ns
+	# the listeners, and anything else still running in our own namespaces
+	for ns in "${NSES[@]}"; do
+		PIDS+=($(ip netns pids "$ns" 2>/dev/null))
+	done
 	for pid in "${PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
@@ -83,15 +87,18 @@ setup() {
 	px ip -6 addr add fd00:77::5/64 dev "$IF_P" nodad &&
 	px ip -6 addr add fd00:77::6/64 dev "$IF_P" nodad || return 1
 	# listeners on both sides: TCP echo (dual stack), UDP sinks writing to files
-	local side p
+	# (`ip netns exec` runs them in place: $! is the listener itself)
+	local side ns p
 	for side in H P; do
+		ns=$([ $side = H ] && echo "$NS_H" || echo "$NS_P")
 		for p in 22 80 445 3389; do
-			nsx $side socat TCP6-LISTEN:$p,ipv6only=0,reuseaddr,fork PIPE 2>/dev/null &
+			ip netns exec "$ns" socat TCP6-LISTEN:$p,ipv6only=0,reuseaddr,fork PIPE \
+				</dev/null >/dev/null 2>&1 &
 			PIDS+=($!)
 		done
 		for p in 53 500 5353; do
-			nsx $side socat -u UDP6-RECV:$p,ipv6only=0,reuseaddr \
-				OPEN:"$WORK/udp.$side.$p",creat,append 2>/dev/null &
+			ip netns exec "$ns" socat -u UDP6-RECV:$p,ipv6only=0,reuseaddr \
+				OPEN:"$WORK/udp.$side.$p",creat,append </dev/null >/dev/null 2>&1 &
 			PIDS+=($!)
 		done
 	done
@@ -225,6 +232,19 @@ add rule name=BlockAll policy=Srv filterlist=AnyMe filteraction=Block
 add rule name=RDP policy=Srv filterlist=RDP filteraction=Permit
 set policy name=Srv assign=yes
 EOF
+	# a real capture of this scenario, for whatif pcap= below (the capture sees
+	# what arrives before the input hook and what left after the output hook)
+	CAP_PID=
+	if command -v tcpdump >/dev/null; then
+		ip netns exec "$NS_H" tcpdump -i any --immediate-mode -U -n -w "$WORK/rdp.pcap" \
+			</dev/null >/dev/null 2>"$WORK/tcpdump.err" &
+		CAP_PID=$!
+		PIDS+=($CAP_PID)
+		for i in $(seq 30); do
+			[ -s "$WORK/rdp.pcap" ] && break
+			sleep 0.1
+		done
+	fi
 	tcp "rdp: permitted host, port 3389" pass P 10.77.0.5 10.77.0.1 3389
 	tcp "rdp: me is every address (10.77.0.3)" pass P 10.77.0.5 10.77.0.3 3389
 	tcp "rdp: another host, port 3389" drop P 10.77.0.6 10.77.0.1 3389
@@ -237,6 +257,20 @@ EOF
 	icmp "rdp: ping IPv6 (neighbour discovery exempt, echo blocked)" drop P fd00:77::5 fd00:77::1
 	udp "rdp: IKE is exempt" pass P 10.77.0.6 10.77.0.1 500
 	icmp "rdp: loopback is exempt" pass H 10.77.0.1 10.77.0.3
+	if [ -n "$CAP_PID" ]; then
+		sleep 0.3
+		kill -INT "$CAP_PID"
+		wait "$CAP_PID" 2>/dev/null
+		out=$(hx "$BIN/ipsecpol" --root "$ROOT" whatif pcap="$WORK/rdp.pcap" 2>&1)
+		if grep -qE 'rule "RDP" of policy "Srv" +[1-9][0-9]* +0 +0' <<<"$out" &&
+		   grep -qE 'rule "BlockAll" of policy "Srv" +0 +[1-9][0-9]* +0' <<<"$out" &&
+		   grep -qE 'exempt: IKE \(UDP 500/4500\) +[1-9]' <<<"$out" &&
+		   grep -q ' 0 malformed' <<<"$out"; then
+			pass "rdp: whatif pcap= over a capture of this scenario"
+		else
+			fail "rdp: whatif pcap= over a capture of this scenario" "$out"
+		fi
+	fi
 fi
 
 # ---------- DESIGN example 2: any<->me negotiate, ICMP permitted ----------
