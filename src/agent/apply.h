@@ -30,8 +30,10 @@
 
 enum {
 	IPP_APPLY_DRY_RUN = 1 << 0,      /* write the ruleset to @out; do not touch the kernel */
-	IPP_APPLY_KERNEL_CHECK = 1 << 1, /* with DRY_RUN: the kernel checks it too (needs
-					    CAP_NET_ADMIN), changing nothing */
+	IPP_APPLY_KERNEL_CHECK = 1 << 1, /* with DRY_RUN: libnftables' check mode too (needs
+					    CAP_NET_ADMIN): the kernel processes every command and
+					    then aborts; the checks it makes only at commit (which
+					    expressions a hook allows) are not made */
 };
 
 /*

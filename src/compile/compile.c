@@ -422,6 +422,41 @@ static int cand_cmp(const void *x, const void *y)
 	return a->sf < b->sf ? -1 : a->sf > b->sf;
 }
 
+static int cand_idx_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct cand *v = ctx;
+
+	return cand_cmp(&v[*(const uint32_t *)x], &v[*(const uint32_t *)y]);
+}
+
+/* Sort the candidates: indices are sorted, then the records moved once. */
+static int sort_cands(struct builder *b)
+{
+	struct cand *v;
+	uint32_t *idx;
+	size_t i;
+
+	if (b->nc < 2)
+		return 0;
+	idx = malloc(b->nc * sizeof(*idx));
+	v = malloc(b->nc * sizeof(*v));
+	if (!idx || !v) {
+		free(idx);
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < b->nc; i++)
+		idx[i] = (uint32_t)i;
+	qsort_r(idx, b->nc, sizeof(*idx), cand_idx_cmp, b->c);
+	for (i = 0; i < b->nc; i++)
+		v[i] = b->c[idx[i]];
+	free(b->c);
+	b->c = v;
+	b->capc = b->nc;
+	free(idx);
+	return 0;
+}
+
 /* ---------- pass 3: which weights need the split by action ---------- */
 
 static bool families_meet(uint8_t a, uint8_t b)
@@ -775,8 +810,8 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 			goto fail;
 		}
 	}
-	if (b.nc)
-		qsort(b.c, b.nc, sizeof(*b.c), cand_cmp);
+	if ((r = sort_cands(&b)) < 0)
+		goto fail;
 	/* keep the best filter per key: the first of each run */
 	for (i = 0, n = 0; i < b.nc; i++) {
 		if (n && b.c[n - 1].group == b.c[i].group &&
@@ -885,46 +920,89 @@ void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e,
 		 e->filter + 1, e->reversed ? " mirrored" : "");
 }
 
+/* inet_ntop, with a fast path for IPv4 (the emitter formats every element). */
 static size_t fmt_ip(uint8_t family, const uint8_t *ip, char *buf, size_t len)
 {
+	if (family != AF_INET6 && len >= 16) {
+		char *p = buf;
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			unsigned v = ip[i];
+
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return (size_t)(p - buf - 1);
+	}
 	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, ip, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return strlen(buf);
 }
 
+/* Append @src (n bytes) at *@used of @buf (capacity @len), keeping room for the NUL. */
+static void put(char *buf, size_t len, size_t *used, const char *src, size_t n)
+{
+	if (*used + n >= len)
+		n = len - 1 - *used;
+	memcpy(buf + *used, src, n);
+	*used += n;
+}
+
+static size_t fmt_port(uint16_t v, char *out)
+{
+	char tmp[6];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Called for every element the emitter writes: no printf. */
 void ipp_ckey_format(const struct ipp_cshape *s, const struct ipp_ckey *k, char *buf,
 		     size_t len)
 {
 	char f[INET6_ADDRSTRLEN + 8];
-	size_t used = 0;
+	size_t used = 0, n;
 	bool first = true;
 
-	buf[0] = '\0';
-#define PUT(...) \
-	do { \
-		int _n = snprintf(buf + used, used < len ? len - used : 0, __VA_ARGS__); \
-		if (_n > 0) \
-			used += (size_t)_n; \
-		if (used >= len) \
-			used = len - 1; \
-	} while (0)
+	if (len == 0)
+		return;
 	if (s->src_kind == IPP_ADDR_IP && s->src_plen) {
-		fmt_ip(s->family, k->src, f, sizeof(f));
-		PUT("%s", f);
+		n = fmt_ip(s->family, k->src, f, sizeof(f));
+		put(buf, len, &used, f, n);
 		first = false;
 	}
 	if (s->dst_kind == IPP_ADDR_IP && s->dst_plen) {
-		fmt_ip(s->family, k->dst, f, sizeof(f));
-		PUT("%s%s", first ? "" : " . ", f);
+		if (!first)
+			put(buf, len, &used, " . ", 3);
+		n = fmt_ip(s->family, k->dst, f, sizeof(f));
+		put(buf, len, &used, f, n);
 		first = false;
 	}
 	if (s->sport) {
-		PUT("%s%u", first ? "" : " . ", k->sport);
+		if (!first)
+			put(buf, len, &used, " . ", 3);
+		n = fmt_port(k->sport, f);
+		put(buf, len, &used, f, n);
 		first = false;
 	}
-	if (s->dport)
-		PUT("%s%u", first ? "" : " . ", k->dport);
-#undef PUT
+	if (s->dport) {
+		if (!first)
+			put(buf, len, &used, " . ", 3);
+		n = fmt_port(k->dport, f);
+		put(buf, len, &used, f, n);
+	}
+	buf[used] = '\0';
 }
 
 static int parse_port(const char *s, uint16_t *ret)

@@ -33,25 +33,30 @@
  *   IPv6 neighbour discovery) and go to one walk chain per family (in4,
  *   in6, out4, out6), which dispatches on the transport protocol to a walk
  *   chain per protocol used by the filters (in4_p6 ...), each listing the
- *   tiers that can match it in evaluation order.  Gates cut the walk: the
- *   first 16 bits of the source and of the destination address are looked
- *   up in bitmap sets (gs4, gd4, gs6, gd6) of the values some element can
- *   match; a walk chain X goes to X_s when the source passes, which goes
- *   to X_sd when the destination passes too, else X goes to X_d when only
- *   the destination passes; each of those lists only the tiers that can
- *   still match (X itself: tiers with no address key at all).  A packet
- *   from and to addresses no filter names costs two bitmap lookups.  Tiers with "me" as source
+ *   tiers that can match it in evaluation order.  Tiers with "me" as source
  *   are walked on output only, with "me" as destination on input only (a
- *   packet between two local addresses travels over loopback).  Verdicts:
- *   permit accept, block drop (with diagnostics: goto `blocked`, which logs
- *   to NFLOG first), negotiate goto `negotiate_in` (accepted when it arrived
- *   through an SA: `meta secpath exists`) or `negotiate_out` (accepted when
- *   it leaves under an IPsec policy: `rt ipsec exists`), else dropped.
+ *   packet between two local addresses travels over loopback).
  *
- *   Every map and rule carries a comment naming its source (policy, rule);
- *   map elements carry counters, and comments only when asked (they cost a
- *   quarter more load time at 100k elements): the compiled form is the side
- *   table that maps an element back to its rule and filter.
+ *   Gates cut the walk: the first 16 bits of the source and of the
+ *   destination address are looked up in bitmap sets (gs4, gd4, gs6, gd6)
+ *   of the values some element can match; a walk chain X goes to X_s when
+ *   the source passes (X_s goes to X_sd when the destination passes too),
+ *   else to X_d when the destination passes; each lists only the tiers that
+ *   can still match (X itself: the tiers with no address in the key).  A
+ *   packet from and to addresses no filter names costs two bitmap lookups.
+ *
+ *   Verdicts: permit accept, block drop (with diagnostics: goto `blocked`,
+ *   which logs to NFLOG first), negotiate goto `negotiate_in` (accepted
+ *   when it arrived through an SA: `meta secpath exists`) or
+ *   `negotiate_out` (accepted when it leaves under an IPsec policy: `rt
+ *   ipsec exists`), else dropped.
+ *
+ *   Every rule that uses a map carries a comment naming the map and its
+ *   source (policy, rule); a map's own comment describes its shape, which
+ *   stays true while its elements change one by one.  Map elements carry
+ *   counters, and comments only when asked (they cost a quarter more load
+ *   time at 100k elements): the compiled form is the side table that maps
+ *   an element back to its rule and filter.
  */
 #ifndef IPP_COMPILE_H
 #define IPP_COMPILE_H

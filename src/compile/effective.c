@@ -327,46 +327,104 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 	return 0;
 }
 
-static int sf_cmp(const void *x, const void *y)
+/*
+ * The order of ipp_sfilter_cmp() as a packed key, so that sorting 100,000
+ * filters compares integers: weight (higher first), action rank, origin,
+ * then seq, then rule, filter and direction.  A unit test checks that the
+ * two orders agree.
+ */
+struct sortkey {
+	uint64_t k1, k2, k3;
+	uint32_t i;
+};
+
+static int sortkey_cmp(const void *x, const void *y)
 {
-	return ipp_sfilter_cmp(x, y);
+	const struct sortkey *a = x, *b = y;
+
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1 ? -1 : 1;
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2 ? -1 : 1;
+	if (a->k3 != b->k3)
+		return a->k3 < b->k3 ? -1 : 1;
+	return 0;
 }
 
-/* Order by selectors only, to find identical ones (ties: the best first). */
-static int addr_cmp(const struct ipp_addr *a, const struct ipp_addr *b)
+/* Sort best first: packed keys are sorted, then the filters moved once. */
+static int sort_sfilters(struct ipp_effective *e)
 {
-	int c;
+	struct ipp_sfilter *v;
+	struct sortkey *k;
+	size_t i;
 
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	if (!concrete(a))
+	if (e->nsf < 2)
 		return 0;
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->plen != b->plen)
-		return a->plen < b->plen ? -1 : 1;
-	if ((c = memcmp(a->ip, b->ip, sizeof(a->ip))) != 0)
-		return c;
-	return a->kind == IPP_ADDR_RANGE ? memcmp(a->ip_end, b->ip_end, sizeof(a->ip_end)) : 0;
+	k = malloc(e->nsf * sizeof(*k));
+	v = malloc(e->nsf * sizeof(*v));
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (i = 0; i < e->nsf; i++) {
+		const struct ipp_sfilter *f = &e->sf[i];
+
+		k[i].k1 = (uint64_t)(UINT32_MAX - f->weight) << 32 |
+			  (uint64_t)(ipp_action_rank(f->action) & 0xff) << 8 | (f->origin & 0xff);
+		k[i].k2 = f->seq;
+		k[i].k3 = (uint64_t)f->rule << 32 | (uint64_t)(f->filter & 0x7fffffff) << 1 |
+			  f->reversed;
+		k[i].i = (uint32_t)i;
+	}
+	qsort(k, e->nsf, sizeof(*k), sortkey_cmp);
+	for (i = 0; i < e->nsf; i++)
+		v[i] = e->sf[k[i].i];
+	free(e->sf);
+	e->sf = v;
+	free(k);
+	return 0;
 }
 
-static int sel_cmp(const void *x, const void *y, void *ctx)
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
-	const struct ipp_sfilter *base = ctx;
-	const struct ipp_sfilter *a = &base[*(const size_t *)x];
-	const struct ipp_sfilter *b = &base[*(const size_t *)y];
-	int c;
+	const uint8_t *b = p;
+	size_t i;
 
-	if ((c = addr_cmp(&a->src, &b->src)) != 0 || (c = addr_cmp(&a->dst, &b->dst)) != 0)
-		return c;
-	if (a->protocol != b->protocol)
-		return a->protocol < b->protocol ? -1 : 1;
-	if (a->srcport != b->srcport)
-		return a->srcport < b->srcport ? -1 : 1;
-	if (a->dstport != b->dstport)
-		return a->dstport < b->dstport ? -1 : 1;
-	/* indices are in cmp order: the winner first */
-	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* A hash of exactly what same_selectors() compares. */
+static uint64_t addr_hash(uint64_t h, const struct ipp_addr *a)
+{
+	uint8_t k = (uint8_t)a->kind;
+
+	h = fnv(h, &k, 1);
+	if (!concrete(a))
+		return h;
+	h = fnv(h, &a->family, 1);
+	h = fnv(h, a->ip, sizeof(a->ip));
+	if (a->kind == IPP_ADDR_IP)
+		return fnv(h, &a->plen, 1);
+	return fnv(h, a->ip_end, sizeof(a->ip_end));
+}
+
+struct sel {
+	uint64_t h;
+	uint32_t i;
+};
+
+static int sel_cmp(const void *x, const void *y)
+{
+	const struct sel *a = x, *b = y;
+
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
 }
 
 static void describe(const struct ipp_effective *e, const struct ipp_sfilter *f, char *buf,
@@ -378,44 +436,70 @@ static void describe(const struct ipp_effective *e, const struct ipp_sfilter *f,
 		 f->filter + 1, f->reversed ? " mirrored" : "", ipp_action_name(f->action));
 }
 
+/*
+ * Identical selectors with different actions: filters are grouped by a hash
+ * of their selectors (sorting 16-byte records is cheap at 100,000 filters),
+ * then compared for real inside each group.  Indices are in cmp order, so
+ * the first of a group decides.
+ */
 static int find_conflicts(struct build *b)
 {
 	struct ipp_effective *e = b->e;
-	size_t *idx, i, j;
+	struct sel *v;
+	size_t i, j, k;
 	int r = 0;
 
 	if (e->nsf < 2)
 		return 0;
-	idx = malloc(e->nsf * sizeof(*idx));
-	if (!idx)
+	v = malloc(e->nsf * sizeof(*v));
+	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < e->nsf; i++)
-		idx[i] = i;
-	qsort_r(idx, e->nsf, sizeof(*idx), sel_cmp, e->sf);
+	for (i = 0; i < e->nsf; i++) {
+		const struct ipp_sfilter *f = &e->sf[i];
+		uint64_t h = 0xcbf29ce484222325ULL;
+
+		h = addr_hash(h, &f->src);
+		h = addr_hash(h, &f->dst);
+		h = fnv(h, &f->protocol, 1);
+		h = fnv(h, &f->srcport, 2);
+		h = fnv(h, &f->dstport, 2);
+		v[i].h = h;
+		v[i].i = (uint32_t)i;
+	}
+	qsort(v, e->nsf, sizeof(*v), sel_cmp);
 	for (i = 0; i < e->nsf && r == 0; i = j) {
-		const struct ipp_sfilter *w = &e->sf[idx[i]];
+		for (j = i + 1; j < e->nsf && v[j].h == v[i].h; j++)
+			;
+		/* each member against the first one with the same selectors before it */
+		for (k = i + 1; k < j && r == 0; k++) {
+			const struct ipp_sfilter *o = &e->sf[v[k].i], *w = NULL;
+			size_t m;
 
-		for (j = i + 1; j < e->nsf && same_selectors(w, &e->sf[idx[j]]); j++) {
-			const struct ipp_sfilter *o = &e->sf[idx[j]];
-			char a[IPP_NAME_MAX * 2 + 64], c[IPP_NAME_MAX * 2 + 64];
-			char s[64], d[64];
+			for (m = i; m < k && !w; m++)
+				if (same_selectors(&e->sf[v[m].i], o))
+					w = &e->sf[v[m].i];
+			if (w && w->action != o->action) {
+				char a[IPP_NAME_MAX * 2 + 64], c[IPP_NAME_MAX * 2 + 64];
+				char sa[64], da[64];
 
-			if (o->action == w->action)
-				continue;
-			describe(e, w, a, sizeof(a));
-			describe(e, o, c, sizeof(c));
-			ipp_addr_format(&w->src, s, sizeof(s));
-			ipp_addr_format(&w->dst, d, sizeof(d));
-			r = add_warning(b,
-					"%s and %s have identical selectors (%s -> %s protocol %u "
-					"ports %u -> %u): the first decides",
-					a, c, s, d, w->protocol, w->srcport, w->dstport);
-			if (r < 0)
-				break;
+				describe(e, w, a, sizeof(a));
+				describe(e, o, c, sizeof(c));
+				ipp_addr_format(&w->src, sa, sizeof(sa));
+				ipp_addr_format(&w->dst, da, sizeof(da));
+				r = add_warning(b,
+						"%s and %s have identical selectors (%s -> %s protocol %u "
+						"ports %u -> %u): the first decides",
+						a, c, sa, da, w->protocol, w->srcport, w->dstport);
+			}
 		}
 	}
-	free(idx);
+	free(v);
 	return r;
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
 int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_snapshot *domain,
@@ -442,12 +526,12 @@ int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_
 		goto fail;
 	if (ap && (r = add_policy(&b, as, ap, IPP_ORIGIN_ASSIGNED, env, err)) < 0)
 		goto fail;
-	if (b.e->nsf)
-		qsort(b.e->sf, b.e->nsf, sizeof(*b.e->sf), sf_cmp);
-	if ((r = find_conflicts(&b)) < 0) {
+	if ((r = sort_sfilters(b.e)) < 0 || (r = find_conflicts(&b)) < 0) {
 		r = ipp_err(err, -r, "out of memory");
 		goto fail;
 	}
+	if (b.e->nwarnings > 1)
+		qsort(b.e->warnings, b.e->nwarnings, sizeof(*b.e->warnings), str_cmp);
 	*ret = b.e;
 	return 0;
 fail:

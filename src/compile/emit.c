@@ -303,8 +303,10 @@ static void elem_text(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		comment_fit(src);
 		fprintf(out, " comment \"%s\"", src);
 	}
-	if (with_verdict)
-		fprintf(out, " : %s", verdict_text(c, e->verdict, t->hooks));
+	if (with_verdict) {
+		fputs(" : ", out);
+		fputs(verdict_text(c, e->verdict, t->hooks), out);
+	}
 }
 
 static void emit_elements(const struct ipp_compiled *c, const struct ipp_ctier *t,

@@ -295,121 +295,133 @@ static void key_text(const struct ipp_json *v, char *buf, size_t len)
 	}
 }
 
-static int map_counters(struct ipp_driver *d, const struct ipp_compiled *c,
-			const struct ipp_ctier *t, struct counters *cs, struct ipp_error *err)
+/* The elements of one map object of the listing: {"name": ..., "elem": [[{"elem": ...}, V], ...]}. */
+static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map,
+			struct counters *cs)
 {
-	char cmd[128], *out;
-	const char *p;
-	int r;
+	const struct ipp_json *elems = ipp_json_get(map, "elem");
+	size_t i;
 
-	snprintf(cmd, sizeof(cmd), "list map %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE, t->name);
-	r = query(d, cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	/* a quoted key cannot occur unescaped inside a JSON string: safe to search */
-	p = strstr(out, "\"elem\":");
-	if (!p)
-		goto done;
-	p = strchr(p, '[');
-	if (!p)
-		goto done;
-	p++;
-	for (;;) {
-		struct ipp_json *pair = NULL;
-		const struct ipp_json *el, *val;
+	if (!elems || elems->type != IPP_JSON_ARRAY)
+		return 0;
+	for (i = 0; i < elems->n; i++) {
+		const struct ipp_json *pair = elems->items[i], *el, *val;
 		const struct ipp_celem *e;
 		struct ipp_counter ct = {0};
 		struct ipp_ckey k;
 		char key[256];
 
-		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == ']' || !*p)
-			break;
-		if (ipp_json_parse_next(&p, &pair) < 0) {
-			r = ipp_err(err, EBADMSG, "map %s: cannot read the kernel's listing", t->name);
-			break;
-		}
 		/* [ {"elem": {"val": KEY, "counter": {...}}}, VERDICT ] */
-		el = pair->type == IPP_JSON_ARRAY && pair->n == 2 ? ipp_json_get(pair->items[0], "elem")
-								  : NULL;
+		if (pair->type != IPP_JSON_ARRAY || pair->n != 2)
+			continue;
+		el = ipp_json_get(pair->items[0], "elem");
 		val = ipp_json_get(el, "val");
-		if (val) {
-			key_text(val, key, sizeof(key));
-			if (ipp_ckey_parse(&t->shape, key, &k) == 0 && (e = ipp_ctier_find(t, &k)) &&
-			    read_counter(ipp_json_get(el, "counter"), &ct.packets, &ct.bytes)) {
-				ct.tier = t;
-				ct.elem = e;
-				ct.rule = e->rule;
-				ct.filter = e->filter;
-				ct.reversed = e->reversed;
-				if (push_counter(cs, &ct) < 0)
-					r = ipp_err(err, ENOMEM, "out of memory");
-			}
-		}
-		ipp_json_free(pair);
-		if (r < 0)
-			break;
+		if (!val)
+			continue;
+		key_text(val, key, sizeof(key));
+		if (ipp_ckey_parse(&t->shape, key, &k) < 0 || !(e = ipp_ctier_find(t, &k)) ||
+		    !read_counter(ipp_json_get(el, "counter"), &ct.packets, &ct.bytes))
+			continue;
+		ct.tier = t;
+		ct.elem = e;
+		ct.rule = e->rule;
+		ct.filter = e->filter;
+		ct.reversed = e->reversed;
+		if (push_counter(cs, &ct) < 0)
+			return -ENOMEM;
 	}
-done:
-	free(out);
-	return r;
+	return 0;
 }
 
 /* Keyless tiers are rules: "counter" statements whose comment starts "TIER: ". */
-static int rule_counters(struct ipp_driver *d, const struct ipp_compiled *c, struct counters *cs,
-			 struct ipp_error *err)
+static void rule_counter(const struct ipp_compiled *c, const struct ipp_json *rule, uint64_t *pk,
+			 uint64_t *by, bool *seen)
 {
-	struct ipp_json *doc = NULL;
-	const struct ipp_json *arr;
-	uint64_t *pk, *by;
-	bool *seen;
+	const struct ipp_json *com = ipp_json_get(rule, "comment");
+	const struct ipp_json *expr = ipp_json_get(rule, "expr");
+	size_t j, k;
+
+	if (!com || com->type != IPP_JSON_STRING || !expr)
+		return;
+	for (j = 0; j < c->ntiers; j++) {
+		const struct ipp_ctier *t = &c->tiers[j];
+		size_t nl = strlen(t->name);
+		uint64_t p, b;
+
+		if (!ipp_ctier_keyless(t) || strncmp(com->str, t->name, nl) || com->str[nl] != ':')
+			continue;
+		for (k = 0; k < expr->n; k++) {
+			if (!read_counter(ipp_json_get(expr->items[k], "counter"), &p, &b))
+				continue;
+			pk[j] += p;
+			by[j] += b;
+			seen[j] = true;
+		}
+	}
+}
+
+/*
+ * One listing of the whole table, read one object at a time (a map of
+ * 100,000 elements is one object; the document as a tree would be ten
+ * times the text).
+ */
+static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, struct counters *cs,
+			  struct ipp_error *err)
+{
+	uint64_t *pk = NULL, *by = NULL;
+	bool *seen = NULL;
+	const char *p;
 	char *out;
-	size_t i, j, k;
+	size_t j;
 	int r;
 
-	for (i = 0, k = 0; i < c->ntiers; i++)
-		k += ipp_ctier_keyless(&c->tiers[i]);
-	if (k == 0)
-		return 0;
 	r = query(d, "list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-		  NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
+		  NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
 	if (r < 0)
 		return r;
-	pk = calloc(c->ntiers, sizeof(*pk));
-	by = calloc(c->ntiers, sizeof(*by));
-	seen = calloc(c->ntiers, sizeof(*seen));
+	pk = calloc(c->ntiers + 1, sizeof(*pk));
+	by = calloc(c->ntiers + 1, sizeof(*by));
+	seen = calloc(c->ntiers + 1, sizeof(*seen));
 	if (!pk || !by || !seen) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (ipp_json_parse(out, &doc) < 0) {
+	/* {"nftables": [ ITEM, ITEM, ... ]} */
+	p = strstr(out, "\"nftables\"");
+	p = p ? strchr(p, '[') : NULL;
+	if (!p) {
 		r = ipp_err(err, EBADMSG, "cannot read the kernel's listing of the table");
 		goto out;
 	}
-	arr = ipp_json_get(doc, "nftables");
-	for (i = 0; arr && i < arr->n; i++) {
-		const struct ipp_json *rule = ipp_json_get(arr->items[i], "rule");
-		const struct ipp_json *com = ipp_json_get(rule, "comment");
-		const struct ipp_json *expr = ipp_json_get(rule, "expr");
+	p++;
+	for (;;) {
+		struct ipp_json *item = NULL;
+		const struct ipp_json *m, *rule;
 
-		if (!com || com->type != IPP_JSON_STRING || !expr)
-			continue;
-		for (j = 0; j < c->ntiers; j++) {
-			const struct ipp_ctier *t = &c->tiers[j];
-			size_t nl = strlen(t->name);
-			uint64_t p, b;
-
-			if (!ipp_ctier_keyless(t) || strncmp(com->str, t->name, nl) || com->str[nl] != ':')
-				continue;
-			for (k = 0; k < expr->n; k++) {
-				if (!read_counter(ipp_json_get(expr->items[k], "counter"), &p, &b))
-					continue;
-				pk[j] += p;
-				by[j] += b;
-				seen[j] = true;
-			}
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == ']' || !*p)
+			break;
+		if (ipp_json_parse_next(&p, &item) < 0) {
+			r = ipp_err(err, EBADMSG, "cannot read the kernel's listing of the table");
+			break;
 		}
+		m = ipp_json_get(item, "map");
+		rule = ipp_json_get(item, "rule");
+		if (m) {
+			const struct ipp_json *name = ipp_json_get(m, "name");
+			const struct ipp_ctier *t = name && name->type == IPP_JSON_STRING
+							    ? ipp_compiled_tier(c, name->str)
+							    : NULL;
+
+			if (t && map_counters(t, m, cs) < 0)
+				r = ipp_err(err, ENOMEM, "out of memory");
+		} else if (rule) {
+			rule_counter(c, rule, pk, by, seen);
+		}
+		ipp_json_free(item);
+		if (r < 0)
+			break;
 	}
 	for (j = 0; j < c->ntiers && r == 0; j++) {
 		const struct ipp_ctier *t = &c->tiers[j];
@@ -428,7 +440,6 @@ static int rule_counters(struct ipp_driver *d, const struct ipp_compiled *c, str
 			r = ipp_err(err, ENOMEM, "out of memory");
 	}
 out:
-	ipp_json_free(doc);
 	free(pk);
 	free(by);
 	free(seen);
@@ -450,7 +461,6 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 {
 	struct counters cs = {0};
 	bool exists = false;
-	size_t i;
 	int r;
 
 	if ((r = ipp_driver_table_exists(d, &exists, err)) < 0)
@@ -458,13 +468,7 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 	if (!exists)
 		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
 			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
-	for (i = 0; i < c->ntiers; i++) {
-		if (ipp_ctier_keyless(&c->tiers[i]))
-			continue;
-		if ((r = map_counters(d, c, &c->tiers[i], &cs, err)) < 0)
-			goto fail;
-	}
-	if ((r = rule_counters(d, c, &cs, err)) < 0)
+	if ((r = table_counters(d, c, &cs, err)) < 0)
 		goto fail;
 	if (cs.n)
 		qsort(cs.v, cs.n, sizeof(*cs.v), counter_order);

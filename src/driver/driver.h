@@ -65,8 +65,10 @@ struct ipp_counter {
 };
 
 /*
- * Read the counters of every element of @c from the kernel (JSON listings,
- * one map at a time) and map them back to rule and filter.  Elements the
+ * Read the counters of every element of @c from the kernel (one JSON
+ * listing of the table, read one map or rule at a time) and map them back
+ * to rule and filter.  A filter has one entry per map it is in (a map split
+ * by hook gives two); sum by rule, filter and direction for a total.  Elements the
  * kernel does not hold (or @c does not know) are left out.  *ret is a
  * malloc'ed array of *ret_n entries in tier order, owned by the caller
  * (free()); it points into @c and is valid as long as @c is.  -ENOENT when

@@ -328,6 +328,13 @@ static void test_random_policies(void **state)
 			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
 			fail();
 		}
+		/* the effective policy is sorted as ipp_sfilter_cmp() orders */
+		for (k = 1; k < e->nsf; k++)
+			if (ipp_sfilter_cmp(&e->sf[k - 1], &e->sf[k]) > 0) {
+				fprintf(stderr, "case %u: specific filters %u and %u out of order\n%s",
+					i, k - 1, k, text);
+				fail();
+			}
 		for (k = 0; k < 400; k++) {
 			struct pkt p;
 			const struct ipp_sfilter *w;

@@ -62,8 +62,9 @@ static struct ipp_snapshot *copy_snap(const struct ipp_snapshot *s)
 			c->npolicies = i + 1;
 			goto fail;
 		}
-		memcpy(c->policies[i].rules, s->policies[i].rules,
-		       s->policies[i].nrules * sizeof(struct ipp_rule));
+		if (s->policies[i].nrules)
+			memcpy(c->policies[i].rules, s->policies[i].rules,
+			       s->policies[i].nrules * sizeof(struct ipp_rule));
 		c->npolicies = i + 1;
 	}
 	for (i = 0; i < s->nfilterlists; i++) {
@@ -80,7 +81,9 @@ static struct ipp_snapshot *copy_snap(const struct ipp_snapshot *s)
 			c->filterlists[i].nfilters = k + 1;
 		}
 	}
-	memcpy(c->filteractions, s->filteractions, s->nfilteractions * sizeof(*s->filteractions));
+	if (s->nfilteractions)
+		memcpy(c->filteractions, s->filteractions,
+		       s->nfilteractions * sizeof(*s->filteractions));
 	c->nfilteractions = s->nfilteractions;
 	return c;
 fail:
