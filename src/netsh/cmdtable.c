@@ -58,6 +58,7 @@ static const struct ipp_param p_add_policy[] = {
 	YESNO("assign", 0, "Assign the policy (unassigns the one assigned in this store)."),
 	{ "mmsecmethods", IPP_PT_MMSEC, 0, 0, NULL,
 	  "Main mode security methods, \"ConfAlg-HashAlg-GroupNum ...\"." },
+	YESNO("force", 0, "yes: assign even if the policy would cut off this SSH session."),
 	P_END
 };
 
@@ -124,6 +125,7 @@ static const struct ipp_param p_set_policy[] = {
 	{ "gponame", IPP_PT_STRING, 0, 0, NULL, "Group policy object to assign it to (domain store)." },
 	{ "mmsecmethods", IPP_PT_MMSEC, 0, 0, NULL,
 	  "Main mode security methods, \"ConfAlg-HashAlg-GroupNum ...\"." },
+	YESNO("force", 0, "yes: assign even if the policy would cut off this SSH session."),
 	P_END
 };
 
@@ -181,6 +183,15 @@ static const struct ipp_param p_set_store[] = {
 static const struct ipp_param p_set_batch[] = {
 	{ "mode", IPP_PT_ENUM, IPP_PF_REQ, 0, v_mode,
 	  "enable: group the following commands into one transaction; disable: commit it." },
+	P_END
+};
+
+/* set config: dynamic, and static as some documents write it */
+static const struct ipp_param p_dyn_set_config[] = {
+	{ "property", IPP_PT_ENUM, IPP_PF_REQ, 0, v_property,
+	  "ipsecdiagnostics, ikelogging, strongcrlcheck, ipsecloginterval, ipsecexempt,\n"
+	  "bootmode or bootexemptions." },
+	{ "value", IPP_PT_STRING, IPP_PF_REQ, 0, NULL, "The value of the property." },
 	P_END
 };
 
@@ -276,7 +287,9 @@ static const struct ipp_node static_add[] = {
 	CMD("filterlist", p_add_filterlist, ipp_st_add_filterlist, IPP_CMD_WRITE,
 	    "Creates an empty filter list.", NULL),
 	CMD("policy", p_add_policy, ipp_st_add_policy, IPP_CMD_WRITE,
-	    "Creates a policy with a default response rule.", NULL),
+	    "Creates a policy with a default response rule.",
+	    "In an SSH session, assign=yes is refused when the policy would cut off the\n"
+	    "session; force=yes assigns it anyway (force is beyond Windows)."),
 	CMD("rule", p_add_rule, ipp_st_add_rule, IPP_CMD_WRITE, "Creates a rule in a policy.",
 	    "The order of kerberos, psk and rootca is the preference order; rootca may be\n"
 	    "repeated.  Without any, Kerberos is used.  In a rootca value, \\' stands for a quote."),
@@ -305,6 +318,10 @@ static const struct ipp_node static_set[] = {
 	    "Sets the batch update mode.",
 	    "Between mode=enable and mode=disable (or the end of the script or shell) the\n"
 	    "commands form one transaction.  A failing command rolls the whole batch back."),
+	CMD("config", p_dyn_set_config, ipp_dyn_set_config, 0,
+	    "Sets the IPsec configuration and boot time behaviour.",
+	    "The same command as `dynamic set config' (Windows has it in the dynamic context\n"
+	    "only).  Example: set config property=bootmode value=stateful"),
 	CMD("defaultrule", p_set_defaultrule, ipp_st_set_defaultrule, IPP_CMD_WRITE,
 	    "Modifies the default response rule of a policy.", NULL),
 	CMD("filteraction", p_set_filteraction, ipp_st_set_filteraction, IPP_CMD_WRITE,
@@ -312,7 +329,9 @@ static const struct ipp_node static_set[] = {
 	CMD("filterlist", p_set_filterlist, ipp_st_set_filterlist, IPP_CMD_WRITE,
 	    "Modifies a filter list.", NULL),
 	CMD("policy", p_set_policy, ipp_st_set_policy, IPP_CMD_WRITE, "Modifies a policy.",
-	    "assign=yes unassigns the policy assigned before in the same store."),
+	    "assign=yes unassigns the policy assigned before in the same store.  In an SSH\n"
+	    "session, assign=yes is refused when the policy would cut off the session;\n"
+	    "force=yes assigns it anyway (force is beyond Windows)."),
 	CMD("rule", p_set_rule, ipp_st_set_rule, IPP_CMD_WRITE, "Modifies a rule.",
 	    "kerberos, psk and rootca replace the whole authentication list."),
 	CMD("store", p_set_store, ipp_st_set_store, 0,
@@ -453,14 +472,6 @@ static const struct ipp_param p_dyn_name_or_all[] = {
 static const struct ipp_param p_dyn_show_name_or_all[] = {
 	{ "name", IPP_PT_NAME, 0, 1, NULL, "Name of the policy." },
 	{ "all", IPP_PT_KEYWORD, 0, 1, NULL, "Every policy (default)." },
-	P_END
-};
-
-static const struct ipp_param p_dyn_set_config[] = {
-	{ "property", IPP_PT_ENUM, IPP_PF_REQ, 0, v_property,
-	  "ipsecdiagnostics, ikelogging, strongcrlcheck, ipsecloginterval, ipsecexempt,\n"
-	  "bootmode or bootexemptions." },
-	{ "value", IPP_PT_STRING, IPP_PF_REQ, 0, NULL, "The value of the property." },
 	P_END
 };
 

@@ -20,8 +20,12 @@
  * - Output goes to @out; a failure returns -errno with @err filled, and the
  *   shell prints it with the source location and command name.
  *
- * Dynamic state lives in the running agent.  Until the agent side exists,
- * every handler fails with "the policy agent is not running" (-ECONNREFUSED).
+ * `set config` and `show config` work on driver.conf (dynamic.c); `show
+ * qmfilter | mmfilter | stats | all` read what is in force from the kernel
+ * (dynamic_show.c, dynamic_kernel.c).  The other commands' state lives in
+ * the running agent: without it they fail with "the policy agent is not
+ * running" (-ECONNREFUSED), with it "not supported by this agent yet"
+ * (-EOPNOTSUPP) until its control protocol holds dynamic state.
  */
 #ifndef IPP_NETSH_DYNAMIC_H
 #define IPP_NETSH_DYNAMIC_H

@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../common/notify.h"
+
 struct ctxpath {
 	const struct ipp_node *v[IPP_RESOLVE_DEPTH];
 	size_t depth;
@@ -31,6 +33,16 @@ struct ipp_shell {
 	int err_col;         /* column of the token an error is about, 0 if none */
 	FILE *errf;          /* scripts: report failing lines here and go on (NULL: stop) */
 };
+
+/*
+ * After a committed store change: a running agent applies it at once.  No
+ * agent is no error (it reads the stores when it starts), nor is any other
+ * failure to tell it: the change itself is committed.
+ */
+static void notify_agent(const struct ipp_shell *sh)
+{
+	ipp_notify_agent(&sh->paths, NULL);
+}
 
 static const char *const domain_ro =
 	"the domain store is read-only; it is filled from the directory";
@@ -90,6 +102,8 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 		} else if ((r = ipp_db_commit(sh->db, err)) < 0) {
 			ipp_err_prefix(err, "set batch: committing the batch at the end");
 			ipp_db_rollback(sh->db);
+		} else {
+			notify_agent(sh);
 		}
 	}
 	ipp_db_close(sh->db);
@@ -193,6 +207,7 @@ int ipp_shell_cmd_set_batch(struct ipp_shell *sh, const struct ipp_args *a, FILE
 		ipp_err_prefix(err, "committing the batch failed; none of its changes were written");
 		return r;
 	}
+	notify_agent(sh);
 	return 0;
 }
 
@@ -235,6 +250,7 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 		ipp_db_rollback(db);
 		return r;
 	}
+	notify_agent(sh);
 	return 0;
 }
 
@@ -490,6 +506,8 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			if ((r = ipp_db_commit(sh->db, err)) < 0) {
 				ipp_db_rollback(sh->db);
 				ipp_err_prefix(err, "%s: committing the batch", name);
+			} else {
+				notify_agent(sh);
 			}
 		}
 	}

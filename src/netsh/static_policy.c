@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../classify/classify.h"
 #include "shell.h"
 
 /* The attributes add policy and set policy share. */
@@ -46,6 +47,50 @@ static int policy_attrs(const struct ipp_args *a, struct ipp_policy *p, struct i
 	return 0;
 }
 
+/*
+ * Before assign=yes commits (the change is already in the open transaction,
+ * so the check sees the stores as they will be): refuse a policy that would
+ * cut off the SSH session the shell runs in, unless force=yes.  Only the
+ * local and persistent stores are assigned here.
+ */
+static int lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store_loc loc,
+			 const char *policy, const struct ipp_args *a, FILE *out,
+			 struct ipp_error *err)
+{
+	struct ipp_error e = { 0 };
+	struct ipp_lockout l;
+	bool force = false;
+	int r;
+
+	if ((r = ipp_args_bool(a, "force", &force, err)) < 0)
+		return r;
+	if (loc != IPP_STORE_LOCAL && loc != IPP_STORE_PERSISTENT)
+		return 0;
+	r = ipp_lockout_check_assign(db, loc, policy, ipp_shell_paths(sh), &l, &e);
+	if (r < 0) {
+		if (force) {
+			fprintf(out, "warning: whether policy \"%s\" cuts off this SSH session could "
+				     "not be checked (%s); assigned anyway (force=yes)\n",
+				policy, e.msg);
+			return 0;
+		}
+		return ipp_err(err, -r,
+			       "assign: cannot check whether policy \"%s\" would cut off this SSH "
+			       "session: %s (force=yes assigns it unchecked)",
+			       policy, e.msg);
+	}
+	if (!l.blocked)
+		return 0;
+	if (force) {
+		fprintf(out, "warning: %s; policy \"%s\" assigned anyway (force=yes)\n", l.msg,
+			policy);
+		return 0;
+	}
+	return ipp_err(err, EPERM,
+		       "assign: refused: %s; force=yes assigns policy \"%s\" anyway", l.msg,
+		       policy);
+}
+
 int ipp_st_add_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		      struct ipp_error *err)
 {
@@ -65,6 +110,8 @@ int ipp_st_add_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	if (r == -EEXIST)
 		r = ipp_err(err, EEXIST, "a policy named \"%s\" already exists in the %s", p.name,
 			    ipp_st_store_text(loc));
+	if (r >= 0 && p.assigned)
+		r = lockout_guard(sh, db, loc, p.name, a, out, err);
 out:
 	ipp_policy_clear(&p);
 	return r;
@@ -103,9 +150,11 @@ int ipp_st_set_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		assign = p.assigned;
 		if ((r = ipp_args_bool(a, "assign", &assign, err)) < 0)
 			goto out;
-		if (assign)
+		if (assign) {
 			r = ipp_db_assign(db, loc, p.id, err);
-		else if (p.assigned)
+			if (r >= 0)
+				r = lockout_guard(sh, db, loc, p.name, a, out, err);
+		} else if (p.assigned)
 			r = ipp_db_assign(db, loc, 0, err);
 	}
 out:

@@ -65,7 +65,7 @@ run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy 
 run_fail 'netsh: command not found: "static" (valid here: ipsec, help)' $NETSH static show all
 run_fail 'netsh: ambiguous command "s": set, show' $NETSH ipsec s s all
 run_ok $NETSH i s sh all
-run_fail 'ipsecpol: show config: the policy agent is not running' $IPSECPOL dynamic show config
+run_fail 'ipsecpol: show mmpolicy: the policy agent is not running' $IPSECPOL dynamic show mmpolicy
 
 # usage errors exit 2
 $IPSECPOL -f "$TMP/stop.txt" static show all 2>/dev/null

@@ -131,7 +131,7 @@ static void test_contexts(void **state)
 	assert_true(ipp_shell_at_home(x->sh));
 	run(x, "pushd ipsec dynamic");
 	assert_false(ipp_shell_at_home(x->sh));
-	run_bad(x, "show config", "the policy agent is not running");
+	run_bad(x, "show mmpolicy", "the policy agent is not running");
 	run(x, "popd");
 	assert_true(ipp_shell_at_home(x->sh));
 	run_bad(x, "popd", "the context stack is empty");

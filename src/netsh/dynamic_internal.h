@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dynamic_internal.h - what the files of the `ipsec dynamic` context share:
+ * the state in force read from the kernel (dynamic_kernel.c) and the
+ * agent's control socket (dynamic.c).  Not a public interface.
+ */
+#ifndef IPP_NETSH_DYNAMIC_INTERNAL_H
+#define IPP_NETSH_DYNAMIC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../agent/apply.h"
+#include "../compile/modes.h"
+#include "../driver/driver.h"
+#include "cmd.h"
+
+/* What the kernel enforces, and what it means in the stores' terms. */
+struct ipp_dyn_state {
+	bool table;	    /* table inet ipsecpol exists */
+	enum ipp_mode mode; /* from the table's comment; PERMIT without a table,
+			       INVALID when the table carries no ipsecpol mode */
+	/* secure mode only: */
+	struct ipp_apply_result res; /* the effective policy and its compiled form */
+	struct ipp_counter *cnt;     /* the compiled elements the kernel holds, in tier order */
+	size_t ncnt;
+	size_t nexpected;	      /* elements of the compiled form */
+	struct ipp_snapshot *snap[3]; /* persistent, domain, local (for generic filters) */
+};
+
+/*
+ * Read the state in force: whether the table exists, its mode, and in
+ * secure mode the effective policy of the stores compiled as ipsecpold
+ * compiles it, with the kernel's counter of every element it holds.  Fills
+ * *ret (ipp_dyn_state_clear() frees it).  Errors: the kernel cannot be read
+ * (-EPERM without CAP_NET_ADMIN), or the stores cannot be read or compiled.
+ */
+int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct ipp_error *err);
+void ipp_dyn_state_clear(struct ipp_dyn_state *s);
+
+/* The snapshot of store @loc in @s (NULL when absent).  Borrowed. */
+const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum ipp_store_loc loc);
+
+/* One line saying what the mode in force filters, for modes without filters. */
+void ipp_dyn_mode_text(const struct ipp_dyn_state *s, FILE *out);
+
+/*
+ * One line on the state only the running agent holds (dynamic policies,
+ * rules and security associations): whether it runs and can show it.
+ */
+void ipp_dyn_agent_note(struct ipp_shell *sh, FILE *out);
+
+/* "no IPsec policy is in force (the table inet ipsecpol does not exist)" */
+extern const char ipp_dyn_no_table[];
+
+#endif

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dynamic_kernel.c - what is in force, read from the kernel.
+ *
+ * The table inet ipsecpol says its mode in its comment ("ipsecpol
+ * mode=secure").  In secure mode the elements of its maps are the specific
+ * filters of the effective policy: the stores are compiled again exactly as
+ * ipsecpold compiles them, and the kernel's element counters are mapped back
+ * to rule and filter through that compiled form.  An element the kernel does
+ * not hold (the stores changed after the policy was applied) is left out.
+ */
+#include "dynamic_internal.h"
+
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/driverconf.h"
+#include "shell.h"
+
+const char ipp_dyn_no_table[] =
+    "no IPsec policy is in force (the table " IPP_NFT_FAMILY " " IPP_NFT_TABLE " does not exist)";
+
+/* The table's listing without its elements: the mode is in its comment. */
+static int read_mode(enum ipp_mode *ret, struct ipp_error *err)
+{
+	static const char cmd[] = "list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE;
+	static const char key[] = "comment \"ipsecpol mode=";
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *out, *p;
+	char name[32];
+	size_t n;
+	int r = 0;
+
+	*ret = IPP_MODE_INVALID;
+	if (!nft)
+		return ipp_err(err, ENOMEM, "cannot create a libnftables context");
+	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
+		r = ipp_err(err, ENOMEM, "cannot buffer libnftables output");
+		goto out;
+	}
+	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_TERSE);
+	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
+		const char *e = nft_ctx_get_error_buffer(nft);
+
+		r = ipp_err(err, EIO, "cannot read the table %s %s: %.*s", IPP_NFT_FAMILY,
+			    IPP_NFT_TABLE, e ? (int)strcspn(e, "\n") : 0, e ? e : "");
+		goto out;
+	}
+	out = nft_ctx_get_output_buffer(nft);
+	if (out && (p = strstr(out, key))) {
+		p += strlen(key);
+		n = strcspn(p, "\"");
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
+			 p);
+		*ret = ipp_mode_from_name(name);
+	}
+out:
+	nft_ctx_free(nft);
+	return r;
+}
+
+/* Errors of the kernel's listings, in the user's terms. */
+static int kernel_error(int r, struct ipp_error *err)
+{
+	if (r == -EPERM || (err && strstr(err->msg, "Operation not permitted"))) {
+		ipp_err_prefix(err, "cannot read the kernel's ruleset");
+		if (err) {
+			size_t len = strlen(err->msg);
+
+			snprintf(err->msg + len, sizeof(err->msg) - len,
+				 " (reading table %s %s needs CAP_NET_ADMIN: run as root)",
+				 IPP_NFT_FAMILY, IPP_NFT_TABLE);
+			err->code = EPERM;
+		}
+		return -EPERM;
+	}
+	ipp_err_prefix(err, "cannot read the kernel's ruleset");
+	return r;
+}
+
+static size_t count_elements(const struct ipp_compiled *c)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ntiers; i++)
+		n += ipp_ctier_keyless(&c->tiers[i]) ? 1 : c->tiers[i].nelems;
+	return n;
+}
+
+int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct ipp_error *err)
+{
+	static const enum ipp_store_loc locs[3] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+						   IPP_STORE_LOCAL};
+	const struct ipp_paths *paths = ipp_shell_paths(sh);
+	struct ipp_driver *d = NULL;
+	struct ipp_driverconf conf;
+	struct ipp_copts o;
+	size_t i;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->mode = IPP_MODE_PERMIT;
+	if ((r = ipp_driver_open(&d, err)) < 0)
+		return r;
+	if ((r = ipp_driver_table_exists(d, &ret->table, err)) < 0) {
+		r = kernel_error(r, err);
+		goto out;
+	}
+	if (!ret->table)
+		goto out;
+	if ((r = read_mode(&ret->mode, err)) < 0) {
+		r = kernel_error(r, err);
+		goto out;
+	}
+	if (ret->mode != IPP_MODE_SECURE)
+		goto out;
+	/* The compile options of ipsecpold: the defaults and DiagnosticMode. */
+	ipp_copts_init(&o);
+	if (ipp_driverconf_load(paths, &conf, NULL) == 0)
+		o.diagnostics = conf.diagnostics;
+	if ((r = ipp_apply_compute(paths, NULL, &o, &ret->res, err)) < 0) {
+		ipp_err_prefix(err, "reading the policy in force");
+		goto out;
+	}
+	ret->nexpected = count_elements(ret->res.compiled);
+	if ((r = ipp_driver_counters(d, ret->res.compiled, &ret->cnt, &ret->ncnt, err)) < 0) {
+		r = kernel_error(r, err);
+		goto out;
+	}
+	for (i = 0; i < 3; i++)
+		if ((r = ipp_shell_load(sh, locs[i], &ret->snap[i], err)) < 0) {
+			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
+			goto out;
+		}
+out:
+	ipp_driver_close(d);
+	if (r < 0)
+		ipp_dyn_state_clear(ret);
+	return r;
+}
+
+void ipp_dyn_state_clear(struct ipp_dyn_state *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	ipp_apply_result_clear(&s->res);
+	free(s->cnt);
+	for (i = 0; i < 3; i++)
+		ipp_snapshot_free(s->snap[i]);
+	memset(s, 0, sizeof(*s));
+	s->mode = IPP_MODE_PERMIT;
+}
+
+const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum ipp_store_loc loc)
+{
+	switch (loc) {
+	case IPP_STORE_PERSISTENT:
+		return s->snap[0];
+	case IPP_STORE_DOMAIN:
+		return s->snap[1];
+	case IPP_STORE_LOCAL:
+		return s->snap[2];
+	default:
+		return NULL;
+	}
+}
+
+void ipp_dyn_mode_text(const struct ipp_dyn_state *s, FILE *out)
+{
+	if (!s->table) {
+		fprintf(out, "%s: nothing is filtered.\n", ipp_dyn_no_table);
+		return;
+	}
+	switch (s->mode) {
+	case IPP_MODE_STARTUP_BLOCK:
+		fprintf(out,
+			"The IPsec driver is in startup mode \"block\": every packet is dropped "
+			"except loopback, DHCP and the boot exemptions; no policy filters are "
+			"in force yet.\n");
+		break;
+	case IPP_MODE_STARTUP_STATEFUL:
+		fprintf(out, "The IPsec driver is in startup mode \"stateful\": outbound traffic "
+			     "and its replies pass, other inbound traffic is dropped except DHCP "
+			     "and the boot exemptions; no policy filters are in force yet.\n");
+		break;
+	case IPP_MODE_BLOCK:
+		fprintf(out, "The IPsec driver is in block mode: a persistent policy could not be "
+			     "applied, and every packet is dropped except loopback; no policy "
+			     "filters are in force.\n");
+		break;
+	case IPP_MODE_SECURE:
+		fprintf(out, "The IPsec driver is in secure mode: the assigned policies are "
+			     "enforced.\n");
+		break;
+	case IPP_MODE_PERMIT:
+	case IPP_MODE_STARTUP_PERMIT:
+		fprintf(out, "The IPsec driver is in permit mode: nothing is filtered.\n");
+		break;
+	default:
+		fprintf(out,
+			"The table %s %s was not made by ipsecpol (its comment names no "
+			"mode): its filters are not shown.\n",
+			IPP_NFT_FAMILY, IPP_NFT_TABLE);
+		break;
+	}
+}

@@ -1,0 +1,955 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dynamic_show.c - `dynamic show qmfilter | mmfilter | stats | all`: what is
+ * in force, read from the kernel (dynamic_kernel.c).
+ *
+ * Generic filters are the filters as configured, those of the rules of the
+ * effective policy; specific filters are what the kernel holds: one map
+ * element (or rule) per direction of a generic filter, with "me" matched by
+ * the kernel and the server types expanded to addresses, each with its
+ * weight and its packet and byte counters.  A generic filter's counters are
+ * the sums of its specific filters'.
+ *
+ * Main mode filters are those of the rules that negotiate: addresses only,
+ * with the rule's authentication methods.
+ */
+#include "dynamic.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "dynamic_internal.h"
+#include "show_internal.h"
+
+#define LABEL_W 26
+
+enum ftype { FT_BOTH = 0, FT_GENERIC, FT_SPECIFIC };
+
+/* The selectors of show qmfilter / mmfilter. */
+struct sel {
+	const char *name;
+	enum ftype type;
+	bool has_src, has_dst, has_smask, has_dmask;
+	struct ipp_addr src, dst;
+	uint8_t smask, dmask;
+	bool has_proto, has_sport, has_dport;
+	uint8_t proto;
+	uint16_t sport, dport;
+	enum ipp_action in, out; /* INVALID: not given */
+	bool resolvedns;
+};
+
+/* ---------- output ---------- */
+
+static void __attribute__((format(printf, 3, 4)))
+field(FILE *out, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(out, "%-*s : ", LABEL_W, label);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+static void heading(FILE *out, const char *text)
+{
+	size_t i, n = strlen(text);
+
+	fprintf(out, "\n%s\n", text);
+	for (i = 0; i < n; i++)
+		fputc('-', out);
+	fputc('\n', out);
+}
+
+static void addr_label(const struct ipp_addr *a, char *buf, size_t len)
+{
+	switch (a->kind) {
+	case IPP_ADDR_ANY:
+		snprintf(buf, len, "<Any IP Address>");
+		break;
+	case IPP_ADDR_ME:
+		snprintf(buf, len, "<My IP Address>");
+		break;
+	case IPP_ADDR_DNS:
+		snprintf(buf, len, "<DNS Servers>");
+		break;
+	case IPP_ADDR_WINS:
+		snprintf(buf, len, "<WINS Servers>");
+		break;
+	case IPP_ADDR_DHCP:
+		snprintf(buf, len, "<DHCP Server>");
+		break;
+	case IPP_ADDR_GATEWAY:
+		snprintf(buf, len, "<Default Gateway>");
+		break;
+	default:
+		ipp_addr_format(a, buf, len);
+		break;
+	}
+}
+
+static void port_text(uint16_t port, char *buf, size_t len)
+{
+	if (port == 0)
+		snprintf(buf, len, "ANY");
+	else
+		snprintf(buf, len, "%u", (unsigned)port);
+}
+
+static const char *conntype_label(enum ipp_conntype t)
+{
+	switch (t) {
+	case IPP_CONN_LAN:
+		return "LAN";
+	case IPP_CONN_DIALUP:
+		return "DIALUP";
+	default:
+		return "ALL";
+	}
+}
+
+static const char *store_word(enum ipp_store_loc loc)
+{
+	switch (loc) {
+	case IPP_STORE_PERSISTENT:
+		return "persistent";
+	case IPP_STORE_DOMAIN:
+		return "domain";
+	default:
+		return "local";
+	}
+}
+
+/* The reverse lookup of a host address (resolvedns=yes), or "". */
+static void rdns(const struct ipp_addr *a, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	buf[0] = '\0';
+	if (a->kind != IPP_ADDR_IP)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == AF_INET && a->plen == 32) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a->ip, 4);
+		sl = sizeof(*sin);
+	} else if (a->family == AF_INET6 && a->plen == 128) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->ip, 16);
+		sl = sizeof(*sin6);
+	} else {
+		return;
+	}
+	if (getnameinfo((struct sockaddr *)&ss, sl, buf, len, NULL, 0, NI_NAMEREQD) != 0)
+		buf[0] = '\0';
+}
+
+static void addr_fields(FILE *out, const char *side, const struct ipp_addr *a, const char *dns,
+			bool resolvedns)
+{
+	char label[64], buf[IPP_ADDR_STRLEN + IPP_NAME_MAX];
+
+	addr_label(a, buf, sizeof(buf));
+	snprintf(label, sizeof(label), "%s Address", side);
+	field(out, label, "%s", buf);
+	show_mask_text(a, true, buf, sizeof(buf));
+	snprintf(label, sizeof(label), "%s Mask", side);
+	field(out, label, "%s", buf);
+	if (dns && *dns) {
+		snprintf(label, sizeof(label), "%s DNS Name", side);
+		field(out, label, "%s", dns);
+	} else if (resolvedns) {
+		rdns(a, buf, sizeof(buf));
+		snprintf(label, sizeof(label), "%s DNS Name", side);
+		field(out, label, "%s", buf);
+	}
+}
+
+/* ---------- selectors ---------- */
+
+static int parse_addr(const struct ipp_args *a, const char *tag, const char *masktag, bool *has,
+		      struct ipp_addr *ret, bool *has_mask, uint8_t *mask, struct ipp_error *err)
+{
+	const char *v = ipp_args_get(a, tag), *m = ipp_args_get(a, masktag);
+	int r;
+
+	if (v) {
+		r = ipp_addr_parse(v, ret, err);
+		if (r == -EAGAIN)
+			return ipp_err(err, EINVAL,
+				       "%s \"%s\": a DNS name is not accepted here: expected an "
+				       "address, me, any or a server type",
+				       tag, v);
+		if (r < 0) {
+			ipp_err_prefix(err, "%s", tag);
+			return r;
+		}
+		*has = true;
+	}
+	if (m) {
+		if ((r = ipp_mask_parse(m, v && ret->family ? ret->family : AF_INET, mask, err)) <
+		    0) {
+			ipp_err_prefix(err, "%s", masktag);
+			return r;
+		}
+		*has_mask = true;
+		if (v && ret->kind == IPP_ADDR_IP && (r = ipp_addr_set_mask(ret, *mask, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_sel(const struct ipp_args *a, struct sel *s, struct ipp_error *err)
+{
+	const char *v;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->name = ipp_args_get(a, "name");
+	if ((v = ipp_args_get(a, "type")))
+		s->type = strcmp(v, "generic") == 0 ? FT_GENERIC : FT_SPECIFIC;
+	if ((r = parse_addr(a, "srcaddr", "srcmask", &s->has_src, &s->src, &s->has_smask, &s->smask,
+			    err)) < 0 ||
+	    (r = parse_addr(a, "dstaddr", "dstmask", &s->has_dst, &s->dst, &s->has_dmask, &s->dmask,
+			    err)) < 0)
+		return r;
+	if ((v = ipp_args_get(a, "protocol"))) {
+		if ((r = ipp_proto_parse(v, &s->proto, err)) < 0)
+			return r;
+		s->has_proto = true;
+	}
+	if ((v = ipp_args_get(a, "srcport"))) {
+		if ((r = ipp_port_parse(v, &s->sport, err)) < 0)
+			return r;
+		s->has_sport = true;
+	}
+	if ((v = ipp_args_get(a, "dstport"))) {
+		if ((r = ipp_port_parse(v, &s->dport, err)) < 0)
+			return r;
+		s->has_dport = true;
+	}
+	if ((v = ipp_args_get(a, "actioninbound")) && (r = ipp_action_parse(v, &s->in, err)) < 0)
+		return r;
+	if ((v = ipp_args_get(a, "actionoutbound")) && (r = ipp_action_parse(v, &s->out, err)) < 0)
+		return r;
+	return ipp_args_bool(a, "resolvedns", &s->resolvedns, err);
+}
+
+/*
+ * Does filter address @f answer the selector?  An IP without a mask: the
+ * filters whose address (subnet, range) contains it; with a mask: exactly
+ * that subnet; me, any and the server types: filters written so.  A mask
+ * alone: filters of that prefix length.
+ */
+static bool addr_match(const struct ipp_addr *f, bool has, const struct ipp_addr *s, bool has_mask,
+		       uint8_t mask)
+{
+	if (has) {
+		if (s->kind != IPP_ADDR_IP)
+			return f->kind == s->kind;
+		if (has_mask)
+			return f->kind == IPP_ADDR_IP && ipp_addr_same(f, s);
+		return (f->kind == IPP_ADDR_IP || f->kind == IPP_ADDR_RANGE) &&
+		       f->family == s->family && ipp_addr_contains(f, s->family, s->ip);
+	}
+	if (has_mask)
+		return f->kind == IPP_ADDR_IP && f->plen == mask;
+	return true;
+}
+
+static bool name_match(const struct sel *s, const struct ipp_eff_rule *r)
+{
+	return !s->name || strcasecmp(s->name, r->filterlist) == 0 ||
+	       strcasecmp(s->name, r->rule) == 0;
+}
+
+/* The selectors every filter kind has: name and addresses. */
+static bool sel_addrs(const struct sel *s, const struct ipp_eff_rule *r, const struct ipp_addr *src,
+		      const struct ipp_addr *dst)
+{
+	return name_match(s, r) && addr_match(src, s->has_src, &s->src, s->has_smask, s->smask) &&
+	       addr_match(dst, s->has_dst, &s->dst, s->has_dmask, s->dmask);
+}
+
+static bool sel_ports(const struct sel *s, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	return (!s->has_proto || s->proto == proto) && (!s->has_sport || s->sport == sport) &&
+	       (!s->has_dport || s->dport == dport);
+}
+
+/* ---------- specific filters from the compiled elements ---------- */
+
+static enum ipp_action verdict_action(uint8_t v)
+{
+	switch (v) {
+	case IPP_CV_ACCEPT:
+		return IPP_ACTION_PERMIT;
+	case IPP_CV_DROP:
+		return IPP_ACTION_BLOCK;
+	default:
+		return IPP_ACTION_NEGOTIATE;
+	}
+}
+
+static void side_addr(const struct ipp_cshape *sh, uint8_t kind, uint8_t plen, const uint8_t ip[16],
+		      struct ipp_addr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (kind == IPP_ADDR_ME) {
+		ret->kind = IPP_ADDR_ME;
+		return;
+	}
+	if (kind != IPP_ADDR_IP || plen == 0) {
+		ret->kind = IPP_ADDR_ANY;
+		return;
+	}
+	ret->kind = IPP_ADDR_IP;
+	ret->family = sh->family;
+	ret->plen = plen;
+	memcpy(ret->ip, ip, 16);
+}
+
+/* A compiled element as a specific filter. */
+struct spec {
+	const struct ipp_counter *c;
+	const struct ipp_eff_rule *rule;
+	struct ipp_addr src, dst;
+	uint8_t proto;
+	uint16_t sport, dport;
+	enum ipp_action action;
+	bool in, out; /* the hooks it is walked on */
+};
+
+static void spec_of(const struct ipp_dyn_state *st, const struct ipp_counter *c, struct spec *ret)
+{
+	const struct ipp_cshape *sh = &c->tier->shape;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->c = c;
+	ret->rule = c->rule < st->res.eff->nrules ? &st->res.eff->rules[c->rule] : NULL;
+	side_addr(sh, sh->src_kind, sh->src_plen, c->elem->key.src, &ret->src);
+	side_addr(sh, sh->dst_kind, sh->dst_plen, c->elem->key.dst, &ret->dst);
+	ret->proto = sh->proto;
+	ret->sport = sh->sport ? c->elem->key.sport : 0;
+	ret->dport = sh->dport ? c->elem->key.dport : 0;
+	ret->action = verdict_action(c->elem->verdict);
+	ret->in = c->tier->hooks & IPP_CHOOK_IN;
+	ret->out = c->tier->hooks & IPP_CHOOK_OUT;
+}
+
+static bool spec_match(const struct sel *s, const struct spec *f)
+{
+	if (!f->rule || !sel_addrs(s, f->rule, &f->src, &f->dst) ||
+	    !sel_ports(s, f->proto, f->sport, f->dport))
+		return false;
+	if (s->in && !(f->in && f->action == s->in))
+		return false;
+	if (s->out && !(f->out && f->action == s->out))
+		return false;
+	return true;
+}
+
+static const char *direction_label(bool in, bool out)
+{
+	return in && out ? "Inbound and outbound" : in ? "Inbound" : "Outbound";
+}
+
+static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
+{
+	if (st->ncnt >= st->nexpected)
+		return;
+	fprintf(out,
+		"Note: %zu of the %zu specific filters of the stores are not in force: the policy "
+		"in force was applied before the stores last changed (a running ipsecpold applies "
+		"changes at once; otherwise run `ipsecpold --once').\n",
+		st->nexpected - st->ncnt, st->nexpected);
+}
+
+static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
+{
+	char buf[IPP_ADDR_STRLEN + 64];
+	size_t i, n = 0;
+	struct spec f;
+
+	heading(out, "Specific Quick Mode Filters");
+	for (i = 0; i < st->ncnt; i++) {
+		spec_of(st, &st->cnt[i], &f);
+		if (!spec_match(s, &f))
+			continue;
+		if (n++)
+			fputc('\n', out);
+		field(out, "Filter Name", "%s (filter %u%s)", f.rule->filterlist, f.c->filter + 1,
+		      f.c->reversed ? ", mirror image" : "");
+		field(out, "Policy Name", "%s (%s store)", f.rule->policy,
+		      store_word(f.rule->store));
+		field(out, "Rule Name", "%s", f.rule->rule);
+		field(out, "Connection Type", "%s", conntype_label(f.rule->conntype));
+		field(out, "Weight", "%u (0x%x)", f.c->elem->weight, f.c->elem->weight);
+		field(out, "Direction", "%s", direction_label(f.in, f.out));
+		addr_fields(out, "Source", &f.src, NULL, s->resolvedns);
+		addr_fields(out, "Destination", &f.dst, NULL, s->resolvedns);
+		ipp_proto_format(f.proto, buf, sizeof(buf));
+		field(out, "Protocol", "%s", buf);
+		port_text(f.sport, buf, sizeof(buf));
+		field(out, "Source Port", "%s", buf);
+		port_text(f.dport, buf, sizeof(buf));
+		field(out, "Destination Port", "%s", buf);
+		field(out, "Inbound Action", "%s", f.in ? show_action_label(f.action) : "-");
+		field(out, "Outbound Action", "%s", f.out ? show_action_label(f.action) : "-");
+		field(out, "Kernel Map", "%s", f.c->tier->name);
+		field(out, "Packets", "%llu", (unsigned long long)f.c->packets);
+		field(out, "Bytes", "%llu", (unsigned long long)f.c->bytes);
+	}
+	fprintf(out, "\n%zu Specific Filter%s\n", n, n == 1 ? "" : "s");
+	return n;
+}
+
+/* ---------- generic filters: the configured filters of the rules in force ---------- */
+
+/* Counters summed per (rule, filter), sorted, for lookups. */
+struct sum {
+	uint32_t rule, filter;
+	uint64_t packets, bytes;
+	size_t n;
+};
+
+static int sum_cmp(const void *x, const void *y)
+{
+	const struct sum *a = x, *b = y;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	return a->filter < b->filter ? -1 : a->filter > b->filter;
+}
+
+static int sums_build(const struct ipp_dyn_state *st, struct sum **ret, size_t *ret_n,
+		      struct ipp_error *err)
+{
+	struct sum *v;
+	size_t i, n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!st->ncnt)
+		return 0;
+	v = calloc(st->ncnt, sizeof(*v));
+	if (!v)
+		return ipp_err(err, ENOMEM, "out of memory");
+	for (i = 0; i < st->ncnt; i++) {
+		v[i].rule = st->cnt[i].rule;
+		v[i].filter = st->cnt[i].filter;
+		v[i].packets = st->cnt[i].packets;
+		v[i].bytes = st->cnt[i].bytes;
+		v[i].n = 1;
+	}
+	qsort(v, st->ncnt, sizeof(*v), sum_cmp);
+	for (i = 0; i < st->ncnt; i++) {
+		if (n && sum_cmp(&v[n - 1], &v[i]) == 0) {
+			v[n - 1].packets += v[i].packets;
+			v[n - 1].bytes += v[i].bytes;
+			v[n - 1].n++;
+		} else {
+			v[n++] = v[i];
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static const struct sum *sums_find(const struct sum *v, size_t n, uint32_t rule, uint32_t filter)
+{
+	struct sum k = {.rule = rule, .filter = filter};
+
+	return v ? bsearch(&k, v, n, sizeof(*v), sum_cmp) : NULL;
+}
+
+static const struct ipp_filterlist *find_list(const struct ipp_dyn_state *st,
+					      const struct ipp_eff_rule *r)
+{
+	const struct ipp_snapshot *s = ipp_dyn_snapshot(st, r->store);
+	size_t i;
+
+	for (i = 0; s && i < s->nfilterlists; i++)
+		if (strcasecmp(s->filterlists[i].name, r->filterlist) == 0)
+			return &s->filterlists[i];
+	return NULL;
+}
+
+static const struct ipp_rule *find_rule(const struct ipp_dyn_state *st,
+					const struct ipp_eff_rule *r)
+{
+	const struct ipp_snapshot *s = ipp_dyn_snapshot(st, r->store);
+	size_t i, j;
+
+	for (i = 0; s && i < s->npolicies; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+
+		if (strcasecmp(p->name, r->policy) != 0)
+			continue;
+		for (j = 0; j < p->nrules; j++)
+			if (p->rules[j].number == r->number)
+				return &p->rules[j];
+	}
+	return NULL;
+}
+
+/* Print one configured filter when it answers the selectors, counting it in *@n. */
+typedef void (*generic_fn)(const struct ipp_dyn_state *st, const struct sel *s,
+			   const struct ipp_eff_rule *r, uint32_t idx, const struct ipp_filter *f,
+			   const struct sum *sum, FILE *out, size_t *n);
+
+static void counters_fields(const struct sum *sum, FILE *out)
+{
+	field(out, "Specific Filters In Force", "%zu", sum ? sum->n : 0);
+	field(out, "Packets", "%llu", (unsigned long long)(sum ? sum->packets : 0));
+	field(out, "Bytes", "%llu", (unsigned long long)(sum ? sum->bytes : 0));
+}
+
+static void tunnel_field(const struct ipp_eff_rule *r, FILE *out)
+{
+	char buf[IPP_ADDR_STRLEN];
+
+	if (!r->has_tunnel) {
+		field(out, "Tunnel Destination", "None (transport mode)");
+		return;
+	}
+	ipp_addr_format(&r->tunnel, buf, sizeof(buf));
+	field(out, "Tunnel Destination", "%s", buf);
+}
+
+static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
+		       const struct ipp_eff_rule *r, uint32_t idx, const struct ipp_filter *f,
+		       const struct sum *sum, FILE *out, size_t *n)
+{
+	enum ipp_action act = r->fa.action;
+	char buf[IPP_ADDR_STRLEN];
+
+	if (!sel_addrs(s, r, &f->src, &f->dst) ||
+	    !sel_ports(s, f->protocol, f->srcport, f->dstport) || (s->in && s->in != act) ||
+	    (s->out && s->out != act))
+		return;
+	if ((*n)++)
+		fputc('\n', out);
+	field(out, "Filter Name", "%s (filter %u)", r->filterlist, idx + 1);
+	field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
+	field(out, "Rule Name", "%s", r->rule);
+	field(out, "Filter Action", "%s", r->filteraction);
+	field(out, "Connection Type", "%s", conntype_label(r->conntype));
+	tunnel_field(r, out);
+	field(out, "Mirrored", "%s", f->mirrored ? "YES" : "NO");
+	addr_fields(out, "Source", &f->src, f->srcdns, s->resolvedns);
+	addr_fields(out, "Destination", &f->dst, f->dstdns, s->resolvedns);
+	ipp_proto_format(f->protocol, buf, sizeof(buf));
+	field(out, "Protocol", "%s", buf);
+	port_text(f->srcport, buf, sizeof(buf));
+	field(out, "Source Port", "%s", buf);
+	port_text(f->dstport, buf, sizeof(buf));
+	field(out, "Destination Port", "%s", buf);
+	field(out, "Inbound Action", "%s", show_action_label(act));
+	field(out, "Outbound Action", "%s", show_action_label(act));
+	counters_fields(sum, out);
+}
+
+static void auth_fields(const struct ipp_rule *rule, FILE *out)
+{
+	char buf[IPP_ROOTCA_STRLEN];
+	size_t i;
+
+	if (!rule || rule->nauth == 0) {
+		field(out, "Authentication Methods", "Kerberos");
+		return;
+	}
+	for (i = 0; i < rule->nauth; i++) {
+		const struct ipp_auth *a = &rule->auth[i];
+
+		switch (a->kind) {
+		case IPP_AUTH_PSK:
+			snprintf(buf, sizeof(buf), "Preshared key");
+			break;
+		case IPP_AUTH_ROOTCA:
+			snprintf(buf, sizeof(buf), "Root CA: %s", a->value);
+			break;
+		default:
+			snprintf(buf, sizeof(buf), "Kerberos");
+			break;
+		}
+		if (i == 0)
+			field(out, "Authentication Methods", "%s", buf);
+		else
+			fprintf(out, "%*s%s\n", LABEL_W + 3, "", buf);
+	}
+}
+
+static void generic_mm(const struct ipp_dyn_state *st, const struct sel *s,
+		       const struct ipp_eff_rule *r, uint32_t idx, const struct ipp_filter *f,
+		       const struct sum *sum, FILE *out, size_t *n)
+{
+	if (r->fa.action != IPP_ACTION_NEGOTIATE || !sel_addrs(s, r, &f->src, &f->dst))
+		return;
+	if ((*n)++)
+		fputc('\n', out);
+	field(out, "Filter Name", "%s (filter %u)", r->filterlist, idx + 1);
+	field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
+	field(out, "Rule Name", "%s", r->rule);
+	field(out, "Connection Type", "%s", conntype_label(r->conntype));
+	tunnel_field(r, out);
+	field(out, "Mirrored", "%s", f->mirrored ? "YES" : "NO");
+	addr_fields(out, "Source", &f->src, f->srcdns, s->resolvedns);
+	addr_fields(out, "Destination", &f->dst, f->dstdns, s->resolvedns);
+	auth_fields(find_rule(st, r), out);
+	counters_fields(sum, out);
+}
+
+static int show_generic(const struct ipp_dyn_state *st, const struct sel *s, const char *title,
+			generic_fn fn, FILE *out, struct ipp_error *err)
+{
+	const struct ipp_effective *e = st->res.eff;
+	struct sum *sums;
+	size_t i, k, nsums, n = 0;
+	int r;
+
+	if ((r = sums_build(st, &sums, &nsums, err)) < 0)
+		return r;
+	heading(out, title);
+	for (i = 0; i < e->nrules; i++) {
+		const struct ipp_eff_rule *rule = &e->rules[i];
+		const struct ipp_filterlist *l;
+
+		if (rule->number == 0) /* a default response rule has no filters */
+			continue;
+		if (!(l = find_list(st, rule)))
+			continue;
+		for (k = 0; k < l->nfilters; k++)
+			fn(st, s, rule, (uint32_t)k, &l->filters[k],
+			   sums_find(sums, nsums, (uint32_t)i, (uint32_t)k), out, &n);
+	}
+	fprintf(out, "\n%zu Generic Filter%s\n", n, n == 1 ? "" : "s");
+	free(sums);
+	return 0;
+}
+
+/* ---------- specific main mode filters: the address pairs that negotiate ---------- */
+
+struct mmspec {
+	struct spec f;
+	uint64_t packets, bytes;
+};
+
+static int mmspec_cmp(const void *x, const void *y)
+{
+	const struct mmspec *a = x, *b = y;
+	int c;
+
+	if (a->f.c->rule != b->f.c->rule)
+		return a->f.c->rule < b->f.c->rule ? -1 : 1;
+	if ((c = memcmp(&a->f.src, &b->f.src, sizeof(a->f.src))) != 0)
+		return c;
+	return memcmp(&a->f.dst, &b->f.dst, sizeof(a->f.dst));
+}
+
+static int show_specific_mm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out,
+			    struct ipp_error *err)
+{
+	struct mmspec *v;
+	size_t i, n = 0, shown = 0;
+
+	heading(out, "Specific Main Mode Filters");
+	v = calloc(st->ncnt ? st->ncnt : 1, sizeof(*v));
+	if (!v)
+		return ipp_err(err, ENOMEM, "out of memory");
+	for (i = 0; i < st->ncnt; i++) {
+		struct spec f;
+
+		spec_of(st, &st->cnt[i], &f);
+		if (f.action != IPP_ACTION_NEGOTIATE || !f.rule ||
+		    !sel_addrs(s, f.rule, &f.src, &f.dst))
+			continue;
+		v[n].f = f;
+		v[n].packets = f.c->packets;
+		v[n].bytes = f.c->bytes;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), mmspec_cmp);
+	for (i = 0; i < n; i++) {
+		const struct mmspec *m = &v[i];
+		uint64_t packets = m->packets, bytes = m->bytes;
+		uint32_t weight = m->f.c->elem->weight & 0xffff0000u;
+
+		/* one main mode filter per address pair of a rule */
+		while (i + 1 < n && mmspec_cmp(&v[i], &v[i + 1]) == 0) {
+			i++;
+			packets += v[i].packets;
+			bytes += v[i].bytes;
+		}
+		if (shown++)
+			fputc('\n', out);
+		field(out, "Filter Name", "%s", m->f.rule->filterlist);
+		field(out, "Policy Name", "%s (%s store)", m->f.rule->policy,
+		      store_word(m->f.rule->store));
+		field(out, "Rule Name", "%s", m->f.rule->rule);
+		field(out, "Connection Type", "%s", conntype_label(m->f.rule->conntype));
+		field(out, "Weight", "%u (0x%x)", weight, weight);
+		addr_fields(out, "Source", &m->f.src, NULL, s->resolvedns);
+		addr_fields(out, "Destination", &m->f.dst, NULL, s->resolvedns);
+		auth_fields(find_rule(st, m->f.rule), out);
+		field(out, "Packets", "%llu", (unsigned long long)packets);
+		field(out, "Bytes", "%llu", (unsigned long long)bytes);
+	}
+	fprintf(out, "\n%zu Specific Filter%s\n", shown, shown == 1 ? "" : "s");
+	free(v);
+	return 0;
+}
+
+/* ---------- the commands ---------- */
+
+/* Read the state; prints the mode and returns 1 when there are no filters to show. */
+static int state_for_filters(struct ipp_shell *sh, struct ipp_dyn_state *st, FILE *out,
+			     struct ipp_error *err)
+{
+	int r = ipp_dyn_state_read(sh, st, err);
+
+	if (r < 0)
+		return r;
+	if (!st->table) {
+		fprintf(out, "%s.\n", ipp_dyn_no_table);
+		return 1;
+	}
+	if (st->mode != IPP_MODE_SECURE) {
+		ipp_dyn_mode_text(st, out);
+		return 1;
+	}
+	not_in_force_note(st, out);
+	return 0;
+}
+
+static int show_filters(struct ipp_shell *sh, const struct ipp_args *a, FILE *out, bool qm,
+			struct ipp_error *err)
+{
+	struct ipp_dyn_state st;
+	struct sel s;
+	int r;
+
+	if ((r = parse_sel(a, &s, err)) < 0)
+		return r;
+	if ((r = state_for_filters(sh, &st, out, err)) != 0)
+		return r < 0 ? r : 0;
+	if (s.type != FT_SPECIFIC)
+		r = show_generic(&st, &s,
+				 qm ? "Generic Quick Mode Filters" : "Generic Main Mode Filters",
+				 qm ? generic_qm : generic_mm, out, err);
+	if (r == 0 && s.type != FT_GENERIC) {
+		if (qm)
+			show_specific_qm(&st, &s, out);
+		else
+			r = show_specific_mm(&st, &s, out, err);
+	}
+	ipp_dyn_state_clear(&st);
+	return r;
+}
+
+int ipp_dyn_show_qmfilter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
+{
+	return show_filters(sh, a, out, true, err);
+}
+
+int ipp_dyn_show_mmfilter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
+{
+	return show_filters(sh, a, out, false, err);
+}
+
+/* ---------- stats ---------- */
+
+static const char *const ike_counters[] = {
+    "Active Acquire",
+    "Active Receive",
+    "Acquire Failures",
+    "Receive Failures",
+    "Send Failures",
+    "Acquire Heap Size",
+    "Receive Heap Size",
+    "Authentication Failures",
+    "Negotiation Failures",
+    "Invalid Cookies Received",
+    "Total Acquire",
+    "Total Get SPI",
+    "Key Additions",
+    "Key Updates",
+    "Get SPI Failures",
+    "Key Addition Failures",
+    "Key Update Failures",
+    "ISADB List Size",
+    "Connection List Size",
+    "Main Modes",
+    "Quick Modes",
+    "Soft Associations",
+    "Invalid Packets Received",
+    NULL,
+};
+
+static const char *const sa_counters[] = {
+    "Active Security Associations",
+    "Offloaded SAs",
+    "Pending Key Operations",
+    "Key Additions",
+    "Key Deletions",
+    "Rekeys",
+    "Active Tunnels",
+    "Bad SPI Packets",
+    "Packets Not Decrypted",
+    "Packets Not Authenticated",
+    "Packets With Replay Detection",
+    "Confidential Bytes Sent",
+    "Confidential Bytes Received",
+    "Authenticated Bytes Sent",
+    "Authenticated Bytes Received",
+    "Transport Bytes Sent",
+    "Transport Bytes Received",
+    "Bytes Sent In Tunnels",
+    "Bytes Received In Tunnels",
+    "Offloaded Bytes Sent",
+    "Offloaded Bytes Received",
+    NULL,
+};
+
+#define STATS_W 36
+
+static void stat_line(FILE *out, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void stat_line(FILE *out, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(out, "%-*s : ", STATS_W, label);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
+static void stats_ike(FILE *out)
+{
+	size_t i;
+
+	heading(out, "IKE Main Mode and Quick Mode Statistics");
+	for (i = 0; ike_counters[i]; i++)
+		stat_line(out, ike_counters[i], "not available");
+	fprintf(out, "(IKE negotiation is not part of this version: it keeps no IKE counters.)\n");
+}
+
+static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
+{
+	uint64_t pk[3] = {0, 0, 0}, by[3] = {0, 0, 0};
+	size_t i;
+
+	heading(out, "IPsec Statistics");
+	stat_line(out, "Driver Mode", "%s", st->table ? ipp_mode_name(st->mode) : "permit");
+	if (st->mode == IPP_MODE_SECURE) {
+		for (i = 0; i < st->ncnt; i++) {
+			unsigned v = st->cnt[i].elem->verdict;
+
+			if (v > IPP_CV_NEGOTIATE)
+				continue;
+			pk[v] += st->cnt[i].packets;
+			by[v] += st->cnt[i].bytes;
+		}
+		stat_line(out, "Specific Filters In Force", "%zu", st->ncnt);
+		stat_line(out, "Packets Permitted", "%llu", (unsigned long long)pk[IPP_CV_ACCEPT]);
+		stat_line(out, "Bytes Permitted", "%llu", (unsigned long long)by[IPP_CV_ACCEPT]);
+		stat_line(out, "Packets Blocked", "%llu", (unsigned long long)pk[IPP_CV_DROP]);
+		stat_line(out, "Bytes Blocked", "%llu", (unsigned long long)by[IPP_CV_DROP]);
+		stat_line(out, "Packets Matching Negotiate Filters", "%llu",
+			  (unsigned long long)pk[IPP_CV_NEGOTIATE]);
+		stat_line(out, "Bytes Matching Negotiate Filters", "%llu",
+			  (unsigned long long)by[IPP_CV_NEGOTIATE]);
+	} else {
+		stat_line(out, "Packets Permitted", "not available");
+		stat_line(out, "Packets Blocked", "not available");
+		stat_line(out, "Packets Matching Negotiate Filters", "not available");
+	}
+	for (i = 0; sa_counters[i]; i++)
+		stat_line(out, sa_counters[i], "not available");
+	if (st->mode == IPP_MODE_SECURE)
+		fprintf(out, "(Packets are counted by the filter that decided them; exempt traffic "
+			     "(loopback, IKE, ESP/AH, IPv6 neighbour discovery) and packets no "
+			     "filter matches are not counted.  A packet of a negotiate filter "
+			     "passes only through an IPsec SA; SA counters are not available.)\n");
+	else
+		fprintf(out, "(The driver counts packets per filter in secure mode only.  SA "
+			     "counters are not available.)\n");
+}
+
+int ipp_dyn_show_stats(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		       struct ipp_error *err)
+{
+	const char *type = ipp_args_get(a, "type");
+	struct ipp_dyn_state st;
+	int r;
+
+	if (!type || strcmp(type, "ike") == 0)
+		stats_ike(out);
+	if (type && strcmp(type, "ike") == 0)
+		return 0;
+	if ((r = ipp_dyn_state_read(sh, &st, err)) < 0)
+		return r;
+	if (!st.table)
+		fprintf(out, "\n%s.\n", ipp_dyn_no_table);
+	stats_ipsec(&st, out);
+	ipp_dyn_state_clear(&st);
+	return 0;
+}
+
+/* ---------- show all ---------- */
+
+int ipp_dyn_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		     struct ipp_error *err)
+{
+	struct ipp_dyn_state st;
+	struct sel s;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	if ((r = ipp_args_bool(a, "resolvedns", &s.resolvedns, err)) < 0)
+		return r;
+	if ((r = ipp_dyn_show_config(sh, a, out, err)) < 0)
+		return r;
+	fputc('\n', out);
+	if ((r = ipp_dyn_state_read(sh, &st, err)) < 0)
+		return r;
+	if (st.mode == IPP_MODE_SECURE) {
+		not_in_force_note(&st, out);
+		r = show_generic(&st, &s, "Generic Main Mode Filters", generic_mm, out, err);
+		if (r == 0)
+			r = show_specific_mm(&st, &s, out, err);
+		if (r == 0)
+			r = show_generic(&st, &s, "Generic Quick Mode Filters", generic_qm, out,
+					 err);
+		if (r == 0)
+			show_specific_qm(&st, &s, out);
+	} else {
+		ipp_dyn_mode_text(&st, out);
+	}
+	if (r == 0) {
+		stats_ike(out);
+		stats_ipsec(&st, out);
+		fputc('\n', out);
+		ipp_dyn_agent_note(sh, out);
+	}
+	ipp_dyn_state_clear(&st);
+	return r;
+}

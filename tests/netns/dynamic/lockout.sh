@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Assigning a policy that would cut off the SSH session the shell runs in is
+# refused, naming the session and the rule, unless force=yes; a policy that
+# leaves the session alone is assigned as usual.  The session is the one
+# SSH_CONNECTION describes (client 10.77.0.5:50000 -> this host 10.77.0.1:22).
+. "$(dirname "$0")/../cli/lib.sh"
+
+SESSION="10.77.0.5 50000 10.77.0.1 22"
+SESSION_TEXT="10.77.0.5 port 50000 -> 10.77.0.1 port 22"
+
+assigned() { # assigned STORE POLICY: "YES" or "NO"
+	printf 'set store location=%s\nshow policy name=%s\n' "$1" "$2" |
+		$IPSECPOL -f - | sed -n 's/^Assigned *: //p'
+}
+
+cat >"$TMP/policies.netsh" <<'NETSH'
+add filteraction name=Blk action=block
+add filteraction name=Perm action=permit
+add filter filterlist=SSH srcaddr=any dstaddr=me protocol=tcp dstport=22
+add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=80
+add filter filterlist=AllIn srcaddr=any dstaddr=me
+add policy name=NoSSH
+add rule name=BlockSSH policy=NoSSH filterlist=SSH filteraction=Blk
+add policy name=NoWeb
+add rule name=BlockWeb policy=NoWeb filterlist=Web filteraction=Blk
+add policy name=Open
+add rule name=AllowSSH policy=Open filterlist=SSH filteraction=Perm
+set store location=persistent
+add filteraction name=Blk action=block
+add filter filterlist=AllIn srcaddr=any dstaddr=me
+add policy name=Lockdown
+add rule name=BlockAll policy=Lockdown filterlist=AllIn filteraction=Blk
+NETSH
+run_ok env SSH_CONNECTION= $IPSECPOL -f "$TMP/policies.netsh"
+
+export SSH_CONNECTION="$SESSION"
+
+# ---- set policy assign=yes: refused, naming the session and the rule; nothing changes
+run_fail "set policy: assign: refused: the SSH session this shell runs in ($SESSION_TEXT) would be cut off" \
+	$IPSECPOL static set policy name=NoSSH assign=yes
+contains "$ERR" 'rule "BlockSSH" of policy "NoSSH"'
+contains "$ERR" 'force=yes assigns policy "NoSSH" anyway'
+[ "$(assigned local NoSSH)" = NO ] || fail "a refused assignment was committed"
+
+# a policy that does not touch the session is assigned
+run_ok $IPSECPOL static set policy name=NoWeb assign=yes
+[ "$(assigned local NoWeb)" = YES ] || fail "NoWeb not assigned"
+[ -z "$OUT" ] || fail "assigning NoWeb printed: $OUT"
+
+# outside an SSH session nothing is checked
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=yes
+[ "$(assigned local NoSSH)" = YES ] || fail "NoSSH not assigned outside SSH"
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoWeb assign=yes
+
+# force=yes assigns anyway and says what it cuts off
+run_ok $IPSECPOL static set policy name=NoSSH assign=yes force=yes
+[ "$(assigned local NoSSH)" = YES ] || fail "force=yes did not assign"
+contains "$OUT" "warning: the SSH session this shell runs in ($SESSION_TEXT) would be cut off"
+contains "$OUT" 'policy "NoSSH" assigned anyway (force=yes)'
+run_ok $IPSECPOL static set policy name=NoWeb assign=yes
+
+# a refusal in a batch undoes the batch
+printf 'set batch enable\nadd policy name=Batch1\nset policy name=NoSSH assign=yes\nset batch disable\n' \
+	>"$TMP/batch.netsh"
+run_fail "assign: refused" $IPSECPOL -f "$TMP/batch.netsh"
+D=$(dump_store local)
+lacks "$D" 'name="Batch1"'
+
+# ---- the persistent store: its policy counts together with the local one
+run_ok $IPSECPOL static set policy name=Open assign=yes
+printf 'set store location=persistent\nset policy name=Lockdown assign=yes\n' >"$TMP/pers.netsh"
+# the local "Open" permits SSH with a higher weight than the persistent block-all
+run_ok $IPSECPOL -f "$TMP/pers.netsh"
+[ "$(assigned persistent Lockdown)" = YES ] || fail "Lockdown not assigned"
+# add policy assign=yes: a new, empty local policy replaces Open, and Lockdown then blocks SSH
+run_fail "add policy: assign: refused: the SSH session this shell runs in ($SESSION_TEXT)" \
+	$IPSECPOL static add policy name=Empty assign=yes
+contains "$ERR" 'rule "BlockAll" of policy "Lockdown" (persistent store)'
+D=$(dump_store local)
+lacks "$D" 'name="Empty"'
+[ "$(assigned local Open)" = YES ] || fail "the refused add policy unassigned Open"
+run_ok $IPSECPOL static add policy name=Empty assign=yes force=yes
+[ "$(assigned local Empty)" = YES ] || fail "add policy force=yes did not assign"
+contains "$OUT" 'rule "BlockAll" of policy "Lockdown"'
+# assign=no is never checked
+run_ok $IPSECPOL static set policy name=Empty assign=no
+
+# an IPv6 session: refused on port 22, not on another port
+printf 'set store location=persistent\nset policy name=Lockdown assign=no\n' >"$TMP/pers.netsh"
+run_ok $IPSECPOL -f "$TMP/pers.netsh"
+run_fail "([fd00:77::5] port 50000 -> [fd00:77::1] port 22) would be cut off" \
+	env SSH_CONNECTION="fd00:77::5 50000 fd00:77::1 22" $IPSECPOL static set policy name=NoSSH assign=yes
+run_ok env SSH_CONNECTION="fd00:77::5 50000 fd00:77::1 2222" $IPSECPOL static set policy name=NoSSH assign=yes
+[ "$(assigned local NoSSH)" = YES ] || fail "NoSSH not assigned for a session on port 2222"
+echo PASS

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# `dynamic show qmfilter | mmfilter | stats | all` read what is in force from
+# the kernel of a namespace: the policy applied by `ipsecpold --once`, real
+# packets from a peer namespace, and the counters, weights and selectors
+# shown; the startup modes; no table at all; and with the agent running,
+# `set config` and store changes taking effect, and the agent's commands.
+#
+#   H (the host under test)  10.77.0.1/24      P (its peer)  10.77.0.2/24
+#
+# Output: "PASS name" / "FAIL name" per check and a summary; exit 0 only if
+# every check passed, 77 when it cannot run (not root, programs missing).
+set -u -o pipefail
+
+BIN=${IPP_BIN_DIR:?IPP_BIN_DIR is not set}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (network namespaces)"
+	exit 77
+fi
+for p in ipsecpol ipsecpold; do
+	[ -x "$BIN/$p" ] || { echo "SKIP: $BIN/$p is not built"; exit 77; }
+done
+for t in socat ping nft timeout; do
+	command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+done
+
+TAG="ipd$$"
+NS_H="${TAG}h" NS_P="${TAG}p" IF_H="${TAG}a" IF_P="${TAG}b"
+H_IP=10.77.0.1 P_IP=10.77.0.2
+WORK=$(mktemp -d /tmp/ipp-dynamic.XXXXXX)
+R=$WORK/root
+LOG=$WORK/agent.log
+AGENT_PID=""
+NPASS=0 NFAIL=0
+
+cleanup() {
+	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	ip netns del "$NS_H" 2>/dev/null
+	ip netns del "$NS_P" 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hx() { ip netns exec "$NS_H" "$@"; }
+px() { ip netns exec "$NS_P" "$@"; }
+pol() { hx "$BIN/ipsecpol" --root "$R" "$@"; }
+
+pass() { echo "PASS $1"; NPASS=$((NPASS + 1)); }
+fail() {
+	echo "FAIL $1"
+	[ -n "${OUT:-}" ] && printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  | /'
+	NFAIL=$((NFAIL + 1))
+}
+check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+
+# show ARGS...: run `ipsecpol ARGS` in H; output in $OUT, status in $RC.
+show() { OUT=$(pol "$@" 2>&1); RC=$?; }
+has() { grep -qF -- "$1" <<<"$OUT"; }
+hasnt() { ! grep -qF -- "$1" <<<"$OUT"; }
+# val LABEL [N]: the value of the N-th "LABEL : value" line of $OUT (default 1)
+val() { sed -n "s/^$1 *: //p" <<<"$OUT" | sed -n "${2:-1}p"; }
+# block TEXT: the record of $OUT (blank-line separated) containing TEXT
+block() { awk -v RS= -v pat="$1" 'index($0, pat) { print; exit }' <<<"$OUT"; }
+# in_block TEXT LABEL: LABEL's value in that record
+in_block() { sed -n "s/^$2 *: //p" <<<"$(block "$1")" | head -n1; }
+ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
+
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+# ---- the network
+ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
+for ns in "$NS_H" "$NS_P"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
+hx ip addr add $H_IP/24 dev "$IF_H"
+px ip addr add $P_IP/24 dev "$IF_P"
+hx ip link set lo up; px ip link set lo up
+hx ip link set "$IF_H" up; px ip link set "$IF_P" up
+wait_for 5 px ping -c1 -W1 -q $H_IP >/dev/null 2>&1 || { echo "network set-up failed"; exit 2; }
+
+# ---- nothing in force
+show dynamic show qmfilter
+check "no table: show qmfilter says so and succeeds" \
+	eval '[ $RC -eq 0 ] && has "no IPsec policy is in force (the table inet ipsecpol does not exist)"'
+show dynamic show stats type=ipsec
+check "no table: show stats says the driver permits" eval '[ $RC -eq 0 ] && [ "$(val "Driver Mode")" = permit ]'
+if command -v setpriv >/dev/null; then
+	OUT=$(hx setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/ipsecpol" --root "$R" \
+		dynamic show qmfilter 2>&1)
+	RC=$?
+	check "without CAP_NET_ADMIN: a clear error" \
+		eval '[ $RC -eq 1 ] && has "needs CAP_NET_ADMIN: run as root"'
+fi
+
+# ---- a policy, typed as an administrator would, applied once
+cat >"$WORK/policy.netsh" <<'NETSH'
+add filteraction name=Blk action=block
+add filteraction name=Perm action=permit
+add filteraction name=Neg action=negotiate
+add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=80
+add filter filterlist=Ping srcaddr=any dstaddr=any protocol=icmp
+add filter filterlist=Secure srcaddr=10.77.0.0 srcmask=24 dstaddr=me protocol=udp dstport=5000 mirrored=no
+add policy name=Dyn
+add rule name=BlockWeb policy=Dyn filterlist=Web filteraction=Blk
+add rule name=AllowPing policy=Dyn filterlist=Ping filteraction=Perm
+add rule name=NegUdp policy=Dyn filterlist=Secure filteraction=Neg psk=secret
+set policy name=Dyn assign=yes
+NETSH
+check "the policy is typed into the shell" pol -f "$WORK/policy.netsh"
+check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
+
+show dynamic show qmfilter
+check "show qmfilter: 3 generic filters, 4 specific ones" \
+	eval '[ $RC -eq 0 ] && has "3 Generic Filters" && has "4 Specific Filters"'
+show dynamic show qmfilter type=specific
+check "show qmfilter: the weight of any -> me tcp/80 (inbound)" \
+	eval '[ "$(in_block "Destination Port           : 80" Weight)" = "2097409 (0x200101)" ]'
+check "show qmfilter: the weight of 10.77.0.0/24 -> me udp/5000" \
+	eval '[ "$(in_block "Secure (filter 1)" Weight)" = "3670273 (0x380101)" ]'
+check "show qmfilter: the mirror image of the web filter is outbound" \
+	eval '[ "$(in_block "filter 1, mirror image" Direction)" = Outbound ]'
+check "show qmfilter: nothing counted before any traffic" \
+	eval '[ "$(in_block "AllowPing" Packets)" = 0 ]'
+
+# ---- real packets from the peer
+px ping -c 4 -i 0.2 -W 1 -q $H_IP >/dev/null 2>&1
+for _ in 1 2 3; do
+	px timeout 3 socat -u /dev/null TCP:$H_IP:80,connect-timeout=1 2>/dev/null
+	printf 'x' | px socat -u - UDP:$H_IP:5000 2>/dev/null
+done
+sleep 0.3
+
+show dynamic show qmfilter type=specific
+check "specific: the ping filter counted the 4 echoes and 4 replies" \
+	eval 'ge "$(in_block "AllowPing" Packets)" 8'
+check "specific: the web block filter counted the SYNs" \
+	eval 'ge "$(in_block "Web (filter 1)" Packets)" 1'
+check "specific: the negotiate filter counted the UDP datagrams" \
+	eval 'ge "$(in_block "Secure (filter 1)" Packets)" 3'
+check "specific: the mirror image of the web filter saw nothing" \
+	eval '[ "$(in_block "Web (filter 1, mirror image)" Packets)" = 0 ]'
+spec_ping=$(in_block "AllowPing" Packets)
+spec_web=$(in_block "Web (filter 1)" Packets)
+
+show dynamic show qmfilter type=generic
+check "generic: no specific filters listed" eval 'has "3 Generic Filters" && hasnt "Specific Quick Mode Filters"'
+check "generic: the ping filter's counters are its specific filter's" \
+	eval '[ "$(in_block "AllowPing" Packets)" = "$spec_ping" ]'
+check "generic: the web filter sums its two specific filters" \
+	eval '[ "$(in_block "Web (filter 1)" Packets)" = "$spec_web" ] && [ "$(in_block "Web (filter 1)" "Specific Filters In Force")" = 2 ]'
+check "generic: the inbound action of the negotiate rule" \
+	eval '[ "$(in_block "Secure (filter 1)" "Inbound Action")" = "Negotiate Security" ]'
+
+show dynamic show qmfilter type=specific protocol=udp
+check "selector protocol=udp: only the negotiate filter" eval 'has "1 Specific Filter" && has "Secure (filter 1)"'
+show dynamic show qmfilter type=specific actioninbound=block
+check "selector actioninbound=block: only the inbound web filter" \
+	eval 'has "1 Specific Filter" && [ "$(val Direction)" = Inbound ] && [ "$(val "Destination Port")" = 80 ]'
+show dynamic show qmfilter srcaddr=10.77.0.9
+check "selector srcaddr=10.77.0.9: the filter of 10.77.0.0/24" \
+	eval 'has "1 Generic Filter" && has "1 Specific Filter" && has "Secure (filter 1)"'
+show dynamic show qmfilter name=Ping
+check "selector name=: the filter list" eval 'has "1 Generic Filter" && has "1 Specific Filter"'
+show dynamic show qmfilter srcaddr=www.invalid
+check "a DNS name as a selector is refused clearly" eval '[ $RC -eq 1 ] && has "srcaddr \"www.invalid\": a DNS name is not accepted here"'
+
+show dynamic show mmfilter
+check "mmfilter: the negotiate rule only, with its authentication" \
+	eval 'has "1 Generic Filter" && has "1 Specific Filter" && [ "$(val "Authentication Methods")" = "Preshared key" ] && hasnt "BlockWeb"'
+check "mmfilter: the weight of the address pair" eval '[ "$(val Weight)" = "3670016 (0x380000)" ]'
+check "mmfilter: the negotiated packets" eval 'ge "$(val Packets 2)" 3'
+
+show dynamic show stats type=ipsec
+check "stats: secure mode, 4 specific filters" \
+	eval '[ "$(val "Driver Mode")" = secure ] && [ "$(val "Specific Filters In Force")" = 4 ]'
+check "stats: packets permitted" eval 'ge "$(val "Packets Permitted")" 8'
+check "stats: packets blocked" eval 'ge "$(val "Packets Blocked")" 1'
+check "stats: packets of negotiate filters" eval 'ge "$(val "Packets Matching Negotiate Filters")" 3'
+check "stats: bytes follow packets" eval 'ge "$(val "Bytes Permitted")" $((8 * 84))'
+check "stats: SA counters are not available" \
+	eval '[ "$(val "Active Security Associations")" = "not available" ] && hasnt "IKE Main Mode"'
+show dynamic show stats type=ike
+check "stats type=ike: IKE counters only, not available" \
+	eval '[ "$(val "Main Modes")" = "not available" ] && hasnt "IPsec Statistics"'
+
+show dynamic show all
+check "show all: config, filters, statistics and the agent's state" \
+	eval '[ $RC -eq 0 ] && has "IPsec Configuration Parameters" && has "Generic Main Mode Filters" && has "Specific Quick Mode Filters" && has "IPsec Statistics" && has "Dynamic policies, rules and security associations: none (the policy agent is not running)."'
+
+# ---- the stores change after the policy was applied
+check "a filter is added to the web list" pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
+show dynamic show qmfilter type=specific
+check "the two new specific filters are reported as not in force" \
+	eval 'has "Note: 2 of the 6 specific filters of the stores are not in force" && has "4 Specific Filters"'
+check "ipsecpold --once applies the change" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
+show dynamic show qmfilter type=specific
+check "after applying: all 6 in force" eval 'hasnt "Note:" && has "6 Specific Filters"'
+
+# ---- startup modes: no policy filters
+mkdir -p "$R/etc/ipsecpol"
+check "set config bootmode block" pol dynamic set config bootmode block
+check "ipsecpold --startup loads block mode" hx "$BIN/ipsecpold" --root "$R" --startup
+show dynamic show qmfilter
+check "startup block: show qmfilter says the mode" \
+	eval '[ $RC -eq 0 ] && has "startup mode \"block\"" && hasnt "Generic Filters"'
+show dynamic show stats type=ipsec
+check "startup block: stats name the mode" \
+	eval '[ "$(val "Driver Mode")" = startup-block ] && [ "$(val "Packets Permitted")" = "not available" ]'
+
+# ---- the agent runs
+: >"$LOG"
+ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose 2>>"$LOG" &
+AGENT_PID=$!
+if ! wait_for 60 grep -q "running (pid" "$LOG"; then
+	fail "the agent starts"
+	sed 's/^/  | /' "$LOG" | tail -n 10
+else
+	show dynamic show qmfilter type=specific
+	check "agent: secure again, 6 specific filters" eval 'has "6 Specific Filters"'
+	show dynamic show mmpolicy
+	check "agent: show mmpolicy is not supported by this agent yet" \
+		eval '[ $RC -eq 1 ] && has "show mmpolicy: not supported by this agent yet"'
+	show dynamic add mmpolicy name=M
+	check "agent: add mmpolicy is not supported by this agent yet" \
+		eval '[ $RC -eq 1 ] && has "not supported by this agent yet"'
+	show dynamic show all
+	check "agent: show all says the agent holds no dynamic rules" \
+		eval 'has "Dynamic policies, rules and security associations: not supported by this agent yet."'
+	logs() { hx nft list table inet ipsecpol 2>/dev/null | grep -q 'log prefix'; }
+	nologs() { ! logs; }
+	check "agent: no drop logging at first" nologs
+	check "agent: set config ipsecdiagnostics 1" pol dynamic set config ipsecdiagnostics 1
+	check "agent: the diagnostics level is applied at once" wait_for 10 logs
+	check "agent: set config ipsecdiagnostics 0" pol dynamic set config ipsecdiagnostics 0
+	check "agent: and removed at once" wait_for 10 nologs
+	show dynamic show config
+	check "agent: show config with the agent in step" \
+		eval '[ $RC -eq 0 ] && [ "$(val IpsecDiagnostics)" = 0 ] && hasnt "has not read"'
+	check "agent: the policy is unassigned in the shell" pol static set policy name=Dyn assign=no
+	nofilters() { show dynamic show qmfilter type=specific; has "0 Specific Filters"; }
+	check "agent: the unassignment is in force at once" wait_for 10 nofilters
+	check "agent: the policy is assigned again" pol static set policy name=Dyn assign=yes
+	six() { show dynamic show qmfilter type=specific; has "6 Specific Filters"; }
+	check "agent: the assignment is in force at once" wait_for 10 six
+fi
+
+echo "$NPASS passed, $NFAIL failed"
+[ "$NFAIL" -eq 0 ]
