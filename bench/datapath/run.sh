@@ -22,15 +22,16 @@
 #   IPSECPOL=0         skip everything that needs ipsecpol's programs
 #   NAIVE=0            skip the naive anchor
 #   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
-#   UDP_TOOLS="flood iperf3"   small-packet senders to use
+#   UDP_TOOLS=flood    small-packet senders: flood (ipp-udpflood), iperf3, or both
 #   KEEP=1             keep the work directory (printed at the end)
 #   IPP_BIN_DIR        where ipsecpol and ipsecpold are (default BUILD/bin)
+#   IPP_SOURCE_DIR     the source tree (default: two levels above this script)
 #
-# Needs root, iproute2, nft, iperf3, hyperfine, a C compiler.
+# Needs root, iproute2, nft, iperf3, hyperfine, socat (agent path), a C compiler.
 set -u
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
+SRC=${IPP_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+HERE=$SRC/bench/datapath
 BUILD=${1:-build}
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
 BIN=${IPP_BIN_DIR:-$BUILD/bin}
@@ -51,7 +52,7 @@ SEED=${SEED:-1}
 PARTS=${PARTS:-"traffic apply change"}
 NAIVE=${NAIVE:-1}
 NAIVE_LOAD_MAX=${NAIVE_LOAD_MAX:-60}
-UDP_TOOLS=${UDP_TOOLS:-"flood iperf3"}
+UDP_TOOLS=${UDP_TOOLS:-flood}
 KEEP=${KEEP:-0}
 CC=${CC:-cc}
 
@@ -166,8 +167,7 @@ kmem_kb() {
 
 # stop PID GRACE: wait up to GRACE seconds for a receiver we started to end, then end it.
 stop() {
-	local i
-	for i in $(seq 1 $(($2 * 10))); do
+	for _ in $(seq 1 $(($2 * 10))); do
 		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -176,8 +176,7 @@ stop() {
 }
 
 wait_port() { # wait_port PORT: until the receiver listens on TCP PORT
-	local i
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		in_r ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
 		sleep 0.1
 	done
@@ -198,11 +197,11 @@ tcp_mbps() {
 
 # 64-byte UDP packets per second received (ipp-udpflood, sendmmsg).
 udp_flood_pps() {
-	local out i
+	local out
 	rm -f "$WORK/sink.out"
 	ip netns exec "$R" taskset -c 1 "$WORK/ipp-udpflood" sink "$UDP_PORT" "$((SECS + 10))" >"$WORK/sink.out" &
 	local sp=$!
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		grep -q ready "$WORK/sink.out" 2>/dev/null && break
 		sleep 0.1
 	done
@@ -229,16 +228,18 @@ udp_iperf_pps() {
 best() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-") print b; else if (b == "-") print a; else print (a + 0 >= b + 0 ? a : b) }'; }
 
 measure() { # measure NAME N LOAD_S KMEM_KB: best of REPEAT runs of each traffic kind
-	local tcp="-" flood="-" iperf="-" r
-	for r in $(seq 1 "$REPEAT"); do
+	local tcp="-" flood="-" iperf="-"
+	for _ in $(seq 1 "$REPEAT"); do
 		tcp=$(best "$tcp" "$(tcp_mbps)")
 		sleep 0.5
 		case " $UDP_TOOLS " in *" flood "*) flood=$(best "$flood" "$(udp_flood_pps)"); sleep 0.5 ;; esac
 		case " $UDP_TOOLS " in *" iperf3 "*) iperf=$(best "$iperf" "$(udp_iperf_pps)"); sleep 0.5 ;; esac
 	done
 	echo "$1 $2 $3 $tcp $flood $iperf $4" >>"$WORK/results"
-	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s, UDP %s pps (flood), %s pps (iperf3)\n' \
-		"$1" "$2" "$3" "$tcp" "$flood" "$iperf"
+	local udp=""
+	[ "$flood" != "-" ] && udp="$udp, UDP $flood pps"
+	[ "$iperf" != "-" ] && udp="$udp, iperf3 UDP $iperf pps"
+	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s%s\n' "$1" "$2" "$3" "$tcp" "$udp"
 }
 
 # Kernel memory freed when TABLE goes (kB); deletes the table.
@@ -292,7 +293,7 @@ say "traffic: $SECS s per run, best of $REPEAT; sender pinned to CPU 0, receiver
 
 if [[ " $PARTS " == *" traffic "* ]]; then
 	say ""
-	say "traffic runs:"
+	say "traffic runs (a no-filter baseline between every two cases):"
 	measure baseline 0 - -
 
 	if [ "$HAVE_IPP" = 1 ]; then
@@ -305,6 +306,7 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 			measure ipsecpol "$n" "$APPLY_S" -
 			kb=$(drop_table ipsecpol)
 			sed -i "\$s/ -\$/ $kb/" "$WORK/results"
+			measure baseline 0 - -
 		done
 	fi
 
@@ -323,32 +325,49 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 			measure naive "$n" "$(elapsed "$t0" "$t1")" -
 			kb=$(drop_table ippnaive)
 			sed -i "\$s/ -\$/ $kb/" "$WORK/results"
+			measure baseline 0 - -
 		done
 	fi
 
-	measure baseline 0 - -
-
 	say ""
-	say "Ratios against the no-filter baseline (mean of the first and last run):"
-	awk '
+	say "Ratios against the no-filter baseline, the mean of the baseline runs just before and just after:"
+	awk -v tools="$UDP_TOOLS" '
 	function r(v, b) { return (v == "-" || b <= 0) ? "-" : sprintf("%.3f", v / b) }
-	{ line[NR] = $0 }
-	$1 == "baseline" { nb++; if ($4 != "-") { bt += $4; ct++ } if ($5 != "-") { bf += $5; cf++ }
-		if ($6 != "-") { bi += $6; ci++ } }
+	function ref(i, col,    j, s, c) {
+		s = 0; c = 0
+		for (j = i - 1; j >= 1; j--) if (name[j] == "baseline") { if (v[j, col] != "-") { s += v[j, col]; c++ } break }
+		for (j = i + 1; j <= NR; j++) if (name[j] == "baseline") { if (v[j, col] != "-") { s += v[j, col]; c++ } break }
+		return c ? s / c : 0
+	}
+	{ name[NR] = $1; for (k = 2; k <= 7; k++) v[NR, k] = $k }
 	END {
-		bt = ct ? bt / ct : 0; bf = cf ? bf / cf : 0; bi = ci ? bi / ci : 0
-		printf "%-9s %7s %8s %9s %6s %10s %6s %10s %6s %8s\n", "policy", "filters", "load s",
-			"TCP Mb/s", "ratio", "UDP pps", "ratio", "iperf pps", "ratio", "kmem MB"
+		fl = index(" " tools " ", " flood ") > 0; ip = index(" " tools " ", " iperf3 ") > 0
+		hdr = sprintf("%-9s %7s %8s %9s %6s", "policy", "filters", "load s", "TCP Mb/s", "ratio")
+		if (fl) hdr = hdr sprintf(" %10s %6s", "UDP pps", "ratio")
+		if (ip) hdr = hdr sprintf(" %10s %6s", "iperf pps", "ratio")
+		print hdr sprintf(" %8s", "kmem MB")
 		for (i = 1; i <= NR; i++) {
-			split(line[i], f, " ")
-			mem = (f[7] == "-" || f[7] == "") ? "-" : sprintf("%.1f", f[7] / 1024)
-			printf "%-9s %7s %8s %9s %6s %10s %6s %10s %6s %8s\n", f[1], f[2], f[3], f[4],
-				r(f[4], bt), f[5], r(f[5], bf), f[6], r(f[6], bi), mem
+			if (name[i] == "baseline") { nb++; continue }
+			mem = (v[i, 7] == "-" || v[i, 7] == "") ? "-" : sprintf("%.1f", v[i, 7] / 1024)
+			l = sprintf("%-9s %7s %8s %9s %6s", name[i], v[i, 2], v[i, 3], v[i, 4], r(v[i, 4], ref(i, 4)))
+			if (fl) l = l sprintf(" %10s %6s", v[i, 5], r(v[i, 5], ref(i, 5)))
+			if (ip) l = l sprintf(" %10s %6s", v[i, 6], r(v[i, 6], ref(i, 6)))
+			print l sprintf(" %8s", mem)
 		}
+		for (k = 4; k <= 6; k++) { mn[k] = -1; mx[k] = 0 }
+		for (i = 1; i <= NR; i++) if (name[i] == "baseline")
+			for (k = 4; k <= 6; k++) if (v[i, k] != "-") {
+				if (mn[k] < 0 || v[i, k] + 0 < mn[k]) mn[k] = v[i, k] + 0
+				if (v[i, k] + 0 > mx[k]) mx[k] = v[i, k] + 0
+			}
+		l = sprintf("baseline: %d runs, TCP %.0f..%.0f Mbit/s", nb, mn[4], mx[4])
+		if (fl) l = l sprintf(", UDP %.0f..%.0f pps", mn[5], mx[5])
+		if (ip) l = l sprintf(", iperf3 UDP %.0f..%.0f pps", mn[6], mx[6])
+		print l
 	}' "$WORK/results"
-	say "(UDP pps: 64-byte datagrams received per second; \"flood\" = ipp-udpflood with sendmmsg,"
-	say " \"iperf\" = iperf3 -u -l 64 -b 0.  kmem: kernel memory freed when the table is deleted,"
-	say " measured as $KMEM_HOW.)"
+	say "(UDP: 64-byte datagrams received per second; \"UDP\" = ipp-udpflood (sendmmsg), \"iperf\" ="
+	say " iperf3 -u -l 64 -b 0.  kmem: kernel memory freed when the table is deleted, measured as"
+	say " $KMEM_HOW.)"
 fi
 
 # ---------- part 2: full apply vs the kernel floor ----------
@@ -452,12 +471,12 @@ if ! env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" -f "
 	[ -n "\${2:-}" ] && exit 0
 	exit 1
 fi
-deadline=\$((\$(date +%s) + 60))
+deadline=\$((\$(date +%s) + 30))
 while :; do
 	a=\$(applies)
 	[ -n "\$a" ] || exit 1
 	[ "\$a" != "\$b" ] && exit 0
-	# Give up after 60 s: the agent did not react to the change.
+	# Give up after 30 s: the agent did not react to the change.
 	[ \$(date +%s) -gt \$deadline ] && exit 1
 	sleep 0.005
 done
@@ -533,7 +552,7 @@ EOF
 				ip netns exec "$R" "$BIN/ipsecpold" --root "$IPP_ROOT" -f >"$WORK/agent.log" 2>&1 &
 				apid=$!
 				up=0
-				for i in $(seq 1 1200); do
+				for _ in $(seq 1 1200); do
 					if echo status | in_r socat -t 5 - "UNIX-CONNECT:$IPP_ROOT/run/ipsecpol/ipsecpold.sock" 2>/dev/null |
 						grep -q '^mode=secure'; then
 						up=1
@@ -544,9 +563,14 @@ EOF
 				done
 				if [ "$up" = 1 ]; then
 					write_change_wait
+					# One change before timing: the agent must have seen a change since it started.
+					if ! in_r sh "$WORK/change-wait.sh" "$ADD"; then
+						note "the agent did not re-apply within 30 s after the first store change since its start"
+					fi
 					agent=$(hf agent "$WORK/agent.csv" "$RUNS" --prepare "sh $WORK/change-wait.sh $DEL prepare" \
 						"sh $WORK/change-wait.sh $ADD")
 					say "  agent        ipsecpol -f + the agent's re-apply           $(ms "$agent")   ($RUNS runs)   ratio $(ratio "$agent" "$elemt")   (goal <= 1.2)"
+					[ "$agent" = "-" ] && note "a change was not re-applied by the agent within 30 s, or ipsecpol failed (KEEP=1: hyperfine.log, agent.log)"
 				else
 					note "the agent did not reach secure mode: $(tail -3 "$WORK/agent.log" | tr '\n' ' ')"
 				fi
