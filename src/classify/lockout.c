@@ -69,8 +69,10 @@ static void lockout_reason(const struct ipp_effective *eff, const char *dirname,
 
 	ipp_eff_rule_format(eff, eff->sf[sf].rule, rn, sizeof(rn));
 	ipp_eff_filter_format(eff, &eff->sf[sf], fn, sizeof(fn));
-	snprintf(buf, len, "%s packets %s by %s, %s", dirname,
-		 k == IPP_VERDICT_BLOCK ? "blocked" : "need IPsec (negotiate)", rn, fn);
+	/* a long rule or filter text is cut at len: the message stays readable */
+	if (snprintf(buf, len, "%s packets %s by %s, %s", dirname,
+		     k == IPP_VERDICT_BLOCK ? "blocked" : "need IPsec (negotiate)", rn, fn) < 0)
+		buf[0] = '\0';
 }
 
 int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localaddrs *me,
