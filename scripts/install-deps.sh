@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libnftables-dev nftables libsqlite3-dev sqlite3 libcmocka-dev libpcap-dev
 libsystemd-dev libldap2-dev libnetfilter-log-dev
-iproute2 iputils-ping netcat-openbsd socat iperf3 hyperfine tcpdump python3 bc"
+iproute2 iputils-ping netcat-openbsd socat iperf3 hyperfine tcpdump python3 bc groff-base"
 
 missing=""
 for p in $PKGS; do
