@@ -13,10 +13,14 @@
 # Environment knobs:
 #   QUICK=1            1k and 10k filters only, one 2 s run per case, apply at 10k
 #   SIZES="1000 ..."   filter counts (default 1000 10000 100000)
+#   TRAFFIC="outside inside"  where the benchmark's flows are: outside every filter's
+#                      address space (no filter names 10/8), or inside the most populated
+#                      /16 of the policy, permitted by a low-weight filter (bench/gen -i)
 #   SECS=3             seconds per traffic run
 #   REPEAT=2           traffic runs per case; the best one is kept
 #   APPLY_N=100000     filters for the apply and one-filter-change timings
-#   RUNS=3             hyperfine runs for the apply timings (element floor: 3*RUNS)
+#   APPLY_ROUNDS=8     interleaved rounds of the full apply timing (nft -f vs --once)
+#   RUNS=3             hyperfine runs for the one-filter change (element floor: 3*RUNS)
 #   SEED=1             generator seed
 #   PARTS="traffic apply change"   which parts to run
 #   IPSECPOL=0         skip everything that needs ipsecpol's programs
@@ -47,7 +51,9 @@ else
 	REPEAT=${REPEAT:-2}
 	APPLY_N=${APPLY_N:-100000}
 fi
+TRAFFIC=${TRAFFIC:-"outside inside"}
 RUNS=${RUNS:-3}
+APPLY_ROUNDS=${APPLY_ROUNDS:-8}
 SEED=${SEED:-1}
 PARTS=${PARTS:-"traffic apply change"}
 NAIVE=${NAIVE:-1}
@@ -104,6 +110,8 @@ in_r() { ip netns exec "$R" "$@"; }
 	"$SRC/bench/gen/gen.c" "$SRC/bench/gen/main.c" || die "cannot build the generator"
 "$CC" -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -o "$WORK/ipp-udpflood" \
 	"$HERE/udpflood.c" || die "cannot build the UDP sender"
+"$CC" -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -o "$WORK/ipp-nftwalk" \
+	"$HERE/nftwalk.c" || die "cannot build the lookup counter"
 
 HAVE_IPP=0
 if [ "${IPSECPOL:-1}" != 0 ]; then
@@ -117,9 +125,16 @@ if [ "${IPSECPOL:-1}" != 0 ]; then
 	fi
 fi
 
-gen() { # gen N: writes $WORK/pN.{netsh,nft,rules,add.netsh,del.netsh}
-	[ -f "$WORK/p$1.nft" ] || "$WORK/ipp-benchgen" -n "$1" -s "$SEED" -o "$WORK/p$1" ||
-		die "generator failed for $1 filters"
+# A policy id: N (the flows outside every filter) or Ni (inside, bench/gen -i).
+pid_of() { # pid_of N TRAFFIC
+	case $2 in inside) echo "$1i" ;; *) echo "$1" ;; esac
+}
+
+gen() { # gen ID: writes $WORK/pID.{netsh,nft,rules,add.netsh,del.netsh}
+	local n=${1%i} inside=""
+	[ "$n" != "$1" ] && inside=-i
+	[ -f "$WORK/p$1.nft" ] || "$WORK/ipp-benchgen" -n "$n" -s "$SEED" $inside -o "$WORK/p$1" ||
+		die "generator failed for policy $1"
 }
 
 # ---------- namespaces ----------
@@ -224,10 +239,12 @@ udp_iperf_pps() {
 		END { if (d > 0) printf "%.0f\n", (lt[2] - lt[1]) / d; else print "-" }'
 }
 
-# Results: one line per case in $WORK/results: name n load_s tcp flood iperf kmem_kb
+# Results: one line per case in $WORK/results:
+#   name n load_s tcp flood iperf kmem_kb traffic walk
+# (kmem_kb is written as KMEM and filled in when the table is deleted.)
 best() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-") print b; else if (b == "-") print a; else print (a + 0 >= b + 0 ? a : b) }'; }
 
-measure() { # measure NAME N LOAD_S KMEM_KB: best of REPEAT runs of each traffic kind
+measure() { # measure NAME N LOAD_S TRAFFIC WALK: best of REPEAT runs of each traffic kind
 	local tcp="-" flood="-" iperf="-"
 	for _ in $(seq 1 "$REPEAT"); do
 		tcp=$(best "$tcp" "$(tcp_mbps)")
@@ -235,11 +252,40 @@ measure() { # measure NAME N LOAD_S KMEM_KB: best of REPEAT runs of each traffic
 		case " $UDP_TOOLS " in *" flood "*) flood=$(best "$flood" "$(udp_flood_pps)"); sleep 0.5 ;; esac
 		case " $UDP_TOOLS " in *" iperf3 "*) iperf=$(best "$iperf" "$(udp_iperf_pps)"); sleep 0.5 ;; esac
 	done
-	echo "$1 $2 $3 $tcp $flood $iperf $4" >>"$WORK/results"
+	echo "$1 $2 $3 $tcp $flood $iperf KMEM $4 $5" >>"$WORK/results"
 	local udp=""
 	[ "$flood" != "-" ] && udp="$udp, UDP $flood pps"
 	[ "$iperf" != "-" ] && udp="$udp, iperf3 UDP $iperf pps"
 	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s%s\n' "$1" "$2" "$3" "$tcp" "$udp"
+}
+
+# The kernel memory of the last case: fill in its KMEM.
+set_kmem() { sed -i "\$s/ KMEM / $1 /" "$WORK/results"; }
+
+# The benchmark's flows as ipp-nftwalk packets: TCP in, TCP out (the receiver's
+# ACKs), UDP in.
+FLOWS="hook=in src=$SADDR dst=$RADDR proto=6 sport=40000 dport=5201
+	hook=out src=$RADDR dst=$SADDR proto=6 sport=5201 dport=40000
+	hook=in src=$SADDR dst=$RADDR proto=17 sport=40000 dport=$UDP_PORT"
+
+# Set and map lookups per packet of the flows in ipsecpol's ruleset for
+# policy ID ("TCPin,TCPout,UDPin"; "-" when it cannot be computed).
+ipp_walk() { # ipp_walk ID
+	if ! in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once --dry-run >"$WORK/emitted$1.nft" 2>/dev/null; then
+		echo "-"
+		return
+	fi
+	# shellcheck disable=SC2086
+	"$WORK/ipp-nftwalk" "$WORK/emitted$1.nft" $FLOWS 2>"$WORK/walk$1.log" |
+		awk '{ v = v (NR > 1 ? "," : "") $2 } END { print (v == "" ? "-" : v) }'
+}
+
+# Rules of the naive chain a packet of the flows walks: all of them outside,
+# up to the permit 10.77.0.0/16 -> 10.77.0.0/16 inside.
+naive_walk() { # naive_walk ID
+	awk '/^\tchain filters/ { on = 1; next } on && /^\t}/ { exit }
+		on { n++; if (!hit && /ip saddr 10\.77\.0\.0\/16 ip daddr 10\.77\.0\.0\/16 accept/) hit = n }
+		END { printf "%dr\n", hit ? hit : n }' "$WORK/p$1.nft"
 }
 
 # Kernel memory freed when TABLE goes (kB); deletes the table.
@@ -294,40 +340,49 @@ say "traffic: $SECS s per run, best of $REPEAT; sender pinned to CPU 0, receiver
 if [[ " $PARTS " == *" traffic "* ]]; then
 	say ""
 	say "traffic runs (a no-filter baseline between every two cases):"
-	measure baseline 0 - -
+	measure baseline 0 - - -
+	first=1
 
-	if [ "$HAVE_IPP" = 1 ]; then
-		for n in 0 $SIZES; do
-			gen "$n"
-			ipp_store "$n" || continue
-			ipp_apply "$n" || continue
-			note "ipsecpol $n: store (ipsecpol -f) $STORE_S s, apply (ipsecpold --once) $APPLY_S s," \
-				"$(in_r nft -t list table inet ipsecpol 2>/dev/null | grep -cE '^[[:space:]]*map ') maps"
-			measure ipsecpol "$n" "$APPLY_S" -
-			kb=$(drop_table ipsecpol)
-			sed -i "\$s/ -\$/ $kb/" "$WORK/results"
-			measure baseline 0 - -
-		done
-	fi
+	for tr in $TRAFFIC; do
+		if [ "$HAVE_IPP" = 1 ]; then
+			sizes=$SIZES
+			# the empty policy does not depend on where the traffic is: once
+			[ "$first" = 1 ] && sizes="0 $SIZES"
+			for n in $sizes; do
+				id=$(pid_of "$n" "$tr")
+				gen "$id"
+				ipp_store "$id" || continue
+				ipp_apply "$id" || continue
+				walk=$(ipp_walk "$id")
+				note "ipsecpol $n ($tr): store (ipsecpol -f) $STORE_S s, apply (ipsecpold --once) $APPLY_S s," \
+					"$(in_r nft -t list table inet ipsecpol 2>/dev/null | grep -cE '^[[:space:]]*map ') maps," \
+					"lookups per packet (TCP in, TCP out, UDP in) $walk"
+				measure ipsecpol "$n" "$APPLY_S" "$tr" "$walk"
+				set_kmem "$(drop_table ipsecpol)"
+				measure baseline 0 - - -
+			done
+		fi
 
-	if [ "$NAIVE" = 1 ]; then
-		for n in $SIZES; do
-			gen "$n"
-			t0=$(now)
-			if ! in_r timeout "$NAIVE_LOAD_MAX" nft -f "$WORK/p$n.nft" >"$WORK/naive$n.log" 2>&1; then
+		if [ "$NAIVE" = 1 ]; then
+			for n in $SIZES; do
+				id=$(pid_of "$n" "$tr")
+				gen "$id"
+				t0=$(now)
+				if ! in_r timeout "$NAIVE_LOAD_MAX" nft -f "$WORK/p$id.nft" >"$WORK/naive$id.log" 2>&1; then
+					t1=$(now)
+					note "naive $n ($tr): load did not finish within ${NAIVE_LOAD_MAX} s ($(elapsed "$t0" "$t1") s): skipped"
+					in_r nft delete table inet ippnaive 2>/dev/null
+					echo "naive $n >$NAIVE_LOAD_MAX - - - - $tr -" >>"$WORK/results"
+					continue
+				fi
 				t1=$(now)
-				note "naive $n: load did not finish within ${NAIVE_LOAD_MAX} s ($(elapsed "$t0" "$t1") s): skipped"
-				in_r nft delete table inet ippnaive 2>/dev/null
-				echo "naive $n >$NAIVE_LOAD_MAX - - - -" >>"$WORK/results"
-				continue
-			fi
-			t1=$(now)
-			measure naive "$n" "$(elapsed "$t0" "$t1")" -
-			kb=$(drop_table ippnaive)
-			sed -i "\$s/ -\$/ $kb/" "$WORK/results"
-			measure baseline 0 - -
-		done
-	fi
+				measure naive "$n" "$(elapsed "$t0" "$t1")" "$tr" "$(naive_walk "$id")"
+				set_kmem "$(drop_table ippnaive)"
+				measure baseline 0 - - -
+			done
+		fi
+		first=0
+	done
 
 	say ""
 	say "Ratios against the no-filter baseline, the mean of the baseline runs just before and just after:"
@@ -339,20 +394,20 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 		for (j = i + 1; j <= NR; j++) if (name[j] == "baseline") { if (v[j, col] != "-") { s += v[j, col]; c++ } break }
 		return c ? s / c : 0
 	}
-	{ name[NR] = $1; for (k = 2; k <= 7; k++) v[NR, k] = $k }
+	{ name[NR] = $1; for (k = 2; k <= 9; k++) v[NR, k] = $k }
 	END {
 		fl = index(" " tools " ", " flood ") > 0; ip = index(" " tools " ", " iperf3 ") > 0
-		hdr = sprintf("%-9s %7s %8s %9s %6s", "policy", "filters", "load s", "TCP Mb/s", "ratio")
+		hdr = sprintf("%-9s %-7s %7s %8s %9s %6s", "policy", "traffic", "filters", "load s", "TCP Mb/s", "ratio")
 		if (fl) hdr = hdr sprintf(" %10s %6s", "UDP pps", "ratio")
 		if (ip) hdr = hdr sprintf(" %10s %6s", "iperf pps", "ratio")
-		print hdr sprintf(" %8s", "kmem MB")
+		print hdr sprintf(" %8s  %s", "kmem MB", "walk")
 		for (i = 1; i <= NR; i++) {
 			if (name[i] == "baseline") { nb++; continue }
-			mem = (v[i, 7] == "-" || v[i, 7] == "") ? "-" : sprintf("%.1f", v[i, 7] / 1024)
-			l = sprintf("%-9s %7s %8s %9s %6s", name[i], v[i, 2], v[i, 3], v[i, 4], r(v[i, 4], ref(i, 4)))
+			mem = (v[i, 7] == "-" || v[i, 7] == "" || v[i, 7] == "KMEM") ? "-" : sprintf("%.1f", v[i, 7] / 1024)
+			l = sprintf("%-9s %-7s %7s %8s %9s %6s", name[i], v[i, 8], v[i, 2], v[i, 3], v[i, 4], r(v[i, 4], ref(i, 4)))
 			if (fl) l = l sprintf(" %10s %6s", v[i, 5], r(v[i, 5], ref(i, 5)))
 			if (ip) l = l sprintf(" %10s %6s", v[i, 6], r(v[i, 6], ref(i, 6)))
-			print l sprintf(" %8s", mem)
+			print l sprintf(" %8s  %s", mem, v[i, 9])
 		}
 		for (k = 4; k <= 6; k++) { mn[k] = -1; mx[k] = 0 }
 		for (i = 1; i <= NR; i++) if (name[i] == "baseline")
@@ -367,7 +422,11 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 	}' "$WORK/results"
 	say "(UDP: 64-byte datagrams received per second; \"UDP\" = ipp-udpflood (sendmmsg), \"iperf\" ="
 	say " iperf3 -u -l 64 -b 0.  kmem: kernel memory freed when the table is deleted, measured as"
-	say " $KMEM_HOW.)"
+	say " $KMEM_HOW."
+	say " walk: set and map lookups per packet in ipsecpol's ruleset for the TCP packets in, the"
+	say " TCP ACKs out and the UDP packets in, counted by ipp-nftwalk on the emitted text; for"
+	say " naive, the rules the flows walk (r).  traffic: outside = the flows are outside every"
+	say " filter's addresses, inside = in the most populated /16 (bench/gen -i).)"
 fi
 
 # ---------- part 2: full apply vs the kernel floor ----------
@@ -388,43 +447,59 @@ ms() { awk -v a="$1" 'BEGIN { if (a == "-") print "-"; else printf "%.1f ms", a 
 
 APPLY_READY=0
 if [[ " $PARTS " == *" apply "* || " $PARTS " == *" change "* ]] && [ "$HAVE_IPP" = 1 ]; then
-	if [ "$HAVE_HYPERFINE" = 0 ]; then
-		say "apply/change timings skipped: hyperfine not installed"
-	else
-		gen "$APPLY_N"
-		if ipp_store "$APPLY_N"; then
-			if in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once --dry-run >"$WORK/emitted.nft" 2>"$WORK/dry.log"; then
-				APPLY_READY=1
-			else
-				note "ipsecpold --dry-run failed: $(tail -3 "$WORK/dry.log" | tr '\n' ' ')"
-			fi
+	gen "$APPLY_N"
+	if ipp_store "$APPLY_N"; then
+		if in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once --dry-run >"$WORK/emitted.nft" 2>"$WORK/dry.log"; then
+			APPLY_READY=1
+		else
+			note "ipsecpold --dry-run failed: $(tail -3 "$WORK/dry.log" | tr '\n' ' ')"
 		fi
 	fi
 fi
 
+# Interleaved rounds, run inside the receiver: each round times `nft -f` of
+# the emitted text and `ipsecpold --once`, each from a namespace without the
+# table, in alternating order (so that a drift of the machine's load hits
+# both alike); prints "round I FLOOR_US APPLY_US".
+write_apply_rounds() {
+	cat >"$WORK/apply-rounds.sh" <<EOF
+#!/bin/bash
+us() { echo \$(( \$(date +%s%N) / 1000 )); }
+floor() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
+	nft -f "$WORK/emitted.nft" >/dev/null 2>&1 || echo "floor failed" >&2; echo \$(( \$(us) - t0 )); }
+apply() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
+	"$BIN/ipsecpold" --root "$IPP_ROOT" --once >/dev/null 2>&1 || echo "apply failed" >&2; echo \$(( \$(us) - t0 )); }
+for i in \$(seq 1 \$1); do
+	if [ \$((i % 2)) = 1 ]; then f=\$(floor); a=\$(apply); else a=\$(apply); f=\$(floor); fi
+	echo "round \$i \$f \$a"
+done
+nft delete table inet ipsecpol 2>/dev/null
+exit 0
+EOF
+}
+
 if [[ " $PARTS " == *" apply "* ]] && [ "$APPLY_READY" = 1 ]; then
 	say ""
-	say "full apply of $APPLY_N filters (hyperfine, $RUNS runs each, table deleted before each run):"
-	printf '#!/bin/sh\nnft delete table inet ipsecpol 2>/dev/null\nexit 0\n' >"$WORK/reset.sh"
+	say "full apply of $APPLY_N filters ($APPLY_ROUNDS interleaved rounds, table deleted before each run):"
 	in_r nft delete table inet ipsecpol 2>/dev/null
-	floor_prep="sh $WORK/reset.sh"
 	if ! in_r nft -f "$WORK/emitted.nft" >"$WORK/floor.log" 2>&1; then
-		# The emitted text may expect the table to exist (it deletes it first).
-		printf '#!/bin/sh\nnft delete table inet ipsecpol 2>/dev/null\nnft add table inet ipsecpol\n' >"$WORK/reset.sh"
-		in_r sh "$WORK/reset.sh"
-		if in_r nft -f "$WORK/emitted.nft" >"$WORK/floor.log" 2>&1; then
-			note "the emitted ruleset needs an existing table: both timings start from an empty one"
-		else
-			note "nft -f of the emitted ruleset fails: $(head -3 "$WORK/floor.log" | tr '\n' ' ')"
-		fi
+		note "nft -f of the emitted ruleset fails: $(head -3 "$WORK/floor.log" | tr '\n' ' ')"
 	fi
-	floor=$(hf floor "$WORK/floor.csv" "$RUNS" --prepare "$floor_prep" "nft -f $WORK/emitted.nft")
-	apply=$(hf apply "$WORK/apply.csv" "$RUNS" --prepare "$floor_prep" \
-		"$BIN/ipsecpold --root $IPP_ROOT --once")
-	[ "$apply" = "-" ] && note "ipsecpold --once failed under hyperfine: see $WORK/hyperfine.log (KEEP=1)"
-	say "  floor   nft -f <ipsecpold --dry-run output>   $(ms "$floor")"
-	say "  apply   ipsecpold --once                      $(ms "$apply")"
-	say "  ratio   apply / floor = $(ratio "$apply" "$floor")   (goal <= 1.1)"
+	write_apply_rounds
+	in_r bash "$WORK/apply-rounds.sh" "$APPLY_ROUNDS" >"$WORK/apply-rounds.log" 2>"$WORK/apply-rounds.err"
+	[ -s "$WORK/apply-rounds.err" ] && note "$(sort -u "$WORK/apply-rounds.err" | tr '\n' ' ')"
+	awk -v goal=1.1 '
+	function median(a, n,    i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	$1 == "round" { n++; f[n] = $3 / 1000; a[n] = $4 / 1000; r[n] = $4 / $3; fs = fs sprintf(" %.0f", f[n]); as = as sprintf(" %.0f", a[n]) }
+	END {
+		if (!n) { print "  (no round finished)"; exit }
+		printf "  floor   nft -f <ipsecpold --dry-run output>   median %7.1f ms   (runs:%s)\n", median(f, n), fs
+		printf "  apply   ipsecpold --once                      median %7.1f ms   (runs:%s)\n", median(a, n), as
+		printf "  ratio   apply / floor, median of the rounds = %.2f   (goal <= %s)\n", median(r, n), goal
+	}' "$WORK/apply-rounds.log"
 	say "  emitted ruleset: $(wc -l <"$WORK/emitted.nft") lines, $(wc -c <"$WORK/emitted.nft") bytes," \
 		"$(grep -cE '^[[:space:]]*map ' "$WORK/emitted.nft") maps," \
 		"$(grep -cE '^[[:space:]]*chain ' "$WORK/emitted.nft") chains"
@@ -483,7 +558,10 @@ done
 EOF
 }
 
-if [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ]; then
+if [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ] && [ "$HAVE_HYPERFINE" = 0 ]; then
+	say ""
+	say "one-filter change timings skipped: hyperfine not installed"
+elif [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ]; then
 	say ""
 	say "one-filter change at $APPLY_N filters (add one filter to a list of the assigned policy):"
 	ADD=$WORK/p$APPLY_N.add.netsh

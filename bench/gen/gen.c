@@ -73,8 +73,11 @@ static const uint16_t popular_ports[] = {
 };
 #define N_POPULAR (sizeof(popular_ports) / sizeof(popular_ports[0]))
 
+const uint16_t bg_bench_ports[3] = { 5201, 5202, 9000 };
+
 struct gen {
 	struct rng r;
+	bool inside; /* bg_params.inside */
 	uint32_t *sites; /* /16 networks, host order */
 	uint32_t nsites;
 	/* duplicate detection: open addressing over indexes + 1 (0 = empty) */
@@ -130,7 +133,9 @@ static uint32_t gen_addr(struct gen *g, uint8_t plen)
 		a = (uint32_t)first_octets[rng_below(&g->r, N_FIRST)] << 24 |
 		    (uint32_t)(rng_next(&g->r) & 0xffffff);
 	} else {
-		uint32_t site = g->sites[rng_skew(&g->r, g->nsites)];
+		uint32_t site = g->inside && rng_below(&g->r, 100) < BG_INSIDE_PCT
+					? BG_BENCH_SITE
+					: g->sites[rng_skew(&g->r, g->nsites)];
 		uint32_t third = rng_skew(&g->r, 256);
 		uint32_t host = 1 + rng_below(&g->r, 254);
 		a = site | third << 8 | host;
@@ -290,16 +295,57 @@ static bool seen(struct gen *g, const struct bg_filter *f, bool insert)
 	return false;
 }
 
-/* The invariant of gen.h: never "any" on both sides, never a prefix in 10/8. */
-static bool valid(const struct bg_filter *f)
+static bool bench_port(uint16_t p)
+{
+	for (size_t i = 0; i < sizeof(bg_bench_ports) / sizeof(bg_bench_ports[0]); i++)
+		if (p == bg_bench_ports[i])
+			return true;
+	return false;
+}
+
+/* One direction: could it match A -> B (@to_b) or B -> A traffic of the benchmark? */
+static bool hits_one(uint32_t src, uint8_t splen, uint32_t dst, uint8_t dplen, uint8_t proto,
+		     uint16_t sport, uint16_t dport)
+{
+	if (proto != BG_PROTO_ANY && proto != BG_PROTO_TCP && proto != BG_PROTO_UDP)
+		return false;
+	/* A -> B: the server port is the destination; A's port may be anything */
+	if ((BG_BENCH_A & mask_of(splen)) == src && (BG_BENCH_B & mask_of(dplen)) == dst &&
+	    (dport == 0 || bench_port(dport)))
+		return true;
+	/* B -> A: the server port is the source */
+	return (BG_BENCH_B & mask_of(splen)) == src && (BG_BENCH_A & mask_of(dplen)) == dst &&
+	       (sport == 0 || bench_port(sport));
+}
+
+bool bg_hits_bench_flows(const struct bg_filter *f)
+{
+	if (hits_one(f->src, f->splen, f->dst, f->dplen, f->proto, f->sport, f->dport))
+		return true;
+	return f->mirrored &&
+	       hits_one(f->dst, f->dplen, f->src, f->splen, f->proto, f->dport, f->sport);
+}
+
+/* A prefix in 10/8: only inside 10.77.0.0/16, and only when inside. */
+static bool valid_ten(const struct gen *g, uint32_t a, uint8_t plen)
+{
+	return g->inside && plen >= 16 && (a & mask_of(16)) == BG_BENCH_SITE;
+}
+
+/*
+ * The invariant of gen.h: never "any" on both sides, never a prefix in 10/8
+ * (inside: no prefix in 10/8 but in 10.77.0.0/16, and no match with the
+ * benchmark's flows).
+ */
+static bool valid(const struct gen *g, const struct bg_filter *f)
 {
 	if (f->splen == 0 && f->dplen == 0)
 		return false;
-	if (f->splen && (f->splen < 8 || f->src >> 24 == 10))
+	if (f->splen && (f->splen < 8 || (f->src >> 24 == 10 && !valid_ten(g, f->src, f->splen))))
 		return false;
-	if (f->dplen && (f->dplen < 8 || f->dst >> 24 == 10))
+	if (f->dplen && (f->dplen < 8 || (f->dst >> 24 == 10 && !valid_ten(g, f->dst, f->dplen))))
 		return false;
-	return true;
+	return !g->inside || !bg_hits_bench_flows(f);
 }
 
 void bg_params_init(struct bg_params *p, size_t n)
@@ -309,6 +355,7 @@ void bg_params_init(struct bg_params *p, size_t n)
 	p->seed = 1;
 	p->mirror_pct = 0;
 	p->overlap_pct = 20;
+	p->inside = false;
 }
 
 /* Draw one filter, unique among the first g->n, derived or fresh. */
@@ -324,7 +371,7 @@ static void gen_one(struct gen *g, const struct bg_params *p, struct bg_filter *
 		}
 		f->mirrored = rng_below(&g->r, 100) < p->mirror_pct;
 		f->reversed = false;
-		if (valid(f) && !seen(g, f, false))
+		if (valid(g, f) && !seen(g, f, false))
 			return;
 	}
 }
@@ -339,6 +386,7 @@ int bg_generate(const struct bg_params *p, struct bg_policy *ret)
 		return -EINVAL;
 	memset(&g, 0, sizeof(g));
 	g.r.s = p->seed ^ 0x6970736563706f6cULL; /* "ipsecpol" */
+	g.inside = p->inside;
 
 	g.nsites = (uint32_t)(p->n / 50);
 	if (g.nsites < 16)
@@ -370,6 +418,17 @@ int bg_generate(const struct bg_params *p, struct bg_policy *ret)
 	/* n filters, then the extra one (the one-filter change) after them. */
 	for (size_t i = 0; i <= p->n; i++) {
 		struct bg_filter *f = &g.f[g.n];
+		if (p->inside && i == 0 && p->n > 0) {
+			/* the low-weight permit that the benchmark's flows match */
+			memset(f, 0, sizeof(*f));
+			f->src = f->dst = BG_BENCH_SITE;
+			f->splen = f->dplen = 16;
+			f->seq = 0;
+			f->list = 0;
+			seen(&g, f, true);
+			g.n++;
+			continue;
+		}
 		gen_one(&g, p, f);
 		f->seq = (uint32_t)i;
 		f->list = ret->nlists ? rng_below(&g.r, ret->nlists) : 0;

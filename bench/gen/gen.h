@@ -16,6 +16,13 @@
  * shorter than /8 nor any prefix inside 10/8 is ever generated): the
  * benchmark's own traffic (10.77.x.x) reaches the end of every chain.
  *
+ * Unless bg_params.inside is set: then the benchmark's /16, 10.77.0.0/16,
+ * is the most populated site (BG_INSIDE_PCT % of the addresses of /16 or
+ * longer prefixes, its /24s skewed toward 10.77.0.0/24 as in every site),
+ * and its traffic has to be checked against all of it.  Filter 0 is then a
+ * low-weight permit, 10.77.0.0/16 -> 10.77.0.0/16 any protocol; no other
+ * filter matches the benchmark's flows (bg_hits_bench_flows()).
+ *
  * Only libc.  Functions return 0 or a negative errno.
  */
 #ifndef IPP_BENCHGEN_H
@@ -48,7 +55,15 @@ struct bg_params {
 	uint64_t seed;
 	unsigned mirror_pct;   /* share of mirrored filters, 0..100 */
 	unsigned overlap_pct;  /* share of filters derived from an earlier one, 0..100 */
+	bool inside;           /* the benchmark's /16 populated (see above) */
 };
+
+/* The benchmark's hosts and the server-side ports of its flows. */
+#define BG_BENCH_A 0x0a4d0001u /* 10.77.0.1, sender */
+#define BG_BENCH_B 0x0a4d0002u /* 10.77.0.2, receiver */
+#define BG_BENCH_SITE 0x0a4d0000u /* 10.77.0.0/16 */
+#define BG_INSIDE_PCT 10
+extern const uint16_t bg_bench_ports[3]; /* iperf3 TCP 5201, iperf3 UDP 5202, flood 9000 */
 
 struct bg_policy {
 	struct bg_filter *f;   /* owned, n entries, in creation order */
@@ -58,7 +73,7 @@ struct bg_policy {
 	struct bg_filter extra; /* one more filter, unlike all of f: the one-filter change */
 };
 
-/* Default parameters (seed 1, no mirroring, 20 % derived filters). */
+/* Default parameters (seed 1, no mirroring, 20 % derived filters, not inside). */
 void bg_params_init(struct bg_params *p, size_t n);
 
 /*
@@ -74,6 +89,13 @@ uint32_t bg_weight(const struct bg_filter *f);
 /* Does filter @f (one direction, as written) match this packet? */
 bool bg_match(const struct bg_filter *f, uint32_t src, uint32_t dst, uint8_t proto,
 	      uint16_t sport, uint16_t dport);
+
+/*
+ * Could filter @f (as configured, both directions if mirrored) match a
+ * packet of the benchmark's flows: TCP or UDP between BG_BENCH_A and
+ * BG_BENCH_B with a bg_bench_ports port on B's side and any port on A's?
+ */
+bool bg_hits_bench_flows(const struct bg_filter *f);
 
 /* Is the filter's action block (from its list)? */
 bool bg_is_block(const struct bg_policy *p, const struct bg_filter *f);

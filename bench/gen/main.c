@@ -4,7 +4,10 @@
  * script and as the naive nftables anchor (one rule per filter).
  *
  *   ipp-benchgen -n N [-s SEED] [-m MIRROR%] [-v OVERLAP%] [-t TABLE]
- *                [-H input|output|both] -o PREFIX
+ *                [-H input|output|both] [-i] -o PREFIX
+ *
+ * -i: "inside": the benchmark's own /16 (10.77.0.0/16) is the most populated
+ * site and its flows are permitted by a low-weight filter (gen.h).
  *
  * Files written: PREFIX.netsh (the policy), PREFIX.nft (the anchor),
  * PREFIX.rules (ClassBench format + action), PREFIX.add.netsh and
@@ -21,7 +24,7 @@
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: ipp-benchgen -n N [-s SEED] [-m MIRROR%%] [-v OVERLAP%%] [-t TABLE]\n"
-		    "                    [-H input|output|both] -o PREFIX\n");
+		    "                    [-H input|output|both] [-i] -o PREFIX\n");
 }
 
 static int parse_count(const char *s, unsigned long long max, unsigned long long *ret)
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	bg_params_init(&params, 0);
-	while ((c = getopt(argc, argv, "n:s:m:v:t:H:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:m:v:t:H:o:ih")) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_count(optarg, 10000000, &v) < 0) {
@@ -140,6 +143,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			prefix = optarg;
+			break;
+		case 'i':
+			params.inside = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -14,10 +14,12 @@
 #include "../common/paths.h"
 #include "../compile/modes.h"
 
+struct ipp_driver;
+
 /* What --startup decided. */
 struct ipp_startup_result {
-	enum ipp_mode mode;                 /* startup-permit, -block or -stateful */
-	char warning[IPP_ERR_MSG_MAX];      /* why block was forced, or "" */
+	enum ipp_mode mode;	       /* startup-permit, -block or -stateful */
+	char warning[IPP_ERR_MSG_MAX]; /* why block was forced, or "" */
 };
 
 /*
@@ -32,6 +34,25 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		      struct ipp_startup_result *ret, struct ipp_error *err);
 
 /*
+ * May the table in force be a secure ruleset?  Those (verdict maps under
+ * base chains whose policy is accept) are the ones a replacement can let a
+ * packet slip through (modes.h, "The guard"); every fixed mode's base chains
+ * have policy drop.  False when there is no table.  One small listing.
+ */
+bool ipp_agent_secure_in_force(struct ipp_driver *d);
+
+/*
+ * Install the ruleset of fixed mode @m (modes.h) on @d: when the table in
+ * force may be a secure one and @m has a table, first its guard, then the
+ * replacement of the table in force (which also removes any guard), so that
+ * no packet slips through while the old ruleset is torn down.  On failure
+ * nothing of @m is left in force (the guard is removed again) and the
+ * ruleset in force stays.
+ */
+int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_mode_opts *o,
+			struct ipp_error *err);
+
+/*
  * -n: parse driver.conf, open the stores and compile the effective policy,
  * and have the kernel check the result without applying it.  Prints nothing
  * on success (main prints "configuration OK").
@@ -40,7 +61,7 @@ int ipp_agent_check(const struct ipp_paths *p, struct ipp_error *err);
 
 struct ipp_agent_opts {
 	bool foreground; /* log to stderr as well */
-	bool verbose;    /* log debug messages too */
+	bool verbose;	 /* log debug messages too */
 };
 
 /*
@@ -50,7 +71,6 @@ struct ipp_agent_opts {
  * Follows store, driver.conf and address changes; serves the control socket;
  * SIGHUP reloads; SIGTERM/SIGINT remove filtering (permit) and return 0.
  */
-int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o,
-		  struct ipp_error *err);
+int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, struct ipp_error *err);
 
 #endif

@@ -38,8 +38,8 @@
 #include "../common/notify.h"
 #include "../driver/driver.h"
 #include "../store/store.h"
-#include "log.h"
 #include "hostenv.h"
+#include "log.h"
 #include "secure.h"
 
 enum {
@@ -74,7 +74,7 @@ static uint64_t ev_key(int kind, int fd)
 
 static int ep_add(struct agent *a, int kind, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ev_key(kind, fd) };
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ev_key(kind, fd)};
 
 	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -86,7 +86,7 @@ static void ep_del(struct agent *a, int fd)
 
 static void timer_arm(int fd, long ms, bool periodic)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	its.it_value.tv_sec = ms / 1000;
 	its.it_value.tv_nsec = (ms % 1000) * 1000000L;
@@ -135,7 +135,7 @@ static void db_close(struct agent *a)
 /* The store generation; -ENOENT when there is no database (yet). */
 static int db_generation(struct agent *a, uint64_t *ret)
 {
-	struct ipp_error e = { 0 };
+	struct ipp_error e = {0};
 	int r;
 
 	if (!a->db) {
@@ -169,20 +169,14 @@ static void cur_forget(struct agent *a)
 
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 {
-	struct ipp_mode_opts o = { .diagnostics = a->conf.diagnostics };
-	char *text;
-	int r;
+	struct ipp_mode_opts o = {.diagnostics = a->conf.diagnostics};
 
-	if ((r = ipp_mode_ruleset(m, &o, &text, err)) < 0)
-		return r;
-	r = ipp_driver_run(a->drv, text, false, err);
-	free(text);
-	return r;
+	return ipp_agent_load_mode(a->drv, m, &o, err);
 }
 
 static void enter_block(struct agent *a, const char *why)
 {
-	struct ipp_error e = { 0 };
+	struct ipp_error e = {0};
 	bool again = a->mode == IPP_MODE_BLOCK;
 	bool logs = a->conf.diagnostics > 0;
 
@@ -207,18 +201,18 @@ static void enter_block(struct agent *a, const char *why)
 	cur_forget(a);
 	a->block_logs = logs;
 	if (!again || strcmp(a->reason, why)) {
-		static const char *const fields[] = { "IPSECPOL_EVENT=block-mode", NULL };
+		static const char *const fields[] = {"IPSECPOL_EVENT=block-mode", NULL};
 
 		ipp_log_event(
-			LOG_CRIT, fields,
-			"entered block mode: the persistent policy could not be applied: %s. All "
-			"inbound and outbound traffic is dropped (loopback excepted); the boot "
-			"exemptions do not apply. To regain connectivity, repair or unassign the "
-			"persistent policy (ipsecpol static set store location=persistent, then "
-			"fix it or set policy name=NAME assign=no), which takes effect at once, "
-			"or stop the policy agent (systemctl stop ipsecpold), which removes "
-			"filtering",
-			why);
+		    LOG_CRIT, fields,
+		    "entered block mode: the persistent policy could not be applied: %s. All "
+		    "inbound and outbound traffic is dropped (loopback excepted); the boot "
+		    "exemptions do not apply. To regain connectivity, repair or unassign the "
+		    "persistent policy (ipsecpol static set store location=persistent, then "
+		    "fix it or set policy name=NAME assign=no), which takes effect at once, "
+		    "or stop the policy agent (systemctl stop ipsecpold), which removes "
+		    "filtering",
+		    why);
 	}
 	set_mode(a, IPP_MODE_BLOCK, why);
 	arm_retry(a);
@@ -232,8 +226,8 @@ static void enter_block(struct agent *a, const char *why)
 static int agent_apply(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	struct ipp_apply_result res;
-	struct ipp_cdiff_stats st = { 0 };
-	struct ipp_error e = { 0 };
+	struct ipp_cdiff_stats st = {0};
+	struct ipp_error e = {0};
 	int r;
 
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
@@ -256,8 +250,9 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 		else if (st.empty)
 			ipp_log(LOG_DEBUG, "policy unchanged (%s)", why);
 		else if (st.full)
-			ipp_log(LOG_INFO, "policy re-applied whole (%s): %zu rules, %zu specific "
-					  "filters",
+			ipp_log(LOG_INFO,
+				"policy re-applied whole (%s): %zu rules, %zu specific "
+				"filters",
 				why, c->nrules, c->nsf);
 		else
 			ipp_log(LOG_INFO, "policy updated (%s): %zu elements added, %zu deleted",
@@ -285,7 +280,7 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 static void env_check(struct agent *a)
 {
 	struct ipp_hostenv env;
-	struct ipp_error e = { 0 };
+	struct ipp_error e = {0};
 
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE)
 		return; /* nothing in force depends on them; the next apply reads them */
@@ -300,9 +295,10 @@ static void env_check(struct agent *a)
 
 /* ---------- driver.conf ---------- */
 
-static void diag_update(struct agent *a)
+/* Diagnostics as driver.conf says; @interval_changed: LogInterval moved. */
+static void diag_update(struct agent *a, bool interval_changed)
 {
-	struct ipp_error e = { 0 };
+	struct ipp_error e = {0};
 	unsigned level = a->conf.diagnostics;
 
 	if (level == 0) {
@@ -325,17 +321,20 @@ static void diag_update(struct agent *a)
 		ep_add(a, EV_DIAG, ipp_diag_fd(a->diag));
 		ipp_log(LOG_INFO, "diagnostics on: level %u, summaries every %u s", level,
 			a->conf.log_interval);
+		interval_changed = true;
 	}
 	ipp_diag_set_level(a->diag, level);
-	timer_arm(a->tfd_interval, (long)a->conf.log_interval * 1000, true);
+	/* A reload that leaves the interval alone must not restart it. */
+	if (interval_changed)
+		timer_arm(a->tfd_interval, (long)a->conf.log_interval * 1000, true);
 }
 
 /* Re-read driver.conf; true when what the ruleset depends on changed. */
 static bool conf_reload(struct agent *a)
 {
 	struct ipp_driverconf c;
-	struct ipp_error e = { 0 };
-	bool changed;
+	struct ipp_error e = {0};
+	bool changed, interval;
 
 	if (ipp_driverconf_load(&a->paths, &c, &e) < 0) {
 		if (strcmp(a->conf_error, e.msg))
@@ -349,8 +348,9 @@ static bool conf_reload(struct agent *a)
 	a->conf_error[0] = '\0';
 	/* The rulesets carry log statements only with diagnostics on. */
 	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0);
+	interval = c.log_interval != a->conf.log_interval;
 	a->conf = c;
-	diag_update(a);
+	diag_update(a, interval);
 	return changed;
 }
 
@@ -388,8 +388,8 @@ static void on_inotify(struct agent *a)
 			if (ev->wd == a->wd_state) {
 				if (!strcmp(ev->name, "policy.db")) {
 					store_event(a);
-					if (ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_TO |
-							IN_MOVED_FROM))
+					if (ev->mask &
+					    (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
 						db_close(a);
 				} else if (!strcmp(ev->name, "policy.db-wal") ||
 					   !strcmp(ev->name, "policy.db-journal")) {
@@ -458,8 +458,9 @@ static void process_pending(struct agent *a)
 		else if (a->store_rechecks > 0)
 			timer_arm(a->tfd_store, STORE_RECHECK_MS, false);
 		if (need) {
-			const char *why = a->force_apply ? a->force_why : ruleset_changed
-					? "driver.conf changed" : "the policy stores changed";
+			const char *why = a->force_apply    ? a->force_why
+					  : ruleset_changed ? "driver.conf changed"
+							    : "the policy stores changed";
 
 			a->force_apply = false;
 			agent_apply(a, why, NULL);
@@ -500,7 +501,7 @@ static void on_signal(struct agent *a)
 
 static int unix_socket(const char *path, int type, struct ipp_error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -533,7 +534,7 @@ static void watch_env_file(struct agent *a, const char *path)
 	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	wd = inotify_add_watch(a->inofd, dir,
 			       IN_MASK_ADD | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
-				       IN_MOVED_FROM);
+				   IN_MOVED_FROM);
 	if (wd < 0)
 		return; /* no such directory: nothing to follow */
 	a->envw[a->nenvw].wd = wd;
@@ -587,7 +588,7 @@ static int lock_pidfile(struct agent *a, struct ipp_error *err)
 
 static int setup(struct agent *a, struct ipp_error *err)
 {
-	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
 	sigset_t ss;
 	int r;
 
@@ -609,9 +610,9 @@ static int setup(struct agent *a, struct ipp_error *err)
 	if (a->epfd < 0 || a->sigfd < 0 || a->inofd < 0 || a->tfd_interval < 0 ||
 	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
-	a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir,
-					IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO |
-						IN_MOVED_FROM);
+	a->wd_state =
+	    inotify_add_watch(a->inofd, a->paths.statedir,
+			      IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
 	a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir,
 				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
 	if (a->wd_state < 0 || a->wd_etc < 0)
@@ -633,7 +634,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 	    (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0 || (r = ep_add(a, EV_CTL, a->ctlfd)) < 0 ||
 	    (r = ep_add(a, EV_RTNL, a->rtnlfd)) < 0 ||
 	    (r = ep_add(a, EV_T_INTERVAL, a->tfd_interval)) < 0 ||
-	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 || (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0 ||
+	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 ||
+	    (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0 ||
 	    (r = ep_add(a, EV_T_STORE, a->tfd_store)) < 0)
 		return ipp_err(err, -r, "epoll: %s", strerror(-r));
 	return ipp_driver_open(&a->drv, err);
@@ -641,8 +643,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 
 static int *loop_fds(struct agent *a, size_t i)
 {
-	int *fds[] = { &a->epfd,	 &a->sigfd,	&a->inofd,   &a->rtnlfd,
-		       &a->tfd_interval, &a->tfd_retry, &a->tfd_env, &a->tfd_store, NULL };
+	int *fds[] = {&a->epfd,	     &a->sigfd,	  &a->inofd,	 &a->rtnlfd, &a->tfd_interval,
+		      &a->tfd_retry, &a->tfd_env, &a->tfd_store, NULL};
 
 	return fds[i];
 }
@@ -697,8 +699,7 @@ static int stop(struct agent *a, struct ipp_error *err)
 	return 0;
 }
 
-int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o,
-		  struct ipp_error *err)
+int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, struct ipp_error *err)
 {
 	struct agent a;
 	struct epoll_event evs[32];

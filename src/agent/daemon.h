@@ -28,34 +28,34 @@ struct agent {
 	struct ipp_paths paths;
 	char notify_path[IPP_PATH_MAX];
 	char pid_path[IPP_PATH_MAX + 16];
-	struct ipp_driverconf conf;          /* the settings in use */
-	char conf_error[IPP_ERR_MSG_MAX];    /* why driver.conf was refused, or "" */
+	struct ipp_driverconf conf;	  /* the settings in use */
+	char conf_error[IPP_ERR_MSG_MAX]; /* why driver.conf was refused, or "" */
 	struct ipp_driver *drv;
-	enum ipp_mode mode;                  /* INVALID until the first apply */
-	char reason[IPP_ERR_MSG_MAX];        /* block: why */
-	bool block_logs;                     /* block ruleset in force logs its drops */
-	time_t since;                        /* when the mode was entered */
-	char last_error[IPP_ERR_MSG_MAX];    /* last failed apply, "" after a success */
+	enum ipp_mode mode;		  /* INVALID until the first apply */
+	char reason[IPP_ERR_MSG_MAX];	  /* block: why */
+	bool block_logs;		  /* block ruleset in force logs its drops */
+	time_t since;			  /* when the mode was entered */
+	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	unsigned long applies, failures;
 	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store;
 	int notifyfd, ctlfd, pidfd;
 	int wd_state, wd_etc;
-	struct ipp_apply_result cur;         /* the secure ruleset in force (cur_valid) */
+	struct ipp_apply_result cur; /* the secure ruleset in force (cur_valid) */
 	bool cur_valid;
 	struct env_watch {
 		int wd;
-		char name[256];              /* the file's name in the watched directory */
+		char name[256]; /* the file's name in the watched directory */
 	} envw[8];
 	size_t nenvw;
-	struct ipp_db *db;                   /* read-only handle for the generation */
+	struct ipp_db *db; /* read-only handle for the generation */
 	bool gen_known;
-	uint64_t gen;                        /* store generation of the last apply */
-	struct ipp_diag *diag;               /* NULL when diagnostics are off */
+	uint64_t gen;	       /* store generation of the last apply */
+	struct ipp_diag *diag; /* NULL when diagnostics are off */
 	struct ctl_client *clients;
 	bool store_dirty, conf_dirty, force_apply, stop;
 	char force_why[128];
 	unsigned retry_s;
-	unsigned store_rechecks;             /* generation checks still due after a file event */
+	unsigned store_rechecks; /* generation checks still due after a file event */
 };
 
 /* daemon.c */

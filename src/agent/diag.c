@@ -35,7 +35,7 @@ int ipp_drop_parse_prefix(const char *prefix, struct ipp_drop *d)
 static void parse_l4(const uint8_t *p, size_t len, struct ipp_drop *d)
 {
 	switch (d->proto) {
-	case 6:   /* tcp */
+	case 6:	  /* tcp */
 	case 17:  /* udp */
 	case 132: /* sctp */
 	case 33:  /* dccp */
@@ -146,8 +146,7 @@ static const char *proto_name(uint8_t p, char *buf, size_t len)
 	}
 }
 
-static void endpoint(char *buf, size_t len, int family, const char *addr, bool ports,
-		     uint16_t port)
+static void endpoint(char *buf, size_t len, int family, const char *addr, bool ports, uint16_t port)
 {
 	if (!ports)
 		snprintf(buf, len, "%s", addr);
@@ -171,8 +170,8 @@ void ipp_drop_format(const struct ipp_drop *d, unsigned level, char *buf, size_t
 	endpoint(s, sizeof(s), d->family, d->src, d->has_ports, d->sport);
 	endpoint(t, sizeof(t), d->family, d->dst, d->has_ports, d->dport);
 	if (d->is_icmp)
-		n += (size_t)snprintf(extra + n, sizeof(extra) - n, " type %u code %u", d->icmp_type,
-				      d->icmp_code);
+		n += (size_t)snprintf(extra + n, sizeof(extra) - n, " type %u code %u",
+				      d->icmp_type, d->icmp_code);
 	if (level >= 3) {
 		if (d->ifname[0])
 			n += (size_t)snprintf(extra + n, sizeof(extra) - n, " dev %s", d->ifname);
@@ -201,7 +200,7 @@ void ipp_drop_format(const struct ipp_drop *d, unsigned level, char *buf, size_t
 
 unsigned ipp_droplog_burst(unsigned level)
 {
-	static const unsigned burst[] = { 0, 1, 20, 20, 100, 100, 1000, 10000, 10000, 10000 };
+	static const unsigned burst[] = {0, 1, 20, 20, 100, 100, 1000, 10000, 10000, 10000};
 
 	return level < sizeof(burst) / sizeof(burst[0]) ? burst[level] : 10000;
 }
@@ -293,7 +292,9 @@ static void log_drop(struct ipp_diag *g, const struct ipp_drop *d)
 	ipp_drop_format(d, g->rl.level, msg, sizeof(msg));
 	snprintf(f[n], sizeof(f[n]), "IPSECPOL_EVENT=drop"), n++;
 	snprintf(f[n], sizeof(f[n]), "IPSECPOL_MODE=%s", d->mode), n++;
-	snprintf(f[n], sizeof(f[n]), "IPSECPOL_DIRECTION=%s", strcmp(d->dir, "in") ? "outbound" : "inbound"), n++;
+	snprintf(f[n], sizeof(f[n]), "IPSECPOL_DIRECTION=%s",
+		 strcmp(d->dir, "in") ? "outbound" : "inbound"),
+	    n++;
 	if (d->family) {
 		snprintf(f[n], sizeof(f[n]), "IPSECPOL_SRC=%s", d->src), n++;
 		snprintf(f[n], sizeof(f[n]), "IPSECPOL_DST=%s", d->dst), n++;
@@ -330,8 +331,9 @@ static int on_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg, struct n
 	if (len <= 0 || ipp_drop_parse_packet((const uint8_t *)payload, (size_t)len, &d) < 0) {
 		d.family = 0;
 		if (g->rl.level >= 3)
-			ipp_log(LOG_WARNING, "diagnostics: a dropped packet (%d bytes) could not be "
-					     "decoded",
+			ipp_log(LOG_WARNING,
+				"diagnostics: a dropped packet (%d bytes) could not be "
+				"decoded",
 				len);
 	}
 	dev = !strcmp(d.dir, "in") ? nflog_get_indev(nfa) : nflog_get_outdev(nfa);

@@ -30,20 +30,20 @@
 /* ---------- one dropped packet ---------- */
 
 struct ipp_drop {
-	char mode[32];    /* from the prefix: "startup-block", "secure", ... */
-	char dir[8];      /* "in" or "out" */
-	char reason[32];  /* "drop", or the emitter's reason word */
-	int family;       /* AF_INET, AF_INET6, 0 when the packet could not be decoded */
+	char mode[32];	 /* from the prefix: "startup-block", "secure", ... */
+	char dir[8];	 /* "in" or "out" */
+	char reason[32]; /* "drop", or the emitter's reason word */
+	int family;	 /* AF_INET, AF_INET6, 0 when the packet could not be decoded */
 	char src[46], dst[46];
 	uint8_t proto;
 	bool has_ports;
 	uint16_t sport, dport;
 	bool is_icmp;
 	uint8_t icmp_type, icmp_code;
-	uint16_t len;     /* IP total length */
-	uint8_t ttl;      /* TTL or hop limit */
+	uint16_t len; /* IP total length */
+	uint8_t ttl;  /* TTL or hop limit */
 	uint8_t tcp_flags;
-	char ifname[16];  /* "" when unknown */
+	char ifname[16]; /* "" when unknown */
 };
 
 /* Parse "ipsecpol <mode> <dir> <reason>" into @d; -EINVAL when it is not ours. */
@@ -66,7 +66,7 @@ struct ipp_droplog {
 	uint64_t logged;     /* events written this interval */
 	uint64_t suppressed; /* drops counted but not written this interval */
 	uint64_t in, out;    /* drops this interval, by direction */
-	uint64_t lost;       /* log messages the kernel could not deliver this interval */
+	uint64_t lost;	     /* log messages the kernel could not deliver this interval */
 };
 
 /* How many drops per interval level @level writes one by one (0 for level 0). */

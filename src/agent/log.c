@@ -29,8 +29,8 @@ void ipp_log_init(bool to_stderr, int max_prio)
 
 static const char *prio_name(int prio)
 {
-	static const char *const names[] = { "emerg", "alert", "crit",  "error",
-					     "warning", "notice", "info", "debug" };
+	static const char *const names[] = {"emerg",   "alert",	 "crit", "error",
+					    "warning", "notice", "info", "debug"};
 
 	return names[prio & 7];
 }
@@ -58,12 +58,12 @@ static void emit(int prio, const char *const *fields, const char *msg)
 
 		snprintf(m, sizeof(m), "MESSAGE=%s", msg);
 		snprintf(p, sizeof(p), "PRIORITY=%d", prio & 7);
-		iov[n++] = (struct iovec){ m, strlen(m) };
-		iov[n++] = (struct iovec){ p, strlen(p) };
-		iov[n++] = (struct iovec){ (char *)"SYSLOG_IDENTIFIER=" IDENT,
-					   strlen("SYSLOG_IDENTIFIER=" IDENT) };
+		iov[n++] = (struct iovec){m, strlen(m)};
+		iov[n++] = (struct iovec){p, strlen(p)};
+		iov[n++] = (struct iovec){(char *)"SYSLOG_IDENTIFIER=" IDENT,
+					  strlen("SYSLOG_IDENTIFIER=" IDENT)};
 		for (; fields && *fields && n < MAX_FIELDS + 3; fields++)
-			iov[n++] = (struct iovec){ (char *)*fields, strlen(*fields) };
+			iov[n++] = (struct iovec){(char *)*fields, strlen(*fields)};
 		if (sd_journal_sendv(iov, n) >= 0) {
 			journal_state = 1;
 			return;

@@ -27,7 +27,7 @@ void ipp_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * message only.  @fields and its strings are only read.
  */
 void ipp_log_event(int prio, const char *const *fields, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Tell the service manager (READY=1, STATUS=..., RELOADING=1, STOPPING=1); no-op without it. */
 void ipp_sd_notify(const char *state);

@@ -39,19 +39,19 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "startup", no_argument, NULL, 's' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"root", required_argument, NULL, 'r'},
+	    {"startup", no_argument, NULL, 's'},
+	    {"once", no_argument, NULL, 'o'},
+	    {"dry-run", no_argument, NULL, 'd'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct ipp_agent_opts ao = { 0 };
+	struct ipp_agent_opts ao = {0};
 	struct ipp_startup_result sr;
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	struct ipp_paths paths;
 	enum action act = ACT_DAEMON;
 	const char *root = NULL;

@@ -7,8 +7,107 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../compile/modes.h"
 #include "agent.h"
 #include "hostenv.h"
+
+/*
+ * @text with its table moved to the guard table: every "inet ipsecpol" that
+ * names the table (followed by a character that cannot continue a name).
+ */
+static int guard_text(const char *text, char **ret, struct ipp_error *err)
+{
+	static const char name[] = IPP_NFT_FAMILY " " IPP_NFT_TABLE;
+	const size_t nl = sizeof(name) - 1;
+	const char *p = text, *q;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return ipp_err(err, ENOMEM, "out of memory");
+	while ((q = strstr(p, name))) {
+		char next = q[nl];
+
+		fwrite(p, 1, (size_t)(q - p) + nl, f);
+		if (!(next == '_' || (next >= '0' && next <= '9') || (next >= 'a' && next <= 'z') ||
+		      (next >= 'A' && next <= 'Z')))
+			fputs(&IPP_NFT_GUARD_TABLE[sizeof(IPP_NFT_TABLE) - 1], f);
+		p = q + nl;
+	}
+	fputs(p, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return ipp_err(err, ENOMEM, "out of memory");
+	}
+	*ret = buf;
+	return 0;
+}
+
+static void guard_delete(struct ipp_driver *d)
+{
+	static const char text[] = "table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE " {}\n"
+				   "delete table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE "\n";
+
+	(void)ipp_driver_run(d, text, false, NULL);
+}
+
+/*
+ * Replace the table by @new whole.  When the table in force may be a secure
+ * ruleset (@secure_in_force), in three transactions: @new as the guard
+ * table, then the replacement, then the guard's removal; otherwise one, and
+ * the removal of a guard a crash may have left.
+ */
+static int install_full(struct ipp_driver *d, const struct ipp_compiled *new, bool secure_in_force,
+			struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	char *text = NULL, *guard = NULL;
+	int r;
+
+	if ((r = ipp_compiled_diff_text(NULL, new, &text, st, err)) < 0)
+		return r;
+	if (secure_in_force) {
+		if ((r = guard_text(text, &guard, err)) < 0 ||
+		    (r = ipp_apply_text(d, new, guard, false, err)) < 0)
+			goto out;
+	}
+	r = ipp_apply_text(d, new, text, false, err);
+	guard_delete(d);
+out:
+	free(guard);
+	free(text);
+	return r;
+}
+
+/* Bring the kernel from @cur (NULL: unknown) to @new; as ipp_apply_update(), guarded. */
+static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
+		  const struct ipp_compiled *new, struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	char *text = NULL;
+	int r;
+
+	if (!cur)
+		return install_full(d, new, ipp_agent_secure_in_force(d), st, err);
+	if ((r = ipp_compiled_diff_text(cur, new, &text, st, err)) < 0)
+		return r;
+	if (st->empty) {
+		free(text);
+		return 0;
+	}
+	if (st->full) {
+		free(text);
+		return install_full(d, new, true, st, err);
+	}
+	r = ipp_apply_text(d, new, text, false, err);
+	free(text);
+	if (r < 0) {
+		/* The kernel did not hold @cur: replace the table whole. */
+		ipp_err_clear(err);
+		r = install_full(d, new, ipp_agent_secure_in_force(d), st, err);
+	}
+	return r;
+}
 
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     const struct ipp_driverconf *c, const struct ipp_hostenv *env,
@@ -27,7 +126,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		ret->persistent = res.persistent;
 		return r;
 	}
-	r = ipp_apply_update(d, cur, res.compiled, st, err);
+	r = update(d, cur, res.compiled, st, err);
 	if (r < 0) {
 		bool persistent = res.persistent;
 

@@ -39,8 +39,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 bool ipp_agent_persistent_failure(int r, bool persistent);
 
 /* The host facts, read as the enforcement code reads them. */
-int ipp_agent_read_env(const struct ipp_paths *p, struct ipp_hostenv *ret,
-		       struct ipp_error *err);
+int ipp_agent_read_env(const struct ipp_paths *p, struct ipp_hostenv *ret, struct ipp_error *err);
 
 /* The files whose changes may change the host facts (DNS servers): *ret_n paths. */
 void ipp_agent_env_files(const struct ipp_paths *p, const char *ret[4], size_t *ret_n,

@@ -18,8 +18,8 @@
 /* Is a policy assigned in any store?  No database at all means no. */
 static int any_assigned(const struct ipp_paths *p, bool *ret, struct ipp_error *err)
 {
-	static const enum ipp_store_loc locs[] = { IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
-						   IPP_STORE_LOCAL };
+	static const enum ipp_store_loc locs[] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+						  IPP_STORE_LOCAL};
 	struct ipp_snapshot *s;
 	struct ipp_db *db;
 	bool found = false;
@@ -48,14 +48,47 @@ static int any_assigned(const struct ipp_paths *p, bool *ret, struct ipp_error *
 	return 0;
 }
 
+int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_mode_opts *o,
+			struct ipp_error *err)
+{
+	char *guard = NULL, *text = NULL;
+	int r;
+
+	if ((r = ipp_mode_ruleset(m, o, &text, err)) < 0)
+		return r;
+	if (ipp_mode_needs_guard(m) && ipp_agent_secure_in_force(d)) {
+		if ((r = ipp_mode_guard_ruleset(m, o, &guard, err)) < 0 ||
+		    (r = ipp_driver_run(d, guard, false, err)) < 0)
+			goto out;
+	}
+	r = ipp_driver_run(d, text, false, err);
+	if (r < 0 && guard) {
+		/* Leave things as they were: the old ruleset alone. */
+		char *del = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&del, &len);
+
+		if (f) {
+			ipp_nft_emit_guard_delete(f);
+			fclose(f);
+			(void)ipp_driver_run(d, del, false, NULL);
+			free(del);
+		}
+	}
+out:
+	free(guard);
+	free(text);
+	return r;
+}
+
 int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		      struct ipp_startup_result *ret, struct ipp_error *err)
 {
-	struct ipp_startup_result res = { .mode = IPP_MODE_STARTUP_BLOCK };
+	struct ipp_startup_result res = {.mode = IPP_MODE_STARTUP_BLOCK};
 	struct ipp_driverconf c;
 	struct ipp_mode_opts o;
 	struct ipp_driver *d;
-	struct ipp_error e = { 0 };
+	struct ipp_error e = {0};
 	bool assigned = false;
 	char *text = NULL;
 	int r;
@@ -71,23 +104,24 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		c.bootmode = IPP_BOOT_BLOCK;
 	}
 	res.mode = ipp_mode_from_bootmode(ipp_driverconf_bootmode(&c, assigned));
-	o = (struct ipp_mode_opts){ .exempt = c.exempt, .nexempt = c.nexempt,
-				    .diagnostics = c.diagnostics };
-	if ((r = ipp_mode_ruleset(res.mode, &o, &text, err)) < 0)
-		return r;
+	o = (struct ipp_mode_opts){
+	    .exempt = c.exempt, .nexempt = c.nexempt, .diagnostics = c.diagnostics};
 	if (dry_run) {
+		/* The ruleset that replaces the table (the guard goes first, unprinted). */
+		if ((r = ipp_mode_ruleset(res.mode, &o, &text, err)) < 0)
+			return r;
 		if (out)
 			fputs(text, out);
+		free(text);
 	} else {
 		r = ipp_driver_open(&d, err);
 		if (r == 0) {
-			r = ipp_driver_run(d, text, false, err);
+			r = ipp_agent_load_mode(d, res.mode, &o, err);
 			ipp_driver_close(d);
 		}
 		if (r < 0)
 			ipp_err_prefix(err, "cannot load the %s ruleset", ipp_mode_name(res.mode));
 	}
-	free(text);
 	if (r == 0)
 		*ret = res;
 	return r;

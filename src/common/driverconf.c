@@ -26,23 +26,22 @@ struct setting {
 	const char *label; /* `show config` label */
 	enum kind kind;
 	unsigned min, max;
-	size_t off;        /* K_UINT: offset of the unsigned in struct ipp_driverconf */
+	size_t off; /* K_UINT: offset of the unsigned in struct ipp_driverconf */
 };
 
 #define UOFF(f) offsetof(struct ipp_driverconf, f)
 
 /* In netsh's usage order of `set config` properties. */
 static const struct setting settings[] = {
-	{ "DiagnosticMode", "ipsecdiagnostics", "IpsecDiagnostics", K_UINT, 0, IPP_DIAG_MAX,
-	  UOFF(diagnostics) },
-	{ "IkeLogging", "ikelogging", "IkeLogging", K_UINT, 0, 1, UOFF(ike_logging) },
-	{ "StrongCrlCheck", "strongcrlcheck", "StrongCRLCheck", K_UINT, 0, 2,
-	  UOFF(strong_crl_check) },
-	{ "LogInterval", "ipsecloginterval", "IPsecloginterval", K_UINT, IPP_LOGINTERVAL_MIN,
-	  IPP_LOGINTERVAL_MAX, UOFF(log_interval) },
-	{ "NoDefaultExempt", "ipsecexempt", "IPsecexempt", K_UINT, 0, 3, UOFF(no_default_exempt) },
-	{ "OperationMode", "bootmode", "BootMode", K_BOOTMODE, 0, 3, 0 },
-	{ "BootExemptions", "bootexemptions", "BootExemptions", K_EXEMPT, 0, 0, 0 },
+    {"DiagnosticMode", "ipsecdiagnostics", "IpsecDiagnostics", K_UINT, 0, IPP_DIAG_MAX,
+     UOFF(diagnostics)},
+    {"IkeLogging", "ikelogging", "IkeLogging", K_UINT, 0, 1, UOFF(ike_logging)},
+    {"StrongCrlCheck", "strongcrlcheck", "StrongCRLCheck", K_UINT, 0, 2, UOFF(strong_crl_check)},
+    {"LogInterval", "ipsecloginterval", "IPsecloginterval", K_UINT, IPP_LOGINTERVAL_MIN,
+     IPP_LOGINTERVAL_MAX, UOFF(log_interval)},
+    {"NoDefaultExempt", "ipsecexempt", "IPsecexempt", K_UINT, 0, 3, UOFF(no_default_exempt)},
+    {"OperationMode", "bootmode", "BootMode", K_BOOTMODE, 0, 3, 0},
+    {"BootExemptions", "bootexemptions", "BootExemptions", K_EXEMPT, 0, 0, 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -130,8 +129,7 @@ static const struct {
 	const char *name;
 	uint8_t num;
 } protos[] = {
-	{ "any", IPP_BOOT_PROTO_ANY }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
-	{ "raw", IPP_BOOT_PROTO_RAW },
+    {"any", IPP_BOOT_PROTO_ANY}, {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"raw", IPP_BOOT_PROTO_RAW},
 };
 
 static bool has_ports(uint8_t proto)
@@ -217,8 +215,8 @@ int ipp_bootexempt_parse(const char *s, struct ipp_bootexempt *ret, struct ipp_e
 	return 0;
 }
 
-int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t max,
-			      size_t *ret_n, struct ipp_error *err)
+int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t max, size_t *ret_n,
+			      struct ipp_error *err)
 {
 	struct ipp_bootexempt tmp[IPP_BOOTEXEMPT_MAX];
 	char item[128];
@@ -254,9 +252,10 @@ int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t 
 				       "boot exemptions: \"none\" cannot be combined with "
 				       "exemptions");
 		if (n == max)
-			return ipp_err(err, EINVAL,
-				       "boot exemptions: more than %zu items (\"%s\" is one too many)",
-				       max, item);
+			return ipp_err(
+			    err, EINVAL,
+			    "boot exemptions: more than %zu items (\"%s\" is one too many)", max,
+			    item);
 		if ((r = ipp_bootexempt_parse(item, &tmp[n], err)) < 0)
 			return r;
 		n++;
@@ -368,7 +367,7 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			 struct ipp_error *err)
 {
 	struct ipp_driverconf c;
-	unsigned seen_at[NSETTINGS] = { 0 };
+	unsigned seen_at[NSETTINGS] = {0};
 	char *line = NULL, *key, *val, *eq;
 	size_t cap = 0, i, vlen;
 	unsigned lineno = 0;
@@ -569,8 +568,8 @@ static int match_keyword(const char *tok, const char *const *kw, size_t n)
 	return found;
 }
 
-static void list_candidates(const char *tok, const char *const *kw, size_t n, char *buf,
-			    size_t len, bool only_prefixed)
+static void list_candidates(const char *tok, const char *const *kw, size_t n, char *buf, size_t len,
+			    bool only_prefixed)
 {
 	size_t i, used = 0, tl = strlen(tok);
 	bool first = true;
@@ -587,9 +586,9 @@ static void list_candidates(const char *tok, const char *const *kw, size_t n, ch
 int ipp_driverconf_set_property(struct ipp_driverconf *c, const char *name, const char *value,
 				struct ipp_error *err)
 {
-	static const char *const modes[] = { "stateful", "block", "permit" };
-	static const enum ipp_bootmode modev[] = { IPP_BOOT_STATEFUL, IPP_BOOT_BLOCK,
-						   IPP_BOOT_PERMIT };
+	static const char *const modes[] = {"stateful", "block", "permit"};
+	static const enum ipp_bootmode modev[] = {IPP_BOOT_STATEFUL, IPP_BOOT_BLOCK,
+						  IPP_BOOT_PERMIT};
 	const char *names[NSETTINGS];
 	struct ipp_driverconf n = *c;
 	const struct setting *s;
@@ -614,8 +613,9 @@ int ipp_driverconf_set_property(struct ipp_driverconf *c, const char *name, cons
 	switch (s->kind) {
 	case K_UINT:
 		if ((r = parse_uint(value, s->min, s->max, &u)) < 0)
-			return ipp_err(err, EINVAL, "value \"%s\" for %s is not valid: expected %u..%u",
-				       value, s->netsh, s->min, s->max);
+			return ipp_err(err, EINVAL,
+				       "value \"%s\" for %s is not valid: expected %u..%u", value,
+				       s->netsh, s->min, s->max);
 		*uptr(&n, s) = u;
 		break;
 	case K_BOOTMODE:

@@ -37,7 +37,7 @@ enum ipp_bootmode {
 	IPP_BOOT_INVALID = 0,
 	IPP_BOOT_UNSET,
 	IPP_BOOT_PERMIT,   /* OperationMode=0 */
-	IPP_BOOT_BLOCK,    /* OperationMode=1 */
+	IPP_BOOT_BLOCK,	   /* OperationMode=1 */
 	IPP_BOOT_STATEFUL, /* OperationMode=3 */
 };
 
@@ -56,21 +56,21 @@ enum ipp_direction { IPP_DIR_INVALID = 0, IPP_DIR_INBOUND, IPP_DIR_OUTBOUND };
  * direction is allowed too, with the ports swapped.
  */
 struct ipp_bootexempt {
-	uint8_t proto;   /* IP protocol number; 1 (icmp) also covers ICMPv6 */
-	uint16_t sport;  /* 0 = any; only TCP and UDP take ports */
+	uint8_t proto;	/* IP protocol number; 1 (icmp) also covers ICMPv6 */
+	uint16_t sport; /* 0 = any; only TCP and UDP take ports */
 	uint16_t dport;
 	enum ipp_direction dir;
 };
 
 struct ipp_driverconf {
-	enum ipp_bootmode bootmode;   /* OperationMode, IPP_BOOT_UNSET when absent */
+	enum ipp_bootmode bootmode; /* OperationMode, IPP_BOOT_UNSET when absent */
 	struct ipp_bootexempt exempt[IPP_BOOTEXEMPT_MAX]; /* BootExemptions */
 	size_t nexempt;
-	unsigned diagnostics;         /* DiagnosticMode, 0..9 */
-	unsigned log_interval;        /* LogInterval, seconds, 60..86400 */
-	unsigned no_default_exempt;   /* NoDefaultExempt, 0..3 */
-	unsigned ike_logging;         /* IkeLogging, 0..1 */
-	unsigned strong_crl_check;    /* StrongCrlCheck, 0..2 */
+	unsigned diagnostics;	    /* DiagnosticMode, 0..9 */
+	unsigned log_interval;	    /* LogInterval, seconds, 60..86400 */
+	unsigned no_default_exempt; /* NoDefaultExempt, 0..3 */
+	unsigned ike_logging;	    /* IkeLogging, 0..1 */
+	unsigned strong_crl_check;  /* StrongCrlCheck, 0..2 */
 };
 
 #define IPP_DIAG_MAX 9
@@ -159,12 +159,11 @@ int ipp_bootexempt_parse(const char *s, struct ipp_bootexempt *ret, struct ipp_e
  * @ret (capacity @max) and *ret_n; -EINVAL naming the item (or saying there are
  * more than @max).
  */
-int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t max,
-			      size_t *ret_n, struct ipp_error *err);
+int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t max, size_t *ret_n,
+			      struct ipp_error *err);
 /* "tcp:0:3389:inbound". */
 void ipp_bootexempt_format(const struct ipp_bootexempt *e, char *buf, size_t len);
 /* Space-separated list, "none" when @n is 0. */
-void ipp_bootexempt_format_list(const struct ipp_bootexempt *e, size_t n, char *buf,
-				size_t len);
+void ipp_bootexempt_format_list(const struct ipp_bootexempt *e, size_t n, char *buf, size_t len);
 
 #endif

@@ -66,8 +66,7 @@ int ipp_notify_agent(const struct ipp_paths *p, struct ipp_error *err)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return ipp_err(err, errno, "socket: %s", strerror(errno));
-	r = (int)sendto(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-			sizeof(sa));
+	r = (int)sendto(fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa));
 	if (r < 0) {
 		r = errno;
 		close(fd);
@@ -94,7 +93,7 @@ static long now_ms(void)
 /* Wait for @events on @fd until @deadline (ms); -ETIMEDOUT when it passes. */
 static int wait_fd(int fd, short events, long deadline)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	struct pollfd pfd = {.fd = fd, .events = events};
 	long left;
 	int r;
 
@@ -121,8 +120,8 @@ static const char *last_line(const char *buf, size_t len, size_t *ret_off)
 	return buf + i;
 }
 
-int ipp_agent_request(const struct ipp_paths *p, const char *cmd, int timeout_ms,
-		      char **ret_body, struct ipp_error *err)
+int ipp_agent_request(const struct ipp_paths *p, const char *cmd, int timeout_ms, char **ret_body,
+		      struct ipp_error *err)
 {
 	struct sockaddr_un sa;
 	char *buf = NULL, *nb;
@@ -178,9 +177,9 @@ int ipp_agent_request(const struct ipp_paths *p, const char *cmd, int timeout_ms
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			r = ipp_err(err, n < 0 ? errno : EPIPE,
-				    "the policy agent closed the connection before answering \"%s\"",
-				    cmd);
+			r = ipp_err(
+			    err, n < 0 ? errno : EPIPE,
+			    "the policy agent closed the connection before answering \"%s\"", cmd);
 			goto out;
 		}
 		len += (size_t)n;

@@ -37,8 +37,8 @@ int ipp_notify_agent(const struct ipp_paths *p, struct ipp_error *err);
  * -ENOENT or -ECONNREFUSED with "the policy agent is not running".
  * @timeout_ms bounds the whole exchange (0 = 30 s).
  */
-int ipp_agent_request(const struct ipp_paths *p, const char *cmd, int timeout_ms,
-		      char **ret_body, struct ipp_error *err);
+int ipp_agent_request(const struct ipp_paths *p, const char *cmd, int timeout_ms, char **ret_body,
+		      struct ipp_error *err);
 
 /* "EINVAL" for 22 (positive errno); "E?" when unknown.  Static string. */
 const char *ipp_errno_name(int errnum);

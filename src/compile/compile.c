@@ -9,11 +9,14 @@
  *         inside a group keep, for each key, the best filter only (the
  *         specific filters arrive sorted best first);
  * pass 3: for each weight with several shapes that can match one packet,
- *         split its groups by action rank, so that between tiers of equal
- *         weight block still beats negotiate beats permit;
- * pass 4: order the tiers (weight, rank, then shape for a stable text) and
- *         name them after shape and weight, so that the same tier keeps its
- *         name from one compilation to the next (element-level updates).
+ *         find the elements that a better action of another shape of the
+ *         same weight overlaps ("late" elements): they move to late tiers
+ *         walked after the other tiers of the weight, so that between tiers
+ *         of equal weight block still beats negotiate beats permit;
+ * pass 4: order the tiers (weight, late, rank, then shape for a stable text)
+ *         and name them after shape, weight and lateness, so that the same
+ *         tier keeps its name from one compilation to the next
+ *         (element-level updates).
  */
 #include "compile.h"
 
@@ -121,16 +124,12 @@ static void store128(u128 v, uint8_t *ip, unsigned bytes)
 
 static void mask_ip(uint8_t *ip, unsigned plen)
 {
-	unsigned i;
+	unsigned full = plen / 8;
 
-	for (i = 0; i < 16; i++) {
-		if (plen >= 8) {
-			plen -= 8;
-			continue;
-		}
-		ip[i] &= (uint8_t)(0xff << (8 - plen));
-		plen = 0;
-	}
+	if (full >= 16)
+		return;
+	ip[full] &= (uint8_t)(0xff << (8 - plen % 8));
+	memset(ip + full + 1, 0, 15 - full);
 }
 
 /* The prefixes that cover [lo, hi] exactly, largest first from lo. */
@@ -219,6 +218,7 @@ static int side_pieces(const struct ipp_addr *a, struct pieces *out)
 struct cand {
 	uint32_t group;
 	uint32_t sf;     /* order of the specific filter: lower = better */
+	bool late;       /* overlapped by a better action of another shape of its weight */
 	struct ipp_celem e;
 };
 
@@ -227,7 +227,7 @@ struct group {
 	uint32_t weight;
 	size_t first, n;  /* range in the sorted candidate array */
 	uint8_t ranks;    /* bit per action rank present */
-	bool split;
+	uint32_t pos;     /* place in the walk order (group_order_cmp()) */
 };
 
 struct builder {
@@ -409,15 +409,12 @@ out:
 	return r;
 }
 
-/* Candidates by group, then key, then best filter first. */
-static int cand_cmp(const void *x, const void *y)
+/* Candidates of one group: by key, then best filter first. */
+static int cand_key_cmp(const struct cand *a, const struct cand *b)
 {
-	const struct cand *a = x, *b = y;
-	int c;
+	int c = memcmp(&a->e.key, &b->e.key, sizeof(a->e.key));
 
-	if (a->group != b->group)
-		return a->group < b->group ? -1 : 1;
-	if ((c = memcmp(&a->e.key, &b->e.key, sizeof(a->e.key))) != 0)
+	if (c)
 		return c;
 	return a->sf < b->sf ? -1 : a->sf > b->sf;
 }
@@ -426,38 +423,78 @@ static int cand_idx_cmp(const void *x, const void *y, void *ctx)
 {
 	const struct cand *v = ctx;
 
-	return cand_cmp(&v[*(const uint32_t *)x], &v[*(const uint32_t *)y]);
+	return cand_key_cmp(&v[*(const uint32_t *)x], &v[*(const uint32_t *)y]);
 }
 
-/* Sort the candidates: indices are sorted, then the records moved once. */
+/*
+ * Sort the candidates by group, then key, then best filter first: a
+ * counting sort by group, then a sort of the indices of each group (small
+ * sorts), then the records moved once.
+ */
 static int sort_cands(struct builder *b)
 {
 	struct cand *v;
 	uint32_t *idx;
-	size_t i;
+	size_t *start, i;
 
 	if (b->nc < 2)
 		return 0;
 	idx = malloc(b->nc * sizeof(*idx));
 	v = malloc(b->nc * sizeof(*v));
-	if (!idx || !v) {
+	start = calloc(b->ng + 1, sizeof(*start));
+	if (!idx || !v || !start) {
 		free(idx);
 		free(v);
+		free(start);
 		return -ENOMEM;
 	}
 	for (i = 0; i < b->nc; i++)
-		idx[i] = (uint32_t)i;
-	qsort_r(idx, b->nc, sizeof(*idx), cand_idx_cmp, b->c);
+		start[b->c[i].group + 1]++;
+	for (i = 0; i < b->ng; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < b->nc; i++)
+		idx[start[b->c[i].group]++] = (uint32_t)i;
+	/* start[g] is now the end of group g, the beginning of group g + 1 */
+	for (i = 0; i < b->ng; i++) {
+		size_t first = i ? start[i - 1] : 0;
+
+		if (start[i] - first > 1)
+			qsort_r(idx + first, start[i] - first, sizeof(*idx), cand_idx_cmp, b->c);
+	}
 	for (i = 0; i < b->nc; i++)
 		v[i] = b->c[idx[i]];
 	free(b->c);
 	b->c = v;
 	b->capc = b->nc;
 	free(idx);
+	free(start);
 	return 0;
 }
 
-/* ---------- pass 3: which weights need the split by action ---------- */
+/* ---------- pass 3: late elements ---------- */
+
+static int kind_order(uint8_t k)
+{
+	return k == IPP_ADDR_IP ? 0 : k == IPP_ADDR_ME ? 1 : 2;
+}
+
+/* A fixed order of shapes, for a stable text: family, protocol, longer prefixes first. */
+static int shape_cmp(const struct ipp_cshape *s, const struct ipp_cshape *t)
+{
+#define BY(e) \
+	if ((e) != 0) \
+		return (e) < 0 ? -1 : 1
+	BY((int)s->family - (int)t->family);
+	BY((int)s->proto - (int)t->proto);
+	BY(kind_order(s->src_kind) - kind_order(t->src_kind));
+	BY((int)t->src_plen - (int)s->src_plen);
+	BY(kind_order(s->dst_kind) - kind_order(t->dst_kind));
+	BY((int)t->dst_plen - (int)s->dst_plen);
+	BY((int)s->sport - (int)t->sport);
+	BY((int)s->dport - (int)t->dport);
+#undef BY
+	return 0;
+}
 
 static bool families_meet(uint8_t a, uint8_t b)
 {
@@ -487,11 +524,17 @@ static int rank_max(uint8_t ranks)
 	return (ranks & 4) ? 2 : (ranks & 2) ? 1 : 0;
 }
 
-/* Groups by weight (higher first), then by their action ranks (lowest first). */
+/*
+ * The walk order of the groups: by weight (higher first), then by their
+ * action ranks (lowest first), then by shape.  The tiers that are not late
+ * keep exactly this order (struct ipp_ctier.pos): the late elements are
+ * chosen for it.
+ */
 static int group_order_cmp(const void *x, const void *y, void *ctx)
 {
 	const struct group *g = ctx;
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	int c;
 
 	if (g[a].weight != g[b].weight)
 		return g[a].weight > g[b].weight ? -1 : 1;
@@ -499,54 +542,230 @@ static int group_order_cmp(const void *x, const void *y, void *ctx)
 		return rank_min(g[a].ranks) < rank_min(g[b].ranks) ? -1 : 1;
 	if (rank_max(g[a].ranks) != rank_max(g[b].ranks))
 		return rank_max(g[a].ranks) < rank_max(g[b].ranks) ? -1 : 1;
+	if ((c = shape_cmp(&g[a].shape, &g[b].shape)) != 0)
+		return c;
 	return a < b ? -1 : a > b;
 }
 
 /*
- * Within one weight, the groups are walked by (lowest rank, highest rank).
- * That order gives every packet the tie-break winner as long as, for any two
- * groups X before Y that can match one packet, every action of X beats or
- * equals every action of Y (max rank of X <= min rank of Y).  Where that
- * fails, the weight's groups are split by action (one tier per action).
+ * The common key of two shapes that can meet: each address field at the
+ * shorter of the two prefix lengths (left out when either side is any or
+ * me: it may match anything), the ports as they are (shapes of one weight
+ * have the same port fields).  Elements of the two shapes overlap exactly
+ * when their common keys are equal.
  */
-static void mark_splits(struct builder *b)
+struct common {
+	uint8_t src_plen, dst_plen; /* 0: not compared */
+	bool sport, dport;
+};
+
+static void common_of(const struct ipp_cshape *a, const struct ipp_cshape *b, struct common *ret)
 {
+	memset(ret, 0, sizeof(*ret));
+	if (a->src_kind == IPP_ADDR_IP && b->src_kind == IPP_ADDR_IP)
+		ret->src_plen = a->src_plen < b->src_plen ? a->src_plen : b->src_plen;
+	if (a->dst_kind == IPP_ADDR_IP && b->dst_kind == IPP_ADDR_IP)
+		ret->dst_plen = a->dst_plen < b->dst_plen ? a->dst_plen : b->dst_plen;
+	ret->sport = a->sport && b->sport;
+	ret->dport = a->dport && b->dport;
+}
+
+static void mask_ip(uint8_t *ip, unsigned plen);
+
+static void common_key(const struct common *m, const struct ipp_ckey *k, struct ipp_ckey *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (m->src_plen) {
+		memcpy(ret->src, k->src, 16);
+		mask_ip(ret->src, m->src_plen);
+	}
+	if (m->dst_plen) {
+		memcpy(ret->dst, k->dst, 16);
+		mask_ip(ret->dst, m->dst_plen);
+	}
+	if (m->sport)
+		ret->sport = k->sport;
+	if (m->dport)
+		ret->dport = k->dport;
+}
+
+static uint64_t key_hash(const struct ipp_ckey *k)
+{
+	uint64_t w[4], h;
+
+	memcpy(&w[0], k->src, 8);
+	memcpy(&w[1], k->src + 8, 8);
+	memcpy(&w[2], k->dst, 8);
+	memcpy(&w[3], k->dst + 8, 8);
+	h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
+	    w[2] * 0x165667b19e3779f9ULL ^ w[3] * 0xd6e8feb86659fd93ULL ^
+	    ((uint64_t)k->sport << 16 | k->dport) * 0xff51afd7ed558ccdULL;
+	return mix(h);
+}
+
+/* Common keys of one group, with the best action rank under each. */
+struct ktab {
+	struct ipp_ckey *keys;
+	uint8_t *rank;  /* 0xff: empty slot */
+	size_t n;       /* slots, a power of two */
+};
+
+/* The table of the elements of @v (only the late ones with @late_only). */
+static int ktab_build(struct ktab *t, const struct common *m, const struct cand *v, size_t n,
+		      bool late_only)
+{
+	size_t i, need = 16;
+
+	while (need < 2 * n)
+		need *= 2;
+	if (need > t->n) {
+		struct ipp_ckey *k = realloc(t->keys, need * sizeof(*k));
+
+		if (!k)
+			return -ENOMEM;
+		t->keys = k;
+		free(t->rank);
+		t->rank = malloc(need);
+		if (!t->rank) {
+			t->n = 0;
+			return -ENOMEM;
+		}
+	}
+	t->n = need;
+	memset(t->rank, 0xff, need);
+	for (i = 0; i < n; i++) {
+		struct ipp_ckey k;
+		size_t h;
+		uint8_t r = (uint8_t)verdict_rank(v[i].e.verdict);
+
+		if (late_only && !v[i].late)
+			continue;
+		common_key(m, &v[i].e.key, &k);
+		for (h = key_hash(&k) & (need - 1); t->rank[h] != 0xff; h = (h + 1) & (need - 1))
+			if (!memcmp(&t->keys[h], &k, sizeof(k)))
+				break;
+		if (t->rank[h] == 0xff) {
+			t->keys[h] = k;
+			t->rank[h] = r;
+		} else if (r < t->rank[h]) {
+			t->rank[h] = r;
+		}
+	}
+	return 0;
+}
+
+/* The best rank that the table holds under common key @k (0xff: none). */
+static uint8_t ktab_rank(const struct ktab *t, const struct ipp_ckey *k)
+{
+	size_t h;
+
+	for (h = key_hash(k) & (t->n - 1); t->rank[h] != 0xff; h = (h + 1) & (t->n - 1))
+		if (!memcmp(&t->keys[h], k, sizeof(*k)))
+			return t->rank[h];
+	return 0xff;
+}
+
+/*
+ * Mark late the elements of @y (not late yet) that an element of @x (a late
+ * one with @late_only) with a better action overlaps.  *changed is set
+ * when one was marked.
+ */
+static int mark_late_from(struct builder *b, const struct group *x, const struct group *y,
+			  bool late_only, struct ktab *tab, bool *changed)
+{
+	struct common m;
+	size_t i;
+	int r;
+
+	common_of(&x->shape, &y->shape, &m);
+	if ((r = ktab_build(tab, &m, &b->c[x->first], x->n, late_only)) < 0)
+		return r;
+	for (i = 0; i < y->n; i++) {
+		struct cand *f = &b->c[y->first + i];
+		struct ipp_ckey k;
+
+		if (f->late)
+			continue;
+		common_key(&m, &f->e.key, &k);
+		if (ktab_rank(tab, &k) < verdict_rank(f->e.verdict)) {
+			f->late = true;
+			*changed = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Within one weight the tiers are walked by the action ranks they hold
+ * (lowest first, then highest first), and a packet hits at most one
+ * element per tier.  The packet gets the tie-break winner (block, then
+ * negotiate, then permit) unless it matches an element of one tier and a
+ * better action in a tier walked later.  So an element that a better action
+ * of a later tier of its weight overlaps is "late": it goes to a late tier
+ * of its shape and action, walked after all the others of the weight,
+ * negotiate before permit.  Every element that a better late one overlaps
+ * becomes late as well (it would now be walked before it), until nothing
+ * changes.  Then a packet that hits a tier that is not late matches no
+ * better action at that weight, and among the late ones the better action
+ * comes first.
+ */
+static int mark_late(struct builder *b)
+{
+	struct ktab tab = {0};
 	uint32_t *order;
 	size_t i, j, k, l;
+	bool changed;
+	int r = 0;
 
 	if (b->ng == 0)
-		return;
+		return 0;
 	order = malloc(b->ng * sizeof(*order));
-	if (!order) {
-		/* without memory to decide, split everything: always correct */
-		for (i = 0; i < b->ng; i++)
-			b->g[i].split = true;
-		return;
-	}
+	if (!order)
+		return -ENOMEM;
 	for (i = 0; i < b->ng; i++)
 		order[i] = (uint32_t)i;
 	qsort_r(order, b->ng, sizeof(*order), group_order_cmp, b->g);
-	for (i = 0; i < b->ng; i = j) {
-		bool split = false;
+	for (i = 0; i < b->ng; i++)
+		b->g[order[i]].pos = (uint32_t)i;
+	for (i = 0; i < b->ng && r == 0; i = j) {
+		uint8_t all = 0;
+		bool any = false;
 
-		for (j = i + 1; j < b->ng && b->g[order[j]].weight == b->g[order[i]].weight; j++)
-			;
-		for (k = i; k < j && !split; k++) {
-			const struct group *x = &b->g[order[k]];
+		for (j = i; j < b->ng && b->g[order[j]].weight == b->g[order[i]].weight; j++)
+			all |= b->g[order[j]].ranks;
+		if (j - i < 2 || !(all & (all - 1)))
+			continue; /* one shape, or one action: nothing to order */
+		/* overlapped by a better action walked later */
+		for (k = i; k < j && r == 0; k++) {
+			for (l = k + 1; l < j && r == 0; l++) {
+				const struct group *x = &b->g[order[k]], *y = &b->g[order[l]];
 
-			for (l = k + 1; l < j && !split; l++) {
-				const struct group *y = &b->g[order[l]];
-
-				split = rank_max(x->ranks) > rank_min(y->ranks) &&
-					shapes_meet(&x->shape, &y->shape);
+				if (x->n == 0 || y->n == 0 || rank_min(y->ranks) >= rank_max(x->ranks) ||
+				    !shapes_meet(&x->shape, &y->shape))
+					continue;
+				r = mark_late_from(b, y, x, false, &tab, &any);
 			}
 		}
-		if (!split)
-			continue;
-		for (k = i; k < j; k++)
-			b->g[order[k]].split = true;
+		/* overlapped by a better late element */
+		for (changed = any; changed && r == 0;) {
+			changed = false;
+			for (k = i; k < j && r == 0; k++) {
+				for (l = i; l < j && r == 0; l++) {
+					const struct group *x = &b->g[order[k]], *y = &b->g[order[l]];
+
+					if (k == l || x->n == 0 || y->n == 0 ||
+					    rank_min(x->ranks) >= rank_max(y->ranks) ||
+					    !shapes_meet(&x->shape, &y->shape))
+						continue;
+					r = mark_late_from(b, x, y, true, &tab, &changed);
+				}
+			}
+		}
 	}
+	free(tab.keys);
+	free(tab.rank);
 	free(order);
+	return r;
 }
 
 /* ---------- pass 4: tiers, order, names ---------- */
@@ -601,18 +820,14 @@ static void tier_name(struct ipp_ctier *t)
 		snprintf(proto, sizeof(proto), "pany");
 	/* a map split by hook (no "me" side makes it single-hook by itself) */
 	split = s->src_kind != IPP_ADDR_ME && s->dst_kind != IPP_ADDR_ME;
-	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s",
+	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s",
 		 s->family == AF_INET ? "ip" : s->family == AF_INET6 ? "ip6" : "inet", src, dst,
-		 proto, s->sport ? "_sp" : "", s->dport ? "_dp" : "", w, rank_suffix(t->rank),
+		 proto, s->sport ? "_sp" : "", s->dport ? "_dp" : "", w, t->late ? "_late" : "",
+		 rank_suffix(t->rank),
 		 !split			    ? ""
 		 : t->hooks == IPP_CHOOK_IN  ? "_in"
 		 : t->hooks == IPP_CHOOK_OUT ? "_out"
 					     : "");
-}
-
-static int kind_order(uint8_t k)
-{
-	return k == IPP_ADDR_IP ? 0 : k == IPP_ADDR_ME ? 1 : 2;
 }
 
 static int tier_cmp(const void *x, const void *y)
@@ -624,26 +839,27 @@ static int tier_cmp(const void *x, const void *y)
 	if ((e) != 0) \
 		return (e) < 0 ? -1 : 1
 	BY((int64_t)b->weight - (int64_t)a->weight);
+	BY((int)a->late - (int)b->late);
+	/* the others in the order the late elements were chosen for; the late by action */
+	if (!a->late)
+		BY((int64_t)a->pos - (int64_t)b->pos);
 	BY((int)a->rank_min - (int)b->rank_min);
-	BY((int)a->rank_max - (int)b->rank_max);
-	BY((int)s->family - (int)t->family);
-	BY((int)s->proto - (int)t->proto);
-	BY(kind_order(s->src_kind) - kind_order(t->src_kind));
-	BY((int)t->src_plen - (int)s->src_plen);
-	BY(kind_order(s->dst_kind) - kind_order(t->dst_kind));
-	BY((int)t->dst_plen - (int)s->dst_plen);
-	BY((int)s->sport - (int)t->sport);
-	BY((int)s->dport - (int)t->dport);
+	BY(shape_cmp(s, t));
 	BY((int)a->hooks - (int)b->hooks);
 #undef BY
 	return 0;
 }
 
-static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g, int rank,
-		     const struct cand *v, size_t n)
+/*
+ * A tier of group @g: its elements that are not late (@late false, @rank
+ * -1), or its late elements of action rank @rank.
+ */
+static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g, bool late,
+		     int rank, const struct cand *v, size_t n, uint8_t *seen)
 {
 	struct ipp_ctier *t;
 	size_t i, k = 0;
+	uint8_t ranks = 0;
 
 	if (c->ntiers == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
@@ -659,19 +875,38 @@ static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g,
 	t->shape = g->shape;
 	t->weight = g->weight;
 	t->rank = (int8_t)rank;
-	t->rank_min = (uint8_t)(rank >= 0 ? rank : rank_min(g->ranks));
-	t->rank_max = (uint8_t)(rank >= 0 ? rank : rank_max(g->ranks));
+	t->late = late;
+	t->pos = g->pos;
 	t->elems = malloc(n * sizeof(*t->elems));
 	if (!t->elems)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (rank >= 0 && verdict_rank(v[i].e.verdict) != rank)
+		if (v[i].late != late || (rank >= 0 && verdict_rank(v[i].e.verdict) != rank))
 			continue;
 		t->elems[k++] = v[i].e;
+		ranks |= (uint8_t)(1u << verdict_rank(v[i].e.verdict));
 	}
 	if (k == 0) {
 		free(t->elems);
 		return 0;
+	}
+	t->rank_min = (uint8_t)rank_min(ranks);
+	t->rank_max = (uint8_t)rank_max(ranks);
+	/* the other rules, for the comments (@seen: a bit per rule, all clear) */
+	if (seen) {
+		uint32_t r0 = t->elems[0].rule;
+
+		for (i = 0; i < k; i++) {
+			uint32_t r = t->elems[i].rule;
+
+			if (r >= c->nrules || r == r0 || (seen[r / 8] & (1u << (r % 8))))
+				continue;
+			seen[r / 8] |= (uint8_t)(1u << (r % 8));
+			t->more_rules++;
+		}
+		for (i = 0; i < k; i++)
+			if (t->elems[i].rule < c->nrules)
+				seen[t->elems[i].rule / 8] = 0;
 	}
 	t->nelems = k;
 	c->nelems += k;
@@ -764,6 +999,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 	struct builder b = {0};
 	struct ipp_compiled *c;
 	struct cand *u;
+	uint8_t *seen = NULL;
 	size_t i, j, n, cap = 0;
 	int r;
 
@@ -836,9 +1072,11 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 	}
 
 	/* pass 3 */
-	mark_splits(&b);
+	if ((r = mark_late(&b)) < 0)
+		goto fail;
 
 	/* pass 4 */
+	seen = calloc(e->nrules / 8 + 1, 1); /* without it, no rule counts in the comments */
 	for (i = 0; i < b.ng; i++) {
 		struct group *g = &b.g[i];
 		int rk;
@@ -846,17 +1084,11 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 		if (g->n == 0)
 			continue;
 		u = &b.c[g->first];
-		if (!g->split) {
-			if ((r = push_tier(c, &cap, g, -1, u, g->n)) < 0)
+		if ((r = push_tier(c, &cap, g, false, -1, u, g->n, seen)) < 0)
+			goto fail;
+		for (rk = 1; rk < 3; rk++) /* block is never late */
+			if ((r = push_tier(c, &cap, g, true, rk, u, g->n, seen)) < 0)
 				goto fail;
-			continue;
-		}
-		for (rk = 0; rk < 3; rk++) {
-			if (!(g->ranks & (1u << rk)))
-				continue;
-			if ((r = push_tier(c, &cap, g, rk, u, g->n)) < 0)
-				goto fail;
-		}
 	}
 	if (c->ntiers)
 		qsort(c->tiers, c->ntiers, sizeof(*c->tiers), tier_cmp);
@@ -864,6 +1096,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 	free(b.c);
 	free(b.g);
 	free(b.slot);
+	free(seen);
 	*ret = c;
 	return 0;
 fail:
@@ -872,6 +1105,7 @@ fail_set:
 	free(b.c);
 	free(b.g);
 	free(b.slot);
+	free(seen);
 	ipp_compiled_free(c);
 	return r;
 }

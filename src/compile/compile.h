@@ -22,10 +22,12 @@
  *
  *   Tiers are evaluated in descending weight; the first hit decides.  Tiers
  *   of one weight are walked by the actions they hold, best first (block,
- *   negotiate, permit), so that the tie-break of ipp_sfilter_cmp() holds
- *   between tiers as well; where two shapes of one weight can match one
- *   packet and that order cannot serve both, the weight's tiers are split
- *   by action.  Identical keys inside a tier keep the best filter only.
+ *   negotiate, permit: the tie-break of ipp_sfilter_cmp()), then by shape.
+ *   An element that a better action of a tier walked after it overlaps
+ *   goes to a "late" tier of its shape and action, walked after all the
+ *   others of the weight, negotiate before permit (and so does every
+ *   element that a better late one overlaps).  Identical keys inside a
+ *   tier keep the best filter only.
  *
  *   Chains: `input` and `output` (hooks, priority filter, policy accept: no
  *   match means permitted) accept the exemptions (loopback; IKE, UDP port
@@ -38,12 +40,14 @@
  *   packet between two local addresses travels over loopback).
  *
  *   Gates cut the walk: the first 16 bits of the source and of the
- *   destination address are looked up in bitmap sets (gs4, gd4, gs6, gd6)
+ *   destination address are looked up in hash sets (gs4, gd4, gs6, gd6:
+ *   "flags dynamic", not the kernel's bitmap type for 16-bit keys, whose
+ *   every insertion walks all the elements already in it)
  *   of the values some element can match; a walk chain X goes to X_s when
  *   the source passes (X_s goes to X_sd when the destination passes too),
  *   else to X_d when the destination passes; each lists only the tiers that
  *   can still match (X itself: the tiers with no address in the key).  A
- *   packet from and to addresses no filter names costs two bitmap lookups.
+ *   packet from and to addresses no filter names costs two gate lookups.
  *
  *   Verdicts: permit accept, block drop (with diagnostics: goto `blocked`,
  *   which logs to NFLOG first), negotiate goto `negotiate_in` (accepted
@@ -127,14 +131,17 @@ struct ipp_ctier {
 	char name[IPP_CTIER_NAME_MAX]; /* the map's name; stable for a given shape and weight */
 	struct ipp_cshape shape;
 	uint32_t weight;          /* evaluation order: higher first */
-	int8_t rank;              /* -1: not split by action; else the one ipp_action_rank() */
-	uint8_t rank_min, rank_max; /* the action ranks it holds (order within one weight) */
+	int8_t rank;              /* -1: any action; else the one ipp_action_rank() (late) */
+	bool late;                /* walked after the other tiers of its weight (compile.h) */
+	uint32_t pos;             /* not late: its place among the tiers of its weight */
+	uint8_t rank_min, rank_max; /* the action ranks it holds */
 	uint8_t hooks;            /* IPP_CHOOK_*: source me is output only, destination me
 				     input only; a map with negotiate elements walked on both
 				     hooks is split in two ("..._in", "..._out"), because the
 				     kernel allows the inbound check (meta secpath) on input only */
 	struct ipp_celem *elems;  /* sorted by key */
 	size_t nelems;
+	uint32_t more_rules;      /* rules of its elements other than the first element's */
 };
 
 /*

@@ -176,30 +176,16 @@ static void rule_source(const struct ipp_compiled *c, uint32_t rule, char *buf, 
 	comment_add(buf, len, "'");
 }
 
-/* "policy 'P' rule 'R'" for the tier's first element's rule, "+N rules" for the others. */
+/* "policy 'P' rule 'R'" for the tier's first element's rule, "and N more rules" for the others. */
 static void tier_source(const struct ipp_compiled *c, const struct ipp_ctier *t, char *buf,
 			size_t len)
 {
-	size_t i, others = 0;
-	uint8_t *seen;
-
 	rule_source(c, t->elems[0].rule, buf, len);
-	seen = calloc(c->nrules / 8 + 1, 1);
-	if (seen) {
-		for (i = 0; i < t->nelems; i++) {
-			uint32_t r = t->elems[i].rule;
-
-			if (r >= c->nrules || r == t->elems[0].rule || (seen[r / 8] & (1u << (r % 8))))
-				continue;
-			seen[r / 8] |= (uint8_t)(1u << (r % 8));
-			others++;
-		}
-		free(seen);
-	}
-	if (others) {
+	if (t->more_rules) {
 		char more[48];
 
-		snprintf(more, sizeof(more), " and %zu more rule%s", others, others > 1 ? "s" : "");
+		snprintf(more, sizeof(more), " and %u more rule%s", t->more_rules,
+			 t->more_rules > 1 ? "s" : "");
 		comment_add(buf, len, more);
 	}
 }
@@ -290,23 +276,36 @@ static void key_type(const struct ipp_cshape *s, FILE *out)
 		fprintf(out, "%sinet_service", first ? "" : " . ");
 }
 
-/* One element line: "KEY [comment "..."] : VERDICT" (no separator, no newline). */
-static void elem_text(const struct ipp_compiled *c, const struct ipp_ctier *t,
-		      const struct ipp_celem *e, bool with_verdict, FILE *out)
+/*
+ * One element line: @indent, "KEY [comment "..."] : VERDICT" (the verdict
+ * only @with_verdict), then ",\n".  Built in one buffer and written at once:
+ * the emitter writes every element.
+ */
+static void elem_line(const struct ipp_compiled *c, const struct ipp_ctier *t,
+		      const struct ipp_celem *e, bool with_verdict, const char *indent, FILE *out)
 {
-	char key[256], src[512];
+	char line[1024], src[512];
+	size_t n = strlen(indent), m;
 
-	ipp_ckey_format(&t->shape, &e->key, key, sizeof(key));
-	fputs(key, out);
+	memcpy(line, indent, n);
+	ipp_ckey_format(&t->shape, &e->key, line + n, 256);
+	n += strlen(line + n);
 	if (with_verdict && c->opts.elem_comments) {
 		elem_source(c, e, src, sizeof(src));
 		comment_fit(src);
-		fprintf(out, " comment \"%s\"", src);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " comment \"%s\"", src);
 	}
 	if (with_verdict) {
-		fputs(" : ", out);
-		fputs(verdict_text(c, e->verdict, t->hooks), out);
+		const char *v = verdict_text(c, e->verdict, t->hooks);
+
+		memcpy(line + n, " : ", 3);
+		n += 3;
+		m = strlen(v);
+		memcpy(line + n, v, m);
+		n += m;
 	}
+	memcpy(line + n, ",\n", 2);
+	fwrite(line, 1, n + 2, out);
 }
 
 static void emit_elements(const struct ipp_compiled *c, const struct ipp_ctier *t,
@@ -315,11 +314,8 @@ static void emit_elements(const struct ipp_compiled *c, const struct ipp_ctier *
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		fputs(indent, out);
-		elem_text(c, t, v[i], with_verdict, out);
-		fputs(",\n", out);
-	}
+	for (i = 0; i < n; i++)
+		elem_line(c, t, v[i], with_verdict, indent, out);
 }
 
 /*
@@ -333,6 +329,8 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 	char src[16], dst[16], proto[16] = "";
 	struct ipp_addr sa = {0}, da = {0};
 	static const char *const only[] = {", block only", ", negotiate only", ", permit only"};
+	static const char *const late[] = {"", ", negotiate overlapped by block (late)",
+					   ", permit overlapped by a better action (late)"};
 
 	if (s->src_kind == IPP_ADDR_IP)
 		snprintf(src, sizeof(src), "/%u", s->src_plen);
@@ -355,7 +353,9 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 		 dst, proto, s->sport ? " source port" : "", s->dport ? " destination port" : "",
 		 t->weight,
 		 ipp_weight(&sa, &da, s->proto, s->sport, s->dport) != t->weight ? " (ranges)" : "",
-		 t->rank >= 0 && t->rank <= 2 ? only[t->rank] : "");
+		 t->rank < 0 || t->rank > 2 ? ""
+		 : t->late		  ? late[t->rank]
+					  : only[t->rank]);
 }
 
 /* The body of a map declaration (inside "{ }"), indented by @ind. */
@@ -373,11 +373,8 @@ static void emit_map_body(const struct ipp_compiled *c, const struct ipp_ctier *
 	fprintf(out, "%scomment \"%s\"\n", ind, src);
 	fprintf(out, "%selements = {\n", ind);
 	snprintf(ind2, sizeof(ind2), "%s\t", ind);
-	for (i = 0; i < t->nelems; i++) {
-		fputs(ind2, out);
-		elem_text(c, t, &t->elems[i], true, out);
-		fputs(",\n", out);
-	}
+	for (i = 0; i < t->nelems; i++)
+		elem_line(c, t, &t->elems[i], true, ind2, out);
 	fprintf(out, "%s}\n", ind);
 }
 
@@ -559,8 +556,10 @@ static void emit_gates(const struct ipp_compiled *c, FILE *out)
 		for (side = 0; side < 2; side++) {
 			const struct ipp_cgate *g = &c->gate[f][side];
 
-			fprintf(out, "\tset %s {\n\t\ttypeof @nh,%u,16\n", gate_names[f][side],
-				off[f][side]);
+			/* a hash, not the kernel's bitmap for 16-bit keys: inserting
+			 * into a bitmap set walks all its elements, each time */
+			fprintf(out, "\tset %s {\n\t\ttypeof @nh,%u,16\n\t\tflags dynamic\n",
+				gate_names[f][side], off[f][side]);
 			fprintf(out, "\t\tcomment \"gate: the first 16 bits of the IPv%d %s "
 				     "addresses that filters name\"\n",
 				f ? 6 : 4, side ? "destination" : "source");

@@ -24,13 +24,13 @@
 #include "../driver/driver.h"
 
 static const char *const mode_names[] = {
-	[IPP_MODE_INVALID] = "invalid",
-	[IPP_MODE_PERMIT] = "permit",
-	[IPP_MODE_STARTUP_PERMIT] = "startup-permit",
-	[IPP_MODE_STARTUP_BLOCK] = "startup-block",
-	[IPP_MODE_STARTUP_STATEFUL] = "startup-stateful",
-	[IPP_MODE_SECURE] = "secure",
-	[IPP_MODE_BLOCK] = "block",
+    [IPP_MODE_INVALID] = "invalid",
+    [IPP_MODE_PERMIT] = "permit",
+    [IPP_MODE_STARTUP_PERMIT] = "startup-permit",
+    [IPP_MODE_STARTUP_BLOCK] = "startup-block",
+    [IPP_MODE_STARTUP_STATEFUL] = "startup-stateful",
+    [IPP_MODE_SECURE] = "secure",
+    [IPP_MODE_BLOCK] = "block",
 };
 
 const char *ipp_mode_name(enum ipp_mode m)
@@ -62,10 +62,25 @@ enum ipp_mode ipp_mode_from_bootmode(enum ipp_bootmode b)
 	}
 }
 
+static void emit_replace_table(FILE *out, const char *table)
+{
+	fprintf(out, "table %s %s {}\ndelete table %s %s\n", IPP_NFT_FAMILY, table, IPP_NFT_FAMILY,
+		table);
+}
+
 void ipp_nft_emit_replace(FILE *out)
 {
-	fprintf(out, "table %s %s {}\ndelete table %s %s\n", IPP_NFT_FAMILY, IPP_NFT_TABLE,
-		IPP_NFT_FAMILY, IPP_NFT_TABLE);
+	emit_replace_table(out, IPP_NFT_TABLE);
+}
+
+void ipp_nft_emit_guard_delete(FILE *out)
+{
+	emit_replace_table(out, IPP_NFT_GUARD_TABLE);
+}
+
+bool ipp_mode_needs_guard(enum ipp_mode m)
+{
+	return m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_STARTUP_STATEFUL || m == IPP_MODE_BLOCK;
 }
 
 void ipp_nft_emit_droplog(FILE *out, unsigned diagnostics, const char *mode, const char *dir,
@@ -73,8 +88,8 @@ void ipp_nft_emit_droplog(FILE *out, unsigned diagnostics, const char *mode, con
 {
 	if (diagnostics == 0)
 		return;
-	fprintf(out, "\t\tlog prefix \"%s %s %s %s\" group %u snaplen %u\n", IPP_NFLOG_PREFIX,
-		mode, dir, reason, IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
+	fprintf(out, "\t\tlog prefix \"%s %s %s %s\" group %u snaplen %u\n", IPP_NFLOG_PREFIX, mode,
+		dir, reason, IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
 }
 
 /* The protocol match of an exemption, "" for any protocol. */
@@ -103,8 +118,7 @@ static void proto_match(uint8_t proto, char *buf, size_t len)
  * The rule for exemption @e in chain direction @chain_dir: its own direction
  * (ports as given) or the reply direction (ports swapped).
  */
-static void emit_exemption(FILE *out, const struct ipp_bootexempt *e,
-			   enum ipp_direction chain_dir)
+static void emit_exemption(FILE *out, const struct ipp_bootexempt *e, enum ipp_direction chain_dir)
 {
 	bool reply = e->dir != chain_dir;
 	uint16_t sport = reply ? e->dport : e->sport;
@@ -137,11 +151,13 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 		fprintf(out, "\t\tct state established,related accept comment \"replies to "
 			     "outbound traffic\"\n");
 	if (startup) {
-		fprintf(out, "\t\tmeta nfproto ipv4 udp sport %u udp dport %u accept comment \"DHCP\"\n",
-			in ? 67 : 68, in ? 68 : 67);
 		fprintf(out,
-			"\t\tmeta nfproto ipv6 udp sport %u udp dport %u accept comment \"DHCPv6\"\n",
-			in ? 547 : 546, in ? 546 : 547);
+			"\t\tmeta nfproto ipv4 udp sport %u udp dport %u accept comment \"DHCP\"\n",
+			in ? 67 : 68, in ? 68 : 67);
+		fprintf(
+		    out,
+		    "\t\tmeta nfproto ipv6 udp sport %u udp dport %u accept comment \"DHCPv6\"\n",
+		    in ? 547 : 546, in ? 546 : 547);
 		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
 			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
 			     "comment \"IPv6 neighbour discovery\"\n");
@@ -153,8 +169,9 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 	fprintf(out, "\t}\n");
 }
 
-int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out,
-		  struct ipp_error *err)
+/* The ruleset of @m as table @table; @guard: the guard's text (no guard deletion). */
+static int emit_mode(enum ipp_mode m, const struct ipp_mode_opts *o, const char *table, bool guard,
+		     FILE *out, struct ipp_error *err)
 {
 	static const struct ipp_mode_opts none;
 	size_t i;
@@ -167,14 +184,17 @@ int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out,
 	switch (m) {
 	case IPP_MODE_PERMIT:
 	case IPP_MODE_STARTUP_PERMIT:
-		ipp_nft_emit_replace(out);
+		if (guard)
+			return ipp_err(err, EINVAL, "mode \"%s\" has no guard", ipp_mode_name(m));
+		emit_replace_table(out, table);
 		break;
 	case IPP_MODE_STARTUP_BLOCK:
 	case IPP_MODE_STARTUP_STATEFUL:
 	case IPP_MODE_BLOCK:
-		ipp_nft_emit_replace(out);
-		fprintf(out, "table %s %s {\n", IPP_NFT_FAMILY, IPP_NFT_TABLE);
-		fprintf(out, "\tcomment \"ipsecpol mode=%s\"\n", ipp_mode_name(m));
+		emit_replace_table(out, table);
+		fprintf(out, "table %s %s {\n", IPP_NFT_FAMILY, table);
+		fprintf(out, "\tcomment \"ipsecpol %smode=%s\"\n", guard ? "guard " : "",
+			ipp_mode_name(m));
 		emit_chain(out, m, o, IPP_DIR_INBOUND);
 		/* Stateful mode allows every outbound packet: no output chain at all. */
 		if (m != IPP_MODE_STARTUP_STATEFUL)
@@ -184,12 +204,19 @@ int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out,
 	default:
 		return ipp_err(err, EINVAL, "mode \"%s\" has no fixed ruleset", ipp_mode_name(m));
 	}
+	if (!guard)
+		ipp_nft_emit_guard_delete(out);
 	if (ferror(out))
 		return ipp_err(err, EIO, "cannot write the %s ruleset", ipp_mode_name(m));
 	return 0;
 }
 
-int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
+int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out, struct ipp_error *err)
+{
+	return emit_mode(m, o, IPP_NFT_TABLE, false, out, err);
+}
+
+static int to_string(enum ipp_mode m, const struct ipp_mode_opts *o, bool guard, char **ret,
 		     struct ipp_error *err)
 {
 	char *buf = NULL;
@@ -200,7 +227,7 @@ int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return ipp_err(err, ENOMEM, "out of memory");
-	r = ipp_mode_emit(m, o, f, err);
+	r = emit_mode(m, o, guard ? IPP_NFT_GUARD_TABLE : IPP_NFT_TABLE, guard, f, err);
 	if (fclose(f) != 0 && r == 0)
 		r = ipp_err(err, ENOMEM, "out of memory");
 	if (r < 0) {
@@ -209,4 +236,16 @@ int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
 	}
 	*ret = buf;
 	return 0;
+}
+
+int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
+		     struct ipp_error *err)
+{
+	return to_string(m, o, false, ret, err);
+}
+
+int ipp_mode_guard_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
+			   struct ipp_error *err)
+{
+	return to_string(m, o, true, ret, err);
 }

@@ -18,6 +18,20 @@
  * ipsecpol", so that applied as one buffer it replaces whatever is in force
  * in one kernel transaction.  Forwarded traffic is not filtered (host policy).
  *
+ * The guard.  When a table is replaced, the kernel makes the new rules
+ * visible and the old set elements inactive in one generation flip, but a
+ * packet already walking the old rules looks its set elements up against
+ * the new generation: a verdict map of the old table can miss, and the old
+ * base chain's policy (accept, in the secure ruleset) lets the packet
+ * through, while the new chains, not yet committed, accept too.  So a
+ * filtering mode that replaces a secure ruleset is installed in two
+ * transactions: first the same ruleset as table `inet ipsecpol_guard`
+ * (added next to whatever is in force: the packet must pass both), then the
+ * replacement of `inet ipsecpol`, which also deletes the guard.  (The fixed
+ * modes' own base chains have policy drop: replacing them needs no guard.)  The guard's own
+ * deletion is harmless: its rules only accept on a match and end in an explicit drop, so a missed
+ * lookup drops.  A mode without a table needs no guard (the race can only accept).
+ *
  * With diagnostics on (DiagnosticMode >= 1), every drop is preceded by an
  * NFLOG statement to group IPP_NFLOG_GROUP whose prefix is
  * "ipsecpol <mode> <in|out> <reason>": the agent reads it (diagnostics).
@@ -49,6 +63,9 @@ enum ipp_mode ipp_mode_from_name(const char *name);
 enum ipp_mode ipp_mode_from_bootmode(enum ipp_bootmode b);
 
 /* NFLOG group of the drop log statements, and bytes of each packet copied to it. */
+/* The table of the guard (see above). */
+#define IPP_NFT_GUARD_TABLE "ipsecpol_guard"
+
 #define IPP_NFLOG_GROUP 2003
 #define IPP_NFLOG_SNAPLEN 128
 #define IPP_NFLOG_PREFIX "ipsecpol"
@@ -56,15 +73,14 @@ enum ipp_mode ipp_mode_from_bootmode(enum ipp_bootmode b);
 struct ipp_mode_opts {
 	const struct ipp_bootexempt *exempt; /* startup-block, startup-stateful only */
 	size_t nexempt;
-	unsigned diagnostics;                /* DiagnosticMode: >= 1 logs drops to NFLOG */
+	unsigned diagnostics; /* DiagnosticMode: >= 1 logs drops to NFLOG */
 };
 
 /*
  * Write the ruleset of mode @m to @out.  IPP_MODE_SECURE is not a fixed
  * ruleset: -EINVAL.  Nothing is allocated; returns -EIO on a write error.
  */
-int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out,
-		  struct ipp_error *err);
+int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out, struct ipp_error *err);
 
 /*
  * The same into a malloc'ed NUL-terminated string (*ret owned by the caller,
@@ -73,8 +89,25 @@ int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out,
 int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
 		     struct ipp_error *err);
 
+/* Does mode @m install a table, and so a guard first? */
+bool ipp_mode_needs_guard(enum ipp_mode m);
+
+/*
+ * The guard of mode @m: its ruleset as table `inet ipsecpol_guard`
+ * (replacing any guard left over).  Only for modes that need one (-EINVAL
+ * otherwise).  *ret malloc'ed, owned by the caller (free()).
+ */
+int ipp_mode_guard_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
+			   struct ipp_error *err);
+
 /* "table inet ipsecpol {}\ndelete table inet ipsecpol\n": the start of every replacement. */
 void ipp_nft_emit_replace(FILE *out);
+
+/*
+ * "table inet ipsecpol_guard {}\ndelete table inet ipsecpol_guard\n": removes
+ * the guard, whether there is one or not.  Every mode ruleset ends with it.
+ */
+void ipp_nft_emit_guard_delete(FILE *out);
 
 /*
  * One NFLOG statement for a drop, followed by a newline, indented by two tabs,

@@ -480,6 +480,11 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 	r = db_exec(db, "PRAGMA foreign_keys = ON", err, "enabling foreign keys");
 	if (r < 0)
 		goto fail;
+	/* a page cache that holds a big store (64 MiB at most, taken as pages are read):
+	 * with the default 2 MiB, loading 100,000 filters reads every page 20 times */
+	r = db_exec(db, "PRAGMA cache_size = -65536", err, "setting the page cache size");
+	if (r < 0)
+		goto fail;
 	if (ro) {
 		r = check_readonly(db, err);
 		if (r < 0)

@@ -4,6 +4,7 @@
  * loading a whole store into a snapshot.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -548,11 +549,13 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ip
 {
 	static const char sql_lists[] = "SELECT " DB_FILTERLIST_COLS " FROM filterlist l "
 					"WHERE l.store = ? ORDER BY l.name, l.id";
-	/* one query per list: the index on filterlist_id yields rowid (creation) order
-	 * without a sort */
+	/* one scan of the filter table in rowid (creation) order: far faster than a
+	 * query per list, whose index lookups visit the table's pages out of order */
 	static const char sql_filters[] = "SELECT " DB_FILTER_COLS " FROM filter f "
-					  "WHERE f.filterlist_id = ? ORDER BY f.id";
-	size_t cap = 0;
+					  "CROSS JOIN filterlist l ON l.id = f.filterlist_id "
+					  "WHERE l.store = ? ORDER BY f.id";
+	struct id_index *idx = NULL;
+	size_t cap = 0, *fcap = NULL;
 	sqlite3_stmt *st;
 	int r;
 
@@ -568,35 +571,43 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ip
 		}
 		db_row_filterlist(st, &s->filterlists[s->nfilterlists++]);
 	}
-	if (r < 0)
+	if (r < 0 || s->nfilterlists == 0)
 		return r;
 
-	for (size_t i = 0; i < s->nfilterlists; i++) {
-		struct ipp_filterlist *l = &s->filterlists[i];
-		size_t fcap = 0;
-
-		r = db_prep(db, sql_filters, &st, err);
-		if (r < 0)
-			return r;
-		sqlite3_bind_int64(st, 1, l->id);
-		while ((r = db_step(db, st, err, "reading filters")) > 0) {
-			struct ipp_filter f;
-
-			r = db_row_filter(db, st, &f, err);
-			if (r == 0) {
-				r = push_filter(&l->filters, &l->nfilters, &fcap, &f);
-				if (r < 0)
-					ipp_filter_clear(&f);
-			}
-			if (r < 0) {
-				sqlite3_reset(st);
-				return r;
-			}
-		}
-		if (r < 0)
-			return r;
+	idx = index_ids(s->filterlists, s->nfilterlists, sizeof(*s->filterlists),
+			offsetof(struct ipp_filterlist, id));
+	fcap = calloc(s->nfilterlists, sizeof(*fcap));
+	if (!idx || !fcap) {
+		r = -ENOMEM;
+		goto out;
 	}
-	return 0;
+	r = db_prep(db, sql_filters, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int(st, 1, s->loc);
+	while ((r = db_step(db, st, err, "reading filters")) > 0) {
+		const struct id_index *m = find_id(idx, s->nfilterlists, sqlite3_column_int64(st, 1));
+		struct ipp_filterlist *l;
+		struct ipp_filter f;
+
+		if (!m)
+			continue; /* cannot happen: the join names a list of this store */
+		l = &s->filterlists[m->idx];
+		r = db_row_filter(db, st, &f, err);
+		if (r == 0) {
+			r = push_filter(&l->filters, &l->nfilters, &fcap[m->idx], &f);
+			if (r < 0)
+				ipp_filter_clear(&f);
+		}
+		if (r < 0) {
+			sqlite3_reset(st);
+			break;
+		}
+	}
+out:
+	free(idx);
+	free(fcap);
+	return r < 0 ? r : 0;
 }
 
 static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)

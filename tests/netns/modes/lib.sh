@@ -21,12 +21,11 @@ NS_H="${TAG}h" NS_P="${TAG}p" VETH_H="${TAG}a" VETH_P="${TAG}b"
 NPASS=0 NFAIL=0
 PIDS=()
 AGENT_PID=""
-R=$(mktemp -d /tmp/ipp-modes-XXXXXX)
-LOG=$R/agent.log
-
 for f in "$IPPD" "$PROBE" "$MKPOLICY"; do
 	[ -x "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
 done
+R=$(mktemp -d /tmp/ipp-modes-XXXXXX)
+LOG=$R/agent.log
 
 cleanup() {
 	local p

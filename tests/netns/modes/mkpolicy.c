@@ -2,13 +2,15 @@
 /*
  * mkpolicy - writes a test policy into a store through the store API.
  *
- *   mkpolicy DB STORE NAME ACTION PROTO PORT...   add policy NAME with one rule:
- *       any -> me, PROTO (tcp|udp), each PORT as destination port, mirrored,
- *       filter action ACTION (block|permit); assigned in STORE
+ *   mkpolicy [-s SRC] [-d DST] DB STORE NAME ACTION PROTO PORT...
+ *       add policy NAME with one rule: SRC -> DST (default any -> me; also
+ *       dns, gateway, an address), PROTO (tcp|udp), each PORT as destination
+ *       port, mirrored, filter action ACTION (block|permit); assigned in STORE
  *   mkpolicy DB STORE unassign                    unassign every policy of STORE
  * STORE is persistent or local.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +26,29 @@ static int die(const char *what, const struct ipp_error *e)
 
 int main(int argc, char **argv)
 {
-	struct ipp_error e = { 0 };
+	struct ipp_error e = {0};
 	enum ipp_store_loc loc;
 	struct ipp_policy p;
 	struct ipp_filterlist l;
 	struct ipp_filteraction fa;
 	struct ipp_rule r;
+	struct ipp_addr src = {.kind = IPP_ADDR_ANY}, dst = {.kind = IPP_ADDR_ME};
 	struct ipp_db *db;
-	int i;
+	int i, c;
 
+	while ((c = getopt(argc, argv, "+s:d:")) != -1) {
+		struct ipp_addr *a = c == 's' ? &src : &dst;
+
+		if ((c != 's' && c != 'd') || ipp_addr_parse(optarg, a, &e) < 0) {
+			fprintf(stderr, "mkpolicy: bad option or address: %s\n", e.msg);
+			return 2;
+		}
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 4) {
-		fprintf(stderr, "usage: mkpolicy DB STORE NAME ACTION PROTO PORT... | DB STORE unassign\n");
+		fprintf(stderr,
+			"usage: mkpolicy DB STORE NAME ACTION PROTO PORT... | DB STORE unassign\n");
 		return 2;
 	}
 	loc = !strcmp(argv[2], "persistent") ? IPP_STORE_PERSISTENT : IPP_STORE_LOCAL;
@@ -63,8 +77,8 @@ int main(int argc, char **argv)
 		struct ipp_filter f;
 
 		ipp_filter_init(&f);
-		f.src.kind = IPP_ADDR_ANY;
-		f.dst.kind = IPP_ADDR_ME;
+		f.src = src;
+		f.dst = dst;
 		if (ipp_proto_parse(argv[5], &f.protocol, &e) < 0 ||
 		    ipp_port_parse(argv[i], &f.dstport, &e) < 0)
 			return die("filter", &e);

@@ -55,7 +55,7 @@ static void addr_of(const char *a, int port, struct sockaddr_in6 *sa)
 
 static int sock(int type, int port)
 {
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
 	int fd = socket(AF_INET6, type, 0), one = 1, zero = 0;
 
 	if (fd < 0) {
@@ -98,7 +98,7 @@ static int count(int type, int port, const char *file)
 		perror("probe: listen");
 		return 2;
 	}
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 	write_count(file, 0);
 	while (!stop) {
 		if (poll(&pfd, 1, 100) <= 0)
@@ -135,7 +135,7 @@ static int udp_send(const char *addr, int port, long n, long gap, int sport)
 
 static int wait_in(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	return poll(&pfd, 1, timeout_ms) == 1 ? 0 : 1;
 }
@@ -186,7 +186,7 @@ static int tcp_connect(const char *addr, int port, int timeout_ms)
 		return 0;
 	if (errno != EINPROGRESS)
 		return 1;
-	pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	pfd = (struct pollfd){.fd = fd, .events = POLLOUT};
 	if (poll(&pfd, 1, timeout_ms) != 1)
 		return 1;
 	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el);
@@ -195,7 +195,7 @@ static int tcp_connect(const char *addr, int port, int timeout_ms)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_term };
+	struct sigaction sa = {.sa_handler = on_term};
 	const char *c = argc > 1 ? argv[1] : "";
 
 	sigaction(SIGTERM, &sa, NULL);

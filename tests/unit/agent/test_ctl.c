@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -75,7 +76,7 @@ static void test_commands(void **state)
 /* A one-shot server: accepts one connection, reads one line, writes @reply. */
 static pid_t serve_once(const char *path, const char *reply)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, c;
 	pid_t pid;
 	char buf[256];
@@ -106,10 +107,10 @@ static pid_t serve_once(const char *path, const char *reply)
 
 static void test_client(void **state)
 {
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	struct ipp_paths p;
 	char dir[] = "/tmp/ipp-ctl-XXXXXX", *body = NULL, cmd[128];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char npath[IPP_PATH_MAX], buf[64];
 	pid_t pid;
 	int st, fd;
@@ -133,7 +134,8 @@ static void test_client(void **state)
 	waitpid(pid, &st, 0);
 	unlink(p.ctl_socket);
 
-	pid = serve_once(p.ctl_socket, "mode=block\nERR ENOTRECOVERABLE persistent policy broken\n");
+	pid =
+	    serve_once(p.ctl_socket, "mode=block\nERR ENOTRECOVERABLE persistent policy broken\n");
 	assert_int_equal(ipp_agent_request(&p, "reload", 5000, &body, &err), -ENOTRECOVERABLE);
 	assert_string_equal(err.msg, "persistent policy broken");
 	assert_null(body);
@@ -169,8 +171,8 @@ static void test_client(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_commands),
-		cmocka_unit_test(test_client),
+	    cmocka_unit_test(test_commands),
+	    cmocka_unit_test(test_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <arpa/inet.h>
@@ -52,9 +53,9 @@ static size_t ip4(uint8_t *p, uint8_t proto, const char *src, const char *dst, c
 
 static void test_ipv4(void **state)
 {
-	static const uint8_t tcp[20] = { 0x12, 0x67, 0x0d, 0x3d, 0, 0, 0, 1, 0, 0, 0, 0,
-					 0x50, 0x02 /* SYN */ };
-	static const uint8_t icmp[8] = { 8, 0 };
+	static const uint8_t tcp[20] = {0x12, 0x67, 0x0d, 0x3d, 0, 0,	 0,
+					1,    0,    0,	  0,	0, 0x50, 0x02 /* SYN */};
+	static const uint8_t icmp[8] = {8, 0};
 	struct ipp_drop d;
 	uint8_t pkt[128];
 	char buf[256];
@@ -128,8 +129,8 @@ static void test_ipv6(void **state)
 	pkt[7] = 255;
 	inet_pton(AF_INET6, "fd00:77::2", pkt + 8);
 	inet_pton(AF_INET6, "fd00:77::1", pkt + 24);
-	pkt[40] = 17; /* next: udp */
-	pkt[41] = 0;  /* 8 bytes */
+	pkt[40] = 17;			/* next: udp */
+	pkt[41] = 0;			/* 8 bytes */
 	pkt[48] = 0x01, pkt[49] = 0x00; /* sport 256 */
 	pkt[50] = 0x00, pkt[51] = 0x35; /* dport 53 */
 	assert_int_equal(ipp_drop_parse_packet(pkt, 56, &d), 0);
@@ -204,10 +205,10 @@ static void test_ratelimit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prefix),
-		cmocka_unit_test(test_ipv4),
-		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_ratelimit),
+	    cmocka_unit_test(test_prefix),
+	    cmocka_unit_test(test_ipv4),
+	    cmocka_unit_test(test_ipv6),
+	    cmocka_unit_test(test_ratelimit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

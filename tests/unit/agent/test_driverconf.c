@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -28,7 +29,7 @@ static int parse_text(const char *text, struct ipp_driverconf *c, struct ipp_err
 static void test_defaults(void **state)
 {
 	struct ipp_driverconf c;
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 
 	(void)state;
 	assert_int_equal(parse_text("", &c, &err), 0);
@@ -49,18 +50,19 @@ static void test_defaults(void **state)
 
 static void test_good_file(void **state)
 {
-	static const char text[] = "# a comment\n"
-				   "\n"
-				   "  operationmode = 1\r\n"
-				   "BootExemptions=\"TCP:0:3389:inbound udp:0:53:outbound 47:0:0:Inbound\"\n"
-				   "; another comment\n"
-				   "DiagnosticMode=9\n"
-				   "LogInterval=60\n"
-				   "NoDefaultExempt=0\n"
-				   "IkeLogging=1\n"
-				   "StrongCrlCheck=2\n";
+	static const char text[] =
+	    "# a comment\n"
+	    "\n"
+	    "  operationmode = 1\r\n"
+	    "BootExemptions=\"TCP:0:3389:inbound udp:0:53:outbound 47:0:0:Inbound\"\n"
+	    "; another comment\n"
+	    "DiagnosticMode=9\n"
+	    "LogInterval=60\n"
+	    "NoDefaultExempt=0\n"
+	    "IkeLogging=1\n"
+	    "StrongCrlCheck=2\n";
 	struct ipp_driverconf c;
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	char buf[256];
 
 	(void)state;
@@ -98,29 +100,35 @@ static void test_bad_files(void **state)
 		const char *text;
 		const char *msg; /* substring expected in the message */
 	} cases[] = {
-		{ "OperationMode=2\n", "driver.conf:1: OperationMode \"2\" is not valid: expected 0 (permit), 1 (block) or 3 (stateful)" },
-		{ "OperationMode=\n", "driver.conf:1: OperationMode \"\" is not valid" },
-		{ "OperationMode=01x\n", "OperationMode \"01x\"" },
-		{ "# c\nDiagnosticMode=10\n", "driver.conf:2: DiagnosticMode \"10\" is not valid: expected 0..9" },
-		{ "DiagnosticMode=-1\n", "DiagnosticMode \"-1\"" },
-		{ "LogInterval=59\n", "LogInterval \"59\" is not valid: expected 60..86400" },
-		{ "LogInterval=86401\n", "LogInterval \"86401\"" },
-		{ "LogInterval=99999999999999999999\n", "LogInterval \"99999999999999999999\"" },
-		{ "NoDefaultExempt=4\n", "NoDefaultExempt \"4\" is not valid: expected 0..3" },
-		{ "IkeLogging=2\n", "IkeLogging \"2\"" },
-		{ "StrongCrlCheck=3\n", "StrongCrlCheck \"3\"" },
-		{ "Bootmode=1\n", "driver.conf:1: unknown setting \"Bootmode\"" },
-		{ "OperationMode 1\n", "driver.conf:1: \"OperationMode 1\": expected Name=Value" },
-		{ "IkeLogging=1\nikelogging=0\n", "driver.conf:2: \"ikelogging\" is set twice (first on line 1)" },
-		{ "BootExemptions=tcp:0:3389\n", "boot exemption \"tcp:0:3389\" is not valid: expected protocol:srcport:dstport:direction" },
-		{ "BootExemptions=tcp:0:3389:inbound:x\n", "boot exemption \"tcp:0:3389:inbound:x\" is not valid" },
-		{ "BootExemptions=tpc:0:3389:inbound\n", "protocol \"tpc\" is not valid" },
-		{ "BootExemptions=tcp:0:65536:inbound\n", "destination port \"65536\" is not valid" },
-		{ "BootExemptions=tcp:x:1:inbound\n", "source port \"x\" is not valid" },
-		{ "BootExemptions=tcp:0:3389:in\n", "direction \"in\" is not valid: expected inbound or outbound" },
-		{ "BootExemptions=icmp:8:0:inbound\n", "ports must be 0 for protocol \"icmp\"" },
-		{ "BootExemptions=tcp:0:22:inbound none\n", "\"none\" cannot be combined" },
-		{ "BootExemptions=256:0:0:inbound\n", "protocol \"256\" is not valid" },
+	    {"OperationMode=2\n", "driver.conf:1: OperationMode \"2\" is not valid: expected 0 "
+				  "(permit), 1 (block) or 3 (stateful)"},
+	    {"OperationMode=\n", "driver.conf:1: OperationMode \"\" is not valid"},
+	    {"OperationMode=01x\n", "OperationMode \"01x\""},
+	    {"# c\nDiagnosticMode=10\n",
+	     "driver.conf:2: DiagnosticMode \"10\" is not valid: expected 0..9"},
+	    {"DiagnosticMode=-1\n", "DiagnosticMode \"-1\""},
+	    {"LogInterval=59\n", "LogInterval \"59\" is not valid: expected 60..86400"},
+	    {"LogInterval=86401\n", "LogInterval \"86401\""},
+	    {"LogInterval=99999999999999999999\n", "LogInterval \"99999999999999999999\""},
+	    {"NoDefaultExempt=4\n", "NoDefaultExempt \"4\" is not valid: expected 0..3"},
+	    {"IkeLogging=2\n", "IkeLogging \"2\""},
+	    {"StrongCrlCheck=3\n", "StrongCrlCheck \"3\""},
+	    {"Bootmode=1\n", "driver.conf:1: unknown setting \"Bootmode\""},
+	    {"OperationMode 1\n", "driver.conf:1: \"OperationMode 1\": expected Name=Value"},
+	    {"IkeLogging=1\nikelogging=0\n",
+	     "driver.conf:2: \"ikelogging\" is set twice (first on line 1)"},
+	    {"BootExemptions=tcp:0:3389\n", "boot exemption \"tcp:0:3389\" is not valid: expected "
+					    "protocol:srcport:dstport:direction"},
+	    {"BootExemptions=tcp:0:3389:inbound:x\n",
+	     "boot exemption \"tcp:0:3389:inbound:x\" is not valid"},
+	    {"BootExemptions=tpc:0:3389:inbound\n", "protocol \"tpc\" is not valid"},
+	    {"BootExemptions=tcp:0:65536:inbound\n", "destination port \"65536\" is not valid"},
+	    {"BootExemptions=tcp:x:1:inbound\n", "source port \"x\" is not valid"},
+	    {"BootExemptions=tcp:0:3389:in\n",
+	     "direction \"in\" is not valid: expected inbound or outbound"},
+	    {"BootExemptions=icmp:8:0:inbound\n", "ports must be 0 for protocol \"icmp\""},
+	    {"BootExemptions=tcp:0:22:inbound none\n", "\"none\" cannot be combined"},
+	    {"BootExemptions=256:0:0:inbound\n", "protocol \"256\" is not valid"},
 	};
 	struct ipp_driverconf c, before;
 	struct ipp_error err;
@@ -143,7 +151,7 @@ static void test_too_many_exemptions(void **state)
 {
 	char text[IPP_BOOTEXEMPT_MAX * 24 + 64];
 	struct ipp_driverconf c;
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	size_t i, n;
 
 	(void)state;
@@ -162,27 +170,32 @@ static void test_set_property(void **state)
 		int r;
 		const char *msg;
 	} cases[] = {
-		{ "ipsecdiagnostics", "7", 0, NULL },
-		{ "IPSECDIAGNOSTICS", "9", 0, NULL },
-		{ "ipsecdiagnostics", "10", -EINVAL, "value \"10\" for ipsecdiagnostics is not valid: expected 0..9" },
-		{ "ikelogging", "1", 0, NULL },
-		{ "ikelogging", "yes", -EINVAL, "value \"yes\" for ikelogging" },
-		{ "strongcrlcheck", "2", 0, NULL },
-		{ "ipsecloginterval", "120", 0, NULL },
-		{ "ipsecloginterval", "30", -EINVAL, "expected 60..86400" },
-		{ "ipsecexempt", "0", 0, NULL },
-		{ "bootmode", "block", 0, NULL },
-		{ "bootmode", "STATEFUL", 0, NULL },
-		{ "bootmode", "perm", 0, NULL },
-		{ "bootmode", "open", -EINVAL, "value \"open\" for bootmode is not valid: expected stateful, block or permit" },
-		{ "bootexemptions", "tcp:0:3389:inbound udp:0:53:outbound", 0, NULL },
-		{ "bootexemptions", "tcp:0:3389", -EINVAL, "boot exemption \"tcp:0:3389\"" },
-		{ "bootexemptions", "none", 0, NULL },
-		{ "bootm", "block", 0, NULL },
-		{ "ikel", "0", 0, NULL },
-		{ "ipsec", "1", -EINVAL, "property \"ipsec\" is ambiguous: ipsecdiagnostics, ipsecloginterval, ipsecexempt" },
-		{ "boot", "1", -EINVAL, "ambiguous: bootmode, bootexemptions" },
-		{ "operationmode", "1", -EINVAL, "property \"operationmode\" is not valid: expected one of ipsecdiagnostics, ikelogging" },
+	    {"ipsecdiagnostics", "7", 0, NULL},
+	    {"IPSECDIAGNOSTICS", "9", 0, NULL},
+	    {"ipsecdiagnostics", "10", -EINVAL,
+	     "value \"10\" for ipsecdiagnostics is not valid: expected 0..9"},
+	    {"ikelogging", "1", 0, NULL},
+	    {"ikelogging", "yes", -EINVAL, "value \"yes\" for ikelogging"},
+	    {"strongcrlcheck", "2", 0, NULL},
+	    {"ipsecloginterval", "120", 0, NULL},
+	    {"ipsecloginterval", "30", -EINVAL, "expected 60..86400"},
+	    {"ipsecexempt", "0", 0, NULL},
+	    {"bootmode", "block", 0, NULL},
+	    {"bootmode", "STATEFUL", 0, NULL},
+	    {"bootmode", "perm", 0, NULL},
+	    {"bootmode", "open", -EINVAL,
+	     "value \"open\" for bootmode is not valid: expected stateful, block or permit"},
+	    {"bootexemptions", "tcp:0:3389:inbound udp:0:53:outbound", 0, NULL},
+	    {"bootexemptions", "tcp:0:3389", -EINVAL, "boot exemption \"tcp:0:3389\""},
+	    {"bootexemptions", "none", 0, NULL},
+	    {"bootm", "block", 0, NULL},
+	    {"ikel", "0", 0, NULL},
+	    {"ipsec", "1", -EINVAL,
+	     "property \"ipsec\" is ambiguous: ipsecdiagnostics, ipsecloginterval, ipsecexempt"},
+	    {"boot", "1", -EINVAL, "ambiguous: bootmode, bootexemptions"},
+	    {"operationmode", "1", -EINVAL,
+	     "property \"operationmode\" is not valid: expected one of ipsecdiagnostics, "
+	     "ikelogging"},
 	};
 	struct ipp_driverconf c, before;
 	struct ipp_error err;
@@ -193,8 +206,9 @@ static void test_set_property(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&err, 0, sizeof(err));
 		before = c;
-		assert_int_equal(ipp_driverconf_set_property(&c, cases[i].name, cases[i].value, &err),
-				 cases[i].r);
+		assert_int_equal(
+		    ipp_driverconf_set_property(&c, cases[i].name, cases[i].value, &err),
+		    cases[i].r);
 		if (cases[i].r < 0) {
 			if (!strstr(err.msg, cases[i].msg))
 				fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err.msg,
@@ -213,7 +227,7 @@ static void test_set_property(void **state)
 
 static void make_root(char *dir, struct ipp_paths *p)
 {
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 
 	strcpy(dir, "/tmp/ipp-driverconf-XXXXXX");
 	assert_non_null(mkdtemp(dir));
@@ -232,7 +246,7 @@ static void rm_root(const struct ipp_paths *p, const char *dir)
 static void test_save_load_update(void **state)
 {
 	struct ipp_driverconf c, d;
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	struct ipp_paths p;
 	char dir[64], *text = NULL;
 	size_t len = 0;
@@ -249,7 +263,8 @@ static void test_save_load_update(void **state)
 	assert_int_equal(c.diagnostics, 3);
 	assert_int_equal(c.bootmode, IPP_BOOT_UNSET);
 	assert_int_equal(ipp_driverconf_update(&p, "bootmode", "block", &err), 0);
-	assert_int_equal(ipp_driverconf_update(&p, "bootexemptions", "tcp:0:3389:inbound", &err), 0);
+	assert_int_equal(ipp_driverconf_update(&p, "bootexemptions", "tcp:0:3389:inbound", &err),
+			 0);
 	assert_int_equal(ipp_driverconf_update(&p, "bootmode", "bogus", &err), -EINVAL);
 	assert_int_equal(ipp_driverconf_load(&p, &c, &err), 0);
 	assert_int_equal(c.bootmode, IPP_BOOT_BLOCK);
@@ -281,7 +296,7 @@ static void test_save_load_update(void **state)
 static void test_show(void **state)
 {
 	struct ipp_driverconf c;
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -295,36 +310,34 @@ static void test_show(void **state)
 	assert_int_equal(ipp_driverconf_show(&c, true, f), 0);
 	assert_int_equal(ipp_driverconf_show_kv(&c, f), 0);
 	fclose(f);
-	assert_string_equal(text, "IPsec Configuration Parameters\n"
-				  "------------------------------\n"
-				  "IpsecDiagnostics     : 0\n"
-				  "IkeLogging           : 0\n"
-				  "StrongCRLCheck       : 1\n"
-				  "IPsecloginterval     : 3600\n"
-				  "IPsecexempt          : 3\n"
-				  "BootMode             : STATEFUL (not set: a policy is assigned)\n"
-				  "BootExemptions       : tcp:0:3389:inbound\n"
-				  "                       udp:0:53:outbound\n"
-				  "ipsecdiagnostics=0\n"
-				  "ikelogging=0\n"
-				  "strongcrlcheck=1\n"
-				  "ipsecloginterval=3600\n"
-				  "ipsecexempt=3\n"
-				  "bootmode=unset\n"
-				  "bootexemptions=tcp:0:3389:inbound udp:0:53:outbound\n");
+	assert_string_equal(text,
+			    "IPsec Configuration Parameters\n"
+			    "------------------------------\n"
+			    "IpsecDiagnostics     : 0\n"
+			    "IkeLogging           : 0\n"
+			    "StrongCRLCheck       : 1\n"
+			    "IPsecloginterval     : 3600\n"
+			    "IPsecexempt          : 3\n"
+			    "BootMode             : STATEFUL (not set: a policy is assigned)\n"
+			    "BootExemptions       : tcp:0:3389:inbound\n"
+			    "                       udp:0:53:outbound\n"
+			    "ipsecdiagnostics=0\n"
+			    "ikelogging=0\n"
+			    "strongcrlcheck=1\n"
+			    "ipsecloginterval=3600\n"
+			    "ipsecexempt=3\n"
+			    "bootmode=unset\n"
+			    "bootexemptions=tcp:0:3389:inbound udp:0:53:outbound\n");
 	free(text);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_good_file),
-		cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_too_many_exemptions),
-		cmocka_unit_test(test_set_property),
-		cmocka_unit_test(test_save_load_update),
-		cmocka_unit_test(test_show),
+	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_good_file),
+	    cmocka_unit_test(test_bad_files),	 cmocka_unit_test(test_too_many_exemptions),
+	    cmocka_unit_test(test_set_property), cmocka_unit_test(test_save_load_update),
+	    cmocka_unit_test(test_show),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

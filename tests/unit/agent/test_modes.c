@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The mode rulesets, compared with golden files in golden/modes-*.nft.
+ * The mode rulesets and their guards, compared with golden files in
+ * golden/modes-*.nft and golden/modes-*.guard.nft.
  * IPP_REGEN=1 rewrites the golden files (review the diff before committing).
  * The namespace tests load the same files into a real kernel.
  */
@@ -8,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -25,21 +27,21 @@ struct gcase {
 };
 
 static const struct gcase cases[] = {
-	{ "startup-permit", IPP_MODE_STARTUP_PERMIT, "tcp:0:3389:inbound", 1 },
-	{ "permit", IPP_MODE_PERMIT, "none", 0 },
-	{ "startup-block", IPP_MODE_STARTUP_BLOCK, "none", 0 },
-	{ "startup-block-exempt", IPP_MODE_STARTUP_BLOCK,
-	  "tcp:0:3389:inbound udp:0:53:outbound icmp:0:0:inbound 47:0:0:outbound "
-	  "udp:5000:6000:inbound",
-	  0 },
-	{ "startup-block-diag", IPP_MODE_STARTUP_BLOCK, "tcp:0:3389:inbound", 1 },
-	{ "startup-stateful", IPP_MODE_STARTUP_STATEFUL, "none", 0 },
-	{ "startup-stateful-exempt", IPP_MODE_STARTUP_STATEFUL,
-	  "tcp:0:3389:inbound udp:0:53:outbound any:0:0:inbound", 0 },
-	{ "startup-stateful-diag", IPP_MODE_STARTUP_STATEFUL, "tcp:0:3389:inbound", 7 },
-	/* Operational block ignores the exemptions it is given. */
-	{ "block", IPP_MODE_BLOCK, "tcp:0:3389:inbound", 0 },
-	{ "block-diag", IPP_MODE_BLOCK, "none", 2 },
+    {"startup-permit", IPP_MODE_STARTUP_PERMIT, "tcp:0:3389:inbound", 1},
+    {"permit", IPP_MODE_PERMIT, "none", 0},
+    {"startup-block", IPP_MODE_STARTUP_BLOCK, "none", 0},
+    {"startup-block-exempt", IPP_MODE_STARTUP_BLOCK,
+     "tcp:0:3389:inbound udp:0:53:outbound icmp:0:0:inbound 47:0:0:outbound "
+     "udp:5000:6000:inbound",
+     0},
+    {"startup-block-diag", IPP_MODE_STARTUP_BLOCK, "tcp:0:3389:inbound", 1},
+    {"startup-stateful", IPP_MODE_STARTUP_STATEFUL, "none", 0},
+    {"startup-stateful-exempt", IPP_MODE_STARTUP_STATEFUL,
+     "tcp:0:3389:inbound udp:0:53:outbound any:0:0:inbound", 0},
+    {"startup-stateful-diag", IPP_MODE_STARTUP_STATEFUL, "tcp:0:3389:inbound", 7},
+    /* Operational block ignores the exemptions it is given. */
+    {"block", IPP_MODE_BLOCK, "tcp:0:3389:inbound", 0},
+    {"block-diag", IPP_MODE_BLOCK, "none", 2},
 };
 
 static char *slurp(const char *path)
@@ -65,7 +67,7 @@ static void test_golden(void **state)
 	const char *src = getenv("IPP_SOURCE_DIR");
 	bool regen = getenv("IPP_REGEN") && !strcmp(getenv("IPP_REGEN"), "1");
 	struct ipp_bootexempt ex[IPP_BOOTEXEMPT_MAX];
-	struct ipp_error err = { 0 };
+	struct ipp_error err = {0};
 	char path[4096], *got, *want;
 	struct ipp_mode_opts o;
 	size_t i, n;
@@ -75,11 +77,11 @@ static void test_golden(void **state)
 	if (!src)
 		src = IPP_SOURCE_DIR_DEFAULT;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(ipp_bootexempt_parse_list(cases[i].exempt, ex, IPP_BOOTEXEMPT_MAX,
-							   &n, &err),
-				 0);
-		o = (struct ipp_mode_opts){ .exempt = ex, .nexempt = n,
-					    .diagnostics = cases[i].diag };
+		assert_int_equal(
+		    ipp_bootexempt_parse_list(cases[i].exempt, ex, IPP_BOOTEXEMPT_MAX, &n, &err),
+		    0);
+		o = (struct ipp_mode_opts){
+		    .exempt = ex, .nexempt = n, .diagnostics = cases[i].diag};
 		assert_int_equal(ipp_mode_ruleset(cases[i].mode, &o, &got, &err), 0);
 		snprintf(path, sizeof(path), "%s/tests/unit/agent/golden/modes-%s.nft", src,
 			 cases[i].name);
@@ -94,6 +96,28 @@ static void test_golden(void **state)
 			fail_msg("missing golden file %s (run with IPP_REGEN=1)", path);
 		if (strcmp(got, want))
 			fail_msg("%s differs from the emitted ruleset:\n%s", path, got);
+		free(got);
+		free(want);
+		if (!ipp_mode_needs_guard(cases[i].mode)) {
+			assert_int_equal(ipp_mode_guard_ruleset(cases[i].mode, &o, &got, &err),
+					 -EINVAL);
+			continue;
+		}
+		/* The guard: the same ruleset as table ipsecpol_guard. */
+		assert_int_equal(ipp_mode_guard_ruleset(cases[i].mode, &o, &got, &err), 0);
+		snprintf(path, sizeof(path), "%s/tests/unit/agent/golden/modes-%s.guard.nft", src,
+			 cases[i].name);
+		if (regen) {
+			f = fopen(path, "w");
+			assert_non_null(f);
+			fputs(got, f);
+			fclose(f);
+		}
+		want = slurp(path);
+		if (!want)
+			fail_msg("missing golden file %s (run with IPP_REGEN=1)", path);
+		if (strcmp(got, want))
+			fail_msg("%s differs from the emitted guard:\n%s", path, got);
 		free(got);
 		free(want);
 	}
@@ -112,13 +136,17 @@ static void test_names(void **state)
 	/* Doubt resolves to block, never permit. */
 	assert_int_equal(ipp_mode_from_bootmode(IPP_BOOT_UNSET), IPP_MODE_STARTUP_BLOCK);
 	assert_int_equal(ipp_mode_from_bootmode(IPP_BOOT_INVALID), IPP_MODE_STARTUP_BLOCK);
+	assert_true(ipp_mode_needs_guard(IPP_MODE_BLOCK));
+	assert_true(ipp_mode_needs_guard(IPP_MODE_STARTUP_STATEFUL));
+	assert_false(ipp_mode_needs_guard(IPP_MODE_PERMIT));
+	assert_false(ipp_mode_needs_guard(IPP_MODE_STARTUP_PERMIT));
 }
 
 static void test_errors(void **state)
 {
-	struct ipp_error err = { 0 };
-	struct ipp_bootexempt bad = { .proto = 6, .dport = 1 }; /* no direction */
-	struct ipp_mode_opts o = { .exempt = &bad, .nexempt = 1 };
+	struct ipp_error err = {0};
+	struct ipp_bootexempt bad = {.proto = 6, .dport = 1}; /* no direction */
+	struct ipp_mode_opts o = {.exempt = &bad, .nexempt = 1};
 	char *text = NULL;
 
 	(void)state;
@@ -127,9 +155,11 @@ static void test_errors(void **state)
 	assert_null(text);
 	assert_int_equal(ipp_mode_ruleset(IPP_MODE_STARTUP_BLOCK, &o, &text, &err), -EINVAL);
 	assert_int_equal(ipp_mode_ruleset(IPP_MODE_INVALID, NULL, &text, &err), -EINVAL);
-	/* Every ruleset starts by replacing the table. */
+	/* Every ruleset starts by replacing the table and ends by removing the guard. */
 	assert_int_equal(ipp_mode_ruleset(IPP_MODE_BLOCK, NULL, &text, &err), 0);
 	assert_true(!strncmp(text, "table inet ipsecpol {}\ndelete table inet ipsecpol\n", 50));
+	assert_non_null(strstr(text, "}\ntable inet ipsecpol_guard {}\n"
+				     "delete table inet ipsecpol_guard\n"));
 	free(text);
 }
 
@@ -143,17 +173,18 @@ static void test_droplog_statement(void **state)
 	ipp_nft_emit_droplog(f, 0, "secure", "in", "block");
 	ipp_nft_emit_droplog(f, 3, "secure", "in", "block");
 	fclose(f);
-	assert_string_equal(buf, "\t\tlog prefix \"ipsecpol secure in block\" group 2003 snaplen 128\n");
+	assert_string_equal(buf,
+			    "\t\tlog prefix \"ipsecpol secure in block\" group 2003 snaplen 128\n");
 	free(buf);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_droplog_statement),
+	    cmocka_unit_test(test_golden),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_droplog_statement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

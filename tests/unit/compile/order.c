@@ -223,9 +223,11 @@ static const char *const protos[] = {"any", "tcp", "udp", "icmp", "47"};
 static const char *const ports[] = {"0", "22", "80", "443"};
 static const char *const actions[] = {"permit", "block", "negotiate"};
 
-static void random_policy(char *buf, size_t len)
+/* A random policy; @big: more rules and filters, so that shapes of one weight hold both
+ * actions more often. */
+static void random_policy(char *buf, size_t len, bool big)
 {
-	size_t used = 0, nr = 1 + rnd(4), r, f;
+	size_t used = 0, nr = big ? 3 + rnd(5) : 1 + rnd(4), r, f;
 
 #define ADD(...) used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__)
 	ADD("action A0 permit\naction A1 block\naction A2 negotiate\n");
@@ -234,7 +236,7 @@ static void random_policy(char *buf, size_t len)
 	ADD("rule Keep k PL A%u\nstore local\n", rnd(3));
 	ADD("policy P assigned\n");
 	for (r = 0; r < nr; r++) {
-		size_t nf = 1 + rnd(5);
+		size_t nf = big ? 3 + rnd(10) : 1 + rnd(5);
 
 		ADD("list L%zu\n", r);
 		for (f = 0; f < nf; f++) {
@@ -321,7 +323,7 @@ static void test_random_policies(void **state)
 		char text[16384];
 
 		rng_state = 0x9e3779b97f4a7c15ULL * (i + 1);
-		random_policy(text, sizeof(text));
+		random_policy(text, sizeof(text), i % 2 == 1);
 		testpol_init(&t);
 		if (testpol_text(&t, text, &err) < 0 || testpol_effective(&t, false, &e, &err) < 0 ||
 		    ipp_compile(e, NULL, &c, &err) < 0) {
@@ -392,24 +394,30 @@ static void test_equal_weight_block_wins(void **state)
 	struct ipp_compiled *c;
 	struct pkt p = {.family = AF_INET, .proto = 6, .sport = 1000, .dport = 80};
 	const struct ipp_celem *h;
-	size_t i, block_at = 0, permit_at = 0;
 
 	(void)state;
-	/* 24 + 16 = 16 + 24: one shape permits, the other blocks; no split needed */
+	/* 24 + 16 = 16 + 24, disjoint: no late tier */
+	c = compile_text("list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+			 "list B\nfilter B 10.5.0.0/16 10.6.3.0/24 mirrored=no\n"
+			 "action Permit permit\naction Block block\n"
+			 "policy P assigned\nrule P a A Permit\nrule P b B Block\n",
+			 &e);
+	assert_non_null(c);
+	assert_int_equal(c->ntiers, 2);
+	assert_false(c->tiers[0].late || c->tiers[1].late);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+
+	/* overlapping: the block's tier is walked first, no late tier */
 	c = compile_text("list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
 			 "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
 			 "action Permit permit\naction Block block\n"
 			 "policy P assigned\nrule P a A Permit\nrule P b B Block\n",
 			 &e);
 	assert_non_null(c);
-	for (i = 0; i < c->ntiers; i++) {
-		assert_int_equal(c->tiers[i].rank, -1);
-		if (c->tiers[i].rank_min == 0)
-			block_at = i + 1;
-		if (c->tiers[i].rank_min == 2)
-			permit_at = i + 1;
-	}
-	assert_true(block_at && permit_at && block_at < permit_at);
+	assert_int_equal(c->ntiers, 2);
+	assert_false(c->tiers[0].late || c->tiers[1].late);
+	assert_int_equal(c->tiers[0].rank_min, 0);
 	inet_pton(AF_INET, "10.1.2.3", p.src);
 	inet_pton(AF_INET, "10.2.3.4", p.dst);
 	h = walk(c, &p);
@@ -418,7 +426,83 @@ static void test_equal_weight_block_wins(void **state)
 	ipp_compiled_free(c);
 	ipp_effective_free(e);
 
-	/* one shape holds block and permit, the other negotiate: split by action */
+	/* both shapes hold a block that overlaps a permit of the other: no order of the two
+	 * tiers serves both, the permit of the first goes to a late tier */
+	c = compile_text("list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+			 "list X\nfilter X 10.5.5.0/24 10.6.0.0/16 mirrored=no\n"
+			 "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
+			 "list Y\nfilter Y 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"
+			 "action Permit permit\naction Block block\n"
+			 "policy P assigned\nrule P a A Permit\nrule P x X Block\n"
+			 "rule P b B Block\nrule P y Y Permit\n",
+			 &e);
+	assert_non_null(c);
+	assert_int_equal(c->ntiers, 3);
+	assert_false(c->tiers[0].late || c->tiers[1].late);
+	assert_true(c->tiers[2].late);
+	assert_int_equal(c->tiers[2].rank, 2);
+	assert_int_equal(c->tiers[2].nelems, 1);
+	assert_non_null(strstr(c->tiers[2].name, "_late_permit"));
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_DROP);
+	inet_pton(AF_INET, "10.5.5.3", p.src);
+	inet_pton(AF_INET, "10.6.7.4", p.dst);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_DROP);
+	/* outside the overlaps the permits still decide */
+	inet_pton(AF_INET, "10.1.2.3", p.src);
+	inet_pton(AF_INET, "10.2.9.4", p.dst);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_ACCEPT);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+
+	/* both shapes keep a block and a permit in their tiers: the walk must follow the order
+	 * in which the overlaps were checked, whatever the shapes */
+	c = compile_text("list X\nfilter X 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
+			 "filter X 10.9.9.0/24 10.8.0.0/16 mirrored=no\n"
+			 "list P\nfilter P 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"
+			 "filter P 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+			 "action Permit permit\naction Block block\n"
+			 "policy P assigned\nrule P x X Block\nrule P p P Permit\n",
+			 &e);
+	assert_non_null(c);
+	inet_pton(AF_INET, "10.1.2.3", p.src);
+	inet_pton(AF_INET, "10.2.3.4", p.dst);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_DROP);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+
+	/* a negotiate made late by a later block drags the permit of that later tier that it
+	 * overlaps along: otherwise the permit would be walked first */
+	c = compile_text("list A\nfilter A 10.9.9.0/24 10.8.0.0/16 mirrored=no\n"
+			 "list N\nfilter N 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+			 "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
+			 "list C\nfilter C 10.1.0.0/16 10.2.5.0/24 mirrored=no\n"
+			 "action Permit permit\naction Block block\naction Neg negotiate\n"
+			 "policy P assigned\nrule P a A Block\nrule P n N Neg\n"
+			 "rule P b B Block\nrule P c C Permit\n",
+			 &e);
+	assert_non_null(c);
+	inet_pton(AF_INET, "10.1.2.3", p.src);
+	inet_pton(AF_INET, "10.2.5.4", p.dst);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_NEGOTIATE);
+	inet_pton(AF_INET, "10.2.3.4", p.dst);
+	h = walk(c, &p);
+	assert_non_null(h);
+	assert_int_equal(h->verdict, IPP_CV_DROP);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+
+	/* one shape holds block and permit, the other negotiate: only the overlapped permit
+	 * is late; the negotiate map is one per hook */
 	c = compile_text("list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
 			 "list X\nfilter X 10.9.9.0/24 10.8.0.0/16 mirrored=no\n"
 			 "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
@@ -427,14 +511,17 @@ static void test_equal_weight_block_wins(void **state)
 			 "rule P b B Neg\n",
 			 &e);
 	assert_non_null(c);
-	/* block, negotiate (one map per hook), permit */
 	assert_int_equal(c->ntiers, 4);
-	assert_int_equal(c->tiers[0].rank, 0);
-	assert_int_equal(c->tiers[1].rank, 1);
+	assert_false(c->tiers[0].late);
+	assert_int_equal(c->tiers[0].nelems, 1);
+	assert_int_equal(c->tiers[0].elems[0].verdict, IPP_CV_DROP);
 	assert_int_equal(c->tiers[1].hooks, IPP_CHOOK_IN);
-	assert_int_equal(c->tiers[2].rank, 1);
+	assert_int_equal(c->tiers[1].elems[0].verdict, IPP_CV_NEGOTIATE);
 	assert_int_equal(c->tiers[2].hooks, IPP_CHOOK_OUT);
-	assert_int_equal(c->tiers[3].rank, 2);
+	assert_true(c->tiers[3].late);
+	assert_int_equal(c->tiers[3].elems[0].verdict, IPP_CV_ACCEPT);
+	inet_pton(AF_INET, "10.1.2.3", p.src);
+	inet_pton(AF_INET, "10.2.3.4", p.dst);
 	h = walk(c, &p);
 	assert_non_null(h);
 	assert_int_equal(h->verdict, IPP_CV_NEGOTIATE);

@@ -101,6 +101,63 @@ static void test_bench_traffic_matches_nothing(void **state)
 	bg_policy_free(&pol);
 }
 
+/*
+ * Inside (-i): the benchmark's /16 is the most populated one, and still only
+ * filter 0, the low-weight permit, matches the benchmark's flows.
+ */
+static void test_inside(void **state)
+{
+	struct bg_params p;
+	struct bg_policy pol;
+	struct bg_filter *s;
+	size_t n, in_site = 0, sides = 0, lens[33] = {0}, nlens = 0;
+	const uint32_t a = BG_BENCH_A, b = BG_BENCH_B;
+	const uint8_t protos[] = { BG_PROTO_TCP, BG_PROTO_UDP };
+	const uint16_t ports[] = { 5201, 5202, 9000, 40000, 53000 };
+
+	(void)state;
+	bg_params_init(&p, 20000);
+	p.inside = true;
+	p.mirror_pct = 30;
+	assert_int_equal(bg_generate(&p, &pol), 0);
+	assert_false(bg_is_block(&pol, &pol.f[0]));
+	assert_int_equal(pol.f[0].splen, 16);
+	assert_int_equal(pol.f[0].src, BG_BENCH_SITE);
+	assert_int_equal(pol.f[0].dst, BG_BENCH_SITE);
+	assert_false(bg_hits_bench_flows(&pol.extra));
+	assert_int_equal(bg_specific(&pol, &s, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		bool first = s[i].seq == 0;
+
+		for (size_t q = 0; q < sizeof(protos); q++)
+			for (size_t k = 0; k < sizeof(ports) / sizeof(ports[0]); k++)
+				for (size_t m = 0; m < 3; m++) {
+					uint16_t srv = bg_bench_ports[m], cli = ports[k];
+
+					assert_true(bg_match(&s[i], a, b, protos[q], cli, srv) == first);
+					assert_true(bg_match(&s[i], b, a, protos[q], srv, cli) == first);
+				}
+		/* the site: many filters, with various prefix lengths; nothing else in 10/8 */
+		if (s[i].splen && s[i].src >> 24 == 10) {
+			assert_true(s[i].splen >= 16 && (s[i].src >> 16) == (BG_BENCH_SITE >> 16));
+			in_site++;
+			nlens += !lens[s[i].splen]++;
+		}
+		if (s[i].dplen && s[i].dst >> 24 == 10) {
+			assert_true(s[i].dplen >= 16 && (s[i].dst >> 16) == (BG_BENCH_SITE >> 16));
+			in_site++;
+			nlens += !lens[s[i].dplen]++;
+		}
+		sides += (s[i].splen >= 16) + (s[i].dplen >= 16);
+	}
+	/* BG_INSIDE_PCT of the prefixes of /16 or longer, give or take */
+	assert_true(in_site * 100 > sides * (BG_INSIDE_PCT - 3));
+	assert_true(in_site * 100 < sides * (BG_INSIDE_PCT + 3));
+	assert_true(nlens >= 6);
+	free(s);
+	bg_policy_free(&pol);
+}
+
 static int tuple_cmp(const void *pa, const void *pb)
 {
 	const struct bg_filter *x = pa, *y = pb;
@@ -315,6 +372,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_bench_traffic_matches_nothing),
+		cmocka_unit_test(test_inside),
 		cmocka_unit_test(test_unique_and_extra_is_new),
 		cmocka_unit_test(test_classbench_like_mix),
 		cmocka_unit_test(test_specific_order),
