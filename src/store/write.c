@@ -55,6 +55,37 @@ static int exists3(struct ipp_db *db, const char *sql, int64_t a, const char *b,
 	return r;
 }
 
+/*
+ * Before renaming object @id: find its store with @sql_store (one int64
+ * parameter) and refuse a @name another object of that kind already has
+ * there (@sql_name binds store, name, id).  @what names the kind in messages.
+ */
+static int update_name_check(struct ipp_db *db, const char *sql_store, const char *sql_name,
+			     int64_t id, const char *name, const char *what, struct ipp_error *err)
+{
+	char looking[64];
+	sqlite3_stmt *st;
+	int r, store;
+
+	r = db_prep(db, sql_store, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	snprintf(looking, sizeof(looking), "looking up a %s", what);
+	r = db_step(db, st, err, looking);
+	if (r == 0)
+		return ipp_err(err, ENOENT, "%s %lld not found", what, (long long)id);
+	if (r < 0)
+		return r;
+	store = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	r = exists3(db, sql_name, store, name, id, err);
+	if (r > 0)
+		return ipp_err(err, EEXIST, "%s \"%s\" already exists in the %s store", what, name,
+			       ipp_store_name((enum ipp_store_loc)store));
+	return r < 0 ? r : 0;
+}
+
 /* ---------- rules (shared by policies and rules) ---------- */
 
 static const char sql_auth_del[] = "DELETE FROM auth WHERE rule_id = ?";
@@ -851,27 +882,13 @@ static int filterlist_update_in(struct ipp_db *db, const struct ipp_filterlist *
 				  "WHERE id = ?";
 	struct ipp_filterlist head = *l;
 	sqlite3_stmt *st;
-	int r, store;
+	int r;
 
 	head.nfilters = 0;
 	r = ipp_filterlist_validate(&head, err);
 	if (r < 0)
 		return r;
-	r = db_prep(db, sql_store, &st, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, l->id);
-	r = db_step(db, st, err, "looking up a filter list");
-	if (r == 0)
-		return ipp_err(err, ENOENT, "filter list %lld not found", (long long)l->id);
-	if (r < 0)
-		return r;
-	store = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	r = exists3(db, sql_list_name, store, l->name, l->id, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "filter list \"%s\" already exists in the %s store",
-			       l->name, ipp_store_name((enum ipp_store_loc)store));
+	r = update_name_check(db, sql_store, sql_list_name, l->id, l->name, "filter list", err);
 	if (r < 0)
 		return r;
 	r = db_prep(db, sql, &st, err);
@@ -1179,26 +1196,13 @@ static int filteraction_update_in(struct ipp_db *db, const struct ipp_filteracti
 				  "qmpfs = ?, inpass = ?, soft = ?, qmsec = ?, modified = ? "
 				  "WHERE id = ?";
 	sqlite3_stmt *st;
-	int r, store;
+	int r;
 
 	r = ipp_filteraction_validate(a, err);
 	if (r < 0)
 		return r;
-	r = db_prep(db, sql_store, &st, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, a->id);
-	r = db_step(db, st, err, "looking up a filter action");
-	if (r == 0)
-		return ipp_err(err, ENOENT, "filter action %lld not found", (long long)a->id);
-	if (r < 0)
-		return r;
-	store = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	r = exists3(db, sql_action_name, store, a->name, a->id, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "filter action \"%s\" already exists in the %s store",
-			       a->name, ipp_store_name((enum ipp_store_loc)store));
+	r = update_name_check(db, sql_store, sql_action_name, a->id, a->name, "filter action",
+			      err);
 	if (r < 0)
 		return r;
 	r = db_prep(db, sql, &st, err);
