@@ -60,7 +60,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			goto out;
 		for (i = 0; i < 3; i++) {
 			if ((r = ipp_db_load(db, locs[i], &snap[i], err)) < 0) {
-				ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
+				ipp_err_prefix(err, "reading the %s store",
+					       ipp_store_name(locs[i]));
 				if (locs[i] == IPP_STORE_PERSISTENT)
 					res.persistent = true;
 				goto out;
@@ -171,11 +172,10 @@ static void copts_from_conf(const struct ipp_paths *paths, struct ipp_copts *o, 
 			fprintf(out, "%swarning: %s: using the defaults\n", "", e.msg);
 		return;
 	}
-	o->diagnostics = conf.diagnostics;
+	ipp_copts_from_conf(o, &conf);
 }
 
-int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out,
-		   struct ipp_error *err)
+int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, struct ipp_error *err)
 {
 	bool dry = flags & IPP_APPLY_DRY_RUN;
 	const char *wp = dry ? "# warning: " : "warning: ";

@@ -346,8 +346,9 @@ static bool conf_reload(struct agent *a)
 		return false;
 	}
 	a->conf_error[0] = '\0';
-	/* The rulesets carry log statements only with diagnostics on. */
-	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0);
+	/* The rulesets carry log statements only with diagnostics on, and the flow cache. */
+	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
+		  (c.flow_cache == 0) != (a->conf.flow_cache == 0);
 	interval = c.log_interval != a->conf.log_interval;
 	a->conf = c;
 	diag_update(a, interval);

@@ -118,8 +118,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	struct ipp_copts o;
 	int r;
 
-	ipp_copts_init(&o);
-	o.diagnostics = c->diagnostics;
+	ipp_copts_from_conf(&o, c);
 	r = ipp_apply_compute(p, env, &o, &res, err);
 	if (r < 0) {
 		memset(ret, 0, sizeof(*ret));

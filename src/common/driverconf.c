@@ -80,6 +80,7 @@ void ipp_driverconf_init(struct ipp_driverconf *c)
 	c->no_default_exempt = 3;
 	c->ike_logging = 0;
 	c->strong_crl_check = 1;
+	c->flow_cache = 1;
 }
 
 void ipp_driverconf_failsafe(struct ipp_driverconf *c)
@@ -367,7 +368,7 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			 struct ipp_error *err)
 {
 	struct ipp_driverconf c;
-	unsigned seen_at[NSETTINGS] = {0};
+	unsigned seen_at[NSETTINGS] = {0}, flow_seen = 0;
 	char *line = NULL, *key, *val, *eq;
 	size_t cap = 0, i, vlen;
 	unsigned lineno = 0;
@@ -398,6 +399,24 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			val[vlen - 1] = '\0';
 			val++;
 		}
+		/* ours, beyond Windows: not a `set config` property */
+		if (!strcasecmp(key, "FlowCache")) {
+			if (strcmp(val, "0") && strcmp(val, "1")) {
+				r = ipp_err(err, EINVAL,
+					    "%s:%u: FlowCache=\"%s\": expected 0 (off) or 1 (on)",
+					    name, lineno, val);
+				goto out;
+			}
+			if (flow_seen) {
+				r = ipp_err(err, EINVAL,
+					    "%s:%u: \"%s\" is set twice (first on line %u)", name,
+					    lineno, key, flow_seen);
+				goto out;
+			}
+			flow_seen = lineno;
+			c.flow_cache = val[0] == '1';
+			continue;
+		}
 		for (i = 0; i < NSETTINGS; i++)
 			if (!strcasecmp(key, settings[i].file))
 				break;
@@ -405,7 +424,7 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			r = ipp_err(err, EINVAL,
 				    "%s:%u: unknown setting \"%s\": expected OperationMode, "
 				    "BootExemptions, DiagnosticMode, LogInterval, NoDefaultExempt, "
-				    "IkeLogging or StrongCrlCheck",
+				    "IkeLogging, StrongCrlCheck or FlowCache",
 				    name, lineno, key);
 			goto out;
 		}
@@ -476,6 +495,8 @@ int ipp_driverconf_write(const struct ipp_driverconf *c, FILE *out)
 			break;
 		}
 	}
+	if (!c->flow_cache)
+		fprintf(out, "FlowCache=0\n");
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -71,6 +71,7 @@ struct ipp_driverconf {
 	unsigned no_default_exempt; /* NoDefaultExempt, 0..3 */
 	unsigned ike_logging;	    /* IkeLogging, 0..1 */
 	unsigned strong_crl_check;  /* StrongCrlCheck, 0..2 */
+	unsigned flow_cache;	    /* FlowCache, 0|1 (ours: compile.h's flow cache), default 1 */
 };
 
 #define IPP_DIAG_MAX 9

@@ -20,6 +20,8 @@
  */
 #include "compile.h"
 
+#include "../common/driverconf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -47,6 +49,14 @@ void ipp_copts_init(struct ipp_copts *o)
 	o->exempt_ike = true;
 	o->exempt_ipsec = true;
 	o->exempt_nd = true;
+	o->flow_cache = true;
+}
+
+void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
+{
+	ipp_copts_init(o);
+	o->diagnostics = conf->diagnostics;
+	o->flow_cache = conf->flow_cache != 0;
 }
 
 void ipp_compiled_free(struct ipp_compiled *c)
@@ -217,17 +227,17 @@ static int side_pieces(const struct ipp_addr *a, struct pieces *out)
 
 struct cand {
 	uint32_t group;
-	uint32_t sf;     /* order of the specific filter: lower = better */
-	bool late;       /* overlapped by a better action of another shape of its weight */
+	uint32_t sf; /* order of the specific filter: lower = better */
+	bool late;   /* overlapped by a better action of another shape of its weight */
 	struct ipp_celem e;
 };
 
 struct group {
 	struct ipp_cshape shape;
 	uint32_t weight;
-	size_t first, n;  /* range in the sorted candidate array */
-	uint8_t ranks;    /* bit per action rank present */
-	uint32_t pos;     /* place in the walk order (group_order_cmp()) */
+	size_t first, n; /* range in the sorted candidate array */
+	uint8_t ranks;	 /* bit per action rank present */
+	uint32_t pos;	 /* place in the walk order (group_order_cmp()) */
 };
 
 struct builder {
@@ -270,7 +280,8 @@ static int rehash(struct builder *b)
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i < b->ng; i++) {
-		size_t h = mix(shape_key(&b->g[i].shape) ^ ((uint64_t)b->g[i].weight << 7)) & (n - 1);
+		size_t h =
+		    mix(shape_key(&b->g[i].shape) ^ ((uint64_t)b->g[i].weight << 7)) & (n - 1);
 
 		while (s[h])
 			h = (h + 1) & (n - 1);
@@ -481,9 +492,9 @@ static int kind_order(uint8_t k)
 /* A fixed order of shapes, for a stable text: family, protocol, longer prefixes first. */
 static int shape_cmp(const struct ipp_cshape *s, const struct ipp_cshape *t)
 {
-#define BY(e) \
-	if ((e) != 0) \
-		return (e) < 0 ? -1 : 1
+#define BY(e)                                                                                      \
+	if ((e) != 0)                                                                              \
+	return (e) < 0 ? -1 : 1
 	BY((int)s->family - (int)t->family);
 	BY((int)s->proto - (int)t->proto);
 	BY(kind_order(s->src_kind) - kind_order(t->src_kind));
@@ -606,8 +617,8 @@ static uint64_t key_hash(const struct ipp_ckey *k)
 /* Common keys of one group, with the best action rank under each. */
 struct ktab {
 	struct ipp_ckey *keys;
-	uint8_t *rank;  /* 0xff: empty slot */
-	size_t n;       /* slots, a power of two */
+	uint8_t *rank; /* 0xff: empty slot */
+	size_t n;      /* slots, a power of two */
 };
 
 /* The table of the elements of @v (only the late ones with @late_only). */
@@ -740,7 +751,8 @@ static int mark_late(struct builder *b)
 			for (l = k + 1; l < j && r == 0; l++) {
 				const struct group *x = &b->g[order[k]], *y = &b->g[order[l]];
 
-				if (x->n == 0 || y->n == 0 || rank_min(y->ranks) >= rank_max(x->ranks) ||
+				if (x->n == 0 || y->n == 0 ||
+				    rank_min(y->ranks) >= rank_max(x->ranks) ||
 				    !shapes_meet(&x->shape, &y->shape))
 					continue;
 				r = mark_late_from(b, y, x, false, &tab, &any);
@@ -751,7 +763,8 @@ static int mark_late(struct builder *b)
 			changed = false;
 			for (k = i; k < j && r == 0; k++) {
 				for (l = i; l < j && r == 0; l++) {
-					const struct group *x = &b->g[order[k]], *y = &b->g[order[l]];
+					const struct group *x = &b->g[order[k]],
+							   *y = &b->g[order[l]];
 
 					if (k == l || x->n == 0 || y->n == 0 ||
 					    rank_min(x->ranks) >= rank_max(y->ranks) ||
@@ -821,10 +834,12 @@ static void tier_name(struct ipp_ctier *t)
 	/* a map split by hook (no "me" side makes it single-hook by itself) */
 	split = s->src_kind != IPP_ADDR_ME && s->dst_kind != IPP_ADDR_ME;
 	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s",
-		 s->family == AF_INET ? "ip" : s->family == AF_INET6 ? "ip6" : "inet", src, dst,
-		 proto, s->sport ? "_sp" : "", s->dport ? "_dp" : "", w, t->late ? "_late" : "",
-		 rank_suffix(t->rank),
-		 !split			    ? ""
+		 s->family == AF_INET	 ? "ip"
+		 : s->family == AF_INET6 ? "ip6"
+					 : "inet",
+		 src, dst, proto, s->sport ? "_sp" : "", s->dport ? "_dp" : "", w,
+		 t->late ? "_late" : "", rank_suffix(t->rank),
+		 !split			     ? ""
 		 : t->hooks == IPP_CHOOK_IN  ? "_in"
 		 : t->hooks == IPP_CHOOK_OUT ? "_out"
 					     : "");
@@ -835,9 +850,9 @@ static int tier_cmp(const void *x, const void *y)
 	const struct ipp_ctier *a = x, *b = y;
 	const struct ipp_cshape *s = &a->shape, *t = &b->shape;
 
-#define BY(e) \
-	if ((e) != 0) \
-		return (e) < 0 ? -1 : 1
+#define BY(e)                                                                                      \
+	if ((e) != 0)                                                                              \
+	return (e) < 0 ? -1 : 1
 	BY((int64_t)b->weight - (int64_t)a->weight);
 	BY((int)a->late - (int)b->late);
 	/* the others in the order the late elements were chosen for; the late by action */
@@ -993,8 +1008,8 @@ static void fill_gates(struct ipp_compiled *c)
 	}
 }
 
-int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
-		struct ipp_compiled **ret, struct ipp_error *err)
+int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct ipp_compiled **ret,
+		struct ipp_error *err)
 {
 	struct builder b = {0};
 	struct ipp_compiled *c;
@@ -1036,11 +1051,11 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 			if (r == -E2BIG) {
 				const struct ipp_eff_rule *er = &e->rules[e->sf[i].rule];
 
-				r = ipp_err(err, E2BIG,
-					    "policy \"%s\" rule \"%s\" filter %u: its address ranges "
-					    "split into more than %d keys",
-					    er->policy, er->rule, e->sf[i].filter + 1,
-					    MAX_KEYS_PER_FILTER);
+				r = ipp_err(
+				    err, E2BIG,
+				    "policy \"%s\" rule \"%s\" filter %u: its address ranges "
+				    "split into more than %d keys",
+				    er->policy, er->rule, e->sf[i].filter + 1, MAX_KEYS_PER_FILTER);
 				goto fail_set;
 			}
 			goto fail;
@@ -1202,8 +1217,7 @@ static size_t fmt_port(uint16_t v, char *out)
 }
 
 /* Called for every element the emitter writes: no printf. */
-void ipp_ckey_format(const struct ipp_cshape *s, const struct ipp_ckey *k, char *buf,
-		     size_t len)
+void ipp_ckey_format(const struct ipp_cshape *s, const struct ipp_ckey *k, char *buf, size_t len)
 {
 	char f[INET6_ADDRSTRLEN + 8];
 	size_t used = 0, n;
@@ -1291,4 +1305,93 @@ int ipp_ckey_parse(const struct ipp_cshape *s, const char *text, struct ipp_ckey
 		return -EINVAL;
 	*ret = k;
 	return 0;
+}
+
+/* ---------- what the kernel's walk decides (the flow cache's counters) ---------- */
+
+static bool side_key(const struct ipp_cshape *s, bool src, int family, const uint8_t ip[16],
+		     bool (*is_local)(int, const uint8_t[16], void *), void *ctx, uint8_t out[16])
+{
+	uint8_t kind = src ? s->src_kind : s->dst_kind;
+	uint8_t plen = src ? s->src_plen : s->dst_plen;
+
+	memset(out, 0, 16);
+	if (kind == IPP_ADDR_ME)
+		return is_local && is_local(family, ip, ctx);
+	if (kind == IPP_ADDR_IP && plen) {
+		memcpy(out, ip, family == AF_INET6 ? 16 : 4);
+		mask_ip(out, plen);
+	}
+	return true;
+}
+
+const struct ipp_celem *
+ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const uint8_t src[16],
+		   const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
+		   bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
+		   const struct ipp_ctier **tier_ret)
+{
+	unsigned hook = inbound ? IPP_CHOOK_IN : IPP_CHOOK_OUT;
+	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+	size_t i;
+
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+		const struct ipp_cshape *s = &t->shape;
+		const struct ipp_celem *e;
+		struct ipp_ckey k;
+
+		if (!(t->hooks & hook) || (s->family && s->family != family))
+			continue;
+		if (s->proto && s->proto != proto)
+			continue;
+		if ((s->sport || s->dport) && !ports)
+			continue;
+		memset(&k, 0, sizeof(k));
+		if (!side_key(s, true, family, src, is_local, ctx, k.src) ||
+		    !side_key(s, false, family, dst, is_local, ctx, k.dst))
+			continue;
+		if (s->sport)
+			k.sport = sport;
+		if (s->dport)
+			k.dport = dport;
+		e = ipp_ctier_keyless(t) ? (t->nelems ? &t->elems[0] : NULL)
+					 : ipp_ctier_find(t, &k);
+		if (!e)
+			continue;
+		if (tier_ret)
+			*tier_ret = t;
+		return e;
+	}
+	return NULL;
+}
+
+static const char *const flow_outcome[] = {"permit", "block", "negotiate"};
+
+void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, char *buf, size_t len)
+{
+	snprintf(buf, len, "flow%d_%s_%s", family == AF_INET6 ? 6 : 4, inbound ? "in" : "out",
+		 flow_outcome[v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP]);
+}
+
+bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v)
+{
+	int f;
+	unsigned i;
+
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < 6; i++) {
+			char buf[32];
+			int fam = f ? AF_INET6 : AF_INET;
+
+			ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3), buf,
+					   sizeof(buf));
+			if (strcmp(buf, name))
+				continue;
+			*family = fam;
+			*inbound = i < 3;
+			*v = (enum ipp_cverdict)(i % 3);
+			return true;
+		}
+	return false;
 }

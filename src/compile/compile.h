@@ -55,6 +55,25 @@
  *   `negotiate_out` (accepted when it leaves under an IPsec policy: `rt
  *   ipsec exists`), else dropped.
  *
+ *   The flow cache.  A TCP or UDP packet that passed a gate is first looked
+ *   up by its 5-tuple (source, destination, protocol, ports) in the cache
+ *   sets of its family and hook, one per outcome (flow4_in_permit,
+ *   flow4_in_block, flow4_in_negotiate, ...; "flags dynamic", a counter
+ *   per element); a hit gives the outcome at once.  On a miss the walk
+ *   decides, and the verdict goes through a chain of its outcome (`permit`,
+ *   `block`, `negotiate_in`, `negotiate_out`) that adds the 5-tuple to the
+ *   matching cache set before the verdict; a walk that ends without a match
+ *   (permitted) does the same through `permit`.  The outcome of a 5-tuple
+ *   is a function of the policy alone (negotiate still checks every packet
+ *   for its SA), so the cache answers exactly what the walk would, as long
+ *   as it holds entries of the policy in force: every change of the table
+ *   empties it in the same transaction.  A full cache set (65,536 flows)
+ *   takes no more entries; new flows are then walked packet by packet.
+ *   Per-filter counters: the element that decided counts the packet that
+ *   created a cache entry; the entry counts that packet and the hits, which
+ *   the counter reader (ipp_driver_counters()) gives back to the deciding
+ *   element (ipp_compiled_match()).
+ *
  *   Every rule that uses a map carries a comment naming the map and its
  *   source (policy, rule); a map's own comment describes its shape, which
  *   stays true while its elements change one by one.  Map elements carry
@@ -75,6 +94,9 @@
 
 enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
 
+/* Flows each flow cache set holds at most. */
+#define IPP_FLOWCACHE_SIZE 65536
+
 /* "accept", "drop", "negotiate". */
 const char *ipp_cverdict_name(enum ipp_cverdict v);
 
@@ -84,10 +106,15 @@ struct ipp_copts {
 	bool exempt_nd;         /* IPv6 neighbour discovery, hop limit 255 (default yes) */
 	bool elem_comments;     /* a comment on every map element (default no) */
 	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
+	bool flow_cache;        /* the flow cache below (default yes; FlowCache=0 turns it off) */
 };
 
 /* The defaults above. */
 void ipp_copts_init(struct ipp_copts *o);
+
+struct ipp_driverconf;
+/* The defaults, then what driver.conf sets: DiagnosticMode and FlowCache. */
+void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf);
 
 /* A rule of the effective policy, as messages and counters name it. */
 struct ipp_crule {
@@ -183,6 +210,27 @@ bool ipp_ctier_keyless(const struct ipp_ctier *t);
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
 /* The element with key @k in @t, or NULL.  Points into @t. */
 const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct ipp_ckey *k);
+
+/*
+ * The element that decides a packet, as the kernel's walk would: the first
+ * tier of @c (evaluation order) walked on the hook (@inbound: input, else
+ * output) and family (@family: AF_INET or AF_INET6) whose key the packet
+ * has.  Addresses in network byte order (IPv4 in the first 4 bytes), ports
+ * in host order (ignored unless @proto is TCP or UDP).  @is_local tells
+ * whether an address is this host's ("me": fib ... type local).  NULL when
+ * no filter matches (permitted).  Points into @c; *tier_ret (may be NULL)
+ * gets the tier.
+ */
+const struct ipp_celem *ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family,
+					   const uint8_t src[16], const uint8_t dst[16],
+					   uint8_t proto, uint16_t sport, uint16_t dport,
+					   bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
+					   void *ctx, const struct ipp_ctier **tier_ret);
+
+/* The flow cache sets: name of the set of @family (AF_INET, AF_INET6), hook and outcome. */
+void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, char *buf, size_t len);
+/* The reverse; false when @name is not a flow cache set. */
+bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

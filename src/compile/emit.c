@@ -44,8 +44,8 @@ static void walk_name(const struct walk *w, char *buf, size_t len)
 	static const char *const suffix[] = {"", "_s", "_d", "_sd"};
 
 	if (w->proto)
-		snprintf(buf, len, "%s%d_p%u%s", w->hook == HOOK_IN ? "in" : "out", w->fam, w->proto,
-			 suffix[w->sub]);
+		snprintf(buf, len, "%s%d_p%u%s", w->hook == HOOK_IN ? "in" : "out", w->fam,
+			 w->proto, suffix[w->sub]);
 	else
 		snprintf(buf, len, "%s%d%s", w->hook == HOOK_IN ? "in" : "out", w->fam,
 			 suffix[w->sub]);
@@ -200,17 +200,49 @@ static void elem_source(const struct ipp_compiled *c, const struct ipp_celem *e,
 	comment_add(buf, len, num);
 }
 
-/* A verdict as nft text; negotiate depends on the hook (@hooks: IPP_CHOOK_*). */
+/*
+ * A verdict as nft text; negotiate depends on the hook (@hooks: IPP_CHOOK_*).
+ * With the flow cache, the walk's verdicts go through the chain of their
+ * outcome, which fills the cache first.
+ */
 static const char *verdict_text(const struct ipp_compiled *c, uint8_t v, unsigned hooks)
+{
+	bool fc = c->opts.flow_cache;
+
+	switch (v) {
+	case IPP_CV_ACCEPT:
+		return fc ? "goto permit" : "accept";
+	case IPP_CV_NEGOTIATE:
+		return hooks == IPP_CHOOK_OUT ? "goto negotiate_out" : "goto negotiate_in";
+	default:
+		return fc ? "goto block" : c->opts.diagnostics ? "goto blocked" : "drop";
+	}
+}
+
+/* The verdict of a flow cache hit: the outcome without filling the cache again. */
+static const char *hit_text(const struct ipp_compiled *c, uint8_t v, enum hook h)
 {
 	switch (v) {
 	case IPP_CV_ACCEPT:
 		return "accept";
 	case IPP_CV_NEGOTIATE:
-		return hooks == IPP_CHOOK_OUT ? "goto negotiate_out" : "goto negotiate_in";
+		return h == HOOK_OUT ? "goto negotiate_out_sa" : "goto negotiate_in_sa";
 	default:
 		return c->opts.diagnostics ? "goto blocked" : "drop";
 	}
+}
+
+/* The 5-tuple of the flow cache ("ip saddr . ip daddr . meta l4proto . th sport . th dport"). */
+static const char *flow_key(int fam)
+{
+	return fam == 6 ? "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport"
+			: "ip saddr . ip daddr . meta l4proto . th sport . th dport";
+}
+
+static void flow_set(int fam, enum hook h, unsigned v, char *buf, size_t len)
+{
+	ipp_flowcache_name(fam == 6 ? AF_INET6 : AF_INET, h == HOOK_IN, (enum ipp_cverdict)v, buf,
+			   len);
 }
 
 static void mask_text(uint8_t family, uint8_t plen, char *buf, size_t len)
@@ -349,18 +381,20 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 	da.family = s->family;
 	da.plen = s->dst_plen;
 	snprintf(buf, len, "%s %s -> %s%s%s%s, weight %#x%s%s",
-		 s->family == AF_INET ? "IPv4" : s->family == AF_INET6 ? "IPv6" : "IPv4/IPv6", src,
-		 dst, proto, s->sport ? " source port" : "", s->dport ? " destination port" : "",
-		 t->weight,
+		 s->family == AF_INET	 ? "IPv4"
+		 : s->family == AF_INET6 ? "IPv6"
+					 : "IPv4/IPv6",
+		 src, dst, proto, s->sport ? " source port" : "",
+		 s->dport ? " destination port" : "", t->weight,
 		 ipp_weight(&sa, &da, s->proto, s->sport, s->dport) != t->weight ? " (ranges)" : "",
 		 t->rank < 0 || t->rank > 2 ? ""
-		 : t->late		  ? late[t->rank]
-					  : only[t->rank]);
+		 : t->late		    ? late[t->rank]
+					    : only[t->rank]);
 }
 
 /* The body of a map declaration (inside "{ }"), indented by @ind. */
-static void emit_map_body(const struct ipp_compiled *c, const struct ipp_ctier *t,
-			  const char *ind, FILE *out)
+static void emit_map_body(const struct ipp_compiled *c, const struct ipp_ctier *t, const char *ind,
+			  FILE *out)
 {
 	char src[512], ind2[16];
 	size_t i;
@@ -394,7 +428,8 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 	comment_fit(com);
 	if (ipp_ctier_keyless(t)) {
 		fprintf(out, "counter %s comment \"%s\"",
-			verdict_text(c, t->elems[0].verdict, h == HOOK_IN ? IPP_CHOOK_IN : IPP_CHOOK_OUT),
+			verdict_text(c, t->elems[0].verdict,
+				     h == HOOK_IN ? IPP_CHOOK_IN : IPP_CHOOK_OUT),
 			com);
 		return;
 	}
@@ -409,6 +444,32 @@ static void gate_expr(int fam, int side, FILE *out)
 	static const unsigned off[2][2] = {{96, 128}, {64, 192}};
 
 	fprintf(out, "@nh,%u,16 @g%c%d", off[fam == 6][side], side ? 'd' : 's', fam);
+}
+
+/* Does walk chain @w use the flow cache (TCP and UDP, after a gate)? */
+static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
+{
+	return c->opts.flow_cache && (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP) &&
+	       w->sub != SUB_BASE;
+}
+
+/* The outcomes (bits of enum ipp_cverdict) the walk of @w can give; permit always. */
+static unsigned walk_outcomes(const struct ipp_compiled *c, const struct walk *w)
+{
+	static const uint8_t by_rank[] = {IPP_CV_DROP, IPP_CV_NEGOTIATE, IPP_CV_ACCEPT};
+	unsigned m = 1u << IPP_CV_ACCEPT;
+	size_t i;
+	unsigned r;
+
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (!tier_in_base(t, w))
+			continue;
+		for (r = t->rank_min; r <= t->rank_max && r < 3; r++)
+			m |= 1u << by_rank[r];
+	}
+	return m;
 }
 
 /* Every rule of walk chain @w, each line prefixed by @prefix. */
@@ -451,6 +512,21 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			fputs(" }\n", out);
 		}
 	}
+	/* the flow cache, once a gate has passed (X_sd is only reached from X_s) */
+	if (flow_walk(c, w) && w->sub != SUB_SD) {
+		static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
+		unsigned outcomes = walk_outcomes(c, w);
+
+		for (i = 0; i < 3; i++) {
+			char set[32];
+
+			if (!(outcomes & (1u << order[i])))
+				continue;
+			flow_set(w->fam, w->hook, order[i], set, sizeof(set));
+			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(w->fam), set,
+				hit_text(c, order[i], w->hook));
+		}
+	}
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};
@@ -475,6 +551,9 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		tier_rule(c, &c->tiers[i], w->hook, out);
 		fputc('\n', out);
 	}
+	/* the walk found nothing: permitted, and remembered as such */
+	if (flow_walk(c, w))
+		fprintf(out, "%sgoto permit comment \"no filter matches\"\n", prefix);
 }
 
 /*
@@ -560,8 +639,9 @@ static void emit_gates(const struct ipp_compiled *c, FILE *out)
 			 * into a bitmap set walks all its elements, each time */
 			fprintf(out, "\tset %s {\n\t\ttypeof @nh,%u,16\n\t\tflags dynamic\n",
 				gate_names[f][side], off[f][side]);
-			fprintf(out, "\t\tcomment \"gate: the first 16 bits of the IPv%d %s "
-				     "addresses that filters name\"\n",
+			fprintf(out,
+				"\t\tcomment \"gate: the first 16 bits of the IPv%d %s "
+				"addresses that filters name\"\n",
 				f ? 6 : 4, side ? "destination" : "source");
 			if (g->n) {
 				fprintf(out, "\t\telements = {\n");
@@ -589,7 +669,8 @@ static void diff_gates(const struct ipp_compiled *old, const struct ipp_compiled
 				add |= (n->bits[i] & ~o->bits[i]) != 0;
 			}
 			if (del) {
-				fprintf(out, "delete element %s %s {\n", TABLE, gate_names[f][side]);
+				fprintf(out, "delete element %s %s {\n", TABLE,
+					gate_names[f][side]);
 				gate_values(o, n, "\t", out);
 				fprintf(out, "}\n");
 			}
@@ -633,7 +714,8 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		fprintf(out, "\t\tudp dport { 500, 4500 } accept comment \"exempt: IKE\"\n");
 	}
 	if (c->opts.exempt_ipsec)
-		fprintf(out, "\t\tmeta l4proto { esp, ah } accept comment \"exempt: ESP and AH\"\n");
+		fprintf(out,
+			"\t\tmeta l4proto { esp, ah } accept comment \"exempt: ESP and AH\"\n");
 	if (c->opts.exempt_nd)
 		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
 			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
@@ -643,15 +725,81 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 	fprintf(out, "\t}\n");
 }
 
+/* The rules of a verdict chain that add the packet's 5-tuple to the cache of @v. */
+static void flow_adds(enum ipp_cverdict v, int only_hook, FILE *out)
+{
+	static const int fams[] = {4, 6};
+	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
+	size_t f, h;
+	char set[32];
+
+	for (f = 0; f < 2; f++)
+		for (h = 0; h < 2; h++) {
+			if (only_hook >= 0 && (int)hooks[h] != only_hook)
+				continue;
+			flow_set(fams[f], hooks[h], v, set, sizeof(set));
+			fprintf(
+			    out,
+			    "\t\tmeta l4proto { tcp, udp } meta nfproto ipv%d %sadd @%s { %s }\n",
+			    fams[f],
+			    only_hook >= 0	  ? ""
+			    : hooks[h] == HOOK_IN ? "meta iif != 0 "
+						  : "meta oif != 0 ",
+			    set, flow_key(fams[f]));
+		}
+}
+
+static void emit_flow_sets(FILE *out)
+{
+	static const char *const what[] = {"permits", "blocks", "negotiates"};
+	unsigned f, h, v;
+	char set[32];
+
+	for (f = 0; f < 2; f++)
+		for (h = 0; h < 2; h++)
+			for (v = 0; v < 3; v++) {
+				flow_set(f ? 6 : 4, (enum hook)h, v, set, sizeof(set));
+				fprintf(out, "\tset %s {\n", set);
+				fprintf(out,
+					"\t\ttype %s . %s . inet_proto . inet_service . "
+					"inet_service\n",
+					f ? "ipv6_addr" : "ipv4_addr",
+					f ? "ipv6_addr" : "ipv4_addr");
+				fprintf(out, "\t\tsize %u\n", IPP_FLOWCACHE_SIZE);
+				fprintf(out, "\t\tflags dynamic\n\t\tcounter\n");
+				fprintf(out,
+					"\t\tcomment \"flow cache: %s %s TCP and UDP flows the "
+					"policy %s\"\n",
+					f ? "IPv6" : "IPv4", h ? "outbound" : "inbound", what[v]);
+				fprintf(out, "\t}\n");
+			}
+}
+
 static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 {
+	bool fc = c->opts.flow_cache;
+
 	/* two chains: the kernel allows meta secpath on input only */
-	fprintf(out, "\tchain negotiate_in {\n");
+	if (fc) {
+		fprintf(out, "\tchain permit {\n");
+		flow_adds(IPP_CV_ACCEPT, -1, out);
+		fprintf(out, "\t\taccept\n\t}\n");
+		fprintf(out, "\tchain block {\n");
+		flow_adds(IPP_CV_DROP, -1, out);
+		fprintf(out, "\t\t%s\n\t}\n", c->opts.diagnostics ? "goto blocked" : "drop");
+		fprintf(out, "\tchain negotiate_in {\n");
+		flow_adds(IPP_CV_NEGOTIATE, HOOK_IN, out);
+		fprintf(out, "\t\tgoto negotiate_in_sa\n\t}\n");
+		fprintf(out, "\tchain negotiate_out {\n");
+		flow_adds(IPP_CV_NEGOTIATE, HOOK_OUT, out);
+		fprintf(out, "\t\tgoto negotiate_out_sa\n\t}\n");
+	}
+	fprintf(out, "\tchain %s {\n", fc ? "negotiate_in_sa" : "negotiate_in");
 	fprintf(out, "\t\tmeta secpath exists accept comment \"negotiate: arrived through an "
 		     "IPsec SA\"\n");
 	droplog(c, "in", "negotiate", out);
 	fprintf(out, "\t\tdrop\n\t}\n");
-	fprintf(out, "\tchain negotiate_out {\n");
+	fprintf(out, "\tchain %s {\n", fc ? "negotiate_out_sa" : "negotiate_out");
 	fprintf(out, "\t\trt ipsec exists accept comment \"negotiate: leaves under an IPsec "
 		     "policy\"\n");
 	droplog(c, "out", "negotiate", out);
@@ -685,6 +833,8 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 		fprintf(out, "\t}\n");
 	}
 	emit_gates(c, out);
+	if (c->opts.flow_cache)
+		emit_flow_sets(out);
 	emit_fixed_chains(c, out);
 	nw = list_walks(c, walks);
 	for (i = 0; i < nw; i++) {
@@ -727,8 +877,8 @@ static int to_string(emit_fn fn, const struct ipp_compiled *a, const struct ipp_
 	return 0;
 }
 
-static int emit_adapter(const struct ipp_compiled *c, const struct ipp_compiled *unused,
-			FILE *out, struct ipp_cdiff_stats *st, struct ipp_error *err)
+static int emit_adapter(const struct ipp_compiled *c, const struct ipp_compiled *unused, FILE *out,
+			struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	return ipp_compiled_emit(c, out, err);
 }
@@ -744,7 +894,7 @@ static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 {
 	return a->exempt_ike == b->exempt_ike && a->exempt_ipsec == b->exempt_ipsec &&
 	       a->exempt_nd == b->exempt_nd && a->elem_comments == b->elem_comments &&
-	       (a->diagnostics != 0) == (b->diagnostics != 0);
+	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache;
 }
 
 /* Same element as far as the kernel can tell (key compared by the caller). */
@@ -1010,6 +1160,14 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	}
 	s.empty = s.elems_added == 0 && s.elems_deleted == 0 && s.chains_rewritten == 0 &&
 		  s.tiers_added == 0 && s.tiers_deleted == 0;
+	/* 6. the flow cache holds outcomes of the old policy: emptied in the same transaction */
+	if (!s.empty && new->opts.flow_cache) {
+		for (i = 0; i < 12; i++) {
+			flow_set(i < 6 ? 4 : 6, (i / 3) % 2 ? HOOK_OUT : HOOK_IN, (unsigned)(i % 3),
+				 name, sizeof(name));
+			fprintf(out, "flush set %s %s\n", TABLE, name);
+		}
+	}
 	goto out;
 full:
 	s.full = true;
@@ -1068,7 +1226,8 @@ static bool get_line(const char *text, unsigned n, char *buf, size_t len, const 
 	return true;
 }
 
-/* The map an element line belongs to: the nearest "map NAME {" or "... element ... NAME {" above. */
+/* The map an element line belongs to: the nearest "map NAME {" or "... element ... NAME {" above.
+ */
 static bool enclosing_map(const char *text, const char *line_start, char *name, size_t len)
 {
 	const char *p = line_start;

@@ -9,7 +9,10 @@
  */
 #include "driver.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,16 +68,16 @@ static int errno_of(const char *msg)
 		const char *text;
 		int code;
 	} tab[] = {
-		{"File exists", EEXIST},
-		{"No such file or directory", ENOENT},
-		{"Operation not permitted", EPERM},
-		{"Device or resource busy", EBUSY},
-		{"Cannot allocate memory", ENOMEM},
-		{"Numerical result out of range", ERANGE},
-		{"Operation not supported", EOPNOTSUPP},
-		{"Too many links", EMLINK},
-		{"No space left on device", ENOSPC},
-		{"syntax error", EINVAL},
+	    {"File exists", EEXIST},
+	    {"No such file or directory", ENOENT},
+	    {"Operation not permitted", EPERM},
+	    {"Device or resource busy", EBUSY},
+	    {"Cannot allocate memory", ENOMEM},
+	    {"Numerical result out of range", ERANGE},
+	    {"Operation not supported", EOPNOTSUPP},
+	    {"Too many links", EMLINK},
+	    {"No space left on device", ENOSPC},
+	    {"syntax error", EINVAL},
 	};
 	size_t i;
 
@@ -295,9 +298,9 @@ static void key_text(const struct ipp_json *v, char *buf, size_t len)
 	}
 }
 
-/* The elements of one map object of the listing: {"name": ..., "elem": [[{"elem": ...}, V], ...]}. */
-static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map,
-			struct counters *cs)
+/* The elements of one map object of the listing: {"name": ..., "elem": [[{"elem": ...}, V], ...]}.
+ */
+static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, struct counters *cs)
 {
 	const struct ipp_json *elems = ipp_json_get(map, "elem");
 	size_t i;
@@ -328,6 +331,155 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map,
 		ct.filter = e->filter;
 		ct.reversed = e->reversed;
 		if (push_counter(cs, &ct) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---------- the flow cache's share of the counters ---------- */
+
+/* This host's addresses, for "me" in ipp_compiled_match(). */
+struct locals {
+	struct {
+		int family;
+		uint8_t ip[16];
+	} * v;
+	size_t n;
+};
+
+static void locals_load(struct locals *l)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	size_t n = 0;
+
+	l->v = NULL;
+	l->n = 0;
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next)
+		n++;
+	l->v = calloc(n + 1, sizeof(*l->v));
+	for (i = ifa; i && l->v; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+			continue;
+		l->v[l->n].family = sa->sa_family;
+		if (sa->sa_family == AF_INET)
+			memcpy(l->v[l->n].ip,
+			       &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+		else
+			memcpy(l->v[l->n].ip,
+			       &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+		l->n++;
+	}
+	freeifaddrs(ifa);
+}
+
+static bool locals_has(int family, const uint8_t ip[16], void *ctx)
+{
+	const struct locals *l = ctx;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].family == family &&
+		    !memcmp(l->v[i].ip, ip, family == AF_INET6 ? 16 : 4))
+			return true;
+	return false;
+}
+
+struct flowshare {
+	const struct ipp_ctier *tier;
+	const struct ipp_celem *elem;
+	uint64_t packets, bytes;
+};
+
+struct flowshares {
+	struct flowshare *v;
+	size_t n, cap;
+	struct locals loc;
+	bool loc_loaded;
+};
+
+static bool json_addr(const struct ipp_json *j, int family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	return j && j->type == IPP_JSON_STRING && inet_pton(family, j->str, out) == 1;
+}
+
+/*
+ * One flow cache set: each 5-tuple's counter goes to the element that
+ * decides it.  The packet that created the entry was counted by that
+ * element already: one packet, and the mean size, are taken off.
+ */
+static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *set, int family,
+			 bool inbound, struct flowshares *fs)
+{
+	const struct ipp_json *elems = ipp_json_get(set, "elem");
+	size_t i;
+
+	if (!elems || elems->type != IPP_JSON_ARRAY)
+		return 0;
+	if (!fs->loc_loaded) {
+		locals_load(&fs->loc);
+		fs->loc_loaded = true;
+	}
+	for (i = 0; i < elems->n; i++) {
+		const struct ipp_json *el = ipp_json_get(elems->items[i], "elem");
+		const struct ipp_json *cc = ipp_json_get(ipp_json_get(el, "val"), "concat");
+		const struct ipp_ctier *t = NULL;
+		const struct ipp_celem *e;
+		uint64_t proto, sport, dport, pk, by;
+		uint8_t src[16], dst[16];
+
+		if (!cc || cc->type != IPP_JSON_ARRAY || cc->n != 5 ||
+		    !json_addr(cc->items[0], family, src) ||
+		    !json_addr(cc->items[1], family, dst) || !ipp_json_u64(cc->items[2], &proto) ||
+		    !ipp_json_u64(cc->items[3], &sport) || !ipp_json_u64(cc->items[4], &dport) ||
+		    !read_counter(ipp_json_get(el, "counter"), &pk, &by) || pk < 2)
+			continue;
+		e = ipp_compiled_match(c, inbound, family, src, dst, (uint8_t)proto,
+				       (uint16_t)sport, (uint16_t)dport, locals_has, &fs->loc, &t);
+		if (!e)
+			continue; /* no filter: permitted by default, nobody to count for */
+		if (fs->n == fs->cap) {
+			size_t ncap = fs->cap ? fs->cap * 2 : 64;
+			struct flowshare *nv = realloc(fs->v, ncap * sizeof(*nv));
+
+			if (!nv)
+				return -ENOMEM;
+			fs->v = nv;
+			fs->cap = ncap;
+		}
+		fs->v[fs->n++] = (struct flowshare){t, e, pk - 1, by - by / pk};
+	}
+	return 0;
+}
+
+static int counter_order(const void *x, const void *y);
+
+/* Add the flow cache's shares to the element counters (@cs sorted by counter_order()). */
+static int merge_flowshares(struct counters *cs, const struct flowshares *fs)
+{
+	size_t i, n0 = cs->n;
+
+	for (i = 0; i < fs->n; i++) {
+		struct ipp_counter key = {0}, *hit;
+
+		key.tier = fs->v[i].tier;
+		key.elem = fs->v[i].elem;
+		hit = bsearch(&key, cs->v, n0, sizeof(*cs->v), counter_order);
+		if (hit) {
+			hit->packets += fs->v[i].packets;
+			hit->bytes += fs->v[i].bytes;
+			continue;
+		}
+		key.rule = key.elem->rule;
+		key.filter = key.elem->filter;
+		key.reversed = key.elem->reversed;
+		key.packets = fs->v[i].packets;
+		key.bytes = fs->v[i].bytes;
+		if (push_counter(cs, &key) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -366,7 +518,7 @@ static void rule_counter(const struct ipp_compiled *c, const struct ipp_json *ru
  * times the text).
  */
 static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, struct counters *cs,
-			  struct ipp_error *err)
+			  struct flowshares *fs, struct ipp_error *err)
 {
 	uint64_t *pk = NULL, *by = NULL;
 	bool *seen = NULL;
@@ -396,7 +548,7 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 	p++;
 	for (;;) {
 		struct ipp_json *item = NULL;
-		const struct ipp_json *m, *rule;
+		const struct ipp_json *m, *rule, *set;
 
 		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
 			p++;
@@ -408,11 +560,22 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 		}
 		m = ipp_json_get(item, "map");
 		rule = ipp_json_get(item, "rule");
-		if (m) {
+		set = ipp_json_get(item, "set");
+		if (set) {
+			const struct ipp_json *name = ipp_json_get(set, "name");
+			enum ipp_cverdict v;
+			bool inbound;
+			int fam;
+
+			if (name && name->type == IPP_JSON_STRING &&
+			    ipp_flowcache_parse(name->str, &fam, &inbound, &v) &&
+			    flow_counters(c, set, fam, inbound, fs) < 0)
+				r = ipp_err(err, ENOMEM, "out of memory");
+		} else if (m) {
 			const struct ipp_json *name = ipp_json_get(m, "name");
 			const struct ipp_ctier *t = name && name->type == IPP_JSON_STRING
-							    ? ipp_compiled_tier(c, name->str)
-							    : NULL;
+							? ipp_compiled_tier(c, name->str)
+							: NULL;
 
 			if (t && map_counters(t, m, cs) < 0)
 				r = ipp_err(err, ENOMEM, "out of memory");
@@ -460,6 +623,7 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 			struct ipp_counter **ret, size_t *ret_n, struct ipp_error *err)
 {
 	struct counters cs = {0};
+	struct flowshares fs = {0};
 	bool exists = false;
 	int r;
 
@@ -468,14 +632,25 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 	if (!exists)
 		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
 			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
-	if ((r = table_counters(d, c, &cs, err)) < 0)
+	if ((r = table_counters(d, c, &cs, &fs, err)) < 0)
 		goto fail;
 	if (cs.n)
 		qsort(cs.v, cs.n, sizeof(*cs.v), counter_order);
+	if (fs.n) {
+		if (merge_flowshares(&cs, &fs) < 0) {
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto fail;
+		}
+		qsort(cs.v, cs.n, sizeof(*cs.v), counter_order);
+	}
+	free(fs.v);
+	free(fs.loc.v);
 	*ret = cs.v;
 	*ret_n = cs.n;
 	return 0;
 fail:
+	free(fs.v);
+	free(fs.loc.v);
 	free(cs.v);
 	return r;
 }

@@ -119,7 +119,7 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 	/* The compile options of ipsecpold: the defaults and DiagnosticMode. */
 	ipp_copts_init(&o);
 	if (ipp_driverconf_load(paths, &conf, NULL) == 0)
-		o.diagnostics = conf.diagnostics;
+		ipp_copts_from_conf(&o, &conf);
 	if ((r = ipp_apply_compute(paths, NULL, &o, &ret->res, err)) < 0) {
 		ipp_err_prefix(err, "reading the policy in force");
 		goto out;

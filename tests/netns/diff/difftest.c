@@ -106,8 +106,8 @@ static void show_ruleset(struct ctx *c, FILE *out)
 	char cmd[512];
 
 	fflush(out);
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s nft list table inet ipsecpol | sed 's/^/    /'",
-		 c->host_ns);
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s nft list table inet ipsecpol | sed 's/^/    /'", c->host_ns);
 	if (system(cmd) != 0)
 		fprintf(out, "    (cannot list table inet ipsecpol)\n");
 }
@@ -141,8 +141,10 @@ static void random_case(const struct dpolicy *p, struct rng *r, struct ipp_packe
 	dpolicy_remote(p, r, fam, remote);
 	memcpy(pkt->dir == IPP_DIR_IN ? pkt->src : pkt->dst, remote, 16);
 	memcpy(pkt->dir == IPP_DIR_IN ? pkt->dst : pkt->src, local, 16);
-	pkt->proto = x < 35 ? IPPROTO_TCP : x < 70 ? IPPROTO_UDP
-			  : x < 85 ? (fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6) : 253;
+	pkt->proto = x < 35   ? IPPROTO_TCP
+		     : x < 70 ? IPPROTO_UDP
+		     : x < 85 ? (fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)
+			      : 253;
 	if (pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP) {
 		pkt->sport = random_port(r);
 		pkt->dport = random_port(r);
@@ -178,7 +180,7 @@ static void explain(const struct ipp_effective *eff, const struct ipp_packet *pk
 		ipp_eff_filter_format(eff, f, buf, sizeof(buf));
 		fprintf(out, "    %s weight 0x%08x %s: %s, %s\n", i == 0 ? "winner " : "matches",
 			v.cand[i].weight,
-			f->action == IPP_ACTION_PERMIT ? "permit"
+			f->action == IPP_ACTION_PERMIT	? "permit"
 			: f->action == IPP_ACTION_BLOCK ? "block"
 							: "negotiate",
 			rn, buf);
@@ -261,8 +263,7 @@ static int still_fails(struct ctx *c, const struct dpolicy *p, const bool *keep,
 }
 
 /* ddmin over the filters: drop chunks, then single filters, while the mismatch persists. */
-static int shrink(struct ctx *c, const struct dpolicy *p, bool *keep,
-		  const struct ipp_packet *pkt)
+static int shrink(struct ctx *c, const struct dpolicy *p, bool *keep, const struct ipp_packet *pkt)
 {
 	size_t *idx = calloc(p->nf + 1, sizeof(*idx)), n = 0, chunks = 2, i, j;
 	bool *trial = calloc(p->nf + 1, sizeof(*trial));
@@ -443,55 +444,65 @@ static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol,
 	}
 	if (status)
 		goto done;
-	if (wire_round(c->w, pkts, ncases, got) < 0) {
-		status = -1;
-		goto done;
-	}
-	for (i = 0; i < ncases && status == 0; i++) {
-		bool *keep;
-		int alone;
+	/*
+	 * Every case twice: the first packet of a TCP or UDP 5-tuple is walked
+	 * and fills the flow cache, the second is answered by the cache.
+	 */
+	for (unsigned round = 0; round < 2 && status == 0; round++) {
+		if (wire_round(c->w, pkts, ncases, got) < 0) {
+			status = -1;
+			goto done;
+		}
+		for (i = 0; i < ncases && status == 0; i++) {
+			bool *keep;
+			int alone;
 
-		if (got[i] == want[i])
-			continue;
-		suspects++;
-		/* once more on its own, twice: a real difference is stable */
-		alone = delivered_alone(c, &pkts[i], 2);
-		if (alone == -2) {
-			status = -1;
-			break;
-		}
-		if (alone < 0 || (bool)alone == want[i])
-			continue;
-		printf("policy %u/%u: case %zu differs; shrinking the policy ...\n", idx + 1, npol, i);
-		fflush(stdout);
-		keep = malloc(p.nf * sizeof(*keep) + 1);
-		if (!keep) {
-			status = -1;
-			break;
-		}
-		for (size_t k = 0; k < p.nf; k++)
-			keep[k] = true;
-		if (shrink(c, &p, keep, &pkts[i]) < 0) {
-			status = -1;
+			if (got[i] == want[i])
+				continue;
+			suspects++;
+			/* once more on its own, twice: a real difference is stable */
+			alone = delivered_alone(c, &pkts[i], 2);
+			if (alone == -2) {
+				status = -1;
+				break;
+			}
+			if (alone < 0 || (bool)alone == want[i])
+				continue;
+			printf("policy %u/%u: case %zu differs (%s packet of its 5-tuple); "
+			       "shrinking the policy ...\n",
+			       idx + 1, npol, i, round ? "second" : "first");
+			fflush(stdout);
+			keep = malloc(p.nf * sizeof(*keep) + 1);
+			if (!keep) {
+				status = -1;
+				break;
+			}
+			for (size_t k = 0; k < p.nf; k++)
+				keep[k] = true;
+			if (shrink(c, &p, keep, &pkts[i]) < 0) {
+				status = -1;
+				free(keep);
+				break;
+			}
+			/* leave the minimal policy in force, so the ruleset shown is the one that
+			 * failed */
+			if (apply(c, &p, keep) == 0)
+				report(c, &p, keep, &pkts[i], want[i], !want[i]);
 			free(keep);
-			break;
+			status = 1;
 		}
-		/* leave the minimal policy in force, so the ruleset shown is the one that failed */
-		if (apply(c, &p, keep) == 0)
-			report(c, &p, keep, &pkts[i], want[i], !want[i]);
-		free(keep);
-		status = 1;
 	}
 	if (status == 0)
 		printf("policy %u/%u: %zu filters in %zu rules (%zu specific), %zu cases, %zu "
-		       "accepted and %zu dropped by the matcher; the kernel agreed on every one "
-		       "(%zu retried) [%.1f s]\n",
+		       "accepted and %zu dropped by the matcher; the kernel agreed on every one, "
+		       "sent twice (the second time from the flow cache) (%zu retried) [%.1f s]\n",
 		       idx + 1, npol, p.nf, p.nrules, mine.nsf, ncases, accepted, ncases - accepted,
 		       suspects, now() - t0);
 	if (status == 0)
-		printf("  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
-		       "action at equal weight %zu, origin or age %zu\n",
-		       d.none, d.exempt, d.single, d.weight, d.action, d.later);
+		printf(
+		    "  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
+		    "action at equal weight %zu, origin or age %zu\n",
+		    d.none, d.exempt, d.single, d.weight, d.action, d.later);
 	*total += ncases;
 done:
 	ipp_effective_free(built);
@@ -507,12 +518,12 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"host-ns", required_argument, NULL, 'H'}, {"peer-ns", required_argument, NULL, 'P'},
-		{"peer-if", required_argument, NULL, 'I'}, {"root", required_argument, NULL, 'R'},
-		{"bindir", required_argument, NULL, 'B'},  {"seed", required_argument, NULL, 's'},
-		{"policies", required_argument, NULL, 'p'}, {"filters", required_argument, NULL, 'f'},
-		{"rules", required_argument, NULL, 'r'},   {"cases", required_argument, NULL, 'c'},
-		{"naive", no_argument, NULL, 'n'},         {NULL, 0, NULL, 0},
+	    {"host-ns", required_argument, NULL, 'H'},	{"peer-ns", required_argument, NULL, 'P'},
+	    {"peer-if", required_argument, NULL, 'I'},	{"root", required_argument, NULL, 'R'},
+	    {"bindir", required_argument, NULL, 'B'},	{"seed", required_argument, NULL, 's'},
+	    {"policies", required_argument, NULL, 'p'}, {"filters", required_argument, NULL, 'f'},
+	    {"rules", required_argument, NULL, 'r'},	{"cases", required_argument, NULL, 'c'},
+	    {"naive", no_argument, NULL, 'n'},		{NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
 	unsigned long long seed = 0;
@@ -525,18 +536,43 @@ int main(int argc, char **argv)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'H': c.host_ns = optarg; break;
-		case 'P': c.peer_ns = optarg; break;
-		case 'I': c.peer_if = optarg; break;
-		case 'R': c.root = optarg; break;
-		case 'B': c.bindir = optarg; break;
-		case 's': seed = strtoull(optarg, NULL, 0); have_seed = true; break;
-		case 'p': npol = strtoul(optarg, NULL, 0); break;
-		case 'f': nfil = strtoul(optarg, NULL, 0); break;
-		case 'r': nrul = strtoul(optarg, NULL, 0); break;
-		case 'c': ncases = strtoul(optarg, NULL, 0); break;
-		case 'n': c.naive = true; break;
-		default: usage(); return 2;
+		case 'H':
+			c.host_ns = optarg;
+			break;
+		case 'P':
+			c.peer_ns = optarg;
+			break;
+		case 'I':
+			c.peer_if = optarg;
+			break;
+		case 'R':
+			c.root = optarg;
+			break;
+		case 'B':
+			c.bindir = optarg;
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			have_seed = true;
+			break;
+		case 'p':
+			npol = strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			nfil = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			nrul = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			ncases = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			c.naive = true;
+			break;
+		default:
+			usage();
+			return 2;
 		}
 	}
 	if (!c.host_ns || !c.peer_ns || !c.peer_if || !c.root || (!c.bindir && !c.naive) ||
@@ -568,8 +604,8 @@ int main(int argc, char **argv)
 		status = one_policy(&c, &r, i, (unsigned)npol, nf ? nf : 1, nr, ncases, &total);
 	}
 	if (status == 0)
-		printf("difftest: %lu cases, no difference (seed %llu, %lu applies, %.1f s)\n", total,
-		       seed, c.applies, now() - t0);
+		printf("difftest: %lu cases, no difference (seed %llu, %lu applies, %.1f s)\n",
+		       total, seed, c.applies, now() - t0);
 	else if (status > 0)
 		printf("difftest: FAILED (seed %llu)\n", seed);
 	else

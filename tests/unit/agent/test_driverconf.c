@@ -40,6 +40,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.no_default_exempt, 3);
 	assert_int_equal(c.ike_logging, 0);
 	assert_int_equal(c.strong_crl_check, 1);
+	assert_int_equal(c.flow_cache, 1);
 	/* Unset boot mode: stateful once a policy is assigned, else permit. */
 	assert_int_equal(ipp_driverconf_bootmode(&c, false), IPP_BOOT_PERMIT);
 	assert_int_equal(ipp_driverconf_bootmode(&c, true), IPP_BOOT_STATEFUL);
@@ -293,6 +294,35 @@ static void test_save_load_update(void **state)
 	rm_root(&p, dir);
 }
 
+/* FlowCache: ours, beyond Windows; 0 or 1, kept by a rewrite of the file. */
+static void test_flow_cache(void **state)
+{
+	struct ipp_driverconf c;
+	struct ipp_error err = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse_text("flowcache=0\n", &c, &err), 0);
+	assert_int_equal(c.flow_cache, 0);
+	assert_int_equal(parse_text("FlowCache=1\n", &c, &err), 0);
+	assert_int_equal(c.flow_cache, 1);
+	assert_int_equal(parse_text("FlowCache=yes\n", &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "FlowCache=\"yes\": expected 0 (off) or 1 (on)"));
+	assert_int_equal(parse_text("FlowCache=0\nFlowCache=1\n", &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "set twice (first on line 1)"));
+	assert_int_equal(parse_text("FlowCache=0\n", &c, &err), 0);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(ipp_driverconf_write(&c, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\nFlowCache=0\n"));
+	assert_int_equal(parse_text(buf, &c, &err), 0);
+	assert_int_equal(c.flow_cache, 0);
+	free(buf);
+}
+
 static void test_show(void **state)
 {
 	struct ipp_driverconf c;
@@ -337,7 +367,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_good_file),
 	    cmocka_unit_test(test_bad_files),	 cmocka_unit_test(test_too_many_exemptions),
 	    cmocka_unit_test(test_set_property), cmocka_unit_test(test_save_load_update),
-	    cmocka_unit_test(test_show),
+	    cmocka_unit_test(test_show),	 cmocka_unit_test(test_flow_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

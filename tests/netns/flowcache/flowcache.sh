@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# flowcache.sh - the flow cache on real packets: a TCP or UDP flow is walked
+# once and answered from the cache after that, with the same outcome
+# (permit, block, negotiate: a clear packet still dropped), the filter's
+# counter still counts every packet, a packet of an unmatched 5-tuple is
+# remembered as permitted, and a change of the policy made through the
+# running agent empties the cache in the same transaction, so that the next
+# packet of a cached flow gets the new outcome.  FlowCache=0 in driver.conf
+# turns it off.
+#
+#   H (the host under test)  10.77.0.1/24      P (its peer)  10.77.0.2/24
+#
+# Output: "PASS name" / "FAIL name" per check and a summary; exit 0 only if
+# every check passed, 77 when it cannot run.
+set -u -o pipefail
+
+BIN=${IPP_BIN_DIR:?IPP_BIN_DIR is not set}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (network namespaces)"
+	exit 77
+fi
+for p in ipsecpol ipsecpold; do
+	[ -x "$BIN/$p" ] || { echo "SKIP: $BIN/$p is not built"; exit 77; }
+done
+for t in nft python3 ss; do
+	command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+done
+
+TAG="ipf$$"
+NS_H="${TAG}h" NS_P="${TAG}p" IF_H="${TAG}a" IF_P="${TAG}b"
+H_IP=10.77.0.1 P_IP=10.77.0.2
+WORK=$(mktemp -d /tmp/ipp-flowcache.XXXXXX)
+R=$WORK/root
+LOG=$WORK/agent.log
+AGENT_PID=""
+PIDS=()
+NPASS=0 NFAIL=0
+
+cleanup() {
+	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del "$NS_H" 2>/dev/null
+	ip netns del "$NS_P" 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hx() { ip netns exec "$NS_H" "$@"; }
+px() { ip netns exec "$NS_P" "$@"; }
+pol() { hx "$BIN/ipsecpol" --root "$R" "$@"; }
+
+pass() { echo "PASS $1"; NPASS=$((NPASS + 1)); }
+fail() {
+	echo "FAIL $1"
+	[ -n "${OUT:-}" ] && printf '%s\n' "$OUT" | head -n 30 | sed 's/^/  | /'
+	NFAIL=$((NFAIL + 1))
+}
+check() { local d=$1; shift; OUT=""; if "$@"; then pass "$d"; else fail "$d"; fi; }
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+
+# send N SPORT DPORT: N datagrams of one 5-tuple from P to H
+send() {
+	px python3 - "$1" "$2" "$3" <<'PY'
+import socket, sys, time
+n, sport, dport = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.77.0.2", sport))
+for i in range(n):
+    s.sendto(b"x" * 20, ("10.77.0.1", dport))
+    time.sleep(0.002)
+PY
+}
+# received DPORT: datagrams the sink of DPORT got (one line each)
+received() { local f=$WORK/udp.$1; [ -f "$f" ] && wc -l <"$f" || echo 0; }
+# cached SET SPORT DPORT: the packets counted by the cache entry of that 5-tuple ("" if none)
+cached() {
+	hx nft list set inet ipsecpol "$1" 2>/dev/null |
+		sed -n "s/.*$P_IP \. $H_IP \. udp \. $2 \. $3 counter packets \([0-9]*\).*/\1/p"
+}
+# counted LIST: the packets of the inbound image of filter 1 of LIST in `dynamic show qmfilter`
+counted() {
+	pol dynamic show qmfilter type=specific 2>/dev/null |
+		awk -v RS= -v pat="Filter Name                : $1 (filter 1)" 'index($0, pat) && !index($0, "mirror") { print; exit }' |
+		sed -n 's/^Packets *: //p'
+}
+
+# ---- the network; UDP sinks in H, one per port, one line per datagram
+ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
+ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
+hx ip addr add $H_IP/24 dev "$IF_H"; px ip addr add $P_IP/24 dev "$IF_P"
+hx ip link set lo up; px ip link set lo up
+hx ip link set "$IF_H" up; px ip link set "$IF_P" up
+for port in 7000 7001 7002 7003; do
+	hx python3 -u -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('0.0.0.0', $port))
+f = open('$WORK/udp.$port', 'a', buffering=1)
+while True:
+    s.recv(100); f.write('x\n')
+" </dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+wait_for 10 eval '[ "$(hx ss -Hlun | wc -l)" -ge 4 ]' || { echo "the sinks did not start"; exit 2; }
+
+cat >"$WORK/policy.netsh" <<'NETSH'
+add filteraction name=Perm action=permit
+add filteraction name=Blk action=block
+add filteraction name=Neg action=negotiate
+add filter filterlist=Allow srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7000
+add filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7001
+add filter filterlist=Secure srcaddr=10.77.0.0 srcmask=24 dstaddr=me protocol=udp dstport=7002
+add policy name=Cache
+add rule name=AllowUdp policy=Cache filterlist=Allow filteraction=Perm
+add rule name=DenyUdp policy=Cache filterlist=Deny filteraction=Blk
+add rule name=SecureUdp policy=Cache filterlist=Secure filteraction=Neg psk=secret
+set policy name=Cache assign=yes
+NETSH
+check "the policy is typed into the shell" eval 'pol -f "$WORK/policy.netsh" >/dev/null'
+check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+check "the table has the twelve cache sets" \
+	eval '[ "$(hx nft list sets table inet ipsecpol | grep -c "set flow[46]_")" = 12 ]'
+
+# ---- permit: 40 datagrams of one 5-tuple, all delivered, 39 from the cache
+send 40 41000 7000
+check "permit: all 40 datagrams delivered" wait_for 5 eval '[ "$(received 7000)" = 40 ]'
+OUT=$(hx nft list set inet ipsecpol flow4_in_permit)
+check "permit: the 5-tuple is in flow4_in_permit, counting all 40" \
+	eval '[ "$(cached flow4_in_permit 41000 7000)" = 40 ]'
+check "permit: the filter's counter says 40" eval '[ "$(counted Allow)" = 40 ]'
+
+# ---- block: dropped from the first packet to the last
+send 25 41001 7001
+sleep 0.3
+check "block: nothing delivered" eval '[ "$(received 7001)" = 0 ]'
+check "block: the 5-tuple is in flow4_in_block, counting all 25" \
+	eval '[ "$(cached flow4_in_block 41001 7001)" = 25 ]'
+check "block: the filter's counter says 25" eval '[ "$(counted Deny)" = 25 ]'
+
+# ---- negotiate: remembered as negotiate, every clear packet still dropped
+send 10 41002 7002
+sleep 0.3
+check "negotiate: no clear packet delivered" eval '[ "$(received 7002)" = 0 ]'
+check "negotiate: the 5-tuple is in flow4_in_negotiate" \
+	eval '[ "$(cached flow4_in_negotiate 41002 7002)" = 10 ]'
+
+# ---- no filter matches (the gate passes: 10.77.0.2 is named): permitted, remembered
+send 5 41003 7003
+check "no match: delivered" wait_for 5 eval '[ "$(received 7003)" = 5 ]'
+check "no match: remembered in flow4_in_permit" eval '[ "$(cached flow4_in_permit 41003 7003)" = 5 ]'
+
+# ---- a change through the running agent empties the cache in the same transaction
+hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
+AGENT_PID=$!
+if ! wait_for 60 grep -q "running (pid" "$LOG"; then
+	fail "the agent starts"
+	tail -n 10 "$LOG" | sed 's/^/  | /'
+else
+	send 10 41000 7000
+	check "agent: the permitted flow is delivered and cached again" \
+		wait_for 5 eval '[ "$(received 7000)" = 50 ] && [ "$(cached flow4_in_permit 41000 7000)" = 10 ]'
+	check "agent: a more specific block filter for that very flow" \
+		pol static add filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp \
+		srcport=41000 dstport=7000
+	changed() { hx nft list map inet ipsecpol ip_s32_dme_p17_sp_dp 2>/dev/null | grep -q "41000 . 7000"; }
+	check "agent: the change is in force (element-level)" wait_for 10 changed
+	check "agent: the change did not replace the table (element-level update)" \
+		grep -q "policy updated (the policy stores changed): 2 elements added, 0 deleted" "$LOG"
+	check "agent: the cache was emptied with it" eval '[ -z "$(cached flow4_in_permit 41000 7000)" ]'
+	send 10 41000 7000
+	sleep 0.3
+	check "agent: the next packets of the cached flow are blocked" eval '[ "$(received 7000)" = 50 ]'
+	check "agent: and remembered as blocked" eval '[ "$(cached flow4_in_block 41000 7000)" = 10 ]'
+	mkdir -p "$R/etc/ipsecpol"
+	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
+	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
+	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets
+fi
+
+# ---- FlowCache=0: no cache sets, same outcomes
+[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=""
+mkdir -p "$R/etc/ipsecpol"
+grep -q "^FlowCache=0" "$R/etc/ipsecpol/driver.conf" 2>/dev/null ||
+	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
+check "FlowCache=0: applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+check "FlowCache=0: no cache sets" eval '! hx nft list sets table inet ipsecpol | grep -q "set flow"'
+send 5 41005 7000
+check "FlowCache=0: permit still delivered" wait_for 5 eval '[ "$(received 7000)" = 55 ]'
+send 5 41001 7001
+sleep 0.3
+check "FlowCache=0: block still dropped" eval '[ "$(received 7001)" = 0 ]'
+
+echo "flowcache: $NPASS passed, $NFAIL failed"
+[ "$NFAIL" -eq 0 ]
