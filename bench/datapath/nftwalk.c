@@ -8,9 +8,12 @@
  *
  * Each packet argument group is "hook=... src=... dst=... proto=... sport=...
  * dport=..." (IPv4 only); a new "hook=" starts the next packet.  For each
- * packet one line: "lookups N rules R verdict V at M", where N counts every
- * set or map lookup (anonymous sets of the exemptions, gates, verdict maps),
- * R the rules evaluated, V the verdict (accept, drop, negotiate, or "accept
+ * packet one line: "lookups N cached C rules R verdict V at M", where N
+ * counts every set or map lookup of the packet's first passage (anonymous
+ * sets of the exemptions, gates, flow cache misses, verdict maps, the
+ * insertion into the flow cache), C the lookups of the next packet of the
+ * same 5-tuple, answered by the flow cache (= N without a flow cache), R the
+ * rules evaluated, V the verdict (accept, drop, negotiate, or "accept
  * (policy)" when no rule decided) and M the map or rule that decided.
  *
  * It reads only the dialect the emitter writes (maps and sets declared with
@@ -335,7 +338,11 @@ struct result {
 	unsigned lookups, rules;
 	const char *verdict;
 	char at[256];
+	char added[64]; /* the flow cache set the packet was added to */
 };
+
+/* The flow cache set that holds the packet's 5-tuple (NULL: empty cache). */
+static const char *cached_set;
 
 static void decided(struct result *r, const char *verdict, const char *at)
 {
@@ -345,7 +352,8 @@ static void decided(struct result *r, const char *verdict, const char *at)
 		r->verdict = "drop";
 	else
 		r->verdict = verdict;
-	snprintf(r->at, sizeof(r->at), "%s", at);
+	if (at != r->at)
+		snprintf(r->at, sizeof(r->at), "%s", at);
 }
 
 static bool in_list(const char *list, unsigned v, const char *const *names, const unsigned *vals,
@@ -376,6 +384,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 	unsigned depth = 0;
 
 	memset(r, 0, sizeof(*r));
+	snprintf(r->at, sizeof(r->at), "-");
 	while (c) {
 		const struct chain *next = NULL;
 
@@ -405,7 +414,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				}
 				continue;
 			}
-			if (!strncmp(l, "meta l4proto {", 14)) {
+			if (!strncmp(l, "meta l4proto {", 14) && !strstr(l, " add @")) {
 				r->lookups++;
 				if (in_list(strchr(l, '{'), p->proto, l4names, l4vals, 5)) {
 					decided(r, "accept", "exemption");
@@ -463,8 +472,64 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				continue;
 			}
 			if (!strncmp(l, "counter ", 8)) {
-				decided(r, trim(l + 8), c->name);
+				char *vt = trim(l + 8);
+
+				if (!strncmp(vt, "goto ", 5) && find_chain(vt + 5)) {
+					snprintf(r->at, sizeof(r->at), "%s", c->name);
+					next = find_chain(vt + 5);
+					break;
+				}
+				decided(r, vt, c->name);
 				return;
+			}
+			/* the flow cache: "KEY @flowF_DIR_OUTCOME VERDICT" */
+			if (!strstr(l, " add @") && (v = strstr(l, " @flow")) &&
+			    sscanf(v + 2, "%255s", name) == 1) {
+				char *vt = v + 2 + strlen(name);
+
+				r->lookups++;
+				if (cached_set && !strcmp(cached_set, name)) {
+					vt = trim(vt);
+					if (!strncmp(vt, "goto ", 5) && find_chain(vt + 5)) {
+						snprintf(r->at, sizeof(r->at), "%s", name);
+						next = find_chain(vt + 5);
+						break;
+					}
+					decided(r, vt, name);
+					return;
+				}
+				continue;
+			}
+			/* verdict chains: "meta l4proto { tcp, udp } meta nfproto ipvF [meta iif|oif != 0 ]add @SET { ... }" */
+			if (!strncmp(l, "meta l4proto { tcp, udp } meta nfproto ipv", 42) &&
+			    (v = strstr(l, "add @"))) {
+				bool want_out = strstr(l, "meta oif != 0") != NULL;
+				bool dir_any = !strstr(l, "meta iif != 0") && !want_out;
+
+				r->lookups++; /* the protocol set */
+				if (p->proto != 6 && p->proto != 17)
+					continue;
+				if (l[42] != '4' || (!dir_any && want_out != p->out))
+					continue;
+				r->lookups++; /* the insertion */
+				sscanf(v + 5, "%63s", r->added);
+				continue;
+			}
+			if (!strncmp(l, "meta secpath exists accept", 26) ||
+			    !strncmp(l, "rt ipsec exists accept", 22)) {
+				/* a clear packet: the negotiate chain drops it */
+				decided(r, "goto negotiate", r->at);
+				return;
+			}
+			if (strstr(l, " log prefix "))
+				continue; /* diagnostics */
+			if (!strcmp(l, "accept")) {
+				decided(r, "accept", r->at);
+				return;
+			}
+			if (sscanf(l, "goto %255s", target) == 1 && find_chain(target)) {
+				next = find_chain(target);
+				break;
 			}
 			if ((v = strstr(l, " vmap @"))) {
 				const struct map *m;
@@ -487,6 +552,12 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 					die_line(0, "unknown key expression", c->rules[i]);
 				r->lookups++;
 				e = lookup(m, key);
+				if (e && !strncmp(e->verdict, "goto ", 5) && find_chain(e->verdict + 5)) {
+					/* a verdict chain (flow cache, negotiate) */
+					snprintf(r->at, sizeof(r->at), "%s", m->name);
+					next = find_chain(e->verdict + 5);
+					break;
+				}
 				if (e) {
 					decided(r, e->verdict, m->name);
 					return;
@@ -494,7 +565,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				continue;
 			}
 			if (!strcmp(l, "drop")) {
-				decided(r, "drop", c->name);
+				decided(r, "drop", strcmp(r->at, "-") ? r->at : c->name);
 				return;
 			}
 			die_line(0, "unknown rule", c->rules[i]);
@@ -565,8 +636,14 @@ int main(int argc, char **argv)
 				i < argc ? argv[i] : "");
 			return 2;
 		}
+		struct result rc;
+
+		cached_set = NULL;
 		walk(p.out ? "output" : "input", &p, &r);
-		printf("lookups %u rules %u verdict %s at %s\n", r.lookups, r.rules, r.verdict, r.at);
+		cached_set = r.added[0] ? r.added : NULL;
+		walk(p.out ? "output" : "input", &p, &rc);
+		printf("lookups %u cached %u rules %u verdict %s at %s\n", r.lookups, rc.lookups,
+		       r.rules, r.verdict, r.at);
 	}
 	return 0;
 }

@@ -24,6 +24,8 @@
 #   SEED=1             generator seed
 #   PARTS="traffic apply change"   which parts to run
 #   IPSECPOL=0         skip everything that needs ipsecpol's programs
+#   FLOWCACHE=0        ipsecpol without its flow cache (driver.conf FlowCache=0): every
+#                      packet walks the maps, as the first packet of a flow does
 #   NAIVE=0            skip the naive anchor
 #   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
 #   UDP_TOOLS=flood    small-packet senders: flood (ipp-udpflood), iperf3, or both
@@ -52,6 +54,7 @@ else
 	APPLY_N=${APPLY_N:-100000}
 fi
 TRAFFIC=${TRAFFIC:-"outside inside"}
+FLOWCACHE=${FLOWCACHE:-1}
 RUNS=${RUNS:-3}
 APPLY_ROUNDS=${APPLY_ROUNDS:-8}
 SEED=${SEED:-1}
@@ -269,7 +272,8 @@ FLOWS="hook=in src=$SADDR dst=$RADDR proto=6 sport=40000 dport=5201
 	hook=in src=$SADDR dst=$RADDR proto=17 sport=40000 dport=$UDP_PORT"
 
 # Set and map lookups per packet of the flows in ipsecpol's ruleset for
-# policy ID ("TCPin,TCPout,UDPin"; "-" when it cannot be computed).
+# policy ID ("TCPin,TCPout,UDPin", each FIRST/NEXT when the flow cache answers
+# the next packets of a 5-tuple with fewer; "-" when it cannot be computed).
 ipp_walk() { # ipp_walk ID
 	if ! in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once --dry-run >"$WORK/emitted$1.nft" 2>/dev/null; then
 		echo "-"
@@ -277,7 +281,7 @@ ipp_walk() { # ipp_walk ID
 	fi
 	# shellcheck disable=SC2086
 	"$WORK/ipp-nftwalk" "$WORK/emitted$1.nft" $FLOWS 2>"$WORK/walk$1.log" |
-		awk '{ v = v (NR > 1 ? "," : "") $2 } END { print (v == "" ? "-" : v) }'
+		awk '{ v = v (NR > 1 ? "," : "") $2 ($4 != $2 ? "/" $4 : "") } END { print (v == "" ? "-" : v) }'
 }
 
 # Rules of the naive chain a packet of the flows walks: all of them outside,
@@ -313,6 +317,10 @@ ipp_store() { # ipp_store N
 	fi
 	t1=$(now)
 	STORE_S=$(elapsed "$t0" "$t1")
+	if [ "$FLOWCACHE" = 0 ]; then
+		mkdir -p "$IPP_ROOT/etc/ipsecpol"
+		echo "FlowCache=0" >"$IPP_ROOT/etc/ipsecpol/driver.conf"
+	fi
 }
 
 ipp_apply() { # ipp_apply N: ipsecpold --once into the receiver; sets APPLY_S
@@ -424,7 +432,8 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 	say " iperf3 -u -l 64 -b 0.  kmem: kernel memory freed when the table is deleted, measured as"
 	say " $KMEM_HOW."
 	say " walk: set and map lookups per packet in ipsecpol's ruleset for the TCP packets in, the"
-	say " TCP ACKs out and the UDP packets in, counted by ipp-nftwalk on the emitted text; for"
+	say " TCP ACKs out and the UDP packets in, counted by ipp-nftwalk on the emitted text, as"
+	say " FIRST/NEXT: the first packet of a 5-tuple, then the next ones (flow cache); for"
 	say " naive, the rules the flows walk (r).  traffic: outside = the flows are outside every"
 	say " filter's addresses, inside = in the most populated /16 (bench/gen -i).)"
 fi

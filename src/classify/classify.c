@@ -376,8 +376,17 @@ static bool is_nd(const struct ipp_packet *p)
 	       p->icmp_type <= 136 && p->hoplimit == 255;
 }
 
-static void set_outcome(struct ipp_verdict *v, const struct ipp_packet *p)
+static void set_outcome(const struct ipp_effective *eff, struct ipp_verdict *v,
+			const struct ipp_packet *p)
 {
+	const struct ipp_filteraction *fa = NULL;
+	bool clear = false;
+
+	if (v->kind == IPP_VERDICT_NEGOTIATE && v->rule < eff->nrules) {
+		fa = &eff->rules[v->rule].fa;
+		/* inbound passthrough takes clear packets in; soft falls back to clear */
+		clear = p->dir == IPP_DIR_IN ? fa->inpass || fa->soft : fa->soft;
+	}
 	switch (v->kind) {
 	case IPP_VERDICT_NONE:
 		v->accepted = true;
@@ -408,8 +417,15 @@ static void set_outcome(struct ipp_verdict *v, const struct ipp_packet *p)
 		v->text = "block: dropped";
 		break;
 	case IPP_VERDICT_NEGOTIATE:
-		v->accepted = p->secpath;
-		if (p->dir == IPP_DIR_IN)
+		v->accepted = p->secpath || clear;
+		if (!p->secpath && clear)
+			v->text = p->dir == IPP_DIR_IN
+					  ? (fa->inpass ? "negotiate: inbound passthrough (inpass=yes): "
+							  "clear packet accepted"
+							: "negotiate: soft=yes: clear packet accepted "
+							  "(fallback to clear)")
+					  : "negotiate: soft=yes: sent in the clear (fallback to clear)";
+		else if (p->dir == IPP_DIR_IN)
 			v->text = p->secpath ? "negotiate: arrived through an IPsec SA: accepted"
 					     : "negotiate: requires an IPsec SA; clear packet dropped";
 		else
@@ -479,7 +495,7 @@ int ipp_classify_ex(const struct ipp_effective *eff, const struct ipp_packet *pk
 								    : IPP_VERDICT_PERMIT;
 		}
 	}
-	set_outcome(&v, pkt);
+	set_outcome(eff, &v, pkt);
 	*ret = v;
 	return 0;
 }

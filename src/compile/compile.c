@@ -360,7 +360,17 @@ static int verdict_rank(uint8_t v)
 	return v == IPP_CV_DROP ? 0 : v == IPP_CV_NEGOTIATE ? 1 : 2;
 }
 
-static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t idx)
+/* IPP_CCLEAR_* of a negotiate action. */
+static uint8_t clear_of(const struct ipp_filteraction *fa)
+{
+	if (fa->action != IPP_ACTION_NEGOTIATE)
+		return 0;
+	return (uint8_t)((fa->inpass || fa->soft ? IPP_CCLEAR_IN : 0) |
+			 (fa->soft ? IPP_CCLEAR_OUT : 0));
+}
+
+static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t idx,
+		       uint8_t clear)
 {
 	struct pieces src = {0}, dst = {0};
 	uint8_t family = 0;
@@ -402,6 +412,7 @@ static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t 
 			c.e.key.sport = f->srcport;
 			c.e.key.dport = f->dstport;
 			c.e.verdict = (uint8_t)verdict_of(f->action);
+			c.e.clear = c.e.verdict == IPP_CV_NEGOTIATE ? clear : 0;
 			c.e.reversed = f->reversed;
 			c.e.rule = f->rule;
 			c.e.filter = f->filter;
@@ -1047,7 +1058,8 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 
 	/* pass 1 and 2 */
 	for (i = 0; i < e->nsf; i++) {
-		if ((r = add_sfilter(&b, &e->sf[i], (uint32_t)i)) < 0) {
+		if ((r = add_sfilter(&b, &e->sf[i], (uint32_t)i,
+				     clear_of(&e->rules[e->sf[i].rule].fa))) < 0) {
 			if (r == -E2BIG) {
 				const struct ipp_eff_rule *er = &e->rules[e->sf[i].rule];
 

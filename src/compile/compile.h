@@ -53,7 +53,10 @@
  *   which logs to NFLOG first), negotiate goto `negotiate_in` (accepted
  *   when it arrived through an SA: `meta secpath exists`) or
  *   `negotiate_out` (accepted when it leaves under an IPsec policy: `rt
- *   ipsec exists`), else dropped.
+ *   ipsec exists`), else dropped.  A negotiate filter whose action takes
+ *   clear packets on that hook (inpass=yes inbound, soft=yes both ways)
+ *   goes to `negotiate_in_clear` / `negotiate_out_clear`: accepted, and
+ *   remembered by the flow cache as permitted.
  *
  *   The flow cache.  A TCP or UDP packet that passed a gate is first looked
  *   up by its 5-tuple (source, destination, protocol, ports) in the cache
@@ -93,6 +96,14 @@
 #include "effective.h"
 
 enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
+
+/*
+ * Negotiate, and clear packets accepted too: inbound with inpass=yes
+ * (inbound passthrough) or soft=yes (fall back to clear), outbound with
+ * soft=yes.  Until IKE negotiates, a soft filter's clear traffic is taken
+ * as fallen back at once.
+ */
+enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 
 /* Flows each flow cache set holds at most. */
 #define IPP_FLOWCACHE_SIZE 65536
@@ -135,6 +146,7 @@ struct ipp_ckey {
 struct ipp_celem {
 	struct ipp_ckey key;
 	uint8_t verdict;    /* enum ipp_cverdict */
+	uint8_t clear;      /* negotiate: IPP_CCLEAR_* (the filter action's inpass and soft) */
 	bool reversed;      /* from the mirror image of the configured filter */
 	uint32_t rule;      /* index into ipp_compiled.rules */
 	uint32_t filter;    /* the configured filter's index in its rule's filter list */

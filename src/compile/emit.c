@@ -205,7 +205,8 @@ static void elem_source(const struct ipp_compiled *c, const struct ipp_celem *e,
  * With the flow cache, the walk's verdicts go through the chain of their
  * outcome, which fills the cache first.
  */
-static const char *verdict_text(const struct ipp_compiled *c, uint8_t v, unsigned hooks)
+static const char *verdict_text(const struct ipp_compiled *c, uint8_t v, uint8_t clear,
+				unsigned hooks)
 {
 	bool fc = c->opts.flow_cache;
 
@@ -213,7 +214,9 @@ static const char *verdict_text(const struct ipp_compiled *c, uint8_t v, unsigne
 	case IPP_CV_ACCEPT:
 		return fc ? "goto permit" : "accept";
 	case IPP_CV_NEGOTIATE:
-		return hooks == IPP_CHOOK_OUT ? "goto negotiate_out" : "goto negotiate_in";
+		if (hooks == IPP_CHOOK_OUT)
+			return clear & IPP_CCLEAR_OUT ? "goto negotiate_out_clear" : "goto negotiate_out";
+		return clear & IPP_CCLEAR_IN ? "goto negotiate_in_clear" : "goto negotiate_in";
 	default:
 		return fc ? "goto block" : c->opts.diagnostics ? "goto blocked" : "drop";
 	}
@@ -328,7 +331,7 @@ static void elem_line(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		n += (size_t)snprintf(line + n, sizeof(line) - n, " comment \"%s\"", src);
 	}
 	if (with_verdict) {
-		const char *v = verdict_text(c, e->verdict, t->hooks);
+		const char *v = verdict_text(c, e->verdict, e->clear, t->hooks);
 
 		memcpy(line + n, " : ", 3);
 		n += 3;
@@ -428,7 +431,7 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 	comment_fit(com);
 	if (ipp_ctier_keyless(t)) {
 		fprintf(out, "counter %s comment \"%s\"",
-			verdict_text(c, t->elems[0].verdict,
+			verdict_text(c, t->elems[0].verdict, t->elems[0].clear,
 				     h == HOOK_IN ? IPP_CHOOK_IN : IPP_CHOOK_OUT),
 			com);
 		return;
@@ -793,6 +796,19 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 		fprintf(out, "\tchain negotiate_out {\n");
 		flow_adds(IPP_CV_NEGOTIATE, HOOK_OUT, out);
 		fprintf(out, "\t\tgoto negotiate_out_sa\n\t}\n");
+		fprintf(out, "\tchain negotiate_in_clear {\n");
+		flow_adds(IPP_CV_ACCEPT, HOOK_IN, out);
+		fprintf(out, "\t\taccept comment \"negotiate: inbound clear packets accepted "
+			     "(inpass or soft)\"\n\t}\n");
+		fprintf(out, "\tchain negotiate_out_clear {\n");
+		flow_adds(IPP_CV_ACCEPT, HOOK_OUT, out);
+		fprintf(out, "\t\taccept comment \"negotiate: outbound clear packets accepted "
+			     "(soft)\"\n\t}\n");
+	} else {
+		fprintf(out, "\tchain negotiate_in_clear {\n\t\taccept comment \"negotiate: "
+			     "inbound clear packets accepted (inpass or soft)\"\n\t}\n");
+		fprintf(out, "\tchain negotiate_out_clear {\n\t\taccept comment \"negotiate: "
+			     "outbound clear packets accepted (soft)\"\n\t}\n");
 	}
 	fprintf(out, "\tchain %s {\n", fc ? "negotiate_in_sa" : "negotiate_in");
 	fprintf(out, "\t\tmeta secpath exists accept comment \"negotiate: arrived through an "
@@ -903,7 +919,7 @@ static bool elem_same(const struct ipp_compiled *oc, const struct ipp_celem *a,
 {
 	char x[512], y[512];
 
-	if (a->verdict != b->verdict)
+	if (a->verdict != b->verdict || a->clear != b->clear)
 		return false;
 	if (!nc->opts.elem_comments)
 		return true;

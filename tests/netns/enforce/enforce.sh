@@ -295,6 +295,34 @@ EOF
 	tcp "negotiate: clear tcp IPv6 dropped" drop P fd00:77::5 fd00:77::1 22
 fi
 
+# ---------- negotiate with inbound passthrough (inpass) and fallback to clear (soft) ----------
+if policy inpass-soft <<'EOF'; then
+add policy name=Mixed
+add filteraction name=Require action=negotiate
+add filteraction name=InPass action=negotiate inpass=yes
+add filteraction name=Soft action=negotiate soft=yes
+add filterlist name=Strict
+add filter filterlist=Strict srcaddr=10.77.0.7 dstaddr=me
+add filterlist name=Pass
+add filter filterlist=Pass srcaddr=10.77.0.5 dstaddr=me
+add filterlist name=Fallback
+add filter filterlist=Fallback srcaddr=10.77.0.6 dstaddr=me
+add rule name=Strict policy=Mixed filterlist=Strict filteraction=Require
+add rule name=Pass policy=Mixed filterlist=Pass filteraction=InPass
+add rule name=Fallback policy=Mixed filterlist=Fallback filteraction=Soft
+set policy name=Mixed assign=yes
+EOF
+	udp "inpass: clear udp in accepted" pass P 10.77.0.5 10.77.0.1 53
+	udp "inpass: clear udp in, one 5-tuple, first packet" pass P 10.77.0.5 10.77.0.1 53 41234
+	udp "inpass: clear udp in, one 5-tuple, from the flow cache" pass P 10.77.0.5 10.77.0.1 53 41234
+	udp "inpass: clear udp out dropped (answers must be secured)" drop H 10.77.0.1 10.77.0.5 5353
+	udp "soft: clear udp in accepted" pass P 10.77.0.6 10.77.0.1 53
+	udp "soft: clear udp out accepted" pass H 10.77.0.1 10.77.0.6 5353
+	tcp "soft: clear tcp both ways" pass P 10.77.0.6 10.77.0.1 80
+	udp "strict negotiate: clear udp in dropped" drop P 10.77.0.7 10.77.0.1 53
+	udp "strict negotiate: clear udp out dropped" drop H 10.77.0.1 10.77.0.7 5353
+fi
+
 # ---------- DESIGN example 3: a subnet permit outweighs any<->me TCP 445 block ----------
 if policy address-dominates <<'EOF'; then
 add policy name=Lan
