@@ -10,7 +10,9 @@
 
 #include "../common/driverconf.h"
 #include "../store/store.h"
+#include "agent.h"
 #include "hostenv.h"
+#include "secure.h"
 
 void ipp_apply_result_clear(struct ipp_apply_result *r)
 {
@@ -188,12 +190,12 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	copts_from_conf(paths, &o, dry ? NULL : out);
 	if ((r = ipp_apply_compute(paths, NULL, &o, &res, err)) < 0)
 		return r;
-	if ((r = ipp_compiled_ruleset(res.compiled, &text, err)) < 0)
-		goto out;
 	if (out)
 		for (i = 0; i < res.eff->nwarnings; i++)
 			fprintf(out, "%s%s\n", wp, res.eff->warnings[i]);
 	if (dry) {
+		if ((r = ipp_compiled_ruleset(res.compiled, &text, err)) < 0)
+			goto out;
 		if (flags & IPP_APPLY_KERNEL_CHECK) {
 			r = ipp_apply_text(NULL, res.compiled, text, true, err);
 			if (r < 0)
@@ -203,7 +205,16 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			fputs(text, out);
 		goto out;
 	}
-	r = ipp_apply_text(NULL, res.compiled, text, false, err);
+	/* as the agent replaces a secure table: through the guard table */
+	{
+		struct ipp_driver *d = NULL;
+		struct ipp_cdiff_stats st;
+
+		if ((r = ipp_driver_open(&d, err)) < 0)
+			goto out;
+		r = ipp_agent_install_full(d, res.compiled, ipp_agent_secure_in_force(d), &st, err);
+		ipp_driver_close(d);
+	}
 	if (r < 0)
 		goto out;
 	if (out)

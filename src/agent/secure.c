@@ -59,8 +59,8 @@ static void guard_delete(struct ipp_driver *d)
  * table, then the replacement, then the guard's removal; otherwise one, and
  * the removal of a guard a crash may have left.
  */
-static int install_full(struct ipp_driver *d, const struct ipp_compiled *new, bool secure_in_force,
-			struct ipp_cdiff_stats *st, struct ipp_error *err)
+int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
+			   bool secure_in_force, struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	char *text = NULL, *guard = NULL;
 	int r;
@@ -88,7 +88,7 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	int r;
 
 	if (!cur)
-		return install_full(d, new, ipp_agent_secure_in_force(d), st, err);
+		return ipp_agent_install_full(d, new, ipp_agent_secure_in_force(d), st, err);
 	if ((r = ipp_compiled_diff_text(cur, new, &text, st, err)) < 0)
 		return r;
 	if (st->empty) {
@@ -97,14 +97,14 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	}
 	if (st->full) {
 		free(text);
-		return install_full(d, new, true, st, err);
+		return ipp_agent_install_full(d, new, true, st, err);
 	}
 	r = ipp_apply_text(d, new, text, false, err);
 	free(text);
 	if (r < 0) {
 		/* The kernel did not hold @cur: replace the table whole. */
 		ipp_err_clear(err);
-		r = install_full(d, new, ipp_agent_secure_in_force(d), st, err);
+		r = ipp_agent_install_full(d, new, ipp_agent_secure_in_force(d), st, err);
 	}
 	return r;
 }

@@ -31,6 +31,16 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     struct ipp_cdiff_stats *st, struct ipp_error *err);
 
 /*
+ * Replace the table by @new whole.  When the table in force may be a secure
+ * ruleset (@secure_in_force: ipp_agent_secure_in_force()), in three
+ * transactions, so that no packet meets a moment without a policy: @new as
+ * the guard table (inet ipsecpol_guard), then the replacement, then the
+ * guard's removal.  @st may be NULL.
+ */
+int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
+			   bool secure_in_force, struct ipp_cdiff_stats *st, struct ipp_error *err);
+
+/*
  * Does failure @r (with ret->persistent = @persistent) mean "a persistent
  * policy exists, or may exist, but cannot be applied"?  Then the agent enters
  * block mode: -ENOTRECOVERABLE, a corrupt database (-EBADMSG) or one of a
