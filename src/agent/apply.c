@@ -58,17 +58,23 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		return r;
 	}
 	if (db) {
-		if ((r = ipp_db_generation(db, &res.generation, err)) < 0)
+		/* one read transaction: the generation, the journal and the stores agree */
+		if ((r = ipp_db_begin(db, err)) < 0)
 			goto out;
-		for (i = 0; i < 3; i++) {
+		r = ipp_db_generation(db, &res.generation, err);
+		if (r == 0)
+			r = ipp_db_journal_seq(db, &res.journal, err);
+		for (i = 0; i < 3 && r == 0; i++) {
 			if ((r = ipp_db_load(db, locs[i], &snap[i], err)) < 0) {
 				ipp_err_prefix(err, "reading the %s store",
 					       ipp_store_name(locs[i]));
 				if (locs[i] == IPP_STORE_PERSISTENT)
 					res.persistent = true;
-				goto out;
 			}
 		}
+		ipp_db_rollback(db);
+		if (r < 0)
+			goto out;
 	}
 	res.persistent = has_assigned(snap[0]);
 	if (env) {

@@ -57,6 +57,7 @@ struct ipp_apply_result {
 	struct ipp_hostenv env;         /* the host facts used */
 	bool persistent;                /* a persistent policy is assigned */
 	uint64_t generation;            /* ipp_db_generation() when the stores were read */
+	uint64_t journal;               /* ipp_db_journal_seq() then: what the stores held */
 };
 
 void ipp_apply_result_clear(struct ipp_apply_result *r);

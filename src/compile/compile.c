@@ -369,8 +369,11 @@ static uint8_t clear_of(const struct ipp_filteraction *fa)
 			 (fa->soft ? IPP_CCLEAR_OUT : 0));
 }
 
-static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t idx,
-		       uint8_t clear)
+/* Called for each (shape, element) a specific filter compiles to. */
+typedef int (*key_fn)(const struct ipp_cshape *s, const struct ipp_celem *e, void *ctx);
+
+/* The keys of specific filter @f: one per pair of prefixes its sides split into. */
+static int sfilter_keys(const struct ipp_sfilter *f, uint8_t clear, key_fn fn, void *ctx)
 {
 	struct pieces src = {0}, dst = {0};
 	uint8_t family = 0;
@@ -417,10 +420,7 @@ static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t 
 			c.e.rule = f->rule;
 			c.e.filter = f->filter;
 			c.e.weight = f->weight;
-			c.sf = idx;
-			if ((r = group_of(b, &s, f->weight, &c.group)) < 0)
-				goto out;
-			if ((r = push_cand(b, &c)) < 0)
+			if ((r = fn(&s, &c.e, ctx)) < 0)
 				goto out;
 		}
 	}
@@ -429,6 +429,32 @@ out:
 	free(src.v);
 	free(dst.v);
 	return r;
+}
+
+struct add_ctx {
+	struct builder *b;
+	uint32_t idx;
+};
+
+static int add_key(const struct ipp_cshape *s, const struct ipp_celem *e, void *ctx)
+{
+	struct add_ctx *a = ctx;
+	struct cand c = {0};
+	int r;
+
+	c.e = *e;
+	c.sf = a->idx;
+	if ((r = group_of(a->b, s, e->weight, &c.group)) < 0)
+		return r;
+	return push_cand(a->b, &c);
+}
+
+static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t idx,
+		       uint8_t clear)
+{
+	struct add_ctx a = {b, idx};
+
+	return sfilter_keys(f, clear, add_key, &a);
 }
 
 /* Candidates of one group: by key, then best filter first. */
@@ -1406,4 +1432,298 @@ bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_
 			return true;
 		}
 	return false;
+}
+
+/* ---------- small changes in place (ipp_compiled_patch) ---------- */
+
+struct pkey {
+	struct ipp_cshape shape;
+	struct ipp_celem e;
+};
+
+struct pkeys {
+	struct pkey *v;
+	size_t n, cap;
+};
+
+static int collect_key(const struct ipp_cshape *s, const struct ipp_celem *e, void *ctx)
+{
+	struct pkeys *k = ctx;
+
+	if (k->n == k->cap) {
+		size_t nc = k->cap ? k->cap * 2 : 16;
+		struct pkey *nv = realloc(k->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		k->v = nv;
+		k->cap = nc;
+	}
+	k->v[k->n].shape = *s;
+	k->v[k->n].e = *e;
+	k->n++;
+	return 0;
+}
+
+static bool overlap(const struct ipp_cshape *a, const struct ipp_ckey *ka,
+		    const struct ipp_cshape *b, const struct ipp_ckey *kb)
+{
+	struct ipp_ckey x, y;
+	struct common m;
+
+	if (!shapes_meet(a, b))
+		return false;
+	common_of(a, b, &m);
+	common_key(&m, ka, &x);
+	common_key(&m, kb, &y);
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/* Does a tier of @t's weight hold, walked before (@before) or after @home, an element of a
+ * better (@better) or worse action than @rank that overlaps @k? */
+static bool overlapped(const struct ipp_compiled *c, const struct ipp_ctier *home,
+		       const struct ipp_cshape *s, const struct ipp_ckey *k, int rank,
+		       bool before, bool better)
+{
+	size_t i, j, h = (size_t)(home - c->tiers);
+
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (t->weight != home->weight || i == h || (before ? i > h : i < h))
+			continue;
+		if (better ? t->rank_min >= rank : t->rank_max <= rank)
+			continue;
+		if (!shapes_meet(s, &t->shape))
+			continue;
+		for (j = 0; j < t->nelems; j++) {
+			int r = verdict_rank(t->elems[j].verdict);
+
+			if ((better ? r < rank : r > rank) &&
+			    overlap(s, k, &t->shape, &t->elems[j].key))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The tiers an element of @s, weight @w goes to: not late (@late false) or late of @rank. */
+static size_t home_tiers(const struct ipp_compiled *c, const struct ipp_cshape *s, uint32_t w,
+			 bool late, int rank, struct ipp_ctier **ret)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < c->ntiers && n < 2; i++) {
+		struct ipp_ctier *t = &c->tiers[i];
+
+		if (t->weight == w && t->late == late && (!late || t->rank == rank) &&
+		    !memcmp(&t->shape, s, sizeof(*s)))
+			ret[n++] = t;
+	}
+	return n;
+}
+
+static size_t elem_pos(const struct ipp_ctier *t, const struct ipp_ckey *k, bool *found)
+{
+	size_t lo = 0, hi = t->nelems;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int x = memcmp(&t->elems[mid].key, k, sizeof(*k));
+
+		if (x == 0) {
+			*found = true;
+			return mid;
+		}
+		if (x < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct place {
+	struct ipp_ctier *t;
+	struct ipp_celem e;
+};
+
+int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *out)
+{
+	struct pkeys keys = {0};
+	struct place *pl = NULL;
+	size_t npl = 0, i, j, k;
+	struct ipp_cgate gates[2][2];
+	uint64_t pl_ids[256];
+	int r = 0;
+
+	if (c->opts.elem_comments)
+		return -EAGAIN; /* element comments name the filter by its place */
+	/* deletions: only the elements go; nothing else needs to move (compile.h) */
+	if (p->ndel) {
+		if (p->nadd || c->nshadowed)
+			return -EAGAIN; /* a shadowed twin would have to come back */
+		for (k = 0; k < c->ntiers; k++)
+			for (j = 0; j < c->tiers[k].nelems; j++) {
+				const struct ipp_celem *e = &c->tiers[k].elems[j];
+
+				for (i = 0; i < p->ndel; i++)
+					if (e->rule == p->del[i].rule && e->filter == p->del[i].filter)
+						break;
+				if (i < p->ndel) {
+					ipp_patch_emit(c, &c->tiers[k], e, false, out);
+					npl++;
+				}
+			}
+		if (npl == 0)
+			return 0;
+		npl = 0; /* now: the specific filters gone, by (rule, filter, mirror) */
+		for (k = 0; k < c->ntiers; k++) {
+			struct ipp_ctier *t = &c->tiers[k];
+			size_t n = 0;
+
+			for (j = 0; j < t->nelems; j++) {
+				struct ipp_celem e = t->elems[j];
+				uint32_t shift = 0;
+
+				for (i = 0; i < p->ndel; i++) {
+					if (e.rule != p->del[i].rule)
+						continue;
+					if (e.filter == p->del[i].filter)
+						break;
+					shift += e.filter > p->del[i].filter;
+				}
+				if (i < p->ndel) {
+					uint64_t id = (uint64_t)e.rule << 33 | (uint64_t)e.filter << 1 |
+						      e.reversed;
+					size_t q;
+
+					for (q = 0; q < npl && pl_ids[q] != id; q++)
+						;
+					if (q == npl && npl < sizeof(pl_ids) / sizeof(pl_ids[0]))
+						pl_ids[npl++] = id;
+					continue;
+				}
+				e.filter -= shift;
+				t->elems[n++] = e;
+			}
+			c->nelems -= t->nelems - n;
+			t->nelems = n;
+		}
+		c->nsf -= npl < c->nsf ? npl : c->nsf;
+		ipp_patch_emit_end(c, NULL, out);
+		return 0;
+	}
+	for (i = 0; i < p->nadd && r == 0; i++)
+		r = sfilter_keys(&p->add[i], clear_of(&p->eff->rules[p->add[i].rule].fa), collect_key,
+				 &keys);
+	if (r < 0)
+		goto out;
+	pl = calloc(2 * keys.n + 1, sizeof(*pl));
+	if (!pl) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* plan: every key into existing tiers, nothing else moved; else -EAGAIN */
+	for (i = 0; i < keys.n; i++) {
+		const struct pkey *x = &keys.v[i];
+		int rank = verdict_rank(x->e.verdict);
+		struct ipp_ctier *home[2];
+		size_t nh;
+		bool late;
+
+		nh = home_tiers(c, &x->shape, x->e.weight, false, -1, home);
+		if (nh == 0)
+			goto again; /* a new tier */
+		/* a key of this shape and weight already there: which filter wins is a compile */
+		for (k = 0; k < c->ntiers; k++) {
+			const struct ipp_ctier *t = &c->tiers[k];
+
+			if (t->weight == x->e.weight && !memcmp(&t->shape, &x->shape, sizeof(x->shape)) &&
+			    ipp_ctier_find(t, &x->e.key))
+				goto again;
+		}
+		for (k = 0; k < i; k++)
+			if (!memcmp(&keys.v[k].shape, &x->shape, sizeof(x->shape)) &&
+			    keys.v[k].e.weight == x->e.weight &&
+			    !memcmp(&keys.v[k].e.key, &x->e.key, sizeof(x->e.key)))
+				goto again;
+		/* late when a better action walked after it overlaps it */
+		late = overlapped(c, home[0], &x->shape, &x->e.key, rank, false, true);
+		if (late) {
+			if (rank == 0 || (nh = home_tiers(c, &x->shape, x->e.weight, true, rank,
+							  home)) == 0)
+				goto again;
+			/* every worse action at this weight comes before it: they would move */
+			for (k = 0; k < c->ntiers; k++) {
+				const struct ipp_ctier *t = &c->tiers[k];
+
+				if (t->weight == x->e.weight && !t->late && t->rank_max > rank)
+					for (j = 0; j < t->nelems; j++)
+						if (verdict_rank(t->elems[j].verdict) > rank &&
+						    overlap(&x->shape, &x->e.key, &t->shape,
+							    &t->elems[j].key))
+							goto again;
+			}
+		} else if (overlapped(c, home[0], &x->shape, &x->e.key, rank, true, false)) {
+			goto again; /* a worse action walked before it would have to go late */
+		}
+		/* the tier's walk order and outcomes stay: its ranks must hold this one */
+		if (rank < home[0]->rank_min || rank > home[0]->rank_max)
+			goto again;
+		/* a negotiate verdict needs the map split by hook */
+		if (x->e.verdict == IPP_CV_NEGOTIATE && nh == 1 &&
+		    home[0]->hooks == (IPP_CHOOK_IN | IPP_CHOOK_OUT) && !ipp_ctier_keyless(home[0]))
+			goto again;
+		if (ipp_ctier_keyless(home[0]))
+			goto again;
+		/* two new keys of one weight that meet with different actions: a compile */
+		for (k = 0; k < i; k++)
+			if (keys.v[k].e.weight == x->e.weight &&
+			    verdict_rank(keys.v[k].e.verdict) != rank &&
+			    overlap(&keys.v[k].shape, &keys.v[k].e.key, &x->shape, &x->e.key))
+				goto again;
+		for (k = 0; k < nh; k++) {
+			pl[npl].t = home[k];
+			pl[npl].e = x->e;
+			npl++;
+		}
+	}
+	/* apply */
+	memcpy(gates, c->gate, sizeof(gates));
+	for (i = 0; i < npl; i++) {
+		struct ipp_ctier *t = pl[i].t;
+		const struct ipp_cshape *s = &t->shape;
+		struct ipp_celem *nv;
+		size_t at;
+		bool found;
+		int fam = s->family == AF_INET6 ? 1 : 0;
+
+		at = elem_pos(t, &pl[i].e.key, &found);
+		nv = realloc(t->elems, (t->nelems + 1) * sizeof(*nv));
+		if (!nv) {
+			r = -ENOMEM; /* @c is left changed: the caller recompiles */
+			goto out;
+		}
+		t->elems = nv;
+		memmove(&t->elems[at + 1], &t->elems[at], (t->nelems - at) * sizeof(*nv));
+		t->elems[at] = pl[i].e;
+		t->nelems++;
+		c->nelems++;
+		if (s->src_kind == IPP_ADDR_IP && s->src_plen)
+			gate_add(&c->gate[fam][0], pl[i].e.key.src, s->src_plen);
+		if (s->dst_kind == IPP_ADDR_IP && s->dst_plen)
+			gate_add(&c->gate[fam][1], pl[i].e.key.dst, s->dst_plen);
+		ipp_patch_emit(c, t, &t->elems[at], true, out);
+	}
+	c->nsf += p->nadd;
+	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, out);
+	goto out;
+again:
+	r = -EAGAIN;
+out:
+	free(keys.v);
+	free(pl);
+	return r;
 }

@@ -244,6 +244,44 @@ void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, char *buf
 /* The reverse; false when @name is not a flow cache set. */
 bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v);
 
+/* ---------- small changes in place ---------- */
+
+/* A configured filter gone: its rule (index) and its place in the rule's list. */
+struct ipp_patch_del {
+	uint32_t rule, filter;
+};
+
+/* Filters added to, or deleted from, lists that rules in force use. */
+struct ipp_patch {
+	const struct ipp_effective *eff;  /* the rules of @c (unchanged) */
+	const struct ipp_sfilter *add;    /* specific filters added (ipp_effective_expand()) */
+	size_t nadd;
+	const struct ipp_patch_del *del;  /* or configured filters deleted (not both) */
+	size_t ndel;
+};
+
+/*
+ * Change @c in place by @p and write to @out the commands that make the
+ * kernel, holding @c, follow (elements added or deleted, gate values added,
+ * the flow cache emptied): one transaction, element-level.  Only when
+ * nothing else in the compiled form moves: every new key goes into an
+ * existing tier of its shape and weight without making another element late
+ * or taking another's key, and its action is within the tier's; a deletion
+ * only removes elements (a late element stays late, which is never wrong)
+ * unless a key was shadowed.  -EAGAIN, @c unchanged, when that does not hold
+ * or with element comments: compile the effective policy again.  -ENOMEM
+ * (then @c may be half changed: discard it).  Walk chain comments keep the
+ * number of rules they counted.
+ */
+int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *out);
+
+/* Used by ipp_compiled_patch(): one element's command; the gates added since @old_gates
+ * (NULL: none) and the flow cache flush. */
+void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
+		    const struct ipp_celem *e, bool add, FILE *out);
+void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
+			FILE *out);
+
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
 			size_t len);

@@ -301,6 +301,7 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 		er = &e->rules[e->nrules++];
 		fill_rule(er, s->loc, origin, p, rule);
 		snprintf(er->filterlist, sizeof(er->filterlist), "%s", l->name);
+		er->filterlist_id = l->id;
 		snprintf(er->filteraction, sizeof(er->filteraction), "%s", a->name);
 		er->fa = *a;
 		for (k = 0; k < l->nfilters; k++) {
@@ -537,4 +538,27 @@ int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_
 fail:
 	ipp_effective_free(b.e);
 	return r;
+}
+
+int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint32_t filter_idx,
+			 const struct ipp_filter *f, const struct ipp_hostenv *env,
+			 struct ipp_sfilter **ret, size_t *ret_n)
+{
+	struct ipp_effective tmp = {0};
+	struct build b = {.e = &tmp};
+	const struct ipp_eff_rule *er = &e->rules[rule_idx];
+	size_t i;
+	int r;
+
+	r = expand_filter(&b, er, rule_idx, filter_idx, f, (unsigned)er->store & 3, env);
+	for (i = 0; i < tmp.nwarnings; i++)
+		free(tmp.warnings[i]);
+	free(tmp.warnings);
+	if (r < 0) {
+		free(tmp.sf);
+		return r;
+	}
+	*ret = tmp.sf;
+	*ret_n = tmp.nsf;
+	return 0;
 }

@@ -39,6 +39,7 @@ struct ipp_eff_rule {
 	char rule[IPP_NAME_MAX];
 	uint32_t number;
 	char filterlist[IPP_NAME_MAX];
+	int64_t filterlist_id;      /* its store row (0: the default response rule) */
 	char filteraction[IPP_NAME_MAX];
 	struct ipp_filteraction fa; /* copy of the action's attributes */
 	bool has_tunnel;
@@ -77,5 +78,16 @@ int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_
 			const struct ipp_snapshot *local, const struct ipp_hostenv *env,
 			struct ipp_effective **ret, struct ipp_error *err);
 void ipp_effective_free(struct ipp_effective *e);
+
+/*
+ * The specific filters configured filter @f stands for as filter @filter_idx
+ * (0-based place in its list) of rule @rule_idx of @e, as
+ * ipp_effective_build() expands it (mirror image, the host's servers from
+ * @env).  *ret malloc'ed (free()), owned by the caller; *ret_n may be 0 (a
+ * filter that matches nothing).  -ENOMEM.
+ */
+int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint32_t filter_idx,
+			 const struct ipp_filter *f, const struct ipp_hostenv *env,
+			 struct ipp_sfilter **ret, size_t *ret_n);
 
 #endif

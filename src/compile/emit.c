@@ -1021,6 +1021,46 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 	return false;
 }
 
+/* Empty the flow cache sets (a change of the table is being written). */
+static void flow_flush(const struct ipp_compiled *c, FILE *out)
+{
+	char name[32];
+	unsigned i;
+
+	if (!c->opts.flow_cache)
+		return;
+	for (i = 0; i < 12; i++) {
+		flow_set(i < 6 ? 4 : 6, (i / 3) % 2 ? HOOK_OUT : HOOK_IN, i % 3, name, sizeof(name));
+		fprintf(out, "flush set %s %s\n", TABLE, name);
+	}
+}
+
+void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
+		    const struct ipp_celem *e, bool add, FILE *out)
+{
+	fprintf(out, "%s element %s %s {\n", add ? "add" : "delete", TABLE, t->name);
+	elem_line(c, t, e, add, "\t", out);
+	fputs("}\n", out);
+}
+
+void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
+			FILE *out)
+{
+	int f, side;
+
+	for (f = 0; f < 2 && old_gates; f++)
+		for (side = 0; side < 2; side++) {
+			const struct ipp_cgate *o = &old_gates[f][side], *n = &c->gate[f][side];
+
+			if (o->n == n->n)
+				continue; /* only ever added to */
+			fprintf(out, "add element %s %s {\n", TABLE, gate_names[f][side]);
+			gate_values(n, o, "\t", out);
+			fprintf(out, "}\n");
+		}
+	flow_flush(c, out);
+}
+
 int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out,
 		      struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
@@ -1177,13 +1217,8 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	s.empty = s.elems_added == 0 && s.elems_deleted == 0 && s.chains_rewritten == 0 &&
 		  s.tiers_added == 0 && s.tiers_deleted == 0;
 	/* 6. the flow cache holds outcomes of the old policy: emptied in the same transaction */
-	if (!s.empty && new->opts.flow_cache) {
-		for (i = 0; i < 12; i++) {
-			flow_set(i < 6 ? 4 : 6, (i / 3) % 2 ? HOOK_OUT : HOOK_IN, (unsigned)(i % 3),
-				 name, sizeof(name));
-			fprintf(out, "flush set %s %s\n", TABLE, name);
-		}
-	}
+	if (!s.empty)
+		flow_flush(new, out);
 	goto out;
 full:
 	s.full = true;

@@ -131,9 +131,62 @@ static const char schema_v1[] =
 	"  PRIMARY KEY (rule_id, pos)\n"
 	") WITHOUT ROWID;\n";
 
+/*
+ * Version 2: the journal.  Triggers record every change: a filter added
+ * (what 1) or deleted (what 2) with its row and list, anything else (what
+ * 0: any other change of a filter, of a list's name or description, of a
+ * policy, rule, filter action or authentication method).  The agent reads
+ * the entries after the last one it applied and, when they are only filters
+ * added to or deleted from lists, changes what is in force element by
+ * element without reading the stores again.  Entries older than the last
+ * 4,096 are pruned; a reader that finds its place pruned reads everything.
+ */
+static const char schema_v2[] =
+	"CREATE TABLE journal (\n"
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  what INTEGER NOT NULL,\n"
+	"  filter_id INTEGER,\n"
+	"  filterlist_id INTEGER\n"
+	");\n"
+	"CREATE TRIGGER journal_prune AFTER INSERT ON journal WHEN NEW.seq % 1024 = 0 BEGIN\n"
+	"  DELETE FROM journal WHERE seq <= NEW.seq - 4096;\n"
+	"END;\n"
+	"CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN\n"
+	"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (1, NEW.id, "
+	"NEW.filterlist_id);\n"
+	"END;\n"
+	"CREATE TRIGGER journal_filter_del AFTER DELETE ON filter BEGIN\n"
+	"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (2, OLD.id, "
+	"OLD.filterlist_id);\n"
+	"END;\n"
+	"CREATE TRIGGER journal_filter_set AFTER UPDATE ON filter BEGIN\n"
+	"  INSERT INTO journal (what) VALUES (0);\n"
+	"END;\n"
+	"CREATE TRIGGER journal_list_set AFTER UPDATE OF store, guid, name, description ON "
+	"filterlist BEGIN\n"
+	"  INSERT INTO journal (what) VALUES (0);\n"
+	"END;\n"
+	"CREATE TRIGGER journal_list_del AFTER DELETE ON filterlist BEGIN\n"
+	"  INSERT INTO journal (what) VALUES (0);\n"
+	"END;\n"
+#define JOURNAL_OTHER(t)                                                                           \
+	"CREATE TRIGGER journal_" t "_add AFTER INSERT ON " t " BEGIN\n"                            \
+	"  INSERT INTO journal (what) VALUES (0);\n"                                               \
+	"END;\n"                                                                                    \
+	"CREATE TRIGGER journal_" t "_set AFTER UPDATE ON " t " BEGIN\n"                            \
+	"  INSERT INTO journal (what) VALUES (0);\n"                                               \
+	"END;\n"                                                                                    \
+	"CREATE TRIGGER journal_" t "_del AFTER DELETE ON " t " BEGIN\n"                            \
+	"  INSERT INTO journal (what) VALUES (0);\n"                                               \
+	"END;\n"
+	JOURNAL_OTHER("policy") JOURNAL_OTHER("filteraction") JOURNAL_OTHER("rule")
+	JOURNAL_OTHER("auth");
+#undef JOURNAL_OTHER
+
 /* migrations[i]: version i -> i + 1. */
 static const char *const migrations[IPP_SCHEMA_VERSION] = {
 	schema_v1,
+	schema_v2,
 };
 
 const char *ipp_store_name(enum ipp_store_loc loc)
@@ -672,4 +725,130 @@ int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 	*ret = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
+}
+
+/* ---------- the journal ---------- */
+
+int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM journal";
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		return r;
+	r = db_step(db, st, err, "reading the journal");
+	if (r < 0)
+		return r;
+	*ret = r > 0 ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
+			size_t *ret_n, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT seq, what, coalesce(filter_id, 0), "
+				  "coalesce(filterlist_id, 0) FROM journal WHERE seq > ? ORDER BY seq";
+	struct ipp_journal_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = db_rbegin(db, err);
+	if (r < 0)
+		return r;
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+	while ((r = db_step(db, st, err, "reading the journal")) > 0) {
+		struct ipp_journal_entry e;
+
+		e.seq = (uint64_t)sqlite3_column_int64(st, 0);
+		e.what = (enum ipp_journal_what)sqlite3_column_int(st, 1);
+		e.filter_id = sqlite3_column_int64(st, 2);
+		e.filterlist_id = sqlite3_column_int64(st, 3);
+		/* the first entry must follow @after: otherwise some were pruned */
+		if ((n == 0 && e.seq != after + 1) || (n > 0 && e.seq != v[n - 1].seq + 1)) {
+			sqlite3_reset(st);
+			r = ipp_err(err, ESTALE, "journal entries after %llu were pruned",
+				    (unsigned long long)after);
+			break;
+		}
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct ipp_journal_entry *nv = realloc(v, c * sizeof(*nv));
+
+			if (!nv) {
+				sqlite3_reset(st);
+				r = ipp_err(err, ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			cap = c;
+		}
+		v[n++] = e;
+	}
+out:
+	db_rend(db);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int ipp_db_filter_pos(struct ipp_db *db, int64_t list_id, int64_t id, uint32_t *ret,
+		      struct ipp_error *err)
+{
+	static const char sql[] = "SELECT count(*) FROM filter WHERE filterlist_id = ? AND id < ?";
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, id);
+	r = db_step(db, st, err, "counting filters");
+	if (r < 0)
+		return r;
+	*ret = r > 0 ? (uint32_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return 0;
+}
+
+int ipp_db_filter_get(struct ipp_db *db, int64_t id, struct ipp_filter *ret, int64_t *list_id,
+		      uint32_t *pos, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT " DB_FILTER_COLS " FROM filter f WHERE f.id = ?";
+	sqlite3_stmt *st;
+	int r;
+
+	r = db_rbegin(db, err);
+	if (r < 0)
+		return r;
+	r = db_prep(db, sql, &st, err);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, id);
+	r = db_step(db, st, err, "reading a filter");
+	if (r == 0)
+		r = ipp_err(err, ENOENT, "filter %lld not found", (long long)id);
+	if (r < 0)
+		goto out;
+	*list_id = sqlite3_column_int64(st, 1); /* f.filterlist_id */
+	r = db_row_filter(db, st, ret, err);
+	sqlite3_reset(st);
+	if (r == 0 && (r = ipp_db_filter_pos(db, *list_id, id, pos, err)) < 0)
+		ipp_filter_clear(ret);
+out:
+	db_rend(db);
+	return r;
 }

@@ -45,7 +45,7 @@ enum ipp_store_loc {
 /* "local", "persistent", "domain". */
 const char *ipp_store_name(enum ipp_store_loc loc);
 
-#define IPP_SCHEMA_VERSION 1
+#define IPP_SCHEMA_VERSION 2
 
 struct ipp_db; /* opaque */
 
@@ -72,6 +72,44 @@ int ipp_db_tx_depth(const struct ipp_db *db);
  * compares it to know whether to recompute.  Stored in the database.
  */
 int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err);
+
+/* ---------- the journal (schema version 2, db.c) ---------- */
+
+enum ipp_journal_what {
+	IPP_JOURNAL_OTHER = 0,      /* any change but the two below */
+	IPP_JOURNAL_FILTER_ADD = 1, /* a filter added to a list */
+	IPP_JOURNAL_FILTER_DEL = 2, /* a filter deleted from a list */
+};
+
+struct ipp_journal_entry {
+	uint64_t seq;
+	enum ipp_journal_what what;
+	int64_t filter_id, filterlist_id; /* filters: the row and its list */
+};
+
+/* The last journal entry's number (0: none yet).  Read it in the transaction that reads the
+ * stores (ipp_db_begin()) to know what they hold. */
+int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err);
+
+/*
+ * The entries after @after, oldest first: *ret malloc'ed (free()), owned by
+ * the caller.  -ESTALE when entries after @after were pruned: the reader
+ * must read the stores whole.
+ */
+int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
+			size_t *ret_n, struct ipp_error *err);
+
+/*
+ * Filter @id as the stores hold it (*ret cleared with ipp_filter_clear() by
+ * the caller), its list in *list_id, and its place in that list (0-based, the
+ * list's order: creation) in *pos.  -ENOENT when it is gone.
+ */
+int ipp_db_filter_get(struct ipp_db *db, int64_t id, struct ipp_filter *ret, int64_t *list_id,
+		      uint32_t *pos, struct ipp_error *err);
+
+/* The place @id had or has in list @list_id: the filters of the list with a smaller id. */
+int ipp_db_filter_pos(struct ipp_db *db, int64_t list_id, int64_t id, uint32_t *ret,
+		      struct ipp_error *err);
 
 /* ---------- whole-store reads ---------- */
 

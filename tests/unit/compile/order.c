@@ -15,6 +15,7 @@
  * and the packet.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -569,9 +570,234 @@ static void test_range_split(void **state)
 	testpol_clear(&t);
 }
 
+/* The packets of @e and the compiled form @c agree (400 random packets); false prints why. */
+static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, const char *what,
+		  unsigned i, const char *text)
+{
+	unsigned k;
+
+	for (k = 0; k < 400; k++) {
+		struct pkt p;
+		const struct ipp_sfilter *w;
+		const struct ipp_celem *h;
+		char s[64], d[64];
+		int want, got;
+
+		random_packet(&p);
+		w = brute(e, &p);
+		h = walk(c, &p);
+		want = w ? verdict_of_action(w->action) : -1;
+		got = h ? h->verdict : -1;
+		if (want == got && (!w || w->weight == h->weight))
+			continue;
+		inet_ntop(p.family, p.src, s, sizeof(s));
+		inet_ntop(p.family, p.dst, d, sizeof(d));
+		fprintf(stderr,
+			"%s, case %u packet %u: %s %s -> %s proto %u ports %u -> %u: expected %d "
+			"(weight %x), patched %d (weight %x)\n%s",
+			what, i, k, p.out ? "out" : "in", s, d, p.proto, p.sport, p.dport, want,
+			w ? w->weight : 0, got, h ? h->weight : 0, text);
+		return false;
+	}
+	return true;
+}
+
+/* @line with one address or port swapped for another of the same length ("" if none). */
+static void sibling(const char *line, char *buf, size_t len)
+{
+	static const char *const pairs[][2] = {
+	    {" 10.0.0.0/24 ", " 10.0.1.0/24 "}, {" 10.0.0.1 ", " 10.0.0.9 "},
+	    {" 10.0.0.2 ", " 10.0.0.5 "},       {" 10.0.0.0/25 ", " 10.0.0.128/25 "},
+	    {" 10.0.0.0/30 ", " 10.0.0.4/30 "}, {" fd00::1 ", " fd00::5 "},
+	    {" 10.0.0.0/16 ", " 10.1.0.0/16 "}, {"dstport=80", "dstport=443"},
+	    {"dstport=22", "dstport=80"},       {"dstport=443", "dstport=22"},
+	};
+	size_t i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		for (j = 0; j < 2; j++) {
+			const char *at = strstr(line, pairs[i][j]);
+
+			if (!at)
+				continue;
+			snprintf(buf, len, "%.*s%s%s", (int)(at - line), line, pairs[i][!j],
+				 at + strlen(pairs[i][j]));
+			return;
+		}
+}
+
+/*
+ * ipp_compiled_patch(): one filter added to (or deleted from) a list of a
+ * random policy, patched into the compiled form in place, decides every
+ * packet as the effective policy with (without) the filter does; when it
+ * declines (-EAGAIN) the form is unchanged.
+ */
+static void test_patch(void **state)
+{
+	const char *env = getenv("IPP_ORDER_CASES");
+	unsigned cases = env ? (unsigned)atoi(env) : 300, i, patched[2] = {0, 0}, tried[2] = {0, 0};
+
+	(void)state;
+	for (i = 0; i < cases; i++) {
+		bool del = i % 3 == 2;
+		struct ipp_error err = {0};
+		struct ipp_effective *e = NULL, *e2 = NULL;
+		struct ipp_compiled *c = NULL;
+		char text[16384], text2[16640], before[4096], *line, *save = NULL, copy[16384];
+		unsigned nlines = 0, pick, n = 0, pos = 0;
+		char list[16] = "";
+		size_t used = 0, k;
+		struct ipp_sfilter *sf = NULL;
+		size_t nsf = 0;
+		struct ipp_patch pt = {0};
+		struct ipp_patch_del pd;
+		FILE *out;
+		char *cmds = NULL;
+		size_t clen = 0;
+		int r;
+
+		rng_state = 0x51ed270b27a1c4e3ULL * (i + 1);
+		random_policy(text, sizeof(text), i % 2 == 1);
+		/* the local filter lines (before "store persistent" comes back) */
+		snprintf(copy, sizeof(copy), "%s", text);
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (!strncmp(line, "filter L", 8))
+				nlines++;
+		if (nlines == 0)
+			continue;
+		pick = rnd(nlines);
+		snprintf(copy, sizeof(copy), "%s", text);
+		text2[0] = '\0';
+		save = NULL;
+		before[0] = '\0';
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if (!strncmp(line, "filter L", 8) && n++ == pick) {
+				sscanf(line, "filter %15s", list);
+				if (del)
+					continue; /* the deleted filter */
+				sibling(line, before, sizeof(before));
+			}
+			used += (size_t)snprintf(text2 + used, sizeof(text2) - used, "%s\n", line);
+		}
+		if (!del && before[0] && rnd(4)) {
+			/* a sibling of the picked filter (same shape, another key) at the end */
+			used += (size_t)snprintf(text2 + used, sizeof(text2) - used,
+						 "store local\n%s\n", before);
+		} else if (!del) {
+			/* a new filter at the end of the list of the picked line */
+			static const char *const src[] = {"10.0.0.0/24", "10.0.0.9", "10.0.1.0/24",
+							  "any", "10.2.0.0/16", "fd00::5"};
+			static const char *const dst[] = {"me", "10.0.0.5", "any", "10.0.0.0/25",
+							  "fd00::/120"};
+			const char *s = src[rnd(6)], *d = dst[rnd(5)];
+
+			if (strchr(s, ':') != strchr(d, ':') && strcmp(d, "me") && strcmp(d, "any") &&
+			    strcmp(s, "any"))
+				d = "any";
+			snprintf(before, sizeof(before), "store local\nfilter %s %s %s proto=%s%s\n",
+				 list, s, d, rnd(2) ? "tcp" : "any",
+				 rnd(2) ? " dstport=80 mirrored=no" : "");
+			if (strstr(before, "proto=any dstport"))
+				snprintf(before, sizeof(before), "store local\nfilter %s %s %s\n", list,
+					 s, d);
+			used += (size_t)snprintf(text2 + used, sizeof(text2) - used, "%s", before);
+		}
+		c = compile_text(text, &e);
+		assert_non_null(c);
+		{
+			struct testpol t;
+
+			testpol_init(&t);
+			if (testpol_text(&t, text2, &err) < 0 ||
+			    testpol_effective(&t, false, &e2, &err) < 0) {
+				fprintf(stderr, "case %u: %s\n%s", i, err.msg, text2);
+				fail();
+			}
+			testpol_clear(&t);
+		}
+		assert_int_equal(e->nrules, e2->nrules);
+		pt.eff = e2;
+		if (del) {
+			/* the rule of the list in the local policy; the filter's place in it */
+			for (k = 0; k < e->nrules; k++)
+				if (e->rules[k].store == IPP_STORE_LOCAL &&
+				    !strcmp(e->rules[k].filterlist, list))
+					break;
+			if (k == e->nrules)
+				goto next; /* a list no rule uses */
+			snprintf(copy, sizeof(copy), "%s", text);
+			save = NULL;
+			n = 0;
+			for (line = strtok_r(copy, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save)) {
+				char l[16];
+
+				if (strncmp(line, "filter L", 8))
+					continue;
+				if (n++ == pick)
+					break;
+				if (sscanf(line, "filter %15s", l) == 1 && !strcmp(l, list))
+					pos++;
+			}
+			pd.rule = (uint32_t)k;
+			pd.filter = pos;
+			pt.del = &pd;
+			pt.ndel = 1;
+		} else {
+			/* the new filter's specific filters: the last place of its list */
+			uint32_t last = 0;
+			bool any = false;
+
+			for (k = 0; k < e2->nsf; k++)
+				if (!strcmp(e2->rules[e2->sf[k].rule].filterlist, list) &&
+				    e2->rules[e2->sf[k].rule].store == IPP_STORE_LOCAL &&
+				    (!any || e2->sf[k].filter > last))
+					last = e2->sf[k].filter, any = true;
+			sf = calloc(e2->nsf + 1, sizeof(*sf));
+			for (k = 0; any && k < e2->nsf; k++)
+				if (!strcmp(e2->rules[e2->sf[k].rule].filterlist, list) &&
+				    e2->rules[e2->sf[k].rule].store == IPP_STORE_LOCAL &&
+				    e2->sf[k].filter == last)
+					sf[nsf++] = e2->sf[k];
+			if (nsf == 0)
+				goto next;
+			pt.add = sf;
+			pt.nadd = nsf;
+		}
+		tried[del]++;
+		out = open_memstream(&cmds, &clen);
+		r = ipp_compiled_patch(c, &pt, out);
+		fclose(out);
+		if (r == -EAGAIN) {
+			/* declined: untouched, still the policy before */
+			assert_int_equal(clen, 0);
+			if (!agree(e, c, "declined patch", i, text))
+				fail();
+		} else {
+			assert_int_equal(r, 0);
+			patched[del]++;
+			if (!agree(e2, c, del ? "deleted" : "added", i, text2))
+				fail();
+		}
+next:
+		free(cmds);
+		free(sf);
+		ipp_compiled_free(c);
+		ipp_effective_free(e);
+		ipp_effective_free(e2);
+	}
+	fprintf(stderr, "patch: added %u of %u, deleted %u of %u in place\n", patched[0], tried[0],
+		patched[1], tried[1]);
+	/* most single changes go in place */
+	assert_true(patched[0] * 2 > tried[0]);
+	assert_true(patched[1] * 2 > tried[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_equal_weight_block_wins),
 		cmocka_unit_test(test_range_split),
 		cmocka_unit_test(test_random_policies),

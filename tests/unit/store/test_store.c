@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -646,9 +649,115 @@ static void test_schema_newer_refused(void **state)
 		assert_int_equal(sqlite3_column_int(st, 0), 99);
 		sqlite3_finalize(st);
 	}
-	sqlite3_exec(h, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_exec(h, "PRAGMA user_version = " STR(IPP_SCHEMA_VERSION), NULL, NULL, NULL);
 	sqlite3_close(h);
 	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+}
+
+/* ---------- the journal ---------- */
+
+static void test_journal(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_journal_entry *v;
+	struct ipp_filterlist l;
+	struct ipp_filter f, *fv;
+	uint64_t seq0, seq;
+	int64_t list, lid;
+	uint32_t pos;
+	size_t n;
+	sqlite3 *h;
+
+	list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	OK(ipp_db_journal_seq(fx->db, &seq0, &err));
+	/* a new list alone changes nothing in force: not journalled */
+	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
+	OK(add_filter(fx->db, list, "10.0.1.0/24", "me", 6, 0, 80, true, &err));
+	OK(ipp_db_filter_list(fx->db, list, &fv, &n, &err));
+	assert_int_equal(n, 2);
+	OK(ipp_db_journal_read(fx->db, seq0, &v, &n, &err));
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].what, IPP_JOURNAL_FILTER_ADD);
+	assert_int_equal(v[0].filter_id, fv[0].id);
+	assert_int_equal(v[0].filterlist_id, list);
+	assert_int_equal(v[1].filter_id, fv[1].id);
+	free(v);
+	/* the filter as the stores hold it, with its place in the list */
+	OK(ipp_db_filter_get(fx->db, fv[1].id, &f, &lid, &pos, &err));
+	assert_int_equal(lid, list);
+	assert_int_equal(pos, 1);
+	assert_int_equal(f.dstport, 80);
+	ipp_filter_clear(&f);
+	/* a deletion, then a change of anything else */
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(ipp_db_filter_delete(fx->db, fv[0].id, &err));
+	expect_err(ipp_db_filter_get(fx->db, fv[0].id, &f, &lid, &pos, &err), ENOENT, &err,
+		   "not found");
+	OK(ipp_db_filter_pos(fx->db, list, fv[0].id, &pos, &err));
+	assert_int_equal(pos, 0);
+	ipp_filterlist_init(&l);
+	l.id = list;
+	snprintf(l.name, sizeof(l.name), "L2");
+	OK(ipp_db_filterlist_update(fx->db, &l, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 2);
+	assert_int_equal(v[0].what, IPP_JOURNAL_FILTER_DEL);
+	assert_int_equal(v[0].filter_id, fv[0].id);
+	assert_int_equal(v[n - 1].what, IPP_JOURNAL_OTHER);
+	free(v);
+	for (size_t i = 0; i < 2; i++)
+		ipp_filter_clear(&fv[i]);
+	free(fv);
+	/* pruned entries: the reader is told to read everything */
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DELETE FROM journal WHERE seq <= 2", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	expect_err(ipp_db_journal_read(fx->db, 1, &v, &n, &err), ESTALE, &err, "pruned");
+	OK(ipp_db_journal_read(fx->db, 2, &v, &n, &err));
+	free(v);
+}
+
+/* A database of schema version 1 gets the journal when opened for writing. */
+static void test_migration_v1(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_journal_entry *v;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	size_t n;
+	sqlite3 *h;
+
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	{
+		/* back to version 1: no journal, no triggers */
+		sqlite3_stmt *st;
+		char sql[200];
+
+		assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_schema WHERE "
+						       "type = 'trigger'", -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(sql, sizeof(sql), "DROP TRIGGER %s", sqlite3_column_text(st, 0));
+			assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+		}
+		sqlite3_finalize(st);
+	}
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE journal; PRAGMA user_version = 1", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(h);
+	expect_err(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err), EPROTO, &err, "older");
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
+	OK(ipp_db_journal_read(fx->db, 0, &v, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].what, IPP_JOURNAL_FILTER_ADD);
+	free(v);
 }
 
 static void test_corrupt_file(void **state)
@@ -1308,6 +1417,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_import_roundtrip, setup, teardown),
