@@ -276,6 +276,41 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 	return r;
 }
 
+/*
+ * The stores changed: when only filters were added to or deleted from
+ * lists, change what is in force in place; false when a full apply is due.
+ */
+static bool agent_patch(struct agent *a)
+{
+	struct ipp_cdiff_stats st;
+	struct ipp_error e = {0};
+	uint64_t gen = 0;
+	int r;
+
+	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
+		return false;
+	r = ipp_agent_patch(a->drv, a->db, &a->cur, &gen, &st, &e);
+	if (r == -EAGAIN)
+		return false;
+	if (r < 0) {
+		ipp_log(LOG_DEBUG, "cannot change the policy in place: %s; applying it whole",
+			e.msg);
+		cur_forget(a);
+		return false;
+	}
+	a->applies++;
+	a->gen = gen;
+	a->gen_known = true;
+	if (st.empty)
+		ipp_log(LOG_DEBUG, "policy unchanged (the policy stores changed)");
+	else
+		ipp_log(LOG_INFO,
+			"policy updated (the policy stores changed): %zu elements added, %zu "
+			"deleted",
+			st.elems_added, st.elems_deleted);
+	return true;
+}
+
 /* The host's servers may have moved: apply again if they did. */
 static void env_check(struct agent *a)
 {
@@ -463,8 +498,11 @@ static void process_pending(struct agent *a)
 					  : ruleset_changed ? "driver.conf changed"
 							    : "the policy stores changed";
 
+			bool stores_only = !a->force_apply && !ruleset_changed;
+
 			a->force_apply = false;
-			agent_apply(a, why, NULL);
+			if (!stores_only || !agent_patch(a))
+				agent_apply(a, why, NULL);
 		}
 	}
 }

@@ -184,3 +184,150 @@ int ipp_agent_check(const struct ipp_paths *p, struct ipp_error *err)
 	fclose(devnull);
 	return r;
 }
+
+/* ---------- filters added or deleted: the compiled form patched ---------- */
+
+struct sfv {
+	struct ipp_sfilter *v;
+	size_t n, cap;
+};
+
+static int sfv_push(struct sfv *s, const struct ipp_sfilter *x, size_t n)
+{
+	if (s->n + n > s->cap) {
+		size_t c = s->cap ? s->cap : 16;
+		struct ipp_sfilter *nv;
+
+		while (c < s->n + n)
+			c *= 2;
+		nv = realloc(s->v, c * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = c;
+	}
+	memcpy(s->v + s->n, x, n * sizeof(*x));
+	s->n += n;
+	return 0;
+}
+
+int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
+		    uint64_t *gen, struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	struct ipp_journal_entry *j = NULL;
+	struct ipp_patch_del *del = NULL;
+	struct sfv add = {0};
+	struct ipp_patch p = {0};
+	const struct ipp_effective *e = cur->eff;
+	size_t nj = 0, ndel = 0, i, k, before = cur->compiled->nelems;
+	bool adds = false, dels = false;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	/* one read transaction: the generation, the journal and the filters agree */
+	if ((r = ipp_db_begin(db, err)) < 0)
+		return r;
+	if ((r = ipp_db_generation(db, gen, err)) < 0 ||
+	    (r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
+		if (r == -ESTALE)
+			r = -EAGAIN;
+		goto out;
+	}
+	for (i = 0; i < nj; i++) {
+		adds |= j[i].what == IPP_JOURNAL_FILTER_ADD;
+		dels |= j[i].what == IPP_JOURNAL_FILTER_DEL;
+		if (j[i].what == IPP_JOURNAL_OTHER)
+			break;
+	}
+	if (nj == 0 || i < nj || (adds && dels)) {
+		r = -EAGAIN;
+		goto out;
+	}
+	del = calloc(nj * (e->nrules + 1), sizeof(*del));
+	if (!del) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nj; i++) {
+		struct ipp_filter flt;
+		int64_t list = j[i].filterlist_id;
+		uint32_t pos;
+
+		if (dels) {
+			/* its place before the batch: the filters still there with a smaller id,
+			 * and the ones deleted with it */
+			if ((r = ipp_db_filter_pos(db, list, j[i].filter_id, &pos, err)) < 0)
+				goto out;
+			for (k = 0; k < nj; k++)
+				pos += j[k].filterlist_id == list && j[k].filter_id < j[i].filter_id;
+			for (k = 0; k < e->nrules; k++)
+				if (e->rules[k].filterlist_id == list)
+					del[ndel++] = (struct ipp_patch_del){(uint32_t)k, pos};
+			continue;
+		}
+		if ((r = ipp_db_filter_get(db, j[i].filter_id, &flt, &list, &pos, err)) < 0)
+			goto out;
+		for (k = 0; k < e->nrules && r == 0; k++) {
+			struct ipp_sfilter *sf = NULL;
+			size_t n = 0;
+
+			if (e->rules[k].filterlist_id != list)
+				continue;
+			r = ipp_effective_expand(e, (uint32_t)k, pos, &flt, &cur->env, &sf, &n);
+			if (r == 0)
+				r = sfv_push(&add, sf, n);
+			free(sf);
+		}
+		ipp_filter_clear(&flt);
+		if (r < 0) {
+			r = ipp_err(err, -r, "out of memory");
+			goto out;
+		}
+	}
+	/* several deletions of one list: the highest place first */
+	for (i = 1; i < ndel; i++)
+		for (k = i; k > 0 && del[k - 1].filter < del[k].filter; k--) {
+			struct ipp_patch_del t = del[k];
+
+			del[k] = del[k - 1];
+			del[k - 1] = t;
+		}
+	p.eff = e;
+	p.add = add.v;
+	p.nadd = add.n;
+	p.del = del;
+	p.ndel = ndel;
+	if (!(f = open_memstream(&text, &len))) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (p.nadd || p.ndel)
+		r = ipp_compiled_patch(cur->compiled, &p, f);
+	if (fclose(f) != 0 && r == 0)
+		r = ipp_err(err, ENOMEM, "out of memory");
+	if (r == -EAGAIN)
+		goto out;
+	if (r < 0) {
+		r = ipp_err(err, -r, "changing the compiled policy: out of memory");
+		goto out;
+	}
+	if (len && (r = ipp_apply_text(d, cur->compiled, text, false, err)) < 0)
+		goto out;
+	cur->journal = j[nj - 1].seq;
+	cur->generation = *gen;
+	st->empty = len == 0;
+	if (cur->compiled->nelems >= before)
+		st->elems_added = cur->compiled->nelems - before;
+	else
+		st->elems_deleted = before - cur->compiled->nelems;
+out:
+	ipp_db_rollback(db);
+	free(text);
+	free(j);
+	free(del);
+	free(add.v);
+	return r;
+}

@@ -41,6 +41,19 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 			   bool secure_in_force, struct ipp_cdiff_stats *st, struct ipp_error *err);
 
 /*
+ * Follow a change of the stores that only added filters to, or deleted
+ * filters from, filter lists (the journal since cur->journal says so):
+ * patch cur->compiled in place (ipp_compiled_patch()) and apply the
+ * element-level commands.  On success cur->journal and cur->generation move
+ * on, *gen is the store generation read, @st says what changed.  -EAGAIN
+ * when the change is anything else or does not fit in place: compute
+ * everything (ipp_agent_secure()); cur is then unchanged.  Any other
+ * failure leaves cur->compiled unlike the kernel: forget it.
+ */
+int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
+		    uint64_t *gen, struct ipp_cdiff_stats *st, struct ipp_error *err);
+
+/*
  * Does failure @r (with ret->persistent = @persistent) mean "a persistent
  * policy exists, or may exist, but cannot be applied"?  Then the agent enters
  * block mode: -ENOTRECOVERABLE, a corrupt database (-EBADMSG) or one of a

@@ -180,6 +180,28 @@ else
 	sleep 0.3
 	check "agent: the next packets of the cached flow are blocked" eval '[ "$(received 7000)" = 50 ]'
 	check "agent: and remembered as blocked" eval '[ "$(cached flow4_in_block 41000 7000)" = 10 ]'
+	# a filter of a shape the policy has: the compiled form is patched in place
+	# (no store read, no compile: the journal says what changed)
+	full_applies() { grep -c "applying the policy (the policy stores changed)" "$LOG"; }
+	n_full=$(full_applies)
+	send 3 41003 7003
+	check "agent: port 7003 is permitted before (no filter), and cached" \
+		wait_for 5 eval '[ "$(received 7003)" = 8 ] && [ "$(cached flow4_in_permit 41003 7003)" = 3 ]'
+	check "agent: a block filter for 7003 of an existing shape" \
+		pol static add filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7003
+	patched() { [ "$(grep -c "policy updated (the policy stores changed): 2 elements added, 0 deleted" "$LOG")" = 2 ]; }
+	check "agent: applied in place (2 elements: the filter and its mirror image)" wait_for 10 patched
+	check "agent: without reading and compiling the stores again" eval '[ "$(full_applies)" = "$n_full" ]'
+	send 3 41003 7003
+	sleep 0.3
+	check "agent: the cached flow to 7003 is blocked now" eval '[ "$(received 7003)" = 8 ]'
+	check "agent: the filter deleted again" \
+		pol static delete filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7003
+	unpatched() { grep -q "policy updated (the policy stores changed): 0 elements added, 2 deleted" "$LOG"; }
+	check "agent: the deletion in place too" wait_for 10 unpatched
+	check "agent: still no full apply" eval '[ "$(full_applies)" = "$n_full" ]'
+	send 3 41003 7003
+	check "agent: 7003 is permitted again" wait_for 5 eval '[ "$(received 7003)" = 11 ]'
 	mkdir -p "$R/etc/ipsecpol"
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
