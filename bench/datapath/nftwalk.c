@@ -503,8 +503,9 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 			/* verdict chains: "meta l4proto { tcp, udp } meta nfproto ipvF [meta iif|oif != 0 ]add @SET { ... }" */
 			if (!strncmp(l, "meta l4proto { tcp, udp } meta nfproto ipv", 42) &&
 			    (v = strstr(l, "add @"))) {
-				bool want_out = strstr(l, "meta oif != 0") != NULL;
-				bool dir_any = !strstr(l, "meta iif != 0") && !want_out;
+				bool want_out = strstr(l, "meta oif != 0") || strstr(l, "meta oiftype");
+				bool dir_any = !want_out && !strstr(l, "meta iif != 0") &&
+					       !strstr(l, "meta iiftype");
 
 				r->lookups++; /* the protocol set */
 				if (p->proto != 6 && p->proto != 17)

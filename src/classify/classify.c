@@ -460,6 +460,11 @@ int ipp_classify_ex(const struct ipp_effective *eff, const struct ipp_packet *pk
 
 			if (!ipp_classify_match(f, pkt, me))
 				continue;
+			/* the rule's connection type: all, or the kind of interface */
+			if (f->rule < eff->nrules &&
+			    ((eff->rules[f->rule].conntype == IPP_CONN_LAN && pkt->dialup) ||
+			     (eff->rules[f->rule].conntype == IPP_CONN_DIALUP && !pkt->dialup)))
+				continue;
 			w = ipp_classify_weight(f);
 			if (want) {
 				if (v.ncand == cap) {

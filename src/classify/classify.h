@@ -60,6 +60,8 @@ struct ipp_packet {
 	enum ipp_dir dir;
 	bool secpath;          /* inbound: arrived through an IPsec SA; outbound: an SA exists */
 	bool loopback;         /* known to travel over the loopback interface */
+	bool dialup;           /* by a dial-up interface (PPP, a layer-3 tunnel), else LAN:
+				  rules of connection type lan or dialup apply by it */
 };
 
 /* Format "TCP 10.0.0.5:1234 -> 10.0.0.1:80" (ports only for TCP/UDP). */
@@ -244,6 +246,7 @@ struct ipp_whatif {
 	int dir;                   /* enum ipp_dir when dir_set, else from the addresses */
 	bool dir_set;
 	bool secpath;              /* ipsec=yes: the packet travels through an SA */
+	bool dialup;               /* conntype=dialup: by a dial-up interface (default lan) */
 	bool verbose;              /* list every matching filter, not only the first three */
 };
 

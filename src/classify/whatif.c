@@ -155,6 +155,7 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 	p->sport = w->sport;
 	p->dport = w->dport;
 	p->secpath = w->secpath;
+	p->dialup = w->dialup;
 	slocal = ipp_localaddrs_has(me, sf, p->src);
 	dlocal = ipp_localaddrs_has(me, df, p->dst);
 	if (w->dir_set)
@@ -191,8 +192,9 @@ static void print_packet_verdict(FILE *out, const struct ipp_whatif *w,
 	size_t i, shown;
 
 	ipp_packet_format(p, pk, sizeof(pk));
-	fprintf(out, "Packet:      %s %s%s\n", ipp_dir_name(p->dir), pk,
-		p->secpath ? " (through an IPsec SA)" : "");
+	fprintf(out, "Packet:      %s %s%s%s\n", ipp_dir_name(p->dir), pk,
+		p->secpath ? " (through an IPsec SA)" : "",
+		p->dialup ? " (by a dial-up interface)" : "");
 	if (w->policy)
 		fprintf(out, "Policy:      as if \"%s\" were assigned\n", w->policy);
 	else

@@ -165,6 +165,18 @@ static int w_ipsec(struct ipp_whatif *w, const char *tag, const char *v, struct 
 	return 0;
 }
 
+static int w_conntype(struct ipp_whatif *w, const char *tag, const char *v,
+		      struct ipp_error *err)
+{
+	if (strcasecmp(v, "lan") == 0)
+		w->dialup = false;
+	else if (strcasecmp(v, "dialup") == 0)
+		w->dialup = true;
+	else
+		return ipp_err(err, EINVAL, "\"%s=%s\": expected lan or dialup", tag, v);
+	return 0;
+}
+
 static int w_level(struct ipp_whatif *w, const char *tag, const char *v, struct ipp_error *err)
 {
 	if (strcasecmp(v, "verbose") == 0)
@@ -185,7 +197,7 @@ static const struct {
 	{"dstport", NULL, w_dport},     {"policy", NULL, w_policy},
 	{"pcap", NULL, w_pcap},         {"me", NULL, w_me},
 	{"dir", "direction", w_dir},    {"ipsec", NULL, w_ipsec},
-	{"level", NULL, w_level},
+	{"level", NULL, w_level},       {"conntype", NULL, w_conntype},
 };
 
 int ipp_whatif_set(struct ipp_whatif *w, const char *tag, const char *value,

@@ -254,7 +254,8 @@ static uint64_t shape_key(const struct ipp_cshape *s)
 {
 	return (uint64_t)s->family | (uint64_t)s->src_kind << 8 | (uint64_t)s->src_plen << 16 |
 	       (uint64_t)s->dst_kind << 24 | (uint64_t)s->dst_plen << 32 |
-	       (uint64_t)s->proto << 40 | (uint64_t)s->sport << 48 | (uint64_t)s->dport << 49;
+	       (uint64_t)s->proto << 40 | (uint64_t)s->sport << 48 | (uint64_t)s->dport << 49 |
+	       (uint64_t)s->conn << 50;
 }
 
 static uint64_t mix(uint64_t x)
@@ -373,8 +374,13 @@ static uint8_t clear_of(const struct ipp_filteraction *fa)
 typedef int (*key_fn)(const struct ipp_cshape *s, const struct ipp_celem *e, void *ctx);
 
 /* The keys of specific filter @f: one per pair of prefixes its sides split into. */
-static int sfilter_keys(const struct ipp_sfilter *f, uint8_t clear, key_fn fn, void *ctx)
+static int sfilter_keys(const struct ipp_sfilter *f, const struct ipp_eff_rule *er, key_fn fn,
+			void *ctx)
 {
+	uint8_t clear = clear_of(&er->fa);
+	uint8_t conn = er->conntype == IPP_CONN_LAN	 ? IPP_CCONN_LAN
+		       : er->conntype == IPP_CONN_DIALUP ? IPP_CCONN_DIALUP
+							 : 0;
 	struct pieces src = {0}, dst = {0};
 	uint8_t family = 0;
 	size_t i, j;
@@ -399,6 +405,7 @@ static int sfilter_keys(const struct ipp_sfilter *f, uint8_t clear, key_fn fn, v
 			struct cand c = {0};
 
 			s.family = family;
+			s.conn = conn;
 			s.src_kind = src.v[i].kind;
 			s.dst_kind = dst.v[j].kind;
 			if (s.src_kind == IPP_ADDR_IP) {
@@ -450,11 +457,11 @@ static int add_key(const struct ipp_cshape *s, const struct ipp_celem *e, void *
 }
 
 static int add_sfilter(struct builder *b, const struct ipp_sfilter *f, uint32_t idx,
-		       uint8_t clear)
+		       const struct ipp_eff_rule *er)
 {
 	struct add_ctx a = {b, idx};
 
-	return sfilter_keys(f, clear, add_key, &a);
+	return sfilter_keys(f, er, add_key, &a);
 }
 
 /* Candidates of one group: by key, then best filter first. */
@@ -540,6 +547,7 @@ static int shape_cmp(const struct ipp_cshape *s, const struct ipp_cshape *t)
 	BY((int)t->dst_plen - (int)s->dst_plen);
 	BY((int)s->sport - (int)t->sport);
 	BY((int)s->dport - (int)t->dport);
+	BY((int)s->conn - (int)t->conn);
 #undef BY
 	return 0;
 }
@@ -559,6 +567,8 @@ static bool shapes_meet(const struct ipp_cshape *a, const struct ipp_cshape *b)
 	if ((a->src_kind == IPP_ADDR_ME && b->dst_kind == IPP_ADDR_ME) ||
 	    (a->dst_kind == IPP_ADDR_ME && b->src_kind == IPP_ADDR_ME))
 		return false;
+	if (a->conn && b->conn && a->conn != b->conn)
+		return false; /* LAN and dial-up interfaces are different interfaces */
 	return families_meet(a->family, b->family) && a->proto == b->proto;
 }
 
@@ -870,11 +880,15 @@ static void tier_name(struct ipp_ctier *t)
 		snprintf(proto, sizeof(proto), "pany");
 	/* a map split by hook (no "me" side makes it single-hook by itself) */
 	split = s->src_kind != IPP_ADDR_ME && s->dst_kind != IPP_ADDR_ME;
-	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s",
+	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s%s",
 		 s->family == AF_INET	 ? "ip"
 		 : s->family == AF_INET6 ? "ip6"
 					 : "inet",
-		 src, dst, proto, s->sport ? "_sp" : "", s->dport ? "_dp" : "", w,
+		 src, dst, proto, s->sport ? "_sp" : "", s->dport ? "_dp" : "",
+		 s->conn == IPP_CCONN_LAN      ? "_lan"
+		 : s->conn == IPP_CCONN_DIALUP ? "_dialup"
+					       : "",
+		 w,
 		 t->late ? "_late" : "", rank_suffix(t->rank),
 		 !split			     ? ""
 		 : t->hooks == IPP_CHOOK_IN  ? "_in"
@@ -1085,7 +1099,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 	/* pass 1 and 2 */
 	for (i = 0; i < e->nsf; i++) {
 		if ((r = add_sfilter(&b, &e->sf[i], (uint32_t)i,
-				     clear_of(&e->rules[e->sf[i].rule].fa))) < 0) {
+				     &e->rules[e->sf[i].rule])) < 0) {
 			if (r == -E2BIG) {
 				const struct ipp_eff_rule *er = &e->rules[e->sf[i].rule];
 
@@ -1366,11 +1380,12 @@ static bool side_key(const struct ipp_cshape *s, bool src, int family, const uin
 const struct ipp_celem *
 ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const uint8_t src[16],
 		   const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
-		   bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
-		   const struct ipp_ctier **tier_ret)
+		   unsigned iftype, bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
+		   void *ctx, const struct ipp_ctier **tier_ret)
 {
 	unsigned hook = inbound ? IPP_CHOOK_IN : IPP_CHOOK_OUT;
 	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+	uint8_t conn = ipp_iftype_dialup(iftype) ? IPP_CCONN_DIALUP : IPP_CCONN_LAN;
 	size_t i;
 
 	for (i = 0; i < c->ntiers; i++) {
@@ -1382,6 +1397,8 @@ ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const
 		if (!(t->hooks & hook) || (s->family && s->family != family))
 			continue;
 		if (s->proto && s->proto != proto)
+			continue;
+		if (s->conn && s->conn != conn)
 			continue;
 		if ((s->sport || s->dport) && !ports)
 			continue;
@@ -1616,8 +1633,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 		return 0;
 	}
 	for (i = 0; i < p->nadd && r == 0; i++)
-		r = sfilter_keys(&p->add[i], clear_of(&p->eff->rules[p->add[i].rule].fa), collect_key,
-				 &keys);
+		r = sfilter_keys(&p->add[i], &p->eff->rules[p->add[i].rule], collect_key, &keys);
 	if (r < 0)
 		goto out;
 	pl = calloc(2 * keys.n + 1, sizeof(*pl));
@@ -1726,4 +1742,9 @@ out:
 	free(keys.v);
 	free(pl);
 	return r;
+}
+
+bool ipp_iftype_dialup(unsigned arphrd)
+{
+	return arphrd == 512 /* ARPHRD_PPP */ || arphrd == 65534 /* ARPHRD_NONE */;
 }

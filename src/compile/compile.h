@@ -159,7 +159,17 @@ struct ipp_cshape {
 	uint8_t src_plen, dst_plen; /* IPP_ADDR_IP: prefix length of the key field (0: no field) */
 	uint8_t proto;            /* 0 = any */
 	bool sport, dport;        /* port fields in the key */
+	uint8_t conn;             /* the rule's connection type: 0 all, IPP_CCONN_LAN, _DIALUP */
 };
+
+/*
+ * Connection types (a rule's conntype): dial-up means the interfaces of
+ * remote access, PPP (ARPHRD_PPP, 512) and layer-3 tunnels without a link
+ * header (ARPHRD_NONE, 65534: tun, WireGuard); LAN every other interface.
+ */
+enum { IPP_CCONN_LAN = 1, IPP_CCONN_DIALUP = 2 };
+#define IPP_CCONN_DIALUP_TYPES "{ ppp, 65534 }"
+bool ipp_iftype_dialup(unsigned arphrd);
 
 #define IPP_CTIER_NAME_MAX 64
 
@@ -228,7 +238,8 @@ const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct i
  * tier of @c (evaluation order) walked on the hook (@inbound: input, else
  * output) and family (@family: AF_INET or AF_INET6) whose key the packet
  * has.  Addresses in network byte order (IPv4 in the first 4 bytes), ports
- * in host order (ignored unless @proto is TCP or UDP).  @is_local tells
+ * in host order (ignored unless @proto is TCP or UDP), @iftype the type
+ * (ARPHRD_*) of the interface it came in or goes out by.  @is_local tells
  * whether an address is this host's ("me": fib ... type local).  NULL when
  * no filter matches (permitted).  Points into @c; *tier_ret (may be NULL)
  * gets the tier.
@@ -236,6 +247,7 @@ const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct i
 const struct ipp_celem *ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family,
 					   const uint8_t src[16], const uint8_t dst[16],
 					   uint8_t proto, uint16_t sport, uint16_t dport,
+					   unsigned iftype,
 					   bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
 					   void *ctx, const struct ipp_ctier **tier_ret);
 

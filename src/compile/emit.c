@@ -235,9 +235,14 @@ static const char *hit_text(const struct ipp_compiled *c, uint8_t v, enum hook h
 	}
 }
 
-/* The 5-tuple of the flow cache ("ip saddr . ip daddr . meta l4proto . th sport . th dport"). */
-static const char *flow_key(int fam)
+/*
+ * The key of the flow cache: the 5-tuple.  Not the interface: with rules of
+ * one connection type (LAN, dial-up) the flow cache is not used
+ * (flow_family()).
+ */
+static const char *flow_key(int fam, enum hook h)
 {
+	(void)h;
 	return fam == 6 ? "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport"
 			: "ip saddr . ip daddr . meta l4proto . th sport . th dport";
 }
@@ -425,6 +430,11 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 		fputs("fib daddr type local ", out);
 	if (h == HOOK_OUT && t->shape.src_kind == IPP_ADDR_ME)
 		fputs("fib saddr type local ", out);
+	/* (the mask keeps nft from taking "ppp" as the link layer of what follows) */
+	if (t->shape.conn)
+		fprintf(out, "meta %s %s ", h == HOOK_IN ? "iiftype" : "oiftype",
+			t->shape.conn == IPP_CCONN_LAN ? "!= { ppp, 65534 }"
+						       : "& 0xffff { 512, 65534 }");
 	tier_source(c, t, src, sizeof(src));
 	snprintf(com, sizeof(com), "%s: ", t->name);
 	comment_add(com, sizeof(com), src);
@@ -450,10 +460,28 @@ static void gate_expr(int fam, int side, FILE *out)
 }
 
 /* Does walk chain @w use the flow cache (TCP and UDP, after a gate)? */
+/*
+ * Is the flow cache used?  Not with rules of one connection type: their
+ * outcome depends on the interface too, which the key leaves out (nft
+ * 1.0.6 describes keys of at most five fields).
+ */
+static bool flow_family(const struct ipp_compiled *c, int fam)
+{
+	size_t i;
+
+	(void)fam;
+	if (!c->opts.flow_cache)
+		return false;
+	for (i = 0; i < c->ntiers; i++)
+		if (c->tiers[i].shape.conn)
+			return false;
+	return true;
+}
+
 static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
 {
-	return c->opts.flow_cache && (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP) &&
-	       w->sub != SUB_BASE;
+	return (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP) && w->sub != SUB_BASE &&
+	       flow_family(c, w->fam);
 }
 
 /* The outcomes (bits of enum ipp_cverdict) the walk of @w can give; permit always. */
@@ -526,7 +554,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			if (!(outcomes & (1u << order[i])))
 				continue;
 			flow_set(w->fam, w->hook, order[i], set, sizeof(set));
-			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(w->fam), set,
+			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(w->fam, w->hook), set,
 				hit_text(c, order[i], w->hook));
 		}
 	}
@@ -729,27 +757,30 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 }
 
 /* The rules of a verdict chain that add the packet's 5-tuple to the cache of @v. */
-static void flow_adds(enum ipp_cverdict v, int only_hook, FILE *out)
+static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int only_hook, FILE *out)
 {
 	static const int fams[] = {4, 6};
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
 	size_t f, h;
 	char set[32];
 
-	for (f = 0; f < 2; f++)
+	for (f = 0; f < 2; f++) {
+		if (!flow_family(c, fams[f]))
+			continue;
 		for (h = 0; h < 2; h++) {
+			/* a chain reached from both hooks tells them apart by the interfaces */
+			const char *dir = only_hook >= 0	? ""
+					  : hooks[h] == HOOK_IN ? "meta iif != 0 "
+								: "meta oif != 0 ";
+
 			if (only_hook >= 0 && (int)hooks[h] != only_hook)
 				continue;
 			flow_set(fams[f], hooks[h], v, set, sizeof(set));
-			fprintf(
-			    out,
-			    "\t\tmeta l4proto { tcp, udp } meta nfproto ipv%d %sadd @%s { %s }\n",
-			    fams[f],
-			    only_hook >= 0	  ? ""
-			    : hooks[h] == HOOK_IN ? "meta iif != 0 "
-						  : "meta oif != 0 ",
-			    set, flow_key(fams[f]));
+			fprintf(out,
+				"\t\tmeta l4proto { tcp, udp } meta nfproto ipv%d %sadd @%s { %s }\n",
+				fams[f], dir, set, flow_key(fams[f], hooks[h]));
 		}
+	}
 }
 
 static void emit_flow_sets(FILE *out)
@@ -785,23 +816,23 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 	/* two chains: the kernel allows meta secpath on input only */
 	if (fc) {
 		fprintf(out, "\tchain permit {\n");
-		flow_adds(IPP_CV_ACCEPT, -1, out);
+		flow_adds(c, IPP_CV_ACCEPT, -1, out);
 		fprintf(out, "\t\taccept\n\t}\n");
 		fprintf(out, "\tchain block {\n");
-		flow_adds(IPP_CV_DROP, -1, out);
+		flow_adds(c, IPP_CV_DROP, -1, out);
 		fprintf(out, "\t\t%s\n\t}\n", c->opts.diagnostics ? "goto blocked" : "drop");
 		fprintf(out, "\tchain negotiate_in {\n");
-		flow_adds(IPP_CV_NEGOTIATE, HOOK_IN, out);
+		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_IN, out);
 		fprintf(out, "\t\tgoto negotiate_in_sa\n\t}\n");
 		fprintf(out, "\tchain negotiate_out {\n");
-		flow_adds(IPP_CV_NEGOTIATE, HOOK_OUT, out);
+		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_OUT, out);
 		fprintf(out, "\t\tgoto negotiate_out_sa\n\t}\n");
 		fprintf(out, "\tchain negotiate_in_clear {\n");
-		flow_adds(IPP_CV_ACCEPT, HOOK_IN, out);
+		flow_adds(c, IPP_CV_ACCEPT, HOOK_IN, out);
 		fprintf(out, "\t\taccept comment \"negotiate: inbound clear packets accepted "
 			     "(inpass or soft)\"\n\t}\n");
 		fprintf(out, "\tchain negotiate_out_clear {\n");
-		flow_adds(IPP_CV_ACCEPT, HOOK_OUT, out);
+		flow_adds(c, IPP_CV_ACCEPT, HOOK_OUT, out);
 		fprintf(out, "\t\taccept comment \"negotiate: outbound clear packets accepted "
 			     "(soft)\"\n\t}\n");
 	} else {
@@ -1073,8 +1104,9 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	char name[32];
 	int r = 0;
 
-	if (!old || !opts_equal(&old->opts, &new->opts))
-		goto full;
+	if (!old || !opts_equal(&old->opts, &new->opts) ||
+	    flow_family(old, 4) != flow_family(new, 4))
+		goto full; /* the verdict chains differ */
 	ov = by_name(old);
 	nv = by_name(new);
 	pairs = calloc(old->ntiers + new->ntiers + 1, sizeof(*pairs));

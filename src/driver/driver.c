@@ -429,7 +429,7 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 		const struct ipp_json *cc = ipp_json_get(ipp_json_get(el, "val"), "concat");
 		const struct ipp_ctier *t = NULL;
 		const struct ipp_celem *e;
-		uint64_t proto, sport, dport, pk, by;
+		uint64_t proto, sport, dport, iftype = 1, pk, by;
 		uint8_t src[16], dst[16];
 
 		if (!cc || cc->type != IPP_JSON_ARRAY || cc->n != 5 ||
@@ -438,8 +438,10 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 		    !ipp_json_u64(cc->items[3], &sport) || !ipp_json_u64(cc->items[4], &dport) ||
 		    !read_counter(ipp_json_get(el, "counter"), &pk, &by) || pk < 2)
 			continue;
+		/* no interface in the key: the cache is not used with connection types */
 		e = ipp_compiled_match(c, inbound, family, src, dst, (uint8_t)proto,
-				       (uint16_t)sport, (uint16_t)dport, locals_has, &fs->loc, &t);
+				       (uint16_t)sport, (uint16_t)dport, (unsigned)iftype, locals_has,
+				       &fs->loc, &t);
 		if (!e)
 			continue; /* no filter: permitted by default, nobody to count for */
 		if (fs->n == fs->cap) {

@@ -15,6 +15,7 @@
  */
 static const char *const v_direction[] = { "in", "out", "inbound", "outbound", NULL };
 static const char *const v_level[] = { "normal", "verbose", NULL };
+static const char *const v_conntype[] = { "lan", "dialup", NULL };
 
 const struct ipp_param ipp_whatif_params[] = {
 	{ "srcaddr", IPP_PT_STRING, 0, 0, NULL, "Source address of the packet (or me)." },
@@ -29,6 +30,8 @@ const struct ipp_param ipp_whatif_params[] = {
 	{ "direction", IPP_PT_ENUM, 0, 0, v_direction, "in or out (default: from the addresses)." },
 	{ "ipsec", IPP_PT_ENUM, 0, 0, ipp_values_yesno, "yes: the packet travels through an SA." },
 	{ "level", IPP_PT_ENUM, 0, 0, v_level, "verbose: list every matching filter." },
+	{ "conntype", IPP_PT_ENUM, 0, 0, v_conntype,
+	  "lan (default) or dialup: the kind of interface, for rules of one connection type." },
 	{ NULL, IPP_PT_INVALID, 0, 0, NULL, NULL },
 };
 

@@ -478,6 +478,11 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 			       "policy database \"%s\" has schema version %lld, newer than version "
 			       "%d of this program: upgrade ipsecpol",
 			       db->path, (long long)version, IPP_SCHEMA_VERSION);
+	/* schema 2 only added the journal: a reader of schema 1 goes without it */
+	if (version == 1) {
+		db->no_journal = true;
+		return 0;
+	}
 	if (version < IPP_SCHEMA_VERSION)
 		return ipp_err(err, EPROTO,
 			       "policy database \"%s\" has schema version %lld, older than version "
@@ -735,6 +740,10 @@ int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 	sqlite3_stmt *st;
 	int r;
 
+	if (db->no_journal) {
+		*ret = 0;
+		return 0;
+	}
 	r = db_prep(db, sql, &st, err);
 	if (r < 0)
 		return r;
@@ -758,6 +767,9 @@ int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_en
 
 	*ret = NULL;
 	*ret_n = 0;
+	if (db->no_journal)
+		return ipp_err(err, ESTALE, "policy database \"%s\" has no journal (schema 1)",
+			       db->path);
 	r = db_rbegin(db, err);
 	if (r < 0)
 		return r;

@@ -19,6 +19,7 @@ struct ipp_db {
 	int depth;     /* open ipp_db_begin() levels */
 	bool dirty;    /* the open transaction wrote something: bump the generation */
 	bool readonly;
+	bool no_journal; /* read-only on a database of schema 1: no journal yet */
 	size_t ncache;
 	struct {
 		const char *sql; /* identity of the statement: the address of its text */

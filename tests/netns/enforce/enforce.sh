@@ -295,6 +295,45 @@ EOF
 	tcp "negotiate: clear tcp IPv6 dropped" drop P fd00:77::5 fd00:77::1 22
 fi
 
+# ---------- connection types: rules for LAN or dial-up interfaces only ----------
+# veth is a LAN interface; a tun device (no link header, as PPP) is a dial-up one.
+# A datagram the output hook drops fails sendto() with EPERM.
+tun_send() { # tun_send DPORT: "sent" or "dropped"
+	hx python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.sendto(b'x', ('10.99.0.2', $1)); print('sent')
+except PermissionError:
+    print('dropped')"
+}
+if hx ip tuntap add dev "${TAG}t" mode tun && hx ip link set "${TAG}t" up &&
+	hx ip addr add 10.99.0.1/24 dev "${TAG}t" && policy conntype <<'EOF'; then
+add policy name=Conn
+add filteraction name=Block action=block
+add filterlist name=Dial
+add filter filterlist=Dial srcaddr=me dstaddr=any protocol=udp dstport=5353
+add filterlist name=Lan
+add filter filterlist=Lan srcaddr=me dstaddr=any protocol=udp dstport=53
+add rule name=Dial policy=Conn filterlist=Dial filteraction=Block conntype=dialup
+add rule name=Lan policy=Conn filterlist=Lan filteraction=Block conntype=lan
+set policy name=Conn assign=yes
+EOF
+	udp "conntype: a dial-up rule does not apply to a LAN interface" pass H 10.77.0.1 10.77.0.5 5353
+	udp "conntype: a LAN rule applies to a LAN interface" drop H 10.77.0.1 10.77.0.5 53
+	got=$(tun_send 5353)
+	pre=$(predict srcaddr=10.77.0.1 dstaddr=10.99.0.2 protocol=udp srcport=40000 dstport=5353 \
+		conntype=dialup)
+	verdict "conntype: a dial-up rule applies to a dial-up interface" drop \
+		"$([ "$got" = sent ] && echo pass || echo drop)" "$pre"
+	got=$(tun_send 53)
+	pre=$(predict srcaddr=10.77.0.1 dstaddr=10.99.0.2 protocol=udp srcport=40000 dstport=53 \
+		conntype=dialup)
+	verdict "conntype: a LAN rule does not apply to a dial-up interface" pass \
+		"$([ "$got" = sent ] && echo pass || echo drop)" "$pre"
+	hx ip link del "${TAG}t"
+fi
+
 # ---------- negotiate with inbound passthrough (inpass) and fallback to clear (soft) ----------
 if policy inpass-soft <<'EOF'; then
 add policy name=Mixed

@@ -751,7 +751,19 @@ static void test_migration_v1(void **state)
 	assert_int_equal(sqlite3_exec(h, "DROP TABLE journal; PRAGMA user_version = 1", NULL, NULL,
 				      NULL), SQLITE_OK);
 	sqlite3_close(h);
-	expect_err(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err), EPROTO, &err, "older");
+	/* a reader goes without the journal */
+	OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+	{
+		uint64_t seq = 1;
+
+		OK(ipp_db_journal_seq(fx->db, &seq, &err));
+		assert_int_equal(seq, 0);
+		expect_err(ipp_db_journal_read(fx->db, 0, &v, &n, &err), ESTALE, &err,
+			   "no journal");
+	}
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	/* a writer upgrades it */
 	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
 	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
 	OK(ipp_db_journal_read(fx->db, 0, &v, &n, &err));
