@@ -1566,6 +1566,33 @@ struct place {
 	struct ipp_celem e;
 };
 
+/*
+ * The flow cache sets (bit (family 4: 0, 6: 1) * 6 + (hook in: 0, out: 1) * 3
+ * + enum ipp_cverdict of the set) whose entries element @e of @t can make
+ * wrong: added, it turns the outcome of the tuples it matches into its own,
+ * so every other set of its families and hooks; deleted, its own set.
+ */
+static unsigned flush_bits(const struct ipp_ctier *t, const struct ipp_celem *e, bool add)
+{
+	unsigned bits = 0, f, h;
+
+	for (f = 0; f < 2; f++) {
+		if (t->shape.family && t->shape.family != (f ? AF_INET6 : AF_INET))
+			continue;
+		for (h = 0; h < 2; h++) {
+			unsigned hook = h ? IPP_CHOOK_OUT : IPP_CHOOK_IN, own;
+
+			if (!(t->hooks & hook))
+				continue;
+			own = e->verdict;
+			if (own == IPP_CV_NEGOTIATE && (e->clear & (h ? IPP_CCLEAR_OUT : IPP_CCLEAR_IN)))
+				own = IPP_CV_ACCEPT; /* clear packets accepted: remembered as permitted */
+			bits |= (add ? 7u & ~(1u << own) : 1u << own) << (f * 6 + h * 3);
+		}
+	}
+	return bits;
+}
+
 int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *out)
 {
 	struct pkeys keys = {0};
@@ -1573,6 +1600,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 	size_t npl = 0, i, j, k;
 	struct ipp_cgate gates[2][2];
 	uint64_t pl_ids[256];
+	unsigned flush = 0;
 	int r = 0;
 
 	if (c->opts.elem_comments)
@@ -1590,6 +1618,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 						break;
 				if (i < p->ndel) {
 					ipp_patch_emit(c, &c->tiers[k], e, false, out);
+					flush |= flush_bits(&c->tiers[k], e, false);
 					npl++;
 				}
 			}
@@ -1629,7 +1658,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 			t->nelems = n;
 		}
 		c->nsf -= npl < c->nsf ? npl : c->nsf;
-		ipp_patch_emit_end(c, NULL, out);
+		ipp_patch_emit_end(c, NULL, flush, out);
 		return 0;
 	}
 	for (i = 0; i < p->nadd && r == 0; i++)
@@ -1732,9 +1761,10 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 		if (s->dst_kind == IPP_ADDR_IP && s->dst_plen)
 			gate_add(&c->gate[fam][1], pl[i].e.key.dst, s->dst_plen);
 		ipp_patch_emit(c, t, &t->elems[at], true, out);
+		flush |= flush_bits(t, &t->elems[at], true);
 	}
 	c->nsf += p->nadd;
-	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, out);
+	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, flush, out);
 	goto out;
 again:
 	r = -EAGAIN;

@@ -288,11 +288,12 @@ struct ipp_patch {
 int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *out);
 
 /* Used by ipp_compiled_patch(): one element's command; the gates added since @old_gates
- * (NULL: none) and the flow cache flush. */
+ * (NULL: none) and the flush of the flow cache sets of mask @flush (bit: family 4/6 * 6 +
+ * hook in/out * 3 + outcome). */
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		    const struct ipp_celem *e, bool add, FILE *out);
 void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
-			FILE *out);
+			unsigned flush, FILE *out);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

@@ -1052,8 +1052,8 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 	return false;
 }
 
-/* Empty the flow cache sets (a change of the table is being written). */
-static void flow_flush(const struct ipp_compiled *c, FILE *out)
+/* Empty the flow cache sets of mask @bits (ipp_patch_emit_end()). */
+static void flow_flush_mask(const struct ipp_compiled *c, unsigned bits, FILE *out)
 {
 	char name[32];
 	unsigned i;
@@ -1061,9 +1061,17 @@ static void flow_flush(const struct ipp_compiled *c, FILE *out)
 	if (!c->opts.flow_cache)
 		return;
 	for (i = 0; i < 12; i++) {
+		if (!(bits & (1u << i)))
+			continue;
 		flow_set(i < 6 ? 4 : 6, (i / 3) % 2 ? HOOK_OUT : HOOK_IN, i % 3, name, sizeof(name));
 		fprintf(out, "flush set %s %s\n", TABLE, name);
 	}
+}
+
+/* Empty the flow cache (a change of the table is being written). */
+static void flow_flush(const struct ipp_compiled *c, FILE *out)
+{
+	flow_flush_mask(c, 0xfff, out);
 }
 
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
@@ -1075,7 +1083,7 @@ void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 }
 
 void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
-			FILE *out)
+			unsigned flush, FILE *out)
 {
 	int f, side;
 
@@ -1089,7 +1097,7 @@ void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*o
 			gate_values(n, o, "\t", out);
 			fprintf(out, "}\n");
 		}
-	flow_flush(c, out);
+	flow_flush_mask(c, flush, out);
 }
 
 int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out,

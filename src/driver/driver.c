@@ -487,6 +487,28 @@ static int merge_flowshares(struct counters *cs, const struct flowshares *fs)
 	return 0;
 }
 
+/*
+ * The tier of @c for the kernel's map @name.  A filter deleted in place
+ * leaves the elements it made late in their late maps, where a fresh
+ * compile has them in the map of their shape: "X_late_permit_in" is "X_in".
+ */
+static const struct ipp_ctier *kernel_tier(const struct ipp_compiled *c, const char *name)
+{
+	static const char *const late[] = {"_late_block", "_late_negotiate", "_late_permit"};
+	const struct ipp_ctier *t = ipp_compiled_tier(c, name);
+	char base[IPP_CTIER_NAME_MAX];
+	const char *at;
+	size_t i;
+
+	for (i = 0; !t && i < 3; i++) {
+		if (!(at = strstr(name, late[i])))
+			continue;
+		snprintf(base, sizeof(base), "%.*s%s", (int)(at - name), name, at + strlen(late[i]));
+		t = ipp_compiled_tier(c, base);
+	}
+	return t;
+}
+
 /* Keyless tiers are rules: "counter" statements whose comment starts "TIER: ". */
 static void rule_counter(const struct ipp_compiled *c, const struct ipp_json *rule, uint64_t *pk,
 			 uint64_t *by, bool *seen)
@@ -576,7 +598,7 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 		} else if (m) {
 			const struct ipp_json *name = ipp_json_get(m, "name");
 			const struct ipp_ctier *t = name && name->type == IPP_JSON_STRING
-							? ipp_compiled_tier(c, name->str)
+							? kernel_tier(c, name->str)
 							: NULL;
 
 			if (t && map_counters(t, m, cs) < 0)

@@ -139,11 +139,12 @@ static const char schema_v1[] =
  * the entries after the last one it applied and, when they are only filters
  * added to or deleted from lists, changes what is in force element by
  * element without reading the stores again.  Entries older than the last
- * 4,096 are pruned; a reader that finds its place pruned reads everything.
+ * 4,096 are pruned (never the newest, so numbers only grow); a reader that
+ * finds its place pruned reads everything.
  */
 static const char schema_v2[] =
 	"CREATE TABLE journal (\n"
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  seq INTEGER PRIMARY KEY,\n"
 	"  what INTEGER NOT NULL,\n"
 	"  filter_id INTEGER,\n"
 	"  filterlist_id INTEGER\n"
