@@ -105,6 +105,9 @@ enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
  */
 enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 
+/* The comment of the counted drop of clear packets in the negotiate chains. */
+#define IPP_NEGOTIATE_DROP_COMMENT "negotiate: clear packet dropped"
+
 /* Flows each flow cache set holds at most. */
 #define IPP_FLOWCACHE_SIZE 65536
 

@@ -845,12 +845,12 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 	fprintf(out, "\t\tmeta secpath exists accept comment \"negotiate: arrived through an "
 		     "IPsec SA\"\n");
 	droplog(c, "in", "negotiate", out);
-	fprintf(out, "\t\tdrop\n\t}\n");
+	fprintf(out, "\t\tcounter drop comment \"" IPP_NEGOTIATE_DROP_COMMENT "\"\n\t}\n");
 	fprintf(out, "\tchain %s {\n", fc ? "negotiate_out_sa" : "negotiate_out");
 	fprintf(out, "\t\trt ipsec exists accept comment \"negotiate: leaves under an IPsec "
 		     "policy\"\n");
 	droplog(c, "out", "negotiate", out);
-	fprintf(out, "\t\tdrop\n\t}\n");
+	fprintf(out, "\t\tcounter drop comment \"" IPP_NEGOTIATE_DROP_COMMENT "\"\n\t}\n");
 	if (c->opts.diagnostics) {
 		fprintf(out, "\tchain blocked {\n");
 		droplog(c, NULL, "block", out);

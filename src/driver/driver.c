@@ -678,3 +678,53 @@ fail:
 	free(cs.v);
 	return r;
 }
+
+int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t *bytes,
+			       struct ipp_error *err)
+{
+	/* with the flow cache the checks are in the *_sa chains, without in the others */
+	static const char *const chains[] = {"negotiate_in_sa", "negotiate_out_sa",
+					     "negotiate_in", "negotiate_out"};
+	size_t i, k, found = 0;
+
+	*packets = *bytes = 0;
+	for (i = 0; i < 4; i++) {
+		struct ipp_json *doc = NULL;
+		const struct ipp_json *items;
+		char cmd[128], *out = NULL;
+		struct ipp_error e = {0};
+
+		snprintf(cmd, sizeof(cmd), "list chain %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE,
+			 chains[i]);
+		if (query(d, cmd, NFT_CTX_OUTPUT_JSON, &out, &e) < 0)
+			continue; /* no such chain in this ruleset */
+		if (ipp_json_parse(out, &doc) < 0) {
+			free(out);
+			return ipp_err(err, EBADMSG, "cannot read the kernel's listing of %s",
+				       chains[i]);
+		}
+		items = ipp_json_get(doc, "nftables");
+		for (k = 0; items && items->type == IPP_JSON_ARRAY && k < items->n; k++) {
+			const struct ipp_json *rule = ipp_json_get(items->items[k], "rule");
+			const struct ipp_json *com = ipp_json_get(rule, "comment");
+			const struct ipp_json *expr = ipp_json_get(rule, "expr");
+			size_t x;
+
+			if (!com || com->type != IPP_JSON_STRING ||
+			    strcmp(com->str, IPP_NEGOTIATE_DROP_COMMENT) || !expr)
+				continue;
+			for (x = 0; x < expr->n; x++) {
+				uint64_t p, b;
+
+				if (read_counter(ipp_json_get(expr->items[x], "counter"), &p, &b)) {
+					*packets += p;
+					*bytes += b;
+					found++;
+				}
+			}
+		}
+		ipp_json_free(doc);
+		free(out);
+	}
+	return found ? 0 : ipp_err(err, ENOENT, "no negotiate chains in force");
+}

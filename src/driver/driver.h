@@ -54,6 +54,14 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
 /* Does our table exist in this network namespace? */
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err);
 
+/*
+ * The clear packets the negotiate chains dropped (inbound without an SA,
+ * outbound without an IPsec policy), summed over both directions.
+ * -ENOENT when the table or the chains do not exist.
+ */
+int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t *bytes,
+			       struct ipp_error *err);
+
 /* The packet and byte counters of one compiled element, read from the kernel. */
 struct ipp_counter {
 	const struct ipp_ctier *tier; /* points into the compiled form */

@@ -25,6 +25,8 @@ struct ipp_dyn_state {
 	struct ipp_counter *cnt;     /* the compiled elements the kernel holds, in tier order */
 	size_t ncnt;
 	size_t nexpected;	      /* elements of the compiled form */
+	bool neg_known;		      /* the negotiate chains' drop counters were read */
+	uint64_t neg_drop_pk, neg_drop_by;
 	struct ipp_snapshot *snap[3]; /* persistent, domain, local (for generic filters) */
 };
 

@@ -877,6 +877,12 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 			  (unsigned long long)pk[IPP_CV_NEGOTIATE]);
 		stat_line(out, "Bytes Matching Negotiate Filters", "%llu",
 			  (unsigned long long)by[IPP_CV_NEGOTIATE]);
+		if (st->neg_known) {
+			stat_line(out, "Clear Packets Dropped By Negotiate", "%llu",
+				  (unsigned long long)st->neg_drop_pk);
+			stat_line(out, "Clear Bytes Dropped By Negotiate", "%llu",
+				  (unsigned long long)st->neg_drop_by);
+		}
 	} else {
 		stat_line(out, "Packets Permitted", "not available");
 		stat_line(out, "Packets Blocked", "not available");
@@ -888,7 +894,9 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 		fprintf(out, "(Packets are counted by the filter that decided them; exempt traffic "
 			     "(loopback, IKE, ESP/AH, IPv6 neighbour discovery) and packets no "
 			     "filter matches are not counted.  A packet of a negotiate filter "
-			     "passes only through an IPsec SA; SA counters are not available.)\n");
+			     "passes only through an IPsec SA (or in the clear with inpass or soft); "
+			     "the clear ones dropped are counted apart.  SA counters are not "
+			     "available.)\n");
 	else
 		fprintf(out, "(The driver counts packets per filter in secure mode only.  SA "
 			     "counters are not available.)\n");

@@ -184,6 +184,8 @@ check "stats: secure mode, 4 specific filters" \
 check "stats: packets permitted" eval 'ge "$(val "Packets Permitted")" 8'
 check "stats: packets blocked" eval 'ge "$(val "Packets Blocked")" 1'
 check "stats: packets of negotiate filters" eval 'ge "$(val "Packets Matching Negotiate Filters")" 3'
+check "stats: the clear ones dropped by the negotiate check" \
+	eval 'ge "$(val "Clear Packets Dropped By Negotiate")" 3 && ge "$(val "Clear Bytes Dropped By Negotiate")" 84'
 check "stats: bytes follow packets" eval 'ge "$(val "Bytes Permitted")" $((8 * 84))'
 check "stats: SA counters are not available" \
 	eval '[ "$(val "Active Security Associations")" = "not available" ] && hasnt "IKE Main Mode"'
