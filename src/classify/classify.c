@@ -282,6 +282,13 @@ uint32_t ipp_classify_weight(const struct ipp_sfilter *f)
 }
 
 /* block 0, negotiate 1, permit 2: lower wins a tie (errs closed). */
+static const char *clear_word(uint8_t clear)
+{
+	return clear == 0 ? "negotiate without clear packets"
+	       : clear == 1 ? "negotiate with inbound passthrough"
+			    : "negotiate with fallback to clear";
+}
+
 static int rank(enum ipp_action a)
 {
 	switch (a) {
@@ -301,6 +308,9 @@ int ipp_classify_cmp(const struct ipp_sfilter *a, uint32_t wa, size_t ia,
 		return wa > wb ? -1 : 1;
 	if (rank(a->action) != rank(b->action))
 		return rank(a->action) < rank(b->action) ? -1 : 1;
+	/* negotiate: stricter first (inpass accepts clear packets in, soft both ways) */
+	if (a->clear != b->clear)
+		return a->clear < b->clear ? -1 : 1;
 	if (a->origin != b->origin)
 		return a->origin < b->origin ? -1 : 1;
 	if (a->seq != b->seq)
@@ -567,6 +577,9 @@ void ipp_verdict_why(const struct ipp_effective *eff, const struct ipp_verdict *
 	else if (rank(a->action) != rank(b->action))
 		snprintf(buf, len, "equal weight 0x%08x, %s beats %s", wa, action_word(a->action),
 			 action_word(b->action));
+	else if (a->clear != b->clear)
+		snprintf(buf, len, "equal weight, both negotiate: %s beats %s", clear_word(a->clear),
+			 clear_word(b->clear));
 	else if (a->origin != b->origin)
 		snprintf(buf, len, "equal weight and action, %s beats %s", origin_name(a->origin),
 			 origin_name(b->origin));

@@ -355,10 +355,20 @@ static enum ipp_cverdict verdict_of(enum ipp_action a)
 	}
 }
 
-/* The action rank (ipp_action_rank()) of a verdict. */
-static int verdict_rank(uint8_t v)
+/*
+ * The tie-break rank of an element at equal weight (lower wins), as
+ * ipp_sfilter_cmp() orders actions: block 0, negotiate 1, negotiate with
+ * inbound clear packets accepted (inpass) 2, negotiate falling back to clear
+ * both ways (soft) 3, permit 4.
+ */
+#define NRANKS 5
+static int elem_rank(const struct ipp_celem *e)
 {
-	return v == IPP_CV_DROP ? 0 : v == IPP_CV_NEGOTIATE ? 1 : 2;
+	if (e->verdict == IPP_CV_DROP)
+		return 0;
+	if (e->verdict == IPP_CV_NEGOTIATE)
+		return 1 + ((e->clear & IPP_CCLEAR_OUT) ? 2 : (e->clear & IPP_CCLEAR_IN) ? 1 : 0);
+	return 4;
 }
 
 /* IPP_CCLEAR_* of a negotiate action. */
@@ -574,12 +584,20 @@ static bool shapes_meet(const struct ipp_cshape *a, const struct ipp_cshape *b)
 
 static int rank_min(uint8_t ranks)
 {
-	return (ranks & 1) ? 0 : (ranks & 2) ? 1 : 2;
+	int r;
+
+	for (r = 0; r < NRANKS - 1 && !(ranks & (1u << r)); r++)
+		;
+	return r;
 }
 
 static int rank_max(uint8_t ranks)
 {
-	return (ranks & 4) ? 2 : (ranks & 2) ? 1 : 0;
+	int r;
+
+	for (r = NRANKS - 1; r > 0 && !(ranks & (1u << r)); r--)
+		;
+	return r;
 }
 
 /*
@@ -694,7 +712,7 @@ static int ktab_build(struct ktab *t, const struct common *m, const struct cand 
 	for (i = 0; i < n; i++) {
 		struct ipp_ckey k;
 		size_t h;
-		uint8_t r = (uint8_t)verdict_rank(v[i].e.verdict);
+		uint8_t r = (uint8_t)elem_rank(&v[i].e);
 
 		if (late_only && !v[i].late)
 			continue;
@@ -745,7 +763,7 @@ static int mark_late_from(struct builder *b, const struct group *x, const struct
 		if (f->late)
 			continue;
 		common_key(&m, &f->e.key, &k);
-		if (ktab_rank(tab, &k) < verdict_rank(f->e.verdict)) {
+		if (ktab_rank(tab, &k) < elem_rank(&f->e)) {
 			f->late = true;
 			*changed = true;
 		}
@@ -838,6 +856,10 @@ static const char *rank_suffix(int rank)
 	case 1:
 		return "_negotiate";
 	case 2:
+		return "_negotiate_inpass";
+	case 3:
+		return "_negotiate_soft";
+	case 4:
 		return "_permit";
 	}
 	return "";
@@ -947,10 +969,10 @@ static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g,
 	if (!t->elems)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (v[i].late != late || (rank >= 0 && verdict_rank(v[i].e.verdict) != rank))
+		if (v[i].late != late || (rank >= 0 && elem_rank(&v[i].e) != rank))
 			continue;
 		t->elems[k++] = v[i].e;
-		ranks |= (uint8_t)(1u << verdict_rank(v[i].e.verdict));
+		ranks |= (uint8_t)(1u << elem_rank(&v[i].e));
 	}
 	if (k == 0) {
 		free(t->elems);
@@ -1135,7 +1157,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 	for (i = 0; i < b.ng; i++)
 		b.g[i].ranks = 0;
 	for (i = 0; i < b.nc; i++) {
-		b.g[b.c[i].group].ranks |= (uint8_t)(1u << verdict_rank(b.c[i].e.verdict));
+		b.g[b.c[i].group].ranks |= (uint8_t)(1u << elem_rank(&b.c[i].e));
 	}
 
 	/* pass 3 */
@@ -1153,7 +1175,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 		u = &b.c[g->first];
 		if ((r = push_tier(c, &cap, g, false, -1, u, g->n, seen)) < 0)
 			goto fail;
-		for (rk = 1; rk < 3; rk++) /* block is never late */
+		for (rk = 1; rk < NRANKS; rk++) /* block is never late */
 			if ((r = push_tier(c, &cap, g, true, rk, u, g->n, seen)) < 0)
 				goto fail;
 	}
@@ -1514,7 +1536,7 @@ static bool overlapped(const struct ipp_compiled *c, const struct ipp_ctier *hom
 		if (!shapes_meet(s, &t->shape))
 			continue;
 		for (j = 0; j < t->nelems; j++) {
-			int r = verdict_rank(t->elems[j].verdict);
+			int r = elem_rank(&t->elems[j]);
 
 			if ((better ? r < rank : r > rank) &&
 			    overlap(s, k, &t->shape, &t->elems[j].key))
@@ -1673,7 +1695,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 	/* plan: every key into existing tiers, nothing else moved; else -EAGAIN */
 	for (i = 0; i < keys.n; i++) {
 		const struct pkey *x = &keys.v[i];
-		int rank = verdict_rank(x->e.verdict);
+		int rank = elem_rank(&x->e);
 		struct ipp_ctier *home[2];
 		size_t nh;
 		bool late;
@@ -1706,7 +1728,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 
 				if (t->weight == x->e.weight && !t->late && t->rank_max > rank)
 					for (j = 0; j < t->nelems; j++)
-						if (verdict_rank(t->elems[j].verdict) > rank &&
+						if (elem_rank(&t->elems[j]) > rank &&
 						    overlap(&x->shape, &x->e.key, &t->shape,
 							    &t->elems[j].key))
 							goto again;
@@ -1726,7 +1748,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 		/* two new keys of one weight that meet with different actions: a compile */
 		for (k = 0; k < i; k++)
 			if (keys.v[k].e.weight == x->e.weight &&
-			    verdict_rank(keys.v[k].e.verdict) != rank &&
+			    elem_rank(&keys.v[k].e) != rank &&
 			    overlap(&keys.v[k].shape, &keys.v[k].e.key, &x->shape, &x->e.key))
 				goto again;
 		for (k = 0; k < nh; k++) {

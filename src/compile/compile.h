@@ -174,7 +174,7 @@ enum { IPP_CCONN_LAN = 1, IPP_CCONN_DIALUP = 2 };
 #define IPP_CCONN_DIALUP_TYPES "{ ppp, 65534 }"
 bool ipp_iftype_dialup(unsigned arphrd);
 
-#define IPP_CTIER_NAME_MAX 64
+#define IPP_CTIER_NAME_MAX 96
 
 /* The hooks a tier is walked on. */
 enum { IPP_CHOOK_IN = 1 << 0, IPP_CHOOK_OUT = 1 << 1 };

@@ -214,6 +214,8 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 			sf.srcport = f->srcport;
 			sf.dstport = f->dstport;
 			sf.action = er->fa.action;
+			if (sf.action == IPP_ACTION_NEGOTIATE)
+				sf.clear = er->fa.soft ? 2 : er->fa.inpass ? 1 : 0;
 			sf.origin = er->origin;
 			sf.seq = ((uint64_t)(f->id > 0 ? f->id : 0) << 2) | store_bits;
 			sf.weight = ipp_weight(&sf.src, &sf.dst, sf.protocol, sf.srcport, sf.dstport);
@@ -372,7 +374,8 @@ static int sort_sfilters(struct ipp_effective *e)
 		const struct ipp_sfilter *f = &e->sf[i];
 
 		k[i].k1 = (uint64_t)(UINT32_MAX - f->weight) << 32 |
-			  (uint64_t)(ipp_action_rank(f->action) & 0xff) << 8 | (f->origin & 0xff);
+			  (uint64_t)(ipp_action_rank(f->action) & 0xff) << 16 |
+			  (uint64_t)(f->clear & 0xff) << 8 | (f->origin & 0xff);
 		k[i].k2 = f->seq;
 		k[i].k3 = (uint64_t)f->rule << 32 | (uint64_t)(f->filter & 0x7fffffff) << 1 |
 			  f->reversed;

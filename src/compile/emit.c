@@ -368,9 +368,15 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 	const struct ipp_cshape *s = &t->shape;
 	char src[16], dst[16], proto[16] = "";
 	struct ipp_addr sa = {0}, da = {0};
-	static const char *const only[] = {", block only", ", negotiate only", ", permit only"};
-	static const char *const late[] = {"", ", negotiate overlapped by block (late)",
-					   ", permit overlapped by a better action (late)"};
+	/* by tie-break rank (compile.c) */
+	static const char *const only[] = {", block only", ", negotiate only",
+					   ", negotiate (inpass) only", ", negotiate (soft) only",
+					   ", permit only"};
+	static const char *const late[] = {
+	    "", ", negotiate overlapped by block (late)",
+	    ", negotiate (inpass) overlapped by a better action (late)",
+	    ", negotiate (soft) overlapped by a better action (late)",
+	    ", permit overlapped by a better action (late)"};
 
 	if (s->src_kind == IPP_ADDR_IP)
 		snprintf(src, sizeof(src), "/%u", s->src_plen);
@@ -395,7 +401,7 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 		 src, dst, proto, s->sport ? " source port" : "",
 		 s->dport ? " destination port" : "", t->weight,
 		 ipp_weight(&sa, &da, s->proto, s->sport, s->dport) != t->weight ? " (ranges)" : "",
-		 t->rank < 0 || t->rank > 2 ? ""
+		 t->rank < 0 || t->rank > 4 ? ""
 		 : t->late		    ? late[t->rank]
 					    : only[t->rank]);
 }
@@ -487,7 +493,8 @@ static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
 /* The outcomes (bits of enum ipp_cverdict) the walk of @w can give; permit always. */
 static unsigned walk_outcomes(const struct ipp_compiled *c, const struct walk *w)
 {
-	static const uint8_t by_rank[] = {IPP_CV_DROP, IPP_CV_NEGOTIATE, IPP_CV_ACCEPT};
+	static const uint8_t by_rank[] = {IPP_CV_DROP, IPP_CV_NEGOTIATE, IPP_CV_NEGOTIATE,
+					  IPP_CV_NEGOTIATE, IPP_CV_ACCEPT};
 	unsigned m = 1u << IPP_CV_ACCEPT;
 	size_t i;
 	unsigned r;
@@ -497,7 +504,7 @@ static unsigned walk_outcomes(const struct ipp_compiled *c, const struct walk *w
 
 		if (!tier_in_base(t, w))
 			continue;
-		for (r = t->rank_min; r <= t->rank_max && r < 3; r++)
+		for (r = t->rank_min; r <= t->rank_max && r < 5; r++)
 			m |= 1u << by_rank[r];
 	}
 	return m;

@@ -494,13 +494,15 @@ static int merge_flowshares(struct counters *cs, const struct flowshares *fs)
  */
 static const struct ipp_ctier *kernel_tier(const struct ipp_compiled *c, const char *name)
 {
-	static const char *const late[] = {"_late_block", "_late_negotiate", "_late_permit"};
+	/* the longer names first: "_late_negotiate" is in "_late_negotiate_soft" */
+	static const char *const late[] = {"_late_negotiate_inpass", "_late_negotiate_soft",
+					   "_late_block", "_late_negotiate", "_late_permit"};
 	const struct ipp_ctier *t = ipp_compiled_tier(c, name);
 	char base[IPP_CTIER_NAME_MAX];
 	const char *at;
 	size_t i;
 
-	for (i = 0; !t && i < 3; i++) {
+	for (i = 0; !t && i < sizeof(late) / sizeof(late[0]); i++) {
 		if (!(at = strstr(name, late[i])))
 			continue;
 		snprintf(base, sizeof(base), "%.*s%s", (int)(at - name), name, at + strlen(late[i]));

@@ -303,6 +303,8 @@ struct ipp_sfilter {
 	uint32_t rule;         /* index of its rule in the effective policy */
 	uint32_t filter;       /* index of its configured filter in that rule's list */
 	bool reversed;         /* the mirror image of the configured filter */
+	uint8_t clear;         /* negotiate: clear packets accepted: 0 none, 1 inbound
+				  (inpass=yes), 2 both ways (soft=yes) */
 };
 
 /*

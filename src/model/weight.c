@@ -53,6 +53,10 @@ int ipp_sfilter_cmp(const struct ipp_sfilter *a, const struct ipp_sfilter *b)
 	c = CMP(ipp_action_rank(a->action), ipp_action_rank(b->action));
 	if (c)
 		return c;
+	/* two negotiate filters: the one that accepts fewer clear packets (errs closed) */
+	c = CMP(a->clear, b->clear);
+	if (c)
+		return c;
 	/* persistent beats domain/local beats dynamic */
 	c = CMP((int)a->origin, (int)b->origin);
 	if (c)

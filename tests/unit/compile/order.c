@@ -231,10 +231,14 @@ static void random_policy(char *buf, size_t len, bool big)
 	size_t used = 0, nr = big ? 3 + rnd(5) : 1 + rnd(4), r, f;
 
 #define ADD(...) used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__)
-	ADD("action A0 permit\naction A1 block\naction A2 negotiate\n");
-	ADD("store persistent\naction A0 permit\naction A1 block\naction A2 negotiate\n");
+#define ACTIONS                                                                                    \
+	"action A0 permit\naction A1 block\naction A2 negotiate\naction A3 negotiate inpass\n"       \
+	"action A4 negotiate soft\n"
+	ADD(ACTIONS);
+	ADD("store persistent\n" ACTIONS);
+#undef ACTIONS
 	ADD("list PL\npolicy Keep assigned\n");
-	ADD("rule Keep k PL A%u\nstore local\n", rnd(3));
+	ADD("rule Keep k PL A%u\nstore local\n", rnd(5));
 	ADD("policy P assigned\n");
 	for (r = 0; r < nr; r++) {
 		size_t nf = big ? 3 + rnd(10) : 1 + rnd(5);
@@ -256,7 +260,7 @@ static void random_policy(char *buf, size_t len, bool big)
 			}
 			ADD(" mirrored=%s\n", rnd(2) ? "yes" : "no");
 		}
-		ADD("rule P r%zu L%zu A%u\n", r, r, rnd(3));
+		ADD("rule P r%zu L%zu A%u\n", r, r, rnd(5));
 	}
 	/* a few filters in the persistent policy too */
 	ADD("store persistent\n");
@@ -303,6 +307,12 @@ static void random_packet(struct pkt *p)
 	}
 }
 
+/* The compiled clear flags (IPP_CCLEAR_*) of a specific filter's action. */
+static int clear_of_sf(const struct ipp_sfilter *w)
+{
+	return w->clear == 2 ? (IPP_CCLEAR_IN | IPP_CCLEAR_OUT) : w->clear == 1 ? IPP_CCLEAR_IN : 0;
+}
+
 static int verdict_of_action(enum ipp_action a)
 {
 	return a == IPP_ACTION_PERMIT ? IPP_CV_ACCEPT
@@ -347,8 +357,8 @@ static void test_random_policies(void **state)
 			random_packet(&p);
 			w = brute(e, &p);
 			h = walk(c, &p);
-			want = w ? verdict_of_action(w->action) : -1;
-			got = h ? h->verdict : -1;
+			want = w ? verdict_of_action(w->action) * 4 + clear_of_sf(w) : -1;
+			got = h ? h->verdict * 4 + h->clear : -1;
 			checked++;
 			if (want == got && (!w || w->weight == h->weight))
 				continue;
@@ -441,7 +451,7 @@ static void test_equal_weight_block_wins(void **state)
 	assert_int_equal(c->ntiers, 3);
 	assert_false(c->tiers[0].late || c->tiers[1].late);
 	assert_true(c->tiers[2].late);
-	assert_int_equal(c->tiers[2].rank, 2);
+	assert_int_equal(c->tiers[2].rank, 4); /* permit */
 	assert_int_equal(c->tiers[2].nelems, 1);
 	assert_non_null(strstr(c->tiers[2].name, "_late_permit"));
 	h = walk(c, &p);
@@ -586,8 +596,8 @@ static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, c
 		random_packet(&p);
 		w = brute(e, &p);
 		h = walk(c, &p);
-		want = w ? verdict_of_action(w->action) : -1;
-		got = h ? h->verdict : -1;
+		want = w ? verdict_of_action(w->action) * 4 + clear_of_sf(w) : -1;
+		got = h ? h->verdict * 4 + h->clear : -1;
 		if (want == got && (!w || w->weight == h->weight))
 			continue;
 		inet_ntop(p.family, p.src, s, sizeof(s));

@@ -283,13 +283,23 @@ int testpol_line(struct testpol *t, const char *line, const char *name, unsigned
 			t->cur = IPP_STORE_DOMAIN;
 		else
 			r = ipp_err(err, EINVAL, "unknown store \"%s\"", tok[1]);
-	} else if (!strcmp(tok[0], "action") && ntok == 3) {
+	} else if (!strcmp(tok[0], "action") && ntok >= 3 && ntok <= 5) {
 		struct ipp_filteraction a;
+		int k;
 
 		ipp_filteraction_init(&a);
 		snprintf(a.name, sizeof(a.name), "%s", tok[1]);
 		a.id = t->next_id++;
 		r = ipp_action_parse(tok[2], &a.action, err);
+		/* "action NAME negotiate [inpass] [soft]" */
+		for (k = 3; k < ntok && r == 0; k++) {
+			if (!strcmp(tok[k], "inpass"))
+				a.inpass = true;
+			else if (!strcmp(tok[k], "soft"))
+				a.soft = true;
+			else
+				r = ipp_err(err, EINVAL, "unknown action flag \"%s\"", tok[k]);
+		}
 		if (r == 0 && (r = grow((void **)&s->filteractions, s->nfilteractions,
 					sizeof(a))) == 0)
 			s->filteractions[s->nfilteractions++] = a;
