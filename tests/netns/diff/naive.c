@@ -84,6 +84,8 @@ static void chain(FILE *out, const struct ipp_effective *eff, const size_t *orde
 			fprintf(out, " accept\n");
 		else if (f->action == IPP_ACTION_BLOCK)
 			fprintf(out, " drop\n");
+		else if (f->clear == 2 || (f->clear == 1 && input))
+			fprintf(out, " accept\n"); /* soft both ways, inpass inbound: clear accepted */
 		else
 			fprintf(out, " goto negotiate_%s\n", input ? "in" : "out");
 	}

@@ -231,6 +231,9 @@ int dpolicy_random(struct dpolicy *p, struct rng *r, size_t nfilters, size_t nru
 		p->rules[i].action = x < 40   ? IPP_ACTION_PERMIT
 				     : x < 85 ? IPP_ACTION_BLOCK
 					      : IPP_ACTION_NEGOTIATE;
+		/* negotiate that takes clear packets in (inpass) or both ways (soft) */
+		if (p->rules[i].action == IPP_ACTION_NEGOTIATE)
+			p->rules[i].clear = (uint8_t)rng_below(r, 3);
 		p->rules[i].store = rng_below(r, 4) == 0 ? IPP_STORE_PERSISTENT : IPP_STORE_LOCAL;
 		p->rules[i].active = i == 0 || rng_below(r, 10) != 0;
 	}
@@ -265,15 +268,32 @@ void dpolicy_free(struct dpolicy *p)
 
 /* ---------- the stores ---------- */
 
-static const char *fa_name(enum ipp_action a)
+/* The filter actions of the tests: 1 permit, 2 block, 3 negotiate, 4 with inpass, 5 soft. */
+#define NKINDS 6
+static unsigned kind_of(const struct drule *r)
 {
-	return a == IPP_ACTION_PERMIT ? "fa-permit" : a == IPP_ACTION_BLOCK ? "fa-block"
-									 : "fa-negotiate";
+	return r->action == IPP_ACTION_NEGOTIATE ? 3u + r->clear : (unsigned)r->action;
 }
 
-static const char *action_word(enum ipp_action a)
+static const char *fa_name(unsigned k)
 {
-	return a == IPP_ACTION_PERMIT ? "permit" : a == IPP_ACTION_BLOCK ? "block" : "negotiate";
+	static const char *const n[NKINDS] = {"", "fa-permit", "fa-block", "fa-negotiate",
+					      "fa-negotiate-inpass", "fa-negotiate-soft"};
+
+	return k < NKINDS ? n[k] : "";
+}
+
+static const char *action_word(unsigned k)
+{
+	static const char *const n[NKINDS] = {"", "permit", "block", "negotiate",
+					      "negotiate inpass=yes", "negotiate soft=yes"};
+
+	return k < NKINDS ? n[k] : "";
+}
+
+static enum ipp_action kind_action(unsigned k)
+{
+	return k >= 3 ? IPP_ACTION_NEGOTIATE : (enum ipp_action)k;
 }
 
 static const char *policy_name(enum ipp_store_loc s)
@@ -284,7 +304,7 @@ static const char *policy_name(enum ipp_store_loc s)
 static int store_one(struct ipp_db *db, const struct dpolicy *p, const bool *keep,
 		     enum ipp_store_loc loc, struct ipp_error *err)
 {
-	int64_t fa_id[4] = {0};
+	int64_t fa_id[NKINDS] = {0};
 	struct ipp_policy pol;
 	size_t i, k;
 	bool any = false;
@@ -294,12 +314,14 @@ static int store_one(struct ipp_db *db, const struct dpolicy *p, const bool *kee
 		any |= p->rules[i].store == loc;
 	if (!any)
 		return 0;
-	for (k = IPP_ACTION_PERMIT; k <= IPP_ACTION_NEGOTIATE; k++) {
+	for (k = 1; k < NKINDS; k++) {
 		struct ipp_filteraction fa;
 
 		ipp_filteraction_init(&fa);
-		snprintf(fa.name, sizeof(fa.name), "%s", fa_name((enum ipp_action)k));
-		fa.action = (enum ipp_action)k;
+		snprintf(fa.name, sizeof(fa.name), "%s", fa_name((unsigned)k));
+		fa.action = kind_action((unsigned)k);
+		fa.inpass = k == 4;
+		fa.soft = k == 5;
 		r = ipp_db_filteraction_add(db, loc, &fa, err);
 		fa_id[k] = fa.id;
 		ipp_filteraction_clear(&fa);
@@ -346,7 +368,7 @@ static int store_one(struct ipp_db *db, const struct dpolicy *p, const bool *kee
 			snprintf(rule.name, sizeof(rule.name), "R%zu", i);
 			rule.policy_id = pol.id;
 			rule.filterlist_id = l.id;
-			rule.filteraction_id = fa_id[p->rules[i].action];
+			rule.filteraction_id = fa_id[kind_of(&p->rules[i])];
 			rule.activate = p->rules[i].active;
 			r = ipp_db_rule_add(db, &rule, err);
 			ipp_rule_clear(&rule);
@@ -409,8 +431,10 @@ int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effe
 		snprintf(er->rule, sizeof(er->rule), "R%zu", i);
 		snprintf(er->filterlist, sizeof(er->filterlist), "L%zu", i);
 		snprintf(er->filteraction, sizeof(er->filteraction), "%s",
-			 fa_name(p->rules[i].action));
+			 fa_name(kind_of(&p->rules[i])));
 		er->fa.action = p->rules[i].action;
+		er->fa.inpass = p->rules[i].clear == 1;
+		er->fa.soft = p->rules[i].clear == 2;
 	}
 	eff->nrules = p->nrules;
 	for (i = 0; i < p->nf; i++) {
@@ -429,6 +453,7 @@ int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effe
 		sf.srcport = df->sport;
 		sf.dstport = df->dport;
 		sf.action = p->rules[df->rule].action;
+		sf.clear = p->rules[df->rule].clear;
 		sf.origin = eff->rules[df->rule].origin;
 		sf.seq = i;
 		sf.rule = df->rule;
@@ -485,22 +510,22 @@ void dpolicy_print(const struct dpolicy *p, const bool *keep, FILE *out)
 	size_t i, k, s;
 
 	for (s = 0; s < 2; s++) {
-		bool used[DP_MAX_RULES] = {false}, acts[4] = {false}, any = false;
+		bool used[DP_MAX_RULES] = {false}, acts[NKINDS] = {false}, any = false;
 
 		for (k = 0; k < p->nf; k++)
 			if ((!keep || keep[k]) && p->rules[p->f[k].rule].store == locs[s]) {
 				used[p->f[k].rule] = any = true;
-				acts[p->rules[p->f[k].rule].action] = true;
+				acts[kind_of(&p->rules[p->f[k].rule])] = true;
 			}
 		if (!any)
 			continue;
 		fprintf(out, "set store location=%s\n",
 			locs[s] == IPP_STORE_LOCAL ? "local" : "persistent");
 		fprintf(out, "add policy name=%s\n", policy_name(locs[s]));
-		for (k = IPP_ACTION_PERMIT; k <= IPP_ACTION_NEGOTIATE; k++)
+		for (k = 1; k < NKINDS; k++)
 			if (acts[k])
 				fprintf(out, "add filteraction name=%s action=%s\n",
-					fa_name((enum ipp_action)k), action_word((enum ipp_action)k));
+					fa_name((unsigned)k), action_word((unsigned)k));
 		for (i = 0; i < p->nrules; i++) {
 			if (!used[i])
 				continue;
@@ -518,7 +543,7 @@ void dpolicy_print(const struct dpolicy *p, const bool *keep, FILE *out)
 				fprintf(out, " mirrored=%s\n", f->mirrored ? "yes" : "no");
 			}
 			fprintf(out, "add rule name=R%zu policy=%s filterlist=L%zu filteraction=%s%s\n",
-				i, policy_name(locs[s]), i, fa_name(p->rules[i].action),
+				i, policy_name(locs[s]), i, fa_name(kind_of(&p->rules[i])),
 				p->rules[i].active ? "" : " activate=no");
 		}
 		fprintf(out, "set policy name=%s assign=yes\n", policy_name(locs[s]));

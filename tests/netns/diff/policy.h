@@ -41,6 +41,7 @@ extern const char *const host6[3];
 
 struct drule {
 	enum ipp_action action;
+	uint8_t clear;            /* negotiate: 0, 1 inpass=yes, 2 soft=yes */
 	enum ipp_store_loc store; /* local or persistent */
 	bool active;
 };
