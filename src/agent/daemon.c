@@ -290,8 +290,11 @@ static bool agent_patch(struct agent *a)
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
 		return false;
 	r = ipp_agent_patch(a->drv, a->db, &a->cur, &gen, &st, &e);
-	if (r == -EAGAIN)
+	if (r == -EAGAIN) {
+		/* reopened at the next look: a store upgraded to the journal since is then seen */
+		db_close(a);
 		return false;
+	}
 	if (r < 0) {
 		ipp_log(LOG_DEBUG, "cannot change the policy in place: %s; applying it whole",
 			e.msg);
