@@ -74,6 +74,7 @@ static void test_whatif_args_refused(void **state)
 	bad("dir", "sideways", "\"dir=sideways\": expected in or out");
 	bad("ipsec", "maybe", "expected yes or no");
 	bad("level", "loud", "expected normal or verbose");
+	bad("conntype", "wifi", "\"conntype=wifi\": expected lan or dialup");
 	bad("src", "", "\"src=\": expected a value");
 	bad("colour", "blue", "unknown argument \"colour\"");
 }
