@@ -249,6 +249,10 @@ static int do_rule(struct testpol *t, struct ipp_snapshot *s, char **tok, int nt
 	for (i = 5; i < ntok; i++) {
 		if (!strcmp(tok[i], "activate=no"))
 			r.activate = false;
+		else if (!strcmp(tok[i], "conntype=lan"))
+			r.conntype = IPP_CONN_LAN;
+		else if (!strcmp(tok[i], "conntype=dialup"))
+			r.conntype = IPP_CONN_DIALUP;
 		else
 			return ipp_err(err, EINVAL, "unknown rule attribute \"%s\"", tok[i]);
 	}
