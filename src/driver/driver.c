@@ -730,3 +730,55 @@ int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t
 	}
 	return found ? 0 : ipp_err(err, ENOENT, "no negotiate chains in force");
 }
+
+int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packets,
+			 struct ipp_error *err)
+{
+	static const int fams[] = {AF_INET, AF_INET6};
+	size_t found = 0, f, h, v, k;
+
+	*flows = *packets = 0;
+	for (f = 0; f < 2; f++)
+		for (h = 0; h < 2; h++)
+			for (v = 0; v < 3; v++) {
+				struct ipp_json *doc = NULL;
+				const struct ipp_json *items;
+				char name[32], cmd[128], *out = NULL;
+				struct ipp_error e = {0};
+
+				ipp_flowcache_name(fams[f], h == 0, (enum ipp_cverdict)v, name,
+						   sizeof(name));
+				snprintf(cmd, sizeof(cmd), "list set %s %s %s", IPP_NFT_FAMILY,
+					 IPP_NFT_TABLE, name);
+				if (query(d, cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL,
+					  &out, &e) < 0)
+					continue;
+				found++;
+				if (ipp_json_parse(out, &doc) < 0) {
+					free(out);
+					return ipp_err(err, EBADMSG,
+						       "cannot read the kernel's listing of %s", name);
+				}
+				items = ipp_json_get(doc, "nftables");
+				for (k = 0; items && items->type == IPP_JSON_ARRAY && k < items->n;
+				     k++) {
+					const struct ipp_json *el =
+					    ipp_json_get(ipp_json_get(items->items[k], "set"), "elem");
+					size_t x;
+
+					for (x = 0; el && el->type == IPP_JSON_ARRAY && x < el->n; x++) {
+						uint64_t p, b;
+
+						(*flows)++;
+						if (read_counter(ipp_json_get(ipp_json_get(el->items[x],
+											   "elem"),
+									      "counter"),
+								 &p, &b))
+							*packets += p;
+					}
+				}
+				ipp_json_free(doc);
+				free(out);
+			}
+	return found ? 0 : ipp_err(err, ENOENT, "no flow cache in force");
+}

@@ -62,6 +62,14 @@ int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *e
 int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t *bytes,
 			       struct ipp_error *err);
 
+/*
+ * The flow cache in force: 5-tuples it holds over its sets, and the
+ * packets counted by them (the first of each was walked).  -ENOENT when
+ * the table has no flow cache.
+ */
+int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packets,
+			 struct ipp_error *err);
+
 /* The packet and byte counters of one compiled element, read from the kernel. */
 struct ipp_counter {
 	const struct ipp_ctier *tier; /* points into the compiled form */

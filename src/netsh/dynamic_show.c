@@ -883,6 +883,14 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 			stat_line(out, "Clear Bytes Dropped By Negotiate", "%llu",
 				  (unsigned long long)st->neg_drop_by);
 		}
+		if (st->fc_known) {
+			stat_line(out, "Flows In The Flow Cache", "%llu",
+				  (unsigned long long)st->fc_flows);
+			stat_line(out, "Packets Of Cached Flows", "%llu",
+				  (unsigned long long)st->fc_packets);
+		} else {
+			stat_line(out, "Flows In The Flow Cache", "not used");
+		}
 	} else {
 		stat_line(out, "Packets Permitted", "not available");
 		stat_line(out, "Packets Blocked", "not available");

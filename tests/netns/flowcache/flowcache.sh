@@ -158,6 +158,13 @@ send 5 41003 7003
 check "no match: delivered" wait_for 5 eval '[ "$(received 7003)" = 5 ]'
 check "no match: remembered in flow4_in_permit" eval '[ "$(cached flow4_in_permit 41003 7003)" = 5 ]'
 
+# ---- what `dynamic show stats` says of it
+statval() { pol dynamic show stats type=ipsec 2>/dev/null | sed -n "s/^$1 *: //p" | head -n1; }
+check "stats: the four flows are in the flow cache" eval '[ "$(statval "Flows In The Flow Cache")" = 4 ]'
+check "stats: and their 80 packets" eval '[ "$(statval "Packets Of Cached Flows")" = 80 ]'
+check "stats: the clear packets the negotiate check dropped" \
+	eval '[ "$(statval "Clear Packets Dropped By Negotiate")" = 10 ]'
+
 # ---- a change through the running agent empties the cache in the same transaction
 hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
 AGENT_PID=$!
@@ -216,6 +223,8 @@ grep -q "^FlowCache=0" "$R/etc/ipsecpol/driver.conf" 2>/dev/null ||
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 check "FlowCache=0: applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
 check "FlowCache=0: no cache sets" eval '! hx nft list sets table inet ipsecpol | grep -q "set flow"'
+check "FlowCache=0: stats say the cache is not used" \
+	eval '[ "$(statval "Flows In The Flow Cache")" = "not used" ]'
 send 5 41005 7000
 check "FlowCache=0: permit still delivered" wait_for 5 eval '[ "$(received 7000)" = 55 ]'
 send 5 41001 7001
