@@ -130,6 +130,13 @@ run cat "$ROOT/noping.netsh"
 "$IPSECPOL" --root "$SROOT" -f "$ROOT/noping.netsh" || exit 1
 sleep 0.5
 probe
+run ip netns exec "$H" "$IPSECPOL" --root "$SROOT" dynamic show stats type=ipsec
+
+say "4b. one more filter in a list in force: the agent adds its elements, without reloading the table"
+run "$IPSECPOL" --root "$SROOT" static add filter filterlist=ICMP srcaddr=10.77.0.9 dstaddr=me \
+	protocol=ICMP
+sleep 0.5
+probe
 
 say "5. the service is stopped on purpose (SIGTERM, as systemctl stop): filtering is removed"
 kill -TERM "$AGENT_PID"

@@ -1054,7 +1054,8 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (v[i].hook == w->hook && v[i].fam == w->fam && v[i].proto == w->proto)
+		if (v[i].hook == w->hook && v[i].fam == w->fam && v[i].proto == w->proto &&
+		    v[i].sub == w->sub)
 			return true;
 	return false;
 }

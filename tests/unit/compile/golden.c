@@ -21,7 +21,29 @@
 
 #include "testpol.h"
 
-static char *render(const char *path, struct ipp_error *err)
+/* IPP_GOLDEN_KERNEL_DIR: where render() also writes NAME.new.nft, and for cases with a
+ * "next", NAME.old.nft and NAME.diff.nft, for tests/netns/golden to load into a kernel. */
+static void dump(const char *name, const char *what, const struct ipp_compiled *c,
+		 const char *text)
+{
+	const char *dir = getenv("IPP_GOLDEN_KERNEL_DIR");
+	char path[4300];
+	struct ipp_error err = {0};
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.%s.nft", dir, name, what);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	if (c)
+		assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
+	else
+		fputs(text, f);
+	fclose(f);
+}
+
+static char *render(const char *path, const char *name, struct ipp_error *err)
 {
 	struct ipp_effective *eff = NULL, *old_eff = NULL;
 	struct ipp_compiled *c = NULL, *oc = NULL;
@@ -45,6 +67,7 @@ static char *render(const char *path, struct ipp_error *err)
 		for (i = 0; i < eff->nwarnings; i++)
 			fprintf(out, "# warning: %s\n", eff->warnings[i]);
 		r = ipp_compiled_emit(c, out, err);
+		dump(name, "new", c, NULL);
 	}
 	if (r == 0 && t.has_next) {
 		r = testpol_effective(&t, true, &old_eff, err);
@@ -55,6 +78,8 @@ static char *render(const char *path, struct ipp_error *err)
 
 			r = ipp_compiled_diff_text(oc, c, &d, &st, err);
 			if (r == 0) {
+				dump(name, "old", oc, NULL);
+				dump(name, "diff", NULL, d);
 				fprintf(out,
 					"# diff from the state at \"next\": full=%d added=%zu "
 					"deleted=%zu tiers+%zu tiers-%zu chains=%zu\n",
@@ -148,7 +173,7 @@ static void test_golden(void **state)
 
 		snprintf(in, sizeof(in), "%s/%s.in", dir, names[i]);
 		snprintf(ok, sizeof(ok), "%s/%s.ok", dir, names[i]);
-		got = render(in, &err);
+		got = render(in, names[i], &err);
 		assert_non_null(got);
 		if (update) {
 			FILE *f = fopen(ok, "we");
