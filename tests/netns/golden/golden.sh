@@ -50,5 +50,29 @@ for new in "$WORK"/*.new.nft; do
 		NFAIL=$((NFAIL + 1))
 	fi
 done
+# the in-place patches of random single-filter changes (tests/unit/compile/order.c)
+ORDER=$BUILD/tests/test_compile_order
+if [ -x "$ORDER" ]; then
+	mkdir -p "$WORK/patch"
+	IPP_PATCH_KERNEL_DIR=$WORK/patch IPP_ORDER_CASES=${IPP_PATCH_CASES:-120} "$ORDER" \
+		>"$WORK/order.log" 2>&1 || { echo "FAIL: the order unit test failed"; NFAIL=$((NFAIL + 1)); }
+	np=0 nbad=0
+	for patch in "$WORK"/patch/*.patch.nft; do
+		[ -f "$patch" ] || continue
+		name=$(basename "$patch" .patch.nft)
+		fresh
+		np=$((np + 1))
+		if ! load "$WORK/patch/$name.old.nft" || ! load "$patch"; then
+			nbad=$((nbad + 1))
+			echo "FAIL $name: the patch does not apply"; sed 's/^/  | /' "$WORK/nft.err" | head -n 8
+		fi
+	done
+	if [ "$np" -gt 0 ] && [ "$nbad" -eq 0 ]; then
+		echo "PASS in-place patches: $np of them apply to the ruleset they were made for"
+		NPASS=$((NPASS + 1))
+	else
+		echo "FAIL in-place patches: $nbad of $np do not apply"; NFAIL=$((NFAIL + 1))
+	fi
+fi
 echo "golden in the kernel: $NPASS passed, $NFAIL failed"
 [ "$NFAIL" -eq 0 ] && [ "$NPASS" -gt 0 ]

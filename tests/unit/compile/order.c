@@ -776,6 +776,18 @@ static void test_patch(void **state)
 			pt.nadd = nsf;
 		}
 		tried[del]++;
+		/* IPP_PATCH_KERNEL_DIR: the ruleset before and the patch, for tests/netns/golden */
+		if (getenv("IPP_PATCH_KERNEL_DIR")) {
+			char path[4200];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/patch%04u.old.nft",
+				 getenv("IPP_PATCH_KERNEL_DIR"), i);
+			f = fopen(path, "we");
+			assert_non_null(f);
+			assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
+			fclose(f);
+		}
 		out = open_memstream(&cmds, &clen);
 		r = ipp_compiled_patch(c, &pt, out);
 		fclose(out);
@@ -787,6 +799,17 @@ static void test_patch(void **state)
 		} else {
 			assert_int_equal(r, 0);
 			patched[del]++;
+			if (getenv("IPP_PATCH_KERNEL_DIR")) {
+				char path[4200];
+				FILE *f;
+
+				snprintf(path, sizeof(path), "%s/patch%04u.patch.nft",
+					 getenv("IPP_PATCH_KERNEL_DIR"), i);
+				f = fopen(path, "we");
+				assert_non_null(f);
+				fputs(cmds ? cmds : "", f);
+				fclose(f);
+			}
 			if (!agree(e2, c, del ? "deleted" : "added", i, text2))
 				fail();
 		}
