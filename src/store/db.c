@@ -737,23 +737,16 @@ int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 
 int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 {
-	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM journal";
-	sqlite3_stmt *st;
+	int64_t v = 0;
 	int r;
 
-	if (db->no_journal) {
-		*ret = 0;
+	*ret = 0;
+	if (db->no_journal)
 		return 0;
-	}
-	r = db_prep(db, sql, &st, err);
-	if (r < 0)
-		return r;
-	r = db_step(db, st, err, "reading the journal");
-	if (r < 0)
-		return r;
-	*ret = r > 0 ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return 0;
+	r = db_query_int(db, "SELECT coalesce(max(seq), 0) FROM journal", &v, err);
+	if (r == 0)
+		*ret = (uint64_t)v;
+	return r;
 }
 
 int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,

@@ -398,13 +398,25 @@ static int push_filter(struct ipp_filter **v, size_t *n, size_t *cap, struct ipp
 	return 0;
 }
 
+/* The filter of the current row, appended to @v. */
+static int push_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter **v, size_t *n,
+			   size_t *cap, struct ipp_error *err)
+{
+	struct ipp_filter f;
+	int r = db_row_filter(db, st, &f, err);
+
+	if (r == 0 && (r = push_filter(v, n, cap, &f)) < 0)
+		ipp_filter_clear(&f);
+	return r;
+}
+
 int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter **ret,
 		       size_t *ret_n, struct ipp_error *err)
 {
 	static const char sql_list[] = "SELECT 1 FROM filterlist WHERE id = ?";
 	static const char sql[] = "SELECT " DB_FILTER_COLS " FROM filter f "
 				  "WHERE f.filterlist_id = ? ORDER BY f.id";
-	struct ipp_filter *v = NULL, f;
+	struct ipp_filter *v = NULL;
 	size_t n = 0, cap = 0;
 	sqlite3_stmt *st;
 	int r;
@@ -427,12 +439,7 @@ int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filt
 		goto out;
 	sqlite3_bind_int64(st, 1, filterlist_id);
 	while ((r = db_step(db, st, err, "reading filters")) > 0) {
-		r = db_row_filter(db, st, &f, err);
-		if (r == 0) {
-			r = push_filter(&v, &n, &cap, &f);
-			if (r < 0)
-				ipp_filter_clear(&f);
-		}
+		r = push_row_filter(db, st, &v, &n, &cap, err);
 		if (r < 0) {
 			sqlite3_reset(st);
 			break;
@@ -588,17 +595,11 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ip
 	while ((r = db_step(db, st, err, "reading filters")) > 0) {
 		const struct id_index *m = find_id(idx, s->nfilterlists, sqlite3_column_int64(st, 1));
 		struct ipp_filterlist *l;
-		struct ipp_filter f;
 
 		if (!m)
 			continue; /* cannot happen: the join names a list of this store */
 		l = &s->filterlists[m->idx];
-		r = db_row_filter(db, st, &f, err);
-		if (r == 0) {
-			r = push_filter(&l->filters, &l->nfilters, &fcap[m->idx], &f);
-			if (r < 0)
-				ipp_filter_clear(&f);
-		}
+		r = push_row_filter(db, st, &l->filters, &l->nfilters, &fcap[m->idx], err);
 		if (r < 0) {
 			sqlite3_reset(st);
 			break;
