@@ -11,47 +11,8 @@
 # every check passed, 77 when it cannot run (not root, programs missing).
 set -u -o pipefail
 
-BIN=${IPP_BIN_DIR:?IPP_BIN_DIR is not set}
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root (network namespaces)"
-	exit 77
-fi
-for p in ipsecpol ipsecpold; do
-	[ -x "$BIN/$p" ] || { echo "SKIP: $BIN/$p is not built"; exit 77; }
-done
-for t in socat ping nft timeout; do
-	command -v $t >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
-done
-
-TAG="ipd$$"
-NS_H="${TAG}h" NS_P="${TAG}p" IF_H="${TAG}a" IF_P="${TAG}b"
-H_IP=10.77.0.1 P_IP=10.77.0.2
-WORK=$(mktemp -d /tmp/ipp-dynamic.XXXXXX)
-R=$WORK/root
-LOG=$WORK/agent.log
-AGENT_PID=""
-NPASS=0 NFAIL=0
-
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
-	ip netns del "$NS_H" 2>/dev/null
-	ip netns del "$NS_P" 2>/dev/null
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-hx() { ip netns exec "$NS_H" "$@"; }
-px() { ip netns exec "$NS_P" "$@"; }
-pol() { hx "$BIN/ipsecpol" --root "$R" "$@"; }
-
-pass() { echo "PASS $1"; NPASS=$((NPASS + 1)); }
-fail() {
-	echo "FAIL $1"
-	[ -n "${OUT:-}" ] && printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  | /'
-	NFAIL=$((NFAIL + 1))
-}
-check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+TAG="ipd$$" NAME=dynamic NEED="socat ping nft timeout"
+. "$(dirname "$0")/../lib/pair.sh"
 
 # show ARGS...: run `ipsecpol ARGS` in H; output in $OUT, status in $RC.
 show() { OUT=$(pol "$@" 2>&1); RC=$?; }
@@ -65,13 +26,6 @@ block() { awk -v RS= -v pat="$1" 'index($0, pat) { print; exit }' <<<"$OUT"; }
 in_block() { sed -n "s/^$2 *: //p" <<<"$(block "$1")" | head -n1; }
 ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
 
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
-	done
-}
 
 # ---- the network
 ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2

@@ -1,0 +1,65 @@
+# pair.sh - what the namespace tests of one host and its peer share; sourced by them.
+#
+# Before sourcing, set TAG (a short unique prefix, e.g. "ipf$$") and NAME (for the work
+# directory).  It checks the prerequisites (root, the programs, the tools named in NEED),
+# exits 77 when the test cannot run, and defines:
+#   NS_H NS_P IF_H IF_P H_IP P_IP   the host under test, its peer, their veth and addresses
+#   WORK R LOG                      work directory, the store root, the agent's log
+#   AGENT_PID PIDS NPASS NFAIL      killed / counted by cleanup and the checks
+#   hx px pol                       run in H, in P; ipsecpol on the test's root in H
+#   pass fail check wait_for        "PASS name" / "FAIL name" (with $OUT), the summary counts
+# cleanup (on exit) kills the agent and PIDS and removes the namespaces and, unless KEEP=1,
+# the work directory.
+
+BIN=${IPP_BIN_DIR:?IPP_BIN_DIR is not set}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (network namespaces)"
+	exit 77
+fi
+for p in ipsecpol ipsecpold; do
+	[ -x "$BIN/$p" ] || { echo "SKIP: $BIN/$p is not built"; exit 77; }
+done
+for t in ${NEED:-}; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
+done
+
+NS_H="${TAG}h" NS_P="${TAG}p" IF_H="${TAG}a" IF_P="${TAG}b"
+H_IP=10.77.0.1 P_IP=10.77.0.2
+WORK=$(mktemp -d "/tmp/ipp-${NAME}.XXXXXX")
+R=$WORK/root
+LOG=$WORK/agent.log
+AGENT_PID=""
+PIDS=()
+NPASS=0 NFAIL=0
+
+cleanup() {
+	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	ip netns del "$NS_H" 2>/dev/null
+	ip netns del "$NS_P" 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+hx() { ip netns exec "$NS_H" "$@"; }
+px() { ip netns exec "$NS_P" "$@"; }
+pol() { hx "$BIN/ipsecpol" --root "$R" "$@"; }
+
+pass() { echo "PASS $1"; NPASS=$((NPASS + 1)); }
+fail() {
+	echo "FAIL $1"
+	[ -n "${OUT:-}" ] && printf '%s\n' "$OUT" | head -n 40 | sed 's/^/  | /'
+	NFAIL=$((NFAIL + 1))
+}
+check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail after SECONDS
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
