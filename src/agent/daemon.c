@@ -296,7 +296,7 @@ static bool agent_patch(struct agent *a)
 		return false;
 	}
 	if (r < 0) {
-		ipp_log(LOG_DEBUG, "cannot change the policy in place: %s; applying it whole",
+		ipp_log(LOG_WARNING, "cannot change the policy in place: %s; applying it whole",
 			e.msg);
 		cur_forget(a);
 		return false;
