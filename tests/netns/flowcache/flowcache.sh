@@ -158,6 +158,8 @@ else
 	unpatched() { grep -q "policy updated (the policy stores changed): 0 elements added, 2 deleted" "$LOG"; }
 	check "agent: the deletion in place too" wait_for 10 unpatched
 	check "agent: still no full apply" eval '[ "$(full_applies)" = "$n_full" ]'
+	check "agent: the kernel took every in-place change" \
+		eval '! grep -q "cannot change the policy in place" "$LOG"'
 	send 3 41003 7003
 	check "agent: 7003 is permitted again" wait_for 5 eval '[ "$(received 7003)" = 11 ]'
 	mkdir -p "$R/etc/ipsecpol"
