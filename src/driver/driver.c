@@ -732,12 +732,13 @@ int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t
 }
 
 int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packets,
-			 struct ipp_error *err)
+			 bool *full, struct ipp_error *err)
 {
 	static const int fams[] = {AF_INET, AF_INET6};
 	size_t found = 0, f, h, v, k;
 
 	*flows = *packets = 0;
+	*full = false;
 	for (f = 0; f < 2; f++)
 		for (h = 0; h < 2; h++)
 			for (v = 0; v < 3; v++) {
@@ -766,6 +767,9 @@ int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packet
 					    ipp_json_get(ipp_json_get(items->items[k], "set"), "elem");
 					size_t x;
 
+					if (el && el->type == IPP_JSON_ARRAY &&
+					    el->n >= IPP_FLOWCACHE_SIZE)
+						*full = true;
 					for (x = 0; el && el->type == IPP_JSON_ARRAY && x < el->n; x++) {
 						uint64_t p, b;
 

@@ -64,11 +64,12 @@ int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t
 
 /*
  * The flow cache in force: 5-tuples it holds over its sets, and the
- * packets counted by them (the first of each was walked).  -ENOENT when
- * the table has no flow cache.
+ * packets counted by them (the first of each was walked); *full when a set
+ * holds IPP_FLOWCACHE_SIZE flows (it takes no more).  -ENOENT when the
+ * table has no flow cache.
  */
 int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packets,
-			 struct ipp_error *err);
+			 bool *full, struct ipp_error *err);
 
 /* The packet and byte counters of one compiled element, read from the kernel. */
 struct ipp_counter {

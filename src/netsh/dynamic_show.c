@@ -884,8 +884,11 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 				  (unsigned long long)st->neg_drop_by);
 		}
 		if (st->fc_known) {
-			stat_line(out, "Flows In The Flow Cache", "%llu",
-				  (unsigned long long)st->fc_flows);
+			stat_line(out, "Flows In The Flow Cache", "%llu%s",
+				  (unsigned long long)st->fc_flows,
+				  st->fc_full ? " (a set is full: new flows are walked packet by "
+						"packet until the policy next changes)"
+					      : "");
 			stat_line(out, "Packets Of Cached Flows", "%llu",
 				  (unsigned long long)st->fc_packets);
 		} else {

@@ -160,6 +160,15 @@ else
 	check "agent: still no full apply" eval '[ "$(full_applies)" = "$n_full" ]'
 	check "agent: the kernel took every in-place change" \
 		eval '! grep -q "cannot change the policy in place" "$LOG"'
+	# a full set (65,536 flows, made up here) is shown as such
+	python3 -c "
+print('add element inet ipsecpol flow4_in_block {')
+for i in range(65536):
+    print('  192.0.2.%d . 10.77.0.1 . udp . %d . 9,' % (1 + i // 65535, 1 + i % 65535))
+print('}')" >"$WORK/full.nft"
+	check "agent: a flow cache set filled to its size" hx nft -f "$WORK/full.nft"
+	OUT=$(pol dynamic show stats type=ipsec 2>&1)
+	check "stats: the full set is named" eval 'grep -q "^Flows In The Flow Cache *: .*(a set is full" <<<"$OUT"'
 	send 3 41003 7003
 	check "agent: 7003 is permitted again" wait_for 5 eval '[ "$(received 7003)" = 11 ]'
 	mkdir -p "$R/etc/ipsecpol"
