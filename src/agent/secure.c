@@ -71,9 +71,27 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 		if ((r = guard_text(text, &guard, err)) < 0 ||
 		    (r = ipp_apply_text(d, new, guard, false, err)) < 0)
 			goto out;
+		r = ipp_apply_text(d, new, text, false, err);
+		guard_delete(d);
+		goto out;
 	}
-	r = ipp_apply_text(d, new, text, false, err);
-	guard_delete(d);
+	/* no guard of ours: one a crash may have left goes in the same transaction (at the
+	 * end, so that the kernel's line numbers still name lines of the ruleset) */
+	{
+		static const char tail[] = "table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE " {}\n"
+					   "delete table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE "\n";
+		size_t n = strlen(text);
+		char *all = malloc(n + sizeof(tail));
+
+		if (!all) {
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(all, text, n);
+		memcpy(all + n, tail, sizeof(tail));
+		r = ipp_apply_text(d, new, all, false, err);
+		free(all);
+	}
 out:
 	free(guard);
 	free(text);
