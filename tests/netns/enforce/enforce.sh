@@ -298,14 +298,20 @@ fi
 # ---------- connection types: rules for LAN or dial-up interfaces only ----------
 # veth is a LAN interface; a tun device (no link header, as PPP) is a dial-up one.
 # A datagram the output hook drops fails sendto() with EPERM.
-tun_send() { # tun_send DPORT: "sent" or "dropped"
-	hx python3 -c "
-import socket, sys
+# tun NAME EXPECT DPORT: a datagram from H to 10.99.0.2 by the tun device, and whatif's
+# prediction for it by a dial-up interface
+tun() {
+	local got pre
+	got=$(hx python3 -c "
+import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 try:
-    s.sendto(b'x', ('10.99.0.2', $1)); print('sent')
+    s.sendto(b'x', ('10.99.0.2', $3)); print('pass')
 except PermissionError:
-    print('dropped')"
+    print('drop')")
+	pre=$(predict srcaddr=10.77.0.1 dstaddr=10.99.0.2 protocol=udp srcport=40000 dstport="$3" \
+		conntype=dialup)
+	verdict "$1" "$2" "$got" "$pre"
 }
 if hx ip tuntap add dev "${TAG}t" mode tun && hx ip link set "${TAG}t" up &&
 	hx ip addr add 10.99.0.1/24 dev "${TAG}t" && policy conntype <<'EOF'; then
@@ -321,16 +327,8 @@ set policy name=Conn assign=yes
 EOF
 	udp "conntype: a dial-up rule does not apply to a LAN interface" pass H 10.77.0.1 10.77.0.5 5353
 	udp "conntype: a LAN rule applies to a LAN interface" drop H 10.77.0.1 10.77.0.5 53
-	got=$(tun_send 5353)
-	pre=$(predict srcaddr=10.77.0.1 dstaddr=10.99.0.2 protocol=udp srcport=40000 dstport=5353 \
-		conntype=dialup)
-	verdict "conntype: a dial-up rule applies to a dial-up interface" drop \
-		"$([ "$got" = sent ] && echo pass || echo drop)" "$pre"
-	got=$(tun_send 53)
-	pre=$(predict srcaddr=10.77.0.1 dstaddr=10.99.0.2 protocol=udp srcport=40000 dstport=53 \
-		conntype=dialup)
-	verdict "conntype: a LAN rule does not apply to a dial-up interface" pass \
-		"$([ "$got" = sent ] && echo pass || echo drop)" "$pre"
+	tun "conntype: a dial-up rule applies to a dial-up interface" drop 5353
+	tun "conntype: a LAN rule does not apply to a dial-up interface" pass 53
 	hx ip link del "${TAG}t"
 fi
 
