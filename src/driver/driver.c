@@ -429,7 +429,7 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 		const struct ipp_json *cc = ipp_json_get(ipp_json_get(el, "val"), "concat");
 		const struct ipp_ctier *t = NULL;
 		const struct ipp_celem *e;
-		uint64_t proto, sport, dport, iftype = 1, pk, by;
+		uint64_t proto, sport, dport, pk, by;
 		uint8_t src[16], dst[16];
 
 		if (!cc || cc->type != IPP_JSON_ARRAY || cc->n != 5 ||
@@ -440,7 +440,7 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 			continue;
 		/* no interface in the key: the cache is not used with connection types */
 		e = ipp_compiled_match(c, inbound, family, src, dst, (uint8_t)proto,
-				       (uint16_t)sport, (uint16_t)dport, (unsigned)iftype, locals_has,
+				       (uint16_t)sport, (uint16_t)dport, 1 /* ARPHRD_ETHER: LAN */, locals_has,
 				       &fs->loc, &t);
 		if (!e)
 			continue; /* no filter: permitted by default, nobody to count for */
@@ -543,8 +543,50 @@ static void rule_counter(const struct ipp_compiled *c, const struct ipp_json *ru
  * 100,000 elements is one object; the document as a tree would be ten
  * times the text).
  */
+/* A flow cache set's totals into @x. */
+static void flow_totals(const struct ipp_json *set, struct ipp_table_extra *x)
+{
+	const struct ipp_json *elems = ipp_json_get(set, "elem");
+	size_t i;
+
+	x->flow_cache = true;
+	if (!elems || elems->type != IPP_JSON_ARRAY)
+		return;
+	if (elems->n >= IPP_FLOWCACHE_SIZE)
+		x->flow_full = true;
+	for (i = 0; i < elems->n; i++) {
+		uint64_t pk, by;
+
+		x->flows++;
+		if (read_counter(ipp_json_get(ipp_json_get(elems->items[i], "elem"), "counter"), &pk,
+				 &by))
+			x->flow_packets += pk;
+	}
+}
+
+/* The counted drop of a negotiate chain (compile.h's IPP_NEGOTIATE_DROP_COMMENT) into @x. */
+static void negotiate_drop(const struct ipp_json *rule, struct ipp_table_extra *x)
+{
+	const struct ipp_json *com = ipp_json_get(rule, "comment");
+	const struct ipp_json *expr = ipp_json_get(rule, "expr");
+	size_t k;
+
+	if (!com || com->type != IPP_JSON_STRING || strcmp(com->str, IPP_NEGOTIATE_DROP_COMMENT) ||
+	    !expr)
+		return;
+	for (k = 0; k < expr->n; k++) {
+		uint64_t pk, by;
+
+		if (read_counter(ipp_json_get(expr->items[k], "counter"), &pk, &by)) {
+			x->negotiate = true;
+			x->neg_drop_packets += pk;
+			x->neg_drop_bytes += by;
+		}
+	}
+}
+
 static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, struct counters *cs,
-			  struct flowshares *fs, struct ipp_error *err)
+			  struct flowshares *fs, struct ipp_table_extra *x, struct ipp_error *err)
 {
 	uint64_t *pk = NULL, *by = NULL;
 	bool *seen = NULL;
@@ -594,9 +636,11 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 			int fam;
 
 			if (name && name->type == IPP_JSON_STRING &&
-			    ipp_flowcache_parse(name->str, &fam, &inbound, &v) &&
-			    flow_counters(c, set, fam, inbound, fs) < 0)
-				r = ipp_err(err, ENOMEM, "out of memory");
+			    ipp_flowcache_parse(name->str, &fam, &inbound, &v)) {
+				flow_totals(set, x);
+				if (flow_counters(c, set, fam, inbound, fs) < 0)
+					r = ipp_err(err, ENOMEM, "out of memory");
+			}
 		} else if (m) {
 			const struct ipp_json *name = ipp_json_get(m, "name");
 			const struct ipp_ctier *t = name && name->type == IPP_JSON_STRING
@@ -607,6 +651,7 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 				r = ipp_err(err, ENOMEM, "out of memory");
 		} else if (rule) {
 			rule_counter(c, rule, pk, by, seen);
+			negotiate_drop(rule, x);
 		}
 		ipp_json_free(item);
 		if (r < 0)
@@ -646,8 +691,10 @@ static int counter_order(const void *x, const void *y)
 }
 
 int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
-			struct ipp_counter **ret, size_t *ret_n, struct ipp_error *err)
+			struct ipp_counter **ret, size_t *ret_n, struct ipp_table_extra *extra,
+			struct ipp_error *err)
 {
+	struct ipp_table_extra x = {0};
 	struct counters cs = {0};
 	struct flowshares fs = {0};
 	bool exists = false;
@@ -658,8 +705,10 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 	if (!exists)
 		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
 			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
-	if ((r = table_counters(d, c, &cs, &fs, err)) < 0)
+	if ((r = table_counters(d, c, &cs, &fs, &x, err)) < 0)
 		goto fail;
+	if (extra)
+		*extra = x;
 	if (cs.n)
 		qsort(cs.v, cs.n, sizeof(*cs.v), counter_order);
 	if (fs.n) {
@@ -681,108 +730,3 @@ fail:
 	return r;
 }
 
-int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t *bytes,
-			       struct ipp_error *err)
-{
-	/* with the flow cache the checks are in the *_sa chains, without in the others */
-	static const char *const chains[] = {"negotiate_in_sa", "negotiate_out_sa",
-					     "negotiate_in", "negotiate_out"};
-	size_t i, k, found = 0;
-
-	*packets = *bytes = 0;
-	for (i = 0; i < 4; i++) {
-		struct ipp_json *doc = NULL;
-		const struct ipp_json *items;
-		char cmd[128], *out = NULL;
-		struct ipp_error e = {0};
-
-		snprintf(cmd, sizeof(cmd), "list chain %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE,
-			 chains[i]);
-		if (query(d, cmd, NFT_CTX_OUTPUT_JSON, &out, &e) < 0)
-			continue; /* no such chain in this ruleset */
-		if (ipp_json_parse(out, &doc) < 0) {
-			free(out);
-			return ipp_err(err, EBADMSG, "cannot read the kernel's listing of %s",
-				       chains[i]);
-		}
-		items = ipp_json_get(doc, "nftables");
-		for (k = 0; items && items->type == IPP_JSON_ARRAY && k < items->n; k++) {
-			const struct ipp_json *rule = ipp_json_get(items->items[k], "rule");
-			const struct ipp_json *com = ipp_json_get(rule, "comment");
-			const struct ipp_json *expr = ipp_json_get(rule, "expr");
-			size_t x;
-
-			if (!com || com->type != IPP_JSON_STRING ||
-			    strcmp(com->str, IPP_NEGOTIATE_DROP_COMMENT) || !expr)
-				continue;
-			for (x = 0; x < expr->n; x++) {
-				uint64_t p, b;
-
-				if (read_counter(ipp_json_get(expr->items[x], "counter"), &p, &b)) {
-					*packets += p;
-					*bytes += b;
-					found++;
-				}
-			}
-		}
-		ipp_json_free(doc);
-		free(out);
-	}
-	return found ? 0 : ipp_err(err, ENOENT, "no negotiate chains in force");
-}
-
-int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packets,
-			 bool *full, struct ipp_error *err)
-{
-	static const int fams[] = {AF_INET, AF_INET6};
-	size_t found = 0, f, h, v, k;
-
-	*flows = *packets = 0;
-	*full = false;
-	for (f = 0; f < 2; f++)
-		for (h = 0; h < 2; h++)
-			for (v = 0; v < 3; v++) {
-				struct ipp_json *doc = NULL;
-				const struct ipp_json *items;
-				char name[32], cmd[128], *out = NULL;
-				struct ipp_error e = {0};
-
-				ipp_flowcache_name(fams[f], h == 0, (enum ipp_cverdict)v, name,
-						   sizeof(name));
-				snprintf(cmd, sizeof(cmd), "list set %s %s %s", IPP_NFT_FAMILY,
-					 IPP_NFT_TABLE, name);
-				if (query(d, cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL,
-					  &out, &e) < 0)
-					continue;
-				found++;
-				if (ipp_json_parse(out, &doc) < 0) {
-					free(out);
-					return ipp_err(err, EBADMSG,
-						       "cannot read the kernel's listing of %s", name);
-				}
-				items = ipp_json_get(doc, "nftables");
-				for (k = 0; items && items->type == IPP_JSON_ARRAY && k < items->n;
-				     k++) {
-					const struct ipp_json *el =
-					    ipp_json_get(ipp_json_get(items->items[k], "set"), "elem");
-					size_t x;
-
-					if (el && el->type == IPP_JSON_ARRAY &&
-					    el->n >= IPP_FLOWCACHE_SIZE)
-						*full = true;
-					for (x = 0; el && el->type == IPP_JSON_ARRAY && x < el->n; x++) {
-						uint64_t p, b;
-
-						(*flows)++;
-						if (read_counter(ipp_json_get(ipp_json_get(el->items[x],
-											   "elem"),
-									      "counter"),
-								 &p, &b))
-							*packets += p;
-					}
-				}
-				ipp_json_free(doc);
-				free(out);
-			}
-	return found ? 0 : ipp_err(err, ENOENT, "no flow cache in force");
-}

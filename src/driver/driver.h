@@ -54,22 +54,15 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
 /* Does our table exist in this network namespace? */
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err);
 
-/*
- * The clear packets the negotiate chains dropped (inbound without an SA,
- * outbound without an IPsec policy), summed over both directions.
- * -ENOENT when the table or the chains do not exist.
- */
-int ipp_driver_negotiate_drops(struct ipp_driver *d, uint64_t *packets, uint64_t *bytes,
-			       struct ipp_error *err);
-
-/*
- * The flow cache in force: 5-tuples it holds over its sets, and the
- * packets counted by them (the first of each was walked); *full when a set
- * holds IPP_FLOWCACHE_SIZE flows (it takes no more).  -ENOENT when the
- * table has no flow cache.
- */
-int ipp_driver_flowcache(struct ipp_driver *d, uint64_t *flows, uint64_t *packets,
-			 bool *full, struct ipp_error *err);
+/* What else the listing of the table tells, beside the element counters. */
+struct ipp_table_extra {
+	bool flow_cache;            /* the table has flow cache sets */
+	uint64_t flows;             /* 5-tuples they hold */
+	uint64_t flow_packets;      /* packets those count (the first of each was walked) */
+	bool flow_full;             /* a set holds IPP_FLOWCACHE_SIZE flows: it takes no more */
+	bool negotiate;             /* the negotiate chains' drop counters were found */
+	uint64_t neg_drop_packets, neg_drop_bytes; /* clear packets they dropped, both ways */
+};
 
 /* The packet and byte counters of one compiled element, read from the kernel. */
 struct ipp_counter {
@@ -88,10 +81,12 @@ struct ipp_counter {
  * by hook gives two); sum by rule, filter and direction for a total.  Elements the
  * kernel does not hold (or @c does not know) are left out.  *ret is a
  * malloc'ed array of *ret_n entries in tier order, owned by the caller
- * (free()); it points into @c and is valid as long as @c is.  -ENOENT when
- * the table does not exist.
+ * (free()); it points into @c and is valid as long as @c is.  @extra (may be
+ * NULL) gets the flow cache's and the negotiate chains' figures from the same
+ * listing.  -ENOENT when the table does not exist.
  */
 int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
-			struct ipp_counter **ret, size_t *ret_n, struct ipp_error *err);
+			struct ipp_counter **ret, size_t *ret_n, struct ipp_table_extra *extra,
+			struct ipp_error *err);
 
 #endif

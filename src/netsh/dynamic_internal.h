@@ -25,11 +25,7 @@ struct ipp_dyn_state {
 	struct ipp_counter *cnt;     /* the compiled elements the kernel holds, in tier order */
 	size_t ncnt;
 	size_t nexpected;	      /* elements of the compiled form */
-	bool neg_known;		      /* the negotiate chains' drop counters were read */
-	bool fc_known;		      /* the flow cache was read */
-	bool fc_full;		      /* a set of it is full */
-	uint64_t fc_flows, fc_packets;
-	uint64_t neg_drop_pk, neg_drop_by;
+	struct ipp_table_extra extra; /* the flow cache, the negotiate drops */
 	struct ipp_snapshot *snap[3]; /* persistent, domain, local (for generic filters) */
 };
 

@@ -125,11 +125,8 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 		goto out;
 	}
 	ret->nexpected = count_elements(ret->res.compiled);
-	ret->neg_known = ipp_driver_negotiate_drops(d, &ret->neg_drop_pk, &ret->neg_drop_by,
-						    NULL) == 0;
-	ret->fc_known = ipp_driver_flowcache(d, &ret->fc_flows, &ret->fc_packets, &ret->fc_full,
-					     NULL) == 0;
-	if ((r = ipp_driver_counters(d, ret->res.compiled, &ret->cnt, &ret->ncnt, err)) < 0) {
+	if ((r = ipp_driver_counters(d, ret->res.compiled, &ret->cnt, &ret->ncnt, &ret->extra,
+				     err)) < 0) {
 		r = kernel_error(r, err);
 		goto out;
 	}

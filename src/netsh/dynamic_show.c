@@ -877,20 +877,20 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 			  (unsigned long long)pk[IPP_CV_NEGOTIATE]);
 		stat_line(out, "Bytes Matching Negotiate Filters", "%llu",
 			  (unsigned long long)by[IPP_CV_NEGOTIATE]);
-		if (st->neg_known) {
+		if (st->extra.negotiate) {
 			stat_line(out, "Clear Packets Dropped By Negotiate", "%llu",
-				  (unsigned long long)st->neg_drop_pk);
+				  (unsigned long long)st->extra.neg_drop_packets);
 			stat_line(out, "Clear Bytes Dropped By Negotiate", "%llu",
-				  (unsigned long long)st->neg_drop_by);
+				  (unsigned long long)st->extra.neg_drop_bytes);
 		}
-		if (st->fc_known) {
+		if (st->extra.flow_cache) {
 			stat_line(out, "Flows In The Flow Cache", "%llu%s",
-				  (unsigned long long)st->fc_flows,
-				  st->fc_full ? " (a set is full: new flows are walked packet by "
+				  (unsigned long long)st->extra.flows,
+				  st->extra.flow_full ? " (a set is full: new flows are walked packet by "
 						"packet until the policy next changes)"
 					      : "");
 			stat_line(out, "Packets Of Cached Flows", "%llu",
-				  (unsigned long long)st->fc_packets);
+				  (unsigned long long)st->extra.flow_packets);
 		} else {
 			stat_line(out, "Flows In The Flow Cache", "not used");
 		}

@@ -157,7 +157,7 @@ static int cmd_counters(const char *root)
 	if (ipp_paths_init(root, &p, &err) < 0 || ipp_apply_compute(&p, NULL, NULL, &res, &err) < 0 ||
 	    ipp_driver_open(&d, &err) < 0)
 		return die(&err, "counters");
-	if (ipp_driver_counters(d, res.compiled, &v, &n, &err) < 0)
+	if (ipp_driver_counters(d, res.compiled, &v, &n, NULL, &err) < 0)
 		return die(&err, "counters");
 	for (i = 0; i < n; i++) {
 		char desc[1024];
