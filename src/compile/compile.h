@@ -171,7 +171,6 @@ struct ipp_cshape {
  * header (ARPHRD_NONE, 65534: tun, WireGuard); LAN every other interface.
  */
 enum { IPP_CCONN_LAN = 1, IPP_CCONN_DIALUP = 2 };
-#define IPP_CCONN_DIALUP_TYPES "{ ppp, 65534 }"
 bool ipp_iftype_dialup(unsigned arphrd);
 
 #define IPP_CTIER_NAME_MAX 96

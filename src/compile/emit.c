@@ -238,11 +238,10 @@ static const char *hit_text(const struct ipp_compiled *c, uint8_t v, enum hook h
 /*
  * The key of the flow cache: the 5-tuple.  Not the interface: with rules of
  * one connection type (LAN, dial-up) the flow cache is not used
- * (flow_family()).
+ * (flow_used()).
  */
-static const char *flow_key(int fam, enum hook h)
+static const char *flow_key(int fam)
 {
-	(void)h;
 	return fam == 6 ? "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport"
 			: "ip saddr . ip daddr . meta l4proto . th sport . th dport";
 }
@@ -471,11 +470,10 @@ static void gate_expr(int fam, int side, FILE *out)
  * outcome depends on the interface too, which the key leaves out (nft
  * 1.0.6 describes keys of at most five fields).
  */
-static bool flow_family(const struct ipp_compiled *c, int fam)
+static bool flow_used(const struct ipp_compiled *c)
 {
 	size_t i;
 
-	(void)fam;
 	if (!c->opts.flow_cache)
 		return false;
 	for (i = 0; i < c->ntiers; i++)
@@ -487,7 +485,7 @@ static bool flow_family(const struct ipp_compiled *c, int fam)
 static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
 {
 	return (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP) && w->sub != SUB_BASE &&
-	       flow_family(c, w->fam);
+	       flow_used(c);
 }
 
 /* The outcomes (bits of enum ipp_cverdict) the walk of @w can give; permit always. */
@@ -561,7 +559,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			if (!(outcomes & (1u << order[i])))
 				continue;
 			flow_set(w->fam, w->hook, order[i], set, sizeof(set));
-			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(w->fam, w->hook), set,
+			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(w->fam), set,
 				hit_text(c, order[i], w->hook));
 		}
 	}
@@ -771,9 +769,9 @@ static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int onl
 	size_t f, h;
 	char set[32];
 
+	if (!flow_used(c))
+		return;
 	for (f = 0; f < 2; f++) {
-		if (!flow_family(c, fams[f]))
-			continue;
 		for (h = 0; h < 2; h++) {
 			/* a chain reached from both hooks tells them apart by the interfaces */
 			const char *dir = only_hook >= 0	? ""
@@ -785,7 +783,7 @@ static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int onl
 			flow_set(fams[f], hooks[h], v, set, sizeof(set));
 			fprintf(out,
 				"\t\tmeta l4proto { tcp, udp } meta nfproto ipv%d %sadd @%s { %s }\n",
-				fams[f], dir, set, flow_key(fams[f], hooks[h]));
+				fams[f], dir, set, flow_key(fams[f]));
 		}
 	}
 }
@@ -1121,7 +1119,7 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	int r = 0;
 
 	if (!old || !opts_equal(&old->opts, &new->opts) ||
-	    flow_family(old, 4) != flow_family(new, 4))
+	    flow_used(old) != flow_used(new))
 		goto full; /* the verdict chains differ */
 	ov = by_name(old);
 	nv = by_name(new);
