@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/grow.h"
 #include "../compile/modes.h"
 #include "agent.h"
 #include "hostenv.h"
@@ -212,18 +213,10 @@ struct sfv {
 
 static int sfv_push(struct sfv *s, const struct ipp_sfilter *x, size_t n)
 {
-	if (s->n + n > s->cap) {
-		size_t c = s->cap ? s->cap : 16;
-		struct ipp_sfilter *nv;
-
-		while (c < s->n + n)
-			c *= 2;
-		nv = realloc(s->v, c * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = c;
-	}
+	if (n == 0)
+		return 0;
+	if (ipp_grow((void **)&s->v, &s->cap, s->n + n, sizeof(*s->v)) < 0)
+		return -ENOMEM;
 	memcpy(s->v + s->n, x, n * sizeof(*x));
 	s->n += n;
 	return 0;

@@ -21,6 +21,7 @@
 #include "compile.h"
 
 #include "../common/driverconf.h"
+#include "../common/grow.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1489,15 +1490,8 @@ static int collect_key(const struct ipp_cshape *s, const struct ipp_celem *e, vo
 {
 	struct pkeys *k = ctx;
 
-	if (k->n == k->cap) {
-		size_t nc = k->cap ? k->cap * 2 : 16;
-		struct pkey *nv = realloc(k->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		k->v = nv;
-		k->cap = nc;
-	}
+	if (ipp_grow((void **)&k->v, &k->cap, k->n + 1, sizeof(*k->v)) < 0)
+		return -ENOMEM;
 	k->v[k->n].shape = *s;
 	k->v[k->n].e = *e;
 	k->n++;

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../common/grow.h"
 #include "../compile/compile.h"
 #include "json.h"
 
@@ -444,15 +445,8 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 				       &fs->loc, &t);
 		if (!e)
 			continue; /* no filter: permitted by default, nobody to count for */
-		if (fs->n == fs->cap) {
-			size_t ncap = fs->cap ? fs->cap * 2 : 64;
-			struct flowshare *nv = realloc(fs->v, ncap * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			fs->v = nv;
-			fs->cap = ncap;
-		}
+		if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
+			return -ENOMEM;
 		fs->v[fs->n++] = (struct flowshare){t, e, pk - 1, by - by / pk};
 	}
 	return 0;
