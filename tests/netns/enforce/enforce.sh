@@ -313,8 +313,13 @@ except PermissionError:
 		conntype=dialup)
 	verdict "$1" "$2" "$got" "$pre"
 }
-if hx ip tuntap add dev "${TAG}t" mode tun && hx ip link set "${TAG}t" up &&
-	hx ip addr add 10.99.0.1/24 dev "${TAG}t" && policy conntype <<'EOF'; then
+HAVE_TUN=1
+hx ip tuntap add dev "${TAG}t" mode tun && hx ip link set "${TAG}t" up &&
+	hx ip addr add 10.99.0.1/24 dev "${TAG}t" || {
+	HAVE_TUN=0
+	echo "SKIP conntype: no tun device in this kernel (/dev/net/tun)"
+}
+if [ "$HAVE_TUN" = 1 ] && policy conntype <<'EOF'; then
 add policy name=Conn
 add filteraction name=Block action=block
 add filterlist name=Dial
