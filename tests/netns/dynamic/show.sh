@@ -14,12 +14,6 @@ set -u -o pipefail
 TAG="ipd$$" NAME=dynamic NEED="socat ping nft timeout"
 . "$(dirname "$0")/../lib/pair.sh"
 
-# show ARGS...: run `ipsecpol ARGS` in H; output in $OUT, status in $RC.
-show() { OUT=$(pol "$@" 2>&1); RC=$?; }
-has() { grep -qF -- "$1" <<<"$OUT"; }
-hasnt() { ! grep -qF -- "$1" <<<"$OUT"; }
-# val LABEL [N]: the value of the N-th "LABEL : value" line of $OUT (default 1)
-val() { sed -n "s/^$1 *: //p" <<<"$OUT" | sed -n "${2:-1}p"; }
 # block TEXT: the record of $OUT (blank-line separated) containing TEXT
 block() { awk -v RS= -v pat="$1" 'index($0, pat) { print; exit }' <<<"$OUT"; }
 # in_block TEXT LABEL: LABEL's value in that record

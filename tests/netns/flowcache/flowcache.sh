@@ -110,7 +110,7 @@ check "no match: delivered" wait_for 5 eval '[ "$(received 7003)" = 5 ]'
 check "no match: remembered in flow4_in_permit" eval '[ "$(cached flow4_in_permit 41003 7003)" = 5 ]'
 
 # ---- what `dynamic show stats` says of it
-statval() { pol dynamic show stats type=ipsec 2>/dev/null | sed -n "s/^$1 *: //p" | head -n1; }
+statval() { show dynamic show stats type=ipsec; val "$1"; }
 check "stats: the four flows are in the flow cache" eval '[ "$(statval "Flows In The Flow Cache")" = 4 ]'
 check "stats: and their 80 packets" eval '[ "$(statval "Packets Of Cached Flows")" = 80 ]'
 check "stats: the clear packets the negotiate check dropped" \

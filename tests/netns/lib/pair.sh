@@ -8,6 +8,7 @@
 #   AGENT_PID PIDS NPASS NFAIL      killed / counted by cleanup and the checks
 #   hx px pol                       run in H, in P; ipsecpol on the test's root in H
 #   pass fail check wait_for        "PASS name" / "FAIL name" (with $OUT), the summary counts
+#   show has hasnt val              ipsecpol's output in $OUT (status $RC), and what it says
 # cleanup (on exit) kills the agent and PIDS and removes the namespaces and, unless KEEP=1,
 # the work directory.
 
@@ -54,6 +55,13 @@ fail() {
 	NFAIL=$((NFAIL + 1))
 }
 check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+
+# show ARGS...: run `ipsecpol ARGS` in H; output in $OUT, status in $RC.
+show() { OUT=$(pol "$@" 2>&1); RC=$?; }
+has() { grep -qF -- "$1" <<<"$OUT"; }
+hasnt() { ! grep -qF -- "$1" <<<"$OUT"; }
+# val LABEL [N]: the value of the N-th "LABEL : value" line of $OUT (default 1)
+val() { sed -n "s/^$1 *: //p" <<<"$OUT" | sed -n "${2:-1}p"; }
 
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail after SECONDS
 wait_for() {
