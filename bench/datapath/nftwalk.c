@@ -163,7 +163,7 @@ static void load(const char *path)
 	unsigned line = 0;
 	struct map *m = NULL;
 	struct chain *c = NULL;
-	bool in_elems = false;
+	bool in_elems = false, in_obj = false;
 
 	if (!f) {
 		fprintf(stderr, "ipp-nftwalk: \"%s\": %s\n", path, strerror(errno));
@@ -175,6 +175,10 @@ static void load(const char *path)
 		line++;
 		if (!*l || *l == '#')
 			continue;
+		if (in_obj) {
+			in_obj = strcmp(l, "}") != 0;
+			continue;
+		}
 		if (m) {
 			if (in_elems) {
 				if (!strcmp(l, "}")) {
@@ -231,6 +235,10 @@ static void load(const char *path)
 			m = &maps[nmaps++];
 			memset(m, 0, sizeof(*m));
 			m->name = xstrdup(name);
+			continue;
+		}
+		if (sscanf(l, "counter %255s {", name) == 1) {
+			in_obj = true; /* a named counter: its contents do not matter here */
 			continue;
 		}
 		if (sscanf(l, "chain %255s {", name) == 1) {
@@ -380,7 +388,11 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 	static const char *const l4names[] = {"esp", "ah", "tcp", "udp", "icmp"};
 	static const unsigned l4vals[] = {50, 51, 6, 17, 1};
 	const struct chain *c = find_chain(start);
-	size_t i;
+	struct {
+		const struct chain *c;
+		size_t i;
+	} stack[16]; /* where a jump returns to */
+	size_t i, from = 0, sp = 0;
 	unsigned depth = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -388,7 +400,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 	while (c) {
 		const struct chain *next = NULL;
 
-		for (i = 0; i < c->n && !next; i++) {
+		for (i = from; i < c->n && !next; i++) {
 			char rule[4096], *l = rule, *v;
 			unsigned off;
 			char name[256], target[256];
@@ -532,6 +544,14 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				next = find_chain(target);
 				break;
 			}
+			if (sscanf(l, "jump %255s", target) == 1 && find_chain(target)) {
+				if (sp == sizeof(stack) / sizeof(stack[0]))
+					die_line(0, "jumps nested too deep at", c->name);
+				stack[sp].c = c;
+				stack[sp++].i = i + 1;
+				next = find_chain(target);
+				break;
+			}
 			if ((v = strstr(l, " vmap @"))) {
 				const struct map *m;
 				uint32_t key[MAX_FIELDS];
@@ -570,6 +590,14 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				return;
 			}
 			die_line(0, "unknown rule", c->rules[i]);
+		}
+		from = 0;
+		if (!next && sp > 0) {
+			/* the end of a chain reached by jump: back to the rule after it */
+			sp--;
+			c = stack[sp].c;
+			from = stack[sp].i;
+			continue;
 		}
 		if (!next)
 			break; /* end of a chain reached by goto: the base chain's policy */

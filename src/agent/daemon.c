@@ -54,6 +54,8 @@ enum {
 	EV_T_RETRY,
 	EV_T_ENV,
 	EV_T_STORE,
+	EV_T_FLOW,
+	EV_T_FOLD,
 };
 
 #define RETRY_MAX_S 60
@@ -66,6 +68,10 @@ enum {
 #define STORE_SETTLE_MS 20
 #define STORE_RECHECK_MS 250
 #define STORE_RECHECKS 2
+/* How often the flow cache's fill is looked at (ipp_agent_flow_evict()). */
+#define FLOW_CHECK_MS 2000
+/* How long after a change the generation it left behind is folded. */
+#define FOLD_DELAY_MS 100
 
 static uint64_t ev_key(int kind, int fd)
 {
@@ -219,6 +225,23 @@ static void enter_block(struct agent *a, const char *why)
 }
 
 /*
+ * The generation a change left behind is folded a moment after the change
+ * is in force (and reported), or before the next change of the table.
+ */
+static void flow_fold_now(struct agent *a)
+{
+	if (a->flows.pending && a->cur_valid)
+		ipp_agent_flow_fold(a->drv, a->cur.compiled, &a->flows);
+	timer_arm(a->tfd_fold, 0, false);
+}
+
+static void flow_fold_later(struct agent *a)
+{
+	if (a->flows.pending)
+		timer_arm(a->tfd_fold, FOLD_DELAY_MS, false);
+}
+
+/*
  * Compute and install the secure ruleset (against @env, NULL: read the
  * host's); on failure go to block mode (the persistent policy cannot be
  * applied) or keep what is in force and retry.
@@ -231,12 +254,19 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 	int r;
 
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
+	flow_fold_now(a);
 	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, env,
-			     a->cur_valid ? a->cur.compiled : NULL, &res, &st, &e);
+			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
 	a->applies++;
 	if (r == 0) {
 		const struct ipp_compiled *c = res.compiled;
 
+		if (a->flows.want_before && a->cur_valid) {
+			/* the replaced form decided the entries of the generation left behind */
+			a->flows.before = a->cur.compiled;
+			a->cur.compiled = NULL;
+		}
+		flow_fold_later(a);
 		cur_forget(a);
 		a->cur = res;
 		a->cur_valid = true;
@@ -289,7 +319,8 @@ static bool agent_patch(struct agent *a)
 
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
 		return false;
-	r = ipp_agent_patch(a->drv, a->db, &a->cur, &gen, &st, &e);
+	flow_fold_now(a);
+	r = ipp_agent_patch(a->drv, a->db, &a->cur, &a->flows, &gen, &st, &e);
 	if (r == -EAGAIN) {
 		/* reopened at the next look: a store upgraded to the journal since is then seen */
 		db_close(a);
@@ -304,6 +335,7 @@ static bool agent_patch(struct agent *a)
 	a->applies++;
 	a->gen = gen;
 	a->gen_known = true;
+	flow_fold_later(a);
 	if (st.empty)
 		ipp_log(LOG_DEBUG, "policy unchanged (the policy stores changed)");
 	else
@@ -386,7 +418,8 @@ static bool conf_reload(struct agent *a)
 	a->conf_error[0] = '\0';
 	/* The rulesets carry log statements only with diagnostics on, and the flow cache. */
 	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
-		  (c.flow_cache == 0) != (a->conf.flow_cache == 0);
+		  (c.flow_cache == 0) != (a->conf.flow_cache == 0) ||
+		  c.flow_size != a->conf.flow_size;
 	interval = c.log_interval != a->conf.log_interval;
 	a->conf = c;
 	diag_update(a, interval);
@@ -649,8 +682,11 @@ static int setup(struct agent *a, struct ipp_error *err)
 	a->tfd_retry = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_env = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_store = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_flow = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_fold = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (a->epfd < 0 || a->sigfd < 0 || a->inofd < 0 || a->tfd_interval < 0 ||
-	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0)
+	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0 || a->tfd_flow < 0 ||
+	    a->tfd_fold < 0)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
 	a->wd_state =
 	    inotify_add_watch(a->inofd, a->paths.statedir,
@@ -678,15 +714,20 @@ static int setup(struct agent *a, struct ipp_error *err)
 	    (r = ep_add(a, EV_T_INTERVAL, a->tfd_interval)) < 0 ||
 	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 ||
 	    (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0 ||
-	    (r = ep_add(a, EV_T_STORE, a->tfd_store)) < 0)
+	    (r = ep_add(a, EV_T_STORE, a->tfd_store)) < 0 ||
+	    (r = ep_add(a, EV_T_FLOW, a->tfd_flow)) < 0 ||
+	    (r = ep_add(a, EV_T_FOLD, a->tfd_fold)) < 0)
 		return ipp_err(err, -r, "epoll: %s", strerror(-r));
+	/* how full the flow cache is, looked at now and then (six small chains listed) */
+	timer_arm(a->tfd_flow, FLOW_CHECK_MS, true);
 	return ipp_driver_open(&a->drv, err);
 }
 
 static int *loop_fds(struct agent *a, size_t i)
 {
 	int *fds[] = {&a->epfd,	     &a->sigfd,	  &a->inofd,	 &a->rtnlfd, &a->tfd_interval,
-		      &a->tfd_retry, &a->tfd_env, &a->tfd_store, NULL};
+		      &a->tfd_retry, &a->tfd_env, &a->tfd_store, &a->tfd_flow,
+		      &a->tfd_fold, NULL};
 
 	return fds[i];
 }
@@ -704,6 +745,7 @@ static void teardown(struct agent *a)
 {
 	ipp_agent_ctl_close_all(a);
 	cur_forget(a);
+	ipp_flowstate_clear(&a->flows);
 	ipp_diag_close(a->diag);
 	a->diag = NULL;
 	db_close(a);
@@ -818,6 +860,16 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			case EV_T_ENV:
 				timer_drain(fd);
 				env_check(&a);
+				break;
+			case EV_T_FOLD:
+				timer_drain(fd);
+				flow_fold_now(&a);
+				break;
+			case EV_T_FLOW:
+				timer_drain(fd);
+				if (a.cur_valid && a.mode == IPP_MODE_SECURE)
+					(void)ipp_agent_flow_evict(a.drv, a.cur.compiled,
+								   &a.flows);
 				break;
 			}
 		}

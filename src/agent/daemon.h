@@ -13,6 +13,7 @@
 #include "agent.h"
 #include "apply.h"
 #include "diag.h"
+#include "secure.h"
 
 struct ipp_driver;
 struct ipp_db;
@@ -37,10 +38,12 @@ struct agent {
 	time_t since;			  /* when the mode was entered */
 	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	unsigned long applies, failures;
-	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store;
+	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store, tfd_flow,
+	    tfd_fold;
 	int notifyfd, ctlfd, pidfd;
 	int wd_state, wd_etc;
 	struct ipp_apply_result cur; /* the secure ruleset in force (cur_valid) */
+	struct ipp_flowstate flows;  /* its flow cache: carry counters written, sets' fill */
 	bool cur_valid;
 	struct env_watch {
 		int wd;

@@ -11,6 +11,7 @@
 #include "../compile/modes.h"
 #include "agent.h"
 #include "hostenv.h"
+#include "log.h"
 
 /*
  * @text with its table moved to the guard table: every "inet ipsecpol" that
@@ -128,10 +129,30 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	return r;
 }
 
+/* Forget a pending fold (its generation is then emptied, uncounted, when next used). */
+static void pending_clear(struct ipp_flowstate *fs)
+{
+	ipp_compiled_free(fs->before);
+	free(fs->ch);
+	fs->before = NULL;
+	fs->ch = NULL;
+	fs->nch = 0;
+	fs->pending = false;
+	fs->want_before = false;
+}
+
+void ipp_flowstate_clear(struct ipp_flowstate *fs)
+{
+	pending_clear(fs);
+	ipp_carry_book_clear(&fs->book);
+	memset(fs->fill, 0, sizeof(fs->fill));
+}
+
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     const struct ipp_driverconf *c, const struct ipp_hostenv *env,
-		     const struct ipp_compiled *cur, struct ipp_apply_result *ret,
-		     struct ipp_cdiff_stats *st, struct ipp_error *err)
+		     const struct ipp_compiled *cur, struct ipp_flowstate *fs,
+		     struct ipp_apply_result *ret, struct ipp_cdiff_stats *st,
+		     struct ipp_error *err)
 {
 	struct ipp_apply_result res;
 	struct ipp_copts o;
@@ -144,6 +165,9 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		ret->persistent = res.persistent;
 		return r;
 	}
+	/* a difference moves the rules to the other flow cache generation (compile.h) */
+	if (cur)
+		res.compiled->flow_gen = cur->flow_gen ^ 1;
 	r = update(d, cur, res.compiled, st, err);
 	if (r < 0) {
 		bool persistent = res.persistent;
@@ -152,8 +176,96 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		ret->persistent = persistent;
 		return r;
 	}
+	if (st->full) {
+		/* a new table: no carry counters, empty sets */
+		ipp_flowstate_clear(fs);
+		fs->book.valid = true;
+	} else if (cur && !st->empty && ipp_compiled_flow_used(cur)) {
+		pending_clear(fs);
+		memset(fs->fill, 0, sizeof(fs->fill));
+		fs->pending = true;
+		fs->want_before = true;
+		fs->gen = cur->flow_gen;
+		fs->why = "policy change";
+	}
 	*ret = res;
 	return 0;
+}
+
+void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
+			 struct ipp_flowstate *fs)
+{
+	struct ipp_error e = {0};
+	uint64_t folded = 0;
+
+	if (!fs->pending)
+		return;
+	if (!ipp_compiled_flow_used(now) ||
+	    (fs->want_before && !fs->before)) {
+		pending_clear(fs);
+		return;
+	}
+	if (ipp_driver_flow_fold(d, now, fs->before, fs->ch, fs->nch, fs->gen, &fs->book, &folded,
+				 &e) < 0)
+		ipp_log(LOG_WARNING,
+			"flow cache (%s): cannot fold generation %u into the filters' counters: %s; "
+			"its counts are lost when it is next used",
+			fs->why, fs->gen, e.msg);
+	else
+		ipp_log(LOG_DEBUG, "flow cache (%s): generation %u folded, %llu packets", fs->why,
+			fs->gen, (unsigned long long)folded);
+	pending_clear(fs);
+}
+
+bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct ipp_flowstate *fs)
+{
+	struct ipp_error e = {0};
+	uint64_t add[12], fill = 0;
+	char *text = NULL;
+	size_t len = 0;
+	unsigned i;
+	FILE *f;
+	int r;
+
+	if (!ipp_compiled_flow_used(c))
+		return false;
+	ipp_agent_flow_fold(d, c, fs);
+	if ((r = ipp_driver_flow_fill(add, &e)) < 0) {
+		ipp_log(LOG_DEBUG, "flow cache: cannot read how full it is: %s", e.msg);
+		return false;
+	}
+	for (i = 0; i < 12; i++) {
+		fs->fill[i] += add[i];
+		if (fs->fill[i] > fill)
+			fill = fs->fill[i];
+	}
+	if (fill < (uint64_t)c->opts.flow_size * 3 / 4)
+		return false;
+	if (!(f = open_memstream(&text, &len)))
+		return false;
+	ipp_flow_swap_emit(c, f);
+	if (fclose(f) != 0) {
+		c->flow_gen ^= 1;
+		free(text);
+		return false;
+	}
+	r = ipp_driver_run(d, text, false, &e);
+	free(text);
+	if (r < 0) {
+		c->flow_gen ^= 1; /* the kernel did not move */
+		ipp_log(LOG_WARNING, "flow cache: cannot move to a fresh generation: %s", e.msg);
+		return false;
+	}
+	memset(fs->fill, 0, sizeof(fs->fill));
+	ipp_log(LOG_INFO,
+		"flow cache: a set took %llu flows (size %u): new flows go to generation %u, "
+		"generation %u is folded into the filters' counters",
+		(unsigned long long)fill, (unsigned)c->opts.flow_size, c->flow_gen, c->flow_gen ^ 1);
+	fs->pending = true;
+	fs->gen = c->flow_gen ^ 1;
+	fs->why = "eviction";
+	ipp_agent_flow_fold(d, c, fs);
+	return true;
 }
 
 bool ipp_agent_persistent_failure(int r, bool persistent)
@@ -223,7 +335,8 @@ static int sfv_push(struct sfv *s, const struct ipp_sfilter *x, size_t n)
 }
 
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
-		    uint64_t *gen, struct ipp_cdiff_stats *st, struct ipp_error *err)
+		    struct ipp_flowstate *fs, uint64_t *gen, struct ipp_cdiff_stats *st,
+		    struct ipp_error *err)
 {
 	struct ipp_journal_entry *j = NULL;
 	struct ipp_patch_del *del = NULL;
@@ -327,6 +440,16 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	}
 	if (len && (r = ipp_apply_text(d, cur->compiled, text, false, err)) < 0)
 		goto out;
+	if (len && ipp_compiled_flow_used(cur->compiled)) {
+		pending_clear(fs);
+		memset(fs->fill, 0, sizeof(fs->fill));
+		fs->pending = true;
+		fs->gen = cur->compiled->flow_gen ^ 1;
+		fs->ch = p.changed;
+		fs->nch = p.nchanged;
+		p.changed = NULL;
+		fs->why = "policy change in place";
+	}
 	cur->journal = j[nj - 1].seq;
 	cur->generation = *gen;
 	st->empty = len == 0;
@@ -336,6 +459,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		st->elems_deleted = before - cur->compiled->nelems;
 out:
 	ipp_db_rollback(db);
+	free(p.changed);
 	free(text);
 	free(j);
 	free(del);

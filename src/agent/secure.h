@@ -16,19 +16,42 @@
 #include "hostenv.h"
 
 /*
+ * What the agent knows of the flow cache of the table in force: the carry
+ * counters it wrote, the additions to each set since the generation began,
+ * and the generation a change left behind, to fold (ipp_agent_flow_fold())
+ * once the change is reported: before any other change of the table.
+ */
+struct ipp_flowstate {
+	struct ipp_carry_book book;
+	uint64_t fill[12];
+	bool pending;                   /* generation @gen is to be folded */
+	unsigned gen;
+	struct ipp_compiled *before;    /* owned: the form that decided its entries (NULL:
+					   the form in force, before the changes @ch) */
+	bool want_before;               /* ipp_agent_secure(): hand the replaced form over */
+	struct ipp_patch_change *ch;    /* owned */
+	size_t nch;
+	const char *why;
+};
+void ipp_flowstate_clear(struct ipp_flowstate *fs);
+
+/*
  * Compute the effective policy (persistent, then domain or local) with the
  * options of @c (diagnostics), against @env (NULL: read the host's), and
  * install it on @d in one transaction: element-level changes from @cur (the
  * compiled form the kernel holds, NULL when it holds something else: the
- * table is then replaced whole).  On success *ret is the new form in force
+ * table is then replaced whole).  After element-level changes a fold is
+ * pending (fs) and fs->want_before asks the caller to put @cur, which the
+ * new form replaces, in fs->before.  On success *ret is the new form in force
  * (the caller clears it) and @st says what changed.  On failure *ret is
  * zeroed, except ret->persistent: whether a persistent policy is (or may
  * be) assigned.
  */
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     const struct ipp_driverconf *c, const struct ipp_hostenv *env,
-		     const struct ipp_compiled *cur, struct ipp_apply_result *ret,
-		     struct ipp_cdiff_stats *st, struct ipp_error *err);
+		     const struct ipp_compiled *cur, struct ipp_flowstate *fs,
+		     struct ipp_apply_result *ret, struct ipp_cdiff_stats *st,
+		     struct ipp_error *err);
 
 /*
  * Replace the table by @new whole.  When the table in force may be a secure
@@ -51,7 +74,8 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
  * failure leaves cur->compiled unlike the kernel: forget it.
  */
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
-		    uint64_t *gen, struct ipp_cdiff_stats *st, struct ipp_error *err);
+		    struct ipp_flowstate *fs, uint64_t *gen, struct ipp_cdiff_stats *st,
+		    struct ipp_error *err);
 
 /*
  * Does failure @r (with ret->persistent = @persistent) mean "a persistent
@@ -60,6 +84,21 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
  * newer schema (-EPROTO), and any failure while a persistent policy is assigned.
  */
 bool ipp_agent_persistent_failure(int r, bool persistent);
+
+/*
+ * Fold the generation a change left behind (fs->pending), @now being the
+ * form in force (ipp_driver_flow_fold()); a failure is logged.
+ */
+void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
+			 struct ipp_flowstate *fs);
+
+/*
+ * When a flow cache set of @c (in force) has taken three quarters of its
+ * size since its generation began (fs->fill, brought up to date here),
+ * move the rules to the other generation and fold the one left behind;
+ * true when it did.  A fold still pending is done first.
+ */
+bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct ipp_flowstate *fs);
 
 /* The host facts, read as the enforcement code reads them. */
 int ipp_agent_read_env(const struct ipp_paths *p, struct ipp_hostenv *ret, struct ipp_error *err);

@@ -81,6 +81,7 @@ void ipp_driverconf_init(struct ipp_driverconf *c)
 	c->ike_logging = 0;
 	c->strong_crl_check = 1;
 	c->flow_cache = 1;
+	c->flow_size = IPP_FLOWCACHE_SIZE_DEFAULT;
 }
 
 void ipp_driverconf_failsafe(struct ipp_driverconf *c)
@@ -368,7 +369,7 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			 struct ipp_error *err)
 {
 	struct ipp_driverconf c;
-	unsigned seen_at[NSETTINGS] = {0}, flow_seen = 0;
+	unsigned seen_at[NSETTINGS] = {0}, flow_seen = 0, size_seen = 0;
 	char *line = NULL, *key, *val, *eq;
 	size_t cap = 0, i, vlen;
 	unsigned lineno = 0;
@@ -399,7 +400,31 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			val[vlen - 1] = '\0';
 			val++;
 		}
-		/* ours, beyond Windows: not a `set config` property */
+		/* ours, beyond Windows: not `set config` properties */
+		if (!strcasecmp(key, "FlowCacheSize")) {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(val, &end, 10);
+			if (!*val || *end || errno || v < 16 || v > 16777216 || val[0] == '-' ||
+			    val[0] == '+') {
+				r = ipp_err(err, EINVAL,
+					    "%s:%u: FlowCacheSize=\"%s\": expected a number of flows "
+					    "from 16 to 16777216",
+					    name, lineno, val);
+				goto out;
+			}
+			if (size_seen) {
+				r = ipp_err(err, EINVAL,
+					    "%s:%u: \"%s\" is set twice (first on line %u)", name,
+					    lineno, key, size_seen);
+				goto out;
+			}
+			size_seen = lineno;
+			c.flow_size = (unsigned)v;
+			continue;
+		}
 		if (!strcasecmp(key, "FlowCache")) {
 			if (strcmp(val, "0") && strcmp(val, "1")) {
 				r = ipp_err(err, EINVAL,
@@ -424,7 +449,7 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			r = ipp_err(err, EINVAL,
 				    "%s:%u: unknown setting \"%s\": expected OperationMode, "
 				    "BootExemptions, DiagnosticMode, LogInterval, NoDefaultExempt, "
-				    "IkeLogging, StrongCrlCheck or FlowCache",
+				    "IkeLogging, StrongCrlCheck, FlowCache or FlowCacheSize",
 				    name, lineno, key);
 			goto out;
 		}
@@ -497,6 +522,8 @@ int ipp_driverconf_write(const struct ipp_driverconf *c, FILE *out)
 	}
 	if (!c->flow_cache)
 		fprintf(out, "FlowCache=0\n");
+	if (c->flow_size != IPP_FLOWCACHE_SIZE_DEFAULT)
+		fprintf(out, "FlowCacheSize=%u\n", c->flow_size);
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -47,6 +47,8 @@ const char *ipp_bootmode_name(enum ipp_bootmode m);
 enum ipp_direction { IPP_DIR_INVALID = 0, IPP_DIR_INBOUND, IPP_DIR_OUTBOUND };
 
 #define IPP_BOOTEXEMPT_MAX 64
+/* Flows per flow cache set unless FlowCacheSize says otherwise. */
+#define IPP_FLOWCACHE_SIZE_DEFAULT 65536
 #define IPP_BOOT_PROTO_ANY 0   /* "any": every protocol (ports must be 0) */
 #define IPP_BOOT_PROTO_RAW 255 /* "raw", as Windows numbers it */
 
@@ -72,6 +74,7 @@ struct ipp_driverconf {
 	unsigned ike_logging;	    /* IkeLogging, 0..1 */
 	unsigned strong_crl_check;  /* StrongCrlCheck, 0..2 */
 	unsigned flow_cache;	    /* FlowCache, 0|1 (ours: compile.h's flow cache), default 1 */
+	unsigned flow_size;	    /* FlowCacheSize (ours): flows per cache set, default 65536 */
 };
 
 #define IPP_DIAG_MAX 9

@@ -51,6 +51,7 @@ void ipp_copts_init(struct ipp_copts *o)
 	o->exempt_ipsec = true;
 	o->exempt_nd = true;
 	o->flow_cache = true;
+	o->flow_size = IPP_FLOWCACHE_SIZE;
 }
 
 void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
@@ -58,6 +59,7 @@ void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 	ipp_copts_init(o);
 	o->diagnostics = conf->diagnostics;
 	o->flow_cache = conf->flow_cache != 0;
+	o->flow_size = conf->flow_size ? conf->flow_size : IPP_FLOWCACHE_SIZE;
 }
 
 void ipp_compiled_free(struct ipp_compiled *c)
@@ -1400,41 +1402,64 @@ static bool side_key(const struct ipp_cshape *s, bool src, int family, const uin
 	return true;
 }
 
-const struct ipp_celem *
-ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const uint8_t src[16],
-		   const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
-		   unsigned iftype, bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
-		   void *ctx, const struct ipp_ctier **tier_ret)
+/* The key tier @t would look a packet up by; false when the packet cannot match @t. */
+static bool tier_key(const struct ipp_ctier *t, unsigned hook, uint8_t conn, int family,
+		     const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint16_t sport,
+		     uint16_t dport, bool (*is_local)(int, const uint8_t[16], void *), void *ctx,
+		     struct ipp_ckey *k)
+{
+	const struct ipp_cshape *s = &t->shape;
+	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+
+	if (!(t->hooks & hook) || (s->family && s->family != family))
+		return false;
+	if (s->proto && s->proto != proto)
+		return false;
+	if (s->conn && s->conn != conn)
+		return false;
+	if ((s->sport || s->dport) && !ports)
+		return false;
+	memset(k, 0, sizeof(*k));
+	if (!side_key(s, true, family, src, is_local, ctx, k->src) ||
+	    !side_key(s, false, family, dst, is_local, ctx, k->dst))
+		return false;
+	if (s->sport)
+		k->sport = sport;
+	if (s->dport)
+		k->dport = dport;
+	return true;
+}
+
+static const struct ipp_celem *
+match_before(const struct ipp_compiled *c, const struct ipp_patch_change *ch, size_t nch,
+	     bool inbound, int family, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+	     uint16_t sport, uint16_t dport, unsigned iftype,
+	     bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
+	     const struct ipp_ctier **tier_ret)
 {
 	unsigned hook = inbound ? IPP_CHOOK_IN : IPP_CHOOK_OUT;
-	bool ports = proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 	uint8_t conn = ipp_iftype_dialup(iftype) ? IPP_CCONN_DIALUP : IPP_CCONN_LAN;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < c->ntiers; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
-		const struct ipp_cshape *s = &t->shape;
 		const struct ipp_celem *e;
 		struct ipp_ckey k;
+		bool gone = false;
 
-		if (!(t->hooks & hook) || (s->family && s->family != family))
+		if (!tier_key(t, hook, conn, family, src, dst, proto, sport, dport, is_local, ctx, &k))
 			continue;
-		if (s->proto && s->proto != proto)
-			continue;
-		if (s->conn && s->conn != conn)
-			continue;
-		if ((s->sport || s->dport) && !ports)
-			continue;
-		memset(&k, 0, sizeof(k));
-		if (!side_key(s, true, family, src, is_local, ctx, k.src) ||
-		    !side_key(s, false, family, dst, is_local, ctx, k.dst))
-			continue;
-		if (s->sport)
-			k.sport = sport;
-		if (s->dport)
-			k.dport = dport;
-		e = ipp_ctier_keyless(t) ? (t->nelems ? &t->elems[0] : NULL)
-					 : ipp_ctier_find(t, &k);
+		e = ipp_ctier_keyless(t) ? (t->nelems ? &t->elems[0] : NULL) : ipp_ctier_find(t, &k);
+		for (j = 0; j < nch; j++) {
+			if (ch[j].tier != i || memcmp(&ch[j].key, &k, sizeof(k)))
+				continue;
+			if (ch[j].added)
+				e = NULL; /* not there before */
+			else
+				gone = true; /* it was there, and decided */
+		}
+		if (gone)
+			return NULL;
 		if (!e)
 			continue;
 		if (tier_ret)
@@ -1444,33 +1469,70 @@ ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const
 	return NULL;
 }
 
-static const char *const flow_outcome[] = {"permit", "block", "negotiate"};
-
-void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, char *buf, size_t len)
+const struct ipp_celem *
+ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const uint8_t src[16],
+		   const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
+		   unsigned iftype, bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
+		   void *ctx, const struct ipp_ctier **tier_ret)
 {
-	snprintf(buf, len, "flow%d_%s_%s", family == AF_INET6 ? 6 : 4, inbound ? "in" : "out",
-		 flow_outcome[v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP]);
+	return match_before(c, NULL, 0, inbound, family, src, dst, proto, sport, dport, iftype,
+			    is_local, ctx, tier_ret);
 }
 
-bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v)
+const struct ipp_celem *
+ipp_compiled_match_before(const struct ipp_compiled *c, const struct ipp_patch_change *ch,
+			  size_t nch, bool inbound, int family, const uint8_t src[16],
+			  const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
+			  bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
+			  const struct ipp_ctier **tier_ret)
+{
+	/* no interface in the flow cache's key: it is not used with connection types */
+	return match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
+			    1 /* ARPHRD_ETHER */, is_local, ctx, tier_ret);
+}
+
+static const char *const flow_outcome[] = {"permit", "block", "negotiate"};
+
+void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, unsigned gen, char *buf,
+			size_t len)
+{
+	snprintf(buf, len, "flow%d_%s_%s_g%u", family == AF_INET6 ? 6 : 4, inbound ? "in" : "out",
+		 flow_outcome[v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP], gen & 1);
+}
+
+unsigned ipp_flowcache_index(int family, bool inbound, enum ipp_cverdict v)
+{
+	return (family == AF_INET6) * 6 + !inbound * 3 + (v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP);
+}
+
+void ipp_flowfill_name(unsigned index, char *buf, size_t len)
+{
+	snprintf(buf, len, "fill%d_%s_%s", index >= 6 ? 6 : 4, (index / 3) % 2 ? "out" : "in",
+		 flow_outcome[index % 3]);
+}
+
+bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v,
+			 unsigned *gen)
 {
 	int f;
-	unsigned i;
+	unsigned i, g;
 
-	for (f = 0; f < 2; f++)
-		for (i = 0; i < 6; i++) {
-			char buf[32];
-			int fam = f ? AF_INET6 : AF_INET;
+	for (g = 0; g < 2; g++)
+		for (f = 0; f < 2; f++)
+			for (i = 0; i < 6; i++) {
+				char buf[32];
+				int fam = f ? AF_INET6 : AF_INET;
 
-			ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3), buf,
-					   sizeof(buf));
-			if (strcmp(buf, name))
-				continue;
-			*family = fam;
-			*inbound = i < 3;
-			*v = (enum ipp_cverdict)(i % 3);
-			return true;
-		}
+				ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3), g, buf,
+						   sizeof(buf));
+				if (strcmp(buf, name))
+					continue;
+				*family = fam;
+				*inbound = i < 3;
+				*v = (enum ipp_cverdict)(i % 3);
+				*gen = g;
+				return true;
+			}
 	return false;
 }
 
@@ -1582,42 +1644,28 @@ struct place {
 	struct ipp_celem e;
 };
 
-/*
- * The flow cache sets (bit (family 4: 0, 6: 1) * 6 + (hook in: 0, out: 1) * 3
- * + enum ipp_cverdict of the set) whose entries element @e of @t can make
- * wrong: added, it turns the outcome of the tuples it matches into its own,
- * so every other set of its families and hooks; deleted, its own set.
- */
-static unsigned flush_bits(const struct ipp_ctier *t, const struct ipp_celem *e, bool add)
+/* Record a changed element in p->changed. */
+static int note_change(struct ipp_patch *p, size_t *cap, size_t tier, const struct ipp_celem *e,
+		       bool added)
 {
-	unsigned bits = 0, f, h;
-
-	for (f = 0; f < 2; f++) {
-		if (t->shape.family && t->shape.family != (f ? AF_INET6 : AF_INET))
-			continue;
-		for (h = 0; h < 2; h++) {
-			unsigned hook = h ? IPP_CHOOK_OUT : IPP_CHOOK_IN, own;
-
-			if (!(t->hooks & hook))
-				continue;
-			own = e->verdict;
-			if (own == IPP_CV_NEGOTIATE && (e->clear & (h ? IPP_CCLEAR_OUT : IPP_CCLEAR_IN)))
-				own = IPP_CV_ACCEPT; /* clear packets accepted: remembered as permitted */
-			bits |= (add ? 7u & ~(1u << own) : 1u << own) << (f * 6 + h * 3);
-		}
-	}
-	return bits;
+	if (ipp_grow((void **)&p->changed, cap, p->nchanged + 1, sizeof(*p->changed)) < 0)
+		return -ENOMEM;
+	p->changed[p->nchanged++] = (struct ipp_patch_change){(uint32_t)tier, e->key, added};
+	return 0;
 }
 
-int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *out)
+int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 {
 	struct pkeys keys = {0};
 	struct place *pl = NULL;
 	size_t npl = 0, i, j, k;
 	struct ipp_cgate gates[2][2];
 	uint64_t pl_ids[256];
-	unsigned flush = 0;
+	size_t chcap = 0;
 	int r = 0;
+
+	p->changed = NULL;
+	p->nchanged = 0;
 
 	if (c->opts.elem_comments)
 		return -EAGAIN; /* element comments name the filter by its place */
@@ -1634,7 +1682,8 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 						break;
 				if (i < p->ndel) {
 					ipp_patch_emit(c, &c->tiers[k], e, false, out);
-					flush |= flush_bits(&c->tiers[k], e, false);
+					if (note_change(p, &chcap, k, e, false) < 0)
+						return -ENOMEM;
 					npl++;
 				}
 			}
@@ -1674,7 +1723,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 			t->nelems = n;
 		}
 		c->nsf -= npl < c->nsf ? npl : c->nsf;
-		ipp_patch_emit_end(c, NULL, flush, out);
+		ipp_patch_emit_end(c, NULL, out);
 		return 0;
 	}
 	for (i = 0; i < p->nadd && r == 0; i++)
@@ -1777,14 +1826,22 @@ int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *
 		if (s->dst_kind == IPP_ADDR_IP && s->dst_plen)
 			gate_add(&c->gate[fam][1], pl[i].e.key.dst, s->dst_plen);
 		ipp_patch_emit(c, t, &t->elems[at], true, out);
-		flush |= flush_bits(t, &t->elems[at], true);
+		if (note_change(p, &chcap, (size_t)(t - c->tiers), &t->elems[at], true) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
 	}
 	c->nsf += p->nadd;
-	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, flush, out);
+	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, out);
 	goto out;
 again:
 	r = -EAGAIN;
 out:
+	if (r == -EAGAIN) {
+		free(p->changed);
+		p->changed = NULL;
+		p->nchanged = 0;
+	}
 	free(keys.v);
 	free(pl);
 	return r;

@@ -108,8 +108,22 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 /* The comment of the counted drop of clear packets in the negotiate chains. */
 #define IPP_NEGOTIATE_DROP_COMMENT "negotiate: clear packet dropped"
 
-/* Flows each flow cache set holds at most. */
+/* Flows each flow cache set holds at most, unless driver.conf's FlowCacheSize says. */
 #define IPP_FLOWCACHE_SIZE 65536
+
+/*
+ * The flow cache comes in two generations (sets "..._g0" and "..._g1"):
+ * the table's rules look up and fill one of them, c->flow_gen.  A change
+ * of the table (and the agent, when a set fills up) moves the rules to the
+ * other generation, emptied in the same transaction; the generation left
+ * behind is then frozen: no rule reads or fills it.  Its counts are folded
+ * into "carry" counters (named counter objects of the table, one per map
+ * element that has any, commented "carry TIER KEY") and it is emptied, in
+ * one more transaction (ipp_flow_fold_emit()).  So an element's packets
+ * are its own counter, plus the entries of both generations it decided,
+ * plus its carry counter: exact across changes and evictions.
+ */
+#define IPP_CARRY_PREFIX "carry "
 
 /* "accept", "drop", "negotiate". */
 const char *ipp_cverdict_name(enum ipp_cverdict v);
@@ -121,6 +135,7 @@ struct ipp_copts {
 	bool elem_comments;     /* a comment on every map element (default no) */
 	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
 	bool flow_cache;        /* the flow cache below (default yes; FlowCache=0 turns it off) */
+	uint32_t flow_size;     /* flows per cache set (FlowCacheSize, default IPP_FLOWCACHE_SIZE) */
 };
 
 /* The defaults above. */
@@ -208,6 +223,7 @@ struct ipp_cgate {
 
 struct ipp_compiled {
 	struct ipp_copts opts;
+	uint8_t flow_gen;         /* the flow cache generation the rules use (0 or 1) */
 	struct ipp_cgate gate[2][2]; /* [0 IPv4, 1 IPv6][0 source, 1 destination] */
 	struct ipp_crule *rules;  /* as the effective policy's rules, same indices */
 	size_t nrules;
@@ -253,10 +269,75 @@ const struct ipp_celem *ipp_compiled_match(const struct ipp_compiled *c, bool in
 					   bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
 					   void *ctx, const struct ipp_ctier **tier_ret);
 
-/* The flow cache sets: name of the set of @family (AF_INET, AF_INET6), hook and outcome. */
-void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, char *buf, size_t len);
+/* The flow cache sets: name of the set of @family (AF_INET, AF_INET6), hook, outcome
+ * and generation (0 or 1). */
+void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, unsigned gen, char *buf,
+			size_t len);
 /* The reverse; false when @name is not a flow cache set. */
-bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v);
+bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v,
+			 unsigned *gen);
+
+/*
+ * The index (0..11) of the flow cache set of @family, hook and outcome
+ * (family 4: 0, 6: 1) * 6 + (hook in: 0, out: 1) * 3 + outcome; and the
+ * name of its fill counter, a named counter object that the rules filling
+ * the set (either generation) count their additions in: "fill4_in_permit".
+ */
+unsigned ipp_flowcache_index(int family, bool inbound, enum ipp_cverdict v);
+void ipp_flowfill_name(unsigned index, char *buf, size_t len);
+
+/*
+ * An element added or deleted by ipp_compiled_patch(): its tier (index in
+ * c->tiers) and key.  The entries of the flow cache generation a patch
+ * leaves behind were decided by the form before the patch; with these,
+ * ipp_compiled_match_before() tells which element that was.
+ */
+struct ipp_patch_change {
+	uint32_t tier;
+	struct ipp_ckey key;
+	bool added;
+};
+
+/*
+ * As ipp_compiled_match(), for the compiled form before the changes @ch
+ * (@nch of them; NULL, 0: @c itself) were made to @c: elements added are
+ * passed over, and a tuple that a deleted element decided gives NULL.
+ */
+const struct ipp_celem *
+ipp_compiled_match_before(const struct ipp_compiled *c, const struct ipp_patch_change *ch,
+			  size_t nch, bool inbound, int family, const uint8_t src[16],
+			  const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
+			  bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
+			  const struct ipp_ctier **tier_ret);
+
+/* What a generation of the flow cache counted for one element. */
+struct ipp_carry {
+	const struct ipp_ctier *tier; /* points into the compiled form it was counted for */
+	const struct ipp_celem *elem;
+	uint64_t packets, bytes;
+	bool existed;                 /* a carry counter of the element is in the table */
+};
+
+/*
+ * The transaction that ends generation @gen (which no rule uses any more):
+ * its sets emptied, the carry counters of @v (each a total: what the
+ * counter held, plus the generation's counts) written over, and the carry
+ * counters named @stale (of elements no longer in force) deleted.
+ */
+void ipp_flow_fold_emit(unsigned gen, const struct ipp_carry *v, size_t n,
+			const char *const *stale, size_t nstale, FILE *out);
+/* Does the table of @c have a flow cache (FlowCache, and no connection-type rules)? */
+bool ipp_compiled_flow_used(const struct ipp_compiled *c);
+
+/* The name of an element's carry counter object ("carry_" and 16 hex digits). */
+void ipp_carry_name(const struct ipp_ctier *t, const struct ipp_celem *e, char *buf, size_t len);
+
+/*
+ * The transaction that moves the rules of @c to the other flow cache
+ * generation (emptied first) and sets c->flow_gen to it: the agent's
+ * eviction of a full cache.  The old generation is then folded.
+ */
+void ipp_flow_swap_emit(struct ipp_compiled *c, FILE *out);
 
 /* ---------- small changes in place ---------- */
 
@@ -272,12 +353,16 @@ struct ipp_patch {
 	size_t nadd;
 	const struct ipp_patch_del *del;  /* or configured filters deleted (not both) */
 	size_t ndel;
+	/* out: the elements added or deleted (owned by the caller: free()) */
+	struct ipp_patch_change *changed;
+	size_t nchanged;
 };
 
 /*
  * Change @c in place by @p and write to @out the commands that make the
  * kernel, holding @c, follow (elements added or deleted, gate values added,
- * the flow cache emptied): one transaction, element-level.  Only when
+ * the rules moved to the other flow cache generation, emptied: c->flow_gen
+ * changes): one transaction, element-level; p->changed lists the elements.  Only when
  * nothing else in the compiled form moves: every new key goes into an
  * existing tier of its shape and weight without making another element late
  * or taking another's key, and its action is within the tier's; a deletion
@@ -287,15 +372,14 @@ struct ipp_patch {
  * (then @c may be half changed: discard it).  Walk chain comments keep the
  * number of rules they counted.
  */
-int ipp_compiled_patch(struct ipp_compiled *c, const struct ipp_patch *p, FILE *out);
+int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out);
 
 /* Used by ipp_compiled_patch(): one element's command; the gates added since @old_gates
- * (NULL: none) and the flush of the flow cache sets of mask @flush (bit: family 4/6 * 6 +
- * hook in/out * 3 + outcome). */
+ * (NULL: none) and the move to the other flow cache generation (c->flow_gen changes). */
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		    const struct ipp_celem *e, bool add, FILE *out);
-void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
-			unsigned flush, FILE *out);
+void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
+			FILE *out);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

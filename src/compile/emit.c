@@ -246,10 +246,16 @@ static const char *flow_key(int fam)
 			: "ip saddr . ip daddr . meta l4proto . th sport . th dport";
 }
 
-static void flow_set(int fam, enum hook h, unsigned v, char *buf, size_t len)
+static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, char *buf, size_t len)
 {
-	ipp_flowcache_name(fam == 6 ? AF_INET6 : AF_INET, h == HOOK_IN, (enum ipp_cverdict)v, buf,
-			   len);
+	ipp_flowcache_name(fam == 6 ? AF_INET6 : AF_INET, h == HOOK_IN, (enum ipp_cverdict)v, gen,
+			   buf, len);
+}
+
+/* The chain that looks a packet up in the cache of (family, hook): "flowhit4_in". */
+static void flowhit_name(int fam, enum hook h, char *buf, size_t len)
+{
+	snprintf(buf, len, "flowhit%d_%s", fam, h == HOOK_IN ? "in" : "out");
 }
 
 static void mask_text(uint8_t family, uint8_t plen, char *buf, size_t len)
@@ -488,26 +494,6 @@ static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
 	       flow_used(c);
 }
 
-/* The outcomes (bits of enum ipp_cverdict) the walk of @w can give; permit always. */
-static unsigned walk_outcomes(const struct ipp_compiled *c, const struct walk *w)
-{
-	static const uint8_t by_rank[] = {IPP_CV_DROP, IPP_CV_NEGOTIATE, IPP_CV_NEGOTIATE,
-					  IPP_CV_NEGOTIATE, IPP_CV_ACCEPT};
-	unsigned m = 1u << IPP_CV_ACCEPT;
-	size_t i;
-	unsigned r;
-
-	for (i = 0; i < c->ntiers; i++) {
-		const struct ipp_ctier *t = &c->tiers[i];
-
-		if (!tier_in_base(t, w))
-			continue;
-		for (r = t->rank_min; r <= t->rank_max && r < 5; r++)
-			m |= 1u << by_rank[r];
-	}
-	return m;
-}
-
 /* Every rule of walk chain @w, each line prefixed by @prefix. */
 static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const char *prefix,
 		       FILE *out)
@@ -550,18 +536,8 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	}
 	/* the flow cache, once a gate has passed (X_sd is only reached from X_s) */
 	if (flow_walk(c, w) && w->sub != SUB_SD) {
-		static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
-		unsigned outcomes = walk_outcomes(c, w);
-
-		for (i = 0; i < 3; i++) {
-			char set[32];
-
-			if (!(outcomes & (1u << order[i])))
-				continue;
-			flow_set(w->fam, w->hook, order[i], set, sizeof(set));
-			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(w->fam), set,
-				hit_text(c, order[i], w->hook));
-		}
+		flowhit_name(w->fam, w->hook, name, sizeof(name));
+		fprintf(out, "%sjump %s\n", prefix, name);
 	}
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
@@ -761,13 +737,18 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 	fprintf(out, "\t}\n");
 }
 
-/* The rules of a verdict chain that add the packet's 5-tuple to the cache of @v. */
-static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int only_hook, FILE *out)
+/*
+ * The rules of a verdict chain that add the packet's 5-tuple to the cache
+ * of @v, generation c->flow_gen.  They count the additions in the set's fill
+ * counter: the agent reads them to tell when a set fills up.
+ */
+static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int only_hook,
+		      const char *prefix, FILE *out)
 {
 	static const int fams[] = {4, 6};
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
 	size_t f, h;
-	char set[32];
+	char set[32], fill[32];
 
 	if (!flow_used(c))
 		return;
@@ -780,38 +761,165 @@ static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int onl
 
 			if (only_hook >= 0 && (int)hooks[h] != only_hook)
 				continue;
-			flow_set(fams[f], hooks[h], v, set, sizeof(set));
+			flow_set(fams[f], hooks[h], v, c->flow_gen, set, sizeof(set));
+			ipp_flowfill_name(ipp_flowcache_index(fams[f] == 6 ? AF_INET6 : AF_INET,
+							      hooks[h] == HOOK_IN, v),
+					  fill, sizeof(fill));
 			fprintf(out,
-				"\t\tmeta l4proto { tcp, udp } meta nfproto ipv%d %sadd @%s { %s }\n",
-				fams[f], dir, set, flow_key(fams[f]));
+				"%smeta l4proto { tcp, udp } meta nfproto ipv%d %scounter name %s "
+				"add @%s { %s }\n",
+				prefix, fams[f], dir, fill, set, flow_key(fams[f]));
 		}
 	}
 }
 
-static void emit_flow_sets(FILE *out)
+/* The outcomes (bits of enum ipp_cverdict) the walks of (@fam, @h) can give. */
+static unsigned hook_outcomes(const struct ipp_compiled *c, int fam, enum hook h)
 {
-	static const char *const what[] = {"permits", "blocks", "negotiates"};
-	unsigned f, h, v;
-	char set[32];
+	static const uint8_t by_rank[] = {IPP_CV_DROP, IPP_CV_NEGOTIATE, IPP_CV_NEGOTIATE,
+					  IPP_CV_NEGOTIATE, IPP_CV_ACCEPT};
+	unsigned m = 1u << IPP_CV_ACCEPT, r;
+	size_t i;
 
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (!tier_on_hook(t, h, fam))
+			continue;
+		if (t->shape.proto && t->shape.proto != IPPROTO_TCP && t->shape.proto != IPPROTO_UDP)
+			continue;
+		for (r = t->rank_min; r <= t->rank_max && r < 5; r++)
+			m |= 1u << by_rank[r];
+	}
+	return m;
+}
+
+/*
+ * The chains whose rules name a flow cache generation: the verdict chains
+ * that fill it and the lookup chains (flowhit4_in ...).  Each is written
+ * as its rules (each line prefixed by @prefix): a generation change
+ * flushes and refills them.
+ */
+enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
+       FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
+
+static void fc_chain_name(unsigned i, char *buf, size_t len)
+{
+	static const char *const names[] = {"permit",	       "block",
+					    "negotiate_in",    "negotiate_out",
+					    "negotiate_in_clear", "negotiate_out_clear"};
+
+	if (i < FC_HIT4_IN)
+		snprintf(buf, len, "%s", names[i]);
+	else
+		flowhit_name(i < FC_HIT6_IN ? 4 : 6, (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN, buf,
+			     len);
+}
+
+static void fc_chain_rules(const struct ipp_compiled *c, unsigned i, const char *prefix, FILE *out)
+{
+	switch (i) {
+	case FC_PERMIT:
+		flow_adds(c, IPP_CV_ACCEPT, -1, prefix, out);
+		fprintf(out, "%saccept\n", prefix);
+		break;
+	case FC_BLOCK:
+		flow_adds(c, IPP_CV_DROP, -1, prefix, out);
+		fprintf(out, "%s%s\n", prefix, c->opts.diagnostics ? "goto blocked" : "drop");
+		break;
+	case FC_NEG_IN:
+		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_IN, prefix, out);
+		fprintf(out, "%sgoto negotiate_in_sa\n", prefix);
+		break;
+	case FC_NEG_OUT:
+		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_OUT, prefix, out);
+		fprintf(out, "%sgoto negotiate_out_sa\n", prefix);
+		break;
+	case FC_NEG_IN_CLEAR:
+		flow_adds(c, IPP_CV_ACCEPT, HOOK_IN, prefix, out);
+		fprintf(out, "%saccept comment \"negotiate: inbound clear packets accepted "
+			     "(inpass or soft)\"\n", prefix);
+		break;
+	case FC_NEG_OUT_CLEAR:
+		flow_adds(c, IPP_CV_ACCEPT, HOOK_OUT, prefix, out);
+		fprintf(out, "%saccept comment \"negotiate: outbound clear packets accepted "
+			     "(soft)\"\n", prefix);
+		break;
+	default: {
+		static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
+		int fam = i < FC_HIT6_IN ? 4 : 6;
+		enum hook h = (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN;
+		unsigned outcomes = hook_outcomes(c, fam, h), k;
+		char set[32];
+
+		for (k = 0; k < 3; k++) {
+			if (!(outcomes & (1u << order[k])))
+				continue;
+			flow_set(fam, h, order[k], c->flow_gen, set, sizeof(set));
+			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(fam), set,
+				hit_text(c, order[k], h));
+		}
+	}
+	}
+}
+
+/*
+ * Move the rules of @c to generation c->flow_gen: its sets emptied, then
+ * the chains that name a generation refilled, in the transaction being
+ * written.
+ */
+static void flow_rewire(const struct ipp_compiled *c, FILE *out)
+{
+	char name[32], prefix[64];
+	unsigned i, f, h, v;
+
+	if (!flow_used(c))
+		return;
 	for (f = 0; f < 2; f++)
 		for (h = 0; h < 2; h++)
 			for (v = 0; v < 3; v++) {
-				flow_set(f ? 6 : 4, (enum hook)h, v, set, sizeof(set));
+				flow_set(f ? 6 : 4, (enum hook)h, v, c->flow_gen, name, sizeof(name));
+				fprintf(out, "flush set %s %s\n", TABLE, name);
+			}
+	for (i = 0; i < FC_NCHAINS; i++) {
+		fc_chain_name(i, name, sizeof(name));
+		fprintf(out, "flush chain %s %s\n", TABLE, name);
+		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+		fc_chain_rules(c, i, prefix, out);
+	}
+}
+
+static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
+{
+	static const char *const what[] = {"permits", "blocks", "negotiates"};
+	unsigned f, h, v, g;
+	char set[32];
+
+	for (g = 0; g < 2; g++)
+	for (f = 0; f < 2; f++)
+		for (h = 0; h < 2; h++)
+			for (v = 0; v < 3; v++) {
+				flow_set(f ? 6 : 4, (enum hook)h, v, g, set, sizeof(set));
 				fprintf(out, "\tset %s {\n", set);
 				fprintf(out,
 					"\t\ttype %s . %s . inet_proto . inet_service . "
 					"inet_service\n",
 					f ? "ipv6_addr" : "ipv4_addr",
 					f ? "ipv6_addr" : "ipv4_addr");
-				fprintf(out, "\t\tsize %u\n", IPP_FLOWCACHE_SIZE);
+				fprintf(out, "\t\tsize %u\n", (unsigned)c->opts.flow_size);
 				fprintf(out, "\t\tflags dynamic\n\t\tcounter\n");
 				fprintf(out,
-					"\t\tcomment \"flow cache: %s %s TCP and UDP flows the "
-					"policy %s\"\n",
-					f ? "IPv6" : "IPv4", h ? "outbound" : "inbound", what[v]);
+					"\t\tcomment \"flow cache, generation %u: %s %s TCP "
+					"and UDP flows the policy %s\"\n",
+					g, f ? "IPv6" : "IPv4", h ? "outbound" : "inbound",
+					what[v]);
 				fprintf(out, "\t}\n");
 			}
+	for (v = 0; v < 12; v++) {
+		ipp_flowfill_name(v, set, sizeof(set));
+		fprintf(out, "\tcounter %s {\n\t\tcomment \"flow cache: additions to the set "
+			     "of this family, hook and outcome\"\n\t}\n", set);
+	}
 }
 
 static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
@@ -820,26 +928,17 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 
 	/* two chains: the kernel allows meta secpath on input only */
 	if (fc) {
-		fprintf(out, "\tchain permit {\n");
-		flow_adds(c, IPP_CV_ACCEPT, -1, out);
-		fprintf(out, "\t\taccept\n\t}\n");
-		fprintf(out, "\tchain block {\n");
-		flow_adds(c, IPP_CV_DROP, -1, out);
-		fprintf(out, "\t\t%s\n\t}\n", c->opts.diagnostics ? "goto blocked" : "drop");
-		fprintf(out, "\tchain negotiate_in {\n");
-		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_IN, out);
-		fprintf(out, "\t\tgoto negotiate_in_sa\n\t}\n");
-		fprintf(out, "\tchain negotiate_out {\n");
-		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_OUT, out);
-		fprintf(out, "\t\tgoto negotiate_out_sa\n\t}\n");
-		fprintf(out, "\tchain negotiate_in_clear {\n");
-		flow_adds(c, IPP_CV_ACCEPT, HOOK_IN, out);
-		fprintf(out, "\t\taccept comment \"negotiate: inbound clear packets accepted "
-			     "(inpass or soft)\"\n\t}\n");
-		fprintf(out, "\tchain negotiate_out_clear {\n");
-		flow_adds(c, IPP_CV_ACCEPT, HOOK_OUT, out);
-		fprintf(out, "\t\taccept comment \"negotiate: outbound clear packets accepted "
-			     "(soft)\"\n\t}\n");
+		char name[32];
+		unsigned i;
+
+		for (i = 0; i < FC_NCHAINS; i++) {
+			if (i >= FC_HIT4_IN && !flow_used(c))
+				break;
+			fc_chain_name(i, name, sizeof(name));
+			fprintf(out, "\tchain %s {\n", name);
+			fc_chain_rules(c, i, "\t\t", out);
+			fprintf(out, "\t}\n");
+		}
 	} else {
 		fprintf(out, "\tchain negotiate_in_clear {\n\t\taccept comment \"negotiate: "
 			     "inbound clear packets accepted (inpass or soft)\"\n\t}\n");
@@ -886,7 +985,7 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	}
 	emit_gates(c, out);
 	if (c->opts.flow_cache)
-		emit_flow_sets(out);
+		emit_flow_sets(c, out);
 	emit_fixed_chains(c, out);
 	nw = list_walks(c, walks);
 	for (i = 0; i < nw; i++) {
@@ -946,7 +1045,8 @@ static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 {
 	return a->exempt_ike == b->exempt_ike && a->exempt_ipsec == b->exempt_ipsec &&
 	       a->exempt_nd == b->exempt_nd && a->elem_comments == b->elem_comments &&
-	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache;
+	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache &&
+	       a->flow_size == b->flow_size;
 }
 
 /* Same element as far as the kernel can tell (key compared by the caller). */
@@ -1058,28 +1158,6 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 	return false;
 }
 
-/* Empty the flow cache sets of mask @bits (ipp_patch_emit_end()). */
-static void flow_flush_mask(const struct ipp_compiled *c, unsigned bits, FILE *out)
-{
-	char name[32];
-	unsigned i;
-
-	if (!c->opts.flow_cache)
-		return;
-	for (i = 0; i < 12; i++) {
-		if (!(bits & (1u << i)))
-			continue;
-		flow_set(i < 6 ? 4 : 6, (i / 3) % 2 ? HOOK_OUT : HOOK_IN, i % 3, name, sizeof(name));
-		fprintf(out, "flush set %s %s\n", TABLE, name);
-	}
-}
-
-/* Empty the flow cache (a change of the table is being written). */
-static void flow_flush(const struct ipp_compiled *c, FILE *out)
-{
-	flow_flush_mask(c, 0xfff, out);
-}
-
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		    const struct ipp_celem *e, bool add, FILE *out)
 {
@@ -1088,8 +1166,8 @@ void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 	fputs("}\n", out);
 }
 
-void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
-			unsigned flush, FILE *out)
+void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
+			FILE *out)
 {
 	int f, side;
 
@@ -1103,7 +1181,61 @@ void ipp_patch_emit_end(const struct ipp_compiled *c, const struct ipp_cgate (*o
 			gate_values(n, o, "\t", out);
 			fprintf(out, "}\n");
 		}
-	flow_flush_mask(c, flush, out);
+	ipp_flow_swap_emit(c, out);
+}
+
+bool ipp_compiled_flow_used(const struct ipp_compiled *c)
+{
+	return flow_used(c);
+}
+
+void ipp_flow_swap_emit(struct ipp_compiled *c, FILE *out)
+{
+	c->flow_gen ^= 1;
+	flow_rewire(c, out);
+}
+
+void ipp_carry_name(const struct ipp_ctier *t, const struct ipp_celem *e, char *buf, size_t len)
+{
+	char key[160];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	ipp_ckey_format(&t->shape, &e->key, key, sizeof(key));
+	for (p = t->name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = (h ^ ' ') * 0x100000001b3ULL;
+	for (p = key; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	snprintf(buf, len, "carry_%016llx", (unsigned long long)h);
+}
+
+void ipp_flow_fold_emit(unsigned gen, const struct ipp_carry *v, size_t n,
+			const char *const *stale, size_t nstale, FILE *out)
+{
+	char name[32], key[160];
+	unsigned f, h, o;
+	size_t i;
+
+	for (f = 0; f < 2; f++)
+		for (h = 0; h < 2; h++)
+			for (o = 0; o < 3; o++) {
+				flow_set(f ? 6 : 4, (enum hook)h, o, gen, name, sizeof(name));
+				fprintf(out, "flush set %s %s\n", TABLE, name);
+			}
+	for (i = 0; i < n; i++) {
+		ipp_carry_name(v[i].tier, v[i].elem, name, sizeof(name));
+		if (v[i].existed)
+			fprintf(out, "delete counter %s %s\n", TABLE, name);
+		ipp_ckey_format(&v[i].tier->shape, &v[i].elem->key, key, sizeof(key));
+		fprintf(out,
+			"add counter %s %s { packets %llu bytes %llu; comment \"" IPP_CARRY_PREFIX
+			"%s %s\"; }\n",
+			TABLE, name, (unsigned long long)v[i].packets, (unsigned long long)v[i].bytes,
+			v[i].tier->name, key);
+	}
+	for (i = 0; i < nstale; i++)
+		fprintf(out, "delete counter %s %s\n", TABLE, stale[i]);
 }
 
 int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out,
@@ -1262,9 +1394,10 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	}
 	s.empty = s.elems_added == 0 && s.elems_deleted == 0 && s.chains_rewritten == 0 &&
 		  s.tiers_added == 0 && s.tiers_deleted == 0;
-	/* 6. the flow cache holds outcomes of the old policy: emptied in the same transaction */
+	/* 6. the flow cache holds outcomes of the old policy: the rules move to the
+	 * generation of @new (emptied), the old one is frozen for the fold (compile.h) */
 	if (!s.empty)
-		flow_flush(new, out);
+		flow_rewire(new, out);
 	goto out;
 full:
 	s.full = true;

@@ -217,6 +217,25 @@ static int query(struct ipp_driver *d, const char *cmd, unsigned flags, char **r
 	return 0;
 }
 
+/*
+ * @cmd in a context of its own.  libnftables keeps a cache of the ruleset
+ * in its context, refreshed when the ruleset's generation moves; elements
+ * the packet path adds to a set and counter values do not move it, so a
+ * context that has read them before may print what it read then (1.0.6
+ * prints even "reset counter" from its cache).
+ */
+static int fresh_query(const char *cmd, unsigned flags, char **ret, struct ipp_error *err)
+{
+	struct ipp_driver *t;
+	int r;
+
+	if ((r = ipp_driver_open(&t, err)) < 0)
+		return r;
+	r = query(t, cmd, flags, ret, err);
+	ipp_driver_close(t);
+	return r;
+}
+
 int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **ret,
 		     struct ipp_error *err)
 {
@@ -339,6 +358,8 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 
 /* ---------- the flow cache's share of the counters ---------- */
 
+static const struct ipp_ctier *kernel_tier(const struct ipp_compiled *c, const char *name);
+
 /* This host's addresses, for "me" in ipp_compiled_match(). */
 struct locals {
 	struct {
@@ -410,11 +431,14 @@ static bool json_addr(const struct ipp_json *j, int family, uint8_t out[16])
 
 /*
  * One flow cache set: each 5-tuple's counter goes to the element that
- * decides it.  The packet that created the entry was counted by that
- * element already: one packet, and the mean size, are taken off.
+ * decides it (in @c, as it was before the changes @ch: see
+ * ipp_compiled_match_before()).  The packet that created the entry was
+ * counted by that element already: one packet, and the mean size, are
+ * taken off.
  */
-static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *set, int family,
-			 bool inbound, struct flowshares *fs)
+static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_change *ch,
+			 size_t nch, const struct ipp_json *set, int family, bool inbound,
+			 struct flowshares *fs)
 {
 	const struct ipp_json *elems = ipp_json_get(set, "elem");
 	size_t i;
@@ -439,10 +463,9 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 		    !ipp_json_u64(cc->items[3], &sport) || !ipp_json_u64(cc->items[4], &dport) ||
 		    !read_counter(ipp_json_get(el, "counter"), &pk, &by) || pk < 2)
 			continue;
-		/* no interface in the key: the cache is not used with connection types */
-		e = ipp_compiled_match(c, inbound, family, src, dst, (uint8_t)proto,
-				       (uint16_t)sport, (uint16_t)dport, 1 /* ARPHRD_ETHER: LAN */, locals_has,
-				       &fs->loc, &t);
+		e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, (uint8_t)proto,
+					      (uint16_t)sport, (uint16_t)dport, locals_has,
+					      &fs->loc, &t);
 		if (!e)
 			continue; /* no filter: permitted by default, nobody to count for */
 		if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
@@ -450,6 +473,32 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_json *se
 		fs->v[fs->n++] = (struct flowshare){t, e, pk - 1, by - by / pk};
 	}
 	return 0;
+}
+
+/*
+ * The element of @c a carry counter object is for: its comment is
+ * "carry TIER KEY" (compile.h); the tier as the kernel names it.
+ */
+static const struct ipp_celem *carry_elem(const struct ipp_compiled *c, const struct ipp_json *obj,
+					  const struct ipp_ctier **tier_ret)
+{
+	const struct ipp_json *com = ipp_json_get(obj, "comment");
+	const struct ipp_ctier *t;
+	char tier[IPP_CTIER_NAME_MAX];
+	const char *sp;
+	struct ipp_ckey k;
+	size_t pl = strlen(IPP_CARRY_PREFIX);
+
+	if (!com || com->type != IPP_JSON_STRING || strncmp(com->str, IPP_CARRY_PREFIX, pl))
+		return NULL;
+	sp = strchr(com->str + pl, ' ');
+	if (!sp || (size_t)(sp - com->str - pl) >= sizeof(tier))
+		return NULL;
+	snprintf(tier, sizeof(tier), "%.*s", (int)(sp - com->str - pl), com->str + pl);
+	if (!(t = kernel_tier(c, tier)) || ipp_ckey_parse(&t->shape, sp + 1, &k) < 0)
+		return NULL;
+	*tier_ret = t;
+	return ipp_ctier_find(t, &k);
 }
 
 static int counter_order(const void *x, const void *y);
@@ -543,10 +592,13 @@ static void flow_totals(const struct ipp_json *set, struct ipp_table_extra *x)
 	const struct ipp_json *elems = ipp_json_get(set, "elem");
 	size_t i;
 
+	uint64_t size = IPP_FLOWCACHE_SIZE;
+
 	x->flow_cache = true;
 	if (!elems || elems->type != IPP_JSON_ARRAY)
 		return;
-	if (elems->n >= IPP_FLOWCACHE_SIZE)
+	(void)ipp_json_u64(ipp_json_get(set, "size"), &size);
+	if (elems->n >= size)
 		x->flow_full = true;
 	for (i = 0; i < elems->n; i++) {
 		uint64_t pk, by;
@@ -579,7 +631,7 @@ static void negotiate_drop(const struct ipp_json *rule, struct ipp_table_extra *
 	}
 }
 
-static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, struct counters *cs,
+static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			  struct flowshares *fs, struct ipp_table_extra *x, struct ipp_error *err)
 {
 	uint64_t *pk = NULL, *by = NULL;
@@ -589,8 +641,8 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 	size_t j;
 	int r;
 
-	r = query(d, "list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-		  NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
+	r = fresh_query("list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
+			NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
 	if (r < 0)
 		return r;
 	pk = calloc(c->ntiers + 1, sizeof(*pk));
@@ -610,7 +662,7 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 	p++;
 	for (;;) {
 		struct ipp_json *item = NULL;
-		const struct ipp_json *m, *rule, *set;
+		const struct ipp_json *m, *rule, *set, *obj;
 
 		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
 			p++;
@@ -623,18 +675,31 @@ static int table_counters(struct ipp_driver *d, const struct ipp_compiled *c, st
 		m = ipp_json_get(item, "map");
 		rule = ipp_json_get(item, "rule");
 		set = ipp_json_get(item, "set");
+		obj = ipp_json_get(item, "counter");
 		if (set) {
 			const struct ipp_json *name = ipp_json_get(set, "name");
 			enum ipp_cverdict v;
+			unsigned gen;
 			bool inbound;
 			int fam;
 
+			/* both generations: the one left behind counts until it is folded */
 			if (name && name->type == IPP_JSON_STRING &&
-			    ipp_flowcache_parse(name->str, &fam, &inbound, &v)) {
+			    ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen)) {
 				flow_totals(set, x);
-				if (flow_counters(c, set, fam, inbound, fs) < 0)
+				if (flow_counters(c, NULL, 0, set, fam, inbound, fs) < 0)
 					r = ipp_err(err, ENOMEM, "out of memory");
 			}
+		} else if (obj) {
+			const struct ipp_ctier *t = NULL;
+			const struct ipp_celem *e = carry_elem(c, obj, &t);
+			uint64_t cp, cb;
+
+			if (e && read_counter(obj, &cp, &cb) &&
+			    ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) == 0)
+				fs->v[fs->n++] = (struct flowshare){t, e, cp, cb};
+			else if (e)
+				r = ipp_err(err, ENOMEM, "out of memory");
 		} else if (m) {
 			const struct ipp_json *name = ipp_json_get(m, "name");
 			const struct ipp_ctier *t = name && name->type == IPP_JSON_STRING
@@ -699,7 +764,7 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 	if (!exists)
 		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
 			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
-	if ((r = table_counters(d, c, &cs, &fs, &x, err)) < 0)
+	if ((r = table_counters(c, &cs, &fs, &x, err)) < 0)
 		goto fail;
 	if (extra)
 		*extra = x;
@@ -724,3 +789,369 @@ fail:
 	return r;
 }
 
+
+/* ---------- folding a flow cache generation ---------- */
+
+/* Each top-level item of the JSON documents in @out (one per command), given to @fn. */
+static int each_item(const char *out, int (*fn)(const struct ipp_json *item, void *ctx), void *ctx)
+{
+	const char *p = out;
+	int r = 0;
+
+	while ((p = strstr(p, "\"nftables\""))) {
+		p = strchr(p, '[');
+		if (!p)
+			return -EBADMSG;
+		p++;
+		for (;;) {
+			struct ipp_json *item = NULL;
+
+			while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
+				p++;
+			if (*p == ']' || !*p)
+				break;
+			if (ipp_json_parse_next(&p, &item) < 0)
+				return -EBADMSG;
+			r = fn(item, ctx);
+			ipp_json_free(item);
+			if (r < 0)
+				return r;
+		}
+	}
+	return r;
+}
+
+void ipp_carry_book_clear(struct ipp_carry_book *b)
+{
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+static int entry_order(const void *x, const void *y)
+{
+	return strcmp(((const struct ipp_carry_entry *)x)->name,
+		      ((const struct ipp_carry_entry *)y)->name);
+}
+
+struct fold {
+	const struct ipp_compiled *now, *before;
+	const struct ipp_patch_change *ch;
+	size_t nch;
+	struct flowshares fs;
+	struct ipp_carry_book kernel; /* the carry counters read from the kernel */
+};
+
+static int fold_set(const struct ipp_json *item, void *ctx)
+{
+	struct fold *f = ctx;
+	const struct ipp_json *set = ipp_json_get(item, "set"), *name;
+	enum ipp_cverdict v;
+	unsigned gen;
+	bool inbound;
+	int fam;
+
+	if (!set || !(name = ipp_json_get(set, "name")) || name->type != IPP_JSON_STRING ||
+	    !ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen))
+		return 0;
+	return flow_counters(f->before, f->ch, f->nch, set, fam, inbound, &f->fs);
+}
+
+/* A carry counter object of the listing into f->kernel (its element may be gone). */
+static int fold_carry(const struct ipp_json *item, void *ctx)
+{
+	struct fold *f = ctx;
+	const struct ipp_json *obj = ipp_json_get(item, "counter"), *name, *com;
+	struct ipp_carry_entry en = {0};
+	const struct ipp_ctier *t;
+	const char *sp;
+	size_t pl = strlen(IPP_CARRY_PREFIX);
+
+	if (!obj || !(name = ipp_json_get(obj, "name")) || name->type != IPP_JSON_STRING ||
+	    !(com = ipp_json_get(obj, "comment")) || com->type != IPP_JSON_STRING ||
+	    strncmp(com->str, IPP_CARRY_PREFIX, pl) || strlen(name->str) >= sizeof(en.name))
+		return 0;
+	snprintf(en.name, sizeof(en.name), "%s", name->str);
+	(void)read_counter(obj, &en.packets, &en.bytes);
+	sp = strchr(com->str + pl, ' ');
+	if (sp && (size_t)(sp - com->str - pl) < sizeof(en.tier)) {
+		snprintf(en.tier, sizeof(en.tier), "%.*s", (int)(sp - com->str - pl),
+			 com->str + pl);
+		/* an element the form in force does not know keeps a zero key: it goes */
+		if ((t = kernel_tier(f->now, en.tier)))
+			(void)ipp_ckey_parse(&t->shape, sp + 1, &en.key);
+	}
+	if (ipp_grow((void **)&f->kernel.v, &f->kernel.cap, f->kernel.n + 1,
+		     sizeof(*f->kernel.v)) < 0)
+		return -ENOMEM;
+	f->kernel.v[f->kernel.n++] = en;
+	return 0;
+}
+
+static int carry_order(const void *x, const void *y)
+{
+	const struct ipp_carry *a = x, *b = y;
+
+	if (a->tier != b->tier)
+		return a->tier < b->tier ? -1 : 1;
+	return a->elem < b->elem ? -1 : a->elem > b->elem;
+}
+
+/* Is the element of a carry entry in force in @c? */
+static bool entry_in_force(const struct ipp_compiled *c, const struct ipp_carry_entry *en)
+{
+	const struct ipp_ctier *t = kernel_tier(c, en->tier);
+	const struct ipp_celem *e = t ? ipp_ctier_find(t, &en->key) : NULL;
+	char name[32];
+
+	if (!e)
+		return false;
+	ipp_carry_name(t, e, name, sizeof(name));
+	return !strcmp(name, en->name);
+}
+
+/*
+ * The fold's transaction for @book's carry counters (what is in the kernel)
+ * and the shares @out (one per element, sorted); @book is updated to what
+ * the transaction makes of them, in @next.
+ */
+static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_carry *out,
+		     size_t nout, const struct ipp_carry_book *book, struct ipp_carry_book *next,
+		     char **text)
+{
+	const char **stale = NULL;
+	size_t nstale = 0, i, tlen = 0;
+	FILE *mem;
+
+	memset(next, 0, sizeof(*next));
+	stale = calloc(book->n + 1, sizeof(*stale));
+	next->v = calloc(book->n + nout + 1, sizeof(*next->v));
+	if (!stale || !next->v) {
+		free(stale);
+		free(next->v);
+		return -ENOMEM;
+	}
+	next->cap = book->n + nout + 1;
+	next->valid = true;
+	for (i = 0; i < book->n; i++) {
+		if (entry_in_force(now, &book->v[i]))
+			next->v[next->n++] = book->v[i];
+		else
+			stale[nstale++] = book->v[i].name;
+	}
+	qsort(next->v, next->n, sizeof(*next->v), entry_order);
+	for (i = 0; i < nout; i++) {
+		struct ipp_carry_entry key = {0}, *had;
+
+		ipp_carry_name(out[i].tier, out[i].elem, key.name, sizeof(key.name));
+		had = next->n ? bsearch(&key, next->v, next->n, sizeof(*next->v), entry_order)
+			      : NULL;
+		out[i].existed = had != NULL;
+		if (had) {
+			out[i].packets += had->packets;
+			out[i].bytes += had->bytes;
+		}
+	}
+	/* the book after the transaction */
+	for (i = 0; i < nout; i++) {
+		struct ipp_carry_entry en = {0}, *had;
+
+		ipp_carry_name(out[i].tier, out[i].elem, en.name, sizeof(en.name));
+		had = bsearch(&en, next->v, next->n, sizeof(*next->v), entry_order);
+		if (!had) {
+			had = &next->v[next->n++];
+			snprintf(had->name, sizeof(had->name), "%s", en.name);
+			snprintf(had->tier, sizeof(had->tier), "%s", out[i].tier->name);
+			had->key = out[i].elem->key;
+			qsort(next->v, next->n, sizeof(*next->v), entry_order);
+			had = bsearch(&en, next->v, next->n, sizeof(*next->v), entry_order);
+		}
+		had->packets = out[i].packets;
+		had->bytes = out[i].bytes;
+	}
+	*text = NULL;
+	if (!(mem = open_memstream(text, &tlen))) {
+		free(stale);
+		ipp_carry_book_clear(next);
+		return -ENOMEM;
+	}
+	ipp_flow_fold_emit(gen, out, nout, stale, nstale, mem);
+	free(stale);
+	if (fclose(mem) != 0) {
+		free(*text);
+		*text = NULL;
+		ipp_carry_book_clear(next);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
+			 const struct ipp_compiled *before, const struct ipp_patch_change *ch,
+			 size_t nch, unsigned gen, struct ipp_carry_book *book, uint64_t *folded,
+			 struct ipp_error *err)
+{
+	struct fold f = {now, before ? before : now, ch, nch, {0}, {0}};
+	struct ipp_carry_book next = {0};
+	struct ipp_carry *out = NULL;
+	size_t nout = 0, i, j;
+	uint64_t total = 0;
+	char *text = NULL, *listing = NULL;
+	unsigned fm, h, v, attempt;
+	int r = 0;
+
+	/* the generation's sets, one query each: listing one set reads only its elements,
+	 * but libnftables 1.0.6 reads only the last set's when a buffer lists several */
+	for (fm = 0; fm < 2; fm++)
+		for (h = 0; h < 2; h++)
+			for (v = 0; v < 3; v++) {
+				char name[32], cmd[128];
+
+				ipp_flowcache_name(fm ? AF_INET6 : AF_INET, h == 0,
+						   (enum ipp_cverdict)v, gen, name, sizeof(name));
+				snprintf(cmd, sizeof(cmd), "list set %s %s %s", IPP_NFT_FAMILY,
+					 IPP_NFT_TABLE, name);
+				if ((r = fresh_query(cmd,
+						     NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL,
+						     &listing, err)) < 0)
+					goto out;
+				r = each_item(listing, fold_set, &f);
+				free(listing);
+				listing = NULL;
+				if (r < 0) {
+					r = ipp_err(err, -r, "cannot read the flow cache set %s: %s",
+						    name, strerror(-r));
+					goto out;
+				}
+			}
+	/* the shares, as elements of @now (a difference replaced @before) */
+	out = calloc(f.fs.n + 1, sizeof(*out));
+	if (!out) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < f.fs.n; i++) {
+		const struct ipp_ctier *t = f.fs.v[i].tier;
+		const struct ipp_celem *e = f.fs.v[i].elem;
+
+		if (f.before != now) {
+			t = ipp_compiled_tier(now, t->name);
+			e = t ? ipp_ctier_find(t, &e->key) : NULL;
+			if (!e)
+				continue; /* gone with the change: its counts with it */
+		}
+		out[nout++] = (struct ipp_carry){t, e, f.fs.v[i].packets, f.fs.v[i].bytes, false};
+		total += f.fs.v[i].packets;
+	}
+	qsort(out, nout, sizeof(*out), carry_order);
+	for (i = 0, j = 0; i < nout; i++) {
+		if (j > 0 && out[j - 1].tier == out[i].tier && out[j - 1].elem == out[i].elem) {
+			out[j - 1].packets += out[i].packets;
+			out[j - 1].bytes += out[i].bytes;
+			continue;
+		}
+		out[j++] = out[i];
+	}
+	nout = j;
+	/* the book says what carry counters the kernel has; if the transaction finds
+	 * otherwise (someone else replaced the table), read them and try once more */
+	for (attempt = 0; attempt < 2; attempt++) {
+		struct ipp_carry_book *have = book && book->valid && attempt == 0 ? book : &f.kernel;
+		struct ipp_carry *try = calloc(nout + 1, sizeof(*try));
+
+		if (!try) {
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(try, out, nout * sizeof(*out));
+		if (have == &f.kernel && !f.kernel.valid) {
+			char *lc = NULL;
+
+			r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
+					NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &lc, err);
+			if (r == 0 && (r = each_item(lc, fold_carry, &f)) < 0)
+				r = ipp_err(err, -r, "cannot read the carry counters");
+			free(lc);
+			if (r < 0) {
+				free(try);
+				goto out;
+			}
+			f.kernel.valid = true;
+		}
+		if (fold_text(now, gen, try, nout, have, &next, &text) < 0) {
+			free(try);
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		free(try);
+		r = ipp_driver_run(d, text, false, err);
+		free(text);
+		text = NULL;
+		if (r == 0)
+			break;
+		ipp_carry_book_clear(&next);
+		if (have == &f.kernel)
+			goto out;
+		ipp_err_clear(err);
+	}
+	if (book) {
+		ipp_carry_book_clear(book);
+		*book = next;
+	} else {
+		ipp_carry_book_clear(&next);
+	}
+	if (folded)
+		*folded = total;
+out:
+	free(listing);
+	free(text);
+	free(out);
+	free(f.fs.v);
+	free(f.fs.loc.v);
+	ipp_carry_book_clear(&f.kernel);
+	if (r < 0 && book)
+		book->valid = false;
+	return r;
+}
+
+/* The fill counters of a reset listing: {"counter": {"name": "fill4_in_permit", ...}}. */
+static int fill_counter(const struct ipp_json *item, void *ctx)
+{
+	uint64_t *n = ctx, pk, by;
+	const struct ipp_json *obj = ipp_json_get(item, "counter");
+	const struct ipp_json *name = ipp_json_get(obj, "name");
+	unsigned i;
+
+	if (!name || name->type != IPP_JSON_STRING || !read_counter(obj, &pk, &by))
+		return 0;
+	for (i = 0; i < 12; i++) {
+		char want[32];
+
+		ipp_flowfill_name(i, want, sizeof(want));
+		if (!strcmp(want, name->str))
+			n[i] += pk;
+	}
+	return 0;
+}
+
+int ipp_driver_flow_fill(uint64_t ret[12], struct ipp_error *err)
+{
+	char cmd[12 * 64], *listing = NULL;
+	size_t used = 0;
+	unsigned i;
+	int r;
+
+	/* reset, not list: listing a counter object reads every set element of the table */
+	for (i = 0; i < 12; i++) {
+		char name[32];
+
+		ipp_flowfill_name(i, name, sizeof(name));
+		used += (size_t)snprintf(cmd + used, sizeof(cmd) - used, "reset counter %s %s %s\n",
+					 IPP_NFT_FAMILY, IPP_NFT_TABLE, name);
+	}
+	memset(ret, 0, 12 * sizeof(*ret));
+	if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON, &listing, err)) < 0)
+		return r;
+	r = each_item(listing, fill_counter, ret);
+	free(listing);
+	return r < 0 ? ipp_err(err, -r, "cannot read the flow cache's fill counters") : 0;
+}

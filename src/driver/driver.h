@@ -14,8 +14,10 @@
 #include <stdint.h>
 
 #include "../common/err.h"
+#include "../compile/compile.h"
 
 struct ipp_compiled; /* ../compile/compile.h */
+struct ipp_patch_change;
 struct ipp_ctier;
 struct ipp_celem;
 
@@ -57,9 +59,9 @@ int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *e
 /* What else the listing of the table tells, beside the element counters. */
 struct ipp_table_extra {
 	bool flow_cache;            /* the table has flow cache sets */
-	uint64_t flows;             /* 5-tuples they hold */
+	uint64_t flows;             /* 5-tuples they hold (both generations) */
 	uint64_t flow_packets;      /* packets those count (the first of each was walked) */
-	bool flow_full;             /* a set holds IPP_FLOWCACHE_SIZE flows: it takes no more */
+	bool flow_full;             /* a set holds as many flows as its size: it takes no more */
 	bool negotiate;             /* the negotiate chains' drop counters were found */
 	uint64_t neg_drop_packets, neg_drop_bytes; /* clear packets they dropped, both ways */
 };
@@ -88,5 +90,46 @@ struct ipp_counter {
 int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 			struct ipp_counter **ret, size_t *ret_n, struct ipp_table_extra *extra,
 			struct ipp_error *err);
+
+/*
+ * The carry counters of the table (compile.h), as the agent wrote them: it
+ * is their only writer, so it need not read them back (listing a counter
+ * object makes libnftables read every set element of the table).  Not
+ * valid: read them from the kernel at the next fold.
+ */
+struct ipp_carry_entry {
+	char name[24];                /* of its counter object (ipp_carry_name()) */
+	char tier[IPP_CTIER_NAME_MAX];
+	struct ipp_ckey key;
+	uint64_t packets, bytes;
+};
+struct ipp_carry_book {
+	bool valid;
+	struct ipp_carry_entry *v;    /* sorted by name */
+	size_t n, cap;
+};
+void ipp_carry_book_clear(struct ipp_carry_book *b);
+
+/*
+ * Fold flow cache generation @gen, which no rule of the table uses any
+ * more (compile.h): its entries' counts go to the carry counters of the
+ * elements of @now that decided them, as @before decided them (the form
+ * in force when they were cached: @now itself, or @now before the changes
+ * @ch of a patch, or the form a difference replaced), the carry counters
+ * of elements no longer in force go, and the generation is emptied; one
+ * transaction.  @book (may be NULL: read the kernel's) is kept up to date.
+ * *folded (may be NULL) gets the packets folded.
+ */
+int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
+			 const struct ipp_compiled *before, const struct ipp_patch_change *ch,
+			 size_t nch, unsigned gen, struct ipp_carry_book *book, uint64_t *folded,
+			 struct ipp_error *err);
+
+/*
+ * Additions to each flow cache set since the last call (the fill counters
+ * of the rules that fill them, read and reset: compile.h): @ret[i] for the
+ * set of bit i as ipp_flowcache_index() numbers them.
+ */
+int ipp_driver_flow_fill(uint64_t ret[12], struct ipp_error *err);
 
 #endif

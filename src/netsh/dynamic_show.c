@@ -887,7 +887,7 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 			stat_line(out, "Flows In The Flow Cache", "%llu%s",
 				  (unsigned long long)st->extra.flows,
 				  st->extra.flow_full ? " (a set is full: new flows are walked packet by "
-						"packet until the policy next changes)"
+						"packet until the agent empties it)"
 					      : "");
 			stat_line(out, "Packets Of Cached Flows", "%llu",
 				  (unsigned long long)st->extra.flow_packets);

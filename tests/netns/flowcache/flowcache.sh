@@ -4,9 +4,12 @@
 # (permit, block, negotiate: a clear packet still dropped), the filter's
 # counter still counts every packet, a packet of an unmatched 5-tuple is
 # remembered as permitted, and a change of the policy made through the
-# running agent empties the cache in the same transaction, so that the next
-# packet of a cached flow gets the new outcome.  FlowCache=0 in driver.conf
-# turns it off.
+# running agent moves the rules to a fresh cache generation in the same
+# transaction, so that the next packet of a cached flow gets the new
+# outcome, while the filters' counters keep what the old generation
+# counted.  When a set fills up (FlowCacheSize), the agent moves to a fresh
+# generation too, and no packet goes uncounted.  FlowCache=0 in
+# driver.conf turns it off.
 #
 #   H (the host under test)  10.77.0.1/24      P (its peer)  10.77.0.2/24
 #
@@ -32,11 +35,17 @@ PY
 }
 # received DPORT: datagrams the sink of DPORT got (one line each)
 received() { local f=$WORK/udp.$1; [ -f "$f" ] && wc -l <"$f" || echo 0; }
-# cached SET SPORT DPORT: the packets counted by the cache entry of that 5-tuple ("" if none)
+# cached SET SPORT DPORT: the packets counted by the cache entry of that 5-tuple in either
+# generation of SET ("" if none)
 cached() {
-	hx nft list set inet ipsecpol "$1" 2>/dev/null |
-		sed -n "s/.*$P_IP \. $H_IP \. udp \. $2 \. $3 counter packets \([0-9]*\).*/\1/p"
+	local g
+	for g in 0 1; do
+		hx nft list set inet ipsecpol "${1}_g$g" 2>/dev/null |
+			sed -n "s/.*$P_IP \. $H_IP \. udp \. $2 \. $3 counter packets \([0-9]*\).*/\1/p"
+	done
 }
+# gen: the generation the rules use now (from the lookup chain)
+gen() { hx nft list chain inet ipsecpol flowhit4_in | sed -n 's/.*@flow4_in_permit_g\([01]\).*/\1/p'; }
 # counted LIST: the packets of the inbound image of filter 1 of LIST in `dynamic show qmfilter`
 counted() {
 	pol dynamic show qmfilter type=specific 2>/dev/null |
@@ -78,13 +87,13 @@ set policy name=Cache assign=yes
 NETSH
 check "the policy is typed into the shell" eval 'pol -f "$WORK/policy.netsh" >/dev/null'
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
-check "the table has the twelve cache sets" \
-	eval '[ "$(hx nft list sets table inet ipsecpol | grep -c "set flow[46]_")" = 12 ]'
+check "the table has the cache sets: twelve, in two generations" \
+	eval '[ "$(hx nft list sets table inet ipsecpol | grep -c "set flow[46]_.*_g[01] ")" = 24 ]'
+check "the rules use generation 0" eval '[ "$(gen)" = 0 ]'
 
 # ---- permit: 40 datagrams of one 5-tuple, all delivered, 39 from the cache
 send 40 41000 7000
 check "permit: all 40 datagrams delivered" wait_for 5 eval '[ "$(received 7000)" = 40 ]'
-OUT=$(hx nft list set inet ipsecpol flow4_in_permit)
 check "permit: the 5-tuple is in flow4_in_permit, counting all 40" \
 	eval '[ "$(cached flow4_in_permit 41000 7000)" = 40 ]'
 check "permit: the filter's counter says 40" eval '[ "$(counted Allow)" = 40 ]'
@@ -133,7 +142,13 @@ else
 	check "agent: the change is in force (element-level)" wait_for 10 changed
 	check "agent: the change did not replace the table (element-level update)" \
 		grep -q "policy updated (the policy stores changed): 2 elements added, 0 deleted" "$LOG"
-	check "agent: the cache was emptied with it" eval '[ -z "$(cached flow4_in_permit 41000 7000)" ]'
+	check "agent: the rules moved to generation 1 with it" eval '[ "$(gen)" = 1 ]'
+	check "agent: generation 0 was folded and emptied" \
+		wait_for 5 eval '[ -z "$(cached flow4_in_permit 41000 7000)" ]'
+	check "agent: the permit filter's counter keeps the 10 packets its cache entry counted" \
+		eval '[ "$(counted Allow)" = 10 ]'
+	OUT=$(hx nft list counters table inet ipsecpol)
+	check "agent: in a carry counter of the element" eval 'grep -q "carry ip_s32_dme_p17_dp 10.77.0.2 . 7000" <<<"$OUT"'
 	send 10 41000 7000
 	sleep 0.3
 	check "agent: the next packets of the cached flow are blocked" eval '[ "$(received 7000)" = 50 ]'
@@ -162,7 +177,7 @@ else
 		eval '! grep -q "cannot change the policy in place" "$LOG"'
 	# a full set (65,536 flows, made up here) is shown as such
 	python3 -c "
-print('add element inet ipsecpol flow4_in_block {')
+print('add element inet ipsecpol flow4_in_block_g$(gen) {')
 for i in range(65536):
     print('  192.0.2.%d . 10.77.0.1 . udp . %d . 9,' % (1 + i // 65535, 1 + i % 65535))
 print('}')" >"$WORK/full.nft"
@@ -171,7 +186,25 @@ print('}')" >"$WORK/full.nft"
 	check "stats: the full set is named" eval 'grep -q "^Flows In The Flow Cache *: .*(a set is full" <<<"$OUT"'
 	send 3 41003 7003
 	check "agent: 7003 is permitted again" wait_for 5 eval '[ "$(received 7003)" = 11 ]'
+	# eviction: sets of 16 flows; thirteen flows fill three quarters of one
 	mkdir -p "$R/etc/ipsecpol"
+	echo "FlowCacheSize=16" >>"$R/etc/ipsecpol/driver.conf"
+	small() { OUT=$(hx nft list set inet ipsecpol flow4_in_permit_g0 2>&1); grep -q "size 16" <<<"$OUT"; }
+	check "agent: FlowCacheSize=16 applied" wait_for 10 small
+	g0=$(gen) before=$(counted Allow)
+	for p in $(seq 41100 41112); do send 2 "$p" 7000; done
+	check "agent: the 13 flows (26 datagrams) delivered" wait_for 5 eval '[ "$(received 7000)" = 76 ]'
+	evicted() { OUT=$(grep "flow cache: a set took" "$LOG"); grep -Eq "took [0-9]+ flows \(size 16\)" <<<"$OUT"; }
+	check "agent: three quarters full, the agent moved to a fresh generation" wait_for 10 evicted
+	check "agent: the rules use the other generation" eval '[ "$(gen)" != "$g0" ]'
+	check "agent: the old one emptied" \
+		wait_for 5 eval '[ -z "$(hx nft list set inet ipsecpol flow4_in_permit_g$g0 | grep "counter packets")" ]'
+	check "agent: the permit filter counted all 26 packets across the eviction" \
+		eval '[ "$(counted Allow)" = $((before + 26)) ]'
+	for p in $(seq 41100 41102); do send 2 "$p" 7000; done
+	check "agent: flows after the eviction delivered and cached anew" \
+		wait_for 5 eval '[ "$(received 7000)" = 82 ] && [ "$(cached flow4_in_permit 41102 7000)" = 2 ]'
+	check "agent: and counted" eval '[ "$(counted Allow)" = $((before + 32)) ]'
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
 	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets
@@ -187,8 +220,9 @@ check "FlowCache=0: applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/
 check "FlowCache=0: no cache sets" eval '! hx nft list sets table inet ipsecpol | grep -q "set flow"'
 check "FlowCache=0: stats say the cache is not used" \
 	eval '[ "$(statval "Flows In The Flow Cache")" = "not used" ]'
+n7000=$(received 7000)
 send 5 41005 7000
-check "FlowCache=0: permit still delivered" wait_for 5 eval '[ "$(received 7000)" = 55 ]'
+check "FlowCache=0: permit still delivered" wait_for 5 eval '[ "$(received 7000)" = $((n7000 + 5)) ]'
 send 5 41001 7001
 sleep 0.3
 check "FlowCache=0: block still dropped" eval '[ "$(received 7001)" = 0 ]'

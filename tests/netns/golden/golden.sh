@@ -29,7 +29,15 @@ if ! IPP_GOLDEN_KERNEL_DIR=$WORK IPP_SOURCE_DIR=${IPP_SOURCE_DIR:?} "$GOLDEN" >"
 	echo "FAIL: the golden unit test failed"; cat "$WORK/golden.log"; exit 1
 fi
 
-fresh() { ip netns del "$NS" 2>/dev/null; ip netns add "$NS"; }
+# a namespace of its own for each case (a name used again right after its deletion can
+# meet the old one still being torn down)
+NSN=0
+fresh() {
+	ip netns del "$NS" 2>/dev/null
+	NSN=$((NSN + 1))
+	NS="ipg$$n$NSN"
+	ip netns add "$NS" || { echo "FAIL: cannot create namespace $NS"; exit 1; }
+}
 load() { ip netns exec "$NS" nft -f "$1" >"$WORK/nft.err" 2>&1; }
 
 for new in "$WORK"/*.new.nft; do

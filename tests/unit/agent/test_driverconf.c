@@ -26,6 +26,22 @@ static int parse_text(const char *text, struct ipp_driverconf *c, struct ipp_err
 	return r;
 }
 
+/* Write @c as a file, check that it holds @line, and read it back into @c. */
+static void rewrite(struct ipp_driverconf *c, const char *line)
+{
+	struct ipp_error err = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(ipp_driverconf_write(c, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, line));
+	assert_int_equal(parse_text(buf, c, &err), 0);
+	free(buf);
+}
+
 static void test_defaults(void **state)
 {
 	struct ipp_driverconf c;
@@ -299,9 +315,6 @@ static void test_flow_cache(void **state)
 {
 	struct ipp_driverconf c;
 	struct ipp_error err = {0};
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	(void)state;
 	assert_int_equal(parse_text("flowcache=0\n", &c, &err), 0);
@@ -313,14 +326,35 @@ static void test_flow_cache(void **state)
 	assert_int_equal(parse_text("FlowCache=0\nFlowCache=1\n", &c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "set twice (first on line 1)"));
 	assert_int_equal(parse_text("FlowCache=0\n", &c, &err), 0);
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	assert_int_equal(ipp_driverconf_write(&c, f), 0);
-	fclose(f);
-	assert_non_null(strstr(buf, "\nFlowCache=0\n"));
-	assert_int_equal(parse_text(buf, &c, &err), 0);
+	rewrite(&c, "\nFlowCache=0\n");
 	assert_int_equal(c.flow_cache, 0);
-	free(buf);
+}
+
+/* FlowCacheSize: flows per cache set, 16 to 16777216, kept by a rewrite of the file. */
+static void test_flow_cache_size(void **state)
+{
+	struct ipp_driverconf c;
+	struct ipp_error err = {0};
+
+	(void)state;
+	assert_int_equal(parse_text("OperationMode=0\n", &c, &err), 0);
+	assert_int_equal(c.flow_size, IPP_FLOWCACHE_SIZE_DEFAULT);
+	assert_int_equal(parse_text("flowcachesize=16\n", &c, &err), 0);
+	assert_int_equal(c.flow_size, 16);
+	assert_int_equal(parse_text("FlowCacheSize=16777216\n", &c, &err), 0);
+	assert_int_equal(c.flow_size, 16777216);
+	assert_int_equal(parse_text("FlowCacheSize=15\n", &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "FlowCacheSize=\"15\": expected a number of flows"));
+	assert_int_equal(parse_text("FlowCacheSize=1e6\n", &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "\"1e6\""));
+	assert_int_equal(parse_text("FlowCacheSize=-5\n", &c, &err), -EINVAL);
+	assert_int_equal(parse_text("FlowCacheSize=99999999999999999999\n", &c, &err), -EINVAL);
+	assert_int_equal(parse_text("FlowCacheSize=\n", &c, &err), -EINVAL);
+	assert_int_equal(parse_text("FlowCacheSize=64\nFlowCacheSize=64\n", &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "set twice (first on line 1)"));
+	assert_int_equal(parse_text("FlowCacheSize=1024\n", &c, &err), 0);
+	rewrite(&c, "\nFlowCacheSize=1024\n");
+	assert_int_equal(c.flow_size, 1024);
 }
 
 static void test_show(void **state)
@@ -368,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_files),	 cmocka_unit_test(test_too_many_exemptions),
 	    cmocka_unit_test(test_set_property), cmocka_unit_test(test_save_load_update),
 	    cmocka_unit_test(test_show),	 cmocka_unit_test(test_flow_cache),
+	    cmocka_unit_test(test_flow_cache_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

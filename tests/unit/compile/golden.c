@@ -76,6 +76,8 @@ static char *render(const char *path, const char *name, struct ipp_error *err)
 		if (r == 0) {
 			char *d = NULL;
 
+			/* as the agent does: the rules move to the other flow cache generation */
+			c->flow_gen = oc->flow_gen ^ 1;
 			r = ipp_compiled_diff_text(oc, c, &d, &st, err);
 			if (r == 0) {
 				dump(name, "old", oc, NULL);

@@ -616,6 +616,56 @@ static void sibling(const char *line, char *buf, size_t len)
 		}
 }
 
+static bool no_local(int family, const uint8_t ip[16], void *ctx)
+{
+	(void)family;
+	(void)ip;
+	(void)ctx;
+	return false;
+}
+
+/*
+ * The flow cache entries a patch leaves behind were decided by the form
+ * before it: ipp_compiled_match_before() on the patched form, with the
+ * changes the patch lists, names the filter the form compiled from the
+ * policy before (@text) names, for every packet.
+ */
+static bool decided_before(const char *text, const struct ipp_compiled *patched,
+			   const struct ipp_patch *pt, unsigned i)
+{
+	struct ipp_effective *e0 = NULL;
+	struct ipp_compiled *c0 = compile_text(text, &e0);
+	bool ok = c0 != NULL;
+	unsigned k;
+
+	for (k = 0; ok && k < 400; k++) {
+		struct pkt p;
+		const struct ipp_celem *a, *b;
+		uint8_t proto;
+
+		random_packet(&p);
+		/* the cache keys TCP and UDP flows; only they are folded */
+		proto = p.proto == IPPROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+		a = ipp_compiled_match(c0, !p.out, p.family, p.src, p.dst, proto, p.sport, p.dport,
+				       1, no_local, NULL, NULL);
+		b = ipp_compiled_match_before(patched, pt->changed, pt->nchanged, !p.out, p.family,
+					      p.src, p.dst, proto, p.sport, p.dport, no_local, NULL,
+					      NULL);
+		/* what a filter deleted decided is counted for nobody: it is gone */
+		if (a && pt->ndel && a->rule == pt->del[0].rule && a->filter == pt->del[0].filter)
+			a = NULL;
+		if (!a != !b || (a && (a->rule != b->rule || a->reversed != b->reversed ||
+				       a->verdict != b->verdict || a->weight != b->weight))) {
+			fprintf(stderr, "case %u packet %u: before the patch %s, matched before %s\n%s",
+				i, k, a ? "a filter" : "no filter", b ? "a filter" : "no filter", text);
+			ok = false;
+		}
+	}
+	ipp_compiled_free(c0);
+	ipp_effective_free(e0);
+	return ok;
+}
+
 /*
  * ipp_compiled_patch(): one filter added to (or deleted from) a list of a
  * random policy, patched into the compiled form in place, decides every
@@ -791,8 +841,13 @@ static void test_patch(void **state)
 			}
 			if (!agree(e2, c, del ? "deleted" : "added", i, text2))
 				fail();
+			if (!decided_before(text, c, &pt, i))
+				fail();
 		}
 next:
+		free(pt.changed);
+		pt.changed = NULL;
+		pt.nchanged = 0;
 		free(cmds);
 		free(sf);
 		ipp_compiled_free(c);
