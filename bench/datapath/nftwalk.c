@@ -107,6 +107,10 @@ static uint32_t field(const char *s, unsigned line)
 
 	if (inet_pton(AF_INET, s, &a) == 1)
 		return ntohl(a.s_addr);
+	if (!strcmp(s, "tcp"))
+		return 6;
+	if (!strcmp(s, "udp"))
+		return 17;
 	v = strtoul(s, &end, 0);
 	if (end == s || *end)
 		die_line(line, "unknown key field", s);
@@ -210,6 +214,14 @@ static void load(const char *path)
 				m->nh_off = (unsigned)strtoul(l + 11, NULL, 10);
 			} else if (!strcmp(l, "elements = {")) {
 				in_elems = true;
+			} else if (!strncmp(l, "elements = { ", 13) && l[strlen(l) - 1] == '}') {
+				/* a small map on one line: "elements = { K : V, K : V }" */
+				char *tok, *save = NULL;
+
+				l[strlen(l) - 1] = '\0';
+				for (tok = strtok_r(l + 13, ",", &save); tok;
+				     tok = strtok_r(NULL, ",", &save))
+					add_elem(m, trim(tok), line);
 			}
 			continue; /* type, flags, counter, comment */
 		}
@@ -321,7 +333,9 @@ static bool key_of(char *expr, const struct pkt *p, uint32_t *key)
 		amp = strstr(part, " & ");
 		if (amp)
 			*amp = '\0';
-		if (!strcmp(part, "ip saddr"))
+		if (!strcmp(part, "meta l4proto"))
+			v = p->proto;
+		else if (!strcmp(part, "ip saddr"))
 			v = p->src;
 		else if (!strcmp(part, "ip daddr"))
 			v = p->dst;
@@ -512,17 +526,14 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				}
 				continue;
 			}
-			/* verdict chains: "meta l4proto { tcp, udp } meta nfproto ipvF [meta iif|oif != 0 ]add @SET { ... }" */
-			if (!strncmp(l, "meta l4proto { tcp, udp } meta nfproto ipv", 42) &&
-			    (v = strstr(l, "add @"))) {
+			/* the flow cache's chains of a generation: "meta nfproto ipvF [meta iif|oif
+			 * != 0 ]counter name FILL add @SET { ... }" (reached for TCP and UDP only) */
+			if (!strncmp(l, "meta nfproto ipv", 16) && (v = strstr(l, "add @"))) {
 				bool want_out = strstr(l, "meta oif != 0") || strstr(l, "meta oiftype");
 				bool dir_any = !want_out && !strstr(l, "meta iif != 0") &&
 					       !strstr(l, "meta iiftype");
 
-				r->lookups++; /* the protocol set */
-				if (p->proto != 6 && p->proto != 17)
-					continue;
-				if (l[42] != '4' || (!dir_any && want_out != p->out))
+				if (l[16] != '4' || (!dir_any && want_out != p->out))
 					continue;
 				r->lookups++; /* the insertion */
 				sscanf(v + 5, "%63s", r->added);
@@ -573,6 +584,15 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 					die_line(0, "unknown key expression", c->rules[i]);
 				r->lookups++;
 				e = lookup(m, key);
+				if (e && !strncmp(e->verdict, "jump ", 5) && find_chain(e->verdict + 5)) {
+					/* the flow cache's switch maps: to the chains of a generation */
+					if (sp == sizeof(stack) / sizeof(stack[0]))
+						die_line(0, "jumps nested too deep at", c->name);
+					stack[sp].c = c;
+					stack[sp++].i = i + 1;
+					next = find_chain(e->verdict + 5);
+					break;
+				}
 				if (e && !strncmp(e->verdict, "goto ", 5) && find_chain(e->verdict + 5)) {
 					/* a verdict chain (flow cache, negotiate) */
 					snprintf(r->at, sizeof(r->at), "%s", m->name);

@@ -182,7 +182,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		fs->book.valid = true;
 	} else if (cur && !st->empty && ipp_compiled_flow_used(cur)) {
 		pending_clear(fs);
-		memset(fs->fill, 0, sizeof(fs->fill));
+		memset(fs->fill[res.compiled->flow_gen], 0, sizeof(fs->fill[0]));
 		fs->pending = true;
 		fs->want_before = true;
 		fs->gen = cur->flow_gen;
@@ -198,6 +198,9 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	struct ipp_error e = {0};
 	uint64_t folded = 0;
 
+	uint64_t add[12], adds = 0;
+	unsigned i;
+
 	if (!fs->pending)
 		return;
 	if (!ipp_compiled_flow_used(now) ||
@@ -205,6 +208,17 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 		pending_clear(fs);
 		return;
 	}
+	/* nothing to fold when the generation took no flows (it was emptied when it
+	 * came into use, and it is frozen now: its fill counters are final) */
+	if (ipp_driver_flow_fill(fs->gen, add, &e) == 0) {
+		for (i = 0; i < 12; i++)
+			adds += fs->fill[fs->gen][i] += add[i];
+		if (adds == 0) {
+			pending_clear(fs);
+			return;
+		}
+	}
+	ipp_err_clear(&e);
 	if (ipp_driver_flow_fold(d, now, fs->before, fs->ch, fs->nch, fs->gen, &fs->book, &folded,
 				 &e) < 0)
 		ipp_log(LOG_WARNING,
@@ -230,14 +244,14 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 	if (!ipp_compiled_flow_used(c))
 		return false;
 	ipp_agent_flow_fold(d, c, fs);
-	if ((r = ipp_driver_flow_fill(add, &e)) < 0) {
+	if ((r = ipp_driver_flow_fill(c->flow_gen, add, &e)) < 0) {
 		ipp_log(LOG_DEBUG, "flow cache: cannot read how full it is: %s", e.msg);
 		return false;
 	}
 	for (i = 0; i < 12; i++) {
-		fs->fill[i] += add[i];
-		if (fs->fill[i] > fill)
-			fill = fs->fill[i];
+		fs->fill[c->flow_gen][i] += add[i];
+		if (fs->fill[c->flow_gen][i] > fill)
+			fill = fs->fill[c->flow_gen][i];
 	}
 	if (fill < (uint64_t)c->opts.flow_size * 3 / 4)
 		return false;
@@ -256,7 +270,7 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 		ipp_log(LOG_WARNING, "flow cache: cannot move to a fresh generation: %s", e.msg);
 		return false;
 	}
-	memset(fs->fill, 0, sizeof(fs->fill));
+	memset(fs->fill[c->flow_gen], 0, sizeof(fs->fill[0]));
 	ipp_log(LOG_INFO,
 		"flow cache: a set took %llu flows (size %u): new flows go to generation %u, "
 		"generation %u is folded into the filters' counters",
@@ -442,7 +456,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		goto out;
 	if (len && ipp_compiled_flow_used(cur->compiled)) {
 		pending_clear(fs);
-		memset(fs->fill, 0, sizeof(fs->fill));
+		memset(fs->fill[cur->compiled->flow_gen], 0, sizeof(fs->fill[0]));
 		fs->pending = true;
 		fs->gen = cur->compiled->flow_gen ^ 1;
 		fs->ch = p.changed;

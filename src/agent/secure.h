@@ -23,7 +23,7 @@
  */
 struct ipp_flowstate {
 	struct ipp_carry_book book;
-	uint64_t fill[12];
+	uint64_t fill[2][12];           /* additions per generation since it was emptied */
 	bool pending;                   /* generation @gen is to be folded */
 	unsigned gen;
 	struct ipp_compiled *before;    /* owned: the form that decided its entries (NULL:

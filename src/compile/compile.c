@@ -99,15 +99,8 @@ struct pieces {
 
 static int pieces_push(struct pieces *p, const struct piece *x)
 {
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 8;
-		struct piece *nv = realloc(p->v, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		p->v = nv;
-		p->cap = ncap;
-	}
+	if (ipp_grow((void **)&p->v, &p->cap, p->n + 1, sizeof(*p->v)) < 0)
+		return -ENOMEM;
 	p->v[p->n++] = *x;
 	return 0;
 }
@@ -314,15 +307,8 @@ static int group_of(struct builder *b, const struct ipp_cshape *shape, uint32_t 
 		}
 		h = (h + 1) & (b->nslot - 1);
 	}
-	if (b->ng == b->capg) {
-		size_t ncap = b->capg ? b->capg * 2 : 32;
-		struct group *ng = realloc(b->g, ncap * sizeof(*ng));
-
-		if (!ng)
-			return -ENOMEM;
-		b->g = ng;
-		b->capg = ncap;
-	}
+	if (ipp_grow((void **)&b->g, &b->capg, b->ng + 1, sizeof(*b->g)) < 0)
+		return -ENOMEM;
 	memset(&b->g[b->ng], 0, sizeof(b->g[b->ng]));
 	b->g[b->ng].shape = *shape;
 	b->g[b->ng].weight = weight;
@@ -333,15 +319,8 @@ static int group_of(struct builder *b, const struct ipp_cshape *shape, uint32_t 
 
 static int push_cand(struct builder *b, const struct cand *c)
 {
-	if (b->nc == b->capc) {
-		size_t ncap = b->capc ? b->capc * 2 : 256;
-		struct cand *nc = realloc(b->c, ncap * sizeof(*nc));
-
-		if (!nc)
-			return -ENOMEM;
-		b->c = nc;
-		b->capc = ncap;
-	}
+	if (ipp_grow((void **)&b->c, &b->capc, b->nc + 1, sizeof(*b->c)) < 0)
+		return -ENOMEM;
 	b->c[b->nc++] = *c;
 	return 0;
 }
@@ -952,15 +931,8 @@ static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g,
 	size_t i, k = 0;
 	uint8_t ranks = 0;
 
-	if (c->ntiers == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct ipp_ctier *nt = realloc(c->tiers, ncap * sizeof(*nt));
-
-		if (!nt)
-			return -ENOMEM;
-		c->tiers = nt;
-		*cap = ncap;
-	}
+	if (ipp_grow((void **)&c->tiers, cap, c->ntiers + 1, sizeof(*c->tiers)) < 0)
+		return -ENOMEM;
 	t = &c->tiers[c->ntiers];
 	memset(t, 0, sizeof(*t));
 	t->shape = g->shape;
@@ -1016,15 +988,11 @@ static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g,
 			struct ipp_ctier *o = &c->tiers[c->ntiers + 1];
 
 			if (c->ntiers + 1 == *cap) {
-				size_t ncap = *cap * 2;
-				struct ipp_ctier *nt = realloc(c->tiers, ncap * sizeof(*nt));
-
-				if (!nt) {
+				if (ipp_grow((void **)&c->tiers, cap, c->ntiers + 2, sizeof(*c->tiers)) <
+				    0) {
 					free(t->elems);
 					return -ENOMEM;
 				}
-				c->tiers = nt;
-				*cap = ncap;
 				t = &c->tiers[c->ntiers];
 				o = &c->tiers[c->ntiers + 1];
 			}
@@ -1505,10 +1473,10 @@ unsigned ipp_flowcache_index(int family, bool inbound, enum ipp_cverdict v)
 	return (family == AF_INET6) * 6 + !inbound * 3 + (v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP);
 }
 
-void ipp_flowfill_name(unsigned index, char *buf, size_t len)
+void ipp_flowfill_name(unsigned index, unsigned gen, char *buf, size_t len)
 {
-	snprintf(buf, len, "fill%d_%s_%s", index >= 6 ? 6 : 4, (index / 3) % 2 ? "out" : "in",
-		 flow_outcome[index % 3]);
+	snprintf(buf, len, "fill%d_%s_%s_g%u", index >= 6 ? 6 : 4, (index / 3) % 2 ? "out" : "in",
+		 flow_outcome[index % 3], gen & 1);
 }
 
 bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v,

@@ -60,18 +60,21 @@
  *
  *   The flow cache.  A TCP or UDP packet that passed a gate is first looked
  *   up by its 5-tuple (source, destination, protocol, ports) in the cache
- *   sets of its family and hook, one per outcome (flow4_in_permit,
- *   flow4_in_block, flow4_in_negotiate, ...; "flags dynamic", a counter
- *   per element); a hit gives the outcome at once.  On a miss the walk
- *   decides, and the verdict goes through a chain of its outcome (`permit`,
- *   `block`, `negotiate_in`, `negotiate_out`) that adds the 5-tuple to the
- *   matching cache set before the verdict; a walk that ends without a match
- *   (permitted) does the same through `permit`.  The outcome of a 5-tuple
- *   is a function of the policy alone (negotiate still checks every packet
- *   for its SA), so the cache answers exactly what the walk would, as long
- *   as it holds entries of the policy in force: every change of the table
- *   empties it in the same transaction.  A full cache set (65,536 flows)
- *   takes no more entries; new flows are then walked packet by packet.
+ *   sets of its family and hook, one per outcome (chain flowhit4_in: sets
+ *   flow4_in_permit_gG, flow4_in_block_gG, flow4_in_negotiate_gG, ...;
+ *   "flags dynamic", a counter per element); a hit gives the outcome at
+ *   once.  On a miss the walk decides, and the verdict goes through a
+ *   chain of its outcome (`permit`, `block`, `negotiate_in`,
+ *   `negotiate_out`) that adds the 5-tuple to the matching cache set before
+ *   the verdict; a walk that ends without a match (permitted) does the same
+ *   through `permit`.  The outcome of a 5-tuple is a function of the policy
+ *   alone (negotiate still checks every packet for its SA), so the cache
+ *   answers exactly what the walk would, as long as it holds entries of the
+ *   policy in force: every change of the table moves the rules to the other
+ *   generation G, emptied in the same transaction (IPP_CARRY_PREFIX below:
+ *   what becomes of the one left behind).  A full cache set
+ *   (opts.flow_size flows) takes no more entries; new flows are then walked
+ *   packet by packet until the agent moves to the other generation.
  *   Per-filter counters: the element that decided counts the packet that
  *   created a cache entry; the entry counts that packet and the hits, which
  *   the counter reader (ipp_driver_counters()) gives back to the deciding
@@ -280,11 +283,12 @@ bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_
 /*
  * The index (0..11) of the flow cache set of @family, hook and outcome
  * (family 4: 0, 6: 1) * 6 + (hook in: 0, out: 1) * 3 + outcome; and the
- * name of its fill counter, a named counter object that the rules filling
- * the set (either generation) count their additions in: "fill4_in_permit".
+ * name of the fill counter of that set of generation @gen, a named counter
+ * object that the rules filling it count their additions in:
+ * "fill4_in_permit_g0".
  */
 unsigned ipp_flowcache_index(int family, bool inbound, enum ipp_cverdict v);
-void ipp_flowfill_name(unsigned index, char *buf, size_t len);
+void ipp_flowfill_name(unsigned index, unsigned gen, char *buf, size_t len);
 
 /*
  * An element added or deleted by ipp_compiled_patch(): its tier (index in

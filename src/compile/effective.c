@@ -20,26 +20,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/grow.h"
+
 struct build {
 	struct ipp_effective *e;
 	size_t cap_rules, cap_sf, cap_warn;
 };
-
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(*v, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = ncap;
-	return 0;
-}
 
 static int add_warning(struct build *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -51,7 +37,7 @@ static int add_warning(struct build *b, const char *fmt, ...)
 	char *s;
 	int r;
 
-	if (grow((void **)&e->warnings, &b->cap_warn, e->nwarnings, sizeof(char *)) < 0)
+	if (ipp_grow((void **)&e->warnings, &b->cap_warn, e->nwarnings + 1, sizeof(char *)) < 0)
 		return -ENOMEM;
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
@@ -173,7 +159,7 @@ static int push_sf(struct build *b, const struct ipp_sfilter *sf)
 {
 	struct ipp_effective *e = b->e;
 
-	if (grow((void **)&e->sf, &b->cap_sf, e->nsf, sizeof(*e->sf)) < 0)
+	if (ipp_grow((void **)&e->sf, &b->cap_sf, e->nsf + 1, sizeof(*e->sf)) < 0)
 		return -ENOMEM;
 	e->sf[e->nsf++] = *sf;
 	return 0;
@@ -297,7 +283,7 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 				       "policy \"%s\" rule \"%s\": filter action \"%s\" has no valid "
 				       "action",
 				       p->name, rule->name, a->name);
-		if (grow((void **)&e->rules, &b->cap_rules, e->nrules, sizeof(*e->rules)) < 0)
+		if (ipp_grow((void **)&e->rules, &b->cap_rules, e->nrules + 1, sizeof(*e->rules)) < 0)
 			return ipp_err(err, ENOMEM, "out of memory");
 		idx = (uint32_t)e->nrules;
 		er = &e->rules[e->nrules++];
@@ -316,7 +302,7 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 	if (p->activatedefaultrule && p->defaultrule.activate) {
 		struct ipp_eff_rule *er;
 
-		if (grow((void **)&e->rules, &b->cap_rules, e->nrules, sizeof(*e->rules)) < 0)
+		if (ipp_grow((void **)&e->rules, &b->cap_rules, e->nrules + 1, sizeof(*e->rules)) < 0)
 			return ipp_err(err, ENOMEM, "out of memory");
 		er = &e->rules[e->nrules++];
 		fill_rule(er, s->loc, origin, p, &p->defaultrule);

@@ -252,10 +252,33 @@ static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, char *buf, 
 			   buf, len);
 }
 
-/* The chain that looks a packet up in the cache of (family, hook): "flowhit4_in". */
-static void flowhit_name(int fam, enum hook h, char *buf, size_t len)
+
+/* The flow cache's chains (see fc_gen_chain() below). */
+enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
+       FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
+
+/* The switch map of chain @i ("fc_permit"); with @gen >= 0 its chain of that generation. */
+static void fc_name(unsigned i, int gen, char *buf, size_t len)
 {
-	snprintf(buf, len, "flowhit%d_%s", fam, h == HOOK_IN ? "in" : "out");
+	static const char *const names[] = {"permit",	       "block",
+					    "negotiate_in",    "negotiate_out",
+					    "negotiate_in_clear", "negotiate_out_clear",
+					    "hit4_in",	       "hit4_out",
+					    "hit6_in",	       "hit6_out"};
+
+	if (gen >= 0)
+		snprintf(buf, len, "fc_%s_g%d", names[i], gen);
+	else
+		snprintf(buf, len, "fc_%s", names[i]);
+}
+
+/* The rule of a walk or verdict chain that goes through switch map @i. */
+static void fc_switch_rule(unsigned i, const char *prefix, FILE *out)
+{
+	char name[32];
+
+	fc_name(i, -1, name, sizeof(name));
+	fprintf(out, "%smeta l4proto vmap @%s\n", prefix, name);
 }
 
 static void mask_text(uint8_t family, uint8_t plen, char *buf, size_t len)
@@ -535,10 +558,10 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		}
 	}
 	/* the flow cache, once a gate has passed (X_sd is only reached from X_s) */
-	if (flow_walk(c, w) && w->sub != SUB_SD) {
-		flowhit_name(w->fam, w->hook, name, sizeof(name));
-		fprintf(out, "%sjump %s\n", prefix, name);
-	}
+	if (flow_walk(c, w) && w->sub != SUB_SD)
+		fc_switch_rule(w->fam == 6 ? (w->hook == HOOK_IN ? FC_HIT6_IN : FC_HIT6_OUT)
+					   : (w->hook == HOOK_IN ? FC_HIT4_IN : FC_HIT4_OUT),
+			       prefix, out);
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};
@@ -738,20 +761,26 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 }
 
 /*
- * The rules of a verdict chain that add the packet's 5-tuple to the cache
- * of @v, generation c->flow_gen.  They count the additions in the set's fill
- * counter: the agent reads them to tell when a set fills up.
+ * The flow cache's chains.  Per generation G (static: the same for every
+ * policy): fc_hit4_in_gG ... look the packet up in the sets of G, and the
+ * chains fc_permit_gG, fc_block_gG, fc_negotiate_in_gG ... add it to them,
+ * counting each addition in the fill counter of the set (fill4_in_permit_gG
+ * ...: the agent reads them to tell when a set fills up).  The walk chains
+ * and the verdict chains reach them through small verdict maps keyed by
+ * the transport protocol (fc_hit4_in, fc_permit, ...: tcp and udp to the
+ * chain of the generation in force), so that moving to the other
+ * generation changes map elements only, not rules.
  */
-static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int only_hook,
-		      const char *prefix, FILE *out)
+
+
+/* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
+static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, FILE *out)
 {
 	static const int fams[] = {4, 6};
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
 	size_t f, h;
 	char set[32], fill[32];
 
-	if (!flow_used(c))
-		return;
 	for (f = 0; f < 2; f++) {
 		for (h = 0; h < 2; h++) {
 			/* a chain reached from both hooks tells them apart by the interfaces */
@@ -761,116 +790,62 @@ static void flow_adds(const struct ipp_compiled *c, enum ipp_cverdict v, int onl
 
 			if (only_hook >= 0 && (int)hooks[h] != only_hook)
 				continue;
-			flow_set(fams[f], hooks[h], v, c->flow_gen, set, sizeof(set));
+			flow_set(fams[f], hooks[h], v, gen, set, sizeof(set));
 			ipp_flowfill_name(ipp_flowcache_index(fams[f] == 6 ? AF_INET6 : AF_INET,
 							      hooks[h] == HOOK_IN, v),
-					  fill, sizeof(fill));
-			fprintf(out,
-				"%smeta l4proto { tcp, udp } meta nfproto ipv%d %scounter name %s "
-				"add @%s { %s }\n",
-				prefix, fams[f], dir, fill, set, flow_key(fams[f]));
+					  gen, fill, sizeof(fill));
+			fprintf(out, "\t\tmeta nfproto ipv%d %scounter name %s add @%s { %s }\n",
+				fams[f], dir, fill, set, flow_key(fams[f]));
 		}
 	}
 }
 
-/* The outcomes (bits of enum ipp_cverdict) the walks of (@fam, @h) can give. */
-static unsigned hook_outcomes(const struct ipp_compiled *c, int fam, enum hook h)
+/* Chain @i of generation @gen. */
+static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen, FILE *out)
 {
-	static const uint8_t by_rank[] = {IPP_CV_DROP, IPP_CV_NEGOTIATE, IPP_CV_NEGOTIATE,
-					  IPP_CV_NEGOTIATE, IPP_CV_ACCEPT};
-	unsigned m = 1u << IPP_CV_ACCEPT, r;
-	size_t i;
+	static const struct {
+		uint8_t v;
+		int8_t hook;
+	} adds[] = {{IPP_CV_ACCEPT, -1},    {IPP_CV_DROP, -1},	     {IPP_CV_NEGOTIATE, HOOK_IN},
+		    {IPP_CV_NEGOTIATE, HOOK_OUT}, {IPP_CV_ACCEPT, HOOK_IN}, {IPP_CV_ACCEPT, HOOK_OUT}};
+	char name[32];
 
-	for (i = 0; i < c->ntiers; i++) {
-		const struct ipp_ctier *t = &c->tiers[i];
-
-		if (!tier_on_hook(t, h, fam))
-			continue;
-		if (t->shape.proto && t->shape.proto != IPPROTO_TCP && t->shape.proto != IPPROTO_UDP)
-			continue;
-		for (r = t->rank_min; r <= t->rank_max && r < 5; r++)
-			m |= 1u << by_rank[r];
-	}
-	return m;
-}
-
-/*
- * The chains whose rules name a flow cache generation: the verdict chains
- * that fill it and the lookup chains (flowhit4_in ...).  Each is written
- * as its rules (each line prefixed by @prefix): a generation change
- * flushes and refills them.
- */
-enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
-       FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
-
-static void fc_chain_name(unsigned i, char *buf, size_t len)
-{
-	static const char *const names[] = {"permit",	       "block",
-					    "negotiate_in",    "negotiate_out",
-					    "negotiate_in_clear", "negotiate_out_clear"};
-
-	if (i < FC_HIT4_IN)
-		snprintf(buf, len, "%s", names[i]);
-	else
-		flowhit_name(i < FC_HIT6_IN ? 4 : 6, (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN, buf,
-			     len);
-}
-
-static void fc_chain_rules(const struct ipp_compiled *c, unsigned i, const char *prefix, FILE *out)
-{
-	switch (i) {
-	case FC_PERMIT:
-		flow_adds(c, IPP_CV_ACCEPT, -1, prefix, out);
-		fprintf(out, "%saccept\n", prefix);
-		break;
-	case FC_BLOCK:
-		flow_adds(c, IPP_CV_DROP, -1, prefix, out);
-		fprintf(out, "%s%s\n", prefix, c->opts.diagnostics ? "goto blocked" : "drop");
-		break;
-	case FC_NEG_IN:
-		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_IN, prefix, out);
-		fprintf(out, "%sgoto negotiate_in_sa\n", prefix);
-		break;
-	case FC_NEG_OUT:
-		flow_adds(c, IPP_CV_NEGOTIATE, HOOK_OUT, prefix, out);
-		fprintf(out, "%sgoto negotiate_out_sa\n", prefix);
-		break;
-	case FC_NEG_IN_CLEAR:
-		flow_adds(c, IPP_CV_ACCEPT, HOOK_IN, prefix, out);
-		fprintf(out, "%saccept comment \"negotiate: inbound clear packets accepted "
-			     "(inpass or soft)\"\n", prefix);
-		break;
-	case FC_NEG_OUT_CLEAR:
-		flow_adds(c, IPP_CV_ACCEPT, HOOK_OUT, prefix, out);
-		fprintf(out, "%saccept comment \"negotiate: outbound clear packets accepted "
-			     "(soft)\"\n", prefix);
-		break;
-	default: {
+	fc_name(i, (int)gen, name, sizeof(name));
+	fprintf(out, "\tchain %s {\n", name);
+	if (i < FC_HIT4_IN) {
+		flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, out);
+	} else {
 		static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
 		int fam = i < FC_HIT6_IN ? 4 : 6;
 		enum hook h = (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN;
-		unsigned outcomes = hook_outcomes(c, fam, h), k;
+		unsigned k;
 		char set[32];
 
 		for (k = 0; k < 3; k++) {
-			if (!(outcomes & (1u << order[k])))
-				continue;
-			flow_set(fam, h, order[k], c->flow_gen, set, sizeof(set));
-			fprintf(out, "%s%s @%s %s\n", prefix, flow_key(fam), set,
-				hit_text(c, order[k], h));
+			flow_set(fam, h, order[k], gen, set, sizeof(set));
+			fprintf(out, "\t\t%s @%s %s\n", flow_key(fam), set, hit_text(c, order[k], h));
 		}
 	}
-	}
+	fprintf(out, "\t}\n");
 }
+
+/* The elements of switch map @i: to the chains of generation c->flow_gen. */
+static void fc_switch_elems(const struct ipp_compiled *c, unsigned i, FILE *out)
+{
+	char name[32];
+
+	fc_name(i, c->flow_gen, name, sizeof(name));
+	fprintf(out, "tcp : jump %s, udp : jump %s", name, name);
+}
+
 
 /*
  * Move the rules of @c to generation c->flow_gen: its sets emptied, then
- * the chains that name a generation refilled, in the transaction being
- * written.
+ * the switch maps pointed at its chains, in the transaction being written.
  */
 static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 {
-	char name[32], prefix[64];
+	char name[32];
 	unsigned i, f, h, v;
 
 	if (!flow_used(c))
@@ -882,10 +857,10 @@ static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 				fprintf(out, "flush set %s %s\n", TABLE, name);
 			}
 	for (i = 0; i < FC_NCHAINS; i++) {
-		fc_chain_name(i, name, sizeof(name));
-		fprintf(out, "flush chain %s %s\n", TABLE, name);
-		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-		fc_chain_rules(c, i, prefix, out);
+		fc_name(i, -1, name, sizeof(name));
+		fprintf(out, "flush map %s %s\nadd element %s %s { ", TABLE, name, TABLE, name);
+		fc_switch_elems(c, i, out);
+		fputs(" }\n", out);
 	}
 }
 
@@ -915,10 +890,23 @@ static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
 					what[v]);
 				fprintf(out, "\t}\n");
 			}
-	for (v = 0; v < 12; v++) {
-		ipp_flowfill_name(v, set, sizeof(set));
-		fprintf(out, "\tcounter %s {\n\t\tcomment \"flow cache: additions to the set "
-			     "of this family, hook and outcome\"\n\t}\n", set);
+	for (g = 0; g < 2; g++)
+		for (v = 0; v < 12; v++) {
+			ipp_flowfill_name(v, g, set, sizeof(set));
+			fprintf(out,
+				"\tcounter %s {\n\t\tcomment \"flow cache, generation %u: additions "
+				"to the set of this family, hook and outcome\"\n\t}\n",
+				set, g);
+		}
+	if (!flow_used(c))
+		return;
+	for (v = 0; v < FC_NCHAINS; v++) {
+		fc_name(v, -1, set, sizeof(set));
+		fprintf(out, "\tmap %s {\n\t\ttype inet_proto : verdict\n", set);
+		fprintf(out, "\t\tcomment \"flow cache: the chains of the generation in force\"\n");
+		fprintf(out, "\t\telements = { ");
+		fc_switch_elems(c, v, out);
+		fprintf(out, " }\n\t}\n");
 	}
 }
 
@@ -928,16 +916,27 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 
 	/* two chains: the kernel allows meta secpath on input only */
 	if (fc) {
-		char name[32];
-		unsigned i;
+		static const char *const names[] = {"permit",	      "block",
+						    "negotiate_in",   "negotiate_out",
+						    "negotiate_in_clear", "negotiate_out_clear"};
+		static const char *const verdicts[] = {
+		    "accept", NULL, "goto negotiate_in_sa", "goto negotiate_out_sa",
+		    "accept comment \"negotiate: inbound clear packets accepted (inpass or "
+		    "soft)\"",
+		    "accept comment \"negotiate: outbound clear packets accepted (soft)\""};
+		unsigned i, g;
 
-		for (i = 0; i < FC_NCHAINS; i++) {
-			if (i >= FC_HIT4_IN && !flow_used(c))
-				break;
-			fc_chain_name(i, name, sizeof(name));
-			fprintf(out, "\tchain %s {\n", name);
-			fc_chain_rules(c, i, "\t\t", out);
-			fprintf(out, "\t}\n");
+		if (flow_used(c))
+			for (g = 0; g < 2; g++)
+				for (i = 0; i < FC_NCHAINS; i++)
+					fc_gen_chain(c, i, g, out);
+		for (i = 0; i < FC_HIT4_IN; i++) {
+			fprintf(out, "\tchain %s {\n", names[i]);
+			if (flow_used(c))
+				fc_switch_rule(i, "\t\t", out);
+			fprintf(out, "\t\t%s\n\t}\n",
+				verdicts[i] ? verdicts[i]
+					    : c->opts.diagnostics ? "goto blocked" : "drop");
 		}
 	} else {
 		fprintf(out, "\tchain negotiate_in_clear {\n\t\taccept comment \"negotiate: "

@@ -273,15 +273,8 @@ struct counters {
 
 static int push_counter(struct counters *cs, const struct ipp_counter *c)
 {
-	if (cs->n == cs->cap) {
-		size_t ncap = cs->cap ? cs->cap * 2 : 64;
-		struct ipp_counter *v = realloc(cs->v, ncap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		cs->v = v;
-		cs->cap = ncap;
-	}
+	if (ipp_grow((void **)&cs->v, &cs->cap, cs->n + 1, sizeof(*cs->v)) < 0)
+		return -ENOMEM;
 	cs->v[cs->n++] = *c;
 	return 0;
 }
@@ -1113,12 +1106,18 @@ out:
 	return r;
 }
 
-/* The fill counters of a reset listing: {"counter": {"name": "fill4_in_permit", ...}}. */
+/* The fill counters of a reset listing: {"counter": {"name": "fill4_in_permit_g0", ...}}. */
+struct fill {
+	unsigned gen;
+	uint64_t *n;
+};
+
 static int fill_counter(const struct ipp_json *item, void *ctx)
 {
-	uint64_t *n = ctx, pk, by;
+	struct fill *fl = ctx;
 	const struct ipp_json *obj = ipp_json_get(item, "counter");
 	const struct ipp_json *name = ipp_json_get(obj, "name");
+	uint64_t pk, by;
 	unsigned i;
 
 	if (!name || name->type != IPP_JSON_STRING || !read_counter(obj, &pk, &by))
@@ -1126,15 +1125,16 @@ static int fill_counter(const struct ipp_json *item, void *ctx)
 	for (i = 0; i < 12; i++) {
 		char want[32];
 
-		ipp_flowfill_name(i, want, sizeof(want));
+		ipp_flowfill_name(i, fl->gen, want, sizeof(want));
 		if (!strcmp(want, name->str))
-			n[i] += pk;
+			fl->n[i] += pk;
 	}
 	return 0;
 }
 
-int ipp_driver_flow_fill(uint64_t ret[12], struct ipp_error *err)
+int ipp_driver_flow_fill(unsigned gen, uint64_t ret[12], struct ipp_error *err)
 {
+	struct fill fl = {gen, ret};
 	char cmd[12 * 64], *listing = NULL;
 	size_t used = 0;
 	unsigned i;
@@ -1144,14 +1144,14 @@ int ipp_driver_flow_fill(uint64_t ret[12], struct ipp_error *err)
 	for (i = 0; i < 12; i++) {
 		char name[32];
 
-		ipp_flowfill_name(i, name, sizeof(name));
+		ipp_flowfill_name(i, gen, name, sizeof(name));
 		used += (size_t)snprintf(cmd + used, sizeof(cmd) - used, "reset counter %s %s %s\n",
 					 IPP_NFT_FAMILY, IPP_NFT_TABLE, name);
 	}
 	memset(ret, 0, 12 * sizeof(*ret));
 	if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON, &listing, err)) < 0)
 		return r;
-	r = each_item(listing, fill_counter, ret);
+	r = each_item(listing, fill_counter, &fl);
 	free(listing);
 	return r < 0 ? ipp_err(err, -r, "cannot read the flow cache's fill counters") : 0;
 }

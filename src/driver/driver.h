@@ -126,10 +126,10 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 struct ipp_error *err);
 
 /*
- * Additions to each flow cache set since the last call (the fill counters
- * of the rules that fill them, read and reset: compile.h): @ret[i] for the
- * set of bit i as ipp_flowcache_index() numbers them.
+ * Additions to each flow cache set of generation @gen since the last call
+ * (its fill counters, read and reset: compile.h): @ret[i] for the set
+ * ipp_flowcache_index() numbers i.
  */
-int ipp_driver_flow_fill(uint64_t ret[12], struct ipp_error *err);
+int ipp_driver_flow_fill(unsigned gen, uint64_t ret[12], struct ipp_error *err);
 
 #endif

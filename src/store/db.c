@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/grow.h"
 #include "db_internal.h"
 
 #define IPP_APPLICATION_ID 0x49505350 /* "IPSP" */
@@ -785,17 +786,10 @@ int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_en
 				    (unsigned long long)after);
 			break;
 		}
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct ipp_journal_entry *nv = realloc(v, c * sizeof(*nv));
-
-			if (!nv) {
-				sqlite3_reset(st);
-				r = ipp_err(err, ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = c;
+		if (ipp_grow((void **)&v, &cap, n + 1, sizeof(*v)) < 0) {
+			sqlite3_reset(st);
+			r = ipp_err(err, ENOMEM, "out of memory");
+			break;
 		}
 		v[n++] = e;
 	}

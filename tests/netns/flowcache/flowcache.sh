@@ -44,8 +44,8 @@ cached() {
 			sed -n "s/.*$P_IP \. $H_IP \. udp \. $2 \. $3 counter packets \([0-9]*\).*/\1/p"
 	done
 }
-# gen: the generation the rules use now (from the lookup chain)
-gen() { hx nft list chain inet ipsecpol flowhit4_in | sed -n 's/.*@flow4_in_permit_g\([01]\).*/\1/p'; }
+# gen: the generation the rules use now (from the switch map of the lookups)
+gen() { hx nft list map inet ipsecpol fc_hit4_in | sed -n 's/.*tcp : jump fc_hit4_in_g\([01]\).*/\1/p'; }
 # counted LIST: the packets of the inbound image of filter 1 of LIST in `dynamic show qmfilter`
 counted() {
 	pol dynamic show qmfilter type=specific 2>/dev/null |
