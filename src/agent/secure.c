@@ -176,6 +176,8 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		ret->persistent = persistent;
 		return r;
 	}
+	if (cur && st->empty)
+		res.compiled->flow_gen = cur->flow_gen; /* nothing moved */
 	if (st->full) {
 		/* a new table: no carry counters, empty sets */
 		ipp_flowstate_clear(fs);
@@ -196,9 +198,7 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 struct ipp_flowstate *fs)
 {
 	struct ipp_error e = {0};
-	uint64_t folded = 0;
-
-	uint64_t add[12], adds = 0;
+	uint64_t folded = 0, add[12], adds = 0;
 	unsigned i;
 
 	if (!fs->pending)

@@ -912,7 +912,7 @@ static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_ca
 		     char **text)
 {
 	const char **stale = NULL;
-	size_t nstale = 0, i, tlen = 0;
+	size_t nstale = 0, i, tlen = 0, n0;
 	FILE *mem;
 
 	memset(next, 0, sizeof(*next));
@@ -944,23 +944,23 @@ static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_ca
 			out[i].bytes += had->bytes;
 		}
 	}
-	/* the book after the transaction */
+	/* the book after the transaction: totals written over, new ones at the end */
+	n0 = next->n;
 	for (i = 0; i < nout; i++) {
 		struct ipp_carry_entry en = {0}, *had;
 
 		ipp_carry_name(out[i].tier, out[i].elem, en.name, sizeof(en.name));
-		had = bsearch(&en, next->v, next->n, sizeof(*next->v), entry_order);
+		had = n0 ? bsearch(&en, next->v, n0, sizeof(*next->v), entry_order) : NULL;
 		if (!had) {
 			had = &next->v[next->n++];
 			snprintf(had->name, sizeof(had->name), "%s", en.name);
 			snprintf(had->tier, sizeof(had->tier), "%s", out[i].tier->name);
 			had->key = out[i].elem->key;
-			qsort(next->v, next->n, sizeof(*next->v), entry_order);
-			had = bsearch(&en, next->v, next->n, sizeof(*next->v), entry_order);
 		}
 		had->packets = out[i].packets;
 		had->bytes = out[i].bytes;
 	}
+	qsort(next->v, next->n, sizeof(*next->v), entry_order);
 	*text = NULL;
 	if (!(mem = open_memstream(text, &tlen))) {
 		free(stale);

@@ -46,10 +46,11 @@ cached() {
 }
 # gen: the generation the rules use now (from the switch map of the lookups)
 gen() { hx nft list map inet ipsecpol fc_hit4_in | sed -n 's/.*tcp : jump fc_hit4_in_g\([01]\).*/\1/p'; }
-# counted LIST: the packets of the inbound image of filter 1 of LIST in `dynamic show qmfilter`
+# counted LIST [N]: the packets of the inbound image of filter N (1) of LIST in
+# `dynamic show qmfilter`
 counted() {
 	pol dynamic show qmfilter type=specific 2>/dev/null |
-		awk -v RS= -v pat="Filter Name                : $1 (filter 1)" 'index($0, pat) && !index($0, "mirror") { print; exit }' |
+		awk -v RS= -v pat="Filter Name                : $1 (filter ${2:-1})" 'index($0, pat) && !index($0, "mirror") { print; exit }' |
 		sed -n 's/^Packets *: //p'
 }
 
@@ -152,6 +153,13 @@ else
 	send 10 41000 7000
 	sleep 0.3
 	check "agent: the next packets of the cached flow are blocked" eval '[ "$(received 7000)" = 50 ]'
+	# a change of the stores that changes nothing in force keeps the generation and the cache
+	g1=$(gen)
+	check "agent: a policy description changed" pol static set policy name=Cache description=cached
+	same() { grep -q "policy unchanged (the policy stores changed)" "$LOG"; }
+	check "agent: nothing to change in the kernel" wait_for 10 same
+	check "agent: the generation stays" eval '[ "$(gen)" = "$g1" ]'
+	check "agent: the cached flow stays cached" eval '[ "$(cached flow4_in_block 41000 7000)" = 10 ]'
 	check "agent: and remembered as blocked" eval '[ "$(cached flow4_in_block 41000 7000)" = 10 ]'
 	# a filter of a shape the policy has: the compiled form is patched in place
 	# (no store read, no compile: the journal says what changed)
@@ -168,6 +176,8 @@ else
 	send 3 41003 7003
 	sleep 0.3
 	check "agent: the cached flow to 7003 is blocked now" eval '[ "$(received 7003)" = 8 ]'
+	check "agent: the block filter of the cached flow to 7000 kept its 10 packets across the changes" \
+		eval '[ "$(counted Deny 2)" = 10 ]'
 	check "agent: the filter deleted again" \
 		pol static delete filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7003
 	unpatched() { grep -q "policy updated (the policy stores changed): 0 elements added, 2 deleted" "$LOG"; }
