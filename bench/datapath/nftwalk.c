@@ -555,6 +555,23 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				next = find_chain(target);
 				break;
 			}
+			/* the flow cache's switch: "meta l4proto @fc_on_gG jump CHAIN" */
+			if (sscanf(l, "meta l4proto @%255s jump %255s", name, target) == 2) {
+				const struct map *sw = find_map(name);
+				uint32_t key[MAX_FIELDS] = {p->proto};
+
+				if (!sw || !find_chain(target))
+					die_line(0, "unknown switch set or chain", l);
+				r->lookups++;
+				if (!lookup(sw, key))
+					continue;
+				if (sp == sizeof(stack) / sizeof(stack[0]))
+					die_line(0, "jumps nested too deep at", c->name);
+				stack[sp].c = c;
+				stack[sp++].i = i + 1;
+				next = find_chain(target);
+				break;
+			}
 			if (sscanf(l, "jump %255s", target) == 1 && find_chain(target)) {
 				if (sp == sizeof(stack) / sizeof(stack[0]))
 					die_line(0, "jumps nested too deep at", c->name);

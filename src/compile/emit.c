@@ -257,8 +257,8 @@ static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, char *buf, 
 enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
        FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
 
-/* The switch map of chain @i ("fc_permit"); with @gen >= 0 its chain of that generation. */
-static void fc_name(unsigned i, int gen, char *buf, size_t len)
+/* Chain @i of generation @gen ("fc_permit_g0"). */
+static void fc_name(unsigned i, unsigned gen, char *buf, size_t len)
 {
 	static const char *const names[] = {"permit",	       "block",
 					    "negotiate_in",    "negotiate_out",
@@ -266,19 +266,23 @@ static void fc_name(unsigned i, int gen, char *buf, size_t len)
 					    "hit4_in",	       "hit4_out",
 					    "hit6_in",	       "hit6_out"};
 
-	if (gen >= 0)
-		snprintf(buf, len, "fc_%s_g%d", names[i], gen);
-	else
-		snprintf(buf, len, "fc_%s", names[i]);
+	snprintf(buf, len, "fc_%s_g%u", names[i], gen);
 }
 
-/* The rule of a walk or verdict chain that goes through switch map @i. */
+/*
+ * The rules of a walk or verdict chain that go to chain @i of the
+ * generation in force: the switch sets fc_on_g0 and fc_on_g1 hold tcp and
+ * udp for the generation in force and nothing for the other.
+ */
 static void fc_switch_rule(unsigned i, const char *prefix, FILE *out)
 {
 	char name[32];
+	unsigned g;
 
-	fc_name(i, -1, name, sizeof(name));
-	fprintf(out, "%smeta l4proto vmap @%s\n", prefix, name);
+	for (g = 0; g < 2; g++) {
+		fc_name(i, g, name, sizeof(name));
+		fprintf(out, "%smeta l4proto @fc_on_g%u jump %s\n", prefix, g, name);
+	}
 }
 
 static void mask_text(uint8_t family, uint8_t plen, char *buf, size_t len)
@@ -766,10 +770,11 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * chains fc_permit_gG, fc_block_gG, fc_negotiate_in_gG ... add it to them,
  * counting each addition in the fill counter of the set (fill4_in_permit_gG
  * ...: the agent reads them to tell when a set fills up).  The walk chains
- * and the verdict chains reach them through small verdict maps keyed by
- * the transport protocol (fc_hit4_in, fc_permit, ...: tcp and udp to the
- * chain of the generation in force), so that moving to the other
- * generation changes map elements only, not rules.
+ * and the verdict chains reach them by a rule per generation that tests
+ * the transport protocol against that generation's switch set (fc_on_g0,
+ * fc_on_g1: tcp and udp in the one in force, the other empty), so that
+ * moving to the other generation changes two plain set elements, not
+ * rules nor verdicts.
  */
 
 
@@ -810,7 +815,7 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 		    {IPP_CV_NEGOTIATE, HOOK_OUT}, {IPP_CV_ACCEPT, HOOK_IN}, {IPP_CV_ACCEPT, HOOK_OUT}};
 	char name[32];
 
-	fc_name(i, (int)gen, name, sizeof(name));
+	fc_name(i, gen, name, sizeof(name));
 	fprintf(out, "\tchain %s {\n", name);
 	if (i < FC_HIT4_IN) {
 		flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, out);
@@ -829,24 +834,16 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 	fprintf(out, "\t}\n");
 }
 
-/* The elements of switch map @i: to the chains of generation c->flow_gen. */
-static void fc_switch_elems(const struct ipp_compiled *c, unsigned i, FILE *out)
-{
-	char name[32];
-
-	fc_name(i, c->flow_gen, name, sizeof(name));
-	fprintf(out, "tcp : jump %s, udp : jump %s", name, name);
-}
-
-
 /*
  * Move the rules of @c to generation c->flow_gen: its sets emptied, then
- * the switch maps pointed at its chains, in the transaction being written.
+ * the switch sets turned to it, in the transaction being written (plain
+ * set elements: verdict elements that jump make the kernel check the
+ * chain graph, which costs milliseconds on a big table).
  */
 static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 {
 	char name[32];
-	unsigned i, f, h, v;
+	unsigned f, h, v;
 
 	if (!flow_used(c))
 		return;
@@ -856,12 +853,8 @@ static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 				flow_set(f ? 6 : 4, (enum hook)h, v, c->flow_gen, name, sizeof(name));
 				fprintf(out, "flush set %s %s\n", TABLE, name);
 			}
-	for (i = 0; i < FC_NCHAINS; i++) {
-		fc_name(i, -1, name, sizeof(name));
-		fprintf(out, "flush map %s %s\nadd element %s %s { ", TABLE, name, TABLE, name);
-		fc_switch_elems(c, i, out);
-		fputs(" }\n", out);
-	}
+	fprintf(out, "flush set %s fc_on_g%u\n", TABLE, c->flow_gen ^ 1u);
+	fprintf(out, "add element %s fc_on_g%u { tcp, udp }\n", TABLE, (unsigned)c->flow_gen);
 }
 
 static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
@@ -900,13 +893,13 @@ static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
 		}
 	if (!flow_used(c))
 		return;
-	for (v = 0; v < FC_NCHAINS; v++) {
-		fc_name(v, -1, set, sizeof(set));
-		fprintf(out, "\tmap %s {\n\t\ttype inet_proto : verdict\n", set);
-		fprintf(out, "\t\tcomment \"flow cache: the chains of the generation in force\"\n");
-		fprintf(out, "\t\telements = { ");
-		fc_switch_elems(c, v, out);
-		fprintf(out, " }\n\t}\n");
+	for (g = 0; g < 2; g++) {
+		fprintf(out, "\tset fc_on_g%u {\n\t\ttype inet_proto\n", g);
+		fprintf(out, "\t\tcomment \"flow cache: tcp and udp when generation %u is in "
+			     "force\"\n", g);
+		if (g == c->flow_gen)
+			fprintf(out, "\t\telements = { tcp, udp }\n");
+		fprintf(out, "\t}\n");
 	}
 }
 

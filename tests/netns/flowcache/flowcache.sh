@@ -44,8 +44,8 @@ cached() {
 			sed -n "s/.*$P_IP \. $H_IP \. udp \. $2 \. $3 counter packets \([0-9]*\).*/\1/p"
 	done
 }
-# gen: the generation the rules use now (from the switch map of the lookups)
-gen() { hx nft list map inet ipsecpol fc_hit4_in | sed -n 's/.*tcp : jump fc_hit4_in_g\([01]\).*/\1/p'; }
+# gen: the generation the rules use now (the switch set that holds tcp)
+gen() { if hx nft list set inet ipsecpol fc_on_g1 | grep -q "elements = .*tcp"; then echo 1; else echo 0; fi; }
 # counted LIST [N]: the packets of the inbound image of filter N (1) of LIST in
 # `dynamic show qmfilter`
 counted() {
