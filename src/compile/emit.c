@@ -252,7 +252,6 @@ static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, char *buf, 
 			   buf, len);
 }
 
-
 /* The flow cache's chains (see fc_gen_chain() below). */
 enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
        FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
@@ -776,7 +775,6 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * moving to the other generation changes two plain set elements, not
  * rules nor verdicts.
  */
-
 
 /* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
 static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, FILE *out)
