@@ -396,16 +396,28 @@ static bool in_list(const char *list, unsigned v, const char *const *names, cons
 	return false;
 }
 
+/* Where a jump returns to: the chain and the rule after the jump. */
+struct frame {
+	const struct chain *c;
+	size_t i;
+};
+
+static void push_return(struct frame *stack, size_t *sp, size_t max, const struct chain *c,
+			size_t i)
+{
+	if (*sp == max)
+		die_line(0, "jumps nested too deep at", c->name);
+	stack[*sp].c = c;
+	stack[(*sp)++].i = i;
+}
+
 /* Walk from chain @start; fills @r. */
 static void walk(const char *start, const struct pkt *p, struct result *r)
 {
 	static const char *const l4names[] = {"esp", "ah", "tcp", "udp", "icmp"};
 	static const unsigned l4vals[] = {50, 51, 6, 17, 1};
 	const struct chain *c = find_chain(start);
-	struct {
-		const struct chain *c;
-		size_t i;
-	} stack[16]; /* where a jump returns to */
+	struct frame stack[16]; /* where a jump returns to */
 	size_t i, from = 0, sp = 0;
 	unsigned depth = 0;
 
@@ -565,18 +577,12 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				r->lookups++;
 				if (!lookup(sw, key))
 					continue;
-				if (sp == sizeof(stack) / sizeof(stack[0]))
-					die_line(0, "jumps nested too deep at", c->name);
-				stack[sp].c = c;
-				stack[sp++].i = i + 1;
+				push_return(stack, &sp, sizeof(stack) / sizeof(stack[0]), c, i + 1);
 				next = find_chain(target);
 				break;
 			}
 			if (sscanf(l, "jump %255s", target) == 1 && find_chain(target)) {
-				if (sp == sizeof(stack) / sizeof(stack[0]))
-					die_line(0, "jumps nested too deep at", c->name);
-				stack[sp].c = c;
-				stack[sp++].i = i + 1;
+				push_return(stack, &sp, sizeof(stack) / sizeof(stack[0]), c, i + 1);
 				next = find_chain(target);
 				break;
 			}
@@ -603,10 +609,8 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				e = lookup(m, key);
 				if (e && !strncmp(e->verdict, "jump ", 5) && find_chain(e->verdict + 5)) {
 					/* the flow cache's switch maps: to the chains of a generation */
-					if (sp == sizeof(stack) / sizeof(stack[0]))
-						die_line(0, "jumps nested too deep at", c->name);
-					stack[sp].c = c;
-					stack[sp++].i = i + 1;
+					push_return(stack, &sp, sizeof(stack) / sizeof(stack[0]), c,
+						    i + 1);
 					next = find_chain(e->verdict + 5);
 					break;
 				}
