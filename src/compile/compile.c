@@ -1113,6 +1113,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 		if (n && b.c[n - 1].group == b.c[i].group &&
 		    !memcmp(&b.c[n - 1].e.key, &b.c[i].e.key, sizeof(b.c[i].e.key))) {
 			c->nshadowed++;
+			b.c[n - 1].e.twinned = true;
 			continue;
 		}
 		b.c[n++] = b.c[i];
@@ -1622,6 +1623,14 @@ static int note_change(struct ipp_patch *p, size_t *cap, size_t tier, const stru
 	return 0;
 }
 
+static bool is_deleted(const struct ipp_patch *p, const struct ipp_celem *e)
+{
+	for (size_t i = 0; i < p->ndel; i++)
+		if (e->rule == p->del[i].rule && e->filter == p->del[i].filter)
+			return true;
+	return false;
+}
+
 int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 {
 	struct pkeys keys = {0};
@@ -1639,16 +1648,21 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		return -EAGAIN; /* element comments name the filter by its place */
 	/* deletions: only the elements go; nothing else needs to move (compile.h) */
 	if (p->ndel) {
-		if (p->nadd || c->nshadowed)
-			return -EAGAIN; /* a shadowed twin would have to come back */
+		if (p->nadd)
+			return -EAGAIN;
+		/* a shadowed twin would have to come back: look before changing anything */
+		for (k = 0; c->nshadowed && k < c->ntiers; k++)
+			for (j = 0; j < c->tiers[k].nelems; j++) {
+				const struct ipp_celem *e = &c->tiers[k].elems[j];
+
+				if (e->twinned && is_deleted(p, e))
+					return -EAGAIN;
+			}
 		for (k = 0; k < c->ntiers; k++)
 			for (j = 0; j < c->tiers[k].nelems; j++) {
 				const struct ipp_celem *e = &c->tiers[k].elems[j];
 
-				for (i = 0; i < p->ndel; i++)
-					if (e->rule == p->del[i].rule && e->filter == p->del[i].filter)
-						break;
-				if (i < p->ndel) {
+				if (is_deleted(p, e)) {
 					ipp_patch_emit(c, &c->tiers[k], e, false, out);
 					if (note_change(p, &chcap, k, e, false) < 0)
 						return -ENOMEM;

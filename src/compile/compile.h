@@ -169,6 +169,7 @@ struct ipp_celem {
 	uint8_t verdict;    /* enum ipp_cverdict */
 	uint8_t clear;      /* negotiate: IPP_CCLEAR_* (the filter action's inpass and soft) */
 	bool reversed;      /* from the mirror image of the configured filter */
+	bool twinned;       /* a worse filter had the same key (shadowed: not compiled) */
 	uint32_t rule;      /* index into ipp_compiled.rules */
 	uint32_t filter;    /* the configured filter's index in its rule's filter list */
 	uint32_t weight;    /* the specific filter's weight */
@@ -371,7 +372,7 @@ struct ipp_patch {
  * existing tier of its shape and weight without making another element late
  * or taking another's key, and its action is within the tier's; a deletion
  * only removes elements (a late element stays late, which is never wrong)
- * unless a key was shadowed.  -EAGAIN, @c unchanged, when that does not hold
+ * unless one of them shadowed a twin (which would have to come back).  -EAGAIN, @c unchanged, when that does not hold
  * or with element comments: compile the effective policy again.  -ENOMEM
  * (then @c may be half changed: discard it).  Walk chain comments keep the
  * number of rules they counted.
