@@ -341,7 +341,7 @@ static bool agent_patch(struct agent *a)
 	else
 		ipp_log(LOG_INFO,
 			"policy updated (the policy stores changed): %zu elements added, %zu "
-			"deleted",
+			"deleted (in place: only the filters changed were compiled)",
 			st.elems_added, st.elems_deleted);
 	return true;
 }

@@ -19,6 +19,10 @@
 #   IPP_DIFF_CASES        packets per policy (2000)
 #   IPP_DIFF_NAIVE_CASES  packets of the harness's own check against a
 #                         one-rule-per-filter ruleset, run first (600; 0 skips)
+#   IPP_DIFF_AGENT_POLICIES  policies put in force by the running agent, each
+#                         then changed in place twice (a quarter of its filters
+#                         deleted, then added back) with the cases checked after
+#                         every change (3; 0 skips)
 #   KEEP=1                keep the work directory
 set -u -o pipefail
 
@@ -43,9 +47,14 @@ IF_H="${TAG}a"; IF_P="${TAG}b"
 MAC_H=02:77:00:00:00:01; MAC_P=02:77:00:00:00:02
 WORK=$(mktemp -d /tmp/ipp-diff.XXXXXX)
 NSES=()
+AGENT_PID=""
 
 cleanup() {
 	local ns
+	if [ -n "$AGENT_PID" ]; then
+		kill "$AGENT_PID" 2>/dev/null
+		wait "$AGENT_PID" 2>/dev/null
+	fi
 	for ns in "${NSES[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -109,4 +118,53 @@ echo "== ipsecpold --once against the reference matcher"
 mkdir -p "$WORK/real"
 "$DIFF" "${common[@]}" --root "$WORK/real" --policies "${IPP_DIFF_POLICIES:-6}" \
 	--filters "${IPP_DIFF_FILTERS:-300}" --cases "${IPP_DIFF_CASES:-2000}" || status=1
+
+agent_policies=${IPP_DIFF_AGENT_POLICIES:-3}
+if [ "$agent_policies" -gt 0 ]; then
+	echo "== the running agent, with changes in place, against the reference matcher"
+	R=$WORK/agent
+	LOG=$WORK/agent.log
+	mkdir -p "$R"
+	ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose \
+		>"$LOG" 2>&1 </dev/null &
+	AGENT_PID=$!
+	for _ in $(seq 600); do
+		grep -q "running (pid" "$LOG" && break
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q "running (pid" "$LOG"; then
+		echo "FAIL: the agent did not start"
+		tail -n 20 "$LOG" | sed 's/^/  | /'
+		exit 1
+	fi
+	"$DIFF" "${common[@]}" --root "$R" --agent --policies "$agent_policies" \
+		--filters "${IPP_DIFF_FILTERS:-300}" --cases "${IPP_DIFF_AGENT_CASES:-1000}" || {
+		status=1
+		echo "the agent's log (last 30 lines):"
+		tail -n 30 "$LOG" | sed 's/^/  | /'
+	}
+	# every change element by element, never by replacing the table (the
+	# only whole applies: each policy's first, the stores rewritten); some
+	# without a compile of the whole policy (the journal's filters alone)
+	whole=$(grep -c "policy re-applied whole" "$LOG")
+	elementwise=$(grep -c "policy updated (the policy stores changed)" "$LOG")
+	patched=$(grep -c "policy updated (the policy stores changed): .*(in place" "$LOG")
+	if [ "$status" = 0 ] && [ "$whole" -gt "$agent_policies" ]; then
+		echo "FAIL: $((whole - agent_policies)) changes replaced the table:"
+		grep -E "policy (updated|re-applied)|cannot change" "$LOG" | sed 's/^/  | /'
+		status=1
+	elif [ "$status" = 0 ] && [ "$patched" -lt 1 ]; then
+		echo "FAIL: none of the changes was patched in place"
+		status=1
+	elif [ "$status" = 0 ]; then
+		echo "agent: $elementwise changes made element by element," \
+			"$patched of them patched in place without a compile"
+	fi
+	if grep -q "cannot change the policy in place" "$LOG"; then
+		echo "FAIL: the kernel refused a change in place:"
+		grep "cannot change the policy in place" "$LOG" | sed 's/^/  | /'
+		status=1
+	fi
+fi
 exit $status

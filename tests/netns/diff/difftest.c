@@ -5,7 +5,7 @@
  *
  *   ipp-difftest --host-ns H --peer-ns P --peer-if IF --root DIR --bindir BIN
  *                [--seed N] [--policies N] [--filters N] [--rules N] [--cases N]
- *                [--naive]
+ *                [--naive | --agent]
  *
  * For each of --policies random policies (seeded; the seed is printed, and
  * --seed replays a run): write it to the stores under --root, apply it in
@@ -17,16 +17,26 @@
  * stores are compared too.  A mismatch is retried, then shrunk (filters
  * dropped while it persists) and printed as a netsh script with the packet
  * and the ruleset in force; the exit status is then 1.
+ *
+ * With --agent, the policy agent running in H on the stores under --root
+ * (started by the caller) puts each policy in force, and after the cases a
+ * quarter of the filters, chosen at random, is deleted from their lists
+ * and then added back, one transaction of the stores each (as `delete
+ * filter` and `add filter` do): the agent changes the kernel's table in
+ * place, with the flow cache warm from the cases before, and the cases are
+ * checked again, twice, after each change.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,10 +51,10 @@
 
 struct ctx {
 	const char *host_ns, *peer_ns, *peer_if, *root, *bindir;
-	bool naive;
+	bool naive, agent;
 	struct wire *w;
 	struct ipp_localaddrs me;
-	unsigned long applies;
+	unsigned long applies, cases;
 };
 
 static double now(void)
@@ -67,8 +77,86 @@ static int run(const char *cmd, bool show)
 	return 0;
 }
 
+/* ---------- the running agent ---------- */
+
+/* The agent's "status" over its control socket into @buf; 0 or -1. */
+static int agent_status(struct ctx *c, char *buf, size_t size)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct ipp_error err = {0};
+	struct ipp_paths paths;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	if (ipp_paths_init(c->root, &paths, &err) < 0 ||
+	    strlen(paths.ctl_socket) >= sizeof(sa.sun_path))
+		return -1;
+	memcpy(sa.sun_path, paths.ctl_socket, strlen(paths.ctl_socket) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, "status\n", 7) != 7) {
+		close(fd);
+		return -1;
+	}
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0) {
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\nOK\n") || strstr(buf, "ERR "))
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return strstr(buf, "\nOK\n") ? 0 : -1;
+}
+
+static int store_generation(struct ctx *c, uint64_t *gen)
+{
+	struct ipp_error err = {0};
+	struct ipp_paths paths;
+	struct ipp_db *db = NULL;
+	int r;
+
+	if ((r = ipp_paths_init(c->root, &paths, &err)) >= 0 &&
+	    (r = ipp_db_open(paths.db, 0, &db, &err)) >= 0)
+		r = ipp_db_generation(db, gen, &err);
+	ipp_db_close(db);
+	if (r < 0)
+		fprintf(stderr, "difftest: reading the stores' generation: %s\n", err.msg);
+	return r < 0 ? -1 : 0;
+}
+
+/*
+ * Wait until the agent has put the stores' present generation in force
+ * (status: mode=secure and generation=N), at most 30 s.
+ */
+static int agent_wait(struct ctx *c)
+{
+	char st[4096], want[64];
+	uint64_t gen;
+	double t0 = now();
+
+	if (store_generation(c, &gen) < 0)
+		return -1;
+	snprintf(want, sizeof(want), "\ngeneration=%" PRIu64 "\n", gen);
+	do {
+		if (agent_status(c, st, sizeof(st)) == 0 && strncmp(st, "mode=secure\n", 12) == 0 &&
+		    strstr(st, want))
+			return 0;
+		usleep(20000);
+	} while (now() - t0 < 30);
+	fprintf(stderr,
+		"difftest: the agent did not put generation %" PRIu64
+		" of the stores in force within 30 s; its status:\n%s\n",
+		gen, st[0] ? st : "(no answer on its control socket)");
+	return -1;
+}
+
 /* Put @p (filters with keep[i]) in force in the host namespace. */
-static int apply(struct ctx *c, const struct dpolicy *p, const bool *keep)
+static int apply(struct ctx *c, struct dpolicy *p, const bool *keep)
 {
 	char cmd[8192], path[4096];
 	int r;
@@ -94,6 +182,8 @@ static int apply(struct ctx *c, const struct dpolicy *p, const bool *keep)
 		snprintf(cmd, sizeof(cmd), "ip netns exec %s nft -f %s", c->host_ns, path);
 		return run(cmd, true);
 	}
+	if (c->agent)
+		return agent_wait(c);
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s %s/ipsecpold --root %s --once >%s/apply.log 2>&1 || "
 		 "{ cat %s/apply.log >&2; exit 1; }",
@@ -243,7 +333,7 @@ static int delivered_alone(struct ctx *c, const struct ipp_packet *pkt, int trie
 /* ---------- shrinking ---------- */
 
 /* Does the mismatch on @pkt persist with only the filters in @keep?  1 yes, 0 no, <0 error. */
-static int still_fails(struct ctx *c, const struct dpolicy *p, const bool *keep,
+static int still_fails(struct ctx *c, struct dpolicy *p, const bool *keep,
 		       const struct ipp_packet *pkt)
 {
 	struct ipp_effective eff;
@@ -263,7 +353,7 @@ static int still_fails(struct ctx *c, const struct dpolicy *p, const bool *keep,
 }
 
 /* ddmin over the filters: drop chunks, then single filters, while the mismatch persists. */
-static int shrink(struct ctx *c, const struct dpolicy *p, bool *keep, const struct ipp_packet *pkt)
+static int shrink(struct ctx *c, struct dpolicy *p, bool *keep, const struct ipp_packet *pkt)
 {
 	size_t *idx = calloc(p->nf + 1, sizeof(*idx)), n = 0, chunks = 2, i, j;
 	bool *trial = calloc(p->nf + 1, sizeof(*trial));
@@ -391,59 +481,63 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ipp-difftest --host-ns H --peer-ns P --peer-if IF --root DIR --bindir BIN\n"
 		"                    [--seed N] [--policies N] [--filters N] [--rules N] "
-		"[--cases N] [--naive]\n");
+		"[--cases N] [--naive | --agent]\n");
 }
 
-static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol, size_t nfilters,
-		      size_t nrules, size_t ncases, unsigned long *total)
+/*
+ * The cases of one policy against what is in force now (@p with the filters
+ * of @keep; NULL: all): the expansions agree, and the kernel delivers each
+ * packet as the matcher says, sent twice.  0, 1 on a difference (reported),
+ * -1 when the test cannot go on.
+ */
+static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const char *phase,
+		       const struct ipp_packet *pkts, size_t ncases, bool *prev,
+		       size_t *ret_moved, size_t *ret_accepted, size_t *ret_suspects,
+		       struct decided *d)
 {
 	struct ipp_effective mine, *built = NULL;
-	struct ipp_packet *pkts = calloc(ncases, sizeof(*pkts));
 	bool *want = calloc(ncases, sizeof(*want)), *got = calloc(ncases, sizeof(*got));
-	struct dpolicy p;
-	size_t i, accepted = 0, suspects = 0;
-	struct decided d = {0};
+	size_t i, accepted = 0;
 	int status = 0;
-	double t0 = now();
 
-	if (!pkts || !want || !got || dpolicy_random(&p, r, nfilters, nrules) < 0) {
-		free(pkts);
+	if (!want || !got || dpolicy_effective(p, keep, &mine) < 0) {
 		free(want);
 		free(got);
 		return -1;
 	}
-	if (apply(c, &p, NULL) < 0 || dpolicy_effective(&p, NULL, &mine) < 0) {
-		status = -1;
-		goto out;
-	}
 	if (built_effective(c, &built) < 0) {
-		dpolicy_eff_free(&mine);
 		status = -1;
 		goto out;
 	}
 	for (i = 0; i < ncases; i++) {
-		random_case(&p, r, &pkts[i]);
 		want[i] = expected(&mine, &pkts[i], &c->me);
 		accepted += want[i];
-		tally(&mine, &pkts[i], &c->me, &d);
+		if (d)
+			tally(&mine, &pkts[i], &c->me, d);
 		if (want[i] != expected(built, &pkts[i], &c->me)) {
 			char txt[200];
 
 			ipp_packet_format(&pkts[i], txt, sizeof(txt));
-			printf("EFFECTIVE POLICY DIFFERS: %s %s: the test's expansion says %s, "
+			printf("EFFECTIVE POLICY DIFFERS (%s): %s %s: the test's expansion says %s, "
 			       "ipp_effective_build()'s says %s\n",
-			       ipp_dir_name(pkts[i].dir), txt, want[i] ? "accept" : "drop",
+			       phase, ipp_dir_name(pkts[i].dir), txt, want[i] ? "accept" : "drop",
 			       want[i] ? "drop" : "accept");
 			printf("  over the test's expansion:\n");
 			explain(&mine, &pkts[i], &c->me, stdout);
 			printf("  over ipp_effective_build():\n");
 			explain(built, &pkts[i], &c->me, stdout);
 			status = 1;
-			break;
+			goto out;
 		}
 	}
-	if (status)
-		goto done;
+	*ret_accepted = accepted;
+	c->cases += ncases;
+	/* the verdicts the change moved (@prev: those before, now these) */
+	*ret_moved = 0;
+	for (i = 0; prev && i < ncases; i++) {
+		*ret_moved += prev[i] != want[i];
+		prev[i] = want[i];
+	}
 	/*
 	 * Every case twice: the first packet of a TCP or UDP 5-tuple is walked
 	 * and fills the flow cache, the second is answered by the cache.
@@ -451,15 +545,15 @@ static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol,
 	for (unsigned round = 0; round < 2 && status == 0; round++) {
 		if (wire_round(c->w, pkts, ncases, got) < 0) {
 			status = -1;
-			goto done;
+			break;
 		}
 		for (i = 0; i < ncases && status == 0; i++) {
-			bool *keep;
+			bool *small;
 			int alone;
 
 			if (got[i] == want[i])
 				continue;
-			suspects++;
+			(*ret_suspects)++;
 			/* once more on its own, twice: a real difference is stable */
 			alone = delivered_alone(c, &pkts[i], 2);
 			if (alone == -2) {
@@ -468,50 +562,215 @@ static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol,
 			}
 			if (alone < 0 || (bool)alone == want[i])
 				continue;
-			printf("policy %u/%u: case %zu differs (%s packet of its 5-tuple); "
-			       "shrinking the policy ...\n",
-			       idx + 1, npol, i, round ? "second" : "first");
+			status = 1;
+			printf("%s: case %zu differs (%s packet of its 5-tuple)\n", phase, i,
+			       round ? "second" : "first");
+			if (c->agent && keep) {
+				/* what the in-place change left, before full applies replace it */
+				printf("Ruleset in force after the change in place:\n");
+				show_ruleset(c, stdout);
+			}
+			printf("shrinking the policy by full applies ...\n");
 			fflush(stdout);
-			keep = malloc(p.nf * sizeof(*keep) + 1);
-			if (!keep) {
+			small = malloc(p->nf * sizeof(*small) + 1);
+			if (!small) {
 				status = -1;
 				break;
 			}
-			for (size_t k = 0; k < p.nf; k++)
-				keep[k] = true;
-			if (shrink(c, &p, keep, &pkts[i]) < 0) {
+			for (size_t k = 0; k < p->nf; k++)
+				small[k] = !keep || keep[k];
+			if (still_fails(c, p, small, &pkts[i]) == 0)
+				printf("(a full apply of the same policy agrees with the matcher: the "
+				       "difference comes from the change in place; the policy is left "
+				       "whole)\n");
+			else if (shrink(c, p, small, &pkts[i]) < 0) {
 				status = -1;
-				free(keep);
+				free(small);
 				break;
 			}
 			/* leave the minimal policy in force, so the ruleset shown is the one that
 			 * failed */
-			if (apply(c, &p, keep) == 0)
-				report(c, &p, keep, &pkts[i], want[i], !want[i]);
-			free(keep);
-			status = 1;
+			if (apply(c, p, small) == 0)
+				report(c, p, small, &pkts[i], want[i], !want[i]);
+			free(small);
 		}
 	}
-	if (status == 0)
-		printf("policy %u/%u: %zu filters in %zu rules (%zu specific), %zu cases, %zu "
-		       "accepted and %zu dropped by the matcher; the kernel agreed on every one, "
-		       "sent twice (the second time from the flow cache) (%zu retried) [%.1f s]\n",
-		       idx + 1, npol, p.nf, p.nrules, mine.nsf, ncases, accepted, ncases - accepted,
-		       suspects, now() - t0);
-	if (status == 0)
-		printf(
-		    "  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
-		    "action at equal weight %zu, origin or age %zu\n",
-		    d.none, d.exempt, d.single, d.weight, d.action, d.later);
-	*total += ncases;
-done:
+out:
 	ipp_effective_free(built);
 	dpolicy_eff_free(&mine);
+	free(want);
+	free(got);
+	return status;
+}
+
+/* Agent mode: one change of the stores, in force through the agent, and the cases after it. */
+static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const bool *to,
+		       const char *phase, const struct ipp_packet *pkts, size_t ncases, bool *prev)
+{
+	size_t accepted = 0, suspects = 0, moved = 0;
+	double t0 = now();
+	int status;
+
+	if (dpolicy_change(p, from, to, c->root) < 0 || agent_wait(c) < 0)
+		return -1;
+	c->applies++;
+	status = check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects,
+			     NULL);
+	if (status == 0)
+		printf("%s: %zu cases, %zu accepted and %zu dropped by the matcher (%zu changed); "
+		       "the kernel agreed on every one, sent twice (%zu retried) [%.1f s]\n",
+		       phase, ncases, accepted, ncases - accepted, moved, suspects, now() - t0);
+	return status;
+}
+
+/* Agent mode: targeted cases per single filter changed, at most. */
+#define TARGETED_CASES 200
+
+/*
+ * @pkts and @prev (the verdicts of @p whole), and after them up to
+ * TARGETED_CASES random cases that filter @k matches (found by drawing):
+ * *ret and *ret_prev hold *ret_n, caller frees both.
+ */
+static int targeted_cases(struct ctx *c, struct rng *r, const struct dpolicy *p, size_t k,
+			  const struct ipp_packet *pkts, size_t ncases, const bool *prev,
+			  struct ipp_packet **ret, bool **ret_prev, size_t *ret_n)
+{
+	struct ipp_packet *tp = calloc(ncases + TARGETED_CASES, sizeof(*tp));
+	bool *tprev = calloc(ncases + TARGETED_CASES, sizeof(*tprev));
+	struct ipp_effective eff;
+	size_t n = ncases, tries;
+
+	if (!tp || !tprev || dpolicy_effective(p, NULL, &eff) < 0) {
+		free(tp);
+		free(tprev);
+		return -1;
+	}
+	memcpy(tp, pkts, ncases * sizeof(*tp));
+	memcpy(tprev, prev, ncases * sizeof(*tprev));
+	for (tries = 0; tries < 30000 && n < ncases + TARGETED_CASES; tries++) {
+		struct ipp_verdict v;
+		bool hit = false;
+
+		random_case(p, r, &tp[n]);
+		if (ipp_classify(&eff, &tp[n], &c->me, &v) < 0)
+			continue;
+		for (size_t i = 0; i < v.ncand && !hit; i++)
+			hit = v.cand[i].sf != IPP_NO_FILTER && eff.sf[v.cand[i].sf].seq == p->f[k].age;
+		if (hit)
+			tprev[n++] = v.accepted;
+		ipp_verdict_clear(&v);
+	}
+	dpolicy_eff_free(&eff);
+	*ret = tp;
+	*ret_prev = tprev;
+	*ret_n = n;
+	return 0;
+}
+
+/*
+ * Agent mode: delete a random quarter of the filters in place and add them
+ * back, then the same with single filters (the change a running server
+ * sees most), checking the cases after each change.  The cases were sent
+ * before: the flow cache is warm with verdicts of the policy before.
+ */
+static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigned idx,
+			unsigned npol, const struct ipp_packet *pkts, size_t ncases,
+			size_t nsingle, bool *prev)
+{
+	bool *all = malloc(p->nf + 1), *part = malloc(p->nf + 1);
+	size_t k, n, dropped = 0;
+	char phase[128];
+	int status = 0;
+
+	if (!all || !part) {
+		free(all);
+		free(part);
+		return -1;
+	}
+	for (k = 0; k < p->nf; k++) {
+		all[k] = true;
+		part[k] = rng_below(r, 4) != 0;
+		dropped += !part[k];
+	}
+	for (int step = 0; step < 2 && status == 0; step++) {
+		snprintf(phase, sizeof(phase), "policy %u/%u, %zu filters %s", idx + 1, npol,
+			 dropped, step ? "added back" : "deleted");
+		status = change_step(c, p, step ? part : all, step ? all : part, phase, pkts, ncases,
+				     prev);
+	}
+	for (n = 0; n < nsingle && status == 0; n++) {
+		struct ipp_packet *tp = NULL;
+		bool *tprev = NULL;
+		size_t nt = 0;
+
+		k = rng_below(r, (uint32_t)p->nf);
+		/* the cases, and more that the filter matches: they show what its change does */
+		if (targeted_cases(c, r, p, k, pkts, ncases, prev, &tp, &tprev, &nt) < 0) {
+			status = -1;
+			break;
+		}
+		memcpy(part, all, p->nf);
+		part[k] = false;
+		for (int step = 0; step < 2 && status == 0; step++) {
+			snprintf(phase, sizeof(phase), "policy %u/%u, filter %zu %s (%zu cases it matches)",
+				 idx + 1, npol, k, step ? "added back" : "deleted", nt - ncases);
+			status = change_step(c, p, step ? part : all, step ? all : part, phase, tp, nt,
+					     tprev);
+		}
+		free(tp);
+		free(tprev);
+	}
+	free(all);
+	free(part);
+	return status;
+}
+
+/* Agent mode: single filters deleted and added back per policy. */
+#define AGENT_SINGLES 4
+
+static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol, size_t nfilters,
+		      size_t nrules, size_t ncases)
+{
+	struct ipp_packet *pkts = calloc(ncases, sizeof(*pkts));
+	bool *prev = calloc(ncases + 1, sizeof(*prev));
+	size_t i, accepted = 0, suspects = 0, moved;
+	struct decided d = {0};
+	struct dpolicy p;
+	char phase[32];
+	int status;
+	double t0 = now();
+
+	if (!pkts || !prev || dpolicy_random(&p, r, nfilters, nrules) < 0) {
+		free(pkts);
+		free(prev);
+		return -1;
+	}
+	if (apply(c, &p, NULL) < 0) {
+		status = -1;
+		goto out;
+	}
+	for (i = 0; i < ncases; i++)
+		random_case(&p, r, &pkts[i]);
+	snprintf(phase, sizeof(phase), "policy %u/%u", idx + 1, npol);
+	status = check_cases(c, &p, NULL, phase, pkts, ncases, prev, &moved, &accepted, &suspects,
+			     &d);
+	if (status == 0) {
+		printf("policy %u/%u: %zu filters in %zu rules, %zu cases, %zu accepted and %zu "
+		       "dropped by the matcher; the kernel agreed on every one, sent twice (the "
+		       "second time from the flow cache) (%zu retried) [%.1f s]\n",
+		       idx + 1, npol, p.nf, p.nrules, ncases, accepted, ncases - accepted, suspects,
+		       now() - t0);
+		printf("  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
+		       "action at equal weight %zu, origin or age %zu\n",
+		       d.none, d.exempt, d.single, d.weight, d.action, d.later);
+	}
+	if (status == 0 && c->agent) {
+		status = change_cases(c, r, &p, idx, npol, pkts, ncases, AGENT_SINGLES, prev);
+	}
 out:
 	dpolicy_free(&p);
 	free(pkts);
-	free(want);
-	free(got);
+	free(prev);
 	return status;
 }
 
@@ -523,11 +782,12 @@ int main(int argc, char **argv)
 	    {"bindir", required_argument, NULL, 'B'},	{"seed", required_argument, NULL, 's'},
 	    {"policies", required_argument, NULL, 'p'}, {"filters", required_argument, NULL, 'f'},
 	    {"rules", required_argument, NULL, 'r'},	{"cases", required_argument, NULL, 'c'},
-	    {"naive", no_argument, NULL, 'n'},		{NULL, 0, NULL, 0},
+	    {"naive", no_argument, NULL, 'n'},		{"agent", no_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
 	unsigned long long seed = 0;
-	unsigned long npol = 3, nfil = 300, nrul = 16, ncases = 1500, total = 0;
+	unsigned long npol = 3, nfil = 300, nrul = 16, ncases = 1500;
 	bool have_seed = false;
 	struct rng r;
 	unsigned i;
@@ -570,12 +830,15 @@ int main(int argc, char **argv)
 		case 'n':
 			c.naive = true;
 			break;
+		case 'a':
+			c.agent = true;
+			break;
 		default:
 			usage();
 			return 2;
 		}
 	}
-	if (!c.host_ns || !c.peer_ns || !c.peer_if || !c.root || (!c.bindir && !c.naive) ||
+	if (!c.host_ns || !c.peer_ns || !c.peer_if || !c.root || (!c.bindir && !c.naive) || (c.naive && c.agent) ||
 	    nrul == 0 || ncases == 0) {
 		usage();
 		return 2;
@@ -587,7 +850,9 @@ int main(int argc, char **argv)
 	printf("difftest: seed %llu (replay with --seed %llu), %lu policies of about %lu filters "
 	       "in %lu rules, %lu cases each, %s\n",
 	       seed, seed, npol, nfil, nrul, ncases,
-	       c.naive ? "naive one-rule-per-filter ruleset" : "ipsecpold --once");
+	       c.naive	 ? "naive one-rule-per-filter ruleset"
+	       : c.agent ? "the running agent, changes in place"
+			 : "ipsecpold --once");
 	fflush(stdout);
 
 	c.w = wire_open(c.host_ns, c.peer_ns, c.peer_if);
@@ -601,11 +866,11 @@ int main(int argc, char **argv)
 		unsigned long nf = nfil * num[i % 3] / den[i % 3];
 		unsigned long nr = i % 3 == 1 ? (nrul + 3) / 4 : i % 3 == 2 ? nrul * 2 : nrul;
 
-		status = one_policy(&c, &r, i, (unsigned)npol, nf ? nf : 1, nr, ncases, &total);
+		status = one_policy(&c, &r, i, (unsigned)npol, nf ? nf : 1, nr, ncases);
 	}
 	if (status == 0)
 		printf("difftest: %lu cases, no difference (seed %llu, %lu applies, %.1f s)\n",
-		       total, seed, c.applies, now() - t0);
+		       c.cases, seed, c.applies, now() - t0);
 	else if (status > 0)
 		printf("difftest: FAILED (seed %llu)\n", seed);
 	else

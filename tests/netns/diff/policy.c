@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,7 +302,30 @@ static const char *policy_name(enum ipp_store_loc s)
 	return s == IPP_STORE_PERSISTENT ? "diff-persistent" : "diff-local";
 }
 
-static int store_one(struct ipp_db *db, const struct dpolicy *p, const bool *keep,
+static int add_filter(struct ipp_db *db, struct dpolicy *p, size_t k, int64_t list_id,
+		      struct ipp_error *err)
+{
+	struct dfilter *df = &p->f[k];
+	struct ipp_filter f;
+	int r;
+
+	ipp_filter_init(&f);
+	f.src = df->src;
+	f.dst = df->dst;
+	f.protocol = df->proto;
+	f.srcport = df->sport;
+	f.dstport = df->dport;
+	f.mirrored = df->mirrored;
+	r = ipp_db_filter_add(db, list_id, &f, err);
+	if (r < 0)
+		ipp_err_prefix(err, "filter %zu", k);
+	df->id = f.id;
+	df->age = ++p->ages;
+	ipp_filter_clear(&f);
+	return r;
+}
+
+static int store_one(struct ipp_db *db, struct dpolicy *p, const bool *keep,
 		     enum ipp_store_loc loc, struct ipp_error *err)
 {
 	int64_t fa_id[NKINDS] = {0};
@@ -345,24 +369,9 @@ static int store_one(struct ipp_db *db, const struct dpolicy *p, const bool *kee
 		ipp_filterlist_init(&l);
 		snprintf(l.name, sizeof(l.name), "L%zu", i);
 		r = ipp_db_filterlist_add(db, loc, &l, err);
-		for (k = 0; k < p->nf && r >= 0; k++) {
-			const struct dfilter *df = &p->f[k];
-			struct ipp_filter f;
-
-			if (df->rule != i || (keep && !keep[k]))
-				continue;
-			ipp_filter_init(&f);
-			f.src = df->src;
-			f.dst = df->dst;
-			f.protocol = df->proto;
-			f.srcport = df->sport;
-			f.dstport = df->dport;
-			f.mirrored = df->mirrored;
-			r = ipp_db_filter_add(db, l.id, &f, err);
-			if (r < 0)
-				ipp_err_prefix(err, "filter %zu", k);
-			ipp_filter_clear(&f);
-		}
+		for (k = 0; k < p->nf && r >= 0; k++)
+			if (p->f[k].rule == i && (!keep || keep[k]))
+				r = add_filter(db, p, k, l.id, err);
 		if (r >= 0) {
 			ipp_rule_init(&rule);
 			snprintf(rule.name, sizeof(rule.name), "R%zu", i);
@@ -379,7 +388,7 @@ static int store_one(struct ipp_db *db, const struct dpolicy *p, const bool *kee
 	return r < 0 ? r : 0;
 }
 
-int dpolicy_store(const struct dpolicy *p, const bool *keep, const char *root)
+int dpolicy_store(struct dpolicy *p, const bool *keep, const char *root)
 {
 	struct ipp_error err = {0};
 	struct ipp_paths paths;
@@ -404,6 +413,48 @@ out:
 	ipp_db_close(db);
 	if (r < 0)
 		fprintf(stderr, "difftest: writing the stores: %s\n", err.msg);
+	return r < 0 ? -1 : 0;
+}
+
+int dpolicy_change(struct dpolicy *p, const bool *from, const bool *to, const char *root)
+{
+	struct ipp_error err = {0};
+	struct ipp_paths paths;
+	struct ipp_db *db = NULL;
+	size_t k;
+	int r;
+
+	if ((r = ipp_paths_init(root, &paths, &err)) < 0 ||
+	    (r = ipp_db_open(paths.db, 0, &db, &err)) < 0 || (r = ipp_db_begin(db, &err)) < 0)
+		goto out;
+	for (k = 0; k < p->nf && r >= 0; k++)
+		if (from[k] && !to[k]) {
+			r = ipp_db_filter_delete(db, p->f[k].id, &err);
+			if (r < 0)
+				ipp_err_prefix(&err, "deleting filter %zu", k);
+		}
+	for (k = 0; k < p->nf && r >= 0; k++)
+		if (to[k] && !from[k]) {
+			struct ipp_filterlist l;
+			char name[32];
+
+			snprintf(name, sizeof(name), "L%" PRIu32, p->f[k].rule);
+			ipp_filterlist_init(&l);
+			r = ipp_db_filterlist_find(db, p->rules[p->f[k].rule].store, name, NULL, &l,
+						   &err);
+			if (r >= 0)
+				r = add_filter(db, p, k, l.id, &err);
+			ipp_filterlist_clear(&l);
+		}
+	if (r < 0) {
+		ipp_db_rollback(db);
+		goto out;
+	}
+	r = ipp_db_commit(db, &err);
+out:
+	ipp_db_close(db);
+	if (r < 0)
+		fprintf(stderr, "difftest: changing the stores: %s\n", err.msg);
 	return r < 0 ? -1 : 0;
 }
 
@@ -455,7 +506,7 @@ int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effe
 		sf.action = p->rules[df->rule].action;
 		sf.clear = p->rules[df->rule].clear;
 		sf.origin = eff->rules[df->rule].origin;
-		sf.seq = i;
+		sf.seq = df->age;
 		sf.rule = df->rule;
 		sf.filter = nfil[df->rule]++;
 		sf.weight = ipp_classify_weight(&sf);

@@ -52,6 +52,8 @@ struct dfilter {
 	uint16_t sport, dport;
 	bool mirrored;
 	uint32_t rule;
+	int64_t id;   /* in the stores, set by dpolicy_store() and dpolicy_change() */
+	uint64_t age; /* the order the stores added it in: the older wins a full tie */
 };
 
 #define DP_MAX_RULES 32
@@ -61,6 +63,7 @@ struct dpolicy {
 	size_t nrules;
 	struct dfilter *f; /* owned */
 	size_t nf;
+	uint64_t ages; /* filters added to the stores so far */
 };
 
 /* A random policy of @nfilters filters in @nrules rules. */
@@ -69,9 +72,18 @@ void dpolicy_free(struct dpolicy *p);
 
 /*
  * Replace the local and persistent stores under @root by @p, keeping only
- * the filters with keep[i] (NULL: all).  0, or -1 with a message on stderr.
+ * the filters with keep[i] (NULL: all); records each filter's id and age.
+ * 0, or -1 with a message on stderr.
  */
-int dpolicy_store(const struct dpolicy *p, const bool *keep, const char *root);
+int dpolicy_store(struct dpolicy *p, const bool *keep, const char *root);
+
+/*
+ * Stores holding @p with the filters of @from: delete the filters of @from
+ * not in @to and add those of @to not in @from (as `delete filter` and
+ * `add filter` would), in one transaction.  The filters added are the
+ * youngest.  0, or -1 with a message on stderr.
+ */
+int dpolicy_change(struct dpolicy *p, const bool *from, const bool *to, const char *root);
 
 /* The test's own expansion of @p (keep as above) into *eff; dpolicy_eff_free(). */
 int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effective *eff);
