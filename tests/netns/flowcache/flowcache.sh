@@ -45,7 +45,21 @@ cached() {
 	done
 }
 # gen: the generation the rules use now (the switch set that holds tcp)
-gen() { if hx nft list set inet ipsecpol fc_on_g1 | grep -q "elements = .*tcp"; then echo 1; else echo 0; fi; }
+# (a listing that fails, as one racing the agent's transactions can, is tried again)
+gen() {
+	local out i
+	for i in 1 2 3 4 5; do
+		out=$(hx nft list set inet ipsecpol fc_on_g1 2>&1) && break
+		sleep 0.1
+	done
+	if [ "$i" = 5 ] && ! hx nft list set inet ipsecpol fc_on_g1 >/dev/null 2>&1; then
+		echo "unknown ($out)"
+	elif grep -q "elements = .*tcp" <<<"$out"; then
+		echo 1
+	else
+		echo 0
+	fi
+}
 # counted LIST [N]: the packets of the inbound image of filter N (1) of LIST in
 # `dynamic show qmfilter`
 counted() {
