@@ -65,7 +65,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		if (r == 0)
 			r = ipp_db_journal_seq(db, &res.journal, err);
 		for (i = 0; i < 3 && r == 0; i++) {
-			if ((r = ipp_db_load(db, locs[i], &snap[i], err)) < 0) {
+			if ((r = ipp_db_load_ex(db, locs[i], IPP_LOAD_LEAN,
+						  &snap[i], err)) < 0) {
 				ipp_err_prefix(err, "reading the %s store",
 					       ipp_store_name(locs[i]));
 				if (locs[i] == IPP_STORE_PERSISTENT)
@@ -87,6 +88,11 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			goto out;
 	}
 	r = ipp_effective_build(snap[0], snap[1], snap[2], &res.env, &res.eff, err);
+	/* the stores are in the effective policy now: their memory serves the compile */
+	for (i = 0; i < 3; i++) {
+		ipp_snapshot_free(snap[i]);
+		snap[i] = NULL;
+	}
 	if (r == 0)
 		r = ipp_compile(res.eff, o, &res.compiled, err);
 out:

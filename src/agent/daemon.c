@@ -19,6 +19,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -246,7 +247,18 @@ static void flow_fold_later(struct agent *a)
  * host's); on failure go to block mode (the persistent policy cannot be
  * applied) or keep what is in force and retry.
  */
+static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env);
+
+/* Apply, then give the memory of the computation back (main.c keeps it until trimmed). */
 static int agent_apply(struct agent *a, const char *why, const struct ipp_hostenv *env)
+{
+	int r = agent_apply_once(a, why, env);
+
+	malloc_trim(0);
+	return r;
+}
+
+static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	struct ipp_apply_result res;
 	struct ipp_cdiff_stats st = {0};

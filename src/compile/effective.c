@@ -417,45 +417,38 @@ static int sort_sfilters(struct ipp_effective *e)
 	return 0;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+static uint64_t mix(uint64_t h, uint64_t v)
 {
-	const uint8_t *b = p;
-	size_t i;
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
 
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+static uint64_t word(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 /* A hash of exactly what same_selectors() compares. */
 static uint64_t addr_hash(uint64_t h, const struct ipp_addr *a)
 {
-	uint8_t k = (uint8_t)a->kind;
-
-	h = fnv(h, &k, 1);
+	h = mix(h, (uint64_t)a->kind);
 	if (!concrete(a))
 		return h;
-	h = fnv(h, &a->family, 1);
-	h = fnv(h, a->ip, sizeof(a->ip));
+	h = mix(h, (uint64_t)a->family << 8 | (a->kind == IPP_ADDR_IP ? a->plen : 0));
+	h = mix(mix(h, word(a->ip)), word(a->ip + 8));
 	if (a->kind == IPP_ADDR_IP)
-		return fnv(h, &a->plen, 1);
-	return fnv(h, a->ip_end, sizeof(a->ip_end));
+		return h;
+	return mix(mix(h, word(a->ip_end)), word(a->ip_end + 8));
 }
 
-struct sel {
-	uint64_t h;
-	uint32_t i;
-};
-
-static int sel_cmp(const void *x, const void *y)
+static uint64_t sel_hash(const struct ipp_sfilter *f)
 {
-	const struct sel *a = x, *b = y;
+	uint64_t h = addr_hash(addr_hash(0, &f->src), &f->dst);
 
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return a->i < b->i ? -1 : a->i > b->i;
+	return mix(h, (uint64_t)f->protocol << 32 | (uint64_t)f->srcport << 16 | f->dstport);
 }
 
 static void describe(const struct ipp_effective *e, const struct ipp_sfilter *f, char *buf,
@@ -468,63 +461,62 @@ static void describe(const struct ipp_effective *e, const struct ipp_sfilter *f,
 }
 
 /*
- * Identical selectors with different actions: filters are grouped by a hash
- * of their selectors (sorting 16-byte records is cheap at 100,000 filters),
- * then compared for real inside each group.  Indices are in cmp order, so
- * the first of a group decides.
+ * Filters with identical selectors and different actions: the first one
+ * (in the order of the effective policy) decides; say so.  One pass with an
+ * open-addressing table of the first filter of each selector.
  */
 static int find_conflicts(struct build *b)
 {
 	struct ipp_effective *e = b->e;
-	struct sel *v;
-	size_t i, j, k;
+	uint64_t *hs;
+	uint32_t *tab; /* index + 1 of the first filter of a selector; 0: empty */
+	size_t i, cap = 16;
 	int r = 0;
 
 	if (e->nsf < 2)
 		return 0;
-	v = malloc(e->nsf * sizeof(*v));
-	if (!v)
+	while (cap < 2 * e->nsf)
+		cap *= 2;
+	hs = malloc(e->nsf * sizeof(*hs));
+	tab = calloc(cap, sizeof(*tab));
+	if (!hs || !tab) {
+		free(hs);
+		free(tab);
 		return -ENOMEM;
-	for (i = 0; i < e->nsf; i++) {
-		const struct ipp_sfilter *f = &e->sf[i];
-		uint64_t h = 0xcbf29ce484222325ULL;
-
-		h = addr_hash(h, &f->src);
-		h = addr_hash(h, &f->dst);
-		h = fnv(h, &f->protocol, 1);
-		h = fnv(h, &f->srcport, 2);
-		h = fnv(h, &f->dstport, 2);
-		v[i].h = h;
-		v[i].i = (uint32_t)i;
 	}
-	qsort(v, e->nsf, sizeof(*v), sel_cmp);
-	for (i = 0; i < e->nsf && r == 0; i = j) {
-		for (j = i + 1; j < e->nsf && v[j].h == v[i].h; j++)
-			;
-		/* each member against the first one with the same selectors before it */
-		for (k = i + 1; k < j && r == 0; k++) {
-			const struct ipp_sfilter *o = &e->sf[v[k].i], *w = NULL;
-			size_t m;
+	for (i = 0; i < e->nsf && r == 0; i++) {
+		const struct ipp_sfilter *o = &e->sf[i], *w = NULL;
+		size_t pos;
 
-			for (m = i; m < k && !w; m++)
-				if (same_selectors(&e->sf[v[m].i], o))
-					w = &e->sf[v[m].i];
-			if (w && w->action != o->action) {
-				char a[IPP_NAME_MAX * 2 + 64], c[IPP_NAME_MAX * 2 + 64];
-				char sa[64], da[64];
+		hs[i] = sel_hash(o);
+		for (pos = hs[i] & (cap - 1); tab[pos]; pos = (pos + 1) & (cap - 1)) {
+			size_t m = tab[pos] - 1;
 
-				describe(e, w, a, sizeof(a));
-				describe(e, o, c, sizeof(c));
-				ipp_addr_format(&w->src, sa, sizeof(sa));
-				ipp_addr_format(&w->dst, da, sizeof(da));
-				r = add_warning(b,
-						"%s and %s have identical selectors (%s -> %s protocol %u "
-						"ports %u -> %u): the first decides",
-						a, c, sa, da, w->protocol, w->srcport, w->dstport);
+			if (hs[m] == hs[i] && same_selectors(&e->sf[m], o)) {
+				w = &e->sf[m];
+				break;
 			}
 		}
+		if (!w) {
+			tab[pos] = (uint32_t)i + 1;
+			continue;
+		}
+		if (w->action != o->action) {
+			char a[IPP_NAME_MAX * 2 + 64], c[IPP_NAME_MAX * 2 + 64];
+			char sa[64], da[64];
+
+			describe(e, w, a, sizeof(a));
+			describe(e, o, c, sizeof(c));
+			ipp_addr_format(&w->src, sa, sizeof(sa));
+			ipp_addr_format(&w->dst, da, sizeof(da));
+			r = add_warning(b,
+					"%s and %s have identical selectors (%s -> %s protocol %u "
+					"ports %u -> %u): the first decides",
+					a, c, sa, da, w->protocol, w->srcport, w->dstport);
+		}
 	}
-	free(v);
+	free(hs);
+	free(tab);
 	return r;
 }
 

@@ -325,6 +325,44 @@ void ipp_addr_format_cidr(const struct ipp_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "%s", x);
 }
 
+/*
+ * The common case of the stores, "a.b.c.d" or "a.b.c.d/n" written the way
+ * ipp_addr_format() writes it (no leading zeros), without inet_pton() and
+ * the general parser; false for anything else, which the general parser
+ * then takes (and explains when wrong).
+ */
+static bool parse_cidr4_fast(const char *s, struct ipp_addr *ret)
+{
+	struct ipp_addr a = {.kind = IPP_ADDR_IP, .family = AF_INET, .plen = 32};
+	unsigned i, n, v;
+
+	for (i = 0; i < 4; i++) {
+		for (n = 0, v = 0; n < 4 && s[n] >= '0' && s[n] <= '9'; n++)
+			v = v * 10 + (unsigned)(s[n] - '0');
+		if (n == 0 || n > 3 || v > 255 || (n > 1 && s[0] == '0'))
+			return false;
+		a.ip[i] = (uint8_t)v;
+		s += n;
+		if (i < 3 && *s++ != '.')
+			return false;
+	}
+	if (*s == '/') {
+		s++;
+		for (n = 0, v = 0; n < 3 && s[n] >= '0' && s[n] <= '9'; n++)
+			v = v * 10 + (unsigned)(s[n] - '0');
+		if (n == 0 || n > 2 || v > 32 || (n > 1 && s[0] == '0'))
+			return false;
+		s += n;
+		if (v == 0 && !a.ip[0] && !a.ip[1] && !a.ip[2] && !a.ip[3])
+			return false; /* Windows' "any": the general path says so */
+		a.plen = (uint8_t)v;
+	}
+	if (*s != '\0')
+		return false;
+	*ret = a;
+	return true;
+}
+
 int ipp_addr_parse_cidr(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 {
 	char buf[IPP_ADDR_STRLEN];
@@ -336,6 +374,8 @@ int ipp_addr_parse_cidr(const char *s, struct ipp_addr *ret, struct ipp_error *e
 
 	if (!s)
 		s = "";
+	if (parse_cidr4_fast(s, ret))
+		return 0;
 	slash = strchr(s, '/');
 	n = slash ? (size_t)(slash - s) : strlen(s);
 	if (n >= sizeof(buf))

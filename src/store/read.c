@@ -552,15 +552,27 @@ static const struct id_index *find_id(const struct id_index *m, size_t n, int64_
 	return bsearch(&key, m, n, sizeof(*m), cmp_id_index);
 }
 
-static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)
+/*
+ * The filters of a store: one scan of the filter table in rowid (creation)
+ * order, far faster than a query per list, whose index lookups visit the
+ * table's pages out of order; the store's lists as a set, not a join (no
+ * table lookup per filter).  The lean form leaves out what enforcement does
+ * not read (GUID, description, DNS names).
+ */
+static const char sql_filters[] = "SELECT " DB_FILTER_COLS " FROM filter f "
+				  "WHERE +f.filterlist_id IN (SELECT id FROM filterlist "
+				  "WHERE store = ?) ORDER BY f.id";
+static const char sql_filters_lean[] = "SELECT f.id, f.filterlist_id, NULL, NULL, NULL, NULL, "
+				       "f.src, f.dst, f.protocol, f.srcport, f.dstport, "
+				       "f.mirrored FROM filter f "
+				       "WHERE +f.filterlist_id IN (SELECT id FROM filterlist "
+				       "WHERE store = ?) ORDER BY f.id";
+
+static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned flags,
+			    struct ipp_error *err)
 {
 	static const char sql_lists[] = "SELECT " DB_FILTERLIST_COLS " FROM filterlist l "
 					"WHERE l.store = ? ORDER BY l.name, l.id";
-	/* one scan of the filter table in rowid (creation) order: far faster than a
-	 * query per list, whose index lookups visit the table's pages out of order */
-	static const char sql_filters[] = "SELECT " DB_FILTER_COLS " FROM filter f "
-					  "CROSS JOIN filterlist l ON l.id = f.filterlist_id "
-					  "WHERE l.store = ? ORDER BY f.id";
 	struct id_index *idx = NULL;
 	size_t cap = 0, *fcap = NULL;
 	sqlite3_stmt *st;
@@ -588,7 +600,7 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ip
 		r = -ENOMEM;
 		goto out;
 	}
-	r = db_prep(db, sql_filters, &st, err);
+	r = db_prep(db, flags & IPP_LOAD_LEAN ? sql_filters_lean : sql_filters, &st, err);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int(st, 1, s->loc);
@@ -597,7 +609,7 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, struct ip
 		struct ipp_filterlist *l;
 
 		if (!m)
-			continue; /* cannot happen: the join names a list of this store */
+			continue; /* cannot happen: the query names lists of this store */
 		l = &s->filterlists[m->idx];
 		r = push_row_filter(db, st, &l->filters, &l->nfilters, &fcap[m->idx], err);
 		if (r < 0) {
@@ -778,6 +790,12 @@ out:
 int ipp_db_load(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_snapshot **ret,
 		struct ipp_error *err)
 {
+	return ipp_db_load_ex(db, loc, 0, ret, err);
+}
+
+int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
+		   struct ipp_snapshot **ret, struct ipp_error *err)
+{
 	struct ipp_snapshot *s;
 	int r;
 
@@ -792,7 +810,7 @@ int ipp_db_load(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_snapshot *
 		free(s);
 		return r;
 	}
-	r = load_filterlists(db, s, err);
+	r = load_filterlists(db, s, flags, err);
 	if (r == 0)
 		r = load_filteractions(db, s, err);
 	if (r == 0)

@@ -127,6 +127,15 @@ struct ipp_snapshot {
 /* *ret owned by the caller: ipp_snapshot_free(). */
 int ipp_db_load(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_snapshot **ret,
 		struct ipp_error *err);
+
+/* ipp_db_load() with flags: */
+enum {
+	/* filters without what enforcement does not read: guid "", no description and no
+	 * DNS names (NULL); everything else as ipp_db_load() */
+	IPP_LOAD_LEAN = 1 << 0,
+};
+int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
+		   struct ipp_snapshot **ret, struct ipp_error *err);
 void ipp_snapshot_free(struct ipp_snapshot *s);
 
 /* Lookups in a snapshot; the result points into @s (valid until it is freed), or NULL. */

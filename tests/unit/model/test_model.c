@@ -252,6 +252,98 @@ static void test_addr_cidr_roundtrip(void **state)
 	}
 }
 
+/*
+ * The store's addresses are read with a fast path for "a.b.c.d[/n]": what
+ * it accepts must be what inet_pton() and the prefix length say, and odd
+ * spellings must still get the general parser's answer.
+ */
+static void test_addr_cidr_fast(void **state)
+{
+	static const char alphabet[] = "0123456789./";
+	static const struct {
+		const char *s;
+		int ok; /* 1 IPv4, 0 error */
+		uint8_t plen;
+	} t[] = {
+	    {"1.2.3.4", 1, 32},	      {"1.2.3.4/0", 1, 0},	{"255.255.255.255/32", 1, 32},
+	    {"0.0.0.0/0", 1, 0},      {"0.0.0.0", 1, 32},	{"01.2.3.4", 0, 0},
+	    {"1.2.3.256", 0, 0},      {"1.2.3", 0, 0},		{"1.2.3.4.5", 0, 0},
+	    {"1.2.3.4/33", 0, 0},     {"1.2.3.4/", 0, 0},	{"1.2.3.4/2x", 0, 0},
+	    {"1.2.3.4 ", 0, 0},	      {"1..3.4", 0, 0},		{"1.2.3.4//8", 0, 0},
+	};
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	unsigned i, parsed = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ipp_addr a;
+		int r = ipp_addr_parse_cidr(t[i].s, &a, NULL);
+
+		if (!t[i].ok) {
+			assert_true(r < 0);
+			continue;
+		}
+		assert_int_equal(r, 0);
+		if (!strcmp(t[i].s, "0.0.0.0/0")) {
+			assert_int_equal(a.kind, IPP_ADDR_ANY);
+			continue;
+		}
+		assert_int_equal(a.kind, IPP_ADDR_IP);
+		assert_int_equal(a.plen, t[i].plen);
+	}
+	/* random strings: whatever parses as IPv4 agrees with inet_pton() */
+	for (i = 0; i < 200000; i++) {
+		char str[24], ip[24];
+		uint8_t want[4];
+		struct ipp_addr a;
+		size_t n, k;
+		const char *slash;
+
+		/* four numbers (some too big, some with a leading zero), a prefix length
+		 * now and then, and one character changed now and then */
+		n = 0;
+		for (k = 0; k < 5; k++) {
+			unsigned v;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			v = (unsigned)(seed >> 33) % 300;
+			if (k == 4 && (seed >> 50) % 2)
+				break;
+			n += (size_t)snprintf(str + n, sizeof(str) - n, "%s%s%u",
+					      k == 0 ? "" : k < 4 ? "." : "/",
+					      (seed >> 45) % 16 == 0 ? "0" : "", k < 4 ? v : v % 40);
+		}
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		if ((seed >> 40) % 4 == 0)
+			str[(seed >> 20) % n] = alphabet[(seed >> 52) % 12];
+		if (ipp_addr_parse_cidr(str, &a, NULL) < 0 || a.kind != IPP_ADDR_IP)
+			continue;
+		slash = strchr(str, '/');
+		k = slash ? (size_t)(slash - str) : n;
+		memcpy(ip, str, k);
+		ip[k] = '\0';
+		assert_int_equal(inet_pton(AF_INET, ip, want), 1);
+		assert_memory_equal(a.ip, want, 4);
+		assert_int_equal(a.plen, slash ? (uint8_t)atoi(slash + 1) : 32);
+		parsed++;
+	}
+	assert_true(parsed > 500); /* the strings do reach the parser's accepting paths */
+	/* and every address formatted comes back as it was */
+	for (i = 0; i < 100000; i++) {
+		struct ipp_addr a = {.kind = IPP_ADDR_IP, .family = AF_INET}, b;
+		char buf[64];
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		memcpy(a.ip, &seed, 4);
+		a.plen = (uint8_t)((seed >> 40) % 33);
+		if (a.plen == 0 && !a.ip[0] && !a.ip[1] && !a.ip[2] && !a.ip[3])
+			continue;
+		ipp_addr_format_cidr(&a, buf, sizeof(buf));
+		assert_int_equal(ipp_addr_parse_cidr(buf, &b, NULL), 0);
+		assert_true(ipp_addr_same(&a, &b));
+	}
+}
+
 static void test_addr_contains(void **state)
 {
 	uint8_t ip[16] = {10, 1, 2, 3};
@@ -945,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_addr_ip),
 		cmocka_unit_test(test_addr_range),
 		cmocka_unit_test(test_addr_bad_and_names),
+		cmocka_unit_test(test_addr_cidr_fast),
 		cmocka_unit_test(test_mask_parse),
 		cmocka_unit_test(test_addr_cidr_roundtrip),
 		cmocka_unit_test(test_addr_contains),

@@ -987,6 +987,48 @@ static struct ipp_snapshot *import_text(const char *text, struct ipp_error *err,
 	return s;
 }
 
+/* IPP_LOAD_LEAN: the same filters, in the same order, without what enforcement does not read. */
+static void test_load_lean(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *a, *b = NULL;
+	size_t i, k, n = 0;
+
+	build_rich(fx->db, IPP_STORE_LOCAL);
+	a = load(fx->db, IPP_STORE_LOCAL);
+	OK(ipp_db_load_ex(fx->db, IPP_STORE_LOCAL, IPP_LOAD_LEAN, &b, &err));
+	assert_int_equal(a->nfilterlists, b->nfilterlists);
+	assert_int_equal(a->npolicies, b->npolicies);
+	assert_int_equal(a->nfilteractions, b->nfilteractions);
+	for (i = 0; i < a->nfilterlists; i++) {
+		const struct ipp_filterlist *x = &a->filterlists[i], *y = &b->filterlists[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->nfilters, y->nfilters);
+		for (k = 0; k < x->nfilters; k++) {
+			const struct ipp_filter *f = &x->filters[k], *g = &y->filters[k];
+
+			assert_int_equal(f->id, g->id);
+			assert_true(ipp_addr_same(&f->src, &g->src));
+			assert_true(ipp_addr_same(&f->dst, &g->dst));
+			assert_int_equal(f->protocol, g->protocol);
+			assert_int_equal(f->srcport, g->srcport);
+			assert_int_equal(f->dstport, g->dstport);
+			assert_int_equal(f->mirrored, g->mirrored);
+			assert_true(f->guid[0] != '\0');
+			assert_string_equal(g->guid, "");
+			assert_null(g->description);
+			assert_null(g->srcdns);
+			assert_null(g->dstdns);
+			n++;
+		}
+	}
+	assert_true(n > 0);
+	ipp_snapshot_free(a);
+	ipp_snapshot_free(b);
+}
+
 static void test_export_import_roundtrip(void **state)
 {
 	struct fx *fx = *state;
@@ -1433,6 +1475,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_lean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_import_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_reader_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_manpage_example, setup, teardown),
