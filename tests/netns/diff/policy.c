@@ -388,6 +388,24 @@ static int store_one(struct ipp_db *db, struct dpolicy *p, const bool *keep,
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The end of a change of the stores: commit when @r is 0 (and a transaction is open),
+ * else roll back; close; say what failed.  0 or -1.
+ */
+static int finish(struct ipp_db *db, int r, struct ipp_error *err, const char *what)
+{
+	if (db && ipp_db_tx_depth(db) > 0) {
+		if (r >= 0)
+			r = ipp_db_commit(db, err);
+		else
+			ipp_db_rollback(db);
+	}
+	ipp_db_close(db);
+	if (r < 0)
+		fprintf(stderr, "difftest: %s: %s\n", what, err->msg);
+	return r < 0 ? -1 : 0;
+}
+
 int dpolicy_store(struct dpolicy *p, const bool *keep, const char *root)
 {
 	struct ipp_error err = {0};
@@ -401,19 +419,12 @@ int dpolicy_store(struct dpolicy *p, const bool *keep, const char *root)
 		goto out;
 	if ((r = ipp_db_begin(db, &err)) < 0)
 		goto out;
-	if ((r = ipp_db_delete_all(db, IPP_STORE_LOCAL, &err)) < 0 ||
-	    (r = ipp_db_delete_all(db, IPP_STORE_PERSISTENT, &err)) < 0 ||
-	    (r = store_one(db, p, keep, IPP_STORE_LOCAL, &err)) < 0 ||
-	    (r = store_one(db, p, keep, IPP_STORE_PERSISTENT, &err)) < 0) {
-		ipp_db_rollback(db);
-		goto out;
-	}
-	r = ipp_db_commit(db, &err);
+	if ((r = ipp_db_delete_all(db, IPP_STORE_LOCAL, &err)) >= 0 &&
+	    (r = ipp_db_delete_all(db, IPP_STORE_PERSISTENT, &err)) >= 0 &&
+	    (r = store_one(db, p, keep, IPP_STORE_LOCAL, &err)) >= 0)
+		r = store_one(db, p, keep, IPP_STORE_PERSISTENT, &err);
 out:
-	ipp_db_close(db);
-	if (r < 0)
-		fprintf(stderr, "difftest: writing the stores: %s\n", err.msg);
-	return r < 0 ? -1 : 0;
+	return finish(db, r, &err, "writing the stores");
 }
 
 int dpolicy_change(struct dpolicy *p, const bool *from, const bool *to, const char *root)
@@ -446,16 +457,8 @@ int dpolicy_change(struct dpolicy *p, const bool *from, const bool *to, const ch
 				r = add_filter(db, p, k, l.id, &err);
 			ipp_filterlist_clear(&l);
 		}
-	if (r < 0) {
-		ipp_db_rollback(db);
-		goto out;
-	}
-	r = ipp_db_commit(db, &err);
 out:
-	ipp_db_close(db);
-	if (r < 0)
-		fprintf(stderr, "difftest: changing the stores: %s\n", err.msg);
-	return r < 0 ? -1 : 0;
+	return finish(db, r, &err, "changing the stores");
 }
 
 /* ---------- the test's own expansion ---------- */
