@@ -1650,12 +1650,17 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 	if (p->ndel) {
 		if (p->nadd)
 			return -EAGAIN;
-		/* a shadowed twin would have to come back: look before changing anything */
-		for (k = 0; c->nshadowed && k < c->ntiers; k++)
+		/*
+		 * Look before changing anything: a shadowed twin would have to come
+		 * back, and a tier without a key is a rule of the walk, not a map
+		 * element (its last element gone, the rule goes: a compile).
+		 */
+		for (k = 0; k < c->ntiers; k++)
 			for (j = 0; j < c->tiers[k].nelems; j++) {
 				const struct ipp_celem *e = &c->tiers[k].elems[j];
 
-				if (e->twinned && is_deleted(p, e))
+				if ((e->twinned || ipp_ctier_keyless(&c->tiers[k])) &&
+				    is_deleted(p, e))
 					return -EAGAIN;
 			}
 		for (k = 0; k < c->ntiers; k++)

@@ -839,6 +839,11 @@ static void test_patch(void **state)
 				fputs(cmds ? cmds : "", f);
 				fclose(f);
 			}
+			/* every element written has a key (a keyless tier is a rule, not a map) */
+			if (cmds && strstr(cmds, "{\n\t,\n")) {
+				fprintf(stderr, "case %u: an element without a key:\n%s", i, cmds);
+				fail();
+			}
 			if (!agree(e2, c, del ? "deleted" : "added", i, text2))
 				fail();
 			if (!decided_before(text, c, &pt, i))
@@ -861,10 +866,61 @@ next:
 	assert_true(patched[1] * 2 > tried[1]);
 }
 
+/*
+ * Deletions in place: a filter whose key has no field (any to any) is a rule
+ * of the walk, not a map element, and one that hid a twin's key would have
+ * to bring it back: both go to a compile (-EAGAIN, nothing written); a
+ * plain deletion goes in place even when another key was shadowed.
+ */
+static void test_patch_delete_limits(void **state)
+{
+	static const char pol[] = "list A\nfilter A any any mirrored=no\n"
+				  "filter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+				  "filter A 10.9.0.0/16 10.8.0.0/16 mirrored=no\n"
+				  "list B\nfilter B 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+				  "action Block block\naction Block2 block\n"
+				  "policy P assigned\nrule P a A Block\nrule P b B Block2\n";
+	struct ipp_effective *e;
+	struct ipp_compiled *c;
+	struct ipp_patch_del del;
+	struct ipp_patch pt = {0};
+	char *cmds = NULL;
+	size_t len = 0;
+	FILE *out;
+	int r;
+
+	(void)state;
+	for (unsigned which = 0; which < 3; which++) {
+		c = compile_text(pol, &e);
+		assert_non_null(c);
+		assert_true(c->nshadowed > 0); /* B's filter has A's second filter's key */
+		pt = (struct ipp_patch){.eff = e, .del = &del, .ndel = 1};
+		del = (struct ipp_patch_del){0, which}; /* rule a, filter 0, 1 or 2 */
+		out = open_memstream(&cmds, &len);
+		r = ipp_compiled_patch(c, &pt, out);
+		fclose(out);
+		if (which < 2) {
+			/* any -> any (keyless), then the twin of B's filter */
+			assert_int_equal(r, -EAGAIN);
+			assert_int_equal(len, 0);
+		} else {
+			assert_int_equal(r, 0);
+			assert_non_null(strstr(cmds, "delete element"));
+			assert_non_null(strstr(cmds, "10.9.0.0 . 10.8.0.0"));
+		}
+		free(cmds);
+		cmds = NULL;
+		free(pt.changed);
+		ipp_compiled_free(c);
+		ipp_effective_free(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patch),
+		cmocka_unit_test(test_patch_delete_limits),
 		cmocka_unit_test(test_equal_weight_block_wins),
 		cmocka_unit_test(test_range_split),
 		cmocka_unit_test(test_random_policies),
