@@ -5,7 +5,8 @@
  * A line protocol: the client sends one command per line; the agent answers
  * with zero or more "key=value" (or text) lines and a final line "OK" or
  * "ERR <ERRNO-NAME> <message>".  Commands:
- *   status       mode, reason, since, pid, generation, counters, last error
+ *   status       mode, reason, since, pid, generation, counters, how the last apply
+ *                went in (last_change), last error
  *   mode         the mode alone
  *   reload       re-read driver.conf and the stores and apply now (as SIGHUP)
  *   show-config  the settings in use, "property=value" with netsh's names
@@ -68,6 +69,7 @@ static void cmd_status(struct agent *a, FILE *out)
 	else
 		fprintf(out, "generation=unknown\n");
 	fprintf(out, "applies=%lu\n", a->applies);
+	fprintf(out, "last_change=%s\n", a->last_change ? a->last_change : "");
 	fprintf(out, "failures=%lu\n", a->failures);
 	fprintf(out, "diagnostics=%u\n", a->conf.diagnostics);
 	kv(out, "last_error", a->last_error);

@@ -284,6 +284,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->cur_valid = true;
 		a->gen = res.generation;
 		a->gen_known = true;
+		a->last_change = st.empty ? "unchanged" : st.full ? "whole" : "elements";
 		if (a->mode != IPP_MODE_SECURE)
 			ipp_log(LOG_NOTICE,
 				"secure mode: the policy is in force (%s): %zu rules, %zu specific "
@@ -348,6 +349,7 @@ static bool agent_patch(struct agent *a)
 	a->gen = gen;
 	a->gen_known = true;
 	flow_fold_later(a);
+	a->last_change = st.empty ? "unchanged" : "in-place";
 	if (st.empty)
 		ipp_log(LOG_DEBUG, "policy unchanged (the policy stores changed)");
 	else

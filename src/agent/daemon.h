@@ -38,6 +38,9 @@ struct agent {
 	time_t since;			  /* when the mode was entered */
 	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	unsigned long applies, failures;
+	/* how the last apply went into the kernel: "whole", "elements" (an element-level
+	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */
+	const char *last_change;
 	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store, tfd_flow,
 	    tfd_fold;
 	int notifyfd, ctlfd, pidfd;

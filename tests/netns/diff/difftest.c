@@ -55,6 +55,8 @@ struct ctx {
 	struct wire *w;
 	struct ipp_localaddrs me;
 	unsigned long applies, cases;
+	/* agent mode: how the changes went in (the agent's last_change) */
+	unsigned long in_place, elementwise, unchanged, whole;
 };
 
 static double now(void)
@@ -133,7 +135,7 @@ static int store_generation(struct ctx *c, uint64_t *gen)
  * Wait until the agent has put the stores' present generation in force
  * (status: mode=secure and generation=N), at most 30 s.
  */
-static int agent_wait(struct ctx *c)
+static int agent_wait(struct ctx *c, char *last, size_t lastlen)
 {
 	char st[4096], want[64];
 	uint64_t gen;
@@ -144,8 +146,14 @@ static int agent_wait(struct ctx *c)
 	snprintf(want, sizeof(want), "\ngeneration=%" PRIu64 "\n", gen);
 	do {
 		if (agent_status(c, st, sizeof(st)) == 0 && strncmp(st, "mode=secure\n", 12) == 0 &&
-		    strstr(st, want))
+		    strstr(st, want)) {
+			const char *l = strstr(st, "\nlast_change=");
+
+			if (last && lastlen)
+				snprintf(last, lastlen, "%.*s", l ? (int)strcspn(l + 13, "\n") : 0,
+					 l ? l + 13 : "");
 			return 0;
+		}
 		usleep(20000);
 	} while (now() - t0 < 30);
 	fprintf(stderr,
@@ -183,7 +191,7 @@ static int apply(struct ctx *c, struct dpolicy *p, const bool *keep)
 		return run(cmd, true);
 	}
 	if (c->agent)
-		return agent_wait(c);
+		return agent_wait(c, NULL, 0);
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns exec %s %s/ipsecpold --root %s --once >%s/apply.log 2>&1 || "
 		 "{ cat %s/apply.log >&2; exit 1; }",
@@ -605,15 +613,33 @@ out:
 
 /* Agent mode: one change of the stores, in force through the agent, and the cases after it. */
 static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const bool *to,
-		       const char *phase, const struct ipp_packet *pkts, size_t ncases, bool *prev)
+		       const char *phase, const struct ipp_packet *pkts, size_t ncases, bool *prev,
+		       bool single)
 {
 	size_t accepted = 0, suspects = 0, moved = 0;
 	double t0 = now();
+	char how[32];
 	int status;
 
-	if (dpolicy_change(p, from, to, c->root) < 0 || agent_wait(c) < 0)
+	if (dpolicy_change(p, from, to, c->root) < 0 || agent_wait(c, how, sizeof(how)) < 0)
 		return -1;
 	c->applies++;
+	if (!strcmp(how, "in-place"))
+		c->in_place++;
+	else if (!strcmp(how, "elements"))
+		c->elementwise++;
+	else if (!strcmp(how, "unchanged"))
+		c->unchanged++;
+	else
+		c->whole++;
+	/* a single filter is element-level, always; a quarter may be big enough to replace
+	 * the table (emit.c: over 1,000 element changes and over half the new elements) */
+	if (single && strcmp(how, "in-place") && strcmp(how, "elements") &&
+	    strcmp(how, "unchanged")) {
+		printf("%s: the agent applied the change as \"%s\", not element by element\n",
+		       phase, how);
+		return 1;
+	}
 	status = check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects,
 			     NULL);
 	if (status == 0)
@@ -696,7 +722,7 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 		snprintf(phase, sizeof(phase), "policy %u/%u, %zu filters %s", idx + 1, npol,
 			 dropped, step ? "added back" : "deleted");
 		status = change_step(c, p, step ? part : all, step ? all : part, phase, pkts, ncases,
-				     prev);
+				     prev, false);
 	}
 	for (n = 0; n < nsingle && status == 0; n++) {
 		struct ipp_packet *tp = NULL;
@@ -715,7 +741,7 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 			snprintf(phase, sizeof(phase), "policy %u/%u, filter %zu %s (%zu cases it matches)",
 				 idx + 1, npol, k, step ? "added back" : "deleted", nt - ncases);
 			status = change_step(c, p, step ? part : all, step ? all : part, phase, tp, nt,
-					     tprev);
+					     tprev, true);
 		}
 		free(tp);
 		free(tprev);
@@ -867,6 +893,15 @@ int main(int argc, char **argv)
 		unsigned long nr = i % 3 == 1 ? (nrul + 3) / 4 : i % 3 == 2 ? nrul * 2 : nrul;
 
 		status = one_policy(&c, &r, i, (unsigned)npol, nf ? nf : 1, nr, ncases);
+	}
+	if (status == 0 && c.agent) {
+		printf("difftest: the agent's changes: %lu patched in place, %lu element-level "
+		       "differences, %lu with nothing to change, %lu whole\n",
+		       c.in_place, c.elementwise, c.unchanged, c.whole);
+		if (c.in_place == 0) {
+			printf("difftest: no change was patched in place\n");
+			status = 1;
+		}
 	}
 	if (status == 0)
 		printf("difftest: %lu cases, no difference (seed %llu, %lu applies, %.1f s)\n",
