@@ -19,10 +19,10 @@
 #include "daemon.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>

@@ -561,8 +561,8 @@ void ipp_verdict_why(const struct ipp_effective *eff, const struct ipp_verdict *
 	if (wa != wb)
 		snprintf(buf, len, "higher weight (0x%08x > 0x%08x)", wa, wb);
 	else if (rank(a->action) != rank(b->action))
-		snprintf(buf, len, "equal weight 0x%08x, %s beats %s", wa, ipp_action_name(a->action),
-			 ipp_action_name(b->action));
+		snprintf(buf, len, "equal weight 0x%08x, %s beats %s", wa,
+			 ipp_action_name(a->action), ipp_action_name(b->action));
 	else if (a->clear != b->clear)
 		snprintf(buf, len, "equal weight, both negotiate: %s beats %s", clear_word(a->clear),
 			 clear_word(b->clear));

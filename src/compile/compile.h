@@ -372,10 +372,11 @@ struct ipp_patch {
  * existing tier of its shape and weight without making another element late
  * or taking another's key, and its action is within the tier's; a deletion
  * only removes elements (a late element stays late, which is never wrong)
- * unless one of them shadowed a twin (which would have to come back).  -EAGAIN, @c unchanged, when that does not hold
- * or with element comments: compile the effective policy again.  -ENOMEM
- * (then @c may be half changed: discard it).  Walk chain comments keep the
- * number of rules they counted.
+ * unless one of them shadowed a twin (which would have to come back) or is
+ * in a tier without a key (a rule of the walk).  -EAGAIN, @c unchanged, when
+ * that does not hold or with element comments: compile the effective policy
+ * again.  -ENOMEM (then @c may be half changed: discard it).  Walk chain
+ * comments keep the number of rules they counted.
  */
 int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out);
 

@@ -99,8 +99,7 @@ static int agent_status(struct ctx *c, char *buf, size_t size)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    write(fd, "status\n", 7) != 7) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || write(fd, "status\n", 7) != 7) {
 		close(fd);
 		return -1;
 	}
@@ -499,9 +498,8 @@ static void usage(void)
  * -1 when the test cannot go on.
  */
 static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const char *phase,
-		       const struct ipp_packet *pkts, size_t ncases, bool *prev,
-		       size_t *ret_moved, size_t *ret_accepted, size_t *ret_suspects,
-		       struct decided *d)
+		       const struct ipp_packet *pkts, size_t ncases, bool *prev, size_t *ret_moved,
+		       size_t *ret_accepted, size_t *ret_suspects, struct decided *d)
 {
 	struct ipp_effective mine, *built = NULL;
 	bool *want = calloc(ncases, sizeof(*want)), *got = calloc(ncases, sizeof(*got));
@@ -526,10 +524,11 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 			char txt[200];
 
 			ipp_packet_format(&pkts[i], txt, sizeof(txt));
-			printf("EFFECTIVE POLICY DIFFERS (%s): %s %s: the test's expansion says %s, "
-			       "ipp_effective_build()'s says %s\n",
-			       phase, ipp_dir_name(pkts[i].dir), txt, want[i] ? "accept" : "drop",
-			       want[i] ? "drop" : "accept");
+			printf(
+			    "EFFECTIVE POLICY DIFFERS (%s): %s %s: the test's expansion says %s, "
+			    "ipp_effective_build()'s says %s\n",
+			    phase, ipp_dir_name(pkts[i].dir), txt, want[i] ? "accept" : "drop",
+			    want[i] ? "drop" : "accept");
 			printf("  over the test's expansion:\n");
 			explain(&mine, &pkts[i], &c->me, stdout);
 			printf("  over ipp_effective_build():\n");
@@ -588,9 +587,10 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 			for (size_t k = 0; k < p->nf; k++)
 				small[k] = !keep || keep[k];
 			if (still_fails(c, p, small, &pkts[i]) == 0)
-				printf("(a full apply of the same policy agrees with the matcher: the "
-				       "difference comes from the change in place; the policy is left "
-				       "whole)\n");
+				printf(
+				    "(a full apply of the same policy agrees with the matcher: the "
+				    "difference comes from the change in place; the policy is left "
+				    "whole)\n");
 			else if (shrink(c, p, small, &pkts[i]) < 0) {
 				status = -1;
 				free(small);
@@ -640,8 +640,8 @@ static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const
 		       phase, how);
 		return 1;
 	}
-	status = check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects,
-			     NULL);
+	status =
+	    check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects, NULL);
 	if (status == 0)
 		printf("%s: %zu cases, %zu accepted and %zu dropped by the matcher (%zu changed); "
 		       "the kernel agreed on every one, sent twice (%zu retried) [%.1f s]\n",
@@ -681,7 +681,8 @@ static int targeted_cases(struct ctx *c, struct rng *r, const struct dpolicy *p,
 		if (ipp_classify(&eff, &tp[n], &c->me, &v) < 0)
 			continue;
 		for (size_t i = 0; i < v.ncand && !hit; i++)
-			hit = v.cand[i].sf != IPP_NO_FILTER && eff.sf[v.cand[i].sf].seq == p->f[k].age;
+			hit = v.cand[i].sf != IPP_NO_FILTER &&
+			      eff.sf[v.cand[i].sf].seq == p->f[k].age;
 		if (hit)
 			tprev[n++] = v.accepted;
 		ipp_verdict_clear(&v);
@@ -700,8 +701,8 @@ static int targeted_cases(struct ctx *c, struct rng *r, const struct dpolicy *p,
  * before: the flow cache is warm with verdicts of the policy before.
  */
 static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigned idx,
-			unsigned npol, const struct ipp_packet *pkts, size_t ncases,
-			size_t nsingle, bool *prev)
+			unsigned npol, const struct ipp_packet *pkts, size_t ncases, size_t nsingle,
+			bool *prev)
 {
 	bool *all = malloc(p->nf + 1), *part = malloc(p->nf + 1);
 	size_t k, n, dropped = 0;
@@ -721,8 +722,8 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 	for (int step = 0; step < 2 && status == 0; step++) {
 		snprintf(phase, sizeof(phase), "policy %u/%u, %zu filters %s", idx + 1, npol,
 			 dropped, step ? "added back" : "deleted");
-		status = change_step(c, p, step ? part : all, step ? all : part, phase, pkts, ncases,
-				     prev, false);
+		status = change_step(c, p, step ? part : all, step ? all : part, phase, pkts,
+				     ncases, prev, false);
 	}
 	for (n = 0; n < nsingle && status == 0; n++) {
 		struct ipp_packet *tp = NULL;
@@ -738,10 +739,11 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 		memcpy(part, all, p->nf);
 		part[k] = false;
 		for (int step = 0; step < 2 && status == 0; step++) {
-			snprintf(phase, sizeof(phase), "policy %u/%u, filter %zu %s (%zu cases it matches)",
-				 idx + 1, npol, k, step ? "added back" : "deleted", nt - ncases);
-			status = change_step(c, p, step ? part : all, step ? all : part, phase, tp, nt,
-					     tprev, true);
+			snprintf(phase, sizeof(phase),
+				 "policy %u/%u, filter %zu %s (%zu cases it matches)", idx + 1,
+				 npol, k, step ? "added back" : "deleted", nt - ncases);
+			status = change_step(c, p, step ? part : all, step ? all : part, phase, tp,
+					     nt, tprev, true);
 		}
 		free(tp);
 		free(tprev);
@@ -778,17 +780,18 @@ static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol,
 	for (i = 0; i < ncases; i++)
 		random_case(&p, r, &pkts[i]);
 	snprintf(phase, sizeof(phase), "policy %u/%u", idx + 1, npol);
-	status = check_cases(c, &p, NULL, phase, pkts, ncases, prev, &moved, &accepted, &suspects,
-			     &d);
+	status =
+	    check_cases(c, &p, NULL, phase, pkts, ncases, prev, &moved, &accepted, &suspects, &d);
 	if (status == 0) {
 		printf("policy %u/%u: %zu filters in %zu rules, %zu cases, %zu accepted and %zu "
 		       "dropped by the matcher; the kernel agreed on every one, sent twice (the "
 		       "second time from the flow cache) (%zu retried) [%.1f s]\n",
 		       idx + 1, npol, p.nf, p.nrules, ncases, accepted, ncases - accepted, suspects,
 		       now() - t0);
-		printf("  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
-		       "action at equal weight %zu, origin or age %zu\n",
-		       d.none, d.exempt, d.single, d.weight, d.action, d.later);
+		printf(
+		    "  decided by: no filter %zu, exemption %zu, the only match %zu, weight %zu, "
+		    "action at equal weight %zu, origin or age %zu\n",
+		    d.none, d.exempt, d.single, d.weight, d.action, d.later);
 	}
 	if (status == 0 && c->agent) {
 		status = change_cases(c, r, &p, idx, npol, pkts, ncases, AGENT_SINGLES, prev);
@@ -803,12 +806,18 @@ out:
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"host-ns", required_argument, NULL, 'H'},	{"peer-ns", required_argument, NULL, 'P'},
-	    {"peer-if", required_argument, NULL, 'I'},	{"root", required_argument, NULL, 'R'},
-	    {"bindir", required_argument, NULL, 'B'},	{"seed", required_argument, NULL, 's'},
-	    {"policies", required_argument, NULL, 'p'}, {"filters", required_argument, NULL, 'f'},
-	    {"rules", required_argument, NULL, 'r'},	{"cases", required_argument, NULL, 'c'},
-	    {"naive", no_argument, NULL, 'n'},		{"agent", no_argument, NULL, 'a'},
+	    {"host-ns", required_argument, NULL, 'H'},
+	    {"peer-ns", required_argument, NULL, 'P'},
+	    {"peer-if", required_argument, NULL, 'I'},
+	    {"root", required_argument, NULL, 'R'},
+	    {"bindir", required_argument, NULL, 'B'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"policies", required_argument, NULL, 'p'},
+	    {"filters", required_argument, NULL, 'f'},
+	    {"rules", required_argument, NULL, 'r'},
+	    {"cases", required_argument, NULL, 'c'},
+	    {"naive", no_argument, NULL, 'n'},
+	    {"agent", no_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
@@ -864,8 +873,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!c.host_ns || !c.peer_ns || !c.peer_if || !c.root || (!c.bindir && !c.naive) || (c.naive && c.agent) ||
-	    nrul == 0 || ncases == 0) {
+	if (!c.host_ns || !c.peer_ns || !c.peer_if || !c.root || (!c.bindir && !c.naive) ||
+	    (c.naive && c.agent) || nrul == 0 || ncases == 0) {
 		usage();
 		return 2;
 	}

@@ -325,8 +325,8 @@ static int add_filter(struct ipp_db *db, struct dpolicy *p, size_t k, int64_t li
 	return r;
 }
 
-static int store_one(struct ipp_db *db, struct dpolicy *p, const bool *keep,
-		     enum ipp_store_loc loc, struct ipp_error *err)
+static int store_one(struct ipp_db *db, struct dpolicy *p, const bool *keep, enum ipp_store_loc loc,
+		     struct ipp_error *err)
 {
 	int64_t fa_id[NKINDS] = {0};
 	struct ipp_policy pol;

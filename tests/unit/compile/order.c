@@ -919,11 +919,11 @@ static void test_patch_delete_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_patch),
-		cmocka_unit_test(test_patch_delete_limits),
-		cmocka_unit_test(test_equal_weight_block_wins),
-		cmocka_unit_test(test_range_split),
-		cmocka_unit_test(test_random_policies),
+	    cmocka_unit_test(test_patch),
+	    cmocka_unit_test(test_patch_delete_limits),
+	    cmocka_unit_test(test_equal_weight_block_wins),
+	    cmocka_unit_test(test_range_split),
+	    cmocka_unit_test(test_random_policies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

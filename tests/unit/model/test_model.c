@@ -265,11 +265,11 @@ static void test_addr_cidr_fast(void **state)
 		int ok; /* 1 IPv4, 0 error */
 		uint8_t plen;
 	} t[] = {
-	    {"1.2.3.4", 1, 32},	      {"1.2.3.4/0", 1, 0},	{"255.255.255.255/32", 1, 32},
-	    {"0.0.0.0/0", 1, 0},      {"0.0.0.0", 1, 32},	{"01.2.3.4", 0, 0},
-	    {"1.2.3.256", 0, 0},      {"1.2.3", 0, 0},		{"1.2.3.4.5", 0, 0},
-	    {"1.2.3.4/33", 0, 0},     {"1.2.3.4/", 0, 0},	{"1.2.3.4/2x", 0, 0},
-	    {"1.2.3.4 ", 0, 0},	      {"1..3.4", 0, 0},		{"1.2.3.4//8", 0, 0},
+	    {"1.2.3.4", 1, 32},	  {"1.2.3.4/0", 1, 0}, {"255.255.255.255/32", 1, 32},
+	    {"0.0.0.0/0", 1, 0},  {"0.0.0.0", 1, 32},  {"01.2.3.4", 0, 0},
+	    {"1.2.3.256", 0, 0},  {"1.2.3", 0, 0},     {"1.2.3.4.5", 0, 0},
+	    {"1.2.3.4/33", 0, 0}, {"1.2.3.4/", 0, 0},  {"1.2.3.4/2x", 0, 0},
+	    {"1.2.3.4 ", 0, 0},	  {"1..3.4", 0, 0},    {"1.2.3.4//8", 0, 0},
 	};
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
 	unsigned i, parsed = 0;
@@ -309,9 +309,12 @@ static void test_addr_cidr_fast(void **state)
 			v = (unsigned)(seed >> 33) % 300;
 			if (k == 4 && (seed >> 50) % 2)
 				break;
-			n += (size_t)snprintf(str + n, sizeof(str) - n, "%s%s%u",
-					      k == 0 ? "" : k < 4 ? "." : "/",
-					      (seed >> 45) % 16 == 0 ? "0" : "", k < 4 ? v : v % 40);
+			n +=
+			    (size_t)snprintf(str + n, sizeof(str) - n, "%s%s%u",
+					     k == 0  ? ""
+					     : k < 4 ? "."
+						     : "/",
+					     (seed >> 45) % 16 == 0 ? "0" : "", k < 4 ? v : v % 40);
 		}
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		if ((seed >> 40) % 4 == 0)
@@ -1033,28 +1036,28 @@ static void test_guid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_keywords),
-		cmocka_unit_test(test_addr_ip),
-		cmocka_unit_test(test_addr_range),
-		cmocka_unit_test(test_addr_bad_and_names),
-		cmocka_unit_test(test_addr_cidr_fast),
-		cmocka_unit_test(test_mask_parse),
-		cmocka_unit_test(test_addr_cidr_roundtrip),
-		cmocka_unit_test(test_addr_contains),
-		cmocka_unit_test(test_addr_weight),
-		cmocka_unit_test(test_proto_port),
-		cmocka_unit_test(test_u32_bool),
-		cmocka_unit_test(test_mm_offers),
-		cmocka_unit_test(test_qm_offers),
-		cmocka_unit_test(test_rootca),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_name_validate),
-		cmocka_unit_test(test_filter_validate),
-		cmocka_unit_test(test_filter_same_copy),
-		cmocka_unit_test(test_object_validate),
-		cmocka_unit_test(test_weight_formula),
-		cmocka_unit_test(test_weight_examples),
-		cmocka_unit_test(test_guid),
+	    cmocka_unit_test(test_addr_keywords),
+	    cmocka_unit_test(test_addr_ip),
+	    cmocka_unit_test(test_addr_range),
+	    cmocka_unit_test(test_addr_bad_and_names),
+	    cmocka_unit_test(test_addr_cidr_fast),
+	    cmocka_unit_test(test_mask_parse),
+	    cmocka_unit_test(test_addr_cidr_roundtrip),
+	    cmocka_unit_test(test_addr_contains),
+	    cmocka_unit_test(test_addr_weight),
+	    cmocka_unit_test(test_proto_port),
+	    cmocka_unit_test(test_u32_bool),
+	    cmocka_unit_test(test_mm_offers),
+	    cmocka_unit_test(test_qm_offers),
+	    cmocka_unit_test(test_rootca),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_name_validate),
+	    cmocka_unit_test(test_filter_validate),
+	    cmocka_unit_test(test_filter_same_copy),
+	    cmocka_unit_test(test_object_validate),
+	    cmocka_unit_test(test_weight_formula),
+	    cmocka_unit_test(test_weight_examples),
+	    cmocka_unit_test(test_guid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
