@@ -20,9 +20,11 @@
 #   IPP_DIFF_NAIVE_CASES  packets of the harness's own check against a
 #                         one-rule-per-filter ruleset, run first (600; 0 skips)
 #   IPP_DIFF_AGENT_POLICIES  policies put in force by the running agent, each
-#                         then changed in place twice (a quarter of its filters
-#                         deleted, then added back) with the cases checked after
-#                         every change (3; 0 skips)
+#                         then changed: a quarter of its filters deleted and added
+#                         back, four single filters deleted and added back, a
+#                         rule's filter action changed and changed back, with the
+#                         cases checked after every change (3; 0 skips)
+#   IPP_DIFF_AGENT_CASES  packets per policy in the agent's part (1000)
 #   KEEP=1                keep the work directory
 set -u -o pipefail
 

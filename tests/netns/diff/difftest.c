@@ -612,16 +612,15 @@ out:
 }
 
 /* Agent mode: one change of the stores, in force through the agent, and the cases after it. */
-static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const bool *to,
-		       const char *phase, const struct ipp_packet *pkts, size_t ncases, bool *prev,
-		       bool single)
+static int after_change(struct ctx *c, struct dpolicy *p, const bool *to, const char *phase,
+			const struct ipp_packet *pkts, size_t ncases, bool *prev, bool single,
+			double t0)
 {
 	size_t accepted = 0, suspects = 0, moved = 0;
-	double t0 = now();
 	char how[32];
 	int status;
 
-	if (dpolicy_change(p, from, to, c->root) < 0 || agent_wait(c, how, sizeof(how)) < 0)
+	if (agent_wait(c, how, sizeof(how)) < 0)
 		return -1;
 	c->applies++;
 	if (!strcmp(how, "in-place"))
@@ -649,16 +648,29 @@ static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const
 	return status;
 }
 
+/* Agent mode: filters of @from and not @to deleted, of @to and not @from added; then the cases. */
+static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const bool *to,
+		       const char *phase, const struct ipp_packet *pkts, size_t ncases, bool *prev,
+		       bool single)
+{
+	double t0 = now();
+
+	if (dpolicy_change(p, from, to, c->root) < 0)
+		return -1;
+	return after_change(c, p, to, phase, pkts, ncases, prev, single, t0);
+}
+
 /* Agent mode: targeted cases per single filter changed, at most. */
 #define TARGETED_CASES 200
 
 /*
  * @pkts and @prev (the verdicts of @p whole), and after them up to
- * TARGETED_CASES random cases that filter @k matches (found by drawing):
+ * TARGETED_CASES random cases that filter @k (@rule < 0) or a filter of rule
+ * @rule matches (found by drawing):
  * *ret and *ret_prev hold *ret_n, caller frees both.
  */
 static int targeted_cases(struct ctx *c, struct rng *r, const struct dpolicy *p, size_t k,
-			  const struct ipp_packet *pkts, size_t ncases, const bool *prev,
+			  long rule, const struct ipp_packet *pkts, size_t ncases, const bool *prev,
 			  struct ipp_packet **ret, bool **ret_prev, size_t *ret_n)
 {
 	struct ipp_packet *tp = calloc(ncases + TARGETED_CASES, sizeof(*tp));
@@ -697,7 +709,8 @@ static int targeted_cases(struct ctx *c, struct rng *r, const struct dpolicy *p,
 /*
  * Agent mode: delete a random quarter of the filters in place and add them
  * back, then the same with single filters (the change a running server
- * sees most), checking the cases after each change.  The cases were sent
+ * sees most), then give a rule another filter action and its own back,
+ * checking the cases after each change.  The cases were sent
  * before: the flow cache is warm with verdicts of the policy before.
  */
 static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigned idx,
@@ -732,7 +745,7 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 
 		k = rng_below(r, (uint32_t)p->nf);
 		/* the cases, and more that the filter matches: they show what its change does */
-		if (targeted_cases(c, r, p, k, pkts, ncases, prev, &tp, &tprev, &nt) < 0) {
+		if (targeted_cases(c, r, p, k, -1, pkts, ncases, prev, &tp, &tprev, &nt) < 0) {
 			status = -1;
 			break;
 		}
@@ -744,6 +757,47 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 				 npol, k, step ? "added back" : "deleted", nt - ncases);
 			status = change_step(c, p, step ? part : all, step ? all : part, phase, tp,
 					     nt, tprev, true);
+		}
+		free(tp);
+		free(tprev);
+	}
+	/* a rule's filter action changed, then back: whole rules change verdict, the cache warm */
+	if (status == 0 && p->nrules > 0) {
+		static const struct {
+			enum ipp_action a;
+			uint8_t clear;
+		} acts[] = {{IPP_ACTION_PERMIT, 0},	{IPP_ACTION_BLOCK, 0},
+			    {IPP_ACTION_NEGOTIATE, 0}, {IPP_ACTION_NEGOTIATE, 1},
+			    {IPP_ACTION_NEGOTIATE, 2}};
+		size_t ri = rng_below(r, (uint32_t)p->nrules), pick, tries;
+		struct drule was;
+
+		/* an active rule, if one comes up */
+		for (tries = 0; tries < 20 && !p->rules[ri].active; tries++)
+			ri = rng_below(r, (uint32_t)p->nrules);
+		was = p->rules[ri];
+		struct ipp_packet *tp = NULL;
+		bool *tprev = NULL;
+		size_t nt = 0;
+
+		do
+			pick = rng_below(r, 5);
+		while (acts[pick].a == was.action &&
+		       (was.action != IPP_ACTION_NEGOTIATE || acts[pick].clear == was.clear));
+		if (targeted_cases(c, r, p, 0, (long)ri, pkts, ncases, prev, &tp, &tprev, &nt) < 0)
+			status = -1;
+		for (int step = 0; step < 2 && status == 0; step++) {
+			double t0 = now();
+
+			snprintf(phase, sizeof(phase),
+				 "policy %u/%u, rule R%zu %s (%zu cases its filters match)", idx + 1,
+				 npol, ri, step ? "back to its action" : "given another action",
+				 nt - ncases);
+			if (dpolicy_rule_action(p, ri, step ? was.action : acts[pick].a,
+						step ? was.clear : acts[pick].clear, c->root) < 0)
+				status = -1;
+			else
+				status = after_change(c, p, all, phase, tp, nt, tprev, false, t0);
 		}
 		free(tp);
 		free(tprev);

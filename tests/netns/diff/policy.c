@@ -461,6 +461,45 @@ out:
 	return finish(db, r, &err, "changing the stores");
 }
 
+int dpolicy_rule_action(struct dpolicy *p, size_t i, enum ipp_action action, uint8_t clear,
+			const char *root)
+{
+	struct drule want = p->rules[i];
+	struct ipp_error err = {0};
+	struct ipp_paths paths;
+	struct ipp_db *db = NULL;
+	struct ipp_policy pol;
+	struct ipp_rule rule;
+	struct ipp_filteraction fa;
+	char name[32];
+	int r;
+
+	want.action = action;
+	want.clear = action == IPP_ACTION_NEGOTIATE ? clear : 0;
+	ipp_policy_init(&pol);
+	ipp_rule_init(&rule);
+	ipp_filteraction_init(&fa);
+	snprintf(name, sizeof(name), "R%zu", i);
+	if ((r = ipp_paths_init(root, &paths, &err)) < 0 ||
+	    (r = ipp_db_open(paths.db, 0, &db, &err)) < 0 || (r = ipp_db_begin(db, &err)) < 0)
+		goto out;
+	if ((r = ipp_db_policy_find(db, want.store, policy_name(want.store), NULL, &pol, &err)) >=
+		0 &&
+	    (r = ipp_db_rule_find(db, pol.id, name, 0, &rule, &err)) >= 0 &&
+	    (r = ipp_db_filteraction_find(db, want.store, fa_name(kind_of(&want)), NULL, &fa,
+					  &err)) >= 0) {
+		rule.filteraction_id = fa.id;
+		r = ipp_db_rule_update(db, &rule, &err);
+	}
+	if (r >= 0)
+		p->rules[i] = want;
+out:
+	ipp_policy_clear(&pol);
+	ipp_rule_clear(&rule);
+	ipp_filteraction_clear(&fa);
+	return finish(db, r, &err, "changing a rule's action");
+}
+
 /* ---------- the test's own expansion ---------- */
 
 int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effective *eff)

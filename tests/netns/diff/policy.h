@@ -85,6 +85,11 @@ int dpolicy_store(struct dpolicy *p, const bool *keep, const char *root);
  */
 int dpolicy_change(struct dpolicy *p, const bool *from, const bool *to, const char *root);
 
+/* Give rule @i of @p (in the stores under @root) the filter action of @action and @clear
+ * (as `set rule ... filteraction=`).  0, or -1 with a message on stderr. */
+int dpolicy_rule_action(struct dpolicy *p, size_t i, enum ipp_action action, uint8_t clear,
+			const char *root);
+
 /* The test's own expansion of @p (keep as above) into *eff; dpolicy_eff_free(). */
 int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effective *eff);
 void dpolicy_eff_free(struct ipp_effective *eff);
