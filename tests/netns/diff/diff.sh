@@ -25,6 +25,7 @@
 #                         rule's filter action changed and changed back, with the
 #                         cases checked after every change (3; 0 skips)
 #   IPP_DIFF_AGENT_CASES  packets per policy in the agent's part (1000)
+#   IPP_DIFF_AGENT_FLOWS  the agent's FlowCacheSize (128: it evicts during the run)
 #   KEEP=1                keep the work directory
 set -u -o pipefail
 
@@ -126,7 +127,10 @@ if [ "$agent_policies" -gt 0 ]; then
 	echo "== the running agent, with changes in place, against the reference matcher"
 	R=$WORK/agent
 	LOG=$WORK/agent.log
-	mkdir -p "$R"
+	# a small flow cache: the agent moves to a fresh generation (and folds the old one)
+	# on its own while the cases run and the policy changes
+	mkdir -p "$R/etc/ipsecpol"
+	echo "FlowCacheSize=${IPP_DIFF_AGENT_FLOWS:-128}" >"$R/etc/ipsecpol/driver.conf"
 	ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose \
 		>"$LOG" 2>&1 </dev/null &
 	AGENT_PID=$!
@@ -146,6 +150,8 @@ if [ "$agent_policies" -gt 0 ]; then
 		echo "the agent's log (last 30 lines):"
 		tail -n 30 "$LOG" | sed 's/^/  | /'
 	}
+	echo "agent: $(grep -c "flow cache: a set took" "$LOG") generation switches by eviction," \
+		"$(grep -c "generation [01] folded" "$LOG") folds"
 	if grep -q "cannot change the policy in place" "$LOG"; then
 		echo "FAIL: the kernel refused a change in place:"
 		grep "cannot change the policy in place" "$LOG" | sed 's/^/  | /'
