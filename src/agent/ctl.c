@@ -6,7 +6,8 @@
  * with zero or more "key=value" (or text) lines and a final line "OK" or
  * "ERR <ERRNO-NAME> <message>".  Commands:
  *   status       mode, reason, since, pid, generation, counters, how the last apply
- *                went in (last_change), last error
+ *                went in (last_change), a flow cache generation still to fold,
+ *                last error
  *   mode         the mode alone
  *   reload       re-read driver.conf and the stores and apply now (as SIGHUP)
  *   show-config  the settings in use, "property=value" with netsh's names
@@ -70,6 +71,9 @@ static void cmd_status(struct agent *a, FILE *out)
 		fprintf(out, "generation=unknown\n");
 	fprintf(out, "applies=%lu\n", a->applies);
 	fprintf(out, "last_change=%s\n", a->last_change ? a->last_change : "");
+	if (a->cur_valid && a->cur.compiled && ipp_compiled_flow_used(a->cur.compiled))
+		fprintf(out, "flow_generation=%u\n", (unsigned)a->cur.compiled->flow_gen);
+	fprintf(out, "flow_fold_pending=%s\n", a->flows.pending ? "yes" : "no");
 	fprintf(out, "failures=%lu\n", a->failures);
 	fprintf(out, "diagnostics=%u\n", a->conf.diagnostics);
 	kv(out, "last_error", a->last_error);

@@ -75,12 +75,15 @@ void ipp_compiled_free(struct ipp_compiled *c)
 	free(c);
 }
 
-bool ipp_ctier_keyless(const struct ipp_ctier *t)
+bool ipp_ctier_shape_keyless(const struct ipp_cshape *s)
 {
-	const struct ipp_cshape *s = &t->shape;
-
 	return !(s->src_kind == IPP_ADDR_IP && s->src_plen) &&
 	       !(s->dst_kind == IPP_ADDR_IP && s->dst_plen) && !s->sport && !s->dport;
+}
+
+bool ipp_ctier_keyless(const struct ipp_ctier *t)
+{
+	return ipp_ctier_shape_keyless(&t->shape);
 }
 
 /* ---------- pass 1: keys ---------- */
@@ -1321,6 +1324,13 @@ int ipp_ckey_parse(const struct ipp_cshape *s, const char *text, struct ipp_ckey
 
 	if (strlen(text) >= sizeof(buf))
 		return -EINVAL;
+	if (ipp_ctier_shape_keyless(s)) {
+		/* a tier without a key (any to any, me): its one element's key is empty */
+		if (*text)
+			return -EINVAL;
+		memset(ret, 0, sizeof(*ret));
+		return 0;
+	}
 	strcpy(buf, text);
 	/* fields are joined by " . " (IPv4 addresses have dots of their own) */
 	while (q) {

@@ -247,7 +247,8 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o,
 		struct ipp_compiled **ret, struct ipp_error *err);
 void ipp_compiled_free(struct ipp_compiled *c);
 
-/* Is the tier a single rule (no key fields)? */
+/* Is the tier (or a tier of this shape) a single rule, without key fields? */
+bool ipp_ctier_shape_keyless(const struct ipp_cshape *s);
 bool ipp_ctier_keyless(const struct ipp_ctier *t);
 
 /* The tier named @name, or NULL.  Points into @c. */

@@ -628,6 +628,13 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			  struct flowshares *fs, struct ipp_table_extra *x, struct ipp_error *err)
 {
 	uint64_t *pk = NULL, *by = NULL;
+	/* per generation of the flow cache: only the one in force is counted here (the
+	 * other waits for the agent's fold, which gives each flow to the element that
+	 * decided it then: counted now, a flow whose decider changed would go to the
+	 * element that decides it under the new policy) */
+	struct flowshares gfs[2] = {{0}, {0}};
+	struct ipp_table_extra gx[2] = {{0}, {0}};
+	int in_force = -1;
 	bool *seen = NULL;
 	const char *p;
 	char *out;
@@ -676,12 +683,25 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			bool inbound;
 			int fam;
 
-			/* both generations: the one left behind counts until it is folded */
 			if (name && name->type == IPP_JSON_STRING &&
 			    ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen)) {
-				flow_totals(set, x);
-				if (flow_counters(c, NULL, 0, set, fam, inbound, fs) < 0)
+				if (!fs->loc_loaded) {
+					locals_load(&fs->loc);
+					fs->loc_loaded = true;
+				}
+				/* the local addresses stay @fs's (freed with it) */
+				gfs[gen & 1].loc = fs->loc;
+				gfs[gen & 1].loc_loaded = true;
+				flow_totals(set, &gx[gen & 1]);
+				if (flow_counters(c, NULL, 0, set, fam, inbound, &gfs[gen & 1]) < 0)
 					r = ipp_err(err, ENOMEM, "out of memory");
+			} else if (name && name->type == IPP_JSON_STRING &&
+				   (!strcmp(name->str, "fc_on_g0") || !strcmp(name->str, "fc_on_g1"))) {
+				const struct ipp_json *el = ipp_json_get(set, "elem");
+
+				/* the switch set that holds tcp and udp: the generation in force */
+				if (el && el->type == IPP_JSON_ARRAY && el->n > 0)
+					in_force = name->str[7] - '0';
 			}
 		} else if (obj) {
 			const struct ipp_ctier *t = NULL;
@@ -709,6 +729,23 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 		if (r < 0)
 			break;
 	}
+	for (int g = 0; g < 2 && r == 0; g++) {
+		if (in_force >= 0 && g != in_force)
+			continue;
+		x->flow_cache |= gx[g].flow_cache;
+		x->flows += gx[g].flows;
+		x->flow_packets += gx[g].flow_packets;
+		x->flow_full |= gx[g].flow_full;
+		if (gfs[g].n && ipp_grow((void **)&fs->v, &fs->cap, fs->n + gfs[g].n,
+					 sizeof(*fs->v)) < 0) {
+			r = ipp_err(err, ENOMEM, "out of memory");
+			break;
+		}
+		if (gfs[g].n)
+			memcpy(fs->v + fs->n, gfs[g].v, gfs[g].n * sizeof(*fs->v));
+		fs->n += gfs[g].n;
+	}
+	x->flow_cache |= gx[0].flow_cache || gx[1].flow_cache;
 	for (j = 0; j < c->ntiers && r == 0; j++) {
 		const struct ipp_ctier *t = &c->tiers[j];
 		struct ipp_counter ct = {0};
@@ -726,6 +763,8 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			r = ipp_err(err, ENOMEM, "out of memory");
 	}
 out:
+	free(gfs[0].v);
+	free(gfs[1].v);
 	free(pk);
 	free(by);
 	free(seen);

@@ -59,7 +59,7 @@ int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *e
 /* What else the listing of the table tells, beside the element counters. */
 struct ipp_table_extra {
 	bool flow_cache;            /* the table has flow cache sets */
-	uint64_t flows;             /* 5-tuples they hold (both generations) */
+	uint64_t flows;             /* 5-tuples they hold (the generation in force) */
 	uint64_t flow_packets;      /* packets those count (the first of each was walked) */
 	bool flow_full;             /* a set holds as many flows as its size: it takes no more */
 	bool negotiate;             /* the negotiate chains' drop counters were found */

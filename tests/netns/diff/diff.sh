@@ -26,6 +26,10 @@
 #                         cases checked after every change (3; 0 skips)
 #   IPP_DIFF_AGENT_CASES  packets per policy in the agent's part (1000)
 #   IPP_DIFF_AGENT_FLOWS  the agent's FlowCacheSize (128: it evicts during the run)
+#   IPP_DIFF_COUNT_FILTERS  in the agent's policies of up to this many filters, check
+#                         each filter's packet count against the packets the matcher
+#                         says it decided, after every change (0: not checked; slow:
+#                         each check reads the counts through the shell)
 #   KEEP=1                keep the work directory
 set -u -o pipefail
 
@@ -98,6 +102,32 @@ setup() {
 	px ip -6 neigh add fd00:77::1 lladdr $MAC_H dev "$IF_P" nud permanent &&
 	px ip route add 10.77.1.0/24 via 10.77.0.1 &&
 	px ip -6 route add fd00:77:0:1::/64 via fd00:77::1 || return 1
+	# H's answers to the inbound cases (RST to a SYN, echo replies, ICMP errors)
+	# and its multicast listener reports go no further than this table, ahead of
+	# ipsecpol's: the filters then count the cases alone (the outbound cases are
+	# SYNs, UDP, echo requests, protocol 253)
+	hx nft -f - <<-'EOF' || return 1
+	table inet difftest_quiet {
+		chain output {
+			type filter hook output priority -10; policy accept;
+			tcp flags != syn drop
+			icmp type != echo-request drop
+			icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-reply } drop
+			icmpv6 type { 130, 131, 132, 143 } drop
+		}
+	}
+	EOF
+	# and P's answers to the outbound cases (ICMP errors: it does not forward to the pool)
+	px nft -f - <<-'EOF' || return 1
+	table inet difftest_quiet {
+		chain output {
+			type filter hook output priority -10; policy accept;
+			icmp type != echo-request drop
+			icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-reply } drop
+			tcp flags != syn drop
+		}
+	}
+	EOF
 }
 
 if ! setup; then
@@ -145,6 +175,7 @@ if [ "$agent_policies" -gt 0 ]; then
 		exit 1
 	fi
 	"$DIFF" "${common[@]}" --root "$R" --agent --policies "$agent_policies" \
+		--count-filters "${IPP_DIFF_COUNT_FILTERS:-0}" \
 		--filters "${IPP_DIFF_FILTERS:-300}" --cases "${IPP_DIFF_AGENT_CASES:-1000}" || {
 		status=1
 		echo "the agent's log (last 30 lines):"

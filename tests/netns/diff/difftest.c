@@ -21,10 +21,13 @@
  * With --agent, the policy agent running in H on the stores under --root
  * (started by the caller) puts each policy in force, and after the cases a
  * quarter of the filters, chosen at random, is deleted from their lists
- * and then added back, one transaction of the stores each (as `delete
- * filter` and `add filter` do): the agent changes the kernel's table in
- * place, with the flow cache warm from the cases before, and the cases are
- * checked again, twice, after each change.
+ * and then added back, then single filters, then a rule's filter action is
+ * changed and changed back, one transaction of the stores each (as
+ * `delete filter`, `add filter`, `set rule` do): the agent changes the
+ * kernel's table, with the flow cache warm from the cases before, and the
+ * cases are checked again, twice, after each change.  In policies of up to
+ * --count-filters filters (0: none) each filter's packet count (`dynamic
+ * show qmfilter`) must also grow by the packets the matcher says it decided.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,6 +60,9 @@ struct ctx {
 	unsigned long applies, cases;
 	/* agent mode: how the changes went in (the agent's last_change) */
 	unsigned long in_place, elementwise, unchanged, whole;
+	/* agent mode: the filters' counts are checked in policies of at most this many filters */
+	size_t count_filters;
+	unsigned long count_checks;
 };
 
 static double now(void)
@@ -488,7 +494,246 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ipp-difftest --host-ns H --peer-ns P --peer-if IF --root DIR --bindir BIN\n"
 		"                    [--seed N] [--policies N] [--filters N] [--rules N] "
-		"[--cases N] [--naive | --agent]\n");
+		"[--cases N] [--naive | --agent [--count-filters N]]\n");
+}
+
+/* ---------- packet counts per filter (agent mode) ---------- */
+
+/* Packets per specific filter, by its name in `dynamic show qmfilter` ("L3 (filter 2)"). */
+struct count {
+	char name[64];
+	unsigned long long packets;
+};
+
+struct counts {
+	struct count *v;
+	size_t n, cap;
+};
+
+static struct count *count_slot(struct counts *k, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->v[i].name, name))
+			return &k->v[i];
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 64;
+		struct count *nv = realloc(k->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		k->v = nv;
+		k->cap = cap;
+	}
+	memset(&k->v[k->n], 0, sizeof(k->v[0]));
+	snprintf(k->v[k->n].name, sizeof(k->v[0].name), "%s", name);
+	return &k->v[k->n++];
+}
+
+/* The agent's counts, summed per configured filter and direction; 0 or -1. */
+static int read_counts_once(struct ctx *c, struct counts *k)
+{
+	char cmd[1024], line[512], name[64] = "";
+	FILE *f;
+	int st;
+
+	k->n = 0;
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s %s/ipsecpol --root %s dynamic show qmfilter type=specific",
+		 c->host_ns, c->bindir, c->root);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long n;
+
+		if (sscanf(line, "Filter Name : %63[^\n]", name) == 1 ||
+		    sscanf(line, "Filter Name %*[ ]: %63[^\n]", name) == 1)
+			continue;
+		if (name[0] && (sscanf(line, "Packets : %llu", &n) == 1 ||
+				sscanf(line, "Packets %*[ ]: %llu", &n) == 1)) {
+			struct count *x = count_slot(k, name);
+
+			if (!x) {
+				pclose(f);
+				return -1;
+			}
+			x->packets += n;
+			name[0] = '\0';
+		}
+	}
+	st = pclose(f);
+	return st == 0 ? 0 : -1;
+}
+
+/* The flow cache generation in force and whether a fold is pending, from the agent's status. */
+static int flow_state(struct ctx *c, char *gen, size_t len, bool *pending)
+{
+	char st[4096];
+	const char *g;
+
+	if (agent_status(c, st, sizeof(st)) < 0)
+		return -1;
+	g = strstr(st, "\nflow_generation=");
+	snprintf(gen, len, "%.*s", g ? (int)strcspn(g + 17, "\n") : 0, g ? g + 17 : "");
+	*pending = strstr(st, "\nflow_fold_pending=yes\n") != NULL;
+	return 0;
+}
+
+/*
+ * The counts, read when no fold is pending and no generation moved while
+ * reading (a generation left behind is counted once folded: the agent
+ * moves and folds in one step of its own, but a listing can fall between
+ * the two transactions).
+ */
+static int read_counts(struct ctx *c, struct counts *k)
+{
+	double t0 = now();
+
+	while (now() - t0 < 20) {
+		char g0[16], g1[16];
+		bool p0, p1;
+
+		if (flow_state(c, g0, sizeof(g0), &p0) < 0)
+			return -1;
+		if (p0) {
+			usleep(20000);
+			continue;
+		}
+		if (read_counts_once(c, k) < 0 || flow_state(c, g1, sizeof(g1), &p1) < 0)
+			return -1;
+		if (!p1 && !strcmp(g0, g1))
+			return 0;
+	}
+	fprintf(stderr, "difftest: the flow cache kept moving while the counts were read\n");
+	return -1;
+}
+
+/* The name `dynamic show qmfilter` gives specific filter @sf of the test's expansion. */
+static void sf_name(const struct dpolicy *p, const bool *keep, const struct ipp_sfilter *sf,
+		    char *buf, size_t len)
+{
+	unsigned pos = 1;
+	size_t k;
+
+	/* its place in its list, in the stores' order (by age) */
+	for (k = 0; k < p->nf; k++)
+		if ((!keep || keep[k]) && p->f[k].rule == sf->rule && p->f[k].age < sf->seq)
+			pos++;
+	snprintf(buf, len, "L%u (filter %u%s)", sf->rule, pos,
+		 sf->reversed ? ", mirror image" : "");
+}
+
+/*
+ * Agent mode: did each filter count the packets it decided between @before
+ * and now (@sent[i] sends of case i)?  A packet that several filters decide
+ * alike (the same weight, action and clear-packet handling: another origin
+ * or age only) may be counted by any of them, as the kernel's walk meets
+ * them first: per filter, the count must lie between the packets it alone
+ * decided and those it may have, and the total must be exact.  0 yes, 1 no
+ * (reported), -1 when the counts cannot be read.
+ */
+static int check_counts(struct ctx *c, const struct dpolicy *p, const bool *keep,
+			const struct ipp_effective *eff, const struct ipp_packet *pkts,
+			const unsigned *sent, size_t ncases, const struct counts *before,
+			const char *phase)
+{
+	struct counts after = {0}, lo = {0}, hi = {0};
+	unsigned long long total_want = 0, total_got = 0;
+	char name[64];
+	size_t i, j, bad = 0;
+	int r = 0;
+
+	if (read_counts(c, &after) < 0) {
+		fprintf(stderr, "difftest: cannot read the agent's counts\n");
+		free(after.v);
+		return -1;
+	}
+	for (i = 0; i < ncases && r == 0; i++) {
+		struct ipp_verdict v;
+		const struct ipp_sfilter *w;
+		size_t ties = 0;
+
+		if (!sent[i] || ipp_classify(eff, &pkts[i], &c->me, &v) < 0)
+			continue;
+		if (v.sf == IPP_NO_FILTER) {
+			ipp_verdict_clear(&v);
+			continue;
+		}
+		w = &eff->sf[v.sf];
+		total_want += sent[i];
+		for (j = 0; j < v.ncand; j++) {
+			const struct ipp_sfilter *o = &eff->sf[v.cand[j].sf];
+			struct count *x;
+
+			if (v.cand[j].weight != v.cand[0].weight || o->action != w->action ||
+			    o->clear != w->clear)
+				continue;
+			ties++;
+			sf_name(p, keep, o, name, sizeof(name));
+			if (!(x = count_slot(&hi, name))) {
+				r = -1;
+				break;
+			}
+			x->packets += sent[i];
+		}
+		if (r == 0 && ties == 1) {
+			struct count *x;
+
+			sf_name(p, keep, w, name, sizeof(name));
+			if (!(x = count_slot(&lo, name)))
+				r = -1;
+			else
+				x->packets += sent[i];
+		}
+		ipp_verdict_clear(&v);
+	}
+	if (r < 0)
+		goto out;
+	for (i = 0; i < after.n; i++) {
+		const char *n = after.v[i].name;
+		unsigned long long a = after.v[i].packets, b = 0, l = 0, h = 0, d;
+
+		for (j = 0; j < before->n; j++)
+			if (!strcmp(before->v[j].name, n))
+				b = before->v[j].packets;
+		for (j = 0; j < lo.n; j++)
+			if (!strcmp(lo.v[j].name, n))
+				l = lo.v[j].packets;
+		for (j = 0; j < hi.n; j++)
+			if (!strcmp(hi.v[j].name, n))
+				h = hi.v[j].packets;
+		d = a - b;
+		total_got += d;
+		if ((a < b || d < l || d > h) && bad++ < 5)
+			printf("%s: COUNT DIFFERS: %s counted %llu packets (%llu -> %llu), the "
+			       "matcher says it decided %llu to %llu of them\n",
+			       phase, n, d, b, a, l, h);
+	}
+	/* a filter the matcher expects that the agent does not show at all */
+	for (i = 0; i < lo.n; i++) {
+		for (j = 0; j < after.n && strcmp(after.v[j].name, lo.v[i].name); j++)
+			;
+		if (j == after.n && bad++ < 5)
+			printf("%s: COUNT DIFFERS: %s is not shown, the matcher says it decided %llu "
+			       "packets\n",
+			       phase, lo.v[i].name, lo.v[i].packets);
+	}
+	if (total_got != total_want) {
+		printf("%s: the filters counted %llu packets in all, the matcher says %llu\n", phase,
+		       total_got, total_want);
+		bad++;
+	}
+	if (bad) {
+		printf("%s: %zu differences in the filters' counts\n", phase, bad);
+		r = 1;
+	}
+out:
+	free(after.v);
+	free(lo.v);
+	free(hi.v);
+	return r;
 }
 
 /*
@@ -503,6 +748,8 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 {
 	struct ipp_effective mine, *built = NULL;
 	bool *want = calloc(ncases, sizeof(*want)), *got = calloc(ncases, sizeof(*got));
+	struct counts before = {0};
+	unsigned *sent = NULL;
 	size_t i, accepted = 0;
 	int status = 0;
 
@@ -545,6 +792,14 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 		*ret_moved += prev[i] != want[i];
 		prev[i] = want[i];
 	}
+	/* agent mode: the counts before, and the sends of each case from here on (the
+	 * counts are read through the shell: policies up to --count-filters filters) */
+	if (c->agent && p->nf <= c->count_filters &&
+	    (!(sent = calloc(ncases, sizeof(*sent))) || read_counts(c, &before) < 0)) {
+		fprintf(stderr, "difftest: cannot read the agent's counts\n");
+		status = -1;
+		goto out;
+	}
 	/*
 	 * Every case twice: the first packet of a TCP or UDP 5-tuple is walked
 	 * and fills the flow cache, the second is answered by the cache.
@@ -554,6 +809,8 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 			status = -1;
 			break;
 		}
+		for (i = 0; sent && i < ncases; i++)
+			sent[i]++;
 		for (i = 0; i < ncases && status == 0; i++) {
 			bool *small;
 			int alone;
@@ -563,6 +820,8 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 			(*ret_suspects)++;
 			/* once more on its own, twice: a real difference is stable */
 			alone = delivered_alone(c, &pkts[i], 2);
+			if (sent)
+				sent[i] += 2;
 			if (alone == -2) {
 				status = -1;
 				break;
@@ -603,11 +862,17 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 			free(small);
 		}
 	}
+	if (status == 0 && sent) {
+		status = check_counts(c, p, keep, &mine, pkts, sent, ncases, &before, phase);
+		c->count_checks += status == 0;
+	}
 out:
 	ipp_effective_free(built);
 	dpolicy_eff_free(&mine);
 	free(want);
 	free(got);
+	free(sent);
+	free(before.v);
 	return status;
 }
 
@@ -872,6 +1137,7 @@ int main(int argc, char **argv)
 	    {"cases", required_argument, NULL, 'c'},
 	    {"naive", no_argument, NULL, 'n'},
 	    {"agent", no_argument, NULL, 'a'},
+	    {"count-filters", required_argument, NULL, 'k'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
@@ -922,6 +1188,9 @@ int main(int argc, char **argv)
 		case 'a':
 			c.agent = true;
 			break;
+		case 'k':
+			c.count_filters = strtoul(optarg, NULL, 0);
+			break;
 		default:
 			usage();
 			return 2;
@@ -959,8 +1228,9 @@ int main(int argc, char **argv)
 	}
 	if (status == 0 && c.agent) {
 		printf("difftest: the agent's changes: %lu patched in place, %lu element-level "
-		       "differences, %lu with nothing to change, %lu whole\n",
-		       c.in_place, c.elementwise, c.unchanged, c.whole);
+		       "differences, %lu with nothing to change, %lu whole; the filters' counts "
+		       "agreed with the matcher %lu times\n",
+		       c.in_place, c.elementwise, c.unchanged, c.whole, c.count_checks);
 		if (c.in_place == 0) {
 			printf("difftest: no change was patched in place\n");
 			status = 1;

@@ -916,11 +916,33 @@ static void test_patch_delete_limits(void **state)
 	}
 }
 
+/* A keyless tier's element key is written empty (carry comments): it reads back. */
+static void test_keyless_key_parse(void **state)
+{
+	struct ipp_cshape keyless = {.family = AF_INET, .src_kind = IPP_ADDR_ME,
+				     .dst_kind = IPP_ADDR_ANY, .proto = 17};
+	struct ipp_cshape keyed = {.family = AF_INET, .src_kind = IPP_ADDR_IP, .src_plen = 24,
+				   .dst_kind = IPP_ADDR_ANY};
+	struct ipp_ckey k, zero = {0};
+	char text[64];
+
+	(void)state;
+	ipp_ckey_format(&keyless, &zero, text, sizeof(text));
+	assert_string_equal(text, "");
+	memset(&k, 0xff, sizeof(k));
+	assert_int_equal(ipp_ckey_parse(&keyless, text, &k), 0);
+	assert_memory_equal(&k, &zero, sizeof(k));
+	assert_int_equal(ipp_ckey_parse(&keyless, "10.0.0.0", &k), -EINVAL);
+	assert_int_equal(ipp_ckey_parse(&keyed, "", &k), -EINVAL);
+	assert_int_equal(ipp_ckey_parse(&keyed, "10.1.2.0", &k), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_patch_delete_limits),
+	    cmocka_unit_test(test_keyless_key_parse),
 	    cmocka_unit_test(test_equal_weight_block_wins),
 	    cmocka_unit_test(test_range_split),
 	    cmocka_unit_test(test_random_policies),
