@@ -407,6 +407,7 @@ struct flowshare {
 	const struct ipp_ctier *tier;
 	const struct ipp_celem *elem;
 	uint64_t packets, bytes;
+	int gen; /* the flow cache generation it was read from; -1: a carry counter */
 };
 
 struct flowshares {
@@ -463,7 +464,7 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_ch
 			continue; /* no filter: permitted by default, nobody to count for */
 		if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
 			return -ENOMEM;
-		fs->v[fs->n++] = (struct flowshare){t, e, pk - 1, by - by / pk};
+		fs->v[fs->n++] = (struct flowshare){t, e, pk - 1, by - by / pk, 0};
 	}
 	return 0;
 }
@@ -632,7 +633,6 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 	 * other waits for the agent's fold, which gives each flow to the element that
 	 * decided it then: counted now, a flow whose decider changed would go to the
 	 * element that decides it under the new policy) */
-	struct flowshares gfs[2] = {{0}, {0}};
 	struct ipp_table_extra gx[2] = {{0}, {0}};
 	int in_force = -1;
 	bool *seen = NULL;
@@ -685,16 +685,13 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 
 			if (name && name->type == IPP_JSON_STRING &&
 			    ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen)) {
-				if (!fs->loc_loaded) {
-					locals_load(&fs->loc);
-					fs->loc_loaded = true;
-				}
-				/* the local addresses stay @fs's (freed with it) */
-				gfs[gen & 1].loc = fs->loc;
-				gfs[gen & 1].loc_loaded = true;
+				size_t n0 = fs->n;
+
 				flow_totals(set, &gx[gen & 1]);
-				if (flow_counters(c, NULL, 0, set, fam, inbound, &gfs[gen & 1]) < 0)
+				if (flow_counters(c, NULL, 0, set, fam, inbound, fs) < 0)
 					r = ipp_err(err, ENOMEM, "out of memory");
+				while (n0 < fs->n)
+					fs->v[n0++].gen = (int)(gen & 1);
 			} else if (name && name->type == IPP_JSON_STRING &&
 				   (!strcmp(name->str, "fc_on_g0") || !strcmp(name->str, "fc_on_g1"))) {
 				const struct ipp_json *el = ipp_json_get(set, "elem");
@@ -710,7 +707,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 
 			if (e && read_counter(obj, &cp, &cb) &&
 			    ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) == 0)
-				fs->v[fs->n++] = (struct flowshare){t, e, cp, cb};
+				fs->v[fs->n++] = (struct flowshare){t, e, cp, cb, -1};
 			else if (e)
 				r = ipp_err(err, ENOMEM, "out of memory");
 		} else if (m) {
@@ -729,23 +726,23 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 		if (r < 0)
 			break;
 	}
-	for (int g = 0; g < 2 && r == 0; g++) {
+	/* the generation in force (both when the switch sets do not say) and the carries */
+	for (int g = 0; g < 2; g++) {
+		x->flow_cache |= gx[g].flow_cache;
 		if (in_force >= 0 && g != in_force)
 			continue;
-		x->flow_cache |= gx[g].flow_cache;
 		x->flows += gx[g].flows;
 		x->flow_packets += gx[g].flow_packets;
 		x->flow_full |= gx[g].flow_full;
-		if (gfs[g].n && ipp_grow((void **)&fs->v, &fs->cap, fs->n + gfs[g].n,
-					 sizeof(*fs->v)) < 0) {
-			r = ipp_err(err, ENOMEM, "out of memory");
-			break;
-		}
-		if (gfs[g].n)
-			memcpy(fs->v + fs->n, gfs[g].v, gfs[g].n * sizeof(*fs->v));
-		fs->n += gfs[g].n;
 	}
-	x->flow_cache |= gx[0].flow_cache || gx[1].flow_cache;
+	if (in_force >= 0) {
+		size_t k = 0;
+
+		for (j = 0; j < fs->n; j++)
+			if (fs->v[j].gen < 0 || fs->v[j].gen == in_force)
+				fs->v[k++] = fs->v[j];
+		fs->n = k;
+	}
 	for (j = 0; j < c->ntiers && r == 0; j++) {
 		const struct ipp_ctier *t = &c->tiers[j];
 		struct ipp_counter ct = {0};
@@ -763,8 +760,6 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			r = ipp_err(err, ENOMEM, "out of memory");
 	}
 out:
-	free(gfs[0].v);
-	free(gfs[1].v);
 	free(pk);
 	free(by);
 	free(seen);

@@ -559,14 +559,13 @@ static const struct id_index *find_id(const struct id_index *m, size_t n, int64_
  * table lookup per filter).  The lean form leaves out what enforcement does
  * not read (GUID, description, DNS names).
  */
-static const char sql_filters[] = "SELECT " DB_FILTER_COLS " FROM filter f "
-				  "WHERE +f.filterlist_id IN (SELECT id FROM filterlist "
-				  "WHERE store = ?) ORDER BY f.id";
+#define STORE_FILTERS                                                                            \
+	" FROM filter f WHERE +f.filterlist_id IN (SELECT id FROM filterlist WHERE store = ?) "  \
+	"ORDER BY f.id"
+static const char sql_filters[] = "SELECT " DB_FILTER_COLS STORE_FILTERS;
 static const char sql_filters_lean[] = "SELECT f.id, f.filterlist_id, NULL, NULL, NULL, NULL, "
 				       "f.src, f.dst, f.protocol, f.srcport, f.dstport, "
-				       "f.mirrored FROM filter f "
-				       "WHERE +f.filterlist_id IN (SELECT id FROM filterlist "
-				       "WHERE store = ?) ORDER BY f.id";
+				       "f.mirrored" STORE_FILTERS;
 
 static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned flags,
 			    struct ipp_error *err)

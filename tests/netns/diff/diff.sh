@@ -117,13 +117,15 @@ setup() {
 		}
 	}
 	EOF
-	# and P's answers to the outbound cases (ICMP errors: it does not forward to the pool)
+	# and P's answers to the outbound cases (ICMP errors: it does not forward to the
+	# pool) and its multicast listener reports
 	px nft -f - <<-'EOF' || return 1
 	table inet difftest_quiet {
 		chain output {
 			type filter hook output priority -10; policy accept;
 			icmp type != echo-request drop
 			icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-reply } drop
+			icmpv6 type { 130, 131, 132, 143 } drop
 			tcp flags != syn drop
 		}
 	}
