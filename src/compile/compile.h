@@ -58,12 +58,16 @@
  *   goes to `negotiate_in_clear` / `negotiate_out_clear`: accepted, and
  *   remembered by the flow cache as permitted.
  *
- *   The flow cache.  A TCP or UDP packet that passed a gate is first looked
- *   up by its 5-tuple (source, destination, protocol, ports) in the cache
- *   sets of its family and hook, one per outcome (chain flowhit4_in: sets
+ *   The flow cache.  A TCP or UDP packet is first looked up, at the top
+ *   of the walk chain of its protocol (of its family when the protocol has
+ *   no chain of its own; not when the chain has nothing to walk), by its
+ *   5-tuple (source, destination, protocol, ports) in the cache sets of its
+ *   family and hook, one per outcome (chain fc_hit4_in_gG: sets
  *   flow4_in_permit_gG, flow4_in_block_gG, flow4_in_negotiate_gG, ...;
  *   "flags dynamic", a counter per element); a hit gives the outcome at
- *   once.  On a miss the walk decides, and the verdict goes through a
+ *   once.  Every walk that can fill the cache looks it up first: an entry
+ *   that a walk keeps filling without answering would count its packets
+ *   twice.  On a miss the walk decides, and the verdict goes through a
  *   chain of its outcome (`permit`, `block`, `negotiate_in`,
  *   `negotiate_out`) that adds the 5-tuple to the matching cache set before
  *   the verdict; a walk that ends without a match (permitted) does the same

@@ -496,7 +496,6 @@ static void gate_expr(int fam, int side, FILE *out)
 	fprintf(out, "@nh,%u,16 @g%c%d", off[fam == 6][side], side ? 'd' : 's', fam);
 }
 
-/* Does walk chain @w use the flow cache (TCP and UDP, after a gate)? */
 /*
  * Is the flow cache used?  Not with rules of one connection type: their
  * outcome depends on the interface too, which the key leaves out (nft
@@ -514,9 +513,10 @@ static bool flow_used(const struct ipp_compiled *c)
 	return true;
 }
 
+/* Does walk chain @w use the flow cache (the chains TCP and UDP are walked in)? */
 static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
 {
-	return (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP) && w->sub != SUB_BASE &&
+	return (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP || w->proto == 0) &&
 	       flow_used(c);
 }
 
@@ -525,9 +525,16 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		       FILE *out)
 {
 	unsigned keys = walk_keys(c, w);
+	bool fc = flow_walk(c, w);
 	char name[32];
 	size_t i;
 
+	/* a walk of nothing (no gate, no filter) is not worth a look at the cache */
+	if (fc && !keys) {
+		fc = false;
+		for (i = 0; i < c->ntiers && !fc; i++)
+			fc = tier_in_walk(&c->tiers[i], w);
+	}
 	if (w->proto == 0 && w->sub == SUB_BASE) {
 		uint8_t map[32];
 		unsigned p, n = 0;
@@ -560,8 +567,14 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			fputs(" }\n", out);
 		}
 	}
-	/* the flow cache, once a gate has passed (X_sd is only reached from X_s) */
-	if (flow_walk(c, w) && w->sub != SUB_SD)
+	/*
+	 * The flow cache, before anything is walked (a protocol with its own
+	 * chain has left the family chain by now): every verdict of the walk
+	 * fills it, so every TCP or UDP packet that reaches a walk must be
+	 * looked up first, or the cache would count its packets a second time
+	 * without ever answering them.
+	 */
+	if (fc && w->sub == SUB_BASE)
 		fc_switch_rule(w->fam == 6 ? (w->hook == HOOK_IN ? FC_HIT6_IN : FC_HIT6_OUT)
 					   : (w->hook == HOOK_IN ? FC_HIT4_IN : FC_HIT4_OUT),
 			       prefix, out);
@@ -590,7 +603,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		fputc('\n', out);
 	}
 	/* the walk found nothing: permitted, and remembered as such */
-	if (flow_walk(c, w))
+	if (fc)
 		fprintf(out, "%sgoto permit comment \"no filter matches\"\n", prefix);
 }
 
