@@ -100,11 +100,19 @@ out:
 	return r;
 }
 
-/* Bring the kernel from @cur (NULL: unknown) to @new; as ipp_apply_update(), guarded. */
+/*
+ * Bring the kernel from @cur (NULL: unknown) to @new; as ipp_apply_update(),
+ * guarded.  The counts an element-level difference resets (elements added
+ * again, rules of the walk chains it rewrites) go to carry counters in the
+ * same transaction (@fs->book follows).
+ */
 static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
-		  const struct ipp_compiled *new, struct ipp_cdiff_stats *st, struct ipp_error *err)
+		  const struct ipp_compiled *new, struct ipp_flowstate *fs,
+		  struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
-	char *text = NULL;
+	struct ipp_carry_book next = {0};
+	struct ipp_error e = {0};
+	char *text = NULL, *carry = NULL;
 	int r;
 
 	if (!cur)
@@ -119,8 +127,32 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 		free(text);
 		return ipp_agent_install_full(d, new, true, st, err);
 	}
+	if (ipp_driver_carry_replaced(cur, new, text, &fs->book, &carry, &next, &e) < 0)
+		ipp_log(LOG_WARNING,
+			"the counts of the filters the change replaces are not carried over: %s",
+			e.msg);
+	if (carry) {
+		size_t n = strlen(text), m = strlen(carry);
+		char *all = realloc(text, n + m + 1);
+
+		if (!all) {
+			free(text);
+			free(carry);
+			ipp_carry_book_clear(&next);
+			return ipp_err(err, ENOMEM, "out of memory");
+		}
+		memcpy(all + n, carry, m + 1);
+		text = all;
+		free(carry);
+	}
 	r = ipp_apply_text(d, new, text, false, err);
 	free(text);
+	if (r == 0 && next.valid) {
+		ipp_carry_book_clear(&fs->book);
+		fs->book = next;
+	} else {
+		ipp_carry_book_clear(&next);
+	}
 	if (r < 0) {
 		/* The kernel did not hold @cur: replace the table whole. */
 		ipp_err_clear(err);
@@ -168,7 +200,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	/* a difference moves the rules to the other flow cache generation (compile.h) */
 	if (cur)
 		res.compiled->flow_gen = cur->flow_gen ^ 1;
-	r = update(d, cur, res.compiled, st, err);
+	r = update(d, cur, res.compiled, fs, st, err);
 	if (r < 0) {
 		bool persistent = res.persistent;
 

@@ -1186,6 +1186,31 @@ const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const ch
 	return NULL;
 }
 
+void ipp_ctier_group(const char *name, char *buf, size_t len)
+{
+	/* the longer first: "_late_negotiate" is in "_late_negotiate_soft" */
+	static const char *const late[] = {"_late_negotiate_inpass", "_late_negotiate_soft",
+					   "_late_block", "_late_negotiate", "_late_permit"};
+	char tmp[IPP_CTIER_NAME_MAX];
+	size_t i, n;
+	char *at;
+
+	snprintf(tmp, sizeof(tmp), "%s", name);
+	for (i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+		if ((at = strstr(tmp, late[i]))) {
+			n = strlen(late[i]);
+			memmove(at, at + n, strlen(at + n) + 1);
+			break;
+		}
+	}
+	n = strlen(tmp);
+	if (n > 3 && !strcmp(tmp + n - 3, "_in"))
+		tmp[n - 3] = '\0';
+	else if (n > 4 && !strcmp(tmp + n - 4, "_out"))
+		tmp[n - 4] = '\0';
+	snprintf(buf, len, "%s", tmp);
+}
+
 const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct ipp_ckey *k)
 {
 	size_t lo = 0, hi = t->nelems;

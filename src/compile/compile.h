@@ -125,7 +125,8 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
  * other generation, emptied in the same transaction; the generation left
  * behind is then frozen: no rule reads or fills it.  Its counts are folded
  * into "carry" counters (named counter objects of the table, one per map
- * element that has any, commented "carry TIER KEY") and it is emptied, in
+ * element that has any, commented "carry GROUP KEY": ipp_ctier_group())
+ * and it is emptied, in
  * one more transaction (ipp_flow_fold_emit()).  So an element's packets
  * are its own counter, plus the entries of both generations it decided,
  * plus its carry counter: exact across changes and evictions.
@@ -259,6 +260,14 @@ bool ipp_ctier_keyless(const struct ipp_ctier *t);
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
 /* The element with key @k in @t, or NULL.  Points into @t. */
 const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct ipp_ckey *k);
+/*
+ * The group of tier @name: its shape and weight, the name without the
+ * late suffix and the hook of a map split by hook ("X_late_permit_in" is
+ * in group "X").  A compile, or a change of another rule's action, can move
+ * an element between the tiers of its group (late or not, one map or one
+ * per hook); within a group a key is one filter's.  Writes to @buf.
+ */
+void ipp_ctier_group(const char *name, char *buf, size_t len);
 
 /*
  * The element that decides a packet, as the kernel's walk would: the first
@@ -334,13 +343,26 @@ struct ipp_carry {
  * counter held, plus the generation's counts) written over, and the carry
  * counters named @stale (of elements no longer in force) deleted.
  */
-void ipp_flow_fold_emit(unsigned gen, const struct ipp_carry *v, size_t n,
-			const char *const *stale, size_t nstale, FILE *out);
+void ipp_flow_fold_emit(const struct ipp_compiled *c, unsigned gen, const struct ipp_carry *v,
+			size_t n, const char *const *stale, size_t nstale, FILE *out);
+/* The carry counters of @v (elements of @c) written over and those named @stale deleted. */
+void ipp_carry_emit(const struct ipp_compiled *c, const struct ipp_carry *v, size_t n,
+		    const char *const *stale, size_t nstale, FILE *out);
 /* Does the table of @c have a flow cache (FlowCache, and no connection-type rules)? */
 bool ipp_compiled_flow_used(const struct ipp_compiled *c);
 
-/* The name of an element's carry counter object ("carry_" and 16 hex digits). */
-void ipp_carry_name(const struct ipp_ctier *t, const struct ipp_celem *e, char *buf, size_t len);
+/*
+ * The name of the carry counter object of element @e of @t in @c ("carry_"
+ * and 16 hex digits), of its tier's group, its key and the rule it comes
+ * from (store, policy, rule, mirror image): the counts carried stay with
+ * the element when it moves to another tier of its group, and are not
+ * another rule's when a filter of equal selectors takes its key over.
+ */
+void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
+		    const struct ipp_celem *e, char *buf, size_t len);
+/* Do @x of @a and @y of @b come from the same rule (ipp_carry_name())? */
+bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *x,
+			  const struct ipp_compiled *b, const struct ipp_celem *y);
 
 /*
  * The transaction that moves the rules of @c to the other flow cache
@@ -418,6 +440,14 @@ struct ipp_cdiff_stats {
 	size_t tiers_added, tiers_deleted;
 	size_t chains_rewritten;
 };
+
+/*
+ * Does element @b of @nc go into the kernel as @a of @oc is (the same
+ * verdict and comment)?  Otherwise ipp_compiled_diff() deletes and adds it
+ * (its counter starts again).
+ */
+bool ipp_celem_same(const struct ipp_compiled *oc, const struct ipp_celem *a,
+		    const struct ipp_compiled *nc, const struct ipp_celem *b);
 
 /*
  * Write the commands that turn the table compiled as @old (which must be

@@ -1053,18 +1053,53 @@ static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 }
 
 /* Same element as far as the kernel can tell (key compared by the caller). */
+/* The rule an element comes from, as a change keeps it: store, policy, rule, mirror image. */
+static void elem_owner(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
+		       size_t len)
+{
+	const struct ipp_crule *r = e->rule < c->nrules ? &c->rules[e->rule] : NULL;
+
+	if (r)
+		snprintf(buf, len, "%d\n%s\n%s\n%d", (int)r->store, r->policy, r->rule,
+			 (int)e->reversed);
+	else
+		snprintf(buf, len, "-\n%d", (int)e->reversed);
+}
+
+bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *x,
+			  const struct ipp_compiled *b, const struct ipp_celem *y)
+{
+	char p[2 * IPP_NAME_MAX + 32], q[2 * IPP_NAME_MAX + 32];
+
+	elem_owner(a, x, p, sizeof(p));
+	elem_owner(b, y, q, sizeof(q));
+	return !strcmp(p, q);
+}
+
+/*
+ * Does @b of @nc go into the kernel as @a of @oc is?  Not when another
+ * rule's filter of the same selectors takes the key over: its counter
+ * starts again, the counts were the other filter's.
+ */
 static bool elem_same(const struct ipp_compiled *oc, const struct ipp_celem *a,
 		      const struct ipp_compiled *nc, const struct ipp_celem *b)
 {
 	char x[512], y[512];
 
-	if (a->verdict != b->verdict || a->clear != b->clear)
+	if (a->verdict != b->verdict || a->clear != b->clear ||
+	    !ipp_celem_same_owner(oc, a, nc, b))
 		return false;
 	if (!nc->opts.elem_comments)
 		return true;
 	elem_source(oc, a, x, sizeof(x));
 	elem_source(nc, b, y, sizeof(y));
 	return !strcmp(x, y);
+}
+
+bool ipp_celem_same(const struct ipp_compiled *oc, const struct ipp_celem *a,
+		    const struct ipp_compiled *nc, const struct ipp_celem *b)
+{
+	return elem_same(oc, a, nc, b);
 }
 
 static int name_cmp(const void *x, const void *y)
@@ -1198,27 +1233,32 @@ void ipp_flow_swap_emit(struct ipp_compiled *c, FILE *out)
 	flow_rewire(c, out);
 }
 
-void ipp_carry_name(const struct ipp_ctier *t, const struct ipp_celem *e, char *buf, size_t len)
+void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
+		    const struct ipp_celem *e, char *buf, size_t len)
 {
-	char key[160];
+	char key[160], group[IPP_CTIER_NAME_MAX], owner[2 * IPP_NAME_MAX + 32];
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const char *p;
 
 	ipp_ckey_format(&t->shape, &e->key, key, sizeof(key));
-	for (p = t->name; *p; p++)
+	ipp_ctier_group(t->name, group, sizeof(group));
+	elem_owner(c, e, owner, sizeof(owner));
+	for (p = group; *p; p++)
 		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
 	h = (h ^ ' ') * 0x100000001b3ULL;
 	for (p = key; *p; p++)
 		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = (h ^ '\n') * 0x100000001b3ULL;
+	for (p = owner; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
 	snprintf(buf, len, "carry_%016llx", (unsigned long long)h);
 }
 
-void ipp_flow_fold_emit(unsigned gen, const struct ipp_carry *v, size_t n,
-			const char *const *stale, size_t nstale, FILE *out)
+void ipp_flow_fold_emit(const struct ipp_compiled *c, unsigned gen, const struct ipp_carry *v,
+			size_t n, const char *const *stale, size_t nstale, FILE *out)
 {
-	char name[32], key[160];
+	char name[32];
 	unsigned f, h, o;
-	size_t i;
 
 	for (f = 0; f < 2; f++)
 		for (h = 0; h < 2; h++)
@@ -1226,16 +1266,26 @@ void ipp_flow_fold_emit(unsigned gen, const struct ipp_carry *v, size_t n,
 				flow_set(f ? 6 : 4, (enum hook)h, o, gen, name, sizeof(name));
 				fprintf(out, "flush set %s %s\n", TABLE, name);
 			}
+	ipp_carry_emit(c, v, n, stale, nstale, out);
+}
+
+void ipp_carry_emit(const struct ipp_compiled *c, const struct ipp_carry *v, size_t n,
+		    const char *const *stale, size_t nstale, FILE *out)
+{
+	char name[32], key[160], group[IPP_CTIER_NAME_MAX];
+	size_t i;
+
 	for (i = 0; i < n; i++) {
-		ipp_carry_name(v[i].tier, v[i].elem, name, sizeof(name));
+		ipp_carry_name(c, v[i].tier, v[i].elem, name, sizeof(name));
 		if (v[i].existed)
 			fprintf(out, "delete counter %s %s\n", TABLE, name);
 		ipp_ckey_format(&v[i].tier->shape, &v[i].elem->key, key, sizeof(key));
+		ipp_ctier_group(v[i].tier->name, group, sizeof(group));
 		fprintf(out,
 			"add counter %s %s { packets %llu bytes %llu; comment \"" IPP_CARRY_PREFIX
 			"%s %s\"; }\n",
 			TABLE, name, (unsigned long long)v[i].packets, (unsigned long long)v[i].bytes,
-			v[i].tier->name, key);
+			group, key);
 	}
 	for (i = 0; i < nstale; i++)
 		fprintf(out, "delete counter %s %s\n", TABLE, stale[i]);

@@ -351,8 +351,6 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 
 /* ---------- the flow cache's share of the counters ---------- */
 
-static const struct ipp_ctier *kernel_tier(const struct ipp_compiled *c, const char *name);
-
 /* This host's addresses, for "me" in ipp_compiled_match(). */
 struct locals {
 	struct {
@@ -470,29 +468,136 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_ch
 }
 
 /*
- * The element of @c a carry counter object is for: its comment is
- * "carry TIER KEY" (compile.h); the tier as the kernel names it.
+ * The tiers of a compiled form by group (ipp_ctier_group()): where an
+ * element's carried counts are, whichever tier of its group holds it.
  */
-static const struct ipp_celem *carry_elem(const struct ipp_compiled *c, const struct ipp_json *obj,
+struct group_ent {
+	char name[IPP_CTIER_NAME_MAX];
+	const struct ipp_ctier *t;
+};
+
+struct groups {
+	const struct ipp_compiled *c;
+	struct group_ent *v; /* by name, then in walk order */
+	size_t n;
+};
+
+static int group_order(const void *x, const void *y)
+{
+	const struct group_ent *a = x, *b = y;
+	int r = strcmp(a->name, b->name);
+
+	return r ? r : a->t < b->t ? -1 : a->t > b->t;
+}
+
+static int groups_build(const struct ipp_compiled *c, struct groups *g)
+{
+	size_t i;
+
+	g->n = 0;
+	g->c = c;
+	if (!(g->v = calloc(c->ntiers + 1, sizeof(*g->v))))
+		return -ENOMEM;
+	for (i = 0; i < c->ntiers; i++) {
+		ipp_ctier_group(c->tiers[i].name, g->v[i].name, sizeof(g->v[i].name));
+		g->v[i].t = &c->tiers[i];
+	}
+	g->n = c->ntiers;
+	qsort(g->v, g->n, sizeof(*g->v), group_order);
+	return 0;
+}
+
+/* The first tier of @group, or NULL; *@at its place in @g. */
+static const struct ipp_ctier *groups_first(const struct groups *g, const char *group, size_t *at)
+{
+	size_t lo = 0, hi = g->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(g->v[mid].name, group) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return lo < g->n && !strcmp(g->v[lo].name, group) ? g->v[lo].t : NULL;
+}
+
+/* The element of @group with key @k (the first tier that has it), or NULL. */
+static const struct ipp_celem *groups_find(const struct groups *g, const char *group,
+					   const struct ipp_ckey *k, const struct ipp_ctier **tier_ret)
+{
+	size_t i;
+
+	for (groups_first(g, group, &i); i < g->n && !strcmp(g->v[i].name, group); i++) {
+		const struct ipp_ctier *t = g->v[i].t;
+		const struct ipp_celem *e = ipp_ctier_keyless(t) ? (t->nelems ? &t->elems[0] : NULL)
+								  : ipp_ctier_find(t, k);
+
+		if (e) {
+			*tier_ret = t;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The same element as @e of @t of compiled form @from in @g (its group and
+ * key, from the same rule), or NULL.
+ */
+static const struct ipp_celem *groups_same(const struct groups *g, const struct ipp_compiled *from,
+					   const struct ipp_ctier *t, const struct ipp_celem *e,
+					   const struct ipp_ctier **tier_ret)
+{
+	char group[IPP_CTIER_NAME_MAX];
+	const struct ipp_celem *e2;
+
+	ipp_ctier_group(t->name, group, sizeof(group));
+	e2 = groups_find(g, group, &e->key, tier_ret);
+	return e2 && ipp_celem_same_owner(from, e, g->c, e2) ? e2 : NULL;
+}
+
+/*
+ * A carry counter object's comment "carry GROUP KEY" (compile.h) into
+ * @group and @k, the key parsed in the shape of the group's tiers in @g;
+ * false when @g has no such group or the key does not parse.
+ */
+static bool carry_comment(const struct groups *g, const char *com, char group[IPP_CTIER_NAME_MAX],
+			  struct ipp_ckey *k)
+{
+	const struct ipp_ctier *t;
+	size_t pl = strlen(IPP_CARRY_PREFIX), at;
+	const char *sp;
+	char name[IPP_CTIER_NAME_MAX];
+
+	if (strncmp(com, IPP_CARRY_PREFIX, pl) || !(sp = strchr(com + pl, ' ')) ||
+	    (size_t)(sp - com - pl) >= sizeof(name))
+		return false;
+	snprintf(name, sizeof(name), "%.*s", (int)(sp - com - pl), com + pl);
+	ipp_ctier_group(name, group, IPP_CTIER_NAME_MAX); /* a tier's name, as written before */
+	return (t = groups_first(g, group, &at)) && ipp_ckey_parse(&t->shape, sp + 1, k) == 0;
+}
+
+/*
+ * The element (of the compiled form of @g) that a carry counter object is
+ * for, or NULL (its element is gone, or another rule's now).
+ */
+static const struct ipp_celem *carry_elem(const struct groups *g, const struct ipp_json *obj,
 					  const struct ipp_ctier **tier_ret)
 {
 	const struct ipp_json *com = ipp_json_get(obj, "comment");
-	const struct ipp_ctier *t;
-	char tier[IPP_CTIER_NAME_MAX];
-	const char *sp;
+	const struct ipp_json *name = ipp_json_get(obj, "name");
+	const struct ipp_celem *e;
+	char group[IPP_CTIER_NAME_MAX], want[32];
 	struct ipp_ckey k;
-	size_t pl = strlen(IPP_CARRY_PREFIX);
 
-	if (!com || com->type != IPP_JSON_STRING || strncmp(com->str, IPP_CARRY_PREFIX, pl))
+	if (!com || com->type != IPP_JSON_STRING || !name || name->type != IPP_JSON_STRING ||
+	    !carry_comment(g, com->str, group, &k) || !(e = groups_find(g, group, &k, tier_ret)))
 		return NULL;
-	sp = strchr(com->str + pl, ' ');
-	if (!sp || (size_t)(sp - com->str - pl) >= sizeof(tier))
-		return NULL;
-	snprintf(tier, sizeof(tier), "%.*s", (int)(sp - com->str - pl), com->str + pl);
-	if (!(t = kernel_tier(c, tier)) || ipp_ckey_parse(&t->shape, sp + 1, &k) < 0)
-		return NULL;
-	*tier_ret = t;
-	return ipp_ctier_find(t, &k);
+	ipp_carry_name(g->c, *tier_ret, e, want, sizeof(want));
+	return strcmp(want, name->str) ? NULL : e;
 }
 
 static int counter_order(const void *x, const void *y);
@@ -634,6 +739,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 	 * decided it then: counted now, a flow whose decider changed would go to the
 	 * element that decides it under the new policy) */
 	struct ipp_table_extra gx[2] = {{0}, {0}};
+	struct groups groups = {0};
 	int in_force = -1;
 	bool *seen = NULL;
 	const char *p;
@@ -648,7 +754,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 	pk = calloc(c->ntiers + 1, sizeof(*pk));
 	by = calloc(c->ntiers + 1, sizeof(*by));
 	seen = calloc(c->ntiers + 1, sizeof(*seen));
-	if (!pk || !by || !seen) {
+	if (!pk || !by || !seen || groups_build(c, &groups) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -702,7 +808,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			}
 		} else if (obj) {
 			const struct ipp_ctier *t = NULL;
-			const struct ipp_celem *e = carry_elem(c, obj, &t);
+			const struct ipp_celem *e = carry_elem(&groups, obj, &t);
 			uint64_t cp, cb;
 
 			if (e && read_counter(obj, &cp, &cb) &&
@@ -763,6 +869,7 @@ out:
 	free(pk);
 	free(by);
 	free(seen);
+	free(groups.v);
 	free(out);
 	return r;
 }
@@ -864,6 +971,7 @@ struct fold {
 	const struct ipp_compiled *now, *before;
 	const struct ipp_patch_change *ch;
 	size_t nch;
+	struct groups groups; /* of @now */
 	struct flowshares fs;
 	struct ipp_carry_book kernel; /* the carry counters read from the kernel */
 };
@@ -889,8 +997,6 @@ static int fold_carry(const struct ipp_json *item, void *ctx)
 	struct fold *f = ctx;
 	const struct ipp_json *obj = ipp_json_get(item, "counter"), *name, *com;
 	struct ipp_carry_entry en = {0};
-	const struct ipp_ctier *t;
-	const char *sp;
 	size_t pl = strlen(IPP_CARRY_PREFIX);
 
 	if (!obj || !(name = ipp_json_get(obj, "name")) || name->type != IPP_JSON_STRING ||
@@ -899,14 +1005,9 @@ static int fold_carry(const struct ipp_json *item, void *ctx)
 		return 0;
 	snprintf(en.name, sizeof(en.name), "%s", name->str);
 	(void)read_counter(obj, &en.packets, &en.bytes);
-	sp = strchr(com->str + pl, ' ');
-	if (sp && (size_t)(sp - com->str - pl) < sizeof(en.tier)) {
-		snprintf(en.tier, sizeof(en.tier), "%.*s", (int)(sp - com->str - pl),
-			 com->str + pl);
-		/* an element the form in force does not know keeps a zero key: it goes */
-		if ((t = kernel_tier(f->now, en.tier)))
-			(void)ipp_ckey_parse(&t->shape, sp + 1, &en.key);
-	}
+	/* an element the form in force does not know keeps a zero key: it goes */
+	if (!carry_comment(&f->groups, com->str, en.tier, &en.key))
+		memset(&en.key, 0, sizeof(en.key));
 	if (ipp_grow((void **)&f->kernel.v, &f->kernel.cap, f->kernel.n + 1,
 		     sizeof(*f->kernel.v)) < 0)
 		return -ENOMEM;
@@ -923,27 +1024,27 @@ static int carry_order(const void *x, const void *y)
 	return a->elem < b->elem ? -1 : a->elem > b->elem;
 }
 
-/* Is the element of a carry entry in force in @c? */
-static bool entry_in_force(const struct ipp_compiled *c, const struct ipp_carry_entry *en)
+/* Is the element of a carry entry in force (in the form of @g)? */
+static bool entry_in_force(const struct groups *g, const struct ipp_carry_entry *en)
 {
-	const struct ipp_ctier *t = kernel_tier(c, en->tier);
-	const struct ipp_celem *e = t ? ipp_ctier_find(t, &en->key) : NULL;
+	const struct ipp_ctier *t = NULL;
+	const struct ipp_celem *e = groups_find(g, en->tier, &en->key, &t);
 	char name[32];
 
 	if (!e)
 		return false;
-	ipp_carry_name(t, e, name, sizeof(name));
+	ipp_carry_name(g->c, t, e, name, sizeof(name));
 	return !strcmp(name, en->name);
 }
 
 /*
- * The fold's transaction for @book's carry counters (what is in the kernel)
- * and the shares @out (one per element, sorted); @book is updated to what
- * the transaction makes of them, in @next.
+ * The fold's transaction of generation @gen for @book's carry counters
+ * (what is in the kernel) and the shares @out (one per element, sorted);
+ * @book is updated to what the transaction makes of them, in @next.  With
+ * @gen < 0 only the carry counters of @out, and none pruned.
  */
-static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_carry *out,
-		     size_t nout, const struct ipp_carry_book *book, struct ipp_carry_book *next,
-		     char **text)
+static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, size_t nout,
+		     const struct ipp_carry_book *book, struct ipp_carry_book *next, char **text)
 {
 	const char **stale = NULL;
 	size_t nstale = 0, i, tlen = 0, n0;
@@ -960,7 +1061,7 @@ static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_ca
 	next->cap = book->n + nout + 1;
 	next->valid = true;
 	for (i = 0; i < book->n; i++) {
-		if (entry_in_force(now, &book->v[i]))
+		if (gen < 0 || entry_in_force(now, &book->v[i]))
 			next->v[next->n++] = book->v[i];
 		else
 			stale[nstale++] = book->v[i].name;
@@ -969,7 +1070,7 @@ static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_ca
 	for (i = 0; i < nout; i++) {
 		struct ipp_carry_entry key = {0}, *had;
 
-		ipp_carry_name(out[i].tier, out[i].elem, key.name, sizeof(key.name));
+		ipp_carry_name(now->c, out[i].tier, out[i].elem, key.name, sizeof(key.name));
 		had = next->n ? bsearch(&key, next->v, next->n, sizeof(*next->v), entry_order)
 			      : NULL;
 		out[i].existed = had != NULL;
@@ -983,12 +1084,12 @@ static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_ca
 	for (i = 0; i < nout; i++) {
 		struct ipp_carry_entry en = {0}, *had;
 
-		ipp_carry_name(out[i].tier, out[i].elem, en.name, sizeof(en.name));
+		ipp_carry_name(now->c, out[i].tier, out[i].elem, en.name, sizeof(en.name));
 		had = n0 ? bsearch(&en, next->v, n0, sizeof(*next->v), entry_order) : NULL;
 		if (!had) {
 			had = &next->v[next->n++];
 			snprintf(had->name, sizeof(had->name), "%s", en.name);
-			snprintf(had->tier, sizeof(had->tier), "%s", out[i].tier->name);
+			ipp_ctier_group(out[i].tier->name, had->tier, sizeof(had->tier));
 			had->key = out[i].elem->key;
 		}
 		had->packets = out[i].packets;
@@ -1001,7 +1102,10 @@ static int fold_text(const struct ipp_compiled *now, unsigned gen, struct ipp_ca
 		ipp_carry_book_clear(next);
 		return -ENOMEM;
 	}
-	ipp_flow_fold_emit(gen, out, nout, stale, nstale, mem);
+	if (gen >= 0)
+		ipp_flow_fold_emit(now->c, (unsigned)gen, out, nout, stale, nstale, mem);
+	else
+		ipp_carry_emit(now->c, out, nout, NULL, 0, mem);
 	free(stale);
 	if (fclose(mem) != 0) {
 		free(*text);
@@ -1017,7 +1121,7 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 size_t nch, unsigned gen, struct ipp_carry_book *book, uint64_t *folded,
 			 struct ipp_error *err)
 {
-	struct fold f = {now, before ? before : now, ch, nch, {0}, {0}};
+	struct fold f = {now, before ? before : now, ch, nch, {0}, {0}, {0}};
 	struct ipp_carry_book next = {0};
 	struct ipp_carry *out = NULL;
 	size_t nout = 0, i, j;
@@ -1026,6 +1130,8 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	unsigned fm, h, v, attempt;
 	int r = 0;
 
+	if (groups_build(now, &f.groups) < 0)
+		return ipp_err(err, ENOMEM, "out of memory");
 	/* the generation's sets, one query each: listing one set reads only its elements,
 	 * but libnftables 1.0.6 reads only the last set's when a buffer lists several */
 	for (fm = 0; fm < 2; fm++)
@@ -1050,22 +1156,20 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 					goto out;
 				}
 			}
-	/* the shares, as elements of @now (a difference replaced @before) */
+	/* the shares, as elements of @now (a difference replaced @before), each in the
+	 * first tier of its group that holds it (the one its carry counter is read for) */
 	out = calloc(f.fs.n + 1, sizeof(*out));
 	if (!out) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < f.fs.n; i++) {
-		const struct ipp_ctier *t = f.fs.v[i].tier;
-		const struct ipp_celem *e = f.fs.v[i].elem;
+		const struct ipp_ctier *t = NULL;
+		const struct ipp_celem *e =
+		    groups_same(&f.groups, f.before, f.fs.v[i].tier, f.fs.v[i].elem, &t);
 
-		if (f.before != now) {
-			t = ipp_compiled_tier(now, t->name);
-			e = t ? ipp_ctier_find(t, &e->key) : NULL;
-			if (!e)
-				continue; /* gone with the change: its counts with it */
-		}
+		if (!e)
+			continue; /* gone with the change: its counts with it */
 		out[nout++] = (struct ipp_carry){t, e, f.fs.v[i].packets, f.fs.v[i].bytes, false};
 		total += f.fs.v[i].packets;
 	}
@@ -1104,7 +1208,7 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			}
 			f.kernel.valid = true;
 		}
-		if (fold_text(now, gen, try, nout, have, &next, &text) < 0) {
+		if (fold_text(&f.groups, (int)gen, try, nout, have, &next, &text) < 0) {
 			free(try);
 			r = ipp_err(err, ENOMEM, "out of memory");
 			goto out;
@@ -1134,9 +1238,194 @@ out:
 	free(out);
 	free(f.fs.v);
 	free(f.fs.loc.v);
+	free(f.groups.v);
 	ipp_carry_book_clear(&f.kernel);
 	if (r < 0 && book)
 		book->valid = false;
+	return r;
+}
+
+/* ---------- counts a difference would reset ---------- */
+
+/* The tier of the form of @g named @name, or NULL. */
+static const struct ipp_ctier *groups_named(const struct groups *g, const char *name)
+{
+	char group[IPP_CTIER_NAME_MAX];
+	size_t i;
+
+	ipp_ctier_group(name, group, sizeof(group));
+	for (groups_first(g, group, &i); i < g->n && !strcmp(g->v[i].name, group); i++)
+		if (!strcmp(g->v[i].t->name, name))
+			return g->v[i].t;
+	return NULL;
+}
+
+/*
+ * Element @e of tier @t (of @cur) as the difference to @new (of @g) leaves
+ * it: NULL when it stays as it is or goes, else the element of @new it
+ * becomes (deleted and added again, in its tier or another of its group).
+ */
+static const struct ipp_celem *replaced(const struct ipp_compiled *cur,
+					const struct ipp_compiled *new, const struct groups *g,
+					const struct ipp_ctier *t, const struct ipp_celem *e,
+					const struct ipp_ctier **tier_ret)
+{
+	const struct ipp_ctier *same = groups_named(g, t->name);
+	const struct ipp_celem *s = NULL;
+
+	if (same)
+		s = ipp_ctier_keyless(same) ? (same->nelems ? &same->elems[0] : NULL)
+					     : ipp_ctier_find(same, &e->key);
+	if (s && ipp_celem_same(cur, e, new, s))
+		return NULL;
+	return groups_same(g, cur, t, e, tier_ret);
+}
+
+struct replaced_read {
+	const struct ipp_compiled *cur;
+	struct counters cs;
+	uint64_t *pk, *by; /* per tier of @cur: the keyless ones' rule counters */
+	bool *seen;
+};
+
+static int replaced_item(const struct ipp_json *item, void *ctx)
+{
+	struct replaced_read *rr = ctx;
+	const struct ipp_json *m = ipp_json_get(item, "map"), *rule = ipp_json_get(item, "rule");
+	const struct ipp_json *name = m ? ipp_json_get(m, "name") : NULL;
+	const struct ipp_ctier *t;
+
+	if (name && name->type == IPP_JSON_STRING && (t = ipp_compiled_tier(rr->cur, name->str)))
+		return map_counters(t, m, &rr->cs);
+	if (rule)
+		rule_counter(rr->cur, rule, rr->pk, rr->by, rr->seen);
+	return 0;
+}
+
+int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_compiled *new,
+			      const char *diff, const struct ipp_carry_book *book, char **ret,
+			      struct ipp_carry_book *next, struct ipp_error *err)
+{
+	static const char flush[] = "flush chain " IPP_NFT_FAMILY " " IPP_NFT_TABLE " ";
+	struct fold f = {new, cur, NULL, 0, {0}, {0}, {0}};
+	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL};
+	struct ipp_carry *out = NULL;
+	bool *maps = NULL;
+	char *listing = NULL;
+	const char *p;
+	size_t i, j, nout = 0;
+	int r = 0;
+
+	*ret = NULL;
+	memset(next, 0, sizeof(*next));
+	maps = calloc(cur->ntiers + 1, sizeof(*maps));
+	rr.pk = calloc(cur->ntiers + 1, sizeof(*rr.pk));
+	rr.by = calloc(cur->ntiers + 1, sizeof(*rr.by));
+	rr.seen = calloc(cur->ntiers + 1, sizeof(*rr.seen));
+	if (!maps || !rr.pk || !rr.by || !rr.seen || groups_build(new, &f.groups) < 0) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the maps with elements deleted and added again, each read once */
+	for (i = 0; i < cur->ntiers && r == 0; i++) {
+		const struct ipp_ctier *t = &cur->tiers[i], *t2;
+		char cmd[160];
+
+		if (ipp_ctier_keyless(t))
+			continue;
+		for (j = 0; j < t->nelems && !maps[i]; j++)
+			maps[i] = replaced(cur, new, &f.groups, t, &t->elems[j], &t2) != NULL;
+		if (!maps[i])
+			continue;
+		snprintf(cmd, sizeof(cmd), "list map %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE,
+			 t->name);
+		if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
+				     err)) < 0)
+			goto out;
+		if ((r = each_item(listing, replaced_item, &rr)) < 0)
+			r = ipp_err(err, -r, "cannot read the counters of map %s", t->name);
+		free(listing);
+		listing = NULL;
+	}
+	/* the walk chains the difference flushes: the rule counters of keyless tiers */
+	for (p = diff; r == 0 && (p = strstr(p, flush)); p++) {
+		char cmd[160];
+		size_t n;
+
+		if (p != diff && p[-1] != '\n')
+			continue;
+		n = strcspn(p + strlen(flush), "\n");
+		snprintf(cmd, sizeof(cmd), "list chain %s %s %.*s", IPP_NFT_FAMILY, IPP_NFT_TABLE,
+			 (int)n, p + strlen(flush));
+		if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
+				     err)) < 0)
+			goto out;
+		if ((r = each_item(listing, replaced_item, &rr)) < 0)
+			r = ipp_err(err, -r, "cannot read the counters of chain %.*s", (int)n,
+				    p + strlen(flush));
+		free(listing);
+		listing = NULL;
+	}
+	if (r < 0)
+		goto out;
+	out = calloc(rr.cs.n + cur->ntiers + 1, sizeof(*out));
+	if (!out) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < rr.cs.n; i++) {
+		const struct ipp_counter *ct = &rr.cs.v[i];
+		const struct ipp_ctier *t2 = NULL;
+		const struct ipp_celem *e2 = ct->packets ? replaced(cur, new, &f.groups, ct->tier,
+								  ct->elem, &t2)
+							: NULL;
+
+		if (e2)
+			out[nout++] = (struct ipp_carry){t2, e2, ct->packets, ct->bytes, false};
+	}
+	for (i = 0; i < cur->ntiers; i++) {
+		const struct ipp_ctier *t = &cur->tiers[i], *t2 = NULL;
+		const struct ipp_celem *e2;
+
+		if (!rr.seen[i] || !rr.pk[i] || !t->nelems ||
+		    !(e2 = groups_same(&f.groups, cur, t, &t->elems[0], &t2)))
+			continue;
+		out[nout++] = (struct ipp_carry){t2, e2, rr.pk[i], rr.by[i], false};
+	}
+	if (nout == 0)
+		goto out;
+	qsort(out, nout, sizeof(*out), carry_order);
+	for (i = 0, j = 0; i < nout; i++) {
+		if (j > 0 && out[j - 1].tier == out[i].tier && out[j - 1].elem == out[i].elem) {
+			out[j - 1].packets += out[i].packets;
+			out[j - 1].bytes += out[i].bytes;
+			continue;
+		}
+		out[j++] = out[i];
+	}
+	nout = j;
+	if (!book || !book->valid) {
+		r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
+				NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing, err);
+		if (r == 0 && (r = each_item(listing, fold_carry, &f)) < 0)
+			r = ipp_err(err, -r, "cannot read the carry counters");
+		if (r < 0)
+			goto out;
+		f.kernel.valid = true;
+		book = &f.kernel;
+	}
+	if (fold_text(&f.groups, -1, out, nout, book, next, ret) < 0)
+		r = ipp_err(err, ENOMEM, "out of memory");
+out:
+	free(listing);
+	free(out);
+	free(maps);
+	free(rr.cs.v);
+	free(rr.pk);
+	free(rr.by);
+	free(rr.seen);
+	free(f.groups.v);
+	ipp_carry_book_clear(&f.kernel);
 	return r;
 }
 

@@ -126,6 +126,22 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 struct ipp_error *err);
 
 /*
+ * The counts that the element-level difference @diff from @cur (what the
+ * kernel holds) to @new (ipp_compiled_diff()) would reset, read now: the
+ * counters of the elements it deletes and adds again (another verdict,
+ * another tier of the element's group) and the rule counters of keyless
+ * tiers in the walk chains it flushes.  *@ret (NULL when there are none;
+ * free()) adds them to the carry counters of the elements of @new, to be
+ * applied in the same transaction as @diff; @next is then the book (of
+ * @book, or of the kernel's carry counters when @book is not valid).
+ * Packets counted between this reading and the transaction are not
+ * carried.
+ */
+int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_compiled *new,
+			      const char *diff, const struct ipp_carry_book *book, char **ret,
+			      struct ipp_carry_book *next, struct ipp_error *err);
+
+/*
  * Additions to each flow cache set of generation @gen since the last call
  * (its fill counters, read and reset: compile.h): @ret[i] for the set
  * ipp_flowcache_index() numbers i.

@@ -27,7 +27,9 @@
  * kernel's table, with the flow cache warm from the cases before, and the
  * cases are checked again, twice, after each change.  In policies of up to
  * --count-filters filters (0: none) each filter's packet count (`dynamic
- * show qmfilter`) must also grow by the packets the matcher says it decided.
+ * show qmfilter`) must also grow by the packets the matcher says it decided;
+ * across a change of a rule's action, which keeps every filter, from the
+ * count before the change.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -591,7 +593,7 @@ static int read_counts(struct ctx *c, struct counts *k)
 {
 	double t0 = now();
 
-	while (now() - t0 < 20) {
+	while (now() - t0 < 60) {
 		char g0[16], g1[16];
 		bool p0, p1;
 
@@ -608,6 +610,16 @@ static int read_counts(struct ctx *c, struct counts *k)
 	}
 	fprintf(stderr, "difftest: the flow cache kept moving while the counts were read\n");
 	return -1;
+}
+
+static int counts_copy(struct counts *to, const struct counts *from)
+{
+	to->v = malloc((from->n + 1) * sizeof(*to->v));
+	if (!to->v)
+		return -1;
+	memcpy(to->v, from->v, from->n * sizeof(*to->v));
+	to->n = to->cap = from->n;
+	return 0;
 }
 
 /* The name `dynamic show qmfilter` gives specific filter @sf of the test's expansion. */
@@ -744,7 +756,8 @@ out:
  */
 static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const char *phase,
 		       const struct ipp_packet *pkts, size_t ncases, bool *prev, size_t *ret_moved,
-		       size_t *ret_accepted, size_t *ret_suspects, struct decided *d)
+		       size_t *ret_accepted, size_t *ret_suspects, struct decided *d,
+		       const struct counts *base)
 {
 	struct ipp_effective mine, *built = NULL;
 	bool *want = calloc(ncases, sizeof(*want)), *got = calloc(ncases, sizeof(*got));
@@ -795,7 +808,8 @@ static int check_cases(struct ctx *c, struct dpolicy *p, const bool *keep, const
 	/* agent mode: the counts before, and the sends of each case from here on (the
 	 * counts are read through the shell: policies up to --count-filters filters) */
 	if (c->agent && p->nf <= c->count_filters &&
-	    (!(sent = calloc(ncases, sizeof(*sent))) || read_counts(c, &before) < 0)) {
+	    (!(sent = calloc(ncases, sizeof(*sent))) ||
+	     (base ? counts_copy(&before, base) : read_counts(c, &before)) < 0)) {
 		fprintf(stderr, "difftest: cannot read the agent's counts\n");
 		status = -1;
 		goto out;
@@ -876,10 +890,15 @@ out:
 	return status;
 }
 
-/* Agent mode: one change of the stores, in force through the agent, and the cases after it. */
+/*
+ * Agent mode: one change of the stores in force through the agent, then
+ * the cases.  @base: the counts read
+ * before the change (NULL: read them after it), for a change that keeps
+ * every filter: the counts must carry over.
+ */
 static int after_change(struct ctx *c, struct dpolicy *p, const bool *to, const char *phase,
 			const struct ipp_packet *pkts, size_t ncases, bool *prev, bool single,
-			double t0)
+			double t0, const struct counts *base)
 {
 	size_t accepted = 0, suspects = 0, moved = 0;
 	char how[32];
@@ -905,7 +924,8 @@ static int after_change(struct ctx *c, struct dpolicy *p, const bool *to, const 
 		return 1;
 	}
 	status =
-	    check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects, NULL);
+	    check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects, NULL,
+			base);
 	if (status == 0)
 		printf("%s: %zu cases, %zu accepted and %zu dropped by the matcher (%zu changed); "
 		       "the kernel agreed on every one, sent twice (%zu retried) [%.1f s]\n",
@@ -922,7 +942,7 @@ static int change_step(struct ctx *c, struct dpolicy *p, const bool *from, const
 
 	if (dpolicy_change(p, from, to, c->root) < 0)
 		return -1;
-	return after_change(c, p, to, phase, pkts, ncases, prev, single, t0);
+	return after_change(c, p, to, phase, pkts, ncases, prev, single, t0, NULL);
 }
 
 /* Agent mode: targeted cases per single filter changed, at most. */
@@ -1053,16 +1073,26 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 			status = -1;
 		for (int step = 0; step < 2 && status == 0; step++) {
 			double t0 = now();
+			/* every filter stays: their counts carry over the change, read before it */
+			struct counts base = {0};
+			bool counted = p->nf <= c->count_filters;
 
 			snprintf(phase, sizeof(phase),
 				 "policy %u/%u, rule R%zu %s (%zu cases its filters match)", idx + 1,
 				 npol, ri, step ? "back to its action" : "given another action",
 				 nt - ncases);
-			if (dpolicy_rule_action(p, ri, step ? was.action : acts[pick].a,
-						step ? was.clear : acts[pick].clear, c->root) < 0)
+			if (counted && read_counts(c, &base) < 0) {
+				fprintf(stderr, "difftest: cannot read the agent's counts\n");
 				status = -1;
-			else
-				status = after_change(c, p, all, phase, tp, nt, tprev, false, t0);
+			} else if (dpolicy_rule_action(p, ri, step ? was.action : acts[pick].a,
+						       step ? was.clear : acts[pick].clear,
+						       c->root) < 0) {
+				status = -1;
+			} else {
+				status = after_change(c, p, all, phase, tp, nt, tprev, false, t0,
+						      counted ? &base : NULL);
+			}
+			free(base.v);
 		}
 		free(tp);
 		free(tprev);
@@ -1100,7 +1130,8 @@ static int one_policy(struct ctx *c, struct rng *r, unsigned idx, unsigned npol,
 		random_case(&p, r, &pkts[i]);
 	snprintf(phase, sizeof(phase), "policy %u/%u", idx + 1, npol);
 	status =
-	    check_cases(c, &p, NULL, phase, pkts, ncases, prev, &moved, &accepted, &suspects, &d);
+	    check_cases(c, &p, NULL, phase, pkts, ncases, prev, &moved, &accepted, &suspects, &d,
+			NULL);
 	if (status == 0) {
 		printf("policy %u/%u: %zu filters in %zu rules, %zu cases, %zu accepted and %zu "
 		       "dropped by the matcher; the kernel agreed on every one, sent twice (the "

@@ -233,6 +233,27 @@ $(grep -E "policy|flow cache" "$LOG")"
 	check "agent: flows after the eviction delivered and cached anew" \
 		wait_for 5 eval '[ "$(received 7000)" = 82 ] && [ "$(cached flow4_in_permit 41102 7000)" = 2 ]'
 	check "agent: and counted" eval '[ "$(counted Allow)" = $((before + 32)) ]'
+	# another filter action for the rule: its element is deleted and added again with the
+	# new verdict (its counter starts again), the count it had goes to the carry counter
+	n=$(counted Allow)
+	check "agent: the rule AllowUdp given the block action" \
+		pol static set rule name=AllowUdp policy=Cache filteraction=Blk
+	reblocked() { hx nft list map inet ipsecpol ip_s32_dme_p17_dp 2>/dev/null | grep -q "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto block"; }
+	check "agent: in force, the element added again" wait_for 10 reblocked
+	OUT="before the change: $n; now: $(counted Allow); the carry counters and the agent's log:
+$(hx nft list counters table inet ipsecpol | grep -B1 -A2 "carry ")
+$(tail -n 6 "$LOG")"
+	# (the flows of the generation left behind are counted once folded, a moment later)
+	check "agent: the filter keeps its count across its action's change" \
+		wait_for 5 eval '[ "$(counted Allow)" = "$n" ]'
+	send 2 41200 7000
+	check "agent: and counts on" wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	check "agent: the rule AllowUdp given its action back" \
+		pol static set rule name=AllowUdp policy=Cache filteraction=Perm
+	repermitted() { hx nft list map inet ipsecpol ip_s32_dme_p17_dp 2>/dev/null | grep -q "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto permit"; }
+	check "agent: in force again" wait_for 10 repermitted
+	check "agent: the filter still keeps its count" \
+		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
 	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets

@@ -916,6 +916,71 @@ static void test_patch_delete_limits(void **state)
 	}
 }
 
+/*
+ * Another rule's action moves an element out of its late tier: its carry
+ * counter (the counts of its cached flows) is the same object.
+ */
+static void test_carry_follows_group(void **state)
+{
+	static const char *const fmt =
+	    "list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
+	    "list X\nfilter X 10.5.5.0/24 10.6.0.0/16 mirrored=no\n"
+	    "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
+	    "list Y\nfilter Y 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"
+	    "action Permit permit\naction Block block\n"
+	    "policy P assigned\nrule P a A Permit\nrule P x X %s\n"
+	    "rule P b B Block\nrule P y Y Permit\n";
+	static const struct {
+		const char *name, *group;
+	} names[] = {
+	    {"ip_s24_d16_pany_late_permit", "ip_s24_d16_pany"},
+	    {"ip_s24_d16_pany_late_negotiate_inpass_in", "ip_s24_d16_pany"},
+	    {"ip_s24_d16_pany_late_negotiate_out", "ip_s24_d16_pany"},
+	    {"ip6_s128_dany_pany_out", "ip6_s128_dany_pany"},
+	    {"ip_s32_d32_p6_dp_w3d0000", "ip_s32_d32_p6_dp_w3d0000"},
+	    {"inet_sme_dany_pany", "inet_sme_dany_pany"},
+	};
+	struct ipp_effective *e1, *e2;
+	struct ipp_compiled *c1, *c2;
+	const struct ipp_ctier *late = NULL, *t2 = NULL;
+	const struct ipp_celem *el, *e = NULL;
+	char text[1024], g1[IPP_CTIER_NAME_MAX], g2[IPP_CTIER_NAME_MAX], n1[32], n2[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ipp_ctier_group(names[i].name, g1, sizeof(g1));
+		assert_string_equal(g1, names[i].group);
+	}
+	snprintf(text, sizeof(text), fmt, "Block");
+	c1 = compile_text(text, &e1);
+	snprintf(text, sizeof(text), fmt, "Permit");
+	c2 = compile_text(text, &e2);
+	assert_non_null(c1);
+	assert_non_null(c2);
+	for (i = 0; i < c1->ntiers; i++)
+		if (c1->tiers[i].late)
+			late = &c1->tiers[i];
+	assert_non_null(late);
+	el = &late->elems[0];
+	ipp_ctier_group(late->name, g1, sizeof(g1));
+	for (i = 0; i < c2->ntiers && !e; i++) {
+		ipp_ctier_group(c2->tiers[i].name, g2, sizeof(g2));
+		if (!strcmp(g1, g2) && (e = ipp_ctier_find(&c2->tiers[i], &el->key)))
+			t2 = &c2->tiers[i];
+	}
+	assert_non_null(e);
+	assert_false(t2->late);
+	assert_string_not_equal(late->name, t2->name);
+	ipp_carry_name(c1, late, el, n1, sizeof(n1));
+	ipp_carry_name(c2, t2, e, n2, sizeof(n2));
+	assert_string_equal(n1, n2);
+	ipp_compiled_free(c1);
+	ipp_compiled_free(c2);
+	ipp_effective_free(e1);
+	ipp_effective_free(e2);
+}
+
 /* A keyless tier's element key is written empty (carry comments): it reads back. */
 static void test_keyless_key_parse(void **state)
 {
@@ -943,6 +1008,7 @@ int main(void)
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_patch_delete_limits),
 	    cmocka_unit_test(test_keyless_key_parse),
+	    cmocka_unit_test(test_carry_follows_group),
 	    cmocka_unit_test(test_equal_weight_block_wins),
 	    cmocka_unit_test(test_range_split),
 	    cmocka_unit_test(test_random_policies),
