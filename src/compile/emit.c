@@ -1069,11 +1069,13 @@ static void elem_owner(const struct ipp_compiled *c, const struct ipp_celem *e, 
 bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *x,
 			  const struct ipp_compiled *b, const struct ipp_celem *y)
 {
-	char p[2 * IPP_NAME_MAX + 32], q[2 * IPP_NAME_MAX + 32];
+	const struct ipp_crule *r = x->rule < a->nrules ? &a->rules[x->rule] : NULL;
+	const struct ipp_crule *s = y->rule < b->nrules ? &b->rules[y->rule] : NULL;
 
-	elem_owner(a, x, p, sizeof(p));
-	elem_owner(b, y, q, sizeof(q));
-	return !strcmp(p, q);
+	if (x->reversed != y->reversed || !r != !s)
+		return false;
+	return !r || (r->store == s->store && !strcmp(r->rule, s->rule) &&
+		      !strcmp(r->policy, s->policy));
 }
 
 /*

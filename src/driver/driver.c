@@ -1024,6 +1024,23 @@ static int carry_order(const void *x, const void *y)
 	return a->elem < b->elem ? -1 : a->elem > b->elem;
 }
 
+/* Sort @v (@n shares) by element and add up those of one element; the count left. */
+static size_t carry_merge(struct ipp_carry *v, size_t n)
+{
+	size_t i, j;
+
+	qsort(v, n, sizeof(*v), carry_order);
+	for (i = 0, j = 0; i < n; i++) {
+		if (j > 0 && v[j - 1].tier == v[i].tier && v[j - 1].elem == v[i].elem) {
+			v[j - 1].packets += v[i].packets;
+			v[j - 1].bytes += v[i].bytes;
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	return j;
+}
+
 /* Is the element of a carry entry in force (in the form of @g)? */
 static bool entry_in_force(const struct groups *g, const struct ipp_carry_entry *en)
 {
@@ -1124,7 +1141,7 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	struct fold f = {now, before ? before : now, ch, nch, {0}, {0}, {0}};
 	struct ipp_carry_book next = {0};
 	struct ipp_carry *out = NULL;
-	size_t nout = 0, i, j;
+	size_t nout = 0, i;
 	uint64_t total = 0;
 	char *text = NULL, *listing = NULL;
 	unsigned fm, h, v, attempt;
@@ -1173,16 +1190,7 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 		out[nout++] = (struct ipp_carry){t, e, f.fs.v[i].packets, f.fs.v[i].bytes, false};
 		total += f.fs.v[i].packets;
 	}
-	qsort(out, nout, sizeof(*out), carry_order);
-	for (i = 0, j = 0; i < nout; i++) {
-		if (j > 0 && out[j - 1].tier == out[i].tier && out[j - 1].elem == out[i].elem) {
-			out[j - 1].packets += out[i].packets;
-			out[j - 1].bytes += out[i].bytes;
-			continue;
-		}
-		out[j++] = out[i];
-	}
-	nout = j;
+	nout = carry_merge(out, nout);
 	/* the book says what carry counters the kernel has; if the transaction finds
 	 * otherwise (someone else replaced the table), read them and try once more */
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -1394,16 +1402,7 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 	}
 	if (nout == 0)
 		goto out;
-	qsort(out, nout, sizeof(*out), carry_order);
-	for (i = 0, j = 0; i < nout; i++) {
-		if (j > 0 && out[j - 1].tier == out[i].tier && out[j - 1].elem == out[i].elem) {
-			out[j - 1].packets += out[i].packets;
-			out[j - 1].bytes += out[i].bytes;
-			continue;
-		}
-		out[j++] = out[i];
-	}
-	nout = j;
+	nout = carry_merge(out, nout);
 	if (!book || !book->valid) {
 		r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
 				NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing, err);
