@@ -140,6 +140,24 @@ static void add_elem(struct map *m, char *text, unsigned line)
 {
 	char *colon = strstr(text, " : ");
 	struct elem *e;
+	unsigned long lo, hi;
+	char *dash, *end;
+
+	/* a range of a one-field set of small numbers ("7-16": the protocols of the
+	 * flow cache's switch sets), one element per value */
+	if (!colon && !strstr(text, " . ") && (dash = strchr(text, '-')) && dash != text) {
+		*dash = '\0';
+		lo = strtoul(text, &end, 10);
+		if (*end || !(hi = strtoul(dash + 1, &end, 10)) || *end || hi < lo || hi > 65535)
+			die_line(line, "unknown range", text);
+		for (; lo <= hi; lo++) {
+			char v[16];
+
+			snprintf(v, sizeof(v), "%lu", lo);
+			add_elem(m, v, line);
+		}
+		return;
+	}
 
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 64;
@@ -520,8 +538,10 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				decided(r, vt, c->name);
 				return;
 			}
-			/* the flow cache: "KEY @flowF_DIR_OUTCOME VERDICT" */
-			if (!strstr(l, " add @") && (v = strstr(l, " @flow")) &&
+			/* the flow cache: "KEY @flowF_DIR_OUTCOME VERDICT" (@pair...: other
+			 * protocols, by addresses and protocol) */
+			if (!strstr(l, " add @") &&
+			    ((v = strstr(l, " @flow")) || (v = strstr(l, " @pair"))) &&
 			    sscanf(v + 2, "%255s", name) == 1) {
 				char *vt = v + 2 + strlen(name);
 
@@ -539,7 +559,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				continue;
 			}
 			/* the flow cache's chains of a generation: "meta nfproto ipvF [meta iif|oif
-			 * != 0 ]counter name FILL add @SET { ... }" (reached for TCP and UDP only) */
+			 * != 0 ]counter name FILL add @SET { ... }" */
 			if (!strncmp(l, "meta nfproto ipv", 16) && (v = strstr(l, "add @"))) {
 				bool want_out = strstr(l, "meta oif != 0") || strstr(l, "meta oiftype");
 				bool dir_any = !want_out && !strstr(l, "meta iif != 0") &&

@@ -1497,11 +1497,12 @@ ipp_compiled_match_before(const struct ipp_compiled *c, const struct ipp_patch_c
 
 static const char *const flow_outcome[] = {"permit", "block", "negotiate"};
 
-void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, unsigned gen, char *buf,
-			size_t len)
+void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, unsigned gen, bool pair,
+			char *buf, size_t len)
 {
-	snprintf(buf, len, "flow%d_%s_%s_g%u", family == AF_INET6 ? 6 : 4, inbound ? "in" : "out",
-		 flow_outcome[v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP], gen & 1);
+	snprintf(buf, len, "%s%d_%s_%s_g%u", pair ? "pair" : "flow", family == AF_INET6 ? 6 : 4,
+		 inbound ? "in" : "out", flow_outcome[v <= IPP_CV_NEGOTIATE ? v : IPP_CV_DROP],
+		 gen & 1);
 }
 
 unsigned ipp_flowcache_index(int family, bool inbound, enum ipp_cverdict v)
@@ -1516,27 +1517,31 @@ void ipp_flowfill_name(unsigned index, unsigned gen, char *buf, size_t len)
 }
 
 bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v,
-			 unsigned *gen)
+			 unsigned *gen, bool *pair)
 {
 	int f;
-	unsigned i, g;
+	unsigned i, g, k;
 
-	for (g = 0; g < 2; g++)
-		for (f = 0; f < 2; f++)
-			for (i = 0; i < 6; i++) {
-				char buf[32];
-				int fam = f ? AF_INET6 : AF_INET;
+	if (strncmp(name, "flow", 4) && strncmp(name, "pair", 4))
+		return false;
+	for (k = 0; k < 2; k++)
+		for (g = 0; g < 2; g++)
+			for (f = 0; f < 2; f++)
+				for (i = 0; i < 6; i++) {
+					char buf[32];
+					int fam = f ? AF_INET6 : AF_INET;
 
-				ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3), g, buf,
-						   sizeof(buf));
-				if (strcmp(buf, name))
-					continue;
-				*family = fam;
-				*inbound = i < 3;
-				*v = (enum ipp_cverdict)(i % 3);
-				*gen = g;
-				return true;
-			}
+					ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3), g,
+							   k, buf, sizeof(buf));
+					if (strcmp(buf, name))
+						continue;
+					*family = fam;
+					*inbound = i < 3;
+					*v = (enum ipp_cverdict)(i % 3);
+					*gen = g;
+					*pair = k;
+					return true;
+				}
 	return false;
 }
 

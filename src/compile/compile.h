@@ -58,14 +58,16 @@
  *   goes to `negotiate_in_clear` / `negotiate_out_clear`: accepted, and
  *   remembered by the flow cache as permitted.
  *
- *   The flow cache.  A TCP or UDP packet is first looked up, at the top
- *   of the walk chain of its protocol (of its family when the protocol has
- *   no chain of its own; not when the chain has nothing to walk), by its
- *   5-tuple (source, destination, protocol, ports) in the cache sets of its
- *   family and hook, one per outcome (chain fc_hit4_in_gG: sets
+ *   The flow cache.  A packet is first looked up, at the top of the walk
+ *   chain of its protocol (of its family when the protocol has no chain of
+ *   its own; not when the chain has nothing to walk): TCP and UDP by
+ *   5-tuple (source, destination, protocol, ports) in the cache sets of
+ *   their family and hook, one per outcome (chain fc_hit4_in_gG: sets
  *   flow4_in_permit_gG, flow4_in_block_gG, flow4_in_negotiate_gG, ...;
- *   "flags dynamic", a counter per element); a hit gives the outcome at
- *   once.  Every walk that can fill the cache looks it up first: an entry
+ *   "flags dynamic", a counter per element), the other protocols by
+ *   addresses and protocol (fcp_hit4_in_gG: pair4_in_permit_gG ...: their
+ *   filters name no ports, so that is their whole selector); a hit gives
+ *   the outcome at once.  Every walk that can fill the cache looks it up first: an entry
  *   that a walk keeps filling without answering would count its packets
  *   twice.  On a miss the walk decides, and the verdict goes through a
  *   chain of its outcome (`permit`, `block`, `negotiate_in`,
@@ -287,13 +289,17 @@ const struct ipp_celem *ipp_compiled_match(const struct ipp_compiled *c, bool in
 					   bool (*is_local)(int family, const uint8_t ip[16], void *ctx),
 					   void *ctx, const struct ipp_ctier **tier_ret);
 
-/* The flow cache sets: name of the set of @family (AF_INET, AF_INET6), hook, outcome
- * and generation (0 or 1). */
-void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, unsigned gen, char *buf,
-			size_t len);
+/*
+ * The flow cache sets: name of the set of @family (AF_INET, AF_INET6), hook,
+ * outcome and generation (0 or 1); of TCP and UDP flows by their 5-tuple
+ * ("flow4_in_permit_g0"), or with @pair of the other protocols by addresses
+ * and protocol ("pair4_in_permit_g0").
+ */
+void ipp_flowcache_name(int family, bool inbound, enum ipp_cverdict v, unsigned gen, bool pair,
+			char *buf, size_t len);
 /* The reverse; false when @name is not a flow cache set. */
 bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_cverdict *v,
-			 unsigned *gen);
+			 unsigned *gen, bool *pair);
 
 /*
  * The index (0..11) of the flow cache set of @family, hook and outcome

@@ -236,28 +236,36 @@ static const char *hit_text(const struct ipp_compiled *c, uint8_t v, enum hook h
 }
 
 /*
- * The key of the flow cache: the 5-tuple.  Not the interface: with rules of
- * one connection type (LAN, dial-up) the flow cache is not used
- * (flow_used()).
+ * The key of the flow cache: the 5-tuple of TCP and UDP; addresses and
+ * protocol (@pair) of the other protocols, whose filters name no ports.  Not
+ * the interface: with rules of one connection type (LAN, dial-up) the flow
+ * cache is not used (flow_used()).
  */
-static const char *flow_key(int fam)
+static const char *flow_key(int fam, bool pair)
 {
+	if (pair)
+		return fam == 6 ? "ip6 saddr . ip6 daddr . meta l4proto"
+				: "ip saddr . ip daddr . meta l4proto";
 	return fam == 6 ? "ip6 saddr . ip6 daddr . meta l4proto . th sport . th dport"
 			: "ip saddr . ip daddr . meta l4proto . th sport . th dport";
 }
 
-static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, char *buf, size_t len)
+static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, bool pair, char *buf,
+		     size_t len)
 {
 	ipp_flowcache_name(fam == 6 ? AF_INET6 : AF_INET, h == HOOK_IN, (enum ipp_cverdict)v, gen,
-			   buf, len);
+			   pair, buf, len);
 }
+
+/* The protocols of the pair sets: all but TCP and UDP (the switch sets fcp_on_gG). */
+#define PAIR_PROTOS "0-5, 7-16, 18-255"
 
 /* The flow cache's chains (see fc_gen_chain() below). */
 enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
        FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
 
-/* Chain @i of generation @gen ("fc_permit_g0"). */
-static void fc_name(unsigned i, unsigned gen, char *buf, size_t len)
+/* Chain @i of generation @gen ("fc_permit_g0"; of the pair sets, "fcp_permit_g0"). */
+static void fc_name(unsigned i, unsigned gen, bool pair, char *buf, size_t len)
 {
 	static const char *const names[] = {"permit",	       "block",
 					    "negotiate_in",    "negotiate_out",
@@ -265,22 +273,25 @@ static void fc_name(unsigned i, unsigned gen, char *buf, size_t len)
 					    "hit4_in",	       "hit4_out",
 					    "hit6_in",	       "hit6_out"};
 
-	snprintf(buf, len, "fc_%s_g%u", names[i], gen);
+	snprintf(buf, len, "%s_%s_g%u", pair ? "fcp" : "fc", names[i], gen);
 }
 
 /*
  * The rules of a walk or verdict chain that go to chain @i of the
  * generation in force: the switch sets fc_on_g0 and fc_on_g1 hold tcp and
- * udp for the generation in force and nothing for the other.
+ * udp for the generation in force and nothing for the other; with @pair,
+ * to the chains of the pair sets, and fcp_on_g0 and fcp_on_g1 hold every
+ * other protocol.
  */
-static void fc_switch_rule(unsigned i, const char *prefix, FILE *out)
+static void fc_switch_rule(unsigned i, bool pair, const char *prefix, FILE *out)
 {
 	char name[32];
 	unsigned g;
 
 	for (g = 0; g < 2; g++) {
-		fc_name(i, g, name, sizeof(name));
-		fprintf(out, "%smeta l4proto @fc_on_g%u jump %s\n", prefix, g, name);
+		fc_name(i, g, pair, name, sizeof(name));
+		fprintf(out, "%smeta l4proto @%s_on_g%u jump %s\n", prefix, pair ? "fcp" : "fc", g,
+			name);
 	}
 }
 
@@ -513,11 +524,11 @@ static bool flow_used(const struct ipp_compiled *c)
 	return true;
 }
 
-/* Does walk chain @w use the flow cache (the chains TCP and UDP are walked in)? */
+/* Does walk chain @w use the flow cache (every walk does, when the table has one)? */
 static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
 {
-	return (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP || w->proto == 0) &&
-	       flow_used(c);
+	(void)w;
+	return flow_used(c);
 }
 
 /* Every rule of walk chain @w, each line prefixed by @prefix. */
@@ -570,14 +581,21 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	/*
 	 * The flow cache, before anything is walked (a protocol with its own
 	 * chain has left the family chain by now): every verdict of the walk
-	 * fills it, so every TCP or UDP packet that reaches a walk must be
-	 * looked up first, or the cache would count its packets a second time
-	 * without ever answering them.
+	 * fills it, so every packet that reaches a walk must be looked up
+	 * first, or the cache would count its packets a second time without
+	 * ever answering them.  TCP and UDP by 5-tuple, the other protocols by
+	 * addresses and protocol (the family chain has both).
 	 */
-	if (fc && w->sub == SUB_BASE)
-		fc_switch_rule(w->fam == 6 ? (w->hook == HOOK_IN ? FC_HIT6_IN : FC_HIT6_OUT)
-					   : (w->hook == HOOK_IN ? FC_HIT4_IN : FC_HIT4_OUT),
-			       prefix, out);
+	if (fc && w->sub == SUB_BASE) {
+		unsigned hit = w->fam == 6 ? (w->hook == HOOK_IN ? FC_HIT6_IN : FC_HIT6_OUT)
+					   : (w->hook == HOOK_IN ? FC_HIT4_IN : FC_HIT4_OUT);
+		bool ports = w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP;
+
+		if (ports || w->proto == 0)
+			fc_switch_rule(hit, false, prefix, out);
+		if (!ports)
+			fc_switch_rule(hit, true, prefix, out);
+	}
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};
@@ -781,16 +799,18 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * policy): fc_hit4_in_gG ... look the packet up in the sets of G, and the
  * chains fc_permit_gG, fc_block_gG, fc_negotiate_in_gG ... add it to them,
  * counting each addition in the fill counter of the set (fill4_in_permit_gG
- * ...: the agent reads them to tell when a set fills up).  The walk chains
- * and the verdict chains reach them by a rule per generation that tests
- * the transport protocol against that generation's switch set (fc_on_g0,
- * fc_on_g1: tcp and udp in the one in force, the other empty), so that
- * moving to the other generation changes two plain set elements, not
- * rules nor verdicts.
+ * ...: the agent reads them to tell when a set fills up); fcp_hit4_in_gG,
+ * fcp_permit_gG ... do the same with the pair sets (pair4_in_permit_gG ...)
+ * for the other protocols, counting in the same fill counters.  The walk
+ * chains and the verdict chains reach them by a rule per generation that
+ * tests the transport protocol against that generation's switch set
+ * (fc_on_g0, fc_on_g1: tcp and udp in the one in force, the other empty;
+ * fcp_on_g0, fcp_on_g1: the other protocols), so that moving to the other
+ * generation changes plain set elements, not rules nor verdicts.
  */
 
 /* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
-static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, FILE *out)
+static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pair, FILE *out)
 {
 	static const int fams[] = {4, 6};
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
@@ -806,18 +826,19 @@ static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, FILE *ou
 
 			if (only_hook >= 0 && (int)hooks[h] != only_hook)
 				continue;
-			flow_set(fams[f], hooks[h], v, gen, set, sizeof(set));
+			flow_set(fams[f], hooks[h], v, gen, pair, set, sizeof(set));
 			ipp_flowfill_name(ipp_flowcache_index(fams[f] == 6 ? AF_INET6 : AF_INET,
 							      hooks[h] == HOOK_IN, v),
 					  gen, fill, sizeof(fill));
 			fprintf(out, "\t\tmeta nfproto ipv%d %scounter name %s add @%s { %s }\n",
-				fams[f], dir, fill, set, flow_key(fams[f]));
+				fams[f], dir, fill, set, flow_key(fams[f], pair));
 		}
 	}
 }
 
 /* Chain @i of generation @gen. */
-static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen, FILE *out)
+static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen, bool pair,
+			 FILE *out)
 {
 	static const struct {
 		uint8_t v;
@@ -826,10 +847,10 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 		    {IPP_CV_NEGOTIATE, HOOK_OUT}, {IPP_CV_ACCEPT, HOOK_IN}, {IPP_CV_ACCEPT, HOOK_OUT}};
 	char name[32];
 
-	fc_name(i, gen, name, sizeof(name));
+	fc_name(i, gen, pair, name, sizeof(name));
 	fprintf(out, "\tchain %s {\n", name);
 	if (i < FC_HIT4_IN) {
-		flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, out);
+		flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, pair, out);
 	} else {
 		static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
 		int fam = i < FC_HIT6_IN ? 4 : 6;
@@ -838,8 +859,9 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 		char set[32];
 
 		for (k = 0; k < 3; k++) {
-			flow_set(fam, h, order[k], gen, set, sizeof(set));
-			fprintf(out, "\t\t%s @%s %s\n", flow_key(fam), set, hit_text(c, order[k], h));
+			flow_set(fam, h, order[k], gen, pair, set, sizeof(set));
+			fprintf(out, "\t\t%s @%s %s\n", flow_key(fam, pair), set,
+				hit_text(c, order[k], h));
 		}
 	}
 	fprintf(out, "\t}\n");
@@ -854,43 +876,49 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 {
 	char name[32];
-	unsigned f, h, v;
+	unsigned f, h, v, k;
 
 	if (!flow_used(c))
 		return;
-	for (f = 0; f < 2; f++)
-		for (h = 0; h < 2; h++)
-			for (v = 0; v < 3; v++) {
-				flow_set(f ? 6 : 4, (enum hook)h, v, c->flow_gen, name, sizeof(name));
-				fprintf(out, "flush set %s %s\n", TABLE, name);
-			}
+	for (k = 0; k < 2; k++)
+		for (f = 0; f < 2; f++)
+			for (h = 0; h < 2; h++)
+				for (v = 0; v < 3; v++) {
+					flow_set(f ? 6 : 4, (enum hook)h, v, c->flow_gen, k, name,
+						 sizeof(name));
+					fprintf(out, "flush set %s %s\n", TABLE, name);
+				}
 	fprintf(out, "flush set %s fc_on_g%u\n", TABLE, c->flow_gen ^ 1u);
+	fprintf(out, "flush set %s fcp_on_g%u\n", TABLE, c->flow_gen ^ 1u);
 	fprintf(out, "add element %s fc_on_g%u { tcp, udp }\n", TABLE, (unsigned)c->flow_gen);
+	fprintf(out, "add element %s fcp_on_g%u { " PAIR_PROTOS " }\n", TABLE,
+		(unsigned)c->flow_gen);
 }
 
 static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
 {
 	static const char *const what[] = {"permits", "blocks", "negotiates"};
-	unsigned f, h, v, g;
+	unsigned f, h, v, g, k;
 	char set[32];
 
+	for (k = 0; k < 2; k++)
 	for (g = 0; g < 2; g++)
 	for (f = 0; f < 2; f++)
 		for (h = 0; h < 2; h++)
 			for (v = 0; v < 3; v++) {
-				flow_set(f ? 6 : 4, (enum hook)h, v, g, set, sizeof(set));
+				flow_set(f ? 6 : 4, (enum hook)h, v, g, k, set, sizeof(set));
 				fprintf(out, "\tset %s {\n", set);
-				fprintf(out,
-					"\t\ttype %s . %s . inet_proto . inet_service . "
-					"inet_service\n",
-					f ? "ipv6_addr" : "ipv4_addr",
-					f ? "ipv6_addr" : "ipv4_addr");
+				fprintf(out, "\t\ttype %s . %s . inet_proto%s\n",
+					f ? "ipv6_addr" : "ipv4_addr", f ? "ipv6_addr" : "ipv4_addr",
+					k ? "" : " . inet_service . inet_service");
 				fprintf(out, "\t\tsize %u\n", (unsigned)c->opts.flow_size);
 				fprintf(out, "\t\tflags dynamic\n\t\tcounter\n");
 				fprintf(out,
-					"\t\tcomment \"flow cache, generation %u: %s %s TCP "
-					"and UDP flows the policy %s\"\n",
+					"\t\tcomment \"flow cache, generation %u: %s %s %s the "
+					"policy %s\"\n",
 					g, f ? "IPv6" : "IPv4", h ? "outbound" : "inbound",
+					k ? "packets of other protocols, by addresses and protocol,"
+					  : "TCP and UDP flows",
 					what[v]);
 				fprintf(out, "\t}\n");
 			}
@@ -910,6 +938,12 @@ static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
 			     "force\"\n", g);
 		if (g == c->flow_gen)
 			fprintf(out, "\t\telements = { tcp, udp }\n");
+		fprintf(out, "\t}\n");
+		fprintf(out, "\tset fcp_on_g%u {\n\t\ttype inet_proto\n\t\tflags interval\n", g);
+		fprintf(out, "\t\tcomment \"flow cache: the other protocols when generation %u "
+			     "is in force\"\n", g);
+		if (g == c->flow_gen)
+			fprintf(out, "\t\telements = { " PAIR_PROTOS " }\n");
 		fprintf(out, "\t}\n");
 	}
 }
@@ -932,12 +966,16 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 
 		if (flow_used(c))
 			for (g = 0; g < 2; g++)
-				for (i = 0; i < FC_NCHAINS; i++)
-					fc_gen_chain(c, i, g, out);
+				for (i = 0; i < FC_NCHAINS; i++) {
+					fc_gen_chain(c, i, g, false, out);
+					fc_gen_chain(c, i, g, true, out);
+				}
 		for (i = 0; i < FC_HIT4_IN; i++) {
 			fprintf(out, "\tchain %s {\n", names[i]);
-			if (flow_used(c))
-				fc_switch_rule(i, "\t\t", out);
+			if (flow_used(c)) {
+				fc_switch_rule(i, false, "\t\t", out);
+				fc_switch_rule(i, true, "\t\t", out);
+			}
 			fprintf(out, "\t\t%s\n\t}\n",
 				verdicts[i] ? verdicts[i]
 					    : c->opts.diagnostics ? "goto blocked" : "drop");
@@ -1260,14 +1298,15 @@ void ipp_flow_fold_emit(const struct ipp_compiled *c, unsigned gen, const struct
 			size_t n, const char *const *stale, size_t nstale, FILE *out)
 {
 	char name[32];
-	unsigned f, h, o;
+	unsigned f, h, o, k;
 
-	for (f = 0; f < 2; f++)
-		for (h = 0; h < 2; h++)
-			for (o = 0; o < 3; o++) {
-				flow_set(f ? 6 : 4, (enum hook)h, o, gen, name, sizeof(name));
-				fprintf(out, "flush set %s %s\n", TABLE, name);
-			}
+	for (k = 0; k < 2; k++)
+		for (f = 0; f < 2; f++)
+			for (h = 0; h < 2; h++)
+				for (o = 0; o < 3; o++) {
+					flow_set(f ? 6 : 4, (enum hook)h, o, gen, k, name, sizeof(name));
+					fprintf(out, "flush set %s %s\n", TABLE, name);
+				}
 	ipp_carry_emit(c, v, n, stale, nstale, out);
 }
 

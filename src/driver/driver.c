@@ -449,10 +449,13 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_ch
 		uint64_t proto, sport, dport, pk, by;
 		uint8_t src[16], dst[16];
 
-		if (!cc || cc->type != IPP_JSON_ARRAY || cc->n != 5 ||
+		/* TCP and UDP by 5-tuple; the other protocols by addresses and protocol */
+		sport = dport = 0;
+		if (!cc || cc->type != IPP_JSON_ARRAY || (cc->n != 5 && cc->n != 3) ||
 		    !json_addr(cc->items[0], family, src) ||
 		    !json_addr(cc->items[1], family, dst) || !ipp_json_u64(cc->items[2], &proto) ||
-		    !ipp_json_u64(cc->items[3], &sport) || !ipp_json_u64(cc->items[4], &dport) ||
+		    (cc->n == 5 && (!ipp_json_u64(cc->items[3], &sport) ||
+				    !ipp_json_u64(cc->items[4], &dport))) ||
 		    !read_counter(ipp_json_get(el, "counter"), &pk, &by) || pk < 2)
 			continue;
 		e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, (uint8_t)proto,
@@ -786,11 +789,11 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			const struct ipp_json *name = ipp_json_get(set, "name");
 			enum ipp_cverdict v;
 			unsigned gen;
-			bool inbound;
+			bool inbound, pair;
 			int fam;
 
 			if (name && name->type == IPP_JSON_STRING &&
-			    ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen)) {
+			    ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen, &pair)) {
 				size_t n0 = fs->n;
 
 				flow_totals(set, &gx[gen & 1]);
@@ -982,11 +985,11 @@ static int fold_set(const struct ipp_json *item, void *ctx)
 	const struct ipp_json *set = ipp_json_get(item, "set"), *name;
 	enum ipp_cverdict v;
 	unsigned gen;
-	bool inbound;
+	bool inbound, pair;
 	int fam;
 
 	if (!set || !(name = ipp_json_get(set, "name")) || name->type != IPP_JSON_STRING ||
-	    !ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen))
+	    !ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen, &pair))
 		return 0;
 	return flow_counters(f->before, f->ch, f->nch, set, fam, inbound, &f->fs);
 }
@@ -1058,7 +1061,8 @@ static bool entry_in_force(const struct groups *g, const struct ipp_carry_entry 
  * The fold's transaction of generation @gen for @book's carry counters
  * (what is in the kernel) and the shares @out (one per element, sorted);
  * @book is updated to what the transaction makes of them, in @next.  With
- * @gen < 0 only the carry counters of @out, and none pruned.
+ * @gen < 0 no set is emptied.  Carry counters whose element is not in
+ * force (gone, or another rule's now) are deleted.
  */
 static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, size_t nout,
 		     const struct ipp_carry_book *book, struct ipp_carry_book *next, char **text)
@@ -1078,7 +1082,7 @@ static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, s
 	next->cap = book->n + nout + 1;
 	next->valid = true;
 	for (i = 0; i < book->n; i++) {
-		if (gen < 0 || entry_in_force(now, &book->v[i]))
+		if (entry_in_force(now, &book->v[i]))
 			next->v[next->n++] = book->v[i];
 		else
 			stale[nstale++] = book->v[i].name;
@@ -1122,7 +1126,7 @@ static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, s
 	if (gen >= 0)
 		ipp_flow_fold_emit(now->c, (unsigned)gen, out, nout, stale, nstale, mem);
 	else
-		ipp_carry_emit(now->c, out, nout, NULL, 0, mem);
+		ipp_carry_emit(now->c, out, nout, stale, nstale, mem);
 	free(stale);
 	if (fclose(mem) != 0) {
 		free(*text);
@@ -1144,20 +1148,21 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	size_t nout = 0, i;
 	uint64_t total = 0;
 	char *text = NULL, *listing = NULL;
-	unsigned fm, h, v, attempt;
+	unsigned fm, h, v, k, attempt;
 	int r = 0;
 
 	if (groups_build(now, &f.groups) < 0)
 		return ipp_err(err, ENOMEM, "out of memory");
 	/* the generation's sets, one query each: listing one set reads only its elements,
 	 * but libnftables 1.0.6 reads only the last set's when a buffer lists several */
+	for (k = 0; k < 2; k++)
 	for (fm = 0; fm < 2; fm++)
 		for (h = 0; h < 2; h++)
 			for (v = 0; v < 3; v++) {
 				char name[32], cmd[128];
 
 				ipp_flowcache_name(fm ? AF_INET6 : AF_INET, h == 0,
-						   (enum ipp_cverdict)v, gen, name, sizeof(name));
+						   (enum ipp_cverdict)v, gen, k, name, sizeof(name));
 				snprintf(cmd, sizeof(cmd), "list set %s %s %s", IPP_NFT_FAMILY,
 					 IPP_NFT_TABLE, name);
 				if ((r = fresh_query(cmd,
@@ -1400,8 +1405,6 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 			continue;
 		out[nout++] = (struct ipp_carry){t2, e2, rr.pk[i], rr.by[i], false};
 	}
-	if (nout == 0)
-		goto out;
 	nout = carry_merge(out, nout);
 	if (!book || !book->valid) {
 		r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,

@@ -130,10 +130,12 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
  * kernel holds) to @new (ipp_compiled_diff()) would reset, read now: the
  * counters of the elements it deletes and adds again (another verdict,
  * another tier of the element's group) and the rule counters of keyless
- * tiers in the walk chains it flushes.  *@ret (NULL when there are none;
- * free()) adds them to the carry counters of the elements of @new, to be
- * applied in the same transaction as @diff; @next is then the book (of
- * @book, or of the kernel's carry counters when @book is not valid).
+ * tiers in the walk chains it flushes.  *@ret (free()) adds them to the
+ * carry counters of the elements of @new and deletes the carry counters of
+ * elements @new does not hold (gone, or another rule's now: a filter that
+ * takes a key over starts from zero), to be applied in the same transaction
+ * as @diff; @next is then the book (of @book, or of the kernel's carry
+ * counters when @book is not valid).
  * Packets counted between this reading and the transaction are not
  * carried.
  */

@@ -17,7 +17,7 @@
 # every check passed, 77 when it cannot run.
 set -u -o pipefail
 
-TAG="ipf$$" NAME=flowcache NEED="nft python3 ss"
+TAG="ipf$$" NAME=flowcache NEED="nft python3 ss ping"
 . "$(dirname "$0")/../lib/pair.sh"
 
 # send N SPORT DPORT: N datagrams of one 5-tuple from P to H
@@ -94,10 +94,12 @@ add filteraction name=Neg action=negotiate
 add filter filterlist=Allow srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7000
 add filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7001
 add filter filterlist=Secure srcaddr=10.77.0.0 srcmask=24 dstaddr=me protocol=udp dstport=7002
+add filter filterlist=Ping srcaddr=10.77.0.2 dstaddr=me protocol=icmp
 add policy name=Cache
 add rule name=AllowUdp policy=Cache filterlist=Allow filteraction=Perm
 add rule name=DenyUdp policy=Cache filterlist=Deny filteraction=Blk
 add rule name=SecureUdp policy=Cache filterlist=Secure filteraction=Neg psk=secret
+add rule name=PingOk policy=Cache filterlist=Ping filteraction=Perm
 set policy name=Cache assign=yes
 NETSH
 check "the policy is typed into the shell" eval 'pol -f "$WORK/policy.netsh" >/dev/null'
@@ -139,6 +141,27 @@ check "stats: the four flows are in the flow cache" eval '[ "$(statval "Flows In
 check "stats: and their 80 packets" eval '[ "$(statval "Packets Of Cached Flows")" = 80 ]'
 check "stats: the clear packets the negotiate check dropped" \
 	eval '[ "$(statval "Clear Packets Dropped By Negotiate")" = 10 ]'
+
+# ---- other protocols: remembered by addresses and protocol (ICMP echo, both ways, which
+# a mirrored filter permits)
+# pairs SET SRC DST: the packets counted by the ICMP entry SRC -> DST of SET in force
+pairs() {
+	hx nft list set inet ipsecpol "${1}_g$(gen)" 2>/dev/null |
+		sed -n "s/.*$2 \. $3 \. icmp counter packets \([0-9]*\).*/\1/p"
+}
+check "icmp: three echo requests answered" px ping -c 3 -i 0.2 -W 1 -q $H_IP
+OUT="generation $(gen); the pair sets:
+$(hx nft list table inet ipsecpol | grep -A7 -E "set pair4_(in|out)_permit_g$(gen)")"
+check "icmp: the requests remembered in pair4_in_permit, counting all 3" \
+	eval '[ "$(pairs pair4_in_permit $P_IP $H_IP)" = 3 ]'
+check "icmp: the replies in pair4_out_permit" eval '[ "$(pairs pair4_out_permit $H_IP $P_IP)" = 3 ]'
+# pinged: the packets of both images of the filter of list Ping
+pinged() {
+	pol dynamic show qmfilter type=specific 2>/dev/null |
+		awk -v RS= 'index($0, "Filter Name                : Ping (filter 1") { print }' |
+		awk '/^Packets/ { n += $3 } END { print n + 0 }'
+}
+check "icmp: the filter counted the 6 packets (3 each way)" eval '[ "$(pinged)" = 6 ]'
 
 # ---- a change through the running agent empties the cache in the same transaction
 hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
