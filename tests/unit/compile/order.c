@@ -920,16 +920,18 @@ static void test_patch_delete_limits(void **state)
  * Another rule's action moves an element out of its late tier: its carry
  * counter (the counts of its cached flows) is the same object.
  */
+/* The policy of test_carry_follows_group() with rule x's action @X (a string literal). */
+#define CARRY_POLICY(X)                                                                            \
+	"list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"                                    \
+	"list X\nfilter X 10.5.5.0/24 10.6.0.0/16 mirrored=no\n"                                    \
+	"list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"                                    \
+	"list Y\nfilter Y 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"                                    \
+	"action Permit permit\naction Block block\n"                                                \
+	"policy P assigned\nrule P a A Permit\nrule P x X " X "\n"                                  \
+	"rule P b B Block\nrule P y Y Permit\n"
+
 static void test_carry_follows_group(void **state)
 {
-	static const char *const fmt =
-	    "list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"
-	    "list X\nfilter X 10.5.5.0/24 10.6.0.0/16 mirrored=no\n"
-	    "list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"
-	    "list Y\nfilter Y 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"
-	    "action Permit permit\naction Block block\n"
-	    "policy P assigned\nrule P a A Permit\nrule P x X %s\n"
-	    "rule P b B Block\nrule P y Y Permit\n";
 	static const struct {
 		const char *name, *group;
 	} names[] = {
@@ -944,7 +946,7 @@ static void test_carry_follows_group(void **state)
 	struct ipp_compiled *c1, *c2;
 	const struct ipp_ctier *late = NULL, *t2 = NULL;
 	const struct ipp_celem *el, *e = NULL;
-	char text[1024], g1[IPP_CTIER_NAME_MAX], g2[IPP_CTIER_NAME_MAX], n1[32], n2[32];
+	char g1[IPP_CTIER_NAME_MAX], g2[IPP_CTIER_NAME_MAX], n1[32], n2[32];
 	size_t i;
 
 	(void)state;
@@ -952,10 +954,8 @@ static void test_carry_follows_group(void **state)
 		ipp_ctier_group(names[i].name, g1, sizeof(g1));
 		assert_string_equal(g1, names[i].group);
 	}
-	snprintf(text, sizeof(text), fmt, "Block");
-	c1 = compile_text(text, &e1);
-	snprintf(text, sizeof(text), fmt, "Permit");
-	c2 = compile_text(text, &e2);
+	c1 = compile_text(CARRY_POLICY("Block"), &e1);
+	c2 = compile_text(CARRY_POLICY("Permit"), &e2);
 	assert_non_null(c1);
 	assert_non_null(c2);
 	for (i = 0; i < c1->ntiers; i++)
