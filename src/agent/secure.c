@@ -131,28 +131,35 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 		ipp_log(LOG_WARNING,
 			"the counts of the filters the change replaces are not carried over: %s",
 			e.msg);
-	if (carry) {
+	if (carry && *carry) {
 		size_t n = strlen(text), m = strlen(carry);
-		char *all = realloc(text, n + m + 1);
+		char *all = malloc(n + m + 1);
 
-		if (!all) {
-			free(text);
-			free(carry);
-			ipp_carry_book_clear(&next);
-			return ipp_err(err, ENOMEM, "out of memory");
+		if (all) {
+			memcpy(all, text, n);
+			memcpy(all + n, carry, m + 1);
+			r = ipp_apply_text(d, new, all, false, err);
+			free(all);
+			if (r == 0) {
+				ipp_carry_book_clear(&fs->book);
+				fs->book = next;
+				next = (struct ipp_carry_book){0};
+				goto done;
+			}
+			/* the carry counters are not as the book says: the difference alone */
+			ipp_log(LOG_WARNING,
+				"the counts of the filters the change replaces are not carried over: "
+				"%s",
+				err->msg);
+			ipp_err_clear(err);
+			fs->book.valid = false;
 		}
-		memcpy(all + n, carry, m + 1);
-		text = all;
-		free(carry);
 	}
 	r = ipp_apply_text(d, new, text, false, err);
+done:
+	free(carry);
 	free(text);
-	if (r == 0 && next.valid) {
-		ipp_carry_book_clear(&fs->book);
-		fs->book = next;
-	} else {
-		ipp_carry_book_clear(&next);
-	}
+	ipp_carry_book_clear(&next);
 	if (r < 0) {
 		/* The kernel did not hold @cur: replace the table whole. */
 		ipp_err_clear(err);
