@@ -323,6 +323,56 @@ static int verdict_of_action(enum ipp_action a)
 static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, const char *what,
 		  unsigned i, const char *text);
 
+/*
+ * The flow cache in the emitted walk chains: every verdict of a walk fills
+ * the cache, so each walk chain a packet enters first (X, X_pN: not the
+ * gated X_s, X_d, X_sd) that has anything to walk must look the packet up
+ * before it: TCP and UDP in their chains by 5-tuple (fc_hit), the other
+ * protocols by pair (fcp_hit), the family chain both.  False (reported)
+ * when a chain walks or fills without looking up first.
+ */
+#define STARTS(l, lit) (!strncmp((l), (lit), sizeof(lit) - 1))
+static bool lookups_first(const char *text, unsigned n, const char *policy)
+{
+	const char *p = text;
+
+	if (!strstr(text, "\tset fc_on_g0 {"))
+		return true; /* no flow cache (rules of one connection type) */
+	while ((p = strstr(p, "\n\tchain "))) {
+		char name[64], proto[8] = "";
+		const char *body = strchr(p + 8, '\n'), *end;
+		bool five = false, pair = false, walked = false, before = true;
+		int fam;
+
+		p += 8;
+		if (sscanf(p, "%63[^ ]", name) != 1 || !body || !(end = strstr(body, "\n\t}")))
+			return false;
+		if (sscanf(name, "%*[inout]%d_p%7[0-9]", &fam, proto) < 1 ||
+		    (strncmp(name, "in", 2) && strncmp(name, "out", 3)) || strstr(name, "_s") ||
+		    strstr(name, "_d"))
+			continue;
+		for (const char *l = body + 1; l && l < end; l = strchr(l, '\n'), l = l ? l + 1 : l) {
+			if (STARTS(l, "\t\tmeta l4proto @fc_on_g"))
+				five = before ? true : five;
+			else if (STARTS(l, "\t\tmeta l4proto @fcp_on_g"))
+				pair = before ? true : pair;
+			else if (!STARTS(l, "\t\tmeta l4proto ") || !strstr(l, "goto "))
+				walked = true, before = false; /* a gate, a tier or the fill at the end */
+		}
+		if (walked && ((!proto[0] && (!five || !pair)) ||
+			       ((!strcmp(proto, "6") || !strcmp(proto, "17")) && !five) ||
+			       (proto[0] && strcmp(proto, "6") && strcmp(proto, "17") && !pair))) {
+			fprintf(stderr,
+				"case %u: walk chain %s walks without looking at the flow cache "
+				"first\n%s",
+				n, name, policy);
+			return false;
+		}
+	}
+	return true;
+}
+#undef STARTS
+
 static void test_random_policies(void **state)
 {
 	const char *env = getenv("IPP_ORDER_CASES");
@@ -353,6 +403,21 @@ static void test_random_policies(void **state)
 			}
 		if (!agree(e, c, "compiled", i, text))
 			fail();
+		{
+			char *ruleset = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&ruleset, &len);
+
+			assert_non_null(f);
+			assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
+			fclose(f);
+			if (!lookups_first(ruleset, i, text)) {
+				if (getenv("IPP_ORDER_DUMP"))
+					fputs(ruleset, stderr);
+				fail();
+			}
+			free(ruleset);
+		}
 		checked += 400;
 		ipp_compiled_free(c);
 		ipp_effective_free(e);
