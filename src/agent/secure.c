@@ -147,10 +147,11 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 				goto done;
 			}
 			/* the carry counters are not as the book says: the difference alone */
-			ipp_log(LOG_WARNING,
-				"the counts of the filters the change replaces are not carried over: "
-				"%s",
-				err->msg);
+			ipp_log(
+			    LOG_WARNING,
+			    "the counts of the filters the change replaces are not carried over: "
+			    "%s",
+			    err->msg);
 			ipp_err_clear(err);
 			fs->book.valid = false;
 		}

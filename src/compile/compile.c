@@ -1229,6 +1229,13 @@ const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct i
 	return NULL;
 }
 
+const struct ipp_celem *ipp_ctier_decider(const struct ipp_ctier *t, const struct ipp_ckey *k)
+{
+	if (ipp_ctier_keyless(t))
+		return t->nelems ? &t->elems[0] : NULL;
+	return ipp_ctier_find(t, k);
+}
+
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
 			size_t len)
 {
@@ -1453,7 +1460,7 @@ match_before(const struct ipp_compiled *c, const struct ipp_patch_change *ch, si
 
 		if (!tier_key(t, hook, conn, family, src, dst, proto, sport, dport, is_local, ctx, &k))
 			continue;
-		e = ipp_ctier_keyless(t) ? (t->nelems ? &t->elems[0] : NULL) : ipp_ctier_find(t, &k);
+		e = ipp_ctier_decider(t, &k);
 		for (j = 0; j < nch; j++) {
 			if (ch[j].tier != i || memcmp(&ch[j].key, &k, sizeof(k)))
 				continue;
@@ -1531,8 +1538,8 @@ bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_
 					char buf[32];
 					int fam = f ? AF_INET6 : AF_INET;
 
-					ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3), g,
-							   k, buf, sizeof(buf));
+					ipp_flowcache_name(fam, i < 3, (enum ipp_cverdict)(i % 3),
+							   g, k, buf, sizeof(buf));
 					if (strcmp(buf, name))
 						continue;
 					*family = fam;

@@ -262,6 +262,8 @@ bool ipp_ctier_keyless(const struct ipp_ctier *t);
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
 /* The element with key @k in @t, or NULL.  Points into @t. */
 const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct ipp_ckey *k);
+/* The element of @t that decides key @k (a keyless tier: its first), or NULL. */
+const struct ipp_celem *ipp_ctier_decider(const struct ipp_ctier *t, const struct ipp_ckey *k);
 /*
  * The group of tier @name: its shape and weight, the name without the
  * late suffix and the hook of a map split by hook ("X_late_permit_in" is

@@ -524,19 +524,12 @@ static bool flow_used(const struct ipp_compiled *c)
 	return true;
 }
 
-/* Does walk chain @w use the flow cache (every walk does, when the table has one)? */
-static bool flow_walk(const struct ipp_compiled *c, const struct walk *w)
-{
-	(void)w;
-	return flow_used(c);
-}
-
 /* Every rule of walk chain @w, each line prefixed by @prefix. */
 static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const char *prefix,
 		       FILE *out)
 {
 	unsigned keys = walk_keys(c, w);
-	bool fc = flow_walk(c, w);
+	bool fc = flow_used(c); /* every walk uses the cache, when the table has one */
 	char name[32];
 	size_t i;
 
@@ -909,7 +902,8 @@ static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
 				flow_set(f ? 6 : 4, (enum hook)h, v, g, k, set, sizeof(set));
 				fprintf(out, "\tset %s {\n", set);
 				fprintf(out, "\t\ttype %s . %s . inet_proto%s\n",
-					f ? "ipv6_addr" : "ipv4_addr", f ? "ipv6_addr" : "ipv4_addr",
+					f ? "ipv6_addr" : "ipv4_addr",
+					f ? "ipv6_addr" : "ipv4_addr",
 					k ? "" : " . inet_service . inet_service");
 				fprintf(out, "\t\tsize %u\n", (unsigned)c->opts.flow_size);
 				fprintf(out, "\t\tflags dynamic\n\t\tcounter\n");
@@ -1304,7 +1298,8 @@ void ipp_flow_fold_emit(const struct ipp_compiled *c, unsigned gen, const struct
 		for (f = 0; f < 2; f++)
 			for (h = 0; h < 2; h++)
 				for (o = 0; o < 3; o++) {
-					flow_set(f ? 6 : 4, (enum hook)h, o, gen, k, name, sizeof(name));
+					flow_set(f ? 6 : 4, (enum hook)h, o, gen, k, name,
+						 sizeof(name));
 					fprintf(out, "flush set %s %s\n", TABLE, name);
 				}
 	ipp_carry_emit(c, v, n, stale, nstale, out);

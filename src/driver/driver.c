@@ -529,14 +529,14 @@ static const struct ipp_ctier *groups_first(const struct groups *g, const char *
 
 /* The element of @group with key @k (the first tier that has it), or NULL. */
 static const struct ipp_celem *groups_find(const struct groups *g, const char *group,
-					   const struct ipp_ckey *k, const struct ipp_ctier **tier_ret)
+					   const struct ipp_ckey *k,
+					   const struct ipp_ctier **tier_ret)
 {
 	size_t i;
 
 	for (groups_first(g, group, &i); i < g->n && !strcmp(g->v[i].name, group); i++) {
 		const struct ipp_ctier *t = g->v[i].t;
-		const struct ipp_celem *e = ipp_ctier_keyless(t) ? (t->nelems ? &t->elems[0] : NULL)
-								  : ipp_ctier_find(t, k);
+		const struct ipp_celem *e = ipp_ctier_decider(t, k);
 
 		if (e) {
 			*tier_ret = t;
@@ -584,23 +584,36 @@ static bool carry_comment(const struct groups *g, const char *com, char group[IP
 }
 
 /*
- * The element (of the compiled form of @g) that a carry counter object is
- * for, or NULL (its element is gone, or another rule's now).
+ * The element of the form of @g that carry counter @name of @group and key
+ * @k is for, or NULL: gone, or another rule's now (its carry counter has
+ * another name).
  */
+static const struct ipp_celem *carry_target(const struct groups *g, const char *group,
+					    const struct ipp_ckey *k, const char *name,
+					    const struct ipp_ctier **tier_ret)
+{
+	const struct ipp_celem *e = groups_find(g, group, k, tier_ret);
+	char want[32];
+
+	if (!e)
+		return NULL;
+	ipp_carry_name(g->c, *tier_ret, e, want, sizeof(want));
+	return strcmp(want, name) ? NULL : e;
+}
+
+/* The element (of the form of @g) that a carry counter object is for, or NULL. */
 static const struct ipp_celem *carry_elem(const struct groups *g, const struct ipp_json *obj,
 					  const struct ipp_ctier **tier_ret)
 {
 	const struct ipp_json *com = ipp_json_get(obj, "comment");
 	const struct ipp_json *name = ipp_json_get(obj, "name");
-	const struct ipp_celem *e;
-	char group[IPP_CTIER_NAME_MAX], want[32];
+	char group[IPP_CTIER_NAME_MAX];
 	struct ipp_ckey k;
 
 	if (!com || com->type != IPP_JSON_STRING || !name || name->type != IPP_JSON_STRING ||
-	    !carry_comment(g, com->str, group, &k) || !(e = groups_find(g, group, &k, tier_ret)))
+	    !carry_comment(g, com->str, group, &k))
 		return NULL;
-	ipp_carry_name(g->c, *tier_ret, e, want, sizeof(want));
-	return strcmp(want, name->str) ? NULL : e;
+	return carry_target(g, group, &k, name->str, tier_ret);
 }
 
 static int counter_order(const void *x, const void *y);
@@ -802,7 +815,8 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 				while (n0 < fs->n)
 					fs->v[n0++].gen = (int)(gen & 1);
 			} else if (name && name->type == IPP_JSON_STRING &&
-				   (!strcmp(name->str, "fc_on_g0") || !strcmp(name->str, "fc_on_g1"))) {
+				   (!strcmp(name->str, "fc_on_g0") ||
+				    !strcmp(name->str, "fc_on_g1"))) {
 				const struct ipp_json *el = ipp_json_get(set, "elem");
 
 				/* the switch set that holds tcp and udp: the generation in force */
@@ -1047,14 +1061,25 @@ static size_t carry_merge(struct ipp_carry *v, size_t n)
 /* Is the element of a carry entry in force (in the form of @g)? */
 static bool entry_in_force(const struct groups *g, const struct ipp_carry_entry *en)
 {
-	const struct ipp_ctier *t = NULL;
-	const struct ipp_celem *e = groups_find(g, en->tier, &en->key, &t);
-	char name[32];
+	const struct ipp_ctier *t;
 
-	if (!e)
-		return false;
-	ipp_carry_name(g->c, t, e, name, sizeof(name));
-	return !strcmp(name, en->name);
+	return carry_target(g, en->tier, &en->key, en->name, &t) != NULL;
+}
+
+/* The carry counters the kernel has into f->kernel (valid once read). */
+static int kernel_book(struct fold *f, struct ipp_error *err)
+{
+	char *listing = NULL;
+	int r;
+
+	r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
+			NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing, err);
+	if (r == 0 && (r = each_item(listing, fold_carry, f)) < 0)
+		r = ipp_err(err, -r, "cannot read the carry counters");
+	free(listing);
+	if (r == 0)
+		f->kernel.valid = true;
+	return r;
 }
 
 /*
@@ -1156,28 +1181,31 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	/* the generation's sets, one query each: listing one set reads only its elements,
 	 * but libnftables 1.0.6 reads only the last set's when a buffer lists several */
 	for (k = 0; k < 2; k++)
-	for (fm = 0; fm < 2; fm++)
-		for (h = 0; h < 2; h++)
-			for (v = 0; v < 3; v++) {
-				char name[32], cmd[128];
+		for (fm = 0; fm < 2; fm++)
+			for (h = 0; h < 2; h++)
+				for (v = 0; v < 3; v++) {
+					char name[32], cmd[128];
 
-				ipp_flowcache_name(fm ? AF_INET6 : AF_INET, h == 0,
-						   (enum ipp_cverdict)v, gen, k, name, sizeof(name));
-				snprintf(cmd, sizeof(cmd), "list set %s %s %s", IPP_NFT_FAMILY,
-					 IPP_NFT_TABLE, name);
-				if ((r = fresh_query(cmd,
-						     NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL,
-						     &listing, err)) < 0)
-					goto out;
-				r = each_item(listing, fold_set, &f);
-				free(listing);
-				listing = NULL;
-				if (r < 0) {
-					r = ipp_err(err, -r, "cannot read the flow cache set %s: %s",
-						    name, strerror(-r));
-					goto out;
+					ipp_flowcache_name(fm ? AF_INET6 : AF_INET, h == 0,
+							   (enum ipp_cverdict)v, gen, k, name,
+							   sizeof(name));
+					snprintf(cmd, sizeof(cmd), "list set %s %s %s",
+						 IPP_NFT_FAMILY, IPP_NFT_TABLE, name);
+					if ((r = fresh_query(cmd,
+							     NFT_CTX_OUTPUT_JSON |
+								 NFT_CTX_OUTPUT_NUMERIC_ALL,
+							     &listing, err)) < 0)
+						goto out;
+					r = each_item(listing, fold_set, &f);
+					free(listing);
+					listing = NULL;
+					if (r < 0) {
+						r = ipp_err(err, -r,
+							    "cannot read the flow cache set %s: %s",
+							    name, strerror(-r));
+						goto out;
+					}
 				}
-			}
 	/* the shares, as elements of @now (a difference replaced @before), each in the
 	 * first tier of its group that holds it (the one its carry counter is read for) */
 	out = calloc(f.fs.n + 1, sizeof(*out));
@@ -1207,19 +1235,9 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			goto out;
 		}
 		memcpy(try, out, nout * sizeof(*out));
-		if (have == &f.kernel && !f.kernel.valid) {
-			char *lc = NULL;
-
-			r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-					NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &lc, err);
-			if (r == 0 && (r = each_item(lc, fold_carry, &f)) < 0)
-				r = ipp_err(err, -r, "cannot read the carry counters");
-			free(lc);
-			if (r < 0) {
-				free(try);
-				goto out;
-			}
-			f.kernel.valid = true;
+		if (have == &f.kernel && !f.kernel.valid && (r = kernel_book(&f, err)) < 0) {
+			free(try);
+			goto out;
 		}
 		if (fold_text(&f.groups, (int)gen, try, nout, have, &next, &text) < 0) {
 			free(try);
@@ -1284,11 +1302,8 @@ static const struct ipp_celem *replaced(const struct ipp_compiled *cur,
 					const struct ipp_ctier **tier_ret)
 {
 	const struct ipp_ctier *same = groups_named(g, t->name);
-	const struct ipp_celem *s = NULL;
+	const struct ipp_celem *s = same ? ipp_ctier_decider(same, &e->key) : NULL;
 
-	if (same)
-		s = ipp_ctier_keyless(same) ? (same->nelems ? &same->elems[0] : NULL)
-					     : ipp_ctier_find(same, &e->key);
 	if (s && ipp_celem_same(cur, e, new, s))
 		return NULL;
 	return groups_same(g, cur, t, e, tier_ret);
@@ -1300,6 +1315,26 @@ struct replaced_read {
 	uint64_t *pk, *by; /* per tier of @cur: the keyless ones' rule counters */
 	bool *seen;
 };
+
+static int replaced_item(const struct ipp_json *item, void *ctx);
+
+/* The counters of `list KIND NAME` (a map or a walk chain) into @rr. */
+static int replaced_list(struct replaced_read *rr, const char *kind, const char *name, int len,
+			 struct ipp_error *err)
+{
+	char cmd[160], *listing = NULL;
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "list %s %s %s %.*s", kind, IPP_NFT_FAMILY, IPP_NFT_TABLE, len,
+		 name);
+	if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
+			     err)) < 0)
+		return r;
+	if ((r = each_item(listing, replaced_item, rr)) < 0)
+		r = ipp_err(err, -r, "cannot read the counters of %s %.*s", kind, len, name);
+	free(listing);
+	return r;
+}
 
 static int replaced_item(const struct ipp_json *item, void *ctx)
 {
@@ -1323,61 +1358,37 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 	struct fold f = {new, cur, NULL, 0, {0}, {0}, {0}};
 	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL};
 	struct ipp_carry *out = NULL;
-	bool *maps = NULL;
-	char *listing = NULL;
 	const char *p;
 	size_t i, j, nout = 0;
 	int r = 0;
 
 	*ret = NULL;
 	memset(next, 0, sizeof(*next));
-	maps = calloc(cur->ntiers + 1, sizeof(*maps));
 	rr.pk = calloc(cur->ntiers + 1, sizeof(*rr.pk));
 	rr.by = calloc(cur->ntiers + 1, sizeof(*rr.by));
 	rr.seen = calloc(cur->ntiers + 1, sizeof(*rr.seen));
-	if (!maps || !rr.pk || !rr.by || !rr.seen || groups_build(new, &f.groups) < 0) {
+	if (!rr.pk || !rr.by || !rr.seen || groups_build(new, &f.groups) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	/* the maps with elements deleted and added again, each read once */
 	for (i = 0; i < cur->ntiers && r == 0; i++) {
 		const struct ipp_ctier *t = &cur->tiers[i], *t2;
-		char cmd[160];
+		bool any = false;
 
 		if (ipp_ctier_keyless(t))
 			continue;
-		for (j = 0; j < t->nelems && !maps[i]; j++)
-			maps[i] = replaced(cur, new, &f.groups, t, &t->elems[j], &t2) != NULL;
-		if (!maps[i])
-			continue;
-		snprintf(cmd, sizeof(cmd), "list map %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE,
-			 t->name);
-		if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
-				     err)) < 0)
-			goto out;
-		if ((r = each_item(listing, replaced_item, &rr)) < 0)
-			r = ipp_err(err, -r, "cannot read the counters of map %s", t->name);
-		free(listing);
-		listing = NULL;
+		for (j = 0; j < t->nelems && !any; j++)
+			any = replaced(cur, new, &f.groups, t, &t->elems[j], &t2) != NULL;
+		if (any)
+			r = replaced_list(&rr, "map", t->name, (int)strlen(t->name), err);
 	}
 	/* the walk chains the difference flushes: the rule counters of keyless tiers */
 	for (p = diff; r == 0 && (p = strstr(p, flush)); p++) {
-		char cmd[160];
-		size_t n;
-
 		if (p != diff && p[-1] != '\n')
 			continue;
-		n = strcspn(p + strlen(flush), "\n");
-		snprintf(cmd, sizeof(cmd), "list chain %s %s %.*s", IPP_NFT_FAMILY, IPP_NFT_TABLE,
-			 (int)n, p + strlen(flush));
-		if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
-				     err)) < 0)
-			goto out;
-		if ((r = each_item(listing, replaced_item, &rr)) < 0)
-			r = ipp_err(err, -r, "cannot read the counters of chain %.*s", (int)n,
-				    p + strlen(flush));
-		free(listing);
-		listing = NULL;
+		r = replaced_list(&rr, "chain", p + strlen(flush),
+				  (int)strcspn(p + strlen(flush), "\n"), err);
 	}
 	if (r < 0)
 		goto out;
@@ -1407,21 +1418,14 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 	}
 	nout = carry_merge(out, nout);
 	if (!book || !book->valid) {
-		r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-				NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing, err);
-		if (r == 0 && (r = each_item(listing, fold_carry, &f)) < 0)
-			r = ipp_err(err, -r, "cannot read the carry counters");
-		if (r < 0)
+		if ((r = kernel_book(&f, err)) < 0)
 			goto out;
-		f.kernel.valid = true;
 		book = &f.kernel;
 	}
 	if (fold_text(&f.groups, -1, out, nout, book, next, ret) < 0)
 		r = ipp_err(err, ENOMEM, "out of memory");
 out:
-	free(listing);
 	free(out);
-	free(maps);
 	free(rr.cs.v);
 	free(rr.pk);
 	free(rr.by);

@@ -351,13 +351,15 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 		    (strncmp(name, "in", 2) && strncmp(name, "out", 3)) || strstr(name, "_s") ||
 		    strstr(name, "_d"))
 			continue;
-		for (const char *l = body + 1; l && l < end; l = strchr(l, '\n'), l = l ? l + 1 : l) {
+		for (const char *l = body + 1; l && l < end;
+		     l = strchr(l, '\n'), l = l ? l + 1 : l) {
 			if (STARTS(l, "\t\tmeta l4proto @fc_on_g"))
 				five = before ? true : five;
 			else if (STARTS(l, "\t\tmeta l4proto @fcp_on_g"))
 				pair = before ? true : pair;
 			else if (!STARTS(l, "\t\tmeta l4proto ") || !strstr(l, "goto "))
-				walked = true, before = false; /* a gate, a tier or the fill at the end */
+				walked = true,
+				before = false; /* a gate, a tier or the fill at the end */
 		}
 		if (walked && ((!proto[0] && (!five || !pair)) ||
 			       ((!strcmp(proto, "6") || !strcmp(proto, "17")) && !five) ||
@@ -987,12 +989,12 @@ static void test_patch_delete_limits(void **state)
  */
 /* The policy of test_carry_follows_group() with rule x's action @X (a string literal). */
 #define CARRY_POLICY(X)                                                                            \
-	"list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"                                    \
-	"list X\nfilter X 10.5.5.0/24 10.6.0.0/16 mirrored=no\n"                                    \
-	"list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"                                    \
-	"list Y\nfilter Y 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"                                    \
-	"action Permit permit\naction Block block\n"                                                \
-	"policy P assigned\nrule P a A Permit\nrule P x X " X "\n"                                  \
+	"list A\nfilter A 10.1.2.0/24 10.2.0.0/16 mirrored=no\n"                                   \
+	"list X\nfilter X 10.5.5.0/24 10.6.0.0/16 mirrored=no\n"                                   \
+	"list B\nfilter B 10.1.0.0/16 10.2.3.0/24 mirrored=no\n"                                   \
+	"list Y\nfilter Y 10.5.0.0/16 10.6.7.0/24 mirrored=no\n"                                   \
+	"action Permit permit\naction Block block\n"                                               \
+	"policy P assigned\nrule P a A Permit\nrule P x X " X "\n"                                 \
 	"rule P b B Block\nrule P y Y Permit\n"
 
 static void test_carry_follows_group(void **state)
