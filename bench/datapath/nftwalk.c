@@ -484,6 +484,37 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 			}
 			if (!strncmp(l, "meta nfproto ipv6 ", 18))
 				continue;
+			/* the base chain's dispatch: "meta nfproto . meta l4proto vmap { ipv4 . udp :
+			 * goto in4_p17, ipv4 . esp : accept, ... }" (the packets here are IPv4) */
+			if (!strncmp(l, "meta nfproto . meta l4proto vmap {", 34)) {
+				char *q = l + 34, *tok, *save = NULL, pname[32], verdict[300];
+
+				r->lookups++;
+				for (tok = strtok_r(q, ",}", &save); tok; tok = strtok_r(NULL, ",}", &save)) {
+					unsigned pr = 0, k;
+
+					if (sscanf(tok, " ipv4 . %31s : %299[^\n]", pname, verdict) != 2)
+						continue;
+					for (k = 0; k < 5; k++)
+						if (!strcmp(pname, l4names[k]))
+							pr = l4vals[k];
+					if (!pr && sscanf(pname, "%u", &pr) != 1)
+						continue;
+					if (pr != p->proto)
+						continue;
+					if (sscanf(verdict, "goto %255s", target) == 1) {
+						next = find_chain(target);
+						if (!next)
+							die_line(0, "unknown chain", target);
+						break;
+					}
+					decided(r, trim(verdict), "exemption");
+					return;
+				}
+				if (next)
+					break;
+				continue;
+			}
 			if (!strncmp(l, "meta l4proto vmap {", 19)) {
 				char *q = l + 19, *tok, *save = NULL;
 

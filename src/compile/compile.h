@@ -58,16 +58,25 @@
  *   goes to `negotiate_in_clear` / `negotiate_out_clear`: accepted, and
  *   remembered by the flow cache as permitted.
  *
+ *   The base chains.  After the loopback exemption, one lookup by family
+ *   and protocol sends TCP and UDP to their walk chains (which always
+ *   exist), accepts ESP and AH (exempt), sends ICMPv6 to the neighbour
+ *   discovery exemption (chains nd_in, nd_out) and the other protocols to
+ *   the family chain.  The UDP chains exempt IKE right after the flow
+ *   cache's lookup (the cache never holds IKE: only walked packets go in).
+ *
  *   The flow cache.  A packet is first looked up, at the top of the walk
  *   chain of its protocol (of its family when the protocol has no chain of
  *   its own; not when the chain has nothing to walk): TCP and UDP by
  *   5-tuple (source, destination, protocol, ports) in the cache sets of
- *   their family and hook, one per outcome (chain fc_hit4_in_gG: sets
- *   flow4_in_permit_gG, flow4_in_block_gG, flow4_in_negotiate_gG, ...;
- *   "flags dynamic", a counter per element), the other protocols by
- *   addresses and protocol (fcp_hit4_in_gG: pair4_in_permit_gG ...: their
- *   filters name no ports, so that is their whole selector); a hit gives
- *   the outcome at once.  Every walk that can fill the cache looks it up first: an entry
+ *   their family and hook, one per outcome (chain fc_hit4_in: sets
+ *   flow4_in_permit_gG, flow4_in_block_gG, flow4_in_negotiate_gG, ...
+ *   of the generation G in force; "flags dynamic", a counter per element),
+ *   the other protocols by addresses and protocol (fcp_hit4_in:
+ *   pair4_in_permit_gG ...: their filters name no ports, so that is their
+ *   whole selector); a hit gives the outcome at once.  The lookup chains
+ *   name the sets of the generation in force and are rewritten when it
+ *   changes, so a cached flow costs the base chain's lookup and this one.  Every walk that can fill the cache looks it up first: an entry
  *   that a walk keeps filling without answering would count its packets
  *   twice.  On a miss the walk decides, and the verdict goes through a
  *   chain of its outcome (`permit`, `block`, `negotiate_in`,

@@ -111,12 +111,18 @@ static unsigned walk_keys(const struct ipp_compiled *c, const struct walk *w)
 	return k;
 }
 
-/* Protocols with tiers of their own on (hook, family), as a bitmap. */
+/*
+ * Protocols with chains of their own on (hook, family), as a bitmap: those
+ * with tiers of their own, and always TCP and UDP, which the base chain
+ * sends to their chains straight away (emit_base_chain()).
+ */
 static void walk_protos(const struct ipp_compiled *c, enum hook h, int fam, uint8_t map[32])
 {
 	size_t i;
 
 	memset(map, 0, 32);
+	map[IPPROTO_TCP / 8] |= (uint8_t)(1u << (IPPROTO_TCP % 8));
+	map[IPPROTO_UDP / 8] |= (uint8_t)(1u << (IPPROTO_UDP % 8));
 	for (i = 0; i < c->ntiers; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
 
@@ -128,6 +134,12 @@ static void walk_protos(const struct ipp_compiled *c, enum hook h, int fam, uint
 static bool has_proto(const uint8_t map[32], unsigned p)
 {
 	return map[p / 8] & (1u << (p % 8));
+}
+
+/* Protocols the base chain sends to their walk chains itself; the family chain never sees them. */
+static bool base_proto(unsigned p)
+{
+	return p == IPPROTO_TCP || p == IPPROTO_UDP;
 }
 
 /* ---------- text pieces ---------- */
@@ -264,7 +276,11 @@ static void flow_set(int fam, enum hook h, unsigned v, unsigned gen, bool pair, 
 enum { FC_PERMIT, FC_BLOCK, FC_NEG_IN, FC_NEG_OUT, FC_NEG_IN_CLEAR, FC_NEG_OUT_CLEAR, FC_HIT4_IN,
        FC_HIT4_OUT, FC_HIT6_IN, FC_HIT6_OUT, FC_NCHAINS };
 
-/* Chain @i of generation @gen ("fc_permit_g0"; of the pair sets, "fcp_permit_g0"). */
+/*
+ * Chain @i of generation @gen ("fc_permit_g0"; of the pair sets,
+ * "fcp_permit_g0"); the lookup chains are one per family and hook, whatever
+ * the generation ("fc_hit4_in", "fcp_hit4_in").
+ */
 static void fc_name(unsigned i, unsigned gen, bool pair, char *buf, size_t len)
 {
 	static const char *const names[] = {"permit",	       "block",
@@ -273,15 +289,25 @@ static void fc_name(unsigned i, unsigned gen, bool pair, char *buf, size_t len)
 					    "hit4_in",	       "hit4_out",
 					    "hit6_in",	       "hit6_out"};
 
-	snprintf(buf, len, "%s_%s_g%u", pair ? "fcp" : "fc", names[i], gen);
+	if (i >= FC_HIT4_IN)
+		snprintf(buf, len, "%s_%s", pair ? "fcp" : "fc", names[i]);
+	else
+		snprintf(buf, len, "%s_%s_g%u", pair ? "fcp" : "fc", names[i], gen);
+}
+
+static unsigned fc_hit_index(int fam, enum hook h)
+{
+	return fam == 6 ? (h == HOOK_IN ? FC_HIT6_IN : FC_HIT6_OUT)
+			: (h == HOOK_IN ? FC_HIT4_IN : FC_HIT4_OUT);
 }
 
 /*
- * The rules of a walk or verdict chain that go to chain @i of the
+ * The rules of a verdict chain that go to the filling chain @i of the
  * generation in force: the switch sets fc_on_g0 and fc_on_g1 hold tcp and
  * udp for the generation in force and nothing for the other; with @pair,
  * to the chains of the pair sets, and fcp_on_g0 and fcp_on_g1 hold every
- * other protocol.
+ * other protocol.  (The lookups need no switch: their chains name the sets
+ * of the generation in force, and are rewritten when it changes.)
  */
 static void fc_switch_rule(unsigned i, bool pair, const char *prefix, FILE *out)
 {
@@ -545,12 +571,12 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 
 		walk_protos(c, w->hook, w->fam, map);
 		for (p = 1; p < 256; p++)
-			n += has_proto(map, p);
+			n += has_proto(map, p) && !base_proto(p);
 		if (n > 0 && n <= 3) {
 			for (p = 1; p < 256; p++) {
 				struct walk pw = {w->hook, w->fam, (uint8_t)p, SUB_BASE};
 
-				if (!has_proto(map, p))
+				if (!has_proto(map, p) || base_proto(p))
 					continue;
 				walk_name(&pw, name, sizeof(name));
 				fprintf(out, "%smeta l4proto %u goto %s\n", prefix, p, name);
@@ -562,7 +588,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			for (p = 1; p < 256; p++) {
 				struct walk pw = {w->hook, w->fam, (uint8_t)p, SUB_BASE};
 
-				if (!has_proto(map, p))
+				if (!has_proto(map, p) || base_proto(p))
 					continue;
 				walk_name(&pw, name, sizeof(name));
 				fprintf(out, "%s %u : goto %s", first ? "" : ",", p, name);
@@ -577,17 +603,20 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	 * fills it, so every packet that reaches a walk must be looked up
 	 * first, or the cache would count its packets a second time without
 	 * ever answering them.  TCP and UDP by 5-tuple, the other protocols by
-	 * addresses and protocol (the family chain has both).
+	 * addresses and protocol (TCP and UDP never reach the family chain).
 	 */
 	if (fc && w->sub == SUB_BASE) {
-		unsigned hit = w->fam == 6 ? (w->hook == HOOK_IN ? FC_HIT6_IN : FC_HIT6_OUT)
-					   : (w->hook == HOOK_IN ? FC_HIT4_IN : FC_HIT4_OUT);
-		bool ports = w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP;
-
-		if (ports || w->proto == 0)
-			fc_switch_rule(hit, false, prefix, out);
-		if (!ports)
-			fc_switch_rule(hit, true, prefix, out);
+		fc_name(fc_hit_index(w->fam, w->hook), 0, !base_proto(w->proto), name,
+			sizeof(name));
+		fprintf(out, "%sjump %s\n", prefix, name);
+	}
+	/*
+	 * IKE is never filtered; after the cache, which never holds it (only
+	 * walked packets go into it), so that a cached flow costs one lookup.
+	 */
+	if (w->proto == IPPROTO_UDP && w->sub == SUB_BASE && c->opts.exempt_ike) {
+		fprintf(out, "%sudp sport { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix);
+		fprintf(out, "%sudp dport { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix);
 	}
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
@@ -762,44 +791,74 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
 		IPP_NFLOG_SNAPLEN);
 }
 
+/*
+ * The base chain of hook @h.  One lookup sends a packet on by family and
+ * protocol: TCP and UDP to their walk chains (where a cached flow costs
+ * one more lookup), ESP and AH accepted, ICMPv6 to the neighbour discovery
+ * exemption; the other protocols go to the family chain.  IKE is exempted
+ * in the UDP chains, after the flow cache (walk_rules()).
+ */
 static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out)
 {
+	static const int fams[] = {4, 6};
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
 	bool in = h == HOOK_IN;
+	const char *dir = in ? "in" : "out";
+	char name[32];
+	size_t f, p;
 
+	if (c->opts.exempt_nd) {
+		fprintf(out, "\tchain nd_%s {\n", dir);
+		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
+			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
+			     "comment \"exempt: IPv6 neighbour discovery\"\n");
+		fprintf(out, "\t\tgoto %s6\n\t}\n", dir);
+	}
 	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
 	fprintf(out, "\t\ttype filter hook %s priority filter; policy accept;\n",
 		in ? "input" : "output");
 	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
 		in ? "iiftype" : "oiftype");
-	if (c->opts.exempt_ike) {
-		fprintf(out, "\t\tudp sport { 500, 4500 } accept comment \"exempt: IKE\"\n");
-		fprintf(out, "\t\tudp dport { 500, 4500 } accept comment \"exempt: IKE\"\n");
-	}
+	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
+	for (f = 0; f < 2; f++)
+		for (p = 0; p < 2; p++) {
+			struct walk w = {h, fams[f], protos[p], SUB_BASE};
+
+			walk_name(&w, name, sizeof(name));
+			fprintf(out, "%s ipv%d . %s : goto %s", f + p ? "," : "", fams[f],
+				protos[p] == IPPROTO_TCP ? "tcp" : "udp", name);
+		}
 	if (c->opts.exempt_ipsec)
-		fprintf(out,
-			"\t\tmeta l4proto { esp, ah } accept comment \"exempt: ESP and AH\"\n");
+		fputs(", ipv4 . esp : accept, ipv4 . ah : accept, ipv6 . esp : accept, "
+		      "ipv6 . ah : accept",
+		      out);
 	if (c->opts.exempt_nd)
-		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
-			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
-			     "comment \"exempt: IPv6 neighbour discovery\"\n");
-	fprintf(out, "\t\tmeta nfproto ipv4 goto %s4\n", in ? "in" : "out");
-	fprintf(out, "\t\tmeta nfproto ipv6 goto %s6\n", in ? "in" : "out");
+		fprintf(out, ", ipv6 . ipv6-icmp : goto nd_%s", dir);
+	fputs(" }", out);
+	if (c->opts.exempt_ipsec)
+		fputs(" comment \"exempt: ESP and AH\"", out);
+	fputc('\n', out);
+	fprintf(out, "\t\tmeta nfproto ipv4 goto %s4\n", dir);
+	fprintf(out, "\t\tmeta nfproto ipv6 goto %s6\n", dir);
 	fprintf(out, "\t}\n");
 }
 
 /*
- * The flow cache's chains.  Per generation G (static: the same for every
- * policy): fc_hit4_in_gG ... look the packet up in the sets of G, and the
- * chains fc_permit_gG, fc_block_gG, fc_negotiate_in_gG ... add it to them,
- * counting each addition in the fill counter of the set (fill4_in_permit_gG
- * ...: the agent reads them to tell when a set fills up); fcp_hit4_in_gG,
- * fcp_permit_gG ... do the same with the pair sets (pair4_in_permit_gG ...)
- * for the other protocols, counting in the same fill counters.  The walk
- * chains and the verdict chains reach them by a rule per generation that
- * tests the transport protocol against that generation's switch set
+ * The flow cache's chains (static: the same for every policy).  Per
+ * generation G: the chains fc_permit_gG, fc_block_gG, fc_negotiate_in_gG
+ * ... add a packet to G's sets, counting each addition in the fill counter
+ * of the set (fill4_in_permit_gG ...: the agent reads them to tell when a
+ * set fills up); fcp_permit_gG ... do the same with the pair sets
+ * (pair4_in_permit_gG ...) for the other protocols, counting in the same
+ * fill counters.  The verdict chains reach them by a rule per generation
+ * that tests the transport protocol against that generation's switch set
  * (fc_on_g0, fc_on_g1: tcp and udp in the one in force, the other empty;
- * fcp_on_g0, fcp_on_g1: the other protocols), so that moving to the other
- * generation changes plain set elements, not rules nor verdicts.
+ * fcp_on_g0, fcp_on_g1: the other protocols).  Per family and hook,
+ * fc_hit4_in ... (fcp_hit4_in ...: the pair sets) look a packet up in the
+ * sets of the generation in force: the walk chains jump to them with no
+ * test at all, which keeps a cached flow at one lookup after the base
+ * chain's; moving to the other generation rewrites these eight small
+ * chains and the switch sets.
  */
 
 /* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
@@ -829,7 +888,7 @@ static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pai
 	}
 }
 
-/* Chain @i of generation @gen. */
+/* Filling chain @i (< FC_HIT4_IN) of generation @gen. */
 static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen, bool pair,
 			 FILE *out)
 {
@@ -840,31 +899,49 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 		    {IPP_CV_NEGOTIATE, HOOK_OUT}, {IPP_CV_ACCEPT, HOOK_IN}, {IPP_CV_ACCEPT, HOOK_OUT}};
 	char name[32];
 
+	(void)c;
 	fc_name(i, gen, pair, name, sizeof(name));
 	fprintf(out, "\tchain %s {\n", name);
-	if (i < FC_HIT4_IN) {
-		flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, pair, out);
-	} else {
-		static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
-		int fam = i < FC_HIT6_IN ? 4 : 6;
-		enum hook h = (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN;
-		unsigned k;
-		char set[32];
-
-		for (k = 0; k < 3; k++) {
-			flow_set(fam, h, order[k], gen, pair, set, sizeof(set));
-			fprintf(out, "\t\t%s @%s %s\n", flow_key(fam, pair), set,
-				hit_text(c, order[k], h));
-		}
-	}
+	flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, pair, out);
 	fprintf(out, "\t}\n");
 }
 
 /*
+ * Lookup chain @i (>= FC_HIT4_IN): the sets of the generation in force,
+ * one rule per outcome.  @rewrite: NULL in a table's definition; else the
+ * chain is flushed and filled again with "add rule" commands (the
+ * generation changed), @rewrite being the table's name.
+ */
+static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, bool pair, const char *rewrite,
+			 FILE *out)
+{
+	static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
+	int fam = i < FC_HIT6_IN ? 4 : 6;
+	enum hook h = (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN;
+	char name[32], set[32];
+	unsigned k;
+
+	fc_name(i, 0, pair, name, sizeof(name));
+	if (rewrite)
+		fprintf(out, "flush chain %s %s\n", rewrite, name);
+	else
+		fprintf(out, "\tchain %s {\n", name);
+	for (k = 0; k < 3; k++) {
+		flow_set(fam, h, order[k], c->flow_gen, pair, set, sizeof(set));
+		if (rewrite)
+			fprintf(out, "add rule %s %s ", rewrite, name);
+		else
+			fputs("\t\t", out);
+		fprintf(out, "%s @%s %s\n", flow_key(fam, pair), set, hit_text(c, order[k], h));
+	}
+	if (!rewrite)
+		fprintf(out, "\t}\n");
+}
+
+/*
  * Move the rules of @c to generation c->flow_gen: its sets emptied, then
- * the switch sets turned to it, in the transaction being written (plain
- * set elements: verdict elements that jump make the kernel check the
- * chain graph, which costs milliseconds on a big table).
+ * the switch sets turned to it and the lookup chains rewritten with its
+ * sets, in the transaction being written.
  */
 static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 {
@@ -886,6 +963,10 @@ static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 	fprintf(out, "add element %s fc_on_g%u { tcp, udp }\n", TABLE, (unsigned)c->flow_gen);
 	fprintf(out, "add element %s fcp_on_g%u { " PAIR_PROTOS " }\n", TABLE,
 		(unsigned)c->flow_gen);
+	for (k = FC_HIT4_IN; k < FC_NCHAINS; k++) {
+		fc_hit_chain(c, k, false, TABLE, out);
+		fc_hit_chain(c, k, true, TABLE, out);
+	}
 }
 
 static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
@@ -958,12 +1039,17 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 		    "accept comment \"negotiate: outbound clear packets accepted (soft)\""};
 		unsigned i, g;
 
-		if (flow_used(c))
+		if (flow_used(c)) {
 			for (g = 0; g < 2; g++)
-				for (i = 0; i < FC_NCHAINS; i++) {
+				for (i = 0; i < FC_HIT4_IN; i++) {
 					fc_gen_chain(c, i, g, false, out);
 					fc_gen_chain(c, i, g, true, out);
 				}
+			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++) {
+				fc_hit_chain(c, i, false, NULL, out);
+				fc_hit_chain(c, i, true, NULL, out);
+			}
+		}
 		for (i = 0; i < FC_HIT4_IN; i++) {
 			fprintf(out, "\tchain %s {\n", names[i]);
 			if (flow_used(c)) {

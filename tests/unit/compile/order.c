@@ -328,14 +328,25 @@ static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, c
  * the cache, so each walk chain a packet enters first (X, X_pN: not the
  * gated X_s, X_d, X_sd) that has anything to walk must look the packet up
  * before it: TCP and UDP in their chains by 5-tuple (fc_hit), the other
- * protocols by pair (fcp_hit), the family chain both.  False (reported)
- * when a chain walks or fills without looking up first.
+ * protocols by pair (fcp_hit), the family chain too, as TCP and UDP never
+ * reach it: the base chains send them to their own chains.  False
+ * (reported) when a chain walks or fills without looking up first, or a
+ * base chain does not send TCP and UDP on by itself.
  */
 #define STARTS(l, lit) (!strncmp((l), (lit), sizeof(lit) - 1))
 static bool lookups_first(const char *text, unsigned n, const char *policy)
 {
 	const char *p = text;
 
+	static const char *const sent[] = {"ipv4 . tcp : goto in4_p6,", "ipv4 . udp : goto in4_p17,",
+					   "ipv6 . tcp : goto in6_p6,", "ipv6 . udp : goto in6_p17",
+					   "ipv4 . tcp : goto out4_p6,", "ipv6 . udp : goto out6_p17"};
+
+	for (size_t k = 0; k < sizeof(sent) / sizeof(sent[0]); k++)
+		if (!strstr(text, sent[k])) {
+			fprintf(stderr, "case %u: no base chain has \"%s\"\n%s", n, sent[k], policy);
+			return false;
+		}
 	if (!strstr(text, "\tset fc_on_g0 {"))
 		return true; /* no flow cache (rules of one connection type) */
 	while ((p = strstr(p, "\n\tchain "))) {
@@ -353,15 +364,17 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 			continue;
 		for (const char *l = body + 1; l && l < end;
 		     l = strchr(l, '\n'), l = l ? l + 1 : l) {
-			if (STARTS(l, "\t\tmeta l4proto @fc_on_g"))
+			if (STARTS(l, "\t\tjump fc_hit"))
 				five = before ? true : five;
-			else if (STARTS(l, "\t\tmeta l4proto @fcp_on_g"))
+			else if (STARTS(l, "\t\tjump fcp_hit"))
 				pair = before ? true : pair;
+			else if (STARTS(l, "\t\tudp sport {") || STARTS(l, "\t\tudp dport {"))
+				continue; /* the IKE exemption */
 			else if (!STARTS(l, "\t\tmeta l4proto ") || !strstr(l, "goto "))
 				walked = true,
 				before = false; /* a gate, a tier or the fill at the end */
 		}
-		if (walked && ((!proto[0] && (!five || !pair)) ||
+		if (walked && ((!proto[0] && !pair) ||
 			       ((!strcmp(proto, "6") || !strcmp(proto, "17")) && !five) ||
 			       (proto[0] && strcmp(proto, "6") && strcmp(proto, "17") && !pair))) {
 			fprintf(stderr,
