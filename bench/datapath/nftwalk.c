@@ -457,8 +457,8 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 			l = trim(l);
 			if (!strncmp(l, "meta iiftype loopback", 21) || !strncmp(l, "meta oiftype loopback", 21))
 				continue; /* not a loopback packet */
-			if (!strncmp(l, "icmpv6 ", 7))
-				continue; /* IPv4 */
+			if (!strncmp(l, "icmpv6 ", 7) || !strncmp(l, "ip6 ", 4))
+				continue; /* IPv4: the family is compared first */
 			if (!strncmp(l, "udp sport {", 11) || !strncmp(l, "udp dport {", 11)) {
 				/* the protocol is compared first: a lookup only for UDP */
 				if (p->proto != 17)

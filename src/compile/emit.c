@@ -792,8 +792,9 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
 }
 
 /*
- * The base chain of hook @h.  One lookup sends a packet on by family and
- * protocol: TCP and UDP to their walk chains (where a cached flow costs
+ * The base chain of hook @h.  After the loopback exemption, TCP and UDP
+ * flows the flow cache knows as permitted are accepted (fc_fast_chain());
+ * then one lookup sends a packet on by family and protocol: TCP and UDP to their walk chains (where a cached flow costs
  * one more lookup), ESP and AH accepted, ICMPv6 to the neighbour discovery
  * exemption; the other protocols go to the family chain.  IKE is exempted
  * in the UDP chains, after the flow cache (walk_rules()).
@@ -819,6 +820,8 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		in ? "input" : "output");
 	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
 		in ? "iiftype" : "oiftype");
+	if (flow_used(c))
+		fprintf(out, "\t\tjump fc_fast_%s\n", dir);
 	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
 	for (f = 0; f < 2; f++)
 		for (p = 0; p < 2; p++) {
@@ -853,12 +856,14 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * fill counters.  The verdict chains reach them by a rule per generation
  * that tests the transport protocol against that generation's switch set
  * (fc_on_g0, fc_on_g1: tcp and udp in the one in force, the other empty;
- * fcp_on_g0, fcp_on_g1: the other protocols).  Per family and hook,
- * fc_hit4_in ... (fcp_hit4_in ...: the pair sets) look a packet up in the
- * sets of the generation in force: the walk chains jump to them with no
- * test at all, which keeps a cached flow at one lookup after the base
- * chain's; moving to the other generation rewrites these eight small
- * chains and the switch sets.
+ * fcp_on_g0, fcp_on_g1: the other protocols).  The lookups name the sets
+ * of the generation in force, with no switch to test: per hook, fc_fast_in
+ * and fc_fast_out (jumped to by the base chain) accept the TCP and UDP
+ * flows the policy permits, so that such a packet costs one lookup; per
+ * family and hook, fc_hit4_in ... (the other outcomes of TCP and UDP) and
+ * fcp_hit4_in ... (the pair sets) are jumped to by the walk chains.
+ * Moving to the other generation rewrites these ten small chains and the
+ * switch sets.
  */
 
 /* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
@@ -906,11 +911,30 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 	fprintf(out, "\t}\n");
 }
 
+/* Start chain @name: its header in a table's definition, else flush it (@rewrite: the table). */
+static void fc_chain_open(const char *name, const char *rewrite, FILE *out)
+{
+	if (rewrite)
+		fprintf(out, "flush chain %s %s\n", rewrite, name);
+	else
+		fprintf(out, "\tchain %s {\n", name);
+}
+
+static void fc_chain_rule(const char *name, const char *rewrite, FILE *out)
+{
+	if (rewrite)
+		fprintf(out, "add rule %s %s ", rewrite, name);
+	else
+		fputs("\t\t", out);
+}
+
 /*
  * Lookup chain @i (>= FC_HIT4_IN): the sets of the generation in force,
- * one rule per outcome.  @rewrite: NULL in a table's definition; else the
- * chain is flushed and filled again with "add rule" commands (the
- * generation changed), @rewrite being the table's name.
+ * one rule per outcome; the TCP and UDP flows the policy permits are not
+ * looked up here, the base chain has done it (fc_fast_chain()).  @rewrite:
+ * NULL in a table's definition; else the chain is flushed and filled again
+ * with "add rule" commands (the generation changed), @rewrite being the
+ * table's name.
  */
 static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, bool pair, const char *rewrite,
 			 FILE *out)
@@ -922,17 +946,36 @@ static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, bool pair, co
 	unsigned k;
 
 	fc_name(i, 0, pair, name, sizeof(name));
-	if (rewrite)
-		fprintf(out, "flush chain %s %s\n", rewrite, name);
-	else
-		fprintf(out, "\tchain %s {\n", name);
-	for (k = 0; k < 3; k++) {
+	fc_chain_open(name, rewrite, out);
+	for (k = pair ? 0 : 1; k < 3; k++) {
 		flow_set(fam, h, order[k], c->flow_gen, pair, set, sizeof(set));
-		if (rewrite)
-			fprintf(out, "add rule %s %s ", rewrite, name);
-		else
-			fputs("\t\t", out);
+		fc_chain_rule(name, rewrite, out);
 		fprintf(out, "%s @%s %s\n", flow_key(fam, pair), set, hit_text(c, order[k], h));
+	}
+	if (!rewrite)
+		fprintf(out, "\t}\n");
+}
+
+/*
+ * The first lookup of a packet, jumped to from the base chain of hook @h
+ * (fc_fast_in, fc_fast_out): TCP and UDP flows the policy permits, of
+ * either family, in the sets of the generation in force.  Most packets are
+ * answered here, before anything else is looked at; IKE, ESP, AH and
+ * neighbour discovery are never in these sets (only walked packets are).
+ * @rewrite as fc_hit_chain().
+ */
+static void fc_fast_chain(const struct ipp_compiled *c, enum hook h, const char *rewrite,
+			  FILE *out)
+{
+	const char *name = h == HOOK_IN ? "fc_fast_in" : "fc_fast_out";
+	char set[32];
+	int fam;
+
+	fc_chain_open(name, rewrite, out);
+	for (fam = 4; fam <= 6; fam += 2) {
+		flow_set(fam, h, IPP_CV_ACCEPT, c->flow_gen, false, set, sizeof(set));
+		fc_chain_rule(name, rewrite, out);
+		fprintf(out, "%s @%s accept\n", flow_key(fam, false), set);
 	}
 	if (!rewrite)
 		fprintf(out, "\t}\n");
@@ -967,6 +1010,8 @@ static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 		fc_hit_chain(c, k, false, TABLE, out);
 		fc_hit_chain(c, k, true, TABLE, out);
 	}
+	fc_fast_chain(c, HOOK_IN, TABLE, out);
+	fc_fast_chain(c, HOOK_OUT, TABLE, out);
 }
 
 static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
@@ -1049,6 +1094,8 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 				fc_hit_chain(c, i, false, NULL, out);
 				fc_hit_chain(c, i, true, NULL, out);
 			}
+			fc_fast_chain(c, HOOK_IN, NULL, out);
+			fc_fast_chain(c, HOOK_OUT, NULL, out);
 		}
 		for (i = 0; i < FC_HIT4_IN; i++) {
 			fprintf(out, "\tchain %s {\n", names[i]);
