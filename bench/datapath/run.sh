@@ -16,8 +16,9 @@
 #   TRAFFIC="outside inside"  where the benchmark's flows are: outside every filter's
 #                      address space (no filter names 10/8), or inside the most populated
 #                      /16 of the policy, permitted by a low-weight filter (bench/gen -i)
-#   SECS=3             seconds per traffic run
-#   REPEAT=2           traffic runs per case; the best one is kept
+#   SECS=2             seconds per traffic run
+#   ROUNDS=8           paired rounds per case: the case's namespaces and the no-filter
+#                      pair take turns, the ratio of each round is kept, the median printed
 #   APPLY_N=100000     filters for the apply and one-filter-change timings
 #   APPLY_ROUNDS=8     interleaved rounds of the full apply timing (nft -f vs --once)
 #   RUNS=3             hyperfine runs for the one-filter change (element floor: 3*RUNS)
@@ -44,13 +45,13 @@ BIN=${IPP_BIN_DIR:-$BUILD/bin}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	SIZES=${SIZES:-"1000 10000"}
-	SECS=${SECS:-2}
-	REPEAT=${REPEAT:-1}
+	SECS=${SECS:-1}
+	ROUNDS=${ROUNDS:-3}
 	APPLY_N=${APPLY_N:-10000}
 else
 	SIZES=${SIZES:-"1000 10000 100000"}
-	SECS=${SECS:-3}
-	REPEAT=${REPEAT:-2}
+	SECS=${SECS:-2}
+	ROUNDS=${ROUNDS:-8}
 	APPLY_N=${APPLY_N:-100000}
 fi
 TRAFFIC=${TRAFFIC:-"outside inside"}
@@ -67,6 +68,8 @@ CC=${CC:-cc}
 
 S=ippbs$$ # sender namespace
 R=ippbr$$ # receiver namespace: the policy under test
+S0=ippbs0$$ # the no-filter pair, the same addresses: the baseline
+R0=ippbr0$$
 SADDR=10.77.0.1
 RADDR=10.77.0.2
 UDP_PORT=9000
@@ -91,8 +94,7 @@ cleanup() {
 	for p in $(jobs -p); do
 		kill "$p" 2>/dev/null
 	done
-	ip netns del "$S" 2>/dev/null
-	ip netns del "$R" 2>/dev/null
+	for ns in "$S" "$R" "$S0" "$R0"; do ip netns del "$ns" 2>/dev/null; done
 	if [ "$KEEP" = 1 ]; then
 		say "work directory kept: $WORK"
 	else
@@ -142,15 +144,20 @@ gen() { # gen ID: writes $WORK/pID.{netsh,nft,rules,add.netsh,del.netsh}
 
 # ---------- namespaces ----------
 
-ip netns add "$S" || die "cannot create namespace $S"
-ip netns add "$R" || die "cannot create namespace $R"
-ip -n "$S" link add vs type veth peer name vr netns "$R" || die "cannot create the veth pair"
-ip -n "$S" addr add "$SADDR/24" dev vs
-ip -n "$R" addr add "$RADDR/24" dev vr
-for ns in "$S" "$R"; do ip -n "$ns" link set lo up; done
-ip -n "$S" link set vs up
-ip -n "$R" link set vr up
-in_s ping -c 1 -W 2 "$RADDR" >/dev/null || die "no connectivity between the namespaces"
+pair() { # pair SENDER RECEIVER
+	ip netns add "$1" || die "cannot create namespace $1"
+	ip netns add "$2" || die "cannot create namespace $2"
+	ip -n "$1" link add vs type veth peer name vr netns "$2" || die "cannot create the veth pair"
+	ip -n "$1" addr add "$SADDR/24" dev vs
+	ip -n "$2" addr add "$RADDR/24" dev vr
+	for ns in "$1" "$2"; do ip -n "$ns" link set lo up; done
+	ip -n "$1" link set vs up
+	ip -n "$2" link set vr up
+	ip netns exec "$1" ping -c 1 -W 2 "$RADDR" >/dev/null ||
+		die "no connectivity between the namespaces $1 and $2"
+}
+pair "$S" "$R"
+pair "$S0" "$R0"
 
 # ---------- measurements ----------
 
@@ -193,48 +200,49 @@ stop() {
 	wait "$1" 2>/dev/null
 }
 
-wait_port() { # wait_port PORT: until the receiver listens on TCP PORT
+wait_port() { # wait_port NS PORT: until the receiver in NS listens on TCP PORT
 	for _ in $(seq 1 50); do
-		in_r ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q . && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
+# The traffic functions take the sender's and the receiver's namespaces.
+
 # TCP throughput, Mbit/s, measured at the receiver.
-tcp_mbps() {
+tcp_mbps() { # tcp_mbps SENDER RECEIVER
 	local out
-	ip netns exec "$R" taskset -c 1 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	ip netns exec "$2" taskset -c 1 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	local sp=$!
-	wait_port 5201 || { stop "$sp" 0; echo "-"; return; }
-	out=$(in_s taskset -c 0 iperf3 -c "$RADDR" -p 5201 -t "$SECS" -f m 2>&1)
+	wait_port "$2" 5201 || { stop "$sp" 0; echo "-"; return; }
+	out=$(ip netns exec "$1" taskset -c 0 iperf3 -c "$RADDR" -p 5201 -t "$SECS" -f m 2>&1)
 	stop "$sp" 5
 	echo "$out" | awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i == "Mbits/sec") v = $(i - 1) }
 		END { print (v == "" ? "-" : v) }'
 }
 
 # 64-byte UDP packets per second received (ipp-udpflood, sendmmsg).
-udp_flood_pps() {
-	local out
+udp_flood_pps() { # udp_flood_pps SENDER RECEIVER
 	rm -f "$WORK/sink.out"
-	ip netns exec "$R" taskset -c 1 "$WORK/ipp-udpflood" sink "$UDP_PORT" "$((SECS + 10))" >"$WORK/sink.out" &
+	ip netns exec "$2" taskset -c 1 "$WORK/ipp-udpflood" sink "$UDP_PORT" "$((SECS + 10))" >"$WORK/sink.out" &
 	local sp=$!
 	for _ in $(seq 1 50); do
 		grep -q ready "$WORK/sink.out" 2>/dev/null && break
 		sleep 0.1
 	done
-	in_s taskset -c 0 "$WORK/ipp-udpflood" send "$RADDR" "$UDP_PORT" "$SECS" 64 >/dev/null
+	ip netns exec "$1" taskset -c 0 "$WORK/ipp-udpflood" send "$RADDR" "$UDP_PORT" "$SECS" 64 >/dev/null
 	stop "$sp" 15
 	awk '/^received/ { v = $4 } END { print (v == "" ? "-" : v) }' "$WORK/sink.out"
 }
 
 # 64-byte UDP packets per second received (iperf3 -u -l 64 -b 0).
-udp_iperf_pps() {
+udp_iperf_pps() { # udp_iperf_pps SENDER RECEIVER
 	local out
-	ip netns exec "$R" taskset -c 1 iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
+	ip netns exec "$2" taskset -c 1 iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
 	local sp=$!
-	wait_port 5202 || { stop "$sp" 0; echo "-"; return; }
-	out=$(in_s taskset -c 0 iperf3 -c "$RADDR" -p 5202 -u -l 64 -b 0 -t "$SECS" 2>&1)
+	wait_port "$2" 5202 || { stop "$sp" 0; echo "-"; return; }
+	out=$(ip netns exec "$1" taskset -c 0 iperf3 -c "$RADDR" -p 5202 -u -l 64 -b 0 -t "$SECS" 2>&1)
 	stop "$sp" 15
 	# "... 0.00-4.00 sec ... lost/total (x%)  receiver"
 	echo "$out" | awk '/receiver/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\/[0-9]+$/) {
@@ -243,23 +251,45 @@ udp_iperf_pps() {
 }
 
 # Results: one line per case in $WORK/results:
-#   name n load_s tcp flood iperf kmem_kb traffic walk
-# (kmem_kb is written as KMEM and filled in when the table is deleted.)
-best() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-") print b; else if (b == "-") print a; else print (a + 0 >= b + 0 ? a : b) }'; }
+#   name n load_s tcp flood iperf kmem_kb traffic walk tcp_ratio flood_ratio iperf_ratio
+# (medians over the rounds; kmem_kb is written as KMEM and filled in when the
+# table is deleted.)
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-measure() { # measure NAME N LOAD_S TRAFFIC WALK: best of REPEAT runs of each traffic kind
-	local tcp="-" flood="-" iperf="-"
-	for _ in $(seq 1 "$REPEAT"); do
-		tcp=$(best "$tcp" "$(tcp_mbps)")
-		sleep 0.5
-		case " $UDP_TOOLS " in *" flood "*) flood=$(best "$flood" "$(udp_flood_pps)"); sleep 0.5 ;; esac
-		case " $UDP_TOOLS " in *" iperf3 "*) iperf=$(best "$iperf" "$(udp_iperf_pps)"); sleep 0.5 ;; esac
+# One traffic kind, ROUNDS paired rounds: the case's pair and the no-filter
+# pair take turns (which one goes first alternates, so that a drift of the
+# machine's speed during a round weighs on both alike); the ratio of each
+# round is kept.  Prints "CASE BASELINE RATIO", the medians.
+paired() { # paired FUNCTION
+	local k c b cs="" bs="" rs=""
+	for k in $(seq 1 "$ROUNDS"); do
+		if [ $((k % 2)) = 1 ]; then
+			c=$("$1" "$S" "$R"); sleep 0.3; b=$("$1" "$S0" "$R0")
+		else
+			b=$("$1" "$S0" "$R0"); sleep 0.3; c=$("$1" "$S" "$R")
+		fi
+		sleep 0.3
+		[ "$c" = - ] || [ "$b" = - ] && continue
+		cs="$cs $c"; bs="$bs $b"
+		rs="$rs $(awk -v c="$c" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", c / b }')"
 	done
-	echo "$1 $2 $3 $tcp $flood $iperf KMEM $4 $5" >>"$WORK/results"
+	[ -n "$rs" ] || { echo "- - -"; return; }
+	awk -v c="$(tr ' ' '\n' <<<"$cs" | grep . | median)" -v b="$(tr ' ' '\n' <<<"$bs" | grep . | median)" \
+		-v r="$(tr ' ' '\n' <<<"$rs" | grep . | median)" 'BEGIN { printf "%.0f %.0f %.3f\n", c, b, r }'
+}
+
+measure() { # measure NAME N LOAD_S TRAFFIC WALK
+	local tcp flood="- - -" iperf="- - -"
+	tcp=$(paired tcp_mbps)
+	case " $UDP_TOOLS " in *" flood "*) flood=$(paired udp_flood_pps) ;; esac
+	case " $UDP_TOOLS " in *" iperf3 "*) iperf=$(paired udp_iperf_pps) ;; esac
+	set -- "$@" $tcp $flood $iperf # 5 args, then value baseline ratio per kind
+	echo "$1 $2 $3 $6 $9 ${12} KMEM $4 $5 $8 ${11} ${14}" >>"$WORK/results"
 	local udp=""
-	[ "$flood" != "-" ] && udp="$udp, UDP $flood pps"
-	[ "$iperf" != "-" ] && udp="$udp, iperf3 UDP $iperf pps"
-	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s%s\n' "$1" "$2" "$3" "$tcp" "$udp"
+	[ "$9" != "-" ] && udp="$udp, UDP $9 pps (no filter ${10}, ratio ${11})"
+	[ "${12}" != "-" ] && udp="$udp, iperf3 UDP ${12} pps (no filter ${13}, ratio ${14})"
+	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s (no filter %s, ratio %s)%s\n' \
+		"$1" "$2" "$3" "$6" "$7" "$8" "$udp"
 }
 
 # The kernel memory of the last case: fill in its KMEM.
@@ -340,15 +370,14 @@ say "datapath benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)," \
 	"$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM), kernel $(uname -r)," \
 	"$(nft --version | awk '{ print $1, $2 }'), $(iperf3 --version | head -1 | awk '{ print $1, $2 }')"
-say "traffic: $SECS s per run, best of $REPEAT; sender pinned to CPU 0, receiver to CPU 1; seed $SEED"
+say "traffic: $ROUNDS paired rounds of $SECS s runs per case; sender pinned to CPU 0, receiver to CPU 1; seed $SEED"
 : >"$WORK/results"
 
 # ---------- part 1: traffic ----------
 
 if [[ " $PARTS " == *" traffic "* ]]; then
 	say ""
-	say "traffic runs (a no-filter baseline between every two cases):"
-	measure baseline 0 - - -
+	say "traffic runs (each case against the no-filter pair, in turns; medians):"
 	first=1
 
 	for tr in $TRAFFIC; do
@@ -367,7 +396,6 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 					"lookups per packet (TCP in, TCP out, UDP in) $walk"
 				measure ipsecpol "$n" "$APPLY_S" "$tr" "$walk"
 				set_kmem "$(drop_table ipsecpol)"
-				measure baseline 0 - - -
 			done
 		fi
 
@@ -380,29 +408,21 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 					t1=$(now)
 					note "naive $n ($tr): load did not finish within ${NAIVE_LOAD_MAX} s ($(elapsed "$t0" "$t1") s): skipped"
 					in_r nft delete table inet ippnaive 2>/dev/null
-					echo "naive $n >$NAIVE_LOAD_MAX - - - - $tr -" >>"$WORK/results"
+					echo "naive $n >$NAIVE_LOAD_MAX - - - - $tr - - - -" >>"$WORK/results"
 					continue
 				fi
 				t1=$(now)
 				measure naive "$n" "$(elapsed "$t0" "$t1")" "$tr" "$(naive_walk "$id")"
 				set_kmem "$(drop_table ippnaive)"
-				measure baseline 0 - - -
 			done
 		fi
 		first=0
 	done
 
 	say ""
-	say "Ratios against the no-filter baseline, the mean of the baseline runs just before and just after:"
+	say "Ratios against the no-filter pair: the median of the rounds' ratios ($ROUNDS rounds per case):"
 	awk -v tools="$UDP_TOOLS" '
-	function r(v, b) { return (v == "-" || b <= 0) ? "-" : sprintf("%.3f", v / b) }
-	function ref(i, col,    j, s, c) {
-		s = 0; c = 0
-		for (j = i - 1; j >= 1; j--) if (name[j] == "baseline") { if (v[j, col] != "-") { s += v[j, col]; c++ } break }
-		for (j = i + 1; j <= NR; j++) if (name[j] == "baseline") { if (v[j, col] != "-") { s += v[j, col]; c++ } break }
-		return c ? s / c : 0
-	}
-	{ name[NR] = $1; for (k = 2; k <= 9; k++) v[NR, k] = $k }
+	{ name[NR] = $1; for (k = 2; k <= 12; k++) v[NR, k] = $k }
 	END {
 		fl = index(" " tools " ", " flood ") > 0; ip = index(" " tools " ", " iperf3 ") > 0
 		hdr = sprintf("%-9s %-7s %7s %8s %9s %6s", "policy", "traffic", "filters", "load s", "TCP Mb/s", "ratio")
@@ -410,23 +430,12 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 		if (ip) hdr = hdr sprintf(" %10s %6s", "iperf pps", "ratio")
 		print hdr sprintf(" %8s  %s", "kmem MB", "walk")
 		for (i = 1; i <= NR; i++) {
-			if (name[i] == "baseline") { nb++; continue }
 			mem = (v[i, 7] == "-" || v[i, 7] == "" || v[i, 7] == "KMEM") ? "-" : sprintf("%.1f", v[i, 7] / 1024)
-			l = sprintf("%-9s %-7s %7s %8s %9s %6s", name[i], v[i, 8], v[i, 2], v[i, 3], v[i, 4], r(v[i, 4], ref(i, 4)))
-			if (fl) l = l sprintf(" %10s %6s", v[i, 5], r(v[i, 5], ref(i, 5)))
-			if (ip) l = l sprintf(" %10s %6s", v[i, 6], r(v[i, 6], ref(i, 6)))
+			l = sprintf("%-9s %-7s %7s %8s %9s %6s", name[i], v[i, 8], v[i, 2], v[i, 3], v[i, 4], v[i, 10])
+			if (fl) l = l sprintf(" %10s %6s", v[i, 5], v[i, 11])
+			if (ip) l = l sprintf(" %10s %6s", v[i, 6], v[i, 12])
 			print l sprintf(" %8s  %s", mem, v[i, 9])
 		}
-		for (k = 4; k <= 6; k++) { mn[k] = -1; mx[k] = 0 }
-		for (i = 1; i <= NR; i++) if (name[i] == "baseline")
-			for (k = 4; k <= 6; k++) if (v[i, k] != "-") {
-				if (mn[k] < 0 || v[i, k] + 0 < mn[k]) mn[k] = v[i, k] + 0
-				if (v[i, k] + 0 > mx[k]) mx[k] = v[i, k] + 0
-			}
-		l = sprintf("baseline: %d runs, TCP %.0f..%.0f Mbit/s", nb, mn[4], mx[4])
-		if (fl) l = l sprintf(", UDP %.0f..%.0f pps", mn[5], mx[5])
-		if (ip) l = l sprintf(", iperf3 UDP %.0f..%.0f pps", mn[6], mx[6])
-		print l
 	}' "$WORK/results"
 	say "(UDP: 64-byte datagrams received per second; \"UDP\" = ipp-udpflood (sendmmsg), \"iperf\" ="
 	say " iperf3 -u -l 64 -b 0.  kmem: kernel memory freed when the table is deleted, measured as"
