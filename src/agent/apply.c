@@ -223,7 +223,8 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 
 		if ((r = ipp_driver_open(&d, err)) < 0)
 			goto out;
-		r = ipp_agent_install_full(d, res.compiled, ipp_agent_secure_in_force(d), &st, err);
+		r = ipp_agent_install_full(d, res.compiled, ipp_agent_secure_in_force(d), NULL, &st,
+					   err);
 		ipp_driver_close(d);
 	}
 	if (r < 0)

@@ -55,6 +55,19 @@ static void guard_delete(struct ipp_driver *d)
 	(void)ipp_driver_run(d, text, false, NULL);
 }
 
+/* @a followed by @b (malloc'ed), or NULL when out of memory. */
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	char *all = malloc(n + m + 1);
+
+	if (all) {
+		memcpy(all, a, n);
+		memcpy(all + n, b, m + 1);
+	}
+	return all;
+}
+
 /*
  * Replace the table by @new whole.  When the table in force may be a secure
  * ruleset (@secure_in_force), in three transactions: @new as the guard
@@ -62,42 +75,84 @@ static void guard_delete(struct ipp_driver *d)
  * the removal of a guard a crash may have left.
  */
 int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
-			   bool secure_in_force, struct ipp_cdiff_stats *st, struct ipp_error *err)
+			   bool secure_in_force, const char *extra, struct ipp_cdiff_stats *st,
+			   struct ipp_error *err)
 {
-	char *text = NULL, *guard = NULL;
+	/* no guard of ours: one a crash may have left goes in the same transaction (at the
+	 * end, so that the kernel's line numbers still name lines of the ruleset) */
+	static const char tail[] = "table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE " {}\n"
+				   "delete table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE "\n";
+	char *text = NULL, *guard = NULL, *all = NULL;
 	int r;
 
 	if ((r = ipp_compiled_diff_text(NULL, new, &text, st, err)) < 0)
 		return r;
-	if (secure_in_force) {
-		if ((r = guard_text(text, &guard, err)) < 0 ||
-		    (r = ipp_apply_text(d, new, guard, false, err)) < 0)
+	if (secure_in_force &&
+	    ((r = guard_text(text, &guard, err)) < 0 ||
+	     (r = ipp_apply_text(d, new, guard, false, err)) < 0))
+		goto out;
+	if (extra) {
+		if (!(all = join(text, extra))) {
+			r = ipp_err(err, ENOMEM, "out of memory");
 			goto out;
+		}
+		free(text);
+		text = all;
+	}
+	if (secure_in_force) {
 		r = ipp_apply_text(d, new, text, false, err);
 		guard_delete(d);
 		goto out;
 	}
-	/* no guard of ours: one a crash may have left goes in the same transaction (at the
-	 * end, so that the kernel's line numbers still name lines of the ruleset) */
-	{
-		static const char tail[] = "table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE " {}\n"
-					   "delete table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE "\n";
-		size_t n = strlen(text);
-		char *all = malloc(n + sizeof(tail));
-
-		if (!all) {
-			r = ipp_err(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(all, text, n);
-		memcpy(all + n, tail, sizeof(tail));
-		r = ipp_apply_text(d, new, all, false, err);
-		free(all);
+	if (!(all = join(text, tail))) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
 	}
+	r = ipp_apply_text(d, new, all, false, err);
+	free(all);
 out:
 	free(guard);
 	free(text);
 	return r;
+}
+
+/*
+ * Replace the table by @new whole (ipp_agent_install_full()).  With @cur
+ * (what the kernel holds), the filters' counts go over to @new's carry
+ * counters in the same transaction; @fs->book is then the book of the new
+ * table.
+ */
+static int full(struct ipp_driver *d, const struct ipp_compiled *cur,
+		const struct ipp_compiled *new, bool secure_in_force, struct ipp_flowstate *fs,
+		struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	struct ipp_carry_book next = {0};
+	struct ipp_error e = {0};
+	char *carry = NULL;
+	int r;
+
+	if (cur && ipp_driver_carry_whole(d, cur, new, &carry, &next, &e) < 0)
+		ipp_log(LOG_WARNING,
+			"the filters' counts are not carried over to the new table: %s", e.msg);
+	r = ipp_agent_install_full(d, new, secure_in_force, carry && *carry ? carry : NULL, st,
+				   err);
+	if (r < 0 && carry && *carry) {
+		ipp_log(LOG_WARNING, "the filters' counts are not carried over to the new table: %s",
+			err ? err->msg : "");
+		ipp_err_clear(err);
+		ipp_carry_book_clear(&next);
+		r = ipp_agent_install_full(d, new, secure_in_force, NULL, st, err);
+	}
+	free(carry);
+	ipp_carry_book_clear(&fs->book);
+	if (r < 0) {
+		/* the kernel has what it had: read its carry counters next time */
+		ipp_carry_book_clear(&next);
+		return r;
+	}
+	/* the new table has the carry counters written, or none */
+	fs->book = next.valid ? next : (struct ipp_carry_book){true, NULL, 0, 0};
+	return 0;
 }
 
 /*
@@ -116,7 +171,7 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	int r;
 
 	if (!cur)
-		return ipp_agent_install_full(d, new, ipp_agent_secure_in_force(d), st, err);
+		return full(d, NULL, new, ipp_agent_secure_in_force(d), fs, st, err);
 	if ((r = ipp_compiled_diff_text(cur, new, &text, st, err)) < 0)
 		return r;
 	if (st->empty) {
@@ -125,19 +180,16 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	}
 	if (st->full) {
 		free(text);
-		return ipp_agent_install_full(d, new, true, st, err);
+		return full(d, cur, new, true, fs, st, err);
 	}
 	if (ipp_driver_carry_replaced(cur, new, text, &fs->book, &carry, &next, &e) < 0)
 		ipp_log(LOG_WARNING,
 			"the counts of the filters the change replaces are not carried over: %s",
 			e.msg);
 	if (carry && *carry) {
-		size_t n = strlen(text), m = strlen(carry);
-		char *all = malloc(n + m + 1);
+		char *all = join(text, carry);
 
 		if (all) {
-			memcpy(all, text, n);
-			memcpy(all + n, carry, m + 1);
 			r = ipp_apply_text(d, new, all, false, err);
 			free(all);
 			if (r == 0) {
@@ -164,7 +216,7 @@ done:
 	if (r < 0) {
 		/* The kernel did not hold @cur: replace the table whole. */
 		ipp_err_clear(err);
-		r = ipp_agent_install_full(d, new, ipp_agent_secure_in_force(d), st, err);
+		r = full(d, NULL, new, ipp_agent_secure_in_force(d), fs, st, err);
 	}
 	return r;
 }
@@ -219,9 +271,9 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	if (cur && st->empty)
 		res.compiled->flow_gen = cur->flow_gen; /* nothing moved */
 	if (st->full) {
-		/* a new table: no carry counters, empty sets */
-		ipp_flowstate_clear(fs);
-		fs->book.valid = true;
+		/* a new table: empty sets, the carry counters full() wrote (fs->book) */
+		pending_clear(fs);
+		memset(fs->fill, 0, sizeof(fs->fill));
 	} else if (cur && !st->empty && ipp_compiled_flow_used(cur)) {
 		pending_clear(fs);
 		memset(fs->fill[res.compiled->flow_gen], 0, sizeof(fs->fill[0]));

@@ -58,10 +58,13 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
  * ruleset (@secure_in_force: ipp_agent_secure_in_force()), in three
  * transactions, so that no packet meets a moment without a policy: @new as
  * the guard table (inet ipsecpol_guard), then the replacement, then the
- * guard's removal.  @st may be NULL.
+ * guard's removal.  @extra (may be NULL): commands applied in the same
+ * transaction as the replacement, after it (carry counters).  @st may be
+ * NULL.
  */
 int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
-			   bool secure_in_force, struct ipp_cdiff_stats *st, struct ipp_error *err);
+			   bool secure_in_force, const char *extra, struct ipp_cdiff_stats *st,
+			   struct ipp_error *err);
 
 /*
  * Follow a change of the stores that only added filters to, or deleted

@@ -1435,6 +1435,43 @@ out:
 	return r;
 }
 
+int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
+			   const struct ipp_compiled *new, char **ret, struct ipp_carry_book *next,
+			   struct ipp_error *err)
+{
+	const struct ipp_carry_book none = {true, NULL, 0, 0}; /* a new table has none */
+	struct groups g = {0};
+	struct ipp_counter *v = NULL;
+	struct ipp_carry *out = NULL;
+	size_t n = 0, i, nout = 0;
+	int r;
+
+	*ret = NULL;
+	memset(next, 0, sizeof(*next));
+	if ((r = ipp_driver_counters(d, cur, &v, &n, NULL, err)) < 0)
+		return r;
+	if (groups_build(new, &g) < 0 || !(out = calloc(n + 1, sizeof(*out)))) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ipp_ctier *t2 = NULL;
+		const struct ipp_celem *e2;
+
+		if (v[i].packets &&
+		    (e2 = groups_same(&g, cur, v[i].tier, v[i].elem, &t2)))
+			out[nout++] = (struct ipp_carry){t2, e2, v[i].packets, v[i].bytes, false};
+	}
+	nout = carry_merge(out, nout);
+	if (fold_text(&g, -1, out, nout, &none, next, ret) < 0)
+		r = ipp_err(err, ENOMEM, "out of memory");
+out:
+	free(out);
+	free(v);
+	free(g.v);
+	return r;
+}
+
 /* The fill counters of a reset listing: {"counter": {"name": "fill4_in_permit_g0", ...}}. */
 struct fill {
 	unsigned gen;

@@ -144,6 +144,19 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 			      struct ipp_carry_book *next, struct ipp_error *err);
 
 /*
+ * The counts of the table @cur in force (elements, carry counters and flow
+ * cache, as ipp_driver_counters() reads them), read now, as carry counters
+ * of the same elements of @new (the same group, key and rule): *@ret
+ * (free()) is the commands that create them, to be applied in the same
+ * transaction as @new's whole table, which starts every counter at zero;
+ * @next is then the book of its carry counters.  Elements @new does not
+ * hold keep nothing.
+ */
+int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
+			   const struct ipp_compiled *new, char **ret, struct ipp_carry_book *next,
+			   struct ipp_error *err);
+
+/*
  * Additions to each flow cache set of generation @gen since the last call
  * (its fill counters, read and reset: compile.h): @ret[i] for the set
  * ipp_flowcache_index() numbers i.

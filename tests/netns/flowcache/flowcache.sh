@@ -237,9 +237,15 @@ print('}')" >"$WORK/full.nft"
 	check "agent: 7003 is permitted again" wait_for 5 eval '[ "$(received 7003)" = 11 ]'
 	# eviction: sets of 16 flows; thirteen flows fill three quarters of one
 	mkdir -p "$R/etc/ipsecpol"
+	c0=$(counted Allow)
 	echo "FlowCacheSize=16" >>"$R/etc/ipsecpol/driver.conf"
 	small() { OUT=$(hx nft list set inet ipsecpol flow4_in_permit_g0 2>&1); grep -q "size 16" <<<"$OUT"; }
 	check "agent: FlowCacheSize=16 applied" wait_for 10 small
+	# a new table (another option): the counts go over to its carry counters
+	OUT="before: $c0; now: $(counted Allow); the agent's log:
+$(tail -n 6 "$LOG")"
+	check "agent: the permit filter keeps its count ($c0) across the new table" \
+		eval '[ -n "$c0" ] && [ "$c0" -gt 0 ] && [ "$(counted Allow)" = "$c0" ]'
 	g0=$(gen) before=$(counted Allow)
 	for p in $(seq 41100 41112); do send 2 "$p" 7000; done
 	check "agent: the 13 flows (26 datagrams) delivered" wait_for 5 eval '[ "$(received 7000)" = 76 ]'
@@ -280,6 +286,8 @@ $(tail -n 6 "$LOG")"
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
 	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets
+	check "agent: and the filter keeps its count in the new table" \
+		eval '[ "$(counted Allow)" = $((n + 2)) ]'
 fi
 
 # ---- FlowCache=0: no cache sets, same outcomes
