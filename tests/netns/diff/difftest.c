@@ -893,8 +893,8 @@ out:
 /*
  * Agent mode: one change of the stores in force through the agent, then
  * the cases.  @base: the counts read before the change (NULL: read them
- * after it), for a change that keeps every filter: unless the agent
- * replaced the table whole, the counts must carry over.
+ * after it), for a change that keeps every filter: the counts must carry
+ * over, element by element or to a table replaced whole.
  */
 static int after_change(struct ctx *c, struct dpolicy *p, const bool *to, const char *phase,
 			const struct ipp_packet *pkts, size_t ncases, bool *prev, bool single,
@@ -923,9 +923,6 @@ static int after_change(struct ctx *c, struct dpolicy *p, const bool *to, const 
 		       phase, how);
 		return 1;
 	}
-	/* a table replaced whole starts its counters at zero (ipsecpold(8)) */
-	if (strcmp(how, "in-place") && strcmp(how, "elements") && strcmp(how, "unchanged"))
-		base = NULL;
 	status =
 	    check_cases(c, p, to, phase, pkts, ncases, prev, &moved, &accepted, &suspects, NULL,
 			base);
