@@ -612,7 +612,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	}
 	/*
 	 * IKE is never filtered; after the cache, which never holds it (only
-	 * walked packets go into it), so that a cached flow costs one lookup.
+	 * walked packets go into it), so that cached flows skip these lookups.
 	 */
 	if (w->proto == IPPROTO_UDP && w->sub == SUB_BASE && c->opts.exempt_ike) {
 		fprintf(out, "%sudp sport { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix);
@@ -794,10 +794,11 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
 /*
  * The base chain of hook @h.  After the loopback exemption, TCP and UDP
  * flows the flow cache knows as permitted are accepted (fc_fast_chain());
- * then one lookup sends a packet on by family and protocol: TCP and UDP to their walk chains (where a cached flow costs
- * one more lookup), ESP and AH accepted, ICMPv6 to the neighbour discovery
- * exemption; the other protocols go to the family chain.  IKE is exempted
- * in the UDP chains, after the flow cache (walk_rules()).
+ * then one lookup sends a packet on by family and protocol: TCP and UDP to
+ * their walk chains (which look up the cache's other outcomes first), ESP
+ * and AH accepted, ICMPv6 to the neighbour discovery exemption; the other
+ * protocols go to the family chain.  IKE is exempted in the UDP chains,
+ * after the flow cache (walk_rules()).
  */
 static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out)
 {
@@ -894,8 +895,7 @@ static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pai
 }
 
 /* Filling chain @i (< FC_HIT4_IN) of generation @gen. */
-static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen, bool pair,
-			 FILE *out)
+static void fc_gen_chain(unsigned i, unsigned gen, bool pair, FILE *out)
 {
 	static const struct {
 		uint8_t v;
@@ -904,7 +904,6 @@ static void fc_gen_chain(const struct ipp_compiled *c, unsigned i, unsigned gen,
 		    {IPP_CV_NEGOTIATE, HOOK_OUT}, {IPP_CV_ACCEPT, HOOK_IN}, {IPP_CV_ACCEPT, HOOK_OUT}};
 	char name[32];
 
-	(void)c;
 	fc_name(i, gen, pair, name, sizeof(name));
 	fprintf(out, "\tchain %s {\n", name);
 	flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, pair, out);
@@ -1087,8 +1086,8 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 		if (flow_used(c)) {
 			for (g = 0; g < 2; g++)
 				for (i = 0; i < FC_HIT4_IN; i++) {
-					fc_gen_chain(c, i, g, false, out);
-					fc_gen_chain(c, i, g, true, out);
+					fc_gen_chain(i, g, false, out);
+					fc_gen_chain(i, g, true, out);
 				}
 			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++) {
 				fc_hit_chain(c, i, false, NULL, out);
