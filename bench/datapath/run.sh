@@ -22,6 +22,7 @@
 #   APPLY_N=100000     filters for the apply and one-filter-change timings
 #   APPLY_ROUNDS=8     interleaved rounds of the full apply timing (nft -f vs --once)
 #   RUNS=3             hyperfine runs for the one-filter change (element floor: 3*RUNS)
+#   CHANGE_ROUNDS=10   rounds of the agent's change and the element floor in turns
 #   SEED=1             generator seed
 #   PARTS="traffic apply change"   which parts to run
 #   IPSECPOL=0         skip everything that needs ipsecpol's programs
@@ -57,6 +58,7 @@ fi
 TRAFFIC=${TRAFFIC:-"outside inside"}
 FLOWCACHE=${FLOWCACHE:-1}
 RUNS=${RUNS:-3}
+CHANGE_ROUNDS=${CHANGE_ROUNDS:-10}
 APPLY_ROUNDS=${APPLY_ROUNDS:-8}
 SEED=${SEED:-1}
 PARTS=${PARTS:-"traffic apply change"}
@@ -576,6 +578,39 @@ done
 EOF
 }
 
+# The agent's change against the element floor in turns: the floor in a
+# namespace of its own (ippbf<pid>) holding the same table after the change,
+# so that the agent's table is left alone; CHANGE_ROUNDS rounds, the first
+# of the two alternating; the median of the rounds' ratios.  Run after the
+# hyperfine timings, with the agent up and the change made.
+change_rounds() {
+	local F=ippbf$$ k a b t0 t1 rs="" as="" fs=""
+	ip netns add "$F" 2>/dev/null || return
+	if ! ip netns exec "$F" nft -f "$WORK/emitted-after.nft" >/dev/null 2>&1; then
+		ip netns del "$F"
+		note "the element floor's namespace could not load the table"
+		return
+	fi
+	for k in $(seq 1 "$CHANGE_ROUNDS"); do
+		floor_once() {
+			ip netns exec "$F" nft -f "$WORK/del-elem.nft" 2>/dev/null
+			t0=$(now); ip netns exec "$F" nft -f "$WORK/add-elem.nft" 2>/dev/null; t1=$(now)
+			b=$(elapsed "$t0" "$t1")
+		}
+		agent_once() {
+			in_r sh "$WORK/change-wait.sh" "$DEL" prepare
+			t0=$(now); in_r sh "$WORK/change-wait.sh" "$ADD"; t1=$(now)
+			a=$(elapsed "$t0" "$t1")
+		}
+		if [ $((k % 2)) = 1 ]; then floor_once; agent_once; else agent_once; floor_once; fi
+		fs="$fs $b"; as="$as $a"
+		rs="$rs $(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", a / b }')"
+	done
+	ip netns del "$F"
+	say "  in turns     agent $(ms "$(tr ' ' '\n' <<<"$as" | grep . | median)"), floor $(ms "$(tr ' ' '\n' <<<"$fs" | grep . | median)") (medians of $CHANGE_ROUNDS rounds; the floor in a namespace of its own)"
+	say "               ratio agent / floor, median of the rounds = $(awk -v r="$(tr ' ' '\n' <<<"$rs" | grep . | median)" 'BEGIN { printf "%.2f", r }')   (goal <= 1.2)"
+}
+
 if [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ] && [ "$HAVE_HYPERFINE" = 0 ]; then
 	say ""
 	say "one-filter change timings skipped: hyperfine not installed"
@@ -594,6 +629,7 @@ elif [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ]; then
 			say "  store only   ipsecpol -f (add filter), single run        $(ms "$(elapsed "$t0" "$t1")")"
 			ipp_apply "$APPLY_N" && say "  first re-apply, ipsecpold --once, single run          $(ms "$APPLY_S")"
 			set_counts >"$WORK/sets.after"
+			in_r "$BIN/ipsecpold" --root "$IPP_ROOT" --once --dry-run >"$WORK/emitted-after.nft" 2>/dev/null
 
 			# 1. ipsecpold --once after the change.
 			cat >"$WORK/change-prep.sh" <<EOF
@@ -667,6 +703,7 @@ EOF
 						"sh $WORK/change-wait.sh $ADD")
 					say "  agent        ipsecpol -f + the agent's re-apply           $(ms "$agent")   ($RUNS runs)   ratio $(ratio "$agent" "$elemt")   (goal <= 1.2)"
 					[ "$agent" = "-" ] && note "a change was not re-applied by the agent within 30 s, or ipsecpol failed (KEEP=1: hyperfine.log, agent.log)"
+					[ "$elemt" != "-" ] && [ "$agent" != "-" ] && change_rounds
 				else
 					note "the agent did not reach secure mode: $(tail -3 "$WORK/agent.log" | tr '\n' ' ')"
 				fi
