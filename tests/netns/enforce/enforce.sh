@@ -256,6 +256,34 @@ EOF
 	tcp "rdp: IPv6 is blocked too" drop P fd00:77::5 fd00:77::1 3389
 	icmp "rdp: ping IPv6 (neighbour discovery exempt, echo blocked)" drop P fd00:77::5 fd00:77::1
 	udp "rdp: IKE is exempt" pass P 10.77.0.6 10.77.0.1 500
+	# ESP and AH are exempt: a table of the test's own in H, on the input hook
+	# after ours, counts the raw packets that get past ours
+	hx nft -f - <<'PROBE'
+table inet probe {
+	chain input {
+		type filter hook input priority filter + 10; policy accept;
+		meta l4proto esp counter
+		meta l4proto ah counter
+	}
+}
+PROBE
+	for proto in 50 51; do
+		px python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, $proto)
+for i in range(3):
+    s.sendto(bytes(32), ('10.77.0.1', 0))"
+	done
+	sleep 0.3
+	out=$(hx nft list chain inet probe input 2>&1)
+	for proto in esp ah; do
+		if grep -qE "meta l4proto $proto counter packets 3 " <<<"$out"; then
+			pass "rdp: $proto is exempt (3 raw packets past the policy)"
+		else
+			fail "rdp: $proto is exempt (3 raw packets past the policy)" "$out"
+		fi
+	done
+	hx nft delete table inet probe
 	icmp "rdp: loopback is exempt" pass H 10.77.0.1 10.77.0.3
 	if [ -n "$CAP_PID" ]; then
 		sleep 0.3
