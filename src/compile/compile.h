@@ -58,25 +58,27 @@
  *   goes to `negotiate_in_clear` / `negotiate_out_clear`: accepted, and
  *   remembered by the flow cache as permitted.
  *
- *   The base chains.  After the loopback exemption, one lookup by family
- *   and protocol sends TCP and UDP to their walk chains (which always
- *   exist), accepts ESP and AH (exempt), sends ICMPv6 to the neighbour
- *   discovery exemption (chains nd_in, nd_out) and the other protocols to
- *   the family chain.  The UDP chains exempt IKE right after the flow
- *   cache's lookup (the cache never holds IKE: only walked packets go in).
+ *   The base chains.  After the loopback exemption, the flow cache's
+ *   5-tuple lookups (fc_fast_in, fc_fast_out: TCP and UDP, both families,
+ *   every outcome); then one lookup by family and protocol sends TCP and
+ *   UDP to their walk chains (which always exist), accepts ESP and AH
+ *   (exempt), sends ICMPv6 to the neighbour discovery exemption (chains
+ *   nd_in, nd_out) and the other protocols to the family chain.  The UDP
+ *   chains exempt IKE (the cache never holds IKE: only walked packets go
+ *   in).
  *
- *   The flow cache.  A packet is first looked up, at the top of the walk
- *   chain of its protocol (of its family when the protocol has no chain of
- *   its own; not when the chain has nothing to walk): TCP and UDP by
- *   5-tuple (source, destination, protocol, ports) in the cache sets of
- *   their family and hook, one per outcome (chain fc_hit4_in: sets
- *   flow4_in_permit_gG, flow4_in_block_gG, flow4_in_negotiate_gG, ...
- *   of the generation G in force; "flags dynamic", a counter per element),
- *   the other protocols by addresses and protocol (fcp_hit4_in:
+ *   The flow cache.  A packet is first looked up: TCP and UDP by 5-tuple
+ *   (source, destination, protocol, ports) in the base chain, in the cache
+ *   sets of their family and hook, one per outcome (chain fc_fast_in: sets
+ *   flow4_in_permit_gG, flow4_in_negotiate_gG, flow4_in_block_gG, ... of
+ *   the generation G in force; "flags dynamic", a counter per element);
+ *   the other protocols at the top of the walk chain of their protocol (of
+ *   their family when the protocol has no chain of its own; not when the
+ *   chain has nothing to walk), by addresses and protocol (fcp_hit4_in:
  *   pair4_in_permit_gG ...: their filters name no ports, so that is their
  *   whole selector); a hit gives the outcome at once.  The lookup chains
  *   name the sets of the generation in force and are rewritten when it
- *   changes, so a cached flow costs the base chain's lookup and this one.  Every walk that can fill the cache looks it up first: an entry
+ *   changes, so a cached permitted flow costs one lookup.  Every walk that can fill the cache looks it up first: an entry
  *   that a walk keeps filling without answering would count its packets
  *   twice.  On a miss the walk decides, and the verdict goes through a
  *   chain of its outcome (`permit`, `block`, `negotiate_in`,

@@ -602,12 +602,12 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	 * chain has left the family chain by now): every verdict of the walk
 	 * fills it, so every packet that reaches a walk must be looked up
 	 * first, or the cache would count its packets a second time without
-	 * ever answering them.  TCP and UDP by 5-tuple, the other protocols by
+	 * ever answering them.  TCP and UDP by 5-tuple, in the base chain
+	 * before they come here (fc_fast_chain()); the other protocols here, by
 	 * addresses and protocol (TCP and UDP never reach the family chain).
 	 */
-	if (fc && w->sub == SUB_BASE) {
-		fc_name(fc_hit_index(w->fam, w->hook), 0, !base_proto(w->proto), name,
-			sizeof(name));
+	if (fc && w->sub == SUB_BASE && !base_proto(w->proto)) {
+		fc_name(fc_hit_index(w->fam, w->hook), 0, true, name, sizeof(name));
 		fprintf(out, "%sjump %s\n", prefix, name);
 	}
 	/*
@@ -793,12 +793,12 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
 
 /*
  * The base chain of hook @h.  After the loopback exemption, TCP and UDP
- * flows the flow cache knows as permitted are accepted (fc_fast_chain());
- * then one lookup sends a packet on by family and protocol: TCP and UDP to
- * their walk chains (which look up the cache's other outcomes first), ESP
- * and AH accepted, ICMPv6 to the neighbour discovery exemption; the other
- * protocols go to the family chain.  IKE is exempted in the UDP chains,
- * after the flow cache (walk_rules()).
+ * flows the flow cache knows get their outcome (fc_fast_chain()); then one
+ * lookup sends a packet on by family and protocol: TCP and UDP to their
+ * walk chains, ESP and AH accepted, ICMPv6 to the neighbour discovery
+ * exemption; the other protocols go to the family chain.  IKE is exempted
+ * in the UDP chains (walk_rules()), after the flow cache, which never
+ * holds it.
  */
 static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out)
 {
@@ -821,6 +821,10 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		in ? "input" : "output");
 	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
 		in ? "iiftype" : "oiftype");
+	/*
+	 * Every packet: a test of the protocol first (comparisons, or a set)
+	 * cost TCP and UDP more than what the lookups of other packets save.
+	 */
 	if (flow_used(c))
 		fprintf(out, "\t\tjump fc_fast_%s\n", dir);
 	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
@@ -859,12 +863,11 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * (fc_on_g0, fc_on_g1: tcp and udp in the one in force, the other empty;
  * fcp_on_g0, fcp_on_g1: the other protocols).  The lookups name the sets
  * of the generation in force, with no switch to test: per hook, fc_fast_in
- * and fc_fast_out (jumped to by the base chain) accept the TCP and UDP
- * flows the policy permits, so that such a packet costs one lookup; per
- * family and hook, fc_hit4_in ... (the other outcomes of TCP and UDP) and
- * fcp_hit4_in ... (the pair sets) are jumped to by the walk chains.
- * Moving to the other generation rewrites these ten small chains and the
- * switch sets.
+ * and fc_fast_out (jumped to by the base chain) look TCP and UDP flows up
+ * by 5-tuple, so that a permitted flow's packet costs one lookup; per
+ * family and hook, fcp_hit4_in ... (the pair sets) are jumped to by the
+ * walk chains of the other protocols.  Moving to the other generation
+ * rewrites these six small chains and the switch sets.
  */
 
 /* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
@@ -927,55 +930,58 @@ static void fc_chain_rule(const char *name, const char *rewrite, FILE *out)
 		fputs("\t\t", out);
 }
 
+/* The cache's outcomes in the order they are looked up: the most frequent first. */
+static const uint8_t hit_order[] = {IPP_CV_ACCEPT, IPP_CV_NEGOTIATE, IPP_CV_DROP};
+
 /*
- * Lookup chain @i (>= FC_HIT4_IN): the sets of the generation in force,
- * one rule per outcome; the TCP and UDP flows the policy permits are not
- * looked up here, the base chain has done it (fc_fast_chain()).  @rewrite:
- * NULL in a table's definition; else the chain is flushed and filled again
- * with "add rule" commands (the generation changed), @rewrite being the
- * table's name.
+ * Lookup chain @i (>= FC_HIT4_IN) of the pair sets (fcp_hit4_in ...): the
+ * sets of the generation in force, one rule per outcome.  @rewrite: NULL in
+ * a table's definition; else the chain is flushed and filled again with
+ * "add rule" commands (the generation changed), @rewrite being the table's
+ * name.
  */
-static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, bool pair, const char *rewrite,
-			 FILE *out)
+static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, const char *rewrite, FILE *out)
 {
-	static const uint8_t order[] = {IPP_CV_ACCEPT, IPP_CV_DROP, IPP_CV_NEGOTIATE};
 	int fam = i < FC_HIT6_IN ? 4 : 6;
 	enum hook h = (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN;
 	char name[32], set[32];
 	unsigned k;
 
-	fc_name(i, 0, pair, name, sizeof(name));
+	fc_name(i, 0, true, name, sizeof(name));
 	fc_chain_open(name, rewrite, out);
-	for (k = pair ? 0 : 1; k < 3; k++) {
-		flow_set(fam, h, order[k], c->flow_gen, pair, set, sizeof(set));
+	for (k = 0; k < 3; k++) {
+		flow_set(fam, h, hit_order[k], c->flow_gen, true, set, sizeof(set));
 		fc_chain_rule(name, rewrite, out);
-		fprintf(out, "%s @%s %s\n", flow_key(fam, pair), set, hit_text(c, order[k], h));
+		fprintf(out, "%s @%s %s\n", flow_key(fam, true), set, hit_text(c, hit_order[k], h));
 	}
 	if (!rewrite)
 		fprintf(out, "\t}\n");
 }
 
 /*
- * The first lookup of a packet, jumped to from the base chain of hook @h
- * (fc_fast_in, fc_fast_out): TCP and UDP flows the policy permits, of
- * either family, in the sets of the generation in force.  Most packets are
- * answered here, before anything else is looked at; IKE, ESP, AH and
- * neighbour discovery are never in these sets (only walked packets are).
- * @rewrite as fc_hit_chain().
+ * The first lookups of a packet, jumped to from the base chain of hook @h
+ * (fc_fast_in, fc_fast_out): the TCP and UDP flows of either family in the
+ * 5-tuple sets of the generation in force, one rule per outcome.  Most
+ * packets are answered here, before anything else is looked at; IKE, ESP,
+ * AH and neighbour discovery are never in these sets (only walked packets
+ * are).  @rewrite as fc_hit_chain().
  */
 static void fc_fast_chain(const struct ipp_compiled *c, enum hook h, const char *rewrite,
 			  FILE *out)
 {
 	const char *name = h == HOOK_IN ? "fc_fast_in" : "fc_fast_out";
 	char set[32];
+	unsigned k;
 	int fam;
 
 	fc_chain_open(name, rewrite, out);
-	for (fam = 4; fam <= 6; fam += 2) {
-		flow_set(fam, h, IPP_CV_ACCEPT, c->flow_gen, false, set, sizeof(set));
-		fc_chain_rule(name, rewrite, out);
-		fprintf(out, "%s @%s accept\n", flow_key(fam, false), set);
-	}
+	for (fam = 4; fam <= 6; fam += 2)
+		for (k = 0; k < 3; k++) {
+			flow_set(fam, h, hit_order[k], c->flow_gen, false, set, sizeof(set));
+			fc_chain_rule(name, rewrite, out);
+			fprintf(out, "%s @%s %s\n", flow_key(fam, false), set,
+				hit_text(c, hit_order[k], h));
+		}
 	if (!rewrite)
 		fprintf(out, "\t}\n");
 }
@@ -1006,8 +1012,7 @@ static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 	fprintf(out, "add element %s fcp_on_g%u { " PAIR_PROTOS " }\n", TABLE,
 		(unsigned)c->flow_gen);
 	for (k = FC_HIT4_IN; k < FC_NCHAINS; k++) {
-		fc_hit_chain(c, k, false, TABLE, out);
-		fc_hit_chain(c, k, true, TABLE, out);
+		fc_hit_chain(c, k, TABLE, out);
 	}
 	fc_fast_chain(c, HOOK_IN, TABLE, out);
 	fc_fast_chain(c, HOOK_OUT, TABLE, out);
@@ -1090,8 +1095,7 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 					fc_gen_chain(i, g, true, out);
 				}
 			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++) {
-				fc_hit_chain(c, i, false, NULL, out);
-				fc_hit_chain(c, i, true, NULL, out);
+				fc_hit_chain(c, i, NULL, out);
 			}
 			fc_fast_chain(c, HOOK_IN, NULL, out);
 			fc_fast_chain(c, HOOK_OUT, NULL, out);

@@ -327,11 +327,12 @@ static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, c
  * The flow cache in the emitted walk chains: every verdict of a walk fills
  * the cache, so each walk chain a packet enters first (X, X_pN: not the
  * gated X_s, X_d, X_sd) that has anything to walk must look the packet up
- * before it: TCP and UDP in their chains by 5-tuple (fc_hit), the other
- * protocols by pair (fcp_hit), the family chain too, as TCP and UDP never
- * reach it: the base chains send them to their own chains.  False
+ * before it: TCP and UDP by 5-tuple in the base chain, which jumps to
+ * fc_fast_in / fc_fast_out (every outcome, both families) before it sends
+ * them to their own chains; the other protocols by pair (fcp_hit) in
+ * theirs, the family chain too, as TCP and UDP never reach it.  False
  * (reported) when a chain walks or fills without looking up first, or a
- * base chain does not send TCP and UDP on by itself.
+ * base chain does not send TCP and UDP on by itself, after the lookup.
  */
 #define STARTS(l, lit) (!strncmp((l), (lit), sizeof(lit) - 1))
 static bool lookups_first(const char *text, unsigned n, const char *policy)
@@ -349,10 +350,31 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 		}
 	if (!strstr(text, "\tset fc_on_g0 {"))
 		return true; /* no flow cache (rules of one connection type) */
+	for (int h = 0; h < 2; h++) {
+		static const char *const fast[2] = {"\tchain fc_fast_in {", "\tchain fc_fast_out {"};
+		static const char *const base[2] = {"\tchain input {", "\tchain output {"};
+		static const char *const jump[2] = {"\t\tjump fc_fast_in\n", "\t\tjump fc_fast_out\n"};
+		const char *f = strstr(text, fast[h]), *b = strstr(text, base[h]), *j, *end;
+		char set[64];
+		int outcomes = 0;
+
+		end = f ? strstr(f, "\n\t}") : NULL;
+		for (const char *q = f; q && end && (q = strstr(q, " @flow")) && q < end; q++)
+			if (sscanf(q + 2, "%63s", set) == 1 && strstr(set, h ? "_out_" : "_in_"))
+				outcomes++;
+		if (!b || !(j = strstr(b, jump[h])) || !strstr(j, "meta nfproto . meta l4proto vmap") ||
+		    outcomes != 6) {
+			fprintf(stderr,
+				"case %u: base chain %s does not look TCP and UDP up in the 6 sets of "
+				"its hook first (%d)\n%s",
+				n, base[h] + 7, outcomes, policy);
+			return false;
+		}
+	}
 	while ((p = strstr(p, "\n\tchain "))) {
 		char name[64], proto[8] = "";
 		const char *body = strchr(p + 8, '\n'), *end;
-		bool five = false, pair = false, walked = false, before = true;
+		bool pair = false, walked = false, before = true;
 		int fam;
 
 		p += 8;
@@ -364,9 +386,7 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 			continue;
 		for (const char *l = body + 1; l && l < end;
 		     l = strchr(l, '\n'), l = l ? l + 1 : l) {
-			if (STARTS(l, "\t\tjump fc_hit"))
-				five = before ? true : five;
-			else if (STARTS(l, "\t\tjump fcp_hit"))
+			if (STARTS(l, "\t\tjump fcp_hit"))
 				pair = before ? true : pair;
 			else if (STARTS(l, "\t\tudp sport {") || STARTS(l, "\t\tudp dport {"))
 				continue; /* the IKE exemption */
@@ -374,9 +394,7 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 				walked = true,
 				before = false; /* a gate, a tier or the fill at the end */
 		}
-		if (walked && ((!proto[0] && !pair) ||
-			       ((!strcmp(proto, "6") || !strcmp(proto, "17")) && !five) ||
-			       (proto[0] && strcmp(proto, "6") && strcmp(proto, "17") && !pair))) {
+		if (walked && !pair && strcmp(proto, "6") && strcmp(proto, "17")) {
 			fprintf(stderr,
 				"case %u: walk chain %s walks without looking at the flow cache "
 				"first\n%s",
