@@ -559,8 +559,13 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	char name[32];
 	size_t i;
 
-	/* a walk of nothing (no gate, no filter) is not worth a look at the cache */
-	if (fc && !keys) {
+	/*
+	 * A walk of nothing (no gate, no filter) is not worth a look at the
+	 * cache, except for TCP and UDP: the base chain has looked them up
+	 * already, and once remembered as permitted their next packets cost
+	 * that one lookup instead of its misses and the rest of the way here.
+	 */
+	if (fc && !keys && !base_proto(w->proto)) {
 		fc = false;
 		for (i = 0; i < c->ntiers && !fc; i++)
 			fc = tier_in_walk(&c->tiers[i], w);
