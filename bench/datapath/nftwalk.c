@@ -532,26 +532,6 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				continue;
 			}
 			{
-				/* "meta l4proto tcp jump fc_fast_in": a comparison, no lookup */
-				char pname[32];
-				unsigned pr = 0, k;
-
-				if (sscanf(l, "meta l4proto %31[a-z0-9] jump %255s", pname, target) == 2) {
-					for (k = 0; k < 5; k++)
-						if (!strcmp(pname, l4names[k]))
-							pr = l4vals[k];
-					if (!pr && sscanf(pname, "%u", &pr) != 1)
-						die_line(0, "unknown protocol", l);
-					if (pr != p->proto)
-						continue;
-					if (!find_chain(target))
-						die_line(0, "unknown chain", target);
-					push_return(stack, &sp, sizeof(stack) / sizeof(stack[0]), c, i + 1);
-					next = find_chain(target);
-					break;
-				}
-			}
-			{
 				unsigned pr;
 
 				if (sscanf(l, "meta l4proto %u goto %255s", &pr, target) == 2) {

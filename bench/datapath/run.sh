@@ -256,6 +256,8 @@ udp_iperf_pps() { # udp_iperf_pps SENDER RECEIVER
 #   name n load_s tcp flood iperf kmem_kb traffic walk tcp_ratio flood_ratio iperf_ratio
 # (medians over the rounds; kmem_kb is written as KMEM and filled in when the
 # table is deleted.)
+# meds "V1 V2 ...": the median of a list of values
+meds() { tr ' ' '\n' <<<"$1" | grep . | median; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # One traffic kind, ROUNDS paired rounds: the case's pair and the no-filter
@@ -276,8 +278,8 @@ paired() { # paired FUNCTION
 		rs="$rs $(awk -v c="$c" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", c / b }')"
 	done
 	[ -n "$rs" ] || { echo "- - -"; return; }
-	awk -v c="$(tr ' ' '\n' <<<"$cs" | grep . | median)" -v b="$(tr ' ' '\n' <<<"$bs" | grep . | median)" \
-		-v r="$(tr ' ' '\n' <<<"$rs" | grep . | median)" 'BEGIN { printf "%.0f %.0f %.3f\n", c, b, r }'
+	awk -v c="$(meds "$cs")" -v b="$(meds "$bs")" \
+		-v r="$(meds "$rs")" 'BEGIN { printf "%.0f %.0f %.3f\n", c, b, r }'
 }
 
 measure() { # measure NAME N LOAD_S TRAFFIC WALK
@@ -607,8 +609,8 @@ change_rounds() {
 		rs="$rs $(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", a / b }')"
 	done
 	ip netns del "$F"
-	say "  in turns     agent $(ms "$(tr ' ' '\n' <<<"$as" | grep . | median)"), floor $(ms "$(tr ' ' '\n' <<<"$fs" | grep . | median)") (medians of $CHANGE_ROUNDS rounds; the floor in a namespace of its own)"
-	say "               ratio agent / floor, median of the rounds = $(awk -v r="$(tr ' ' '\n' <<<"$rs" | grep . | median)" 'BEGIN { printf "%.2f", r }')   (goal <= 1.2)"
+	say "  in turns     agent $(ms "$(meds "$as")"), floor $(ms "$(meds "$fs")") (medians of $CHANGE_ROUNDS rounds; the floor in a namespace of its own)"
+	say "               ratio agent / floor, median of the rounds = $(awk -v r="$(meds "$rs")" 'BEGIN { printf "%.2f", r }')   (goal <= 1.2)"
 }
 
 if [[ " $PARTS " == *" change "* ]] && [ "$APPLY_READY" = 1 ] && [ "$HAVE_HYPERFINE" = 0 ]; then

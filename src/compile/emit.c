@@ -991,6 +991,21 @@ static void fc_fast_chain(const struct ipp_compiled *c, enum hook h, const char 
 		fprintf(out, "\t}\n");
 }
 
+/* Empty every cache set of generation @gen (5-tuple and pair sets). */
+static void flush_generation(unsigned gen, FILE *out)
+{
+	char name[32];
+	unsigned f, h, v, k;
+
+	for (k = 0; k < 2; k++)
+		for (f = 0; f < 2; f++)
+			for (h = 0; h < 2; h++)
+				for (v = 0; v < 3; v++) {
+					flow_set(f ? 6 : 4, (enum hook)h, v, gen, k, name, sizeof(name));
+					fprintf(out, "flush set %s %s\n", TABLE, name);
+				}
+}
+
 /*
  * Move the rules of @c to generation c->flow_gen: its sets emptied, then
  * the switch sets turned to it and the lookup chains rewritten with its
@@ -998,27 +1013,18 @@ static void fc_fast_chain(const struct ipp_compiled *c, enum hook h, const char 
  */
 static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 {
-	char name[32];
-	unsigned f, h, v, k;
+	unsigned k;
 
 	if (!flow_used(c))
 		return;
-	for (k = 0; k < 2; k++)
-		for (f = 0; f < 2; f++)
-			for (h = 0; h < 2; h++)
-				for (v = 0; v < 3; v++) {
-					flow_set(f ? 6 : 4, (enum hook)h, v, c->flow_gen, k, name,
-						 sizeof(name));
-					fprintf(out, "flush set %s %s\n", TABLE, name);
-				}
+	flush_generation(c->flow_gen, out);
 	fprintf(out, "flush set %s fc_on_g%u\n", TABLE, c->flow_gen ^ 1u);
 	fprintf(out, "flush set %s fcp_on_g%u\n", TABLE, c->flow_gen ^ 1u);
 	fprintf(out, "add element %s fc_on_g%u { tcp, udp }\n", TABLE, (unsigned)c->flow_gen);
 	fprintf(out, "add element %s fcp_on_g%u { " PAIR_PROTOS " }\n", TABLE,
 		(unsigned)c->flow_gen);
-	for (k = FC_HIT4_IN; k < FC_NCHAINS; k++) {
+	for (k = FC_HIT4_IN; k < FC_NCHAINS; k++)
 		fc_hit_chain(c, k, TABLE, out);
-	}
 	fc_fast_chain(c, HOOK_IN, TABLE, out);
 	fc_fast_chain(c, HOOK_OUT, TABLE, out);
 }
@@ -1099,9 +1105,8 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 					fc_gen_chain(i, g, false, out);
 					fc_gen_chain(i, g, true, out);
 				}
-			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++) {
+			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++)
 				fc_hit_chain(c, i, NULL, out);
-			}
 			fc_fast_chain(c, HOOK_IN, NULL, out);
 			fc_fast_chain(c, HOOK_OUT, NULL, out);
 		}
@@ -1225,7 +1230,6 @@ static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 	       a->flow_size == b->flow_size;
 }
 
-/* Same element as far as the kernel can tell (key compared by the caller). */
 /* The rule an element comes from, as a change keeps it: store, policy, rule, mirror image. */
 static void elem_owner(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
 		       size_t len)
@@ -1252,7 +1256,8 @@ bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *
 }
 
 /*
- * Does @b of @nc go into the kernel as @a of @oc is?  Not when another
+ * Does @b of @nc go into the kernel as @a of @oc is (the key compared by the
+ * caller)?  Not when another
  * rule's filter of the same selectors takes the key over: its counter
  * starts again, the counts were the other filter's.
  */
@@ -1432,17 +1437,7 @@ void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
 void ipp_flow_fold_emit(const struct ipp_compiled *c, unsigned gen, const struct ipp_carry *v,
 			size_t n, const char *const *stale, size_t nstale, FILE *out)
 {
-	char name[32];
-	unsigned f, h, o, k;
-
-	for (k = 0; k < 2; k++)
-		for (f = 0; f < 2; f++)
-			for (h = 0; h < 2; h++)
-				for (o = 0; o < 3; o++) {
-					flow_set(f ? 6 : 4, (enum hook)h, o, gen, k, name,
-						 sizeof(name));
-					fprintf(out, "flush set %s %s\n", TABLE, name);
-				}
+	flush_generation(gen, out);
 	ipp_carry_emit(c, v, n, stale, nstale, out);
 }
 
