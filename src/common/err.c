@@ -13,6 +13,7 @@ int ipp_verr(struct ipp_error *err, int errnum, const char *fmt, va_list ap)
 		errnum = EINVAL;
 	if (err) {
 		err->code = errnum;
+		err->ipsec_code = 0;
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	}
 	return -errnum;
@@ -55,6 +56,13 @@ void ipp_err_prefix(struct ipp_error *err, const char *fmt, ...)
 		buf[n + old] = '\0';
 	}
 	memcpy(err->msg, buf, sizeof(err->msg));
+}
+
+int ipp_err_ipsec(struct ipp_error *err, enum ipp_ipsec_code code, int r)
+{
+	if (err)
+		err->ipsec_code = (int)code;
+	return r;
 }
 
 void ipp_err_clear(struct ipp_error *err)

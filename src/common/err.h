@@ -33,6 +33,23 @@ int ipp_verr(struct ipp_error *err, int errnum, const char *fmt, va_list ap)
 void ipp_err_prefix(struct ipp_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The codes of netsh's "ERR IPsec[NNNNN] : text" lines that scripts and
+ * wrappers written against Windows test for; only these are given out, an
+ * error without one is printed "ERR IPsec : text" (netsh(8) name only).
+ */
+enum ipp_ipsec_code {
+	IPP_IPSEC_FILTERLIST_EXISTS = 5010,   /* a filter list of that name exists */
+	IPP_IPSEC_FILTERACTION_EXISTS = 5014, /* a filter action of that name exists */
+	IPP_IPSEC_NO_FILTERLISTS = 5067,      /* the store holds no filter list */
+	IPP_IPSEC_NO_FILTERACTIONS = 5068,    /* the store holds no filter action */
+	IPP_IPSEC_NO_POLICIES = 5072,         /* the store holds no policy */
+	IPP_IPSEC_STORE_OPEN = 5073,          /* the policy store cannot be opened */
+};
+
+/* Give the failure recorded in @err (may be NULL) netsh's code @code; returns @r. */
+int ipp_err_ipsec(struct ipp_error *err, enum ipp_ipsec_code code, int r);
+
 /* Reset @err to "no error". NULL-safe. */
 void ipp_err_clear(struct ipp_error *err);
 

@@ -619,6 +619,8 @@ static const struct ipp_node ipsec_cmds[] = {
 };
 
 static const struct ipp_node root_cmds[] = {
+	CMD("dump", p_none, ipp_st_dump, 0, "Displays a script that recreates the current store.",
+	    NULL),
 	CONTEXT("ipsec", ipsec_cmds, "Changes to the `netsh ipsec' context."),
 	NODE_END
 };
@@ -631,6 +633,10 @@ const struct ipp_node ipp_generic_cmds[] = {
 	BUILTIN("..", IPP_BI_UP, "Goes up one context level.", NULL),
 	BUILTIN("?", IPP_BI_HELP, "Displays a list of commands.", NULL),
 	BUILTIN("bye", IPP_BI_EXIT, "Exits the program.", NULL),
+	BUILTIN("exec", IPP_BI_EXEC, "Loads a script file and runs the commands in it.",
+		"`exec FILE' runs FILE as `-f FILE' does (at the root or in `ipsec', from "
+		"`ipsec static'; else from the current context), then returns to the context "
+		"it was given in."),
 	BUILTIN("exit", IPP_BI_EXIT, "Exits the program.", NULL),
 	BUILTIN("help", IPP_BI_HELP, "Displays a list of commands.",
 		"`help COMMAND' or `COMMAND ?' shows the usage of a command."),

@@ -83,6 +83,7 @@ enum ipp_builtin {
 	IPP_BI_PUSHD,
 	IPP_BI_POPD,
 	IPP_BI_EXIT,  /* exit, quit, bye */
+	IPP_BI_EXEC,  /* exec FILE: run a script */
 };
 
 /* Command flags. */

@@ -3,8 +3,12 @@
  * main.c - ipsecpol (also installed as netsh): options, then one of the
  * shell's modes.
  *
- *   ipsecpol [--root DIR] [-f FILE | WORDS...]
- *   netsh    [--root DIR] [-f FILE | ipsec WORDS...]
+ *   ipsecpol [--root DIR] [-c CONTEXT] [-f FILE | WORDS...]
+ *   netsh    [--root DIR] [-c CONTEXT] [-f FILE | ipsec WORDS...]
+ *
+ * As netsh, failures are printed on standard output in netsh's
+ * "ERR IPsec[NNNNN] : text" form, where scripts written for Windows look
+ * for them; as ipsecpol, on standard error.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -20,6 +24,7 @@ struct opts {
 	const char *prog;
 	const char *root;
 	const char *file;
+	const char *context; /* -c */
 	char **words;
 	size_t nwords;
 };
@@ -27,12 +32,13 @@ struct opts {
 static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-		"usage: %s [--root DIR] [-f FILE | COMMAND...]\n"
+		"usage: %s [--root DIR] [-c CONTEXT] [-f FILE | COMMAND...]\n"
 		"\n"
 		"The netsh `ipsec' shell.  COMMAND is a netsh command line, %s;\n"
 		"without one, an interactive shell (or a script read from standard input).\n"
 		"\n"
 		"  --root DIR   keep the configuration and state under DIR (also $IPSECPOL_ROOT)\n"
+		"  -c CONTEXT   start in CONTEXT, e.g. -c \"ipsec static\"\n"
 		"  -f FILE      run the netsh script FILE (- for standard input)\n"
 		"  -h, --help   this text; `%s help' lists the commands\n"
 		"  --version    the version\n",
@@ -76,6 +82,8 @@ static int mode_shell(struct opts *o)
 	struct ipp_error err = { 0 };
 	bool script = false;
 	FILE *in = stdin;
+	/* netsh's failures go where Windows prints them: standard output */
+	FILE *errs = o->name == IPP_NAME_NETSH ? stdout : stderr;
 	int r;
 
 	if (o->file && o->nwords) {
@@ -85,18 +93,25 @@ static int mode_shell(struct opts *o)
 	if (o->file && strcmp(o->file, "-") != 0) {
 		in = fopen(o->file, "r");
 		if (!in) {
-			fprintf(stderr, "%s: cannot open \"%s\": %s\n", o->prog, o->file,
-				strerror(errno));
+			ipp_err(&err, errno, "cannot open \"%s\": %s", o->file, strerror(errno));
+			ipp_shell_report(NULL, errs, o->prog, &err);
 			return 1;
 		}
 	}
 	if ((r = ipp_shell_new(o->root, o->name, stdout, &sh, &err)) < 0) {
-		fprintf(stderr, "%s: %s\n", o->prog, err.msg);
+		ipp_shell_report(NULL, errs, o->prog, &err);
 		if (in != stdin)
 			fclose(in);
 		return 1;
 	}
-	ipp_shell_set_errors(sh, stderr);
+	ipp_shell_set_errors(sh, errs);
+	if (o->context && (r = ipp_shell_set_context(sh, o->context, &err)) < 0) {
+		ipp_shell_report(sh, errs, o->prog, &err);
+		ipp_shell_free(sh, true, NULL);
+		if (in != stdin)
+			fclose(in);
+		return 1;
+	}
 	if (o->nwords) {
 		bool context = false;
 
@@ -104,7 +119,7 @@ static int mode_shell(struct opts *o)
 		if (r == 0 && context) {
 			/* the words named a context: interactive there, or a script on stdin */
 			if (isatty(fileno(stdin))) {
-				r = ipp_shell_interactive(sh, stdin, stderr, o->prog);
+				r = ipp_shell_interactive(sh, stdin, errs, o->prog);
 				err.msg[0] = '\0';
 			} else {
 				script = true;
@@ -113,18 +128,19 @@ static int mode_shell(struct opts *o)
 		}
 	} else if (o->file || !isatty(fileno(stdin))) {
 		script = true;
-		ipp_shell_script_start(sh);
+		if (!o->context)
+			ipp_shell_script_start(sh);
 		r = ipp_shell_run_script(sh, in, o->file && strcmp(o->file, "-") != 0 ? o->file
 										: "<stdin>",
 					 &err);
 	} else {
-		r = ipp_shell_interactive(sh, stdin, stderr, o->prog);
+		r = ipp_shell_interactive(sh, stdin, errs, o->prog);
 		err.msg[0] = '\0';
 	}
 	if (r < 0 && err.msg[0])
-		fprintf(stderr, script ? "%s%s\n" : "%s: %s\n", script ? "" : o->prog, err.msg);
+		ipp_shell_report(sh, errs, script ? "" : o->prog, &err);
 	if (ipp_shell_free(sh, r < 0, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", o->prog, err.msg);
+		ipp_shell_report(NULL, errs, o->prog, &err);
 		r = -EIO;
 	}
 	fflush(stdout);
@@ -165,13 +181,23 @@ int main(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (strcmp(a, "--root") == 0 || strcmp(a, "-f") == 0) {
+		if (strcmp(a, "--root") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "-c") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "%s: %s needs an argument\n", o.prog, a);
 				return 2;
 			}
-			*(a[1] == 'f' ? &o.file : &o.root) = argv[++i];
+			*(a[1] == 'f' ? &o.file : a[1] == 'c' ? &o.context : &o.root) = argv[++i];
 			continue;
+		}
+		/* netsh's options for other machines and alias files */
+		if (strcmp(a, "-r") == 0 || strcmp(a, "-u") == 0 || strcmp(a, "-p") == 0 ||
+		    strcmp(a, "-a") == 0) {
+			fprintf(stderr,
+				"%s: %s: %s are not supported; run %s on the machine itself\n",
+				o.prog, a,
+				a[1] == 'a' ? "alias files" : "remote machines and their credentials",
+				o.prog);
+			return 2;
 		}
 		if (strncmp(a, "--root=", 7) == 0) {
 			o.root = a + 7;

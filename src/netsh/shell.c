@@ -32,7 +32,11 @@ struct ipp_shell {
 	bool exit;           /* exit, quit or bye was given */
 	int err_col;         /* column of the token an error is about, 0 if none */
 	FILE *errf;          /* scripts: report failing lines here and go on (NULL: stop) */
+	unsigned exec_depth; /* scripts being run by exec */
 };
+
+/* Scripts that exec may run inside one another. */
+#define IPP_EXEC_DEPTH 8
 
 /*
  * After a committed store change: a running agent applies it at once.  No
@@ -151,10 +155,10 @@ int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct 
 		return 0;
 	}
 	if (create && (r = ipp_paths_mkdirs(&sh->paths, err)) < 0)
-		return r;
+		return ipp_err_ipsec(err, IPP_IPSEC_STORE_OPEN, r);
 	if ((r = ipp_db_open(sh->paths.db, 0, &sh->db, err)) < 0) {
 		sh->db = NULL;
-		return r;
+		return ipp_err_ipsec(err, IPP_IPSEC_STORE_OPEN, r);
 	}
 	*ret = sh->db;
 	return 0;
@@ -312,6 +316,40 @@ static int set_ctx_words(struct ipp_shell *sh, const struct ipp_token *t, size_t
 	return 0;
 }
 
+/*
+ * exec FILE: the script runs as -f FILE does: from `ipsec static` when exec
+ * is given at the root or in `ipsec`, else from the current context; the
+ * context and the pushd stack are given back at the end.
+ */
+static int do_exec(struct ipp_shell *sh, const struct ipp_token *t, size_t n,
+		   struct ipp_error *err)
+{
+	struct ctxpath ctx = sh->ctx;
+	size_t nstack = sh->nstack;
+	FILE *in;
+	int r;
+
+	if (n != 1 || t[0].tag)
+		return ipp_err(err, EINVAL, "exec: expected one script file name%s%s%s",
+			       n > 1 ? ", not also \"" : "", n > 1 ? t[1].text : "",
+			       n > 1 ? "\"" : "");
+	if (sh->exec_depth >= IPP_EXEC_DEPTH)
+		return ipp_err(err, ELOOP, "exec \"%s\": scripts run by exec nest %d deep",
+			       t[0].text, IPP_EXEC_DEPTH);
+	if (!(in = fopen(t[0].text, "r")))
+		return ipp_err(err, errno, "exec: cannot open \"%s\": %s", t[0].text,
+			       strerror(errno));
+	if (sh->ctx.depth <= 2)
+		static_ctx(&sh->ctx);
+	sh->exec_depth++;
+	r = ipp_shell_run_script(sh, in, t[0].text, err);
+	sh->exec_depth--;
+	fclose(in);
+	sh->ctx = ctx;
+	sh->nstack = nstack;
+	return r;
+}
+
 static int builtin(struct ipp_shell *sh, const struct ipp_resolved *r, const struct ipp_token *t,
 		   size_t n, struct ipp_error *err)
 {
@@ -351,6 +389,8 @@ static int builtin(struct ipp_shell *sh, const struct ipp_resolved *r, const str
 	case IPP_BI_EXIT:
 		sh->exit = true;
 		return 0;
+	case IPP_BI_EXEC:
+		return do_exec(sh, t, n, err);
 	case IPP_BI_NONE:
 		break;
 	}
@@ -465,6 +505,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	unsigned lineno = 0, nfailed = 0;
 	ssize_t len;
 	int r = 0, first = 0;
+	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
 
 	while (!sh->exit && (len = getline(&line, &cap, in)) >= 0) {
 		bool in_batch = sh->batch;
@@ -488,7 +529,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		 */
 		if (!sh->errf || in_batch)
 			break;
-		fprintf(sh->errf, "%s\n", err->msg);
+		ipp_shell_report(sh, sh->errf, "", err);
 		if (!first)
 			first = r;
 		nfailed++;
@@ -497,7 +538,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	if (r == 0 && ferror(in))
 		r = ipp_err(err, EIO, "%s: read error", name);
 	free(line);
-	if (sh->batch && sh->db) {
+	if (sh->batch && sh->db && !outer_batch) {
 		if (r < 0) {
 			ipp_db_rollback(sh->db);
 			sh->batch = false;
@@ -520,6 +561,38 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf)
 {
 	sh->errf = errf;
+}
+
+void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
+		      const struct ipp_error *err)
+{
+	if (sh && sh->name == IPP_NAME_NETSH) {
+		if (err->ipsec_code)
+			fprintf(f, "ERR IPsec[%05d] : %s\n", err->ipsec_code, err->msg);
+		else
+			fprintf(f, "ERR IPsec : %s\n", err->msg);
+	} else if (prog && prog[0]) {
+		fprintf(f, "%s: %s\n", prog, err->msg);
+	} else {
+		fprintf(f, "%s\n", err->msg);
+	}
+}
+
+int ipp_shell_set_context(struct ipp_shell *sh, const char *path, struct ipp_error *err)
+{
+	struct ipp_tokens t = { 0 };
+	int r;
+
+	if ((r = ipp_lex_line(path, &t, err)) < 0) {
+		ipp_err_prefix(err, "-c");
+		return r;
+	}
+	if (t.n == 0)
+		r = ipp_err(err, EINVAL, "-c: no context given");
+	else
+		r = set_ctx_words(sh, t.v, t.n, "-c", err);
+	ipp_tokens_clear(&t);
+	return r;
 }
 
 static void prompt(struct ipp_shell *sh)
@@ -553,7 +626,7 @@ int ipp_shell_interactive(struct ipp_shell *sh, FILE *in, FILE *errf, const char
 		if (last < 0) {
 			if (sh->err_col > 0 && (size_t)sh->err_col <= (size_t)len)
 				fprintf(errf, "%s\n%*s^\n", line, sh->err_col - 1, "");
-			fprintf(errf, "%s: %s\n", prog, err.msg);
+			ipp_shell_report(sh, errf, prog, &err);
 		}
 	}
 	free(line);

@@ -86,9 +86,23 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf);
 
 /*
+ * Print a failure on @f, as the program's name wants it: as netsh,
+ * "ERR IPsec[NNNNN] : <message>" (err->ipsec_code; "ERR IPsec : <message>"
+ * without one), the form scripts written against Windows look for; as
+ * ipsecpol, "<prog>: <message>" (@prog NULL or "": the message alone).
+ * @sh may be NULL (treated as ipsecpol).
+ */
+void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
+		      const struct ipp_error *err);
+
+/* netsh -c CONTEXT: move to the context @path names ("ipsec static"), from the current one. */
+int ipp_shell_set_context(struct ipp_shell *sh, const char *path, struct ipp_error *err);
+
+/*
  * The interactive loop: prompt "netsh ipsec static>" on the shell's output,
  * read lines from @in until EOF or exit; failures are written to @errf
- * ("<prog>: <command>: <message>") and the loop goes on.  Returns 0, or
+ * (ipp_shell_report(): "<prog>: <command>: <message>" as ipsecpol) and the
+ * loop goes on.  Returns 0, or
  * -EIO when the last command failed (for the exit status).
  */
 int ipp_shell_interactive(struct ipp_shell *sh, FILE *in, FILE *errf, const char *prog);

@@ -121,6 +121,13 @@ int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 	} else {
 		for (; n < c.s->npolicies; n++)
 			v[n] = &c.s->policies[n];
+		if (n == 0) {
+			/* as netsh: asking for all of nothing is an error scripts test for */
+			r = ipp_err_ipsec(err, IPP_IPSEC_NO_POLICIES,
+					  ipp_err(err, ENOENT, "there are no policies in the %s",
+						  ipp_st_store_text(loc)));
+			goto out;
+		}
 	}
 	ipp_show_policies(out, c.s, v, n, &c.o);
 out:
@@ -185,6 +192,12 @@ int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 				    ipp_st_store_text(loc));
 		goto out;
 	}
+	if (n == 0) {
+		r = ipp_err_ipsec(err, IPP_IPSEC_NO_FILTERLISTS,
+				  ipp_err(err, ENOENT, "there are no filter lists in the %s",
+					  ipp_st_store_text(loc)));
+		goto out;
+	}
 	ipp_show_filterlists(out, c.s, v, n, &c.o);
 out:
 	free(v);
@@ -233,6 +246,12 @@ int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FIL
 		else
 			r = ipp_err(err, ENOENT, "no rule named \"%s\" in the %s", rule,
 				    ipp_st_store_text(loc));
+		goto out;
+	}
+	if (n == 0) {
+		r = ipp_err_ipsec(err, IPP_IPSEC_NO_FILTERACTIONS,
+				  ipp_err(err, ENOENT, "there are no filter actions in the %s",
+					  ipp_st_store_text(loc)));
 		goto out;
 	}
 	ipp_show_filteractions(out, c.s, v, n, &c.o);

@@ -62,8 +62,9 @@ contains "$D" 'name="Third"'
 
 # one-shot commands: the program's name instead of FILE:LINE
 run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy name=Y frob=1
-run_fail 'netsh: command not found: "static" (valid here: ipsec, help)' $NETSH static show all
-run_fail 'netsh: ambiguous command "s": set, show' $NETSH ipsec s s all
+run_fail 'ERR IPsec : command not found: "static" (valid here: dump, ipsec, help)' $NETSH static show all
+[ -z "$ERR" ] || fail "netsh printed its failure on standard error: $ERR"
+run_fail 'ERR IPsec : ambiguous command "s": set, show' $NETSH ipsec s s all
 run_ok $NETSH i s sh all
 run_fail 'ipsecpol: show mmpolicy: the policy agent is not running' $IPSECPOL dynamic show mmpolicy
 

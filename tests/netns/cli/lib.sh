@@ -24,16 +24,20 @@ run_ok() {
 	ERR=$(cat "$TMP/stderr")
 }
 
-# run_fail PATTERN CMD...: must fail with exit 1 and PATTERN (grep -F) in stderr.
+# run_fail PATTERN CMD...: must fail with exit 1 and PATTERN (grep -F) in
+# stderr, or for netsh (whose failures go to standard output, as Windows'
+# netsh prints them) in stdout.
 run_fail() {
-	local pat=$1 rc
+	local pat=$1 rc where
 	shift
 	OUT=$("$@" 2>"$TMP/stderr")
 	rc=$?
 	ERR=$(cat "$TMP/stderr")
 	[ "$rc" -eq 1 ] || fail "exit $rc (expected 1) from: $* -- $ERR"
-	grep -qF -- "$pat" <<<"$ERR" || fail "stderr of: $*
-  $ERR
+	where=$ERR
+	case $1 in */netsh) where=$OUT ;; esac
+	grep -qF -- "$pat" <<<"$where" || fail "the failure of: $*
+  $where
 lacks: $pat"
 }
 

@@ -171,7 +171,10 @@ class Root:
         return self.script(path)
 
     def argv(self, words):
-        return run([NETSH, "--root", self.dir] + words, cwd=self.dir)
+        # netsh prints its failures on standard output, as "ERR IPsec..." lines
+        rc, out, err = run([NETSH, "--root", self.dir] + words, cwd=self.dir)
+        errs = [l for l in out.splitlines() if l.startswith("ERR IPsec")]
+        return rc, out, err + "".join(l + "\n" for l in errs)
 
     def dump(self, store):
         rc, out, err = self.script_text(f"set store location={store}\ndump\n", "dump.netsh")

@@ -282,8 +282,11 @@ static void test_batch_script_rolls_back(void **state)
 	assert_true(ipp_shell_run_script(x->sh, in, "b.txt", &err) < 0);
 	fclose(in);
 	assert_non_null(strstr(err.msg, "b.txt:3: show policy: no policy named \"NoSuchPolicy\""));
-	output(x, "show policy format=table");
+	output(x, "dump");
 	assert_null(strstr(x->out, "B1"));
+	/* asking for all of nothing fails, with the code netsh gives it */
+	assert_int_equal(ipp_shell_exec_line(x->sh, "show policy all", &err), -ENOENT);
+	assert_int_equal(err.ipsec_code, IPP_IPSEC_NO_POLICIES);
 
 	/* an unfinished batch is committed at the end of a good script */
 	script = "set batch mode=enable\nadd policy B2\n";

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# netsh's own ways of being called, as scripts written for Windows use them:
+# -c CONTEXT, exec FILE, dump at the root; failures on standard output as
+# "ERR IPsec[NNNNN] : text" lines with the codes such scripts test for.
+. "$(dirname "$0")/lib.sh"
+
+# -c CONTEXT: the command runs there; the context may come in one word or several
+run_ok $NETSH -c "ipsec static" add policy name=C1
+run_ok $NETSH -c ipsec static add policy name=C2
+run_ok $NETSH -c "ipsec static" show policy all format=table
+contains "$OUT" "C1"
+contains "$OUT" "C2"
+run_fail 'ERR IPsec : -c: command not found: "nosuch"' $NETSH -c nosuch show all
+OUT=$(printf 'add filterlist name=CL\n' | $NETSH -c "ipsec static") || fail "-c with a script on stdin"
+run_ok $IPSECPOL static show filterlist name=CL
+for o in -r -u -p -a; do
+	$NETSH $o x ipsec static show all >/dev/null 2>"$TMP/e"
+	[ $? -eq 2 ] || fail "$o should exit 2"
+	grep -q "not supported" "$TMP/e" || fail "$o: no clear refusal: $(cat "$TMP/e")"
+done
+
+# exec FILE: from the root as -f does (ipsec static), from a context there
+printf 'add filteraction name=XB action=block\nadd filterlist name=XL\n' >"$TMP/x.txt"
+run_ok $NETSH exec "$TMP/x.txt"
+run_ok $IPSECPOL static show filteraction name=XB
+run_fail "ERR IPsec[05014] : $TMP/x.txt:1: add filteraction: a filter action named \"XB\" already exists" \
+	$NETSH exec "$TMP/x.txt"
+contains "$OUT" "ERR IPsec[05010] : $TMP/x.txt:2: add filterlist"
+# the context it was given in comes back after the script
+OUT=$(printf 'ipsec dynamic\nexec %s\nshow config\n' "$TMP/x.txt" | $NETSH 2>&1)
+contains "$OUT" "StrongCRLCheck" "show config after exec in ipsec dynamic"
+# a script that runs itself stops at a depth, with a message
+printf 'exec %s\n' "$TMP/self.txt" >"$TMP/self.txt"
+run_fail "nest 8 deep" $NETSH exec "$TMP/self.txt"
+run_fail 'exec: cannot open' $NETSH exec "$TMP/none.txt"
+
+# dump at the root is the ipsec dump
+run_ok $NETSH dump
+contains "$OUT" 'name="XL"'
+
+# "all" of nothing is an error with its netsh code (scripts test for them)
+rm -rf "$ROOT" && mkdir -p "$ROOT"
+run_fail 'ERR IPsec[05072] : show policy: there are no policies in the local store' \
+	$NETSH ipsec static show policy all
+run_fail 'ERR IPsec[05067]' $NETSH ipsec static show filterlist all
+run_fail 'ERR IPsec[05068]' $NETSH ipsec static show filteraction all
+# as ipsecpol: standard error, no netsh code
+run_fail 'ipsecpol: show policy: there are no policies in the local store' \
+	$IPSECPOL static show policy all
+[ -z "$OUT" ] || fail "ipsecpol printed its failure on standard output: $OUT"
+# the pattern of published scripts: look for ERR on stdout, then create what is missing
+R=$($NETSH ipsec static show filterlist name=IpList 2>/dev/null)
+contains "$R" "ERR" "stdout of show filterlist of a missing list"
+run_ok $NETSH ipsec static add filterlist name=IpList
+run_fail 'ERR IPsec[05010] : add filterlist: a filter list named "IpList" already exists' \
+	$NETSH ipsec static add filterlist name=IpList
+echo PASS
