@@ -202,15 +202,19 @@ static int addr_validate(const char *what, const struct ipp_addr *a, struct ipp_
 	}
 	if (a->family != AF_INET && a->family != AF_INET6)
 		return ipp_err(err, EINVAL, "%s: unknown address family %u", what, a->family);
-	ipp_addr_format(a, x, sizeof(x));
-	if (a->kind == IPP_ADDR_IP && a->plen > (a->family == AF_INET ? 32 : 128))
+	/* (formatted for the messages only: stores are checked as they are read) */
+	if (a->kind == IPP_ADDR_IP && a->plen > (a->family == AF_INET ? 32 : 128)) {
+		ipp_addr_format(a, x, sizeof(x));
 		return ipp_err(err, EINVAL, "%s: \"%s\": prefix length %u is too long", what, x,
 			       a->plen);
+	}
 	if (a->kind == IPP_ADDR_RANGE &&
-	    memcmp(a->ip, a->ip_end, a->family == AF_INET ? 4 : 16) > 0)
+	    memcmp(a->ip, a->ip_end, a->family == AF_INET ? 4 : 16) > 0) {
+		ipp_addr_format(a, x, sizeof(x));
 		return ipp_err(err, EINVAL,
 			       "%s: range \"%s\": the first address is above the last one", what,
 			       x);
+	}
 	return 0;
 }
 
@@ -230,8 +234,12 @@ int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err)
 	r = addr_validate("dstaddr", &f->dst, err);
 	if (r < 0)
 		return r;
-	ipp_addr_format(&f->src, s, sizeof(s));
-	ipp_addr_format(&f->dst, d, sizeof(d));
+	if ((ipp_addr_is_server(f->src.kind) && f->dst.kind != IPP_ADDR_ME) ||
+	    (ipp_addr_is_server(f->dst.kind) && f->src.kind != IPP_ADDR_ME) ||
+	    (has_family(&f->src) && has_family(&f->dst) && f->src.family != f->dst.family)) {
+		ipp_addr_format(&f->src, s, sizeof(s));
+		ipp_addr_format(&f->dst, d, sizeof(d));
+	}
 	if (ipp_addr_is_server(f->src.kind) && f->dst.kind != IPP_ADDR_ME)
 		return ipp_err(err, EINVAL,
 			       "srcaddr: \"%s\" is a server type: dstaddr must be me, not \"%s\"", s,

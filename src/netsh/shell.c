@@ -518,7 +518,11 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
 		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
-		if ((r = ipp_shell_exec_line(sh, line, err)) == 0)
+		/* a NUL would end the line early: the rest of the command would be lost */
+		if (memchr(line, '\0', (size_t)len))
+			r = ipp_err(err, EINVAL, "a NUL byte at column %zu: expected a text line",
+				    (size_t)((char *)memchr(line, '\0', (size_t)len) - line) + 1);
+		else if ((r = ipp_shell_exec_line(sh, line, err)) == 0)
 			continue;
 		ipp_err_prefix(err, "%s:%u", name, lineno);
 		/*

@@ -442,6 +442,14 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 			    db->path, (long long)version, IPP_SCHEMA_VERSION);
 		goto fail;
 	}
+	/* version 0 is an empty file that gets its schema now; nothing else is below 1 */
+	if (version < 0 || (version == 0 && tables != 0)) {
+		r = ipp_err(err, EBADMSG,
+			    "policy database \"%s\" is damaged: schema version %lld with %lld "
+			    "tables (versions are 1 to %d)",
+			    db->path, (long long)version, (long long)tables, IPP_SCHEMA_VERSION);
+		goto fail;
+	}
 	for (int64_t v = version; v < IPP_SCHEMA_VERSION; v++) {
 		r = db_exec(db, migrations[v], err, "migrating the schema");
 		if (r < 0) {
@@ -479,6 +487,11 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 		return ipp_err(err, EPROTO,
 			       "policy database \"%s\" has schema version %lld, newer than version "
 			       "%d of this program: upgrade ipsecpol",
+			       db->path, (long long)version, IPP_SCHEMA_VERSION);
+	if (version < 1)
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\" is damaged: schema version %lld (versions are "
+			       "1 to %d)",
 			       db->path, (long long)version, IPP_SCHEMA_VERSION);
 	/* schema 2 only added the journal: a reader of schema 1 goes without it */
 	if (version == 1) {

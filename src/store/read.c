@@ -19,11 +19,34 @@ static int bad_row(struct ipp_db *db, struct ipp_error *err, const char *what, i
 		       what, (long long)id, col, why->msg);
 }
 
+/*
+ * An integer column that must lie in [@lo, @hi] (the model's type is
+ * narrower than SQLite's: a value out of range would silently wrap into
+ * another one, a port 70000 into 4464).
+ */
+static int int_col(struct ipp_db *db, sqlite3_stmt *st, int i, int64_t lo, int64_t hi,
+		   const char *what, int64_t id, const char *col, int64_t *v,
+		   struct ipp_error *err)
+{
+	*v = sqlite3_column_int64(st, i);
+	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+		return ipp_err(err, EBADMSG, "policy database \"%s\": %s %lld: bad %s: not an integer",
+			       db->path, what, (long long)id, col);
+	if (*v < lo || *v > hi)
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\": %s %lld: bad %s: %lld is out of range, expected "
+			       "%lld to %lld",
+			       db->path, what, (long long)id, col, (long long)*v, (long long)lo,
+			       (long long)hi);
+	return 0;
+}
+
 int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 		  struct ipp_error *err)
 {
 	struct ipp_error why = {0};
 	const char *mmsec;
+	int64_t v;
 
 	ipp_policy_init(p);
 	p->id = sqlite3_column_int64(st, 0);
@@ -32,10 +55,16 @@ int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 	db_col_text(st, 3, p->description, sizeof(p->description));
 	p->modified = sqlite3_column_int64(st, 4);
 	p->mmpfs = sqlite3_column_int(st, 5) != 0;
-	p->qmpermm = (uint32_t)sqlite3_column_int64(st, 6);
-	p->mmlifetime = (uint32_t)sqlite3_column_int64(st, 7);
+	if (int_col(db, st, 6, 0, UINT32_MAX, "policy", p->id, "qmpermm", &v, err) < 0)
+		return -EBADMSG;
+	p->qmpermm = (uint32_t)v;
+	if (int_col(db, st, 7, 0, UINT32_MAX, "policy", p->id, "mmlifetime", &v, err) < 0)
+		return -EBADMSG;
+	p->mmlifetime = (uint32_t)v;
 	p->activatedefaultrule = sqlite3_column_int(st, 8) != 0;
-	p->pollinginterval = (uint32_t)sqlite3_column_int64(st, 9);
+	if (int_col(db, st, 9, 0, UINT32_MAX, "policy", p->id, "pollinginterval", &v, err) < 0)
+		return -EBADMSG;
+	p->pollinginterval = (uint32_t)v;
 	p->assigned = sqlite3_column_int(st, 10) != 0;
 	db_col_text(st, 11, p->gponame, sizeof(p->gponame));
 	mmsec = (const char *)sqlite3_column_text(st, 12);
@@ -61,6 +90,7 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 		  struct ipp_error *err)
 {
 	struct ipp_error why = {0};
+	int64_t v;
 
 	memset(f, 0, sizeof(*f));
 	f->id = sqlite3_column_int64(st, 0);
@@ -69,14 +99,26 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 		return bad_row(db, err, "filter", f->id, "srcaddr", &why);
 	if (ipp_addr_parse_cidr((const char *)sqlite3_column_text(st, 7), &f->dst, &why) < 0)
 		return bad_row(db, err, "filter", f->id, "dstaddr", &why);
-	f->protocol = (uint8_t)sqlite3_column_int(st, 8);
-	f->srcport = (uint16_t)sqlite3_column_int(st, 9);
-	f->dstport = (uint16_t)sqlite3_column_int(st, 10);
+	if (int_col(db, st, 8, 0, 255, "filter", f->id, "protocol", &v, err) < 0)
+		return -EBADMSG;
+	f->protocol = (uint8_t)v;
+	if (int_col(db, st, 9, 0, 65535, "filter", f->id, "srcport", &v, err) < 0)
+		return -EBADMSG;
+	f->srcport = (uint16_t)v;
+	if (int_col(db, st, 10, 0, 65535, "filter", f->id, "dstport", &v, err) < 0)
+		return -EBADMSG;
+	f->dstport = (uint16_t)v;
 	f->mirrored = sqlite3_column_int(st, 11) != 0;
 	if (db_col_strdup(st, 3, &f->description) < 0 || db_col_strdup(st, 4, &f->srcdns) < 0 ||
 	    db_col_strdup(st, 5, &f->dstdns) < 0) {
 		ipp_filter_clear(f);
 		return -ENOMEM;
+	}
+	if (ipp_filter_validate(f, &why) < 0) {
+		int64_t id = f->id;
+
+		ipp_filter_clear(f);
+		return bad_row(db, err, "filter", id, "value", &why);
 	}
 	return 0;
 }
@@ -97,6 +139,7 @@ int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterac
 			struct ipp_error *err)
 {
 	struct ipp_error why = {0};
+	int64_t v;
 
 	ipp_filteraction_init(a);
 	a->id = sqlite3_column_int64(st, 0);
@@ -104,12 +147,17 @@ int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterac
 	db_col_text(st, 2, a->name, sizeof(a->name));
 	db_col_text(st, 3, a->description, sizeof(a->description));
 	a->modified = sqlite3_column_int64(st, 4);
-	a->action = (enum ipp_action)sqlite3_column_int(st, 5);
+	if (int_col(db, st, 5, IPP_ACTION_PERMIT, IPP_ACTION_NEGOTIATE, "filter action", a->id,
+		    "action", &v, err) < 0)
+		return -EBADMSG;
+	a->action = (enum ipp_action)v;
 	a->qmpfs = sqlite3_column_int(st, 6) != 0;
 	a->inpass = sqlite3_column_int(st, 7) != 0;
 	a->soft = sqlite3_column_int(st, 8) != 0;
 	if (qmsec_col(st, 9, a->qmsec, &a->nqmsec, &why) < 0)
 		return bad_row(db, err, "filter action", a->id, "qmsecmethods", &why);
+	if (ipp_filteraction_validate(a, &why) < 0)
+		return bad_row(db, err, "filter action", a->id, "value", &why);
 	return 0;
 }
 
@@ -117,6 +165,7 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 {
 	struct ipp_error why = {0};
 	const unsigned char *tunnel;
+	int64_t v;
 
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
@@ -135,7 +184,10 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 			return bad_row(db, err, "rule", r->id, "tunnel", &why);
 	}
 	db_col_text(st, 10, r->tunneldns, sizeof(r->tunneldns));
-	r->conntype = (enum ipp_conntype)sqlite3_column_int(st, 11);
+	if (int_col(db, st, 11, IPP_CONN_ALL, IPP_CONN_DIALUP, "rule", r->id, "conntype", &v,
+		    err) < 0)
+		return -EBADMSG;
+	r->conntype = (enum ipp_conntype)v;
 	r->activate = sqlite3_column_int(st, 12) != 0;
 	r->qmpfs = sqlite3_column_int(st, 13) != 0;
 	if (qmsec_col(st, 14, r->qmsec, &r->nqmsec, &why) < 0)
@@ -146,6 +198,7 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct ipp_error *err)
 {
 	struct ipp_auth *a;
+	int64_t v;
 
 	if (r->nauth >= IPP_MAX_AUTH)
 		return ipp_err(err, EBADMSG,
@@ -154,7 +207,10 @@ int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 			       db->path, (long long)r->id, IPP_MAX_AUTH);
 	a = &r->auth[r->nauth++];
 	memset(a, 0, sizeof(*a));
-	a->kind = (enum ipp_auth_kind)sqlite3_column_int(st, 1);
+	if (int_col(db, st, 1, IPP_AUTH_KERBEROS, IPP_AUTH_ROOTCA, "rule", r->id,
+		    "authentication method", &v, err) < 0)
+		return -EBADMSG;
+	a->kind = (enum ipp_auth_kind)v;
 	db_col_text(st, 2, a->value, sizeof(a->value));
 	a->certmap = sqlite3_column_int(st, 3) != 0;
 	a->excludecaname = sqlite3_column_int(st, 4) != 0;
@@ -779,6 +835,21 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 				    db->path, s->policies[i].name);
 			goto out;
 		}
+	/* whole now: what the shell would refuse to write is refused when read */
+	for (size_t i = 0; i < s->npolicies; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+		struct ipp_error why = { 0 };
+
+		if (ipp_policy_validate(p, &why) < 0) {
+			r = bad_row(db, err, "policy", p->id, "value", &why);
+			goto out;
+		}
+		for (size_t j = 0; j < p->nrules; j++)
+			if (ipp_rule_validate(&p->rules[j], NULL, &why) < 0) {
+				r = bad_row(db, err, "rule", p->rules[j].id, "value", &why);
+				goto out;
+			}
+	}
 out:
 	free(m);
 	free(rcap);

@@ -74,4 +74,11 @@ $IPSECPOL -f "$TMP/stop.txt" static show all 2>/dev/null
 $IPSECPOL --frobnicate 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown option should exit 2"
 run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
+
+# a NUL byte inside a line: the line is refused, not cut short into a wider filter
+printf 'add filterlist name=NulL\nadd filter filterlist=NulL srcaddr=any dstaddr=me\0 protocol=tcp dstport=80\n' \
+	>"$TMP/nul.txt"
+run_fail "$TMP/nul.txt:2: a NUL byte at column 50" $IPSECPOL -f "$TMP/nul.txt"
+run_ok $IPSECPOL static show filterlist name=NulL level=verbose
+contains "$OUT" "No. of Filters             : 0"
 echo PASS

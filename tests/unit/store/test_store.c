@@ -812,6 +812,90 @@ static void test_corrupt_file(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/*
+ * Values a hand-edited or damaged file holds that the shell would never
+ * write: refused when read, naming the row and the column, never narrowed
+ * into another value (a port 70000 is not port 4464).
+ */
+static void test_damaged_values(void **state)
+{
+	static const struct {
+		const char *sql, *needle;
+	} cases[] = {
+		{ "UPDATE filter SET dstport = 70000", "bad dstport: 70000 is out of range" },
+		{ "UPDATE filter SET srcport = -1", "bad srcport: -1 is out of range" },
+		{ "UPDATE filter SET protocol = 999", "bad protocol: 999 is out of range" },
+		{ "UPDATE filter SET protocol = 1", "needs protocol TCP or UDP" },
+		{ "UPDATE filter SET dstport = 'eighty'", "bad dstport: not an integer" },
+		{ "UPDATE filteraction SET action = 7", "bad action: 7 is out of range" },
+		{ "UPDATE rule SET conntype = 9", "bad conntype: 9 is out of range" },
+		{ "UPDATE policy SET mmlifetime = 1", "mmlifetime: \"1\" is out of range" },
+		{ "UPDATE policy SET qmpermm = -1", "bad qmpermm: -1 is out of range" },
+		{ "UPDATE auth SET kind = 0", "bad authentication method: 0 is out of range" },
+	};
+	struct fx *fx = *state;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L"), act, pol;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s = NULL;
+	sqlite3 *h;
+
+	OK(add_filter(fx->db, list, "192.0.2.0/24", "me", 6, 0, 80, true, &err));
+	act = mk_action(fx->db, IPP_STORE_LOCAL, "B", IPP_ACTION_BLOCK);
+	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "P", true);
+	OK(add_rule(fx->db, pol, "R", list, act, NULL, &err));
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "SAVEPOINT x", NULL, NULL, NULL), SQLITE_OK);
+		if (sqlite3_exec(h, cases[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", cases[i].sql, sqlite3_errmsg(h));
+		assert_int_equal(sqlite3_exec(h, "RELEASE x", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+		OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+		assert_int_equal(ipp_db_load(fx->db, IPP_STORE_LOCAL, &s, &err), -EBADMSG);
+		assert_null(s);
+		if (!strstr(err.msg, cases[i].needle) || !strstr(err.msg, fx->path))
+			fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].sql, err.msg,
+				 cases[i].needle);
+		ipp_db_close(fx->db);
+		fx->db = NULL;
+		/* put the good value back for the next case */
+		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h,
+					      "UPDATE filter SET dstport = 80, srcport = 0, protocol = 6;"
+					      "UPDATE filteraction SET action = 2;"
+					      "UPDATE rule SET conntype = 1;"
+					      "UPDATE policy SET mmlifetime = 480, qmpermm = 0;"
+					      "UPDATE auth SET kind = 1",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(h);
+		OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+		s = load(fx->db, IPP_STORE_LOCAL);
+		ipp_snapshot_free(s);
+		s = NULL;
+		ipp_db_close(fx->db);
+		fx->db = NULL;
+	}
+	/* schema versions below 1 in a file with tables: damaged, not migrated (nor crashed on) */
+	for (int v = -100000; v <= 0; v += 50000) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v == -50000 ? -5 : v);
+		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+		expect_err(ipp_db_open(fx->path, 0, &fx->db, &err), EBADMSG, &err, "is damaged");
+		expect_err(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err), EBADMSG, &err,
+			   "is damaged");
+	}
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	sqlite3_exec(h, "PRAGMA user_version = " STR(IPP_SCHEMA_VERSION), NULL, NULL, NULL);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+}
+
 static void test_readonly(void **state)
 {
 	struct fx *fx = *state;
@@ -1473,6 +1557,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_lean, setup, teardown),
