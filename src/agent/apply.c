@@ -174,33 +174,27 @@ int ipp_apply_update(struct ipp_driver *d, const struct ipp_compiled *old,
 	return r;
 }
 
-static void copts_from_conf(const struct ipp_paths *paths, struct ipp_copts *o, FILE *out)
-{
-	struct ipp_driverconf conf;
-	struct ipp_error e = {0};
-
-	ipp_copts_init(o);
-	if (ipp_driverconf_load(paths, &conf, &e) < 0) {
-		if (out)
-			fprintf(out, "%swarning: %s: using the defaults\n", "", e.msg);
-		return;
-	}
-	ipp_copts_from_conf(o, &conf);
-}
-
 int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, struct ipp_error *err)
 {
 	bool dry = flags & IPP_APPLY_DRY_RUN;
 	const char *wp = dry ? "# warning: " : "warning: ";
-	struct ipp_apply_result res;
+	struct ipp_apply_result res = {0};
+	struct ipp_driverconf conf;
+	struct ipp_driver *d = NULL;
 	struct ipp_copts o;
 	char *text = NULL;
 	size_t i;
 	int r;
 
-	copts_from_conf(paths, &o, dry ? NULL : out);
-	if ((r = ipp_apply_compute(paths, NULL, &o, &res, err)) < 0)
+	/* settings the administrator did not ask for are not applied in their place */
+	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {
+		ipp_err_prefix(err, "nothing applied");
 		return r;
+	}
+	ipp_copts_init(&o);
+	ipp_copts_from_conf(&o, &conf);
+	if ((r = ipp_apply_compute(paths, NULL, &o, &res, err)) < 0)
+		goto out;
 	if (out)
 		for (i = 0; i < res.eff->nwarnings; i++)
 			fprintf(out, "%s%s\n", wp, res.eff->warnings[i]);
@@ -218,14 +212,12 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	}
 	/* as the agent replaces a secure table: through the guard table */
 	{
-		struct ipp_driver *d = NULL;
 		struct ipp_cdiff_stats st;
 
 		if ((r = ipp_driver_open(&d, err)) < 0)
 			goto out;
 		r = ipp_agent_install_full(d, res.compiled, ipp_agent_secure_in_force(d), NULL, &st,
 					   err);
-		ipp_driver_close(d);
 	}
 	if (r < 0)
 		goto out;
@@ -236,12 +228,32 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			res.compiled->nrules, res.compiled->nsf, res.compiled->nelems,
 			res.compiled->ntiers);
 out:
-	if (r < 0 && res.persistent && r != -ENOTRECOVERABLE) {
+	if (r < 0 && ipp_agent_persistent_failure(r, res.persistent)) {
 		ipp_err_prefix(err, "the persistent policy cannot be enforced");
 		r = -ENOTRECOVERABLE;
 		if (err)
 			err->code = ENOTRECOVERABLE;
+		/* errs closed, as the daemon does: block mode, unless only printing */
+		if (!dry) {
+			struct ipp_mode_opts mo = {.diagnostics = conf.diagnostics};
+			struct ipp_error e = {0};
+
+			bool blocked = (d || ipp_driver_open(&d, &e) == 0) &&
+				       ipp_agent_load_mode(d, IPP_MODE_BLOCK, &mo, &e) == 0;
+
+			if (err) {
+				size_t n = strlen(err->msg);
+
+				snprintf(err->msg + n, sizeof(err->msg) - n, "%s%s%s",
+					 blocked ? "; block mode loaded: every packet but loopback "
+						   "is dropped until it can be"
+						 : "; block mode could not be loaded either (",
+					 blocked ? "" : e.msg, blocked ? "" : "): the ruleset in "
+									     "force stays");
+			}
+		}
 	}
+	ipp_driver_close(d);
 	free(text);
 	ipp_apply_result_clear(&res);
 	if (r == 0 && out && ferror(out))

@@ -40,9 +40,12 @@ enum {
  * Open the stores (ROOT/var/lib/ipsecpol/policy.db, read-only; a missing
  * database means empty stores), read the host's servers, build the
  * effective policy, compile it and install it in one transaction that
- * replaces table inet ipsecpol.  Diagnostics (DiagnosticMode) come from
- * driver.conf; a driver.conf that cannot be read is reported on @out and
- * ignored here.  @out (may be NULL) gets the warnings of the effective
+ * replaces table inet ipsecpol.  Diagnostics (DiagnosticMode) and the flow
+ * cache come from driver.conf; a driver.conf that cannot be read is an
+ * error, and nothing is applied.  When a persistent policy is assigned (or
+ * may be: a damaged database) and cannot be applied, the failure is
+ * -ENOTRECOVERABLE and, unless IPP_APPLY_DRY_RUN, block mode is loaded, as
+ * the daemon does (err->msg says whether it could be).  @out (may be NULL) gets the warnings of the effective
  * policy as "warning: ..." lines and a summary line; with IPP_APPLY_DRY_RUN
  * it gets the ruleset instead, warnings as "# warning: ..." comment lines
  * in front (the text stays valid nft input).

@@ -6,6 +6,8 @@
 #   - a repaired store is applied at once: secure mode
 #   - the store corrupted while the agent runs: block mode again
 #   - SIGTERM in block mode: permit
+#   - --once errs closed too: block mode and a non-zero exit when the store is
+#     corrupt; a bad driver.conf applies nothing
 . "$(dirname "$0")/lib.sh"
 
 DB=$R/var/lib/ipsecpol/policy.db
@@ -61,5 +63,28 @@ agent_signal TERM
 check "SIGTERM in block mode: exit 0" agent_wait
 check "SIGTERM in block mode: permit" no_table
 check "permit: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+
+# --once, the same store corrupted: block mode too, exit 1, the message says so.
+corrupt
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, corrupt store: exit 1" test $? = 1
+check "--once, corrupt store: block mode in force" test "$(table_mode)" = block
+check "--once, corrupt store: the message says why and that it blocks" \
+	grep -q "the persistent policy cannot be enforced: .*$DB.*; block mode loaded" "$R/once.out"
+refute "--once, corrupt store: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+check "--once, repaired: applied" hx "$IPPD" --root "$R" --once
+check "--once, repaired: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+# A driver.conf with a bad line: nothing is applied, not the defaults in its place.
+conf OperationMode=7 FlowCache=0
+before=$(table_stateless)
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, bad driver.conf: exit 1" test $? = 1
+check "--once, bad driver.conf: the message names the file, line and value" \
+	grep -q "nothing applied: .*driver.conf:1: OperationMode \"7\"" "$R/once.out"
+check "--once, bad driver.conf: the table in force is unchanged" test "$(table_stateless)" = "$before"
+"$IPPD" --root "$R" --once --dry-run >/dev/null 2>&1
+check "--once --dry-run, bad driver.conf: exit 1" test $? = 1
 
 finish
