@@ -337,8 +337,10 @@ struct ipp_lockout {
  * Would @eff drop the SSH session this process runs in?  @ssh_connection is
  * "client_ip client_port server_ip server_port" (NULL: $SSH_CONNECTION).
  * The server address counts as local in addition to @me (may be NULL).
- * Fills *ret; a missing or unparsable variable gives applicable = false
- * and returns 0 (nothing to protect).  -ENOMEM only.
+ * Fills *ret; a missing or empty variable gives applicable = false and
+ * returns 0 (nothing to protect); one that cannot be read gives -EINVAL
+ * with @err naming it (the caller cannot tell whether the session is cut
+ * off).  Else -ENOMEM only.
  */
 int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localaddrs *me,
 		      const char *ssh_connection, struct ipp_lockout *ret, struct ipp_error *err);

@@ -90,23 +90,21 @@ int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localadd
 	l.sfin = l.sfout = IPP_NO_FILTER;
 	if (!ssh_connection)
 		ssh_connection = getenv("SSH_CONNECTION");
-	if (!ssh_connection || sscanf(ssh_connection, "%63s %15s %63s %15s", cip, cport, sip,
-				      sport) != 4) {
+	if (!ssh_connection || !*ssh_connection) {
 		snprintf(l.msg, sizeof(l.msg), "not an SSH session: nothing to protect");
 		*ret = l;
 		return 0;
 	}
+	/* a session we cannot read is not one we may cut off unchecked */
+	if (sscanf(ssh_connection, "%63s %15s %63s %15s", cip, cport, sip, sport) != 4)
+		goto garbled;
 	if ((pct = strchr(cip, '%')))
 		*pct = '\0';
 	if ((pct = strchr(sip, '%')))
 		*pct = '\0';
 	if (parse_endpoint(cip, cport, &cf, l.in.src, &cp) < 0 ||
-	    parse_endpoint(sip, sport, &sf, l.in.dst, &spn) < 0 || cf != sf) {
-		snprintf(l.msg, sizeof(l.msg), "SSH_CONNECTION \"%s\" not understood: not checked",
-			 ssh_connection);
-		*ret = l;
-		return 0;
-	}
+	    parse_endpoint(sip, sport, &sf, l.in.dst, &spn) < 0 || cf != sf)
+		goto garbled;
 	l.applicable = true;
 	l.in.family = (uint8_t)cf;
 	l.in.proto = IPPROTO_TCP;
@@ -158,6 +156,12 @@ int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localadd
 	}
 	*ret = l;
 	return 0;
+garbled:
+	*ret = l;
+	return ipp_err(err, EINVAL,
+		       "SSH_CONNECTION \"%s\" not understood: expected \"CLIENT-ADDRESS CLIENT-PORT "
+		       "SERVER-ADDRESS SERVER-PORT\" of one address family",
+		       ssh_connection);
 }
 
 int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,

@@ -272,6 +272,12 @@ static const struct ipp_param p_file[] = {
 	P_END
 };
 
+static const struct ipp_param p_import[] = {
+	{ "file", IPP_PT_FILE, IPP_PF_REQ, 0, NULL, "File name (.ipsec is added when it has no extension)." },
+	YESNO("force", 0, "yes: assign an imported policy even if it would cut off this SSH session."),
+	P_END
+};
+
 #define CMD(n, prm, f, fl, h, rem) { n, IPP_NODE_CMD, h, NULL, prm, f, IPP_BI_NONE, fl, rem }
 #define NODE_END { NULL, IPP_NODE_INVALID, NULL, NULL, NULL, NULL, IPP_BI_NONE, 0, NULL }
 
@@ -365,7 +371,7 @@ static const struct ipp_node static_cmds[] = {
 	    "Displays a script that recreates the current store.", NULL),
 	CMD("exportpolicy", p_file, ipp_st_exportpolicy, 0,
 	    "Exports every policy of the store to a file.", NULL),
-	CMD("importpolicy", p_file, ipp_st_importpolicy, IPP_CMD_WRITE,
+	CMD("importpolicy", p_import, ipp_st_importpolicy, IPP_CMD_WRITE,
 	    "Imports policies from a file into the store.",
 	    "Objects whose names are already in the store make the import fail."),
 	GROUP("set", static_set, "Modifies existing policies and related information."),

@@ -52,6 +52,18 @@ IPP_DECLARE_CMD(ipp_st_show_gpoassignedpolicy);
 /* The database for a write (created on first use). *ret borrowed. */
 int ipp_st_db(struct ipp_shell *sh, struct ipp_db **ret, struct ipp_error *err);
 
+/*
+ * Before an assignment commits (add/set policy assign=yes, importpolicy of
+ * an assigned policy; the change is already in the open transaction, so the
+ * check sees the stores as they will be): refuse a policy that would cut
+ * off the SSH session the shell runs in, or whose effect on it cannot be
+ * checked, unless @a says force=yes (then a warning on @out).  Only the
+ * local and persistent stores are assigned here.
+ */
+int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store_loc loc,
+			 const char *policy, const struct ipp_args *a, FILE *out,
+			 struct ipp_error *err);
+
 /* Copy @value into a fixed buffer; too long gives -EINVAL naming @tag. */
 int ipp_st_copy(char *dst, size_t size, const char *tag, const char *value,
 		struct ipp_error *err);

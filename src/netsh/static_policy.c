@@ -47,15 +47,9 @@ static int policy_attrs(const struct ipp_args *a, struct ipp_policy *p, struct i
 	return 0;
 }
 
-/*
- * Before assign=yes commits (the change is already in the open transaction,
- * so the check sees the stores as they will be): refuse a policy that would
- * cut off the SSH session the shell runs in, unless force=yes.  Only the
- * local and persistent stores are assigned here.
- */
-static int lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store_loc loc,
-			 const char *policy, const struct ipp_args *a, FILE *out,
-			 struct ipp_error *err)
+int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store_loc loc,
+			  const char *policy, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
 {
 	struct ipp_error e = { 0 };
 	struct ipp_lockout l;
@@ -111,7 +105,7 @@ int ipp_st_add_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_err(err, EEXIST, "a policy named \"%s\" already exists in the %s", p.name,
 			    ipp_st_store_text(loc));
 	if (r >= 0 && p.assigned)
-		r = lockout_guard(sh, db, loc, p.name, a, out, err);
+		r = ipp_st_lockout_guard(sh, db, loc, p.name, a, out, err);
 out:
 	ipp_policy_clear(&p);
 	return r;
@@ -153,7 +147,7 @@ int ipp_st_set_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		if (assign) {
 			r = ipp_db_assign(db, loc, p.id, err);
 			if (r >= 0)
-				r = lockout_guard(sh, db, loc, p.name, a, out, err);
+				r = ipp_st_lockout_guard(sh, db, loc, p.name, a, out, err);
 		} else if (p.assigned)
 			r = ipp_db_assign(db, loc, 0, err);
 	}

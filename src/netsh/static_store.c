@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shell.h"
@@ -47,6 +48,9 @@ static int file_name(const char *v, char *buf, size_t size, struct ipp_error *er
 	int n;
 
 	base = base ? base + 1 : v;
+	if (!*base)
+		return ipp_err(err, EISDIR, "file: \"%s\" names a directory, expected a file name",
+			       v);
 	n = snprintf(buf, size, "%s%s", v, strchr(base, '.') ? "" : ".ipsec");
 	if (n < 0 || (size_t)n >= size)
 		return ipp_err(err, ENAMETOOLONG, "file: the name \"%s\" is too long", v);
@@ -80,6 +84,8 @@ int ipp_st_exportpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 		goto out;
 	}
 	r = ipp_export_write(s, f, err);
+	if (r < 0)
+		ipp_err_prefix(err, "file \"%s\"", path);
 	if (fflush(f) != 0 && r >= 0)
 		r = ipp_err(err, errno, "file: cannot write \"%s\": %s", path, strerror(errno));
 	if (fclose(f) != 0 && r >= 0)
@@ -116,12 +122,28 @@ int ipp_st_importpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 	}
 	if (!f)
 		return ipp_err(err, errno, "file: cannot open \"%s\": %s", v, strerror(errno));
+	{
+		struct stat sb;
+
+		if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			fclose(f);
+			return ipp_err(err, EISDIR, "file: \"%s\" is a directory", path);
+		}
+	}
 	r = ipp_export_read(f, path, &s, err);
 	fclose(f);
 	if (r < 0)
 		return r;
-	if ((r = ipp_st_db(sh, &db, err)) >= 0)
+	if ((r = ipp_st_db(sh, &db, err)) >= 0) {
 		r = ipp_db_merge(db, ipp_shell_store(sh), s, err);
+		if (r < 0)
+			ipp_err_prefix(err, "file \"%s\"", path);
+	}
+	/* an assigned policy of the file is an assignment: checked as assign=yes is */
+	for (size_t i = 0; r >= 0 && i < s->npolicies; i++)
+		if (s->policies[i].assigned)
+			r = ipp_st_lockout_guard(sh, db, ipp_shell_store(sh), s->policies[i].name, a,
+						 out, err);
 	ipp_snapshot_free(s);
 	return r;
 }

@@ -92,4 +92,27 @@ run_fail "([fd00:77::5] port 50000 -> [fd00:77::1] port 22) would be cut off" \
 	env SSH_CONNECTION="fd00:77::5 50000 fd00:77::1 22" $IPSECPOL static set policy name=NoSSH assign=yes
 run_ok env SSH_CONNECTION="fd00:77::5 50000 fd00:77::1 2222" $IPSECPOL static set policy name=NoSSH assign=yes
 [ "$(assigned local NoSSH)" = YES ] || fail "NoSSH not assigned for a session on port 2222"
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=no
+
+# a session variable that cannot be read: the check cannot be made, so no assignment
+for garbled in "10.9.9.9 5555 10.9.9.1" "garbage" "10.9.9.9 5555 10.9.9.1 99999"; do
+	run_fail "assign: cannot check whether policy \"NoSSH\" would cut off this SSH session: SSH_CONNECTION \"$garbled\" not understood" \
+		env SSH_CONNECTION="$garbled" $IPSECPOL static set policy name=NoSSH assign=yes
+	[ "$(assigned local NoSSH)" = NO ] || fail "NoSSH assigned although SSH_CONNECTION=\"$garbled\" could not be read"
+done
+run_ok env SSH_CONNECTION="garbage" $IPSECPOL static set policy name=NoSSH assign=yes force=yes
+contains "$OUT" "could not be checked"
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=no
+
+# importpolicy of an assigned policy is an assignment: checked the same way
+run_ok env SSH_CONNECTION= $IPSECPOL static exportpolicy file="$TMP/nossh"
+sed -i 's/^\(policy .*name="NoSSH".*\)assigned=no/\1assigned=yes/' "$TMP/nossh.ipsec"
+grep -q 'name="NoSSH".*assigned=yes' "$TMP/nossh.ipsec" || fail "the export was not edited"
+IMPORT_ROOT=$TMP/import
+run_fail "importpolicy: assign: refused: the SSH session this shell runs in ($SESSION_TEXT)" \
+	$BIN/ipsecpol --root "$IMPORT_ROOT" static importpolicy file="$TMP/nossh.ipsec"
+OUT=$(env SSH_CONNECTION= $BIN/ipsecpol --root "$IMPORT_ROOT" static dump)
+lacks "$OUT" 'name="NoSSH"'
+run_ok $BIN/ipsecpol --root "$IMPORT_ROOT" static importpolicy file="$TMP/nossh.ipsec" force=yes
+contains "$OUT" 'policy "NoSSH" assigned anyway (force=yes)'
 echo PASS

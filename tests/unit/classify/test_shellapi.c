@@ -169,14 +169,19 @@ static void test_lockout_not_ssh(void **state)
 	assert_true(l.blocked);
 	unsetenv("SSH_CONNECTION");
 
-	static const char *garbled[] = {"", "10.0.0.5", "10.0.0.5 51000 10.0.0.1",
+	static const char *garbled[] = {"10.0.0.5", "10.0.0.5 51000 10.0.0.1",
 					"10.0.0.5 0 10.0.0.1 22", "10.0.0.5 51000 10.0.0.1 65536",
 					"10.0.0.5 51000 fd00::1 22", "host 1 host 2"};
+	struct ipp_error err = {0};
 	size_t i;
 
+	assert_int_equal(ipp_lockout_check(&fx.eff, NULL, "", &l, NULL), 0);
+	assert_false(l.applicable);
+	/* set but unreadable: the check cannot be made, which is an error, not a pass */
 	for (i = 0; i < sizeof(garbled) / sizeof(garbled[0]); i++) {
-		assert_int_equal(ipp_lockout_check(&fx.eff, NULL, garbled[i], &l, NULL), 0);
-		assert_false(l.applicable);
+		assert_int_equal(ipp_lockout_check(&fx.eff, NULL, garbled[i], &l, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, garbled[i]));
+		assert_non_null(strstr(err.msg, "not understood"));
 		assert_false(l.blocked);
 	}
 }
