@@ -273,25 +273,59 @@ static int read_dhcp(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 	return r;
 }
 
+/*
+ * Our own file, so read strictly: addresses separated by blanks or commas,
+ * # comments; anything else is an error naming the line and the token (a
+ * WINS filter that silently covers no server would permit what it should
+ * block).
+ */
 static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
 {
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	ssize_t len;
 	FILE *f;
-	int r;
+	int r = 0;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
-	while (fgets(line, sizeof(line), f)) {
-		char addr[128];
-		char *hash = strchr(line, '#');
+	r = 0;
+	while (r == 0 && (len = getline(&line, &cap, f)) >= 0) {
+		char *hash = strchr(line, '#'), *save = NULL, *tok;
 
+		lineno++;
+		if (memchr(line, '\0', (size_t)len)) {
+			r = ipp_err(err, EINVAL, "%s:%u: a NUL byte: expected text lines", path,
+				    lineno);
+			break;
+		}
 		if (hash)
 			*hash = '\0';
-		if (sscanf(line, " %127s", addr) == 1)
-			add_addr(e->wins, &e->nwins, addr);
+		for (tok = strtok_r(line, " \t\r\n,", &save); tok;
+		     tok = strtok_r(NULL, " \t\r\n,", &save)) {
+			uint8_t ip[16];
+			char buf[INET6_ADDRSTRLEN + 16], *pct;
+
+			snprintf(buf, sizeof(buf), "%s", tok);
+			if ((pct = strchr(buf, '%')))
+				*pct = '\0';
+			if (strlen(tok) >= sizeof(buf) || (inet_pton(AF_INET, buf, ip) != 1 &&
+							   inet_pton(AF_INET6, buf, ip) != 1)) {
+				r = ipp_err(err, EINVAL,
+					    "%s:%u: \"%s\" is not an IPv4 or IPv6 address (WINS "
+					    "servers: one address per line, # comments)",
+					    path, lineno, tok);
+				break;
+			}
+			add_addr(e->wins, &e->nwins, tok);
+		}
 	}
+	if (r == 0 && ferror(f))
+		r = ipp_err(err, EIO, "%s: read error", path);
+	free(line);
 	fclose(f);
-	return 0;
+	return r;
 }
 
 int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,

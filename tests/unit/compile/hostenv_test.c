@@ -104,6 +104,45 @@ static void test_read_all(void **state)
 	assert_addr(&e.wins[0], "192.0.2.137");
 }
 
+/* wins.conf is ours: several addresses to a line, and nothing it cannot read */
+static void test_wins_strict(void **state)
+{
+	static const struct {
+		const char *text, *needle;
+	} bad[] = {
+		{ "10.0.0.300\n", ":1: \"10.0.0.300\" is not an IPv4 or IPv6 address" },
+		{ "192.0.2.1\nwins-server.example\n", ":2: \"wins-server.example\"" },
+		{ "192.0.2.1 ; 192.0.2.2\n", ":1: \";\"" },
+	};
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char p[512];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/wins.conf", dir);
+	ipp_hostenv_src_init(&s, NULL);
+	s.resolv_conf = "/nonexistent/resolv.conf";
+	s.resolved_conf = NULL;
+	s.route4 = "/nonexistent/route";
+	s.route6 = "/nonexistent/ipv6_route";
+	s.lease_globs[0] = NULL;
+	s.wins_conf = p;
+	put("wins.conf", "10.0.0.5, 10.0.0.6 # two\n2001:db8::7\n");
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.nwins, 3);
+	assert_addr(&e.wins[0], "10.0.0.5");
+	assert_addr(&e.wins[1], "10.0.0.6");
+	assert_addr(&e.wins[2], "2001:db8::7");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put("wins.conf", bad[i].text);
+		assert_int_equal(ipp_hostenv_read(&s, &e, &err), -EINVAL);
+		if (!strstr(err.msg, bad[i].needle) || !strstr(err.msg, p))
+			fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].text, err.msg,
+				 bad[i].needle);
+	}
+}
+
 static void test_missing_sources(void **state)
 {
 	struct ipp_hostenv_src s;
@@ -150,6 +189,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_all),
+		cmocka_unit_test(test_wins_strict),
 		cmocka_unit_test(test_missing_sources),
 		cmocka_unit_test(test_stub_resolver),
 	};
