@@ -366,12 +366,14 @@ static bool is_loopback_packet(const struct ipp_packet *p, const struct ipp_loca
 	return ipp_localaddrs_has(me, p->family, p->src);
 }
 
+/* To the IKE daemon's ports inbound, from them outbound; nothing else. */
 static bool is_ike(const struct ipp_packet *p)
 {
+	uint16_t port = p->dir == IPP_DIR_IN ? p->dport : p->sport;
+
 	if (p->proto != IPPROTO_UDP)
 		return false;
-	return p->sport == IKE_PORT || p->sport == IKE_NATT_PORT || p->dport == IKE_PORT ||
-	       p->dport == IKE_NATT_PORT;
+	return port == IKE_PORT || port == IKE_NATT_PORT;
 }
 
 static bool is_ipsec(const struct ipp_packet *p)
@@ -408,7 +410,8 @@ static void set_outcome(const struct ipp_effective *eff, struct ipp_verdict *v,
 		break;
 	case IPP_VERDICT_EXEMPT_IKE:
 		v->accepted = true;
-		v->text = "exempt: IKE (UDP 500/4500) is never filtered";
+		v->text = "exempt: IKE (UDP to port 500/4500 inbound, from it outbound) is never "
+			  "filtered";
 		break;
 	case IPP_VERDICT_EXEMPT_IPSEC:
 		v->accepted = true;

@@ -304,6 +304,7 @@ struct ipp_pcap_stats {
 	} *rules;           /* owned, eff->nrules entries */
 	size_t nrules;
 	char first_malformed[256]; /* "packet 17: truncated TCP header" */
+	char damaged[256];  /* the file itself could not be read on: "after packet 17: ..." */
 };
 
 /*
@@ -311,8 +312,11 @@ struct ipp_pcap_stats {
  * capture when it can (Linux cooked), else inbound when the destination is
  * in @me, outbound when the source is; packets of neither are counted as
  * foreign.  Malformed frames are counted, never fatal.  Fills *ret (free
- * with ipp_pcap_stats_clear()).  -errno with @err when the file cannot be
- * opened or its link type is unknown.
+ * with ipp_pcap_stats_clear()); a file that cannot be read to its end (cut
+ * short, a record longer than the capture allows, an interface of another
+ * link type) ends the run there with ret->damaged set, which the caller
+ * reports as a failure after the counts.  -errno with @err when the file
+ * cannot be opened or its link type is unknown.
  */
 int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 		      const struct ipp_localaddrs *me, struct ipp_pcap_stats *ret,

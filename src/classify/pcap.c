@@ -2,8 +2,8 @@
 /*
  * pcap.c - `whatif pcap=FILE`: a capture through the reference matcher,
  * counted per rule.  Frames that cannot be decoded are counted, the first
- * one named, and never stop the run; a file cut short ends the run with
- * what was read.
+ * one named, and never stop the run; a file that cannot be read on ends
+ * the run with what was read, and the command fails after printing it.
  */
 #include "classify.h"
 
@@ -179,14 +179,10 @@ int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 			s.outbound++;
 		count(&s, &v);
 	}
-	if (n == PCAP_ERROR) {
-		/* a file cut short mid-record: keep what was read, say where it stopped */
-		s.malformed++;
-		if (!s.first_malformed[0])
-			snprintf(s.first_malformed, sizeof(s.first_malformed),
-				 "after packet %llu: %s", (unsigned long long)s.packets,
-				 pcap_geterr(pc));
-	}
+	if (n == PCAP_ERROR)
+		/* cut short, or a record libpcap refuses: keep what was read, say where */
+		snprintf(s.damaged, sizeof(s.damaged), "after packet %llu: %s",
+			 (unsigned long long)s.packets, pcap_geterr(pc));
 	pcap_close(pc);
 	*ret = s;
 	return 0;

@@ -283,6 +283,11 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		if (w->policy)
 			fprintf(out, "Policy: as if \"%s\" were assigned\n", w->policy);
 		ipp_pcap_stats_print(out, eff, &st);
+		if (st.damaged[0])
+			r = ipp_err(err, EBADMSG,
+				    "\"pcap=%s\": the file cannot be read on %s (the counts above "
+				    "are of the packets before)",
+				    w->pcap, st.damaged);
 		ipp_pcap_stats_clear(&st);
 		goto out;
 	}

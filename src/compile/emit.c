@@ -616,13 +616,15 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		fprintf(out, "%sjump %s\n", prefix, name);
 	}
 	/*
-	 * IKE is never filtered; after the cache, which never holds it (only
-	 * walked packets go into it), so that cached flows skip these lookups.
+	 * IKE is never filtered: what comes to the IKE daemon's ports, what
+	 * leaves from them (a packet *from* port 500 to any other port of this
+	 * host is filtered: the exemption is no way past the policy).  After the
+	 * cache, which never holds it (only walked packets go into it), so that
+	 * cached flows skip this lookup.
 	 */
-	if (w->proto == IPPROTO_UDP && w->sub == SUB_BASE && c->opts.exempt_ike) {
-		fprintf(out, "%sudp sport { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix);
-		fprintf(out, "%sudp dport { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix);
-	}
+	if (w->proto == IPPROTO_UDP && w->sub == SUB_BASE && c->opts.exempt_ike)
+		fprintf(out, "%sudp %s { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix,
+			w->hook == HOOK_IN ? "dport" : "sport");
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};

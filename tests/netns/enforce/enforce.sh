@@ -256,6 +256,11 @@ EOF
 	tcp "rdp: IPv6 is blocked too" drop P fd00:77::5 fd00:77::1 3389
 	icmp "rdp: ping IPv6 (neighbour discovery exempt, echo blocked)" drop P fd00:77::5 fd00:77::1
 	udp "rdp: IKE is exempt" pass P 10.77.0.6 10.77.0.1 500
+	# only to the IKE ports in, from them out: source port 500 is no way past the policy
+	udp "rdp: from port 500 to another port in is filtered" drop P 10.77.0.6 10.77.0.1 53 500
+	udp "rdp: from port 4500 to another port in is filtered" drop P 10.77.0.6 10.77.0.1 5353 4500
+	udp "rdp: out from port 4500 is exempt" pass H 10.77.0.1 10.77.0.5 5353 4500
+	udp "rdp: out to port 500 from another port is filtered" drop H 10.77.0.1 10.77.0.5 500 40001
 	# ESP and AH are exempt: a table of the test's own in H, on the input hook
 	# after ours, counts the raw packets that get past ours
 	hx nft -f - <<'PROBE'

@@ -443,11 +443,21 @@ static void test_exemptions(void **state)
 	assert_true(v.accepted);
 	assert_int_equal(v.ncand, 0);
 	ipp_verdict_clear(&v);
-	v = check(&fx, P(IPP_DIR_OUT, "10.0.0.1", "10.9.9.9", IPPROTO_UDP, 33000, 4500),
+	v = check(&fx, P(IPP_DIR_OUT, "10.0.0.1", "10.9.9.9", IPPROTO_UDP, 4500, 33000),
 		  IPP_VERDICT_EXEMPT_IKE, -1);
 	ipp_verdict_clear(&v);
-	v = check(&fx, P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_UDP, 4500, 33000),
+	v = check(&fx, P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_UDP, 33000, 4500),
 		  IPP_VERDICT_EXEMPT_IKE, -1);
+	ipp_verdict_clear(&v);
+	/* the IKE ports are no way past the policy: from port 500 in, to it out, filtered */
+	v = check(&fx, P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_UDP, 500, 53),
+		  IPP_VERDICT_BLOCK, (int)r);
+	ipp_verdict_clear(&v);
+	v = check(&fx, P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_UDP, 4500, 33000),
+		  IPP_VERDICT_BLOCK, (int)r);
+	ipp_verdict_clear(&v);
+	v = check(&fx, P(IPP_DIR_OUT, "10.0.0.1", "10.9.9.9", IPPROTO_UDP, 33000, 4500),
+		  IPP_VERDICT_BLOCK, (int)r);
 	ipp_verdict_clear(&v);
 	/* TCP 500 and UDP 501 are ordinary traffic */
 	v = check(&fx, P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_TCP, 500, 500),
