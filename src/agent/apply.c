@@ -193,6 +193,11 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	}
 	ipp_copts_init(&o);
 	ipp_copts_from_conf(&o, &conf);
+	if (!dry) {
+		if ((r = ipp_driver_open(&d, err)) < 0)
+			goto out;
+		o.defrag6 = ipp_driver_defrag6(d);
+	}
 	if ((r = ipp_apply_compute(paths, NULL, &o, &res, err)) < 0)
 		goto out;
 	if (out)
@@ -214,8 +219,6 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	{
 		struct ipp_cdiff_stats st;
 
-		if ((r = ipp_driver_open(&d, err)) < 0)
-			goto out;
 		r = ipp_agent_install_full(d, res.compiled, ipp_agent_secure_in_force(d), NULL, &st,
 					   err);
 	}

@@ -251,6 +251,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	int r;
 
 	ipp_copts_from_conf(&o, c);
+	o.defrag6 = ipp_driver_defrag6(d);
 	r = ipp_apply_compute(p, env, &o, &res, err);
 	if (r < 0) {
 		memset(ret, 0, sizeof(*ret));

@@ -52,6 +52,7 @@ void ipp_copts_init(struct ipp_copts *o)
 	o->exempt_nd = true;
 	o->flow_cache = true;
 	o->flow_size = IPP_FLOWCACHE_SIZE;
+	o->defrag6 = true;
 }
 
 void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)

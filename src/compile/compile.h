@@ -97,6 +97,16 @@
  *   the counter reader (ipp_driver_counters()) gives back to the deciding
  *   element (ipp_compiled_match()).
  *
+ *   IPv6 fragments.  IPv4 reaches the input hook reassembled; IPv6 is
+ *   reassembled after it, so a non-first fragment would come with no ports
+ *   and miss every filter that names one (a "block all, permit UDP 2049"
+ *   policy would drop large datagrams of the permitted traffic).  Chain
+ *   defrag6 holds a rule no packet reaches, a tproxy statement, whose
+ *   presence makes the kernel reassemble IPv6 in this network namespace
+ *   before any hook sees it, as it does for IPv4 (nftables has no statement
+ *   that asks for reassembly alone; conntrack would, at a price for every
+ *   packet).  Outbound, packets are fragmented after the output hook.
+ *
  *   Every rule that uses a map carries a comment naming the map and its
  *   source (policy, rule); a map's own comment describes its shape, which
  *   stays true while its elements change one by one.  Map elements carry
@@ -150,13 +160,15 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 const char *ipp_cverdict_name(enum ipp_cverdict v);
 
 struct ipp_copts {
-	bool exempt_ike;        /* UDP 500/4500 as source or destination port (default yes) */
+	bool exempt_ike;        /* UDP to port 500/4500 in, from it out (default yes) */
 	bool exempt_ipsec;      /* ESP and AH packets (default yes) */
 	bool exempt_nd;         /* IPv6 neighbour discovery, hop limit 255 (default yes) */
 	bool elem_comments;     /* a comment on every map element (default no) */
 	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
 	bool flow_cache;        /* the flow cache below (default yes; FlowCache=0 turns it off) */
 	uint32_t flow_size;     /* flows per cache set (FlowCacheSize, default IPP_FLOWCACHE_SIZE) */
+	bool defrag6;           /* IPv6 reassembled before the input hook (chain defrag6; default
+				   yes, unless the kernel cannot: ipp_driver_defrag6()) */
 };
 
 /* The defaults above. */

@@ -26,6 +26,7 @@
 
 struct ipp_driver {
 	struct nft_ctx *nft;
+	int defrag6; /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
 };
 
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
@@ -240,6 +241,19 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
 		     struct ipp_error *err)
 {
 	return query(d, cmd, json ? NFT_CTX_OUTPUT_JSON : 0, ret, err);
+}
+
+bool ipp_driver_defrag6(struct ipp_driver *d)
+{
+	static const char probe[] =
+		"add table inet ipsecpol_probe\n"
+		"add chain inet ipsecpol_probe defrag6\n"
+		"add rule inet ipsecpol_probe defrag6 meta l4proto udp tproxy ip6 to [::1]:1\n";
+	struct ipp_error e = {0};
+
+	if (d->defrag6 == 0)
+		d->defrag6 = ipp_driver_run(d, probe, true, &e) == 0 || e.code == EPERM ? 1 : -1;
+	return d->defrag6 > 0;
 }
 
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err)

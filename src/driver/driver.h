@@ -53,6 +53,13 @@ int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsi
 int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **ret,
 		     struct ipp_error *err);
 
+/*
+ * Can the kernel reassemble IPv6 before the input hook for us (chain
+ * defrag6 of compile.h: the nft_tproxy module)?  Asked once per driver, by
+ * a transaction the kernel checks and aborts; true when it cannot be asked.
+ */
+bool ipp_driver_defrag6(struct ipp_driver *d);
+
 /* Does our table exist in this network namespace? */
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err);
 

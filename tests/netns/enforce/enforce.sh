@@ -445,6 +445,49 @@ EOF
 	udp "srcport: 7001 passes" pass P 10.77.0.5 10.77.0.1 53 7001
 fi
 
+# ---------- fragments: a permitted datagram larger than the link passes whole ----------
+# IPv4 reaches the input hook reassembled; IPv6 is reassembled for the policy
+# too (chain defrag6), or its non-first fragments, which carry no ports, would
+# fall to the block-all filter.
+# big_udp NAME EXPECT SRC DST PORT: a 3000-byte datagram from P to H.
+big_udp() {
+	local name=$1 want=$2 src=$3 dst=$4 port=$5 tok got=drop i
+	SEQ=$((SEQ + 1)); tok="tok$SEQ"
+	px python3 -c "
+import socket, sys
+fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.sendto(sys.argv[3].encode() + b'\n' + bytes(3000) + b'\n', (sys.argv[2], int(sys.argv[4])))
+" "$src" "$dst" "$tok" "$port"
+	for i in 1 2 3 4 5 6; do
+		if grep -aqx "$tok" "$WORK/udp.H.$port" 2>/dev/null; then
+			got=pass
+			break
+		fi
+		sleep 0.1
+	done
+	verdict "$name" "$want" "$got" "$(predict srcaddr="$src" dstaddr="$dst" protocol=udp \
+		srcport=40000 dstport="$port")"
+}
+if policy fragments <<'EOF'; then
+add policy name=Frag
+add filteraction name=Block action=block
+add filteraction name=Permit action=permit
+add filterlist name=Everything
+add filter filterlist=Everything srcaddr=any dstaddr=me
+add filterlist name=Dns
+add filter filterlist=Dns srcaddr=any dstaddr=me protocol=udp dstport=53
+add rule name=Everything policy=Frag filterlist=Everything filteraction=Block
+add rule name=Dns policy=Frag filterlist=Dns filteraction=Permit
+set policy name=Frag assign=yes
+EOF
+	big_udp "fragments: IPv4, permitted port, 3000 bytes" pass 10.77.0.5 10.77.0.1 53
+	big_udp "fragments: IPv6, permitted port, 3000 bytes" pass fd00:77::5 fd00:77::1 53
+	big_udp "fragments: IPv6, blocked port, 3000 bytes" drop fd00:77::5 fd00:77::1 5353
+	udp "fragments: IPv6, permitted port, small" pass P fd00:77::5 fd00:77::1 53
+fi
+
 # ---------- subnets, ranges and hosts overlapping ----------
 if policy overlaps <<'EOF'; then
 add policy name=Layers
