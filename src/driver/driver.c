@@ -327,7 +327,13 @@ static void key_text(const struct ipp_json *v, char *buf, size_t len)
 
 /* The elements of one map object of the listing: {"name": ..., "elem": [[{"elem": ...}, V], ...]}.
  */
-static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, struct counters *cs)
+/*
+ * The counters of map @map's elements into @cs (@t: the compiled tier of
+ * that name, NULL when the compiled form has none); what @c does not know
+ * is counted in @x.
+ */
+static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, struct counters *cs,
+			struct ipp_table_extra *x)
 {
 	const struct ipp_json *elems = ipp_json_get(map, "elem");
 	size_t i;
@@ -349,9 +355,13 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 		if (!val)
 			continue;
 		key_text(val, key, sizeof(key));
-		if (ipp_ckey_parse(&t->shape, key, &k) < 0 || !(e = ipp_ctier_find(t, &k)) ||
-		    !read_counter(ipp_json_get(el, "counter"), &ct.packets, &ct.bytes))
+		if (!read_counter(ipp_json_get(el, "counter"), &ct.packets, &ct.bytes))
 			continue;
+		if (!t || ipp_ckey_parse(&t->shape, key, &k) < 0 || !(e = ipp_ctier_find(t, &k))) {
+			x->unknown_elems++;
+			x->unknown_packets += ct.packets;
+			continue;
+		}
 		ct.tier = t;
 		ct.elem = e;
 		ct.rule = e->rule;
@@ -853,7 +863,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 							? kernel_tier(c, name->str)
 							: NULL;
 
-			if (t && map_counters(t, m, cs) < 0)
+			if (map_counters(t, m, cs, x) < 0)
 				r = ipp_err(err, ENOMEM, "out of memory");
 		} else if (rule) {
 			rule_counter(c, rule, pk, by, seen);
@@ -1355,10 +1365,11 @@ static int replaced_item(const struct ipp_json *item, void *ctx)
 	struct replaced_read *rr = ctx;
 	const struct ipp_json *m = ipp_json_get(item, "map"), *rule = ipp_json_get(item, "rule");
 	const struct ipp_json *name = m ? ipp_json_get(m, "name") : NULL;
+	struct ipp_table_extra unknown = {0}; /* (elements the form in force lacks: none to carry) */
 	const struct ipp_ctier *t;
 
 	if (name && name->type == IPP_JSON_STRING && (t = ipp_compiled_tier(rr->cur, name->str)))
-		return map_counters(t, m, &rr->cs);
+		return map_counters(t, m, &rr->cs, &unknown);
 	if (rule)
 		rule_counter(rr->cur, rule, rr->pk, rr->by, rr->seen);
 	return 0;

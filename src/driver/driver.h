@@ -71,6 +71,9 @@ struct ipp_table_extra {
 	bool flow_full;             /* a set holds as many flows as its size: it takes no more */
 	bool negotiate;             /* the negotiate chains' drop counters were found */
 	uint64_t neg_drop_packets, neg_drop_bytes; /* clear packets they dropped, both ways */
+	/* elements of the table's filter maps that the compiled form given does not
+	   hold (the table was applied from stores that have changed since) */
+	uint64_t unknown_elems, unknown_packets;
 };
 
 /* The packet and byte counters of one compiled element, read from the kernel. */

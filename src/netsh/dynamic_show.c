@@ -367,15 +367,25 @@ static const char *direction_label(bool in, bool out)
 	return in && out ? "Inbound and outbound" : in ? "Inbound" : "Outbound";
 }
 
+/* What is in force and what the stores say differ: the kernel's table is older. */
 static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 {
-	if (st->ncnt >= st->nexpected)
-		return;
-	fprintf(out,
-		"Note: %zu of the %zu specific filters of the stores are not in force: the policy "
-		"in force was applied before the stores last changed (a running ipsecpold applies "
-		"changes at once; otherwise run `ipsecpold --once').\n",
-		st->nexpected - st->ncnt, st->nexpected);
+	if (st->ncnt < st->nexpected)
+		fprintf(out,
+			"Note: %zu of the %zu specific filters of the stores are not in force: the "
+			"policy in force was applied before the stores last changed (a running "
+			"ipsecpold applies changes at once; otherwise run `ipsecpold --once').\n",
+			st->nexpected - st->ncnt, st->nexpected);
+	if (st->extra.unknown_elems)
+		fprintf(out,
+			"Note: the kernel also enforces %llu filter element%s that the stores no "
+			"longer hold (%llu packet%s so far), not listed here: the policy in force was "
+			"applied before the stores last changed (a running ipsecpold applies changes "
+			"at once; otherwise run `ipsecpold --once').\n",
+			(unsigned long long)st->extra.unknown_elems,
+			st->extra.unknown_elems == 1 ? "" : "s",
+			(unsigned long long)st->extra.unknown_packets,
+			st->extra.unknown_packets == 1 ? "" : "s");
 }
 
 static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
@@ -869,6 +879,10 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 			by[v] += st->cnt[i].bytes;
 		}
 		stat_line(out, "Specific Filters In Force", "%zu", st->ncnt);
+		if (st->extra.unknown_elems)
+			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packets)",
+				  (unsigned long long)st->extra.unknown_elems,
+				  (unsigned long long)st->extra.unknown_packets);
 		stat_line(out, "Packets Permitted", "%llu", (unsigned long long)pk[IPP_CV_ACCEPT]);
 		stat_line(out, "Bytes Permitted", "%llu", (unsigned long long)by[IPP_CV_ACCEPT]);
 		stat_line(out, "Packets Blocked", "%llu", (unsigned long long)pk[IPP_CV_DROP]);

@@ -153,6 +153,20 @@ check "the two new specific filters are reported as not in force" \
 check "ipsecpold --once applies the change" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
 show dynamic show qmfilter type=specific
 check "after applying: all 6 in force" eval 'hasnt "Note:" && has "6 Specific Filters"'
+# the other way: a filter deleted from the stores stays in force until applied
+px bash -c "exec 3<>/dev/tcp/$H_IP/443" 2>/dev/null
+check "a filter is deleted from the web list" pol static delete filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
+show dynamic show qmfilter type=specific
+check "the kernel's elements the stores lost are reported, with their packets" \
+	eval 'has "Note: the kernel also enforces 2 filter elements that the stores no longer hold (1 packet so far)" && has "4 Specific Filters"'
+show dynamic show stats type=ipsec
+check "stats count the elements in force that the stores lost" \
+	eval 'has "Elements In Force Not In The Stores"'
+check "ipsecpold --once applies the deletion" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+show dynamic show qmfilter type=specific
+check "after applying: no note" eval 'hasnt "Note:" && has "4 Specific Filters"'
+check "the filter is added back" pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
+check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
 
 # ---- startup modes: no policy filters
 mkdir -p "$R/etc/ipsecpol"
