@@ -22,6 +22,7 @@ struct ipp_shell {
 	enum ipp_shell_name name;
 	FILE *out;
 	struct ipp_db *db;
+	bool db_ro;          /* opened read-only: the file could not be opened for writing */
 	enum ipp_store_loc loc;
 	char domain[256];
 	bool batch;          /* an outer transaction is open */
@@ -146,6 +147,12 @@ int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct 
 {
 	int r;
 
+	if (sh->db && create && sh->db_ro)
+		return ipp_err_ipsec(err, IPP_IPSEC_STORE_OPEN,
+				     ipp_err(err, EROFS,
+					     "policy database \"%s\" could only be opened for "
+					     "reading: nothing can be changed",
+					     sh->paths.db));
 	if (sh->db) {
 		*ret = sh->db;
 		return 0;
@@ -156,7 +163,17 @@ int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct 
 	}
 	if (create && (r = ipp_paths_mkdirs(&sh->paths, err)) < 0)
 		return ipp_err_ipsec(err, IPP_IPSEC_STORE_OPEN, r);
-	if ((r = ipp_db_open(sh->paths.db, 0, &sh->db, err)) < 0) {
+	r = ipp_db_open(sh->paths.db, 0, &sh->db, err);
+	/* a read-only file system or file: the commands that only read still work */
+	if (r < 0 && !create && (r == -EROFS || r == -EACCES || r == -EPERM)) {
+		struct ipp_error e = {0};
+
+		if (ipp_db_open(sh->paths.db, IPP_DB_READONLY, &sh->db, &e) == 0) {
+			sh->db_ro = true;
+			r = 0;
+		}
+	}
+	if (r < 0) {
 		sh->db = NULL;
 		return ipp_err_ipsec(err, IPP_IPSEC_STORE_OPEN, r);
 	}
@@ -489,7 +506,7 @@ int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error
 
 	sh->err_col = 0;
 	if ((r = ipp_lex_line(line, &t, err)) < 0)
-		return r;
+		return r; /* (scripts name the file and line, the interactive shell shows it) */
 	r = ipp_shell_exec(sh, &t, err);
 	ipp_tokens_clear(&t);
 	return r;
@@ -645,8 +662,17 @@ int ipp_shell_run_words(struct ipp_shell *sh, char *const *words, size_t n, bool
 	int rc;
 
 	*ret_context = false;
-	if ((rc = ipp_lex_words(words, n, &t, err)) < 0)
+	if ((rc = ipp_lex_words(words, n, &t, err)) < 0) {
+		char buf[96] = "";
+		size_t len = 0;
+
+		/* no command resolved yet: the words name the input */
+		for (size_t w = 0; w < n && len < sizeof(buf); w++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", w ? " " : "",
+						words[w]);
+		ipp_err_prefix(err, "\"%s\"", buf);
 		return rc;
+	}
 	if (ipp_resolve(sh->ctx.v, sh->ctx.depth, &t, &r, NULL) == 0 &&
 	    r.node->kind == IPP_NODE_CONTEXT && r.consumed == t.n && !r.help) {
 		memcpy(sh->ctx.v, r.ctx, r.depth * sizeof(r.ctx[0]));

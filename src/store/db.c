@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "../common/grow.h"
@@ -509,6 +510,7 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)
 {
 	bool ro = flags & IPP_DB_READONLY;
+	struct statvfs vfs;
 	struct ipp_db *db;
 	struct stat sb;
 	int rc, r;
@@ -536,11 +538,25 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 		free(db);
 		return -ENOMEM;
 	}
-	rc = sqlite3_open_v2(path, &db->h,
-			     (ro ? SQLITE_OPEN_READONLY
-				 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	/* on a read-only file system nothing can change the file, and SQLite has to be told
+	 * so to read a WAL database there without its -shm file */
+	if (ro && statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
+		char *uri = sqlite3_mprintf("file:%s?immutable=1", path);
+
+		if (!uri) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		rc = sqlite3_open_v2(uri, &db->h,
+				     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+		sqlite3_free(uri);
+	} else {
+		rc = sqlite3_open_v2(path, &db->h,
+				     (ro ? SQLITE_OPEN_READONLY
+					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+					     SQLITE_OPEN_NOMUTEX,
+				     NULL);
+	}
 	if (rc != SQLITE_OK) {
 		int sys = db->h ? sqlite3_system_errno(db->h) : 0;
 

@@ -50,7 +50,8 @@ const char *ipp_store_name(enum ipp_store_loc loc);
 struct ipp_db; /* opaque */
 
 enum {
-	IPP_DB_READONLY = 1 << 0, /* open without creating or migrating */
+	IPP_DB_READONLY = 1 << 0, /* open without creating or migrating (on a read-only file
+				     system too) */
 };
 
 /*

@@ -81,4 +81,18 @@ printf 'add filterlist name=NulL\nadd filter filterlist=NulL srcaddr=any dstaddr
 run_fail "$TMP/nul.txt:2: a NUL byte at column 50" $IPSECPOL -f "$TMP/nul.txt"
 run_ok $IPSECPOL static show filterlist name=NulL level=verbose
 contains "$OUT" "No. of Filters             : 0"
+
+# a store on a read-only file system: what only reads still works, writes say why not
+if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
+	OUT=$(unshare -m sh -c "mount --bind '$ROOT/var/lib/ipsecpol' '$ROOT/var/lib/ipsecpol' &&
+		mount -o remount,ro,bind '$ROOT/var/lib/ipsecpol' &&
+		$BIN/ipsecpol --root '$ROOT' static show filterlist name=NulL &&
+		$BIN/ipsecpol --root '$ROOT' static dump >/dev/null &&
+		$BIN/ipsecpol --root '$ROOT' whatif src=192.0.2.1 dst=me proto=tcp dstport=80 &&
+		$BIN/ipsecpold --root '$ROOT' --once --dry-run >/dev/null &&
+		! $BIN/ipsecpol --root '$ROOT' static add policy name=RoNo" 2>&1) ||
+		fail "read-only store: $OUT"
+	contains "$OUT" "FilterList Name            : NulL"
+	contains "$OUT" "Read-only file system"
+fi
 echo PASS
