@@ -167,6 +167,26 @@ static void test_sorted_and_conflicts(void **state)
 	testpol_clear(&t);
 }
 
+/* ICMP of the other family: warned once per filter, which still compiles */
+static void test_icmp_family(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+
+	(void)state;
+	e = build(&t, "list L\nfilter L fd31::/64 me proto=1\nfilter L 10.0.0.0/8 me proto=58\n"
+		      "filter L any me proto=1\nfilter L fd31::/64 me proto=58\n"
+		      "action A permit\npolicy P assigned\nrule P p L A\n");
+	assert_non_null(e);
+	assert_int_equal(e->nwarnings, 2);
+	assert_non_null(strstr(e->warnings[0], "filter 1: protocol 1 is ICMP for IPv4, which IPv6 "
+					      "packets never carry"));
+	assert_non_null(strstr(e->warnings[1], "filter 2: protocol 58 is ICMPv6, which IPv4 "
+					      "packets never carry"));
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
 static void test_missing_reference(void **state)
 {
 	struct ipp_error err = {0};
@@ -239,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_rules_in_force),    cmocka_unit_test(test_mirror_of_itself),
 		cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_store_precedence),  cmocka_unit_test(test_sorted_and_conflicts),
+		cmocka_unit_test(test_icmp_family),
 		cmocka_unit_test(test_missing_reference), cmocka_unit_test(test_explain_line),
 	};
 
