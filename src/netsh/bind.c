@@ -398,7 +398,25 @@ int ipp_bind(const struct ipp_node *cmd, const char *cmdname, const struct ipp_t
 
 		if (ret_col)
 			*ret_col = t->col;
-		if (t->tag) {
+		/*
+		 * "tag=value" quoted whole: netsh takes its quotes away before it
+		 * looks for tags, so this is tag=value when the part before the
+		 * first "=" is a tag of the command (else a value holding "=").
+		 */
+		if (!t->tag && t->quoted && strchr(t->text, '=') && strchr(t->text, '=') != t->text) {
+			size_t tl = (size_t)(strchr(t->text, '=') - t->text);
+			char tag[64];
+
+			if (tl < sizeof(tag)) {
+				memcpy(tag, t->text, tl);
+				tag[tl] = '\0';
+				if ((p = ipp_param_match(cmd, tag)))
+					value = t->text + tl + 1;
+			}
+		}
+		if (p) {
+			/* (the tag was inside the quotes) */
+		} else if (t->tag) {
 			p = ipp_param_match(cmd, t->tag);
 			if (!p) {
 				tags_list(cmd, list, sizeof(list));

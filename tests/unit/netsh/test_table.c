@@ -315,6 +315,11 @@ static void test_bind_rules(void **state)
 	parse_bad("static", "add filter F me any d=x", "dstaddr given twice");
 	bind_ok("static", "add filter FILTERLIST=F SRCA=me DSTA=any P=TCP MIR=N", "add filter",
 		"filterlist=F;srcaddr=me;dstaddr=any;protocol=TCP;mirrored=no");
+	/* "tag=value" quoted whole is tag=value (netsh drops the quotes before it looks for
+	 * tags); a quoted value whose text before "=" is no tag stays a value */
+	bind_ok("static", "add policy \"name=Quoted Two\" \"desc=a = b\"", "add policy",
+		"name=Quoted Two;description=a = b");
+	bind_ok("static", "add policy name=P \"x=y\"", "add policy", "name=P;description=x=y");
 	/* tagless values fill the first parameters not yet given */
 	bind_ok("static", "add filter srcaddr=me F any \"web\" TCP", "add filter",
 		"srcaddr=me;filterlist=F;dstaddr=any;description=web;protocol=TCP");
