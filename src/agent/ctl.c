@@ -222,6 +222,14 @@ void ipp_agent_ctl_input(struct agent *a, int fd)
 		memmove(c->in, nl + 1, c->len + 1);
 	}
 	if (c->len == sizeof(c->in) - 1) {
+		/* the protocol's answer first, then the connection goes */
+		out = open_memstream(&reply, &rlen);
+		if (out) {
+			reply_err(out, E2BIG, "command longer than %zu bytes", sizeof(c->in) - 1);
+			fclose(out);
+			(void)send_all(fd, reply, rlen);
+			free(reply);
+		}
 		ipp_log(LOG_WARNING, "control socket: a command longer than %zu bytes was refused",
 			sizeof(c->in) - 1);
 		client_close(a, c);

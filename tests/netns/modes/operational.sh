@@ -82,6 +82,7 @@ agent_signal HUP
 check "SIGHUP reloads" wait_for 10 sh -c "[ \"\$(printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | sed -n 's/^applies=//p')\" -gt $a1 ]"
 check "control socket: reload answers OK" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
 check "control socket: unknown command gives ERR" sh -c "printf 'bogus\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR EINVAL unknown command'"
+check "control socket: a command too long gets ERR before the connection closes" sh -c "printf '%05000d' 0 | socat -t 2 - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR E2BIG command longer than'"
 refute "a second agent for the same root is refused" hx "$IPPD" --root "$R" --foreground 2>/dev/null
 check "all that time: 0 probes leaked" test "$(leaks)" = 0
 
