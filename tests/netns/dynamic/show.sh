@@ -154,7 +154,7 @@ check "ipsecpold --once applies the change" eval 'hx "$BIN/ipsecpold" --root "$R
 show dynamic show qmfilter type=specific
 check "after applying: all 6 in force" eval 'hasnt "Note:" && has "6 Specific Filters"'
 # the other way: a filter deleted from the stores stays in force until applied
-px bash -c "exec 3<>/dev/tcp/$H_IP/443" 2>/dev/null
+px timeout 1 bash -c "exec 3<>/dev/tcp/$H_IP/443" 2>/dev/null # (blocked: one SYN counted)
 check "a filter is deleted from the web list" pol static delete filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
 show dynamic show qmfilter type=specific
 check "the kernel's elements the stores lost are reported, with their packets" \
