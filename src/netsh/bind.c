@@ -111,10 +111,16 @@ const char *ipp_enum_match(const struct ipp_param *p, const char *value, struct 
 
 /* ---------- resolving command words ---------- */
 
-static bool is_help_word(const struct ipp_token *t)
+/* ?, /?, -? (and help after a command word: netsh's help tokens; quoted, a value) */
+static bool is_help_mark(const struct ipp_token *t)
 {
 	return !t->tag && !t->quoted &&
 	       (strcmp(t->text, "?") == 0 || strcmp(t->text, "/?") == 0 || strcmp(t->text, "-?") == 0);
+}
+
+static bool is_help_word(const struct ipp_token *t)
+{
+	return is_help_mark(t) || (!t->tag && !t->quoted && strcasecmp(t->text, "help") == 0);
 }
 
 static void name_add(char *buf, size_t size, const char *word)
@@ -156,8 +162,8 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 	}
 	r.node = r.ctx[r.depth - 1];
 
-	/* the first word: the current context, then each parent in turn */
-	if (i < t->n && !t->v[i].tag && !is_help_word(&t->v[i])) {
+	/* the first word (help is the command there): the current context, then each parent */
+	if (i < t->n && !t->v[i].tag && !is_help_mark(&t->v[i])) {
 		const char *w = t->v[i].text;
 
 		node = NULL;
@@ -192,8 +198,22 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 			if (i >= t->n || t->v[i].tag || is_help_word(&t->v[i]))
 				break;
 			ipp_err_clear(&e);
-			node = ipp_node_match(node->children, node->kind == IPP_NODE_CONTEXT,
-					      t->v[i].text, &e);
+			if (node->kind == IPP_NODE_CONTEXT) {
+				/* a context just entered inherits its parents' commands too */
+				const struct ipp_node *found = NULL;
+
+				for (size_t lvl = r.depth; lvl-- > 0 && !found;) {
+					found = ipp_node_match(r.ctx[lvl]->children, true,
+							       t->v[i].text, &e);
+					if (e.code)
+						return ipp_err(err, EINVAL, "%s", e.msg);
+					if (found)
+						r.depth = lvl + 1;
+				}
+				node = found;
+			} else {
+				node = ipp_node_match(node->children, false, t->v[i].text, &e);
+			}
 			if (e.code)
 				return ipp_err(err, EINVAL, "%s", e.msg);
 			if (!node) {

@@ -152,8 +152,13 @@ static char *dup_n(const char *s, size_t n)
 	return d;
 }
 
-/* Join words into tokens; consumes the words' texts. */
-static int join(struct words *w, struct ipp_tokens *ret, struct ipp_error *err)
+/*
+ * Join words into tokens; consumes the words' texts.  @argv: the words are
+ * a program's arguments, whose quotes the shell has taken away, so that
+ * `description=""` arrives as "description=": a tag with nothing after it
+ * (at the end, or before another tag=value) is then an empty value.
+ */
+static int join(struct words *w, struct ipp_tokens *ret, bool argv, struct ipp_error *err)
 {
 	size_t i = 0;
 
@@ -198,17 +203,25 @@ static int join(struct words *w, struct ipp_tokens *ret, struct ipp_error *err)
 				return -ENOMEM;
 			if (!x->tail) {
 				/* "tag= value" */
-				if (i + 1 >= w->n || w->v[i + 1].eq >= 0) {
+				if (argv && (i + 1 >= w->n || w->v[i + 1].eq > 0)) {
+					text = strdup("");
+					if (!text) {
+						free(tag);
+						return -ENOMEM;
+					}
+					quoted = true;
+				} else if (i + 1 >= w->n || w->v[i + 1].eq >= 0) {
 					int r = ipp_err(err, EINVAL,
 							"column %d: missing value after \"%s\"", col,
 							x->text);
 					free(tag);
 					return r;
+				} else {
+					text = w->v[i + 1].text;
+					quoted = w->v[i + 1].quoted;
+					w->v[i + 1].text = NULL;
+					used = 2;
 				}
-				text = w->v[i + 1].text;
-				quoted = w->v[i + 1].quoted;
-				w->v[i + 1].text = NULL;
-				used = 2;
 			} else {
 				text = strdup(x->text + x->eq + 1);
 				if (!text) {
@@ -238,7 +251,7 @@ int ipp_lex_line(const char *line, struct ipp_tokens *ret, struct ipp_error *err
 
 	r = split(line, &w, err);
 	if (r >= 0)
-		r = join(&w, &t, err);
+		r = join(&w, &t, false, err);
 	words_clear(&w);
 	if (r < 0) {
 		if (r == -ENOMEM)
@@ -273,7 +286,7 @@ int ipp_lex_words(char *const *words, size_t n, struct ipp_tokens *ret, struct i
 			free(x.text);
 	}
 	if (r >= 0)
-		r = join(&w, &t, err);
+		r = join(&w, &t, true, err);
 	words_clear(&w);
 	if (r < 0) {
 		if (r == -ENOMEM)

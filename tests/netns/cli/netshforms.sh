@@ -34,6 +34,23 @@ printf 'exec %s\n' "$TMP/self.txt" >"$TMP/self.txt"
 run_fail "nest 8 deep" $NETSH exec "$TMP/self.txt"
 run_fail 'exec: cannot open' $NETSH exec "$TMP/none.txt"
 
+# a one-shot command inherits its parents' commands, as scripts and -c do
+run_ok $NETSH ipsec dynamic dump
+contains "$OUT" 'name="XL"'
+run_ok $NETSH ipsec static dynamic show config
+contains "$OUT" "IpsecDiagnostics"
+# help after a command word is netsh's help token, not a name (quoted, it is one)
+run_ok $NETSH ipsec static add policy help
+contains "$OUT" "Usage:"
+run_ok $NETSH ipsec static add filterlist HELP
+contains "$OUT" "Usage:"
+OUT=$(printf 'add filterlist "help"\n' | $NETSH -c "ipsec static") || fail "a list named \"help\""
+run_ok $IPSECPOL static show filterlist name=help
+# the shell took the quotes of description="" away: an empty value
+run_ok $NETSH ipsec static add policy name=EmptyDesc description=
+run_ok $IPSECPOL static show policy name=EmptyDesc format=json
+contains "$OUT" '"description": ""'
+
 # dump at the root is the ipsec dump
 run_ok $NETSH dump
 contains "$OUT" 'name="XL"'
