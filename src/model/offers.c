@@ -484,6 +484,7 @@ int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err)
 {
 	struct ipp_auth a = {.kind = IPP_AUTH_ROOTCA};
 	bool seen_certmap = false, seen_exclude = false;
+	char later_certmap[32] = "", later_exclude[32] = "";
 	char buf[IPP_ROOTCA_STRLEN];
 	size_t n, o = 0;
 	int r;
@@ -500,6 +501,7 @@ int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err)
 		char *word;
 		bool *flag, *seen;
 		const char *opt;
+		char *later;
 
 		while (n > 0 && isspace((unsigned char)buf[n - 1]))
 			buf[--n] = '\0';
@@ -510,16 +512,21 @@ int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err)
 			opt = "certmap";
 			flag = &a.certmap;
 			seen = &seen_certmap;
+			later = later_certmap;
 		} else if (strncasecmp(word, "excludecaname:", 14) == 0) {
 			opt = "excludecaname";
 			flag = &a.excludecaname;
 			seen = &seen_exclude;
+			later = later_exclude;
 		} else {
 			break;
 		}
+		/* (read from the end: the one seen first is the repetition) */
 		if (*seen)
-			return ipp_err(err, EINVAL, "rootca: \"%s\": %s given twice", word, opt);
+			return ipp_err(err, EINVAL, "rootca: \"%s\": %s given twice (first \"%s\")",
+				       later, opt, word);
 		*seen = true;
+		snprintf(later, 32, "%.31s", word);
 		r = ipp_bool_parse(opt, word + strlen(opt) + 1, flag, NULL);
 		if (r < 0)
 			return ipp_err(err, EINVAL, "rootca: \"%s\": expected %s:yes or %s:no", word,

@@ -295,10 +295,13 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 	}
 	case IPP_PT_INT:
 		r = parse_u32(v, &u);
+		if (r == -ERANGE)
+			return ipp_err(err, EINVAL, "invalid value \"%s\" for %s: the number is too large",
+				       v, p->tag);
 		if (r < 0)
 			return ipp_err(err, EINVAL,
-				       "invalid value \"%s\" for %s: expected an integer from 0 to %u",
-				       v, p->tag, UINT32_MAX);
+				       "invalid value \"%s\" for %s: expected a whole number", v,
+				       p->tag);
 		return 0;
 	case IPP_PT_NAME:
 	case IPP_PT_STRING:
@@ -328,7 +331,8 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 			r = 0;
 		else if (r == 0 && a.kind != IPP_ADDR_IP)
 			return ipp_err(err, EINVAL,
-				       "invalid value \"%s\" for %s: expected an IP address or a DNS name",
+				       "invalid value \"%s\" for %s: expected one host's IP address or "
+				       "DNS name, not a keyword, range or server type",
 				       v, p->tag);
 		break;
 	}
@@ -385,9 +389,15 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 	case IPP_PT_INVALID:
 		return 0;
 	}
-	if (r < 0)
-		return ipp_err(err, EINVAL, "%s: %s", p->tag,
-			       e.msg[0] ? e.msg : "invalid value");
+	if (r < 0) {
+		/* the value parsers name what they parse ("port: ..."): the tag replaces that */
+		const char *m = e.msg, *colon = strstr(m, ": ");
+
+		if (colon && colon - m < 24 && !memchr(m, ' ', (size_t)(colon - m)) &&
+		    !memchr(m, '"', (size_t)(colon - m)))
+			m = colon + 2;
+		return ipp_err(err, EINVAL, "%s: %s", p->tag, *m ? m : "invalid value");
+	}
 	return 0;
 }
 

@@ -20,12 +20,12 @@
  *     store and dumping again gives the same text.  Rule numbers are not
  *     written: replaying renumbers rules 1.. in the same order.
  *   - Strings (names, descriptions, keys, CA names, security method lists)
- *     are always quoted, "" when empty.  netsh has no escape for a double
- *     quote inside a quoted value (rootca values use \' and
- *     ipp_rootca_format() writes that), and a line cannot hold a control
- *     character; the model refuses both in names.  Should a value carry one
- *     anyway, the command is preceded by a "# warning:" comment and the
- *     character is written as ' (double quote) or a space (control).
+ *     are always quoted, "" when empty.  A double quote inside is written
+ *     \" (this shell reads it back; netsh has no escape for it, rootca
+ *     values use \', which ipp_rootca_format() writes), and the command is
+ *     preceded by a "# warning:" comment saying that netsh cannot read it.
+ *     A line cannot hold a control character: should a value carry one, it
+ *     is written as a space, after the same warning.
  *   - Addresses are written as resolved: a filter made from a DNS name gets
  *     its address (the name is informational only), ranges as a-b, IPv6 as
  *     is.  srcmask/dstmask are written for single addresses and subnets only
@@ -69,8 +69,8 @@ static void warn_value(FILE *out, const char *what, const char *tag, const char 
 		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
 			clean[i] = ' ';
 	fprintf(out,
-		"# warning: %s: %s=%s holds a double quote or a control character, which netsh "
-		"syntax cannot carry; written with ' or a space instead\n",
+		"# warning: %s: %s=%s holds a double quote (written \\\", which Windows' netsh "
+		"cannot read) or a control character (written as a space)\n",
 		what, tag, clean);
 	free(clean);
 }
@@ -83,7 +83,7 @@ static void qattr(FILE *out, const char *tag, const char *value)
 	fprintf(out, " %s=\"", tag);
 	for (; *s; s++) {
 		if (*s == '"')
-			fputc('\'', out);
+			fputs("\\\"", out);
 		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			fputc(' ', out);
 		else
