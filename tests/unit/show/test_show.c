@@ -1140,7 +1140,7 @@ static void test_dump_domain_and_quotes(void **state)
 	    strstr(out, "set policy name=\"Block80\" gponame=\"Default Domain Policy\"\n"));
 	assert_non_null(strstr(out, "# warning: filter list: description="));
 	assert_non_null(
-	    strstr(out, "add filterlist name=\"Empty\" description=\"say 'hi' bye\"\n"));
+	    strstr(out, "add filterlist name=\"Empty\" description=\"say \\\"hi\\\" bye\"\n"));
 	free(out);
 	fixture_free(s);
 }
