@@ -29,6 +29,12 @@ static int policy_attrs(const struct ipp_args *a, struct ipp_policy *p, struct i
 	/* "If mmpfs is specified, qmpermm is set to 1." */
 	if (ipp_args_has(a, "mmpfs") && p->mmpfs)
 		p->qmpermm = 1;
+	/* and master PFS means one quick mode per main mode: another count contradicts it */
+	if (p->mmpfs && p->qmpermm != 1 && ipp_args_has(a, "qmpermm"))
+		return ipp_err(err, EINVAL,
+			       "qmpermm: \"%u\" contradicts master PFS (mmpfs=yes), which allows one "
+			       "quick mode per main mode: give mmpfs=no with it",
+			       p->qmpermm);
 	if (ipp_args_has(a, "activatedefaultrule")) {
 		if ((r = ipp_args_bool(a, "activatedefaultrule", &b, err)) < 0)
 			return r;

@@ -187,6 +187,21 @@ static void test_assign_one_per_store(void **state)
 	assert_non_null(strstr(x->out, "\"assigned\": true"));
 }
 
+/* master PFS means one quick mode per main mode */
+static void test_mmpfs_qmpermm(void **state)
+{
+	struct fixture *x = *state;
+
+	run(x, "add policy P mmpfs=yes qmpermm=3");
+	output(x, "show policy P format=json");
+	assert_non_null(strstr(x->out, "\"qmpermm\": 1,"));
+	run_bad(x, "set policy P qmpermm=5", "qmpermm: \"5\" contradicts master PFS");
+	run(x, "set policy P qmpermm=5 mmpfs=no");
+	output(x, "show policy P format=json");
+	assert_non_null(strstr(x->out, "\"qmpermm\": 5,"));
+	assert_non_null(strstr(x->out, "\"mmpfs\": false,"));
+}
+
 static void test_batch(void **state)
 {
 	struct fixture *x = *state;
@@ -336,7 +351,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_contexts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assign_one_per_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mmpfs_qmpermm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
