@@ -352,7 +352,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_selection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assign_one_per_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmpfs_qmpermm, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
