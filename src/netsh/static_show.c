@@ -300,6 +300,7 @@ int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	const struct ipp_rule **v = NULL;
 	struct show_ctx c;
 	bool one = ipp_args_has(a, "name") || ipp_args_has(a, "id") || ipp_args_has(a, "default");
+	unsigned titled = 0;
 	int r;
 
 	if (one && !pname)
@@ -329,6 +330,9 @@ int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 					    ipp_args_get(a, "id"), p->name);
 			goto out;
 		}
+		/* the tables of several policies, one after the other: say whose each is */
+		if (!pname && c.o.format == IPP_FORMAT_TABLE && n > 0)
+			fprintf(out, "%sRules of policy \"%s\":\n", titled++ ? "\n" : "", p->name);
 		ipp_show_rules(out, c.s, p, v, n, &c.o);
 		if (pname)
 			goto out;

@@ -200,6 +200,11 @@ static void test_mmpfs_qmpermm(void **state)
 	output(x, "show policy P format=json");
 	assert_non_null(strstr(x->out, "\"qmpermm\": 5,"));
 	assert_non_null(strstr(x->out, "\"mmpfs\": false,"));
+	/* the rule tables of several policies each say whose they are */
+	run(x, "add policy Q2");
+	output(x, "show rule format=table");
+	assert_non_null(strstr(x->out, "Rules of policy \"P\":\n"));
+	assert_non_null(strstr(x->out, "\nRules of policy \"Q2\":\n"));
 }
 
 static void test_batch(void **state)
