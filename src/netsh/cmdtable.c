@@ -50,14 +50,19 @@ static const char *const v_property[] = { "ipsecdiagnostics", "ikelogging", "str
 static const struct ipp_param p_add_policy[] = {
 	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the policy." },
 	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the policy." },
-	YESNO("mmpfs", 0, "Master key perfect forward secrecy (sets qmpermm to 1)."),
-	{ "qmpermm", IPP_PT_INT, 0, 0, NULL, "Quick mode sessions per main mode key (0 = unlimited)." },
-	{ "mmlifetime", IPP_PT_INT, 0, 0, NULL, "Main mode key lifetime in minutes." },
-	YESNO("activatedefaultrule", 0, "Activate the default response rule."),
-	{ "pollinginterval", IPP_PT_INT, 0, 0, NULL, "Polling interval of the store in minutes." },
-	YESNO("assign", 0, "Assign the policy (unassigns the one assigned in this store)."),
+	YESNO("mmpfs", 0, "Master key perfect forward secrecy (sets qmpermm to 1; default no)."),
+	{ "qmpermm", IPP_PT_INT, 0, 0, NULL,
+	  "Quick mode sessions per main mode key (0 = unlimited, the default)." },
+	{ "mmlifetime", IPP_PT_INT, 0, 0, NULL,
+	  "Main mode key lifetime in minutes, 5 to 2880 (default 480)." },
+	YESNO("activatedefaultrule", 0, "Activate the default response rule (default yes)."),
+	{ "pollinginterval", IPP_PT_INT, 0, 0, NULL,
+	  "Polling interval of the store in minutes, 1 to 43200 (default 180)." },
+	YESNO("assign", 0,
+	      "Assign the policy (unassigns the one assigned in this store; default no)."),
 	{ "mmsecmethods", IPP_PT_MMSEC, 0, 0, NULL,
-	  "Main mode security methods, \"ConfAlg-HashAlg-GroupNum ...\"." },
+	  "Main mode security methods, \"ConfAlg-HashAlg-GroupNum ...\" (default "
+	  "\"3DES-SHA1-2 3DES-MD5-2 DES-SHA1-1 DES-MD5-1\")." },
 	YESNO("force", 0, "yes: assign even if the policy would cut off this SSH session."),
 	P_END
 };
@@ -75,10 +80,12 @@ static const struct ipp_param p_add_filter[] = {
 	  "Source: me, any, an address, a range, a DNS name, or DNS|WINS|DHCP|GATEWAY." },
 	{ "dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination, as srcaddr." },
 	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the filter." },
-	{ "protocol", IPP_PT_PROTO, 0, 0, NULL, "ANY, ICMP, TCP, UDP, RAW or a number." },
+	{ "protocol", IPP_PT_PROTO, 0, 0, NULL, "ANY (the default), ICMP, TCP, UDP, RAW or a number." },
 	YESNO("mirrored", 0, "Also match the reverse direction (default yes)."),
-	{ "srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask or prefix length." },
-	{ "dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask or prefix length." },
+	{ "srcmask", IPP_PT_MASK, 0, 0, NULL,
+	  "Source mask or prefix length (default 255.255.255.255, one host)." },
+	{ "dstmask", IPP_PT_MASK, 0, 0, NULL,
+	  "Destination mask or prefix length (default 255.255.255.255, one host)." },
 	{ "srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)." },
 	{ "dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)." },
 	P_END
@@ -87,12 +94,15 @@ static const struct ipp_param p_add_filter[] = {
 static const struct ipp_param p_add_filteraction[] = {
 	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the filter action." },
 	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the filter action." },
-	YESNO("qmpfs", 0, "Quick mode perfect forward secrecy."),
-	YESNO("inpass", 0, "Accept unsecured communication, but always respond using IPsec."),
-	YESNO("soft", 0, "Allow unsecured communication with non-IPsec-aware computers."),
+	YESNO("qmpfs", 0, "Quick mode perfect forward secrecy (default no)."),
+	YESNO("inpass", 0,
+	      "Accept unsecured communication, but always respond using IPsec (default no)."),
+	YESNO("soft", 0,
+	      "Allow unsecured communication with non-IPsec-aware computers (default no)."),
 	{ "action", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate (default)." },
 	{ "qmsecmethods", IPP_PT_QMSEC, 0, 0, NULL,
-	  "Quick mode offers, \"ESP[ConfAlg,AuthAlg]:<n>k/<n>s AH[HashAlg] ...\"." },
+	  "Quick mode offers, \"ESP[ConfAlg,AuthAlg]:<n>k/<n>s AH[HashAlg] ...\" (default "
+	  "\"ESP[3DES,SHA1] ESP[3DES,MD5] ESP[DES,SHA1] ESP[DES,MD5]\", 100000k/3600s)." },
 	P_END
 };
 
@@ -273,8 +283,10 @@ static const struct ipp_param p_file[] = {
 };
 
 static const struct ipp_param p_import[] = {
-	{ "file", IPP_PT_FILE, IPP_PF_REQ, 0, NULL, "File name (.ipsec is added when it has no extension)." },
-	YESNO("force", 0, "yes: assign an imported policy even if it would cut off this SSH session."),
+	{ "file", IPP_PT_FILE, IPP_PF_REQ, 0, NULL,
+	  "File name (.ipsec is added when it has no extension)." },
+	YESNO("force", 0,
+	      "yes: assign an imported policy even if it would cut off this SSH session."),
 	P_END
 };
 

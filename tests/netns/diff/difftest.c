@@ -254,7 +254,7 @@ static void random_case(const struct dpolicy *p, struct rng *r, struct ipp_packe
 		pkt->sport = random_port(r);
 		pkt->dport = random_port(r);
 	}
-	if (rng_below(r, 50) == 0) { /* IKE, exempt from every filter */
+	if (rng_below(r, 50) == 0) { /* the IKE ports: exempt to them inbound, from them outbound */
 		pkt->proto = IPPROTO_UDP;
 		if (rng_below(r, 2))
 			pkt->sport = rng_below(r, 2) ? 500 : 4500;

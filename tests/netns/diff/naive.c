@@ -61,7 +61,8 @@ static void chain(FILE *out, const struct ipp_effective *eff, const size_t *orde
 	fprintf(out, "\tchain %s {\n\t\ttype filter hook %s priority filter; policy accept;\n",
 		input ? "input" : "output", input ? "input" : "output");
 	fprintf(out, "\t\t%s \"lo\" accept\n", input ? "iifname" : "oifname");
-	fprintf(out, "\t\tudp sport { 500, 4500 } accept\n\t\tudp dport { 500, 4500 } accept\n");
+	/* IKE: to its ports inbound, from them outbound */
+	fprintf(out, "\t\tudp %s { 500, 4500 } accept\n", input ? "dport" : "sport");
 	fprintf(out, "\t\tmeta l4proto { esp, ah } accept\n");
 	fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
 		     "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
