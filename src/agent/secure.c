@@ -156,6 +156,21 @@ static int full(struct ipp_driver *d, const struct ipp_compiled *cur,
 }
 
 /*
+ * Replace whole a table whose compiled form is not known (the agent starts,
+ * or the kernel did not hold what was thought): when it is a secure table
+ * of ours (one an agent before this one left, killed), its counts are read
+ * through @new's names, which are the same for every filter the stores did
+ * not change, and carried over; else none.
+ */
+static int full_unknown(struct ipp_driver *d, const struct ipp_compiled *new,
+			struct ipp_flowstate *fs, struct ipp_cdiff_stats *st, struct ipp_error *err)
+{
+	bool secure = ipp_agent_secure_in_force(d);
+
+	return full(d, secure ? new : NULL, new, secure, fs, st, err);
+}
+
+/*
  * Bring the kernel from @cur (NULL: unknown) to @new; as ipp_apply_update(),
  * guarded.  The counts an element-level difference resets (elements added
  * again, rules of the walk chains it rewrites) go to carry counters in the
@@ -171,7 +186,7 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	int r;
 
 	if (!cur)
-		return full(d, NULL, new, ipp_agent_secure_in_force(d), fs, st, err);
+		return full_unknown(d, new, fs, st, err);
 	if ((r = ipp_compiled_diff_text(cur, new, &text, st, err)) < 0)
 		return r;
 	if (st->empty) {
@@ -216,7 +231,7 @@ done:
 	if (r < 0) {
 		/* The kernel did not hold @cur: replace the table whole. */
 		ipp_err_clear(err);
-		r = full(d, NULL, new, ipp_agent_secure_in_force(d), fs, st, err);
+		r = full_unknown(d, new, fs, st, err);
 	}
 	return r;
 }
