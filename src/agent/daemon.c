@@ -287,9 +287,10 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->last_change = st.empty ? "unchanged" : st.full ? "whole" : "elements";
 		if (a->mode != IPP_MODE_SECURE)
 			ipp_log(LOG_NOTICE,
-				"secure mode: the policy is in force (%s): %zu rules, %zu specific "
+				"secure mode%s: the policy is in force (%s): %zu rules, %zu specific "
 				"filters, %zu elements in %zu maps",
-				why, c->nrules, c->nsf, c->nelems, c->ntiers);
+				a->mode == IPP_MODE_BLOCK ? " (block mode left)" : "", why,
+				c->nrules, c->nsf, c->nelems, c->ntiers);
 		else if (st.empty)
 			ipp_log(LOG_DEBUG, "policy unchanged (%s)", why);
 		else if (st.full)
@@ -369,7 +370,13 @@ static void env_check(struct agent *a)
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE)
 		return; /* nothing in force depends on them; the next apply reads them */
 	if (ipp_agent_read_env(&a->paths, &env, &e) < 0) {
-		ipp_log(LOG_WARNING, "cannot read the host's servers: %s", e.msg);
+		/* (the policy in force keeps the servers last read) */
+		if (strcmp(a->last_error, e.msg))
+			ipp_log(LOG_WARNING,
+				"cannot read the host's servers: %s; the policy in force keeps the "
+				"servers read before",
+				e.msg);
+		snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
 		return;
 	}
 	if (ipp_hostenv_equal(&env, &a->cur.env))
@@ -429,6 +436,8 @@ static bool conf_reload(struct agent *a)
 		snprintf(a->conf_error, sizeof(a->conf_error), "%s", e.msg);
 		return false;
 	}
+	if (a->conf_error[0])
+		ipp_log(LOG_NOTICE, "driver.conf is valid again: its settings are in force");
 	a->conf_error[0] = '\0';
 	/* The rulesets carry log statements only with diagnostics on, and the flow cache. */
 	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||

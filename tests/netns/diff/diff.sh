@@ -183,7 +183,7 @@ if [ "$agent_policies" -gt 0 ]; then
 		echo "the agent's log (last 30 lines):"
 		tail -n 30 "$LOG" | sed 's/^/  | /'
 	}
-	echo "agent: $(grep -c "flow cache: a set took" "$LOG") generation switches by eviction," \
+	echo "agent: $(grep -c "flow cache: a set is (nearly) full" "$LOG") generation switches by eviction," \
 		"$(grep -c "generation [01] folded" "$LOG") folds"
 	if grep -q "cannot change the policy in place" "$LOG"; then
 		echo "FAIL: the kernel refused a change in place:"

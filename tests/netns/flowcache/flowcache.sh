@@ -251,7 +251,7 @@ $(tail -n 6 "$LOG")"
 	g0=$(gen) before=$(counted Allow)
 	for p in $(seq 41100 41112); do send 2 "$p" 7000; done
 	check "agent: the 13 flows (26 datagrams) delivered" wait_for 5 eval '[ "$(received 7000)" = 76 ]'
-	evicted() { OUT=$(grep "flow cache: a set took" "$LOG"); grep -Eq "took [0-9]+ flows \(size 16\)" <<<"$OUT"; }
+	evicted() { OUT=$(grep "flow cache: a set is (nearly) full" "$LOG"); grep -Eq "\([0-9]+ additions tried, size 16\)" <<<"$OUT"; }
 	check "agent: three quarters full, the agent moved to a fresh generation" wait_for 10 evicted
 	OUT="generation before: $g0; the agent's log:
 $(grep -E "policy|flow cache" "$LOG")"
@@ -291,8 +291,7 @@ $(tail -n 6 "$LOG")"
 	check "agent: and the filter keeps its count in the new table" \
 		eval '[ "$(counted Allow)" = $((n + 2)) ]'
 	# killed, then started again: the new agent carries the counts of the table it finds
-	# (the agent's own pid: $AGENT_PID may be the subshell that runs it)
-	kill -9 "$(cat "$R/run/ipsecpol/ipsecpold.pid")"
+	kill -9 "$(agent_pid)"
 	kill -9 "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null
 	runs=$(grep -c "running (pid" "$LOG")
 	hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
@@ -304,7 +303,9 @@ $(tail -n 6 "$LOG")"
 fi
 
 # ---- FlowCache=0: no cache sets, same outcomes
-[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+a=$(agent_pid)
+[ -n "$a" ] && kill "$a" 2>/dev/null
+[ -n "$AGENT_PID" ] && wait "$AGENT_PID" 2>/dev/null
 AGENT_PID=""
 mkdir -p "$R/etc/ipsecpol"
 grep -q "^FlowCache=0" "$R/etc/ipsecpol/driver.conf" 2>/dev/null ||

@@ -33,7 +33,14 @@ AGENT_PID=""
 PIDS=()
 NPASS=0 NFAIL=0
 
+# The agent's own pid (from its pid file): AGENT_PID may be the subshell that
+# runs `hx ipsecpold ... &`.
+agent_pid() { cat "$R/run/ipsecpol/ipsecpold.pid" 2>/dev/null; }
+
 cleanup() {
+	local a
+	a=$(agent_pid)
+	[ -n "$a" ] && kill -9 "$a" 2>/dev/null
 	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done

@@ -46,7 +46,7 @@ check "block: loopback works" hx "$PROBE" tcp-connect 127.0.0.1 3389 1000
 rm -f "$DB" "$DB-wal" "$DB-shm"
 check "repair: a new store is written" "$MKPOLICY" "$DB" persistent Block7777 block udp 7777
 check "repair: the agent leaves block mode by itself" wait_for 10 sh -c "[ \"\$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)\" = secure ]"
-check "repair: the log says secure mode" grep -q "secure mode: the policy is in force" "$LOG"
+check "repair: the log says block mode was left" grep -q "secure mode (block mode left): the policy is in force" "$LOG"
 check "secure: tcp 3389 connects (no filter blocks it)" px "$PROBE" tcp-connect $H_IP 3389 1000
 px "$PROBE" udp-send $H_IP 7000 20 1000
 check "secure: udp 7000 arrives" wait_for 5 sh -c "[ \$(cat '$R/h7000') -gt 0 ]"
