@@ -291,8 +291,11 @@ $(tail -n 6 "$LOG")"
 	check "agent: and the filter keeps its count in the new table" \
 		eval '[ "$(counted Allow)" = $((n + 2)) ]'
 	# killed, then started again: the new agent carries the counts of the table it finds
-	kill -9 "$(agent_pid)"
+	a=$(agent_pid)
+	kill -9 "$a"
 	kill -9 "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null
+	gone() { ! kill -0 "$a" 2>/dev/null; }
+	wait_for 10 gone # (until then its lock refuses a second agent)
 	runs=$(grep -c "running (pid" "$LOG")
 	hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
 	AGENT_PID=$!
