@@ -361,6 +361,20 @@ static bool agent_patch(struct agent *a)
 	return true;
 }
 
+/*
+ * A failure that keeps what is in force: logged (@before, the message,
+ * @after) when it differs from the one @slot (IPP_ERR_MSG_MAX) holds, then
+ * kept there for the status, so that a failure repeated on every event is
+ * logged once.
+ */
+static void note_failure(char *slot, int prio, const struct ipp_error *e, const char *before,
+			 const char *after)
+{
+	if (strcmp(slot, e->msg))
+		ipp_log(prio, "%s%s%s", before, e->msg, after);
+	snprintf(slot, IPP_ERR_MSG_MAX, "%s", e->msg);
+}
+
 /* The host's servers may have moved: apply again if they did. */
 static void env_check(struct agent *a)
 {
@@ -370,13 +384,8 @@ static void env_check(struct agent *a)
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE)
 		return; /* nothing in force depends on them; the next apply reads them */
 	if (ipp_agent_read_env(&a->paths, &env, &e) < 0) {
-		/* (the policy in force keeps the servers last read) */
-		if (strcmp(a->last_error, e.msg))
-			ipp_log(LOG_WARNING,
-				"cannot read the host's servers: %s; the policy in force keeps the "
-				"servers read before",
-				e.msg);
-		snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
+		note_failure(a->last_error, LOG_WARNING, &e, "cannot read the host's servers: ",
+			     "; the policy in force keeps the servers read before");
 		return;
 	}
 	if (ipp_hostenv_equal(&env, &a->cur.env))
@@ -428,12 +437,9 @@ static bool conf_reload(struct agent *a)
 	bool changed, interval;
 
 	if (ipp_driverconf_load(&a->paths, &c, &e) < 0) {
-		if (strcmp(a->conf_error, e.msg))
-			ipp_log(LOG_ERR,
-				"%s; the next boot will use block mode; the running settings are "
-				"unchanged",
-				e.msg);
-		snprintf(a->conf_error, sizeof(a->conf_error), "%s", e.msg);
+		note_failure(a->conf_error, LOG_ERR, &e, "",
+			     "; the next boot will use block mode; the running settings are "
+			     "unchanged");
 		return false;
 	}
 	if (a->conf_error[0])

@@ -169,22 +169,27 @@ tcp() {
 	verdict "$name" "$want" "$got" "$pre"
 }
 
-# udp NAME EXPECT FROM_SIDE SRC DST PORT [SPORT]: one datagram, seen or not by the sink.
-udp() {
-	local name=$1 want=$2 side=$3 src=$4 dst=$5 port=$6 sport=${7:-} to file got pre i
-	SEQ=$((SEQ + 1)); tok="tok$SEQ"
-	to=$([ "$side" = H ] && echo P || echo H)
-	file="$WORK/udp.$to.$port"
-	echo "$tok" | nsx "$side" socat -u - \
-		"UDP:$(hp "$dst" "$port"),bind=$(b6 "$src")${sport:+:$sport}" 2>/dev/null
-	got=drop
+# seen TOKEN FILE: "pass" when a line TOKEN reaches the sink's FILE within 0.6 s, else "drop".
+seen() {
+	local i
 	for i in 1 2 3 4 5 6; do
-		if grep -qx "$tok" "$file" 2>/dev/null; then
-			got=pass
-			break
+		if grep -aqx "$1" "$2" 2>/dev/null; then
+			echo pass
+			return
 		fi
 		sleep 0.1
 	done
+	echo drop
+}
+
+# udp NAME EXPECT FROM_SIDE SRC DST PORT [SPORT]: one datagram, seen or not by the sink.
+udp() {
+	local name=$1 want=$2 side=$3 src=$4 dst=$5 port=$6 sport=${7:-} to got pre
+	SEQ=$((SEQ + 1)); tok="tok$SEQ"
+	to=$([ "$side" = H ] && echo P || echo H)
+	echo "$tok" | nsx "$side" socat -u - \
+		"UDP:$(hp "$dst" "$port"),bind=$(b6 "$src")${sport:+:$sport}" 2>/dev/null
+	got=$(seen "$tok" "$WORK/udp.$to.$port")
 	pre=$(predict srcaddr="$src" dstaddr="$dst" protocol=udp srcport="${sport:-40000}" \
 		dstport="$port")
 	verdict "$name" "$want" "$got" "$pre"
@@ -451,7 +456,7 @@ fi
 # fall to the block-all filter.
 # big_udp NAME EXPECT SRC DST PORT: a 3000-byte datagram from P to H.
 big_udp() {
-	local name=$1 want=$2 src=$3 dst=$4 port=$5 tok got=drop i
+	local name=$1 want=$2 src=$3 dst=$4 port=$5 tok
 	SEQ=$((SEQ + 1)); tok="tok$SEQ"
 	px python3 -c "
 import socket, sys
@@ -460,14 +465,7 @@ s = socket.socket(fam, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 s.sendto(sys.argv[3].encode() + b'\n' + bytes(3000) + b'\n', (sys.argv[2], int(sys.argv[4])))
 " "$src" "$dst" "$tok" "$port"
-	for i in 1 2 3 4 5 6; do
-		if grep -aqx "$tok" "$WORK/udp.H.$port" 2>/dev/null; then
-			got=pass
-			break
-		fi
-		sleep 0.1
-	done
-	verdict "$name" "$want" "$got" "$(predict srcaddr="$src" dstaddr="$dst" protocol=udp \
+	verdict "$name" "$want" "$(seen "$tok" "$WORK/udp.H.$port")" "$(predict srcaddr="$src" dstaddr="$dst" protocol=udp \
 		srcport=40000 dstport="$port")"
 }
 if policy fragments <<'EOF'; then

@@ -104,6 +104,18 @@ static void test_read_all(void **state)
 	assert_addr(&e.wins[0], "192.0.2.137");
 }
 
+/* Sources that do not exist (nothing to read) and no WINS file. */
+static void src_nothing(struct ipp_hostenv_src *s)
+{
+	ipp_hostenv_src_init(s, NULL);
+	s->resolv_conf = "/nonexistent/resolv.conf";
+	s->resolved_conf = NULL;
+	s->route4 = "/nonexistent/route";
+	s->route6 = "/nonexistent/ipv6_route";
+	s->lease_globs[0] = NULL;
+	s->wins_conf = NULL;
+}
+
 /* wins.conf is ours: several addresses to a line, and nothing it cannot read */
 static void test_wins_strict(void **state)
 {
@@ -121,12 +133,7 @@ static void test_wins_strict(void **state)
 
 	(void)state;
 	snprintf(p, sizeof(p), "%s/wins.conf", dir);
-	ipp_hostenv_src_init(&s, NULL);
-	s.resolv_conf = "/nonexistent/resolv.conf";
-	s.resolved_conf = NULL;
-	s.route4 = "/nonexistent/route";
-	s.route6 = "/nonexistent/ipv6_route";
-	s.lease_globs[0] = NULL;
+	src_nothing(&s);
 	s.wins_conf = p;
 	put("wins.conf", "10.0.0.5, 10.0.0.6 # two\n2001:db8::7\n");
 	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
@@ -150,13 +157,7 @@ static void test_missing_sources(void **state)
 	struct ipp_error err = {0};
 
 	(void)state;
-	ipp_hostenv_src_init(&s, NULL);
-	s.resolv_conf = "/nonexistent/resolv.conf";
-	s.resolved_conf = NULL;
-	s.route4 = "/nonexistent/route";
-	s.route6 = "/nonexistent/ipv6_route";
-	s.lease_globs[0] = NULL;
-	s.wins_conf = NULL;
+	src_nothing(&s);
 	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
 	memset(&z, 0, sizeof(z));
 	assert_true(ipp_hostenv_equal(&e, &z));
