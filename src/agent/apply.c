@@ -240,20 +240,19 @@ out:
 		if (!dry) {
 			struct ipp_mode_opts mo = {.diagnostics = conf.diagnostics};
 			struct ipp_error e = {0};
-
 			bool blocked = (d || ipp_driver_open(&d, &e) == 0) &&
 				       ipp_agent_load_mode(d, IPP_MODE_BLOCK, &mo, &e) == 0;
+			size_t n = err ? strlen(err->msg) : 0;
 
-			if (err) {
-				size_t n = strlen(err->msg);
-
-				snprintf(err->msg + n, sizeof(err->msg) - n, "%s%s%s",
-					 blocked ? "; block mode loaded: every packet but loopback "
-						   "is dropped until it can be"
-						 : "; block mode could not be loaded either (",
-					 blocked ? "" : e.msg, blocked ? "" : "): the ruleset in "
-									     "force stays");
-			}
+			if (err && blocked)
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 "; block mode loaded: every packet but loopback is dropped "
+					 "until it can be");
+			else if (err)
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 "; block mode could not be loaded either (%s): the ruleset in "
+					 "force stays",
+					 e.msg);
 		}
 	}
 	ipp_driver_close(d);

@@ -286,11 +286,12 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->gen_known = true;
 		a->last_change = st.empty ? "unchanged" : st.full ? "whole" : "elements";
 		if (a->mode != IPP_MODE_SECURE)
-			ipp_log(LOG_NOTICE,
-				"secure mode%s: the policy is in force (%s): %zu rules, %zu specific "
-				"filters, %zu elements in %zu maps",
-				a->mode == IPP_MODE_BLOCK ? " (block mode left)" : "", why,
-				c->nrules, c->nsf, c->nelems, c->ntiers);
+			ipp_log(
+			    LOG_NOTICE,
+			    "secure mode%s: the policy is in force (%s): %zu rules, %zu specific "
+			    "filters, %zu elements in %zu maps",
+			    a->mode == IPP_MODE_BLOCK ? " (block mode left)" : "", why, c->nrules,
+			    c->nsf, c->nelems, c->ntiers);
 		else if (st.empty)
 			ipp_log(LOG_DEBUG, "policy unchanged (%s)", why);
 		else if (st.full)

@@ -379,10 +379,11 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 		return false;
 	}
 	memset(fs->fill[c->flow_gen], 0, sizeof(fs->fill[0]));
-	ipp_log(LOG_INFO,
-		"flow cache: a set is (nearly) full (%llu additions tried, size %u): new flows go to "
-		"generation %u, generation %u is folded into the filters' counters",
-		(unsigned long long)fill, (unsigned)c->opts.flow_size, c->flow_gen, c->flow_gen ^ 1);
+	ipp_log(
+	    LOG_INFO,
+	    "flow cache: a set is (nearly) full (%llu additions tried, size %u): new flows go to "
+	    "generation %u, generation %u is folded into the filters' counters",
+	    (unsigned long long)fill, (unsigned)c->opts.flow_size, c->flow_gen, c->flow_gen ^ 1);
 	fs->pending = true;
 	fs->gen = c->flow_gen ^ 1;
 	fs->why = "eviction";

@@ -304,7 +304,7 @@ struct ipp_pcap_stats {
 	} *rules;           /* owned, eff->nrules entries */
 	size_t nrules;
 	char first_malformed[256]; /* "packet 17: truncated TCP header" */
-	char damaged[256];  /* the file itself could not be read on: "after packet 17: ..." */
+	char damaged[256]; /* the file itself could not be read on: "after packet 17: ..." */
 };
 
 /*

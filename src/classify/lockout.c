@@ -158,10 +158,11 @@ int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localadd
 	return 0;
 garbled:
 	*ret = l;
-	return ipp_err(err, EINVAL,
-		       "SSH_CONNECTION \"%s\" not understood: expected \"CLIENT-ADDRESS CLIENT-PORT "
-		       "SERVER-ADDRESS SERVER-PORT\" of one address family",
-		       ssh_connection);
+	return ipp_err(
+	    err, EINVAL,
+	    "SSH_CONNECTION \"%s\" not understood: expected \"CLIENT-ADDRESS CLIENT-PORT "
+	    "SERVER-ADDRESS SERVER-PORT\" of one address family",
+	    ssh_connection);
 }
 
 int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,

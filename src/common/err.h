@@ -43,8 +43,8 @@ enum ipp_ipsec_code {
 	IPP_IPSEC_FILTERACTION_EXISTS = 5014, /* a filter action of that name exists */
 	IPP_IPSEC_NO_FILTERLISTS = 5067,      /* the store holds no filter list */
 	IPP_IPSEC_NO_FILTERACTIONS = 5068,    /* the store holds no filter action */
-	IPP_IPSEC_NO_POLICIES = 5072,         /* the store holds no policy */
-	IPP_IPSEC_STORE_OPEN = 5073,          /* the policy store cannot be opened */
+	IPP_IPSEC_NO_POLICIES = 5072,	      /* the store holds no policy */
+	IPP_IPSEC_STORE_OPEN = 5073,	      /* the policy store cannot be opened */
 };
 
 /* Give the failure recorded in @err (may be NULL) netsh's code @code; returns @r. */

@@ -78,11 +78,10 @@
  *   pair4_in_permit_gG ...: their filters name no ports, so that is their
  *   whole selector); a hit gives the outcome at once.  The lookup chains
  *   name the sets of the generation in force and are rewritten when it
- *   changes, so a cached permitted flow costs one lookup.  Every walk that can fill the cache looks it up first: an entry
- *   that a walk keeps filling without answering would count its packets
- *   twice.  On a miss the walk decides, and the verdict goes through a
- *   chain of its outcome (`permit`, `block`, `negotiate_in`,
- *   `negotiate_out`) that adds the 5-tuple to the matching cache set before
+ *   changes, so a cached permitted flow costs one lookup.  Every walk that can fill the cache looks
+ * it up first: an entry that a walk keeps filling without answering would count its packets twice.
+ * On a miss the walk decides, and the verdict goes through a chain of its outcome (`permit`,
+ * `block`, `negotiate_in`, `negotiate_out`) that adds the 5-tuple to the matching cache set before
  *   the verdict; a walk that ends without a match (permitted) does the same
  *   through `permit`.  The outcome of a 5-tuple is a function of the policy
  *   alone (negotiate still checks every packet for its SA), so the cache
@@ -160,14 +159,14 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 const char *ipp_cverdict_name(enum ipp_cverdict v);
 
 struct ipp_copts {
-	bool exempt_ike;        /* UDP to port 500/4500 in, from it out (default yes) */
+	bool exempt_ike;	/* UDP to port 500/4500 in, from it out (default yes) */
 	bool exempt_ipsec;      /* ESP and AH packets (default yes) */
 	bool exempt_nd;         /* IPv6 neighbour discovery, hop limit 255 (default yes) */
 	bool elem_comments;     /* a comment on every map element (default no) */
 	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
 	bool flow_cache;        /* the flow cache below (default yes; FlowCache=0 turns it off) */
 	uint32_t flow_size;     /* flows per cache set (FlowCacheSize, default IPP_FLOWCACHE_SIZE) */
-	bool defrag6;           /* IPv6 reassembled before the input hook (chain defrag6; default
+	bool defrag6;		/* IPv6 reassembled before the input hook (chain defrag6; default
 				   yes, unless the kernel cannot: ipp_driver_defrag6()) */
 };
 

@@ -14,11 +14,11 @@
 #include "effective.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "../common/grow.h"
@@ -180,8 +180,9 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 	for (i = 0; i < ns; i++) {
 		for (j = 0; j < nd; j++) {
 			struct ipp_sfilter sf = {0}, rev;
-			int fam = concrete(&srcs[i]) ? srcs[i].family
-				  : concrete(&dsts[j]) ? dsts[j].family : 0;
+			int fam = concrete(&srcs[i])   ? srcs[i].family
+				  : concrete(&dsts[j]) ? dsts[j].family
+						       : 0;
 
 			if (concrete(&srcs[i]) && concrete(&dsts[j]) &&
 			    srcs[i].family != dsts[j].family) {
@@ -198,19 +199,21 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 					return r;
 				continue;
 			}
-			/* ICMP is protocol 1 for IPv4, 58 (ICMPv6) for IPv6: the other never occurs */
+			/* ICMP is protocol 1 for IPv4, 58 (ICMPv6) for IPv6: the other never occurs
+			 */
 			if (!warned_icmp && ((fam == AF_INET6 && f->protocol == IPPROTO_ICMP) ||
 					     (fam == AF_INET && f->protocol == IPPROTO_ICMPV6))) {
 				warned_icmp = true;
-				r = add_warning(b,
-						"policy \"%s\" rule \"%s\" filter %u: protocol %u is "
-						"%s, which %s packets never carry: the filter matches "
-						"nothing there (%s is protocol %u)",
-						er->policy, er->rule, filter_idx + 1, f->protocol,
-						fam == AF_INET6 ? "ICMP for IPv4" : "ICMPv6",
-						fam == AF_INET6 ? "IPv6" : "IPv4",
-						fam == AF_INET6 ? "ICMPv6" : "ICMP for IPv4",
-						fam == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+				r = add_warning(
+				    b,
+				    "policy \"%s\" rule \"%s\" filter %u: protocol %u is "
+				    "%s, which %s packets never carry: the filter matches "
+				    "nothing there (%s is protocol %u)",
+				    er->policy, er->rule, filter_idx + 1, f->protocol,
+				    fam == AF_INET6 ? "ICMP for IPv4" : "ICMPv6",
+				    fam == AF_INET6 ? "IPv6" : "IPv4",
+				    fam == AF_INET6 ? "ICMPv6" : "ICMP for IPv4",
+				    fam == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 				if (r < 0)
 					return r;
 			}

@@ -246,9 +246,9 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
 bool ipp_driver_defrag6(struct ipp_driver *d)
 {
 	static const char probe[] =
-		"add table inet ipsecpol_probe\n"
-		"add chain inet ipsecpol_probe defrag6\n"
-		"add rule inet ipsecpol_probe defrag6 meta l4proto udp tproxy ip6 to [::1]:1\n";
+	    "add table inet ipsecpol_probe\n"
+	    "add chain inet ipsecpol_probe defrag6\n"
+	    "add rule inet ipsecpol_probe defrag6 meta l4proto udp tproxy ip6 to [::1]:1\n";
 	struct ipp_error e = {0};
 
 	if (d->defrag6 == 0)
@@ -1365,7 +1365,8 @@ static int replaced_item(const struct ipp_json *item, void *ctx)
 	struct replaced_read *rr = ctx;
 	const struct ipp_json *m = ipp_json_get(item, "map"), *rule = ipp_json_get(item, "rule");
 	const struct ipp_json *name = m ? ipp_json_get(m, "name") : NULL;
-	struct ipp_table_extra unknown = {0}; /* (elements the form in force lacks: none to carry) */
+	struct ipp_table_extra unknown = {
+	    0}; /* (elements the form in force lacks: none to carry) */
 	const struct ipp_ctier *t;
 
 	if (name && name->type == IPP_JSON_STRING && (t = ipp_compiled_tier(rr->cur, name->str)))

@@ -296,8 +296,9 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 	case IPP_PT_INT:
 		r = parse_u32(v, &u);
 		if (r == -ERANGE)
-			return ipp_err(err, EINVAL, "invalid value \"%s\" for %s: the number is too large",
-				       v, p->tag);
+			return ipp_err(err, EINVAL,
+				       "invalid value \"%s\" for %s: the number is too large", v,
+				       p->tag);
 		if (r < 0)
 			return ipp_err(err, EINVAL,
 				       "invalid value \"%s\" for %s: expected a whole number", v,
@@ -330,10 +331,11 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 		if (r == -EAGAIN || strcasecmp(v, "none") == 0)
 			r = 0;
 		else if (r == 0 && a.kind != IPP_ADDR_IP)
-			return ipp_err(err, EINVAL,
-				       "invalid value \"%s\" for %s: expected one host's IP address or "
-				       "DNS name, not a keyword, range or server type",
-				       v, p->tag);
+			return ipp_err(
+			    err, EINVAL,
+			    "invalid value \"%s\" for %s: expected one host's IP address or "
+			    "DNS name, not a keyword, range or server type",
+			    v, p->tag);
 		break;
 	}
 	case IPP_PT_MASK: {
@@ -349,7 +351,8 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 			else if (!strchr(v, '.') && !strchr(v, ':'))
 				/* the address, and so the family, may come after the mask */
 				ipp_err(&e, EINVAL,
-					"\"%s\" is not a valid mask, expected a dotted mask or a prefix "
+					"\"%s\" is not a valid mask, expected a dotted mask or a "
+					"prefix "
 					"length (0 to 32 for IPv4, 0 to 128 for IPv6)",
 					v);
 		}
@@ -433,7 +436,8 @@ int ipp_bind(const struct ipp_node *cmd, const char *cmdname, const struct ipp_t
 		 * looks for tags, so this is tag=value when the part before the
 		 * first "=" is a tag of the command (else a value holding "=").
 		 */
-		if (!t->tag && t->quoted && strchr(t->text, '=') && strchr(t->text, '=') != t->text) {
+		if (!t->tag && t->quoted && strchr(t->text, '=') &&
+		    strchr(t->text, '=') != t->text) {
 			size_t tl = (size_t)(strchr(t->text, '=') - t->text);
 			char tag[64];
 

@@ -48,24 +48,22 @@ static const char *const v_property[] = { "ipsecdiagnostics", "ikelogging", "str
 /* ---------- static: add ---------- */
 
 static const struct ipp_param p_add_policy[] = {
-	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the policy." },
-	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the policy." },
-	YESNO("mmpfs", 0, "Master key perfect forward secrecy (sets qmpermm to 1; default no)."),
-	{ "qmpermm", IPP_PT_INT, 0, 0, NULL,
-	  "Quick mode sessions per main mode key (0 = unlimited, the default)." },
-	{ "mmlifetime", IPP_PT_INT, 0, 0, NULL,
-	  "Main mode key lifetime in minutes, 5 to 2880 (default 480)." },
-	YESNO("activatedefaultrule", 0, "Activate the default response rule (default yes)."),
-	{ "pollinginterval", IPP_PT_INT, 0, 0, NULL,
-	  "Polling interval of the store in minutes, 1 to 43200 (default 180)." },
-	YESNO("assign", 0,
-	      "Assign the policy (unassigns the one assigned in this store; default no)."),
-	{ "mmsecmethods", IPP_PT_MMSEC, 0, 0, NULL,
-	  "Main mode security methods, \"ConfAlg-HashAlg-GroupNum ...\" (default "
-	  "\"3DES-SHA1-2 3DES-MD5-2 DES-SHA1-1 DES-MD5-1\")." },
-	YESNO("force", 0, "yes: assign even if the policy would cut off this SSH session."),
-	P_END
-};
+    {"name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the policy."},
+    {"description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the policy."},
+    YESNO("mmpfs", 0, "Master key perfect forward secrecy (sets qmpermm to 1; default no)."),
+    {"qmpermm", IPP_PT_INT, 0, 0, NULL,
+     "Quick mode sessions per main mode key (0 = unlimited, the default)."},
+    {"mmlifetime", IPP_PT_INT, 0, 0, NULL,
+     "Main mode key lifetime in minutes, 5 to 2880 (default 480)."},
+    YESNO("activatedefaultrule", 0, "Activate the default response rule (default yes)."),
+    {"pollinginterval", IPP_PT_INT, 0, 0, NULL,
+     "Polling interval of the store in minutes, 1 to 43200 (default 180)."},
+    YESNO("assign", 0, "Assign the policy (unassigns the one assigned in this store; default no)."),
+    {"mmsecmethods", IPP_PT_MMSEC, 0, 0, NULL,
+     "Main mode security methods, \"ConfAlg-HashAlg-GroupNum ...\" (default "
+     "\"3DES-SHA1-2 3DES-MD5-2 DES-SHA1-1 DES-MD5-1\")."},
+    YESNO("force", 0, "yes: assign even if the policy would cut off this SSH session."),
+    P_END};
 
 static const struct ipp_param p_add_filterlist[] = {
 	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the filter list." },
@@ -74,37 +72,34 @@ static const struct ipp_param p_add_filterlist[] = {
 };
 
 static const struct ipp_param p_add_filter[] = {
-	{ "filterlist", IPP_PT_NAME, IPP_PF_REQ, 0, NULL,
-	  "Filter list the filter is added to (created when missing)." },
-	{ "srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL,
-	  "Source: me, any, an address, a range, a DNS name, or DNS|WINS|DHCP|GATEWAY." },
-	{ "dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination, as srcaddr." },
-	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the filter." },
-	{ "protocol", IPP_PT_PROTO, 0, 0, NULL, "ANY (the default), ICMP, TCP, UDP, RAW or a number." },
-	YESNO("mirrored", 0, "Also match the reverse direction (default yes)."),
-	{ "srcmask", IPP_PT_MASK, 0, 0, NULL,
-	  "Source mask or prefix length (default 255.255.255.255, one host)." },
-	{ "dstmask", IPP_PT_MASK, 0, 0, NULL,
-	  "Destination mask or prefix length (default 255.255.255.255, one host)." },
-	{ "srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)." },
-	{ "dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)." },
-	P_END
-};
+    {"filterlist", IPP_PT_NAME, IPP_PF_REQ, 0, NULL,
+     "Filter list the filter is added to (created when missing)."},
+    {"srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL,
+     "Source: me, any, an address, a range, a DNS name, or DNS|WINS|DHCP|GATEWAY."},
+    {"dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination, as srcaddr."},
+    {"description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the filter."},
+    {"protocol", IPP_PT_PROTO, 0, 0, NULL, "ANY (the default), ICMP, TCP, UDP, RAW or a number."},
+    YESNO("mirrored", 0, "Also match the reverse direction (default yes)."),
+    {"srcmask", IPP_PT_MASK, 0, 0, NULL,
+     "Source mask or prefix length (default 255.255.255.255, one host)."},
+    {"dstmask", IPP_PT_MASK, 0, 0, NULL,
+     "Destination mask or prefix length (default 255.255.255.255, one host)."},
+    {"srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)."},
+    {"dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)."},
+    P_END};
 
 static const struct ipp_param p_add_filteraction[] = {
-	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the filter action." },
-	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the filter action." },
-	YESNO("qmpfs", 0, "Quick mode perfect forward secrecy (default no)."),
-	YESNO("inpass", 0,
-	      "Accept unsecured communication, but always respond using IPsec (default no)."),
-	YESNO("soft", 0,
-	      "Allow unsecured communication with non-IPsec-aware computers (default no)."),
-	{ "action", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate (default)." },
-	{ "qmsecmethods", IPP_PT_QMSEC, 0, 0, NULL,
-	  "Quick mode offers, \"ESP[ConfAlg,AuthAlg]:<n>k/<n>s AH[HashAlg] ...\" (default "
-	  "\"ESP[3DES,SHA1] ESP[3DES,MD5] ESP[DES,SHA1] ESP[DES,MD5]\", 100000k/3600s)." },
-	P_END
-};
+    {"name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the filter action."},
+    {"description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the filter action."},
+    YESNO("qmpfs", 0, "Quick mode perfect forward secrecy (default no)."),
+    YESNO("inpass", 0,
+	  "Accept unsecured communication, but always respond using IPsec (default no)."),
+    YESNO("soft", 0, "Allow unsecured communication with non-IPsec-aware computers (default no)."),
+    {"action", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate (default)."},
+    {"qmsecmethods", IPP_PT_QMSEC, 0, 0, NULL,
+     "Quick mode offers, \"ESP[ConfAlg,AuthAlg]:<n>k/<n>s AH[HashAlg] ...\" (default "
+     "\"ESP[3DES,SHA1] ESP[3DES,MD5] ESP[DES,SHA1] ESP[DES,MD5]\", 100000k/3600s)."},
+    P_END};
 
 static const struct ipp_param p_add_rule[] = {
 	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the rule." },
@@ -283,12 +278,10 @@ static const struct ipp_param p_file[] = {
 };
 
 static const struct ipp_param p_import[] = {
-	{ "file", IPP_PT_FILE, IPP_PF_REQ, 0, NULL,
-	  "File name (.ipsec is added when it has no extension)." },
-	YESNO("force", 0,
-	      "yes: assign an imported policy even if it would cut off this SSH session."),
-	P_END
-};
+    {"file", IPP_PT_FILE, IPP_PF_REQ, 0, NULL,
+     "File name (.ipsec is added when it has no extension)."},
+    YESNO("force", 0, "yes: assign an imported policy even if it would cut off this SSH session."),
+    P_END};
 
 #define CMD(n, prm, f, fl, h, rem) { n, IPP_NODE_CMD, h, NULL, prm, f, IPP_BI_NONE, fl, rem }
 #define NODE_END { NULL, IPP_NODE_INVALID, NULL, NULL, NULL, NULL, IPP_BI_NONE, 0, NULL }
@@ -377,19 +370,18 @@ static const struct ipp_node static_show[] = {
 #define CONTEXT(n, kids, h) { n, IPP_NODE_CONTEXT, h, kids, NULL, NULL, IPP_BI_NONE, 0, NULL }
 
 static const struct ipp_node static_cmds[] = {
-	GROUP("add", static_add, "Creates policies and related information."),
-	GROUP("delete", static_delete, "Deletes policies and related information."),
-	CMD("dump", p_none, ipp_st_dump, 0,
-	    "Displays a script that recreates the current store.", NULL),
-	CMD("exportpolicy", p_file, ipp_st_exportpolicy, 0,
-	    "Exports every policy of the store to a file.", NULL),
-	CMD("importpolicy", p_import, ipp_st_importpolicy, IPP_CMD_WRITE,
-	    "Imports policies from a file into the store.",
-	    "Objects whose names are already in the store make the import fail."),
-	GROUP("set", static_set, "Modifies existing policies and related information."),
-	GROUP("show", static_show, "Displays details of policies and related information."),
-	NODE_END
-};
+    GROUP("add", static_add, "Creates policies and related information."),
+    GROUP("delete", static_delete, "Deletes policies and related information."),
+    CMD("dump", p_none, ipp_st_dump, 0, "Displays a script that recreates the current store.",
+	NULL),
+    CMD("exportpolicy", p_file, ipp_st_exportpolicy, 0,
+	"Exports every policy of the store to a file.", NULL),
+    CMD("importpolicy", p_import, ipp_st_importpolicy, IPP_CMD_WRITE,
+	"Imports policies from a file into the store.",
+	"Objects whose names are already in the store make the import fail."),
+    GROUP("set", static_set, "Modifies existing policies and related information."),
+    GROUP("show", static_show, "Displays details of policies and related information."),
+    NODE_END};
 
 /* ---------- dynamic ---------- */
 
@@ -637,30 +629,27 @@ static const struct ipp_node ipsec_cmds[] = {
 };
 
 static const struct ipp_node root_cmds[] = {
-	CMD("dump", p_none, ipp_st_dump, 0, "Displays a script that recreates the current store.",
-	    NULL),
-	CONTEXT("ipsec", ipsec_cmds, "Changes to the `netsh ipsec' context."),
-	NODE_END
-};
+    CMD("dump", p_none, ipp_st_dump, 0, "Displays a script that recreates the current store.",
+	NULL),
+    CONTEXT("ipsec", ipsec_cmds, "Changes to the `netsh ipsec' context."), NODE_END};
 
 const struct ipp_node ipp_root = CONTEXT("netsh", root_cmds, "The netsh root context.");
 
 #define BUILTIN(n, b, h, rem) { n, IPP_NODE_CMD, h, NULL, NULL, NULL, b, 0, rem }
 
 const struct ipp_node ipp_generic_cmds[] = {
-	BUILTIN("..", IPP_BI_UP, "Goes up one context level.", NULL),
-	BUILTIN("?", IPP_BI_HELP, "Displays a list of commands.", NULL),
-	BUILTIN("bye", IPP_BI_EXIT, "Exits the program.", NULL),
-	BUILTIN("exec", IPP_BI_EXEC, "Loads a script file and runs the commands in it.",
-		"`exec FILE' runs FILE as `-f FILE' does (at the root or in `ipsec', from "
-		"`ipsec static'; else from the current context), then returns to the context "
-		"it was given in."),
-	BUILTIN("exit", IPP_BI_EXIT, "Exits the program.", NULL),
-	BUILTIN("help", IPP_BI_HELP, "Displays a list of commands.",
-		"`help COMMAND' or `COMMAND ?' shows the usage of a command."),
-	BUILTIN("popd", IPP_BI_POPD, "Pops a context from the stack.", NULL),
-	BUILTIN("pushd", IPP_BI_PUSHD, "Pushes the current context on the stack.",
-		"`pushd ipsec static' pushes the current context, then changes to the one named."),
-	BUILTIN("quit", IPP_BI_EXIT, "Exits the program.", NULL),
-	NODE_END
-};
+    BUILTIN("..", IPP_BI_UP, "Goes up one context level.", NULL),
+    BUILTIN("?", IPP_BI_HELP, "Displays a list of commands.", NULL),
+    BUILTIN("bye", IPP_BI_EXIT, "Exits the program.", NULL),
+    BUILTIN("exec", IPP_BI_EXEC, "Loads a script file and runs the commands in it.",
+	    "`exec FILE' runs FILE as `-f FILE' does (at the root or in `ipsec', from "
+	    "`ipsec static'; else from the current context), then returns to the context "
+	    "it was given in."),
+    BUILTIN("exit", IPP_BI_EXIT, "Exits the program.", NULL),
+    BUILTIN("help", IPP_BI_HELP, "Displays a list of commands.",
+	    "`help COMMAND' or `COMMAND ?' shows the usage of a command."),
+    BUILTIN("popd", IPP_BI_POPD, "Pops a context from the stack.", NULL),
+    BUILTIN("pushd", IPP_BI_PUSHD, "Pushes the current context on the stack.",
+	    "`pushd ipsec static' pushes the current context, then changes to the one named."),
+    BUILTIN("quit", IPP_BI_EXIT, "Exits the program.", NULL),
+    NODE_END};

@@ -78,12 +78,12 @@ enum ipp_node_kind {
 /* Built-in shell commands, run by the shell itself on the raw words. */
 enum ipp_builtin {
 	IPP_BI_NONE = 0,
-	IPP_BI_HELP,  /* help, ? */
-	IPP_BI_UP,    /* .. */
+	IPP_BI_HELP, /* help, ? */
+	IPP_BI_UP,   /* .. */
 	IPP_BI_PUSHD,
 	IPP_BI_POPD,
-	IPP_BI_EXIT,  /* exit, quit, bye */
-	IPP_BI_EXEC,  /* exec FILE: run a script */
+	IPP_BI_EXIT, /* exit, quit, bye */
+	IPP_BI_EXEC, /* exec FILE: run a script */
 };
 
 /* Command flags. */

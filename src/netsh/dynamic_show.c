@@ -377,15 +377,16 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 			"ipsecpold applies changes at once; otherwise run `ipsecpold --once').\n",
 			st->nexpected - st->ncnt, st->nexpected);
 	if (st->extra.unknown_elems)
-		fprintf(out,
-			"Note: the kernel also enforces %llu filter element%s that the stores no "
-			"longer hold (%llu packet%s so far), not listed here: the policy in force was "
-			"applied before the stores last changed (a running ipsecpold applies changes "
-			"at once; otherwise run `ipsecpold --once').\n",
-			(unsigned long long)st->extra.unknown_elems,
-			st->extra.unknown_elems == 1 ? "" : "s",
-			(unsigned long long)st->extra.unknown_packets,
-			st->extra.unknown_packets == 1 ? "" : "s");
+		fprintf(
+		    out,
+		    "Note: the kernel also enforces %llu filter element%s that the stores no "
+		    "longer hold (%llu packet%s so far), not listed here: the policy in force was "
+		    "applied before the stores last changed (a running ipsecpold applies changes "
+		    "at once; otherwise run `ipsecpold --once').\n",
+		    (unsigned long long)st->extra.unknown_elems,
+		    st->extra.unknown_elems == 1 ? "" : "s",
+		    (unsigned long long)st->extra.unknown_packets,
+		    st->extra.unknown_packets == 1 ? "" : "s");
 }
 
 static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)

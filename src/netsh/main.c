@@ -192,11 +192,11 @@ int main(int argc, char **argv)
 		/* netsh's options for other machines and alias files */
 		if (strcmp(a, "-r") == 0 || strcmp(a, "-u") == 0 || strcmp(a, "-p") == 0 ||
 		    strcmp(a, "-a") == 0) {
-			fprintf(stderr,
-				"%s: %s: %s are not supported; run %s on the machine itself\n",
-				o.prog, a,
-				a[1] == 'a' ? "alias files" : "remote machines and their credentials",
-				o.prog);
+			fprintf(
+			    stderr, "%s: %s: %s are not supported; run %s on the machine itself\n",
+			    o.prog, a,
+			    a[1] == 'a' ? "alias files" : "remote machines and their credentials",
+			    o.prog);
 			return 2;
 		}
 		if (strncmp(a, "--root=", 7) == 0) {

@@ -338,8 +338,7 @@ static int set_ctx_words(struct ipp_shell *sh, const struct ipp_token *t, size_t
  * is given at the root or in `ipsec`, else from the current context; the
  * context and the pushd stack are given back at the end.
  */
-static int do_exec(struct ipp_shell *sh, const struct ipp_token *t, size_t n,
-		   struct ipp_error *err)
+static int do_exec(struct ipp_shell *sh, const struct ipp_token *t, size_t n, struct ipp_error *err)
 {
 	struct ctxpath ctx = sh->ctx;
 	size_t nstack = sh->nstack;
@@ -601,7 +600,7 @@ void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
 
 int ipp_shell_set_context(struct ipp_shell *sh, const char *path, struct ipp_error *err)
 {
-	struct ipp_tokens t = { 0 };
+	struct ipp_tokens t = {0};
 	int r;
 
 	if ((r = ipp_lex_line(path, &t, err)) < 0) {

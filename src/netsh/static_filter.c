@@ -63,10 +63,10 @@ int ipp_st_set_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 	r = ipp_db_filterlist_update(db, &l, err);
 	if (r == -EEXIST)
 		r = ipp_err_ipsec(
-			err, IPP_IPSEC_FILTERLIST_EXISTS,
-			ipp_err(err, EEXIST,
-				"newname: a filter list named \"%s\" already exists in the %s",
-				l.name, ipp_st_store_text(loc)));
+		    err, IPP_IPSEC_FILTERLIST_EXISTS,
+		    ipp_err(err, EEXIST,
+			    "newname: a filter list named \"%s\" already exists in the %s", l.name,
+			    ipp_st_store_text(loc)));
 out:
 	ipp_filterlist_clear(&l);
 	return r;

@@ -91,10 +91,10 @@ int ipp_st_set_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FILE
 	r = ipp_db_filteraction_update(db, &fa, err);
 	if (r == -EEXIST)
 		r = ipp_err_ipsec(
-			err, IPP_IPSEC_FILTERACTION_EXISTS,
-			ipp_err(err, EEXIST,
-				"newname: a filter action named \"%s\" already exists in the %s",
-				fa.name, ipp_st_store_text(loc)));
+		    err, IPP_IPSEC_FILTERACTION_EXISTS,
+		    ipp_err(err, EEXIST,
+			    "newname: a filter action named \"%s\" already exists in the %s",
+			    fa.name, ipp_st_store_text(loc)));
 out:
 	ipp_filteraction_clear(&fa);
 	return r;

@@ -31,10 +31,11 @@ static int policy_attrs(const struct ipp_args *a, struct ipp_policy *p, struct i
 		p->qmpermm = 1;
 	/* and master PFS means one quick mode per main mode: another count contradicts it */
 	if (p->mmpfs && p->qmpermm != 1 && ipp_args_has(a, "qmpermm"))
-		return ipp_err(err, EINVAL,
-			       "qmpermm: \"%u\" contradicts master PFS (mmpfs=yes), which allows one "
-			       "quick mode per main mode: give mmpfs=no with it",
-			       p->qmpermm);
+		return ipp_err(
+		    err, EINVAL,
+		    "qmpermm: \"%u\" contradicts master PFS (mmpfs=yes), which allows one "
+		    "quick mode per main mode: give mmpfs=no with it",
+		    p->qmpermm);
 	if (ipp_args_has(a, "activatedefaultrule")) {
 		if ((r = ipp_args_bool(a, "activatedefaultrule", &b, err)) < 0)
 			return r;
@@ -54,8 +55,8 @@ static int policy_attrs(const struct ipp_args *a, struct ipp_policy *p, struct i
 }
 
 int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store_loc loc,
-			  const char *policy, const struct ipp_args *a, FILE *out,
-			  struct ipp_error *err)
+			 const char *policy, const struct ipp_args *a, FILE *out,
+			 struct ipp_error *err)
 {
 	struct ipp_error e = { 0 };
 	struct ipp_lockout l;

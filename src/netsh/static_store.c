@@ -142,8 +142,8 @@ int ipp_st_importpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 	/* an assigned policy of the file is an assignment: checked as assign=yes is */
 	for (size_t i = 0; r >= 0 && i < s->npolicies; i++)
 		if (s->policies[i].assigned)
-			r = ipp_st_lockout_guard(sh, db, ipp_shell_store(sh), s->policies[i].name, a,
-						 out, err);
+			r = ipp_st_lockout_guard(sh, db, ipp_shell_store(sh), s->policies[i].name,
+						 a, out, err);
 	ipp_snapshot_free(s);
 	return r;
 }

@@ -490,10 +490,11 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 			       "%d of this program: upgrade ipsecpol",
 			       db->path, (long long)version, IPP_SCHEMA_VERSION);
 	if (version < 1)
-		return ipp_err(err, EBADMSG,
-			       "policy database \"%s\" is damaged: schema version %lld (versions are "
-			       "1 to %d)",
-			       db->path, (long long)version, IPP_SCHEMA_VERSION);
+		return ipp_err(
+		    err, EBADMSG,
+		    "policy database \"%s\" is damaged: schema version %lld (versions are "
+		    "1 to %d)",
+		    db->path, (long long)version, IPP_SCHEMA_VERSION);
 	/* schema 2 only added the journal: a reader of schema 1 goes without it */
 	if (version == 1) {
 		db->no_journal = true;
@@ -548,14 +549,15 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 			goto fail;
 		}
 		rc = sqlite3_open_v2(uri, &db->h,
-				     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+				     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+				     NULL);
 		sqlite3_free(uri);
 	} else {
-		rc = sqlite3_open_v2(path, &db->h,
-				     (ro ? SQLITE_OPEN_READONLY
-					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-					     SQLITE_OPEN_NOMUTEX,
-				     NULL);
+		rc = sqlite3_open_v2(
+		    path, &db->h,
+		    (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+			SQLITE_OPEN_NOMUTEX,
+		    NULL);
 	}
 	if (rc != SQLITE_OK) {
 		int sys = db->h ? sqlite3_system_errno(db->h) : 0;

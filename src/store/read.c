@@ -25,19 +25,20 @@ static int bad_row(struct ipp_db *db, struct ipp_error *err, const char *what, i
  * another one, a port 70000 into 4464).
  */
 static int int_col(struct ipp_db *db, sqlite3_stmt *st, int i, int64_t lo, int64_t hi,
-		   const char *what, int64_t id, const char *col, int64_t *v,
-		   struct ipp_error *err)
+		   const char *what, int64_t id, const char *col, int64_t *v, struct ipp_error *err)
 {
 	*v = sqlite3_column_int64(st, i);
 	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-		return ipp_err(err, EBADMSG, "policy database \"%s\": %s %lld: bad %s: not an integer",
-			       db->path, what, (long long)id, col);
-	if (*v < lo || *v > hi)
 		return ipp_err(err, EBADMSG,
-			       "policy database \"%s\": %s %lld: bad %s: %lld is out of range, expected "
-			       "%lld to %lld",
-			       db->path, what, (long long)id, col, (long long)*v, (long long)lo,
-			       (long long)hi);
+			       "policy database \"%s\": %s %lld: bad %s: not an integer", db->path,
+			       what, (long long)id, col);
+	if (*v < lo || *v > hi)
+		return ipp_err(
+		    err, EBADMSG,
+		    "policy database \"%s\": %s %lld: bad %s: %lld is out of range, expected "
+		    "%lld to %lld",
+		    db->path, what, (long long)id, col, (long long)*v, (long long)lo,
+		    (long long)hi);
 	return 0;
 }
 
@@ -184,8 +185,8 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 			return bad_row(db, err, "rule", r->id, "tunnel", &why);
 	}
 	db_col_text(st, 10, r->tunneldns, sizeof(r->tunneldns));
-	if (int_col(db, st, 11, IPP_CONN_ALL, IPP_CONN_DIALUP, "rule", r->id, "conntype", &v,
-		    err) < 0)
+	if (int_col(db, st, 11, IPP_CONN_ALL, IPP_CONN_DIALUP, "rule", r->id, "conntype", &v, err) <
+	    0)
 		return -EBADMSG;
 	r->conntype = (enum ipp_conntype)v;
 	r->activate = sqlite3_column_int(st, 12) != 0;
@@ -838,7 +839,7 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 	/* whole now: what the shell would refuse to write is refused when read */
 	for (size_t i = 0; i < s->npolicies; i++) {
 		const struct ipp_policy *p = &s->policies[i];
-		struct ipp_error why = { 0 };
+		struct ipp_error why = {0};
 
 		if (ipp_policy_validate(p, &why) < 0) {
 			r = bad_row(db, err, "policy", p->id, "value", &why);

@@ -465,8 +465,8 @@ s = socket.socket(fam, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 s.sendto(sys.argv[3].encode() + b'\n' + bytes(3000) + b'\n', (sys.argv[2], int(sys.argv[4])))
 " "$src" "$dst" "$tok" "$port"
-	verdict "$name" "$want" "$(seen "$tok" "$WORK/udp.H.$port")" "$(predict srcaddr="$src" dstaddr="$dst" protocol=udp \
-		srcport=40000 dstport="$port")"
+	verdict "$name" "$want" "$(seen "$tok" "$WORK/udp.H.$port")" \
+		"$(predict srcaddr="$src" dstaddr="$dst" protocol=udp srcport=40000 dstport="$port")"
 }
 if policy fragments <<'EOF'; then
 add policy name=Frag

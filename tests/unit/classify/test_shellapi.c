@@ -169,9 +169,12 @@ static void test_lockout_not_ssh(void **state)
 	assert_true(l.blocked);
 	unsetenv("SSH_CONNECTION");
 
-	static const char *garbled[] = {"10.0.0.5", "10.0.0.5 51000 10.0.0.1",
-					"10.0.0.5 0 10.0.0.1 22", "10.0.0.5 51000 10.0.0.1 65536",
-					"10.0.0.5 51000 fd00::1 22", "host 1 host 2"};
+	static const char *garbled[] = {"10.0.0.5",
+					"10.0.0.5 51000 10.0.0.1",
+					"10.0.0.5 0 10.0.0.1 22",
+					"10.0.0.5 51000 10.0.0.1 65536",
+					"10.0.0.5 51000 fd00::1 22",
+					"host 1 host 2"};
 	struct ipp_error err = {0};
 	size_t i;
 

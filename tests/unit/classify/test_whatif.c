@@ -237,7 +237,8 @@ static void test_as_if_assigned(void **state)
 	assert_int_equal(whatif(&out, NULL, "src=10.0.0.6", "dst=10.0.0.1", "proto=udp",
 				"dstport=500", "me=10.0.0.1", "me=only", "policy=Srv", NULL),
 			 0);
-	has(out, "Verdict:     exempt: IKE (UDP to port 500/4500 inbound, from it outbound) is never filtered");
+	has(out, "Verdict:     exempt: IKE (UDP to port 500/4500 inbound, from it outbound) is "
+		 "never filtered");
 	free(out);
 }
 

@@ -180,9 +180,9 @@ static void test_icmp_family(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->nwarnings, 2);
 	assert_non_null(strstr(e->warnings[0], "filter 1: protocol 1 is ICMP for IPv4, which IPv6 "
-					      "packets never carry"));
+					       "packets never carry"));
 	assert_non_null(strstr(e->warnings[1], "filter 2: protocol 58 is ICMPv6, which IPv4 "
-					      "packets never carry"));
+					       "packets never carry"));
 	ipp_effective_free(e);
 	testpol_clear(&t);
 }
@@ -256,11 +256,11 @@ static void test_explain_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rules_in_force),    cmocka_unit_test(test_mirror_of_itself),
-		cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
-		cmocka_unit_test(test_store_precedence),  cmocka_unit_test(test_sorted_and_conflicts),
-		cmocka_unit_test(test_icmp_family),
-		cmocka_unit_test(test_missing_reference), cmocka_unit_test(test_explain_line),
+	    cmocka_unit_test(test_rules_in_force),     cmocka_unit_test(test_mirror_of_itself),
+	    cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
+	    cmocka_unit_test(test_store_precedence),   cmocka_unit_test(test_sorted_and_conflicts),
+	    cmocka_unit_test(test_icmp_family),	       cmocka_unit_test(test_missing_reference),
+	    cmocka_unit_test(test_explain_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

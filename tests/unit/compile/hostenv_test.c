@@ -122,9 +122,9 @@ static void test_wins_strict(void **state)
 	static const struct {
 		const char *text, *needle;
 	} bad[] = {
-		{ "10.0.0.300\n", ":1: \"10.0.0.300\" is not an IPv4 or IPv6 address" },
-		{ "192.0.2.1\nwins-server.example\n", ":2: \"wins-server.example\"" },
-		{ "192.0.2.1 ; 192.0.2.2\n", ":1: \";\"" },
+	    {"10.0.0.300\n", ":1: \"10.0.0.300\" is not an IPv4 or IPv6 address"},
+	    {"192.0.2.1\nwins-server.example\n", ":2: \"wins-server.example\""},
+	    {"192.0.2.1 ; 192.0.2.2\n", ":1: \";\""},
 	};
 	struct ipp_hostenv_src s;
 	struct ipp_hostenv e;
@@ -189,10 +189,10 @@ static void test_stub_resolver(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_all),
-		cmocka_unit_test(test_wins_strict),
-		cmocka_unit_test(test_missing_sources),
-		cmocka_unit_test(test_stub_resolver),
+	    cmocka_unit_test(test_read_all),
+	    cmocka_unit_test(test_wins_strict),
+	    cmocka_unit_test(test_missing_sources),
+	    cmocka_unit_test(test_stub_resolver),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

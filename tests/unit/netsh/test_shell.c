@@ -351,16 +351,16 @@ static void test_rules_and_auth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fresh_store_reads_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_command_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_contexts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_selection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_assign_one_per_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mmpfs_qmpermm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fresh_store_reads_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_command_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_contexts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_selection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_assign_one_per_store, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mmpfs_qmpermm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

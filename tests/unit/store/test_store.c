@@ -822,16 +822,16 @@ static void test_damaged_values(void **state)
 	static const struct {
 		const char *sql, *needle;
 	} cases[] = {
-		{ "UPDATE filter SET dstport = 70000", "bad dstport: 70000 is out of range" },
-		{ "UPDATE filter SET srcport = -1", "bad srcport: -1 is out of range" },
-		{ "UPDATE filter SET protocol = 999", "bad protocol: 999 is out of range" },
-		{ "UPDATE filter SET protocol = 1", "needs protocol TCP or UDP" },
-		{ "UPDATE filter SET dstport = 'eighty'", "bad dstport: not an integer" },
-		{ "UPDATE filteraction SET action = 7", "bad action: 7 is out of range" },
-		{ "UPDATE rule SET conntype = 9", "bad conntype: 9 is out of range" },
-		{ "UPDATE policy SET mmlifetime = 1", "mmlifetime: \"1\" is out of range" },
-		{ "UPDATE policy SET qmpermm = -1", "bad qmpermm: -1 is out of range" },
-		{ "UPDATE auth SET kind = 0", "bad authentication method: 0 is out of range" },
+	    {"UPDATE filter SET dstport = 70000", "bad dstport: 70000 is out of range"},
+	    {"UPDATE filter SET srcport = -1", "bad srcport: -1 is out of range"},
+	    {"UPDATE filter SET protocol = 999", "bad protocol: 999 is out of range"},
+	    {"UPDATE filter SET protocol = 1", "needs protocol TCP or UDP"},
+	    {"UPDATE filter SET dstport = 'eighty'", "bad dstport: not an integer"},
+	    {"UPDATE filteraction SET action = 7", "bad action: 7 is out of range"},
+	    {"UPDATE rule SET conntype = 9", "bad conntype: 9 is out of range"},
+	    {"UPDATE policy SET mmlifetime = 1", "mmlifetime: \"1\" is out of range"},
+	    {"UPDATE policy SET qmpermm = -1", "bad qmpermm: -1 is out of range"},
+	    {"UPDATE auth SET kind = 0", "bad authentication method: 0 is out of range"},
 	};
 	struct fx *fx = *state;
 	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L"), act, pol;
@@ -862,14 +862,15 @@ static void test_damaged_values(void **state)
 		fx->db = NULL;
 		/* put the good value back for the next case */
 		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
-		assert_int_equal(sqlite3_exec(h,
-					      "UPDATE filter SET dstport = 80, srcport = 0, protocol = 6;"
-					      "UPDATE filteraction SET action = 2;"
-					      "UPDATE rule SET conntype = 1;"
-					      "UPDATE policy SET mmlifetime = 480, qmpermm = 0;"
-					      "UPDATE auth SET kind = 1",
-					      NULL, NULL, NULL),
-				 SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_exec(h,
+				 "UPDATE filter SET dstport = 80, srcport = 0, protocol = 6;"
+				 "UPDATE filteraction SET action = 2;"
+				 "UPDATE rule SET conntype = 1;"
+				 "UPDATE policy SET mmlifetime = 480, qmpermm = 0;"
+				 "UPDATE auth SET kind = 1",
+				 NULL, NULL, NULL),
+		    SQLITE_OK);
 		sqlite3_close(h);
 		OK(ipp_db_open(fx->path, 0, &fx->db, &err));
 		s = load(fx->db, IPP_STORE_LOCAL);
