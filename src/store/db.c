@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,35 +509,73 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 	return 0;
 }
 
+/*
+ * Open (creating) the file of a database to be written; *held is then an
+ * fd that holds a flock(2) (another family than SQLite's own locks) until
+ * the caller closes it: exclusive on a file created here, until its schema
+ * is in; a file found empty waits on it for its creator.  An empty file
+ * that stays empty is a store cut short, not a new one: made anew here, it
+ * would lose the persistent policy in silence (and lift the block mode the
+ * agent keeps for it).  The file is created 0600: the store holds
+ * pre-shared keys (SQLite would create it 0644).
+ */
+static int claim_file(const char *path, int *held, struct ipp_error *err)
+{
+	struct stat sb;
+	int fd, i;
+
+	*held = -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		(void)flock(fd, LOCK_EX);
+		*held = fd;
+		return 0;
+	}
+	if (errno != EEXIST || (fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return ipp_err(err, errno, "policy database \"%s\": cannot open: %s", path,
+			       strerror(errno));
+	/* (a creator takes its lock just after creating: look a few times) */
+	for (i = 0; i < 20; i++) {
+		(void)flock(fd, LOCK_SH);
+		if (fstat(fd, &sb) == 0 && (!S_ISREG(sb.st_mode) || sb.st_size > 0)) {
+			close(fd);
+			return 0;
+		}
+		(void)flock(fd, LOCK_UN);
+		usleep(50 * 1000);
+	}
+	close(fd);
+	return ipp_err(err, EBADMSG,
+		       "policy database \"%s\" is empty (0 bytes): it was cut short or damaged; "
+		       "remove it to start with empty stores",
+		       path);
+}
+
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)
 {
 	bool ro = flags & IPP_DB_READONLY;
 	struct statvfs vfs;
 	struct ipp_db *db;
 	struct stat sb;
-	int rc, r;
+	int rc, r, held = -1;
 
 	if (!path || !*path)
 		return ipp_err(err, EINVAL, "policy database: empty path");
 	if (ro && stat(path, &sb) < 0)
 		return ipp_err(err, errno, "policy database \"%s\": %s", path, strerror(errno));
-	if (!ro) {
-		/* create it ourselves: the store holds pre-shared keys, so only the owner
-		 * may read a new file (SQLite would create it 0644) */
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-		if (fd < 0)
-			return ipp_err(err, errno, "policy database \"%s\": cannot open: %s", path,
-				       strerror(errno));
-		close(fd);
-	}
+	if (!ro && (r = claim_file(path, &held, err)) < 0)
+		return r;
 	db = calloc(1, sizeof(*db));
-	if (!db)
+	if (!db) {
+		if (held >= 0)
+			close(held);
 		return -ENOMEM;
+	}
+	db->held = held;
 	db->readonly = ro;
 	db->path = strdup(path);
 	if (!db->path) {
-		free(db);
+		ipp_db_close(db);
 		return -ENOMEM;
 	}
 	/* on a read-only file system nothing can change the file, and SQLite has to be told
@@ -597,6 +636,8 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 		if (r < 0)
 			goto fail;
 	}
+	if (held >= 0)
+		(void)flock(held, LOCK_UN); /* the schema is in: others may open the file now */
 	*ret = db;
 	return 0;
 fail:
@@ -615,6 +656,8 @@ void ipp_db_close(struct ipp_db *db)
 			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close_v2(db->h);
 	}
+	if (db->held >= 0)
+		close(db->held);
 	free(db->path);
 	free(db);
 }

@@ -20,6 +20,9 @@ struct ipp_db {
 	bool dirty;    /* the open transaction wrote something: bump the generation */
 	bool readonly;
 	bool no_journal; /* read-only on a database of schema 1: no journal yet */
+	int held;        /* the fd claim_file() locked the new file with, or -1: closed
+			    after SQLite's connection (closing an fd of the file drops the
+			    process's POSIX locks, SQLite's among them) */
 	size_t ncache;
 	struct {
 		const char *sql; /* identity of the statement: the address of its text */

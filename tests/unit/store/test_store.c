@@ -806,6 +806,20 @@ static void test_corrupt_file(void **state)
 		sqlite3_close(h);
 		expect_err(ipp_db_open(path, 0, &db, &err), EBADMSG, &err, "another program");
 	}
+	/* an empty file is a store cut short: refused, not made a new empty store (that would
+	 * lose the persistent policy in silence), and left as it is */
+	{
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/cut.db", fx->dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+		expect_err(ipp_db_open(path, 0, &db, &err), EBADMSG, &err, "is empty (0 bytes)");
+		assert_null(db);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_size, 0);
+	}
 	/* read-only open of a missing file does not create it */
 	snprintf(path, sizeof(path), "%s/missing.db", fx->dir);
 	expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), ENOENT, &err, path);
