@@ -45,9 +45,10 @@ enum {
  * error, and nothing is applied.  When a persistent policy is assigned (or
  * may be: a damaged database) and cannot be applied, the failure is
  * -ENOTRECOVERABLE and, unless IPP_APPLY_DRY_RUN, block mode is loaded, as
- * the daemon does (err->msg says whether it could be).  @out (may be NULL) gets the warnings of the
- * effective policy as "warning: ..." lines and a summary line; with IPP_APPLY_DRY_RUN it gets the
- * ruleset instead, warnings as "# warning: ..." comment lines in front (the text stays valid nft
+ * the daemon does (err->msg says whether it could be).  @out (may be NULL)
+ * gets the warnings of the effective policy as "warning: ..." lines and a
+ * summary line; with IPP_APPLY_DRY_RUN it gets the ruleset instead, warnings
+ * as "# warning: ..." comment lines in front (the text stays valid nft
  * input).
  */
 int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out,

@@ -54,15 +54,19 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p)
 	s->lease_globs[n] = NULL;
 }
 
-/* Add a textual address (an IPv6 zone "%eth0" is dropped) to a list, once. */
-static void add_addr(struct ipp_addr *v, size_t *n, const char *text)
+/*
+ * Add a textual address (an IPv6 zone "%eth0" is dropped) to a list, once.
+ * false when @text is no IPv4 or IPv6 address (too long for one included).
+ */
+static bool add_addr(struct ipp_addr *v, size_t *n, const char *text)
 {
 	struct ipp_addr a = {0};
 	char buf[INET6_ADDRSTRLEN + 16];
 	char *pct;
 	size_t i;
 
-	snprintf(buf, sizeof(buf), "%s", text);
+	if (snprintf(buf, sizeof(buf), "%s", text) >= (int)sizeof(buf))
+		return false;
 	pct = strchr(buf, '%');
 	if (pct)
 		*pct = '\0';
@@ -74,13 +78,14 @@ static void add_addr(struct ipp_addr *v, size_t *n, const char *text)
 		a.family = AF_INET6;
 		a.plen = 128;
 	} else {
-		return;
+		return false;
 	}
 	for (i = 0; i < *n; i++)
 		if (v[i].family == a.family && !memcmp(v[i].ip, a.ip, 16))
-			return;
+			return true;
 	if (*n < IPP_MAX_SERVERS)
 		v[(*n)++] = a;
+	return true;
 }
 
 static void add_raw(struct ipp_addr *v, size_t *n, int family, const uint8_t *ip)
@@ -286,7 +291,7 @@ static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *
 	unsigned lineno = 0;
 	ssize_t len;
 	FILE *f;
-	int r = 0;
+	int r;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
@@ -303,23 +308,14 @@ static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *
 		if (hash)
 			*hash = '\0';
 		for (tok = strtok_r(line, " \t\r\n,", &save); tok;
-		     tok = strtok_r(NULL, " \t\r\n,", &save)) {
-			uint8_t ip[16];
-			char buf[INET6_ADDRSTRLEN + 16], *pct;
-
-			snprintf(buf, sizeof(buf), "%s", tok);
-			if ((pct = strchr(buf, '%')))
-				*pct = '\0';
-			if (strlen(tok) >= sizeof(buf) || (inet_pton(AF_INET, buf, ip) != 1 &&
-							   inet_pton(AF_INET6, buf, ip) != 1)) {
+		     tok = strtok_r(NULL, " \t\r\n,", &save))
+			if (!add_addr(e->wins, &e->nwins, tok)) {
 				r = ipp_err(err, EINVAL,
 					    "%s:%u: \"%s\" is not an IPv4 or IPv6 address (WINS "
 					    "servers: one address per line, # comments)",
 					    path, lineno, tok);
 				break;
 			}
-			add_addr(e->wins, &e->nwins, tok);
-		}
 	}
 	if (r == 0 && ferror(f))
 		r = ipp_err(err, EIO, "%s: read error", path);

@@ -352,8 +352,7 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 				/* the address, and so the family, may come after the mask */
 				ipp_err(&e, EINVAL,
 					"\"%s\" is not a valid mask, expected a dotted mask or a "
-					"prefix "
-					"length (0 to 32 for IPv4, 0 to 128 for IPv6)",
+					"prefix length (0 to 32 for IPv4, 0 to 128 for IPv6)",
 					v);
 		}
 		break;
@@ -436,21 +435,17 @@ int ipp_bind(const struct ipp_node *cmd, const char *cmdname, const struct ipp_t
 		 * looks for tags, so this is tag=value when the part before the
 		 * first "=" is a tag of the command (else a value holding "=").
 		 */
-		if (!t->tag && t->quoted && strchr(t->text, '=') &&
-		    strchr(t->text, '=') != t->text) {
-			size_t tl = (size_t)(strchr(t->text, '=') - t->text);
+		const char *eq = !t->tag && t->quoted ? strchr(t->text, '=') : NULL;
+
+		if (eq && eq > t->text && (size_t)(eq - t->text) < 64) {
 			char tag[64];
 
-			if (tl < sizeof(tag)) {
-				memcpy(tag, t->text, tl);
-				tag[tl] = '\0';
-				if ((p = ipp_param_match(cmd, tag)))
-					value = t->text + tl + 1;
-			}
+			memcpy(tag, t->text, (size_t)(eq - t->text));
+			tag[eq - t->text] = '\0';
+			if ((p = ipp_param_match(cmd, tag)))
+				value = eq + 1;
 		}
-		if (p) {
-			/* (the tag was inside the quotes) */
-		} else if (t->tag) {
+		if (!p && t->tag) {
 			p = ipp_param_match(cmd, t->tag);
 			if (!p) {
 				tags_list(cmd, list, sizeof(list));
@@ -461,7 +456,7 @@ int ipp_bind(const struct ipp_node *cmd, const char *cmdname, const struct ipp_t
 				return ipp_err(err, EINVAL, "unknown tag \"%s\" (valid tags: %s)",
 					       t->tag, list);
 			}
-		} else {
+		} else if (!p) {
 			for (const struct ipp_param *q = params; q && q->tag && !t->quoted; q++) {
 				if (q->type == IPP_PT_KEYWORD && strcasecmp(t->text, q->tag) == 0) {
 					p = q;

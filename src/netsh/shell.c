@@ -525,6 +525,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 
 	while (!sh->exit && (len = getline(&line, &cap, in)) >= 0) {
 		bool in_batch = sh->batch;
+		const char *nul;
 
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
@@ -535,9 +536,9 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
 		/* a NUL would end the line early: the rest of the command would be lost */
-		if (memchr(line, '\0', (size_t)len))
+		if ((nul = memchr(line, '\0', (size_t)len)))
 			r = ipp_err(err, EINVAL, "a NUL byte at column %zu: expected a text line",
-				    (size_t)((char *)memchr(line, '\0', (size_t)len) - line) + 1);
+				    (size_t)(nul - line) + 1);
 		else if ((r = ipp_shell_exec_line(sh, line, err)) == 0)
 			continue;
 		ipp_err_prefix(err, "%s:%u", name, lineno);
