@@ -199,8 +199,7 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 					return r;
 				continue;
 			}
-			/* ICMP is protocol 1 for IPv4, 58 (ICMPv6) for IPv6: the other never occurs
-			 */
+			/* ICMP is protocol 1 for IPv4, 58 (ICMPv6) for IPv6 */
 			if (!warned_icmp && ((fam == AF_INET6 && f->protocol == IPPROTO_ICMP) ||
 					     (fam == AF_INET && f->protocol == IPPROTO_ICMPV6))) {
 				warned_icmp = true;

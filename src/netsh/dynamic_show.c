@@ -370,23 +370,22 @@ static const char *direction_label(bool in, bool out)
 /* What is in force and what the stores say differ: the kernel's table is older. */
 static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 {
+	static const char why[] =
+	    "the policy in force was applied before the stores last changed (a running ipsecpold "
+	    "applies changes at once; otherwise run `ipsecpold --once')";
+
 	if (st->ncnt < st->nexpected)
 		fprintf(out,
-			"Note: %zu of the %zu specific filters of the stores are not in force: the "
-			"policy in force was applied before the stores last changed (a running "
-			"ipsecpold applies changes at once; otherwise run `ipsecpold --once').\n",
-			st->nexpected - st->ncnt, st->nexpected);
+			"Note: %zu of the %zu specific filters of the stores are not in force: %s.\n",
+			st->nexpected - st->ncnt, st->nexpected, why);
 	if (st->extra.unknown_elems)
-		fprintf(
-		    out,
-		    "Note: the kernel also enforces %llu filter element%s that the stores no "
-		    "longer hold (%llu packet%s so far), not listed here: the policy in force was "
-		    "applied before the stores last changed (a running ipsecpold applies changes "
-		    "at once; otherwise run `ipsecpold --once').\n",
-		    (unsigned long long)st->extra.unknown_elems,
-		    st->extra.unknown_elems == 1 ? "" : "s",
-		    (unsigned long long)st->extra.unknown_packets,
-		    st->extra.unknown_packets == 1 ? "" : "s");
+		fprintf(out,
+			"Note: the kernel also enforces %llu filter element%s that the stores no "
+			"longer hold (%llu packet%s so far), not listed here: %s.\n",
+			(unsigned long long)st->extra.unknown_elems,
+			st->extra.unknown_elems == 1 ? "" : "s",
+			(unsigned long long)st->extra.unknown_packets,
+			st->extra.unknown_packets == 1 ? "" : "s", why);
 }
 
 static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
