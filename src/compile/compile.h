@@ -147,11 +147,15 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
  * other generation, emptied in the same transaction; the generation left
  * behind is then frozen: no rule reads or fills it.  Its counts are folded
  * into "carry" counters (named counter objects of the table, one per map
- * element that has any, commented "carry GROUP KEY": ipp_ctier_group())
- * and it is emptied, in
- * one more transaction (ipp_flow_fold_emit()).  So an element's packets
- * are its own counter, plus the entries of both generations it decided,
- * plus its carry counter: exact across changes and evictions.
+ * element and verdict that has any, commented "carry VERDICT GROUP KEY":
+ * ipp_cverdict_name(), ipp_ctier_group()) and it is emptied, in one more
+ * transaction (ipp_flow_fold_emit()).  So an element's packets are its own
+ * counter, plus the entries of both generations it decided, plus its carry
+ * counters: exact across changes and evictions.  The verdict is the one
+ * the element gave when the packets were counted: an element whose action
+ * changes keeps what it blocked as blocked.  (A carry counter commented
+ * "carry GROUP KEY", without a verdict, is taken as the element's verdict
+ * of now.)
  */
 #define IPP_CARRY_PREFIX "carry "
 
@@ -363,6 +367,7 @@ ipp_compiled_match_before(const struct ipp_compiled *c, const struct ipp_patch_c
 struct ipp_carry {
 	const struct ipp_ctier *tier; /* points into the compiled form it was counted for */
 	const struct ipp_celem *elem;
+	int verdict;                  /* enum ipp_cverdict they were given, -1: none */
 	uint64_t packets, bytes;
 	bool existed;                 /* a carry counter of the element is in the table */
 };
@@ -383,13 +388,15 @@ bool ipp_compiled_flow_used(const struct ipp_compiled *c);
 
 /*
  * The name of the carry counter object of element @e of @t in @c ("carry_"
- * and 16 hex digits), of its tier's group, its key and the rule it comes
- * from (store, policy, rule, mirror image): the counts carried stay with
- * the element when it moves to another tier of its group, and are not
- * another rule's when a filter of equal selectors takes its key over.
+ * and 16 hex digits) for the packets it gave @verdict (enum ipp_cverdict;
+ * -1: a carry counter without a verdict), of its tier's group, its key and
+ * the rule it comes from (store, policy, rule, mirror image): the counts
+ * carried stay with the element when it moves to another tier of its group,
+ * and are not another rule's when a filter of equal selectors takes its
+ * key over.
  */
 void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
-		    const struct ipp_celem *e, char *buf, size_t len);
+		    const struct ipp_celem *e, int verdict, char *buf, size_t len);
 /* Do @x of @a and @y of @b come from the same rule (ipp_carry_name())? */
 bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *x,
 			  const struct ipp_compiled *b, const struct ipp_celem *y);

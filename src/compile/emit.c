@@ -1423,7 +1423,7 @@ void ipp_flow_swap_emit(struct ipp_compiled *c, FILE *out)
 }
 
 void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
-		    const struct ipp_celem *e, char *buf, size_t len)
+		    const struct ipp_celem *e, int verdict, char *buf, size_t len)
 {
 	char key[160], group[IPP_CTIER_NAME_MAX], owner[2 * IPP_NAME_MAX + 32];
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -1440,6 +1440,8 @@ void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
 	h = (h ^ '\n') * 0x100000001b3ULL;
 	for (p = owner; *p; p++)
 		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	if (verdict >= 0) /* (without: the name a carry counter without a verdict has) */
+		h = (h ^ (0x80u | (unsigned)verdict)) * 0x100000001b3ULL;
 	snprintf(buf, len, "carry_%016llx", (unsigned long long)h);
 }
 
@@ -1457,16 +1459,18 @@ void ipp_carry_emit(const struct ipp_compiled *c, const struct ipp_carry *v, siz
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		ipp_carry_name(c, v[i].tier, v[i].elem, name, sizeof(name));
+		ipp_carry_name(c, v[i].tier, v[i].elem, v[i].verdict, name, sizeof(name));
 		if (v[i].existed)
 			fprintf(out, "delete counter %s %s\n", TABLE, name);
 		ipp_ckey_format(&v[i].tier->shape, &v[i].elem->key, key, sizeof(key));
 		ipp_ctier_group(v[i].tier->name, group, sizeof(group));
 		fprintf(out,
 			"add counter %s %s { packets %llu bytes %llu; comment \"" IPP_CARRY_PREFIX
-			"%s %s\"; }\n",
-			TABLE, name, (unsigned long long)v[i].packets, (unsigned long long)v[i].bytes,
-			group, key);
+			"%s%s%s %s\"; }\n",
+			TABLE, name, (unsigned long long)v[i].packets,
+			(unsigned long long)v[i].bytes,
+			v[i].verdict >= 0 ? ipp_cverdict_name((enum ipp_cverdict)v[i].verdict) : "",
+			v[i].verdict >= 0 ? " " : "", group, key);
 	}
 	for (i = 0; i < nstale; i++)
 		fprintf(out, "delete counter %s %s\n", TABLE, stale[i]);

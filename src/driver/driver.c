@@ -293,6 +293,17 @@ static int push_counter(struct counters *cs, const struct ipp_counter *c)
 	return 0;
 }
 
+/* Count @pk packets and @by bytes in @ct as given @verdict (enum ipp_cverdict). */
+static void count_as(struct ipp_counter *ct, int verdict, uint64_t pk, uint64_t by)
+{
+	ct->packets += pk;
+	ct->bytes += by;
+	if (verdict >= 0 && verdict <= IPP_CV_NEGOTIATE) {
+		ct->vpackets[verdict] += pk;
+		ct->vbytes[verdict] += by;
+	}
+}
+
 static bool read_counter(const struct ipp_json *cnt, uint64_t *packets, uint64_t *bytes)
 {
 	return cnt && ipp_json_u64(ipp_json_get(cnt, "packets"), packets) &&
@@ -345,6 +356,7 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 		const struct ipp_celem *e;
 		struct ipp_counter ct = {0};
 		struct ipp_ckey k;
+		uint64_t pk, by;
 		char key[256];
 
 		/* [ {"elem": {"val": KEY, "counter": {...}}}, VERDICT ] */
@@ -355,13 +367,14 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 		if (!val)
 			continue;
 		key_text(val, key, sizeof(key));
-		if (!read_counter(ipp_json_get(el, "counter"), &ct.packets, &ct.bytes))
+		if (!read_counter(ipp_json_get(el, "counter"), &pk, &by))
 			continue;
 		if (!t || ipp_ckey_parse(&t->shape, key, &k) < 0 || !(e = ipp_ctier_find(t, &k))) {
 			x->unknown_elems++;
-			x->unknown_packets += ct.packets;
+			x->unknown_packets += pk;
 			continue;
 		}
+		count_as(&ct, e->verdict, pk, by);
 		ct.tier = t;
 		ct.elem = e;
 		ct.rule = e->rule;
@@ -428,6 +441,7 @@ static bool locals_has(int family, const uint8_t ip[16], void *ctx)
 struct flowshare {
 	const struct ipp_ctier *tier;
 	const struct ipp_celem *elem;
+	int verdict; /* enum ipp_cverdict the packets were given */
 	uint64_t packets, bytes;
 	int gen; /* the flow cache generation it was read from; -1: a carry counter */
 };
@@ -489,7 +503,7 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_ch
 			continue; /* no filter: permitted by default, nobody to count for */
 		if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
 			return -ENOMEM;
-		fs->v[fs->n++] = (struct flowshare){t, e, pk - 1, by - by / pk, 0};
+		fs->v[fs->n++] = (struct flowshare){t, e, e->verdict, pk - 1, by - by / pk, 0};
 	}
 	return 0;
 }
@@ -587,32 +601,47 @@ static const struct ipp_celem *groups_same(const struct groups *g, const struct 
 }
 
 /*
- * A carry counter object's comment "carry GROUP KEY" (compile.h) into
- * @group and @k, the key parsed in the shape of the group's tiers in @g;
- * false when @g has no such group or the key does not parse.
+ * A carry counter object's comment "carry [VERDICT] GROUP KEY" (compile.h)
+ * into @verdict (-1 when it names none), @group and @k, the key parsed in
+ * the shape of the group's tiers in @g; false when @g has no such group or
+ * the key does not parse.
  */
-static bool carry_comment(const struct groups *g, const char *com, char group[IPP_CTIER_NAME_MAX],
-			  struct ipp_ckey *k)
+static bool carry_comment(const struct groups *g, const char *com, int *verdict,
+			  char group[IPP_CTIER_NAME_MAX], struct ipp_ckey *k)
 {
 	const struct ipp_ctier *t;
 	size_t pl = strlen(IPP_CARRY_PREFIX), at;
 	const char *sp;
 	char name[IPP_CTIER_NAME_MAX];
+	int v;
 
-	if (strncmp(com, IPP_CARRY_PREFIX, pl) || !(sp = strchr(com + pl, ' ')) ||
-	    (size_t)(sp - com - pl) >= sizeof(name))
+	if (strncmp(com, IPP_CARRY_PREFIX, pl))
 		return false;
-	snprintf(name, sizeof(name), "%.*s", (int)(sp - com - pl), com + pl);
+	com += pl;
+	*verdict = -1;
+	for (v = IPP_CV_ACCEPT; v <= IPP_CV_NEGOTIATE; v++) {
+		const char *w = ipp_cverdict_name((enum ipp_cverdict)v);
+		size_t wl = strlen(w);
+
+		if (!strncmp(com, w, wl) && com[wl] == ' ') {
+			*verdict = v;
+			com += wl + 1;
+			break;
+		}
+	}
+	if (!(sp = strchr(com, ' ')) || (size_t)(sp - com) >= sizeof(name))
+		return false;
+	snprintf(name, sizeof(name), "%.*s", (int)(sp - com), com);
 	ipp_ctier_group(name, group, IPP_CTIER_NAME_MAX); /* a tier's name, as written before */
 	return (t = groups_first(g, group, &at)) && ipp_ckey_parse(&t->shape, sp + 1, k) == 0;
 }
 
 /*
- * The element of the form of @g that carry counter @name of @group and key
- * @k is for, or NULL: gone, or another rule's now (its carry counter has
- * another name).
+ * The element of the form of @g that carry counter @name of @verdict,
+ * @group and key @k is for, or NULL: gone, or another rule's now (its
+ * carry counter has another name).
  */
-static const struct ipp_celem *carry_target(const struct groups *g, const char *group,
+static const struct ipp_celem *carry_target(const struct groups *g, int verdict, const char *group,
 					    const struct ipp_ckey *k, const char *name,
 					    const struct ipp_ctier **tier_ret)
 {
@@ -621,23 +650,30 @@ static const struct ipp_celem *carry_target(const struct groups *g, const char *
 
 	if (!e)
 		return NULL;
-	ipp_carry_name(g->c, *tier_ret, e, want, sizeof(want));
+	ipp_carry_name(g->c, *tier_ret, e, verdict, want, sizeof(want));
 	return strcmp(want, name) ? NULL : e;
 }
 
-/* The element (of the form of @g) that a carry counter object is for, or NULL. */
+/*
+ * The element (of the form of @g) that a carry counter object is for, or
+ * NULL; *@verdict the verdict its packets were given.
+ */
 static const struct ipp_celem *carry_elem(const struct groups *g, const struct ipp_json *obj,
-					  const struct ipp_ctier **tier_ret)
+					  const struct ipp_ctier **tier_ret, int *verdict)
 {
 	const struct ipp_json *com = ipp_json_get(obj, "comment");
 	const struct ipp_json *name = ipp_json_get(obj, "name");
+	const struct ipp_celem *e;
 	char group[IPP_CTIER_NAME_MAX];
 	struct ipp_ckey k;
 
 	if (!com || com->type != IPP_JSON_STRING || !name || name->type != IPP_JSON_STRING ||
-	    !carry_comment(g, com->str, group, &k))
+	    !carry_comment(g, com->str, verdict, group, &k) ||
+	    !(e = carry_target(g, *verdict, group, &k, name->str, tier_ret)))
 		return NULL;
-	return carry_target(g, group, &k, name->str, tier_ret);
+	if (*verdict < 0) /* counted before verdicts were kept: as the element's now */
+		*verdict = e->verdict;
+	return e;
 }
 
 static int counter_order(const void *x, const void *y);
@@ -654,15 +690,13 @@ static int merge_flowshares(struct counters *cs, const struct flowshares *fs)
 		key.elem = fs->v[i].elem;
 		hit = bsearch(&key, cs->v, n0, sizeof(*cs->v), counter_order);
 		if (hit) {
-			hit->packets += fs->v[i].packets;
-			hit->bytes += fs->v[i].bytes;
+			count_as(hit, fs->v[i].verdict, fs->v[i].packets, fs->v[i].bytes);
 			continue;
 		}
 		key.rule = key.elem->rule;
 		key.filter = key.elem->filter;
 		key.reversed = key.elem->reversed;
-		key.packets = fs->v[i].packets;
-		key.bytes = fs->v[i].bytes;
+		count_as(&key, fs->v[i].verdict, fs->v[i].packets, fs->v[i].bytes);
 		if (push_counter(cs, &key) < 0)
 			return -ENOMEM;
 	}
@@ -849,12 +883,13 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			}
 		} else if (obj) {
 			const struct ipp_ctier *t = NULL;
-			const struct ipp_celem *e = carry_elem(&groups, obj, &t);
+			int v = -1;
+			const struct ipp_celem *e = carry_elem(&groups, obj, &t, &v);
 			uint64_t cp, cb;
 
 			if (e && read_counter(obj, &cp, &cb) &&
 			    ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) == 0)
-				fs->v[fs->n++] = (struct flowshare){t, e, cp, cb, -1};
+				fs->v[fs->n++] = (struct flowshare){t, e, v, cp, cb, -1};
 			else if (e)
 				r = ipp_err(err, ENOMEM, "out of memory");
 		} else if (m) {
@@ -901,8 +936,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 		ct.rule = t->elems[0].rule;
 		ct.filter = t->elems[0].filter;
 		ct.reversed = t->elems[0].reversed;
-		ct.packets = pk[j];
-		ct.bytes = by[j];
+		count_as(&ct, t->elems[0].verdict, pk[j], by[j]);
 		if (push_counter(cs, &ct) < 0)
 			r = ipp_err(err, ENOMEM, "out of memory");
 	}
@@ -1047,7 +1081,7 @@ static int fold_carry(const struct ipp_json *item, void *ctx)
 	snprintf(en.name, sizeof(en.name), "%s", name->str);
 	(void)read_counter(obj, &en.packets, &en.bytes);
 	/* an element the form in force does not know keeps a zero key: it goes */
-	if (!carry_comment(&f->groups, com->str, en.tier, &en.key))
+	if (!carry_comment(&f->groups, com->str, &en.verdict, en.tier, &en.key))
 		memset(&en.key, 0, sizeof(en.key));
 	if (ipp_grow((void **)&f->kernel.v, &f->kernel.cap, f->kernel.n + 1,
 		     sizeof(*f->kernel.v)) < 0)
@@ -1062,17 +1096,22 @@ static int carry_order(const void *x, const void *y)
 
 	if (a->tier != b->tier)
 		return a->tier < b->tier ? -1 : 1;
-	return a->elem < b->elem ? -1 : a->elem > b->elem;
+	if (a->elem != b->elem)
+		return a->elem < b->elem ? -1 : 1;
+	return (a->verdict > b->verdict) - (a->verdict < b->verdict);
 }
 
-/* Sort @v (@n shares) by element and add up those of one element; the count left. */
+/*
+ * Sort @v (@n shares) by element and verdict and add up those of one
+ * element and verdict; the count left.
+ */
 static size_t carry_merge(struct ipp_carry *v, size_t n)
 {
 	size_t i, j;
 
 	qsort(v, n, sizeof(*v), carry_order);
 	for (i = 0, j = 0; i < n; i++) {
-		if (j > 0 && v[j - 1].tier == v[i].tier && v[j - 1].elem == v[i].elem) {
+		if (j > 0 && !carry_order(&v[j - 1], &v[i])) {
 			v[j - 1].packets += v[i].packets;
 			v[j - 1].bytes += v[i].bytes;
 			continue;
@@ -1087,7 +1126,7 @@ static bool entry_in_force(const struct groups *g, const struct ipp_carry_entry 
 {
 	const struct ipp_ctier *t;
 
-	return carry_target(g, en->tier, &en->key, en->name, &t) != NULL;
+	return carry_target(g, en->verdict, en->tier, &en->key, en->name, &t) != NULL;
 }
 
 /* The carry counters the kernel has into f->kernel (valid once read). */
@@ -1140,7 +1179,8 @@ static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, s
 	for (i = 0; i < nout; i++) {
 		struct ipp_carry_entry key = {0}, *had;
 
-		ipp_carry_name(now->c, out[i].tier, out[i].elem, key.name, sizeof(key.name));
+		ipp_carry_name(now->c, out[i].tier, out[i].elem, out[i].verdict, key.name,
+			       sizeof(key.name));
 		had = next->n ? bsearch(&key, next->v, next->n, sizeof(*next->v), entry_order)
 			      : NULL;
 		out[i].existed = had != NULL;
@@ -1154,11 +1194,13 @@ static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, s
 	for (i = 0; i < nout; i++) {
 		struct ipp_carry_entry en = {0}, *had;
 
-		ipp_carry_name(now->c, out[i].tier, out[i].elem, en.name, sizeof(en.name));
+		ipp_carry_name(now->c, out[i].tier, out[i].elem, out[i].verdict, en.name,
+			       sizeof(en.name));
 		had = n0 ? bsearch(&en, next->v, n0, sizeof(*next->v), entry_order) : NULL;
 		if (!had) {
 			had = &next->v[next->n++];
 			snprintf(had->name, sizeof(had->name), "%s", en.name);
+			had->verdict = out[i].verdict;
 			ipp_ctier_group(out[i].tier->name, had->tier, sizeof(had->tier));
 			had->key = out[i].elem->key;
 		}
@@ -1244,7 +1286,8 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 
 		if (!e)
 			continue; /* gone with the change: its counts with it */
-		out[nout++] = (struct ipp_carry){t, e, f.fs.v[i].packets, f.fs.v[i].bytes, false};
+		out[nout++] = (struct ipp_carry){
+		    t, e, f.fs.v[i].verdict, f.fs.v[i].packets, f.fs.v[i].bytes, false};
 		total += f.fs.v[i].packets;
 	}
 	nout = carry_merge(out, nout);
@@ -1430,8 +1473,9 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 								  ct->elem, &t2)
 							: NULL;
 
-		if (e2)
-			out[nout++] = (struct ipp_carry){t2, e2, ct->packets, ct->bytes, false};
+		if (e2) /* (an element's own counter: one verdict, the element's) */
+			out[nout++] = (struct ipp_carry){t2,	      e2,	 ct->elem->verdict,
+							 ct->packets, ct->bytes, false};
 	}
 	for (i = 0; i < cur->ntiers; i++) {
 		const struct ipp_ctier *t = &cur->tiers[i], *t2 = NULL;
@@ -1440,7 +1484,8 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 		if (!rr.seen[i] || !rr.pk[i] || !t->nelems ||
 		    !(e2 = groups_same(&f.groups, cur, t, &t->elems[0], &t2)))
 			continue;
-		out[nout++] = (struct ipp_carry){t2, e2, rr.pk[i], rr.by[i], false};
+		out[nout++] =
+		    (struct ipp_carry){t2, e2, t->elems[0].verdict, rr.pk[i], rr.by[i], false};
 	}
 	nout = carry_merge(out, nout);
 	if (!book || !book->valid) {
@@ -1476,17 +1521,21 @@ int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 	memset(next, 0, sizeof(*next));
 	if ((r = ipp_driver_counters(d, cur, &v, &n, NULL, err)) < 0)
 		return r;
-	if (groups_build(new, &g) < 0 || !(out = calloc(n + 1, sizeof(*out)))) {
+	if (groups_build(new, &g) < 0 || !(out = calloc(3 * n + 1, sizeof(*out)))) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		const struct ipp_ctier *t2 = NULL;
 		const struct ipp_celem *e2;
+		int vd;
 
-		if (v[i].packets &&
-		    (e2 = groups_same(&g, cur, v[i].tier, v[i].elem, &t2)))
-			out[nout++] = (struct ipp_carry){t2, e2, v[i].packets, v[i].bytes, false};
+		if (!v[i].packets || !(e2 = groups_same(&g, cur, v[i].tier, v[i].elem, &t2)))
+			continue;
+		for (vd = IPP_CV_ACCEPT; vd <= IPP_CV_NEGOTIATE; vd++)
+			if (v[i].vpackets[vd])
+				out[nout++] = (struct ipp_carry){
+				    t2, e2, vd, v[i].vpackets[vd], v[i].vbytes[vd], false};
 	}
 	nout = carry_merge(out, nout);
 	if (fold_text(&g, -1, out, nout, &none, next, ret) < 0)

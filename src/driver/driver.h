@@ -83,7 +83,10 @@ struct ipp_counter {
 	uint32_t rule;                /* index into ipp_compiled.rules */
 	uint32_t filter;              /* the configured filter's index in its list */
 	bool reversed;                /* the mirror image of that filter */
-	uint64_t packets, bytes;
+	uint64_t packets, bytes;      /* all of them */
+	/* by the verdict the element gave them (enum ipp_cverdict): an element whose action
+	 * changed has counted packets under the one it had */
+	uint64_t vpackets[3], vbytes[3];
 };
 
 /*
@@ -111,6 +114,7 @@ struct ipp_carry_entry {
 	char name[24];                /* of its counter object (ipp_carry_name()) */
 	char tier[IPP_CTIER_NAME_MAX];
 	struct ipp_ckey key;
+	int verdict; /* enum ipp_cverdict, -1: none given (compile.h) */
 	uint64_t packets, bytes;
 };
 struct ipp_carry_book {

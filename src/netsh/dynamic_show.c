@@ -866,18 +866,18 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 {
 	uint64_t pk[3] = {0, 0, 0}, by[3] = {0, 0, 0};
 	size_t i;
+	int v;
 
 	heading(out, "IPsec Statistics");
 	stat_line(out, "Driver Mode", "%s", st->table ? ipp_mode_name(st->mode) : "permit");
 	if (st->mode == IPP_MODE_SECURE) {
-		for (i = 0; i < st->ncnt; i++) {
-			unsigned v = st->cnt[i].elem->verdict;
-
-			if (v > IPP_CV_NEGOTIATE)
-				continue;
-			pk[v] += st->cnt[i].packets;
-			by[v] += st->cnt[i].bytes;
-		}
+		/* by the verdict each packet was given (a filter's action may have changed since)
+		 */
+		for (i = 0; i < st->ncnt; i++)
+			for (v = IPP_CV_ACCEPT; v <= IPP_CV_NEGOTIATE; v++) {
+				pk[v] += st->cnt[i].vpackets[v];
+				by[v] += st->cnt[i].vbytes[v];
+			}
 		stat_line(out, "Specific Filters In Force", "%zu", st->ncnt);
 		if (st->extra.unknown_elems)
 			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packets)",

@@ -188,7 +188,7 @@ else
 	check "agent: the permit filter's counter keeps the 10 packets its cache entry counted" \
 		eval '[ "$(counted Allow)" = $((n0 + 10)) ]'
 	OUT=$(hx nft list counters table inet ipsecpol)
-	check "agent: in a carry counter of the element" eval 'grep -q "carry ip_s32_dme_p17_dp 10.77.0.2 . 7000" <<<"$OUT"'
+	check "agent: in a carry counter of the element, for the packets it accepted" eval 'grep -q "carry accept ip_s32_dme_p17_dp 10.77.0.2 . 7000" <<<"$OUT"'
 	send 10 41000 7000
 	sleep 0.3
 	check "agent: the next packets of the cached flow are blocked" eval '[ "$(received 7000)" = 50 ]'
@@ -267,6 +267,16 @@ $(grep -E "policy|flow cache" "$LOG")"
 	# another filter action for the rule: its element is deleted and added again with the
 	# new verdict (its counter starts again), the count it had goes to the carry counter
 	n=$(counted Allow)
+	p0=$(statval "Packets Permitted") b0=$(statval "Packets Blocked")
+	# shown by the verdict each packet was given: what the filter permitted stays permitted
+	by_verdict() { # by_verdict BLOCKED_SINCE
+		local p b
+		p=$(statval "Packets Permitted") b=$(statval "Packets Blocked")
+		OUT="packets permitted: $p0 before, $p now; blocked: $b0 before, $b now (+$1 expected)
+the carry counters:
+$(hx nft list counters table inet ipsecpol | grep -A1 "carry ")"
+		[ "$p" = "$p0" ] && [ "$b" = $((b0 + $1)) ]
+	}
 	check "agent: the rule AllowUdp given the block action" \
 		pol static set rule name=AllowUdp policy=Cache filteraction=Blk
 	reblocked() { hx nft list map inet ipsecpol ip_s32_dme_p17_dp 2>/dev/null | grep -q "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto block"; }
@@ -279,17 +289,21 @@ $(tail -n 6 "$LOG")"
 		wait_for 5 eval '[ "$(counted Allow)" = "$n" ]'
 	send 2 41200 7000
 	check "agent: and counts on" wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	check "stats: the packets it permitted stay permitted, the 2 since are blocked" \
+		wait_for 5 by_verdict 2
 	check "agent: the rule AllowUdp given its action back" \
 		pol static set rule name=AllowUdp policy=Cache filteraction=Perm
 	repermitted() { hx nft list map inet ipsecpol ip_s32_dme_p17_dp 2>/dev/null | grep -q "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto permit"; }
 	check "agent: in force again" wait_for 10 repermitted
 	check "agent: the filter still keeps its count" \
 		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	check "stats: with its action back, what it blocked stays blocked" wait_for 5 by_verdict 2
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
 	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets
 	check "agent: and the filter keeps its count in the new table" \
 		eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	check "stats: and each verdict its packets" by_verdict 2
 	# killed, then started again: the new agent carries the counts of the table it finds
 	a=$(agent_pid)
 	kill -9 "$a"
@@ -303,6 +317,7 @@ $(tail -n 6 "$LOG")"
 	check "agent: started again after kill -9" wait_for 60 restarted
 	check "agent: the filter keeps its count across the restart" \
 		eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	check "stats: and each verdict its packets across the restart" by_verdict 2
 fi
 
 # ---- FlowCache=0: no cache sets, same outcomes

@@ -1070,9 +1070,15 @@ static void test_carry_follows_group(void **state)
 	assert_non_null(e);
 	assert_false(t2->late);
 	assert_string_not_equal(late->name, t2->name);
-	ipp_carry_name(c1, late, el, n1, sizeof(n1));
-	ipp_carry_name(c2, t2, e, n2, sizeof(n2));
+	ipp_carry_name(c1, late, el, el->verdict, n1, sizeof(n1));
+	ipp_carry_name(c2, t2, e, el->verdict, n2, sizeof(n2));
 	assert_string_equal(n1, n2);
+	/* what it gave another verdict, or before verdicts were kept, is counted apart */
+	ipp_carry_name(c2, t2, e, el->verdict == IPP_CV_DROP ? IPP_CV_ACCEPT : IPP_CV_DROP, n2,
+		       sizeof(n2));
+	assert_string_not_equal(n1, n2);
+	ipp_carry_name(c2, t2, e, -1, n2, sizeof(n2));
+	assert_string_not_equal(n1, n2);
 	ipp_compiled_free(c1);
 	ipp_compiled_free(c2);
 	ipp_effective_free(e1);
