@@ -114,7 +114,7 @@ struct ipp_carry_entry {
 	char name[24];                /* of its counter object (ipp_carry_name()) */
 	char tier[IPP_CTIER_NAME_MAX];
 	struct ipp_ckey key;
-	int verdict; /* enum ipp_cverdict, -1: none given (compile.h) */
+	int verdict;                  /* enum ipp_cverdict, -1: none given (compile.h) */
 	uint64_t packets, bytes;
 };
 struct ipp_carry_book {
