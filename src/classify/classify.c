@@ -267,11 +267,27 @@ uint32_t ipp_classify_addr_weight(const struct ipp_addr *a)
 	return plen > 32 ? 32 : plen;
 }
 
+uint32_t ipp_classify_addr_rest(const struct ipp_addr *a)
+{
+	unsigned plen;
+
+	if (a->family != AF_INET6)
+		return 0;
+	if (a->kind == IPP_ADDR_IP)
+		plen = a->plen;
+	else if (a->kind == IPP_ADDR_RANGE)
+		plen = common_prefix(a->ip, a->ip_end, alen(a->family));
+	else
+		return 0;
+	return (plen > 128 ? 128 : plen) % 4;
+}
+
 uint32_t ipp_classify_weight(const struct ipp_sfilter *f)
 {
 	uint32_t w;
 
 	w = (ipp_classify_addr_weight(&f->src) + ipp_classify_addr_weight(&f->dst)) << 16;
+	w |= (ipp_classify_addr_rest(&f->src) + ipp_classify_addr_rest(&f->dst)) << 12;
 	if (f->protocol != IPP_PROTO_ANY)
 		w |= 1u << 8;
 	if (f->srcport)
@@ -578,13 +594,27 @@ void ipp_verdict_why(const struct ipp_effective *eff, const struct ipp_verdict *
 		snprintf(buf, len, "identical filters: the first listed wins");
 }
 
+/* An address's weight, IPv6 quarters included ("16", "16.50"). */
+static void addr_weight_format(const struct ipp_addr *a, char *buf, size_t len)
+{
+	uint32_t rest = ipp_classify_addr_rest(a);
+
+	if (rest)
+		snprintf(buf, len, "%u.%02u", ipp_classify_addr_weight(a), rest * 25);
+	else
+		snprintf(buf, len, "%u", ipp_classify_addr_weight(a));
+}
+
 void ipp_weight_format(const struct ipp_sfilter *f, char *buf, size_t len)
 {
 	uint32_t w = ipp_classify_weight(f);
+	char s[16], d[16];
 
-	snprintf(buf, len, "0x%08x (addresses %u+%u%s%s%s)", w, ipp_classify_addr_weight(&f->src),
-		 ipp_classify_addr_weight(&f->dst), f->protocol ? ", protocol" : "",
-		 f->srcport ? ", srcport" : "", f->dstport ? ", dstport" : "");
+	addr_weight_format(&f->src, s, sizeof(s));
+	addr_weight_format(&f->dst, d, sizeof(d));
+	snprintf(buf, len, "0x%08x (addresses %s+%s%s%s%s)", w, s, d,
+		 f->protocol ? ", protocol" : "", f->srcport ? ", srcport" : "",
+		 f->dstport ? ", dstport" : "");
 }
 
 static void ip_format(int family, const uint8_t ip[16], char *buf, size_t len)

@@ -167,13 +167,15 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 
 /*
  * The weight of @f from its selectors, computed by this module (see DESIGN
- * "Filter weight"): (srcw + dstw) << 16 | (proto != any) << 8 |
- * (srcport != 0) << 1 | (dstport != 0), where an address weighs its prefix
- * length scaled to 0..32 (IPv6: plen / 4), any 0, me 32, a range its
- * smallest enclosing prefix.
+ * "Filter weight"): (srcw + dstw) << 16 | (srcr + dstr) << 12 |
+ * (proto != any) << 8 | (srcport != 0) << 1 | (dstport != 0), where an
+ * address weighs its prefix length scaled to 0..32 (IPv6: plen / 4), any 0,
+ * me 32, a range its smallest enclosing prefix; srcr and dstr are what the
+ * IPv6 scaling drops (plen % 4), the tie-break that keeps /66 above /64.
  */
 uint32_t ipp_classify_weight(const struct ipp_sfilter *f);
 uint32_t ipp_classify_addr_weight(const struct ipp_addr *a);
+uint32_t ipp_classify_addr_rest(const struct ipp_addr *a);
 
 /*
  * Order of two matching filters: <0 when @a beats @b (higher weight, then
@@ -192,7 +194,7 @@ int ipp_classify_cmp(const struct ipp_sfilter *a, uint32_t wa, size_t ia,
 void ipp_verdict_why(const struct ipp_effective *eff, const struct ipp_verdict *v, char *buf,
 		     size_t len);
 
-/* "0x00400101 (addresses 32+32, protocol, dstport)". */
+/* "0x00400101 (addresses 32+32, protocol, dstport)"; IPv6 quarters as "16.50". */
 void ipp_weight_format(const struct ipp_sfilter *f, char *buf, size_t len);
 
 /* A specific filter in netsh terms: "10.0.0.5 -> me TCP srcport any dstport 3389". */
@@ -237,6 +239,7 @@ struct ipp_whatif {
 	char *src, *dst;           /* owned: "me" or an address */
 	uint8_t proto;
 	bool have_proto;
+	bool proto_icmp;           /* "icmp" by name: ICMPv6 for IPv6 */
 	uint16_t sport, dport;
 	bool have_sport, have_dport;
 	char *policy;              /* owned: evaluate as if this policy were assigned */

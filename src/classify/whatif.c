@@ -151,7 +151,8 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 			       "\"src=%s\" and \"dst=%s\" are of different address families",
 			       w->src, w->dst);
 	p->family = (uint8_t)sf;
-	p->proto = w->proto;
+	/* "icmp" is the ICMP of the family, as in filters: ICMPv6 for IPv6 */
+	p->proto = w->proto_icmp && sf == AF_INET6 ? IPPROTO_ICMPV6 : w->proto;
 	p->sport = w->sport;
 	p->dport = w->dport;
 	p->secpath = w->secpath;

@@ -75,6 +75,7 @@ static int w_proto(struct ipp_whatif *w, const char *tag, const char *v, struct 
 					       tag, v);
 			w->proto = protos[i].proto;
 			w->have_proto = true;
+			w->proto_icmp = w->proto == IPPROTO_ICMP;
 			return 0;
 		}
 	}
@@ -84,6 +85,7 @@ static int w_proto(struct ipp_whatif *w, const char *tag, const char *v, struct 
 			       tag, v);
 	w->proto = (uint8_t)n;
 	w->have_proto = true;
+	w->proto_icmp = false;
 	return 0;
 }
 

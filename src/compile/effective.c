@@ -166,6 +166,29 @@ static int push_sf(struct build *b, const struct ipp_sfilter *sf)
 	return 0;
 }
 
+/* Specific filter @sf (its weight to come), and its mirror image when @mirrored. */
+static int push_both_ways(struct build *b, struct ipp_sfilter *sf, bool mirrored)
+{
+	struct ipp_sfilter rev;
+	int r;
+
+	sf->weight = ipp_weight(&sf->src, &sf->dst, sf->protocol, sf->srcport, sf->dstport);
+	sf->reversed = false;
+	if ((r = push_sf(b, sf)) < 0 || !mirrored)
+		return r;
+	rev = *sf;
+	rev.src = sf->dst;
+	rev.dst = sf->src;
+	rev.srcport = sf->dstport;
+	rev.dstport = sf->srcport;
+	rev.reversed = true;
+	rev.weight = ipp_weight(&rev.src, &rev.dst, rev.protocol, rev.srcport, rev.dstport);
+	/* any<->any, me<->me with no ports: the mirror is the filter itself */
+	if (same_selectors(sf, &rev))
+		return 0;
+	return push_sf(b, &rev);
+}
+
 static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_t rule_idx,
 			 uint32_t filter_idx, const struct ipp_filter *f, unsigned store_bits,
 			 const struct ipp_hostenv *env)
@@ -179,7 +202,7 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 	nd = expand_side(&f->dst, env, &dsts);
 	for (i = 0; i < ns; i++) {
 		for (j = 0; j < nd; j++) {
-			struct ipp_sfilter sf = {0}, rev;
+			struct ipp_sfilter sf = {0};
 			int fam = concrete(&srcs[i])   ? srcs[i].family
 				  : concrete(&dsts[j]) ? dsts[j].family
 						       : 0;
@@ -199,20 +222,15 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 					return r;
 				continue;
 			}
-			/* ICMP is protocol 1 for IPv4, 58 (ICMPv6) for IPv6 */
-			if (!warned_icmp && ((fam == AF_INET6 && f->protocol == IPPROTO_ICMP) ||
-					     (fam == AF_INET && f->protocol == IPPROTO_ICMPV6))) {
+			/* ICMPv6 (58) is never carried by IPv4 */
+			if (!warned_icmp && fam == AF_INET && f->protocol == IPPROTO_ICMPV6) {
 				warned_icmp = true;
 				r = add_warning(
 				    b,
-				    "policy \"%s\" rule \"%s\" filter %u: protocol %u is "
-				    "%s, which %s packets never carry: the filter matches "
-				    "nothing there (%s is protocol %u)",
-				    er->policy, er->rule, filter_idx + 1, f->protocol,
-				    fam == AF_INET6 ? "ICMP for IPv4" : "ICMPv6",
-				    fam == AF_INET6 ? "IPv6" : "IPv4",
-				    fam == AF_INET6 ? "ICMPv6" : "ICMP for IPv4",
-				    fam == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+				    "policy \"%s\" rule \"%s\" filter %u: protocol 58 is "
+				    "ICMPv6, which IPv4 packets never carry: the filter "
+				    "matches nothing there (ICMP for IPv4 is protocol 1)",
+				    er->policy, er->rule, filter_idx + 1);
 				if (r < 0)
 					return r;
 			}
@@ -226,27 +244,19 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 				sf.clear = er->fa.soft ? 2 : er->fa.inpass ? 1 : 0;
 			sf.origin = er->origin;
 			sf.seq = ((uint64_t)(f->id > 0 ? f->id : 0) << 2) | store_bits;
-			sf.weight = ipp_weight(&sf.src, &sf.dst, sf.protocol, sf.srcport, sf.dstport);
 			sf.rule = rule_idx;
 			sf.filter = filter_idx;
-			sf.reversed = false;
-			if ((r = push_sf(b, &sf)) < 0)
+			/* ICMP is the ICMP of the packet's family: ICMPv6 (58) for IPv6 */
+			if (f->protocol == IPPROTO_ICMP && fam == AF_INET6)
+				sf.protocol = IPPROTO_ICMPV6;
+			if ((r = push_both_ways(b, &sf, f->mirrored)) < 0)
 				return r;
-			if (!f->mirrored)
-				continue;
-			rev = sf;
-			rev.src = sf.dst;
-			rev.dst = sf.src;
-			rev.srcport = sf.dstport;
-			rev.dstport = sf.srcport;
-			rev.reversed = true;
-			rev.weight = ipp_weight(&rev.src, &rev.dst, rev.protocol, rev.srcport,
-						rev.dstport);
-			/* any<->any, me<->me with no ports: the mirror is the filter itself */
-			if (same_selectors(&sf, &rev))
-				continue;
-			if ((r = push_sf(b, &rev)) < 0)
-				return r;
+			if (f->protocol == IPPROTO_ICMP && fam == 0) {
+				/* of either family: ICMPv6 as well */
+				sf.protocol = IPPROTO_ICMPV6;
+				if ((r = push_both_ways(b, &sf, f->mirrored)) < 0)
+					return r;
+			}
 		}
 	}
 	return 0;

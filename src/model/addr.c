@@ -36,6 +36,13 @@ bool ipp_addr_is_server(enum ipp_addr_kind k)
 	       k == IPP_ADDR_GATEWAY;
 }
 
+bool ipp_addr_is_unspecified4(const struct ipp_addr *a)
+{
+	static const uint8_t zero[4];
+
+	return a->kind == IPP_ADDR_IP && a->family == AF_INET && !memcmp(a->ip, zero, 4);
+}
+
 static size_t family_len(int family)
 {
 	return family == AF_INET6 ? 16 : 4;
@@ -105,6 +112,7 @@ static bool looks_like_hostname(const char *s)
 int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 {
 	struct ipp_addr a, b;
+	struct in_addr legacy;
 	char buf[INET6_ADDRSTRLEN * 2 + 2];
 	const char *dash;
 
@@ -120,9 +128,20 @@ int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 			return 0;
 		}
 	if (parse_ip(s, &a) == 0) {
+		if (a.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a.ip))
+			return ipp_err(err, EINVAL,
+				       "\"%s\" is an IPv4-mapped IPv6 address, which no packet "
+				       "carries: give the IPv4 address %u.%u.%u.%u",
+				       s, a.ip[12], a.ip[13], a.ip[14], a.ip[15]);
 		*ret = a;
 		return 0;
 	}
+	if (inet_aton(s, &legacy))
+		return ipp_err(
+		    err, EINVAL,
+		    "\"%s\" is not a valid address: write an IPv4 address as four decimal "
+		    "numbers (such as 10.0.0.1)",
+		    s);
 	if (looks_like_hostname(s))
 		return ipp_err(err, EAGAIN, "\"%s\" is a DNS name: it must be resolved", s);
 
@@ -214,8 +233,9 @@ int ipp_mask_parse(const char *s, int family, uint8_t *ret_plen, struct ipp_erro
 		if (plen < 0)
 			return ipp_err(err, EINVAL,
 				       "mask \"%s\" is not contiguous, expected leading one bits "
-				       "only (such as 255.255.255.0)",
-				       s);
+				       "only (such as %s)",
+				       s,
+				       f == AF_INET6 ? "ffff:ffff:ffff:ffff::" : "255.255.255.0");
 		*ret_plen = (uint8_t)plen;
 		return 0;
 	}
@@ -479,6 +499,29 @@ static unsigned common_prefix(const uint8_t *x, const uint8_t *y, size_t n)
 		break;
 	}
 	return len;
+}
+
+/* The prefix length a weight is of (me and servers: a host), or -1 for any. */
+static int weight_plen(const struct ipp_addr *a)
+{
+	switch (a->kind) {
+	case IPP_ADDR_ANY:
+	case IPP_ADDR_INVALID:
+		return -1;
+	case IPP_ADDR_IP:
+		return a->plen;
+	case IPP_ADDR_RANGE:
+		return (int)common_prefix(a->ip, a->ip_end, family_len(a->family));
+	default:
+		return -1;
+	}
+}
+
+unsigned ipp_addr_weight_rest(const struct ipp_addr *a)
+{
+	int plen = weight_plen(a);
+
+	return a->family == AF_INET6 && plen > 0 ? (unsigned)plen % 4 : 0;
 }
 
 unsigned ipp_addr_weight(const struct ipp_addr *a)

@@ -49,6 +49,8 @@ struct ipp_addr {
 
 /* True for DNS, WINS, DHCP, GATEWAY. */
 bool ipp_addr_is_server(enum ipp_addr_kind k);
+/* Is @a the IPv4 address 0.0.0.0 (Windows' "this host" with mask 255.255.255.255)? */
+bool ipp_addr_is_unspecified4(const struct ipp_addr *a);
 
 /*
  * Parse an address token as netsh does: "me", "any", "dns", "wins", "dhcp",
@@ -83,6 +85,12 @@ bool ipp_addr_contains(const struct ipp_addr *a, int family, const uint8_t ip[16
  * RANGE = its smallest enclosing prefix).
  */
 unsigned ipp_addr_weight(const struct ipp_addr *a);
+/*
+ * What the scaling of an IPv6 prefix length drops (plen % 4; 0 for IPv4
+ * and the rest): the weight's tie-break between IPv6 prefixes of one
+ * scaled length, so that /66 still beats /64.
+ */
+unsigned ipp_addr_weight_rest(const struct ipp_addr *a);
 
 /* ---------- protocols, ports ---------- */
 

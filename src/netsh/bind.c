@@ -348,7 +348,9 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 			ipp_err_clear(&e6);
 			if (ipp_mask_parse(v, AF_INET6, &plen, &e6) == 0)
 				r = 0;
-			else if (!strchr(v, '.') && !strchr(v, ':'))
+			else if (strchr(v, ':'))
+				e = e6; /* an IPv6 mask: its own message */
+			else if (!strchr(v, '.'))
 				/* the address, and so the family, may come after the mask */
 				ipp_err(&e, EINVAL,
 					"\"%s\" is not a valid mask, expected a dotted mask or a "

@@ -134,19 +134,69 @@ static int selector_get(const struct ipp_args *a, struct selector *s, struct ipp
 	return 0;
 }
 
-/* Apply a mask (as written) to an address; masks do not apply to me, any, servers, ranges. */
+/*
+ * Apply a mask (as written, or NULL: a host) to an address; masks do not
+ * apply to me, any, servers, ranges.  0.0.0.0 is Windows' encoding of this
+ * host ("My IP Address") with the host mask, and of any address with mask
+ * 0.0.0.0.
+ */
 static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, struct ipp_error *err)
 {
 	uint8_t plen;
 	int r;
 
-	if (!mask || x->kind != IPP_ADDR_IP)
-		return 0;
-	if ((r = ipp_mask_parse(mask, x->family ? x->family : AF_INET, &plen, err)) < 0 ||
-	    (r = ipp_addr_set_mask(x, plen, err)) < 0) {
+	if (x->kind == IPP_ADDR_RANGE && mask &&
+	    (r = ipp_mask_parse(mask, x->family, &plen, err)) < 0) {
+		/* ignored for a range, as in Windows, but it must be a mask */
 		ipp_err_prefix(err, "%s", tag);
 		return r;
 	}
+	if (x->kind != IPP_ADDR_IP)
+		return 0;
+	if (mask && ((r = ipp_mask_parse(mask, x->family ? x->family : AF_INET, &plen, err)) < 0 ||
+		     (r = ipp_addr_set_mask(x, plen, err)) < 0)) {
+		ipp_err_prefix(err, "%s", tag);
+		return r;
+	}
+	if (ipp_addr_is_unspecified4(x) && x->plen == 32) {
+		memset(x, 0, sizeof(*x));
+		x->kind = IPP_ADDR_ME;
+	}
+	return 0;
+}
+
+/*
+ * The mask given with a DNS name: checked, and not applied (each resolved
+ * address is a host filter, as Windows makes them); a note when it is not
+ * a host mask.
+ */
+static int dns_mask(const char *tag, const char *name, const char *mask, FILE *out,
+		    struct ipp_error *err)
+{
+	struct ipp_error e6;
+	uint8_t plen;
+	int r;
+
+	if (!mask)
+		return 0;
+	ipp_err_clear(&e6);
+	if ((r = ipp_mask_parse(mask, AF_INET, &plen, err)) < 0) {
+		if (ipp_mask_parse(mask, AF_INET6, &plen, &e6) < 0) {
+			if (strchr(mask, ':'))
+				*err = e6;
+			ipp_err_prefix(err, "%s", tag);
+			return r;
+		}
+		ipp_err_clear(err);
+		if (plen == 128)
+			return 0;
+	} else if (plen == 32) {
+		return 0;
+	}
+	fprintf(out,
+		"note: %s=%s is not applied to the addresses of DNS name \"%s\": each is a "
+		"host filter\n",
+		tag, mask, name);
 	return 0;
 }
 
@@ -190,6 +240,9 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		goto out;
 	if ((r = selector_get(a, &s, err)) < 0)
 		goto out;
+	if ((s.srcdns && (r = dns_mask("srcmask", s.srcname, s.srcmask, out, err)) < 0) ||
+	    (s.dstdns && (r = dns_mask("dstmask", s.dstname, s.dstmask, out, err)) < 0))
+		goto out;
 
 	/* `add filter` creates the filter list when it does not exist */
 	r = ipp_db_filterlist_find(db, loc, lname, NULL, &l, err);
@@ -224,9 +277,9 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 				r = ipp_err(err, ENOMEM, "out of memory");
 			if (r == 0 && s.dstdns && !(f.dstdns = strdup(s.dstname)))
 				r = ipp_err(err, ENOMEM, "out of memory");
-			if (r == 0)
+			if (r == 0 && !s.srcdns)
 				r = apply_mask(&f.src, "srcmask", s.srcmask, err);
-			if (r == 0)
+			if (r == 0 && !s.dstdns)
 				r = apply_mask(&f.dst, "dstmask", s.dstmask, err);
 			if (r == 0)
 				r = ipp_filter_validate(&f, err);
@@ -277,7 +330,8 @@ static bool addr_matches(const struct ipp_addr *x, const char *xdns, const struc
 	}
 	return false;
 mask:
-	if (mask && x->kind == IPP_ADDR_IP) {
+	/* (the addresses of a DNS name are hosts: its mask is not theirs) */
+	if (mask && !dns && x->kind == IPP_ADDR_IP) {
 		struct ipp_error e;
 		uint8_t plen;
 
@@ -317,6 +371,15 @@ int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 	    (r = ipp_st_load_list(db, loc, ipp_args_get(a, "filterlist"), &l, err)) < 0 ||
 	    (r = selector_get(a, &s, err)) < 0)
 		goto out;
+	/* 0.0.0.0 names this host or any address, as add filter takes it */
+	for (size_t i = 0; i < s.nsrc && !s.srcdns; i++)
+		if (ipp_addr_is_unspecified4(&s.src[i]) &&
+		    (r = apply_mask(&s.src[i], "srcmask", s.srcmask, err)) < 0)
+			goto out;
+	for (size_t i = 0; i < s.ndst && !s.dstdns; i++)
+		if (ipp_addr_is_unspecified4(&s.dst[i]) &&
+		    (r = apply_mask(&s.dst[i], "dstmask", s.dstmask, err)) < 0)
+			goto out;
 	for (size_t i = 0; i < l.nfilters; i++) {
 		const struct ipp_filter *f = &l.filters[i];
 

@@ -502,6 +502,24 @@ out:
 
 /* ---------- the test's own expansion ---------- */
 
+/* Specific filter @sf (its weight to come) and, when @mirrored, its mirror image. */
+static void push_both(struct ipp_effective *eff, const struct ipp_sfilter *sf, bool mirrored)
+{
+	struct ipp_sfilter x = *sf;
+
+	x.weight = ipp_classify_weight(&x);
+	eff->sf[eff->nsf++] = x;
+	if (!mirrored)
+		return;
+	x.src = sf->dst;
+	x.dst = sf->src;
+	x.srcport = sf->dstport;
+	x.dstport = sf->srcport;
+	x.reversed = true;
+	x.weight = ipp_classify_weight(&x);
+	eff->sf[eff->nsf++] = x;
+}
+
 int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effective *eff)
 {
 	uint32_t nfil[DP_MAX_RULES] = {0};
@@ -509,7 +527,7 @@ int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effe
 
 	memset(eff, 0, sizeof(*eff));
 	eff->rules = calloc(p->nrules ? p->nrules : 1, sizeof(*eff->rules));
-	eff->sf = calloc(2 * p->nf + 1, sizeof(*eff->sf));
+	eff->sf = calloc(4 * p->nf + 1, sizeof(*eff->sf)); /* both ways, ICMP twice */
 	if (!eff->rules || !eff->sf) {
 		dpolicy_eff_free(eff);
 		return -ENOMEM;
@@ -551,16 +569,16 @@ int dpolicy_effective(const struct dpolicy *p, const bool *keep, struct ipp_effe
 		sf.seq = df->age;
 		sf.rule = df->rule;
 		sf.filter = nfil[df->rule]++;
-		sf.weight = ipp_classify_weight(&sf);
-		eff->sf[eff->nsf++] = sf;
-		if (df->mirrored) {
-			sf.src = df->dst;
-			sf.dst = df->src;
-			sf.srcport = df->dport;
-			sf.dstport = df->sport;
-			sf.reversed = true;
-			sf.weight = ipp_classify_weight(&sf);
-			eff->sf[eff->nsf++] = sf;
+		/* ICMP is the ICMP of the packet's family: ICMPv6 for IPv6, both when the
+		 * filter is of either family */
+		if (sf.protocol == IPPROTO_ICMP &&
+		    ((concrete(&sf.src) && sf.src.family == AF_INET6) ||
+		     (concrete(&sf.dst) && sf.dst.family == AF_INET6)))
+			sf.protocol = IPPROTO_ICMPV6;
+		push_both(eff, &sf, df->mirrored);
+		if (sf.protocol == IPPROTO_ICMP && !concrete(&sf.src) && !concrete(&sf.dst)) {
+			sf.protocol = IPPROTO_ICMPV6;
+			push_both(eff, &sf, df->mirrored);
 		}
 	}
 	return 0;

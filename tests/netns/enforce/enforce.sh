@@ -197,14 +197,14 @@ udp() {
 
 # icmp NAME EXPECT FROM_SIDE SRC DST: an echo request and its reply.
 icmp() {
-	local name=$1 want=$2 side=$3 src=$4 dst=$5 got pre proto=icmp
-	v6 "$dst" && proto=icmpv6
+	local name=$1 want=$2 side=$3 src=$4 dst=$5 got pre
 	if nsx "$side" ping -q -c1 -W1 -I "$src" "$dst" >/dev/null 2>&1; then
 		got=pass
 	else
 		got=drop
 	fi
-	pre=$(predict srcaddr="$src" dstaddr="$dst" protocol=$proto)
+	# (whatif takes icmp as the ICMP of the packet's family, ICMPv6 for IPv6)
+	pre=$(predict srcaddr="$src" dstaddr="$dst" protocol=icmp)
 	verdict "$name" "$want" "$got" "$pre"
 }
 
@@ -320,17 +320,32 @@ add filterlist name=AnyMe
 add filter filterlist=AnyMe srcaddr=any dstaddr=me
 add filterlist name=ICMP
 add filter filterlist=ICMP srcaddr=any dstaddr=me protocol=icmp
-add filter filterlist=ICMP srcaddr=any dstaddr=me protocol=58
 add rule name=Secure policy=Secure filterlist=AnyMe filteraction=Require
 add rule name=ICMP policy=Secure filterlist=ICMP filteraction=Permit
 set policy name=Secure assign=yes
 EOF
 	icmp "negotiate: ping permitted (protocol given)" pass P 10.77.0.5 10.77.0.1
-	icmp "negotiate: ping IPv6 permitted" pass P fd00:77::5 fd00:77::1
+	icmp "negotiate: ping IPv6 permitted (ICMP is ICMPv6 there)" pass P fd00:77::5 fd00:77::1
 	tcp "negotiate: clear tcp in dropped" drop P 10.77.0.5 10.77.0.1 80
 	udp "negotiate: clear udp in dropped" drop P 10.77.0.5 10.77.0.1 53
 	udp "negotiate: clear udp out dropped" drop H 10.77.0.1 10.77.0.5 5353
 	tcp "negotiate: clear tcp IPv6 dropped" drop P fd00:77::5 fd00:77::1 22
+fi
+
+# ---------- IPv6 prefixes nested within one scaled weight: the longer one wins ----------
+# (/64 and /66 both weigh 16 scaled; the rest of the scaling breaks the tie)
+if policy v6-nested <<'EOF'; then
+add policy name=V6
+add filteraction name=Blk action=block
+add filteraction name=Perm action=permit
+add filter filterlist=Net64 srcaddr=fd00:77:: srcmask=64 dstaddr=me
+add filter filterlist=Net66 srcaddr=fd00:77:: srcmask=66 dstaddr=me protocol=udp
+add rule name=Block64 policy=V6 filterlist=Net64 filteraction=Blk
+add rule name=Permit66 policy=V6 filterlist=Net66 filteraction=Perm
+set policy name=V6 assign=yes
+EOF
+	udp "v6 nested: a /66 permit inside a /64 block" pass P fd00:77::5 fd00:77::1 53
+	tcp "v6 nested: the /64 block for the rest" drop P fd00:77::5 fd00:77::1 22
 fi
 
 # ---------- connection types: rules for LAN or dial-up interfaces only ----------

@@ -65,11 +65,12 @@ static void test_mirror_of_itself(void **state)
 	struct ipp_effective *e;
 
 	(void)state;
-	/* any <-> any, no ports: the mirror image is the same filter */
+	/* any <-> any, no ports: the mirror image is the same filter (ICMP: one of each
+	 * family's ICMP) */
 	e = build(&t, "list L\nfilter L any any proto=icmp\nfilter L me me\naction B block\n"
 		      "policy P assigned\nrule P r L B\n");
 	assert_non_null(e);
-	assert_int_equal(e->nsf, 2);
+	assert_int_equal(e->nsf, 3);
 	ipp_effective_free(e);
 	testpol_clear(&t);
 }
@@ -167,22 +168,40 @@ static void test_sorted_and_conflicts(void **state)
 	testpol_clear(&t);
 }
 
-/* ICMP of the other family: warned once per filter, which still compiles */
+/*
+ * ICMP is the ICMP of the packet's family: ICMPv6 for IPv6 filters, both for
+ * filters of either family; ICMPv6 on IPv4 is warned about (it still compiles).
+ */
 static void test_icmp_family(void **state)
 {
 	struct testpol t;
 	struct ipp_effective *e;
+	unsigned per_filter[4][256] = {{0}};
+	size_t i;
 
 	(void)state;
-	e = build(&t, "list L\nfilter L fd31::/64 me proto=1\nfilter L 10.0.0.0/8 me proto=58\n"
-		      "filter L any me proto=1\nfilter L fd31::/64 me proto=58\n"
+	e = build(&t, "list L\nfilter L fd31::/64 me proto=1 mirrored=no\n"
+		      "filter L 10.0.0.0/8 me proto=58 mirrored=no\n"
+		      "filter L any me proto=1 mirrored=no\n"
+		      "filter L fd31::/64 me proto=58 mirrored=no\n"
 		      "action A permit\npolicy P assigned\nrule P p L A\n");
 	assert_non_null(e);
-	assert_int_equal(e->nwarnings, 2);
-	assert_non_null(strstr(e->warnings[0], "filter 1: protocol 1 is ICMP for IPv4, which IPv6 "
+	assert_int_equal(e->nwarnings, 1);
+	assert_non_null(strstr(e->warnings[0], "filter 2: protocol 58 is ICMPv6, which IPv4 "
 					       "packets never carry"));
-	assert_non_null(strstr(e->warnings[1], "filter 2: protocol 58 is ICMPv6, which IPv4 "
-					       "packets never carry"));
+	for (i = 0; i < e->nsf; i++) {
+		assert_true(e->sf[i].filter < 4);
+		per_filter[e->sf[i].filter][e->sf[i].protocol]++;
+	}
+	assert_int_equal(e->nsf, 5);
+	assert_int_equal(per_filter[0][IPPROTO_ICMPV6], 1); /* fd31::/64: ICMPv6 */
+	assert_int_equal(per_filter[1][IPPROTO_ICMPV6], 1); /* as given */
+	assert_int_equal(per_filter[2][IPPROTO_ICMP], 1);   /* any: both */
+	assert_int_equal(per_filter[2][IPPROTO_ICMPV6], 1);
+	assert_int_equal(per_filter[3][IPPROTO_ICMPV6], 1);
+	for (i = 0; i < e->nsf; i++) /* both ICMPs weigh as a protocol */
+		if (e->sf[i].filter == 2)
+			assert_int_equal(e->sf[i].weight, (32u << 16) | 0x100);
 	ipp_effective_free(e);
 	testpol_clear(&t);
 }

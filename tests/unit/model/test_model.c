@@ -955,6 +955,25 @@ static void test_weight_formula(void **state)
 	assert_int_equal(ipp_weight(&any, &me, 1, 0, 0), (32u << 16) | 0x100);
 }
 
+/* IPv6 prefix lengths are scaled by 4; what that drops still orders them */
+static void test_weight_ipv6(void **state)
+{
+	struct ipp_addr me = addr("me"), p64 = addr("fd09::/64"), p66 = addr("fd09::/66"),
+			p125 = addr("fd09::/125"), p127 = addr("fd09::/127"),
+			p68 = addr("fd09::/68");
+	struct ipp_sfilter a, b;
+
+	assert_int_equal(ipp_weight(&p64, &me, 0, 0, 0), 48u << 16);
+	assert_int_equal(ipp_weight(&p66, &me, 0, 0, 0), (48u << 16) | (2u << 12));
+	assert_true(ipp_weight(&p66, &me, 0, 0, 0) > ipp_weight(&p64, &me, 6, 1, 1));
+	assert_true(ipp_weight(&p127, &me, 0, 0, 0) > ipp_weight(&p125, &me, 0, 0, 0));
+	assert_true(ipp_weight(&p68, &me, 0, 0, 0) > ipp_weight(&p66, &me, 6, 1, 1));
+	/* a /66 permit nested in a /64 block wins, as a /25 in a /24 does */
+	a = sf("fd09::/64", "me", 0, 0, 0, IPP_ACTION_BLOCK);
+	b = sf("fd09::/66", "me", 0, 0, 0, IPP_ACTION_PERMIT);
+	assert_true(ipp_sfilter_cmp(&b, &a) < 0);
+}
+
 static void test_weight_examples(void **state)
 {
 	struct ipp_sfilter a, b;
@@ -1056,6 +1075,7 @@ int main(void)
 	    cmocka_unit_test(test_filter_same_copy),
 	    cmocka_unit_test(test_object_validate),
 	    cmocka_unit_test(test_weight_formula),
+	    cmocka_unit_test(test_weight_ipv6),
 	    cmocka_unit_test(test_weight_examples),
 	    cmocka_unit_test(test_guid),
 	};

@@ -119,6 +119,40 @@ static void test_failed_command_changes_nothing(void **state)
 	free(before);
 }
 
+/* Windows' address encodings and the masks of names, ranges and IPv6 */
+static void test_address_forms(void **state)
+{
+	struct fixture *x = *state;
+	const char *out;
+
+	run(x, "add filterlist FL");
+	/* Microsoft's own help example: 0.0.0.0 with the host mask is this host */
+	run(x, "add filter filterlist=FL srcaddr=DHCP dstaddr=0.0.0.0 protocol=ICMP "
+	       "srcmask=255.255.255.255 dstmask=255.255.255.255");
+	run(x, "add filter FL 10.9.0.5 0.0.0.0");
+	run(x, "add filter FL 10.9.0.6 0.0.0.0 dstmask=0.0.0.0");
+	out = output(x, "dump");
+	assert_non_null(strstr(out, "srcaddr=DHCP dstaddr=me description=\"\" protocol=ICMP"));
+	assert_non_null(strstr(out, "srcaddr=10.9.0.5 dstaddr=me "));
+	assert_non_null(strstr(out, "srcaddr=10.9.0.6 dstaddr=any "));
+	/* and delete filter names them the same way */
+	run(x, "delete filter FL 10.9.0.5 0.0.0.0");
+	run_bad(x, "delete filter FL 10.9.0.5 0.0.0.0", "no filter");
+	/* a DNS name's addresses are hosts, whatever mask comes with it */
+	out = output(x, "add filter FL localhost me srcmask=24");
+	assert_non_null(strstr(out, "srcmask=24 is not applied to the addresses of DNS name"));
+	out = output(x, "dump");
+	assert_null(strstr(out, "srcaddr=127.0.0.0"));
+	run(x, "delete filter FL localhost me srcmask=24");
+	run_bad(x, "add filter FL localhost me srcmask=33x", "srcmask");
+	/* masks of the other family, ranges, and legacy or mapped addresses */
+	run_bad(x, "add filter FL fd09::1 me srcmask=ffff::ffff",
+		"not contiguous, expected leading one bits only (such as ffff:ffff:ffff:ffff::)");
+	run_bad(x, "add filter FL 10.9.0.1-10.9.0.5 me srcmask=33", "srcmask");
+	run_bad(x, "add filter FL 0x0a000001 me", "four decimal numbers");
+	run_bad(x, "add filter FL ::ffff:10.0.0.1 me", "give the IPv4 address 10.0.0.1");
+}
+
 static void test_contexts(void **state)
 {
 	struct fixture *x = *state;
@@ -353,6 +387,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_fresh_store_reads_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_command_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_address_forms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_contexts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_selection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_assign_one_per_store, setup, teardown),
