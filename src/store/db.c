@@ -771,6 +771,48 @@ int db_wend(struct ipp_db *db, int r, struct ipp_error *err)
 	return ipp_db_commit(db, err);
 }
 
+static int64_t data_version(struct ipp_db *db)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int db_check_intact(struct ipp_db *db, struct ipp_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t version = data_version(db);
+	char what[256] = "";
+	int rc;
+
+	if (db->intact && version >= 0 && version == db->intact_version)
+		return 0;
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			db_col_text(st, 0, what, sizeof(what));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, rc, err, "checking the database");
+	if (strcmp(what, "ok") != 0) {
+		db->intact = false;
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\" is damaged (%s): restore it from a backup "
+			       "(exportpolicy) or recreate it",
+			       db->path, what);
+	}
+	db->intact = true;
+	db->intact_version = version;
+	return 0;
+}
+
 int db_rbegin(struct ipp_db *db, struct ipp_error *err)
 {
 	int r;

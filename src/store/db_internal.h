@@ -23,6 +23,8 @@ struct ipp_db {
 	int held;        /* the fd claim_file() locked the new file with, or -1: closed
 			    after SQLite's connection (closing an fd of the file drops the
 			    process's POSIX locks, SQLite's among them) */
+	bool intact;	 /* quick_check passed at data version @intact_version */
+	int64_t intact_version;
 	size_t ncache;
 	struct {
 		const char *sql; /* identity of the statement: the address of its text */
@@ -36,6 +38,15 @@ struct ipp_db {
  * sqlite3_reset() when done so that it holds no read lock.
  */
 int db_prep(struct ipp_db *db, const char *sql, sqlite3_stmt **ret, struct ipp_error *err);
+
+/*
+ * Is the database intact (SQLite's quick_check: pages, records, NOT NULL)?
+ * A damaged record can read as another value, or a row that a query then
+ * skips, without SQLite reporting it: whole-store reads check first.  Done
+ * once per version of the file (another connection's commit makes a new
+ * one).  -EBADMSG, naming the damage, when not.
+ */
+int db_check_intact(struct ipp_db *db, struct ipp_error *err);
 
 /*
  * Map an SQLite result code to -errno and fill @err with a message naming the

@@ -881,7 +881,9 @@ int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
 		free(s);
 		return r;
 	}
-	r = load_filterlists(db, s, flags, err);
+	r = db_check_intact(db, err);
+	if (r == 0)
+		r = load_filterlists(db, s, flags, err);
 	if (r == 0)
 		r = load_filteractions(db, s, err);
 	if (r == 0)

@@ -831,6 +831,58 @@ static void test_corrupt_file(void **state)
  * write: refused when read, naming the row and the column, never narrowed
  * into another value (a port 70000 is not port 4464).
  */
+/*
+ * A record damaged in the file (its header's size byte) reads as other
+ * values, or the filter query skips its row, without SQLite reporting it:
+ * a whole-store read checks the file first and refuses it.
+ */
+static void test_damaged_record(void **state)
+{
+	struct fx *fx = *state;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s = NULL;
+	char guid[64], *buf;
+	long size, at = -1, hdr;
+	FILE *f;
+
+	OK(add_filter(fx->db, list, "192.0.2.0/24", "me", 6, 0, 23, true, &err));
+	OK(ipp_db_load(fx->db, IPP_STORE_LOCAL, &s, &err));
+	assert_int_equal(s->nfilterlists, 1);
+	assert_int_equal(s->filterlists[0].nfilters, 1);
+	snprintf(guid, sizeof(guid), "%s", s->filterlists[0].filters[0].guid);
+	ipp_snapshot_free(s);
+	s = NULL;
+	ipp_db_close(fx->db); /* (checkpoints the WAL into the file) */
+	fx->db = NULL;
+	f = fopen(fx->path, "r+b");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	buf = malloc((size_t)size);
+	assert_non_null(buf);
+	rewind(f);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	for (long i = 0; i + (long)strlen(guid) <= size && at < 0; i++)
+		if (!memcmp(buf + i, guid, strlen(guid)))
+			at = i;
+	/* the filter row's record header size: the byte as far before the GUID (its first
+	 * stored column) as its value says */
+	for (hdr = at - 1; hdr > at - 40 && hdr >= 0; hdr--)
+		if ((unsigned char)buf[hdr] == at - hdr)
+			break;
+	assert_true(hdr > at - 40 && hdr >= 0);
+	fseek(f, hdr, SEEK_SET);
+	fputc(0x1c, f);
+	fclose(f);
+	free(buf);
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	assert_int_equal(ipp_db_load(fx->db, IPP_STORE_LOCAL, &s, &err), -EBADMSG);
+	assert_null(s);
+	if (!strstr(err.msg, "is damaged") || !strstr(err.msg, fx->path))
+		fail_msg("message \"%s\"", err.msg);
+}
+
 static void test_damaged_values(void **state)
 {
 	static const struct {
@@ -1572,6 +1624,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
