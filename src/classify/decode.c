@@ -233,6 +233,10 @@ enum ipp_decode_status ipp_decode_frame(int dlt, const uint8_t *data, size_t cap
 	memset(&pkt, 0, sizeof(pkt));
 	switch (dlt) {
 	case DLT_EN10MB:
+		/* a frame to a group address (broadcast, multicast) was received: this host
+		 * sends to it too, but then from one of its own addresses, which decides first */
+		if (f.len >= ETH_HLEN && (f.p[0] & 1))
+			dir = IPP_LINKDIR_IN;
 		st = ether(&f, &pkt);
 		break;
 	case DLT_LINUX_SLL:

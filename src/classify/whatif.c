@@ -269,6 +269,15 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		goto out;
 	if (!w->pcap && (r = build_packet(w, &me, &pkt, err)) < 0)
 		goto out;
+	/* dir=in: the destination is this host's (the input hook sees nothing else), dir=out
+	 * the source */
+	if (!w->pcap && w->dir_set &&
+	    !ipp_localaddrs_has(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src) &&
+	    (r = ipp_localaddrs_add(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src)) <
+		0) {
+		ipp_err(err, -r, "out of memory");
+		goto out;
+	}
 	r = ipp_classify_hostenv(paths, &env, err);
 	if (r < 0)
 		goto out;

@@ -69,6 +69,15 @@ static void test_ethernet(void **state)
 	assert_int_equal(p.sport, 1);
 	assert_int_equal(p.dport, 2);
 
+	/* to the broadcast or a multicast MAC address: received */
+	n = eth(buf, ip4(buf, "10.0.0.5", "10.0.0.255", 17, 53, 54, 0, 0, 0), 0x0800);
+	memset(buf, 0xff, 6);
+	p = ok(DLT_EN10MB, n, IPP_LINKDIR_IN);
+	n = eth(buf, ip6(buf, "fd00::5", "ff02::1:3", NULL, 0, 17, 1, 54, 4, 0), 0x86dd);
+	memcpy(buf, (const uint8_t[]){0x33, 0x33, 0, 1, 0, 3}, 6);
+	p = ok(DLT_EN10MB, n, IPP_LINKDIR_IN);
+	assert_int_equal(p.dport, 54);
+
 	/* ARP and an 802.3 length field are not IP */
 	memset(buf, 0, 60);
 	n = eth(buf, 28, 0x0806);

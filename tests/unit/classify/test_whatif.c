@@ -198,6 +198,15 @@ static void test_as_if_assigned(void **state)
 	has(out, "Why:         higher weight (0x00400101 > 0x00200000)");
 	free(out);
 
+	/* dir=in: the destination is this host's, whatever addresses me= gave */
+	assert_int_equal(whatif(&out, NULL, "src=10.0.0.7", "dst=10.0.0.9", "proto=tcp",
+				"dstport=80", "me=10.0.0.1", "me=only", "dir=in", "policy=srv",
+				NULL),
+			 0);
+	has(out, "Packet:      inbound TCP 10.0.0.7:0 -> 10.0.0.9:80");
+	has(out, "Rule:        rule \"Block all\" of policy \"Srv\"");
+	free(out);
+
 	/* another host: blocked; the answer from this host leaves through the mirror */
 	assert_int_equal(whatif(&out, NULL, "src=10.0.0.6", "dst=me", "proto=tcp", "dstport=3389",
 				"me=10.0.0.1", "me=only", "policy=Srv", NULL),
