@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define RTF_GW 0x0002 /* RTF_GATEWAY of <linux/route.h> */
 
@@ -337,6 +339,68 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		return r;
 	*ret = e;
 	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Split @path at its last slash: @dir ("/" or "." when it has none) and @name. */
+static void split_path(const char *path, char *dir, size_t dirsz, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		snprintf(dir, dirsz, ".");
+		*name = path;
+	} else {
+		snprintf(dir, dirsz, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		*name = slash + 1;
+	}
+}
+
+void ipp_hostenv_watch_points(const char *path,
+			      void (*fn)(void *ctx, const char *dir, const char *name), void *ctx)
+{
+	char cur[IPP_PATH_MAX], dir[IPP_PATH_MAX], link[IPP_PATH_MAX];
+	const char *name;
+	ssize_t n;
+
+	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
+		return;
+	for (int hop = 0; hop <= 8; hop++) {
+		split_path(cur, dir, sizeof(dir), &name);
+		if (!*name)
+			return;
+		if (!is_dir(dir)) {
+			/* where the missing directory will appear */
+			char up[IPP_PATH_MAX];
+
+			while (strcmp(dir, "/") && strcmp(dir, ".")) {
+				split_path(dir, up, sizeof(up), &name);
+				if (is_dir(up)) {
+					if (*name)
+						fn(ctx, up, name);
+					return;
+				}
+				memcpy(dir, up, sizeof(dir));
+			}
+			return;
+		}
+		fn(ctx, dir, name);
+		n = readlink(cur, link, sizeof(link) - 1);
+		if (n < 0)
+			return;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			memcpy(cur, link, (size_t)n + 1);
+		} else if (snprintf(cur, sizeof(cur), "%s/%s", dir, link) >= (int)sizeof(cur)) {
+			return;
+		}
+	}
 }
 
 static bool list_equal(const struct ipp_addr *a, size_t na, const struct ipp_addr *b, size_t nb)

@@ -56,6 +56,18 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p);
 int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		     struct ipp_error *err);
 
+/*
+ * The places whose changes can change what @path reads, each given to @fn as
+ * the directory to watch and the name of the entry in it: @path's own entry,
+ * every symbolic link on the way to the file it names and that file (up to
+ * 8 links, relative ones taken from their own directory), and, where a
+ * directory on the way does not exist (yet), the nearest ancestor that does
+ * with the name of its child that would appear.  The places move with the
+ * links: callers look again after each change.
+ */
+void ipp_hostenv_watch_points(const char *path,
+			      void (*fn)(void *ctx, const char *dir, const char *name), void *ctx);
+
 /* Same facts (in the same order)? */
 bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b);
 

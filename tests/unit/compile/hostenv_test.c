@@ -186,6 +186,85 @@ static void test_stub_resolver(void **state)
 	assert_addr(&e.dns[0], "198.51.100.1");
 }
 
+struct points {
+	char v[16][600];
+	size_t n;
+};
+
+static void collect(void *ctx, const char *d, const char *name)
+{
+	struct points *p = ctx;
+	char real[512];
+
+	/* directories as the kernel would watch them (links and .. resolved) */
+	assert_non_null(realpath(d, real));
+	assert_true(p->n < 16);
+	snprintf(p->v[p->n++], sizeof(p->v[0]), "%s|%s", real, name);
+}
+
+static void assert_points(const struct points *p, const char *const *want, size_t n)
+{
+	char real[512], w[600];
+
+	assert_non_null(realpath(dir, real));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%s%s", real, want[i]);
+		if (i >= p->n || strcmp(p->v[i], w))
+			fail_msg("point %zu: \"%s\", expected \"%s\"", i, i < p->n ? p->v[i] : "",
+				 w);
+	}
+	if (p->n != n)
+		fail_msg("%zu points, expected %zu", p->n, n);
+}
+
+/* resolv.conf as a link (relative, through a second link, to a missing place) */
+static void test_watch_points(void **state)
+{
+	static const char *const plain[] = {"/etc|resolv.conf"};
+	static const char *const chain[] = {"/etc|resolv.conf", "/run/resolvconf|resolv.conf",
+					    "/run/nm|resolv.conf"};
+	static const char *const missing[] = {"/etc|resolv.conf", "/run|resolved"};
+	struct points p;
+	char path[512], sub[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", dir);
+	for (const char *d = "etc\0run\0run/resolvconf\0run/nm\0"; *d; d += strlen(d) + 1) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, d);
+		assert_int_equal(mkdir(sub, 0755), 0);
+	}
+	put("etc/resolv.conf", "nameserver 192.0.2.53\n");
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_points(&p, plain, 1);
+
+	/* Debian resolvconf's relative link, to a link NetworkManager made */
+	put("run/nm/resolv.conf", "nameserver 192.0.2.54\n");
+	snprintf(sub, sizeof(sub), "%s/run/nm/resolv.conf", dir);
+	snprintf(path, sizeof(path), "%s/run/resolvconf/resolv.conf", dir);
+	assert_int_equal(symlink(sub, path), 0);
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("../run/resolvconf/resolv.conf", path), 0);
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_points(&p, chain, 3);
+
+	/* the target's directory is not there yet: where it will appear */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("../run/resolved/sub/resolv.conf", path), 0);
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_points(&p, missing, 2);
+
+	/* a loop ends */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("resolv.conf", path), 0);
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_true(p.n >= 1 && p.n <= 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +272,7 @@ int main(void)
 	    cmocka_unit_test(test_wins_strict),
 	    cmocka_unit_test(test_missing_sources),
 	    cmocka_unit_test(test_stub_resolver),
+	    cmocka_unit_test(test_watch_points),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
