@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,8 +25,6 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p)
 	memset(s, 0, sizeof(*s));
 	s->resolv_conf = "/etc/resolv.conf";
 	s->resolved_conf = "/run/systemd/resolve/resolv.conf";
-	s->route4 = "/proc/net/route";
-	s->route6 = "/proc/net/ipv6_route";
 	if (p) {
 		int w = snprintf(s->wins_buf, sizeof(s->wins_buf), "%s/wins.conf", p->etcdir);
 
@@ -234,6 +234,128 @@ static int read_route6(const char *path, struct ipp_hostenv *e, struct ipp_error
 	return 0;
 }
 
+/* The gateway in a route's (or a next hop's) attributes: RTA_GATEWAY, RTA_VIA. */
+static void add_gateways(struct ipp_hostenv *e, int family, const struct rtattr *rta, int len)
+{
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		const struct rtvia *via = RTA_DATA(rta);
+
+		if (rta->rta_type == RTA_GATEWAY &&
+		    RTA_PAYLOAD(rta) == (family == AF_INET ? 4u : 16u))
+			add_raw(e->gateway, &e->ngateway, family, RTA_DATA(rta));
+		else if (rta->rta_type == RTA_VIA && RTA_PAYLOAD(rta) >= sizeof(*via) &&
+			 RTA_PAYLOAD(rta) - sizeof(*via) ==
+			     (via->rtvia_family == AF_INET ? 4u : 16u))
+			add_raw(e->gateway, &e->ngateway, via->rtvia_family, via->rtvia_addr);
+	}
+}
+
+/* A default route of the main table: its gateway, or those of all its next hops. */
+static void route_msg(const struct nlmsghdr *nh, struct ipp_hostenv *e)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(nh);
+	const struct rtattr *rta = RTM_RTA(rtm);
+	int len = (int)RTM_PAYLOAD(nh);
+	uint32_t table = rtm->rtm_table;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) || rtm->rtm_dst_len != 0 ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return;
+	for (const struct rtattr *a = rta; RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) == sizeof(table))
+			memcpy(&table, RTA_DATA(a), sizeof(table));
+	if (table != RT_TABLE_MAIN)
+		return;
+	len = (int)RTM_PAYLOAD(nh);
+	add_gateways(e, rtm->rtm_family, rta, len);
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		const struct rtnexthop *hop = RTA_DATA(rta);
+		int left = (int)RTA_PAYLOAD(rta);
+
+		if (rta->rta_type != RTA_MULTIPATH)
+			continue;
+		while (left >= (int)sizeof(*hop) && hop->rtnh_len >= sizeof(*hop) &&
+		       hop->rtnh_len <= left) {
+			add_gateways(e, rtm->rtm_family, RTNH_DATA(hop),
+				     hop->rtnh_len - (int)sizeof(*hop));
+			left -= RTNH_ALIGN(hop->rtnh_len);
+			hop = RTNH_NEXT(hop);
+		}
+	}
+}
+
+/*
+ * The gateways of the default routes of @family in the main table, read over
+ * rtnetlink: every next hop of a multipath route (/proc/net/route shows only
+ * the first).
+ */
+static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rtm;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+		   .nlmsg_type = RTM_GETROUTE,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		   .nlmsg_seq = 1},
+	    .rtm = {.rtm_family = (unsigned char)family},
+	};
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd, r = 0;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return ipp_err(err, errno, "cannot read the routing table: %s", strerror(errno));
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		r = ipp_err(err, errno, "cannot read the routing table: %s", strerror(errno));
+	while (r == 0 && !done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = ipp_err(err, n < 0 ? errno : EIO, "cannot read the routing table: %s",
+				    n < 0 ? strerror(errno) : "end of data");
+			break;
+		}
+		for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *ne = NLMSG_DATA(nh);
+				int code = EIO;
+
+				if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ne)) && ne->error)
+					code = -ne->error;
+				r = ipp_err(err, code, "cannot read the routing table: %s",
+					    strerror(code));
+				break;
+			}
+			if (nh->nlmsg_type == RTM_NEWROUTE)
+				route_msg(nh, e);
+		}
+	}
+	close(fd);
+	return r;
+}
+
+static int read_gateways(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
+			 struct ipp_error *err)
+{
+	int r = s->route4 ? read_route4(s->route4, e, err) : read_routes(AF_INET, e, err);
+
+	if (r < 0)
+		return r;
+	return s->route6 ? read_route6(s->route6, e, err) : read_routes(AF_INET6, e, err);
+}
+
 /*
  * One lease file: dhclient's "option dhcp-server-identifier A;" (the last one
  * in the file: leases are appended) or networkd's "SERVER_ADDRESS=A".
@@ -333,9 +455,8 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 	int r;
 
 	memset(&e, 0, sizeof(e));
-	if ((r = read_dns(s, &e, err)) < 0 || (r = read_route4(s->route4, &e, err)) < 0 ||
-	    (r = read_route6(s->route6, &e, err)) < 0 || (r = read_dhcp(s, &e, err)) < 0 ||
-	    (r = read_wins(s->wins_conf, &e, err)) < 0)
+	if ((r = read_dns(s, &e, err)) < 0 || (r = read_gateways(s, &e, err)) < 0 ||
+	    (r = read_dhcp(s, &e, err)) < 0 || (r = read_wins(s->wins_conf, &e, err)) < 0)
 		return r;
 	*ret = e;
 	return 0;

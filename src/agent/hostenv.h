@@ -6,8 +6,9 @@
  *   DNS      "nameserver" lines of /etc/resolv.conf (when it names only the
  *            local stub resolver 127.0.0.53 and systemd-resolved's own file
  *            /run/systemd/resolve/resolv.conf exists, the servers there)
- *   GATEWAY  the gateways of the default routes: /proc/net/route and
- *            /proc/net/ipv6_route (of the caller's network namespace)
+ *   GATEWAY  the gateways of the default routes of the main table, every
+ *            next hop of a multipath route, read over rtnetlink (in the
+ *            caller's network namespace)
  *   DHCP     the server identifiers of the DHCP leases: dhclient lease files
  *            (/var/lib/dhcp, /var/lib/dhclient, /var/lib/NetworkManager;
  *            the last lease of each file) and systemd-networkd's
@@ -16,8 +17,10 @@
  *            comments (Linux has no WINS client; none if absent)
  *
  * Tests point the sources elsewhere: $IPSECPOL_RESOLV_CONF,
- * $IPSECPOL_ROUTE4, $IPSECPOL_ROUTE6 (files) and $IPSECPOL_DHCP_LEASES (a
- * colon-separated list of glob patterns) override the defaults.
+ * $IPSECPOL_ROUTE4, $IPSECPOL_ROUTE6 (files in the format of /proc/net/route
+ * and /proc/net/ipv6_route, read instead of the kernel's table) and
+ * $IPSECPOL_DHCP_LEASES (a colon-separated list of glob patterns) override
+ * the defaults.
  */
 #ifndef IPP_AGENT_HOSTENV_H
 #define IPP_AGENT_HOSTENV_H
@@ -35,8 +38,8 @@
 struct ipp_hostenv_src {
 	const char *resolv_conf;
 	const char *resolved_conf;   /* systemd-resolved's upstream list, or NULL */
-	const char *route4;
-	const char *route6;
+	const char *route4;          /* /proc/net/route format; NULL: rtnetlink */
+	const char *route6;          /* /proc/net/ipv6_route format; NULL: rtnetlink */
 	const char *wins_conf;       /* NULL: no WINS servers */
 	const char *lease_globs[IPP_HOSTENV_MAX_LEASE_GLOBS]; /* NULL-terminated */
 	char wins_buf[IPP_PATH_MAX]; /* storage for wins_conf */
