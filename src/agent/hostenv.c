@@ -9,10 +9,12 @@
 #include <glob.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RTF_GW 0x0002 /* RTF_GATEWAY of <linux/route.h> */
@@ -357,36 +359,173 @@ static int read_gateways(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 }
 
 /*
- * One lease file: dhclient's "option dhcp-server-identifier A;" (the last one
- * in the file: leases are appended) or networkd's "SERVER_ADDRESS=A".
+ * The interface a lease file is for, by its name (none that exists now:
+ * false): an interface index (networkd's leases/IFINDEX), else the longest
+ * tail after a "." or "-" of the name without ".lease(s)" that names an
+ * interface (dhclient.eth0.leases, dhclient-eth0.leases, NetworkManager's
+ * dhclient-UUID-eth0.lease and internal-UUID-eth0.lease).
  */
-static int read_lease(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
+static bool file_ifname(const char *path, char ifname[IF_NAMESIZE])
 {
-	char line[512], last[128] = "";
+	const char *slash = strrchr(path, '/');
+	char base[256], *dot, *end;
+	unsigned long idx;
+
+	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path);
+	dot = strrchr(base, '.');
+	if (dot && (!strcmp(dot, ".lease") || !strcmp(dot, ".leases")))
+		*dot = '\0';
+	if (base[0] >= '0' && base[0] <= '9') {
+		errno = 0;
+		idx = strtoul(base, &end, 10);
+		if (!*end && !errno && idx > 0 && idx <= UINT32_MAX)
+			return if_indextoname((unsigned)idx, ifname) != NULL;
+	}
+	for (char *p = base; *p; p++) {
+		if (p != base && p[-1] != '.' && p[-1] != '-')
+			continue;
+		if (strlen(p) < IF_NAMESIZE && if_nametoindex(p)) {
+			snprintf(ifname, IF_NAMESIZE, "%s", p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Has a dhclient lease with "expire @text" expired at @now?  "never", "epoch
+ * N" and "W YYYY/MM/DD HH:MM:SS" (UTC); anything else is taken as unexpired.
+ */
+static bool expired(const char *text, time_t now)
+{
+	struct tm tm = {0};
+	long long epoch;
+	int wday;
+
+	if (sscanf(text, "epoch %lld", &epoch) == 1)
+		return epoch <= (long long)now;
+	if (sscanf(text, "%d %d/%d/%d %d:%d:%d", &wday, &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 7)
+		return false; /* "never;" */
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm) <= now;
+}
+
+/* The servers of one lease file, by interface (the last lease of each wins). */
+struct lease_file {
+	const char *path;
+	bool named;		   /* file_ifname() was asked */
+	char file_if[IF_NAMESIZE]; /* its answer, "" for none */
+	struct {
+		char ifname[IF_NAMESIZE];
+		char server[128];
+	} v[16];
+	size_t n;
+};
+
+/* A lease of interface @ifname ("": the file's) has server @server: keep it if it is current. */
+static void lease_take(struct lease_file *lf, const char *ifname, const char *server)
+{
+	size_t i;
+
+	if (!server[0])
+		return;
+	if (!ifname[0]) {
+		if (!lf->named && !file_ifname(lf->path, lf->file_if))
+			lf->file_if[0] = '\0';
+		lf->named = true;
+		ifname = lf->file_if;
+	} else if (!if_nametoindex(ifname)) {
+		return;
+	}
+	if (!ifname[0])
+		return;
+	for (i = 0; i < lf->n && strcmp(lf->v[i].ifname, ifname); i++)
+		;
+	if (i == lf->n) {
+		if (lf->n == sizeof(lf->v) / sizeof(lf->v[0]))
+			return;
+		lf->n++;
+	}
+	snprintf(lf->v[i].ifname, sizeof(lf->v[i].ifname), "%s", ifname);
+	snprintf(lf->v[i].server, sizeof(lf->v[i].server), "%s", server);
+}
+
+/* The change of brace depth on one line (braces inside quotes do not count). */
+static int brace_delta(const char *p)
+{
+	bool quoted = false;
+	int d = 0;
+
+	for (; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\\' && quoted && p[1])
+			p++;
+		else if (!quoted && *p == '{')
+			d++;
+		else if (!quoted && *p == '}')
+			d--;
+	}
+	return d;
+}
+
+/*
+ * One lease file.  dhclient's: "lease { ... }" blocks, appended as they come;
+ * a lease counts when it has "option dhcp-server-identifier A;", is not
+ * expired ("expire ...;") and its interface ("interface \"X\";", else the
+ * file's) exists now; of several of one interface, the last that counts.
+ * networkd's and NetworkManager's internal client's: "SERVER_ADDRESS=A", one
+ * lease for the file's interface.
+ */
+static int read_lease(const char *path, struct ipp_hostenv *e, time_t now, struct ipp_error *err)
+{
+	struct lease_file lf = {.path = path};
+	char line[512], ifname[IF_NAMESIZE] = "", server[128] = "", kv[128] = "";
+	bool in_lease = false, stale = false;
+	int depth = 0;
 	FILE *f;
 	int r;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
 	while (fgets(line, sizeof(line), f)) {
-		char addr[128];
 		char *p = line;
+		int d;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", addr) == 1 ||
-		    sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", addr) == 1)
-			snprintf(last, sizeof(last), "%s", addr);
+		if (depth == 0 && !strncmp(p, "lease", 5) && p[5] && strchr(" \t{6", p[5])) {
+			in_lease = true;
+			stale = false;
+			ifname[0] = server[0] = '\0';
+		}
+		if (!in_lease)
+			(void)sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", kv);
+		else if (!strncmp(p, "expire ", 7))
+			stale = expired(p + 7, now);
+		else if (sscanf(p, "interface \"%15[^\"]\"", ifname) != 1)
+			(void)sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", server);
+		d = brace_delta(p);
+		depth = depth + d < 0 ? 0 : depth + d;
+		if (in_lease && depth == 0 && d < 0) {
+			if (!stale)
+				lease_take(&lf, ifname, server);
+			in_lease = false;
+		}
 	}
 	fclose(f);
-	if (last[0])
-		add_addr(e->dhcp, &e->ndhcp, last);
+	lease_take(&lf, "", kv);
+	for (size_t i = 0; i < lf.n; i++)
+		add_addr(e->dhcp, &e->ndhcp, lf.v[i].server);
 	return 0;
 }
 
 static int read_dhcp(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		     struct ipp_error *err)
 {
+	time_t now = time(NULL);
 	size_t i, k;
 	int r = 0;
 
@@ -396,7 +535,7 @@ static int read_dhcp(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		if (glob(s->lease_globs[i], 0, NULL, &g) != 0)
 			continue;
 		for (k = 0; k < g.gl_pathc && r == 0; k++)
-			r = read_lease(g.gl_pathv[k], e, err);
+			r = read_lease(g.gl_pathv[k], e, now, err);
 		globfree(&g);
 	}
 	return r;

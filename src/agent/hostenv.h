@@ -9,10 +9,13 @@
  *   GATEWAY  the gateways of the default routes of the main table, every
  *            next hop of a multipath route, read over rtnetlink (in the
  *            caller's network namespace)
- *   DHCP     the server identifiers of the DHCP leases: dhclient lease files
- *            (/var/lib/dhcp, /var/lib/dhclient, /var/lib/NetworkManager;
- *            the last lease of each file) and systemd-networkd's
- *            (/run/systemd/netif/leases/, SERVER_ADDRESS=); none if absent
+ *   DHCP     the server identifiers of the DHCP leases in force: dhclient
+ *            lease files (/var/lib/dhcp, /var/lib/dhclient,
+ *            /var/lib/NetworkManager), systemd-networkd's and NetworkManager's
+ *            internal client's (/run/systemd/netif/leases/IFINDEX,
+ *            SERVER_ADDRESS=); only leases of interfaces that exist now
+ *            (dhclient's "interface", else the file's name) and, for dhclient,
+ *            not expired; of one interface in a file, the last such lease
  *   WINS     ROOT/etc/ipsecpol/wins.conf: one address per line, "#"
  *            comments (Linux has no WINS client; none if absent)
  *

@@ -74,9 +74,9 @@ static void test_read_all(void **state)
 	    "fe800000000000000000000000000001 00000400 00000001 00000000 00000003 eth0\n"
 	    "fd000077000000000000000000000000 40 00000000000000000000000000000000 00 "
 	    "00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth0\n");
-	put("dhclient.eth0.leases", "lease {\n  interface \"eth0\";\n"
-				    "  option dhcp-server-identifier 10.0.2.2;\n}\n"
-				    "lease {\n  option dhcp-server-identifier 10.0.2.3;\n}\n");
+	put("dhclient.lo.leases", "lease {\n  interface \"lo\";\n"
+				  "  option dhcp-server-identifier 10.0.2.2;\n}\n"
+				  "lease {\n  option dhcp-server-identifier 10.0.2.3;\n}\n");
 	put("wins.conf", "# WINS servers\n192.0.2.137  # primary\n\n");
 	snprintf(p[0], sizeof(p[0]), "%s/resolv.conf", dir);
 	snprintf(p[1], sizeof(p[1]), "%s/route", dir);
@@ -265,6 +265,66 @@ static void test_watch_points(void **state)
 	assert_true(p.n >= 1 && p.n <= 16);
 }
 
+/*
+ * Only leases of interfaces that exist now ("lo" does, "ippx9" not), not
+ * expired, the last that counts of each interface of a file.
+ */
+static void test_dhcp_leases(void **state)
+{
+	static const char *const want[] = {"10.0.2.6", "10.0.2.5", "10.0.2.3", "10.0.2.8"};
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char p[512];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/leases", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* networkd: by interface index */
+	put("leases/1", "# This is private data. Do not parse.\nADDRESS=10.0.2.15\n"
+			"SERVER_ADDRESS=10.0.2.6\n");
+	put("leases/999999", "SERVER_ADDRESS=10.0.2.7\n");
+	/* dhclient: the interface from the file name when the lease has none */
+	put("leases/dhclient-lo.leases", "lease {\n  fixed-address 10.0.2.15;\n"
+					 "  option dhcp-server-identifier 10.0.2.5;\n"
+					 "  expire epoch 4102444800; # 2100\n}\n");
+	put("leases/dhclient.ippx9.leases", "lease {\n  interface \"ippx9\";\n"
+					    "  option dhcp-server-identifier 10.9.0.72;\n"
+					    "  expire never;\n}\n"
+					    "lease {\n  option dhcp-server-identifier 10.9.0.73;\n"
+					    "  expire never;\n}\n");
+	/* the last lease of lo that has not expired; another interface's ignored */
+	put("leases/dhclient.lo.leases",
+	    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.2;\n"
+	    "  option domain-name \"a{b\";\n  expire never;\n}\n"
+	    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.3;\n"
+	    "  renew 4 2099/01/01 00:00:00;\n  expire 4 2099/01/01 12:00:00;\n}\n"
+	    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.4;\n"
+	    "  expire 3 2019/01/02 03:04:05;\n}\n"
+	    "lease {\n  interface \"ippx9\";\n  option dhcp-server-identifier 10.0.2.9;\n"
+	    "  expire never;\n}\n");
+	/* NetworkManager's internal client */
+	put("leases/internal-0f3c-77aa-lo.lease", "SERVER_ADDRESS=10.0.2.8\n");
+	/* an expired lease is no server, not even as the only one */
+	put("leases/dhclient6.lo.leases", "lease {\n  interface \"lo\";\n"
+					  "  option dhcp-server-identifier 10.0.2.10;\n"
+					  "  expire 3 2019/01/02 03:04:05;\n}\n");
+	src_nothing(&s);
+	snprintf(p, sizeof(p), "%s/leases/*", dir);
+	s.lease_globs[0] = p;
+	s.lease_globs[1] = NULL;
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	for (size_t i = 0; e.ndhcp != 4 && i < e.ndhcp; i++) {
+		char buf[INET6_ADDRSTRLEN];
+
+		inet_ntop(e.dhcp[i].family, e.dhcp[i].ip, buf, sizeof(buf));
+		print_message("dhcp %s\n", buf);
+	}
+	assert_int_equal(e.ndhcp, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_addr(&e.dhcp[i], want[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +333,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_sources),
 	    cmocka_unit_test(test_stub_resolver),
 	    cmocka_unit_test(test_watch_points),
+	    cmocka_unit_test(test_dhcp_leases),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
