@@ -4,7 +4,8 @@
  *
  * One thread, one epoll set:
  *   signalfd      SIGTERM/SIGINT: stop (filtering removed); SIGHUP: reload
- *   inotify       the state directory (policy.db and its -wal) and driver.conf
+ *   inotify       the state directory (policy.db and its -wal), driver.conf, and
+ *                 the files of the host's servers with the links leading to them
  *   notify.sock   datagrams from the shell after a commit
  *   ipsecpold.sock  the control protocol (ctl.c)
  *   rtnetlink     address and route changes (server addresses may move)
@@ -480,6 +481,7 @@ static void on_inotify(struct agent *a)
 			ev = (const struct inotify_event *)p;
 			if (ev->mask & IN_Q_OVERFLOW) {
 				a->store_dirty = a->conf_dirty = true;
+				timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 				continue;
 			}
 			if (!ev->len)
@@ -627,40 +629,55 @@ static int unix_socket(const char *path, int type, struct ipp_error *err)
 	return fd;
 }
 
-static void watch_env_file(struct agent *a, const char *path)
+#define ENV_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
+
+static void env_watch_add(void *ctx, const char *dir, const char *name)
 {
-	char dir[IPP_PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	struct agent *a = ctx;
 	int wd;
 
-	if (!slash || a->nenvw == sizeof(a->envw) / sizeof(a->envw[0]) ||
-	    strlen(slash + 1) >= sizeof(a->envw[0].name))
+	if (a->nenvw == sizeof(a->envw) / sizeof(a->envw[0]) ||
+	    strlen(name) >= sizeof(a->envw[0].name))
 		return;
-	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	wd = inotify_add_watch(a->inofd, dir,
-			       IN_MASK_ADD | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE |
-				   IN_MOVED_FROM);
+	wd = inotify_add_watch(a->inofd, dir, IN_MASK_ADD | ENV_WATCH_MASK);
 	if (wd < 0)
-		return; /* no such directory: nothing to follow */
+		return; /* gone since it was looked at: the next event looks again */
+	for (size_t k = 0; k < a->nenvw; k++)
+		if (a->envw[k].wd == wd && !strcmp(a->envw[k].name, name))
+			return;
 	a->envw[a->nenvw].wd = wd;
-	snprintf(a->envw[a->nenvw].name, sizeof(a->envw[0].name), "%s", slash + 1);
+	snprintf(a->envw[a->nenvw].name, sizeof(a->envw[0].name), "%s", name);
 	a->nenvw++;
 }
 
-/* Follow the files the host's servers are read from (resolv.conf, wins.conf). */
-static void watch_env_files(struct agent *a)
+/*
+ * Follow the files the host's servers are read from (resolv.conf, wins.conf)
+ * and the symbolic links on the way to them (resolv.conf is often a link into
+ * the resolver's run directory).  Looked at again after each change: a link
+ * may now point elsewhere.  Directories no longer on any way are unwatched.
+ */
+static void env_rewatch(struct agent *a)
 {
 	struct ipp_hostenv_src src;
 	const char *files[4];
-	char real[IPP_PATH_MAX];
-	size_t i, n;
+	int old[sizeof(a->envw) / sizeof(a->envw[0])];
+	size_t i, k, n, nold = a->nenvw;
 
+	for (i = 0; i < nold; i++)
+		old[i] = a->envw[i].wd;
+	a->nenvw = 0;
 	ipp_agent_env_files(&a->paths, files, &n, &src);
-	for (i = 0; i < n; i++) {
-		watch_env_file(a, files[i]);
-		/* resolv.conf is often a symlink into the resolver's run directory. */
-		if (realpath(files[i], real) && strcmp(real, files[i]))
-			watch_env_file(a, real);
+	for (i = 0; i < n; i++)
+		ipp_hostenv_watch_points(files[i], env_watch_add, a);
+	for (i = 0; i < nold; i++) {
+		bool kept = old[i] == a->wd_state || old[i] == a->wd_etc;
+
+		for (k = 0; k < a->nenvw && !kept; k++)
+			kept = a->envw[k].wd == old[i];
+		for (k = 0; k < i && !kept; k++)
+			kept = old[k] == old[i]; /* removed already */
+		if (!kept)
+			(void)inotify_rm_watch(a->inofd, old[i]);
 	}
 }
 
@@ -726,7 +743,7 @@ static int setup(struct agent *a, struct ipp_error *err)
 	if (a->wd_state < 0 || a->wd_etc < 0)
 		return ipp_err(err, errno, "cannot watch \"%s\" and \"%s\": %s", a->paths.statedir,
 			       a->paths.etcdir, strerror(errno));
-	watch_env_files(a);
+	env_rewatch(a);
 	if ((r = ipp_notify_path(&a->paths, a->notify_path, err)) < 0)
 		return r;
 	if ((a->notifyfd = unix_socket(a->notify_path, SOCK_DGRAM, err)) < 0)
@@ -889,6 +906,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_ENV:
 				timer_drain(fd);
+				env_rewatch(&a); /* before the read: a change after it is seen */
 				env_check(&a);
 				break;
 			case EV_T_FOLD:

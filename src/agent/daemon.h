@@ -51,7 +51,7 @@ struct agent {
 	struct env_watch {
 		int wd;
 		char name[256]; /* the file's name in the watched directory */
-	} envw[8];
+	} envw[32];
 	size_t nenvw;
 	struct ipp_db *db; /* read-only handle for the generation */
 	bool gen_known;

@@ -7,9 +7,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define RTF_GW 0x0002 /* RTF_GATEWAY of <linux/route.h> */
 
@@ -21,8 +27,6 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p)
 	memset(s, 0, sizeof(*s));
 	s->resolv_conf = "/etc/resolv.conf";
 	s->resolved_conf = "/run/systemd/resolve/resolv.conf";
-	s->route4 = "/proc/net/route";
-	s->route6 = "/proc/net/ipv6_route";
 	if (p) {
 		int w = snprintf(s->wins_buf, sizeof(s->wins_buf), "%s/wins.conf", p->etcdir);
 
@@ -232,37 +236,296 @@ static int read_route6(const char *path, struct ipp_hostenv *e, struct ipp_error
 	return 0;
 }
 
-/*
- * One lease file: dhclient's "option dhcp-server-identifier A;" (the last one
- * in the file: leases are appended) or networkd's "SERVER_ADDRESS=A".
- */
-static int read_lease(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
+/* The gateway in a route's (or a next hop's) attributes: RTA_GATEWAY, RTA_VIA. */
+static void add_gateways(struct ipp_hostenv *e, int family, const struct rtattr *rta, int len)
 {
-	char line[512], last[128] = "";
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		const struct rtvia *via = RTA_DATA(rta);
+
+		if (rta->rta_type == RTA_GATEWAY &&
+		    RTA_PAYLOAD(rta) == (family == AF_INET ? 4u : 16u))
+			add_raw(e->gateway, &e->ngateway, family, RTA_DATA(rta));
+		else if (rta->rta_type == RTA_VIA && RTA_PAYLOAD(rta) >= sizeof(*via) &&
+			 RTA_PAYLOAD(rta) - sizeof(*via) ==
+			     (via->rtvia_family == AF_INET ? 4u : 16u))
+			add_raw(e->gateway, &e->ngateway, via->rtvia_family, via->rtvia_addr);
+	}
+}
+
+/* A default route of the main table: its gateway, or those of all its next hops. */
+static void route_msg(const struct nlmsghdr *nh, struct ipp_hostenv *e)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(nh);
+	const struct rtattr *rta = RTM_RTA(rtm);
+	int len = (int)RTM_PAYLOAD(nh);
+	uint32_t table = rtm->rtm_table;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) || rtm->rtm_dst_len != 0 ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return;
+	for (const struct rtattr *a = rta; RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) == sizeof(table))
+			memcpy(&table, RTA_DATA(a), sizeof(table));
+	if (table != RT_TABLE_MAIN)
+		return;
+	len = (int)RTM_PAYLOAD(nh);
+	add_gateways(e, rtm->rtm_family, rta, len);
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		const struct rtnexthop *hop = RTA_DATA(rta);
+		int left = (int)RTA_PAYLOAD(rta);
+
+		if (rta->rta_type != RTA_MULTIPATH)
+			continue;
+		while (left >= (int)sizeof(*hop) && hop->rtnh_len >= sizeof(*hop) &&
+		       hop->rtnh_len <= left) {
+			add_gateways(e, rtm->rtm_family, RTNH_DATA(hop),
+				     hop->rtnh_len - (int)sizeof(*hop));
+			left -= RTNH_ALIGN(hop->rtnh_len);
+			hop = RTNH_NEXT(hop);
+		}
+	}
+}
+
+/*
+ * The gateways of the default routes of @family in the main table, read over
+ * rtnetlink: every next hop of a multipath route (/proc/net/route shows only
+ * the first).
+ */
+static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rtm;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+		   .nlmsg_type = RTM_GETROUTE,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		   .nlmsg_seq = 1},
+	    .rtm = {.rtm_family = (unsigned char)family},
+	};
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	int fd, r = 0;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return ipp_err(err, errno, "cannot read the routing table: %s", strerror(errno));
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		r = ipp_err(err, errno, "cannot read the routing table: %s", strerror(errno));
+	while (r == 0 && !done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = ipp_err(err, n < 0 ? errno : EIO, "cannot read the routing table: %s",
+				    n < 0 ? strerror(errno) : "end of data");
+			break;
+		}
+		for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *ne = NLMSG_DATA(nh);
+				int code = EIO;
+
+				if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ne)) && ne->error)
+					code = -ne->error;
+				r = ipp_err(err, code, "cannot read the routing table: %s",
+					    strerror(code));
+				break;
+			}
+			if (nh->nlmsg_type == RTM_NEWROUTE)
+				route_msg(nh, e);
+		}
+	}
+	close(fd);
+	return r;
+}
+
+static int read_gateways(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
+			 struct ipp_error *err)
+{
+	int r = s->route4 ? read_route4(s->route4, e, err) : read_routes(AF_INET, e, err);
+
+	if (r < 0)
+		return r;
+	return s->route6 ? read_route6(s->route6, e, err) : read_routes(AF_INET6, e, err);
+}
+
+/*
+ * The interface a lease file is for, by its name (none that exists now:
+ * false): an interface index (networkd's leases/IFINDEX), else the longest
+ * tail after a "." or "-" of the name without ".lease(s)" that names an
+ * interface (dhclient.eth0.leases, dhclient-eth0.leases, NetworkManager's
+ * dhclient-UUID-eth0.lease and internal-UUID-eth0.lease).
+ */
+static bool file_ifname(const char *path, char ifname[IF_NAMESIZE])
+{
+	const char *slash = strrchr(path, '/');
+	char base[256], *dot, *end;
+	unsigned long idx;
+
+	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path);
+	dot = strrchr(base, '.');
+	if (dot && (!strcmp(dot, ".lease") || !strcmp(dot, ".leases")))
+		*dot = '\0';
+	if (base[0] >= '0' && base[0] <= '9') {
+		errno = 0;
+		idx = strtoul(base, &end, 10);
+		if (!*end && !errno && idx > 0 && idx <= UINT32_MAX)
+			return if_indextoname((unsigned)idx, ifname) != NULL;
+	}
+	for (char *p = base; *p; p++) {
+		if (p != base && p[-1] != '.' && p[-1] != '-')
+			continue;
+		if (strlen(p) < IF_NAMESIZE && if_nametoindex(p)) {
+			snprintf(ifname, IF_NAMESIZE, "%s", p);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Has a dhclient lease with "expire @text" expired at @now?  "never", "epoch
+ * N" and "W YYYY/MM/DD HH:MM:SS" (UTC); anything else is taken as unexpired.
+ */
+static bool expired(const char *text, time_t now)
+{
+	struct tm tm = {0};
+	long long epoch;
+	int wday;
+
+	if (sscanf(text, "epoch %lld", &epoch) == 1)
+		return epoch <= (long long)now;
+	if (sscanf(text, "%d %d/%d/%d %d:%d:%d", &wday, &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 7)
+		return false; /* "never;" */
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm) <= now;
+}
+
+/* The servers of one lease file, by interface (the last lease of each wins). */
+struct lease_file {
+	const char *path;
+	bool named;		   /* file_ifname() was asked */
+	char file_if[IF_NAMESIZE]; /* its answer, "" for none */
+	struct {
+		char ifname[IF_NAMESIZE];
+		char server[128];
+	} v[16];
+	size_t n;
+};
+
+/* A lease of interface @ifname ("": the file's) has server @server: keep it if it is current. */
+static void lease_take(struct lease_file *lf, const char *ifname, const char *server)
+{
+	size_t i;
+
+	if (!server[0])
+		return;
+	if (!ifname[0]) {
+		if (!lf->named && !file_ifname(lf->path, lf->file_if))
+			lf->file_if[0] = '\0';
+		lf->named = true;
+		ifname = lf->file_if;
+	} else if (!if_nametoindex(ifname)) {
+		return;
+	}
+	if (!ifname[0])
+		return;
+	for (i = 0; i < lf->n && strcmp(lf->v[i].ifname, ifname); i++)
+		;
+	if (i == lf->n) {
+		if (lf->n == sizeof(lf->v) / sizeof(lf->v[0]))
+			return;
+		lf->n++;
+	}
+	snprintf(lf->v[i].ifname, sizeof(lf->v[i].ifname), "%s", ifname);
+	snprintf(lf->v[i].server, sizeof(lf->v[i].server), "%s", server);
+}
+
+/* The change of brace depth on one line (braces inside quotes do not count). */
+static int brace_delta(const char *p)
+{
+	bool quoted = false;
+	int d = 0;
+
+	for (; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\\' && quoted && p[1])
+			p++;
+		else if (!quoted && *p == '{')
+			d++;
+		else if (!quoted && *p == '}')
+			d--;
+	}
+	return d;
+}
+
+/*
+ * One lease file.  dhclient's: "lease { ... }" blocks, appended as they come;
+ * a lease counts when it has "option dhcp-server-identifier A;", is not
+ * expired ("expire ...;") and its interface ("interface \"X\";", else the
+ * file's) exists now; of several of one interface, the last that counts.
+ * networkd's and NetworkManager's internal client's: "SERVER_ADDRESS=A", one
+ * lease for the file's interface.
+ */
+static int read_lease(const char *path, struct ipp_hostenv *e, time_t now, struct ipp_error *err)
+{
+	struct lease_file lf = {.path = path};
+	char line[512], ifname[IF_NAMESIZE] = "", server[128] = "", kv[128] = "";
+	bool in_lease = false, stale = false;
+	int depth = 0;
 	FILE *f;
 	int r;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
 	while (fgets(line, sizeof(line), f)) {
-		char addr[128];
 		char *p = line;
+		int d;
 
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", addr) == 1 ||
-		    sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", addr) == 1)
-			snprintf(last, sizeof(last), "%s", addr);
+		if (depth == 0 && !strncmp(p, "lease", 5) && p[5] && strchr(" \t{6", p[5])) {
+			in_lease = true;
+			stale = false;
+			ifname[0] = server[0] = '\0';
+		}
+		if (!in_lease)
+			(void)sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", kv);
+		else if (!strncmp(p, "expire ", 7))
+			stale = expired(p + 7, now);
+		else if (sscanf(p, "interface \"%15[^\"]\"", ifname) != 1)
+			(void)sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", server);
+		d = brace_delta(p);
+		depth = depth + d < 0 ? 0 : depth + d;
+		if (in_lease && depth == 0 && d < 0) {
+			if (!stale)
+				lease_take(&lf, ifname, server);
+			in_lease = false;
+		}
 	}
 	fclose(f);
-	if (last[0])
-		add_addr(e->dhcp, &e->ndhcp, last);
+	lease_take(&lf, "", kv);
+	for (size_t i = 0; i < lf.n; i++)
+		add_addr(e->dhcp, &e->ndhcp, lf.v[i].server);
 	return 0;
 }
 
 static int read_dhcp(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		     struct ipp_error *err)
 {
+	time_t now = time(NULL);
 	size_t i, k;
 	int r = 0;
 
@@ -272,7 +535,7 @@ static int read_dhcp(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		if (glob(s->lease_globs[i], 0, NULL, &g) != 0)
 			continue;
 		for (k = 0; k < g.gl_pathc && r == 0; k++)
-			r = read_lease(g.gl_pathv[k], e, err);
+			r = read_lease(g.gl_pathv[k], e, now, err);
 		globfree(&g);
 	}
 	return r;
@@ -331,12 +594,73 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 	int r;
 
 	memset(&e, 0, sizeof(e));
-	if ((r = read_dns(s, &e, err)) < 0 || (r = read_route4(s->route4, &e, err)) < 0 ||
-	    (r = read_route6(s->route6, &e, err)) < 0 || (r = read_dhcp(s, &e, err)) < 0 ||
-	    (r = read_wins(s->wins_conf, &e, err)) < 0)
+	if ((r = read_dns(s, &e, err)) < 0 || (r = read_gateways(s, &e, err)) < 0 ||
+	    (r = read_dhcp(s, &e, err)) < 0 || (r = read_wins(s->wins_conf, &e, err)) < 0)
 		return r;
 	*ret = e;
 	return 0;
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Split @path at its last slash: @dir ("/" or "." when it has none) and @name. */
+static void split_path(const char *path, char *dir, size_t dirsz, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		snprintf(dir, dirsz, ".");
+		*name = path;
+	} else {
+		snprintf(dir, dirsz, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		*name = slash + 1;
+	}
+}
+
+void ipp_hostenv_watch_points(const char *path,
+			      void (*fn)(void *ctx, const char *dir, const char *name), void *ctx)
+{
+	char cur[IPP_PATH_MAX], dir[IPP_PATH_MAX], link[IPP_PATH_MAX];
+	const char *name;
+	ssize_t n;
+
+	if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
+		return;
+	for (int hop = 0; hop <= 8; hop++) {
+		split_path(cur, dir, sizeof(dir), &name);
+		if (!*name)
+			return;
+		if (!is_dir(dir)) {
+			/* where the missing directory will appear */
+			char up[IPP_PATH_MAX];
+
+			while (strcmp(dir, "/") && strcmp(dir, ".")) {
+				split_path(dir, up, sizeof(up), &name);
+				if (is_dir(up)) {
+					if (*name)
+						fn(ctx, up, name);
+					return;
+				}
+				memcpy(dir, up, sizeof(dir));
+			}
+			return;
+		}
+		fn(ctx, dir, name);
+		n = readlink(cur, link, sizeof(link) - 1);
+		if (n < 0)
+			return;
+		link[n] = '\0';
+		if (link[0] == '/') {
+			memcpy(cur, link, (size_t)n + 1);
+		} else if (snprintf(cur, sizeof(cur), "%s/%s", dir, link) >= (int)sizeof(cur)) {
+			return;
+		}
+	}
 }
 
 static bool list_equal(const struct ipp_addr *a, size_t na, const struct ipp_addr *b, size_t nb)

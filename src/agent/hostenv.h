@@ -6,18 +6,24 @@
  *   DNS      "nameserver" lines of /etc/resolv.conf (when it names only the
  *            local stub resolver 127.0.0.53 and systemd-resolved's own file
  *            /run/systemd/resolve/resolv.conf exists, the servers there)
- *   GATEWAY  the gateways of the default routes: /proc/net/route and
- *            /proc/net/ipv6_route (of the caller's network namespace)
- *   DHCP     the server identifiers of the DHCP leases: dhclient lease files
- *            (/var/lib/dhcp, /var/lib/dhclient, /var/lib/NetworkManager;
- *            the last lease of each file) and systemd-networkd's
- *            (/run/systemd/netif/leases/, SERVER_ADDRESS=); none if absent
+ *   GATEWAY  the gateways of the default routes of the main table, every
+ *            next hop of a multipath route, read over rtnetlink (in the
+ *            caller's network namespace)
+ *   DHCP     the server identifiers of the DHCP leases in force: dhclient
+ *            lease files (/var/lib/dhcp, /var/lib/dhclient,
+ *            /var/lib/NetworkManager), systemd-networkd's and NetworkManager's
+ *            internal client's (/run/systemd/netif/leases/IFINDEX,
+ *            SERVER_ADDRESS=); only leases of interfaces that exist now
+ *            (dhclient's "interface", else the file's name) and, for dhclient,
+ *            not expired; of one interface in a file, the last such lease
  *   WINS     ROOT/etc/ipsecpol/wins.conf: one address per line, "#"
  *            comments (Linux has no WINS client; none if absent)
  *
  * Tests point the sources elsewhere: $IPSECPOL_RESOLV_CONF,
- * $IPSECPOL_ROUTE4, $IPSECPOL_ROUTE6 (files) and $IPSECPOL_DHCP_LEASES (a
- * colon-separated list of glob patterns) override the defaults.
+ * $IPSECPOL_ROUTE4, $IPSECPOL_ROUTE6 (files in the format of /proc/net/route
+ * and /proc/net/ipv6_route, read instead of the kernel's table) and
+ * $IPSECPOL_DHCP_LEASES (a colon-separated list of glob patterns) override
+ * the defaults.
  */
 #ifndef IPP_AGENT_HOSTENV_H
 #define IPP_AGENT_HOSTENV_H
@@ -35,8 +41,8 @@
 struct ipp_hostenv_src {
 	const char *resolv_conf;
 	const char *resolved_conf;   /* systemd-resolved's upstream list, or NULL */
-	const char *route4;
-	const char *route6;
+	const char *route4;          /* /proc/net/route format; NULL: rtnetlink */
+	const char *route6;          /* /proc/net/ipv6_route format; NULL: rtnetlink */
 	const char *wins_conf;       /* NULL: no WINS servers */
 	const char *lease_globs[IPP_HOSTENV_MAX_LEASE_GLOBS]; /* NULL-terminated */
 	char wins_buf[IPP_PATH_MAX]; /* storage for wins_conf */
@@ -55,6 +61,18 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p);
  */
 int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		     struct ipp_error *err);
+
+/*
+ * The places whose changes can change what @path reads, each given to @fn as
+ * the directory to watch and the name of the entry in it: @path's own entry,
+ * every symbolic link on the way to the file it names and that file (up to
+ * 8 links, relative ones taken from their own directory), and, where a
+ * directory on the way does not exist (yet), the nearest ancestor that does
+ * with the name of its child that would appear.  The places move with the
+ * links: callers look again after each change.
+ */
+void ipp_hostenv_watch_points(const char *path,
+			      void (*fn)(void *ctx, const char *dir, const char *name), void *ctx);
 
 /* Same facts (in the same order)? */
 bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b);

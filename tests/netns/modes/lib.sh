@@ -16,7 +16,7 @@ SRC=${IPP_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 
 H_IP=10.77.0.1 P_IP=10.77.0.2 BCAST=10.77.0.255
 H_IP6=fd00:77::1 P_IP6=fd00:77::2
-TAG="ipm$$"
+TAG=${TAG:-"ipm$$"}
 NS_H="${TAG}h" NS_P="${TAG}p" VETH_H="${TAG}a" VETH_P="${TAG}b"
 NPASS=0 NFAIL=0
 PIDS=()

@@ -74,9 +74,9 @@ static void test_read_all(void **state)
 	    "fe800000000000000000000000000001 00000400 00000001 00000000 00000003 eth0\n"
 	    "fd000077000000000000000000000000 40 00000000000000000000000000000000 00 "
 	    "00000000000000000000000000000000 00000100 00000001 00000000 00000001 eth0\n");
-	put("dhclient.eth0.leases", "lease {\n  interface \"eth0\";\n"
-				    "  option dhcp-server-identifier 10.0.2.2;\n}\n"
-				    "lease {\n  option dhcp-server-identifier 10.0.2.3;\n}\n");
+	put("dhclient.lo.leases", "lease {\n  interface \"lo\";\n"
+				  "  option dhcp-server-identifier 10.0.2.2;\n}\n"
+				  "lease {\n  option dhcp-server-identifier 10.0.2.3;\n}\n");
 	put("wins.conf", "# WINS servers\n192.0.2.137  # primary\n\n");
 	snprintf(p[0], sizeof(p[0]), "%s/resolv.conf", dir);
 	snprintf(p[1], sizeof(p[1]), "%s/route", dir);
@@ -186,6 +186,145 @@ static void test_stub_resolver(void **state)
 	assert_addr(&e.dns[0], "198.51.100.1");
 }
 
+struct points {
+	char v[16][600];
+	size_t n;
+};
+
+static void collect(void *ctx, const char *d, const char *name)
+{
+	struct points *p = ctx;
+	char real[512];
+
+	/* directories as the kernel would watch them (links and .. resolved) */
+	assert_non_null(realpath(d, real));
+	assert_true(p->n < 16);
+	snprintf(p->v[p->n++], sizeof(p->v[0]), "%s|%s", real, name);
+}
+
+static void assert_points(const struct points *p, const char *const *want, size_t n)
+{
+	char real[512], w[600];
+
+	assert_non_null(realpath(dir, real));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%s%s", real, want[i]);
+		if (i >= p->n || strcmp(p->v[i], w))
+			fail_msg("point %zu: \"%s\", expected \"%s\"", i, i < p->n ? p->v[i] : "",
+				 w);
+	}
+	if (p->n != n)
+		fail_msg("%zu points, expected %zu", p->n, n);
+}
+
+/* resolv.conf as a link (relative, through a second link, to a missing place) */
+static void test_watch_points(void **state)
+{
+	static const char *const plain[] = {"/etc|resolv.conf"};
+	static const char *const chain[] = {"/etc|resolv.conf", "/run/resolvconf|resolv.conf",
+					    "/run/nm|resolv.conf"};
+	static const char *const missing[] = {"/etc|resolv.conf", "/run|resolved"};
+	struct points p;
+	char path[512], sub[512];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", dir);
+	for (const char *d = "etc\0run\0run/resolvconf\0run/nm\0"; *d; d += strlen(d) + 1) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, d);
+		assert_int_equal(mkdir(sub, 0755), 0);
+	}
+	put("etc/resolv.conf", "nameserver 192.0.2.53\n");
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_points(&p, plain, 1);
+
+	/* Debian resolvconf's relative link, to a link NetworkManager made */
+	put("run/nm/resolv.conf", "nameserver 192.0.2.54\n");
+	snprintf(sub, sizeof(sub), "%s/run/nm/resolv.conf", dir);
+	snprintf(path, sizeof(path), "%s/run/resolvconf/resolv.conf", dir);
+	assert_int_equal(symlink(sub, path), 0);
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("../run/resolvconf/resolv.conf", path), 0);
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_points(&p, chain, 3);
+
+	/* the target's directory is not there yet: where it will appear */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("../run/resolved/sub/resolv.conf", path), 0);
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_points(&p, missing, 2);
+
+	/* a loop ends */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("resolv.conf", path), 0);
+	memset(&p, 0, sizeof(p));
+	ipp_hostenv_watch_points(path, collect, &p);
+	assert_true(p.n >= 1 && p.n <= 16);
+}
+
+/*
+ * Only leases of interfaces that exist now ("lo" does, "ippx9" not), not
+ * expired, the last that counts of each interface of a file.
+ */
+static void test_dhcp_leases(void **state)
+{
+	static const char *const want[] = {"10.0.2.6", "10.0.2.5", "10.0.2.3", "10.0.2.8"};
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char p[512];
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/leases", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* networkd: by interface index */
+	put("leases/1", "# This is private data. Do not parse.\nADDRESS=10.0.2.15\n"
+			"SERVER_ADDRESS=10.0.2.6\n");
+	put("leases/999999", "SERVER_ADDRESS=10.0.2.7\n");
+	/* dhclient: the interface from the file name when the lease has none */
+	put("leases/dhclient-lo.leases", "lease {\n  fixed-address 10.0.2.15;\n"
+					 "  option dhcp-server-identifier 10.0.2.5;\n"
+					 "  expire epoch 4102444800; # 2100\n}\n");
+	put("leases/dhclient.ippx9.leases", "lease {\n  interface \"ippx9\";\n"
+					    "  option dhcp-server-identifier 10.9.0.72;\n"
+					    "  expire never;\n}\n"
+					    "lease {\n  option dhcp-server-identifier 10.9.0.73;\n"
+					    "  expire never;\n}\n");
+	/* the last lease of lo that has not expired; another interface's ignored */
+	put("leases/dhclient.lo.leases",
+	    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.2;\n"
+	    "  option domain-name \"a{b\";\n  expire never;\n}\n"
+	    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.3;\n"
+	    "  renew 4 2099/01/01 00:00:00;\n  expire 4 2099/01/01 12:00:00;\n}\n"
+	    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.4;\n"
+	    "  expire 3 2019/01/02 03:04:05;\n}\n"
+	    "lease {\n  interface \"ippx9\";\n  option dhcp-server-identifier 10.0.2.9;\n"
+	    "  expire never;\n}\n");
+	/* NetworkManager's internal client */
+	put("leases/internal-0f3c-77aa-lo.lease", "SERVER_ADDRESS=10.0.2.8\n");
+	/* an expired lease is no server, not even as the only one */
+	put("leases/dhclient6.lo.leases", "lease {\n  interface \"lo\";\n"
+					  "  option dhcp-server-identifier 10.0.2.10;\n"
+					  "  expire 3 2019/01/02 03:04:05;\n}\n");
+	src_nothing(&s);
+	snprintf(p, sizeof(p), "%s/leases/*", dir);
+	s.lease_globs[0] = p;
+	s.lease_globs[1] = NULL;
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	for (size_t i = 0; e.ndhcp != 4 && i < e.ndhcp; i++) {
+		char buf[INET6_ADDRSTRLEN];
+
+		inet_ntop(e.dhcp[i].family, e.dhcp[i].ip, buf, sizeof(buf));
+		print_message("dhcp %s\n", buf);
+	}
+	assert_int_equal(e.ndhcp, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_addr(&e.dhcp[i], want[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +332,8 @@ int main(void)
 	    cmocka_unit_test(test_wins_strict),
 	    cmocka_unit_test(test_missing_sources),
 	    cmocka_unit_test(test_stub_resolver),
+	    cmocka_unit_test(test_watch_points),
+	    cmocka_unit_test(test_dhcp_leases),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Where the host's servers come from, followed by the running agent.
+#   - resolv.conf is a symbolic link (Debian resolvconf, NetworkManager): a
+#     change of its target, renamed over or rewritten in place, is applied; so
+#     is a link made to point elsewhere, and a target whose directory appears
+#     only after the agent started; the old target is no longer followed
+#   - a multipath default route (IPv4 and IPv6): every next hop is a gateway;
+#     a default route of another table is not
+TAG="hx$$"
+. "$(dirname "$0")/lib.sh"
+
+DB=$R/var/lib/ipsecpol/policy.db
+setup_net
+mkdir -p "$R/var/lib/ipsecpol" "$R/etc" "$R/run/resolvconf" "$R/run/nm"
+export IPSECPOL_RESOLV_CONF=$R/etc/resolv.conf
+echo "nameserver 10.77.0.90" > "$R/run/resolvconf/resolv.conf"
+ln -s ../run/resolvconf/resolv.conf "$IPSECPOL_RESOLV_CONF"
+"$MKPOLICY" -s me -d dns "$DB" persistent BlockDNS block udp 5353 || exit 2
+"$MKPOLICY" -s me -d gateway "$DB" local BlockGW block udp 9 || exit 2
+conf OperationMode=3
+startup
+AGENT_ENV="IPSECPOL_RESOLV_CONF=$IPSECPOL_RESOLV_CONF" agent_start
+in_table() { table | grep -w "$1" >/dev/null; } # (grep -q would cut nft's output)
+# dns_is ADDR: the ruleset names ADDR as the DNS server (and only it)
+dns_is() { in_table "$1" && ! in_table "$OLD"; }
+# renamed FILE TEXT: FILE replaced by a new file, as resolvers write it
+renamed() { echo "$2" > "$1.new" && mv "$1.new" "$1"; }
+
+check "secure mode" test "$(agent_mode)" = secure
+check "the link's target names the DNS server" in_table 10.77.0.90
+
+OLD=10.77.0.90
+renamed "$R/run/resolvconf/resolv.conf" "nameserver 10.77.0.91"
+check "the target replaced (renamed over): applied" wait_for 10 dns_is 10.77.0.91
+
+OLD=10.77.0.91
+echo "nameserver 10.77.0.92" > "$R/run/resolvconf/resolv.conf"
+check "the target rewritten in place: applied" wait_for 10 dns_is 10.77.0.92
+
+OLD=10.77.0.92
+echo "nameserver 10.77.0.93" > "$R/run/nm/resolv.conf"
+ln -s ../run/nm/resolv.conf "$R/etc/resolv.conf.new" && mv -T "$R/etc/resolv.conf.new" "$IPSECPOL_RESOLV_CONF"
+check "the link points elsewhere: applied" wait_for 10 dns_is 10.77.0.93
+
+OLD=10.77.0.93
+renamed "$R/run/nm/resolv.conf" "nameserver 10.77.0.94"
+check "the new target replaced: applied" wait_for 10 dns_is 10.77.0.94
+
+echo "nameserver 10.77.0.99" > "$R/run/resolvconf/resolv.conf"
+sleep 1
+check "the old target is no longer followed" in_table 10.77.0.94
+
+OLD=10.77.0.94
+ln -sfn ../run/late/resolv.conf "$IPSECPOL_RESOLV_CONF"
+sleep 1 # the link's change is seen before the directory appears
+mkdir "$R/run/late"
+echo "nameserver 10.77.0.95" > "$R/run/late/resolv.conf"
+check "a target whose directory appears later: applied" wait_for 10 dns_is 10.77.0.95
+
+gateways() { for g in "$@"; do in_table "$g" || return 1; done; }
+hx ip route add default table 100 via 10.77.0.250
+hx ip route add default nexthop via 10.77.0.253 dev "$VETH_H" nexthop via 10.77.0.254 dev "$VETH_H"
+check "IPv4 multipath default route: both next hops are gateways" \
+	wait_for 10 gateways 10.77.0.253 10.77.0.254
+hx ip -6 route add default nexthop via fd00:77::253 dev "$VETH_H" nexthop via fd00:77::254 dev "$VETH_H"
+check "IPv6 multipath default route: both next hops are gateways" \
+	wait_for 10 gateways fd00:77::253 fd00:77::254 10.77.0.253 10.77.0.254
+refute "a default route of another table is no gateway" in_table 10.77.0.250
+hx ip route del default
+check "the IPv4 route deleted: its next hops are no gateways" \
+	wait_for 10 eval '! in_table 10.77.0.253 && ! in_table 10.77.0.254'
+
+finish
