@@ -1381,7 +1381,26 @@ struct replaced_read {
 	struct counters cs;
 	uint64_t *pk, *by; /* per tier of @cur: the keyless ones' rule counters */
 	bool *seen;
+	/* reading the whole table: only the maps of @want (per tier of @cur) and the rules of
+	 * the chains the difference @diff flushes */
+	const bool *want;
+	const char *diff;
 };
+
+static const char flush_chain[] = "flush chain " IPP_NFT_FAMILY " " IPP_NFT_TABLE " ";
+
+/* Does the difference @diff flush chain @name? */
+static bool flushes(const char *diff, const char *name)
+{
+	size_t pl = strlen(flush_chain), nl = strlen(name);
+	const char *p;
+
+	for (p = diff; (p = strstr(p, flush_chain)); p++)
+		if ((p == diff || p[-1] == '\n') && !strncmp(p + pl, name, nl) &&
+		    (p[pl + nl] == '\n' || !p[pl + nl]))
+			return true;
+	return false;
+}
 
 static int replaced_item(const struct ipp_json *item, void *ctx);
 
@@ -1410,11 +1429,15 @@ static int replaced_item(const struct ipp_json *item, void *ctx)
 	const struct ipp_json *name = m ? ipp_json_get(m, "name") : NULL;
 	struct ipp_table_extra unknown = {
 	    0}; /* (elements the form in force lacks: none to carry) */
+	const struct ipp_json *chain = rule ? ipp_json_get(rule, "chain") : NULL;
 	const struct ipp_ctier *t;
 
 	if (name && name->type == IPP_JSON_STRING && (t = ipp_compiled_tier(rr->cur, name->str)))
-		return map_counters(t, m, &rr->cs, &unknown);
-	if (rule)
+		return rr->want && !rr->want[t - rr->cur->tiers]
+			   ? 0
+			   : map_counters(t, m, &rr->cs, &unknown);
+	if (rule && (!rr->want ||
+		     (chain && chain->type == IPP_JSON_STRING && flushes(rr->diff, chain->str))))
 		rule_counter(rr->cur, rule, rr->pk, rr->by, rr->seen);
 	return 0;
 }
@@ -1423,11 +1446,11 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 			      const char *diff, const struct ipp_carry_book *book, char **ret,
 			      struct ipp_carry_book *next, struct ipp_error *err)
 {
-	static const char flush[] = "flush chain " IPP_NFT_FAMILY " " IPP_NFT_TABLE " ";
 	struct fold f = {new, cur, NULL, 0, {0}, {0}, {0}};
-	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL};
+	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL, NULL, diff};
+	bool *want = NULL;
 	struct ipp_carry *out = NULL;
-	const char *p;
+	char *listing = NULL;
 	size_t i, j, nout = 0;
 	int r = 0;
 
@@ -1440,24 +1463,35 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	/* the maps with elements deleted and added again, each read once */
-	for (i = 0; i < cur->ntiers && r == 0; i++) {
+	/* the maps with elements deleted and added again */
+	if (!(want = calloc(cur->ntiers + 1, sizeof(*want)))) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cur->ntiers; i++) {
 		const struct ipp_ctier *t = &cur->tiers[i], *t2;
-		bool any = false;
 
 		if (ipp_ctier_keyless(t))
 			continue;
-		for (j = 0; j < t->nelems && !any; j++)
-			any = replaced(cur, new, &f.groups, t, &t->elems[j], &t2) != NULL;
-		if (any)
-			r = replaced_list(&rr, "map", t->name, (int)strlen(t->name), err);
+		for (j = 0; j < t->nelems && !want[i]; j++)
+			want[i] = replaced(cur, new, &f.groups, t, &t->elems[j], &t2) != NULL;
 	}
-	/* the walk chains the difference flushes: the rule counters of keyless tiers */
-	for (p = diff; r == 0 && (p = strstr(p, flush)); p++) {
-		if (p != diff && p[-1] != '\n')
-			continue;
-		r = replaced_list(&rr, "chain", p + strlen(flush),
-				  (int)strcspn(p + strlen(flush), "\n"), err);
+	if (strstr(diff, flush_chain)) {
+		/* and the walk chains the difference flushes (the rule counters of keyless
+		 * tiers): listing a chain reads every set element of the table (libnftables
+		 * 1.0.6 fills its whole cache for it, and lists one chain per buffer), so the
+		 * table once, for all of them */
+		rr.want = want;
+		if ((r = fresh_query("list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
+				     NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
+				     err)) == 0 &&
+		    (r = each_item(listing, replaced_item, &rr)) < 0)
+			r = ipp_err(err, -r, "cannot read the counters of the table");
+	} else {
+		for (i = 0; i < cur->ntiers && r == 0; i++)
+			if (want[i])
+				r = replaced_list(&rr, "map", cur->tiers[i].name,
+						  (int)strlen(cur->tiers[i].name), err);
 	}
 	if (r < 0)
 		goto out;
@@ -1497,6 +1531,8 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 		r = ipp_err(err, ENOMEM, "out of memory");
 out:
 	free(out);
+	free(listing);
+	free(want);
 	free(rr.cs.v);
 	free(rr.pk);
 	free(rr.by);

@@ -66,8 +66,9 @@ check "the policy is typed into the shell" pol -f "$WORK/policy.netsh"
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
 
 show dynamic show qmfilter
-check "show qmfilter: 3 generic filters, 4 specific ones" \
-	eval '[ $RC -eq 0 ] && has "3 Generic Filters" && has "4 Specific Filters"'
+# (ICMP between any and any: ICMP and ICMPv6, two specific filters)
+check "show qmfilter: 3 generic filters, 5 specific ones" \
+	eval '[ $RC -eq 0 ] && has "3 Generic Filters" && has "5 Specific Filters"'
 show dynamic show qmfilter type=specific
 check "show qmfilter: the weight of any -> me tcp/80 (inbound)" \
 	eval '[ "$(in_block "Destination Port           : 80" Weight)" = "2097409 (0x200101)" ]'
@@ -116,7 +117,8 @@ show dynamic show qmfilter srcaddr=10.77.0.9
 check "selector srcaddr=10.77.0.9: the filter of 10.77.0.0/24" \
 	eval 'has "1 Generic Filter" && has "1 Specific Filter" && has "Secure (filter 1)"'
 show dynamic show qmfilter name=Ping
-check "selector name=: the filter list" eval 'has "1 Generic Filter" && has "1 Specific Filter"'
+check "selector name=: the filter list (ICMP and ICMPv6)" \
+	eval 'has "1 Generic Filter" && has "2 Specific Filters"'
 show dynamic show qmfilter srcaddr=www.invalid
 check "a DNS name as a selector is refused clearly" eval '[ $RC -eq 1 ] && has "srcaddr \"www.invalid\": a DNS name is not accepted here"'
 
@@ -127,8 +129,8 @@ check "mmfilter: the weight of the address pair" eval '[ "$(val Weight)" = "3670
 check "mmfilter: the negotiated packets" eval 'ge "$(val Packets 2)" 3'
 
 show dynamic show stats type=ipsec
-check "stats: secure mode, 4 specific filters" \
-	eval '[ "$(val "Driver Mode")" = secure ] && [ "$(val "Specific Filters In Force")" = 4 ]'
+check "stats: secure mode, 5 specific filters" \
+	eval '[ "$(val "Driver Mode")" = secure ] && [ "$(val "Specific Filters In Force")" = 5 ]'
 check "stats: packets permitted" eval 'ge "$(val "Packets Permitted")" 8'
 check "stats: packets blocked" eval 'ge "$(val "Packets Blocked")" 1'
 check "stats: packets of negotiate filters" eval 'ge "$(val "Packets Matching Negotiate Filters")" 3'
@@ -149,22 +151,22 @@ check "show all: config, filters, statistics and the agent's state" \
 check "a filter is added to the web list" pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
 show dynamic show qmfilter type=specific
 check "the two new specific filters are reported as not in force" \
-	eval 'has "Note: 2 of the 6 specific filters of the stores are not in force" && has "4 Specific Filters"'
+	eval 'has "Note: 2 of the 7 specific filters of the stores are not in force" && has "5 Specific Filters"'
 check "ipsecpold --once applies the change" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
 show dynamic show qmfilter type=specific
-check "after applying: all 6 in force" eval 'hasnt "Note:" && has "6 Specific Filters"'
+check "after applying: all 7 in force" eval 'hasnt "Note:" && has "7 Specific Filters"'
 # the other way: a filter deleted from the stores stays in force until applied
 px timeout 1 bash -c "exec 3<>/dev/tcp/$H_IP/443" 2>/dev/null # (blocked: its SYNs counted)
 check "a filter is deleted from the web list" pol static delete filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
 show dynamic show qmfilter type=specific
 check "the kernel's elements the stores lost are reported, with their packets" \
-	eval 'has "Note: the kernel also enforces 2 filter elements that the stores no longer hold (" && hasnt "no longer hold (0 packets" && has "4 Specific Filters"'
+	eval 'has "Note: the kernel also enforces 2 filter elements that the stores no longer hold (" && hasnt "no longer hold (0 packets" && has "5 Specific Filters"'
 show dynamic show stats type=ipsec
 check "stats count the elements in force that the stores lost" \
 	eval 'has "Elements In Force Not In The Stores"'
 check "ipsecpold --once applies the deletion" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
 show dynamic show qmfilter type=specific
-check "after applying: no note" eval 'hasnt "Note:" && has "4 Specific Filters"'
+check "after applying: no note" eval 'hasnt "Note:" && has "5 Specific Filters"'
 check "the filter is added back" pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
 
@@ -188,7 +190,7 @@ if ! wait_for 60 grep -q "running (pid" "$LOG"; then
 	sed 's/^/  | /' "$LOG" | tail -n 10
 else
 	show dynamic show qmfilter type=specific
-	check "agent: secure again, 6 specific filters" eval 'has "6 Specific Filters"'
+	check "agent: secure again, 7 specific filters" eval 'has "7 Specific Filters"'
 	show dynamic show mmpolicy
 	check "agent: show mmpolicy is not supported by this agent yet" \
 		eval '[ $RC -eq 1 ] && has "show mmpolicy: not supported by this agent yet"'
@@ -212,8 +214,8 @@ else
 	nofilters() { show dynamic show qmfilter type=specific; has "0 Specific Filters"; }
 	check "agent: the unassignment is in force at once" wait_for 10 nofilters
 	check "agent: the policy is assigned again" pol static set policy name=Dyn assign=yes
-	six() { show dynamic show qmfilter type=specific; has "6 Specific Filters"; }
-	check "agent: the assignment is in force at once" wait_for 10 six
+	seven() { show dynamic show qmfilter type=specific; has "7 Specific Filters"; }
+	check "agent: the assignment is in force at once" wait_for 10 seven
 fi
 
 echo "$NPASS passed, $NFAIL failed"
