@@ -690,6 +690,9 @@ static void proto_format(uint8_t p, char *buf, size_t len)
 	case IPPROTO_AH:
 		snprintf(buf, len, "AH");
 		break;
+	case IPPROTO_RAW:
+		snprintf(buf, len, "RAW");
+		break;
 	default:
 		snprintf(buf, len, "%u", p);
 	}
