@@ -23,6 +23,7 @@
 #include "../common/grow.h"
 #include "../compile/compile.h"
 #include "json.h"
+#include "nlrules.h"
 
 struct ipp_driver {
 	struct nft_ctx *nft;
@@ -727,31 +728,48 @@ static const struct ipp_ctier *kernel_tier(const struct ipp_compiled *c, const c
 	return t;
 }
 
-/* Keyless tiers are rules: "counter" statements whose comment starts "TIER: ". */
+/*
+ * Keyless tiers are rules: "counter" statements whose comment starts
+ * "TIER: ".  The counts @p, @b of a rule commented @com go to its tier of
+ * @c (pk, by, seen: per tier).
+ */
+static void tier_rule_count(const struct ipp_compiled *c, const char *com, uint64_t p, uint64_t b,
+			    uint64_t *pk, uint64_t *by, bool *seen)
+{
+	size_t j;
+
+	for (j = 0; j < c->ntiers; j++) {
+		const struct ipp_ctier *t = &c->tiers[j];
+		size_t nl = strlen(t->name);
+
+		if (!ipp_ctier_keyless(t) || strncmp(com, t->name, nl) || com[nl] != ':')
+			continue;
+		pk[j] += p;
+		by[j] += b;
+		seen[j] = true;
+	}
+}
+
+/* A rule of a JSON listing, as tier_rule_count() takes it. */
 static void rule_counter(const struct ipp_compiled *c, const struct ipp_json *rule, uint64_t *pk,
 			 uint64_t *by, bool *seen)
 {
 	const struct ipp_json *com = ipp_json_get(rule, "comment");
 	const struct ipp_json *expr = ipp_json_get(rule, "expr");
-	size_t j, k;
+	uint64_t p, b, sp = 0, sb = 0;
+	bool any = false;
+	size_t k;
 
 	if (!com || com->type != IPP_JSON_STRING || !expr)
 		return;
-	for (j = 0; j < c->ntiers; j++) {
-		const struct ipp_ctier *t = &c->tiers[j];
-		size_t nl = strlen(t->name);
-		uint64_t p, b;
-
-		if (!ipp_ctier_keyless(t) || strncmp(com->str, t->name, nl) || com->str[nl] != ':')
-			continue;
-		for (k = 0; k < expr->n; k++) {
-			if (!read_counter(ipp_json_get(expr->items[k], "counter"), &p, &b))
-				continue;
-			pk[j] += p;
-			by[j] += b;
-			seen[j] = true;
+	for (k = 0; k < expr->n; k++)
+		if (read_counter(ipp_json_get(expr->items[k], "counter"), &p, &b)) {
+			sp += p;
+			sb += b;
+			any = true;
 		}
-	}
+	if (any)
+		tier_rule_count(c, com->str, sp, sb, pk, by, seen);
 }
 
 /*
@@ -1381,10 +1399,7 @@ struct replaced_read {
 	struct counters cs;
 	uint64_t *pk, *by; /* per tier of @cur: the keyless ones' rule counters */
 	bool *seen;
-	/* reading the whole table: only the maps of @want (per tier of @cur) and the rules of
-	 * the chains the difference @diff flushes */
-	const bool *want;
-	const char *diff;
+	const char *diff; /* the difference: the chains it flushes are read */
 };
 
 static const char flush_chain[] = "flush chain " IPP_NFT_FAMILY " " IPP_NFT_TABLE " ";
@@ -1404,7 +1419,7 @@ static bool flushes(const char *diff, const char *name)
 
 static int replaced_item(const struct ipp_json *item, void *ctx);
 
-/* The counters of `list KIND NAME` (a map or a walk chain) into @rr. */
+/* The counters of `list KIND NAME` (a map) into @rr. */
 static int replaced_list(struct replaced_read *rr, const char *kind, const char *name, int len,
 			 struct ipp_error *err)
 {
@@ -1425,20 +1440,25 @@ static int replaced_list(struct replaced_read *rr, const char *kind, const char 
 static int replaced_item(const struct ipp_json *item, void *ctx)
 {
 	struct replaced_read *rr = ctx;
-	const struct ipp_json *m = ipp_json_get(item, "map"), *rule = ipp_json_get(item, "rule");
+	const struct ipp_json *m = ipp_json_get(item, "map");
 	const struct ipp_json *name = m ? ipp_json_get(m, "name") : NULL;
 	struct ipp_table_extra unknown = {
 	    0}; /* (elements the form in force lacks: none to carry) */
-	const struct ipp_json *chain = rule ? ipp_json_get(rule, "chain") : NULL;
 	const struct ipp_ctier *t;
 
 	if (name && name->type == IPP_JSON_STRING && (t = ipp_compiled_tier(rr->cur, name->str)))
-		return rr->want && !rr->want[t - rr->cur->tiers]
-			   ? 0
-			   : map_counters(t, m, &rr->cs, &unknown);
-	if (rule && (!rr->want ||
-		     (chain && chain->type == IPP_JSON_STRING && flushes(rr->diff, chain->str))))
-		rule_counter(rr->cur, rule, rr->pk, rr->by, rr->seen);
+		return map_counters(t, m, &rr->cs, &unknown);
+	return 0;
+}
+
+/* A rule read over nfnetlink: its counts when the difference flushes its chain. */
+static int replaced_rule(const char *chain, const char *comment, uint64_t packets, uint64_t bytes,
+			 void *ctx)
+{
+	struct replaced_read *rr = ctx;
+
+	if (flushes(rr->diff, chain))
+		tier_rule_count(rr->cur, comment, packets, bytes, rr->pk, rr->by, rr->seen);
 	return 0;
 }
 
@@ -1447,10 +1467,9 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 			      struct ipp_carry_book *next, struct ipp_error *err)
 {
 	struct fold f = {new, cur, NULL, 0, {0}, {0}, {0}};
-	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL, NULL, diff};
+	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL, diff};
 	bool *want = NULL;
 	struct ipp_carry *out = NULL;
-	char *listing = NULL;
 	size_t i, j, nout = 0;
 	int r = 0;
 
@@ -1476,23 +1495,16 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 		for (j = 0; j < t->nelems && !want[i]; j++)
 			want[i] = replaced(cur, new, &f.groups, t, &t->elems[j], &t2) != NULL;
 	}
-	if (strstr(diff, flush_chain)) {
-		/* and the walk chains the difference flushes (the rule counters of keyless
-		 * tiers): listing a chain reads every set element of the table (libnftables
-		 * 1.0.6 fills its whole cache for it, and lists one chain per buffer), so the
-		 * table once, for all of them */
-		rr.want = want;
-		if ((r = fresh_query("list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-				     NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
-				     err)) == 0 &&
-		    (r = each_item(listing, replaced_item, &rr)) < 0)
-			r = ipp_err(err, -r, "cannot read the counters of the table");
-	} else {
-		for (i = 0; i < cur->ntiers && r == 0; i++)
-			if (want[i])
-				r = replaced_list(&rr, "map", cur->tiers[i].name,
-						  (int)strlen(cur->tiers[i].name), err);
-	}
+	for (i = 0; i < cur->ntiers && r == 0; i++)
+		if (want[i])
+			r = replaced_list(&rr, "map", cur->tiers[i].name,
+					  (int)strlen(cur->tiers[i].name), err);
+	/* the walk chains the difference flushes: the rule counters of keyless tiers, over
+	 * nfnetlink (libnftables lists a chain only after reading every set element of the
+	 * table into its cache, flow caches included, and one chain per buffer) */
+	if (r == 0 && strstr(diff, flush_chain) && (r = ipp_nlrules_read(replaced_rule, &rr)) < 0)
+		r = ipp_err(err, -r, "cannot read the rule counters of the table: %s",
+			    strerror(-r));
 	if (r < 0)
 		goto out;
 	out = calloc(rr.cs.n + cur->ntiers + 1, sizeof(*out));
@@ -1531,7 +1543,6 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 		r = ipp_err(err, ENOMEM, "out of memory");
 out:
 	free(out);
-	free(listing);
 	free(want);
 	free(rr.cs.v);
 	free(rr.pk);

@@ -216,6 +216,19 @@ else
 	check "agent: the policy is assigned again" pol static set policy name=Dyn assign=yes
 	seven() { show dynamic show qmfilter type=specific; has "7 Specific Filters"; }
 	check "agent: the assignment is in force at once" wait_for 10 seven
+	# a change that rewrites the ICMP walk chains keeps the count of the ping filter, a
+	# rule of those chains (its rule counters are carried)
+	px ping -c 3 -i 0.2 -W 1 -q $H_IP >/dev/null 2>&1
+	pings() { show dynamic show qmfilter type=generic name=Ping; in_block AllowPing Packets; }
+	pinged() { [ "$(pings)" = 6 ]; }
+	check "agent: the ping filter counted 3 echoes and 3 replies" wait_for 5 pinged
+	check "agent: an ICMP filter of a new shape" \
+		pol static add filter filterlist=Web srcaddr=10.77.5.0 srcmask=24 dstaddr=me protocol=icmp
+	rewritten() { hx nft list chain inet ipsecpol in4_p1 | grep -q "in4_p1_s"; }
+	check "agent: in force, the walk chain rewritten" wait_for 10 rewritten
+	OUT="the ping filter now: $(pings); carry counters:
+$(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
+	check "agent: the ping filter kept its 6 packets" pinged
 fi
 
 echo "$NPASS passed, $NFAIL failed"
