@@ -461,12 +461,37 @@ static bool json_addr(const struct ipp_json *j, int family, uint8_t out[16])
 }
 
 /*
- * One flow cache set: each 5-tuple's counter goes to the element that
- * decides it (in @c, as it was before the changes @ch: see
+ * One flow cache entry: its counter goes to the element that decides it
+ * (in @c, as it was before the changes @ch: see
  * ipp_compiled_match_before()).  The packet that created the entry was
  * counted by that element already: one packet, and the mean size, are
  * taken off.
  */
+static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_change *ch, size_t nch,
+		      int family, bool inbound, const uint8_t src[16], const uint8_t dst[16],
+		      uint8_t proto, uint16_t sport, uint16_t dport, uint64_t pk, uint64_t by,
+		      struct flowshares *fs)
+{
+	const struct ipp_ctier *t = NULL;
+	const struct ipp_celem *e;
+
+	if (pk < 2)
+		return 0;
+	if (!fs->loc_loaded) {
+		locals_load(&fs->loc);
+		fs->loc_loaded = true;
+	}
+	e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
+				      locals_has, &fs->loc, &t);
+	if (!e)
+		return 0; /* no filter: permitted by default, nobody to count for */
+	if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
+		return -ENOMEM;
+	fs->v[fs->n++] = (struct flowshare){t, e, e->verdict, pk - 1, by - by / pk, 0};
+	return 0;
+}
+
+/* One flow cache set of a JSON listing, each entry given to flow_share(). */
 static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_change *ch,
 			 size_t nch, const struct ipp_json *set, int family, bool inbound,
 			 struct flowshares *fs)
@@ -476,15 +501,9 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_ch
 
 	if (!elems || elems->type != IPP_JSON_ARRAY)
 		return 0;
-	if (!fs->loc_loaded) {
-		locals_load(&fs->loc);
-		fs->loc_loaded = true;
-	}
 	for (i = 0; i < elems->n; i++) {
 		const struct ipp_json *el = ipp_json_get(elems->items[i], "elem");
 		const struct ipp_json *cc = ipp_json_get(ipp_json_get(el, "val"), "concat");
-		const struct ipp_ctier *t = NULL;
-		const struct ipp_celem *e;
 		uint64_t proto, sport, dport, pk, by;
 		uint8_t src[16], dst[16];
 
@@ -495,16 +514,11 @@ static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_ch
 		    !json_addr(cc->items[1], family, dst) || !ipp_json_u64(cc->items[2], &proto) ||
 		    (cc->n == 5 && (!ipp_json_u64(cc->items[3], &sport) ||
 				    !ipp_json_u64(cc->items[4], &dport))) ||
-		    !read_counter(ipp_json_get(el, "counter"), &pk, &by) || pk < 2)
+		    !read_counter(ipp_json_get(el, "counter"), &pk, &by))
 			continue;
-		e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, (uint8_t)proto,
-					      (uint16_t)sport, (uint16_t)dport, locals_has,
-					      &fs->loc, &t);
-		if (!e)
-			continue; /* no filter: permitted by default, nobody to count for */
-		if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
+		if (flow_share(c, ch, nch, family, inbound, src, dst, (uint8_t)proto,
+			       (uint16_t)sport, (uint16_t)dport, pk, by, fs) < 0)
 			return -ENOMEM;
-		fs->v[fs->n++] = (struct flowshare){t, e, e->verdict, pk - 1, by - by / pk, 0};
 	}
 	return 0;
 }
@@ -1069,19 +1083,36 @@ struct fold {
 	struct ipp_carry_book kernel; /* the carry counters read from the kernel */
 };
 
-static int fold_set(const struct ipp_json *item, void *ctx)
-{
-	struct fold *f = ctx;
-	const struct ipp_json *set = ipp_json_get(item, "set"), *name;
-	enum ipp_cverdict v;
-	unsigned gen;
-	bool inbound, pair;
-	int fam;
+/* A flow cache set being folded. */
+struct fold_set {
+	struct fold *f;
+	int family;
+	bool inbound;
+};
 
-	if (!set || !(name = ipp_json_get(set, "name")) || name->type != IPP_JSON_STRING ||
-	    !ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen, &pair))
-		return 0;
-	return flow_counters(f->before, f->ch, f->nch, set, fam, inbound, &f->fs);
+/*
+ * One entry of a flow cache set read over nfnetlink: its key is the
+ * kernel's concatenation, each field padded to 4 bytes: source,
+ * destination, protocol (one byte), then for TCP and UDP source and
+ * destination port (network byte order).
+ */
+static int fold_elem(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes, void *ctx)
+{
+	struct fold_set *fs = ctx;
+	size_t al = fs->family == AF_INET6 ? 16 : 4;
+	uint8_t src[16] = {0}, dst[16] = {0};
+	uint16_t sport = 0, dport = 0;
+
+	if (keylen != 2 * al + 4 && keylen != 2 * al + 12)
+		return 0; /* not a flow of this family */
+	memcpy(src, key, al);
+	memcpy(dst, key + al, al);
+	if (keylen == 2 * al + 12) {
+		sport = (uint16_t)(key[2 * al + 4] << 8 | key[2 * al + 5]);
+		dport = (uint16_t)(key[2 * al + 8] << 8 | key[2 * al + 9]);
+	}
+	return flow_share(fs->f->before, fs->f->ch, fs->f->nch, fs->family, fs->inbound, src, dst,
+			  key[2 * al], sport, dport, packets, bytes, &fs->f->fs);
 }
 
 /* A carry counter object of the listing into f->kernel (its element may be gone). */
@@ -1256,34 +1287,26 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	struct ipp_carry *out = NULL;
 	size_t nout = 0, i;
 	uint64_t total = 0;
-	char *text = NULL, *listing = NULL;
+	char *text = NULL;
 	unsigned fm, h, v, k, attempt;
 	int r = 0;
 
 	if (groups_build(now, &f.groups) < 0)
 		return ipp_err(err, ENOMEM, "out of memory");
-	/* the generation's sets, one query each: listing one set reads only its elements,
-	 * but libnftables 1.0.6 reads only the last set's when a buffer lists several */
+	/* the generation's sets, over nfnetlink: libnftables formats every entry (30,000
+	 * flows: seconds, the agent deaf meanwhile) */
 	for (k = 0; k < 2; k++)
 		for (fm = 0; fm < 2; fm++)
 			for (h = 0; h < 2; h++)
 				for (v = 0; v < 3; v++) {
-					char name[32], cmd[128];
+					struct fold_set fset = {&f, fm ? AF_INET6 : AF_INET,
+								h == 0};
+					char name[32];
 
-					ipp_flowcache_name(fm ? AF_INET6 : AF_INET, h == 0,
+					ipp_flowcache_name(fset.family, fset.inbound,
 							   (enum ipp_cverdict)v, gen, k, name,
 							   sizeof(name));
-					snprintf(cmd, sizeof(cmd), "list set %s %s %s",
-						 IPP_NFT_FAMILY, IPP_NFT_TABLE, name);
-					if ((r = fresh_query(cmd,
-							     NFT_CTX_OUTPUT_JSON |
-								 NFT_CTX_OUTPUT_NUMERIC_ALL,
-							     &listing, err)) < 0)
-						goto out;
-					r = each_item(listing, fold_set, &f);
-					free(listing);
-					listing = NULL;
-					if (r < 0) {
+					if ((r = ipp_nlset_read(name, fold_elem, &fset)) < 0) {
 						r = ipp_err(err, -r,
 							    "cannot read the flow cache set %s: %s",
 							    name, strerror(-r));
@@ -1349,7 +1372,6 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	if (folded)
 		*folded = total;
 out:
-	free(listing);
 	free(text);
 	free(out);
 	free(f.fs.v);

@@ -135,17 +135,12 @@ static void rule_attr(const struct nlattr *a, void *ctx)
 	}
 }
 
-int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t packets,
-			       uint64_t bytes, void *ctx),
-		     void *ctx)
+/* Send the dump request @req and give each reply of type @type to @fn; 0 or -errno. */
+static int dump(const void *req, size_t len, uint16_t type,
+		int (*fn)(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx),
+		void *ctx)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct nfgenmsg g;
-		char attr[NLA_HDRLEN + NLA_ALIGN(sizeof(IPP_NFT_TABLE))];
-	} req;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	struct nlattr *table = (struct nlattr *)req.attr;
 	size_t bufsize = 1 << 16;
 	char *buf = malloc(bufsize);
 	bool done = false;
@@ -153,27 +148,17 @@ int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t 
 
 	if (!buf)
 		return -ENOMEM;
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = sizeof(req);
-	req.nh.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.nh.nlmsg_seq = 1;
-	req.g.nfgen_family = NFPROTO_INET;
-	req.g.version = NFNETLINK_V0;
-	table->nla_type = NFTA_RULE_TABLE;
-	table->nla_len = (uint16_t)(NLA_HDRLEN + sizeof(IPP_NFT_TABLE));
-	memcpy(req.attr + NLA_HDRLEN, IPP_NFT_TABLE, sizeof(IPP_NFT_TABLE));
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0) {
 		free(buf);
 		return -errno;
 	}
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+	if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		r = -errno;
 	while (r == 0 && !done) {
 		ssize_t n = recv(fd, buf, bufsize, 0);
 		const struct nlmsghdr *nh = (const struct nlmsghdr *)(void *)buf;
-		int len = (int)n;
+		int left = (int)n;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -181,8 +166,7 @@ int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t 
 			r = n < 0 ? -errno : -EIO;
 			break;
 		}
-		for (; r == 0 && NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
-			struct rule rule = {{0}, {0}, false, 0, 0};
+		for (; r == 0 && NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
 			const struct nfgenmsg *g = NLMSG_DATA(nh);
 
 			if (nh->nlmsg_type == NLMSG_DONE) {
@@ -196,17 +180,179 @@ int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t 
 											  : -EIO;
 				break;
 			}
-			if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE) ||
-			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)))
+			if (nh->nlmsg_type != type || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)))
 				continue;
-			each_attr((const char *)g + NLMSG_ALIGN(sizeof(*g)),
-				  (int)(nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*g)))),
-				  rule_attr, &rule);
-			if (rule.counted && rule.chain[0])
-				r = fn(rule.chain, rule.comment, rule.packets, rule.bytes, ctx);
+			r = fn(nh, (const char *)g + NLMSG_ALIGN(sizeof(*g)),
+			       (int)(nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*g)))), ctx);
 		}
 	}
 	close(fd);
 	free(buf);
 	return r;
+}
+
+/* A string attribute at @p (NUL included); the bytes written. */
+static size_t put_str(char *p, uint16_t type, const char *v)
+{
+	struct nlattr *a = (struct nlattr *)(void *)p;
+	size_t n = strlen(v) + 1;
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + n);
+	memcpy(p + NLA_HDRLEN, v, n);
+	return NLA_ALIGN(NLA_HDRLEN + n);
+}
+
+struct rules_ctx {
+	int (*fn)(const char *chain, const char *comment, uint64_t packets, uint64_t bytes,
+		  void *ctx);
+	void *ctx;
+};
+
+static int one_rule(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct rules_ctx *rc = ctx;
+	struct rule rule = {{0}, {0}, false, 0, 0};
+
+	(void)nh;
+	each_attr(attrs, alen, rule_attr, &rule);
+	return rule.counted && rule.chain[0]
+		   ? rc->fn(rule.chain, rule.comment, rule.packets, rule.bytes, rc->ctx)
+		   : 0;
+}
+
+/* An nfnetlink dump request of the nftables subsystem for the inet family. */
+struct request {
+	struct nlmsghdr nh;
+	struct nfgenmsg g;
+	char attr[2 * (NLA_HDRLEN + 256)];
+};
+
+static size_t request_init(struct request *req, uint16_t msg)
+{
+	memset(req, 0, sizeof(*req));
+	req->nh.nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | msg);
+	req->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req->nh.nlmsg_seq = 1;
+	req->g.nfgen_family = NFPROTO_INET;
+	req->g.version = NFNETLINK_V0;
+	return 0;
+}
+
+int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t packets,
+			       uint64_t bytes, void *ctx),
+		     void *ctx)
+{
+	struct rules_ctx rc = {fn, ctx};
+	struct request req;
+	size_t n = request_init(&req, NFT_MSG_GETRULE);
+
+	n += put_str(req.attr + n, NFTA_RULE_TABLE, IPP_NFT_TABLE);
+	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.g)) + n);
+	return dump(&req, req.nh.nlmsg_len, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE, one_rule,
+		    &rc);
+}
+
+/* ---------- set elements ---------- */
+
+struct elem {
+	const uint8_t *key;
+	size_t keylen;
+	struct rule counts; /* (its packets and bytes) */
+};
+
+static void key_attr(const struct nlattr *a, void *ctx)
+{
+	struct elem *e = ctx;
+
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_DATA_VALUE) {
+		e->key = NLA_DATA(a);
+		e->keylen = (size_t)NLA_LEN(a);
+	}
+}
+
+/* One expression of an element: a counter's counts. */
+static void elem_expr(const struct nlattr *a, struct elem *e)
+{
+	struct expr x = {false, NULL};
+
+	each_attr(NLA_DATA(a), NLA_LEN(a), expr_attr, &x);
+	if (x.counter && x.data) {
+		e->counts.counted = true;
+		each_attr(NLA_DATA(x.data), NLA_LEN(x.data), counter_attr, &e->counts);
+	}
+}
+
+static void elem_exprs(const struct nlattr *a, void *ctx)
+{
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_LIST_ELEM)
+		elem_expr(a, ctx);
+}
+
+static void elem_attr(const struct nlattr *a, void *ctx)
+{
+	struct elem *e = ctx;
+
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_SET_ELEM_KEY:
+		each_attr(NLA_DATA(a), NLA_LEN(a), key_attr, e);
+		break;
+	case NFTA_SET_ELEM_EXPR:
+		elem_expr(a, e);
+		break;
+	case NFTA_SET_ELEM_EXPRESSIONS:
+		each_attr(NLA_DATA(a), NLA_LEN(a), elem_exprs, e);
+		break;
+	}
+}
+
+struct elems_ctx {
+	int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes, void *ctx);
+	void *ctx;
+	int r;
+};
+
+static void one_elem(const struct nlattr *a, void *ctx)
+{
+	struct elems_ctx *ec = ctx;
+	struct elem e = {NULL, 0, {{0}, {0}, false, 0, 0}};
+
+	if (ec->r < 0 || (a->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
+		return;
+	each_attr(NLA_DATA(a), NLA_LEN(a), elem_attr, &e);
+	if (e.key)
+		ec->r = ec->fn(e.key, e.keylen, e.counts.packets, e.counts.bytes, ec->ctx);
+}
+
+static void elem_list(const struct nlattr *a, void *ctx)
+{
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_SET_ELEM_LIST_ELEMENTS)
+		each_attr(NLA_DATA(a), NLA_LEN(a), one_elem, ctx);
+}
+
+static int one_elem_msg(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct elems_ctx *ec = ctx;
+
+	(void)nh;
+	each_attr(attrs, alen, elem_list, ec);
+	return ec->r;
+}
+
+int ipp_nlset_read(const char *set,
+		   int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes,
+			     void *ctx),
+		   void *ctx)
+{
+	struct elems_ctx ec = {fn, ctx, 0};
+	struct request req;
+	size_t n = request_init(&req, NFT_MSG_GETSETELEM);
+
+	if (strlen(set) >= 256)
+		return -ENAMETOOLONG;
+	n += put_str(req.attr + n, NFTA_SET_ELEM_LIST_TABLE, IPP_NFT_TABLE);
+	n += put_str(req.attr + n, NFTA_SET_ELEM_LIST_SET, set);
+	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.g)) + n);
+	return dump(&req, req.nh.nlmsg_len, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
+		    one_elem_msg, &ec);
 }

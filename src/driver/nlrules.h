@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nlrules.h - the rules of table inet ipsecpol that count (a counter
- * statement), read over nfnetlink without libnftables' cache.
+ * statement) and the elements of its sets, read over nfnetlink without
+ * libnftables' cache.
  */
 #ifndef IPP_NLRULES_H
 #define IPP_NLRULES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define IPP_NLRULE_NAME_MAX 256	   /* a chain's name (NFT_NAME_MAXLEN) */
@@ -19,5 +21,15 @@
 int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t packets,
 			       uint64_t bytes, void *ctx),
 		     void *ctx);
+
+/*
+ * Give @fn the key (the kernel's layout: each field of a concatenation
+ * padded to 4 bytes, in network byte order) and the counter of each
+ * element of set @set of the table.  0, or -errno (-ENOENT: no such set).
+ */
+int ipp_nlset_read(const char *set,
+		   int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes,
+			     void *ctx),
+		   void *ctx);
 
 #endif
