@@ -104,8 +104,11 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		c.bootmode = IPP_BOOT_BLOCK;
 	}
 	res.mode = ipp_mode_from_bootmode(ipp_driverconf_bootmode(&c, assigned));
-	o = (struct ipp_mode_opts){
-	    .exempt = c.exempt, .nexempt = c.nexempt, .diagnostics = c.diagnostics};
+	/* defrag6 as the kernel would have it unless it cannot (as --once --dry-run prints) */
+	o = (struct ipp_mode_opts){.exempt = c.exempt,
+				   .nexempt = c.nexempt,
+				   .diagnostics = c.diagnostics,
+				   .defrag6 = true};
 	if (dry_run) {
 		/* The ruleset that replaces the table (the guard goes first, unprinted). */
 		if ((r = ipp_mode_ruleset(res.mode, &o, &text, err)) < 0)
@@ -116,6 +119,8 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 	} else {
 		r = ipp_driver_open(&d, err);
 		if (r == 0) {
+			/* the probe costs a transaction: only where the chain goes */
+			o.defrag6 = res.mode == IPP_MODE_STARTUP_BLOCK && ipp_driver_defrag6(d);
 			r = ipp_agent_load_mode(d, res.mode, &o, err);
 			ipp_driver_close(d);
 		}
