@@ -664,40 +664,14 @@ static void watch_env_files(struct agent *a)
 	}
 }
 
-static int lock_pidfile(struct agent *a, struct ipp_error *err)
-{
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(a->pid_path, sizeof(a->pid_path), "%s/ipsecpold.pid", a->paths.rundir);
-	fd = open(a->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return ipp_err(err, errno, "cannot open \"%s\": %s", a->pid_path, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		close(fd);
-		return ipp_err(err, EEXIST, "another ipsecpold is running for root \"%s\" (pid %s)",
-			       a->paths.root, buf[0] ? buf : "unknown");
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return ipp_err(err, errno, "cannot write \"%s\": %s", a->pid_path, strerror(errno));
-	}
-	a->pidfd = fd;
-	return 0;
-}
-
 static int setup(struct agent *a, struct ipp_error *err)
 {
 	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
 	sigset_t ss;
 	int r;
 
-	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 || (r = lock_pidfile(a, err)) < 0)
+	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 ||
+	    (r = ipp_agent_lock(&a->paths, &a->pidfd, NULL, err)) < 0)
 		return r;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -788,10 +762,7 @@ static void teardown(struct agent *a)
 		close(a->notifyfd);
 		unlink(a->notify_path);
 	}
-	if (a->pidfd >= 0) {
-		unlink(a->pid_path);
-		close(a->pidfd);
-	}
+	ipp_agent_unlock(&a->paths, a->pidfd);
 	close_fds(a);
 }
 

@@ -28,7 +28,6 @@ struct ctl_client {
 struct agent {
 	struct ipp_paths paths;
 	char notify_path[IPP_PATH_MAX];
-	char pid_path[IPP_PATH_MAX + 16];
 	struct ipp_driverconf conf;	  /* the settings in use */
 	char conf_error[IPP_ERR_MSG_MAX]; /* why driver.conf was refused, or "" */
 	struct ipp_driver *drv;

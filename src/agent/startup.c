@@ -91,8 +91,13 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 	struct ipp_error e = {0};
 	bool assigned = false;
 	char *text = NULL;
-	int r;
+	int lockfd = -1, r;
 
+	/* the daemon of this root owns the table: not replaced behind its back */
+	if (!dry_run &&
+	    (r = ipp_agent_lock_oneshot(p, "--startup", "stop it first: systemctl stop ipsecpold",
+					&lockfd, err)) < 0)
+		return r;
 	if (ipp_driverconf_load(p, &c, &e) < 0) {
 		snprintf(res.warning, sizeof(res.warning), "%.960s: booting in block mode", e.msg);
 		ipp_driverconf_failsafe(&c);
@@ -111,9 +116,8 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 				   .defrag6 = true};
 	if (dry_run) {
 		/* The ruleset that replaces the table (the guard goes first, unprinted). */
-		if ((r = ipp_mode_ruleset(res.mode, &o, &text, err)) < 0)
-			return r;
-		if (out)
+		r = ipp_mode_ruleset(res.mode, &o, &text, err);
+		if (r == 0 && out)
 			fputs(text, out);
 		free(text);
 	} else {
@@ -127,6 +131,7 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		if (r < 0)
 			ipp_err_prefix(err, "cannot load the %s ruleset", ipp_mode_name(res.mode));
 	}
+	ipp_agent_unlock(p, lockfd);
 	if (r == 0)
 		*ret = res;
 	return r;
