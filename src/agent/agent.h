@@ -53,6 +53,30 @@ int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_
 			struct ipp_error *err);
 
 /*
+ * One agent per root: take the exclusive lock of ROOT/run/ipsecpol/ipsecpold.pid
+ * (the file created if missing, the run directory not) and write this
+ * process's pid in it.  The daemon holds it for its life, --startup and
+ * --once while they change the kernel.  On success *ret_fd is the locked
+ * descriptor, for ipp_agent_unlock().  -EEXIST when another ipsecpold holds
+ * it: the message names its pid, which goes to *ret_pid (may be NULL; 0
+ * when the file holds none).
+ */
+int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err);
+
+/* Remove the pid file and release the lock of ipp_agent_lock(); -1 is a no-op. */
+void ipp_agent_unlock(const struct ipp_paths *p, int fd);
+
+/*
+ * ipp_agent_lock() for a one-shot action @what ("--startup", "--once") that
+ * is about to replace the table: -EEXIST when the daemon (or another
+ * ipsecpold) of the root runs, with a message naming its pid and @what and
+ * ending in "(@advice)".  No run directory means no agent runs: 0 and
+ * *ret_fd -1 (ipp_agent_unlock() takes it).
+ */
+int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const char *advice,
+			   int *ret_fd, struct ipp_error *err);
+
+/*
  * -n: parse driver.conf, open the stores and compile the effective policy,
  * and have the kernel check the result without applying it.  Prints nothing
  * on success (main prints "configuration OK").

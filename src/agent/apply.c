@@ -183,12 +183,19 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	struct ipp_driver *d = NULL;
 	struct ipp_copts o;
 	char *text = NULL;
+	int lockfd = -1, r;
 	size_t i;
-	int r;
 
+	/* the daemon of this root owns the table: not replaced behind its back */
+	if (!dry && (r = ipp_agent_lock_oneshot(paths, "--once",
+						"it applies the stores itself: systemctl reload "
+						"ipsecpold",
+						&lockfd, err)) < 0)
+		return r;
 	/* settings the administrator did not ask for are not applied in their place */
 	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {
 		ipp_err_prefix(err, "nothing applied");
+		ipp_agent_unlock(paths, lockfd);
 		return r;
 	}
 	ipp_copts_init(&o);
@@ -256,6 +263,7 @@ out:
 		}
 	}
 	ipp_driver_close(d);
+	ipp_agent_unlock(paths, lockfd);
 	free(text);
 	ipp_apply_result_clear(&res);
 	if (r == 0 && out && ferror(out))

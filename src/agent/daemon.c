@@ -182,7 +182,20 @@ static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 	return ipp_agent_load_mode(a->drv, m, &o, err);
 }
 
-static void enter_block(struct agent *a, const char *why)
+/* What put block mode in force: how the log explains it and what undoes it. */
+enum block_cause { BLOCK_PERSISTENT, BLOCK_CONF };
+
+static const struct {
+	const char *what, *remedy;
+} block_causes[] = {
+    [BLOCK_PERSISTENT] = {"the persistent policy could not be applied",
+			  "repair or unassign the persistent policy (ipsecpol static set store "
+			  "location=persistent, then fix it or set policy name=NAME assign=no)"},
+    [BLOCK_CONF] = {"driver.conf cannot be used and the agent has no settings of its own",
+		    "correct driver.conf (ipsecpol dynamic set config, or by hand)"},
+};
+
+static void enter_block(struct agent *a, enum block_cause cause, const char *why)
 {
 	struct ipp_error e = {0};
 	bool again = a->mode == IPP_MODE_BLOCK;
@@ -199,9 +212,9 @@ static void enter_block(struct agent *a, const char *why)
 	}
 	if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0) {
 		ipp_log(LOG_CRIT,
-			"the persistent policy could not be applied (%s) and the block ruleset "
-			"was refused too (%s): the ruleset in force (mode %s) stays",
-			why, e.msg, ipp_mode_name(a->mode));
+			"%s (%s) and the block ruleset was refused too (%s): the ruleset in force "
+			"(mode %s) stays",
+			block_causes[cause].what, why, e.msg, ipp_mode_name(a->mode));
 		snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
 		arm_retry(a);
 		return;
@@ -211,16 +224,12 @@ static void enter_block(struct agent *a, const char *why)
 	if (!again || strcmp(a->reason, why)) {
 		static const char *const fields[] = {"IPSECPOL_EVENT=block-mode", NULL};
 
-		ipp_log_event(
-		    LOG_CRIT, fields,
-		    "entered block mode: the persistent policy could not be applied: %s. All "
-		    "inbound and outbound traffic is dropped (loopback excepted); the boot "
-		    "exemptions do not apply. To regain connectivity, repair or unassign the "
-		    "persistent policy (ipsecpol static set store location=persistent, then "
-		    "fix it or set policy name=NAME assign=no), which takes effect at once, "
-		    "or stop the policy agent (systemctl stop ipsecpold), which removes "
-		    "filtering",
-		    why);
+		ipp_log_event(LOG_CRIT, fields,
+			      "entered block mode: %s: %s. All inbound and outbound traffic is "
+			      "dropped (loopback excepted); the boot exemptions do not apply. To "
+			      "regain connectivity, %s, which takes effect at once, or stop the "
+			      "policy agent (systemctl stop ipsecpold), which removes filtering",
+			      block_causes[cause].what, why, block_causes[cause].remedy);
 	}
 	set_mode(a, IPP_MODE_BLOCK, why);
 	arm_retry(a);
@@ -259,6 +268,8 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 	return r;
 }
 
+static bool conf_reload(struct agent *a);
+
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	struct ipp_apply_result res;
@@ -266,6 +277,18 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	struct ipp_error e = {0};
 	int r;
 
+	/* a retry reads driver.conf again: a correction may have gone unseen */
+	if (a->conf_block)
+		(void)conf_reload(a);
+	if (a->conf_block) {
+		/* no settings to apply the policy with: errs closed (DESIGN, "Modes") */
+		a->applies++;
+		a->failures++;
+		a->gen_known = false;
+		snprintf(a->last_error, sizeof(a->last_error), "%s", a->conf_error);
+		enter_block(a, BLOCK_CONF, a->conf_error);
+		return -EINVAL;
+	}
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
 	flow_fold_now(a);
 	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, env,
@@ -313,7 +336,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	a->gen_known = false;
 	snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
 	if (ipp_agent_persistent_failure(r, res.persistent)) {
-		enter_block(a, e.msg);
+		enter_block(a, BLOCK_PERSISTENT, e.msg);
 		return r;
 	}
 	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",
@@ -431,22 +454,41 @@ static void diag_update(struct agent *a, bool interval_changed)
 		timer_arm(a->tfd_interval, (long)a->conf.log_interval * 1000, true);
 }
 
-/* Re-read driver.conf; true when what the ruleset depends on changed. */
+/*
+ * Re-read driver.conf; true when what the ruleset depends on changed.  A
+ * file that cannot be used keeps the settings of the last valid one; when
+ * there is none yet (the agent starts), the failsafe settings are taken and
+ * block mode is due (a->conf_block: agent_apply_once() loads it), as
+ * --startup does, until the file is valid.
+ */
 static bool conf_reload(struct agent *a)
 {
 	struct ipp_driverconf c;
 	struct ipp_error e = {0};
-	bool changed, interval;
+	bool changed, interval, was_block = a->conf_block;
 
 	if (ipp_driverconf_load(&a->paths, &c, &e) < 0) {
+		if (!a->conf_loaded) {
+			/* enter_block() logs it, with what to do; a new reason at once */
+			changed = !was_block || strcmp(a->conf_error, e.msg);
+			snprintf(a->conf_error, sizeof(a->conf_error), "%s", e.msg);
+			if (!was_block) {
+				ipp_driverconf_failsafe(&a->conf);
+				diag_update(a, false);
+			}
+			a->conf_block = true;
+			return changed;
+		}
 		note_failure(a->conf_error, LOG_ERR, &e, "",
-			     "; the next boot will use block mode; the running settings are "
-			     "unchanged");
+			     "; the settings of the last valid file stay in force (a restart of "
+			     "the agent, or the next boot, would use block mode)");
 		return false;
 	}
 	if (a->conf_error[0])
 		ipp_log(LOG_NOTICE, "driver.conf is valid again: its settings are in force");
 	a->conf_error[0] = '\0';
+	a->conf_loaded = true;
+	a->conf_block = false;
 	/* The rulesets carry log statements only with diagnostics on, and the flow cache. */
 	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
 		  (c.flow_cache == 0) != (a->conf.flow_cache == 0) ||
@@ -454,7 +496,8 @@ static bool conf_reload(struct agent *a)
 	interval = c.log_interval != a->conf.log_interval;
 	a->conf = c;
 	diag_update(a, interval);
-	return changed;
+	/* leaving block mode for the policy */
+	return changed || was_block;
 }
 
 /* ---------- events ---------- */
@@ -681,40 +724,14 @@ static void env_rewatch(struct agent *a)
 	}
 }
 
-static int lock_pidfile(struct agent *a, struct ipp_error *err)
-{
-	char buf[32];
-	ssize_t n;
-	int fd;
-
-	snprintf(a->pid_path, sizeof(a->pid_path), "%s/ipsecpold.pid", a->paths.rundir);
-	fd = open(a->pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return ipp_err(err, errno, "cannot open \"%s\": %s", a->pid_path, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		close(fd);
-		return ipp_err(err, EEXIST, "another ipsecpold is running for root \"%s\" (pid %s)",
-			       a->paths.root, buf[0] ? buf : "unknown");
-	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return ipp_err(err, errno, "cannot write \"%s\": %s", a->pid_path, strerror(errno));
-	}
-	a->pidfd = fd;
-	return 0;
-}
-
 static int setup(struct agent *a, struct ipp_error *err)
 {
 	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
 	sigset_t ss;
 	int r;
 
-	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 || (r = lock_pidfile(a, err)) < 0)
+	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 ||
+	    (r = ipp_agent_lock(&a->paths, &a->pidfd, NULL, err)) < 0)
 		return r;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -805,10 +822,7 @@ static void teardown(struct agent *a)
 		close(a->notifyfd);
 		unlink(a->notify_path);
 	}
-	if (a->pidfd >= 0) {
-		unlink(a->pid_path);
-		close(a->pidfd);
-	}
+	ipp_agent_unlock(&a->paths, a->pidfd);
 	close_fds(a);
 }
 

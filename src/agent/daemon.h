@@ -28,9 +28,10 @@ struct ctl_client {
 struct agent {
 	struct ipp_paths paths;
 	char notify_path[IPP_PATH_MAX];
-	char pid_path[IPP_PATH_MAX + 16];
 	struct ipp_driverconf conf;	  /* the settings in use */
 	char conf_error[IPP_ERR_MSG_MAX]; /* why driver.conf was refused, or "" */
+	bool conf_loaded;		  /* a valid driver.conf was read: a->conf is its */
+	bool conf_block;		  /* none was yet, and the file is refused: block mode */
 	struct ipp_driver *drv;
 	enum ipp_mode mode;		  /* INVALID until the first apply */
 	char reason[IPP_ERR_MSG_MAX];	  /* block: why */

@@ -91,8 +91,13 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 	struct ipp_error e = {0};
 	bool assigned = false;
 	char *text = NULL;
-	int r;
+	int lockfd = -1, r;
 
+	/* the daemon of this root owns the table: not replaced behind its back */
+	if (!dry_run &&
+	    (r = ipp_agent_lock_oneshot(p, "--startup", "stop it first: systemctl stop ipsecpold",
+					&lockfd, err)) < 0)
+		return r;
 	if (ipp_driverconf_load(p, &c, &e) < 0) {
 		snprintf(res.warning, sizeof(res.warning), "%.960s: booting in block mode", e.msg);
 		ipp_driverconf_failsafe(&c);
@@ -104,24 +109,29 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		c.bootmode = IPP_BOOT_BLOCK;
 	}
 	res.mode = ipp_mode_from_bootmode(ipp_driverconf_bootmode(&c, assigned));
-	o = (struct ipp_mode_opts){
-	    .exempt = c.exempt, .nexempt = c.nexempt, .diagnostics = c.diagnostics};
+	/* defrag6 as the kernel would have it unless it cannot (as --once --dry-run prints) */
+	o = (struct ipp_mode_opts){.exempt = c.exempt,
+				   .nexempt = c.nexempt,
+				   .diagnostics = c.diagnostics,
+				   .defrag6 = true};
 	if (dry_run) {
 		/* The ruleset that replaces the table (the guard goes first, unprinted). */
-		if ((r = ipp_mode_ruleset(res.mode, &o, &text, err)) < 0)
-			return r;
-		if (out)
+		r = ipp_mode_ruleset(res.mode, &o, &text, err);
+		if (r == 0 && out)
 			fputs(text, out);
 		free(text);
 	} else {
 		r = ipp_driver_open(&d, err);
 		if (r == 0) {
+			/* the probe costs a transaction: only where the chain goes */
+			o.defrag6 = res.mode == IPP_MODE_STARTUP_BLOCK && ipp_driver_defrag6(d);
 			r = ipp_agent_load_mode(d, res.mode, &o, err);
 			ipp_driver_close(d);
 		}
 		if (r < 0)
 			ipp_err_prefix(err, "cannot load the %s ruleset", ipp_mode_name(res.mode));
 	}
+	ipp_agent_unlock(p, lockfd);
 	if (r == 0)
 		*ret = res;
 	return r;

@@ -1179,11 +1179,7 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	}
 	if (c->opts.defrag6)
 		/* never reached: its presence has the kernel reassemble IPv6 (compile.h) */
-		fputs("\tchain defrag6 {\n"
-		      "\t\tmeta l4proto udp tproxy ip6 to [::1]:1 comment \"never reached: IPv6 is "
-		      "reassembled before the input hook, as IPv4 is\"\n"
-		      "\t}\n",
-		      out);
+		ipp_nft_emit_defrag6(out);
 	emit_base_chain(c, HOOK_IN, out);
 	emit_base_chain(c, HOOK_OUT, out);
 	fprintf(out, "}\n");

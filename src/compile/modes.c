@@ -13,6 +13,7 @@
  *   4. startup only: the boot exemptions, each in its own direction and its
  *      reply direction with the ports swapped (stateless, as Windows);
  *   5. with diagnostics: an NFLOG statement, then the drop.
+ * Startup-block with opts.defrag6 also holds the chain defrag6 (modes.h).
  */
 #include "modes.h"
 
@@ -90,6 +91,15 @@ void ipp_nft_emit_droplog(FILE *out, unsigned diagnostics, const char *mode, con
 		return;
 	fprintf(out, "\t\tlog prefix \"%s %s %s %s\" group %u snaplen %u\n", IPP_NFLOG_PREFIX, mode,
 		dir, reason, IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
+}
+
+void ipp_nft_emit_defrag6(FILE *out)
+{
+	fputs("\tchain defrag6 {\n"
+	      "\t\tmeta l4proto udp tproxy ip6 to [::1]:1 comment \"never reached: IPv6 is "
+	      "reassembled before the input hook, as IPv4 is\"\n"
+	      "\t}\n",
+	      out);
 }
 
 /* The protocol match of an exemption, "" for any protocol. */
@@ -195,6 +205,9 @@ static int emit_mode(enum ipp_mode m, const struct ipp_mode_opts *o, const char 
 		fprintf(out, "table %s %s {\n", IPP_NFT_FAMILY, table);
 		fprintf(out, "\tcomment \"ipsecpol %smode=%s\"\n", guard ? "guard " : "",
 			ipp_mode_name(m));
+		/* its port matches see whole IPv6 datagrams (modes.h, "IPv6 fragments") */
+		if (m == IPP_MODE_STARTUP_BLOCK && o->defrag6)
+			ipp_nft_emit_defrag6(out);
 		emit_chain(out, m, o, IPP_DIR_INBOUND);
 		/* Stateful mode allows every outbound packet: no output chain at all. */
 		if (m != IPP_MODE_STARTUP_STATEFUL)

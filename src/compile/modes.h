@@ -32,6 +32,14 @@
  * deletion is harmless: its rules only accept on a match and end in an explicit drop, so a missed
  * lookup drops.  A mode without a table needs no guard (the race can only accept).
  *
+ * IPv6 fragments.  Startup-block matches ports without conntrack (DHCP,
+ * DHCPv6 and the boot exemptions): with opts.defrag6 it holds the chain
+ * defrag6 of the secure ruleset (compile.h, "IPv6 fragments"), so that the
+ * kernel reassembles IPv6 before the input hook and a large datagram to an
+ * exempted port is not dropped for the ports its non-first fragments lack.
+ * Startup-stateful needs no such chain (its conntrack reassembles), block
+ * and the permit modes match no ports.
+ *
  * With diagnostics on (DiagnosticMode >= 1), every drop is preceded by an
  * NFLOG statement to group IPP_NFLOG_GROUP whose prefix is
  * "ipsecpol <mode> <in|out> <reason>": the agent reads it (diagnostics).
@@ -74,6 +82,8 @@ struct ipp_mode_opts {
 	const struct ipp_bootexempt *exempt; /* startup-block, startup-stateful only */
 	size_t nexempt;
 	unsigned diagnostics; /* DiagnosticMode: >= 1 logs drops to NFLOG */
+	bool defrag6;	      /* startup-block: chain defrag6 (above); set it from
+				 ipp_driver_defrag6() */
 };
 
 /*
@@ -108,6 +118,13 @@ void ipp_nft_emit_replace(FILE *out);
  * the guard, whether there is one or not.  Every mode ruleset ends with it.
  */
 void ipp_nft_emit_guard_delete(FILE *out);
+
+/*
+ * The chain defrag6 (compile.h, "IPv6 fragments"), indented by one tab: a
+ * rule no packet reaches whose presence has the kernel reassemble IPv6
+ * before the input hook.  For any emitter that matches ports statelessly.
+ */
+void ipp_nft_emit_defrag6(FILE *out);
 
 /*
  * One NFLOG statement for a drop, followed by a newline, indented by two tabs,

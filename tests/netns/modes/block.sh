@@ -8,6 +8,9 @@
 #   - SIGTERM in block mode: permit
 #   - --once errs closed too: block mode and a non-zero exit when the store is
 #     corrupt; a bad driver.conf applies nothing
+#   - the agent started with a bad driver.conf: block mode, the log and the
+#     status say why; the corrected file is applied at once (secure mode); a
+#     file that goes bad while the agent runs leaves its settings in force
 . "$(dirname "$0")/lib.sh"
 
 DB=$R/var/lib/ipsecpol/policy.db
@@ -86,5 +89,44 @@ check "--once, bad driver.conf: the message names the file, line and value" \
 check "--once, bad driver.conf: the table in force is unchanged" test "$(table_stateless)" = "$before"
 "$IPPD" --root "$R" --once --dry-run >/dev/null 2>&1
 check "--once --dry-run, bad driver.conf: exit 1" test $? = 1
+
+# The agent started with that driver.conf: block mode, as at boot, until the file is valid.
+agent_start
+check "agent, bad driver.conf at start: block mode" test "$(agent_mode)" = block
+check "agent, bad driver.conf at start: the table says block" test "$(table_mode)" = block
+check "agent, bad driver.conf at start: the log says why and what to do" \
+	grep -q "entered block mode: driver.conf cannot be used and the agent has no settings of its own: .*driver.conf:1: OperationMode \"7\".*To regain connectivity, correct driver.conf" "$LOG"
+check "agent, bad driver.conf at start: no claim of running settings" \
+	sh -c "! grep -q 'running settings' '$LOG'"
+ctl status >"$R/status"
+check "agent, bad driver.conf at start: the status gives the reason" \
+	grep -q '^reason=.*driver.conf:1: OperationMode "7"' "$R/status"
+check "agent, bad driver.conf at start: the status gives the file's error" \
+	grep -q '^config_error=.*driver.conf:1: OperationMode "7"' "$R/status"
+refute "agent, bad driver.conf at start: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+check "agent, bad driver.conf at start: reload answers ERR" \
+	eval 'ctl reload | tail -n1 | grep -q "^ERR .*driver.conf"'
+# corrected (atomically, as ipsecpol writes it): the policy, at once
+printf 'OperationMode=1\n' >"$R/etc/ipsecpol/driver.conf.new"
+mv "$R/etc/ipsecpol/driver.conf.new" "$R/etc/ipsecpol/driver.conf"
+check "driver.conf corrected: the agent leaves block mode by itself" \
+	wait_for 10 eval 'test "$(agent_mode)" = secure'
+check "driver.conf corrected: the log says so" \
+	grep -q "driver.conf is valid again: its settings are in force" "$LOG"
+check "driver.conf corrected: the policy is in force" \
+	grep -q "secure mode (block mode left): the policy is in force (driver.conf changed)" "$LOG"
+check "driver.conf corrected: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+# malformed while running: the settings of the last valid file stay
+printf 'OperationMode=7\n' >"$R/etc/ipsecpol/driver.conf.new"
+mv "$R/etc/ipsecpol/driver.conf.new" "$R/etc/ipsecpol/driver.conf"
+check "driver.conf malformed while running: the log says the running settings stay" \
+	wait_for 10 grep -q "driver.conf:1: OperationMode \"7\".*; the settings of the last valid file stay in force" "$LOG"
+check "driver.conf malformed while running: still secure" test "$(agent_mode)" = secure
+check "driver.conf malformed while running: the status gives the file's error" \
+	eval 'ctl status | grep -q "^config_error=.*OperationMode"'
+check "driver.conf malformed while running: tcp 3389 still connects" \
+	px "$PROBE" tcp-connect $H_IP 3389 1000
+agent_signal TERM
+check "SIGTERM: exit 0" agent_wait
 
 finish

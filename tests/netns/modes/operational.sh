@@ -9,7 +9,8 @@
 # count grows, which shows the probe really measures.  A second flow (udp
 # 7000) is dropped at boot and allowed by the secure ruleset: it shows when
 # the operational ruleset is in force.  (A leak across one transition is
-# rare when it exists: bench/agent counts over a hundred.)
+# rare when it exists: bench/agent counts over a hundred.)  While the agent
+# runs, --startup and --once refuse to replace its table.
 . "$(dirname "$0")/lib.sh"
 
 TRANSITIONS=${TRANSITIONS:-5}
@@ -84,6 +85,22 @@ check "control socket: reload answers OK" sh -c "printf 'reload\n' | socat - UNI
 check "control socket: unknown command gives ERR" sh -c "printf 'bogus\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR EINVAL unknown command'"
 check "control socket: a command too long gets ERR before the connection closes" sh -c "printf '%05000d' 0 | socat -t 2 - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR E2BIG command longer than'"
 refute "a second agent for the same root is refused" hx "$IPPD" --root "$R" --foreground 2>/dev/null
+
+# One agent per root: --startup and --once do not replace the running agent's table.
+for act in --startup --once; do
+	hx "$IPPD" --root "$R" $act >/dev/null 2>"$R/err"
+	check "$act while the agent runs: refused (status 1)" test $? = 1
+	check "$act while the agent runs: the message names the agent's pid" \
+		grep -q "the policy agent of root \"$R\" is running (ipsecpold, pid $AGENT_PID): $act would replace" "$R/err"
+	check "$act while the agent runs: the table is still secure" test "$(table_mode)" = secure
+done
+check "--startup --dry-run still prints while the agent runs" \
+	sh -c "ip netns exec $NS_H '$IPPD' --root '$R' --startup --dry-run | grep -q 'mode=startup-block'"
+check "--once --dry-run still prints while the agent runs" \
+	sh -c "ip netns exec $NS_H '$IPPD' --root '$R' --once --dry-run | grep -q 'mode=secure'"
+check "after the refusals: the agent still reports secure mode" test "$(agent_mode)" = secure
+check "after the refusals: the pid file still names the agent" \
+	test "$(cat "$R/run/ipsecpol/ipsecpold.pid")" = "$AGENT_PID"
 check "all that time: 0 probes leaked" test "$(leaks)" = 0
 
 # Stop (systemctl stop = SIGTERM): permit.
@@ -93,5 +110,8 @@ check "SIGTERM: the table is removed (permit)" no_table
 check "SIGTERM: the log says so" grep -q "filtering removed (permit mode)" "$LOG"
 check "SIGTERM: the probe now gets through (it measures)" wait_for 5 sh -c "[ \$(cat '$R/leak') -gt 0 ]"
 check "SIGTERM: the control socket is gone" test ! -e "$R/run/ipsecpol/ipsecpold.sock"
+check "agent stopped: --startup loads again" startup
+check "agent stopped: table says startup-block" test "$(table_mode)" = startup-block
+check "agent stopped: --startup leaves no pid file" test ! -e "$R/run/ipsecpol/ipsecpold.pid"
 
 finish

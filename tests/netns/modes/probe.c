@@ -5,10 +5,11 @@
  *   probe udp-count PORT FILE          count UDP datagrams arriving on PORT; the
  *                                      count is kept in FILE (rewritten on change)
  *   probe tcp-count PORT FILE          the same for accepted TCP connections
- *   probe udp-send ADDR PORT N GAP_US [SPORT]   send N datagrams (0 = until
- *                                      SIGTERM, then "sent N" on stderr), GAP_US
- *                                      microseconds apart, from SPORT (default:
- *                                      an ephemeral port)
+ *   probe udp-send ADDR PORT N GAP_US [SPORT [SIZE]]   send N datagrams (0 =
+ *                                      until SIGTERM, then "sent N" on stderr),
+ *                                      GAP_US microseconds apart, from SPORT
+ *                                      (default or 0: an ephemeral port), of SIZE
+ *                                      bytes (default 5; up to 65000)
  *   probe udp-ask SPORT ADDR PORT TIMEOUT_MS    send a datagram from SPORT (again
  *                                      every 100 ms) until an answer comes: exit 0 if one came
  *   probe udp-answer PORT TIMEOUT_MS   wait for a datagram on PORT, answer it from
@@ -116,15 +117,20 @@ static int count(int type, int port, const char *file)
 	return 0;
 }
 
-static int udp_send(const char *addr, int port, long n, long gap, int sport)
+static int udp_send(const char *addr, int port, long n, long gap, int sport, long size)
 {
+	static char payload[65000] = "probe";
 	struct sockaddr_in6 to;
 	int fd = sock(SOCK_DGRAM, sport);
 	long i;
 
+	if (size < 0 || size > (long)sizeof(payload)) {
+		fprintf(stderr, "probe: bad size %ld\n", size);
+		return 2;
+	}
 	addr_of(addr, port, &to);
 	for (i = 0; (n == 0 || i < n) && !stop; i++) {
-		(void)sendto(fd, "probe", 5, 0, (struct sockaddr *)&to, sizeof(to));
+		(void)sendto(fd, payload, (size_t)size, 0, (struct sockaddr *)&to, sizeof(to));
 		if (gap)
 			usleep((useconds_t)gap);
 	}
@@ -204,9 +210,9 @@ int main(int argc, char **argv)
 		return count(SOCK_DGRAM, atoi(argv[2]), argv[3]);
 	if (argc == 4 && !strcmp(c, "tcp-count"))
 		return count(SOCK_STREAM, atoi(argv[2]), argv[3]);
-	if ((argc == 6 || argc == 7) && !strcmp(c, "udp-send"))
+	if (argc >= 6 && argc <= 8 && !strcmp(c, "udp-send"))
 		return udp_send(argv[2], atoi(argv[3]), atol(argv[4]), atol(argv[5]),
-				argc == 7 ? atoi(argv[6]) : 0);
+				argc >= 7 ? atoi(argv[6]) : 0, argc == 8 ? atol(argv[7]) : 5);
 	if (argc == 6 && !strcmp(c, "udp-ask"))
 		return udp_ask(atoi(argv[2]), argv[3], atoi(argv[4]), atoi(argv[5]));
 	if (argc == 4 && !strcmp(c, "udp-answer"))

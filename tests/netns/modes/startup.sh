@@ -3,7 +3,8 @@
 # traffic from and to the peer namespace.
 #   block:    the exempted port connects, another does not, a DHCP exchange
 #             passes (udp 68->67 out, 67->68 in), other traffic both ways is
-#             dropped, loopback works
+#             dropped, loopback works; datagrams larger than the link to an
+#             exempted port arrive, IPv6 too (reassembled: chain defrag6)
 #   stateful: outbound-initiated TCP and UDP work (IPv4 and IPv6), new inbound
 #             unicast and broadcast are dropped, inbound exemptions pass
 #   permit:   no table, everything passes (also the control for the checks above)
@@ -16,6 +17,8 @@ spawn h "$PROBE" tcp-count 3389 "$R/h3389"
 spawn h "$PROBE" tcp-count 3390 "$R/h3390"
 spawn p "$PROBE" tcp-count 80 "$R/p80"
 spawn h "$PROBE" udp-count 40003 "$R/hbcast"
+spawn h "$PROBE" udp-count 7777 "$R/h7777"
+spawn h "$PROBE" udp-count 7778 "$R/h7778"
 sleep 0.2
 
 # Every golden ruleset of the unit tests loads into a real kernel.
@@ -49,6 +52,26 @@ check "block: neighbour discovery works (IPv6 exemption connects)" \
 # (the counting servers write their files a moment after the accept)
 check "block: 3389 accepted 2 connections, 3390 only the loopback one" \
 	wait_for 5 eval 'test "$(count_of "$R/h3389"):$(count_of "$R/h3390")" = "2:1"'
+
+# ---- block: fragmented datagrams to an exempted port
+# Non-first fragments carry no ports: IPv6 must be reassembled before the
+# input hook, as IPv4 is, or they fall to the drop.
+conf OperationMode=1 "BootExemptions=udp:0:7777:inbound"
+check "block, udp 7777 exempted: --startup succeeds" startup
+px "$PROBE" udp-send $H_IP 7777 3 100000 0 3000
+check "block: 3000-byte IPv4 datagrams to exempted udp 7777 arrive" \
+	wait_for 5 eval 'test "$(count_of "$R/h7777")" = 3'
+px "$PROBE" udp-send $H_IP6 7777 3 100000 0 100
+check "block: small IPv6 datagrams to exempted udp 7777 arrive" \
+	wait_for 5 eval 'test "$(count_of "$R/h7777")" = 6'
+px "$PROBE" udp-send $H_IP6 7777 3 100000 0 3000
+check "block: 3000-byte IPv6 datagrams to exempted udp 7777 arrive" \
+	wait_for 5 eval 'test "$(count_of "$R/h7777")" = 9'
+px "$PROBE" udp-send $H_IP6 7778 3 100000 0 3000
+px "$PROBE" udp-send $H_IP 7778 3 100000 0 3000
+sleep 0.3
+check "block: 3000-byte datagrams to udp 7778 (not exempted) are dropped" \
+	test "$(count_of "$R/h7778")" = 0
 
 # ---- stateful
 conf OperationMode=3 "BootExemptions=tcp:0:3389:inbound"

@@ -24,24 +24,28 @@ struct gcase {
 	enum ipp_mode mode;
 	const char *exempt;
 	unsigned diag;
+	bool defrag6; /* the kernel can reassemble IPv6 (chain defrag6 where needed) */
 };
 
 static const struct gcase cases[] = {
-    {"startup-permit", IPP_MODE_STARTUP_PERMIT, "tcp:0:3389:inbound", 1},
-    {"permit", IPP_MODE_PERMIT, "none", 0},
-    {"startup-block", IPP_MODE_STARTUP_BLOCK, "none", 0},
+    {"startup-permit", IPP_MODE_STARTUP_PERMIT, "tcp:0:3389:inbound", 1, true},
+    {"permit", IPP_MODE_PERMIT, "none", 0, true},
+    {"startup-block", IPP_MODE_STARTUP_BLOCK, "none", 0, false},
+    /* Its port matches see whole IPv6 datagrams: chain defrag6. */
+    {"startup-block-defrag6", IPP_MODE_STARTUP_BLOCK, "udp:0:7777:inbound", 0, true},
     {"startup-block-exempt", IPP_MODE_STARTUP_BLOCK,
      "tcp:0:3389:inbound udp:0:53:outbound icmp:0:0:inbound 47:0:0:outbound "
      "udp:5000:6000:inbound",
-     0},
-    {"startup-block-diag", IPP_MODE_STARTUP_BLOCK, "tcp:0:3389:inbound", 1},
-    {"startup-stateful", IPP_MODE_STARTUP_STATEFUL, "none", 0},
+     0, false},
+    {"startup-block-diag", IPP_MODE_STARTUP_BLOCK, "tcp:0:3389:inbound", 1, false},
+    /* Conntrack reassembles already: no chain defrag6. */
+    {"startup-stateful", IPP_MODE_STARTUP_STATEFUL, "none", 0, true},
     {"startup-stateful-exempt", IPP_MODE_STARTUP_STATEFUL,
-     "tcp:0:3389:inbound udp:0:53:outbound any:0:0:inbound", 0},
-    {"startup-stateful-diag", IPP_MODE_STARTUP_STATEFUL, "tcp:0:3389:inbound", 7},
-    /* Operational block ignores the exemptions it is given. */
-    {"block", IPP_MODE_BLOCK, "tcp:0:3389:inbound", 0},
-    {"block-diag", IPP_MODE_BLOCK, "none", 2},
+     "tcp:0:3389:inbound udp:0:53:outbound any:0:0:inbound", 0, false},
+    {"startup-stateful-diag", IPP_MODE_STARTUP_STATEFUL, "tcp:0:3389:inbound", 7, false},
+    /* Operational block ignores the exemptions it is given, and matches no ports. */
+    {"block", IPP_MODE_BLOCK, "tcp:0:3389:inbound", 0, true},
+    {"block-diag", IPP_MODE_BLOCK, "none", 2, false},
 };
 
 static char *slurp(const char *path)
@@ -80,8 +84,10 @@ static void test_golden(void **state)
 		assert_int_equal(
 		    ipp_bootexempt_parse_list(cases[i].exempt, ex, IPP_BOOTEXEMPT_MAX, &n, &err),
 		    0);
-		o = (struct ipp_mode_opts){
-		    .exempt = ex, .nexempt = n, .diagnostics = cases[i].diag};
+		o = (struct ipp_mode_opts){.exempt = ex,
+					   .nexempt = n,
+					   .diagnostics = cases[i].diag,
+					   .defrag6 = cases[i].defrag6};
 		assert_int_equal(ipp_mode_ruleset(cases[i].mode, &o, &got, &err), 0);
 		snprintf(path, sizeof(path), "%s/tests/unit/agent/golden/modes-%s.nft", src,
 			 cases[i].name);

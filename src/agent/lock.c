@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * lock.c - one agent per root: the lock of ROOT/run/ipsecpol/ipsecpold.pid.
+ *
+ * The daemon holds it for its life; --startup and --once while they change
+ * the kernel, so that neither replaces the table of a running daemon behind
+ * its back (its status and its in-place changes would describe a ruleset
+ * that is no longer in force).  Whoever holds the lock writes its pid in the
+ * file and removes the file when it lets go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+static void pid_path(const struct ipp_paths *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/ipsecpold.pid", p->rundir);
+}
+
+/* The pid written in the file of @fd, 0 when there is none. */
+static long read_pid(int fd)
+{
+	char buf[32], *end;
+	ssize_t n;
+	long pid;
+
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, &end, 10);
+	return end != buf && (*end == '\n' || *end == '\0') && pid > 0 ? pid : 0;
+}
+
+/* "1234", or "unknown" for 0. */
+static void pid_text(long pid, char *buf, size_t len)
+{
+	if (pid)
+		snprintf(buf, len, "%ld", pid);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err)
+{
+	char path[IPP_PATH_MAX + 16], buf[32];
+	struct stat held, named;
+	long pid;
+	int fd, n;
+
+	pid_path(p, path, sizeof(path));
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return ipp_err(err, errno, "cannot open \"%s\": %s", path, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int e = errno;
+
+			pid = read_pid(fd);
+			close(fd);
+			if (e != EWOULDBLOCK)
+				return ipp_err(err, e, "cannot lock \"%s\": %s", path, strerror(e));
+			if (ret_pid)
+				*ret_pid = pid;
+			pid_text(pid, buf, sizeof(buf));
+			return ipp_err(err, EEXIST,
+				       "another ipsecpold is running for root \"%s\" (pid %s)",
+				       p->root, buf);
+		}
+		/* The holder before us may have removed the file between our open and lock. */
+		if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+			break;
+		close(fd);
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	errno = 0;
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
+		int e = errno ? errno : EIO; /* a short write sets none */
+
+		unlink(path);
+		close(fd);
+		return ipp_err(err, e, "cannot write \"%s\": %s", path, strerror(e));
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+void ipp_agent_unlock(const struct ipp_paths *p, int fd)
+{
+	char path[IPP_PATH_MAX + 16];
+
+	if (fd < 0)
+		return;
+	/* Removed while still held: the next holder never locks a file that is gone. */
+	pid_path(p, path, sizeof(path));
+	unlink(path);
+	close(fd);
+}
+
+int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const char *advice,
+			   int *ret_fd, struct ipp_error *err)
+{
+	char who[32];
+	long pid = 0;
+	int r;
+
+	*ret_fd = -1;
+	if (access(p->rundir, F_OK) < 0 && errno == ENOENT)
+		return 0; /* no run directory: no agent has run here since boot */
+	r = ipp_agent_lock(p, ret_fd, &pid, err);
+	if (r != -EEXIST)
+		return r;
+	pid_text(pid, who, sizeof(who));
+	return ipp_err(err, EEXIST,
+		       "the policy agent of root \"%s\" is running (ipsecpold, pid %s): %s would "
+		       "replace the table it enforces behind its back; nothing changed (%s)",
+		       p->root, who, what, advice);
+}
