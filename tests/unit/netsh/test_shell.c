@@ -382,6 +382,38 @@ static void test_rules_and_auth(void **state)
 	run_bad(x, "delete rule name=NoRule policy=P", "no rule named");
 }
 
+/* dump, delete all, run the dump: the same dump (backslashes, quotes) */
+static void test_dump_replays(void **state)
+{
+	struct fixture *x = *state;
+	struct ipp_error err = { 0 };
+	char *before;
+	FILE *in;
+
+	run(x, "add filterlist name=trail\\ description=C:\\temp\\");
+	run(x, "add filterlist name=\"q\\\"\" description=\"\\\\server\\share\\\\\"");
+	run(x, "add filterlist name=\"C:\\temp\\x\" description=C:\\temp\\x");
+	run(x, "add filteraction FA action=negotiate");
+	run(x, "add policy P");
+	run(x, "add rule R P trail\\ FA psk=\"k\\\\\"");
+	before = strdup(output(x, "dump"));
+	assert_non_null(strstr(before, " name=\"trail\\\\\" description=\"C:\\temp\\\\\"\n"));
+	assert_non_null(strstr(before, " name=\"C:\\temp\\x\" description=\"C:\\temp\\x\"\n"));
+	assert_non_null(strstr(before, " name=\"q\\\"\" description=\"\\\\server\\share\\\\\"\n"));
+	run(x, "delete all");
+	in = fmemopen(before, strlen(before), "r");
+	if (ipp_shell_run_script(x->sh, in, "dump.txt", &err) < 0)
+		fail_msg("%s", err.msg);
+	fclose(in);
+	output(x, "dump");
+	assert_string_equal(before, x->out);
+	/* a quoted value can end in a backslash: pairs before the quote are one */
+	run(x, "add policy name=\"x\\\\\"");
+	output(x, "show policy name=x\\ format=table");
+	assert_non_null(strstr(x->out, "x\\"));
+	free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +428,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dump_replays, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
