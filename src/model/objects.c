@@ -367,6 +367,13 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 		ret = ipp_auth_validate(&r->auth[i], err);
 		if (ret < 0)
 			return ret;
+		/* as in the shell, where each of kerberos=, psk=, rootca= is given once */
+		for (size_t j = 0; j < i; j++)
+			if (r->auth[j].kind == r->auth[i].kind)
+				return ipp_err(err, EINVAL,
+					       "authentication: %s given twice, expected each "
+					       "method at most once",
+					       ipp_auth_kind_name(r->auth[i].kind));
 	}
 	ret = text_validate("tunnel", r->tunneldns, sizeof(r->tunneldns), err);
 	if (ret < 0)

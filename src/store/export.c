@@ -836,7 +836,15 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 			return rerr(rd, EINVAL,
 				    "auth: certmap and excludecaname go only with rootca");
 		r = ipp_auth_validate(a, rd->err);
-		return r < 0 ? rerr_model(rd, rd->line, r) : 0;
+		if (r < 0)
+			return rerr_model(rd, rd->line, r);
+		for (size_t i = 0; i + 1 < rule->nauth; i++)
+			if (rule->auth[i].kind == a->kind)
+				return rerr(rd, EINVAL,
+					    "auth: kind=%s given twice in the same rule, expected "
+					    "each method at most once",
+					    ipp_auth_kind_name(a->kind));
+		return 0;
 	}
 	case REC_END:
 		return 0;

@@ -287,6 +287,11 @@ static void test_crud(void **state)
 	assert_false(p.defaultrule.activate);
 	assert_int_equal(p.defaultrule.nauth, 2);
 	assert_string_equal(p.defaultrule.auth[1].value, "k3y");
+	p.defaultrule.auth[2] = p.defaultrule.auth[1];
+	p.defaultrule.nauth = 3;
+	expect_err(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err), EINVAL, &err,
+		   "authentication: psk given twice");
+	p.defaultrule.nauth = 2;
 	p.mmlifetime = 1;
 	expect_err(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err), EINVAL, &err,
 		   "mmlifetime");
@@ -1383,6 +1388,14 @@ static void test_export_reader_errors(void **state)
 		 "test.ipsec:8: filterlist \"l\" already on line 2"},
 		{"filterlist guid = {11E6E97E-0031-49F5-AC7D-5F2FE99BABC0}\nend\n",
 		 "test.ipsec:8: filterlist: expected KEY=VALUE, found \"guid\""},
+		/* each authentication method once, as add rule and set defaultrule take them */
+		{"auth kind=kerberos\nend\n",
+		 "test.ipsec:8: auth: kind=kerberos given twice in the same rule"},
+		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+		 "qmpfs=no qmsec=\"\"\nauth kind=psk value=\"k\"\nauth kind=psk value=\"k\"\nend\n",
+		 "test.ipsec:10: auth: kind=psk given twice in the same rule"},
 		{NULL, NULL},
 	};
 	struct ipp_error err = {0};
