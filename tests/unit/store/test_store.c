@@ -1441,6 +1441,31 @@ static void test_export_reader_errors(void **state)
 	assert_int_equal(r, 0);
 	assert_int_equal(s->npolicies + s->nfilterlists + s->nfilteractions, 0);
 	ipp_snapshot_free(s);
+
+	/* the highest rule ID is kept; a new rule then has none left, and says so */
+	{
+		struct fx *fx = *state;
+		const char *num = strstr(good_rule, "number=1 ");
+		struct ipp_filterlist l;
+		struct ipp_filteraction a;
+		struct ipp_policy p;
+
+		snprintf(text, sizeof(text), "%s%.*snumber=4294967295 %send\n", good_head,
+			 (int)(num - good_rule), good_rule, num + strlen("number=1 "));
+		s = import_text(text, &err, &r);
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		OK(ipp_db_merge(fx->db, IPP_STORE_LOCAL, s, &err));
+		ipp_snapshot_free(s);
+		OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "P", NULL, &p, &err));
+		OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "L", NULL, &l, &err));
+		OK(ipp_db_filteraction_find(fx->db, IPP_STORE_LOCAL, "A", NULL, &a, &err));
+		expect_err(add_rule(fx->db, p.id, "R9", l.id, a.id, NULL, &err), ENOSPC, &err,
+			   "rule \"R9\": no rule ID is left in the policy");
+		ipp_policy_clear(&p);
+		ipp_filterlist_clear(&l);
+		ipp_filteraction_clear(&a);
+	}
 }
 
 /* The example of docs/ipsecpol-export.5 is a valid file that exports back identically. */
