@@ -1468,6 +1468,45 @@ static void test_export_reader_errors(void **state)
 	}
 }
 
+/* An endless input of one byte (/dev/zero, a line without end), counting what is read. */
+struct endless {
+	char byte;
+	size_t read;
+};
+
+static ssize_t endless_read(void *cookie, char *buf, size_t size)
+{
+	struct endless *e = cookie;
+
+	if (e->read >= 64 * 1024 * 1024)
+		return 0; /* the reader should have stopped long before */
+	memset(buf, e->byte, size);
+	e->read += size;
+	return (ssize_t)size;
+}
+
+/* The reader stops at the first NUL byte, or once a line is too long, as it reads. */
+static void test_export_reader_endless(void **state)
+{
+	static const char bytes[] = { '\0', 'a' };
+	static const char *const msgs[] = { "test.ipsec:1: NUL byte in the line",
+					    "test.ipsec:1: line longer than 65536 characters" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct endless e = { .byte = bytes[i] };
+		FILE *f = fopencookie(&e, "r", (cookie_io_functions_t){ .read = endless_read });
+		struct ipp_snapshot *s = NULL;
+		struct ipp_error err = {0};
+
+		assert_non_null(f);
+		expect_err(ipp_export_read(f, "test.ipsec", &s, &err), EINVAL, &err, msgs[i]);
+		assert_null(s);
+		assert_true(e.read < 1024 * 1024);
+		fclose(f);
+	}
+}
+
 /* The example of docs/ipsecpol-export.5 is a valid file that exports back identically. */
 static void test_export_manpage_example(void **state)
 {
@@ -1669,6 +1708,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_lean, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_import_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_reader_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_reader_endless, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_manpage_example, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
