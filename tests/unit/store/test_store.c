@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1640,6 +1641,30 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(generation(fx->db), g0 + WRITERS * PER_WRITER);
 }
 
+/* A transaction held open (a batch) keeps writers waiting, not readers. */
+static void test_reader_beside_open_transaction(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s;
+	struct ipp_db *db2;
+	time_t t0;
+
+	mk_list(fx->db, IPP_STORE_LOCAL, "Before");
+	OK(ipp_db_begin(fx->db, &err));
+	mk_list(fx->db, IPP_STORE_LOCAL, "InBatch");
+	t0 = time(NULL);
+	if (ipp_db_open(fx->path, 0, &db2, &err) < 0)
+		fail_msg("open beside a transaction: %s", err.msg);
+	s = load(db2, IPP_STORE_LOCAL);
+	assert_true(time(NULL) - t0 < 3);
+	assert_int_equal(s->nfilterlists, 1); /* what is committed, only */
+	assert_string_equal(s->filterlists[0].name, "Before");
+	ipp_snapshot_free(s);
+	ipp_db_close(db2);
+	ipp_db_rollback(fx->db);
+}
+
 /* Several programs creating the same new database at once all succeed. */
 static void test_concurrent_first_open(void **state)
 {
@@ -1712,6 +1737,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export_manpage_example, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reader_beside_open_transaction, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
