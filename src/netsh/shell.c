@@ -95,6 +95,18 @@ int ipp_shell_new(const char *root, enum ipp_shell_name name, FILE *out,
 	return 0;
 }
 
+/* Say, once, at the end of @err, that the batch was rolled back. */
+static void batch_aborted(struct ipp_error *err)
+{
+	static const char note[] = " (batch aborted: none of its changes were written)";
+	size_t len;
+
+	if (!err || strstr(err->msg, note))
+		return;
+	len = strlen(err->msg);
+	snprintf(err->msg + len, sizeof(err->msg) - len, "%s", note);
+}
+
 int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 {
 	int r = 0;
@@ -107,6 +119,7 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 		} else if ((r = ipp_db_commit(sh->db, err)) < 0) {
 			ipp_err_prefix(err, "set batch: committing the batch at the end");
 			ipp_db_rollback(sh->db);
+			batch_aborted(err);
 		} else {
 			notify_agent(sh);
 		}
@@ -251,12 +264,7 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 		if (r < 0) {
 			ipp_db_rollback(db);
 			sh->batch = false;
-			if (err) {
-				size_t len = strlen(err->msg);
-
-				snprintf(err->msg + len, sizeof(err->msg) - len,
-					 " (batch aborted: none of its changes were written)");
-			}
+			batch_aborted(err);
 		}
 		return r;
 	}
@@ -563,11 +571,13 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (r < 0) {
 			ipp_db_rollback(sh->db);
 			sh->batch = false;
+			batch_aborted(err);
 		} else {
 			sh->batch = false;
 			if ((r = ipp_db_commit(sh->db, err)) < 0) {
 				ipp_db_rollback(sh->db);
 				ipp_err_prefix(err, "%s: committing the batch", name);
+				batch_aborted(err);
 			} else {
 				notify_agent(sh);
 			}
