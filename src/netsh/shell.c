@@ -528,10 +528,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	size_t cap = 0;
 	unsigned lineno = 0, nfailed = 0;
 	ssize_t len;
-	int r = 0, first = 0;
+	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
 
-	while (!sh->exit && (len = getline(&line, &cap, in)) >= 0) {
+	while (!sh->exit && (errno = 0, len = getline(&line, &cap, in)) >= 0) {
 		bool in_batch = sh->batch;
 		const char *nul;
 
@@ -564,8 +564,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		nfailed++;
 		r = 0;
 	}
+	read_errno = errno; /* (getline's, when it failed) */
 	if (r == 0 && ferror(in))
-		r = ipp_err(err, EIO, "%s: read error", name);
+		r = ipp_err(err, read_errno ? read_errno : EIO, "%s: cannot read: %s", name,
+			    strerror(read_errno ? read_errno : EIO));
 	free(line);
 	if (sh->batch && sh->db && !outer_batch) {
 		if (r < 0) {

@@ -317,6 +317,14 @@ static void test_script_errors(void **state)
 	assert_non_null(strstr(x->out, "BOM"));
 	assert_non_null(strstr(x->out, "CRLF"));
 
+	/* a directory is not a script, and the message says so */
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "exec %s", x->root);
+		run_bad(x, line, "cannot read: Is a directory");
+	}
+
 	/* exit ends a script successfully */
 	script = "add policy E1\nexit\nadd policy E2 frob=1\n";
 	in = fmemopen((void *)script, strlen(script), "r");
