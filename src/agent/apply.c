@@ -33,6 +33,8 @@ static bool has_assigned(const struct ipp_snapshot *s)
 	return false;
 }
 
+static const char cannot_enforce[] = "the persistent policy cannot be enforced";
+
 int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *env,
 		      const struct ipp_copts *o, struct ipp_apply_result *ret,
 		      struct ipp_error *err)
@@ -104,7 +106,7 @@ out:
 		ipp_apply_result_clear(&res);
 		ret->persistent = persistent;
 		if (persistent && r != -EBADMSG && r != -EPROTO && r != -ENOTRECOVERABLE) {
-			ipp_err_prefix(err, "the persistent policy cannot be enforced");
+			ipp_err_prefix(err, "%s", cannot_enforce);
 			r = -ENOTRECOVERABLE;
 			if (err)
 				err->code = ENOTRECOVERABLE;
@@ -232,7 +234,9 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			res.compiled->ntiers);
 out:
 	if (r < 0 && ipp_agent_persistent_failure(r, res.persistent)) {
-		ipp_err_prefix(err, "the persistent policy cannot be enforced");
+		/* (said once: ipp_apply_compute() may have said it) */
+		if (err && strncmp(err->msg, cannot_enforce, strlen(cannot_enforce)) != 0)
+			ipp_err_prefix(err, "%s", cannot_enforce);
 		r = -ENOTRECOVERABLE;
 		if (err)
 			err->code = ENOTRECOVERABLE;

@@ -71,7 +71,18 @@ check "--once, corrupt store: exit 1" test $? = 1
 check "--once, corrupt store: block mode in force" test "$(table_mode)" = block
 check "--once, corrupt store: the message says why and that it blocks" \
 	grep -q "the persistent policy cannot be enforced: .*$DB.*; block mode loaded" "$R/once.out"
+refute "--once, corrupt store: the reason is said once" \
+	grep -q "cannot be enforced: the persistent policy cannot be enforced" "$R/once.out"
 refute "--once, corrupt store: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+# a table missing from the store: the reason is said once too
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+sqlite3 "$DB" 'DROP TABLE auth' || exit 2
+"$IPPD" --root "$R" --once --dry-run >"$R/once.out" 2>&1
+check "--once, a table missing: the message says why" \
+	grep -q "the persistent policy cannot be enforced: reading the persistent store: .*no such table: auth" "$R/once.out"
+refute "--once, a table missing: the reason is said once" \
+	grep -q "cannot be enforced: the persistent policy cannot be enforced" "$R/once.out"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
 check "--once, repaired: applied" hx "$IPPD" --root "$R" --once
