@@ -57,6 +57,7 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 	} else if (r < 0) {
 		/* a store we cannot read may hold a persistent policy */
 		ret->persistent = true;
+		ret->unreadable = true;
 		return r;
 	}
 	if (db) {
@@ -75,8 +76,10 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			}
 		}
 		ipp_db_rollback(db);
-		if (r < 0)
+		if (r < 0) {
+			res.unreadable = true;
 			goto out;
+		}
 	}
 	res.persistent = has_assigned(snap[0]);
 	if (env) {
@@ -101,10 +104,11 @@ out:
 		ipp_snapshot_free(snap[i]);
 	ipp_db_close(db);
 	if (r < 0) {
-		bool persistent = res.persistent;
+		bool persistent = res.persistent, unreadable = res.unreadable;
 
 		ipp_apply_result_clear(&res);
 		ret->persistent = persistent;
+		ret->unreadable = unreadable;
 		if (persistent && r != -EBADMSG && r != -EPROTO && r != -ENOTRECOVERABLE) {
 			ipp_err_prefix(err, "%s", cannot_enforce);
 			r = -ENOTRECOVERABLE;

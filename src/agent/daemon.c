@@ -181,7 +181,12 @@ static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 	return ipp_agent_load_mode(a->drv, m, &o, err);
 }
 
-static void enter_block(struct agent *a, const char *why)
+/*
+ * Block mode, for @why.  @unreadable: the database itself could not be read
+ * (damaged, an unknown schema), so no command can repair or unassign the
+ * policy in it: the advice is to restore or move the file.
+ */
+static void enter_block(struct agent *a, const char *why, bool unreadable)
 {
 	struct ipp_error e = {0};
 	bool again = a->mode == IPP_MODE_BLOCK;
@@ -210,16 +215,28 @@ static void enter_block(struct agent *a, const char *why)
 	if (!again || strcmp(a->reason, why)) {
 		static const char *const fields[] = {"IPSECPOL_EVENT=block-mode", NULL};
 
-		ipp_log_event(
-		    LOG_CRIT, fields,
-		    "entered block mode: the persistent policy could not be applied: %s. All "
-		    "inbound and outbound traffic is dropped (loopback excepted); the boot "
-		    "exemptions do not apply. To regain connectivity, repair or unassign the "
-		    "persistent policy (ipsecpol static set store location=persistent, then "
-		    "fix it or set policy name=NAME assign=no), which takes effect at once, "
-		    "or stop the policy agent (systemctl stop ipsecpold), which removes "
-		    "filtering",
-		    why);
+		if (unreadable)
+			ipp_log_event(
+			    LOG_CRIT, fields,
+			    "entered block mode: the persistent policy could not be applied: %s. "
+			    "All inbound and outbound traffic is dropped (loopback excepted); the "
+			    "boot exemptions do not apply. The policy database %s cannot be read, "
+			    "so no command can change it: to regain connectivity, restore it from "
+			    "a backup or move it aside (every store then starts empty, with no "
+			    "persistent policy), which takes effect at the next retry, or stop the "
+			    "policy agent (systemctl stop ipsecpold), which removes filtering",
+			    why, a->paths.db);
+		else
+			ipp_log_event(
+			    LOG_CRIT, fields,
+			    "entered block mode: the persistent policy could not be applied: %s. "
+			    "All inbound and outbound traffic is dropped (loopback excepted); the "
+			    "boot exemptions do not apply. To regain connectivity, repair or "
+			    "unassign the persistent policy (ipsecpol static set store "
+			    "location=persistent, then fix it or set policy name=NAME assign=no), "
+			    "which takes effect at once, or stop the policy agent (systemctl stop "
+			    "ipsecpold), which removes filtering",
+			    why);
 	}
 	set_mode(a, IPP_MODE_BLOCK, why);
 	arm_retry(a);
@@ -312,7 +329,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	a->gen_known = false;
 	snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
 	if (ipp_agent_persistent_failure(r, res.persistent)) {
-		enter_block(a, e.msg);
+		enter_block(a, e.msg, res.unreadable);
 		return r;
 	}
 	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",

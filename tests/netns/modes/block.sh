@@ -33,7 +33,9 @@ check "corrupt store: the table says block" test "$(table_mode)" = block
 check "corrupt store: the log says why" \
 	grep -q "entered block mode: the persistent policy could not be applied: .*$DB" "$LOG"
 check "corrupt store: the log says how to regain connectivity" \
-	grep -q "To regain connectivity, repair or unassign the persistent policy.*systemctl stop ipsecpold" "$LOG"
+	grep -q "The policy database $DB cannot be read, so no command can change it: to regain connectivity, restore it from a backup or move it aside.*systemctl stop ipsecpold" "$LOG"
+refute "corrupt store: no advice to repair it with commands" \
+	grep -q "repair or unassign the persistent policy" "$LOG"
 check "corrupt store: the status gives the reason" sh -c "printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^reason=.*$DB'"
 refute "block: the boot exemption does not apply" px "$PROBE" tcp-connect $H_IP 3389 500
 refute "block: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
