@@ -33,6 +33,8 @@ static bool has_assigned(const struct ipp_snapshot *s)
 	return false;
 }
 
+static const char cannot_enforce[] = "the persistent policy cannot be enforced";
+
 int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *env,
 		      const struct ipp_copts *o, struct ipp_apply_result *ret,
 		      struct ipp_error *err)
@@ -55,6 +57,7 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 	} else if (r < 0) {
 		/* a store we cannot read may hold a persistent policy */
 		ret->persistent = true;
+		ret->unreadable = true;
 		return r;
 	}
 	if (db) {
@@ -73,8 +76,10 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			}
 		}
 		ipp_db_rollback(db);
-		if (r < 0)
+		if (r < 0) {
+			res.unreadable = true;
 			goto out;
+		}
 	}
 	res.persistent = has_assigned(snap[0]);
 	if (env) {
@@ -99,12 +104,13 @@ out:
 		ipp_snapshot_free(snap[i]);
 	ipp_db_close(db);
 	if (r < 0) {
-		bool persistent = res.persistent;
+		bool persistent = res.persistent, unreadable = res.unreadable;
 
 		ipp_apply_result_clear(&res);
 		ret->persistent = persistent;
+		ret->unreadable = unreadable;
 		if (persistent && r != -EBADMSG && r != -EPROTO && r != -ENOTRECOVERABLE) {
-			ipp_err_prefix(err, "the persistent policy cannot be enforced");
+			ipp_err_prefix(err, "%s", cannot_enforce);
 			r = -ENOTRECOVERABLE;
 			if (err)
 				err->code = ENOTRECOVERABLE;
@@ -239,7 +245,9 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			res.compiled->ntiers);
 out:
 	if (r < 0 && ipp_agent_persistent_failure(r, res.persistent)) {
-		ipp_err_prefix(err, "the persistent policy cannot be enforced");
+		/* (said once: ipp_apply_compute() may have said it) */
+		if (err && strncmp(err->msg, cannot_enforce, strlen(cannot_enforce)) != 0)
+			ipp_err_prefix(err, "%s", cannot_enforce);
 		r = -ENOTRECOVERABLE;
 		if (err)
 			err->code = ENOTRECOVERABLE;

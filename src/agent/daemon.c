@@ -183,16 +183,25 @@ static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 }
 
 /* What put block mode in force: how the log explains it and what undoes it. */
-enum block_cause { BLOCK_PERSISTENT, BLOCK_CONF };
+enum block_cause { BLOCK_PERSISTENT, BLOCK_UNREADABLE, BLOCK_CONF };
 
 static const struct {
 	const char *what, *remedy;
 } block_causes[] = {
     [BLOCK_PERSISTENT] = {"the persistent policy could not be applied",
 			  "repair or unassign the persistent policy (ipsecpol static set store "
-			  "location=persistent, then fix it or set policy name=NAME assign=no)"},
+			  "location=persistent, then fix it or set policy name=NAME assign=no), "
+			  "which takes effect at once"},
+    /* the database itself could not be read (damaged, an unknown schema): no command can
+     * repair or unassign the policy in it */
+    [BLOCK_UNREADABLE] = {"the persistent policy could not be applied and the policy database "
+			  "cannot be read, so no command can change it",
+			  "restore the database from a backup or move it aside (every store "
+			  "then starts empty, with no persistent policy), which takes effect at "
+			  "the next retry"},
     [BLOCK_CONF] = {"driver.conf cannot be used and the agent has no settings of its own",
-		    "correct driver.conf (ipsecpol dynamic set config, or by hand)"},
+		    "correct driver.conf (ipsecpol dynamic set config, or by hand), which takes "
+		    "effect at once"},
 };
 
 static void enter_block(struct agent *a, enum block_cause cause, const char *why)
@@ -227,8 +236,8 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 		ipp_log_event(LOG_CRIT, fields,
 			      "entered block mode: %s: %s. All inbound and outbound traffic is "
 			      "dropped (loopback excepted); the boot exemptions do not apply. To "
-			      "regain connectivity, %s, which takes effect at once, or stop the "
-			      "policy agent (systemctl stop ipsecpold), which removes filtering",
+			      "regain connectivity, %s, or stop the policy agent (systemctl stop "
+			      "ipsecpold), which removes filtering",
 			      block_causes[cause].what, why, block_causes[cause].remedy);
 	}
 	set_mode(a, IPP_MODE_BLOCK, why);
@@ -336,7 +345,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	a->gen_known = false;
 	snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
 	if (ipp_agent_persistent_failure(r, res.persistent)) {
-		enter_block(a, BLOCK_PERSISTENT, e.msg);
+		enter_block(a, res.unreadable ? BLOCK_UNREADABLE : BLOCK_PERSISTENT, e.msg);
 		return r;
 	}
 	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",

@@ -271,6 +271,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	if (r < 0) {
 		memset(ret, 0, sizeof(*ret));
 		ret->persistent = res.persistent;
+		ret->unreadable = res.unreadable;
 		return r;
 	}
 	/* a difference moves the rules to the other flow cache generation (compile.h) */

@@ -133,16 +133,73 @@ int ipp_filter_copy(struct ipp_filter *dst, const struct ipp_filter *src)
 
 /* ---------- validation ---------- */
 
+/* Characters of UTF-8 text @s (bytes that do not continue a sequence). */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+/*
+ * The first @max characters of @s for a message, into @buf: control
+ * characters escaped (\n, \t, \r, \xHH, so a message stays one line), never
+ * cut inside a UTF-8 sequence, "..." when cut.
+ */
+static const char *excerpt(const char *s, size_t max, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	for (size_t chars = 0; *p && chars < max; chars++) {
+		size_t k = 1, need;
+		char esc[8] = "";
+
+		while ((p[k] & 0xC0) == 0x80)
+			k++; /* the rest of a UTF-8 sequence */
+		if (*p == '\n')
+			strcpy(esc, "\\n");
+		else if (*p == '\t')
+			strcpy(esc, "\\t");
+		else if (*p == '\r')
+			strcpy(esc, "\\r");
+		else if (*p < 0x20 || *p == 0x7f)
+			snprintf(esc, sizeof(esc), "\\x%02X", *p);
+		need = esc[0] ? strlen(esc) : k;
+		if (o + need + 4 > len) /* room for "..." and the NUL */
+			break;
+		memcpy(buf + o, esc[0] ? esc : (const char *)p, need);
+		o += need;
+		p += k;
+	}
+	if (*p) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 int ipp_name_validate(const char *what, const char *name, struct ipp_error *err)
 {
-	size_t n;
+	char x[IPP_NAME_MAX + 64];
+	size_t n, chars;
 
 	if (!name || !*name)
 		return ipp_err(err, EINVAL, "%s: empty name, expected a name", what);
-	n = strnlen(name, IPP_NAME_MAX);
+	n = strlen(name);
+	chars = utf8_chars(name);
+	if (chars >= IPP_NAME_MAX)
+		return ipp_err(err, EINVAL,
+			       "%s: \"%s\": name too long (%zu characters), at most %d characters",
+			       what, excerpt(name, 40, x, sizeof(x)), chars, IPP_NAME_MAX - 1);
 	if (n >= IPP_NAME_MAX)
-		return ipp_err(err, EINVAL, "%s: \"%.40s...\": name too long, at most %d characters",
-			       what, name, IPP_NAME_MAX - 1);
+		return ipp_err(err, EINVAL,
+			       "%s: \"%s\": name too long (%zu characters in %zu bytes of UTF-8), at "
+			       "most %d bytes",
+			       what, excerpt(name, 40, x, sizeof(x)), chars, n, IPP_NAME_MAX - 1);
 	if (strcasecmp(name, "all") == 0)
 		return ipp_err(err, EINVAL, "%s: \"%s\" is reserved, expected another name", what,
 			       name);
@@ -150,7 +207,7 @@ int ipp_name_validate(const char *what, const char *name, struct ipp_error *err)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return ipp_err(err, EINVAL,
 				       "%s: \"%s\": control characters are not allowed in names",
-				       what, name);
+				       what, excerpt(name, 80, x, sizeof(x)));
 	return 0;
 }
 
@@ -162,18 +219,19 @@ int ipp_name_validate(const char *what, const char *name, struct ipp_error *err)
 static int text_check(const char *what, const char *s, size_t max, bool multiline,
 		      struct ipp_error *err)
 {
+	char x[256];
+
 	if (!s)
 		return 0;
 	if (strnlen(s, max) >= max)
-		return ipp_err(err, EINVAL, "%s: \"%.40s...\": too long, at most %zu characters",
-			       what, s, max - 1);
+		return ipp_err(err, EINVAL, "%s: \"%s\": too long, at most %zu bytes", what,
+			       excerpt(s, 40, x, sizeof(x)), max - 1);
 	for (const char *p = s; *p; p++)
 		if (((unsigned char)*p < 0x20 && *p != '\t' &&
 		     !(multiline && (*p == '\n' || *p == '\r'))) ||
 		    *p == 0x7f)
-			return ipp_err(err, EINVAL,
-				       "%s: \"%.40s\": control characters are not allowed", what,
-				       s);
+			return ipp_err(err, EINVAL, "%s: \"%s\": control characters are not allowed",
+				       what, excerpt(s, 40, x, sizeof(x)));
 	return 0;
 }
 
@@ -367,6 +425,13 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 		ret = ipp_auth_validate(&r->auth[i], err);
 		if (ret < 0)
 			return ret;
+		/* as in the shell, where each of kerberos=, psk=, rootca= is given once */
+		for (size_t j = 0; j < i; j++)
+			if (r->auth[j].kind == r->auth[i].kind)
+				return ipp_err(err, EINVAL,
+					       "authentication: %s given twice, expected each "
+					       "method at most once",
+					       ipp_auth_kind_name(r->auth[i].kind));
 	}
 	ret = text_validate("tunnel", r->tunneldns, sizeof(r->tunneldns), err);
 	if (ret < 0)

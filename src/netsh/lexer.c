@@ -115,9 +115,31 @@ static int split(const char *line, struct words *ret, struct ipp_error *err)
 				i++;
 				continue;
 			}
-			if (inq && c == '\\' && i + 1 < len && line[i + 1] == '"') {
-				w.text[o++] = '"';
-				i += 2;
+			if (inq && c == '\\') {
+				/*
+				 * Backslashes are text, except a run of them
+				 * before a double quote: each pair is one
+				 * backslash, and an odd one left makes the
+				 * quote text (2n+1 before '"': n and '"'; 2n: n,
+				 * and the quote closes).
+				 */
+				size_t k = 0;
+
+				while (i + k < len && line[i + k] == '\\')
+					k++;
+				if (i + k < len && line[i + k] == '"') {
+					for (size_t j = 0; j < k / 2; j++)
+						w.text[o++] = '\\';
+					if (k % 2)
+						w.text[o++] = '"';
+					i += k + k % 2;
+				} else {
+					memset(w.text + o, '\\', k);
+					o += k;
+					i += k;
+				}
+				if (w.eq >= 0)
+					w.tail = true;
 				continue;
 			}
 			if (!inq && c == '=' && w.eq < 0) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shell.h"
@@ -91,10 +92,19 @@ static int mode_shell(struct opts *o)
 		return 2;
 	}
 	if (o->file && strcmp(o->file, "-") != 0) {
+		struct stat sb;
+
 		in = fopen(o->file, "r");
 		if (!in) {
 			ipp_err(&err, errno, "cannot open \"%s\": %s", o->file, strerror(errno));
 			ipp_shell_report(NULL, errs, o->prog, &err);
+			return 1;
+		}
+		if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			ipp_err(&err, EISDIR, "-f \"%s\": is a directory, expected a script file",
+				o->file);
+			ipp_shell_report(NULL, errs, o->prog, &err);
+			fclose(in);
 			return 1;
 		}
 	}

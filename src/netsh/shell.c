@@ -95,6 +95,18 @@ int ipp_shell_new(const char *root, enum ipp_shell_name name, FILE *out,
 	return 0;
 }
 
+/* Say, once, at the end of @err, that the batch was rolled back. */
+static void batch_aborted(struct ipp_error *err)
+{
+	static const char note[] = " (batch aborted: none of its changes were written)";
+	size_t len;
+
+	if (!err || strstr(err->msg, note))
+		return;
+	len = strlen(err->msg);
+	snprintf(err->msg + len, sizeof(err->msg) - len, "%s", note);
+}
+
 int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 {
 	int r = 0;
@@ -107,6 +119,7 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 		} else if ((r = ipp_db_commit(sh->db, err)) < 0) {
 			ipp_err_prefix(err, "set batch: committing the batch at the end");
 			ipp_db_rollback(sh->db);
+			batch_aborted(err);
 		} else {
 			notify_agent(sh);
 		}
@@ -251,12 +264,7 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 		if (r < 0) {
 			ipp_db_rollback(db);
 			sh->batch = false;
-			if (err) {
-				size_t len = strlen(err->msg);
-
-				snprintf(err->msg + len, sizeof(err->msg) - len,
-					 " (batch aborted: none of its changes were written)");
-			}
+			batch_aborted(err);
 		}
 		return r;
 	}
@@ -520,10 +528,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	size_t cap = 0;
 	unsigned lineno = 0, nfailed = 0;
 	ssize_t len;
-	int r = 0, first = 0;
+	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
 
-	while (!sh->exit && (len = getline(&line, &cap, in)) >= 0) {
+	while (!sh->exit && (errno = 0, len = getline(&line, &cap, in)) >= 0) {
 		bool in_batch = sh->batch;
 		const char *nul;
 
@@ -556,18 +564,22 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		nfailed++;
 		r = 0;
 	}
+	read_errno = errno; /* (getline's, when it failed) */
 	if (r == 0 && ferror(in))
-		r = ipp_err(err, EIO, "%s: read error", name);
+		r = ipp_err(err, read_errno ? read_errno : EIO, "%s: cannot read: %s", name,
+			    strerror(read_errno ? read_errno : EIO));
 	free(line);
 	if (sh->batch && sh->db && !outer_batch) {
 		if (r < 0) {
 			ipp_db_rollback(sh->db);
 			sh->batch = false;
+			batch_aborted(err);
 		} else {
 			sh->batch = false;
 			if ((r = ipp_db_commit(sh->db, err)) < 0) {
 				ipp_db_rollback(sh->db);
 				ipp_err_prefix(err, "%s: committing the batch", name);
+				batch_aborted(err);
 			} else {
 				notify_agent(sh);
 			}

@@ -21,9 +21,11 @@
  *     written: replaying renumbers rules 1.. in the same order.
  *   - Strings (names, descriptions, keys, CA names, security method lists)
  *     are always quoted, "" when empty.  A double quote inside is written
- *     \" (this shell reads it back; netsh has no escape for it, rootca
- *     values use \', which ipp_rootca_format() writes), and the command is
- *     preceded by a "# warning:" comment saying that netsh cannot read it.
+ *     \" and a backslash before a double quote or at the end of the value
+ *     is written twice (this shell reads them back; netsh has no escape,
+ *     rootca values use \', which ipp_rootca_format() writes), and the
+ *     command is preceded by a "# warning:" comment saying that netsh reads
+ *     it otherwise.
  *     A line cannot hold a control character: should a value carry one, it
  *     is written as a space, after the same warning.
  *   - Addresses are written as resolved: a filter made from a DNS name gets
@@ -45,7 +47,17 @@
 
 #include "show_internal.h"
 
-/* Does @s need rewriting to fit between double quotes on one line? */
+/* Is @s[i] a backslash of a run that ends at a double quote or at the end? */
+static bool doubled_backslash(const char *s, size_t i)
+{
+	if (s[i] != '\\')
+		return false;
+	while (s[i] == '\\')
+		i++;
+	return s[i] == '"' || s[i] == '\0';
+}
+
+/* Does @s need a quote or a control character rewritten to fit on one line? */
 static bool unquotable(const char *s)
 {
 	for (; s && *s; s++)
@@ -54,13 +66,23 @@ static bool unquotable(const char *s)
 	return false;
 }
 
+/* Does @s have a backslash that is written twice? */
+static bool has_doubled_backslash(const char *s)
+{
+	for (size_t i = 0; s && s[i]; i++)
+		if (doubled_backslash(s, i))
+			return true;
+	return false;
+}
+
 /* Warn (as a comment, before the command) for each value that needs rewriting. */
 static void warn_value(FILE *out, const char *what, const char *tag, const char *value)
 {
+	bool q = unquotable(value), b = has_doubled_backslash(value);
 	char *clean;
 	size_t i;
 
-	if (!unquotable(value))
+	if (!q && !b)
 		return;
 	clean = strdup(value);
 	if (!clean)
@@ -68,10 +90,16 @@ static void warn_value(FILE *out, const char *what, const char *tag, const char 
 	for (i = 0; clean[i]; i++)
 		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
 			clean[i] = ' ';
-	fprintf(out,
-		"# warning: %s: %s=%s holds a double quote (written \\\", which Windows' netsh "
-		"cannot read) or a control character (written as a space)\n",
-		what, tag, clean);
+	if (q)
+		fprintf(out,
+			"# warning: %s: %s=%s holds a double quote (written \\\", which Windows' "
+			"netsh cannot read) or a control character (written as a space)\n",
+			what, tag, clean);
+	if (b)
+		fprintf(out,
+			"# warning: %s: %s=%s ends in a backslash or has one before a double quote "
+			"(written twice, which Windows' netsh reads as two)\n",
+			what, tag, clean);
 	free(clean);
 }
 
@@ -81,13 +109,15 @@ static void qattr(FILE *out, const char *tag, const char *value)
 	const char *s = value ? value : "";
 
 	fprintf(out, " %s=\"", tag);
-	for (; *s; s++) {
-		if (*s == '"')
+	for (size_t i = 0; s[i]; i++) {
+		if (s[i] == '"')
 			fputs("\\\"", out);
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+		else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			fputc(' ', out);
+		else if (doubled_backslash(s, i))
+			fputs("\\\\", out);
 		else
-			fputc(*s, out);
+			fputc(s[i], out);
 	}
 	fputc('"', out);
 }

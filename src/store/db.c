@@ -418,6 +418,21 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 	char sql[128];
 	int r;
 
+	/*
+	 * A file of the current schema needs nothing written: look first, with
+	 * plain reads, which in WAL mode wait for no writer (a batch open in
+	 * another shell holds the write lock for as long as it lasts).  Only a
+	 * schema to put in or upgrade takes the write lock, and is looked at
+	 * again under it.
+	 */
+	r = db_query_int(db, "PRAGMA user_version", &version, err);
+	if (r < 0)
+		return r;
+	r = db_query_int(db, "PRAGMA application_id", &appid, err);
+	if (r < 0)
+		return r;
+	if (version == IPP_SCHEMA_VERSION && appid == IPP_APPLICATION_ID)
+		return 0;
 	r = db_exec(db, "BEGIN IMMEDIATE", err, "opening");
 	if (r < 0)
 		return r;

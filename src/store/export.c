@@ -836,7 +836,15 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 			return rerr(rd, EINVAL,
 				    "auth: certmap and excludecaname go only with rootca");
 		r = ipp_auth_validate(a, rd->err);
-		return r < 0 ? rerr_model(rd, rd->line, r) : 0;
+		if (r < 0)
+			return rerr_model(rd, rd->line, r);
+		for (size_t i = 0; i + 1 < rule->nauth; i++)
+			if (rule->auth[i].kind == a->kind)
+				return rerr(rd, EINVAL,
+					    "auth: kind=%s given twice in the same rule, expected "
+					    "each method at most once",
+					    ipp_auth_kind_name(a->kind));
+		return 0;
 	}
 	case REC_END:
 		return 0;
@@ -1044,6 +1052,41 @@ static int clean_line(struct reader *rd, char *line, ssize_t n)
 	return 0;
 }
 
+/*
+ * Read the next line of @in into *@buf (grown as needed, without its "\n"),
+ * checking as it reads, so that no input, not even /dev/zero, is loaded
+ * further than one line: a NUL byte or a line longer than LINE_MAX_LEN
+ * characters (and a "\r") stops the reading.  1 and the length in *@ret_n,
+ * 0 at the end of the input, or a negative errno (reported).
+ */
+static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_t *ret_n)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (c == '\0')
+			return rerr(rd, EINVAL, "NUL byte in the line");
+		if (n > LINE_MAX_LEN)
+			return rerr(rd, EINVAL, "line longer than %d characters", LINE_MAX_LEN);
+		if (n + 2 > *cap) {
+			size_t ncap = *cap ? *cap * 2 : 256;
+			char *nb = realloc(*buf, ncap);
+
+			if (!nb)
+				return -ENOMEM;
+			*buf = nb;
+			*cap = ncap;
+		}
+		(*buf)[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
+		return 0;
+	(*buf)[n] = '\0';
+	*ret_n = n;
+	return 1;
+}
+
 int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
 		    struct ipp_error *err)
 {
@@ -1051,24 +1094,28 @@ int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
 	char *line = NULL, *work = NULL;
 	size_t cap = 0, wcap = 0;
 	bool header = false, ended = false;
-	ssize_t n;
-	int r = 0;
+	size_t n = 0;
+	int r = 0, more;
 
 	rd.s = calloc(1, sizeof(*rd.s));
 	if (!rd.s)
 		return -ENOMEM;
 	rd.s->loc = IPP_STORE_INVALID;
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		char *p = line, *word;
+	for (;;) {
+		char *p, *word;
 		enum rec rec = REC_END;
 		bool known = false;
 
 		rd.line++;
-		if ((size_t)n != strlen(line)) {
-			r = rerr(&rd, EINVAL, "NUL byte in the line");
+		more = read_line(&rd, in, &line, &cap, &n);
+		if (more <= 0) {
+			if (more == 0)
+				rd.line--;
+			r = more;
 			break;
 		}
-		r = clean_line(&rd, line, n);
+		p = line;
+		r = clean_line(&rd, line, (ssize_t)n);
 		if (r < 0)
 			break;
 		if (!header) {

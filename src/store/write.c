@@ -317,6 +317,7 @@ static int rule_add_in(struct ipp_db *db, struct ipp_rule *r, bool keep, struct 
 	static const char sql_next[] =
 		"SELECT coalesce(max(number), 0) + 1 FROM rule WHERE policy_id = ?";
 	uint32_t number;
+	int64_t next;
 	sqlite3_stmt *st;
 	int ret;
 
@@ -340,8 +341,15 @@ static int rule_add_in(struct ipp_db *db, struct ipp_rule *r, bool keep, struct 
 		ret = db_step(db, st, err, "numbering the rule");
 		if (ret <= 0)
 			return ret < 0 ? ret : -EIO;
-		number = (uint32_t)sqlite3_column_int64(st, 0);
+		next = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
+		if (next > UINT32_MAX)
+			return ipp_err(err, ENOSPC,
+				       "rule \"%s\": no rule ID is left in the policy: a new rule "
+				       "takes the highest ID plus one, and %lu, the highest there is, "
+				       "is in use (delete that rule first)",
+				       r->name, (unsigned long)UINT32_MAX);
+		number = (uint32_t)next;
 	}
 	ret = rule_insert(db, r->policy_id, r, number, keep, err);
 	if (ret < 0)

@@ -74,6 +74,7 @@ $IPSECPOL -f "$TMP/stop.txt" static show all 2>/dev/null
 $IPSECPOL --frobnicate 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown option should exit 2"
 run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
+run_fail "ipsecpol: -f \"$TMP\": is a directory, expected a script file" $IPSECPOL -f "$TMP"
 
 # a NUL byte inside a line: the line is refused, not cut short into a wider filter
 printf 'add filterlist name=NulL\nadd filter filterlist=NulL srcaddr=any dstaddr=me\0 protocol=tcp dstport=80\n' \

@@ -36,7 +36,9 @@ check "corrupt store: the table says block" test "$(table_mode)" = block
 check "corrupt store: the log says why" \
 	grep -q "entered block mode: the persistent policy could not be applied: .*$DB" "$LOG"
 check "corrupt store: the log says how to regain connectivity" \
-	grep -q "To regain connectivity, repair or unassign the persistent policy.*systemctl stop ipsecpold" "$LOG"
+	grep -q "The policy database $DB cannot be read, so no command can change it: to regain connectivity, restore it from a backup or move it aside.*systemctl stop ipsecpold" "$LOG"
+refute "corrupt store: no advice to repair it with commands" \
+	grep -q "repair or unassign the persistent policy" "$LOG"
 check "corrupt store: the status gives the reason" sh -c "printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^reason=.*$DB'"
 refute "block: the boot exemption does not apply" px "$PROBE" tcp-connect $H_IP 3389 500
 refute "block: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
@@ -74,7 +76,18 @@ check "--once, corrupt store: exit 1" test $? = 1
 check "--once, corrupt store: block mode in force" test "$(table_mode)" = block
 check "--once, corrupt store: the message says why and that it blocks" \
 	grep -q "the persistent policy cannot be enforced: .*$DB.*; block mode loaded" "$R/once.out"
+refute "--once, corrupt store: the reason is said once" \
+	grep -q "cannot be enforced: the persistent policy cannot be enforced" "$R/once.out"
 refute "--once, corrupt store: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+# a table missing from the store: the reason is said once too
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+sqlite3 "$DB" 'DROP TABLE auth' || exit 2
+"$IPPD" --root "$R" --once --dry-run >"$R/once.out" 2>&1
+check "--once, a table missing: the message says why" \
+	grep -q "the persistent policy cannot be enforced: reading the persistent store: .*no such table: auth" "$R/once.out"
+refute "--once, a table missing: the reason is said once" \
+	grep -q "cannot be enforced: the persistent policy cannot be enforced" "$R/once.out"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
 check "--once, repaired: applied" hx "$IPPD" --root "$R" --once

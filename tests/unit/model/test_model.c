@@ -859,11 +859,32 @@ static void test_object_validate(void **state)
 	assert_int_equal(ipp_policy_validate(&p, NULL), 0);
 	strcpy(p.description, "bell\a");
 	expect_msg(ipp_policy_validate(&p, &err), EINVAL, &err,
-		   "description: \"bell\a\": control characters");
+		   "description: \"bell\\x07\": control characters");
 	p.description[0] = '\0';
 	strcpy(p.gponame, "gpo\nname");
-	expect_msg(ipp_policy_validate(&p, &err), EINVAL, &err, "gponame");
+	expect_msg(ipp_policy_validate(&p, &err), EINVAL, &err, "gponame: \"gpo\\nname\"");
+	assert_null(strchr(err.msg, '\n')); /* a message is one line */
 	p.gponame[0] = '\0';
+	/* names count characters; the limit in bytes is said as such; excerpts stay UTF-8 */
+	strcpy(p.name, "Zo\xC3\xAB\n");
+	expect_msg(ipp_policy_validate(&p, &err), EINVAL, &err, "\"Zo\xC3\xAB\\n\": control");
+	{
+		char big[1024] = "";
+
+		for (int i = 0; i < 200; i++)
+			strcat(big, "\xC3\xA9");
+		expect_msg(ipp_name_validate("name", big, &err), EINVAL, &err,
+			   "name too long (200 characters in 400 bytes of UTF-8), at most 255 bytes");
+		/* 40 whole characters, then "..." */
+		assert_non_null(strstr(err.msg, "\xC3\xA9\xC3\xA9...\""));
+		assert_null(strstr(err.msg, "\xC3..."));
+		big[0] = '\0';
+		for (int i = 0; i < 256; i++)
+			strcat(big, "x");
+		expect_msg(ipp_name_validate("name", big, &err), EINVAL, &err,
+			   "name too long (256 characters), at most 255 characters");
+	}
+	strcpy(p.name, "P");
 
 	ipp_filteraction_init(&fa);
 	strcpy(fa.name, "Secure");

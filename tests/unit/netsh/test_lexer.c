@@ -103,6 +103,14 @@ static void test_quotes(void **state)
 	       (const struct exp[]){ { "rootca", "C=US,CN=\\'A, B\\' certmap:yes", 1 } }, 1);
 	lex_ok("description=\"say \\\"hi\\\"\"",
 	       (const struct exp[]){ { "description", "say \"hi\"", 1 } }, 1);
+	/* backslashes are text, except a run before a quote: pairs are one */
+	lex_ok("d=\"C:\\temp\\x\" e=C:\\temp\\ f=\"\\\\srv\\s\"",
+	       (const struct exp[]){ { "d", "C:\\temp\\x", 1 }, { "e", "C:\\temp\\", 15 },
+				     { "f", "\\\\srv\\s", 26 } },
+	       3);
+	lex_ok("d=\"x\\\\\" e=\"a\\\\\\\"b\" f=\"\\\\\\\\\"",
+	       (const struct exp[]){ { "d", "x\\", 1 }, { "e", "a\\\"b", 9 }, { "f", "\\\\", 20 } },
+	       3);
 	lex_ok("qmsec=\"AH[MD5]:204800k/300s ESP[DES,SHA1]:30000k/480s\"",
 	       (const struct exp[]){ { "qmsec", "AH[MD5]:204800k/300s ESP[DES,SHA1]:30000k/480s", 1 } },
 	       1);

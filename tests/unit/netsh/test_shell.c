@@ -317,6 +317,14 @@ static void test_script_errors(void **state)
 	assert_non_null(strstr(x->out, "BOM"));
 	assert_non_null(strstr(x->out, "CRLF"));
 
+	/* a directory is not a script, and the message says so */
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "exec %s", x->root);
+		run_bad(x, line, "cannot read: Is a directory");
+	}
+
 	/* exit ends a script successfully */
 	script = "add policy E1\nexit\nadd policy E2 frob=1\n";
 	in = fmemopen((void *)script, strlen(script), "r");
@@ -335,9 +343,34 @@ static void test_batch_script_rolls_back(void **state)
 
 	assert_true(ipp_shell_run_script(x->sh, in, "b.txt", &err) < 0);
 	fclose(in);
-	assert_non_null(strstr(err.msg, "b.txt:3: show policy: no policy named \"NoSuchPolicy\""));
+	if (!strstr(err.msg, "b.txt:3: show policy: no policy named \"NoSuchPolicy\" in the "
+			     "local store (batch aborted: none of its changes were written)"))
+		fail_msg("%s", err.msg);
 	output(x, "dump");
 	assert_null(strstr(x->out, "B1"));
+	/* whatever fails, the abort is said once */
+	{
+		static const char *const scripts[] = {
+			"set batch mode=enable\nadd policy B1\nadd filter FL me any dstport=x\n",
+			"set batch mode=enable\nadd policy B1\nadd policy B1\n",
+			"set batch mode=enable\nadd policy B1\nadd policy \"B2\n",
+		};
+
+		for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+			const char *note = "(batch aborted: none of its changes were written)";
+			const char *at;
+
+			in = fmemopen((void *)scripts[i], strlen(scripts[i]), "r");
+			memset(&err, 0, sizeof(err));
+			assert_true(ipp_shell_run_script(x->sh, in, "b.txt", &err) < 0);
+			fclose(in);
+			at = strstr(err.msg, note);
+			if (!at || strstr(at + 1, note) || strncmp(err.msg, "b.txt:3: ", 9) != 0)
+				fail_msg("script %zu: \"%s\"", i, err.msg);
+			output(x, "dump");
+			assert_null(strstr(x->out, "B1"));
+		}
+	}
 	/* asking for all of nothing fails, with the code netsh gives it */
 	assert_int_equal(ipp_shell_exec_line(x->sh, "show policy all", &err), -ENOENT);
 	assert_int_equal(err.ipsec_code, IPP_IPSEC_NO_POLICIES);
@@ -382,6 +415,38 @@ static void test_rules_and_auth(void **state)
 	run_bad(x, "delete rule name=NoRule policy=P", "no rule named");
 }
 
+/* dump, delete all, run the dump: the same dump (backslashes, quotes) */
+static void test_dump_replays(void **state)
+{
+	struct fixture *x = *state;
+	struct ipp_error err = { 0 };
+	char *before;
+	FILE *in;
+
+	run(x, "add filterlist name=trail\\ description=C:\\temp\\");
+	run(x, "add filterlist name=\"q\\\"\" description=\"\\\\server\\share\\\\\"");
+	run(x, "add filterlist name=\"C:\\temp\\x\" description=C:\\temp\\x");
+	run(x, "add filteraction FA action=negotiate");
+	run(x, "add policy P");
+	run(x, "add rule R P trail\\ FA psk=\"k\\\\\"");
+	before = strdup(output(x, "dump"));
+	assert_non_null(strstr(before, " name=\"trail\\\\\" description=\"C:\\temp\\\\\"\n"));
+	assert_non_null(strstr(before, " name=\"C:\\temp\\x\" description=\"C:\\temp\\x\"\n"));
+	assert_non_null(strstr(before, " name=\"q\\\"\" description=\"\\\\server\\share\\\\\"\n"));
+	run(x, "delete all");
+	in = fmemopen(before, strlen(before), "r");
+	if (ipp_shell_run_script(x->sh, in, "dump.txt", &err) < 0)
+		fail_msg("%s", err.msg);
+	fclose(in);
+	output(x, "dump");
+	assert_string_equal(before, x->out);
+	/* a quoted value can end in a backslash: pairs before the quote are one */
+	run(x, "add policy name=\"x\\\\\"");
+	output(x, "show policy name=x\\ format=table");
+	assert_non_null(strstr(x->out, "x\\"));
+	free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +461,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_script_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_batch_script_rolls_back, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rules_and_auth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dump_replays, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -287,6 +288,11 @@ static void test_crud(void **state)
 	assert_false(p.defaultrule.activate);
 	assert_int_equal(p.defaultrule.nauth, 2);
 	assert_string_equal(p.defaultrule.auth[1].value, "k3y");
+	p.defaultrule.auth[2] = p.defaultrule.auth[1];
+	p.defaultrule.nauth = 3;
+	expect_err(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err), EINVAL, &err,
+		   "authentication: psk given twice");
+	p.defaultrule.nauth = 2;
 	p.mmlifetime = 1;
 	expect_err(ipp_db_policy_update(fx->db, IPP_STORE_LOCAL, &p, &err), EINVAL, &err,
 		   "mmlifetime");
@@ -1383,6 +1389,14 @@ static void test_export_reader_errors(void **state)
 		 "test.ipsec:8: filterlist \"l\" already on line 2"},
 		{"filterlist guid = {11E6E97E-0031-49F5-AC7D-5F2FE99BABC0}\nend\n",
 		 "test.ipsec:8: filterlist: expected KEY=VALUE, found \"guid\""},
+		/* each authentication method once, as add rule and set defaultrule take them */
+		{"auth kind=kerberos\nend\n",
+		 "test.ipsec:8: auth: kind=kerberos given twice in the same rule"},
+		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+		 "qmpfs=no qmsec=\"\"\nauth kind=psk value=\"k\"\nauth kind=psk value=\"k\"\nend\n",
+		 "test.ipsec:10: auth: kind=psk given twice in the same rule"},
 		{NULL, NULL},
 	};
 	struct ipp_error err = {0};
@@ -1428,6 +1442,70 @@ static void test_export_reader_errors(void **state)
 	assert_int_equal(r, 0);
 	assert_int_equal(s->npolicies + s->nfilterlists + s->nfilteractions, 0);
 	ipp_snapshot_free(s);
+
+	/* the highest rule ID is kept; a new rule then has none left, and says so */
+	{
+		struct fx *fx = *state;
+		const char *num = strstr(good_rule, "number=1 ");
+		struct ipp_filterlist l;
+		struct ipp_filteraction a;
+		struct ipp_policy p;
+
+		snprintf(text, sizeof(text), "%s%.*snumber=4294967295 %send\n", good_head,
+			 (int)(num - good_rule), good_rule, num + strlen("number=1 "));
+		s = import_text(text, &err, &r);
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		OK(ipp_db_merge(fx->db, IPP_STORE_LOCAL, s, &err));
+		ipp_snapshot_free(s);
+		OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "P", NULL, &p, &err));
+		OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "L", NULL, &l, &err));
+		OK(ipp_db_filteraction_find(fx->db, IPP_STORE_LOCAL, "A", NULL, &a, &err));
+		expect_err(add_rule(fx->db, p.id, "R9", l.id, a.id, NULL, &err), ENOSPC, &err,
+			   "rule \"R9\": no rule ID is left in the policy");
+		ipp_policy_clear(&p);
+		ipp_filterlist_clear(&l);
+		ipp_filteraction_clear(&a);
+	}
+}
+
+/* An endless input of one byte (/dev/zero, a line without end), counting what is read. */
+struct endless {
+	char byte;
+	size_t read;
+};
+
+static ssize_t endless_read(void *cookie, char *buf, size_t size)
+{
+	struct endless *e = cookie;
+
+	if (e->read >= 64 * 1024 * 1024)
+		return 0; /* the reader should have stopped long before */
+	memset(buf, e->byte, size);
+	e->read += size;
+	return (ssize_t)size;
+}
+
+/* The reader stops at the first NUL byte, or once a line is too long, as it reads. */
+static void test_export_reader_endless(void **state)
+{
+	static const char bytes[] = { '\0', 'a' };
+	static const char *const msgs[] = { "test.ipsec:1: NUL byte in the line",
+					    "test.ipsec:1: line longer than 65536 characters" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct endless e = { .byte = bytes[i] };
+		FILE *f = fopencookie(&e, "r", (cookie_io_functions_t){ .read = endless_read });
+		struct ipp_snapshot *s = NULL;
+		struct ipp_error err = {0};
+
+		assert_non_null(f);
+		expect_err(ipp_export_read(f, "test.ipsec", &s, &err), EINVAL, &err, msgs[i]);
+		assert_null(s);
+		assert_true(e.read < 1024 * 1024);
+		fclose(f);
+	}
 }
 
 /* The example of docs/ipsecpol-export.5 is a valid file that exports back identically. */
@@ -1563,6 +1641,30 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(generation(fx->db), g0 + WRITERS * PER_WRITER);
 }
 
+/* A transaction held open (a batch) keeps writers waiting, not readers. */
+static void test_reader_beside_open_transaction(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s;
+	struct ipp_db *db2;
+	time_t t0;
+
+	mk_list(fx->db, IPP_STORE_LOCAL, "Before");
+	OK(ipp_db_begin(fx->db, &err));
+	mk_list(fx->db, IPP_STORE_LOCAL, "InBatch");
+	t0 = time(NULL);
+	if (ipp_db_open(fx->path, 0, &db2, &err) < 0)
+		fail_msg("open beside a transaction: %s", err.msg);
+	s = load(db2, IPP_STORE_LOCAL);
+	assert_true(time(NULL) - t0 < 3);
+	assert_int_equal(s->nfilterlists, 1); /* what is committed, only */
+	assert_string_equal(s->filterlists[0].name, "Before");
+	ipp_snapshot_free(s);
+	ipp_db_close(db2);
+	ipp_db_rollback(fx->db);
+}
+
 /* Several programs creating the same new database at once all succeed. */
 static void test_concurrent_first_open(void **state)
 {
@@ -1631,9 +1733,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_lean, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_import_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_reader_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_reader_endless, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_manpage_example, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reader_beside_open_transaction, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
