@@ -34,9 +34,9 @@ agent_start
 check "corrupt store: the agent is in block mode" test "$(agent_mode)" = block
 check "corrupt store: the table says block" test "$(table_mode)" = block
 check "corrupt store: the log says why" \
-	grep -q "entered block mode: the persistent policy could not be applied: .*$DB" "$LOG"
+	grep -q "entered block mode: the persistent policy could not be applied and the policy database cannot be read, so no command can change it: .*$DB" "$LOG"
 check "corrupt store: the log says how to regain connectivity" \
-	grep -q "The policy database $DB cannot be read, so no command can change it: to regain connectivity, restore it from a backup or move it aside.*systemctl stop ipsecpold" "$LOG"
+	grep -q "To regain connectivity, restore the database from a backup or move it aside.*systemctl stop ipsecpold" "$LOG"
 refute "corrupt store: no advice to repair it with commands" \
 	grep -q "repair or unassign the persistent policy" "$LOG"
 check "corrupt store: the status gives the reason" sh -c "printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^reason=.*$DB'"
