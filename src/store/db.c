@@ -412,6 +412,14 @@ static int set_wal(struct ipp_db *db, struct ipp_error *err)
 	return 0;
 }
 
+/* The file's schema version and application id. */
+static int schema_ids(struct ipp_db *db, int64_t *version, int64_t *appid, struct ipp_error *err)
+{
+	int r = db_query_int(db, "PRAGMA user_version", version, err);
+
+	return r < 0 ? r : db_query_int(db, "PRAGMA application_id", appid, err);
+}
+
 static int migrate(struct ipp_db *db, struct ipp_error *err)
 {
 	int64_t version, appid, tables;
@@ -425,10 +433,7 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 	 * schema to put in or upgrade takes the write lock, and is looked at
 	 * again under it.
 	 */
-	r = db_query_int(db, "PRAGMA user_version", &version, err);
-	if (r < 0)
-		return r;
-	r = db_query_int(db, "PRAGMA application_id", &appid, err);
+	r = schema_ids(db, &version, &appid, err);
 	if (r < 0)
 		return r;
 	if (version == IPP_SCHEMA_VERSION && appid == IPP_APPLICATION_ID)
@@ -436,10 +441,7 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 	r = db_exec(db, "BEGIN IMMEDIATE", err, "opening");
 	if (r < 0)
 		return r;
-	r = db_query_int(db, "PRAGMA user_version", &version, err);
-	if (r < 0)
-		goto fail;
-	r = db_query_int(db, "PRAGMA application_id", &appid, err);
+	r = schema_ids(db, &version, &appid, err);
 	if (r < 0)
 		goto fail;
 	r = db_query_int(db, "SELECT count(*) FROM sqlite_schema", &tables, err);
