@@ -316,7 +316,7 @@ static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
 	while (r == 0 && !done) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
-		int len = (int)n;
+		unsigned int len = n > 0 ? (unsigned int)n : 0; /* (NLMSG_OK compares with __u32) */
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -385,7 +385,7 @@ static bool file_ifname(const char *path, char ifname[IF_NAMESIZE])
 		if (p != base && p[-1] != '.' && p[-1] != '-')
 			continue;
 		if (strlen(p) < IF_NAMESIZE && if_nametoindex(p)) {
-			snprintf(ifname, IF_NAMESIZE, "%s", p);
+			memcpy(ifname, p, strlen(p) + 1);
 			return true;
 		}
 	}

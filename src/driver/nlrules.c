@@ -158,7 +158,8 @@ static int dump(const void *req, size_t len, uint16_t type,
 	while (r == 0 && !done) {
 		ssize_t n = recv(fd, buf, bufsize, 0);
 		const struct nlmsghdr *nh = (const struct nlmsghdr *)(void *)buf;
-		int left = (int)n;
+		unsigned int left =
+		    n > 0 ? (unsigned int)n : 0; /* (NLMSG_OK compares with __u32) */
 
 		if (n < 0 && errno == EINTR)
 			continue;

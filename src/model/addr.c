@@ -128,7 +128,9 @@ int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 			return 0;
 		}
 	if (parse_ip(s, &a) == 0) {
-		if (a.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a.ip))
+		static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff}; /* ::ffff:0:0/96 */
+
+		if (a.family == AF_INET6 && !memcmp(a.ip, mapped, sizeof(mapped)))
 			return ipp_err(err, EINVAL,
 				       "\"%s\" is an IPv4-mapped IPv6 address, which no packet "
 				       "carries: give the IPv4 address %u.%u.%u.%u",
