@@ -130,10 +130,11 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 	if (!w->have_proto)
 		return ipp_err(err, EINVAL,
 			       "proto= is required (tcp, udp, icmp, icmpv6, raw or 1..255)");
-	if ((w->have_sport || w->have_dport) && w->proto != IPPROTO_TCP &&
-	    w->proto != IPPROTO_UDP)
+	/* (port 0, any port, goes with every protocol, as in filters) */
+	if (((w->have_sport && w->sport) || (w->have_dport && w->dport)) &&
+	    w->proto != IPPROTO_TCP && w->proto != IPPROTO_UDP)
 		return ipp_err(err, EINVAL, "\"%s=\": ports need proto=tcp or proto=udp",
-			       w->have_sport ? "srcport" : "dstport");
+			       w->have_sport && w->sport ? "srcport" : "dstport");
 	memset(p, 0, sizeof(*p));
 	smeta = strcasecmp(w->src, "me") == 0;
 	dmeta = strcasecmp(w->dst, "me") == 0;

@@ -521,6 +521,44 @@ int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error
 
 /* ---------- the three modes ---------- */
 
+/*
+ * One line of @in into *@buf (grown as needed, NUL-terminated, the newline
+ * kept), as getline() does, but reading no more than IPP_LINE_MAX + 1
+ * characters: -E2BIG after that (an endless line, /dev/zero), with the
+ * rest of the line left unread.  The length, or -1 at the end of the input
+ * or on a read error (errno set).
+ */
+static ssize_t read_line(FILE *in, char **buf, size_t *cap)
+{
+	size_t n = 0;
+	int c;
+
+	for (;;) {
+		if (n + 2 > *cap) {
+			size_t want = *cap ? 2 * *cap : 256;
+			char *p = realloc(*buf, want);
+
+			if (!p) {
+				errno = ENOMEM;
+				return -1;
+			}
+			*buf = p;
+			*cap = want;
+		}
+		if ((c = getc(in)) == EOF)
+			break;
+		(*buf)[n++] = (char)c;
+		if (c == '\n')
+			break;
+		if (n > IPP_LINE_MAX + 1) {
+			(*buf)[n] = '\0';
+			return -E2BIG;
+		}
+	}
+	(*buf)[n] = '\0';
+	return n == 0 && (feof(in) || ferror(in)) ? -1 : (ssize_t)n;
+}
+
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			 struct ipp_error *err)
 {
@@ -531,11 +569,17 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
 
-	while (!sh->exit && (errno = 0, len = getline(&line, &cap, in)) >= 0) {
+	while (!sh->exit && (errno = 0, len = read_line(in, &line, &cap)) != -1) {
 		bool in_batch = sh->batch;
 		const char *nul;
 
 		lineno++;
+		if (len == -E2BIG) {
+			/* no end of line to go on from (an endless input): the script stops */
+			r = ipp_err(err, E2BIG, "line longer than %d characters", IPP_LINE_MAX);
+			ipp_err_prefix(err, "%s:%u", name, lineno);
+			break;
+		}
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len > 0 && line[len - 1] == '\r')
@@ -564,7 +608,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		nfailed++;
 		r = 0;
 	}
-	read_errno = errno; /* (getline's, when it failed) */
+	read_errno = errno; /* (read_line's, when it failed) */
 	if (r == 0 && ferror(in))
 		r = ipp_err(err, read_errno ? read_errno : EIO, "%s: cannot read: %s", name,
 			    strerror(read_errno ? read_errno : EIO));

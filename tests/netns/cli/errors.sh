@@ -75,6 +75,8 @@ $IPSECPOL --frobnicate 2>/dev/null
 [ $? -eq 2 ] || fail "an unknown option should exit 2"
 run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
 run_fail "ipsecpol: -f \"$TMP\": is a directory, expected a script file" $IPSECPOL -f "$TMP"
+# an endless line (no newline ever comes) is refused at once, not read into memory
+run_fail "/dev/zero:1: line longer than 65536 characters" timeout 10 $IPSECPOL -f /dev/zero
 
 # a NUL byte inside a line: the line is refused, not cut short into a wider filter
 printf 'add filterlist name=NulL\nadd filter filterlist=NulL srcaddr=any dstaddr=me\0 protocol=tcp dstport=80\n' \

@@ -274,6 +274,11 @@ static void test_errors(void **state)
 			 -EINVAL);
 	has(err.msg, "ports need proto=tcp or proto=udp");
 	free(out);
+	/* port 0 is any port: it goes with every protocol */
+	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "dst=me", "proto=icmp", "srcport=0",
+				"me=10.0.0.1", "me=only", NULL),
+			 0);
+	free(out);
 	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "dst=me", "proto=tcp", "me=only",
 				NULL),
 			 -ENOENT);
