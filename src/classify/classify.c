@@ -286,8 +286,10 @@ uint32_t ipp_classify_weight(const struct ipp_sfilter *f)
 {
 	uint32_t w;
 
-	w = (ipp_classify_addr_weight(&f->src) + ipp_classify_addr_weight(&f->dst)) << 16;
-	w |= (ipp_classify_addr_rest(&f->src) + ipp_classify_addr_rest(&f->dst)) << 12;
+	/* in quarters of a scaled prefix length: IPv6 lengths exactly */
+	w = (4 * (ipp_classify_addr_weight(&f->src) + ipp_classify_addr_weight(&f->dst)) +
+	     ipp_classify_addr_rest(&f->src) + ipp_classify_addr_rest(&f->dst))
+	    << 14;
 	if (f->protocol != IPP_PROTO_ANY)
 		w |= 1u << 8;
 	if (f->srcport)

@@ -167,11 +167,12 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 
 /*
  * The weight of @f from its selectors, computed by this module (see DESIGN
- * "Filter weight"): (srcw + dstw) << 16 | (srcr + dstr) << 12 |
+ * "Filter weight"): (4 * (srcw + dstw) + srcr + dstr) << 14 |
  * (proto != any) << 8 | (srcport != 0) << 1 | (dstport != 0), where an
  * address weighs its prefix length scaled to 0..32 (IPv6: plen / 4), any 0,
- * me 32, a range its smallest enclosing prefix; srcr and dstr are what the
- * IPv6 scaling drops (plen % 4), the tie-break that keeps /66 above /64.
+ * me 32, a range its smallest enclosing prefix, and srcr and dstr are what
+ * the IPv6 scaling drops (plen % 4): IPv4 weighs (srcw + dstw) << 16, IPv6
+ * its exact prefix lengths.
  */
 uint32_t ipp_classify_weight(const struct ipp_sfilter *f);
 uint32_t ipp_classify_addr_weight(const struct ipp_addr *a);

@@ -87,8 +87,8 @@ bool ipp_addr_contains(const struct ipp_addr *a, int family, const uint8_t ip[16
 unsigned ipp_addr_weight(const struct ipp_addr *a);
 /*
  * What the scaling of an IPv6 prefix length drops (plen % 4; 0 for IPv4
- * and the rest): the weight's tie-break between IPv6 prefixes of one
- * scaled length, so that /66 still beats /64.
+ * and the rest): the quarters of the weight's address part, so that IPv6
+ * filters weigh their exact prefix lengths (/66 beats /64).
  */
 unsigned ipp_addr_weight_rest(const struct ipp_addr *a);
 

@@ -3,22 +3,25 @@
  * weight.c - the filter weight and the order of specific filters
  * (../shared/DESIGN.md, "Filter weight"):
  *
- *   weight = (srcw + dstw) << 16 | (srcr + dstr) << 12
- *          | (protocol != any) << 8 | (srcport != 0) << 1 | (dstport != 0)
+ *   weight = (srcw + dstw) << 16 | (protocol != any) << 8
+ *          | (srcport != 0) << 1 | (dstport != 0)
  *
  * Address weights are prefix lengths scaled to 0..32 (ipp_addr_weight()),
  * so the address part dominates the protocol, which dominates the ports.
- * An IPv6 prefix length is scaled by 4; what that drops (srcr, dstr:
- * ipp_addr_weight_rest(), 0 for IPv4) breaks the tie between prefixes of
- * one scaled length, so that the longer one still wins (/66 over /64).
+ * An IPv6 prefix length is divided by 4, in quarters: the address part is
+ * 4 * (srcw + dstw) + (srcr + dstr) << 14 (srcr, dstr: what the division
+ * drops, ipp_addr_weight_rest(), 0 for IPv4), the same for IPv4, and the
+ * exact sum of the prefix lengths for IPv6 (/66 beats /64, /67 + /67 beats
+ * /68 + /64).
  */
 #include "model.h"
 
 uint32_t ipp_weight(const struct ipp_addr *src, const struct ipp_addr *dst, uint8_t protocol,
 		    uint16_t srcport, uint16_t dstport)
 {
-	uint32_t w = (uint32_t)(ipp_addr_weight(src) + ipp_addr_weight(dst)) << 16 |
-		     (uint32_t)(ipp_addr_weight_rest(src) + ipp_addr_weight_rest(dst)) << 12;
+	uint32_t quarters = 4 * (ipp_addr_weight(src) + ipp_addr_weight(dst)) +
+			    ipp_addr_weight_rest(src) + ipp_addr_weight_rest(dst);
+	uint32_t w = quarters << 14;
 
 	if (protocol != IPP_PROTO_ANY)
 		w |= 1u << 8;

@@ -348,6 +348,20 @@ EOF
 	tcp "v6 nested: the /64 block for the rest" drop P fd00:77::5 fd00:77::1 22
 fi
 
+# the prefix lengths summed exactly: /67 + /67 (134 bits) beats /68 + /64 (132 bits)
+if policy v6-sum <<'EOF'; then
+add policy name=V6
+add filteraction name=Blk action=block
+add filteraction name=Perm action=permit
+add filter filterlist=Narrow srcaddr=fd00:77:: srcmask=67 dstaddr=fd00:77:: dstmask=67 protocol=udp
+add filter filterlist=Wide srcaddr=fd00:77:: srcmask=68 dstaddr=fd00:77:: dstmask=64 protocol=udp
+add rule name=BlockNarrow policy=V6 filterlist=Narrow filteraction=Blk
+add rule name=PermitWide policy=V6 filterlist=Wide filteraction=Perm
+set policy name=V6 assign=yes
+EOF
+	udp "v6 sum: /67 + /67 block beats /68 + /64 permit" drop P fd00:77::5 fd00:77::1 53
+fi
+
 # ---------- connection types: rules for LAN or dial-up interfaces only ----------
 # veth is a LAN interface; a tun device (no link header, as PPP) is a dial-up one.
 # A datagram the output hook drops fails sendto() with EPERM.

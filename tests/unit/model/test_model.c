@@ -985,10 +985,17 @@ static void test_weight_ipv6(void **state)
 	struct ipp_sfilter a, b;
 
 	assert_int_equal(ipp_weight(&p64, &me, 0, 0, 0), 48u << 16);
-	assert_int_equal(ipp_weight(&p66, &me, 0, 0, 0), (48u << 16) | (2u << 12));
+	assert_int_equal(ipp_weight(&p66, &me, 0, 0, 0), (48u << 16) | (2u << 14));
 	assert_true(ipp_weight(&p66, &me, 0, 0, 0) > ipp_weight(&p64, &me, 6, 1, 1));
 	assert_true(ipp_weight(&p127, &me, 0, 0, 0) > ipp_weight(&p125, &me, 0, 0, 0));
 	assert_true(ipp_weight(&p68, &me, 0, 0, 0) > ipp_weight(&p66, &me, 6, 1, 1));
+	/* the exact sum: /67 + /67 (134 bits) beats /68 + /64 (132 bits) */
+	{
+		struct ipp_addr q67 = addr("fd09::/67"), h = addr("fd09::1");
+
+		assert_true(ipp_weight(&q67, &q67, 0, 0, 0) > ipp_weight(&p68, &p64, 1, 1, 1));
+		assert_true(ipp_weight(&p127, &p127, 0, 0, 0) > ipp_weight(&h, &p125, 0, 0, 0));
+	}
 	/* a /66 permit nested in a /64 block wins, as a /25 in a /24 does */
 	a = sf("fd09::/64", "me", 0, 0, 0, IPP_ACTION_BLOCK);
 	b = sf("fd09::/66", "me", 0, 0, 0, IPP_ACTION_PERMIT);
