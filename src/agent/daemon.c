@@ -200,8 +200,8 @@ static const struct {
 			  "then starts empty, with no persistent policy), which takes effect at "
 			  "the next retry"},
     [BLOCK_CONF] = {"driver.conf cannot be used and the agent has no settings of its own",
-		    "correct driver.conf (ipsecpol dynamic set config, or by hand), which takes "
-		    "effect at once"},
+		    "correct driver.conf by hand (ipsecpol dynamic set config does not rewrite "
+		    "a file it cannot read), which takes effect at once"},
 };
 
 static void enter_block(struct agent *a, enum block_cause cause, const char *why)

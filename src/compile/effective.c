@@ -228,8 +228,9 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 				r = add_warning(
 				    b,
 				    "policy \"%s\" rule \"%s\" filter %u: protocol 58 is "
-				    "ICMPv6, which IPv4 packets never carry: the filter "
-				    "matches nothing there (ICMP for IPv4 is protocol 1)",
+				    "ICMPv6, which IPv4 traffic does not carry: the filter "
+				    "matches only IPv4 packets of protocol 58 (ICMP for IPv4 "
+				    "is protocol 1)",
 				    er->policy, er->rule, filter_idx + 1);
 				if (r < 0)
 					return r;

@@ -109,6 +109,22 @@ static bool looks_like_hostname(const char *s)
 	return true;
 }
 
+/* Is @a an IPv4-mapped IPv6 address (::ffff:0:0/96), which no packet carries? */
+static bool mapped4(const struct ipp_addr *a)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	return a->family == AF_INET6 && !memcmp(a->ip, mapped, sizeof(mapped));
+}
+
+static int refuse_mapped(const char *s, const struct ipp_addr *a, struct ipp_error *err)
+{
+	return ipp_err(err, EINVAL,
+		       "\"%s\" is an IPv4-mapped IPv6 address, which no packet carries: give the "
+		       "IPv4 address %u.%u.%u.%u",
+		       s, a->ip[12], a->ip[13], a->ip[14], a->ip[15]);
+}
+
 int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 {
 	struct ipp_addr a, b;
@@ -128,13 +144,8 @@ int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 			return 0;
 		}
 	if (parse_ip(s, &a) == 0) {
-		static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff}; /* ::ffff:0:0/96 */
-
-		if (a.family == AF_INET6 && !memcmp(a.ip, mapped, sizeof(mapped)))
-			return ipp_err(err, EINVAL,
-				       "\"%s\" is an IPv4-mapped IPv6 address, which no packet "
-				       "carries: give the IPv4 address %u.%u.%u.%u",
-				       s, a.ip[12], a.ip[13], a.ip[14], a.ip[15]);
+		if (mapped4(&a))
+			return refuse_mapped(s, &a, err);
 		*ret = a;
 		return 0;
 	}
@@ -164,6 +175,10 @@ int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err)
 			       "range \"%s\": \"%s\" is not an IPv4 or IPv6 address, expected "
 			       "first-last",
 			       s, dash + 1);
+	if (mapped4(&a))
+		return refuse_mapped(buf, &a, err);
+	if (mapped4(&b))
+		return refuse_mapped(dash + 1, &b, err);
 	if (a.family != b.family)
 		return ipp_err(err, EINVAL,
 			       "range \"%s\": both ends must be of the same family (IPv4 or IPv6)",

@@ -140,7 +140,8 @@ static int selector_get(const struct ipp_args *a, struct selector *s, struct ipp
  * host ("My IP Address") with the host mask, and of any address with mask
  * 0.0.0.0.
  */
-static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, struct ipp_error *err)
+static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, bool *narrowed,
+		      struct ipp_error *err)
 {
 	uint8_t plen;
 	int r;
@@ -161,7 +162,15 @@ static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, str
 	if (ipp_addr_is_unspecified4(x) && x->plen == 32) {
 		memset(x, 0, sizeof(*x));
 		x->kind = IPP_ADDR_ME;
+		return 0;
 	}
+	/* the network the mask makes of the address: bits outside it are not matched */
+	for (unsigned i = x->plen; i < (x->family == AF_INET6 ? 128u : 32u); i++)
+		if (x->ip[i / 8] & (0x80 >> (i % 8))) {
+			x->ip[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+			if (narrowed)
+				*narrowed = true;
+		}
 	return 0;
 }
 
@@ -216,6 +225,8 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	struct ipp_db *db;
 	const char *v;
 	size_t added = 0;
+	bool snarrow = false, dnarrow = false;
+	char snet[IPP_ADDR_STRLEN] = "", dnet[IPP_ADDR_STRLEN] = "";
 	int r;
 
 	memset(&l, 0, sizeof(l));
@@ -278,9 +289,13 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 			if (r == 0 && s.dstdns && !(f.dstdns = strdup(s.dstname)))
 				r = ipp_err(err, ENOMEM, "out of memory");
 			if (r == 0 && !s.srcdns)
-				r = apply_mask(&f.src, "srcmask", s.srcmask, err);
+				r = apply_mask(&f.src, "srcmask", s.srcmask, &snarrow, err);
+			if (r == 0 && snarrow && !snet[0])
+				ipp_addr_format_cidr(&f.src, snet, sizeof(snet));
 			if (r == 0 && !s.dstdns)
-				r = apply_mask(&f.dst, "dstmask", s.dstmask, err);
+				r = apply_mask(&f.dst, "dstmask", s.dstmask, &dnarrow, err);
+			if (r == 0 && dnarrow && !dnet[0])
+				ipp_addr_format_cidr(&f.dst, dnet, sizeof(dnet));
 			if (r == 0)
 				r = ipp_filter_validate(&f, err);
 			if (r == 0) {
@@ -301,6 +316,14 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_err(err, EINVAL,
 			    "no address of \"%s\" has the address family of \"%s\" on the other side",
 			    s.srcdns ? s.srcname : s.dstname, s.srcdns ? s.dstname : s.srcname);
+	for (int side = 0; side < 2 && r >= 0; side++)
+		if (side ? dnet[0] : snet[0])
+			fprintf(
+			    out,
+			    "note: %s=%s has bits outside %s=%s: the filter is the network %s\n",
+			    side ? "dstaddr" : "srcaddr", side ? s.dstname : s.srcname,
+			    side ? "dstmask" : "srcmask", side ? s.dstmask : s.srcmask,
+			    side ? dnet : snet);
 out:
 	selector_clear(&s);
 	ipp_filter_clear(&proto);
@@ -371,14 +394,15 @@ int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 	    (r = ipp_st_load_list(db, loc, ipp_args_get(a, "filterlist"), &l, err)) < 0 ||
 	    (r = selector_get(a, &s, err)) < 0)
 		goto out;
-	/* 0.0.0.0 names this host or any address, as add filter takes it */
+	/* addresses as add filter stores them: 0.0.0.0 this host or any address, an
+	 * address and its mask the network they make */
 	for (size_t i = 0; i < s.nsrc && !s.srcdns; i++)
-		if (ipp_addr_is_unspecified4(&s.src[i]) &&
-		    (r = apply_mask(&s.src[i], "srcmask", s.srcmask, err)) < 0)
+		if (s.src[i].kind == IPP_ADDR_IP &&
+		    (r = apply_mask(&s.src[i], "srcmask", s.srcmask, NULL, err)) < 0)
 			goto out;
 	for (size_t i = 0; i < s.ndst && !s.dstdns; i++)
-		if (ipp_addr_is_unspecified4(&s.dst[i]) &&
-		    (r = apply_mask(&s.dst[i], "dstmask", s.dstmask, err)) < 0)
+		if (s.dst[i].kind == IPP_ADDR_IP &&
+		    (r = apply_mask(&s.dst[i], "dstmask", s.dstmask, NULL, err)) < 0)
 			goto out;
 	for (size_t i = 0; i < l.nfilters; i++) {
 		const struct ipp_filter *f = &l.filters[i];

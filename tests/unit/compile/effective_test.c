@@ -188,7 +188,7 @@ static void test_icmp_family(void **state)
 	assert_non_null(e);
 	assert_int_equal(e->nwarnings, 1);
 	assert_non_null(strstr(e->warnings[0], "filter 2: protocol 58 is ICMPv6, which IPv4 "
-					       "packets never carry"));
+					       "traffic does not carry"));
 	for (i = 0; i < e->nsf; i++) {
 		assert_true(e->sf[i].filter < 4);
 		per_filter[e->sf[i].filter][e->sf[i].protocol]++;

@@ -150,7 +150,15 @@ static void test_address_forms(void **state)
 		"not contiguous, expected leading one bits only (such as ffff:ffff:ffff:ffff::)");
 	run_bad(x, "add filter FL 10.9.0.1-10.9.0.5 me srcmask=33", "srcmask");
 	run_bad(x, "add filter FL 0x0a000001 me", "four decimal numbers");
+	/* an address with bits outside its mask is the network they make, said so */
+	out = output(x, "add filter FL me 10.66.0.0 dstmask=8");
+	assert_non_null(strstr(out, "dstaddr=10.66.0.0 has bits outside dstmask=8: the filter is "
+				    "the network 10.0.0.0/8"));
+	run_bad(x, "add filter FL me 10.0.0.0 dstmask=8", "identical filter");
+	run(x, "delete filter FL me 10.66.0.0 dstmask=8");
 	run_bad(x, "add filter FL ::ffff:10.0.0.1 me", "give the IPv4 address 10.0.0.1");
+	run_bad(x, "add filter FL ::ffff:10.0.0.0-::ffff:10.255.255.255 me",
+		"give the IPv4 address 10.0.0.0");
 }
 
 static void test_contexts(void **state)
