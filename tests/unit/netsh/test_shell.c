@@ -157,6 +157,13 @@ static void test_address_forms(void **state)
 	run_bad(x, "add filter FL me 10.0.0.0 dstmask=8", "identical filter");
 	run(x, "delete filter FL me 10.66.0.0 dstmask=8");
 	run_bad(x, "add filter FL ::ffff:10.0.0.1 me", "give the IPv4 address 10.0.0.1");
+	/* names and descriptions are UTF-8 (a script saved in a legacy code page is refused) */
+	run_bad(x, "add policy name=\xb9\xd8\xb1\xd5",
+		"name: byte 0xb9 at position 1 is not UTF-8");
+	run_bad(x, "add policy name=P8 description=caf\xe9",
+		"description: byte 0xe9 at position 4");
+	run_bad(x, "add policy name=\xc0\xaf", "byte 0xc0 at position 1"); /* overlong */
+	run(x, "add policy name=\xe6\x88\x91\xe7\x9a\x84");
 	run_bad(x, "add filter FL ::ffff:10.0.0.0-::ffff:10.255.255.255 me",
 		"give the IPv4 address 10.0.0.0");
 }
