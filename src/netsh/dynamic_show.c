@@ -371,8 +371,9 @@ static const char *direction_label(bool in, bool out)
 static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 {
 	static const char why[] =
-	    "the policy in force was applied before the stores last changed (a running ipsecpold "
-	    "applies changes at once; otherwise run `ipsecpold --once')";
+	    "the policy in force was applied before the stores, or the host's addresses and "
+	    "servers that me, DNS, WINS, DHCP and GATEWAY stand for, last changed (a running "
+	    "ipsecpold applies changes at once; otherwise run `ipsecpold --once')";
 
 	if (st->ncnt < st->nexpected)
 		fprintf(out,

@@ -300,11 +300,17 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 				r = ipp_filter_validate(&f, err);
 			if (r == 0) {
 				r = ipp_db_filter_add(db, l.id, &f, err);
-				if (r == -EEXIST)
-					r = ipp_err(err, EEXIST,
-						    "an identical filter (srcaddr=%s dstaddr=%s) is "
-						    "already in filter list \"%s\"",
-						    s.srcname, s.dstname, l.name);
+				if (r == -EEXIST) {
+					char pr[16];
+
+					ipp_proto_format(f.protocol, pr, sizeof(pr));
+					r = ipp_err(
+					    err, EEXIST,
+					    "an identical filter (srcaddr=%s dstaddr=%s "
+					    "protocol=%s srcport=%u dstport=%u) is already in "
+					    "filter list \"%s\"",
+					    s.srcname, s.dstname, pr, f.srcport, f.dstport, l.name);
+				}
 			}
 			ipp_filter_clear(&f);
 			if (r < 0)

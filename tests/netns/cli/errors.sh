@@ -19,7 +19,7 @@ bad() {
 
 bad 1 'add filter: unknown tag "protocl" (valid tags: filterlist, srcaddr, dstaddr, description, protocol' \
 	'add filter filterlist="All Traffic" srcaddr=any dstaddr=me protocl=TCP'
-bad 3 'add filter: an identical filter (srcaddr=ANY dstaddr=ME) is already in filter list "All Traffic"' \
+bad 3 'add filter: an identical filter (srcaddr=ANY dstaddr=ME protocol=ANY srcport=0 dstport=0) is already in filter list "All Traffic"' \
 	'# an identical filter' '' 'add filter filterlist="All Traffic" srcaddr=ANY dstaddr=ME'
 bad 1 'ambiguous command "s": set, show' 's policy'
 bad 2 'add: incomplete command: expected one of filter, filteraction, filterlist, policy, rule' \
