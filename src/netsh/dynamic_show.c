@@ -284,10 +284,12 @@ static bool sel_addrs(const struct sel *s, const struct ipp_eff_rule *r, const s
 	       addr_match(dst, s->has_dst, &s->dst, s->has_dmask, s->dmask);
 }
 
+/* (protocol=ICMP selects the ICMPv6 specific filters an ICMP filter gives too) */
 static bool sel_ports(const struct sel *s, uint8_t proto, uint16_t sport, uint16_t dport)
 {
-	return (!s->has_proto || s->proto == proto) && (!s->has_sport || s->sport == sport) &&
-	       (!s->has_dport || s->dport == dport);
+	return (!s->has_proto || s->proto == proto ||
+		(s->proto == IPPROTO_ICMP && proto == IPPROTO_ICMPV6)) &&
+	       (!s->has_sport || s->sport == sport) && (!s->has_dport || s->dport == dport);
 }
 
 /* ---------- specific filters from the compiled elements ---------- */
