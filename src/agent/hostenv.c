@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/nldump.h"
+
 #define RTF_GW 0x0002 /* RTF_GATEWAY of <linux/route.h> */
 
 void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p)
@@ -291,6 +293,12 @@ static void route_msg(const struct nlmsghdr *nh, struct ipp_hostenv *e)
  * rtnetlink: every next hop of a multipath route (/proc/net/route shows only
  * the first).
  */
+static int route_reply(const struct nlmsghdr *nh, void *ctx)
+{
+	route_msg(nh, ctx);
+	return 0;
+}
+
 static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
 {
 	struct {
@@ -303,49 +311,9 @@ static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
 		   .nlmsg_seq = 1},
 	    .rtm = {.rtm_family = (unsigned char)family},
 	};
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int fd, r = 0;
-	bool done = false;
+	int r = ipp_nl_dump(NETLINK_ROUTE, &req, sizeof(req), RTM_NEWROUTE, route_reply, e);
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return ipp_err(err, errno, "cannot read the routing table: %s", strerror(errno));
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		r = ipp_err(err, errno, "cannot read the routing table: %s", strerror(errno));
-	while (r == 0 && !done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
-		unsigned int len = n > 0 ? (unsigned int)n : 0; /* (NLMSG_OK compares with __u32) */
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = ipp_err(err, n < 0 ? errno : EIO, "cannot read the routing table: %s",
-				    n < 0 ? strerror(errno) : "end of data");
-			break;
-		}
-		for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *ne = NLMSG_DATA(nh);
-				int code = EIO;
-
-				if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ne)) && ne->error)
-					code = -ne->error;
-				r = ipp_err(err, code, "cannot read the routing table: %s",
-					    strerror(code));
-				break;
-			}
-			if (nh->nlmsg_type == RTM_NEWROUTE)
-				route_msg(nh, e);
-		}
-	}
-	close(fd);
-	return r;
+	return r < 0 ? ipp_err(err, -r, "cannot read the routing table: %s", strerror(-r)) : 0;
 }
 
 static int read_gateways(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,

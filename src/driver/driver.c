@@ -1441,20 +1441,18 @@ static bool flushes(const char *diff, const char *name)
 
 static int replaced_item(const struct ipp_json *item, void *ctx);
 
-/* The counters of `list KIND NAME` (a map) into @rr. */
-static int replaced_list(struct replaced_read *rr, const char *kind, const char *name, int len,
-			 struct ipp_error *err)
+/* The element counters of map @name into @rr. */
+static int replaced_map(struct replaced_read *rr, const char *name, struct ipp_error *err)
 {
 	char cmd[160], *listing = NULL;
 	int r;
 
-	snprintf(cmd, sizeof(cmd), "list %s %s %s %.*s", kind, IPP_NFT_FAMILY, IPP_NFT_TABLE, len,
-		 name);
+	snprintf(cmd, sizeof(cmd), "list map %s %s %s", IPP_NFT_FAMILY, IPP_NFT_TABLE, name);
 	if ((r = fresh_query(cmd, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing,
 			     err)) < 0)
 		return r;
 	if ((r = each_item(listing, replaced_item, rr)) < 0)
-		r = ipp_err(err, -r, "cannot read the counters of %s %.*s", kind, len, name);
+		r = ipp_err(err, -r, "cannot read the counters of map %s", name);
 	free(listing);
 	return r;
 }
@@ -1519,8 +1517,7 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 	}
 	for (i = 0; i < cur->ntiers && r == 0; i++)
 		if (want[i])
-			r = replaced_list(&rr, "map", cur->tiers[i].name,
-					  (int)strlen(cur->tiers[i].name), err);
+			r = replaced_map(&rr, cur->tiers[i].name, err);
 	/* the walk chains the difference flushes: the rule counters of keyless tiers, over
 	 * nfnetlink (libnftables lists a chain only after reading every set element of the
 	 * table into its cache, flow caches included, and one chain per buffer) */

@@ -17,11 +17,9 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "../common/nldump.h"
 #include "driver.h"
 
 /* A netlink attribute's payload and its length. */
@@ -135,61 +133,21 @@ static void rule_attr(const struct nlattr *a, void *ctx)
 	}
 }
 
-/* Send the dump request @req and give each reply of type @type to @fn; 0 or -errno. */
-static int dump(const void *req, size_t len, uint16_t type,
-		int (*fn)(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx),
-		void *ctx)
+/* A reply of the nftables subsystem: its attributes, after the nfgenmsg, to @fn. */
+struct reply {
+	int (*fn)(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx);
+	void *ctx;
+};
+
+static int nft_reply(const struct nlmsghdr *nh, void *ctx)
 {
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	size_t bufsize = 1 << 16;
-	char *buf = malloc(bufsize);
-	bool done = false;
-	int fd, r = 0;
+	const struct reply *rp = ctx;
+	const struct nfgenmsg *g = NLMSG_DATA(nh);
 
-	if (!buf)
-		return -ENOMEM;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
-	if (sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
-		r = -errno;
-	while (r == 0 && !done) {
-		ssize_t n = recv(fd, buf, bufsize, 0);
-		const struct nlmsghdr *nh = (const struct nlmsghdr *)(void *)buf;
-		unsigned int left =
-		    n > 0 ? (unsigned int)n : 0; /* (NLMSG_OK compares with __u32) */
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-		for (; r == 0 && NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-			const struct nfgenmsg *g = NLMSG_DATA(nh);
-
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nh);
-
-				r = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
-											  : -EIO;
-				break;
-			}
-			if (nh->nlmsg_type != type || nh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)))
-				continue;
-			r = fn(nh, (const char *)g + NLMSG_ALIGN(sizeof(*g)),
-			       (int)(nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*g)))), ctx);
-		}
-	}
-	close(fd);
-	free(buf);
-	return r;
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)))
+		return 0;
+	return rp->fn(nh, (const char *)g + NLMSG_ALIGN(sizeof(*g)),
+		      (int)(nh->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*g)))), rp->ctx);
 }
 
 /* A string attribute at @p (NUL included); the bytes written. */
@@ -229,7 +187,7 @@ struct request {
 	char attr[2 * (NLA_HDRLEN + 256)];
 };
 
-static size_t request_init(struct request *req, uint16_t msg)
+static void request_init(struct request *req, uint16_t msg)
 {
 	memset(req, 0, sizeof(*req));
 	req->nh.nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | msg);
@@ -237,7 +195,22 @@ static size_t request_init(struct request *req, uint16_t msg)
 	req->nh.nlmsg_seq = 1;
 	req->g.nfgen_family = NFPROTO_INET;
 	req->g.version = NFNETLINK_V0;
-	return 0;
+}
+
+/*
+ * Send @req with its @alen bytes of attributes and give each reply of
+ * message @reply to @fn; 0 or -errno.
+ */
+static int request_dump(struct request *req, size_t alen, uint16_t reply,
+			int (*fn)(const struct nlmsghdr *nh, const void *attrs, int alen,
+				  void *ctx),
+			void *ctx)
+{
+	struct reply rp = {fn, ctx};
+
+	req->nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req->g)) + alen);
+	return ipp_nl_dump(NETLINK_NETFILTER, req, req->nh.nlmsg_len,
+			   (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | reply), nft_reply, &rp);
 }
 
 int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t packets,
@@ -246,12 +219,11 @@ int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t 
 {
 	struct rules_ctx rc = {fn, ctx};
 	struct request req;
-	size_t n = request_init(&req, NFT_MSG_GETRULE);
+	size_t n;
 
-	n += put_str(req.attr + n, NFTA_RULE_TABLE, IPP_NFT_TABLE);
-	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.g)) + n);
-	return dump(&req, req.nh.nlmsg_len, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE, one_rule,
-		    &rc);
+	request_init(&req, NFT_MSG_GETRULE);
+	n = put_str(req.attr, NFTA_RULE_TABLE, IPP_NFT_TABLE);
+	return request_dump(&req, n, NFT_MSG_NEWRULE, one_rule, &rc);
 }
 
 /* ---------- set elements ---------- */
@@ -347,13 +319,12 @@ int ipp_nlset_read(const char *set,
 {
 	struct elems_ctx ec = {fn, ctx, 0};
 	struct request req;
-	size_t n = request_init(&req, NFT_MSG_GETSETELEM);
+	size_t n;
 
 	if (strlen(set) >= 256)
 		return -ENAMETOOLONG;
-	n += put_str(req.attr + n, NFTA_SET_ELEM_LIST_TABLE, IPP_NFT_TABLE);
+	request_init(&req, NFT_MSG_GETSETELEM);
+	n = put_str(req.attr, NFTA_SET_ELEM_LIST_TABLE, IPP_NFT_TABLE);
 	n += put_str(req.attr + n, NFTA_SET_ELEM_LIST_SET, set);
-	req.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(req.g)) + n);
-	return dump(&req, req.nh.nlmsg_len, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM,
-		    one_elem_msg, &ec);
+	return request_dump(&req, n, NFT_MSG_NEWSETELEM, one_elem_msg, &ec);
 }

@@ -265,6 +265,33 @@ int ipp_mask_parse(const char *s, int family, uint8_t *ret_plen, struct ipp_erro
 	return 0;
 }
 
+int ipp_mask_parse_any(const char *s, uint8_t *ret_plen, int *ret_family, struct ipp_error *err)
+{
+	struct ipp_error e6;
+	int r;
+
+	if ((r = ipp_mask_parse(s, AF_INET, ret_plen, err)) == 0) {
+		if (ret_family)
+			*ret_family = AF_INET;
+		return 0;
+	}
+	ipp_err_clear(&e6);
+	if (ipp_mask_parse(s, AF_INET6, ret_plen, &e6) == 0) {
+		ipp_err_clear(err);
+		if (ret_family)
+			*ret_family = AF_INET6;
+		return 0;
+	}
+	if (s && strchr(s, ':'))
+		*err = e6; /* an IPv6 mask: its own message */
+	else if (s && *s && !strchr(s, '.'))
+		ipp_err(err, EINVAL,
+			"\"%s\" is not a valid mask, expected a dotted mask or a prefix length (0 "
+			"to 32 for IPv4, 0 to 128 for IPv6)",
+			s);
+	return r;
+}
+
 int ipp_addr_set_mask(struct ipp_addr *a, uint8_t plen, struct ipp_error *err)
 {
 	if (a->kind != IPP_ADDR_IP)

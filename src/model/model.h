@@ -67,6 +67,12 @@ int ipp_addr_parse(const char *s, struct ipp_addr *ret, struct ipp_error *err);
  * family of the address the mask goes with (AF_INET when unknown).
  */
 int ipp_mask_parse(const char *s, int family, uint8_t *ret_plen, struct ipp_error *err);
+/*
+ * A mask whose family is not known yet: IPv4 when it is one, else IPv6;
+ * *@ret_family (may be NULL) says which.  The message of a bad one is its
+ * family's (a prefix length: both ranges).
+ */
+int ipp_mask_parse_any(const char *s, uint8_t *ret_plen, int *ret_family, struct ipp_error *err);
 
 /* Apply a prefix length to an IP address.  Other kinds ignore it (as netsh). */
 int ipp_addr_set_mask(struct ipp_addr *a, uint8_t plen, struct ipp_error *err);

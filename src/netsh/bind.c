@@ -341,22 +341,8 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 	case IPP_PT_MASK: {
 		uint8_t plen;
 
-		r = ipp_mask_parse(v, AF_INET, &plen, &e);
-		if (r < 0) {
-			struct ipp_error e6;
-
-			ipp_err_clear(&e6);
-			if (ipp_mask_parse(v, AF_INET6, &plen, &e6) == 0)
-				r = 0;
-			else if (strchr(v, ':'))
-				e = e6; /* an IPv6 mask: its own message */
-			else if (!strchr(v, '.'))
-				/* the address, and so the family, may come after the mask */
-				ipp_err(&e, EINVAL,
-					"\"%s\" is not a valid mask, expected a dotted mask or a "
-					"prefix length (0 to 32 for IPv4, 0 to 128 for IPv6)",
-					v);
-		}
+		/* (the address, and so the family, may come after the mask) */
+		r = ipp_mask_parse_any(v, &plen, NULL, &e);
 		break;
 	}
 	case IPP_PT_GUID:

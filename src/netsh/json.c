@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <stddef.h>
 
+#include "../common/utf8.h"
+
 void ipp_json_init(struct ipp_json *j, FILE *out, bool pretty)
 {
 	j->out = out;
@@ -18,43 +20,6 @@ void ipp_json_init(struct ipp_json *j, FILE *out, bool pretty)
 void ipp_json_finish(struct ipp_json *j)
 {
 	fputc('\n', j->out);
-}
-
-/*
- * Length of the valid UTF-8 sequence at @s (1..4), or 0 when the bytes there
- * are not one (overlong forms, surrogates and code points above U+10FFFF
- * count as invalid, per RFC 3629).
- */
-static size_t utf8_seq_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
 }
 
 void ipp_json_write_string(FILE *out, const char *str)
@@ -102,7 +67,7 @@ void ipp_json_write_string(FILE *out, const char *str)
 			s++;
 			continue;
 		}
-		n = utf8_seq_len(s);
+		n = ipp_utf8_seq_len(s);
 		if (n == 0) {
 			/* Not UTF-8: keep the document valid rather than pass the byte on. */
 			fputs("\\ufffd", out);

@@ -182,26 +182,17 @@ static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, boo
 static int dns_mask(const char *tag, const char *name, const char *mask, FILE *out,
 		    struct ipp_error *err)
 {
-	struct ipp_error e6;
 	uint8_t plen;
-	int r;
+	int fam, r;
 
 	if (!mask)
 		return 0;
-	ipp_err_clear(&e6);
-	if ((r = ipp_mask_parse(mask, AF_INET, &plen, err)) < 0) {
-		if (ipp_mask_parse(mask, AF_INET6, &plen, &e6) < 0) {
-			if (strchr(mask, ':'))
-				*err = e6;
-			ipp_err_prefix(err, "%s", tag);
-			return r;
-		}
-		ipp_err_clear(err);
-		if (plen == 128)
-			return 0;
-	} else if (plen == 32) {
-		return 0;
+	if ((r = ipp_mask_parse_any(mask, &plen, &fam, err)) < 0) {
+		ipp_err_prefix(err, "%s", tag);
+		return r;
 	}
+	if (plen == (fam == AF_INET6 ? 128 : 32))
+		return 0;
 	fprintf(out,
 		"note: %s=%s is not applied to the addresses of DNS name \"%s\": each is a "
 		"host filter\n",

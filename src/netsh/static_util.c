@@ -7,12 +7,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../common/utf8.h"
 #include "shell.h"
 
 int ipp_st_db(struct ipp_shell *sh, struct ipp_db **ret, struct ipp_error *err)
@@ -20,45 +20,10 @@ int ipp_st_db(struct ipp_shell *sh, struct ipp_db **ret, struct ipp_error *err)
 	return ipp_shell_db(sh, true, ret, err);
 }
 
-/* The offset of the first byte of @s that is not part of valid UTF-8, or -1. */
-static long utf8_bad_at(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (p[i]) {
-		unsigned c = p[i], need, min;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			need = 1, min = 0x80, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			need = 2, min = 0x800, cp = c & 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			need = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return (long)i;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return (long)i;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
-		if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return (long)i;
-		i += need + 1;
-	}
-	return -1;
-}
-
 /* Is @value UTF-8 text?  -EINVAL naming @tag and the first byte that is not. */
 static int utf8_check(const char *tag, const char *value, struct ipp_error *err)
 {
-	long bad = utf8_bad_at(value);
+	long bad = ipp_utf8_bad_at(value);
 
 	if (bad < 0)
 		return 0;
