@@ -132,16 +132,6 @@ static void store128(u128 v, uint8_t *ip, unsigned bytes)
 	}
 }
 
-static void mask_ip(uint8_t *ip, unsigned plen)
-{
-	unsigned full = plen / 8;
-
-	if (full >= 16)
-		return;
-	ip[full] &= (uint8_t)(0xff << (8 - plen % 8));
-	memset(ip + full + 1, 0, 15 - full);
-}
-
 /* The prefixes that cover [lo, hi] exactly, largest first from lo. */
 static int split_range(const struct ipp_addr *a, struct pieces *out)
 {
@@ -213,7 +203,7 @@ static int side_pieces(const struct ipp_addr *a, struct pieces *out)
 		memcpy(p.ip, a->ip, 16);
 		if (a->family == AF_INET)
 			memset(p.ip + 4, 0, 12);
-		mask_ip(p.ip, p.plen);
+		ipp_ip_mask(p.ip, p.plen);
 		return pieces_push(out, &p);
 	case IPP_ADDR_RANGE:
 		return split_range(a, out);
@@ -632,18 +622,16 @@ static void common_of(const struct ipp_cshape *a, const struct ipp_cshape *b, st
 	ret->dport = a->dport && b->dport;
 }
 
-static void mask_ip(uint8_t *ip, unsigned plen);
-
 static void common_key(const struct common *m, const struct ipp_ckey *k, struct ipp_ckey *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (m->src_plen) {
 		memcpy(ret->src, k->src, 16);
-		mask_ip(ret->src, m->src_plen);
+		ipp_ip_mask(ret->src, m->src_plen);
 	}
 	if (m->dst_plen) {
 		memcpy(ret->dst, k->dst, 16);
-		mask_ip(ret->dst, m->dst_plen);
+		ipp_ip_mask(ret->dst, m->dst_plen);
 	}
 	if (m->sport)
 		ret->sport = k->sport;
@@ -1409,7 +1397,7 @@ static bool side_key(const struct ipp_cshape *s, bool src, int family, const uin
 		return is_local && is_local(family, ip, ctx);
 	if (kind == IPP_ADDR_IP && plen) {
 		memcpy(out, ip, family == AF_INET6 ? 16 : 4);
-		mask_ip(out, plen);
+		ipp_ip_mask(out, plen);
 	}
 	return true;
 }

@@ -36,6 +36,16 @@ bool ipp_addr_is_server(enum ipp_addr_kind k)
 	       k == IPP_ADDR_GATEWAY;
 }
 
+void ipp_ip_mask(uint8_t ip[16], unsigned plen)
+{
+	unsigned full = plen / 8;
+
+	if (full >= 16)
+		return;
+	ip[full] &= (uint8_t)(0xff << (8 - plen % 8));
+	memset(ip + full + 1, 0, 15 - full);
+}
+
 bool ipp_addr_is_unspecified4(const struct ipp_addr *a)
 {
 	static const uint8_t zero[4];

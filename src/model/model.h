@@ -49,6 +49,8 @@ struct ipp_addr {
 
 /* True for DNS, WINS, DHCP, GATEWAY. */
 bool ipp_addr_is_server(enum ipp_addr_kind k);
+/* Clear the bits of the 16-byte address @ip past the prefix length @plen. */
+void ipp_ip_mask(uint8_t ip[16], unsigned plen);
 /* Is @a the IPv4 address 0.0.0.0 (Windows' "this host" with mask 255.255.255.255)? */
 bool ipp_addr_is_unspecified4(const struct ipp_addr *a);
 

@@ -143,7 +143,7 @@ static int selector_get(const struct ipp_args *a, struct selector *s, struct ipp
 static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, bool *narrowed,
 		      struct ipp_error *err)
 {
-	uint8_t plen;
+	uint8_t plen, given[sizeof(x->ip)];
 	int r;
 
 	if (x->kind == IPP_ADDR_RANGE && mask &&
@@ -165,12 +165,10 @@ static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, boo
 		return 0;
 	}
 	/* the network the mask makes of the address: bits outside it are not matched */
-	for (unsigned i = x->plen; i < (x->family == AF_INET6 ? 128u : 32u); i++)
-		if (x->ip[i / 8] & (0x80 >> (i % 8))) {
-			x->ip[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
-			if (narrowed)
-				*narrowed = true;
-		}
+	memcpy(given, x->ip, sizeof(given));
+	ipp_ip_mask(x->ip, x->plen);
+	if (narrowed && memcmp(given, x->ip, sizeof(given)))
+		*narrowed = true;
 	return 0;
 }
 
