@@ -67,13 +67,11 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		r = ipp_db_generation(db, &res.generation, err);
 		if (r == 0)
 			r = ipp_db_journal_seq(db, &res.journal, err);
-		for (i = 0; i < 3 && r == 0; i++) {
-			if ((r = ipp_db_load_ex(db, locs[i], IPP_LOAD_LEAN, &snap[i], err)) < 0) {
-				ipp_err_prefix(err, "reading the %s store",
-					       ipp_store_name(locs[i]));
-				if (locs[i] == IPP_STORE_PERSISTENT)
-					res.persistent = true;
-			}
+		if (r == 0 &&
+		    (r = ipp_db_load_stores(db, locs, 3, IPP_LOAD_LEAN, snap, &i, err)) < 0) {
+			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
+			if (locs[i] == IPP_STORE_PERSISTENT)
+				res.persistent = true;
 		}
 		ipp_db_rollback(db);
 		if (r < 0) {

@@ -162,6 +162,12 @@ struct ipp_auth {
 int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err);
 /* Format a rootca value in netsh syntax (quotes inside written as \'). */
 void ipp_rootca_format(const struct ipp_auth *a, char *buf, size_t len);
+/*
+ * Does @a[i] repeat a method before it in the list?  Kerberos and a preshared
+ * key are given at most once; rootca repeats, once for each CA (names
+ * compared case-insensitively).  -EINVAL naming the repeat.
+ */
+int ipp_auth_repeat_check(const struct ipp_auth *a, size_t i, struct ipp_error *err);
 
 /* ---------- the objects ---------- */
 

@@ -425,13 +425,9 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 		ret = ipp_auth_validate(&r->auth[i], err);
 		if (ret < 0)
 			return ret;
-		/* as in the shell, where each of kerberos=, psk=, rootca= is given once */
-		for (size_t j = 0; j < i; j++)
-			if (r->auth[j].kind == r->auth[i].kind)
-				return ipp_err(err, EINVAL,
-					       "authentication: %s given twice, expected each "
-					       "method at most once",
-					       ipp_auth_kind_name(r->auth[i].kind));
+		ret = ipp_auth_repeat_check(r->auth, i, err);
+		if (ret < 0)
+			return ret;
 	}
 	ret = text_validate("tunnel", r->tunneldns, sizeof(r->tunneldns), err);
 	if (ret < 0)
@@ -487,6 +483,23 @@ int ipp_policy_validate(const struct ipp_policy *p, struct ipp_error *err)
 	if (r < 0)
 		ipp_err_prefix(err, "policy \"%s\": default response rule", p->name);
 	return r;
+}
+
+int ipp_auth_repeat_check(const struct ipp_auth *a, size_t i, struct ipp_error *err)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (a[j].kind != a[i].kind)
+			continue;
+		if (a[i].kind != IPP_AUTH_ROOTCA)
+			return ipp_err(err, EINVAL,
+				       "authentication: %s given twice, expected it at most once "
+				       "(only rootca repeats, one for each CA)",
+				       ipp_auth_kind_name(a[i].kind));
+		if (strcasecmp(a[j].value, a[i].value) == 0)
+			return ipp_err(err, EINVAL, "authentication: rootca \"%s\" given twice",
+				       a[i].value);
+	}
+	return 0;
 }
 
 int ipp_rule_validate(const struct ipp_rule *r, const struct ipp_filterlist *l,

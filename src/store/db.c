@@ -800,6 +800,19 @@ static int64_t data_version(struct ipp_db *db)
 	return v;
 }
 
+bool db_intact_known(struct ipp_db *db)
+{
+	int64_t version = data_version(db);
+
+	return db->intact && version >= 0 && version == db->intact_version;
+}
+
+void db_set_intact(struct ipp_db *db)
+{
+	db->intact = true;
+	db->intact_version = data_version(db);
+}
+
 int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 {
 	sqlite3_stmt *st = NULL;

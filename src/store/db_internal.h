@@ -47,6 +47,10 @@ int db_prep(struct ipp_db *db, const char *sql, sqlite3_stmt **ret, struct ipp_e
  * one).  -EBADMSG, naming the damage, when not.
  */
 int db_check_intact(struct ipp_db *db, struct ipp_error *err);
+/* Has the version of the file this connection sees passed the check? */
+bool db_intact_known(struct ipp_db *db);
+/* It has: another connection checked the same version. */
+void db_set_intact(struct ipp_db *db);
 
 /*
  * Map an SQLite result code to -errno and fill @err with a message naming the

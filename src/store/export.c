@@ -838,12 +838,9 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 		r = ipp_auth_validate(a, rd->err);
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
-		for (size_t i = 0; i + 1 < rule->nauth; i++)
-			if (rule->auth[i].kind == a->kind)
-				return rerr(rd, EINVAL,
-					    "auth: kind=%s given twice in the same rule, expected "
-					    "each method at most once",
-					    ipp_auth_kind_name(a->kind));
+		r = ipp_auth_repeat_check(rule->auth, rule->nauth - 1, rd->err);
+		if (r < 0)
+			return rerr_model(rd, rd->line, r);
 		return 0;
 	}
 	case REC_END:

@@ -4,6 +4,7 @@
  * loading a whole store into a snapshot.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -864,8 +865,9 @@ int ipp_db_load(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_snapshot *
 	return ipp_db_load_ex(db, loc, 0, ret, err);
 }
 
-int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
-		   struct ipp_snapshot **ret, struct ipp_error *err)
+/* A store's snapshot; the file's integrity checked first when @check. */
+static int load_one(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags, bool check,
+		    struct ipp_snapshot **ret, struct ipp_error *err)
 {
 	struct ipp_snapshot *s;
 	int r;
@@ -881,7 +883,7 @@ int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
 		free(s);
 		return r;
 	}
-	r = db_check_intact(db, err);
+	r = check ? db_check_intact(db, err) : 0;
 	if (r == 0)
 		r = load_filterlists(db, s, flags, err);
 	if (r == 0)
@@ -895,4 +897,86 @@ int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
 	}
 	*ret = s;
 	return 0;
+}
+
+int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
+		   struct ipp_snapshot **ret, struct ipp_error *err)
+{
+	return load_one(db, loc, flags, true, ret, err);
+}
+
+/* The integrity check of a second connection to the file, and what it saw. */
+struct check_job {
+	const char *path;
+	uint64_t generation; /* the version it checked */
+	int r;
+	struct ipp_error err;
+};
+
+static void *check_thread(void *arg)
+{
+	struct check_job *j = arg;
+	struct ipp_db *db = NULL;
+
+	j->r = ipp_db_open(j->path, IPP_DB_READONLY, &db, &j->err);
+	if (j->r == 0)
+		j->r = ipp_db_begin(db, &j->err);
+	if (j->r == 0)
+		j->r = ipp_db_generation(db, &j->generation, &j->err);
+	if (j->r == 0)
+		j->r = db_check_intact(db, &j->err);
+	ipp_db_close(db); /* (ends its read transaction) */
+	return NULL;
+}
+
+int ipp_db_load_stores(struct ipp_db *db, const enum ipp_store_loc *locs, size_t n, unsigned flags,
+		       struct ipp_snapshot **ret, size_t *failed, struct ipp_error *err)
+{
+	struct check_job job = {.path = db->path};
+	bool began = false, threaded = false;
+	uint64_t generation = 0;
+	pthread_t th;
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		ret[i] = NULL;
+	*failed = 0;
+	/* one read transaction: the version the thread checks must be the one read here */
+	if (db->depth == 0) {
+		if ((r = ipp_db_begin(db, err)) < 0)
+			return r;
+		began = true;
+	}
+	if (!db_intact_known(db) && ipp_db_generation(db, &generation, err) == 0 &&
+	    pthread_create(&th, NULL, check_thread, &job) == 0)
+		threaded = true;
+	ipp_err_clear(err);
+	/* without the thread, the first load checks, as ipp_db_load_ex() does */
+	for (i = 0, r = 0; i < n && r == 0; i++)
+		if ((r = load_one(db, locs[i], flags, !threaded && i == 0, &ret[i], err)) < 0)
+			*failed = i;
+	if (threaded) {
+		pthread_join(th, NULL);
+		if (job.r == -EBADMSG) {
+			/* damage explains whatever the loads said */
+			*failed = 0;
+			if (err)
+				*err = job.err;
+			r = -EBADMSG;
+		} else if (r == 0 && job.r == 0 && job.generation == generation) {
+			db_set_intact(db);
+		} else if (r == 0 && (r = db_check_intact(db, err)) < 0) {
+			/* the thread saw another version of the file, or could not check it */
+			*failed = 0;
+		}
+	}
+	if (began)
+		ipp_db_rollback(db);
+	if (r < 0)
+		for (i = 0; i < n; i++) {
+			ipp_snapshot_free(ret[i]);
+			ret[i] = NULL;
+		}
+	return r;
 }

@@ -138,6 +138,16 @@ enum {
 int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
 		   struct ipp_snapshot **ret, struct ipp_error *err);
 void ipp_snapshot_free(struct ipp_snapshot *s);
+/*
+ * The stores @locs[0..@n), as ipp_db_load_ex() each, in one read transaction
+ * (the caller's if one is open).  The file's integrity check runs meanwhile
+ * on a second connection of a thread of its own, and the snapshots are given
+ * only when it passed for the version they were read from.  On success ret[i]
+ * are owned by the caller (ipp_snapshot_free()); on failure all are NULL and
+ * *failed is the index of the store whose read failed (0 for damage).
+ */
+int ipp_db_load_stores(struct ipp_db *db, const enum ipp_store_loc *locs, size_t n, unsigned flags,
+		       struct ipp_snapshot **ret, size_t *failed, struct ipp_error *err);
 
 /* Lookups in a snapshot; the result points into @s (valid until it is freed), or NULL. */
 const struct ipp_filterlist *ipp_snapshot_filterlist(const struct ipp_snapshot *s, int64_t id);

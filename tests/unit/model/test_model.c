@@ -671,6 +671,31 @@ static void test_rootca(void **state)
 	expect_msg(ipp_rootca_parse("certmap:yes", &a, &err), EINVAL, &err,
 		   "expected a CA name");
 	expect_msg(ipp_rootca_parse("", &a, &err), EINVAL, &err, "expected a CA name");
+
+	/* rootca repeats, one for each CA (Microsoft's add rule example gives two) */
+	{
+		struct ipp_auth l[4] = {{.kind = IPP_AUTH_KERBEROS}};
+
+		assert_int_equal(ipp_rootca_parse("C=US,O=MSFT,CN=Microsoft Authenticode(tm) Root "
+						  "Authority",
+						  &l[1], NULL),
+				 0);
+		assert_int_equal(ipp_rootca_parse("C=US,O=MSFT,CN=\\'Microsoft North, South, East, "
+						  "and West Root Authority\\' certmap:yes",
+						  &l[2], NULL),
+				 0);
+		assert_int_equal(ipp_auth_repeat_check(l, 1, &err), 0);
+		assert_int_equal(ipp_auth_repeat_check(l, 2, &err), 0);
+		assert_int_equal(ipp_rootca_parse("c=us,o=msft,cn=microsoft authenticode(tm) root "
+						  "authority certmap:yes",
+						  &l[3], NULL),
+				 0);
+		expect_msg(ipp_auth_repeat_check(l, 3, &err), EINVAL, &err,
+			   "rootca \"c=us,o=msft,cn=microsoft authenticode(tm) root authority\" "
+			   "given twice");
+		l[3] = (struct ipp_auth){.kind = IPP_AUTH_KERBEROS};
+		expect_msg(ipp_auth_repeat_check(l, 3, &err), EINVAL, &err, "kerberos given twice");
+	}
 }
 
 /* ---------- objects and validation ---------- */

@@ -887,6 +887,55 @@ static void test_damaged_record(void **state)
 	assert_null(s);
 	if (!strstr(err.msg, "is damaged") || !strstr(err.msg, fx->path))
 		fail_msg("message \"%s\"", err.msg);
+
+	/* the loads of several stores, the check running beside them: refused too */
+	{
+		static const enum ipp_store_loc locs[3] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+							   IPP_STORE_LOCAL};
+		struct ipp_snapshot *snaps[3] = {NULL, NULL, NULL};
+		size_t failed = 9;
+
+		ipp_db_close(fx->db);
+		OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+		ipp_err_clear(&err);
+		assert_int_equal(
+		    ipp_db_load_stores(fx->db, locs, 3, IPP_LOAD_LEAN, snaps, &failed, &err),
+		    -EBADMSG);
+		assert_int_equal(failed, 0);
+		for (size_t i = 0; i < 3; i++)
+			assert_null(snaps[i]);
+		if (!strstr(err.msg, "is damaged") || !strstr(err.msg, fx->path))
+			fail_msg("message \"%s\"", err.msg);
+	}
+}
+
+/* Several stores in one read: the filters of each, checked once beside the reads. */
+static void test_load_stores(void **state)
+{
+	static const enum ipp_store_loc locs[3] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
+						   IPP_STORE_LOCAL};
+	struct fx *fx = *state;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	int64_t plist = mk_list(fx->db, IPP_STORE_PERSISTENT, "P");
+	struct ipp_snapshot *snaps[3] = {NULL, NULL, NULL};
+	struct ipp_error err = {0};
+	size_t failed = 9;
+
+	OK(add_filter(fx->db, list, "192.0.2.0/24", "me", 6, 0, 23, true, &err));
+	OK(add_filter(fx->db, list, "192.0.2.7", "me", 17, 0, 53, true, &err));
+	OK(add_filter(fx->db, plist, "198.51.100.1", "me", 0, 0, 0, true, &err));
+	for (int round = 0; round < 2; round++) { /* the second: the version is known intact */
+		OK(ipp_db_load_stores(fx->db, locs, 3, IPP_LOAD_LEAN, snaps, &failed, &err));
+		assert_int_equal(snaps[0]->loc, IPP_STORE_PERSISTENT);
+		assert_int_equal(snaps[0]->nfilterlists, 1);
+		assert_int_equal(snaps[0]->filterlists[0].nfilters, 1);
+		assert_int_equal(snaps[1]->nfilterlists, 0);
+		assert_int_equal(snaps[2]->loc, IPP_STORE_LOCAL);
+		assert_int_equal(snaps[2]->filterlists[0].nfilters, 2);
+		assert_int_equal(snaps[2]->filterlists[0].filters[1].protocol, 17);
+		for (size_t i = 0; i < 3; i++)
+			ipp_snapshot_free(snaps[i]);
+	}
 }
 
 static void test_damaged_values(void **state)
@@ -1313,91 +1362,99 @@ static void test_export_reader_errors(void **state)
 		const char *text; /* after good_head (NULL: whole text given) */
 		const char *msg;
 	} bad[] = {
-		{"end\nextra\n", "test.ipsec:9: \"extra\" after the end line"},
-		{"", "test.ipsec:8: unexpected end of file, expected \"end\""},
-		{"bogus x=1\nend\n", "test.ipsec:8: unknown line \"bogus\""},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1 "
-		 "color=red\nend\n",
-		 "test.ipsec:8: filterlist: unknown key \"color\", expected one of guid, name"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" name=\"N\" "
-		 "modified=1\nend\n",
-		 "test.ipsec:8: filterlist: key \"name\" given twice"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\"\nend\n",
-		 "test.ipsec:8: filterlist: missing key \"modified\""},
-		{"filterlist guid=nope name=\"M\" modified=1\nend\n",
-		 "test.ipsec:8: guid: \"nope\" is not a GUID"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=-1\n"
-		 "end\n",
-		 "test.ipsec:8: modified: \"-1\" is not valid"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
-		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
-		 "srcport=0 dstport=80 mirrored=maybe\nend\n",
-		 "test.ipsec:9: mirrored: \"maybe\" is not valid, expected yes or no"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
-		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=10.0.0.300 dst=any "
-		 "protocol=TCP srcport=0 dstport=80 mirrored=yes\nend\n",
-		 "test.ipsec:9: src: \"10.0.0.300\" is not a valid address"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
-		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=ICMP "
-		 "srcport=0 dstport=80 mirrored=yes\nend\n",
-		 "test.ipsec:9: dstport: \"80\" needs protocol TCP or UDP"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
-		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
-		 "srcport=0 dstport=80 mirrored=yes\n"
-		 "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC2} src=me dst=any protocol=TCP "
-		 "srcport=0 dstport=80 mirrored=yes description=\"dup\"\nend\n",
-		 "test.ipsec:10: filter: the same filter as line 9"},
-		{"filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
-		 "srcport=0 dstport=80 mirrored=yes\nend\n",
-		 "test.ipsec:8: filter line outside a filterlist"},
-		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
-		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BAB00} "
-		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
-		 "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
-		 "test.ipsec:8: rule \"R\": filterlist \"{11E6E97E-0031-49F5-AC7D-5F2FE99BAB00}\" "
-		 "is not in the file"},
-		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
-		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
-		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
-		 "qmpfs=no qmsec=\"\"\nend\n",
-		 "test.ipsec:8: rule \"R\": authentication: 0 methods"},
-		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
-		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
-		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=wifi activate=yes "
-		 "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
-		 "test.ipsec:8: conntype: \"wifi\" is not valid"},
-		{"auth kind=psk value=\"unterminated\nend\n",
-		 "test.ipsec:8: unterminated quoted value"},
-		{"auth kind=psk value=\"bad \\q escape\"\nend\n", "test.ipsec:8: bad escape \"\\q\""},
-		{"auth kind=kerberos value=\"x\"\nend\n", "test.ipsec:8: auth: kerberos takes no value"},
-		{"auth kind=cert\nend\n", "test.ipsec:8: kind: \"cert\" is not valid"},
-		{"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
-		 "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
-		 "assigned=no mmsec=\"3DES-SHA2-2\"\nend\n",
-		 "test.ipsec:8: mmsec: mmsecmethods: \"3DES-SHA2-2\": unknown hash \"SHA2\""},
-		{"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
-		 "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
-		 "assigned=no mmsec=\"3DES-SHA1-2\"\nend\n",
-		 "test.ipsec:9: expected the defaultrule line of policy \"Q\""},
-		{"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"p\" modified=1 "
-		 "mmpfs=no qmpermm=0 mmlifetime=1 activatedefaultrule=yes pollinginterval=180 "
-		 "assigned=no mmsec=\"3DES-SHA1-2\"\n"
-		 "defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC6} modified=1 activate=yes "
-		 "conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\nauth kind=kerberos\nend\n",
-		 "test.ipsec:8: mmlifetime: \"1\" is out of range"},
-		{"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"l\" modified=1\nend\n",
-		 "test.ipsec:8: filterlist \"l\" already on line 2"},
-		{"filterlist guid = {11E6E97E-0031-49F5-AC7D-5F2FE99BABC0}\nend\n",
-		 "test.ipsec:8: filterlist: expected KEY=VALUE, found \"guid\""},
-		/* each authentication method once, as add rule and set defaultrule take them */
-		{"auth kind=kerberos\nend\n",
-		 "test.ipsec:8: auth: kind=kerberos given twice in the same rule"},
-		{"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
-		 "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
-		 "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
-		 "qmpfs=no qmsec=\"\"\nauth kind=psk value=\"k\"\nauth kind=psk value=\"k\"\nend\n",
-		 "test.ipsec:10: auth: kind=psk given twice in the same rule"},
-		{NULL, NULL},
+	    {"end\nextra\n", "test.ipsec:9: \"extra\" after the end line"},
+	    {"", "test.ipsec:8: unexpected end of file, expected \"end\""},
+	    {"bogus x=1\nend\n", "test.ipsec:8: unknown line \"bogus\""},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1 "
+	     "color=red\nend\n",
+	     "test.ipsec:8: filterlist: unknown key \"color\", expected one of guid, name"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" name=\"N\" "
+	     "modified=1\nend\n",
+	     "test.ipsec:8: filterlist: key \"name\" given twice"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\"\nend\n",
+	     "test.ipsec:8: filterlist: missing key \"modified\""},
+	    {"filterlist guid=nope name=\"M\" modified=1\nend\n",
+	     "test.ipsec:8: guid: \"nope\" is not a GUID"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=-1\n"
+	     "end\n",
+	     "test.ipsec:8: modified: \"-1\" is not valid"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
+	     "srcport=0 dstport=80 mirrored=maybe\nend\n",
+	     "test.ipsec:9: mirrored: \"maybe\" is not valid, expected yes or no"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=10.0.0.300 dst=any "
+	     "protocol=TCP srcport=0 dstport=80 mirrored=yes\nend\n",
+	     "test.ipsec:9: src: \"10.0.0.300\" is not a valid address"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=ICMP "
+	     "srcport=0 dstport=80 mirrored=yes\nend\n",
+	     "test.ipsec:9: dstport: \"80\" needs protocol TCP or UDP"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
+	     "srcport=0 dstport=80 mirrored=yes\n"
+	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC2} src=me dst=any protocol=TCP "
+	     "srcport=0 dstport=80 mirrored=yes description=\"dup\"\nend\n",
+	     "test.ipsec:10: filter: the same filter as line 9"},
+	    {"filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
+	     "srcport=0 dstport=80 mirrored=yes\nend\n",
+	     "test.ipsec:8: filter line outside a filterlist"},
+	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BAB00} "
+	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+	     "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
+	     "test.ipsec:8: rule \"R\": filterlist \"{11E6E97E-0031-49F5-AC7D-5F2FE99BAB00}\" "
+	     "is not in the file"},
+	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+	     "qmpfs=no qmsec=\"\"\nend\n",
+	     "test.ipsec:8: rule \"R\": authentication: 0 methods"},
+	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=wifi activate=yes "
+	     "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
+	     "test.ipsec:8: conntype: \"wifi\" is not valid"},
+	    {"auth kind=psk value=\"unterminated\nend\n",
+	     "test.ipsec:8: unterminated quoted value"},
+	    {"auth kind=psk value=\"bad \\q escape\"\nend\n", "test.ipsec:8: bad escape \"\\q\""},
+	    {"auth kind=kerberos value=\"x\"\nend\n",
+	     "test.ipsec:8: auth: kerberos takes no value"},
+	    {"auth kind=cert\nend\n", "test.ipsec:8: kind: \"cert\" is not valid"},
+	    {"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
+	     "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
+	     "assigned=no mmsec=\"3DES-SHA2-2\"\nend\n",
+	     "test.ipsec:8: mmsec: mmsecmethods: \"3DES-SHA2-2\": unknown hash \"SHA2\""},
+	    {"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
+	     "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
+	     "assigned=no mmsec=\"3DES-SHA1-2\"\nend\n",
+	     "test.ipsec:9: expected the defaultrule line of policy \"Q\""},
+	    {"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"p\" modified=1 "
+	     "mmpfs=no qmpermm=0 mmlifetime=1 activatedefaultrule=yes pollinginterval=180 "
+	     "assigned=no mmsec=\"3DES-SHA1-2\"\n"
+	     "defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC6} modified=1 activate=yes "
+	     "conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\nauth kind=kerberos\nend\n",
+	     "test.ipsec:8: mmlifetime: \"1\" is out of range"},
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"l\" modified=1\nend\n",
+	     "test.ipsec:8: filterlist \"l\" already on line 2"},
+	    {"filterlist guid = {11E6E97E-0031-49F5-AC7D-5F2FE99BABC0}\nend\n",
+	     "test.ipsec:8: filterlist: expected KEY=VALUE, found \"guid\""},
+	    /* each authentication method once, as add rule and set defaultrule take them */
+	    {"auth kind=kerberos\nend\n",
+	     "test.ipsec:8: authentication: kerberos given twice, expected it at most once"},
+	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+	     "qmpfs=no qmsec=\"\"\nauth kind=psk value=\"k\"\nauth kind=psk value=\"k\"\nend\n",
+	     "test.ipsec:10: authentication: psk given twice"},
+	    /* rootca repeats, one for each CA */
+	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
+	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+	     "qmpfs=no qmsec=\"\"\nauth kind=rootca value=\"CN=A\"\nauth kind=rootca "
+	     "value=\"CN=B\"\nauth kind=rootca value=\"cn=a\"\nend\n",
+	     "test.ipsec:11: authentication: rootca \"cn=a\" given twice"},
+	    {NULL, NULL},
 	};
 	struct ipp_error err = {0};
 	struct ipp_snapshot *s;
@@ -1727,6 +1784,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_stores, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
