@@ -77,8 +77,14 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-/* Split @line into words (quotes, comments). */
-static int split(const char *line, struct words *ret, struct ipp_error *err)
+/*
+ * Split @line into words (quotes, comments).  With @escapes, a run of
+ * backslashes before a double quote inside quotes is halved (an odd one left
+ * makes the quote text); *escaped tells whether one was.  Without, every
+ * backslash is text, as Windows' netsh reads it.
+ */
+static int split(const char *line, bool escapes, bool *escaped, struct words *ret,
+		 struct ipp_error *err)
 {
 	size_t len = strlen(line);
 	size_t i = 0;
@@ -115,7 +121,7 @@ static int split(const char *line, struct words *ret, struct ipp_error *err)
 				i++;
 				continue;
 			}
-			if (inq && c == '\\') {
+			if (escapes && inq && c == '\\') {
 				/*
 				 * Backslashes are text, except a run of them
 				 * before a double quote: each pair is one
@@ -128,6 +134,7 @@ static int split(const char *line, struct words *ret, struct ipp_error *err)
 				while (i + k < len && line[i + k] == '\\')
 					k++;
 				if (i + k < len && line[i + k] == '"') {
+					*escaped = true;
 					for (size_t j = 0; j < k / 2; j++)
 						w.text[o++] = '\\';
 					if (k % 2)
@@ -269,9 +276,19 @@ int ipp_lex_line(const char *line, struct ipp_tokens *ret, struct ipp_error *err
 {
 	struct words w = { 0 };
 	struct ipp_tokens t = { 0 };
+	bool escaped = false;
 	int r;
 
-	r = split(line, &w, err);
+	r = split(line, true, &escaped, &w, err);
+	if (r == -EINVAL && escaped) {
+		/*
+		 * A quote left open after a backslash made one text: the line is
+		 * Windows' ("C:\" closes after the backslash), read as netsh does.
+		 */
+		words_clear(&w);
+		ipp_err_clear(err);
+		r = split(line, false, &escaped, &w, err);
+	}
 	if (r >= 0)
 		r = join(&w, &t, false, err);
 	words_clear(&w);

@@ -3,10 +3,13 @@
  * lexer.h - netsh command lines to tokens.
  *
  * A line is split on blanks into words.  Double quotes group blanks into a
- * word and are removed ("a b", tag="a b"); inside quotes \" stands for a
- * literal quote (every other backslash is kept, so rootca's \' passes
- * through).  An unquoted '#' that starts a word starts a comment that runs to
- * the end of the line.
+ * word and are removed ("a b", tag="a b"); inside quotes a run of
+ * backslashes before a double quote is halved and an odd one left makes the
+ * quote text (\" is a literal quote, "x\\" is x\; every other backslash is
+ * kept, so rootca's \' passes through).  A line that this leaves with a quote
+ * open is one of Windows' netsh, which has no escapes ("C:\" is C:\): it is
+ * read again with every backslash as text.  An unquoted '#' that starts a
+ * word starts a comment that runs to the end of the line.
  *
  * Words are then joined into tag/value tokens: "tag=value", "tag= value",
  * "tag =value" and "tag = value" all give the tag "tag" and the value

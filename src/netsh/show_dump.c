@@ -2,9 +2,12 @@
 /*
  * show_dump.c - `dump`: the store as a netsh script that recreates it.
  *
- * The script, in this order (every line is valid `ipsec static` input):
+ * The script, in this order (every line is valid `ipsec static` input, and
+ * the pushd/popd pair, as netsh's dumps of its contexts have, makes it
+ * replayable from any context: `netsh -f`, `exec` in `netsh ipsec dynamic>`):
  *
  *   # ipsecpol static dump
+ *   pushd ipsec static
  *   set store location=<local|persistent|domain>
  *   add filterlist ...      each list by name, followed by its filters in
  *   add filter ...          creation order
@@ -13,6 +16,7 @@
  *   add rule ...            and by `set defaultrule` for its default
  *   set defaultrule ...     response rule
  *   set policy ... assign=yes / gponame=...   (assignments come last)
+ *   popd
  *
  * Rules of the text:
  *   - Every attribute is written with its tag, in the order of the
@@ -344,6 +348,7 @@ void ipp_dump_store(FILE *out, const struct ipp_snapshot *s)
 		    "# The domain store is a read-only cache of the directory's policy: replaying\n"
 		    "# this script into it is refused; it records what the cache holds.\n",
 		    out);
+	fputs("pushd ipsec static\n", out);
 	fprintf(out, "set store location=%s\n", show_store_keyword(s->loc));
 
 	lv = show_sorted_filterlists(s, &nl);
@@ -386,6 +391,7 @@ void ipp_dump_store(FILE *out, const struct ipp_snapshot *s)
 			}
 		}
 	}
+	fputs("\npopd\n", out);
 	free(pv);
 	free(lv);
 	free(av);

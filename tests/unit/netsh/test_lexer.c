@@ -111,6 +111,16 @@ static void test_quotes(void **state)
 	lex_ok("d=\"x\\\\\" e=\"a\\\\\\\"b\" f=\"\\\\\\\\\"",
 	       (const struct exp[]){ { "d", "x\\", 1 }, { "e", "a\\\"b", 9 }, { "f", "\\\\", 20 } },
 	       3);
+	/* Windows' lines, which a backslash before the closing quote leaves open: no escapes */
+	lex_ok("name=\"Dir C:\\\" description=\"x\"",
+	       (const struct exp[]){{"name", "Dir C:\\", 1}, {"description", "x", 16}}, 2);
+	lex_ok("name=\"Share \\\\srv\\c$\\\" description=\"admin share\"",
+	       (const struct exp[]){{"name", "Share \\\\srv\\c$\\", 1},
+				    {"description", "admin share", 24}},
+	       2);
+	lex_ok("description=\"path C:\\temp\\\"",
+	       (const struct exp[]){{"description", "path C:\\temp\\", 1}}, 1);
+	lex_bad("a=\"x\\\" y\\\" z", "unterminated quote");
 	lex_ok("qmsec=\"AH[MD5]:204800k/300s ESP[DES,SHA1]:30000k/480s\"",
 	       (const struct exp[]){ { "qmsec", "AH[MD5]:204800k/300s ESP[DES,SHA1]:30000k/480s", 1 } },
 	       1);
