@@ -522,19 +522,111 @@ int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error
 /* ---------- the three modes ---------- */
 
 /*
+ * A script's characters: its bytes, or, after a UTF-16 byte order mark (what
+ * Windows' Notepad saves as "Unicode" and PowerShell 5's redirection of
+ * `netsh ... dump` writes), UTF-16 turned into UTF-8.
+ */
+struct script_in {
+	FILE *f;
+	int utf16;    /* 0: bytes; 1: UTF-16 little-endian; 2: big-endian */
+	int ahead[2]; /* bytes read while looking for the mark, given first */
+	size_t nahead;
+};
+
+static void script_in_start(struct script_in *s, FILE *f)
+{
+	int a, b;
+
+	*s = (struct script_in){.f = f};
+	if ((a = getc(f)) == EOF)
+		return;
+	b = getc(f);
+	if ((a == 0xFF && b == 0xFE) || (a == 0xFE && b == 0xFF)) {
+		s->utf16 = a == 0xFF ? 1 : 2;
+		return;
+	}
+	s->ahead[s->nahead++] = a;
+	if (b != EOF)
+		s->ahead[s->nahead++] = b;
+}
+
+static int script_byte(struct script_in *s)
+{
+	int c;
+
+	if (s->nahead == 0)
+		return getc(s->f);
+	c = s->ahead[0];
+	s->ahead[0] = s->ahead[1];
+	s->nahead--;
+	return c;
+}
+
+/* The next UTF-16 code unit; -1 at the end, -2 for half of one. */
+static long script_unit(struct script_in *s)
+{
+	int a = script_byte(s), b;
+
+	if (a == EOF)
+		return -1;
+	if ((b = script_byte(s)) == EOF)
+		return -2;
+	return s->utf16 == 1 ? (long)(a | b << 8) : (long)(a << 8 | b);
+}
+
+/* The next character of a UTF-16 script as UTF-8 into @out (4 bytes): its length, 0 at the
+ * end, -EILSEQ when it is not UTF-16. */
+static int script_utf16_char(struct script_in *s, char *out)
+{
+	long u = script_unit(s), v;
+
+	if (u == -1)
+		return 0;
+	if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+		return -EILSEQ;
+	if (u >= 0xD800 && u <= 0xDBFF) {
+		v = script_unit(s);
+		if (v < 0xDC00 || v > 0xDFFF)
+			return -EILSEQ;
+		u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
+	}
+	if (u < 0x80) {
+		out[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char)(0xC0 | u >> 6);
+		out[1] = (char)(0x80 | (u & 0x3F));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (char)(0xE0 | u >> 12);
+		out[1] = (char)(0x80 | (u >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (u & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | u >> 18);
+	out[1] = (char)(0x80 | (u >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (u >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (u & 0x3F));
+	return 4;
+}
+
+/*
  * One line of @in into *@buf (grown as needed, NUL-terminated, the newline
  * kept), as getline() does, but reading no more than IPP_LINE_MAX + 1
  * characters: -E2BIG after that (an endless line, /dev/zero), with the
- * rest of the line left unread.  The length, or -1 at the end of the input
- * or on a read error (errno set).
+ * rest of the line left unread; -EILSEQ when a UTF-16 script is not.  The
+ * length, or -1 at the end of the input or on a read error (errno set).
  */
-static ssize_t read_line(FILE *in, char **buf, size_t *cap)
+static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 {
 	size_t n = 0;
-	int c;
+	char u8[4];
+	int c, k;
 
 	for (;;) {
-		if (n + 2 > *cap) {
+		if (n + 5 > *cap) {
 			size_t want = *cap ? 2 * *cap : 256;
 			char *p = realloc(*buf, want);
 
@@ -545,9 +637,19 @@ static ssize_t read_line(FILE *in, char **buf, size_t *cap)
 			*buf = p;
 			*cap = want;
 		}
-		if ((c = getc(in)) == EOF)
-			break;
-		(*buf)[n++] = (char)c;
+		if (in->utf16) {
+			if ((k = script_utf16_char(in, u8)) < 0)
+				return k;
+			if (k == 0)
+				break;
+			memcpy(*buf + n, u8, (size_t)k);
+			n += (size_t)k;
+			c = k == 1 ? u8[0] : 0;
+		} else {
+			if ((c = script_byte(in)) == EOF)
+				break;
+			(*buf)[n++] = (char)c;
+		}
 		if (c == '\n')
 			break;
 		if (n > IPP_LINE_MAX + 1) {
@@ -556,7 +658,7 @@ static ssize_t read_line(FILE *in, char **buf, size_t *cap)
 		}
 	}
 	(*buf)[n] = '\0';
-	return n == 0 && (feof(in) || ferror(in)) ? -1 : (ssize_t)n;
+	return n == 0 && (feof(in->f) || ferror(in->f)) ? -1 : (ssize_t)n;
 }
 
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
@@ -568,8 +670,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	ssize_t len;
 	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
+	struct script_in sin;
 
-	while (!sh->exit && (errno = 0, len = read_line(in, &line, &cap)) != -1) {
+	script_in_start(&sin, in);
+	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {
 		bool in_batch = sh->batch;
 		const char *nul;
 
@@ -577,6 +681,14 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (len == -E2BIG) {
 			/* no end of line to go on from (an endless input): the script stops */
 			r = ipp_err(err, E2BIG, "line longer than %d characters", IPP_LINE_MAX);
+			ipp_err_prefix(err, "%s:%u", name, lineno);
+			break;
+		}
+		if (len == -EILSEQ) {
+			/* the rest cannot be told apart into lines: the script stops */
+			r = ipp_err(err, EILSEQ,
+				    "not UTF-16, which its byte order mark says it is (a lone "
+				    "surrogate or an odd byte at the end)");
 			ipp_err_prefix(err, "%s:%u", name, lineno);
 			break;
 		}
@@ -589,8 +701,11 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
 		/* a NUL would end the line early: the rest of the command would be lost */
 		if ((nul = memchr(line, '\0', (size_t)len)))
-			r = ipp_err(err, EINVAL, "a NUL byte at column %zu: expected a text line",
-				    (size_t)(nul - line) + 1);
+			r = ipp_err(
+			    err, EINVAL,
+			    "a NUL byte at column %zu: expected a text line (UTF-8, or UTF-16 "
+			    "after its byte order mark)",
+			    (size_t)(nul - line) + 1);
 		else if ((r = ipp_shell_exec_line(sh, line, err)) == 0)
 			continue;
 		ipp_err_prefix(err, "%s:%u", name, lineno);

@@ -332,6 +332,36 @@ static void test_script_errors(void **state)
 	assert_non_null(strstr(x->out, "BOM"));
 	assert_non_null(strstr(x->out, "CRLF"));
 
+	/* UTF-16 after its byte order mark, either order (Notepad's "Unicode", PowerShell 5's
+	 * redirection): "add policy name=\"Ü 𝄞\"" CRLF "add policy U2" */
+	{
+		static const char le[] = "\xFF\xFE"
+					 "a\0d\0d\0 \0p\0o\0l\0i\0c\0y\0 \0n\0a\0m\0"
+					 "e\0=\0\"\0\xDC\0 \0\x34\xD8\x1E\xDD\"\0\r\0\n\0"
+					 "a\0d\0d\0 \0p\0o\0l\0i\0c\0y\0 \0U\0\x32\0";
+		static const char be[] = "\xFE\xFF"
+					 "\0a\0d\0d\0 \0p\0o\0l\0i\0c\0y\0 \0U\0\x33";
+		static const char odd[] = "\xFF\xFE"
+					  "a\0d\0d\0 \0p\0\x00\xD8";
+
+		in = fmemopen((void *)le, sizeof(le) - 1, "r");
+		assert_int_equal(ipp_shell_run_script(x->sh, in, "le.txt", &err), 0);
+		fclose(in);
+		in = fmemopen((void *)be, sizeof(be) - 1, "r");
+		assert_int_equal(ipp_shell_run_script(x->sh, in, "be.txt", &err), 0);
+		fclose(in);
+		output(x, "show policy format=table");
+		assert_non_null(strstr(x->out, "\xC3\x9C \xF0\x9D\x84\x9E"));
+		assert_non_null(strstr(x->out, "U2"));
+		assert_non_null(strstr(x->out, "U3"));
+		/* a lone surrogate: the script stops, naming the line */
+		in = fmemopen((void *)odd, sizeof(odd) - 1, "r");
+		assert_int_equal(ipp_shell_run_script(x->sh, in, "odd.txt", &err), -EILSEQ);
+		fclose(in);
+		if (!strstr(err.msg, "odd.txt:1: not UTF-16"))
+			fail_msg("%s", err.msg);
+	}
+
 	/* a directory is not a script, and the message says so */
 	{
 		char line[128];
