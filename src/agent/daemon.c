@@ -312,6 +312,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			a->cur.compiled = NULL;
 		}
 		flow_fold_later(a);
+		ipp_agent_log_warnings(a->cur_valid ? a->cur.eff : NULL, res.eff);
 		cur_forget(a);
 		a->cur = res;
 		a->cur_valid = true;

@@ -442,6 +442,22 @@ int ipp_agent_check(const struct ipp_paths *p, struct ipp_error *err)
 
 /* ---------- filters added or deleted: the compiled form patched ---------- */
 
+void ipp_agent_log_warnings(const struct ipp_effective *before, const struct ipp_effective *now)
+{
+	size_t i, k = 0;
+
+	/* both lists are sorted (ipp_effective_build()) */
+	for (i = 0; now && i < now->nwarnings; i++) {
+		int c = 1;
+
+		while (before && k < before->nwarnings &&
+		       (c = strcmp(before->warnings[k], now->warnings[i])) < 0)
+			k++;
+		if (!before || k >= before->nwarnings || c != 0)
+			ipp_log(LOG_WARNING, "%s", now->warnings[i]);
+	}
+}
+
 struct sfv {
 	struct ipp_sfilter *v;
 	size_t n, cap;
@@ -466,6 +482,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	struct ipp_patch_del *del = NULL;
 	struct sfv add = {0};
 	struct ipp_patch p = {0};
+	struct ipp_warnings warn = {0};
 	const struct ipp_effective *e = cur->eff;
 	size_t nj = 0, ndel = 0, i, k, before = cur->compiled->nelems;
 	bool adds = false, dels = false;
@@ -524,7 +541,8 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 
 			if (e->rules[k].filterlist_id != list)
 				continue;
-			r = ipp_effective_expand(e, (uint32_t)k, pos, &flt, &cur->env, &sf, &n);
+			r = ipp_effective_expand(e, (uint32_t)k, pos, &flt, &cur->env, &sf, &n,
+						 &warn);
 			if (r == 0)
 				r = sfv_push(&add, sf, n);
 			free(sf);
@@ -574,6 +592,9 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		p.changed = NULL;
 		fs->why = "policy change in place";
 	}
+	/* what a whole apply says of the filters added (ipp_agent_log_warnings()) */
+	for (i = 0; i < warn.n; i++)
+		ipp_log(LOG_WARNING, "%s", warn.v[i]);
 	cur->journal = j[nj - 1].seq;
 	cur->generation = *gen;
 	st->empty = len == 0;
@@ -583,6 +604,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		st->elems_deleted = before - cur->compiled->nelems;
 out:
 	ipp_db_rollback(db);
+	ipp_warnings_clear(&warn);
 	free(p.changed);
 	free(text);
 	free(j);

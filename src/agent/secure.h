@@ -67,6 +67,14 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 			   struct ipp_error *err);
 
 /*
+ * Log (warning) what the effective policy @now warns of that @before (NULL:
+ * nothing in force) did not: a filter that matches nothing, protocol 58 on
+ * IPv4 ...  The patch path (ipp_agent_patch()) logs those of the filters it
+ * adds itself.
+ */
+void ipp_agent_log_warnings(const struct ipp_effective *before, const struct ipp_effective *now);
+
+/*
  * Follow a change of the stores that only added filters to, or deleted
  * filters from, filter lists (the journal since cur->journal says so):
  * patch cur->compiled in place (ipp_compiled_patch()) and apply the

@@ -136,6 +136,13 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 
 /* The comment of the counted drop of clear packets in the negotiate chains. */
 #define IPP_NEGOTIATE_DROP_COMMENT "negotiate: clear packet dropped"
+/*
+ * A named counter of the table holding what those drops counted in the tables
+ * a whole replacement removed (the agent writes it in the replacing
+ * transaction); the total is its count plus the rules'.
+ */
+#define IPP_NEGOTIATE_DROP_CARRY_NAME "negotiate_drop_carry"
+#define IPP_NEGOTIATE_DROP_CARRY_COMMENT "negotiate: clear packets dropped by tables replaced"
 
 /* Flows each flow cache set holds at most, unless driver.conf's FlowCacheSize says. */
 #define IPP_FLOWCACHE_SIZE 65536

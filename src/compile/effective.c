@@ -597,7 +597,7 @@ fail:
 
 int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint32_t filter_idx,
 			 const struct ipp_filter *f, const struct ipp_hostenv *env,
-			 struct ipp_sfilter **ret, size_t *ret_n)
+			 struct ipp_sfilter **ret, size_t *ret_n, struct ipp_warnings *warnings)
 {
 	struct ipp_effective tmp = {0};
 	struct build b = {.e = &tmp};
@@ -606,8 +606,15 @@ int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint3
 	int r;
 
 	r = expand_filter(&b, er, rule_idx, filter_idx, f, (unsigned)er->store & 3, env);
-	for (i = 0; i < tmp.nwarnings; i++)
+	for (i = 0; i < tmp.nwarnings; i++) {
+		if (r == 0 && warnings &&
+		    ipp_grow((void **)&warnings->v, &warnings->cap, warnings->n + 1,
+			     sizeof(char *)) == 0) {
+			warnings->v[warnings->n++] = tmp.warnings[i];
+			continue;
+		}
 		free(tmp.warnings[i]);
+	}
 	free(tmp.warnings);
 	if (r < 0) {
 		free(tmp.sf);
@@ -616,4 +623,12 @@ int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint3
 	*ret = tmp.sf;
 	*ret_n = tmp.nsf;
 	return 0;
+}
+
+void ipp_warnings_clear(struct ipp_warnings *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	*w = (struct ipp_warnings){0};
 }

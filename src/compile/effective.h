@@ -84,10 +84,18 @@ void ipp_effective_free(struct ipp_effective *e);
  * (0-based place in its list) of rule @rule_idx of @e, as
  * ipp_effective_build() expands it (mirror image, the host's servers from
  * @env).  *ret malloc'ed (free()), owned by the caller; *ret_n may be 0 (a
- * filter that matches nothing).  -ENOMEM.
+ * filter that matches nothing).  With @warnings, the warnings
+ * ipp_effective_build() would give for the filter are appended to it (the
+ * caller's, as e->warnings are: free() each and the array).  -ENOMEM.
  */
+struct ipp_warnings {
+	char **v;
+	size_t n, cap;
+};
 int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint32_t filter_idx,
 			 const struct ipp_filter *f, const struct ipp_hostenv *env,
-			 struct ipp_sfilter **ret, size_t *ret_n);
+			 struct ipp_sfilter **ret, size_t *ret_n, struct ipp_warnings *warnings);
+/* Free what @w holds; it is empty again. */
+void ipp_warnings_clear(struct ipp_warnings *w);
 
 #endif

@@ -917,10 +917,17 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			const struct ipp_ctier *t = NULL;
 			int v = -1;
 			const struct ipp_celem *e = carry_elem(&groups, obj, &t, &v);
+			const struct ipp_json *com = ipp_json_get(obj, "comment");
 			uint64_t cp, cb;
 
-			if (e && read_counter(obj, &cp, &cb) &&
-			    ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) == 0)
+			if (com && com->type == IPP_JSON_STRING &&
+			    !strcmp(com->str, IPP_NEGOTIATE_DROP_CARRY_COMMENT) &&
+			    read_counter(obj, &cp, &cb)) {
+				x->neg_drop_packets += cp;
+				x->neg_drop_bytes += cb;
+			} else if (e && read_counter(obj, &cp, &cb) &&
+				   ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) ==
+				       0)
 				fs->v[fs->n++] = (struct flowshare){t, e, v, cp, cb, -1};
 			else if (e)
 				r = ipp_err(err, ENOMEM, "out of memory");
@@ -1577,6 +1584,7 @@ int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 			   struct ipp_error *err)
 {
 	const struct ipp_carry_book none = {true, NULL, 0, 0}; /* a new table has none */
+	struct ipp_table_extra x = {0};
 	struct groups g = {0};
 	struct ipp_counter *v = NULL;
 	struct ipp_carry *out = NULL;
@@ -1585,7 +1593,7 @@ int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 
 	*ret = NULL;
 	memset(next, 0, sizeof(*next));
-	if ((r = ipp_driver_counters(d, cur, &v, &n, NULL, err)) < 0)
+	if ((r = ipp_driver_counters(d, cur, &v, &n, &x, err)) < 0)
 		return r;
 	if (groups_build(new, &g) < 0 || !(out = calloc(3 * n + 1, sizeof(*out)))) {
 		r = ipp_err(err, ENOMEM, "out of memory");
@@ -1604,8 +1612,26 @@ int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 				    t2, e2, vd, v[i].vpackets[vd], v[i].vbytes[vd], false};
 	}
 	nout = carry_merge(out, nout);
-	if (fold_text(&g, -1, out, nout, &none, next, ret) < 0)
+	if (fold_text(&g, -1, out, nout, &none, next, ret) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the negotiate chains' drops too (the new table's own count starts at 0) */
+	if (x.neg_drop_packets) {
+		char *all = NULL;
+
+		if (asprintf(&all,
+			     "%sadd counter " IPP_NFT_FAMILY " " IPP_NFT_TABLE
+			     " " IPP_NEGOTIATE_DROP_CARRY_NAME " { packets %llu bytes %llu; "
+			     "comment \"" IPP_NEGOTIATE_DROP_CARRY_COMMENT "\"; }\n",
+			     *ret ? *ret : "", (unsigned long long)x.neg_drop_packets,
+			     (unsigned long long)x.neg_drop_bytes) < 0) {
+			r = ipp_err(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		free(*ret);
+		*ret = all;
+	}
 out:
 	free(out);
 	free(v);

@@ -233,6 +233,21 @@ else
 $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	# (the cached flows' share comes back when the generation left behind is folded)
 	check "agent: the ping filter kept its 6 packets" wait_for 5 pinged
+	# what a whole apply warns of, the agent logs: for a filter added in place, and again
+	# when it starts (once, not at every apply)
+	warned() { [ "$(grep -c "protocol 58 is ICMPv6" "$LOG")" = "$1" ]; }
+	check "agent: a filter of protocol 58 between IPv4 addresses" \
+		pol static add filter filterlist=Web srcaddr=10.77.6.1 dstaddr=me protocol=58
+	check "agent: in force, the agent warns that IPv4 does not carry ICMPv6" wait_for 10 warned 1
+	kill "$AGENT_PID"
+	wait "$AGENT_PID"
+	ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose 2>>"$LOG" &
+	AGENT_PID=$!
+	check "agent: restarted, it warns again" wait_for 60 warned 2
+	check "agent: a change that leaves the filter" \
+		pol static add filter filterlist=Web srcaddr=10.77.7.0 srcmask=24 dstaddr=me protocol=tcp
+	sleep 1
+	check "agent: no warning repeated" warned 2
 fi
 
 echo "$NPASS passed, $NFAIL failed"

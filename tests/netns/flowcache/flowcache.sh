@@ -248,6 +248,8 @@ print('}')" >"$WORK/full.nft"
 $(tail -n 6 "$LOG")"
 	check "agent: the permit filter keeps its count ($c0) across the new table" \
 		eval '[ -n "$c0" ] && [ "$c0" -gt 0 ] && [ "$(counted Allow)" = "$c0" ]'
+	check "stats: the negotiate check's drops are carried across the new table too" \
+		eval '[ "$(statval "Clear Packets Dropped By Negotiate")" = 10 ]'
 	g0=$(gen) before=$(counted Allow)
 	for p in $(seq 41100 41112); do send 2 "$p" 7000; done
 	check "agent: the 13 flows (26 datagrams) delivered" wait_for 5 eval '[ "$(received 7000)" = 76 ]'
