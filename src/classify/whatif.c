@@ -12,9 +12,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -244,6 +246,31 @@ int ipp_classify_hostenv(const struct ipp_paths *paths, struct ipp_hostenv *ret,
 	return ipp_hostenv_read(&src, ret, err);
 }
 
+/*
+ * Is the destination of @p a group address: multicast, the IPv4 limited
+ * broadcast, or the directed broadcast of one of this host's IPv4 subnets?
+ */
+static bool group_address(const struct ipp_packet *p)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (p->family == AF_INET6)
+		return p->dst[0] == 0xff;
+	if ((p->dst[0] & 0xf0) == 0xe0 || !memcmp(p->dst, "\xff\xff\xff\xff", 4))
+		return true;
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next)
+		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
+		    i->ifa_broadaddr->sa_family == AF_INET)
+			found = !memcmp(
+			    &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
+			    p->dst, 4);
+	freeifaddrs(ifa);
+	return found;
+}
+
 int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store_loc cur,
 		   const struct ipp_paths *paths, FILE *out, struct ipp_error *err)
 {
@@ -252,6 +279,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	struct ipp_effective *eff = NULL;
 	struct ipp_packet pkt;
 	struct ipp_verdict v;
+	bool group = false;
 	size_t i;
 	int r;
 
@@ -271,8 +299,10 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	if (!w->pcap && (r = build_packet(w, &me, &pkt, err)) < 0)
 		goto out;
 	/* dir=in: the destination is this host's (the input hook sees nothing else), dir=out
-	 * the source */
-	if (!w->pcap && w->dir_set &&
+	 * the source; but a packet to a broadcast or multicast address is received without
+	 * it being one of the host's: "me" does not match it (the kernel's fib type local) */
+	group = !w->pcap && w->dir_set && pkt.dir == IPP_DIR_IN && group_address(&pkt);
+	if (!w->pcap && w->dir_set && !group &&
 	    !ipp_localaddrs_has(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src) &&
 	    (r = ipp_localaddrs_add(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src)) <
 		0) {
@@ -308,6 +338,10 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		goto out;
 	}
 	print_packet_verdict(out, w, eff, &pkt, &v);
+	if (group)
+		fprintf(out, "Note:        the destination is a broadcast or multicast address: "
+			     "received, but not one of this host's, so filters of \"me\" do not "
+			     "match it\n");
 	ipp_verdict_clear(&v);
 out:
 	ipp_effective_free(eff);

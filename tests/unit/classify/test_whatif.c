@@ -207,6 +207,28 @@ static void test_as_if_assigned(void **state)
 	has(out, "Rule:        rule \"Block all\" of policy \"Srv\"");
 	free(out);
 
+	/* but to a broadcast or multicast address: received, not the host's, so "any -> me"
+	 * does not match it (as the kernel's fib type local does not) */
+	static const char *const groups[] = {"255.255.255.255", "224.0.0.5", NULL};
+	for (const char *const *g = groups; *g; g++) {
+		char dst[64];
+
+		snprintf(dst, sizeof(dst), "dst=%s", *g);
+		assert_int_equal(whatif(&out, NULL, "src=10.0.0.7", dst, "proto=udp",
+					"dstport=9600", "me=10.0.0.1", "me=only", "dir=in",
+					"policy=srv", NULL),
+				 0);
+		has(out, "Verdict:     no filter matched: permitted");
+		has(out, "Note:        the destination is a broadcast or multicast address");
+		free(out);
+	}
+	assert_int_equal(whatif(&out, NULL, "src=fe80::7", "dst=ff02::1", "proto=udp",
+				"dstport=9600", "me=fe80::1", "me=only", "dir=in", "policy=srv",
+				NULL),
+			 0);
+	has(out, "Verdict:     no filter matched: permitted");
+	free(out);
+
 	/* another host: blocked; the answer from this host leaves through the mirror */
 	assert_int_equal(whatif(&out, NULL, "src=10.0.0.6", "dst=me", "proto=tcp", "dstport=3389",
 				"me=10.0.0.1", "me=only", "policy=Srv", NULL),
