@@ -561,8 +561,10 @@ applies() {
 	echo status | socat -t 120 - "UNIX-CONNECT:$IPP_ROOT/run/ipsecpol/ipsecpold.sock" 2>/dev/null |
 		sed -n 's/^applies=//p'
 }
-b=\$(applies)
+# The count before the change, given (APPLIES_BEFORE: read before the timing starts) or read.
+b=\${APPLIES_BEFORE:-\$(applies)}
 [ -n "\$b" ] || exit 1
+[ "\${1:-}" = "-n" ] && { echo "\$b"; exit 0; }
 # With a second argument (the preparation), a change that is already made is fine.
 if ! env -u SSH_CONNECTION -u SSH_CLIENT "$BIN/ipsecpol" --root "$IPP_ROOT" -f "\$1" >/dev/null 2>&1; then
 	[ -n "\${2:-}" ] && exit 0
@@ -575,7 +577,7 @@ while :; do
 	[ "\$a" != "\$b" ] && exit 0
 	# Give up after 30 s: the agent did not react to the change.
 	[ \$(date +%s) -gt \$deadline ] && exit 1
-	sleep 0.005
+	sleep 0.001
 done
 EOF
 }
@@ -601,7 +603,9 @@ change_rounds() {
 		}
 		agent_once() {
 			in_r sh "$WORK/change-wait.sh" "$DEL" prepare
-			t0=$(now); in_r sh "$WORK/change-wait.sh" "$ADD"; t1=$(now)
+			# (the agent's count before the change is read before the timing starts)
+			ab=$(in_r sh "$WORK/change-wait.sh" -n)
+			t0=$(now); in_r env APPLIES_BEFORE="$ab" sh "$WORK/change-wait.sh" "$ADD"; t1=$(now)
 			a=$(elapsed "$t0" "$t1")
 		}
 		if [ $((k % 2)) = 1 ]; then floor_once; agent_once; else agent_once; floor_once; fi
