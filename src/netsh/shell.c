@@ -34,6 +34,8 @@ struct ipp_shell {
 	int err_col;         /* column of the token an error is about, 0 if none */
 	FILE *errf;          /* scripts: report failing lines here and go on (NULL: stop) */
 	unsigned exec_depth; /* scripts being run by exec */
+	unsigned summarized; /* the error returned is a script's summary of this many failures
+				its lines reported already (0: not a summary) */
 };
 
 /* Scripts that exec may run inside one another. */
@@ -717,10 +719,13 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		 */
 		if (!sh->errf || in_batch)
 			break;
-		ipp_shell_report(sh, sh->errf, "", err);
+		/* a script exec ran said what failed in it: its summary is not said again */
+		if (!sh->summarized)
+			ipp_shell_report(sh, sh->errf, "", err);
 		if (!first)
 			first = r;
-		nfailed++;
+		nfailed += sh->summarized ? sh->summarized : 1;
+		sh->summarized = 0;
 		r = 0;
 	}
 	read_errno = errno; /* (read_line's, when it failed) */
@@ -744,9 +749,14 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			}
 		}
 	}
-	if (r == 0 && nfailed > 0)
-		r = ipp_err(err, -first, "%s: %u command%s failed (reported above); the other commands were applied",
+	sh->summarized = 0;
+	if (r == 0 && nfailed > 0) {
+		r = ipp_err(err, -first,
+			    "%s: %u command%s failed (reported above); the other commands were "
+			    "applied",
 			    name, nfailed, nfailed == 1 ? "" : "s");
+		sh->summarized = nfailed;
+	}
 	return r;
 }
 

@@ -362,6 +362,37 @@ static void test_script_errors(void **state)
 			fail_msg("%s", err.msg);
 	}
 
+	/* a script exec runs reports its own failures: its summary is not reported again,
+	 * and the failures count in the outer summary */
+	{
+		char inner[512], outer[512], *rep = NULL;
+		size_t replen = 0;
+		FILE *ef = open_memstream(&rep, &replen), *sf;
+
+		snprintf(inner, sizeof(inner), "%s/inner.txt", x->root);
+		snprintf(outer, sizeof(outer), "%s/outer.txt", x->root);
+		sf = fopen(inner, "w");
+		fputs("add policy N1 frob=1\nadd policy N2 frob=2\n", sf);
+		fclose(sf);
+		sf = fopen(outer, "w");
+		fprintf(sf, "exec %s\nadd policy N3 frob=3\n", inner);
+		fclose(sf);
+		sf = fopen(outer, "r");
+		ipp_shell_set_errors(x->sh, ef);
+		assert_int_equal(ipp_shell_run_script(x->sh, sf, "outer.txt", &err), -EINVAL);
+		ipp_shell_set_errors(x->sh, NULL);
+		fclose(sf);
+		fclose(ef);
+		if (!strstr(rep, "inner.txt:1: add policy") ||
+		    !strstr(rep, "inner.txt:2: add policy") ||
+		    !strstr(rep, "outer.txt:2: add policy") || strstr(rep, "command failed") ||
+		    strstr(rep, "commands failed"))
+			fail_msg("reported:\n%s", rep);
+		if (!strstr(err.msg, "outer.txt: 3 commands failed"))
+			fail_msg("%s", err.msg);
+		free(rep);
+	}
+
 	/* a directory is not a script, and the message says so */
 	{
 		char line[128];
