@@ -768,7 +768,8 @@ void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf)
 void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
 		      const struct ipp_error *err)
 {
-	if (sh && sh->name == IPP_NAME_NETSH) {
+	/* (a script's summary is no error of IPsec's: scripts counting those see its lines) */
+	if (sh && sh->name == IPP_NAME_NETSH && !sh->summarized) {
 		if (err->ipsec_code)
 			fprintf(f, "ERR IPsec[%05d] : %s\n", err->ipsec_code, err->msg);
 		else

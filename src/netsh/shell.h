@@ -90,7 +90,8 @@ void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf);
  * "ERR IPsec[NNNNN] : <message>" (err->ipsec_code; "ERR IPsec : <message>"
  * without one), the form scripts written against Windows look for; as
  * ipsecpol, "<prog>: <message>" (@prog NULL or "": the message alone).
- * @sh may be NULL (treated as ipsecpol).
+ * A script's summary of the failures its lines reported goes as ipsecpol's
+ * either way.  @sh may be NULL (treated as ipsecpol).
  */
 void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
 		      const struct ipp_error *err);

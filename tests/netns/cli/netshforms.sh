@@ -26,6 +26,9 @@ run_ok $IPSECPOL static show filteraction name=XB
 run_fail "ERR IPsec[05014] : $TMP/x.txt:1: add filteraction: a filter action named \"XB\" already exists" \
 	$NETSH exec "$TMP/x.txt"
 contains "$OUT" "ERR IPsec[05010] : $TMP/x.txt:2: add filterlist"
+# one ERR line for each failing line: the summary is not one of IPsec's errors
+[ "$(grep -c "ERR IPsec" <<<"$OUT")" = 2 ] || fail "two ERR lines for two failures: $OUT"
+contains "$OUT" "$TMP/x.txt: 2 commands failed (reported above)"
 # the context it was given in comes back after the script
 OUT=$(printf 'ipsec dynamic\nexec %s\nshow config\n' "$TMP/x.txt" | $NETSH 2>&1)
 contains "$OUT" "StrongCRLCheck" "show config after exec in ipsec dynamic"
