@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
 	struct ipp_paths paths;
 	enum action act = ACT_DAEMON;
 	const char *root = NULL;
-	bool dry_run = false;
+	bool dry_run = false, blocked = false;
+	sigset_t stop, old;
 	int c, r, nact = 0;
 
 	/*
@@ -113,6 +115,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ipsecpold: %s\n", err.msg);
 		return 2;
 	}
+	/*
+	 * --startup and --once change the kernel in steps (a guard table first when
+	 * a secure table is replaced, ipsecpold(8)): a stop signal waits until the
+	 * last one is done, so that what is in force is the old ruleset or the new.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	if ((act == ACT_STARTUP || act == ACT_ONCE) && !dry_run)
+		blocked = sigprocmask(SIG_BLOCK, &stop, &old) == 0;
 	switch (act) {
 	case ACT_STARTUP:
 		r = ipp_agent_startup(&paths, dry_run, stdout, &sr, &err);
@@ -131,9 +145,11 @@ int main(int argc, char **argv)
 		r = ipp_agent_run(&paths, &ao, &err);
 		break;
 	}
-	if (r < 0) {
+	if (r < 0)
 		fprintf(stderr, "ipsecpold: %s\n", err.msg[0] ? err.msg : strerror(-r));
-		return 1;
-	}
-	return 0;
+	fflush(stdout);
+	/* a stop signal that came meanwhile ends the program now */
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	return r < 0 ? 1 : 0;
 }

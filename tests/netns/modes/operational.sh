@@ -114,4 +114,39 @@ check "agent stopped: --startup loads again" startup
 check "agent stopped: table says startup-block" test "$(table_mode)" = startup-block
 check "agent stopped: --startup leaves no pid file" test ! -e "$R/run/ipsecpol/ipsecpold.pid"
 
+# A stop signal during --once waits for its last step: a secure table is replaced through a
+# guard table (two tables in force for a moment), and the signal must not leave both.  A
+# policy of 3,000 maps makes the moment long enough to be caught.
+{
+	echo "add filterlist Big"
+	echo "add filteraction Blk action=block"
+	echo "add policy Big"
+	for i in $(seq 0 1499); do
+		echo "add filter filterlist=Big srcaddr=10.$((i % 200)).$((i / 200)).0 srcmask=$((16 + i % 17)) dstaddr=me protocol=$((2 + i % 50))"
+	done
+	echo "add rule name=R policy=Big filterlist=Big filteraction=Blk"
+	echo "set policy Big assign=yes"
+} >"$R/big.netsh"
+check "a policy of 3,000 maps" sh -c "env -u SSH_CONNECTION -u SSH_CLIENT '$IPP_BIN_DIR/ipsecpol' --root '$R' -f '$R/big.netsh' >/dev/null"
+check "--once applies it" sh -c "ip netns exec $NS_H '$IPPD' --root '$R' --once >/dev/null"
+# how long a replacement takes here: the signals then land at a quarter, half and three
+# quarters of it (the guard stands through the second half)
+t0=$(date +%s%N)
+hx "$IPPD" --root "$R" --once >/dev/null 2>&1
+d=$((($(date +%s%N) - t0) / 1000000))
+guards=0 stopped=0
+for q in 1 2 3; do
+	ip netns exec "$NS_H" "$IPPD" --root "$R" --once >/dev/null 2>&1 &
+	p=$!
+	sleep "$(awk -v d="$d" -v q="$q" 'BEGIN { printf "%.3f", d * q / 4000 }')"
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" && continue
+	stopped=$((stopped + 1))
+	hx nft list table inet ipsecpol_guard >/dev/null 2>&1 && guards=$((guards + 1))
+	hx nft delete table inet ipsecpol_guard 2>/dev/null
+done
+echo "  ($stopped of 3 runs stopped by the signal; a replacement takes $d ms)"
+check "--once stopped by SIGTERM leaves no guard table beside the policy" test "$guards" = 0
+check "and the policy table is there" sh -c "ip netns exec $NS_H nft list table inet ipsecpol >/dev/null"
+
 finish
