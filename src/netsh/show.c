@@ -617,6 +617,31 @@ static void table_policy_rules(struct ctx *c, const struct ipp_policy *p)
 	free(r);
 }
 
+static void table_filters(struct ctx *c, const struct ipp_filterlist *l);
+
+/* The filters of the lists a policy's rules use, each list once, in the order of the rules. */
+static void table_policy_filters(struct ctx *c, const struct ipp_policy *p)
+{
+	size_t n, i, j;
+	const struct ipp_rule **r = show_sorted_rules(p, &n);
+
+	for (i = 0; r && i < n; i++) {
+		const struct ipp_filterlist *l = show_find_filterlist(c->s, r[i]->filterlist_id);
+		char *title = NULL;
+
+		for (j = 0; l && j < i; j++)
+			if (r[j]->filterlist_id == r[i]->filterlist_id)
+				break;
+		if (!l || j < i || asprintf(&title, "Filters of filter list \"%s\":", l->name) < 0)
+			continue;
+		fputc('\n', c->out);
+		line(c, title);
+		free(title);
+		table_filters(c, l);
+	}
+	free(r);
+}
+
 static void table_policies(struct ctx *c, const struct ipp_policy *const *v, size_t n,
 			   bool with_rules)
 {
@@ -655,6 +680,7 @@ static void table_policies(struct ctx *c, const struct ipp_policy *const *v, siz
 		line(c, title);
 		free(title);
 		table_policy_rules(c, v[i]);
+		table_policy_filters(c, v[i]);
 	}
 }
 
