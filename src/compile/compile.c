@@ -1384,6 +1384,49 @@ int ipp_ckey_parse(const struct ipp_cshape *s, const char *text, struct ipp_ckey
 	return 0;
 }
 
+int ipp_ckey_from_kernel(const struct ipp_cshape *s, const uint8_t *key, size_t len,
+			 struct ipp_ckey *ret)
+{
+	bool src = s->src_kind == IPP_ADDR_IP && s->src_plen;
+	bool dst = s->dst_kind == IPP_ADDR_IP && s->dst_plen;
+	size_t al = s->family == AF_INET6 ? 16 : 4, at = 0;
+	size_t nf = (size_t)src + (size_t)dst + s->sport + s->dport;
+	size_t plen = nf > 1 ? 4 : 2; /* a port's room: padded in a concatenation */
+	struct ipp_ckey k;
+
+	memset(&k, 0, sizeof(k));
+	if (nf == 0)
+		return -EINVAL; /* a keyless tier is a rule, not a map */
+	if (src) {
+		if (at + al > len)
+			return -EINVAL;
+		memcpy(k.src, key + at, al);
+		at += al;
+	}
+	if (dst) {
+		if (at + al > len)
+			return -EINVAL;
+		memcpy(k.dst, key + at, al);
+		at += al;
+	}
+	if (s->sport) {
+		if (at + plen > len)
+			return -EINVAL;
+		k.sport = (uint16_t)(key[at] << 8 | key[at + 1]);
+		at += plen;
+	}
+	if (s->dport) {
+		if (at + plen > len)
+			return -EINVAL;
+		k.dport = (uint16_t)(key[at] << 8 | key[at + 1]);
+		at += plen;
+	}
+	if (at != len)
+		return -EINVAL;
+	*ret = k;
+	return 0;
+}
+
 /* ---------- what the kernel's walk decides (the flow cache's counters) ---------- */
 
 static bool side_key(const struct ipp_cshape *s, bool src, int family, const uint8_t ip[16],

@@ -467,6 +467,13 @@ void ipp_ckey_format(const struct ipp_cshape *s, const struct ipp_ckey *k, char 
 		     size_t len);
 /* Parse that text back (for counters and error messages); 0 or -EINVAL. */
 int ipp_ckey_parse(const struct ipp_cshape *s, const char *text, struct ipp_ckey *ret);
+/*
+ * A key of a map of shape @s as the kernel holds it (nfnetlink: the fields
+ * in key order, network byte order, each padded to 4 bytes in a
+ * concatenation) into *@ret; -EINVAL when it is not one.
+ */
+int ipp_ckey_from_kernel(const struct ipp_cshape *s, const uint8_t *key, size_t len,
+			 struct ipp_ckey *ret);
 
 /*
  * Write the whole ruleset: "table inet ipsecpol {}", "delete table inet

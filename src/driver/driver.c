@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
@@ -259,23 +260,15 @@ bool ipp_driver_defrag6(struct ipp_driver *d)
 
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err)
 {
-	char *out, *p;
+	char com[IPP_NLRULE_COMMENT_MAX];
 	int r;
 
-	r = query(d, "list tables " IPP_NFT_FAMILY, 0, &out, err);
-	if (r < 0)
-		return r;
-	*ret = false;
-	for (p = out; p && *p;) {
-		char *e = strchr(p, '\n');
-
-		if (e)
-			*e = '\0';
-		if (!strcmp(p, "table " IPP_NFT_FAMILY " " IPP_NFT_TABLE))
-			*ret = true;
-		p = e ? e + 1 : NULL;
-	}
-	free(out);
+	(void)d;
+	/* over nfnetlink: libnftables' listing of the tables reads their elements too */
+	r = ipp_nltable_comment(com, sizeof(com));
+	*ret = r == 0;
+	if (r < 0 && r != -ENOENT)
+		return ipp_err(err, -r, "cannot list the tables: %s", strerror(-r));
 	return 0;
 }
 
@@ -454,10 +447,30 @@ struct flowshares {
 	bool loc_loaded;
 };
 
-static bool json_addr(const struct ipp_json *j, int family, uint8_t out[16])
+/*
+ * A flow cache entry's key as nfnetlink gives it: the kernel's
+ * concatenation, each field padded to 4 bytes: source, destination,
+ * protocol (one byte), then for TCP and UDP source and destination port
+ * (network byte order).  False when it is not one of @family.
+ */
+static bool flow_key(int family, const uint8_t *key, size_t keylen, uint8_t src[16],
+		     uint8_t dst[16], uint8_t *proto, uint16_t *sport, uint16_t *dport)
 {
-	memset(out, 0, 16);
-	return j && j->type == IPP_JSON_STRING && inet_pton(family, j->str, out) == 1;
+	size_t al = family == AF_INET6 ? 16 : 4;
+
+	if (keylen != 2 * al + 4 && keylen != 2 * al + 12)
+		return false;
+	memset(src, 0, 16);
+	memset(dst, 0, 16);
+	memcpy(src, key, al);
+	memcpy(dst, key + al, al);
+	*proto = key[2 * al];
+	*sport = *dport = 0;
+	if (keylen == 2 * al + 12) {
+		*sport = (uint16_t)(key[2 * al + 4] << 8 | key[2 * al + 5]);
+		*dport = (uint16_t)(key[2 * al + 8] << 8 | key[2 * al + 9]);
+	}
+	return true;
 }
 
 /*
@@ -488,38 +501,6 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 	if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
 		return -ENOMEM;
 	fs->v[fs->n++] = (struct flowshare){t, e, e->verdict, pk - 1, by - by / pk, 0};
-	return 0;
-}
-
-/* One flow cache set of a JSON listing, each entry given to flow_share(). */
-static int flow_counters(const struct ipp_compiled *c, const struct ipp_patch_change *ch,
-			 size_t nch, const struct ipp_json *set, int family, bool inbound,
-			 struct flowshares *fs)
-{
-	const struct ipp_json *elems = ipp_json_get(set, "elem");
-	size_t i;
-
-	if (!elems || elems->type != IPP_JSON_ARRAY)
-		return 0;
-	for (i = 0; i < elems->n; i++) {
-		const struct ipp_json *el = ipp_json_get(elems->items[i], "elem");
-		const struct ipp_json *cc = ipp_json_get(ipp_json_get(el, "val"), "concat");
-		uint64_t proto, sport, dport, pk, by;
-		uint8_t src[16], dst[16];
-
-		/* TCP and UDP by 5-tuple; the other protocols by addresses and protocol */
-		sport = dport = 0;
-		if (!cc || cc->type != IPP_JSON_ARRAY || (cc->n != 5 && cc->n != 3) ||
-		    !json_addr(cc->items[0], family, src) ||
-		    !json_addr(cc->items[1], family, dst) || !ipp_json_u64(cc->items[2], &proto) ||
-		    (cc->n == 5 && (!ipp_json_u64(cc->items[3], &sport) ||
-				    !ipp_json_u64(cc->items[4], &dport))) ||
-		    !read_counter(ipp_json_get(el, "counter"), &pk, &by))
-			continue;
-		if (flow_share(c, ch, nch, family, inbound, src, dst, (uint8_t)proto,
-			       (uint16_t)sport, (uint16_t)dport, pk, by, fs) < 0)
-			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -670,21 +651,19 @@ static const struct ipp_celem *carry_target(const struct groups *g, int verdict,
 }
 
 /*
- * The element (of the form of @g) that a carry counter object is for, or
- * NULL; *@verdict the verdict its packets were given.
+ * The element (of the form of @g) that carry counter @name commented
+ * @comment is for, or NULL; *@verdict the verdict its packets were given.
  */
-static const struct ipp_celem *carry_elem(const struct groups *g, const struct ipp_json *obj,
-					  const struct ipp_ctier **tier_ret, int *verdict)
+static const struct ipp_celem *carry_elem(const struct groups *g, const char *name,
+					  const char *comment, const struct ipp_ctier **tier_ret,
+					  int *verdict)
 {
-	const struct ipp_json *com = ipp_json_get(obj, "comment");
-	const struct ipp_json *name = ipp_json_get(obj, "name");
 	const struct ipp_celem *e;
 	char group[IPP_CTIER_NAME_MAX];
 	struct ipp_ckey k;
 
-	if (!com || com->type != IPP_JSON_STRING || !name || name->type != IPP_JSON_STRING ||
-	    !carry_comment(g, com->str, verdict, group, &k) ||
-	    !(e = carry_target(g, *verdict, group, &k, name->str, tier_ret)))
+	if (!carry_comment(g, comment, verdict, group, &k) ||
+	    !(e = carry_target(g, *verdict, group, &k, name, tier_ret)))
 		return NULL;
 	if (*verdict < 0) /* counted before verdicts were kept: as the element's now */
 		*verdict = e->verdict;
@@ -764,197 +743,210 @@ static void tier_rule_count(const struct ipp_compiled *c, const char *com, uint6
 	}
 }
 
-/* A rule of a JSON listing, as tier_rule_count() takes it. */
-static void rule_counter(const struct ipp_compiled *c, const struct ipp_json *rule, uint64_t *pk,
-			 uint64_t *by, bool *seen)
-{
-	const struct ipp_json *com = ipp_json_get(rule, "comment");
-	const struct ipp_json *expr = ipp_json_get(rule, "expr");
-	uint64_t p, b, sp = 0, sb = 0;
-	bool any = false;
-	size_t k;
-
-	if (!com || com->type != IPP_JSON_STRING || !expr)
-		return;
-	for (k = 0; k < expr->n; k++)
-		if (read_counter(ipp_json_get(expr->items[k], "counter"), &p, &b)) {
-			sp += p;
-			sb += b;
-			any = true;
-		}
-	if (any)
-		tier_rule_count(c, com->str, sp, sb, pk, by, seen);
-}
-
 /*
  * One listing of the whole table, read one object at a time (a map of
  * 100,000 elements is one object; the document as a tree would be ten
  * times the text).
  */
-/* A flow cache set's totals into @x. */
-static void flow_totals(const struct ipp_json *set, struct ipp_table_extra *x)
+/* The table's counters, read over nfnetlink (no listing of every element as text). */
+struct nlread {
+	const struct ipp_compiled *c;
+	struct counters *cs;
+	struct flowshares *fs;
+	struct ipp_table_extra *x;
+	/* per generation of the flow cache: only the one in force is counted here (the
+	 * other waits for the agent's fold, which gives each flow to the element that
+	 * decided it then: counted now, a flow whose decider changed would go to the
+	 * element that decides it under the new policy) */
+	struct ipp_table_extra gx[2];
+	struct groups groups;
+	uint64_t *pk, *by; /* keyless tiers: their rules' counts */
+	bool *seen;
+	/* the set being read */
+	const struct ipp_ctier *t;
+	int family;
+	bool inbound;
+	unsigned gen;
+	uint64_t n;
+};
+
+/* A set of the table: its name, flags and size. */
+struct nlset {
+	char name[IPP_NLRULE_NAME_MAX];
+	uint32_t flags, size;
+};
+
+struct nlsets {
+	struct nlset *v;
+	size_t n, cap;
+};
+
+static int nl_set(const char *name, uint32_t flags, uint32_t size, void *ctx)
 {
-	const struct ipp_json *elems = ipp_json_get(set, "elem");
-	size_t i;
+	struct nlsets *l = ctx;
 
-	uint64_t size = IPP_FLOWCACHE_SIZE;
-
-	x->flow_cache = true;
-	if (!elems || elems->type != IPP_JSON_ARRAY)
-		return;
-	(void)ipp_json_u64(ipp_json_get(set, "size"), &size);
-	if (elems->n >= size)
-		x->flow_full = true;
-	for (i = 0; i < elems->n; i++) {
-		uint64_t pk, by;
-
-		x->flows++;
-		if (read_counter(ipp_json_get(ipp_json_get(elems->items[i], "elem"), "counter"), &pk,
-				 &by))
-			x->flow_packets += pk;
-	}
+	if (ipp_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)) < 0)
+		return -ENOMEM;
+	snprintf(l->v[l->n].name, sizeof(l->v[l->n].name), "%s", name);
+	l->v[l->n].flags = flags;
+	l->v[l->n++].size = size;
+	return 0;
 }
 
-/* The counted drop of a negotiate chain (compile.h's IPP_NEGOTIATE_DROP_COMMENT) into @x. */
-static void negotiate_drop(const struct ipp_json *rule, struct ipp_table_extra *x)
+/* An element of a filter map: its counts to the compiled element of its key. */
+static int nl_map_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t by, void *ctx)
 {
-	const struct ipp_json *com = ipp_json_get(rule, "comment");
-	const struct ipp_json *expr = ipp_json_get(rule, "expr");
-	size_t k;
+	struct nlread *rd = ctx;
+	const struct ipp_celem *e;
+	struct ipp_counter ct = {0};
+	struct ipp_ckey k;
 
-	if (!com || com->type != IPP_JSON_STRING || strcmp(com->str, IPP_NEGOTIATE_DROP_COMMENT) ||
-	    !expr)
-		return;
-	for (k = 0; k < expr->n; k++) {
-		uint64_t pk, by;
-
-		if (read_counter(ipp_json_get(expr->items[k], "counter"), &pk, &by)) {
-			x->negotiate = true;
-			x->neg_drop_packets += pk;
-			x->neg_drop_bytes += by;
-		}
+	if (!rd->t || ipp_ckey_from_kernel(&rd->t->shape, key, keylen, &k) < 0 ||
+	    !(e = ipp_ctier_find(rd->t, &k))) {
+		rd->x->unknown_elems++;
+		rd->x->unknown_packets += pk;
+		return 0;
 	}
+	count_as(&ct, e->verdict, pk, by);
+	ct.tier = rd->t;
+	ct.elem = e;
+	ct.rule = e->rule;
+	ct.filter = e->filter;
+	ct.reversed = e->reversed;
+	return push_counter(rd->cs, &ct);
+}
+
+/* An entry of a flow cache set: the totals of its generation, and its share. */
+static int nl_flow_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t by, void *ctx)
+{
+	struct nlread *rd = ctx;
+	struct ipp_table_extra *g = &rd->gx[rd->gen & 1];
+	uint8_t src[16], dst[16], proto;
+	uint16_t sport, dport;
+	size_t n0 = rd->fs->n;
+	int r;
+
+	g->flows++;
+	g->flow_packets += pk;
+	rd->n++;
+	if (!flow_key(rd->family, key, keylen, src, dst, &proto, &sport, &dport))
+		return 0;
+	r = flow_share(rd->c, NULL, 0, rd->family, rd->inbound, src, dst, proto, sport, dport, pk,
+		       by, rd->fs);
+	while (n0 < rd->fs->n)
+		rd->fs->v[n0++].gen = (int)(rd->gen & 1);
+	return r;
+}
+
+static int nl_count_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t by, void *ctx)
+{
+	(void)key, (void)keylen, (void)pk, (void)by;
+	((struct nlread *)ctx)->n++;
+	return 0;
+}
+
+/* A rule that counts: a keyless tier's, or a negotiate chain's drop. */
+static int nl_rule(const char *chain, const char *comment, uint64_t pk, uint64_t by, void *ctx)
+{
+	struct nlread *rd = ctx;
+
+	(void)chain;
+	tier_rule_count(rd->c, comment, pk, by, rd->pk, rd->by, rd->seen);
+	if (!strcmp(comment, IPP_NEGOTIATE_DROP_COMMENT)) {
+		rd->x->negotiate = true;
+		rd->x->neg_drop_packets += pk;
+		rd->x->neg_drop_bytes += by;
+	}
+	return 0;
+}
+
+/* A named counter: a carry counter's share, or the negotiate drops of tables replaced. */
+static int nl_counter(const char *name, const char *comment, uint64_t pk, uint64_t by, void *ctx)
+{
+	struct nlread *rd = ctx;
+	const struct ipp_ctier *t = NULL;
+	const struct ipp_celem *e;
+	int v = -1;
+
+	if (!strcmp(comment, IPP_NEGOTIATE_DROP_CARRY_COMMENT)) {
+		rd->x->neg_drop_packets += pk;
+		rd->x->neg_drop_bytes += by;
+		return 0;
+	}
+	if (!(e = carry_elem(&rd->groups, name, comment, &t, &v)))
+		return 0;
+	if (ipp_grow((void **)&rd->fs->v, &rd->fs->cap, rd->fs->n + 1, sizeof(*rd->fs->v)) < 0)
+		return -ENOMEM;
+	rd->fs->v[rd->fs->n++] = (struct flowshare){t, e, v, pk, by, -1};
+	return 0;
+}
+
+/* Each set of the table read: filter maps, flow cache sets, the generation switch. */
+static int nl_sets(struct nlread *rd, const struct nlsets *l, int *in_force)
+{
+	enum ipp_cverdict v;
+	bool pair;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < l->n && r >= 0; i++) {
+		const char *name = l->v[i].name;
+
+		rd->n = 0;
+		if (l->v[i].flags & NFT_SET_ANONYMOUS)
+			continue; /* a rule's own ({ ... } in its text) */
+		if (l->v[i].flags & NFT_SET_MAP) {
+			rd->t = kernel_tier(rd->c, name);
+			r = ipp_nlset_read(name, nl_map_elem, rd);
+		} else if (ipp_flowcache_parse(name, &rd->family, &rd->inbound, &v, &rd->gen,
+					       &pair)) {
+			rd->gx[rd->gen & 1].flow_cache = true;
+			r = ipp_nlset_read(name, nl_flow_elem, rd);
+			if (r == 0 && l->v[i].size && rd->n >= l->v[i].size)
+				rd->gx[rd->gen & 1].flow_full = true;
+		} else if (!strcmp(name, "fc_on_g0") || !strcmp(name, "fc_on_g1")) {
+			/* the switch set that holds tcp and udp: the generation in force */
+			r = ipp_nlset_read(name, nl_count_elem, rd);
+			if (r == 0 && rd->n > 0)
+				*in_force = name[7] - '0';
+		}
+		if (r == -ENOENT)
+			r = 0; /* gone meanwhile: another apply */
+	}
+	return r;
 }
 
 static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 			  struct flowshares *fs, struct ipp_table_extra *x, struct ipp_error *err)
 {
-	uint64_t *pk = NULL, *by = NULL;
-	/* per generation of the flow cache: only the one in force is counted here (the
-	 * other waits for the agent's fold, which gives each flow to the element that
-	 * decided it then: counted now, a flow whose decider changed would go to the
-	 * element that decides it under the new policy) */
-	struct ipp_table_extra gx[2] = {{0}, {0}};
-	struct groups groups = {0};
+	struct nlread rd = {.c = c, .cs = cs, .fs = fs, .x = x};
+	struct nlsets sets = {0};
 	int in_force = -1;
-	bool *seen = NULL;
-	const char *p;
-	char *out;
 	size_t j;
 	int r;
 
-	r = fresh_query("list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-			NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &out, err);
-	if (r < 0)
-		return r;
-	pk = calloc(c->ntiers + 1, sizeof(*pk));
-	by = calloc(c->ntiers + 1, sizeof(*by));
-	seen = calloc(c->ntiers + 1, sizeof(*seen));
-	if (!pk || !by || !seen || groups_build(c, &groups) < 0) {
+	rd.pk = calloc(c->ntiers + 1, sizeof(*rd.pk));
+	rd.by = calloc(c->ntiers + 1, sizeof(*rd.by));
+	rd.seen = calloc(c->ntiers + 1, sizeof(*rd.seen));
+	if (!rd.pk || !rd.by || !rd.seen || groups_build(c, &rd.groups) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	/* {"nftables": [ ITEM, ITEM, ... ]} */
-	p = strstr(out, "\"nftables\"");
-	p = p ? strchr(p, '[') : NULL;
-	if (!p) {
-		r = ipp_err(err, EBADMSG, "cannot read the kernel's listing of the table");
+	if ((r = ipp_nlsets_list(nl_set, &sets)) < 0 || (r = nl_sets(&rd, &sets, &in_force)) < 0 ||
+	    (r = ipp_nlrules_read(nl_rule, &rd)) < 0 ||
+	    (r = ipp_nlcounters_read(nl_counter, &rd)) < 0) {
+		r = ipp_err(err, -r, "cannot read the counters of table %s %s: %s", IPP_NFT_FAMILY,
+			    IPP_NFT_TABLE, strerror(-r));
 		goto out;
-	}
-	p++;
-	for (;;) {
-		struct ipp_json *item = NULL;
-		const struct ipp_json *m, *rule, *set, *obj;
-
-		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == ']' || !*p)
-			break;
-		if (ipp_json_parse_next(&p, &item) < 0) {
-			r = ipp_err(err, EBADMSG, "cannot read the kernel's listing of the table");
-			break;
-		}
-		m = ipp_json_get(item, "map");
-		rule = ipp_json_get(item, "rule");
-		set = ipp_json_get(item, "set");
-		obj = ipp_json_get(item, "counter");
-		if (set) {
-			const struct ipp_json *name = ipp_json_get(set, "name");
-			enum ipp_cverdict v;
-			unsigned gen;
-			bool inbound, pair;
-			int fam;
-
-			if (name && name->type == IPP_JSON_STRING &&
-			    ipp_flowcache_parse(name->str, &fam, &inbound, &v, &gen, &pair)) {
-				size_t n0 = fs->n;
-
-				flow_totals(set, &gx[gen & 1]);
-				if (flow_counters(c, NULL, 0, set, fam, inbound, fs) < 0)
-					r = ipp_err(err, ENOMEM, "out of memory");
-				while (n0 < fs->n)
-					fs->v[n0++].gen = (int)(gen & 1);
-			} else if (name && name->type == IPP_JSON_STRING &&
-				   (!strcmp(name->str, "fc_on_g0") ||
-				    !strcmp(name->str, "fc_on_g1"))) {
-				const struct ipp_json *el = ipp_json_get(set, "elem");
-
-				/* the switch set that holds tcp and udp: the generation in force */
-				if (el && el->type == IPP_JSON_ARRAY && el->n > 0)
-					in_force = name->str[7] - '0';
-			}
-		} else if (obj) {
-			const struct ipp_ctier *t = NULL;
-			int v = -1;
-			const struct ipp_celem *e = carry_elem(&groups, obj, &t, &v);
-			const struct ipp_json *com = ipp_json_get(obj, "comment");
-			uint64_t cp, cb;
-
-			if (com && com->type == IPP_JSON_STRING &&
-			    !strcmp(com->str, IPP_NEGOTIATE_DROP_CARRY_COMMENT) &&
-			    read_counter(obj, &cp, &cb)) {
-				x->neg_drop_packets += cp;
-				x->neg_drop_bytes += cb;
-			} else if (e && read_counter(obj, &cp, &cb) &&
-				   ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) ==
-				       0)
-				fs->v[fs->n++] = (struct flowshare){t, e, v, cp, cb, -1};
-			else if (e)
-				r = ipp_err(err, ENOMEM, "out of memory");
-		} else if (m) {
-			const struct ipp_json *name = ipp_json_get(m, "name");
-			const struct ipp_ctier *t = name && name->type == IPP_JSON_STRING
-							? kernel_tier(c, name->str)
-							: NULL;
-
-			if (map_counters(t, m, cs, x) < 0)
-				r = ipp_err(err, ENOMEM, "out of memory");
-		} else if (rule) {
-			rule_counter(c, rule, pk, by, seen);
-			negotiate_drop(rule, x);
-		}
-		ipp_json_free(item);
-		if (r < 0)
-			break;
 	}
 	/* the generation in force (both when the switch sets do not say) and the carries */
 	for (int g = 0; g < 2; g++) {
-		x->flow_cache |= gx[g].flow_cache;
+		x->flow_cache |= rd.gx[g].flow_cache;
 		if (in_force >= 0 && g != in_force)
 			continue;
-		x->flows += gx[g].flows;
-		x->flow_packets += gx[g].flow_packets;
-		x->flow_full |= gx[g].flow_full;
+		x->flows += rd.gx[g].flows;
+		x->flow_packets += rd.gx[g].flow_packets;
+		x->flow_full |= rd.gx[g].flow_full;
 	}
 	if (in_force >= 0) {
 		size_t k = 0;
@@ -968,23 +960,23 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 		const struct ipp_ctier *t = &c->tiers[j];
 		struct ipp_counter ct = {0};
 
-		if (!seen[j])
+		if (!rd.seen[j])
 			continue;
 		ct.tier = t;
 		ct.elem = &t->elems[0];
 		ct.rule = t->elems[0].rule;
 		ct.filter = t->elems[0].filter;
 		ct.reversed = t->elems[0].reversed;
-		count_as(&ct, t->elems[0].verdict, pk[j], by[j]);
+		count_as(&ct, t->elems[0].verdict, rd.pk[j], rd.by[j]);
 		if (push_counter(cs, &ct) < 0)
 			r = ipp_err(err, ENOMEM, "out of memory");
 	}
 out:
-	free(pk);
-	free(by);
-	free(seen);
-	free(groups.v);
-	free(out);
+	free(rd.pk);
+	free(rd.by);
+	free(rd.seen);
+	free(rd.groups.v);
+	free(sets.v);
 	return r;
 }
 
@@ -1106,20 +1098,13 @@ struct fold_set {
 static int fold_elem(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes, void *ctx)
 {
 	struct fold_set *fs = ctx;
-	size_t al = fs->family == AF_INET6 ? 16 : 4;
-	uint8_t src[16] = {0}, dst[16] = {0};
-	uint16_t sport = 0, dport = 0;
+	uint8_t src[16], dst[16], proto;
+	uint16_t sport, dport;
 
-	if (keylen != 2 * al + 4 && keylen != 2 * al + 12)
+	if (!flow_key(fs->family, key, keylen, src, dst, &proto, &sport, &dport))
 		return 0; /* not a flow of this family */
-	memcpy(src, key, al);
-	memcpy(dst, key + al, al);
-	if (keylen == 2 * al + 12) {
-		sport = (uint16_t)(key[2 * al + 4] << 8 | key[2 * al + 5]);
-		dport = (uint16_t)(key[2 * al + 8] << 8 | key[2 * al + 9]);
-	}
 	return flow_share(fs->f->before, fs->f->ch, fs->f->nch, fs->family, fs->inbound, src, dst,
-			  key[2 * al], sport, dport, packets, bytes, &fs->f->fs);
+			  proto, sport, dport, packets, bytes, &fs->f->fs);
 }
 
 /* A carry counter object of the listing into f->kernel (its element may be gone). */

@@ -17,6 +17,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../common/nldump.h"
@@ -327,4 +328,252 @@ int ipp_nlset_read(const char *set,
 	n = put_str(req.attr, NFTA_SET_ELEM_LIST_TABLE, IPP_NFT_TABLE);
 	n += put_str(req.attr + n, NFTA_SET_ELEM_LIST_SET, set);
 	return request_dump(&req, n, NFT_MSG_NEWSETELEM, one_elem_msg, &ec);
+}
+
+/* ---------- sets ---------- */
+
+static uint32_t be32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+struct set {
+	char name[IPP_NLRULE_NAME_MAX];
+	uint32_t flags, size;
+};
+
+static void desc_attr(const struct nlattr *a, void *ctx)
+{
+	struct set *st = ctx;
+
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_SET_DESC_SIZE && NLA_LEN(a) == 4)
+		st->size = be32(NLA_DATA(a));
+}
+
+static void set_attr(const struct nlattr *a, void *ctx)
+{
+	struct set *st = ctx;
+	int n = NLA_LEN(a);
+
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_SET_NAME:
+		if (n > 0 && (size_t)n <= sizeof(st->name)) {
+			memcpy(st->name, NLA_DATA(a), (size_t)n);
+			st->name[n - 1] = '\0';
+		}
+		break;
+	case NFTA_SET_FLAGS:
+		if (n == 4)
+			st->flags = be32(NLA_DATA(a));
+		break;
+	case NFTA_SET_DESC:
+		each_attr(NLA_DATA(a), n, desc_attr, st);
+		break;
+	}
+}
+
+struct sets_ctx {
+	int (*fn)(const char *name, uint32_t flags, uint32_t size, void *ctx);
+	void *ctx;
+};
+
+static int one_set(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct sets_ctx *sc = ctx;
+	struct set st = {{0}, 0, 0};
+
+	(void)nh;
+	each_attr(attrs, alen, set_attr, &st);
+	return st.name[0] ? sc->fn(st.name, st.flags, st.size, sc->ctx) : 0;
+}
+
+int ipp_nlsets_list(int (*fn)(const char *name, uint32_t flags, uint32_t size, void *ctx),
+		    void *ctx)
+{
+	struct sets_ctx sc = {fn, ctx};
+	struct request req;
+	size_t n;
+
+	request_init(&req, NFT_MSG_GETSET);
+	n = put_str(req.attr, NFTA_SET_TABLE, IPP_NFT_TABLE);
+	return request_dump(&req, n, NFT_MSG_NEWSET, one_set, &sc);
+}
+
+/* ---------- named counters ---------- */
+
+struct obj {
+	struct rule counts; /* its name as the chain, its comment, packets and bytes */
+	bool counter;
+};
+
+static void obj_attr(const struct nlattr *a, void *ctx)
+{
+	struct obj *o = ctx;
+	int n = NLA_LEN(a);
+
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_OBJ_NAME:
+		if (n > 0 && (size_t)n <= sizeof(o->counts.chain)) {
+			memcpy(o->counts.chain, NLA_DATA(a), (size_t)n);
+			o->counts.chain[n - 1] = '\0';
+		}
+		break;
+	case NFTA_OBJ_TYPE:
+		o->counter = n == 4 && be32(NLA_DATA(a)) == NFT_OBJECT_COUNTER;
+		break;
+	case NFTA_OBJ_DATA:
+		each_attr(NLA_DATA(a), n, counter_attr, &o->counts);
+		break;
+	case NFTA_OBJ_USERDATA:
+		user_comment(NLA_DATA(a), n, &o->counts);
+		break;
+	}
+}
+
+struct counters_ctx {
+	int (*fn)(const char *name, const char *comment, uint64_t packets, uint64_t bytes,
+		  void *ctx);
+	void *ctx;
+};
+
+static int one_obj(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct counters_ctx *cc = ctx;
+	struct obj o = {{{0}, {0}, false, 0, 0}, false};
+
+	(void)nh;
+	each_attr(attrs, alen, obj_attr, &o);
+	return o.counter && o.counts.chain[0] ? cc->fn(o.counts.chain, o.counts.comment,
+						       o.counts.packets, o.counts.bytes, cc->ctx)
+					      : 0;
+}
+
+int ipp_nlcounters_read(int (*fn)(const char *name, const char *comment, uint64_t packets,
+				  uint64_t bytes, void *ctx),
+			void *ctx)
+{
+	struct counters_ctx cc = {fn, ctx};
+	struct request req;
+	size_t n;
+
+	request_init(&req, NFT_MSG_GETOBJ);
+	n = put_str(req.attr, NFTA_OBJ_TABLE, IPP_NFT_TABLE);
+	return request_dump(&req, n, NFT_MSG_NEWOBJ, one_obj, &cc);
+}
+
+/* ---------- the table ---------- */
+
+struct table {
+	bool ours;
+	struct rule udata; /* its comment */
+};
+
+static void table_attr(const struct nlattr *a, void *ctx)
+{
+	struct table *t = ctx;
+	int n = NLA_LEN(a);
+
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_TABLE_NAME:
+		t->ours =
+		    n == sizeof(IPP_NFT_TABLE) && !memcmp(NLA_DATA(a), IPP_NFT_TABLE, (size_t)n);
+		break;
+	case NFTA_TABLE_USERDATA:
+		user_comment(NLA_DATA(a), n, &t->udata);
+		break;
+	}
+}
+
+struct table_ctx {
+	bool found;
+	char *buf;
+	size_t len;
+};
+
+static int one_table(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct table_ctx *tc = ctx;
+	struct table t = {false, {{0}, {0}, false, 0, 0}};
+
+	(void)nh;
+	each_attr(attrs, alen, table_attr, &t);
+	if (t.ours) {
+		tc->found = true;
+		snprintf(tc->buf, tc->len, "%s", t.udata.comment);
+	}
+	return 0;
+}
+
+int ipp_nltable_comment(char *buf, size_t len)
+{
+	struct table_ctx tc = {false, buf, len};
+	struct request req;
+	int r;
+
+	if (len)
+		buf[0] = '\0';
+	request_init(&req, NFT_MSG_GETTABLE);
+	if ((r = request_dump(&req, 0, NFT_MSG_NEWTABLE, one_table, &tc)) < 0)
+		return r;
+	return tc.found ? 0 : -ENOENT;
+}
+
+/* ---------- a base chain's policy ---------- */
+
+struct chain_ctx {
+	const char *name;
+	int policy; /* -ENOENT until found */
+};
+
+struct chain {
+	bool named;
+	int policy;
+	const char *want;
+};
+
+static void chain_attr(const struct nlattr *a, void *ctx)
+{
+	struct chain *c = ctx;
+	int n = NLA_LEN(a);
+
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_CHAIN_NAME:
+		c->named =
+		    n == (int)strlen(c->want) + 1 && !memcmp(NLA_DATA(a), c->want, (size_t)n);
+		break;
+	case NFTA_CHAIN_POLICY:
+		if (n == 4)
+			c->policy = be32(NLA_DATA(a)) == NF_ACCEPT ? 1 : 0;
+		break;
+	}
+}
+
+static int one_chain(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct chain_ctx *cc = ctx;
+	struct chain c = {false, -ENOENT, cc->name};
+
+	(void)nh;
+	each_attr(attrs, alen, chain_attr, &c);
+	if (c.named && c.policy >= 0)
+		cc->policy = c.policy;
+	return 0;
+}
+
+int ipp_nlchain_policy(const char *chain)
+{
+	struct chain_ctx cc = {chain, -ENOENT};
+	struct request req;
+	size_t n;
+	int r;
+
+	if (strlen(chain) >= 256)
+		return -ENAMETOOLONG;
+	request_init(&req, NFT_MSG_GETCHAIN);
+	n = put_str(req.attr, NFTA_CHAIN_TABLE, IPP_NFT_TABLE);
+	if ((r = request_dump(&req, n, NFT_MSG_NEWCHAIN, one_chain, &cc)) < 0)
+		return r;
+	return cc.policy;
 }

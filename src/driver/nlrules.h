@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nlrules.h - the rules of table inet ipsecpol that count (a counter
- * statement) and the elements of its sets, read over nfnetlink without
- * libnftables' cache.
+ * statement), its sets, their elements and its named counters, read over
+ * nfnetlink without libnftables' cache.
  */
 #ifndef IPP_NLRULES_H
 #define IPP_NLRULES_H
@@ -31,5 +31,32 @@ int ipp_nlset_read(const char *set,
 		   int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes,
 			     void *ctx),
 		   void *ctx);
+
+/*
+ * Give @fn the name, flags (NFT_SET_*: NFT_SET_MAP for a map) and size (0:
+ * unbounded) of each set of the table.  0, or -errno.
+ */
+int ipp_nlsets_list(int (*fn)(const char *name, uint32_t flags, uint32_t size, void *ctx),
+		    void *ctx);
+
+/*
+ * Give @fn the name, comment ("" when none) and counts of each named counter
+ * object of the table.  0, or -errno.
+ */
+int ipp_nlcounters_read(int (*fn)(const char *name, const char *comment, uint64_t packets,
+				  uint64_t bytes, void *ctx),
+			void *ctx);
+
+/*
+ * The comment of the table (@buf, @len bytes; "" when it has none).  0,
+ * -ENOENT when there is no table, or -errno.
+ */
+int ipp_nltable_comment(char *buf, size_t len);
+
+/*
+ * The policy of base chain @chain of the table: 1 accept, 0 drop; -ENOENT
+ * when there is no such chain (no table), another -errno on failure.
+ */
+int ipp_nlchain_policy(const char *chain);
 
 #endif

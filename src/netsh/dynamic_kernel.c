@@ -12,53 +12,31 @@
 #include "dynamic_internal.h"
 
 #include <errno.h>
-#include <nftables/libnftables.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/driverconf.h"
+#include "../driver/nlrules.h"
 #include "shell.h"
 
 const char ipp_dyn_no_table[] =
     "no IPsec policy is in force (the table " IPP_NFT_FAMILY " " IPP_NFT_TABLE " does not exist)";
 
-/* The table's listing without its elements: the mode is in its comment. */
+/* The mode of the table in force: its comment says it. */
 static int read_mode(enum ipp_mode *ret, struct ipp_error *err)
 {
-	static const char cmd[] = "list table " IPP_NFT_FAMILY " " IPP_NFT_TABLE;
-	static const char key[] = "comment \"ipsecpol mode=";
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	const char *out, *p;
-	char name[32];
-	size_t n;
-	int r = 0;
+	static const char key[] = "ipsecpol mode=";
+	char com[IPP_NLRULE_COMMENT_MAX];
+	int r;
 
 	*ret = IPP_MODE_INVALID;
-	if (!nft)
-		return ipp_err(err, ENOMEM, "cannot create a libnftables context");
-	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
-		r = ipp_err(err, ENOMEM, "cannot buffer libnftables output");
-		goto out;
-	}
-	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_TERSE);
-	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
-		const char *e = nft_ctx_get_error_buffer(nft);
-
-		r = ipp_err(err, EIO, "cannot read the table %s %s: %.*s", IPP_NFT_FAMILY,
-			    IPP_NFT_TABLE, e ? (int)strcspn(e, "\n") : 0, e ? e : "");
-		goto out;
-	}
-	out = nft_ctx_get_output_buffer(nft);
-	if (out && (p = strstr(out, key))) {
-		p += strlen(key);
-		n = strcspn(p, "\"");
-		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1),
-			 p);
-		*ret = ipp_mode_from_name(name);
-	}
-out:
-	nft_ctx_free(nft);
-	return r;
+	/* the table's comment, over nfnetlink: libnftables would read every element first */
+	if ((r = ipp_nltable_comment(com, sizeof(com))) < 0)
+		return ipp_err(err, -r, "cannot read the table %s %s: %s", IPP_NFT_FAMILY,
+			       IPP_NFT_TABLE, strerror(-r));
+	if (!strncmp(com, key, strlen(key)))
+		*ret = ipp_mode_from_name(com + strlen(key));
+	return 0;
 }
 
 /* Errors of the kernel's listings, in the user's terms. */
