@@ -24,7 +24,12 @@ struct ipp_dyn_state {
 	struct ipp_apply_result res; /* the effective policy and its compiled form */
 	struct ipp_counter *cnt;     /* the compiled elements the kernel holds, in tier order */
 	size_t ncnt;
-	size_t nexpected;	      /* elements of the compiled form */
+	/* the specific filter (index into res.eff->sf) each of cnt[] was compiled from, SIZE_MAX
+	   when none is found: an address range is several elements, one specific filter */
+	size_t *csf;
+	size_t nsf_in_force; /* specific filters with an element in the kernel */
+	size_t nsf_expected; /* specific filters with an element in the compiled form */
+	/* (an ICMP filter is two, ICMP and ICMPv6: ipp_dyn_spec_slot()) */
 	struct ipp_table_extra extra; /* the flow cache, the negotiate drops */
 	struct ipp_snapshot *snap[3]; /* persistent, domain, local (for generic filters) */
 };
@@ -38,6 +43,13 @@ struct ipp_dyn_state {
  */
 int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct ipp_error *err);
 void ipp_dyn_state_clear(struct ipp_dyn_state *s);
+
+/*
+ * Where the elements of specific filter @sf in tier @t are counted: 2 * @sf,
+ * plus one for ICMPv6 (a filter of protocol ICMP is compiled to ICMP and
+ * ICMPv6 elements, shown as two specific filters).
+ */
+size_t ipp_dyn_spec_slot(size_t sf, const struct ipp_ctier *t);
 
 /* The snapshot of store @loc in @s (NULL when absent).  Borrowed. */
 const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum ipp_store_loc loc);

@@ -12,8 +12,11 @@
 #include "dynamic_internal.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "../common/driverconf.h"
 #include "../driver/nlrules.h"
@@ -58,13 +61,122 @@ static int kernel_error(int r, struct ipp_error *err)
 	return r;
 }
 
-static size_t count_elements(const struct ipp_compiled *c)
+size_t ipp_dyn_spec_slot(size_t sf, const struct ipp_ctier *t)
 {
-	size_t i, n = 0;
+	return 2 * sf + (t->shape.proto == IPPROTO_ICMPV6);
+}
 
+/* The specific filters of an effective policy by configured filter and image. */
+struct sfkey {
+	uint32_t rule, filter;
+	bool reversed;
+	size_t sf;
+};
+
+static int sfkey_cmp(const void *x, const void *y)
+{
+	const struct sfkey *a = x, *b = y;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	if (a->filter != b->filter)
+		return a->filter < b->filter ? -1 : 1;
+	if (a->reversed != b->reversed)
+		return a->reversed ? 1 : -1;
+	return a->sf < b->sf ? -1 : a->sf > b->sf;
+}
+
+/* Does side @a of a specific filter hold the key field (@kind, @plen, @ip)? */
+static bool side_holds(const struct ipp_addr *a, uint8_t kind, uint8_t plen, const uint8_t ip[16])
+{
+	size_t n;
+
+	if (kind != IPP_ADDR_IP || plen == 0)
+		return true; /* any, me: nothing in the key to tell specific filters apart */
+	n = a->family == AF_INET6 ? 16 : 4;
+	if (a->kind == IPP_ADDR_IP) {
+		uint8_t m[16];
+
+		if (a->plen > plen)
+			return false;
+		memcpy(m, ip, 16);
+		ipp_ip_mask(m, a->plen);
+		return !memcmp(m, a->ip, n);
+	}
+	if (a->kind == IPP_ADDR_RANGE)
+		return memcmp(ip, a->ip, n) >= 0 && memcmp(ip, a->ip_end, n) <= 0;
+	return true;
+}
+
+/* The specific filter element @e of tier @t was compiled from (@k: sorted keys), or SIZE_MAX. */
+static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, size_t n,
+		      const struct ipp_ctier *t, const struct ipp_celem *e)
+{
+	struct sfkey want = {e->rule, e->filter, e->reversed, 0};
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sfkey_cmp(&k[mid], &want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && k[lo].rule == e->rule && k[lo].filter == e->filter &&
+	       k[lo].reversed == e->reversed;
+	     lo++) {
+		const struct ipp_sfilter *f = &eff->sf[k[lo].sf];
+
+		if (side_holds(&f->src, t->shape.src_kind, t->shape.src_plen, e->key.src) &&
+		    side_holds(&f->dst, t->shape.dst_kind, t->shape.dst_plen, e->key.dst))
+			return k[lo].sf;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * Which specific filter each counter is for, and how many specific filters
+ * are in force and compiled.  -ENOMEM.
+ */
+static int specific_filters(struct ipp_dyn_state *st)
+{
+	const struct ipp_effective *eff = st->res.eff;
+	const struct ipp_compiled *c = st->res.compiled;
+	struct sfkey *k = calloc(eff->nsf + 1, sizeof(*k));
+	bool *seen = calloc(2 * eff->nsf + 1, sizeof(*seen)); /* by ipp_dyn_spec_slot() */
+	size_t i, j, sf;
+	int r = 0;
+
+	st->csf = calloc(st->ncnt + 1, sizeof(*st->csf));
+	if (!k || !seen || !st->csf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < eff->nsf; i++)
+		k[i] = (struct sfkey){eff->sf[i].rule, eff->sf[i].filter, eff->sf[i].reversed, i};
+	qsort(k, eff->nsf, sizeof(*k), sfkey_cmp);
 	for (i = 0; i < c->ntiers; i++)
-		n += ipp_ctier_keyless(&c->tiers[i]) ? 1 : c->tiers[i].nelems;
-	return n;
+		for (j = 0; j < c->tiers[i].nelems; j++) {
+			sf = elem_sf(eff, k, eff->nsf, &c->tiers[i], &c->tiers[i].elems[j]);
+			if (sf != SIZE_MAX && !seen[ipp_dyn_spec_slot(sf, &c->tiers[i])]) {
+				seen[ipp_dyn_spec_slot(sf, &c->tiers[i])] = true;
+				st->nsf_expected++;
+			}
+		}
+	memset(seen, 0, (2 * eff->nsf + 1) * sizeof(*seen));
+	for (i = 0; i < st->ncnt; i++) {
+		st->csf[i] = elem_sf(eff, k, eff->nsf, st->cnt[i].tier, st->cnt[i].elem);
+		if (st->csf[i] != SIZE_MAX &&
+		    !seen[ipp_dyn_spec_slot(st->csf[i], st->cnt[i].tier)]) {
+			seen[ipp_dyn_spec_slot(st->csf[i], st->cnt[i].tier)] = true;
+			st->nsf_in_force++;
+		}
+	}
+out:
+	free(k);
+	free(seen);
+	return r;
 }
 
 int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct ipp_error *err)
@@ -102,10 +214,13 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 		ipp_err_prefix(err, "reading the policy in force");
 		goto out;
 	}
-	ret->nexpected = count_elements(ret->res.compiled);
 	if ((r = ipp_driver_counters(d, ret->res.compiled, &ret->cnt, &ret->ncnt, &ret->extra,
 				     err)) < 0) {
 		r = kernel_error(r, err);
+		goto out;
+	}
+	if ((r = specific_filters(ret)) < 0) {
+		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < 3; i++)
@@ -128,6 +243,7 @@ void ipp_dyn_state_clear(struct ipp_dyn_state *s)
 		return;
 	ipp_apply_result_clear(&s->res);
 	free(s->cnt);
+	free(s->csf);
 	for (i = 0; i < 3; i++)
 		ipp_snapshot_free(s->snap[i]);
 	memset(s, 0, sizeof(*s));

@@ -377,10 +377,11 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 	    "servers that me, DNS, WINS, DHCP and GATEWAY stand for, last changed (a running "
 	    "ipsecpold applies changes at once; otherwise run `ipsecpold --once')";
 
-	if (st->ncnt < st->nexpected)
-		fprintf(out,
-			"Note: %zu of the %zu specific filters of the stores are not in force: %s.\n",
-			st->nexpected - st->ncnt, st->nexpected, why);
+	if (st->nsf_in_force < st->nsf_expected)
+		fprintf(
+		    out,
+		    "Note: %zu of the %zu specific filters of the stores are not in force: %s.\n",
+		    st->nsf_expected - st->nsf_in_force, st->nsf_expected, why);
 	if (st->extra.unknown_elems)
 		fprintf(out,
 			"Note: the kernel also enforces %llu filter element%s that the stores no "
@@ -391,17 +392,82 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 			st->extra.unknown_packets == 1 ? "" : "s", why);
 }
 
-static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
+/*
+ * The kernel's elements of one specific filter (an address range is split
+ * into prefixes, each an element; a map split by hook holds one twice):
+ * the first of them, and what they add up to.
+ */
+struct specgroup {
+	size_t first; /* index into st->cnt */
+	size_t sf;    /* index into st->res.eff->sf, SIZE_MAX: the element alone */
+	bool match;   /* one of them matches the selection */
+	bool in, out; /* the hooks they are walked on */
+	uint64_t packets, bytes;
+	char maps[512]; /* the kernel maps that hold them */
+};
+
+/* Group the counters of @st by specific filter, in the order of their first element. */
+static struct specgroup *spec_groups(const struct ipp_dyn_state *st, const struct sel *s,
+				     size_t *ret_n)
 {
-	char buf[IPP_ADDR_STRLEN + 64];
+	struct specgroup *g = calloc(st->ncnt + 1, sizeof(*g));
+	size_t *at = calloc(2 * st->res.eff->nsf + 1, sizeof(*at)); /* slot -> group + 1 */
 	size_t i, n = 0;
 	struct spec f;
 
-	heading(out, "Specific Quick Mode Filters");
+	if (!g || !at) {
+		free(g);
+		free(at);
+		return NULL;
+	}
 	for (i = 0; i < st->ncnt; i++) {
+		size_t sf = st->csf[i];
+		size_t slot = sf != SIZE_MAX ? ipp_dyn_spec_slot(sf, st->cnt[i].tier) : 0;
+		struct specgroup *x;
+		size_t used;
+
+		if (sf != SIZE_MAX && at[slot]) {
+			x = &g[at[slot] - 1];
+		} else {
+			x = &g[n++];
+			x->first = i;
+			x->sf = sf;
+			if (sf != SIZE_MAX)
+				at[slot] = n;
+		}
 		spec_of(st, &st->cnt[i], &f);
-		if (!spec_match(s, &f))
+		x->match |= spec_match(s, &f);
+		x->in |= f.in;
+		x->out |= f.out;
+		x->packets += st->cnt[i].packets;
+		x->bytes += st->cnt[i].bytes;
+		if (!strstr(x->maps, st->cnt[i].tier->name)) {
+			used = strlen(x->maps);
+			snprintf(x->maps + used, sizeof(x->maps) - used, "%s%s", used ? ", " : "",
+				 st->cnt[i].tier->name);
+		}
+	}
+	free(at);
+	*ret_n = n;
+	return g;
+}
+
+static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
+{
+	char buf[IPP_ADDR_STRLEN + 64];
+	struct specgroup *g;
+	size_t i, n = 0, ng = 0;
+	struct spec f;
+
+	heading(out, "Specific Quick Mode Filters");
+	g = spec_groups(st, s, &ng);
+	for (i = 0; g && i < ng; i++) {
+		const struct ipp_sfilter *sf =
+		    g[i].sf != SIZE_MAX ? &st->res.eff->sf[g[i].sf] : NULL;
+
+		if (!g[i].match)
 			continue;
+		spec_of(st, &st->cnt[g[i].first], &f);
 		if (n++)
 			fputc('\n', out);
 		field(out, "Filter Name", "%s (filter %u%s)", f.rule->filterlist, f.c->filter + 1,
@@ -411,21 +477,25 @@ static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel 
 		field(out, "Rule Name", "%s", f.rule->rule);
 		field(out, "Connection Type", "%s", conntype_label(f.rule->conntype));
 		field(out, "Weight", "%u (0x%x)", f.c->elem->weight, f.c->elem->weight);
-		field(out, "Direction", "%s", direction_label(f.in, f.out));
-		addr_fields(out, "Source", &f.src, NULL, s->resolvedns);
-		addr_fields(out, "Destination", &f.dst, NULL, s->resolvedns);
+		field(out, "Direction", "%s", direction_label(g[i].in, g[i].out));
+		/* the specific filter's addresses (a range whole), else the element's */
+		addr_fields(out, "Source", sf && f.src.kind == IPP_ADDR_IP ? &sf->src : &f.src,
+			    NULL, s->resolvedns);
+		addr_fields(out, "Destination", sf && f.dst.kind == IPP_ADDR_IP ? &sf->dst : &f.dst,
+			    NULL, s->resolvedns);
 		ipp_proto_format(f.proto, buf, sizeof(buf));
 		field(out, "Protocol", "%s", buf);
 		port_text(f.sport, buf, sizeof(buf));
 		field(out, "Source Port", "%s", buf);
 		port_text(f.dport, buf, sizeof(buf));
 		field(out, "Destination Port", "%s", buf);
-		field(out, "Inbound Action", "%s", f.in ? show_action_label(f.action) : "-");
-		field(out, "Outbound Action", "%s", f.out ? show_action_label(f.action) : "-");
-		field(out, "Kernel Map", "%s", f.c->tier->name);
-		field(out, "Packets", "%llu", (unsigned long long)f.c->packets);
-		field(out, "Bytes", "%llu", (unsigned long long)f.c->bytes);
+		field(out, "Inbound Action", "%s", g[i].in ? show_action_label(f.action) : "-");
+		field(out, "Outbound Action", "%s", g[i].out ? show_action_label(f.action) : "-");
+		field(out, strchr(g[i].maps, ',') ? "Kernel Maps" : "Kernel Map", "%s", g[i].maps);
+		field(out, "Packets", "%llu", (unsigned long long)g[i].packets);
+		field(out, "Bytes", "%llu", (unsigned long long)g[i].bytes);
 	}
+	free(g);
 	fprintf(out, "\n%zu Specific Filter%s\n", n, n == 1 ? "" : "s");
 	return n;
 }
@@ -881,7 +951,7 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 				pk[v] += st->cnt[i].vpackets[v];
 				by[v] += st->cnt[i].vbytes[v];
 			}
-		stat_line(out, "Specific Filters In Force", "%zu", st->ncnt);
+		stat_line(out, "Specific Filters In Force", "%zu", st->nsf_in_force);
 		if (st->extra.unknown_elems)
 			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packets)",
 				  (unsigned long long)st->extra.unknown_elems,
