@@ -761,6 +761,15 @@ static int show_specific_mm(const struct ipp_dyn_state *st, const struct sel *s,
 		if (f.action != IPP_ACTION_NEGOTIATE || !f.rule ||
 		    !sel_addrs(s, f.rule, &f.src, &f.dst))
 			continue;
+		/* the addresses of its specific filter: a range whole, not its prefixes */
+		if (st->csf[i] != SIZE_MAX) {
+			const struct ipp_sfilter *sf = &st->res.eff->sf[st->csf[i]];
+
+			if (f.src.kind == IPP_ADDR_IP)
+				f.src = sf->src;
+			if (f.dst.kind == IPP_ADDR_IP)
+				f.dst = sf->dst;
+		}
 		v[n].f = f;
 		v[n].packets = f.c->packets;
 		v[n].bytes = f.c->bytes;
