@@ -157,15 +157,15 @@ static void rdns(const struct ipp_addr *a, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-static void addr_fields(FILE *out, const char *side, const struct ipp_addr *a, const char *dns,
-			bool resolvedns)
+static void addr_fields(FILE *out, const char *side, const struct ipp_addr *a, int family,
+			const char *dns, bool resolvedns)
 {
 	char label[64], buf[IPP_ADDR_STRLEN + IPP_NAME_MAX];
 
 	addr_label(a, buf, sizeof(buf));
 	snprintf(label, sizeof(label), "%s Address", side);
 	field(out, label, "%s", buf);
-	show_mask_text(a, true, buf, sizeof(buf));
+	show_mask_text(a, family, true, buf, sizeof(buf));
 	snprintf(label, sizeof(label), "%s Mask", side);
 	field(out, label, "%s", buf);
 	if (dns && *dns) {
@@ -479,10 +479,16 @@ static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel 
 		field(out, "Weight", "%u (0x%x)", f.c->elem->weight, f.c->elem->weight);
 		field(out, "Direction", "%s", direction_label(g[i].in, g[i].out));
 		/* the specific filter's addresses (a range whole), else the element's */
-		addr_fields(out, "Source", sf && f.src.kind == IPP_ADDR_IP ? &sf->src : &f.src,
-			    NULL, s->resolvedns);
-		addr_fields(out, "Destination", sf && f.dst.kind == IPP_ADDR_IP ? &sf->dst : &f.dst,
-			    NULL, s->resolvedns);
+		{
+			const struct ipp_addr *src =
+			    sf && f.src.kind == IPP_ADDR_IP ? &sf->src : &f.src;
+			const struct ipp_addr *dst =
+			    sf && f.dst.kind == IPP_ADDR_IP ? &sf->dst : &f.dst;
+			int fam = f.c->tier->shape.family;
+
+			addr_fields(out, "Source", src, fam, NULL, s->resolvedns);
+			addr_fields(out, "Destination", dst, fam, NULL, s->resolvedns);
+		}
 		ipp_proto_format(f.proto, buf, sizeof(buf));
 		field(out, "Protocol", "%s", buf);
 		port_text(f.sport, buf, sizeof(buf));
@@ -634,8 +640,10 @@ static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
 	field(out, "Connection Type", "%s", conntype_label(r->conntype));
 	tunnel_field(r, out);
 	field(out, "Mirrored", "%s", f->mirrored ? "YES" : "NO");
-	addr_fields(out, "Source", &f->src, f->srcdns, s->resolvedns);
-	addr_fields(out, "Destination", &f->dst, f->dstdns, s->resolvedns);
+	addr_fields(out, "Source", &f->src, show_filter_family(&f->src, &f->dst), f->srcdns,
+		    s->resolvedns);
+	addr_fields(out, "Destination", &f->dst, show_filter_family(&f->src, &f->dst), f->dstdns,
+		    s->resolvedns);
 	ipp_proto_format(f->protocol, buf, sizeof(buf));
 	field(out, "Protocol", "%s", buf);
 	port_text(f->srcport, buf, sizeof(buf));
@@ -691,8 +699,10 @@ static void generic_mm(const struct ipp_dyn_state *st, const struct sel *s,
 	field(out, "Connection Type", "%s", conntype_label(r->conntype));
 	tunnel_field(r, out);
 	field(out, "Mirrored", "%s", f->mirrored ? "YES" : "NO");
-	addr_fields(out, "Source", &f->src, f->srcdns, s->resolvedns);
-	addr_fields(out, "Destination", &f->dst, f->dstdns, s->resolvedns);
+	addr_fields(out, "Source", &f->src, show_filter_family(&f->src, &f->dst), f->srcdns,
+		    s->resolvedns);
+	addr_fields(out, "Destination", &f->dst, show_filter_family(&f->src, &f->dst), f->dstdns,
+		    s->resolvedns);
 	auth_fields(find_rule(st, r), out);
 	counters_fields(sum, out);
 }
@@ -795,8 +805,10 @@ static int show_specific_mm(const struct ipp_dyn_state *st, const struct sel *s,
 		field(out, "Rule Name", "%s", m->f.rule->rule);
 		field(out, "Connection Type", "%s", conntype_label(m->f.rule->conntype));
 		field(out, "Weight", "%u (0x%x)", weight, weight);
-		addr_fields(out, "Source", &m->f.src, NULL, s->resolvedns);
-		addr_fields(out, "Destination", &m->f.dst, NULL, s->resolvedns);
+		addr_fields(out, "Source", &m->f.src, m->f.c->tier->shape.family, NULL,
+			    s->resolvedns);
+		addr_fields(out, "Destination", &m->f.dst, m->f.c->tier->shape.family, NULL,
+			    s->resolvedns);
 		auth_fields(find_rule(st, m->f.rule), out);
 		field(out, "Packets", "%llu", (unsigned long long)packets);
 		field(out, "Bytes", "%llu", (unsigned long long)bytes);

@@ -389,13 +389,13 @@ static void list_filter(struct ctx *c, const struct ipp_filter *f)
 	field(c, "Mirrored", "%s", yesno(f->mirrored));
 	addr_label(&f->src, buf, sizeof(buf));
 	field(c, "Source IP Address", "%s", buf);
-	show_mask_text(&f->src, true, buf, sizeof(buf));
+	show_mask_text(&f->src, show_filter_family(&f->src, &f->dst), true, buf, sizeof(buf));
 	field(c, "Source Mask", "%s", buf);
 	dns_name(c, &f->src, f->srcdns, buf, sizeof(buf));
 	field(c, "Source DNS Name", "%s", buf);
 	addr_label(&f->dst, buf, sizeof(buf));
 	field(c, "Destination IP Address", "%s", buf);
-	show_mask_text(&f->dst, true, buf, sizeof(buf));
+	show_mask_text(&f->dst, show_filter_family(&f->src, &f->dst), true, buf, sizeof(buf));
 	field(c, "Destination Mask", "%s", buf);
 	dns_name(c, &f->dst, f->dstdns, buf, sizeof(buf));
 	field(c, "Destination DNS Name", "%s", buf);
@@ -868,7 +868,7 @@ static void json_addr(struct ctx *c, struct ipp_json *j, const char *key, const 
 		ipp_json_null(j, "family");
 	}
 	if (a->kind == IPP_ADDR_IP) {
-		show_mask_text(a, false, buf, sizeof(buf));
+		show_mask_text(a, 0, false, buf, sizeof(buf));
 		ipp_json_string(j, "mask", buf);
 		ipp_json_int(j, "prefix", a->plen);
 	} else {

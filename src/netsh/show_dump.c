@@ -169,11 +169,11 @@ static void dump_filter(FILE *out, const struct ipp_filterlist *l, const struct 
 	fprintf(out, " protocol=%s", buf);
 	battr(out, "mirrored", f->mirrored);
 	if (f->src.kind == IPP_ADDR_IP) {
-		show_mask_text(&f->src, false, buf, sizeof(buf));
+		show_mask_text(&f->src, 0, false, buf, sizeof(buf));
 		fprintf(out, " srcmask=%s", buf);
 	}
 	if (f->dst.kind == IPP_ADDR_IP) {
-		show_mask_text(&f->dst, false, buf, sizeof(buf));
+		show_mask_text(&f->dst, 0, false, buf, sizeof(buf));
 		fprintf(out, " dstmask=%s", buf);
 	}
 	uattr(out, "srcport", f->srcport);

@@ -61,8 +61,14 @@ void show_qm_offer_text(const struct ipp_qm_offer *o, char *buf, size_t len);
 unsigned long show_qm_life_kb(const struct ipp_qm_offer *o);
 unsigned long show_qm_life_sec(const struct ipp_qm_offer *o);
 
-/* Mask of an IP address: dotted quad for IPv4, the prefix length for IPv6 ("64"). */
-void show_mask_text(const struct ipp_addr *a, bool v6_slash, char *buf, size_t len);
+/*
+ * Mask of an address: dotted quad for IPv4, the prefix length for IPv6
+ * ("64", "/64" with @v6_slash); me, the server types and any as a host or
+ * empty mask of @family, the filter's (show_filter_family(); 0: IPv4's).
+ */
+/* The address family of a filter of sides @a and @b: AF_INET6, AF_INET, 0 (me, any, servers). */
+int show_filter_family(const struct ipp_addr *a, const struct ipp_addr *b);
+void show_mask_text(const struct ipp_addr *a, int family, bool v6_slash, char *buf, size_t len);
 /*
  * An address as one short table cell: "me", "any", "DNS", "10.0.0.0/24",
  * "10.0.0.1", "10.0.0.1-10.0.0.9", "fd00::/64".

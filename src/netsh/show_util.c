@@ -329,11 +329,25 @@ unsigned long show_qm_life_sec(const struct ipp_qm_offer *o)
 	return o->life_sec ? o->life_sec : IPP_QM_LIFE_SEC_DEFAULT;
 }
 
-void show_mask_text(const struct ipp_addr *a, bool v6_slash, char *buf, size_t len)
+int show_filter_family(const struct ipp_addr *a, const struct ipp_addr *b)
 {
+	if ((a->kind == IPP_ADDR_IP || a->kind == IPP_ADDR_RANGE) && a->family)
+		return a->family;
+	if ((b->kind == IPP_ADDR_IP || b->kind == IPP_ADDR_RANGE) && b->family)
+		return b->family;
+	return 0;
+}
+
+void show_mask_text(const struct ipp_addr *a, int family, bool v6_slash, char *buf, size_t len)
+{
+	const char *sl = v6_slash ? "/" : "";
+
 	switch (a->kind) {
 	case IPP_ADDR_ANY:
-		snprintf(buf, len, "0.0.0.0");
+		if (family == AF_INET6)
+			snprintf(buf, len, "%s0", sl);
+		else
+			snprintf(buf, len, "0.0.0.0");
 		return;
 	case IPP_ADDR_IP:
 		break;
@@ -342,7 +356,10 @@ void show_mask_text(const struct ipp_addr *a, bool v6_slash, char *buf, size_t l
 		return;
 	default:
 		/* me and the server types stand for host addresses */
-		snprintf(buf, len, "255.255.255.255");
+		if (family == AF_INET6)
+			snprintf(buf, len, "%s128", sl);
+		else
+			snprintf(buf, len, "255.255.255.255");
 		return;
 	}
 	if (a->family == AF_INET6) {
