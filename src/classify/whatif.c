@@ -6,6 +6,7 @@
  * as it is or as if another policy were assigned, and the reference
  * matcher decides.
  */
+#include "../common/utf8.h"
 #include "classify.h"
 
 #include "../agent/hostenv.h"
@@ -46,7 +47,7 @@ int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const c
 
 		mine = cur == IPP_STORE_PERSISTENT ? pers : cur == IPP_STORE_DOMAIN ? dom : loc;
 		for (i = 0; mine && i < mine->npolicies; i++)
-			if (strcasecmp(mine->policies[i].name, policy) == 0)
+			if (ipp_utf8_casecmp(mine->policies[i].name, policy) == 0)
 				found = true;
 		if (!found) {
 			r = ipp_err(err, ENOENT, "policy \"%s\" is not in the %s store",
@@ -55,7 +56,7 @@ int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const c
 		}
 		for (i = 0; i < mine->npolicies; i++)
 			mine->policies[i].assigned =
-				strcasecmp(mine->policies[i].name, policy) == 0;
+			    ipp_utf8_casecmp(mine->policies[i].name, policy) == 0;
 	}
 	r = ipp_effective_build(pers, dom, loc, env, ret, err);
 out:

@@ -4,6 +4,14 @@
  */
 #include "utf8.h"
 
+#include <ctype.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wctype.h>
+
 size_t ipp_utf8_seq_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
@@ -45,4 +53,107 @@ long ipp_utf8_bad_at(const char *s)
 		if (!(n = ipp_utf8_seq_len(p + i)))
 			return (long)i;
 	return -1;
+}
+
+int ipp_utf8_has_nonascii(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+static locale_t fold_locale;
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static void fold_init(void)
+{
+	static const char *const names[] = {"C.UTF-8", "C.utf8", "en_US.UTF-8"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !fold_locale; i++)
+		fold_locale = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+}
+
+/* Code point @c as UTF-8 into @p (4 bytes); its length. */
+static size_t put_utf8(unsigned long c, char *p)
+{
+	if (c < 0x80) {
+		p[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		p[0] = (char)(0xc0 | c >> 6);
+		p[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		p[0] = (char)(0xe0 | c >> 12);
+		p[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		p[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	p[0] = (char)(0xf0 | c >> 18);
+	p[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	p[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	p[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+void ipp_utf8_fold(const char *s, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n, i;
+
+	if (!len)
+		return;
+	pthread_once(&fold_once, fold_init);
+	while (*p) {
+		char buf[4];
+		unsigned long c;
+		size_t k;
+
+		n = ipp_utf8_seq_len(p);
+		if (n <= 1 || !fold_locale) {
+			/* ASCII, or a byte that is not UTF-8 */
+			buf[0] = (char)(n == 1 && *p < 0x80 ? tolower(*p) : *p);
+			k = 1;
+			n = 1;
+		} else {
+			c = n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
+			for (i = 1; i < n; i++)
+				c = c << 6 | (p[i] & 0x3fu);
+			k = put_utf8((unsigned long)towlower_l((wint_t)c, fold_locale), buf);
+		}
+		if (o + k >= len)
+			break;
+		for (i = 0; i < k; i++)
+			out[o++] = buf[i];
+		p += n;
+	}
+	out[o] = '\0';
+}
+
+int ipp_utf8_casecmp(const char *a, const char *b)
+{
+	char sa[512], sb[512], *fa = sa, *fb = sb;
+	size_t na, nb;
+	int r;
+
+	if (!ipp_utf8_has_nonascii(a) && !ipp_utf8_has_nonascii(b))
+		return strcasecmp(a, b);
+	na = 2 * strlen(a) + 1;
+	nb = 2 * strlen(b) + 1;
+	if ((na > sizeof(sa) && !(fa = malloc(na))) || (nb > sizeof(sb) && !(fb = malloc(nb)))) {
+		r = strcasecmp(a, b); /* out of memory: as ASCII */
+		goto out;
+	}
+	ipp_utf8_fold(a, fa, na);
+	ipp_utf8_fold(b, fb, nb);
+	r = strcmp(fa, fb);
+out:
+	if (fa != sa)
+		free(fa);
+	if (fb != sb)
+		free(fb);
+	return r;
 }

@@ -13,6 +13,7 @@
  * Main mode filters are those of the rules that negotiate: addresses only,
  * with the rule's authentication methods.
  */
+#include "../common/utf8.h"
 #include "dynamic.h"
 
 #include <arpa/inet.h>
@@ -272,8 +273,8 @@ static bool addr_match(const struct ipp_addr *f, bool has, const struct ipp_addr
 
 static bool name_match(const struct sel *s, const struct ipp_eff_rule *r)
 {
-	return !s->name || strcasecmp(s->name, r->filterlist) == 0 ||
-	       strcasecmp(s->name, r->rule) == 0;
+	return !s->name || ipp_utf8_casecmp(s->name, r->filterlist) == 0 ||
+	       ipp_utf8_casecmp(s->name, r->rule) == 0;
 }
 
 /* The selectors every filter kind has: name and addresses. */
@@ -573,7 +574,7 @@ static const struct ipp_filterlist *find_list(const struct ipp_dyn_state *st,
 	size_t i;
 
 	for (i = 0; s && i < s->nfilterlists; i++)
-		if (strcasecmp(s->filterlists[i].name, r->filterlist) == 0)
+		if (ipp_utf8_casecmp(s->filterlists[i].name, r->filterlist) == 0)
 			return &s->filterlists[i];
 	return NULL;
 }
@@ -587,7 +588,7 @@ static const struct ipp_rule *find_rule(const struct ipp_dyn_state *st,
 	for (i = 0; s && i < s->npolicies; i++) {
 		const struct ipp_policy *p = &s->policies[i];
 
-		if (strcasecmp(p->name, r->policy) != 0)
+		if (ipp_utf8_casecmp(p->name, r->policy) != 0)
 			continue;
 		for (j = 0; j < p->nrules; j++)
 			if (p->rules[j].number == r->number)

@@ -2,6 +2,7 @@
 /*
  * show_util.c - lookups, ordering and value texts shared by show and dump.
  */
+#include "../common/utf8.h"
 #include "show_internal.h"
 
 #include <arpa/inet.h>
@@ -37,7 +38,7 @@ const struct ipp_filteraction *show_find_filteraction(const struct ipp_snapshot 
 
 static int name_cmp(const char *a, const char *b)
 {
-	int r = strcasecmp(a, b);
+	int r = ipp_utf8_casecmp(a, b);
 
 	return r ? r : strcmp(a, b);
 }

@@ -3,6 +3,7 @@
  * static_show.c - the static `show` commands: select objects, then print
  * them with show.h.
  */
+#include "../common/utf8.h"
 #include "static_cmds.h"
 
 #include <errno.h>
@@ -64,7 +65,7 @@ static void show_end(struct show_ctx *c)
 static const struct ipp_policy *policy_named(const struct ipp_snapshot *s, const char *name)
 {
 	for (size_t i = 0; i < s->npolicies; i++)
-		if (strcasecmp(s->policies[i].name, name) == 0)
+		if (ipp_utf8_casecmp(s->policies[i].name, name) == 0)
 			return &s->policies[i];
 	return NULL;
 }
@@ -144,7 +145,7 @@ static size_t rules_named(const struct ipp_snapshot *s, const char *rule,
 
 	for (size_t i = 0; i < s->npolicies; i++)
 		for (size_t k = 0; k < s->policies[i].nrules && n < max; k++)
-			if (strcasecmp(s->policies[i].rules[k].name, rule) == 0)
+			if (ipp_utf8_casecmp(s->policies[i].rules[k].name, rule) == 0)
 				ret[n++] = &s->policies[i].rules[k];
 	return n;
 }
@@ -170,7 +171,7 @@ int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 		const struct ipp_filterlist *l = &c.s->filterlists[i];
 		bool want = !name && !rule;
 
-		if (name && strcasecmp(l->name, name) == 0)
+		if (name && ipp_utf8_casecmp(l->name, name) == 0)
 			want = true;
 		if (rule) {
 			const struct ipp_rule *rv[64];
@@ -226,7 +227,7 @@ int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FIL
 		const struct ipp_filteraction *fa = &c.s->filteractions[i];
 		bool want = !name && !rule;
 
-		if (name && strcasecmp(fa->name, name) == 0)
+		if (name && ipp_utf8_casecmp(fa->name, name) == 0)
 			want = true;
 		if (rule) {
 			const struct ipp_rule *rv[64];
@@ -278,7 +279,7 @@ static size_t select_rules(const struct ipp_args *a, const struct ipp_policy *p,
 	for (size_t k = 0; k < p->nrules; k++) {
 		const struct ipp_rule *r = &p->rules[k];
 
-		if (name && strcasecmp(r->name, name) != 0)
+		if (name && ipp_utf8_casecmp(r->name, name) != 0)
 			continue;
 		if (ipp_args_has(a, "id") && r->number != id)
 			continue;
@@ -312,7 +313,7 @@ int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		const struct ipp_policy *p = &c.s->policies[i];
 		size_t n;
 
-		if (pname && strcasecmp(p->name, pname) != 0)
+		if (pname && ipp_utf8_casecmp(p->name, pname) != 0)
 			continue;
 		free(v);
 		v = calloc(p->nrules + 2, sizeof(*v));

@@ -24,7 +24,10 @@
 #include <unistd.h>
 
 #include "../common/grow.h"
+#include "../common/utf8.h"
 #include "db_internal.h"
+
+#include "../common/utf8.h"
 
 #define IPP_APPLICATION_ID 0x49505350 /* "IPSP" */
 #define BUSY_TIMEOUT_MS 10000
@@ -568,6 +571,27 @@ static int claim_file(const char *path, int *held, struct ipp_error *err)
 		       path);
 }
 
+/* SQL ipp_fold(TEXT): the text in lower case, Unicode's (ipp_utf8_fold()). */
+static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	size_t n;
+	char *out;
+
+	(void)argc;
+	if (!s) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = 2 * strlen(s) + 1;
+	if (!(out = sqlite3_malloc64(n))) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	ipp_utf8_fold(s, out, n);
+	sqlite3_result_text(ctx, out, -1, sqlite3_free);
+}
+
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)
 {
 	bool ro = flags & IPP_DB_READONLY;
@@ -623,6 +647,14 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
+	/* names that differ only in case are one, in every script (db_name_fold()) */
+	rc = sqlite3_create_function(db->h, "ipp_fold", 1,
+				     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				     fold_fn, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		r = db_fail(db, rc, err, "registering a function");
+		goto fail;
+	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
 	r = db_exec(db, "PRAGMA foreign_keys = ON", err, "enabling foreign keys");
 	if (r < 0)

@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../common/utf8.h"
 #include "store.h"
 
 #define EXPORT_MAGIC "ipsecpol-export"
@@ -939,7 +940,7 @@ static int check_all(struct reader *rd)
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
 		for (size_t j = 0; j < i; j++) {
-			if (strcasecmp(s->filterlists[j].name, l->name) == 0)
+			if (ipp_utf8_casecmp(s->filterlists[j].name, l->name) == 0)
 				return rerr(rd, EEXIST, "filterlist \"%s\" already on line %lld",
 					    l->name, (long long)s->filterlists[j].id);
 			if (strcmp(s->filterlists[j].guid, l->guid) == 0)
@@ -958,7 +959,7 @@ static int check_all(struct reader *rd)
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
 		for (size_t j = 0; j < i; j++) {
-			if (strcasecmp(s->filteractions[j].name, a->name) == 0)
+			if (ipp_utf8_casecmp(s->filteractions[j].name, a->name) == 0)
 				return rerr(rd, EEXIST, "filteraction \"%s\" already on line %lld",
 					    a->name, (long long)s->filteractions[j].id);
 			if (strcmp(s->filteractions[j].guid, a->guid) == 0)
@@ -994,7 +995,7 @@ static int check_all(struct reader *rd)
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
 		for (size_t j = 0; j < i; j++) {
-			if (strcasecmp(s->policies[j].name, p->name) == 0)
+			if (ipp_utf8_casecmp(s->policies[j].name, p->name) == 0)
 				return rerr(rd, EEXIST, "policy \"%s\" already on line %lld",
 					    p->name, (long long)s->policies[j].id);
 			if (strcmp(s->policies[j].guid, p->guid) == 0)

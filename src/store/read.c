@@ -11,6 +11,8 @@
 
 #include "db_internal.h"
 
+#include "../common/utf8.h"
+
 /* ---------- rows ---------- */
 
 static int bad_row(struct ipp_db *db, struct ipp_error *err, const char *what, int64_t id,
@@ -289,25 +291,35 @@ static int not_found(struct ipp_error *err, const char *what, const char *name, 
 		       ipp_store_name(loc));
 }
 
-/* Bind (store, name-or-guid) and step once: 1 found, 0 not, <0 error. */
-static int find_row(struct ipp_db *db, const char *by_name, const char *by_guid,
-		    enum ipp_store_loc loc, const char *name, const char *guid,
+/*
+ * Bind (store, name-or-guid) and step once: 1 found, 0 not, <0 error.  A
+ * name holding letters outside ASCII, not found as the column's collation
+ * compares (ASCII letters without case), is looked up again with @by_fold,
+ * every letter's case folded (Windows compares names without case in every
+ * script).
+ */
+static int find_row(struct ipp_db *db, const char *by_name, const char *by_fold,
+		    const char *by_guid, enum ipp_store_loc loc, const char *name, const char *guid,
 		    char g[IPP_GUID_STRLEN], sqlite3_stmt **ret, struct ipp_error *err)
 {
 	sqlite3_stmt *st;
-	int r;
+	int r, pass;
 
 	if (!name) {
 		r = want_guid(guid, g, err);
 		if (r < 0)
 			return r;
 	}
-	r = db_prep(db, name ? by_name : by_guid, &st, err);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int(st, 1, loc);
-	sqlite3_bind_text(st, 2, name ? name : g, -1, SQLITE_STATIC);
-	r = db_step(db, st, err, "looking up an object");
+	for (pass = 0; pass < 2; pass++) {
+		r = db_prep(db, !name ? by_guid : pass ? by_fold : by_name, &st, err);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int(st, 1, loc);
+		sqlite3_bind_text(st, 2, name ? name : g, -1, SQLITE_STATIC);
+		r = db_step(db, st, err, "looking up an object");
+		if (r != 0 || !name || !ipp_utf8_has_nonascii(name))
+			break;
+	}
 	*ret = st;
 	return r;
 }
@@ -317,6 +329,9 @@ int ipp_db_policy_find(struct ipp_db *db, enum ipp_store_loc loc, const char *na
 {
 	static const char by_name[] =
 		"SELECT " DB_POLICY_COLS " FROM policy p WHERE p.store = ? AND p.name = ?";
+	static const char by_fold[] =
+	    "SELECT " DB_POLICY_COLS " FROM policy p WHERE p.store = ? AND ipp_fold(p.name) = "
+	    "ipp_fold(?)";
 	static const char by_guid[] =
 		"SELECT " DB_POLICY_COLS " FROM policy p WHERE p.store = ? AND p.guid = ?";
 	char g[IPP_GUID_STRLEN];
@@ -327,7 +342,7 @@ int ipp_db_policy_find(struct ipp_db *db, enum ipp_store_loc loc, const char *na
 	r = db_rbegin(db, err);
 	if (r < 0)
 		return r;
-	r = find_row(db, by_name, by_guid, loc, name, guid, g, &st, err);
+	r = find_row(db, by_name, by_fold, by_guid, loc, name, guid, g, &st, err);
 	if (r == 0)
 		r = not_found(err, "policy", name, g, loc);
 	if (r < 0)
@@ -351,13 +366,16 @@ int ipp_db_filterlist_find(struct ipp_db *db, enum ipp_store_loc loc, const char
 {
 	static const char by_name[] = "SELECT " DB_FILTERLIST_COLS
 				      " FROM filterlist l WHERE l.store = ? AND l.name = ?";
+	static const char by_fold[] = "SELECT " DB_FILTERLIST_COLS
+				      " FROM filterlist l WHERE l.store = ? AND ipp_fold(l.name) = "
+				      "ipp_fold(?)";
 	static const char by_guid[] = "SELECT " DB_FILTERLIST_COLS
 				      " FROM filterlist l WHERE l.store = ? AND l.guid = ?";
 	char g[IPP_GUID_STRLEN];
 	sqlite3_stmt *st;
 	int r;
 
-	r = find_row(db, by_name, by_guid, loc, name, guid, g, &st, err);
+	r = find_row(db, by_name, by_fold, by_guid, loc, name, guid, g, &st, err);
 	if (r == 0)
 		r = not_found(err, "filter list", name, g, loc);
 	if (r < 0)
@@ -373,6 +391,10 @@ int ipp_db_filteraction_find(struct ipp_db *db, enum ipp_store_loc loc, const ch
 {
 	static const char by_name[] = "SELECT " DB_FILTERACTION_COLS
 				      " FROM filteraction a WHERE a.store = ? AND a.name = ?";
+	static const char by_fold[] =
+	    "SELECT " DB_FILTERACTION_COLS
+	    " FROM filteraction a WHERE a.store = ? AND ipp_fold(a.name) = "
+	    "ipp_fold(?)";
 	static const char by_guid[] = "SELECT " DB_FILTERACTION_COLS
 				      " FROM filteraction a WHERE a.store = ? AND a.guid = ?";
 	char g[IPP_GUID_STRLEN];
@@ -380,7 +402,7 @@ int ipp_db_filteraction_find(struct ipp_db *db, enum ipp_store_loc loc, const ch
 	sqlite3_stmt *st;
 	int r;
 
-	r = find_row(db, by_name, by_guid, loc, name, guid, g, &st, err);
+	r = find_row(db, by_name, by_fold, by_guid, loc, name, guid, g, &st, err);
 	if (r == 0)
 		r = not_found(err, "filter action", name, g, loc);
 	if (r < 0)
@@ -399,6 +421,9 @@ int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uin
 	static const char by_name[] = "SELECT " DB_RULE_COLS
 				      " FROM rule r WHERE r.policy_id = ? AND r.name = ? "
 				      "AND r.number > 0";
+	static const char by_fold[] =
+	    "SELECT " DB_RULE_COLS " FROM rule r WHERE r.policy_id = ? AND ipp_fold(r.name) = "
+	    "ipp_fold(?) AND r.number > 0";
 	static const char by_number[] =
 		"SELECT " DB_RULE_COLS " FROM rule r WHERE r.policy_id = ? AND r.number = ?";
 	struct ipp_rule rule;
@@ -408,15 +433,20 @@ int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uin
 	r = db_rbegin(db, err);
 	if (r < 0)
 		return r;
-	r = db_prep(db, name ? by_name : by_number, &st, err);
-	if (r < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, policy_id);
-	if (name)
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 2, number);
-	r = db_step(db, st, err, "looking up a rule");
+	for (int pass = 0; pass < 2; pass++) {
+		r = db_prep(db, !name ? by_number : pass ? by_fold : by_name, &st, err);
+		if (r < 0)
+			goto out;
+		sqlite3_bind_int64(st, 1, policy_id);
+		if (name)
+			sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, 2, number);
+		r = db_step(db, st, err, "looking up a rule");
+		/* (names outside ASCII: as find_row()) */
+		if (r != 0 || !name || !ipp_utf8_has_nonascii(name))
+			break;
+	}
 	if (r == 0) {
 		if (name)
 			r = ipp_err(err, ENOENT, "rule \"%s\" not found in the policy", name);

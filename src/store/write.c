@@ -13,6 +13,8 @@
 
 #include "db_internal.h"
 
+#include "../common/utf8.h"
+
 static bool loc_ok(enum ipp_store_loc loc)
 {
 	return loc >= IPP_STORE_LOCAL && loc <= IPP_STORE_DOMAIN;
@@ -56,12 +58,30 @@ static int exists3(struct ipp_db *db, const char *sql, int64_t a, const char *b,
 }
 
 /*
+ * exists3() for a name: @sql compares it as the column's collation does
+ * (ASCII letters without case), @sql_fold with every letter's case folded,
+ * asked too when the name holds a letter outside ASCII (Windows compares
+ * names without case in every script).
+ */
+static int exists_name(struct ipp_db *db, const char *sql, const char *sql_fold, int64_t a,
+		       const char *name, int64_t c, struct ipp_error *err)
+{
+	int r = exists3(db, sql, a, name, c, err);
+
+	if (r == 0 && ipp_utf8_has_nonascii(name))
+		r = exists3(db, sql_fold, a, name, c, err);
+	return r;
+}
+
+/*
  * Before renaming object @id: find its store with @sql_store (one int64
  * parameter) and refuse a @name another object of that kind already has
- * there (@sql_name binds store, name, id).  @what names the kind in messages.
+ * there (@sql_name, @sql_fold bind store, name, id: exists_name()).  @what names the kind in
+ * messages.
  */
 static int update_name_check(struct ipp_db *db, const char *sql_store, const char *sql_name,
-			     int64_t id, const char *name, const char *what, struct ipp_error *err)
+			     const char *sql_fold, int64_t id, const char *name, const char *what,
+			     struct ipp_error *err)
 {
 	char looking[64];
 	sqlite3_stmt *st;
@@ -79,7 +99,7 @@ static int update_name_check(struct ipp_db *db, const char *sql_store, const cha
 		return r;
 	store = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	r = exists3(db, sql_name, store, name, id, err);
+	r = exists_name(db, sql_name, sql_fold, store, name, id, err);
 	if (r > 0)
 		return ipp_err(err, EEXIST, "%s \"%s\" already exists in the %s store", what, name,
 			       ipp_store_name((enum ipp_store_loc)store));
@@ -168,6 +188,9 @@ static int rule_check(struct ipp_db *db, int64_t self, const struct ipp_rule *r,
 	static const char sql_action[] = "SELECT store FROM filteraction WHERE id = ?";
 	static const char sql_name[] = "SELECT 1 FROM rule WHERE policy_id = ? AND name = ? "
 				       "AND number > 0 AND id != ?";
+	static const char sql_fold[] =
+	    "SELECT 1 FROM rule WHERE policy_id = ? AND ipp_fold(name) = "
+	    "ipp_fold(?) AND number > 0 AND id != ?";
 	static const char sql_mirrored[] =
 		"SELECT f.src, f.dst FROM filter f WHERE f.filterlist_id = ? AND f.mirrored "
 		"LIMIT 1";
@@ -224,7 +247,7 @@ static int rule_check(struct ipp_db *db, int64_t self, const struct ipp_rule *r,
 		return ret;
 	sqlite3_reset(st);
 
-	ret = exists3(db, sql_name, r->policy_id, r->name, self, err);
+	ret = exists_name(db, sql_name, sql_fold, r->policy_id, r->name, self, err);
 	if (ret > 0)
 		return ipp_err(err, EEXIST, "rule \"%s\" already exists in the policy", r->name);
 	if (ret < 0)
@@ -538,6 +561,8 @@ static void bind_policy(sqlite3_stmt *st, int first, const struct ipp_policy *p)
 
 static const char sql_policy_name[] =
 	"SELECT 1 FROM policy WHERE store = ? AND name = ? AND id != ?";
+static const char sql_policy_fold[] =
+    "SELECT 1 FROM policy WHERE store = ? AND ipp_fold(name) = ipp_fold(?) AND id != ?";
 static const char sql_policy_guid[] =
 	"SELECT 1 FROM policy WHERE store = ? AND guid = ? AND id != ?";
 
@@ -556,7 +581,7 @@ static int policy_insert(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_p
 	r = ipp_policy_validate(p, err);
 	if (r < 0)
 		return r;
-	r = exists3(db, sql_policy_name, loc, p->name, 0, err);
+	r = exists_name(db, sql_policy_name, sql_policy_fold, loc, p->name, 0, err);
 	if (r > 0)
 		return ipp_err(err, EEXIST, "policy \"%s\" already exists in the %s store", p->name,
 			       ipp_store_name(loc));
@@ -662,7 +687,7 @@ static int policy_update_in(struct ipp_db *db, enum ipp_store_loc loc, const str
 	if (have != loc)
 		return ipp_err(err, ENOENT, "policy \"%s\" not found in the %s store", p->name,
 			       ipp_store_name(loc));
-	r = exists3(db, sql_policy_name, loc, p->name, p->id, err);
+	r = exists_name(db, sql_policy_name, sql_policy_fold, loc, p->name, p->id, err);
 	if (r > 0)
 		return ipp_err(err, EEXIST, "policy \"%s\" already exists in the %s store", p->name,
 			       ipp_store_name(loc));
@@ -782,6 +807,8 @@ int ipp_db_assign(struct ipp_db *db, enum ipp_store_loc loc, int64_t policy_id,
 
 static const char sql_list_name[] =
 	"SELECT 1 FROM filterlist WHERE store = ? AND name = ? AND id != ?";
+static const char sql_list_fold[] =
+    "SELECT 1 FROM filterlist WHERE store = ? AND ipp_fold(name) = ipp_fold(?) AND id != ?";
 static const char sql_list_guid[] =
 	"SELECT 1 FROM filterlist WHERE store = ? AND guid = ? AND id != ?";
 
@@ -805,7 +832,7 @@ static int filterlist_insert(struct ipp_db *db, enum ipp_store_loc loc, struct i
 	r = ipp_filterlist_validate(&head, err);
 	if (r < 0)
 		return r;
-	r = exists3(db, sql_list_name, loc, l->name, 0, err);
+	r = exists_name(db, sql_list_name, sql_list_fold, loc, l->name, 0, err);
 	if (r > 0)
 		return ipp_err(err, EEXIST, "filter list \"%s\" already exists in the %s store",
 			       l->name, ipp_store_name(loc));
@@ -896,7 +923,8 @@ static int filterlist_update_in(struct ipp_db *db, const struct ipp_filterlist *
 	r = ipp_filterlist_validate(&head, err);
 	if (r < 0)
 		return r;
-	r = update_name_check(db, sql_store, sql_list_name, l->id, l->name, "filter list", err);
+	r = update_name_check(db, sql_store, sql_list_name, sql_list_fold, l->id, l->name,
+			      "filter list", err);
 	if (r < 0)
 		return r;
 	r = db_prep(db, sql, &st, err);
@@ -1115,6 +1143,8 @@ int ipp_db_filter_delete(struct ipp_db *db, int64_t filter_id, struct ipp_error 
 
 static const char sql_action_name[] =
 	"SELECT 1 FROM filteraction WHERE store = ? AND name = ? AND id != ?";
+static const char sql_action_fold[] =
+    "SELECT 1 FROM filteraction WHERE store = ? AND ipp_fold(name) = ipp_fold(?) AND id != ?";
 static const char sql_action_guid[] =
 	"SELECT 1 FROM filteraction WHERE store = ? AND guid = ? AND id != ?";
 
@@ -1146,7 +1176,7 @@ static int filteraction_insert(struct ipp_db *db, enum ipp_store_loc loc,
 	r = ipp_filteraction_validate(a, err);
 	if (r < 0)
 		return r;
-	r = exists3(db, sql_action_name, loc, a->name, 0, err);
+	r = exists_name(db, sql_action_name, sql_action_fold, loc, a->name, 0, err);
 	if (r > 0)
 		return ipp_err(err, EEXIST, "filter action \"%s\" already exists in the %s store",
 			       a->name, ipp_store_name(loc));
@@ -1209,8 +1239,8 @@ static int filteraction_update_in(struct ipp_db *db, const struct ipp_filteracti
 	r = ipp_filteraction_validate(a, err);
 	if (r < 0)
 		return r;
-	r = update_name_check(db, sql_store, sql_action_name, a->id, a->name, "filter action",
-			      err);
+	r = update_name_check(db, sql_store, sql_action_name, sql_action_fold, a->id, a->name,
+			      "filter action", err);
 	if (r < 0)
 		return r;
 	r = db_prep(db, sql, &st, err);

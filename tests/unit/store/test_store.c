@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "common/utf8.h"
 #include "store/store.h"
 
 struct fx {
@@ -374,6 +375,26 @@ static void test_names_case_insensitive(void **state)
 	OK(add_rule(fx->db, pol, "Rule One", list, act, NULL, &err));
 	expect_err(add_rule(fx->db, pol, "rule ONE", list, act, NULL, &err), EEXIST, &err,
 		   "rule \"rule ONE\" already exists");
+
+	/* without case in every script, as Windows compares names */
+	mk_policy(fx->db, IPP_STORE_LOCAL, "Политика é", false);
+	ipp_policy_init(&p);
+	strcpy(p.name, "ПОЛИТИКА É");
+	expect_err(ipp_db_policy_add(fx->db, IPP_STORE_LOCAL, &p, &err), EEXIST, &err,
+		   "policy \"ПОЛИТИКА É\" already exists in the local store");
+	OK(ipp_db_policy_find(fx->db, IPP_STORE_LOCAL, "полиТИКА É", NULL, &p, &err));
+	assert_string_equal(p.name, "Политика é");
+	ipp_policy_clear(&p);
+	mk_list(fx->db, IPP_STORE_LOCAL, "Ünïcode");
+	OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "ÜNÏCODE", NULL, &l, &err));
+	strcpy(l.name, "Other");
+	OK(ipp_db_filterlist_find(fx->db, IPP_STORE_LOCAL, "other", NULL, &l, &err));
+	strcpy(l.name, "üNÏcode");
+	expect_err(ipp_db_filterlist_update(fx->db, &l, &err), EEXIST, &err, "already exists");
+	OK(add_rule(fx->db, pol, "Règle", list, act, NULL, &err));
+	expect_err(add_rule(fx->db, pol, "RÈGLE", list, act, NULL, &err), EEXIST, &err,
+		   "rule \"RÈGLE\" already exists");
+	assert_int_equal(ipp_utf8_casecmp("Straße", "STRAẞE"), 0);
 
 	/* reserved and empty names */
 	ipp_policy_init(&p);
