@@ -514,6 +514,7 @@ int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error
 	int r;
 
 	sh->err_col = 0;
+	sh->summarized = 0; /* (until a script this line runs says otherwise) */
 	if ((r = ipp_lex_line(line, &t, err)) < 0)
 		return r; /* (scripts name the file and line, the interactive shell shows it) */
 	r = ipp_shell_exec(sh, &t, err);

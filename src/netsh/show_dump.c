@@ -61,11 +61,17 @@ static bool doubled_backslash(const char *s, size_t i)
 	return s[i] == '"' || s[i] == '\0';
 }
 
+/* A control character a line cannot hold (a tab it can, inside quotes). */
+static bool unwritable(char c)
+{
+	return ((unsigned char)c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 /* Does @s need a quote or a control character rewritten to fit on one line? */
 static bool unquotable(const char *s)
 {
 	for (; s && *s; s++)
-		if (*s == '"' || (unsigned char)*s < 0x20 || *s == 0x7f)
+		if (*s == '"' || unwritable(*s))
 			return true;
 	return false;
 }
@@ -93,7 +99,7 @@ static void warn_value(FILE *out, const char *what, const char *tag, const char 
 		return;
 	for (i = 0; clean[i]; i++)
 		if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
-			clean[i] = ' ';
+			clean[i] = ' '; /* (a comment: tabs too) */
 	if (q)
 		fprintf(out,
 			"# warning: %s: %s=%s holds a double quote (written \\\", which Windows' "
@@ -116,7 +122,7 @@ static void qattr(FILE *out, const char *tag, const char *value)
 	for (size_t i = 0; s[i]; i++) {
 		if (s[i] == '"')
 			fputs("\\\"", out);
-		else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		else if (unwritable(s[i]))
 			fputc(' ', out);
 		else if (doubled_backslash(s, i))
 			fputs("\\\\", out);

@@ -391,6 +391,34 @@ static void test_script_errors(void **state)
 		if (!strstr(err.msg, "outer.txt: 3 commands failed"))
 			fail_msg("%s", err.msg);
 		free(rep);
+
+		/* as typed at the prompt, twice: each run reports its lines and counts its own */
+		rep = NULL;
+		replen = 0;
+		ef = open_memstream(&rep, &replen);
+		ipp_shell_set_errors(x->sh, ef);
+		for (int k = 0; k < 2; k++) {
+			char line[600];
+
+			snprintf(line, sizeof(line), "exec %s", inner);
+			assert_int_equal(ipp_shell_exec_line(x->sh, line, &err), -EINVAL);
+			if (!strstr(err.msg, "inner.txt: 2 commands failed"))
+				fail_msg("run %d: %s", k, err.msg);
+		}
+		ipp_shell_set_errors(x->sh, NULL);
+		fclose(ef);
+		{
+			const char *p = rep;
+			int n = 0;
+
+			while ((p = strstr(p, "inner.txt:1: add policy"))) {
+				n++;
+				p++;
+			}
+			if (n != 2)
+				fail_msg("line 1 reported %d times:\n%s", n, rep);
+		}
+		free(rep);
 	}
 
 	/* a directory is not a script, and the message says so */
