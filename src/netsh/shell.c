@@ -534,6 +534,8 @@ struct script_in {
 	int utf16;    /* 0: bytes; 1: UTF-16 little-endian; 2: big-endian */
 	int ahead[2]; /* bytes read while looking for the mark, given first */
 	size_t nahead;
+	size_t
+	    bad_at; /* the line read holds what is not UTF-16: its first such character (1-based) */
 };
 
 static void script_in_start(struct script_in *s, FILE *f)
@@ -589,8 +591,15 @@ static int script_utf16_char(struct script_in *s, char *out)
 		return -EILSEQ;
 	if (u >= 0xD800 && u <= 0xDBFF) {
 		v = script_unit(s);
-		if (v < 0xDC00 || v > 0xDFFF)
+		if (v < 0xDC00 || v > 0xDFFF) {
+			/* a lone surrogate: what follows it (a line's end) is read next */
+			if (v >= 0) {
+				s->ahead[0] = s->utf16 == 1 ? (int)(v & 0xff) : (int)(v >> 8);
+				s->ahead[1] = s->utf16 == 1 ? (int)(v >> 8) : (int)(v & 0xff);
+				s->nahead = 2;
+			}
 			return -EILSEQ;
+		}
 		u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
 	}
 	if (u < 0x80) {
@@ -619,15 +628,18 @@ static int script_utf16_char(struct script_in *s, char *out)
  * One line of @in into *@buf (grown as needed, NUL-terminated, the newline
  * kept), as getline() does, but reading no more than IPP_LINE_MAX + 1
  * characters: -E2BIG after that (an endless line, /dev/zero), with the
- * rest of the line left unread; -EILSEQ when a UTF-16 script is not.  The
- * length, or -1 at the end of the input or on a read error (errno set).
+ * rest of the line left unread.  The length, or -1 at the end of the input
+ * or on a read error (errno set).  A UTF-16 script's character that is not
+ * (a lone surrogate, an odd byte at the end) is read as U+FFFD and
+ * in->bad_at names the first.
  */
 static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 {
-	size_t n = 0;
+	size_t n = 0, chars = 0;
 	char u8[4];
 	int c, k;
 
+	in->bad_at = 0;
 	for (;;) {
 		if (n + 5 > *cap) {
 			size_t want = *cap ? 2 * *cap : 256;
@@ -641,8 +653,14 @@ static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 			*cap = want;
 		}
 		if (in->utf16) {
-			if ((k = script_utf16_char(in, u8)) < 0)
-				return k;
+			chars++;
+			if ((k = script_utf16_char(in, u8)) == -EILSEQ) {
+				/* the line fails, naming the character; the next one is read */
+				if (!in->bad_at)
+					in->bad_at = chars;
+				memcpy(u8, "\xef\xbf\xbd", 3); /* U+FFFD */
+				k = 3;
+			}
 			if (k == 0)
 				break;
 			memcpy(*buf + n, u8, (size_t)k);
@@ -687,14 +705,6 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			ipp_err_prefix(err, "%s:%u", name, lineno);
 			break;
 		}
-		if (len == -EILSEQ) {
-			/* the rest cannot be told apart into lines: the script stops */
-			r = ipp_err(err, EILSEQ,
-				    "not UTF-16, which its byte order mark says it is (a lone "
-				    "surrogate or an odd byte at the end)");
-			ipp_err_prefix(err, "%s:%u", name, lineno);
-			break;
-		}
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (len > 0 && line[len - 1] == '\r')
@@ -702,8 +712,23 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
 		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
-		/* a NUL would end the line early: the rest of the command would be lost */
-		if ((nul = memchr(line, '\0', (size_t)len)))
+		if (sin.bad_at) {
+			r = ipp_err(
+			    err, EILSEQ,
+			    "character %zu is not UTF-16, which the script's byte order mark "
+			    "says it is (a lone surrogate, or an odd byte at the end)",
+			    sin.bad_at);
+		} else if (lineno == 1 && len >= 2 && (!line[0] || !line[1]) &&
+			   memchr(line, '\0', (size_t)len)) {
+			/* every line would fail the same way: said once, and the script stops */
+			r = ipp_err(
+			    err, EILSEQ,
+			    "NUL bytes between the characters: UTF-16 without its byte order "
+			    "mark? (save it as UTF-8, or as UTF-16 with the mark)");
+			ipp_err_prefix(err, "%s:%u", name, lineno);
+			break;
+		} else if ((nul = memchr(line, '\0', (size_t)len)))
+			/* a NUL would end the line early: the rest of the command would be lost */
 			r = ipp_err(
 			    err, EINVAL,
 			    "a NUL byte at column %zu: expected a text line (UTF-8, or UTF-16 "

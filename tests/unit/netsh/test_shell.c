@@ -358,8 +358,41 @@ static void test_script_errors(void **state)
 		in = fmemopen((void *)odd, sizeof(odd) - 1, "r");
 		assert_int_equal(ipp_shell_run_script(x->sh, in, "odd.txt", &err), -EILSEQ);
 		fclose(in);
-		if (!strstr(err.msg, "odd.txt:1: not UTF-16"))
+		if (!strstr(err.msg, "odd.txt:1: character 6 is not UTF-16"))
 			fail_msg("%s", err.msg);
+		/* the lines after one that is not UTF-16 run, as after any failing line */
+		{
+			static const char mid[] = "\xFF\xFE"
+						  "a\0d\0d\0 \0p\0o\0l\0i\0c\0y\0 \0U\0"
+						  "\x34\xD8\n\0a\0d\0d\0 \0p\0o\0l\0i\0c\0y\0 "
+						  "\0U\0\x35\0";
+			static const char nobom[] = "a\0d\0d\0 \0p\0o\0l\0i\0c\0y\0 \0U\0\x36\0"
+						    "\n\0";
+			char *rep = NULL;
+			size_t replen = 0;
+			FILE *ef = open_memstream(&rep, &replen);
+
+			in = fmemopen((void *)mid, sizeof(mid) - 1, "r");
+			ipp_shell_set_errors(x->sh, ef);
+			assert_int_equal(ipp_shell_run_script(x->sh, in, "mid.txt", &err), -EILSEQ);
+			ipp_shell_set_errors(x->sh, NULL);
+			fclose(in);
+			fclose(ef);
+			if (!strstr(rep, "mid.txt:1: character 13 is not UTF-16") ||
+			    !strstr(err.msg, "mid.txt: 1 command failed"))
+				fail_msg("%s / %s", rep, err.msg);
+			free(rep);
+			output(x, "show policy format=table");
+			assert_non_null(strstr(x->out, "U5"));
+			in = fmemopen((void *)nobom, sizeof(nobom) - 1, "r");
+			assert_int_equal(ipp_shell_run_script(x->sh, in, "nobom.txt", &err),
+					 -EILSEQ);
+			fclose(in);
+			if (!strstr(err.msg,
+				    "nobom.txt:1: NUL bytes between the characters: UTF-16 "
+				    "without its byte order mark?"))
+				fail_msg("%s", err.msg);
+		}
 	}
 
 	/* a script exec runs reports its own failures: its summary is not reported again,
