@@ -592,9 +592,11 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		p.changed = NULL;
 		fs->why = "policy change in place";
 	}
-	/* what a whole apply says of the filters added (ipp_agent_log_warnings()) */
+	/* what a whole apply says of the filters added (ipp_agent_log_warnings()), kept with
+	 * the effective policy in force so that the next whole apply does not say it again */
 	for (i = 0; i < warn.n; i++)
 		ipp_log(LOG_WARNING, "%s", warn.v[i]);
+	(void)ipp_effective_add_warnings(cur->eff, &warn);
 	cur->journal = j[nj - 1].seq;
 	cur->generation = *gen;
 	st->empty = len == 0;

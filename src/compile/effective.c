@@ -632,3 +632,30 @@ void ipp_warnings_clear(struct ipp_warnings *w)
 	free(w->v);
 	*w = (struct ipp_warnings){0};
 }
+
+int ipp_effective_add_warnings(struct ipp_effective *e, struct ipp_warnings *w)
+{
+	char **v;
+	size_t i, k;
+
+	if (w->n == 0)
+		return 0;
+	v = realloc(e->warnings, (e->nwarnings + w->n) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->warnings = v;
+	for (i = 0; i < w->n; i++)
+		e->warnings[e->nwarnings++] = w->v[i];
+	free(w->v);
+	*w = (struct ipp_warnings){0};
+	qsort(e->warnings, e->nwarnings, sizeof(*e->warnings), str_cmp);
+	/* (one of each) */
+	for (i = k = 1; i < e->nwarnings; i++) {
+		if (!strcmp(e->warnings[i], e->warnings[k - 1]))
+			free(e->warnings[i]);
+		else
+			e->warnings[k++] = e->warnings[i];
+	}
+	e->nwarnings = k;
+	return 0;
+}

@@ -97,5 +97,10 @@ int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint3
 			 struct ipp_sfilter **ret, size_t *ret_n, struct ipp_warnings *warnings);
 /* Free what @w holds; it is empty again. */
 void ipp_warnings_clear(struct ipp_warnings *w);
+/*
+ * Add the warnings @w holds to @e's (sorted, each once); @e takes them and
+ * @w is empty again.  -ENOMEM (then @w keeps them).
+ */
+int ipp_effective_add_warnings(struct ipp_effective *e, struct ipp_warnings *w);
 
 #endif

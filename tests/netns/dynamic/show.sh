@@ -239,15 +239,26 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	check "agent: a filter of protocol 58 between IPv4 addresses" \
 		pol static add filter filterlist=Web srcaddr=10.77.6.1 dstaddr=me protocol=58
 	check "agent: in force, the agent warns that IPv4 does not carry ICMPv6" wait_for 10 warned 1
+	# one more of that shape: changed in place, and said for it
+	check "agent: another such filter (in place)" \
+		pol static add filter filterlist=Web srcaddr=10.77.6.2 dstaddr=me protocol=58
+	check "agent: warned for it too" wait_for 10 warned 2
+	# a change the agent computes whole: the warnings were said already
+	applies() { printf 'status\n' | socat -t 30 - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" | sed -n 's/^applies=//p'; }
+	a0=$(applies)
+	check "agent: a filter action's description changed" \
+		pol static set filteraction name=Perm description=hello
+	check "agent: that change applied" wait_for 10 eval '[ "$(applies)" != "$a0" ]'
+	check "agent: the warnings are not said again" warned 2
 	kill "$AGENT_PID"
 	wait "$AGENT_PID"
 	ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose 2>>"$LOG" &
 	AGENT_PID=$!
-	check "agent: restarted, it warns again" wait_for 60 warned 2
+	check "agent: restarted, it warns again" wait_for 60 warned 4
 	check "agent: a change that leaves the filter" \
 		pol static add filter filterlist=Web srcaddr=10.77.7.0 srcmask=24 dstaddr=me protocol=tcp
 	sleep 1
-	check "agent: no warning repeated" warned 2
+	check "agent: no warning repeated" warned 4
 	# an address range is one specific filter each way, however many prefixes it takes
 	check "agent: a range filter (three prefixes each way)" \
 		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.9 dstaddr=me protocol=tcp
