@@ -916,8 +916,13 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, int *in_force)
 	return r;
 }
 
-static int table_counters(const struct ipp_compiled *c, struct counters *cs,
-			  struct flowshares *fs, struct ipp_table_extra *x, struct ipp_error *err)
+/*
+ * The counters of the table's elements in @cs, the flow cache's shares in
+ * @fs: of the generation in force, or with @all_gens of both (a generation
+ * left behind that no agent folded: its agent stopped before it could).
+ */
+static int table_counters(const struct ipp_compiled *c, struct counters *cs, struct flowshares *fs,
+			  struct ipp_table_extra *x, bool all_gens, struct ipp_error *err)
 {
 	struct nlread rd = {.c = c, .cs = cs, .fs = fs, .x = x};
 	struct nlsets sets = {0};
@@ -948,7 +953,7 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs,
 		x->flow_packets += rd.gx[g].flow_packets;
 		x->flow_full |= rd.gx[g].flow_full;
 	}
-	if (in_force >= 0) {
+	if (in_force >= 0 && !all_gens) {
 		size_t k = 0;
 
 		for (j = 0; j < fs->n; j++)
@@ -989,9 +994,20 @@ static int counter_order(const void *x, const void *y)
 	return a->elem < b->elem ? -1 : a->elem > b->elem;
 }
 
+static int counters_read(struct ipp_driver *d, const struct ipp_compiled *c, bool all_gens,
+			 struct ipp_counter **ret, size_t *ret_n, struct ipp_table_extra *extra,
+			 struct ipp_error *err);
+
 int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 			struct ipp_counter **ret, size_t *ret_n, struct ipp_table_extra *extra,
 			struct ipp_error *err)
+{
+	return counters_read(d, c, false, ret, ret_n, extra, err);
+}
+
+static int counters_read(struct ipp_driver *d, const struct ipp_compiled *c, bool all_gens,
+			 struct ipp_counter **ret, size_t *ret_n, struct ipp_table_extra *extra,
+			 struct ipp_error *err)
 {
 	struct ipp_table_extra x = {0};
 	struct counters cs = {0};
@@ -1004,7 +1020,7 @@ int ipp_driver_counters(struct ipp_driver *d, const struct ipp_compiled *c,
 	if (!exists)
 		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
 			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
-	if ((r = table_counters(c, &cs, &fs, &x, err)) < 0)
+	if ((r = table_counters(c, &cs, &fs, &x, all_gens, err)) < 0)
 		goto fail;
 	if (extra)
 		*extra = x;
@@ -1578,7 +1594,9 @@ int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 
 	*ret = NULL;
 	memset(next, 0, sizeof(*next));
-	if ((r = ipp_driver_counters(d, cur, &v, &n, &x, err)) < 0)
+	/* both generations of the flow cache: one an agent stopped before folding it (a
+	 * restart replaces the table it left) has counts of its own; folded, it is empty */
+	if ((r = counters_read(d, cur, true, &v, &n, &x, err)) < 0)
 		return r;
 	if (groups_build(new, &g) < 0 || !(out = calloc(3 * n + 1, sizeof(*out)))) {
 		r = ipp_err(err, ENOMEM, "out of memory");

@@ -300,6 +300,27 @@ $(tail -n 6 "$LOG")"
 	check "agent: the filter still keeps its count" \
 		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
 	check "stats: with its action back, what it blocked stays blocked" wait_for 5 by_verdict 2
+	# an agent killed before it folded the generation a change left behind: the agent
+	# started next counts those flows (here one of 5 packets, written in by hand)
+	g=$(gen)
+	a=$(agent_pid)
+	kill -9 "$a"
+	kill -9 "$AGENT_PID" 2>/dev/null; wait "$AGENT_PID" 2>/dev/null
+	gone() { ! kill -0 "$a" 2>/dev/null; }
+	wait_for 10 gone
+	check "a flow of 5 packets in the generation left behind" hx nft add element inet ipsecpol \
+		"flow4_in_permit_g$((1 - g))" "{ $P_IP . $H_IP . udp . 41300 . 7000 counter packets 5 bytes 250 }"
+	runs=$(grep -c "running (pid" "$LOG")
+	hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
+	AGENT_PID=$!
+	restarted() { [ "$(grep -c "running (pid" "$LOG")" -gt "$runs" ]; }
+	check "agent: started again" wait_for 60 restarted
+	OUT="before: $((n + 2)); now: $(counted Allow)"
+	check "agent: the filter counts the unfolded flow's packets but the first (walked)" \
+		eval '[ "$(counted Allow)" = $((n + 6)) ]'
+	p0=$((p0 + 4))
+	check "stats: as permitted" by_verdict 2
+	n=$((n + 4))
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
 	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets
