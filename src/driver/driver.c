@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
@@ -793,13 +794,37 @@ static int nl_set(const char *name, uint32_t flags, uint32_t size, void *ctx)
 	return 0;
 }
 
-/* An element of a filter map: its counts to the compiled element of its key. */
-static int nl_map_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t by, void *ctx)
+/* The outcome (enum ipp_cverdict) a map element's verdict gives, or -1: none of ours. */
+static int kernel_verdict(int code, const char *chain)
+{
+	if (code == NF_ACCEPT)
+		return IPP_CV_ACCEPT;
+	if (code == NF_DROP)
+		return IPP_CV_DROP;
+	if (code != NFT_GOTO && code != NFT_JUMP)
+		return -1;
+	if (!strcmp(chain, "permit"))
+		return IPP_CV_ACCEPT;
+	if (!strcmp(chain, "block") || !strcmp(chain, "blocked"))
+		return IPP_CV_DROP;
+	if (!strncmp(chain, "negotiate", 9))
+		return IPP_CV_NEGOTIATE;
+	return -1;
+}
+
+/*
+ * An element of a filter map: its counts to the compiled element of its key,
+ * under the verdict the kernel's element gives (another than the compiled
+ * one when the stores changed since the table was applied: marked stale).
+ */
+static int nl_map_elem(const uint8_t *key, size_t keylen, int verdict, const char *chain,
+		       uint64_t pk, uint64_t by, void *ctx)
 {
 	struct nlread *rd = ctx;
 	const struct ipp_celem *e;
 	struct ipp_counter ct = {0};
 	struct ipp_ckey k;
+	int kv = kernel_verdict(verdict, chain);
 
 	if (!rd->t || ipp_ckey_from_kernel(&rd->t->shape, key, keylen, &k) < 0 ||
 	    !(e = ipp_ctier_find(rd->t, &k))) {
@@ -807,7 +832,11 @@ static int nl_map_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t 
 		rd->x->unknown_packets += pk;
 		return 0;
 	}
-	count_as(&ct, e->verdict, pk, by);
+	if (kv >= 0 && kv != e->verdict) {
+		ct.stale = true;
+		ct.kverdict = (uint8_t)kv;
+	}
+	count_as(&ct, ct.stale ? kv : e->verdict, pk, by);
 	ct.tier = rd->t;
 	ct.elem = e;
 	ct.rule = e->rule;
@@ -897,7 +926,7 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, int *in_force)
 			continue; /* a rule's own ({ ... } in its text) */
 		if (l->v[i].flags & NFT_SET_MAP) {
 			rd->t = kernel_tier(rd->c, name);
-			r = ipp_nlset_read(name, nl_map_elem, rd);
+			r = ipp_nlmap_read(name, nl_map_elem, rd);
 		} else if (ipp_flowcache_parse(name, &rd->family, &rd->inbound, &v, &rd->gen,
 					       &pair)) {
 			rd->gx[rd->gen & 1].flow_cache = true;

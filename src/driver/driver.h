@@ -87,6 +87,10 @@ struct ipp_counter {
 	/* by the verdict the element gave them (enum ipp_cverdict): an element whose action
 	 * changed has counted packets under the one it had */
 	uint64_t vpackets[3], vbytes[3];
+	/* the kernel's element gives another verdict than the compiled one (the stores
+	   changed since the table was applied): it, enum ipp_cverdict */
+	bool stale;
+	uint8_t kverdict;
 };
 
 /*

@@ -39,6 +39,8 @@ static void each_attr(const void *a, int len, void (*fn)(const struct nlattr *, 
 	}
 }
 
+static uint32_t be32(const void *p);
+
 static uint64_t be64(const void *p)
 {
 	const uint8_t *b = p;
@@ -232,7 +234,9 @@ int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t 
 struct elem {
 	const uint8_t *key;
 	size_t keylen;
-	struct rule counts; /* (its packets and bytes) */
+	struct rule counts; /* (its packets and bytes; a map's element: its verdict chain) */
+	int32_t verdict;    /* a map's element: its verdict code (NF_ACCEPT, NFT_GOTO ...) */
+	bool has_verdict;
 };
 
 static void key_attr(const struct nlattr *a, void *ctx)
@@ -263,6 +267,34 @@ static void elem_exprs(const struct nlattr *a, void *ctx)
 		elem_expr(a, ctx);
 }
 
+/* NFTA_VERDICT_* of a map element's verdict. */
+static void verdict_attr(const struct nlattr *a, void *ctx)
+{
+	struct elem *e = ctx;
+	int n = NLA_LEN(a);
+
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_VERDICT_CODE:
+		if (n == 4) {
+			e->verdict = (int32_t)be32(NLA_DATA(a));
+			e->has_verdict = true;
+		}
+		break;
+	case NFTA_VERDICT_CHAIN:
+		if (n > 0 && (size_t)n <= sizeof(e->counts.chain)) {
+			memcpy(e->counts.chain, NLA_DATA(a), (size_t)n);
+			e->counts.chain[n - 1] = '\0';
+		}
+		break;
+	}
+}
+
+static void data_attr(const struct nlattr *a, void *ctx)
+{
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_DATA_VERDICT)
+		each_attr(NLA_DATA(a), NLA_LEN(a), verdict_attr, ctx);
+}
+
 static void elem_attr(const struct nlattr *a, void *ctx)
 {
 	struct elem *e = ctx;
@@ -270,6 +302,9 @@ static void elem_attr(const struct nlattr *a, void *ctx)
 	switch (a->nla_type & NLA_TYPE_MASK) {
 	case NFTA_SET_ELEM_KEY:
 		each_attr(NLA_DATA(a), NLA_LEN(a), key_attr, e);
+		break;
+	case NFTA_SET_ELEM_DATA:
+		each_attr(NLA_DATA(a), NLA_LEN(a), data_attr, e);
 		break;
 	case NFTA_SET_ELEM_EXPR:
 		elem_expr(a, e);
@@ -282,6 +317,8 @@ static void elem_attr(const struct nlattr *a, void *ctx)
 
 struct elems_ctx {
 	int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes, void *ctx);
+	int (*mapfn)(const uint8_t *key, size_t keylen, int verdict, const char *chain,
+		     uint64_t packets, uint64_t bytes, void *ctx);
 	void *ctx;
 	int r;
 };
@@ -289,12 +326,17 @@ struct elems_ctx {
 static void one_elem(const struct nlattr *a, void *ctx)
 {
 	struct elems_ctx *ec = ctx;
-	struct elem e = {NULL, 0, {{0}, {0}, false, 0, 0}};
+	struct elem e = {NULL, 0, {{0}, {0}, false, 0, 0}, 0, false};
 
 	if (ec->r < 0 || (a->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
 		return;
 	each_attr(NLA_DATA(a), NLA_LEN(a), elem_attr, &e);
-	if (e.key)
+	if (!e.key)
+		return;
+	if (ec->mapfn)
+		ec->r = ec->mapfn(e.key, e.keylen, e.has_verdict ? e.verdict : INT32_MIN,
+				  e.counts.chain, e.counts.packets, e.counts.bytes, ec->ctx);
+	else
 		ec->r = ec->fn(e.key, e.keylen, e.counts.packets, e.counts.bytes, ec->ctx);
 }
 
@@ -313,12 +355,8 @@ static int one_elem_msg(const struct nlmsghdr *nh, const void *attrs, int alen, 
 	return ec->r;
 }
 
-int ipp_nlset_read(const char *set,
-		   int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes,
-			     void *ctx),
-		   void *ctx)
+static int set_read(const char *set, struct elems_ctx *ec)
 {
-	struct elems_ctx ec = {fn, ctx, 0};
 	struct request req;
 	size_t n;
 
@@ -327,7 +365,27 @@ int ipp_nlset_read(const char *set,
 	request_init(&req, NFT_MSG_GETSETELEM);
 	n = put_str(req.attr, NFTA_SET_ELEM_LIST_TABLE, IPP_NFT_TABLE);
 	n += put_str(req.attr + n, NFTA_SET_ELEM_LIST_SET, set);
-	return request_dump(&req, n, NFT_MSG_NEWSETELEM, one_elem_msg, &ec);
+	return request_dump(&req, n, NFT_MSG_NEWSETELEM, one_elem_msg, ec);
+}
+
+int ipp_nlmap_read(const char *map,
+		   int (*fn)(const uint8_t *key, size_t keylen, int verdict, const char *chain,
+			     uint64_t packets, uint64_t bytes, void *ctx),
+		   void *ctx)
+{
+	struct elems_ctx ec = {NULL, fn, ctx, 0};
+
+	return set_read(map, &ec);
+}
+
+int ipp_nlset_read(const char *set,
+		   int (*fn)(const uint8_t *key, size_t keylen, uint64_t packets, uint64_t bytes,
+			     void *ctx),
+		   void *ctx)
+{
+	struct elems_ctx ec = {fn, NULL, ctx, 0};
+
+	return set_read(set, &ec);
 }
 
 /* ---------- sets ---------- */

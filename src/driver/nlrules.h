@@ -33,6 +33,16 @@ int ipp_nlset_read(const char *set,
 		   void *ctx);
 
 /*
+ * ipp_nlset_read() for a verdict map: @fn gets each element's verdict too:
+ * its code (NF_ACCEPT, NF_DROP, NFT_GOTO ...; INT32_MIN when it has none)
+ * and the chain a jump or goto names ("" when none).
+ */
+int ipp_nlmap_read(const char *map,
+		   int (*fn)(const uint8_t *key, size_t keylen, int verdict, const char *chain,
+			     uint64_t packets, uint64_t bytes, void *ctx),
+		   void *ctx);
+
+/*
  * Give @fn the name, flags (NFT_SET_*: NFT_SET_MAP for a map) and size (0:
  * unbounded) of each set of the table.  0, or -errno.
  */

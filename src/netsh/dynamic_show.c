@@ -348,7 +348,8 @@ static void spec_of(const struct ipp_dyn_state *st, const struct ipp_counter *c,
 	ret->proto = sh->proto;
 	ret->sport = sh->sport ? c->elem->key.sport : 0;
 	ret->dport = sh->dport ? c->elem->key.dport : 0;
-	ret->action = verdict_action(c->elem->verdict);
+	/* what the kernel does with it: another action than the stores' when they changed */
+	ret->action = verdict_action(c->stale ? c->kverdict : c->elem->verdict);
 	ret->in = c->tier->hooks & IPP_CHOOK_IN;
 	ret->out = c->tier->hooks & IPP_CHOOK_OUT;
 }
@@ -383,6 +384,19 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 		    out,
 		    "Note: %zu of the %zu specific filters of the stores are not in force: %s.\n",
 		    st->nsf_expected - st->nsf_in_force, st->nsf_expected, why);
+	{
+		size_t i, stale = 0;
+
+		for (i = 0; i < st->ncnt; i++)
+			stale += st->cnt[i].stale;
+		if (stale)
+			fprintf(
+			    out,
+			    "Note: %zu filter element%s in force give%s another action than the "
+			    "stores do (shown as in force, and counted by the action the kernel "
+			    "gave): %s.\n",
+			    stale, stale == 1 ? "" : "s", stale == 1 ? "s" : "", why);
+	}
 	if (st->extra.unknown_elems)
 		fprintf(out,
 			"Note: the kernel also enforces %llu filter element%s that the stores no "

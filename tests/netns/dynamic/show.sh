@@ -172,6 +172,17 @@ show dynamic show qmfilter type=specific
 check "after applying: no note" eval 'hasnt "Note:" && has "5 Specific Filters"'
 check "the filter is added back" pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+# a filter action changed in the stores: the kernel still blocks, and says so
+blocked_before=$(sed -n 's/^Packets Blocked *: //p' <<<"$(pol dynamic show stats type=ipsec)")
+check "the blocking action made permit in the stores" pol static set filteraction name=Blk action=permit
+px timeout 1 bash -c "exec 3<>/dev/tcp/$H_IP/80" 2>/dev/null # (blocked still: its SYNs counted)
+show dynamic show qmfilter type=specific actioninbound=block
+check "the web filter is shown with the kernel's action, and a note says it differs" \
+	eval 'has "Inbound Action             : Block" && has "filter elements in force give another action than the stores do"'
+show dynamic show stats type=ipsec
+check "its packets are counted as blocked, as the kernel gave them" \
+	eval '[ "$(val "Packets Blocked")" -gt "$blocked_before" ]'
+check "the action made block again" pol static set filteraction name=Blk action=block
 
 # ---- startup modes: no policy filters
 mkdir -p "$R/etc/ipsecpol"
