@@ -74,8 +74,7 @@ static void fold_init(void)
 		fold_locale = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
 }
 
-/* Code point @c as UTF-8 into @p (4 bytes); its length. */
-static size_t put_utf8(unsigned long c, char *p)
+size_t ipp_utf8_put(unsigned long c, char *p)
 {
 	if (c < 0x80) {
 		p[0] = (char)c;
@@ -122,7 +121,7 @@ void ipp_utf8_fold(const char *s, char *out, size_t len)
 			c = n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
 			for (i = 1; i < n; i++)
 				c = c << 6 | (p[i] & 0x3fu);
-			k = put_utf8((unsigned long)towlower_l((wint_t)c, fold_locale), buf);
+			k = ipp_utf8_put((unsigned long)towlower_l((wint_t)c, fold_locale), buf);
 		}
 		if (o + k >= len)
 			break;

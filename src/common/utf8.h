@@ -31,6 +31,9 @@ void ipp_utf8_fold(const char *s, char *out, size_t len);
 /* strcasecmp() for UTF-8 names: negative, 0 or positive as @a, folded, sorts before @b. */
 int ipp_utf8_casecmp(const char *a, const char *b);
 
+/* Code point @c (below 0x110000) as UTF-8 into @p (4 bytes); its length. */
+size_t ipp_utf8_put(unsigned long c, char *p);
+
 /* Does @s hold a byte outside ASCII? */
 int ipp_utf8_has_nonascii(const char *s);
 

@@ -216,17 +216,24 @@ static int request_dump(struct request *req, size_t alen, uint16_t reply,
 			   (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | reply), nft_reply, &rp);
 }
 
+/* A dump of message @msg for the objects of our table (@table_attr names it). */
+static int table_dump(uint16_t msg, uint16_t table_attr, uint16_t reply,
+		      int (*fn)(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx),
+		      void *ctx)
+{
+	struct request req;
+
+	request_init(&req, msg);
+	return request_dump(&req, put_str(req.attr, table_attr, IPP_NFT_TABLE), reply, fn, ctx);
+}
+
 int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t packets,
 			       uint64_t bytes, void *ctx),
 		     void *ctx)
 {
 	struct rules_ctx rc = {fn, ctx};
-	struct request req;
-	size_t n;
 
-	request_init(&req, NFT_MSG_GETRULE);
-	n = put_str(req.attr, NFTA_RULE_TABLE, IPP_NFT_TABLE);
-	return request_dump(&req, n, NFT_MSG_NEWRULE, one_rule, &rc);
+	return table_dump(NFT_MSG_GETRULE, NFTA_RULE_TABLE, NFT_MSG_NEWRULE, one_rule, &rc);
 }
 
 /* ---------- set elements ---------- */
@@ -451,12 +458,8 @@ int ipp_nlsets_list(int (*fn)(const char *name, uint32_t flags, uint32_t size, v
 		    void *ctx)
 {
 	struct sets_ctx sc = {fn, ctx};
-	struct request req;
-	size_t n;
 
-	request_init(&req, NFT_MSG_GETSET);
-	n = put_str(req.attr, NFTA_SET_TABLE, IPP_NFT_TABLE);
-	return request_dump(&req, n, NFT_MSG_NEWSET, one_set, &sc);
+	return table_dump(NFT_MSG_GETSET, NFTA_SET_TABLE, NFT_MSG_NEWSET, one_set, &sc);
 }
 
 /* ---------- named counters ---------- */
@@ -490,15 +493,9 @@ static void obj_attr(const struct nlattr *a, void *ctx)
 	}
 }
 
-struct counters_ctx {
-	int (*fn)(const char *name, const char *comment, uint64_t packets, uint64_t bytes,
-		  void *ctx);
-	void *ctx;
-};
-
 static int one_obj(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
 {
-	struct counters_ctx *cc = ctx;
+	struct rules_ctx *cc = ctx; /* (a counter: its name as the chain) */
 	struct obj o = {{{0}, {0}, false, 0, 0}, false};
 
 	(void)nh;
@@ -512,13 +509,9 @@ int ipp_nlcounters_read(int (*fn)(const char *name, const char *comment, uint64_
 				  uint64_t bytes, void *ctx),
 			void *ctx)
 {
-	struct counters_ctx cc = {fn, ctx};
-	struct request req;
-	size_t n;
+	struct rules_ctx cc = {fn, ctx};
 
-	request_init(&req, NFT_MSG_GETOBJ);
-	n = put_str(req.attr, NFTA_OBJ_TABLE, IPP_NFT_TABLE);
-	return request_dump(&req, n, NFT_MSG_NEWOBJ, one_obj, &cc);
+	return table_dump(NFT_MSG_GETOBJ, NFTA_OBJ_TABLE, NFT_MSG_NEWOBJ, one_obj, &cc);
 }
 
 /* ---------- the table ---------- */
@@ -623,15 +616,10 @@ static int one_chain(const struct nlmsghdr *nh, const void *attrs, int alen, voi
 int ipp_nlchain_policy(const char *chain)
 {
 	struct chain_ctx cc = {chain, -ENOENT};
-	struct request req;
-	size_t n;
 	int r;
 
-	if (strlen(chain) >= 256)
-		return -ENAMETOOLONG;
-	request_init(&req, NFT_MSG_GETCHAIN);
-	n = put_str(req.attr, NFTA_CHAIN_TABLE, IPP_NFT_TABLE);
-	if ((r = request_dump(&req, n, NFT_MSG_NEWCHAIN, one_chain, &cc)) < 0)
+	if ((r = table_dump(NFT_MSG_GETCHAIN, NFTA_CHAIN_TABLE, NFT_MSG_NEWCHAIN, one_chain, &cc)) <
+	    0)
 		return r;
 	return cc.policy;
 }

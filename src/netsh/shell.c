@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/notify.h"
+#include "../common/utf8.h"
 
 struct ctxpath {
 	const struct ipp_node *v[IPP_RESOLVE_DEPTH];
@@ -602,26 +603,7 @@ static int script_utf16_char(struct script_in *s, char *out)
 		}
 		u = 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00);
 	}
-	if (u < 0x80) {
-		out[0] = (char)u;
-		return 1;
-	}
-	if (u < 0x800) {
-		out[0] = (char)(0xC0 | u >> 6);
-		out[1] = (char)(0x80 | (u & 0x3F));
-		return 2;
-	}
-	if (u < 0x10000) {
-		out[0] = (char)(0xE0 | u >> 12);
-		out[1] = (char)(0x80 | (u >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (u & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | u >> 18);
-	out[1] = (char)(0x80 | (u >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (u >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (u & 0x3F));
-	return 4;
+	return (int)ipp_utf8_put((unsigned long)u, out);
 }
 
 /*
