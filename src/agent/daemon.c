@@ -333,6 +333,13 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 				"policy re-applied whole (%s): %zu rules, %zu specific "
 				"filters",
 				why, c->nrules, c->nsf);
+		else if (st.tiers_added || st.tiers_deleted)
+			/* (a filter without an address or port is a rule of its own, no element) */
+			ipp_log(LOG_INFO,
+				"policy updated (%s): %zu elements added, %zu deleted; %zu maps or "
+				"rules added, %zu removed",
+				why, st.elems_added, st.elems_deleted, st.tiers_added,
+				st.tiers_deleted);
 		else
 			ipp_log(LOG_INFO, "policy updated (%s): %zu elements added, %zu deleted",
 				why, st.elems_added, st.elems_deleted);
