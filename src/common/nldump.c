@@ -50,8 +50,13 @@ int ipp_nl_dump(int protocol, const void *req, size_t len, uint16_t type,
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(nh);
 
-				r = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
-											  : -EIO;
+				if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					r = -EIO;
+				else if (e->error)
+					r = e->error;
+				else
+					done =
+					    true; /* the acknowledgement of a request, not a dump */
 				break;
 			}
 			if (nh->nlmsg_type == type)

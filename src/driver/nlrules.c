@@ -623,3 +623,51 @@ int ipp_nlchain_policy(const char *chain)
 		return r;
 	return cc.policy;
 }
+
+/* ---------- a named counter read and zeroed ---------- */
+
+static void put_u32(char *p, uint16_t type, uint32_t v, size_t *at)
+{
+	struct nlattr *a = (struct nlattr *)(void *)(p + *at);
+	uint8_t *b = (uint8_t *)(p + *at + NLA_HDRLEN);
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + 4;
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+	*at += NLA_ALIGN(NLA_HDRLEN + 4);
+}
+
+static int reset_obj(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	struct obj *o = ctx;
+
+	(void)nh;
+	each_attr(attrs, alen, obj_attr, o);
+	return 0;
+}
+
+int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes)
+{
+	struct obj o = {{{0}, {0}, false, 0, 0}, false};
+	struct request req;
+	size_t n;
+	int r;
+
+	if (strlen(name) >= 256)
+		return -ENAMETOOLONG;
+	request_init(&req, NFT_MSG_GETOBJ_RESET);
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK; /* this one object, not a dump */
+	n = put_str(req.attr, NFTA_OBJ_TABLE, IPP_NFT_TABLE);
+	n += put_str(req.attr + n, NFTA_OBJ_NAME, name);
+	put_u32(req.attr, NFTA_OBJ_TYPE, NFT_OBJECT_COUNTER, &n);
+	if ((r = request_dump(&req, n, NFT_MSG_NEWOBJ, reset_obj, &o)) < 0)
+		return r;
+	if (!o.counter)
+		return -ENOENT;
+	*packets = o.counts.packets;
+	*bytes = o.counts.bytes;
+	return 0;
+}

@@ -58,6 +58,12 @@ int ipp_nlcounters_read(int (*fn)(const char *name, const char *comment, uint64_
 			void *ctx);
 
 /*
+ * Read and zero named counter @name of the table: *@packets, *@bytes get
+ * what it counted.  0, -ENOENT when there is none, or -errno.
+ */
+int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
+
+/*
  * The comment of the table (@buf, @len bytes; "" when it has none).  0,
  * -ENOENT when there is no table, or -errno.
  */
