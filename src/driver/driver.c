@@ -1152,22 +1152,21 @@ static int fold_elem(const uint8_t *key, size_t keylen, uint64_t packets, uint64
 			  proto, sport, dport, packets, bytes, &fs->f->fs);
 }
 
-/* A carry counter object of the listing into f->kernel (its element may be gone). */
-static int fold_carry(const struct ipp_json *item, void *ctx)
+/* A named counter of the table: a carry counter into f->kernel (its element may be gone). */
+static int fold_carry(const char *name, const char *comment, uint64_t packets, uint64_t bytes,
+		      void *ctx)
 {
 	struct fold *f = ctx;
-	const struct ipp_json *obj = ipp_json_get(item, "counter"), *name, *com;
 	struct ipp_carry_entry en = {0};
 	size_t pl = strlen(IPP_CARRY_PREFIX);
 
-	if (!obj || !(name = ipp_json_get(obj, "name")) || name->type != IPP_JSON_STRING ||
-	    !(com = ipp_json_get(obj, "comment")) || com->type != IPP_JSON_STRING ||
-	    strncmp(com->str, IPP_CARRY_PREFIX, pl) || strlen(name->str) >= sizeof(en.name))
+	if (strncmp(comment, IPP_CARRY_PREFIX, pl) || strlen(name) >= sizeof(en.name))
 		return 0;
-	snprintf(en.name, sizeof(en.name), "%s", name->str);
-	(void)read_counter(obj, &en.packets, &en.bytes);
+	snprintf(en.name, sizeof(en.name), "%s", name);
+	en.packets = packets;
+	en.bytes = bytes;
 	/* an element the form in force does not know keeps a zero key: it goes */
-	if (!carry_comment(&f->groups, com->str, &en.verdict, en.tier, &en.key))
+	if (!carry_comment(&f->groups, comment, &en.verdict, en.tier, &en.key))
 		memset(&en.key, 0, sizeof(en.key));
 	if (ipp_grow((void **)&f->kernel.v, &f->kernel.cap, f->kernel.n + 1,
 		     sizeof(*f->kernel.v)) < 0)
@@ -1218,17 +1217,12 @@ static bool entry_in_force(const struct groups *g, const struct ipp_carry_entry 
 /* The carry counters the kernel has into f->kernel (valid once read). */
 static int kernel_book(struct fold *f, struct ipp_error *err)
 {
-	char *listing = NULL;
-	int r;
+	int r = ipp_nlcounters_read(fold_carry, f);
 
-	r = fresh_query("list counters table " IPP_NFT_FAMILY " " IPP_NFT_TABLE,
-			NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_NUMERIC_ALL, &listing, err);
-	if (r == 0 && (r = each_item(listing, fold_carry, f)) < 0)
-		r = ipp_err(err, -r, "cannot read the carry counters");
-	free(listing);
-	if (r == 0)
-		f->kernel.valid = true;
-	return r;
+	if (r < 0)
+		return ipp_err(err, -r, "cannot read the carry counters: %s", strerror(-r));
+	f->kernel.valid = true;
+	return 0;
 }
 
 /*
