@@ -39,6 +39,7 @@
 
 #include "../common/notify.h"
 #include "../driver/driver.h"
+#include "../driver/nlrules.h"
 #include "../store/store.h"
 #include "hostenv.h"
 #include "log.h"
@@ -635,8 +636,41 @@ static void process_pending(struct agent *a)
 	}
 }
 
+/*
+ * Is the table in force the one of the mode the agent is in?  Someone may
+ * have removed it or put another in its place (nft flush ruleset, a script
+ * that loads its own): it is put back, closed as before, the policy applied
+ * whole in secure mode (at the next apply, asked for here), the block
+ * ruleset in block mode.
+ */
+static void table_check(struct agent *a)
+{
+	char com[IPP_NLRULE_COMMENT_MAX], want[64];
+	struct ipp_error e = {0};
+	int r;
+
+	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
+		return;
+	snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
+	r = ipp_nltable_comment(com, sizeof(com));
+	if ((r == 0 && !strcmp(com, want)) || (r < 0 && r != -ENOENT))
+		return; /* in force, or the kernel cannot tell now: the next look */
+	ipp_log(LOG_WARNING, "table %s %s %s: the %s ruleset is put back", IPP_NFT_FAMILY,
+		IPP_NFT_TABLE, r == -ENOENT ? "was removed" : "was replaced by another",
+		ipp_mode_name(a->mode));
+	if (a->mode == IPP_MODE_BLOCK) {
+		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
+			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
+		return;
+	}
+	cur_forget(a);
+	a->force_apply = true;
+	snprintf(a->force_why, sizeof(a->force_why), "the table was removed or replaced");
+}
+
 void ipp_agent_reload(struct agent *a, const char *why)
 {
+	table_check(a);
 	a->conf_dirty = true;
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "%s", why);
@@ -946,6 +980,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_FLOW:
 				timer_drain(fd);
+				table_check(&a);
 				if (a.cur_valid && a.mode == IPP_MODE_SECURE)
 					(void)ipp_agent_flow_evict(a.drv, a.cur.compiled,
 								   &a.flows);

@@ -130,7 +130,9 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 
 		if (n == MAX_EXT_HEADERS)
 			return bad(f, "too many IPv6 extension headers");
-		if (nh != 0 && nh != 43 && nh != 60 && nh != 44 && nh != 51)
+		/* (AH ends the walk: the kernel takes it as the transport protocol, as
+		 * nftables' meta l4proto does, and ESP and AH are exempt) */
+		if (nh != 0 && nh != 43 && nh != 60 && nh != 44)
 			break;
 		if (off + 8 > end)
 			return bad(f, "IPv6 extension header beyond the payload length");
@@ -142,8 +144,6 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 				return IPP_DECODE_FRAGMENT;
 			}
 			hl = 8;
-		} else if (nh == 51) {
-			hl = ((size_t)h[off + 1] + 2) * 4;
 		} else {
 			hl = ((size_t)h[off + 1] + 1) * 8;
 		}

@@ -56,7 +56,8 @@ static int parse_endpoint(const char *ip, const char *port, int *fam, uint8_t a[
 		return 0;
 	}
 	if (inet_pton(AF_INET6, ip, a) == 1) {
-		*fam = AF_INET6;
+		/* a dual-stack server names an IPv4 session by IPv4-mapped addresses */
+		*fam = ipp_ip_unmap(a) ? AF_INET : AF_INET6;
 		return 0;
 	}
 	return -EINVAL;

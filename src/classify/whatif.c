@@ -114,7 +114,8 @@ static int resolve(const char *tag, const char *s, int want_family,
 			return 0;
 		}
 		if (inet_pton(AF_INET6, tmp, ip) == 1) {
-			*ret_family = AF_INET6;
+			/* an IPv4-mapped address is the IPv4 packet a dual-stack socket reports */
+			*ret_family = ipp_ip_unmap(ip) ? AF_INET : AF_INET6;
 			return 0;
 		}
 	}
@@ -262,12 +263,23 @@ static bool group_address(const struct ipp_packet *p)
 		return true;
 	if (getifaddrs(&ifa) < 0)
 		return false;
-	for (i = ifa; i && !found; i = i->ifa_next)
-		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr &&
-		    i->ifa_broadaddr->sa_family == AF_INET)
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		uint32_t addr, mask, dst;
+
+		if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr ||
+		    i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
+			continue;
+		/* the all-ones host part of the subnet (the kernel's local table names it
+		 * broadcast whether or not the address was given one), or the one given */
+		addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
+		mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;
+		memcpy(&dst, p->dst, 4);
+		found = ntohl(mask) < 0xfffffffeu && dst == (addr | ~mask);
+		if (!found && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET)
 			found = !memcmp(
 			    &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
 			    p->dst, 4);
+	}
 	freeifaddrs(ifa);
 	return found;
 }

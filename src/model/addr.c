@@ -119,12 +119,21 @@ static bool looks_like_hostname(const char *s)
 	return true;
 }
 
+static const uint8_t mapped_prefix[12] = {[10] = 0xff, [11] = 0xff};
+
 /* Is @a an IPv4-mapped IPv6 address (::ffff:0:0/96), which no packet carries? */
 static bool mapped4(const struct ipp_addr *a)
 {
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	return a->family == AF_INET6 && !memcmp(a->ip, mapped_prefix, sizeof(mapped_prefix));
+}
 
-	return a->family == AF_INET6 && !memcmp(a->ip, mapped, sizeof(mapped));
+bool ipp_ip_unmap(uint8_t ip[16])
+{
+	if (memcmp(ip, mapped_prefix, sizeof(mapped_prefix)))
+		return false;
+	memmove(ip, ip + 12, 4);
+	memset(ip + 4, 0, 12);
+	return true;
 }
 
 static int refuse_mapped(const char *s, const struct ipp_addr *a, struct ipp_error *err)

@@ -49,6 +49,12 @@ struct ipp_addr {
 
 /* True for DNS, WINS, DHCP, GATEWAY. */
 bool ipp_addr_is_server(enum ipp_addr_kind k);
+/*
+ * An IPv6 address @ip that is IPv4-mapped (::ffff:a.b.c.d, how a dual-stack
+ * socket names an IPv4 peer) made the IPv4 address it stands for (in the
+ * first 4 bytes): true; else false, @ip unchanged.
+ */
+bool ipp_ip_unmap(uint8_t ip[16]);
 /* Clear the bits of the 16-byte address @ip past the prefix length @plen. */
 void ipp_ip_mask(uint8_t ip[16], unsigned plen);
 /* Is @a the IPv4 address 0.0.0.0 (Windows' "this host" with mask 255.255.255.255)? */

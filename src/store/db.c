@@ -864,6 +864,9 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 	if (rc != SQLITE_ROW)
 		return db_fail(db, rc, err, "checking the database");
 	if (strcmp(what, "ok") != 0) {
+		/* (SQLite's report is lines: one line here, for logs and replies) */
+		for (char *p = what; (p = strchr(p, '\n'));)
+			*p = ' ';
 		db->intact = false;
 		return ipp_err(err, EBADMSG,
 			       "policy database \"%s\" is damaged (%s): restore it from a backup "

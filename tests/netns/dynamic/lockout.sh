@@ -42,6 +42,11 @@ contains "$ERR" 'rule "BlockSSH" of policy "NoSSH"'
 contains "$ERR" 'force=yes assigns policy "NoSSH" anyway'
 [ "$(assigned local NoSSH)" = NO ] || fail "a refused assignment was committed"
 
+# the same IPv4 session as a dual-stack server names it (IPv4-mapped addresses)
+mapped=$(awk '{ printf "::ffff:%s %s ::ffff:%s %s", $1, $2, $3, $4 }' <<<"$SESSION")
+run_fail "would be cut off" env SSH_CONNECTION="$mapped" $IPSECPOL static set policy name=NoSSH assign=yes
+[ "$(assigned local NoSSH)" = NO ] || fail "an assignment refused for the IPv4 session passed for its mapped form"
+
 # a policy that does not touch the session is assigned
 run_ok $IPSECPOL static set policy name=NoWeb assign=yes
 [ "$(assigned local NoWeb)" = YES ] || fail "NoWeb not assigned"

@@ -103,6 +103,18 @@ check "after the refusals: the pid file still names the agent" \
 	test "$(cat "$R/run/ipsecpol/ipsecpold.pid")" = "$AGENT_PID"
 check "all that time: 0 probes leaked" test "$(leaks)" = 0
 
+# Someone flushes the ruleset (nft flush ruleset, as /etc/nftables.conf begins): the agent
+# puts its table back by itself (a moment during which packets pass: after the check
+# above), and the blocked port is blocked again.
+check "nft flush ruleset in the host" hx nft flush ruleset
+check "the agent puts the secure table back" wait_for 10 sh -c "[ \"\$(ip netns exec $NS_H nft list table inet ipsecpol 2>/dev/null | sed -n 's/.*comment \"ipsecpol mode=\([a-z-]*\)\".*/\1/p')\" = secure ]"
+check "and says so" grep -q "table inet ipsecpol was removed: the secure ruleset is put back" "$LOG"
+l0=$(leaks)
+sleep 0.5
+check "blocked again: no probe leaks after it" test "$(leaks)" = "$l0"
+check "the agent is still secure" test "$(agent_mode)" = secure
+
+
 # Stop (systemctl stop = SIGTERM): permit.
 agent_signal TERM
 check "SIGTERM: the agent exits 0" agent_wait

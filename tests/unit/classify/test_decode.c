@@ -148,18 +148,24 @@ static void test_raw_and_null(void **state)
 
 static void test_ipv6_extensions(void **state)
 {
-	static const uint8_t chain[] = {0, 60, 43, 51, 44};
+	static const uint8_t chain[] = {0, 60, 43, 44};
+	static const uint8_t ah[] = {0, 51};
 	struct ipp_packet p;
 	size_t n;
 
-	n = ip6(buf, "fd00::5", "fd00::1", chain, 5, 6, 1234, 22, 0, 0);
+	n = ip6(buf, "fd00::5", "fd00::1", chain, 4, 6, 1234, 22, 0, 0);
 	p = ok(DLT_RAW, n, IPP_LINKDIR_UNKNOWN);
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.sport, 1234);
 	assert_int_equal(p.dport, 22);
+	/* AH is the protocol, as nftables' meta l4proto takes it (and exempt), not what it
+	 * protects */
+	n = ip6(buf, "fd00::5", "fd00::1", ah, 2, 17, 1111, 5000, 0, 0);
+	p = ok(DLT_RAW, n, IPP_LINKDIR_UNKNOWN);
+	assert_int_equal(p.proto, 51);
 
 	/* a non-first fragment has no transport header */
-	n = ip6(buf, "fd00::5", "fd00::1", chain + 4, 1, 17, 1, 2, 0, 100);
+	n = ip6(buf, "fd00::5", "fd00::1", chain + 3, 1, 17, 1, 2, 0, 100);
 	assert_int_equal(ipp_decode_frame(DLT_RAW, buf, n, &p, NULL, NULL), IPP_DECODE_FRAGMENT);
 	assert_int_equal(p.proto, 17);
 
