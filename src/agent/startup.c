@@ -96,8 +96,16 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 	/* the daemon of this root owns the table: not replaced behind its back */
 	if (!dry_run &&
 	    (r = ipp_agent_lock_oneshot(p, "--startup", "stop it first: systemctl stop ipsecpold",
-					&lockfd, err)) < 0)
-		return r;
+					&lockfd, err)) < 0) {
+		if (r == -EEXIST)
+			return r;
+		/* the lock cannot be had (a run directory that is not one): at boot no agent
+		 * runs, and a boot without its ruleset would be open; loaded without it */
+		snprintf(res.warning, sizeof(res.warning), "%.900s: loaded without the lock",
+			 err ? err->msg : "");
+		ipp_err_clear(err);
+		lockfd = -1;
+	}
 	if (ipp_driverconf_load(p, &c, &e) < 0) {
 		snprintf(res.warning, sizeof(res.warning), "%.960s: booting in block mode", e.msg);
 		ipp_driverconf_failsafe(&c);

@@ -128,4 +128,15 @@ check "-n: configuration OK" sh -c "ip netns exec $NS_H '$IPPD' --root '$R' -n |
 conf OperationMode=7
 refute "-n: a malformed driver.conf fails" hx "$IPPD" --root "$R" -n 2>/dev/null
 
+# the lock cannot be had (the run directory is a file): at boot the ruleset is loaded anyway
+conf OperationMode=1
+hx nft delete table inet ipsecpol 2>/dev/null
+mv "$R/run" "$R/run.away" 2>/dev/null
+touch "$R/run"
+startup 2>"$R/err"
+check "no lock to be had: block mode all the same" test "$(table_mode)" = startup-block
+check "no lock to be had: the warning says so" grep -q "loaded without the lock" "$R/err"
+rm -f "$R/run"
+mv "$R/run.away" "$R/run" 2>/dev/null
+
 finish
