@@ -482,6 +482,16 @@ int ipp_driverconf_load(const struct ipp_paths *p, struct ipp_driverconf *ret,
 
 	f = fopen(p->driver_conf, "re");
 	if (!f) {
+		struct stat st;
+
+		/* absent: the defaults; a link to a file that is gone (an unmounted
+		 * file system?) is a configuration that cannot be read */
+		if (errno == ENOENT && lstat(p->driver_conf, &st) == 0)
+			return ipp_err(
+			    err, ENOENT,
+			    "cannot open \"%s\": a symbolic link to a file that does not "
+			    "exist",
+			    p->driver_conf);
 		if (errno == ENOENT) {
 			ipp_driverconf_init(ret);
 			return 0;

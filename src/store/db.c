@@ -602,8 +602,17 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 
 	if (!path || !*path)
 		return ipp_err(err, EINVAL, "policy database: empty path");
-	if (ro && stat(path, &sb) < 0)
+	if (ro && stat(path, &sb) < 0) {
+		/* a link to a file that is gone (an unmounted file system?) is not "no
+		 * database yet": what it held cannot be read */
+		if (errno == ENOENT && lstat(path, &sb) == 0)
+			return ipp_err(
+			    err, EIO,
+			    "policy database \"%s\": a symbolic link to a file that does "
+			    "not exist",
+			    path);
 		return ipp_err(err, errno, "policy database \"%s\": %s", path, strerror(errno));
+	}
 	if (!ro && (r = claim_file(path, &held, err)) < 0)
 		return r;
 	db = calloc(1, sizeof(*db));

@@ -307,6 +307,12 @@ static void test_save_load_update(void **state)
 	assert_non_null(f);
 	assert_int_equal(ipp_driverconf_parse(f, "x", &c, &err), -EINVAL);
 	fclose(f);
+	/* a link to a file that is gone is a configuration that cannot be read, not none */
+	assert_int_equal(unlink(p.driver_conf), 0);
+	assert_int_equal(symlink("/nonexistent/driver.conf", p.driver_conf), 0);
+	assert_int_equal(ipp_driverconf_load(&p, &c, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "a symbolic link to a file that does not exist"));
+	assert_int_equal(unlink(p.driver_conf), 0);
 	rm_root(&p, dir);
 }
 

@@ -1055,6 +1055,17 @@ static void test_readonly(void **state)
 	ipp_db_close(ro);
 	OK(ipp_db_delete_all(fx->db, IPP_STORE_LOCAL, &err));
 	OK(ipp_db_delete_all(fx->db, IPP_STORE_LOCAL, &err)); /* empty store: fine */
+
+	/* a link to a file that is gone is not "no database yet" (-ENOENT): unreadable */
+	{
+		char link[600];
+
+		snprintf(link, sizeof(link), "%s.link", fx->path);
+		assert_int_equal(symlink("/nonexistent/policy.db", link), 0);
+		expect_err(ipp_db_open(link, IPP_DB_READONLY, &ro, &err), EIO, &err,
+			   "a symbolic link to a file that does not exist");
+		unlink(link);
+	}
 }
 
 /* ---------- export / import ---------- */
