@@ -39,6 +39,17 @@ static void each_attr(const void *a, int len, void (*fn)(const struct nlattr *, 
 	}
 }
 
+/* A string attribute into @buf (@len bytes, NUL-terminated); left alone when it does not fit. */
+static void attr_str(const struct nlattr *a, char *buf, size_t len)
+{
+	int n = NLA_LEN(a);
+
+	if (n > 0 && (size_t)n <= len) {
+		memcpy(buf, NLA_DATA(a), (size_t)n);
+		buf[n - 1] = '\0';
+	}
+}
+
 static uint32_t be32(const void *p);
 
 static uint64_t be64(const void *p)
@@ -122,10 +133,7 @@ static void rule_attr(const struct nlattr *a, void *ctx)
 
 	switch (a->nla_type & NLA_TYPE_MASK) {
 	case NFTA_RULE_CHAIN:
-		if (n > 0 && (size_t)n <= sizeof(r->chain)) {
-			memcpy(r->chain, NLA_DATA(a), (size_t)n);
-			r->chain[n - 1] = '\0';
-		}
+		attr_str(a, r->chain, sizeof(r->chain));
 		break;
 	case NFTA_RULE_EXPRESSIONS:
 		each_attr(NLA_DATA(a), n, list_elem, r);
@@ -288,10 +296,7 @@ static void verdict_attr(const struct nlattr *a, void *ctx)
 		}
 		break;
 	case NFTA_VERDICT_CHAIN:
-		if (n > 0 && (size_t)n <= sizeof(e->counts.chain)) {
-			memcpy(e->counts.chain, NLA_DATA(a), (size_t)n);
-			e->counts.chain[n - 1] = '\0';
-		}
+		attr_str(a, e->counts.chain, sizeof(e->counts.chain));
 		break;
 	}
 }
@@ -424,10 +429,7 @@ static void set_attr(const struct nlattr *a, void *ctx)
 
 	switch (a->nla_type & NLA_TYPE_MASK) {
 	case NFTA_SET_NAME:
-		if (n > 0 && (size_t)n <= sizeof(st->name)) {
-			memcpy(st->name, NLA_DATA(a), (size_t)n);
-			st->name[n - 1] = '\0';
-		}
+		attr_str(a, st->name, sizeof(st->name));
 		break;
 	case NFTA_SET_FLAGS:
 		if (n == 4)
@@ -476,10 +478,7 @@ static void obj_attr(const struct nlattr *a, void *ctx)
 
 	switch (a->nla_type & NLA_TYPE_MASK) {
 	case NFTA_OBJ_NAME:
-		if (n > 0 && (size_t)n <= sizeof(o->counts.chain)) {
-			memcpy(o->counts.chain, NLA_DATA(a), (size_t)n);
-			o->counts.chain[n - 1] = '\0';
-		}
+		attr_str(a, o->counts.chain, sizeof(o->counts.chain));
 		break;
 	case NFTA_OBJ_TYPE:
 		o->counter = n == 4 && be32(NLA_DATA(a)) == NFT_OBJECT_COUNTER;
