@@ -304,7 +304,9 @@ struct ipp_pcap_stats {
 	uint64_t none;      /* no filter matched */
 	uint64_t exempt_loopback, exempt_ike, exempt_ipsec, exempt_nd;
 	struct ipp_pcap_rule {
-		uint64_t permitted, blocked, negotiated;
+		uint64_t permitted, blocked;
+		uint64_t negotiated;  /* negotiate: left to IKE (in the clear: dropped) */
+		uint64_t clear_taken; /* negotiate: taken in the clear (inpass, soft) */
 	} *rules;           /* owned, eff->nrules entries */
 	size_t nrules;
 	char first_malformed[256]; /* "packet 17: truncated TCP header" */

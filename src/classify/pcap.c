@@ -99,7 +99,10 @@ static void count(struct ipp_pcap_stats *s, const struct ipp_verdict *v)
 			r->blocked++;
 		break;
 	case IPP_VERDICT_NEGOTIATE:
-		if (r)
+		/* in the clear: dropped, or taken (inpass, soft) */
+		if (r && v->accepted)
+			r->clear_taken++;
+		else if (r)
 			r->negotiated++;
 		break;
 	}
@@ -197,16 +200,16 @@ void ipp_pcap_stats_clear(struct ipp_pcap_stats *s)
 	s->nrules = 0;
 }
 
-static void row(FILE *out, const char *name, uint64_t p, uint64_t b, uint64_t n)
+static void row(FILE *out, const char *name, uint64_t p, uint64_t b, uint64_t n, uint64_t c)
 {
-	fprintf(out, "  %-60s %10llu %10llu %10llu\n", name, (unsigned long long)p,
-		(unsigned long long)b, (unsigned long long)n);
+	fprintf(out, "  %-60s %10llu %10llu %10llu %10llu\n", name, (unsigned long long)p,
+		(unsigned long long)b, (unsigned long long)n, (unsigned long long)c);
 }
 
 void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
 			  const struct ipp_pcap_stats *s)
 {
-	uint64_t tp = 0, tb = 0, tn = 0;
+	uint64_t tp = 0, tb = 0, tn = 0, tc = 0;
 	size_t i;
 
 	fprintf(out, "Packets:     %llu read, %llu classified (%llu inbound, %llu outbound)\n",
@@ -219,25 +222,29 @@ void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
 		(unsigned long long)s->foreign, (unsigned long long)s->malformed);
 	if (s->first_malformed[0])
 		fprintf(out, "First malformed: %s\n", s->first_malformed);
-	fprintf(out, "  %-60s %10s %10s %10s\n", "", "permitted", "blocked", "negotiated");
-	row(out, "no filter matched", s->none, 0, 0);
-	row(out, "exempt: loopback", s->exempt_loopback, 0, 0);
-	row(out, "exempt: IKE (UDP 500/4500)", s->exempt_ike, 0, 0);
-	row(out, "exempt: IPsec (ESP, AH)", s->exempt_ipsec, 0, 0);
-	row(out, "exempt: IPv6 neighbour discovery", s->exempt_nd, 0, 0);
+	/* negotiated: left to IKE, dropped in the clear; clear ok: taken in the clear (inpass
+	 * inbound, soft) */
+	fprintf(out, "  %-60s %10s %10s %10s %10s\n", "", "permitted", "blocked", "negotiated",
+		"clear ok");
+	row(out, "no filter matched", s->none, 0, 0, 0);
+	row(out, "exempt: loopback", s->exempt_loopback, 0, 0, 0);
+	row(out, "exempt: IKE (UDP 500/4500)", s->exempt_ike, 0, 0, 0);
+	row(out, "exempt: IPsec (ESP, AH)", s->exempt_ipsec, 0, 0, 0);
+	row(out, "exempt: IPv6 neighbour discovery", s->exempt_nd, 0, 0, 0);
 	tp = s->none + s->exempt_loopback + s->exempt_ike + s->exempt_ipsec + s->exempt_nd;
 	for (i = 0; i < s->nrules && eff; i++) {
 		const struct ipp_pcap_rule *r = &s->rules[i];
 		char name[IPP_NAME_MAX * 2 + 32];
 
-		if (!r->permitted && !r->blocked && !r->negotiated)
+		if (!r->permitted && !r->blocked && !r->negotiated && !r->clear_taken)
 			continue;
 		snprintf(name, sizeof(name), "rule \"%s\" of policy \"%s\"", eff->rules[i].rule,
 			 eff->rules[i].policy);
-		row(out, name, r->permitted, r->blocked, r->negotiated);
+		row(out, name, r->permitted, r->blocked, r->negotiated, r->clear_taken);
 		tp += r->permitted;
 		tb += r->blocked;
 		tn += r->negotiated;
+		tc += r->clear_taken;
 	}
-	row(out, "total", tp, tb, tn);
+	row(out, "total", tp, tb, tn, tc);
 }

@@ -76,6 +76,46 @@ static void w_close(struct writer *w)
 	pcap_close(w->dead);
 }
 
+/* Clear packets of negotiate filters: left to IKE (dropped), or taken in the clear (inpass). */
+static void test_negotiate_columns(void **state)
+{
+	static struct fixture nf;
+	struct ipp_pcap_stats s;
+	struct writer w;
+	uint8_t f[256];
+	uint32_t r_neg, r_pass;
+	size_t n;
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *out;
+
+	(void)state;
+	fx_init(&nf);
+	r_neg = fx_rule(&nf, "Sec", "Neg", IPP_ACTION_NEGOTIATE, IPP_ORIGIN_ASSIGNED);
+	r_pass = fx_rule(&nf, "Sec", "NegIn", IPP_ACTION_NEGOTIATE, IPP_ORIGIN_ASSIGNED);
+	nf.rules[r_pass].fa.inpass = true;
+	fx_filter(&nf, r_neg, A_ANY(), A_ME(), IPPROTO_UDP, 0, 5100, true);
+	fx_filter(&nf, r_pass, A_ANY(), A_ME(), IPPROTO_UDP, 0, 5101, true);
+	w_open(&w, "neg.pcap", DLT_EN10MB);
+	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 17, 4000, 5100, 0, 0, 0), 0x0800);
+	w_frame(&w, f, n, n);
+	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 17, 4000, 5101, 0, 0, 0), 0x0800);
+	w_frame(&w, f, n, n);
+	w_close(&w);
+	assert_int_equal(ipp_pcap_classify(&nf.eff, w.path, &me, &s, NULL), 0);
+	assert_int_equal(s.rules[r_neg].negotiated, 1);
+	assert_int_equal(s.rules[r_neg].clear_taken, 0);
+	assert_int_equal(s.rules[r_pass].negotiated, 0);
+	assert_int_equal(s.rules[r_pass].clear_taken, 1);
+	out = open_memstream(&text, &tlen);
+	assert_non_null(out);
+	ipp_pcap_stats_print(out, &nf.eff, &s);
+	fclose(out);
+	assert_non_null(strstr(text, "negotiated   clear ok"));
+	free(text);
+	ipp_pcap_stats_clear(&s);
+}
+
 static void test_ethernet_capture(void **state)
 {
 	struct ipp_pcap_stats s;
@@ -237,9 +277,10 @@ static void test_broken_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ethernet_capture),
-		cmocka_unit_test(test_cooked_directions),
-		cmocka_unit_test(test_broken_files),
+	    cmocka_unit_test(test_ethernet_capture),
+	    cmocka_unit_test(test_negotiate_columns),
+	    cmocka_unit_test(test_cooked_directions),
+	    cmocka_unit_test(test_broken_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
