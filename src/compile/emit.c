@@ -618,13 +618,16 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	/*
 	 * IKE is never filtered: what comes to the IKE daemon's ports, what
 	 * leaves from them (a packet *from* port 500 to any other port of this
-	 * host is filtered: the exemption is no way past the policy).  After the
-	 * cache, which never holds it (only walked packets go into it), so that
-	 * cached flows skip this lookup.
+	 * host is filtered: the exemption is no way past the policy).  What
+	 * leaves from them only from root's sockets, the IKE daemon's: port 4500
+	 * is no privileged port, and any user's program bound to it would
+	 * otherwise send past the policy.  After the cache, which never holds it
+	 * (only walked packets go into it), so that cached flows skip this lookup.
 	 */
 	if (w->proto == IPPROTO_UDP && w->sub == SUB_BASE && c->opts.exempt_ike)
-		fprintf(out, "%sudp %s { 500, 4500 } accept comment \"exempt: IKE\"\n", prefix,
-			w->hook == HOOK_IN ? "dport" : "sport");
+		fprintf(out, "%sudp %s { 500, 4500 }%s accept comment \"exempt: IKE\"\n", prefix,
+			w->hook == HOOK_IN ? "dport" : "sport",
+			w->hook == HOOK_IN ? "" : " meta skuid 0");
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};

@@ -265,6 +265,19 @@ EOF
 	udp "rdp: from port 500 to another port in is filtered" drop P 10.77.0.6 10.77.0.1 53 500
 	udp "rdp: from port 4500 to another port in is filtered" drop P 10.77.0.6 10.77.0.1 5353 4500
 	udp "rdp: out from port 4500 is exempt" pass H 10.77.0.1 10.77.0.5 5353 4500
+	# ... from the IKE daemon's (root's) sockets only: port 4500 is no privileged port, and
+	# another user's program bound to it is filtered (whatif cannot know the sender)
+	if command -v setpriv >/dev/null; then
+		SEQ=$((SEQ + 1)); tok="tok$SEQ"
+		echo "$tok" | nsx H setpriv --reuid=65534 --regid=65534 --clear-groups \
+			socat -u - "UDP:10.77.0.5:5353,bind=10.77.0.1:4500" 2>/dev/null
+		if [ "$(seen "$tok" "$WORK/udp.P.5353")" = drop ]; then
+			pass "rdp: out from port 4500 by another user than root is filtered (drop)"
+		else
+			fail "rdp: out from port 4500 by another user than root is filtered" \
+				"the kernel let it pass"
+		fi
+	fi
 	udp "rdp: out to port 500 from another port is filtered" drop H 10.77.0.1 10.77.0.5 500 40001
 	# ESP and AH are exempt: a table of the test's own in H, on the input hook
 	# after ours, counts the raw packets that get past ours
