@@ -62,13 +62,15 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 	}
 	if (db) {
 		/* one read transaction: the generation, the journal and the stores agree */
-		if ((r = ipp_db_begin(db, err)) < 0)
-			goto out;
-		r = ipp_db_generation(db, &res.generation, err);
-		if (r == 0)
+		if ((r = ipp_db_begin(db, err)) == 0 &&
+		    (r = ipp_db_generation(db, &res.generation, err)) == 0)
 			r = ipp_db_journal_seq(db, &res.journal, err);
-		if (r == 0 &&
-		    (r = ipp_db_load_stores(db, locs, 3, IPP_LOAD_LEAN, snap, &i, err)) < 0) {
+		if (r < 0) {
+			/* not a store that can be read (a table missing): it may hold a persistent
+			 * policy, as any store that cannot be read */
+			res.persistent = true;
+		} else if ((r = ipp_db_load_stores(db, locs, 3, IPP_LOAD_LEAN, snap, &i, err)) <
+			   0) {
 			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
 			if (locs[i] == IPP_STORE_PERSISTENT)
 				res.persistent = true;
