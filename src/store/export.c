@@ -425,7 +425,14 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 	uint32_t u;
 	bool b;
 	int r = 0;
+	long bad;
 
+	/* text is UTF-8, as the shell takes it: a name of a legacy code page is refused */
+	if ((f->type == F_TEXT || f->type == F_DUP) && (bad = ipp_utf8_bad_at(v)) >= 0)
+		return rerr(rd, EINVAL,
+			    "%s: byte 0x%02x at offset %ld of the value is not UTF-8, expected "
+			    "UTF-8 text",
+			    f->key, (unsigned char)v[bad], bad);
 	switch (f->type) {
 	case F_GUID:
 		if (!ipp_guid_parse(v, dst) || v[0] != '{')
