@@ -443,12 +443,6 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 				       "tunnel: \"%s\" is not a single IP address, expected the "
 				       "tunnel endpoint's address",
 				       x);
-		/* (netsh's tunnel=0.0.0.0 is no tunnel: never stored as one) */
-		if (!memcmp(r->tunnel.ip, (const uint8_t[16]){0}, 16))
-			return ipp_err(err, EINVAL,
-				       "tunnel: \"%s\" is no tunnel endpoint (tunnel=0.0.0.0 means "
-				       "no tunnel)",
-				       x);
 	}
 	return qm_offers_validate(r->qmsec, r->nqmsec, is_default, err);
 }

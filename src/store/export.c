@@ -523,7 +523,8 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 		r = ipp_addr_parse_cidr(v, &rule->tunnel, &e);
 		if (r == 0 && rule->tunnel.kind != IPP_ADDR_IP)
 			r = ipp_err(&e, EINVAL, "\"%s\" is not an IP address", v);
-		rule->has_tunnel = r == 0;
+		/* the unspecified address is no tunnel, as netsh's tunnel=0.0.0.0 */
+		rule->has_tunnel = r == 0 && memcmp(rule->tunnel.ip, (const uint8_t[16]){0}, 16);
 		break;
 	}
 	case F_PROTO: {

@@ -64,4 +64,12 @@ run_fail "importpolicy:" $IPSECPOL static importpolicy file="$TMP/local.ipsec"
 # a damaged file is refused
 head -c 300 "$TMP/local.ipsec" >"$TMP/damaged.ipsec"
 run_fail "importpolicy:" $BIN/ipsecpol --root "$TMP/empty" static importpolicy file="$TMP/damaged.ipsec"
+# a tunnel of 0.0.0.0 is no tunnel, as in the shell: a dump of it replays the same
+printf 'add policy P\nadd filterlist L\nadd filter L 10.0.0.1 10.0.0.2 mirrored=no\nadd filteraction A action=permit\nadd rule name=R policy=P filterlist=L filteraction=A tunnel=10.9.9.9\n' |
+	$BIN/ipsecpol --root "$TMP/tun" -f - >/dev/null || fail "the tunnel policy"
+run_ok $BIN/ipsecpol --root "$TMP/tun" static exportpolicy file="$TMP/tun.ipsec"
+sed -i 's|tunnel=10.9.9.9/32|tunnel=0.0.0.0/32|' "$TMP/tun.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/tun0" static importpolicy file="$TMP/tun.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/tun0" static show rule name=R policy=P
+contains "$OUT" "Tunnel Endpoint            : NONE"
 echo PASS

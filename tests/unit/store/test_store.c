@@ -1483,12 +1483,6 @@ static void test_export_reader_errors(void **state)
 	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"l\xff\" "
 	     "modified=1\nend\n",
 	     "test.ipsec:8: name: byte 0xff at offset 1 of the value is not UTF-8"},
-	    /* tunnel=0.0.0.0 is no tunnel: not stored as one */
-	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
-	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
-	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
-	     "qmpfs=no qmsec=\"\" tunnel=0.0.0.0/32\nauth kind=kerberos\nend\n",
-	     "is no tunnel endpoint"},
 	    /* rootca repeats, one for each CA */
 	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB4} name=\"R\" modified=1 "
 	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
