@@ -265,6 +265,11 @@ int db_fail(struct ipp_db *db, int rc, struct ipp_error *err, const char *what)
 	if (e == EROFS)
 		return ipp_err(err, e, "policy database \"%s\": %s: opened read-only", db->path,
 			       what);
+	/* an I/O error says what the system said (no space left on the device ...) */
+	if (db->h && (rc & 0xff) == SQLITE_IOERR && sqlite3_system_errno(db->h))
+		return ipp_err(err, sqlite3_system_errno(db->h),
+			       "policy database \"%s\": %s: %s (%s)", db->path, what, msg,
+			       strerror(sqlite3_system_errno(db->h)));
 	return ipp_err(err, e, "policy database \"%s\": %s: %s", db->path, what, msg);
 }
 
