@@ -27,6 +27,8 @@
 #include "log.h"
 
 #define MAX_CLIENTS 32
+/* a client that sends no whole command for this long gives its place up */
+#define CLIENT_IDLE_S 10
 
 static void __attribute__((format(printf, 3, 4)))
 reply_err(FILE *out, int errnum, const char *fmt, ...)
@@ -138,6 +140,8 @@ static void client_close(struct agent *a, struct ctl_client *c)
 	free(c);
 }
 
+static bool send_all(int fd, const char *buf, size_t len);
+
 void ipp_agent_ctl_accept(struct agent *a)
 {
 	struct ctl_client *c, *k;
@@ -146,11 +150,28 @@ void ipp_agent_ctl_accept(struct agent *a)
 	while ((fd = accept4(a->ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 		for (count = 0, k = a->clients; k; k = k->next)
 			count++;
-		if (count >= MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
+		if (count >= MAX_CLIENTS) {
+			static const char busy[] =
+			    "ERR EBUSY too many clients: try again (each is given its place back "
+			    "after 10 s without a whole command)\n";
+
+			/* said, not a bare reset; and logged once per wave */
+			(void)send_all(fd, busy, sizeof(busy) - 1);
+			close(fd);
+			if (!a->ctl_busy_logged)
+				ipp_log(LOG_WARNING,
+					"control socket: %d clients connected, more refused until "
+					"some leave or are idle for %d s",
+					MAX_CLIENTS, CLIENT_IDLE_S);
+			a->ctl_busy_logged = true;
+			continue;
+		}
+		if (!(c = calloc(1, sizeof(*c)))) {
 			close(fd);
 			continue;
 		}
 		c->fd = fd;
+		clock_gettime(CLOCK_MONOTONIC, &c->since);
 		if (ipp_agent_client_add(a, fd) < 0) {
 			close(fd);
 			free(c);
@@ -220,6 +241,7 @@ void ipp_agent_ctl_input(struct agent *a, int fd)
 		}
 		c->len -= (size_t)(nl + 1 - c->in);
 		memmove(c->in, nl + 1, c->len + 1);
+		clock_gettime(CLOCK_MONOTONIC, &c->since);
 	}
 	if (c->len == sizeof(c->in) - 1) {
 		/* the protocol's answer first, then the connection goes */
@@ -234,6 +256,20 @@ void ipp_agent_ctl_input(struct agent *a, int fd)
 			sizeof(c->in) - 1);
 		client_close(a, c);
 	}
+}
+
+void ipp_agent_ctl_expire(struct agent *a)
+{
+	struct ctl_client *c, *next;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (c = a->clients; c; c = next) {
+		next = c->next;
+		if (now.tv_sec - c->since.tv_sec >= CLIENT_IDLE_S)
+			client_close(a, c);
+	}
+	a->ctl_busy_logged = false;
 }
 
 void ipp_agent_ctl_close_all(struct agent *a)

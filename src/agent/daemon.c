@@ -981,6 +981,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			case EV_T_FLOW:
 				timer_drain(fd);
 				table_check(&a);
+				ipp_agent_ctl_expire(&a);
 				if (a.cur_valid && a.mode == IPP_MODE_SECURE)
 					(void)ipp_agent_flow_evict(a.drv, a.cur.compiled,
 								   &a.flows);

@@ -22,6 +22,7 @@ struct ctl_client {
 	int fd;
 	char in[4096];
 	size_t len;
+	struct timespec since; /* accepted, or its last command answered (CLOCK_MONOTONIC) */
 	struct ctl_client *next;
 };
 
@@ -59,6 +60,7 @@ struct agent {
 	uint64_t gen;	       /* store generation of the last apply */
 	struct ipp_diag *diag; /* NULL when diagnostics are off */
 	struct ctl_client *clients;
+	bool ctl_busy_logged; /* the control socket refused a client since the last expiry */
 	bool store_dirty, conf_dirty, force_apply, stop;
 	char force_why[128];
 	unsigned retry_s;
@@ -74,6 +76,8 @@ void ipp_agent_client_del(struct agent *a, int fd);
 void ipp_agent_ctl_accept(struct agent *a);
 void ipp_agent_ctl_input(struct agent *a, int fd);
 void ipp_agent_ctl_close_all(struct agent *a);
+/* Close the clients that have sent no whole command for a while (they hold a place). */
+void ipp_agent_ctl_expire(struct agent *a);
 /* Run one command line, reply lines and the final OK/ERR line to @out. */
 void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out);
 

@@ -77,6 +77,24 @@ check "the status shows the new generation" sh -c "printf 'status\n' | socat - U
 check "the local policy is unassigned" "$MKPOLICY" "$DB" local unassign
 check "unassigning it is applied without a signal" wait_for 10 grows
 
+# 32 clients that never send a whole command: the next is told it is busy, and they give
+# their places back after 10 s
+cat >"$R/hold.py" <<'PY'
+import socket, sys, time
+held = []
+for i in range(32):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"sta"); held.append(s)
+time.sleep(0.3)
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+print(s.recv(200).decode().strip())
+time.sleep(12.5)
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5); s.send(b"mode\n")
+print(" ".join(s.recv(200).decode().split()))
+PY
+OUT=$(hx python3 "$R/hold.py" "$R/run/ipsecpol/ipsecpold.sock" 2>&1)
+check "control socket: the 33rd client is told it is busy" grep -q "^ERR EBUSY too many clients" <<<"$OUT"
+check "control socket: idle clients give their places back" grep -qx "secure OK" <<<"$OUT"
+
 applies() { ctl status | sed -n 's/^applies=//p'; }
 a1=$(applies)
 agent_signal HUP
