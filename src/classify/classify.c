@@ -399,11 +399,25 @@ static bool is_ipsec(const struct ipp_packet *p)
 	return p->proto == IPPROTO_ESP || p->proto == IPPROTO_AH;
 }
 
-/* Router and neighbour solicitations and advertisements, only from the link itself. */
+/*
+ * Router and neighbour solicitations and advertisements, and the multicast
+ * listener discovery they need (queries 130, reports 131 and 143, dones 132:
+ * hop limit 1, a link-local or no source address), only from the link
+ * itself.
+ */
 static bool is_nd(const struct ipp_packet *p)
 {
-	return p->family == AF_INET6 && p->proto == IPPROTO_ICMPV6 && p->icmp_type >= 133 &&
-	       p->icmp_type <= 136 && p->hoplimit == 255;
+	static const uint8_t unspec[16];
+	bool mld_src =
+	    (p->src[0] == 0xfe && (p->src[1] & 0xc0) == 0x80) || !memcmp(p->src, unspec, 16);
+
+	if (p->family != AF_INET6 || p->proto != IPPROTO_ICMPV6)
+		return false;
+	if (p->icmp_type >= 133 && p->icmp_type <= 136)
+		return p->hoplimit == 255;
+	return (p->icmp_type == 130 || p->icmp_type == 131 || p->icmp_type == 132 ||
+		p->icmp_type == 143) &&
+	       p->hoplimit == 1 && mld_src;
 }
 
 static void set_outcome(const struct ipp_effective *eff, struct ipp_verdict *v,

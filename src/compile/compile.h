@@ -134,6 +134,16 @@ enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
  */
 enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 
+/*
+ * Multicast listener discovery, which IPv6 neighbour discovery needs (its
+ * solicited-node groups, which switches snoop), exempt with it: queries,
+ * reports and dones from the link itself (hop limit 1, a link-local or no
+ * source address), as nft text.
+ */
+#define IPP_NFT_MLD_MATCH                                                                          \
+	"icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, "               \
+	"mld2-listener-report } ip6 hoplimit 1 ip6 saddr { ::, fe80::/10 }"
+
 /* The comment of the counted drop of clear packets in the negotiate chains. */
 #define IPP_NEGOTIATE_DROP_COMMENT "negotiate: clear packet dropped"
 /*

@@ -824,6 +824,10 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
 			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
 			     "comment \"exempt: IPv6 neighbour discovery\"\n");
+		/* the multicast listening neighbour discovery needs (the solicited-node groups
+		 * that switches snoop), only on the link itself */
+		fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"exempt: IPv6 neighbour "
+			     "discovery (MLD)\"\n");
 		fprintf(out, "\t\tgoto %s6\n\t}\n", dir);
 	}
 	fprintf(out, "\tchain %s {\n", in ? "input" : "output");

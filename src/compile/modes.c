@@ -171,6 +171,8 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
 			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
 			     "comment \"IPv6 neighbour discovery\"\n");
+		fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"IPv6 neighbour discovery "
+			     "(MLD)\"\n");
 		for (i = 0; i < o->nexempt; i++)
 			emit_exemption(out, &o->exempt[i], dir);
 	}

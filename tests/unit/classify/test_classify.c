@@ -511,6 +511,23 @@ static void test_exemptions(void **state)
 	p.hoplimit = 255;
 	v = check(&fx, p, IPP_VERDICT_BLOCK, (int)r);
 	ipp_verdict_clear(&v);
+	/* the multicast listener discovery it needs: hop limit 1, from a link-local or no
+	 * address (an MLDv2 report to ff02::16) */
+	p = P(IPP_DIR_OUT, "fe80::1", "ff02::16", IPPROTO_ICMPV6, 0, 0);
+	p.icmp_type = 143;
+	p.hoplimit = 1;
+	v = check(&fx, p, IPP_VERDICT_EXEMPT_ND, -1);
+	ipp_verdict_clear(&v);
+	p = P(IPP_DIR_OUT, "::", "ff02::16", IPPROTO_ICMPV6, 0, 0);
+	p.icmp_type = 143;
+	p.hoplimit = 1;
+	v = check(&fx, p, IPP_VERDICT_EXEMPT_ND, -1);
+	ipp_verdict_clear(&v);
+	p = P(IPP_DIR_OUT, "fd00:77::1", "ff02::16", IPPROTO_ICMPV6, 0, 0);
+	p.icmp_type = 143;
+	p.hoplimit = 1; /* a global source: not the link's own */
+	v = check(&fx, p, IPP_VERDICT_BLOCK, (int)r);
+	ipp_verdict_clear(&v);
 
 	/* each exemption can be switched off, as the compiler's options can */
 	p = P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_UDP, 500, 500);
