@@ -545,11 +545,13 @@ static void on_inotify(struct agent *a)
 				timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 				continue;
 			}
+			/* (a watch of a file itself: no name; its entry's name is "") */
+			for (size_t k = 0; k < a->nenvw; k++)
+				if (ev->wd == a->envw[k].wd &&
+				    !strcmp(ev->len ? ev->name : "", a->envw[k].name))
+					timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 			if (!ev->len)
 				continue;
-			for (size_t k = 0; k < a->nenvw; k++)
-				if (ev->wd == a->envw[k].wd && !strcmp(ev->name, a->envw[k].name))
-					timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 			if (ev->wd == a->wd_state) {
 				if (!strcmp(ev->name, "policy.db")) {
 					store_event(a);
@@ -745,6 +747,28 @@ static void env_watch_add(void *ctx, const char *dir, const char *name)
 }
 
 /*
+ * The file itself too (the inode the links lead to), named "": one written in
+ * place where its directory sees nothing, a bind mount over /etc/resolv.conf
+ * (ip netns exec, containers) written from outside.
+ */
+static void env_file_watch_add(struct agent *a, const char *path)
+{
+	int wd;
+
+	if (a->nenvw == sizeof(a->envw) / sizeof(a->envw[0]))
+		return;
+	wd = inotify_add_watch(a->inofd, path, IN_MASK_ADD | IN_CLOSE_WRITE | IN_MODIFY);
+	if (wd < 0)
+		return; /* none (yet): its directory's watch sees it come */
+	for (size_t k = 0; k < a->nenvw; k++)
+		if (a->envw[k].wd == wd && !a->envw[k].name[0])
+			return;
+	a->envw[a->nenvw].wd = wd;
+	a->envw[a->nenvw].name[0] = '\0';
+	a->nenvw++;
+}
+
+/*
  * Follow the files the host's servers are read from (resolv.conf, wins.conf)
  * and the symbolic links on the way to them (resolv.conf is often a link into
  * the resolver's run directory).  Looked at again after each change: a link
@@ -761,8 +785,10 @@ static void env_rewatch(struct agent *a)
 		old[i] = a->envw[i].wd;
 	a->nenvw = 0;
 	ipp_agent_env_files(&a->paths, files, &n, &src);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ipp_hostenv_watch_points(files[i], env_watch_add, a);
+		env_file_watch_add(a, files[i]);
+	}
 	for (i = 0; i < nold; i++) {
 		bool kept = old[i] == a->wd_state || old[i] == a->wd_etc;
 

@@ -40,4 +40,21 @@ check "a default route via the peer: the policy is applied again" wait_for 10 re
 refute "udp 9 to the new gateway is blocked" asks 9
 check "other ports to the peer still pass" asks 5000
 
+# a resolv.conf bind-mounted over (ip netns exec's /etc/netns, containers) and rewritten in
+# place from outside: its directory sees nothing, the file itself does
+agent_signal TERM
+agent_wait
+echo "nameserver 10.77.0.98" >"$R/resolv.src"
+runs=$(grep -c "running (pid" "$LOG")
+ip netns exec "$NS_H" unshare -m sh -c "mount --bind '$R/resolv.src' '$IPSECPOL_RESOLV_CONF' &&
+	exec env IPSECPOL_RESOLV_CONF='$IPSECPOL_RESOLV_CONF' '$IPPD' --root '$R' --foreground --verbose" 2>>"$LOG" &
+AGENT_PID=$!
+started() { [ "$(grep -c "running (pid" "$LOG")" -gt "$runs" ]; }
+check "the agent runs with resolv.conf bind-mounted" wait_for 60 started
+check "udp 5353 to the peer passes (not the DNS server there)" asks 5353
+n0=$(grep -c "policy updated (the host's servers or gateways changed)" "$LOG")
+echo "nameserver $P_IP" >"$R/resolv.src"
+check "rewritten in place from outside: the policy is applied again" wait_for 10 reapplied $((n0 + 1))
+refute "udp 5353 to the new DNS server is blocked" asks 5353
+
 finish
