@@ -773,20 +773,34 @@ void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf)
 	sh->errf = errf;
 }
 
+/*
+ * @msg on one line, a control character written \xHH: a message quotes what
+ * it was given, which may be anything (an escape sequence must not reach the
+ * terminal as one).
+ */
+static void put_message(FILE *f, const char *msg)
+{
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	fputc('\n', f);
+}
+
 void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
 		      const struct ipp_error *err)
 {
 	/* (a script's summary is no error of IPsec's: scripts counting those see its lines) */
 	if (sh && sh->name == IPP_NAME_NETSH && !sh->summarized) {
 		if (err->ipsec_code)
-			fprintf(f, "ERR IPsec[%05d] : %s\n", err->ipsec_code, err->msg);
+			fprintf(f, "ERR IPsec[%05d] : ", err->ipsec_code);
 		else
-			fprintf(f, "ERR IPsec : %s\n", err->msg);
+			fputs("ERR IPsec : ", f);
 	} else if (prog && prog[0]) {
-		fprintf(f, "%s: %s\n", prog, err->msg);
-	} else {
-		fprintf(f, "%s\n", err->msg);
+		fprintf(f, "%s: ", prog);
 	}
+	put_message(f, err->msg);
 }
 
 int ipp_shell_set_context(struct ipp_shell *sh, const char *path, struct ipp_error *err)

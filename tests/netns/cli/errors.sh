@@ -98,4 +98,6 @@ if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
 	contains "$OUT" "FilterList Name            : NulL"
 	contains "$OUT" "Read-only file system"
 fi
+# what a message quotes reaches the terminal escaped, not as a control sequence
+run_fail 'no filter list named "\x1b[31mX"' $IPSECPOL static show filterlist name="$(printf '\033[31mX')"
 echo PASS
