@@ -95,7 +95,20 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 			  "empty command: expected status, mode, reload, show-config or help");
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "%.*s", (int)(n < 63 ? n : 63), line);
+	/* (quoted in messages: a control character written \xHH) */
+	{
+		size_t o = 0;
+
+		for (size_t i = 0; i < n && o + 5 < sizeof(cmd); i++) {
+			unsigned char ch = (unsigned char)line[i];
+
+			if (ch < 0x20 || ch == 0x7f)
+				o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "\\x%02x", ch);
+			else
+				cmd[o++] = (char)ch;
+		}
+		cmd[o] = '\0';
+	}
 	if (line[n + strspn(line + n, " \t\r")] != '\0') {
 		reply_err(out, EINVAL, "command \"%s\" takes no arguments", cmd);
 		return;
@@ -219,6 +232,10 @@ void ipp_agent_ctl_input(struct agent *a, int fd)
 		client_close(a, c);
 		return;
 	}
+	/* a NUL is no end of the line: a control character, which no command has */
+	for (ssize_t i = 0; i < n; i++)
+		if (!c->in[c->len + (size_t)i])
+			c->in[c->len + (size_t)i] = '\x01';
 	c->len += (size_t)n;
 	c->in[c->len] = '\0';
 	while ((nl = strchr(c->in, '\n'))) {

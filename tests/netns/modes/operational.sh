@@ -101,6 +101,12 @@ agent_signal HUP
 check "SIGHUP reloads" wait_for 10 sh -c "[ \"\$(printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | sed -n 's/^applies=//p')\" -gt $a1 ]"
 check "control socket: reload answers OK" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
 check "control socket: unknown command gives ERR" sh -c "printf 'bogus\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR EINVAL unknown command'"
+nul_line() {
+	OUT=$(printf 'mode\n\000\nmode\n' | socat - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" | tr '\n' ' ')
+	grep -qF 'unknown command "\x01"' <<<"$OUT" && [ "${OUT%% *}" = secure ] &&
+		[ "$(awk '{ print $(NF - 1), $NF }' <<<"$OUT")" = "secure OK" ]
+}
+check "control socket: a line holding a NUL gets ERR, and the next line its answer" nul_line
 check "control socket: a command too long gets ERR before the connection closes" sh -c "printf '%05000d' 0 | socat -t 2 - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR E2BIG command longer than'"
 refute "a second agent for the same root is refused" hx "$IPPD" --root "$R" --foreground 2>/dev/null
 

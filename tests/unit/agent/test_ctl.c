@@ -65,6 +65,11 @@ static void test_commands(void **state)
 	assert_string_equal(r, "ERR EINVAL unknown command \"frobnicate\": expected status, mode, "
 			       "reload, show-config or help\n");
 	free(r);
+	/* what a message quotes: a control character written \xHH */
+	r = run_cmd(&a, "\x1b[2Jmode\x01");
+	assert_string_equal(r, "ERR EINVAL unknown command \"\\x1b[2Jmode\\x01\": expected "
+			       "status, mode, reload, show-config or help\n");
+	free(r);
 	r = run_cmd(&a, "mode now");
 	assert_string_equal(r, "ERR EINVAL command \"mode\" takes no arguments\n");
 	free(r);
