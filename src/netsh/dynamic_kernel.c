@@ -86,26 +86,15 @@ static int sfkey_cmp(const void *x, const void *y)
 	return a->sf < b->sf ? -1 : a->sf > b->sf;
 }
 
-/* Does side @a of a specific filter hold the key field (@kind, @plen, @ip)? */
-static bool side_holds(const struct ipp_addr *a, uint8_t kind, uint8_t plen, const uint8_t ip[16])
+/* Does side @a of a specific filter hold the key field (@kind, @plen, @ip) of @family? */
+static bool side_holds(const struct ipp_addr *a, uint8_t kind, uint8_t plen, int family,
+		       const uint8_t ip[16])
 {
-	size_t n;
-
 	if (kind != IPP_ADDR_IP || plen == 0)
 		return true; /* any, me: nothing in the key to tell specific filters apart */
-	n = a->family == AF_INET6 ? 16 : 4;
-	if (a->kind == IPP_ADDR_IP) {
-		uint8_t m[16];
-
-		if (a->plen > plen)
-			return false;
-		memcpy(m, ip, 16);
-		ipp_ip_mask(m, a->plen);
-		return !memcmp(m, a->ip, n);
-	}
-	if (a->kind == IPP_ADDR_RANGE)
-		return memcmp(ip, a->ip, n) >= 0 && memcmp(ip, a->ip_end, n) <= 0;
-	return true;
+	if (a->kind != IPP_ADDR_IP && a->kind != IPP_ADDR_RANGE)
+		return true;
+	return !(a->kind == IPP_ADDR_IP && a->plen > plen) && ipp_addr_contains(a, family, ip);
 }
 
 /* The specific filter element @e of tier @t was compiled from (@k: sorted keys), or SIZE_MAX. */
@@ -128,8 +117,10 @@ static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, si
 	     lo++) {
 		const struct ipp_sfilter *f = &eff->sf[k[lo].sf];
 
-		if (side_holds(&f->src, t->shape.src_kind, t->shape.src_plen, e->key.src) &&
-		    side_holds(&f->dst, t->shape.dst_kind, t->shape.dst_plen, e->key.dst))
+		if (side_holds(&f->src, t->shape.src_kind, t->shape.src_plen, t->shape.family,
+			       e->key.src) &&
+		    side_holds(&f->dst, t->shape.dst_kind, t->shape.dst_plen, t->shape.family,
+			       e->key.dst))
 			return k[lo].sf;
 	}
 	return SIZE_MAX;

@@ -292,34 +292,52 @@ static int not_found(struct ipp_error *err, const char *what, const char *name, 
 }
 
 /*
- * Bind (store, name-or-guid) and step once: 1 found, 0 not, <0 error.  A
+ * Bind (@key, @name) to @by_name and step once (@what: what a failure says
+ * was being done): 1 found, 0 not, <0 error.  A
  * name holding letters outside ASCII, not found as the column's collation
  * compares (ASCII letters without case), is looked up again with @by_fold,
  * every letter's case folded (Windows compares names without case in every
  * script).
  */
+static int find_name(struct ipp_db *db, const char *by_name, const char *by_fold, int64_t key,
+		     const char *name, const char *what, sqlite3_stmt **ret, struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	int r, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		r = db_prep(db, pass ? by_fold : by_name, &st, err);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, key);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		r = db_step(db, st, err, what);
+		if (r != 0 || !ipp_utf8_has_nonascii(name))
+			break;
+	}
+	*ret = st;
+	return r;
+}
+
+/* Bind (store, name-or-guid) and step once: 1 found, 0 not, <0 error (find_name()). */
 static int find_row(struct ipp_db *db, const char *by_name, const char *by_fold,
 		    const char *by_guid, enum ipp_store_loc loc, const char *name, const char *guid,
 		    char g[IPP_GUID_STRLEN], sqlite3_stmt **ret, struct ipp_error *err)
 {
 	sqlite3_stmt *st;
-	int r, pass;
+	int r;
 
-	if (!name) {
-		r = want_guid(guid, g, err);
-		if (r < 0)
-			return r;
-	}
-	for (pass = 0; pass < 2; pass++) {
-		r = db_prep(db, !name ? by_guid : pass ? by_fold : by_name, &st, err);
-		if (r < 0)
-			return r;
-		sqlite3_bind_int(st, 1, loc);
-		sqlite3_bind_text(st, 2, name ? name : g, -1, SQLITE_STATIC);
-		r = db_step(db, st, err, "looking up an object");
-		if (r != 0 || !name || !ipp_utf8_has_nonascii(name))
-			break;
-	}
+	if (name)
+		return find_name(db, by_name, by_fold, loc, name, "looking up an object", ret, err);
+	r = want_guid(guid, g, err);
+	if (r < 0)
+		return r;
+	r = db_prep(db, by_guid, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int(st, 1, loc);
+	sqlite3_bind_text(st, 2, g, -1, SQLITE_STATIC);
+	r = db_step(db, st, err, "looking up an object");
 	*ret = st;
 	return r;
 }
@@ -433,19 +451,12 @@ int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uin
 	r = db_rbegin(db, err);
 	if (r < 0)
 		return r;
-	for (int pass = 0; pass < 2; pass++) {
-		r = db_prep(db, !name ? by_number : pass ? by_fold : by_name, &st, err);
-		if (r < 0)
-			goto out;
+	if (name) {
+		r = find_name(db, by_name, by_fold, policy_id, name, "looking up a rule", &st, err);
+	} else if ((r = db_prep(db, by_number, &st, err)) == 0) {
 		sqlite3_bind_int64(st, 1, policy_id);
-		if (name)
-			sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(st, 2, number);
+		sqlite3_bind_int64(st, 2, number);
 		r = db_step(db, st, err, "looking up a rule");
-		/* (names outside ASCII: as find_row()) */
-		if (r != 0 || !name || !ipp_utf8_has_nonascii(name))
-			break;
 	}
 	if (r == 0) {
 		if (name)
