@@ -76,10 +76,16 @@ void ipp_compiled_free(struct ipp_compiled *c)
 	free(c);
 }
 
+bool ipp_cproto_own(unsigned proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP ||
+	       proto == IPPROTO_ICMPV6;
+}
+
 bool ipp_ctier_shape_keyless(const struct ipp_cshape *s)
 {
 	return !(s->src_kind == IPP_ADDR_IP && s->src_plen) &&
-	       !(s->dst_kind == IPP_ADDR_IP && s->dst_plen) && !s->sport && !s->dport;
+	       !(s->dst_kind == IPP_ADDR_IP && s->dst_plen) && !s->pkey && !s->sport && !s->dport;
 }
 
 bool ipp_ctier_keyless(const struct ipp_ctier *t)
@@ -245,7 +251,7 @@ static uint64_t shape_key(const struct ipp_cshape *s)
 	return (uint64_t)s->family | (uint64_t)s->src_kind << 8 | (uint64_t)s->src_plen << 16 |
 	       (uint64_t)s->dst_kind << 24 | (uint64_t)s->dst_plen << 32 |
 	       (uint64_t)s->proto << 40 | (uint64_t)s->sport << 48 | (uint64_t)s->dport << 49 |
-	       (uint64_t)s->conn << 50;
+	       (uint64_t)s->conn << 50 | (uint64_t)s->pkey << 52;
 }
 
 static uint64_t mix(uint64_t x)
@@ -402,7 +408,12 @@ static int sfilter_keys(const struct ipp_sfilter *f, const struct ipp_eff_rule *
 				s.dst_plen = dst.v[j].plen;
 				memcpy(c.e.key.dst, dst.v[j].ip, 16);
 			}
-			s.proto = f->protocol;
+			if (ipp_cproto_own(f->protocol)) {
+				s.proto = f->protocol;
+			} else if (f->protocol) {
+				s.pkey = true;
+				c.e.key.proto = f->protocol;
+			}
 			s.sport = f->srcport != 0;
 			s.dport = f->dstport != 0;
 			c.e.key.sport = f->srcport;
@@ -527,6 +538,7 @@ static int shape_cmp(const struct ipp_cshape *s, const struct ipp_cshape *t)
 	return (e) < 0 ? -1 : 1
 	BY((int)s->family - (int)t->family);
 	BY((int)s->proto - (int)t->proto);
+	BY((int)s->pkey - (int)t->pkey);
 	BY(kind_order(s->src_kind) - kind_order(t->src_kind));
 	BY((int)t->src_plen - (int)s->src_plen);
 	BY(kind_order(s->dst_kind) - kind_order(t->dst_kind));
@@ -555,7 +567,7 @@ static bool shapes_meet(const struct ipp_cshape *a, const struct ipp_cshape *b)
 		return false;
 	if (a->conn && b->conn && a->conn != b->conn)
 		return false; /* LAN and dial-up interfaces are different interfaces */
-	return families_meet(a->family, b->family) && a->proto == b->proto;
+	return families_meet(a->family, b->family) && a->proto == b->proto && a->pkey == b->pkey;
 }
 
 static int rank_min(uint8_t ranks)
@@ -608,6 +620,7 @@ static int group_order_cmp(const void *x, const void *y, void *ctx)
  */
 struct common {
 	uint8_t src_plen, dst_plen; /* 0: not compared */
+	bool proto;		    /* both shapes have the protocol in the key */
 	bool sport, dport;
 };
 
@@ -618,6 +631,7 @@ static void common_of(const struct ipp_cshape *a, const struct ipp_cshape *b, st
 		ret->src_plen = a->src_plen < b->src_plen ? a->src_plen : b->src_plen;
 	if (a->dst_kind == IPP_ADDR_IP && b->dst_kind == IPP_ADDR_IP)
 		ret->dst_plen = a->dst_plen < b->dst_plen ? a->dst_plen : b->dst_plen;
+	ret->proto = a->pkey && b->pkey;
 	ret->sport = a->sport && b->sport;
 	ret->dport = a->dport && b->dport;
 }
@@ -633,6 +647,8 @@ static void common_key(const struct common *m, const struct ipp_ckey *k, struct 
 		memcpy(ret->dst, k->dst, 16);
 		ipp_ip_mask(ret->dst, m->dst_plen);
 	}
+	if (m->proto)
+		ret->proto = k->proto;
 	if (m->sport)
 		ret->sport = k->sport;
 	if (m->dport)
@@ -649,7 +665,8 @@ static uint64_t key_hash(const struct ipp_ckey *k)
 	memcpy(&w[3], k->dst + 8, 8);
 	h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
 	    w[2] * 0x165667b19e3779f9ULL ^ w[3] * 0xd6e8feb86659fd93ULL ^
-	    ((uint64_t)k->sport << 16 | k->dport) * 0xff51afd7ed558ccdULL;
+	    ((uint64_t)k->proto << 32 | (uint64_t)k->sport << 16 | k->dport) *
+		0xff51afd7ed558ccdULL;
 	return mix(h);
 }
 
@@ -859,7 +876,7 @@ static void tier_name(struct ipp_ctier *t)
 
 	side_addr(s->src_kind, s->family, s->src_plen, &sa);
 	side_addr(s->dst_kind, s->family, s->dst_plen, &da);
-	natural = ipp_weight(&sa, &da, s->proto, s->sport, s->dport);
+	natural = ipp_weight(&sa, &da, ipp_cshape_proto(s), s->sport, s->dport);
 	if (natural != t->weight)
 		snprintf(w, sizeof(w), "_w%x", t->weight);
 	if (s->src_kind == IPP_ADDR_IP)
@@ -873,7 +890,7 @@ static void tier_name(struct ipp_ctier *t)
 	if (s->proto)
 		snprintf(proto, sizeof(proto), "p%u", s->proto);
 	else
-		snprintf(proto, sizeof(proto), "pany");
+		snprintf(proto, sizeof(proto), "%s", s->pkey ? "pkey" : "pany");
 	/* a map split by hook (no "me" side makes it single-hook by itself) */
 	split = s->src_kind != IPP_ADDR_ME && s->dst_kind != IPP_ADDR_ME;
 	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s%s",
@@ -1272,7 +1289,7 @@ static void put(char *buf, size_t len, size_t *used, const char *src, size_t n)
 	*used += n;
 }
 
-static size_t fmt_port(uint16_t v, char *out)
+static size_t fmt_u16(uint16_t v, char *out)
 {
 	char tmp[6];
 	size_t n = 0, i;
@@ -1307,23 +1324,30 @@ void ipp_ckey_format(const struct ipp_cshape *s, const struct ipp_ckey *k, char 
 		put(buf, len, &used, f, n);
 		first = false;
 	}
+	if (s->pkey) {
+		if (!first)
+			put(buf, len, &used, " . ", 3);
+		n = fmt_u16(k->proto, f);
+		put(buf, len, &used, f, n);
+		first = false;
+	}
 	if (s->sport) {
 		if (!first)
 			put(buf, len, &used, " . ", 3);
-		n = fmt_port(k->sport, f);
+		n = fmt_u16(k->sport, f);
 		put(buf, len, &used, f, n);
 		first = false;
 	}
 	if (s->dport) {
 		if (!first)
 			put(buf, len, &used, " . ", 3);
-		n = fmt_port(k->dport, f);
+		n = fmt_u16(k->dport, f);
 		put(buf, len, &used, f, n);
 	}
 	buf[used] = '\0';
 }
 
-static int parse_port(const char *s, uint16_t *ret)
+static int parse_u16(const char *s, uint16_t *ret)
 {
 	char *end;
 	unsigned long v;
@@ -1369,16 +1393,23 @@ int ipp_ckey_parse(const struct ipp_cshape *s, const char *text, struct ipp_ckey
 	}
 	memset(&k, 0, sizeof(k));
 	want = (size_t)(s->src_kind == IPP_ADDR_IP && s->src_plen) +
-	       (size_t)(s->dst_kind == IPP_ADDR_IP && s->dst_plen) + s->sport + s->dport;
+	       (size_t)(s->dst_kind == IPP_ADDR_IP && s->dst_plen) + s->pkey + s->sport + s->dport;
 	if (nf != want)
 		return -EINVAL;
 	if (s->src_kind == IPP_ADDR_IP && s->src_plen && inet_pton(af, fields[i++], k.src) != 1)
 		return -EINVAL;
 	if (s->dst_kind == IPP_ADDR_IP && s->dst_plen && inet_pton(af, fields[i++], k.dst) != 1)
 		return -EINVAL;
-	if (s->sport && parse_port(fields[i++], &k.sport) < 0)
+	if (s->pkey) {
+		uint16_t p;
+
+		if (parse_u16(fields[i++], &p) < 0 || p == 0 || p > 255)
+			return -EINVAL;
+		k.proto = (uint8_t)p;
+	}
+	if (s->sport && parse_u16(fields[i++], &k.sport) < 0)
 		return -EINVAL;
-	if (s->dport && parse_port(fields[i++], &k.dport) < 0)
+	if (s->dport && parse_u16(fields[i++], &k.dport) < 0)
 		return -EINVAL;
 	*ret = k;
 	return 0;
@@ -1390,8 +1421,9 @@ int ipp_ckey_from_kernel(const struct ipp_cshape *s, const uint8_t *key, size_t 
 	bool src = s->src_kind == IPP_ADDR_IP && s->src_plen;
 	bool dst = s->dst_kind == IPP_ADDR_IP && s->dst_plen;
 	size_t al = s->family == AF_INET6 ? 16 : 4, at = 0;
-	size_t nf = (size_t)src + (size_t)dst + s->sport + s->dport;
+	size_t nf = (size_t)src + (size_t)dst + s->pkey + s->sport + s->dport;
 	size_t plen = nf > 1 ? 4 : 2; /* a port's room: padded in a concatenation */
+	size_t prlen = nf > 1 ? 4 : 1; /* the protocol's */
 	struct ipp_ckey k;
 
 	memset(&k, 0, sizeof(k));
@@ -1408,6 +1440,12 @@ int ipp_ckey_from_kernel(const struct ipp_cshape *s, const uint8_t *key, size_t 
 			return -EINVAL;
 		memcpy(k.dst, key + at, al);
 		at += al;
+	}
+	if (s->pkey) {
+		if (at + prlen > len)
+			return -EINVAL;
+		k.proto = key[at];
+		at += prlen;
 	}
 	if (s->sport) {
 		if (at + plen > len)
@@ -1458,6 +1496,8 @@ static bool tier_key(const struct ipp_ctier *t, unsigned hook, uint8_t conn, int
 		return false;
 	if (s->proto && s->proto != proto)
 		return false;
+	if (s->pkey && ipp_cproto_own(proto))
+		return false;
 	if (s->conn && s->conn != conn)
 		return false;
 	if ((s->sport || s->dport) && !ports)
@@ -1466,6 +1506,8 @@ static bool tier_key(const struct ipp_ctier *t, unsigned hook, uint8_t conn, int
 	if (!side_key(s, true, family, src, is_local, ctx, k->src) ||
 	    !side_key(s, false, family, dst, is_local, ctx, k->dst))
 		return false;
+	if (s->pkey)
+		k->proto = proto;
 	if (s->sport)
 		k->sport = sport;
 	if (s->dport)

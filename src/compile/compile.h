@@ -12,8 +12,10 @@
  *   Specific filters are grouped into tiers by shape: address family
  *   (IPv4, IPv6, or both when neither side is an address), each side's kind
  *   and prefix length (any: not in the key; me: `fib daddr|saddr type
- *   local`; a prefix: the masked address), the protocol number (0 = any),
- *   and whether source and destination ports are given.  Within one shape
+ *   local`; a prefix: the masked address), the protocol (any; TCP, UDP,
+ *   ICMP or ICMPv6, each a shape of its own; any other protocol: a key
+ *   field, meta l4proto, of shapes shared by all of them), and whether
+ *   source and destination ports are given.  Within one shape
  *   prefixes are identical or disjoint, so each tier is one hash verdict map
  *   with exact keys: a packet matches at most one element of a tier.  An
  *   address range is split into prefixes, each in the tier of its length,
@@ -212,6 +214,8 @@ struct ipp_crule {
 struct ipp_ckey {
 	uint8_t src[16], dst[16]; /* masked, network byte order */
 	uint16_t sport, dport;
+	uint8_t proto;	  /* a shape with the protocol in its key (pkey) */
+	uint8_t reserved; /* zero: keys are compared as bytes */
 };
 
 struct ipp_celem {
@@ -229,10 +233,26 @@ struct ipp_cshape {
 	uint8_t family;           /* 0: both (no address in the key), AF_INET, AF_INET6 */
 	uint8_t src_kind, dst_kind; /* IPP_ADDR_ANY, IPP_ADDR_ME or IPP_ADDR_IP */
 	uint8_t src_plen, dst_plen; /* IPP_ADDR_IP: prefix length of the key field (0: no field) */
-	uint8_t proto;            /* 0 = any */
+	uint8_t proto;		    /* 0 = any (or pkey) */
+	bool pkey;		    /* a protocol without tiers of its own (ipp_cproto_own()):
+				       the protocol is a key field (meta l4proto), proto is 0 */
 	bool sport, dport;        /* port fields in the key */
 	uint8_t conn;             /* the rule's connection type: 0 all, IPP_CCONN_LAN, _DIALUP */
 };
+
+/*
+ * Does protocol @proto get tiers (and a walk chain) of its own?  TCP, UDP,
+ * ICMP and ICMPv6 do.  The filters of every other protocol share tiers
+ * whose key holds the protocol (struct ipp_cshape.pkey), walked in the
+ * family chain: however many protocols a policy names, their filters make
+ * no more tiers than their address shapes do.
+ */
+bool ipp_cproto_own(unsigned proto);
+/* The protocol a shape stands for in a weight: its own, 255 for pkey (any specific one). */
+static inline uint8_t ipp_cshape_proto(const struct ipp_cshape *s)
+{
+	return s->pkey ? 255 : s->proto;
+}
 
 /*
  * Connection types (a rule's conntype): dial-up means the interfaces of

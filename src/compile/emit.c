@@ -77,8 +77,8 @@ static bool tier_in_base(const struct ipp_ctier *t, const struct walk *w)
 	if (!tier_on_hook(t, w->hook, w->fam))
 		return false;
 	if (w->proto == 0)
-		return t->shape.proto == 0;
-	return t->shape.proto == 0 || t->shape.proto == w->proto;
+		return t->shape.proto == 0; /* any, or pkey: the family chain walks them */
+	return (t->shape.proto == 0 && !t->shape.pkey) || t->shape.proto == w->proto;
 }
 
 static bool tier_in_walk(const struct ipp_ctier *t, const struct walk *w)
@@ -355,6 +355,10 @@ static void key_expr(const struct ipp_cshape *s, FILE *out)
 		}
 		first = false;
 	}
+	if (s->pkey) {
+		fprintf(out, "%smeta l4proto", first ? "" : " . ");
+		first = false;
+	}
 	if (s->sport) {
 		fprintf(out, "%sth sport", first ? "" : " . ");
 		first = false;
@@ -374,6 +378,10 @@ static void key_type(const struct ipp_cshape *s, FILE *out)
 	}
 	if (s->dst_kind == IPP_ADDR_IP && s->dst_plen) {
 		fprintf(out, "%s%s", first ? "" : " . ", ip);
+		first = false;
+	}
+	if (s->pkey) {
+		fprintf(out, "%sinet_proto", first ? "" : " . ");
 		first = false;
 	}
 	if (s->sport) {
@@ -434,7 +442,7 @@ static void emit_elements(const struct ipp_compiled *c, const struct ipp_ctier *
 static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 {
 	const struct ipp_cshape *s = &t->shape;
-	char src[16], dst[16], proto[16] = "";
+	char src[16], dst[16], proto[32] = "";
 	struct ipp_addr sa = {0}, da = {0};
 	/* by tie-break rank (compile.c) */
 	static const char *const only[] = {", block only", ", negotiate only",
@@ -456,6 +464,8 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 		snprintf(dst, sizeof(dst), "%s", s->dst_kind == IPP_ADDR_ME ? "me" : "any");
 	if (s->proto)
 		snprintf(proto, sizeof(proto), " protocol %u", s->proto);
+	else if (s->pkey)
+		snprintf(proto, sizeof(proto), " protocol in the key");
 	sa.kind = s->src_kind;
 	sa.family = s->family;
 	sa.plen = s->src_plen;
@@ -468,7 +478,9 @@ static void shape_text(const struct ipp_ctier *t, char *buf, size_t len)
 					 : "IPv4/IPv6",
 		 src, dst, proto, s->sport ? " source port" : "",
 		 s->dport ? " destination port" : "", t->weight,
-		 ipp_weight(&sa, &da, s->proto, s->sport, s->dport) != t->weight ? " (ranges)" : "",
+		 ipp_weight(&sa, &da, ipp_cshape_proto(s), s->sport, s->dport) != t->weight
+		     ? " (ranges)"
+		     : "",
 		 t->rank < 0 || t->rank > 4 ? ""
 		 : t->late		    ? late[t->rank]
 					    : only[t->rank]);

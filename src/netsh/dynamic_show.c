@@ -345,7 +345,7 @@ static void spec_of(const struct ipp_dyn_state *st, const struct ipp_counter *c,
 	ret->rule = c->rule < st->res.eff->nrules ? &st->res.eff->rules[c->rule] : NULL;
 	side_addr(sh, sh->src_kind, sh->src_plen, c->elem->key.src, &ret->src);
 	side_addr(sh, sh->dst_kind, sh->dst_plen, c->elem->key.dst, &ret->dst);
-	ret->proto = sh->proto;
+	ret->proto = sh->pkey ? c->elem->key.proto : sh->proto;
 	ret->sport = sh->sport ? c->elem->key.sport : 0;
 	ret->dport = sh->dport ? c->elem->key.dport : 0;
 	/* what the kernel does with it: another action than the stores' when they changed */

@@ -249,7 +249,8 @@ static void random_case(const struct dpolicy *p, struct rng *r, struct ipp_packe
 	pkt->proto = x < 35   ? IPPROTO_TCP
 		     : x < 70 ? IPPROTO_UDP
 		     : x < 85 ? (fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)
-			      : 253;
+		     : x < 93 ? 253
+			      : 254;
 	if (pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP) {
 		pkt->sport = random_port(r);
 		pkt->dport = random_port(r);

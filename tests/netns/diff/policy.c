@@ -208,7 +208,8 @@ static void random_filter(struct rng *r, struct dfilter *f)
 		   : x < 55 ? IPPROTO_TCP
 		   : x < 80 ? IPPROTO_UDP
 		   : x < 92 ? (fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)
-			    : 253;
+		   : x < 96 ? 253
+			    : 254;
 	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) {
 		if (rng_below(r, 10) >= 6)
 			f->sport = ports[rng_below(r, sizeof(ports) / sizeof(ports[0]))];

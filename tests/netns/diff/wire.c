@@ -26,8 +26,10 @@
 #define MAGIC "IPPD"
 #define PAYLOAD_LEN 16
 #define MAX_PKT 128
-#define NRECV 8
-#define OTHER_PROTO 253 /* "use for experimentation and testing" (RFC 3692) */
+#define NRECV 10
+/* "use for experimentation and testing" (RFC 3692): two, which share tiers (compile.h) */
+#define OTHER_PROTO 253
+#define OTHER_PROTO2 254
 
 struct wire {
 	int orig_ns, host_ns, peer_ns;
@@ -82,7 +84,8 @@ static int raw(int fam, int proto)
 
 struct wire *wire_open(const char *host_ns, const char *peer_ns, const char *peer_if)
 {
-	static const uint8_t protos[4] = {IPPROTO_TCP, IPPROTO_UDP, 0 /* ICMP */, OTHER_PROTO};
+	static const uint8_t protos[5] = {IPPROTO_TCP, IPPROTO_UDP, 0 /* ICMP */, OTHER_PROTO,
+					  OTHER_PROTO2};
 	struct wire *w = calloc(1, sizeof(*w));
 	struct sockaddr_ll ll = {0};
 	int i, k = 0, sz = 8 << 20;
@@ -103,9 +106,9 @@ struct wire *wire_open(const char *host_ns, const char *peer_ns, const char *pee
 		goto fail;
 	w->h_send4 = raw(AF_INET, IPPROTO_RAW);
 	w->h_send6 = raw(AF_INET6, IPPROTO_RAW);
-	for (i = 0; i < 8; i++) {
-		int fam = i < 4 ? AF_INET : AF_INET6;
-		uint8_t proto = protos[i % 4];
+	for (i = 0; i < NRECV; i++) {
+		int fam = i < 5 ? AF_INET : AF_INET6;
+		uint8_t proto = protos[i % 5];
 
 		if (!proto)
 			proto = fam == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;

@@ -123,8 +123,8 @@ static bool in_walk(const struct ipp_ctier *t, const struct pkt *p, uint8_t chai
 	if (s->family && s->family != p->family)
 		return false;
 	if (chain_proto == 0)
-		return s->proto == 0;
-	return s->proto == 0 || s->proto == chain_proto;
+		return s->proto == 0; /* any protocol, or the protocol in the key */
+	return (s->proto == 0 && !s->pkey) || s->proto == chain_proto;
 }
 
 static void mask(uint8_t *ip, unsigned plen)
@@ -200,6 +200,8 @@ static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct p
 			memcpy(k.dst, p->dst, 16);
 			mask(k.dst, s->dst_plen);
 		}
+		if (s->pkey)
+			k.proto = p->proto;
 		if (s->sport)
 			k.sport = p->sport;
 		if (s->dport)
