@@ -193,6 +193,8 @@ struct ipp_filter {
 	uint8_t protocol;      /* IPP_PROTO_ANY = any */
 	uint16_t srcport, dstport; /* 0 = any */
 	bool mirrored;
+	int64_t order; /* an export file's: the filter's place in the creation order of the
+			  store's filters (1 = oldest), 0 when not known */
 };
 
 struct ipp_filterlist {

@@ -187,21 +187,87 @@ static void dump_filter(FILE *out, const struct ipp_filterlist *l, const struct 
 	fputc('\n', out);
 }
 
-static void dump_filterlist(FILE *out, const struct ipp_filterlist *l)
+static void dump_filterlist_head(FILE *out, const struct ipp_filterlist *l)
 {
-	const struct ipp_filter **f;
-	size_t n, i;
-
 	warn_value(out, "filter list", "name", l->name);
 	warn_value(out, "filter list", "description", l->description);
 	fputs("add filterlist", out);
 	qattr(out, "name", l->name);
 	qattr(out, "description", l->description);
 	fputc('\n', out);
-	f = show_sorted_filters(l, &n);
-	for (i = 0; i < n; i++)
-		dump_filter(out, l, f[i]);
-	free(f);
+}
+
+struct dump_filter_at {
+	const struct ipp_filterlist *l;
+	const struct ipp_filter *f;
+};
+
+static int dump_filter_at_cmp(const void *x, const void *y)
+{
+	const struct dump_filter_at *a = x, *b = y;
+
+	return a->f->id < b->f->id ? -1 : a->f->id > b->f->id;
+}
+
+/*
+ * The filter lists and their filters.  A replay creates the filters in the
+ * order they are written, and of two filters of equal weight and action the
+ * older one decides: each list with its filters when that writes them
+ * oldest first, else the lists and then every filter oldest first.
+ */
+static void dump_filterlists(FILE *out, const struct ipp_filterlist *const *lv, size_t nl)
+{
+	struct dump_filter_at *v;
+	size_t n = 0, i, j;
+	bool grouped = true;
+	int64_t last = INT64_MIN;
+
+	for (i = 0; i < nl; i++)
+		n += lv[i]->nfilters;
+	v = calloc(n + 1, sizeof(*v));
+	for (i = 0, n = 0; v && i < nl; i++) {
+		size_t m;
+		const struct ipp_filter **f = show_sorted_filters(lv[i], &m);
+
+		if (!f && lv[i]->nfilters) {
+			free(v);
+			v = NULL;
+			break;
+		}
+		for (j = 0; j < m; j++) {
+			grouped = grouped && f[j]->id > last;
+			last = f[j]->id;
+			v[n++] = (struct dump_filter_at){lv[i], f[j]};
+		}
+		free(f);
+	}
+	if (!v) { /* no memory for the order: each list with its filters */
+		for (i = 0; i < nl; i++) {
+			const struct ipp_filter **f = show_sorted_filters(lv[i], &n);
+
+			dump_filterlist_head(out, lv[i]);
+			for (j = 0; j < lv[i]->nfilters; j++)
+				dump_filter(out, lv[i], f ? f[j] : &lv[i]->filters[j]);
+			free(f);
+		}
+	} else if (grouped) {
+		for (i = 0, j = 0; i < nl; i++) {
+			dump_filterlist_head(out, lv[i]);
+			for (; j < n && v[j].l == lv[i]; j++)
+				dump_filter(out, v[j].l, v[j].f);
+		}
+	} else {
+		for (i = 0; i < nl; i++)
+			dump_filterlist_head(out, lv[i]);
+		qsort(v, n, sizeof(*v), dump_filter_at_cmp);
+		fputs(
+		    "# the filters, oldest first: between filters of equal weight and action the\n"
+		    "# older one decides\n",
+		    out);
+		for (i = 0; i < n; i++)
+			dump_filter(out, v[i].l, v[i].f);
+	}
+	free(v);
 }
 
 static void qm_offers(FILE *out, const struct ipp_qm_offer *q, size_t n)
@@ -363,8 +429,7 @@ void ipp_dump_store(FILE *out, const struct ipp_snapshot *s)
 
 	if (nl) {
 		fputs("\n# Filter lists and their filters\n", out);
-		for (i = 0; i < nl; i++)
-			dump_filterlist(out, lv[i]);
+		dump_filterlists(out, lv, nl);
 	}
 	if (na) {
 		fputs("\n# Filter actions\n", out);

@@ -161,6 +161,18 @@ int ipp_st_resolve(const char *tag, const char *value, struct ipp_addr **ret, si
 		ipp_err_clear(&e);
 		if (ipp_addr_parse(host, &a, &e) < 0 || a.kind != IPP_ADDR_IP)
 			continue;
+		if (!memcmp(a.ip, (const uint8_t[16]){0}, 16)) {
+			/* a name blocked by the hosts file or resolver: no host has that address,
+			 * and 0.0.0.0 with a host mask means "me" */
+			freeaddrinfo(res);
+			free(v);
+			return ipp_err(
+			    err, EINVAL,
+			    "%s: the DNS name \"%s\" resolves to %s, which is no host's "
+			    "address (0.0.0.0 with a host mask is \"me\"): give the address "
+			    "or \"me\"",
+			    tag, value, host);
+		}
 		if (addr_push(&v, &n, &a) < 0) {
 			freeaddrinfo(res);
 			free(v);

@@ -98,9 +98,18 @@ static void put_qmsec(FILE *out, const struct ipp_qm_offer *o, size_t n)
 	put_str(out, "qmsec", buf);
 }
 
+static int id_cmp(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *err)
 {
 	char a[IPP_ADDR_STRLEN], b[IPP_ADDR_STRLEN], buf[IPP_OFFERS_STRLEN];
+	int64_t *ids = NULL;
+	size_t nf = 0;
 
 	/* check the references first: nothing is written for a bad snapshot */
 	for (size_t i = 0; i < s->npolicies; i++)
@@ -115,6 +124,17 @@ int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *
 					       s->policies[i].name, r->name);
 		}
 
+	/* each filter's place in the creation order (its id's rank): kept by the import */
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		nf += s->filterlists[i].nfilters;
+	if (nf && !(ids = malloc(nf * sizeof(*ids))))
+		return -ENOMEM;
+	nf = 0;
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		for (size_t j = 0; j < s->filterlists[i].nfilters; j++)
+			ids[nf++] = s->filterlists[i].filters[j].id;
+	if (nf)
+		qsort(ids, nf, sizeof(*ids), id_cmp);
 	fprintf(out, "%s %d\n", EXPORT_MAGIC, EXPORT_VERSION);
 	for (size_t i = 0; i < s->nfilterlists; i++) {
 		const struct ipp_filterlist *l = &s->filterlists[i];
@@ -139,7 +159,11 @@ int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *
 				put_str(out, "srcdns", f->srcdns);
 			if (f->dstdns && *f->dstdns)
 				put_str(out, "dstdns", f->dstdns);
-			fputc('\n', out);
+			fprintf(out, " order=%zu\n",
+				(size_t)((const int64_t *)bsearch(&f->id, ids, nf, sizeof(*ids),
+								  id_cmp) -
+					 ids) +
+				    1);
 		}
 	}
 	for (size_t i = 0; i < s->nfilteractions; i++) {
@@ -205,6 +229,7 @@ int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *
 		}
 	}
 	fputs("end\n", out);
+	free(ids);
 	if (fflush(out) != 0 || ferror(out))
 		return ipp_err(err, EIO, "writing the export: %s", strerror(errno ? errno : EIO));
 	return 0;
@@ -269,17 +294,18 @@ static const struct field filterlist_fields[] = {
 };
 
 static const struct field filter_fields[] = {
-	FLD("guid", F_GUID, true, struct ipp_filter, guid),
-	FLD("src", F_ADDR, true, struct ipp_filter, src),
-	FLD("dst", F_ADDR, true, struct ipp_filter, dst),
-	FLD("protocol", F_PROTO, true, struct ipp_filter, protocol),
-	FLD("srcport", F_PORT, true, struct ipp_filter, srcport),
-	FLD("dstport", F_PORT, true, struct ipp_filter, dstport),
-	FLD("mirrored", F_BOOL, true, struct ipp_filter, mirrored),
-	FLD("description", F_DUP, false, struct ipp_filter, description),
-	FLD("srcdns", F_DUP, false, struct ipp_filter, srcdns),
-	FLD("dstdns", F_DUP, false, struct ipp_filter, dstdns),
-	{0},
+    FLD("guid", F_GUID, true, struct ipp_filter, guid),
+    FLD("src", F_ADDR, true, struct ipp_filter, src),
+    FLD("dst", F_ADDR, true, struct ipp_filter, dst),
+    FLD("protocol", F_PROTO, true, struct ipp_filter, protocol),
+    FLD("srcport", F_PORT, true, struct ipp_filter, srcport),
+    FLD("dstport", F_PORT, true, struct ipp_filter, dstport),
+    FLD("mirrored", F_BOOL, true, struct ipp_filter, mirrored),
+    FLD("description", F_DUP, false, struct ipp_filter, description),
+    FLD("srcdns", F_DUP, false, struct ipp_filter, srcdns),
+    FLD("dstdns", F_DUP, false, struct ipp_filter, dstdns),
+    FLD("order", F_I64, false, struct ipp_filter, order),
+    {0},
 };
 
 static const struct field filteraction_fields[] = {
@@ -1035,6 +1061,18 @@ static int check_all(struct reader *rd)
 						    "rule number %u already on line %lld",
 						    rule->number, (long long)p->rules[k].id);
 			}
+		}
+	}
+	{
+		struct ipp_guid_dup d;
+
+		if ((r = ipp_snapshot_guid_dup(s, &d)) < 0)
+			return r;
+		if (r > 0) {
+			rd->line = (long)d.second_id;
+			return rerr(rd, EEXIST,
+				    "%s GUID %s is already the GUID of the %s on line %lld",
+				    d.second_kind, d.guid, d.first_kind, (long long)d.first_id);
 		}
 	}
 	return 0;

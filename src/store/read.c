@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db_internal.h"
 
@@ -589,6 +590,76 @@ const struct ipp_filteraction *ipp_snapshot_filteraction(const struct ipp_snapsh
 		if (s->filteractions[i].id == id)
 			return &s->filteractions[i];
 	return NULL;
+}
+
+struct guid_ref {
+	const char *guid;
+	int64_t id;
+	const char *kind;
+};
+
+static int guid_ref_cmp(const void *x, const void *y)
+{
+	const struct guid_ref *a = x, *b = y;
+	int c = strcasecmp(a->guid, b->guid);
+
+	return c ? c : a->id < b->id ? -1 : a->id > b->id;
+}
+
+static void guid_push(struct guid_ref *v, size_t *n, const char *guid, int64_t id, const char *kind)
+{
+	if (!*guid)
+		return; /* none yet: one is made when it is stored */
+	v[*n].guid = guid;
+	v[*n].id = id;
+	v[*n].kind = kind;
+	(*n)++;
+}
+
+int ipp_snapshot_guid_dup(const struct ipp_snapshot *s, struct ipp_guid_dup *ret)
+{
+	struct guid_ref *v;
+	size_t n = 0, cap = s->nfilterlists + s->nfilteractions, i, j;
+	int r = 0;
+
+	for (i = 0; i < s->nfilterlists; i++)
+		cap += s->filterlists[i].nfilters;
+	for (i = 0; i < s->npolicies; i++)
+		cap += 2 + s->policies[i].nrules;
+	if (cap == 0)
+		return 0;
+	if (!(v = malloc(cap * sizeof(*v))))
+		return -ENOMEM;
+	for (i = 0; i < s->nfilterlists; i++) {
+		const struct ipp_filterlist *l = &s->filterlists[i];
+
+		guid_push(v, &n, l->guid, l->id, "filter list");
+		for (j = 0; j < l->nfilters; j++)
+			guid_push(v, &n, l->filters[j].guid, l->filters[j].id, "filter");
+	}
+	for (i = 0; i < s->nfilteractions; i++)
+		guid_push(v, &n, s->filteractions[i].guid, s->filteractions[i].id, "filter action");
+	for (i = 0; i < s->npolicies; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+
+		guid_push(v, &n, p->guid, p->id, "policy");
+		guid_push(v, &n, p->defaultrule.guid, p->defaultrule.id, "default response rule");
+		for (j = 0; j < p->nrules; j++)
+			guid_push(v, &n, p->rules[j].guid, p->rules[j].id, "rule");
+	}
+	qsort(v, n, sizeof(*v), guid_ref_cmp);
+	for (i = 1; i < n; i++)
+		if (strcasecmp(v[i - 1].guid, v[i].guid) == 0) {
+			ret->guid = v[i].guid;
+			ret->first_id = v[i - 1].id;
+			ret->first_kind = v[i - 1].kind;
+			ret->second_id = v[i].id;
+			ret->second_kind = v[i].kind;
+			r = 1;
+			break;
+		}
+	free(v);
+	return r;
 }
 
 const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s)

@@ -154,6 +154,19 @@ const struct ipp_filterlist *ipp_snapshot_filterlist(const struct ipp_snapshot *
 const struct ipp_filteraction *ipp_snapshot_filteraction(const struct ipp_snapshot *s, int64_t id);
 const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s);
 
+/* Two objects of a snapshot with one GUID: their ids (a file's: line numbers) and kinds. */
+struct ipp_guid_dup {
+	const char *guid;		      /* points into the snapshot */
+	int64_t first_id, second_id;	      /* first_id <= second_id */
+	const char *first_kind, *second_kind; /* "filter list", "filter", "rule" ... (static) */
+};
+/*
+ * Does a GUID name two objects of @s, of any kinds (GUIDs are identities)?
+ * 1 and *ret filled, 0 when not, -ENOMEM.  Objects without a GUID yet are
+ * left out.
+ */
+int ipp_snapshot_guid_dup(const struct ipp_snapshot *s, struct ipp_guid_dup *ret);
+
 /* ---------- finding one object ---------- */
 /*
  * By name (case-insensitive) when @name is non-NULL, else by @guid (braces

@@ -1411,7 +1411,129 @@ static int snapshot_validate(const struct ipp_snapshot *s, struct ipp_error *err
 			}
 		}
 	}
+	{
+		struct ipp_guid_dup d;
+
+		if ((r = ipp_snapshot_guid_dup(s, &d)) < 0)
+			return r;
+		if (r > 0)
+			return ipp_err(err, EEXIST, "GUID %s is given to a %s and to a %s", d.guid,
+				       d.first_kind, d.second_kind);
+	}
 	return 0;
+}
+
+/* The GUIDs of every object of store @loc, sorted (strcasecmp): *ret owned by the caller. */
+static int store_guids(struct ipp_db *db, enum ipp_store_loc loc, char **ret, size_t *n,
+		       struct ipp_error *err)
+{
+	static const char sql[] =
+	    "SELECT guid FROM filterlist WHERE store = ?1 UNION ALL "
+	    "SELECT f.guid FROM filter f JOIN filterlist l ON f.filterlist_id = l.id "
+	    "WHERE l.store = ?1 UNION ALL "
+	    "SELECT guid FROM filteraction WHERE store = ?1 UNION ALL "
+	    "SELECT guid FROM policy WHERE store = ?1 UNION ALL "
+	    "SELECT r.guid FROM rule r JOIN policy p ON r.policy_id = p.id WHERE p.store = ?1";
+	size_t cap = 0;
+	sqlite3_stmt *st;
+	char *v = NULL;
+	int r;
+
+	*ret = NULL;
+	*n = 0;
+	if ((r = db_prep(db, sql, &st, err)) < 0)
+		return r;
+	sqlite3_bind_int(st, 1, loc);
+	while ((r = db_step(db, st, err, "reading the store's GUIDs")) > 0) {
+		const char *g = (const char *)sqlite3_column_text(st, 0);
+
+		if (*n == cap) {
+			char *nv = realloc(v, (cap = cap ? 2 * cap : 256) * IPP_GUID_STRLEN);
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		snprintf(v + *n * IPP_GUID_STRLEN, IPP_GUID_STRLEN, "%s", g ? g : "");
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (r < 0) {
+		free(v);
+		*n = 0;
+		return r;
+	}
+	qsort(v, *n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp);
+	*ret = v;
+	return 0;
+}
+
+/*
+ * Is the GUID of a filter, rule or default rule of @s (the kinds whose
+ * inserts do not look) already an object's of the store?  The first such
+ * object's error, or 0.
+ */
+static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
+			       const struct ipp_snapshot *s, struct ipp_error *err)
+{
+	char *v;
+	size_t n;
+	int r;
+
+#define TAKEN(g)                                                                                   \
+	(*(g) &&                                                                                   \
+	 bsearch((g), v, n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp))
+	if ((r = store_guids(db, loc, &v, &n, err)) < 0)
+		return r;
+	for (size_t i = 0; i < s->nfilterlists && r == 0; i++)
+		for (size_t j = 0; j < s->filterlists[i].nfilters && r == 0; j++)
+			if (TAKEN(s->filterlists[i].filters[j].guid))
+				r = ipp_err(err, EEXIST,
+					    "filter of list \"%s\": GUID %s already exists in the "
+					    "%s store",
+					    s->filterlists[i].name,
+					    s->filterlists[i].filters[j].guid, ipp_store_name(loc));
+	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+
+		if (TAKEN(p->defaultrule.guid))
+			r = ipp_err(err, EEXIST,
+				    "policy \"%s\": the default response rule's GUID %s already "
+				    "exists in the %s store",
+				    p->name, p->defaultrule.guid, ipp_store_name(loc));
+		for (size_t j = 0; j < p->nrules && r == 0; j++)
+			if (TAKEN(p->rules[j].guid))
+				r = ipp_err(err, EEXIST,
+					    "policy \"%s\" rule \"%s\": GUID %s already exists in "
+					    "the %s store",
+					    p->name, p->rules[j].name, p->rules[j].guid,
+					    ipp_store_name(loc));
+	}
+#undef TAKEN
+	free(v);
+	return r;
+}
+
+/* A filter of a snapshot, by list and place. */
+struct filter_at {
+	size_t list, filter;
+	int64_t order;
+};
+
+/* By the file's creation order (struct ipp_filter.order; 0: after, in the file's order). */
+static int filter_at_cmp(const void *x, const void *y)
+{
+	const struct filter_at *a = x, *b = y;
+	uint64_t oa = a->order > 0 ? (uint64_t)a->order : UINT64_MAX;
+	uint64_t ob = b->order > 0 ? (uint64_t)b->order : UINT64_MAX;
+
+	if (oa != ob)
+		return oa < ob ? -1 : 1;
+	if (a->list != b->list)
+		return a->list < b->list ? -1 : 1;
+	return a->filter < b->filter ? -1 : a->filter > b->filter;
 }
 
 /* Write the objects of @s into @loc (keeping GUIDs, timestamps and rule numbers). */
@@ -1419,29 +1541,44 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 			  struct ipp_error *err)
 {
 	int64_t *list_ids = NULL, *action_ids = NULL;
+	struct filter_at *fv = NULL;
+	size_t nf = 0;
 	int r = 0;
 
+	if ((r = snapshot_guids_free(db, loc, s, err)) < 0)
+		return r;
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		nf += s->filterlists[i].nfilters;
 	list_ids = calloc(s->nfilterlists + 1, sizeof(*list_ids));
 	action_ids = calloc(s->nfilteractions + 1, sizeof(*action_ids));
-	if (!list_ids || !action_ids) {
+	fv = calloc(nf + 1, sizeof(*fv));
+	if (!list_ids || !action_ids || !fv) {
 		r = -ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
 		struct ipp_filterlist l = s->filterlists[i];
-		struct ipp_filter f;
 
-		/* insert the list, then its filters from copies (the snapshot is const) */
+		/* the lists first, then the filters from copies (the snapshot is const) */
 		l.filters = NULL;
 		l.nfilters = 0;
 		r = filterlist_insert(db, loc, &l, true, err);
-		if (r < 0)
-			break;
 		list_ids[i] = l.id;
-		for (size_t j = 0; j < s->filterlists[i].nfilters && r == 0; j++) {
-			f = s->filterlists[i].filters[j];
-			r = filter_insert(db, l.id, l.name, false, &f, true, err);
-		}
+	}
+	/*
+	 * in their creation order: of two filters of equal weight and action,
+	 * the older one decides (ipp_sfilter_cmp()), whatever their lists
+	 */
+	nf = 0;
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		for (size_t j = 0; j < s->filterlists[i].nfilters; j++)
+			fv[nf++] = (struct filter_at){i, j, s->filterlists[i].filters[j].order};
+	qsort(fv, nf, sizeof(*fv), filter_at_cmp);
+	for (size_t k = 0; k < nf && r == 0; k++) {
+		struct ipp_filter f = s->filterlists[fv[k].list].filters[fv[k].filter];
+
+		r = filter_insert(db, list_ids[fv[k].list], s->filterlists[fv[k].list].name, false,
+				  &f, true, err);
 	}
 	for (size_t i = 0; i < s->nfilteractions && r == 0; i++) {
 		struct ipp_filteraction a = s->filteractions[i];
@@ -1474,7 +1611,23 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 out:
 	free(list_ids);
 	free(action_ids);
+	free(fv);
 	return r;
+}
+
+/* A group policy object assigns the domain store's policies only. */
+static int snapshot_gpo_check(enum ipp_store_loc loc, const struct ipp_snapshot *s,
+			      struct ipp_error *err)
+{
+	for (size_t i = 0; loc != IPP_STORE_DOMAIN && i < s->npolicies; i++)
+		if (s->policies[i].gponame[0])
+			return ipp_err(
+			    err, EINVAL,
+			    "policy \"%s\": gponame \"%s\": only a policy of the domain "
+			    "store is assigned to a group policy object, not one of the %s "
+			    "store",
+			    s->policies[i].name, s->policies[i].gponame, ipp_store_name(loc));
+	return 0;
 }
 
 int ipp_db_replace(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
@@ -1484,6 +1637,8 @@ int ipp_db_replace(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_s
 
 	if (!loc_ok(loc))
 		return bad_loc(err, loc);
+	if ((r = snapshot_gpo_check(loc, s, err)) < 0)
+		return r;
 	r = snapshot_validate(s, err);
 	if (r < 0)
 		return r;
@@ -1503,6 +1658,8 @@ int ipp_db_merge(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_sna
 
 	if (!loc_ok(loc))
 		return bad_loc(err, loc);
+	if ((r = snapshot_gpo_check(loc, s, err)) < 0)
+		return r;
 	r = snapshot_validate(s, err);
 	if (r < 0)
 		return r;

@@ -31,6 +31,17 @@ run_fail 'add filter: srcaddr: the DNS name "no-such-host.invalid" does not reso
 [ "$(dump_store)" = "$BEFORE" ] || fail "a failed DNS filter changed the store"
 lacks "$BEFORE" 'Fresh'
 
+# a name blocked the way ad-blocking hosts files do (0.0.0.0) is no host: refused, not
+# stored as the host 0.0.0.0 (which a dump writes as "me", 0.0.0.0 with a host mask)
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	printf '127.0.0.1 localhost\n0.0.0.0 blocked.test\n:: blocked6.test\n' >"$TMP/hosts"
+	for n in blocked.test blocked6.test; do
+		run_fail "add filter: dstaddr: the DNS name \"$n\" resolves to" \
+			unshare -m sh -c "mount --bind '$TMP/hosts' /etc/hosts && exec $IPSECPOL static add filter filterlist=Ads srcaddr=me dstaddr=$n"
+	done
+	[ "$(dump_store)" = "$BEFORE" ] || fail "a blocked DNS name changed the store"
+fi
+
 # delete filter by the name deletes every filter made from it
 run_ok $IPSECPOL static delete filter filterlist=Local srcaddr=localhost dstaddr=me
 run_ok $IPSECPOL static show filterlist name=Local level=verbose format=json

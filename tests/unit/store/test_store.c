@@ -277,7 +277,7 @@ static void test_crud(void **state)
 	/* updates */
 	strcpy(p.description, "blocks port 80");
 	p.mmlifetime = 60;
-	p.defaultrule.activate = false;
+	p.activatedefaultrule = p.defaultrule.activate = false; /* one setting */
 	p.defaultrule.auth[1].kind = IPP_AUTH_PSK;
 	strcpy(p.defaultrule.auth[1].value, "k3y");
 	p.defaultrule.nauth = 2;
@@ -1369,6 +1369,96 @@ static void test_export_import_roundtrip(void **state)
 	ipp_db_close(db2);
 }
 
+/*
+ * The import creates the filters in their creation order across lists
+ * (order=), which decides between filters of equal weight and action; and
+ * refuses a filter or rule GUID that an object of the store already has.
+ */
+static void test_import_order_and_guids(void **state)
+{
+	struct fx *fx = *state;
+	static const char text[] =
+	    "ipsecpol-export 1\n"
+	    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB01} name=\"A\" modified=1\n"
+	    "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB02} src=any dst=me protocol=TCP "
+	    "srcport=0 dstport=80 mirrored=yes order=3\n"
+	    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB03} name=\"Z\" modified=1\n"
+	    "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} src=any dst=me protocol=TCP "
+	    "srcport=0 dstport=80 mirrored=yes order=1\n"
+	    "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB05} src=any dst=me protocol=TCP "
+	    "srcport=0 dstport=81 mirrored=yes order=2\n"
+	    "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB06} src=any dst=me protocol=TCP "
+	    "srcport=0 dstport=82 mirrored=yes\n"
+	    "end\n";
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s, *t, *u;
+	const struct ipp_filterlist *a, *z;
+	char *before, *after;
+	int r;
+
+	s = import_text(text, &err, &r);
+	if (r < 0)
+		fail_msg("import: %s", err.msg);
+	OK(ipp_db_merge(fx->db, IPP_STORE_LOCAL, s, &err));
+	t = load(fx->db, IPP_STORE_LOCAL);
+	assert_int_equal(t->nfilterlists, 2);
+	a = !strcmp(t->filterlists[0].name, "A") ? &t->filterlists[0] : &t->filterlists[1];
+	z = a == &t->filterlists[0] ? &t->filterlists[1] : &t->filterlists[0];
+	assert_int_equal(z->nfilters, 3);
+	/* Z's first two, then A's, then the one without an order */
+	assert_true(z->filters[0].id < z->filters[1].id);
+	assert_true(z->filters[1].id < a->filters[0].id);
+	assert_true(a->filters[0].id < z->filters[2].id);
+	/* exported again, the order is the same */
+	before = export_text(t);
+	assert_non_null(strstr(before, "dstport=80 mirrored=yes order=3"));
+
+	/* a filter GUID of the store again (in a list of another name): refused, nothing changed */
+	{
+		static const char again[] =
+		    "ipsecpol-export 1\n"
+		    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB11} name=\"B\" "
+		    "modified=1\n"
+		    "filter guid={11e6e97e-0031-49f5-ac7d-5f2fe99bab05} src=any dst=me "
+		    "protocol=UDP srcport=0 dstport=53 mirrored=yes\n"
+		    "end\n";
+		struct ipp_snapshot *g = import_text(again, &err, &r);
+
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
+			   "filter of list \"B\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB05} "
+			   "already exists in the local store");
+		ipp_snapshot_free(g);
+		u = load(fx->db, IPP_STORE_LOCAL);
+		after = export_text(u);
+		assert_string_equal(before, after);
+		free(after);
+		ipp_snapshot_free(u);
+	}
+	/* a group policy object assigns policies of the domain store only */
+	{
+		static const char gpo[] =
+		    "ipsecpol-export 1\n"
+		    "policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB21} name=\"G\" modified=1 "
+		    "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=yes "
+		    "pollinginterval=180 assigned=no gponame=\"GPO1\" mmsec=\"3DES-SHA1-2\"\n"
+		    "defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB22} modified=1 "
+		    "activate=yes conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\n"
+		    "auth kind=kerberos\nend\n";
+		struct ipp_snapshot *g = import_text(gpo, &err, &r);
+
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EINVAL, &err,
+			   "policy \"G\": gponame \"GPO1\": only a policy of the domain store");
+		ipp_snapshot_free(g);
+	}
+	free(before);
+	ipp_snapshot_free(s);
+	ipp_snapshot_free(t);
+}
+
 static void test_export_reader_errors(void **state)
 {
 	static const char good_head[] =
@@ -1490,6 +1580,32 @@ static void test_export_reader_errors(void **state)
 	     "qmpfs=no qmsec=\"\"\nauth kind=rootca value=\"CN=A\"\nauth kind=rootca "
 	     "value=\"CN=B\"\nauth kind=rootca value=\"cn=a\"\nend\n",
 	     "test.ipsec:11: authentication: rootca \"cn=a\" given twice"},
+	    /* what the shell cannot make either */
+	    {"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
+	     "mmpfs=yes qmpermm=7 mmlifetime=480 activatedefaultrule=yes pollinginterval=180 "
+	     "assigned=no mmsec=\"3DES-SHA1-2\"\n"
+	     "defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC6} modified=1 activate=yes "
+	     "conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\nauth kind=kerberos\nend\n",
+	     "test.ipsec:8: qmpermm: \"7\" contradicts master PFS (mmpfs=yes)"},
+	    {"policy guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC5} name=\"Q\" modified=1 "
+	     "mmpfs=no qmpermm=0 mmlifetime=480 activatedefaultrule=no pollinginterval=180 "
+	     "assigned=no mmsec=\"3DES-SHA1-2\"\n"
+	     "defaultrule guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC6} modified=1 activate=yes "
+	     "conntype=all qmpfs=no qmsec=\"ESP[3DES,SHA1]\"\nauth kind=kerberos\nend\n",
+	     "test.ipsec:8: activatedefaultrule: \"no\", but the default response rule is active"},
+	    /* a GUID is an object's identity: two filters, or objects of two kinds, never share one
+	     */
+	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
+	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB0} src=me dst=any protocol=UDP "
+	     "srcport=0 dstport=53 mirrored=yes\nend\n",
+	     "test.ipsec:9: filter GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BABB0} is already the GUID "
+	     "of the filter on line 3"},
+	    {"rule number=1 guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABB2} name=\"R\" modified=1 "
+	     "filterlist={11E6E97E-0031-49F5-AC7D-5F2FE99BABAF} "
+	     "filteraction={11E6E97E-0031-49F5-AC7D-5F2FE99BABB1} conntype=all activate=yes "
+	     "qmpfs=no qmsec=\"\"\nauth kind=kerberos\nend\n",
+	     "test.ipsec:8: rule GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BABB2} is already the GUID "
+	     "of the policy on line 5"},
 	    {NULL, NULL},
 	};
 	struct ipp_error err = {0};
@@ -1829,6 +1945,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export_reader_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_reader_endless, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_manpage_example, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_order_and_guids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_first_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reader_beside_open_transaction, setup, teardown),
