@@ -184,7 +184,7 @@ static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 }
 
 /* What put block mode in force: how the log explains it and what undoes it. */
-enum block_cause { BLOCK_PERSISTENT, BLOCK_UNREADABLE, BLOCK_CONF };
+enum block_cause { BLOCK_PERSISTENT, BLOCK_UNREADABLE, BLOCK_CONF, BLOCK_UNFILTERED };
 
 static const struct {
 	const char *what, *remedy;
@@ -200,6 +200,11 @@ static const struct {
 			  "restore the database from a backup or move it aside (every store "
 			  "then starts empty, with no persistent policy), which takes effect at "
 			  "the next retry"},
+    /* nothing filtered the host before: it is not left open instead of the policy */
+    [BLOCK_UNFILTERED] = {"the assigned policy could not be applied and nothing else filters "
+			  "the host",
+			  "correct what the message names, or unassign the policy (ipsecpol "
+			  "static set policy name=NAME assign=no), which takes effect at once"},
     [BLOCK_CONF] = {"driver.conf cannot be used and the agent has no settings of its own",
 		    "correct driver.conf by hand (ipsecpol dynamic set config does not rewrite "
 		    "a file it cannot read), which takes effect at once"},
@@ -268,6 +273,8 @@ static void flow_fold_later(struct agent *a)
  * applied) or keep what is in force and retry.
  */
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env);
+static void note_failure(char *slot, int prio, const struct ipp_error *e, const char *before,
+			 const char *after);
 
 /* Apply, then give the memory of the computation back (main.c keeps it until trimmed). */
 static int agent_apply(struct agent *a, const char *why, const struct ipp_hostenv *env)
@@ -280,8 +287,26 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 
 static bool conf_reload(struct agent *a);
 
+/*
+ * The mode of the table in force, as its comment says: permit when there is
+ * none, invalid when the kernel cannot tell or the table is not ours.
+ */
+static enum ipp_mode kernel_mode(void)
+{
+	static const char pre[] = "ipsecpol mode=";
+	char com[IPP_NLRULE_COMMENT_MAX];
+	int r = ipp_nltable_comment(com, sizeof(com));
+
+	if (r == -ENOENT)
+		return IPP_MODE_PERMIT;
+	if (r < 0 || strncmp(com, pre, sizeof(pre) - 1))
+		return IPP_MODE_INVALID;
+	return ipp_mode_from_name(com + sizeof(pre) - 1);
+}
+
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
+	enum ipp_mode in_force;
 	struct ipp_apply_result res;
 	struct ipp_cdiff_stats st = {0};
 	struct ipp_error e = {0};
@@ -314,6 +339,12 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		}
 		flow_fold_later(a);
 		ipp_agent_log_warnings(a->cur_valid ? a->cur.eff : NULL, res.eff);
+		if (res.env.wins_error[0]) {
+			/* applied: no filter in force names the WINS servers */
+			snprintf(e.msg, sizeof(e.msg), "%s", res.env.wins_error);
+			note_failure(a->wins_note, LOG_WARNING, &e, "",
+				     " (no filter in force names the WINS servers)");
+		}
 		cur_forget(a);
 		a->cur = res;
 		a->cur_valid = true;
@@ -357,8 +388,13 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		enter_block(a, res.unreadable ? BLOCK_UNREADABLE : BLOCK_PERSISTENT, e.msg);
 		return r;
 	}
+	in_force = a->mode == IPP_MODE_INVALID ? kernel_mode() : a->mode;
+	if (in_force == IPP_MODE_PERMIT || in_force == IPP_MODE_STARTUP_PERMIT) {
+		enter_block(a, BLOCK_UNFILTERED, e.msg);
+		return r;
+	}
 	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",
-		why, e.msg, ipp_mode_name(a->mode));
+		why, e.msg, ipp_mode_name(in_force));
 	arm_retry(a);
 	return r;
 }
@@ -430,6 +466,17 @@ static void env_check(struct agent *a)
 		note_failure(a->last_error, LOG_WARNING, &e, "cannot read the host's servers: ",
 			     "; the policy in force keeps the servers read before");
 		return;
+	}
+	if (env.wins_error[0] && !a->cur.env.wins_error[0]) {
+		/* a mistake in wins.conf: the WINS servers stay as they were, the others follow */
+		snprintf(e.msg, sizeof(e.msg), "%s", env.wins_error);
+		note_failure(a->wins_note, LOG_WARNING, &e, "",
+			     "; the WINS servers read before are kept");
+		memcpy(env.wins, a->cur.env.wins, sizeof(env.wins));
+		env.nwins = a->cur.env.nwins;
+		env.wins_error[0] = '\0';
+	} else if (!env.wins_error[0]) {
+		a->wins_note[0] = '\0';
 	}
 	if (ipp_hostenv_equal(&env, &a->cur.env))
 		return;

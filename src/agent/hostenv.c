@@ -117,22 +117,42 @@ static int open_opt(const char *path, FILE **ret, struct ipp_error *err)
 	return ipp_err(err, errno, "cannot read \"%s\": %s", path, strerror(errno));
 }
 
-static int read_resolv(const char *path, struct ipp_addr *v, size_t *n, struct ipp_error *err)
+/*
+ * The name servers of a resolv.conf, read as the C library's resolver reads
+ * them (so that "dns" is the servers the host asks): lines of any length;
+ * "nameserver" at the start of a line, then blanks and the address (what
+ * follows it is ignored); a line holding anything else, or indented, is not
+ * one.  At most @max addresses are used (the resolver's MAXNS, 3), counted
+ * as the resolver counts them, repeats too.
+ */
+#define RESOLV_MAXNS 3
+static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t *n,
+		       struct ipp_error *err)
 {
-	char line[512];
+	static const char kw[] = "nameserver";
+	char *line = NULL;
+	size_t cap = 0, used = 0;
+	ssize_t len;
 	FILE *f;
 	int r;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
-	while (fgets(line, sizeof(line), f)) {
-		char kw[32], addr[128];
+	while (used < max && (len = getline(&line, &cap, f)) >= 0) {
+		char *p = line + sizeof(kw) - 1, *end;
 
-		if (sscanf(line, " %31s %127s", kw, addr) == 2 && !strcmp(kw, "nameserver"))
-			add_addr(v, n, addr);
+		if (strncmp(line, kw, sizeof(kw) - 1) || (*p != ' ' && *p != '\t'))
+			continue;
+		p += strspn(p, " \t");
+		end = p + strcspn(p, " \t\r\n");
+		*end = '\0';
+		if (end - p < 128 && add_addr(v, n, p))
+			used++;
 	}
+	r = ferror(f) ? ipp_err(err, EIO, "cannot read \"%s\": %s", path, strerror(errno)) : 0;
+	free(line);
 	fclose(f);
-	return 0;
+	return r;
 }
 
 static bool is_loopback(const struct ipp_addr *a)
@@ -150,7 +170,7 @@ static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 	size_t i;
 	int r;
 
-	if ((r = read_resolv(s->resolv_conf, e->dns, &e->ndns, err)) < 0)
+	if ((r = read_resolv(s->resolv_conf, RESOLV_MAXNS, e->dns, &e->ndns, err)) < 0)
 		return r;
 	/* only the local stub resolver: the servers it forwards to are the host's */
 	for (i = 0; i < e->ndns; i++)
@@ -160,7 +180,8 @@ static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		struct ipp_addr up[IPP_MAX_SERVERS];
 		size_t nup = 0;
 
-		if ((r = read_resolv(s->resolved_conf, up, &nup, err)) < 0)
+		/* systemd-resolved asks every server it lists */
+		if ((r = read_resolv(s->resolved_conf, IPP_MAX_SERVERS, up, &nup, err)) < 0)
 			return r;
 		if (nup) {
 			memcpy(e->dns, up, nup * sizeof(up[0]));
@@ -563,8 +584,17 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 
 	memset(&e, 0, sizeof(e));
 	if ((r = read_dns(s, &e, err)) < 0 || (r = read_gateways(s, &e, err)) < 0 ||
-	    (r = read_dhcp(s, &e, err)) < 0 || (r = read_wins(s->wins_conf, &e, err)) < 0)
+	    (r = read_dhcp(s, &e, err)) < 0)
 		return r;
+	{
+		/* our own file: a mistake in it leaves the WINS servers unknown, not the others */
+		struct ipp_error we = {0};
+
+		if (read_wins(s->wins_conf, &e, &we) < 0) {
+			e.nwins = 0;
+			snprintf(e.wins_error, sizeof(e.wins_error), "%s", we.msg);
+		}
+	}
 	*ret = e;
 	return 0;
 }
@@ -649,7 +679,8 @@ bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b)
 	return list_equal(a->dns, a->ndns, b->dns, b->ndns) &&
 	       list_equal(a->wins, a->nwins, b->wins, b->nwins) &&
 	       list_equal(a->dhcp, a->ndhcp, b->dhcp, b->ndhcp) &&
-	       list_equal(a->gateway, a->ngateway, b->gateway, b->ngateway);
+	       list_equal(a->gateway, a->ngateway, b->gateway, b->ngateway) &&
+	       !strcmp(a->wins_error, b->wins_error);
 }
 
 static void print_list(FILE *out, const char *kind, const struct ipp_addr *v, size_t n)

@@ -57,7 +57,8 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p);
  * error).  Addresses come out as hosts (IPP_ADDR_IP, /32 or /128),
  * duplicates removed, at most IPP_MAX_SERVERS of each kind (the rest are
  * ignored).  Fails only on a read error of an existing file (-errno, the
- * message names it).
+ * message names it), but for wins.conf: its error goes to ret->wins_error
+ * and the other kinds are read.
  */
 int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		     struct ipp_error *err);

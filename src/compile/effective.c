@@ -198,6 +198,9 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 	size_t ns, nd, i, j;
 	int r;
 
+	if (env && env->wins_error[0] &&
+	    (f->src.kind == IPP_ADDR_WINS || f->dst.kind == IPP_ADDR_WINS))
+		return -ENODATA; /* which servers it stands for is not known */
 	ns = expand_side(&f->src, env, &srcs);
 	nd = expand_side(&f->dst, env, &dsts);
 	for (i = 0; i < ns; i++) {
@@ -328,6 +331,12 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 		for (k = 0; k < l->nfilters; k++) {
 			r = expand_filter(b, &e->rules[idx], idx, (uint32_t)k, &l->filters[k],
 					  store_bits, env);
+			if (r == -ENODATA)
+				return ipp_err(
+				    err, ENODATA,
+				    "policy \"%s\" rule \"%s\": filter %zu names the WINS "
+				    "servers, which are not known: %s",
+				    p->name, rule->name, k + 1, env->wins_error);
 			if (r < 0)
 				return ipp_err(err, -r, "out of memory");
 		}

@@ -28,6 +28,12 @@ struct ipp_hostenv {
 	size_t ndhcp;
 	struct ipp_addr gateway[IPP_MAX_SERVERS];
 	size_t ngateway;
+	/*
+	 * Why wins.conf could not be read ("" when it was): a filter naming the
+	 * WINS servers then cannot be expanded (ipp_effective_build() fails, as
+	 * it would permit or block nothing); the other servers are still read.
+	 */
+	char wins_error[IPP_ERR_MSG_MAX];
 };
 
 /* One rule in force, with what a message or `show` needs to name it. */

@@ -1028,6 +1028,13 @@ static int check_all(struct reader *rd)
 		r = ipp_policy_validate(p, rd->err);
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
+		/* one setting, which the shell changes as one (a dump could not tell them apart) */
+		if (p->activatedefaultrule != p->defaultrule.activate)
+			return rerr(rd, EINVAL,
+				    "activatedefaultrule: \"%s\", but the default response rule is "
+				    "%s: they are one setting",
+				    p->activatedefaultrule ? "yes" : "no",
+				    p->defaultrule.activate ? "active" : "not active");
 		for (size_t j = 0; j < i; j++) {
 			if (ipp_utf8_casecmp(s->policies[j].name, p->name) == 0)
 				return rerr(rd, EEXIST, "policy \"%s\" already on line %lld",

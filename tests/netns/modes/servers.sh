@@ -6,6 +6,8 @@
 #     only after the agent started; the old target is no longer followed
 #   - a multipath default route (IPv4 and IPv6): every next hop is a gateway;
 #     a default route of another table is not
+#   - a mistake in wins.conf holds only the WINS servers back; a policy naming
+#     them cannot be applied, and over an unfiltered host that is block mode
 TAG="hx$$"
 . "$(dirname "$0")/lib.sh"
 
@@ -69,5 +71,30 @@ refute "a default route of another table is no gateway" in_table 10.77.0.250
 hx ip route del default
 check "the IPv4 route deleted: its next hops are no gateways" \
 	wait_for 10 eval '! in_table 10.77.0.253 && ! in_table 10.77.0.254'
+
+# a mistake in wins.conf leaves the WINS servers unknown, not the others: the gateway
+# and the DNS servers are still followed (no filter in force names the WINS servers)
+echo "10.77.0.96 bogus" >"$R/etc/ipsecpol/wins.conf"
+hx ip route add default via 10.77.0.252
+check "wins.conf broken: the gateway is still followed" wait_for 10 in_table 10.77.0.252
+OLD=10.77.0.95
+echo "nameserver 10.77.0.97" >"$R/run/late/resolv.conf"
+check "and the DNS servers" wait_for 10 dns_is 10.77.0.97
+check "the log names the mistake" grep -q 'wins.conf:1: "bogus"' "$LOG"
+
+# an agent that cannot apply the assigned policy (it names the WINS servers, which
+# wins.conf cannot give) while nothing filters the host: block mode, not an open host
+agent_signal TERM
+agent_wait
+refute "the agent stopped: no table" hx nft list table inet ipsecpol
+"$MKPOLICY" "$DB" persistent unassign || exit 2
+"$MKPOLICY" -s me -d wins "$DB" local BlockWINS block udp 137 || exit 2
+AGENT_ENV="IPSECPOL_RESOLV_CONF=$IPSECPOL_RESOLV_CONF" agent_start
+check "a policy that cannot be applied over nothing: block mode" \
+	wait_for 10 eval '[ "$(agent_mode)" = block ]'
+check "the log says why" grep -q 'names the WINS servers, which are not known' "$LOG"
+echo "10.77.0.96" >"$R/etc/ipsecpol/wins.conf"
+check "wins.conf corrected: secure mode" wait_for 20 eval '[ "$(agent_mode)" = secure ]'
+check "with the WINS server" in_table 10.77.0.96
 
 finish

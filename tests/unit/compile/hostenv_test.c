@@ -104,6 +104,47 @@ static void test_read_all(void **state)
 	assert_addr(&e.wins[0], "192.0.2.137");
 }
 
+/*
+ * resolv.conf read as the C library's resolver reads it: "nameserver" at the
+ * start of a line only (indented or inside a long comment it is not one), any
+ * line length, the first three addresses (repeats count), trailing words ignored.
+ */
+static void test_resolv_as_libc(void **state)
+{
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char path[512], text[2048];
+	int n;
+
+	(void)state;
+	n = snprintf(text, sizeof(text), "#");
+	memset(text + n, 'x', 600);
+	snprintf(text + n + 600, sizeof(text) - (size_t)n - 600,
+		 "nameserver 192.0.2.9\n"
+		 " nameserver 192.0.2.8\n"
+		 "\tnameserver 192.0.2.7\n"
+		 "nameservers 192.0.2.6\n"
+		 "nameserver\t192.0.2.53 trailing words\n"
+		 "nameserver 192.0.2.53\n"
+		 "nameserver not-an-address\n"
+		 "nameserver 192.0.2.54\n"
+		 "nameserver 192.0.2.55\n");
+	put("resolv.conf", text);
+	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+	ipp_hostenv_src_init(&s, NULL);
+	s.resolv_conf = path;
+	s.resolved_conf = NULL;
+	s.route4 = s.route6 = NULL;
+	s.lease_globs[0] = NULL;
+	s.wins_conf = NULL;
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	/* 192.0.2.53 twice and 192.0.2.54 are the resolver's three; .55 is past them */
+	assert_int_equal(e.ndns, 2);
+	assert_addr(&e.dns[0], "192.0.2.53");
+	assert_addr(&e.dns[1], "192.0.2.54");
+}
+
 /* Sources that do not exist (nothing to read) and no WINS file. */
 static void src_nothing(struct ipp_hostenv_src *s)
 {
@@ -129,7 +170,7 @@ static void test_wins_strict(void **state)
 	struct ipp_hostenv_src s;
 	struct ipp_hostenv e;
 	struct ipp_error err = {0};
-	char p[512];
+	char p[512], r[512];
 
 	(void)state;
 	snprintf(p, sizeof(p), "%s/wins.conf", dir);
@@ -141,11 +182,18 @@ static void test_wins_strict(void **state)
 	assert_addr(&e.wins[0], "10.0.0.5");
 	assert_addr(&e.wins[1], "10.0.0.6");
 	assert_addr(&e.wins[2], "2001:db8::7");
+	assert_string_equal(e.wins_error, "");
+	/* a mistake leaves the WINS servers unknown (said why), the other kinds are read */
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	snprintf(r, sizeof(r), "%s/resolv.conf", dir);
+	s.resolv_conf = r;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		put("wins.conf", bad[i].text);
-		assert_int_equal(ipp_hostenv_read(&s, &e, &err), -EINVAL);
-		if (!strstr(err.msg, bad[i].needle) || !strstr(err.msg, p))
-			fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].text, err.msg,
+		assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+		assert_int_equal(e.nwins, 0);
+		assert_int_equal(e.ndns, 1);
+		if (!strstr(e.wins_error, bad[i].needle) || !strstr(e.wins_error, p))
+			fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].text, e.wins_error,
 				 bad[i].needle);
 	}
 }
@@ -328,11 +376,9 @@ static void test_dhcp_leases(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_all),
-	    cmocka_unit_test(test_wins_strict),
-	    cmocka_unit_test(test_missing_sources),
-	    cmocka_unit_test(test_stub_resolver),
-	    cmocka_unit_test(test_watch_points),
+	    cmocka_unit_test(test_read_all),	  cmocka_unit_test(test_resolv_as_libc),
+	    cmocka_unit_test(test_wins_strict),	  cmocka_unit_test(test_missing_sources),
+	    cmocka_unit_test(test_stub_resolver), cmocka_unit_test(test_watch_points),
 	    cmocka_unit_test(test_dhcp_leases),
 	};
 
