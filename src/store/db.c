@@ -428,6 +428,36 @@ static int schema_ids(struct ipp_db *db, int64_t *version, int64_t *appid, struc
 	return r < 0 ? r : db_query_int(db, "PRAGMA application_id", appid, err);
 }
 
+/*
+ * Every table of the schema is there: one dropped by hand leaves a store that
+ * no command can change consistently (a write would half succeed), nor any
+ * reader trust (@journal: schema 2 and later have the journal).
+ */
+static int tables_check(struct ipp_db *db, bool journal, struct ipp_error *err)
+{
+	static const char *const want[] = {"meta",	   "policy", "filterlist", "filter",
+					   "filteraction", "rule",   "auth",	   "journal"};
+	static const char sql[] = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?";
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if ((r = db_prep(db, sql, &st, err)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]) - !journal && r >= 0; i++) {
+		sqlite3_bind_text(st, 1, want[i], -1, SQLITE_STATIC);
+		r = db_step(db, st, err, "checking the schema");
+		sqlite3_reset(st);
+		if (r == 0)
+			r = ipp_err(
+			    err, EBADMSG,
+			    "policy database \"%s\" is damaged: its table \"%s\" is missing: "
+			    "restore the file from a backup, or move it aside (every store "
+			    "then starts empty)",
+			    db->path, want[i]);
+	}
+	return r < 0 ? r : 0;
+}
+
 static int migrate(struct ipp_db *db, struct ipp_error *err)
 {
 	int64_t version, appid, tables;
@@ -445,7 +475,7 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 	if (r < 0)
 		return r;
 	if (version == IPP_SCHEMA_VERSION && appid == IPP_APPLICATION_ID)
-		return 0;
+		return tables_check(db, true, err);
 	r = db_exec(db, "BEGIN IMMEDIATE", err, "opening");
 	if (r < 0)
 		return r;
@@ -491,6 +521,8 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 		if (r < 0)
 			goto fail;
 	}
+	if ((r = tables_check(db, true, err)) < 0)
+		goto fail;
 	return db_exec(db, "COMMIT", err, "opening");
 fail:
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
@@ -524,14 +556,14 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 	/* schema 2 only added the journal: a reader of schema 1 goes without it */
 	if (version == 1) {
 		db->no_journal = true;
-		return 0;
+		return tables_check(db, false, err);
 	}
 	if (version < IPP_SCHEMA_VERSION)
 		return ipp_err(err, EPROTO,
 			       "policy database \"%s\" has schema version %lld, older than version "
 			       "%d: open it once for writing to upgrade it",
 			       db->path, (long long)version, IPP_SCHEMA_VERSION);
-	return 0;
+	return tables_check(db, true, err);
 }
 
 /*

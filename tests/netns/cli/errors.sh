@@ -100,4 +100,15 @@ if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 # what a message quotes reaches the terminal escaped, not as a control sequence
 run_fail 'no filter list named "\x1b[31mX"' $IPSECPOL static show filterlist name="$(printf '\033[31mX')"
+# a table of the database dropped by hand: every command says the database is damaged and
+# which table is missing (a write half succeeded, a show showed a store without it)
+if command -v sqlite3 >/dev/null; then
+	D=$TMP/damaged
+	run_ok $BIN/ipsecpol --root "$D" static add filterlist name=Kept
+	sqlite3 "$D/var/lib/ipsecpol/policy.db" 'DROP TABLE journal' || fail "sqlite3"
+	for cmd in "static add filterlist name=New" "static show all" "static dump"; do
+		run_fail 'is damaged: its table "journal" is missing: restore the file from a backup' \
+			$BIN/ipsecpol --root "$D" $cmd
+	done
+fi
 echo PASS

@@ -85,7 +85,7 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 sqlite3 "$DB" 'DROP TABLE auth' || exit 2
 "$IPPD" --root "$R" --once --dry-run >"$R/once.out" 2>&1
 check "--once, a table missing: the message says why" \
-	grep -q "the persistent policy cannot be enforced: reading the persistent store: .*no such table: auth" "$R/once.out"
+	grep -q "the persistent policy cannot be enforced: .*its table \"auth\" is missing" "$R/once.out"
 refute "--once, a table missing: the reason is said once" \
 	grep -q "cannot be enforced: the persistent policy cannot be enforced" "$R/once.out"
 # the journal or the generation gone: the store cannot be read either (the host stayed open)
@@ -97,7 +97,7 @@ for t in journal meta; do
 	hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
 	check "--once, table $t missing: block mode in force" test "$(table_mode)" = block
 	check "--once, table $t missing: the message says why" \
-		grep -q "the persistent policy cannot be enforced: .*no such table: $t.*block mode loaded" "$R/once.out"
+		grep -q "the persistent policy cannot be enforced: .*its table \"$t\" is missing.*block mode loaded" "$R/once.out"
 done
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
