@@ -125,6 +125,13 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 				  a->last_error);
 			return;
 		}
+		if (a->conf_error[0] && a->conf_loaded) {
+			/* applied, but with the settings of the last valid driver.conf */
+			reply_err(out, EINVAL,
+				  "%.*s; the settings of the last valid file stay in force",
+				  (int)strcspn(a->conf_error, "\n"), a->conf_error);
+			return;
+		}
 	} else if (!strcasecmp(cmd, "show-config")) {
 		ipp_driverconf_show_kv(&a->conf, out);
 	} else if (!strcasecmp(cmd, "help")) {

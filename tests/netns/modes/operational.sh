@@ -100,6 +100,14 @@ a1=$(applies)
 agent_signal HUP
 check "SIGHUP reloads" wait_for 10 sh -c "[ \"\$(printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | sed -n 's/^applies=//p')\" -gt $a1 ]"
 check "control socket: reload answers OK" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
+# driver.conf made invalid: reload applies with the last valid settings, and says so
+cp "$R/etc/ipsecpol/driver.conf" "$R/driver.conf.good" 2>/dev/null || : >"$R/driver.conf.good"
+echo "OperationMode=7" >>"$R/etc/ipsecpol/driver.conf"
+check "control socket: reload with an invalid driver.conf answers ERR naming it" \
+	sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -q '^ERR EINVAL .*driver.conf.*OperationMode.*last valid file stay in force'"
+cp "$R/driver.conf.good" "$R/etc/ipsecpol/driver.conf"
+check "control socket: and OK once it is valid again" \
+	wait_for 10 sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
 check "control socket: unknown command gives ERR" sh -c "printf 'bogus\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR EINVAL unknown command'"
 nul_line() {
 	OUT=$(printf 'mode\n\000\nmode\n' | socat - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" | tr '\n' ' ')
