@@ -225,6 +225,22 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 			i++;
 		}
 	}
+	/*
+	 * "ipsec static help add rule" is "ipsec static add rule ?": the words
+	 * after a help word that follows a context name what the help is for
+	 * (as "help add rule" typed in that context does)
+	 */
+	if (r.node->kind == IPP_NODE_CONTEXT && i + 1 < t->n && is_help_word(&t->v[i]) &&
+	    !is_help_mark(&t->v[i]) && !t->v[i + 1].tag && !is_help_word(&t->v[i + 1])) {
+		struct ipp_tokens rest = {t->v + i + 1, t->n - i - 1, 0};
+		int rc = ipp_resolve(r.ctx, r.depth, &rest, ret, err);
+
+		if (rc < 0)
+			return rc;
+		ret->consumed += i + 1;
+		ret->help = true;
+		return 0;
+	}
 	r.consumed = i;
 	for (size_t k = i; k < t->n; k++)
 		if (is_help_word(&t->v[k]))

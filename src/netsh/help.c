@@ -172,6 +172,22 @@ static bool has_child(const struct ipp_node *node, const char *name)
 	return false;
 }
 
+/*
+ * Is command @c of inherited context @inherited[@i] listed in @node's help?
+ * Not when @node or a nearer inherited context has a command of that name
+ * (the nearer one is what the name runs).
+ */
+static bool inherited_shown(const struct ipp_node *node, const struct ipp_node *const *inherited,
+			    size_t i, const struct ipp_node *c)
+{
+	if (c->kind == IPP_NODE_CONTEXT || (c->flags & IPP_CMD_HIDDEN) || has_child(node, c->name))
+		return false;
+	for (size_t k = 0; k < i; k++)
+		if (has_child(inherited[k], c->name))
+			return false;
+	return true;
+}
+
 static bool has_contexts(const struct ipp_node *nodes)
 {
 	for (const struct ipp_node *c = nodes; c && c->name; c++)
@@ -249,15 +265,13 @@ void ipp_help_node(FILE *out, const char *path, const struct ipp_node *node,
 		bool any = false;
 
 		for (const struct ipp_node *c = inherited[i]->children; c && c->name; c++)
-			if (c->kind != IPP_NODE_CONTEXT && !(c->flags & IPP_CMD_HIDDEN) &&
-			    !has_child(node, c->name))
+			if (inherited_shown(node, inherited, i, c))
 				any = true;
 		if (!any)
 			continue;
 		fprintf(out, "\nCommands inherited from the `%s' context:\n", inherited[i]->name);
 		for (const struct ipp_node *c = inherited[i]->children; c && c->name; c++)
-			if (c->kind != IPP_NODE_CONTEXT && !(c->flags & IPP_CMD_HIDDEN) &&
-			    !has_child(node, c->name))
+			if (inherited_shown(node, inherited, i, c))
 				fprintf(out, "%-24s - %s\n", c->name, c->help);
 	}
 	if (has_contexts(node->children)) {

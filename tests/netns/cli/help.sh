@@ -22,6 +22,14 @@ run_ok $IPSECPOL help add rule
 contains "$OUT" "rootca"
 run_ok $IPSECPOL static add '?'
 contains "$OUT" "add filteraction"
+# "help COMMAND" after the context's name, as typed in the context
+run_ok $NETSH ipsec static help add rule
+contains "$OUT" "add rule [name=]<string>"
+run_ok $IPSECPOL static help show
+contains "$OUT" "show all"
+run_ok $NETSH ipsec help static
+contains "$OUT" "Creates policies and related information."
+run_fail 'command not found: "bogus"' $IPSECPOL static help bogus
 # help creates nothing
 [ ! -e "$ROOT/var/lib/ipsecpol/policy.db" ] || fail "help created the database"
 
