@@ -896,6 +896,12 @@ static int setup(struct agent *a, struct ipp_error *err)
 			RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
 	if (a->rtnlfd < 0 || bind(a->rtnlfd, (struct sockaddr *)&snl, sizeof(snl)) < 0)
 		return ipp_err(err, errno, "cannot listen to address changes: %s", strerror(errno));
+	{
+		/* next hop objects a default route uses (ip nexthop replace changes no route) */
+		int g = RTNLGRP_NEXTHOP;
+
+		(void)setsockopt(a->rtnlfd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g));
+	}
 	if ((r = ep_add(a, EV_SIGNAL, a->sigfd)) < 0 || (r = ep_add(a, EV_INOTIFY, a->inofd)) < 0 ||
 	    (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0 || (r = ep_add(a, EV_CTL, a->ctlfd)) < 0 ||
 	    (r = ep_add(a, EV_RTNL, a->rtnlfd)) < 0 ||

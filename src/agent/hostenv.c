@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <linux/netlink.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -275,9 +276,27 @@ static void add_gateways(struct ipp_hostenv *e, int family, const struct rtattr 
 	}
 }
 
-/* A default route of the main table: its gateway, or those of all its next hops. */
-static void route_msg(const struct nlmsghdr *nh, struct ipp_hostenv *e)
+/* What a dump of default routes gathers: the gateways, and the next hop objects they use. */
+#define MAX_NHIDS 64
+struct route_ctx {
+	struct ipp_hostenv *e;
+	uint32_t nhid[MAX_NHIDS]; /* RTA_NH_ID of the default routes, then of group members */
+	size_t nnhid;
+};
+
+static void nhid_add(struct route_ctx *rc, uint32_t id)
 {
+	for (size_t i = 0; i < rc->nnhid; i++)
+		if (rc->nhid[i] == id)
+			return;
+	if (rc->nnhid < MAX_NHIDS)
+		rc->nhid[rc->nnhid++] = id;
+}
+
+/* A default route of the main table: its gateway, or those of all its next hops. */
+static void route_msg(const struct nlmsghdr *nh, struct route_ctx *rc)
+{
+	struct ipp_hostenv *e = rc->e;
 	const struct rtmsg *rtm = NLMSG_DATA(nh);
 	const struct rtattr *rta = RTM_RTA(rtm);
 	int len = (int)RTM_PAYLOAD(nh);
@@ -286,11 +305,19 @@ static void route_msg(const struct nlmsghdr *nh, struct ipp_hostenv *e)
 	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) || rtm->rtm_dst_len != 0 ||
 	    rtm->rtm_type != RTN_UNICAST)
 		return;
-	for (const struct rtattr *a = rta; RTA_OK(a, len); a = RTA_NEXT(a, len))
+	uint32_t nhid = 0;
+
+	for (const struct rtattr *a = rta; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) == sizeof(table))
 			memcpy(&table, RTA_DATA(a), sizeof(table));
+		else if (a->rta_type == RTA_NH_ID && RTA_PAYLOAD(a) == sizeof(nhid))
+			memcpy(&nhid, RTA_DATA(a), sizeof(nhid));
+	}
 	if (table != RT_TABLE_MAIN)
 		return;
+	/* a next hop object: its gateways are read from it (the route may not repeat them) */
+	if (nhid)
+		nhid_add(rc, nhid);
 	len = (int)RTM_PAYLOAD(nh);
 	add_gateways(e, rtm->rtm_family, rta, len);
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
@@ -320,6 +347,77 @@ static int route_reply(const struct nlmsghdr *nh, void *ctx)
 	return 0;
 }
 
+/*
+ * A next hop object (ip nexthop) that a default route uses: its gateway, or
+ * the members of a group, whose gateways the next pass adds.  @rc->nhid
+ * from @first on are the ids this pass looks for.
+ */
+struct nh_pass {
+	struct route_ctx *rc;
+	size_t first, last;
+};
+
+static int nexthop_reply(const struct nlmsghdr *nh, void *ctx)
+{
+	struct nh_pass *p = ctx;
+	const struct nhmsg *nhm = NLMSG_DATA(nh);
+	const struct rtattr *a;
+	uint32_t id = 0;
+	bool wanted = false;
+	int len;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*nhm)))
+		return 0;
+	len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*nhm)));
+	a = (const struct rtattr *)((const char *)nhm + NLMSG_ALIGN(sizeof(*nhm)));
+	for (const struct rtattr *x = a; RTA_OK(x, len); x = RTA_NEXT(x, len))
+		if (x->rta_type == NHA_ID && RTA_PAYLOAD(x) == sizeof(id))
+			memcpy(&id, RTA_DATA(x), sizeof(id));
+	for (size_t i = p->first; i < p->last && !wanted; i++)
+		wanted = p->rc->nhid[i] == id;
+	if (!wanted)
+		return 0;
+	len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*nhm)));
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NHA_GATEWAY &&
+		    RTA_PAYLOAD(a) == (nhm->nh_family == AF_INET ? 4u : 16u))
+			add_raw(p->rc->e->gateway, &p->rc->e->ngateway, nhm->nh_family,
+				RTA_DATA(a));
+		else if (a->rta_type == NHA_GROUP) {
+			const struct nexthop_grp *g = RTA_DATA(a);
+
+			for (size_t k = 0; k < RTA_PAYLOAD(a) / sizeof(*g); k++)
+				nhid_add(p->rc, g[k].id);
+		}
+	}
+	return 0;
+}
+
+/* The gateways of the next hop objects of @rc (groups: of their members). */
+static int read_nexthops(struct route_ctx *rc)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nhmsg nhm;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+		   .nlmsg_type = RTM_GETNEXTHOP,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		   .nlmsg_seq = 1},
+	};
+	struct nh_pass p = {rc, 0, rc->nnhid};
+	int r = 0;
+
+	/* a group's members are next hops of their own (groups do not nest) */
+	for (int pass = 0; pass < 2 && p.first < p.last && r >= 0; pass++) {
+		r = ipp_nl_dump(NETLINK_ROUTE, &req, sizeof(req), RTM_NEWNEXTHOP, nexthop_reply,
+				&p);
+		p.first = p.last;
+		p.last = rc->nnhid;
+	}
+	return r;
+}
+
 static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
 {
 	struct {
@@ -332,8 +430,11 @@ static int read_routes(int family, struct ipp_hostenv *e, struct ipp_error *err)
 		   .nlmsg_seq = 1},
 	    .rtm = {.rtm_family = (unsigned char)family},
 	};
-	int r = ipp_nl_dump(NETLINK_ROUTE, &req, sizeof(req), RTM_NEWROUTE, route_reply, e);
+	struct route_ctx rc = {.e = e};
+	int r = ipp_nl_dump(NETLINK_ROUTE, &req, sizeof(req), RTM_NEWROUTE, route_reply, &rc);
 
+	if (r >= 0 && rc.nnhid)
+		r = read_nexthops(&rc);
 	return r < 0 ? ipp_err(err, -r, "cannot read the routing table: %s", strerror(-r)) : 0;
 }
 

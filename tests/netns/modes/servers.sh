@@ -72,6 +72,25 @@ hx ip route del default
 check "the IPv4 route deleted: its next hops are no gateways" \
 	wait_for 10 eval '! in_table 10.77.0.253 && ! in_table 10.77.0.254'
 
+# a default route through a next hop object, whose routes do not repeat the gateway
+# (nexthop_compat_mode=0): the object's gateway, a group's members', replaced in place too
+hx ip route del default 2>/dev/null
+if hx sysctl -qw net.ipv4.nexthop_compat_mode=0 2>/dev/null &&
+	hx ip nexthop add id 71 via 10.77.0.241 dev "$VETH_H" 2>/dev/null; then
+	hx ip route add default nhid 71
+	check "a next hop object's gateway" wait_for 10 in_table 10.77.0.241
+	hx ip nexthop replace id 71 via 10.77.0.242 dev "$VETH_H"
+	check "the object replaced: its new gateway" \
+		wait_for 10 eval 'in_table 10.77.0.242 && ! in_table 10.77.0.241'
+	hx ip nexthop add id 72 via 10.77.0.243 dev "$VETH_H"
+	hx ip nexthop add id 73 group 71/72
+	hx ip route replace default nhid 73
+	check "a group of next hops: every member's gateway" wait_for 10 gateways 10.77.0.242 10.77.0.243
+	hx ip route del default
+	hx ip nexthop flush >/dev/null 2>&1
+	hx sysctl -qw net.ipv4.nexthop_compat_mode=1
+fi
+
 # a mistake in wins.conf leaves the WINS servers unknown, not the others: the gateway
 # and the DNS servers are still followed (no filter in force names the WINS servers)
 echo "10.77.0.96 bogus" >"$R/etc/ipsecpol/wins.conf"
