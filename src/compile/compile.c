@@ -138,10 +138,60 @@ static void store128(u128 v, uint8_t *ip, unsigned bytes)
 	}
 }
 
-/* The prefixes that cover [lo, hi] exactly, largest first from lo. */
+/*
+ * The pieces of a range from @first on, each of a prefix length that is a
+ * multiple of RANGE_PLEN_STEP: a piece of another length becomes the 2, 4 or
+ * 8 pieces of the next such length that cover it.  A range's pieces are keys
+ * of its weight, one tier per prefix length pair: with the lengths of any
+ * range, policies of many ranges made thousands of tiers (and the kernel's
+ * load time grows with the square of the number of maps).  Left as they are
+ * when that would make more than 4 times the pieces (and over 256).
+ */
+#define RANGE_PLEN_STEP 4
+static int quantize_pieces(struct pieces *out, size_t first, unsigned bits)
+{
+	size_t n = out->n - first, more = 0, i, k;
+	struct piece *v;
+
+	for (i = first; i < out->n; i++) {
+		unsigned p = out->v[i].plen,
+			 q = (p + RANGE_PLEN_STEP - 1) / RANGE_PLEN_STEP * RANGE_PLEN_STEP;
+
+		if (p && q > p)
+			more += ((size_t)1 << (q - p)) - 1;
+	}
+	if (more == 0 || (n + more > 4 * n && n + more > 256))
+		return 0;
+	if (!(v = malloc(n * sizeof(*v))))
+		return -ENOMEM;
+	memcpy(v, out->v + first, n * sizeof(*v));
+	out->n = first;
+	for (i = 0; i < n; i++) {
+		unsigned p = v[i].plen,
+			 q = p ? (p + RANGE_PLEN_STEP - 1) / RANGE_PLEN_STEP * RANGE_PLEN_STEP : 0;
+		u128 base = load128(v[i].ip, bits / 8);
+
+		if (q > bits)
+			q = bits;
+		for (k = 0; k < ((size_t)1 << (q - p)); k++) {
+			struct piece x = {.kind = IPP_ADDR_IP, .plen = (uint8_t)q};
+
+			store128(base + ((u128)k << (bits - q)), x.ip, bits / 8);
+			if (pieces_push(out, &x) < 0) {
+				free(v);
+				return -ENOMEM;
+			}
+		}
+	}
+	free(v);
+	return out->n > MAX_KEYS_PER_FILTER ? -E2BIG : 0;
+}
+
+/* The prefixes that cover [lo, hi] exactly, largest first from lo; see quantize_pieces(). */
 static int split_range(const struct ipp_addr *a, struct pieces *out)
 {
 	unsigned bits = a->family == AF_INET6 ? 128 : 32, bytes = bits / 8;
+	size_t first = out->n;
 	u128 lo = load128(a->ip, bytes), hi = load128(a->ip_end, bytes);
 	u128 top = bits == 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
 
@@ -187,7 +237,7 @@ static int split_range(const struct ipp_addr *a, struct pieces *out)
 			lo = last + 1;
 		}
 	}
-	return 0;
+	return quantize_pieces(out, first, bits);
 }
 
 static int side_pieces(const struct ipp_addr *a, struct pieces *out)
@@ -1090,6 +1140,8 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 
 		snprintf(cr->policy, sizeof(cr->policy), "%s", e->rules[i].policy);
 		snprintf(cr->rule, sizeof(cr->rule), "%s", e->rules[i].rule);
+		snprintf(cr->policy_guid, sizeof(cr->policy_guid), "%s", e->rules[i].policy_guid);
+		snprintf(cr->rule_guid, sizeof(cr->rule_guid), "%s", e->rules[i].rule_guid);
 		cr->number = e->rules[i].number;
 		cr->store = e->rules[i].store;
 		cr->origin = e->rules[i].origin;

@@ -18,9 +18,10 @@
  *   source and destination ports are given.  Within one shape
  *   prefixes are identical or disjoint, so each tier is one hash verdict map
  *   with exact keys: a packet matches at most one element of a tier.  An
- *   address range is split into prefixes, each in the tier of its length,
- *   ordered at the range's weight.  A tier holding a single element with no
- *   key at all (any to any, all ports) is a plain rule.
+ *   address range is split into prefixes, of lengths that are multiples of 4
+ *   where that costs at most 4 times the keys (fewer lengths: fewer tiers),
+ *   each in the tier of its length, ordered at the range's weight.  A tier holding a single element
+ * with no key at all (any to any, all ports) is a plain rule.
  *
  *   Tiers are evaluated in descending weight; the first hit decides.  Tiers
  *   of one weight are walked by the actions they hold, best first (block,
@@ -204,6 +205,8 @@ void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 struct ipp_crule {
 	char policy[IPP_NAME_MAX];
 	char rule[IPP_NAME_MAX];
+	/* its identity (a rename keeps it): what owns an element's counts */
+	char policy_guid[IPP_GUID_STRLEN], rule_guid[IPP_GUID_STRLEN];
 	uint32_t number;
 	enum ipp_store_loc store;
 	enum ipp_origin origin;

@@ -275,6 +275,7 @@ static void fill_rule(struct ipp_eff_rule *er, enum ipp_store_loc loc, enum ipp_
 	snprintf(er->policy, sizeof(er->policy), "%s", p->name);
 	snprintf(er->policy_guid, sizeof(er->policy_guid), "%s", p->guid);
 	snprintf(er->rule, sizeof(er->rule), "%s", rule->name);
+	snprintf(er->rule_guid, sizeof(er->rule_guid), "%s", rule->guid);
 	er->number = rule->number;
 	er->has_tunnel = rule->has_tunnel;
 	er->tunnel = rule->tunnel;

@@ -43,6 +43,7 @@ struct ipp_eff_rule {
 	char policy[IPP_NAME_MAX];
 	char policy_guid[IPP_GUID_STRLEN];
 	char rule[IPP_NAME_MAX];
+	char rule_guid[IPP_GUID_STRLEN];
 	uint32_t number;
 	char filterlist[IPP_NAME_MAX];
 	int64_t filterlist_id;      /* its store row (0: the default response rule) */

@@ -1255,14 +1255,26 @@ static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 }
 
 /* The rule an element comes from, as a change keeps it: store, policy, rule, mirror image. */
+/*
+ * A rule's policy (@rule false) or the rule itself, as what owns an
+ * element's counts: its GUID, which a rename keeps (the name when it has
+ * none).
+ */
+static const char *crule_id(const struct ipp_crule *r, bool rule)
+{
+	if (rule)
+		return r->rule_guid[0] ? r->rule_guid : r->rule;
+	return r->policy_guid[0] ? r->policy_guid : r->policy;
+}
+
 static void elem_owner(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,
 		       size_t len)
 {
 	const struct ipp_crule *r = e->rule < c->nrules ? &c->rules[e->rule] : NULL;
 
 	if (r)
-		snprintf(buf, len, "%d\n%s\n%s\n%d", (int)r->store, r->policy, r->rule,
-			 (int)e->reversed);
+		snprintf(buf, len, "%d\n%s\n%s\n%d", (int)r->store, crule_id(r, false),
+			 crule_id(r, true), (int)e->reversed);
 	else
 		snprintf(buf, len, "-\n%d", (int)e->reversed);
 }
@@ -1275,8 +1287,8 @@ bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *
 
 	if (x->reversed != y->reversed || !r != !s)
 		return false;
-	return !r || (r->store == s->store && !strcmp(r->rule, s->rule) &&
-		      !strcmp(r->policy, s->policy));
+	return !r || (r->store == s->store && !strcasecmp(crule_id(r, true), crule_id(s, true)) &&
+		      !strcasecmp(crule_id(r, false), crule_id(s, false)));
 }
 
 /*

@@ -271,15 +271,15 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	sleep 1
 	check "agent: no warning repeated" warned 4
 	# an address range is one specific filter each way, however many prefixes it takes
-	check "agent: a range filter (three prefixes each way)" \
-		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.9 dstaddr=me protocol=tcp
+	check "agent: a range filter (prefixes of two lengths each way)" \
+		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.40 dstaddr=me protocol=tcp
 	ranged() {
 		show dynamic show qmfilter type=specific
-		[ "$(grep -c "^Source Address *: 10.77.9.3-10.77.9.9" <<<"$OUT")" = 1 ] &&
-			[ "$(grep -c "^Destination Address *: 10.77.9.3-10.77.9.9" <<<"$OUT")" = 1 ]
+		[ "$(grep -c "^Source Address *: 10.77.9.3-10.77.9.40" <<<"$OUT")" = 1 ] &&
+			[ "$(grep -c "^Destination Address *: 10.77.9.3-10.77.9.40" <<<"$OUT")" = 1 ]
 	}
 	check "agent: shown as the range, once each way" wait_for 10 ranged
-	check "agent: its maps listed together" eval '[ -n "$(in_block "10.77.9.3-10.77.9.9" "Kernel Maps")" ]'
+	check "agent: its maps listed together" eval '[ -n "$(in_block "10.77.9.3-10.77.9.40" "Kernel Maps")" ]'
 	show dynamic show qmfilter type=specific
 	n_spec=$(sed -n 's/^\([0-9]*\) Specific Filters$/\1/p' <<<"$OUT")
 	show dynamic show stats type=ipsec

@@ -300,6 +300,16 @@ $(tail -n 6 "$LOG")"
 	check "agent: the filter still keeps its count" \
 		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
 	check "stats: with its action back, what it blocked stays blocked" wait_for 5 by_verdict 2
+	# a rename keeps the rule, its filters and their counts (they are the rule's by GUID)
+	check "agent: the rule renamed" pol static set rule name=AllowUdp policy=Cache newname=AllowUdp2
+	check "agent: the policy renamed" pol static set policy name=Cache newname=Cache2
+	check "agent: the filter keeps its count across the renames" \
+		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	sleep 1
+	check "agent: and still after them" eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	check "stats: and each verdict its packets" by_verdict 2
+	pol static set policy name=Cache2 newname=Cache >/dev/null
+	pol static set rule name=AllowUdp2 policy=Cache newname=AllowUdp >/dev/null
 	# an agent killed before it folded the generation a change left behind: the agent
 	# started next counts those flows (here one of 5 packets, written in by hand)
 	g=$(gen)

@@ -643,8 +643,12 @@ static void test_range_split(void **state)
 	assert_int_equal(ipp_compile(e, NULL, &c, &err), 0);
 	for (i = 0; i < c->ntiers; i++)
 		pieces += c->tiers[i].nelems;
-	/* 10.0.0.3/32, 10.0.0.4/30, 10.0.0.8/31 */
-	assert_int_equal(pieces, 3);
+	/*
+	 * 10.0.0.3/32, 10.0.0.4/30, 10.0.0.8/31, each at a prefix length that is a
+	 * multiple of 4: seven /32, in one tier
+	 */
+	assert_int_equal(pieces, 7);
+	assert_int_equal(c->ntiers, 1);
 	inet_pton(AF_INET, "10.0.0.1", p.dst);
 	for (i = 0; i < 4; i++) {
 		inet_pton(AF_INET, in[i], p.src);
