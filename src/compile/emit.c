@@ -1287,8 +1287,15 @@ bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *
 
 	if (x->reversed != y->reversed || !r != !s)
 		return false;
-	return !r || (r->store == s->store && !strcasecmp(crule_id(r, true), crule_id(s, true)) &&
-		      !strcasecmp(crule_id(r, false), crule_id(s, false)));
+	if (!r)
+		return true;
+	if (r->store != s->store)
+		return false;
+	/* by GUID; by name when a form has none (compiled without a store: tests, tools) */
+	if (r->rule_guid[0] && s->rule_guid[0] && r->policy_guid[0] && s->policy_guid[0])
+		return !strcasecmp(r->rule_guid, s->rule_guid) &&
+		       !strcasecmp(r->policy_guid, s->policy_guid);
+	return !strcmp(r->rule, s->rule) && !strcmp(r->policy, s->policy);
 }
 
 /*
