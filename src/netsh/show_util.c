@@ -421,13 +421,68 @@ static size_t cp_len(const char *s)
 	return n;
 }
 
+/* The code point of the @n-byte sequence at @s (cp_len()). */
+static unsigned long cp_value(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	switch (n) {
+	case 2:
+		return (u[0] & 0x1fUL) << 6 | (u[1] & 0x3f);
+	case 3:
+		return (u[0] & 0x0fUL) << 12 | (u[1] & 0x3fUL) << 6 | (u[2] & 0x3f);
+	case 4:
+		return (u[0] & 0x07UL) << 18 | (u[1] & 0x3fUL) << 12 | (u[2] & 0x3fUL) << 6 |
+		       (u[3] & 0x3f);
+	default:
+		return u[0];
+	}
+}
+
+/*
+ * The columns a code point takes on a terminal: 0 for combining marks and
+ * zero-width characters, 2 for East Asian wide and fullwidth ones (CJK,
+ * Hangul, kana, fullwidth forms, emoji), else 1.
+ */
+static size_t cp_columns(unsigned long c)
+{
+	static const unsigned long zero[][2] = {
+	    {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a},
+	    {0x064b, 0x065f}, {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x1ab0, 0x1aff},
+	    {0x1dc0, 0x1dff}, {0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x2064},
+	    {0x20d0, 0x20ff}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f}, {0xfeff, 0xfeff},
+	};
+	static const unsigned long wide[][2] = {
+	    {0x1100, 0x115f},	{0x231a, 0x231b},   {0x2329, 0x232a},	{0x23e9, 0x23ec},
+	    {0x2614, 0x2615},	{0x2648, 0x2653},   {0x26aa, 0x26ab},	{0x26bd, 0x26be},
+	    {0x2705, 0x2705},	{0x270a, 0x270b},   {0x2728, 0x2728},	{0x274c, 0x274c},
+	    {0x2b1b, 0x2b1c},	{0x2b50, 0x2b50},   {0x2e80, 0x303e},	{0x3041, 0x33ff},
+	    {0x3400, 0x4dbf},	{0x4e00, 0x9fff},   {0xa000, 0xa4cf},	{0xa960, 0xa97f},
+	    {0xac00, 0xd7a3},	{0xf900, 0xfaff},   {0xfe10, 0xfe19},	{0xfe30, 0xfe6f},
+	    {0xff00, 0xff60},	{0xffe0, 0xffe6},   {0x1f300, 0x1f64f}, {0x1f900, 0x1f9ff},
+	    {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+	};
+
+	if (c < 0x300)
+		return 1;
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (c >= zero[i][0] && c <= zero[i][1])
+			return 0;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
 size_t show_text_width(const char *s)
 {
 	size_t w = 0;
 
 	while (*s) {
-		s += cp_len(s);
-		w++;
+		size_t n = cp_len(s);
+
+		w += cp_columns(cp_value(s, n));
+		s += n;
 	}
 	return w;
 }
@@ -443,10 +498,10 @@ void show_fit(const char *s, size_t width, char *buf, size_t len)
 		keep = width > 3 ? width - 3 : 0;
 	else
 		keep = total;
-	while (*s && w < keep) {
-		size_t n = cp_len(s);
+	while (*s) {
+		size_t n = cp_len(s), cw = cp_columns(cp_value(s, n));
 
-		if (used + n >= len)
+		if (w + cw > keep || used + n >= len)
 			break;
 		if (n == 1 && ((unsigned char)*s < 0x20 || *s == 0x7f))
 			buf[used] = ' ';
@@ -454,7 +509,7 @@ void show_fit(const char *s, size_t width, char *buf, size_t len)
 			memcpy(buf + used, s, n);
 		used += n;
 		s += n;
-		w++;
+		w += cw;
 	}
 	if (cut) {
 		size_t dots = width < 3 ? width : 3;

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "netsh/show.h"
+#include "netsh/show_internal.h"
 
 #ifndef IPP_SHOW_GOLDEN_DIR
 #define IPP_SHOW_GOLDEN_DIR "tests/unit/show/golden"
@@ -600,6 +601,23 @@ static int teardown(void **state)
 }
 
 /* ---------- tests ---------- */
+
+/* Table cells are measured in terminal columns: wide CJK characters take two, marks none. */
+static void test_text_columns(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(show_text_width("abc"), 3);
+	assert_int_equal(show_text_width("R\xc3\xa8gle"), 5);		  /* Règle */
+	assert_int_equal(show_text_width("e\xcc\x81"), 1);		  /* e + combining acute */
+	assert_int_equal(show_text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* 日本 */
+	assert_int_equal(show_text_width("\xef\xbc\xa1"), 2);		  /* fullwidth A */
+	/* cut to 6 columns: "日" (2) + "..." (3), the next wide one would make 7 */
+	show_fit("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae", 6, buf, sizeof(buf));
+	assert_true(show_text_width(buf) <= 6);
+	assert_string_equal(buf, "\xe6\x97\xa5...");
+}
 
 static void test_opts_defaults(void **state)
 {
@@ -1206,6 +1224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_validator),
 	    cmocka_unit_test(test_opts_defaults),
+	    cmocka_unit_test(test_text_columns),
 	    cmocka_unit_test_setup_teardown(test_list_normal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_verbose, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_show_keys, setup, teardown),
