@@ -160,7 +160,8 @@ static int quantize_pieces(struct pieces *out, size_t first, unsigned bits)
 		if (p && q > p)
 			more += ((size_t)1 << (q - p)) - 1;
 	}
-	if (more == 0 || (n + more > 4 * n && n + more > 256))
+	if (more == 0 || (n + more > 4 * n && n + more > 256) ||
+	    out->n + more > MAX_KEYS_PER_FILTER)
 		return 0;
 	if (!(v = malloc(n * sizeof(*v))))
 		return -ENOMEM;
@@ -184,11 +185,11 @@ static int quantize_pieces(struct pieces *out, size_t first, unsigned bits)
 		}
 	}
 	free(v);
-	return out->n > MAX_KEYS_PER_FILTER ? -E2BIG : 0;
+	return 0;
 }
 
 /* The prefixes that cover [lo, hi] exactly, largest first from lo; see quantize_pieces(). */
-static int split_range(const struct ipp_addr *a, struct pieces *out)
+static int split_range(const struct ipp_addr *a, bool quantize, struct pieces *out)
 {
 	unsigned bits = a->family == AF_INET6 ? 128 : 32, bytes = bits / 8;
 	size_t first = out->n;
@@ -237,10 +238,10 @@ static int split_range(const struct ipp_addr *a, struct pieces *out)
 			lo = last + 1;
 		}
 	}
-	return quantize_pieces(out, first, bits);
+	return quantize ? quantize_pieces(out, first, bits) : 0;
 }
 
-static int side_pieces(const struct ipp_addr *a, struct pieces *out)
+static int side_pieces(const struct ipp_addr *a, bool quantize, struct pieces *out)
 {
 	struct piece p = {0};
 
@@ -262,7 +263,7 @@ static int side_pieces(const struct ipp_addr *a, struct pieces *out)
 		ipp_ip_mask(p.ip, p.plen);
 		return pieces_push(out, &p);
 	case IPP_ADDR_RANGE:
-		return split_range(a, out);
+		return split_range(a, quantize, out);
 	default:
 		/* server types are expanded by the effective policy; nothing left */
 		return 0;
@@ -435,8 +436,16 @@ static int sfilter_keys(const struct ipp_sfilter *f, const struct ipp_eff_rule *
 		family = f->src.family;
 	else if (f->dst.kind == IPP_ADDR_IP || f->dst.kind == IPP_ADDR_RANGE)
 		family = f->dst.family;
-	if ((r = side_pieces(&f->src, &src)) < 0 || (r = side_pieces(&f->dst, &dst)) < 0)
+	if ((r = side_pieces(&f->src, true, &src)) < 0 ||
+	    (r = side_pieces(&f->dst, true, &dst)) < 0)
 		goto out;
+	if (src.n * dst.n > MAX_KEYS_PER_FILTER) {
+		/* two ranges: their pieces as they are, fewer keys in more tiers */
+		src.n = dst.n = 0;
+		if ((r = side_pieces(&f->src, false, &src)) < 0 ||
+		    (r = side_pieces(&f->dst, false, &dst)) < 0)
+			goto out;
+	}
 	if (src.n * dst.n > MAX_KEYS_PER_FILTER) {
 		r = -E2BIG;
 		goto out;

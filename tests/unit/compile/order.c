@@ -619,6 +619,44 @@ static void test_equal_weight_block_wins(void **state)
 	ipp_effective_free(e);
 }
 
+/*
+ * Two wide IPv6 ranges: their pieces at lengths that are multiples of 4 would
+ * make too many keys for one filter (their product), so they are kept as
+ * they are; the filter compiles and matches as before.
+ */
+static void test_range_pair_wide(void **state)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e = NULL;
+	struct ipp_compiled *c = NULL;
+	struct testpol t;
+	struct pkt p = {.family = AF_INET6, .proto = 17, .sport = 1, .dport = 53};
+	size_t i, keys = 0;
+
+	(void)state;
+	testpol_init(&t);
+	assert_int_equal(testpol_text(&t,
+				      "list R\nfilter R fd00::1-fd00::ffff:ffff:ffff:fffe "
+				      "fd01::3-fd01::ffff:ffff:ffff:fffd proto=udp mirrored=no\n"
+				      "action Block block\npolicy P assigned\nrule P r R Block\n",
+				      &err),
+			 0);
+	assert_int_equal(testpol_effective(&t, false, &e, &err), 0);
+	if (ipp_compile(e, NULL, &c, &err) < 0)
+		fail_msg("compile: %s", err.msg);
+	for (i = 0; i < c->ntiers; i++)
+		keys += c->tiers[i].nelems;
+	assert_true(keys <= 65536);
+	inet_pton(AF_INET6, "fd00::1:2:3", p.src);
+	inet_pton(AF_INET6, "fd01::ffff:ffff:ffff:fffd", p.dst);
+	assert_non_null(walk(c, &p));
+	inet_pton(AF_INET6, "fd01::ffff:ffff:ffff:fffe", p.dst);
+	assert_null(walk(c, &p));
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
 /* A range splits into exact prefixes; both ends and nothing beyond them match. */
 static void test_range_split(void **state)
 {
@@ -1121,6 +1159,7 @@ int main(void)
 	    cmocka_unit_test(test_carry_follows_group),
 	    cmocka_unit_test(test_equal_weight_block_wins),
 	    cmocka_unit_test(test_range_split),
+	    cmocka_unit_test(test_range_pair_wide),
 	    cmocka_unit_test(test_random_policies),
 	};
 
