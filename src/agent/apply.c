@@ -82,6 +82,7 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		}
 	}
 	res.persistent = has_assigned(snap[0]);
+	res.assigned = res.persistent || has_assigned(snap[1]) || has_assigned(snap[2]);
 	if (env) {
 		res.env = *env;
 	} else {
@@ -105,10 +106,12 @@ out:
 	ipp_db_close(db);
 	if (r < 0) {
 		bool persistent = res.persistent, unreadable = res.unreadable;
+		bool assigned = res.assigned;
 
 		ipp_apply_result_clear(&res);
 		ret->persistent = persistent;
 		ret->unreadable = unreadable;
+		ret->assigned = assigned;
 		if (persistent && r != -EBADMSG && r != -EPROTO && r != -ENOTRECOVERABLE) {
 			ipp_err_prefix(err, "%s", cannot_enforce);
 			r = -ENOTRECOVERABLE;
@@ -190,6 +193,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	struct ipp_copts o;
 	char *text = NULL;
 	int lockfd = -1, r;
+	bool unfiltered = false;
 	size_t i;
 
 	/* the daemon of this root owns the table: not replaced behind its back */
@@ -244,9 +248,17 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			res.compiled->nrules, res.compiled->nsf, res.compiled->nelems,
 			res.compiled->ntiers);
 out:
-	if (r < 0 && ipp_agent_persistent_failure(r, res.persistent)) {
+	if (r < 0 && !dry && res.assigned && !ipp_agent_persistent_failure(r, res.persistent) &&
+	    ipp_agent_unfiltered(ipp_agent_kernel_mode())) {
+		/* nothing filters the host: it is not left open instead of the policy */
+		ipp_err_prefix(err, "the assigned policy cannot be applied and nothing else "
+				    "filters the host");
+		unfiltered = true;
+	}
+	if (r < 0 && (unfiltered || ipp_agent_persistent_failure(r, res.persistent))) {
 		/* (said once: ipp_apply_compute() may have said it) */
-		if (err && strncmp(err->msg, cannot_enforce, strlen(cannot_enforce)) != 0)
+		if (err && !unfiltered &&
+		    strncmp(err->msg, cannot_enforce, strlen(cannot_enforce)) != 0)
 			ipp_err_prefix(err, "%s", cannot_enforce);
 		r = -ENOTRECOVERABLE;
 		if (err)

@@ -60,6 +60,7 @@ struct ipp_apply_result {
 	struct ipp_compiled *compiled;  /* owned */
 	struct ipp_hostenv env;         /* the host facts used */
 	bool persistent;                /* a persistent policy is assigned */
+	bool assigned;			/* a policy is assigned in some store */
 	bool unreadable;                /* failed: the database could not be read */
 	uint64_t generation;            /* ipp_db_generation() when the stores were read */
 	uint64_t journal;               /* ipp_db_journal_seq() then: what the stores held */

@@ -287,23 +287,6 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 
 static bool conf_reload(struct agent *a);
 
-/*
- * The mode of the table in force, as its comment says: permit when there is
- * none, invalid when the kernel cannot tell or the table is not ours.
- */
-static enum ipp_mode kernel_mode(void)
-{
-	static const char pre[] = "ipsecpol mode=";
-	char com[IPP_NLRULE_COMMENT_MAX];
-	int r = ipp_nltable_comment(com, sizeof(com));
-
-	if (r == -ENOENT)
-		return IPP_MODE_PERMIT;
-	if (r < 0 || strncmp(com, pre, sizeof(pre) - 1))
-		return IPP_MODE_INVALID;
-	return ipp_mode_from_name(com + sizeof(pre) - 1);
-}
-
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	enum ipp_mode in_force;
@@ -388,8 +371,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		enter_block(a, res.unreadable ? BLOCK_UNREADABLE : BLOCK_PERSISTENT, e.msg);
 		return r;
 	}
-	in_force = a->mode == IPP_MODE_INVALID ? kernel_mode() : a->mode;
-	if (in_force == IPP_MODE_PERMIT || in_force == IPP_MODE_STARTUP_PERMIT) {
+	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode() : a->mode;
+	if (res.assigned && ipp_agent_unfiltered(in_force)) {
 		enter_block(a, BLOCK_UNFILTERED, e.msg);
 		return r;
 	}

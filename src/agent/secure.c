@@ -9,6 +9,7 @@
 
 #include "../common/grow.h"
 #include "../compile/modes.h"
+#include "../driver/nlrules.h"
 #include "agent.h"
 #include "hostenv.h"
 #include "log.h"
@@ -272,6 +273,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		memset(ret, 0, sizeof(*ret));
 		ret->persistent = res.persistent;
 		ret->unreadable = res.unreadable;
+		ret->assigned = res.assigned;
 		return r;
 	}
 	/* a difference moves the rules to the other flow cache generation (compile.h) */
@@ -279,10 +281,11 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		res.compiled->flow_gen = cur->flow_gen ^ 1;
 	r = update(d, cur, res.compiled, fs, st, err);
 	if (r < 0) {
-		bool persistent = res.persistent;
+		bool persistent = res.persistent, assigned = res.assigned;
 
 		ipp_apply_result_clear(&res);
 		ret->persistent = persistent;
+		ret->assigned = assigned;
 		return r;
 	}
 	if (cur && st->empty)
@@ -390,6 +393,24 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 	fs->why = "eviction";
 	ipp_agent_flow_fold(d, c, fs);
 	return true;
+}
+
+enum ipp_mode ipp_agent_kernel_mode(void)
+{
+	static const char pre[] = "ipsecpol mode=";
+	char com[IPP_NLRULE_COMMENT_MAX];
+	int r = ipp_nltable_comment(com, sizeof(com));
+
+	if (r == -ENOENT)
+		return IPP_MODE_PERMIT;
+	if (r < 0 || strncmp(com, pre, sizeof(pre) - 1))
+		return IPP_MODE_INVALID;
+	return ipp_mode_from_name(com + sizeof(pre) - 1);
+}
+
+bool ipp_agent_unfiltered(enum ipp_mode in_force)
+{
+	return in_force == IPP_MODE_PERMIT || in_force == IPP_MODE_STARTUP_PERMIT;
 }
 
 bool ipp_agent_persistent_failure(int r, bool persistent)

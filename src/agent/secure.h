@@ -97,6 +97,20 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 bool ipp_agent_persistent_failure(int r, bool persistent);
 
 /*
+ * The mode of the table in force in this network namespace, as its comment
+ * says: IPP_MODE_PERMIT when there is none, IPP_MODE_INVALID when the kernel
+ * cannot tell or the table is not one of ours.
+ */
+enum ipp_mode ipp_agent_kernel_mode(void);
+
+/*
+ * Does nothing filter the host (no table, or the startup permit mode)?  An
+ * assigned policy that cannot be applied then gives block mode: the host is
+ * not left open in its place.
+ */
+bool ipp_agent_unfiltered(enum ipp_mode in_force);
+
+/*
  * Fold the generation a change left behind (fs->pending), @now being the
  * form in force (ipp_driver_flow_fold()); a failure is logged.
  */

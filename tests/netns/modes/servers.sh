@@ -116,4 +116,18 @@ echo "10.77.0.96" >"$R/etc/ipsecpol/wins.conf"
 check "wins.conf corrected: secure mode" wait_for 20 eval '[ "$(agent_mode)" = secure ]'
 check "with the WINS server" in_table 10.77.0.96
 
+# --once alike: over no table, a policy it cannot apply leaves block mode, not an open host
+agent_signal TERM
+agent_wait
+echo "10.77.0.96 bogus" >"$R/etc/ipsecpol/wins.conf"
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once: status 1" test $? = 1
+check "--once: block mode in force" test "$(table_mode)" = block
+check "--once: the message says why" \
+	grep -q "the assigned policy cannot be applied and nothing else filters the host: .*WINS.*block mode loaded" "$R/once.out"
+"$MKPOLICY" "$DB" local unassign || exit 2
+hx nft delete table inet ipsecpol
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, no policy assigned: applied despite wins.conf" test $? = 0
+
 finish
