@@ -10,8 +10,9 @@
  *      546->547 out, 547->546 in) and IPv6 neighbour discovery with hop limit
  *      255 (the IPv6 counterpart of ARP, which nftables' inet family does
  *      not see: without it no IPv6 address, DHCPv6 included, would work);
- *   4. startup only: the boot exemptions, each in its own direction and its
- *      reply direction with the ports swapped (stateless, as Windows);
+ *   4. startup only: the boot exemptions, each in its own direction and, in
+ *      startup-block, its reply direction with the ports swapped (stateless,
+ *      as Windows; startup-stateful has the tracked replies of 2);
  *   5. with diagnostics: an NFLOG statement, then the drop.
  * Startup-block with opts.defrag6 also holds the chain defrag6 (modes.h).
  */
@@ -173,8 +174,14 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 			     "comment \"IPv6 neighbour discovery\"\n");
 		fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"IPv6 neighbour discovery "
 			     "(MLD)\"\n");
-		for (i = 0; i < o->nexempt; i++)
+		for (i = 0; i < o->nexempt; i++) {
+			/* stateful: the replies are the tracked ones above, not any packet
+			 * from the exempted port (an outbound udp:0:53 would let every
+			 * datagram from port 53 in, to any port) */
+			if (m == IPP_MODE_STARTUP_STATEFUL && o->exempt[i].dir != dir)
+				continue;
 			emit_exemption(out, &o->exempt[i], dir);
+		}
 	}
 	ipp_nft_emit_droplog(out, o->diagnostics, ipp_mode_name(m), in ? "in" : "out", "drop");
 	fprintf(out, "\t\tdrop\n");

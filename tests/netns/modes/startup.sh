@@ -74,7 +74,7 @@ check "block: 3000-byte datagrams to udp 7778 (not exempted) are dropped" \
 	test "$(count_of "$R/h7778")" = 0
 
 # ---- stateful
-conf OperationMode=3 "BootExemptions=tcp:0:3389:inbound"
+conf OperationMode=3 "BootExemptions=tcp:0:3389:inbound udp:0:53:outbound"
 check "stateful: --startup succeeds (replacing block)" startup
 check "stateful: table says startup-stateful" test "$(table_mode)" = startup-stateful
 check "stateful: outbound tcp 80 connects" hx "$PROBE" tcp-connect $P_IP 80 1000
@@ -86,8 +86,12 @@ refute "stateful: new inbound tcp 3390 over IPv6 is dropped" px "$PROBE" tcp-con
 check "stateful: exempted inbound tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
 px "$PROBE" udp-send $BCAST 40003 5 1000
 px "$PROBE" udp-send $H_IP 40003 5 1000
+# an outbound exemption's replies are the tracked ones: not any datagram from its port
+px "$PROBE" udp-send $H_IP 40003 5 1000 53
+px "$PROBE" udp-send $H_IP6 40003 5 1000 53
 sleep 0.3
-check "stateful: inbound broadcast and unicast udp dropped" test "$(count_of "$R/hbcast")" = 0
+check "stateful: inbound broadcast and unicast udp dropped, from port 53 too" \
+	test "$(count_of "$R/hbcast")" = 0
 check "stateful: loopback works" hx "$PROBE" tcp-connect 127.0.0.1 3390 1000
 
 # ---- permit
