@@ -896,8 +896,16 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * rewrites these six small chains and the switch sets.
  */
 
-/* The additions of verdict chain @i of generation @gen: outcome @v, hook @only_hook (-1 both). */
-static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pair, FILE *out)
+/*
+ * The additions of verdict chain @i of generation @gen: outcome @v, hook
+ * @only_hook (-1 both).  With @ike (the IKE exemption), a flow leaving from
+ * port 500 or 4500 is never remembered: the exemption holds for root's
+ * socket only, so such a flow's outcome depends on the sender, which the
+ * 5-tuple does not say (another user's packet, walked and blocked, would
+ * have the IKE daemon's blocked from the cache).
+ */
+static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pair, bool ike,
+		      FILE *out)
 {
 	static const int fams[] = {4, 6};
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
@@ -917,14 +925,17 @@ static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pai
 			ipp_flowfill_name(ipp_flowcache_index(fams[f] == 6 ? AF_INET6 : AF_INET,
 							      hooks[h] == HOOK_IN, v),
 					  gen, fill, sizeof(fill));
-			fprintf(out, "\t\tmeta nfproto ipv%d %scounter name %s add @%s { %s }\n",
-				fams[f], dir, fill, set, flow_key(fams[f], pair));
+			fprintf(out, "\t\tmeta nfproto ipv%d %s%scounter name %s add @%s { %s }\n",
+				fams[f], dir,
+				ike && !pair && hooks[h] == HOOK_OUT ? "th sport != { 500, 4500 } "
+								     : "",
+				fill, set, flow_key(fams[f], pair));
 		}
 	}
 }
 
 /* Filling chain @i (< FC_HIT4_IN) of generation @gen. */
-static void fc_gen_chain(unsigned i, unsigned gen, bool pair, FILE *out)
+static void fc_gen_chain(unsigned i, unsigned gen, bool pair, bool ike, FILE *out)
 {
 	static const struct {
 		uint8_t v;
@@ -935,7 +946,7 @@ static void fc_gen_chain(unsigned i, unsigned gen, bool pair, FILE *out)
 
 	fc_name(i, gen, pair, name, sizeof(name));
 	fprintf(out, "\tchain %s {\n", name);
-	flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, pair, out);
+	flow_adds((enum ipp_cverdict)adds[i].v, adds[i].hook, gen, pair, ike, out);
 	fprintf(out, "\t}\n");
 }
 
@@ -1123,8 +1134,8 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 		if (flow_used(c)) {
 			for (g = 0; g < 2; g++)
 				for (i = 0; i < FC_HIT4_IN; i++) {
-					fc_gen_chain(i, g, false, out);
-					fc_gen_chain(i, g, true, out);
+					fc_gen_chain(i, g, false, c->opts.exempt_ike, out);
+					fc_gen_chain(i, g, true, c->opts.exempt_ike, out);
 				}
 			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++)
 				fc_hit_chain(c, i, NULL, out);

@@ -1152,6 +1152,7 @@ int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
 	if (!rd.s)
 		return -ENOMEM;
 	rd.s->loc = IPP_STORE_INVALID;
+	rd.s->lines = true;
 	for (;;) {
 		char *p, *word;
 		enum rec rec = REC_END;

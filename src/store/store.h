@@ -123,6 +123,7 @@ struct ipp_snapshot {
 	size_t nfilterlists;
 	struct ipp_filteraction *filteractions; /* by name */
 	size_t nfilteractions;
+	bool lines; /* the objects' ids are their lines in an export file (ipp_export_read()) */
 };
 
 /* *ret owned by the caller: ipp_snapshot_free(). */

@@ -1470,14 +1470,22 @@ static int store_guids(struct ipp_db *db, enum ipp_store_loc loc, char **ret, si
 	return 0;
 }
 
+/* "line N" of an export file before @err's message, when @s came from one (@id: the line). */
+static int at_line(const struct ipp_snapshot *s, int64_t id, int r, struct ipp_error *err)
+{
+	if (r < 0 && s->lines && id > 0)
+		ipp_err_prefix(err, "line %lld", (long long)id);
+	return r;
+}
+
 /*
- * Is the GUID of a filter, rule or default rule of @s (the kinds whose
- * inserts do not look) already an object's of the store?  The first such
- * object's error, or 0.
+ * Is the GUID of an object of @s already an object's of the store, of any
+ * kind (a GUID is an identity)?  The first such object's error, or 0.
  */
 static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
 			       const struct ipp_snapshot *s, struct ipp_error *err)
 {
+	const char *store = ipp_store_name(loc);
 	char *v;
 	size_t n;
 	int r;
@@ -1487,29 +1495,59 @@ static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
 	 bsearch((g), v, n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp))
 	if ((r = store_guids(db, loc, &v, &n, err)) < 0)
 		return r;
-	for (size_t i = 0; i < s->nfilterlists && r == 0; i++)
-		for (size_t j = 0; j < s->filterlists[i].nfilters && r == 0; j++)
-			if (TAKEN(s->filterlists[i].filters[j].guid))
-				r = ipp_err(err, EEXIST,
-					    "filter of list \"%s\": GUID %s already exists in the "
-					    "%s store",
-					    s->filterlists[i].name,
-					    s->filterlists[i].filters[j].guid, ipp_store_name(loc));
+	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
+		const struct ipp_filterlist *l = &s->filterlists[i];
+
+		if (TAKEN(l->guid))
+			r = at_line(
+			    s, l->id,
+			    ipp_err(err, EEXIST,
+				    "filter list \"%s\": GUID %s already exists in the %s store",
+				    l->name, l->guid, store),
+			    err);
+		for (size_t j = 0; j < l->nfilters && r == 0; j++)
+			if (TAKEN(l->filters[j].guid))
+				r = at_line(s, l->filters[j].id,
+					    ipp_err(err, EEXIST,
+						    "filter of list \"%s\": GUID %s already exists "
+						    "in the %s store",
+						    l->name, l->filters[j].guid, store),
+					    err);
+	}
+	for (size_t i = 0; i < s->nfilteractions && r == 0; i++)
+		if (TAKEN(s->filteractions[i].guid))
+			r = at_line(
+			    s, s->filteractions[i].id,
+			    ipp_err(err, EEXIST,
+				    "filter action \"%s\": GUID %s already exists in the %s "
+				    "store",
+				    s->filteractions[i].name, s->filteractions[i].guid, store),
+			    err);
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
 		const struct ipp_policy *p = &s->policies[i];
 
-		if (TAKEN(p->defaultrule.guid))
-			r = ipp_err(err, EEXIST,
-				    "policy \"%s\": the default response rule's GUID %s already "
-				    "exists in the %s store",
-				    p->name, p->defaultrule.guid, ipp_store_name(loc));
+		if (TAKEN(p->guid))
+			r = at_line(s, p->id,
+				    ipp_err(err, EEXIST,
+					    "policy \"%s\": GUID %s already exists in the %s store",
+					    p->name, p->guid, store),
+				    err);
+		else if (TAKEN(p->defaultrule.guid))
+			r = at_line(s, p->defaultrule.id,
+				    ipp_err(err, EEXIST,
+					    "policy \"%s\": the default response rule's GUID %s "
+					    "already exists in the %s store",
+					    p->name, p->defaultrule.guid, store),
+				    err);
 		for (size_t j = 0; j < p->nrules && r == 0; j++)
 			if (TAKEN(p->rules[j].guid))
-				r = ipp_err(err, EEXIST,
-					    "policy \"%s\" rule \"%s\": GUID %s already exists in "
-					    "the %s store",
-					    p->name, p->rules[j].name, p->rules[j].guid,
-					    ipp_store_name(loc));
+				r = at_line(
+				    s, p->rules[j].id,
+				    ipp_err(err, EEXIST,
+					    "policy \"%s\" rule \"%s\": GUID %s already exists "
+					    "in the %s store",
+					    p->name, p->rules[j].name, p->rules[j].guid, store),
+				    err);
 	}
 #undef TAKEN
 	free(v);
@@ -1562,7 +1600,7 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 		/* the lists first, then the filters from copies (the snapshot is const) */
 		l.filters = NULL;
 		l.nfilters = 0;
-		r = filterlist_insert(db, loc, &l, true, err);
+		r = at_line(s, l.id, filterlist_insert(db, loc, &l, true, err), err);
 		list_ids[i] = l.id;
 	}
 	/*
@@ -1577,13 +1615,15 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 	for (size_t k = 0; k < nf && r == 0; k++) {
 		struct ipp_filter f = s->filterlists[fv[k].list].filters[fv[k].filter];
 
-		r = filter_insert(db, list_ids[fv[k].list], s->filterlists[fv[k].list].name, false,
-				  &f, true, err);
+		r = at_line(s, f.id,
+			    filter_insert(db, list_ids[fv[k].list], s->filterlists[fv[k].list].name,
+					  false, &f, true, err),
+			    err);
 	}
 	for (size_t i = 0; i < s->nfilteractions && r == 0; i++) {
 		struct ipp_filteraction a = s->filteractions[i];
 
-		r = filteraction_insert(db, loc, &a, true, err);
+		r = at_line(s, a.id, filteraction_insert(db, loc, &a, true, err), err);
 		action_ids[i] = a.id;
 	}
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
@@ -1591,7 +1631,7 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 
 		p.rules = NULL;
 		p.nrules = 0;
-		r = policy_insert(db, loc, &p, true, err);
+		r = at_line(s, p.id, policy_insert(db, loc, &p, true, err), err);
 		for (size_t j = 0; j < s->policies[i].nrules && r == 0; j++) {
 			struct ipp_rule rule = s->policies[i].rules[j];
 			ssize_t li = index_of(s->filterlists, s->nfilterlists,
@@ -1606,6 +1646,7 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 			r = rule_add_in(db, &rule, true, err);
 			if (r < 0)
 				ipp_err_prefix(err, "policy \"%s\"", p.name);
+			r = at_line(s, s->policies[i].rules[j].id, r, err);
 		}
 	}
 out:

@@ -277,6 +277,15 @@ EOF
 			fail "rdp: out from port 4500 by another user than root is filtered" \
 				"the kernel let it pass"
 		fi
+		# the flow cache does not remember that outcome for root's next datagram of
+		# the same addresses and ports (the IKE daemon's)
+		SEQ=$((SEQ + 1)); tok="tok$SEQ"
+		echo "$tok" | nsx H socat -u - "UDP:10.77.0.5:5353,bind=10.77.0.1:4500" 2>/dev/null
+		if [ "$(seen "$tok" "$WORK/udp.P.5353")" = pass ]; then
+			pass "rdp: then root's, of the same 5-tuple, is exempt (pass)"
+		else
+			fail "rdp: then root's, of the same 5-tuple, is exempt" "the cache blocked it"
+		fi
 	fi
 	udp "rdp: out to port 500 from another port is filtered" drop H 10.77.0.1 10.77.0.5 500 40001
 	# ESP and AH are exempt: a table of the test's own in H, on the input hook

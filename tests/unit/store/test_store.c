@@ -1426,15 +1426,32 @@ static void test_import_order_and_guids(void **state)
 
 		if (r < 0)
 			fail_msg("import: %s", err.msg);
-		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
-			   "filter of list \"B\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB05} "
-			   "already exists in the local store");
+		expect_err(
+		    ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
+		    "line 3: filter of list \"B\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB05} "
+		    "already exists in the local store");
 		ipp_snapshot_free(g);
 		u = load(fx->db, IPP_STORE_LOCAL);
 		after = export_text(u);
 		assert_string_equal(before, after);
 		free(after);
 		ipp_snapshot_free(u);
+	}
+	/* nor a GUID that an object of another kind has: a filter list with a filter's */
+	{
+		static const char other[] =
+		    "ipsecpol-export 1\n"
+		    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} name=\"C\" "
+		    "modified=1\n"
+		    "end\n";
+		struct ipp_snapshot *g = import_text(other, &err, &r);
+
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
+			   "line 2: filter list \"C\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} "
+			   "already exists in the local store");
+		ipp_snapshot_free(g);
 	}
 	/* a group policy object assigns policies of the domain store only */
 	{
