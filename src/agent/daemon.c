@@ -625,9 +625,40 @@ static void on_rtnl(struct agent *a)
 		if (n <= 0)
 			break;
 		any = true;
+		for (const struct nlmsghdr *nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n))
+			if (nh->nlmsg_type == RTM_NEWADDR || nh->nlmsg_type == RTM_DELADDR)
+				a->addr_changed = true;
 	}
 	if (any)
 		timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
+}
+
+/* Does a tier of @c match "me" (fib ... type local)? */
+static bool uses_me(const struct ipp_compiled *c)
+{
+	for (size_t i = 0; i < c->ntiers; i++)
+		if (c->tiers[i].shape.src_kind == IPP_ADDR_ME ||
+		    c->tiers[i].shape.dst_kind == IPP_ADDR_ME)
+			return true;
+	return false;
+}
+
+/*
+ * The host's addresses changed: the flow cache may hold outcomes decided by
+ * "me" as it was (a flow from an address that has become local, cached as
+ * permitted, would pass a filter from me): its rules move to a fresh
+ * generation.
+ */
+static void addr_check(struct agent *a)
+{
+	if (!a->addr_changed)
+		return;
+	a->addr_changed = false;
+	if (a->cur_valid && a->mode == IPP_MODE_SECURE && uses_me(a->cur.compiled))
+		(void)ipp_agent_flow_renew(a->drv, a->cur.compiled, &a->flows,
+					   "the host's addresses changed (me)",
+					   "addresses changed");
 }
 
 /* Everything that piled up during one epoll round. */
@@ -1035,6 +1066,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				timer_drain(fd);
 				env_rewatch(&a); /* before the read: a change after it is seen */
 				env_check(&a);
+				addr_check(&a);
 				break;
 			case EV_T_FOLD:
 				timer_drain(fd);

@@ -40,6 +40,7 @@ struct agent {
 	time_t since;			  /* when the mode was entered */
 	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	char wins_note[IPP_ERR_MSG_MAX];  /* why wins.conf cannot be read, as logged, or "" */
+	bool addr_changed;		  /* rtnetlink told of an address added or removed */
 	unsigned long applies, failures;
 	/* how the last apply went into the kernel: "whole", "elements" (an element-level
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */

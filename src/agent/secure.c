@@ -347,10 +347,8 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 {
 	struct ipp_error e = {0};
 	uint64_t add[12], fill = 0;
-	char *text = NULL;
-	size_t len = 0;
+	char why[128];
 	unsigned i;
-	FILE *f;
 	int r;
 
 	if (!ipp_compiled_flow_used(c))
@@ -367,6 +365,23 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 	}
 	if (fill < (uint64_t)c->opts.flow_size * 3 / 4)
 		return false;
+	snprintf(why, sizeof(why), "a set is (nearly) full (%llu additions tried, size %u)",
+		 (unsigned long long)fill, (unsigned)c->opts.flow_size);
+	return ipp_agent_flow_renew(d, c, fs, why, "eviction");
+}
+
+bool ipp_agent_flow_renew(struct ipp_driver *d, struct ipp_compiled *c, struct ipp_flowstate *fs,
+			  const char *why, const char *tag)
+{
+	struct ipp_error e = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!ipp_compiled_flow_used(c))
+		return false;
+	ipp_agent_flow_fold(d, c, fs);
 	if (!(f = open_memstream(&text, &len)))
 		return false;
 	ipp_flow_swap_emit(c, f);
@@ -383,14 +398,13 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 		return false;
 	}
 	memset(fs->fill[c->flow_gen], 0, sizeof(fs->fill[0]));
-	ipp_log(
-	    LOG_INFO,
-	    "flow cache: a set is (nearly) full (%llu additions tried, size %u): new flows go to "
-	    "generation %u, generation %u is folded into the filters' counters",
-	    (unsigned long long)fill, (unsigned)c->opts.flow_size, c->flow_gen, c->flow_gen ^ 1);
+	ipp_log(LOG_INFO,
+		"flow cache: %s: new flows go to generation %u, generation %u is folded into "
+		"the filters' counters",
+		why, c->flow_gen, c->flow_gen ^ 1);
 	fs->pending = true;
 	fs->gen = c->flow_gen ^ 1;
-	fs->why = "eviction";
+	fs->why = tag;
 	ipp_agent_flow_fold(d, c, fs);
 	return true;
 }

@@ -125,6 +125,15 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
  */
 bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct ipp_flowstate *fs);
 
+/*
+ * Move the rules of @c (in force) to the other flow cache generation, emptied,
+ * and fold the one left behind, logging @why; @tag names the fold in later
+ * messages (static).  True when it did.  For evictions, and for outcomes the
+ * cache may hold wrongly now (the host's addresses changed: "me").
+ */
+bool ipp_agent_flow_renew(struct ipp_driver *d, struct ipp_compiled *c, struct ipp_flowstate *fs,
+			  const char *why, const char *tag);
+
 /* The host facts, read as the enforcement code reads them. */
 int ipp_agent_read_env(const struct ipp_paths *p, struct ipp_hostenv *ret, struct ipp_error *err);
 

@@ -310,6 +310,17 @@ $(tail -n 6 "$LOG")"
 	check "stats: and each verdict its packets" by_verdict 2
 	pol static set policy name=Cache2 newname=Cache >/dev/null
 	pol static set rule name=AllowUdp2 policy=Cache newname=AllowUdp >/dev/null
+	# an address added to the host: the cache may hold outcomes "me" decided before it (a
+	# flow from that address, cached as no filter's), so the rules move to a fresh generation
+	g=$(gen)
+	hx ip addr add 10.77.0.50/24 dev "$IF_H"
+	check "agent: an address added: the flow cache starts a fresh generation" \
+		wait_for 5 eval '[ "$(gen)" != "$g" ]'
+	check "agent: and says why" wait_for 5 grep -q "the host's addresses changed (me)" "$LOG"
+	check "agent: the filter keeps its count across it" \
+		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
+	hx ip addr del 10.77.0.50/24 dev "$IF_H"
+	sleep 0.5
 	# an agent killed before it folded the generation a change left behind: the agent
 	# started next counts those flows (here one of 5 packets, written in by hand)
 	g=$(gen)
