@@ -199,9 +199,9 @@ static const struct {
      * repair or unassign the policy in it */
     [BLOCK_UNREADABLE] = {"the persistent policy could not be applied and the policy database "
 			  "cannot be read, so no command can change it",
-			  "restore the database from a backup or move it aside (every store "
-			  "then starts empty, with no persistent policy), which takes effect at "
-			  "the next retry"},
+			  "restore the database from a backup or move it aside, with its -wal "
+			  "and -shm files (every store then starts empty, with no persistent "
+			  "policy), which takes effect at the next retry"},
     /* nothing filtered the host before: it is not left open instead of the policy */
     [BLOCK_UNFILTERED] = {"the assigned policy could not be applied and nothing else filters "
 			  "the host",
@@ -277,6 +277,7 @@ static void flow_fold_later(struct agent *a)
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env);
 static void note_failure(char *slot, int prio, const struct ipp_error *e, const char *before,
 			 const char *after);
+static void env_keep_wins(struct agent *a, struct ipp_hostenv *env);
 
 /* Apply, then give the memory of the computation back (main.c keeps it until trimmed). */
 static int agent_apply(struct agent *a, const char *why, const struct ipp_hostenv *env)
@@ -293,6 +294,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 {
 	enum ipp_mode in_force;
 	struct ipp_apply_result res;
+	struct ipp_hostenv own;
 	struct ipp_cdiff_stats st = {0};
 	struct ipp_error e = {0};
 	int r;
@@ -311,6 +313,15 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	}
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
 	flow_fold_now(a);
+	if (!env) {
+		/* the host's servers as env_check() takes them (WINS kept across a mistake) */
+		struct ipp_error ee = {0};
+
+		if (ipp_agent_read_env(&a->paths, &own, &ee) == 0) {
+			env_keep_wins(a, &own);
+			env = &own;
+		}
+	}
 	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, env,
 			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
 	a->applies++;
@@ -440,30 +451,49 @@ static void note_failure(char *slot, int prio, const struct ipp_error *e, const 
 }
 
 /* The host's servers may have moved: apply again if they did. */
+/*
+ * A mistake in wins.conf (env->wins_error) under a policy in force whose
+ * servers were read: the WINS servers stay as they were, the others follow.
+ */
+static void env_keep_wins(struct agent *a, struct ipp_hostenv *env)
+{
+	struct ipp_error e = {0};
+
+	if (!env->wins_error[0]) {
+		a->wins_note[0] = '\0';
+		return;
+	}
+	if (!a->cur_valid || a->cur.env.wins_error[0])
+		return;
+	snprintf(e.msg, sizeof(e.msg), "%s", env->wins_error);
+	note_failure(a->wins_note, LOG_WARNING, &e, "", "; the WINS servers read before are kept");
+	memcpy(env->wins, a->cur.env.wins, sizeof(env->wins));
+	env->nwins = a->cur.env.nwins;
+	env->wins_error[0] = '\0';
+}
+
 static void env_check(struct agent *a)
 {
 	struct ipp_hostenv env;
 	struct ipp_error e = {0};
 
-	if (!a->cur_valid || a->mode != IPP_MODE_SECURE)
-		return; /* nothing in force depends on them; the next apply reads them */
+	if (!a->cur_valid || a->mode != IPP_MODE_SECURE) {
+		/* nothing in force depends on them; but an apply that failed (perhaps for
+		 * them: wins.conf) is tried again now, not at the next retry */
+		if (a->last_error[0] || a->mode == IPP_MODE_BLOCK) {
+			a->force_apply = true;
+			snprintf(a->force_why, sizeof(a->force_why),
+				 "the host's servers or gateways changed");
+		}
+		return;
+	}
 	if (ipp_agent_read_env(&a->paths, &env, &e) < 0) {
 		note_failure(a->last_error, LOG_WARNING, &e, "cannot read the host's servers: ",
 			     "; the policy in force keeps the servers read before");
 		return;
 	}
-	if (env.wins_error[0] && !a->cur.env.wins_error[0]) {
-		/* a mistake in wins.conf: the WINS servers stay as they were, the others follow */
-		snprintf(e.msg, sizeof(e.msg), "%s", env.wins_error);
-		note_failure(a->wins_note, LOG_WARNING, &e, "",
-			     "; the WINS servers read before are kept");
-		memcpy(env.wins, a->cur.env.wins, sizeof(env.wins));
-		env.nwins = a->cur.env.nwins;
-		env.wins_error[0] = '\0';
-	} else if (!env.wins_error[0]) {
-		a->wins_note[0] = '\0';
-	}
-	if (ipp_hostenv_equal(&env, &a->cur.env))
+	env_keep_wins(a, &env);
+	if (ipp_hostenv_equal(&env, &a->cur.env) && !a->last_error[0])
 		return;
 	agent_apply(a, "the host's servers or gateways changed", &env);
 }

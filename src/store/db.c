@@ -439,6 +439,7 @@ static int tables_check(struct ipp_db *db, bool journal, struct ipp_error *err)
 					   "filteraction", "rule",   "auth",	   "journal"};
 	static const char sql[] = "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?";
 	sqlite3_stmt *st;
+	int64_t count;
 	int r = 0;
 
 	if ((r = db_prep(db, sql, &st, err)) < 0)
@@ -451,10 +452,17 @@ static int tables_check(struct ipp_db *db, bool journal, struct ipp_error *err)
 			r = ipp_err(
 			    err, EBADMSG,
 			    "policy database \"%s\" is damaged: its table \"%s\" is missing: "
-			    "restore the file from a backup, or move it aside (every store "
-			    "then starts empty)",
-			    db->path, want[i]);
+			    "%s",
+			    db->path, want[i], IPP_DB_DAMAGED_ADVICE);
 	}
+	if (r >= 0 &&
+	    (r = db_query_int(db, "SELECT count(*) FROM meta WHERE key = 'generation'", &count,
+			      err)) >= 0 &&
+	    count != 1)
+		r = ipp_err(err, EBADMSG,
+			    "policy database \"%s\" is damaged: its generation counter (table "
+			    "\"meta\") is gone: %s",
+			    db->path, IPP_DB_DAMAGED_ADVICE);
 	return r < 0 ? r : 0;
 }
 
@@ -954,8 +962,10 @@ int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return ipp_err(err, EBADMSG, "policy database \"%s\": no generation counter",
-			       db->path);
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\" is damaged: its generation counter (table "
+			       "\"meta\") is gone: %s",
+			       db->path, IPP_DB_DAMAGED_ADVICE);
 	*ret = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;

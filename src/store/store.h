@@ -47,6 +47,11 @@ const char *ipp_store_name(enum ipp_store_loc loc);
 
 #define IPP_SCHEMA_VERSION 2
 
+/* What to do with a damaged policy database (it is said after the damage). */
+#define IPP_DB_DAMAGED_ADVICE                                                                      \
+	"restore the file from a backup, or move it aside with its -wal and -shm files "           \
+	"(every store then starts empty)"
+
 struct ipp_db; /* opaque */
 
 enum {

@@ -110,5 +110,11 @@ if command -v sqlite3 >/dev/null; then
 		run_fail 'is damaged: its table "journal" is missing: restore the file from a backup' \
 			$BIN/ipsecpol --root "$D" $cmd
 	done
+	# its generation counter's row deleted: as damaged (the agent cannot tell a change)
+	D=$TMP/damaged2
+	run_ok $BIN/ipsecpol --root "$D" static add filterlist name=Kept
+	sqlite3 "$D/var/lib/ipsecpol/policy.db" 'DELETE FROM meta' || fail "sqlite3"
+	run_fail 'is damaged: its generation counter (table "meta") is gone: restore the file' \
+		$BIN/ipsecpol --root "$D" static show all
 fi
 echo PASS

@@ -113,8 +113,18 @@ check "a policy that cannot be applied over nothing: block mode" \
 	wait_for 10 eval '[ "$(agent_mode)" = block ]'
 check "the log says why" grep -q 'names the WINS servers, which are not known' "$LOG"
 echo "10.77.0.96" >"$R/etc/ipsecpol/wins.conf"
-check "wins.conf corrected: secure mode" wait_for 20 eval '[ "$(agent_mode)" = secure ]'
+check "wins.conf corrected: secure mode at once (not at the next retry)" \
+	wait_for 3 eval '[ "$(agent_mode)" = secure ]'
 check "with the WINS server" in_table 10.77.0.96
+# wins.conf broken under that policy: the WINS servers read before are kept, so a
+# change of the stores (a rule added: the policy compiled again) is still applied
+echo "10.77.0.96 bogus" >"$R/etc/ipsecpol/wins.conf"
+printf '%s\n' "add filter filterlist=More srcaddr=me dstaddr=10.77.0.77 protocol=udp dstport=138" \
+	"add rule name=More policy=BlockWINS filterlist=More filteraction=BlockWINS-action" |
+	"$(dirname "$IPPD")/ipsecpol" --root "$R" >/dev/null || exit 2
+check "a rule added with wins.conf broken: applied" wait_for 10 in_table 10.77.0.77
+check "the WINS server kept" in_table 10.77.0.96
+echo "10.77.0.96" >"$R/etc/ipsecpol/wins.conf"
 
 # --once alike: over no table, a policy it cannot apply leaves block mode, not an open host
 agent_signal TERM
