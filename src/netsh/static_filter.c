@@ -361,6 +361,25 @@ mask:
 	return true;
 }
 
+/*
+ * The text bounds (as the store writes addresses) of the configured filters a
+ * side of delete filter can match: the address as written, or without a
+ * mask an IP address with any prefix length ("10.0.0.0/" to "10.0.0.0/~").
+ */
+static void side_bounds(const struct ipp_addr *x, bool masked, char lo[IPP_ADDR_STRLEN + 1],
+			char hi[IPP_ADDR_STRLEN + 1])
+{
+	char *slash;
+
+	ipp_addr_format_cidr(x, lo, IPP_ADDR_STRLEN);
+	if (x->kind == IPP_ADDR_IP && !masked && (slash = strchr(lo, '/'))) {
+		slash[1] = '\0';
+		snprintf(hi, IPP_ADDR_STRLEN + 1, "%s~", lo);
+		return;
+	}
+	memcpy(hi, lo, IPP_ADDR_STRLEN + 1);
+}
+
 int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 			 struct ipp_error *err)
 {
@@ -386,7 +405,8 @@ int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 	if ((r = ipp_args_bool(a, "mirrored", &mirrored, err)) < 0)
 		return r;
 	if ((r = ipp_st_db(sh, &db, err)) < 0 ||
-	    (r = ipp_st_load_list(db, loc, ipp_args_get(a, "filterlist"), &l, err)) < 0 ||
+	    (r = ipp_st_find_filterlist(db, loc, ipp_args_get(a, "filterlist"), NULL, &l, err)) <
+		0 ||
 	    (r = selector_get(a, &s, err)) < 0)
 		goto out;
 	/* addresses as add filter stores them: 0.0.0.0 this host or any address, an
@@ -399,6 +419,24 @@ int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 		if (s.dst[i].kind == IPP_ADDR_IP &&
 		    (r = apply_mask(&s.dst[i], "dstmask", s.dstmask, NULL, err)) < 0)
 			goto out;
+	/*
+	 * One address each side: only the filters of those addresses are read (by
+	 * the list's index: a list of many filters is not read whole for each
+	 * delete); then matched below as any.
+	 */
+	if (!s.srcdns && !s.dstdns && s.nsrc == 1 && s.ndst == 1) {
+		char sl[IPP_ADDR_STRLEN + 1], sh_[IPP_ADDR_STRLEN + 1], dl[IPP_ADDR_STRLEN + 1],
+		    dh[IPP_ADDR_STRLEN + 1];
+		struct ipp_filter_range range = {sl, sh_, dl, dh};
+
+		side_bounds(&s.src[0], s.srcmask != NULL, sl, sh_);
+		side_bounds(&s.dst[0], s.dstmask != NULL, dl, dh);
+		r = ipp_db_filter_select(db, l.id, &range, &l.filters, &l.nfilters, err);
+	} else {
+		r = ipp_db_filter_list(db, l.id, &l.filters, &l.nfilters, err);
+	}
+	if (r < 0)
+		goto out;
 	for (size_t i = 0; i < l.nfilters; i++) {
 		const struct ipp_filter *f = &l.filters[i];
 

@@ -513,9 +513,21 @@ static int push_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filte
 int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter **ret,
 		       size_t *ret_n, struct ipp_error *err)
 {
+	return ipp_db_filter_select(db, filterlist_id, NULL, ret, ret_n, err);
+}
+
+int ipp_db_filter_select(struct ipp_db *db, int64_t filterlist_id,
+			 const struct ipp_filter_range *range, struct ipp_filter **ret,
+			 size_t *ret_n, struct ipp_error *err)
+{
 	static const char sql_list[] = "SELECT 1 FROM filterlist WHERE id = ?";
-	static const char sql[] = "SELECT " DB_FILTER_COLS " FROM filter f "
-				  "WHERE f.filterlist_id = ? ORDER BY f.id";
+	static const char sql_all[] = "SELECT " DB_FILTER_COLS " FROM filter f "
+				      "WHERE f.filterlist_id = ? ORDER BY f.id";
+	/* (the unique index on the list, source and destination serves it) */
+	static const char sql_range[] = "SELECT " DB_FILTER_COLS " FROM filter f "
+					"WHERE f.filterlist_id = ? AND f.src BETWEEN ? AND ? "
+					"AND f.dst BETWEEN ? AND ? ORDER BY f.id";
+	const char *sql = range ? sql_range : sql_all;
 	struct ipp_filter *v = NULL;
 	size_t n = 0, cap = 0;
 	sqlite3_stmt *st;
@@ -538,6 +550,12 @@ int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filt
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, filterlist_id);
+	if (range) {
+		sqlite3_bind_text(st, 2, range->src_lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, range->src_hi, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, range->dst_lo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, range->dst_hi, -1, SQLITE_STATIC);
+	}
 	while ((r = db_step(db, st, err, "reading filters")) > 0) {
 		r = push_row_filter(db, st, &v, &n, &cap, err);
 		if (r < 0) {

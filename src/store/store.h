@@ -197,6 +197,19 @@ int ipp_db_rule_find(struct ipp_db *db, int64_t policy_id, const char *name, uin
 int ipp_db_filter_list(struct ipp_db *db, int64_t filterlist_id, struct ipp_filter **ret,
 		       size_t *ret_n, struct ipp_error *err);
 
+/*
+ * The filters of a list whose source and destination, as the store writes
+ * them (ipp_addr_format_cidr(): "10.0.0.0/24", "me", "10.0.0.1-10.0.0.9"),
+ * are between the bounds given (text order, both included); NULL: all.  As
+ * ipp_db_filter_list() otherwise; a lookup in the list's index, not a scan.
+ */
+struct ipp_filter_range {
+	const char *src_lo, *src_hi, *dst_lo, *dst_hi;
+};
+int ipp_db_filter_select(struct ipp_db *db, int64_t filterlist_id,
+			 const struct ipp_filter_range *range, struct ipp_filter **ret,
+			 size_t *ret_n, struct ipp_error *err);
+
 /* ---------- writes ---------- */
 
 /*
