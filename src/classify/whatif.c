@@ -158,6 +158,13 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 	p->family = (uint8_t)sf;
 	/* "icmp" is the ICMP of the family, as in filters: ICMPv6 for IPv6 */
 	p->proto = w->proto_icmp && sf == AF_INET6 ? IPPROTO_ICMPV6 : w->proto;
+	if (sf == AF_INET6 && ipp_proto_ipv6_ext(p->proto))
+		return ipp_err(
+		    err, EINVAL,
+		    "\"proto=%u\": an IPv6 extension header, which the kernel looks past "
+		    "to the protocol after it (a packet with a routing header and UDP "
+		    "is a UDP packet to every filter): give that protocol",
+		    p->proto);
 	p->sport = w->sport;
 	p->dport = w->dport;
 	p->secpath = w->secpath;

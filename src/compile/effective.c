@@ -194,7 +194,7 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 			 const struct ipp_hostenv *env)
 {
 	const struct ipp_addr *srcs, *dsts;
-	bool warned_icmp = false;
+	bool warned_icmp = false, warned_ext = false;
 	size_t ns, nd, i, j;
 	int r;
 
@@ -235,6 +235,19 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 				    "matches only IPv4 packets of protocol 58 (ICMP for IPv4 "
 				    "is protocol 1)",
 				    er->policy, er->rule, filter_idx + 1);
+				if (r < 0)
+					return r;
+			}
+			/* an IPv6 extension header is no transport protocol to the kernel */
+			if (!warned_ext && fam != AF_INET && ipp_proto_ipv6_ext(f->protocol)) {
+				warned_ext = true;
+				r = add_warning(
+				    b,
+				    "policy \"%s\" rule \"%s\" filter %u: protocol %u is an IPv6 "
+				    "extension header, which the kernel looks past to the protocol "
+				    "after it: the filter matches no IPv6 packet%s",
+				    er->policy, er->rule, filter_idx + 1, f->protocol,
+				    fam == AF_INET6 ? "" : " (IPv4 packets of that protocol only)");
 				if (r < 0)
 					return r;
 			}

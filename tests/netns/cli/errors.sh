@@ -100,6 +100,9 @@ if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 # what a message quotes reaches the terminal escaped, not as a control sequence
 run_fail 'no filter list named "\x1b[31mX"' $IPSECPOL static show filterlist name="$(printf '\033[31mX')"
+# an IPv6 extension header is no protocol the kernel matches a packet by: whatif says so
+run_fail '"proto=43": an IPv6 extension header, which the kernel looks past' \
+	$IPSECPOL whatif src=fd00:77::2 dst=fd00:77::1 me=fd00:77::1 proto=43
 # a table of the database dropped by hand: every command says the database is damaged and
 # which table is missing (a write half succeeded, a show showed a store without it)
 if command -v sqlite3 >/dev/null; then

@@ -168,6 +168,28 @@ static void test_sorted_and_conflicts(void **state)
 	testpol_clear(&t);
 }
 
+/* A filter of an IPv6 extension header (routing, 43) is warned about: no IPv6 packet has it. */
+static void test_ipv6_ext_protocol(void **state)
+{
+	struct testpol t;
+	struct ipp_effective *e;
+
+	(void)state;
+	e = build(&t, "list L\nfilter L fd31::/64 me proto=43 mirrored=no\n"
+		      "filter L 10.0.0.0/8 me proto=43 mirrored=no\n"
+		      "filter L any me proto=60 mirrored=no\n"
+		      "action A permit\npolicy P assigned\nrule P p L A\n");
+	assert_non_null(e);
+	assert_int_equal(e->nwarnings, 2);
+	assert_non_null(strstr(e->warnings[0], "filter 1: protocol 43 is an IPv6 extension "
+					       "header, which the kernel looks past"));
+	assert_non_null(strstr(e->warnings[1], "filter 3: protocol 60 is an IPv6 extension "
+					       "header"));
+	assert_non_null(strstr(e->warnings[1], "(IPv4 packets of that protocol only)"));
+	ipp_effective_free(e);
+	testpol_clear(&t);
+}
+
 /*
  * ICMP is the ICMP of the packet's family: ICMPv6 for IPv6 filters, both for
  * filters of either family; ICMPv6 on IPv4 is warned about (it still compiles).
@@ -278,8 +300,8 @@ int main(void)
 	    cmocka_unit_test(test_rules_in_force),     cmocka_unit_test(test_mirror_of_itself),
 	    cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
 	    cmocka_unit_test(test_store_precedence),   cmocka_unit_test(test_sorted_and_conflicts),
-	    cmocka_unit_test(test_icmp_family),	       cmocka_unit_test(test_missing_reference),
-	    cmocka_unit_test(test_explain_line),
+	    cmocka_unit_test(test_icmp_family),	       cmocka_unit_test(test_ipv6_ext_protocol),
+	    cmocka_unit_test(test_missing_reference),  cmocka_unit_test(test_explain_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
