@@ -665,7 +665,8 @@ int ipp_snapshot_guid_dup(const struct ipp_snapshot *s, struct ipp_guid_dup *ret
 		for (j = 0; j < p->nrules; j++)
 			guid_push(v, &n, p->rules[j].guid, p->rules[j].id, "rule");
 	}
-	qsort(v, n, sizeof(*v), guid_ref_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), guid_ref_cmp);
 	for (i = 1; i < n; i++)
 		if (strcasecmp(v[i - 1].guid, v[i].guid) == 0) {
 			ret->guid = v[i].guid;

@@ -1465,7 +1465,8 @@ static int store_guids(struct ipp_db *db, enum ipp_store_loc loc, char **ret, si
 		*n = 0;
 		return r;
 	}
-	qsort(v, *n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp);
+	if (*n > 1)
+		qsort(v, *n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp);
 	*ret = v;
 	return 0;
 }
@@ -1491,7 +1492,7 @@ static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
 	int r;
 
 #define TAKEN(g)                                                                                   \
-	(*(g) &&                                                                                   \
+	(*(g) && n &&                                                                              \
 	 bsearch((g), v, n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp))
 	if ((r = store_guids(db, loc, &v, &n, err)) < 0)
 		return r;
