@@ -509,6 +509,42 @@ int ipp_shell_exec(struct ipp_shell *sh, const struct ipp_tokens *t, struct ipp_
 	return rc;
 }
 
+/*
+ * A line the lexer refused: its message names the command as the others do,
+ * by the line's leading words (those before the first tag or quote, without
+ * the netsh, ipsec, static and dynamic that only choose the context).
+ */
+static void lex_error_command(const char *line, struct ipp_error *err)
+{
+	static const char *const skip[] = {"netsh", "netsh.exe", "ipsec", "static", "dynamic"};
+	char words[64] = "";
+	const char *p = line;
+	bool leading = true;
+
+	while (*p) {
+		size_t n;
+		bool skipped = false;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n == 0 || memchr(p, '=', n) || memchr(p, '"', n) || memchr(p, '\'', n))
+			break;
+		for (size_t i = 0; leading && i < sizeof(skip) / sizeof(skip[0]); i++)
+			skipped = skipped || (strlen(skip[i]) == n && !strncasecmp(p, skip[i], n));
+		if (!skipped) {
+			leading = false;
+			if (strlen(words) + n + 2 > sizeof(words))
+				break;
+			if (*words)
+				strcat(words, " ");
+			strncat(words, p, n);
+		}
+		p += n;
+	}
+	if (*words)
+		ipp_err_prefix(err, "%s", words);
+}
+
 int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error *err)
 {
 	struct ipp_tokens t = { 0 };
@@ -516,8 +552,11 @@ int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error
 
 	sh->err_col = 0;
 	sh->summarized = 0; /* (until a script this line runs says otherwise) */
-	if ((r = ipp_lex_line(line, &t, err)) < 0)
-		return r; /* (scripts name the file and line, the interactive shell shows it) */
+	if ((r = ipp_lex_line(line, &t, err)) < 0) {
+		/* (scripts name the file and line, the interactive shell shows it) */
+		lex_error_command(line, err);
+		return r;
+	}
 	r = ipp_shell_exec(sh, &t, err);
 	ipp_tokens_clear(&t);
 	return r;

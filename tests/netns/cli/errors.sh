@@ -38,7 +38,7 @@ bad 1 'delete filterlist:' 'delete filterlist name=DNS'
 bad 1 'set policy: gponame:' 'set policy name="Restrictive IPSec Policy" gponame=GPO1'
 bad 2 'add policy: the domain store is read-only; it is filled from the directory' \
 	'set store location=domain' 'add policy name=D'
-bad 1 'column 17: unterminated quote' 'add policy name="Unterminated'
+bad 1 'add policy: column 17: unterminated quote' 'add policy name="Unterminated'
 bad 1 'set rule: no rule named "Nope" in policy "Restrictive IPSec Policy"' \
 	'set rule name=Nope policy="Restrictive IPSec Policy" activate=no'
 bad 1 'delete rule: id: rules are numbered from 1 (use set defaultrule' \
