@@ -21,11 +21,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <malloc.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -666,40 +664,6 @@ static void on_rtnl(struct agent *a)
 		timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 }
 
-/*
- * A digest of the host's addresses (getifaddrs(), order-independent): a
- * lifetime refreshed by a router advertisement tells of an address too,
- * which changes nothing.  0 when they cannot be read.
- */
-static uint64_t addr_digest(void)
-{
-	struct ifaddrs *ifa, *i;
-	uint64_t sum = 0;
-
-	if (getifaddrs(&ifa) < 0)
-		return 0;
-	for (i = ifa; i; i = i->ifa_next) {
-		const uint8_t *p = NULL;
-		size_t n = 0;
-		uint64_t h = 0xcbf29ce484222325ULL;
-
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			p = (const uint8_t *)&((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
-			n = 4;
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			p = (const uint8_t *)&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-			n = 16;
-		}
-		for (size_t k = 0; k < n; k++)
-			h = (h ^ p[k]) * 0x100000001b3ULL;
-		sum += n ? h | 1 : 0;
-	}
-	freeifaddrs(ifa);
-	return sum;
-}
-
 /* Does a tier of @c match "me" (fib ... type local)? */
 static bool uses_me(const struct ipp_compiled *c)
 {
@@ -718,19 +682,27 @@ static bool uses_me(const struct ipp_compiled *c)
  */
 static void addr_check(struct agent *a)
 {
-	uint64_t d;
+	struct ipp_hostaddrs now;
 
 	if (!a->addr_changed)
 		return;
 	a->addr_changed = false;
-	d = addr_digest();
-	if (d && d == a->addr_digest)
+	/* (a lifetime refreshed by a router advertisement tells of an address too) */
+	ipp_hostaddrs_load(&now);
+	if (ipp_hostaddrs_equal(&now, &a->addrs)) {
+		ipp_hostaddrs_clear(&now);
 		return;
-	a->addr_digest = d;
-	if (a->cur_valid && a->mode == IPP_MODE_SECURE && uses_me(a->cur.compiled))
+	}
+	if (a->cur_valid && a->mode == IPP_MODE_SECURE && uses_me(a->cur.compiled)) {
+		/* the generation left behind is counted with "me" as it decided it */
+		a->flows.me = &a->addrs;
 		(void)ipp_agent_flow_renew(a->drv, a->cur.compiled, &a->flows,
 					   "the host's addresses changed (me)",
 					   "addresses changed");
+		a->flows.me = NULL;
+	}
+	ipp_hostaddrs_clear(&a->addrs);
+	a->addrs = now;
 }
 
 /* Everything that piled up during one epoll round. */
@@ -1000,7 +972,7 @@ static int setup(struct agent *a, struct ipp_error *err)
 		return ipp_err(err, -r, "epoll: %s", strerror(-r));
 	/* how full the flow cache is, looked at now and then (six small chains listed) */
 	timer_arm(a->tfd_flow, FLOW_CHECK_MS, true);
-	a->addr_digest = addr_digest();
+	ipp_hostaddrs_load(&a->addrs);
 	return ipp_driver_open(&a->drv, err);
 }
 
@@ -1027,6 +999,7 @@ static void teardown(struct agent *a)
 	ipp_agent_ctl_close_all(a);
 	cur_forget(a);
 	ipp_flowstate_clear(&a->flows);
+	ipp_hostaddrs_clear(&a->addrs);
 	ipp_diag_close(a->diag);
 	a->diag = NULL;
 	db_close(a);

@@ -41,7 +41,7 @@ struct agent {
 	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	char wins_note[IPP_ERR_MSG_MAX];  /* why wins.conf cannot be read, as logged, or "" */
 	bool addr_changed;		  /* rtnetlink told of an address added or removed */
-	uint64_t addr_digest;		  /* of the addresses when last looked at (0: not yet) */
+	struct ipp_hostaddrs addrs;	  /* the host's addresses when last looked at */
 	unsigned long applies, failures;
 	/* how the last apply went into the kernel: "whole", "elements" (an element-level
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */

@@ -331,8 +331,8 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 		}
 	}
 	ipp_err_clear(&e);
-	if (ipp_driver_flow_fold(d, now, fs->before, fs->ch, fs->nch, fs->gen, &fs->book, &folded,
-				 &e) < 0)
+	if (ipp_driver_flow_fold(d, now, fs->before, fs->ch, fs->nch, fs->gen, fs->me, &fs->book,
+				 &folded, &e) < 0)
 		ipp_log(LOG_WARNING,
 			"flow cache (%s): cannot fold generation %u into the filters' counters: %s; "
 			"its counts are lost when it is next used",

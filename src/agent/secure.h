@@ -32,6 +32,8 @@ struct ipp_flowstate {
 	struct ipp_patch_change *ch;    /* owned */
 	size_t nch;
 	const char *why;
+	const struct ipp_hostaddrs *me; /* the host's addresses its entries were decided with
+					   (NULL: as they are now); the caller's, for one fold */
 };
 void ipp_flowstate_clear(struct ipp_flowstate *fs);
 

@@ -384,15 +384,9 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 /* ---------- the flow cache's share of the counters ---------- */
 
 /* This host's addresses, for "me" in ipp_compiled_match(). */
-struct locals {
-	struct {
-		int family;
-		uint8_t ip[16];
-	} * v;
-	size_t n;
-};
+#define locals ipp_hostaddrs
 
-static void locals_load(struct locals *l)
+void ipp_hostaddrs_load(struct ipp_hostaddrs *l)
 {
 	struct ifaddrs *ifa = NULL, *i;
 	size_t n = 0;
@@ -419,6 +413,29 @@ static void locals_load(struct locals *l)
 		l->n++;
 	}
 	freeifaddrs(ifa);
+}
+
+void ipp_hostaddrs_clear(struct ipp_hostaddrs *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int hostaddr_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, sizeof(((struct ipp_hostaddrs *)0)->v[0]));
+}
+
+bool ipp_hostaddrs_equal(struct ipp_hostaddrs *a, struct ipp_hostaddrs *b)
+{
+	if (a->n != b->n)
+		return false;
+	if (a->n == 0)
+		return true;
+	qsort(a->v, a->n, sizeof(a->v[0]), hostaddr_cmp);
+	qsort(b->v, b->n, sizeof(b->v[0]), hostaddr_cmp);
+	return !memcmp(a->v, b->v, a->n * sizeof(a->v[0]));
 }
 
 static bool locals_has(int family, const uint8_t ip[16], void *ctx)
@@ -492,7 +509,7 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 	if (pk < 2)
 		return 0;
 	if (!fs->loc_loaded) {
-		locals_load(&fs->loc);
+		ipp_hostaddrs_load(&fs->loc);
 		fs->loc_loaded = true;
 	}
 	e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
@@ -1310,10 +1327,17 @@ static int fold_text(const struct groups *now, int gen, struct ipp_carry *out, s
 
 int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 const struct ipp_compiled *before, const struct ipp_patch_change *ch,
-			 size_t nch, unsigned gen, struct ipp_carry_book *book, uint64_t *folded,
-			 struct ipp_error *err)
+			 size_t nch, unsigned gen, const struct ipp_hostaddrs *me,
+			 struct ipp_carry_book *book, uint64_t *folded, struct ipp_error *err)
 {
 	struct fold f = {now, before ? before : now, ch, nch, {0}, {0}, {0}};
+
+	if (me && (f.fs.loc.v = calloc(me->n + 1, sizeof(*me->v)))) {
+		/* "me" as it was when the generation's flows were decided */
+		memcpy(f.fs.loc.v, me->v, me->n * sizeof(*me->v));
+		f.fs.loc.n = me->n;
+		f.fs.loc_loaded = true;
+	}
 	struct ipp_carry_book next = {0};
 	struct ipp_carry *out = NULL;
 	size_t nout = 0, i;

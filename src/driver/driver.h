@@ -128,6 +128,20 @@ struct ipp_carry_book {
 };
 void ipp_carry_book_clear(struct ipp_carry_book *b);
 
+/* This host's addresses (getifaddrs()), for "me" where the kernel's view is not asked. */
+struct ipp_hostaddrs {
+	struct {
+		int family;
+		uint8_t ip[16];
+	} * v; /* owned */
+	size_t n;
+};
+/* Read them now; on failure none.  *l is cleared by ipp_hostaddrs_clear(). */
+void ipp_hostaddrs_load(struct ipp_hostaddrs *l);
+void ipp_hostaddrs_clear(struct ipp_hostaddrs *l);
+/* The same addresses (both sorted here)? */
+bool ipp_hostaddrs_equal(struct ipp_hostaddrs *a, struct ipp_hostaddrs *b);
+
 /*
  * Fold flow cache generation @gen, which no rule of the table uses any
  * more (compile.h): its entries' counts go to the carry counters of the
@@ -136,12 +150,13 @@ void ipp_carry_book_clear(struct ipp_carry_book *b);
  * @ch of a patch, or the form a difference replaced), the carry counters
  * of elements no longer in force go, and the generation is emptied; one
  * transaction.  @book (may be NULL: read the kernel's) is kept up to date.
- * *folded (may be NULL) gets the packets folded.
+ * *folded (may be NULL) gets the packets folded.  @me: the host's addresses
+ * when the entries were decided ("me"), NULL: as they are now.
  */
 int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 const struct ipp_compiled *before, const struct ipp_patch_change *ch,
-			 size_t nch, unsigned gen, struct ipp_carry_book *book, uint64_t *folded,
-			 struct ipp_error *err);
+			 size_t nch, unsigned gen, const struct ipp_hostaddrs *me,
+			 struct ipp_carry_book *book, uint64_t *folded, struct ipp_error *err);
 
 /*
  * The counts that the element-level difference @diff from @cur (what the

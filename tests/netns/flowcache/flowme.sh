@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# flowme.sh - the flow cache and "me": when the host's addresses change, the running agent
+# moves the cache to a fresh generation, so the next packet of a cached flow gets the
+# outcome "me" gives now, and the generation left behind is counted with "me" as it was
+# when its flows were decided: no count moves from the filter that decided it to another.
+#
+#   H (the host under test)  10.77.0.1/24      P (its peer)  10.77.0.2/24
+#   policy: block me -> any udp 9999 (not mirrored), permit any <-> any
+#   H sends, through a raw socket, datagrams from 10.77.0.51 (not yet its address) to
+#   P:9999: permitted (any) and cached; 10.77.0.51 is then added to H.
+set -u -o pipefail
+
+TAG="ipm$$" NAME=flowme NEED="nft python3"
+. "$(dirname "$0")/../lib/pair.sh"
+
+ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
+ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
+hx ip addr add $H_IP/24 dev "$IF_H"; px ip addr add $P_IP/24 dev "$IF_P"
+hx ip link set lo up; px ip link set lo up
+hx ip link set "$IF_H" up; px ip link set "$IF_P" up
+
+# send N: N datagrams 10.77.0.51:1235 -> P:9999 from H; prints "sent" or "err" for each
+send() {
+	hx python3 - "$1" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for i in range(int(sys.argv[1])):
+    udp = struct.pack("!HHHH", 1235, 9999, 12, 0) + b"abcd"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     socket.inet_aton("10.77.0.51"), socket.inet_aton("10.77.0.2"))
+    try:
+        s.sendto(ip + udp, ("10.77.0.2", 0))
+        print("sent")
+    except OSError:
+        print("err")
+PY
+}
+# counted RULE: the packets of rule RULE's specific filters, outbound udp only
+counted() {
+	pol dynamic show qmfilter type=specific 2>/dev/null |
+		awk -v RS= -v pat="Rule Name                  : $1" 'index($0, pat) { print }' |
+		awk '/^Packets/ { n += $3 } END { print n + 0 }'
+}
+
+printf '%s\n' \
+	"add filter filterlist=FLme srcaddr=me dstaddr=any protocol=udp dstport=9999 mirrored=no" \
+	"add filter filterlist=FLany srcaddr=any dstaddr=any protocol=udp" \
+	"add filteraction name=Blk action=block" "add filteraction name=Perm action=permit" \
+	"add policy name=MeP" \
+	"add rule name=Rme policy=MeP filterlist=FLme filteraction=Blk" \
+	"add rule name=Rany policy=MeP filterlist=FLany filteraction=Perm" \
+	"set policy name=MeP assign=yes" | pol >/dev/null || exit 2
+hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
+AGENT_PID=$!
+wait_for 60 grep -q "running (pid" "$LOG" || { fail "the agent starts"; exit 1; }
+
+OUT=$(send 3)
+check "from an address not the host's: permitted (any), 3 sent" eval '[ "$(grep -c sent <<<"$OUT")" = 3 ]'
+check "counted for Rany: 3" wait_for 5 eval '[ "$(counted Rany)" = 3 ]'
+hx ip addr add 10.77.0.51/32 dev "$IF_H"
+check "the address added: the agent renews the flow cache" \
+	wait_for 5 grep -q "the host's addresses changed (me)" "$LOG"
+sleep 0.5
+OUT=$(send 2)
+check "now from me: blocked (the cached outcome is not used)" eval '[ "$(grep -c err <<<"$OUT")" = 2 ]'
+check "Rany keeps the 3 it permitted" eval '[ "$(counted Rany)" = 3 ]'
+check "Rme counts the 2 it blocked, none of the 3" wait_for 5 eval '[ "$(counted Rme)" = 2 ]'
+hx ip addr del 10.77.0.51/32 dev "$IF_H"
+wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -ge 2 ]'
+sleep 0.5
+check "the address removed: the counts stay (Rany 3, Rme 2)" \
+	eval '[ "$(counted Rany)" = 3 ] && [ "$(counted Rme)" = 2 ]'
+OUT=$(send 1)
+check "not the host's again: permitted" eval '[ "$(grep -c sent <<<"$OUT")" = 1 ]'
+
+echo "flowme: $NPASS passed, $NFAIL failed"
+[ "$NFAIL" -eq 0 ]
