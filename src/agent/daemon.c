@@ -448,7 +448,6 @@ static void note_failure(char *slot, int prio, const struct ipp_error *e, const 
 	snprintf(slot, IPP_ERR_MSG_MAX, "%s", e->msg);
 }
 
-/* The host's servers may have moved: apply again if they did. */
 /*
  * A mistake in wins.conf (env->wins_error) under a policy in force whose
  * servers were read: the WINS servers stay as they were, the others follow.
@@ -470,6 +469,7 @@ static void env_keep_wins(struct agent *a, struct ipp_hostenv *env)
 	env->wins_error[0] = '\0';
 }
 
+/* The host's servers may have moved: apply again if they did. */
 static void env_check(struct agent *a)
 {
 	struct ipp_hostenv env;

@@ -148,14 +148,18 @@ static void store128(u128 v, uint8_t *ip, unsigned bytes)
  * when that would make more than 4 times the pieces (and over 256).
  */
 #define RANGE_PLEN_STEP 4
+static unsigned range_plen(unsigned p)
+{
+	return (p + RANGE_PLEN_STEP - 1) / RANGE_PLEN_STEP * RANGE_PLEN_STEP;
+}
+
 static int quantize_pieces(struct pieces *out, size_t first, unsigned bits)
 {
 	size_t n = out->n - first, more = 0, i, k;
 	struct piece *v;
 
 	for (i = first; i < out->n; i++) {
-		unsigned p = out->v[i].plen,
-			 q = (p + RANGE_PLEN_STEP - 1) / RANGE_PLEN_STEP * RANGE_PLEN_STEP;
+		unsigned p = out->v[i].plen, q = range_plen(p);
 
 		if (p && q > p)
 			more += ((size_t)1 << (q - p)) - 1;
@@ -168,8 +172,7 @@ static int quantize_pieces(struct pieces *out, size_t first, unsigned bits)
 	memcpy(v, out->v + first, n * sizeof(*v));
 	out->n = first;
 	for (i = 0; i < n; i++) {
-		unsigned p = v[i].plen,
-			 q = p ? (p + RANGE_PLEN_STEP - 1) / RANGE_PLEN_STEP * RANGE_PLEN_STEP : 0;
+		unsigned p = v[i].plen, q = range_plen(p);
 		u128 base = load128(v[i].ip, bits / 8);
 
 		if (q > bits)

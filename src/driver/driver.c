@@ -384,8 +384,6 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 /* ---------- the flow cache's share of the counters ---------- */
 
 /* This host's addresses, for "me" in ipp_compiled_match(). */
-#define locals ipp_hostaddrs
-
 void ipp_hostaddrs_load(struct ipp_hostaddrs *l)
 {
 	struct ifaddrs *ifa = NULL, *i;
@@ -438,9 +436,9 @@ bool ipp_hostaddrs_equal(struct ipp_hostaddrs *a, struct ipp_hostaddrs *b)
 	return !memcmp(a->v, b->v, a->n * sizeof(a->v[0]));
 }
 
-static bool locals_has(int family, const uint8_t ip[16], void *ctx)
+static bool hostaddrs_has(int family, const uint8_t ip[16], void *ctx)
 {
-	const struct locals *l = ctx;
+	const struct ipp_hostaddrs *l = ctx;
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
@@ -461,7 +459,7 @@ struct flowshare {
 struct flowshares {
 	struct flowshare *v;
 	size_t n, cap;
-	struct locals loc;
+	struct ipp_hostaddrs loc;
 	bool loc_loaded;
 };
 
@@ -513,7 +511,7 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 		fs->loc_loaded = true;
 	}
 	e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
-				      locals_has, &fs->loc, &t);
+				      hostaddrs_has, &fs->loc, &t);
 	if (!e)
 		return 0; /* no filter: permitted by default, nobody to count for */
 	if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
@@ -1331,13 +1329,6 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 struct ipp_carry_book *book, uint64_t *folded, struct ipp_error *err)
 {
 	struct fold f = {now, before ? before : now, ch, nch, {0}, {0}, {0}};
-
-	if (me && (f.fs.loc.v = calloc(me->n + 1, sizeof(*me->v)))) {
-		/* "me" as it was when the generation's flows were decided */
-		memcpy(f.fs.loc.v, me->v, me->n * sizeof(*me->v));
-		f.fs.loc.n = me->n;
-		f.fs.loc_loaded = true;
-	}
 	struct ipp_carry_book next = {0};
 	struct ipp_carry *out = NULL;
 	size_t nout = 0, i;
@@ -1345,6 +1336,13 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	char *text = NULL;
 	unsigned fm, h, v, k, attempt;
 	int r = 0;
+
+	if (me && (f.fs.loc.v = calloc(me->n + 1, sizeof(*me->v)))) {
+		/* "me" as it was when the generation's flows were decided */
+		memcpy(f.fs.loc.v, me->v, me->n * sizeof(*me->v));
+		f.fs.loc.n = me->n;
+		f.fs.loc_loaded = true;
+	}
 
 	if (groups_build(now, &f.groups) < 0)
 		return ipp_err(err, ENOMEM, "out of memory");

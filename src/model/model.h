@@ -338,10 +338,6 @@ struct ipp_sfilter {
 };
 
 /*
- * The filter weight of ../shared/DESIGN.md:
- *   (srcw + dstw) << 16 | (protocol != any) << 8 | (srcport != 0) << 1 | (dstport != 0)
- */
-/*
  * IPv6 extension headers that the kernel's protocol match (nftables' meta
  * l4proto) looks past: hop-by-hop options (0, "any" to netsh), routing (43),
  * fragment (44), destination options (60).  A filter of one of them
@@ -352,6 +348,10 @@ static inline bool ipp_proto_ipv6_ext(unsigned p)
 	return p == 43 || p == 44 || p == 60;
 }
 
+/*
+ * The filter weight of ../shared/DESIGN.md:
+ *   (srcw + dstw) << 16 | (protocol != any) << 8 | (srcport != 0) << 1 | (dstport != 0)
+ */
 uint32_t ipp_weight(const struct ipp_addr *src, const struct ipp_addr *dst, uint8_t protocol,
 		    uint16_t srcport, uint16_t dstport);
 

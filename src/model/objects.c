@@ -470,7 +470,6 @@ int ipp_policy_validate(const struct ipp_policy *p, struct ipp_error *err)
 		    "qmpermm: \"%u\" contradicts master PFS (mmpfs=yes), which allows one "
 		    "quick mode per main mode",
 		    p->qmpermm);
-
 	if (p->pollinginterval < IPP_POLLING_MIN || p->pollinginterval > IPP_POLLING_MAX)
 		return ipp_err(err, EINVAL,
 			       "pollinginterval: \"%u\" is out of range, expected %u to %u minutes",

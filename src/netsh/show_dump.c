@@ -198,15 +198,28 @@ static void dump_filterlist_head(FILE *out, const struct ipp_filterlist *l)
 }
 
 struct dump_filter_at {
+	size_t list; /* its list's place in the dump */
 	const struct ipp_filterlist *l;
 	const struct ipp_filter *f;
 };
 
-static int dump_filter_at_cmp(const void *x, const void *y)
+/* By list, then oldest first (@by_list false: oldest first, whatever the list). */
+static int filter_at_cmp(const struct dump_filter_at *a, const struct dump_filter_at *b,
+			 bool by_list)
 {
-	const struct dump_filter_at *a = x, *b = y;
-
+	if (by_list && a->list != b->list)
+		return a->list < b->list ? -1 : 1;
 	return a->f->id < b->f->id ? -1 : a->f->id > b->f->id;
+}
+
+static int by_list_cmp(const void *x, const void *y)
+{
+	return filter_at_cmp(x, y, true);
+}
+
+static int by_age_cmp(const void *x, const void *y)
+{
+	return filter_at_cmp(x, y, false);
 }
 
 /*
@@ -220,46 +233,34 @@ static void dump_filterlists(FILE *out, const struct ipp_filterlist *const *lv, 
 	struct dump_filter_at *v;
 	size_t n = 0, i, j;
 	bool grouped = true;
-	int64_t last = INT64_MIN;
 
 	for (i = 0; i < nl; i++)
 		n += lv[i]->nfilters;
-	v = calloc(n + 1, sizeof(*v));
-	for (i = 0, n = 0; v && i < nl; i++) {
-		size_t m;
-		const struct ipp_filter **f = show_sorted_filters(lv[i], &m);
-
-		if (!f && lv[i]->nfilters) {
-			free(v);
-			v = NULL;
-			break;
-		}
-		for (j = 0; j < m; j++) {
-			grouped = grouped && f[j]->id > last;
-			last = f[j]->id;
-			v[n++] = (struct dump_filter_at){lv[i], f[j]};
-		}
-		free(f);
-	}
-	if (!v) { /* no memory for the order: each list with its filters */
+	if (!(v = calloc(n + 1, sizeof(*v)))) {
+		/* no memory to order them: each list with its filters as they are */
 		for (i = 0; i < nl; i++) {
-			const struct ipp_filter **f = show_sorted_filters(lv[i], &n);
-
 			dump_filterlist_head(out, lv[i]);
 			for (j = 0; j < lv[i]->nfilters; j++)
-				dump_filter(out, lv[i], f ? f[j] : &lv[i]->filters[j]);
-			free(f);
+				dump_filter(out, lv[i], &lv[i]->filters[j]);
 		}
-	} else if (grouped) {
+		return;
+	}
+	for (i = 0, n = 0; i < nl; i++)
+		for (j = 0; j < lv[i]->nfilters; j++)
+			v[n++] = (struct dump_filter_at){i, lv[i], &lv[i]->filters[j]};
+	qsort(v, n, sizeof(*v), by_list_cmp);
+	for (i = 1; i < n && grouped; i++)
+		grouped = v[i].f->id > v[i - 1].f->id;
+	if (grouped) {
 		for (i = 0, j = 0; i < nl; i++) {
 			dump_filterlist_head(out, lv[i]);
-			for (; j < n && v[j].l == lv[i]; j++)
+			for (; j < n && v[j].list == i; j++)
 				dump_filter(out, v[j].l, v[j].f);
 		}
 	} else {
 		for (i = 0; i < nl; i++)
 			dump_filterlist_head(out, lv[i]);
-		qsort(v, n, sizeof(*v), dump_filter_at_cmp);
+		qsort(v, n, sizeof(*v), by_age_cmp);
 		fputs(
 		    "# the filters, oldest first: between filters of equal weight and action the\n"
 		    "# older one decides\n",

@@ -425,12 +425,12 @@ int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 	 * delete); then matched below as any.
 	 */
 	if (!s.srcdns && !s.dstdns && s.nsrc == 1 && s.ndst == 1) {
-		char sl[IPP_ADDR_STRLEN + 1], sh_[IPP_ADDR_STRLEN + 1], dl[IPP_ADDR_STRLEN + 1],
-		    dh[IPP_ADDR_STRLEN + 1];
-		struct ipp_filter_range range = {sl, sh_, dl, dh};
+		char slo[IPP_ADDR_STRLEN + 1], shi[IPP_ADDR_STRLEN + 1], dlo[IPP_ADDR_STRLEN + 1],
+		    dhi[IPP_ADDR_STRLEN + 1];
+		struct ipp_filter_range range = {slo, shi, dlo, dhi};
 
-		side_bounds(&s.src[0], s.srcmask != NULL, sl, sh_);
-		side_bounds(&s.dst[0], s.dstmask != NULL, dl, dh);
+		side_bounds(&s.src[0], s.srcmask != NULL, slo, shi);
+		side_bounds(&s.dst[0], s.dstmask != NULL, dlo, dhi);
 		r = ipp_db_filter_select(db, l.id, &range, &l.filters, &l.nfilters, err);
 	} else {
 		r = ipp_db_filter_list(db, l.id, &l.filters, &l.nfilters, err);
