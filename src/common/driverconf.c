@@ -537,26 +537,6 @@ int ipp_driverconf_write(const struct ipp_driverconf *c, FILE *out)
 	return ferror(out) ? -EIO : 0;
 }
 
-static int mkdir_p(const char *path, struct ipp_error *err)
-{
-	char buf[IPP_PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return ipp_err(err, ENAMETOOLONG, "path \"%s\" is too long", path);
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return ipp_err(err, errno, "cannot create directory \"%s\": %s", buf,
-				       strerror(errno));
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 int ipp_driverconf_save(const struct ipp_paths *p, const struct ipp_driverconf *c,
 			struct ipp_error *err)
 {
@@ -564,7 +544,7 @@ int ipp_driverconf_save(const struct ipp_paths *p, const struct ipp_driverconf *
 	FILE *f;
 	int fd, r, dfd;
 
-	if ((r = mkdir_p(p->etcdir, err)) < 0)
+	if ((r = ipp_mkdir_p(p->etcdir, err)) < 0)
 		return r;
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", p->driver_conf) >= (int)sizeof(tmp))
 		return ipp_err(err, ENAMETOOLONG, "path \"%s\" is too long", p->driver_conf);
@@ -701,7 +681,7 @@ int ipp_driverconf_update(const struct ipp_paths *p, const char *name, const cha
 	struct ipp_driverconf c;
 	int dfd, r;
 
-	if ((r = mkdir_p(p->etcdir, err)) < 0)
+	if ((r = ipp_mkdir_p(p->etcdir, err)) < 0)
 		return r;
 	dfd = open(p->etcdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int ipp_grow(void **v, size_t *cap, size_t need, size_t size)
 {
@@ -22,4 +23,14 @@ int ipp_grow(void **v, size_t *cap, size_t need, size_t size)
 	*v = nv;
 	*cap = c;
 	return 0;
+}
+
+int ipp_grow_zero(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t old = *cap;
+	int r = ipp_grow(v, cap, need, size);
+
+	if (r == 0 && *cap > old)
+		memset((char *)*v + old * size, 0, (*cap - old) * size);
+	return r;
 }

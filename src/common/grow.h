@@ -14,4 +14,7 @@
  */
 int ipp_grow(void **v, size_t *cap, size_t need, size_t size);
 
+/* ipp_grow(), and the elements added to the capacity are zero. */
+int ipp_grow_zero(void **v, size_t *cap, size_t need, size_t size);
+
 #endif

@@ -46,7 +46,7 @@ int ipp_paths_init(const char *root, struct ipp_paths *ret, struct ipp_error *er
 	return 0;
 }
 
-static int mkdir_p(const char *path, struct ipp_error *err)
+int ipp_mkdir_p(const char *path, struct ipp_error *err)
 {
 	char buf[IPP_PATH_MAX];
 	size_t i, n = strlen(path);
@@ -70,8 +70,8 @@ int ipp_paths_mkdirs(const struct ipp_paths *p, struct ipp_error *err)
 {
 	int r;
 
-	if ((r = mkdir_p(p->etcdir, err)) < 0 || (r = mkdir_p(p->statedir, err)) < 0 ||
-	    (r = mkdir_p(p->rundir, err)) < 0)
+	if ((r = ipp_mkdir_p(p->etcdir, err)) < 0 || (r = ipp_mkdir_p(p->statedir, err)) < 0 ||
+	    (r = ipp_mkdir_p(p->rundir, err)) < 0)
 		return r;
 	return 0;
 }

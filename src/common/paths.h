@@ -30,4 +30,7 @@ int ipp_paths_init(const char *root, struct ipp_paths *ret, struct ipp_error *er
 /* mkdir -p of etcdir, statedir and rundir (mode 0755). */
 int ipp_paths_mkdirs(const struct ipp_paths *p, struct ipp_error *err);
 
+/* Create the directory @path and its missing parents (mode 0755); 0 or -errno. */
+int ipp_mkdir_p(const char *path, struct ipp_error *err);
+
 #endif

@@ -70,33 +70,6 @@ static void heading(FILE *out, const char *text)
 	fputc('\n', out);
 }
 
-static void addr_label(const struct ipp_addr *a, char *buf, size_t len)
-{
-	switch (a->kind) {
-	case IPP_ADDR_ANY:
-		snprintf(buf, len, "<Any IP Address>");
-		break;
-	case IPP_ADDR_ME:
-		snprintf(buf, len, "<My IP Address>");
-		break;
-	case IPP_ADDR_DNS:
-		snprintf(buf, len, "<DNS Servers>");
-		break;
-	case IPP_ADDR_WINS:
-		snprintf(buf, len, "<WINS Servers>");
-		break;
-	case IPP_ADDR_DHCP:
-		snprintf(buf, len, "<DHCP Server>");
-		break;
-	case IPP_ADDR_GATEWAY:
-		snprintf(buf, len, "<Default Gateway>");
-		break;
-	default:
-		ipp_addr_format(a, buf, len);
-		break;
-	}
-}
-
 static void port_text(uint16_t port, char *buf, size_t len)
 {
 	if (port == 0)
@@ -163,7 +136,7 @@ static void addr_fields(FILE *out, const char *side, const struct ipp_addr *a, i
 {
 	char label[64], buf[IPP_ADDR_STRLEN + IPP_NAME_MAX];
 
-	addr_label(a, buf, sizeof(buf));
+	show_addr_label(a, buf, sizeof(buf));
 	snprintf(label, sizeof(label), "%s Address", side);
 	field(out, label, "%s", buf);
 	show_mask_text(a, family, true, buf, sizeof(buf));

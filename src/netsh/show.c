@@ -188,33 +188,6 @@ static void store_label(const struct ctx *c, char *buf, size_t len)
 	show_store_label(ctx_loc(c), c->o.computer, buf, len);
 }
 
-static void addr_label(const struct ipp_addr *a, char *buf, size_t len)
-{
-	switch (a->kind) {
-	case IPP_ADDR_ANY:
-		snprintf(buf, len, "<Any IP Address>");
-		break;
-	case IPP_ADDR_ME:
-		snprintf(buf, len, "<My IP Address>");
-		break;
-	case IPP_ADDR_DNS:
-		snprintf(buf, len, "<DNS Servers>");
-		break;
-	case IPP_ADDR_WINS:
-		snprintf(buf, len, "<WINS Servers>");
-		break;
-	case IPP_ADDR_DHCP:
-		snprintf(buf, len, "<DHCP Server>");
-		break;
-	case IPP_ADDR_GATEWAY:
-		snprintf(buf, len, "<Default Gateway>");
-		break;
-	default:
-		ipp_addr_format(a, buf, len);
-		break;
-	}
-}
-
 /*
  * The DNS name of a filter end: the name it was resolved from when it was
  * added, else (resolvedns=yes) the reverse lookup of a host address, else "".
@@ -387,13 +360,13 @@ static void list_filter(struct ctx *c, const struct ipp_filter *f)
 
 	field(c, "Description", "%s", f->description ? f->description : "");
 	field(c, "Mirrored", "%s", yesno(f->mirrored));
-	addr_label(&f->src, buf, sizeof(buf));
+	show_addr_label(&f->src, buf, sizeof(buf));
 	field(c, "Source IP Address", "%s", buf);
 	show_mask_text(&f->src, show_filter_family(&f->src, &f->dst), true, buf, sizeof(buf));
 	field(c, "Source Mask", "%s", buf);
 	dns_name(c, &f->src, f->srcdns, buf, sizeof(buf));
 	field(c, "Source DNS Name", "%s", buf);
-	addr_label(&f->dst, buf, sizeof(buf));
+	show_addr_label(&f->dst, buf, sizeof(buf));
 	field(c, "Destination IP Address", "%s", buf);
 	show_mask_text(&f->dst, show_filter_family(&f->src, &f->dst), true, buf, sizeof(buf));
 	field(c, "Destination Mask", "%s", buf);

@@ -74,6 +74,9 @@ void show_mask_text(const struct ipp_addr *a, int family, bool v6_slash, char *b
  * "10.0.0.1", "10.0.0.1-10.0.0.9", "fd00::/64".
  */
 void show_addr_cell(const struct ipp_addr *a, char *buf, size_t len);
+/* An address as show filterlist and dynamic show write it: "<My IP Address>", "<DNS Servers>",
+ * "10.0.0.1". */
+void show_addr_label(const struct ipp_addr *a, char *buf, size_t len);
 
 /* Display columns of a UTF-8 string (code points; invalid bytes count one each). */
 size_t show_text_width(const char *s);

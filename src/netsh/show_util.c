@@ -521,3 +521,30 @@ void show_fit(const char *s, size_t width, char *buf, size_t len)
 	}
 	buf[used] = '\0';
 }
+
+void show_addr_label(const struct ipp_addr *a, char *buf, size_t len)
+{
+	switch (a->kind) {
+	case IPP_ADDR_ANY:
+		snprintf(buf, len, "<Any IP Address>");
+		break;
+	case IPP_ADDR_ME:
+		snprintf(buf, len, "<My IP Address>");
+		break;
+	case IPP_ADDR_DNS:
+		snprintf(buf, len, "<DNS Servers>");
+		break;
+	case IPP_ADDR_WINS:
+		snprintf(buf, len, "<WINS Servers>");
+		break;
+	case IPP_ADDR_DHCP:
+		snprintf(buf, len, "<DHCP Server>");
+		break;
+	case IPP_ADDR_GATEWAY:
+		snprintf(buf, len, "<Default Gateway>");
+		break;
+	default:
+		ipp_addr_format(a, buf, len);
+		break;
+	}
+}

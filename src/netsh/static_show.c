@@ -137,17 +137,46 @@ out:
 	return r;
 }
 
-/* The rules named @rule in every policy of @s (a rule name is unique within its policy). */
-static size_t rules_named(const struct ipp_snapshot *s, const char *rule,
-			  const struct ipp_rule **ret, size_t max)
+/*
+ * Whether show filterlist/filteraction lists the object @obj_name (row @id):
+ * every object when neither name= nor rule= is given, else the one named, and
+ * the one each rule called @rule (in any policy) uses; @by_action picks the
+ * rule's filter action rather than its filter list.
+ */
+static bool show_wanted(const struct ipp_snapshot *s, const char *name, const char *rule,
+			const char *obj_name, int64_t id, bool by_action)
 {
-	size_t n = 0;
-
+	if (!name && !rule)
+		return true;
+	if (name && ipp_utf8_casecmp(obj_name, name) == 0)
+		return true;
+	if (!rule)
+		return false;
 	for (size_t i = 0; i < s->npolicies; i++)
-		for (size_t k = 0; k < s->policies[i].nrules && n < max; k++)
-			if (ipp_utf8_casecmp(s->policies[i].rules[k].name, rule) == 0)
-				ret[n++] = &s->policies[i].rules[k];
-	return n;
+		for (size_t k = 0; k < s->policies[i].nrules; k++) {
+			const struct ipp_rule *rv = &s->policies[i].rules[k];
+
+			if (ipp_utf8_casecmp(rv->name, rule) == 0 &&
+			    (by_action ? rv->filteraction_id : rv->filterlist_id) == id)
+				return true;
+		}
+	return false;
+}
+
+/* The error of a show filterlist/filteraction that selected nothing; @what is "filter list" or
+ * "filter action". */
+static int show_none(struct ipp_error *err, enum ipp_store_loc loc, const char *what,
+		     const char *name, const char *rule, enum ipp_ipsec_code ipsec_code)
+{
+	if (name)
+		return ipp_err(err, ENOENT, "no %s named \"%s\" in the %s", what, name,
+			       ipp_st_store_text(loc));
+	if (rule)
+		return ipp_err(err, ENOENT, "no rule named \"%s\" in the %s", rule,
+			       ipp_st_store_text(loc));
+	return ipp_err_ipsec(
+	    err, ipsec_code,
+	    ipp_err(err, ENOENT, "there are no %ss in the %s", what, ipp_st_store_text(loc)));
 }
 
 int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
@@ -169,34 +198,12 @@ int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 	}
 	for (size_t i = 0; i < c.s->nfilterlists; i++) {
 		const struct ipp_filterlist *l = &c.s->filterlists[i];
-		bool want = !name && !rule;
 
-		if (name && ipp_utf8_casecmp(l->name, name) == 0)
-			want = true;
-		if (rule) {
-			const struct ipp_rule *rv[64];
-			size_t nr = rules_named(c.s, rule, rv, 64);
-
-			for (size_t k = 0; k < nr; k++)
-				if (rv[k]->filterlist_id == l->id)
-					want = true;
-		}
-		if (want)
+		if (show_wanted(c.s, name, rule, l->name, l->id, false))
 			v[n++] = l;
 	}
-	if (n == 0 && (name || rule)) {
-		if (name)
-			r = ipp_err(err, ENOENT, "no filter list named \"%s\" in the %s", name,
-				    ipp_st_store_text(loc));
-		else
-			r = ipp_err(err, ENOENT, "no rule named \"%s\" in the %s", rule,
-				    ipp_st_store_text(loc));
-		goto out;
-	}
 	if (n == 0) {
-		r = ipp_err_ipsec(err, IPP_IPSEC_NO_FILTERLISTS,
-				  ipp_err(err, ENOENT, "there are no filter lists in the %s",
-					  ipp_st_store_text(loc)));
+		r = show_none(err, loc, "filter list", name, rule, IPP_IPSEC_NO_FILTERLISTS);
 		goto out;
 	}
 	ipp_show_filterlists(out, c.s, v, n, &c.o);
@@ -225,34 +232,12 @@ int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FIL
 	}
 	for (size_t i = 0; i < c.s->nfilteractions; i++) {
 		const struct ipp_filteraction *fa = &c.s->filteractions[i];
-		bool want = !name && !rule;
 
-		if (name && ipp_utf8_casecmp(fa->name, name) == 0)
-			want = true;
-		if (rule) {
-			const struct ipp_rule *rv[64];
-			size_t nr = rules_named(c.s, rule, rv, 64);
-
-			for (size_t k = 0; k < nr; k++)
-				if (rv[k]->filteraction_id == fa->id)
-					want = true;
-		}
-		if (want)
+		if (show_wanted(c.s, name, rule, fa->name, fa->id, true))
 			v[n++] = fa;
 	}
-	if (n == 0 && (name || rule)) {
-		if (name)
-			r = ipp_err(err, ENOENT, "no filter action named \"%s\" in the %s", name,
-				    ipp_st_store_text(loc));
-		else
-			r = ipp_err(err, ENOENT, "no rule named \"%s\" in the %s", rule,
-				    ipp_st_store_text(loc));
-		goto out;
-	}
 	if (n == 0) {
-		r = ipp_err_ipsec(err, IPP_IPSEC_NO_FILTERACTIONS,
-				  ipp_err(err, ENOENT, "there are no filter actions in the %s",
-					  ipp_st_store_text(loc)));
+		r = show_none(err, loc, "filter action", name, rule, IPP_IPSEC_NO_FILTERACTIONS);
 		goto out;
 	}
 	ipp_show_filteractions(out, c.s, v, n, &c.o);

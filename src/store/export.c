@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../common/grow.h"
 #include "../common/utf8.h"
 #include "store.h"
 
@@ -426,23 +427,6 @@ static int rerr_model(struct reader *rd, long line, int r)
 	return r;
 }
 
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-	void *nv;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, c * size);
-	if (!nv)
-		return -ENOMEM;
-	memset((char *)nv + *cap * size, 0, (c - *cap) * size);
-	*v = nv;
-	*cap = c;
-	return 0;
-}
-
 /* Parse one value into @obj per @f.  @v is the decoded value. */
 static int set_field(struct reader *rd, void *obj, const struct field *f, const char *v)
 {
@@ -753,8 +737,8 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 	case REC_FILTERLIST: {
 		struct ipp_filterlist *l;
 
-		if (grow((void **)&s->filterlists, s->nfilterlists, &rd->cap_lists,
-			 sizeof(*l)) < 0)
+		if (ipp_grow_zero((void **)&s->filterlists, &rd->cap_lists, s->nfilterlists + 1,
+				  sizeof(*l)) < 0)
 			return -ENOMEM;
 		l = &s->filterlists[s->nfilterlists++];
 		ipp_filterlist_init(l);
@@ -771,7 +755,8 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 
 		if (!l)
 			return rerr(rd, EINVAL, "filter line outside a filterlist");
-		if (grow((void **)&l->filters, l->nfilters, &rd->cap_filters, sizeof(*f)) < 0)
+		if (ipp_grow_zero((void **)&l->filters, &rd->cap_filters, l->nfilters + 1,
+				  sizeof(*f)) < 0)
 			return -ENOMEM;
 		f = &l->filters[l->nfilters++];
 		ipp_filter_init(f);
@@ -781,8 +766,8 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 	case REC_FILTERACTION: {
 		struct ipp_filteraction *a;
 
-		if (grow((void **)&s->filteractions, s->nfilteractions, &rd->cap_actions,
-			 sizeof(*a)) < 0)
+		if (ipp_grow_zero((void **)&s->filteractions, &rd->cap_actions,
+				  s->nfilteractions + 1, sizeof(*a)) < 0)
 			return -ENOMEM;
 		a = &s->filteractions[s->nfilteractions++];
 		ipp_filteraction_init(a);
@@ -795,7 +780,8 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 	case REC_POLICY: {
 		struct ipp_policy *pol;
 
-		if (grow((void **)&s->policies, s->npolicies, &rd->cap_policies, sizeof(*pol)) < 0)
+		if (ipp_grow_zero((void **)&s->policies, &rd->cap_policies, s->npolicies + 1,
+				  sizeof(*pol)) < 0)
 			return -ENOMEM;
 		pol = &s->policies[s->npolicies++];
 		ipp_policy_init(pol);
@@ -829,8 +815,10 @@ static int record(struct reader *rd, enum rec rec, char *p, char *work)
 
 		if (!pol)
 			return rerr(rd, EINVAL, "rule line outside a policy");
-		if (grow((void **)&pol->rules, pol->nrules, &rd->cap_rules, sizeof(*rule)) < 0 ||
-		    grow((void **)&rd->refs, rd->nrefs, &rd->cap_refs, sizeof(*ref)) < 0)
+		if (ipp_grow_zero((void **)&pol->rules, &rd->cap_rules, pol->nrules + 1,
+				  sizeof(*rule)) < 0 ||
+		    ipp_grow_zero((void **)&rd->refs, &rd->cap_refs, rd->nrefs + 1, sizeof(*ref)) <
+			0)
 			return -ENOMEM;
 		rule = &pol->rules[pol->nrules++];
 		ipp_rule_init(rule);

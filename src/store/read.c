@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/grow.h"
 #include "db_internal.h"
 
 #include "../common/utf8.h"
@@ -689,24 +690,6 @@ const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s)
 	return NULL;
 }
 
-/* Grow *v (elements of @size) to hold one more; 0 or -ENOMEM. */
-static int grow(void **v, size_t n, size_t *cap, size_t size)
-{
-	void *nv;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 8;
-	nv = realloc(*v, c * size);
-	if (!nv)
-		return -ENOMEM;
-	memset((char *)nv + *cap * size, 0, (c - *cap) * size);
-	*v = nv;
-	*cap = c;
-	return 0;
-}
-
 struct id_index {
 	int64_t id;
 	size_t idx;
@@ -771,8 +754,8 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned 
 		return r;
 	sqlite3_bind_int(st, 1, s->loc);
 	while ((r = db_step(db, st, err, "reading filter lists")) > 0) {
-		if (grow((void **)&s->filterlists, s->nfilterlists, &cap,
-			 sizeof(*s->filterlists)) < 0) {
+		if (ipp_grow_zero((void **)&s->filterlists, &cap, s->nfilterlists + 1,
+				  sizeof(*s->filterlists)) < 0) {
 			sqlite3_reset(st);
 			return -ENOMEM;
 		}
@@ -824,8 +807,8 @@ static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, struct 
 		return r;
 	sqlite3_bind_int(st, 1, s->loc);
 	while ((r = db_step(db, st, err, "reading filter actions")) > 0) {
-		if (grow((void **)&s->filteractions, s->nfilteractions, &cap,
-			 sizeof(*s->filteractions)) < 0)
+		if (ipp_grow_zero((void **)&s->filteractions, &cap, s->nfilteractions + 1,
+				  sizeof(*s->filteractions)) < 0)
 			r = -ENOMEM;
 		else
 			r = db_row_filteraction(db, st, &s->filteractions[s->nfilteractions++],
@@ -873,7 +856,8 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 		return r;
 	sqlite3_bind_int(st, 1, s->loc);
 	while ((r = db_step(db, st, err, "reading policies")) > 0) {
-		if (grow((void **)&s->policies, s->npolicies, &cap, sizeof(*s->policies)) < 0)
+		if (ipp_grow_zero((void **)&s->policies, &cap, s->npolicies + 1,
+				  sizeof(*s->policies)) < 0)
 			r = -ENOMEM;
 		else
 			r = db_row_policy(db, st, &s->policies[s->npolicies++], err);
@@ -909,8 +893,8 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 		if (sqlite3_column_int64(st, 2) == 0) {
 			rule = &p->defaultrule;
 		} else {
-			if (grow((void **)&p->rules, p->nrules, &rcap[cur->idx], sizeof(*p->rules)) <
-			    0) {
+			if (ipp_grow_zero((void **)&p->rules, &rcap[cur->idx], p->nrules + 1,
+					  sizeof(*p->rules)) < 0) {
 				sqlite3_reset(st);
 				r = -ENOMEM;
 				goto out;

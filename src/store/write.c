@@ -5,6 +5,7 @@
  * caller's transaction when one is open.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -58,6 +59,26 @@ static int exists3(struct ipp_db *db, const char *sql, int64_t a, const char *b,
 }
 
 /*
+ * The GUID of a new policy, filter list or filter action (@what) named
+ * @name: @in when given (refused unless a GUID, or when an object of the
+ * same kind in the store @loc has it, as @sql_guid asks), else a new one.
+ */
+static int guid_for_new(struct ipp_db *db, const char *sql_guid, enum ipp_store_loc loc,
+			const char *what, const char *name, const char *in,
+			char out[IPP_GUID_STRLEN], struct ipp_error *err)
+{
+	int r = pick_guid(what, name, in, out, err);
+
+	if (r < 0)
+		return r;
+	r = exists3(db, sql_guid, loc, out, 0, err);
+	if (r > 0)
+		return ipp_err(err, EEXIST, "%s \"%s\": GUID %s already exists in the %s store",
+			       what, name, out, ipp_store_name(loc));
+	return r < 0 ? r : 0;
+}
+
+/*
  * exists3() for a name: @sql compares it as the column's collation does
  * (ASCII letters without case), @sql_fold with every letter's case folded,
  * asked too when the name holds a letter outside ASCII (Windows compares
@@ -71,6 +92,22 @@ static int exists_name(struct ipp_db *db, const char *sql, const char *sql_fold,
 	if (r == 0 && ipp_utf8_has_nonascii(name))
 		r = exists3(db, sql_fold, a, name, c, err);
 	return r;
+}
+
+/*
+ * 0 when no object of the kind @what in the store @loc but row @except is
+ * named @name (exists_name() asks), else an error naming it.
+ */
+static int name_free(struct ipp_db *db, const char *sql, const char *sql_fold,
+		     enum ipp_store_loc loc, const char *what, const char *name, int64_t except,
+		     struct ipp_error *err)
+{
+	int r = exists_name(db, sql, sql_fold, loc, name, except, err);
+
+	if (r > 0)
+		return ipp_err(err, EEXIST, "%s \"%s\" already exists in the %s store", what, name,
+			       ipp_store_name(loc));
+	return r < 0 ? r : 0;
 }
 
 /*
@@ -99,11 +136,7 @@ static int update_name_check(struct ipp_db *db, const char *sql_store, const cha
 		return r;
 	store = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	r = exists_name(db, sql_name, sql_fold, store, name, id, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "%s \"%s\" already exists in the %s store", what, name,
-			       ipp_store_name((enum ipp_store_loc)store));
-	return r < 0 ? r : 0;
+	return name_free(db, sql_name, sql_fold, (enum ipp_store_loc)store, what, name, id, err);
 }
 
 /* ---------- rules (shared by policies and rules) ---------- */
@@ -581,19 +614,10 @@ static int policy_insert(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_p
 	r = ipp_policy_validate(p, err);
 	if (r < 0)
 		return r;
-	r = exists_name(db, sql_policy_name, sql_policy_fold, loc, p->name, 0, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "policy \"%s\" already exists in the %s store", p->name,
-			       ipp_store_name(loc));
+	r = name_free(db, sql_policy_name, sql_policy_fold, loc, "policy", p->name, 0, err);
 	if (r < 0)
 		return r;
-	r = pick_guid("policy", p->name, p->guid, guid, err);
-	if (r < 0)
-		return r;
-	r = exists3(db, sql_policy_guid, loc, guid, 0, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "policy \"%s\": GUID %s already exists in the %s store",
-			       p->name, guid, ipp_store_name(loc));
+	r = guid_for_new(db, sql_policy_guid, loc, "policy", p->name, p->guid, guid, err);
 	if (r < 0)
 		return r;
 	if (p->assigned) {
@@ -687,10 +711,7 @@ static int policy_update_in(struct ipp_db *db, enum ipp_store_loc loc, const str
 	if (have != loc)
 		return ipp_err(err, ENOENT, "policy \"%s\" not found in the %s store", p->name,
 			       ipp_store_name(loc));
-	r = exists_name(db, sql_policy_name, sql_policy_fold, loc, p->name, p->id, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "policy \"%s\" already exists in the %s store", p->name,
-			       ipp_store_name(loc));
+	r = name_free(db, sql_policy_name, sql_policy_fold, loc, "policy", p->name, p->id, err);
 	if (r < 0)
 		return r;
 	if (p->assigned) {
@@ -832,20 +853,10 @@ static int filterlist_insert(struct ipp_db *db, enum ipp_store_loc loc, struct i
 	r = ipp_filterlist_validate(&head, err);
 	if (r < 0)
 		return r;
-	r = exists_name(db, sql_list_name, sql_list_fold, loc, l->name, 0, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "filter list \"%s\" already exists in the %s store",
-			       l->name, ipp_store_name(loc));
+	r = name_free(db, sql_list_name, sql_list_fold, loc, "filter list", l->name, 0, err);
 	if (r < 0)
 		return r;
-	r = pick_guid("filter list", l->name, l->guid, guid, err);
-	if (r < 0)
-		return r;
-	r = exists3(db, sql_list_guid, loc, guid, 0, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST,
-			       "filter list \"%s\": GUID %s already exists in the %s store", l->name,
-			       guid, ipp_store_name(loc));
+	r = guid_for_new(db, sql_list_guid, loc, "filter list", l->name, l->guid, guid, err);
 	if (r < 0)
 		return r;
 	r = db_prep(db, sql, &st, err);
@@ -1176,20 +1187,10 @@ static int filteraction_insert(struct ipp_db *db, enum ipp_store_loc loc,
 	r = ipp_filteraction_validate(a, err);
 	if (r < 0)
 		return r;
-	r = exists_name(db, sql_action_name, sql_action_fold, loc, a->name, 0, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST, "filter action \"%s\" already exists in the %s store",
-			       a->name, ipp_store_name(loc));
+	r = name_free(db, sql_action_name, sql_action_fold, loc, "filter action", a->name, 0, err);
 	if (r < 0)
 		return r;
-	r = pick_guid("filter action", a->name, a->guid, guid, err);
-	if (r < 0)
-		return r;
-	r = exists3(db, sql_action_guid, loc, guid, 0, err);
-	if (r > 0)
-		return ipp_err(err, EEXIST,
-			       "filter action \"%s\": GUID %s already exists in the %s store",
-			       a->name, guid, ipp_store_name(loc));
+	r = guid_for_new(db, sql_action_guid, loc, "filter action", a->name, a->guid, guid, err);
 	if (r < 0)
 		return r;
 	r = db_prep(db, sql, &st, err);
@@ -1479,6 +1480,37 @@ static int at_line(const struct ipp_snapshot *s, int64_t id, int r, struct ipp_e
 	return r;
 }
 
+/* The GUIDs of a store, sorted (store_guids()). */
+struct guid_set {
+	char *v;
+	size_t n;
+	const char *store; /* its name, for messages */
+};
+
+/*
+ * 0 unless @guid (of the object of @s at line/row @id, which @fmt names) is
+ * in @g: then its error, "line N" first when @s came from a file.
+ */
+__attribute__((format(printf, 6, 7))) static int
+guid_clash(const struct guid_set *g, const struct ipp_snapshot *s, int64_t id, const char *guid,
+	   struct ipp_error *err, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	if (!*guid || !g->n ||
+	    !bsearch(guid, g->v, g->n, IPP_GUID_STRLEN,
+		     (int (*)(const void *, const void *))strcasecmp))
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return at_line(s, id,
+		       ipp_err(err, EEXIST, "%s: GUID %s already exists in the %s store", what,
+			       guid, g->store),
+		       err);
+}
+
 /*
  * Is the GUID of an object of @s already an object's of the store, of any
  * kind (a GUID is an identity)?  The first such object's error, or 0.
@@ -1486,72 +1518,34 @@ static int at_line(const struct ipp_snapshot *s, int64_t id, int r, struct ipp_e
 static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
 			       const struct ipp_snapshot *s, struct ipp_error *err)
 {
-	const char *store = ipp_store_name(loc);
-	char *v;
-	size_t n;
+	struct guid_set g = {.store = ipp_store_name(loc)};
 	int r;
 
-#define TAKEN(g)                                                                                   \
-	(*(g) && n &&                                                                              \
-	 bsearch((g), v, n, IPP_GUID_STRLEN, (int (*)(const void *, const void *))strcasecmp))
-	if ((r = store_guids(db, loc, &v, &n, err)) < 0)
+	if ((r = store_guids(db, loc, &g.v, &g.n, err)) < 0)
 		return r;
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
 		const struct ipp_filterlist *l = &s->filterlists[i];
 
-		if (TAKEN(l->guid))
-			r = at_line(
-			    s, l->id,
-			    ipp_err(err, EEXIST,
-				    "filter list \"%s\": GUID %s already exists in the %s store",
-				    l->name, l->guid, store),
-			    err);
-		for (size_t j = 0; j < l->nfilters && r == 0; j++)
-			if (TAKEN(l->filters[j].guid))
-				r = at_line(s, l->filters[j].id,
-					    ipp_err(err, EEXIST,
-						    "filter of list \"%s\": GUID %s already exists "
-						    "in the %s store",
-						    l->name, l->filters[j].guid, store),
-					    err);
+		r = guid_clash(&g, s, l->id, l->guid, err, "filter list \"%s\"", l->name);
+		for (size_t k = 0; k < l->nfilters && r == 0; k++)
+			r = guid_clash(&g, s, l->filters[k].id, l->filters[k].guid, err,
+				       "filter of list \"%s\"", l->name);
 	}
 	for (size_t i = 0; i < s->nfilteractions && r == 0; i++)
-		if (TAKEN(s->filteractions[i].guid))
-			r = at_line(
-			    s, s->filteractions[i].id,
-			    ipp_err(err, EEXIST,
-				    "filter action \"%s\": GUID %s already exists in the %s "
-				    "store",
-				    s->filteractions[i].name, s->filteractions[i].guid, store),
-			    err);
+		r = guid_clash(&g, s, s->filteractions[i].id, s->filteractions[i].guid, err,
+			       "filter action \"%s\"", s->filteractions[i].name);
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
 		const struct ipp_policy *p = &s->policies[i];
 
-		if (TAKEN(p->guid))
-			r = at_line(s, p->id,
-				    ipp_err(err, EEXIST,
-					    "policy \"%s\": GUID %s already exists in the %s store",
-					    p->name, p->guid, store),
-				    err);
-		else if (TAKEN(p->defaultrule.guid))
-			r = at_line(s, p->defaultrule.id,
-				    ipp_err(err, EEXIST,
-					    "policy \"%s\": the default response rule's GUID %s "
-					    "already exists in the %s store",
-					    p->name, p->defaultrule.guid, store),
-				    err);
-		for (size_t j = 0; j < p->nrules && r == 0; j++)
-			if (TAKEN(p->rules[j].guid))
-				r = at_line(
-				    s, p->rules[j].id,
-				    ipp_err(err, EEXIST,
-					    "policy \"%s\" rule \"%s\": GUID %s already exists "
-					    "in the %s store",
-					    p->name, p->rules[j].name, p->rules[j].guid, store),
-				    err);
+		r = guid_clash(&g, s, p->id, p->guid, err, "policy \"%s\"", p->name);
+		if (r == 0)
+			r = guid_clash(&g, s, p->defaultrule.id, p->defaultrule.guid, err,
+				       "policy \"%s\" default response rule", p->name);
+		for (size_t k = 0; k < p->nrules && r == 0; k++)
+			r = guid_clash(&g, s, p->rules[k].id, p->rules[k].guid, err,
+				       "policy \"%s\" rule \"%s\"", p->name, p->rules[k].name);
 	}
-#undef TAKEN
-	free(v);
+	free(g.v);
 	return r;
 }
 
