@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,52 @@ int ipp_localaddrs_from_system(struct ipp_localaddrs *m, struct ipp_error *err)
 	if (r < 0)
 		return ipp_err(err, -r, "cannot record the host's addresses");
 	return 0;
+}
+
+int ipp_localaddrs_broadcasts(struct ipp_localaddrs *m, struct ipp_error *err)
+{
+	struct ifaddrs *ifa, *i;
+	int r = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return ipp_err(err, errno, "cannot list the host's addresses: %s", strerror(errno));
+	for (i = ifa; i && r == 0; i = i->ifa_next) {
+		uint8_t ip[16] = {0};
+		uint32_t addr, mask, bc;
+
+		if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr ||
+		    i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
+			continue;
+		/* the all-ones host part (the kernel's local table names it broadcast
+		 * whether or not the address was given one), and the one given */
+		addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
+		mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;
+		if (ntohl(mask) < 0xfffffffeu) {
+			bc = addr | ~mask;
+			memcpy(ip, &bc, 4);
+			r = ipp_localaddrs_add(m, AF_INET, ip);
+		}
+		if (r == 0 && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
+			memcpy(
+			    ip,
+			    &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
+			    4);
+			r = ipp_localaddrs_add(m, AF_INET, ip);
+		}
+	}
+	freeifaddrs(ifa);
+	if (r < 0)
+		return ipp_err(err, -r, "cannot record the host's broadcast addresses");
+	return 0;
+}
+
+bool ipp_group_address(int family, const uint8_t dst[16], const struct ipp_localaddrs *bcast)
+{
+	if (family == AF_INET6)
+		return dst[0] == 0xff;
+	if ((dst[0] & 0xf0) == 0xe0 || !memcmp(dst, "\xff\xff\xff\xff", 4))
+		return true;
+	return ipp_localaddrs_has(bcast, AF_INET, dst);
 }
 
 bool ipp_localaddrs_has(const struct ipp_localaddrs *m, int family, const uint8_t ip[16])

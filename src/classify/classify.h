@@ -87,6 +87,17 @@ int ipp_localaddrs_add_str(struct ipp_localaddrs *m, const char *s, struct ipp_e
 /* Add every address of every interface of the current network namespace (getifaddrs). */
 int ipp_localaddrs_from_system(struct ipp_localaddrs *m, struct ipp_error *err);
 bool ipp_localaddrs_has(const struct ipp_localaddrs *m, int family, const uint8_t ip[16]);
+/*
+ * Add the directed broadcast address of every IPv4 subnet of the current
+ * network namespace (the all-ones host part, and the one an address was
+ * given, when it differs).
+ */
+int ipp_localaddrs_broadcasts(struct ipp_localaddrs *m, struct ipp_error *err);
+/*
+ * Is @dst (of @family) a group address, received without being one of the
+ * host's: multicast, the IPv4 limited broadcast, or one of @bcast (NULL: none)?
+ */
+bool ipp_group_address(int family, const uint8_t dst[16], const struct ipp_localaddrs *bcast);
 /* First address of @family that is not loopback, or NULL.  Points into @m. */
 const struct ipp_localaddr *ipp_localaddrs_first(const struct ipp_localaddrs *m, int family);
 /* Free what @m owns and empty it.  NULL-safe. */
@@ -314,10 +325,11 @@ struct ipp_pcap_stats {
 };
 
 /*
- * Run the capture @path through the matcher.  Direction: recorded by the
- * capture when it can (Linux cooked), else inbound when the destination is
- * in @me, outbound when the source is; packets of neither are counted as
- * foreign.  Malformed frames are counted, never fatal.  Fills *ret (free
+ * Run the capture @path through the matcher.  Direction: inbound when the
+ * destination is in @me, outbound when the source is, else recorded by the
+ * capture when it can (Linux cooked, an Ethernet group frame), else inbound
+ * to a group address (ipp_group_address(), with @bcast); packets of none of
+ * these are counted as foreign.  Malformed frames are counted, never fatal.  Fills *ret (free
  * with ipp_pcap_stats_clear()); a file that cannot be read to its end (cut
  * short, a record longer than the capture allows, an interface of another
  * link type) ends the run there with ret->damaged set, which the caller
@@ -325,8 +337,8 @@ struct ipp_pcap_stats {
  * cannot be opened or its link type is unknown.
  */
 int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
-		      const struct ipp_localaddrs *me, struct ipp_pcap_stats *ret,
-		      struct ipp_error *err);
+		      const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
+		      struct ipp_pcap_stats *ret, struct ipp_error *err);
 void ipp_pcap_stats_clear(struct ipp_pcap_stats *s);
 /* The summary table of `whatif pcap=`. */
 void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,

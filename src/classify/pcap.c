@@ -49,9 +49,11 @@ static bool loopback_addr(const struct ipp_packet *p)
 
 /*
  * Decide direction: the host's addresses first, then what the capture
- * recorded; loopback traffic is the host's own whatever its addresses.
+ * recorded, then a group destination (received); loopback traffic is the
+ * host's own whatever its addresses.
  */
-static bool direction(struct ipp_packet *p, enum ipp_linkdir ld, const struct ipp_localaddrs *me)
+static bool direction(struct ipp_packet *p, enum ipp_linkdir ld, const struct ipp_localaddrs *me,
+		      const struct ipp_localaddrs *bcast)
 {
 	if ((p->loopback || loopback_addr(p)) && ld != IPP_LINKDIR_OUT)
 		p->dir = IPP_DIR_IN;
@@ -63,6 +65,8 @@ static bool direction(struct ipp_packet *p, enum ipp_linkdir ld, const struct ip
 		p->dir = IPP_DIR_IN;
 	else if (ld == IPP_LINKDIR_OUT)
 		p->dir = IPP_DIR_OUT;
+	else if (ipp_group_address(p->family, p->dst, bcast))
+		p->dir = IPP_DIR_IN;
 	else
 		return false;
 	return true;
@@ -109,8 +113,8 @@ static void count(struct ipp_pcap_stats *s, const struct ipp_verdict *v)
 }
 
 int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
-		      const struct ipp_localaddrs *me, struct ipp_pcap_stats *ret,
-		      struct ipp_error *err)
+		      const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
+		      struct ipp_pcap_stats *ret, struct ipp_error *err)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct ipp_pcap_stats s;
@@ -167,7 +171,7 @@ int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 			note_malformed(&s, why);
 			continue;
 		}
-		if (!direction(&p, ld, me)) {
+		if (!direction(&p, ld, me, bcast)) {
 			s.foreign++;
 			continue;
 		}

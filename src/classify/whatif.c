@@ -13,9 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <limits.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -255,46 +253,10 @@ int ipp_classify_hostenv(const struct ipp_paths *paths, struct ipp_hostenv *ret,
 	return ipp_hostenv_read(&src, ret, err);
 }
 
-/*
- * Is the destination of @p a group address: multicast, the IPv4 limited
- * broadcast, or the directed broadcast of one of this host's IPv4 subnets?
- */
-static bool group_address(const struct ipp_packet *p)
-{
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-
-	if (p->family == AF_INET6)
-		return p->dst[0] == 0xff;
-	if ((p->dst[0] & 0xf0) == 0xe0 || !memcmp(p->dst, "\xff\xff\xff\xff", 4))
-		return true;
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i && !found; i = i->ifa_next) {
-		uint32_t addr, mask, dst;
-
-		if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr ||
-		    i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
-			continue;
-		/* the all-ones host part of the subnet (the kernel's local table names it
-		 * broadcast whether or not the address was given one), or the one given */
-		addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
-		mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;
-		memcpy(&dst, p->dst, 4);
-		found = ntohl(mask) < 0xfffffffeu && dst == (addr | ~mask);
-		if (!found && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET)
-			found = !memcmp(
-			    &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
-			    p->dst, 4);
-	}
-	freeifaddrs(ifa);
-	return found;
-}
-
 int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store_loc cur,
 		   const struct ipp_paths *paths, FILE *out, struct ipp_error *err)
 {
-	struct ipp_localaddrs me = {0};
+	struct ipp_localaddrs me = {0}, bcast = {0};
 	struct ipp_hostenv env;
 	struct ipp_effective *eff = NULL;
 	struct ipp_packet pkt;
@@ -314,14 +276,16 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 			ipp_err(err, -r, "out of memory");
 			goto out;
 		}
-	if (!w->nosystem && (r = ipp_localaddrs_from_system(&me, err)) < 0)
+	if (!w->nosystem && ((r = ipp_localaddrs_from_system(&me, err)) < 0 ||
+			     (r = ipp_localaddrs_broadcasts(&bcast, err)) < 0))
 		goto out;
 	if (!w->pcap && (r = build_packet(w, &me, &pkt, err)) < 0)
 		goto out;
 	/* dir=in: the destination is this host's (the input hook sees nothing else), dir=out
 	 * the source; but a packet to a broadcast or multicast address is received without
 	 * it being one of the host's: "me" does not match it (the kernel's fib type local) */
-	group = !w->pcap && w->dir_set && pkt.dir == IPP_DIR_IN && group_address(&pkt);
+	group = !w->pcap && w->dir_set && pkt.dir == IPP_DIR_IN &&
+		ipp_group_address(pkt.family, pkt.dst, &bcast);
 	if (!w->pcap && w->dir_set && !group &&
 	    !ipp_localaddrs_has(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src) &&
 	    (r = ipp_localaddrs_add(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src)) <
@@ -338,7 +302,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	if (w->pcap) {
 		struct ipp_pcap_stats st;
 
-		r = ipp_pcap_classify(eff, w->pcap, &me, &st, err);
+		r = ipp_pcap_classify(eff, w->pcap, &me, &bcast, &st, err);
 		if (r < 0)
 			goto out;
 		if (w->policy)
@@ -366,6 +330,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 out:
 	ipp_effective_free(eff);
 	ipp_localaddrs_clear(&me);
+	ipp_localaddrs_clear(&bcast);
 	return r < 0 ? r : 0;
 }
 

@@ -102,7 +102,7 @@ static void test_negotiate_columns(void **state)
 	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 17, 4000, 5101, 0, 0, 0), 0x0800);
 	w_frame(&w, f, n, n);
 	w_close(&w);
-	assert_int_equal(ipp_pcap_classify(&nf.eff, w.path, &me, &s, NULL), 0);
+	assert_int_equal(ipp_pcap_classify(&nf.eff, w.path, &me, NULL, &s, NULL), 0);
 	assert_int_equal(s.rules[r_neg].negotiated, 1);
 	assert_int_equal(s.rules[r_neg].clear_taken, 0);
 	assert_int_equal(s.rules[r_pass].negotiated, 0);
@@ -160,7 +160,7 @@ static void test_ethernet_capture(void **state)
 	w_frame(&w, f, 0, 0);
 	w_close(&w);
 
-	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, &s, NULL), 0);
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, NULL, &s, NULL), 0);
 	assert_int_equal(s.packets, 13);
 	assert_int_equal(s.classified, 7);
 	assert_int_equal(s.inbound, 6);
@@ -189,7 +189,7 @@ static void test_ethernet_capture(void **state)
 	ipp_pcap_stats_clear(&s);
 
 	/* without any policy: everything that is not exempt is "no filter matched" */
-	assert_int_equal(ipp_pcap_classify(NULL, w.path, &me, &s, NULL), 0);
+	assert_int_equal(ipp_pcap_classify(NULL, w.path, &me, NULL, &s, NULL), 0);
 	assert_int_equal(s.none, 5);
 	assert_null(s.rules);
 	ipp_pcap_stats_clear(&s);
@@ -215,7 +215,7 @@ static void test_cooked_directions(void **state)
 	w_close(&w);
 
 	/* the host's addresses unknown: the capture's directions still count */
-	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &nobody, &s, NULL), 0);
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &nobody, NULL, &s, NULL), 0);
 	assert_int_equal(s.packets, 4);
 	assert_int_equal(s.inbound, 1);
 	assert_int_equal(s.outbound, 2);
@@ -224,6 +224,45 @@ static void test_cooked_directions(void **state)
 	/* without addresses "me" matches nothing */
 	assert_int_equal(s.none, 2);
 	ipp_pcap_stats_clear(&s);
+}
+
+/*
+ * A raw IP capture records no direction: a packet from elsewhere to a group
+ * address (multicast, the limited broadcast, a directed broadcast of the
+ * host's subnets) was received, and matches no filter of "me" (the kernel
+ * delivers it under "block everything to me"); one between two other hosts
+ * is foreign.
+ */
+static void test_group_destinations(void **state)
+{
+	struct ipp_localaddrs bcast = {0};
+	struct ipp_pcap_stats s;
+	struct writer w;
+	uint8_t f[256];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ipp_localaddrs_add_str(&bcast, "10.0.0.255", NULL), 0);
+	w_open(&w, "group.pcap", DLT_RAW);
+	n = ip4(f, "10.0.0.5", "10.0.0.255", 17, 4300, 9999, 0, 0, 0);
+	w_frame(&w, f, n, n);
+	n = ip4(f, "10.0.0.5", "255.255.255.255", 17, 4300, 9999, 0, 0, 0);
+	w_frame(&w, f, n, n);
+	n = ip4(f, "10.0.0.5", "224.0.0.1", 17, 4300, 9999, 0, 0, 0);
+	w_frame(&w, f, n, n);
+	n = ip6(f, "fd00:77::5", "ff02::1", NULL, 0, 17, 4300, 9999, 0, 0);
+	w_frame(&w, f, n, n);
+	n = ip4(f, "10.0.0.5", "10.0.0.9", 17, 4300, 9999, 0, 0, 0);
+	w_frame(&w, f, n, n);
+	w_close(&w);
+
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, &bcast, &s, NULL), 0);
+	assert_int_equal(s.packets, 5);
+	assert_int_equal(s.inbound, 4);
+	assert_int_equal(s.foreign, 1);
+	assert_int_equal(s.none, 4);
+	ipp_pcap_stats_clear(&s);
+	ipp_localaddrs_clear(&bcast);
 }
 
 static void test_broken_files(void **state)
@@ -245,7 +284,7 @@ static void test_broken_files(void **state)
 	}
 	w_close(&w);
 	assert_int_equal(truncate(w.path, 24 + 2 * (16 + 60) + 16 + 10), 0);
-	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, &s, &err), 0);
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, NULL, &s, &err), 0);
 	assert_int_equal(s.packets, 2);
 	assert_int_equal(s.classified, 2);
 	assert_int_equal(s.malformed, 0);
@@ -259,27 +298,26 @@ static void test_broken_files(void **state)
 	for (i = 0; i < 500; i++)
 		fputc((i * 7919) & 0xff, g);
 	fclose(g);
-	assert_true(ipp_pcap_classify(&fx.eff, path, &me, &s, &err) < 0);
+	assert_true(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err) < 0);
 	assert_non_null(strstr(err.msg, path));
 
 	/* absent */
 	snprintf(path, sizeof(path), "%s/absent.pcap", dir);
-	assert_true(ipp_pcap_classify(&fx.eff, path, &me, &s, &err) < 0);
+	assert_true(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err) < 0);
 	assert_non_null(strstr(err.msg, "absent.pcap"));
 
 	/* a link type we do not decode */
 	w_open(&w, "wifi.pcap", DLT_IEEE802_11);
 	w_close(&w);
-	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, &s, &err), -ENOTSUP);
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, NULL, &s, &err), -ENOTSUP);
 	assert_non_null(strstr(err.msg, "link type 105"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ethernet_capture),
-	    cmocka_unit_test(test_negotiate_columns),
-	    cmocka_unit_test(test_cooked_directions),
+	    cmocka_unit_test(test_ethernet_capture),  cmocka_unit_test(test_negotiate_columns),
+	    cmocka_unit_test(test_cooked_directions), cmocka_unit_test(test_group_destinations),
 	    cmocka_unit_test(test_broken_files),
 	};
 
