@@ -1625,6 +1625,40 @@ out:
 	return r;
 }
 
+/* Shapes of the same key that differ at most in the rule's connection type. */
+static bool shape_same_key(const struct ipp_cshape *a, const struct ipp_cshape *b)
+{
+	struct ipp_cshape x = *a, y = *b;
+
+	x.conn = y.conn = 0;
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/*
+ * groups_same(), and when that finds nothing, the element of the same key
+ * and owner in a tier of @g whose shape differs only in the connection type
+ * (the rule's changed: its tiers have other names).
+ */
+static const struct ipp_celem *carry_same(const struct groups *g, const struct ipp_compiled *from,
+					  const struct ipp_ctier *t, const struct ipp_celem *e,
+					  const struct ipp_ctier **tier_ret)
+{
+	const struct ipp_celem *e2 = groups_same(g, from, t, e, tier_ret);
+
+	for (size_t i = 0; !e2 && i < g->c->ntiers; i++) {
+		const struct ipp_ctier *t2 = &g->c->tiers[i];
+
+		if (t2->shape.conn == t->shape.conn || !shape_same_key(&t2->shape, &t->shape))
+			continue;
+		e2 = ipp_ctier_decider(t2, &e->key);
+		if (e2 && !ipp_celem_same_owner(from, e, g->c, e2))
+			e2 = NULL;
+		if (e2)
+			*tier_ret = t2;
+	}
+	return e2;
+}
+
 int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 			   const struct ipp_compiled *new, char **ret, struct ipp_carry_book *next,
 			   struct ipp_error *err)
@@ -1652,7 +1686,7 @@ int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,
 		const struct ipp_celem *e2;
 		int vd;
 
-		if (!v[i].packets || !(e2 = groups_same(&g, cur, v[i].tier, v[i].elem, &t2)))
+		if (!v[i].packets || !(e2 = carry_same(&g, cur, v[i].tier, v[i].elem, &t2)))
 			continue;
 		for (vd = IPP_CV_ACCEPT; vd <= IPP_CV_NEGOTIATE; vd++)
 			if (v[i].vpackets[vd])

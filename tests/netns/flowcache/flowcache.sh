@@ -226,6 +226,19 @@ $(grep -E "policy|flow cache" "$LOG")"
 	check "agent: still no full apply" eval '[ "$(full_applies)" = "$n_full" ]'
 	check "agent: the kernel took every in-place change" \
 		eval '! grep -q "cannot change the policy in place" "$LOG"'
+	# a change of a rule's connection type renames its maps: a whole apply, counts kept
+	wholes() { grep -c "policy re-applied whole" "$LOG"; }
+	n_whole=$(wholes)
+	d1=$(counted Deny)
+	for ct in lan all; do
+		check "agent: the block rule's connection type set to $ct" \
+			pol static set rule name=DenyUdp policy=Cache conntype=$ct
+		check "agent: applied whole" wait_for 10 eval '[ "$(wholes)" -gt "$n_whole" ]'
+		n_whole=$(wholes)
+		OUT="$(pol dynamic show qmfilter type=specific 2>&1 | grep -E "Filter Name|Packets")"
+		check "agent: its filters keep their counts ($d1 and 10) with conntype=$ct" \
+			eval '[ "$(counted Deny)" = "$d1" ] && [ "$(counted Deny 2)" = 10 ]'
+	done
 	# a full set (65,536 flows, made up here) is shown as such
 	python3 -c "
 print('add element inet ipsecpol flow4_in_block_g$(gen) {')
