@@ -72,6 +72,23 @@ static int agent_command(struct ipp_shell *sh, const struct ipp_args *a, struct 
 		       a->cmd);
 }
 
+void ipp_dyn_agent_reason(struct ipp_shell *sh, char *buf, size_t len)
+{
+	struct ipp_error e = {0};
+	char *body = NULL;
+	const char *at;
+
+	buf[0] = '\0';
+	if (ipp_agent_request(ipp_shell_paths(sh), "status", AGENT_TIMEOUT_MS, &body, &e) < 0)
+		return;
+	for (at = body; at && *at; at = strchr(at, '\n') ? strchr(at, '\n') + 1 : NULL)
+		if (!strncmp(at, "reason=", 7)) {
+			snprintf(buf, len, "%.*s", (int)strcspn(at + 7, "\n"), at + 7);
+			break;
+		}
+	free(body);
+}
+
 void ipp_dyn_agent_note(struct ipp_shell *sh, FILE *out)
 {
 	struct ipp_error e = {0};

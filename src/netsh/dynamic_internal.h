@@ -54,8 +54,17 @@ size_t ipp_dyn_spec_slot(size_t sf, const struct ipp_ctier *t);
 /* The snapshot of store @loc in @s (NULL when absent).  Borrowed. */
 const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum ipp_store_loc loc);
 
-/* One line saying what the mode in force filters, for modes without filters. */
-void ipp_dyn_mode_text(const struct ipp_dyn_state *s, FILE *out);
+/*
+ * One line saying what the mode in force filters, for modes without filters;
+ * in block mode with the reason the running agent of @sh gives.
+ */
+void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE *out);
+
+/*
+ * Why the running agent is in the mode it is in ("reason=" of its status),
+ * into @buf; "" when it does not run or says nothing.
+ */
+void ipp_dyn_agent_reason(struct ipp_shell *sh, char *buf, size_t len);
 
 /*
  * One line on the state only the running agent holds (dynamic policies,

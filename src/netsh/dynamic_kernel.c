@@ -255,8 +255,10 @@ const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum 
 	}
 }
 
-void ipp_dyn_mode_text(const struct ipp_dyn_state *s, FILE *out)
+void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE *out)
 {
+	char why[512];
+
 	if (!s->table) {
 		fprintf(out, "%s: nothing is filtered.\n", ipp_dyn_no_table);
 		return;
@@ -274,9 +276,12 @@ void ipp_dyn_mode_text(const struct ipp_dyn_state *s, FILE *out)
 			     "and the boot exemptions; no policy filters are in force yet.\n");
 		break;
 	case IPP_MODE_BLOCK:
-		fprintf(out, "The IPsec driver is in block mode: a persistent policy could not be "
-			     "applied, and every packet is dropped except loopback; no policy "
-			     "filters are in force.\n");
+		ipp_dyn_agent_reason(sh, why, sizeof(why));
+		fprintf(out,
+			"The IPsec driver is in block mode: the policy agent could not apply what "
+			"it should (%s), and every packet is dropped except loopback; no policy "
+			"filters are in force.\n",
+			why[0] ? why : "the system log says why");
 		break;
 	case IPP_MODE_SECURE:
 		fprintf(out, "The IPsec driver is in secure mode: the assigned policies are "

@@ -103,14 +103,32 @@ static const char *store_word(enum ipp_store_loc loc)
 }
 
 /* The reverse lookup of a host address (resolvedns=yes), or "". */
+/*
+ * Names found by reverse lookups, for one command: an address shown in many
+ * filters (and both images of each) is asked once, and an unreachable
+ * resolver's timeout is paid once per address, not once per field.
+ */
+#define RDNS_CACHE 256
+static struct {
+	struct ipp_addr a;
+	char name[256]; /* a DNS name has at most 253 characters */
+} rdns_cache[RDNS_CACHE];
+static size_t rdns_n;
+
 static void rdns(const struct ipp_addr *a, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
+	size_t i;
 
 	buf[0] = '\0';
 	if (a->kind != IPP_ADDR_IP)
 		return;
+	for (i = 0; i < rdns_n; i++)
+		if (ipp_addr_same(&rdns_cache[i].a, a)) {
+			snprintf(buf, len, "%s", rdns_cache[i].name);
+			return;
+		}
 	memset(&ss, 0, sizeof(ss));
 	if (a->family == AF_INET && a->plen == 32) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -129,6 +147,11 @@ static void rdns(const struct ipp_addr *a, char *buf, size_t len)
 	}
 	if (getnameinfo((struct sockaddr *)&ss, sl, buf, len, NULL, 0, NI_NAMEREQD) != 0)
 		buf[0] = '\0';
+	if (rdns_n < RDNS_CACHE) {
+		rdns_cache[rdns_n].a = *a;
+		snprintf(rdns_cache[rdns_n].name, sizeof(rdns_cache[rdns_n].name), "%s", buf);
+		rdns_n++;
+	}
 }
 
 static void addr_fields(FILE *out, const char *side, const struct ipp_addr *a, int family,
@@ -180,8 +203,13 @@ static int parse_addr(const struct ipp_args *a, const char *tag, const char *mas
 			return r;
 		}
 		*has_mask = true;
-		if (v && ret->kind == IPP_ADDR_IP && (r = ipp_addr_set_mask(ret, *mask, err)) < 0)
-			return r;
+		if (v && ret->kind == IPP_ADDR_IP) {
+			if ((r = ipp_addr_set_mask(ret, *mask, err)) < 0)
+				return r;
+			/* 10.66.0.5 with mask 8 is 10.0.0.0/8, as a filter's address is */
+			if (ret->kind == IPP_ADDR_IP)
+				ipp_ip_mask(ret->ip, ret->plen);
+		}
 	}
 	return 0;
 }
@@ -192,6 +220,7 @@ static int parse_sel(const struct ipp_args *a, struct sel *s, struct ipp_error *
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	rdns_n = 0; /* a new command asks the resolver again */
 	s->name = ipp_args_get(a, "name");
 	if ((v = ipp_args_get(a, "type")))
 		s->type = strcmp(v, "generic") == 0 ? FT_GENERIC : FT_SPECIFIC;
@@ -225,13 +254,19 @@ static int parse_sel(const struct ipp_args *a, struct sel *s, struct ipp_error *
 /*
  * Does filter address @f answer the selector?  An IP without a mask: the
  * filters whose address (subnet, range) contains it; with a mask: exactly
- * that subnet; me, any and the server types: filters written so.  A mask
+ * that subnet; a range: the filters containing all of it; me, any and the
+ * server types: filters written so.  A mask
  * alone: filters of that prefix length.
  */
 static bool addr_match(const struct ipp_addr *f, bool has, const struct ipp_addr *s, bool has_mask,
 		       uint8_t mask)
 {
 	if (has) {
+		/* a range: the filters whose address contains all of it */
+		if (s->kind == IPP_ADDR_RANGE)
+			return (f->kind == IPP_ADDR_IP || f->kind == IPP_ADDR_RANGE) &&
+			       ipp_addr_contains(f, s->family, s->ip) &&
+			       ipp_addr_contains(f, s->family, s->ip_end);
 		if (s->kind != IPP_ADDR_IP)
 			return f->kind == s->kind;
 		if (has_mask)
@@ -424,6 +459,13 @@ static struct specgroup *spec_groups(const struct ipp_dyn_state *st, const struc
 				at[slot] = n;
 		}
 		spec_of(st, &st->cnt[i], &f);
+		/* selected by the specific filter's addresses (a range whole), not a prefix's */
+		if (sf != SIZE_MAX) {
+			if (f.src.kind == IPP_ADDR_IP)
+				f.src = st->res.eff->sf[sf].src;
+			if (f.dst.kind == IPP_ADDR_IP)
+				f.dst = st->res.eff->sf[sf].dst;
+		}
 		x->match |= spec_match(s, &f);
 		x->in |= f.in;
 		x->out |= f.out;
@@ -500,7 +542,8 @@ static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel 
 struct sum {
 	uint32_t rule, filter;
 	uint64_t packets, bytes;
-	size_t n;
+	size_t n;  /* specific filters in force */
+	size_t sf; /* while summing: the element's specific filter (SIZE_MAX: none known) */
 };
 
 static int sum_cmp(const void *x, const void *y)
@@ -510,6 +553,15 @@ static int sum_cmp(const void *x, const void *y)
 	if (a->rule != b->rule)
 		return a->rule < b->rule ? -1 : 1;
 	return a->filter < b->filter ? -1 : a->filter > b->filter;
+}
+
+/* sum_cmp(), then by specific filter: the elements of one (a range's prefixes) side by side. */
+static int sum_sf_cmp(const void *x, const void *y)
+{
+	const struct sum *a = x, *b = y;
+	int r = sum_cmp(a, b);
+
+	return r ? r : a->sf < b->sf ? -1 : a->sf > b->sf;
 }
 
 static int sums_build(const struct ipp_dyn_state *st, struct sum **ret, size_t *ret_n,
@@ -531,13 +583,17 @@ static int sums_build(const struct ipp_dyn_state *st, struct sum **ret, size_t *
 		v[i].packets = st->cnt[i].packets;
 		v[i].bytes = st->cnt[i].bytes;
 		v[i].n = 1;
+		v[i].sf = st->csf[i];
 	}
-	qsort(v, st->ncnt, sizeof(*v), sum_cmp);
+	qsort(v, st->ncnt, sizeof(*v), sum_sf_cmp);
 	for (i = 0; i < st->ncnt; i++) {
 		if (n && sum_cmp(&v[n - 1], &v[i]) == 0) {
 			v[n - 1].packets += v[i].packets;
 			v[n - 1].bytes += v[i].bytes;
-			v[n - 1].n++;
+			/* one specific filter's elements count once */
+			if (v[i].sf == SIZE_MAX || v[i].sf != v[n - 1].sf)
+				v[n - 1].n++;
+			v[n - 1].sf = v[i].sf;
 		} else {
 			v[n++] = v[i];
 		}
@@ -821,7 +877,7 @@ static int state_for_filters(struct ipp_shell *sh, struct ipp_dyn_state *st, FIL
 		return 1;
 	}
 	if (st->mode != IPP_MODE_SECURE) {
-		ipp_dyn_mode_text(st, out);
+		ipp_dyn_mode_text(sh, st, out);
 		return 1;
 	}
 	not_in_force_note(st, out);
@@ -1034,15 +1090,19 @@ int ipp_dyn_show_stats(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 int ipp_dyn_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		     struct ipp_error *err)
 {
+	struct ipp_error conf_err = {0};
 	struct ipp_dyn_state st;
 	struct sel s;
-	int r;
+	int r, conf_r;
 
 	memset(&s, 0, sizeof(s));
+	rdns_n = 0;
 	if ((r = ipp_args_bool(a, "resolvedns", &s.resolvedns, err)) < 0)
 		return r;
-	if ((r = ipp_dyn_show_config(sh, a, out, err)) < 0)
-		return r;
+	/* a configuration that cannot be read (the agent is then in block mode) fails the
+	 * command, after what is in force: that is what the administrator needs to see */
+	if ((conf_r = ipp_dyn_show_config(sh, a, out, &conf_err)) < 0)
+		fprintf(out, "The driver configuration cannot be shown: %s\n", conf_err.msg);
 	fputc('\n', out);
 	if ((r = ipp_dyn_state_read(sh, &st, err)) < 0)
 		return r;
@@ -1057,7 +1117,7 @@ int ipp_dyn_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		if (r == 0)
 			show_specific_qm(&st, &s, out);
 	} else {
-		ipp_dyn_mode_text(&st, out);
+		ipp_dyn_mode_text(sh, &st, out);
 	}
 	if (r == 0) {
 		stats_ike(out);
@@ -1066,5 +1126,9 @@ int ipp_dyn_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		ipp_dyn_agent_note(sh, out);
 	}
 	ipp_dyn_state_clear(&st);
+	if (r == 0 && conf_r < 0) {
+		*err = conf_err;
+		r = conf_r;
+	}
 	return r;
 }

@@ -285,6 +285,41 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	show dynamic show stats type=ipsec
 	check "agent: show stats counts the specific filters show qmfilter lists ($n_spec)" \
 		eval '[ -n "$n_spec" ] && [ "$(val "Specific Filters In Force")" = "$n_spec" ]'
+	show dynamic show qmfilter type=generic srcaddr=10.77.9.3-10.77.9.40
+	check "agent: the generic range filter has 2 specific filters in force (not its prefixes)" \
+		eval '[ "$(in_block "10.77.9.3-10.77.9.40" "Specific Filters In Force")" = 2 ]'
+	# selectors by range: the filters containing all of it; a range selects by its whole
+	for t in generic specific; do
+		show dynamic show qmfilter type=$t srcaddr=10.77.9.10-10.77.9.20
+		check "agent: srcaddr= a range inside the range filter selects it ($t)" \
+			eval 'has "Source Address             : 10.77.9.3-10.77.9.40" && hasnt "10.77.7.0"'
+		show dynamic show qmfilter type=$t srcaddr=192.168.7.1-192.168.7.5
+		check "agent: an unrelated range selects nothing ($t)" eval 'hasnt "10.77.9.3-10.77.9.40"'
+		show dynamic show qmfilter type=$t srcaddr=10.77.9.33
+		check "agent: an address of the range selects the range filter whole ($t)" \
+			eval 'has "Source Address             : 10.77.9.3-10.77.9.40"'
+	done
+	show dynamic show qmfilter type=generic srcaddr=10.77.7.99 srcmask=24
+	check "agent: an address with host bits and a mask is that subnet" \
+		eval 'has "1 Generic Filter" && has "Source Address             : 10.77.7.0"'
+	# block mode (an agent started with a malformed driver.conf): the reason the agent
+	# gives, and show all shows what it can
+	kill "$AGENT_PID"
+	wait "$AGENT_PID"
+	cp "$R/etc/ipsecpol/driver.conf" "$WORK/driver.conf.good"
+	echo "GarbageLine" >>"$R/etc/ipsecpol/driver.conf"
+	ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose 2>>"$LOG" &
+	AGENT_PID=$!
+	blockmode() { show dynamic show qmfilter; has "block mode"; }
+	check "agent: restarted with a malformed driver.conf, in block mode" wait_for 30 blockmode
+	check "agent: block mode says why, naming the line" eval 'has "GarbageLine"'
+	show dynamic show all
+	check "agent: show all fails, naming driver.conf, but shows the mode and statistics" \
+		eval '[ $RC -eq 1 ] && has "driver configuration cannot be shown" && has "block mode" && has "IPsec Statistics" && has "GarbageLine"'
+	cp "$WORK/driver.conf.good" "$R/etc/ipsecpol/driver.conf"
+	printf 'reload\n' | socat -t 30 - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" >/dev/null
+	show dynamic show qmfilter type=specific
+	check "agent: secure again with the file mended" eval 'has "Specific Filters" && hasnt "block mode"'
 fi
 
 echo "$NPASS passed, $NFAIL failed"
