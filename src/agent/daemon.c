@@ -176,6 +176,19 @@ static void cur_forget(struct agent *a)
 	a->cur_valid = false;
 }
 
+/*
+ * Remember which table the agent made (table_check()): its handle, which a
+ * table loaded in its place (a saved copy of it, its comment and all) does
+ * not have.
+ */
+static void table_mark(struct agent *a)
+{
+	char com[IPP_NLRULE_COMMENT_MAX];
+
+	if (ipp_nltable_comment(com, sizeof(com), &a->table_handle) < 0)
+		a->table_handle = 0;
+}
+
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 {
 	struct ipp_mode_opts o = {.diagnostics = a->conf.diagnostics};
@@ -235,6 +248,7 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 		return;
 	}
 	cur_forget(a);
+	table_mark(a);
 	a->block_logs = logs;
 	if (!again || strcmp(a->reason, why)) {
 		static const char *const fields[] = {"IPSECPOL_EVENT=block-mode", NULL};
@@ -372,6 +386,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->last_error[0] = '\0';
 		a->retry_s = 0;
 		timer_arm(a->tfd_retry, 0, false);
+		if (!st.empty || !a->table_handle)
+			table_mark(a);
 		set_mode(a, IPP_MODE_SECURE, "");
 		return 0;
 	}
@@ -754,20 +770,28 @@ static void table_check(struct agent *a)
 {
 	char com[IPP_NLRULE_COMMENT_MAX], want[64];
 	struct ipp_error e = {0};
+	uint64_t handle = 0;
 	int r;
 
 	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
 		return;
 	snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
-	r = ipp_nltable_comment(com, sizeof(com));
-	if ((r == 0 && !strcmp(com, want)) || (r < 0 && r != -ENOENT))
+	r = ipp_nltable_comment(com, sizeof(com), &handle);
+	if ((r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) ||
+	    (r < 0 && r != -ENOENT))
 		return; /* in force, or the kernel cannot tell now: the next look */
 	ipp_log(LOG_WARNING, "table %s %s %s: the %s ruleset is put back", IPP_NFT_FAMILY,
-		IPP_NFT_TABLE, r == -ENOENT ? "was removed" : "was replaced by another",
+		IPP_NFT_TABLE,
+		r == -ENOENT	     ? "was removed"
+		: !strcmp(com, want) ? "was replaced by a copy of an older one (nft -f of a "
+				       "saved ruleset)"
+				     : "was replaced by another",
 		ipp_mode_name(a->mode));
 	if (a->mode == IPP_MODE_BLOCK) {
 		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
 			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
+		else
+			table_mark(a);
 		return;
 	}
 	cur_forget(a);
@@ -778,6 +802,9 @@ static void table_check(struct agent *a)
 void ipp_agent_reload(struct agent *a, const char *why)
 {
 	table_check(a);
+	/* applied whole: what the kernel holds is not taken on trust (the filters' counts
+	 * are carried over from it) */
+	cur_forget(a);
 	a->conf_dirty = true;
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "%s", why);

@@ -51,6 +51,7 @@ struct agent {
 	int notifyfd, ctlfd, pidfd;
 	int wd_state, wd_etc;
 	struct ipp_apply_result cur; /* the secure ruleset in force (cur_valid) */
+	uint64_t table_handle;	     /* the kernel's handle of the table it last made, 0: none */
 	struct ipp_flowstate flows;  /* its flow cache: carry counters written, sets' fill */
 	bool cur_valid;
 	struct env_watch {

@@ -413,7 +413,7 @@ enum ipp_mode ipp_agent_kernel_mode(void)
 {
 	static const char pre[] = "ipsecpol mode=";
 	char com[IPP_NLRULE_COMMENT_MAX];
-	int r = ipp_nltable_comment(com, sizeof(com));
+	int r = ipp_nltable_comment(com, sizeof(com), NULL);
 
 	if (r == -ENOENT)
 		return IPP_MODE_PERMIT;

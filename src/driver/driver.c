@@ -266,7 +266,7 @@ int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *e
 
 	(void)d;
 	/* over nfnetlink: libnftables' listing of the tables reads their elements too */
-	r = ipp_nltable_comment(com, sizeof(com));
+	r = ipp_nltable_comment(com, sizeof(com), NULL);
 	*ret = r == 0;
 	if (r < 0 && r != -ENOENT)
 		return ipp_err(err, -r, "cannot list the tables: %s", strerror(-r));

@@ -11,6 +11,7 @@
  */
 #include "nlrules.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -518,6 +519,7 @@ int ipp_nlcounters_read(int (*fn)(const char *name, const char *comment, uint64_
 struct table {
 	bool ours;
 	struct rule udata; /* its comment */
+	uint64_t handle;
 };
 
 static void table_attr(const struct nlattr *a, void *ctx)
@@ -533,6 +535,14 @@ static void table_attr(const struct nlattr *a, void *ctx)
 	case NFTA_TABLE_USERDATA:
 		user_comment(NLA_DATA(a), n, &t->udata);
 		break;
+	case NFTA_TABLE_HANDLE:
+		if (n == 8) {
+			uint64_t be;
+
+			memcpy(&be, NLA_DATA(a), 8);
+			t->handle = be64toh(be);
+		}
+		break;
 	}
 }
 
@@ -540,25 +550,27 @@ struct table_ctx {
 	bool found;
 	char *buf;
 	size_t len;
+	uint64_t handle;
 };
 
 static int one_table(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
 {
 	struct table_ctx *tc = ctx;
-	struct table t = {false, {{0}, {0}, false, 0, 0}};
+	struct table t = {false, {{0}, {0}, false, 0, 0}, 0};
 
 	(void)nh;
 	each_attr(attrs, alen, table_attr, &t);
 	if (t.ours) {
 		tc->found = true;
+		tc->handle = t.handle;
 		snprintf(tc->buf, tc->len, "%s", t.udata.comment);
 	}
 	return 0;
 }
 
-int ipp_nltable_comment(char *buf, size_t len)
+int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle)
 {
-	struct table_ctx tc = {false, buf, len};
+	struct table_ctx tc = {false, buf, len, 0};
 	struct request req;
 	int r;
 
@@ -567,6 +579,8 @@ int ipp_nltable_comment(char *buf, size_t len)
 	request_init(&req, NFT_MSG_GETTABLE);
 	if ((r = request_dump(&req, 0, NFT_MSG_NEWTABLE, one_table, &tc)) < 0)
 		return r;
+	if (handle)
+		*handle = tc.handle;
 	return tc.found ? 0 : -ENOENT;
 }
 

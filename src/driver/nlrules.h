@@ -64,10 +64,12 @@ int ipp_nlcounters_read(int (*fn)(const char *name, const char *comment, uint64_
 int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
 
 /*
- * The comment of the table (@buf, @len bytes; "" when it has none).  0,
- * -ENOENT when there is no table, or -errno.
+ * The comment of the table (@buf, @len bytes; "" when it has none), and its
+ * handle in *@handle (may be NULL): the kernel numbers the tables it creates
+ * in a network namespace, so another table put in its place (a saved copy
+ * loaded again) has another.  0, -ENOENT when there is no table, or -errno.
  */
-int ipp_nltable_comment(char *buf, size_t len);
+int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle);
 
 /*
  * The policy of base chain @chain of the table: 1 accept, 0 drop; -ENOENT

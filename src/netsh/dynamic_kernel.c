@@ -34,7 +34,7 @@ static int read_mode(enum ipp_mode *ret, struct ipp_error *err)
 
 	*ret = IPP_MODE_INVALID;
 	/* the table's comment, over nfnetlink: libnftables would read every element first */
-	if ((r = ipp_nltable_comment(com, sizeof(com))) < 0)
+	if ((r = ipp_nltable_comment(com, sizeof(com), NULL)) < 0)
 		return ipp_err(err, -r, "cannot read the table %s %s: %s", IPP_NFT_FAMILY,
 			       IPP_NFT_TABLE, strerror(-r));
 	if (!strncmp(com, key, strlen(key)))

@@ -146,6 +146,27 @@ sleep 0.5
 check "blocked again: no probe leaks after it" test "$(leaks)" = "$l0"
 check "the agent is still secure" test "$(agent_mode)" = secure
 
+# A saved copy of the table loaded in its place (its comment and all, as restoring a saved
+# /etc/nftables.conf does) after the policy changed: the agent knows it is not the table it
+# made, and puts its own back; a reload applies whole, whatever the kernel holds.
+hx nft list ruleset >"$R/saved.nft"
+check "a local policy blocking 7000 is committed again" "$MKPOLICY" "$DB" local Block7000b block udp 7000
+check "and applied: 7000 is blocked" wait_for 10 still
+check "the saved copy (7000 permitted) is loaded in place of the agent's table" \
+	hx sh -c "(echo 'flush ruleset'; cat '$R/saved.nft') | nft -f -"
+check "the agent puts its own back, saying the table was an older copy" \
+	wait_for 10 grep -q "table inet ipsecpol was replaced by a copy of an older one" "$LOG"
+check "7000 is blocked again" wait_for 10 still
+check "the local policy is unassigned again" "$MKPOLICY" "$DB" local unassign
+check "7000 is permitted again" wait_for 10 grows
+check "the saved copy is loaded in place again (now the same policy)" \
+	hx sh -c "(echo 'flush ruleset'; cat '$R/saved.nft') | nft -f -"
+check "put back again" wait_for 10 sh -c "[ \$(grep -c 'replaced by a copy of an older one' '$LOG') = 2 ]"
+w0=$(grep -c "policy re-applied whole" "$LOG")
+check "control socket: reload" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
+check "reload applies whole" wait_for 10 sh -c "[ \$(grep -c 'policy re-applied whole' '$LOG') -gt $w0 ]"
+check "after all that: 0 probes leaked (the 7777 block never lapsed)" test "$(leaks)" = "$l0"
+
 
 # Stop (systemctl stop = SIGTERM): permit.
 agent_signal TERM
