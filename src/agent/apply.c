@@ -69,17 +69,26 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			/* not a store that can be read (a table missing): it may hold a persistent
 			 * policy, as any store that cannot be read */
 			res.persistent = true;
+			res.unreadable = true;
 		} else if ((r = ipp_db_load_stores(db, locs, 3, IPP_LOAD_LEAN, snap, &i, err)) <
 			   0) {
 			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
-			if (locs[i] == IPP_STORE_PERSISTENT)
+			if (locs[i] == IPP_STORE_PERSISTENT) {
 				res.persistent = true;
+				res.unreadable = true;
+			} else {
+				/* the persistent store was read: what it assigns decides; a
+				 * bad row of another store is an invalid policy that commands
+				 * can correct, which may be the one assigned */
+				res.persistent = has_assigned(snap[0]);
+				res.assigned = true;
+				if (r == -EBADMSG || r == -EPROTO)
+					r = -EINVAL;
+			}
 		}
 		ipp_db_rollback(db);
-		if (r < 0) {
-			res.unreadable = true;
+		if (r < 0)
 			goto out;
-		}
 	}
 	res.persistent = has_assigned(snap[0]);
 	res.assigned = res.persistent || has_assigned(snap[1]) || has_assigned(snap[2]);
@@ -193,7 +202,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	struct ipp_copts o;
 	char *text = NULL;
 	int lockfd = -1, r;
-	bool unfiltered = false;
+	bool unfiltered = false, conf_bad = false;
 	size_t i;
 
 	/* the daemon of this root owns the table: not replaced behind its back */
@@ -202,11 +211,18 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 						"ipsecpold",
 						&lockfd, err)) < 0)
 		return r;
-	/* settings the administrator did not ask for are not applied in their place */
+	/* settings the administrator did not ask for are not applied in their place; but
+	 * a host nothing filters is not left open: block mode, as the daemon loads */
 	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {
-		ipp_err_prefix(err, "nothing applied");
-		ipp_agent_unlock(paths, lockfd);
-		return r;
+		if (dry || !ipp_agent_unfiltered(ipp_agent_kernel_mode())) {
+			ipp_err_prefix(err, "nothing applied");
+			ipp_agent_unlock(paths, lockfd);
+			return r;
+		}
+		ipp_err_prefix(err, "nothing filters the host and its settings cannot be read");
+		memset(&conf, 0, sizeof(conf));
+		conf_bad = true;
+		goto out;
 	}
 	ipp_copts_init(&o);
 	ipp_copts_from_conf(&o, &conf);
@@ -255,9 +271,9 @@ out:
 				    "filters the host");
 		unfiltered = true;
 	}
-	if (r < 0 && (unfiltered || ipp_agent_persistent_failure(r, res.persistent))) {
+	if (r < 0 && (conf_bad || unfiltered || ipp_agent_persistent_failure(r, res.persistent))) {
 		/* (said once: ipp_apply_compute() may have said it) */
-		if (err && !unfiltered &&
+		if (err && !unfiltered && !conf_bad &&
 		    strncmp(err->msg, cannot_enforce, strlen(cannot_enforce)) != 0)
 			ipp_err_prefix(err, "%s", cannot_enforce);
 		r = -ENOTRECOVERABLE;

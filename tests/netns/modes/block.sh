@@ -103,6 +103,22 @@ rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
 check "--once, repaired: applied" hx "$IPPD" --root "$R" --once
 check "--once, repaired: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+# A bad row in the local store, no persistent policy assigned: an invalid local policy, not
+# a damaged database; the startup ruleset in force stays (commands can correct it)
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$MKPOLICY" "$DB" local Block7000 block udp 7000 || exit 2
+sqlite3 "$DB" "UPDATE filter SET dst = 'bogus..'" || exit 2
+check "bad local row: startup block loaded" startup
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, bad local row: exit 1" test $? = 1
+check "--once, bad local row: the startup ruleset stays" test "$(table_mode)" = startup-block
+check "--once, bad local row: the message names the local store" \
+	grep -q "reading the local store" "$R/once.out"
+refute "--once, bad local row: no persistent policy is blamed" \
+	grep -q "persistent policy" "$R/once.out"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+check "--once, store repaired again: applied" hx "$IPPD" --root "$R" --once
 # A driver.conf with a bad line: nothing is applied, not the defaults in its place.
 conf OperationMode=7 FlowCache=0
 before=$(table_stateless)
@@ -113,6 +129,12 @@ check "--once, bad driver.conf: the message names the file, line and value" \
 check "--once, bad driver.conf: the table in force is unchanged" test "$(table_stateless)" = "$before"
 "$IPPD" --root "$R" --once --dry-run >/dev/null 2>&1
 check "--once --dry-run, bad driver.conf: exit 1" test $? = 1
+# the same with nothing filtering the host: not left open, block mode
+hx nft delete table inet ipsecpol
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, bad driver.conf, no table: exit 1" test $? = 1
+check "--once, bad driver.conf, no table: block mode loaded, said" \
+	eval 'test "$(table_mode)" = block && grep -q "nothing filters the host and its settings cannot be read: .*driver.conf:1: .*block mode loaded" "$R/once.out"'
 
 # The agent started with that driver.conf: block mode, as at boot, until the file is valid.
 agent_start
