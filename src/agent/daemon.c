@@ -191,7 +191,11 @@ static void table_mark(struct agent *a)
 
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 {
-	struct ipp_mode_opts o = {.diagnostics = a->conf.diagnostics};
+	/* block mode lets the boot exemptions and DHCP through, as Windows' does */
+	struct ipp_mode_opts o = {.exempt = a->conf.exempt,
+				  .nexempt = a->conf.nexempt,
+				  .diagnostics = a->conf.diagnostics,
+				  .defrag6 = ipp_driver_defrag6(a->drv)};
 
 	return ipp_agent_load_mode(a->drv, m, &o, err);
 }
@@ -255,7 +259,7 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 
 		ipp_log_event(LOG_CRIT, fields,
 			      "entered block mode: %s: %s. All inbound and outbound traffic is "
-			      "dropped (loopback excepted); the boot exemptions do not apply. To "
+			      "dropped but loopback, DHCP and the boot exemptions. To "
 			      "regain connectivity, %s, or stop the policy agent (systemctl stop "
 			      "ipsecpold), which removes filtering",
 			      block_causes[cause].what, why, block_causes[cause].remedy);

@@ -132,7 +132,9 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		r = ipp_driver_open(&d, err);
 		if (r == 0) {
 			/* the probe costs a transaction: only where the chain goes */
-			o.defrag6 = res.mode == IPP_MODE_STARTUP_BLOCK && ipp_driver_defrag6(d);
+			o.defrag6 =
+			    (res.mode == IPP_MODE_STARTUP_BLOCK || res.mode == IPP_MODE_BLOCK) &&
+			    ipp_driver_defrag6(d);
 			r = ipp_agent_load_mode(d, res.mode, &o, err);
 			ipp_driver_close(d);
 		}

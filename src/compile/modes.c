@@ -150,7 +150,9 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 		       enum ipp_direction dir)
 {
 	bool in = dir == IPP_DIR_INBOUND;
-	bool startup = m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_STARTUP_STATEFUL;
+	/* block mode, as Windows' (event 4292): what the boot exemptions and DHCP permit */
+	bool exempting =
+	    m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_STARTUP_STATEFUL || m == IPP_MODE_BLOCK;
 	size_t i;
 
 	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
@@ -161,7 +163,7 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 	if (m == IPP_MODE_STARTUP_STATEFUL && in)
 		fprintf(out, "\t\tct state established,related accept comment \"replies to "
 			     "outbound traffic\"\n");
-	if (startup) {
+	if (exempting) {
 		fprintf(out,
 			"\t\tmeta nfproto ipv4 udp sport %u udp dport %u accept comment \"DHCP\"\n",
 			in ? 67 : 68, in ? 68 : 67);
@@ -215,7 +217,7 @@ static int emit_mode(enum ipp_mode m, const struct ipp_mode_opts *o, const char 
 		fprintf(out, "\tcomment \"ipsecpol %smode=%s\"\n", guard ? "guard " : "",
 			ipp_mode_name(m));
 		/* its port matches see whole IPv6 datagrams (modes.h, "IPv6 fragments") */
-		if (m == IPP_MODE_STARTUP_BLOCK && o->defrag6)
+		if ((m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_BLOCK) && o->defrag6)
 			ipp_nft_emit_defrag6(out);
 		emit_chain(out, m, o, IPP_DIR_INBOUND);
 		/* Stateful mode allows every outbound packet: no output chain at all. */

@@ -79,10 +79,10 @@ enum ipp_mode ipp_mode_from_bootmode(enum ipp_bootmode b);
 #define IPP_NFLOG_PREFIX "ipsecpol"
 
 struct ipp_mode_opts {
-	const struct ipp_bootexempt *exempt; /* startup-block, startup-stateful only */
+	const struct ipp_bootexempt *exempt; /* startup-block, startup-stateful, block */
 	size_t nexempt;
 	unsigned diagnostics; /* DiagnosticMode: >= 1 logs drops to NFLOG */
-	bool defrag6;	      /* startup-block: chain defrag6 (above); set it from
+	bool defrag6;	      /* startup-block, block: chain defrag6 (above); set it from
 				 ipp_driver_defrag6() */
 };
 

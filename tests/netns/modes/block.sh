@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Operational block mode: a persistent policy exists but cannot be applied.
 #   - a corrupt store at agent start: block mode (everything dropped both
-#     ways, the boot exemptions do not apply, loopback works), a log line that
+#     ways but what the boot exemptions and DHCP permit, as Windows' block
+#     mode does, and loopback), a log line that
 #     says why and how to regain connectivity, the status names the reason
 #   - a repaired store is applied at once: secure mode
 #   - the store corrupted while the agent runs: block mode again
@@ -40,7 +41,10 @@ check "corrupt store: the log says how to regain connectivity" \
 refute "corrupt store: no advice to repair it with commands" \
 	grep -q "repair or unassign the persistent policy" "$LOG"
 check "corrupt store: the status gives the reason" sh -c "printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^reason=.*$DB'"
-refute "block: the boot exemption does not apply" px "$PROBE" tcp-connect $H_IP 3389 500
+check "block: the boot exemption applies (as in Windows' block mode)" \
+	px "$PROBE" tcp-connect $H_IP 3389 1000
+check "block: the log says what still passes" \
+	grep -q "dropped but loopback, DHCP and the boot exemptions" "$LOG"
 refute "block: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
 px "$PROBE" udp-send $H_IP 7000 20 1000
 sleep 0.3
@@ -62,7 +66,8 @@ n=$(grep -c "entered block mode" "$LOG")
 corrupt
 check "corrupted while running: block mode again" wait_for 10 sh -c "[ \"\$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)\" = block ]"
 check "corrupted while running: a new log line" test "$(grep -c "entered block mode" "$LOG")" -gt "$n"
-refute "corrupted while running: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+check "corrupted while running: tcp 3389 (exempted) connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+refute "corrupted while running: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
 
 agent_signal TERM
 check "SIGTERM in block mode: exit 0" agent_wait
@@ -78,7 +83,8 @@ check "--once, corrupt store: the message says why and that it blocks" \
 	grep -q "the persistent policy cannot be enforced: .*$DB.*; block mode loaded" "$R/once.out"
 refute "--once, corrupt store: the reason is said once" \
 	grep -q "cannot be enforced: the persistent policy cannot be enforced" "$R/once.out"
-refute "--once, corrupt store: tcp 3389 is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+check "--once, corrupt store: tcp 3389 (exempted) connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+refute "--once, corrupt store: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
 # a table missing from the store: the reason is said once too
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2

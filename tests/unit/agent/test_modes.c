@@ -43,7 +43,7 @@ static const struct gcase cases[] = {
     {"startup-stateful-exempt", IPP_MODE_STARTUP_STATEFUL,
      "tcp:0:3389:inbound udp:0:53:outbound any:0:0:inbound", 0, false},
     {"startup-stateful-diag", IPP_MODE_STARTUP_STATEFUL, "tcp:0:3389:inbound", 7, false},
-    /* Operational block ignores the exemptions it is given, and matches no ports. */
+    /* Operational block keeps the exemptions and DHCP, as Windows' block mode does. */
     {"block", IPP_MODE_BLOCK, "tcp:0:3389:inbound", 0, true},
     {"block-diag", IPP_MODE_BLOCK, "none", 2, false},
 };
