@@ -279,7 +279,8 @@ void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE
 		ipp_dyn_agent_reason(sh, why, sizeof(why));
 		fprintf(out,
 			"The IPsec driver is in block mode: the policy agent could not apply what "
-			"it should (%s), and every packet is dropped except loopback; no policy "
+			"it should (%s), and every packet is dropped except loopback, DHCP and the "
+			"boot exemptions; no policy "
 			"filters are in force.\n",
 			why[0] ? why : "the system log says why");
 		break;
