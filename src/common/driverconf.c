@@ -139,12 +139,12 @@ static bool has_ports(uint8_t proto)
 	return proto == 6 || proto == 17;
 }
 
-static void proto_format(uint8_t p, char *buf, size_t len)
+static void proto_format(uint8_t p, bool icmp, char *buf, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].num == p) {
+		if (protos[i].num == p && (p != 1 || icmp)) {
 			snprintf(buf, len, "%s", protos[i].name);
 			return;
 		}
@@ -178,9 +178,10 @@ int ipp_bootexempt_parse(const char *s, struct ipp_bootexempt *ret, struct ipp_e
 	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 		if (!strcasecmp(f[0], protos[i].name))
 			break;
-	if (i < sizeof(protos) / sizeof(protos[0]))
+	if (i < sizeof(protos) / sizeof(protos[0])) {
 		e.proto = protos[i].num;
-	else if (parse_uint(f[0], 0, 255, &v) == 0)
+		e.icmp = e.proto == 1;
+	} else if (parse_uint(f[0], 0, 255, &v) == 0)
 		e.proto = (uint8_t)v;
 	else
 		return ipp_err(err, EINVAL,
@@ -272,7 +273,7 @@ void ipp_bootexempt_format(const struct ipp_bootexempt *e, char *buf, size_t len
 {
 	char proto[16];
 
-	proto_format(e->proto, proto, sizeof(proto));
+	proto_format(e->proto, e->icmp, proto, sizeof(proto));
 	snprintf(buf, len, "%s:%u:%u:%s", proto, e->sport, e->dport,
 		 e->dir == IPP_DIR_OUTBOUND ? "outbound" : "inbound");
 }

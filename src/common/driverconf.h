@@ -58,7 +58,8 @@ enum ipp_direction { IPP_DIR_INVALID = 0, IPP_DIR_INBOUND, IPP_DIR_OUTBOUND };
  * direction is allowed too, with the ports swapped.
  */
 struct ipp_bootexempt {
-	uint8_t proto;	/* IP protocol number; 1 (icmp) also covers ICMPv6 */
+	uint8_t proto;	/* IP protocol number */
+	bool icmp;	/* written "icmp": protocol 1 and ICMPv6 (58); "1" is ICMP alone */
 	uint16_t sport; /* 0 = any; only TCP and UDP take ports */
 	uint16_t dport;
 	enum ipp_direction dir;

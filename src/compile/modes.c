@@ -104,14 +104,15 @@ void ipp_nft_emit_defrag6(FILE *out)
 }
 
 /* The protocol match of an exemption, "" for any protocol. */
-static void proto_match(uint8_t proto, char *buf, size_t len)
+static void proto_match(const struct ipp_bootexempt *e, char *buf, size_t len)
 {
-	switch (proto) {
+	switch (e->proto) {
 	case IPP_BOOT_PROTO_ANY:
 		buf[0] = '\0';
 		break;
 	case 1:
-		snprintf(buf, len, "meta l4proto { icmp, ipv6-icmp } ");
+		snprintf(buf, len,
+			 e->icmp ? "meta l4proto { icmp, ipv6-icmp } " : "meta l4proto icmp ");
 		break;
 	case 6:
 		snprintf(buf, len, "meta l4proto tcp ");
@@ -120,7 +121,7 @@ static void proto_match(uint8_t proto, char *buf, size_t len)
 		snprintf(buf, len, "meta l4proto udp ");
 		break;
 	default:
-		snprintf(buf, len, "meta l4proto %u ", proto);
+		snprintf(buf, len, "meta l4proto %u ", e->proto);
 		break;
 	}
 }
@@ -136,7 +137,7 @@ static void emit_exemption(FILE *out, const struct ipp_bootexempt *e, enum ipp_d
 	uint16_t dport = reply ? e->sport : e->dport;
 	char proto[64], text[64];
 
-	proto_match(e->proto, proto, sizeof(proto));
+	proto_match(e, proto, sizeof(proto));
 	ipp_bootexempt_format(e, text, sizeof(text));
 	fprintf(out, "\t\t%s", proto);
 	if (sport)

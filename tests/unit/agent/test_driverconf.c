@@ -102,6 +102,13 @@ static void test_good_file(void **state)
 	assert_int_equal(c.ike_logging, 1);
 	assert_int_equal(c.strong_crl_check, 2);
 
+	/* "icmp" is ICMP and ICMPv6, the number 1 ICMP alone: each written back as given */
+	assert_int_equal(parse_text("BootExemptions=icmp:0:0:inbound 1:0:0:outbound\n", &c, &err),
+			 0);
+	assert_true(c.exempt[0].icmp && !c.exempt[1].icmp);
+	ipp_bootexempt_format_list(c.exempt, c.nexempt, buf, sizeof(buf));
+	assert_string_equal(buf, "icmp:0:0:inbound 1:0:0:outbound");
+
 	assert_int_equal(parse_text("OperationMode=0\nBootExemptions=none\n", &c, &err), 0);
 	assert_int_equal(c.bootmode, IPP_BOOT_PERMIT);
 	assert_int_equal(c.nexempt, 0);

@@ -38,6 +38,8 @@ static const struct gcase cases[] = {
      "udp:5000:6000:inbound",
      0, false},
     {"startup-block-diag", IPP_MODE_STARTUP_BLOCK, "tcp:0:3389:inbound", 1, false},
+    /* "icmp" is ICMP and ICMPv6, the number 1 ICMP alone */
+    {"startup-block-icmp", IPP_MODE_STARTUP_BLOCK, "icmp:0:0:inbound 1:0:0:outbound", 0, false},
     /* Conntrack reassembles already: no chain defrag6. */
     {"startup-stateful", IPP_MODE_STARTUP_STATEFUL, "none", 0, true},
     {"startup-stateful-exempt", IPP_MODE_STARTUP_STATEFUL,
