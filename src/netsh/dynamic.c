@@ -193,6 +193,7 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 			struct ipp_error *err)
 {
 	const struct ipp_paths *paths = ipp_shell_paths(sh);
+	struct ipp_error unread = {0};
 	struct ipp_driverconf c;
 	bool assigned;
 	int r;
@@ -206,9 +207,17 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 		}
 		return r;
 	}
-	if ((r = any_assigned(sh, &assigned, err)) < 0)
-		return r;
+	/* only an unset boot mode depends on the stores; one that cannot be read makes the
+	 * boot block (as ipsecpold --startup decides), and the rest is shown all the same */
+	assigned = false;
+	if (c.bootmode == IPP_BOOT_UNSET && any_assigned(sh, &assigned, &unread) < 0)
+		c.bootmode = IPP_BOOT_BLOCK;
 	ipp_driverconf_show(&c, assigned, out);
+	if (unread.msg[0])
+		fprintf(out,
+			"\nThe boot mode is not set and the policy stores cannot be read (%s): the "
+			"boot runs in block mode.\n",
+			unread.msg);
 	fprintf(out,
 		"\nIkeLogging and StrongCRLCheck are kept for IKE negotiation, which this version "
 		"does not do.\n"

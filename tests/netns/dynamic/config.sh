@@ -97,6 +97,19 @@ run_ok $IPSECPOL static add policy name=A assign=yes
 run_ok $IPSECPOL dynamic show config
 [ "$(field BootMode)" = "STATEFUL (not set: a policy is assigned)" ] || fail "unset, assigned: $OUT"
 contains "$OUT" "IPsecexempt is kept but not applied"
+# a policy database that cannot be read: an unset boot mode is block; a set one is shown
+DB=$ROOT/var/lib/ipsecpol/policy.db
+cp "$DB" "$TMP/policy.db.good"
+rm -f "$DB-wal" "$DB-shm"
+echo garbage >"$DB"
+run_ok $IPSECPOL dynamic show config
+[ "$(field BootMode)" = "BLOCK" ] || fail "unset, unreadable stores: $OUT"
+contains "$OUT" "The boot mode is not set and the policy stores cannot be read ("
+run_ok $IPSECPOL dynamic set config bootmode stateful
+run_ok $IPSECPOL dynamic show config
+[ "$(field BootMode)" = "STATEFUL" ] || fail "set, unreadable stores: $OUT"
+sed -i '/^OperationMode=/d' "$CONF"
+cp "$TMP/policy.db.good" "$DB"
 
 # ---- a malformed file: show config and set config name file:line, nothing is overwritten
 echo "OperationMode=7" >>"$CONF"
