@@ -70,8 +70,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			 * policy, as any store that cannot be read */
 			res.persistent = true;
 			res.unreadable = true;
-		} else if ((r = ipp_db_load_stores(db, locs, 3, IPP_LOAD_LEAN, snap, &i, err)) <
-			   0) {
+		} else if ((r = ipp_db_load_stores(db, locs, 3, IPP_LOAD_LEAN | IPP_LOAD_ASSIGNED,
+						   snap, &i, err)) < 0) {
 			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
 			if (locs[i] == IPP_STORE_PERSISTENT) {
 				res.persistent = true;
@@ -102,6 +102,16 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			goto out;
 	}
 	r = ipp_effective_build(snap[0], snap[1], snap[2], &res.env, &res.eff, err);
+	if (r < 0 && res.persistent) {
+		/* the persistent policy stays in force whether or not the others apply: when it
+		 * builds alone, the failure is theirs (not block mode: the ruleset in force
+		 * stays) */
+		struct ipp_effective *alone = NULL;
+
+		if (ipp_effective_build(snap[0], NULL, NULL, &res.env, &alone, NULL) == 0)
+			res.persistent = false;
+		ipp_effective_free(alone);
+	}
 	/* the stores are in the effective policy now: their memory serves the compile */
 	for (i = 0; i < 3; i++) {
 		ipp_snapshot_free(snap[i]);

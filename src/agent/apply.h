@@ -59,7 +59,8 @@ struct ipp_apply_result {
 	struct ipp_effective *eff;      /* owned */
 	struct ipp_compiled *compiled;  /* owned */
 	struct ipp_hostenv env;         /* the host facts used */
-	bool persistent;                /* a persistent policy is assigned */
+	bool persistent;		/* a persistent policy is assigned (on failure: and
+					   may be what failed: it did not build alone) */
 	bool assigned;			/* a policy is assigned in some store */
 	bool unreadable;                /* failed: the database could not be read */
 	uint64_t generation;            /* ipp_db_generation() when the stores were read */
@@ -73,7 +74,9 @@ void ipp_apply_result_clear(struct ipp_apply_result *r);
  * host's with ipp_hostenv_read()).  @o: compile options (NULL: defaults).
  * On success *ret is filled (the caller clears it); on failure it is left
  * zeroed.  -ENOTRECOVERABLE when a persistent policy is assigned and the
- * compilation fails; ret->persistent tells the daemon whether block mode is
+ * compilation fails, unless the persistent policy builds alone (the domain or
+ * local policy failed: the ruleset in force stays); ret->persistent tells the
+ * daemon whether block mode is
  * due even when the store itself cannot be read (-EBADMSG, -EPROTO: unknown,
  * treat as persistent).
  */

@@ -409,6 +409,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	}
 	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",
 		why, e.msg, ipp_mode_name(in_force));
+	if (a->mode == IPP_MODE_INVALID)
+		set_mode(a, in_force, ""); /* what the kernel holds (an agent before left it) */
 	arm_retry(a);
 	return r;
 }

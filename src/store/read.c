@@ -731,9 +731,17 @@ static const struct id_index *find_id(const struct id_index *m, size_t n, int64_
  * table lookup per filter).  The lean form leaves out what enforcement does
  * not read (GUID, description, DNS names).
  */
-#define STORE_FILTERS                                                                            \
-	" FROM filter f WHERE +f.filterlist_id IN (SELECT id FROM filterlist WHERE store = ?) "  \
-	"ORDER BY f.id"
+/*
+ * ?1 the store, ?2 1 to read only what its assigned policy uses
+ * (IPP_LOAD_ASSIGNED), else 0.
+ */
+#define ASSIGNED_ONLY(col)                                                                         \
+	"(?2 = 0 OR " col " IN (SELECT r.filterlist_id FROM rule r JOIN policy p ON p.id = "       \
+	"r.policy_id WHERE p.store = ?1 AND p.assigned UNION ALL SELECT r.filteraction_id FROM "   \
+	"rule r JOIN policy p ON p.id = r.policy_id WHERE p.store = ?1 AND p.assigned))"
+#define STORE_FILTERS                                                                              \
+	" FROM filter f WHERE +f.filterlist_id IN (SELECT l.id FROM filterlist l WHERE l.store = " \
+	"?1 AND " ASSIGNED_ONLY("l.id") ") ORDER BY f.id"
 static const char sql_filters[] = "SELECT " DB_FILTER_COLS STORE_FILTERS;
 static const char sql_filters_lean[] = "SELECT f.id, f.filterlist_id, NULL, NULL, NULL, NULL, "
 				       "f.src, f.dst, f.protocol, f.srcport, f.dstport, "
@@ -742,8 +750,11 @@ static const char sql_filters_lean[] = "SELECT f.id, f.filterlist_id, NULL, NULL
 static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned flags,
 			    struct ipp_error *err)
 {
-	static const char sql_lists[] = "SELECT " DB_FILTERLIST_COLS " FROM filterlist l "
-					"WHERE l.store = ? ORDER BY l.name, l.id";
+	static const char sql_lists[] =
+	    "SELECT " DB_FILTERLIST_COLS " FROM filterlist l "
+	    "WHERE l.store = ?1 AND " ASSIGNED_ONLY("l.id") " ORDER BY "
+							    "l.name, l.id";
+	int only = !!(flags & IPP_LOAD_ASSIGNED);
 	struct id_index *idx = NULL;
 	size_t cap = 0, *fcap = NULL;
 	sqlite3_stmt *st;
@@ -753,6 +764,7 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned 
 	if (r < 0)
 		return r;
 	sqlite3_bind_int(st, 1, s->loc);
+	sqlite3_bind_int(st, 2, only);
 	while ((r = db_step(db, st, err, "reading filter lists")) > 0) {
 		if (ipp_grow_zero((void **)&s->filterlists, &cap, s->nfilterlists + 1,
 				  sizeof(*s->filterlists)) < 0) {
@@ -775,6 +787,7 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned 
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int(st, 1, s->loc);
+	sqlite3_bind_int(st, 2, only);
 	while ((r = db_step(db, st, err, "reading filters")) > 0) {
 		const struct id_index *m = find_id(idx, s->nfilterlists, sqlite3_column_int64(st, 1));
 		struct ipp_filterlist *l;
@@ -794,10 +807,13 @@ out:
 	return r < 0 ? r : 0;
 }
 
-static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)
+static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, unsigned flags,
+			      struct ipp_error *err)
 {
-	static const char sql[] = "SELECT " DB_FILTERACTION_COLS " FROM filteraction a "
-				  "WHERE a.store = ? ORDER BY a.name, a.id";
+	static const char sql[] =
+	    "SELECT " DB_FILTERACTION_COLS " FROM filteraction a "
+	    "WHERE a.store = ?1 AND " ASSIGNED_ONLY("a.id") " ORDER BY a.name, "
+							    "a.id";
 	size_t cap = 0;
 	sqlite3_stmt *st;
 	int r;
@@ -806,6 +822,7 @@ static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, struct 
 	if (r < 0)
 		return r;
 	sqlite3_bind_int(st, 1, s->loc);
+	sqlite3_bind_int(st, 2, !!(flags & IPP_LOAD_ASSIGNED));
 	while ((r = db_step(db, st, err, "reading filter actions")) > 0) {
 		if (ipp_grow_zero((void **)&s->filteractions, &cap, s->nfilteractions + 1,
 				  sizeof(*s->filteractions)) < 0)
@@ -833,17 +850,21 @@ static int cmp_rule_ref(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_error *err)
+static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, unsigned flags,
+			 struct ipp_error *err)
 {
+#define POLICIES_READ "p.store = ?1 AND (?2 = 0 OR p.assigned)"
 	static const char sql_pol[] = "SELECT " DB_POLICY_COLS " FROM policy p "
-				      "WHERE p.store = ? ORDER BY p.name, p.id";
+				      "WHERE " POLICIES_READ " ORDER BY p.name, p.id";
 	static const char sql_rules[] = "SELECT " DB_RULE_COLS " FROM rule r "
 					"JOIN policy p ON p.id = r.policy_id "
-					"WHERE p.store = ? ORDER BY r.policy_id, r.number";
+					"WHERE " POLICIES_READ " ORDER BY r.policy_id, r.number";
 	static const char sql_auth[] = "SELECT " DB_AUTH_COLS " FROM auth u "
 				       "JOIN rule r ON r.id = u.rule_id "
 				       "JOIN policy p ON p.id = r.policy_id "
-				       "WHERE p.store = ? ORDER BY u.rule_id, u.pos";
+				       "WHERE " POLICIES_READ " ORDER BY u.rule_id, u.pos";
+#undef POLICIES_READ
+	int only = !!(flags & IPP_LOAD_ASSIGNED);
 	size_t cap = 0, *rcap = NULL, nrefs = 0, nrules = 0;
 	struct rule_ref *refs = NULL;
 	struct id_index *m = NULL;
@@ -855,6 +876,7 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 	if (r < 0)
 		return r;
 	sqlite3_bind_int(st, 1, s->loc);
+	sqlite3_bind_int(st, 2, only);
 	while ((r = db_step(db, st, err, "reading policies")) > 0) {
 		if (ipp_grow_zero((void **)&s->policies, &cap, s->npolicies + 1,
 				  sizeof(*s->policies)) < 0)
@@ -880,6 +902,7 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int(st, 1, s->loc);
+	sqlite3_bind_int(st, 2, only);
 	while ((r = db_step(db, st, err, "reading rules")) > 0) {
 		int64_t pid = sqlite3_column_int64(st, 1);
 		struct ipp_policy *p;
@@ -930,6 +953,7 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, struct ipp_e
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int(st, 1, s->loc);
+	sqlite3_bind_int(st, 2, only);
 	while ((r = db_step(db, st, err, "reading authentication methods")) > 0) {
 		struct rule_ref key = {.id = sqlite3_column_int64(st, 0)};
 		struct rule_ref *ref = bsearch(&key, refs, nrefs, sizeof(*refs), cmp_rule_ref);
@@ -1002,9 +1026,9 @@ static int load_one(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags, b
 	if (r == 0)
 		r = load_filterlists(db, s, flags, err);
 	if (r == 0)
-		r = load_filteractions(db, s, err);
+		r = load_filteractions(db, s, flags, err);
 	if (r == 0)
-		r = load_policies(db, s, err);
+		r = load_policies(db, s, flags, err);
 	db_rend(db);
 	if (r < 0) {
 		ipp_snapshot_free(s);

@@ -140,6 +140,9 @@ enum {
 	/* filters without what enforcement does not read: guid "", no description and no
 	 * DNS names (NULL); everything else as ipp_db_load() */
 	IPP_LOAD_LEAN = 1 << 0,
+	/* only the assigned policy (none: no policy) and the filter lists and actions its
+	 * rules use: what is not enforced is not read, nor can a bad row of it fail the load */
+	IPP_LOAD_ASSIGNED = 1 << 1,
 };
 int ipp_db_load_ex(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags,
 		   struct ipp_snapshot **ret, struct ipp_error *err);

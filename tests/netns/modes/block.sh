@@ -125,6 +125,30 @@ refute "--once, bad local row: no persistent policy is blamed" \
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
 check "--once, store repaired again: applied" hx "$IPPD" --root "$R" --once
+# A local policy that cannot be applied (a filter of the WINS servers, wins.conf broken)
+# beside a valid persistent policy: the local policy failed, not the persistent one; the
+# secure ruleset in force stays, no block mode
+printf '%s\n' "set store location=local" "add filteraction name=P action=permit" \
+	"add filter filterlist=W srcaddr=wins dstaddr=me protocol=udp dstport=137" \
+	"add policy name=LL" "add rule name=LW policy=LL filterlist=W filteraction=P" \
+	"set policy name=LL assign=yes" >"$R/local.netsh"
+check "a local policy naming the WINS servers is assigned" \
+	env -u SSH_CONNECTION -u SSH_CLIENT "${IPP_BIN_DIR:?}/ipsecpol" --root "$R" -f "$R/local.netsh"
+echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, local policy broken beside the persistent: exit 1" test $? = 1
+check "--once, local policy broken: the secure ruleset stays" test "$(table_mode)" = secure
+refute "--once, local policy broken: the persistent policy is not blamed" \
+	grep -q "persistent policy cannot be enforced" "$R/once.out"
+check "--once, local policy broken: the local policy is named" grep -q 'policy "LL"' "$R/once.out"
+rm -f "$R/etc/ipsecpol/wins.conf"
+# A bad row in a persistent policy that is not assigned: not read, not enforced, no block
+rm -f "$DB" "$DB-wal" "$DB-shm"
+"$MKPOLICY" "$DB" persistent Other block udp 7001 || exit 2
+"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+sqlite3 "$DB" "UPDATE filter SET dst = 'bogus..' WHERE dstport = 7001" || exit 2
+check "--once, a bad row of an unassigned persistent policy: applied" hx "$IPPD" --root "$R" --once
+check "--once, a bad row of an unassigned persistent policy: secure" test "$(table_mode)" = secure
 # A driver.conf with a bad line: nothing is applied, not the defaults in its place.
 conf OperationMode=7 FlowCache=0
 before=$(table_stateless)
