@@ -54,9 +54,17 @@ int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct
 
 	pid_path(p, path, sizeof(path));
 	for (;;) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		/* a link in its place is not followed (the pid would be written into its
+		 * target, as root): it is replaced */
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0 && errno == ELOOP && unlink(path) == 0)
+			continue;
 		if (fd < 0)
 			return ipp_err(err, errno, "cannot open \"%s\": %s", path, strerror(errno));
+		if (fstat(fd, &held) == 0 && !S_ISREG(held.st_mode)) {
+			close(fd);
+			return ipp_err(err, EINVAL, "\"%s\" is not a regular file", path);
+		}
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			int e = errno;
 
@@ -110,8 +118,10 @@ int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const ch
 	int r;
 
 	*ret_fd = -1;
-	if (access(p->rundir, F_OK) < 0 && errno == ENOENT)
-		return 0; /* no run directory: no agent has run here since boot */
+	/* no run directory (no agent has run here since boot): made, so that a daemon
+	 * starting meanwhile finds the lock held */
+	if ((r = ipp_mkdir_p(p->rundir, err)) < 0)
+		return r;
 	r = ipp_agent_lock(p, ret_fd, &pid, err);
 	if (r != -EEXIST)
 		return r;

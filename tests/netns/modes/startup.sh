@@ -26,9 +26,14 @@ for g in "$SRC"/tests/unit/agent/golden/modes-*.nft; do
 	check "golden $(basename "$g") is accepted by the kernel" hx nft -c -f "$g"
 done
 
-# ---- block with exemptions
+# ---- block with exemptions; a link at the pid file's place is replaced, not followed
 conf OperationMode=1 "BootExemptions=tcp:0:3389:inbound udp:0:53:outbound"
+mkdir -p "$R/run/ipsecpol"
+echo "precious" >"$R/victim"
+ln -s "$R/victim" "$R/run/ipsecpol/ipsecpold.pid"
 check "block: --startup succeeds" startup
+check "block: the file a link at the pid file's place named is untouched" \
+	grep -qx precious "$R/victim"
 check "block: table says startup-block" test "$(table_mode)" = startup-block
 check "block: exempted inbound tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
 refute "block: inbound tcp 3390 does not connect" px "$PROBE" tcp-connect $H_IP 3390 500
