@@ -305,6 +305,7 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 }
 
 static bool conf_reload(struct agent *a);
+static void table_check(struct agent *a);
 
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
@@ -328,6 +329,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		return -EINVAL;
 	}
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
+	if (a->cur_valid)
+		table_check(a); /* an element-level difference only from the table it made */
 	flow_fold_now(a);
 	if (!env) {
 		/* the host's servers as env_check() takes them (WINS kept across a mistake) */
@@ -426,6 +429,9 @@ static bool agent_patch(struct agent *a)
 	uint64_t gen = 0;
 	int r;
 
+	/* changes in place only to the table the agent made (another root's --once, or a
+	 * saved copy, may have replaced it since the last look) */
+	table_check(a);
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
 		return false;
 	flow_fold_now(a);
