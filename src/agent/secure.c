@@ -624,6 +624,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		fs->gen = cur->compiled->flow_gen ^ 1;
 		fs->ch = p.changed;
 		fs->nch = p.nchanged;
+		ipp_patch_changes_sort(fs->ch, fs->nch);
 		p.changed = NULL;
 		fs->why = "policy change in place";
 	}

@@ -971,6 +971,108 @@ static void tier_name(struct ipp_ctier *t)
 					     : "");
 }
 
+bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
+{
+	struct ipp_cshape *s = &ret->shape;
+	struct ipp_addr sa, da;
+	const char *p = name;
+	char *end;
+	unsigned long v;
+	bool wgiven = false;
+
+	memset(ret, 0, sizeof(*ret));
+	if (snprintf(ret->name, sizeof(ret->name), "%s", name) >= (int)sizeof(ret->name))
+		return false;
+	if (!strncmp(p, "ip6_", 4)) {
+		s->family = AF_INET6;
+		p += 4;
+	} else if (!strncmp(p, "ip_", 3)) {
+		s->family = AF_INET;
+		p += 3;
+	} else if (!strncmp(p, "inet_", 5)) {
+		p += 5;
+	} else {
+		return false;
+	}
+	for (int side = 0; side < 2; side++) {
+		uint8_t *kind = side ? &s->dst_kind : &s->src_kind;
+		uint8_t *plen = side ? &s->dst_plen : &s->src_plen;
+
+		if (*p != (side ? 'd' : 's'))
+			return false;
+		p++;
+		if (!strncmp(p, "me_", 3)) {
+			*kind = IPP_ADDR_ME;
+			p += 3;
+		} else if (!strncmp(p, "any_", 4)) {
+			*kind = IPP_ADDR_ANY;
+			p += 4;
+		} else {
+			v = strtoul(p, &end, 10);
+			if (end == p || *end != '_' || v > 128)
+				return false;
+			*kind = IPP_ADDR_IP;
+			*plen = (uint8_t)v;
+			p = end + 1;
+		}
+	}
+	if (*p++ != 'p')
+		return false;
+	if (!strncmp(p, "any", 3)) {
+		p += 3;
+	} else if (!strncmp(p, "key", 3)) {
+		s->pkey = true;
+		p += 3;
+	} else {
+		v = strtoul(p, &end, 10);
+		if (end == p || v == 0 || v > 255)
+			return false;
+		s->proto = (uint8_t)v;
+		p = end;
+	}
+	if (!strncmp(p, "_sp", 3) && (p[3] == '\0' || p[3] == '_')) {
+		s->sport = true;
+		p += 3;
+	}
+	if (!strncmp(p, "_dp", 3) && (p[3] == '\0' || p[3] == '_')) {
+		s->dport = true;
+		p += 3;
+	}
+	if (!strncmp(p, "_lan", 4)) {
+		s->conn = IPP_CCONN_LAN;
+		p += 4;
+	} else if (!strncmp(p, "_dialup", 7)) {
+		s->conn = IPP_CCONN_DIALUP;
+		p += 7;
+	}
+	if (!strncmp(p, "_w", 2)) {
+		v = strtoul(p + 2, &end, 16);
+		if (end == p + 2)
+			return false;
+		ret->weight = (uint32_t)v;
+		wgiven = true;
+		p = end;
+	}
+	ret->late = !strncmp(p, "_late", 5);
+	side_addr(s->src_kind, s->family, s->src_plen, &sa);
+	side_addr(s->dst_kind, s->family, s->dst_plen, &da);
+	if (!wgiven)
+		ret->weight = ipp_weight(&sa, &da, ipp_cshape_proto(s), s->sport, s->dport);
+	/* the hooks: a split map says which; else a "me" side decides, or both */
+	v = strlen(name);
+	if (v > 3 && !strcmp(name + v - 3, "_in"))
+		ret->hooks = IPP_CHOOK_IN;
+	else if (v > 4 && !strcmp(name + v - 4, "_out"))
+		ret->hooks = IPP_CHOOK_OUT;
+	else if (s->src_kind == IPP_ADDR_ME)
+		ret->hooks = IPP_CHOOK_OUT;
+	else if (s->dst_kind == IPP_ADDR_ME)
+		ret->hooks = IPP_CHOOK_IN;
+	else
+		ret->hooks = IPP_CHOOK_IN | IPP_CHOOK_OUT;
+	return true;
+}
+
 static int tier_cmp(const void *x, const void *y)
 {
 	const struct ipp_ctier *a = x, *b = y;
@@ -1579,36 +1681,76 @@ static bool tier_key(const struct ipp_ctier *t, unsigned hook, uint8_t conn, int
 	return true;
 }
 
+bool ipp_ctier_packet_key(const struct ipp_ctier *t, bool inbound, int family,
+			  const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+			  uint16_t sport, uint16_t dport,
+			  bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
+			  struct ipp_ckey *k)
+{
+	/* no interface in the flow cache's key: taken as a LAN's */
+	return tier_key(t, inbound ? IPP_CHOOK_IN : IPP_CHOOK_OUT, IPP_CCONN_LAN, family, src, dst,
+			proto, sport, dport, is_local, ctx, k);
+}
+
+static int change_cmp(const void *x, const void *y)
+{
+	const struct ipp_patch_change *a = x, *b = y;
+
+	if (a->tier != b->tier)
+		return a->tier < b->tier ? -1 : 1;
+	return memcmp(&a->key, &b->key, sizeof(a->key));
+}
+
+void ipp_patch_changes_sort(struct ipp_patch_change *ch, size_t n)
+{
+	if (n > 1)
+		qsort(ch, n, sizeof(*ch), change_cmp);
+}
+
 static const struct ipp_celem *
 match_before(const struct ipp_compiled *c, const struct ipp_patch_change *ch, size_t nch,
 	     bool inbound, int family, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 	     uint16_t sport, uint16_t dport, unsigned iftype,
 	     bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
-	     const struct ipp_ctier **tier_ret)
+	     const struct ipp_ctier **tier_ret, bool *ret_gone)
 {
 	unsigned hook = inbound ? IPP_CHOOK_IN : IPP_CHOOK_OUT;
 	uint8_t conn = ipp_iftype_dialup(iftype) ? IPP_CCONN_DIALUP : IPP_CCONN_LAN;
-	size_t i, j;
+	size_t i;
 
+	if (ret_gone)
+		*ret_gone = false;
 	for (i = 0; i < c->ntiers; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
+		struct ipp_patch_change want = {.tier = (uint32_t)i};
 		const struct ipp_celem *e;
-		struct ipp_ckey k;
 		bool gone = false;
+		size_t lo = 0, hi = nch;
 
-		if (!tier_key(t, hook, conn, family, src, dst, proto, sport, dport, is_local, ctx, &k))
+		if (!tier_key(t, hook, conn, family, src, dst, proto, sport, dport, is_local, ctx,
+			      &want.key))
 			continue;
-		e = ipp_ctier_decider(t, &k);
-		for (j = 0; j < nch; j++) {
-			if (ch[j].tier != i || memcmp(&ch[j].key, &k, sizeof(k)))
-				continue;
-			if (ch[j].added)
+		e = ipp_ctier_decider(t, &want.key);
+		/* the changes of this tier and key: the first, then those equal to it */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (change_cmp(&ch[mid], &want) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < nch && change_cmp(&ch[lo], &want) == 0; lo++) {
+			if (ch[lo].added)
 				e = NULL; /* not there before */
 			else
 				gone = true; /* it was there, and decided */
 		}
-		if (gone)
+		if (gone) {
+			if (ret_gone)
+				*ret_gone = true;
 			return NULL;
+		}
 		if (!e)
 			continue;
 		if (tier_ret)
@@ -1625,7 +1767,7 @@ ipp_compiled_match(const struct ipp_compiled *c, bool inbound, int family, const
 		   void *ctx, const struct ipp_ctier **tier_ret)
 {
 	return match_before(c, NULL, 0, inbound, family, src, dst, proto, sport, dport, iftype,
-			    is_local, ctx, tier_ret);
+			    is_local, ctx, tier_ret, NULL);
 }
 
 const struct ipp_celem *
@@ -1633,11 +1775,11 @@ ipp_compiled_match_before(const struct ipp_compiled *c, const struct ipp_patch_c
 			  size_t nch, bool inbound, int family, const uint8_t src[16],
 			  const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
 			  bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
-			  const struct ipp_ctier **tier_ret)
+			  const struct ipp_ctier **tier_ret, bool *gone)
 {
 	/* no interface in the flow cache's key: it is not used with connection types */
 	return match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
-			    1 /* ARPHRD_ETHER */, is_local, ctx, tier_ret);
+			    1 /* ARPHRD_ETHER */, is_local, ctx, tier_ret, gone);
 }
 
 static const char *const flow_outcome[] = {"permit", "block", "negotiate"};

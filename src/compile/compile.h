@@ -392,16 +392,36 @@ struct ipp_patch_change {
 };
 
 /*
+ * A map's name (tier_name()'s) back into *@ret: its shape, weight, late and
+ * hooks (no elements, no rank); false when @name is not one.  For the maps a
+ * kernel holds that a compiled form does not.
+ */
+bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret);
+/*
+ * The key tier @t looks a packet up by (on the input hook when @inbound, a
+ * LAN interface); false when the packet cannot match @t at all.
+ */
+bool ipp_ctier_packet_key(const struct ipp_ctier *t, bool inbound, int family,
+			  const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+			  uint16_t sport, uint16_t dport,
+			  bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
+			  struct ipp_ckey *k);
+
+/* Sort changes by tier and key, as ipp_compiled_match_before() wants them. */
+void ipp_patch_changes_sort(struct ipp_patch_change *ch, size_t n);
+
+/*
  * As ipp_compiled_match(), for the compiled form before the changes @ch
- * (@nch of them; NULL, 0: @c itself) were made to @c: elements added are
- * passed over, and a tuple that a deleted element decided gives NULL.
+ * (@nch of them, sorted: ipp_patch_changes_sort(); NULL, 0: @c itself) were
+ * made to @c: elements added are passed over, and a tuple that a deleted
+ * element decided gives NULL, with *@gone (may be NULL) set.
  */
 const struct ipp_celem *
 ipp_compiled_match_before(const struct ipp_compiled *c, const struct ipp_patch_change *ch,
 			  size_t nch, bool inbound, int family, const uint8_t src[16],
 			  const uint8_t dst[16], uint8_t proto, uint16_t sport, uint16_t dport,
 			  bool (*is_local)(int family, const uint8_t ip[16], void *ctx), void *ctx,
-			  const struct ipp_ctier **tier_ret);
+			  const struct ipp_ctier **tier_ret, bool *gone);
 
 /* What a generation of the flow cache counted for one element. */
 struct ipp_carry {

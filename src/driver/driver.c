@@ -456,12 +456,45 @@ struct flowshare {
 	int gen; /* the flow cache generation it was read from; -1: a carry counter */
 };
 
+/* A map the kernel holds that the compiled form has no tier for, read back. */
+struct ghost {
+	struct ipp_ctier t; /* its elements owned */
+	size_t cap;
+};
+
 struct flowshares {
 	struct flowshare *v;
 	size_t n, cap;
 	struct ipp_hostaddrs loc;
 	bool loc_loaded;
+	const struct ghost *ghosts; /* maps of the kernel's the compiled form lacks */
+	size_t nghosts;
+	uint64_t gone_packets; /* of flows an element the compiled form lacks decided */
 };
+
+/*
+ * Did one of the kernel's maps the compiled form lacks decide the flow,
+ * being walked before @e (of @et; NULL: nothing of the form matches)?
+ */
+static bool ghost_decides(const struct flowshares *fs, const struct ipp_ctier *et, bool inbound,
+			  int family, const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
+			  uint16_t sport, uint16_t dport)
+{
+	for (size_t i = 0; i < fs->nghosts; i++) {
+		const struct ipp_ctier *g = &fs->ghosts[i].t;
+		struct ipp_ckey k;
+
+		/* the walk goes by weight (of two of equal weight the compiled form's is
+		 * taken first: the kernel's order between them is not known here) */
+		if (et && g->weight <= et->weight)
+			continue;
+		if (ipp_ctier_packet_key(g, inbound, family, src, dst, proto, sport, dport,
+					 hostaddrs_has, (void *)&fs->loc, &k) &&
+		    ipp_ctier_decider(g, &k))
+			return true;
+	}
+	return false;
+}
 
 /*
  * A flow cache entry's key as nfnetlink gives it: the kernel's
@@ -503,6 +536,7 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 {
 	const struct ipp_ctier *t = NULL;
 	const struct ipp_celem *e;
+	bool gone;
 
 	if (pk < 2)
 		return 0;
@@ -511,7 +545,15 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 		fs->loc_loaded = true;
 	}
 	e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
-				      hostaddrs_has, &fs->loc, &t);
+				      hostaddrs_has, &fs->loc, &t, &gone);
+	if (!gone && fs->nghosts)
+		gone =
+		    ghost_decides(fs, e ? t : NULL, inbound, family, src, dst, proto, sport, dport);
+	if (gone) {
+		/* decided by an element @c no longer has */
+		fs->gone_packets += pk - 1;
+		return 0;
+	}
 	if (!e)
 		return 0; /* no filter: permitted by default, nobody to count for */
 	if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
@@ -778,6 +820,16 @@ struct nlread {
 	struct groups groups;
 	uint64_t *pk, *by; /* keyless tiers: their rules' counts */
 	bool *seen;
+	/* what the kernel holds against @c (elements of its maps that @c lacks, elements
+	 * of @c the kernel lacks), as changes made to the kernel's form: the flow cache's
+	 * entries were decided by the kernel's */
+	size_t *elem_base; /* per tier: the index of its first element in @elem_seen */
+	bool *elem_seen;
+	struct ipp_patch_change *kch;
+	size_t nkch, kcap;
+	struct ghost *ghosts;
+	size_t nghosts, gcap;
+	struct ghost *g; /* the map being read, when it is one */
 	/* the set being read */
 	const struct ipp_ctier *t;
 	int family;
@@ -841,12 +893,34 @@ static int nl_map_elem(const uint8_t *key, size_t keylen, int verdict, const cha
 	struct ipp_ckey k;
 	int kv = kernel_verdict(verdict, chain);
 
-	if (!rd->t || ipp_ckey_from_kernel(&rd->t->shape, key, keylen, &k) < 0 ||
-	    !(e = ipp_ctier_find(rd->t, &k))) {
+	if (!rd->t && rd->g && ipp_ckey_from_kernel(&rd->g->t.shape, key, keylen, &k) == 0 &&
+	    kv >= 0) {
+		/* an element of a map the compiled form has no tier for */
+		struct ipp_ctier *gt = &rd->g->t;
+
+		if (ipp_grow((void **)&gt->elems, &rd->g->cap, gt->nelems + 1, sizeof(*gt->elems)) <
+		    0)
+			return -ENOMEM;
+		gt->elems[gt->nelems++] = (struct ipp_celem){
+		    .key = k, .verdict = (uint8_t)kv, .rule = UINT32_MAX, .weight = gt->weight};
+	}
+	if (!rd->t || ipp_ckey_from_kernel(&rd->t->shape, key, keylen, &k) < 0) {
 		rd->x->unknown_elems++;
 		rd->x->unknown_packets += pk;
 		return 0;
 	}
+	if (!(e = ipp_ctier_find(rd->t, &k))) {
+		rd->x->unknown_elems++;
+		rd->x->unknown_packets += pk;
+		if (ipp_grow((void **)&rd->kch, &rd->kcap, rd->nkch + 1, sizeof(*rd->kch)) < 0)
+			return -ENOMEM;
+		rd->kch[rd->nkch++] =
+		    (struct ipp_patch_change){(uint32_t)(rd->t - rd->c->tiers), k, false};
+		return 0;
+	}
+	if (rd->elem_seen)
+		rd->elem_seen[rd->elem_base[rd->t - rd->c->tiers] + (size_t)(e - rd->t->elems)] =
+		    true;
 	if (kv >= 0 && kv != e->verdict) {
 		ct.stale = true;
 		ct.kverdict = (uint8_t)kv;
@@ -875,8 +949,8 @@ static int nl_flow_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t
 	rd->n++;
 	if (!flow_key(rd->family, key, keylen, src, dst, &proto, &sport, &dport))
 		return 0;
-	r = flow_share(rd->c, NULL, 0, rd->family, rd->inbound, src, dst, proto, sport, dport, pk,
-		       by, rd->fs);
+	r = flow_share(rd->c, rd->kch, rd->nkch, rd->family, rd->inbound, src, dst, proto, sport,
+		       dport, pk, by, rd->fs);
 	while (n0 < rd->fs->n)
 		rd->fs->v[n0++].gen = (int)(rd->gen & 1);
 	return r;
@@ -925,8 +999,18 @@ static int nl_counter(const char *name, const char *comment, uint64_t pk, uint64
 	return 0;
 }
 
-/* Each set of the table read: filter maps, flow cache sets, the generation switch. */
-static int nl_sets(struct nlread *rd, const struct nlsets *l, int *in_force)
+static int elem_key_cmp(const void *x, const void *y)
+{
+	return memcmp(&((const struct ipp_celem *)x)->key, &((const struct ipp_celem *)y)->key,
+		      sizeof(struct ipp_ckey));
+}
+
+/*
+ * Each set of the table read: the filter maps and the generation switch
+ * (@flows false), or the flow cache sets (@flows), which are counted against
+ * the maps the kernel has.
+ */
+static int nl_sets(struct nlread *rd, const struct nlsets *l, bool flows, int *in_force)
 {
 	enum ipp_cverdict v;
 	bool pair;
@@ -940,15 +1024,30 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, int *in_force)
 		if (l->v[i].flags & NFT_SET_ANONYMOUS)
 			continue; /* a rule's own ({ ... } in its text) */
 		if (l->v[i].flags & NFT_SET_MAP) {
+			if (flows)
+				continue;
 			rd->t = kernel_tier(rd->c, name);
+			rd->g = NULL;
+			if (!rd->t &&
+			    ipp_grow((void **)&rd->ghosts, &rd->gcap, rd->nghosts + 1,
+				     sizeof(*rd->ghosts)) == 0 &&
+			    ipp_ctier_parse_name(name, &rd->ghosts[rd->nghosts].t)) {
+				rd->g = &rd->ghosts[rd->nghosts++];
+				rd->g->cap = 0;
+			}
 			r = ipp_nlmap_read(name, nl_map_elem, rd);
+			if (rd->g && rd->g->t.nelems > 1)
+				qsort(rd->g->t.elems, rd->g->t.nelems, sizeof(*rd->g->t.elems),
+				      elem_key_cmp);
 		} else if (ipp_flowcache_parse(name, &rd->family, &rd->inbound, &v, &rd->gen,
 					       &pair)) {
+			if (!flows)
+				continue;
 			rd->gx[rd->gen & 1].flow_cache = true;
 			r = ipp_nlset_read(name, nl_flow_elem, rd);
 			if (r == 0 && l->v[i].size && rd->n >= l->v[i].size)
 				rd->gx[rd->gen & 1].flow_full = true;
-		} else if (!strcmp(name, "fc_on_g0") || !strcmp(name, "fc_on_g1")) {
+		} else if (!flows && (!strcmp(name, "fc_on_g0") || !strcmp(name, "fc_on_g1"))) {
 			/* the switch set that holds tcp and udp: the generation in force */
 			r = ipp_nlset_read(name, nl_count_elem, rd);
 			if (r == 0 && rd->n > 0)
@@ -958,6 +1057,35 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, int *in_force)
 			r = 0; /* gone meanwhile: another apply */
 	}
 	return r;
+}
+
+/*
+ * After the maps and rules are read: the elements of the compiled form the
+ * kernel lacks go to rd->kch as added (those it has but the form lacks are
+ * there as deleted), sorted for ipp_compiled_match_before().
+ */
+static int kernel_changes(struct nlread *rd)
+{
+	const struct ipp_compiled *c = rd->c;
+
+	for (size_t j = 0; j < c->ntiers; j++) {
+		const struct ipp_ctier *t = &c->tiers[j];
+
+		for (size_t k = 0; k < t->nelems; k++) {
+			bool have = ipp_ctier_keyless(t) ? rd->seen[j]
+							 : rd->elem_seen[rd->elem_base[j] + k];
+
+			if (have)
+				continue;
+			if (ipp_grow((void **)&rd->kch, &rd->kcap, rd->nkch + 1, sizeof(*rd->kch)) <
+			    0)
+				return -ENOMEM;
+			rd->kch[rd->nkch++] =
+			    (struct ipp_patch_change){(uint32_t)j, t->elems[k].key, true};
+		}
+	}
+	ipp_patch_changes_sort(rd->kch, rd->nkch);
+	return 0;
 }
 
 /*
@@ -977,13 +1105,25 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs, str
 	rd.pk = calloc(c->ntiers + 1, sizeof(*rd.pk));
 	rd.by = calloc(c->ntiers + 1, sizeof(*rd.by));
 	rd.seen = calloc(c->ntiers + 1, sizeof(*rd.seen));
-	if (!rd.pk || !rd.by || !rd.seen || groups_build(c, &rd.groups) < 0) {
+	rd.elem_base = calloc(c->ntiers + 1, sizeof(*rd.elem_base));
+	rd.elem_seen = calloc(c->nelems + 1, sizeof(*rd.elem_seen));
+	if (!rd.pk || !rd.by || !rd.seen || !rd.elem_base || !rd.elem_seen ||
+	    groups_build(c, &rd.groups) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = ipp_nlsets_list(nl_set, &sets)) < 0 || (r = nl_sets(&rd, &sets, &in_force)) < 0 ||
-	    (r = ipp_nlrules_read(nl_rule, &rd)) < 0 ||
-	    (r = ipp_nlcounters_read(nl_counter, &rd)) < 0) {
+	for (j = 0; j + 1 <= c->ntiers; j++)
+		rd.elem_base[j + 1] = rd.elem_base[j] + c->tiers[j].nelems;
+	/* the maps and rules first: the flow cache's entries are counted against them */
+	if ((r = ipp_nlsets_list(nl_set, &sets)) == 0 &&
+	    (r = nl_sets(&rd, &sets, false, &in_force)) == 0 &&
+	    (r = ipp_nlrules_read(nl_rule, &rd)) == 0 && (r = kernel_changes(&rd)) == 0) {
+		fs->ghosts = rd.ghosts;
+		fs->nghosts = rd.nghosts;
+		if ((r = nl_sets(&rd, &sets, true, &in_force)) == 0)
+			r = ipp_nlcounters_read(nl_counter, &rd);
+	}
+	if (r < 0) {
 		r = ipp_err(err, -r, "cannot read the counters of table %s %s: %s", IPP_NFT_FAMILY,
 			    IPP_NFT_TABLE, strerror(-r));
 		goto out;
@@ -1020,10 +1160,20 @@ static int table_counters(const struct ipp_compiled *c, struct counters *cs, str
 		if (push_counter(cs, &ct) < 0)
 			r = ipp_err(err, ENOMEM, "out of memory");
 	}
+	/* the packets of flows decided by elements the compiled form lacks */
+	x->unknown_packets += fs->gone_packets;
 out:
 	free(rd.pk);
 	free(rd.by);
 	free(rd.seen);
+	free(rd.elem_base);
+	free(rd.elem_seen);
+	free(rd.kch);
+	for (j = 0; j < rd.nghosts; j++)
+		free(rd.ghosts[j].t.elems);
+	free(rd.ghosts);
+	fs->ghosts = NULL;
+	fs->nghosts = 0;
 	free(rd.groups.v);
 	free(sets.v);
 	return r;

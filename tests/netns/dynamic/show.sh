@@ -172,6 +172,25 @@ show dynamic show qmfilter type=specific
 check "after applying: no note" eval 'hasnt "Note:" && has "5 Specific Filters"'
 check "the filter is added back" pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=443
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+# a filter deleted from the stores whose flows the flow cache holds: those packets are
+# the deleted filter's (counted with the elements the stores lost), not the filter the
+# stores would give them now
+check "a filter of the peer's pings (more specific than any <-> any)" \
+	pol static add filter filterlist=Ping srcaddr=$P_IP dstaddr=me protocol=icmp
+check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+show dynamic show qmfilter type=generic name=Ping
+any_before=$(in_block "Ping (filter 1)" Packets)
+px ping -c 6 -i 0.2 -W 1 -q $H_IP >/dev/null 2>&1
+show dynamic show qmfilter type=generic name=Ping
+check "the peer's filter counted the 6 echoes and 6 replies" eval '[ "$(in_block "Ping (filter 2)" Packets)" = 12 ]'
+check "the peer's filter is deleted from the stores (not applied)" \
+	pol static delete filter filterlist=Ping srcaddr=$P_IP dstaddr=me protocol=icmp
+show dynamic show qmfilter type=generic name=Ping
+check "any <-> any is not given the cached flows' packets" \
+	eval '[ "$(in_block "Ping (filter 1)" Packets)" = "$any_before" ]'
+check "the packets are counted with the elements the stores lost" \
+	eval 'has "that the stores no longer hold (12 packets so far)"'
+check "ipsecpold --once applies the deletion" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
 # a filter action changed in the stores: the kernel still blocks, and says so
 blocked_before=$(sed -n 's/^Packets Blocked *: //p' <<<"$(pol dynamic show stats type=ipsec)")
 check "the blocking action made permit in the stores" pol static set filteraction name=Blk action=permit

@@ -438,6 +438,21 @@ static void test_random_policies(void **state)
 			}
 		if (!agree(e, c, "compiled", i, text))
 			fail();
+		/* every map's name reads back as its shape, weight, place and hooks (what a
+		 * kernel holds that a compiled form lacks is read so) */
+		for (k = 0; k < c->ntiers; k++) {
+			const struct ipp_ctier *tk = &c->tiers[k];
+			struct ipp_ctier back;
+
+			if (!ipp_ctier_parse_name(tk->name, &back) ||
+			    memcmp(&back.shape, &tk->shape, sizeof(tk->shape)) ||
+			    back.weight != tk->weight || back.late != tk->late ||
+			    back.hooks != tk->hooks) {
+				fprintf(stderr, "case %u: map %s does not read back\n%s", i,
+					tk->name, text);
+				fail();
+			}
+		}
 		{
 			char *ruleset = NULL;
 			size_t len = 0;
@@ -780,6 +795,8 @@ static bool decided_before(const char *text, const struct ipp_compiled *patched,
 	bool ok = c0 != NULL;
 	unsigned k;
 
+	ipp_patch_changes_sort(pt->changed, pt->nchanged); /* as the agent keeps them */
+
 	for (k = 0; ok && k < 400; k++) {
 		struct pkt p;
 		const struct ipp_celem *a, *b;
@@ -792,7 +809,7 @@ static bool decided_before(const char *text, const struct ipp_compiled *patched,
 				       1, no_local, NULL, NULL);
 		b = ipp_compiled_match_before(patched, pt->changed, pt->nchanged, !p.out, p.family,
 					      p.src, p.dst, proto, p.sport, p.dport, no_local, NULL,
-					      NULL);
+					      NULL, NULL);
 		/* what a filter deleted decided is counted for nobody: it is gone */
 		if (a && pt->ndel && a->rule == pt->del[0].rule && a->filter == pt->del[0].filter)
 			a = NULL;
