@@ -1018,9 +1018,10 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 			}
 		stat_line(out, "Specific Filters In Force", "%zu", st->nsf_in_force);
 		if (st->extra.unknown_elems)
-			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packets)",
+			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packet%s)",
 				  (unsigned long long)st->extra.unknown_elems,
-				  (unsigned long long)st->extra.unknown_packets);
+				  (unsigned long long)st->extra.unknown_packets,
+				  st->extra.unknown_packets == 1 ? "" : "s");
 		stat_line(out, "Packets Permitted", "%llu", (unsigned long long)pk[IPP_CV_ACCEPT]);
 		stat_line(out, "Bytes Permitted", "%llu", (unsigned long long)by[IPP_CV_ACCEPT]);
 		stat_line(out, "Packets Blocked", "%llu", (unsigned long long)pk[IPP_CV_DROP]);
