@@ -92,67 +92,80 @@ int ipp_localaddrs_add_str(struct ipp_localaddrs *m, const char *s, struct ipp_e
 	return 0;
 }
 
-int ipp_localaddrs_from_system(struct ipp_localaddrs *m, struct ipp_error *err)
+/* The addresses of interface address @i: its own. */
+static int ifa_own(struct ipp_localaddrs *m, const struct ifaddrs *i)
+{
+	uint8_t ip[16] = {0};
+
+	if (!i->ifa_addr)
+		return 0;
+	if (i->ifa_addr->sa_family == AF_INET) {
+		memcpy(ip, &((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr, 4);
+		return ipp_localaddrs_add(m, AF_INET, ip);
+	}
+	if (i->ifa_addr->sa_family == AF_INET6) {
+		memcpy(ip, &((const struct sockaddr_in6 *)(const void *)i->ifa_addr)->sin6_addr,
+		       16);
+		return ipp_localaddrs_add(m, AF_INET6, ip);
+	}
+	return 0;
+}
+
+/*
+ * The addresses of interface address @i: the directed broadcast of its IPv4
+ * subnet, the all-ones host part (the kernel's local table names it broadcast
+ * whether or not the address was given one), and the one given.
+ */
+static int ifa_broadcasts(struct ipp_localaddrs *m, const struct ifaddrs *i)
+{
+	uint8_t ip[16] = {0};
+	uint32_t addr, mask, bc;
+	int r = 0;
+
+	if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+	    !i->ifa_netmask)
+		return 0;
+	addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
+	mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;
+	if (ntohl(mask) < 0xfffffffeu) {
+		bc = addr | ~mask;
+		memcpy(ip, &bc, 4);
+		r = ipp_localaddrs_add(m, AF_INET, ip);
+	}
+	if (r == 0 && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
+		memcpy(ip, &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
+		       4);
+		r = ipp_localaddrs_add(m, AF_INET, ip);
+	}
+	return r;
+}
+
+/* What @fn gives of every interface address of the current network namespace, into @m. */
+static int from_ifaddrs(struct ipp_localaddrs *m,
+			int (*fn)(struct ipp_localaddrs *, const struct ifaddrs *),
+			const char *what, struct ipp_error *err)
 {
 	struct ifaddrs *ifa, *i;
 	int r = 0;
 
 	if (getifaddrs(&ifa) < 0)
 		return ipp_err(err, errno, "cannot list the host's addresses: %s", strerror(errno));
-	for (i = ifa; i && r == 0; i = i->ifa_next) {
-		uint8_t ip[16] = {0};
-
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			memcpy(ip, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
-			r = ipp_localaddrs_add(m, AF_INET, ip);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(ip, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, 16);
-			r = ipp_localaddrs_add(m, AF_INET6, ip);
-		}
-	}
+	for (i = ifa; i && r == 0; i = i->ifa_next)
+		r = fn(m, i);
 	freeifaddrs(ifa);
 	if (r < 0)
-		return ipp_err(err, -r, "cannot record the host's addresses");
+		return ipp_err(err, -r, "cannot record the host's %s", what);
 	return 0;
+}
+
+int ipp_localaddrs_from_system(struct ipp_localaddrs *m, struct ipp_error *err)
+{
+	return from_ifaddrs(m, ifa_own, "addresses", err);
 }
 
 int ipp_localaddrs_broadcasts(struct ipp_localaddrs *m, struct ipp_error *err)
 {
-	struct ifaddrs *ifa, *i;
-	int r = 0;
-
-	if (getifaddrs(&ifa) < 0)
-		return ipp_err(err, errno, "cannot list the host's addresses: %s", strerror(errno));
-	for (i = ifa; i && r == 0; i = i->ifa_next) {
-		uint8_t ip[16] = {0};
-		uint32_t addr, mask, bc;
-
-		if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr ||
-		    i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
-			continue;
-		/* the all-ones host part (the kernel's local table names it broadcast
-		 * whether or not the address was given one), and the one given */
-		addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
-		mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;
-		if (ntohl(mask) < 0xfffffffeu) {
-			bc = addr | ~mask;
-			memcpy(ip, &bc, 4);
-			r = ipp_localaddrs_add(m, AF_INET, ip);
-		}
-		if (r == 0 && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
-			memcpy(
-			    ip,
-			    &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
-			    4);
-			r = ipp_localaddrs_add(m, AF_INET, ip);
-		}
-	}
-	freeifaddrs(ifa);
-	if (r < 0)
-		return ipp_err(err, -r, "cannot record the host's broadcast addresses");
-	return 0;
+	return from_ifaddrs(m, ifa_broadcasts, "broadcast addresses", err);
 }
 
 bool ipp_group_address(int family, const uint8_t dst[16], const struct ipp_localaddrs *bcast)

@@ -733,15 +733,15 @@ static const struct id_index *find_id(const struct id_index *m, size_t n, int64_
  */
 /*
  * ?1 the store, ?2 1 to read only what its assigned policy uses
- * (IPP_LOAD_ASSIGNED), else 0.
+ * (IPP_LOAD_ASSIGNED), else 0: the rows whose @col is the @what (filterlist_id,
+ * filteraction_id) of a rule of that policy.
  */
-#define ASSIGNED_ONLY(col)                                                                         \
-	"(?2 = 0 OR " col " IN (SELECT r.filterlist_id FROM rule r JOIN policy p ON p.id = "       \
-	"r.policy_id WHERE p.store = ?1 AND p.assigned UNION ALL SELECT r.filteraction_id FROM "   \
-	"rule r JOIN policy p ON p.id = r.policy_id WHERE p.store = ?1 AND p.assigned))"
+#define ASSIGNED_USE(col, what)                                                                    \
+	"(?2 = 0 OR " col " IN (SELECT r." what " FROM rule r JOIN policy p ON p.id = "            \
+	"r.policy_id WHERE p.store = ?1 AND p.assigned))"
 #define STORE_FILTERS                                                                              \
 	" FROM filter f WHERE +f.filterlist_id IN (SELECT l.id FROM filterlist l WHERE l.store = " \
-	"?1 AND " ASSIGNED_ONLY("l.id") ") ORDER BY f.id"
+	"?1 AND " ASSIGNED_USE("l.id", "filterlist_id") ") ORDER BY f.id"
 static const char sql_filters[] = "SELECT " DB_FILTER_COLS STORE_FILTERS;
 static const char sql_filters_lean[] = "SELECT f.id, f.filterlist_id, NULL, NULL, NULL, NULL, "
 				       "f.src, f.dst, f.protocol, f.srcport, f.dstport, "
@@ -751,9 +751,8 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned 
 			    struct ipp_error *err)
 {
 	static const char sql_lists[] =
-	    "SELECT " DB_FILTERLIST_COLS " FROM filterlist l "
-	    "WHERE l.store = ?1 AND " ASSIGNED_ONLY("l.id") " ORDER BY "
-							    "l.name, l.id";
+	    "SELECT " DB_FILTERLIST_COLS " FROM filterlist l WHERE "
+	    "l.store = ?1 AND " ASSIGNED_USE("l.id", "filterlist_id") " ORDER BY l.name, l.id";
 	int only = !!(flags & IPP_LOAD_ASSIGNED);
 	struct id_index *idx = NULL;
 	size_t cap = 0, *fcap = NULL;
@@ -811,9 +810,8 @@ static int load_filteractions(struct ipp_db *db, struct ipp_snapshot *s, unsigne
 			      struct ipp_error *err)
 {
 	static const char sql[] =
-	    "SELECT " DB_FILTERACTION_COLS " FROM filteraction a "
-	    "WHERE a.store = ?1 AND " ASSIGNED_ONLY("a.id") " ORDER BY a.name, "
-							    "a.id";
+	    "SELECT " DB_FILTERACTION_COLS " FROM filteraction a WHERE "
+	    "a.store = ?1 AND " ASSIGNED_USE("a.id", "filteraction_id") " ORDER BY a.name, a.id";
 	size_t cap = 0;
 	sqlite3_stmt *st;
 	int r;
