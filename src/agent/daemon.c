@@ -176,10 +176,21 @@ static void cur_forget(struct agent *a)
 	a->cur_valid = false;
 }
 
+/* The rules of the table's base chains (those the hooks run), -1 when they cannot be read. */
+static long base_rules(void)
+{
+	unsigned in = 0, out = 0;
+
+	if (ipp_nlchain_rules("input", &in) < 0 || ipp_nlchain_rules("output", &out) < 0)
+		return -1;
+	return (long)in + out;
+}
+
 /*
  * Remember which table the agent made (table_check()): its handle, which a
  * table loaded in its place (a saved copy of it, its comment and all) does
- * not have.
+ * not have, and the rules of its base chains, which a flush of the table
+ * empties and a ruleset loaded into it adds to.
  */
 static void table_mark(struct agent *a)
 {
@@ -187,6 +198,7 @@ static void table_mark(struct agent *a)
 
 	if (ipp_nltable_comment(com, sizeof(com), &a->table_handle) < 0)
 		a->table_handle = 0;
+	a->table_rules = a->table_handle ? base_rules() : -1;
 }
 
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
@@ -789,16 +801,28 @@ static void table_check(struct agent *a)
 		return;
 	snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
 	r = ipp_nltable_comment(com, sizeof(com), &handle);
-	if ((r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) ||
-	    (r < 0 && r != -ENOENT))
-		return; /* in force, or the kernel cannot tell now: the next look */
-	ipp_log(LOG_WARNING, "table %s %s %s: the %s ruleset is put back", IPP_NFT_FAMILY,
-		IPP_NFT_TABLE,
-		r == -ENOENT	     ? "was removed"
-		: !strcmp(com, want) ? "was replaced by a copy of an older one (nft -f of a "
-				       "saved ruleset)"
-				     : "was replaced by another",
-		ipp_mode_name(a->mode));
+	if (r < 0 && r != -ENOENT)
+		return; /* the kernel cannot tell now: the next look */
+	if (r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) {
+		bool known = a->table_handle && a->table_rules >= 0;
+		long rules = known ? base_rules() : -1;
+
+		if (!known || rules < 0 || rules == a->table_rules)
+			return; /* in force, or the kernel cannot tell now */
+		ipp_log(LOG_WARNING,
+			"table %s %s was changed in place (its base chains hold %ld rules, not "
+			"%ld: flushed, or a ruleset loaded into it): the %s ruleset is put back",
+			IPP_NFT_FAMILY, IPP_NFT_TABLE, rules, a->table_rules,
+			ipp_mode_name(a->mode));
+	} else {
+		ipp_log(LOG_WARNING, "table %s %s %s: the %s ruleset is put back", IPP_NFT_FAMILY,
+			IPP_NFT_TABLE,
+			r == -ENOENT	     ? "was removed"
+			: !strcmp(com, want) ? "was replaced by another of the same mode (a "
+					       "saved copy, or another root's ipsecpold --once)"
+					     : "was replaced by another",
+			ipp_mode_name(a->mode));
+	}
 	if (a->mode == IPP_MODE_BLOCK) {
 		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
 			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);

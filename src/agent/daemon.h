@@ -52,6 +52,8 @@ struct agent {
 	int wd_state, wd_etc;
 	struct ipp_apply_result cur; /* the secure ruleset in force (cur_valid) */
 	uint64_t table_handle;	     /* the kernel's handle of the table it last made, 0: none */
+	long table_rules;	     /* then the rules of its base chains (input, output); -1
+					unknown */
 	struct ipp_flowstate flows;  /* its flow cache: carry counters written, sets' fill */
 	bool cur_valid;
 	struct env_watch {

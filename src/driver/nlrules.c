@@ -245,6 +245,25 @@ int ipp_nlrules_read(int (*fn)(const char *chain, const char *comment, uint64_t 
 	return table_dump(NFT_MSG_GETRULE, NFTA_RULE_TABLE, NFT_MSG_NEWRULE, one_rule, &rc);
 }
 
+static int count_rule(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	(void)nh, (void)attrs, (void)alen;
+	++*(unsigned *)ctx;
+	return 0;
+}
+
+int ipp_nlchain_rules(const char *chain, unsigned *ret)
+{
+	struct request req;
+	size_t n;
+
+	*ret = 0;
+	request_init(&req, NFT_MSG_GETRULE);
+	n = put_str(req.attr, NFTA_RULE_TABLE, IPP_NFT_TABLE);
+	n += put_str(req.attr + n, NFTA_RULE_CHAIN, chain);
+	return request_dump(&req, n, NFT_MSG_NEWRULE, count_rule, ret);
+}
+
 /* ---------- set elements ---------- */
 
 struct elem {

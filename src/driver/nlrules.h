@@ -71,6 +71,9 @@ int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
  */
 int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle);
 
+/* The number of rules of chain @chain of the table in *@ret; 0, or -errno (-ENOENT: none). */
+int ipp_nlchain_rules(const char *chain, unsigned *ret);
+
 /*
  * The policy of base chain @chain of the table: 1 accept, 0 drop; -ENOENT
  * when there is no such chain (no table), another -errno on failure.

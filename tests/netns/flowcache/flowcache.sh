@@ -226,6 +226,8 @@ $(grep -E "policy|flow cache" "$LOG")"
 	check "agent: still no full apply" eval '[ "$(full_applies)" = "$n_full" ]'
 	check "agent: the kernel took every in-place change" \
 		eval '! grep -q "cannot change the policy in place" "$LOG"'
+	check "agent: its own changes (folds, generations) never taken for someone else's" \
+		eval '! grep -q "was changed in place\|was replaced by" "$LOG"'
 	# a change of a rule's connection type renames its maps: a whole apply, counts kept
 	wholes() { grep -c "policy re-applied whole" "$LOG"; }
 	n_whole=$(wholes)

@@ -155,13 +155,23 @@ check "and applied: 7000 is blocked" wait_for 10 still
 check "the saved copy (7000 permitted) is loaded in place of the agent's table" \
 	hx sh -c "(echo 'flush ruleset'; cat '$R/saved.nft') | nft -f -"
 check "the agent puts its own back, saying the table was an older copy" \
-	wait_for 10 grep -q "table inet ipsecpol was replaced by a copy of an older one" "$LOG"
+	wait_for 10 grep -q "table inet ipsecpol was replaced by another of the same mode" "$LOG"
 check "7000 is blocked again" wait_for 10 still
 check "the local policy is unassigned again" "$MKPOLICY" "$DB" local unassign
 check "7000 is permitted again" wait_for 10 grows
 check "the saved copy is loaded in place again (now the same policy)" \
 	hx sh -c "(echo 'flush ruleset'; cat '$R/saved.nft') | nft -f -"
-check "put back again" wait_for 10 sh -c "[ \$(grep -c 'replaced by a copy of an older one' '$LOG') = 2 ]"
+check "put back again" wait_for 10 sh -c "[ \$(grep -c 'replaced by another of the same mode' '$LOG') = 2 ]"
+# the table flushed in place (its chains emptied: everything passes), and a saved copy
+# loaded into it (rules added to its chains): both seen and put right
+check "nft flush table inet ipsecpol" hx nft flush table inet ipsecpol
+check "the agent sees the table changed in place and puts its ruleset back" \
+	wait_for 10 sh -c "[ \$(grep -c 'was changed in place' '$LOG') = 1 ]"
+check "7777 is blocked again (the probe's count stops)" wait_for 10 sh -c "l=\$(cat '$R/leak' 2>/dev/null || echo 0); sleep 0.5; [ \"\$(cat '$R/leak' 2>/dev/null || echo 0)\" = \"\$l\" ]"
+l0=$(leaks)
+check "the saved copy is loaded into the table (not in its place)" hx nft -f "$R/saved.nft"
+check "the agent sees that too" wait_for 10 sh -c "[ \$(grep -c 'was changed in place' '$LOG') = 2 ]"
+check "and no probe leaked meanwhile" test "$(leaks)" = "$l0"
 w0=$(grep -c "policy re-applied whole" "$LOG")
 check "control socket: reload" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
 check "reload applies whole" wait_for 10 sh -c "[ \$(grep -c 'policy re-applied whole' '$LOG') -gt $w0 ]"
