@@ -74,15 +74,17 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 						   snap, &i, err)) < 0) {
 			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
 			if (locs[i] == IPP_STORE_PERSISTENT) {
+				/* a bad row (not a damaged file): commands can repair or
+				 * unassign the policy that holds it */
 				res.persistent = true;
-				res.unreadable = true;
+				res.unreadable = r != -EUCLEAN;
 			} else {
 				/* the persistent store was read: what it assigns decides; a
 				 * bad row of another store is an invalid policy that commands
 				 * can correct, which may be the one assigned */
 				res.persistent = has_assigned(snap[0]);
 				res.assigned = true;
-				if (r == -EBADMSG || r == -EPROTO)
+				if (r == -EBADMSG || r == -EPROTO || r == -EUCLEAN)
 					r = -EINVAL;
 			}
 		}
@@ -306,8 +308,11 @@ out:
 			if (err && blocked)
 				snprintf(
 				    err->msg + n, sizeof(err->msg) - n,
-				    "; block mode loaded: every packet but loopback, DHCP and the "
-				    "boot exemptions is dropped until it can be");
+				    "; block mode loaded: every packet is dropped until it can "
+				    "be, except %s",
+				    mo.nexempt ? "loopback, DHCP, IPv6 neighbour discovery and "
+						 "the boot exemptions"
+					       : "loopback, DHCP and IPv6 neighbour discovery");
 			else if (err)
 				snprintf(err->msg + n, sizeof(err->msg) - n,
 					 "; block mode could not be loaded either (%s): the ruleset in "

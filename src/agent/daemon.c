@@ -239,14 +239,29 @@ static const struct {
 		    "a file it cannot read), which takes effect at once"},
 };
 
+/* Do the exemption lists @x (@nx) and @y (@ny) say the same? */
+static bool exempt_same(const struct ipp_bootexempt *x, size_t nx, const struct ipp_bootexempt *y,
+			size_t ny)
+{
+	if (nx != ny)
+		return false;
+	for (size_t i = 0; i < nx; i++)
+		if (x[i].proto != y[i].proto || x[i].icmp != y[i].icmp ||
+		    x[i].sport != y[i].sport || x[i].dport != y[i].dport || x[i].dir != y[i].dir)
+			return false;
+	return true;
+}
+
 static void enter_block(struct agent *a, enum block_cause cause, const char *why)
 {
 	struct ipp_error e = {0};
 	bool again = a->mode == IPP_MODE_BLOCK;
 	bool logs = a->conf.diagnostics > 0;
 
-	/* Already in force as needed (a retry that failed the same way): keep it. */
-	if (again && a->block_logs == logs) {
+	/* Already in force as needed (a retry that failed the same way, with the same
+	 * settings): keep it. */
+	if (again && a->block_logs == logs &&
+	    exempt_same(a->block_exempt, a->nblock_exempt, a->conf.exempt, a->conf.nexempt)) {
 		if (strcmp(a->reason, why))
 			ipp_log(LOG_ERR, "still in block mode: %s", why);
 		snprintf(a->reason, sizeof(a->reason), "%s", why);
@@ -266,15 +281,21 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 	cur_forget(a);
 	table_mark(a);
 	a->block_logs = logs;
+	memcpy(a->block_exempt, a->conf.exempt, a->conf.nexempt * sizeof(a->conf.exempt[0]));
+	a->nblock_exempt = a->conf.nexempt;
 	if (!again || strcmp(a->reason, why)) {
 		static const char *const fields[] = {"IPSECPOL_EVENT=block-mode", NULL};
 
 		ipp_log_event(LOG_CRIT, fields,
 			      "entered block mode: %s: %s. All inbound and outbound traffic is "
-			      "dropped but loopback, DHCP and the boot exemptions. To "
+			      "dropped except %s. To "
 			      "regain connectivity, %s, or stop the policy agent (systemctl stop "
 			      "ipsecpold), which removes filtering",
-			      block_causes[cause].what, why, block_causes[cause].remedy);
+			      block_causes[cause].what, why,
+			      a->nblock_exempt ? "loopback, DHCP, IPv6 neighbour discovery and the "
+						 "boot exemptions"
+					       : "loopback, DHCP and IPv6 neighbour discovery",
+			      block_causes[cause].remedy);
 	}
 	set_mode(a, IPP_MODE_BLOCK, why);
 	arm_retry(a);
@@ -607,10 +628,13 @@ static bool conf_reload(struct agent *a)
 	a->conf_error[0] = '\0';
 	a->conf_loaded = true;
 	a->conf_block = false;
-	/* The rulesets carry log statements only with diagnostics on, and the flow cache. */
+	/* The rulesets carry log statements only with diagnostics on, and the flow cache;
+	 * the block ruleset the boot exemptions. */
 	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
 		  (c.flow_cache == 0) != (a->conf.flow_cache == 0) ||
-		  c.flow_size != a->conf.flow_size;
+		  c.flow_size != a->conf.flow_size ||
+		  (a->mode == IPP_MODE_BLOCK &&
+		   !exempt_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
 	interval = c.log_interval != a->conf.log_interval;
 	a->conf = c;
 	diag_update(a, interval);

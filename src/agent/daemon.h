@@ -37,6 +37,8 @@ struct agent {
 	enum ipp_mode mode;		  /* INVALID until the first apply */
 	char reason[IPP_ERR_MSG_MAX];	  /* block: why */
 	bool block_logs;		  /* block ruleset in force logs its drops */
+	struct ipp_bootexempt block_exempt[IPP_BOOTEXEMPT_MAX]; /* and lets these through */
+	size_t nblock_exempt;
 	time_t since;			  /* when the mode was entered */
 	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	char wins_note[IPP_ERR_MSG_MAX];  /* why wins.conf cannot be read, as logged, or "" */

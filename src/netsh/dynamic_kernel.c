@@ -280,7 +280,7 @@ void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE
 		fprintf(out,
 			"The IPsec driver is in block mode: the policy agent could not apply what "
 			"it should (%s), and every packet is dropped except loopback, DHCP and the "
-			"boot exemptions; no policy "
+			"boot exemptions driver.conf gives (when it can be read); no policy "
 			"filters are in force.\n",
 			why[0] ? why : "the system log says why");
 		break;

@@ -97,7 +97,10 @@ int db_col_strdup(sqlite3_stmt *st, int i, char **ret);
 	"r.qmpfs, r.qmsec"
 #define DB_AUTH_COLS "u.rule_id, u.kind, u.value, u.certmap, u.excludecaname"
 
-/* Fill objects from rows selected with the column lists above (0, -EBADMSG, -ENOMEM). */
+/*
+ * Fill objects from rows selected with the column lists above (0, -EUCLEAN
+ * for a row the shell would not have written, -ENOMEM).
+ */
 int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 		  struct ipp_error *err);
 int db_row_filterlist(sqlite3_stmt *st, struct ipp_filterlist *l);

@@ -17,11 +17,16 @@
 
 /* ---------- rows ---------- */
 
+/*
+ * A row the shell would not have written (edited by hand, a bug): -EUCLEAN,
+ * which tells it from a file SQLite finds damaged (-EBADMSG): commands can
+ * still read the store around it, and delete or unassign what holds it.
+ */
 static int bad_row(struct ipp_db *db, struct ipp_error *err, const char *what, int64_t id,
 		   const char *col, struct ipp_error *why)
 {
-	return ipp_err(err, EBADMSG, "policy database \"%s\": %s %lld: bad %s: %s", db->path,
-		       what, (long long)id, col, why->msg);
+	return ipp_err(err, EUCLEAN, "policy database \"%s\": %s %lld: bad %s: %s", db->path, what,
+		       (long long)id, col, why->msg);
 }
 
 /*
@@ -34,12 +39,12 @@ static int int_col(struct ipp_db *db, sqlite3_stmt *st, int i, int64_t lo, int64
 {
 	*v = sqlite3_column_int64(st, i);
 	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-		return ipp_err(err, EBADMSG,
+		return ipp_err(err, EUCLEAN,
 			       "policy database \"%s\": %s %lld: bad %s: not an integer", db->path,
 			       what, (long long)id, col);
 	if (*v < lo || *v > hi)
 		return ipp_err(
-		    err, EBADMSG,
+		    err, EUCLEAN,
 		    "policy database \"%s\": %s %lld: bad %s: %lld is out of range, expected "
 		    "%lld to %lld",
 		    db->path, what, (long long)id, col, (long long)*v, (long long)lo,
@@ -62,14 +67,14 @@ int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 	p->modified = sqlite3_column_int64(st, 4);
 	p->mmpfs = sqlite3_column_int(st, 5) != 0;
 	if (int_col(db, st, 6, 0, UINT32_MAX, "policy", p->id, "qmpermm", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	p->qmpermm = (uint32_t)v;
 	if (int_col(db, st, 7, 0, UINT32_MAX, "policy", p->id, "mmlifetime", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	p->mmlifetime = (uint32_t)v;
 	p->activatedefaultrule = sqlite3_column_int(st, 8) != 0;
 	if (int_col(db, st, 9, 0, UINT32_MAX, "policy", p->id, "pollinginterval", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	p->pollinginterval = (uint32_t)v;
 	p->assigned = sqlite3_column_int(st, 10) != 0;
 	db_col_text(st, 11, p->gponame, sizeof(p->gponame));
@@ -106,13 +111,13 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 	if (ipp_addr_parse_cidr((const char *)sqlite3_column_text(st, 7), &f->dst, &why) < 0)
 		return bad_row(db, err, "filter", f->id, "dstaddr", &why);
 	if (int_col(db, st, 8, 0, 255, "filter", f->id, "protocol", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	f->protocol = (uint8_t)v;
 	if (int_col(db, st, 9, 0, 65535, "filter", f->id, "srcport", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	f->srcport = (uint16_t)v;
 	if (int_col(db, st, 10, 0, 65535, "filter", f->id, "dstport", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	f->dstport = (uint16_t)v;
 	f->mirrored = sqlite3_column_int(st, 11) != 0;
 	if (db_col_strdup(st, 3, &f->description) < 0 || db_col_strdup(st, 4, &f->srcdns) < 0 ||
@@ -155,7 +160,7 @@ int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterac
 	a->modified = sqlite3_column_int64(st, 4);
 	if (int_col(db, st, 5, IPP_ACTION_PERMIT, IPP_ACTION_NEGOTIATE, "filter action", a->id,
 		    "action", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	a->action = (enum ipp_action)v;
 	a->qmpfs = sqlite3_column_int(st, 6) != 0;
 	a->inpass = sqlite3_column_int(st, 7) != 0;
@@ -192,7 +197,7 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	db_col_text(st, 10, r->tunneldns, sizeof(r->tunneldns));
 	if (int_col(db, st, 11, IPP_CONN_ALL, IPP_CONN_DIALUP, "rule", r->id, "conntype", &v, err) <
 	    0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	r->conntype = (enum ipp_conntype)v;
 	r->activate = sqlite3_column_int(st, 12) != 0;
 	r->qmpfs = sqlite3_column_int(st, 13) != 0;
@@ -207,7 +212,7 @@ int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	int64_t v;
 
 	if (r->nauth >= IPP_MAX_AUTH)
-		return ipp_err(err, EBADMSG,
+		return ipp_err(err, EUCLEAN,
 			       "policy database \"%s\": rule %lld: more than %d authentication "
 			       "methods",
 			       db->path, (long long)r->id, IPP_MAX_AUTH);
@@ -215,7 +220,7 @@ int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	memset(a, 0, sizeof(*a));
 	if (int_col(db, st, 1, IPP_AUTH_KERBEROS, IPP_AUTH_ROOTCA, "rule", r->id,
 		    "authentication method", &v, err) < 0)
-		return -EBADMSG;
+		return -EUCLEAN;
 	a->kind = (enum ipp_auth_kind)v;
 	db_col_text(st, 2, a->value, sizeof(a->value));
 	a->certmap = sqlite3_column_int(st, 3) != 0;
@@ -260,7 +265,7 @@ int db_load_defaultrule(struct ipp_db *db, struct ipp_policy *p, struct ipp_erro
 	if (ret < 0)
 		return ret;
 	if (ret == 0)
-		return ipp_err(err, EBADMSG,
+		return ipp_err(err, EUCLEAN,
 			       "policy database \"%s\": policy \"%s\" has no default response rule",
 			       db->path, p->name);
 	ret = db_row_rule(db, st, &p->defaultrule, err);
@@ -968,7 +973,7 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, unsigned fla
 		goto out;
 	for (size_t i = 0; i < s->npolicies; i++)
 		if (s->policies[i].defaultrule.id == 0) {
-			r = ipp_err(err, EBADMSG,
+			r = ipp_err(err, EUCLEAN,
 				    "policy database \"%s\": policy \"%s\" has no default response "
 				    "rule",
 				    db->path, s->policies[i].name);

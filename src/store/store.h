@@ -18,7 +18,9 @@
  *
  * Errors, besides those named per function: -ETIMEDOUT when another program
  * holds the write lock for more than 10 s, -EROFS on a read-only handle,
- * -EBADMSG when the file is corrupt; messages name the database file.
+ * -EBADMSG when the file is corrupt, -EUCLEAN when a store holds a row the
+ * shell would not have written (the file itself sound); messages name the
+ * database file.
  * A handle is used by one thread at a time (each thread opens its own).
  *
  * Objects passed in are only read; objects returned through ret_ parameters

@@ -44,12 +44,21 @@ check "corrupt store: the status gives the reason" sh -c "printf 'status\n' | so
 check "block: the boot exemption applies (as in Windows' block mode)" \
 	px "$PROBE" tcp-connect $H_IP 3389 1000
 check "block: the log says what still passes" \
-	grep -q "dropped but loopback, DHCP and the boot exemptions" "$LOG"
+	grep -q "dropped except loopback, DHCP, IPv6 neighbour discovery and the boot exemptions" "$LOG"
 refute "block: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
 px "$PROBE" udp-send $H_IP 7000 20 1000
 sleep 0.3
 check "block: inbound udp is dropped" test "$(count_of "$R/h7000")" = 0
 check "block: loopback works" hx "$PROBE" tcp-connect 127.0.0.1 3389 1000
+
+# The exemptions changed while in block mode: the block ruleset follows at once
+conf OperationMode=1 "BootExemptions=none"
+check "block: an exemption removed from driver.conf is removed from the ruleset" \
+	wait_for 10 sh -c "! ip netns exec $NS_H nft list table inet ipsecpol | grep -q 'boot exemption'"
+refute "block: and 3389 no longer connects" px "$PROBE" tcp-connect $H_IP 3389 500
+conf OperationMode=1 "BootExemptions=tcp:0:3389:inbound"
+check "block: the exemption given again is let through again" \
+	wait_for 10 px "$PROBE" tcp-connect $H_IP 3389 500
 
 # Repair: a valid store with the persistent policy is applied at once.
 rm -f "$DB" "$DB-wal" "$DB-shm"
@@ -202,6 +211,20 @@ check "driver.conf malformed while running: the status gives the file's error" \
 	eval 'ctl status | grep -q "^config_error=.*OperationMode"'
 check "driver.conf malformed while running: tcp 3389 still connects" \
 	px "$PROBE" tcp-connect $H_IP 3389 1000
+# A bad row in the assigned persistent policy (the file itself sound): block mode, with
+# the advice a command can follow; unassigning the policy ends it at once
+printf 'OperationMode=1\n' >"$R/etc/ipsecpol/driver.conf"
+sqlite3 "$DB" "UPDATE filter SET protocol = 999 WHERE dstport = 7777;
+	UPDATE meta SET value = value + 1 WHERE key = 'generation'" || exit 2
+check "bad persistent row: block mode" wait_for 10 eval 'test "$(agent_mode)" = block'
+check "bad persistent row: the advice is to repair or unassign the policy, not to discard the file" \
+	eval 'tail -n 5 "$LOG" | grep -q "entered block mode: the persistent policy could not be applied: .*repair or unassign the persistent policy"'
+printf '%s\n' "set store location=persistent" "set policy name=Block7777 assign=no" \
+	>"$R/unassign.netsh"
+check "bad persistent row: the policy unassigned with the shell" \
+	env -u SSH_CONNECTION -u SSH_CLIENT "${IPP_BIN_DIR:?}/ipsecpol" --root "$R" \
+	-f "$R/unassign.netsh"
+check "bad persistent row, unassigned: secure at once" wait_for 10 eval 'test "$(agent_mode)" = secure'
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
 
