@@ -31,11 +31,17 @@ int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const c
 	int r = 0;
 
 	if (db) {
-		r = ipp_db_load(db, IPP_STORE_PERSISTENT, &pers, err);
+		/* what is enforced; with @policy all of its store, to find it there */
+		unsigned f[3];
+
+		f[0] = f[1] = f[2] = IPP_LOAD_ASSIGNED;
+		if (policy)
+			f[cur == IPP_STORE_PERSISTENT ? 0 : cur == IPP_STORE_DOMAIN ? 1 : 2] = 0;
+		r = ipp_db_load_ex(db, IPP_STORE_PERSISTENT, f[0], &pers, err);
 		if (r >= 0)
-			r = ipp_db_load(db, IPP_STORE_DOMAIN, &dom, err);
+			r = ipp_db_load_ex(db, IPP_STORE_DOMAIN, f[1], &dom, err);
 		if (r >= 0)
-			r = ipp_db_load(db, IPP_STORE_LOCAL, &loc, err);
+			r = ipp_db_load_ex(db, IPP_STORE_LOCAL, f[2], &loc, err);
 		if (r < 0)
 			goto out;
 	}

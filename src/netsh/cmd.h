@@ -99,5 +99,8 @@ int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct 
  */
 int ipp_shell_load(struct ipp_shell *sh, enum ipp_store_loc loc, struct ipp_snapshot **ret,
 		   struct ipp_error *err);
+/* The same with ipp_db_load_ex()'s @flags (IPP_LOAD_ASSIGNED: what is enforced only). */
+int ipp_shell_load_ex(struct ipp_shell *sh, enum ipp_store_loc loc, unsigned flags,
+		      struct ipp_snapshot **ret, struct ipp_error *err);
 
 #endif

@@ -156,7 +156,7 @@ static int any_assigned(struct ipp_shell *sh, bool *ret, struct ipp_error *err)
 
 	*ret = false;
 	for (i = 0; i < 3; i++) {
-		if ((r = ipp_shell_load(sh, locs[i], &s, err)) < 0)
+		if ((r = ipp_shell_load_ex(sh, locs[i], IPP_LOAD_ASSIGNED, &s, err)) < 0)
 			return r;
 		if (ipp_snapshot_assigned(s))
 			*ret = true;
@@ -194,7 +194,7 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 {
 	const struct ipp_paths *paths = ipp_shell_paths(sh);
 	struct ipp_error unread = {0};
-	struct ipp_driverconf c;
+	struct ipp_driverconf c, shown;
 	bool assigned;
 	int r;
 
@@ -210,9 +210,10 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 	/* only an unset boot mode depends on the stores; one that cannot be read makes the
 	 * boot block (as ipsecpold --startup decides), and the rest is shown all the same */
 	assigned = false;
+	shown = c;
 	if (c.bootmode == IPP_BOOT_UNSET && any_assigned(sh, &assigned, &unread) < 0)
-		c.bootmode = IPP_BOOT_BLOCK;
-	ipp_driverconf_show(&c, assigned, out);
+		shown.bootmode = IPP_BOOT_BLOCK;
+	ipp_driverconf_show(&shown, assigned, out);
 	if (unread.msg[0])
 		fprintf(out,
 			"\nThe boot mode is not set and the policy stores cannot be read (%s): the "

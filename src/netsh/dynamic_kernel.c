@@ -215,7 +215,8 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 		goto out;
 	}
 	for (i = 0; i < 3; i++)
-		if ((r = ipp_shell_load(sh, locs[i], &ret->snap[i], err)) < 0) {
+		if ((r = ipp_shell_load_ex(sh, locs[i], IPP_LOAD_ASSIGNED, &ret->snap[i], err)) <
+		    0) {
 			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));
 			goto out;
 		}

@@ -200,6 +200,12 @@ int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct 
 int ipp_shell_load(struct ipp_shell *sh, enum ipp_store_loc loc, struct ipp_snapshot **ret,
 		   struct ipp_error *err)
 {
+	return ipp_shell_load_ex(sh, loc, 0, ret, err);
+}
+
+int ipp_shell_load_ex(struct ipp_shell *sh, enum ipp_store_loc loc, unsigned flags,
+		      struct ipp_snapshot **ret, struct ipp_error *err)
+{
 	struct ipp_db *db;
 	int r;
 
@@ -214,7 +220,7 @@ int ipp_shell_load(struct ipp_shell *sh, enum ipp_store_loc loc, struct ipp_snap
 		*ret = s;
 		return 0;
 	}
-	return ipp_db_load(db, loc, ret, err);
+	return ipp_db_load_ex(db, loc, flags, ret, err);
 }
 
 /* ---------- set batch ---------- */

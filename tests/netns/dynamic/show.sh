@@ -203,6 +203,22 @@ check "its packets are counted as blocked, as the kernel gave them" \
 	eval '[ "$(val "Packets Blocked")" -gt "$blocked_before" ]'
 check "the action made block again" pol static set filteraction name=Blk action=block
 
+# ---- a bad row in a policy that is not assigned: what is in force is still shown
+check "an unassigned policy with a filter of its own" \
+	pol static add filter filterlist=Unused srcaddr=any dstaddr=me protocol=tcp dstport=99
+check "the policy, not assigned" pol static add policy name=Other
+check "its rule" pol static add rule name=U policy=Other filterlist=Unused filteraction=Perm
+sqlite3 "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 99" || exit 2
+show dynamic show stats type=ipsec
+check "bad unassigned row: show stats still reads what is in force" eval '[ $RC -eq 0 ] && has "Driver Mode"'
+show dynamic show qmfilter type=generic name=Web
+check "bad unassigned row: show qmfilter too" eval '[ $RC -eq 0 ] && has "Generic Filter"'
+show whatif src=$P_IP dst=me proto=tcp dstport=80
+check "bad unassigned row: whatif too" eval '[ $RC -eq 0 ] && has "Verdict"'
+show static show policy name=Other
+check "bad unassigned row: the store's own show names the row" eval '[ $RC -ne 0 ] && has "bad protocol"'
+sqlite3 "$R/var/lib/ipsecpol/policy.db" "DELETE FROM filter WHERE dstport = 99" || exit 2
+
 # ---- startup modes: no policy filters
 mkdir -p "$R/etc/ipsecpol"
 check "set config bootmode block" pol dynamic set config bootmode block
