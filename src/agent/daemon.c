@@ -447,6 +447,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		why, e.msg, ipp_mode_name(in_force));
 	if (a->mode == IPP_MODE_INVALID)
 		set_mode(a, in_force, ""); /* what the kernel holds (an agent before left it) */
+	else if (a->mode == IPP_MODE_BLOCK)
+		set_mode(a, IPP_MODE_BLOCK, e.msg); /* kept, for what fails now */
 	arm_retry(a);
 	return r;
 }
