@@ -59,7 +59,9 @@ int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_
  * --once while they change the kernel.  On success *ret_fd is the locked
  * descriptor, for ipp_agent_unlock().  -EEXIST when another ipsecpold holds
  * it: the message names its pid, which goes to *ret_pid (may be NULL; 0
- * when the file holds none).
+ * when the file holds none).  One per network namespace too, whatever the
+ * root (the table is the namespace's): -EADDRINUSE when another ipsecpold
+ * holds the lock of another root here.
  */
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err);
 

@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -45,12 +48,46 @@ static void pid_text(long pid, char *buf, size_t len)
 		snprintf(buf, len, "unknown");
 }
 
+/*
+ * One agent per network namespace too: the table is the namespace's, whatever
+ * the root.  An abstract socket name is the namespace's own, and is given up
+ * when its holder exits, however it ends.  Held by the process that holds
+ * the lock (one per process).
+ */
+#define NETNS_CLAIM "ipsecpol-agent"
+static int netns_fd = -1;
+
+static int netns_claim(struct ipp_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	socklen_t len =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + sizeof(NETNS_CLAIM) - 1);
+	int fd;
+
+	memcpy(sa.sun_path + 1, NETNS_CLAIM, sizeof(NETNS_CLAIM) - 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipp_err(err, errno, "socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EADDRINUSE)
+			return ipp_err(err, EADDRINUSE,
+				       "another ipsecpold runs in this network namespace, for "
+				       "another root: the two would replace each other's table");
+		return ipp_err(err, e, "cannot claim the network namespace: %s", strerror(e));
+	}
+	netns_fd = fd;
+	return 0;
+}
+
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err)
 {
 	char path[IPP_PATH_MAX + 16], buf[32];
 	struct stat held, named;
 	long pid;
-	int fd, n;
+	int fd, n, r;
 
 	pid_path(p, path, sizeof(path));
 	for (;;) {
@@ -94,6 +131,11 @@ int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct
 		close(fd);
 		return ipp_err(err, e, "cannot write \"%s\": %s", path, strerror(e));
 	}
+	if (netns_fd < 0 && (r = netns_claim(err)) < 0) {
+		unlink(path);
+		close(fd);
+		return r;
+	}
 	*ret_fd = fd;
 	return 0;
 }
@@ -104,6 +146,10 @@ void ipp_agent_unlock(const struct ipp_paths *p, int fd)
 
 	if (fd < 0)
 		return;
+	if (netns_fd >= 0) {
+		close(netns_fd);
+		netns_fd = -1;
+	}
 	/* Removed while still held: the next holder never locks a file that is gone. */
 	pid_path(p, path, sizeof(path));
 	unlink(path);
@@ -123,6 +169,12 @@ int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const ch
 	if ((r = ipp_mkdir_p(p->rundir, err)) < 0)
 		return r;
 	r = ipp_agent_lock(p, ret_fd, &pid, err);
+	if (r == -EADDRINUSE)
+		return ipp_err(err, EEXIST,
+			       "a policy agent runs in this network namespace, for another root: "
+			       "%s would replace the table it enforces behind its back; nothing "
+			       "changed",
+			       what);
 	if (r != -EEXIST)
 		return r;
 	pid_text(pid, who, sizeof(who));

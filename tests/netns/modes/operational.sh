@@ -117,6 +117,15 @@ nul_line() {
 check "control socket: a line holding a NUL gets ERR, and the next line its answer" nul_line
 check "control socket: a command too long gets ERR before the connection closes" sh -c "printf '%05000d' 0 | socat -t 2 - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | grep -q '^ERR E2BIG command longer than'"
 refute "a second agent for the same root is refused" hx "$IPPD" --root "$R" --foreground 2>/dev/null
+# another root in the same namespace: the table is the namespace's
+mkdir -p "$R/other"
+hx "$IPPD" --root "$R/other" --foreground >/dev/null 2>"$R/other.err"
+check "an agent of another root in the same namespace is refused" \
+	grep -q "another ipsecpold runs in this network namespace, for another root" "$R/other.err"
+hx "$IPPD" --root "$R/other" --once >/dev/null 2>"$R/other.err"
+check "--once of another root in the same namespace is refused (status 1)" test $? = 1
+check "--once of another root: the message says why" \
+	grep -q "a policy agent runs in this network namespace, for another root: --once would replace" "$R/other.err"
 
 # One agent per root: --startup and --once do not replace the running agent's table.
 for act in --startup --once; do
