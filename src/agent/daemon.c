@@ -63,6 +63,7 @@ enum {
 
 #define RETRY_MAX_S 60
 #define ENV_DEBOUNCE_MS 200
+#define ADDR_RENEW_MS 2000 /* at most one flow cache renewal for addresses in this time */
 /*
  * A write to policy.db-wal is seen before SQLite publishes the commit in the
  * WAL index (shared memory, no file event): look at the generation a moment
@@ -749,9 +750,20 @@ static bool uses_me(const struct ipp_compiled *c)
 static void addr_check(struct agent *a)
 {
 	struct ipp_hostaddrs now;
+	struct timespec ts;
+	long long ms;
 
 	if (!a->addr_changed)
 		return;
+	/* one renewal per ADDR_RENEW_MS at most: addresses that come and go all the time
+	 * (a flapping link) would otherwise change the table several times a second, and
+	 * a listing of a large table (nft list) would never finish */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (a->addr_renewed_ms && ms - a->addr_renewed_ms < ADDR_RENEW_MS) {
+		timer_arm(a->tfd_env, (long)(ADDR_RENEW_MS - (ms - a->addr_renewed_ms)), false);
+		return;
+	}
 	a->addr_changed = false;
 	/* (a lifetime refreshed by a router advertisement tells of an address too) */
 	ipp_hostaddrs_load(&now);
@@ -766,6 +778,7 @@ static void addr_check(struct agent *a)
 					   "the host's addresses changed (me)",
 					   "addresses changed");
 		a->flows.me = NULL;
+		a->addr_renewed_ms = ms;
 	}
 	ipp_hostaddrs_clear(&a->addrs);
 	a->addrs = now;
@@ -863,10 +876,9 @@ static void table_check(struct agent *a)
 
 void ipp_agent_reload(struct agent *a, const char *why)
 {
+	/* what the kernel holds is looked at first (a table replaced or changed in place
+	 * is applied whole), then the stores: a difference from it, as any change */
 	table_check(a);
-	/* applied whole: what the kernel holds is not taken on trust (the filters' counts
-	 * are carried over from it) */
-	cur_forget(a);
 	a->conf_dirty = true;
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "%s", why);

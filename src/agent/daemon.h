@@ -44,6 +44,7 @@ struct agent {
 	char wins_note[IPP_ERR_MSG_MAX];  /* why wins.conf cannot be read, as logged, or "" */
 	bool addr_changed;		  /* rtnetlink told of an address added or removed */
 	struct ipp_hostaddrs addrs;	  /* the host's addresses when last looked at */
+	long long addr_renewed_ms;	  /* when they last renewed the flow cache (monotonic) */
 	unsigned long applies, failures;
 	/* how the last apply went into the kernel: "whole", "elements" (an element-level
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */
