@@ -183,6 +183,7 @@ l0=$(leaks)
 check "the saved copy is loaded into the table (not in its place)" hx nft -f "$R/saved.nft"
 check "the agent sees that too" wait_for 10 sh -c "[ \$(grep -c 'was changed in place' '$LOG') = 2 ]"
 check "and no probe leaked meanwhile" test "$(leaks)" = "$l0"
+check "(the agent has put its table back again)" wait_for 10 put_back
 w0=$(grep -c "policy re-applied whole" "$LOG")
 u0=$(grep -c "policy unchanged (reload requested)" "$LOG")
 check "control socket: reload" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
