@@ -339,7 +339,7 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 }
 
 static bool conf_reload(struct agent *a);
-static void table_check(struct agent *a);
+static void table_check_ex(struct agent *a, bool deep);
 
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
@@ -364,7 +364,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	}
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
 	if (a->cur_valid)
-		table_check(a); /* an element-level difference only from the table it made */
+		table_check_ex(a,
+			       false); /* an element-level difference only from the table it made */
 	flow_fold_now(a);
 	if (!env) {
 		/* the host's servers as env_check() takes them (WINS kept across a mistake) */
@@ -465,9 +466,9 @@ static bool agent_patch(struct agent *a)
 	uint64_t gen = 0;
 	int r;
 
-	/* changes in place only to the table the agent made (another root's --once, or a
-	 * saved copy, may have replaced it since the last look) */
-	table_check(a);
+	/* changes in place only to the table the agent made (a saved copy may have been
+	 * put in its place since the last look) */
+	table_check_ex(a, false);
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
 		return false;
 	flow_fold_now(a);
@@ -827,9 +828,11 @@ static void process_pending(struct agent *a)
  * have removed it or put another in its place (nft flush ruleset, a script
  * that loads its own): it is put back, closed as before, the policy applied
  * whole in secure mode (at the next apply, asked for here), the block
- * ruleset in block mode.
+ * ruleset in block mode.  With @deep, the rules of its base chains are
+ * counted too (a table flushed or loaded into in place); without, the table
+ * alone is looked at (before each change: the cheap part).
  */
-static void table_check(struct agent *a)
+static void table_check_ex(struct agent *a, bool deep)
 {
 	char com[IPP_NLRULE_COMMENT_MAX], want[64];
 	struct ipp_error e = {0};
@@ -843,7 +846,7 @@ static void table_check(struct agent *a)
 	if (r < 0 && r != -ENOENT)
 		return; /* the kernel cannot tell now: the next look */
 	if (r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) {
-		bool known = a->table_handle && a->table_rules >= 0;
+		bool known = deep && a->table_handle && a->table_rules >= 0;
 		long rules = known ? base_rules() : -1;
 
 		if (!known || rules < 0 || rules == a->table_rules)
@@ -872,6 +875,11 @@ static void table_check(struct agent *a)
 	cur_forget(a);
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "the table was removed or replaced");
+}
+
+static void table_check(struct agent *a)
+{
+	table_check_ex(a, true);
 }
 
 void ipp_agent_reload(struct agent *a, const char *why)
