@@ -971,6 +971,28 @@ static void tier_name(struct ipp_ctier *t)
 					     : "");
 }
 
+/* Does *@p begin with @word?  Then past it. */
+static bool eat(const char **p, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(*p, word, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/* eat(), for a whole part of a name: @word followed by its end or another part. */
+static bool eat_part(const char **p, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(*p, word, n) || ((*p)[n] != '\0' && (*p)[n] != '_'))
+		return false;
+	*p += n;
+	return true;
+}
+
 bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 {
 	struct ipp_cshape *s = &ret->shape;
@@ -983,17 +1005,12 @@ bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 	memset(ret, 0, sizeof(*ret));
 	if (snprintf(ret->name, sizeof(ret->name), "%s", name) >= (int)sizeof(ret->name))
 		return false;
-	if (!strncmp(p, "ip6_", 4)) {
+	if (eat(&p, "ip6_"))
 		s->family = AF_INET6;
-		p += 4;
-	} else if (!strncmp(p, "ip_", 3)) {
+	else if (eat(&p, "ip_"))
 		s->family = AF_INET;
-		p += 3;
-	} else if (!strncmp(p, "inet_", 5)) {
-		p += 5;
-	} else {
+	else if (!eat(&p, "inet_"))
 		return false;
-	}
 	for (int side = 0; side < 2; side++) {
 		uint8_t *kind = side ? &s->dst_kind : &s->src_kind;
 		uint8_t *plen = side ? &s->dst_plen : &s->src_plen;
@@ -1001,12 +1018,10 @@ bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 		if (*p != (side ? 'd' : 's'))
 			return false;
 		p++;
-		if (!strncmp(p, "me_", 3)) {
+		if (eat(&p, "me_")) {
 			*kind = IPP_ADDR_ME;
-			p += 3;
-		} else if (!strncmp(p, "any_", 4)) {
+		} else if (eat(&p, "any_")) {
 			*kind = IPP_ADDR_ANY;
-			p += 4;
 		} else {
 			v = strtoul(p, &end, 10);
 			if (end == p || *end != '_' || v > 128)
@@ -1018,11 +1033,10 @@ bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 	}
 	if (*p++ != 'p')
 		return false;
-	if (!strncmp(p, "any", 3)) {
-		p += 3;
-	} else if (!strncmp(p, "key", 3)) {
+	if (eat(&p, "any")) {
+		/* any protocol */
+	} else if (eat(&p, "key")) {
 		s->pkey = true;
-		p += 3;
 	} else {
 		v = strtoul(p, &end, 10);
 		if (end == p || v == 0 || v > 255)
@@ -1030,21 +1044,12 @@ bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 		s->proto = (uint8_t)v;
 		p = end;
 	}
-	if (!strncmp(p, "_sp", 3) && (p[3] == '\0' || p[3] == '_')) {
-		s->sport = true;
-		p += 3;
-	}
-	if (!strncmp(p, "_dp", 3) && (p[3] == '\0' || p[3] == '_')) {
-		s->dport = true;
-		p += 3;
-	}
-	if (!strncmp(p, "_lan", 4)) {
+	s->sport = eat_part(&p, "_sp");
+	s->dport = eat_part(&p, "_dp");
+	if (eat(&p, "_lan"))
 		s->conn = IPP_CCONN_LAN;
-		p += 4;
-	} else if (!strncmp(p, "_dialup", 7)) {
+	else if (eat(&p, "_dialup"))
 		s->conn = IPP_CCONN_DIALUP;
-		p += 7;
-	}
 	if (!strncmp(p, "_w", 2)) {
 		v = strtoul(p + 2, &end, 16);
 		if (end == p + 2)
