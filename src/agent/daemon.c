@@ -339,7 +339,7 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 }
 
 static bool conf_reload(struct agent *a);
-static void table_check_ex(struct agent *a, bool deep);
+static void table_check(struct agent *a);
 
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
@@ -364,8 +364,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	}
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
 	if (a->cur_valid)
-		table_check_ex(a,
-			       false); /* an element-level difference only from the table it made */
+		table_check(a); /* an element-level difference only from the table it made */
 	flow_fold_now(a);
 	if (!env) {
 		/* the host's servers as env_check() takes them (WINS kept across a mistake) */
@@ -468,7 +467,7 @@ static bool agent_patch(struct agent *a)
 
 	/* changes in place only to the table the agent made (a saved copy may have been
 	 * put in its place since the last look) */
-	table_check_ex(a, false);
+	table_check(a);
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
 		return false;
 	flow_fold_now(a);
@@ -828,11 +827,10 @@ static void process_pending(struct agent *a)
  * have removed it or put another in its place (nft flush ruleset, a script
  * that loads its own): it is put back, closed as before, the policy applied
  * whole in secure mode (at the next apply, asked for here), the block
- * ruleset in block mode.  With @deep, the rules of its base chains are
- * counted too (a table flushed or loaded into in place); without, the table
- * alone is looked at (before each change: the cheap part).
+ * ruleset in block mode.  The rules of its base chains are counted too: a
+ * table flushed or loaded into in place.
  */
-static void table_check_ex(struct agent *a, bool deep)
+static void table_check(struct agent *a)
 {
 	char com[IPP_NLRULE_COMMENT_MAX], want[64];
 	struct ipp_error e = {0};
@@ -846,7 +844,7 @@ static void table_check_ex(struct agent *a, bool deep)
 	if (r < 0 && r != -ENOENT)
 		return; /* the kernel cannot tell now: the next look */
 	if (r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) {
-		bool known = deep && a->table_handle && a->table_rules >= 0;
+		bool known = a->table_handle && a->table_rules >= 0;
 		long rules = known ? base_rules() : -1;
 
 		if (!known || rules < 0 || rules == a->table_rules)
@@ -877,16 +875,13 @@ static void table_check_ex(struct agent *a, bool deep)
 	snprintf(a->force_why, sizeof(a->force_why), "the table was removed or replaced");
 }
 
-static void table_check(struct agent *a)
-{
-	table_check_ex(a, true);
-}
-
 void ipp_agent_reload(struct agent *a, const char *why)
 {
-	/* what the kernel holds is looked at first (a table replaced or changed in place
-	 * is applied whole), then the stores: a difference from it, as any change */
+	/* applied whole: what the kernel holds is not taken on trust (a rule changed in
+	 * place that the periodic look cannot see is put right; the filters' counts are
+	 * carried over from it) */
 	table_check(a);
+	cur_forget(a);
 	a->conf_dirty = true;
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "%s", why);
