@@ -10,7 +10,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -19,6 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../common/nldump.h"
 #include "agent.h"
 
 static void pid_path(const struct ipp_paths *p, char *buf, size_t len)
@@ -52,10 +58,62 @@ static void pid_text(long pid, char *buf, size_t len)
  * One agent per network namespace too: the table is the namespace's, whatever
  * the root.  An abstract socket name is the namespace's own, and is given up
  * when its holder exits, however it ends.  Held by the process that holds
- * the lock (one per process).
+ * the lock (one per process).  Anyone may bind such a name: one held by
+ * another user than root is no agent, and does not stand in the way.
  */
 #define NETNS_CLAIM "ipsecpol-agent"
 static int netns_fd = -1;
+
+struct claim_owner {
+	uint32_t uid;
+	bool found;
+};
+
+/* A unix socket of the dump: is it bound to the claim's name?  Its owner then. */
+static int claim_sock(const struct nlmsghdr *nh, void *ctx)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(nh);
+	struct claim_owner *o = ctx;
+	const struct rtattr *a = (const struct rtattr *)(m + 1);
+	int len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+	bool named = false;
+	uint32_t uid = UINT32_MAX;
+
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == UNIX_DIAG_NAME && RTA_PAYLOAD(a) == sizeof(NETNS_CLAIM) &&
+		    !memcmp((const char *)RTA_DATA(a) + 1, NETNS_CLAIM, sizeof(NETNS_CLAIM) - 1))
+			named = true;
+		else if (a->rta_type == UNIX_DIAG_UID && RTA_PAYLOAD(a) >= sizeof(uid))
+			memcpy(&uid, RTA_DATA(a), sizeof(uid));
+	}
+	if (named && (!o->found || uid == 0)) {
+		o->uid = uid;
+		o->found = true;
+	}
+	return 0;
+}
+
+/* Is the claim held by root (an agent)?  Not when held by someone else or unknown. */
+static bool claim_held_by_root(void)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req r;
+	} req = {
+	    .nh = {.nlmsg_len = sizeof(req),
+		   .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		   .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+	    .r = {.sdiag_family = AF_UNIX,
+		  .udiag_states = UINT32_MAX,
+		  .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_UID},
+	};
+	struct claim_owner o = {UINT32_MAX, false};
+
+	if (ipp_nl_dump(NETLINK_SOCK_DIAG, &req, sizeof(req), SOCK_DIAG_BY_FAMILY, claim_sock, &o) <
+	    0)
+		return true; /* cannot tell: as if an agent held it */
+	return o.found && o.uid == 0;
+}
 
 static int netns_claim(struct ipp_error *err)
 {
@@ -72,11 +130,15 @@ static int netns_claim(struct ipp_error *err)
 		int e = errno;
 
 		close(fd);
-		if (e == EADDRINUSE)
+		if (e != EADDRINUSE)
+			return ipp_err(err, e, "cannot claim the network namespace: %s",
+				       strerror(e));
+		if (claim_held_by_root())
 			return ipp_err(err, EADDRINUSE,
 				       "another ipsecpold runs in this network namespace, for "
 				       "another root: the two would replace each other's table");
-		return ipp_err(err, e, "cannot claim the network namespace: %s", strerror(e));
+		/* someone else's socket of that name: no agent, and no reason to stop */
+		return 0;
 	}
 	netns_fd = fd;
 	return 0;
