@@ -190,7 +190,7 @@ check "(the agent has put its table back again)" wait_for 10 put_back
 check "the input chain flushed and a policy committed at once" \
 	sh -c "ip netns exec $NS_H nft flush chain inet ipsecpol input && '$MKPOLICY' '$DB' local Block7000c block udp 7000"
 check "the agent sees the table changed in place before it applies the change" \
-	wait_for 10 sh -c "[ \$(grep -c 'was changed in place' '$LOG') = 3 ]"
+	wait_for 10 sh -c "[ \$(grep -c 'was changed in place' '$LOG') -ge 3 ]"
 check "(put back)" wait_for 10 put_back
 l0=$(leaks)
 sleep 0.5
@@ -211,6 +211,17 @@ check "SIGTERM: the log says so" grep -q "filtering removed (permit mode)" "$LOG
 check "SIGTERM: the probe now gets through (it measures)" wait_for 5 sh -c "[ \$(cat '$R/leak') -gt 0 ]"
 check "SIGTERM: the control socket is gone" test ! -e "$R/run/ipsecpol/ipsecpold.sock"
 check "agent stopped: --startup loads again" startup
+# the namespace's claim taken by another user (anyone may bind the name): no agent, so
+# it does not stand in the way
+if command -v setpriv >/dev/null && [ -x /usr/bin/python3 ]; then
+	hx setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c \
+		'import socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(b"\0ipsecpol-agent"); time.sleep(5)' &
+	squatter=$!
+	sleep 0.5
+	check "the claim held by another user: --startup still loads" startup
+	kill "$squatter" 2>/dev/null
+	wait "$squatter" 2>/dev/null
+fi
 check "agent stopped: table says startup-block" test "$(table_mode)" = startup-block
 check "agent stopped: --startup leaves no pid file" test ! -e "$R/run/ipsecpol/ipsecpold.pid"
 
