@@ -760,17 +760,22 @@ static void addr_check(struct agent *a)
 	 * a listing of a large table (nft list) would never finish */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ipp_hostaddrs_load(&now);
 	if (a->addr_renewed_ms && ms - a->addr_renewed_ms < ADDR_RENEW_MS) {
+		/* held back; an address that comes and goes meanwhile still counts: flows
+		 * may have been decided while it was the host's */
+		a->addr_moved |= !ipp_hostaddrs_equal(&now, &a->addrs);
+		ipp_hostaddrs_clear(&now);
 		timer_arm(a->tfd_env, (long)(ADDR_RENEW_MS - (ms - a->addr_renewed_ms)), false);
 		return;
 	}
 	a->addr_changed = false;
 	/* (a lifetime refreshed by a router advertisement tells of an address too) */
-	ipp_hostaddrs_load(&now);
-	if (ipp_hostaddrs_equal(&now, &a->addrs)) {
+	if (!a->addr_moved && ipp_hostaddrs_equal(&now, &a->addrs)) {
 		ipp_hostaddrs_clear(&now);
 		return;
 	}
+	a->addr_moved = false;
 	if (a->cur_valid && a->mode == IPP_MODE_SECURE && uses_me(a->cur.compiled)) {
 		/* the generation left behind is counted with "me" as it decided it */
 		a->flows.me = &a->addrs;

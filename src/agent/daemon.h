@@ -45,6 +45,7 @@ struct agent {
 	bool addr_changed;		  /* rtnetlink told of an address added or removed */
 	struct ipp_hostaddrs addrs;	  /* the host's addresses when last looked at */
 	long long addr_renewed_ms;	  /* when they last renewed the flow cache (monotonic) */
+	bool addr_moved;		  /* and they changed since, though they may be back */
 	unsigned long applies, failures;
 	/* how the last apply went into the kernel: "whole", "elements" (an element-level
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */

@@ -73,5 +73,17 @@ check "the address removed: the counts stay (Rany 3, Rme 2)" \
 OUT=$(send 1)
 check "not the host's again: permitted" eval '[ "$(grep -c sent <<<"$OUT")" = 1 ]'
 
+# an address that comes and goes within the time renewals are held back (2 s): the flows
+# cached meanwhile may have been decided by it, so the cache is renewed all the same
+n=$(grep -c "the host's addresses changed (me)" "$LOG")
+hx ip addr add 10.77.0.52/32 dev "$IF_H"
+wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -gt '"$n"' ]'
+n=$(grep -c "the host's addresses changed (me)" "$LOG")
+hx ip addr add 10.77.0.53/32 dev "$IF_H"
+sleep 0.5
+hx ip addr del 10.77.0.53/32 dev "$IF_H"
+check "an address added and removed soon after a renewal: renewed again, after the hold" \
+	wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -gt '"$n"' ]'
+
 echo "flowme: $NPASS passed, $NFAIL failed"
 [ "$NFAIL" -eq 0 ]
