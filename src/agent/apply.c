@@ -320,7 +320,7 @@ out:
 					 e.msg);
 		}
 	}
-	ipp_driver_close(d);
+	ipp_driver_close_exiting(d); /* (the process exits next) */
 	ipp_agent_unlock(paths, lockfd);
 	free(text);
 	ipp_apply_result_clear(&res);

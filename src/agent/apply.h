@@ -49,7 +49,8 @@ enum {
  * gets the warnings of the effective policy as "warning: ..." lines and a
  * summary line; with IPP_APPLY_DRY_RUN it gets the ruleset instead, warnings
  * as "# warning: ..." comment lines in front (the text stays valid nft
- * input).
+ * input).  For a process that exits next: what libnftables keeps of the
+ * ruleset is left to the exit (ipp_driver_close_exiting()).
  */
 int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out,
 		   struct ipp_error *err);

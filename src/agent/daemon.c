@@ -329,11 +329,18 @@ static void note_failure(char *slot, int prio, const struct ipp_error *e, const 
 			 const char *after);
 static void env_keep_wins(struct agent *a, struct ipp_hostenv *env);
 
-/* Apply, then give the memory of the computation back (main.c keeps it until trimmed). */
+/*
+ * Apply, then give the memory of the computation back (main.c keeps it until
+ * trimmed), with what libnftables kept of a whole ruleset: the next change
+ * would free it first, in its own time.
+ */
 static int agent_apply(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	int r = agent_apply_once(a, why, env);
+	struct ipp_error e = {0};
 
+	if (r == 0 && strcmp(a->last_change, "whole") == 0 && ipp_driver_reset(a->drv, &e) < 0)
+		ipp_log(LOG_WARNING, "%s", e.msg);
 	malloc_trim(0);
 	return r;
 }

@@ -29,6 +29,18 @@ struct ipp_driver; /* opaque: a libnftables context */
 /* *ret owned by the caller: ipp_driver_close(). */
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err);
 void ipp_driver_close(struct ipp_driver *d);
+/*
+ * Drop what libnftables keeps of the last transaction (after a whole ruleset:
+ * every element, memory the next command would free first); on failure @d is
+ * as it was.
+ */
+int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err);
+/*
+ * Close @d in a process that exits next: its memory is left to the exit
+ * (freeing the cache of a large ruleset costs more than loading a small one).
+ * @d is not to be used again.
+ */
+void ipp_driver_close_exiting(struct ipp_driver *d);
 
 /*
  * Run @text (nft syntax) as one transaction.  With @dry_run the kernel
