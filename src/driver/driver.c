@@ -1633,6 +1633,40 @@ static const struct ipp_ctier *groups_named(const struct groups *g, const char *
 	return NULL;
 }
 
+/* Shapes of the same key that differ at most in the rule's connection type. */
+static bool shape_same_key(const struct ipp_cshape *a, const struct ipp_cshape *b)
+{
+	struct ipp_cshape x = *a, y = *b;
+
+	x.conn = y.conn = 0;
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/*
+ * groups_same(), and when that finds nothing, the element of the same key
+ * and owner in a tier of @g whose shape differs only in the connection type
+ * (the rule's changed: its tiers have other names).
+ */
+static const struct ipp_celem *carry_same(const struct groups *g, const struct ipp_compiled *from,
+					  const struct ipp_ctier *t, const struct ipp_celem *e,
+					  const struct ipp_ctier **tier_ret)
+{
+	const struct ipp_celem *e2 = groups_same(g, from, t, e, tier_ret);
+
+	for (size_t i = 0; !e2 && i < g->c->ntiers; i++) {
+		const struct ipp_ctier *t2 = &g->c->tiers[i];
+
+		if (t2->shape.conn == t->shape.conn || !shape_same_key(&t2->shape, &t->shape))
+			continue;
+		e2 = ipp_ctier_decider(t2, &e->key);
+		if (e2 && !ipp_celem_same_owner(from, e, g->c, e2))
+			e2 = NULL;
+		if (e2)
+			*tier_ret = t2;
+	}
+	return e2;
+}
+
 /*
  * Element @e of tier @t (of @cur) as the difference to @new (of @g) leaves
  * it: NULL when it stays as it is or goes, else the element of @new it
@@ -1648,7 +1682,7 @@ static const struct ipp_celem *replaced(const struct ipp_compiled *cur,
 
 	if (s && ipp_celem_same(cur, e, new, s))
 		return NULL;
-	return groups_same(g, cur, t, e, tier_ret);
+	return carry_same(g, cur, t, e, tier_ret);
 }
 
 struct replaced_read {
@@ -1723,6 +1757,7 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 {
 	struct fold f = {new, cur, NULL, 0, {0}, {0}, {0}};
 	struct replaced_read rr = {cur, {0}, NULL, NULL, NULL, diff};
+	struct groups was = {0}; /* of @cur */
 	bool *want = NULL;
 	struct ipp_carry *out = NULL;
 	size_t i, j, nout = 0;
@@ -1761,14 +1796,19 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 			    strerror(-r));
 	if (r < 0)
 		goto out;
-	out = calloc(rr.cs.n + cur->ntiers + 1, sizeof(*out));
-	if (!out) {
+	if (!book || !book->valid) {
+		if ((r = kernel_book(&f, err)) < 0)
+			goto out;
+		book = &f.kernel;
+	}
+	out = calloc(rr.cs.n + cur->ntiers + book->n + 1, sizeof(*out));
+	if (!out || groups_build(cur, &was) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < rr.cs.n; i++) {
-		const struct ipp_counter *ct = &rr.cs.v[i];
 		const struct ipp_ctier *t2 = NULL;
+		const struct ipp_counter *ct = &rr.cs.v[i];
 		const struct ipp_celem *e2 = ct->packets ? replaced(cur, new, &f.groups, ct->tier,
 								  ct->elem, &t2)
 							: NULL;
@@ -1782,17 +1822,28 @@ int ipp_driver_carry_replaced(const struct ipp_compiled *cur, const struct ipp_c
 		const struct ipp_celem *e2;
 
 		if (!rr.seen[i] || !rr.pk[i] || !t->nelems ||
-		    !(e2 = groups_same(&f.groups, cur, t, &t->elems[0], &t2)))
+		    !(e2 = carry_same(&f.groups, cur, t, &t->elems[0], &t2)))
 			continue;
 		out[nout++] =
 		    (struct ipp_carry){t2, e2, t->elems[0].verdict, rr.pk[i], rr.by[i], false};
 	}
-	nout = carry_merge(out, nout);
-	if (!book || !book->valid) {
-		if ((r = kernel_book(&f, err)) < 0)
-			goto out;
-		book = &f.kernel;
+	/* carry counters of elements the difference moves to maps of another connection
+	 * type (their rule's changed): what they hold goes with the element */
+	for (i = 0; i < book->n; i++) {
+		const struct ipp_carry_entry *en = &book->v[i];
+		const struct ipp_ctier *t = NULL, *t2 = NULL;
+		const struct ipp_celem *e, *e2;
+
+		if (!en->packets || entry_in_force(&f.groups, en) ||
+		    !(e = carry_target(&was, en->verdict, en->tier, &en->key, en->name, &t)) ||
+		    !(e2 = carry_same(&f.groups, cur, t, e, &t2)) ||
+		    t2->shape.conn == t->shape.conn)
+			continue;
+		out[nout++] = (struct ipp_carry){
+		    t2,		 e2,	    en->verdict >= 0 ? en->verdict : e->verdict,
+		    en->packets, en->bytes, false};
 	}
+	nout = carry_merge(out, nout);
 	if (fold_text(&f.groups, -1, out, nout, book, next, ret) < 0)
 		r = ipp_err(err, ENOMEM, "out of memory");
 out:
@@ -1803,42 +1854,9 @@ out:
 	free(rr.by);
 	free(rr.seen);
 	free(f.groups.v);
+	free(was.v);
 	ipp_carry_book_clear(&f.kernel);
 	return r;
-}
-
-/* Shapes of the same key that differ at most in the rule's connection type. */
-static bool shape_same_key(const struct ipp_cshape *a, const struct ipp_cshape *b)
-{
-	struct ipp_cshape x = *a, y = *b;
-
-	x.conn = y.conn = 0;
-	return !memcmp(&x, &y, sizeof(x));
-}
-
-/*
- * groups_same(), and when that finds nothing, the element of the same key
- * and owner in a tier of @g whose shape differs only in the connection type
- * (the rule's changed: its tiers have other names).
- */
-static const struct ipp_celem *carry_same(const struct groups *g, const struct ipp_compiled *from,
-					  const struct ipp_ctier *t, const struct ipp_celem *e,
-					  const struct ipp_ctier **tier_ret)
-{
-	const struct ipp_celem *e2 = groups_same(g, from, t, e, tier_ret);
-
-	for (size_t i = 0; !e2 && i < g->c->ntiers; i++) {
-		const struct ipp_ctier *t2 = &g->c->tiers[i];
-
-		if (t2->shape.conn == t->shape.conn || !shape_same_key(&t2->shape, &t->shape))
-			continue;
-		e2 = ipp_ctier_decider(t2, &e->key);
-		if (e2 && !ipp_celem_same_owner(from, e, g->c, e2))
-			e2 = NULL;
-		if (e2)
-			*tier_ret = t2;
-	}
-	return e2;
 }
 
 int ipp_driver_carry_whole(struct ipp_driver *d, const struct ipp_compiled *cur,

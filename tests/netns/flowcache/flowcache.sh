@@ -228,18 +228,27 @@ $(grep -E "policy|flow cache" "$LOG")"
 		eval '! grep -q "cannot change the policy in place" "$LOG"'
 	check "agent: its own changes (folds, generations) never taken for someone else's" \
 		eval '! grep -q "was changed in place\|was replaced by" "$LOG"'
-	# a change of a rule's connection type renames its maps: a whole apply, counts kept
-	wholes() { grep -c "policy re-applied whole" "$LOG"; }
-	n_whole=$(wholes)
+	# a change of a rule's connection type renames its maps, counts kept: a whole apply
+	# when the flow cache comes or goes (all <-> lan), else new maps in place (lan ->
+	# dialup)
+	applied() { grep -c -E "policy re-applied whole|policy updated \(" "$LOG"; }
+	n_applied=$(applied)
 	d1=$(counted Deny)
-	for ct in lan all; do
+	for ct in lan dialup all; do
 		check "agent: the block rule's connection type set to $ct" \
 			pol static set rule name=DenyUdp policy=Cache conntype=$ct
-		check "agent: applied whole" wait_for 10 eval '[ "$(wholes)" -gt "$n_whole" ]'
-		n_whole=$(wholes)
+		check "agent: applied" wait_for 10 eval '[ "$(applied)" -gt "$n_applied" ]'
+		n_applied=$(applied)
 		OUT="$(pol dynamic show qmfilter type=specific 2>&1 | grep -E "Filter Name|Packets")"
 		check "agent: its filters keep their counts ($d1 and 10) with conntype=$ct" \
 			eval '[ "$(counted Deny)" = "$d1" ] && [ "$(counted Deny 2)" = 10 ]'
+		# counted by the element itself (not only by carry counters) when the lan
+		# rule goes dialup (a LAN interface: the lan rule filters it; no flow
+		# cache with rules of one connection type)
+		[ "$ct" = lan ] && d1=$((d1 + 2)) && send 2 41001 7001
+		OUT=""
+		check "agent: the block filter counts at conntype=$ct ($d1)" \
+			wait_for 5 eval '[ "$(counted Deny)" = "$d1" ]'
 	done
 	# a full set (65,536 flows, made up here) is shown as such
 	python3 -c "
