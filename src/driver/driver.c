@@ -29,7 +29,8 @@
 
 struct ipp_driver {
 	struct nft_ctx *nft;
-	int defrag6; /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
+	int defrag6;	    /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
+	unsigned long runs; /* transactions the kernel took (ipp_driver_runs()) */
 };
 
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
@@ -79,6 +80,11 @@ int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err)
 	nft_ctx_free(d->nft);
 	d->nft = n;
 	return 0;
+}
+
+unsigned long ipp_driver_runs(const struct ipp_driver *d)
+{
+	return d->runs;
 }
 
 /* (reachable until the exit: not a leak to a checker) */
@@ -191,6 +197,7 @@ int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsi
 	close(fd);
 	if (rc == 0) {
 		drain(d);
+		d->runs += !dry_run;
 		return 0;
 	}
 	first_error(nft_ctx_get_error_buffer(d->nft), fname, msg, sizeof(msg), &line);

@@ -35,6 +35,8 @@ void ipp_driver_close(struct ipp_driver *d);
  * as it was.
  */
 int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err);
+/* The transactions of @d the kernel took so far (dry runs left out). */
+unsigned long ipp_driver_runs(const struct ipp_driver *d);
 /*
  * Close @d in a process that exits next: its memory is left to the exit
  * (freeing the cache of a large ruleset costs more than loading a small one).

@@ -264,6 +264,93 @@ int ipp_nlchain_rules(const char *chain, unsigned *ret)
 	return request_dump(&req, n, NFT_MSG_NEWRULE, count_rule, ret);
 }
 
+/* ---------- the rules' fingerprint ---------- */
+
+static void fnv(uint64_t *h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ b[i]) * 0x100000001b3ULL;
+}
+
+struct fp_expr {
+	const struct nlattr *name, *data;
+};
+
+static void fp_expr_attr(const struct nlattr *a, void *ctx)
+{
+	struct fp_expr *x = ctx;
+
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_EXPR_NAME)
+		x->name = a;
+	else if ((a->nla_type & NLA_TYPE_MASK) == NFTA_EXPR_DATA)
+		x->data = a;
+}
+
+/*
+ * One expression: its name and its data, except what moves with the traffic:
+ * a counter's counts, and the state a dynset keeps with its set (the
+ * set and the operation stay).
+ */
+static void fp_list_elem(const struct nlattr *a, void *ctx)
+{
+	struct fp_expr x = {NULL, NULL};
+
+	if ((a->nla_type & NLA_TYPE_MASK) != NFTA_LIST_ELEM)
+		return;
+	each_attr(NLA_DATA(a), NLA_LEN(a), fp_expr_attr, &x);
+	if (!x.name)
+		return;
+	fnv(ctx, NLA_DATA(x.name), (size_t)NLA_LEN(x.name));
+	if (!x.data || !strncmp(NLA_DATA(x.name), "counter", (size_t)NLA_LEN(x.name)))
+		return;
+	if (!strncmp(NLA_DATA(x.name), "dynset", (size_t)NLA_LEN(x.name))) {
+		const struct nlattr *at = NLA_DATA(x.data);
+		int len = NLA_LEN(x.data);
+
+		while (len >= NLA_HDRLEN && at->nla_len >= NLA_HDRLEN && at->nla_len <= len) {
+			unsigned t = at->nla_type & NLA_TYPE_MASK;
+
+			if (t == NFTA_DYNSET_SET_NAME || t == NFTA_DYNSET_OP ||
+			    t == NFTA_DYNSET_SREG_KEY || t == NFTA_DYNSET_SREG_DATA)
+				fnv(ctx, at, at->nla_len);
+			len -= NLA_ALIGN(at->nla_len);
+			at = (const struct nlattr *)((const char *)at + NLA_ALIGN(at->nla_len));
+		}
+		return;
+	}
+	fnv(ctx, NLA_DATA(x.data), (size_t)NLA_LEN(x.data));
+}
+
+static void fp_rule_attr(const struct nlattr *a, void *ctx)
+{
+	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_RULE_CHAIN:
+	case NFTA_RULE_HANDLE:
+	case NFTA_RULE_USERDATA:
+		fnv(ctx, a, a->nla_len);
+		break;
+	case NFTA_RULE_EXPRESSIONS:
+		each_attr(NLA_DATA(a), NLA_LEN(a), fp_list_elem, ctx);
+		break;
+	}
+}
+
+static int fp_rule(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	(void)nh;
+	each_attr(attrs, alen, fp_rule_attr, ctx);
+	fnv(ctx, "\n", 1); /* (one rule ends) */
+	return 0;
+}
+
+int ipp_nlrules_fingerprint(uint64_t *ret)
+{
+	*ret = 0xcbf29ce484222325ULL;
+	return table_dump(NFT_MSG_GETRULE, NFTA_RULE_TABLE, NFT_MSG_NEWRULE, fp_rule, ret);
+}
+
 /* ---------- set elements ---------- */
 
 struct elem {

@@ -71,6 +71,14 @@ int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
  */
 int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle);
 
+/*
+ * A fingerprint of every rule of the table, in *@ret: its chain, handle,
+ * comment and expressions, without what traffic moves (counts), so that a
+ * rule replaced in place (it keeps its handle and its chain's rule count)
+ * changes it.  0, or -errno.
+ */
+int ipp_nlrules_fingerprint(uint64_t *ret);
+
 /* The number of rules of chain @chain of the table in *@ret; 0, or -errno (-ENOENT: none). */
 int ipp_nlchain_rules(const char *chain, unsigned *ret);
 

@@ -200,6 +200,22 @@ w0=$(grep -c "policy re-applied whole" "$LOG")
 check "control socket: reload" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
 check "reload applies whole (a rule changed inside the table is put right)" \
 	wait_for 10 eval '[ "$(grep -c "policy re-applied whole" "$LOG")" -gt "$w0" ]'
+# a rule replaced inside a chain: it keeps its handle and its chain's rule count (nft
+# replace rule), which the cheap look at the base chains cannot see; the periodic look
+# at the fingerprint of all the rules does (taken a look after the agent's own change)
+check "no change of the agent's own taken for someone else's" \
+	eval '! grep -q "a rule of it replaced" "$LOG"'
+sleep 3
+w0=$(grep -c "policy re-applied whole" "$LOG")
+walk_rule=$(hx nft -a list table inet ipsecpol |
+	awk '/^\tchain / { c = $2 } /vmap @/ && c != "input" && c != "output" { print c, $NF; exit }')
+check "a rule of walk chain ${walk_rule% *} replaced in place" \
+	hx nft replace rule inet ipsecpol ${walk_rule% *} handle ${walk_rule#* } counter accept
+check "the agent sees it at a later look and puts its ruleset back" \
+	wait_for 20 grep -q "was changed in place (a rule of it replaced, added or deleted)" "$LOG"
+check "applied whole" wait_for 10 eval '[ "$(grep -c "policy re-applied whole" "$LOG")" -gt "$w0" ]'
+check "the rule is the agent's again" \
+	sh -c "ip netns exec $NS_H nft -a list chain inet ipsecpol ${walk_rule% *} | grep -q 'vmap @'"
 check "after all that: 0 probes leaked (the 7777 block never lapsed)" test "$(leaks)" = "$l0"
 
 
