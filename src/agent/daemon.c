@@ -899,14 +899,14 @@ static void table_check(struct agent *a, bool deep)
 				"put back",
 				IPP_NFT_FAMILY, IPP_NFT_TABLE, rules, a->table_rules,
 				ipp_mode_name(a->mode));
-		} else if (!deep) {
+		} else if (!deep || mono_ms() < a->fp_next_ms) {
 			return;
 		} else if (!a->table_fp_known || ipp_driver_runs(a->drv) != a->table_runs) {
 			/* made or changed by the agent since the last look: taken as it is */
 			a->table_runs = ipp_driver_runs(a->drv);
 			a->table_fp_known = fingerprint(a, &a->table_fp);
 			return;
-		} else if (mono_ms() < a->fp_next_ms || !fingerprint(a, &fp) || fp == a->table_fp) {
+		} else if (!fingerprint(a, &fp) || fp == a->table_fp) {
 			return; /* in force, or the kernel cannot tell now */
 		} else {
 			ipp_log(LOG_WARNING,
