@@ -29,6 +29,10 @@ struct ipp_dyn_state {
 	size_t *csf;
 	size_t nsf_in_force; /* specific filters with an element in the kernel */
 	size_t nsf_expected; /* specific filters with an element in the compiled form */
+	/* per specific filter of res.eff: an element of the compiled form is its (false:
+	   shadowed, a better filter has its selectors and decides its packets) */
+	bool *sf_placed;
+	size_t nsf_shadowed; /* specific filters not placed */
 	/* (an ICMP filter is two, ICMP and ICMPv6: ipp_dyn_spec_slot()) */
 	struct ipp_table_extra extra; /* the flow cache, the negotiate drops */
 	struct ipp_snapshot *snap[3]; /* persistent, domain, local (for generic filters) */

@@ -127,6 +127,31 @@ static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, si
 }
 
 /*
+ * The specific filter that element @e of tier @t stands for, given the one
+ * elem_sf() found (@sf): an element of ICMPv6 stands for the ICMPv6 image of
+ * a filter of protocol ICMP for both families, which is a specific filter of
+ * its own (elem_sf() gives the ICMP one, and the slot tells them apart).
+ */
+static size_t placed_sf(const struct ipp_effective *eff, const struct sfkey *k, size_t n,
+			const struct ipp_ctier *t, size_t sf)
+{
+	const struct ipp_sfilter *f = &eff->sf[sf];
+
+	if (t->shape.proto != IPPROTO_ICMPV6 || f->protocol != IPPROTO_ICMP)
+		return sf;
+	for (size_t i = 0; i < n; i++) {
+		const struct ipp_sfilter *g = &eff->sf[k[i].sf];
+
+		if (k[i].rule == f->rule && k[i].filter == f->filter &&
+		    k[i].reversed == f->reversed && g->protocol == IPPROTO_ICMPV6 &&
+		    !memcmp(&g->src, &f->src, sizeof(g->src)) &&
+		    !memcmp(&g->dst, &f->dst, sizeof(g->dst)))
+			return k[i].sf;
+	}
+	return sf;
+}
+
+/*
  * Which specific filter each counter is for, and how many specific filters
  * are in force and compiled.  -ENOMEM.
  */
@@ -140,7 +165,8 @@ static int specific_filters(struct ipp_dyn_state *st)
 	int r = 0;
 
 	st->csf = calloc(st->ncnt + 1, sizeof(*st->csf));
-	if (!k || !seen || !st->csf) {
+	st->sf_placed = calloc(eff->nsf + 1, sizeof(*st->sf_placed));
+	if (!k || !seen || !st->csf || !st->sf_placed) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -150,11 +176,15 @@ static int specific_filters(struct ipp_dyn_state *st)
 	for (i = 0; i < c->ntiers; i++)
 		for (j = 0; j < c->tiers[i].nelems; j++) {
 			sf = elem_sf(eff, k, eff->nsf, &c->tiers[i], &c->tiers[i].elems[j]);
+			if (sf != SIZE_MAX)
+				st->sf_placed[placed_sf(eff, k, eff->nsf, &c->tiers[i], sf)] = true;
 			if (sf != SIZE_MAX && !seen[ipp_dyn_spec_slot(sf, &c->tiers[i])]) {
 				seen[ipp_dyn_spec_slot(sf, &c->tiers[i])] = true;
 				st->nsf_expected++;
 			}
 		}
+	for (i = 0; i < eff->nsf; i++)
+		st->nsf_shadowed += !st->sf_placed[i];
 	memset(seen, 0, (2 * eff->nsf + 1) * sizeof(*seen));
 	for (i = 0; i < st->ncnt; i++) {
 		st->csf[i] = elem_sf(eff, k, eff->nsf, st->cnt[i].tier, st->cnt[i].elem);
@@ -236,6 +266,7 @@ void ipp_dyn_state_clear(struct ipp_dyn_state *s)
 	ipp_apply_result_clear(&s->res);
 	free(s->cnt);
 	free(s->csf);
+	free(s->sf_placed);
 	for (i = 0; i < 3; i++)
 		ipp_snapshot_free(s->snap[i]);
 	memset(s, 0, sizeof(*s));

@@ -482,6 +482,57 @@ static struct specgroup *spec_groups(const struct ipp_dyn_state *st, const struc
 	return g;
 }
 
+/*
+ * The specific filters that have no element: a better one (of equal weight:
+ * the tie broken as whatif shows) has their selectors and decides their
+ * packets.  Listed after those in force (@n of them), as Windows lists every
+ * specific filter; the number listed.
+ */
+static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel *s, size_t n,
+			       FILE *out)
+{
+	const struct ipp_effective *eff = st->res.eff;
+	char buf[IPP_ADDR_STRLEN + 64];
+	size_t i, listed = 0;
+
+	for (i = 0; st->sf_placed && i < eff->nsf; i++) {
+		const struct ipp_sfilter *sf = &eff->sf[i];
+		const struct ipp_eff_rule *r =
+		    sf->rule < eff->nrules ? &eff->rules[sf->rule] : NULL;
+		int fam = sf->src.kind == IPP_ADDR_IP	? sf->src.family
+			  : sf->dst.kind == IPP_ADDR_IP ? sf->dst.family
+							: 0;
+
+		if (st->sf_placed[i] || !r || !sel_addrs(s, r, &sf->src, &sf->dst) ||
+		    !sel_ports(s, sf->protocol, sf->srcport, sf->dstport) ||
+		    (s->in && sf->action != s->in) || (s->out && sf->action != s->out))
+			continue;
+		if (n + listed++)
+			fputc('\n', out);
+		field(out, "Filter Name", "%s (filter %u%s)", r->filterlist, sf->filter + 1,
+		      sf->reversed ? ", mirror image" : "");
+		field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
+		field(out, "Rule Name", "%s", r->rule);
+		field(out, "Connection Type", "%s", conntype_label(r->conntype));
+		field(out, "Weight", "%u (0x%x)", sf->weight, sf->weight);
+		addr_fields(out, "Source", &sf->src, fam, NULL, s->resolvedns);
+		addr_fields(out, "Destination", &sf->dst, fam, NULL, s->resolvedns);
+		ipp_proto_format(sf->protocol, buf, sizeof(buf));
+		field(out, "Protocol", "%s", buf);
+		port_text(sf->srcport, buf, sizeof(buf));
+		field(out, "Source Port", "%s", buf);
+		port_text(sf->dstport, buf, sizeof(buf));
+		field(out, "Destination Port", "%s", buf);
+		field(out, "Action", "%s", show_action_label(sf->action));
+		field(out, "Kernel Map",
+		      "none: shadowed (a better filter has the same selectors and decides its "
+		      "packets; whatif names it)");
+		field(out, "Packets", "0");
+		field(out, "Bytes", "0");
+	}
+	return listed;
+}
+
 static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
 {
 	char buf[IPP_ADDR_STRLEN + 64];
@@ -532,6 +583,7 @@ static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel 
 		field(out, "Bytes", "%llu", (unsigned long long)g[i].bytes);
 	}
 	free(g);
+	n += show_shadowed_qm(st, s, n, out);
 	fprintf(out, "\n%zu Specific Filter%s\n", n, n == 1 ? "" : "s");
 	return n;
 }
@@ -1017,6 +1069,11 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 				by[v] += st->cnt[i].vbytes[v];
 			}
 		stat_line(out, "Specific Filters In Force", "%zu", st->nsf_in_force);
+		if (st->nsf_shadowed)
+			stat_line(out, "Specific Filters Shadowed",
+				  "%zu (a better filter has "
+				  "their selectors)",
+				  st->nsf_shadowed);
 		if (st->extra.unknown_elems)
 			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packet%s)",
 				  (unsigned long long)st->extra.unknown_elems,

@@ -146,6 +146,26 @@ show dynamic show stats type=ike
 check "stats type=ike: IKE counters only, not available" \
 	eval '[ "$(val "Main Modes")" = "not available" ] && hasnt "IPsec Statistics"'
 
+# a filter whose selectors a better one has (equal weight: block beats permit) is in no
+# map: listed as shadowed, counted as such, the total as whatif and ipsecpold count it
+check "a filter with the web filter's selectors" \
+	pol static add filter filterlist=Web2 srcaddr=any dstaddr=me protocol=tcp dstport=80
+check "in a permit rule" pol static add rule name=PermitWeb policy=Dyn filterlist=Web2 filteraction=Perm
+check "applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+show dynamic show stats
+check "stats: the two specific filters of the permit rule are shadowed" \
+	eval '[ "$(val "Specific Filters In Force")" = 5 ] && [ "$(val "Specific Filters Shadowed")" = "2 (a better filter has their selectors)" ]'
+show dynamic show qmfilter type=specific name=Web2
+check "specific: both listed as shadowed, with no packets" \
+	eval 'has "2 Specific Filters" && [ "$(grep -c "Kernel Map *: none: shadowed" <<<"$OUT")" = 2 ] && [ "$(val Packets)" = 0 ]'
+show dynamic show qmfilter type=specific
+check "specific: 7 in all, as ipsecpold counts them" eval 'has "7 Specific Filters"'
+check "the permit rule deleted again" pol static delete rule name=PermitWeb policy=Dyn
+check "(its list)" pol static delete filterlist name=Web2
+check "applied again" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+show dynamic show stats
+check "stats: nothing shadowed any more" eval 'hasnt "Shadowed"'
+
 show dynamic show all
 check "show all: config, filters, statistics and the agent's state" \
 	eval '[ $RC -eq 0 ] && has "IPsec Configuration Parameters" && has "Generic Main Mode Filters" && has "Specific Quick Mode Filters" && has "IPsec Statistics" && has "Dynamic policies, rules and security associations: none (the policy agent is not running)."'
