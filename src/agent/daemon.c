@@ -403,6 +403,20 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			note_failure(a->wins_note, LOG_WARNING, &e, "",
 				     " (no filter in force names the WINS servers)");
 		}
+		if (res.env.gateway_error[0] || res.env.dhcp_error[0]) {
+			/* the same of a route or lease file */
+			snprintf(e.msg, sizeof(e.msg), "%s",
+				 res.env.gateway_error[0] ? res.env.gateway_error
+							  : res.env.dhcp_error);
+			note_failure(
+			    a->server_note, LOG_WARNING, &e, "",
+			    res.env.gateway_error[0]
+				? " (the gateways are unknown; no filter in force names them)"
+				: " (the DHCP servers are unknown; no filter in force names "
+				  "them)");
+		} else {
+			a->server_note[0] = '\0';
+		}
 		cur_forget(a);
 		a->cur = res;
 		a->cur_valid = true;

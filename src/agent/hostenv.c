@@ -192,23 +192,76 @@ static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 	return 0;
 }
 
+/* Is @tok @digits hexadecimal digits (0: any number of them, at least one)? */
+static bool hex_field(const char *tok, size_t digits)
+{
+	size_t n = strspn(tok, "0123456789abcdefABCDEF");
+
+	return n > 0 && !tok[n] && (!digits || n == digits);
+}
+
+/*
+ * A line of a route file split into at most @max fields (blanks between);
+ * the number of fields.
+ */
+static size_t route_fields(char *line, char **v, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *t = strtok_r(line, " \t\r\n", &save); t && n < max;
+	     t = strtok_r(NULL, " \t\r\n", &save))
+		v[n++] = t;
+	return n;
+}
+
+/*
+ * A route file (IPSECPOL_ROUTE4, IPSECPOL_ROUTE6) given in place of the
+ * routing table: a line that cannot be read leaves the gateways unknown
+ * (e->gateway_error names the file, the line and the token), as a gateway
+ * filter that silently covers none would permit what it should block.
+ */
+static void route_error(struct ipp_hostenv *e, const char *path, unsigned lineno, const char *tok,
+			const char *expected)
+{
+	if (!e->gateway_error[0])
+		snprintf(e->gateway_error, sizeof(e->gateway_error), "%s:%u: \"%.64s\" is not %s",
+			 path, lineno, tok, expected);
+}
+
 static int read_route4(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
 {
-	char line[512];
+	static const char what[] = "a route line as /proc/net/route writes it";
+	char line[512], *v[11];
+	unsigned lineno = 0;
 	FILE *f;
 	int r;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
 	while (fgets(line, sizeof(line), f)) {
-		char ifname[64];
 		unsigned long dst, gw, flags, mask;
-		unsigned refcnt, use, metric;
 		uint32_t g;
+		size_t n, i;
 
-		if (sscanf(line, "%63s %lx %lx %lx %u %u %u %lx", ifname, &dst, &gw, &flags, &refcnt,
-			   &use, &metric, &mask) != 8)
-			continue; /* the header line */
+		lineno++;
+		n = route_fields(line, v, 11);
+		if (n == 0 || (lineno == 1 && !strcmp(v[0], "Iface")))
+			continue; /* a blank line, the header line */
+		if (n < 8) {
+			route_error(e, path, lineno, v[n - 1], what);
+			break;
+		}
+		for (i = 1; i < 8 && hex_field(v[i], 0); i++)
+			;
+		if (i < 8) {
+			route_error(e, path, lineno, v[i],
+				    "a hexadecimal number (a route line as "
+				    "/proc/net/route writes it)");
+			break;
+		}
+		dst = strtoul(v[1], NULL, 16), gw = strtoul(v[2], NULL, 16);
+		flags = strtoul(v[3], NULL, 16), mask = strtoul(v[7], NULL, 16);
 		if (dst != 0 || mask != 0 || !(flags & RTF_GW) || gw == 0)
 			continue;
 		/* the kernel prints the network-order word as a native integer */
@@ -236,21 +289,37 @@ static int hexbytes(const char *s, uint8_t *out, size_t n)
 static int read_route6(const char *path, struct ipp_hostenv *e, struct ipp_error *err)
 {
 	static const uint8_t zero[16];
-	char line[512];
+	static const size_t digits[10] = {32, 2, 32, 2, 32, 8, 8, 8, 8, 0};
+	char line[512], *v[11];
+	unsigned lineno = 0;
 	FILE *f;
 	int r;
 
 	if ((r = open_opt(path, &f, err)) <= 0)
 		return r;
 	while (fgets(line, sizeof(line), f)) {
-		char dst[40], src[40], nh[40], ifname[64];
-		unsigned dplen, splen, metric, refcnt, use, flags;
 		uint8_t d[16], g[16];
+		unsigned long dplen, flags;
+		size_t n, i;
 
-		if (sscanf(line, "%32s %x %32s %x %32s %x %x %x %x %63s", dst, &dplen, src, &splen, nh,
-			   &metric, &refcnt, &use, &flags, ifname) != 10)
+		lineno++;
+		if ((n = route_fields(line, v, 11)) == 0)
 			continue;
-		if (hexbytes(dst, d, 16) < 0 || hexbytes(nh, g, 16) < 0)
+		if (n < 10) {
+			route_error(e, path, lineno, v[n - 1],
+				    "a route line as /proc/net/ipv6_route writes it");
+			break;
+		}
+		for (i = 0; i < 9 && hex_field(v[i], digits[i]); i++)
+			;
+		if (i < 9) {
+			route_error(e, path, lineno, v[i],
+				    "a hexadecimal field of its length (a route "
+				    "line as /proc/net/ipv6_route writes it)");
+			break;
+		}
+		dplen = strtoul(v[1], NULL, 16), flags = strtoul(v[8], NULL, 16);
+		if (hexbytes(v[0], d, 16) < 0 || hexbytes(v[4], g, 16) < 0)
 			continue;
 		if (dplen != 0 || memcmp(d, zero, 16) || !memcmp(g, zero, 16) || !(flags & RTF_GW))
 			continue;
@@ -569,11 +638,31 @@ static int brace_delta(const char *p)
  * networkd's and NetworkManager's internal client's: "SERVER_ADDRESS=A", one
  * lease for the file's interface.
  */
+/*
+ * A server of a lease file that is no address: the DHCP servers are unknown
+ * (e->dhcp_error names the file, the line and the token), as a DHCP filter
+ * that silently covers none would permit what it should block.
+ */
+static bool lease_server_ok(struct ipp_hostenv *e, const char *path, unsigned lineno,
+			    const char *server, const char *what)
+{
+	uint8_t b[16];
+
+	if (inet_pton(AF_INET, server, b) == 1 || inet_pton(AF_INET6, server, b) == 1)
+		return true;
+	if (!e->dhcp_error[0])
+		snprintf(e->dhcp_error, sizeof(e->dhcp_error),
+			 "%s:%u: \"%.64s\" is not an IPv4 or IPv6 address (%s)", path, lineno,
+			 server, what);
+	return false;
+}
+
 static int read_lease(const char *path, struct ipp_hostenv *e, time_t now, struct ipp_error *err)
 {
 	struct lease_file lf = {.path = path};
 	char line[512], ifname[IF_NAMESIZE] = "", server[128] = "", kv[128] = "";
 	bool in_lease = false, stale = false;
+	unsigned lineno = 0;
 	int depth = 0;
 	FILE *f;
 	int r;
@@ -584,6 +673,7 @@ static int read_lease(const char *path, struct ipp_hostenv *e, time_t now, struc
 		char *p = line;
 		int d;
 
+		lineno++;
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (depth == 0 && !strncmp(p, "lease", 5) && p[5] && strchr(" \t{6", p[5])) {
@@ -591,12 +681,18 @@ static int read_lease(const char *path, struct ipp_hostenv *e, time_t now, struc
 			stale = false;
 			ifname[0] = server[0] = '\0';
 		}
-		if (!in_lease)
-			(void)sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", kv);
-		else if (!strncmp(p, "expire ", 7))
+		if (!in_lease) {
+			if (sscanf(p, "SERVER_ADDRESS=%127[^ \t\n]", kv) == 1 &&
+			    !lease_server_ok(e, path, lineno, kv, "SERVER_ADDRESS"))
+				kv[0] = '\0';
+		} else if (!strncmp(p, "expire ", 7)) {
 			stale = expired(p + 7, now);
-		else if (sscanf(p, "interface \"%15[^\"]\"", ifname) != 1)
-			(void)sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", server);
+		} else if (sscanf(p, "interface \"%15[^\"]\"", ifname) != 1 &&
+			   sscanf(p, "option dhcp-server-identifier %127[^; \t\n]", server) == 1 &&
+			   !lease_server_ok(e, path, lineno, server,
+					    "option dhcp-server-identifier")) {
+			server[0] = '\0';
+		}
 		d = brace_delta(p);
 		depth = depth + d < 0 ? 0 : depth + d;
 		if (in_lease && depth == 0 && d < 0) {
@@ -671,7 +767,7 @@ static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *
 			}
 	}
 	if (r == 0 && ferror(f))
-		r = ipp_err(err, EIO, "%s: read error", path);
+		r = ipp_err(err, EIO, "%s: read error: %s", path, strerror(errno));
 	free(line);
 	fclose(f);
 	return r;
@@ -687,6 +783,11 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 	if ((r = read_dns(s, &e, err)) < 0 || (r = read_gateways(s, &e, err)) < 0 ||
 	    (r = read_dhcp(s, &e, err)) < 0)
 		return r;
+	/* a file of servers with a line that cannot be read: they are unknown, not fewer */
+	if (e.gateway_error[0])
+		e.ngateway = 0;
+	if (e.dhcp_error[0])
+		e.ndhcp = 0;
 	{
 		/* our own file: a mistake in it leaves the WINS servers unknown, not the others */
 		struct ipp_error we = {0};
@@ -781,7 +882,8 @@ bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b)
 	       list_equal(a->wins, a->nwins, b->wins, b->nwins) &&
 	       list_equal(a->dhcp, a->ndhcp, b->dhcp, b->ndhcp) &&
 	       list_equal(a->gateway, a->ngateway, b->gateway, b->ngateway) &&
-	       !strcmp(a->wins_error, b->wins_error);
+	       !strcmp(a->wins_error, b->wins_error) &&
+	       !strcmp(a->gateway_error, b->gateway_error) && !strcmp(a->dhcp_error, b->dhcp_error);
 }
 
 static void print_list(FILE *out, const char *kind, const struct ipp_addr *v, size_t n)

@@ -189,6 +189,33 @@ static int push_both_ways(struct build *b, struct ipp_sfilter *sf, bool mirrored
 	return push_sf(b, &rev);
 }
 
+const char *ipp_hostenv_unknown(const struct ipp_hostenv *env, const struct ipp_addr *a,
+				const char **what)
+{
+	const char *why = NULL, *w = NULL;
+
+	if (!env)
+		return NULL;
+	switch (a->kind) {
+	case IPP_ADDR_WINS:
+		why = env->wins_error, w = "the WINS servers";
+		break;
+	case IPP_ADDR_DHCP:
+		why = env->dhcp_error, w = "the DHCP servers";
+		break;
+	case IPP_ADDR_GATEWAY:
+		why = env->gateway_error, w = "the gateways";
+		break;
+	default:
+		return NULL;
+	}
+	if (!why[0])
+		return NULL;
+	if (what)
+		*what = w;
+	return why;
+}
+
 static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_t rule_idx,
 			 uint32_t filter_idx, const struct ipp_filter *f, unsigned store_bits,
 			 const struct ipp_hostenv *env)
@@ -198,8 +225,7 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 	size_t ns, nd, i, j;
 	int r;
 
-	if (env && env->wins_error[0] &&
-	    (f->src.kind == IPP_ADDR_WINS || f->dst.kind == IPP_ADDR_WINS))
+	if (ipp_hostenv_unknown(env, &f->src, NULL) || ipp_hostenv_unknown(env, &f->dst, NULL))
 		return -ENODATA; /* which servers it stands for is not known */
 	ns = expand_side(&f->src, env, &srcs);
 	nd = expand_side(&f->dst, env, &dsts);
@@ -345,12 +371,18 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 		for (k = 0; k < l->nfilters; k++) {
 			r = expand_filter(b, &e->rules[idx], idx, (uint32_t)k, &l->filters[k],
 					  store_bits, env);
-			if (r == -ENODATA)
-				return ipp_err(
-				    err, ENODATA,
-				    "policy \"%s\" rule \"%s\": filter %zu names the WINS "
-				    "servers, which are not known: %s",
-				    p->name, rule->name, k + 1, env->wins_error);
+			if (r == -ENODATA) {
+				const struct ipp_filter *f = &l->filters[k];
+				const char *what = "",
+					   *why = ipp_hostenv_unknown(env, &f->src, &what);
+
+				if (!why)
+					why = ipp_hostenv_unknown(env, &f->dst, &what);
+				return ipp_err(err, ENODATA,
+					       "policy \"%s\" rule \"%s\": filter %zu names %s, "
+					       "which are not known: %s",
+					       p->name, rule->name, k + 1, what, why ? why : "");
+			}
 			if (r < 0)
 				return ipp_err(err, -r, "out of memory");
 		}

@@ -34,7 +34,19 @@ struct ipp_hostenv {
 	 * it would permit or block nothing); the other servers are still read.
 	 */
 	char wins_error[IPP_ERR_MSG_MAX];
+	/* the same for the gateways read from a route file (IPSECPOL_ROUTE4/6) and the DHCP
+	   servers of the lease files: a line that cannot be read leaves them unknown */
+	char gateway_error[IPP_ERR_MSG_MAX];
+	char dhcp_error[IPP_ERR_MSG_MAX];
 };
+
+/*
+ * Why the servers that address @a stands for are not known (wins.conf, a
+ * route file, a lease file that cannot be read), with what to call them in
+ * *@what; NULL when they are known or @a names none.
+ */
+const char *ipp_hostenv_unknown(const struct ipp_hostenv *env, const struct ipp_addr *a,
+				const char **what);
 
 /* One rule in force, with what a message or `show` needs to name it. */
 struct ipp_eff_rule {

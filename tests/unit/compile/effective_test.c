@@ -124,6 +124,46 @@ static void test_servers(void **state)
 	testpol_clear(&t);
 }
 
+/* Servers that are not known (a file that cannot be read): a filter naming them fails. */
+static void test_servers_unknown(void **state)
+{
+	static const struct {
+		const char *kind, *said;
+		size_t off;
+	} v[] = {
+	    {"wins", "the WINS servers", offsetof(struct ipp_hostenv, wins_error)},
+	    {"dhcp", "the DHCP servers", offsetof(struct ipp_hostenv, dhcp_error)},
+	    {"gateway", "the gateways", offsetof(struct ipp_hostenv, gateway_error)},
+	};
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct ipp_error err = {0};
+		struct ipp_effective *e = NULL;
+		struct testpol t;
+
+		snprintf(text, sizeof(text),
+			 "list L\nfilter L me dns proto=udp dstport=53\nfilter L %s me\n"
+			 "action B block\npolicy P assigned\nrule P r L B\n",
+			 v[i].kind);
+		testpol_init(&t);
+		assert_int_equal(testpol_text(&t, text, &err), 0);
+		snprintf((char *)&t.env + v[i].off, IPP_ERR_MSG_MAX, "f:2: \"x\" is not ...");
+		assert_int_equal(testpol_effective(&t, false, &e, &err), -ENODATA);
+		assert_null(e);
+		if (!strstr(err.msg, "filter 2 names") || !strstr(err.msg, v[i].said) ||
+		    !strstr(err.msg, "f:2: \"x\""))
+			fail_msg("%s: %s", v[i].kind, err.msg);
+		/* the other kinds' mistakes do not stand in its way */
+		memset((char *)&t.env + v[i].off, 0, IPP_ERR_MSG_MAX);
+		snprintf((char *)&t.env + v[(i + 1) % 3].off, IPP_ERR_MSG_MAX, "g:1: bad");
+		assert_int_equal(testpol_effective(&t, false, &e, &err), 0);
+		ipp_effective_free(e);
+		testpol_clear(&t);
+	}
+}
+
 static void test_store_precedence(void **state)
 {
 	struct testpol t;
@@ -297,11 +337,12 @@ static void test_explain_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rules_in_force),     cmocka_unit_test(test_mirror_of_itself),
-	    cmocka_unit_test(test_mirror_swaps_ports), cmocka_unit_test(test_servers),
-	    cmocka_unit_test(test_store_precedence),   cmocka_unit_test(test_sorted_and_conflicts),
-	    cmocka_unit_test(test_icmp_family),	       cmocka_unit_test(test_ipv6_ext_protocol),
-	    cmocka_unit_test(test_missing_reference),  cmocka_unit_test(test_explain_line),
+	    cmocka_unit_test(test_rules_in_force),	 cmocka_unit_test(test_mirror_of_itself),
+	    cmocka_unit_test(test_mirror_swaps_ports),	 cmocka_unit_test(test_servers),
+	    cmocka_unit_test(test_servers_unknown),	 cmocka_unit_test(test_store_precedence),
+	    cmocka_unit_test(test_sorted_and_conflicts), cmocka_unit_test(test_icmp_family),
+	    cmocka_unit_test(test_ipv6_ext_protocol),	 cmocka_unit_test(test_missing_reference),
+	    cmocka_unit_test(test_explain_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

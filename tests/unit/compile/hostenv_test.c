@@ -373,13 +373,81 @@ static void test_dhcp_leases(void **state)
 		assert_addr(&e.dhcp[i], want[i]);
 }
 
+/*
+ * A route or lease file with a line that cannot be read: its servers are
+ * unknown (not fewer: a filter naming them would cover none), the message
+ * names the file, the line and the token; the other kinds are still read.
+ */
+static void test_servers_strict(void **state)
+{
+	static const struct {
+		const char *file, *text, *needle;
+		bool dhcp;
+	} bad[] = {
+	    {"route",
+	     "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
+	     "eth0\t00000000\t0200C80AX\t0003\t0\t0\t0\t00000000\n",
+	     "route:2: \"0200C80AX\" is not a hexadecimal number", false},
+	    {"route", "eth0\t00000000\t0200C80A\n", "route:1: \"0200C80A\" is not a route line",
+	     false},
+	    {"ipv6_route",
+	     "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+	     "fe80000000000000000000000000001 00000400 00000001 00000000 00000003 eth0\n",
+	     "ipv6_route:1: \"fe80000000000000000000000000001\" is not a hexadecimal field", false},
+	    {"dhclient.lo.leases",
+	     "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.3x;\n}\n",
+	     "dhclient.lo.leases:3: \"10.0.2.3x\" is not an IPv4 or IPv6 address (option "
+	     "dhcp-server-identifier)",
+	     true},
+	    {"dhclient.lo.leases", "SERVER_ADDRESS=server.example\n",
+	     "dhclient.lo.leases:1: \"server.example\" is not an IPv4 or IPv6 address "
+	     "(SERVER_ADDRESS)",
+	     true},
+	};
+	struct ipp_hostenv_src s;
+	struct ipp_hostenv e;
+	struct ipp_error err = {0};
+	char r4[512], r6[512], lg[512], rc[512];
+
+	(void)state;
+	snprintf(r4, sizeof(r4), "%s/route", dir);
+	snprintf(r6, sizeof(r6), "%s/ipv6_route", dir);
+	snprintf(lg, sizeof(lg), "%s/*.leases", dir);
+	snprintf(rc, sizeof(rc), "%s/resolv.conf", dir);
+	put("resolv.conf", "nameserver 192.0.2.53\n");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why;
+
+		put("route", "eth0\t00000000\t0102000A\t0003\t0\t0\t100\t00000000\n");
+		put("ipv6_route", "");
+		put("dhclient.lo.leases",
+		    "lease {\n  interface \"lo\";\n  option dhcp-server-identifier 10.0.2.2;\n}\n");
+		put(bad[i].file, bad[i].text);
+		src_nothing(&s);
+		s.resolv_conf = rc;
+		s.route4 = r4;
+		s.route6 = r6;
+		s.lease_globs[0] = lg;
+		s.lease_globs[1] = NULL;
+		assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+		assert_int_equal(e.ndns, 1);
+		why = bad[i].dhcp ? e.dhcp_error : e.gateway_error;
+		if (!strstr(why, bad[i].needle) || !strstr(why, dir))
+			fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].file, why,
+				 bad[i].needle);
+		assert_int_equal(bad[i].dhcp ? e.ndhcp : e.ngateway, 0);
+		assert_int_equal(bad[i].dhcp ? e.ngateway : e.ndhcp, 1);
+		assert_string_equal(bad[i].dhcp ? e.gateway_error : e.dhcp_error, "");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_all),	  cmocka_unit_test(test_resolv_as_libc),
 	    cmocka_unit_test(test_wins_strict),	  cmocka_unit_test(test_missing_sources),
 	    cmocka_unit_test(test_stub_resolver), cmocka_unit_test(test_watch_points),
-	    cmocka_unit_test(test_dhcp_leases),
+	    cmocka_unit_test(test_dhcp_leases),	  cmocka_unit_test(test_servers_strict),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
