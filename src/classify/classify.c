@@ -802,6 +802,9 @@ void ipp_packet_format(const struct ipp_packet *p, char *buf, size_t len)
 	ip_format(p->family, p->src, s, sizeof(s));
 	ip_format(p->family, p->dst, d, sizeof(d));
 	proto_format(p->proto, pr, sizeof(pr));
+	/* the ICMP of each family by its name; the other's number is a protocol like any */
+	if ((p->proto == IPPROTO_ICMPV6 && !v6) || (p->proto == IPPROTO_ICMP && v6))
+		snprintf(pr, sizeof(pr), "protocol %u", p->proto);
 	if (has_ports(p->proto))
 		snprintf(buf, len, "%s %s%s%s:%u -> %s%s%s:%u", pr, v6 ? "[" : "", s, v6 ? "]" : "",
 			 p->sport, v6 ? "[" : "", d, v6 ? "]" : "", p->dport);
