@@ -6,8 +6,12 @@
 #include "whatif_cmd.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "../classify/classify.h"
+#include "../compile/modes.h"
+#include "../driver/driver.h"
+#include "../driver/nlrules.h"
 
 /*
  * Usage order.  The long tags make the short forms work as abbreviations:
@@ -36,6 +40,54 @@ const struct ipp_param ipp_whatif_params[] = {
     {NULL, IPP_PT_INVALID, 0, 0, NULL, NULL},
 };
 
+/*
+ * The verdicts are the assigned policy's: when the kernel does not enforce it
+ * now (boot or block mode, no table), say so.  Nothing when the kernel
+ * cannot be read (without CAP_NET_ADMIN).
+ */
+static void mode_note(FILE *out)
+{
+	static const char key[] = "ipsecpol mode=";
+	char com[IPP_NLRULE_COMMENT_MAX];
+	enum ipp_mode m;
+	int r = ipp_nltable_comment(com, sizeof(com), NULL);
+
+	if (r == -ENOENT) {
+		fprintf(out,
+			"Note:        no IPsec policy is in force now (no table %s %s: "
+			"ipsecpold is not running, or stopped on purpose): every packet "
+			"passes\n",
+			IPP_NFT_FAMILY, IPP_NFT_TABLE);
+		return;
+	}
+	if (r < 0)
+		return;
+	m = strncmp(com, key, strlen(key)) ? IPP_MODE_INVALID
+					   : ipp_mode_from_name(com + strlen(key));
+	switch (m) {
+	case IPP_MODE_SECURE:
+		return;
+	case IPP_MODE_BLOCK:
+		fprintf(out, "Note:        the driver is in block mode now (the assigned policy "
+			     "cannot be applied: ipsecpold status says why): every packet is "
+			     "dropped but the exemptions\n");
+		return;
+	case IPP_MODE_STARTUP_PERMIT:
+	case IPP_MODE_STARTUP_BLOCK:
+	case IPP_MODE_STARTUP_STATEFUL:
+		fprintf(out,
+			"Note:        the driver is in %s mode now (the boot ruleset): the "
+			"verdict above is the policy's once ipsecpold applies it\n",
+			ipp_mode_name(m));
+		return;
+	default:
+		fprintf(out,
+			"Note:        the table %s %s in force is not one ipsecpold made: the "
+			"kernel does not decide as above\n",
+			IPP_NFT_FAMILY, IPP_NFT_TABLE);
+	}
+}
+
 int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		   struct ipp_error *err)
 {
@@ -52,6 +104,8 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_shell_db(sh, false, &db, err);
 	if (r >= 0)
 		r = ipp_whatif_run(&w, db, ipp_shell_store(sh), ipp_shell_paths(sh), out, err);
+	if (r >= 0 && !w.policy)
+		mode_note(out);
 	ipp_whatif_clear(&w);
 	return r < 0 ? r : 0;
 }

@@ -40,6 +40,9 @@ check "no table: show qmfilter says so and succeeds" \
 	eval '[ $RC -eq 0 ] && has "no IPsec policy is in force (the table inet ipsecpol does not exist)"'
 show dynamic show stats type=ipsec
 check "no table: show stats says the driver permits" eval '[ $RC -eq 0 ] && [ "$(val "Driver Mode")" = permit ]'
+show whatif src=10.77.0.2 dst=me proto=tcp dstport=80
+check "no table: whatif notes that nothing is in force" \
+	eval '[ $RC -eq 0 ] && has "Note:        no IPsec policy is in force now"'
 if command -v setpriv >/dev/null; then
 	OUT=$(hx setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/ipsecpol" --root "$R" \
 		dynamic show qmfilter 2>&1)
@@ -64,6 +67,8 @@ set policy name=Dyn assign=yes
 NETSH
 check "the policy is typed into the shell" pol -f "$WORK/policy.netsh"
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
+show whatif src=10.77.0.2 dst=me proto=tcp dstport=80
+check "whatif: the policy in force, no note" eval '[ $RC -eq 0 ] && has "Verdict:     block" && hasnt "Note:"'
 
 show dynamic show qmfilter
 # (ICMP between any and any: ICMP and ICMPv6, two specific filters)
