@@ -48,6 +48,7 @@
 
 #include "classify/classify.h"
 #include "common/paths.h"
+#include "compile/compile.h"
 #include "compile/effective.h"
 #include "naive.h"
 #include "policy.h"
@@ -639,23 +640,96 @@ static void sf_name(const struct dpolicy *p, const bool *keep, const struct ipp_
 }
 
 /*
+ * The names (sf_name()) of the specific filters of @eff that have no element
+ * when compiled, into @k: a filter whose selectors another has, that wins at
+ * equal weight, has none (shadowed).  A filter of protocol ICMP for both
+ * families is two specific filters of one name, ICMP and ICMPv6: one may be
+ * shadowed alone.  0, -1 out of memory or no compile.
+ */
+static int sf_order(const void *x, const void *y)
+{
+	return ipp_sfilter_cmp(x, y);
+}
+
+static int unplaced_names(const struct dpolicy *p, const bool *keep,
+			  const struct ipp_effective *mine, struct counts *k)
+{
+	/* the compiler takes the specific filters best first, as ipp_effective_build() sorts
+	 * them */
+	struct ipp_effective sorted = *mine, *eff = &sorted;
+	struct ipp_compiled *cp = NULL;
+	struct ipp_copts o;
+	bool *placed = calloc(mine->nsf + 1, sizeof(*placed));
+	char name[64];
+	int r = 0;
+
+	sorted.sf = malloc((mine->nsf + 1) * sizeof(*sorted.sf));
+	if (sorted.sf) {
+		memcpy(sorted.sf, mine->sf, mine->nsf * sizeof(*sorted.sf));
+		qsort(sorted.sf, mine->nsf, sizeof(*sorted.sf), sf_order);
+	}
+	ipp_copts_init(&o);
+	if (!placed || !sorted.sf || ipp_compile(eff, &o, &cp, NULL) < 0) {
+		free(placed);
+		free(sorted.sf);
+		return -1;
+	}
+	for (size_t i = 0; i < cp->ntiers; i++)
+		for (size_t j = 0; j < cp->tiers[i].nelems; j++) {
+			const struct ipp_ctier *t = &cp->tiers[i];
+			const struct ipp_celem *e = &t->elems[j];
+			unsigned proto = t->shape.pkey ? e->key.proto : t->shape.proto;
+			size_t first = SIZE_MAX, s;
+
+			for (s = 0; s < eff->nsf; s++) {
+				const struct ipp_sfilter *f = &eff->sf[s];
+
+				if (f->rule != e->rule || f->filter != e->filter ||
+				    f->reversed != e->reversed)
+					continue;
+				if (first == SIZE_MAX)
+					first = s;
+				if (f->protocol == proto)
+					break;
+			}
+			if (s < eff->nsf)
+				placed[s] = true;
+			else if (first != SIZE_MAX)
+				placed[first] = true;
+		}
+	for (size_t s = 0; s < eff->nsf && r == 0; s++)
+		if (!placed[s]) {
+			sf_name(p, keep, &eff->sf[s], name, sizeof(name));
+			if (!count_slot(k, name))
+				r = -1;
+		}
+	ipp_compiled_free(cp);
+	free(placed);
+	free(sorted.sf);
+	return r;
+}
+
+/*
  * Agent mode: did each filter count the packets it decided between @before
  * and now (@sent[i] sends of case i)?  A packet that several filters decide
  * alike (the same weight, action and clear-packet handling: another origin
  * or age only) may be counted by any of them, as the kernel's walk meets
  * them first: per filter, the count must lie between the packets it alone
- * decided and those it may have, and the total must be exact.  0 yes, 1 no
- * (reported), -1 when the counts cannot be read.
+ * decided and those it may have, and the total must be exact.  A filter that
+ * another rule's filter of the same selectors shadows loses the count of what
+ * it shadows (ipsecpold(8)): fewer packets than it decided are then no
+ * difference, and the total is not checked.  0 yes, 1 no (reported), -1 when
+ * the counts cannot be read.
  */
 static int check_counts(struct ctx *c, const struct dpolicy *p, const bool *keep,
 			const struct ipp_effective *eff, const struct ipp_packet *pkts,
 			const unsigned *sent, size_t ncases, const struct counts *before,
 			const char *phase)
 {
-	struct counts after = {0}, lo = {0}, hi = {0};
+	struct counts after = {0}, lo = {0}, hi = {0}, unplaced = {0};
 	unsigned long long total_want = 0, total_got = 0;
 	char name[64];
-	size_t i, j, bad = 0;
+	size_t i, j, bad = 0, resets = 0;
 	int r = 0;
 
 	if (read_counts(c, &after) < 0) {
@@ -704,16 +778,32 @@ static int check_counts(struct ctx *c, const struct dpolicy *p, const bool *keep
 	}
 	if (r < 0)
 		goto out;
+	if (unplaced_names(p, keep, eff, &unplaced) < 0) {
+		r = -1;
+		goto out;
+	}
 	for (i = 0; i < after.n; i++) {
 		const char *n = after.v[i].name;
 		unsigned long long a = after.v[i].packets, b = 0, l = 0, h = 0, d;
+		bool shadowed = false;
 
 		for (j = 0; j < before->n; j++)
 			if (!strcmp(before->v[j].name, n))
 				b = before->v[j].packets;
+		for (j = 0; j < unplaced.n && !shadowed; j++)
+			shadowed = !strcmp(unplaced.v[j].name, n);
 		for (j = 0; j < lo.n; j++)
 			if (!strcmp(lo.v[j].name, n))
 				l = lo.v[j].packets;
+		if (shadowed && (a < b || a - b < l)) {
+			/* (ipsecpold(8)) a filter that another rule's filter of the same
+			 * selectors shadows now (its action wins at equal weight) loses the
+			 * count of what is shadowed (of a filter of protocol ICMP, maybe its
+			 * ICMPv6 image alone): less than it decided, by what this check
+			 * cannot weigh */
+			resets++;
+			continue;
+		}
 		for (j = 0; j < hi.n; j++)
 			if (!strcmp(hi.v[j].name, n))
 				h = hi.v[j].packets;
@@ -733,7 +823,7 @@ static int check_counts(struct ctx *c, const struct dpolicy *p, const bool *keep
 			       "packets\n",
 			       phase, lo.v[i].name, lo.v[i].packets);
 	}
-	if (total_got != total_want) {
+	if (!resets && total_got != total_want) {
 		printf("%s: the filters counted %llu packets in all, the matcher says %llu\n", phase,
 		       total_got, total_want);
 		bad++;
@@ -746,6 +836,7 @@ out:
 	free(after.v);
 	free(lo.v);
 	free(hi.v);
+	free(unplaced.v);
 	return r;
 }
 
