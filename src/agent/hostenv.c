@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/confile.h"
 #include "../common/nldump.h"
 
 #define RTF_GW 0x0002 /* RTF_GATEWAY of <linux/route.h> */
@@ -110,12 +111,9 @@ static int open_opt(const char *path, FILE **ret, struct ipp_error *err)
 		*ret = NULL;
 		return 0;
 	}
-	*ret = fopen(path, "re");
-	if (*ret)
-		return 1;
-	if (errno == ENOENT || errno == ENOTDIR)
-		return 0;
-	return ipp_err(err, errno, "cannot read \"%s\": %s", path, strerror(errno));
+	/* a regular file of a bounded size: a FIFO would block the agent, a link to a
+	 * device fill its memory */
+	return ipp_confile_open(path, IPP_CONFILE_MAX, ret, err);
 }
 
 /*
@@ -667,7 +665,11 @@ static int read_lease(const char *path, struct ipp_hostenv *e, time_t now, struc
 	FILE *f;
 	int r;
 
-	if ((r = open_opt(path, &f, err)) <= 0)
+	if ((r = open_opt(path, &f, err)) == -EINVAL) {
+		ipp_err_clear(err); /* what a pattern matches that is no file: no lease */
+		return 0;
+	}
+	if (r <= 0)
 		return r;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line;

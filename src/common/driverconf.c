@@ -8,6 +8,8 @@
  */
 #include "driverconf.h"
 
+#include "confile.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -481,24 +483,27 @@ int ipp_driverconf_load(const struct ipp_paths *p, struct ipp_driverconf *ret,
 	FILE *f;
 	int r;
 
-	f = fopen(p->driver_conf, "re");
-	if (!f) {
+	/* (a regular file of a bounded size: a FIFO in its place would block the agent,
+	 * a link to /dev/zero fill its memory) */
+	r = ipp_confile_open(p->driver_conf, IPP_DRIVERCONF_MAX, &f, err);
+	if (r < 0)
+		return r;
+	if (r == 0 && errno == ENOTDIR)
+		return ipp_err(err, ENOTDIR, "cannot open \"%s\": %s", p->driver_conf,
+			       strerror(ENOTDIR));
+	if (r == 0) {
 		struct stat st;
 
 		/* absent: the defaults; a link to a file that is gone (an unmounted
 		 * file system?) is a configuration that cannot be read */
-		if (errno == ENOENT && lstat(p->driver_conf, &st) == 0)
+		if (lstat(p->driver_conf, &st) == 0)
 			return ipp_err(
 			    err, ENOENT,
 			    "cannot open \"%s\": a symbolic link to a file that does not "
 			    "exist",
 			    p->driver_conf);
-		if (errno == ENOENT) {
-			ipp_driverconf_init(ret);
-			return 0;
-		}
-		return ipp_err(err, errno, "cannot open \"%s\": %s", p->driver_conf,
-			       strerror(errno));
+		ipp_driverconf_init(ret);
+		return 0;
 	}
 	r = ipp_driverconf_parse(f, p->driver_conf, ret, err);
 	fclose(f);

@@ -105,6 +105,9 @@ enum ipp_bootmode ipp_driverconf_bootmode(const struct ipp_driverconf *c, bool p
 int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			 struct ipp_error *err);
 
+/* The most driver.conf may hold (a few settings: a larger file is a mistake). */
+#define IPP_DRIVERCONF_MAX (1024 * 1024)
+
 /*
  * Load paths->driver_conf.  A missing file gives the defaults and 0.
  * Errors: -EINVAL (malformed, see ipp_driverconf_parse), or the errno of

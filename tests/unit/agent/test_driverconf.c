@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/driverconf.h"
@@ -324,6 +325,52 @@ static void test_save_load_update(void **state)
 }
 
 /* FlowCache: ours, beyond Windows; 0 or 1, kept by a rewrite of the file. */
+/*
+ * driver.conf is a regular file of a bounded size: a FIFO in its place is
+ * refused at once (not waited on), a link to /dev/zero is not read, a file
+ * too large is refused; each message names the file.
+ */
+static void test_not_a_file(void **state)
+{
+	struct ipp_driverconf c;
+	struct ipp_error err = {0};
+	struct ipp_paths p;
+	char dir[64];
+	FILE *f;
+
+	(void)state;
+	make_root(dir, &p);
+	{
+		char cmd[IPP_PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", p.etcdir);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(mkfifo(p.driver_conf, 0644), 0);
+	assert_int_equal(ipp_driverconf_load(&p, &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "is a FIFO: expected a regular file"));
+	assert_non_null(strstr(err.msg, p.driver_conf));
+	assert_int_equal(unlink(p.driver_conf), 0);
+	assert_int_equal(symlink("/dev/zero", p.driver_conf), 0);
+	assert_int_equal(ipp_driverconf_load(&p, &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "is a character device"));
+	assert_int_equal(unlink(p.driver_conf), 0);
+	assert_int_equal(mkdir(p.driver_conf, 0755), 0);
+	assert_int_equal(ipp_driverconf_load(&p, &c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "is a directory"));
+	assert_int_equal(rmdir(p.driver_conf), 0);
+	f = fopen(p.driver_conf, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < IPP_DRIVERCONF_MAX / 16 + 1; i++)
+		fputs("# a comment ...\n", f);
+	fclose(f);
+	assert_int_equal(ipp_driverconf_load(&p, &c, &err), -EFBIG);
+	assert_non_null(strstr(err.msg, "bytes: more than the"));
+	assert_int_equal(unlink(p.driver_conf), 0);
+	assert_int_equal(ipp_driverconf_load(&p, &c, &err), 0);
+	rm_root(&p, dir);
+}
+
 static void test_flow_cache(void **state)
 {
 	struct ipp_driverconf c;
@@ -411,11 +458,16 @@ static void test_show(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_good_file),
-	    cmocka_unit_test(test_bad_files),	 cmocka_unit_test(test_too_many_exemptions),
-	    cmocka_unit_test(test_set_property), cmocka_unit_test(test_save_load_update),
-	    cmocka_unit_test(test_show),	 cmocka_unit_test(test_flow_cache),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_good_file),
+	    cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_too_many_exemptions),
+	    cmocka_unit_test(test_set_property),
+	    cmocka_unit_test(test_save_load_update),
+	    cmocka_unit_test(test_show),
+	    cmocka_unit_test(test_flow_cache),
 	    cmocka_unit_test(test_flow_cache_size),
+	    cmocka_unit_test(test_not_a_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
