@@ -17,8 +17,9 @@
 /*
  * Open @path for reading into *@ret (owned by the caller: fclose()).  1
  * opened; 0 when it does not exist (*@ret NULL, errno ENOENT or ENOTDIR);
- * -errno with err naming the file otherwise: not a regular file (-EINVAL),
- * larger than @max bytes (-EFBIG), or not readable.
+ * -errno with err naming the file otherwise: not a regular file (-EINVAL;
+ * /dev/null is taken, as an empty file), larger than @max bytes (-EFBIG), or
+ * not readable.
  */
 int ipp_confile_open(const char *path, size_t max, FILE **ret, struct ipp_error *err);
 
