@@ -65,6 +65,13 @@ int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_
  */
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err);
 
+/*
+ * Is the pid file of @p the one @fd (of ipp_agent_lock()) holds?  False when
+ * it was removed or replaced (the run directory removed): another agent of
+ * the root could then take it.
+ */
+bool ipp_agent_lock_held(const struct ipp_paths *p, int fd);
+
 /* Remove the pid file and release the lock of ipp_agent_lock(); -1 is a no-op. */
 void ipp_agent_unlock(const struct ipp_paths *p, int fd);
 

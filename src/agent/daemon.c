@@ -136,28 +136,89 @@ static void set_mode(struct agent *a, enum ipp_mode m, const char *reason)
 
 /* ---------- the database generation ---------- */
 
+static ino_t file_ino(const char *path);
+
 static void db_close(struct agent *a)
 {
 	ipp_db_close(a->db);
 	a->db = NULL;
+	memset(a->db_ino, 0, sizeof(a->db_ino));
+}
+
+/* The database's files: policy.db, its write-ahead log, its shared memory index. */
+static void db_file(const struct agent *a, int i, char *buf, size_t len)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+
+	snprintf(buf, len, "%s%s", a->paths.db, suffix[i]);
+}
+
+/*
+ * Are the files of the database the agent holds open still the ones at
+ * their paths?  One removed or replaced under it (policy.db-shm deleted, a
+ * copy moved in) leaves SQLite's view of the process behind: every
+ * connection the agent opens, for a whole apply too, would read the old
+ * state, and changes would go unseen.  Closed then (said), to be opened
+ * again.  A write-ahead log that appears is a writer's, not a replacement.
+ */
+static void db_check_files(struct agent *a)
+{
+	char path[IPP_PATH_MAX + 8];
+
+	if (!a->db)
+		return;
+	for (int i = 0; i < 3; i++) {
+		ino_t now;
+
+		db_file(a, i, path, sizeof(path));
+		now = file_ino(path);
+		if (!a->db_ino[i] || now == a->db_ino[i])
+			continue;
+		ipp_log(LOG_WARNING,
+			"\"%s\" was %s under the agent: the policy database is opened again", path,
+			now ? "replaced" : "removed");
+		db_close(a);
+		return;
+	}
 }
 
 /* The store generation; -ENOENT when there is no database (yet). */
 static int db_generation(struct agent *a, uint64_t *ret)
 {
+	char path[IPP_PATH_MAX + 8];
 	struct ipp_error e = {0};
 	int r;
 
+	db_check_files(a);
 	if (!a->db) {
-		if (access(a->paths.db, F_OK) < 0)
-			return -errno;
+		if (access(a->paths.db, F_OK) < 0) {
+			r = -errno;
+			if (r == -ENOENT && a->gen_known && !a->db_gone_said) {
+				/* all the stores are empty now, the persistent one too */
+				ipp_log(LOG_WARNING,
+					"the policy database \"%s\" was removed: its stores are "
+					"empty now, no policy is assigned",
+					a->paths.db);
+				a->db_gone_said = true;
+			}
+			return r;
+		}
 		if ((r = ipp_db_open(a->paths.db, IPP_DB_READONLY, &a->db, &e)) < 0) {
 			a->db = NULL;
 			return r;
 		}
+		a->db_gone_said = false;
 	}
-	if ((r = ipp_db_generation(a->db, ret, &e)) < 0)
+	if ((r = ipp_db_generation(a->db, ret, &e)) < 0) {
 		db_close(a); /* reopen next time: the file may have been replaced */
+		return r;
+	}
+	/* (after a read: the shared memory index exists, the one this connection maps) */
+	if (!a->db_ino[0])
+		for (int i = 0; i < 3; i++) {
+			db_file(a, i, path, sizeof(path));
+			a->db_ino[i] = file_ino(path);
+		}
 	return r;
 }
 
@@ -372,6 +433,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		return -EINVAL;
 	}
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
+	db_check_files(a); /* (its view of the files would be the new connection's too) */
 	if (a->cur_valid)
 		table_check(a, false); /* an element-level difference only from the table it made */
 	flow_fold_now(a);
@@ -491,6 +553,7 @@ static bool agent_patch(struct agent *a)
 	/* changes in place only to the table the agent made (a saved copy may have been
 	 * put in its place since the last look) */
 	table_check(a, false);
+	db_check_files(a);
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
 		return false;
 	flow_fold_now(a);
@@ -956,6 +1019,7 @@ void ipp_agent_reload(struct agent *a, const char *why)
 	 * carried over from it) */
 	table_check(a, false);
 	cur_forget(a);
+	db_close(a); /* (opened again: files replaced under it are read as they are now) */
 	a->conf_dirty = true;
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "%s", why);
@@ -1006,6 +1070,73 @@ static int unix_socket(const char *path, int type, struct ipp_error *err)
 		return r;
 	}
 	return fd;
+}
+
+/* The inode of the file at @path, 0 when there is none. */
+static ino_t file_ino(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * A socket of the agent's made again at @path when its file is gone or
+ * another (@ino: the one made); @fd, @ino and the epoll entry follow.
+ */
+static void socket_again(struct agent *a, int kind, const char *path, int type, int *fd, ino_t *ino)
+{
+	struct ipp_error e = {0};
+	int nfd;
+
+	if (*ino && file_ino(path) == *ino)
+		return;
+	if ((nfd = unix_socket(path, type, &e)) < 0) {
+		ipp_log(LOG_ERR, "cannot make \"%s\" again: %s", path, e.msg);
+		return;
+	}
+	ep_del(a, *fd);
+	close(*fd);
+	*fd = nfd;
+	*ino = file_ino(path);
+	if (ep_add(a, kind, nfd) < 0)
+		ipp_log(LOG_ERR, "cannot watch \"%s\": %s", path, strerror(errno));
+}
+
+/*
+ * The run directory: the pid file the agent holds locked, its control and
+ * notification sockets.  Removed (ROOT/run emptied) or replaced, another
+ * agent of the root could start and the shell would reach neither: they are
+ * made again (the lock taken again; refused when another agent has taken
+ * the root meanwhile, which is said).
+ */
+static void run_check(struct agent *a)
+{
+	struct ipp_error e = {0};
+	int fd;
+
+	if (ipp_agent_lock_held(&a->paths, a->pidfd) && a->ctl_ino &&
+	    file_ino(a->paths.ctl_socket) == a->ctl_ino && a->notify_ino &&
+	    file_ino(a->notify_path) == a->notify_ino)
+		return;
+	ipp_log(LOG_WARNING,
+		"the run directory \"%s\" or a file of it was removed or replaced: the pid "
+		"file and the sockets are made again",
+		a->paths.rundir);
+	if (ipp_paths_mkdirs(&a->paths, &e) < 0) {
+		ipp_log(LOG_ERR, "%s", e.msg);
+		return;
+	}
+	if (!ipp_agent_lock_held(&a->paths, a->pidfd)) {
+		if (ipp_agent_lock(&a->paths, &fd, NULL, &e) < 0) {
+			ipp_log(LOG_ERR, "cannot take the pid file again: %s", e.msg);
+		} else {
+			close(a->pidfd);
+			a->pidfd = fd;
+		}
+	}
+	socket_again(a, EV_CTL, a->paths.ctl_socket, SOCK_STREAM, &a->ctlfd, &a->ctl_ino);
+	socket_again(a, EV_NOTIFY, a->notify_path, SOCK_DGRAM, &a->notifyfd, &a->notify_ino);
 }
 
 #define ENV_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
@@ -1127,6 +1258,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 		return a->notifyfd;
 	if ((a->ctlfd = unix_socket(a->paths.ctl_socket, SOCK_STREAM, err)) < 0)
 		return a->ctlfd;
+	a->notify_ino = file_ino(a->notify_path);
+	a->ctl_ino = file_ino(a->paths.ctl_socket);
 	a->rtnlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	snl.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
 			RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
@@ -1299,6 +1432,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			case EV_T_FLOW:
 				timer_drain(fd);
 				table_check(&a, true);
+				run_check(&a);
 				ipp_agent_ctl_expire(&a);
 				if (a.cur_valid && a.mode == IPP_MODE_SECURE)
 					(void)ipp_agent_flow_evict(a.drv, a.cur.compiled,

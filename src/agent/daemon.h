@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "agent.h"
@@ -54,6 +55,9 @@ struct agent {
 	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store, tfd_flow,
 	    tfd_fold;
 	int notifyfd, ctlfd, pidfd;
+	ino_t notify_ino, ctl_ino; /* of the sockets' files, made by the agent (run_check()) */
+	ino_t db_ino[3];	   /* of policy.db, -wal and -shm when db was opened (0: none) */
+	bool db_gone_said;	   /* the database's removal was logged */
 	int wd_state, wd_etc;
 	struct ipp_apply_result cur; /* the secure ruleset in force (cur_valid) */
 	uint64_t table_handle;	     /* the kernel's handle of the table it last made, 0: none */

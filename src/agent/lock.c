@@ -144,6 +144,16 @@ static int netns_claim(struct ipp_error *err)
 	return 0;
 }
 
+bool ipp_agent_lock_held(const struct ipp_paths *p, int fd)
+{
+	char path[IPP_PATH_MAX + 16];
+	struct stat held, named;
+
+	pid_path(p, path, sizeof(path));
+	return fd >= 0 && fstat(fd, &held) == 0 && lstat(path, &named) == 0 &&
+	       held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err)
 {
 	char path[IPP_PATH_MAX + 16], buf[32];

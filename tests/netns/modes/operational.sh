@@ -218,6 +218,48 @@ check "the rule is the agent's again" \
 	sh -c "ip netns exec $NS_H nft -a list chain inet ipsecpol ${walk_rule% *} | grep -q 'vmap @'"
 check "after all that: 0 probes leaked (the 7777 block never lapsed)" test "$(leaks)" = "$l0"
 
+# The database's shared memory index removed under the agent (its connection would keep the
+# old one, and every connection of the process with it): the next change is still applied.
+check "7000 passes" wait_for 10 grows
+# (a filter added in place first, to a list no rule uses, so that the agent holds the
+# database open when the file goes)
+n0=$(ctl status | sed -n 's/^applies=//p')
+check "a filter added to a list no rule uses" \
+	env -u SSH_CONNECTION "${IPP_BIN_DIR:?}/ipsecpol" --root "$R" static add filter filterlist=Spare \
+	srcaddr=any dstaddr=me protocol=udp dstport=9
+check "(seen by the agent)" wait_for 10 eval '[ "$(ctl status | sed -n "s/^applies=//p")" != "$n0" ]'
+check "policy.db-shm removed" rm "$DB-shm"
+check "a local policy blocking 7000 committed after that" "$MKPOLICY" "$DB" local Block7000d block udp 7000
+check "the agent opens the database again, saying why" \
+	wait_for 10 grep -q 'policy.db-shm" was [a-z]* under the agent: the policy database is opened again' "$LOG"
+check "and applies the change: 7000 is blocked" wait_for 10 still
+check "the local policy unassigned" "$MKPOLICY" "$DB" local unassign
+check "7000 passes again" wait_for 10 grows
+
+# The run directory removed: the pid file and the sockets are made again, so that the shell
+# reaches the agent and a second agent of the root is still refused.
+check "the run directory removed" rm -rf "$R/run/ipsecpol"
+check "the agent makes its files again" wait_for 10 test -S "$R/run/ipsecpol/ipsecpold.sock"
+check "and says so" grep -q "the run directory .* was removed or replaced" "$LOG"
+check "its control socket answers" test "$(agent_mode)" = secure
+ip netns add "${TAG}x"
+ip netns exec "${TAG}x" timeout 10 "$IPPD" --root "$R" --foreground >/dev/null 2>"$R/second.err"
+check "a second agent of the root (another namespace) is still refused" \
+	grep -q "another ipsecpold is running for root" "$R/second.err"
+ip netns del "${TAG}x"
+
+# driver.conf made a FIFO (or a link to /dev/zero): refused at once as not a regular file, the
+# settings in force kept, the agent answering
+cp "$R/etc/ipsecpol/driver.conf" "$R/driver.conf.saved"
+mkfifo "$R/etc/ipsecpol/fifo"
+check "driver.conf replaced by a FIFO" mv "$R/etc/ipsecpol/fifo" "$R/etc/ipsecpol/driver.conf"
+fifo_said() { ctl status | grep -q '^config_error=.*driver.conf" is a FIFO: expected a regular file'; }
+check "the agent answers and names the FIFO" wait_for 10 fifo_said
+check "still secure" test "$(agent_mode)" = secure
+cp "$R/driver.conf.saved" "$R/etc/ipsecpol/driver.conf.new"
+check "driver.conf put back" mv "$R/etc/ipsecpol/driver.conf.new" "$R/etc/ipsecpol/driver.conf"
+conf_good() { ! ctl status | grep -q '^config_error=.'; }
+check "the configuration error is gone" wait_for 10 conf_good
 
 # Stop (systemctl stop = SIGTERM): permit.
 agent_signal TERM
