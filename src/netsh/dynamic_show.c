@@ -78,6 +78,19 @@ static void port_text(uint16_t port, char *buf, size_t len)
 		snprintf(buf, len, "%u", (unsigned)port);
 }
 
+/* The protocol and port fields of a filter. */
+static void proto_fields(FILE *out, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	char buf[64];
+
+	ipp_proto_format(proto, buf, sizeof(buf));
+	field(out, "Protocol", "%s", buf);
+	port_text(sport, buf, sizeof(buf));
+	field(out, "Source Port", "%s", buf);
+	port_text(dport, buf, sizeof(buf));
+	field(out, "Destination Port", "%s", buf);
+}
+
 static const char *conntype_label(enum ipp_conntype t)
 {
 	switch (t) {
@@ -492,7 +505,6 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 			       FILE *out)
 {
 	const struct ipp_effective *eff = st->res.eff;
-	char buf[IPP_ADDR_STRLEN + 64];
 	size_t i, listed = 0;
 
 	for (i = 0; st->sf_placed && i < eff->nsf; i++) {
@@ -517,12 +529,7 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 		field(out, "Weight", "%u (0x%x)", sf->weight, sf->weight);
 		addr_fields(out, "Source", &sf->src, fam, NULL, s->resolvedns);
 		addr_fields(out, "Destination", &sf->dst, fam, NULL, s->resolvedns);
-		ipp_proto_format(sf->protocol, buf, sizeof(buf));
-		field(out, "Protocol", "%s", buf);
-		port_text(sf->srcport, buf, sizeof(buf));
-		field(out, "Source Port", "%s", buf);
-		port_text(sf->dstport, buf, sizeof(buf));
-		field(out, "Destination Port", "%s", buf);
+		proto_fields(out, sf->protocol, sf->srcport, sf->dstport);
 		field(out, "Action", "%s", show_action_label(sf->action));
 		field(out, "Kernel Map",
 		      "none: shadowed (a better filter has the same selectors and decides its "
@@ -535,7 +542,6 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 
 static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel *s, FILE *out)
 {
-	char buf[IPP_ADDR_STRLEN + 64];
 	struct specgroup *g;
 	size_t i, n = 0, ng = 0;
 	struct spec f;
@@ -570,12 +576,7 @@ static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel 
 			addr_fields(out, "Source", src, fam, NULL, s->resolvedns);
 			addr_fields(out, "Destination", dst, fam, NULL, s->resolvedns);
 		}
-		ipp_proto_format(f.proto, buf, sizeof(buf));
-		field(out, "Protocol", "%s", buf);
-		port_text(f.sport, buf, sizeof(buf));
-		field(out, "Source Port", "%s", buf);
-		port_text(f.dport, buf, sizeof(buf));
-		field(out, "Destination Port", "%s", buf);
+		proto_fields(out, f.proto, f.sport, f.dport);
 		field(out, "Inbound Action", "%s", g[i].in ? show_action_label(f.action) : "-");
 		field(out, "Outbound Action", "%s", g[i].out ? show_action_label(f.action) : "-");
 		field(out, strchr(g[i].maps, ',') ? "Kernel Maps" : "Kernel Map", "%s", g[i].maps);
@@ -721,7 +722,6 @@ static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
 		       const struct sum *sum, FILE *out, size_t *n)
 {
 	enum ipp_action act = r->fa.action;
-	char buf[IPP_ADDR_STRLEN];
 
 	if (!sel_addrs(s, r, &f->src, &f->dst) ||
 	    !sel_ports(s, f->protocol, f->srcport, f->dstport) || (s->in && s->in != act) ||
@@ -740,12 +740,7 @@ static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
 		    s->resolvedns);
 	addr_fields(out, "Destination", &f->dst, show_filter_family(&f->src, &f->dst), f->dstdns,
 		    s->resolvedns);
-	ipp_proto_format(f->protocol, buf, sizeof(buf));
-	field(out, "Protocol", "%s", buf);
-	port_text(f->srcport, buf, sizeof(buf));
-	field(out, "Source Port", "%s", buf);
-	port_text(f->dstport, buf, sizeof(buf));
-	field(out, "Destination Port", "%s", buf);
+	proto_fields(out, f->protocol, f->srcport, f->dstport);
 	field(out, "Inbound Action", "%s", show_action_label(act));
 	field(out, "Outbound Action", "%s", show_action_label(act));
 	counters_fields(sum, out);
