@@ -134,8 +134,22 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		}
 	} else if (!strcasecmp(cmd, "show-config")) {
 		ipp_driverconf_show_kv(&a->conf, out);
+	} else if (!strcasecmp(cmd, "servers")) {
+		/* the servers of the policy in force (else as read now): what whatif and
+		 * dynamic show expand the special addresses to */
+		struct ipp_hostenv env;
+		struct ipp_error e = {0};
+
+		if (a->cur_valid) {
+			ipp_hostenv_print(&a->cur.env, out);
+		} else if (ipp_agent_read_env(&a->paths, &env, &e) == 0) {
+			ipp_hostenv_print(&env, out);
+		} else {
+			reply_err(out, EIO, "%s", e.msg);
+			return;
+		}
 	} else if (!strcasecmp(cmd, "help")) {
-		fprintf(out, "status\nmode\nreload\nshow-config\nhelp\n");
+		fprintf(out, "status\nmode\nreload\nshow-config\nservers\nhelp\n");
 	} else {
 		reply_err(out, EINVAL,
 			  "unknown command \"%s\": expected status, mode, reload, show-config or "

@@ -893,15 +893,19 @@ static void print_list(FILE *out, const char *kind, const struct ipp_addr *v, si
 	char buf[INET6_ADDRSTRLEN];
 	size_t i;
 
-	if (!n)
-		return;
-	fprintf(out, "%s", kind);
+	fprintf(out, "%s=", kind);
 	for (i = 0; i < n; i++) {
 		if (!inet_ntop(v[i].family, v[i].ip, buf, sizeof(buf)))
 			snprintf(buf, sizeof(buf), "?");
-		fprintf(out, " %s", buf);
+		fprintf(out, "%s%s", i ? " " : "", buf);
 	}
 	fputc('\n', out);
+}
+
+static void print_error(FILE *out, const char *kind, const char *why)
+{
+	if (why[0])
+		fprintf(out, "%s_error=%.*s\n", kind, (int)strcspn(why, "\n"), why);
 }
 
 void ipp_hostenv_print(const struct ipp_hostenv *e, FILE *out)
@@ -910,4 +914,59 @@ void ipp_hostenv_print(const struct ipp_hostenv *e, FILE *out)
 	print_list(out, "wins", e->wins, e->nwins);
 	print_list(out, "dhcp", e->dhcp, e->ndhcp);
 	print_list(out, "gateway", e->gateway, e->ngateway);
+	print_error(out, "wins", e->wins_error);
+	print_error(out, "dhcp", e->dhcp_error);
+	print_error(out, "gateway", e->gateway_error);
+}
+
+int ipp_hostenv_parse(const char *text, struct ipp_hostenv *ret)
+{
+	static const char *const kinds[] = {"dns", "wins", "dhcp", "gateway"};
+	struct ipp_hostenv e;
+	const char *line, *eol;
+
+	memset(&e, 0, sizeof(e));
+	for (line = text; *line; line = *eol ? eol + 1 : eol) {
+		const char *eq = strchr(line, '=');
+		char value[IPP_ERR_MSG_MAX], *save = NULL, *tok;
+		size_t k, klen;
+
+		eol = line + strcspn(line, "\n");
+		if (!eq || eq > eol)
+			continue; /* (the final OK) */
+		klen = (size_t)(eq - line);
+		snprintf(value, sizeof(value), "%.*s", (int)(eol - eq - 1), eq + 1);
+		if (klen == 10 && !strncmp(line, "wins_error", klen)) {
+			snprintf(e.wins_error, sizeof(e.wins_error), "%s", value);
+			continue;
+		}
+		if (klen == 10 && !strncmp(line, "dhcp_error", klen)) {
+			snprintf(e.dhcp_error, sizeof(e.dhcp_error), "%s", value);
+			continue;
+		}
+		if (klen == 13 && !strncmp(line, "gateway_error", klen)) {
+			snprintf(e.gateway_error, sizeof(e.gateway_error), "%s", value);
+			continue;
+		}
+		for (k = 0; k < 4; k++)
+			if (strlen(kinds[k]) == klen && !strncmp(line, kinds[k], klen))
+				break;
+		if (k == 4)
+			return -EINVAL;
+		for (tok = strtok_r(value, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			struct ipp_addr *v = k == 0   ? e.dns
+					     : k == 1 ? e.wins
+					     : k == 2 ? e.dhcp
+						      : e.gateway;
+			size_t *n = k == 0   ? &e.ndns
+				    : k == 1 ? &e.nwins
+				    : k == 2 ? &e.ndhcp
+					     : &e.ngateway;
+
+			if (!add_addr(v, n, tok))
+				return -EINVAL;
+		}
+	}
+	*ret = e;
+	return 0;
 }

@@ -78,7 +78,16 @@ void ipp_hostenv_watch_points(const char *path,
 /* Same facts (in the same order)? */
 bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b);
 
-/* "dns 10.0.0.53 ...\ngateway ...\n" (kinds with no address left out). */
+/*
+ * "dns=10.0.0.53 ...\nwins=\ndhcp=...\ngateway=...\n", then "KIND_error=WHY"
+ * for each kind whose servers are not known (the control socket's "servers").
+ */
 void ipp_hostenv_print(const struct ipp_hostenv *e, FILE *out);
+/*
+ * The text of ipp_hostenv_print() (lines "dns=A B", "wins=", ..., and
+ * "wins_error=..." for the kinds not known) back into *@ret; -EINVAL when it
+ * is not such a text (*@ret untouched).
+ */
+int ipp_hostenv_parse(const char *text, struct ipp_hostenv *ret);
 
 #endif

@@ -6,6 +6,7 @@
  * as it is or as if another policy were assigned, and the reference
  * matcher decides.
  */
+#include "../common/notify.h"
 #include "../common/utf8.h"
 #include "classify.h"
 
@@ -251,10 +252,21 @@ int ipp_classify_hostenv(const struct ipp_paths *paths, struct ipp_hostenv *ret,
 			 struct ipp_error *err)
 {
 	struct ipp_hostenv_src src;
+	struct ipp_error e = {0};
+	char *body = NULL;
+	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!paths)
 		return 0;
+	/* the running agent's, which it enforces (it may read other files: ENVIRONMENT of
+	 * ipsecpold(8)); else as it would read them */
+	r = ipp_agent_request(paths, "servers", 2000, &body, &e);
+	if (r == 0 && ipp_hostenv_parse(body, ret) == 0) {
+		free(body);
+		return 0;
+	}
+	free(body);
 	ipp_hostenv_src_init(&src, paths);
 	return ipp_hostenv_read(&src, ret, err);
 }

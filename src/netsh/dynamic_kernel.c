@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../classify/classify.h"
 #include "../common/driverconf.h"
 #include "../driver/nlrules.h"
 #include "shell.h"
@@ -207,6 +208,7 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 	const struct ipp_paths *paths = ipp_shell_paths(sh);
 	struct ipp_driver *d = NULL;
 	struct ipp_driverconf conf;
+	struct ipp_hostenv env;
 	struct ipp_copts o;
 	size_t i;
 	int r;
@@ -231,7 +233,9 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 	ipp_copts_init(&o);
 	if (ipp_driverconf_load(paths, &conf, NULL) == 0)
 		ipp_copts_from_conf(&o, &conf);
-	if ((r = ipp_apply_compute(paths, NULL, &o, &ret->res, err)) < 0) {
+	/* the host's servers as the agent has them, else as it would read them */
+	if ((r = ipp_classify_hostenv(paths, &env, err)) < 0 ||
+	    (r = ipp_apply_compute(paths, &env, &o, &ret->res, err)) < 0) {
 		ipp_err_prefix(err, "reading the policy in force");
 		goto out;
 	}

@@ -59,6 +59,17 @@ mkdir "$R/run/late"
 echo "nameserver 10.77.0.95" > "$R/run/late/resolv.conf"
 check "a target whose directory appears later: applied" wait_for 10 dns_is 10.77.0.95
 
+# the shell expands the special addresses to the agent's servers (its control socket's
+# "servers"), not to what its own environment would name
+check "the control socket gives the agent's servers" \
+	eval 'ctl servers | grep -qx "dns=10.77.0.95"'
+whatif_dns() {
+	hx env IPSECPOL_RESOLV_CONF=/dev/null SSH_CONNECTION= "$(dirname "$IPPD")/ipsecpol" \
+		--root "$R" whatif src=me dst=10.77.0.95 proto=udp dstport=5353 2>&1
+}
+check "whatif from a shell given other files: the agent's DNS server, blocked" \
+	eval 'whatif_dns | grep -q "^Verdict: *block"'
+
 gateways() { for g in "$@"; do in_table "$g" || return 1; done; }
 hx ip route add default table 100 via 10.77.0.250
 hx ip route add default nexthop via 10.77.0.253 dev "$VETH_H" nexthop via 10.77.0.254 dev "$VETH_H"

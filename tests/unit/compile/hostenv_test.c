@@ -441,6 +441,36 @@ static void test_servers_strict(void **state)
 	}
 }
 
+/* What the control socket's "servers" says, read back: the same facts. */
+static void test_print_parse(void **state)
+{
+	struct ipp_hostenv e = {0}, back;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	e.ndns = 2;
+	e.dns[0] = (struct ipp_addr){.kind = IPP_ADDR_IP, .family = AF_INET, .plen = 32};
+	inet_pton(AF_INET, "192.0.2.53", e.dns[0].ip);
+	e.dns[1] = (struct ipp_addr){.kind = IPP_ADDR_IP, .family = AF_INET6, .plen = 128};
+	inet_pton(AF_INET6, "2001:db8::53", e.dns[1].ip);
+	e.ngateway = 1;
+	e.gateway[0] = (struct ipp_addr){.kind = IPP_ADDR_IP, .family = AF_INET, .plen = 32};
+	inet_pton(AF_INET, "10.0.2.1", e.gateway[0].ip);
+	snprintf(e.dhcp_error, sizeof(e.dhcp_error), "leases:3: \"x\" is not an address");
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	ipp_hostenv_print(&e, f);
+	fclose(f);
+	assert_non_null(strstr(text, "dns=192.0.2.53 2001:db8::53\nwins=\n"));
+	assert_int_equal(ipp_hostenv_parse(text, &back), 0);
+	assert_true(ipp_hostenv_equal(&e, &back));
+	free(text);
+	assert_int_equal(ipp_hostenv_parse("dns=192.0.2.300\n", &back), -EINVAL);
+	assert_int_equal(ipp_hostenv_parse("printers=192.0.2.1\n", &back), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +478,7 @@ int main(void)
 	    cmocka_unit_test(test_wins_strict),	  cmocka_unit_test(test_missing_sources),
 	    cmocka_unit_test(test_stub_resolver), cmocka_unit_test(test_watch_points),
 	    cmocka_unit_test(test_dhcp_leases),	  cmocka_unit_test(test_servers_strict),
+	    cmocka_unit_test(test_print_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
