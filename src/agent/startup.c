@@ -36,7 +36,8 @@ static int any_assigned(const struct ipp_paths *p, bool *ret, struct ipp_error *
 	if ((r = ipp_db_open(p->db, IPP_DB_READONLY, &db, err)) < 0)
 		return r;
 	for (i = 0; i < sizeof(locs) / sizeof(locs[0]) && !found; i++) {
-		if ((r = ipp_db_load(db, locs[i], &s, err)) < 0)
+		/* (what the assigned policy uses: a bad row of another stands in no way) */
+		if ((r = ipp_db_load_ex(db, locs[i], IPP_LOAD_ASSIGNED, &s, err)) < 0)
 			break;
 		found = ipp_snapshot_assigned(s) != NULL;
 		ipp_snapshot_free(s);

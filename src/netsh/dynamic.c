@@ -155,7 +155,8 @@ static int any_assigned(struct ipp_shell *sh, bool *ret, struct ipp_error *err)
 	int r;
 
 	*ret = false;
-	for (i = 0; i < 3; i++) {
+	/* as ipsecpold --startup: the first store with an assigned policy settles it */
+	for (i = 0; i < 3 && !*ret; i++) {
 		if ((r = ipp_shell_load_ex(sh, locs[i], IPP_LOAD_ASSIGNED, &s, err)) < 0)
 			return r;
 		if (ipp_snapshot_assigned(s))
