@@ -110,6 +110,27 @@ run_ok $IPSECPOL dynamic show config
 [ "$(field BootMode)" = "STATEFUL" ] || fail "set, unreadable stores: $OUT"
 sed -i '/^OperationMode=/d' "$CONF"
 cp "$TMP/policy.db.good" "$DB"
+# a persistent policy assigned and a bad row in the assigned local one: the persistent store
+# settles it, as ipsecpold --startup decides (stateful), the local store not read
+cat >"$TMP/keep.netsh" <<'NETSH'
+set store location=persistent
+add policy name=Keep assign=yes
+set store location=local
+add filter filterlist=Bad srcaddr=any dstaddr=me protocol=tcp dstport=81
+add filteraction name=Blk action=block
+add rule name=Bad policy=A filterlist=Bad filteraction=Blk
+NETSH
+run_ok $IPSECPOL -f "$TMP/keep.netsh"
+python3 -c "import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); d.execute(\"update filter set dst = 'bogus!!' where dstport = 81\"); d.commit()" "$DB"
+run_ok $IPSECPOL dynamic show config
+[ "$(field BootMode)" = "STATEFUL (not set: a policy is assigned)" ] || fail "unset, persistent assigned, bad local row: $OUT"
+if [ -x "$BIN/ipsecpold" ]; then
+	"$BIN/ipsecpold" --root "$ROOT" --startup --dry-run >"$TMP/startup.nft" 2>&1 ||
+		fail "--startup --dry-run: $(cat "$TMP/startup.nft")"
+	grep -q 'mode=startup-stateful' "$TMP/startup.nft" || fail "--startup disagrees with show config"
+fi
+cp "$TMP/policy.db.good" "$DB"
+rm -f "$DB-wal" "$DB-shm"
 
 # ---- a malformed file: show config and set config name file:line, nothing is overwritten
 echo "OperationMode=7" >>"$CONF"
