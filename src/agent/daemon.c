@@ -251,9 +251,9 @@ static long base_rules(void)
 /*
  * Remember which table the agent made (table_check()): its handle, which a
  * table loaded in its place (a saved copy of it, its comment and all) does
- * not have, the rules of its base chains, which a flush of the table
- * empties and a ruleset loaded into it adds to, and a fingerprint of all its
- * rules, which a rule replaced, added or deleted inside a chain changes.
+ * not have, and the rules of its base chains, which a flush of the table
+ * empties and a ruleset loaded into it adds to.  (The fingerprints of all its
+ * rules the driver keeps: ipp_driver_rules_check().)
  */
 static void table_mark(struct agent *a)
 {
@@ -262,7 +262,6 @@ static void table_mark(struct agent *a)
 	if (ipp_nltable_comment(com, sizeof(com), &a->table_handle) < 0)
 		a->table_handle = 0;
 	a->table_rules = a->table_handle ? base_rules() : -1;
-	a->table_fp_known = false; /* taken at the next look (it may take a while) */
 }
 
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
@@ -922,20 +921,22 @@ static long long mono_ms(void)
 }
 
 /*
- * The fingerprint of the table's rules; the next one not before 250 times
- * what this one took (at least FP_LOOK_MS): the rules of a large table are
- * megabytes to read (some 40 ms at 100,000 filters), and a look at them
- * takes at most 0.4% of the time.  False when the kernel cannot tell now.
+ * Were the table's rules changed by someone else (ipp_driver_rules_check())?
+ * The next look not before 250 times what this one took (at least
+ * FP_LOOK_MS): the rules of a large table are megabytes to read (some 40 ms
+ * at 100,000 filters), and the looks take at most 0.4% of the time.  False
+ * when the kernel cannot tell now.
  */
 #define FP_LOOK_MS 2000
-static bool fingerprint(struct agent *a, uint64_t *ret)
+static bool rules_changed(struct agent *a)
 {
 	long long t0 = mono_ms(), took;
-	int r = ipp_nlrules_fingerprint(ret);
+	bool changed = false;
+	int r = ipp_driver_rules_check(a->drv, &changed);
 
 	took = mono_ms() - t0;
 	a->fp_next_ms = t0 + (took * 250 > FP_LOOK_MS ? took * 250 : FP_LOOK_MS) - FP_LOOK_MS / 2;
-	return r == 0;
+	return r == 0 && changed;
 }
 
 /*
@@ -965,7 +966,6 @@ static void table_check(struct agent *a, bool deep)
 	if (r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) {
 		bool known = a->table_handle && a->table_rules >= 0;
 		long rules = known ? base_rules() : -1;
-		uint64_t fp;
 
 		if (!known || rules < 0)
 			return; /* the kernel cannot tell now */
@@ -976,14 +976,7 @@ static void table_check(struct agent *a, bool deep)
 				"put back",
 				IPP_NFT_FAMILY, IPP_NFT_TABLE, rules, a->table_rules,
 				ipp_mode_name(a->mode));
-		} else if (!deep || mono_ms() < a->fp_next_ms) {
-			return;
-		} else if (!a->table_fp_known || ipp_driver_runs(a->drv) != a->table_runs) {
-			/* made or changed by the agent since the last look: taken as it is */
-			a->table_runs = ipp_driver_runs(a->drv);
-			a->table_fp_known = fingerprint(a, &a->table_fp);
-			return;
-		} else if (!fingerprint(a, &fp) || fp == a->table_fp) {
+		} else if (!deep || mono_ms() < a->fp_next_ms || !rules_changed(a)) {
 			return; /* in force, or the kernel cannot tell now */
 		} else {
 			ipp_log(LOG_WARNING,

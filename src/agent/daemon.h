@@ -63,11 +63,7 @@ struct agent {
 	uint64_t table_handle;	     /* the kernel's handle of the table it last made, 0: none */
 	long table_rules;	     /* then the rules of its base chains (input, output); -1
 					unknown */
-	uint64_t table_fp;	     /* and the fingerprint of all its rules (table_fp_known),
-					taken at the first periodic look after it changed it */
-	unsigned long table_runs;    /* ipp_driver_runs() when it was taken */
-	long long fp_next_ms;	     /* the next look at the fingerprint (CLOCK_MONOTONIC) */
-	bool table_fp_known;
+	long long fp_next_ms; /* the next look at its rules' fingerprints (CLOCK_MONOTONIC) */
 	struct ipp_flowstate flows;  /* its flow cache: carry counters written, sets' fill */
 	bool cur_valid;
 	struct env_watch {

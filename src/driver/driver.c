@@ -27,10 +27,25 @@
 #include "json.h"
 #include "nlrules.h"
 
+/* The fingerprint of a chain's rules (ipp_nlrules_fingerprints()). */
+struct chain_fp {
+	char name[IPP_NLRULE_NAME_MAX];
+	uint64_t h;
+};
+
+struct chain_fps {
+	struct chain_fp *v; /* sorted by name */
+	size_t n, cap;
+};
+
 struct ipp_driver {
 	struct nft_ctx *nft;
 	int defrag6;	    /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
 	unsigned long runs; /* transactions the kernel took (ipp_driver_runs()) */
+	/* the table's rules as this driver's own transactions left them (ipp_driver_rules_check()):
+	   taken again, for the chains a transaction touched, right after it */
+	struct chain_fps fp;
+	bool fp_valid;
 };
 
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
@@ -57,7 +72,137 @@ void ipp_driver_close(struct ipp_driver *d)
 	if (!d)
 		return;
 	nft_ctx_free(d->nft);
+	free(d->fp.v);
 	free(d);
+}
+
+/* ---------- the fingerprints of the table's chains ---------- */
+
+static int fp_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct chain_fp *)x)->name, ((const struct chain_fp *)y)->name);
+}
+
+static int fp_push(const char *chain, uint64_t h, void *ctx)
+{
+	struct chain_fps *f = ctx;
+
+	if (ipp_grow((void **)&f->v, &f->cap, f->n + 1, sizeof(*f->v)) < 0)
+		return -ENOMEM;
+	snprintf(f->v[f->n].name, sizeof(f->v[f->n].name), "%s", chain);
+	f->v[f->n++].h = h;
+	return 0;
+}
+
+/* Every chain's fingerprint, sorted by name, into @ret (owned by the caller). */
+static int fp_read(struct chain_fps *ret)
+{
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((r = ipp_nlrules_fingerprints(NULL, fp_push, ret)) < 0) {
+		free(ret->v);
+		memset(ret, 0, sizeof(*ret));
+		return r;
+	}
+	if (ret->n > 1)
+		qsort(ret->v, ret->n, sizeof(*ret->v), fp_cmp);
+	return 0;
+}
+
+/* Chain @name's fingerprint taken again (none: it has no rules now, or no longer exists). */
+static void fp_retake(struct ipp_driver *d, const char *name)
+{
+	struct chain_fps one = {0};
+	struct chain_fp key = {{0}, 0}, *at;
+
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	int r = ipp_nlrules_fingerprints(name, fp_push, &one);
+
+	if (r < 0 && r != -ENOENT) {
+		free(one.v);
+		d->fp_valid = false; /* (the next look takes them all) */
+		return;
+	}
+	at = d->fp.n ? bsearch(&key, d->fp.v, d->fp.n, sizeof(*d->fp.v), fp_cmp) : NULL;
+	if (at && one.n)
+		at->h = one.v[0].h;
+	else if (at)
+		memmove(at, at + 1, (size_t)(d->fp.v + d->fp.n - at - 1) * sizeof(*at)), d->fp.n--;
+	else if (one.n && fp_push(name, one.v[0].h, &d->fp) == 0)
+		qsort(d->fp.v, d->fp.n, sizeof(*d->fp.v), fp_cmp);
+	free(one.v);
+}
+
+/*
+ * After a transaction of this driver: the chains of the table it touched
+ * are fingerprinted again at once (the table made whole: all of them), so
+ * that the periodic look (ipp_driver_rules_check()) takes only someone
+ * else's change for one.
+ */
+static void fp_after(struct ipp_driver *d, const char *text)
+{
+	static const char *const verbs[] = {"flush chain",  "add rule",	   "insert rule",
+					    "replace rule", "delete rule", "add chain",
+					    "delete chain", "create chain"};
+	static const char whole[] = "table " IPP_NFT_FAMILY " " IPP_NFT_TABLE " {";
+	static const char whole2[] = "delete table " IPP_NFT_FAMILY " " IPP_NFT_TABLE "\n";
+	const char *line, *eol;
+
+	if (!d->fp_valid)
+		return;
+	for (line = text; *line; line = *eol ? eol + 1 : eol) {
+		eol = line + strcspn(line, "\n");
+		if (!strncmp(line, whole, sizeof(whole) - 1) ||
+		    !strncmp(line, whole2, sizeof(whole2) - 1)) {
+			struct chain_fps all;
+
+			free(d->fp.v);
+			memset(&d->fp, 0, sizeof(d->fp));
+			d->fp_valid = fp_read(&all) == 0;
+			d->fp = all;
+			return;
+		}
+	}
+	for (line = text; *line; line = *eol ? eol + 1 : eol) {
+		char name[IPP_NLRULE_NAME_MAX], want[64];
+		size_t k, vl;
+
+		eol = line + strcspn(line, "\n");
+		for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+			snprintf(want, sizeof(want), "%s %s %s ", verbs[k], IPP_NFT_FAMILY,
+				 IPP_NFT_TABLE);
+			vl = strlen(want);
+			if ((size_t)(eol - line) > vl && !strncmp(line, want, vl))
+				break;
+		}
+		if (k == sizeof(verbs) / sizeof(verbs[0]))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + vl, " \n{"), line + vl);
+		fp_retake(d, name);
+		if (!d->fp_valid)
+			return;
+	}
+}
+
+int ipp_driver_rules_check(struct ipp_driver *d, bool *changed)
+{
+	struct chain_fps now;
+	int r;
+
+	*changed = false;
+	if ((r = fp_read(&now)) < 0)
+		return r;
+	if (d->fp_valid) {
+		*changed = now.n != d->fp.n;
+		for (size_t i = 0; i < now.n && !*changed; i++)
+			*changed =
+			    now.v[i].h != d->fp.v[i].h || strcmp(now.v[i].name, d->fp.v[i].name);
+	}
+	free(d->fp.v);
+	d->fp = now;
+	d->fp_valid = true;
+	return 0;
 }
 
 /*
@@ -198,6 +343,8 @@ int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsi
 	if (rc == 0) {
 		drain(d);
 		d->runs += !dry_run;
+		if (!dry_run)
+			fp_after(d, text);
 		return 0;
 	}
 	first_error(nft_ctx_get_error_buffer(d->nft), fname, msg, sizeof(msg), &line);

@@ -38,6 +38,16 @@ int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err);
 /* The transactions of @d the kernel took so far (dry runs left out). */
 unsigned long ipp_driver_runs(const struct ipp_driver *d);
 /*
+ * Were the rules of the table changed by someone else since this driver last
+ * looked (a rule replaced, added or deleted inside a chain: nft replace rule
+ * keeps the handle and the count)?  The fingerprints of the chains its own
+ * transactions touch are taken again right after each, so only another's
+ * change sets *@changed; the first call takes them all and says no.  What
+ * the kernel holds now is then taken as the reference.  0, or -errno (the
+ * kernel cannot tell now).
+ */
+int ipp_driver_rules_check(struct ipp_driver *d, bool *changed);
+/*
  * Close @d in a process that exits next: its memory is left to the exit
  * (freeing the cache of a large ruleset costs more than loading a small one).
  * @d is not to be used again.

@@ -337,18 +337,60 @@ static void fp_rule_attr(const struct nlattr *a, void *ctx)
 	}
 }
 
+/* The fingerprints of a dump, a chain at a time (the kernel gives a chain's rules together). */
+struct fp_dump {
+	char chain[IPP_NLRULE_NAME_MAX];
+	uint64_t h;
+	bool open;
+	int (*fn)(const char *chain, uint64_t h, void *ctx);
+	void *ctx;
+	int r;
+};
+
+static void fp_chain_name(const struct nlattr *a, void *ctx)
+{
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_RULE_CHAIN)
+		attr_str(a, ctx, IPP_NLRULE_NAME_MAX);
+}
+
 static int fp_rule(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
 {
+	struct fp_dump *f = ctx;
+	char chain[IPP_NLRULE_NAME_MAX] = "";
+
 	(void)nh;
-	each_attr(attrs, alen, fp_rule_attr, ctx);
-	fnv(ctx, "\n", 1); /* (one rule ends) */
+	each_attr(attrs, alen, fp_chain_name, chain);
+	if (f->open && strcmp(chain, f->chain)) {
+		if (f->r == 0)
+			f->r = f->fn(f->chain, f->h, f->ctx);
+		f->open = false;
+	}
+	if (!f->open) {
+		snprintf(f->chain, sizeof(f->chain), "%s", chain);
+		f->h = 0xcbf29ce484222325ULL;
+		f->open = true;
+	}
+	each_attr(attrs, alen, fp_rule_attr, &f->h);
+	fnv(&f->h, "\n", 1); /* (one rule ends) */
 	return 0;
 }
 
-int ipp_nlrules_fingerprint(uint64_t *ret)
+int ipp_nlrules_fingerprints(const char *chain, int (*fn)(const char *chain, uint64_t h, void *ctx),
+			     void *ctx)
 {
-	*ret = 0xcbf29ce484222325ULL;
-	return table_dump(NFT_MSG_GETRULE, NFTA_RULE_TABLE, NFT_MSG_NEWRULE, fp_rule, ret);
+	struct fp_dump f = {.fn = fn, .ctx = ctx};
+	struct request req;
+	size_t n;
+	int r;
+
+	request_init(&req, NFT_MSG_GETRULE);
+	n = put_str(req.attr, NFTA_RULE_TABLE, IPP_NFT_TABLE);
+	if (chain)
+		n += put_str(req.attr + n, NFTA_RULE_CHAIN, chain);
+	r = request_dump(&req, n, NFT_MSG_NEWRULE, fp_rule, &f);
+	if (r == 0 && f.open && f.r == 0)
+		f.r = fn(f.chain, f.h, ctx);
+	return r < 0 ? r : f.r;
 }
 
 /* ---------- set elements ---------- */

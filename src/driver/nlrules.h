@@ -72,12 +72,15 @@ int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
 int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle);
 
 /*
- * A fingerprint of every rule of the table, in *@ret: its chain, handle,
- * comment and expressions, without what traffic moves (counts), so that a
- * rule replaced in place (it keeps its handle and its chain's rule count)
- * changes it.  0, or -errno.
+ * The fingerprint of the rules of each chain of the table (of @chain alone
+ * when not NULL) to @fn, a chain at a time, in the kernel's order: their
+ * handles, comments and expressions, without what traffic moves (counts),
+ * so that a rule replaced in place (it keeps its handle and its chain's rule
+ * count) changes it.  A chain without rules is not given.  0, what @fn
+ * returned when not 0, or -errno.
  */
-int ipp_nlrules_fingerprint(uint64_t *ret);
+int ipp_nlrules_fingerprints(const char *chain, int (*fn)(const char *chain, uint64_t h, void *ctx),
+			     void *ctx);
 
 /* The number of rules of chain @chain of the table in *@ret; 0, or -errno (-ENOENT: none). */
 int ipp_nlchain_rules(const char *chain, unsigned *ret);

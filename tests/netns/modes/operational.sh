@@ -216,6 +216,20 @@ check "the agent sees it at a later look and puts its ruleset back" \
 check "applied whole" wait_for 10 eval '[ "$(grep -c "policy re-applied whole" "$LOG")" -gt "$w0" ]'
 check "the rule is the agent's again" \
 	sh -c "ip netns exec $NS_H nft -a list chain inet ipsecpol ${walk_rule% *} | grep -q 'vmap @'"
+# the same right after a change of the agent's own (an address added: the flow cache moves
+# to a fresh generation, its chains rewritten), before its next look: not taken for its own
+sleep 3
+n_changed=$(grep -c "a rule of it replaced" "$LOG")
+walk_rule=$(hx nft -a list table inet ipsecpol |
+	awk '/^\tchain / { c = $2 } /vmap @/ && c != "input" && c != "output" { print c, $NF; exit }')
+hx ip addr add 10.77.0.77/32 dev "$VETH_H"
+moved() { grep -q "flow cache: the host's addresses changed" "$LOG"; }
+check "an address added: the agent renews its flow cache" wait_for 10 moved
+check "at once a rule replaced in place" \
+	hx nft replace rule inet ipsecpol ${walk_rule% *} handle ${walk_rule#* } counter accept
+check "seen all the same" \
+	wait_for 20 eval '[ "$(grep -c "a rule of it replaced" "$LOG")" -gt "$n_changed" ]'
+hx ip addr del 10.77.0.77/32 dev "$VETH_H"
 check "after all that: 0 probes leaked (the 7777 block never lapsed)" test "$(leaks)" = "$l0"
 
 # The database's shared memory index removed under the agent (its connection would keep the
