@@ -767,6 +767,11 @@ static void on_inotify(struct agent *a)
 			if (ev->wd == a->wd_state) {
 				if (!strcmp(ev->name, "policy.db")) {
 					store_event(a);
+					if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && a->db)
+						ipp_log(LOG_WARNING,
+							"\"%s\" was replaced under the agent: the "
+							"policy database is opened again",
+							a->paths.db);
 					if (ev->mask &
 					    (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM))
 						db_close(a);

@@ -515,9 +515,14 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 			  : sf->dst.kind == IPP_ADDR_IP ? sf->dst.family
 							: 0;
 
+		/* its direction as its map's would be: from me outbound, to me inbound */
+		bool hin = sf->src.kind != IPP_ADDR_ME || sf->dst.kind == IPP_ADDR_ME;
+		bool hout = sf->dst.kind != IPP_ADDR_ME || sf->src.kind == IPP_ADDR_ME;
+
 		if (st->sf_placed[i] || !r || !sel_addrs(s, r, &sf->src, &sf->dst) ||
 		    !sel_ports(s, sf->protocol, sf->srcport, sf->dstport) ||
-		    (s->in && sf->action != s->in) || (s->out && sf->action != s->out))
+		    (s->in && !(hin && sf->action == s->in)) ||
+		    (s->out && !(hout && sf->action == s->out)))
 			continue;
 		if (n + listed++)
 			fputc('\n', out);
@@ -527,10 +532,12 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 		field(out, "Rule Name", "%s", r->rule);
 		field(out, "Connection Type", "%s", conntype_label(r->conntype));
 		field(out, "Weight", "%u (0x%x)", sf->weight, sf->weight);
+		field(out, "Direction", "%s", direction_label(hin, hout));
 		addr_fields(out, "Source", &sf->src, fam, NULL, s->resolvedns);
 		addr_fields(out, "Destination", &sf->dst, fam, NULL, s->resolvedns);
 		proto_fields(out, sf->protocol, sf->srcport, sf->dstport);
-		field(out, "Action", "%s", show_action_label(sf->action));
+		field(out, "Inbound Action", "%s", hin ? show_action_label(sf->action) : "-");
+		field(out, "Outbound Action", "%s", hout ? show_action_label(sf->action) : "-");
 		field(out, "Kernel Map",
 		      "none: shadowed (a better filter has the same selectors and decides its "
 		      "packets; whatif names it)");

@@ -68,8 +68,8 @@ static void mode_note(FILE *out)
 	case IPP_MODE_SECURE:
 		return;
 	case IPP_MODE_BLOCK:
-		fprintf(out, "Note:        the driver is in block mode now (the assigned policy "
-			     "cannot be applied: ipsecpold status says why): every packet is "
+		fprintf(out, "Note:        the driver is in block mode now (ipsecpold cannot apply "
+			     "the policy or its settings: its status says why): every packet is "
 			     "dropped but the exemptions\n");
 		return;
 	case IPP_MODE_STARTUP_PERMIT:

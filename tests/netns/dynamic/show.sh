@@ -163,6 +163,9 @@ check "stats: the two specific filters of the permit rule are shadowed" \
 show dynamic show qmfilter type=specific name=Web2
 check "specific: both listed as shadowed, with no packets" \
 	eval 'has "2 Specific Filters" && [ "$(grep -c "Kernel Map *: none: shadowed" <<<"$OUT")" = 2 ] && [ "$(val Packets)" = 0 ]'
+show dynamic show qmfilter type=specific name=Web2 actioninbound=permit
+check "specific: a shadowed one keeps its direction (the inbound image alone)" \
+	eval 'has "1 Specific Filter" && [ "$(val Direction)" = Inbound ] && [ "$(val "Outbound Action")" = - ]'
 show dynamic show qmfilter type=specific
 check "specific: 7 in all, as ipsecpold counts them" eval 'has "7 Specific Filters"'
 check "the permit rule deleted again" pol static delete rule name=PermitWeb policy=Dyn
