@@ -1368,7 +1368,13 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 	ipp_log(LOG_INFO, "running (pid %ld, root \"%s\", mode %s)", (long)getpid(), p->root,
 		ipp_mode_name(a.mode));
 	while (!a.stop) {
-		n = epoll_wait(a.epfd, evs, 32, -1);
+		n = 0;
+		/* the fingerprints of the chains its last change touched, once nothing waits
+		 * (a client waiting for that change is answered first) */
+		if (ipp_driver_rules_pending(a.drv) && (n = epoll_wait(a.epfd, evs, 32, 0)) == 0)
+			ipp_driver_rules_settle(a.drv);
+		if (n == 0)
+			n = epoll_wait(a.epfd, evs, 32, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

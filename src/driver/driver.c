@@ -45,6 +45,7 @@ struct ipp_driver {
 	/* the table's rules as this driver's own transactions left them (ipp_driver_rules_check()):
 	   taken again, for the chains a transaction touched, right after it */
 	struct chain_fps fp;
+	struct chain_fps fp_pending; /* chains its transactions touched, to be taken again */
 	bool fp_valid;
 };
 
@@ -73,6 +74,7 @@ void ipp_driver_close(struct ipp_driver *d)
 		return;
 	nft_ctx_free(d->nft);
 	free(d->fp.v);
+	free(d->fp_pending.v);
 	free(d);
 }
 
@@ -136,9 +138,10 @@ static void fp_retake(struct ipp_driver *d, const char *name)
 
 /*
  * After a transaction of this driver: the chains of the table it touched
- * are fingerprinted again at once (the table made whole: all of them), so
- * that the periodic look (ipp_driver_rules_check()) takes only someone
- * else's change for one.
+ * are to be fingerprinted again (ipp_driver_rules_settle(), as soon as the
+ * caller has a moment: a dump per chain, not in the way of what waits for
+ * the change); the table made whole, all of them at once.  So the periodic
+ * look (ipp_driver_rules_check()) takes only someone else's change for one.
  */
 static void fp_after(struct ipp_driver *d, const char *text)
 {
@@ -161,28 +164,59 @@ static void fp_after(struct ipp_driver *d, const char *text)
 			memset(&d->fp, 0, sizeof(d->fp));
 			d->fp_valid = fp_read(&all) == 0;
 			d->fp = all;
+			d->fp_pending.n = 0;
 			return;
 		}
 	}
-	for (line = text; *line; line = *eol ? eol + 1 : eol) {
-		char name[IPP_NLRULE_NAME_MAX], want[64];
-		size_t k, vl;
+	{
+		/* each chain once (a chain rewritten is many lines) */
+		enum { NVERBS = sizeof(verbs) / sizeof(verbs[0]) };
+		struct chain_fps *seen = &d->fp_pending;
+		char want[NVERBS][64];
+		size_t wl[NVERBS];
 
-		eol = line + strcspn(line, "\n");
-		for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
-			snprintf(want, sizeof(want), "%s %s %s ", verbs[k], IPP_NFT_FAMILY,
+		for (size_t k = 0; k < NVERBS; k++) {
+			snprintf(want[k], sizeof(want[k]), "%s %s %s ", verbs[k], IPP_NFT_FAMILY,
 				 IPP_NFT_TABLE);
-			vl = strlen(want);
-			if ((size_t)(eol - line) > vl && !strncmp(line, want, vl))
-				break;
+			wl[k] = strlen(want[k]);
 		}
-		if (k == sizeof(verbs) / sizeof(verbs[0]))
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + vl, " \n{"), line + vl);
-		fp_retake(d, name);
-		if (!d->fp_valid)
-			return;
+		for (line = text; *line; line = *eol ? eol + 1 : eol) {
+			char name[IPP_NLRULE_NAME_MAX];
+			size_t k, vl = 0, i;
+
+			eol = line + strcspn(line, "\n");
+			if (*line != 'a' && *line != 'f' && *line != 'i' && *line != 'r' &&
+			    *line != 'd' && *line != 'c')
+				continue; /* (an element line, indented) */
+			for (k = 0; k < NVERBS; k++) {
+				vl = wl[k];
+				if ((size_t)(eol - line) > vl && !strncmp(line, want[k], vl))
+					break;
+			}
+			if (k == NVERBS)
+				continue;
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(line + vl, " \n{"),
+				 line + vl);
+			for (i = 0; i < seen->n && strcmp(seen->v[i].name, name); i++)
+				;
+			if (i == seen->n && fp_push(name, 0, seen) < 0) {
+				d->fp_valid = false; /* (the next look takes them all) */
+				break;
+			}
+		}
 	}
+}
+
+bool ipp_driver_rules_pending(const struct ipp_driver *d)
+{
+	return d->fp_valid && d->fp_pending.n > 0;
+}
+
+void ipp_driver_rules_settle(struct ipp_driver *d)
+{
+	for (size_t i = 0; i < d->fp_pending.n && d->fp_valid; i++)
+		fp_retake(d, d->fp_pending.v[i].name);
+	d->fp_pending.n = 0;
 }
 
 int ipp_driver_rules_check(struct ipp_driver *d, bool *changed)
@@ -191,6 +225,7 @@ int ipp_driver_rules_check(struct ipp_driver *d, bool *changed)
 	int r;
 
 	*changed = false;
+	ipp_driver_rules_settle(d);
 	if ((r = fp_read(&now)) < 0)
 		return r;
 	if (d->fp_valid) {

@@ -48,6 +48,13 @@ unsigned long ipp_driver_runs(const struct ipp_driver *d);
  */
 int ipp_driver_rules_check(struct ipp_driver *d, bool *changed);
 /*
+ * Chains touched by transactions of @d wait to be fingerprinted again: call
+ * ipp_driver_rules_settle() as soon as nothing else waits (a change of
+ * someone else's to them before that is taken for @d's own).
+ */
+bool ipp_driver_rules_pending(const struct ipp_driver *d);
+void ipp_driver_rules_settle(struct ipp_driver *d);
+/*
  * Close @d in a process that exits next: its memory is left to the exit
  * (freeing the cache of a large ruleset costs more than loading a small one).
  * @d is not to be used again.
