@@ -40,8 +40,7 @@ struct chain_fps {
 
 struct ipp_driver {
 	struct nft_ctx *nft;
-	int defrag6;	    /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
-	unsigned long runs; /* transactions the kernel took (ipp_driver_runs()) */
+	int defrag6; /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
 	/* the table's rules as this driver's own transactions left them (ipp_driver_rules_check()):
 	   taken again, for the chains a transaction touched, right after it */
 	struct chain_fps fp;
@@ -262,11 +261,6 @@ int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err)
 	return 0;
 }
 
-unsigned long ipp_driver_runs(const struct ipp_driver *d)
-{
-	return d->runs;
-}
-
 /* (reachable until the exit: not a leak to a checker) */
 static struct ipp_driver *exiting;
 
@@ -377,7 +371,6 @@ int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsi
 	close(fd);
 	if (rc == 0) {
 		drain(d);
-		d->runs += !dry_run;
 		if (!dry_run)
 			fp_after(d, text);
 		return 0;

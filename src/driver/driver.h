@@ -35,8 +35,6 @@ void ipp_driver_close(struct ipp_driver *d);
  * as it was.
  */
 int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err);
-/* The transactions of @d the kernel took so far (dry runs left out). */
-unsigned long ipp_driver_runs(const struct ipp_driver *d);
 /*
  * Were the rules of the table changed by someone else since this driver last
  * looked (a rule replaced, added or deleted inside a chain: nft replace rule
