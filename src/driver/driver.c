@@ -42,7 +42,7 @@ struct ipp_driver {
 	struct nft_ctx *nft;
 	int defrag6; /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
 	/* the table's rules as this driver's own transactions left them (ipp_driver_rules_check()):
-	   taken again, for the chains a transaction touched, right after it */
+	   the chains a transaction touched taken again when the caller settles them */
 	struct chain_fps fp;
 	struct chain_fps fp_pending; /* chains its transactions touched, to be taken again */
 	bool fp_valid;
