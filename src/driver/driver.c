@@ -1428,8 +1428,27 @@ static int counters_read(struct ipp_driver *d, const struct ipp_compiled *c, boo
 	if (!exists)
 		return ipp_err(err, ENOENT, "table %s %s does not exist: no policy is enforced",
 			       IPP_NFT_FAMILY, IPP_NFT_TABLE);
-	if ((r = table_counters(c, &cs, &fs, &x, all_gens, err)) < 0)
-		goto fail;
+	/*
+	 * The reads (maps, rules, flow sets, carry counters) are several dumps: a
+	 * transaction between them (the agent folding a flow cache generation into the
+	 * carry counters) would count its packets twice, or not at all.  Read again until
+	 * the ruleset's generation is the same before and after (a few times at most).
+	 */
+	for (int attempt = 0;; attempt++) {
+		uint32_t g0 = 0, g1 = 0;
+		bool known = ipp_nlgen(&g0) == 0;
+
+		if ((r = table_counters(c, &cs, &fs, &x, all_gens, err)) < 0)
+			goto fail;
+		if (!known || ipp_nlgen(&g1) < 0 || g0 == g1 || attempt == 4)
+			break;
+		free(fs.v);
+		free(fs.loc.v);
+		free(cs.v);
+		memset(&fs, 0, sizeof(fs));
+		memset(&cs, 0, sizeof(cs));
+		memset(&x, 0, sizeof(x));
+	}
 	if (extra)
 		*extra = x;
 	if (cs.n)

@@ -264,6 +264,33 @@ int ipp_nlchain_rules(const char *chain, unsigned *ret)
 	return request_dump(&req, n, NFT_MSG_NEWRULE, count_rule, ret);
 }
 
+/* ---------- the ruleset's generation ---------- */
+
+static void gen_attr(const struct nlattr *a, void *ctx)
+{
+	if ((a->nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID && NLA_LEN(a) == 4)
+		*(uint32_t *)ctx = be32(NLA_DATA(a));
+}
+
+static int gen_reply(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
+{
+	(void)nh;
+	each_attr(attrs, alen, gen_attr, ctx);
+	return 0;
+}
+
+int ipp_nlgen(uint32_t *ret)
+{
+	struct request req;
+
+	*ret = 0;
+	request_init(&req, NFT_MSG_GETGEN);
+	/* (not a dump: one answer, then the acknowledgement) */
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.g.nfgen_family = NFPROTO_UNSPEC;
+	return request_dump(&req, 0, NFT_MSG_NEWGEN, gen_reply, ret);
+}
+
 /* ---------- the rules' fingerprint ---------- */
 
 static void fnv(uint64_t *h, const void *p, size_t n)

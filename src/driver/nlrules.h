@@ -72,6 +72,12 @@ int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
 int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle);
 
 /*
+ * The generation of the ruleset of the network namespace, which every
+ * transaction moves (@ret); 0, or -errno.
+ */
+int ipp_nlgen(uint32_t *ret);
+
+/*
  * The fingerprint of the rules of each chain of the table (of @chain alone
  * when not NULL) to @fn, a chain at a time, in the kernel's order: their
  * handles, comments and expressions, without what traffic moves (counts),
