@@ -411,15 +411,10 @@ bool ipp_agent_flow_renew(struct ipp_driver *d, struct ipp_compiled *c, struct i
 
 enum ipp_mode ipp_agent_kernel_mode(void)
 {
-	static const char pre[] = "ipsecpol mode=";
-	char com[IPP_NLRULE_COMMENT_MAX];
-	int r = ipp_nltable_comment(com, sizeof(com), NULL);
+	enum ipp_mode m;
+	int r = ipp_driver_table_mode(&m);
 
-	if (r == -ENOENT)
-		return IPP_MODE_PERMIT;
-	if (r < 0 || strncmp(com, pre, sizeof(pre) - 1))
-		return IPP_MODE_INVALID;
-	return ipp_mode_from_name(com + sizeof(pre) - 1);
+	return r == -ENOENT ? IPP_MODE_PERMIT : r < 0 ? IPP_MODE_INVALID : m;
 }
 
 bool ipp_agent_unfiltered(enum ipp_mode in_force)

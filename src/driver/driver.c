@@ -261,6 +261,20 @@ int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err)
 	return 0;
 }
 
+int ipp_driver_table_mode(enum ipp_mode *ret)
+{
+	static const char key[] = "ipsecpol mode=";
+	char com[IPP_NLRULE_COMMENT_MAX];
+	int r;
+
+	*ret = IPP_MODE_INVALID;
+	if ((r = ipp_nltable_comment(com, sizeof(com), NULL)) < 0)
+		return r;
+	if (!strncmp(com, key, sizeof(key) - 1))
+		*ret = ipp_mode_from_name(com + sizeof(key) - 1);
+	return 0;
+}
+
 /* (reachable until the exit: not a leak to a checker) */
 static struct ipp_driver *exiting;
 

@@ -15,6 +15,7 @@
 
 #include "../common/err.h"
 #include "../compile/compile.h"
+#include "../compile/modes.h"
 
 struct ipp_compiled; /* ../compile/compile.h */
 struct ipp_patch_change;
@@ -91,6 +92,14 @@ bool ipp_driver_defrag6(struct ipp_driver *d);
 
 /* Does our table exist in this network namespace? */
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err);
+
+/*
+ * The mode of the table in force, by its comment ("ipsecpol mode=NAME"), read
+ * over nfnetlink (libnftables would read every element first): IPP_MODE_INVALID
+ * for a table whose comment names none (not one ipsecpold made).  0, -ENOENT
+ * when there is no table, or -errno.
+ */
+int ipp_driver_table_mode(enum ipp_mode *ret);
 
 /* What else the listing of the table tells, beside the element counters. */
 struct ipp_table_extra {

@@ -29,17 +29,11 @@ const char ipp_dyn_no_table[] =
 /* The mode of the table in force: its comment says it. */
 static int read_mode(enum ipp_mode *ret, struct ipp_error *err)
 {
-	static const char key[] = "ipsecpol mode=";
-	char com[IPP_NLRULE_COMMENT_MAX];
-	int r;
+	int r = ipp_driver_table_mode(ret);
 
-	*ret = IPP_MODE_INVALID;
-	/* the table's comment, over nfnetlink: libnftables would read every element first */
-	if ((r = ipp_nltable_comment(com, sizeof(com), NULL)) < 0)
+	if (r < 0)
 		return ipp_err(err, -r, "cannot read the table %s %s: %s", IPP_NFT_FAMILY,
 			       IPP_NFT_TABLE, strerror(-r));
-	if (!strncmp(com, key, strlen(key)))
-		*ret = ipp_mode_from_name(com + strlen(key));
 	return 0;
 }
 

@@ -5,13 +5,10 @@
  */
 #include "whatif_cmd.h"
 
-#include <errno.h>
-#include <string.h>
-
 #include "../classify/classify.h"
 #include "../compile/modes.h"
 #include "../driver/driver.h"
-#include "../driver/nlrules.h"
+#include <errno.h>
 
 /*
  * Usage order.  The long tags make the short forms work as abbreviations:
@@ -47,10 +44,8 @@ const struct ipp_param ipp_whatif_params[] = {
  */
 static void mode_note(FILE *out)
 {
-	static const char key[] = "ipsecpol mode=";
-	char com[IPP_NLRULE_COMMENT_MAX];
 	enum ipp_mode m;
-	int r = ipp_nltable_comment(com, sizeof(com), NULL);
+	int r = ipp_driver_table_mode(&m);
 
 	if (r == -ENOENT) {
 		fprintf(out,
@@ -62,8 +57,6 @@ static void mode_note(FILE *out)
 	}
 	if (r < 0)
 		return;
-	m = strncmp(com, key, strlen(key)) ? IPP_MODE_INVALID
-					   : ipp_mode_from_name(com + strlen(key));
 	switch (m) {
 	case IPP_MODE_SECURE:
 		return;
