@@ -495,6 +495,44 @@ static struct specgroup *spec_groups(const struct ipp_dyn_state *st, const struc
 	return g;
 }
 
+/* One specific filter as listed: in force (its maps and counts) or shadowed (@maps NULL). */
+struct spec_shown {
+	const struct ipp_eff_rule *rule;
+	uint32_t filter, weight;
+	bool reversed, in, out;
+	const struct ipp_addr *src, *dst;
+	int fam;
+	uint8_t proto;
+	uint16_t sport, dport;
+	enum ipp_action action;
+	const char *maps;
+	uint64_t packets, bytes;
+};
+
+static void spec_fields(const struct sel *s, const struct spec_shown *x, FILE *out)
+{
+	field(out, "Filter Name", "%s (filter %u%s)", x->rule->filterlist, x->filter + 1,
+	      x->reversed ? ", mirror image" : "");
+	field(out, "Policy Name", "%s (%s store)", x->rule->policy, store_word(x->rule->store));
+	field(out, "Rule Name", "%s", x->rule->rule);
+	field(out, "Connection Type", "%s", conntype_label(x->rule->conntype));
+	field(out, "Weight", "%u (0x%x)", x->weight, x->weight);
+	field(out, "Direction", "%s", direction_label(x->in, x->out));
+	addr_fields(out, "Source", x->src, x->fam, NULL, s->resolvedns);
+	addr_fields(out, "Destination", x->dst, x->fam, NULL, s->resolvedns);
+	proto_fields(out, x->proto, x->sport, x->dport);
+	field(out, "Inbound Action", "%s", x->in ? show_action_label(x->action) : "-");
+	field(out, "Outbound Action", "%s", x->out ? show_action_label(x->action) : "-");
+	if (!x->maps)
+		field(out, "Kernel Map",
+		      "none: shadowed (a better filter has the same selectors and decides its "
+		      "packets; whatif names it)");
+	else
+		field(out, strchr(x->maps, ',') ? "Kernel Maps" : "Kernel Map", "%s", x->maps);
+	field(out, "Packets", "%llu", (unsigned long long)x->packets);
+	field(out, "Bytes", "%llu", (unsigned long long)x->bytes);
+}
+
 /*
  * The specific filters that have no element: a better one (of equal weight:
  * the tie broken as whatif shows) has their selectors and decides their
@@ -526,23 +564,11 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 			continue;
 		if (n + listed++)
 			fputc('\n', out);
-		field(out, "Filter Name", "%s (filter %u%s)", r->filterlist, sf->filter + 1,
-		      sf->reversed ? ", mirror image" : "");
-		field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
-		field(out, "Rule Name", "%s", r->rule);
-		field(out, "Connection Type", "%s", conntype_label(r->conntype));
-		field(out, "Weight", "%u (0x%x)", sf->weight, sf->weight);
-		field(out, "Direction", "%s", direction_label(hin, hout));
-		addr_fields(out, "Source", &sf->src, fam, NULL, s->resolvedns);
-		addr_fields(out, "Destination", &sf->dst, fam, NULL, s->resolvedns);
-		proto_fields(out, sf->protocol, sf->srcport, sf->dstport);
-		field(out, "Inbound Action", "%s", hin ? show_action_label(sf->action) : "-");
-		field(out, "Outbound Action", "%s", hout ? show_action_label(sf->action) : "-");
-		field(out, "Kernel Map",
-		      "none: shadowed (a better filter has the same selectors and decides its "
-		      "packets; whatif names it)");
-		field(out, "Packets", "0");
-		field(out, "Bytes", "0");
+		spec_fields(s,
+			    &(struct spec_shown){r, sf->filter, sf->weight, sf->reversed, hin, hout,
+						 &sf->src, &sf->dst, fam, sf->protocol, sf->srcport,
+						 sf->dstport, sf->action, NULL, 0, 0},
+			    out);
 	}
 	return listed;
 }
@@ -564,31 +590,15 @@ static size_t show_specific_qm(const struct ipp_dyn_state *st, const struct sel 
 		spec_of(st, &st->cnt[g[i].first], &f);
 		if (n++)
 			fputc('\n', out);
-		field(out, "Filter Name", "%s (filter %u%s)", f.rule->filterlist, f.c->filter + 1,
-		      f.c->reversed ? ", mirror image" : "");
-		field(out, "Policy Name", "%s (%s store)", f.rule->policy,
-		      store_word(f.rule->store));
-		field(out, "Rule Name", "%s", f.rule->rule);
-		field(out, "Connection Type", "%s", conntype_label(f.rule->conntype));
-		field(out, "Weight", "%u (0x%x)", f.c->elem->weight, f.c->elem->weight);
-		field(out, "Direction", "%s", direction_label(g[i].in, g[i].out));
 		/* the specific filter's addresses (a range whole), else the element's */
-		{
-			const struct ipp_addr *src =
-			    sf && f.src.kind == IPP_ADDR_IP ? &sf->src : &f.src;
-			const struct ipp_addr *dst =
-			    sf && f.dst.kind == IPP_ADDR_IP ? &sf->dst : &f.dst;
-			int fam = f.c->tier->shape.family;
-
-			addr_fields(out, "Source", src, fam, NULL, s->resolvedns);
-			addr_fields(out, "Destination", dst, fam, NULL, s->resolvedns);
-		}
-		proto_fields(out, f.proto, f.sport, f.dport);
-		field(out, "Inbound Action", "%s", g[i].in ? show_action_label(f.action) : "-");
-		field(out, "Outbound Action", "%s", g[i].out ? show_action_label(f.action) : "-");
-		field(out, strchr(g[i].maps, ',') ? "Kernel Maps" : "Kernel Map", "%s", g[i].maps);
-		field(out, "Packets", "%llu", (unsigned long long)g[i].packets);
-		field(out, "Bytes", "%llu", (unsigned long long)g[i].bytes);
+		spec_fields(s,
+			    &(struct spec_shown){
+				f.rule, f.c->filter, f.c->elem->weight, f.c->reversed, g[i].in,
+				g[i].out, sf && f.src.kind == IPP_ADDR_IP ? &sf->src : &f.src,
+				sf && f.dst.kind == IPP_ADDR_IP ? &sf->dst : &f.dst,
+				f.c->tier->shape.family, f.proto, f.sport, f.dport, f.action,
+				g[i].maps, g[i].packets, g[i].bytes},
+			    out);
 	}
 	free(g);
 	n += show_shadowed_qm(st, s, n, out);
