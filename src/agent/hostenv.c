@@ -199,6 +199,17 @@ static bool hex_field(const char *tok, size_t digits)
 }
 
 /*
+ * The first of fields @from to @to - 1 of @v that is not hexadecimal (of
+ * @digits[i] digits, 0: any number), @to when all are.
+ */
+static size_t bad_field(char *const *v, size_t from, size_t to, const size_t *digits)
+{
+	while (from < to && hex_field(v[from], digits ? digits[from] : 0))
+		from++;
+	return from;
+}
+
+/*
  * A line of a route file split into at most @max fields (blanks between);
  * the number of fields.
  */
@@ -250,9 +261,7 @@ static int read_route4(const char *path, struct ipp_hostenv *e, struct ipp_error
 			route_error(e, path, lineno, v[n - 1], what);
 			break;
 		}
-		for (i = 1; i < 8 && hex_field(v[i], 0); i++)
-			;
-		if (i < 8) {
+		if ((i = bad_field(v, 1, 8, NULL)) < 8) {
 			route_error(e, path, lineno, v[i],
 				    "a hexadecimal number (a route line as "
 				    "/proc/net/route writes it)");
@@ -308,9 +317,7 @@ static int read_route6(const char *path, struct ipp_hostenv *e, struct ipp_error
 				    "a route line as /proc/net/ipv6_route writes it");
 			break;
 		}
-		for (i = 0; i < 9 && hex_field(v[i], digits[i]); i++)
-			;
-		if (i < 9) {
+		if ((i = bad_field(v, 0, 9, digits)) < 9) {
 			route_error(e, path, lineno, v[i],
 				    "a hexadecimal field of its length (a route "
 				    "line as /proc/net/ipv6_route writes it)");
@@ -923,49 +930,39 @@ int ipp_hostenv_parse(const char *text, struct ipp_hostenv *ret)
 {
 	static const char *const kinds[] = {"dns", "wins", "dhcp", "gateway"};
 	struct ipp_hostenv e;
+	/* (as ipp_hostenv_print() names them; the DNS servers have no error of their own) */
+	struct ipp_addr *lists[] = {e.dns, e.wins, e.dhcp, e.gateway};
+	size_t *counts[] = {&e.ndns, &e.nwins, &e.ndhcp, &e.ngateway};
+	char *errors[] = {NULL, e.wins_error, e.dhcp_error, e.gateway_error};
 	const char *line, *eol;
 
 	memset(&e, 0, sizeof(e));
 	for (line = text; *line; line = *eol ? eol + 1 : eol) {
 		const char *eq = strchr(line, '=');
 		char value[IPP_ERR_MSG_MAX], *save = NULL, *tok;
-		size_t k, klen;
+		size_t k, klen, nlen = 0;
 
 		eol = line + strcspn(line, "\n");
 		if (!eq || eq > eol)
 			continue; /* (the final OK) */
 		klen = (size_t)(eq - line);
 		snprintf(value, sizeof(value), "%.*s", (int)(eol - eq - 1), eq + 1);
-		if (klen == 10 && !strncmp(line, "wins_error", klen)) {
-			snprintf(e.wins_error, sizeof(e.wins_error), "%s", value);
-			continue;
-		}
-		if (klen == 10 && !strncmp(line, "dhcp_error", klen)) {
-			snprintf(e.dhcp_error, sizeof(e.dhcp_error), "%s", value);
-			continue;
-		}
-		if (klen == 13 && !strncmp(line, "gateway_error", klen)) {
-			snprintf(e.gateway_error, sizeof(e.gateway_error), "%s", value);
-			continue;
-		}
-		for (k = 0; k < 4; k++)
-			if (strlen(kinds[k]) == klen && !strncmp(line, kinds[k], klen))
+		for (k = 0; k < 4; k++) {
+			nlen = strlen(kinds[k]);
+			if (!strncmp(line, kinds[k], nlen) &&
+			    (klen == nlen ||
+			     (errors[k] && klen == nlen + 6 && !strncmp(line + nlen, "_error", 6))))
 				break;
+		}
 		if (k == 4)
 			return -EINVAL;
-		for (tok = strtok_r(value, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-			struct ipp_addr *v = k == 0   ? e.dns
-					     : k == 1 ? e.wins
-					     : k == 2 ? e.dhcp
-						      : e.gateway;
-			size_t *n = k == 0   ? &e.ndns
-				    : k == 1 ? &e.nwins
-				    : k == 2 ? &e.ndhcp
-					     : &e.ngateway;
-
-			if (!add_addr(v, n, tok))
-				return -EINVAL;
+		if (klen != nlen) {
+			snprintf(errors[k], IPP_ERR_MSG_MAX, "%s", value);
+			continue;
 		}
+		for (tok = strtok_r(value, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			if (!add_addr(lists[k], counts[k], tok))
+				return -EINVAL;
 	}
 	*ret = e;
 	return 0;
