@@ -93,10 +93,11 @@ static bool side_holds(const struct ipp_addr *a, uint8_t kind, uint8_t plen, int
 }
 
 /* The specific filter element @e of tier @t was compiled from (@k: sorted keys), or SIZE_MAX. */
-static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, size_t n,
-		      const struct ipp_ctier *t, const struct ipp_celem *e)
+/* The first of @k (sorted) of (@rule, @filter, @reversed), or where it would be. */
+static size_t sfkey_first(const struct sfkey *k, size_t n, uint32_t rule, uint32_t filter,
+			  bool reversed)
 {
-	struct sfkey want = {e->rule, e->filter, e->reversed, 0};
+	struct sfkey want = {rule, filter, reversed, 0};
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
@@ -107,6 +108,14 @@ static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, si
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, size_t n,
+		      const struct ipp_ctier *t, const struct ipp_celem *e)
+{
+	size_t lo = sfkey_first(k, n, e->rule, e->filter, e->reversed);
+
 	for (; lo < n && k[lo].rule == e->rule && k[lo].filter == e->filter &&
 	       k[lo].reversed == e->reversed;
 	     lo++) {
@@ -134,12 +143,13 @@ static size_t placed_sf(const struct ipp_effective *eff, const struct sfkey *k, 
 
 	if (t->shape.proto != IPPROTO_ICMPV6 || f->protocol != IPPROTO_ICMP)
 		return sf;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = sfkey_first(k, n, f->rule, f->filter, f->reversed);
+	     i < n && k[i].rule == f->rule && k[i].filter == f->filter &&
+	     k[i].reversed == f->reversed;
+	     i++) {
 		const struct ipp_sfilter *g = &eff->sf[k[i].sf];
 
-		if (k[i].rule == f->rule && k[i].filter == f->filter &&
-		    k[i].reversed == f->reversed && g->protocol == IPPROTO_ICMPV6 &&
-		    !memcmp(&g->src, &f->src, sizeof(g->src)) &&
+		if (g->protocol == IPPROTO_ICMPV6 && !memcmp(&g->src, &f->src, sizeof(g->src)) &&
 		    !memcmp(&g->dst, &f->dst, sizeof(g->dst)))
 			return k[i].sf;
 	}
