@@ -837,10 +837,18 @@ static bool uses_me(const struct ipp_compiled *c)
  * permitted, would pass a filter from me): its rules move to a fresh
  * generation.
  */
+/* Milliseconds of CLOCK_MONOTONIC. */
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void addr_check(struct agent *a)
 {
 	struct ipp_hostaddrs now;
-	struct timespec ts;
 	long long ms;
 
 	if (!a->addr_changed)
@@ -848,8 +856,7 @@ static void addr_check(struct agent *a)
 	/* one renewal per ADDR_RENEW_MS at most: addresses that come and go all the time
 	 * (a flapping link) would otherwise change the table several times a second, and
 	 * a listing of a large table (nft list) would never finish */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ms = mono_ms();
 	ipp_hostaddrs_load(&now);
 	if (a->addr_renewed_ms && ms - a->addr_renewed_ms < ADDR_RENEW_MS) {
 		/* held back; an address that comes and goes meanwhile still counts: flows
@@ -915,14 +922,6 @@ static void process_pending(struct agent *a)
 				agent_apply(a, why, NULL);
 		}
 	}
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
