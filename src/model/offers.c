@@ -138,7 +138,8 @@ int ipp_mm_offers_parse(const char *s, struct ipp_mm_offer *ret, size_t max, siz
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < count; i++)
-			if (memcmp(&tmp[i], &tmp[count], sizeof(tmp[i])) == 0)
+			if (tmp[i].conf == tmp[count].conf && tmp[i].hash == tmp[count].hash &&
+			    tmp[i].group == tmp[count].group)
 				return ipp_err(err, EINVAL,
 					       "mmsecmethods: \"%.*s\": offer given twice", (int)n,
 					       tok);
