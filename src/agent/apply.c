@@ -43,9 +43,10 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 	static const enum ipp_store_loc locs[3] = {IPP_STORE_PERSISTENT, IPP_STORE_DOMAIN,
 						   IPP_STORE_LOCAL};
 	struct ipp_apply_result res;
+	struct ipp_error others_err = {0};
 	struct ipp_db *db = NULL;
 	size_t i;
-	int r;
+	int r, others = 0;
 
 	memset(&res, 0, sizeof(res));
 	memset(ret, 0, sizeof(*ret));
@@ -81,11 +82,23 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			} else {
 				/* the persistent store was read: what it assigns decides; a
 				 * bad row of another store is an invalid policy that commands
-				 * can correct, which may be the one assigned */
-				res.persistent = has_assigned(snap[0]);
+				 * can correct, which may be the one assigned.  The persistent
+				 * store again, alone (the failed load kept nothing): its
+				 * policy may be in force without the others (below) */
+				size_t j;
+
 				res.assigned = true;
 				if (r == -EBADMSG || r == -EPROTO || r == -EUCLEAN)
 					r = -EINVAL;
+				if (ipp_db_load_stores(db, locs, 1,
+						       IPP_LOAD_LEAN | IPP_LOAD_ASSIGNED, snap, &j,
+						       NULL) == 0 &&
+				    has_assigned(snap[0])) {
+					others = r;
+					if (err)
+						others_err = *err;
+					r = 0;
+				}
 			}
 		}
 		ipp_db_rollback(db);
@@ -93,7 +106,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			goto out;
 	}
 	res.persistent = has_assigned(snap[0]);
-	res.assigned = res.persistent || has_assigned(snap[1]) || has_assigned(snap[2]);
+	res.assigned =
+	    res.assigned || res.persistent || has_assigned(snap[1]) || has_assigned(snap[2]);
 	if (env) {
 		res.env = *env;
 	} else {
@@ -103,15 +117,32 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		if ((r = ipp_hostenv_read(&src, &res.env, err)) < 0)
 			goto out;
 	}
-	r = ipp_effective_build(snap[0], snap[1], snap[2], &res.env, &res.eff, err);
+	if (others < 0) {
+		/* the domain or local store could not be read */
+		r = others;
+		if (err)
+			*err = others_err;
+	} else {
+		r = ipp_effective_build(snap[0], snap[1], snap[2], &res.env, &res.eff, err);
+	}
 	if (r < 0 && res.persistent) {
 		/* the persistent policy stays in force whether or not the others apply: when it
-		 * builds alone, the failure is theirs (not block mode: the ruleset in force
-		 * stays) */
+		 * builds alone, the failure is theirs (not block mode); in force alone if the
+		 * caller said what becomes of the rest, else the ruleset in force stays */
 		struct ipp_effective *alone = NULL;
 
-		if (ipp_effective_build(snap[0], NULL, NULL, &res.env, &alone, NULL) == 0)
+		if (ipp_effective_build(snap[0], NULL, NULL, &res.env, &alone, NULL) == 0) {
 			res.persistent = false;
+			if (o && o->rest) {
+				res.eff = alone;
+				alone = NULL;
+				res.partial = true;
+				snprintf(res.partial_error, sizeof(res.partial_error), "%s",
+					 err ? err->msg : "the policy cannot be built");
+				ipp_err_clear(err);
+				r = 0;
+			}
+		}
 		ipp_effective_free(alone);
 	}
 	/* the stores are in the effective policy now: their memory serves the compile */
@@ -119,8 +150,17 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		ipp_snapshot_free(snap[i]);
 		snap[i] = NULL;
 	}
-	if (r == 0)
-		r = ipp_compile(res.eff, o, &res.compiled, err);
+	if (r == 0) {
+		struct ipp_copts oo;
+
+		if (o)
+			oo = *o;
+		else
+			ipp_copts_init(&oo);
+		if (!res.partial)
+			oo.rest = IPP_MODE_INVALID; /* the whole policy: Windows' permit */
+		r = ipp_compile(res.eff, &oo, &res.compiled, err);
+	}
 out:
 	for (i = 0; i < 3; i++)
 		ipp_snapshot_free(snap[i]);
@@ -204,6 +244,18 @@ int ipp_apply_update(struct ipp_driver *d, const struct ipp_compiled *old,
 	return r;
 }
 
+/* The failure of a policy the persistent one is in force without (@res->partial). */
+static int partial_error(const struct ipp_apply_result *res, bool dry, struct ipp_error *err)
+{
+	int r = ipp_err(err, EINVAL, "%s", res->partial_error);
+
+	ipp_err_prefix(err,
+		       "the policy cannot be applied whole (the persistent policy %s in force "
+		       "alone)",
+		       dry ? "would be put" : "was put");
+	return r;
+}
+
 int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, struct ipp_error *err)
 {
 	bool dry = flags & IPP_APPLY_DRY_RUN;
@@ -226,7 +278,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	/* settings the administrator did not ask for are not applied in their place; but
 	 * a host nothing filters is not left open: block mode, as the daemon loads */
 	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {
-		if (dry || !ipp_agent_unfiltered(ipp_agent_kernel_mode())) {
+		if (dry || !ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
 			ipp_err_prefix(err, "nothing applied");
 			ipp_agent_unlock(paths, lockfd);
 			return r;
@@ -243,11 +295,24 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			goto out;
 		o.defrag6 = ipp_driver_defrag6(d);
 	}
+	{
+		/* the persistent policy alone if the domain or local one cannot be built, as
+		 * the daemon does */
+		enum ipp_mode krest = IPP_MODE_INVALID, in_force = ipp_agent_kernel_mode(&krest);
+
+		ipp_copts_rest(&o, ipp_agent_rest_mode(in_force, krest), &conf);
+	}
 	if ((r = ipp_apply_compute(paths, NULL, &o, &res, err)) < 0)
 		goto out;
 	if (out)
 		for (i = 0; i < res.eff->nwarnings; i++)
 			fprintf(out, "%s%s\n", wp, res.eff->warnings[i]);
+	if (out && res.partial)
+		fprintf(out,
+			"%sthe persistent policy %s in force alone, what it does not match as in "
+			"mode %s: %s\n",
+			wp, dry ? "would be" : "is put", ipp_mode_name(res.compiled->opts.rest),
+			res.partial_error);
 	if (dry) {
 		if ((r = ipp_compiled_ruleset(res.compiled, &text, err)) < 0)
 			goto out;
@@ -258,6 +323,8 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 		}
 		if (out)
 			fputs(text, out);
+		if (res.partial)
+			r = partial_error(&res, dry, err);
 		goto out;
 	}
 	/* as the agent replaces a secure table: through the guard table */
@@ -275,9 +342,11 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			"tiers\n",
 			res.compiled->nrules, res.compiled->nsf, res.compiled->nelems,
 			res.compiled->ntiers);
+	if (res.partial)
+		r = partial_error(&res, dry, err);
 out:
 	if (r < 0 && !dry && res.assigned && !ipp_agent_persistent_failure(r, res.persistent) &&
-	    ipp_agent_unfiltered(ipp_agent_kernel_mode())) {
+	    ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
 		/* nothing filters the host: it is not left open instead of the policy */
 		ipp_err_prefix(err, "the assigned policy cannot be applied and nothing else "
 				    "filters the host");

@@ -66,6 +66,10 @@ struct ipp_apply_result {
 	bool unreadable;                /* failed: the database could not be read */
 	uint64_t generation;            /* ipp_db_generation() when the stores were read */
 	uint64_t journal;               /* ipp_db_journal_seq() then: what the stores held */
+	/* the persistent policy alone (@o->rest asked for it): the domain or local policy
+	   cannot be built, for the reason in partial_error */
+	bool partial;
+	char partial_error[IPP_ERR_MSG_MAX];
 };
 
 void ipp_apply_result_clear(struct ipp_apply_result *r);
@@ -76,7 +80,11 @@ void ipp_apply_result_clear(struct ipp_apply_result *r);
  * On success *ret is filled (the caller clears it); on failure it is left
  * zeroed.  -ENOTRECOVERABLE when a persistent policy is assigned and the
  * compilation fails, unless the persistent policy builds alone (the domain or
- * local policy failed: the ruleset in force stays); ret->persistent tells the
+ * local policy failed): then, when @o->rest names a mode for what no filter
+ * matches, the persistent policy alone is compiled with it and 0 returned,
+ * ret->partial set and the failure in ret->partial_error; without @o->rest
+ * the failure is returned (the ruleset in force stays).  @o->rest is ignored
+ * when the whole policy builds.  ret->persistent tells the
  * daemon whether block mode is
  * due even when the store itself cannot be read (-EBADMSG, -EPROTO: unknown,
  * treat as persistent).

@@ -118,8 +118,8 @@ static void notify_status(struct agent *a)
 {
 	char st[IPP_ERR_MSG_MAX + 64];
 
-	if (a->mode == IPP_MODE_BLOCK)
-		snprintf(st, sizeof(st), "STATUS=mode: block (%s)", a->reason);
+	if (a->mode == IPP_MODE_BLOCK || a->reason[0])
+		snprintf(st, sizeof(st), "STATUS=mode: %s (%s)", ipp_mode_name(a->mode), a->reason);
 	else
 		snprintf(st, sizeof(st), "STATUS=mode: %s", ipp_mode_name(a->mode));
 	ipp_sd_notify(st);
@@ -412,7 +412,7 @@ static void table_check(struct agent *a, bool deep);
 
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
-	enum ipp_mode in_force;
+	enum ipp_mode in_force, rest;
 	struct ipp_apply_result res;
 	struct ipp_hostenv own;
 	struct ipp_cdiff_stats st = {0};
@@ -445,11 +445,21 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			env = &own;
 		}
 	}
-	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, env,
+	/* what becomes of the rest if the persistent policy must go in force alone */
+	if (a->mode == IPP_MODE_SECURE) {
+		rest = a->rest; /* (the whole policy in force stays) */
+	} else {
+		enum ipp_mode krest = IPP_MODE_INVALID;
+
+		in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
+		rest = ipp_agent_rest_mode(in_force, krest);
+	}
+	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest, env,
 			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
 	a->applies++;
 	if (r == 0) {
 		const struct ipp_compiled *c = res.compiled;
+		bool was_partial;
 
 		if (a->flows.want_before && a->cur_valid) {
 			/* the replaced form decided the entries of the generation left behind */
@@ -478,13 +488,53 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		} else {
 			a->server_note[0] = '\0';
 		}
+		was_partial = a->mode == IPP_MODE_SECURE && a->rest;
 		cur_forget(a);
 		a->cur = res;
 		a->cur_valid = true;
 		a->gen = res.generation;
 		a->gen_known = true;
 		a->last_change = st.empty ? "unchanged" : st.full ? "whole" : "elements";
-		if (a->mode != IPP_MODE_SECURE)
+		if (res.partial) {
+			/* errs closed: the persistent policy, and nothing let in that it does not
+			 * let in and the mode of the rest does not */
+			struct ipp_error why_alone = {0};
+			const char *reason = why_alone.msg;
+
+			a->failures++;
+			snprintf(a->last_error, sizeof(a->last_error), "%s", res.partial_error);
+			snprintf(why_alone.msg, sizeof(why_alone.msg), "%s", res.partial_error);
+			ipp_err_prefix(&why_alone,
+				       "the persistent policy alone; what it does not match as in "
+				       "mode %s",
+				       ipp_mode_name(c->opts.rest));
+			if (!st.empty || strcmp(a->reason, reason) != 0)
+				ipp_log(
+				    LOG_ERR,
+				    "cannot apply the policy (%s): %s; the persistent policy is "
+				    "in force alone (%zu rules, %zu specific filters), what it "
+				    "does not match as in mode %s (%s): correct the policy, which "
+				    "the agent then applies",
+				    why, res.partial_error, c->nrules, c->nsf,
+				    ipp_mode_name(c->opts.rest),
+				    c->opts.rest == IPP_MODE_STARTUP_STATEFUL
+					? "outbound allowed, inbound only its replies, DHCP and "
+					  "the inbound boot exemptions"
+					: "loopback, DHCP, IPv6 neighbour discovery and the boot "
+					  "exemptions pass, the rest is dropped");
+			a->rest = c->opts.rest;
+			if (!st.empty || !a->table_handle)
+				table_mark(a);
+			set_mode(a, IPP_MODE_SECURE, reason);
+			arm_retry(a);
+			return 0;
+		}
+		if (was_partial)
+			ipp_log(LOG_NOTICE,
+				"the policy is in force whole again (%s): %zu rules, %zu specific "
+				"filters, %zu elements in %zu maps",
+				why, c->nrules, c->nsf, c->nelems, c->ntiers);
+		else if (a->mode != IPP_MODE_SECURE)
 			ipp_log(
 			    LOG_NOTICE,
 			    "secure mode%s: the policy is in force (%s): %zu rules, %zu specific "
@@ -511,6 +561,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->last_error[0] = '\0';
 		a->retry_s = 0;
 		timer_arm(a->tfd_retry, 0, false);
+		a->rest = IPP_MODE_INVALID;
 		if (!st.empty || !a->table_handle)
 			table_mark(a);
 		set_mode(a, IPP_MODE_SECURE, "");
@@ -523,7 +574,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		enter_block(a, res.unreadable ? BLOCK_UNREADABLE : BLOCK_PERSISTENT, e.msg);
 		return r;
 	}
-	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode() : a->mode;
+	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(NULL) : a->mode;
 	if (res.assigned && ipp_agent_unfiltered(in_force)) {
 		enter_block(a, BLOCK_UNFILTERED, e.msg);
 		return r;
@@ -553,8 +604,8 @@ static bool agent_patch(struct agent *a)
 	 * put in its place since the last look) */
 	table_check(a, false);
 	db_check_files(a);
-	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db)
-		return false;
+	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db || a->cur.partial)
+		return false; /* (the persistent policy alone: the whole is tried again) */
 	flow_fold_now(a);
 	r = ipp_agent_patch(a->drv, a->db, &a->cur, &a->flows, &gen, &st, &e);
 	if (r == -EAGAIN) {
@@ -963,7 +1014,11 @@ static void table_check(struct agent *a, bool deep)
 
 	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
 		return;
-	snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
+	if (a->mode == IPP_MODE_SECURE && a->rest)
+		snprintf(want, sizeof(want), "ipsecpol mode=%s rest=%s", ipp_mode_name(a->mode),
+			 ipp_mode_name(a->rest));
+	else
+		snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
 	r = ipp_nltable_comment(com, sizeof(com), &handle);
 	if (r < 0 && r != -ENOENT)
 		return; /* the kernel cannot tell now: the next look */

@@ -37,6 +37,9 @@ struct agent {
 	struct ipp_driver *drv;
 	enum ipp_mode mode;		  /* INVALID until the first apply */
 	char reason[IPP_ERR_MSG_MAX];	  /* block: why */
+	enum ipp_mode rest;		  /* secure: the persistent policy in force alone,
+					     what it does not match as this mode does
+					     (INVALID: the whole policy is in force) */
 	bool block_logs;		  /* block ruleset in force logs its drops */
 	struct ipp_bootexempt block_exempt[IPP_BOOTEXEMPT_MAX]; /* and lets these through */
 	size_t nblock_exempt;

@@ -257,10 +257,10 @@ void ipp_flowstate_clear(struct ipp_flowstate *fs)
 }
 
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
-		     const struct ipp_driverconf *c, const struct ipp_hostenv *env,
-		     const struct ipp_compiled *cur, struct ipp_flowstate *fs,
-		     struct ipp_apply_result *ret, struct ipp_cdiff_stats *st,
-		     struct ipp_error *err)
+		     const struct ipp_driverconf *c, enum ipp_mode rest,
+		     const struct ipp_hostenv *env, const struct ipp_compiled *cur,
+		     struct ipp_flowstate *fs, struct ipp_apply_result *ret,
+		     struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	struct ipp_apply_result res;
 	struct ipp_copts o;
@@ -268,6 +268,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 
 	ipp_copts_from_conf(&o, c);
 	o.defrag6 = ipp_driver_defrag6(d);
+	ipp_copts_rest(&o, rest, c);
 	r = ipp_apply_compute(p, env, &o, &res, err);
 	if (r < 0) {
 		memset(ret, 0, sizeof(*ret));
@@ -409,12 +410,27 @@ bool ipp_agent_flow_renew(struct ipp_driver *d, struct ipp_compiled *c, struct i
 	return true;
 }
 
-enum ipp_mode ipp_agent_kernel_mode(void)
+enum ipp_mode ipp_agent_kernel_mode(enum ipp_mode *ret_rest)
 {
-	enum ipp_mode m;
-	int r = ipp_driver_table_mode(&m);
+	enum ipp_mode m, rest;
+	int r = ipp_driver_table_mode(&m, &rest);
 
+	if (ret_rest)
+		*ret_rest = r < 0 ? IPP_MODE_INVALID : rest;
 	return r == -ENOENT ? IPP_MODE_PERMIT : r < 0 ? IPP_MODE_INVALID : m;
+}
+
+enum ipp_mode ipp_agent_rest_mode(enum ipp_mode in_force, enum ipp_mode in_rest)
+{
+	switch (in_force) {
+	case IPP_MODE_SECURE:
+		return in_rest;
+	case IPP_MODE_STARTUP_STATEFUL:
+	case IPP_MODE_STARTUP_BLOCK:
+		return in_force;
+	default:
+		return IPP_MODE_BLOCK;
+	}
 }
 
 bool ipp_agent_unfiltered(enum ipp_mode in_force)

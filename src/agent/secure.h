@@ -47,13 +47,16 @@ void ipp_flowstate_clear(struct ipp_flowstate *fs);
  * new form replaces, in fs->before.  On success *ret is the new form in force
  * (the caller clears it) and @st says what changed.  On failure *ret is
  * zeroed, except ret->persistent: whether a persistent policy is (or may
- * be) assigned.
+ * be) assigned.  @rest (ipp_agent_rest_mode(); IPP_MODE_INVALID: none):
+ * when the domain or local policy cannot be built, the persistent policy is
+ * put in force alone, what it does not match as mode @rest does with @c's
+ * boot exemptions (ret->partial).
  */
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
-		     const struct ipp_driverconf *c, const struct ipp_hostenv *env,
-		     const struct ipp_compiled *cur, struct ipp_flowstate *fs,
-		     struct ipp_apply_result *ret, struct ipp_cdiff_stats *st,
-		     struct ipp_error *err);
+		     const struct ipp_driverconf *c, enum ipp_mode rest,
+		     const struct ipp_hostenv *env, const struct ipp_compiled *cur,
+		     struct ipp_flowstate *fs, struct ipp_apply_result *ret,
+		     struct ipp_cdiff_stats *st, struct ipp_error *err);
 
 /*
  * Replace the table by @new whole.  When the table in force may be a secure
@@ -101,9 +104,21 @@ bool ipp_agent_persistent_failure(int r, bool persistent);
 /*
  * The mode of the table in force in this network namespace, as its comment
  * says: IPP_MODE_PERMIT when there is none, IPP_MODE_INVALID when the kernel
- * cannot tell or the table is not one of ours.
+ * cannot tell or the table is not one of ours.  *ret_rest (may be NULL): see
+ * ipp_driver_table_mode().
  */
-enum ipp_mode ipp_agent_kernel_mode(void);
+enum ipp_mode ipp_agent_kernel_mode(enum ipp_mode *ret_rest);
+
+/*
+ * What no filter matches is to get when the persistent policy goes in force
+ * alone (the domain or local policy cannot be applied), the table in force
+ * being of mode @in_force (@in_rest: its own, for a secure one): the boot
+ * mode's meaning is kept (startup-stateful, startup-block); block mode's
+ * otherwise (a host nothing filters is not left open; errs closed).
+ * IPP_MODE_INVALID when a secure ruleset of the whole policy is in force: it
+ * stays, the persistent policy is not put in force alone in its place.
+ */
+enum ipp_mode ipp_agent_rest_mode(enum ipp_mode in_force, enum ipp_mode in_rest);
 
 /*
  * Does nothing filter the host (no table, or the startup permit mode)?  An

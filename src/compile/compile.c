@@ -63,6 +63,15 @@ void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 	o->flow_size = conf->flow_size ? conf->flow_size : IPP_FLOWCACHE_SIZE;
 }
 
+void ipp_copts_rest(struct ipp_copts *o, enum ipp_mode rest, const struct ipp_driverconf *conf)
+{
+	size_t n = rest ? conf->nexempt : 0;
+
+	o->rest = rest;
+	o->rest_nexempt = n < IPP_BOOTEXEMPT_MAX ? n : IPP_BOOTEXEMPT_MAX;
+	memcpy(o->rest_exempt, conf->exempt, o->rest_nexempt * sizeof(o->rest_exempt[0]));
+}
+
 void ipp_compiled_free(struct ipp_compiled *c)
 {
 	size_t i;
@@ -1240,6 +1249,12 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 	size_t i, j, n, cap = 0;
 	int r;
 
+	if (o && o->rest && o->rest != IPP_MODE_STARTUP_STATEFUL &&
+	    o->rest != IPP_MODE_STARTUP_BLOCK && o->rest != IPP_MODE_BLOCK)
+		return ipp_err(err, EINVAL, "mode \"%s\" cannot take what no filter matches",
+			       ipp_mode_name(o->rest));
+	if (o && o->rest_nexempt > IPP_BOOTEXEMPT_MAX)
+		return ipp_err(err, EINVAL, "more than %d boot exemptions", IPP_BOOTEXEMPT_MAX);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ipp_err(err, ENOMEM, "out of memory");

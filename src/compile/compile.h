@@ -124,8 +124,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../common/driverconf.h"
 #include "../common/err.h"
 #include "effective.h"
+#include "modes.h"
 
 enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
 
@@ -192,6 +194,18 @@ struct ipp_copts {
 	uint32_t flow_size;     /* flows per cache set (FlowCacheSize, default IPP_FLOWCACHE_SIZE) */
 	bool defrag6;		/* IPv6 reassembled before the input hook (chain defrag6; default
 				   yes, unless the kernel cannot: ipp_driver_defrag6()) */
+	/*
+	 * What a packet no filter matches gets: 0 (IPP_MODE_INVALID, the
+	 * default) permitted, as Windows does; IPP_MODE_STARTUP_STATEFUL,
+	 * IPP_MODE_STARTUP_BLOCK or IPP_MODE_BLOCK: what that fixed mode does
+	 * with it (modes.h), with the boot exemptions below.  For the persistent
+	 * policy in force alone while the local or domain one cannot be applied
+	 * (ipsecpold(8), "The persistent policy alone").  Such packets are
+	 * never remembered by the flow cache.
+	 */
+	enum ipp_mode rest;
+	struct ipp_bootexempt rest_exempt[IPP_BOOTEXEMPT_MAX];
+	size_t rest_nexempt;
 };
 
 /* The defaults above. */
@@ -200,6 +214,9 @@ void ipp_copts_init(struct ipp_copts *o);
 struct ipp_driverconf;
 /* The defaults, then what driver.conf sets: DiagnosticMode and FlowCache. */
 void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf);
+
+/* Set o->rest to @rest (IPP_MODE_INVALID: none) with @conf's boot exemptions. */
+void ipp_copts_rest(struct ipp_copts *o, enum ipp_mode rest, const struct ipp_driverconf *conf);
 
 /* A rule of the effective policy, as messages and counters name it. */
 struct ipp_crule {

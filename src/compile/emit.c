@@ -664,8 +664,12 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		tier_rule(c, &c->tiers[i], w->hook, out);
 		fputc('\n', out);
 	}
-	/* the walk found nothing: permitted, and remembered as such */
-	if (fc)
+	/* the walk found nothing: permitted, and remembered as such; or what the fixed mode
+	 * of the rest does with it, never remembered */
+	if (c->opts.rest)
+		fprintf(out, "%sgoto %s comment \"no filter matches\"\n", prefix,
+			w->hook == HOOK_IN ? "rest_in" : "rest_out");
+	else if (fc)
 		fprintf(out, "%sgoto permit comment \"no filter matches\"\n", prefix);
 }
 
@@ -1173,6 +1177,16 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 		droplog(c, NULL, "block", out);
 		fprintf(out, "\t\tdrop\n\t}\n");
 	}
+	if (c->opts.rest) {
+		struct ipp_mode_opts mo = {.exempt = c->opts.rest_exempt,
+					   .nexempt = c->opts.rest_nexempt,
+					   .diagnostics = c->opts.diagnostics};
+
+		/* (the mode was checked by ipp_compile()) */
+		(void)ipp_mode_emit_rest(c->opts.rest, &mo, IPP_DIR_INBOUND, "rest_in", out, NULL);
+		(void)ipp_mode_emit_rest(c->opts.rest, &mo, IPP_DIR_OUTBOUND, "rest_out", out,
+					 NULL);
+	}
 }
 
 int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error *err)
@@ -1186,7 +1200,11 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 		return ipp_err(err, ENOMEM, "out of memory");
 	ipp_nft_emit_replace(out);
 	fprintf(out, "table %s {\n", TABLE);
-	fprintf(out, "\tcomment \"ipsecpol mode=%s\"\n", ipp_mode_name(IPP_MODE_SECURE));
+	if (c->opts.rest)
+		fprintf(out, "\tcomment \"ipsecpol mode=%s rest=%s\"\n",
+			ipp_mode_name(IPP_MODE_SECURE), ipp_mode_name(c->opts.rest));
+	else
+		fprintf(out, "\tcomment \"ipsecpol mode=%s\"\n", ipp_mode_name(IPP_MODE_SECURE));
 	for (i = 0; i < c->ntiers; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
 
@@ -1257,12 +1275,27 @@ int ipp_compiled_ruleset(const struct ipp_compiled *c, char **ret, struct ipp_er
 
 /* ---------- the difference ---------- */
 
+static bool exempts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->rest_nexempt && i < b->rest_nexempt; i++) {
+		const struct ipp_bootexempt *x = &a->rest_exempt[i], *y = &b->rest_exempt[i];
+
+		if (x->proto != y->proto || x->icmp != y->icmp || x->sport != y->sport ||
+		    x->dport != y->dport || x->dir != y->dir)
+			return false;
+	}
+	return true;
+}
+
 static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 {
 	return a->exempt_ike == b->exempt_ike && a->exempt_ipsec == b->exempt_ipsec &&
 	       a->exempt_nd == b->exempt_nd && a->elem_comments == b->elem_comments &&
 	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache &&
-	       a->flow_size == b->flow_size;
+	       a->flow_size == b->flow_size && a->rest == b->rest &&
+	       a->rest_nexempt == b->rest_nexempt && exempts_equal(a, b);
 }
 
 /* The rule an element comes from, as a change keeps it: store, policy, rule, mirror image. */

@@ -147,8 +147,13 @@ static void emit_exemption(FILE *out, const struct ipp_bootexempt *e, enum ipp_d
 	fprintf(out, "accept comment \"boot exemption %s%s\"\n", text, reply ? " (reply)" : "");
 }
 
-static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o,
-		       enum ipp_direction dir)
+/*
+ * The rules of fixed mode @m's chain of direction @dir after loopback: the
+ * packets it lets through, then the drop (logged as @logmode's, reason
+ * @reason).
+ */
+static void emit_body(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o,
+		      enum ipp_direction dir, const char *logmode, const char *reason)
 {
 	bool in = dir == IPP_DIR_INBOUND;
 	/* block mode, as Windows' (event 4292): what the boot exemptions and DHCP permit */
@@ -156,11 +161,6 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 	    m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_STARTUP_STATEFUL || m == IPP_MODE_BLOCK;
 	size_t i;
 
-	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
-	fprintf(out, "\t\ttype filter hook %s priority filter; policy drop;\n",
-		in ? "input" : "output");
-	fprintf(out, "\t\tmeta %s loopback accept comment \"loopback\"\n",
-		in ? "iiftype" : "oiftype");
 	if (m == IPP_MODE_STARTUP_STATEFUL && in)
 		fprintf(out, "\t\tct state established,related accept comment \"replies to "
 			     "outbound traffic\"\n");
@@ -186,9 +186,39 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 			emit_exemption(out, &o->exempt[i], dir);
 		}
 	}
-	ipp_nft_emit_droplog(out, o->diagnostics, ipp_mode_name(m), in ? "in" : "out", "drop");
+	ipp_nft_emit_droplog(out, o->diagnostics, logmode, in ? "in" : "out", reason);
 	fprintf(out, "\t\tdrop\n");
+}
+
+static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o,
+		       enum ipp_direction dir)
+{
+	bool in = dir == IPP_DIR_INBOUND;
+
+	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
+	fprintf(out, "\t\ttype filter hook %s priority filter; policy drop;\n",
+		in ? "input" : "output");
+	fprintf(out, "\t\tmeta %s loopback accept comment \"loopback\"\n",
+		in ? "iiftype" : "oiftype");
+	emit_body(out, m, o, dir, ipp_mode_name(m), "drop");
 	fprintf(out, "\t}\n");
+}
+
+int ipp_mode_emit_rest(enum ipp_mode m, const struct ipp_mode_opts *o, enum ipp_direction dir,
+		       const char *name, FILE *out, struct ipp_error *err)
+{
+	if (m != IPP_MODE_STARTUP_STATEFUL && m != IPP_MODE_STARTUP_BLOCK && m != IPP_MODE_BLOCK)
+		return ipp_err(err, EINVAL, "mode \"%s\" cannot take what no filter matches",
+			       ipp_mode_name(m));
+	fprintf(out, "\tchain %s {\n", name);
+	fprintf(out, "\t\tcomment \"no filter matches: as in mode %s\"\n", ipp_mode_name(m));
+	if (m == IPP_MODE_STARTUP_STATEFUL && dir == IPP_DIR_OUTBOUND)
+		/* stateful mode allows every outbound packet (tracked: its replies pass) */
+		fprintf(out, "\t\taccept\n");
+	else
+		emit_body(out, m, o, dir, ipp_mode_name(IPP_MODE_SECURE), "unmatched");
+	fprintf(out, "\t}\n");
+	return ferror(out) ? ipp_err(err, EIO, "cannot write the ruleset") : 0;
 }
 
 /* The ruleset of @m as table @table; @guard: the guard's text (no guard deletion). */

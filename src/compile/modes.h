@@ -99,6 +99,17 @@ int ipp_mode_emit(enum ipp_mode m, const struct ipp_mode_opts *o, FILE *out, str
 int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
 		     struct ipp_error *err);
 
+/*
+ * Chain @name (no hook) of a secure ruleset that does with a packet of
+ * direction @dir what fixed mode @m (startup-stateful, startup-block or
+ * block) does, with @o's boot exemptions, loopback aside: the end of the
+ * walk of a packet no filter matches when the persistent policy is in force
+ * alone (compile.h, struct ipp_copts.rest).  Its drops are logged as the
+ * secure mode's, reason "unmatched".  -EINVAL for any other mode.
+ */
+int ipp_mode_emit_rest(enum ipp_mode m, const struct ipp_mode_opts *o, enum ipp_direction dir,
+		       const char *name, FILE *out, struct ipp_error *err);
+
 /* Does mode @m install a table, and so a guard first? */
 bool ipp_mode_needs_guard(enum ipp_mode m);
 

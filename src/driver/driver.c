@@ -261,17 +261,33 @@ int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err)
 	return 0;
 }
 
-int ipp_driver_table_mode(enum ipp_mode *ret)
+int ipp_driver_table_mode(enum ipp_mode *ret, enum ipp_mode *ret_rest)
 {
-	static const char key[] = "ipsecpol mode=";
-	char com[IPP_NLRULE_COMMENT_MAX];
+	static const char key[] = "ipsecpol mode=", rest[] = " rest=";
+	char com[IPP_NLRULE_COMMENT_MAX], *sp;
+	enum ipp_mode m = IPP_MODE_INVALID, rm = IPP_MODE_INVALID;
 	int r;
 
 	*ret = IPP_MODE_INVALID;
+	if (ret_rest)
+		*ret_rest = IPP_MODE_INVALID;
 	if ((r = ipp_nltable_comment(com, sizeof(com), NULL)) < 0)
 		return r;
-	if (!strncmp(com, key, sizeof(key) - 1))
-		*ret = ipp_mode_from_name(com + sizeof(key) - 1);
+	if (strncmp(com, key, sizeof(key) - 1) != 0)
+		return 0;
+	if ((sp = strchr(com, ' ')) != NULL && (sp = strchr(sp + 1, ' ')) != NULL) {
+		/* "ipsecpol mode=secure rest=NAME": nothing else after the mode */
+		if (strncmp(sp, rest, sizeof(rest) - 1) != 0)
+			return 0;
+		rm = ipp_mode_from_name(sp + sizeof(rest) - 1);
+		*sp = '\0';
+	}
+	m = ipp_mode_from_name(com + sizeof(key) - 1);
+	if (sp && (m != IPP_MODE_SECURE || rm == IPP_MODE_INVALID))
+		return 0; /* not a comment ipsecpold writes */
+	*ret = m;
+	if (ret_rest)
+		*ret_rest = rm;
 	return 0;
 }
 

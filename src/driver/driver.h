@@ -96,10 +96,12 @@ int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *e
 /*
  * The mode of the table in force, by its comment ("ipsecpol mode=NAME"), read
  * over nfnetlink (libnftables would read every element first): IPP_MODE_INVALID
- * for a table whose comment names none (not one ipsecpold made).  0, -ENOENT
- * when there is no table, or -errno.
+ * for a table whose comment names none (not one ipsecpold made).  *ret_rest
+ * (may be NULL): a secure ruleset's mode for what no filter matches
+ * ("rest=NAME": the persistent policy in force alone), else IPP_MODE_INVALID.
+ * 0, -ENOENT when there is no table, or -errno.
  */
-int ipp_driver_table_mode(enum ipp_mode *ret);
+int ipp_driver_table_mode(enum ipp_mode *ret, enum ipp_mode *ret_rest);
 
 /* What else the listing of the table tells, beside the element counters. */
 struct ipp_table_extra {

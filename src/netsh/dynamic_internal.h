@@ -20,6 +20,8 @@ struct ipp_dyn_state {
 	bool table;	    /* table inet ipsecpol exists */
 	enum ipp_mode mode; /* from the table's comment; PERMIT without a table,
 			       INVALID when the table carries no ipsecpol mode */
+	enum ipp_mode rest; /* secure: what no filter matches gets, when the persistent
+			       policy is in force alone (INVALID: permitted) */
 	/* secure mode only: */
 	struct ipp_apply_result res; /* the effective policy and its compiled form */
 	struct ipp_counter *cnt;     /* the compiled elements the kernel holds, in tier order */

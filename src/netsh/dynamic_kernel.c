@@ -27,9 +27,9 @@ const char ipp_dyn_no_table[] =
     "no IPsec policy is in force (the table " IPP_NFT_FAMILY " " IPP_NFT_TABLE " does not exist)";
 
 /* The mode of the table in force: its comment says it. */
-static int read_mode(enum ipp_mode *ret, struct ipp_error *err)
+static int read_mode(enum ipp_mode *ret, enum ipp_mode *ret_rest, struct ipp_error *err)
 {
-	int r = ipp_driver_table_mode(ret);
+	int r = ipp_driver_table_mode(ret, ret_rest);
 
 	if (r < 0)
 		return ipp_err(err, -r, "cannot read the table %s %s: %s", IPP_NFT_FAMILY,
@@ -227,7 +227,7 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 	}
 	if (!ret->table)
 		goto out;
-	if ((r = read_mode(&ret->mode, err)) < 0) {
+	if ((r = read_mode(&ret->mode, &ret->rest, err)) < 0) {
 		r = kernel_error(r, err);
 		goto out;
 	}
@@ -235,8 +235,13 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 		goto out;
 	/* The compile options of ipsecpold: the defaults and DiagnosticMode. */
 	ipp_copts_init(&o);
-	if (ipp_driverconf_load(paths, &conf, NULL) == 0)
+	if (ipp_driverconf_load(paths, &conf, NULL) == 0) {
 		ipp_copts_from_conf(&o, &conf);
+		/* the persistent policy alone, as the agent put it in force */
+		ipp_copts_rest(&o, ret->rest, &conf);
+	} else {
+		o.rest = ret->rest;
+	}
 	/* the host's servers as the agent has them, else as it would read them */
 	if ((r = ipp_classify_hostenv(paths, &env, err)) < 0 ||
 	    (r = ipp_apply_compute(paths, &env, &o, &ret->res, err)) < 0) {

@@ -400,6 +400,12 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 	    "servers that me, DNS, WINS, DHCP and GATEWAY stand for, last changed (a running "
 	    "ipsecpold applies changes at once; otherwise run `ipsecpold --once')";
 
+	if (st->rest)
+		fprintf(out,
+			"Note: the persistent policy is in force alone: ipsecpold cannot apply the "
+			"domain or local policy (its status says why); what no filter "
+			"matches is treated as in %s mode.\n",
+			ipp_mode_name(st->rest));
 	if (st->nsf_in_force < st->nsf_expected)
 		fprintf(
 		    out,
@@ -1071,7 +1077,13 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 	int v;
 
 	heading(out, "IPsec Statistics");
-	stat_line(out, "Driver Mode", "%s", st->table ? ipp_mode_name(st->mode) : "permit");
+	if (st->mode == IPP_MODE_SECURE && st->rest)
+		stat_line(out, "Driver Mode",
+			  "secure (the persistent policy alone; what it does not match as in %s "
+			  "mode)",
+			  ipp_mode_name(st->rest));
+	else
+		stat_line(out, "Driver Mode", "%s", st->table ? ipp_mode_name(st->mode) : "permit");
 	if (st->mode == IPP_MODE_SECURE) {
 		/* by the verdict each packet was given (a filter's action may have changed since)
 		 */

@@ -9,6 +9,7 @@
 #include "../compile/modes.h"
 #include "../driver/driver.h"
 #include <errno.h>
+#include <string.h>
 
 /*
  * Usage order.  The long tags make the short forms work as abbreviations:
@@ -44,8 +45,8 @@ const struct ipp_param ipp_whatif_params[] = {
  */
 static void mode_note(FILE *out)
 {
-	enum ipp_mode m;
-	int r = ipp_driver_table_mode(&m);
+	enum ipp_mode m, rest;
+	int r = ipp_driver_table_mode(&m, &rest);
 
 	if (r == -ENOENT) {
 		fprintf(out,
@@ -59,6 +60,13 @@ static void mode_note(FILE *out)
 		return;
 	switch (m) {
 	case IPP_MODE_SECURE:
+		if (rest)
+			fprintf(
+			    out,
+			    "Note:        the persistent policy is in force alone now (ipsecpold "
+			    "cannot apply the domain or local policy: its status says why); "
+			    "what it does not match is treated as in %s mode\n",
+			    ipp_mode_name(rest));
 		return;
 	case IPP_MODE_BLOCK:
 		fprintf(out, "Note:        the driver is in block mode now (ipsecpold cannot apply "
@@ -99,6 +107,18 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_whatif_run(&w, db, ipp_shell_store(sh), ipp_shell_paths(sh), out, err);
 	if (r >= 0 && !w.policy)
 		mode_note(out);
+	if (r < 0 && !w.policy && err) {
+		/* the assigned policies cannot be built: say what the kernel holds instead */
+		enum ipp_mode m, rest;
+		size_t n = strlen(err->msg);
+
+		if (ipp_driver_table_mode(&m, &rest) == 0 && m == IPP_MODE_SECURE && rest)
+			snprintf(err->msg + n, sizeof(err->msg) - n,
+				 "; ipsecpold has the persistent policy in force alone meanwhile, "
+				 "what it does not match as in %s mode (whatif policy=NAME with "
+				 "the persistent store shows its verdicts)",
+				 ipp_mode_name(rest));
+	}
 	ipp_whatif_clear(&w);
 	return r < 0 ? r : 0;
 }

@@ -349,7 +349,17 @@ int testpol_line(struct testpol *t, const char *line, const char *name, unsigned
 			t->opts.exempt_ipsec = false;
 		else if (!strcmp(tok[1], "nond"))
 			t->opts.exempt_nd = false;
-		else
+		else if (!strcmp(tok[1], "rest") && ntok >= 3) {
+			/* option rest MODE [EXEMPTION...]: the persistent policy alone */
+			struct ipp_driverconf conf;
+
+			ipp_driverconf_init(&conf);
+			t->opts.rest = ipp_mode_from_name(tok[2]);
+			for (i = 3; i < ntok && r == 0 && conf.nexempt < IPP_BOOTEXEMPT_MAX; i++)
+				r = ipp_bootexempt_parse(tok[i], &conf.exempt[conf.nexempt++], err);
+			if (r == 0)
+				ipp_copts_rest(&t->opts, t->opts.rest, &conf);
+		} else
 			r = ipp_err(err, EINVAL, "unknown option \"%s\"", tok[1]);
 	} else if (!strcmp(tok[0], "next") && ntok == 1) {
 		for (i = 0; i < 3; i++) {

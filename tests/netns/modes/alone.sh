@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The persistent policy in force alone: the local policy cannot be applied.
+#   - at boot (startup-stateful in force), the agent puts the persistent
+#     policy in force at once; what it does not match is treated as the
+#     startup mode treats it (stateful: outbound and its replies pass,
+#     inbound is dropped); the persistent filters decide first (a block of
+#     outbound traffic holds although stateful mode would let it out)
+#   - the log, the status and `dynamic show` say so, the table's comment too
+#   - the local policy corrected: the whole policy, at once
+#   - broken again while the whole policy is in force: it stays
+#   - startup-block in force: the rest as block mode (the boot exemptions)
+#   - --once with nothing filtering the host: the persistent policy alone
+#     with the rest blocked, a non-zero exit and a message that says so
+#   - no persistent policy: nothing of this (the startup ruleset stays)
+. "$(dirname "$0")/lib.sh"
+
+IPP=${IPP_BIN_DIR:?}/ipsecpol
+setup_net no
+mkdir -p "$R/var/lib/ipsecpol" "$R/etc/ipsecpol"
+shell() { env -u SSH_CONNECTION -u SSH_CLIENT "$IPP" --root "$R" "$@"; }
+hshell() { hx env -u SSH_CONNECTION -u SSH_CLIENT "$IPP" --root "$R" "$@"; }
+printf '%s\n' "set store location=persistent" \
+	"add filteraction name=Permit action=permit" "add filteraction name=Block action=block" \
+	"add filter filterlist=RDP srcaddr=any dstaddr=me protocol=tcp dstport=3389" \
+	"add filter filterlist=Out81 srcaddr=me dstaddr=any protocol=tcp dstport=81" \
+	"add policy name=PP" \
+	"add rule name=R1 policy=PP filterlist=RDP filteraction=Permit" \
+	"add rule name=R2 policy=PP filterlist=Out81 filteraction=Block" \
+	"set policy name=PP assign=yes" \
+	"set store location=local" \
+	"add filteraction name=P action=permit" \
+	"add filter filterlist=W srcaddr=wins dstaddr=me protocol=udp dstport=137" \
+	"add policy name=LL" "add rule name=LW policy=LL filterlist=W filteraction=P" \
+	"set policy name=LL assign=yes" >"$R/policy.netsh"
+check "a persistent and a local policy are assigned" shell -f "$R/policy.netsh"
+echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
+spawn h "$PROBE" tcp-count 3389 "$R/h3389"
+spawn h "$PROBE" tcp-count 80 "$R/h80"
+spawn p "$PROBE" tcp-count 80 "$R/p80"
+spawn p "$PROBE" tcp-count 81 "$R/p81"
+table_rest() { table | sed -n 's/.*comment "ipsecpol mode=secure rest=\([a-z-]*\)".*/\1/p'; }
+
+check "boot: --startup loads startup-stateful" startup
+check "boot: the table says startup-stateful" test "$(table_mode)" = startup-stateful
+agent_start
+check "local broken: the agent is in secure mode" wait_for 10 eval 'test "$(agent_mode)" = secure'
+check "local broken: the table holds the persistent policy, the rest stateful" \
+	test "$(table_rest)" = startup-stateful
+check "local broken: the log says the persistent policy is in force alone and why" \
+	grep -q 'cannot apply the policy (.*): .*policy "LL".*; the persistent policy is in force alone ([0-9]* rules, .*), what it does not match as in mode startup-stateful' "$LOG"
+ctl status >"$R/status"
+check "local broken: the status gives the reason" \
+	grep -q '^reason=the persistent policy alone; what it does not match as in mode startup-stateful: .*policy "LL"' "$R/status"
+check "local broken: the status gives the failure" grep -q '^last_error=.*wins.conf' "$R/status"
+check "persistent alone: RDP (its permit) connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+refute "persistent alone: inbound tcp 80 (no filter: stateful rest) is dropped" \
+	px "$PROBE" tcp-connect $H_IP 80 500
+check "persistent alone: outbound tcp 80 (no filter: stateful rest) connects" \
+	hx "$PROBE" tcp-connect $P_IP 80 1000
+refute "persistent alone: outbound tcp 81 (its block) is dropped although stateful would pass it" \
+	hx "$PROBE" tcp-connect $P_IP 81 500
+check "persistent alone: loopback works" hx "$PROBE" tcp-connect 127.0.0.1 80 1000
+hshell ipsec dynamic show all >"$R/show" 2>&1
+check "dynamic show all: the driver mode says the persistent policy is alone" \
+	grep -q "persistent policy alone" "$R/show"
+check "dynamic show all: its filters are listed" grep -q "3389" "$R/show"
+hshell ipsec dynamic show stats >"$R/stats" 2>&1
+check "dynamic show stats: the RDP packets are counted" \
+	grep -Eq "Packets Permitted +: +[1-9]" "$R/stats"
+
+# corrected: the whole policy at once
+rm -f "$R/etc/ipsecpol/wins.conf"
+printf '%s\n' "set store location=local" \
+	"add filter filterlist=W srcaddr=any dstaddr=me protocol=udp dstport=138" >"$R/add.netsh"
+shell -f "$R/add.netsh" >/dev/null 2>&1
+check "local corrected: the whole policy is in force" \
+	wait_for 10 eval 'test "$(table_mode)" = secure && test -z "$(table_rest)"'
+check "local corrected: the log says so" grep -q "the policy is in force whole again" "$LOG"
+check "whole: inbound tcp 80 (no filter: permitted) connects" px "$PROBE" tcp-connect $H_IP 80 1000
+refute "whole: outbound tcp 81 is still blocked" hx "$PROBE" tcp-connect $P_IP 81 500
+ctl status >"$R/status"
+check "whole: the status has no reason any more" grep -q '^reason=$' "$R/status"
+
+# broken again while the whole policy is in force: it stays
+echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
+ctl reload >/dev/null
+check "broken again: the whole policy stays" \
+	eval 'test "$(table_mode)" = secure && test -z "$(table_rest)"'
+check "broken again: the log says the ruleset in force stays" \
+	grep -q "the ruleset in force (mode secure) stays" "$LOG"
+agent_signal TERM
+check "SIGTERM: exit 0" agent_wait
+
+# startup-block with an exemption: the rest as block mode
+conf OperationMode=1 "BootExemptions=tcp:0:80:inbound"
+check "boot block: --startup" startup
+check "boot block: the table says startup-block" test "$(table_mode)" = startup-block
+agent_start
+check "boot block, local broken: the persistent policy alone, the rest startup-block" \
+	wait_for 10 eval 'test "$(table_rest)" = startup-block'
+check "boot block: RDP (the persistent permit) connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+check "boot block: inbound tcp 80 (a boot exemption) connects" px "$PROBE" tcp-connect $H_IP 80 1000
+refute "boot block: outbound tcp 80 (no exemption) is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
+agent_signal TERM
+check "SIGTERM: exit 0" agent_wait
+check "SIGTERM: no table" no_table
+
+# --once, nothing filters the host: the persistent policy alone, the rest blocked
+conf
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, local broken, no table: exit 1" test $? = 1
+check "--once: the persistent policy is in force alone, the rest as block mode" \
+	test "$(table_rest)" = block
+check "--once: the message says so and why" \
+	grep -q 'the policy cannot be applied whole (the persistent policy was put in force alone): .*policy "LL"' "$R/once.out"
+check "--once: RDP connects" px "$PROBE" tcp-connect $H_IP 3389 1000
+refute "--once: inbound tcp 80 is dropped" px "$PROBE" tcp-connect $H_IP 80 500
+refute "--once: outbound tcp 80 is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
+"$IPPD" --root "$R" --once --dry-run >"$R/dry.out" 2>&1
+check "--once --dry-run: exit 1" test $? = 1
+check "--once --dry-run: the ruleset ends the walks in the rest's chain" \
+	grep -q 'chain rest_in' "$R/dry.out"
+# the local policy corrected: the whole policy
+rm -f "$R/etc/ipsecpol/wins.conf"
+check "--once, corrected: exit 0" hx "$IPPD" --root "$R" --once
+check "--once, corrected: the whole policy" \
+	eval 'test "$(table_mode)" = secure && test -z "$(table_rest)"'
+check "--once, corrected: inbound tcp 80 connects" px "$PROBE" tcp-connect $H_IP 80 1000
+
+# no persistent policy: the startup ruleset stays
+printf '%s\n' "set store location=persistent" "set policy name=PP assign=no" >"$R/unassign.netsh"
+check "no persistent policy: unassigned" shell -f "$R/unassign.netsh"
+echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
+conf OperationMode=1
+check "no persistent policy: --startup" startup
+hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "no persistent policy, local broken: exit 1" test $? = 1
+check "no persistent policy: the startup ruleset stays" test "$(table_mode)" = startup-block
+finish
