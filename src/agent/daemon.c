@@ -142,6 +142,7 @@ static void db_close(struct agent *a)
 {
 	ipp_db_close(a->db);
 	a->db = NULL;
+	a->dv_seen = a->dv_applied = -1;
 	memset(a->db_ino, 0, sizeof(a->db_ino));
 }
 
@@ -213,6 +214,9 @@ static int db_generation(struct agent *a, uint64_t *ret)
 		db_close(a); /* reopen next time: the file may have been replaced */
 		return r;
 	}
+	a->dv_seen = ipp_db_data_version(a->db);
+	if (a->dv_applied < 0)
+		a->dv_applied = a->dv_seen; /* (a new connection: its own numbering) */
 	/* (after a read: the shared memory index exists, the one this connection maps) */
 	if (!a->db_ino[0])
 		for (int i = 0; i < 3; i++) {
@@ -523,6 +527,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 					: "loopback, DHCP, IPv6 neighbour discovery and the boot "
 					  "exemptions pass, the rest is dropped");
 			a->rest = c->opts.rest;
+			a->startup_stale = false;
 			if (!st.empty || !a->table_handle)
 				table_mark(a);
 			set_mode(a, IPP_MODE_SECURE, reason);
@@ -562,6 +567,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->retry_s = 0;
 		timer_arm(a->tfd_retry, 0, false);
 		a->rest = IPP_MODE_INVALID;
+		a->startup_stale = false;
 		if (!st.empty || !a->table_handle)
 			table_mark(a);
 		set_mode(a, IPP_MODE_SECURE, "");
@@ -581,6 +587,22 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	}
 	ipp_log(LOG_ERR, "cannot apply the policy (%s): %s; the ruleset in force (mode %s) stays",
 		why, e.msg, ipp_mode_name(in_force));
+	if (a->startup_stale && a->mode == in_force) {
+		/* driver.conf's boot exemptions or logging changed since it was loaded */
+		struct ipp_error le = {0};
+
+		a->startup_stale = false;
+		if (load_fixed(a, in_force, &le) < 0)
+			ipp_log(LOG_ERR,
+				"cannot load the %s ruleset again with driver.conf's "
+				"settings: %s",
+				ipp_mode_name(in_force), le.msg);
+		else
+			ipp_log(LOG_NOTICE,
+				"the %s ruleset is loaded again with driver.conf's boot "
+				"exemptions and logging",
+				ipp_mode_name(in_force));
+	}
 	if (a->mode == IPP_MODE_INVALID)
 		set_mode(a, in_force, ""); /* what the kernel holds (an agent before left it) */
 	else if (a->mode == IPP_MODE_BLOCK)
@@ -739,6 +761,21 @@ static void diag_update(struct agent *a, bool interval_changed)
  * block mode is due (a->conf_block: agent_apply_once() loads it), as
  * --startup does, until the file is valid.
  */
+/* Does the ruleset in force hold the boot exemptions? */
+static bool exempting(const struct agent *a)
+{
+	switch (a->mode) {
+	case IPP_MODE_BLOCK:
+	case IPP_MODE_STARTUP_BLOCK:
+	case IPP_MODE_STARTUP_STATEFUL:
+		return true;
+	case IPP_MODE_SECURE:
+		return a->rest != IPP_MODE_INVALID; /* the rest of the persistent policy alone */
+	default:
+		return false;
+	}
+}
+
 static bool conf_reload(struct agent *a)
 {
 	struct ipp_driverconf c;
@@ -769,11 +806,13 @@ static bool conf_reload(struct agent *a)
 	a->conf_block = false;
 	/* The rulesets carry log statements only with diagnostics on, and the flow cache;
 	 * the block ruleset the boot exemptions. */
-	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
-		  (c.flow_cache == 0) != (a->conf.flow_cache == 0) ||
-		  c.flow_size != a->conf.flow_size ||
-		  (a->mode == IPP_MODE_BLOCK &&
-		   !exempt_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
+	changed =
+	    (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
+	    (c.flow_cache == 0) != (a->conf.flow_cache == 0) || c.flow_size != a->conf.flow_size ||
+	    (exempting(a) && !exempt_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
+	/* the startup ruleset the agent keeps while the policy fails: loaded again with them */
+	if (changed && (a->mode == IPP_MODE_STARTUP_BLOCK || a->mode == IPP_MODE_STARTUP_STATEFUL))
+		a->startup_stale = true;
 	interval = c.log_interval != a->conf.log_interval;
 	a->conf = c;
 	diag_update(a, interval);
@@ -951,11 +990,21 @@ static void process_pending(struct agent *a)
 	if (a->store_dirty || a->force_apply || ruleset_changed) {
 		bool need = a->force_apply || ruleset_changed;
 
+		/* (read in every case: the data version goes with it) */
+		r = db_generation(a, &gen);
 		if (!need) {
-			r = db_generation(a, &gen);
 			/* Unknown generation (no or broken database): look again. */
 			need = r < 0 || !a->gen_known || gen != a->gen;
+			if (!need && a->dv_seen >= 0 && a->dv_seen != a->dv_applied) {
+				/* a commit that counted no change: not made through the
+				 * stores (sqlite3 on the file): read them all again */
+				a->force_apply = true;
+				snprintf(a->force_why, sizeof(a->force_why),
+					 "the database was changed by another program");
+				need = true;
+			}
 		}
+		a->dv_applied = a->dv_seen;
 		a->store_dirty = false;
 		if (need)
 			a->store_rechecks = 0;
@@ -1404,6 +1453,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 	int n, i, r;
 
 	memset(&a, 0, sizeof(a));
+	a.dv_seen = a.dv_applied = -1;
 	a.paths = *p;
 	a.mode = IPP_MODE_INVALID; /* unknown: whatever --startup or a previous run left */
 	for (size_t k = 0; loop_fds(&a, k); k++)

@@ -37,6 +37,8 @@ struct agent {
 	struct ipp_driver *drv;
 	enum ipp_mode mode;		  /* INVALID until the first apply */
 	char reason[IPP_ERR_MSG_MAX];	  /* block: why */
+	bool startup_stale;		  /* the startup ruleset in force predates driver.conf's
+					     boot exemptions or logging */
 	enum ipp_mode rest;		  /* secure: the persistent policy in force alone,
 					     what it does not match as this mode does
 					     (INVALID: the whole policy is in force) */
@@ -77,6 +79,8 @@ struct agent {
 	struct ipp_db *db; /* read-only handle for the generation */
 	bool gen_known;
 	uint64_t gen;	       /* store generation of the last apply */
+	int64_t dv_seen;       /* db's data version at the last generation read (-1: unknown) */
+	int64_t dv_applied;    /* ... when the stores were last applied (-1: unknown) */
 	struct ipp_diag *diag; /* NULL when diagnostics are off */
 	struct ctl_client *clients;
 	bool ctl_busy_logged; /* the control socket refused a client since the last expiry */

@@ -886,6 +886,11 @@ static int64_t data_version(struct ipp_db *db)
 	return v;
 }
 
+int64_t ipp_db_data_version(struct ipp_db *db)
+{
+	return data_version(db);
+}
+
 bool db_intact_known(struct ipp_db *db)
 {
 	int64_t version = data_version(db);

@@ -81,6 +81,14 @@ int ipp_db_tx_depth(const struct ipp_db *db);
  */
 int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err);
 
+/*
+ * SQLite's data version of @db's connection: it changes when another
+ * connection commits a change to the file, through the stores or not (a
+ * program that writes the file directly bumps no generation).  -1 when it
+ * cannot be read.  Only comparable between calls on the same connection.
+ */
+int64_t ipp_db_data_version(struct ipp_db *db);
+
 /* ---------- the journal (schema version 2, db.c) ---------- */
 
 enum ipp_journal_what {

@@ -136,4 +136,25 @@ check "no persistent policy: --startup" startup
 hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
 check "no persistent policy, local broken: exit 1" test $? = 1
 check "no persistent policy: the startup ruleset stays" test "$(table_mode)" = startup-block
+# the agent keeps it while the policy fails; driver.conf's boot exemptions follow
+agent_start
+check "no persistent policy, agent: the startup ruleset stays" \
+	eval 'test "$(agent_mode)" = startup-block && test "$(table_mode)" = startup-block'
+refute "startup-block: inbound tcp 80 is dropped" px "$PROBE" tcp-connect $H_IP 80 500
+conf OperationMode=1 "BootExemptions=tcp:0:80:inbound"
+check "an exemption added to driver.conf: the startup ruleset is loaded again with it" \
+	wait_for 10 eval 'table | grep -q "boot exemption tcp:0:80:inbound"'
+check "the log says so" grep -q "the startup-block ruleset is loaded again with driver.conf's boot exemptions" "$LOG"
+check "startup-block: inbound tcp 80 (the new exemption) connects" \
+	px "$PROBE" tcp-connect $H_IP 80 1000
+# and with the persistent policy alone in force, the rest's exemptions follow too
+printf '%s\n' "set store location=persistent" "set policy name=PP assign=yes" >"$R/assign.netsh"
+shell -f "$R/assign.netsh" >/dev/null 2>&1
+check "persistent assigned: alone, the rest startup-block" \
+	wait_for 10 eval 'test "$(table_rest)" = startup-block'
+conf OperationMode=1 "BootExemptions=tcp:0:80:inbound tcp:0:8080:inbound"
+check "persistent alone: an exemption added to driver.conf reaches the rest" \
+	wait_for 10 eval 'table | grep -q "boot exemption tcp:0:8080:inbound"'
+agent_signal TERM
+check "SIGTERM: exit 0" agent_wait
 finish
