@@ -72,9 +72,10 @@ static int agent_command(struct ipp_shell *sh, const struct ipp_args *a, struct 
 		       a->cmd);
 }
 
-void ipp_dyn_agent_reason(struct ipp_shell *sh, char *buf, size_t len)
+void ipp_dyn_agent_status(struct ipp_shell *sh, const char *key, char *buf, size_t len)
 {
 	struct ipp_error e = {0};
+	size_t kl = strlen(key);
 	char *body = NULL;
 	const char *at;
 
@@ -82,8 +83,8 @@ void ipp_dyn_agent_reason(struct ipp_shell *sh, char *buf, size_t len)
 	if (ipp_agent_request(ipp_shell_paths(sh), "status", AGENT_TIMEOUT_MS, &body, &e) < 0)
 		return;
 	for (at = body; at && *at; at = strchr(at, '\n') ? strchr(at, '\n') + 1 : NULL)
-		if (!strncmp(at, "reason=", 7)) {
-			snprintf(buf, len, "%.*s", (int)strcspn(at + 7, "\n"), at + 7);
+		if (!strncmp(at, key, kl) && at[kl] == '=') {
+			snprintf(buf, len, "%.*s", (int)strcspn(at + kl + 1, "\n"), at + kl + 1);
 			break;
 		}
 	free(body);

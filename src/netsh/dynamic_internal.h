@@ -67,10 +67,11 @@ const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum 
 void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE *out);
 
 /*
- * Why the running agent is in the mode it is in ("reason=" of its status),
- * into @buf; "" when it does not run or says nothing.
+ * The value of @key ("reason": why the running agent is in the mode it is
+ * in; "last_error") of the running agent's status, into @buf; "" when it
+ * does not run or says nothing.
  */
-void ipp_dyn_agent_reason(struct ipp_shell *sh, char *buf, size_t len);
+void ipp_dyn_agent_status(struct ipp_shell *sh, const char *key, char *buf, size_t len);
 
 /*
  * One line on the state only the running agent holds (dynamic policies,

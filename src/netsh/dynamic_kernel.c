@@ -300,6 +300,16 @@ const struct ipp_snapshot *ipp_dyn_snapshot(const struct ipp_dyn_state *s, enum 
 	}
 }
 
+/* A startup ruleset the running agent keeps: why it has not applied the policy. */
+static void startup_why(struct ipp_shell *sh, FILE *out)
+{
+	char err[IPP_ERR_MSG_MAX];
+
+	ipp_dyn_agent_status(sh, "last_error", err, sizeof(err));
+	if (err[0])
+		fprintf(out, "The policy agent cannot apply the assigned policy: %s.\n", err);
+}
+
 void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE *out)
 {
 	char why[512];
@@ -314,14 +324,16 @@ void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE
 			"The IPsec driver is in startup mode \"block\": every packet is dropped "
 			"except loopback, DHCP and the boot exemptions; no policy filters are "
 			"in force yet.\n");
+		startup_why(sh, out);
 		break;
 	case IPP_MODE_STARTUP_STATEFUL:
 		fprintf(out, "The IPsec driver is in startup mode \"stateful\": outbound traffic "
 			     "and its replies pass, other inbound traffic is dropped except DHCP "
 			     "and the boot exemptions; no policy filters are in force yet.\n");
+		startup_why(sh, out);
 		break;
 	case IPP_MODE_BLOCK:
-		ipp_dyn_agent_reason(sh, why, sizeof(why));
+		ipp_dyn_agent_status(sh, "reason", why, sizeof(why));
 		fprintf(out,
 			"The IPsec driver is in block mode: the policy agent could not apply what "
 			"it should (%s), and every packet is dropped except loopback, DHCP and the "

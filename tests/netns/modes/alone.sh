@@ -141,6 +141,9 @@ agent_start
 check "no persistent policy, agent: the startup ruleset stays" \
 	eval 'test "$(agent_mode)" = startup-block && test "$(table_mode)" = startup-block'
 refute "startup-block: inbound tcp 80 is dropped" px "$PROBE" tcp-connect $H_IP 80 500
+hshell ipsec dynamic show all >"$R/show" 2>&1
+check "startup-block kept: dynamic show all says why the policy is not applied" \
+	grep -q 'The policy agent cannot apply the assigned policy: .*policy "LL".*wins.conf' "$R/show"
 conf OperationMode=1 "BootExemptions=tcp:0:80:inbound"
 check "an exemption added to driver.conf: the startup ruleset is loaded again with it" \
 	wait_for 10 eval 'table | grep -q "boot exemption tcp:0:80:inbound"'
