@@ -133,9 +133,13 @@ static int ifa_broadcasts(struct ipp_localaddrs *m, const struct ifaddrs *i)
 		r = ipp_localaddrs_add(m, AF_INET, ip);
 	}
 	if (r == 0 && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
-		memcpy(ip, &((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr,
-		       4);
-		r = ipp_localaddrs_add(m, AF_INET, ip);
+		bc = ((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr.s_addr;
+		/* an address given without a broadcast address: the C library puts the
+		 * address itself there (or nothing): not a broadcast address */
+		if (bc != addr && bc != 0) {
+			memcpy(ip, &bc, 4);
+			r = ipp_localaddrs_add(m, AF_INET, ip);
+		}
 	}
 	return r;
 }

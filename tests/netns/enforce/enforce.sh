@@ -317,6 +317,22 @@ for i in range(3):
 	done
 	hx nft delete table inet probe
 	icmp "rdp: loopback is exempt" pass H 10.77.0.1 10.77.0.3
+	# H's addresses were given without a broadcast address: the host's own is no
+	# broadcast address to whatif (its C library reports it in the broadcast's place)
+	out=$(hx "$BIN/ipsecpol" --root "$ROOT" whatif src=10.77.0.2 dst=10.77.0.1 proto=udp \
+		dstport=7000 direction=in 2>&1)
+	if grep -q "broadcast or multicast" <<<"$out"; then
+		fail "whatif direction=in: the host's own address is not taken for a broadcast" "$out"
+	else
+		pass "whatif direction=in: the host's own address is not taken for a broadcast"
+	fi
+	out=$(hx "$BIN/ipsecpol" --root "$ROOT" whatif src=10.77.0.2 dst=10.77.0.255 proto=udp \
+		dstport=7000 direction=in 2>&1)
+	if grep -q "broadcast or multicast" <<<"$out"; then
+		pass "whatif direction=in: the subnet's broadcast address is one"
+	else
+		fail "whatif direction=in: the subnet's broadcast address is one" "$out"
+	fi
 	if [ -n "$CAP_PID" ]; then
 		sleep 0.3
 		kill -INT "$CAP_PID"
