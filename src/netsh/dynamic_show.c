@@ -1136,12 +1136,14 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 	for (i = 0; sa_counters[i]; i++)
 		stat_line(out, sa_counters[i], "not available");
 	if (st->mode == IPP_MODE_SECURE)
-		fprintf(out, "(Packets are counted by the filter that decided them; exempt traffic "
-			     "(loopback, IKE, ESP/AH, IPv6 neighbour discovery) and packets no "
-			     "filter matches are not counted.  A packet of a negotiate filter "
-			     "passes only through an IPsec SA (or in the clear with inpass or soft); "
-			     "the clear ones dropped are counted apart.  SA counters are not "
-			     "available.)\n");
+		fprintf(out,
+			"(Packets are counted by the filter that decided them; exempt traffic "
+			"(loopback, IKE, ESP/AH, IPv6 neighbour discovery) and packets no "
+			"filter matches are not counted.  A packet of a negotiate filter "
+			"passes only through an IPsec SA (or in the clear with inpass or soft); "
+			"the clear ones dropped are counted apart, for every negotiate filter "
+			"since the ruleset was loaded whole (those deleted since too), not per "
+			"filter.  SA counters are not available.)\n");
 	else
 		fprintf(out, "(The driver counts packets per filter in secure mode only.  SA "
 			     "counters are not available.)\n");
