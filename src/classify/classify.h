@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../common/driverconf.h"
 #include "../common/err.h"
 #include "../common/paths.h"
 #include "../compile/effective.h"
@@ -263,6 +264,17 @@ struct ipp_whatif {
 	bool secpath;              /* ipsec=yes: the packet travels through an SA */
 	bool dialup;               /* conntype=dialup: by a dial-up interface (default lan) */
 	bool verbose;              /* list every matching filter, not only the first three */
+	/*
+	 * The persistent policy in force alone (the domain or local one cannot be
+	 * applied; ipsecpold(8)): without policy=, the verdicts are its own, and a
+	 * packet none of its filters matches is treated as this fixed mode treats
+	 * it, with these boot exemptions.  Set by the caller from what the kernel
+	 * holds; IPP_REST_NONE: the assigned policies.
+	 */
+	enum ipp_whatif_rest { IPP_REST_NONE = 0, IPP_REST_STATEFUL, IPP_REST_BLOCK } rest;
+	const char *rest_name; /* the fixed mode's name, for the messages */
+	struct ipp_bootexempt rest_exempt[IPP_BOOTEXEMPT_MAX];
+	size_t rest_nexempt;
 };
 
 /*

@@ -73,6 +73,75 @@ out:
 
 /* ---------- one packet ---------- */
 
+/* Does boot exemption @e let @p through, in its own direction or as its reply? */
+static bool exemption_matches(const struct ipp_bootexempt *e, const struct ipp_packet *p)
+{
+	enum ipp_direction d = p->dir == IPP_DIR_IN ? IPP_DIR_INBOUND : IPP_DIR_OUTBOUND;
+	bool reply = e->dir != d;
+	uint16_t sport = reply ? e->dport : e->sport, dport = reply ? e->sport : e->dport;
+
+	if (e->proto != IPP_BOOT_PROTO_ANY) {
+		bool icmp = e->proto == IPPROTO_ICMP && e->icmp;
+
+		if (p->proto != e->proto && !(icmp && p->proto == IPPROTO_ICMPV6))
+			return false;
+	}
+	if ((sport || dport) && p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return false;
+	return (!sport || p->sport == sport) && (!dport || p->dport == dport);
+}
+
+/*
+ * A packet no filter of the persistent policy alone matches: what the fixed
+ * mode of the rest does with it (modes.h), into @v, its text in @buf.
+ */
+static void rest_verdict(const struct ipp_whatif *w, const struct ipp_packet *p,
+			 struct ipp_verdict *v, char *buf, size_t len)
+{
+	bool in = p->dir == IPP_DIR_IN, stateful = w->rest == IPP_REST_STATEFUL;
+	bool dhcp =
+	    p->proto == IPPROTO_UDP &&
+	    (p->family == AF_INET ? p->sport == (in ? 67 : 68) && p->dport == (in ? 68 : 67)
+				  : p->sport == (in ? 547 : 546) && p->dport == (in ? 546 : 547));
+	const char *mode = w->rest_name ? w->rest_name : "block";
+	size_t i;
+
+	v->accepted = false;
+	if (stateful && !in) {
+		v->accepted = true;
+		snprintf(buf, len,
+			 "no filter matched: permitted, as in %s mode (outbound traffic "
+			 "passes)",
+			 mode);
+	} else if (dhcp) {
+		v->accepted = true;
+		snprintf(buf, len, "no filter matched: permitted, as in %s mode (DHCP)", mode);
+	} else {
+		for (i = 0; i < w->rest_nexempt && !v->accepted; i++) {
+			const struct ipp_bootexempt *e = &w->rest_exempt[i];
+			char t[64];
+
+			/* stateful: an exemption's replies are the tracked ones */
+			if (stateful && e->dir != IPP_DIR_INBOUND)
+				continue;
+			if (!exemption_matches(e, p))
+				continue;
+			ipp_bootexempt_format(e, t, sizeof(t));
+			v->accepted = true;
+			snprintf(buf, len,
+				 "no filter matched: permitted, as in %s mode (boot exemption %s)",
+				 mode, t);
+		}
+		if (!v->accepted)
+			snprintf(buf, len,
+				 stateful ? "no filter matched: dropped, as in %s mode, unless it "
+					    "replies to traffic this host sent"
+					  : "no filter matched: dropped, as in %s mode",
+				 mode);
+	}
+	v->text = buf;
+}
+
 static const char *action_word(enum ipp_action a)
 {
 	switch (a) {
@@ -215,6 +284,10 @@ static void print_packet_verdict(FILE *out, const struct ipp_whatif *w,
 		p->dialup ? " (by a dial-up interface)" : "");
 	if (w->policy)
 		fprintf(out, "Policy:      as if \"%s\" were assigned\n", w->policy);
+	else if (w->rest)
+		fprintf(out,
+			"Policy:      the persistent policy alone, as ipsecpold has it in force "
+			"(the domain or local policy cannot be applied)\n");
 	else
 		fprintf(out, "Policy:      as assigned now\n");
 	fprintf(out, "Specific filters: %zu, matching: %zu\n", eff ? eff->nsf : 0, v->ncand);
@@ -279,6 +352,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	struct ipp_effective *eff = NULL;
 	struct ipp_packet pkt;
 	struct ipp_verdict v;
+	char rest_text[256];
 	bool group = false;
 	size_t i;
 	int r;
@@ -314,7 +388,18 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	r = ipp_classify_hostenv(paths, &env, err);
 	if (r < 0)
 		goto out;
-	r = ipp_effective_as_assigned(db, cur, w->policy, &env, &eff, err);
+	if (w->rest && !w->policy) {
+		/* the persistent policy alone */
+		struct ipp_snapshot *pers = NULL;
+
+		r = db ? ipp_db_load_ex(db, IPP_STORE_PERSISTENT, IPP_LOAD_ASSIGNED, &pers, err)
+		       : 0;
+		if (r >= 0)
+			r = ipp_effective_build(pers, NULL, NULL, &env, &eff, err);
+		ipp_snapshot_free(pers);
+	} else {
+		r = ipp_effective_as_assigned(db, cur, w->policy, &env, &eff, err);
+	}
 	if (r < 0)
 		goto out;
 	if (w->pcap) {
@@ -339,6 +424,8 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		ipp_err(err, -r, "cannot classify the packet");
 		goto out;
 	}
+	if (v.kind == IPP_VERDICT_NONE && w->rest)
+		rest_verdict(w, &pkt, &v, rest_text, sizeof(rest_text));
 	print_packet_verdict(out, w, eff, &pkt, &v);
 	if (group)
 		fprintf(out, "Note:        the destination is a broadcast or multicast address: "

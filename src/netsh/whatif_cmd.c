@@ -89,6 +89,26 @@ static void mode_note(FILE *out)
 	}
 }
 
+/*
+ * The persistent policy in force alone (the table's comment says what no
+ * filter matches gets): the verdicts are the kernel's, not those of the
+ * assigned policies, which cannot be applied.
+ */
+static void rest_in_force(struct ipp_shell *sh, struct ipp_whatif *w)
+{
+	struct ipp_driverconf conf;
+	enum ipp_mode m, rest;
+
+	if (ipp_driver_table_mode(&m, &rest) < 0 || m != IPP_MODE_SECURE || !rest)
+		return;
+	w->rest = rest == IPP_MODE_STARTUP_STATEFUL ? IPP_REST_STATEFUL : IPP_REST_BLOCK;
+	w->rest_name = ipp_mode_name(rest);
+	if (ipp_driverconf_load(ipp_shell_paths(sh), &conf, NULL) == 0) {
+		memcpy(w->rest_exempt, conf.exempt, conf.nexempt * sizeof(conf.exempt[0]));
+		w->rest_nexempt = conf.nexempt;
+	}
+}
+
 int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		   struct ipp_error *err)
 {
@@ -100,6 +120,8 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	/* the table has bound the tags; the classifier parses and checks the values */
 	for (i = 0; i < a->n && r >= 0; i++)
 		r = ipp_whatif_set(&w, a->v[i].tag, a->v[i].value, err);
+	if (r >= 0 && !w.policy)
+		rest_in_force(sh, &w);
 	/* no database yet: every store is empty */
 	if (r >= 0)
 		r = ipp_shell_db(sh, false, &db, err);
@@ -107,18 +129,6 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_whatif_run(&w, db, ipp_shell_store(sh), ipp_shell_paths(sh), out, err);
 	if (r >= 0 && !w.policy)
 		mode_note(out);
-	if (r < 0 && !w.policy && err) {
-		/* the assigned policies cannot be built: say what the kernel holds instead */
-		enum ipp_mode m, rest;
-		size_t n = strlen(err->msg);
-
-		if (ipp_driver_table_mode(&m, &rest) == 0 && m == IPP_MODE_SECURE && rest)
-			snprintf(err->msg + n, sizeof(err->msg) - n,
-				 "; ipsecpold has the persistent policy in force alone meanwhile, "
-				 "what it does not match as in %s mode (whatif policy=NAME with "
-				 "the persistent store shows its verdicts)",
-				 ipp_mode_name(rest));
-	}
 	ipp_whatif_clear(&w);
 	return r < 0 ? r : 0;
 }

@@ -64,6 +64,17 @@ hshell ipsec dynamic show all >"$R/show" 2>&1
 check "dynamic show all: the driver mode says the persistent policy is alone" \
 	grep -q "persistent policy alone" "$R/show"
 check "dynamic show all: its filters are listed" grep -q "3389" "$R/show"
+wi() { hshell ipsec whatif "$@" 2>&1; }
+check "whatif, alone: RDP inbound is permitted by the persistent filter" \
+	eval 'wi src=$P_IP dst=me proto=tcp dstport=3389 | grep -q "^Rule: *rule \"R1\" of policy \"PP\""'
+check "whatif, alone: the policy evaluated is the persistent one alone" \
+	eval 'wi src=$P_IP dst=me proto=tcp dstport=3389 | grep -q "^Policy: *the persistent policy alone"'
+check "whatif, alone: inbound tcp 80 is dropped as in startup-stateful mode" \
+	eval 'wi src=$P_IP dst=me proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: dropped, as in startup-stateful mode, unless it replies"'
+check "whatif, alone: outbound tcp 80 passes as in startup-stateful mode" \
+	eval 'wi src=me dst=$P_IP proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: permitted, as in startup-stateful mode (outbound"'
+check "whatif, alone: outbound tcp 81 is blocked by the persistent filter" \
+	eval 'wi src=me dst=$P_IP proto=tcp dstport=81 | grep -q "^Rule: .*rule \"R2\""'
 hshell ipsec dynamic show stats >"$R/stats" 2>&1
 check "dynamic show stats: the RDP packets are counted" \
 	grep -Eq "Packets Permitted +: +[1-9]" "$R/stats"
@@ -100,6 +111,12 @@ check "boot block, local broken: the persistent policy alone, the rest startup-b
 	wait_for 10 eval 'test "$(table_rest)" = startup-block'
 check "boot block: RDP (the persistent permit) connects" px "$PROBE" tcp-connect $H_IP 3389 1000
 check "boot block: inbound tcp 80 (a boot exemption) connects" px "$PROBE" tcp-connect $H_IP 80 1000
+check "whatif, boot block: inbound tcp 80 is let in by the boot exemption" \
+	eval 'wi src=$P_IP dst=me proto=tcp dstport=80 | grep -q "^Verdict: .*as in startup-block mode (boot exemption tcp:0:80:inbound)"'
+check "whatif, boot block: its reply too" \
+	eval 'wi src=me dst=$P_IP proto=tcp srcport=80 dstport=40000 | grep -q "^Verdict: .*permitted, as in startup-block mode (boot exemption"'
+check "whatif, boot block: outbound tcp 80 is dropped" \
+	eval 'wi src=me dst=$P_IP proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: dropped, as in startup-block mode$"'
 refute "boot block: outbound tcp 80 (no exemption) is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
