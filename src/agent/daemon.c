@@ -347,6 +347,7 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 	}
 	cur_forget(a);
 	table_mark(a);
+	a->rest = IPP_MODE_INVALID;
 	a->block_logs = logs;
 	memcpy(a->block_exempt, a->conf.exempt, a->conf.nexempt * sizeof(a->conf.exempt[0]));
 	a->nblock_exempt = a->conf.nexempt;
@@ -579,6 +580,30 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	if (ipp_agent_persistent_failure(r, res.persistent)) {
 		enter_block(a, res.unreadable ? BLOCK_UNREADABLE : BLOCK_PERSISTENT, e.msg);
 		return r;
+	}
+	if (a->mode == IPP_MODE_SECURE && a->rest) {
+		/* the persistent policy was in force alone and none can be any more (it was
+		 * unassigned): not kept without it, the mode of the rest takes its place */
+		enum ipp_mode m = a->rest;
+		struct ipp_error le = {0};
+
+		a->rest = IPP_MODE_INVALID;
+		if (m == IPP_MODE_BLOCK) {
+			enter_block(a, BLOCK_UNFILTERED, e.msg);
+			return r;
+		}
+		if (load_fixed(a, m, &le) == 0) {
+			cur_forget(a);
+			ipp_log(LOG_ERR,
+				"cannot apply the policy (%s): %s; no persistent policy can be in "
+				"force alone any more: the %s ruleset is loaded in its place",
+				why, e.msg, ipp_mode_name(m));
+			set_mode(a, m, "");
+			arm_retry(a);
+			return r;
+		}
+		ipp_log(LOG_ERR, "cannot load the %s ruleset: %s", ipp_mode_name(m), le.msg);
+		a->rest = m; /* (what is in force is unchanged) */
 	}
 	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(NULL) : a->mode;
 	if (res.assigned && ipp_agent_unfiltered(in_force)) {

@@ -117,6 +117,21 @@ check "whatif, boot block: its reply too" \
 	eval 'wi src=me dst=$P_IP proto=tcp srcport=80 dstport=40000 | grep -q "^Verdict: .*permitted, as in startup-block mode (boot exemption"'
 check "whatif, boot block: outbound tcp 80 is dropped" \
 	eval 'wi src=me dst=$P_IP proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: dropped, as in startup-block mode$"'
+# the persistent policy unassigned meanwhile: the mode of the rest alone takes its place
+printf '%s\n' "set store location=persistent" "set policy name=PP assign=no" >"$R/unassign.netsh"
+check "boot block: the persistent policy unassigned" shell -f "$R/unassign.netsh"
+check "persistent unassigned: the startup-block ruleset in its place" \
+	wait_for 10 eval 'test "$(table_mode)" = startup-block && test "$(agent_mode)" = startup-block'
+check "persistent unassigned: the log says so" \
+	grep -q "no persistent policy can be in force alone any more: the startup-block ruleset is loaded in its place" "$LOG"
+refute "persistent unassigned: RDP (its permit is gone) is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+check "persistent unassigned: inbound tcp 80 (the boot exemption) connects" \
+	px "$PROBE" tcp-connect $H_IP 80 1000
+printf '%s\n' "set store location=persistent" "set policy name=PP assign=yes" >"$R/assign.netsh"
+check "boot block: the persistent policy assigned again" shell -f "$R/assign.netsh"
+check "persistent assigned again: alone again, the rest startup-block" \
+	wait_for 10 eval 'test "$(table_rest)" = startup-block'
+check "persistent assigned again: RDP connects" px "$PROBE" tcp-connect $H_IP 3389 1000
 refute "boot block: outbound tcp 80 (no exemption) is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
