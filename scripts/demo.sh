@@ -8,7 +8,9 @@
 # Part 2 (root, network namespaces): the driver modes on real traffic between
 # two namespaces this script creates and deletes: boot in block mode with an
 # RDP exemption, then the agent applies the Block80 persistent policy, then the
-# service is stopped on purpose.  Every step says what passes and what not.
+# service is stopped on purpose; at the next boot the local policy cannot be
+# applied, and the persistent policy goes in force alone.  Every step says what
+# passes and what not.
 set -u
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
@@ -143,6 +145,28 @@ kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 AGENT_PID=
 probe
+
+say "6. the next boot, with a local policy that cannot be applied: the persistent policy goes in force alone"
+printf 'add filter filterlist=ICMP srcaddr=wins dstaddr=me protocol=ICMP\n' >"$ROOT/wins.netsh"
+run cat "$ROOT/wins.netsh"
+"$IPSECPOL" --root "$SROOT" -f "$ROOT/wins.netsh" || exit 1
+echo "wins-server.example" >"$SROOT/etc/ipsecpol/wins.conf"
+run cat "$SROOT/etc/ipsecpol/wins.conf"
+run ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --startup
+ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --foreground >>"$ROOT/agent.log" 2>&1 &
+AGENT_PID=$!
+for _ in $(seq 50); do
+	ip netns exec "$H" nft list table inet ipsecpol 2>/dev/null | grep -q 'mode=secure' && break
+	sleep 0.1
+done
+probe
+run ip netns exec "$H" "$IPSECPOL" --root "$SROOT" whatif srcaddr=10.77.0.2 dstaddr=me \
+	protocol=tcp dstport=80
+run ip netns exec "$H" "$IPSECPOL" --root "$SROOT" whatif srcaddr=10.77.0.2 dstaddr=me \
+	protocol=tcp dstport=22
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=
 
 say "what the agent logged"
 cat "$ROOT/agent.log"
