@@ -709,6 +709,9 @@ static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 	return n == 0 && (feof(in->f) || ferror(in->f)) ? -1 : (ssize_t)n;
 }
 
+/* A line this long is no line of a script: the input is taken for a stream of bytes. */
+#define LONG_LINE_MAX (64 << 20)
+
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			 struct ipp_error *err)
 {
@@ -727,10 +730,24 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 
 		lineno++;
 		if (len == -E2BIG) {
-			/* no end of line to go on from (an endless input): the script stops */
-			r = ipp_err(err, E2BIG, "line longer than %d characters", IPP_LINE_MAX);
-			ipp_err_prefix(err, "%s:%u", name, lineno);
-			break;
+			/* the rest of the line is read past, and the next line runs, as after any
+			 * failing line; but an input without an end of line in sight (a stream of
+			 * bytes) stops the script */
+			ssize_t more;
+			size_t past = 0;
+
+			while ((more = read_line(&sin, &line, &cap)) == -E2BIG &&
+			       (past += IPP_LINE_MAX) < LONG_LINE_MAX)
+				;
+			if (more == -E2BIG) {
+				r = ipp_err(
+				    err, E2BIG,
+				    "line longer than %d characters, with no end in the next "
+				    "%d MiB: the script stops",
+				    IPP_LINE_MAX, LONG_LINE_MAX >> 20);
+				ipp_err_prefix(err, "%s:%u", name, lineno);
+				break;
+			}
 		}
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
@@ -739,7 +756,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
 		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
-		if (sin.bad_at) {
+		if (len == -E2BIG) {
+			r = ipp_err(err, E2BIG, "line longer than %d characters: not run",
+				    IPP_LINE_MAX);
+		} else if (sin.bad_at) {
 			r = ipp_err(
 			    err, EILSEQ,
 			    "character %zu is not UTF-16, which the script's byte order mark "

@@ -77,6 +77,12 @@ run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
 run_fail "ipsecpol: -f \"$TMP\": is a directory, expected a script file" $IPSECPOL -f "$TMP"
 # an endless line (no newline ever comes) is refused at once, not read into memory
 run_fail "/dev/zero:1: line longer than 65536 characters" timeout 10 $IPSECPOL -f /dev/zero
+# a line too long but ended: reported, not run, and the script goes on
+{ echo "add filterlist name=BeforeLong"; printf '# %070000d\n' 0
+  echo "add filterlist name=AfterLong"; } >"$TMP/long.txt"
+run_fail "$TMP/long.txt:2: line longer than 65536 characters: not run" $IPSECPOL -f "$TMP/long.txt"
+contains "$ERR" "1 command failed"
+run_ok $IPSECPOL static show filterlist name=AfterLong
 
 # a NUL byte inside a line: the line is refused, not cut short into a wider filter
 printf 'add filterlist name=NulL\nadd filter filterlist=NulL srcaddr=any dstaddr=me\0 protocol=tcp dstport=80\n' \
