@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/utf8.h"
 #include "model.h"
 
 /* ---------- defaults ---------- */
@@ -284,7 +285,15 @@ static bool has_family(const struct ipp_addr *a)
 int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err)
 {
 	char s[IPP_ADDR_STRLEN], d[IPP_ADDR_STRLEN], p[16];
+	long bad;
 	int r;
+
+	/* (as every other text value: what is stored is exported and imported back) */
+	if (f->description && (bad = ipp_utf8_bad_at(f->description)) >= 0)
+		return ipp_err(err, EINVAL,
+			       "description: byte 0x%02x at position %ld is not UTF-8: values are "
+			       "UTF-8 text (save the script as UTF-8)",
+			       (unsigned char)f->description[bad], bad + 1);
 
 	r = addr_validate("srcaddr", &f->src, err);
 	if (r < 0)

@@ -802,6 +802,16 @@ static void test_filter_validate(void **state)
 	expect_msg(ipp_filter_validate(&f, &err), EINVAL, &err, "server type");
 	f = mkfilter("me", "me", 0, 0, 0);
 	expect_msg(ipp_filter_validate(&f, &err), EINVAL, &err, "both \"me\"");
+	{
+		char bad_desc[] = "caf\xe9", good_desc[] = "caf\xc3\xa9";
+
+		f = mkfilter("me", "any", 0, 0, 0);
+		f.description = bad_desc;
+		expect_msg(ipp_filter_validate(&f, &err), EINVAL, &err,
+			   "description: byte 0xe9 at position 4 is not UTF-8");
+		f.description = good_desc;
+		assert_int_equal(ipp_filter_validate(&f, NULL), 0);
+	}
 	f = mkfilter("me", "any", 0, 0, 0);
 	f.dst.kind = IPP_ADDR_INVALID;
 	expect_msg(ipp_filter_validate(&f, &err), EINVAL, &err, "dstaddr: no address");
