@@ -55,6 +55,28 @@ long ipp_utf8_bad_at(const char *s)
 	return -1;
 }
 
+char *ipp_utf8_repaired(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n, o = 0;
+	char *out = malloc(3 * strlen(s) + 1); /* (U+FFFD is three bytes) */
+
+	if (!out)
+		return NULL;
+	for (i = 0; p[i]; i += n) {
+		if ((n = ipp_utf8_seq_len(p + i))) {
+			memcpy(out + o, p + i, n);
+			o += n;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 int ipp_utf8_has_nonascii(const char *s)
 {
 	for (; s && *s; s++)

@@ -34,6 +34,12 @@ int ipp_utf8_casecmp(const char *a, const char *b);
 /* Code point @c (below 0x110000) as UTF-8 into @p (4 bytes); its length. */
 size_t ipp_utf8_put(unsigned long c, char *p);
 
+/*
+ * @s with each byte that is not UTF-8 replaced by U+FFFD, malloc'ed (owned
+ * by the caller, free()); NULL when out of memory.
+ */
+char *ipp_utf8_repaired(const char *s);
+
 /* Does @s hold a byte outside ASCII? */
 int ipp_utf8_has_nonascii(const char *s);
 

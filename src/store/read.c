@@ -125,6 +125,17 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 		ipp_filter_clear(f);
 		return -ENOMEM;
 	}
+	if (f->description && ipp_utf8_bad_at(f->description) >= 0) {
+		/* written before such descriptions were refused: shown, exported as text */
+		char *fixed = ipp_utf8_repaired(f->description);
+
+		if (!fixed) {
+			ipp_filter_clear(f);
+			return -ENOMEM;
+		}
+		free(f->description);
+		f->description = fixed;
+	}
 	if (ipp_filter_validate(f, &why) < 0) {
 		int64_t id = f->id;
 

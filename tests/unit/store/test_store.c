@@ -1022,6 +1022,22 @@ static void test_damaged_values(void **state)
 		ipp_db_close(fx->db);
 		fx->db = NULL;
 	}
+	/* a filter description that is not UTF-8 (written before they were refused): read,
+	 * its bad bytes as U+FFFD, not a damaged row */
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+				      "UPDATE filter SET description = CAST(X'636166E9' AS TEXT)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	s = load(fx->db, IPP_STORE_LOCAL);
+	assert_int_equal(s->nfilterlists, 1);
+	assert_string_equal(s->filterlists[0].filters[0].description, "caf\xef\xbf\xbd");
+	ipp_snapshot_free(s);
+	s = NULL;
+	ipp_db_close(fx->db);
+	fx->db = NULL;
 	/* schema versions below 1 in a file with tables: damaged, not migrated (nor crashed on) */
 	for (int v = -100000; v <= 0; v += 50000) {
 		char sql[64];
