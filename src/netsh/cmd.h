@@ -80,6 +80,13 @@ int ipp_args_u32(const struct ipp_args *a, const char *tag, uint32_t *ret,
 
 /* The installation's paths (--root). Borrowed, valid for the shell's life. */
 const struct ipp_paths *ipp_shell_paths(const struct ipp_shell *sh);
+/*
+ * A note or warning (@kind) about the command being run, one line: to @out,
+ * or, for a line of a script, where the script's failures go, after its
+ * FILE:LINE.
+ */
+void ipp_shell_note(const struct ipp_shell *sh, FILE *out, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The store chosen with `set store` (default local). */
 enum ipp_store_loc ipp_shell_store(const struct ipp_shell *sh);
 /* The domain given with `set store location=domain domain=NAME`, or "". Borrowed. */

@@ -5,6 +5,7 @@
 #include "shell.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +38,8 @@ struct ipp_shell {
 	unsigned exec_depth; /* scripts being run by exec */
 	unsigned summarized; /* the error returned is a script's summary of this many failures
 				its lines reported already (0: not a summary) */
+	const char *where;   /* the script and line being run (NULL: none), for notes */
+	unsigned where_line;
 };
 
 /* Scripts that exec may run inside one another. */
@@ -135,6 +138,21 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 const struct ipp_paths *ipp_shell_paths(const struct ipp_shell *sh)
 {
 	return &sh->paths;
+}
+
+void ipp_shell_note(const struct ipp_shell *sh, FILE *out, const char *kind, const char *fmt, ...)
+{
+	/* a script's line: where its failures go, with its place */
+	FILE *f = sh->where && sh->errf ? sh->errf : out;
+	va_list ap;
+
+	if (sh->where && sh->errf)
+		fprintf(f, "%s:%u: ", sh->where, sh->where_line);
+	fprintf(f, "%s: ", kind);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
 }
 
 enum ipp_store_loc ipp_shell_store(const struct ipp_shell *sh)
@@ -781,8 +799,18 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			    "a NUL byte at column %zu: expected a text line (UTF-8, or UTF-16 "
 			    "after its byte order mark)",
 			    (size_t)(nul - line) + 1);
-		else if ((r = ipp_shell_exec_line(sh, line, err)) == 0)
-			continue;
+		else {
+			const char *where = sh->where;
+			unsigned where_line = sh->where_line;
+
+			sh->where = name;
+			sh->where_line = lineno;
+			r = ipp_shell_exec_line(sh, line, err);
+			sh->where = where;
+			sh->where_line = where_line;
+			if (r == 0)
+				continue;
+		}
 		ipp_err_prefix(err, "%s:%u", name, lineno);
 		/*
 		 * As netsh does with a script, a failing line is reported and

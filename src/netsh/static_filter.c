@@ -177,8 +177,8 @@ static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, boo
  * address is a host filter, as Windows makes them); a note when it is not
  * a host mask.
  */
-static int dns_mask(const char *tag, const char *name, const char *mask, FILE *out,
-		    struct ipp_error *err)
+static int dns_mask(const struct ipp_shell *sh, const char *tag, const char *name, const char *mask,
+		    FILE *out, struct ipp_error *err)
 {
 	uint8_t plen;
 	int fam, r;
@@ -191,16 +191,25 @@ static int dns_mask(const char *tag, const char *name, const char *mask, FILE *o
 	}
 	if (plen == (fam == AF_INET6 ? 128 : 32))
 		return 0;
-	fprintf(out,
-		"note: %s=%s is not applied to the addresses of DNS name \"%s\": each is a "
-		"host filter\n",
-		tag, mask, name);
+	ipp_shell_note(sh, out, "note",
+		       "%s=%s is not applied to the addresses of DNS name \"%s\": each is a "
+		       "host filter",
+		       tag, mask, name);
 	return 0;
 }
 
 static bool families_clash(const struct ipp_addr *x, const struct ipp_addr *y)
 {
 	return x->family && y->family && x->family != y->family;
+}
+
+/* A filter's address as stored: a host plain, a subnet with its prefix length. */
+static void stored_addr(const struct ipp_addr *a, char *buf, size_t len)
+{
+	if (a->kind == IPP_ADDR_IP && a->plen == (a->family == AF_INET6 ? 128 : 32))
+		ipp_addr_format(a, buf, len);
+	else
+		ipp_addr_format_cidr(a, buf, len);
 }
 
 int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
@@ -240,8 +249,8 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		goto out;
 	if ((r = selector_get(a, &s, err)) < 0)
 		goto out;
-	if ((s.srcdns && (r = dns_mask("srcmask", s.srcname, s.srcmask, out, err)) < 0) ||
-	    (s.dstdns && (r = dns_mask("dstmask", s.dstname, s.dstmask, out, err)) < 0))
+	if ((s.srcdns && (r = dns_mask(sh, "srcmask", s.srcname, s.srcmask, out, err)) < 0) ||
+	    (s.dstdns && (r = dns_mask(sh, "dstmask", s.dstname, s.dstmask, out, err)) < 0))
 		goto out;
 
 	/* `add filter` creates the filter list when it does not exist */
@@ -290,15 +299,22 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 			if (r == 0) {
 				r = ipp_db_filter_add(db, l.id, &f, err);
 				if (r == -EEXIST) {
-					char pr[16];
+					char pr[16], sa[IPP_ADDR_STRLEN + 8],
+					    da[IPP_ADDR_STRLEN + 8];
 
 					ipp_proto_format(f.protocol, pr, sizeof(pr));
+					stored_addr(&f.src, sa, sizeof(sa));
+					stored_addr(&f.dst, da, sizeof(da));
 					r = ipp_err(
 					    err, EEXIST,
-					    "an identical filter (srcaddr=%s dstaddr=%s "
+					    "an identical filter (srcaddr=%s%s%s%s "
+					    "dstaddr=%s%s%s%s "
 					    "protocol=%s srcport=%u dstport=%u) is already in "
 					    "filter list \"%s\"",
-					    s.srcname, s.dstname, pr, f.srcport, f.dstport, l.name);
+					    s.srcdns ? s.srcname : "", s.srcdns ? " (" : "", sa,
+					    s.srcdns ? ")" : "", s.dstdns ? s.dstname : "",
+					    s.dstdns ? " (" : "", da, s.dstdns ? ")" : "", pr,
+					    f.srcport, f.dstport, l.name);
 				}
 			}
 			ipp_filter_clear(&f);
@@ -313,12 +329,11 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 			    s.srcdns ? s.srcname : s.dstname, s.srcdns ? s.dstname : s.srcname);
 	for (int side = 0; side < 2 && r >= 0; side++)
 		if (side ? dnet[0] : snet[0])
-			fprintf(
-			    out,
-			    "note: %s=%s has bits outside %s=%s: the filter is the network %s\n",
-			    side ? "dstaddr" : "srcaddr", side ? s.dstname : s.srcname,
-			    side ? "dstmask" : "srcmask", side ? s.dstmask : s.srcmask,
-			    side ? dnet : snet);
+			ipp_shell_note(sh, out, "note",
+				       "%s=%s has bits outside %s=%s: the filter is the network %s",
+				       side ? "dstaddr" : "srcaddr", side ? s.dstname : s.srcname,
+				       side ? "dstmask" : "srcmask", side ? s.dstmask : s.srcmask,
+				       side ? dnet : snet);
 out:
 	selector_clear(&s);
 	ipp_filter_clear(&proto);

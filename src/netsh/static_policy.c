@@ -70,9 +70,10 @@ int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store
 	r = ipp_lockout_check_assign(db, loc, policy, ipp_shell_paths(sh), &l, &e);
 	if (r < 0) {
 		if (force) {
-			fprintf(out, "warning: whether policy \"%s\" cuts off this SSH session could "
-				     "not be checked (%s); assigned anyway (force=yes)\n",
-				policy, e.msg);
+			ipp_shell_note(sh, out, "warning",
+				       "whether policy \"%s\" cuts off this SSH session could not "
+				       "be checked (%s); assigned anyway (force=yes)",
+				       policy, e.msg);
 			return 0;
 		}
 		return ipp_err(err, -r,
@@ -83,8 +84,8 @@ int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store
 	if (!l.blocked)
 		return 0;
 	if (force) {
-		fprintf(out, "warning: %s; policy \"%s\" assigned anyway (force=yes)\n", l.msg,
-			policy);
+		ipp_shell_note(sh, out, "warning", "%s; policy \"%s\" assigned anyway (force=yes)",
+			       l.msg, policy);
 		return 0;
 	}
 	return ipp_err(err, EPERM,

@@ -19,7 +19,7 @@ bad() {
 
 bad 1 'add filter: unknown tag "protocl" (valid tags: filterlist, srcaddr, dstaddr, description, protocol' \
 	'add filter filterlist="All Traffic" srcaddr=any dstaddr=me protocl=TCP'
-bad 3 'add filter: an identical filter (srcaddr=ANY dstaddr=ME protocol=ANY srcport=0 dstport=0) is already in filter list "All Traffic"' \
+bad 3 'add filter: an identical filter (srcaddr=any dstaddr=me protocol=ANY srcport=0 dstport=0) is already in filter list "All Traffic"' \
 	'# an identical filter' '' 'add filter filterlist="All Traffic" srcaddr=ANY dstaddr=ME'
 bad 1 'ambiguous command "s": set, show' 's policy'
 bad 2 'add: incomplete command: expected one of filter, filteraction, filterlist, policy, rule' \
@@ -77,6 +77,12 @@ run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
 run_fail "ipsecpol: -f \"$TMP\": is a directory, expected a script file" $IPSECPOL -f "$TMP"
 # an endless line (no newline ever comes) is refused at once, not read into memory
 run_fail "/dev/zero:1: line longer than 65536 characters" timeout 10 $IPSECPOL -f /dev/zero
+# a note about a script's line names it, where its failures would go
+printf 'add filterlist name=Noted\nadd filter filterlist=Noted srcaddr=10.1.1.1 srcmask=24 dstaddr=me\n' \
+	>"$TMP/note.txt"
+run_ok $IPSECPOL -f "$TMP/note.txt"
+contains "$ERR" "$TMP/note.txt:2: note: srcaddr=10.1.1.1 has bits outside srcmask=24: the filter is the network 10.1.1.0/24"
+lacks "$OUT" "note:"
 # a line too long but ended: reported, not run, and the script goes on
 { echo "add filterlist name=BeforeLong"; printf '# %070000d\n' 0
   echo "add filterlist name=AfterLong"; } >"$TMP/long.txt"
