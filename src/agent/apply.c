@@ -339,7 +339,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	if (out)
 		fprintf(out,
 			"applied: %zu rules, %zu specific filters, %zu nftables elements in %zu "
-			"tiers\n",
+			"maps\n",
 			res.compiled->nrules, res.compiled->nsf, res.compiled->nelems,
 			res.compiled->ntiers);
 	if (res.partial)

@@ -531,8 +531,8 @@ static void spec_fields(const struct sel *s, const struct spec_shown *x, FILE *o
 	field(out, "Outbound Action", "%s", x->out ? show_action_label(x->action) : "-");
 	if (!x->maps)
 		field(out, "Kernel Map",
-		      "none: shadowed (a better filter has the same selectors and decides its "
-		      "packets; whatif names it)");
+		      "none: shadowed (a better filter, or an equal one that wins the tie, "
+		      "matches every packet it matches and decides them; whatif names it)");
 	else
 		field(out, strchr(x->maps, ',') ? "Kernel Maps" : "Kernel Map", "%s", x->maps);
 	field(out, "Packets", "%llu", (unsigned long long)x->packets);
@@ -1095,8 +1095,8 @@ static void stats_ipsec(const struct ipp_dyn_state *st, FILE *out)
 		stat_line(out, "Specific Filters In Force", "%zu", st->nsf_in_force);
 		if (st->nsf_shadowed)
 			stat_line(out, "Specific Filters Shadowed",
-				  "%zu (a better filter has "
-				  "their selectors)",
+				  "%zu (a better filter decides every packet they "
+				  "match)",
 				  st->nsf_shadowed);
 		if (st->extra.unknown_elems)
 			stat_line(out, "Elements In Force Not In The Stores", "%llu (%llu packet%s)",

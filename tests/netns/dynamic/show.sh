@@ -159,7 +159,7 @@ check "in a permit rule" pol static add rule name=PermitWeb policy=Dyn filterlis
 check "applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
 show dynamic show stats
 check "stats: the two specific filters of the permit rule are shadowed" \
-	eval '[ "$(val "Specific Filters In Force")" = 5 ] && [ "$(val "Specific Filters Shadowed")" = "2 (a better filter has their selectors)" ]'
+	eval '[ "$(val "Specific Filters In Force")" = 5 ] && [ "$(val "Specific Filters Shadowed")" = "2 (a better filter decides every packet they match)" ]'
 show dynamic show qmfilter type=specific name=Web2
 check "specific: both listed as shadowed, with no packets" \
 	eval 'has "2 Specific Filters" && [ "$(grep -c "Kernel Map *: none: shadowed" <<<"$OUT")" = 2 ] && [ "$(val Packets)" = 0 ]'
