@@ -488,20 +488,63 @@ int ipp_agent_check(const struct ipp_paths *p, struct ipp_error *err)
 
 /* ---------- filters added or deleted: the compiled form patched ---------- */
 
+/*
+ * A warning without its filters' numbers ("filter 12" -> "filter #"),
+ * malloc'ed: a filter deleted before others in its list renumbers them, and
+ * the same conflict is not news for it.  NULL when out of memory.
+ */
+static char *warning_key(const char *w)
+{
+	static const char word[] = "filter ";
+	const char *p = w, *q;
+	char *out = malloc(strlen(w) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while ((q = strstr(p, word))) {
+		q += sizeof(word) - 1;
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		p = q;
+		if (*p >= '0' && *p <= '9') {
+			*o++ = '#';
+			while (*p >= '0' && *p <= '9')
+				p++;
+		}
+	}
+	strcpy(o, p);
+	return out;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
 void ipp_agent_log_warnings(const struct ipp_effective *before, const struct ipp_effective *now)
 {
-	size_t i, k = 0;
+	size_t i, n = before ? before->nwarnings : 0;
+	char **keys = n ? calloc(n, sizeof(*keys)) : NULL;
 
-	/* both lists are sorted (ipp_effective_build()) */
+	for (i = 0; keys && i < n; i++)
+		if (!(keys[i] = warning_key(before->warnings[i]))) {
+			while (i > 0)
+				free(keys[--i]);
+			free(keys);
+			keys = NULL; /* (out of memory: every warning is said) */
+		}
+	if (keys)
+		qsort(keys, n, sizeof(*keys), key_cmp);
 	for (i = 0; now && i < now->nwarnings; i++) {
-		int c = 1;
+		char *k = keys ? warning_key(now->warnings[i]) : NULL;
 
-		while (before && k < before->nwarnings &&
-		       (c = strcmp(before->warnings[k], now->warnings[i])) < 0)
-			k++;
-		if (!before || k >= before->nwarnings || c != 0)
+		if (!k || !bsearch(&k, keys, n, sizeof(*keys), key_cmp))
 			ipp_log(LOG_WARNING, "%s", now->warnings[i]);
+		free(k);
 	}
+	for (i = 0; keys && i < n; i++)
+		free(keys[i]);
+	free(keys);
 }
 
 struct sfv {

@@ -74,8 +74,9 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 /*
  * Log (warning) what the effective policy @now warns of that @before (NULL:
  * nothing in force) did not: a filter that matches nothing, protocol 58 on
- * IPv4 ...  The patch path (ipp_agent_patch()) logs those of the filters it
- * adds itself.
+ * IPv4 ...  (the filters' numbers in their lists aside: a deletion
+ * renumbers the filters after it).  The patch path (ipp_agent_patch())
+ * logs those of the filters it adds itself.
  */
 void ipp_agent_log_warnings(const struct ipp_effective *before, const struct ipp_effective *now);
 

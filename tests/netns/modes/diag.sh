@@ -7,6 +7,7 @@
 #   level 2, block mode: 50 probes give exactly 20 events and "30 more"
 #   turning diagnostics off in driver.conf while the agent runs: the log
 #     statements leave the ruleset and no more events come
+#   a conflict of filters is logged once, not again when a deletion renumbers them
 . "$(dirname "$0")/lib.sh"
 
 DB=$R/var/lib/ipsecpol/policy.db
@@ -58,5 +59,31 @@ agent_signal TERM
 agent_wait
 check "off: the pending summary was written when diagnostics went off" \
 	grep -q "30 more packets dropped in the last interval" "$LOG"
+
+# ---- a conflict of filters is logged once, not again when a deletion renumbers them
+rm -f "$DB" "$DB-wal" "$DB-shm"
+conf
+printf '%s\n' "add filteraction name=P action=permit" "add filteraction name=B action=block" \
+	"add filter filterlist=A srcaddr=10.1.1.1 dstaddr=me" \
+	"add filter filterlist=A srcaddr=10.9.0.0 srcmask=24 dstaddr=me protocol=tcp dstport=80" \
+	"add filter filterlist=Bl srcaddr=10.9.0.0 srcmask=24 dstaddr=me protocol=tcp dstport=80" \
+	"add filter filterlist=C srcaddr=10.9.9.9 dstaddr=me" \
+	"add policy name=X" "add rule name=R1 policy=X filterlist=A filteraction=P" \
+	"add rule name=R2 policy=X filterlist=Bl filteraction=B" \
+	"add rule name=R3 policy=X filterlist=C filteraction=B" \
+	"set policy name=X assign=yes" >"$R/conflict.netsh"
+shell() { env -u SSH_CONNECTION -u SSH_CLIENT "${IPP_BIN_DIR:?}/ipsecpol" --root "$R" "$@"; }
+check "a policy with filters of identical selectors is assigned" shell -f "$R/conflict.netsh"
+agent_start
+conflicts() { grep -c "have identical selectors (10.9.0.0 -> me" "$LOG"; }
+check "the conflict is logged" wait_for 10 eval 'test "$(conflicts)" = 1'
+check "a filter before it deleted (in place)" \
+	shell static delete filter filterlist=A srcaddr=10.1.1.1 dstaddr=me
+check "another rule made inactive (the whole policy computed)" \
+	shell static set rule name=R3 policy=X activate=no
+check "applied" wait_for 10 eval 'ctl status | grep -q "^applies=3$"'
+check "the conflict is not logged again (its filter's number changed)" test "$(conflicts)" = 1
+agent_signal TERM
+agent_wait
 
 finish
