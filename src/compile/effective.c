@@ -595,8 +595,8 @@ static int find_conflicts(struct build *b)
 
 			describe(e, w, a, sizeof(a));
 			describe(e, o, c, sizeof(c));
-			ipp_addr_format(&w->src, sa, sizeof(sa));
-			ipp_addr_format(&w->dst, da, sizeof(da));
+			ipp_addr_format_net(&w->src, sa, sizeof(sa));
+			ipp_addr_format_net(&w->dst, da, sizeof(da));
 			r = add_warning(b,
 					"%s and %s have identical selectors (%s -> %s protocol %u "
 					"ports %u -> %u): the first decides",

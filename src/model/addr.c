@@ -408,6 +408,14 @@ void ipp_addr_format_cidr(const struct ipp_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "%s", x);
 }
 
+void ipp_addr_format_net(const struct ipp_addr *a, char *buf, size_t len)
+{
+	if (a->kind == IPP_ADDR_IP && a->plen == (a->family == AF_INET6 ? 128 : 32))
+		ipp_addr_format(a, buf, len);
+	else
+		ipp_addr_format_cidr(a, buf, len);
+}
+
 /*
  * The common case of the stores, "a.b.c.d" or "a.b.c.d/n" written the way
  * ipp_addr_format() writes it (no leading zeros), without inet_pton() and

@@ -411,6 +411,8 @@ bool ipp_addr_same(const struct ipp_addr *a, const struct ipp_addr *b);
  * "any", "me", "DNS", "10.0.0.0/24", "2001:db8::/64", "10.0.0.1-10.0.0.9".
  */
 void ipp_addr_format_cidr(const struct ipp_addr *a, char *buf, size_t len);
+/* The same, a host without its prefix length ("10.0.0.1", "10.0.0.0/24"): for messages. */
+void ipp_addr_format_net(const struct ipp_addr *a, char *buf, size_t len);
 int ipp_addr_parse_cidr(const char *s, struct ipp_addr *ret, struct ipp_error *err);
 
 /* Validate one authentication method / one offer (message names the attribute). */

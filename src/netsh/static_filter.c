@@ -203,15 +203,6 @@ static bool families_clash(const struct ipp_addr *x, const struct ipp_addr *y)
 	return x->family && y->family && x->family != y->family;
 }
 
-/* A filter's address as stored: a host plain, a subnet with its prefix length. */
-static void stored_addr(const struct ipp_addr *a, char *buf, size_t len)
-{
-	if (a->kind == IPP_ADDR_IP && a->plen == (a->family == AF_INET6 ? 128 : 32))
-		ipp_addr_format(a, buf, len);
-	else
-		ipp_addr_format_cidr(a, buf, len);
-}
-
 int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		      struct ipp_error *err)
 {
@@ -303,8 +294,8 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 					    da[IPP_ADDR_STRLEN + 8];
 
 					ipp_proto_format(f.protocol, pr, sizeof(pr));
-					stored_addr(&f.src, sa, sizeof(sa));
-					stored_addr(&f.dst, da, sizeof(da));
+					ipp_addr_format_net(&f.src, sa, sizeof(sa));
+					ipp_addr_format_net(&f.dst, da, sizeof(da));
 					r = ipp_err(
 					    err, EEXIST,
 					    "an identical filter (srcaddr=%s%s%s%s "

@@ -75,7 +75,7 @@ printf '%s\n' "add filteraction name=P action=permit" "add filteraction name=B a
 shell() { env -u SSH_CONNECTION -u SSH_CLIENT "${IPP_BIN_DIR:?}/ipsecpol" --root "$R" "$@"; }
 check "a policy with filters of identical selectors is assigned" shell -f "$R/conflict.netsh"
 agent_start
-conflicts() { grep -c "have identical selectors (10.9.0.0 -> me" "$LOG"; }
+conflicts() { grep -c "have identical selectors (10.9.0.0/24 -> me" "$LOG"; }
 check "the conflict is logged" wait_for 10 eval 'test "$(conflicts)" = 1'
 check "a filter before it deleted (in place)" \
 	shell static delete filter filterlist=A srcaddr=10.1.1.1 dstaddr=me
