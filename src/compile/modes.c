@@ -162,8 +162,10 @@ static void emit_body(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o,
 	size_t i;
 
 	if (m == IPP_MODE_STARTUP_STATEFUL && in)
-		fprintf(out, "\t\tct state established,related accept comment \"replies to "
-			     "outbound traffic\"\n");
+		/* (the reply direction: a connection the peer opened, let in by a filter
+		 * since gone, is no reply to this host's traffic) */
+		fprintf(out, "\t\tct direction reply ct state established,related accept comment "
+			     "\"replies to outbound traffic\"\n");
 	if (exempting) {
 		fprintf(out,
 			"\t\tmeta nfproto ipv4 udp sport %u udp dport %u accept comment \"DHCP\"\n",

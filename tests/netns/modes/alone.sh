@@ -26,6 +26,8 @@ printf '%s\n' "set store location=persistent" \
 	"add policy name=PP" \
 	"add rule name=R1 policy=PP filterlist=RDP filteraction=Permit" \
 	"add rule name=R2 policy=PP filterlist=Out81 filteraction=Block" \
+	"add filter filterlist=U srcaddr=any dstaddr=me protocol=udp dstport=7777 mirrored=no" \
+	"add rule name=R3 policy=PP filterlist=U filteraction=Permit" \
 	"set policy name=PP assign=yes" \
 	"set store location=local" \
 	"add filteraction name=P action=permit" \
@@ -75,6 +77,21 @@ check "whatif, alone: outbound tcp 80 passes as in startup-stateful mode" \
 	eval 'wi src=me dst=$P_IP proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: permitted, as in startup-stateful mode (outbound"'
 check "whatif, alone: outbound tcp 81 is blocked by the persistent filter" \
 	eval 'wi src=me dst=$P_IP proto=tcp dstport=81 | grep -q "^Rule: .*rule \"R2\""'
+# a flow the peer opened, let in by a persistent permit since deleted: no reply to this
+# host's traffic, so the stateful rest does not let it in
+spawn h "$PROBE" udp-answer 7777 5000
+check "alone: the peer's udp 7777 (a persistent permit) is answered (stateful rest: the reply out)" \
+	px "$PROBE" udp-ask 40001 $H_IP 7777 3000
+printf '%s\n' "set store location=persistent" \
+	"delete filter filterlist=U srcaddr=any dstaddr=me protocol=udp dstport=7777 mirrored=no" \
+	>"$R/del7777.netsh"
+check "alone: that permit deleted" shell -f "$R/del7777.netsh"
+check "alone: the deletion is in force" wait_for 10 eval '! table | grep -q "7777"'
+spawn h "$PROBE" udp-count 7777 "$R/h7777"
+px "$PROBE" udp-send $H_IP 7777 10 50000 40001
+sleep 0.3
+check "alone: the peer's established flow is not let in by the stateful rest" \
+	test "$(count_of "$R/h7777")" = 0
 hshell ipsec dynamic show stats >"$R/stats" 2>&1
 check "dynamic show stats: the RDP packets are counted" \
 	grep -Eq "Packets Permitted +: +[1-9]" "$R/stats"
