@@ -257,7 +257,9 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < 3; i++)
+	/* (the persistent policy alone: the others, which cannot be read or built, are not
+	 * in force) */
+	for (i = 0; i < (ret->res.partial ? 1 : 3); i++)
 		if ((r = ipp_shell_load_ex(sh, locs[i], IPP_LOAD_ASSIGNED, &ret->snap[i], err)) <
 		    0) {
 			ipp_err_prefix(err, "reading the %s store", ipp_store_name(locs[i]));

@@ -207,6 +207,26 @@ check "persistent assigned: alone, the rest startup-block" \
 conf OperationMode=1 "BootExemptions=tcp:0:80:inbound tcp:0:8080:inbound"
 check "persistent alone: an exemption added to driver.conf reaches the rest" \
 	wait_for 10 eval 'table | grep -q "boot exemption tcp:0:8080:inbound"'
+# the local policy corrected, then a row of it damaged by another program: alone again, and
+# what is shown is the persistent policy (the local store cannot be read)
+rm -f "$R/etc/ipsecpol/wins.conf"
+ctl reload >/dev/null
+check "wins.conf removed: the whole policy" eval 'test -z "$(table_rest)" && test "$(table_mode)" = secure'
+sqlite3 "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 137" ||
+	exit 2
+check "a local row damaged: the whole policy in force stays" \
+	wait_for 10 eval 'grep -q "reading the local store: .*bad protocol: 999.*the ruleset in force (mode secure) stays" "$LOG"'
+agent_signal TERM
+agent_wait
+check "a local row damaged, next boot: --startup" startup
+agent_start
+check "a local row damaged: the persistent policy alone again" \
+	wait_for 10 eval 'test "$(table_rest)" = startup-block'
+hshell ipsec dynamic show stats >"$R/stats" 2>&1
+check "a local row damaged: dynamic show stats shows the persistent policy alone" \
+	grep -q "Driver Mode .*the persistent policy alone" "$R/stats"
+check "a local row damaged: whatif gives the kernel's verdict" \
+	eval 'wi src=$P_IP dst=me proto=tcp dstport=3389 | grep -q "^Rule: *rule \"R1\" of policy \"PP\""'
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
 finish
