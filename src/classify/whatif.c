@@ -24,6 +24,24 @@
 
 /* ---------- the effective policy, as is or as if ---------- */
 
+/* In store @s (of @loc), @policy the only one assigned: -ENOENT when it has none of that name. */
+static int assign_only(struct ipp_snapshot *s, enum ipp_store_loc loc, const char *policy,
+		       struct ipp_error *err)
+{
+	bool found = false;
+	size_t i;
+
+	for (i = 0; s && i < s->npolicies; i++)
+		if (ipp_utf8_casecmp(s->policies[i].name, policy) == 0)
+			found = true;
+	if (!found)
+		return ipp_err(err, ENOENT, "policy \"%s\" is not in the %s store", policy,
+			       ipp_store_name(loc));
+	for (i = 0; i < s->npolicies; i++)
+		s->policies[i].assigned = ipp_utf8_casecmp(s->policies[i].name, policy) == 0;
+	return 0;
+}
+
 int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
 			      const struct ipp_hostenv *env, struct ipp_effective **ret,
 			      struct ipp_error *err)
@@ -46,23 +64,9 @@ int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const c
 		if (r < 0)
 			goto out;
 	}
-	if (policy) {
-		bool found = false;
-		size_t i;
-
-		mine = cur == IPP_STORE_PERSISTENT ? pers : cur == IPP_STORE_DOMAIN ? dom : loc;
-		for (i = 0; mine && i < mine->npolicies; i++)
-			if (ipp_utf8_casecmp(mine->policies[i].name, policy) == 0)
-				found = true;
-		if (!found) {
-			r = ipp_err(err, ENOENT, "policy \"%s\" is not in the %s store",
-				    policy, ipp_store_name(cur));
-			goto out;
-		}
-		for (i = 0; i < mine->npolicies; i++)
-			mine->policies[i].assigned =
-			    ipp_utf8_casecmp(mine->policies[i].name, policy) == 0;
-	}
+	mine = cur == IPP_STORE_PERSISTENT ? pers : cur == IPP_STORE_DOMAIN ? dom : loc;
+	if (policy && (r = assign_only(mine, cur, policy, err)) < 0)
+		goto out;
 	r = ipp_effective_build(pers, dom, loc, env, ret, err);
 out:
 	ipp_snapshot_free(pers);
@@ -282,7 +286,13 @@ static void print_packet_verdict(FILE *out, const struct ipp_whatif *w,
 	fprintf(out, "Packet:      %s %s%s%s\n", ipp_dir_name(p->dir), pk,
 		p->secpath ? " (through an IPsec SA)" : "",
 		p->dialup ? " (by a dial-up interface)" : "");
-	if (w->policy)
+	if (w->policy && w->rest)
+		fprintf(out,
+			"Policy:      as if \"%s\" were assigned, alone, as ipsecpold has the "
+			"persistent policy in force (the domain or local policy cannot be "
+			"applied)\n",
+			w->policy);
+	else if (w->policy)
 		fprintf(out, "Policy:      as if \"%s\" were assigned\n", w->policy);
 	else if (w->rest)
 		fprintf(out,
@@ -388,12 +398,16 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	r = ipp_classify_hostenv(paths, &env, err);
 	if (r < 0)
 		goto out;
-	if (w->rest && !w->policy) {
-		/* the persistent policy alone */
+	if (w->rest) {
+		/* the persistent policy alone (or, with policy=, that one of the persistent
+		 * store in its place) */
 		struct ipp_snapshot *pers = NULL;
 
-		r = db ? ipp_db_load_ex(db, IPP_STORE_PERSISTENT, IPP_LOAD_ASSIGNED, &pers, err)
+		r = db ? ipp_db_load_ex(db, IPP_STORE_PERSISTENT, w->policy ? 0 : IPP_LOAD_ASSIGNED,
+					&pers, err)
 		       : 0;
+		if (r >= 0 && w->policy)
+			r = assign_only(pers, IPP_STORE_PERSISTENT, w->policy, err);
 		if (r >= 0)
 			r = ipp_effective_build(pers, NULL, NULL, &env, &eff, err);
 		ipp_snapshot_free(pers);

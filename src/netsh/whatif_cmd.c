@@ -120,7 +120,7 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	/* the table has bound the tags; the classifier parses and checks the values */
 	for (i = 0; i < a->n && r >= 0; i++)
 		r = ipp_whatif_set(&w, a->v[i].tag, a->v[i].value, err);
-	if (r >= 0 && !w.policy)
+	if (r >= 0 && (!w.policy || ipp_shell_store(sh) == IPP_STORE_PERSISTENT))
 		rest_in_force(sh, &w);
 	/* no database yet: every store is empty */
 	if (r >= 0)

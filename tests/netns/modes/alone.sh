@@ -75,6 +75,10 @@ check "whatif, alone: inbound tcp 80 is dropped as in startup-stateful mode" \
 	eval 'wi src=$P_IP dst=me proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: dropped, as in startup-stateful mode, unless it replies"'
 check "whatif, alone: outbound tcp 80 passes as in startup-stateful mode" \
 	eval 'wi src=me dst=$P_IP proto=tcp dstport=80 | grep -q "^Verdict: *no filter matched: permitted, as in startup-stateful mode (outbound"'
+printf '%s\n' "set store location=persistent" \
+	"whatif src=$P_IP dst=me proto=tcp dstport=3389 policy=PP" >"$R/wipp.netsh"
+check "whatif policy=PP (persistent store), alone: that policy alone, as in force" \
+	eval 'hshell -f "$R/wipp.netsh" 2>&1 | grep -q "^Rule: *rule \"R1\" of policy \"PP\""'
 check "whatif, alone: outbound tcp 81 is blocked by the persistent filter" \
 	eval 'wi src=me dst=$P_IP proto=tcp dstport=81 | grep -q "^Rule: .*rule \"R2\""'
 # a flow the peer opened, let in by a persistent permit since deleted: no reply to this
