@@ -327,8 +327,19 @@ static int add_policy(struct build *b, const struct ipp_snapshot *s, const struc
 {
 	struct ipp_effective *e = b->e;
 	unsigned store_bits = (unsigned)s->loc & 3;
-	size_t i, k;
+	size_t i, k, want = 0;
 	int r;
+
+	/* room for the filters of its active rules, both ways, at once: not copied again
+	 * and again as the array doubles (a host server type may make more, which grow) */
+	for (i = 0; i < p->nrules; i++) {
+		const struct ipp_filterlist *l =
+		    p->rules[i].activate ? find_list(s, p->rules[i].filterlist_id) : NULL;
+
+		want += l ? 2 * l->nfilters : 0;
+	}
+	if (want && ipp_grow((void **)&e->sf, &b->cap_sf, e->nsf + want, sizeof(*e->sf)) < 0)
+		return ipp_err(err, ENOMEM, "out of memory");
 
 	for (i = 0; i < p->nrules; i++) {
 		const struct ipp_rule *rule = &p->rules[i];
