@@ -101,6 +101,17 @@ probe() {
 	echo "client -> server:$line"
 }
 
+# The agent in the background (its log appended to agent.log), once its ruleset is in force.
+agent_start() {
+	ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --foreground >>"$ROOT/agent.log" 2>&1 &
+	AGENT_PID=$!
+	for _ in $(seq 50); do
+		ip netns exec "$H" nft list table inet ipsecpol 2>/dev/null | grep -q 'mode=secure' &&
+			break
+		sleep 0.1
+	done
+}
+
 say "1. no ipsecpol table: nothing is filtered"
 probe
 
@@ -111,12 +122,7 @@ run ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --startup
 probe
 
 say "3. the agent starts: the Block80 persistent policy replaces the boot filters in one transaction"
-ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --foreground >"$ROOT/agent.log" 2>&1 &
-AGENT_PID=$!
-for _ in $(seq 50); do
-	ip netns exec "$H" nft list table inet ipsecpol 2>/dev/null | grep -q 'mode=secure' && break
-	sleep 0.1
-done
+agent_start
 probe
 run "$IPSECPOL" --root "$SROOT" whatif srcaddr=10.77.0.2 dstaddr=me protocol=tcp dstport=80 me=10.77.0.1
 
@@ -153,12 +159,7 @@ run cat "$ROOT/wins.netsh"
 echo "wins-server.example" >"$SROOT/etc/ipsecpol/wins.conf"
 run cat "$SROOT/etc/ipsecpol/wins.conf"
 run ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --startup
-ip netns exec "$H" "$IPSECPOLD" --root "$SROOT" --foreground >>"$ROOT/agent.log" 2>&1 &
-AGENT_PID=$!
-for _ in $(seq 50); do
-	ip netns exec "$H" nft list table inet ipsecpol 2>/dev/null | grep -q 'mode=secure' && break
-	sleep 0.1
-done
+agent_start
 probe
 run ip netns exec "$H" "$IPSECPOL" --root "$SROOT" whatif srcaddr=10.77.0.2 dstaddr=me \
 	protocol=tcp dstport=80
