@@ -91,7 +91,7 @@ static int split(const char *line, bool escapes, bool *escaped, struct words *re
 	int r;
 
 	if (len > IPP_LINE_MAX)
-		return ipp_err(err, EINVAL, "line is longer than %d characters", IPP_LINE_MAX);
+		return ipp_err(err, EINVAL, "line is longer than %d bytes", IPP_LINE_MAX);
 	while (i < len) {
 		struct word w = { .eq = -1 };
 		size_t o = 0;

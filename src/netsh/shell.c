@@ -718,7 +718,8 @@ static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 		}
 		if (c == '\n')
 			break;
-		if (n > IPP_LINE_MAX + 1) {
+		/* (one byte more: a carriage return before the line feed) */
+		if (n > IPP_LINE_MAX + 1 || (n == IPP_LINE_MAX + 1 && c != '\r')) {
 			(*buf)[n] = '\0';
 			return -E2BIG;
 		}
@@ -749,23 +750,30 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		lineno++;
 		if (len == -E2BIG) {
 			/* the rest of the line is read past, and the next line runs, as after any
-			 * failing line; but an input without an end of line in sight (a stream of
-			 * bytes) stops the script */
+			 * failing line (a comment is no command: nothing failed); but an input
+			 * without an end of line in sight (a stream of bytes) stops the script */
+			const char *q =
+			    line + (lineno == 1 && !memcmp(line, "\xEF\xBB\xBF", 3) ? 3 : 0);
 			ssize_t more;
 			size_t past = 0;
+			bool comment;
+
+			q += strspn(q, " \t");
+			comment = *q == '#';
 
 			while ((more = read_line(&sin, &line, &cap)) == -E2BIG &&
 			       (past += IPP_LINE_MAX) < LONG_LINE_MAX)
 				;
 			if (more == -E2BIG) {
-				r = ipp_err(
-				    err, E2BIG,
-				    "line longer than %d characters, with no end in the next "
-				    "%d MiB: the script stops",
-				    IPP_LINE_MAX, LONG_LINE_MAX >> 20);
+				r = ipp_err(err, E2BIG,
+					    "line longer than %d bytes, with no end in the next "
+					    "%d MiB: the script stops",
+					    IPP_LINE_MAX, LONG_LINE_MAX >> 20);
 				ipp_err_prefix(err, "%s:%u", name, lineno);
 				break;
 			}
+			if (comment)
+				continue;
 		}
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
@@ -775,8 +783,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
 		if (len == -E2BIG) {
-			r = ipp_err(err, E2BIG, "line longer than %d characters: not run",
-				    IPP_LINE_MAX);
+			r = ipp_err(err, E2BIG, "line longer than %d bytes: not run", IPP_LINE_MAX);
 		} else if (sin.bad_at) {
 			r = ipp_err(
 			    err, EILSEQ,

@@ -76,18 +76,24 @@ $IPSECPOL --frobnicate 2>/dev/null
 run_fail 'cannot open' $IPSECPOL -f "$TMP/no-such-script.txt"
 run_fail "ipsecpol: -f \"$TMP\": is a directory, expected a script file" $IPSECPOL -f "$TMP"
 # an endless line (no newline ever comes) is refused at once, not read into memory
-run_fail "/dev/zero:1: line longer than 65536 characters" timeout 10 $IPSECPOL -f /dev/zero
+run_fail "/dev/zero:1: line longer than 65536 bytes" timeout 10 $IPSECPOL -f /dev/zero
 # a note about a script's line names it, where its failures would go
 printf 'add filterlist name=Noted\nadd filter filterlist=Noted srcaddr=10.1.1.1 srcmask=24 dstaddr=me\n' \
 	>"$TMP/note.txt"
 run_ok $IPSECPOL -f "$TMP/note.txt"
 contains "$ERR" "$TMP/note.txt:2: note: srcaddr=10.1.1.1 has bits outside srcmask=24: the filter is the network 10.1.1.0/24"
 lacks "$OUT" "note:"
-# a line too long but ended: reported, not run, and the script goes on
-{ echo "add filterlist name=BeforeLong"; printf '# %070000d\n' 0
-  echo "add filterlist name=AfterLong"; } >"$TMP/long.txt"
-run_fail "$TMP/long.txt:2: line longer than 65536 characters: not run" $IPSECPOL -f "$TMP/long.txt"
-contains "$ERR" "1 command failed"
+# a line too long but ended: reported, not run, and the script goes on; a comment is no
+# command (nothing failed); 65,536 bytes are a line, one more is not
+{ echo "add filterlist name=BeforeLong"; printf 'add filterlist name=Long%070000d\n' 0
+  printf '# %070000d\n' 0; echo "add filterlist name=AfterLong"
+  printf 'add filterlist name=L description="%065500d"\n' 0
+  printf 'add filterlist name=L2 description="%065500d"\n' 0; } >"$TMP/long.txt"
+run_fail "$TMP/long.txt:2: line longer than 65536 bytes: not run" $IPSECPOL -f "$TMP/long.txt"
+lacks "$ERR" "long.txt:3:"
+contains "$ERR" "long.txt:5: add filterlist: description"
+contains "$ERR" "long.txt:6: line longer than 65536 bytes: not run"
+contains "$ERR" "3 commands failed"
 run_ok $IPSECPOL static show filterlist name=AfterLong
 
 # a NUL byte inside a line: the line is refused, not cut short into a wider filter
