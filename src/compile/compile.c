@@ -1249,8 +1249,7 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 	size_t i, j, n, cap = 0;
 	int r;
 
-	if (o && o->rest && o->rest != IPP_MODE_STARTUP_STATEFUL &&
-	    o->rest != IPP_MODE_STARTUP_BLOCK && o->rest != IPP_MODE_BLOCK)
+	if (o && o->rest && !ipp_mode_takes_rest(o->rest))
 		return ipp_err(err, EINVAL, "mode \"%s\" cannot take what no filter matches",
 			       ipp_mode_name(o->rest));
 	if (o && o->rest_nexempt > IPP_BOOTEXEMPT_MAX)

@@ -200,7 +200,7 @@ struct ipp_copts {
 	 * IPP_MODE_STARTUP_BLOCK or IPP_MODE_BLOCK: what that fixed mode does
 	 * with it (modes.h), with the boot exemptions below.  For the persistent
 	 * policy in force alone while the local or domain one cannot be applied
-	 * (ipsecpold(8), "The persistent policy alone").  Such packets are
+	 * (ipsecpold(8), MODES).  Such packets are
 	 * never remembered by the flow cache.
 	 */
 	enum ipp_mode rest;

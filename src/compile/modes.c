@@ -206,10 +206,15 @@ static void emit_chain(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o
 	fprintf(out, "\t}\n");
 }
 
+bool ipp_mode_takes_rest(enum ipp_mode m)
+{
+	return m == IPP_MODE_STARTUP_STATEFUL || m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_BLOCK;
+}
+
 int ipp_mode_emit_rest(enum ipp_mode m, const struct ipp_mode_opts *o, enum ipp_direction dir,
 		       const char *name, FILE *out, struct ipp_error *err)
 {
-	if (m != IPP_MODE_STARTUP_STATEFUL && m != IPP_MODE_STARTUP_BLOCK && m != IPP_MODE_BLOCK)
+	if (!ipp_mode_takes_rest(m))
 		return ipp_err(err, EINVAL, "mode \"%s\" cannot take what no filter matches",
 			       ipp_mode_name(m));
 	fprintf(out, "\tchain %s {\n", name);

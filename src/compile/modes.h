@@ -109,6 +109,8 @@ int ipp_mode_ruleset(enum ipp_mode m, const struct ipp_mode_opts *o, char **ret,
  */
 int ipp_mode_emit_rest(enum ipp_mode m, const struct ipp_mode_opts *o, enum ipp_direction dir,
 		       const char *name, FILE *out, struct ipp_error *err);
+/* Can mode @m take what no filter matches (ipp_mode_emit_rest())? */
+bool ipp_mode_takes_rest(enum ipp_mode m);
 
 /* Does mode @m install a table, and so a guard first? */
 bool ipp_mode_needs_guard(enum ipp_mode m);
