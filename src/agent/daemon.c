@@ -306,19 +306,6 @@ static const struct {
 		    "a file it cannot read), which takes effect at once"},
 };
 
-/* Do the exemption lists @x (@nx) and @y (@ny) say the same? */
-static bool exempt_same(const struct ipp_bootexempt *x, size_t nx, const struct ipp_bootexempt *y,
-			size_t ny)
-{
-	if (nx != ny)
-		return false;
-	for (size_t i = 0; i < nx; i++)
-		if (x[i].proto != y[i].proto || x[i].icmp != y[i].icmp ||
-		    x[i].sport != y[i].sport || x[i].dport != y[i].dport || x[i].dir != y[i].dir)
-			return false;
-	return true;
-}
-
 static void enter_block(struct agent *a, enum block_cause cause, const char *why)
 {
 	struct ipp_error e = {0};
@@ -328,7 +315,8 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 	/* Already in force as needed (a retry that failed the same way, with the same
 	 * settings): keep it. */
 	if (again && a->block_logs == logs &&
-	    exempt_same(a->block_exempt, a->nblock_exempt, a->conf.exempt, a->conf.nexempt)) {
+	    ipp_bootexempt_list_same(a->block_exempt, a->nblock_exempt, a->conf.exempt,
+				     a->conf.nexempt)) {
 		if (strcmp(a->reason, why))
 			ipp_log(LOG_ERR, "still in block mode: %s", why);
 		snprintf(a->reason, sizeof(a->reason), "%s", why);
@@ -831,10 +819,11 @@ static bool conf_reload(struct agent *a)
 	a->conf_block = false;
 	/* The rulesets carry log statements only with diagnostics on, and the flow cache;
 	 * the block ruleset the boot exemptions. */
-	changed =
-	    (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
-	    (c.flow_cache == 0) != (a->conf.flow_cache == 0) || c.flow_size != a->conf.flow_size ||
-	    (exempting(a) && !exempt_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
+	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
+		  (c.flow_cache == 0) != (a->conf.flow_cache == 0) ||
+		  c.flow_size != a->conf.flow_size ||
+		  (exempting(a) &&
+		   !ipp_bootexempt_list_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
 	/* the startup ruleset the agent keeps while the policy fails: loaded again with them */
 	if (changed && (a->mode == IPP_MODE_STARTUP_BLOCK || a->mode == IPP_MODE_STARTUP_STATEFUL))
 		a->startup_stale = true;

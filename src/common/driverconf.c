@@ -271,6 +271,18 @@ int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t 
 	return 0;
 }
 
+bool ipp_bootexempt_list_same(const struct ipp_bootexempt *x, size_t nx,
+			      const struct ipp_bootexempt *y, size_t ny)
+{
+	if (nx != ny)
+		return false;
+	for (size_t i = 0; i < nx; i++)
+		if (x[i].proto != y[i].proto || x[i].icmp != y[i].icmp ||
+		    x[i].sport != y[i].sport || x[i].dport != y[i].dport || x[i].dir != y[i].dir)
+			return false;
+	return true;
+}
+
 void ipp_bootexempt_format(const struct ipp_bootexempt *e, char *buf, size_t len)
 {
 	char proto[16];

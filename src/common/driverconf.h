@@ -171,6 +171,9 @@ int ipp_bootexempt_parse_list(const char *s, struct ipp_bootexempt *ret, size_t 
 			      struct ipp_error *err);
 /* "tcp:0:3389:inbound". */
 void ipp_bootexempt_format(const struct ipp_bootexempt *e, char *buf, size_t len);
+/* Do the exemption lists @x (@nx) and @y (@ny) say the same (field by field, in order)? */
+bool ipp_bootexempt_list_same(const struct ipp_bootexempt *x, size_t nx,
+			      const struct ipp_bootexempt *y, size_t ny);
 /* Space-separated list, "none" when @n is 0. */
 void ipp_bootexempt_format_list(const struct ipp_bootexempt *e, size_t n, char *buf, size_t len);
 

@@ -1275,27 +1275,14 @@ int ipp_compiled_ruleset(const struct ipp_compiled *c, char **ret, struct ipp_er
 
 /* ---------- the difference ---------- */
 
-static bool exempts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
-{
-	size_t i;
-
-	for (i = 0; i < a->rest_nexempt && i < b->rest_nexempt; i++) {
-		const struct ipp_bootexempt *x = &a->rest_exempt[i], *y = &b->rest_exempt[i];
-
-		if (x->proto != y->proto || x->icmp != y->icmp || x->sport != y->sport ||
-		    x->dport != y->dport || x->dir != y->dir)
-			return false;
-	}
-	return true;
-}
-
 static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 {
 	return a->exempt_ike == b->exempt_ike && a->exempt_ipsec == b->exempt_ipsec &&
 	       a->exempt_nd == b->exempt_nd && a->elem_comments == b->elem_comments &&
 	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache &&
 	       a->flow_size == b->flow_size && a->rest == b->rest &&
-	       a->rest_nexempt == b->rest_nexempt && exempts_equal(a, b);
+	       ipp_bootexempt_list_same(a->rest_exempt, a->rest_nexempt, b->rest_exempt,
+					b->rest_nexempt);
 }
 
 /* The rule an element comes from, as a change keeps it: store, policy, rule, mirror image. */
