@@ -405,7 +405,7 @@ static void table_check(struct agent *a, bool deep);
 
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
-	enum ipp_mode in_force, rest;
+	enum ipp_mode in_force, rest, krest = IPP_MODE_INVALID;
 	struct ipp_apply_result res;
 	struct ipp_hostenv own;
 	struct ipp_cdiff_stats st = {0};
@@ -438,15 +438,11 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			env = &own;
 		}
 	}
-	/* what becomes of the rest if the persistent policy must go in force alone */
-	if (a->mode == IPP_MODE_SECURE) {
-		rest = a->rest; /* (the whole policy in force stays) */
-	} else {
-		enum ipp_mode krest = IPP_MODE_INVALID;
-
-		in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
-		rest = ipp_agent_rest_mode(in_force, krest);
-	}
+	/* what the kernel holds (an agent before may have left it), and what becomes of the
+	 * rest if the persistent policy must go in force alone (a whole policy in force
+	 * stays: a->rest is none) */
+	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
+	rest = a->mode == IPP_MODE_SECURE ? a->rest : ipp_agent_rest_mode(in_force, krest);
 	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest, env,
 			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
 	a->applies++;
@@ -593,7 +589,6 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		ipp_log(LOG_ERR, "cannot load the %s ruleset: %s", ipp_mode_name(m), le.msg);
 		a->rest = m; /* (what is in force is unchanged) */
 	}
-	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(NULL) : a->mode;
 	if (res.assigned && ipp_agent_unfiltered(in_force)) {
 		enter_block(a, BLOCK_UNFILTERED, e.msg);
 		return r;
