@@ -73,6 +73,7 @@ static void cmd_status(struct agent *a, FILE *out)
 		fprintf(out, "generation=unknown\n");
 	fprintf(out, "applies=%lu\n", a->applies);
 	fprintf(out, "last_change=%s\n", a->last_change ? a->last_change : "");
+	fprintf(out, "store_reads=%lu\n", a->store_reads);
 	if (a->cur_valid && a->cur.compiled && ipp_compiled_flow_used(a->cur.compiled))
 		fprintf(out, "flow_generation=%u\n", (unsigned)a->cur.compiled->flow_gen);
 	fprintf(out, "flow_fold_pending=%s\n", a->flows.pending ? "yes" : "no");

@@ -443,6 +443,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	 * stays: a->rest is none) */
 	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
 	rest = a->mode == IPP_MODE_SECURE ? a->rest : ipp_agent_rest_mode(in_force, krest);
+	a->store_reads++;
 	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest, env,
 			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
 	a->applies++;
@@ -634,6 +635,20 @@ static bool agent_patch(struct agent *a)
 	 * put in its place since the last look) */
 	table_check(a, false);
 	db_check_files(a);
+	if (a->cur_valid && a->db) {
+		/* what no assigned policy uses changed (a policy being written): nothing to do,
+		 * in any mode */
+		r = ipp_agent_journal_idle(a->db, &a->cur, &gen, &e);
+		if (r > 0) {
+			a->applies++;
+			a->gen = gen;
+			a->gen_known = true;
+			a->last_change = "unchanged";
+			ipp_log(LOG_DEBUG, "policy unchanged (the stores changed in what no "
+					   "assigned policy uses)");
+			return true;
+		}
+	}
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db || a->cur.partial)
 		return false; /* (the persistent policy alone: the whole is tried again) */
 	flow_fold_now(a);

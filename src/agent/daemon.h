@@ -54,6 +54,7 @@ struct agent {
 	long long addr_renewed_ms;	  /* when they last renewed the flow cache (monotonic) */
 	bool addr_moved;		  /* and they changed since, though they may be back */
 	unsigned long applies, failures;
+	unsigned long store_reads; /* the stores read whole and the policy computed (status) */
 	/* how the last apply went into the kernel: "whole", "elements" (an element-level
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */
 	const char *last_change;

@@ -563,6 +563,33 @@ static int sfv_push(struct sfv *s, const struct ipp_sfilter *x, size_t n)
 	return 0;
 }
 
+int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur, uint64_t *gen,
+			   struct ipp_error *err)
+{
+	struct ipp_journal_entry *j = NULL;
+	size_t nj = 0, i;
+	int r;
+
+	if ((r = ipp_db_begin(db, err)) < 0)
+		return r;
+	if ((r = ipp_db_generation(db, gen, err)) < 0 ||
+	    (r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
+		r = r == -ESTALE ? 0 : r;
+		goto out;
+	}
+	for (i = 0; i < nj && j[i].what == IPP_JOURNAL_UNUSED; i++)
+		;
+	r = nj > 0 && i == nj;
+	if (r) {
+		cur->journal = j[nj - 1].seq;
+		cur->generation = *gen;
+	}
+out:
+	ipp_db_rollback(db);
+	free(j);
+	return r;
+}
+
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
 		    struct ipp_flowstate *fs, uint64_t *gen, struct ipp_cdiff_stats *st,
 		    struct ipp_error *err)
@@ -574,6 +601,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	struct ipp_warnings warn = {0};
 	const struct ipp_effective *e = cur->eff;
 	size_t nj = 0, ndel = 0, i, k, before = cur->compiled->nelems;
+	uint64_t last;
 	bool adds = false, dels = false;
 	char *text = NULL;
 	size_t len = 0;
@@ -590,17 +618,22 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 			r = -EAGAIN;
 		goto out;
 	}
-	for (i = 0; i < nj; i++) {
+	/* changes of what no assigned policy uses ask for nothing (schema 3) */
+	for (i = k = 0; i < nj; i++)
+		if (j[i].what != IPP_JOURNAL_UNUSED)
+			j[k++] = j[i];
+	last = nj ? j[nj - 1].seq : cur->journal;
+	for (i = 0, nj = k; i < nj; i++) {
 		adds |= j[i].what == IPP_JOURNAL_FILTER_ADD;
 		dels |= j[i].what == IPP_JOURNAL_FILTER_DEL;
-		if (j[i].what == IPP_JOURNAL_OTHER)
+		if (j[i].what != IPP_JOURNAL_FILTER_ADD && j[i].what != IPP_JOURNAL_FILTER_DEL)
 			break;
 	}
-	if (nj == 0 || i < nj || (adds && dels)) {
+	if ((nj == 0 && last == cur->journal) || i < nj || (adds && dels)) {
 		r = -EAGAIN;
 		goto out;
 	}
-	del = calloc(nj * (e->nrules + 1), sizeof(*del));
+	del = calloc(nj * (e->nrules + 1) + 1, sizeof(*del));
 	if (!del) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
@@ -687,7 +720,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	for (i = 0; i < warn.n; i++)
 		ipp_log(LOG_WARNING, "%s", warn.v[i]);
 	(void)ipp_effective_add_warnings(cur->eff, &warn);
-	cur->journal = j[nj - 1].seq;
+	cur->journal = last;
 	cur->generation = *gen;
 	st->empty = len == 0;
 	if (cur->compiled->nelems >= before)

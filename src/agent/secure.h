@@ -81,6 +81,16 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 void ipp_agent_log_warnings(const struct ipp_effective *before, const struct ipp_effective *now);
 
 /*
+ * Did the stores change since cur->journal only in what no assigned policy
+ * uses (IPP_JOURNAL_UNUSED)?  Then 1, and cur->journal and cur->generation
+ * move on (*gen: the generation read): nothing in force or due changes,
+ * whatever the mode.  0 when something else changed or the journal cannot
+ * tell (pruned, schema 1); -errno when the stores cannot be read.
+ */
+int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur, uint64_t *gen,
+			   struct ipp_error *err);
+
+/*
  * Follow a change of the stores that only added filters to, or deleted
  * filters from, filter lists (the journal since cur->journal says so):
  * patch cur->compiled in place (ipp_compiled_patch()) and apply the

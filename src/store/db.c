@@ -190,10 +190,170 @@ static const char schema_v2[] =
 	JOURNAL_OTHER("auth");
 #undef JOURNAL_OTHER
 
+/*
+ * Version 3: a change that touches no assigned policy is journaled as such
+ * (what 3): a policy neither assigned before nor after, a rule of one, a
+ * filter action, list, filter (added, deleted or changed) or authentication
+ * method no rule of an assigned policy uses.  The agent then has nothing to do for it; what
+ * becomes used later becomes so by a change that is journaled as touching
+ * an assigned policy (the assignment, a rule's new list or action).  The
+ * triggers decide when the row is written, in the writer's transaction.
+ */
+#define HOT_POLICY(row) "(SELECT assigned FROM policy WHERE id = " row ")"
+#define HOT_RULE(row)                                                                              \
+	"EXISTS (SELECT 1 FROM rule r JOIN policy p ON p.id = r.policy_id WHERE r.id = " row       \
+	" AND p.assigned)"
+#define HOT_USED(col, row)                                                                         \
+	"EXISTS (SELECT 1 FROM rule r JOIN policy p ON p.id = r.policy_id WHERE r." col " = " row  \
+	" AND p.assigned)"
+#define JOURNAL3(name, event, table, hot)                                                          \
+	"DROP TRIGGER IF EXISTS journal_" name ";\n"                                               \
+	"CREATE TRIGGER journal_" name " AFTER " event " ON " table " BEGIN\n"                     \
+	"  INSERT INTO journal (what) VALUES (CASE WHEN " hot " THEN 0 ELSE 3 END);\n"             \
+	"END;\n"
+static const char schema_v3[] =
+    "DROP TRIGGER journal_filter_add;\n"
+    "CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN\n"
+    "  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE WHEN " HOT_USED(
+	"filterlist_id",
+	"NEW.filterlist_id") " THEN 1 ELSE 3 END, NEW.id, "
+			     "NEW.filterlist_id);\n"
+			     "END;\n"
+			     "DROP TRIGGER journal_filter_del;\n"
+			     "CREATE TRIGGER journal_filter_del AFTER DELETE ON filter BEGIN\n"
+			     "  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE "
+			     "WHEN " HOT_USED(
+				 "filterlist_id",
+				 "OLD.filterlist_id") " THEN 2 ELSE 3 END, OLD.id, "
+						      "OLD.filterlist_id);\n"
+						      "END;\n" JOURNAL3(
+							  "filter_set", "UPDATE", "filter",
+							  "(" HOT_USED(
+							      "filterlist_id",
+							      "NEW.filterlist_id") " OR " HOT_USED("filterlist_id",
+												   "OLD.filterlist_id") ")")
+							  JOURNAL3(
+							      "list_set",
+							      "UPDATE OF store, guid, name, "
+							      "description",
+							      "filterlist",
+							      HOT_USED(
+								  "filterlist_id",
+								  "NEW.id")) JOURNAL3("list_del",
+										      "DELETE",
+										      "filterlist",
+										      HOT_USED(
+											  "filterli"
+											  "st_id",
+											  "OLD.id"))
+							      JOURNAL3(
+								  "policy_add", "INSERT", "policy",
+								  "NEW.assigned") JOURNAL3("policy_"
+											   "set",
+											   "UPDATE",
+											   "policy",
+											   "(NEW."
+											   "assigne"
+											   "d OR "
+											   "OLD."
+											   "assigne"
+											   "d)")
+								  JOURNAL3(
+								      "policy_del", "DELETE",
+								      "policy",
+								      "OLD.assigned") JOURNAL3("rul"
+											       "e_"
+											       "ad"
+											       "d",
+											       "INS"
+											       "ER"
+											       "T",
+											       "rul"
+											       "e",
+											       "coa"
+											       "les"
+											       "ce"
+											       "(" HOT_POLICY(
+												   "NEW.policy_id") ", 0)")
+								      JOURNAL3("rule_set", "UPDATE",
+									       "rule",
+									       "(coalesce"
+									       "(" HOT_POLICY("NEW."
+											      "poli"
+											      "cy_"
+											      "id") ", 0) OR coalesce(" HOT_POLICY(
+										   "OLD.policy_id") ", 0))")
+									  JOURNAL3("rule_del",
+										   "DELETE", "rule",
+										   "coalesce"
+										   "(" HOT_POLICY(
+										       "OLD.policy_"
+										       "id") ", 0)")
+									      JOURNAL3(
+										  "filteraction_"
+										  "add",
+										  "INSERT",
+										  "filteraction",
+										  HOT_USED(
+										      "filteraction"
+										      "_id",
+										      "NEW.id"))
+										  JOURNAL3(
+										      "filteraction"
+										      "_set",
+										      "UPDATE",
+										      "filteractio"
+										      "n",
+										      HOT_USED(
+											  "filterac"
+											  "tion_id",
+											  "NEW.id"))
+										      JOURNAL3(
+											  "filterac"
+											  "tion_"
+											  "del",
+											  "DELETE",
+											  "filterac"
+											  "tion",
+											  HOT_USED(
+											      "filt"
+											      "erac"
+											      "tion"
+											      "_id",
+											      "OLD."
+											      "id"))
+											  JOURNAL3(
+											      "auth"
+											      "_ad"
+											      "d",
+											      "INSE"
+											      "RT",
+											      "aut"
+											      "h",
+											      HOT_RULE(
+												  "NEW.rule_id"))
+											      JOURNAL3(
+												  "auth_set",
+												  "UPDATE",
+												  "auth",
+												  "(" HOT_RULE("NEW.rule_id") " OR " HOT_RULE(
+												      "OLD.rule_id") ")")
+												  JOURNAL3(
+												      "auth_del",
+												      "DELETE",
+												      "auth",
+												      HOT_RULE(
+													  "OLD.rule_id"));
+#undef JOURNAL3
+#undef HOT_USED
+#undef HOT_RULE
+#undef HOT_POLICY
+
 /* migrations[i]: version i -> i + 1. */
 static const char *const migrations[IPP_SCHEMA_VERSION] = {
-	schema_v1,
-	schema_v2,
+    schema_v1,
+    schema_v2,
+    schema_v3,
 };
 
 const char *ipp_store_name(enum ipp_store_loc loc)
@@ -566,6 +726,9 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 		db->no_journal = true;
 		return tables_check(db, false, err);
 	}
+	/* schema 3 only tells more in the journal: a reader of schema 2 reads it as it is */
+	if (version == 2)
+		return tables_check(db, true, err);
 	if (version < IPP_SCHEMA_VERSION)
 		return ipp_err(err, EPROTO,
 			       "policy database \"%s\" has schema version %lld, older than version "

@@ -47,7 +47,7 @@ enum ipp_store_loc {
 /* "local", "persistent", "domain". */
 const char *ipp_store_name(enum ipp_store_loc loc);
 
-#define IPP_SCHEMA_VERSION 2
+#define IPP_SCHEMA_VERSION 3
 
 /* What to do with a damaged policy database (it is said after the damage). */
 #define IPP_DB_DAMAGED_ADVICE                                                                      \
@@ -92,9 +92,10 @@ int64_t ipp_db_data_version(struct ipp_db *db);
 /* ---------- the journal (schema version 2, db.c) ---------- */
 
 enum ipp_journal_what {
-	IPP_JOURNAL_OTHER = 0,      /* any change but the two below */
+	IPP_JOURNAL_OTHER = 0,	    /* any change but the three below */
 	IPP_JOURNAL_FILTER_ADD = 1, /* a filter added to a list */
 	IPP_JOURNAL_FILTER_DEL = 2, /* a filter deleted from a list */
+	IPP_JOURNAL_UNUSED = 3,	    /* a change of what no assigned policy uses (schema 3) */
 };
 
 struct ipp_journal_entry {

@@ -333,6 +333,34 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 		pol static add filter filterlist=Web srcaddr=10.77.7.0 srcmask=24 dstaddr=me protocol=tcp
 	sleep 1
 	check "agent: no warning repeated" warned 4
+	# a policy written beside the one in force: nothing in force changes, the stores are
+	# not read whole for it (the journal says what no assigned policy uses)
+	stat1() { printf 'status\n' | socat -t 30 - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" | sed -n "s/^$1=//p"; }
+	wait_for 10 eval '[ "$(stat1 flow_fold_pending)" = no ]'
+	a0=$(stat1 applies) s0=$(stat1 store_reads)
+	printf '%s\n' "set store location=local" \
+		"add policy name=Beside" "add filteraction name=BesideBlock action=block" \
+		"add filter filterlist=BesideList srcaddr=any dstaddr=me protocol=tcp dstport=9" \
+		"add filter filterlist=BesideList srcaddr=any dstaddr=me protocol=tcp dstport=10" \
+		"add rule name=R1 policy=Beside filterlist=BesideList filteraction=BesideBlock" \
+		"set filteraction name=BesideBlock description=later" \
+		"delete filter filterlist=BesideList srcaddr=any dstaddr=me protocol=tcp dstport=10" \
+		>"$WORK/beside.netsh"
+	check "agent: another policy written, unassigned (7 commands)" \
+		hx "$BIN/ipsecpol" --root "$R" -f "$WORK/beside.netsh"
+	check "agent: its commits looked at" wait_for 10 eval '[ "$(stat1 applies)" -gt "$a0" ]'
+	sleep 1
+	OUT="store_reads before $s0, now $(stat1 store_reads); last_change $(stat1 last_change)"
+	check "agent: the stores were not read whole for them" eval '[ "$(stat1 store_reads)" = "$s0" ]'
+	check "agent: nothing in force changed" eval '[ "$(stat1 last_change)" = unchanged ]'
+	check "agent: a filter of the list in force, in place" \
+		pol static add filter filterlist=Web srcaddr=10.77.8.0 srcmask=24 dstaddr=me protocol=tcp
+	check "agent: in place, no store read" wait_for 10 eval '[ "$(stat1 last_change)" = in-place ] && [ "$(stat1 store_reads)" = "$s0" ]'
+	check "agent: the other policy assigned" pol static set policy name=Beside assign=yes
+	check "agent: that reads the stores" wait_for 10 eval '[ "$(stat1 store_reads)" -gt "$s0" ]'
+	port9() { show dynamic show qmfilter type=specific; has "Destination Port           : 9"; }
+	check "agent: and puts it in force" wait_for 10 port9
+	check "agent: the first policy assigned again" pol static set policy name=Dyn assign=yes
 	# an address range is one specific filter each way, however many prefixes it takes
 	check "agent: a range filter (prefixes of two lengths each way)" \
 		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.40 dstaddr=me protocol=tcp

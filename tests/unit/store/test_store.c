@@ -697,6 +697,13 @@ static void test_journal(void **state)
 	sqlite3 *h;
 
 	list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	{
+		/* the list in use by the assigned policy */
+		int64_t pol = mk_policy(fx->db, IPP_STORE_LOCAL, "P", true);
+		int64_t act = mk_action(fx->db, IPP_STORE_LOCAL, "A", IPP_ACTION_BLOCK);
+
+		OK(add_rule(fx->db, pol, "R", list, act, NULL, &err));
+	}
 	OK(ipp_db_journal_seq(fx->db, &seq0, &err));
 	/* a new list alone changes nothing in force: not journalled */
 	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
@@ -749,6 +756,146 @@ static void test_journal(void **state)
 	free(v);
 }
 
+/* What the journal says of changes no assigned policy uses (schema 3). */
+static void test_journal_unused(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_journal_entry *v;
+	struct ipp_filteraction a;
+	struct ipp_filter *fv;
+	struct ipp_rule r;
+	int64_t l1, l2, a1, a2, p1, p2;
+	uint64_t seq;
+	size_t n;
+
+#define SINCE(s, ...)                                                                              \
+	do {                                                                                       \
+		const int want[] = {__VA_ARGS__};                                                  \
+		OK(ipp_db_journal_read(fx->db, s, &v, &n, &err));                                  \
+		assert_int_equal(n, sizeof(want) / sizeof(want[0]));                               \
+		for (size_t i_ = 0; i_ < n; i_++)                                                  \
+			assert_int_equal(v[i_].what, want[i_]);                                    \
+		free(v);                                                                           \
+	} while (0)
+	l1 = mk_list(fx->db, IPP_STORE_LOCAL, "L1");
+	l2 = mk_list(fx->db, IPP_STORE_LOCAL, "L2");
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	a1 = mk_action(fx->db, IPP_STORE_LOCAL, "A1", IPP_ACTION_BLOCK);
+	a2 = mk_action(fx->db, IPP_STORE_LOCAL, "A2", IPP_ACTION_PERMIT);
+	p1 = mk_policy(fx->db, IPP_STORE_LOCAL, "P1", false);
+	/* nothing assigned: a policy being written touches nothing in force */
+	OK(add_rule(fx->db, p1, "R1", l1, a1, &r, &err));
+	OK(add_filter(fx->db, l1, "10.0.0.1", "me", 6, 0, 22, true, &err));
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	(void)seq;
+	OK(ipp_db_journal_read(fx->db, 0, &v, &n, &err));
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].what, IPP_JOURNAL_UNUSED);
+	assert_true(n >= 5);
+	free(v);
+	/* its assignment does */
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(ipp_db_assign(fx->db, IPP_STORE_LOCAL, p1, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].what, IPP_JOURNAL_OTHER);
+	free(v);
+	/* then its list's filters, its action, its rule do; the others do not */
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(add_filter(fx->db, l1, "10.0.0.2", "me", 6, 0, 22, true, &err));
+	OK(add_filter(fx->db, l2, "10.0.0.3", "me", 6, 0, 22, true, &err));
+	SINCE(seq, IPP_JOURNAL_FILTER_ADD, IPP_JOURNAL_UNUSED);
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	ipp_filteraction_init(&a);
+	a.id = a2;
+	snprintf(a.name, sizeof(a.name), "A2b");
+	OK(ipp_db_filteraction_update(fx->db, &a, &err));
+	a.id = a1;
+	a.action = IPP_ACTION_PERMIT;
+	snprintf(a.name, sizeof(a.name), "A1");
+	OK(ipp_db_filteraction_update(fx->db, &a, &err));
+	SINCE(seq, IPP_JOURNAL_UNUSED, IPP_JOURNAL_OTHER);
+	/* a rule of another policy, unassigned */
+	p2 = mk_policy(fx->db, IPP_STORE_LOCAL, "P2", false);
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(add_rule(fx->db, p2, "R2", l2, a2, NULL, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].what, IPP_JOURNAL_UNUSED);
+	free(v);
+	/* the assigned policy's rule now names l2: its filters are in use */
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	r.filterlist_id = l2;
+	OK(ipp_db_rule_update(fx->db, &r, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 1);
+	assert_int_equal(v[n - 1].what, IPP_JOURNAL_OTHER);
+	free(v);
+	OK(ipp_db_filter_list(fx->db, l1, &fv, &n, &err));
+	assert_int_equal(n, 2);
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(ipp_db_filter_delete(fx->db, fv[0].id, &err));
+	OK(add_filter(fx->db, l2, "10.0.0.4", "me", 6, 0, 22, true, &err));
+	SINCE(seq, IPP_JOURNAL_UNUSED, IPP_JOURNAL_FILTER_ADD);
+	for (size_t i = 0; i < 2; i++)
+		ipp_filter_clear(&fv[i]);
+	free(fv);
+	/* unassigned: the deletion of the policy is no change in force */
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(ipp_db_assign(fx->db, IPP_STORE_LOCAL, 0, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 1);
+	assert_int_equal(v[0].what, IPP_JOURNAL_OTHER);
+	free(v);
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(ipp_db_policy_delete(fx->db, p1, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].what, IPP_JOURNAL_UNUSED);
+	free(v);
+#undef SINCE
+}
+
+/* A database of schema version 2 is read as it is, and upgraded by a writer. */
+static void test_migration_v2(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_journal_entry *v;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	size_t n;
+	sqlite3 *h;
+
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	/* back to version 2: the filter triggers of version 2 */
+	assert_int_equal(
+	    sqlite3_exec(
+		h,
+		"DROP TRIGGER journal_filter_add;"
+		"CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN"
+		"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (1, NEW.id, "
+		"NEW.filterlist_id);"
+		"END; PRAGMA user_version = 2",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
+	OK(ipp_db_journal_read(fx->db, 0, &v, &n, &err));
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].what, IPP_JOURNAL_UNUSED);
+	free(v);
+}
+
 /* A database of schema version 1 gets the journal when opened for writing. */
 static void test_migration_v1(void **state)
 {
@@ -795,7 +942,7 @@ static void test_migration_v1(void **state)
 	OK(add_filter(fx->db, list, "10.0.0.0/24", "me", 6, 0, 80, true, &err));
 	OK(ipp_db_journal_read(fx->db, 0, &v, &n, &err));
 	assert_int_equal(n, 1);
-	assert_int_equal(v[0].what, IPP_JOURNAL_FILTER_ADD);
+	assert_int_equal(v[0].what, IPP_JOURNAL_UNUSED); /* (no policy uses the list) */
 	free(v);
 }
 
@@ -1968,6 +2115,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal_unused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_v2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_stores, setup, teardown),
