@@ -140,11 +140,15 @@ const struct ipp_paths *ipp_shell_paths(const struct ipp_shell *sh)
 	return &sh->paths;
 }
 
+static void flush_before(const struct ipp_shell *sh, FILE *f);
+
 void ipp_shell_note(const struct ipp_shell *sh, FILE *out, const char *kind, const char *fmt, ...)
 {
 	/* a script's line: where its failures go, with its place */
 	FILE *f = sh->where && sh->errf ? sh->errf : out;
 	va_list ap;
+
+	flush_before(sh, f);
 
 	if (sh->where && sh->errf)
 		fprintf(f, "%s:%u: ", sh->where, sh->where_line);
@@ -888,9 +892,19 @@ static void put_message(FILE *f, const char *msg)
 	fputc('\n', f);
 }
 
+/* Output already written goes out before a message to another stream (one log for both). */
+static void flush_before(const struct ipp_shell *sh, FILE *f)
+{
+	if (sh && sh->out && sh->out != f)
+		fflush(sh->out);
+	if (f != stdout)
+		fflush(stdout);
+}
+
 void ipp_shell_report(const struct ipp_shell *sh, FILE *f, const char *prog,
 		      const struct ipp_error *err)
 {
+	flush_before(sh, f);
 	/* (a script's summary is no error of IPsec's: scripts counting those see its lines) */
 	if (sh && sh->name == IPP_NAME_NETSH && !sh->summarized) {
 		if (err->ipsec_code)

@@ -60,6 +60,15 @@ D=$(dump_store local)
 contains "$D" 'name="First"'
 contains "$D" 'name="Third"'
 
+# one log for output and errors: each command's output comes before the next one's error
+printf 'show store\nadd policy name=First\nshow store\n' >"$TMP/order.txt"
+LOGF=$($IPSECPOL -f "$TMP/order.txt" 2>&1)
+[ "$(grep -n . <<<"$LOGF" | sed -n '1s/:.*//p;2s/:.*//p' | tr '\n' ' ')" = "1 2 " ] &&
+	grep -q '^Current store is' <<<"$(sed -n 1p <<<"$LOGF")" &&
+	grep -q 'order.txt:2: add policy' <<<"$(sed -n 2p <<<"$LOGF")" &&
+	grep -q '^Current store is' <<<"$(sed -n 3p <<<"$LOGF")" ||
+	fail "output and errors out of order in one log: $LOGF"
+
 # one-shot commands: the program's name instead of FILE:LINE
 run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy name=Y frob=1
 run_fail 'ERR IPsec : command not found: "static" (valid here: dump, ipsec, help)' $NETSH static show all
