@@ -95,6 +95,13 @@ int ipp_st_show_store(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	return 0;
 }
 
+/* name=all, which netsh's usage (`[name=]string | [all]`) shares with the keyword: every object,
+ * unless one is called "all" */
+static bool name_all(const char *name)
+{
+	return name && ipp_utf8_casecmp(name, "all") == 0;
+}
+
 int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		       struct ipp_error *err)
 {
@@ -107,6 +114,8 @@ int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 
 	if ((r = show_begin(sh, a, loc, &c, err)) < 0)
 		goto out;
+	if (name_all(name) && !policy_named(c.s, name))
+		name = NULL; /* name=all: the keyword, as netsh takes it */
 	v = calloc(c.s->npolicies + 1, sizeof(*v));
 	if (!v) {
 		r = ipp_err(err, ENOMEM, "out of memory");
@@ -196,6 +205,14 @@ int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
+	if (name_all(name)) {
+		bool named = false;
+
+		for (size_t i = 0; i < c.s->nfilterlists && !named; i++)
+			named = ipp_utf8_casecmp(c.s->filterlists[i].name, name) == 0;
+		if (!named)
+			name = NULL; /* name=all: the keyword, as netsh takes it */
+	}
 	for (size_t i = 0; i < c.s->nfilterlists; i++) {
 		const struct ipp_filterlist *l = &c.s->filterlists[i];
 
@@ -229,6 +246,14 @@ int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FIL
 	if (!v) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
+	}
+	if (name_all(name)) {
+		bool named = false;
+
+		for (size_t i = 0; i < c.s->nfilteractions && !named; i++)
+			named = ipp_utf8_casecmp(c.s->filteractions[i].name, name) == 0;
+		if (!named)
+			name = NULL; /* name=all: the keyword, as netsh takes it */
 	}
 	for (size_t i = 0; i < c.s->nfilteractions; i++) {
 		const struct ipp_filteraction *fa = &c.s->filteractions[i];

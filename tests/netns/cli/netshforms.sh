@@ -10,6 +10,15 @@ run_ok $NETSH -c ipsec static add policy name=C2
 run_ok $NETSH -c "ipsec static" show policy all format=table
 contains "$OUT" "C1"
 contains "$OUT" "C2"
+# name=all: the keyword all, as published scripts write it (no object can be called "all")
+run_ok $NETSH ipsec static show policy name=all format=table
+contains "$OUT" "C1"
+contains "$OUT" "C2"
+run_ok $NETSH -c "ipsec static" add filteraction name=CA1 action=block
+run_ok $NETSH -c "ipsec static" add filteraction name=CA2 action=permit
+run_ok $NETSH ipsec static show filteraction name=ALL
+contains "$OUT" "CA1"
+contains "$OUT" "CA2"
 run_fail 'ERR IPsec : -c: command not found: "nosuch"' $NETSH -c nosuch show all
 OUT=$(printf 'add filterlist name=CL\n' | $NETSH -c "ipsec static") || fail "-c with a script on stdin"
 run_ok $IPSECPOL static show filterlist name=CL
