@@ -283,8 +283,15 @@ int ipp_db_delete_all(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_erro
  */
 int ipp_db_replace(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
 		   struct ipp_error *err);
-/* Add the objects of @s to @loc (importpolicy): names or GUIDs already present fail with
- * -EEXIST.  An assigned policy of @s unassigns the store's. */
+/*
+ * Add the objects of @s to @loc (importpolicy).  An object whose GUID @loc
+ * holds for an object of its kind is that object: a filter list or action is
+ * rewritten as @s has it (a list's filters replaced; the rows stay, rules of
+ * other policies keep using them), a policy replaced with its rules (a
+ * restore of an export).  Other GUIDs already present, and names held by
+ * other objects, fail with -EEXIST, nothing written.  An assigned policy of
+ * @s unassigns the store's.
+ */
 int ipp_db_merge(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
 		 struct ipp_error *err);
 

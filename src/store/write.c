@@ -1516,7 +1516,8 @@ guid_clash(const struct guid_set *g, const struct ipp_snapshot *s, int64_t id, c
  * kind (a GUID is an identity)?  The first such object's error, or 0.
  */
 static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
-			       const struct ipp_snapshot *s, struct ipp_error *err)
+			       const struct ipp_snapshot *s, const int64_t *same_list,
+			       const int64_t *same_action, struct ipp_error *err)
 {
 	struct guid_set g = {.store = ipp_store_name(loc)};
 	int r;
@@ -1526,14 +1527,16 @@ static int snapshot_guids_free(struct ipp_db *db, enum ipp_store_loc loc,
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
 		const struct ipp_filterlist *l = &s->filterlists[i];
 
-		r = guid_clash(&g, s, l->id, l->guid, err, "filter list \"%s\"", l->name);
+		if (!same_list[i])
+			r = guid_clash(&g, s, l->id, l->guid, err, "filter list \"%s\"", l->name);
 		for (size_t k = 0; k < l->nfilters && r == 0; k++)
 			r = guid_clash(&g, s, l->filters[k].id, l->filters[k].guid, err,
 				       "filter of list \"%s\"", l->name);
 	}
 	for (size_t i = 0; i < s->nfilteractions && r == 0; i++)
-		r = guid_clash(&g, s, s->filteractions[i].id, s->filteractions[i].guid, err,
-			       "filter action \"%s\"", s->filteractions[i].name);
+		if (!same_action[i])
+			r = guid_clash(&g, s, s->filteractions[i].id, s->filteractions[i].guid, err,
+				       "filter action \"%s\"", s->filteractions[i].name);
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
 		const struct ipp_policy *p = &s->policies[i];
 
@@ -1570,32 +1573,120 @@ static int filter_at_cmp(const void *x, const void *y)
 }
 
 /* Write the objects of @s into @loc (keeping GUIDs, timestamps and rule numbers). */
+/* The row of kind @sql (SELECT id ... WHERE store = ? AND guid = ?) with @guid in *ret, or 0. */
+static int id_by_guid(struct ipp_db *db, const char *sql, enum ipp_store_loc loc, const char *guid,
+		      int64_t *ret, struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*ret = 0;
+	if (!*guid)
+		return 0;
+	if ((r = db_prep(db, sql, &st, err)) < 0)
+		return r;
+	sqlite3_bind_int(st, 1, loc);
+	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
+	r = db_step(db, st, err, "looking a GUID up");
+	if (r > 0)
+		*ret = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return r < 0 ? r : 0;
+}
+
+static int set_modified(struct ipp_db *db, const char *sql, int64_t id, int64_t modified,
+			struct ipp_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = db_prep(db, sql, &st, err)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, modified);
+	sqlite3_bind_int64(st, 2, id);
+	return db_exec_stmt(db, st, err, "setting the time of a change");
+}
+
+/*
+ * The objects of @s the store holds already, by GUID (an identity: a restore
+ * of an export brings them back as they were): a filter list's row in
+ * same_list[i], its filters deleted (the file's take their place); a filter
+ * action's in same_action[i]; a policy of that GUID is deleted with its rules
+ * (the file's is inserted whole).  Lists and actions keep their rows: rules of
+ * other policies may use them.
+ */
+static int same_objects(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
+			int64_t *same_list, int64_t *same_action, struct ipp_error *err)
+{
+	static const char sql_list[] = "SELECT id FROM filterlist WHERE store = ? AND guid = ? "
+				       "COLLATE NOCASE";
+	static const char sql_action[] = "SELECT id FROM filteraction WHERE store = ? AND "
+					 "guid = ? COLLATE NOCASE";
+	static const char sql_policy[] = "SELECT id FROM policy WHERE store = ? AND guid = ? "
+					 "COLLATE NOCASE";
+	sqlite3_stmt *st;
+	int64_t id;
+	int r = 0;
+
+	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
+		r = id_by_guid(db, sql_list, loc, s->filterlists[i].guid, &same_list[i], err);
+		if (r == 0 && same_list[i] &&
+		    (r = db_prep(db, "DELETE FROM filter WHERE filterlist_id = ?", &st, err)) ==
+			0) {
+			sqlite3_bind_int64(st, 1, same_list[i]);
+			r = db_exec_stmt(db, st, err, "replacing a filter list's filters");
+		}
+	}
+	for (size_t i = 0; i < s->nfilteractions && r == 0; i++)
+		r = id_by_guid(db, sql_action, loc, s->filteractions[i].guid, &same_action[i], err);
+	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
+		r = id_by_guid(db, sql_policy, loc, s->policies[i].guid, &id, err);
+		if (r == 0 && id)
+			r = delete_by_id(db, "DELETE FROM policy WHERE id = ?", id, "policy", err);
+	}
+	return r;
+}
+
 static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
 			  struct ipp_error *err)
 {
-	int64_t *list_ids = NULL, *action_ids = NULL;
+	int64_t *list_ids = NULL, *action_ids = NULL, *same_list = NULL, *same_action = NULL;
 	struct filter_at *fv = NULL;
 	size_t nf = 0;
 	int r = 0;
 
-	if ((r = snapshot_guids_free(db, loc, s, err)) < 0)
-		return r;
 	for (size_t i = 0; i < s->nfilterlists; i++)
 		nf += s->filterlists[i].nfilters;
 	list_ids = calloc(s->nfilterlists + 1, sizeof(*list_ids));
 	action_ids = calloc(s->nfilteractions + 1, sizeof(*action_ids));
+	same_list = calloc(s->nfilterlists + 1, sizeof(*same_list));
+	same_action = calloc(s->nfilteractions + 1, sizeof(*same_action));
 	fv = calloc(nf + 1, sizeof(*fv));
-	if (!list_ids || !action_ids || !fv) {
+	if (!list_ids || !action_ids || !same_list || !same_action || !fv) {
 		r = -ENOMEM;
 		goto out;
 	}
+	if ((r = same_objects(db, loc, s, same_list, same_action, err)) < 0 ||
+	    (r = snapshot_guids_free(db, loc, s, same_list, same_action, err)) < 0)
+		goto out;
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
 		struct ipp_filterlist l = s->filterlists[i];
 
 		/* the lists first, then the filters from copies (the snapshot is const) */
 		l.filters = NULL;
 		l.nfilters = 0;
-		r = at_line(s, l.id, filterlist_insert(db, loc, &l, true, err), err);
+		if (same_list[i]) {
+			/* the store's list of that GUID, rewritten (its filters went already) */
+			l.id = same_list[i];
+			r = filterlist_update_in(db, &l, err);
+			if (r == 0 && l.modified)
+				r = set_modified(db,
+						 "UPDATE filterlist SET modified = ? WHERE id = ?",
+						 l.id, l.modified, err);
+			r = at_line(s, s->filterlists[i].id, r, err);
+		} else {
+			r = at_line(s, l.id, filterlist_insert(db, loc, &l, true, err), err);
+		}
 		list_ids[i] = l.id;
 	}
 	/*
@@ -1618,7 +1709,17 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 	for (size_t i = 0; i < s->nfilteractions && r == 0; i++) {
 		struct ipp_filteraction a = s->filteractions[i];
 
-		r = at_line(s, a.id, filteraction_insert(db, loc, &a, true, err), err);
+		if (same_action[i]) {
+			a.id = same_action[i];
+			r = filteraction_update_in(db, &a, err);
+			if (r == 0 && a.modified)
+				r = set_modified(
+				    db, "UPDATE filteraction SET modified = ? WHERE id = ?", a.id,
+				    a.modified, err);
+			r = at_line(s, s->filteractions[i].id, r, err);
+		} else {
+			r = at_line(s, a.id, filteraction_insert(db, loc, &a, true, err), err);
+		}
 		action_ids[i] = a.id;
 	}
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
@@ -1647,6 +1748,8 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 out:
 	free(list_ids);
 	free(action_ids);
+	free(same_list);
+	free(same_action);
 	free(fv);
 	return r;
 }

@@ -57,10 +57,35 @@ $(diff "$TMP/$store.ipsec" "$TMP/$store-again.ipsec")"
 	[ "$A" = "$B" ] || fail "$store: show all of the imported store differs"
 done
 
-# importing names that are already there fails and changes nothing
+# importing the same export again: the same GUIDs are the same objects, the store as it was
 BEFORE=$(dump_store local)
-run_fail "importpolicy:" $IPSECPOL static importpolicy file="$TMP/local.ipsec"
+run_ok $IPSECPOL static importpolicy file="$TMP/local.ipsec"
+[ "$(dump_store local)" = "$BEFORE" ] || fail "importing the store's own export changed it"
+# names the store holds under other GUIDs: refused, nothing changed
+sed 's/{[0-9A-Fa-f]\{8\}-/{DEADBEEF-/g' "$TMP/local.ipsec" >"$TMP/other.ipsec"
+run_fail "importpolicy: file \"$TMP/other.ipsec\": line " $IPSECPOL static importpolicy file="$TMP/other.ipsec"
+contains "$ERR" "already exists in the local store"
 [ "$(dump_store local)" = "$BEFORE" ] || fail "a failed import changed the store"
+# a published backup and restore: export, unassign and delete the policy, import it back
+cat >"$TMP/restore.netsh" <<'EOF'
+ipsec static add policy name = SECCPP
+ipsec static add filteraction name = Blocked action = block
+ipsec static add filter filterlist = wanna srcaddr=Any dstaddr = Me dstport = 445 protocol = TCP
+ipsec static add rule name=SECCPR policy=SECCPP filterlist=wanna filteraction=Blocked
+ipsec static set policy name=SECCPP assign=y
+ipsec static exportpolicy file = RESTORE/ipsec.ipsec
+ipsec static set policy name=SECCPP assign=n
+ipsec static delete policy name = SECCPP
+ipsec static add filter filterlist = wanna srcaddr=Any dstaddr = Me dstport = 139 protocol = TCP
+ipsec static importpolicy file = RESTORE/ipsec.ipsec
+EOF
+sed -i "s|RESTORE|$TMP|" "$TMP/restore.netsh"
+run_ok $BIN/netsh --root "$TMP/restore" -f "$TMP/restore.netsh"
+run_ok $BIN/ipsecpol --root "$TMP/restore" static show policy name=SECCPP
+contains "$OUT" "Assigned                   : YES"
+run_ok $BIN/ipsecpol --root "$TMP/restore" static show filterlist name=wanna level=verbose
+contains "$OUT" "Destination Port           : 445"
+[ "$(grep -c "Destination Port" <<<"$OUT")" = 1 ] || fail "the list as exported (port 445 only): $OUT"
 # a damaged file is refused
 head -c 300 "$TMP/local.ipsec" >"$TMP/damaged.ipsec"
 run_fail "importpolicy:" $BIN/ipsecpol --root "$TMP/empty" static importpolicy file="$TMP/damaged.ipsec"

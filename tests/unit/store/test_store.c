@@ -1493,13 +1493,13 @@ static void test_export_import_roundtrip(void **state)
 			    "C=US,O=MSFT,CN=\"Microsoft North, South, East, and West Root "
 			    "Authority\"");
 
-	/* merging the same objects again: names taken, nothing changed */
+	/* merging the same objects again: the same GUIDs are the same objects, rewritten as
+	 * the file has them (a restore); the store is as it was */
 	{
 		uint64_t g = generation(db2);
 
-		expect_err(ipp_db_merge(db2, IPP_STORE_PERSISTENT, b, &err), EEXIST, &err,
-			   "already exists in the persistent store");
-		assert_int_equal(generation(db2), g);
+		OK(ipp_db_merge(db2, IPP_STORE_PERSISTENT, b, &err));
+		assert_true(generation(db2) > g);
 		ipp_snapshot_free(c);
 		c = load(db2, IPP_STORE_PERSISTENT);
 		t3 = export_text(c);
@@ -1616,6 +1616,57 @@ static void test_import_order_and_guids(void **state)
 			   "line 2: filter list \"C\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} "
 			   "already exists in the local store");
 		ipp_snapshot_free(g);
+	}
+	/* a list of a name the store holds under another GUID: refused, nothing changed */
+	{
+		static const char named[] =
+		    "ipsecpol-export 1\n"
+		    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB31} name=\"a\" "
+		    "modified=1\n"
+		    "end\n";
+		struct ipp_snapshot *g = import_text(named, &err, &r);
+
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
+			   "line 2: filter list \"a\" already exists in the local store");
+		ipp_snapshot_free(g);
+		u = load(fx->db, IPP_STORE_LOCAL);
+		after = export_text(u);
+		assert_string_equal(before, after);
+		free(after);
+		ipp_snapshot_free(u);
+	}
+	/* list Z of the file again, edited since (a restore): its filters are the file's, its
+	 * row the same (a rule of a policy that is not in the file keeps it) */
+	{
+		static const char restore[] =
+		    "ipsecpol-export 1\n"
+		    "filterlist guid={11e6e97e-0031-49f5-ac7d-5f2fe99bab03} name=\"Z2\" "
+		    "description=\"restored\" modified=7\n"
+		    "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} src=any dst=me "
+		    "protocol=TCP "
+		    "srcport=0 dstport=80 mirrored=yes\n"
+		    "end\n";
+		struct ipp_snapshot *g = import_text(restore, &err, &r);
+		const struct ipp_filterlist *z2 = NULL;
+
+		if (r < 0)
+			fail_msg("import: %s", err.msg);
+		OK(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err));
+		ipp_snapshot_free(g);
+		u = load(fx->db, IPP_STORE_LOCAL);
+		assert_int_equal(u->nfilterlists, 2);
+		for (size_t i = 0; i < u->nfilterlists; i++)
+			if (!strcmp(u->filterlists[i].name, "Z2"))
+				z2 = &u->filterlists[i];
+		assert_non_null(z2);
+		assert_int_equal(z2->id, z->id);
+		assert_string_equal(z2->description, "restored");
+		assert_int_equal(z2->modified, 7);
+		assert_int_equal(z2->nfilters, 1);
+		assert_int_equal(z2->filters[0].dstport, 80);
+		ipp_snapshot_free(u);
 	}
 	/* a group policy object assigns policies of the domain store only */
 	{
