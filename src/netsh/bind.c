@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../common/utf8.h"
 #include "../model/model.h"
 
 static bool is_prefix(const char *word, const char *of)
@@ -289,6 +290,18 @@ static int parse_u32(const char *s, uint32_t *ret)
 	return 0;
 }
 
+int ipp_value_utf8_check(const char *tag, const char *value, struct ipp_error *err)
+{
+	long bad = ipp_utf8_bad_at(value);
+
+	if (bad < 0)
+		return 0;
+	return ipp_err(err, EINVAL,
+		       "%s: byte 0x%02x at position %ld is not UTF-8: values are UTF-8 text (save "
+		       "the script as UTF-8)",
+		       tag, (unsigned char)value[bad], bad + 1);
+}
+
 /* Check the form of one value; may replace *value by its canonical spelling. */
 static int check_value(const struct ipp_param *p, const char **value, struct ipp_error *err)
 {
@@ -322,8 +335,10 @@ static int check_value(const struct ipp_param *p, const char **value, struct ipp
 		return 0;
 	case IPP_PT_NAME:
 	case IPP_PT_STRING:
+		/* (a name looked up is refused as one written would be, not "not found") */
+		return ipp_value_utf8_check(p->tag, v, err);
 	case IPP_PT_FILE:
-		if (p->type == IPP_PT_FILE && !*v)
+		if (!*v)
 			return ipp_err(err, EINVAL, "empty file name for %s", p->tag);
 		return 0;
 	case IPP_PT_PORT:

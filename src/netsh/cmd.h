@@ -62,6 +62,8 @@ typedef int (*ipp_cmd_fn)(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 
 /* The value of the first argument with canonical tag @tag, or NULL. Borrowed. */
 const char *ipp_args_get(const struct ipp_args *a, const char *tag);
+/* Is @value UTF-8 text?  -EINVAL naming @tag and the first byte that is not. */
+int ipp_value_utf8_check(const char *tag, const char *value, struct ipp_error *err);
 /* The argument itself (for its text and column), or NULL. Borrowed. */
 const struct ipp_arg *ipp_args_find(const struct ipp_args *a, const char *tag);
 /* Is @tag given? */

@@ -20,26 +20,13 @@ int ipp_st_db(struct ipp_shell *sh, struct ipp_db **ret, struct ipp_error *err)
 	return ipp_shell_db(sh, true, ret, err);
 }
 
-/* Is @value UTF-8 text?  -EINVAL naming @tag and the first byte that is not. */
-static int utf8_check(const char *tag, const char *value, struct ipp_error *err)
-{
-	long bad = ipp_utf8_bad_at(value);
-
-	if (bad < 0)
-		return 0;
-	return ipp_err(err, EINVAL,
-		       "%s: byte 0x%02x at position %ld is not UTF-8: values are UTF-8 text (save "
-		       "the script as UTF-8)",
-		       tag, (unsigned char)value[bad], bad + 1);
-}
-
 int ipp_st_copy(char *dst, size_t size, const char *tag, const char *value,
 		struct ipp_error *err)
 {
 	size_t n = strlen(value);
 	int r;
 
-	if ((r = utf8_check(tag, value, err)) < 0)
+	if ((r = ipp_value_utf8_check(tag, value, err)) < 0)
 		return r;
 	if (n >= size)
 		return ipp_err(err, EINVAL, "%s is too long (%zu characters, at most %zu)", tag, n,
@@ -53,7 +40,7 @@ int ipp_st_copy_name(char *dst, const char *what, const char *value, struct ipp_
 	int r;
 
 	/* (UTF-8 first: the length counts its characters) */
-	if ((value && (r = utf8_check(what, value, err)) < 0) ||
+	if ((value && (r = ipp_value_utf8_check(what, value, err)) < 0) ||
 	    (r = ipp_name_validate(what, value, err)) < 0)
 		return r;
 	return ipp_st_copy(dst, IPP_NAME_MAX, what, value, err);
