@@ -6,6 +6,9 @@
 set -u
 BUILD=${1:-build} ASAN_BUILD=${2:-build-asan} FUZZ_BUILD=${3:-build-fuzz} JOBS=${4:-2}
 cd "$(dirname "$0")/.." || exit 1
+# the tests are no SSH session of their own, whatever runs them (the session checks of
+# the shell are tested with sessions the tests describe)
+unset SSH_CONNECTION SSH_CLIENT
 status=0
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT

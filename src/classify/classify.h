@@ -391,4 +391,14 @@ int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const ch
 			     const struct ipp_paths *paths, struct ipp_lockout *ret,
 			     struct ipp_error *err);
 
+/*
+ * Could configured filter @f, added to or deleted from a policy in force,
+ * decide a packet of the session @l (filled by ipp_lockout_check())?  False
+ * only when none of the specific filters it stands for (with @env's servers,
+ * @me and the session's server address local) matches either of its
+ * packets: the session's verdicts cannot have changed then.
+ */
+bool ipp_lockout_filter_touches(const struct ipp_lockout *l, const struct ipp_filter *f,
+				const struct ipp_hostenv *env, const struct ipp_localaddrs *me);
+
 #endif

@@ -190,3 +190,32 @@ int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const ch
 	ipp_effective_free(eff);
 	return r;
 }
+
+bool ipp_lockout_filter_touches(const struct ipp_lockout *l, const struct ipp_filter *f,
+				const struct ipp_hostenv *env, const struct ipp_localaddrs *me)
+{
+	struct ipp_eff_rule r0;
+	struct ipp_effective e0 = {.rules = &r0, .nrules = 1};
+	struct ipp_localaddrs all = {0};
+	struct ipp_sfilter *sf = NULL;
+	size_t n = 0, i;
+	bool touches = false;
+	int r;
+
+	if (!l->applicable)
+		return false;
+	memset(&r0, 0, sizeof(r0));
+	r = ipp_effective_expand(&e0, 0, 0, f, env, &sf, &n, NULL);
+	for (i = 0; r == 0 && me && i < me->n; i++)
+		r = ipp_localaddrs_add(&all, me->v[i].family, me->v[i].ip);
+	if (r == 0)
+		r = ipp_localaddrs_add(&all, l->in.family, l->in.dst);
+	/* (what cannot be told might touch it) */
+	touches = r < 0;
+	for (i = 0; !touches && i < n; i++)
+		touches = ipp_classify_match(&sf[i], &l->in, &all) ||
+			  ipp_classify_match(&sf[i], &l->out, &all);
+	ipp_localaddrs_clear(&all);
+	free(sf);
+	return touches;
+}

@@ -89,6 +89,12 @@ const struct ipp_paths *ipp_shell_paths(const struct ipp_shell *sh);
  */
 void ipp_shell_note(const struct ipp_shell *sh, FILE *out, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/*
+ * The SSH session check ran for the command being run (an assignment):
+ * the shell does not check its change again; @forced (force=yes): nor the
+ * rest of the batch it is in.
+ */
+void ipp_shell_session_checked(struct ipp_shell *sh, bool forced);
 /* The store chosen with `set store` (default local). */
 enum ipp_store_loc ipp_shell_store(const struct ipp_shell *sh);
 /* The domain given with `set store location=domain domain=NAME`, or "". Borrowed. */

@@ -13,6 +13,7 @@
 
 #include "../common/notify.h"
 #include "../common/utf8.h"
+#include "static_cmds.h"
 
 struct ctxpath {
 	const struct ipp_node *v[IPP_RESOLVE_DEPTH];
@@ -40,7 +41,43 @@ struct ipp_shell {
 				its lines reported already (0: not a summary) */
 	const char *where;   /* the script and line being run (NULL: none), for notes */
 	unsigned where_line;
+	/* the SSH session check of store changes (ipp_st_session_guard()) */
+	uint64_t batch_since; /* the journal's last entry when the batch began */
+	bool session_checked; /* the command checked its own change (an assignment) */
+	bool session_forced;  /* ... with force=yes: the batch it is in is not checked */
 };
+
+/* Is the shell run in an SSH session, whose cut-off changes of the stores are refused? */
+static bool in_ssh_session(void)
+{
+	const char *v = getenv("SSH_CONNECTION");
+
+	return v && *v;
+}
+
+void ipp_shell_session_checked(struct ipp_shell *sh, bool forced)
+{
+	sh->session_checked = true;
+	sh->session_forced |= forced;
+}
+
+/*
+ * Commit the batch open in @sh's database: after the SSH session check of all
+ * it changed.  On failure the batch is rolled back and over.
+ */
+static int batch_commit(struct ipp_shell *sh, struct ipp_error *err)
+{
+	int r = 0;
+
+	sh->batch = false;
+	if (in_ssh_session() && !sh->session_forced)
+		r = ipp_st_session_guard(sh, sh->db, sh->batch_since, err);
+	if (r == 0)
+		r = ipp_db_commit(sh->db, err);
+	if (r < 0)
+		ipp_db_rollback(sh->db);
+	return r;
+}
 
 /* Scripts that exec may run inside one another. */
 #define IPP_EXEC_DEPTH 8
@@ -122,9 +159,8 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 	if (sh->batch && sh->db) {
 		if (rollback) {
 			ipp_db_rollback(sh->db);
-		} else if ((r = ipp_db_commit(sh->db, err)) < 0) {
+		} else if ((r = batch_commit(sh, err)) < 0) {
 			ipp_err_prefix(err, "set batch: committing the batch at the end");
-			ipp_db_rollback(sh->db);
 			batch_aborted(err);
 		} else {
 			notify_agent(sh);
@@ -261,14 +297,18 @@ int ipp_shell_cmd_set_batch(struct ipp_shell *sh, const struct ipp_args *a, FILE
 			return r;
 		if ((r = ipp_db_begin(db, err)) < 0)
 			return r;
+		sh->batch_since = 0;
+		sh->session_forced = false;
+		if (in_ssh_session() && (r = ipp_db_journal_seq(db, &sh->batch_since, err)) < 0) {
+			ipp_db_rollback(db);
+			return r;
+		}
 		sh->batch = true;
 		return 0;
 	}
 	if (!sh->batch)
 		return 0;
-	sh->batch = false;
-	if ((r = ipp_db_commit(sh->db, err)) < 0) {
-		ipp_db_rollback(sh->db);
+	if ((r = batch_commit(sh, err)) < 0) {
 		ipp_err_prefix(err, "committing the batch failed; none of its changes were written");
 		return r;
 	}
@@ -282,6 +322,7 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 		   struct ipp_error *err)
 {
 	struct ipp_db *db;
+	uint64_t since = 0;
 	int r;
 
 	if (!(cmd->flags & IPP_CMD_WRITE))
@@ -301,7 +342,14 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 	}
 	if ((r = ipp_db_begin(db, err)) < 0)
 		return r;
+	if (in_ssh_session() && (r = ipp_db_journal_seq(db, &since, err)) < 0) {
+		ipp_db_rollback(db);
+		return r;
+	}
+	sh->session_checked = sh->session_forced = false;
 	r = cmd->fn(sh, a, sh->out, err);
+	if (r == 0 && in_ssh_session() && !sh->session_checked)
+		r = ipp_st_session_guard(sh, db, since, err);
 	if (r < 0) {
 		ipp_db_rollback(db);
 		return r;
@@ -851,9 +899,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			sh->batch = false;
 			batch_aborted(err);
 		} else {
-			sh->batch = false;
-			if ((r = ipp_db_commit(sh->db, err)) < 0) {
-				ipp_db_rollback(sh->db);
+			if ((r = batch_commit(sh, err)) < 0) {
 				ipp_err_prefix(err, "%s: committing the batch", name);
 				batch_aborted(err);
 			} else {

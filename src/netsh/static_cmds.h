@@ -64,6 +64,17 @@ int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store
 			 const char *policy, const struct ipp_args *a, FILE *out,
 			 struct ipp_error *err);
 
+/*
+ * Before a change of the stores commits (one command, or a batch): when the
+ * shell runs in an SSH session and the change touches a policy in force (the
+ * journal since @since says so), refuse it (-EPERM) when it would cut off the
+ * session that the stores as committed leave alone, or (errs closed) when
+ * that cannot be checked.  Filters added that match no packet of the session
+ * are not looked at further.  0 otherwise.
+ */
+int ipp_st_session_guard(struct ipp_shell *sh, struct ipp_db *db, uint64_t since,
+			 struct ipp_error *err);
+
 /* Copy @value into a fixed buffer; too long gives -EINVAL naming @tag. */
 int ipp_st_copy(char *dst, size_t size, const char *tag, const char *value,
 		struct ipp_error *err);

@@ -5,6 +5,7 @@
 #include "static_cmds.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -67,6 +68,7 @@ int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store
 		return r;
 	if (loc != IPP_STORE_LOCAL && loc != IPP_STORE_PERSISTENT)
 		return 0;
+	ipp_shell_session_checked(sh, force);
 	r = ipp_lockout_check_assign(db, loc, policy, ipp_shell_paths(sh), &l, &e);
 	if (r < 0) {
 		if (force) {
@@ -91,6 +93,101 @@ int ipp_st_lockout_guard(struct ipp_shell *sh, struct ipp_db *db, enum ipp_store
 	return ipp_err(err, EPERM,
 		       "assign: refused: %s; force=yes assigns policy \"%s\" anyway", l.msg,
 		       policy);
+}
+
+/*
+ * Would the filters added since @since (journal entries, all but the
+ * assignment's own) change what the session's packets get?  Only filters that
+ * match one of them can; anything else that touches a policy in force is
+ * looked at whole (1).  @session NULL: it cannot be read, every filter counts.
+ */
+static int session_touched(struct ipp_db *db, const struct ipp_lockout *session,
+			   const struct ipp_paths *paths, uint64_t since, struct ipp_error *err)
+{
+	struct ipp_journal_entry *j = NULL;
+	struct ipp_localaddrs me = {0};
+	struct ipp_hostenv env;
+	bool env_read = false;
+	size_t nj = 0, i;
+	int r, touched = 0;
+
+	if ((r = ipp_db_journal_read(db, since, &j, &nj, err)) < 0)
+		return r == -ESTALE ? 1 : r;
+	for (i = 0; i < nj && !touched; i++) {
+		struct ipp_error fe = {0};
+		struct ipp_filter f;
+		int64_t list;
+		uint32_t pos;
+
+		if (j[i].what == IPP_JOURNAL_UNUSED)
+			continue;
+		if (j[i].what != IPP_JOURNAL_FILTER_ADD) {
+			touched = 1;
+			break;
+		}
+		if (!env_read && session) {
+			struct ipp_error e = {0};
+
+			if (ipp_classify_hostenv(paths, &env, &e) < 0 ||
+			    ipp_localaddrs_from_system(&me, &e) < 0) {
+				touched = 1;
+				break;
+			}
+			env_read = true;
+		}
+		if (ipp_db_filter_get(db, j[i].filter_id, &f, &list, &pos, &fe) < 0) {
+			touched = 1;
+			break;
+		}
+		touched = !session || ipp_lockout_filter_touches(session, &f, &env, &me);
+		ipp_filter_clear(&f);
+	}
+	ipp_localaddrs_clear(&me);
+	free(j);
+	return touched;
+}
+
+int ipp_st_session_guard(struct ipp_shell *sh, struct ipp_db *db, uint64_t since,
+			 struct ipp_error *err)
+{
+	const struct ipp_paths *paths = ipp_shell_paths(sh);
+	struct ipp_lockout session, after, before;
+	struct ipp_error e = {0}, garbled = {0};
+	struct ipp_db *ro = NULL;
+	int r;
+
+	if ((r = ipp_lockout_check(NULL, NULL, NULL, &session, &garbled)) == 0 &&
+	    !session.applicable)
+		return 0;
+	/* (a session that cannot be read: any change of a policy in force is looked at) */
+	if ((r = session_touched(db, r < 0 ? NULL : &session, paths, since, &e)) <= 0)
+		return r;
+	if (garbled.msg[0])
+		return ipp_err(err, EINVAL,
+			       "cannot check whether the change cuts off this SSH session: %s "
+			       "(to change it unchecked, run it in a batch with the policy "
+			       "assigned again with force=yes)",
+			       garbled.msg);
+	/* the stores as they will be, then as they are (committed, another connection) */
+	r = ipp_lockout_check_assign(db, ipp_shell_store(sh), NULL, paths, &after, &e);
+	if (r >= 0 && !after.blocked)
+		return 0;
+	if (r >= 0 && (r = ipp_db_open(paths->db, IPP_DB_READONLY, &ro, &e)) >= 0) {
+		r = ipp_lockout_check_assign(ro, ipp_shell_store(sh), NULL, paths, &before, &e);
+		ipp_db_close(ro);
+		if (r >= 0 && before.blocked)
+			return 0; /* cut off already: not by this change */
+	}
+	if (r < 0)
+		return ipp_err(err, -r,
+			       "cannot check whether the change cuts off this SSH session: %s "
+			       "(to change it unchecked, run it in a batch with the policy "
+			       "assigned again with force=yes)",
+			       e.msg);
+	return ipp_err(err, EPERM,
+		       "refused: %s; to change it anyway, run it in a batch (set batch "
+		       "mode=enable) with the policy assigned again with force=yes",
+		       after.msg);
 }
 
 int ipp_st_add_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,

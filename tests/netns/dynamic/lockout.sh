@@ -109,6 +109,50 @@ run_ok env SSH_CONNECTION="garbage" $IPSECPOL static set policy name=NoSSH assig
 contains "$OUT" "could not be checked"
 run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=no
 
+# ---- changes of a policy in force: refused when they would cut the session off
+run_ok $IPSECPOL static set policy name=NoWeb assign=yes
+# a filter for port 22 in the list the assigned policy blocks
+run_fail "add filter: refused: the SSH session this shell runs in ($SESSION_TEXT) would be cut off" \
+	$IPSECPOL static add filter filterlist=Web srcaddr=10.77.0.0 srcmask=24 dstaddr=me protocol=tcp dstport=22
+contains "$ERR" 'rule "BlockWeb" of policy "NoWeb"'
+contains "$ERR" "run it in a batch (set batch mode=enable) with the policy assigned again with force=yes"
+D=$(dump_store local)
+lacks "$D" 'srcaddr=10.77.0.0'
+# filters that leave the session alone: no check needed, made
+run_ok $IPSECPOL static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=8080
+run_ok $IPSECPOL static add filter filterlist=Web srcaddr=10.77.0.5 dstaddr=me protocol=udp dstport=22
+# a filter action made to block: the rule's filters decide the session then
+run_ok $IPSECPOL static set policy name=Open assign=yes
+run_fail "set filteraction: refused: the SSH session this shell runs in ($SESSION_TEXT) would be cut off" \
+	$IPSECPOL static set filteraction name=Perm action=block
+contains "$ERR" 'rule "AllowSSH" of policy "Open"'
+grep -q 'filteraction name="Perm".* action=permit' <<<"$(dump_store local)" || fail "the refused change was made" 
+# a rule deactivated: what it permitted falls to what is beneath it (nothing: permitted)
+run_ok $IPSECPOL static set rule name=AllowSSH policy=Open activate=no
+run_ok $IPSECPOL static set rule name=AllowSSH policy=Open activate=yes
+# a batch whose changes cut the session off: refused whole at its end
+printf 'set batch enable\nadd policy name=Batch2\nset policy name=NoWeb assign=yes\nadd filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=22\nset batch disable\n' \
+	>"$TMP/batch2.netsh"
+run_fail "committing the batch failed; none of its changes were written" $IPSECPOL -f "$TMP/batch2.netsh"
+contains "$ERR" "refused: the SSH session this shell runs in ($SESSION_TEXT) would be cut off"
+D=$(dump_store local)
+lacks "$D" 'name="Batch2"'
+# in a batch with the policy assigned again with force=yes: made, with the warning
+printf 'set batch enable\nset filteraction name=Perm action=block\nset policy name=Open assign=yes force=yes\nset batch disable\n' \
+	>"$TMP/forced.netsh"
+OUT=$($IPSECPOL -f "$TMP/forced.netsh" 2>&1) || fail "the forced batch failed: $OUT"
+contains "$OUT" 'forced.netsh:3: warning: the SSH session this shell runs in'
+contains "$OUT" 'policy "Open" assigned anyway (force=yes)'
+grep -q 'filteraction name="Perm".* action=block' <<<"$(dump_store local)" || fail "the forced change was not made" 
+# cut off already by the policy as stored (Open's action blocks now): changes go on
+run_ok $IPSECPOL static add filter filterlist=SSH srcaddr=any dstaddr=me protocol=tcp dstport=2222
+# outside an SSH session nothing is checked
+run_ok env SSH_CONNECTION= $IPSECPOL static set filteraction name=Perm action=permit
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=Open assign=no
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoWeb assign=no
+# an unassigned policy is changed unchecked, whatever it would do
+run_ok $IPSECPOL static add filter filterlist=Web srcaddr=10.77.0.0 srcmask=24 dstaddr=me protocol=tcp dstport=22
+
 # importpolicy of an assigned policy is an assignment: checked the same way
 run_ok env SSH_CONNECTION= $IPSECPOL static exportpolicy file="$TMP/nossh"
 sed -i 's/^\(policy .*name="NoSSH".*\)assigned=no/\1assigned=yes/' "$TMP/nossh.ipsec"
