@@ -7,6 +7,7 @@
 #include "static_cmds.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -95,11 +96,20 @@ int ipp_st_show_store(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	return 0;
 }
 
-/* name=all, which netsh's usage (`[name=]string | [all]`) shares with the keyword: every object,
- * unless one is called "all" */
-static bool name_all(const char *name)
+/*
+ * @name, or NULL for name=all, which netsh's usage (`[name=]string | [all]`)
+ * shares with the keyword: every object, unless one of the @n objects at @v
+ * (each @size bytes, its name at @name_off) is called "all".
+ */
+static const char *name_or_all(const char *name, const void *v, size_t n, size_t size,
+			       size_t name_off)
 {
-	return name && ipp_utf8_casecmp(name, "all") == 0;
+	if (!name || ipp_utf8_casecmp(name, "all") != 0)
+		return name;
+	for (size_t i = 0; i < n; i++)
+		if (ipp_utf8_casecmp((const char *)v + i * size + name_off, name) == 0)
+			return name;
+	return NULL;
 }
 
 int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
@@ -114,8 +124,8 @@ int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 
 	if ((r = show_begin(sh, a, loc, &c, err)) < 0)
 		goto out;
-	if (name_all(name) && !policy_named(c.s, name))
-		name = NULL; /* name=all: the keyword, as netsh takes it */
+	name = name_or_all(name, c.s->policies, c.s->npolicies, sizeof(*c.s->policies),
+			   offsetof(struct ipp_policy, name));
 	v = calloc(c.s->npolicies + 1, sizeof(*v));
 	if (!v) {
 		r = ipp_err(err, ENOMEM, "out of memory");
@@ -205,14 +215,8 @@ int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (name_all(name)) {
-		bool named = false;
-
-		for (size_t i = 0; i < c.s->nfilterlists && !named; i++)
-			named = ipp_utf8_casecmp(c.s->filterlists[i].name, name) == 0;
-		if (!named)
-			name = NULL; /* name=all: the keyword, as netsh takes it */
-	}
+	name = name_or_all(name, c.s->filterlists, c.s->nfilterlists, sizeof(*c.s->filterlists),
+			   offsetof(struct ipp_filterlist, name));
 	for (size_t i = 0; i < c.s->nfilterlists; i++) {
 		const struct ipp_filterlist *l = &c.s->filterlists[i];
 
@@ -247,14 +251,8 @@ int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FIL
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (name_all(name)) {
-		bool named = false;
-
-		for (size_t i = 0; i < c.s->nfilteractions && !named; i++)
-			named = ipp_utf8_casecmp(c.s->filteractions[i].name, name) == 0;
-		if (!named)
-			name = NULL; /* name=all: the keyword, as netsh takes it */
-	}
+	name = name_or_all(name, c.s->filteractions, c.s->nfilteractions,
+			   sizeof(*c.s->filteractions), offsetof(struct ipp_filteraction, name));
 	for (size_t i = 0; i < c.s->nfilteractions; i++) {
 		const struct ipp_filteraction *fa = &c.s->filteractions[i];
 

@@ -1533,6 +1533,26 @@ static void test_export_import_roundtrip(void **state)
 	ipp_db_close(db2);
 }
 
+/* Importing @text into @db's local store fails with -EEXIST and @msg; the store stays @before. */
+static void merge_refused(struct ipp_db *db, const char *text, const char *msg, const char *before)
+{
+	struct ipp_error err = {0};
+	struct ipp_snapshot *g, *u;
+	char *after;
+	int r;
+
+	g = import_text(text, &err, &r);
+	if (r < 0)
+		fail_msg("import: %s", err.msg);
+	expect_err(ipp_db_merge(db, IPP_STORE_LOCAL, g, &err), EEXIST, &err, msg);
+	ipp_snapshot_free(g);
+	u = load(db, IPP_STORE_LOCAL);
+	after = export_text(u);
+	assert_string_equal(before, after);
+	free(after);
+	ipp_snapshot_free(u);
+}
+
 /*
  * The import creates the filters in their creation order across lists
  * (order=), which decides between filters of equal weight and action; and
@@ -1557,7 +1577,7 @@ static void test_import_order_and_guids(void **state)
 	struct ipp_error err = {0};
 	struct ipp_snapshot *s, *t, *u;
 	const struct ipp_filterlist *a, *z;
-	char *before, *after;
+	char *before;
 	int r;
 
 	s = import_text(text, &err, &r);
@@ -1578,65 +1598,32 @@ static void test_import_order_and_guids(void **state)
 	assert_non_null(strstr(before, "dstport=80 mirrored=yes order=3"));
 
 	/* a filter GUID of the store again (in a list of another name): refused, nothing changed */
-	{
-		static const char again[] =
-		    "ipsecpol-export 1\n"
-		    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB11} name=\"B\" "
-		    "modified=1\n"
-		    "filter guid={11e6e97e-0031-49f5-ac7d-5f2fe99bab05} src=any dst=me "
-		    "protocol=UDP srcport=0 dstport=53 mirrored=yes\n"
-		    "end\n";
-		struct ipp_snapshot *g = import_text(again, &err, &r);
-
-		if (r < 0)
-			fail_msg("import: %s", err.msg);
-		expect_err(
-		    ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
-		    "line 3: filter of list \"B\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB05} "
-		    "already exists in the local store");
-		ipp_snapshot_free(g);
-		u = load(fx->db, IPP_STORE_LOCAL);
-		after = export_text(u);
-		assert_string_equal(before, after);
-		free(after);
-		ipp_snapshot_free(u);
-	}
+	merge_refused(
+	    fx->db,
+	    "ipsecpol-export 1\n"
+	    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB11} name=\"B\" modified=1\n"
+	    "filter guid={11e6e97e-0031-49f5-ac7d-5f2fe99bab05} src=any dst=me "
+	    "protocol=UDP srcport=0 dstport=53 mirrored=yes\n"
+	    "end\n",
+	    "line 3: filter of list \"B\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB05} "
+	    "already exists in the local store",
+	    before);
 	/* nor a GUID that an object of another kind has: a filter list with a filter's */
-	{
-		static const char other[] =
-		    "ipsecpol-export 1\n"
-		    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} name=\"C\" "
-		    "modified=1\n"
-		    "end\n";
-		struct ipp_snapshot *g = import_text(other, &err, &r);
-
-		if (r < 0)
-			fail_msg("import: %s", err.msg);
-		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
-			   "line 2: filter list \"C\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} "
-			   "already exists in the local store");
-		ipp_snapshot_free(g);
-	}
+	merge_refused(
+	    fx->db,
+	    "ipsecpol-export 1\n"
+	    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} name=\"C\" modified=1\n"
+	    "end\n",
+	    "line 2: filter list \"C\": GUID {11E6E97E-0031-49F5-AC7D-5F2FE99BAB04} "
+	    "already exists in the local store",
+	    before);
 	/* a list of a name the store holds under another GUID: refused, nothing changed */
-	{
-		static const char named[] =
-		    "ipsecpol-export 1\n"
-		    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB31} name=\"a\" "
-		    "modified=1\n"
-		    "end\n";
-		struct ipp_snapshot *g = import_text(named, &err, &r);
-
-		if (r < 0)
-			fail_msg("import: %s", err.msg);
-		expect_err(ipp_db_merge(fx->db, IPP_STORE_LOCAL, g, &err), EEXIST, &err,
-			   "line 2: filter list \"a\" already exists in the local store");
-		ipp_snapshot_free(g);
-		u = load(fx->db, IPP_STORE_LOCAL);
-		after = export_text(u);
-		assert_string_equal(before, after);
-		free(after);
-		ipp_snapshot_free(u);
-	}
+	merge_refused(
+	    fx->db,
+	    "ipsecpol-export 1\n"
+	    "filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BAB31} name=\"a\" modified=1\n"
+	    "end\n",
+	    "line 2: filter list \"a\" already exists in the local store", before);
 	/* list Z of the file again, edited since (a restore): its filters are the file's, its
 	 * row the same (a rule of a policy that is not in the file keeps it) */
 	{
