@@ -188,6 +188,7 @@ static int db_generation(struct agent *a, uint64_t *ret)
 {
 	char path[IPP_PATH_MAX + 8];
 	struct ipp_error e = {0};
+	struct ipp_db_look look;
 	int r;
 
 	db_check_files(a);
@@ -210,13 +211,17 @@ static int db_generation(struct agent *a, uint64_t *ret)
 		}
 		a->db_gone_said = false;
 	}
-	if ((r = ipp_db_generation(a->db, ret, &e)) < 0) {
+	if ((r = ipp_db_look(a->db, &look, &e)) < 0) {
 		db_close(a); /* reopen next time: the file may have been replaced */
 		return r;
 	}
-	a->dv_seen = ipp_db_data_version(a->db);
-	if (a->dv_applied < 0)
+	*ret = look.generation;
+	a->dv_seen = look.data_version;
+	a->stamp_seen = look.stamp;
+	if (a->dv_applied < 0) {
 		a->dv_applied = a->dv_seen; /* (a new connection: its own numbering) */
+		a->stamp_applied = a->stamp_seen;
+	}
 	/* (after a read: the shared memory index exists, the one this connection maps) */
 	if (!a->db_ino[0])
 		for (int i = 0; i < 3; i++) {
@@ -620,6 +625,15 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	return r;
 }
 
+/* The state of the stores in @look is what is in force now (a change in place or none). */
+static void look_applied(struct agent *a, const struct ipp_db_look *look)
+{
+	a->gen = look->generation;
+	a->gen_known = true;
+	a->dv_seen = a->dv_applied = look->data_version;
+	a->stamp_seen = a->stamp_applied = look->stamp;
+}
+
 /*
  * The stores changed: when only filters were added to or deleted from
  * lists, change what is in force in place; false when a full apply is due.
@@ -628,7 +642,7 @@ static bool agent_patch(struct agent *a)
 {
 	struct ipp_cdiff_stats st;
 	struct ipp_error e = {0};
-	uint64_t gen = 0;
+	struct ipp_db_look look;
 	int r;
 
 	/* changes in place only to the table the agent made (a saved copy may have been
@@ -638,11 +652,11 @@ static bool agent_patch(struct agent *a)
 	if (a->cur_valid && a->db) {
 		/* what no assigned policy uses changed (a policy being written): nothing to do,
 		 * in any mode */
-		r = ipp_agent_journal_idle(a->db, &a->cur, &gen, &e);
+		r = ipp_agent_journal_idle(a->db, &a->cur, &look, &e);
 		if (r > 0) {
+			/* (what was read is applied: a commit since is seen as such next time) */
+			look_applied(a, &look);
 			a->applies++;
-			a->gen = gen;
-			a->gen_known = true;
 			a->last_change = "unchanged";
 			ipp_log(LOG_DEBUG, "policy unchanged (the stores changed in what no "
 					   "assigned policy uses)");
@@ -652,7 +666,7 @@ static bool agent_patch(struct agent *a)
 	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db || a->cur.partial)
 		return false; /* (the persistent policy alone: the whole is tried again) */
 	flow_fold_now(a);
-	r = ipp_agent_patch(a->drv, a->db, &a->cur, &a->flows, &gen, &st, &e);
+	r = ipp_agent_patch(a->drv, a->db, &a->cur, &a->flows, &look, &st, &e);
 	if (r == -EAGAIN) {
 		/* reopened at the next look: a store upgraded to the journal since is then seen */
 		db_close(a);
@@ -665,8 +679,7 @@ static bool agent_patch(struct agent *a)
 		return false;
 	}
 	a->applies++;
-	a->gen = gen;
-	a->gen_known = true;
+	look_applied(a, &look);
 	flow_fold_later(a);
 	a->last_change = st.empty ? "unchanged" : "in-place";
 	if (st.empty)
@@ -1019,9 +1032,12 @@ static void process_pending(struct agent *a)
 		if (!need) {
 			/* Unknown generation (no or broken database): look again. */
 			need = r < 0 || !a->gen_known || gen != a->gen;
-			if (!need && a->dv_seen >= 0 && a->dv_seen != a->dv_applied) {
+			if (!need && a->dv_seen >= 0 && a->dv_seen != a->dv_applied &&
+			    (a->stamp_seen.journal != a->stamp_applied.journal ||
+			     a->stamp_seen.schema != a->stamp_applied.schema)) {
 				/* a commit that counted no change: not made through the
-				 * stores (sqlite3 on the file): read them all again */
+				 * stores (sqlite3 on the file): read them all again (a
+				 * checkpoint of the log moves the data version alone) */
 				a->force_apply = true;
 				snprintf(a->force_why, sizeof(a->force_why),
 					 "the database was changed by another program");
@@ -1029,6 +1045,7 @@ static void process_pending(struct agent *a)
 			}
 		}
 		a->dv_applied = a->dv_seen;
+		a->stamp_applied = a->stamp_seen;
 		a->store_dirty = false;
 		if (need)
 			a->store_rechecks = 0;

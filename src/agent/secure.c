@@ -563,8 +563,8 @@ static int sfv_push(struct sfv *s, const struct ipp_sfilter *x, size_t n)
 	return 0;
 }
 
-int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur, uint64_t *gen,
-			   struct ipp_error *err)
+int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
+			   struct ipp_db_look *look, struct ipp_error *err)
 {
 	struct ipp_journal_entry *j = NULL;
 	size_t nj = 0, i;
@@ -572,17 +572,18 @@ int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur, uint
 
 	if ((r = ipp_db_begin(db, err)) < 0)
 		return r;
-	if ((r = ipp_db_generation(db, gen, err)) < 0 ||
+	if ((r = ipp_db_look(db, look, err)) < 0 ||
 	    (r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
 		r = r == -ESTALE ? 0 : r;
 		goto out;
 	}
 	for (i = 0; i < nj && j[i].what == IPP_JOURNAL_UNUSED; i++)
 		;
-	r = nj > 0 && i == nj;
+	/* (no entry at all: a commit of nothing journaled, a list created empty) */
+	r = i == nj;
 	if (r) {
-		cur->journal = j[nj - 1].seq;
-		cur->generation = *gen;
+		cur->journal = nj ? j[nj - 1].seq : cur->journal;
+		cur->generation = look->generation;
 	}
 out:
 	ipp_db_rollback(db);
@@ -591,7 +592,7 @@ out:
 }
 
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
-		    struct ipp_flowstate *fs, uint64_t *gen, struct ipp_cdiff_stats *st,
+		    struct ipp_flowstate *fs, struct ipp_db_look *look, struct ipp_cdiff_stats *st,
 		    struct ipp_error *err)
 {
 	struct ipp_journal_entry *j = NULL;
@@ -612,7 +613,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	/* one read transaction: the generation, the journal and the filters agree */
 	if ((r = ipp_db_begin(db, err)) < 0)
 		return r;
-	if ((r = ipp_db_generation(db, gen, err)) < 0 ||
+	if ((r = ipp_db_look(db, look, err)) < 0 ||
 	    (r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
 		if (r == -ESTALE)
 			r = -EAGAIN;
@@ -721,7 +722,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		ipp_log(LOG_WARNING, "%s", warn.v[i]);
 	(void)ipp_effective_add_warnings(cur->eff, &warn);
 	cur->journal = last;
-	cur->generation = *gen;
+	cur->generation = look->generation;
 	st->empty = len == 0;
 	if (cur->compiled->nelems >= before)
 		st->elems_added = cur->compiled->nelems - before;

@@ -83,25 +83,25 @@ void ipp_agent_log_warnings(const struct ipp_effective *before, const struct ipp
 /*
  * Did the stores change since cur->journal only in what no assigned policy
  * uses (IPP_JOURNAL_UNUSED)?  Then 1, and cur->journal and cur->generation
- * move on (*gen: the generation read): nothing in force or due changes,
+ * move on (*look: the state read): nothing in force or due changes,
  * whatever the mode.  0 when something else changed or the journal cannot
  * tell (pruned, schema 1); -errno when the stores cannot be read.
  */
-int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur, uint64_t *gen,
-			   struct ipp_error *err);
+int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
+			   struct ipp_db_look *look, struct ipp_error *err);
 
 /*
  * Follow a change of the stores that only added filters to, or deleted
  * filters from, filter lists (the journal since cur->journal says so):
  * patch cur->compiled in place (ipp_compiled_patch()) and apply the
  * element-level commands.  On success cur->journal and cur->generation move
- * on, *gen is the store generation read, @st says what changed.  -EAGAIN
+ * on, *look is the state read, @st says what changed.  -EAGAIN
  * when the change is anything else or does not fit in place: compute
  * everything (ipp_agent_secure()); cur is then unchanged.  Any other
  * failure leaves cur->compiled unlike the kernel: forget it.
  */
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
-		    struct ipp_flowstate *fs, uint64_t *gen, struct ipp_cdiff_stats *st,
+		    struct ipp_flowstate *fs, struct ipp_db_look *look, struct ipp_cdiff_stats *st,
 		    struct ipp_error *err);
 
 /*

@@ -45,6 +45,7 @@ struct ipp_shell {
 	uint64_t batch_since; /* the journal's last entry when the batch began */
 	bool session_checked; /* the command checked its own change (an assignment) */
 	bool session_forced;  /* ... with force=yes: the batch it is in is not checked */
+	bool script_ran_ok;   /* the last script run had a command that did not fail */
 };
 
 /* Is the shell run in an SSH session, whose cut-off changes of the stores are refused? */
@@ -789,6 +790,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0, nfailed = 0;
+	bool ran_ok = false; /* some command did not fail */
 	ssize_t len;
 	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
@@ -864,11 +866,18 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 
 			sh->where = name;
 			sh->where_line = lineno;
+			sh->script_ran_ok = false;
 			r = ipp_shell_exec_line(sh, line, err);
 			sh->where = where;
 			sh->where_line = where_line;
-			if (r == 0)
+			if (r == 0) {
+				const char *c = line + strspn(line, " \t");
+
+				ran_ok |= *c && *c != '#';
 				continue;
+			}
+			/* (a script exec ran may have run some of its commands) */
+			ran_ok |= sh->summarized > 0 && sh->script_ran_ok;
 		}
 		ipp_err_prefix(err, "%s:%u", name, lineno);
 		/*
@@ -908,7 +917,16 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		}
 	}
 	sh->summarized = 0;
-	if (r == 0 && nfailed > 0) {
+	sh->script_ran_ok = ran_ok;
+	if (r == 0 && nfailed > 0 && !ran_ok) {
+		if (nfailed == 1)
+			r = ipp_err(err, -first, "%s: its only command failed (reported above)",
+				    name);
+		else
+			r = ipp_err(err, -first, "%s: all %u commands failed (reported above)",
+				    name, nfailed);
+		sh->summarized = nfailed;
+	} else if (r == 0 && nfailed > 0) {
 		r = ipp_err(err, -first,
 			    "%s: %u command%s failed (reported above); the other commands were "
 			    "applied",

@@ -1155,6 +1155,28 @@ int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 	return r;
 }
 
+int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *err)
+{
+	int r;
+
+	if ((r = ipp_db_journal_seq(db, &ret->journal, err)) < 0)
+		return r;
+	return db_query_int(db, "PRAGMA schema_version", &ret->schema, err);
+}
+
+int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *err)
+{
+	int r;
+
+	if ((r = db_rbegin(db, err)) < 0)
+		return r;
+	if ((r = ipp_db_generation(db, &ret->generation, err)) == 0 &&
+	    (r = ipp_db_stamp(db, &ret->stamp, err)) == 0)
+		ret->data_version = data_version(db);
+	db_rend(db);
+	return r;
+}
+
 int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
 			size_t *ret_n, struct ipp_error *err)
 {

@@ -89,6 +89,28 @@ int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err);
  */
 int64_t ipp_db_data_version(struct ipp_db *db);
 
+/*
+ * What tells a change made without the stores (a program writing the file:
+ * its data version moves, the generation does not) from none at all: the
+ * journal's last entry (the triggers record row changes whoever makes them)
+ * and SQLite's schema version (a table dropped).  A WAL checkpoint moves the
+ * data version but neither of these.  Read it in the transaction that reads
+ * the generation.
+ */
+struct ipp_db_stamp {
+	uint64_t journal;
+	int64_t schema;
+};
+int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *err);
+
+/* One look at the database, of one read transaction (the caller's, or its own). */
+struct ipp_db_look {
+	uint64_t generation;
+	int64_t data_version; /* ipp_db_data_version() */
+	struct ipp_db_stamp stamp;
+};
+int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *err);
+
 /* ---------- the journal (schema version 2, db.c) ---------- */
 
 enum ipp_journal_what {

@@ -37,7 +37,7 @@ run_fail "ERR IPsec[05014] : $TMP/x.txt:1: add filteraction: a filter action nam
 contains "$OUT" "ERR IPsec[05010] : $TMP/x.txt:2: add filterlist"
 # one ERR line for each failing line: the summary is not one of IPsec's errors
 [ "$(grep -c "ERR IPsec" <<<"$OUT")" = 2 ] || fail "two ERR lines for two failures: $OUT"
-contains "$OUT" "$TMP/x.txt: 2 commands failed (reported above)"
+contains "$OUT" "$TMP/x.txt: all 2 commands failed (reported above)"
 # the context it was given in comes back after the script
 OUT=$(printf 'ipsec dynamic\nexec %s\nshow config\n' "$TMP/x.txt" | $NETSH 2>&1)
 contains "$OUT" "StrongCRLCheck" "show config after exec in ipsec dynamic"

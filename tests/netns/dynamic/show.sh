@@ -345,8 +345,13 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 		"add rule name=R1 policy=Beside filterlist=BesideList filteraction=BesideBlock" \
 		"set filteraction name=BesideBlock description=later" \
 		"delete filter filterlist=BesideList srcaddr=any dstaddr=me protocol=tcp dstport=10" \
+		"add filterlist name=BesideEmpty" \
 		>"$WORK/beside.netsh"
-	check "agent: another policy written, unassigned (7 commands)" \
+	# a burst of commits while the agent looks (its looks and the commits interleave)
+	for i in $(seq 1 300); do
+		echo "add filter filterlist=BesideList srcaddr=10.99.$((i / 250)).$((i % 250)) dstaddr=me protocol=tcp dstport=9"
+	done >>"$WORK/beside.netsh"
+	check "agent: another policy written, unassigned (308 commands)" \
 		hx "$BIN/ipsecpol" --root "$R" -f "$WORK/beside.netsh"
 	check "agent: its commits looked at" wait_for 10 eval '[ "$(stat1 applies)" -gt "$a0" ]'
 	sleep 1

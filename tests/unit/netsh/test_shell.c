@@ -421,7 +421,7 @@ static void test_script_errors(void **state)
 		    !strstr(rep, "outer.txt:2: add policy") || strstr(rep, "command failed") ||
 		    strstr(rep, "commands failed"))
 			fail_msg("reported:\n%s", rep);
-		if (!strstr(err.msg, "outer.txt: 3 commands failed"))
+		if (!strstr(err.msg, "outer.txt: all 3 commands failed (reported above)"))
 			fail_msg("%s", err.msg);
 		free(rep);
 
@@ -435,7 +435,7 @@ static void test_script_errors(void **state)
 
 			snprintf(line, sizeof(line), "exec %s", inner);
 			assert_int_equal(ipp_shell_exec_line(x->sh, line, &err), -EINVAL);
-			if (!strstr(err.msg, "inner.txt: 2 commands failed"))
+			if (!strstr(err.msg, "inner.txt: all 2 commands failed"))
 				fail_msg("run %d: %s", k, err.msg);
 		}
 		ipp_shell_set_errors(x->sh, NULL);
