@@ -310,7 +310,8 @@ int ipp_shell_cmd_set_batch(struct ipp_shell *sh, const struct ipp_args *a, FILE
 	if (!sh->batch)
 		return 0;
 	if ((r = batch_commit(sh, err)) < 0) {
-		ipp_err_prefix(err, "committing the batch failed; none of its changes were written");
+		ipp_err_prefix(err, "committing the batch");
+		batch_aborted(err);
 		return r;
 	}
 	notify_agent(sh);

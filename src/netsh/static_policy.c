@@ -119,8 +119,8 @@ static int session_touched(struct ipp_db *db, const struct ipp_lockout *session,
 		int64_t list;
 		uint32_t pos;
 
-		if (j[i].what == IPP_JOURNAL_UNUSED)
-			continue;
+		if (j[i].what == IPP_JOURNAL_UNUSED || j[i].what == IPP_JOURNAL_NAMES)
+			continue; /* (nothing filtered differently) */
 		if (j[i].what != IPP_JOURNAL_FILTER_ADD) {
 			touched = 1;
 			break;

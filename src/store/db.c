@@ -194,160 +194,101 @@ static const char schema_v2[] =
  * Version 3: a change that touches no assigned policy is journaled as such
  * (what 3): a policy neither assigned before nor after, a rule of one, a
  * filter action, list, filter (added, deleted or changed) or authentication
- * method no rule of an assigned policy uses.  The agent then has nothing to do for it; what
- * becomes used later becomes so by a change that is journaled as touching
- * an assigned policy (the assignment, a rule's new list or action).  The
- * triggers decide when the row is written, in the writer's transaction.
+ * method no rule of an assigned policy uses.  The agent then has nothing to
+ * do for it; what becomes used later becomes so by a change that is
+ * journaled as touching an assigned policy (the assignment, a rule's new
+ * list or action).  A change of what one uses that filters nothing
+ * differently is what 4: an update of its name, description or time of
+ * change only, its authentication methods (the shell's SSH session check
+ * passes it by; the agent reads it as any other).  The triggers decide
+ * when the row is written, in the writer's transaction.
  */
-#define HOT_POLICY(row) "(SELECT assigned FROM policy WHERE id = " row ")"
-#define HOT_RULE(row)                                                                              \
-	"EXISTS (SELECT 1 FROM rule r JOIN policy p ON p.id = r.policy_id WHERE r.id = " row       \
-	" AND p.assigned)"
-#define HOT_USED(col, row)                                                                         \
-	"EXISTS (SELECT 1 FROM rule r JOIN policy p ON p.id = r.policy_id WHERE r." col " = " row  \
-	" AND p.assigned)"
-#define JOURNAL3(name, event, table, hot)                                                          \
-	"DROP TRIGGER IF EXISTS journal_" name ";\n"                                               \
-	"CREATE TRIGGER journal_" name " AFTER " event " ON " table " BEGIN\n"                     \
-	"  INSERT INTO journal (what) VALUES (CASE WHEN " hot " THEN 0 ELSE 3 END);\n"             \
+// clang-format off
+#define HOT_POLICY(row) "coalesce((SELECT assigned FROM policy WHERE id = " row "), 0)"
+#define HOT_RULE(row) \
+	"EXISTS (SELECT 1 FROM rule r JOIN policy p ON p.id = r.policy_id " \
+	"WHERE r.id = " row " AND p.assigned)"
+#define HOT_USED(col, row) \
+	"EXISTS (SELECT 1 FROM rule r JOIN policy p ON p.id = r.policy_id " \
+	"WHERE r." col " = " row " AND p.assigned)"
+#define JOURNAL3(name, event, table, hot) \
+	"DROP TRIGGER IF EXISTS journal_" name ";\n" \
+	"CREATE TRIGGER journal_" name " AFTER " event " ON " table " BEGIN\n" \
+	"  INSERT INTO journal (what) VALUES (CASE WHEN " hot " THEN 0 ELSE 3 END);\n" \
 	"END;\n"
+/* an update: 3 when not in use, 4 when only what @same leaves out changed, else 0 */
+#define JOURNAL3_SET(name, table, hot, same) \
+	"DROP TRIGGER IF EXISTS journal_" name ";\n" \
+	"CREATE TRIGGER journal_" name " AFTER UPDATE ON " table " BEGIN\n" \
+	"  INSERT INTO journal (what) VALUES (CASE WHEN NOT " hot " THEN 3 WHEN " same \
+	" THEN 4 ELSE 0 END);\n" \
+	"END;\n"
+/* a change that filters nothing differently when in use (authentication methods) */
+#define JOURNAL4(name, event, table, hot) \
+	"DROP TRIGGER IF EXISTS journal_" name ";\n" \
+	"CREATE TRIGGER journal_" name " AFTER " event " ON " table " BEGIN\n" \
+	"  INSERT INTO journal (what) VALUES (CASE WHEN " hot " THEN 4 ELSE 3 END);\n" \
+	"END;\n"
+#define SAME(c) "NEW." c " IS OLD." c
 static const char schema_v3[] =
-    "DROP TRIGGER journal_filter_add;\n"
-    "CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN\n"
-    "  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE WHEN " HOT_USED(
-	"filterlist_id",
-	"NEW.filterlist_id") " THEN 1 ELSE 3 END, NEW.id, "
-			     "NEW.filterlist_id);\n"
-			     "END;\n"
-			     "DROP TRIGGER journal_filter_del;\n"
-			     "CREATE TRIGGER journal_filter_del AFTER DELETE ON filter BEGIN\n"
-			     "  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE "
-			     "WHEN " HOT_USED(
-				 "filterlist_id",
-				 "OLD.filterlist_id") " THEN 2 ELSE 3 END, OLD.id, "
-						      "OLD.filterlist_id);\n"
-						      "END;\n" JOURNAL3(
-							  "filter_set", "UPDATE", "filter",
-							  "(" HOT_USED(
-							      "filterlist_id",
-							      "NEW.filterlist_id") " OR " HOT_USED("filterlist_id",
-												   "OLD.filterlist_id") ")")
-							  JOURNAL3(
-							      "list_set",
-							      "UPDATE OF store, guid, name, "
-							      "description",
-							      "filterlist",
-							      HOT_USED(
-								  "filterlist_id",
-								  "NEW.id")) JOURNAL3("list_del",
-										      "DELETE",
-										      "filterlist",
-										      HOT_USED(
-											  "filterli"
-											  "st_id",
-											  "OLD.id"))
-							      JOURNAL3(
-								  "policy_add", "INSERT", "policy",
-								  "NEW.assigned") JOURNAL3("policy_"
-											   "set",
-											   "UPDATE",
-											   "policy",
-											   "(NEW."
-											   "assigne"
-											   "d OR "
-											   "OLD."
-											   "assigne"
-											   "d)")
-								  JOURNAL3(
-								      "policy_del", "DELETE",
-								      "policy",
-								      "OLD.assigned") JOURNAL3("rul"
-											       "e_"
-											       "ad"
-											       "d",
-											       "INS"
-											       "ER"
-											       "T",
-											       "rul"
-											       "e",
-											       "coa"
-											       "les"
-											       "ce"
-											       "(" HOT_POLICY(
-												   "NEW.policy_id") ", 0)")
-								      JOURNAL3("rule_set", "UPDATE",
-									       "rule",
-									       "(coalesce"
-									       "(" HOT_POLICY("NEW."
-											      "poli"
-											      "cy_"
-											      "id") ", 0) OR coalesce(" HOT_POLICY(
-										   "OLD.policy_id") ", 0))")
-									  JOURNAL3("rule_del",
-										   "DELETE", "rule",
-										   "coalesce"
-										   "(" HOT_POLICY(
-										       "OLD.policy_"
-										       "id") ", 0)")
-									      JOURNAL3(
-										  "filteraction_"
-										  "add",
-										  "INSERT",
-										  "filteraction",
-										  HOT_USED(
-										      "filteraction"
-										      "_id",
-										      "NEW.id"))
-										  JOURNAL3(
-										      "filteraction"
-										      "_set",
-										      "UPDATE",
-										      "filteractio"
-										      "n",
-										      HOT_USED(
-											  "filterac"
-											  "tion_id",
-											  "NEW.id"))
-										      JOURNAL3(
-											  "filterac"
-											  "tion_"
-											  "del",
-											  "DELETE",
-											  "filterac"
-											  "tion",
-											  HOT_USED(
-											      "filt"
-											      "erac"
-											      "tion"
-											      "_id",
-											      "OLD."
-											      "id"))
-											  JOURNAL3(
-											      "auth"
-											      "_ad"
-											      "d",
-											      "INSE"
-											      "RT",
-											      "aut"
-											      "h",
-											      HOT_RULE(
-												  "NEW.rule_id"))
-											      JOURNAL3(
-												  "auth_set",
-												  "UPDATE",
-												  "auth",
-												  "(" HOT_RULE("NEW.rule_id") " OR " HOT_RULE(
-												      "OLD.rule_id") ")")
-												  JOURNAL3(
-												      "auth_del",
-												      "DELETE",
-												      "auth",
-												      HOT_RULE(
-													  "OLD.rule_id"));
+	"DROP TRIGGER journal_filter_add;\n"
+	"CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN\n"
+	"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE WHEN "
+	HOT_USED("filterlist_id", "NEW.filterlist_id") " THEN 1 ELSE 3 END, NEW.id, "
+	"NEW.filterlist_id);\n"
+	"END;\n"
+	"DROP TRIGGER journal_filter_del;\n"
+	"CREATE TRIGGER journal_filter_del AFTER DELETE ON filter BEGIN\n"
+	"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE WHEN "
+	HOT_USED("filterlist_id", "OLD.filterlist_id") " THEN 2 ELSE 3 END, OLD.id, "
+	"OLD.filterlist_id);\n"
+	"END;\n"
+	JOURNAL3_SET("filter_set", "filter",
+		"(" HOT_USED("filterlist_id", "NEW.filterlist_id") " OR "
+		HOT_USED("filterlist_id", "OLD.filterlist_id") ")",
+		"(" SAME("filterlist_id") " AND " SAME("guid") " AND " SAME("src") " AND "
+		SAME("dst") " AND " SAME("protocol") " AND " SAME("srcport") " AND "
+		SAME("dstport") " AND " SAME("mirrored") ")")
+	"DROP TRIGGER IF EXISTS journal_list_set;\n"
+	"CREATE TRIGGER journal_list_set AFTER UPDATE OF store, guid, name, description ON "
+	"filterlist BEGIN\n"
+	"  INSERT INTO journal (what) VALUES (CASE WHEN NOT " HOT_USED("filterlist_id", "NEW.id")
+	" THEN 3 WHEN " SAME("store") " AND " SAME("guid") " THEN 4 ELSE 0 END);\n"
+	"END;\n"
+	JOURNAL3("list_del", "DELETE", "filterlist", HOT_USED("filterlist_id", "OLD.id"))
+	JOURNAL3("policy_add", "INSERT", "policy", "NEW.assigned")
+	JOURNAL3_SET("policy_set", "policy", "(NEW.assigned OR OLD.assigned)",
+		"(" SAME("store") " AND " SAME("guid") " AND " SAME("mmpfs") " AND "
+		SAME("qmpermm") " AND " SAME("mmlifetime") " AND " SAME("activatedefaultrule")
+		" AND " SAME("pollinginterval") " AND " SAME("assigned") " AND " SAME("gponame")
+		" AND " SAME("mmsec") ")")
+	JOURNAL3("policy_del", "DELETE", "policy", "OLD.assigned")
+	JOURNAL3("rule_add", "INSERT", "rule", HOT_POLICY("NEW.policy_id"))
+	JOURNAL3_SET("rule_set", "rule",
+		"(" HOT_POLICY("NEW.policy_id") " OR " HOT_POLICY("OLD.policy_id") ")",
+		"(" SAME("policy_id") " AND " SAME("number") " AND " SAME("guid") " AND "
+		SAME("filterlist_id") " AND " SAME("filteraction_id") " AND " SAME("tunnel")
+		" AND " SAME("tunneldns") " AND " SAME("conntype") " AND " SAME("activate")
+		" AND " SAME("qmpfs") " AND " SAME("qmsec") ")")
+	JOURNAL3("rule_del", "DELETE", "rule", HOT_POLICY("OLD.policy_id"))
+	JOURNAL3("filteraction_add", "INSERT", "filteraction", HOT_USED("filteraction_id", "NEW.id"))
+	JOURNAL3_SET("filteraction_set", "filteraction", HOT_USED("filteraction_id", "NEW.id"),
+		"(" SAME("store") " AND " SAME("guid") " AND " SAME("action") " AND "
+		SAME("qmpfs") " AND " SAME("inpass") " AND " SAME("soft") " AND "
+		SAME("qmsec") ")")
+	JOURNAL3("filteraction_del", "DELETE", "filteraction", HOT_USED("filteraction_id", "OLD.id"))
+	JOURNAL3_SET("auth_set", "auth",
+		"(" HOT_RULE("NEW.rule_id") " OR " HOT_RULE("OLD.rule_id") ")", "1")
+	JOURNAL4("auth_add", "INSERT", "auth", HOT_RULE("NEW.rule_id"))
+	JOURNAL4("auth_del", "DELETE", "auth", HOT_RULE("OLD.rule_id"));
+#undef SAME
+#undef JOURNAL4
+#undef JOURNAL3_SET
 #undef JOURNAL3
 #undef HOT_USED
 #undef HOT_RULE
 #undef HOT_POLICY
+// clang-format on
 
 /* migrations[i]: version i -> i + 1. */
 static const char *const migrations[IPP_SCHEMA_VERSION] = {

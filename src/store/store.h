@@ -114,10 +114,12 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
 /* ---------- the journal (schema version 2, db.c) ---------- */
 
 enum ipp_journal_what {
-	IPP_JOURNAL_OTHER = 0,	    /* any change but the three below */
+	IPP_JOURNAL_OTHER = 0,	    /* any change but the four below */
 	IPP_JOURNAL_FILTER_ADD = 1, /* a filter added to a list */
 	IPP_JOURNAL_FILTER_DEL = 2, /* a filter deleted from a list */
 	IPP_JOURNAL_UNUSED = 3,	    /* a change of what no assigned policy uses (schema 3) */
+	IPP_JOURNAL_NAMES = 4,	    /* ... of what one uses that filters nothing differently:
+				       names, descriptions, authentication methods (schema 3) */
 };
 
 struct ipp_journal_entry {

@@ -99,6 +99,16 @@ run_ok env SSH_CONNECTION="fd00:77::5 50000 fd00:77::1 2222" $IPSECPOL static se
 [ "$(assigned local NoSSH)" = YES ] || fail "NoSSH not assigned for a session on port 2222"
 run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=no
 
+# a session variable that cannot be read: names and descriptions of what is in force change,
+# what filters it does not
+run_ok env SSH_CONNECTION="garbage" $IPSECPOL static set policy name=NoWeb assign=no
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=yes
+run_ok env SSH_CONNECTION="garbage" $IPSECPOL static set rule name=BlockSSH policy=NoSSH description=renamed
+run_ok env SSH_CONNECTION="garbage" $IPSECPOL static set filteraction name=Blk description=d
+run_ok env SSH_CONNECTION="garbage" $IPSECPOL static set filterlist name=SSH description=d
+run_fail "cannot check whether the change cuts off this SSH session: SSH_CONNECTION \"garbage\" not understood" \
+	env SSH_CONNECTION="garbage" $IPSECPOL static set filteraction name=Blk action=permit
+run_ok env SSH_CONNECTION= $IPSECPOL static set policy name=NoSSH assign=no
 # a session variable that cannot be read: the check cannot be made, so no assignment
 for garbled in "10.9.9.9 5555 10.9.9.1" "garbage" "10.9.9.9 5555 10.9.9.1 99999"; do
 	run_fail "assign: cannot check whether policy \"NoSSH\" would cut off this SSH session: SSH_CONNECTION \"$garbled\" not understood" \
@@ -133,7 +143,8 @@ run_ok $IPSECPOL static set rule name=AllowSSH policy=Open activate=yes
 # a batch whose changes cut the session off: refused whole at its end
 printf 'set batch enable\nadd policy name=Batch2\nset policy name=NoWeb assign=yes\nadd filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=22\nset batch disable\n' \
 	>"$TMP/batch2.netsh"
-run_fail "committing the batch failed; none of its changes were written" $IPSECPOL -f "$TMP/batch2.netsh"
+run_fail "batch2.netsh:5: set batch: committing the batch: refused: " $IPSECPOL -f "$TMP/batch2.netsh"
+contains "$ERR" "(batch aborted: none of its changes were written)"
 contains "$ERR" "refused: the SSH session this shell runs in ($SESSION_TEXT) would be cut off"
 D=$(dump_store local)
 lacks "$D" 'name="Batch2"'

@@ -738,7 +738,7 @@ static void test_journal(void **state)
 	assert_true(n >= 2);
 	assert_int_equal(v[0].what, IPP_JOURNAL_FILTER_DEL);
 	assert_int_equal(v[0].filter_id, fv[0].id);
-	assert_int_equal(v[n - 1].what, IPP_JOURNAL_OTHER);
+	assert_int_equal(v[n - 1].what, IPP_JOURNAL_NAMES); /* (a list renamed) */
 	free(v);
 	for (size_t i = 0; i < 2; i++)
 		ipp_filter_clear(&fv[i]);
@@ -832,7 +832,23 @@ static void test_journal_unused(void **state)
 	OK(ipp_db_rule_update(fx->db, &r, &err));
 	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
 	assert_true(n >= 1);
-	assert_int_equal(v[n - 1].what, IPP_JOURNAL_OTHER);
+	{
+		size_t other = 0;
+
+		for (size_t i = 0; i < n; i++)
+			other += v[i].what == IPP_JOURNAL_OTHER;
+		assert_true(other >= 1);
+	}
+	free(v);
+	/* renamed and described anew, in use: names only */
+	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	snprintf(r.name, sizeof(r.name), "R1b");
+	snprintf(r.description, sizeof(r.description), "renamed");
+	OK(ipp_db_rule_update(fx->db, &r, &err));
+	OK(ipp_db_journal_read(fx->db, seq, &v, &n, &err));
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].what, IPP_JOURNAL_NAMES);
 	free(v);
 	OK(ipp_db_filter_list(fx->db, l1, &fv, &n, &err));
 	assert_int_equal(n, 2);
