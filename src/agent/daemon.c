@@ -841,12 +841,13 @@ static bool conf_reload(struct agent *a)
 	a->conf_loaded = true;
 	a->conf_block = false;
 	/* The rulesets carry log statements only with diagnostics on, and the flow cache;
-	 * the block ruleset the boot exemptions. */
-	changed = (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
-		  (c.flow_cache == 0) != (a->conf.flow_cache == 0) ||
-		  c.flow_size != a->conf.flow_size ||
-		  (exempting(a) &&
-		   !ipp_bootexempt_list_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
+	 * the secure one the default exemptions; the block ruleset the boot exemptions. */
+	changed =
+	    (c.diagnostics == 0) != (a->conf.diagnostics == 0) ||
+	    (c.flow_cache == 0) != (a->conf.flow_cache == 0) || c.flow_size != a->conf.flow_size ||
+	    (a->mode == IPP_MODE_SECURE && c.no_default_exempt != a->conf.no_default_exempt) ||
+	    (exempting(a) &&
+	     !ipp_bootexempt_list_same(c.exempt, c.nexempt, a->conf.exempt, a->conf.nexempt));
 	/* the startup ruleset the agent keeps while the policy fails: loaded again with them */
 	if (changed && (a->mode == IPP_MODE_STARTUP_BLOCK || a->mode == IPP_MODE_STARTUP_STATEFUL))
 		a->startup_stale = true;

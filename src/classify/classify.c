@@ -18,6 +18,7 @@
 
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
+#define KERBEROS_PORT 88
 
 const char *ipp_dir_name(enum ipp_dir d)
 {
@@ -426,6 +427,12 @@ const char *ipp_verdict_kind_name(enum ipp_verdict_kind k)
 		return "exempt (IPsec)";
 	case IPP_VERDICT_EXEMPT_ND:
 		return "exempt (neighbour discovery)";
+	case IPP_VERDICT_EXEMPT_KERBEROS:
+		return "exempt (Kerberos)";
+	case IPP_VERDICT_EXEMPT_RSVP:
+		return "exempt (RSVP)";
+	case IPP_VERDICT_EXEMPT_GROUP:
+		return "exempt (multicast or broadcast)";
 	case IPP_VERDICT_PERMIT:
 		return "permit";
 	case IPP_VERDICT_BLOCK:
@@ -456,6 +463,26 @@ static bool is_ike(const struct ipp_packet *p)
 	if (p->proto != IPPROTO_UDP)
 		return false;
 	return port == IKE_PORT || port == IKE_NATT_PORT;
+}
+
+unsigned ipp_classify_exempt_flags(unsigned v)
+{
+	/* Windows' NoDefaultExempt: 0 all, 1 not Kerberos and RSVP, 2 not multicast and
+	 * broadcast, 3 IKE only (written apart from the compiler's reading, as the rest) */
+	return (v == 0 || v == 2 ? IPP_CLASSIFY_EXEMPT_KERBEROS_RSVP : 0u) |
+	       (v == 0 || v == 1 ? IPP_CLASSIFY_EXEMPT_GROUP : 0u);
+}
+
+static bool is_kerberos(const struct ipp_packet *p)
+{
+	return (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
+	       (p->sport == KERBEROS_PORT || p->dport == KERBEROS_PORT);
+}
+
+/* (TCP is never sent to a group: the kernel's exemption is not in the TCP walk) */
+static bool is_group(const struct ipp_packet *p)
+{
+	return p->proto != IPPROTO_TCP && (p->group || ipp_group_address(p->family, p->dst, NULL));
 }
 
 static bool is_ipsec(const struct ipp_packet *p)
@@ -517,6 +544,20 @@ static void set_outcome(const struct ipp_effective *eff, struct ipp_verdict *v,
 		v->accepted = true;
 		v->text = "exempt: IPv6 neighbour discovery is never filtered";
 		break;
+	case IPP_VERDICT_EXEMPT_KERBEROS:
+		v->accepted = true;
+		v->text = "exempt: Kerberos (TCP or UDP from or to port 88) is not filtered "
+			  "(ipsecexempt 0 or 2)";
+		break;
+	case IPP_VERDICT_EXEMPT_RSVP:
+		v->accepted = true;
+		v->text = "exempt: RSVP (protocol 46) is not filtered (ipsecexempt 0 or 2)";
+		break;
+	case IPP_VERDICT_EXEMPT_GROUP:
+		v->accepted = true;
+		v->text = "exempt: multicast and broadcast packets are not filtered (ipsecexempt "
+			  "0 or 1)";
+		break;
 	case IPP_VERDICT_PERMIT:
 		v->accepted = true;
 		v->text = "permit: permitted";
@@ -562,6 +603,12 @@ int ipp_classify_ex(const struct ipp_effective *eff, const struct ipp_packet *pk
 		v.kind = IPP_VERDICT_EXEMPT_IPSEC;
 	} else if (!(flags & IPP_CLASSIFY_NO_EXEMPT_ND) && is_nd(pkt)) {
 		v.kind = IPP_VERDICT_EXEMPT_ND;
+	} else if ((flags & IPP_CLASSIFY_EXEMPT_KERBEROS_RSVP) && pkt->proto == IPPROTO_RSVP) {
+		v.kind = IPP_VERDICT_EXEMPT_RSVP;
+	} else if ((flags & IPP_CLASSIFY_EXEMPT_KERBEROS_RSVP) && is_kerberos(pkt)) {
+		v.kind = IPP_VERDICT_EXEMPT_KERBEROS;
+	} else if ((flags & IPP_CLASSIFY_EXEMPT_GROUP) && is_group(pkt)) {
+		v.kind = IPP_VERDICT_EXEMPT_GROUP;
 	} else {
 		for (i = 0; eff && i < eff->nsf; i++) {
 			const struct ipp_sfilter *f = &eff->sf[i];

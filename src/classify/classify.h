@@ -63,6 +63,8 @@ struct ipp_packet {
 	bool loopback;         /* known to travel over the loopback interface */
 	bool dialup;           /* by a dial-up interface (PPP, a layer-3 tunnel), else LAN:
 				  rules of connection type lan or dialup apply by it */
+	bool group;	       /* to a broadcast address of the link (the caller knows them;
+				  multicast and 255.255.255.255 are told from the address) */
 };
 
 /* Format "TCP 10.0.0.5:1234 -> 10.0.0.1:80" (ports only for TCP/UDP). */
@@ -107,11 +109,14 @@ void ipp_localaddrs_clear(struct ipp_localaddrs *m);
 /* ---------- the verdict ---------- */
 
 enum ipp_verdict_kind {
-	IPP_VERDICT_NONE = 0,        /* no filter matched: permitted */
+	IPP_VERDICT_NONE = 0,	     /* no filter matched: permitted */
 	IPP_VERDICT_EXEMPT_LOOPBACK, /* loopback traffic, never filtered */
-	IPP_VERDICT_EXEMPT_IKE,      /* IKE (UDP 500/4500), exempt as ipsecexempt=3 */
+	IPP_VERDICT_EXEMPT_IKE,	     /* IKE (UDP 500/4500), exempt as ipsecexempt=3 */
 	IPP_VERDICT_EXEMPT_IPSEC,    /* ESP or AH: IPsec's own packets */
-	IPP_VERDICT_EXEMPT_ND,       /* IPv6 neighbour discovery */
+	IPP_VERDICT_EXEMPT_ND,	     /* IPv6 neighbour discovery */
+	IPP_VERDICT_EXEMPT_KERBEROS, /* TCP or UDP from or to port 88, with ipsecexempt 0 or 2 */
+	IPP_VERDICT_EXEMPT_RSVP,     /* protocol 46, with ipsecexempt 0 or 2 */
+	IPP_VERDICT_EXEMPT_GROUP,    /* multicast or broadcast (not TCP), ipsecexempt 0 or 1 */
 	IPP_VERDICT_PERMIT,
 	IPP_VERDICT_BLOCK,
 	IPP_VERDICT_NEGOTIATE,
@@ -119,7 +124,8 @@ enum ipp_verdict_kind {
 
 /*
  * "no filter matched", "exempt (loopback)", "exempt (IKE)", "exempt (IPsec)",
- * "exempt (neighbour discovery)", "permit", "block", "negotiate".
+ * "exempt (neighbour discovery)", "exempt (Kerberos)", "exempt (RSVP)",
+ * "exempt (multicast or broadcast)", "permit", "block", "negotiate".
  */
 const char *ipp_verdict_kind_name(enum ipp_verdict_kind k);
 
@@ -149,7 +155,12 @@ enum {
 	IPP_CLASSIFY_NO_EXEMPT_IKE = 1 << 1,   /* as ipp_copts.exempt_ike = false */
 	IPP_CLASSIFY_NO_EXEMPT_IPSEC = 1 << 2, /* as ipp_copts.exempt_ipsec = false */
 	IPP_CLASSIFY_NO_EXEMPT_ND = 1 << 3,    /* as ipp_copts.exempt_nd = false */
+	IPP_CLASSIFY_EXEMPT_KERBEROS_RSVP = 1 << 4, /* ipsecexempt 0 or 2 (ipp_copts) */
+	IPP_CLASSIFY_EXEMPT_GROUP = 1 << 5,	    /* ipsecexempt 0 or 1 */
 };
+
+/* The flags of what ipsecexempt value @v exempts beyond IKE, as the compiler emits it. */
+unsigned ipp_classify_exempt_flags(unsigned v);
 
 /*
  * Classify @pkt against @eff (NULL = nothing assigned) for a host whose
@@ -273,6 +284,7 @@ struct ipp_whatif {
 	 */
 	enum ipp_whatif_rest { IPP_REST_NONE = 0, IPP_REST_STATEFUL, IPP_REST_BLOCK } rest;
 	const char *rest_name; /* the fixed mode's name, for the messages */
+	unsigned exempt_flags; /* ipp_classify_exempt_flags() of driver.conf's ipsecexempt */
 	struct ipp_bootexempt rest_exempt[IPP_BOOTEXEMPT_MAX];
 	size_t rest_nexempt;
 };
@@ -326,6 +338,7 @@ struct ipp_pcap_stats {
 	uint64_t not_ip, fragments, malformed, foreign, linktype;
 	uint64_t none;      /* no filter matched */
 	uint64_t exempt_loopback, exempt_ike, exempt_ipsec, exempt_nd;
+	uint64_t exempt_default; /* Kerberos, RSVP, multicast, broadcast (ipsecexempt 0 to 2) */
 	struct ipp_pcap_rule {
 		uint64_t permitted, blocked;
 		uint64_t negotiated;  /* negotiate: left to IKE (in the clear: dropped) */
@@ -351,6 +364,10 @@ struct ipp_pcap_stats {
 int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 		      const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
 		      struct ipp_pcap_stats *ret, struct ipp_error *err);
+/* The same with ipp_classify_ex()'s exemption @flags (ipp_classify_exempt_flags()). */
+int ipp_pcap_classify_ex(const struct ipp_effective *eff, const char *path,
+			 const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
+			 unsigned flags, struct ipp_pcap_stats *ret, struct ipp_error *err);
 void ipp_pcap_stats_clear(struct ipp_pcap_stats *s);
 /* The summary table of `whatif pcap=`. */
 void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,

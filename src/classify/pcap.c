@@ -94,6 +94,11 @@ static void count(struct ipp_pcap_stats *s, const struct ipp_verdict *v)
 	case IPP_VERDICT_EXEMPT_ND:
 		s->exempt_nd++;
 		break;
+	case IPP_VERDICT_EXEMPT_KERBEROS:
+	case IPP_VERDICT_EXEMPT_RSVP:
+	case IPP_VERDICT_EXEMPT_GROUP:
+		s->exempt_default++;
+		break;
 	case IPP_VERDICT_PERMIT:
 		if (r)
 			r->permitted++;
@@ -115,6 +120,13 @@ static void count(struct ipp_pcap_stats *s, const struct ipp_verdict *v)
 int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 		      const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
 		      struct ipp_pcap_stats *ret, struct ipp_error *err)
+{
+	return ipp_pcap_classify_ex(eff, path, me, bcast, 0, ret, err);
+}
+
+int ipp_pcap_classify_ex(const struct ipp_effective *eff, const char *path,
+			 const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
+			 unsigned flags, struct ipp_pcap_stats *ret, struct ipp_error *err)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct ipp_pcap_stats s;
@@ -175,7 +187,8 @@ int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 			s.foreign++;
 			continue;
 		}
-		if (ipp_classify_ex(eff, &p, me, IPP_CLASSIFY_NO_CANDIDATES, &v) < 0) {
+		p.group = ipp_group_address(p.family, p.dst, bcast);
+		if (ipp_classify_ex(eff, &p, me, IPP_CLASSIFY_NO_CANDIDATES | flags, &v) < 0) {
 			note_malformed(&s, "address family not classifiable");
 			continue;
 		}
@@ -235,7 +248,10 @@ void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
 	row(out, "exempt: IKE (UDP 500/4500)", s->exempt_ike, 0, 0, 0);
 	row(out, "exempt: IPsec (ESP, AH)", s->exempt_ipsec, 0, 0, 0);
 	row(out, "exempt: IPv6 neighbour discovery", s->exempt_nd, 0, 0, 0);
-	tp = s->none + s->exempt_loopback + s->exempt_ike + s->exempt_ipsec + s->exempt_nd;
+	if (s->exempt_default)
+		row(out, "exempt: ipsecexempt (Kerberos, RSVP, group)", s->exempt_default, 0, 0, 0);
+	tp = s->none + s->exempt_loopback + s->exempt_ike + s->exempt_ipsec + s->exempt_nd +
+	     s->exempt_default;
 	for (i = 0; i < s->nrules && eff; i++) {
 		const struct ipp_pcap_rule *r = &s->rules[i];
 		char name[IPP_NAME_MAX * 2 + 32];

@@ -419,7 +419,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	if (w->pcap) {
 		struct ipp_pcap_stats st;
 
-		r = ipp_pcap_classify(eff, w->pcap, &me, &bcast, &st, err);
+		r = ipp_pcap_classify_ex(eff, w->pcap, &me, &bcast, w->exempt_flags, &st, err);
 		if (r < 0)
 			goto out;
 		if (w->policy)
@@ -433,7 +433,8 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		ipp_pcap_stats_clear(&st);
 		goto out;
 	}
-	r = ipp_classify(eff, &pkt, &me, &v);
+	pkt.group = ipp_group_address(pkt.family, pkt.dst, &bcast);
+	r = ipp_classify_ex(eff, &pkt, &me, w->exempt_flags, &v);
 	if (r < 0) {
 		ipp_err(err, -r, "cannot classify the packet");
 		goto out;

@@ -50,15 +50,27 @@ void ipp_copts_init(struct ipp_copts *o)
 	o->exempt_ike = true;
 	o->exempt_ipsec = true;
 	o->exempt_nd = true;
+	o->ipsecexempt = 3;
 	o->flow_cache = true;
 	o->flow_size = IPP_FLOWCACHE_SIZE;
 	o->defrag6 = true;
+}
+
+bool ipp_exempt_kerberos_rsvp(unsigned v)
+{
+	return v == 0 || v == 2;
+}
+
+bool ipp_exempt_group(unsigned v)
+{
+	return v == 0 || v == 1;
 }
 
 void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 {
 	ipp_copts_init(o);
 	o->diagnostics = conf->diagnostics;
+	o->ipsecexempt = conf->no_default_exempt;
 	o->flow_cache = conf->flow_cache != 0;
 	o->flow_size = conf->flow_size ? conf->flow_size : IPP_FLOWCACHE_SIZE;
 }

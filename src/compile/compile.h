@@ -188,6 +188,14 @@ struct ipp_copts {
 	bool exempt_ike;	/* UDP to port 500/4500 in, from it out (default yes) */
 	bool exempt_ipsec;      /* ESP and AH packets (default yes) */
 	bool exempt_nd;         /* IPv6 neighbour discovery, hop limit 255 (default yes) */
+	/*
+	 * Windows' default exemptions (driver.conf NoDefaultExempt, netsh
+	 * "ipsecexempt", default 3: IKE only, as above): 0 and 2 exempt Kerberos
+	 * (TCP and UDP from or to port 88) and RSVP (protocol 46), 0 and 1
+	 * multicast and broadcast packets (IPv4 by the route of the destination,
+	 * IPv6 ff00::/8).
+	 */
+	unsigned ipsecexempt;
 	bool elem_comments;     /* a comment on every map element (default no) */
 	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
 	bool flow_cache;        /* the flow cache below (default yes; FlowCache=0 turns it off) */
@@ -211,8 +219,12 @@ struct ipp_copts {
 /* The defaults above. */
 void ipp_copts_init(struct ipp_copts *o);
 
+/* What ipsecexempt value @v exempts beyond IKE. */
+bool ipp_exempt_kerberos_rsvp(unsigned v);
+bool ipp_exempt_group(unsigned v);
+
 struct ipp_driverconf;
-/* The defaults, then what driver.conf sets: DiagnosticMode and FlowCache. */
+/* The defaults, then what driver.conf sets: DiagnosticMode, NoDefaultExempt and FlowCache. */
 void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf);
 
 /* Set o->rest to @rest (IPP_MODE_INVALID: none) with @conf's boot exemptions. */

@@ -640,6 +640,24 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		fprintf(out, "%sudp %s { 500, 4500 }%s accept comment \"exempt: IKE\"\n", prefix,
 			w->hook == HOOK_IN ? "dport" : "sport",
 			w->hook == HOOK_IN ? "" : " meta skuid 0");
+	/* what ipsecexempt 0 to 2 exempt besides, in either direction (Windows' default
+	 * exemptions: a way past the policy that the administrator chose) */
+	if (w->sub == SUB_BASE && ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) &&
+	    (w->proto == IPPROTO_TCP || w->proto == IPPROTO_UDP)) {
+		const char *l4 = w->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+		fprintf(out, "%s%s sport 88 accept comment \"exempt: Kerberos (ipsecexempt %u)\"\n",
+			prefix, l4, c->opts.ipsecexempt);
+		fprintf(out, "%s%s dport 88 accept comment \"exempt: Kerberos (ipsecexempt %u)\"\n",
+			prefix, l4, c->opts.ipsecexempt);
+	}
+	if (w->sub == SUB_BASE && ipp_exempt_group(c->opts.ipsecexempt) && w->proto != IPPROTO_TCP)
+		fprintf(
+		    out,
+		    "%s%s accept comment \"exempt: multicast and broadcast (ipsecexempt %u)\"\n",
+		    prefix,
+		    w->fam == 4 ? "fib daddr type { broadcast, multicast }" : "ip6 daddr ff00::/8",
+		    c->opts.ipsecexempt);
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};
@@ -872,9 +890,15 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		      out);
 	if (c->opts.exempt_nd)
 		fprintf(out, ", ipv6 . ipv6-icmp : goto nd_%s", dir);
+	if (ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt))
+		fputs(", ipv4 . 46 : accept, ipv6 . 46 : accept", out);
 	fputs(" }", out);
-	if (c->opts.exempt_ipsec)
-		fputs(" comment \"exempt: ESP and AH\"", out);
+	if (c->opts.exempt_ipsec || ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt))
+		fprintf(out, " comment \"exempt: %s%s%s\"",
+			c->opts.exempt_ipsec ? "ESP and AH" : "",
+			c->opts.exempt_ipsec && ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) ? ", "
+											      : "",
+			ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) ? "RSVP" : "");
 	fputc('\n', out);
 	fprintf(out, "\t\tmeta nfproto ipv4 goto %s4\n", dir);
 	fprintf(out, "\t\tmeta nfproto ipv6 goto %s6\n", dir);
@@ -1278,7 +1302,8 @@ int ipp_compiled_ruleset(const struct ipp_compiled *c, char **ret, struct ipp_er
 static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 {
 	return a->exempt_ike == b->exempt_ike && a->exempt_ipsec == b->exempt_ipsec &&
-	       a->exempt_nd == b->exempt_nd && a->elem_comments == b->elem_comments &&
+	       a->exempt_nd == b->exempt_nd && a->ipsecexempt == b->ipsecexempt &&
+	       a->elem_comments == b->elem_comments &&
 	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache &&
 	       a->flow_size == b->flow_size && a->rest == b->rest &&
 	       ipp_bootexempt_list_same(a->rest_exempt, a->rest_nexempt, b->rest_exempt,

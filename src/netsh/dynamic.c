@@ -221,11 +221,19 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 			"\nThe boot mode is not set and the policy stores cannot be read (%s): the "
 			"boot runs in block mode.\n",
 			unread.msg);
-	fprintf(out,
-		"\nIkeLogging and StrongCRLCheck are kept for IKE negotiation, which this version "
-		"does not do.\n"
-		"IPsecexempt is kept but not applied: the filters always exempt IKE (as the value "
-		"3 does), ESP and AH, loopback and IPv6 neighbour discovery.\n");
+	{
+		static const char *const beyond[] = {"multicast, broadcast, RSVP and Kerberos",
+						     "multicast and broadcast", "RSVP and Kerberos",
+						     "nothing else"};
+
+		fprintf(out,
+			"\nIkeLogging and StrongCRLCheck are kept for IKE negotiation, which this "
+			"version does not do.\n"
+			"IPsecexempt %u: the filters exempt IKE, ESP and AH, loopback and IPv6 "
+			"neighbour discovery, and %s.\n",
+			c.no_default_exempt,
+			beyond[c.no_default_exempt > 3 ? 3 : c.no_default_exempt]);
+	}
 	agent_config_note(sh, &c, out);
 	return 0;
 }

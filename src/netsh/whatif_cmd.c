@@ -122,6 +122,13 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_whatif_set(&w, a->v[i].tag, a->v[i].value, err);
 	if (r >= 0 && (!w.policy || ipp_shell_store(sh) == IPP_STORE_PERSISTENT))
 		rest_in_force(sh, &w);
+	if (r >= 0) {
+		/* the default exemptions driver.conf sets (the agent's; none when unreadable) */
+		struct ipp_driverconf conf;
+
+		if (ipp_driverconf_load(ipp_shell_paths(sh), &conf, NULL) == 0)
+			w.exempt_flags = ipp_classify_exempt_flags(conf.no_default_exempt);
+	}
 	/* no database yet: every store is empty */
 	if (r >= 0)
 		r = ipp_shell_db(sh, false, &db, err);

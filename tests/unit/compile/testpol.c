@@ -349,6 +349,8 @@ int testpol_line(struct testpol *t, const char *line, const char *name, unsigned
 			t->opts.exempt_ipsec = false;
 		else if (!strcmp(tok[1], "nond"))
 			t->opts.exempt_nd = false;
+		else if (!strcmp(tok[1], "ipsecexempt") && ntok == 3)
+			t->opts.ipsecexempt = (unsigned)atoi(tok[2]);
 		else if (!strcmp(tok[1], "rest") && ntok >= 3) {
 			/* option rest MODE [EXEMPTION...]: the persistent policy alone */
 			struct ipp_driverconf conf;
