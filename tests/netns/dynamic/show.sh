@@ -22,17 +22,7 @@ ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }
 
 
 # ---- the network
-ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
-for ns in "$NS_H" "$NS_P"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
-hx ip addr add $H_IP/24 dev "$IF_H"
-px ip addr add $P_IP/24 dev "$IF_P"
-hx ip link set lo up; px ip link set lo up
-hx ip link set "$IF_H" up; px ip link set "$IF_P" up
-wait_for 5 px ping -c1 -W1 -q $H_IP >/dev/null 2>&1 || { echo "network set-up failed"; exit 2; }
+pair_up v4
 
 # ---- nothing in force
 show dynamic show qmfilter

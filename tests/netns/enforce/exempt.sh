@@ -14,18 +14,8 @@ set -u -o pipefail
 TAG="ipx$$" NAME=exempt NEED="socat python3 timeout"
 . "$(dirname "$0")/../lib/pair.sh"
 
-ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
-for ns in "$NS_H" "$NS_P"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
-hx ip addr add $H_IP/24 broadcast 10.77.0.255 dev "$IF_H"
-px ip addr add $P_IP/24 broadcast 10.77.0.255 dev "$IF_P"
-hx ip link set lo up; px ip link set lo up
-hx ip link set "$IF_H" up; px ip link set "$IF_P" up
+pair_up v4
 px ip route add 224.0.0.0/4 dev "$IF_P"
-wait_for 5 px ping -c1 -W1 -q $H_IP >/dev/null 2>&1 || { echo "network set-up failed"; exit 2; }
 
 # the servers in H: a TCP echo, UDP sinks (one to a broadcast, one in a multicast group),
 # and an RSVP sink (a raw socket of protocol 46: it sees what the input hook let in)

@@ -69,11 +69,7 @@ counted() {
 }
 
 # ---- the network; UDP sinks in H, one per port, one line per datagram
-ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
-ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
-hx ip addr add $H_IP/24 dev "$IF_H"; px ip addr add $P_IP/24 dev "$IF_P"
-hx ip link set lo up; px ip link set lo up
-hx ip link set "$IF_H" up; px ip link set "$IF_P" up
+pair_up
 for port in 7000 7001 7002 7003; do
 	hx python3 -u -c "
 import socket

@@ -13,11 +13,7 @@ set -u -o pipefail
 TAG="ipm$$" NAME=flowme NEED="nft python3"
 . "$(dirname "$0")/../lib/pair.sh"
 
-ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
-ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
-hx ip addr add $H_IP/24 dev "$IF_H"; px ip addr add $P_IP/24 dev "$IF_P"
-hx ip link set lo up; px ip link set lo up
-hx ip link set "$IF_H" up; px ip link set "$IF_P" up
+pair_up
 
 # send N: N datagrams 10.77.0.51:1235 -> P:9999 from H; prints "sent" or "err" for each
 send() {

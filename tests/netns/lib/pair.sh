@@ -70,6 +70,25 @@ hasnt() { ! grep -qF -- "$1" <<<"$OUT"; }
 # val LABEL [N]: the value of the N-th "LABEL : value" line of $OUT (default 1)
 val() { sed -n "s/^$1 *: //p" <<<"$OUT" | sed -n "${2:-1}p"; }
 
+# pair_up [v4]: H and P made, joined by the veth pair, H_IP/24 and P_IP/24 (with the
+# subnet's broadcast address) up and P reaching H; with v4, IPv6 off in both.  Exits 2
+# when the network cannot be made.
+pair_up() {
+	local ns
+	ip netns add "$NS_H" && ip netns add "$NS_P" || exit 2
+	if [ "${1:-}" = v4 ]; then
+		for ns in "$NS_H" "$NS_P"; do
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		done
+	fi
+	ip link add "$IF_H" netns "$NS_H" type veth peer name "$IF_P" netns "$NS_P" || exit 2
+	hx ip addr add $H_IP/24 brd + dev "$IF_H" && px ip addr add $P_IP/24 brd + dev "$IF_P" &&
+		hx ip link set lo up && px ip link set lo up &&
+		hx ip link set "$IF_H" up && px ip link set "$IF_P" up || exit 2
+	wait_for 5 px ping -c1 -W1 -q $H_IP >/dev/null 2>&1 || { echo "network set-up failed"; exit 2; }
+}
+
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail after SECONDS
 wait_for() {
 	local end=$((SECONDS + $1)); shift
