@@ -218,9 +218,12 @@ static int db_generation(struct agent *a, uint64_t *ret)
 	*ret = look.generation;
 	a->dv_seen = look.data_version;
 	a->stamp_seen = look.stamp;
-	if (a->dv_applied < 0) {
+	if (a->dv_applied < 0)
 		a->dv_applied = a->dv_seen; /* (a new connection: its own numbering) */
+	/* the stamp is the file's, whatever the connection: kept across a reopening */
+	if (!a->stamp_known) {
 		a->stamp_applied = a->stamp_seen;
+		a->stamp_known = true;
 	}
 	/* (after a read: the shared memory index exists, the one this connection maps) */
 	if (!a->db_ino[0])
@@ -1033,12 +1036,17 @@ static void process_pending(struct agent *a)
 		if (!need) {
 			/* Unknown generation (no or broken database): look again. */
 			need = r < 0 || !a->gen_known || gen != a->gen;
-			if (!need && a->dv_seen >= 0 && a->dv_seen != a->dv_applied &&
+			/* a commit that counted no change: not made through the stores
+			 * (sqlite3 on the file): its rows are in the journal (the triggers
+			 * are the file's), a table or trigger dropped moves the schema's
+			 * version; a checkpoint of the log moves the data version alone */
+			if (!need && r == 0 &&
 			    (a->stamp_seen.journal != a->stamp_applied.journal ||
-			     a->stamp_seen.schema != a->stamp_applied.schema)) {
-				/* a commit that counted no change: not made through the
-				 * stores (sqlite3 on the file): read them all again (a
-				 * checkpoint of the log moves the data version alone) */
+			     a->stamp_seen.schema != a->stamp_applied.schema ||
+			     (!a->stamp_seen.journaled && a->dv_seen >= 0 &&
+			      a->dv_seen != a->dv_applied))) {
+				if (a->stamp_seen.schema != a->stamp_applied.schema)
+					db_close(a); /* (opened again: its schema checked) */
 				a->force_apply = true;
 				snprintf(a->force_why, sizeof(a->force_why),
 					 "the database was changed by another program");

@@ -83,6 +83,7 @@ struct agent {
 	int64_t dv_seen;       /* db's data version at the last generation read (-1: unknown) */
 	int64_t dv_applied;    /* ... when the stores were last applied (-1: unknown) */
 	struct ipp_db_stamp stamp_seen, stamp_applied; /* the same of ipp_db_stamp() */
+	bool stamp_known;			       /* stamp_applied was read once */
 	struct ipp_diag *diag; /* NULL when diagnostics are off */
 	struct ctl_client *clients;
 	bool ctl_busy_logged; /* the control socket refused a client since the last expiry */

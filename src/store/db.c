@@ -231,13 +231,13 @@ static const char schema_v2[] =
 	"END;\n"
 #define SAME(c) "NEW." c " IS OLD." c
 static const char schema_v3[] =
-	"DROP TRIGGER journal_filter_add;\n"
+	"DROP TRIGGER IF EXISTS journal_filter_add;\n"
 	"CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN\n"
 	"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE WHEN "
 	HOT_USED("filterlist_id", "NEW.filterlist_id") " THEN 1 ELSE 3 END, NEW.id, "
 	"NEW.filterlist_id);\n"
 	"END;\n"
-	"DROP TRIGGER journal_filter_del;\n"
+	"DROP TRIGGER IF EXISTS journal_filter_del;\n"
 	"CREATE TRIGGER journal_filter_del AFTER DELETE ON filter BEGIN\n"
 	"  INSERT INTO journal (what, filter_id, filterlist_id) VALUES (CASE WHEN "
 	HOT_USED("filterlist_id", "OLD.filterlist_id") " THEN 2 ELSE 3 END, OLD.id, "
@@ -289,6 +289,38 @@ static const char schema_v3[] =
 #undef HOT_RULE
 #undef HOT_POLICY
 // clang-format on
+
+/*
+ * The journal's triggers (schemas 2 and 3 name the same ones).  One dropped
+ * by another program leaves changes unjournaled: a reader then goes without
+ * the journal (every change read whole), a writer puts them back
+ * (journal_repair).
+ */
+static const char *const journal_triggers[] = {
+    "journal_prune",
+    "journal_filter_add",
+    "journal_filter_del",
+    "journal_filter_set",
+    "journal_list_set",
+    "journal_list_del",
+    "journal_policy_add",
+    "journal_policy_set",
+    "journal_policy_del",
+    "journal_rule_add",
+    "journal_rule_set",
+    "journal_rule_del",
+    "journal_filteraction_add",
+    "journal_filteraction_set",
+    "journal_filteraction_del",
+    "journal_auth_add",
+    "journal_auth_set",
+    "journal_auth_del",
+};
+static const char journal_prune_again[] =
+    "CREATE TRIGGER IF NOT EXISTS journal_prune AFTER INSERT ON journal WHEN NEW.seq % 1024 = "
+    "0 BEGIN\n"
+    "  DELETE FROM journal WHERE seq <= NEW.seq - 4096;\n"
+    "END;\n";
 
 /* migrations[i]: version i -> i + 1. */
 static const char *const migrations[IPP_SCHEMA_VERSION] = {
@@ -534,6 +566,33 @@ static int schema_ids(struct ipp_db *db, int64_t *version, int64_t *appid, struc
  * no command can change consistently (a write would half succeed), nor any
  * reader trust (@journal: schema 2 and later have the journal).
  */
+/* Are all the journal's triggers there?  1 yes, 0 no, or -errno. */
+static int journal_intact(struct ipp_db *db, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ?";
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if ((r = db_prep(db, sql, &st, err)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(journal_triggers) / sizeof(journal_triggers[0]); i++) {
+		sqlite3_bind_text(st, 1, journal_triggers[i], -1, SQLITE_STATIC);
+		r = db_step(db, st, err, "checking the journal");
+		sqlite3_reset(st);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
+/* The journal's triggers put back (a writer, in its transaction). */
+static int journal_repair(struct ipp_db *db, struct ipp_error *err)
+{
+	int r = db_exec(db, journal_prune_again, err, "putting the journal back");
+
+	return r < 0 ? r : db_exec(db, schema_v3, err, "putting the journal back");
+}
+
 static int tables_check(struct ipp_db *db, bool journal, struct ipp_error *err)
 {
 	static const char *const want[] = {"meta",	   "policy", "filterlist", "filter",
@@ -583,8 +642,20 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 	r = schema_ids(db, &version, &appid, err);
 	if (r < 0)
 		return r;
-	if (version == IPP_SCHEMA_VERSION && appid == IPP_APPLICATION_ID)
-		return tables_check(db, true, err);
+	if (version == IPP_SCHEMA_VERSION && appid == IPP_APPLICATION_ID) {
+		if ((r = tables_check(db, true, err)) < 0 || (r = journal_intact(db, err)) != 0)
+			return r < 0 ? r : 0;
+		/* a trigger dropped by another program: put back under the write lock */
+		if ((r = db_exec(db, "BEGIN IMMEDIATE", err, "opening")) < 0)
+			return r;
+		if ((r = journal_intact(db, err)) == 0)
+			r = journal_repair(db, err);
+		if (r < 0) {
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			return r;
+		}
+		return db_exec(db, "COMMIT", err, "opening");
+	}
 	r = db_exec(db, "BEGIN IMMEDIATE", err, "opening");
 	if (r < 0)
 		return r;
@@ -668,14 +739,17 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 		return tables_check(db, false, err);
 	}
 	/* schema 3 only tells more in the journal: a reader of schema 2 reads it as it is */
-	if (version == 2)
-		return tables_check(db, true, err);
-	if (version < IPP_SCHEMA_VERSION)
+	if (version > 2 && version < IPP_SCHEMA_VERSION)
 		return ipp_err(err, EPROTO,
 			       "policy database \"%s\" has schema version %lld, older than version "
 			       "%d: open it once for writing to upgrade it",
 			       db->path, (long long)version, IPP_SCHEMA_VERSION);
-	return tables_check(db, true, err);
+	if ((r = tables_check(db, true, err)) < 0 || (r = journal_intact(db, err)) < 0)
+		return r;
+	/* a trigger dropped by another program: the journal misses changes, which are read
+	 * whole (the next writer puts the triggers back) */
+	db->no_journal = r == 0;
+	return 0;
 }
 
 /*
@@ -1100,6 +1174,7 @@ int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *
 {
 	int r;
 
+	ret->journaled = !db->no_journal;
 	if ((r = ipp_db_journal_seq(db, &ret->journal, err)) < 0)
 		return r;
 	return db_query_int(db, "PRAGMA schema_version", &ret->schema, err);

@@ -100,6 +100,8 @@ int64_t ipp_db_data_version(struct ipp_db *db);
 struct ipp_db_stamp {
 	uint64_t journal;
 	int64_t schema;
+	bool journaled; /* false: no journal (schema 1, a trigger dropped): only the data
+			   version tells a foreign write */
 };
 int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *err);
 

@@ -11,7 +11,7 @@
 # every check passed, 77 when it cannot run (not root, programs missing).
 set -u -o pipefail
 
-TAG="ipd$$" NAME=dynamic NEED="socat ping nft timeout"
+TAG="ipd$$" NAME=dynamic NEED="socat ping nft timeout sqlite3"
 . "$(dirname "$0")/../lib/pair.sh"
 
 # block TEXT: the record of $OUT (blank-line separated) containing TEXT
@@ -356,6 +356,32 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	port9() { show dynamic show qmfilter type=specific; has "Destination Port           : 9"; }
 	check "agent: and puts it in force" wait_for 10 port9
 	check "agent: the first policy assigned again" pol static set policy name=Dyn assign=yes
+	# another program writes the file: a row in force damaged (kept what is in force),
+	# repaired, then changed: the change is in force (a commit after a failed apply and
+	# its recovery was once left unseen)
+	DB=$R/var/lib/ipsecpol/policy.db
+	WEB80="filterlist_id = (SELECT id FROM filterlist WHERE name = 'Web') AND dstport = 80"
+	src80=$(sqlite3 "$DB" "SELECT src FROM filter WHERE $WEB80")
+	f0=$(stat1 failures)
+	sqlite3 "$DB" "UPDATE filter SET src = 'garbage' WHERE $WEB80" || exit 2
+	check "agent: a row in force damaged by another program: a failure" \
+		wait_for 10 eval '[ "$(stat1 failures)" -gt "$f0" ]'
+	sqlite3 "$DB" "UPDATE filter SET src = '$src80' WHERE $WEB80" || exit 2
+	check "agent: repaired: in force again" wait_for 10 eval '[ -z "$(stat1 last_error)" ]'
+	sqlite3 "$DB" "UPDATE filter SET dstport = 8081 WHERE $WEB80" || exit 2
+	port8081() { show dynamic show qmfilter type=specific; has "Destination Port           : 8081"; }
+	check "agent: then changed by that program: the change is in force" wait_for 10 port8081
+	sqlite3 "$DB" "UPDATE filter SET dstport = 80 WHERE filterlist_id = (SELECT id FROM filterlist WHERE name = 'Web') AND dstport = 8081" || exit 2
+	# a journal trigger dropped by another program: a filter added is in force all the
+	# same, and the next writer puts the trigger back
+	sqlite3 "$DB" "DROP TRIGGER journal_filter_add" || exit 2
+	sleep 0.5
+	check "agent: a trigger dropped, then a filter added to a list in force" \
+		pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=9191
+	port9191() { show dynamic show qmfilter type=specific; has "Destination Port           : 9191"; }
+	check "agent: that filter is in force" wait_for 10 port9191
+	check "agent: the trigger is back" \
+		test "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_filter_add'")" = 1
 	# an address range is one specific filter each way, however many prefixes it takes
 	check "agent: a range filter (prefixes of two lengths each way)" \
 		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.40 dstaddr=me protocol=tcp
