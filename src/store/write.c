@@ -1612,11 +1612,13 @@ static int set_modified(struct ipp_db *db, const char *sql, int64_t id, int64_t 
  * of an export brings them back as they were): a filter list's row in
  * same_list[i], its filters deleted (the file's take their place); a filter
  * action's in same_action[i]; a policy of that GUID is deleted with its rules
- * (the file's is inserted whole).  Lists and actions keep their rows: rules of
+ * (the file's is inserted whole; was_assigned[i] says it was assigned: a
+ * restore does not take the policy in force away).  Lists and actions keep their rows: rules of
  * other policies may use them.
  */
 static int same_objects(struct ipp_db *db, enum ipp_store_loc loc, const struct ipp_snapshot *s,
-			int64_t *same_list, int64_t *same_action, struct ipp_error *err)
+			int64_t *same_list, int64_t *same_action, bool *was_assigned,
+			struct ipp_error *err)
 {
 	static const char sql_list[] = "SELECT id FROM filterlist WHERE store = ? AND guid = ? "
 				       "COLLATE NOCASE";
@@ -1624,8 +1626,10 @@ static int same_objects(struct ipp_db *db, enum ipp_store_loc loc, const struct 
 					 "guid = ? COLLATE NOCASE";
 	static const char sql_policy[] = "SELECT id FROM policy WHERE store = ? AND guid = ? "
 					 "COLLATE NOCASE";
+	static const char sql_assigned[] = "SELECT assigned FROM policy WHERE store = ? AND "
+					   "guid = ? COLLATE NOCASE";
 	sqlite3_stmt *st;
-	int64_t id;
+	int64_t id, assigned;
 	int r = 0;
 
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
@@ -1642,7 +1646,11 @@ static int same_objects(struct ipp_db *db, enum ipp_store_loc loc, const struct 
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
 		r = id_by_guid(db, sql_policy, loc, s->policies[i].guid, &id, err);
 		if (r == 0 && id)
+			r = id_by_guid(db, sql_assigned, loc, s->policies[i].guid, &assigned, err);
+		if (r == 0 && id) {
+			was_assigned[i] = assigned != 0;
 			r = delete_by_id(db, "DELETE FROM policy WHERE id = ?", id, "policy", err);
+		}
 	}
 	return r;
 }
@@ -1652,6 +1660,7 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 {
 	int64_t *list_ids = NULL, *action_ids = NULL, *same_list = NULL, *same_action = NULL;
 	struct filter_at *fv = NULL;
+	bool *was_assigned = NULL;
 	size_t nf = 0;
 	int r = 0;
 
@@ -1661,12 +1670,13 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 	action_ids = calloc(s->nfilteractions + 1, sizeof(*action_ids));
 	same_list = calloc(s->nfilterlists + 1, sizeof(*same_list));
 	same_action = calloc(s->nfilteractions + 1, sizeof(*same_action));
+	was_assigned = calloc(s->npolicies + 1, sizeof(*was_assigned));
 	fv = calloc(nf + 1, sizeof(*fv));
-	if (!list_ids || !action_ids || !same_list || !same_action || !fv) {
+	if (!list_ids || !action_ids || !same_list || !same_action || !was_assigned || !fv) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = same_objects(db, loc, s, same_list, same_action, err)) < 0 ||
+	if ((r = same_objects(db, loc, s, same_list, same_action, was_assigned, err)) < 0 ||
 	    (r = snapshot_guids_free(db, loc, s, same_list, same_action, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
@@ -1727,6 +1737,7 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 
 		p.rules = NULL;
 		p.nrules = 0;
+		p.assigned |= was_assigned[i];
 		r = at_line(s, p.id, policy_insert(db, loc, &p, true, err), err);
 		for (size_t j = 0; j < s->policies[i].nrules && r == 0; j++) {
 			struct ipp_rule rule = s->policies[i].rules[j];
@@ -1750,6 +1761,7 @@ out:
 	free(action_ids);
 	free(same_list);
 	free(same_action);
+	free(was_assigned);
 	free(fv);
 	return r;
 }

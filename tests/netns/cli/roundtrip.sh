@@ -86,6 +86,13 @@ contains "$OUT" "Assigned                   : YES"
 run_ok $BIN/ipsecpol --root "$TMP/restore" static show filterlist name=wanna level=verbose
 contains "$OUT" "Destination Port           : 445"
 [ "$(grep -c "Destination Port" <<<"$OUT")" = 1 ] || fail "the list as exported (port 445 only): $OUT"
+# an export made before the policy was assigned, imported again: the policy in force stays
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static add policy name=Kept
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static exportpolicy file="$TMP/kept.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static set policy name=Kept assign=yes
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static importpolicy file="$TMP/kept.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Kept
+contains "$OUT" "Assigned                   : YES"
 # a damaged file is refused
 head -c 300 "$TMP/local.ipsec" >"$TMP/damaged.ipsec"
 run_fail "importpolicy:" $BIN/ipsecpol --root "$TMP/empty" static importpolicy file="$TMP/damaged.ipsec"
