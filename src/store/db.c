@@ -562,37 +562,123 @@ static int schema_ids(struct ipp_db *db, int64_t *version, int64_t *appid, struc
 }
 
 /*
- * Every table of the schema is there: one dropped by hand leaves a store that
- * no command can change consistently (a write would half succeed), nor any
- * reader trust (@journal: schema 2 and later have the journal).
+ * The journal's triggers as they are: a hash (FNV-1a) of their names and SQL
+ * in *ret, and 1 when all of journal_triggers are there (else 0), or -errno.
  */
-/* Are all the journal's triggers there?  1 yes, 0 no, or -errno. */
-static int journal_intact(struct ipp_db *db, struct ipp_error *err)
+static int journal_hash(struct ipp_db *db, int64_t *ret, struct ipp_error *err)
 {
-	static const char sql[] = "SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = ?";
+	static const char sql[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
+				  "AND name LIKE 'journal!_%' ESCAPE '!' ORDER BY name";
+	uint64_t h = 14695981039346656037ull;
+	size_t n = 0, want = 0;
 	sqlite3_stmt *st;
-	int r = 0;
+	int r;
 
 	if ((r = db_prep(db, sql, &st, err)) < 0)
 		return r;
-	for (size_t i = 0; i < sizeof(journal_triggers) / sizeof(journal_triggers[0]); i++) {
-		sqlite3_bind_text(st, 1, journal_triggers[i], -1, SQLITE_STATIC);
-		r = db_step(db, st, err, "checking the journal");
-		sqlite3_reset(st);
-		if (r <= 0)
-			return r;
+	while ((r = db_step(db, st, err, "checking the journal")) > 0) {
+		for (int c = 0; c < 2; c++) {
+			const unsigned char *t = sqlite3_column_text(st, c);
+
+			for (; t && *t; t++)
+				h = (h ^ *t) * 1099511628211ull;
+			h = (h ^ 0xff) * 1099511628211ull;
+		}
+		for (size_t i = 0; i < sizeof(journal_triggers) / sizeof(journal_triggers[0]); i++)
+			want +=
+			    !strcmp((const char *)sqlite3_column_text(st, 0), journal_triggers[i]);
+		n++;
 	}
-	return 1;
+	if (r < 0)
+		return r;
+	*ret = (int64_t)h;
+	return want == sizeof(journal_triggers) / sizeof(journal_triggers[0]) && n == want;
+}
+
+/*
+ * Are the journal's triggers the ones ipsecpol wrote (their hash recorded in
+ * meta when written)?  1 yes, 0 no (dropped, rewritten or added by another
+ * program), or -errno.
+ */
+static int journal_intact(struct ipp_db *db, struct ipp_error *err)
+{
+	int64_t h, recorded, n;
+	int r;
+
+	if ((r = journal_hash(db, &h, err)) <= 0)
+		return r;
+	if ((r = db_query_int(db, "SELECT count(*) FROM meta WHERE key = 'journal_triggers'", &n,
+			      err)) < 0 ||
+	    n != 1)
+		return r < 0 ? r : 0;
+	if ((r = db_query_int(db, "SELECT value FROM meta WHERE key = 'journal_triggers'",
+			      &recorded, err)) < 0)
+		return r;
+	return recorded == h;
+}
+
+/* The hash of the journal's triggers as they are now, recorded (a writer, in its transaction). */
+static int journal_record(struct ipp_db *db, struct ipp_error *err)
+{
+	char sql[128];
+	int64_t h;
+	int r;
+
+	if ((r = journal_hash(db, &h, err)) < 0)
+		return r;
+	snprintf(sql, sizeof(sql),
+		 "INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_triggers', %lld)",
+		 (long long)h);
+	return db_exec(db, sql, err, "recording the journal");
 }
 
 /* The journal's triggers put back (a writer, in its transaction). */
 static int journal_repair(struct ipp_db *db, struct ipp_error *err)
 {
-	int r = db_exec(db, journal_prune_again, err, "putting the journal back");
+	static const char extra[] = "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND "
+				    "name LIKE 'journal!_%' ESCAPE '!'";
+	sqlite3_stmt *st;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
 
-	return r < 0 ? r : db_exec(db, schema_v3, err, "putting the journal back");
+	/* every trigger of the journal's names goes (one added by another program too) */
+	if ((r = db_prep(db, extra, &st, err)) < 0)
+		return r;
+	while ((r = db_step(db, st, err, "checking the journal")) > 0) {
+		char **v = realloc(names, (n + 1) * sizeof(*names));
+
+		if (!v || !(v[n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
+			names = v ? v : names;
+			sqlite3_reset(st);
+			r = ipp_err(err, ENOMEM, "out of memory");
+			break;
+		}
+		names = v;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char sql[160];
+
+		if (r >= 0) {
+			snprintf(sql, sizeof(sql), "DROP TRIGGER \"%s\"", names[i]);
+			r = db_exec(db, sql, err, "putting the journal back");
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (r >= 0)
+		r = db_exec(db, journal_prune_again, err, "putting the journal back");
+	if (r >= 0)
+		r = db_exec(db, schema_v3, err, "putting the journal back");
+	return r < 0 ? r : journal_record(db, err);
 }
 
+/*
+ * Every table of the schema is there: one dropped by hand leaves a store that
+ * no command can change consistently (a write would half succeed), nor any
+ * reader trust (@journal: schema 2 and later have the journal).
+ */
 static int tables_check(struct ipp_db *db, bool journal, struct ipp_error *err)
 {
 	static const char *const want[] = {"meta",	   "policy", "filterlist", "filter",
@@ -645,7 +731,8 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 	if (version == IPP_SCHEMA_VERSION && appid == IPP_APPLICATION_ID) {
 		if ((r = tables_check(db, true, err)) < 0 || (r = journal_intact(db, err)) != 0)
 			return r < 0 ? r : 0;
-		/* a trigger dropped by another program: put back under the write lock */
+		/* a trigger dropped or rewritten by another program: put back under the write
+		 * lock */
 		if ((r = db_exec(db, "BEGIN IMMEDIATE", err, "opening")) < 0)
 			return r;
 		if ((r = journal_intact(db, err)) == 0)
@@ -698,6 +785,8 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d",
 			 IPP_SCHEMA_VERSION, IPP_APPLICATION_ID);
 		r = db_exec(db, sql, err, "setting the schema version");
+		if (r >= 0)
+			r = journal_record(db, err);
 		if (r < 0)
 			goto fail;
 	}
@@ -746,8 +835,8 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 			       db->path, (long long)version, IPP_SCHEMA_VERSION);
 	if ((r = tables_check(db, true, err)) < 0 || (r = journal_intact(db, err)) < 0)
 		return r;
-	/* a trigger dropped by another program: the journal misses changes, which are read
-	 * whole (the next writer puts the triggers back) */
+	/* a trigger dropped or rewritten by another program: the journal may miss changes,
+	 * which are read whole (the next writer puts the triggers back) */
 	db->no_journal = r == 0;
 	return 0;
 }

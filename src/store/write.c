@@ -1660,7 +1660,7 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 {
 	int64_t *list_ids = NULL, *action_ids = NULL, *same_list = NULL, *same_action = NULL;
 	struct filter_at *fv = NULL;
-	bool *was_assigned = NULL;
+	bool *was_assigned = NULL, file_assigns = false;
 	size_t nf = 0;
 	int r = 0;
 
@@ -1732,12 +1732,16 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 		}
 		action_ids[i] = a.id;
 	}
+	for (size_t i = 0; i < s->npolicies; i++)
+		file_assigns |= s->policies[i].assigned;
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
 		struct ipp_policy p = s->policies[i];
 
 		p.rules = NULL;
 		p.nrules = 0;
-		p.assigned |= was_assigned[i];
+		/* the file's assignment, else the store's: an import takes no policy out of
+		 * force that the file does not put another in place of */
+		p.assigned |= was_assigned[i] && !file_assigns;
 		r = at_line(s, p.id, policy_insert(db, loc, &p, true, err), err);
 		for (size_t j = 0; j < s->policies[i].nrules && r == 0; j++) {
 			struct ipp_rule rule = s->policies[i].rules[j];

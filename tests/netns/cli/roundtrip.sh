@@ -93,6 +93,15 @@ run_ok $BIN/ipsecpol --root "$TMP/restore2" static set policy name=Kept assign=y
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static importpolicy file="$TMP/kept.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Kept
 contains "$OUT" "Assigned                   : YES"
+# an export whose assigned policy is another than the one assigned now: the file's wins
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static add policy name=Other
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static exportpolicy file="$TMP/kept2.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static set policy name=Other assign=yes
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static importpolicy file="$TMP/kept2.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Kept
+contains "$OUT" "Assigned                   : YES"
+run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Other
+contains "$OUT" "Assigned                   : NO"
 # a damaged file is refused
 head -c 300 "$TMP/local.ipsec" >"$TMP/damaged.ipsec"
 run_fail "importpolicy:" $BIN/ipsecpol --root "$TMP/empty" static importpolicy file="$TMP/damaged.ipsec"

@@ -382,6 +382,16 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	check "agent: that filter is in force" wait_for 10 port9191
 	check "agent: the trigger is back" \
 		test "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_filter_add'")" = 1
+	# a trigger rewritten by another program (it journals a filter added to a list in
+	# force as unused): the next writer puts it back, and the filter is in force
+	sqlite3 "$DB" "DROP TRIGGER journal_filter_add; CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN INSERT INTO journal (what) VALUES (3); END;" || exit 2
+	sleep 0.5
+	check "agent: a trigger rewritten, then a filter added to a list in force" \
+		pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=9292
+	port9292() { show dynamic show qmfilter type=specific; has "Destination Port           : 9292"; }
+	check "agent: that filter is in force" wait_for 10 port9292
+	check "agent: the trigger is ipsecpol's again" \
+		eval '! sqlite3 "$DB" "SELECT sql FROM sqlite_schema WHERE name = '"'"'journal_filter_add'"'"'" | grep -q "VALUES (3)"'
 	# an address range is one specific filter each way, however many prefixes it takes
 	check "agent: a range filter (prefixes of two lengths each way)" \
 		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.40 dstaddr=me protocol=tcp

@@ -876,6 +876,49 @@ static void test_journal_unused(void **state)
 #undef SINCE
 }
 
+/* A journal trigger rewritten by another program: readers go without the journal, a writer
+ * puts the triggers back. */
+static void test_journal_tampered(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_journal_entry *v;
+	size_t n;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+				      "DROP TRIGGER journal_filter_add; CREATE TRIGGER "
+				      "journal_filter_add AFTER INSERT ON filter BEGIN INSERT INTO "
+				      "journal (what) VALUES (3); END;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+	expect_err(ipp_db_journal_read(fx->db, 0, &v, &n, &err), ESTALE, &err, "journal");
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h,
+					    "SELECT sql FROM sqlite_schema WHERE name = "
+					    "'journal_filter_add'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_null(strstr((const char *)sqlite3_column_text(st, 0), "VALUES (3)"));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+	OK(ipp_db_journal_read(fx->db, 0, &v, &n, &err));
+	free(v);
+}
+
 /* A database of schema version 2 is read as it is, and upgraded by a writer. */
 static void test_migration_v2(void **state)
 {
@@ -2171,6 +2214,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal_unused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_v2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal_tampered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migration_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_stores, setup, teardown),
