@@ -226,7 +226,7 @@ check "an unassigned policy with a filter of its own" \
 	pol static add filter filterlist=Unused srcaddr=any dstaddr=me protocol=tcp dstport=99
 check "the policy, not assigned" pol static add policy name=Other
 check "its rule" pol static add rule name=U policy=Other filterlist=Unused filteraction=Perm
-sqlite3 "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 99" || exit 2
+sqlite3 -cmd ".timeout 10000" "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 99" || exit 2
 show dynamic show stats type=ipsec
 check "bad unassigned row: show stats still reads what is in force" eval '[ $RC -eq 0 ] && has "Driver Mode"'
 show dynamic show qmfilter type=generic name=Web
@@ -235,7 +235,7 @@ show whatif src=$P_IP dst=me proto=tcp dstport=80
 check "bad unassigned row: whatif too" eval '[ $RC -eq 0 ] && has "Verdict"'
 show static show policy name=Other
 check "bad unassigned row: the store's own show names the row" eval '[ $RC -ne 0 ] && has "bad protocol"'
-sqlite3 "$R/var/lib/ipsecpol/policy.db" "DELETE FROM filter WHERE dstport = 99" || exit 2
+sqlite3 -cmd ".timeout 10000" "$R/var/lib/ipsecpol/policy.db" "DELETE FROM filter WHERE dstport = 99" || exit 2
 
 # ---- startup modes: no policy filters
 mkdir -p "$R/etc/ipsecpol"
@@ -360,38 +360,41 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	# repaired, then changed: the change is in force (a commit after a failed apply and
 	# its recovery was once left unseen)
 	DB=$R/var/lib/ipsecpol/policy.db
+	# (the CLI waits for a lock as the agent's reopening may hold one for a moment)
+	sq() { sqlite3 -cmd ".timeout 10000" "$DB" "$@"; }
 	WEB80="filterlist_id = (SELECT id FROM filterlist WHERE name = 'Web') AND dstport = 80"
-	src80=$(sqlite3 "$DB" "SELECT src FROM filter WHERE $WEB80")
+	src80=$(sq "SELECT src FROM filter WHERE $WEB80")
+	[ -n "$src80" ] && [ "$(wc -l <<<"$src80")" = 1 ] || { echo "cannot read the web filter: $src80"; exit 2; }
 	f0=$(stat1 failures)
-	sqlite3 "$DB" "UPDATE filter SET src = 'garbage' WHERE $WEB80" || exit 2
+	sq "UPDATE filter SET src = 'garbage' WHERE $WEB80" || exit 2
 	check "agent: a row in force damaged by another program: a failure" \
 		wait_for 10 eval '[ "$(stat1 failures)" -gt "$f0" ]'
-	sqlite3 "$DB" "UPDATE filter SET src = '$src80' WHERE $WEB80" || exit 2
+	sq "UPDATE filter SET src = '$src80' WHERE $WEB80" || exit 2
 	check "agent: repaired: in force again" wait_for 10 eval '[ -z "$(stat1 last_error)" ]'
-	sqlite3 "$DB" "UPDATE filter SET dstport = 8081 WHERE $WEB80" || exit 2
+	sq "UPDATE filter SET dstport = 8081 WHERE $WEB80" || exit 2
 	port8081() { show dynamic show qmfilter type=specific; has "Destination Port           : 8081"; }
 	check "agent: then changed by that program: the change is in force" wait_for 10 port8081
-	sqlite3 "$DB" "UPDATE filter SET dstport = 80 WHERE filterlist_id = (SELECT id FROM filterlist WHERE name = 'Web') AND dstport = 8081" || exit 2
+	sq "UPDATE filter SET dstport = 80 WHERE filterlist_id = (SELECT id FROM filterlist WHERE name = 'Web') AND dstport = 8081" || exit 2
 	# a journal trigger dropped by another program: a filter added is in force all the
 	# same, and the next writer puts the trigger back
-	sqlite3 "$DB" "DROP TRIGGER journal_filter_add" || exit 2
+	sq "DROP TRIGGER journal_filter_add" || exit 2
 	sleep 0.5
 	check "agent: a trigger dropped, then a filter added to a list in force" \
 		pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=9191
 	port9191() { show dynamic show qmfilter type=specific; has "Destination Port           : 9191"; }
 	check "agent: that filter is in force" wait_for 10 port9191
 	check "agent: the trigger is back" \
-		test "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_filter_add'")" = 1
+		test "$(sq "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_filter_add'")" = 1
 	# a trigger rewritten by another program (it journals a filter added to a list in
 	# force as unused): the next writer puts it back, and the filter is in force
-	sqlite3 "$DB" "DROP TRIGGER journal_filter_add; CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN INSERT INTO journal (what) VALUES (3); END;" || exit 2
+	sq "DROP TRIGGER journal_filter_add; CREATE TRIGGER journal_filter_add AFTER INSERT ON filter BEGIN INSERT INTO journal (what) VALUES (3); END;" || exit 2
 	sleep 0.5
 	check "agent: a trigger rewritten, then a filter added to a list in force" \
 		pol static add filter filterlist=Web srcaddr=any dstaddr=me protocol=tcp dstport=9292
 	port9292() { show dynamic show qmfilter type=specific; has "Destination Port           : 9292"; }
 	check "agent: that filter is in force" wait_for 10 port9292
 	check "agent: the trigger is ipsecpol's again" \
-		eval '! sqlite3 "$DB" "SELECT sql FROM sqlite_schema WHERE name = '"'"'journal_filter_add'"'"'" | grep -q "VALUES (3)"'
+		eval '! sq "SELECT sql FROM sqlite_schema WHERE name = '"'"'journal_filter_add'"'"'" | grep -q "VALUES (3)"'
 	# an address range is one specific filter each way, however many prefixes it takes
 	check "agent: a range filter (prefixes of two lengths each way)" \
 		pol static add filter filterlist=Web srcaddr=10.77.9.3-10.77.9.40 dstaddr=me protocol=tcp

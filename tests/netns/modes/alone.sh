@@ -216,7 +216,7 @@ check "persistent alone: an exemption added to driver.conf reaches the rest" \
 rm -f "$R/etc/ipsecpol/wins.conf"
 ctl reload >/dev/null
 check "wins.conf removed: the whole policy" eval 'test -z "$(table_rest)" && test "$(table_mode)" = secure'
-sqlite3 "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 137" ||
+sqlite3 -cmd ".timeout 10000" "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 137" ||
 	exit 2
 check "a local row damaged: the whole policy in force stays" \
 	wait_for 10 eval 'grep -q "reading the local store: .*bad protocol: 999.*the ruleset in force (mode secure) stays" "$LOG"'

@@ -97,7 +97,7 @@ refute "--once, corrupt store: outbound tcp is dropped" hx "$PROBE" tcp-connect 
 # a table missing from the store: the reason is said once too
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
-sqlite3 "$DB" 'DROP TABLE auth' || exit 2
+sqlite3 -cmd ".timeout 10000" "$DB" 'DROP TABLE auth' || exit 2
 "$IPPD" --root "$R" --once --dry-run >"$R/once.out" 2>&1
 check "--once, a table missing: the message says why" \
 	grep -q "the persistent policy cannot be enforced: .*its table \"auth\" is missing" "$R/once.out"
@@ -107,7 +107,7 @@ refute "--once, a table missing: the reason is said once" \
 for t in journal meta; do
 	rm -f "$DB" "$DB-wal" "$DB-shm"
 	"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
-	sqlite3 "$DB" "DROP TABLE $t" || exit 2
+	sqlite3 -cmd ".timeout 10000" "$DB" "DROP TABLE $t" || exit 2
 	hx nft delete table inet ipsecpol 2>/dev/null
 	hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
 	check "--once, table $t missing: block mode in force" test "$(table_mode)" = block
@@ -122,7 +122,7 @@ check "--once, repaired: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1
 # a damaged database; the startup ruleset in force stays (commands can correct it)
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" local Block7000 block udp 7000 || exit 2
-sqlite3 "$DB" "UPDATE filter SET dst = 'bogus..'" || exit 2
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE filter SET dst = 'bogus..'" || exit 2
 check "bad local row: startup block loaded" startup
 hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
 check "--once, bad local row: exit 1" test $? = 1
@@ -155,7 +155,7 @@ rm -f "$R/etc/ipsecpol/wins.conf"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$MKPOLICY" "$DB" persistent Other block udp 7001 || exit 2
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
-sqlite3 "$DB" "UPDATE filter SET dst = 'bogus..' WHERE dstport = 7001" || exit 2
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE filter SET dst = 'bogus..' WHERE dstport = 7001" || exit 2
 check "--once, a bad row of an unassigned persistent policy: applied" hx "$IPPD" --root "$R" --once
 check "--once, a bad row of an unassigned persistent policy: secure" test "$(table_mode)" = secure
 # A driver.conf with a bad line: nothing is applied, not the defaults in its place.
@@ -215,7 +215,7 @@ check "driver.conf malformed while running: tcp 3389 still connects" \
 # the advice a command can follow; unassigning the policy ends it at once
 printf 'OperationMode=1\n' >"$R/etc/ipsecpol/driver.conf"
 # (written by another program, which counts no generation: the commit is seen all the same)
-sqlite3 "$DB" "UPDATE filter SET protocol = 999 WHERE dstport = 7777" || exit 2
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE filter SET protocol = 999 WHERE dstport = 7777" || exit 2
 check "bad persistent row: block mode" wait_for 10 eval 'test "$(agent_mode)" = block'
 check "bad persistent row: the log says the database was changed by another program" \
 	grep -q "applying the policy (the database was changed by another program)" "$LOG"
