@@ -652,22 +652,23 @@ static bool agent_patch(struct agent *a)
 	 * put in its place since the last look) */
 	table_check(a, false);
 	db_check_files(a);
-	if (a->cur_valid && a->db) {
-		/* what no assigned policy uses changed (a policy being written): nothing to do,
-		 * in any mode */
+	if (!a->cur_valid || !a->db)
+		return false;
+	if (a->mode != IPP_MODE_SECURE || a->cur.partial) {
+		/* no change in place (the persistent policy alone: the whole is tried again),
+		 * but what no assigned policy uses changed (a policy being written) needs
+		 * nothing; in secure mode the change in place below tells it */
 		r = ipp_agent_journal_idle(a->db, &a->cur, &look, &e);
-		if (r > 0) {
-			/* (what was read is applied: a commit since is seen as such next time) */
-			look_applied(a, &look);
-			a->applies++;
-			a->last_change = "unchanged";
-			ipp_log(LOG_DEBUG, "policy unchanged (the stores changed in what no "
-					   "assigned policy uses)");
-			return true;
-		}
+		if (r <= 0)
+			return false;
+		/* (what was read is applied: a commit since is seen as such next time) */
+		look_applied(a, &look);
+		a->applies++;
+		a->last_change = "unchanged";
+		ipp_log(LOG_DEBUG,
+			"policy unchanged (the stores changed in what no assigned policy uses)");
+		return true;
 	}
-	if (!a->cur_valid || a->mode != IPP_MODE_SECURE || !a->db || a->cur.partial)
-		return false; /* (the persistent policy alone: the whole is tried again) */
 	flow_fold_now(a);
 	r = ipp_agent_patch(a->drv, a->db, &a->cur, &a->flows, &look, &st, &e);
 	if (r == -EAGAIN) {

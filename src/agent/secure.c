@@ -630,7 +630,8 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		if (j[i].what != IPP_JOURNAL_FILTER_ADD && j[i].what != IPP_JOURNAL_FILTER_DEL)
 			break;
 	}
-	if ((nj == 0 && last == cur->journal) || i < nj || (adds && dels)) {
+	/* (no entry at all: a commit of nothing journaled, a list created empty) */
+	if (i < nj || (adds && dels)) {
 		r = -EAGAIN;
 		goto out;
 	}

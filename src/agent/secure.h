@@ -92,7 +92,8 @@ int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
 
 /*
  * Follow a change of the stores that only added filters to, or deleted
- * filters from, filter lists (the journal since cur->journal says so):
+ * filters from, filter lists, or changed only what no assigned policy uses
+ * (the journal since cur->journal says so):
  * patch cur->compiled in place (ipp_compiled_patch()) and apply the
  * element-level commands.  On success cur->journal and cur->generation move
  * on, *look is the state read, @st says what changed.  -EAGAIN

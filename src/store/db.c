@@ -827,7 +827,8 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 		db->no_journal = true;
 		return tables_check(db, false, err);
 	}
-	/* schema 3 only tells more in the journal: a reader of schema 2 reads it as it is */
+	/* schema 3 only tells more in the journal: a file of schema 2 is read, without its
+	 * journal (no hash of its triggers is recorded) until a writer upgrades it */
 	if (version > 2 && version < IPP_SCHEMA_VERSION)
 		return ipp_err(err, EPROTO,
 			       "policy database \"%s\" has schema version %lld, older than version "

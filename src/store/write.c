@@ -1573,9 +1573,12 @@ static int filter_at_cmp(const void *x, const void *y)
 }
 
 /* Write the objects of @s into @loc (keeping GUIDs, timestamps and rule numbers). */
-/* The row of kind @sql (SELECT id ... WHERE store = ? AND guid = ?) with @guid in *ret, or 0. */
+/*
+ * The row of kind @sql (SELECT id[, another column] ... WHERE store = ? AND guid = ?) with
+ * @guid in *ret, or 0; its second column in *col1 (may be NULL).
+ */
 static int id_by_guid(struct ipp_db *db, const char *sql, enum ipp_store_loc loc, const char *guid,
-		      int64_t *ret, struct ipp_error *err)
+		      int64_t *ret, int64_t *col1, struct ipp_error *err)
 {
 	sqlite3_stmt *st;
 	int r;
@@ -1588,8 +1591,11 @@ static int id_by_guid(struct ipp_db *db, const char *sql, enum ipp_store_loc loc
 	sqlite3_bind_int(st, 1, loc);
 	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
 	r = db_step(db, st, err, "looking a GUID up");
-	if (r > 0)
+	if (r > 0) {
 		*ret = sqlite3_column_int64(st, 0);
+		if (col1)
+			*col1 = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_reset(st);
 	return r < 0 ? r : 0;
 }
@@ -1624,16 +1630,14 @@ static int same_objects(struct ipp_db *db, enum ipp_store_loc loc, const struct 
 				       "COLLATE NOCASE";
 	static const char sql_action[] = "SELECT id FROM filteraction WHERE store = ? AND "
 					 "guid = ? COLLATE NOCASE";
-	static const char sql_policy[] = "SELECT id FROM policy WHERE store = ? AND guid = ? "
-					 "COLLATE NOCASE";
-	static const char sql_assigned[] = "SELECT assigned FROM policy WHERE store = ? AND "
-					   "guid = ? COLLATE NOCASE";
+	static const char sql_policy[] = "SELECT id, assigned FROM policy WHERE store = ? AND "
+					 "guid = ? COLLATE NOCASE";
 	sqlite3_stmt *st;
-	int64_t id, assigned;
+	int64_t id, assigned = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < s->nfilterlists && r == 0; i++) {
-		r = id_by_guid(db, sql_list, loc, s->filterlists[i].guid, &same_list[i], err);
+		r = id_by_guid(db, sql_list, loc, s->filterlists[i].guid, &same_list[i], NULL, err);
 		if (r == 0 && same_list[i] &&
 		    (r = db_prep(db, "DELETE FROM filter WHERE filterlist_id = ?", &st, err)) ==
 			0) {
@@ -1642,11 +1646,10 @@ static int same_objects(struct ipp_db *db, enum ipp_store_loc loc, const struct 
 		}
 	}
 	for (size_t i = 0; i < s->nfilteractions && r == 0; i++)
-		r = id_by_guid(db, sql_action, loc, s->filteractions[i].guid, &same_action[i], err);
+		r = id_by_guid(db, sql_action, loc, s->filteractions[i].guid, &same_action[i], NULL,
+			       err);
 	for (size_t i = 0; i < s->npolicies && r == 0; i++) {
-		r = id_by_guid(db, sql_policy, loc, s->policies[i].guid, &id, err);
-		if (r == 0 && id)
-			r = id_by_guid(db, sql_assigned, loc, s->policies[i].guid, &assigned, err);
+		r = id_by_guid(db, sql_policy, loc, s->policies[i].guid, &id, &assigned, err);
 		if (r == 0 && id) {
 			was_assigned[i] = assigned != 0;
 			r = delete_by_id(db, "DELETE FROM policy WHERE id = ?", id, "policy", err);
