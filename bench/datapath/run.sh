@@ -557,10 +557,10 @@ set_counts() {
 write_change_wait() {
 	cat >"$WORK/change-wait.sh" <<EOF
 #!/bin/sh
-applies() {
-	echo status | socat -t 120 - "UNIX-CONNECT:$IPP_ROOT/run/ipsecpol/ipsecpold.sock" 2>/dev/null |
-		sed -n 's/^applies=//p'
+status() {
+	echo status | socat -t 120 - "UNIX-CONNECT:$IPP_ROOT/run/ipsecpol/ipsecpold.sock" 2>/dev/null
 }
+applies() { status | sed -n 's/^applies=//p'; }
 # The count before the change, given (APPLIES_BEFORE: read before the timing starts) or read.
 b=\${APPLIES_BEFORE:-\$(applies)}
 [ -n "\$b" ] || exit 1
@@ -574,7 +574,11 @@ deadline=\$((\$(date +%s) + 30))
 while :; do
 	a=\$(applies)
 	[ -n "\$a" ] || exit 1
-	[ "\$a" != "\$b" ] && exit 0
+	if [ "\$a" != "\$b" ]; then
+		# END=1: print when the agent's apply ended (status applied_at), not when this loop saw it
+		[ "\${END:-0}" = 1 ] && status | sed -n 's/^applied_at=//p'
+		exit 0
+	fi
 	# Give up after 30 s: the agent did not react to the change.
 	[ \$(date +%s) -gt \$deadline ] && exit 1
 	sleep 0.001
@@ -605,7 +609,9 @@ change_rounds() {
 			in_r sh "$WORK/change-wait.sh" "$DEL" prepare
 			# (the agent's count before the change is read before the timing starts)
 			ab=$(in_r sh "$WORK/change-wait.sh" -n)
-			t0=$(now); in_r env APPLIES_BEFORE="$ab" sh "$WORK/change-wait.sh" "$ADD"; t1=$(now)
+			# the end is the agent's own (status applied_at): the loop's polling adds nothing
+			t0=$(now); t1=$(in_r env APPLIES_BEFORE="$ab" END=1 sh "$WORK/change-wait.sh" "$ADD")
+			[ -n "$t1" ] || t1=$(now)
 			a=$(elapsed "$t0" "$t1")
 		}
 		if [ $((k % 2)) = 1 ]; then floor_once; agent_once; else agent_once; floor_once; fi

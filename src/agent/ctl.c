@@ -6,8 +6,9 @@
  * with zero or more "key=value" (or text) lines and a final line "OK" or
  * "ERR <ERRNO-NAME> <message>".  Commands:
  *   status       mode, reason, since, pid, generation, counters, how the last apply
- *                went in (last_change), a flow cache generation still to fold,
- *                last error
+ *                went in (last_change) and how long the last one caused by a
+ *                change took (last_apply_ms, applied_at), a flow cache generation
+ *                still to fold, last error
  *   mode         the mode alone
  *   reload       re-read driver.conf and the stores and apply now (as SIGHUP)
  *   show-config  the settings in use, "property=value" with netsh's names
@@ -74,6 +75,11 @@ static void cmd_status(struct agent *a, FILE *out)
 	fprintf(out, "applies=%lu\n", a->applies);
 	fprintf(out, "last_change=%s\n", a->last_change ? a->last_change : "");
 	fprintf(out, "store_reads=%lu\n", a->store_reads);
+	if (a->applied_at_ns) {
+		fprintf(out, "last_apply_ms=%.1f\n", a->last_apply_ms);
+		fprintf(out, "applied_at=%lld.%09lld\n", a->applied_at_ns / 1000000000LL,
+			a->applied_at_ns % 1000000000LL);
+	}
 	if (a->cur_valid && a->cur.compiled && ipp_compiled_flow_used(a->cur.compiled))
 		fprintf(out, "flow_generation=%u\n", (unsigned)a->cur.compiled->flow_gen);
 	fprintf(out, "flow_fold_pending=%s\n", a->flows.pending ? "yes" : "no");

@@ -411,6 +411,28 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 static bool conf_reload(struct agent *a);
 static void table_check(struct agent *a, bool deep);
 
+static bool agent_patch(struct agent *a);
+
+/*
+ * A change seen: in place when only the stores changed (@stores_only) and
+ * that is possible, else whole; status tells how long it took and when it
+ * ended (last_apply_ms, applied_at).
+ */
+static void apply_timed(struct agent *a, const char *why, const struct ipp_hostenv *env,
+			bool stores_only)
+{
+	struct timespec t0, t1, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!stores_only || !agent_patch(a))
+		agent_apply(a, why, env);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_REALTIME, &end);
+	a->last_apply_ms =
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	a->applied_at_ns = (long long)end.tv_sec * 1000000000LL + end.tv_nsec;
+}
+
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	enum ipp_mode in_force, rest, krest = IPP_MODE_INVALID;
@@ -755,7 +777,7 @@ static void env_check(struct agent *a)
 	env_keep_wins(a, &env);
 	if (ipp_hostenv_equal(&env, &a->cur.env) && !a->last_error[0])
 		return;
-	agent_apply(a, "the host's servers or gateways changed", &env);
+	apply_timed(a, "the host's servers or gateways changed", &env, false);
 }
 
 /* ---------- driver.conf ---------- */
@@ -1069,8 +1091,7 @@ static void process_pending(struct agent *a)
 			bool stores_only = !a->force_apply && !ruleset_changed;
 
 			a->force_apply = false;
-			if (!stores_only || !agent_patch(a))
-				agent_apply(a, why, NULL);
+			apply_timed(a, why, NULL, stores_only);
 		}
 	}
 }

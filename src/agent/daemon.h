@@ -54,6 +54,10 @@ struct agent {
 	long long addr_renewed_ms;	  /* when they last renewed the flow cache (monotonic) */
 	bool addr_moved;		  /* and they changed since, though they may be back */
 	unsigned long applies, failures;
+	/* the last apply caused by a change: how long it took from the change seen to the
+	 * kernel's answer (ms), and when it ended (CLOCK_REALTIME, ns; 0: none yet) */
+	double last_apply_ms;
+	long long applied_at_ns;
 	unsigned long store_reads; /* the stores read whole and the policy computed (status) */
 	/* how the last apply went into the kernel: "whole", "elements" (an element-level
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */

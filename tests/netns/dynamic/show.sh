@@ -351,6 +351,11 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	check "agent: a filter of the list in force, in place" \
 		pol static add filter filterlist=Web srcaddr=10.77.8.0 srcmask=24 dstaddr=me protocol=tcp
 	check "agent: in place, no store read" wait_for 10 eval '[ "$(stat1 last_change)" = in-place ] && [ "$(stat1 store_reads)" = "$s0" ]'
+	# how long that took and when it ended: a time of this minute, not before the command
+	t_end=$(stat1 applied_at)
+	OUT="last_apply_ms $(stat1 last_apply_ms), applied_at $t_end, now $(date +%s)"
+	check "agent: the change's apply timed" eval \
+		'[ -n "$(stat1 last_apply_ms)" ] && awk -v t="$t_end" -v n="$(date +%s.%N)" "BEGIN { exit !(t > n - 60 && t <= n) }"'
 	check "agent: the other policy assigned" pol static set policy name=Beside assign=yes
 	check "agent: that reads the stores" wait_for 10 eval '[ "$(stat1 store_reads)" -gt "$s0" ]'
 	port9() { show dynamic show qmfilter type=specific; has "Destination Port           : 9"; }
