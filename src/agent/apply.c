@@ -123,7 +123,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		if (err)
 			*err = others_err;
 	} else {
-		r = ipp_effective_build(snap[0], snap[1], snap[2], &res.env, &res.eff, err);
+		r = ipp_effective_build_dyn(snap[0], snap[1], snap[2], o ? o->dynamic : NULL,
+					    &res.env, &res.eff, err);
 	}
 	if (r < 0 && res.persistent) {
 		/* the persistent policy stays in force whether or not the others apply: when it
@@ -131,7 +132,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		 * caller said what becomes of the rest, else the ruleset in force stays */
 		struct ipp_effective *alone = NULL;
 
-		if (ipp_effective_build(snap[0], NULL, NULL, &res.env, &alone, NULL) == 0) {
+		if (ipp_effective_build_dyn(snap[0], NULL, NULL, o ? o->dynamic : NULL, &res.env,
+					    &alone, NULL) == 0) {
 			res.persistent = false;
 			if (o && o->rest) {
 				res.eff = alone;

@@ -12,6 +12,8 @@
  *   mode         the mode alone
  *   reload       re-read driver.conf and the stores and apply now (as SIGHUP)
  *   show-config  the settings in use, "property=value" with netsh's names
+ *   dynamic ...  a change of the dynamic SPD (dynamic.h), in force when OK
+ *   dynamic-show the dynamic SPD, one object a line
  *   help         the command list
  * Replies are small; a client that does not read them is dropped.
  */
@@ -25,6 +27,7 @@
 
 #include "../common/notify.h"
 #include "daemon.h"
+#include "dynamic.h"
 #include "log.h"
 
 #define MAX_CLIENTS 32
@@ -116,6 +119,27 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		}
 		cmd[o] = '\0';
 	}
+	if (!strcmp(cmd, "dynamic")) {
+		/* a change of the dynamic SPD, in force when answered OK */
+		struct ipp_error e = {0};
+		const char *args = line + n + strspn(line + n, " \t");
+		char *copy = strdup(args);
+
+		if (!copy) {
+			reply_err(out, ENOMEM, "out of memory");
+			return;
+		}
+		copy[strcspn(copy, "\r")] = '\0';
+		if (ipp_agent_dynamic(a, copy, &e) < 0) {
+			reply_err(out, e.code ? e.code : EIO, "%.*s", (int)strcspn(e.msg, "\n"),
+				  e.msg);
+			free(copy);
+			return;
+		}
+		free(copy);
+		fprintf(out, "OK\n");
+		return;
+	}
 	if (line[n + strspn(line + n, " \t\r")] != '\0') {
 		reply_err(out, EINVAL, "command \"%s\" takes no arguments", cmd);
 		return;
@@ -139,6 +163,8 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 				  (int)strcspn(a->conf_error, "\n"), a->conf_error);
 			return;
 		}
+	} else if (!strcasecmp(cmd, "dynamic-show")) {
+		ipp_agent_dynamic_show(&a->dyn, out);
 	} else if (!strcasecmp(cmd, "show-config")) {
 		ipp_driverconf_show_kv(&a->conf, out);
 	} else if (!strcasecmp(cmd, "servers")) {
@@ -156,7 +182,8 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 			return;
 		}
 	} else if (!strcasecmp(cmd, "help")) {
-		fprintf(out, "status\nmode\nreload\nshow-config\nservers\nhelp\n");
+		fprintf(out, "status\nmode\nreload\nshow-config\nservers\ndynamic VERB OBJECT "
+			     "WORDS\ndynamic-show\nhelp\n");
 	} else {
 		reply_err(out, EINVAL,
 			  "unknown command \"%s\": expected status, mode, reload, show-config or "

@@ -18,6 +18,7 @@
  * that crashed left its ruleset in force, and it stays until replaced).
  */
 #include "daemon.h"
+#include "dynamic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -474,7 +475,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
 	rest = a->mode == IPP_MODE_SECURE ? a->rest : ipp_agent_rest_mode(in_force, krest);
 	a->store_reads++;
-	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest, env,
+	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest, &a->dyn, env,
 			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
 	a->applies++;
 	if (r == 0) {
@@ -1197,6 +1198,47 @@ void ipp_agent_reload(struct agent *a, const char *why)
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why), "%s", why);
 	process_pending(a);
+}
+
+int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err)
+{
+	struct ipp_dynspd next, old;
+	struct ipp_effective *eff = NULL;
+	struct ipp_compiled *c = NULL;
+	struct ipp_hostenv env;
+	struct ipp_copts o;
+	int r;
+
+	if ((r = ipp_agent_dynamic_change(&a->dyn, args, &next, err)) < 0)
+		return r;
+	/* the rules alone first: a server type not known, a selector that cannot compile */
+	if (a->cur_valid)
+		env = a->cur.env;
+	else if ((r = ipp_agent_read_env(&a->paths, &env, err)) < 0)
+		goto out;
+	ipp_copts_from_conf(&o, &a->conf);
+	if ((r = ipp_effective_build_dyn(NULL, NULL, NULL, &next, &env, &eff, err)) < 0 ||
+	    (r = ipp_compile(eff, &o, &c, err)) < 0)
+		goto out;
+	old = a->dyn;
+	a->dyn = next;
+	memset(&next, 0, sizeof(next));
+	apply_timed(a, "the dynamic rules changed", NULL, false);
+	if (a->mode != IPP_MODE_SECURE || a->last_error[0]) {
+		/* not in force: as it was (Windows refuses a rule the driver does not take) */
+		r = ipp_err(err, EIO, "the policy with the change cannot be applied: %s",
+			    a->last_error[0] ? a->last_error : ipp_mode_name(a->mode));
+		next = a->dyn;
+		a->dyn = old;
+		apply_timed(a, "the dynamic rules changed back", NULL, false);
+	} else {
+		ipp_dynspd_clear(&old);
+	}
+out:
+	ipp_compiled_free(c);
+	ipp_effective_free(eff);
+	ipp_dynspd_clear(&next);
+	return r;
 }
 
 static void on_signal(struct agent *a)

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "../model/dynspd.h"
 #include "agent.h"
 #include "apply.h"
 #include "diag.h"
@@ -54,6 +55,8 @@ struct agent {
 	long long addr_renewed_ms;	  /* when they last renewed the flow cache (monotonic) */
 	bool addr_moved;		  /* and they changed since, though they may be back */
 	unsigned long applies, failures;
+	struct ipp_dynspd dyn; /* the dynamic policies and rules (dynamic.c): lost when
+				  the agent stops, as Windows' are */
 	/* the last apply caused by a change: how long it took from the change seen to the
 	 * kernel's answer (ms), and when it ended (CLOCK_REALTIME, ns; 0: none yet) */
 	double last_apply_ms;
@@ -99,6 +102,12 @@ struct agent {
 
 /* daemon.c */
 void ipp_agent_reload(struct agent *a, const char *why);
+/*
+ * A dynamic command ("add|set|delete ..." of dynamic.h) made and put in
+ * force: the dynamic rules alone must compile, and the policy with them
+ * must apply, else nothing changes and -errno says why.
+ */
+int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err);
 int ipp_agent_client_add(struct agent *a, int fd);
 void ipp_agent_client_del(struct agent *a, int fd);
 

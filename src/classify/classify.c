@@ -277,6 +277,10 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 {
 	if (f->protocol != IPP_PROTO_ANY && f->protocol != pkt->proto)
 		return false;
+	/* a filter of one direction (a dynamic rule's actioninbound or actionoutbound) */
+	if ((f->dir == IPP_SF_IN && pkt->dir != IPP_DIR_IN) ||
+	    (f->dir == IPP_SF_OUT && pkt->dir != IPP_DIR_OUT))
+		return false;
 	if ((f->srcport || f->dstport) && !has_ports(pkt->proto))
 		return false;
 	if (f->srcport && f->srcport != pkt->sport)

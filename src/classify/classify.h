@@ -275,6 +275,8 @@ struct ipp_whatif {
 	bool secpath;              /* ipsec=yes: the packet travels through an SA */
 	bool dialup;               /* conntype=dialup: by a dial-up interface (default lan) */
 	bool verbose;              /* list every matching filter, not only the first three */
+	const struct ipp_dynspd *dynamic; /* the agent's dynamic rules, in force with the
+					     stores' policies (borrowed; NULL: none) */
 	/*
 	 * The persistent policy in force alone (the domain or local one cannot be
 	 * applied; ipsecpold(8)): without policy=, the verdicts are its own, and a
@@ -317,11 +319,12 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
  * The effective policy as if @policy (NULL: as it stands) of store @cur
  * were assigned: loads the persistent, domain and local stores of @db
  * (NULL: all empty) and builds it with @env (may be NULL).  *ret owned by
- * the caller (ipp_effective_free()).  -ENOENT when @policy is not in @cur.
+ * the caller (ipp_effective_free()), with the dynamic rules of @dyn (may be
+ * NULL).  -ENOENT when @policy is not in @cur.
  */
 int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
-			      const struct ipp_hostenv *env, struct ipp_effective **ret,
-			      struct ipp_error *err);
+			      const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
+			      struct ipp_effective **ret, struct ipp_error *err);
 
 /*
  * The host's server addresses (DNS, WINS, DHCP, GATEWAY) as ipsecpold

@@ -181,7 +181,7 @@ int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const ch
 		return r;
 	r = ipp_classify_hostenv(paths, &env, err);
 	if (r >= 0)
-		r = ipp_effective_as_assigned(db, cur, policy, &env, &eff, err);
+		r = ipp_effective_as_assigned(db, cur, policy, NULL, &env, &eff, err);
 	if (r >= 0)
 		r = ipp_localaddrs_from_system(&me, err);
 	if (r >= 0)

@@ -43,8 +43,8 @@ static int assign_only(struct ipp_snapshot *s, enum ipp_store_loc loc, const cha
 }
 
 int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
-			      const struct ipp_hostenv *env, struct ipp_effective **ret,
-			      struct ipp_error *err)
+			      const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
+			      struct ipp_effective **ret, struct ipp_error *err)
 {
 	struct ipp_snapshot *pers = NULL, *dom = NULL, *loc = NULL, *mine;
 	int r = 0;
@@ -67,7 +67,7 @@ int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const c
 	mine = cur == IPP_STORE_PERSISTENT ? pers : cur == IPP_STORE_DOMAIN ? dom : loc;
 	if (policy && (r = assign_only(mine, cur, policy, err)) < 0)
 		goto out;
-	r = ipp_effective_build(pers, dom, loc, env, ret, err);
+	r = ipp_effective_build_dyn(pers, dom, loc, dyn, env, ret, err);
 out:
 	ipp_snapshot_free(pers);
 	ipp_snapshot_free(dom);
@@ -409,10 +409,10 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		if (r >= 0 && w->policy)
 			r = assign_only(pers, IPP_STORE_PERSISTENT, w->policy, err);
 		if (r >= 0)
-			r = ipp_effective_build(pers, NULL, NULL, &env, &eff, err);
+			r = ipp_effective_build_dyn(pers, NULL, NULL, w->dynamic, &env, &eff, err);
 		ipp_snapshot_free(pers);
 	} else {
-		r = ipp_effective_as_assigned(db, cur, w->policy, &env, &eff, err);
+		r = ipp_effective_as_assigned(db, cur, w->policy, w->dynamic, &env, &eff, err);
 	}
 	if (r < 0)
 		goto out;

@@ -34,3 +34,16 @@ int ipp_grow_zero(void **v, size_t *cap, size_t need, size_t size)
 		memset((char *)*v + old * size, 0, (*cap - old) * size);
 	return r;
 }
+
+int ipp_grow_exact(void **v, size_t need, size_t size)
+{
+	void *n;
+
+	if (need && size > SIZE_MAX / need)
+		return -ENOMEM;
+	n = realloc(*v, need && size ? need * size : 1);
+	if (!n)
+		return -ENOMEM;
+	*v = n;
+	return 0;
+}

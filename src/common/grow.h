@@ -17,4 +17,11 @@ int ipp_grow(void **v, size_t *cap, size_t need, size_t size);
 /* ipp_grow(), and the elements added to the capacity are zero. */
 int ipp_grow_zero(void **v, size_t *cap, size_t need, size_t size);
 
+/*
+ * Room for exactly @need elements of @size bytes (realloc): for arrays that
+ * keep no capacity and grow by one now and then.  0, or -ENOMEM with *@v
+ * unchanged.
+ */
+int ipp_grow_exact(void **v, size_t need, size_t size);
+
 #endif

@@ -326,7 +326,27 @@ static uint64_t shape_key(const struct ipp_cshape *s)
 	return (uint64_t)s->family | (uint64_t)s->src_kind << 8 | (uint64_t)s->src_plen << 16 |
 	       (uint64_t)s->dst_kind << 24 | (uint64_t)s->dst_plen << 32 |
 	       (uint64_t)s->proto << 40 | (uint64_t)s->sport << 48 | (uint64_t)s->dport << 49 |
-	       (uint64_t)s->conn << 50 | (uint64_t)s->pkey << 52;
+	       (uint64_t)s->conn << 50 | (uint64_t)s->pkey << 52 | (uint64_t)s->dir << 53;
+}
+
+/*
+ * The hooks a shape is walked on: a source "me" output only, a destination
+ * "me" input only; a filter of one direction on its hook only (none: its
+ * packets travel over loopback, or never).
+ */
+static unsigned shape_hooks(const struct ipp_cshape *s)
+{
+	unsigned h = IPP_CHOOK_IN | IPP_CHOOK_OUT;
+
+	if (s->src_kind == IPP_ADDR_ME)
+		h = IPP_CHOOK_OUT;
+	else if (s->dst_kind == IPP_ADDR_ME)
+		h = IPP_CHOOK_IN;
+	if (s->dir == IPP_SF_IN)
+		h &= IPP_CHOOK_IN;
+	else if (s->dir == IPP_SF_OUT)
+		h &= IPP_CHOOK_OUT;
+	return h;
 }
 
 static uint64_t mix(uint64_t x)
@@ -481,6 +501,7 @@ static int sfilter_keys(const struct ipp_sfilter *f, const struct ipp_eff_rule *
 
 			s.family = family;
 			s.conn = conn;
+			s.dir = f->dir;
 			s.src_kind = src.v[i].kind;
 			s.dst_kind = dst.v[j].kind;
 			if (s.src_kind == IPP_ADDR_IP) {
@@ -507,6 +528,8 @@ static int sfilter_keys(const struct ipp_sfilter *f, const struct ipp_eff_rule *
 			c.e.rule = f->rule;
 			c.e.filter = f->filter;
 			c.e.weight = f->weight;
+			if (!shape_hooks(&s))
+				continue; /* walked on no hook */
 			if ((r = fn(&s, &c.e, ctx)) < 0)
 				goto out;
 		}
@@ -629,6 +652,7 @@ static int shape_cmp(const struct ipp_cshape *s, const struct ipp_cshape *t)
 	BY((int)s->sport - (int)t->sport);
 	BY((int)s->dport - (int)t->dport);
 	BY((int)s->conn - (int)t->conn);
+	BY((int)s->dir - (int)t->dir);
 #undef BY
 	return 0;
 }
@@ -645,8 +669,7 @@ static bool families_meet(uint8_t a, uint8_t b)
  */
 static bool shapes_meet(const struct ipp_cshape *a, const struct ipp_cshape *b)
 {
-	if ((a->src_kind == IPP_ADDR_ME && b->dst_kind == IPP_ADDR_ME) ||
-	    (a->dst_kind == IPP_ADDR_ME && b->src_kind == IPP_ADDR_ME))
+	if (!(shape_hooks(a) & shape_hooks(b)))
 		return false;
 	if (a->conn && b->conn && a->conn != b->conn)
 		return false; /* LAN and dial-up interfaces are different interfaces */
@@ -976,7 +999,7 @@ static void tier_name(struct ipp_ctier *t)
 		snprintf(proto, sizeof(proto), "%s", s->pkey ? "pkey" : "pany");
 	/* a map split by hook (no "me" side makes it single-hook by itself) */
 	split = s->src_kind != IPP_ADDR_ME && s->dst_kind != IPP_ADDR_ME;
-	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s%s",
+	snprintf(t->name, sizeof(t->name), "%s_%s_%s_%s%s%s%s%s%s%s%s%s",
 		 s->family == AF_INET	 ? "ip"
 		 : s->family == AF_INET6 ? "ip6"
 					 : "inet",
@@ -984,8 +1007,10 @@ static void tier_name(struct ipp_ctier *t)
 		 s->conn == IPP_CCONN_LAN      ? "_lan"
 		 : s->conn == IPP_CCONN_DIALUP ? "_dialup"
 					       : "",
-		 w,
-		 t->late ? "_late" : "", rank_suffix(t->rank),
+		 s->dir == IPP_SF_IN	? "_dirin"
+		 : s->dir == IPP_SF_OUT ? "_dirout"
+					: "",
+		 w, t->late ? "_late" : "", rank_suffix(t->rank),
 		 !split			     ? ""
 		 : t->hooks == IPP_CHOOK_IN  ? "_in"
 		 : t->hooks == IPP_CHOOK_OUT ? "_out"
@@ -1071,6 +1096,10 @@ bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 		s->conn = IPP_CCONN_LAN;
 	else if (eat(&p, "_dialup"))
 		s->conn = IPP_CCONN_DIALUP;
+	if (eat(&p, "_dirin"))
+		s->dir = IPP_SF_IN;
+	else if (eat(&p, "_dirout"))
+		s->dir = IPP_SF_OUT;
 	if (!strncmp(p, "_w", 2)) {
 		v = strtoul(p + 2, &end, 16);
 		if (end == p + 2)
@@ -1090,13 +1119,9 @@ bool ipp_ctier_parse_name(const char *name, struct ipp_ctier *ret)
 		ret->hooks = IPP_CHOOK_IN;
 	else if (v > 4 && !strcmp(name + v - 4, "_out"))
 		ret->hooks = IPP_CHOOK_OUT;
-	else if (s->src_kind == IPP_ADDR_ME)
-		ret->hooks = IPP_CHOOK_OUT;
-	else if (s->dst_kind == IPP_ADDR_ME)
-		ret->hooks = IPP_CHOOK_IN;
 	else
-		ret->hooks = IPP_CHOOK_IN | IPP_CHOOK_OUT;
-	return true;
+		ret->hooks = (uint8_t)shape_hooks(s);
+	return ret->hooks != 0;
 }
 
 static int tier_cmp(const void *x, const void *y)
@@ -1172,11 +1197,7 @@ static int push_tier(struct ipp_compiled *c, size_t *cap, const struct group *g,
 	}
 	t->nelems = k;
 	c->nelems += k;
-	t->hooks = IPP_CHOOK_IN | IPP_CHOOK_OUT;
-	if (t->shape.src_kind == IPP_ADDR_ME)
-		t->hooks = IPP_CHOOK_OUT;
-	else if (t->shape.dst_kind == IPP_ADDR_ME)
-		t->hooks = IPP_CHOOK_IN;
+	t->hooks = (uint8_t)shape_hooks(&t->shape);
 	if (t->hooks == (IPP_CHOOK_IN | IPP_CHOOK_OUT) && !ipp_ctier_keyless(t)) {
 		bool neg = false;
 

@@ -214,6 +214,12 @@ struct ipp_copts {
 	enum ipp_mode rest;
 	struct ipp_bootexempt rest_exempt[IPP_BOOTEXEMPT_MAX];
 	size_t rest_nexempt;
+	/*
+	 * Not the compiler's: the dynamic rules the effective policy takes in
+	 * (ipp_apply_compute(): the agent's, ipp_effective_build_dyn()); NULL
+	 * none.  Borrowed.
+	 */
+	const struct ipp_dynspd *dynamic;
 };
 
 /* The defaults above. */
@@ -270,6 +276,7 @@ struct ipp_cshape {
 				       the protocol is a key field (meta l4proto), proto is 0 */
 	bool sport, dport;        /* port fields in the key */
 	uint8_t conn;             /* the rule's connection type: 0 all, IPP_CCONN_LAN, _DIALUP */
+	uint8_t dir;		  /* the filter's direction: 0 both, IPP_SF_IN, IPP_SF_OUT */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "../common/grow.h"
+#include "../common/utf8.h"
 
 struct build {
 	struct ipp_effective *e;
@@ -151,9 +152,8 @@ static bool addr_equal(const struct ipp_addr *a, const struct ipp_addr *b)
 
 static bool same_selectors(const struct ipp_sfilter *a, const struct ipp_sfilter *b)
 {
-	return a->protocol == b->protocol && a->srcport == b->srcport &&
-	       a->dstport == b->dstport && addr_equal(&a->src, &b->src) &&
-	       addr_equal(&a->dst, &b->dst);
+	return a->protocol == b->protocol && a->srcport == b->srcport && a->dstport == b->dstport &&
+	       a->dir == b->dir && addr_equal(&a->src, &b->src) && addr_equal(&a->dst, &b->dst);
 }
 
 static int push_sf(struct build *b, const struct ipp_sfilter *sf)
@@ -624,9 +624,111 @@ static int str_cmp(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
+static const struct ipp_dyn_qmpolicy *find_qm(const struct ipp_dynspd *d, const char *name)
+{
+	for (size_t i = 0; name[0] && i < d->nqm; i++)
+		if (!ipp_utf8_casecmp(d->qm[i].name, name))
+			return &d->qm[i];
+	return NULL;
+}
+
+/* The specific filters expanded from @before on: of direction @dir. */
+static void set_dir(struct ipp_effective *e, size_t before, uint8_t dir)
+{
+	for (size_t i = before; i < e->nsf; i++)
+		e->sf[i].dir = dir;
+}
+
+static int add_dynamic(struct build *b, const struct ipp_dynspd *d, const struct ipp_hostenv *env,
+		       struct ipp_error *err)
+{
+	struct ipp_effective *e = b->e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < d->nrules; i++) {
+		const struct ipp_dyn_rule *dr = &d->rules[i];
+		const struct ipp_dyn_qmpolicy *qm = find_qm(d, dr->qmpolicy);
+		struct ipp_eff_rule *er;
+		struct ipp_filter f;
+		uint32_t idx;
+		size_t before;
+
+		if (ipp_grow((void **)&e->rules, &b->cap_rules, e->nrules + 1, sizeof(*e->rules)) <
+		    0)
+			return ipp_err(err, ENOMEM, "out of memory");
+		idx = (uint32_t)e->nrules;
+		er = &e->rules[e->nrules++];
+		memset(er, 0, sizeof(*er));
+		er->store = IPP_STORE_INVALID;
+		er->origin = IPP_ORIGIN_DYNAMIC;
+		snprintf(er->policy, sizeof(er->policy), "%s", IPP_DYN_POLICY_NAME);
+		snprintf(er->rule, sizeof(er->rule), "rule %llu", (unsigned long long)dr->seq);
+		snprintf(er->rule_guid, sizeof(er->rule_guid), "%08llx-0000-0000-0000-000000000000",
+			 (unsigned long long)dr->seq & 0xffffffffULL);
+		er->number = (uint32_t)dr->seq;
+		snprintf(er->filterlist, sizeof(er->filterlist), "dynamic rule %llu",
+			 (unsigned long long)dr->seq);
+		snprintf(er->filteraction, sizeof(er->filteraction), "%s",
+			 dr->qmpolicy[0] ? dr->qmpolicy : "(no quick mode policy)");
+		ipp_filteraction_init(&er->fa);
+		er->fa.action = dr->inbound;
+		if (qm) {
+			er->fa.soft = qm->soft;
+			er->fa.qmpfs = strcmp(qm->pfsgroup, "nopfs") != 0;
+			er->fa.nqmsec = qm->nqmsec;
+			memcpy(er->fa.qmsec, qm->qmsec, sizeof(er->fa.qmsec));
+		}
+		er->has_tunnel = dr->has_tunnel;
+		er->tunnel = dr->tunnel;
+		er->conntype = dr->conntype;
+
+		ipp_filter_init(&f);
+		f.id = (int64_t)dr->seq;
+		f.src = dr->src;
+		f.dst = dr->dst;
+		f.protocol = dr->protocol;
+		f.srcport = dr->srcport;
+		f.dstport = dr->dstport;
+		f.mirrored = dr->mirrored;
+		before = e->nsf;
+		r = expand_filter(b, er, idx, 0, &f, 3, env);
+		if (r == 0 && dr->outbound != dr->inbound) {
+			/* one direction each */
+			set_dir(e, before, IPP_SF_IN);
+			before = e->nsf;
+			e->rules[idx].fa.action = dr->outbound;
+			r = expand_filter(b, &e->rules[idx], idx, 0, &f, 3, env);
+			e->rules[idx].fa.action = dr->inbound;
+			if (r == 0)
+				set_dir(e, before, IPP_SF_OUT);
+		}
+		if (r == -ENODATA) {
+			const char *what = "", *why = ipp_hostenv_unknown(env, &f.src, &what);
+
+			if (!why)
+				why = ipp_hostenv_unknown(env, &f.dst, &what);
+			return ipp_err(err, ENODATA,
+				       "dynamic rule %llu names %s, which are not known: %s",
+				       (unsigned long long)dr->seq, what, why ? why : "");
+		}
+		if (r < 0)
+			return ipp_err(err, -r, "out of memory");
+	}
+	return 0;
+}
+
 int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_snapshot *domain,
 			const struct ipp_snapshot *local, const struct ipp_hostenv *env,
 			struct ipp_effective **ret, struct ipp_error *err)
+{
+	return ipp_effective_build_dyn(persistent, domain, local, NULL, env, ret, err);
+}
+
+int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
+			    const struct ipp_snapshot *domain, const struct ipp_snapshot *local,
+			    const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
+			    struct ipp_effective **ret, struct ipp_error *err)
 {
 	const struct ipp_policy *pp, *ap;
 	const struct ipp_snapshot *as;
@@ -647,6 +749,8 @@ int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_
 	if (pp && (r = add_policy(&b, persistent, pp, IPP_ORIGIN_PERSISTENT, env, err)) < 0)
 		goto fail;
 	if (ap && (r = add_policy(&b, as, ap, IPP_ORIGIN_ASSIGNED, env, err)) < 0)
+		goto fail;
+	if (dyn && (r = add_dynamic(&b, dyn, env, err)) < 0)
 		goto fail;
 	if ((r = sort_sfilters(b.e)) < 0 || (r = find_conflicts(&b)) < 0) {
 		r = ipp_err(err, -r, "out of memory");

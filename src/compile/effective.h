@@ -3,8 +3,8 @@
  * effective.h - the effective policy: what the host enforces.
  *
  * The persistent store's assigned policy, plus the domain-assigned policy if
- * there is one, else the local store's assigned policy (plus, later, the
- * dynamic rules).  Rules with activate=no are left out.  Every configured
+ * there is one, else the local store's assigned policy, plus the dynamic
+ * rules the agent holds (model/dynspd.h).  Rules with activate=no are left out.  Every configured
  * filter becomes one specific filter per direction (mirrored filters two),
  * with the server types (DNS, WINS, DHCP, GATEWAY) expanded to the host's
  * current server addresses; "me" stays symbolic (matched by the kernel as
@@ -13,6 +13,7 @@
 #ifndef IPP_EFFECTIVE_H
 #define IPP_EFFECTIVE_H
 
+#include "../model/dynspd.h"
 #include "../model/model.h"
 #include "../store/store.h"
 
@@ -97,6 +98,21 @@ int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_
 			const struct ipp_snapshot *local, const struct ipp_hostenv *env,
 			struct ipp_effective **ret, struct ipp_error *err);
 void ipp_effective_free(struct ipp_effective *e);
+/*
+ * The same with the dynamic rules of @dyn (may be NULL) after the stores'
+ * rules: each one a rule of origin IPP_ORIGIN_DYNAMIC and store
+ * IPP_STORE_INVALID, named "rule N" (N its creation order) of policy
+ * "(dynamic)", its filter the rule's selector; a rule whose inbound and
+ * outbound actions differ gives specific filters of one direction each
+ * (struct ipp_sfilter.dir).  Its quick mode policy gives the action's
+ * offers and soft (clear packets accepted both ways).
+ */
+int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
+			    const struct ipp_snapshot *domain, const struct ipp_snapshot *local,
+			    const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
+			    struct ipp_effective **ret, struct ipp_error *err);
+/* The name of the policy dynamic rules belong to: "(dynamic)". */
+#define IPP_DYN_POLICY_NAME "(dynamic)"
 
 /*
  * The specific filters configured filter @f stands for as filter @filter_idx

@@ -335,7 +335,12 @@ struct ipp_sfilter {
 	bool reversed;         /* the mirror image of the configured filter */
 	uint8_t clear;         /* negotiate: clear packets accepted: 0 none, 1 inbound
 				  (inpass=yes), 2 both ways (soft=yes) */
+	uint8_t dir;	       /* the packets it decides: 0 both directions, IPP_SF_IN inbound
+				  only, IPP_SF_OUT outbound only (a dynamic rule whose
+				  actioninbound and actionoutbound differ) */
 };
+
+enum { IPP_SF_IN = 1, IPP_SF_OUT = 2 };
 
 /*
  * IPv6 extension headers that the kernel's protocol match (nftables' meta

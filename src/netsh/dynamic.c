@@ -17,8 +17,11 @@
 #include <string.h>
 
 #include "../common/driverconf.h"
+#include "../common/grow.h"
 #include "../common/notify.h"
+#include "../model/dynspd.h"
 #include "dynamic_internal.h"
+#include "static_cmds.h"
 
 /* ---------- the agent ---------- */
 
@@ -52,24 +55,65 @@ static int agent_not_running(struct ipp_shell *sh, struct ipp_error *err)
 }
 
 /*
- * A command whose state lives in the agent.  Its control protocol has no
- * command for dynamic policies, rules or security associations yet: with
- * the agent running the command fails saying so.
+ * The agent's dynamic SPD into *@ret (empty when no agent runs).  Owned by
+ * the caller: ipp_dynspd_clear().
  */
-static int agent_command(struct ipp_shell *sh, const struct ipp_args *a, struct ipp_error *err)
+int ipp_dyn_fetch(struct ipp_shell *sh, struct ipp_dynspd *ret, struct ipp_error *err)
 {
-	switch (agent_probe(sh, err)) {
-	case AGENT_ABSENT:
-		return agent_not_running(sh, err);
-	case AGENT_UNREACHABLE:
-		return -(err && err->code ? err->code : EIO);
-	case AGENT_RUNNING:
-		break;
+	return ipp_dyn_fetch_ex(sh, ret, false, err);
+}
+
+int ipp_dyn_fetch_ex(struct ipp_shell *sh, struct ipp_dynspd *ret, bool need_agent,
+		     struct ipp_error *err)
+{
+	struct ipp_error e = {0};
+	char *body = NULL, *line, *save = NULL;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = ipp_agent_request(ipp_shell_paths(sh), "dynamic-show", AGENT_TIMEOUT_MS, &body, &e);
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return need_agent ? agent_not_running(sh, err) : 0;
+	if (r < 0) {
+		free(body);
+		return ipp_err(err, -r, "reading the dynamic rules of the agent: %s", e.msg);
 	}
-	return ipp_err(err, EOPNOTSUPP,
-		       "not supported by this agent yet: the running ipsecpold keeps no dynamic "
-		       "policies, rules or security associations (\"%s\" needs them)",
-		       a->cmd);
+	for (line = strtok_r(body, "\n", &save); line && r == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "mmpolicy ", 9)) {
+			if ((r = ipp_grow_exact((void **)&ret->mm, ret->nmm + 1,
+						sizeof(*ret->mm))) < 0)
+				break;
+			ipp_dyn_mmpolicy_init(&ret->mm[ret->nmm]);
+			if ((r = ipp_dyn_mmpolicy_parse(line + 9, &ret->mm[ret->nmm], NULL, err)) ==
+			    0)
+				ret->nmm++;
+		} else if (!strncmp(line, "qmpolicy ", 9)) {
+			if ((r = ipp_grow_exact((void **)&ret->qm, ret->nqm + 1,
+						sizeof(*ret->qm))) < 0)
+				break;
+			ipp_dyn_qmpolicy_init(&ret->qm[ret->nqm]);
+			if ((r = ipp_dyn_qmpolicy_parse(line + 9, &ret->qm[ret->nqm], NULL, err)) ==
+			    0)
+				ret->nqm++;
+		} else if (!strncmp(line, "rule ", 5)) {
+			if ((r = ipp_grow_exact((void **)&ret->rules, ret->nrules + 1,
+						sizeof(*ret->rules))) < 0)
+				break;
+			ipp_dyn_rule_init(&ret->rules[ret->nrules]);
+			if ((r = ipp_dyn_rule_parse(line + 5, &ret->rules[ret->nrules], NULL,
+						    err)) == 0)
+				ret->nrules++;
+		}
+	}
+	free(body);
+	if (r == -ENOMEM)
+		r = ipp_err(err, ENOMEM, "out of memory");
+	if (r < 0) {
+		ipp_err_prefix(err, "the agent's dynamic rules");
+		ipp_dynspd_clear(ret);
+	}
+	return r;
 }
 
 void ipp_dyn_agent_status(struct ipp_shell *sh, const char *key, char *buf, size_t len)
@@ -102,33 +146,130 @@ void ipp_dyn_agent_note(struct ipp_shell *sh, FILE *out)
 	case AGENT_UNREACHABLE:
 		fprintf(out, "unknown (%s).\n", e.msg);
 		break;
-	case AGENT_RUNNING:
-		fprintf(out, "not supported by this agent yet.\n");
+	case AGENT_RUNNING: {
+		struct ipp_dynspd d;
+
+		if (ipp_dyn_fetch(sh, &d, &e) < 0) {
+			fprintf(out, "unknown (%s).\n", e.msg);
+			break;
+		}
+		fprintf(out,
+			"%zu main mode polic%s, %zu quick mode polic%s, %zu rule%s "
+			"(dynamic show mmpolicy, qmpolicy, rule).\n",
+			d.nmm, d.nmm == 1 ? "y" : "ies", d.nqm, d.nqm == 1 ? "y" : "ies", d.nrules,
+			d.nrules == 1 ? "" : "s");
+		ipp_dynspd_clear(&d);
 		break;
+	}
 	}
 }
 
-#define AGENT_CMD(fn)                                                                              \
+/* Append " tag=VALUE" (encoded) to @buf. */
+static int word(char *buf, size_t len, const char *tag, const char *value, struct ipp_error *err)
+{
+	char enc[IPP_DYN_LINE_MAX];
+	size_t o = strlen(buf);
+	int n;
+
+	ipp_dyn_encode(value, enc, sizeof(enc));
+	n = snprintf(buf + o, len - o, " %s=%s", tag, enc);
+	if (n < 0 || (size_t)n >= len - o)
+		return ipp_err(err, E2BIG, "%s: the command is too long", tag);
+	return 0;
+}
+
+/*
+ * An address argument as the agent takes it: a DNS name resolved (the first
+ * address, as Windows' dynamic mode takes it), the mask folded in, 0.0.0.0
+ * with a host mask "me".
+ */
+static int addr_word(char *buf, size_t len, const struct ipp_args *a, const char *tag,
+		     const char *masktag, struct ipp_error *err)
+{
+	const char *v = ipp_args_get(a, tag), *mask = masktag ? ipp_args_get(a, masktag) : NULL;
+	struct ipp_addr *list = NULL, x;
+	char text[IPP_ADDR_STRLEN];
+	size_t n = 0;
+	bool dns = false;
+	uint8_t plen;
+	int r;
+
+	if (!v)
+		return 0;
+	if ((r = ipp_st_resolve(tag, v, &list, &n, &dns, err)) < 0)
+		return r;
+	x = list[0];
+	free(list);
+	if (x.kind == IPP_ADDR_IP && mask) {
+		if ((r = ipp_mask_parse(mask, x.family, &plen, err)) < 0 ||
+		    (r = ipp_addr_set_mask(&x, plen, err)) < 0) {
+			ipp_err_prefix(err, "%s", masktag);
+			return r;
+		}
+	}
+	if (x.kind == IPP_ADDR_IP && ipp_addr_is_unspecified4(&x) && x.plen == 32) {
+		memset(&x, 0, sizeof(x));
+		x.kind = IPP_ADDR_ME;
+	}
+	if (x.kind == IPP_ADDR_IP)
+		ipp_ip_mask(x.ip, x.plen);
+	ipp_addr_format_cidr(&x, text, sizeof(text));
+	return word(buf, len, tag, text, err);
+}
+
+/* "dynamic VERB OBJECT WORDS" to the agent; the change is in force when it answers. */
+static int agent_change(struct ipp_shell *sh, const struct ipp_args *a, const char *verb,
+			const char *obj, struct ipp_error *err)
+{
+	char req[IPP_DYN_LINE_MAX + 64], *body = NULL;
+	size_t i;
+	int r;
+
+	switch (agent_probe(sh, err)) {
+	case AGENT_ABSENT:
+		return agent_not_running(sh, err);
+	case AGENT_UNREACHABLE:
+		return -(err && err->code ? err->code : EIO);
+	case AGENT_RUNNING:
+		break;
+	}
+	snprintf(req, sizeof(req), "dynamic %s %s", verb, obj);
+	if ((r = addr_word(req, sizeof(req), a, "srcaddr", "srcmask", err)) < 0 ||
+	    (r = addr_word(req, sizeof(req), a, "dstaddr", "dstmask", err)) < 0 ||
+	    (r = addr_word(req, sizeof(req), a, "tunneldstaddress", NULL, err)) < 0)
+		return r;
+	for (i = 0; i < a->n; i++) {
+		const char *t = a->v[i].tag;
+
+		if (!strcmp(t, "srcaddr") || !strcmp(t, "dstaddr") || !strcmp(t, "srcmask") ||
+		    !strcmp(t, "dstmask") || !strcmp(t, "tunneldstaddress"))
+			continue;
+		if ((r = word(req, sizeof(req), t, !strcmp(t, "all") ? "yes" : a->v[i].value,
+			      err)) < 0)
+			return r;
+	}
+	r = ipp_agent_request(ipp_shell_paths(sh), req, AGENT_TIMEOUT_MS, &body, err);
+	free(body);
+	return r;
+}
+
+#define AGENT_CHANGE(fn, verb, obj)                                                                \
 	int fn(struct ipp_shell *sh, const struct ipp_args *a, FILE *out, struct ipp_error *err)   \
 	{                                                                                          \
-		return agent_command(sh, a, err);                                                  \
+		(void)out;                                                                         \
+		return agent_change(sh, a, verb, obj, err);                                        \
 	}
 
-AGENT_CMD(ipp_dyn_add_mmpolicy)
-AGENT_CMD(ipp_dyn_add_qmpolicy)
-AGENT_CMD(ipp_dyn_add_rule)
-AGENT_CMD(ipp_dyn_set_mmpolicy)
-AGENT_CMD(ipp_dyn_set_qmpolicy)
-AGENT_CMD(ipp_dyn_set_rule)
-AGENT_CMD(ipp_dyn_delete_mmpolicy)
-AGENT_CMD(ipp_dyn_delete_qmpolicy)
-AGENT_CMD(ipp_dyn_delete_rule)
-AGENT_CMD(ipp_dyn_delete_all)
-AGENT_CMD(ipp_dyn_show_mmpolicy)
-AGENT_CMD(ipp_dyn_show_qmpolicy)
-AGENT_CMD(ipp_dyn_show_rule)
-AGENT_CMD(ipp_dyn_show_mmsas)
-AGENT_CMD(ipp_dyn_show_qmsas)
+AGENT_CHANGE(ipp_dyn_add_mmpolicy, "add", "mmpolicy")
+AGENT_CHANGE(ipp_dyn_add_qmpolicy, "add", "qmpolicy")
+AGENT_CHANGE(ipp_dyn_add_rule, "add", "rule")
+AGENT_CHANGE(ipp_dyn_set_mmpolicy, "set", "mmpolicy")
+AGENT_CHANGE(ipp_dyn_set_qmpolicy, "set", "qmpolicy")
+AGENT_CHANGE(ipp_dyn_set_rule, "set", "rule")
+AGENT_CHANGE(ipp_dyn_delete_mmpolicy, "delete", "mmpolicy")
+AGENT_CHANGE(ipp_dyn_delete_qmpolicy, "delete", "qmpolicy")
+AGENT_CHANGE(ipp_dyn_delete_rule, "delete", "rule")
+AGENT_CHANGE(ipp_dyn_delete_all, "delete", "all")
 
 /* ---------- set config, show config ---------- */
 

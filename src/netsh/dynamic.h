@@ -23,9 +23,8 @@
  * `set config` and `show config` work on driver.conf (dynamic.c); `show
  * qmfilter | mmfilter | stats | all` read what is in force from the kernel
  * (dynamic_show.c, dynamic_kernel.c).  The other commands' state lives in
- * the running agent: without it they fail with "the policy agent is not
- * running" (-ECONNREFUSED), with it "not supported by this agent yet"
- * (-EOPNOTSUPP) until its control protocol holds dynamic state.
+ * the running agent (dynamic.c sends them over its control socket): without
+ * it they fail with "the policy agent is not running" (-ECONNREFUSED).
  */
 #ifndef IPP_NETSH_DYNAMIC_H
 #define IPP_NETSH_DYNAMIC_H

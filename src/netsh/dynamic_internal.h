@@ -7,6 +7,7 @@
 #ifndef IPP_NETSH_DYNAMIC_INTERNAL_H
 #define IPP_NETSH_DYNAMIC_INTERNAL_H
 
+#include "../model/dynspd.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,6 +39,7 @@ struct ipp_dyn_state {
 	/* (an ICMP filter is two, ICMP and ICMPv6: ipp_dyn_spec_slot()) */
 	struct ipp_table_extra extra; /* the flow cache, the negotiate drops */
 	struct ipp_snapshot *snap[3]; /* persistent, domain, local (for generic filters) */
+	struct ipp_dynspd dyn;	      /* the agent's dynamic rules (ipp_dyn_fetch()) */
 };
 
 /*
@@ -78,6 +80,14 @@ void ipp_dyn_agent_status(struct ipp_shell *sh, const char *key, char *buf, size
  * rules and security associations): whether it runs and can show it.
  */
 void ipp_dyn_agent_note(struct ipp_shell *sh, FILE *out);
+/*
+ * The running agent's dynamic policies and rules into *@ret (empty when no
+ * agent runs).  Owned by the caller: ipp_dynspd_clear().
+ */
+int ipp_dyn_fetch(struct ipp_shell *sh, struct ipp_dynspd *ret, struct ipp_error *err);
+/* The same; with @need_agent, no agent fails with "the policy agent is not running". */
+int ipp_dyn_fetch_ex(struct ipp_shell *sh, struct ipp_dynspd *ret, bool need_agent,
+		     struct ipp_error *err);
 
 /* "no IPsec policy is in force (the table inet ipsecpol does not exist)" */
 extern const char ipp_dyn_no_table[];

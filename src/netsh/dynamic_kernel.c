@@ -242,6 +242,10 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 	} else {
 		o.rest = ret->rest;
 	}
+	/* the agent's dynamic rules are in force with the stores' policies */
+	if ((r = ipp_dyn_fetch(sh, &ret->dyn, err)) < 0)
+		goto out;
+	o.dynamic = &ret->dyn;
 	/* the host's servers as the agent has them, else as it would read them */
 	if ((r = ipp_classify_hostenv(paths, &env, err)) < 0 ||
 	    (r = ipp_apply_compute(paths, &env, &o, &ret->res, err)) < 0) {
@@ -284,6 +288,7 @@ void ipp_dyn_state_clear(struct ipp_dyn_state *s)
 	free(s->sf_placed);
 	for (i = 0; i < 3; i++)
 		ipp_snapshot_free(s->snap[i]);
+	ipp_dynspd_clear(&s->dyn);
 	memset(s, 0, sizeof(*s));
 	s->mode = IPP_MODE_PERMIT;
 }

@@ -15,6 +15,7 @@
  */
 #include "../common/utf8.h"
 #include "dynamic.h"
+#include <ctype.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -106,6 +107,8 @@ static const char *conntype_label(enum ipp_conntype t)
 static const char *store_word(enum ipp_store_loc loc)
 {
 	switch (loc) {
+	case IPP_STORE_INVALID:
+		return "dynamic";
 	case IPP_STORE_PERSISTENT:
 		return "persistent";
 	case IPP_STORE_DOMAIN:
@@ -113,6 +116,15 @@ static const char *store_word(enum ipp_store_loc loc)
 	default:
 		return "local";
 	}
+}
+
+/* The policy a rule of the policy in force is of, and its store (dynamic rules: none). */
+static void policy_field(const struct ipp_eff_rule *r, FILE *out)
+{
+	if (r->origin == IPP_ORIGIN_DYNAMIC)
+		field(out, "Policy Name", "%s", r->policy);
+	else
+		field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
 }
 
 /* The reverse lookup of a host address (resolvedns=yes), or "". */
@@ -519,7 +531,7 @@ static void spec_fields(const struct sel *s, const struct spec_shown *x, FILE *o
 {
 	field(out, "Filter Name", "%s (filter %u%s)", x->rule->filterlist, x->filter + 1,
 	      x->reversed ? ", mirror image" : "");
-	field(out, "Policy Name", "%s (%s store)", x->rule->policy, store_word(x->rule->store));
+	policy_field(x->rule, out);
 	field(out, "Rule Name", "%s", x->rule->rule);
 	field(out, "Connection Type", "%s", conntype_label(x->rule->conntype));
 	field(out, "Weight", "%u (0x%x)", x->weight, x->weight);
@@ -753,7 +765,7 @@ static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
 	if ((*n)++)
 		fputc('\n', out);
 	field(out, "Filter Name", "%s (filter %u)", r->filterlist, idx + 1);
-	field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
+	policy_field(r, out);
 	field(out, "Rule Name", "%s", r->rule);
 	field(out, "Filter Action", "%s", r->filteraction);
 	field(out, "Connection Type", "%s", conntype_label(r->conntype));
@@ -808,7 +820,7 @@ static void generic_mm(const struct ipp_dyn_state *st, const struct sel *s,
 	if ((*n)++)
 		fputc('\n', out);
 	field(out, "Filter Name", "%s (filter %u)", r->filterlist, idx + 1);
-	field(out, "Policy Name", "%s (%s store)", r->policy, store_word(r->store));
+	policy_field(r, out);
 	field(out, "Rule Name", "%s", r->rule);
 	field(out, "Connection Type", "%s", conntype_label(r->conntype));
 	tunnel_field(r, out);
@@ -914,8 +926,7 @@ static int show_specific_mm(const struct ipp_dyn_state *st, const struct sel *s,
 		if (shown++)
 			fputc('\n', out);
 		field(out, "Filter Name", "%s", m->f.rule->filterlist);
-		field(out, "Policy Name", "%s (%s store)", m->f.rule->policy,
-		      store_word(m->f.rule->store));
+		policy_field(m->f.rule, out);
 		field(out, "Rule Name", "%s", m->f.rule->rule);
 		field(out, "Connection Type", "%s", conntype_label(m->f.rule->conntype));
 		field(out, "Weight", "%u (0x%x)", weight, weight);
@@ -1215,4 +1226,207 @@ int ipp_dyn_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = conf_r;
 	}
 	return r;
+}
+
+/* ---------- the agent's dynamic policies and rules ---------- */
+
+static int fetch_or_absent(struct ipp_shell *sh, struct ipp_dynspd *d, FILE *out,
+			   struct ipp_error *err)
+{
+	(void)out;
+	return ipp_dyn_fetch_ex(sh, d, true, err);
+}
+
+/* One offer a line, the first beside @label. */
+static void offers_fields(FILE *out, const char *label, const char *text)
+{
+	const char *p = text;
+	bool first = true;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (first)
+			field(out, label, "%.*s", (int)n, p);
+		else
+			fprintf(out, "%*s%.*s\n", LABEL_W + 3, "", (int)n, p);
+		first = false;
+		p += n;
+		p += strspn(p, " ");
+	}
+	if (first)
+		field(out, label, "None");
+}
+
+static bool name_wanted(const struct ipp_args *a, const char *name)
+{
+	const char *want = ipp_args_get(a, "name");
+
+	return !want || ipp_utf8_casecmp(want, name) == 0;
+}
+
+int ipp_dyn_show_mmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
+{
+	char offers[IPP_OFFERS_STRLEN];
+	struct ipp_dynspd d;
+	size_t i, n = 0;
+	int r;
+
+	if ((r = fetch_or_absent(sh, &d, out, err)) < 0)
+		return r;
+	for (i = 0; i < d.nmm; i++) {
+		const struct ipp_dyn_mmpolicy *m = &d.mm[i];
+
+		if (!name_wanted(a, m->name))
+			continue;
+		if (n++)
+			fputc('\n', out);
+		field(out, "Main Mode Policy Name", "%s", m->name);
+		field(out, "Main Mode Lifetime", "%u minutes", m->mmlifetime);
+		field(out, "QM Limit", "%u%s", m->qmpermm, m->qmpermm ? "" : " (unlimited)");
+		field(out, "Soft SA Expiration Time", "%u seconds", m->softsaexpirationtime);
+		ipp_mm_offers_format(m->mmsec, m->nmmsec, offers, sizeof(offers));
+		field(out, "No. of Security Methods", "%zu", m->nmmsec);
+		offers_fields(out, "Security Methods", offers);
+	}
+	r = 0;
+	if (n == 0 && ipp_args_get(a, "name"))
+		r = ipp_err(err, ENOENT, "no main mode policy named \"%s\" in the SPD",
+			    ipp_args_get(a, "name"));
+	else if (n == 0)
+		fprintf(out, "There are no dynamic main mode policies.\n");
+	ipp_dynspd_clear(&d);
+	return r;
+}
+
+int ipp_dyn_show_qmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+			  struct ipp_error *err)
+{
+	char offers[IPP_OFFERS_STRLEN];
+	struct ipp_dynspd d;
+	size_t i, n = 0;
+	int r;
+
+	if ((r = fetch_or_absent(sh, &d, out, err)) < 0)
+		return r;
+	for (i = 0; i < d.nqm; i++) {
+		const struct ipp_dyn_qmpolicy *q = &d.qm[i];
+		char pfs[8];
+
+		if (!name_wanted(a, q->name))
+			continue;
+		if (n++)
+			fputc('\n', out);
+		for (size_t k = 0; k < sizeof(pfs); k++)
+			pfs[k] = (char)toupper((unsigned char)q->pfsgroup[k]);
+		field(out, "Quick Mode Policy Name", "%s", q->name);
+		field(out, "Soft Associations", "%s", q->soft ? "YES" : "NO");
+		field(out, "PFS Group", "%s", pfs);
+		ipp_qm_offers_format(q->qmsec, q->nqmsec, offers, sizeof(offers));
+		field(out, "No. of Security Methods", "%zu", q->nqmsec);
+		offers_fields(out, "Security Methods", offers);
+	}
+	r = 0;
+	if (n == 0 && ipp_args_get(a, "name"))
+		r = ipp_err(err, ENOENT, "no quick mode policy named \"%s\" in the SPD",
+			    ipp_args_get(a, "name"));
+	else if (n == 0)
+		fprintf(out, "There are no dynamic quick mode policies.\n");
+	ipp_dynspd_clear(&d);
+	return r;
+}
+
+static void dyn_auth_fields(const struct ipp_dyn_rule *r, FILE *out)
+{
+	struct ipp_rule tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.nauth = r->nauth;
+	memcpy(tmp.auth, r->auth, sizeof(tmp.auth));
+	auth_fields(&tmp, out);
+}
+
+int ipp_dyn_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		      struct ipp_error *err)
+{
+	const char *type = ipp_args_get(a, "type");
+	struct ipp_dynspd d;
+	struct sel s;
+	size_t i, n = 0;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	if ((r = parse_sel(a, &s, err)) < 0)
+		return r;
+	if ((r = fetch_or_absent(sh, &d, out, err)) < 0)
+		return r;
+	for (i = 0; i < d.nrules; i++) {
+		const struct ipp_dyn_rule *x = &d.rules[i];
+		struct ipp_eff_rule er;
+
+		memset(&er, 0, sizeof(er));
+		er.has_tunnel = x->has_tunnel;
+		er.tunnel = x->tunnel;
+		if (type && !strcmp(type, "tunnel") != x->has_tunnel)
+			continue;
+		if (!sel_addrs(&s, &er, &x->src, &x->dst) ||
+		    !sel_ports(&s, x->protocol, x->srcport, x->dstport))
+			continue;
+		if (n++ == 0)
+			heading(out, "Dynamic Rules");
+		else
+			fputc('\n', out);
+		field(out, "Rule", "%llu (%s)", (unsigned long long)x->seq,
+		      x->has_tunnel ? "tunnel" : "transport");
+		field(out, "Connection Type", "%s", conntype_label(x->conntype));
+		tunnel_field(&er, out);
+		field(out, "Mirrored", "%s", x->mirrored ? "YES" : "NO");
+		addr_fields(out, "Source", &x->src, show_filter_family(&x->src, &x->dst), NULL,
+			    s.resolvedns);
+		addr_fields(out, "Destination", &x->dst, show_filter_family(&x->src, &x->dst), NULL,
+			    s.resolvedns);
+		proto_fields(out, x->protocol, x->srcport, x->dstport);
+		field(out, "Inbound Action", "%s", show_action_label(x->inbound));
+		field(out, "Outbound Action", "%s", show_action_label(x->outbound));
+		field(out, "Main Mode Policy", "%s", x->mmpolicy);
+		field(out, "Quick Mode Policy", "%s", x->qmpolicy[0] ? x->qmpolicy : "None");
+		dyn_auth_fields(x, out);
+	}
+	if (n == 0)
+		fprintf(out, "There are no dynamic rules%s.\n",
+			d.nrules ? " that match the selectors" : "");
+	ipp_dynspd_clear(&d);
+	return 0;
+}
+
+/* Security associations come from IKE, which no one runs for this host yet. */
+static int show_sas(struct ipp_shell *sh, FILE *out, const char *what, struct ipp_error *err)
+{
+	struct ipp_dynspd d;
+	int r;
+
+	/* (the agent must run: its SAs are asked of it) */
+	if ((r = ipp_dyn_fetch_ex(sh, &d, true, err)) < 0)
+		return r;
+	ipp_dynspd_clear(&d);
+	fprintf(out,
+		"There are no %s security associations (no IKE daemon negotiates for this "
+		"host yet).\n",
+		what);
+	return 0;
+}
+
+int ipp_dyn_show_mmsas(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		       struct ipp_error *err)
+{
+	(void)a;
+	return show_sas(sh, out, "main mode", err);
+}
+
+int ipp_dyn_show_qmsas(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
+		       struct ipp_error *err)
+{
+	(void)a;
+	return show_sas(sh, out, "quick mode", err);
 }

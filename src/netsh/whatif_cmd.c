@@ -4,6 +4,7 @@
  * rule and the weights compared out.
  */
 #include "whatif_cmd.h"
+#include "dynamic_internal.h"
 
 #include "../classify/classify.h"
 #include "../compile/modes.h"
@@ -113,6 +114,7 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		   struct ipp_error *err)
 {
 	struct ipp_whatif w = {0};
+	struct ipp_dynspd dyn = {0};
 	struct ipp_db *db = NULL;
 	size_t i;
 	int r = 0;
@@ -129,6 +131,9 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		if (ipp_driverconf_load(ipp_shell_paths(sh), &conf, NULL) == 0)
 			w.exempt_flags = ipp_classify_exempt_flags(conf.no_default_exempt);
 	}
+	/* the agent's dynamic rules are in force with the stores' policies */
+	if (r >= 0 && (r = ipp_dyn_fetch(sh, &dyn, err)) >= 0)
+		w.dynamic = &dyn;
 	/* no database yet: every store is empty */
 	if (r >= 0)
 		r = ipp_shell_db(sh, false, &db, err);
@@ -137,5 +142,6 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	if (r >= 0 && !w.policy)
 		mode_note(out);
 	ipp_whatif_clear(&w);
+	ipp_dynspd_clear(&dyn);
 	return r < 0 ? r : 0;
 }

@@ -259,14 +259,15 @@ else
 	show dynamic show qmfilter type=specific
 	check "agent: secure again, 7 specific filters" eval 'has "7 Specific Filters"'
 	show dynamic show mmpolicy
-	check "agent: show mmpolicy is not supported by this agent yet" \
-		eval '[ $RC -eq 1 ] && has "show mmpolicy: not supported by this agent yet"'
+	check "agent: show mmpolicy: none yet" \
+		eval '[ $RC -eq 0 ] && has "There are no dynamic main mode policies"'
 	show dynamic add mmpolicy name=M
-	check "agent: add mmpolicy is not supported by this agent yet" \
-		eval '[ $RC -eq 1 ] && has "not supported by this agent yet"'
+	check "agent: add mmpolicy" eval '[ $RC -eq 0 ]'
 	show dynamic show all
-	check "agent: show all says the agent holds no dynamic rules" \
-		eval 'has "Dynamic policies, rules and security associations: not supported by this agent yet."'
+	check "agent: show all counts the agent's dynamic policies and rules" \
+		eval 'has "Dynamic policies, rules and security associations: 1 main mode policy, 0 quick mode policies, 0 rules"'
+	show dynamic delete mmpolicy name=M
+	check "agent: delete mmpolicy" eval '[ $RC -eq 0 ]'
 	logs() { hx nft list table inet ipsecpol 2>/dev/null | grep -q 'log prefix'; }
 	nologs() { ! logs; }
 	check "agent: no drop logging at first" nologs

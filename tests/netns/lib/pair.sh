@@ -44,6 +44,10 @@ cleanup() {
 	[ -n "$AGENT_PID" ] && kill -9 "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	# (what `ip netns exec` started in the background may be its child, not $!)
+	for p in $(ip netns pids "$NS_H" 2>/dev/null) $(ip netns pids "$NS_P" 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null
+	done
 	ip netns del "$NS_H" 2>/dev/null
 	ip netns del "$NS_P" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi

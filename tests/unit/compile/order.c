@@ -102,6 +102,8 @@ static const struct ipp_sfilter *brute(const struct ipp_effective *e, const stru
 
 		if (f->protocol && f->protocol != p->proto)
 			continue;
+		if ((f->dir == IPP_SF_IN && p->out) || (f->dir == IPP_SF_OUT && !p->out))
+			continue;
 		if (f->srcport && f->srcport != p->sport)
 			continue;
 		if (f->dstport && f->dstport != p->dport)
@@ -424,8 +426,20 @@ static void test_random_policies(void **state)
 		rng_state = 0x9e3779b97f4a7c15ULL * (i + 1);
 		random_policy(text, sizeof(text), i % 2 == 1);
 		testpol_init(&t);
-		if (testpol_text(&t, text, &err) < 0 || testpol_effective(&t, false, &e, &err) < 0 ||
-		    ipp_compile(e, NULL, &c, &err) < 0) {
+		if (testpol_text(&t, text, &err) < 0 ||
+		    testpol_effective(&t, false, &e, &err) < 0) {
+			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
+			fail();
+		}
+		if (i % 3 == 2) {
+			/* filters of one direction, as dynamic rules whose inbound and outbound
+			 * actions differ make them */
+			for (k = 0; k < e->nsf; k++)
+				e->sf[k].dir = (uint8_t)rnd(3);
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+				 "(with random directions)\n");
+		}
+		if (ipp_compile(e, NULL, &c, &err) < 0) {
 			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
 			fail();
 		}

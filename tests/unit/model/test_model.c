@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "model/dynspd.h"
 #include "model/model.h"
 
 /* ---------- helpers ---------- */
@@ -1115,6 +1116,84 @@ static void test_guid(void **state)
 	assert_false(ipp_guid_parse(NULL, NULL));
 }
 
+/* Dynamic rules and policies: the line form round-trips; bad words are named. */
+static void test_dynspd_lines(void **state)
+{
+	struct ipp_error err = {0};
+	struct ipp_dyn_rule r, back;
+	struct ipp_dyn_mmpolicy m, mb;
+	struct ipp_dyn_qmpolicy q, qb;
+	char line[IPP_DYN_LINE_MAX], again[IPP_DYN_LINE_MAX];
+	unsigned seen = 0;
+
+	(void)state;
+	ipp_dyn_rule_init(&r);
+	assert_int_equal(
+	    ipp_dyn_rule_parse("srcaddr=10.1.0.0/16 dstaddr=me protocol=tcp dstport=80 "
+			       "actioninbound=block actionoutbound=permit "
+			       "mmpolicy=M%20one psk=se%3Dcret%25 kerberos=yes",
+			       &r, &seen, &err),
+	    0);
+	assert_true(seen & IPP_DYN_T_INBOUND);
+	assert_false(seen & IPP_DYN_T_MIRRORED);
+	assert_string_equal(r.mmpolicy, "M one");
+	assert_int_equal(r.nauth, 2);
+	assert_string_equal(r.auth[0].value, "se=cret%");
+	assert_int_equal(r.inbound, IPP_ACTION_BLOCK);
+	assert_int_equal(r.outbound, IPP_ACTION_PERMIT);
+	assert_int_equal(ipp_dyn_rule_validate(&r, &err), 0);
+	ipp_dyn_rule_format(&r, line, sizeof(line));
+	ipp_dyn_rule_init(&back);
+	assert_int_equal(ipp_dyn_rule_parse(line, &back, NULL, &err), 0);
+	ipp_dyn_rule_format(&back, again, sizeof(again));
+	assert_string_equal(line, again);
+	assert_true(ipp_dyn_rule_same(&r, &back));
+
+	/* negotiate needs a quick mode policy; ports TCP or UDP */
+	r.inbound = IPP_ACTION_NEGOTIATE;
+	assert_int_equal(ipp_dyn_rule_validate(&r, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "qmpolicy"));
+	ipp_dyn_rule_init(&r);
+	assert_int_equal(ipp_dyn_rule_parse("srcaddr=any dstaddr=me protocol=icmp dstport=5 "
+					    "mmpolicy=M actioninbound=block actionoutbound=block",
+					    &r, NULL, &err),
+			 0);
+	assert_int_equal(ipp_dyn_rule_validate(&r, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "dstport"));
+
+	/* bad words: named */
+	assert_int_equal(ipp_dyn_rule_parse("color=red", &r, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "color"));
+	assert_int_equal(ipp_dyn_rule_parse("srcaddr=1.2.3.4 srcaddr=5.6.7.8", &r, NULL, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "twice"));
+	assert_int_equal(ipp_dyn_rule_parse("mmpolicy=a%2", &r, NULL, &err), -EINVAL);
+	assert_int_equal(ipp_dyn_rule_parse("mmpolicy=a%00b", &r, NULL, &err), -EINVAL);
+	assert_int_equal(ipp_dyn_rule_parse("noequals", &r, NULL, &err), -EINVAL);
+
+	ipp_dyn_mmpolicy_init(&m);
+	assert_int_equal(
+	    ipp_dyn_mmpolicy_parse("name=MM qmpermm=3 mmsecmethods=3DES-SHA1-3", &m, &seen, &err),
+	    0);
+	assert_int_equal(m.nmmsec, 1);
+	ipp_dyn_mmpolicy_format(&m, line, sizeof(line));
+	ipp_dyn_mmpolicy_init(&mb);
+	assert_int_equal(ipp_dyn_mmpolicy_parse(line, &mb, NULL, &err), 0);
+	assert_int_equal(mb.qmpermm, 3);
+	assert_int_equal(mb.mmsec[0].group, 3);
+
+	ipp_dyn_qmpolicy_init(&q);
+	assert_int_equal(ipp_dyn_qmpolicy_parse("name=Q soft=yes pfsgroup=GRP2", &q, NULL, &err),
+			 0);
+	ipp_dyn_qmpolicy_format(&q, line, sizeof(line));
+	ipp_dyn_qmpolicy_init(&qb);
+	assert_int_equal(ipp_dyn_qmpolicy_parse(line, &qb, NULL, &err), 0);
+	assert_true(qb.soft);
+	assert_string_equal(qb.pfsgroup, "grp2");
+	assert_int_equal(ipp_dyn_qmpolicy_parse("pfsgroup=GRP9", &qb, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "GRP9"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1141,6 +1220,7 @@ int main(void)
 	    cmocka_unit_test(test_weight_ipv6),
 	    cmocka_unit_test(test_weight_examples),
 	    cmocka_unit_test(test_guid),
+	    cmocka_unit_test(test_dynspd_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dynspd.c - dynamic policies and rules: defaults, identity, checks, and
+ * the one-line form the shell and the agent exchange.
+ */
+#include "dynspd.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void ipp_dyn_mmpolicy_init(struct ipp_dyn_mmpolicy *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->mmlifetime = 480;
+	m->nmmsec = ipp_mm_offers_default(m->mmsec, IPP_MAX_OFFERS);
+}
+
+void ipp_dyn_qmpolicy_init(struct ipp_dyn_qmpolicy *q)
+{
+	memset(q, 0, sizeof(*q));
+	snprintf(q->pfsgroup, sizeof(q->pfsgroup), "nopfs");
+	q->nqmsec = ipp_qm_offers_default(q->qmsec, IPP_MAX_OFFERS);
+}
+
+void ipp_dyn_rule_init(struct ipp_dyn_rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->src.kind = IPP_ADDR_ANY;
+	r->dst.kind = IPP_ADDR_ANY;
+	r->mirrored = true;
+	r->conntype = IPP_CONN_ALL;
+	r->inbound = r->outbound = IPP_ACTION_NEGOTIATE;
+	r->nauth = 1;
+	r->auth[0].kind = IPP_AUTH_KERBEROS;
+}
+
+void ipp_dynspd_clear(struct ipp_dynspd *d)
+{
+	free(d->mm);
+	free(d->qm);
+	free(d->rules);
+	memset(d, 0, sizeof(*d));
+}
+
+static int dup_array(void **dst, const void *src, size_t n, size_t size)
+{
+	*dst = NULL;
+	if (!n)
+		return 0;
+	if (!(*dst = malloc(n * size)))
+		return -ENOMEM;
+	memcpy(*dst, src, n * size);
+	return 0;
+}
+
+int ipp_dynspd_copy(struct ipp_dynspd *dst, const struct ipp_dynspd *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (dup_array((void **)&dst->mm, src->mm, src->nmm, sizeof(*src->mm)) < 0 ||
+	    dup_array((void **)&dst->qm, src->qm, src->nqm, sizeof(*src->qm)) < 0 ||
+	    dup_array((void **)&dst->rules, src->rules, src->nrules, sizeof(*src->rules)) < 0) {
+		ipp_dynspd_clear(dst);
+		return -ENOMEM;
+	}
+	dst->nmm = src->nmm;
+	dst->nqm = src->nqm;
+	dst->nrules = src->nrules;
+	dst->next_seq = src->next_seq;
+	return 0;
+}
+
+bool ipp_dyn_rule_same(const struct ipp_dyn_rule *a, const struct ipp_dyn_rule *b)
+{
+	return ipp_addr_same(&a->src, &b->src) && ipp_addr_same(&a->dst, &b->dst) &&
+	       a->protocol == b->protocol && a->srcport == b->srcport && a->dstport == b->dstport &&
+	       a->mirrored == b->mirrored && a->conntype == b->conntype &&
+	       a->has_tunnel == b->has_tunnel &&
+	       (!a->has_tunnel || ipp_addr_same(&a->tunnel, &b->tunnel));
+}
+
+int ipp_dyn_rule_validate(const struct ipp_dyn_rule *r, struct ipp_error *err)
+{
+	struct ipp_filter f;
+	size_t i;
+	int rc;
+
+	ipp_filter_init(&f);
+	f.src = r->src;
+	f.dst = r->dst;
+	f.protocol = r->protocol;
+	f.srcport = r->srcport;
+	f.dstport = r->dstport;
+	f.mirrored = r->mirrored;
+	if ((rc = ipp_filter_validate(&f, err)) < 0)
+		return rc;
+	if (r->src.kind == IPP_ADDR_RANGE || r->dst.kind == IPP_ADDR_RANGE)
+		return ipp_err(err, EINVAL, "%s: an address range is not a dynamic rule's address",
+			       r->src.kind == IPP_ADDR_RANGE ? "srcaddr" : "dstaddr");
+	if (!r->mmpolicy[0])
+		return ipp_err(err, EINVAL, "mmpolicy: a rule needs a main mode policy");
+	if ((r->inbound == IPP_ACTION_NEGOTIATE || r->outbound == IPP_ACTION_NEGOTIATE) &&
+	    !r->qmpolicy[0])
+		return ipp_err(
+		    err, EINVAL, "qmpolicy: %s is negotiate, which needs a quick mode policy",
+		    r->inbound == IPP_ACTION_NEGOTIATE ? "actioninbound" : "actionoutbound");
+	if (r->has_tunnel && r->tunnel.kind != IPP_ADDR_IP)
+		return ipp_err(err, EINVAL, "tunneldstaddress: a tunnel endpoint is one address");
+	for (i = 0; i < r->nauth; i++)
+		if ((rc = ipp_auth_validate(&r->auth[i], err)) < 0 ||
+		    (rc = ipp_auth_repeat_check(r->auth, i, err)) < 0)
+			return rc;
+	return 0;
+}
+
+/* ---------- the line form ---------- */
+
+void ipp_dyn_encode(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	if (!len)
+		return;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool plain = isalnum(c) || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
+
+		if (o + (plain ? 1 : 3) >= len)
+			break;
+		if (plain) {
+			buf[o++] = (char)c;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	buf[o] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decode @n bytes of @s into @buf; false when malformed or too long. */
+static bool decode(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%') {
+			int h, l;
+
+			if (i + 2 >= n)
+				return false;
+			h = hexval(s[i + 1]);
+			l = hexval(s[i + 2]);
+			if (h < 0 || l < 0 || (h == 0 && l == 0))
+				return false;
+			c = (char)(h << 4 | l);
+			i += 2;
+		}
+		if (o + 1 >= len)
+			return false;
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return true;
+}
+
+struct out {
+	char *buf;
+	size_t len, o;
+	bool full;
+};
+
+static void put(struct out *w, const char *tag, const char *value)
+{
+	char enc[IPP_DYN_LINE_MAX];
+	int n;
+
+	ipp_dyn_encode(value, enc, sizeof(enc));
+	n = snprintf(w->buf + w->o, w->len - w->o, "%s%s=%s", w->o ? " " : "", tag, enc);
+	if (n < 0 || (size_t)n >= w->len - w->o)
+		w->full = true;
+	else
+		w->o += (size_t)n;
+}
+
+static void putf(struct out *w, const char *tag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void putf(struct out *w, const char *tag, const char *fmt, ...)
+{
+	char v[IPP_DYN_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	put(w, tag, v);
+}
+
+static void out_init(struct out *w, char *buf, size_t len)
+{
+	w->buf = buf;
+	w->len = len;
+	w->o = 0;
+	w->full = false;
+	if (len)
+		buf[0] = '\0';
+}
+
+static void out_end(struct out *w)
+{
+	if (w->full && w->len)
+		w->buf[0] = '\0';
+}
+
+void ipp_dyn_mmpolicy_format(const struct ipp_dyn_mmpolicy *m, char *buf, size_t len)
+{
+	char offers[IPP_OFFERS_STRLEN];
+	struct out w;
+
+	out_init(&w, buf, len);
+	put(&w, "name", m->name);
+	putf(&w, "qmpermm", "%u", m->qmpermm);
+	putf(&w, "mmlifetime", "%u", m->mmlifetime);
+	putf(&w, "softsaexpirationtime", "%u", m->softsaexpirationtime);
+	ipp_mm_offers_format(m->mmsec, m->nmmsec, offers, sizeof(offers));
+	put(&w, "mmsecmethods", offers);
+	out_end(&w);
+}
+
+void ipp_dyn_qmpolicy_format(const struct ipp_dyn_qmpolicy *q, char *buf, size_t len)
+{
+	char offers[IPP_OFFERS_STRLEN];
+	struct out w;
+
+	out_init(&w, buf, len);
+	put(&w, "name", q->name);
+	put(&w, "soft", q->soft ? "yes" : "no");
+	put(&w, "pfsgroup", q->pfsgroup);
+	ipp_qm_offers_format(q->qmsec, q->nqmsec, offers, sizeof(offers));
+	put(&w, "qmsecmethods", offers);
+	out_end(&w);
+}
+
+void ipp_dyn_rule_format(const struct ipp_dyn_rule *r, char *buf, size_t len)
+{
+	char a[IPP_ADDR_STRLEN], ca[IPP_ROOTCA_STRLEN];
+	struct out w;
+	size_t i;
+
+	out_init(&w, buf, len);
+	ipp_addr_format_cidr(&r->src, a, sizeof(a));
+	put(&w, "srcaddr", a);
+	ipp_addr_format_cidr(&r->dst, a, sizeof(a));
+	put(&w, "dstaddr", a);
+	putf(&w, "protocol", "%u", r->protocol);
+	putf(&w, "srcport", "%u", r->srcport);
+	putf(&w, "dstport", "%u", r->dstport);
+	put(&w, "mirrored", r->mirrored ? "yes" : "no");
+	put(&w, "conntype", ipp_conntype_name(r->conntype));
+	if (r->has_tunnel) {
+		ipp_addr_format(&r->tunnel, a, sizeof(a));
+		put(&w, "tunneldstaddress", a);
+	}
+	put(&w, "actioninbound", ipp_action_name(r->inbound));
+	put(&w, "actionoutbound", ipp_action_name(r->outbound));
+	put(&w, "mmpolicy", r->mmpolicy);
+	if (r->qmpolicy[0])
+		put(&w, "qmpolicy", r->qmpolicy);
+	for (i = 0; i < r->nauth; i++) {
+		switch (r->auth[i].kind) {
+		case IPP_AUTH_KERBEROS:
+			put(&w, "kerberos", "yes");
+			break;
+		case IPP_AUTH_PSK:
+			put(&w, "psk", r->auth[i].value);
+			break;
+		case IPP_AUTH_ROOTCA:
+			ipp_rootca_format(&r->auth[i], ca, sizeof(ca));
+			put(&w, "rootca", ca);
+			break;
+		default:
+			break;
+		}
+	}
+	if (r->seq)
+		putf(&w, "seq", "%llu", (unsigned long long)r->seq);
+	out_end(&w);
+}
+
+/* The next word of @line at *@pos: tag and decoded value; 0 at the end, 1 a word, <0 bad. */
+static int next_word(const char **pos, char *tag, size_t tlen, char *val, size_t vlen,
+		     struct ipp_error *err)
+{
+	const char *p = *pos, *eq, *end;
+
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return 0;
+	end = p + strcspn(p, " ");
+	eq = memchr(p, '=', (size_t)(end - p));
+	if (!eq || eq == p || (size_t)(eq - p) >= tlen)
+		return ipp_err(err, EINVAL, "\"%.*s\" is not tag=value", (int)(end - p), p);
+	memcpy(tag, p, (size_t)(eq - p));
+	tag[eq - p] = '\0';
+	if (!decode(eq + 1, (size_t)(end - eq - 1), val, vlen))
+		return ipp_err(err, EINVAL, "%s: the value \"%.*s\" is malformed or too long", tag,
+			       (int)(end - eq - 1), eq + 1);
+	*pos = end;
+	return 1;
+}
+
+static int copy_name(char *dst, const char *tag, const char *v, struct ipp_error *err)
+{
+	int r;
+
+	size_t n = strlen(v);
+
+	if ((r = ipp_name_validate(tag, v, err)) < 0)
+		return r;
+	if (n >= IPP_NAME_MAX)
+		return ipp_err(err, EINVAL, "%s: the name is too long", tag);
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+static int seen_once(unsigned *seen, unsigned bit, const char *tag, struct ipp_error *err)
+{
+	if (bit != IPP_DYN_T_AUTH && bit != IPP_DYN_T_OTHER && (*seen & bit))
+		return ipp_err(err, EINVAL, "%s: given twice", tag);
+	*seen |= bit;
+	return 0;
+}
+
+int ipp_dyn_mmpolicy_parse(const char *line, struct ipp_dyn_mmpolicy *ret, unsigned *seen,
+			   struct ipp_error *err)
+{
+	char tag[32], v[IPP_DYN_LINE_MAX];
+	unsigned s = 0, other = 0;
+	int r;
+
+	while ((r = next_word(&line, tag, sizeof(tag), v, sizeof(v), err)) > 0) {
+		unsigned bit = 0;
+
+		if (!strcmp(tag, "name")) {
+			if ((r = seen_once(&s, IPP_DYN_T_NAME, tag, err)) < 0 ||
+			    (r = copy_name(ret->name, tag, v, err)) < 0)
+				return r;
+			continue;
+		}
+		if (!strcmp(tag, "qmpermm"))
+			bit = 1, r = ipp_parse_u32(tag, v, 0, UINT32_MAX, &ret->qmpermm, err);
+		else if (!strcmp(tag, "mmlifetime"))
+			bit = 2,
+			r = ipp_parse_u32(tag, v, 1, UINT32_MAX / 60, &ret->mmlifetime, err);
+		else if (!strcmp(tag, "softsaexpirationtime"))
+			bit = 4,
+			r = ipp_parse_u32(tag, v, 0, UINT32_MAX, &ret->softsaexpirationtime, err);
+		else if (!strcmp(tag, "mmsecmethods"))
+			bit = 8,
+			r = ipp_mm_offers_parse(v, ret->mmsec, IPP_MAX_OFFERS, &ret->nmmsec, err);
+		else
+			return ipp_err(err, EINVAL, "\"%s\" is not a tag of a main mode policy",
+				       tag);
+		if (r < 0)
+			return r;
+		if (other & bit)
+			return ipp_err(err, EINVAL, "%s: given twice", tag);
+		other |= bit;
+		s |= IPP_DYN_T_OTHER;
+	}
+	if (r < 0)
+		return r;
+	if (seen)
+		*seen = s;
+	return 0;
+}
+
+int ipp_dyn_qmpolicy_parse(const char *line, struct ipp_dyn_qmpolicy *ret, unsigned *seen,
+			   struct ipp_error *err)
+{
+	static const char *const pfs[] = {"grp1", "grp2", "grp3", "grpmm", "nopfs"};
+	char tag[32], v[IPP_DYN_LINE_MAX];
+	unsigned s = 0, other = 0;
+	int r;
+
+	while ((r = next_word(&line, tag, sizeof(tag), v, sizeof(v), err)) > 0) {
+		unsigned bit = 0;
+
+		if (!strcmp(tag, "name")) {
+			if ((r = seen_once(&s, IPP_DYN_T_NAME, tag, err)) < 0 ||
+			    (r = copy_name(ret->name, tag, v, err)) < 0)
+				return r;
+			continue;
+		}
+		if (!strcmp(tag, "soft")) {
+			bit = 1, r = ipp_bool_parse(tag, v, &ret->soft, err);
+		} else if (!strcmp(tag, "pfsgroup")) {
+			size_t i;
+
+			bit = 2;
+			for (i = 0; i < sizeof(pfs) / sizeof(pfs[0]); i++)
+				if (!strcasecmp(v, pfs[i]))
+					break;
+			if (i == sizeof(pfs) / sizeof(pfs[0]))
+				return ipp_err(err, EINVAL,
+					       "pfsgroup: \"%s\" is not GRP1, GRP2, GRP3, GRPMM or "
+					       "NOPFS",
+					       v);
+			snprintf(ret->pfsgroup, sizeof(ret->pfsgroup), "%s", pfs[i]);
+		} else if (!strcmp(tag, "qmsecmethods")) {
+			bit = 4,
+			r = ipp_qm_offers_parse(v, ret->qmsec, IPP_MAX_OFFERS, &ret->nqmsec, err);
+		} else {
+			return ipp_err(err, EINVAL, "\"%s\" is not a tag of a quick mode policy",
+				       tag);
+		}
+		if (r < 0)
+			return r;
+		if (other & bit)
+			return ipp_err(err, EINVAL, "%s: given twice", tag);
+		other |= bit;
+		s |= IPP_DYN_T_OTHER;
+	}
+	if (r < 0)
+		return r;
+	if (seen)
+		*seen = s;
+	return 0;
+}
+
+static int parse_addr(const char *tag, const char *v, struct ipp_addr *ret, struct ipp_error *err)
+{
+	int r = ipp_addr_parse_cidr(v, ret, err);
+
+	if (r < 0)
+		ipp_err_prefix(err, "%s", tag);
+	return r;
+}
+
+int ipp_dyn_rule_parse(const char *line, struct ipp_dyn_rule *ret, unsigned *seen,
+		       struct ipp_error *err)
+{
+	char tag[32], v[IPP_DYN_LINE_MAX];
+	unsigned s = 0;
+	bool auth_given = false;
+	int r;
+
+	while ((r = next_word(&line, tag, sizeof(tag), v, sizeof(v), err)) > 0) {
+		if (!strcmp(tag, "srcaddr")) {
+			r = seen_once(&s, IPP_DYN_T_SRCADDR, tag, err);
+			if (r == 0)
+				r = parse_addr(tag, v, &ret->src, err);
+		} else if (!strcmp(tag, "dstaddr")) {
+			r = seen_once(&s, IPP_DYN_T_DSTADDR, tag, err);
+			if (r == 0)
+				r = parse_addr(tag, v, &ret->dst, err);
+		} else if (!strcmp(tag, "protocol")) {
+			r = seen_once(&s, IPP_DYN_T_PROTOCOL, tag, err);
+			if (r == 0 && (r = ipp_proto_parse(v, &ret->protocol, err)) < 0)
+				ipp_err_prefix(err, "%s", tag);
+		} else if (!strcmp(tag, "srcport")) {
+			r = seen_once(&s, IPP_DYN_T_SRCPORT, tag, err);
+			if (r == 0 && (r = ipp_port_parse(v, &ret->srcport, err)) < 0)
+				ipp_err_prefix(err, "%s", tag);
+		} else if (!strcmp(tag, "dstport")) {
+			r = seen_once(&s, IPP_DYN_T_DSTPORT, tag, err);
+			if (r == 0 && (r = ipp_port_parse(v, &ret->dstport, err)) < 0)
+				ipp_err_prefix(err, "%s", tag);
+		} else if (!strcmp(tag, "mirrored")) {
+			r = seen_once(&s, IPP_DYN_T_MIRRORED, tag, err);
+			if (r == 0)
+				r = ipp_bool_parse(tag, v, &ret->mirrored, err);
+		} else if (!strcmp(tag, "conntype")) {
+			r = seen_once(&s, IPP_DYN_T_CONNTYPE, tag, err);
+			if (r == 0 && (r = ipp_conntype_parse(v, &ret->conntype, err)) < 0)
+				ipp_err_prefix(err, "%s", tag);
+		} else if (!strcmp(tag, "tunneldstaddress")) {
+			r = seen_once(&s, IPP_DYN_T_TUNNEL, tag, err);
+			if (r == 0 && (r = parse_addr(tag, v, &ret->tunnel, err)) == 0) {
+				ret->has_tunnel = !(ret->tunnel.kind == IPP_ADDR_IP &&
+						    ipp_addr_is_unspecified4(&ret->tunnel));
+			}
+		} else if (!strcmp(tag, "actioninbound")) {
+			r = seen_once(&s, IPP_DYN_T_INBOUND, tag, err);
+			if (r == 0 && (r = ipp_action_parse(v, &ret->inbound, err)) < 0)
+				ipp_err_prefix(err, "%s", tag);
+		} else if (!strcmp(tag, "actionoutbound")) {
+			r = seen_once(&s, IPP_DYN_T_OUTBOUND, tag, err);
+			if (r == 0 && (r = ipp_action_parse(v, &ret->outbound, err)) < 0)
+				ipp_err_prefix(err, "%s", tag);
+		} else if (!strcmp(tag, "mmpolicy")) {
+			r = seen_once(&s, IPP_DYN_T_MMPOLICY, tag, err);
+			if (r == 0)
+				r = copy_name(ret->mmpolicy, tag, v, err);
+		} else if (!strcmp(tag, "qmpolicy")) {
+			r = seen_once(&s, IPP_DYN_T_QMPOLICY, tag, err);
+			if (r == 0)
+				r = v[0] ? copy_name(ret->qmpolicy, tag, v, err)
+					 : (ret->qmpolicy[0] = '\0', 0);
+		} else if (!strcmp(tag, "kerberos") || !strcmp(tag, "psk") ||
+			   !strcmp(tag, "rootca")) {
+			struct ipp_auth a = {0};
+
+			if (!auth_given) {
+				/* the list given replaces the whole list */
+				auth_given = true;
+				ret->nauth = 0;
+			}
+			r = seen_once(&s, IPP_DYN_T_AUTH, tag, err);
+			if (r == 0 && !strcmp(tag, "kerberos")) {
+				bool yes;
+
+				if ((r = ipp_bool_parse(tag, v, &yes, err)) == 0 && !yes)
+					continue;
+				a.kind = IPP_AUTH_KERBEROS;
+			} else if (r == 0 && !strcmp(tag, "psk")) {
+				a.kind = IPP_AUTH_PSK;
+				if (strlen(v) >= sizeof(a.value))
+					return ipp_err(err, EINVAL, "psk: the key is too long");
+				snprintf(a.value, sizeof(a.value), "%s", v);
+			} else if (r == 0) {
+				r = ipp_rootca_parse(v, &a, err);
+			}
+			if (r == 0 && ret->nauth >= IPP_MAX_AUTH)
+				return ipp_err(err, EINVAL,
+					       "%s: more than %d authentication methods", tag,
+					       IPP_MAX_AUTH);
+			if (r == 0)
+				ret->auth[ret->nauth++] = a;
+		} else if (!strcmp(tag, "seq")) {
+			unsigned long long q;
+			char *end;
+
+			errno = 0;
+			q = strtoull(v, &end, 10);
+			if (errno || *end || !v[0])
+				return ipp_err(err, EINVAL, "seq: \"%s\" is not a number", v);
+			ret->seq = q;
+		} else {
+			return ipp_err(err, EINVAL, "\"%s\" is not a tag of a dynamic rule", tag);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	if (auth_given && ret->nauth == 0) {
+		/* kerberos=no alone: the defaults */
+		ret->auth[0].kind = IPP_AUTH_KERBEROS;
+		ret->nauth = 1;
+	}
+	if (seen)
+		*seen = s;
+	return 0;
+}
