@@ -52,6 +52,18 @@ static int int_col(struct ipp_db *db, sqlite3_stmt *st, int i, int64_t lo, int64
 	return 0;
 }
 
+/* A yes/no column: the integer 0 or 1, nothing else (a text "yes" is no row the shell wrote). */
+static int bool_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what, int64_t id,
+		    const char *col, bool *ret, struct ipp_error *err)
+{
+	int64_t v;
+
+	if (int_col(db, st, i, 0, 1, what, id, col, &v, err) < 0)
+		return -EUCLEAN;
+	*ret = v != 0;
+	return 0;
+}
+
 int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 		  struct ipp_error *err)
 {
@@ -65,18 +77,22 @@ int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 	db_col_text(st, 2, p->name, sizeof(p->name));
 	db_col_text(st, 3, p->description, sizeof(p->description));
 	p->modified = sqlite3_column_int64(st, 4);
-	p->mmpfs = sqlite3_column_int(st, 5) != 0;
+	if (bool_col(db, st, 5, "policy", p->id, "mmpfs", &p->mmpfs, err) < 0)
+		return -EUCLEAN;
 	if (int_col(db, st, 6, 0, UINT32_MAX, "policy", p->id, "qmpermm", &v, err) < 0)
 		return -EUCLEAN;
 	p->qmpermm = (uint32_t)v;
 	if (int_col(db, st, 7, 0, UINT32_MAX, "policy", p->id, "mmlifetime", &v, err) < 0)
 		return -EUCLEAN;
 	p->mmlifetime = (uint32_t)v;
-	p->activatedefaultrule = sqlite3_column_int(st, 8) != 0;
+	if (bool_col(db, st, 8, "policy", p->id, "activatedefaultrule", &p->activatedefaultrule,
+		     err) < 0)
+		return -EUCLEAN;
 	if (int_col(db, st, 9, 0, UINT32_MAX, "policy", p->id, "pollinginterval", &v, err) < 0)
 		return -EUCLEAN;
 	p->pollinginterval = (uint32_t)v;
-	p->assigned = sqlite3_column_int(st, 10) != 0;
+	if (bool_col(db, st, 10, "policy", p->id, "assigned", &p->assigned, err) < 0)
+		return -EUCLEAN;
 	db_col_text(st, 11, p->gponame, sizeof(p->gponame));
 	mmsec = (const char *)sqlite3_column_text(st, 12);
 	if (ipp_mm_offers_parse(mmsec, p->mmsec, IPP_MAX_OFFERS, &p->nmmsec, &why) < 0)
@@ -119,7 +135,8 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 	if (int_col(db, st, 10, 0, 65535, "filter", f->id, "dstport", &v, err) < 0)
 		return -EUCLEAN;
 	f->dstport = (uint16_t)v;
-	f->mirrored = sqlite3_column_int(st, 11) != 0;
+	if (bool_col(db, st, 11, "filter", f->id, "mirrored", &f->mirrored, err) < 0)
+		return -EUCLEAN;
 	if (db_col_strdup(st, 3, &f->description) < 0 || db_col_strdup(st, 4, &f->srcdns) < 0 ||
 	    db_col_strdup(st, 5, &f->dstdns) < 0) {
 		ipp_filter_clear(f);
@@ -173,9 +190,10 @@ int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterac
 		    "action", &v, err) < 0)
 		return -EUCLEAN;
 	a->action = (enum ipp_action)v;
-	a->qmpfs = sqlite3_column_int(st, 6) != 0;
-	a->inpass = sqlite3_column_int(st, 7) != 0;
-	a->soft = sqlite3_column_int(st, 8) != 0;
+	if (bool_col(db, st, 6, "filter action", a->id, "qmpfs", &a->qmpfs, err) < 0 ||
+	    bool_col(db, st, 7, "filter action", a->id, "inpass", &a->inpass, err) < 0 ||
+	    bool_col(db, st, 8, "filter action", a->id, "soft", &a->soft, err) < 0)
+		return -EUCLEAN;
 	if (qmsec_col(st, 9, a->qmsec, &a->nqmsec, &why) < 0)
 		return bad_row(db, err, "filter action", a->id, "qmsecmethods", &why);
 	if (ipp_filteraction_validate(a, &why) < 0)
@@ -210,8 +228,9 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	    0)
 		return -EUCLEAN;
 	r->conntype = (enum ipp_conntype)v;
-	r->activate = sqlite3_column_int(st, 12) != 0;
-	r->qmpfs = sqlite3_column_int(st, 13) != 0;
+	if (bool_col(db, st, 12, "rule", r->id, "activate", &r->activate, err) < 0 ||
+	    bool_col(db, st, 13, "rule", r->id, "qmpfs", &r->qmpfs, err) < 0)
+		return -EUCLEAN;
 	if (qmsec_col(st, 14, r->qmsec, &r->nqmsec, &why) < 0)
 		return bad_row(db, err, "rule", r->id, "qmsecmethods", &why);
 	return 0;
@@ -234,8 +253,9 @@ int db_row_auth(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 		return -EUCLEAN;
 	a->kind = (enum ipp_auth_kind)v;
 	db_col_text(st, 2, a->value, sizeof(a->value));
-	a->certmap = sqlite3_column_int(st, 3) != 0;
-	a->excludecaname = sqlite3_column_int(st, 4) != 0;
+	if (bool_col(db, st, 3, "rule", r->id, "certmap", &a->certmap, err) < 0 ||
+	    bool_col(db, st, 4, "rule", r->id, "excludecaname", &a->excludecaname, err) < 0)
+		return -EUCLEAN;
 	return 0;
 }
 
@@ -878,6 +898,13 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, unsigned fla
 				       "JOIN policy p ON p.id = r.policy_id "
 				       "WHERE " POLICIES_READ " ORDER BY u.rule_id, u.pos";
 #undef POLICIES_READ
+	static const char sql_odd[] =
+	    "SELECT id, CASE WHEN typeof(store) != 'integer' OR store NOT IN (1, 2, 3) "
+	    "THEN 'store' ELSE 'assigned' END, "
+	    "CASE WHEN typeof(store) != 'integer' OR store NOT IN (1, 2, 3) THEN quote(store) "
+	    "ELSE quote(assigned) END FROM policy "
+	    "WHERE typeof(store) != 'integer' OR store NOT IN (1, 2, 3) "
+	    "OR (store = ?1 AND (typeof(assigned) != 'integer' OR assigned NOT IN (0, 1))) LIMIT 1";
 	int only = !!(flags & IPP_LOAD_ASSIGNED);
 	size_t cap = 0, *rcap = NULL, nrefs = 0, nrules = 0;
 	struct rule_ref *refs = NULL;
@@ -886,6 +913,27 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, unsigned fla
 	sqlite3_stmt *st;
 	int r;
 
+	/* a policy row whose store or assignment is no value the shell writes: which
+	 * policies are assigned, and where, cannot be told (read as unassigned, a persistent
+	 * policy would silently drop out of force) */
+	r = db_prep(db, sql_odd, &st, err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int(st, 1, s->loc);
+	if ((r = db_step(db, st, err, "reading policies")) > 0) {
+		r = ipp_err(err, EUCLEAN,
+			    "policy database \"%s\": policy %lld: bad %s: %s is not a value of "
+			    "that column",
+			    db->path, (long long)sqlite3_column_int64(st, 0),
+			    (const char *)sqlite3_column_text(st, 1),
+			    sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2)
+						       : "NULL");
+		sqlite3_reset(st);
+		return r;
+	}
+	sqlite3_reset(st);
+	if (r < 0)
+		return r;
 	r = db_prep(db, sql_pol, &st, err);
 	if (r < 0)
 		return r;
