@@ -1001,6 +1001,33 @@ int ipp_db_filterlist_delete(struct ipp_db *db, int64_t filterlist_id, struct ip
  * Insert filter @f into list @list_id (named @lname, for messages).
  * @tunnel_use: the list is used by a tunnel rule (mirrored filters refused).
  */
+/* A list a tunnel rule uses holds no mirrored filter (as filter_insert() refuses one). */
+static int tunnel_list_check(struct ipp_db *db, int64_t list_id, const char *lname,
+			     struct ipp_error *err)
+{
+	static const char sql[] =
+	    "SELECT r.name, p.name FROM rule r JOIN policy p ON p.id = "
+	    "r.policy_id WHERE r.filterlist_id = ?1 AND r.tunnel IS NOT NULL "
+	    "AND EXISTS (SELECT 1 FROM filter f WHERE f.filterlist_id = ?1 AND "
+	    "f.mirrored) LIMIT 1";
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = db_prep(db, sql, &st, err)) < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, list_id);
+	r = db_step(db, st, err, "checking tunnel rules");
+	if (r > 0)
+		r = ipp_err(
+		    err, EINVAL,
+		    "filter list \"%s\" is used by tunnel rule \"%s\" of policy \"%s\": its "
+		    "filters must not be mirrored",
+		    lname, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	return r < 0 ? r : 0;
+}
+
 static int filter_insert(struct ipp_db *db, int64_t list_id, const char *lname, bool tunnel_use,
 			 struct ipp_filter *f, bool keep, struct ipp_error *err)
 {
@@ -1024,6 +1051,12 @@ static int filter_insert(struct ipp_db *db, int64_t list_id, const char *lname, 
 	r = pick_guid("filter of list", lname, keep ? f->guid : NULL, guid, err);
 	if (r < 0)
 		return r;
+	/* the network a mask makes of an address, as the shell stores it (bits outside it are
+	 * not matched; an imported 10.0.0.7/24 is 10.0.0.0/24, and a duplicate of it) */
+	if (f->src.kind == IPP_ADDR_IP)
+		ipp_ip_mask(f->src.ip, f->src.plen);
+	if (f->dst.kind == IPP_ADDR_IP)
+		ipp_ip_mask(f->dst.ip, f->dst.plen);
 	ipp_addr_format_cidr(&f->src, s, sizeof(s));
 	ipp_addr_format_cidr(&f->dst, d, sizeof(d));
 	r = db_prep(db, sql, &st, err);
@@ -1763,6 +1796,12 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 			r = at_line(s, s->policies[i].rules[j].id, r, err);
 		}
 	}
+	for (size_t i = 0; i < s->nfilterlists && r == 0; i++)
+		if (same_list[i])
+			/* a list rewritten in place may be one a tunnel rule of the store uses */
+			r = at_line(s, s->filterlists[i].id,
+				    tunnel_list_check(db, list_ids[i], s->filterlists[i].name, err),
+				    err);
 out:
 	free(list_ids);
 	free(action_ids);

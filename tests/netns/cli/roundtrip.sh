@@ -113,4 +113,22 @@ sed -i 's|tunnel=10.9.9.9/32|tunnel=0.0.0.0/32|' "$TMP/tun.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/tun0" static importpolicy file="$TMP/tun.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/tun0" static show rule name=R policy=P
 contains "$OUT" "Tunnel Endpoint            : NONE"
+# the export of a tunnel rule's list made mirrored in the file: refused, the store's rule named
+run_ok $BIN/ipsecpol --root "$TMP/tun" static exportpolicy file="$TMP/tunm.ipsec"
+awk '/^filterlist / { print; next } /^filter / { sub(/mirrored=no/, "mirrored=yes"); print; next }
+	END { print "end" }' "$TMP/tunm.ipsec" | grep -v '^end$' >"$TMP/tunm2.ipsec"
+{ head -n1 "$TMP/tunm.ipsec"; grep '^filter' "$TMP/tunm2.ipsec"; grep '^end' "$TMP/tunm.ipsec"; } >"$TMP/tunm3.ipsec"
+run_fail 'is used by tunnel rule "R" of policy "P": its filters must not be mirrored' \
+	$BIN/ipsecpol --root "$TMP/tun" static importpolicy file="$TMP/tunm3.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/tun" static show filterlist name=L level=verbose
+contains "$OUT" "Mirrored                   : NO"
+# an address with host bits under its mask is the network, as the shell stores it: a file
+# holding both forms holds one filter twice
+printf 'add filter filterlist=H srcaddr=10.203.1.0 srcmask=24 dstaddr=me protocol=udp dstport=53 mirrored=no\n' |
+	$BIN/ipsecpol --root "$TMP/hb" -f - >/dev/null || fail "the host bits list"
+run_ok $BIN/ipsecpol --root "$TMP/hb" static exportpolicy file="$TMP/hb.ipsec"
+sed -i 's|src=10.203.1.0/24|src=10.203.1.7/24|' "$TMP/hb.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/hb2" static importpolicy file="$TMP/hb.ipsec"
+run_ok $BIN/ipsecpol --root "$TMP/hb2" static show filterlist name=H level=verbose
+contains "$OUT" "Source IP Address          : 10.203.1.0"
 echo PASS
