@@ -5,6 +5,7 @@
 #include "lexer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,7 +233,11 @@ static int join(struct words *w, struct ipp_tokens *ret, bool argv, struct ipp_e
 				return -ENOMEM;
 			if (!x->tail) {
 				/* "tag= value" */
-				if (argv && (i + 1 >= w->n || w->v[i + 1].eq > 0)) {
+				if ((argv && i + 1 >= w->n) ||
+				    (i + 1 < w->n && w->v[i + 1].eq > 0)) {
+					/* another tag=value follows (or, in argv, nothing: the
+					 * caller's shell took the quotes of tag="" away): an
+					 * empty value */
 					text = strdup("");
 					if (!text) {
 						free(tag);
@@ -311,7 +316,33 @@ int ipp_lex_words(char *const *words, size_t n, struct ipp_tokens *ret, struct i
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		struct word x = { .col = (int)i + 1, .eq = -1 };
 		const char *eq = strchr(words[i], '=');
+		struct ipp_tokens one = {0};
+		struct ipp_error e = {0};
 
+		if (strchr(words[i], '"') && ipp_lex_line(words[i], &one, &e) == 0 && one.n == 1) {
+			/* a word quoted as netsh quotes (name="a b", "name=a b"): as a
+			 * script line reads it, when it is one token there */
+			struct ipp_token *k = &one.v[0];
+
+			if (k->tag) {
+				if (asprintf(&x.text, "%s=%s", k->tag, k->text) < 0)
+					x.text = NULL;
+				x.eq = (int)strlen(k->tag);
+				x.tail = true;
+			} else {
+				x.text = strdup(k->text);
+			}
+			x.quoted = k->quoted;
+			ipp_tokens_clear(&one);
+			if (!x.text) {
+				r = -ENOMEM;
+				break;
+			}
+			if ((r = words_push(&w, &x)) < 0)
+				free(x.text);
+			continue;
+		}
+		ipp_tokens_clear(&one);
 		x.text = strdup(words[i]);
 		if (!x.text) {
 			r = -ENOMEM;
