@@ -120,8 +120,8 @@ static int open_opt(const char *path, FILE **ret, struct ipp_error *err)
  * The name servers of a resolv.conf, read as the C library's resolver reads
  * them (so that "dns" is the servers the host asks): lines of any length;
  * "nameserver" at the start of a line, then blanks and the address (what
- * follows it is ignored); a line holding anything else, or indented, is not
- * one.  At most @max addresses are used (the resolver's MAXNS, 3), counted
+ * follows it is ignored; IPv4 in any form inet_aton() takes, as the
+ * resolver's); a line holding anything else, or indented, is not one.  At most @max addresses are used (the resolver's MAXNS, 3), counted
  * as the resolver counts them, repeats too.
  */
 #define RESOLV_MAXNS 3
@@ -145,7 +145,21 @@ static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t 
 		p += strspn(p, " \t");
 		end = p + strcspn(p, " \t\r\n");
 		*end = '\0';
-		if (end - p < 128 && add_addr(v, n, p))
+		if (end - p >= 128)
+			continue;
+		{
+			/* IPv4 as the resolver takes it (inet_aton: 10.1 is 10.0.0.1, 010.1.1.1
+			 * is 8.1.1.1) */
+			struct in_addr in;
+			char canon[INET_ADDRSTRLEN];
+
+			if (!strchr(p, ':') && inet_aton(p, &in) &&
+			    inet_ntop(AF_INET, &in, canon, sizeof(canon)) && add_addr(v, n, canon)) {
+				used++;
+				continue;
+			}
+		}
+		if (add_addr(v, n, p))
 			used++;
 	}
 	r = ferror(f) ? ipp_err(err, EIO, "cannot read \"%s\": %s", path, strerror(errno)) : 0;

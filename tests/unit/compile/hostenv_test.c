@@ -143,6 +143,14 @@ static void test_resolv_as_libc(void **state)
 	assert_int_equal(e.ndns, 2);
 	assert_addr(&e.dns[0], "192.0.2.53");
 	assert_addr(&e.dns[1], "192.0.2.54");
+
+	/* IPv4 in the forms inet_aton() takes, as the resolver does */
+	put("resolv.conf", "nameserver 10.201.1\nnameserver 010.201.000.001\nnameserver 0x0a000001\n");
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.ndns, 3);
+	assert_addr(&e.dns[0], "10.201.0.1");
+	assert_addr(&e.dns[1], "8.201.0.1");
+	assert_addr(&e.dns[2], "10.0.0.1");
 }
 
 /* Sources that do not exist (nothing to read) and no WINS file. */
