@@ -213,7 +213,7 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	struct selector s;
 	struct ipp_db *db;
 	const char *v;
-	size_t added = 0;
+	size_t added = 0, skipped = 0;
 	bool snarrow = false, dnarrow = false;
 	char snet[IPP_ADDR_STRLEN] = "", dnet[IPP_ADDR_STRLEN] = "";
 	int r;
@@ -260,8 +260,10 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 			struct ipp_filter f;
 
 			/* a DNS name's addresses pair with the other side's family only */
-			if ((s.srcdns || s.dstdns) && families_clash(&s.src[i], &s.dst[j]))
+			if ((s.srcdns || s.dstdns) && families_clash(&s.src[i], &s.dst[j])) {
+				skipped++;
 				continue;
+			}
 			memset(&f, 0, sizeof(f));
 			ipp_filter_init(&f);
 			f.src = s.src[i];
@@ -318,6 +320,11 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		r = ipp_err(err, EINVAL,
 			    "no address of \"%s\" has the address family of \"%s\" on the other side",
 			    s.srcdns ? s.srcname : s.dstname, s.srcdns ? s.dstname : s.srcname);
+	if (r >= 0 && added && skipped)
+		ipp_shell_note(sh, out, "note",
+			       "%zu address pair%s of \"%s\" and \"%s\" left out: of different "
+			       "address families, they match nothing",
+			       skipped, skipped == 1 ? "" : "s", s.srcname, s.dstname);
 	for (int side = 0; side < 2 && r >= 0; side++)
 		if (side ? dnet[0] : snet[0])
 			ipp_shell_note(sh, out, "note",

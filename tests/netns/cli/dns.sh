@@ -40,6 +40,10 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 			unshare -m sh -c "mount --bind '$TMP/hosts' /etc/hosts && exec $IPSECPOL static add filter filterlist=Ads srcaddr=me dstaddr=$n"
 	done
 	[ "$(dump_store)" = "$BEFORE" ] || fail "a blocked DNS name changed the store"
+	# a name of both families against an IPv4 address: its IPv6 address is left out, saying so
+	printf '127.0.0.1 localhost\n192.0.2.10 both.test\n2001:db8::10 both.test\n' >"$TMP/hosts"
+	run_ok unshare -m sh -c "mount --bind '$TMP/hosts' /etc/hosts && exec $IPSECPOL static add filter filterlist=Both srcaddr=192.0.2.1 dstaddr=both.test"
+	contains "$OUT" 'note: 1 address pair of "192.0.2.1" and "both.test" left out: of different address families'
 fi
 
 # delete filter by the name deletes every filter made from it
