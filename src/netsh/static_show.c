@@ -342,6 +342,8 @@ int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		/* the tables of several policies, one after the other: say whose each is */
 		if (!pname && c.o.format == IPP_FORMAT_TABLE && n > 0)
 			fprintf(out, "%sRules of policy \"%s\":\n", titled++ ? "\n" : "", p->name);
+		else if (!pname && c.o.format == IPP_FORMAT_LIST && n > 0 && titled++)
+			fputc('\n', out); /* (the blank line between rules, as within a policy) */
 		ipp_show_rules(out, c.s, p, v, n, &c.o);
 		if (pname)
 			goto out;
