@@ -233,7 +233,8 @@ void ipp_dyn_mmpolicy_format(const struct ipp_dyn_mmpolicy *m, char *buf, size_t
 	struct out w;
 
 	out_init(&w, buf, len);
-	put(&w, "name", m->name);
+	if (m->name[0])
+		put(&w, "name", m->name);
 	putf(&w, "qmpermm", "%u", m->qmpermm);
 	putf(&w, "mmlifetime", "%u", m->mmlifetime);
 	putf(&w, "softsaexpirationtime", "%u", m->softsaexpirationtime);
@@ -248,7 +249,8 @@ void ipp_dyn_qmpolicy_format(const struct ipp_dyn_qmpolicy *q, char *buf, size_t
 	struct out w;
 
 	out_init(&w, buf, len);
-	put(&w, "name", q->name);
+	if (q->name[0])
+		put(&w, "name", q->name);
 	put(&w, "soft", q->soft ? "yes" : "no");
 	put(&w, "pfsgroup", q->pfsgroup);
 	ipp_qm_offers_format(q->qmsec, q->nqmsec, offers, sizeof(offers));
@@ -278,7 +280,8 @@ void ipp_dyn_rule_format(const struct ipp_dyn_rule *r, char *buf, size_t len)
 	}
 	put(&w, "actioninbound", ipp_action_name(r->inbound));
 	put(&w, "actionoutbound", ipp_action_name(r->outbound));
-	put(&w, "mmpolicy", r->mmpolicy);
+	if (r->mmpolicy[0])
+		put(&w, "mmpolicy", r->mmpolicy);
 	if (r->qmpolicy[0])
 		put(&w, "qmpolicy", r->qmpolicy);
 	for (i = 0; i < r->nauth; i++) {
