@@ -344,6 +344,11 @@ int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 			fprintf(out, "%sRules of policy \"%s\":\n", titled++ ? "\n" : "", p->name);
 		else if (!pname && c.o.format == IPP_FORMAT_LIST && n > 0 && titled++)
 			fputc('\n', out); /* (the blank line between rules, as within a policy) */
+		if (pname && n == 0 && c.o.format != IPP_FORMAT_JSON) {
+			/* (type= or the default keyword left none) */
+			fprintf(out, "No rule of policy \"%s\" matches.\n", p->name);
+			goto out;
+		}
 		ipp_show_rules(out, c.s, p, v, n, &c.o);
 		if (pname)
 			goto out;

@@ -472,10 +472,16 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 			return rerr(rd, EINVAL, "%s: empty value, expected a number", f->key);
 		for (const char *p = v; *p; p++) {
 			if (*p < '0' || *p > '9' || x > (INT64_MAX - 9) / 10)
-				return rerr(rd, EINVAL, "%s: \"%s\" is not valid, expected a number",
-					    f->key, v);
+				return rerr(rd, EINVAL,
+					    "%s: \"%s\" is not valid, expected a number from %d to "
+					    "%lld",
+					    f->key, v, !strcmp(f->key, "order"),
+					    (long long)((INT64_MAX - 9) / 10));
 			x = x * 10 + (*p - '0');
 		}
+		if (!strcmp(f->key, "order") && x == 0)
+			return rerr(rd, EINVAL,
+				    "order: \"%s\" is not valid: filters are counted from 1", v);
 		memcpy(dst, &x, sizeof(x));
 		return 0;
 	}
