@@ -534,9 +534,11 @@ int ipp_dyn_rule_parse(const char *line, struct ipp_dyn_rule *ret, unsigned *see
 				a.kind = IPP_AUTH_KERBEROS;
 			} else if (r == 0 && !strcmp(tag, "psk")) {
 				a.kind = IPP_AUTH_PSK;
-				if (strlen(v) >= sizeof(a.value))
+				size_t n = strlen(v);
+
+				if (n >= sizeof(a.value))
 					return ipp_err(err, EINVAL, "psk: the key is too long");
-				snprintf(a.value, sizeof(a.value), "%s", v);
+				memcpy(a.value, v, n + 1);
 			} else if (r == 0) {
 				r = ipp_rootca_parse(v, &a, err);
 			}
