@@ -18,6 +18,7 @@
  * Replies are small; a client that does not read them is dropped.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,10 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		line++;
 	n = strcspn(line, " \t\r");
 	if (n == 0) {
-		reply_err(out, EINVAL,
-			  "empty command: expected status, mode, reload, show-config or help");
+		reply_err(
+		    out, EINVAL,
+		    "empty command: expected status, mode, reload, show-config, servers, dynamic, "
+		    "dynamic-show or help");
 		return;
 	}
 	/* (quoted in messages: a control character written \xHH) */
@@ -186,8 +189,8 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 			     "WORDS\ndynamic-show\nhelp\n");
 	} else {
 		reply_err(out, EINVAL,
-			  "unknown command \"%s\": expected status, mode, reload, show-config or "
-			  "help",
+			  "unknown command \"%s\": expected status, mode, reload, show-config, "
+			  "servers, dynamic, dynamic-show or help",
 			  cmd);
 		return;
 	}
@@ -250,7 +253,11 @@ void ipp_agent_ctl_accept(struct agent *a)
 	}
 }
 
-/* Send the whole reply or give up on the client. */
+/*
+ * Send the whole reply or give up on the client: one that takes nothing for
+ * SEND_WAIT_MS while a long reply (dynamic-show of many rules) waits.
+ */
+#define SEND_WAIT_MS 2000
 static bool send_all(int fd, const char *buf, size_t len)
 {
 	ssize_t n;
@@ -259,6 +266,13 @@ static bool send_all(int fd, const char *buf, size_t len)
 		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+			if (poll(&p, 1, SEND_WAIT_MS) > 0 && !(p.revents & (POLLERR | POLLHUP)))
+				continue;
+			return false;
+		}
 		if (n <= 0)
 			return false;
 		buf += n;
@@ -280,6 +294,16 @@ void ipp_agent_ctl_input(struct agent *a, int fd)
 		;
 	if (!c)
 		return;
+	if (c->discard) {
+		/* refused: what it still sends is read and dropped until it hangs up (closing
+		 * on unread input would reset the connection before it reads the answer) */
+		char sink[4096];
+
+		n = recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			client_close(a, c);
+		return;
+	}
 	n = recv(fd, c->in + c->len, sizeof(c->in) - 1 - c->len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -326,7 +350,9 @@ void ipp_agent_ctl_input(struct agent *a, int fd)
 		}
 		ipp_log(LOG_WARNING, "control socket: a command longer than %zu bytes was refused",
 			sizeof(c->in) - 1);
-		client_close(a, c);
+		shutdown(fd, SHUT_WR);
+		c->discard = true;
+		c->len = 0;
 	}
 }
 

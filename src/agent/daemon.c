@@ -1209,7 +1209,7 @@ int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err)
 	struct ipp_copts o;
 	int r;
 
-	if ((r = ipp_agent_dynamic_change(&a->dyn, args, &next, err)) < 0)
+	if ((r = ipp_dynspd_apply(&a->dyn, args, &next, err)) < 0)
 		return r;
 	/* the rules alone first: a server type not known, a selector that cannot compile */
 	if (a->cur_valid)

@@ -25,6 +25,7 @@ struct ctl_client {
 	char in[4096];
 	size_t len;
 	struct timespec since; /* accepted, or its last command answered (CLOCK_MONOTONIC) */
+	bool discard;	       /* refused (a command too long): its input is dropped */
 	struct ctl_client *next;
 };
 

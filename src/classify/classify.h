@@ -410,6 +410,10 @@ int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localadd
 int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
 			     const struct ipp_paths *paths, struct ipp_lockout *ret,
 			     struct ipp_error *err);
+/* The same with the dynamic rules of @dyn (may be NULL) in force too. */
+int ipp_lockout_check_dyn(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
+			  const struct ipp_dynspd *dyn, const struct ipp_paths *paths,
+			  struct ipp_lockout *ret, struct ipp_error *err);
 
 /*
  * Could configured filter @f, added to or deleted from a policy in force,

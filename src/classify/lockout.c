@@ -170,6 +170,13 @@ int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const ch
 			     const struct ipp_paths *paths, struct ipp_lockout *ret,
 			     struct ipp_error *err)
 {
+	return ipp_lockout_check_dyn(db, cur, policy, NULL, paths, ret, err);
+}
+
+int ipp_lockout_check_dyn(struct ipp_db *db, enum ipp_store_loc cur, const char *policy,
+			  const struct ipp_dynspd *dyn, const struct ipp_paths *paths,
+			  struct ipp_lockout *ret, struct ipp_error *err)
+{
 	struct ipp_localaddrs me = {0};
 	struct ipp_effective *eff = NULL;
 	struct ipp_hostenv env;
@@ -181,7 +188,7 @@ int ipp_lockout_check_assign(struct ipp_db *db, enum ipp_store_loc cur, const ch
 		return r;
 	r = ipp_classify_hostenv(paths, &env, err);
 	if (r >= 0)
-		r = ipp_effective_as_assigned(db, cur, policy, NULL, &env, &eff, err);
+		r = ipp_effective_as_assigned(db, cur, policy, dyn, &env, &eff, err);
 	if (r >= 0)
 		r = ipp_localaddrs_from_system(&me, err);
 	if (r >= 0)

@@ -449,12 +449,16 @@ static int elem_rank(const struct ipp_celem *e)
 }
 
 /* IPP_CCLEAR_* of a negotiate action. */
-static uint8_t clear_of(const struct ipp_filteraction *fa)
+/*
+ * The clear packets a negotiate filter accepts (IPP_CCLEAR_*), from the
+ * specific filter's own (the effective policy's: inpass inbound, soft both
+ * ways; a dynamic rule's quick mode policy, whatever its other direction does).
+ */
+static uint8_t clear_of(const struct ipp_sfilter *f)
 {
-	if (fa->action != IPP_ACTION_NEGOTIATE)
+	if (f->action != IPP_ACTION_NEGOTIATE)
 		return 0;
-	return (uint8_t)((fa->inpass || fa->soft ? IPP_CCLEAR_IN : 0) |
-			 (fa->soft ? IPP_CCLEAR_OUT : 0));
+	return f->clear == 2 ? IPP_CCLEAR_IN | IPP_CCLEAR_OUT : f->clear == 1 ? IPP_CCLEAR_IN : 0;
 }
 
 /* Called for each (shape, element) a specific filter compiles to. */
@@ -464,7 +468,7 @@ typedef int (*key_fn)(const struct ipp_cshape *s, const struct ipp_celem *e, voi
 static int sfilter_keys(const struct ipp_sfilter *f, const struct ipp_eff_rule *er, key_fn fn,
 			void *ctx)
 {
-	uint8_t clear = clear_of(&er->fa);
+	uint8_t clear = clear_of(f);
 	uint8_t conn = er->conntype == IPP_CONN_LAN	 ? IPP_CCONN_LAN
 		       : er->conntype == IPP_CONN_DIALUP ? IPP_CCONN_DIALUP
 							 : 0;

@@ -632,11 +632,25 @@ static const struct ipp_dyn_qmpolicy *find_qm(const struct ipp_dynspd *d, const 
 	return NULL;
 }
 
-/* The specific filters expanded from @before on: of direction @dir. */
+/*
+ * The specific filters expanded from @before on: of direction @dir; those
+ * no packet of that direction can match (inbound from "me", outbound to
+ * "me": the host's own traffic travels over loopback) are left out.
+ */
 static void set_dir(struct ipp_effective *e, size_t before, uint8_t dir)
 {
-	for (size_t i = before; i < e->nsf; i++)
-		e->sf[i].dir = dir;
+	size_t i, k = before;
+
+	for (i = before; i < e->nsf; i++) {
+		struct ipp_sfilter *f = &e->sf[i];
+
+		if ((dir == IPP_SF_IN && f->src.kind == IPP_ADDR_ME) ||
+		    (dir == IPP_SF_OUT && f->dst.kind == IPP_ADDR_ME))
+			continue;
+		f->dir = dir;
+		e->sf[k++] = *f;
+	}
+	e->nsf = k;
 }
 
 static int add_dynamic(struct build *b, const struct ipp_dynspd *d, const struct ipp_hostenv *env,

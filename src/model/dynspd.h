@@ -125,6 +125,18 @@ int ipp_dyn_qmpolicy_parse(const char *line, struct ipp_dyn_qmpolicy *ret, unsig
 int ipp_dyn_rule_parse(const char *line, struct ipp_dyn_rule *ret, unsigned *seen,
 		       struct ipp_error *err);
 
+/*
+ * The SPD @cur changed as @args says ("add|set|delete mmpolicy|qmpolicy|rule
+ * WORDS", "delete all"; "all=yes" as WORDS for every policy) into *@ret
+ * (which holds nothing before; owned by the caller after: ipp_dynspd_clear()),
+ * @cur left alone: names unique (case aside), the policies a rule names
+ * exist, a policy in use is not deleted, a rule's selector unique.  -EINVAL
+ * (malformed), -EEXIST, -ENOENT, -EBUSY, naming the tag or object; *@ret then
+ * holds nothing.
+ */
+int ipp_dynspd_apply(const struct ipp_dynspd *cur, const char *args, struct ipp_dynspd *ret,
+		     struct ipp_error *err);
+
 /* Percent-encode @s into @buf (bytes other than letters, digits and ._:/-). */
 void ipp_dyn_encode(const char *s, char *buf, size_t len);
 

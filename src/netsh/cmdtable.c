@@ -413,65 +413,68 @@ static const struct ipp_param p_dyn_add_qmpolicy[] = {
 };
 
 static const struct ipp_param p_dyn_set_qmpolicy[] = {
-	{ "name", IPP_PT_NAME, IPP_PF_REQ, 1, NULL, "Name of the quick mode policy." },
-	{ "all", IPP_PT_KEYWORD, IPP_PF_REQ, 1, NULL, "Every quick mode policy." },
-	YESNO("soft", 0, "Allow fallback to unsecured communication."),
-	{ "pfsgroup", IPP_PT_ENUM, 0, 0, v_pfsgroup, "GRP1, GRP2, GRP3, GRPMM or NOPFS." },
-	{ "qmsecmethods", IPP_PT_QMSEC, 0, 0, NULL, "Quick mode offers." },
-	P_END
-};
+    {"name", IPP_PT_NAME, IPP_PF_REQ, 1, NULL, "Name of the quick mode policy."},
+    {"all", IPP_PT_KEYWORD, IPP_PF_REQ, 1, NULL, "Every quick mode policy."},
+    YESNO("soft", 0, "Allow fallback to unsecured communication."),
+    {"pfsgroup", IPP_PT_ENUM, 0, 0, v_pfsgroup, "GRP1, GRP2, GRP3, GRPMM or NOPFS."},
+    {"qmsecmethods", IPP_PT_QMSEC, 0, 0, NULL, "Quick mode offers."},
+    YESNO("force", 0, "yes: make the change even if it would cut off this SSH session."),
+    P_END};
 
 static const struct ipp_param p_dyn_add_rule[] = {
-	{ "srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Source address." },
-	{ "dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination address." },
-	{ "mmpolicy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Main mode policy." },
-	{ "qmpolicy", IPP_PT_NAME, 0, 0, NULL, "Quick mode policy." },
-	{ "protocol", IPP_PT_PROTO, 0, 0, NULL, "ANY, ICMP, TCP, UDP, RAW or a number." },
-	{ "srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)." },
-	{ "dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)." },
-	YESNO("mirrored", 0, "Also match the reverse direction."),
-	{ "conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all." },
-	{ "actioninbound", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate." },
-	{ "actionoutbound", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate." },
-	{ "srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask or prefix length." },
-	{ "dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask or prefix length." },
-	{ "tunneldstaddress", IPP_PT_HOST, 0, 0, NULL, "Tunnel destination address." },
-	AUTH_PARAMS,
-	P_END
-};
+    {"srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Source address."},
+    {"dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination address."},
+    {"mmpolicy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Main mode policy."},
+    {"qmpolicy", IPP_PT_NAME, 0, 0, NULL, "Quick mode policy."},
+    {"protocol", IPP_PT_PROTO, 0, 0, NULL, "ANY, ICMP, TCP, UDP, RAW or a number."},
+    {"srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)."},
+    {"dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)."},
+    YESNO("mirrored", 0, "Also match the reverse direction."),
+    {"conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all."},
+    {"actioninbound", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate."},
+    {"actionoutbound", IPP_PT_ENUM, 0, 0, v_action, "permit, block or negotiate."},
+    {"srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask or prefix length."},
+    {"dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask or prefix length."},
+    {"tunneldstaddress", IPP_PT_HOST, 0, 0, NULL, "Tunnel destination address."},
+    AUTH_PARAMS,
+    YESNO("force", 0, "yes: make the change even if it would cut off this SSH session."),
+    P_END};
 
 static const struct ipp_param p_dyn_set_rule[] = {
-	{ "srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Source address (identifies the rule)." },
-	{ "dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination address (identifies the rule)." },
-	{ "protocol", IPP_PT_PROTO, IPP_PF_REQ, 0, NULL, "Protocol (identifies the rule)." },
-	{ "srcport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Source port (identifies the rule)." },
-	{ "dstport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Destination port (identifies the rule)." },
-	YESNO("mirrored", IPP_PF_REQ, "Mirroring (identifies the rule)."),
-	{ "conntype", IPP_PT_ENUM, IPP_PF_REQ, 0, v_conntype, "Connection type (identifies the rule)." },
-	{ "srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask (identifies the rule)." },
-	{ "dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask (identifies the rule)." },
-	{ "tunneldstaddress", IPP_PT_HOST, 0, 0, NULL, "Tunnel destination (identifies the rule)." },
-	{ "mmpolicy", IPP_PT_NAME, 0, 0, NULL, "New main mode policy." },
-	{ "qmpolicy", IPP_PT_NAME, 0, 0, NULL, "New quick mode policy." },
-	{ "actioninbound", IPP_PT_ENUM, 0, 0, v_action, "New inbound action." },
-	{ "actionoutbound", IPP_PT_ENUM, 0, 0, v_action, "New outbound action." },
-	AUTH_PARAMS,
-	P_END
-};
+    {"srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Source address (identifies the rule)."},
+    {"dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination address (identifies the rule)."},
+    {"protocol", IPP_PT_PROTO, IPP_PF_REQ, 0, NULL, "Protocol (identifies the rule)."},
+    {"srcport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Source port (identifies the rule)."},
+    {"dstport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Destination port (identifies the rule)."},
+    YESNO("mirrored", IPP_PF_REQ, "Mirroring (identifies the rule)."),
+    {"conntype", IPP_PT_ENUM, IPP_PF_REQ, 0, v_conntype, "Connection type (identifies the rule)."},
+    {"srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask (identifies the rule)."},
+    {"dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask (identifies the rule)."},
+    {"tunneldstaddress", IPP_PT_HOST, 0, 0, NULL, "Tunnel destination (identifies the rule)."},
+    {"mmpolicy", IPP_PT_NAME, 0, 0, NULL, "New main mode policy."},
+    {"qmpolicy", IPP_PT_NAME, 0, 0, NULL, "New quick mode policy."},
+    {"actioninbound", IPP_PT_ENUM, 0, 0, v_action, "New inbound action."},
+    {"actionoutbound", IPP_PT_ENUM, 0, 0, v_action, "New outbound action."},
+    AUTH_PARAMS,
+    YESNO("force", 0, "yes: make the change even if it would cut off this SSH session."),
+    P_END};
 
 static const struct ipp_param p_dyn_delete_rule[] = {
-	{ "srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Source address." },
-	{ "dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination address." },
-	{ "protocol", IPP_PT_PROTO, IPP_PF_REQ, 0, NULL, "Protocol." },
-	{ "srcport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Source port." },
-	{ "dstport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Destination port." },
-	YESNO("mirrored", IPP_PF_REQ, "Mirroring."),
-	{ "conntype", IPP_PT_ENUM, IPP_PF_REQ, 0, v_conntype, "Connection type." },
-	{ "srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask." },
-	{ "dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask." },
-	{ "tunneldstaddress", IPP_PT_HOST, 0, 0, NULL, "Tunnel destination address." },
-	P_END
-};
+    {"srcaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Source address."},
+    {"dstaddr", IPP_PT_ADDR, IPP_PF_REQ, 0, NULL, "Destination address."},
+    {"protocol", IPP_PT_PROTO, IPP_PF_REQ, 0, NULL, "Protocol."},
+    {"srcport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Source port."},
+    {"dstport", IPP_PT_PORT, IPP_PF_REQ, 0, NULL, "Destination port."},
+    YESNO("mirrored", IPP_PF_REQ, "Mirroring."),
+    {"conntype", IPP_PT_ENUM, IPP_PF_REQ, 0, v_conntype, "Connection type."},
+    {"srcmask", IPP_PT_MASK, 0, 0, NULL, "Source mask."},
+    {"dstmask", IPP_PT_MASK, 0, 0, NULL, "Destination mask."},
+    {"tunneldstaddress", IPP_PT_HOST, 0, 0, NULL, "Tunnel destination address."},
+    YESNO("force", 0, "yes: make the change even if it would cut off this SSH session."),
+    P_END};
+
+static const struct ipp_param p_dyn_delete_all[] = {
+    YESNO("force", 0, "yes: delete even if that would cut off this SSH session."), P_END};
 
 static const struct ipp_param p_dyn_name_or_all[] = {
 	{ "name", IPP_PT_NAME, IPP_PF_REQ, 1, NULL, "Name of the policy." },
@@ -552,40 +555,43 @@ static const struct ipp_param p_dyn_show_qmsas[] = {
 };
 
 static const struct ipp_node dynamic_add[] = {
-	CMD("mmpolicy", p_dyn_add_mmpolicy, ipp_dyn_add_mmpolicy, 0,
-	    "Creates a main mode policy in the SPD.", NULL),
-	CMD("qmpolicy", p_dyn_add_qmpolicy, ipp_dyn_add_qmpolicy, 0,
-	    "Creates a quick mode policy in the SPD.", NULL),
-	CMD("rule", p_dyn_add_rule, ipp_dyn_add_rule, 0,
-	    "Creates a rule (main mode and quick mode filters) in the SPD.", NULL),
-	NODE_END
-};
+    CMD("mmpolicy", p_dyn_add_mmpolicy, ipp_dyn_add_mmpolicy, 0,
+	"Creates a main mode policy in the SPD.", NULL),
+    CMD("qmpolicy", p_dyn_add_qmpolicy, ipp_dyn_add_qmpolicy, 0,
+	"Creates a quick mode policy in the SPD.", NULL),
+    CMD("rule", p_dyn_add_rule, ipp_dyn_add_rule, 0,
+	"Creates a rule (main mode and quick mode filters) in the SPD.",
+	"The rule is in force when the command returns.  In an SSH session, a rule that\n"
+	"would cut off the session is refused; force=yes adds it anyway (force is\n"
+	"beyond Windows)."),
+    NODE_END};
 
 static const struct ipp_node dynamic_set[] = {
-	CMD("config", p_dyn_set_config, ipp_dyn_set_config, 0,
-	    "Sets the IPsec configuration and boot time behaviour.",
-	    "Example: set config property=bootmode value=stateful"),
-	CMD("mmpolicy", p_dyn_set_mmpolicy, ipp_dyn_set_mmpolicy, 0,
-	    "Modifies a main mode policy in the SPD.", NULL),
-	CMD("qmpolicy", p_dyn_set_qmpolicy, ipp_dyn_set_qmpolicy, 0,
-	    "Modifies a quick mode policy in the SPD.", NULL),
-	CMD("rule", p_dyn_set_rule, ipp_dyn_set_rule, 0, "Modifies a rule in the SPD.",
-	    "Only mmpolicy, qmpolicy, actioninbound, actionoutbound and the authentication\n"
-	    "methods can be changed; the other parameters identify the rule."),
-	NODE_END
-};
+    CMD("config", p_dyn_set_config, ipp_dyn_set_config, 0,
+	"Sets the IPsec configuration and boot time behaviour.",
+	"Example: set config property=bootmode value=stateful"),
+    CMD("mmpolicy", p_dyn_set_mmpolicy, ipp_dyn_set_mmpolicy, 0,
+	"Modifies a main mode policy in the SPD.", NULL),
+    CMD("qmpolicy", p_dyn_set_qmpolicy, ipp_dyn_set_qmpolicy, 0,
+	"Modifies a quick mode policy in the SPD.", NULL),
+    CMD("rule", p_dyn_set_rule, ipp_dyn_set_rule, 0, "Modifies a rule in the SPD.",
+	"Only mmpolicy, qmpolicy, actioninbound, actionoutbound and the authentication\n"
+	"methods can be changed; the other parameters identify the rule.  In an SSH\n"
+	"session, a change that would cut off the session needs force=yes."),
+    NODE_END};
 
 static const struct ipp_node dynamic_delete[] = {
-	CMD("all", p_none, ipp_dyn_delete_all, 0, "Deletes every policy, filter and rule of the SPD.",
-	    NULL),
-	CMD("mmpolicy", p_dyn_name_or_all, ipp_dyn_delete_mmpolicy, 0,
-	    "Deletes a main mode policy from the SPD.", NULL),
-	CMD("qmpolicy", p_dyn_name_or_all, ipp_dyn_delete_qmpolicy, 0,
-	    "Deletes a quick mode policy from the SPD.", NULL),
-	CMD("rule", p_dyn_delete_rule, ipp_dyn_delete_rule, 0, "Deletes a rule from the SPD.",
-	    NULL),
-	NODE_END
-};
+    CMD("all", p_dyn_delete_all, ipp_dyn_delete_all, 0,
+	"Deletes every policy, filter and rule of the SPD.",
+	"In an SSH session, a deletion that would cut off the session is refused;\n"
+	"force=yes deletes anyway (force is beyond Windows)."),
+    CMD("mmpolicy", p_dyn_name_or_all, ipp_dyn_delete_mmpolicy, 0,
+	"Deletes a main mode policy from the SPD.", NULL),
+    CMD("qmpolicy", p_dyn_name_or_all, ipp_dyn_delete_qmpolicy, 0,
+	"Deletes a quick mode policy from the SPD.", NULL),
+    CMD("rule", p_dyn_delete_rule, ipp_dyn_delete_rule, 0, "Deletes a rule from the SPD.",
+	"In an SSH session, a deletion that would cut off the session needs force=yes."),
+    NODE_END};
 
 static const struct ipp_node dynamic_show[] = {
 	CMD("all", p_dyn_show_all, ipp_dyn_show_all, 0, "Displays the whole SPD.", NULL),

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../classify/classify.h"
 #include "../common/driverconf.h"
 #include "../common/grow.h"
 #include "../common/notify.h"
@@ -183,8 +184,9 @@ static int word(char *buf, size_t len, const char *tag, const char *value, struc
  * address, as Windows' dynamic mode takes it), the mask folded in, 0.0.0.0
  * with a host mask "me".
  */
-static int addr_word(char *buf, size_t len, const struct ipp_args *a, const char *tag,
-		     const char *masktag, struct ipp_error *err)
+static int addr_word(struct ipp_shell *sh, FILE *out, char *buf, size_t len,
+		     const struct ipp_args *a, const char *tag, const char *masktag,
+		     struct ipp_error *err)
 {
 	const char *v = ipp_args_get(a, tag), *mask = masktag ? ipp_args_get(a, masktag) : NULL;
 	struct ipp_addr *list = NULL, x;
@@ -211,15 +213,84 @@ static int addr_word(char *buf, size_t len, const struct ipp_args *a, const char
 		memset(&x, 0, sizeof(x));
 		x.kind = IPP_ADDR_ME;
 	}
-	if (x.kind == IPP_ADDR_IP)
+	if (x.kind == IPP_ADDR_IP) {
+		uint8_t given[sizeof(x.ip)];
+
+		memcpy(given, x.ip, sizeof(given));
 		ipp_ip_mask(x.ip, x.plen);
+		ipp_addr_format_cidr(&x, text, sizeof(text));
+		if (memcmp(given, x.ip, sizeof(given)))
+			ipp_shell_note(sh, out, "note",
+				       "%s=%s has bits outside %s=%s: the filter is the network %s",
+				       tag, v, masktag, mask, text);
+	}
 	ipp_addr_format_cidr(&x, text, sizeof(text));
 	return word(buf, len, tag, text, err);
 }
 
+/*
+ * Would the change @req ("VERB OBJECT WORDS") cut off the SSH session this
+ * shell runs in, which the dynamic rules in force leave alone?  Refused then
+ * (-EPERM), unless force=yes (a warning).  The agent makes the change
+ * itself; here it is made on a copy of its rules, with the stores as
+ * assigned.
+ */
+static int session_guard(struct ipp_shell *sh, const struct ipp_args *a, const char *req, FILE *out,
+			 struct ipp_error *err)
+{
+	const struct ipp_paths *paths = ipp_shell_paths(sh);
+	struct ipp_dynspd cur = {0}, next = {0};
+	struct ipp_lockout session, after, before;
+	struct ipp_error e = {0};
+	struct ipp_db *db = NULL;
+	bool force = false;
+	int r;
+
+	if ((r = ipp_args_bool(a, "force", &force, err)) < 0)
+		return r;
+	if ((r = ipp_lockout_check(NULL, NULL, NULL, &session, &e)) == 0 && !session.applicable)
+		return 0;
+	if (r < 0 || (r = ipp_dyn_fetch(sh, &cur, &e)) < 0)
+		goto unchecked;
+	if (ipp_dynspd_apply(&cur, req, &next, &e) < 0) {
+		/* (the agent refuses it, saying why) */
+		ipp_dynspd_clear(&cur);
+		return 0;
+	}
+	if ((r = ipp_shell_db(sh, false, &db, &e)) < 0 ||
+	    (r = ipp_lockout_check_dyn(db, ipp_shell_store(sh), NULL, &next, paths, &after, &e)) <
+		0 ||
+	    (after.blocked && (r = ipp_lockout_check_dyn(db, ipp_shell_store(sh), NULL, &cur, paths,
+							 &before, &e)) < 0))
+		goto unchecked;
+	ipp_dynspd_clear(&cur);
+	ipp_dynspd_clear(&next);
+	if (!after.blocked || before.blocked)
+		return 0; /* left alone, or cut off already: not by this change */
+	if (force) {
+		ipp_shell_note(sh, out, "warning", "%s; changed anyway (force=yes)", after.msg);
+		return 0;
+	}
+	return ipp_err(err, EPERM, "refused: %s; force=yes makes the change anyway", after.msg);
+unchecked:
+	ipp_dynspd_clear(&cur);
+	ipp_dynspd_clear(&next);
+	if (force) {
+		ipp_shell_note(sh, out, "warning",
+			       "whether the change cuts off this SSH session could not be checked "
+			       "(%s); changed anyway (force=yes)",
+			       e.msg);
+		return 0;
+	}
+	return ipp_err(err, r < 0 ? -r : EINVAL,
+		       "cannot check whether the change cuts off this SSH session: %s (force=yes "
+		       "makes it unchecked)",
+		       e.msg);
+}
+
 /* "dynamic VERB OBJECT WORDS" to the agent; the change is in force when it answers. */
 static int agent_change(struct ipp_shell *sh, const struct ipp_args *a, const char *verb,
-			const char *obj, struct ipp_error *err)
+			const char *obj, FILE *out, struct ipp_error *err)
 {
 	char req[IPP_DYN_LINE_MAX + 64], *body = NULL;
 	size_t i;
@@ -234,20 +305,25 @@ static int agent_change(struct ipp_shell *sh, const struct ipp_args *a, const ch
 		break;
 	}
 	snprintf(req, sizeof(req), "dynamic %s %s", verb, obj);
-	if ((r = addr_word(req, sizeof(req), a, "srcaddr", "srcmask", err)) < 0 ||
-	    (r = addr_word(req, sizeof(req), a, "dstaddr", "dstmask", err)) < 0 ||
-	    (r = addr_word(req, sizeof(req), a, "tunneldstaddress", NULL, err)) < 0)
+	if ((r = addr_word(sh, out, req, sizeof(req), a, "srcaddr", "srcmask", err)) < 0 ||
+	    (r = addr_word(sh, out, req, sizeof(req), a, "dstaddr", "dstmask", err)) < 0 ||
+	    (r = addr_word(sh, out, req, sizeof(req), a, "tunneldstaddress", NULL, err)) < 0)
 		return r;
 	for (i = 0; i < a->n; i++) {
 		const char *t = a->v[i].tag;
 
 		if (!strcmp(t, "srcaddr") || !strcmp(t, "dstaddr") || !strcmp(t, "srcmask") ||
-		    !strcmp(t, "dstmask") || !strcmp(t, "tunneldstaddress"))
+		    !strcmp(t, "dstmask") || !strcmp(t, "tunneldstaddress") || !strcmp(t, "force"))
 			continue;
 		if ((r = word(req, sizeof(req), t, !strcmp(t, "all") ? "yes" : a->v[i].value,
 			      err)) < 0)
 			return r;
 	}
+	/* what changes what the session's packets get: rules, a quick mode policy's soft */
+	if ((!strcmp(obj, "rule") || !strcmp(obj, "all") ||
+	     (!strcmp(obj, "qmpolicy") && strcmp(verb, "add"))) &&
+	    (r = session_guard(sh, a, req + strlen("dynamic "), out, err)) < 0)
+		return r;
 	r = ipp_agent_request(ipp_shell_paths(sh), req, AGENT_TIMEOUT_MS, &body, err);
 	free(body);
 	return r;
@@ -256,8 +332,7 @@ static int agent_change(struct ipp_shell *sh, const struct ipp_args *a, const ch
 #define AGENT_CHANGE(fn, verb, obj)                                                                \
 	int fn(struct ipp_shell *sh, const struct ipp_args *a, FILE *out, struct ipp_error *err)   \
 	{                                                                                          \
-		(void)out;                                                                         \
-		return agent_change(sh, a, verb, obj, err);                                        \
+		return agent_change(sh, a, verb, obj, out, err);                                   \
 	}
 
 AGENT_CHANGE(ipp_dyn_add_mmpolicy, "add", "mmpolicy")

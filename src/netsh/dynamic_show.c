@@ -728,6 +728,31 @@ static const struct ipp_rule *find_rule(const struct ipp_dyn_state *st,
 	return NULL;
 }
 
+/* The agent's dynamic rule that rule @r of the policy in force is, or NULL. */
+static const struct ipp_dyn_rule *dyn_of(const struct ipp_dyn_state *st,
+					 const struct ipp_eff_rule *r)
+{
+	for (size_t i = 0; r->origin == IPP_ORIGIN_DYNAMIC && i < st->dyn.nrules; i++)
+		if (st->dyn.rules[i].seq == r->number)
+			return &st->dyn.rules[i];
+	return NULL;
+}
+
+/* A dynamic rule's selector as a configured filter. */
+static void dyn_filter(const struct ipp_dyn_rule *d, struct ipp_filter *f)
+{
+	ipp_filter_init(f);
+	f->id = (int64_t)d->seq;
+	f->src = d->src;
+	f->dst = d->dst;
+	f->protocol = d->protocol;
+	f->srcport = d->srcport;
+	f->dstport = d->dstport;
+	f->mirrored = d->mirrored;
+}
+
+static void dyn_auth_fields(const struct ipp_dyn_rule *r, FILE *out);
+
 /* Print one configured filter when it answers the selectors, counting it in *@n. */
 typedef void (*generic_fn)(const struct ipp_dyn_state *st, const struct sel *s,
 			   const struct ipp_eff_rule *r, uint32_t idx, const struct ipp_filter *f,
@@ -756,11 +781,14 @@ static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
 		       const struct ipp_eff_rule *r, uint32_t idx, const struct ipp_filter *f,
 		       const struct sum *sum, FILE *out, size_t *n)
 {
-	enum ipp_action act = r->fa.action;
+	const struct ipp_dyn_rule *d = dyn_of(st, r);
+	enum ipp_action act = r->fa.action, outa = d ? d->outbound : act;
 
+	if (d)
+		act = d->inbound;
 	if (!sel_addrs(s, r, &f->src, &f->dst) ||
 	    !sel_ports(s, f->protocol, f->srcport, f->dstport) || (s->in && s->in != act) ||
-	    (s->out && s->out != act))
+	    (s->out && s->out != outa))
 		return;
 	if ((*n)++)
 		fputc('\n', out);
@@ -777,7 +805,7 @@ static void generic_qm(const struct ipp_dyn_state *st, const struct sel *s,
 		    s->resolvedns);
 	proto_fields(out, f->protocol, f->srcport, f->dstport);
 	field(out, "Inbound Action", "%s", show_action_label(act));
-	field(out, "Outbound Action", "%s", show_action_label(act));
+	field(out, "Outbound Action", "%s", show_action_label(outa));
 	counters_fields(sum, out);
 }
 
@@ -815,7 +843,12 @@ static void generic_mm(const struct ipp_dyn_state *st, const struct sel *s,
 		       const struct ipp_eff_rule *r, uint32_t idx, const struct ipp_filter *f,
 		       const struct sum *sum, FILE *out, size_t *n)
 {
-	if (r->fa.action != IPP_ACTION_NEGOTIATE || !sel_addrs(s, r, &f->src, &f->dst))
+	const struct ipp_dyn_rule *d = dyn_of(st, r);
+	bool negotiates =
+	    d ? d->inbound == IPP_ACTION_NEGOTIATE || d->outbound == IPP_ACTION_NEGOTIATE
+	      : r->fa.action == IPP_ACTION_NEGOTIATE;
+
+	if (!negotiates || !sel_addrs(s, r, &f->src, &f->dst))
 		return;
 	if ((*n)++)
 		fputc('\n', out);
@@ -829,7 +862,10 @@ static void generic_mm(const struct ipp_dyn_state *st, const struct sel *s,
 		    s->resolvedns);
 	addr_fields(out, "Destination", &f->dst, show_filter_family(&f->src, &f->dst), f->dstdns,
 		    s->resolvedns);
-	auth_fields(find_rule(st, r), out);
+	if (d)
+		dyn_auth_fields(d, out);
+	else
+		auth_fields(find_rule(st, r), out);
 	counters_fields(sum, out);
 }
 
@@ -848,6 +884,18 @@ static int show_generic(const struct ipp_dyn_state *st, const struct sel *s, con
 		const struct ipp_eff_rule *rule = &e->rules[i];
 		const struct ipp_filterlist *l;
 
+		if (rule->origin == IPP_ORIGIN_DYNAMIC) {
+			/* the agent's rule: its selector is its one filter */
+			const struct ipp_dyn_rule *d = dyn_of(st, rule);
+			struct ipp_filter f;
+
+			if (d) {
+				dyn_filter(d, &f);
+				fn(st, s, rule, 0, &f, sums_find(sums, nsums, (uint32_t)i, 0), out,
+				   &n);
+			}
+			continue;
+		}
 		if (rule->number == 0) /* a default response rule has no filters */
 			continue;
 		if (!(l = find_list(st, rule)))

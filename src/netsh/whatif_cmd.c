@@ -4,13 +4,16 @@
  * rule and the weights compared out.
  */
 #include "whatif_cmd.h"
-#include "dynamic_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../classify/classify.h"
+#include "../common/notify.h"
 #include "../compile/modes.h"
 #include "../driver/driver.h"
-#include <errno.h>
-#include <string.h>
+#include "dynamic_internal.h"
 
 /*
  * Usage order.  The long tags make the short forms work as abbreviations:
@@ -44,10 +47,12 @@ const struct ipp_param ipp_whatif_params[] = {
  * now (boot or block mode, no table), say so.  Nothing when the kernel
  * cannot be read (without CAP_NET_ADMIN).
  */
-static void mode_note(FILE *out)
+static void mode_note(struct ipp_shell *sh, FILE *out)
 {
 	enum ipp_mode m, rest;
 	int r = ipp_driver_table_mode(&m, &rest);
+	char *body = NULL;
+	struct ipp_error e = {0};
 
 	if (r == -ENOENT) {
 		fprintf(out,
@@ -61,6 +66,14 @@ static void mode_note(FILE *out)
 		return;
 	switch (m) {
 	case IPP_MODE_SECURE:
+		/* the table without its agent: dynamic rules it held may still be in force */
+		r = ipp_agent_request(ipp_shell_paths(sh), "mode", 5000, &body, &e);
+		free(body);
+		if (r == -ENOENT || r == -ECONNREFUSED)
+			fprintf(out,
+				"Note:        ipsecpold is not running: the table in force may "
+				"hold the dynamic rules it had, which are not known here "
+				"(dynamic show stats counts them as elements not in the stores)\n");
 		if (rest)
 			fprintf(
 			    out,
@@ -140,7 +153,7 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	if (r >= 0)
 		r = ipp_whatif_run(&w, db, ipp_shell_store(sh), ipp_shell_paths(sh), out, err);
 	if (r >= 0 && !w.policy)
-		mode_note(out);
+		mode_note(sh, out);
 	ipp_whatif_clear(&w);
 	ipp_dynspd_clear(&dyn);
 	return r < 0 ? r : 0;

@@ -126,6 +126,28 @@ show dynamic delete rule srcaddr=$P_IP dstaddr=me protocol=tcp srcport=0 dstport
 	conntype=all
 check "delete rule: TCP 80 passes again" eval '[ $RC -eq 0 ] && wait_for 3 tcp_in 80'
 
+# ---- soft=yes lets clear packets out whatever the inbound action is
+show dynamic add qmpolicy name=Soft soft=yes
+show dynamic add rule srcaddr=me dstaddr=$P_IP mmpolicy=MM qmpolicy=Soft protocol=tcp dstport=9090 \
+	actioninbound=permit actionoutbound=negotiate
+check "soft quick mode policy: outbound negotiate, clear TCP out passes" eval '[ $RC -eq 0 ] && tcp_out 9090'
+check "whatif: sent in the clear (soft)" \
+	eval 'pol whatif src=me dst=$P_IP proto=tcp dstport=9090 | grep -q "soft=yes"'
+show dynamic show qmfilter type=specific
+check "show qmfilter: a rule of two actions is two specific filters, none shadowed" \
+	eval '[ "$(grep -c "dynamic rule 4" <<<"$OUT")" = 2 ] && hasnt "shadowed"'
+show dynamic show qmfilter type=generic
+check "show qmfilter type=generic: the dynamic rules too, with both actions" \
+	eval 'has "dynamic rule 4" && has "Outbound Action            : Negotiate Security"'
+show dynamic delete rule srcaddr=me dstaddr=$P_IP protocol=tcp srcport=0 dstport=9090 mirrored=yes \
+	conntype=all
+# the control socket: a line too long gets its answer; words not UTF-8 are refused
+long=$(head -c 9000 /dev/zero | tr '\0' A)
+OUT=$(printf 'dynamic add mmpolicy name=%s\n' "$long" | hx socat -t 5 - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" 2>&1)
+check "control socket: a line too long is answered ERR E2BIG" has "ERR E2BIG"
+OUT=$(printf 'dynamic add mmpolicy name=p%%ff\n' | hx socat -t 5 - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" 2>&1)
+check "control socket: a name not UTF-8 is refused" eval 'has "ERR EINVAL" && has "not UTF-8"'
+
 # ---- a script as published (pushd ipsec dynamic ... popd)
 cat >"$WORK/panic.netsh" <<NETSH
 pushd ipsec dynamic

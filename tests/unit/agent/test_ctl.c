@@ -63,12 +63,14 @@ static void test_commands(void **state)
 	free(r);
 	r = run_cmd(&a, "frobnicate");
 	assert_string_equal(r, "ERR EINVAL unknown command \"frobnicate\": expected status, mode, "
-			       "reload, show-config or help\n");
+			       "reload, show-config, servers, dynamic, dynamic-show or help\n");
 	free(r);
 	/* what a message quotes: a control character written \xHH */
 	r = run_cmd(&a, "\x1b[2Jmode\x01");
-	assert_string_equal(r, "ERR EINVAL unknown command \"\\x1b[2Jmode\\x01\": expected "
-			       "status, mode, reload, show-config or help\n");
+	assert_string_equal(r,
+			    "ERR EINVAL unknown command \"\\x1b[2Jmode\\x01\": expected "
+			    "status, mode, reload, show-config, servers, dynamic, dynamic-show or "
+			    "help\n");
 	free(r);
 	r = run_cmd(&a, "mode now");
 	assert_string_equal(r, "ERR EINVAL command \"mode\" takes no arguments\n");
