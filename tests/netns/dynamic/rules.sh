@@ -148,6 +148,23 @@ check "control socket: a line too long is answered ERR E2BIG" has "ERR E2BIG"
 OUT=$(printf 'dynamic add mmpolicy name=p%%ff\n' | hx socat -t 5 - "UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock" 2>&1)
 check "control socket: a name not UTF-8 is refused" eval 'has "ERR EINVAL" && has "not UTF-8"'
 
+# ---- in an SSH session (P to H's port 22), a rule that cuts it off needs force=yes
+ssh_pol() { OUT=$(hx env SSH_CONNECTION="$P_IP 50000 $H_IP 22" "$BIN/ipsecpol" --root "$R" "$@" 2>&1); RC=$?; }
+ssh_pol dynamic add rule srcaddr=any dstaddr=me mmpolicy=MM protocol=tcp dstport=22 \
+	actioninbound=block actionoutbound=permit
+check "SSH session: a rule blocking it is refused, naming the session" \
+	eval '[ $RC -eq 1 ] && has "would be cut off" && has "force=yes"'
+show dynamic show rule
+check "SSH session: nothing added" hasnt "Destination Port           : 22"
+ssh_pol dynamic add rule srcaddr=any dstaddr=me mmpolicy=MM protocol=tcp dstport=23 \
+	actioninbound=block actionoutbound=permit
+check "SSH session: a rule leaving it alone is added" eval '[ $RC -eq 0 ]'
+ssh_pol dynamic add rule srcaddr=any dstaddr=me mmpolicy=MM protocol=tcp dstport=22 \
+	actioninbound=block actionoutbound=permit force=yes
+check "SSH session: force=yes adds it, with a warning" eval '[ $RC -eq 0 ] && has "warning"'
+show dynamic delete rule srcaddr=any dstaddr=me protocol=tcp srcport=0 dstport=22 mirrored=yes conntype=all
+show dynamic delete rule srcaddr=any dstaddr=me protocol=tcp srcport=0 dstport=23 mirrored=yes conntype=all
+
 # ---- a script as published (pushd ipsec dynamic ... popd)
 cat >"$WORK/panic.netsh" <<NETSH
 pushd ipsec dynamic
