@@ -697,14 +697,7 @@ static int add_dynamic(struct build *b, const struct ipp_dynspd *d, const struct
 		er->tunnel = dr->tunnel;
 		er->conntype = dr->conntype;
 
-		ipp_filter_init(&f);
-		f.id = (int64_t)dr->seq;
-		f.src = dr->src;
-		f.dst = dr->dst;
-		f.protocol = dr->protocol;
-		f.srcport = dr->srcport;
-		f.dstport = dr->dstport;
-		f.mirrored = dr->mirrored;
+		ipp_dyn_rule_filter(dr, &f);
 		before = e->nsf;
 		r = expand_filter(b, er, idx, 0, &f, 3, env);
 		if (r == 0 && dr->outbound != dr->inbound) {

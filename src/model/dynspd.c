@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,19 +87,25 @@ bool ipp_dyn_rule_same(const struct ipp_dyn_rule *a, const struct ipp_dyn_rule *
 	       (!a->has_tunnel || ipp_addr_same(&a->tunnel, &b->tunnel));
 }
 
+void ipp_dyn_rule_filter(const struct ipp_dyn_rule *r, struct ipp_filter *f)
+{
+	ipp_filter_init(f);
+	f->id = (int64_t)r->seq;
+	f->src = r->src;
+	f->dst = r->dst;
+	f->protocol = r->protocol;
+	f->srcport = r->srcport;
+	f->dstport = r->dstport;
+	f->mirrored = r->mirrored;
+}
+
 int ipp_dyn_rule_validate(const struct ipp_dyn_rule *r, struct ipp_error *err)
 {
 	struct ipp_filter f;
 	size_t i;
 	int rc;
 
-	ipp_filter_init(&f);
-	f.src = r->src;
-	f.dst = r->dst;
-	f.protocol = r->protocol;
-	f.srcport = r->srcport;
-	f.dstport = r->dstport;
-	f.mirrored = r->mirrored;
+	ipp_dyn_rule_filter(r, &f);
 	if ((rc = ipp_filter_validate(&f, err)) < 0)
 		return rc;
 	if (r->src.kind == IPP_ADDR_RANGE || r->dst.kind == IPP_ADDR_RANGE)
@@ -590,20 +597,55 @@ int ipp_dyn_rule_parse(const char *line, struct ipp_dyn_rule *ret, unsigned *see
 
 /* ---------- changes ---------- */
 
-static struct ipp_dyn_mmpolicy *find_mm(struct ipp_dynspd *d, const char *name)
+/* Main and quick mode policies alike: their name first, then what their parser reads. */
+struct pol_kind {
+	const char *what; /* "main mode policy" */
+	bool mm;	  /* rules name it as mmpolicy (else qmpolicy) */
+	size_t size;
+	void (*init)(void *p);
+	int (*parse)(const char *line, void *p, unsigned *seen, struct ipp_error *err);
+};
+
+_Static_assert(offsetof(struct ipp_dyn_mmpolicy, name) == 0, "a policy's name comes first");
+_Static_assert(offsetof(struct ipp_dyn_qmpolicy, name) == 0, "a policy's name comes first");
+
+static void mm_init(void *p)
 {
-	for (size_t i = 0; i < d->nmm; i++)
-		if (!ipp_utf8_casecmp(d->mm[i].name, name))
-			return &d->mm[i];
+	ipp_dyn_mmpolicy_init(p);
+}
+
+static int mm_parse(const char *line, void *p, unsigned *seen, struct ipp_error *err)
+{
+	return ipp_dyn_mmpolicy_parse(line, p, seen, err);
+}
+
+static void qm_init(void *p)
+{
+	ipp_dyn_qmpolicy_init(p);
+}
+
+static int qm_parse(const char *line, void *p, unsigned *seen, struct ipp_error *err)
+{
+	return ipp_dyn_qmpolicy_parse(line, p, seen, err);
+}
+
+static const struct pol_kind mm_kind = {"main mode policy", true, sizeof(struct ipp_dyn_mmpolicy),
+					mm_init, mm_parse};
+static const struct pol_kind qm_kind = {"quick mode policy", false, sizeof(struct ipp_dyn_qmpolicy),
+					qm_init, qm_parse};
+
+/* The policy of @v (@n of kind @k) named @name, or NULL. */
+static char *find_pol(const struct pol_kind *k, char *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!ipp_utf8_casecmp(v + i * k->size, name))
+			return v + i * k->size;
 	return NULL;
 }
 
-static struct ipp_dyn_qmpolicy *find_qm(struct ipp_dynspd *d, const char *name)
+static const struct ipp_dyn_qmpolicy *find_qm(const struct ipp_dynspd *d, const char *name)
 {
-	for (size_t i = 0; i < d->nqm; i++)
-		if (!ipp_utf8_casecmp(d->qm[i].name, name))
-			return &d->qm[i];
-	return NULL;
+	return (const struct ipp_dyn_qmpolicy *)find_pol(&qm_kind, (char *)d->qm, d->nqm, name);
 }
 
 static struct ipp_dyn_rule *find_rule(struct ipp_dynspd *d, const struct ipp_dyn_rule *like)
@@ -617,7 +659,7 @@ static struct ipp_dyn_rule *find_rule(struct ipp_dynspd *d, const struct ipp_dyn
 /* The policies a rule names exist. */
 static int rule_refs(struct ipp_dynspd *d, const struct ipp_dyn_rule *r, struct ipp_error *err)
 {
-	if (!find_mm(d, r->mmpolicy))
+	if (!find_pol(&mm_kind, (char *)d->mm, d->nmm, r->mmpolicy))
 		return ipp_err(err, ENOENT, "mmpolicy: no main mode policy named \"%s\" in the SPD",
 			       r->mmpolicy);
 	if (r->qmpolicy[0] && !find_qm(d, r->qmpolicy))
@@ -627,12 +669,15 @@ static int rule_refs(struct ipp_dynspd *d, const struct ipp_dyn_rule *r, struct 
 	return 0;
 }
 
-/* A rule that names policy @name of kind @mm, or NULL. */
+/* A rule that names policy @name (any policy of that kind: NULL) of kind @mm, or NULL. */
 static const struct ipp_dyn_rule *user_of(const struct ipp_dynspd *d, bool mm, const char *name)
 {
-	for (size_t i = 0; i < d->nrules; i++)
-		if (!ipp_utf8_casecmp(mm ? d->rules[i].mmpolicy : d->rules[i].qmpolicy, name))
+	for (size_t i = 0; i < d->nrules; i++) {
+		const char *n = mm ? d->rules[i].mmpolicy : d->rules[i].qmpolicy;
+
+		if (n[0] && (!name || !ipp_utf8_casecmp(n, name)))
 			return &d->rules[i];
+	}
 	return NULL;
 }
 
@@ -646,145 +691,72 @@ static void describe_rule(const struct ipp_dyn_rule *r, char *buf, size_t len)
 		 r->srcport, r->dstport);
 }
 
-static bool want_all(const char *words)
+/* "all=yes" alone, or first (then *@rest is what follows it). */
+static bool want_all(const char *words, const char **rest)
 {
-	return !strcmp(words, "all=yes");
+	if (strncmp(words, "all=yes", 7) || (words[7] != ' ' && words[7]))
+		return false;
+	if (rest)
+		*rest = words + 7;
+	return true;
 }
 
-/* ---------- main and quick mode policies ---------- */
-
-static int mm_change(struct ipp_dynspd *d, const char *verb, const char *words,
-		     struct ipp_error *err)
+/* add, set or delete a policy of kind @k, held in *@vp (*@np of them). */
+static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp, size_t *np,
+		      const char *verb, const char *words, struct ipp_error *err)
 {
-	struct ipp_dyn_mmpolicy m, *cur;
+	char tmp[sizeof(struct ipp_dyn_mmpolicy) > sizeof(struct ipp_dyn_qmpolicy)
+		     ? sizeof(struct ipp_dyn_mmpolicy)
+		     : sizeof(struct ipp_dyn_qmpolicy)] __attribute__((aligned(8)));
+	char what[IPP_ADDR_STRLEN * 2 + 64], *v = *vp, *cur;
+	const struct ipp_dyn_rule *user;
+	const char *attrs;
 	unsigned seen = 0;
+	size_t i;
 	int r;
 
-	if (!strcmp(verb, "add")) {
-		ipp_dyn_mmpolicy_init(&m);
-		if ((r = ipp_dyn_mmpolicy_parse(words, &m, &seen, err)) < 0)
-			return r;
-		if (!(seen & IPP_DYN_T_NAME))
-			return ipp_err(err, EINVAL, "name: a main mode policy needs a name");
-		if (find_mm(d, m.name))
-			return ipp_err(err, EEXIST,
-				       "a main mode policy named \"%s\" already exists in the SPD",
-				       m.name);
-		if (ipp_grow_exact((void **)&d->mm, d->nmm + 1, sizeof(*d->mm)) < 0)
-			return ipp_err(err, ENOMEM, "out of memory");
-		d->mm[d->nmm++] = m;
+	if (!strcmp(verb, "set") && want_all(words, &attrs)) {
+		for (i = 0; i < *np; i++)
+			if ((r = k->parse(attrs, v + i * k->size, NULL, err)) < 0)
+				return r;
 		return 0;
 	}
-	if (!strcmp(verb, "set")) {
-		const char *attrs = words;
-		size_t i;
-
-		if (!strncmp(words, "all=yes", 7) && (words[7] == ' ' || !words[7])) {
-			attrs = words + 7;
-			for (i = 0; i < d->nmm; i++)
-				if ((r = ipp_dyn_mmpolicy_parse(attrs, &d->mm[i], NULL, err)) < 0)
-					return r;
-			return 0;
-		}
-		ipp_dyn_mmpolicy_init(&m);
-		if ((r = ipp_dyn_mmpolicy_parse(words, &m, &seen, err)) < 0)
-			return r;
-		if (!(cur = find_mm(d, m.name)))
-			return ipp_err(err, ENOENT, "no main mode policy named \"%s\" in the SPD",
-				       m.name);
-		return ipp_dyn_mmpolicy_parse(words, cur, NULL, err);
-	}
-	/* delete */
-	if (want_all(words)) {
-		if (d->nrules)
+	if (!strcmp(verb, "delete") && want_all(words, NULL)) {
+		if ((user = user_of(d, k->mm, NULL))) {
+			describe_rule(user, what, sizeof(what));
 			return ipp_err(err, EBUSY,
-				       "the main mode policies are used by %zu rule%s: delete them "
-				       "first",
-				       d->nrules, d->nrules == 1 ? "" : "s");
-		d->nmm = 0;
-		return 0;
-	}
-	ipp_dyn_mmpolicy_init(&m);
-	if ((r = ipp_dyn_mmpolicy_parse(words, &m, &seen, err)) < 0)
-		return r;
-	if (!(cur = find_mm(d, m.name)))
-		return ipp_err(err, ENOENT, "no main mode policy named \"%s\" in the SPD", m.name);
-	if (user_of(d, true, cur->name)) {
-		char what[IPP_ADDR_STRLEN * 2 + 64];
-
-		describe_rule(user_of(d, true, cur->name), what, sizeof(what));
-		return ipp_err(err, EBUSY, "main mode policy \"%s\" is used by %s", cur->name,
-			       what);
-	}
-	memmove(cur, cur + 1, (size_t)(d->mm + d->nmm - cur - 1) * sizeof(*cur));
-	d->nmm--;
-	return 0;
-}
-
-static int qm_change(struct ipp_dynspd *d, const char *verb, const char *words,
-		     struct ipp_error *err)
-{
-	struct ipp_dyn_qmpolicy q, *cur;
-	unsigned seen = 0;
-	int r;
-
-	if (!strcmp(verb, "add")) {
-		ipp_dyn_qmpolicy_init(&q);
-		if ((r = ipp_dyn_qmpolicy_parse(words, &q, &seen, err)) < 0)
-			return r;
-		if (!(seen & IPP_DYN_T_NAME))
-			return ipp_err(err, EINVAL, "name: a quick mode policy needs a name");
-		if (find_qm(d, q.name))
-			return ipp_err(err, EEXIST,
-				       "a quick mode policy named \"%s\" already exists in the SPD",
-				       q.name);
-		if (ipp_grow_exact((void **)&d->qm, d->nqm + 1, sizeof(*d->qm)) < 0)
-			return ipp_err(err, ENOMEM, "out of memory");
-		d->qm[d->nqm++] = q;
-		return 0;
-	}
-	if (!strcmp(verb, "set")) {
-		size_t i;
-
-		if (!strncmp(words, "all=yes", 7) && (words[7] == ' ' || !words[7])) {
-			for (i = 0; i < d->nqm; i++)
-				if ((r = ipp_dyn_qmpolicy_parse(words + 7, &d->qm[i], NULL, err)) <
-				    0)
-					return r;
-			return 0;
+				       "%s \"%s\" is used by %s: delete the rules first", k->what,
+				       k->mm ? user->mmpolicy : user->qmpolicy, what);
 		}
-		ipp_dyn_qmpolicy_init(&q);
-		if ((r = ipp_dyn_qmpolicy_parse(words, &q, &seen, err)) < 0)
-			return r;
-		if (!(cur = find_qm(d, q.name)))
-			return ipp_err(err, ENOENT, "no quick mode policy named \"%s\" in the SPD",
-				       q.name);
-		return ipp_dyn_qmpolicy_parse(words, cur, NULL, err);
-	}
-	if (want_all(words)) {
-		for (size_t i = 0; i < d->nrules; i++)
-			if (d->rules[i].qmpolicy[0])
-				return ipp_err(err, EBUSY,
-					       "quick mode policy \"%s\" is used by a rule: delete "
-					       "the rules that use one first",
-					       d->rules[i].qmpolicy);
-		d->nqm = 0;
+		*np = 0;
 		return 0;
 	}
-	ipp_dyn_qmpolicy_init(&q);
-	if ((r = ipp_dyn_qmpolicy_parse(words, &q, &seen, err)) < 0)
+	k->init(tmp);
+	if ((r = k->parse(words, tmp, &seen, err)) < 0)
 		return r;
-	if (!(cur = find_qm(d, q.name)))
-		return ipp_err(err, ENOENT, "no quick mode policy named \"%s\" in the SPD", q.name);
-	if (user_of(d, false, cur->name)) {
-		char what[IPP_ADDR_STRLEN * 2 + 64];
-
-		describe_rule(user_of(d, false, cur->name), what, sizeof(what));
-		return ipp_err(err, EBUSY, "quick mode policy \"%s\" is used by %s", cur->name,
-			       what);
+	if (!(seen & IPP_DYN_T_NAME))
+		return ipp_err(err, EINVAL, "name: a %s needs a name", k->what);
+	cur = find_pol(k, v, *np, tmp);
+	if (!strcmp(verb, "add")) {
+		if (cur)
+			return ipp_err(err, EEXIST, "a %s named \"%s\" already exists in the SPD",
+				       k->what, tmp);
+		if (ipp_grow_exact(vp, *np + 1, k->size) < 0)
+			return ipp_err(err, ENOMEM, "out of memory");
+		memcpy((char *)*vp + *np * k->size, tmp, k->size);
+		(*np)++;
+		return 0;
 	}
-	memmove(cur, cur + 1, (size_t)(d->qm + d->nqm - cur - 1) * sizeof(*cur));
-	d->nqm--;
+	if (!cur)
+		return ipp_err(err, ENOENT, "no %s named \"%s\" in the SPD", k->what, tmp);
+	if (!strcmp(verb, "set"))
+		return k->parse(words, cur, NULL, err);
+	if ((user = user_of(d, k->mm, cur))) {
+		describe_rule(user, what, sizeof(what));
+		return ipp_err(err, EBUSY, "%s \"%s\" is used by %s", k->what, cur, what);
+	}
+	memmove(cur, cur + k->size, (size_t)(v + *np * k->size - cur - k->size));
+	(*np)--;
 	return 0;
 }
 
@@ -871,9 +843,9 @@ int ipp_dynspd_apply(const struct ipp_dynspd *cur, const char *args, struct ipp_
 	if ((r = ipp_dynspd_copy(ret, cur)) < 0)
 		return ipp_err(err, ENOMEM, "out of memory");
 	if (!strcmp(obj, "mmpolicy"))
-		r = mm_change(ret, verb, words, err);
+		r = pol_change(ret, &mm_kind, (void **)&ret->mm, &ret->nmm, verb, words, err);
 	else if (!strcmp(obj, "qmpolicy"))
-		r = qm_change(ret, verb, words, err);
+		r = pol_change(ret, &qm_kind, (void **)&ret->qm, &ret->nqm, verb, words, err);
 	else if (!strcmp(obj, "rule"))
 		r = rule_change(ret, verb, words, err);
 	else if (!strcmp(obj, "all") && !strcmp(verb, "delete") && !*words)

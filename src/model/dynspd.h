@@ -75,6 +75,9 @@ void ipp_dynspd_clear(struct ipp_dynspd *d);
 /* Copy @src into *@dst (which holds nothing).  -ENOMEM. */
 int ipp_dynspd_copy(struct ipp_dynspd *dst, const struct ipp_dynspd *src);
 
+/* The rule's selector as a filter of a list (its id the rule's seq; it owns nothing). */
+void ipp_dyn_rule_filter(const struct ipp_dyn_rule *r, struct ipp_filter *f);
+
 /* Same identity (addresses, masks, protocol, ports, mirroring, connection type, tunnel)? */
 bool ipp_dyn_rule_same(const struct ipp_dyn_rule *a, const struct ipp_dyn_rule *b);
 /*

@@ -738,19 +738,6 @@ static const struct ipp_dyn_rule *dyn_of(const struct ipp_dyn_state *st,
 	return NULL;
 }
 
-/* A dynamic rule's selector as a configured filter. */
-static void dyn_filter(const struct ipp_dyn_rule *d, struct ipp_filter *f)
-{
-	ipp_filter_init(f);
-	f->id = (int64_t)d->seq;
-	f->src = d->src;
-	f->dst = d->dst;
-	f->protocol = d->protocol;
-	f->srcport = d->srcport;
-	f->dstport = d->dstport;
-	f->mirrored = d->mirrored;
-}
-
 static void dyn_auth_fields(const struct ipp_dyn_rule *r, FILE *out);
 
 /* Print one configured filter when it answers the selectors, counting it in *@n. */
@@ -890,7 +877,7 @@ static int show_generic(const struct ipp_dyn_state *st, const struct sel *s, con
 			struct ipp_filter f;
 
 			if (d) {
-				dyn_filter(d, &f);
+				ipp_dyn_rule_filter(d, &f);
 				fn(st, s, rule, 0, &f, sums_find(sums, nsums, (uint32_t)i, 0), out,
 				   &n);
 			}
@@ -1306,6 +1293,18 @@ static void offers_fields(FILE *out, const char *label, const char *text)
 		field(out, label, "None");
 }
 
+/* After @n policies of @kind shown: none is an error for name=, a line for all. */
+static int none_shown(const struct ipp_args *a, size_t n, const char *kind, FILE *out,
+		      struct ipp_error *err)
+{
+	if (n == 0 && ipp_args_get(a, "name"))
+		return ipp_err(err, ENOENT, "no %s policy named \"%s\" in the SPD", kind,
+			       ipp_args_get(a, "name"));
+	if (n == 0)
+		fprintf(out, "There are no dynamic %s policies.\n", kind);
+	return 0;
+}
+
 static bool name_wanted(const struct ipp_args *a, const char *name)
 {
 	const char *want = ipp_args_get(a, "name");
@@ -1338,14 +1337,8 @@ int ipp_dyn_show_mmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 		field(out, "No. of Security Methods", "%zu", m->nmmsec);
 		offers_fields(out, "Security Methods", offers);
 	}
-	r = 0;
-	if (n == 0 && ipp_args_get(a, "name"))
-		r = ipp_err(err, ENOENT, "no main mode policy named \"%s\" in the SPD",
-			    ipp_args_get(a, "name"));
-	else if (n == 0)
-		fprintf(out, "There are no dynamic main mode policies.\n");
 	ipp_dynspd_clear(&d);
-	return r;
+	return none_shown(a, n, "main mode", out, err);
 }
 
 int ipp_dyn_show_qmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
@@ -1375,14 +1368,8 @@ int ipp_dyn_show_qmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 		field(out, "No. of Security Methods", "%zu", q->nqmsec);
 		offers_fields(out, "Security Methods", offers);
 	}
-	r = 0;
-	if (n == 0 && ipp_args_get(a, "name"))
-		r = ipp_err(err, ENOENT, "no quick mode policy named \"%s\" in the SPD",
-			    ipp_args_get(a, "name"));
-	else if (n == 0)
-		fprintf(out, "There are no dynamic quick mode policies.\n");
 	ipp_dynspd_clear(&d);
-	return r;
+	return none_shown(a, n, "quick mode", out, err);
 }
 
 static void dyn_auth_fields(const struct ipp_dyn_rule *r, FILE *out)
