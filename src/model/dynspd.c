@@ -368,8 +368,16 @@ static int seen_once(unsigned *seen, unsigned bit, const char *tag, struct ipp_e
 	return 0;
 }
 
-int ipp_dyn_mmpolicy_parse(const char *line, struct ipp_dyn_mmpolicy *ret, unsigned *seen,
-			   struct ipp_error *err)
+/*
+ * An attribute of a policy: @tag's value @v into *@p, its bit (each tag
+ * once) in *@bit; -ENOENT for a tag that is not one of its.
+ */
+typedef int (*attr_fn)(const char *tag, const char *v, void *p, unsigned *bit,
+		       struct ipp_error *err);
+
+/* The words of a policy (@what, "main mode policy"): its name into @name, the rest by @fn. */
+static int pol_parse(const char *line, const char *what, char *name, attr_fn fn, void *p,
+		     unsigned *seen, struct ipp_error *err)
 {
 	char tag[32], v[IPP_DYN_LINE_MAX];
 	unsigned s = 0, other = 0;
@@ -380,24 +388,13 @@ int ipp_dyn_mmpolicy_parse(const char *line, struct ipp_dyn_mmpolicy *ret, unsig
 
 		if (!strcmp(tag, "name")) {
 			if ((r = seen_once(&s, IPP_DYN_T_NAME, tag, err)) < 0 ||
-			    (r = copy_name(ret->name, tag, v, err)) < 0)
+			    (r = copy_name(name, tag, v, err)) < 0)
 				return r;
 			continue;
 		}
-		if (!strcmp(tag, "qmpermm"))
-			bit = 1, r = ipp_parse_u32(tag, v, 0, UINT32_MAX, &ret->qmpermm, err);
-		else if (!strcmp(tag, "mmlifetime"))
-			bit = 2,
-			r = ipp_parse_u32(tag, v, 1, UINT32_MAX / 60, &ret->mmlifetime, err);
-		else if (!strcmp(tag, "softsaexpirationtime"))
-			bit = 4,
-			r = ipp_parse_u32(tag, v, 0, UINT32_MAX, &ret->softsaexpirationtime, err);
-		else if (!strcmp(tag, "mmsecmethods"))
-			bit = 8,
-			r = ipp_mm_offers_parse(v, ret->mmsec, IPP_MAX_OFFERS, &ret->nmmsec, err);
-		else
-			return ipp_err(err, EINVAL, "\"%s\" is not a tag of a main mode policy",
-				       tag);
+		r = fn(tag, v, p, &bit, err);
+		if (r == -ENOENT)
+			return ipp_err(err, EINVAL, "\"%s\" is not a tag of a %s", tag, what);
 		if (r < 0)
 			return r;
 		if (other & bit)
@@ -412,57 +409,52 @@ int ipp_dyn_mmpolicy_parse(const char *line, struct ipp_dyn_mmpolicy *ret, unsig
 	return 0;
 }
 
+static int mm_attr(const char *tag, const char *v, void *p, unsigned *bit, struct ipp_error *err)
+{
+	struct ipp_dyn_mmpolicy *m = p;
+
+	if (!strcmp(tag, "qmpermm"))
+		return *bit = 1, ipp_parse_u32(tag, v, 0, UINT32_MAX, &m->qmpermm, err);
+	if (!strcmp(tag, "mmlifetime"))
+		return *bit = 2, ipp_parse_u32(tag, v, 1, UINT32_MAX / 60, &m->mmlifetime, err);
+	if (!strcmp(tag, "softsaexpirationtime"))
+		return *bit = 4,
+		       ipp_parse_u32(tag, v, 0, UINT32_MAX, &m->softsaexpirationtime, err);
+	if (!strcmp(tag, "mmsecmethods"))
+		return *bit = 8, ipp_mm_offers_parse(v, m->mmsec, IPP_MAX_OFFERS, &m->nmmsec, err);
+	return -ENOENT;
+}
+
+int ipp_dyn_mmpolicy_parse(const char *line, struct ipp_dyn_mmpolicy *ret, unsigned *seen,
+			   struct ipp_error *err)
+{
+	return pol_parse(line, "main mode policy", ret->name, mm_attr, ret, seen, err);
+}
+
+static int qm_attr(const char *tag, const char *v, void *p, unsigned *bit, struct ipp_error *err)
+{
+	static const char *const pfs[] = {"grp1", "grp2", "grp3", "grpmm", "nopfs"};
+	struct ipp_dyn_qmpolicy *q = p;
+
+	if (!strcmp(tag, "soft"))
+		return *bit = 1, ipp_bool_parse(tag, v, &q->soft, err);
+	if (!strcmp(tag, "qmsecmethods"))
+		return *bit = 4, ipp_qm_offers_parse(v, q->qmsec, IPP_MAX_OFFERS, &q->nqmsec, err);
+	if (strcmp(tag, "pfsgroup"))
+		return -ENOENT;
+	*bit = 2;
+	for (size_t i = 0; i < sizeof(pfs) / sizeof(pfs[0]); i++)
+		if (!strcasecmp(v, pfs[i])) {
+			snprintf(q->pfsgroup, sizeof(q->pfsgroup), "%s", pfs[i]);
+			return 0;
+		}
+	return ipp_err(err, EINVAL, "pfsgroup: \"%s\" is not GRP1, GRP2, GRP3, GRPMM or NOPFS", v);
+}
+
 int ipp_dyn_qmpolicy_parse(const char *line, struct ipp_dyn_qmpolicy *ret, unsigned *seen,
 			   struct ipp_error *err)
 {
-	static const char *const pfs[] = {"grp1", "grp2", "grp3", "grpmm", "nopfs"};
-	char tag[32], v[IPP_DYN_LINE_MAX];
-	unsigned s = 0, other = 0;
-	int r;
-
-	while ((r = next_word(&line, tag, sizeof(tag), v, sizeof(v), err)) > 0) {
-		unsigned bit = 0;
-
-		if (!strcmp(tag, "name")) {
-			if ((r = seen_once(&s, IPP_DYN_T_NAME, tag, err)) < 0 ||
-			    (r = copy_name(ret->name, tag, v, err)) < 0)
-				return r;
-			continue;
-		}
-		if (!strcmp(tag, "soft")) {
-			bit = 1, r = ipp_bool_parse(tag, v, &ret->soft, err);
-		} else if (!strcmp(tag, "pfsgroup")) {
-			size_t i;
-
-			bit = 2;
-			for (i = 0; i < sizeof(pfs) / sizeof(pfs[0]); i++)
-				if (!strcasecmp(v, pfs[i]))
-					break;
-			if (i == sizeof(pfs) / sizeof(pfs[0]))
-				return ipp_err(err, EINVAL,
-					       "pfsgroup: \"%s\" is not GRP1, GRP2, GRP3, GRPMM or "
-					       "NOPFS",
-					       v);
-			snprintf(ret->pfsgroup, sizeof(ret->pfsgroup), "%s", pfs[i]);
-		} else if (!strcmp(tag, "qmsecmethods")) {
-			bit = 4,
-			r = ipp_qm_offers_parse(v, ret->qmsec, IPP_MAX_OFFERS, &ret->nqmsec, err);
-		} else {
-			return ipp_err(err, EINVAL, "\"%s\" is not a tag of a quick mode policy",
-				       tag);
-		}
-		if (r < 0)
-			return r;
-		if (other & bit)
-			return ipp_err(err, EINVAL, "%s: given twice", tag);
-		other |= bit;
-		s |= IPP_DYN_T_OTHER;
-	}
-	if (r < 0)
-		return r;
-	if (seen)
-		*seen = s;
-	return 0;
+	return pol_parse(line, "quick mode policy", ret->name, qm_attr, ret, seen, err);
 }
 
 static int parse_addr(const char *tag, const char *v, struct ipp_addr *ret, struct ipp_error *err)
