@@ -461,10 +461,17 @@ static int parse_addr(const char *tag, const char *v, struct ipp_addr *ret, stru
 {
 	int r = ipp_addr_parse_cidr(v, ret, err);
 
-	if (r < 0)
+	if (r < 0) {
 		ipp_err_prefix(err, "%s", tag);
-	else if (ret->kind == IPP_ADDR_IP)
-		ipp_ip_mask(ret->ip, ret->plen); /* the network: bits outside it match nothing */
+	} else if (ret->kind == IPP_ADDR_IP) {
+		/* the network (bits outside it match nothing), read as its own text reads
+		 * (0.1.0.0/0 is any) */
+		char net[IPP_ADDR_STRLEN];
+
+		ipp_ip_mask(ret->ip, ret->plen);
+		ipp_addr_format_cidr(ret, net, sizeof(net));
+		r = ipp_addr_parse_cidr(net, ret, err);
+	}
 	return r;
 }
 
