@@ -298,7 +298,8 @@ int ipp_value_utf8_check(const char *tag, const char *value, struct ipp_error *e
 		return 0;
 	return ipp_err(err, EINVAL,
 		       "%s: byte 0x%02x at position %ld is not UTF-8: values are UTF-8 text (save "
-		       "the script as UTF-8)",
+		       "the script as UTF-8, or run it with --codepage=N, the Windows code page it "
+		       "was written in, e.g. 936)",
 		       tag, (unsigned char)value[bad], bad + 1);
 }
 

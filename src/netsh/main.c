@@ -28,6 +28,7 @@ struct opts {
 	const char *context; /* -c */
 	char **words;
 	size_t nwords;
+	const char *codepage; /* --codepage, else $IPSECPOL_CODEPAGE */
 };
 
 static void usage(FILE *out, const char *prog)
@@ -41,6 +42,8 @@ static void usage(FILE *out, const char *prog)
 		"  --root DIR   keep the configuration and state under DIR (also $IPSECPOL_ROOT)\n"
 		"  -c CONTEXT   start in CONTEXT, e.g. -c \"ipsec static\"\n"
 		"  -f FILE      run the netsh script FILE (- for standard input)\n"
+		"  --codepage N scripts are text of Windows code page N (e.g. 936), as netsh\n"
+		"               reads them there (also $IPSECPOL_CODEPAGE)\n"
 		"  -h, --help   this text; `%s help' lists the commands\n"
 		"  --version    the version\n",
 		prog,
@@ -115,6 +118,15 @@ static int mode_shell(struct opts *o)
 		return 1;
 	}
 	ipp_shell_set_errors(sh, errs);
+	if (!o->codepage && getenv("IPSECPOL_CODEPAGE") && *getenv("IPSECPOL_CODEPAGE"))
+		o->codepage = getenv("IPSECPOL_CODEPAGE");
+	if (o->codepage && (r = ipp_shell_set_codepage(sh, o->codepage, &err)) < 0) {
+		ipp_shell_report(sh, errs, o->prog, &err);
+		ipp_shell_free(sh, true, NULL);
+		if (in != stdin)
+			fclose(in);
+		return 2;
+	}
 	if (o->context && (r = ipp_shell_set_context(sh, o->context, &err)) < 0) {
 		ipp_shell_report(sh, errs, o->prog, &err);
 		ipp_shell_free(sh, true, NULL);
@@ -191,12 +203,20 @@ int main(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (strcmp(a, "--root") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "-c") == 0) {
+		if (strcmp(a, "--root") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "-c") == 0 ||
+		    strcmp(a, "--codepage") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "%s: %s needs an argument\n", o.prog, a);
 				return 2;
 			}
-			*(a[1] == 'f' ? &o.file : a[1] == 'c' ? &o.context : &o.root) = argv[++i];
+			*(a[1] == 'f'	? &o.file
+			  : a[1] == 'c' ? &o.context
+			  : a[2] == 'c' ? &o.codepage
+					: &o.root) = argv[++i];
+			continue;
+		}
+		if (strncmp(a, "--codepage=", 11) == 0) {
+			o.codepage = a + 11;
 			continue;
 		}
 		/* netsh's options for other machines and alias files */

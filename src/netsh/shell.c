@@ -5,6 +5,7 @@
 #include "shell.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ struct ipp_shell {
 	bool session_checked; /* the command checked its own change (an assignment) */
 	bool session_forced;  /* ... with force=yes: the batch it is in is not checked */
 	bool script_ran_ok;   /* the last script run had a command that did not fail */
+	iconv_t cp;	      /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
+	char cpname[32];
 };
 
 /* Is the shell run in an SSH session, whose cut-off changes of the stores are refused? */
@@ -135,7 +138,58 @@ int ipp_shell_new(const char *root, enum ipp_shell_name name, FILE *out,
 	sh->loc = IPP_STORE_LOCAL;
 	sh->home.depth = ipp_shell_home(name, sh->home.v, IPP_RESOLVE_DEPTH);
 	sh->ctx = sh->home;
+	sh->cp = (iconv_t)-1;
 	*ret = sh;
+	return 0;
+}
+
+int ipp_shell_set_codepage(struct ipp_shell *sh, const char *cp, struct ipp_error *err)
+{
+	char name[sizeof(sh->cpname)];
+	iconv_t cd;
+
+	if (!cp || !*cp || strlen(cp) >= sizeof(name) - 2)
+		return ipp_err(err, EINVAL, "--codepage: \"%s\" is not a code page", cp ? cp : "");
+	/* 936 is Windows' CP936; a name (GBK, WINDOWS-1252) is iconv's */
+	if (strspn(cp, "0123456789") == strlen(cp))
+		snprintf(name, sizeof(name), "CP%s", cp);
+	else
+		snprintf(name, sizeof(name), "%s", cp);
+	cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1)
+		return ipp_err(err, EINVAL,
+			       "--codepage: \"%s\" is not a code page this system converts (iconv "
+			       "knows no \"%s\")",
+			       cp, name);
+	if (sh->cp != (iconv_t)-1)
+		iconv_close(sh->cp);
+	sh->cp = cd;
+	snprintf(sh->cpname, sizeof(sh->cpname), "%s", name);
+	return 0;
+}
+
+/*
+ * A script line of the code page set (ipp_shell_set_codepage()) into UTF-8,
+ * in place (*@buf grown).  -EILSEQ when it holds what that code page does
+ * not.
+ */
+static int line_from_codepage(struct ipp_shell *sh, char **buf, size_t *cap, ssize_t *len)
+{
+	size_t inleft = (size_t)*len, outcap = 4 * (size_t)*len + 1, outleft = outcap - 1;
+	char *out = malloc(outcap), *in = *buf, *o = out;
+
+	if (!out)
+		return -ENOMEM;
+	iconv(sh->cp, NULL, NULL, NULL, NULL);
+	if (iconv(sh->cp, &in, &inleft, &o, &outleft) == (size_t)-1) {
+		free(out);
+		return -EILSEQ;
+	}
+	*o = '\0';
+	free(*buf);
+	*buf = out;
+	*cap = outcap;
+	*len = (ssize_t)(o - out);
 	return 0;
 }
 
@@ -157,6 +211,8 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 
 	if (!sh)
 		return 0;
+	if (sh->cp != (iconv_t)-1)
+		iconv_close(sh->cp);
 	if (sh->batch && sh->db) {
 		if (rollback) {
 			ipp_db_rollback(sh->db);
@@ -795,6 +851,8 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	ssize_t len;
 	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
+	bool utf8_marked = false;     /* it began with a UTF-8 byte order mark */
+	bool cp_bad;		      /* the line is not text of the code page given */
 	struct script_in sin;
 
 	script_in_start(&sin, in);
@@ -835,10 +893,20 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
-		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
+			utf8_marked = true;
+		}
+		/* a script of a Windows code page (--codepage): its text into UTF-8 */
+		cp_bad = sh->cp != (iconv_t)-1 && !sin.utf16 && !utf8_marked && len > 0 &&
+			 ipp_utf8_bad_at(line) >= 0 &&
+			 line_from_codepage(sh, &line, &cap, &len) < 0;
 		if (len == -E2BIG) {
 			r = ipp_err(err, E2BIG, "line longer than %d bytes: not run", IPP_LINE_MAX);
+		} else if (cp_bad) {
+			r = ipp_err(err, EILSEQ,
+				    "the line is not text of code page %s (--codepage)",
+				    sh->cpname);
 		} else if (sin.bad_at) {
 			r = ipp_err(
 			    err, EILSEQ,

@@ -44,6 +44,14 @@ int ipp_shell_new(const char *root, enum ipp_shell_name name, FILE *out,
 		  struct ipp_shell **ret, struct ipp_error *err);
 
 /*
+ * Scripts (-f, exec, standard input) are text of Windows code page @cp ("936",
+ * or an iconv name such as "GBK"), as netsh reads them on a Windows of that
+ * code page: their lines that are not UTF-8 are turned into UTF-8.  -EINVAL
+ * when the system cannot convert from it.
+ */
+int ipp_shell_set_codepage(struct ipp_shell *sh, const char *cp, struct ipp_error *err);
+
+/*
  * End the shell: commits an open batch (unless @rollback), closes the
  * database.  Returns the commit's result; the shell is freed either way.
  * NULL-safe.

@@ -83,4 +83,22 @@ contains "$R" "ERR" "stdout of show filterlist of a missing list"
 run_ok $NETSH ipsec static add filterlist name=IpList
 run_fail 'ERR IPsec[05010] : add filterlist: a filter list named "IpList" already exists' \
 	$NETSH ipsec static add filterlist name=IpList
+# a script of a Windows code page (GBK, as published for Chinese Windows), run unchanged with
+# the code page it was written in; without it, the message says how
+if command -v iconv >/dev/null; then
+	printf 'netsh ipsec static add policy name = 安全策略 description = 关闭端口\r\nnetsh ipsec static add filterlist name = 封锁列表\r\n' |
+		iconv -f UTF-8 -t GBK >"$TMP/gbk.bat"
+	run_fail 'run it with --codepage=N' $IPSECPOL -f "$TMP/gbk.bat"
+	run_ok $IPSECPOL --codepage 936 -f "$TMP/gbk.bat"
+	run_ok $IPSECPOL static show policy name=安全策略
+	contains "$OUT" "关闭端口"
+	run_fail 'already exists' env IPSECPOL_CODEPAGE=GBK $IPSECPOL -f "$TMP/gbk.bat"
+	E=$($IPSECPOL --codepage=no-such-page -f "$TMP/gbk.bat" 2>&1)
+	[ $? -eq 2 ] || fail "a code page the system does not know: not a usage error"
+	contains "$E" '"no-such-page" is not a code page'
+	# a UTF-8 line of a script of another code page is left as it is
+	printf 'add filterlist name=ÜberList\n' >"$TMP/u8.netsh"
+	run_ok $IPSECPOL --codepage 1252 -f "$TMP/u8.netsh"
+	run_ok $IPSECPOL static show filterlist name=ÜberList
+fi
 echo PASS
