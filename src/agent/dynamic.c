@@ -17,6 +17,8 @@ void ipp_agent_dynamic_show(const struct ipp_dynspd *d, FILE *out)
 	char line[IPP_DYN_LINE_MAX];
 	size_t i;
 
+	/* (what the next rule is numbered: a client that makes a change on a copy names it so) */
+	fprintf(out, "spd next_seq=%llu\n", (unsigned long long)d->next_seq);
 	for (i = 0; i < d->nmm; i++) {
 		ipp_dyn_mmpolicy_format(&d->mm[i], line, sizeof(line));
 		fprintf(out, "mmpolicy %s\n", line);

@@ -11,7 +11,10 @@
 #include "../common/err.h"
 #include "../model/dynspd.h"
 
-/* Every object of @d, one line each: "mmpolicy WORDS", "qmpolicy WORDS", "rule WORDS". */
+/*
+ * Every object of @d, one line each: "mmpolicy WORDS", "qmpolicy WORDS",
+ * "rule WORDS", after "spd next_seq=N" (the rules' creation count).
+ */
 void ipp_agent_dynamic_show(const struct ipp_dynspd *d, FILE *out);
 
 #endif

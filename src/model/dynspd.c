@@ -120,6 +120,17 @@ int ipp_dyn_rule_validate(const struct ipp_dyn_rule *r, struct ipp_error *err)
 		    r->inbound == IPP_ACTION_NEGOTIATE ? "actioninbound" : "actionoutbound");
 	if (r->has_tunnel && r->tunnel.kind != IPP_ADDR_IP)
 		return ipp_err(err, EINVAL, "tunneldstaddress: a tunnel endpoint is one address");
+	if (r->has_tunnel && r->mirrored)
+		return ipp_err(
+		    err, EINVAL,
+		    "mirrored: a tunnel rule's filter is not mirrored (each direction of "
+		    "a tunnel is a rule of its own): give mirrored=no");
+	if (r->has_tunnel && ((r->src.kind == IPP_ADDR_IP && r->src.family != r->tunnel.family) ||
+			      (r->dst.kind == IPP_ADDR_IP && r->dst.family != r->tunnel.family)))
+		return ipp_err(
+		    err, EINVAL,
+		    "tunneldstaddress: the tunnel endpoint and the filter's addresses are "
+		    "of different address families");
 	for (i = 0; i < r->nauth; i++)
 		if ((rc = ipp_auth_validate(&r->auth[i], err)) < 0 ||
 		    (rc = ipp_auth_repeat_check(r->auth, i, err)) < 0)
@@ -682,12 +693,19 @@ static const struct ipp_dyn_rule *user_of(const struct ipp_dynspd *d, bool mm, c
 
 static void describe_rule(const struct ipp_dyn_rule *r, char *buf, size_t len)
 {
-	char s[IPP_ADDR_STRLEN], t[IPP_ADDR_STRLEN];
+	char s[IPP_ADDR_STRLEN], t[IPP_ADDR_STRLEN], tun[IPP_ADDR_STRLEN + 16] = "", p[16];
 
 	ipp_addr_format_cidr(&r->src, s, sizeof(s));
 	ipp_addr_format_cidr(&r->dst, t, sizeof(t));
-	snprintf(buf, len, "the rule %s -> %s protocol %u ports %u -> %u", s, t, r->protocol,
-		 r->srcport, r->dstport);
+	ipp_proto_format(r->protocol, p, sizeof(p));
+	if (r->has_tunnel) {
+		ipp_addr_format(&r->tunnel, tun + 8, sizeof(tun) - 8);
+		memcpy(tun, " tunnel ", 8);
+	}
+	snprintf(buf, len, "the rule %s -> %s protocol %s srcport %u dstport %u mirrored %s%s%s%s",
+		 s, t, p, r->srcport, r->dstport, r->mirrored ? "yes" : "no",
+		 r->conntype == IPP_CONN_ALL ? "" : " conntype ",
+		 r->conntype == IPP_CONN_ALL ? "" : ipp_conntype_name(r->conntype), tun);
 }
 
 /* "all=yes" alone, or first (then *@rest is what follows it). */
@@ -707,7 +725,7 @@ static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp,
 	char tmp[sizeof(struct ipp_dyn_mmpolicy) > sizeof(struct ipp_dyn_qmpolicy)
 		     ? sizeof(struct ipp_dyn_mmpolicy)
 		     : sizeof(struct ipp_dyn_qmpolicy)] __attribute__((aligned(8)));
-	char what[IPP_ADDR_STRLEN * 2 + 64], *v = *vp, *cur;
+	char what[IPP_ADDR_STRLEN * 3 + 160], *v = *vp, *cur;
 	const struct ipp_dyn_rule *user;
 	const char *attrs;
 	unsigned seen = 0;
@@ -715,6 +733,10 @@ static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp,
 	int r;
 
 	if (!strcmp(verb, "set") && want_all(words, &attrs)) {
+		if (!attrs[strspn(attrs, " ")])
+			return ipp_err(err, EINVAL, "set %s: nothing to change", k->what);
+		if (*np == 0)
+			return ipp_err(err, ENOENT, "there is no %s in the SPD", k->what);
 		for (i = 0; i < *np; i++)
 			if ((r = k->parse(attrs, v + i * k->size, NULL, err)) < 0)
 				return r;
@@ -748,8 +770,12 @@ static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp,
 	}
 	if (!cur)
 		return ipp_err(err, ENOENT, "no %s named \"%s\" in the SPD", k->what, tmp);
-	if (!strcmp(verb, "set"))
+	if (!strcmp(verb, "set")) {
+		if (!(seen & IPP_DYN_T_OTHER))
+			return ipp_err(err, EINVAL, "set %s \"%s\": nothing to change", k->what,
+				       cur);
 		return k->parse(words, cur, NULL, err);
+	}
 	if ((user = user_of(d, k->mm, cur))) {
 		describe_rule(user, what, sizeof(what));
 		return ipp_err(err, EBUSY, "%s \"%s\" is used by %s", k->what, cur, what);
@@ -786,7 +812,7 @@ static int rule_change(struct ipp_dynspd *d, const char *verb, const char *words
 		return 0;
 	}
 	if (!(cur = find_rule(d, &x))) {
-		char what[IPP_ADDR_STRLEN * 2 + 64];
+		char what[IPP_ADDR_STRLEN * 3 + 160];
 
 		describe_rule(&x, what, sizeof(what));
 		return ipp_err(err, ENOENT, "no rule with that filter in the SPD (%s)", what);
@@ -794,6 +820,12 @@ static int rule_change(struct ipp_dynspd *d, const char *verb, const char *words
 	if (!strcmp(verb, "set")) {
 		struct ipp_dyn_rule n = *cur;
 
+		if (!(seen & (IPP_DYN_T_INBOUND | IPP_DYN_T_OUTBOUND | IPP_DYN_T_MMPOLICY |
+			      IPP_DYN_T_QMPOLICY | IPP_DYN_T_AUTH)))
+			return ipp_err(
+			    err, EINVAL,
+			    "set rule: nothing to change (mmpolicy, qmpolicy, "
+			    "actioninbound, actionoutbound or the authentication methods)");
 		if (seen & IPP_DYN_T_INBOUND)
 			n.inbound = x.inbound;
 		if (seen & IPP_DYN_T_OUTBOUND)

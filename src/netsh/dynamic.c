@@ -81,7 +81,9 @@ int ipp_dyn_fetch_ex(struct ipp_shell *sh, struct ipp_dynspd *ret, bool need_age
 	}
 	for (line = strtok_r(body, "\n", &save); line && r == 0;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "mmpolicy ", 9)) {
+		if (!strncmp(line, "spd next_seq=", 13)) {
+			ret->next_seq = strtoull(line + 13, NULL, 10);
+		} else if (!strncmp(line, "mmpolicy ", 9)) {
 			if ((r = ipp_grow_exact((void **)&ret->mm, ret->nmm + 1,
 						sizeof(*ret->mm))) < 0)
 				break;
@@ -308,6 +310,10 @@ static int agent_change(struct ipp_shell *sh, const struct ipp_args *a, const ch
 	if ((r = addr_word(sh, out, req, sizeof(req), a, "srcaddr", "srcmask", err)) < 0 ||
 	    (r = addr_word(sh, out, req, sizeof(req), a, "dstaddr", "dstmask", err)) < 0 ||
 	    (r = addr_word(sh, out, req, sizeof(req), a, "tunneldstaddress", NULL, err)) < 0)
+		return r;
+	/* a tunnel rule's filter is not mirrored: that is its default */
+	if (!strcmp(verb, "add") && !strcmp(obj, "rule") && ipp_args_has(a, "tunneldstaddress") &&
+	    !ipp_args_has(a, "mirrored") && (r = word(req, sizeof(req), "mirrored", "no", err)) < 0)
 		return r;
 	for (i = 0; i < a->n; i++) {
 		const char *t = a->v[i].tag;

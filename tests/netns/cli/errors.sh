@@ -26,7 +26,7 @@ bad 2 'add: incomplete command: expected one of filter, filteraction, filterlist
 	'show store' 'add'
 bad 1 'add policy: missing required parameter name' 'add policy description="no name"'
 # a script in a legacy code page: a name looked up is refused as one written is
-bad 1 'add rule: policy: byte 0xb9 at position 1 is not UTF-8: values are UTF-8 text (save the script as UTF-8)' \
+bad 1 'add rule: policy: byte 0xb9 at position 1 is not UTF-8: values are UTF-8 text (save the script as UTF-8, or run it with --codepage=N' \
 	$'add rule name=R policy=\xb9\xd8 filterlist="All Traffic" filteraction=PERMIT'
 bad 1 'set policy: name: byte 0xb9 at position 1 is not UTF-8' $'set policy name=\xb9\xd8 assign=y'
 bad 1 'add policy: invalid value "perhaps" for mmpfs: expected one of yes, no' \

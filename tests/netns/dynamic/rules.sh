@@ -165,6 +165,24 @@ check "SSH session: force=yes adds it, with a warning" eval '[ $RC -eq 0 ] && ha
 show dynamic delete rule srcaddr=any dstaddr=me protocol=tcp srcport=0 dstport=22 mirrored=yes conntype=all
 show dynamic delete rule srcaddr=any dstaddr=me protocol=tcp srcport=0 dstport=23 mirrored=yes conntype=all
 
+# ---- tunnel rules are not mirrored; set with nothing to change fails
+show dynamic add rule srcaddr=me dstaddr=10.77.5.0 dstmask=24 tunneldstaddress=$P_IP mmpolicy=MM \
+	qmpolicy=QM
+check "tunnel rule: added, not mirrored by default" eval '[ $RC -eq 0 ]'
+show dynamic show rule type=tunnel
+check "show rule type=tunnel: Mirrored NO" eval '[ "$(val Mirrored)" = NO ]'
+show dynamic add rule srcaddr=me dstaddr=10.77.6.0 dstmask=24 tunneldstaddress=$P_IP mirrored=yes \
+	mmpolicy=MM qmpolicy=QM
+check "tunnel rule: mirrored=yes refused" eval '[ $RC -eq 1 ] && has "give mirrored=no"'
+show dynamic add rule srcaddr=me dstaddr=10.77.6.0 dstmask=24 tunneldstaddress=fd00::1 mirrored=no \
+	mmpolicy=MM qmpolicy=QM
+check "tunnel rule: an endpoint of the other family refused" eval '[ $RC -eq 1 ] && has "address families"'
+show dynamic delete rule srcaddr=me dstaddr=10.77.5.0 dstmask=24 tunneldstaddress=$P_IP protocol=any \
+	srcport=0 dstport=0 mirrored=no conntype=all
+check "tunnel rule: deleted by its filter and endpoint" eval '[ $RC -eq 0 ]'
+show dynamic set mmpolicy name=MM
+check "set mmpolicy with nothing to change fails" eval '[ $RC -eq 1 ] && has "nothing to change"'
+
 # ---- a script as published (pushd ipsec dynamic ... popd)
 cat >"$WORK/panic.netsh" <<NETSH
 pushd ipsec dynamic
