@@ -1200,6 +1200,25 @@ void ipp_agent_reload(struct agent *a, const char *why)
 	process_pending(a);
 }
 
+/*
+ * ROOT/run/ipsecpol/dynamic-rules holds how many dynamic rules are in force,
+ * while there are: a table this agent leaves behind (killed) may hold them,
+ * which whatif then says.
+ */
+static void dyn_marker(struct agent *a)
+{
+	FILE *f;
+
+	if (!a->dyn.nrules) {
+		unlink(a->paths.dyn_marker);
+		return;
+	}
+	if ((f = fopen(a->paths.dyn_marker, "w"))) {
+		fprintf(f, "%zu\n", a->dyn.nrules);
+		fclose(f);
+	}
+}
+
 int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err)
 {
 	struct ipp_dynspd next, old;
@@ -1234,6 +1253,7 @@ int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err)
 	} else {
 		ipp_dynspd_clear(&old);
 	}
+	dyn_marker(a);
 out:
 	ipp_compiled_free(c);
 	ipp_effective_free(eff);
@@ -1439,6 +1459,7 @@ static int setup(struct agent *a, struct ipp_error *err)
 	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 ||
 	    (r = ipp_agent_lock(&a->paths, &a->pidfd, NULL, err)) < 0)
 		return r;
+	unlink(a->paths.dyn_marker); /* (an agent before may have left it: none are held now) */
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
@@ -1538,6 +1559,7 @@ static void teardown(struct agent *a)
 		close(a->notifyfd);
 		unlink(a->notify_path);
 	}
+	unlink(a->paths.dyn_marker);
 	ipp_agent_unlock(&a->paths, a->pidfd);
 	close_fds(a);
 }

@@ -40,7 +40,8 @@ int ipp_paths_init(const char *root, struct ipp_paths *ret, struct ipp_error *er
 	    (r = join(p.rundir, root, "/run/ipsecpol", err)) < 0 ||
 	    (r = join(p.db, root, "/var/lib/ipsecpol/policy.db", err)) < 0 ||
 	    (r = join(p.driver_conf, root, "/etc/ipsecpol/driver.conf", err)) < 0 ||
-	    (r = join(p.ctl_socket, root, "/run/ipsecpol/ipsecpold.sock", err)) < 0)
+	    (r = join(p.ctl_socket, root, "/run/ipsecpol/ipsecpold.sock", err)) < 0 ||
+	    (r = join(p.dyn_marker, root, "/run/ipsecpol/dynamic-rules", err)) < 0)
 		return r;
 	*ret = p;
 	return 0;

@@ -22,6 +22,8 @@ struct ipp_paths {
 	char db[IPP_PATH_MAX];         /* statedir/policy.db */
 	char driver_conf[IPP_PATH_MAX];/* etcdir/driver.conf */
 	char ctl_socket[IPP_PATH_MAX]; /* rundir/ipsecpold.sock */
+	char dyn_marker[IPP_PATH_MAX]; /* rundir/dynamic-rules: the running agent's count of
+					  dynamic rules in force (absent: none) */
 };
 
 /* Fill @ret for @root (NULL: $IPSECPOL_ROOT, else "/"). Creates nothing. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../classify/classify.h"
 #include "../common/notify.h"
@@ -69,10 +70,11 @@ static void mode_note(struct ipp_shell *sh, FILE *out)
 		/* the table without its agent: dynamic rules it held may still be in force */
 		r = ipp_agent_request(ipp_shell_paths(sh), "mode", 5000, &body, &e);
 		free(body);
-		if (r == -ENOENT || r == -ECONNREFUSED)
+		if ((r == -ENOENT || r == -ECONNREFUSED) &&
+		    access(ipp_shell_paths(sh)->dyn_marker, F_OK) == 0)
 			fprintf(out,
-				"Note:        ipsecpold is not running: the table in force may "
-				"hold the dynamic rules it had, which are not known here "
+				"Note:        ipsecpold is not running: the table in force still "
+				"holds the dynamic rules it had, which are not known here "
 				"(dynamic show stats counts them as elements not in the stores)\n");
 		if (rest)
 			fprintf(

@@ -201,11 +201,18 @@ show dynamic add mmpolicy name=MM
 show dynamic add rule srcaddr=$P_IP dstaddr=me mmpolicy=MM protocol=tcp dstport=81 \
 	actioninbound=block actionoutbound=block
 check "again: TCP 81 dropped" eval '[ $RC -eq 0 ] && ! tcp_in 81'
-kill "$(agent_pid)" 2>/dev/null
+# killed: the table it leaves holds the rule; whatif says so
+kill -9 "$(agent_pid)" 2>/dev/null
 wait "$AGENT_PID" 2>/dev/null
+show whatif src=$P_IP dst=me proto=tcp dstport=81
+check "agent killed: whatif notes the dynamic rules left in the table" \
+	has "ipsecpold is not running: the table in force still holds the dynamic rules"
+check "agent killed: the table still drops TCP 81" eval '! tcp_in 81'
 hx "$BIN/ipsecpold" --root "$R" --foreground --verbose 2>>"$LOG" &
 AGENT_PID=$!
 check "agent restarted: secure" wait_for 20 up
+show whatif src=$P_IP dst=me proto=tcp dstport=81
+check "agent restarted: no such note" hasnt "still holds the dynamic rules"
 check "after a restart the dynamic rules are gone: TCP 81 passes" wait_for 5 tcp_in 81
 show dynamic show mmpolicy
 check "after a restart: no main mode policies" has "There are no dynamic main mode policies"
