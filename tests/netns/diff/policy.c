@@ -172,6 +172,16 @@ static bool addr_same(const struct ipp_addr *a, const struct ipp_addr *b)
 		return false;
 	if (!concrete(a))
 		return true;
+	if (a->kind == IPP_ADDR_IP) {
+		/* the network: the store keeps an address with host bits as its network */
+		uint8_t x[16], y[16];
+
+		memcpy(x, a->ip, 16);
+		memcpy(y, b->ip, 16);
+		ipp_ip_mask(x, a->plen);
+		ipp_ip_mask(y, b->plen);
+		return a->family == b->family && a->plen == b->plen && !memcmp(x, y, 16);
+	}
 	return a->family == b->family && a->plen == b->plen && !memcmp(a->ip, b->ip, 16) &&
 	       (a->kind != IPP_ADDR_RANGE || !memcmp(a->ip_end, b->ip_end, 16));
 }
