@@ -203,7 +203,17 @@ static int join(struct words *w, struct ipp_tokens *ret, bool argv, struct ipp_e
 			/* "tag =value" or "tag = value" */
 			struct word *y = &w->v[i + 1];
 
-			if (!y->tail) {
+			if (!y->tail &&
+			    ((argv && i + 2 >= w->n) || (i + 2 < w->n && w->v[i + 2].eq > 0))) {
+				/* "tag =" before another tag=value (or, in argv, at the end):
+				 * an empty value, as "tag=" */
+				tag = x->text;
+				text = strdup("");
+				if (!text)
+					return -ENOMEM;
+				quoted = true;
+				used = 2;
+			} else if (!y->tail) {
 				if (i + 2 >= w->n || w->v[i + 2].eq >= 0)
 					return ipp_err(err, EINVAL,
 						       "column %d: missing value after \"%s =\"", col,
@@ -319,30 +329,35 @@ int ipp_lex_words(char *const *words, size_t n, struct ipp_tokens *ret, struct i
 		struct ipp_tokens one = {0};
 		struct ipp_error e = {0};
 
-		if (strchr(words[i], '"') && ipp_lex_line(words[i], &one, &e) == 0 && one.n == 1) {
-			/* a word quoted as netsh quotes (name="a b", "name=a b"): as a
-			 * script line reads it, when it is one token there */
-			struct ipp_token *k = &one.v[0];
-
-			if (k->tag) {
-				if (asprintf(&x.text, "%s=%s", k->tag, k->text) < 0)
-					x.text = NULL;
-				x.eq = (int)strlen(k->tag);
-				x.tail = true;
-			} else {
-				x.text = strdup(k->text);
-			}
-			x.quoted = k->quoted;
-			ipp_tokens_clear(&one);
-			if (!x.text) {
-				r = -ENOMEM;
+		if (strchr(words[i], '"')) {
+			/* a word quoted as netsh quotes (name="a b", "name=a b", a whole
+			 * line in one argument): as a script line reads it */
+			if ((r = ipp_lex_line(words[i], &one, &e)) < 0) {
+				r = ipp_err(err, -r, "argument %zu: %s", i + 1, e.msg);
 				break;
 			}
-			if ((r = words_push(&w, &x)) < 0)
-				free(x.text);
+			for (size_t j = 0; j < one.n && r >= 0; j++) {
+				struct ipp_token *k = &one.v[j];
+				struct word y = {.col = (int)i + 1, .eq = -1, .quoted = k->quoted};
+
+				if (k->tag) {
+					if (asprintf(&y.text, "%s=%s", k->tag, k->text) < 0)
+						y.text = NULL;
+					y.eq = (int)strlen(k->tag);
+					y.tail = true;
+				} else {
+					y.text = strdup(k->text);
+				}
+				if (!y.text)
+					r = -ENOMEM;
+				else if ((r = words_push(&w, &y)) < 0)
+					free(y.text);
+			}
+			ipp_tokens_clear(&one);
+			if (r < 0)
+				break;
 			continue;
 		}
-		ipp_tokens_clear(&one);
 		x.text = strdup(words[i]);
 		if (!x.text) {
 			r = -ENOMEM;

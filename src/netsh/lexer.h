@@ -55,8 +55,8 @@ int ipp_lex_line(const char *line, struct ipp_tokens *ret, struct ipp_error *err
 /*
  * Join already split words (a program's argv, split by the caller's shell):
  * only the tag=value joining above, and a word holding a double quote is
- * read as a script line reads it (name="a b" is name=a b) when it is one
- * token there; no comment processing.
+ * read as a script line reads it (name="a b" is name=a b; a whole line in
+ * one word is its tokens; an open quote fails); no comment processing.
  * Ownership and errors as ipp_lex_line.
  */
 int ipp_lex_words(char *const *words, size_t n, struct ipp_tokens *ret, struct ipp_error *err);

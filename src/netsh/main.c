@@ -34,7 +34,7 @@ struct opts {
 static void usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-		"usage: %s [--root DIR] [-c CONTEXT] [-f FILE | COMMAND...]\n"
+		"usage: %s [--root DIR] [--codepage N] [-c CONTEXT] [-f FILE | COMMAND...]\n"
 		"\n"
 		"The netsh `ipsec' shell.  COMMAND is a netsh command line, %s;\n"
 		"without one, an interactive shell (or a script read from standard input).\n"
@@ -82,6 +82,7 @@ static int mode_help(struct opts *o)
 /* Run the shell: a script, the words, or interactive. */
 static int mode_shell(struct opts *o)
 {
+	bool cp_from_env = false;
 	struct ipp_shell *sh = NULL;
 	struct ipp_error err = { 0 };
 	bool script = false;
@@ -119,8 +120,9 @@ static int mode_shell(struct opts *o)
 	}
 	ipp_shell_set_errors(sh, errs);
 	if (!o->codepage && getenv("IPSECPOL_CODEPAGE") && *getenv("IPSECPOL_CODEPAGE"))
-		o->codepage = getenv("IPSECPOL_CODEPAGE");
+		o->codepage = getenv("IPSECPOL_CODEPAGE"), cp_from_env = true;
 	if (o->codepage && (r = ipp_shell_set_codepage(sh, o->codepage, &err)) < 0) {
+		ipp_err_prefix(&err, "%s", cp_from_env ? "IPSECPOL_CODEPAGE" : "--codepage");
 		ipp_shell_report(sh, errs, o->prog, &err);
 		ipp_shell_free(sh, true, NULL);
 		if (in != stdin)

@@ -149,17 +149,36 @@ int ipp_shell_set_codepage(struct ipp_shell *sh, const char *cp, struct ipp_erro
 	iconv_t cd;
 
 	if (!cp || !*cp || strlen(cp) >= sizeof(name) - 2)
-		return ipp_err(err, EINVAL, "--codepage: \"%s\" is not a code page", cp ? cp : "");
+		return ipp_err(err, EINVAL, "\"%s\" is not a code page", cp ? cp : "");
 	/* 936 is Windows' CP936; a name (GBK, WINDOWS-1252) is iconv's */
-	if (strspn(cp, "0123456789") == strlen(cp))
+	if (strspn(cp, "0123456789") == strlen(cp)) {
+		/* Windows' numbers of code pages iconv names otherwise */
+		static const struct {
+			const char *num, *name;
+		} alias[] = {
+		    {"65001", "UTF-8"},	  {"54936", "GB18030"}, {"1200", "UTF-16LE"},
+		    {"1201", "UTF-16BE"}, {"20127", "ASCII"},	{"51936", "EUC-CN"},
+		    {"20932", "EUC-JP"},  {"51949", "EUC-KR"},	{"10000", "MACINTOSH"},
+		    {"20866", "KOI8-R"},  {"21866", "KOI8-U"},	{"50220", "ISO-2022-JP"},
+		};
+
 		snprintf(name, sizeof(name), "CP%s", cp);
-	else
+		for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+			if (!strcmp(cp, alias[i].num))
+				snprintf(name, sizeof(name), "%s", alias[i].name);
+		/* 28591 ... 28599, 28603, 28605: ISO 8859-1 ... */
+		if (strlen(cp) == 5 && !strncmp(cp, "2859", 4))
+			snprintf(name, sizeof(name), "ISO-8859-%c", cp[4]);
+		else if (!strcmp(cp, "28603") || !strcmp(cp, "28605"))
+			snprintf(name, sizeof(name), "ISO-8859-%s", cp[4] == '3' ? "13" : "15");
+	} else {
 		snprintf(name, sizeof(name), "%s", cp);
+	}
 	cd = iconv_open("UTF-8", name);
 	if (cd == (iconv_t)-1)
 		return ipp_err(err, EINVAL,
-			       "--codepage: \"%s\" is not a code page this system converts (iconv "
-			       "knows no \"%s\")",
+			       "\"%s\" is not a code page this system converts (iconv knows no "
+			       "\"%s\")",
 			       cp, name);
 	if (sh->cp != (iconv_t)-1)
 		iconv_close(sh->cp);
@@ -1093,6 +1112,15 @@ int ipp_shell_interactive(struct ipp_shell *sh, FILE *in, FILE *errf, const char
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
 		ipp_err_clear(&err);
+		/* typed in the code page given (--codepage), as a script of it is read */
+		if (sh->cp != (iconv_t)-1 && len > 0 && ipp_utf8_bad_at(line) >= 0 &&
+		    line_from_codepage(sh, &line, &cap, &len) < 0) {
+			ipp_err(&err, EILSEQ, "the line is not text of code page %s (--codepage)",
+				sh->cpname);
+			ipp_shell_report(sh, errf, prog, &err);
+			last = -EILSEQ;
+			continue;
+		}
 		last = ipp_shell_exec_line(sh, line, &err);
 		fflush(sh->out);
 		if (last < 0) {

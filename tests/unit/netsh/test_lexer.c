@@ -204,6 +204,27 @@ static void test_words_argv(void **state)
 		assert_string_equal(t.v[2].text, "help");
 		ipp_tokens_clear(&t);
 	}
+	{
+		/* a whole line in one quoted argument is its tokens; an open quote fails */
+		char *const line[] = {"name=\"a b\" description=\"c\""};
+		char *const open[] = {"name=\"a"};
+
+		assert_int_equal(ipp_lex_words(line, N(line), &t, &err), 0);
+		assert_int_equal(t.n, 2);
+		assert_string_equal(t.v[0].text, "a b");
+		assert_string_equal(t.v[1].tag, "description");
+		assert_string_equal(t.v[1].text, "c");
+		ipp_tokens_clear(&t);
+		assert_int_equal(ipp_lex_words(open, N(open), &t, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "unterminated quote"));
+		assert_int_equal(t.n, 0);
+	}
+	/* "tag =" before another tag=value: empty too */
+	assert_int_equal(ipp_lex_line("description = assign=no", &t, &err), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.v[0].tag, "description");
+	assert_string_equal(t.v[0].text, "");
+	ipp_tokens_clear(&t);
 	ipp_tokens_clear(NULL);
 }
 
