@@ -204,6 +204,12 @@ static int addr_word(struct ipp_shell *sh, FILE *out, char *buf, size_t len,
 		return r;
 	x = list[0];
 	free(list);
+	if (dns && n > 1) {
+		ipp_addr_format(&x, text, sizeof(text));
+		ipp_shell_note(sh, out, "note",
+			       "%s=%s has %zu addresses: a dynamic rule takes the first, %s", tag,
+			       v, n, text);
+	}
 	if (x.kind == IPP_ADDR_IP && mask) {
 		if ((r = ipp_mask_parse(mask, x.family, &plen, err)) < 0 ||
 		    (r = ipp_addr_set_mask(&x, plen, err)) < 0) {
