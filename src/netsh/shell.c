@@ -1078,6 +1078,18 @@ int ipp_shell_set_context(struct ipp_shell *sh, const char *path, struct ipp_err
 		ipp_err_prefix(err, "-c");
 		return r;
 	}
+	if (t.n == 1 && t.v[0].quoted && !t.v[0].tag && strchr(t.v[0].text, ' ')) {
+		/* -c '"ipsec static"': the context quoted whole, as netsh's -c takes it */
+		struct ipp_tokens inner = {0};
+
+		if ((r = ipp_lex_line(t.v[0].text, &inner, err)) < 0) {
+			ipp_tokens_clear(&t);
+			ipp_err_prefix(err, "-c");
+			return r;
+		}
+		ipp_tokens_clear(&t);
+		t = inner;
+	}
 	if (t.n == 0)
 		r = ipp_err(err, EINVAL, "-c: no context given");
 	else

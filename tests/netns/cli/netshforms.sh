@@ -101,4 +101,7 @@ if command -v iconv >/dev/null; then
 	run_ok $IPSECPOL --codepage 1252 -f "$TMP/u8.netsh"
 	run_ok $IPSECPOL static show filterlist name=ÜberList
 fi
+# -c with the context quoted whole inside its argument, as netsh takes it
+run_ok $NETSH -c '"ipsec static"' add policy name=QuotedCtx
+run_ok $IPSECPOL static show policy name=QuotedCtx
 echo PASS
