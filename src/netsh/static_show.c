@@ -90,6 +90,11 @@ int ipp_st_show_store(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	char host[256] = "";
 
 	ipp_show_opts_init(&o);
+	if (ipp_shell_store(sh) == IPP_STORE_DOMAIN && ipp_shell_domain(sh)[0]) {
+		/* the domain named by set store, as netsh names the directory's store */
+		fprintf(out, "Current store is: Domain Store <%s>\n", ipp_shell_domain(sh));
+		return 0;
+	}
 	if (gethostname(host, sizeof(host) - 1) == 0)
 		o.computer = host;
 	ipp_show_store(out, ipp_shell_store(sh), &o);

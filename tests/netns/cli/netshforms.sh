@@ -104,4 +104,7 @@ fi
 # -c with the context quoted whole inside its argument, as netsh takes it
 run_ok $NETSH -c '"ipsec static"' add policy name=QuotedCtx
 run_ok $IPSECPOL static show policy name=QuotedCtx
+# show store names the domain set store gave
+OUT=$(printf 'set store location=domain domain=example.com\nshow store\n' | $IPSECPOL -f -)
+contains "$OUT" "Current store is: Domain Store <example.com>"
 echo PASS
