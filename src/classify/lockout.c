@@ -14,6 +14,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/rtnetlink.h>
+
+#include "../common/nldump.h"
+#include "../compile/compile.h"
+
 static int parse_port(const char *v, uint16_t *ret)
 {
 	char *end;
@@ -76,6 +81,71 @@ static void lockout_reason(const struct ipp_effective *eff, const char *dirname,
 		buf[0] = '\0';
 }
 
+/* ---------- the interface the session uses ---------- */
+
+static int on_route(const struct nlmsghdr *nh, void *ctx)
+{
+	const struct rtmsg *rtm = NLMSG_DATA(nh);
+	int len = (int)RTM_PAYLOAD(nh);
+
+	for (const struct rtattr *a = RTM_RTA(rtm); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= sizeof(int))
+			memcpy(ctx, RTA_DATA(a), sizeof(int));
+	return 0;
+}
+
+static int on_link(const struct nlmsghdr *nh, void *ctx)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+
+	*(unsigned *)ctx = ifi->ifi_type;
+	return 0;
+}
+
+/*
+ * Does the route to @dst leave by a dial-up interface (PPP, a layer-3
+ * tunnel: conntype=dialup)?  False when it cannot be told: a LAN, as most
+ * sessions arrive.
+ */
+static bool route_dialup(int family, const uint8_t *dst)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct rtmsg rtm;
+		struct rtattr rta;
+		uint8_t addr[16];
+	} rq;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} lq;
+	size_t alen = family == AF_INET ? 4 : 16;
+	unsigned type = 0;
+	int oif = 0;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.nh.nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(rq.rtm)) + RTA_LENGTH(alen));
+	rq.nh.nlmsg_type = RTM_GETROUTE;
+	rq.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	rq.rtm.rtm_family = (uint8_t)family;
+	rq.rtm.rtm_dst_len = (uint8_t)(alen * 8);
+	rq.rta.rta_type = RTA_DST;
+	rq.rta.rta_len = (unsigned short)RTA_LENGTH(alen);
+	memcpy(rq.addr, dst, alen);
+	if (ipp_nl_dump(NETLINK_ROUTE, &rq, rq.nh.nlmsg_len, RTM_NEWROUTE, on_route, &oif) < 0 ||
+	    oif <= 0)
+		return false;
+	memset(&lq, 0, sizeof(lq));
+	lq.nh.nlmsg_len = NLMSG_LENGTH(sizeof(lq.ifi));
+	lq.nh.nlmsg_type = RTM_GETLINK;
+	lq.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	lq.ifi.ifi_family = AF_UNSPEC;
+	lq.ifi.ifi_index = oif;
+	if (ipp_nl_dump(NETLINK_ROUTE, &lq, lq.nh.nlmsg_len, RTM_NEWLINK, on_link, &type) < 0)
+		return false;
+	return ipp_iftype_dialup(type);
+}
+
 int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localaddrs *me,
 		      const char *ssh_connection, struct ipp_lockout *ret, struct ipp_error *err)
 {
@@ -118,6 +188,9 @@ int ipp_lockout_check(const struct ipp_effective *eff, const struct ipp_localadd
 	l.out.sport = spn;
 	l.out.dport = cp;
 	l.out.dir = IPP_DIR_OUT;
+	/* the session's packets come and go by the interface of the route to the client */
+	if (eff)
+		l.in.dialup = l.out.dialup = route_dialup(cf, l.in.src);
 
 	for (i = 0; me && i < me->n && r == 0; i++)
 		r = ipp_localaddrs_add(&all, me->v[i].family, me->v[i].ip);

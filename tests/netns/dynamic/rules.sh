@@ -164,6 +164,26 @@ ssh_pol dynamic add rule srcaddr=any dstaddr=me mmpolicy=MM protocol=tcp dstport
 check "SSH session: force=yes adds it, with a warning" eval '[ $RC -eq 0 ] && has "warning"'
 show dynamic delete rule srcaddr=any dstaddr=me protocol=tcp srcport=0 dstport=22 mirrored=yes conntype=all
 show dynamic delete rule srcaddr=any dstaddr=me protocol=tcp srcport=0 dstport=23 mirrored=yes conntype=all
+# a session by a dial-up interface (a layer-3 tunnel): judged as dial-up, not LAN
+if hx ip tuntap add dev tunr mode tun 2>/dev/null; then
+	hx ip addr add 10.77.49.1/24 dev tunr && hx ip link set tunr up &&
+		hx ip route add 10.77.50.0/24 dev tunr
+	DIAL="10.77.50.1 40000 10.77.49.1 22"
+	OUT=$(hx env SSH_CONNECTION="$DIAL" "$BIN/ipsecpol" --root "$R" dynamic add rule srcaddr=10.77.50.1 \
+		dstaddr=me mmpolicy=MM protocol=tcp dstport=22 conntype=dialup actioninbound=block \
+		actionoutbound=block 2>&1)
+	RC=$?
+	check "SSH session by a tunnel: a dial-up rule blocking it is refused" \
+		eval '[ $RC -eq 1 ] && has "would be cut off"'
+	OUT=$(hx env SSH_CONNECTION="$DIAL" "$BIN/ipsecpol" --root "$R" dynamic add rule srcaddr=10.77.50.1 \
+		dstaddr=me mmpolicy=MM protocol=tcp dstport=22 conntype=lan actioninbound=block \
+		actionoutbound=block 2>&1)
+	RC=$?
+	check "SSH session by a tunnel: a LAN rule leaves it alone" eval '[ $RC -eq 0 ]'
+	show dynamic delete rule srcaddr=10.77.50.1 dstaddr=me protocol=tcp srcport=0 dstport=22 \
+		mirrored=yes conntype=lan
+	hx ip link del tunr
+fi
 
 # ---- tunnel rules are not mirrored; set with nothing to change fails
 show dynamic add rule srcaddr=me dstaddr=10.77.5.0 dstmask=24 tunneldstaddress=$P_IP mmpolicy=MM \
