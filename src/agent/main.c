@@ -34,22 +34,19 @@ static void usage(FILE *out)
 	      "  -n, --check   check driver.conf and the policy stores: \"configuration OK\"\n"
 	      "  -f, --foreground  log to stderr as well as to the system log\n"
 	      "  -v, --verbose     log debug messages too\n"
-	      "  --root DIR    the installation root (default $IPSECPOL_ROOT, else /)\n",
+	      "  --root DIR    the installation root (default $IPSECPOL_ROOT, else /)\n"
+	      "  -h, --help    this text; --version: the version\n",
 	      out);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"root", required_argument, NULL, 'r'},
-	    {"startup", no_argument, NULL, 's'},
-	    {"once", no_argument, NULL, 'o'},
-	    {"dry-run", no_argument, NULL, 'd'},
-	    {"check", no_argument, NULL, 'n'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    {"root", required_argument, NULL, 'r'}, {"startup", no_argument, NULL, 's'},
+	    {"once", no_argument, NULL, 'o'},	    {"dry-run", no_argument, NULL, 'd'},
+	    {"check", no_argument, NULL, 'n'},	    {"foreground", no_argument, NULL, 'f'},
+	    {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
 	};
 	struct ipp_agent_opts ao = {0};
 	struct ipp_startup_result sr;
@@ -94,6 +91,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ipsecpold (ipsecpol) 0.1.0\n");
 			return 0;
 		default:
 			usage(stderr);

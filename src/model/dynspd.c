@@ -734,7 +734,7 @@ static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp,
 
 	if (!strcmp(verb, "set") && want_all(words, &attrs)) {
 		if (!attrs[strspn(attrs, " ")])
-			return ipp_err(err, EINVAL, "set %s: nothing to change", k->what);
+			return ipp_err(err, EINVAL, "nothing to change of the %ss", k->what);
 		if (*np == 0)
 			return ipp_err(err, ENOENT, "there is no %s in the SPD", k->what);
 		for (i = 0; i < *np; i++)
@@ -772,8 +772,7 @@ static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp,
 		return ipp_err(err, ENOENT, "no %s named \"%s\" in the SPD", k->what, tmp);
 	if (!strcmp(verb, "set")) {
 		if (!(seen & IPP_DYN_T_OTHER))
-			return ipp_err(err, EINVAL, "set %s \"%s\": nothing to change", k->what,
-				       cur);
+			return ipp_err(err, EINVAL, "%s \"%s\": nothing to change", k->what, cur);
 		return k->parse(words, cur, NULL, err);
 	}
 	if ((user = user_of(d, k->mm, cur))) {
@@ -822,10 +821,9 @@ static int rule_change(struct ipp_dynspd *d, const char *verb, const char *words
 
 		if (!(seen & (IPP_DYN_T_INBOUND | IPP_DYN_T_OUTBOUND | IPP_DYN_T_MMPOLICY |
 			      IPP_DYN_T_QMPOLICY | IPP_DYN_T_AUTH)))
-			return ipp_err(
-			    err, EINVAL,
-			    "set rule: nothing to change (mmpolicy, qmpolicy, "
-			    "actioninbound, actionoutbound or the authentication methods)");
+			return ipp_err(err, EINVAL,
+				       "nothing to change (mmpolicy, qmpolicy, actioninbound, "
+				       "actionoutbound or the authentication methods)");
 		if (seen & IPP_DYN_T_INBOUND)
 			n.inbound = x.inbound;
 		if (seen & IPP_DYN_T_OUTBOUND)

@@ -299,7 +299,7 @@ int ipp_value_utf8_check(const char *tag, const char *value, struct ipp_error *e
 	return ipp_err(err, EINVAL,
 		       "%s: byte 0x%02x at position %ld is not UTF-8: values are UTF-8 text (save "
 		       "the script as UTF-8, or run it with --codepage=N, the Windows code page it "
-		       "was written in, e.g. 936)",
+		       "was written in, e.g. 936; the program's arguments are UTF-8)",
 		       tag, (unsigned char)value[bad], bad + 1);
 }
 

@@ -51,7 +51,7 @@ static int agent_not_running(struct ipp_shell *sh, struct ipp_error *err)
 {
 	return ipp_err(err, ECONNREFUSED,
 		       "the policy agent is not running (dynamic policies, rules and security "
-		       "associations live in ipsecpold; no \"%s\")",
+		       "associations live in ipsecpold; nothing answers at \"%s\")",
 		       ipp_shell_paths(sh)->ctl_socket);
 }
 
