@@ -55,6 +55,19 @@ static int agent_not_running(struct ipp_shell *sh, struct ipp_error *err)
 		       ipp_shell_paths(sh)->ctl_socket);
 }
 
+int ipp_dyn_need_agent(struct ipp_shell *sh, struct ipp_error *err)
+{
+	switch (agent_probe(sh, err)) {
+	case AGENT_ABSENT:
+		return agent_not_running(sh, err);
+	case AGENT_UNREACHABLE:
+		return -(err && err->code ? err->code : EIO);
+	case AGENT_RUNNING:
+		break;
+	}
+	return 0;
+}
+
 /*
  * The agent's dynamic SPD into *@ret (empty when no agent runs).  Owned by
  * the caller: ipp_dynspd_clear().
@@ -304,14 +317,8 @@ static int agent_change(struct ipp_shell *sh, const struct ipp_args *a, const ch
 	size_t i;
 	int r;
 
-	switch (agent_probe(sh, err)) {
-	case AGENT_ABSENT:
-		return agent_not_running(sh, err);
-	case AGENT_UNREACHABLE:
-		return -(err && err->code ? err->code : EIO);
-	case AGENT_RUNNING:
-		break;
-	}
+	if ((r = ipp_dyn_need_agent(sh, err)) < 0)
+		return r;
 	snprintf(req, sizeof(req), "dynamic %s %s", verb, obj);
 	if ((r = addr_word(sh, out, req, sizeof(req), a, "srcaddr", "srcmask", err)) < 0 ||
 	    (r = addr_word(sh, out, req, sizeof(req), a, "dstaddr", "dstmask", err)) < 0 ||

@@ -85,6 +85,8 @@ void ipp_dyn_agent_note(struct ipp_shell *sh, FILE *out);
  * agent runs).  Owned by the caller: ipp_dynspd_clear().
  */
 int ipp_dyn_fetch(struct ipp_shell *sh, struct ipp_dynspd *ret, struct ipp_error *err);
+/* Fails with "the policy agent is not running" when it is not (or its error reaching it). */
+int ipp_dyn_need_agent(struct ipp_shell *sh, struct ipp_error *err);
 /* The same; with @need_agent, no agent fails with "the policy agent is not running". */
 int ipp_dyn_fetch_ex(struct ipp_shell *sh, struct ipp_dynspd *ret, bool need_agent,
 		     struct ipp_error *err);

@@ -1265,13 +1265,6 @@ int ipp_dyn_show_all(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 
 /* ---------- the agent's dynamic policies and rules ---------- */
 
-static int fetch_or_absent(struct ipp_shell *sh, struct ipp_dynspd *d, FILE *out,
-			   struct ipp_error *err)
-{
-	(void)out;
-	return ipp_dyn_fetch_ex(sh, d, true, err);
-}
-
 /* One offer a line, the first beside @label. */
 static void offers_fields(FILE *out, const char *label, const char *text)
 {
@@ -1320,7 +1313,7 @@ int ipp_dyn_show_mmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 	size_t i, n = 0;
 	int r;
 
-	if ((r = fetch_or_absent(sh, &d, out, err)) < 0)
+	if ((r = ipp_dyn_fetch_ex(sh, &d, true, err)) < 0)
 		return r;
 	for (i = 0; i < d.nmm; i++) {
 		const struct ipp_dyn_mmpolicy *m = &d.mm[i];
@@ -1349,7 +1342,7 @@ int ipp_dyn_show_qmpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 	size_t i, n = 0;
 	int r;
 
-	if ((r = fetch_or_absent(sh, &d, out, err)) < 0)
+	if ((r = ipp_dyn_fetch_ex(sh, &d, true, err)) < 0)
 		return r;
 	for (i = 0; i < d.nqm; i++) {
 		const struct ipp_dyn_qmpolicy *q = &d.qm[i];
@@ -1394,7 +1387,7 @@ int ipp_dyn_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	memset(&s, 0, sizeof(s));
 	if ((r = parse_sel(a, &s, err)) < 0)
 		return r;
-	if ((r = fetch_or_absent(sh, &d, out, err)) < 0)
+	if ((r = ipp_dyn_fetch_ex(sh, &d, true, err)) < 0)
 		return r;
 	for (i = 0; i < d.nrules; i++) {
 		const struct ipp_dyn_rule *x = &d.rules[i];
@@ -1438,13 +1431,11 @@ int ipp_dyn_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 /* Security associations come from IKE, which no one runs for this host yet. */
 static int show_sas(struct ipp_shell *sh, FILE *out, const char *what, struct ipp_error *err)
 {
-	struct ipp_dynspd d;
 	int r;
 
 	/* (the agent must run: its SAs are asked of it) */
-	if ((r = ipp_dyn_fetch_ex(sh, &d, true, err)) < 0)
+	if ((r = ipp_dyn_need_agent(sh, err)) < 0)
 		return r;
-	ipp_dynspd_clear(&d);
 	fprintf(out,
 		"There are no %s security associations (no IKE daemon negotiates for this "
 		"host yet).\n",

@@ -6,12 +6,10 @@
 #include "whatif_cmd.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../classify/classify.h"
-#include "../common/notify.h"
 #include "../compile/modes.h"
 #include "../driver/driver.h"
 #include "dynamic_internal.h"
@@ -52,7 +50,6 @@ static void mode_note(struct ipp_shell *sh, FILE *out)
 {
 	enum ipp_mode m, rest;
 	int r = ipp_driver_table_mode(&m, &rest);
-	char *body = NULL;
 	struct ipp_error e = {0};
 
 	if (r == -ENOENT) {
@@ -68,9 +65,7 @@ static void mode_note(struct ipp_shell *sh, FILE *out)
 	switch (m) {
 	case IPP_MODE_SECURE:
 		/* the table without its agent: dynamic rules it held may still be in force */
-		r = ipp_agent_request(ipp_shell_paths(sh), "mode", 5000, &body, &e);
-		free(body);
-		if ((r == -ENOENT || r == -ECONNREFUSED) &&
+		if (ipp_dyn_need_agent(sh, &e) == -ECONNREFUSED &&
 		    access(ipp_shell_paths(sh)->dyn_marker, F_OK) == 0)
 			fprintf(out,
 				"Note:        ipsecpold is not running: the table in force still "
