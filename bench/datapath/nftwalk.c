@@ -13,8 +13,10 @@
  * sets of the exemptions, gates, flow cache misses, verdict maps, the
  * insertion into the flow cache), C the lookups of the next packet of the
  * same 5-tuple, answered by the flow cache (= N without a flow cache), R the
- * rules evaluated, V the verdict (accept, drop, negotiate, or "accept
- * (policy)" when no rule decided) and M the map or rule that decided.
+ * rules evaluated, V the verdict (accept, drop, negotiate, or the base
+ * chain's policy, "accept (policy)" or "drop (policy)", when no rule
+ * decided) and M the map or rule that decided (for a walk that ends in the
+ * liveness map, the map before it).
  *
  * It reads only the dialect the emitter writes (maps and sets declared with
  * their elements, walk chains of gate, protocol and map-lookup rules); a line
@@ -49,6 +51,7 @@ struct map {
 
 struct chain {
 	char *name;
+	const char *policy; /* a base chain's: "accept (policy)" or "drop (policy)" */
 	char **rules;
 	size_t n, cap;
 };
@@ -111,6 +114,10 @@ static uint32_t field(const char *s, unsigned line)
 		return 6;
 	if (!strcmp(s, "udp"))
 		return 17;
+	if (!strcmp(s, "ipv4")) /* meta nfproto: NFPROTO_IPV4 */
+		return 2;
+	if (!strcmp(s, "ipv6")) /* NFPROTO_IPV6 */
+		return 10;
 	v = strtoul(s, &end, 0);
 	if (end == s || *end)
 		die_line(line, "unknown key field", s);
@@ -248,8 +255,12 @@ static void load(const char *path)
 				c = NULL;
 				continue;
 			}
-			if (!strncmp(l, "type filter hook", 16))
+			if (!strncmp(l, "type filter hook", 16)) {
+				/* the policy of a base chain: what a packet no rule decides gets */
+				c->policy =
+				    strstr(l, "policy drop") ? "drop (policy)" : "accept (policy)";
 				continue;
+			}
 			if (c->n == c->cap) {
 				c->cap = c->cap ? 2 * c->cap : 16;
 				c->rules = xrealloc(c->rules, c->cap * sizeof(*c->rules));
@@ -353,6 +364,8 @@ static bool key_of(char *expr, const struct pkt *p, uint32_t *key)
 			*amp = '\0';
 		if (!strcmp(part, "meta l4proto"))
 			v = p->proto;
+		else if (!strcmp(part, "meta nfproto"))
+			v = 2; /* IPv4 */
 		else if (!strcmp(part, "ip saddr"))
 			v = p->src;
 		else if (!strcmp(part, "ip daddr"))
@@ -434,7 +447,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 {
 	static const char *const l4names[] = {"esp", "ah", "tcp", "udp", "icmp"};
 	static const unsigned l4vals[] = {50, 51, 6, 17, 1};
-	const struct chain *c = find_chain(start);
+	const struct chain *c = find_chain(start), *base = c;
 	struct frame stack[16]; /* where a jump returns to */
 	size_t i, from = 0, sp = 0;
 	unsigned depth = 0;
@@ -672,7 +685,11 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 					break;
 				}
 				if (e) {
-					decided(r, e->verdict, m->name);
+					/* the liveness map ends a walk the map before it decided */
+					decided(r, e->verdict,
+						strncmp(m->name, "alive", 5) || !strcmp(r->at, "-")
+						    ? m->name
+						    : r->at);
 					return;
 				}
 				continue;
@@ -697,7 +714,7 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 		if (++depth > 64)
 			die_line(0, "chain loop at", c->name);
 	}
-	decided(r, "accept (policy)", "-");
+	decided(r, base->policy ? base->policy : "accept (policy)", "-");
 }
 
 static int parse_pkt(int argc, char **argv, int *i, struct pkt *p)

@@ -34,12 +34,20 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		      struct ipp_startup_result *ret, struct ipp_error *err);
 
 /*
- * May the table in force be a secure ruleset?  Those (verdict maps under
- * base chains whose policy is accept) are the ones a replacement can let a
- * packet slip through (modes.h, "The guard"); every fixed mode's base chains
- * have policy drop.  False when there is no table.  One small listing.
+ * Is the table in force a secure ruleset of ours (its comment says so)?
+ * False when there is no table or another one.  One small listing.
  */
 bool ipp_agent_secure_in_force(struct ipp_driver *d);
+
+/*
+ * Does replacing the table in force need a guard (modes.h, "The guard")?
+ * Only a table whose base chain accepts what its lookups miss: a secure
+ * ruleset written before the liveness maps (emit.c, emit_alive()).  The
+ * secure rulesets written now and every fixed mode have policy drop and
+ * permit only through a lookup, which a table on its way out misses.  True
+ * when it cannot be told.  One small listing.
+ */
+bool ipp_agent_guard_needed(struct ipp_driver *d);
 
 /*
  * Install the ruleset of fixed mode @m (modes.h) on @d: when the table in

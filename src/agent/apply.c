@@ -333,7 +333,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	{
 		struct ipp_cdiff_stats st;
 
-		r = ipp_agent_install_full(d, res.compiled, ipp_agent_secure_in_force(d), NULL, &st,
+		r = ipp_agent_install_full(d, res.compiled, ipp_agent_guard_needed(d), NULL, &st,
 					   err);
 	}
 	if (r < 0)

@@ -70,27 +70,25 @@ static char *join(const char *a, const char *b)
 }
 
 /*
- * Replace the table by @new whole.  When the table in force may be a secure
- * ruleset (@secure_in_force), in three transactions: @new as the guard
- * table, then the replacement, then the guard's removal; otherwise one, and
- * the removal of a guard a crash may have left.
+ * Replace the table by @new whole.  When the table in force needs a guard
+ * (@guard), in three transactions: @new as the guard table, then the
+ * replacement, then the guard's removal; otherwise one, and the removal of
+ * a guard a crash may have left.
  */
-int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
-			   bool secure_in_force, const char *extra, struct ipp_cdiff_stats *st,
-			   struct ipp_error *err)
+int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new, bool guard,
+			   const char *extra, struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	/* no guard of ours: one a crash may have left goes in the same transaction (at the
 	 * end, so that the kernel's line numbers still name lines of the ruleset) */
 	static const char tail[] = "table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE " {}\n"
 				   "delete table " IPP_NFT_FAMILY " " IPP_NFT_GUARD_TABLE "\n";
-	char *text = NULL, *guard = NULL, *all = NULL;
+	char *text = NULL, *gtext = NULL, *all = NULL;
 	int r;
 
 	if ((r = ipp_compiled_diff_text(NULL, new, &text, st, err)) < 0)
 		return r;
-	if (secure_in_force &&
-	    ((r = guard_text(text, &guard, err)) < 0 ||
-	     (r = ipp_apply_text(d, new, guard, false, err)) < 0))
+	if (guard && ((r = guard_text(text, &gtext, err)) < 0 ||
+		      (r = ipp_apply_text(d, new, gtext, false, err)) < 0))
 		goto out;
 	if (extra) {
 		if (!(all = join(text, extra))) {
@@ -100,7 +98,7 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 		free(text);
 		text = all;
 	}
-	if (secure_in_force) {
+	if (guard) {
 		r = ipp_apply_text(d, new, text, false, err);
 		guard_delete(d);
 		goto out;
@@ -112,7 +110,7 @@ int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
 	r = ipp_apply_text(d, new, all, false, err);
 	free(all);
 out:
-	free(guard);
+	free(gtext);
 	free(text);
 	return r;
 }
@@ -124,25 +122,25 @@ out:
  * table.
  */
 static int full(struct ipp_driver *d, const struct ipp_compiled *cur,
-		const struct ipp_compiled *new, bool secure_in_force, struct ipp_flowstate *fs,
+		const struct ipp_compiled *new, struct ipp_flowstate *fs,
 		struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	struct ipp_carry_book next = {0};
 	struct ipp_error e = {0};
+	bool guard = ipp_agent_guard_needed(d);
 	char *carry = NULL;
 	int r;
 
 	if (cur && ipp_driver_carry_whole(d, cur, new, &carry, &next, &e) < 0)
 		ipp_log(LOG_WARNING,
 			"the filters' counts are not carried over to the new table: %s", e.msg);
-	r = ipp_agent_install_full(d, new, secure_in_force, carry && *carry ? carry : NULL, st,
-				   err);
+	r = ipp_agent_install_full(d, new, guard, carry && *carry ? carry : NULL, st, err);
 	if (r < 0 && carry && *carry) {
 		ipp_log(LOG_WARNING, "the filters' counts are not carried over to the new table: %s",
 			err ? err->msg : "");
 		ipp_err_clear(err);
 		ipp_carry_book_clear(&next);
-		r = ipp_agent_install_full(d, new, secure_in_force, NULL, st, err);
+		r = ipp_agent_install_full(d, new, guard, NULL, st, err);
 	}
 	free(carry);
 	ipp_carry_book_clear(&fs->book);
@@ -166,9 +164,7 @@ static int full(struct ipp_driver *d, const struct ipp_compiled *cur,
 static int full_unknown(struct ipp_driver *d, const struct ipp_compiled *new,
 			struct ipp_flowstate *fs, struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
-	bool secure = ipp_agent_secure_in_force(d);
-
-	return full(d, secure ? new : NULL, new, secure, fs, st, err);
+	return full(d, ipp_agent_secure_in_force(d) ? new : NULL, new, fs, st, err);
 }
 
 /*
@@ -196,7 +192,7 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 	}
 	if (st->full) {
 		free(text);
-		return full(d, cur, new, true, fs, st, err);
+		return full(d, cur, new, fs, st, err);
 	}
 	if (ipp_driver_carry_replaced(cur, new, text, &fs->book, &carry, &next, &e) < 0)
 		ipp_log(LOG_WARNING,

@@ -61,17 +61,16 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     struct ipp_error *err);
 
 /*
- * Replace the table by @new whole.  When the table in force may be a secure
- * ruleset (@secure_in_force: ipp_agent_secure_in_force()), in three
- * transactions, so that no packet meets a moment without a policy: @new as
- * the guard table (inet ipsecpol_guard), then the replacement, then the
- * guard's removal.  @extra (may be NULL): commands applied in the same
+ * Replace the table by @new whole.  When the table in force needs a guard
+ * (@guard: ipp_agent_guard_needed()), in three transactions, so that no
+ * packet meets a moment without a policy: @new as the guard table
+ * (inet ipsecpol_guard), then the replacement, then the guard's removal;
+ * otherwise in one.  @extra (may be NULL): commands applied in the same
  * transaction as the replacement, after it (carry counters).  @st may be
  * NULL.
  */
-int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new,
-			   bool secure_in_force, const char *extra, struct ipp_cdiff_stats *st,
-			   struct ipp_error *err);
+int ipp_agent_install_full(struct ipp_driver *d, const struct ipp_compiled *new, bool guard,
+			   const char *extra, struct ipp_cdiff_stats *st, struct ipp_error *err);
 
 /*
  * Log (warning) what the effective policy @now warns of that @before (NULL:

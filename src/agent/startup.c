@@ -57,7 +57,7 @@ int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_
 
 	if ((r = ipp_mode_ruleset(m, o, &text, err)) < 0)
 		return r;
-	if (ipp_mode_needs_guard(m) && ipp_agent_secure_in_force(d)) {
+	if (ipp_mode_needs_guard(m) && ipp_agent_guard_needed(d)) {
 		if ((r = ipp_mode_guard_ruleset(m, o, &guard, err)) < 0 ||
 		    (r = ipp_driver_run(d, guard, false, err)) < 0)
 			goto out;

@@ -114,6 +114,11 @@ bool ipp_ctier_keyless(const struct ipp_ctier *t)
 	return ipp_ctier_shape_keyless(&t->shape);
 }
 
+bool ipp_nft_alive_map(const char *name)
+{
+	return !strncmp(name, IPP_NFT_ALIVE_MAP, sizeof(IPP_NFT_ALIVE_MAP) - 1);
+}
+
 /* ---------- pass 1: keys ---------- */
 
 /* One piece of one side: the kind, and for IP a prefix. */

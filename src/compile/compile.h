@@ -360,6 +360,15 @@ void ipp_compiled_free(struct ipp_compiled *c);
 bool ipp_ctier_shape_keyless(const struct ipp_cshape *s);
 bool ipp_ctier_keyless(const struct ipp_ctier *t);
 
+/*
+ * The secure ruleset's liveness maps (IPP_NFT_ALIVE_MAP and its _rest_in,
+ * _rest_out): what no filter decides is permitted, or sent to the fixed mode
+ * of the rest, only through them (ipsecpold(8), MODES).  No tier's name
+ * starts so.
+ */
+#define IPP_NFT_ALIVE_MAP "alive"
+bool ipp_nft_alive_map(const char *name);
+
 /* The tier named @name, or NULL.  Points into @c. */
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
 /* The element with key @k in @t, or NULL.  Points into @t. */

@@ -21,6 +21,7 @@
 
 #define TABLE IPP_NFT_FAMILY " " IPP_NFT_TABLE
 #define COMMENT_MAX 127 /* bytes the kernel keeps of a comment */
+#define ALIVE_MAP IPP_NFT_ALIVE_MAP /* the liveness maps (emit_alive()) */
 
 enum hook { HOOK_IN = 0, HOOK_OUT = 1 };
 
@@ -685,10 +686,13 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	/* the walk found nothing: permitted, and remembered as such; or what the fixed mode
 	 * of the rest does with it, never remembered */
 	if (c->opts.rest)
-		fprintf(out, "%sgoto %s comment \"no filter matches\"\n", prefix,
-			w->hook == HOOK_IN ? "rest_in" : "rest_out");
+		fprintf(out, "%smeta nfproto vmap @%s comment \"no filter matches\"\n", prefix,
+			w->hook == HOOK_IN ? ALIVE_MAP "_rest_in" : ALIVE_MAP "_rest_out");
 	else if (fc)
 		fprintf(out, "%sgoto permit comment \"no filter matches\"\n", prefix);
+	else
+		fprintf(out, "%smeta nfproto vmap @" ALIVE_MAP " comment \"no filter matches\"\n",
+			prefix);
 }
 
 /*
@@ -865,7 +869,7 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		fprintf(out, "\t\tgoto %s6\n\t}\n", dir);
 	}
 	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
-	fprintf(out, "\t\ttype filter hook %s priority filter; policy accept;\n",
+	fprintf(out, "\t\ttype filter hook %s priority filter; policy drop;\n",
 		in ? "input" : "output");
 	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
 		in ? "iiftype" : "oiftype");
@@ -1067,6 +1071,42 @@ static void flush_generation(unsigned gen, FILE *out)
 }
 
 /*
+ * The table's own liveness: a packet that no filter decides is permitted
+ * (or goes to the fixed mode of the rest) only through a lookup in one of
+ * these maps, and the base chains' policy is drop.  When the table is
+ * replaced whole, the kernel makes the new rules visible and deactivates
+ * the old maps' elements in one step, but a packet still walking the old
+ * rules looks its elements up in the new state: its lookups miss, and it
+ * would end permitted by default.  Its lookup here misses too, so it is
+ * dropped instead (never let through by a table on its way out), and a
+ * secure table replaces another one in a single transaction, with no
+ * guard table (ipsecpold(8), MODES).
+ */
+static void emit_alive(const struct ipp_compiled *c, FILE *out)
+{
+	fprintf(out, "\tmap " ALIVE_MAP " {\n\t\ttype nf_proto : verdict\n");
+	fprintf(out, "\t\telements = { ipv4 : accept, ipv6 : accept }\n");
+	fprintf(out, "\t\tcomment \"no filter matches: permitted, while this table is in force\"\n"
+		     "\t}\n");
+	if (c->opts.rest) {
+		static const char *const dirs[] = {"in", "out"};
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			fprintf(out, "\tmap " ALIVE_MAP "_rest_%s {\n\t\ttype nf_proto : verdict\n",
+				dirs[i]);
+			fprintf(out,
+				"\t\telements = { ipv4 : goto rest_%s, ipv6 : goto rest_%s }\n",
+				dirs[i], dirs[i]);
+			fprintf(out,
+				"\t\tcomment \"no filter matches: as in mode %s, while this "
+				"table is in force\"\n\t}\n",
+				ipp_mode_name(c->opts.rest));
+		}
+	}
+}
+
+/*
  * Move the rules of @c to generation c->flow_gen: its sets emptied, then
  * the switch sets turned to it and the lookup chains rewritten with its
  * sets, in the transaction being written.
@@ -1153,7 +1193,10 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 						    "negotiate_in",   "negotiate_out",
 						    "negotiate_in_clear", "negotiate_out_clear"};
 		static const char *const verdicts[] = {
-		    "accept", NULL, "goto negotiate_in_sa", "goto negotiate_out_sa",
+		    "meta nfproto vmap @" ALIVE_MAP,
+		    NULL,
+		    "goto negotiate_in_sa",
+		    "goto negotiate_out_sa",
 		    "accept comment \"negotiate: inbound clear packets accepted (inpass or "
 		    "soft)\"",
 		    "accept comment \"negotiate: outbound clear packets accepted (soft)\""};
@@ -1239,6 +1282,7 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 		fprintf(out, "\t}\n");
 	}
 	emit_gates(c, out);
+	emit_alive(c, out);
 	if (c->opts.flow_cache)
 		emit_flow_sets(c, out);
 	emit_fixed_chains(c, out);

@@ -19,12 +19,15 @@
  * in one kernel transaction.  Forwarded traffic is not filtered (host policy).
  *
  * The guard.  When a table is replaced, the kernel makes the new rules
- * visible and the old set elements inactive in one generation flip, but a
- * packet already walking the old rules looks its set elements up against
- * the new generation: a verdict map of the old table can miss, and the old
- * base chain's policy (accept, in the secure ruleset) lets the packet
- * through, while the new chains, not yet committed, accept too.  So a
- * filtering mode that replaces a secure ruleset is installed in two
+ * visible and the old maps' elements inactive in one generation flip, but a
+ * packet already walking the old rules looks their elements up against the
+ * new generation: a verdict map of the old table can miss.  The secure
+ * ruleset permits what no filter decides only through a lookup of its own
+ * under base chains of policy drop (emit.c, emit_alive()), which such a
+ * packet misses too: it is dropped.  A secure ruleset of an earlier version
+ * had base chains of policy accept, which let the packet through, while the
+ * new chains, not yet committed, accept too.  So a filtering mode that
+ * replaces such a ruleset (ipp_agent_guard_needed()) is installed in two
  * transactions: first the same ruleset as table `inet ipsecpol_guard`
  * (added next to whatever is in force: the packet must pass both), then the
  * replacement of `inet ipsecpol`, which also deletes the guard.  (The fixed

@@ -394,6 +394,8 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 				pair = before ? true : pair;
 			else if (STARTS(l, "\t\tudp sport {") || STARTS(l, "\t\tudp dport {"))
 				continue; /* the IKE exemption */
+			else if (STARTS(l, "\t\tmeta nfproto vmap @alive "))
+				continue; /* nothing walked: permitted, not remembered */
 			else if (!STARTS(l, "\t\tmeta l4proto ") || !strstr(l, "goto "))
 				walked = true,
 				before = false; /* a gate, a tier or the fill at the end */
