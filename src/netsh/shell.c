@@ -698,6 +698,52 @@ static void lex_error_command(const char *line, struct ipp_error *err)
 		ipp_err_prefix(err, "%s", words);
 }
 
+/*
+ * A line as a batch file calls the program, "netsh -c ipsec static add
+ * ..." or "netsh -c "ipsec static" add ...": the -c goes, and a quoted
+ * context is its words, so that the line reads as "netsh ipsec static add
+ * ...".  -ENOMEM, or 0 (@t as it was when it is no such line).
+ */
+static int netsh_c_line(struct ipp_tokens *t, struct ipp_error *err)
+{
+	struct ipp_token *v;
+	size_t words = 0, n, i, k;
+	char *ctx, *save = NULL, *w;
+
+	if (t->n < 3 || t->v[0].tag || t->v[1].tag || t->v[2].tag || t->v[1].quoted ||
+	    (strcasecmp(t->v[0].text, "netsh") && strcasecmp(t->v[0].text, "netsh.exe")) ||
+	    strcasecmp(t->v[1].text, "-c"))
+		return 0;
+	for (ctx = t->v[2].text; *ctx; ctx += strspn(ctx, " \t"), words++)
+		ctx += strspn(ctx, " \t"), ctx += strcspn(ctx, " \t");
+	/* (a context of no words: "-c" and "" both go) */
+	n = t->n - 2 + words;
+	if (!(v = calloc(n ? n : 1, sizeof(*v))))
+		return ipp_err(err, ENOMEM, "out of memory");
+	v[0] = t->v[0];
+	k = 1;
+	for (w = strtok_r(t->v[2].text, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (!(v[k].text = strdup(w))) {
+			while (k-- > 1)
+				free(v[k].text);
+			free(v);
+			return ipp_err(err, ENOMEM, "out of memory");
+		}
+		v[k++].col = t->v[2].col;
+	}
+	for (i = 3; i < t->n; i++)
+		v[k++] = t->v[i];
+	free(t->v[1].tag);
+	free(t->v[1].text);
+	free(t->v[2].tag);
+	free(t->v[2].text);
+	free(t->v);
+	t->v = v;
+	t->n = k;
+	t->cap = n ? n : 1;
+	return 0;
+}
+
 int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error *err)
 {
 	struct ipp_tokens t = { 0 };
@@ -708,6 +754,10 @@ int ipp_shell_exec_line(struct ipp_shell *sh, const char *line, struct ipp_error
 	if ((r = ipp_lex_line(line, &t, err)) < 0) {
 		/* (scripts name the file and line, the interactive shell shows it) */
 		lex_error_command(line, err);
+		return r;
+	}
+	if ((r = netsh_c_line(&t, err)) < 0) {
+		ipp_tokens_clear(&t);
 		return r;
 	}
 	r = ipp_shell_exec(sh, &t, err);

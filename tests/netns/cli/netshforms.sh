@@ -104,6 +104,11 @@ fi
 # -c with the context quoted whole inside its argument, as netsh takes it
 run_ok $NETSH -c '"ipsec static"' add policy name=QuotedCtx
 run_ok $IPSECPOL static show policy name=QuotedCtx
+# a batch file's lines as they call netsh: "netsh -c ipsec static ..." and the context quoted
+printf 'netsh -c ipsec static add policy name=CLine1\nnetsh.exe -c "ipsec static" add policy CLine2\n' >"$TMP/cline.bat"
+run_ok $IPSECPOL -f "$TMP/cline.bat"
+run_ok $IPSECPOL static show policy name=CLine1
+run_ok $IPSECPOL static show policy name=CLine2
 # show store names the domain set store gave
 OUT=$(printf 'set store location=domain domain=example.com\nshow store\n' | $IPSECPOL -f -)
 contains "$OUT" "Current store is: Domain Store <example.com>"
