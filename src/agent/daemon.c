@@ -196,7 +196,7 @@ static int db_generation(struct agent *a, uint64_t *ret)
 	if (!a->db) {
 		if (access(a->paths.db, F_OK) < 0) {
 			r = -errno;
-			if (r == -ENOENT && a->gen_known && !a->db_gone_said) {
+			if (r == -ENOENT && (a->gen_known || a->db_had) && !a->db_gone_said) {
 				/* all the stores are empty now, the persistent one too */
 				ipp_log(LOG_WARNING,
 					"the policy database \"%s\" was removed: its stores are "
@@ -211,6 +211,7 @@ static int db_generation(struct agent *a, uint64_t *ret)
 			return r;
 		}
 		a->db_gone_said = false;
+		a->db_had = true;
 	}
 	if ((r = ipp_db_look(a->db, &look, &e)) < 0) {
 		db_close(a); /* reopen next time: the file may have been replaced */
@@ -864,6 +865,18 @@ static bool conf_reload(struct agent *a)
 	}
 	if (a->conf_error[0])
 		ipp_log(LOG_NOTICE, "driver.conf is valid again: its settings are in force");
+	{
+		/* a file removed: the built-in settings replace the administrator's, said */
+		bool present = access(a->paths.driver_conf, F_OK) == 0;
+
+		if (a->conf_present && !present)
+			ipp_log(LOG_WARNING,
+				"\"%s\" was removed: the built-in settings are in force in its "
+				"place (no boot exemptions, diagnostics off, the default "
+				"exemptions and flow cache)",
+				a->paths.driver_conf);
+		a->conf_present = present;
+	}
 	a->conf_error[0] = '\0';
 	a->conf_loaded = true;
 	a->conf_block = false;
@@ -922,6 +935,8 @@ static void on_inotify(struct agent *a)
 			if (ev->wd == a->wd_state) {
 				if (!strcmp(ev->name, "policy.db")) {
 					store_event(a);
+					if (ev->mask & IN_MODIFY)
+						a->db_touched = true;
 					if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && a->db)
 						ipp_log(LOG_WARNING,
 							"\"%s\" was replaced under the agent: the "
@@ -1064,12 +1079,24 @@ static void process_pending(struct agent *a)
 			 * (sqlite3 on the file): its rows are in the journal (the triggers
 			 * are the file's), a table or trigger dropped moves the schema's
 			 * version; a checkpoint of the log moves the data version alone */
+			if (!need && r == 0 && a->db_touched) {
+				/* the file itself written and nothing its connection sees
+				 * changed: a checkpoint of the log, or a write past SQLite
+				 * (the file truncated or overwritten in place), which the
+				 * connection's cached pages hide; a new connection reads
+				 * the file afresh */
+				db_close(a);
+				r = db_generation(a, &gen);
+				need = r < 0 || gen != a->gen;
+			}
 			if (!need && r == 0 &&
 			    (a->stamp_seen.journal != a->stamp_applied.journal ||
 			     a->stamp_seen.schema != a->stamp_applied.schema ||
+			     a->stamp_seen.version != a->stamp_applied.version ||
 			     (!a->stamp_seen.journaled && a->dv_seen >= 0 &&
 			      a->dv_seen != a->dv_applied))) {
-				if (a->stamp_seen.schema != a->stamp_applied.schema)
+				if (a->stamp_seen.schema != a->stamp_applied.schema ||
+				    a->stamp_seen.version != a->stamp_applied.version)
 					db_close(a); /* (opened again: its schema checked) */
 				a->force_apply = true;
 				snprintf(a->force_why, sizeof(a->force_why),
@@ -1080,6 +1107,7 @@ static void process_pending(struct agent *a)
 		a->dv_applied = a->dv_seen;
 		a->stamp_applied = a->stamp_seen;
 		a->store_dirty = false;
+		a->db_touched = false;
 		if (need)
 			a->store_rechecks = 0;
 		else if (a->store_rechecks > 0)

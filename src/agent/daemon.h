@@ -92,6 +92,10 @@ struct agent {
 	int64_t dv_applied;    /* ... when the stores were last applied (-1: unknown) */
 	struct ipp_db_stamp stamp_seen, stamp_applied; /* the same of ipp_db_stamp() */
 	bool stamp_known;			       /* stamp_applied was read once */
+	bool conf_present;			       /* driver.conf existed at its last load */
+	bool db_had;	       /* the database was opened once (its removal is said) */
+	bool db_touched;       /* policy.db itself written since the last look (a checkpoint, or a
+				  write past SQLite) */
 	struct ipp_diag *diag; /* NULL when diagnostics are off */
 	struct ctl_client *clients;
 	bool ctl_busy_logged; /* the control socket refused a client since the last expiry */

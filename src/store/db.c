@@ -1265,7 +1265,8 @@ int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *
 	int r;
 
 	ret->journaled = !db->no_journal;
-	if ((r = ipp_db_journal_seq(db, &ret->journal, err)) < 0)
+	if ((r = ipp_db_journal_seq(db, &ret->journal, err)) < 0 ||
+	    (r = db_query_int(db, "PRAGMA user_version", &ret->version, err)) < 0)
 		return r;
 	return db_query_int(db, "PRAGMA schema_version", &ret->schema, err);
 }

@@ -100,6 +100,7 @@ int64_t ipp_db_data_version(struct ipp_db *db);
 struct ipp_db_stamp {
 	uint64_t journal;
 	int64_t schema;
+	int64_t version; /* PRAGMA user_version: the stores' schema version */
 	bool journaled; /* false: no journal (schema 1, a trigger dropped): only the data
 			   version tells a foreign write */
 };

@@ -5,7 +5,9 @@
 #     mode does, and loopback), a log line that
 #     says why and how to regain connectivity, the status names the reason
 #   - a repaired store is applied at once: secure mode
-#   - the store corrupted while the agent runs: block mode again
+#   - the store corrupted while the agent runs: block mode again, also when the
+#     same file is damaged in place (truncated, overwritten, a newer schema
+#     version written by another program)
 #   - SIGTERM in block mode: permit
 #   - --once errs closed too: block mode and a non-zero exit when the store is
 #     corrupt; a bad driver.conf applies nothing
@@ -68,6 +70,34 @@ check "repair: the log says block mode was left" grep -q "secure mode (block mod
 check "secure: tcp 3389 connects (no filter blocks it)" px "$PROBE" tcp-connect $H_IP 3389 1000
 px "$PROBE" udp-send $H_IP 7000 20 1000
 check "secure: udp 7000 arrives" wait_for 5 sh -c "[ \$(cat '$R/h7000') -gt 0 ]"
+
+# Damaged in place while running: the same file truncated, overwritten, or given a newer
+# schema version by another program, after commits the agent's connection holds the pages
+# of (its cached pages would hide the damage): block mode, then the repair applied again.
+secure_now() { [ "$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)" = secure ]; }
+block_now() { [ "$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)" = block ]; }
+for how in truncated overwritten version; do
+	for i in 1 2 3 4 5 6; do
+		env -u SSH_CONNECTION -u SSH_CLIENT "$IPP_BIN_DIR/ipsecpol" --root "$R" \
+			-c "ipsec static" add filter filterlist="L$how" srcaddr=any dstaddr=me \
+			protocol=tcp dstport=$((6000 + i)) >/dev/null || exit 2
+	done
+	check "$how in place: secure before" wait_for 10 secure_now
+	sleep 1
+	n=$(grep -c "entered block mode" "$LOG")
+	case $how in
+	truncated) : >"$DB" ;;
+	overwritten) head -c 100 /dev/urandom | dd of="$DB" conv=notrunc status=none ;;
+	version) sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA user_version = 99" || exit 2 ;;
+	esac
+	check "$how in place while running: block mode" wait_for 10 block_now
+	check "$how in place while running: a new log line says why" \
+		test "$(grep -c "entered block mode" "$LOG")" -gt "$n"
+	refute "$how in place while running: outbound tcp is dropped" hx "$PROBE" tcp-connect $P_IP 80 500
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+	"$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
+	check "$how in place, repaired: secure again" wait_for 10 secure_now
+done
 
 # Corrupted while running.
 : > "$LOG.mark"
@@ -227,6 +257,14 @@ check "bad persistent row: the policy unassigned with the shell" \
 	env -u SSH_CONNECTION -u SSH_CLIENT "${IPP_BIN_DIR:?}/ipsecpol" --root "$R" \
 	-f "$R/unassign.netsh"
 check "bad persistent row, unassigned: secure at once" wait_for 10 eval 'test "$(agent_mode)" = secure'
+# driver.conf removed while running: the built-in settings, and the log says so
+rm -f "$R/etc/ipsecpol/driver.conf"
+check "driver.conf removed while running: the log says the built-in settings replace it" \
+	wait_for 10 grep -q "driver.conf\" was removed: the built-in settings are in force" "$LOG"
+# the database moved aside: every store empty, and the log says why
+mkdir -p "$R/aside" && mv "$DB" "$DB-wal" "$DB-shm" "$R/aside/" 2>/dev/null
+check "database moved aside: the log says it was removed and the stores are empty" \
+	wait_for 10 grep -q "policy database \"$DB\" was removed: its stores are empty now" "$LOG"
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
 
