@@ -332,4 +332,27 @@ echo "  ($stopped of 3 runs stopped by the signal; a replacement takes $d ms)"
 check "--once stopped by SIGTERM leaves no guard table beside the policy" test "$guards" = 0
 check "and the policy table is there" sh -c "ip netns exec $NS_H nft list table inet ipsecpol >/dev/null"
 
+# Which replacements need the guard: the secure table replaced whole in one transaction
+# (its base chains drop what their lookups miss), a secure table of an earlier version
+# (base chains of policy accept) through the guard table.  nft monitor sees the guard's
+# chains (an empty guard table is created and deleted with every replacement: the removal
+# of one a crash may have left).
+guard_seen() { # guard_seen FILE: --once replaces the table while nft monitor writes FILE
+	ip netns exec "$NS_H" nft monitor chains >"$1" 2>/dev/null &
+	local m=$!
+	sleep 0.3
+	hx "$IPPD" --root "$R" --once >/dev/null 2>&1
+	sleep 0.3
+	kill "$m" 2>/dev/null
+	wait "$m" 2>/dev/null
+	grep -q "add chain inet ipsecpol_guard input" "$1"
+}
+refute "a secure table in force: --once replaces it with no guard table" guard_seen "$R/mon1"
+check "its base chains drop what their lookups miss" \
+	sh -c "ip netns exec $NS_H nft list chain inet ipsecpol input | grep -q 'policy drop'"
+hx "$IPPD" --root "$R" --once --dry-run 2>/dev/null | sed 's/policy drop;/policy accept;/' >"$R/old.nft"
+check "a secure table of an earlier version (policy accept) loaded" hx nft -f "$R/old.nft"
+check "--once replaces it through the guard table" guard_seen "$R/mon2"
+check "and leaves no guard behind" sh -c "! ip netns exec $NS_H nft list table inet ipsecpol_guard >/dev/null 2>&1"
+
 finish
