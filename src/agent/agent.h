@@ -34,6 +34,23 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		      struct ipp_startup_result *ret, struct ipp_error *err);
 
 /*
+ * `ipsecpold --block`: load block mode in one transaction (everything dropped
+ * both ways but loopback, DHCP, IPv6 neighbour discovery and driver.conf's
+ * boot exemptions; none when driver.conf cannot be read), refused while the
+ * agent of the root runs.  A message for the log in @what (may be NULL).
+ */
+int ipp_agent_block(const struct ipp_paths *p, char *what, size_t len, struct ipp_error *err);
+
+/*
+ * When libnftables ends the process (exit or crash) while the driver is in
+ * it (ipp_driver_nft_busy): with @block the process becomes `ipsecpold --root
+ * ROOT --block --failed` (failsafe.c), without it (--block itself) it says
+ * that what the kernel had stays in force.  Call once, before the first
+ * change to the kernel; a second call does nothing.
+ */
+int ipp_failsafe_arm(const struct ipp_paths *p, bool block, struct ipp_error *err);
+
+/*
  * Is the table in force a secure ruleset of ours (its comment says so)?
  * False when there is no table or another one.  One small listing.
  */

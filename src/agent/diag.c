@@ -192,8 +192,10 @@ void ipp_drop_format(const struct ipp_drop *d, unsigned level, char *buf, size_t
 			snprintf(extra + n, sizeof(extra) - n, " flags %s", k ? f : "none");
 		}
 	}
-	snprintf(buf, len, "dropped %s %s %s -> %s%s (mode %s)", dir,
-		 proto_name(d->proto, pb, sizeof(pb)), s, t, extra, d->mode);
+	/* (a packet that was still walking a table being replaced says so) */
+	snprintf(buf, len, "dropped %s %s %s -> %s%s (mode %s%s)", dir,
+		 proto_name(d->proto, pb, sizeof(pb)), s, t, extra, d->mode,
+		 strcmp(d->reason, "replaced") ? "" : ", its table being replaced");
 }
 
 /* ---------- rate limiting ---------- */

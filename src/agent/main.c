@@ -6,7 +6,9 @@
  *   ipsecpold [--root DIR] --startup [--dry-run] load the boot-time ruleset, exit
  *   ipsecpold [--root DIR] --once [--dry-run]    apply the effective policy, exit
  *   ipsecpold [--root DIR] -n|--check            check driver.conf and the stores
+ *   ipsecpold [--root DIR] --block [--failed]    load block mode, exit
  */
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
@@ -18,7 +20,7 @@
 #include "agent.h"
 #include "apply.h"
 
-enum action { ACT_DAEMON, ACT_STARTUP, ACT_ONCE, ACT_CHECK };
+enum action { ACT_DAEMON, ACT_STARTUP, ACT_ONCE, ACT_CHECK, ACT_BLOCK };
 
 static void usage(FILE *out)
 {
@@ -26,12 +28,15 @@ static void usage(FILE *out)
 	      "       ipsecpold [--root DIR] --startup [--dry-run]\n"
 	      "       ipsecpold [--root DIR] --once [--dry-run]\n"
 	      "       ipsecpold [--root DIR] -n|--check\n"
+	      "       ipsecpold [--root DIR] --block\n"
 	      "\n"
 	      "  (no action)   run the policy agent\n"
 	      "  --startup     load the boot-time ruleset of the configured boot mode and exit\n"
 	      "  --once        apply the effective policy once and exit\n"
 	      "  --dry-run     with --startup or --once: print the ruleset, change nothing\n"
 	      "  -n, --check   check driver.conf and the policy stores: \"configuration OK\"\n"
+	      "  --block       load block mode (loopback, DHCP and the boot exemptions pass) and "
+	      "exit\n"
 	      "  -f, --foreground  log to stderr as well as to the system log\n"
 	      "  -v, --verbose     log debug messages too\n"
 	      "  --root DIR    the installation root (default $IPSECPOL_ROOT, else /)\n"
@@ -46,7 +51,8 @@ int main(int argc, char **argv)
 	    {"once", no_argument, NULL, 'o'},	    {"dry-run", no_argument, NULL, 'd'},
 	    {"check", no_argument, NULL, 'n'},	    {"foreground", no_argument, NULL, 'f'},
 	    {"verbose", no_argument, NULL, 'v'},    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},    {"block", no_argument, NULL, 'b'},
+	    {"failed", no_argument, NULL, 'F'},	    {NULL, 0, NULL, 0},
 	};
 	struct ipp_agent_opts ao = {0};
 	struct ipp_startup_result sr;
@@ -54,7 +60,7 @@ int main(int argc, char **argv)
 	struct ipp_paths paths;
 	enum action act = ACT_DAEMON;
 	const char *root = NULL;
-	bool dry_run = false, blocked = false;
+	bool dry_run = false, blocked = false, failed = false;
 	sigset_t stop, old;
 	int c, r, nact = 0;
 
@@ -79,6 +85,12 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			act = ACT_CHECK, nact++;
+			break;
+		case 'b':
+			act = ACT_BLOCK, nact++;
+			break;
+		case 'F':
+			failed = true;
 			break;
 		case 'd':
 			dry_run = true;
@@ -105,10 +117,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (nact > 1 || (dry_run && act != ACT_STARTUP && act != ACT_ONCE)) {
+	if (nact > 1 || (dry_run && act != ACT_STARTUP && act != ACT_ONCE) ||
+	    (failed && act != ACT_BLOCK)) {
 		fprintf(stderr, "ipsecpold: %s\n",
-			nact > 1 ? "--startup, --once and --check exclude each other"
-				 : "--dry-run goes with --startup or --once");
+			nact > 1  ? "--startup, --once, --check and --block exclude each other"
+			: dry_run ? "--dry-run goes with --startup or --once"
+				  : "--failed goes with --block");
 		return 2;
 	}
 	if (ipp_paths_init(root, &paths, &err) < 0) {
@@ -125,8 +139,11 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGQUIT);
-	if ((act == ACT_STARTUP || act == ACT_ONCE) && !dry_run)
+	if ((act == ACT_STARTUP || act == ACT_ONCE || act == ACT_BLOCK) && !dry_run)
 		blocked = sigprocmask(SIG_BLOCK, &stop, &old) == 0;
+	/* libnftables ending the program while it changes the kernel: block mode instead */
+	if (!dry_run && act != ACT_CHECK && ipp_failsafe_arm(&paths, act != ACT_BLOCK, &err) < 0)
+		fprintf(stderr, "ipsecpold: warning: %s\n", err.msg);
 	switch (act) {
 	case ACT_STARTUP:
 		r = ipp_agent_startup(&paths, dry_run, stdout, &sr, &err);
@@ -141,11 +158,21 @@ int main(int argc, char **argv)
 		if (r == 0)
 			printf("configuration OK\n");
 		break;
+	case ACT_BLOCK: {
+		char what[512];
+
+		r = ipp_agent_block(&paths, what, sizeof(what), &err);
+		if (r == 0)
+			fprintf(stderr, "ipsecpold: %s%s\n", failed ? "crit: " : "", what);
+		if (r == 0 && failed)
+			r = -ECANCELED; /* the agent failed: its service is restarted */
+		break;
+	}
 	default:
 		r = ipp_agent_run(&paths, &ao, &err);
 		break;
 	}
-	if (r < 0)
+	if (r < 0 && r != -ECANCELED)
 		fprintf(stderr, "ipsecpold: %s\n", err.msg[0] ? err.msg : strerror(-r));
 	fflush(stdout);
 	/* a stop signal that came meanwhile ends the program now */

@@ -147,3 +147,44 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		*ret = res;
 	return r;
 }
+
+int ipp_agent_block(const struct ipp_paths *p, char *what, size_t len, struct ipp_error *err)
+{
+	struct ipp_driverconf c;
+	struct ipp_mode_opts o;
+	struct ipp_driver *d;
+	struct ipp_error e = {0};
+	const char *conf_note = "";
+	int lockfd = -1, r;
+
+	if ((r = ipp_agent_lock_oneshot(p, "--block", "stop it first: systemctl stop ipsecpold",
+					&lockfd, err)) < 0) {
+		if (r == -EEXIST)
+			return r;
+		/* (as --startup: block mode matters more than the lock) */
+		ipp_err_clear(err);
+		lockfd = -1;
+	}
+	if (ipp_driverconf_load(p, &c, &e) < 0) {
+		ipp_driverconf_failsafe(&c);
+		conf_note = " (driver.conf cannot be read: no boot exemptions)";
+	}
+	o = (struct ipp_mode_opts){
+	    .exempt = c.exempt, .nexempt = c.nexempt, .diagnostics = c.diagnostics};
+	if ((r = ipp_driver_open(&d, err)) == 0) {
+		o.defrag6 = ipp_driver_defrag6(d);
+		r = ipp_agent_load_mode(d, IPP_MODE_BLOCK, &o, err);
+		ipp_driver_close(d);
+	}
+	ipp_agent_unlock(p, lockfd);
+	if (r < 0) {
+		ipp_err_prefix(err, "cannot load block mode");
+		return r;
+	}
+	if (what)
+		snprintf(what, len,
+			 "block mode: all inbound and outbound traffic is dropped except loopback, "
+			 "DHCP, IPv6 neighbour discovery%s%s",
+			 c.nexempt ? " and the boot exemptions" : "", conf_note);
+	return 0;
+}

@@ -693,6 +693,11 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	else
 		fprintf(out, "%smeta nfproto vmap @" ALIVE_MAP " comment \"no filter matches\"\n",
 			prefix);
+	if ((c->opts.rest || !fc) && c->opts.diagnostics)
+		/* the liveness lookup missed: a table on its way out */
+		fprintf(out, "%slog prefix \"%s %s %s replaced\" group %u snaplen %u\n", prefix,
+			IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE),
+			w->hook == HOOK_IN ? "in" : "out", IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
 }
 
 /*
@@ -1219,9 +1224,14 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 				fc_switch_rule(i, false, "\t\t", out);
 				fc_switch_rule(i, true, "\t\t", out);
 			}
-			fprintf(out, "\t\t%s\n\t}\n",
-				verdicts[i] ? verdicts[i]
-					    : c->opts.diagnostics ? "goto blocked" : "drop");
+			fprintf(out, "\t\t%s\n",
+				verdicts[i]	      ? verdicts[i]
+				: c->opts.diagnostics ? "goto blocked"
+						      : "drop");
+			if (i == 0)
+				/* the liveness lookup missed: a table on its way out */
+				droplog(c, NULL, "replaced", out);
+			fputs("\t}\n", out);
 		}
 	} else {
 		fprintf(out, "\tchain negotiate_in_clear {\n\t\taccept comment \"negotiate: "

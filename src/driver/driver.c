@@ -38,6 +38,17 @@ struct chain_fps {
 	size_t n, cap;
 };
 
+volatile sig_atomic_t ipp_driver_nft_busy;
+
+/* A call into libnftables, which ends the process when an allocation fails. */
+#define NFT_CALL(x)                                                                                \
+	({                                                                                         \
+		ipp_driver_nft_busy = 1;                                                           \
+		__auto_type nft_call_r_ = (x);                                                     \
+		ipp_driver_nft_busy = 0;                                                           \
+		nft_call_r_;                                                                       \
+	})
+
 struct ipp_driver {
 	struct nft_ctx *nft;
 	int defrag6; /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
@@ -54,12 +65,12 @@ int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
 
 	if (!d)
 		return ipp_err(err, ENOMEM, "out of memory");
-	d->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	d->nft = NFT_CALL(nft_ctx_new(NFT_CTX_DEFAULT));
 	if (!d->nft) {
 		free(d);
 		return ipp_err(err, ENOMEM, "cannot create a libnftables context");
 	}
-	if (nft_ctx_buffer_output(d->nft) || nft_ctx_buffer_error(d->nft)) {
+	if (NFT_CALL(nft_ctx_buffer_output(d->nft)) || NFT_CALL(nft_ctx_buffer_error(d->nft))) {
 		ipp_driver_close(d);
 		return ipp_err(err, ENOMEM, "cannot buffer libnftables output");
 	}
@@ -248,11 +259,11 @@ int ipp_driver_rules_check(struct ipp_driver *d, bool *changed)
  */
 int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err)
 {
-	struct nft_ctx *n = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *n = NFT_CALL(nft_ctx_new(NFT_CTX_DEFAULT));
 
 	if (!n)
 		return ipp_err(err, ENOMEM, "cannot create a libnftables context");
-	if (nft_ctx_buffer_output(n) || nft_ctx_buffer_error(n)) {
+	if (NFT_CALL(nft_ctx_buffer_output(n)) || NFT_CALL(nft_ctx_buffer_error(n))) {
 		nft_ctx_free(n);
 		return ipp_err(err, ENOMEM, "cannot buffer libnftables output");
 	}
@@ -396,7 +407,7 @@ int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsi
 	snprintf(fname, sizeof(fname), "/proc/self/fd/%d", fd);
 	drain(d);
 	nft_ctx_set_dry_run(d->nft, dry_run);
-	rc = nft_run_cmd_from_filename(d->nft, fname);
+	rc = NFT_CALL(nft_run_cmd_from_filename(d->nft, fname));
 	nft_ctx_set_dry_run(d->nft, false);
 	close(fd);
 	if (rc == 0) {
@@ -447,7 +458,7 @@ static int query(struct ipp_driver *d, const char *cmd, unsigned flags, char **r
 
 	drain(d);
 	nft_ctx_output_set_flags(d->nft, flags);
-	rc = nft_run_cmd_from_buffer(d->nft, cmd);
+	rc = NFT_CALL(nft_run_cmd_from_buffer(d->nft, cmd));
 	nft_ctx_output_set_flags(d->nft, old);
 	if (rc != 0) {
 		char msg[IPP_ERR_MSG_MAX];

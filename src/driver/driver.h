@@ -9,6 +9,7 @@
 #ifndef IPP_DRIVER_H
 #define IPP_DRIVER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,15 @@ struct ipp_celem;
 #define IPP_NFT_FAMILY "inet"
 
 struct ipp_driver; /* opaque: a libnftables context */
+
+/*
+ * Nonzero while the driver is inside libnftables, which prints "Memory
+ * allocation failure" and ends the process (exit(), or a crash) when an
+ * allocation fails: what is in force is then whatever the kernel had, not
+ * what the caller set out to apply.  The agent's exit and crash handlers
+ * read it (ipp_failsafe_arm()).
+ */
+extern volatile sig_atomic_t ipp_driver_nft_busy;
 
 /* *ret owned by the caller: ipp_driver_close(). */
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err);

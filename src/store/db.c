@@ -1194,6 +1194,12 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 		/* (SQLite's report is lines: one line here, for logs and replies) */
 		for (char *p = what; (p = strchr(p, '\n'));)
 			*p = ' ';
+		/* a page SQLite could not read for want of memory (SQLITE_NOMEM): the
+		 * file is not damaged */
+		if (strstr(what, "error code=7"))
+			return ipp_err(err, ENOMEM,
+				       "out of memory checking the policy database \"%s\" (%s)",
+				       db->path, what);
 		db->intact = false;
 		return ipp_err(err, EBADMSG,
 			       "policy database \"%s\" is damaged (%s): restore it from a backup "

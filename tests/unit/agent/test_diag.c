@@ -145,6 +145,11 @@ static void test_ipv6(void **state)
 	ipp_drop_format(&d, 4, buf, sizeof(buf));
 	assert_string_equal(buf, "dropped inbound udp [fd00:77::2]:256 -> [fd00:77::1]:53 len 56 "
 				 "hoplimit 255 (mode secure)");
+	/* a packet of a table being replaced (its liveness lookup missed) says so */
+	assert_int_equal(ipp_drop_parse_prefix("ipsecpol secure in replaced", &d), 0);
+	ipp_drop_format(&d, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "dropped inbound udp [fd00:77::2]:256 -> [fd00:77::1]:53 (mode "
+				 "secure, its table being replaced)");
 	/* A fragment header of a later fragment: no ports. */
 	pkt[6] = 44;
 	pkt[40] = 17;
