@@ -1186,7 +1186,13 @@ static void table_check(struct agent *a, bool deep)
 
 		if (!known || rules < 0)
 			return; /* the kernel cannot tell now */
-		if (rules != a->table_rules) {
+		if (ipp_nlchain_policy("input") == 1 || ipp_nlchain_policy("output") == 1) {
+			/* (every table of the agent's drops what its rules let fall through) */
+			ipp_log(LOG_WARNING,
+				"table %s %s was changed in place (a base chain's policy made "
+				"accept): the %s ruleset is put back",
+				IPP_NFT_FAMILY, IPP_NFT_TABLE, ipp_mode_name(a->mode));
+		} else if (rules != a->table_rules) {
 			ipp_log(LOG_WARNING,
 				"table %s %s was changed in place (its base chains hold %ld rules, "
 				"not %ld: flushed, or a ruleset loaded into it): the %s ruleset is "

@@ -164,7 +164,12 @@ static int full(struct ipp_driver *d, const struct ipp_compiled *cur,
 static int full_unknown(struct ipp_driver *d, const struct ipp_compiled *new,
 			struct ipp_flowstate *fs, struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
-	return full(d, ipp_agent_secure_in_force(d) ? new : NULL, new, fs, st, err);
+	bool secure = ipp_agent_secure_in_force(d);
+
+	if (secure)
+		ipp_log(LOG_INFO, "the secure table an earlier agent left is replaced whole, its "
+				  "filters' counts carried over");
+	return full(d, secure ? new : NULL, new, fs, st, err);
 }
 
 /*

@@ -192,6 +192,14 @@ check "the input chain flushed and a policy committed at once" \
 check "the agent sees the table changed in place before it applies the change" \
 	wait_for 10 sh -c "[ \$(grep -c 'was changed in place' '$LOG') -ge 3 ]"
 check "(put back)" wait_for 10 put_back
+# a base chain's policy made accept (what a table on its way out lets fall through would
+# pass): seen and put right
+check "the input chain's policy made accept" hx nft add chain inet ipsecpol input '{ policy accept; }'
+check "the agent sees the policy changed and puts its ruleset back" \
+	wait_for 10 grep -q "changed in place (a base chain's policy made accept)" "$LOG"
+check "the input chain drops again" \
+	wait_for 10 sh -c "ip netns exec $NS_H nft list chain inet ipsecpol input | grep -q 'policy drop'"
+check "(put back once more)" wait_for 10 put_back
 l0=$(leaks)
 sleep 0.5
 check "7777 is blocked (no probe leaked since)" test "$(leaks)" = "$l0"
