@@ -867,8 +867,12 @@ static bool conf_reload(struct agent *a)
 			return changed;
 		}
 		note_failure(a->conf_error, LOG_ERR, &e, "",
-			     "; the settings of the last valid file stay in force (a restart of "
-			     "the agent, or the next boot, would use block mode)");
+			     a->conf_present
+				 ? "; the settings of the last valid file stay in force (a restart "
+				   "of the agent, or the next boot, would use block mode)"
+				 : "; the built-in settings stay in force (the file was removed "
+				   "before; a restart of the agent, or the next boot, would use "
+				   "block mode)");
 		return false;
 	}
 	if (a->conf_error[0])
@@ -1225,7 +1229,8 @@ static void table_check(struct agent *a, bool deep)
 	}
 	cur_forget(a);
 	a->force_apply = true;
-	snprintf(a->force_why, sizeof(a->force_why), "the table was removed or replaced");
+	snprintf(a->force_why, sizeof(a->force_why),
+		 "the table was removed, replaced or changed in place");
 }
 
 void ipp_agent_reload(struct agent *a, const char *why)

@@ -50,10 +50,11 @@ static void block_instead(const char *how)
 	say("ipsecpold: crit: libnftables ended the program ");
 	say(how);
 	if (!exec_block) {
-		/* (ipsecpold --block itself: nothing smaller to fall back to) */
+		/* (ipsecpold --block itself: nothing smaller to fall back to; the status of a
+		 * failure, not libnftables' own) */
 		say(" while it loaded block mode (out of memory?): what the kernel had stays in "
 		    "force\n");
-		return;
+		_exit(1);
 	}
 	say(" while it changed or read the kernel's ruleset (out of memory?): loading block mode "
 	    "(ipsecpold --block)\n");

@@ -782,10 +782,12 @@ static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *
 		for (tok = strtok_r(line, " \t\r\n,", &save); tok;
 		     tok = strtok_r(NULL, " \t\r\n,", &save))
 			if (!add_addr(e->wins, &e->nwins, tok)) {
-				r = ipp_err(err, EINVAL,
-					    "%s:%u: \"%s\" is not an IPv4 or IPv6 address (WINS "
-					    "servers: one address per line, # comments)",
-					    path, lineno, tok);
+				r = ipp_err(
+				    err, EINVAL,
+				    "%s:%u: \"%s\" is not an IPv4 or IPv6 address (WINS "
+				    "servers: addresses separated by new lines, blanks or commas, "
+				    "# comments)",
+				    path, lineno, tok);
 				break;
 			}
 	}

@@ -167,7 +167,8 @@ static int full_unknown(struct ipp_driver *d, const struct ipp_compiled *new,
 	bool secure = ipp_agent_secure_in_force(d);
 
 	if (secure)
-		ipp_log(LOG_INFO, "the secure table an earlier agent left is replaced whole, its "
+		ipp_log(LOG_INFO, "the secure table in force (its compiled form unknown here: an "
+				  "earlier agent's, or changed by hand) is replaced whole, its "
 				  "filters' counts carried over");
 	return full(d, secure ? new : NULL, new, fs, st, err);
 }
