@@ -142,8 +142,10 @@ int main(int argc, char **argv)
 	if ((act == ACT_STARTUP || act == ACT_ONCE || act == ACT_BLOCK) && !dry_run)
 		blocked = sigprocmask(SIG_BLOCK, &stop, &old) == 0;
 	/* libnftables ending the program while it changes the kernel: block mode instead */
-	if (!dry_run && act != ACT_CHECK && ipp_failsafe_arm(&paths, act != ACT_BLOCK, &err) < 0)
+	if (!dry_run && act != ACT_CHECK && ipp_failsafe_arm(&paths, act != ACT_BLOCK, &err) < 0) {
 		fprintf(stderr, "ipsecpold: warning: %s\n", err.msg);
+		ipp_err_clear(&err);
+	}
 	switch (act) {
 	case ACT_STARTUP:
 		r = ipp_agent_startup(&paths, dry_run, stdout, &sr, &err);
