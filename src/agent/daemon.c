@@ -819,7 +819,10 @@ static void diag_update(struct agent *a, bool interval_changed)
 		ipp_log(LOG_INFO, "diagnostics on: level %u, summaries every %u s", level,
 			a->conf.log_interval);
 		interval_changed = true;
+	} else if (level != a->diag_level) {
+		ipp_log(LOG_INFO, "diagnostics: level %u (was %u)", level, a->diag_level);
 	}
+	a->diag_level = level;
 	ipp_diag_set_level(a->diag, level);
 	/* A reload that leaves the interval alone must not restart it. */
 	if (interval_changed)

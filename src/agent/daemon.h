@@ -93,6 +93,7 @@ struct agent {
 	struct ipp_db_stamp stamp_seen, stamp_applied; /* the same of ipp_db_stamp() */
 	bool stamp_known;			       /* stamp_applied was read once */
 	bool conf_present;			       /* driver.conf existed at its last load */
+	unsigned diag_level;   /* the DiagnosticMode the drop reports follow */
 	bool db_had;	       /* the database was opened once (its removal is said) */
 	bool db_touched;       /* policy.db itself written since the last look (a checkpoint, or a
 				  write past SQLite) */

@@ -47,6 +47,9 @@ wait_for 5 sh -c "[ \$(grep -c 'dropped inbound udp $P_IP:[0-9]* -> $H_IP:7777' 
 settled
 check "level 2: 50 probes, exactly 20 events" test "$(events)" = 20
 check "level 2: the events name the mode" grep -q "dropped inbound udp .*:7777 (mode block)" "$LOG"
+conf OperationMode=1 DiagnosticMode=3
+check "level 2 -> 3 while running: the log says so" \
+	wait_for 10 grep -q "diagnostics: level 3 (was 2)" "$LOG"
 
 # ---- diagnostics off while running
 conf OperationMode=1 DiagnosticMode=0
