@@ -290,7 +290,13 @@ static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 }
 
 /* What put block mode in force: how the log explains it and what undoes it. */
-enum block_cause { BLOCK_PERSISTENT, BLOCK_UNREADABLE, BLOCK_NOMEM, BLOCK_CONF, BLOCK_UNFILTERED };
+enum block_cause {
+	BLOCK_PERSISTENT,
+	BLOCK_UNREADABLE,
+	BLOCK_RESOURCES,
+	BLOCK_CONF,
+	BLOCK_UNFILTERED
+};
 
 static const struct {
 	const char *what, *remedy;
@@ -306,10 +312,12 @@ static const struct {
 			  "restore the database from a backup or move it aside, with its -wal "
 			  "and -shm files (every store then starts empty, with no persistent "
 			  "policy), which takes effect at the next retry"},
-    /* the memory to read or apply it was not there: nothing to repair in the stores */
-    [BLOCK_NOMEM] = {"the persistent policy could not be applied for want of memory",
-		     "free memory or raise the agent's memory limit (the policy database is "
-		     "not damaged: keep it), which takes effect at the next retry"},
+    /* the memory, file descriptors or disk space to read or apply it were not there:
+     * nothing to repair in the stores */
+    [BLOCK_RESOURCES] = {"the persistent policy could not be applied for want of resources "
+			 "(memory, open files or disk space)",
+			 "free them or raise the agent's limits (the policy database is not "
+			 "damaged: keep it), which takes effect at the next retry"},
     /* nothing filtered the host before: it is not left open instead of the policy */
     [BLOCK_UNFILTERED] = {"the assigned policy could not be applied and nothing else filters "
 			  "the host",
@@ -600,7 +608,9 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	snprintf(a->last_error, sizeof(a->last_error), "%s", e.msg);
 	if (ipp_agent_persistent_failure(r, res.persistent)) {
 		enter_block(a,
-			    e.code == ENOMEM ? BLOCK_NOMEM
+			    e.code == ENOMEM || e.code == EMFILE || e.code == ENFILE ||
+				    e.code == ENOSPC || e.code == EFBIG
+				? BLOCK_RESOURCES
 			    : res.unreadable ? BLOCK_UNREADABLE
 					     : BLOCK_PERSISTENT,
 			    e.msg);

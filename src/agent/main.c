@@ -64,6 +64,10 @@ int main(int argc, char **argv)
 	sigset_t stop, old;
 	int c, r, nact = 0;
 
+	/* a file size limit makes writes fail (EFBIG, reported) instead of killing the
+	 * program in the middle of one */
+	signal(SIGXFSZ, SIG_IGN);
+
 	/*
 	 * A policy of 100,000 filters is read, expanded and compiled through
 	 * arrays of megabytes, each freed before the next is built: keep freed

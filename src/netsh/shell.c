@@ -30,6 +30,7 @@ struct ipp_shell {
 	enum ipp_store_loc loc;
 	char domain[256];
 	bool batch;          /* an outer transaction is open */
+	bool batch_refused;  /* the last line's set batch mode=enable failed */
 	struct ctxpath ctx;  /* current context */
 	struct ctxpath home;
 	struct ctxpath stack[IPP_PUSHD_MAX];
@@ -369,10 +370,14 @@ int ipp_shell_cmd_set_batch(struct ipp_shell *sh, const struct ipp_args *a, FILE
 	if (strcmp(mode, "enable") == 0) {
 		if (sh->batch)
 			return 0;
+		/* (a script stops when its batch cannot be opened: what follows was meant to be
+		 * one transaction, and is not run one command at a time) */
+		sh->batch_refused = true;
 		if ((r = ipp_shell_db(sh, true, &db, err)) < 0)
 			return r;
 		if ((r = ipp_db_begin(db, err)) < 0)
 			return r;
+		sh->batch_refused = false;
 		sh->batch_since = 0;
 		sh->session_forced = false;
 		if (in_ssh_session() && (r = ipp_db_journal_seq(db, &sh->batch_since, err)) < 0) {
@@ -1005,6 +1010,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			sh->where = name;
 			sh->where_line = lineno;
 			sh->script_ran_ok = false;
+			sh->batch_refused = false;
 			r = ipp_shell_exec_line(sh, line, err);
 			sh->where = where;
 			sh->where_line = where_line;
@@ -1026,6 +1032,15 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		 */
 		if (!sh->errf || in_batch)
 			break;
+		if (sh->batch_refused) {
+			size_t n = err ? strlen(err->msg) : 0;
+
+			if (err)
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 " (the batch was not opened: the script stops, nothing "
+					 "after this line was run)");
+			break;
+		}
 		/* a script exec ran said what failed in it: its summary is not said again */
 		if (!sh->summarized)
 			ipp_shell_report(sh, sh->errf, "", err);

@@ -398,8 +398,10 @@ int db_fail(struct ipp_db *db, int rc, struct ipp_error *err, const char *what)
 	if (e == EROFS)
 		return ipp_err(err, e, "policy database \"%s\": %s: opened read-only", db->path,
 			       what);
-	/* an I/O error says what the system said (no space left on the device ...) */
-	if (db->h && (rc & 0xff) == SQLITE_IOERR && sqlite3_system_errno(db->h))
+	/* an I/O error says what the system said (no space left on the device ...), and so
+	 * does a file that could not be opened (too many open files is no missing file) */
+	if (db->h && ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) &&
+	    sqlite3_system_errno(db->h))
 		return ipp_err(err, sqlite3_system_errno(db->h),
 			       "policy database \"%s\": %s: %s (%s)", db->path, what, msg,
 			       strerror(sqlite3_system_errno(db->h)));

@@ -151,4 +151,15 @@ if command -v sqlite3 >/dev/null; then
 	run_fail 'is damaged: its generation counter (table "meta") is gone: restore the file' \
 		$BIN/ipsecpol --root "$D" static show all
 fi
+# a batch that cannot be opened stops the script there: what follows was meant to be one
+# transaction, and is not run one command at a time (here the file size limit refuses the
+# first write of a new database)
+if command -v prlimit >/dev/null; then
+	D=$(mktemp -d "$TMP/fsz.XXXXXX")
+	printf '%s\n' 'set batch mode=enable' 'add policy name=B1' 'set batch mode=disable' \
+		'add policy name=B2' >"$TMP/batch.txt"
+	run_fail 'the batch was not opened: the script stops, nothing after this line was run' \
+		prlimit --fsize=2048 $BIN/ipsecpol --root "$D" -f "$TMP/batch.txt"
+	[ "$(grep -c "batch.txt:[0-9]*:" <<<"$ERR")" -eq 1 ] || fail "expected one error line: $ERR"
+fi
 echo PASS

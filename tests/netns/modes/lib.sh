@@ -32,6 +32,10 @@ cleanup() {
 	for p in "${PIDS[@]}" $AGENT_PID; do
 		kill -9 "$p" 2>/dev/null
 	done
+	# (a process ip netns exec started in the background may not be the pid $! gave)
+	for ns in "$NS_H" "$NS_P"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+	done
 	wait 2>/dev/null
 	ip netns del "$NS_H" 2>/dev/null
 	ip netns del "$NS_P" 2>/dev/null

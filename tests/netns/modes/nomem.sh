@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Out of memory while applying: errs closed.
+# Out of memory (and of file descriptors) while applying: errs closed.
 #
 # libnftables ends the process when an allocation fails (it prints "Memory
 # allocation failure" and exits, or crashes printing it).  A persistent
@@ -109,4 +109,32 @@ if [ -n "$limit" ]; then
 else
 	echo "  (no limit here let the daemon start and then run out of memory: not checked)"
 fi
+kill -9 "$AGENT_PID" 2>/dev/null
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=""
+
+# Too few file descriptors: a store that cannot be opened is no empty store.  Under each
+# limit the agent either has the persistent policy in force, or block mode, or none of its
+# own table and an exit (then nothing of it is in force, said in its log) -- never secure
+# mode without the policy's filter.
+R2=$R/fd
+mkdir -p "$R2/var/lib/ipsecpol"
+"$MKPOLICY" "$R2/var/lib/ipsecpol/policy.db" persistent Block7777 block udp 7777 || exit 2
+bad=""
+for n in $(seq 16 30); do
+	hx nft delete table inet ipsecpol 2>/dev/null
+	rm -f "$R2/var/lib/ipsecpol/policy.db-wal" "$R2/var/lib/ipsecpol/policy.db-shm"
+	hx prlimit --nofile=$n "$IPPD" --root "$R2" --foreground 2>"$R2/log$n" &
+	p=$!
+	sleep 2.5
+	mode=$(table_mode)
+	if [ "$mode" = secure ] && ! hx nft list table inet ipsecpol | grep 7777 >/dev/null; then
+		bad="$bad ${n}fds:secure-without-the-policy"
+		tail -n 3 "$R2/log$n" | sed 's/^/  | /'
+	fi
+	kill -9 "$p" 2>/dev/null
+	pkill -9 -f -- "--root $R2 --foreground" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+check "too few file descriptors: never secure mode without the persistent policy (${bad:-none})" test -z "$bad"
 finish
