@@ -18,11 +18,13 @@
  * Replies are small; a client that does not read them is dropped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -213,15 +215,57 @@ static void client_close(struct agent *a, struct ctl_client *c)
 
 static bool send_all(int fd, const char *buf, size_t len);
 
+/*
+ * How many clients at once: MAX_CLIENTS, fewer when the process may open
+ * few files (each client is one; the agent's own work, the database, the
+ * kernel's sockets and libnftables, keeps CTL_FDS_KEPT for itself).
+ */
+#define CTL_FDS_KEPT 48
+static int max_clients(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)(MAX_CLIENTS + CTL_FDS_KEPT))
+		return MAX_CLIENTS;
+	return rl.rlim_cur > CTL_FDS_KEPT + 1 ? (int)(rl.rlim_cur - CTL_FDS_KEPT) : 1;
+}
+
+/*
+ * The process out of file descriptors: the pending connection is taken with
+ * the one kept for this (@a->ctl_spare) and closed at once, or the socket
+ * would stay readable and the event loop spin on it.
+ */
+static void refuse_one(struct agent *a)
+{
+	int fd;
+
+	if (a->ctl_spare < 0)
+		return;
+	close(a->ctl_spare);
+	if ((fd = accept4(a->ctlfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		close(fd);
+	a->ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!a->ctl_busy_logged)
+		ipp_log(LOG_WARNING, "control socket: a client refused: the agent has no file "
+				     "descriptor left (raise its limit of open files)");
+	a->ctl_busy_logged = true;
+}
+
 void ipp_agent_ctl_accept(struct agent *a)
 {
 	struct ctl_client *c, *k;
-	int fd, count;
+	int fd, count, most = max_clients();
 
-	while ((fd = accept4(a->ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+	for (;;) {
+		if ((fd = accept4(a->ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				refuse_one(a);
+			break;
+		}
 		for (count = 0, k = a->clients; k; k = k->next)
 			count++;
-		if (count >= MAX_CLIENTS) {
+		if (count >= most) {
 			static const char busy[] =
 			    "ERR EBUSY too many clients: try again (each is given its place back "
 			    "after 10 s without a whole command)\n";
@@ -233,7 +277,7 @@ void ipp_agent_ctl_accept(struct agent *a)
 				ipp_log(LOG_WARNING,
 					"control socket: %d clients connected, more refused until "
 					"some leave or are idle for %d s",
-					MAX_CLIENTS, CLIENT_IDLE_S);
+					most, CLIENT_IDLE_S);
 			a->ctl_busy_logged = true;
 			continue;
 		}

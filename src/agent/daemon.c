@@ -1615,6 +1615,8 @@ static void teardown(struct agent *a)
 		close(a->ctlfd);
 		unlink(a->paths.ctl_socket);
 	}
+	if (a->ctl_spare >= 0)
+		close(a->ctl_spare);
 	if (a->notifyfd >= 0) {
 		close(a->notifyfd);
 		unlink(a->notify_path);
@@ -1655,6 +1657,8 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 	for (size_t k = 0; loop_fds(&a, k); k++)
 		*loop_fds(&a, k) = -1;
 	a.ctlfd = a.notifyfd = a.pidfd = -1;
+	/* (taken first: a client refused when no file descriptor is left, ctl.c) */
+	a.ctl_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ipp_log_init(o && o->foreground, o && o->verbose ? LOG_DEBUG : LOG_INFO);
 	ipp_driverconf_init(&a.conf);
 	if ((r = setup(&a, err)) < 0)

@@ -100,6 +100,7 @@ struct agent {
 	struct ipp_diag *diag; /* NULL when diagnostics are off */
 	struct ctl_client *clients;
 	bool ctl_busy_logged; /* the control socket refused a client since the last expiry */
+	int ctl_spare;	      /* kept open to take (and close) a client when none is left */
 	bool store_dirty, conf_dirty, force_apply, stop;
 	char force_why[128];
 	unsigned retry_s;
