@@ -68,14 +68,23 @@ bool ipp_agent_guard_needed(struct ipp_driver *d);
 
 /*
  * Install the ruleset of fixed mode @m (modes.h) on @d: when the table in
- * force may be a secure one and @m has a table, first its guard, then the
- * replacement of the table in force (which also removes any guard), so that
- * no packet slips through while the old ruleset is torn down.  On failure
- * nothing of @m is left in force (the guard is removed again) and the
- * ruleset in force stays.
+ * force needs a guard (ipp_agent_guard_needed()) and @m has a table, first
+ * its guard, then the replacement of the table in force (which also removes
+ * any guard), so that no packet slips through while the old ruleset is torn
+ * down.  On failure nothing of @m is left in force (the guard is removed
+ * again) and the ruleset in force stays.
  */
 int ipp_agent_load_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_mode_opts *o,
 			struct ipp_error *err);
+
+/*
+ * ipp_agent_load_mode() of @m with driver.conf @c's boot exemptions and
+ * diagnostics, on @d (NULL: a driver opened and closed here); IPv6 is
+ * reassembled for the modes that match ports without conntrack, when the
+ * kernel can (modes.h, "IPv6 fragments").
+ */
+int ipp_agent_load_conf_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_driverconf *c,
+			     struct ipp_error *err);
 
 /*
  * One agent per root: take the exclusive lock of ROOT/run/ipsecpol/ipsecpold.pid

@@ -365,26 +365,18 @@ out:
 			err->code = ENOTRECOVERABLE;
 		/* errs closed, as the daemon does: block mode, unless only printing */
 		if (!dry) {
-			struct ipp_mode_opts mo = {.exempt = conf.exempt,
-						   .nexempt = conf.nexempt,
-						   .diagnostics = conf.diagnostics};
 			struct ipp_error e = {0};
-			bool blocked = d || ipp_driver_open(&d, &e) == 0;
+			bool blocked = ipp_agent_load_conf_mode(d, IPP_MODE_BLOCK, &conf, &e) == 0;
 			size_t n = err ? strlen(err->msg) : 0;
-
-			if (blocked) {
-				mo.defrag6 = ipp_driver_defrag6(d);
-				blocked = ipp_agent_load_mode(d, IPP_MODE_BLOCK, &mo, &e) == 0;
-			}
 
 			if (err && blocked)
 				snprintf(
 				    err->msg + n, sizeof(err->msg) - n,
 				    "; block mode loaded: every packet is dropped until it can "
 				    "be, except %s",
-				    mo.nexempt ? "loopback, DHCP, IPv6 neighbour discovery and "
-						 "the boot exemptions"
-					       : "loopback, DHCP and IPv6 neighbour discovery");
+				    conf.nexempt ? "loopback, DHCP, IPv6 neighbour discovery and "
+						   "the boot exemptions"
+						 : "loopback, DHCP and IPv6 neighbour discovery");
 			else if (err)
 				snprintf(err->msg + n, sizeof(err->msg) - n,
 					 "; block mode could not be loaded either (%s): the ruleset in "

@@ -281,12 +281,7 @@ static void table_mark(struct agent *a)
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 {
 	/* block mode lets the boot exemptions and DHCP through, as Windows' does */
-	struct ipp_mode_opts o = {.exempt = a->conf.exempt,
-				  .nexempt = a->conf.nexempt,
-				  .diagnostics = a->conf.diagnostics,
-				  .defrag6 = ipp_driver_defrag6(a->drv)};
-
-	return ipp_agent_load_mode(a->drv, m, &o, err);
+	return ipp_agent_load_conf_mode(a->drv, m, &a->conf, err);
 }
 
 /* What put block mode in force: how the log explains it and what undoes it. */

@@ -82,13 +82,32 @@ out:
 	return r;
 }
 
+int ipp_agent_load_conf_mode(struct ipp_driver *d, enum ipp_mode m, const struct ipp_driverconf *c,
+			     struct ipp_error *err)
+{
+	struct ipp_mode_opts o = {
+	    .exempt = c->exempt, .nexempt = c->nexempt, .diagnostics = c->diagnostics};
+	struct ipp_driver *own = NULL;
+	int r;
+
+	if (!d) {
+		if ((r = ipp_driver_open(&own, err)) < 0)
+			return r;
+		d = own;
+	}
+	/* the probe costs a transaction: only where the chain goes */
+	o.defrag6 = (m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_BLOCK) && ipp_driver_defrag6(d);
+	r = ipp_agent_load_mode(d, m, &o, err);
+	ipp_driver_close(own);
+	return r;
+}
+
 int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 		      struct ipp_startup_result *ret, struct ipp_error *err)
 {
 	struct ipp_startup_result res = {.mode = IPP_MODE_STARTUP_BLOCK};
 	struct ipp_driverconf c;
 	struct ipp_mode_opts o;
-	struct ipp_driver *d;
 	struct ipp_error e = {0};
 	bool assigned = false;
 	char *text = NULL;
@@ -130,15 +149,7 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 			fputs(text, out);
 		free(text);
 	} else {
-		r = ipp_driver_open(&d, err);
-		if (r == 0) {
-			/* the probe costs a transaction: only where the chain goes */
-			o.defrag6 =
-			    (res.mode == IPP_MODE_STARTUP_BLOCK || res.mode == IPP_MODE_BLOCK) &&
-			    ipp_driver_defrag6(d);
-			r = ipp_agent_load_mode(d, res.mode, &o, err);
-			ipp_driver_close(d);
-		}
+		r = ipp_agent_load_conf_mode(NULL, res.mode, &c, err);
 		if (r < 0)
 			ipp_err_prefix(err, "cannot load the %s ruleset", ipp_mode_name(res.mode));
 	}
@@ -151,8 +162,6 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 int ipp_agent_block(const struct ipp_paths *p, char *what, size_t len, struct ipp_error *err)
 {
 	struct ipp_driverconf c;
-	struct ipp_mode_opts o;
-	struct ipp_driver *d;
 	struct ipp_error e = {0};
 	const char *conf_note = "";
 	int lockfd = -1, r;
@@ -169,13 +178,7 @@ int ipp_agent_block(const struct ipp_paths *p, char *what, size_t len, struct ip
 		ipp_driverconf_failsafe(&c);
 		conf_note = " (driver.conf cannot be read: no boot exemptions)";
 	}
-	o = (struct ipp_mode_opts){
-	    .exempt = c.exempt, .nexempt = c.nexempt, .diagnostics = c.diagnostics};
-	if ((r = ipp_driver_open(&d, err)) == 0) {
-		o.defrag6 = ipp_driver_defrag6(d);
-		r = ipp_agent_load_mode(d, IPP_MODE_BLOCK, &o, err);
-		ipp_driver_close(d);
-	}
+	r = ipp_agent_load_conf_mode(NULL, IPP_MODE_BLOCK, &c, err);
 	ipp_agent_unlock(p, lockfd);
 	if (r < 0) {
 		ipp_err_prefix(err, "cannot load block mode");
