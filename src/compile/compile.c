@@ -1419,6 +1419,39 @@ const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const ch
 	return NULL;
 }
 
+const struct ipp_ctier *ipp_compiled_kernel_tier(const struct ipp_compiled *c, const char *name)
+{
+	/* the longer names first: "_late_negotiate" is in "_late_negotiate_soft" */
+	static const char *const late[] = {"_late_negotiate_inpass", "_late_negotiate_soft",
+					   "_late_block", "_late_negotiate", "_late_permit"};
+	const struct ipp_ctier *t = ipp_compiled_tier(c, name);
+	char base[IPP_CTIER_NAME_MAX];
+	const char *at;
+	size_t i;
+
+	for (i = 0; !t && i < sizeof(late) / sizeof(late[0]); i++) {
+		if (!(at = strstr(name, late[i])))
+			continue;
+		snprintf(base, sizeof(base), "%.*s%s", (int)(at - name), name,
+			 at + strlen(late[i]));
+		t = ipp_compiled_tier(c, base);
+	}
+	return t;
+}
+
+const struct ipp_ctier *ipp_compiled_rule_tier(const struct ipp_compiled *c, const char *comment)
+{
+	const char *colon = strchr(comment, ':');
+	char name[IPP_CTIER_NAME_MAX];
+	const struct ipp_ctier *t;
+
+	if (!colon || (size_t)(colon - comment) >= sizeof(name))
+		return NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)(colon - comment), comment);
+	t = ipp_compiled_kernel_tier(c, name);
+	return t && ipp_ctier_keyless(t) ? t : NULL;
+}
+
 void ipp_ctier_group(const char *name, char *buf, size_t len)
 {
 	/* the longer first: "_late_negotiate" is in "_late_negotiate_soft" */

@@ -371,6 +371,21 @@ bool ipp_nft_alive_map(const char *name);
 
 /* The tier named @name, or NULL.  Points into @c. */
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
+/*
+ * The tier of @c that the kernel's map, or keyless tier's rule, named @name
+ * counts for: the tier of that name, else the one of the name without its
+ * late suffix ("X_late_permit_in" is "X_in").  A filter deleted in place
+ * (ipp_compiled_patch()) leaves the elements it made late in their late
+ * tiers, where a fresh compile of the same policy has them in the tier of
+ * their shape.  NULL when @c has neither.
+ */
+const struct ipp_ctier *ipp_compiled_kernel_tier(const struct ipp_compiled *c, const char *name);
+/*
+ * The keyless tier of @c that a counting rule of the kernel's walk chains,
+ * commented @comment ("TIER: policy ..."), is (ipp_compiled_kernel_tier());
+ * NULL when the rule is no keyless tier's.
+ */
+const struct ipp_ctier *ipp_compiled_rule_tier(const struct ipp_compiled *c, const char *comment);
 /* The element with key @k in @t, or NULL.  Points into @t. */
 const struct ipp_celem *ipp_ctier_find(const struct ipp_ctier *t, const struct ipp_ckey *k);
 /* The element of @t that decides key @k (a keyless tier: its first), or NULL. */

@@ -1011,49 +1011,23 @@ static int merge_flowshares(struct counters *cs, const struct flowshares *fs)
 }
 
 /*
- * The tier of @c for the kernel's map @name.  A filter deleted in place
- * leaves the elements it made late in their late maps, where a fresh
- * compile has them in the map of their shape: "X_late_permit_in" is "X_in".
- */
-static const struct ipp_ctier *kernel_tier(const struct ipp_compiled *c, const char *name)
-{
-	/* the longer names first: "_late_negotiate" is in "_late_negotiate_soft" */
-	static const char *const late[] = {"_late_negotiate_inpass", "_late_negotiate_soft",
-					   "_late_block", "_late_negotiate", "_late_permit"};
-	const struct ipp_ctier *t = ipp_compiled_tier(c, name);
-	char base[IPP_CTIER_NAME_MAX];
-	const char *at;
-	size_t i;
-
-	for (i = 0; !t && i < sizeof(late) / sizeof(late[0]); i++) {
-		if (!(at = strstr(name, late[i])))
-			continue;
-		snprintf(base, sizeof(base), "%.*s%s", (int)(at - name), name, at + strlen(late[i]));
-		t = ipp_compiled_tier(c, base);
-	}
-	return t;
-}
-
-/*
  * Keyless tiers are rules: "counter" statements whose comment starts
  * "TIER: ".  The counts @p, @b of a rule commented @com go to its tier of
- * @c (pk, by, seen: per tier).
+ * @c (pk, by, seen: per tier), which may be the late tier's of the kernel's
+ * walk under the name of its shape (ipp_compiled_kernel_tier()).
  */
 static void tier_rule_count(const struct ipp_compiled *c, const char *com, uint64_t p, uint64_t b,
 			    uint64_t *pk, uint64_t *by, bool *seen)
 {
+	const struct ipp_ctier *t = ipp_compiled_rule_tier(c, com);
 	size_t j;
 
-	for (j = 0; j < c->ntiers; j++) {
-		const struct ipp_ctier *t = &c->tiers[j];
-		size_t nl = strlen(t->name);
-
-		if (!ipp_ctier_keyless(t) || strncmp(com, t->name, nl) || com[nl] != ':')
-			continue;
-		pk[j] += p;
-		by[j] += b;
-		seen[j] = true;
-	}
+	if (!t)
+		return;
+	j = (size_t)(t - c->tiers);
+	pk[j] += p;
+	by[j] += b;
+	seen[j] = true;
 }
 
 /*
@@ -1283,7 +1257,7 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, bool flows, int *i
 		if (l->v[i].flags & NFT_SET_MAP) {
 			if (flows)
 				continue;
-			rd->t = kernel_tier(rd->c, name);
+			rd->t = ipp_compiled_kernel_tier(rd->c, name);
 			rd->g = NULL;
 			if (!rd->t &&
 			    ipp_grow((void **)&rd->ghosts, &rd->gcap, rd->nghosts + 1,

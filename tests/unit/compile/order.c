@@ -1183,11 +1183,109 @@ static void test_keyless_key_parse(void **state)
 	assert_int_equal(ipp_ckey_parse(&keyed, "10.1.2.0", &k), 0);
 }
 
+/* The policy of test_patch_late_keyless(), with list B's first filter (@B0) or without. */
+#define LATE_POLICY(B0)                                                                            \
+	"list K\nfilter K any me proto=udp mirrored=no\n"                                          \
+	"list N\nfilter N 10.1.0.0/16 10.2.0.0/16 proto=udp mirrored=no\n"                         \
+	"filter N 10.5.5.0/24 10.0.0.0/8 proto=udp mirrored=no\n"                                  \
+	"list B\n" B0 "filter B 10.1.2.0/24 10.0.0.0/8 proto=udp mirrored=no\n"                    \
+	"action Permit permit\naction Block block\naction Neg negotiate\n"                         \
+	"policy P assigned\nrule P k K Permit\nrule P n N Neg\nrule P b B Block\n"
+
+/*
+ * A filter deleted in place leaves the elements it made late in their late
+ * tiers (a late element stays late), where a compile of the policy without
+ * it has them in the tier of their shape.  The shell reads the kernel's
+ * counters against such a compile (ipp_driver_counters()): every late map
+ * and every rule of a keyless tier the patched ruleset has must be found
+ * there, as the same filter's.  Here a keyless element (any to me, UDP: a
+ * rule of the walk, no map) is late behind a late negotiate that a block of
+ * list B makes late; B's block deleted, nothing is late.
+ */
+static void test_patch_late_keyless(void **state)
+{
+	struct ipp_effective *e, *e2;
+	struct ipp_compiled *c, *c2;
+	const struct ipp_ctier *k = NULL, *t2;
+	struct ipp_error err = {0};
+	struct ipp_patch_del del = {0, 0};
+	struct ipp_patch pt = {0};
+	char *cmds = NULL, *text = NULL, want[IPP_CTIER_NAME_MAX + 16];
+	const char *at;
+	size_t len = 0, i, j;
+	FILE *out;
+
+	(void)state;
+	c = compile_text(LATE_POLICY("filter B 10.5.0.0/16 10.6.0.0/16 proto=udp mirrored=no\n"),
+			 &e);
+	c2 = compile_text(LATE_POLICY(""), &e2);
+	assert_non_null(c);
+	assert_non_null(c2);
+	for (i = 0; i < c->ntiers; i++)
+		if (ipp_ctier_keyless(&c->tiers[i]))
+			k = &c->tiers[i];
+	assert_non_null(k);
+	assert_true(k->late);
+	for (i = 0; i < c2->ntiers; i++)
+		assert_false(c2->tiers[i].late);
+	/* B's first filter deleted in place: the elements it made late stay late */
+	for (del.rule = 0; del.rule < e->nrules; del.rule++)
+		if (!strcmp(e->rules[del.rule].filterlist, "B"))
+			break;
+	assert_true(del.rule < e->nrules);
+	pt = (struct ipp_patch){.eff = e, .del = &del, .ndel = 1};
+	out = open_memstream(&cmds, &len);
+	assert_int_equal(ipp_compiled_patch(c, &pt, out), 0);
+	fclose(out);
+	assert_true(k->late);
+	/* the patched ruleset, as the kernel then holds it */
+	out = open_memstream(&text, &len);
+	assert_int_equal(ipp_compiled_emit(c, out, &err), 0);
+	fclose(out);
+	for (i = 0; i < c->ntiers; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (t->nelems == 0 || (!t->late && !ipp_ctier_keyless(t)))
+			continue;
+		if (ipp_ctier_keyless(t)) {
+			/* the rule's comment, as the counters are read back */
+			snprintf(want, sizeof(want), "comment \"%s: ", t->name);
+			at = strstr(text, want);
+			assert_non_null(at);
+			t2 = ipp_compiled_rule_tier(c2, at + strlen("comment \""));
+		} else {
+			t2 = ipp_compiled_kernel_tier(c2, t->name);
+		}
+		if (!t2)
+			fprintf(stderr, "tier %s of the patched form: none in the compile\n",
+				t->name);
+		assert_non_null(t2);
+		for (j = 0; j < t->nelems; j++) {
+			const struct ipp_celem *e1 = &t->elems[j];
+			const struct ipp_celem *x =
+			    ipp_ctier_keyless(t2) ? &t2->elems[0] : ipp_ctier_find(t2, &e1->key);
+
+			assert_non_null(x);
+			assert_true(ipp_celem_same_owner(c, e1, c2, x));
+		}
+	}
+	/* a rule of no keyless tier */
+	assert_null(ipp_compiled_rule_tier(c2, "exempt: IKE"));
+	free(text);
+	free(cmds);
+	free(pt.changed);
+	ipp_compiled_free(c);
+	ipp_compiled_free(c2);
+	ipp_effective_free(e);
+	ipp_effective_free(e2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_patch_delete_limits),
+	    cmocka_unit_test(test_patch_late_keyless),
 	    cmocka_unit_test(test_keyless_key_parse),
 	    cmocka_unit_test(test_carry_follows_group),
 	    cmocka_unit_test(test_equal_weight_block_wins),
