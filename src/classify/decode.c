@@ -103,7 +103,9 @@ static enum ipp_decode_status ipv4(struct frame *f, struct ipp_packet *ret)
 	if (frag & 0x1fff)
 		return IPP_DECODE_FRAGMENT;
 	have = (tot < f->len ? tot : f->len) - ihl;
-	return ports(f, ret->proto, h + ihl, have, tot - ihl, ret);
+	/* a first fragment (more follow): the datagram is longer than it, and only the
+	 * ports are needed (the kernel sees the datagram reassembled) */
+	return ports(f, ret->proto, h + ihl, have, frag & 0x2000 ? SIZE_MAX : tot - ihl, ret);
 }
 
 static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
@@ -111,6 +113,7 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 	const uint8_t *h = f->p;
 	size_t off = 40, end, plen;
 	uint8_t nh;
+	bool more = false; /* a first fragment: more follow */
 	int n;
 
 	if (f->len >= 1 && (h[0] >> 4) != 6)
@@ -143,6 +146,7 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 				ret->proto = h[off];
 				return IPP_DECODE_FRAGMENT;
 			}
+			more = get16(h + off + 2) & 1;
 			hl = 8;
 		} else {
 			hl = ((size_t)h[off + 1] + 1) * 8;
@@ -155,7 +159,8 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 	ret->proto = nh;
 	if (off > f->len)
 		return bad(f, "capture truncated inside IPv6 extension headers");
-	return ports(f, nh, h + off, (end < f->len ? end : f->len) - off, end - off, ret);
+	return ports(f, nh, h + off, (end < f->len ? end : f->len) - off,
+		     more ? SIZE_MAX : end - off, ret);
 }
 
 static enum ipp_decode_status ip_any(struct frame *f, struct ipp_packet *ret)

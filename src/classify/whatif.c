@@ -209,14 +209,6 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 
 	if (!w->src || !w->dst)
 		return ipp_err(err, EINVAL, "src= and dst= are required (or pcap=FILE)");
-	if (!w->have_proto)
-		return ipp_err(err, EINVAL,
-			       "proto= is required (tcp, udp, icmp, icmpv6, raw or 1..255)");
-	/* (port 0, any port, goes with every protocol, as in filters) */
-	if (((w->have_sport && w->sport) || (w->have_dport && w->dport)) &&
-	    w->proto != IPPROTO_TCP && w->proto != IPPROTO_UDP)
-		return ipp_err(err, EINVAL, "\"%s=\": ports need proto=tcp or proto=udp",
-			       w->have_sport && w->sport ? "srcport" : "dstport");
 	memset(p, 0, sizeof(*p));
 	smeta = strcasecmp(w->src, "me") == 0;
 	dmeta = strcasecmp(w->dst, "me") == 0;
@@ -233,6 +225,16 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 		return ipp_err(err, EINVAL,
 			       "\"src=%s\" and \"dst=%s\" are of different address families",
 			       w->src, w->dst);
+	/* (after the addresses: a bad one is named before what is missing) */
+	if (!w->have_proto)
+		return ipp_err(err, EINVAL,
+			       "proto= is required (tcp, udp, icmp, icmpv6, raw or 1..255)");
+	/* (port 0, any port, goes with every protocol, as in filters) */
+	if (((w->have_sport && w->sport) || (w->have_dport && w->dport)) &&
+	    w->proto != IPPROTO_TCP && w->proto != IPPROTO_UDP)
+		return ipp_err(err, EINVAL, "\"%s=%u\": ports need proto=tcp or proto=udp",
+			       w->have_sport && w->sport ? "srcport" : "dstport",
+			       (unsigned)(w->have_sport && w->sport ? w->sport : w->dport));
 	p->family = (uint8_t)sf;
 	/* "icmp" is the ICMP of the family, as in filters: ICMPv6 for IPv6 */
 	p->proto = w->proto_icmp && sf == AF_INET6 ? IPPROTO_ICMPV6 : w->proto;
@@ -372,6 +374,12 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 			       "\"pcap=%s\" runs a capture; src=, dst=, proto= and ports "
 			       "describe one packet: give one or the other",
 			       w->pcap);
+	if (w->pcap && w->dir_set)
+		return ipp_err(err, EINVAL,
+			       "\"pcap=%s\" runs a capture, whose packets each have their "
+			       "direction (from the capture's packet type, else from the "
+			       "addresses of this host or me=): direction= is for one packet",
+			       w->pcap);
 	/* the addresses given first: "me" in src= or dst= stands for the first of them */
 	for (i = 0; i < w->me.n; i++)
 		if ((r = ipp_localaddrs_add(&me, w->me.v[i].family, w->me.v[i].ip)) < 0) {
@@ -427,8 +435,8 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		ipp_pcap_stats_print(out, eff, &st);
 		if (st.damaged[0])
 			r = ipp_err(err, EBADMSG,
-				    "\"pcap=%s\": the file cannot be read on %s (the counts above "
-				    "are of the packets before)",
+				    "\"pcap=%s\": reading stopped %s (the counts above are of the "
+				    "packets before)",
 				    w->pcap, st.damaged);
 		ipp_pcap_stats_clear(&st);
 		goto out;

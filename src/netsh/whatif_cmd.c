@@ -42,6 +42,54 @@ const struct ipp_param ipp_whatif_params[] = {
 };
 
 /*
+ * The secure table in force against the stores: the verdicts are the stores'
+ * policy's, and a table applied before the stores last changed (no agent
+ * running since), or by an agent of another root, decides otherwise.
+ */
+static void table_note(struct ipp_shell *sh, FILE *out)
+{
+	struct ipp_dyn_state st;
+	struct ipp_error e = {0};
+	size_t i, stale = 0;
+
+	if (ipp_dyn_state_read(sh, &st, &e) < 0 || st.mode != IPP_MODE_SECURE) {
+		if (e.code)
+			fprintf(out,
+				"Note:        the table in force could not be compared with "
+				"the stores: %s\n",
+				e.msg);
+		ipp_dyn_state_clear(&st);
+		return;
+	}
+	for (i = 0; i < st.ncnt; i++)
+		stale += st.cnt[i].stale;
+	if (st.nsf_in_force < st.nsf_expected || stale || st.extra.unknown_elems) {
+		char what[256] = "";
+		size_t n = 0;
+
+		if (st.nsf_in_force < st.nsf_expected)
+			n += (size_t)snprintf(what + n, sizeof(what) - n,
+					      "%zu of its %zu specific filters missing",
+					      st.nsf_expected - st.nsf_in_force, st.nsf_expected);
+		if (stale && n < sizeof(what))
+			n += (size_t)snprintf(what + n, sizeof(what) - n,
+					      "%s%zu element%s with another action", n ? ", " : "",
+					      stale, stale == 1 ? "" : "s");
+		if (st.extra.unknown_elems && n < sizeof(what))
+			snprintf(what + n, sizeof(what) - n, "%s%llu element%s it does not hold",
+				 n ? ", " : "", (unsigned long long)st.extra.unknown_elems,
+				 st.extra.unknown_elems == 1 ? "" : "s");
+		fprintf(out,
+			"Note:        the table in force is not the stores' policy (%s): the "
+			"kernel may decide otherwise until the policy is applied (a running "
+			"ipsecpold applies changes at once; otherwise `ipsecpold --once'; "
+			"dynamic show qmfilter lists what is in force)\n",
+			what);
+	}
+	ipp_dyn_state_clear(&st);
+}
+
+/*
  * The verdicts are the assigned policy's: when the kernel does not enforce it
  * now (boot or block mode, no table), say so.  Nothing when the kernel
  * cannot be read (without CAP_NET_ADMIN).
@@ -64,6 +112,7 @@ static void mode_note(struct ipp_shell *sh, FILE *out)
 		return;
 	switch (m) {
 	case IPP_MODE_SECURE:
+		table_note(sh, out);
 		/* the table without its agent: dynamic rules it held may still be in force */
 		if (ipp_dyn_need_agent(sh, &e) == -ECONNREFUSED &&
 		    access(ipp_shell_paths(sh)->dyn_marker, F_OK) == 0)

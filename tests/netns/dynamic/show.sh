@@ -59,6 +59,17 @@ check "the policy is typed into the shell" pol -f "$WORK/policy.netsh"
 check "ipsecpold --once applies it" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null' 
 show whatif src=10.77.0.2 dst=me proto=tcp dstport=80
 check "whatif: the policy in force, no note" eval '[ $RC -eq 0 ] && has "Verdict:     block" && hasnt "Note:"'
+# a store changed with no agent to apply it: whatif gives the stores' verdict and says the
+# kernel's table is another
+check "a filter added to the stores, not applied" \
+	pol add filter filterlist=Web srcaddr=10.77.0.2 dstaddr=me protocol=tcp dstport=22
+show whatif src=10.77.0.2 dst=me proto=tcp dstport=22
+check "whatif: the table in force is not the stores' policy" \
+	eval '[ $RC -eq 0 ] && has "Verdict:     block" && has "Note:        the table in force is not the stores'"'"' policy (2 of its 7 specific filters missing)"'
+check "the filter deleted again" \
+	pol delete filter filterlist=Web srcaddr=10.77.0.2 dstaddr=me protocol=tcp dstport=22
+show whatif src=10.77.0.2 dst=me proto=tcp dstport=80
+check "whatif: the stores as in force again, no note" eval '[ $RC -eq 0 ] && hasnt "Note:"'
 
 show dynamic show qmfilter
 # (ICMP between any and any: ICMP and ICMPv6, two specific filters)

@@ -185,6 +185,17 @@ static void test_ipv6_extensions(void **state)
 	}
 }
 
+static void expect_bad(int dlt, size_t n, const char *why_part)
+{
+	struct ipp_packet p;
+	const char *why = NULL;
+
+	assert_int_equal(ipp_decode_frame(dlt, buf, n, &p, NULL, &why), IPP_DECODE_MALFORMED);
+	assert_non_null(why);
+	if (!strstr(why, why_part))
+		fail_msg("reason \"%s\" does not mention \"%s\"", why, why_part);
+}
+
 static void test_ipv4_fragments(void **state)
 {
 	struct ipp_packet p;
@@ -195,17 +206,16 @@ static void test_ipv4_fragments(void **state)
 	assert_int_equal(p.dport, 10);
 	n = ip4(buf, "10.0.0.5", "10.0.0.1", 17, 9, 10, 100, 185, 0);
 	assert_int_equal(ipp_decode_frame(DLT_RAW, buf, n, &p, NULL, NULL), IPP_DECODE_FRAGMENT);
-}
-
-static void expect_bad(int dlt, size_t n, const char *why_part)
-{
-	struct ipp_packet p;
-	const char *why = NULL;
-
-	assert_int_equal(ipp_decode_frame(dlt, buf, n, &p, NULL, &why), IPP_DECODE_MALFORMED);
-	assert_non_null(why);
-	if (!strstr(why, why_part))
-		fail_msg("reason \"%s\" does not mention \"%s\"", why, why_part);
+	/* a tiny first fragment: 8 bytes of TCP header, the rest in the next fragment; the
+	 * kernel sees the datagram whole, and its ports are here */
+	n = ip4(buf, "10.0.0.5", "10.0.0.1", 6, 9, 22, 0, 0, 1);
+	put16(buf + 2, 28);
+	p = ok(DLT_RAW, 28, IPP_LINKDIR_UNKNOWN);
+	assert_int_equal(p.dport, 22);
+	/* the same without "more fragments": a datagram with a cut TCP header */
+	n = ip4(buf, "10.0.0.5", "10.0.0.1", 6, 9, 22, 0, 0, 0);
+	put16(buf + 2, 28);
+	expect_bad(DLT_RAW, 28, "TCP header shorter");
 }
 
 static void test_inconsistent(void **state)

@@ -291,10 +291,15 @@ static void test_errors(void **state)
 			 -EINVAL);
 	has(err.msg, "proto= is required");
 	free(out);
+	/* a bad address is named before what is missing */
+	assert_int_equal(whatif(&out, &err, "src=10.0.0", "dst=me", "me=10.0.0.1", "me=only", NULL),
+			 -EINVAL);
+	has(err.msg, "\"src=10.0.0\": expected me or an IPv4 or IPv6 address");
+	free(out);
 	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "dst=me", "proto=icmp", "dstport=80",
 				"me=10.0.0.1", "me=only", NULL),
 			 -EINVAL);
-	has(err.msg, "ports need proto=tcp or proto=udp");
+	has(err.msg, "\"dstport=80\": ports need proto=tcp or proto=udp");
 	free(out);
 	/* port 0 is any port: it goes with every protocol */
 	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "dst=me", "proto=icmp", "srcport=0",
@@ -325,6 +330,10 @@ static void test_errors(void **state)
 	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "pcap=/x.pcap", "me=only", NULL),
 			 -EINVAL);
 	has(err.msg, "\"pcap=/x.pcap\" runs a capture");
+	free(out);
+	/* a capture's packets have their own directions */
+	assert_int_equal(whatif(&out, &err, "pcap=/x.pcap", "dir=out", "me=only", NULL), -EINVAL);
+	has(err.msg, "direction= is for one packet");
 	free(out);
 }
 
