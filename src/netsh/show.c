@@ -673,6 +673,18 @@ static void table_filters(struct ctx *c, const struct ipp_filterlist *l)
 		snprintf(no, sizeof(no), "%zu", i + 1);
 		show_addr_cell(&f[i]->src, src, sizeof(src));
 		show_addr_cell(&f[i]->dst, dst, sizeof(dst));
+		if (c->o.resolvedns) {
+			/* the name of a host end in its cell: the one it was added by, else the
+			 * reverse lookup's (none found: the address stays) */
+			char name[sizeof(src)];
+
+			dns_name(c, &f[i]->src, f[i]->srcdns, name, sizeof(name));
+			if (*name)
+				snprintf(src, sizeof(src), "%s", name);
+			dns_name(c, &f[i]->dst, f[i]->dstdns, name, sizeof(name));
+			if (*name)
+				snprintf(dst, sizeof(dst), "%s", name);
+		}
 		ipp_proto_format(f[i]->protocol, proto, sizeof(proto));
 		port_text(f[i]->srcport, sp, sizeof(sp));
 		port_text(f[i]->dstport, dp, sizeof(dp));

@@ -797,6 +797,25 @@ static void test_resolvedns(void **state)
 	struct cap c;
 	char *out;
 
+	/* table: the address, or with resolvedns=yes the name it was added by */
+	{
+		struct ipp_show_opts t = opts(IPP_LEVEL_VERBOSE, IPP_FORMAT_TABLE, true);
+		const struct ipp_filterlist *web[1] = {&s->filterlists[0]};
+
+		cap_open(&c);
+		ipp_show_filterlists(c.f, s, web, 1, &t);
+		out = cap_close(&c);
+		assert_non_null(strstr(out, "192.0.2.10"));
+		assert_null(strstr(out, "www.example.com"));
+		free(out);
+		t.resolvedns = true;
+		cap_open(&c);
+		ipp_show_filterlists(c.f, s, web, 1, &t);
+		out = cap_close(&c);
+		assert_non_null(strstr(out, "www.example.com"));
+		assert_null(strstr(out, "192.0.2.10"));
+		free(out);
+	}
 	add_filter(l, 109, "127.0.0.1", -1, "me", -1, 0, 0, 0, true, NULL);
 	cap_open(&c);
 	ipp_show_filterlists(c.f, s, lv, 1, &o);
