@@ -595,6 +595,26 @@ out:
 	return r;
 }
 
+/*
+ * Flows the generation in force of @c's flow cache has taken since it came
+ * into use (its fill counters, read and added to fs->fill); UINT64_MAX when
+ * they cannot be read, 0 without a flow cache.
+ */
+static uint64_t flows_taken(const struct ipp_compiled *c, struct ipp_flowstate *fs)
+{
+	struct ipp_error e = {0};
+	uint64_t add[12], n = 0;
+	unsigned i;
+
+	if (!ipp_compiled_flow_used(c))
+		return 0;
+	if (ipp_driver_flow_fill(c->flow_gen, add, &e) < 0)
+		return UINT64_MAX;
+	for (i = 0; i < 12; i++)
+		n += fs->fill[c->flow_gen][i] += add[i];
+	return n;
+}
+
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
 		    struct ipp_flowstate *fs, struct ipp_db_look *look, struct ipp_cdiff_stats *st,
 		    struct ipp_error *err)
@@ -694,6 +714,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	p.nadd = add.n;
 	p.del = del;
 	p.ndel = ndel;
+	p.keep_flows = flows_taken(cur->compiled, fs) == 0;
 	if (!(f = open_memstream(&text, &len))) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
@@ -710,7 +731,13 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	}
 	if (len && (r = ipp_apply_text(d, cur->compiled, text, false, err)) < 0)
 		goto out;
-	if (len && ipp_compiled_flow_used(cur->compiled)) {
+	if (len && p.keep_flows && flows_taken(cur->compiled, fs) != 0)
+		/* flows were remembered between the look and the change, some perhaps
+		 * by the policy before it: to a fresh generation at once */
+		(void)ipp_agent_flow_renew(d, cur->compiled, fs,
+					   "flows remembered while the policy changed",
+					   "policy change in place");
+	else if (len && !p.keep_flows && ipp_compiled_flow_used(cur->compiled)) {
 		pending_clear(fs);
 		memset(fs->fill[cur->compiled->flow_gen], 0, sizeof(fs->fill[0]));
 		fs->pending = true;

@@ -2131,7 +2131,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 			t->nelems = n;
 		}
 		c->nsf -= npl < c->nsf ? npl : c->nsf;
-		ipp_patch_emit_end(c, NULL, out);
+		ipp_patch_emit_end(c, NULL, p->keep_flows, out);
 		return 0;
 	}
 	for (i = 0; i < p->nadd && r == 0; i++)
@@ -2240,7 +2240,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		}
 	}
 	c->nsf += p->nadd;
-	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, out);
+	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, p->keep_flows, out);
 	goto out;
 again:
 	r = -EAGAIN;

@@ -542,6 +542,9 @@ struct ipp_patch {
 	size_t nadd;
 	const struct ipp_patch_del *del;  /* or configured filters deleted (not both) */
 	size_t ndel;
+	/* the flow cache's generation in force has taken no flow since it came into use (its
+	 * sets are empty, nothing the change would make stale): the rules stay on it */
+	bool keep_flows;
 	/* out: the elements added or deleted (owned by the caller: free()) */
 	struct ipp_patch_change *changed;
 	size_t nchanged;
@@ -551,25 +554,24 @@ struct ipp_patch {
  * Change @c in place by @p and write to @out the commands that make the
  * kernel, holding @c, follow (elements added or deleted, gate values added,
  * the rules moved to the other flow cache generation, emptied: c->flow_gen
- * changes): one transaction, element-level; p->changed lists the elements.  Only when
- * nothing else in the compiled form moves: every new key goes into an
- * existing tier of its shape and weight without making another element late
- * or taking another's key, and its action is within the tier's; a deletion
- * only removes elements (a late element stays late, which is never wrong)
- * unless one of them shadowed a twin (which would have to come back) or is
- * in a tier without a key (a rule of the walk).  -EAGAIN, @c unchanged, when
- * that does not hold or with element comments: compile the effective policy
- * again.  -ENOMEM (then @c may be half changed: discard it).  Walk chain
- * comments keep the number of rules they counted.
+ * changes, unless p->keep_flows): one transaction, element-level; p->changed lists the elements.
+ * Only when nothing else in the compiled form moves: every new key goes into an existing tier of
+ * its shape and weight without making another element late or taking another's key, and its action
+ * is within the tier's; a deletion only removes elements (a late element stays late, which is never
+ * wrong) unless one of them shadowed a twin (which would have to come back) or is in a tier without
+ * a key (a rule of the walk).  -EAGAIN, @c unchanged, when that does not hold or with element
+ * comments: compile the effective policy again.  -ENOMEM (then @c may be half changed: discard it).
+ * Walk chain comments keep the number of rules they counted.
  */
 int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out);
 
 /* Used by ipp_compiled_patch(): one element's command; the gates added since @old_gates
- * (NULL: none) and the move to the other flow cache generation (c->flow_gen changes). */
+ * (NULL: none) and, unless @keep_flows, the move to the other flow cache generation
+ * (c->flow_gen changes). */
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		    const struct ipp_celem *e, bool add, FILE *out);
 void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
-			FILE *out);
+			bool keep_flows, FILE *out);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

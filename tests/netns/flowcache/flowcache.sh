@@ -70,7 +70,7 @@ counted() {
 
 # ---- the network; UDP sinks in H, one per port, one line per datagram
 pair_up
-for port in 7000 7001 7002 7003; do
+for port in 7000 7001 7002 7003 7004; do
 	hx python3 -u -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -219,6 +219,27 @@ $(grep -E "policy|flow cache" "$LOG")"
 		pol static delete filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7003
 	unpatched() { grep -q "policy updated (the policy stores changed): 0 elements added, 2 deleted (in place" "$LOG"; }
 	check "agent: the deletion in place too" wait_for 10 unpatched
+	# no flow remembered since the generation came into use (no packet since the last
+	# change): nothing to make stale, the rules stay on it, the change is additions alone
+	g2=$(gen)
+	check "agent: a block filter for 7004 with the cache's generation empty" \
+		pol static add filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7004
+	patched4() { [ "$(grep -c "policy updated (the policy stores changed): 2 elements added, 0 deleted (in place" "$LOG")" = 2 ]; }
+	check "agent: applied in place" wait_for 10 patched4
+	check "agent: the generation stays (its sets were empty)" eval '[ "$(gen)" = "$g2" ]'
+	send 3 41004 7004
+	sleep 0.3
+	check "agent: the flow to 7004 is blocked, and remembered as such" \
+		eval '[ "$(received 7004)" = 0 ] && [ "$(cached flow4_in_block 41004 7004)" = 3 ]'
+	check "agent: the 7004 filter deleted with that flow cached" \
+		pol static delete filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7004
+	unpatched4() { [ "$(grep -c "policy updated (the policy stores changed): 0 elements added, 2 deleted (in place" "$LOG")" = 2 ]; }
+	check "agent: deleted in place" wait_for 10 unpatched4
+	check "agent: the rules moved to the other generation (a flow was remembered)" \
+		eval '[ "$(gen)" != "$g2" ]'
+	send 3 41004 7004
+	sleep 0.3
+	check "agent: the flow to 7004 passes now" eval '[ "$(received 7004)" = 3 ]'
 	check "agent: still no full apply" eval '[ "$(full_applies)" = "$n_full" ]'
 	check "agent: the kernel took every in-place change" \
 		eval '! grep -q "cannot change the policy in place" "$LOG"'
