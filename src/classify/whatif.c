@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -161,8 +162,71 @@ static const char *action_word(enum ipp_action a)
 }
 
 /* Resolve "me" or an address text into @ip; @want_family 0 = either. */
-static int resolve(const char *tag, const char *s, int want_family,
-		   const struct ipp_localaddrs *me, int *ret_family, uint8_t ip[16],
+/*
+ * @s as a filter names an address besides me and IP addresses: the first of
+ * this host's DNS, WINS or DHCP servers or gateways (of @want_family, if
+ * given), or a host name, resolved now (a filter's name is resolved when it
+ * is added).
+ */
+static int by_name(const char *tag, const char *s, int want_family, const struct ipp_hostenv *env,
+		   int *ret_family, uint8_t ip[16], struct ipp_error *err)
+{
+	static const char *const kinds[] = {"dns", "wins", "dhcp", "gateway"};
+	const struct ipp_addr *v[] = {env->dns, env->wins, env->dhcp, env->gateway};
+	const size_t n[] = {env->ndns, env->nwins, env->ndhcp, env->ngateway};
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL, *ai;
+	size_t k, i;
+	int r;
+
+	for (k = 0; k < 4; k++) {
+		if (strcasecmp(s, kinds[k]))
+			continue;
+		for (i = 0; i < n[k]; i++)
+			if (!want_family || v[k][i].family == want_family) {
+				memcpy(ip, v[k][i].ip, 16);
+				*ret_family = v[k][i].family;
+				return 0;
+			}
+		return ipp_err(err, ENOENT, "\"%s=%s\": this host has no %s%s known now", tag, s,
+			       want_family == AF_INET6	? "IPv6 "
+			       : want_family == AF_INET ? "IPv4 "
+							: "",
+			       k == 3	? "gateway"
+			       : k == 0 ? "DNS server"
+			       : k == 1 ? "WINS server"
+					: "DHCP server");
+	}
+	/* (digits and dots, or a colon: a malformed address, not a name) */
+	if (!*s || strspn(s, "0123456789.") == strlen(s) || strchr(s, ':') || strchr(s, '/'))
+		return ipp_err(err, EINVAL,
+			       "\"%s=%s\": expected me, an IPv4 or IPv6 address, dns, wins, "
+			       "dhcp, gateway or a host name",
+			       tag, s);
+	hints.ai_family = want_family ? want_family : AF_UNSPEC;
+	if ((r = getaddrinfo(s, NULL, &hints, &res)) != 0)
+		return ipp_err(err, r == EAI_NONAME ? ENOENT : EINVAL,
+			       "\"%s=%s\": expected me, an IPv4 or IPv6 address, dns, wins, dhcp, "
+			       "gateway or a host name (it does not resolve: %s)",
+			       tag, s, gai_strerror(r));
+	/* IPv4 first, as a filter's name gives one filter per address in that order */
+	for (k = 0; k < 2; k++)
+		for (ai = res; ai; ai = ai->ai_next) {
+			if (ai->ai_family != (k ? AF_INET6 : AF_INET))
+				continue;
+			if (ai->ai_family == AF_INET)
+				memcpy(ip, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+			else
+				memcpy(ip, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+			*ret_family = ai->ai_family;
+			freeaddrinfo(res);
+			return 0;
+		}
+	freeaddrinfo(res);
+	return ipp_err(err, ENOENT, "\"%s=%s\": the name has no IP address", tag, s);
+}
+
+static int resolve(const char *tag, const char *s, int want_family, const struct ipp_localaddrs *me,
+		   const struct ipp_hostenv *env, int *ret_family, uint8_t ip[16],
 		   struct ipp_error *err)
 {
 	char tmp[INET6_ADDRSTRLEN + 8];
@@ -197,12 +261,11 @@ static int resolve(const char *tag, const char *s, int want_family,
 			return 0;
 		}
 	}
-	return ipp_err(err, EINVAL, "\"%s=%s\": expected me or an IPv4 or IPv6 address",
-		       tag, s);
+	return by_name(tag, s, want_family, env, ret_family, ip, err);
 }
 
 static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs *me,
-			struct ipp_packet *p, struct ipp_error *err)
+			const struct ipp_hostenv *env, struct ipp_packet *p, struct ipp_error *err)
 {
 	bool smeta, dmeta, slocal, dlocal;
 	int sf = 0, df = 0, r;
@@ -213,13 +276,13 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 	smeta = strcasecmp(w->src, "me") == 0;
 	dmeta = strcasecmp(w->dst, "me") == 0;
 	/* a concrete side fixes the family that "me" resolves to */
-	if (!smeta && (r = resolve("src", w->src, 0, me, &sf, p->src, err)) < 0)
+	if (!smeta && (r = resolve("src", w->src, 0, me, env, &sf, p->src, err)) < 0)
 		return r;
-	if (!dmeta && (r = resolve("dst", w->dst, sf, me, &df, p->dst, err)) < 0)
+	if (!dmeta && (r = resolve("dst", w->dst, sf, me, env, &df, p->dst, err)) < 0)
 		return r;
-	if (smeta && (r = resolve("src", w->src, df, me, &sf, p->src, err)) < 0)
+	if (smeta && (r = resolve("src", w->src, df, me, env, &sf, p->src, err)) < 0)
 		return r;
-	if (dmeta && (r = resolve("dst", w->dst, sf, me, &df, p->dst, err)) < 0)
+	if (dmeta && (r = resolve("dst", w->dst, sf, me, env, &df, p->dst, err)) < 0)
 		return r;
 	if (sf != df)
 		return ipp_err(err, EINVAL,
@@ -389,7 +452,10 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	if (!w->nosystem && ((r = ipp_localaddrs_from_system(&me, err)) < 0 ||
 			     (r = ipp_localaddrs_broadcasts(&bcast, err)) < 0))
 		goto out;
-	if (!w->pcap && (r = build_packet(w, &me, &pkt, err)) < 0)
+	/* (before the packet: dst=dns and the like name the host's servers) */
+	if ((r = ipp_classify_hostenv(paths, &env, err)) < 0)
+		goto out;
+	if (!w->pcap && (r = build_packet(w, &me, &env, &pkt, err)) < 0)
 		goto out;
 	/* dir=in: the destination is this host's (the input hook sees nothing else), dir=out
 	 * the source; but a packet to a broadcast or multicast address is received without
@@ -403,9 +469,6 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		ipp_err(err, -r, "out of memory");
 		goto out;
 	}
-	r = ipp_classify_hostenv(paths, &env, err);
-	if (r < 0)
-		goto out;
 	if (w->rest) {
 		/* the persistent policy alone (or, with policy=, that one of the persistent
 		 * store in its place) */

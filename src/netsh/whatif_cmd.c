@@ -23,8 +23,9 @@ static const char *const v_level[] = { "normal", "verbose", NULL };
 static const char *const v_conntype[] = { "lan", "dialup", NULL };
 
 const struct ipp_param ipp_whatif_params[] = {
-    {"srcaddr", IPP_PT_STRING, 0, 0, NULL, "Source address of the packet (or me)."},
-    {"dstaddr", IPP_PT_STRING, 0, 0, NULL, "Destination address of the packet (or me)."},
+    {"srcaddr", IPP_PT_STRING, 0, 0, NULL,
+     "Source address of the packet: an address, me, dns, wins, dhcp, gateway or a host name."},
+    {"dstaddr", IPP_PT_STRING, 0, 0, NULL, "Destination address of the packet: as srcaddr."},
     {"protocol", IPP_PT_STRING, 0, 0, NULL,
      "Protocol of the packet: tcp, udp, icmp, icmpv6, raw or a number 1-255."},
     {"srcport", IPP_PT_PORT, 0, 0, NULL, "Source port."},

@@ -294,7 +294,30 @@ static void test_errors(void **state)
 	/* a bad address is named before what is missing */
 	assert_int_equal(whatif(&out, &err, "src=10.0.0", "dst=me", "me=10.0.0.1", "me=only", NULL),
 			 -EINVAL);
-	has(err.msg, "\"src=10.0.0\": expected me or an IPv4 or IPv6 address");
+	has(err.msg, "\"src=10.0.0\": expected me, an IPv4 or IPv6 address, dns, wins, dhcp, "
+		     "gateway or a host name");
+	free(out);
+	/* the host's servers as filters name them, and host names */
+	assert_int_equal(whatif(&out, &err, "src=me", "dst=DNS", "proto=udp", "dstport=53",
+				"me=10.0.0.1", "me=only", NULL),
+			 0);
+	has(out, "Packet:      outbound UDP 10.0.0.1:0 -> 10.9.9.53:53");
+	free(out);
+	assert_int_equal(whatif(&out, &err, "src=me", "dst=gateway", "proto=udp", "me=10.0.0.1",
+				"me=only", NULL),
+			 -ENOENT);
+	has(err.msg, "\"dst=gateway\": this host has no gateway known now");
+	free(out);
+	assert_int_equal(whatif(&out, &err, "src=localhost", "dst=me", "proto=tcp", "dstport=22",
+				"me=10.0.0.1", "me=only", NULL),
+			 0);
+	has(out, "Packet:      inbound TCP 127.0.0.1:0 -> 10.0.0.1:22");
+	free(out);
+	assert_int_equal(whatif(&out, &err, "src=no-such-host.invalid", "dst=me", "proto=tcp",
+				"me=10.0.0.1", "me=only", NULL),
+			 -ENOENT);
+	has(err.msg, "\"src=no-such-host.invalid\": expected me, an IPv4 or IPv6 address");
+	has(err.msg, "it does not resolve");
 	free(out);
 	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "dst=me", "proto=icmp", "dstport=80",
 				"me=10.0.0.1", "me=only", NULL),
