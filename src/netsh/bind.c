@@ -102,6 +102,17 @@ const char *ipp_enum_match(const struct ipp_param *p, const char *value, struct 
 	if (n == 1)
 		return found;
 	if (n > 1) {
+		/* a candidate that begins every other one is its short form ("i": in, inbound) */
+		for (const char *const *v = p->values; v && *v; v++) {
+			size_t k = 0;
+
+			if (!is_prefix(value, *v))
+				continue;
+			for (const char *const *o = p->values; *o; o++)
+				k += is_prefix(value, *o) && is_prefix(*v, *o);
+			if (k == n)
+				return *v;
+		}
 		ipp_err(err, EINVAL, "ambiguous value \"%s\" for %s: %s", value, p->tag, cands);
 		return NULL;
 	}

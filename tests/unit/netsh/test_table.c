@@ -400,6 +400,23 @@ static char *capture_usage(const char *ctx, const char *line)
 	return buf;
 }
 
+/* An abbreviation of a value and of its longer synonym is the short one. */
+static void test_enum_synonyms(void **state)
+{
+	static const char *const dir[] = {"in", "out", "inbound", "outbound", NULL};
+	static const char *const grp[] = {"grp1", "grp2", NULL};
+	const struct ipp_param p = {"direction", IPP_PT_ENUM, 0, 0, dir, ""};
+	const struct ipp_param q = {"pfsgroup", IPP_PT_ENUM, 0, 0, grp, ""};
+	struct ipp_error err = {0};
+
+	(void)state;
+	assert_string_equal(ipp_enum_match(&p, "i", &err), "in");
+	assert_string_equal(ipp_enum_match(&p, "OU", &err), "out");
+	assert_string_equal(ipp_enum_match(&p, "inb", &err), "inbound");
+	assert_null(ipp_enum_match(&q, "grp", &err));
+	assert_non_null(strstr(err.msg, "ambiguous value \"grp\""));
+}
+
 static void test_help(void **state)
 {
 	char *u = capture_usage("static", "add filter");
@@ -490,15 +507,16 @@ static void test_complete(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_consistent),
-		cmocka_unit_test(test_static_commands_present),
-		cmocka_unit_test(test_abbreviation),
-		cmocka_unit_test(test_ambiguity),
-		cmocka_unit_test(test_bind_reference_examples),
-		cmocka_unit_test(test_bind_rules),
-		cmocka_unit_test(test_bind_errors),
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_complete),
+	    cmocka_unit_test(test_table_consistent),
+	    cmocka_unit_test(test_static_commands_present),
+	    cmocka_unit_test(test_abbreviation),
+	    cmocka_unit_test(test_ambiguity),
+	    cmocka_unit_test(test_bind_reference_examples),
+	    cmocka_unit_test(test_bind_rules),
+	    cmocka_unit_test(test_bind_errors),
+	    cmocka_unit_test(test_enum_synonyms),
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
