@@ -1419,37 +1419,67 @@ const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const ch
 	return NULL;
 }
 
-const struct ipp_ctier *ipp_compiled_kernel_tier(const struct ipp_compiled *c, const char *name)
+void ipp_compiled_kernel_tiers(const struct ipp_compiled *c, const char *name,
+			       struct ipp_ktiers *ret)
 {
-	/* the longer names first: "_late_negotiate" is in "_late_negotiate_soft" */
-	static const char *const late[] = {"_late_negotiate_inpass", "_late_negotiate_soft",
-					   "_late_block", "_late_negotiate", "_late_permit"};
-	const struct ipp_ctier *t = ipp_compiled_tier(c, name);
-	char base[IPP_CTIER_NAME_MAX];
-	const char *at;
+	char group[IPP_CTIER_NAME_MAX], g[IPP_CTIER_NAME_MAX];
+	size_t i, n = strlen(name);
+	unsigned hooks = IPP_CHOOK_IN | IPP_CHOOK_OUT, on = 0;
+
+	/* the hook of a map split by hook, as ipp_ctier_group() strips it */
+	if (n > 3 && !strcmp(name + n - 3, "_in"))
+		hooks = IPP_CHOOK_IN;
+	else if (n > 4 && !strcmp(name + n - 4, "_out"))
+		hooks = IPP_CHOOK_OUT;
+	ipp_ctier_group(name, group, sizeof(group));
+	ret->n = 0;
+	for (i = 0; i < c->ntiers && ret->n < IPP_KTIERS_MAX; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (!(t->hooks & hooks))
+			continue;
+		ipp_ctier_group(t->name, g, sizeof(g));
+		if (strcmp(g, group))
+			continue;
+		on |= t->hooks;
+		if (strcmp(t->name, name)) {
+			ret->v[ret->n++] = t;
+			continue;
+		}
+		/* the tier of the very name first: where the names agree, as they are */
+		memmove(&ret->v[1], &ret->v[0], ret->n++ * sizeof(ret->v[0]));
+		ret->v[0] = t;
+	}
+	/* a map of a shape with a "me" side is on one hook, whatever its name says */
+	ret->hooks = (uint8_t)(hooks & on);
+}
+
+const struct ipp_celem *ipp_ktiers_find(const struct ipp_ktiers *kt, unsigned hook,
+					const struct ipp_ckey *k, const struct ipp_ctier **tier_ret)
+{
+	const struct ipp_celem *e;
 	size_t i;
 
-	for (i = 0; !t && i < sizeof(late) / sizeof(late[0]); i++) {
-		if (!(at = strstr(name, late[i])))
+	for (i = 0; i < kt->n; i++) {
+		if (!(kt->v[i]->hooks & hook) || !(e = ipp_ctier_find(kt->v[i], k)))
 			continue;
-		snprintf(base, sizeof(base), "%.*s%s", (int)(at - name), name,
-			 at + strlen(late[i]));
-		t = ipp_compiled_tier(c, base);
+		*tier_ret = kt->v[i];
+		return e;
 	}
-	return t;
+	return NULL;
 }
 
 const struct ipp_ctier *ipp_compiled_rule_tier(const struct ipp_compiled *c, const char *comment)
 {
 	const char *colon = strchr(comment, ':');
 	char name[IPP_CTIER_NAME_MAX];
-	const struct ipp_ctier *t;
+	struct ipp_ktiers kt;
 
 	if (!colon || (size_t)(colon - comment) >= sizeof(name))
 		return NULL;
 	snprintf(name, sizeof(name), "%.*s", (int)(colon - comment), comment);
-	t = ipp_compiled_kernel_tier(c, name);
-	return t && ipp_ctier_keyless(t) ? t : NULL;
+	ipp_compiled_kernel_tiers(c, name, &kt);
+	return kt.n && ipp_ctier_keyless(kt.v[0]) ? kt.v[0] : NULL;
 }
 
 void ipp_ctier_group(const char *name, char *buf, size_t len)

@@ -372,18 +372,50 @@ bool ipp_nft_alive_map(const char *name);
 /* The tier named @name, or NULL.  Points into @c. */
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);
 /*
- * The tier of @c that the kernel's map, or keyless tier's rule, named @name
- * counts for: the tier of that name, else the one of the name without its
- * late suffix ("X_late_permit_in" is "X_in").  A filter deleted in place
- * (ipp_compiled_patch()) leaves the elements it made late in their late
- * tiers, where a fresh compile of the same policy has them in the tier of
- * their shape.  NULL when @c has neither.
+ * The most tiers of one group (ipp_ctier_group()): not late or late by one of
+ * five actions, each one map or one per hook.
  */
-const struct ipp_ctier *ipp_compiled_kernel_tier(const struct ipp_compiled *c, const char *name);
+#define IPP_KTIERS_MAX 18
+
+/*
+ * The tiers of a compiled form that a map the kernel holds counts for
+ * (ipp_compiled_kernel_tiers()).
+ */
+struct ipp_ktiers {
+	const struct ipp_ctier *v[IPP_KTIERS_MAX]; /* point into the form */
+	size_t n;
+	uint8_t hooks; /* IPP_CHOOK_*: those of the kernel's map that @v are walked on */
+};
+
+/*
+ * The tiers of @c that the kernel's map, or keyless tier's rule, named @name
+ * counts for, in *@ret (pointing into @c; ret->n 0 when @c has none): those
+ * of its group (ipp_ctier_group()) walked on a hook the map is (the one its
+ * name ends in, "_in" or "_out", else either), the one of that very name
+ * first, then in walk order.  Changes in place (ipp_compiled_patch()) keep
+ * the kernel's names where a compile of the same policy names the tiers
+ * otherwise: a deletion leaves the elements it made late in their late tiers
+ * ("X_late_permit" for "X"), and a map split by hook, or not, as it was
+ * where the compile has one ("X") or two ("X_in", "X_out"): a negotiate
+ * element no longer late joins its shape's map, or a shape's last one is
+ * deleted.  Within a group a key is one filter's, so an element of the
+ * kernel's map is the element of its key in these (ipp_ktiers_find()).
+ */
+void ipp_compiled_kernel_tiers(const struct ipp_compiled *c, const char *name,
+			       struct ipp_ktiers *ret);
+/*
+ * The element with key @k of the first of @kt walked on hook @hook
+ * (IPP_CHOOK_IN or IPP_CHOOK_OUT) that has one, or NULL; *@tier_ret its tier.
+ * Both point into the compiled form of @kt.
+ */
+const struct ipp_celem *ipp_ktiers_find(const struct ipp_ktiers *kt, unsigned hook,
+					const struct ipp_ckey *k,
+					const struct ipp_ctier **tier_ret);
 /*
  * The keyless tier of @c that a counting rule of the kernel's walk chains,
- * commented @comment ("TIER: policy ..."), is (ipp_compiled_kernel_tier());
- * NULL when the rule is no keyless tier's.
+ * commented @comment ("TIER: policy ..."), is (ipp_compiled_kernel_tiers():
+ * keyless tiers are never split by hook); NULL when the rule is no keyless
+ * tier's.  Points into @c.
  */
 const struct ipp_ctier *ipp_compiled_rule_tier(const struct ipp_compiled *c, const char *comment);
 /* The element with key @k in @t, or NULL.  Points into @t. */

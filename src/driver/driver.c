@@ -1014,7 +1014,7 @@ static int merge_flowshares(struct counters *cs, const struct flowshares *fs)
  * Keyless tiers are rules: "counter" statements whose comment starts
  * "TIER: ".  The counts @p, @b of a rule commented @com go to its tier of
  * @c (pk, by, seen: per tier), which may be the late tier's of the kernel's
- * walk under the name of its shape (ipp_compiled_kernel_tier()).
+ * walk under the name of its shape (ipp_compiled_rule_tier()).
  */
 static void tier_rule_count(const struct ipp_compiled *c, const char *com, uint64_t p, uint64_t b,
 			    uint64_t *pk, uint64_t *by, bool *seen)
@@ -1059,8 +1059,8 @@ struct nlread {
 	struct ghost *ghosts;
 	size_t nghosts, gcap;
 	struct ghost *g; /* the map being read, when it is one */
-	/* the set being read */
-	const struct ipp_ctier *t;
+	/* the set being read; a map: the tiers of @c it counts for */
+	struct ipp_ktiers kt;
 	int family;
 	bool inbound;
 	unsigned gen;
@@ -1109,20 +1109,54 @@ static int kernel_verdict(int code, const char *chain)
 }
 
 /*
- * An element of a filter map: its counts to the compiled element of its key,
- * under the verdict the kernel's element gives (another than the compiled
- * one when the stores changed since the table was applied: marked stale).
+ * The kernel's element of a filter map with key @k, counting @pk packets and
+ * @by bytes, is element @e of @t of the compiled form: held by the kernel,
+ * and its counts under the verdict the kernel's element gives (another than
+ * the compiled one when the stores changed since the table was applied:
+ * marked stale).
+ */
+static int map_elem_count(struct nlread *rd, const struct ipp_ctier *t, const struct ipp_celem *e,
+			  int kv, uint64_t pk, uint64_t by)
+{
+	struct ipp_counter ct = {0};
+
+	if (rd->elem_seen)
+		rd->elem_seen[rd->elem_base[t - rd->c->tiers] + (size_t)(e - t->elems)] = true;
+	if (kv >= 0 && kv != e->verdict) {
+		ct.stale = true;
+		ct.kverdict = (uint8_t)kv;
+	}
+	count_as(&ct, ct.stale ? kv : e->verdict, pk, by);
+	ct.tier = t;
+	ct.elem = e;
+	ct.rule = e->rule;
+	ct.filter = e->filter;
+	ct.reversed = e->reversed;
+	return push_counter(rd->cs, &ct);
+}
+
+/*
+ * An element of a filter map: its counts to the compiled element of its key
+ * (map_elem_count()), on each hook the map is walked on.  A map the kernel
+ * holds whole where the compiled form has one per hook is both per-hook
+ * maps' element; its counter, which counted the packets of both hooks once,
+ * goes whole to the first (the input's), and the other's is listed with none:
+ * a filter's count is the sum of its elements' (ipp_driver_counters()).
  */
 static int nl_map_elem(const uint8_t *key, size_t keylen, int verdict, const char *chain,
 		       uint64_t pk, uint64_t by, void *ctx)
 {
 	struct nlread *rd = ctx;
-	const struct ipp_celem *e;
-	struct ipp_counter ct = {0};
+	const struct ipp_ktiers *kt = &rd->kt;
+	const struct ipp_ctier *t;
+	const struct ipp_celem *e, *counted = NULL;
 	struct ipp_ckey k;
 	int kv = kernel_verdict(verdict, chain);
+	unsigned h;
+	size_t i;
+	int r;
 
-	if (!rd->t && rd->g && ipp_ckey_from_kernel(&rd->g->t.shape, key, keylen, &k) == 0 &&
+	if (!kt->n && rd->g && ipp_ckey_from_kernel(&rd->g->t.shape, key, keylen, &k) == 0 &&
 	    kv >= 0) {
 		/* an element of a map the compiled form has no tier for */
 		struct ipp_ctier *gt = &rd->g->t;
@@ -1133,34 +1167,39 @@ static int nl_map_elem(const uint8_t *key, size_t keylen, int verdict, const cha
 		gt->elems[gt->nelems++] = (struct ipp_celem){
 		    .key = k, .verdict = (uint8_t)kv, .rule = UINT32_MAX, .weight = gt->weight};
 	}
-	if (!rd->t || ipp_ckey_from_kernel(&rd->t->shape, key, keylen, &k) < 0) {
+	/* the tiers of one group have one shape */
+	if (!kt->n || ipp_ckey_from_kernel(&kt->v[0]->shape, key, keylen, &k) < 0) {
 		rd->x->unknown_elems++;
 		rd->x->unknown_packets += pk;
 		return 0;
 	}
-	if (!(e = ipp_ctier_find(rd->t, &k))) {
-		rd->x->unknown_elems++;
-		rd->x->unknown_packets += pk;
+	for (h = IPP_CHOOK_IN; h <= IPP_CHOOK_OUT; h <<= 1) {
+		if (!(kt->hooks & h))
+			continue;
+		if ((e = ipp_ktiers_find(kt, h, &k, &t))) {
+			/* the same element again: one map on both hooks in the compiled form too */
+			if (e == counted)
+				continue;
+			r = map_elem_count(rd, t, e, kv, counted ? 0 : pk, counted ? 0 : by);
+			if (r < 0)
+				return r;
+			counted = counted ? counted : e;
+			continue;
+		}
+		/* the compiled form lacks it on this hook: deleted from the group's first tier
+		 * walked there, for the flows it decided (ipp_compiled_match_before()) */
+		for (i = 0; !(kt->v[i]->hooks & h); i++)
+			; /* there is one: kt->hooks are those of its tiers */
 		if (ipp_grow((void **)&rd->kch, &rd->kcap, rd->nkch + 1, sizeof(*rd->kch)) < 0)
 			return -ENOMEM;
 		rd->kch[rd->nkch++] =
-		    (struct ipp_patch_change){(uint32_t)(rd->t - rd->c->tiers), k, false};
-		return 0;
+		    (struct ipp_patch_change){(uint32_t)(kt->v[i] - rd->c->tiers), k, false};
 	}
-	if (rd->elem_seen)
-		rd->elem_seen[rd->elem_base[rd->t - rd->c->tiers] + (size_t)(e - rd->t->elems)] =
-		    true;
-	if (kv >= 0 && kv != e->verdict) {
-		ct.stale = true;
-		ct.kverdict = (uint8_t)kv;
+	if (!counted) {
+		rd->x->unknown_elems++;
+		rd->x->unknown_packets += pk;
 	}
-	count_as(&ct, ct.stale ? kv : e->verdict, pk, by);
-	ct.tier = rd->t;
-	ct.elem = e;
-	ct.rule = e->rule;
-	ct.filter = e->filter;
-	ct.reversed = e->reversed;
-	return push_counter(rd->cs, &ct);
+	return 0;
 }
 
 /* An entry of a flow cache set: the totals of its generation, and its share. */
@@ -1257,9 +1296,9 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, bool flows, int *i
 		if (l->v[i].flags & NFT_SET_MAP) {
 			if (flows)
 				continue;
-			rd->t = ipp_compiled_kernel_tier(rd->c, name);
+			ipp_compiled_kernel_tiers(rd->c, name, &rd->kt);
 			rd->g = NULL;
-			if (!rd->t &&
+			if (!rd->kt.n &&
 			    ipp_grow((void **)&rd->ghosts, &rd->gcap, rd->nghosts + 1,
 				     sizeof(*rd->ghosts)) == 0 &&
 			    ipp_ctier_parse_name(name, &rd->ghosts[rd->nghosts].t)) {

@@ -1183,6 +1183,41 @@ static void test_keyless_key_parse(void **state)
 	assert_int_equal(ipp_ckey_parse(&keyed, "10.1.2.0", &k), 0);
 }
 
+/*
+ * Every element of map @t of @c (as the kernel holds it) is found in @c2, on
+ * each hook the map is walked on, as the same filter's: where the counter
+ * reader (ipp_driver_counters()) gives its counts.
+ */
+static void assert_kernel_map_found(const struct ipp_compiled *c, const struct ipp_ctier *t,
+				    const struct ipp_compiled *c2)
+{
+	struct ipp_ktiers kt;
+	size_t j;
+
+	ipp_compiled_kernel_tiers(c2, t->name, &kt);
+	if (!kt.n)
+		fprintf(stderr, "map %s of the patched form: none in the compile\n", t->name);
+	assert_true(kt.n > 0);
+	assert_int_equal(kt.hooks, t->hooks);
+	for (j = 0; j < t->nelems; j++) {
+		for (unsigned h = IPP_CHOOK_IN; h <= IPP_CHOOK_OUT; h <<= 1) {
+			const struct ipp_ctier *t2 = NULL;
+			const struct ipp_celem *x;
+
+			if (!(t->hooks & h))
+				continue;
+			x = ipp_ktiers_find(&kt, h, &t->elems[j].key, &t2);
+			if (!x)
+				fprintf(stderr,
+					"map %s of the patched form, element %zu: none on %s\n",
+					t->name, j, h == IPP_CHOOK_IN ? "input" : "output");
+			assert_non_null(x);
+			assert_true(t2->hooks & h);
+			assert_true(ipp_celem_same_owner(c, &t->elems[j], c2, x));
+		}
+	}
+}
+
 /* The policy of test_patch_late_keyless(), with list B's first filter (@B0) or without. */
 #define LATE_POLICY(B0)                                                                            \
 	"list K\nfilter K any me proto=udp mirrored=no\n"                                          \
@@ -1212,7 +1247,7 @@ static void test_patch_late_keyless(void **state)
 	struct ipp_patch pt = {0};
 	char *cmds = NULL, *text = NULL, want[IPP_CTIER_NAME_MAX + 16];
 	const char *at;
-	size_t len = 0, i, j;
+	size_t len = 0, i;
 	FILE *out;
 
 	(void)state;
@@ -1253,25 +1288,87 @@ static void test_patch_late_keyless(void **state)
 			at = strstr(text, want);
 			assert_non_null(at);
 			t2 = ipp_compiled_rule_tier(c2, at + strlen("comment \""));
+			assert_non_null(t2);
+			assert_true(ipp_celem_same_owner(c, &t->elems[0], c2, &t2->elems[0]));
 		} else {
-			t2 = ipp_compiled_kernel_tier(c2, t->name);
-		}
-		if (!t2)
-			fprintf(stderr, "tier %s of the patched form: none in the compile\n",
-				t->name);
-		assert_non_null(t2);
-		for (j = 0; j < t->nelems; j++) {
-			const struct ipp_celem *e1 = &t->elems[j];
-			const struct ipp_celem *x =
-			    ipp_ctier_keyless(t2) ? &t2->elems[0] : ipp_ctier_find(t2, &e1->key);
-
-			assert_non_null(x);
-			assert_true(ipp_celem_same_owner(c, e1, c2, x));
+			assert_kernel_map_found(c, t, c2);
 		}
 	}
 	/* a rule of no keyless tier */
 	assert_null(ipp_compiled_rule_tier(c2, "exempt: IKE"));
 	free(text);
+	free(cmds);
+	free(pt.changed);
+	ipp_compiled_free(c);
+	ipp_compiled_free(c2);
+	ipp_effective_free(e);
+	ipp_effective_free(e2);
+}
+
+/*
+ * The policy of test_patch_hook_split(), with the filters deleted in place
+ * (@B0: list B's first, @N2: list N's third) or without.
+ */
+#define SPLIT_POLICY(B0, N2)                                                                       \
+	"list N\nfilter N 10.1.0.0/16 10.2.0.0/16 proto=udp mirrored=no\n"                         \
+	"filter N 10.5.5.0/24 10.0.0.0/8 proto=udp mirrored=no\n" N2 "list B\n" B0                 \
+	"filter B 10.1.2.0/24 10.0.0.0/8 proto=udp mirrored=no\n"                                  \
+	"list Q\nfilter Q 10.9.0.0/16 10.8.0.0/16 proto=tcp mirrored=no\n"                         \
+	"action Permit permit\naction Block block\naction Neg negotiate\n"                         \
+	"policy P assigned\nrule P n N Neg\nrule P b B Block\nrule P q Q Permit\n"
+
+/*
+ * Deletions in place keep the maps the kernel has, split by hook or not,
+ * where a compile of the same policy splits them otherwise: a negotiate
+ * element no longer late joins the map of its shape, which a compile splits
+ * in two ("X_in", "X_out") while the kernel keeps "X"; the last negotiate
+ * element of a shape gone, a compile has one map "Y" where the kernel keeps
+ * "Y_in" and "Y_out".  The shell reads the kernel's counters against such a
+ * compile (ipp_driver_counters()): every element of every map of the patched
+ * form, on each hook it is walked on, must be found there as the same
+ * filter's.
+ */
+static void test_patch_hook_split(void **state)
+{
+	struct ipp_effective *e, *e2;
+	struct ipp_compiled *c, *c2;
+	struct ipp_patch_del del[2];
+	struct ipp_patch pt = {0};
+	char *cmds = NULL;
+	size_t len = 0, i, n = 0;
+	FILE *out;
+
+	(void)state;
+	c = compile_text(SPLIT_POLICY("filter B 10.5.0.0/16 10.6.0.0/16 proto=udp mirrored=no\n",
+				      "filter N 10.7.0.0/16 10.8.0.0/16 proto=tcp mirrored=no\n"),
+			 &e);
+	c2 = compile_text(SPLIT_POLICY("", ""), &e2);
+	assert_non_null(c);
+	assert_non_null(c2);
+	/* B's first filter and N's third deleted in place */
+	for (i = 0; i < e->nrules && n < 2; i++) {
+		if (!strcmp(e->rules[i].filterlist, "B"))
+			del[n++] = (struct ipp_patch_del){(uint32_t)i, 0};
+		else if (!strcmp(e->rules[i].filterlist, "N"))
+			del[n++] = (struct ipp_patch_del){(uint32_t)i, 2};
+	}
+	assert_int_equal(n, 2);
+	pt = (struct ipp_patch){.eff = e, .del = del, .ndel = 2};
+	out = open_memstream(&cmds, &len);
+	assert_int_equal(ipp_compiled_patch(c, &pt, out), 0);
+	fclose(out);
+	/* the split differs both ways */
+	assert_non_null(ipp_compiled_tier(c, "ip_s24_d8_p17"));
+	assert_null(ipp_compiled_tier(c2, "ip_s24_d8_p17"));
+	assert_non_null(ipp_compiled_tier(c2, "ip_s24_d8_p17_in"));
+	assert_non_null(ipp_compiled_tier(c2, "ip_s24_d8_p17_out"));
+	assert_non_null(ipp_compiled_tier(c, "ip_s16_d16_p6_in"));
+	assert_non_null(ipp_compiled_tier(c, "ip_s16_d16_p6_out"));
+	assert_null(ipp_compiled_tier(c2, "ip_s16_d16_p6_in"));
+	assert_non_null(ipp_compiled_tier(c2, "ip_s16_d16_p6"));
+	for (i = 0; i < c->ntiers; i++)
+		if (c->tiers[i].nelems && !ipp_ctier_keyless(&c->tiers[i]))
+			assert_kernel_map_found(c, &c->tiers[i], c2);
 	free(cmds);
 	free(pt.changed);
 	ipp_compiled_free(c);
@@ -1286,6 +1383,7 @@ int main(void)
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_patch_delete_limits),
 	    cmocka_unit_test(test_patch_late_keyless),
+	    cmocka_unit_test(test_patch_hook_split),
 	    cmocka_unit_test(test_keyless_key_parse),
 	    cmocka_unit_test(test_carry_follows_group),
 	    cmocka_unit_test(test_equal_weight_block_wins),
