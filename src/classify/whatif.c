@@ -196,6 +196,11 @@ static int by_name(const char *tag, const char *s, int want_family, const struct
 			       : k == 1 ? "WINS server"
 					: "DHCP server");
 	}
+	if (strcasecmp(s, "any") == 0)
+		return ipp_err(err, EINVAL,
+			       "\"%s=%s\": a packet has one address: give an IPv4 or IPv6 address, "
+			       "me, dns, wins, dhcp, gateway or a host name",
+			       tag, s);
 	/* (digits and dots, or a colon: a malformed address, not a name) */
 	if (!*s || strspn(s, "0123456789.") == strlen(s) || strchr(s, ':') || strchr(s, '/'))
 		return ipp_err(err, EINVAL,

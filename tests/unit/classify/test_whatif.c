@@ -313,6 +313,11 @@ static void test_errors(void **state)
 			 0);
 	has(out, "Packet:      inbound TCP 127.0.0.1:0 -> 10.0.0.1:22");
 	free(out);
+	assert_int_equal(
+	    whatif(&out, &err, "src=me", "dst=Any", "proto=udp", "me=10.0.0.1", "me=only", NULL),
+	    -EINVAL);
+	has(err.msg, "\"dst=Any\": a packet has one address");
+	free(out);
 	assert_int_equal(whatif(&out, &err, "src=no-such-host.invalid", "dst=me", "proto=tcp",
 				"me=10.0.0.1", "me=only", NULL),
 			 -ENOENT);
