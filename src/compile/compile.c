@@ -1423,7 +1423,7 @@ void ipp_compiled_kernel_tiers(const struct ipp_compiled *c, const char *name,
 			       struct ipp_ktiers *ret)
 {
 	char group[IPP_CTIER_NAME_MAX], g[IPP_CTIER_NAME_MAX];
-	size_t i, n = strlen(name);
+	size_t i, n = strlen(name), glen;
 	unsigned hooks = IPP_CHOOK_IN | IPP_CHOOK_OUT, on = 0;
 
 	/* the hook of a map split by hook, as ipp_ctier_group() strips it */
@@ -1432,11 +1432,15 @@ void ipp_compiled_kernel_tiers(const struct ipp_compiled *c, const char *name,
 	else if (n > 4 && !strcmp(name + n - 4, "_out"))
 		hooks = IPP_CHOOK_OUT;
 	ipp_ctier_group(name, group, sizeof(group));
+	glen = strlen(group);
 	ret->n = 0;
 	for (i = 0; i < c->ntiers && ret->n < IPP_KTIERS_MAX; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
 
-		if (!(t->hooks & hooks))
+		/* (a group is the start of its tiers' names: only those are looked at
+		 * closer, once per map of a table of thousands) */
+		if (!(t->hooks & hooks) || strncmp(t->name, group, glen) ||
+		    (t->name[glen] && t->name[glen] != '_'))
 			continue;
 		ipp_ctier_group(t->name, g, sizeof(g));
 		if (strcmp(g, group))
