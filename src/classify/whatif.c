@@ -171,38 +171,37 @@ static const char *action_word(enum ipp_action a)
 static int by_name(const char *tag, const char *s, int want_family, const struct ipp_hostenv *env,
 		   int *ret_family, uint8_t ip[16], struct ipp_error *err)
 {
-	static const char *const kinds[] = {"dns", "wins", "dhcp", "gateway"};
-	const struct ipp_addr *v[] = {env->dns, env->wins, env->dhcp, env->gateway};
-	const size_t n[] = {env->ndns, env->nwins, env->ndhcp, env->ngateway};
 	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL, *ai;
-	size_t k, i;
+	const struct ipp_addr *v;
+	struct ipp_addr a;
+	size_t k, i, n;
 	int r;
 
-	for (k = 0; k < 4; k++) {
-		if (strcasecmp(s, kinds[k]))
-			continue;
-		for (i = 0; i < n[k]; i++)
-			if (!want_family || v[k][i].family == want_family) {
-				memcpy(ip, v[k][i].ip, 16);
-				*ret_family = v[k][i].family;
+	/* the words and names filters take (ipp_addr_parse(): -EAGAIN for a host name) */
+	r = ipp_addr_parse(s, &a, NULL);
+	if (r == 0 && ipp_addr_is_server(a.kind)) {
+		n = ipp_hostenv_expand(&a, env, &v);
+		for (i = 0; i < n; i++)
+			if (!want_family || v[i].family == want_family) {
+				memcpy(ip, v[i].ip, 16);
+				*ret_family = v[i].family;
 				return 0;
 			}
 		return ipp_err(err, ENOENT, "\"%s=%s\": this host has no %s%s known now", tag, s,
 			       want_family == AF_INET6	? "IPv6 "
 			       : want_family == AF_INET ? "IPv4 "
 							: "",
-			       k == 3	? "gateway"
-			       : k == 0 ? "DNS server"
-			       : k == 1 ? "WINS server"
-					: "DHCP server");
+			       a.kind == IPP_ADDR_GATEWAY ? "gateway"
+			       : a.kind == IPP_ADDR_DNS	  ? "DNS server"
+			       : a.kind == IPP_ADDR_WINS  ? "WINS server"
+							  : "DHCP server");
 	}
-	if (strcasecmp(s, "any") == 0)
+	if (r == 0 && a.kind == IPP_ADDR_ANY)
 		return ipp_err(err, EINVAL,
 			       "\"%s=%s\": a packet has one address: give an IPv4 or IPv6 address, "
 			       "me, dns, wins, dhcp, gateway or a host name",
 			       tag, s);
-	/* (digits and dots, or a colon: a malformed address, not a name) */
-	if (!*s || strspn(s, "0123456789.") == strlen(s) || strchr(s, ':') || strchr(s, '/'))
+	if (r != -EAGAIN)
 		return ipp_err(err, EINVAL,
 			       "\"%s=%s\": expected me, an IPv4 or IPv6 address, dns, wins, "
 			       "dhcp, gateway or a host name",

@@ -97,8 +97,7 @@ static const struct ipp_policy *assigned_policy(const struct ipp_snapshot *s)
 	return NULL;
 }
 
-/* The addresses one side of a filter stands for: itself, or the host's servers. */
-static size_t expand_side(const struct ipp_addr *a, const struct ipp_hostenv *env,
+size_t ipp_hostenv_expand(const struct ipp_addr *a, const struct ipp_hostenv *env,
 			  const struct ipp_addr **ret)
 {
 	const struct ipp_addr *v = NULL;
@@ -227,8 +226,8 @@ static int expand_filter(struct build *b, const struct ipp_eff_rule *er, uint32_
 
 	if (ipp_hostenv_unknown(env, &f->src, NULL) || ipp_hostenv_unknown(env, &f->dst, NULL))
 		return -ENODATA; /* which servers it stands for is not known */
-	ns = expand_side(&f->src, env, &srcs);
-	nd = expand_side(&f->dst, env, &dsts);
+	ns = ipp_hostenv_expand(&f->src, env, &srcs);
+	nd = ipp_hostenv_expand(&f->dst, env, &dsts);
 	for (i = 0; i < ns; i++) {
 		for (j = 0; j < nd; j++) {
 			struct ipp_sfilter sf = {0};

@@ -42,6 +42,14 @@ struct ipp_hostenv {
 };
 
 /*
+ * The addresses one side of a filter stands for: @a itself (1), or for DNS,
+ * WINS, DHCP and GATEWAY the host's servers of that kind in @env (none
+ * without @env).  *ret points into @a or @env.
+ */
+size_t ipp_hostenv_expand(const struct ipp_addr *a, const struct ipp_hostenv *env,
+			  const struct ipp_addr **ret);
+
+/*
  * Why the servers that address @a stands for are not known (wins.conf, a
  * route file, a lease file that cannot be read), with what to call them in
  * *@what; NULL when they are known or @a names none.
