@@ -51,6 +51,8 @@ struct ipp_dyn_state {
  */
 int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct ipp_error *err);
 void ipp_dyn_state_clear(struct ipp_dyn_state *s);
+/* The elements in force whose verdict is another than the compiled one's (stale). */
+size_t ipp_dyn_state_stale(const struct ipp_dyn_state *s);
 
 /*
  * Where the elements of specific filter @sf in tier @t are counted: 2 * @sf,

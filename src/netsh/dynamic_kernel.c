@@ -276,6 +276,15 @@ out:
 	return r;
 }
 
+size_t ipp_dyn_state_stale(const struct ipp_dyn_state *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->ncnt; i++)
+		n += s->cnt[i].stale;
+	return n;
+}
+
 void ipp_dyn_state_clear(struct ipp_dyn_state *s)
 {
 	size_t i;

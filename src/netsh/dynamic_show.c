@@ -424,10 +424,8 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 		    "Note: %zu of the %zu specific filters of the stores are not in force: %s.\n",
 		    st->nsf_expected - st->nsf_in_force, st->nsf_expected, why);
 	{
-		size_t i, stale = 0;
+		size_t stale = ipp_dyn_state_stale(st);
 
-		for (i = 0; i < st->ncnt; i++)
-			stale += st->cnt[i].stale;
 		if (stale)
 			fprintf(
 			    out,

@@ -51,7 +51,7 @@ static void table_note(struct ipp_shell *sh, FILE *out)
 {
 	struct ipp_dyn_state st;
 	struct ipp_error e = {0};
-	size_t i, stale = 0;
+	size_t stale;
 
 	if (ipp_dyn_state_read(sh, &st, &e) < 0 || st.mode != IPP_MODE_SECURE) {
 		if (e.code)
@@ -62,8 +62,7 @@ static void table_note(struct ipp_shell *sh, FILE *out)
 		ipp_dyn_state_clear(&st);
 		return;
 	}
-	for (i = 0; i < st.ncnt; i++)
-		stale += st.cnt[i].stale;
+	stale = ipp_dyn_state_stale(&st);
 	if (st.nsf_in_force < st.nsf_expected || stale || st.extra.unknown_elems) {
 		char what[256] = "";
 		size_t n = 0;
