@@ -311,11 +311,29 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	return 0;
 }
 
+/*
+ * The additions generation @gen's sets took since the last read (its fill
+ * counters, read and reset), added to fs->fill[@gen]: what it took since it
+ * came into use.  -errno when the counters cannot be read.
+ */
+static int fill_read(struct ipp_flowstate *fs, unsigned gen, struct ipp_error *err)
+{
+	uint64_t add[12];
+	unsigned i;
+	int r;
+
+	if ((r = ipp_driver_flow_fill(gen, add, err)) < 0)
+		return r;
+	for (i = 0; i < 12; i++)
+		fs->fill[gen][i] += add[i];
+	return 0;
+}
+
 void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 			 struct ipp_flowstate *fs)
 {
 	struct ipp_error e = {0};
-	uint64_t folded = 0, add[12], adds = 0;
+	uint64_t folded = 0, adds = 0;
 	unsigned i;
 
 	if (!fs->pending)
@@ -327,9 +345,9 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 	}
 	/* nothing to fold when the generation took no flows (it was emptied when it
 	 * came into use, and it is frozen now: its fill counters are final) */
-	if (ipp_driver_flow_fill(fs->gen, add, &e) == 0) {
+	if (fill_read(fs, fs->gen, &e) == 0) {
 		for (i = 0; i < 12; i++)
-			adds += fs->fill[fs->gen][i] += add[i];
+			adds += fs->fill[fs->gen][i];
 		if (adds == 0) {
 			pending_clear(fs);
 			return;
@@ -351,7 +369,7 @@ void ipp_agent_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct ipp_flowstate *fs)
 {
 	struct ipp_error e = {0};
-	uint64_t add[12], fill = 0;
+	uint64_t fill = 0;
 	char why[128];
 	unsigned i;
 	int r;
@@ -359,15 +377,13 @@ bool ipp_agent_flow_evict(struct ipp_driver *d, struct ipp_compiled *c, struct i
 	if (!ipp_compiled_flow_used(c))
 		return false;
 	ipp_agent_flow_fold(d, c, fs);
-	if ((r = ipp_driver_flow_fill(c->flow_gen, add, &e)) < 0) {
+	if ((r = fill_read(fs, c->flow_gen, &e)) < 0) {
 		ipp_log(LOG_DEBUG, "flow cache: cannot read how full it is: %s", e.msg);
 		return false;
 	}
-	for (i = 0; i < 12; i++) {
-		fs->fill[c->flow_gen][i] += add[i];
+	for (i = 0; i < 12; i++)
 		if (fs->fill[c->flow_gen][i] > fill)
 			fill = fs->fill[c->flow_gen][i];
-	}
 	if (fill < (uint64_t)c->opts.flow_size * 3 / 4)
 		return false;
 	snprintf(why, sizeof(why), "a set is (nearly) full (%llu additions tried, size %u)",
@@ -603,15 +619,15 @@ out:
 static uint64_t flows_taken(const struct ipp_compiled *c, struct ipp_flowstate *fs)
 {
 	struct ipp_error e = {0};
-	uint64_t add[12], n = 0;
+	uint64_t n = 0;
 	unsigned i;
 
 	if (!ipp_compiled_flow_used(c))
 		return 0;
-	if (ipp_driver_flow_fill(c->flow_gen, add, &e) < 0)
+	if (fill_read(fs, c->flow_gen, &e) < 0)
 		return UINT64_MAX;
 	for (i = 0; i < 12; i++)
-		n += fs->fill[c->flow_gen][i] += add[i];
+		n += fs->fill[c->flow_gen][i];
 	return n;
 }
 
