@@ -20,7 +20,7 @@
 #   ROUNDS=8           paired rounds per case: the case's namespaces and the no-filter
 #                      pair take turns, the ratio of each round is kept, the median printed
 #   APPLY_N=100000     filters for the apply and one-filter-change timings
-#   APPLY_ROUNDS=8     interleaved rounds of the full apply timing (nft -f vs --once)
+#   APPLY_ROUNDS=9     interleaved rounds of the full apply timing (nft -f, --once, buffer)
 #   RUNS=3             hyperfine runs for the one-filter change (element floor: 3*RUNS)
 #   CHANGE_ROUNDS=10   rounds of the agent's change and the element floor in turns
 #   SEED=1             generator seed
@@ -59,7 +59,7 @@ TRAFFIC=${TRAFFIC:-"outside inside"}
 FLOWCACHE=${FLOWCACHE:-1}
 RUNS=${RUNS:-3}
 CHANGE_ROUNDS=${CHANGE_ROUNDS:-10}
-APPLY_ROUNDS=${APPLY_ROUNDS:-8}
+APPLY_ROUNDS=${APPLY_ROUNDS:-9}
 SEED=${SEED:-1}
 PARTS=${PARTS:-"traffic apply change"}
 NAIVE=${NAIVE:-1}
@@ -119,6 +119,8 @@ in_r() { ip netns exec "$R" "$@"; }
 	"$HERE/udpflood.c" || die "cannot build the UDP sender"
 "$CC" -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -o "$WORK/ipp-nftwalk" \
 	"$HERE/nftwalk.c" || die "cannot build the lookup counter"
+"$CC" -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -o "$WORK/ipp-nftload" \
+	"$HERE/nftload.c" -lnftables || die "cannot build the buffer loader"
 
 HAVE_IPP=0
 if [ "${IPSECPOL:-1}" != 0 ]; then
@@ -480,9 +482,11 @@ if [[ " $PARTS " == *" apply "* || " $PARTS " == *" change "* ]] && [ "$HAVE_IPP
 fi
 
 # Interleaved rounds, run inside the receiver: each round times `nft -f` of
-# the emitted text and `ipsecpold --once`, each from a namespace without the
-# table, in alternating order (so that a drift of the machine's load hits
-# both alike); prints "round I FLOOR_US APPLY_US".
+# the emitted text, `ipsecpold --once` and ipp-nftload of the emitted text
+# (libnftables from a buffer, as ipsecpold loads it), each from a namespace
+# without the table, in an order that rotates from round to round (so that a
+# drift of the machine's load hits all alike); prints "round I FLOOR_US
+# APPLY_US BUFFER_US".
 write_apply_rounds() {
 	cat >"$WORK/apply-rounds.sh" <<EOF
 #!/bin/bash
@@ -491,9 +495,15 @@ floor() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
 	nft -f "$WORK/emitted.nft" >/dev/null 2>&1 || echo "floor failed" >&2; echo \$(( \$(us) - t0 )); }
 apply() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
 	"$BIN/ipsecpold" --root "$IPP_ROOT" --once >/dev/null 2>&1 || echo "apply failed" >&2; echo \$(( \$(us) - t0 )); }
+buffer() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
+	"$WORK/ipp-nftload" "$WORK/emitted.nft" >/dev/null 2>&1 || echo "buffer floor failed" >&2; echo \$(( \$(us) - t0 )); }
 for i in \$(seq 1 \$1); do
-	if [ \$((i % 2)) = 1 ]; then f=\$(floor); a=\$(apply); else a=\$(apply); f=\$(floor); fi
-	echo "round \$i \$f \$a"
+	case \$((i % 3)) in
+	1) f=\$(floor); a=\$(apply); b=\$(buffer) ;;
+	2) a=\$(apply); b=\$(buffer); f=\$(floor) ;;
+	*) b=\$(buffer); f=\$(floor); a=\$(apply) ;;
+	esac
+	echo "round \$i \$f \$a \$b"
 done
 nft delete table inet ipsecpol 2>/dev/null
 exit 0
@@ -515,12 +525,15 @@ if [[ " $PARTS " == *" apply "* ]] && [ "$APPLY_READY" = 1 ]; then
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	$1 == "round" { n++; f[n] = $3 / 1000; a[n] = $4 / 1000; r[n] = $4 / $3; fs = fs sprintf(" %.0f", f[n]); as = as sprintf(" %.0f", a[n]) }
+	$1 == "round" { n++; f[n] = $3 / 1000; a[n] = $4 / 1000; b[n] = $5 / 1000; r[n] = $4 / $3; rb[n] = $4 / $5
+		fs = fs sprintf(" %.0f", f[n]); as = as sprintf(" %.0f", a[n]); bs = bs sprintf(" %.0f", b[n]) }
 	END {
 		if (!n) { print "  (no round finished)"; exit }
 		printf "  floor   nft -f <ipsecpold --dry-run output>   median %7.1f ms   (runs:%s)\n", median(f, n), fs
 		printf "  apply   ipsecpold --once                      median %7.1f ms   (runs:%s)\n", median(a, n), as
+		printf "  buffer  ipp-nftload <the same text>           median %7.1f ms   (runs:%s)\n", median(b, n), bs
 		printf "  ratio   apply / floor, median of the rounds = %.2f   (goal <= %s)\n", median(r, n), goal
+		printf "  ratio   apply / buffer, median of the rounds = %.2f   (libnftables from a buffer, as ipsecpold loads it)\n", median(rb, n)
 	}' "$WORK/apply-rounds.log"
 	say "  emitted ruleset: $(wc -l <"$WORK/emitted.nft") lines, $(wc -c <"$WORK/emitted.nft") bytes," \
 		"$(grep -cE '^[[:space:]]*map ' "$WORK/emitted.nft") maps," \

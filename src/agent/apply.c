@@ -330,6 +330,10 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			r = partial_error(&res, dry, err);
 		goto out;
 	}
+	/* the compiled form holds what the rest needs: the effective policy's memory
+	 * serves libnftables (fewer pages for the kernel to fault in) */
+	ipp_effective_free(res.eff);
+	res.eff = NULL;
 	/* as the agent replaces a secure table: through the guard table */
 	{
 		struct ipp_cdiff_stats st;
