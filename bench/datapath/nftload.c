@@ -8,6 +8,7 @@
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
@@ -34,8 +35,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		text = t;
-		for (size_t i = 0; i < n; i++)
-			text[len + i] = buf[i];
+		memcpy(text + len, buf, n);
 		len += n;
 	}
 	fclose(f);
