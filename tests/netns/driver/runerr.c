@@ -56,7 +56,7 @@ int main(void)
 		"}\n",
 		4, "Could not resolve hostname");
 	/* refused by the kernel */
-	refused(d, "missing chain",
+	refused(d, "missing set",
 		"add table inet ippdrvt\n"
 		"add chain inet ippdrvt c\n"
 		"add set inet ippdrvt s { type ipv4_addr; }\n"
