@@ -296,7 +296,8 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	if (!dry) {
 		if ((r = ipp_driver_open(&d, err)) < 0)
 			goto out;
-		o.defrag6 = ipp_driver_defrag6(d);
+		/* asked while the stores are read (its answer only changes the text) */
+		ipp_driver_probe(d);
 	}
 	{
 		/* the persistent policy alone if the domain or local one cannot be built, as
@@ -330,6 +331,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 			r = partial_error(&res, dry, err);
 		goto out;
 	}
+	res.compiled->opts.defrag6 = ipp_driver_defrag6(d);
 	/* the compiled form holds what the rest needs: the effective policy's memory
 	 * serves libnftables (fewer pages for the kernel to fault in) */
 	ipp_effective_free(res.eff);

@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,8 @@ volatile sig_atomic_t ipp_driver_nft_busy;
 struct ipp_driver {
 	struct nft_ctx *nft;
 	int defrag6; /* ipp_driver_defrag6(): 0 not asked yet, 1 yes, -1 no */
+	pthread_t probe; /* ipp_driver_probe(): asking it, the context the thread's */
+	bool probing;
 	/* the table's rules as this driver's own transactions left them (ipp_driver_rules_check()):
 	   the chains a transaction touched taken again when the caller settles them */
 	struct chain_fps fp;
@@ -78,10 +81,13 @@ int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
 	return 0;
 }
 
+static void probe_wait(struct ipp_driver *d);
+
 void ipp_driver_close(struct ipp_driver *d)
 {
 	if (!d)
 		return;
+	probe_wait(d);
 	nft_ctx_free(d->nft);
 	free(d->fp.v);
 	free(d->fp_pending.v);
@@ -259,8 +265,10 @@ int ipp_driver_rules_check(struct ipp_driver *d, bool *changed)
  */
 int ipp_driver_reset(struct ipp_driver *d, struct ipp_error *err)
 {
-	struct nft_ctx *n = NFT_CALL(nft_ctx_new(NFT_CTX_DEFAULT));
+	struct nft_ctx *n;
 
+	probe_wait(d);
+	n = NFT_CALL(nft_ctx_new(NFT_CTX_DEFAULT));
 	if (!n)
 		return ipp_err(err, ENOMEM, "cannot create a libnftables context");
 	if (NFT_CALL(nft_ctx_buffer_output(n)) || NFT_CALL(nft_ctx_buffer_error(n))) {
@@ -308,8 +316,10 @@ static struct ipp_driver *exiting;
 /* The process exits next: the exit reclaims the context's memory at no cost. */
 void ipp_driver_close_exiting(struct ipp_driver *d)
 {
-	if (d)
+	if (d) {
+		probe_wait(d);
 		exiting = d;
+	}
 }
 
 /* Drop what earlier commands left in the buffers. */
@@ -426,8 +436,8 @@ static unsigned locate_error(struct ipp_driver *d, const char *text, const char 
  * A buffer's error records all point at its first line, so a failure is
  * located by locate_error().
  */
-int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsigned *ret_line,
-		      struct ipp_error *err)
+static int run(struct ipp_driver *d, const char *text, bool dry_run, unsigned *ret_line,
+	       struct ipp_error *err)
 {
 	char msg[IPP_ERR_MSG_MAX];
 	unsigned line = 0;
@@ -451,6 +461,13 @@ int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsi
 	if (ret_line)
 		*ret_line = line;
 	return ipp_err(err, errno_of(msg), "%s", msg);
+}
+
+int ipp_driver_run_ex(struct ipp_driver *d, const char *text, bool dry_run, unsigned *ret_line,
+		      struct ipp_error *err)
+{
+	probe_wait(d);
+	return run(d, text, dry_run, ret_line, err);
 }
 
 int ipp_driver_run(struct ipp_driver *d, const char *text, bool dry_run, struct ipp_error *err)
@@ -486,6 +503,7 @@ static int query(struct ipp_driver *d, const char *cmd, unsigned flags, char **r
 	const char *out;
 	int rc;
 
+	probe_wait(d);
 	drain(d);
 	nft_ctx_output_set_flags(d->nft, flags);
 	rc = NFT_CALL(nft_run_cmd_from_buffer(d->nft, cmd));
@@ -531,7 +549,8 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
 	return query(d, cmd, json ? NFT_CTX_OUTPUT_JSON : 0, ret, err);
 }
 
-bool ipp_driver_defrag6(struct ipp_driver *d)
+/* (the kernel checks the transaction and aborts it: an RCU grace period, 10-20 ms) */
+static int probe_defrag6(struct ipp_driver *d)
 {
 	static const char probe[] =
 	    "add table inet ipsecpol_probe\n"
@@ -539,8 +558,37 @@ bool ipp_driver_defrag6(struct ipp_driver *d)
 	    "add rule inet ipsecpol_probe defrag6 meta l4proto udp tproxy ip6 to [::1]:1\n";
 	struct ipp_error e = {0};
 
+	return run(d, probe, true, NULL, &e) == 0 || e.code == EPERM ? 1 : -1;
+}
+
+static void *probe_thread(void *arg)
+{
+	struct ipp_driver *d = arg;
+
+	d->defrag6 = probe_defrag6(d);
+	return NULL;
+}
+
+void ipp_driver_probe(struct ipp_driver *d)
+{
+	if (d->defrag6 == 0 && !d->probing && pthread_create(&d->probe, NULL, probe_thread, d) == 0)
+		d->probing = true;
+}
+
+/* The context is ours again: the probe's thread has ended. */
+static void probe_wait(struct ipp_driver *d)
+{
+	if (d->probing) {
+		pthread_join(d->probe, NULL);
+		d->probing = false;
+	}
+}
+
+bool ipp_driver_defrag6(struct ipp_driver *d)
+{
+	probe_wait(d);
 	if (d->defrag6 == 0)
-		d->defrag6 = ipp_driver_run(d, probe, true, &e) == 0 || e.code == EPERM ? 1 : -1;
+		d->defrag6 = probe_defrag6(d);
 	return d->defrag6 > 0;
 }
 

@@ -99,6 +99,14 @@ int ipp_driver_query(struct ipp_driver *d, const char *cmd, bool json, char **re
  * a transaction the kernel checks and aborts; true when it cannot be asked.
  */
 bool ipp_driver_defrag6(struct ipp_driver *d);
+/*
+ * Ask it now, in a thread of its own, while the caller does what does not
+ * need @d (reading the stores, compiling): the answer's latency is the
+ * kernel's grace period, not work.  Every other call on @d, and
+ * ipp_driver_defrag6(), waits for the thread first.  Without a thread the
+ * question is asked when ipp_driver_defrag6() is called.
+ */
+void ipp_driver_probe(struct ipp_driver *d);
 
 /* Does our table exist in this network namespace? */
 int ipp_driver_table_exists(struct ipp_driver *d, bool *ret, struct ipp_error *err);
