@@ -100,6 +100,13 @@ int ipp_agent_load_conf_mode(struct ipp_driver *d, enum ipp_mode m, const struct
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err);
 
 /*
+ * The network namespace's part of ipp_agent_lock() alone, for an agent that
+ * cannot take its pid file (the run directory cannot be used): -EADDRINUSE
+ * when another ipsecpold runs here; 0 when this process holds the claim.
+ */
+int ipp_agent_netns_claim(struct ipp_error *err);
+
+/*
  * Is the pid file of @p the one @fd (of ipp_agent_lock()) holds?  False when
  * it was removed or replaced (the run directory removed): another agent of
  * the root could then take it.

@@ -1374,23 +1374,40 @@ static ino_t file_ino(const char *path)
  * A socket of the agent's made again at @path when its file is gone or
  * another (@ino: the one made); @fd, @ino and the epoll entry follow.
  */
-static void socket_again(struct agent *a, int kind, const char *path, int type, int *fd, ino_t *ino)
+static int socket_again(struct agent *a, int kind, const char *path, int type, int *fd, ino_t *ino,
+			struct ipp_error *err)
 {
-	struct ipp_error e = {0};
 	int nfd;
 
 	if (*ino && file_ino(path) == *ino)
-		return;
-	if ((nfd = unix_socket(path, type, &e)) < 0) {
-		ipp_log(LOG_ERR, "cannot make \"%s\" again: %s", path, e.msg);
-		return;
+		return 0;
+	if ((nfd = unix_socket(path, type, err)) < 0)
+		return nfd;
+	if (*fd >= 0) {
+		ep_del(a, *fd);
+		close(*fd);
 	}
-	ep_del(a, *fd);
-	close(*fd);
 	*fd = nfd;
 	*ino = file_ino(path);
 	if (ep_add(a, kind, nfd) < 0)
 		ipp_log(LOG_ERR, "cannot watch \"%s\": %s", path, strerror(errno));
+	return 0;
+}
+
+/*
+ * The run directory cannot be used (@why): the agent enforces all the same,
+ * without what lives there; said once per reason.
+ */
+static void run_down(struct agent *a, const char *why)
+{
+	if (!strcmp(a->run_error, why))
+		return;
+	ipp_log(LOG_ERR,
+		"the run directory \"%s\" cannot be used: %s; the policy is enforced all the "
+		"same, but the shell cannot reach the agent (dynamic commands, status) until it "
+		"can: tried again every %d s",
+		a->paths.rundir, why, FLOW_CHECK_MS / 1000);
+	snprintf(a->run_error, sizeof(a->run_error), "%s", why);
 }
 
 /*
@@ -1398,35 +1415,89 @@ static void socket_again(struct agent *a, int kind, const char *path, int type, 
  * notification sockets.  Removed (ROOT/run emptied) or replaced, another
  * agent of the root could start and the shell would reach neither: they are
  * made again (the lock taken again; refused when another agent has taken
- * the root meanwhile, which is said).
+ * the root meanwhile, which is said).  Also how an agent that started
+ * without them (run_start()) gets them once the directory can be used.
  */
 static void run_check(struct agent *a)
 {
 	struct ipp_error e = {0};
-	int fd;
+	int fd, r;
 
 	if (ipp_agent_lock_held(&a->paths, a->pidfd) && a->ctl_ino &&
 	    file_ino(a->paths.ctl_socket) == a->ctl_ino && a->notify_ino &&
 	    file_ino(a->notify_path) == a->notify_ino)
 		return;
-	ipp_log(LOG_WARNING,
-		"the run directory \"%s\" or a file of it was removed or replaced: the pid "
-		"file and the sockets are made again",
-		a->paths.rundir);
+	if (!a->run_error[0])
+		ipp_log(LOG_WARNING,
+			"the run directory \"%s\" or a file of it was removed or replaced: the "
+			"pid file and the sockets are made again",
+			a->paths.rundir);
 	if (ipp_paths_mkdirs(&a->paths, &e) < 0) {
-		ipp_log(LOG_ERR, "%s", e.msg);
+		run_down(a, e.msg);
 		return;
 	}
 	if (!ipp_agent_lock_held(&a->paths, a->pidfd)) {
-		if (ipp_agent_lock(&a->paths, &fd, NULL, &e) < 0) {
-			ipp_log(LOG_ERR, "cannot take the pid file again: %s", e.msg);
-		} else {
+		if ((r = ipp_agent_lock(&a->paths, &fd, NULL, &e)) < 0) {
+			/* (the sockets are the holder's: not made over) */
+			if (r == -EEXIST)
+				ipp_err_prefix(&e, "cannot take the pid file again");
+			run_down(a, e.msg);
+			return;
+		}
+		if (a->pidfd >= 0)
 			close(a->pidfd);
-			a->pidfd = fd;
+		a->pidfd = fd;
+	}
+	if (socket_again(a, EV_CTL, a->paths.ctl_socket, SOCK_STREAM, &a->ctlfd, &a->ctl_ino, &e) <
+		0 ||
+	    socket_again(a, EV_NOTIFY, a->notify_path, SOCK_DGRAM, &a->notifyfd, &a->notify_ino,
+			 &e) < 0) {
+		run_down(a, e.msg);
+		return;
+	}
+	if (a->run_error[0]) {
+		ipp_log(LOG_NOTICE,
+			"the run directory \"%s\" can be used: the shell reaches the "
+			"agent again",
+			a->paths.rundir);
+		a->run_error[0] = '\0';
+	}
+}
+
+/*
+ * The run directory at the start.  When it cannot be used (a full or
+ * read-only file system, a file in its place), the agent still enforces:
+ * the network namespace's claim alone keeps a second agent out, the shell
+ * cannot reach it meanwhile, and run_check() tries again.  Another agent
+ * running is the only refusal.
+ */
+static int run_start(struct agent *a, struct ipp_error *err)
+{
+	struct ipp_error e = {0};
+	int r;
+
+	if (ipp_paths_mkdirs(&a->paths, &e) == 0) {
+		r = ipp_agent_lock(&a->paths, &a->pidfd, NULL, &e);
+		if (r == -EEXIST || r == -EADDRINUSE) {
+			if (err)
+				*err = e;
+			return r;
+		}
+		if (r == 0 && (r = unix_socket(a->notify_path, SOCK_DGRAM, &e)) >= 0) {
+			a->notifyfd = r;
+			r = unix_socket(a->paths.ctl_socket, SOCK_STREAM, &e);
+			a->ctlfd = r >= 0 ? r : -1;
+		}
+		if (r >= 0) {
+			a->notify_ino = file_ino(a->notify_path);
+			a->ctl_ino = file_ino(a->paths.ctl_socket);
+			return 0;
 		}
 	}
-	socket_again(a, EV_CTL, a->paths.ctl_socket, SOCK_STREAM, &a->ctlfd, &a->ctl_ino);
-	socket_again(a, EV_NOTIFY, a->notify_path, SOCK_DGRAM, &a->notifyfd, &a->notify_ino);
+	if (a->pidfd < 0 && (r = ipp_agent_netns_claim(err)) < 0)
+		return r;
+	run_down(a, e.msg);
+	return 0;
 }
 
 #define ENV_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM)
@@ -1511,8 +1582,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 	sigset_t ss;
 	int r;
 
-	if ((r = ipp_paths_mkdirs(&a->paths, err)) < 0 ||
-	    (r = ipp_agent_lock(&a->paths, &a->pidfd, NULL, err)) < 0)
+	if ((r = ipp_notify_path(&a->paths, a->notify_path, err)) < 0 ||
+	    (r = run_start(a, err)) < 0)
 		return r;
 	unlink(a->paths.dyn_marker); /* (an agent before may have left it: none are held now) */
 	sigemptyset(&ss);
@@ -1543,14 +1614,6 @@ static int setup(struct agent *a, struct ipp_error *err)
 		return ipp_err(err, errno, "cannot watch \"%s\" and \"%s\": %s", a->paths.statedir,
 			       a->paths.etcdir, strerror(errno));
 	env_rewatch(a);
-	if ((r = ipp_notify_path(&a->paths, a->notify_path, err)) < 0)
-		return r;
-	if ((a->notifyfd = unix_socket(a->notify_path, SOCK_DGRAM, err)) < 0)
-		return a->notifyfd;
-	if ((a->ctlfd = unix_socket(a->paths.ctl_socket, SOCK_STREAM, err)) < 0)
-		return a->ctlfd;
-	a->notify_ino = file_ino(a->notify_path);
-	a->ctl_ino = file_ino(a->paths.ctl_socket);
 	a->rtnlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	snl.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
 			RTMGRP_IPV6_ROUTE | RTMGRP_LINK;
@@ -1563,7 +1626,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 		(void)setsockopt(a->rtnlfd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g));
 	}
 	if ((r = ep_add(a, EV_SIGNAL, a->sigfd)) < 0 || (r = ep_add(a, EV_INOTIFY, a->inofd)) < 0 ||
-	    (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0 || (r = ep_add(a, EV_CTL, a->ctlfd)) < 0 ||
+	    (a->notifyfd >= 0 && (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0) ||
+	    (a->ctlfd >= 0 && (r = ep_add(a, EV_CTL, a->ctlfd)) < 0) ||
 	    (r = ep_add(a, EV_RTNL, a->rtnlfd)) < 0 ||
 	    (r = ep_add(a, EV_T_INTERVAL, a->tfd_interval)) < 0 ||
 	    (r = ep_add(a, EV_T_RETRY, a->tfd_retry)) < 0 ||

@@ -103,6 +103,7 @@ struct agent {
 	int ctl_spare;	      /* kept open to take (and close) a client when none is left */
 	bool store_dirty, conf_dirty, force_apply, stop;
 	char force_why[128];
+	char run_error[IPP_ERR_MSG_MAX]; /* why the run directory cannot be used, or "" */
 	unsigned retry_s;
 	unsigned store_rechecks; /* generation checks still due after a file event */
 };

@@ -144,6 +144,11 @@ static int netns_claim(struct ipp_error *err)
 	return 0;
 }
 
+int ipp_agent_netns_claim(struct ipp_error *err)
+{
+	return netns_fd < 0 ? netns_claim(err) : 0;
+}
+
 bool ipp_agent_lock_held(const struct ipp_paths *p, int fd)
 {
 	char path[IPP_PATH_MAX + 16];
