@@ -120,8 +120,11 @@ void ipp_agent_unlock(const struct ipp_paths *p, int fd);
  * ipp_agent_lock() for a one-shot action @what ("--startup", "--once") that
  * is about to replace the table: -EEXIST when the daemon (or another
  * ipsecpold) of the root runs, with a message naming its pid and @what and
- * ending in "(@advice)".  No run directory means no agent runs: 0 and
- * *ret_fd -1 (ipp_agent_unlock() takes it).
+ * ending in "(@advice)".  A run directory that cannot be used (a full or
+ * read-only file system, a file in its place) holds no agent's pid file:
+ * unless an agent runs in the network namespace without it (-EEXIST), 1,
+ * *ret_fd -1 and why in @err (the caller goes on without the lock and says
+ * so).
  */
 int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const char *advice,
 			   int *ret_fd, struct ipp_error *err);

@@ -278,6 +278,12 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 						"ipsecpold",
 						&lockfd, err)) < 0)
 		return r;
+	if (!dry && r > 0) {
+		/* the run directory cannot be used, and no agent runs here */
+		if (out)
+			fprintf(out, "%s%s: going on without the lock\n", wp, err ? err->msg : "");
+		ipp_err_clear(err);
+	}
 	/* settings the administrator did not ask for are not applied in their place; but
 	 * a host nothing filters is not left open: block mode, as the daemon loads */
 	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {

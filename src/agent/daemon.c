@@ -1494,8 +1494,16 @@ static int run_start(struct agent *a, struct ipp_error *err)
 			return 0;
 		}
 	}
-	if (a->pidfd < 0 && (r = ipp_agent_netns_claim(err)) < 0)
+	if (a->pidfd < 0 && (r = ipp_agent_netns_claim(err)) < 0) {
+		if (r == -EADDRINUSE)
+			ipp_err(err, EADDRINUSE,
+				"another ipsecpold runs in this network namespace (of this root or "
+				"another: the run directory \"%s\" cannot be used to tell, %s): "
+				"the two "
+				"would replace each other's table",
+				a->paths.rundir, e.msg);
 		return r;
+	}
 	run_down(a, e.msg);
 	return 0;
 }

@@ -236,6 +236,7 @@ void ipp_agent_unlock(const struct ipp_paths *p, int fd)
 int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const char *advice,
 			   int *ret_fd, struct ipp_error *err)
 {
+	struct ipp_error e = {0};
 	char who[32];
 	long pid = 0;
 	int r;
@@ -243,9 +244,25 @@ int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const ch
 	*ret_fd = -1;
 	/* no run directory (no agent has run here since boot): made, so that a daemon
 	 * starting meanwhile finds the lock held */
-	if ((r = ipp_mkdir_p(p->rundir, err)) < 0)
-		return r;
-	r = ipp_agent_lock(p, ret_fd, &pid, err);
+	if ((r = ipp_mkdir_p(p->rundir, &e)) == 0)
+		r = ipp_agent_lock(p, ret_fd, &pid, &e);
+	if (r < 0 && r != -EADDRINUSE && r != -EEXIST) {
+		/* the run directory cannot be used (a full or read-only file system): no agent
+		 * holds a pid file there, and one running without it holds the network
+		 * namespace's claim; the boot-time filters are not given up for a pid file */
+		if ((r = ipp_agent_netns_claim(NULL)) == -EADDRINUSE)
+			return ipp_err(
+			    err, EEXIST,
+			    "a policy agent runs in this network namespace (the run "
+			    "directory cannot be used to tell whose: %s): %s would replace "
+			    "the table it enforces behind its back; nothing changed",
+			    e.msg, what);
+		if (err)
+			*err = e;
+		return 1;
+	}
+	if (err && r < 0)
+		*err = e;
 	if (r == -EADDRINUSE)
 		return ipp_err(err, EEXIST,
 			       "a policy agent runs in this network namespace, for another root: "

@@ -116,7 +116,7 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 	/* the daemon of this root owns the table: not replaced behind its back */
 	if (!dry_run &&
 	    (r = ipp_agent_lock_oneshot(p, "--startup", "stop it first: systemctl stop ipsecpold",
-					&lockfd, err)) < 0) {
+					&lockfd, err)) != 0) {
 		if (r == -EEXIST)
 			return r;
 		/* the lock cannot be had (a run directory that is not one): at boot no agent
@@ -167,7 +167,7 @@ int ipp_agent_block(const struct ipp_paths *p, char *what, size_t len, struct ip
 	int lockfd = -1, r;
 
 	if ((r = ipp_agent_lock_oneshot(p, "--block", "stop it first: systemctl stop ipsecpold",
-					&lockfd, err)) < 0) {
+					&lockfd, err)) != 0) {
 		if (r == -EEXIST)
 			return r;
 		/* (as --startup: block mode matters more than the lock) */

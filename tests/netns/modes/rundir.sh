@@ -3,11 +3,13 @@
 #   - a file stands where ROOT/run/ipsecpol should be: the agent starts all
 #     the same, puts the assigned policy in force, and says why the shell
 #     cannot reach it (once, although it tries again every 2 s)
-#   - a second agent in the namespace is still refused (the namespace's
-#     claim), and the table stays
+#   - at boot, --startup loads its mode all the same
+#   - a second agent in the namespace, or --once, is still refused (the
+#     namespace's claim), and the table stays
 #   - a change of the store is still followed (the store is watched)
 #   - the file removed: the pid file and the sockets are made, the log says
 #     so and the shell reaches the agent
+#   - no agent: --once applies without the lock, and says so
 . "$(dirname "$0")/lib.sh"
 
 IPP=${IPP_BIN_DIR:?}/ipsecpol
@@ -21,6 +23,11 @@ spawn h "$PROBE" tcp-count 81 "$R/h81"
 spawn h "$PROBE" tcp-count 82 "$R/h82"
 reaches() { px "$PROBE" tcp-connect $H_IP "$1" 1000; }
 check "no table: tcp 80 connects" wait_for 5 reaches 80
+
+conf OperationMode=1
+check "boot: --startup loads startup-block all the same" startup
+check "boot: the table says startup-block" test "$(table_mode)" = startup-block
+refute "boot: tcp 81 is dropped" reaches 81
 
 agent_start
 check "the log says the run directory cannot be used, and why" \
@@ -43,6 +50,12 @@ check "a second agent: the message says another runs" \
 	eval 'grep -q "another ipsecpold runs in this network namespace" <<<"$out"'
 check "a second agent: the table is unchanged" test "$before" = "$(table_stateless)"
 check "the first agent still runs" kill -0 "$AGENT_PID"
+out=$(hx "$IPPD" --root "$R" --once 2>&1)
+rc=$?
+check "--once behind the agent's back: refused" test $rc -ne 0
+check "--once: the message says an agent runs here and nothing changed" \
+	eval 'grep -q "a policy agent runs in this network namespace.*nothing changed" <<<"$out"'
+check "--once: the table is unchanged" test "$before" = "$(table_stateless)"
 
 "$MKPOLICY" "$DB" local Block82 block tcp 82 || exit 2
 check "a store change is followed without the notify socket: tcp 82 dropped" \
@@ -64,4 +77,14 @@ check "tcp 81 still connects" reaches 81
 agent_signal TERM
 check "stopped by the administrator: exit 0" agent_wait
 check "stopped: the pid file is removed" test ! -e "$R/run/ipsecpol/ipsecpold.pid"
+
+rm -rf "$R/run/ipsecpol"
+echo "not a directory" >"$R/run/ipsecpol"
+out=$(hx "$IPPD" --root "$R" --once 2>&1)
+rc=$?
+check "no agent, no run directory: --once applies" test $rc -eq 0
+check "--once: the warning says it goes on without the lock, and why" \
+	eval 'grep -q "^warning: cannot open .*ipsecpold.pid.*: going on without the lock" <<<"$out"'
+check "--once: secure mode" test "$(table_mode)" = secure
+refute "--once: tcp 80 is dropped" reaches 80
 finish
