@@ -333,6 +333,26 @@ int ipp_effective_as_assigned(struct ipp_db *db, enum ipp_store_loc cur, const c
 int ipp_classify_hostenv(const struct ipp_paths *paths, struct ipp_hostenv *ret,
 			 struct ipp_error *err);
 
+/*
+ * A pcapng file read block by block (pcapng.c), each packet with the link
+ * type of its own interface (libpcap takes one per file).  The reader
+ * borrows @f; ipp_pcapng_close() frees what it allocated.
+ */
+struct ipp_pcapng;
+/* Does a file that begins with @head (4 bytes) begin with a pcapng section header? */
+bool ipp_pcapng_magic(const uint8_t head[4]);
+int ipp_pcapng_open(FILE *f, struct ipp_pcapng **ret);
+/*
+ * The next packet: 1 with *dlt, *data (valid until the next call) and
+ * *caplen; 0 at the end of the file; -1 when a block does not add up, or
+ * the file ends inside one (@why, "the block at offset N: ..."); -ENOMEM.
+ */
+int ipp_pcapng_next(struct ipp_pcapng *r, int *dlt, const uint8_t **data, uint32_t *caplen,
+		    char *why, size_t len);
+/* The offset of the next block (0: nothing read yet). */
+unsigned long long ipp_pcapng_offset(const struct ipp_pcapng *r);
+void ipp_pcapng_close(struct ipp_pcapng *r);
+
 /* Per-rule counts of a capture run through the matcher. */
 struct ipp_pcap_stats {
 	uint64_t packets;   /* frames read */
@@ -359,10 +379,13 @@ struct ipp_pcap_stats {
  * to a group address (ipp_group_address(), with @bcast); packets of none of
  * these are counted as foreign.  Malformed frames are counted, never fatal.  Fills *ret (free
  * with ipp_pcap_stats_clear()); a file that cannot be read to its end (cut
- * short, a record longer than the capture allows, an interface of another
- * link type) ends the run there with ret->damaged set, which the caller
- * reports as a failure after the counts.  -errno with @err when the file
- * cannot be opened or its link type is unknown.
+ * short, a record longer than the capture allows, a pcapng block that does
+ * not add up) ends the run there with ret->damaged set, which the caller
+ * reports as a failure after the counts.  A pcapng file is read by
+ * ipp_pcapng_next(): each interface has its own link type, and the packets
+ * of one that is not decoded are counted in ret->linktype.  -errno with
+ * @err when the file cannot be opened, is not a capture, or (pcap) its link
+ * type is not decoded.
  */
 int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 		      const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,

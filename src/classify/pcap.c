@@ -124,6 +124,104 @@ int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 	return ipp_pcap_classify_ex(eff, path, me, bcast, 0, ret, err);
 }
 
+/* One frame of link type @dlt through the matcher, counted in @s. */
+static void frame(struct ipp_pcap_stats *s, int dlt, const uint8_t *data, uint32_t caplen,
+		  const struct ipp_effective *eff, const struct ipp_localaddrs *me,
+		  const struct ipp_localaddrs *bcast, unsigned flags)
+{
+	enum ipp_decode_status st;
+	enum ipp_linkdir ld;
+	struct ipp_packet p;
+	struct ipp_verdict v;
+	const char *why;
+
+	s->packets++;
+	st = ipp_decode_frame(dlt, data, caplen, &p, &ld, &why);
+	switch (st) {
+	case IPP_DECODE_OK:
+		break;
+	case IPP_DECODE_NOT_IP:
+		s->not_ip++;
+		return;
+	case IPP_DECODE_FRAGMENT:
+		s->fragments++;
+		return;
+	case IPP_DECODE_LINKTYPE:
+		s->linktype++;
+		return;
+	case IPP_DECODE_MALFORMED:
+		note_malformed(s, why);
+		return;
+	}
+	if (!direction(&p, ld, me, bcast)) {
+		s->foreign++;
+		return;
+	}
+	p.group = ipp_group_address(p.family, p.dst, bcast);
+	if (ipp_classify_ex(eff, &p, me, IPP_CLASSIFY_NO_CANDIDATES | flags, &v) < 0) {
+		note_malformed(s, "address family not classifiable");
+		return;
+	}
+	s->classified++;
+	if (p.dir == IPP_DIR_IN)
+		s->inbound++;
+	else
+		s->outbound++;
+	count(s, &v);
+}
+
+static int rules_alloc(struct ipp_pcap_stats *s, const struct ipp_effective *eff,
+		       struct ipp_error *err)
+{
+	if (eff && eff->nrules) {
+		s->rules = calloc(eff->nrules, sizeof(*s->rules));
+		if (!s->rules)
+			return ipp_err(err, ENOMEM, "out of memory");
+		s->nrules = eff->nrules;
+	}
+	return 0;
+}
+
+/* A pcapng file, read here: its interfaces may have link types of their own. */
+static int run_pcapng(FILE *f, const struct ipp_effective *eff, const char *path,
+		      const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
+		      unsigned flags, struct ipp_pcap_stats *ret, struct ipp_error *err)
+{
+	struct ipp_pcap_stats s;
+	struct ipp_pcapng *r = NULL;
+	const uint8_t *data;
+	uint32_t caplen;
+	unsigned long long at;
+	char why[200];
+	int dlt, n;
+
+	memset(&s, 0, sizeof(s));
+	if ((n = rules_alloc(&s, eff, err)) < 0)
+		return n;
+	if (ipp_pcapng_open(f, &r) < 0) {
+		ipp_pcap_stats_clear(&s);
+		return ipp_err(err, ENOMEM, "out of memory");
+	}
+	while ((n = ipp_pcapng_next(r, &dlt, &data, &caplen, why, sizeof(why))) == 1)
+		frame(&s, dlt, data, caplen, eff, me, bcast, flags);
+	at = ipp_pcapng_offset(r);
+	ipp_pcapng_close(r);
+	if (n == -ENOMEM) {
+		ipp_pcap_stats_clear(&s);
+		return ipp_err(err, ENOMEM, "\"pcap=%s\": out of memory", path);
+	}
+	if (n < 0 && at == 0) {
+		/* its first block is not a section header that can be read: not a capture */
+		ipp_pcap_stats_clear(&s);
+		return ipp_err(err, EINVAL, "\"pcap=%s\": %s", path, why);
+	}
+	if (n < 0)
+		snprintf(s.damaged, sizeof(s.damaged), "after packet %llu: %s",
+			 (unsigned long long)s.packets, why);
+	*ret = s;
+	return 0;
+}
+
 int ipp_pcap_classify_ex(const struct ipp_effective *eff, const char *path,
 			 const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
 			 unsigned flags, struct ipp_pcap_stats *ret, struct ipp_error *err)
@@ -132,10 +230,22 @@ int ipp_pcap_classify_ex(const struct ipp_effective *eff, const char *path,
 	struct ipp_pcap_stats s;
 	struct pcap_pkthdr *h;
 	const u_char *data;
+	uint8_t head[4];
 	pcap_t *pc;
+	FILE *f;
 	int dlt, n;
 
 	memset(&s, 0, sizeof(s));
+	errno = 0;
+	f = fopen(path, "rb");
+	if (f && fread(head, 1, sizeof(head), f) == sizeof(head) && ipp_pcapng_magic(head)) {
+		rewind(f);
+		n = run_pcapng(f, eff, path, me, bcast, flags, ret, err);
+		fclose(f);
+		return n;
+	}
+	if (f)
+		fclose(f);
 	errno = 0;
 	pc = pcap_open_offline(path, errbuf);
 	if (!pc)
@@ -150,55 +260,12 @@ int ipp_pcap_classify_ex(const struct ipp_effective *eff, const char *path,
 			       "Ethernet, Linux cooked (SLL, SLL2), raw IP or BSD loopback",
 			       path, dlt, name ? name : "unknown");
 	}
-	if (eff && eff->nrules) {
-		s.rules = calloc(eff->nrules, sizeof(*s.rules));
-		if (!s.rules) {
-			pcap_close(pc);
-			return ipp_err(err, ENOMEM, "out of memory");
-		}
-		s.nrules = eff->nrules;
+	if ((n = rules_alloc(&s, eff, err)) < 0) {
+		pcap_close(pc);
+		return n;
 	}
-	while ((n = pcap_next_ex(pc, &h, &data)) == 1) {
-		enum ipp_decode_status st;
-		enum ipp_linkdir ld;
-		struct ipp_packet p;
-		struct ipp_verdict v;
-		const char *why;
-
-		s.packets++;
-		st = ipp_decode_frame(dlt, data, h->caplen, &p, &ld, &why);
-		switch (st) {
-		case IPP_DECODE_OK:
-			break;
-		case IPP_DECODE_NOT_IP:
-			s.not_ip++;
-			continue;
-		case IPP_DECODE_FRAGMENT:
-			s.fragments++;
-			continue;
-		case IPP_DECODE_LINKTYPE:
-			s.linktype++;
-			continue;
-		case IPP_DECODE_MALFORMED:
-			note_malformed(&s, why);
-			continue;
-		}
-		if (!direction(&p, ld, me, bcast)) {
-			s.foreign++;
-			continue;
-		}
-		p.group = ipp_group_address(p.family, p.dst, bcast);
-		if (ipp_classify_ex(eff, &p, me, IPP_CLASSIFY_NO_CANDIDATES | flags, &v) < 0) {
-			note_malformed(&s, "address family not classifiable");
-			continue;
-		}
-		s.classified++;
-		if (p.dir == IPP_DIR_IN)
-			s.inbound++;
-		else
-			s.outbound++;
-		count(&s, &v);
-	}
+	while ((n = pcap_next_ex(pc, &h, &data)) == 1)
+		frame(&s, dlt, data, h->caplen, eff, me, bcast, flags);
 	if (n == PCAP_ERROR)
 		/* cut short, or a record libpcap refuses: keep what was read, say where */
 		snprintf(s.damaged, sizeof(s.damaged), "after packet %llu: %s",
@@ -237,6 +304,9 @@ void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
 		"host, %llu malformed\n",
 		(unsigned long long)s->not_ip, (unsigned long long)s->fragments,
 		(unsigned long long)s->foreign, (unsigned long long)s->malformed);
+	if (s->linktype)
+		fprintf(out, "Skipped:     %llu of an interface whose link type is not read\n",
+			(unsigned long long)s->linktype);
 	if (s->first_malformed[0])
 		fprintf(out, "First malformed: %s\n", s->first_malformed);
 	/* negotiated: left to IKE, dropped in the clear; clear ok: taken in the clear (inpass

@@ -313,12 +313,240 @@ static void test_broken_files(void **state)
 	assert_non_null(strstr(err.msg, "link type 105"));
 }
 
+/* ---------- pcapng, built block by block ---------- */
+
+struct ng {
+	uint8_t b[8192];
+	size_t n;
+	bool be; /* the section being written is big-endian */
+};
+
+static void ng32(struct ng *g, uint32_t v)
+{
+	uint32_t x = g->be ? htonl(v) : v;
+
+	memcpy(g->b + g->n, &x, 4);
+	g->n += 4;
+}
+
+static void ng16(struct ng *g, uint16_t v)
+{
+	uint16_t x = g->be ? htons(v) : v;
+
+	memcpy(g->b + g->n, &x, 2);
+	g->n += 2;
+}
+
+/* A block: @type, @body (padded to 4), both lengths. */
+static void ng_block(struct ng *g, uint32_t type, const uint8_t *body, size_t n)
+{
+	size_t pad = (4 - n % 4) % 4;
+	uint32_t total = (uint32_t)(12 + n + pad);
+
+	ng32(g, type);
+	ng32(g, total);
+	memcpy(g->b + g->n, body, n);
+	memset(g->b + g->n + n, 0, pad);
+	g->n += n + pad;
+	ng32(g, total);
+}
+
+static void ng_shb(struct ng *g, bool be)
+{
+	size_t at;
+
+	g->be = be;
+	ng32(g, 0x0A0D0D0A);
+	at = g->n;
+	ng32(g, 28);
+	ng32(g, 0x1A2B3C4D);
+	ng16(g, 1);
+	ng16(g, 0);
+	ng32(g, 0xffffffff); /* section length: not given */
+	ng32(g, 0xffffffff);
+	ng32(g, 28);
+	(void)at;
+}
+
+static void ng_idb(struct ng *g, uint16_t dlt)
+{
+	ng32(g, 1);
+	ng32(g, 20);
+	ng16(g, dlt);
+	ng16(g, 0);
+	ng32(g, 65535);
+	ng32(g, 20);
+}
+
+static void ng_epb(struct ng *g, uint32_t iface, const uint8_t *frame, size_t n)
+{
+	uint8_t body[300];
+	struct ng h = {.be = g->be};
+
+	ng32(&h, iface);
+	ng32(&h, 0);
+	ng32(&h, 0);
+	ng32(&h, (uint32_t)n);
+	ng32(&h, (uint32_t)n);
+	memcpy(body, h.b, 20);
+	memcpy(body + 20, frame, n);
+	ng_block(g, 6, body, 20 + n);
+}
+
+static void ng_spb(struct ng *g, const uint8_t *frame, size_t n)
+{
+	uint8_t body[300];
+	struct ng h = {.be = g->be};
+
+	ng32(&h, (uint32_t)n);
+	memcpy(body, h.b, 4);
+	memcpy(body + 4, frame, n);
+	ng_block(g, 3, body, 4 + n);
+}
+
+static void ng_write(const struct ng *g, const char *name, char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(g->b, 1, g->n, f), g->n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Interfaces of different link types in one file, two sections of both byte orders. */
+static void test_pcapng_mixed(void **state)
+{
+	struct ipp_pcap_stats s;
+	struct ipp_error err = {0};
+	static const uint8_t custom[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct ng g = {0};
+	uint8_t f[256];
+	char path[160];
+	size_t n;
+
+	ng_shb(&g, false);
+	ng_idb(&g, DLT_EN10MB);
+	ng_idb(&g, 101); /* LINKTYPE_RAW: DLT_RAW of the API */
+	ng_idb(&g, 105); /* LINKTYPE_IEEE802_11 */
+	/* RDP from the permitted host on the Ethernet interface: permitted */
+	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 0), 0x0800);
+	ng_epb(&g, 0, f, n);
+	/* the same as a simple packet block (interface 0) */
+	ng_spb(&g, f, n);
+	/* a block this reader does not know: skipped */
+	ng_block(&g, 0x00000BAD, custom, sizeof(custom));
+	/* DNS from another host on the tunnel (raw IP): blocked */
+	n = ip4(f, "10.0.0.9", "10.0.0.1", 17, 53, 5353, 0, 0, 0);
+	ng_epb(&g, 1, f, n);
+	/* a wireless frame: counted as a link type not read */
+	ng_epb(&g, 2, f, n);
+	/* a second section, big-endian: its interfaces are its own */
+	ng_shb(&g, true);
+	ng_idb(&g, 101);
+	n = ip4(f, "10.0.0.6", "10.0.0.1", 6, 40000, 22, 0, 0, 0);
+	ng_epb(&g, 0, f, n);
+	ng_write(&g, "mixed.pcapng", path, sizeof(path));
+
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 5);
+	assert_int_equal(s.classified, 4);
+	assert_int_equal(s.linktype, 1);
+	assert_int_equal(s.inbound, 4);
+	assert_int_equal(s.rules[r_rdp].permitted, 2);
+	assert_int_equal(s.rules[r_block].blocked, 2);
+	assert_int_equal(s.malformed, 0);
+	assert_string_equal(s.damaged, "");
+	ipp_pcap_stats_clear(&s);
+}
+
+/* Blocks that do not add up: what was read before is kept, the block named. */
+static void test_pcapng_broken(void **state)
+{
+	struct ipp_pcap_stats s;
+	struct ipp_error err = {0};
+	struct ng g = {0};
+	uint8_t f[256];
+	char path[160];
+	size_t n, good;
+
+	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 0), 0x0800);
+
+	/* a packet of an interface that was not described */
+	ng_shb(&g, false);
+	ng_idb(&g, DLT_EN10MB);
+	ng_epb(&g, 0, f, n);
+	good = g.n;
+	ng_epb(&g, 5, f, n);
+	ng_write(&g, "noif.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 1);
+	assert_int_equal(s.rules[r_rdp].permitted, 1);
+	assert_non_null(strstr(s.damaged, "after packet 1"));
+	assert_non_null(strstr(s.damaged, "interface 5, which is not described"));
+	ipp_pcap_stats_clear(&s);
+
+	/* the two lengths of a block differ */
+	g.n = good;
+	ng_epb(&g, 0, f, n);
+	g.b[g.n - 4] ^= 4;
+	ng_write(&g, "lengths.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 1);
+	assert_non_null(strstr(s.damaged, "its two lengths differ"));
+	{
+		char at[64];
+
+		snprintf(at, sizeof(at), "the block at offset %zu:", good);
+		assert_non_null(strstr(s.damaged, at));
+	}
+	ipp_pcap_stats_clear(&s);
+
+	/* cut inside a block; a packet longer than its block */
+	g.n = good;
+	ng_epb(&g, 0, f, n);
+	g.n -= 10;
+	ng_write(&g, "cut.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 1);
+	assert_non_null(strstr(s.damaged, "cut short"));
+	ipp_pcap_stats_clear(&s);
+	g.n = good;
+	ng_epb(&g, 0, f, n);
+	memset(g.b + good + 8 + 12, 0x7f, 1); /* its captured length */
+	ng_write(&g, "long.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_non_null(strstr(s.damaged, "longer than its block"));
+	ipp_pcap_stats_clear(&s);
+
+	/* a block length that is no block's */
+	g.n = good;
+	ng32(&g, 6);
+	ng32(&g, 6);
+	ng32(&g, 6);
+	ng_write(&g, "short.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_non_null(strstr(s.damaged, "a block length of 6 bytes"));
+	ipp_pcap_stats_clear(&s);
+
+	/* a section header without its byte-order magic: not a capture */
+	g.n = 0;
+	ng_shb(&g, false);
+	g.b[8] ^= 0xff;
+	ng_write(&g, "bom.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "bom.pcapng"));
+	assert_non_null(strstr(err.msg, "byte-order magic"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ethernet_capture),  cmocka_unit_test(test_negotiate_columns),
 	    cmocka_unit_test(test_cooked_directions), cmocka_unit_test(test_group_destinations),
-	    cmocka_unit_test(test_broken_files),
+	    cmocka_unit_test(test_broken_files),      cmocka_unit_test(test_pcapng_mixed),
+	    cmocka_unit_test(test_pcapng_broken),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
