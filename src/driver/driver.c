@@ -864,8 +864,8 @@ static bool flow_key(int family, const uint8_t *key, size_t keylen, uint8_t src[
  */
 static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_change *ch, size_t nch,
 		      int family, bool inbound, const uint8_t src[16], const uint8_t dst[16],
-		      uint8_t proto, uint16_t sport, uint16_t dport, uint64_t pk, uint64_t by,
-		      struct flowshares *fs)
+		      uint8_t proto, uint16_t sport, uint16_t dport, enum ipp_cverdict verdict,
+		      uint64_t pk, uint64_t by, struct flowshares *fs)
 {
 	const struct ipp_ctier *t = NULL;
 	const struct ipp_celem *e;
@@ -891,7 +891,10 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 		return 0; /* no filter: permitted by default, nobody to count for */
 	if (ipp_grow((void **)&fs->v, &fs->cap, fs->n + 1, sizeof(*fs->v)) < 0)
 		return -ENOMEM;
-	fs->v[fs->n++] = (struct flowshare){t, e, e->verdict, pk - 1, by - by / pk, 0};
+	/* counted as its set says the policy then decided it: an element of @c that gives
+	 * another verdict now (the stores changed since: an agent starts over the table of
+	 * one before it) does not rename what was done */
+	fs->v[fs->n++] = (struct flowshare){t, e, (int)verdict, pk - 1, by - by / pk, 0};
 	return 0;
 }
 
@@ -1142,6 +1145,7 @@ struct nlread {
 	int family;
 	bool inbound;
 	unsigned gen;
+	enum ipp_cverdict flow_verdict; /* a flow cache set: what the policy did with its flows */
 	uint64_t n;
 };
 
@@ -1296,7 +1300,7 @@ static int nl_flow_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t
 	if (!flow_key(rd->family, key, keylen, src, dst, &proto, &sport, &dport))
 		return 0;
 	r = flow_share(rd->c, rd->kch, rd->nkch, rd->family, rd->inbound, src, dst, proto, sport,
-		       dport, pk, by, rd->fs);
+		       dport, rd->flow_verdict, pk, by, rd->fs);
 	while (n0 < rd->fs->n)
 		rd->fs->v[n0++].gen = (int)(rd->gen & 1);
 	return r;
@@ -1391,6 +1395,7 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, bool flows, int *i
 					       &pair)) {
 			if (!flows)
 				continue;
+			rd->flow_verdict = v;
 			rd->gx[rd->gen & 1].flow_cache = true;
 			r = ipp_nlset_read(name, nl_flow_elem, rd);
 			if (r == 0 && l->v[i].size && rd->n >= l->v[i].size)
@@ -1664,6 +1669,7 @@ struct fold_set {
 	struct fold *f;
 	int family;
 	bool inbound;
+	enum ipp_cverdict verdict; /* what the policy did with its flows */
 };
 
 /*
@@ -1681,7 +1687,7 @@ static int fold_elem(const uint8_t *key, size_t keylen, uint64_t packets, uint64
 	if (!flow_key(fs->family, key, keylen, src, dst, &proto, &sport, &dport))
 		return 0; /* not a flow of this family */
 	return flow_share(fs->f->before, fs->f->ch, fs->f->nch, fs->family, fs->inbound, src, dst,
-			  proto, sport, dport, packets, bytes, &fs->f->fs);
+			  proto, sport, dport, fs->verdict, packets, bytes, &fs->f->fs);
 }
 
 /* A named counter of the table: a carry counter into f->kernel (its element may be gone). */
@@ -1869,8 +1875,8 @@ int ipp_driver_flow_fold(struct ipp_driver *d, const struct ipp_compiled *now,
 		for (fm = 0; fm < 2; fm++)
 			for (h = 0; h < 2; h++)
 				for (v = 0; v < 3; v++) {
-					struct fold_set fset = {&f, fm ? AF_INET6 : AF_INET,
-								h == 0};
+					struct fold_set fset = {&f, fm ? AF_INET6 : AF_INET, h == 0,
+								(enum ipp_cverdict)v};
 					char name[32];
 
 					ipp_flowcache_name(fset.family, fset.inbound,
