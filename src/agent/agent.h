@@ -20,13 +20,17 @@ struct ipp_driver;
 struct ipp_startup_result {
 	enum ipp_mode mode;	       /* startup-permit, -block or -stateful */
 	char warning[IPP_ERR_MSG_MAX]; /* why block was forced, or "" */
+	/* the configuration or the stores could not be read: block mode loaded in place of
+	   the configured mode (a failure for the exit status, the filters in place) */
+	bool failsafe;
 };
 
 /*
  * Load the startup ruleset of the configured boot mode in one transaction
  * (driver.conf's OperationMode; when unset, stateful if any store has an
  * assigned policy, else permit).  A malformed driver.conf or unreadable
- * stores give block, with the reason in ret->warning.  With @dry_run the
+ * stores give block, with the reason in ret->warning and ret->failsafe set
+ * (the caller's exit status says so).  With @dry_run the
  * ruleset is written to @out (may be NULL otherwise) and the kernel is not
  * touched.  Fails only when the kernel refuses the ruleset.
  */

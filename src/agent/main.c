@@ -153,8 +153,13 @@ int main(int argc, char **argv)
 	switch (act) {
 	case ACT_STARTUP:
 		r = ipp_agent_startup(&paths, dry_run, stdout, &sr, &err);
-		if (r == 0 && sr.warning[0])
+		if (r == 0 && sr.failsafe) {
+			/* block mode is in force: the boot is safe, the configuration is not */
+			fprintf(stderr, "ipsecpold: error: %s\n", sr.warning);
+			r = -ECANCELED;
+		} else if (r == 0 && sr.warning[0]) {
 			fprintf(stderr, "ipsecpold: warning: %s\n", sr.warning);
+		}
 		break;
 	case ACT_ONCE:
 		r = ipp_apply_once(&paths, dry_run ? IPP_APPLY_DRY_RUN : 0, stdout, &err);

@@ -128,12 +128,14 @@ int ipp_agent_startup(const struct ipp_paths *p, bool dry_run, FILE *out,
 	}
 	if (ipp_driverconf_load(p, &c, &e) < 0) {
 		snprintf(res.warning, sizeof(res.warning), "%.960s: booting in block mode", e.msg);
+		res.failsafe = true;
 		ipp_driverconf_failsafe(&c);
 	}
 	if (c.bootmode == IPP_BOOT_UNSET && any_assigned(p, &assigned, &e) < 0) {
 		snprintf(res.warning, sizeof(res.warning),
 			 "cannot tell whether a policy is assigned (%.900s): booting in block mode",
 			 e.msg);
+		res.failsafe = true;
 		c.bootmode = IPP_BOOT_BLOCK;
 	}
 	res.mode = ipp_mode_from_bootmode(ipp_driverconf_bootmode(&c, assigned));

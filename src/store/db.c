@@ -1208,6 +1208,29 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 			       "(exportpolicy) or recreate it",
 			       db->path, what);
 	}
+	/* rows that name an object that is not there: written past the foreign keys (by
+	 * hand, or by damage the check above cannot see); a filter whose list is gone is
+	 * in no policy, and its rule loses a block without a word */
+	rc = sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		char table[64], parent[64];
+		long long row = sqlite3_column_int64(st, 1);
+
+		db_col_text(st, 0, table, sizeof(table));
+		db_col_text(st, 2, parent, sizeof(parent));
+		sqlite3_finalize(st);
+		db->intact = false;
+		return ipp_err(err, EBADMSG,
+			       "policy database \"%s\" is damaged (row %lld of table %s names a %s "
+			       "that is not there): restore it from a backup (exportpolicy) or "
+			       "recreate it",
+			       db->path, row, table, parent);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, err, "checking the database's references");
 	db->intact = true;
 	db->intact_version = version;
 	return 0;

@@ -103,7 +103,8 @@ int db_col_strdup(sqlite3_stmt *st, int i, char **ret);
  */
 int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 		  struct ipp_error *err);
-int db_row_filterlist(sqlite3_stmt *st, struct ipp_filterlist *l);
+int db_row_filterlist(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterlist *l,
+		      struct ipp_error *err);
 int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 		  struct ipp_error *err);
 int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filteraction *a,

@@ -30,6 +30,27 @@ static int bad_row(struct ipp_db *db, struct ipp_error *err, const char *what, i
 }
 
 /*
+ * A name column: what the shell could have written, else a bad row (names
+ * are keys: one cut short, reserved or not UTF-8 could not be named by a
+ * command, and a dump or export of it could not be restored).
+ */
+static int name_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what, int64_t id,
+		    char *buf, size_t len, struct ipp_error *err)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	struct ipp_error why = {0};
+
+	if (ipp_name_validate("name", t ? t : "", &why) < 0)
+		return bad_row(db, err, what, id, "name", &why);
+	if (ipp_utf8_bad_at(t) >= 0) {
+		ipp_err(&why, EINVAL, "not UTF-8");
+		return bad_row(db, err, what, id, "name", &why);
+	}
+	snprintf(buf, len, "%s", t);
+	return 0;
+}
+
+/*
  * An integer column that must lie in [@lo, @hi] (the model's type is
  * narrower than SQLite's: a value out of range would silently wrap into
  * another one, a port 70000 into 4464).
@@ -74,7 +95,8 @@ int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 	ipp_policy_init(p);
 	p->id = sqlite3_column_int64(st, 0);
 	db_col_text(st, 1, p->guid, sizeof(p->guid));
-	db_col_text(st, 2, p->name, sizeof(p->name));
+	if (name_col(db, st, 2, "policy", p->id, p->name, sizeof(p->name), err) < 0)
+		return -EUCLEAN;
 	db_col_text(st, 3, p->description, sizeof(p->description));
 	p->modified = sqlite3_column_int64(st, 4);
 	if (bool_col(db, st, 5, "policy", p->id, "mmpfs", &p->mmpfs, err) < 0)
@@ -102,12 +124,14 @@ int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 	return 0;
 }
 
-int db_row_filterlist(sqlite3_stmt *st, struct ipp_filterlist *l)
+int db_row_filterlist(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterlist *l,
+		      struct ipp_error *err)
 {
 	ipp_filterlist_init(l);
 	l->id = sqlite3_column_int64(st, 0);
 	db_col_text(st, 1, l->guid, sizeof(l->guid));
-	db_col_text(st, 2, l->name, sizeof(l->name));
+	if (name_col(db, st, 2, "filter list", l->id, l->name, sizeof(l->name), err) < 0)
+		return -EUCLEAN;
 	db_col_text(st, 3, l->description, sizeof(l->description));
 	l->modified = sqlite3_column_int64(st, 4);
 	return 0;
@@ -183,7 +207,8 @@ int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterac
 	ipp_filteraction_init(a);
 	a->id = sqlite3_column_int64(st, 0);
 	db_col_text(st, 1, a->guid, sizeof(a->guid));
-	db_col_text(st, 2, a->name, sizeof(a->name));
+	if (name_col(db, st, 2, "filter action", a->id, a->name, sizeof(a->name), err) < 0)
+		return -EUCLEAN;
 	db_col_text(st, 3, a->description, sizeof(a->description));
 	a->modified = sqlite3_column_int64(st, 4);
 	if (int_col(db, st, 5, IPP_ACTION_PERMIT, IPP_ACTION_NEGOTIATE, "filter action", a->id,
@@ -212,7 +237,11 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	r->policy_id = sqlite3_column_int64(st, 1);
 	r->number = (uint32_t)sqlite3_column_int64(st, 2);
 	db_col_text(st, 3, r->guid, sizeof(r->guid));
-	db_col_text(st, 4, r->name, sizeof(r->name));
+	/* (the default response rule has no name of its own) */
+	if (r->number == 0)
+		db_col_text(st, 4, r->name, sizeof(r->name));
+	else if (name_col(db, st, 4, "rule", r->id, r->name, sizeof(r->name), err) < 0)
+		return -EUCLEAN;
 	db_col_text(st, 5, r->description, sizeof(r->description));
 	r->modified = sqlite3_column_int64(st, 6);
 	r->filterlist_id = sqlite3_column_int64(st, 7);
@@ -436,9 +465,9 @@ int ipp_db_filterlist_find(struct ipp_db *db, enum ipp_store_loc loc, const char
 		r = not_found(err, "filter list", name, g, loc);
 	if (r < 0)
 		return r;
-	db_row_filterlist(st, ret);
+	r = db_row_filterlist(db, st, ret, err);
 	sqlite3_reset(st);
-	return 0;
+	return r;
 }
 
 int ipp_db_filteraction_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
@@ -806,7 +835,10 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned 
 			sqlite3_reset(st);
 			return -ENOMEM;
 		}
-		db_row_filterlist(st, &s->filterlists[s->nfilterlists++]);
+		if (db_row_filterlist(db, st, &s->filterlists[s->nfilterlists++], err) < 0) {
+			sqlite3_reset(st);
+			return -EUCLEAN;
+		}
 	}
 	if (r < 0 || s->nfilterlists == 0)
 		return r;

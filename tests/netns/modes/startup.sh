@@ -123,6 +123,8 @@ check "unset, policy unassigned again: permit" no_table
 
 conf OperationMode=0 "DiagnosticMode=12"
 startup 2>"$R/err"
+rc=$?
+check "malformed driver.conf: exit status 1" test $rc = 1
 check "malformed driver.conf: block, never permit" test "$(table_mode)" = startup-block
 check "malformed driver.conf: the warning names file:line and token" \
 	grep -q "driver.conf:2: DiagnosticMode \"12\" is not valid: expected 0..9: booting in block mode" "$R/err"

@@ -1189,6 +1189,14 @@ static void test_damaged_values(void **state)
 	    {"UPDATE rule SET activate = 'yes'", "bad activate: not an integer"},
 	    {"UPDATE filteraction SET soft = 2", "bad soft: 2 is out of range"},
 	    {"UPDATE policy SET mmpfs = -1", "bad mmpfs: -1 is out of range"},
+	    /* names as no command could have written them: each a key a command, a dump or
+	     * an export could not give back */
+	    {"UPDATE filterlist SET name = ''", "filter list 1: bad name: name: empty name"},
+	    {"UPDATE filterlist SET name = 'All'", "bad name: name: \"All\" is reserved"},
+	    {"UPDATE filteraction SET name = CAST(X'41FF' AS TEXT)", "bad name: not UTF-8"},
+	    {"UPDATE policy SET name = printf('%.300c', 'x')", "bad name: name: \"xxx"},
+	    {"UPDATE rule SET name = 'a' || char(10) || 'b' WHERE number > 0",
+	     "control characters are not allowed"},
 	};
 	struct fx *fx = *state;
 	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L"), act, pol;
@@ -1221,17 +1229,20 @@ static void test_damaged_values(void **state)
 		/* put the good value back for the next case */
 		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
 		assert_int_equal(
-		    sqlite3_exec(h,
-				 "UPDATE filter SET dstport = 80, srcport = 0, protocol = 6;"
-				 "UPDATE filteraction SET action = 2;"
-				 "UPDATE rule SET conntype = 1;"
-				 "UPDATE policy SET mmlifetime = 480, qmpermm = 0, assigned = 1, "
-				 "store = 1, mmpfs = 0;"
-				 "UPDATE filter SET mirrored = 1;"
-				 "UPDATE rule SET activate = 1;"
-				 "UPDATE filteraction SET soft = 0;"
-				 "UPDATE auth SET kind = 1",
-				 NULL, NULL, NULL),
+		    sqlite3_exec(
+			h,
+			"UPDATE filter SET dstport = 80, srcport = 0, protocol = 6;"
+			"UPDATE filteraction SET action = 2;"
+			"UPDATE rule SET conntype = 1;"
+			"UPDATE policy SET mmlifetime = 480, qmpermm = 0, assigned = 1, "
+			"store = 1, mmpfs = 0;"
+			"UPDATE filter SET mirrored = 1;"
+			"UPDATE rule SET activate = 1;"
+			"UPDATE filteraction SET soft = 0;"
+			"UPDATE auth SET kind = 1;"
+			"UPDATE filterlist SET name = 'L'; UPDATE filteraction SET name = 'B';"
+			"UPDATE policy SET name = 'P'; UPDATE rule SET name = 'R' WHERE number > 0",
+			NULL, NULL, NULL),
 		    SQLITE_OK);
 		sqlite3_close(h);
 		OK(ipp_db_open(fx->path, 0, &fx->db, &err));
@@ -1273,6 +1284,59 @@ static void test_damaged_values(void **state)
 	sqlite3_exec(h, "PRAGMA user_version = " STR(IPP_SCHEMA_VERSION), NULL, NULL, NULL);
 	sqlite3_close(h);
 	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+}
+
+/* Rows written past the foreign keys: a filter of no list, a rule of no filter action. */
+static void test_dangling_references(void **state)
+{
+	static const struct {
+		const char *sql, *needle;
+	} cases[] = {
+	    {"UPDATE filter SET filterlist_id = 999", "of table filter names a filterlist"},
+	    {"UPDATE rule SET filteraction_id = 998 WHERE number > 0",
+	     "of table rule names a filteraction"},
+	};
+	struct fx *fx = *state;
+	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L"), act, pol;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s = NULL;
+	sqlite3 *h;
+
+	OK(add_filter(fx->db, list, "192.0.2.0/24", "me", 6, 0, 80, true, &err));
+	act = mk_action(fx->db, IPP_STORE_LOCAL, "B", IPP_ACTION_BLOCK);
+	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "P", true);
+	OK(add_rule(fx->db, pol, "R", list, act, NULL, &err));
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char undo[128];
+
+		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+		if (sqlite3_exec(h, cases[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", cases[i].sql, sqlite3_errmsg(h));
+		sqlite3_close(h);
+		OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+		if (ipp_db_load(fx->db, IPP_STORE_LOCAL, &s, &err) != -EBADMSG)
+			fail_msg("%s: not refused as damage: %s", cases[i].sql, err.msg);
+		assert_null(s);
+		if (!strstr(err.msg, cases[i].needle) || !strstr(err.msg, "is damaged"))
+			fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].sql, err.msg,
+				 cases[i].needle);
+		ipp_db_close(fx->db);
+		fx->db = NULL;
+		snprintf(undo, sizeof(undo),
+			 "UPDATE filter SET filterlist_id = %lld; UPDATE rule SET filteraction_id "
+			 "= %lld WHERE number > 0",
+			 (long long)list, (long long)act);
+		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+		if (sqlite3_exec(h, undo, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", undo, sqlite3_errmsg(h));
+		sqlite3_close(h);
+	}
+	OK(ipp_db_open(fx->path, 0, &fx->db, &err));
+	s = load(fx->db, IPP_STORE_LOCAL);
+	assert_int_equal(s->nfilterlists, 1);
+	ipp_snapshot_free(s);
 }
 
 static void test_readonly(void **state)
@@ -2232,6 +2296,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_stores, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dangling_references, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_lean, setup, teardown),
