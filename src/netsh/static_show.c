@@ -283,6 +283,9 @@ static size_t select_rules(const struct ipp_args *a, const struct ipp_policy *p,
 	uint32_t id = 0;
 	size_t n = 0;
 
+	name = name_or_all(name, p->rules, p->nrules, sizeof(*p->rules),
+			   offsetof(struct ipp_rule, name));
+
 	if (ipp_args_has(a, "id"))
 		ipp_args_u32(a, "id", &id, NULL);
 	if (ipp_args_has(a, "default")) {
@@ -313,7 +316,10 @@ int ipp_st_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	enum ipp_store_loc loc = ipp_shell_store(sh);
 	const struct ipp_rule **v = NULL;
 	struct show_ctx c;
-	bool one = ipp_args_has(a, "name") || ipp_args_has(a, "id") || ipp_args_has(a, "default");
+	/* (name=all is the keyword all, as for policies and lists: no rule is called so) */
+	const char *rname = ipp_args_get(a, "name");
+	bool one = (rname && ipp_utf8_casecmp(rname, "all") != 0) || ipp_args_has(a, "id") ||
+		   ipp_args_has(a, "default");
 	unsigned titled = 0;
 	int r;
 

@@ -69,6 +69,13 @@ int ipp_st_exportpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 		return r;
 	if ((r = ipp_shell_load(sh, ipp_shell_store(sh), &s, err)) < 0)
 		return r;
+	/* a script written for Windows: its drive path is a file name here */
+	if (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z' && path[1] == ':') ||
+	    strchr(path, '\\'))
+		ipp_shell_note(sh, out, "warning",
+			       "file \"%s\" is a Windows path: written as a file of that name in "
+			       "the current directory",
+			       path);
 	/* write a temporary file next to it, then rename: never a half-written export */
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);

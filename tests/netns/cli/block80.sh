@@ -38,4 +38,13 @@ OUT=$(printf 'set store location=persistent\nshow policy Block80 format=json\nsh
 contains "$OUT" '"assigned": true'
 contains "$OUT" '"name": "BlockHTTP"'
 contains "$OUT" '"filteraction": "Block"'
+# name=all is the keyword all, as for policies and lists (no rule can be called so)
+OUT=$(printf 'set store location=persistent\nshow rule name=all policy=Block80\n' |
+	$IPSECPOL -f -) || fail "show rule name=all"
+contains "$OUT" 'Rule Name                  : BlockHTTP'
+# a Windows drive path: written here under that name, and said so
+OUT=$(cd "$TMP" && printf 'set store location=persistent\nexportpolicy file=C:\\ipsec\\b80.ipsec\n' |
+	$IPSECPOL -f - 2>&1) || fail "exportpolicy to a Windows path"
+contains "$OUT" 'is a Windows path: written as a file of that name in the current directory'
+[ -s "$TMP/C:\ipsec\b80.ipsec" ] || fail "the export is not in the current directory"
 echo PASS
