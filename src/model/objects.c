@@ -444,7 +444,7 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 	if (r->has_tunnel) {
 		if (is_default)
 			return ipp_err(err, EINVAL, "tunnel: the default response rule has no tunnel");
-		ipp_addr_format(&r->tunnel, x, sizeof(x));
+		ipp_addr_format_net(&r->tunnel, x, sizeof(x));
 		if (r->tunnel.kind != IPP_ADDR_IP ||
 		    (r->tunnel.family != AF_INET && r->tunnel.family != AF_INET6) ||
 		    r->tunnel.plen != (r->tunnel.family == AF_INET ? 32 : 128))

@@ -950,7 +950,7 @@ static void test_object_validate(void **state)
 	r.has_tunnel = true;
 	r.tunnel = addr("10.0.0.0/24");
 	expect_msg(ipp_rule_validate(&r, NULL, &err), EINVAL, &err,
-		   "tunnel: \"10.0.0.0\" is not a single IP address");
+		   "tunnel: \"10.0.0.0/24\" is not a single IP address");
 	r.tunnel = addr("192.0.2.1");
 
 	ipp_filterlist_init(&l);
