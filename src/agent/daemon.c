@@ -1105,9 +1105,20 @@ static void process_pending(struct agent *a)
 				 * (the file truncated or overwritten in place), which the
 				 * connection's cached pages hide; a new connection reads
 				 * the file afresh */
+				struct ipp_error e = {0};
+
 				db_close(a);
 				r = db_generation(a, &gen);
 				need = r < 0 || gen != a->gen;
+				/* damage in pages the look did not read: the whole file checked
+				 * (a checkpoint costs that check too, not an apply) */
+				if (!need && a->db && ipp_db_verify(a->db, &e) == -EBADMSG) {
+					/* read whole: the stores' journal says nothing changed */
+					a->force_apply = true;
+					snprintf(a->force_why, sizeof(a->force_why),
+						 "the database was written in place");
+					need = true;
+				}
 			}
 			if (!need && r == 0 &&
 			    (a->stamp_seen.journal != a->stamp_applied.journal ||

@@ -1302,6 +1302,19 @@ int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *
 	return db_query_int(db, "PRAGMA schema_version", &ret->schema, err);
 }
 
+int ipp_db_verify(struct ipp_db *db, struct ipp_error *err)
+{
+	int r;
+
+	if (db->depth > 0)
+		return db_check_intact(db, err);
+	if ((r = db_rbegin(db, err)) < 0)
+		return r;
+	r = db_check_intact(db, err);
+	db_rend(db);
+	return r;
+}
+
 int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *err)
 {
 	int r;

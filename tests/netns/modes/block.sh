@@ -71,12 +71,12 @@ check "secure: tcp 3389 connects (no filter blocks it)" px "$PROBE" tcp-connect 
 px "$PROBE" udp-send $H_IP 7000 20 1000
 check "secure: udp 7000 arrives" wait_for 5 sh -c "[ \$(cat '$R/h7000') -gt 0 ]"
 
-# Damaged in place while running: the same file truncated, overwritten, or given a newer
-# schema version by another program, after commits the agent's connection holds the pages
+# Damaged in place while running: the same file truncated, overwritten, given a newer
+# schema version by another program, or one page of it damaged, after commits the agent's connection holds the pages
 # of (its cached pages would hide the damage): block mode, then the repair applied again.
 secure_now() { [ "$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)" = secure ]; }
 block_now() { [ "$(printf 'mode\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | head -n1)" = block ]; }
-for how in truncated overwritten version; do
+for how in truncated overwritten version page; do
 	for i in 1 2 3 4 5 6; do
 		env -u SSH_CONNECTION -u SSH_CLIENT "$IPP_BIN_DIR/ipsecpol" --root "$R" \
 			-c "ipsec static" add filter filterlist="L$how" srcaddr=any dstaddr=me \
@@ -89,6 +89,16 @@ for how in truncated overwritten version; do
 	truncated) : >"$DB" ;;
 	overwritten) head -c 100 /dev/urandom | dd of="$DB" conv=notrunc status=none ;;
 	version) sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA user_version = 99" || exit 2 ;;
+	page)
+		# the filter table's page, in the file itself (the log checkpointed into it
+		# first), damaged where the agent's look at the generation does not read
+		root=$(sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA wal_checkpoint(TRUNCATE);" \
+			"SELECT rootpage FROM sqlite_schema WHERE name = 'filter'" | tail -n1)
+		psize=$(sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA page_size")
+		sleep 0.5
+		printf '\x00\xff\xff\xff\xff' |
+			dd of="$DB" bs=1 seek=$(((root - 1) * psize)) conv=notrunc status=none
+		;;
 	esac
 	check "$how in place while running: block mode" wait_for 10 block_now
 	check "$how in place while running: a new log line says why" \
