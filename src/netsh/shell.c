@@ -414,9 +414,20 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 	if ((r = ipp_shell_db(sh, true, &db, err)) < 0)
 		return r;
 	if (sh->batch) {
-		r = cmd->fn(sh, a, sh->out, err);
-		if (r < 0) {
-			ipp_db_rollback(db);
+		/* as netsh's batch mode: a command that fails is reported and changed nothing,
+		 * the others are written together when the batch ends (its own savepoint) */
+		int batch_depth = ipp_db_tx_depth(db);
+
+		if ((r = ipp_db_begin(db, err)) == 0) {
+			r = cmd->fn(sh, a, sh->out, err);
+			if (r == 0 && (r = ipp_db_commit(db, err)) == 0)
+				return 0;
+			/* back to the batch (a handler may have rolled back what it began) */
+			while (ipp_db_tx_depth(db) > batch_depth)
+				ipp_db_rollback(db);
+		}
+		if (ipp_db_tx_depth(db) < batch_depth) {
+			/* SQLite ended the whole transaction (a full disk, an I/O error) */
 			sh->batch = false;
 			batch_aborted(err);
 		}
@@ -1026,11 +1037,12 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		ipp_err_prefix(err, "%s:%u", name, lineno);
 		/*
 		 * As netsh does with a script, a failing line is reported and
-		 * the next one runs; the failed command itself changed nothing.
-		 * A batch is one transaction, though: a failure inside it
-		 * undoes the whole batch, and the script stops there.
+		 * the next one runs; the failed command itself changed nothing,
+		 * inside a batch too.  A batch that could not go on (SQLite
+		 * ended its transaction) stops the script there: what followed
+		 * was meant to be written with it.
 		 */
-		if (!sh->errf || in_batch)
+		if (!sh->errf || (in_batch && !sh->batch))
 			break;
 		if (sh->batch_refused) {
 			size_t n = err ? strlen(err->msg) : 0;

@@ -47,13 +47,21 @@ bad 1 'set rule: no rule named "Nope" in policy "Restrictive IPSec Policy"' \
 	'set rule name=Nope policy="Restrictive IPSec Policy" activate=no'
 bad 1 'delete rule: id: rules are numbered from 1 (use set defaultrule' \
 	'delete rule id=0 policy="Restrictive IPSec Policy"'
-# a failing command inside a batch aborts the batch: nothing of it is written
-bad 4 'add filter:' 'set batch mode=enable' 'add policy name=B1' 'add filterlist name=L1' \
-	'add filter filterlist=L1 srcaddr=me dstaddr=any srcport=80' 'set batch mode=disable'
-contains "$ERR" "batch aborted"
-# a failing read after batched writes also leaves the store as it was
-bad 3 'show policy: no policy named "Nope"' 'set batch mode=enable' 'add policy name=B2' \
-	'show policy name=Nope'
+# inside a batch too (as netsh's batch mode), a failing command changed nothing and the
+# batch goes on: what the others did is written when it ends
+printf '%s\n' 'set batch mode=enable' 'add policy name=B1' 'add filterlist name=L1' \
+	'add filter filterlist=L1 srcaddr=me dstaddr=any srcport=80' 'show policy name=Nope' \
+	'add policy name=B2' 'set batch mode=disable' >"$TMP/batch.txt"
+run_fail "$TMP/batch.txt:4: add filter:" $IPSECPOL -f "$TMP/batch.txt"
+contains "$ERR" "$TMP/batch.txt:5: show policy: no policy named \"Nope\""
+contains "$ERR" "2 commands failed"
+lacks "$ERR" "batch aborted"
+D=$(dump_store local)
+contains "$D" 'name="B1"'
+contains "$D" 'name="B2"'
+contains "$D" 'name="L1"'
+run_ok $IPSECPOL -f /dev/stdin <<<$'delete policy name=B1\ndelete policy name=B2\ndelete filterlist name=L1'
+[ "$(dump_store local)" = "$BEFORE" ] || fail "the batch's objects were not deleted"
 
 # outside a batch, a failing line is reported and the script goes on (as netsh); exit 1
 printf 'add policy name=First\nadd policy name=First\nadd policy name=Third\n' >"$TMP/stop.txt"

@@ -64,12 +64,14 @@ contains "$OUT" "warning: the SSH session this shell runs in ($SESSION_TEXT) wou
 contains "$OUT" 'policy "NoSSH" assigned anyway (force=yes)'
 run_ok $IPSECPOL static set policy name=NoWeb assign=yes
 
-# a refusal in a batch undoes the batch
+# a refusal in a batch: that command changed nothing, the batch goes on (as netsh's)
 printf 'set batch enable\nadd policy name=Batch1\nset policy name=NoSSH assign=yes\nset batch disable\n' \
 	>"$TMP/batch.netsh"
 run_fail "assign: refused" $IPSECPOL -f "$TMP/batch.netsh"
 D=$(dump_store local)
-lacks "$D" 'name="Batch1"'
+contains "$D" 'name="Batch1"'
+[ "$(assigned local NoSSH)" = NO ] || fail "NoSSH assigned by a refused command"
+run_ok $IPSECPOL static delete policy name=Batch1
 
 # ---- the persistent store: its policy counts together with the local one
 run_ok $IPSECPOL static set policy name=Open assign=yes
