@@ -49,6 +49,12 @@ IPP_DECLARE_CMD(ipp_st_show_gpoassignedpolicy);
 
 /* ---------- helpers shared by the static handlers (static_util.c) ---------- */
 
+/*
+ * The keyword all of `delete ... [name=]string | [all]`, given as the keyword
+ * or as name=all (no object can be called "all"), as show takes it too.
+ */
+bool ipp_st_all(const struct ipp_args *a);
+
 /* The database for a write (created on first use). *ret borrowed. */
 int ipp_st_db(struct ipp_shell *sh, struct ipp_db **ret, struct ipp_error *err);
 

@@ -83,7 +83,7 @@ int ipp_st_delete_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FIL
 
 	if ((r = ipp_st_db(sh, &db, err)) < 0)
 		return r;
-	if (ipp_args_has(a, "all")) {
+	if (ipp_st_all(a)) {
 		if ((r = ipp_db_load(db, loc, &s, err)) < 0)
 			return r;
 		for (size_t i = 0; i < s->nfilterlists && r >= 0; i++)

@@ -272,7 +272,7 @@ int ipp_st_delete_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 
 	if ((r = ipp_st_db(sh, &db, err)) < 0)
 		return r;
-	if (ipp_args_has(a, "all")) {
+	if (ipp_st_all(a)) {
 		if ((r = ipp_db_load(db, loc, &s, err)) < 0)
 			return r;
 		for (size_t i = 0; i < s->npolicies && r >= 0; i++)

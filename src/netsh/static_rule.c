@@ -202,7 +202,7 @@ int ipp_st_delete_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 	if ((rc = ipp_st_db(sh, &db, err)) < 0 ||
 	    (rc = ipp_st_find_policy(db, loc, ipp_args_get(a, "policy"), NULL, &p, err)) < 0)
 		goto out;
-	if (ipp_args_has(a, "all")) {
+	if (ipp_st_all(a)) {
 		if ((rc = ipp_db_load(db, loc, &s, err)) < 0)
 			goto out;
 		for (size_t i = 0; i < s->npolicies && rc >= 0; i++) {

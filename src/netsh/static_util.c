@@ -283,3 +283,10 @@ int ipp_st_load_list(struct ipp_db *db, enum ipp_store_loc loc, const char *name
 	*ret = l;
 	return 0;
 }
+
+bool ipp_st_all(const struct ipp_args *a)
+{
+	const char *name = ipp_args_get(a, "name");
+
+	return ipp_args_has(a, "all") || (name && ipp_utf8_casecmp(name, "all") == 0);
+}
