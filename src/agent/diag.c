@@ -156,6 +156,31 @@ static void endpoint(char *buf, size_t len, int family, const char *addr, bool p
 		snprintf(buf, len, "%s:%u", addr, port);
 }
 
+/*
+ * Why, as the rule that logged it says (the prefix's last word): a block
+ * filter, a negotiate filter's packet in the clear (Windows' own event for
+ * clear packets that should have been secured), what no filter matched while
+ * the persistent policy is in force alone, a packet still walking a table
+ * being replaced; a mode's own drops say nothing more.
+ */
+static const char *why_dropped(const struct ipp_drop *d)
+{
+	bool in = !strcmp(d->dir, "in");
+
+	if (!strcmp(d->reason, "block"))
+		return ": a block filter";
+	if (!strcmp(d->reason, "negotiate"))
+		return in ? ": a negotiate filter's packet that came in the clear, not through a "
+			    "security association"
+			  : ": a negotiate filter's packet that no security association carries";
+	if (!strcmp(d->reason, "unmatched"))
+		return ": no filter matched while the persistent policy is in force alone, and "
+		       "what it does not match is dropped (the mode of the rest: dynamic show all)";
+	if (!strcmp(d->reason, "replaced"))
+		return ", its table being replaced";
+	return "";
+}
+
 void ipp_drop_format(const struct ipp_drop *d, unsigned level, char *buf, size_t len)
 {
 	const char *dir = strcmp(d->dir, "in") ? "outbound" : "inbound";
@@ -192,10 +217,8 @@ void ipp_drop_format(const struct ipp_drop *d, unsigned level, char *buf, size_t
 			snprintf(extra + n, sizeof(extra) - n, " flags %s", k ? f : "none");
 		}
 	}
-	/* (a packet that was still walking a table being replaced says so) */
 	snprintf(buf, len, "dropped %s %s %s -> %s%s (mode %s%s)", dir,
-		 proto_name(d->proto, pb, sizeof(pb)), s, t, extra, d->mode,
-		 strcmp(d->reason, "replaced") ? "" : ", its table being replaced");
+		 proto_name(d->proto, pb, sizeof(pb)), s, t, extra, d->mode, why_dropped(d));
 }
 
 /* ---------- rate limiting ---------- */
@@ -287,13 +310,14 @@ void ipp_diag_interval(struct ipp_diag *g)
 #ifdef IPP_HAVE_NFLOG
 static void log_drop(struct ipp_diag *g, const struct ipp_drop *d)
 {
-	char msg[512], f[9][80];
-	const char *fields[10];
+	char msg[640], f[10][80];
+	const char *fields[11];
 	int n = 0;
 
 	ipp_drop_format(d, g->rl.level, msg, sizeof(msg));
 	snprintf(f[n], sizeof(f[n]), "IPSECPOL_EVENT=drop"), n++;
 	snprintf(f[n], sizeof(f[n]), "IPSECPOL_MODE=%s", d->mode), n++;
+	snprintf(f[n], sizeof(f[n]), "IPSECPOL_REASON=%s", d->reason), n++;
 	snprintf(f[n], sizeof(f[n]), "IPSECPOL_DIRECTION=%s",
 		 strcmp(d->dir, "in") ? "outbound" : "inbound"),
 	    n++;

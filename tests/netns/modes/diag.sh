@@ -27,7 +27,8 @@ px "$PROBE" udp-send $H_IP 7777 1 0
 check "level 1: a dropped probe is logged" wait_for 5 sh -c "[ \$(grep -c 'dropped inbound udp $P_IP:[0-9]* -> $H_IP:7777' '$LOG') -ge 1 ]"
 settled
 check "level 1: exactly one event for one probe" test "$(events)" = 1
-check "level 1: the event names the mode" grep -q "dropped inbound udp .*:7777 (mode secure)" "$LOG"
+check "level 1: the event names the mode and why" \
+	grep -q "dropped inbound udp .*:7777 (mode secure: a block filter)" "$LOG"
 px "$PROBE" udp-send $H_IP 7777 30 1000
 sleep 0.5
 settled

@@ -141,10 +141,25 @@ static void test_ipv6(void **state)
 	assert_int_equal(d.len, 56);
 	ipp_drop_format(&d, 1, buf, sizeof(buf));
 	assert_string_equal(buf, "dropped inbound udp [fd00:77::2]:256 -> [fd00:77::1]:53 (mode "
-				 "secure)");
+				 "secure: a block filter)");
 	ipp_drop_format(&d, 4, buf, sizeof(buf));
 	assert_string_equal(buf, "dropped inbound udp [fd00:77::2]:256 -> [fd00:77::1]:53 len 56 "
-				 "hoplimit 255 (mode secure)");
+				 "hoplimit 255 (mode secure: a block filter)");
+	/* why, as the rule that logged it says: a clear packet of a negotiate filter (Windows'
+	 * own event), what no filter matched while the persistent policy is alone */
+	assert_int_equal(ipp_drop_parse_prefix("ipsecpol secure in negotiate", &d), 0);
+	ipp_drop_format(&d, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "dropped inbound udp [fd00:77::2]:256 -> [fd00:77::1]:53 (mode "
+				 "secure: a negotiate filter's packet that came in the clear, not "
+				 "through a security association)");
+	assert_int_equal(ipp_drop_parse_prefix("ipsecpol secure out negotiate", &d), 0);
+	ipp_drop_format(&d, 1, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "(mode secure: a negotiate filter's packet that no security "
+				    "association carries)"));
+	assert_int_equal(ipp_drop_parse_prefix("ipsecpol secure in unmatched", &d), 0);
+	ipp_drop_format(&d, 1, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "(mode secure: no filter matched while the persistent policy "
+				    "is in force alone"));
 	/* a packet of a table being replaced (its liveness lookup missed) says so */
 	assert_int_equal(ipp_drop_parse_prefix("ipsecpol secure in replaced", &d), 0);
 	ipp_drop_format(&d, 1, buf, sizeof(buf));
