@@ -196,7 +196,7 @@ static int db_generation(struct agent *a, uint64_t *ret)
 	if (!a->db) {
 		if (access(a->paths.db, F_OK) < 0) {
 			r = -errno;
-			if (r == -ENOENT && (a->gen_known || a->db_had) && !a->db_gone_said) {
+			if (r == -ENOENT && a->db_had && !a->db_gone_said) {
 				/* all the stores are empty now, the persistent one too */
 				ipp_log(LOG_WARNING,
 					"the policy database \"%s\" was removed: its stores are "
@@ -824,8 +824,16 @@ static void diag_update(struct agent *a, bool interval_changed)
 		ipp_log(LOG_INFO, "diagnostics on: level %u, summaries every %u s", level,
 			a->conf.log_interval);
 		interval_changed = true;
-	} else if (level != a->diag_level) {
-		ipp_log(LOG_INFO, "diagnostics: level %u (was %u)", level, a->diag_level);
+	} else {
+		if (level != a->diag_level)
+			ipp_log(LOG_INFO, "diagnostics: level %u (was %u)", level, a->diag_level);
+		if (interval_changed) {
+			/* what the interval in progress holds, said now: a summary covers one
+			 * interval, not what is left of the old one and a whole new one */
+			ipp_diag_interval(a->diag);
+			ipp_log(LOG_INFO, "diagnostics: summaries every %u s",
+				a->conf.log_interval);
+		}
 	}
 	a->diag_level = level;
 	ipp_diag_set_level(a->diag, level);

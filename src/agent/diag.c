@@ -294,16 +294,19 @@ void ipp_diag_interval(struct ipp_diag *g)
 	snprintf(f[2], sizeof(f[2]), "IPSECPOL_INBOUND=%llu", (unsigned long long)s.in);
 	snprintf(f[3], sizeof(f[3]), "IPSECPOL_OUTBOUND=%llu", (unsigned long long)s.out);
 	fields[0] = f[0], fields[1] = f[1], fields[2] = f[2], fields[3] = f[3], fields[4] = NULL;
+	/* reports the kernel could not deliver are not counted: the figures are then
+	 * lower bounds, at every level (the filters' counters have the truth) */
 	if (s.suppressed)
 		ipp_log_event(LOG_NOTICE, fields,
 			      "%llu more packets dropped in the last interval (%llu inbound, %llu "
-			      "outbound dropped in all)",
+			      "outbound dropped in all%s)",
 			      (unsigned long long)s.suppressed, (unsigned long long)s.in,
-			      (unsigned long long)s.out);
-	if (s.lost && g->rl.level >= 3)
+			      (unsigned long long)s.out, s.lost ? ", at least" : "");
+	if (s.lost)
 		ipp_log(LOG_WARNING,
-			"diagnostics: drop reports were lost in the last interval (the kernel's "
-			"log buffer overflowed %llu times)",
+			"diagnostics: reports of dropped packets were lost in the last interval "
+			"(the kernel's log buffer overflowed %llu times): the counts above are "
+			"lower bounds; dynamic show stats counts every packet",
 			(unsigned long long)s.lost);
 }
 

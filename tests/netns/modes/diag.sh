@@ -8,11 +8,25 @@
 #   turning diagnostics off in driver.conf while the agent runs: the log
 #     statements leave the ruleset and no more events come
 #   a conflict of filters is logged once, not again when a deletion renumbers them
+#   LogInterval changed: the summary of the interval in progress is written at once
+#   a root that never had a policy database: no word of one removed
 . "$(dirname "$0")/lib.sh"
 
 DB=$R/var/lib/ipsecpol/policy.db
 setup_net no
 mkdir -p "$R/var/lib/ipsecpol"
+
+# ---- a root that never had a policy database: a change of driver.conf says nothing of one
+conf DiagnosticMode=1
+agent_start
+hx env -u SSH_CONNECTION -u SSH_CLIENT "$IPP_BIN_DIR/ipsecpol" --root "$R" \
+	dynamic set config ipsecdiagnostics 2 >/dev/null
+check "no database: the new level is taken" wait_for 10 grep -q "diagnostics: level 2 (was 1)" "$LOG"
+sleep 0.5
+refute "no database: no warning that it was removed" grep -q "was removed" "$LOG"
+agent_signal TERM
+agent_wait
+
 "$MKPOLICY" "$DB" persistent Block7777 block udp 7777 || exit 2
 events() { grep -c "dropped inbound udp $P_IP:[0-9]* -> $H_IP:7777" "$LOG"; }
 settled() { local a; a=$(events); sleep 0.5; [ "$(events)" = "$a" ]; }
@@ -33,9 +47,19 @@ px "$PROBE" udp-send $H_IP 7777 30 1000
 sleep 0.5
 settled
 check "level 1: 30 more probes in the same interval: no more events" test "$(events)" = 1
+# the interval changed: what the one in progress holds is said now, not with the next one
+conf OperationMode=1 DiagnosticMode=1 LogInterval=600
+check "level 1: LogInterval changed: said" \
+	wait_for 10 grep -q "diagnostics: summaries every 600 s" "$LOG"
+check "level 1: the summary of the interval in progress is written at once" \
+	grep -q "30 more packets dropped in the last interval (31 inbound, 0 outbound dropped in all)" "$LOG"
+px "$PROBE" udp-send $H_IP 7777 5 1000
+sleep 0.5
+settled
 agent_signal TERM
 agent_wait
-check "level 1: the summary counts them" grep -q "30 more packets dropped in the last interval" "$LOG"
+check "level 1: the next summary counts what came after" \
+	grep -q "4 more packets dropped in the last interval (5 inbound" "$LOG"
 
 # ---- level 2, operational block mode
 conf OperationMode=1 DiagnosticMode=2
