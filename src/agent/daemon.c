@@ -498,10 +498,13 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		flow_fold_later(a);
 		ipp_agent_log_warnings(a->cur_valid ? a->cur.eff : NULL, res.eff);
 		if (res.env.wins_error[0]) {
-			/* applied: no filter in force names the WINS servers */
+			/* applied: no filter in force names the WINS servers (the policy that
+			 * names them, when it is one the persistent one stands in for, is said
+			 * apart: not called harmless here) */
 			snprintf(e.msg, sizeof(e.msg), "%s", res.env.wins_error);
 			note_failure(a->wins_note, LOG_WARNING, &e, "",
-				     " (no filter in force names the WINS servers)");
+				     res.partial ? ""
+						 : " (no filter in force names the WINS servers)");
 		}
 		if (res.env.gateway_error[0] || res.env.dhcp_error[0]) {
 			/* the same of a route or lease file */
@@ -510,7 +513,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 							  : res.env.dhcp_error);
 			note_failure(
 			    a->server_note, LOG_WARNING, &e, "",
-			    res.env.gateway_error[0]
+			    res.partial ? ""
+			    : res.env.gateway_error[0]
 				? " (the gateways are unknown; no filter in force names them)"
 				: " (the DHCP servers are unknown; no filter in force names "
 				  "them)");

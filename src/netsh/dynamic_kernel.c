@@ -338,23 +338,24 @@ void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE
 	case IPP_MODE_STARTUP_BLOCK:
 		fprintf(out,
 			"The IPsec driver is in startup mode \"block\": every packet is dropped "
-			"except loopback, DHCP and the boot exemptions; no policy filters are "
-			"in force yet.\n");
+			"except loopback, DHCP, IPv6 neighbour discovery and the boot exemptions; "
+			"no policy filters are in force yet.\n");
 		startup_why(sh, out);
 		break;
 	case IPP_MODE_STARTUP_STATEFUL:
 		fprintf(out, "The IPsec driver is in startup mode \"stateful\": outbound traffic "
-			     "and its replies pass, other inbound traffic is dropped except DHCP "
-			     "and the boot exemptions; no policy filters are in force yet.\n");
+			     "and its replies pass, other inbound traffic is dropped except DHCP, "
+			     "IPv6 neighbour discovery and the boot exemptions; no policy filters "
+			     "are in force yet.\n");
 		startup_why(sh, out);
 		break;
 	case IPP_MODE_BLOCK:
 		ipp_dyn_agent_status(sh, "reason", why, sizeof(why));
 		fprintf(out,
 			"The IPsec driver is in block mode: the policy agent could not apply what "
-			"it should (%s), and every packet is dropped except loopback, DHCP and the "
-			"boot exemptions driver.conf gives (when it can be read); no policy "
-			"filters are in force.\n",
+			"it should (%s), and every packet is dropped except loopback, DHCP, IPv6 "
+			"neighbour discovery and the boot exemptions driver.conf gives (when it "
+			"can be read); no policy filters are in force.\n",
 			why[0] ? why : "the system log says why");
 		break;
 	case IPP_MODE_SECURE:

@@ -50,6 +50,8 @@ check "local broken: the table holds the persistent policy, the rest stateful" \
 	test "$(table_rest)" = startup-stateful
 check "local broken: the log says the persistent policy is in force alone and why" \
 	grep -q 'cannot apply the policy (.*): .*policy "LL".*; the persistent policy is in force alone ([0-9]* rules, .*), what it does not match as in mode startup-stateful' "$LOG"
+refute "local broken: wins.conf is not called harmless (its servers are why)" \
+	grep -q "no filter in force names the WINS servers" "$LOG"
 ctl status >"$R/status"
 check "local broken: the status gives the reason" \
 	grep -q '^reason=the persistent policy alone; what it does not match as in mode startup-stateful: .*policy "LL"' "$R/status"

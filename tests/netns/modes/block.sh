@@ -36,6 +36,11 @@ corrupt
 agent_start
 check "corrupt store: the agent is in block mode" test "$(agent_mode)" = block
 check "corrupt store: the table says block" test "$(table_mode)" = block
+hx env -u SSH_CONNECTION -u SSH_CLIENT "$IPP_BIN_DIR/ipsecpol" --root "$R" dynamic show all \
+	>"$R/showall" 2>&1
+check "dynamic show all: block mode lets what the ruleset lets through, neighbour discovery too" \
+	grep -q "dropped except loopback, DHCP, IPv6 neighbour discovery and the boot exemptions" \
+	"$R/showall"
 check "corrupt store: the log says why" \
 	grep -q "entered block mode: the persistent policy could not be applied and the policy database cannot be read, so no command can change it: .*$DB" "$LOG"
 check "corrupt store: the log says how to regain connectivity" \
