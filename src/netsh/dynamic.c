@@ -436,12 +436,23 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 	int r;
 
 	if ((r = ipp_driverconf_load(paths, &c, err)) < 0) {
+		struct ipp_error e = {0};
+		char *body = NULL;
+
 		if (r == -EINVAL && err) {
 			size_t len = strlen(err->msg);
 
 			snprintf(err->msg + len, sizeof(err->msg) - len,
 				 " (until it is repaired, the boot runs in block mode)");
 		}
+		/* what a running agent still enforces: the last valid file's settings */
+		if (ipp_agent_request(paths, "show-config", AGENT_TIMEOUT_MS, &body, &e) == 0) {
+			fprintf(out,
+				"The running policy agent keeps the settings of the last valid "
+				"file:\n");
+			fputs(body, out);
+		}
+		free(body);
 		return r;
 	}
 	/* only an unset boot mode depends on the stores; one that cannot be read makes the

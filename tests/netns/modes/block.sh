@@ -256,6 +256,12 @@ check "driver.conf malformed while running: the status gives the file's error" \
 	eval 'ctl status | grep -q "^config_error=.*OperationMode"'
 check "driver.conf malformed while running: tcp 3389 still connects" \
 	px "$PROBE" tcp-connect $H_IP 3389 1000
+hx env -u SSH_CONNECTION -u SSH_CLIENT "$IPP_BIN_DIR/ipsecpol" --root "$R" dynamic show config \
+	>"$R/showconf" 2>&1
+check "driver.conf malformed while running: show config fails, naming the file's error" \
+	grep -q "show config: .*driver.conf:1: OperationMode" "$R/showconf"
+check "driver.conf malformed while running: show config lists what the agent still uses" \
+	grep -q "The running policy agent keeps the settings of the last valid file" "$R/showconf"
 # A bad row in the assigned persistent policy (the file itself sound): block mode, with
 # the advice a command can follow; unassigning the policy ends it at once
 printf 'OperationMode=1\n' >"$R/etc/ipsecpol/driver.conf"
