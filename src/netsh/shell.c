@@ -926,9 +926,73 @@ static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 /* A line this long is no line of a script: the input is taken for a stream of bytes. */
 #define LONG_LINE_MAX (64 << 20)
 
+/* Is @name a Windows batch file (.bat, .cmd)? */
+static bool batch_file(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 4 && (!strcasecmp(name + n - 4, ".bat") || !strcasecmp(name + n - 4, ".cmd"));
+}
+
+/* The first word of @p is @w (case-insensitive), followed by a blank or the end. */
+static bool first_word(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncasecmp(p, w, n) && (!p[n] || p[n] == ' ' || p[n] == '\t');
+}
+
+/*
+ * A line of a batch file (.bat, .cmd) as cmd.exe hands it over: its "@"
+ * (no echo) goes, as do the redirections of a netsh line (">nul",
+ * "2>&1", ">>log.txt": cmd.exe takes them before netsh sees the line, so
+ * they are never values); what only cmd.exe does (rem and :: comments,
+ * echo, pause, cls, title, color, setlocal, endlocal) is no command: true
+ * then (echo's text is printed, as cmd.exe prints it).
+ */
+static bool batch_line(struct ipp_shell *sh, char *line)
+{
+	static const char *const quiet[] = {"rem",   "pause",	 "cls",	    "title",
+					    "color", "setlocal", "endlocal"};
+	char *p = line + strspn(line, " \t");
+	bool quoted = false;
+
+	if (*p == '@')
+		memmove(p, p + 1, strlen(p));
+	p += strspn(p, " \t");
+	if (!strncmp(p, "::", 2))
+		return true;
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		if (first_word(p, quiet[i]))
+			return true;
+	if (!strncasecmp(p, "echo", 4) && (!p[4] || strchr(" \t.", p[4]))) {
+		const char *t = p + 4 + (p[4] != '\0');
+
+		if (strcasecmp(t, "off") && strcasecmp(t, "on"))
+			fprintf(sh->out, "%s\n", t);
+		return true;
+	}
+	if (!first_word(p, "netsh") && !first_word(p, "netsh.exe"))
+		return false;
+	for (char *q = p; *q; q++) {
+		if (*q == '"')
+			quoted = !quoted;
+		if (!quoted && (*q == '>' || *q == '<')) {
+			/* (the handle number before it: "2>nul", "1>>log") */
+			if (q > p && q[-1] >= '0' && q[-1] <= '9' &&
+			    (q - 1 == p || q[-2] == ' ' || q[-2] == '\t'))
+				q--;
+			*q = '\0';
+			break;
+		}
+	}
+	return false;
+}
+
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			 struct ipp_error *err)
 {
+	bool bat = batch_file(name);
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0, nfailed = 0;
@@ -1022,7 +1086,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			sh->where_line = lineno;
 			sh->script_ran_ok = false;
 			sh->batch_refused = false;
-			r = ipp_shell_exec_line(sh, line, err);
+			r = bat && batch_line(sh, line) ? 0 : ipp_shell_exec_line(sh, line, err);
 			sh->where = where;
 			sh->where_line = where_line;
 			if (r == 0) {

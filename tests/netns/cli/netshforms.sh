@@ -109,6 +109,29 @@ printf 'netsh -c ipsec static add policy name=CLine1\nnetsh.exe -c "ipsec static
 run_ok $IPSECPOL -f "$TMP/cline.bat"
 run_ok $IPSECPOL static show policy name=CLine1
 run_ok $IPSECPOL static show policy name=CLine2
+# what cmd.exe does with a batch file's lines: @, rem and :: comments, echo, pause, and the
+# redirections of a netsh line, which netsh never sees
+cat >"$TMP/kb.cmd" <<'BAT'
+@echo off
+rem Block ports
+:: the policy
+echo Creating the policy...
+netsh ipsec static add policy name=BatP description="x > y" >nul
+@netsh ipsec static add filterlist name=BatL 2>&1
+netsh -c "ipsec static" add filterlist name=BatL2 > nul 2>&1
+netsh ipsec static add filteraction name=BatA action=block>>"%TEMP%\log.txt"
+pause
+BAT
+OUT=$($IPSECPOL -f "$TMP/kb.cmd" 2>&1) || fail "the batch file failed: $OUT"
+contains "$OUT" "Creating the policy..."
+D=$(dump_store local)
+contains "$D" 'add policy name="BatP" description="x > y"'
+contains "$D" 'add filterlist name="BatL" description=""'
+contains "$D" 'add filterlist name="BatL2" description=""'
+contains "$D" 'add filteraction name="BatA"'
+# a netsh script is not a batch file: such lines fail there, as in netsh -f
+printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
+run_fail 'notbat.txt:1: command not found: "rem"' $IPSECPOL -f "$TMP/notbat.txt"
 # show store names the domain set store gave
 OUT=$(printf 'set store location=domain domain=example.com\nshow store\n' | $IPSECPOL -f -)
 contains "$OUT" "Current store is: Domain Store <example.com>"
