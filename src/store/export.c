@@ -1110,6 +1110,12 @@ static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_
 	int c;
 
 	while ((c = getc(in)) != EOF && c != '\n') {
+		if (c == '\0' && rd->line == 1)
+			/* binary: the snap-in's own .ipsec files are */
+			return rerr(rd, EINVAL,
+				    "not an ipsecpol export: a binary file (the .ipsec files of "
+				    "Windows' IP Security Policy Management are not read: make the "
+				    "policy with a netsh script, or export it with ipsecpol)");
 		if (c == '\0')
 			return rerr(rd, EINVAL, "NUL byte in the line");
 		if (n > LINE_MAX_LEN)

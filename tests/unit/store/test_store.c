@@ -2054,8 +2054,8 @@ static ssize_t endless_read(void *cookie, char *buf, size_t size)
 static void test_export_reader_endless(void **state)
 {
 	static const char bytes[] = { '\0', 'a' };
-	static const char *const msgs[] = { "test.ipsec:1: NUL byte in the line",
-					    "test.ipsec:1: line longer than 65536 characters" };
+	static const char *const msgs[] = {"test.ipsec:1: not an ipsecpol export: a binary file",
+					   "test.ipsec:1: line longer than 65536 characters"};
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
