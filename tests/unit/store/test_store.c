@@ -1166,6 +1166,24 @@ static void test_load_stores(void **state)
 }
 
 /* A row the shell would not write: -EUCLEAN (the file itself is sound), naming it. */
+/*
+ * The store the damage tests write past the API into: list L (one filter),
+ * block action B and assigned policy P with rule R, closed.
+ */
+static void damage_fixture(struct fx *fx, int64_t *list, int64_t *act)
+{
+	struct ipp_error err = {0};
+	int64_t pol;
+
+	*list = mk_list(fx->db, IPP_STORE_LOCAL, "L");
+	OK(add_filter(fx->db, *list, "192.0.2.0/24", "me", 6, 0, 80, true, &err));
+	*act = mk_action(fx->db, IPP_STORE_LOCAL, "B", IPP_ACTION_BLOCK);
+	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "P", true);
+	OK(add_rule(fx->db, pol, "R", *list, *act, NULL, &err));
+	ipp_db_close(fx->db);
+	fx->db = NULL;
+}
+
 static void test_damaged_values(void **state)
 {
 	static const struct {
@@ -1199,17 +1217,12 @@ static void test_damaged_values(void **state)
 	     "control characters are not allowed"},
 	};
 	struct fx *fx = *state;
-	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L"), act, pol;
 	struct ipp_error err = {0};
 	struct ipp_snapshot *s = NULL;
+	int64_t list, act;
 	sqlite3 *h;
 
-	OK(add_filter(fx->db, list, "192.0.2.0/24", "me", 6, 0, 80, true, &err));
-	act = mk_action(fx->db, IPP_STORE_LOCAL, "B", IPP_ACTION_BLOCK);
-	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "P", true);
-	OK(add_rule(fx->db, pol, "R", list, act, NULL, &err));
-	ipp_db_close(fx->db);
-	fx->db = NULL;
+	damage_fixture(fx, &list, &act);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
 		assert_int_equal(sqlite3_exec(h, "SAVEPOINT x", NULL, NULL, NULL), SQLITE_OK);
@@ -1297,17 +1310,12 @@ static void test_dangling_references(void **state)
 	     "of table rule names a filteraction"},
 	};
 	struct fx *fx = *state;
-	int64_t list = mk_list(fx->db, IPP_STORE_LOCAL, "L"), act, pol;
 	struct ipp_error err = {0};
 	struct ipp_snapshot *s = NULL;
+	int64_t list, act;
 	sqlite3 *h;
 
-	OK(add_filter(fx->db, list, "192.0.2.0/24", "me", 6, 0, 80, true, &err));
-	act = mk_action(fx->db, IPP_STORE_LOCAL, "B", IPP_ACTION_BLOCK);
-	pol = mk_policy(fx->db, IPP_STORE_LOCAL, "P", true);
-	OK(add_rule(fx->db, pol, "R", list, act, NULL, &err));
-	ipp_db_close(fx->db);
-	fx->db = NULL;
+	damage_fixture(fx, &list, &act);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char undo[128];
 
