@@ -893,7 +893,10 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 		return -ENOMEM;
 	/* counted as its set says the policy then decided it: an element of @c that gives
 	 * another verdict now (the stores changed since: an agent starts over the table of
-	 * one before it) does not rename what was done */
+	 * one before it) does not rename what was done; but a negotiate filter's packets
+	 * taken in the clear (inpass, soft) are flows of the permit sets, and negotiate's */
+	if (verdict == IPP_CV_ACCEPT && e->verdict == IPP_CV_NEGOTIATE)
+		verdict = IPP_CV_NEGOTIATE;
 	fs->v[fs->n++] = (struct flowshare){t, e, (int)verdict, pk - 1, by - by / pk, 0};
 	return 0;
 }

@@ -56,5 +56,23 @@ sleep 0.3
 check "the next datagrams are blocked" eval '[ "$(received)" = 30 ]'
 check "stats: 30 permitted, 5 blocked" \
 	eval '[ "$(statval "Packets Permitted")" = 30 ] && [ "$(statval "Packets Blocked")" = 5 ]'
+# a negotiate filter's packets taken in the clear (soft=yes) are flows of the permit sets:
+# still counted as matching negotiate filters, not as permitted
+printf '%s\n' "add filteraction name=Soft action=negotiate soft=yes" \
+	"add filter filterlist=S srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7001" \
+	"add rule name=RS policy=P filterlist=S filteraction=Soft psk=secret" | pol >/dev/null || exit 2
+wait_for 10 eval 'hx nft list table inet ipsecpol | grep -q "7001"'
+neg0=$(statval "Packets Matching Negotiate Filters")
+px python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('10.77.0.2', 41001))
+for i in range(10):
+    s.sendto(b'x' * 20, ('10.77.0.1', 7001)); time.sleep(0.002)
+"
+sleep 0.3
+check "soft: 10 packets counted as matching negotiate filters" \
+	eval '[ "$(statval "Packets Matching Negotiate Filters")" = $((neg0 + 10)) ]'
+check "soft: none of them as permitted" eval '[ "$(statval "Packets Permitted")" = 30 ]'
 echo "flowstart: $NPASS passed, $NFAIL failed"
 [ "$NFAIL" -eq 0 ]
