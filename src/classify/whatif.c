@@ -352,9 +352,19 @@ static void print_packet_verdict(FILE *out, const struct ipp_whatif *w,
 	size_t i, shown;
 
 	ipp_packet_format(p, pk, sizeof(pk));
-	fprintf(out, "Packet:      %s %s%s%s\n", ipp_dir_name(p->dir), pk,
+	fprintf(out, "Packet:      %s %s%s%s%s\n", ipp_dir_name(p->dir), pk,
 		p->secpath ? " (through an IPsec SA)" : "",
-		p->dialup ? " (by a dial-up interface)" : "");
+		p->dialup ? " (by a dial-up interface)" : "",
+		/* (a port of 0 is a port a packet may have: say which was not given) */
+		!(p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) ||
+			(w->have_sport && w->have_dport)
+		    ? ""
+		: !w->have_sport && !w->have_dport
+		    ? " (ports not given: 0, which only filters of any port match)"
+		: !w->have_sport ? " (source port not given: 0, which only filters of any source "
+				   "port match)"
+				 : " (destination port not given: 0, which only filters of any "
+				   "destination port match)");
 	if (w->policy && w->rest)
 		fprintf(out,
 			"Policy:      as if \"%s\" were assigned, alone, as ipsecpold has the "

@@ -174,7 +174,8 @@ static void test_not_assigned(void **state)
 	assert_int_equal(whatif(&out, NULL, "srcaddr=10.0.0.6", "dstaddr=me", "protocol=tcp",
 				"dstport=3389", "me=10.0.0.1", "me=only", NULL),
 			 0);
-	has(out, "Packet:      inbound TCP 10.0.0.6:0 -> 10.0.0.1:3389");
+	has(out, "Packet:      inbound TCP 10.0.0.6:0 -> 10.0.0.1:3389 (source port not given: 0, "
+		 "which only filters of any source port match)");
 	has(out, "Policy:      as assigned now");
 	has(out, "Verdict:     no filter matched: permitted");
 	free(out);
@@ -239,7 +240,7 @@ static void test_as_if_assigned(void **state)
 	assert_int_equal(whatif(&out, NULL, "src=me", "dst=10.0.0.5", "proto=tcp", "srcport=3389",
 				"dstport=50000", "me=10.0.0.1", "me=only", "policy=Srv", NULL),
 			 0);
-	has(out, "Packet:      outbound TCP 10.0.0.1:3389 -> 10.0.0.5:50000");
+	has(out, "Packet:      outbound TCP 10.0.0.1:3389 -> 10.0.0.5:50000\n");
 	has(out, "(mirror image): me -> 10.0.0.5 TCP srcport 3389 dstport any");
 	free(out);
 
