@@ -494,7 +494,7 @@ int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err)
 		s = "";
 	n = strlen(s);
 	if (n >= sizeof(buf))
-		return ipp_err(err, EINVAL, "rootca: value too long (%zu characters)", n);
+		return ipp_err(err, EINVAL, "rootca: value too long (%zu bytes of UTF-8)", n);
 	memcpy(buf, s, n + 1);
 
 	/* peel the options off the end: "... certmap:yes excludecaname:no" */

@@ -29,8 +29,8 @@ int ipp_st_copy(char *dst, size_t size, const char *tag, const char *value,
 	if ((r = ipp_value_utf8_check(tag, value, err)) < 0)
 		return r;
 	if (n >= size)
-		return ipp_err(err, EINVAL, "%s is too long (%zu characters, at most %zu)", tag, n,
-			       size - 1);
+		return ipp_err(err, EINVAL, "%s is too long (%zu bytes of UTF-8, at most %zu)", tag,
+			       n, size - 1);
 	memcpy(dst, value, n + 1);
 	return 0;
 }
