@@ -1133,6 +1133,12 @@ static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_
 	}
 	if (c == EOF && n == 0)
 		return 0;
+	if (!*buf) {
+		/* an empty line before any other: nothing grew the buffer yet */
+		if (!(*buf = malloc(256)))
+			return -ENOMEM;
+		*cap = 256;
+	}
 	(*buf)[n] = '\0';
 	*ret_n = n;
 	return 1;

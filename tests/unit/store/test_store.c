@@ -2008,6 +2008,9 @@ static void test_export_reader_errors(void **state)
 	expect_err(r, EPROTO, &err, "test.ipsec:1: \"ipsecpol-export 2\": unsupported version \"2\"");
 	s = import_text("ipsecpol 1\nend\n", &err, &r);
 	expect_err(r, EINVAL, &err, "test.ipsec:1: \"ipsecpol 1\": not an ipsecpol export");
+	/* an empty first line: refused, not read into a buffer never grown */
+	s = import_text("\nipsecpol-export 1\nend\n", &err, &r);
+	expect_err(r, EINVAL, &err, "test.ipsec:1: \"\": not an ipsecpol export");
 	s = import_text("", &err, &r);
 	expect_err(r, EINVAL, &err, "test.ipsec:1: empty file");
 	s = import_text("ipsecpol-export 1\n# only a comment\n\nend\n", &err, &r);
