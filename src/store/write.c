@@ -958,7 +958,10 @@ int ipp_db_filterlist_update(struct ipp_db *db, const struct ipp_filterlist *l,
 	return db_wend(db, filterlist_update_in(db, l, err), err);
 }
 
-/* -EBUSY naming the first rule that uses the list or action (@sql selects rule, policy). */
+/*
+ * -EBUSY naming the first rule that uses the list or action, and how many
+ * others do (@sql selects rule, policy and the object's name).
+ */
 static int check_unused(struct ipp_db *db, const char *sql, int64_t id, const char *what,
 			struct ipp_error *err)
 {
@@ -971,11 +974,20 @@ static int check_unused(struct ipp_db *db, const char *sql, int64_t id, const ch
 	sqlite3_bind_int64(st, 1, id);
 	r = db_step(db, st, err, "checking references");
 	if (r > 0) {
-		r = ipp_err(err, EBUSY, "%s \"%s\" is used by rule \"%s\" of policy \"%s\"", what,
-			    (const char *)sqlite3_column_text(st, 2),
-			    (const char *)sqlite3_column_text(st, 0),
-			    (const char *)sqlite3_column_text(st, 1));
+		char first[3 * IPP_NAME_MAX + 64];
+		long more = 0;
+
+		snprintf(first, sizeof(first), "%s \"%s\" is used by rule \"%s\" of policy \"%s\"",
+			 what, (const char *)sqlite3_column_text(st, 2),
+			 (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1));
+		/* (the others counted: all of them are to go first) */
+		while (sqlite3_step(st) == SQLITE_ROW)
+			more++;
 		sqlite3_reset(st);
+		r = more ? ipp_err(err, EBUSY, "%s and by %ld other rule%s", first, more,
+				   more == 1 ? "" : "s")
+			 : ipp_err(err, EBUSY, "%s", first);
 	}
 	return r;
 }
@@ -985,7 +997,7 @@ int ipp_db_filterlist_delete(struct ipp_db *db, int64_t filterlist_id, struct ip
 	static const char sql_used[] = "SELECT r.name, p.name, l.name FROM rule r "
 				       "JOIN policy p ON p.id = r.policy_id "
 				       "JOIN filterlist l ON l.id = r.filterlist_id "
-				       "WHERE r.filterlist_id = ? LIMIT 1";
+				       "WHERE r.filterlist_id = ? ORDER BY p.name, r.number";
 	static const char sql[] = "DELETE FROM filterlist WHERE id = ?";
 	int r = db_wbegin(db, err);
 
@@ -1302,7 +1314,7 @@ int ipp_db_filteraction_delete(struct ipp_db *db, int64_t filteraction_id,
 	static const char sql_used[] = "SELECT r.name, p.name, a.name FROM rule r "
 				       "JOIN policy p ON p.id = r.policy_id "
 				       "JOIN filteraction a ON a.id = r.filteraction_id "
-				       "WHERE r.filteraction_id = ? LIMIT 1";
+				       "WHERE r.filteraction_id = ? ORDER BY p.name, r.number";
 	static const char sql[] = "DELETE FROM filteraction WHERE id = ?";
 	int r = db_wbegin(db, err);
 

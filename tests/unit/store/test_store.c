@@ -477,6 +477,18 @@ static void test_references(void **state)
 		   "filter list \"All IP\" is used by rule \"Secure all\" of policy \"Corp\"");
 	expect_err(ipp_db_filteraction_delete(fx->db, act, &err), EBUSY, &err,
 		   "filter action \"Require\" is used by rule \"Secure all\" of policy \"Corp\"");
+	assert_null(strstr(err.msg, "other"));
+	/* the others that use it are counted (all are to go first) */
+	{
+		int64_t pol2 = mk_policy(fx->db, IPP_STORE_LOCAL, "Branch", false);
+		struct ipp_rule r2;
+
+		OK(add_rule(fx->db, pol2, "Secure too", list, act, &r2, &err));
+		expect_err(ipp_db_filterlist_delete(fx->db, list, &err), EBUSY, &err,
+			   "filter list \"All IP\" is used by rule \"Secure too\" of policy "
+			   "\"Branch\" and by 1 other rule");
+		OK(ipp_db_policy_delete(fx->db, pol2, &err));
+	}
 	/* references across stores are refused */
 	other = mk_list(fx->db, IPP_STORE_PERSISTENT, "Elsewhere");
 	expect_err(add_rule(fx->db, pol, "Cross", other, act, NULL, &err), ENOENT, &err,
