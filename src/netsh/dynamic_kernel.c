@@ -121,6 +121,11 @@ static size_t elem_sf(const struct ipp_effective *eff, const struct sfkey *k, si
 	     lo++) {
 		const struct ipp_sfilter *f = &eff->sf[k[lo].sf];
 
+		/* a rule of two actions has a specific filter per direction: the one of the
+		 * hooks the map is walked on */
+		if ((f->dir == IPP_SF_IN && !(t->hooks & IPP_CHOOK_IN)) ||
+		    (f->dir == IPP_SF_OUT && !(t->hooks & IPP_CHOOK_OUT)))
+			continue;
 		if (side_holds(&f->src, t->shape.src_kind, t->shape.src_plen, t->shape.family,
 			       e->key.src) &&
 		    side_holds(&f->dst, t->shape.dst_kind, t->shape.dst_plen, t->shape.family,

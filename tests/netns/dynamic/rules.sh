@@ -211,6 +211,18 @@ popd
 NETSH
 show -f "$WORK/panic.netsh"
 check "script: outbound TCP 9090 blocked" eval '[ $RC -eq 0 ] && ! tcp_out 9090'
+# a rule of two actions between two addresses (neither side me): each kernel element is
+# shown as the specific filter of its direction, with that direction's action, none shadowed
+show dynamic add rule srcaddr=$H_IP dstaddr=$P_IP mmpolicy=MM protocol=tcp dstport=9091 \
+	actioninbound=permit actionoutbound=block
+show dynamic show qmfilter type=specific dstport=9091
+check "two actions, addresses: the outbound image blocks" \
+	eval 'awk -v RS= "/Direction *: Outbound\n/ && /Outbound Action *: Block/" <<<"$OUT" | grep -q 9091'
+check "two actions, addresses: the inbound image permits" \
+	eval 'awk -v RS= "/Direction *: Inbound\n/ && /Inbound Action *: Permit/" <<<"$OUT" | grep -q 9091'
+check "two actions, addresses: none shadowed" hasnt "shadowed"
+check "two actions, addresses: no direction shown with the other's action" \
+	eval '! awk -v RS= "/Direction *: Outbound\n/ && /Outbound Action *: Permit/" <<<"$OUT" | grep -q 9091'
 
 # ---- delete all; and an agent restart loses them
 show dynamic delete all
