@@ -595,11 +595,10 @@ int ipp_dyn_rule_parse(const char *line, struct ipp_dyn_rule *ret, unsigned *see
 	}
 	if (r < 0)
 		return r;
-	if (auth_given && ret->nauth == 0) {
-		/* kerberos=no alone: the defaults */
-		ret->auth[0].kind = IPP_AUTH_KERBEROS;
-		ret->nauth = 1;
-	}
+	if (auth_given && ret->nauth == 0)
+		/* as the static context refuses it: a rule authenticates some way */
+		return ipp_err(err, EINVAL,
+			       "kerberos=no leaves no authentication method: give psk= or rootca=");
 	if (seen)
 		*seen = s;
 	return 0;

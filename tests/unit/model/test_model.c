@@ -1149,6 +1149,13 @@ static void test_dynspd_lines(void **state)
 	assert_string_equal(line, again);
 	assert_true(ipp_dyn_rule_same(&r, &back));
 
+	/* kerberos=no and nothing else: no method left, refused as the static context does */
+	ipp_dyn_rule_init(&back);
+	assert_int_equal(
+	    ipp_dyn_rule_parse("srcaddr=any dstaddr=me mmpolicy=M kerberos=no", &back, NULL, &err),
+	    -EINVAL);
+	assert_non_null(strstr(err.msg, "kerberos=no leaves no authentication method"));
+
 	/* negotiate needs a quick mode policy; ports TCP or UDP */
 	r.inbound = IPP_ACTION_NEGOTIATE;
 	assert_int_equal(ipp_dyn_rule_validate(&r, &err), -EINVAL);
