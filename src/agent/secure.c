@@ -166,10 +166,11 @@ static int full_unknown(struct ipp_driver *d, const struct ipp_compiled *new,
 {
 	bool secure = ipp_agent_secure_in_force(d);
 
+	/* (why it is not known, the caller says: the agent starts, a reload takes nothing
+	 * on trust, the table was changed behind it) */
 	if (secure)
-		ipp_log(LOG_INFO, "the secure table in force (its compiled form unknown here: an "
-				  "earlier agent's, or changed by hand) is replaced whole, its "
-				  "filters' counts carried over");
+		ipp_log(LOG_INFO, "the secure table in force is replaced whole, its filters' "
+				  "counts carried over");
 	return full(d, secure ? new : NULL, new, fs, st, err);
 }
 

@@ -99,6 +99,8 @@ applies() { ctl status | sed -n 's/^applies=//p'; }
 a1=$(applies)
 agent_signal HUP
 check "SIGHUP reloads" wait_for 10 sh -c "[ \"\$(printf 'status\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | sed -n 's/^applies=//p')\" -gt $a1 ]"
+refute "SIGHUP: the log does not call the agent's own table one changed by hand" \
+	grep -q "changed by hand" "$LOG"
 check "control socket: reload answers OK" sh -c "printf 'reload\n' | socat - UNIX-CONNECT:$R/run/ipsecpol/ipsecpold.sock | tail -n1 | grep -qx OK"
 # driver.conf made invalid: reload applies with the last valid settings, and says so
 cp "$R/etc/ipsecpol/driver.conf" "$R/driver.conf.good" 2>/dev/null || : >"$R/driver.conf.good"
