@@ -117,7 +117,8 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		for (size_t i = 0; i < n && o + 5 < sizeof(cmd); i++) {
 			unsigned char ch = (unsigned char)line[i];
 
-			if (ch < 0x20 || ch == 0x7f)
+			/* (commands are ASCII: other bytes too, whatever they would print) */
+			if (ch < 0x20 || ch >= 0x7f)
 				o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "\\x%02x", ch);
 			else
 				cmd[o++] = (char)ch;
@@ -146,7 +147,19 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		return;
 	}
 	if (line[n + strspn(line + n, " \t\r")] != '\0') {
-		reply_err(out, EINVAL, "command \"%s\" takes no arguments", cmd);
+		static const char *const known[] = {
+		    "status", "mode", "reload", "dynamic-show", "show-config", "servers", "help"};
+		bool is = false;
+
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			is = is || !strcasecmp(cmd, known[i]);
+		if (is)
+			reply_err(out, EINVAL, "command \"%s\" takes no arguments", cmd);
+		else
+			reply_err(out, EINVAL,
+				  "unknown command \"%s\": expected status, mode, reload, "
+				  "show-config, servers, dynamic, dynamic-show or help",
+				  cmd);
 		return;
 	}
 	if (!strcasecmp(cmd, "status")) {

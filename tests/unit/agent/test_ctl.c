@@ -75,6 +75,12 @@ static void test_commands(void **state)
 	r = run_cmd(&a, "mode now");
 	assert_string_equal(r, "ERR EINVAL command \"mode\" takes no arguments\n");
 	free(r);
+	/* an unknown command with words after it is unknown, not one that takes none; a
+	 * byte that is not ASCII is quoted \xHH too */
+	r = run_cmd(&a, "frob\xff now");
+	assert_string_equal(r, "ERR EINVAL unknown command \"frob\\xff\": expected status, mode, "
+			       "reload, show-config, servers, dynamic, dynamic-show or help\n");
+	free(r);
 	r = run_cmd(&a, "");
 	assert_non_null(strstr(r, "ERR EINVAL empty command"));
 	free(r);
