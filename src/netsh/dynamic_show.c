@@ -1427,13 +1427,19 @@ int ipp_dyn_show_rule(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 }
 
 /* Security associations come from IKE, which no one runs for this host yet. */
-static int show_sas(struct ipp_shell *sh, FILE *out, const char *what, struct ipp_error *err)
+static int show_sas(struct ipp_shell *sh, const struct ipp_args *a, FILE *out, const char *what,
+		    struct ipp_error *err)
 {
+	const char *format = ipp_args_get(a, "format");
 	int r;
 
 	/* (the agent must run: its SAs are asked of it) */
 	if ((r = ipp_dyn_need_agent(sh, err)) < 0)
 		return r;
+	if (format && !strcasecmp(format, "json")) {
+		fprintf(out, "[]\n"); /* (a program reads it: none, as JSON) */
+		return 0;
+	}
 	fprintf(out,
 		"There are no %s security associations (no IKE daemon negotiates for this "
 		"host yet).\n",
@@ -1444,13 +1450,11 @@ static int show_sas(struct ipp_shell *sh, FILE *out, const char *what, struct ip
 int ipp_dyn_show_mmsas(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		       struct ipp_error *err)
 {
-	(void)a;
-	return show_sas(sh, out, "main mode", err);
+	return show_sas(sh, a, out, "main mode", err);
 }
 
 int ipp_dyn_show_qmsas(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		       struct ipp_error *err)
 {
-	(void)a;
-	return show_sas(sh, out, "quick mode", err);
+	return show_sas(sh, a, out, "quick mode", err);
 }

@@ -272,6 +272,8 @@ else
 	show dynamic show mmpolicy
 	check "agent: show mmpolicy: none yet" \
 		eval '[ $RC -eq 0 ] && has "There are no dynamic main mode policies"'
+	show dynamic show qmsas format=json
+	check "agent: show qmsas format=json: none, as JSON" eval '[ $RC -eq 0 ] && [ "$OUT" = "[]" ]'
 	show dynamic add mmpolicy name=M
 	check "agent: add mmpolicy" eval '[ $RC -eq 0 ]'
 	show dynamic show all
