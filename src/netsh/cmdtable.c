@@ -86,6 +86,10 @@ static const struct ipp_param p_add_filter[] = {
      "Destination mask or prefix length (default 255.255.255.255, one host)."},
     {"srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)."},
     {"dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)."},
+    {"srcdnsname", IPP_PT_STRING, 0, 0, NULL,
+     "The DNS name srcaddr (an address) was resolved from, kept as shown (dump writes it; "
+     "beyond Windows)."},
+    {"dstdnsname", IPP_PT_STRING, 0, 0, NULL, "The same of dstaddr."},
     P_END};
 
 static const struct ipp_param p_add_filteraction[] = {
@@ -102,17 +106,19 @@ static const struct ipp_param p_add_filteraction[] = {
     P_END};
 
 static const struct ipp_param p_add_rule[] = {
-	{ "name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the rule." },
-	{ "policy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Policy the rule belongs to." },
-	{ "filterlist", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Filter list the rule uses." },
-	{ "filteraction", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Filter action the rule uses." },
-	{ "tunnel", IPP_PT_HOST, 0, 0, NULL, "Tunnel endpoint: an address or a DNS name." },
-	{ "conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all (default)." },
-	YESNO("activate", 0, "Activate the rule (default yes)."),
-	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the rule." },
-	AUTH_PARAMS,
-	P_END
-};
+    {"name", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Name of the rule."},
+    {"policy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Policy the rule belongs to."},
+    {"filterlist", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Filter list the rule uses."},
+    {"filteraction", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Filter action the rule uses."},
+    {"tunnel", IPP_PT_HOST, 0, 0, NULL, "Tunnel endpoint: an address or a DNS name."},
+    {"conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all (default)."},
+    YESNO("activate", 0, "Activate the rule (default yes)."),
+    {"description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the rule."},
+    AUTH_PARAMS,
+    {"tunneldnsname", IPP_PT_STRING, 0, 0, NULL,
+     "The DNS name tunnel (an address) was resolved from, kept as shown (dump writes it; "
+     "beyond Windows)."},
+    P_END};
 
 /* ---------- static: set ---------- */
 
@@ -156,19 +162,20 @@ static const struct ipp_param p_set_filteraction[] = {
 };
 
 static const struct ipp_param p_set_rule[] = {
-	{ "name", IPP_PT_NAME, IPP_PF_REQ, 1, NULL, "Name of the rule." },
-	{ "id", IPP_PT_INT, IPP_PF_REQ, 1, NULL, "ID of the rule in its policy." },
-	{ "policy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Policy the rule belongs to." },
-	{ "newname", IPP_PT_NAME, 0, 0, NULL, "New name of the rule." },
-	{ "description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the rule." },
-	{ "filterlist", IPP_PT_NAME, 0, 0, NULL, "Filter list the rule uses." },
-	{ "filteraction", IPP_PT_NAME, 0, 0, NULL, "Filter action the rule uses." },
-	{ "tunnel", IPP_PT_HOST, 0, 0, NULL, "Tunnel endpoint (none = transport mode)." },
-	{ "conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all." },
-	YESNO("activate", 0, "Activate the rule."),
-	AUTH_PARAMS,
-	P_END
-};
+    {"name", IPP_PT_NAME, IPP_PF_REQ, 1, NULL, "Name of the rule."},
+    {"id", IPP_PT_INT, IPP_PF_REQ, 1, NULL, "ID of the rule in its policy."},
+    {"policy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Policy the rule belongs to."},
+    {"newname", IPP_PT_NAME, 0, 0, NULL, "New name of the rule."},
+    {"description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the rule."},
+    {"filterlist", IPP_PT_NAME, 0, 0, NULL, "Filter list the rule uses."},
+    {"filteraction", IPP_PT_NAME, 0, 0, NULL, "Filter action the rule uses."},
+    {"tunnel", IPP_PT_HOST, 0, 0, NULL, "Tunnel endpoint (none = transport mode)."},
+    {"conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all."},
+    YESNO("activate", 0, "Activate the rule."),
+    AUTH_PARAMS,
+    {"tunneldnsname", IPP_PT_STRING, 0, 0, NULL,
+     "The DNS name tunnel (an address) was resolved from (beyond Windows)."},
+    P_END};
 
 static const struct ipp_param p_set_defaultrule[] = {
 	{ "policy", IPP_PT_NAME, IPP_PF_REQ, 0, NULL, "Policy whose default response rule is set." },

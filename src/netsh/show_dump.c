@@ -184,6 +184,11 @@ static void dump_filter(FILE *out, const struct ipp_filterlist *l, const struct 
 	}
 	uattr(out, "srcport", f->srcport);
 	uattr(out, "dstport", f->dstport);
+	/* the address as it was resolved, and the name it came from (not resolved again) */
+	if (f->srcdns && *f->srcdns)
+		qattr(out, "srcdnsname", f->srcdns);
+	if (f->dstdns && *f->dstdns)
+		qattr(out, "dstdnsname", f->dstdns);
 	fputc('\n', out);
 }
 
@@ -361,6 +366,9 @@ static void dump_rule(FILE *out, const struct ipp_snapshot *s, const struct ipp_
 	battr(out, "activate", r->activate);
 	qattr(out, "description", r->description);
 	auth_attrs(out, r);
+	/* the endpoint's address as resolved, and the name it came from */
+	if (r->has_tunnel && r->tunneldns[0])
+		qattr(out, "tunneldnsname", r->tunneldns);
 	fputc('\n', out);
 }
 

@@ -100,6 +100,31 @@ int ipp_st_delete_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FIL
 
 /* ---------- filters ---------- */
 
+/*
+ * srcdnsname= (@tag) of add filter: the DNS name an address (@addr, of
+ * @addrtag) was resolved from when the filter was first made, kept as is
+ * (dump writes it, so that the filter made again is the one shown: the
+ * address as it was, not the name resolved anew).  Only with an address.
+ */
+static int dns_name_given(const struct ipp_args *a, const char *tag, const char *addrtag,
+			  const struct ipp_addr *addr, bool resolved, char **ret,
+			  struct ipp_error *err)
+{
+	const char *v = ipp_args_get(a, tag);
+
+	if (!v)
+		return 0;
+	if (resolved || addr->kind != IPP_ADDR_IP)
+		return ipp_err(err, EINVAL,
+			       "%s: only with an address as %s (the name it was resolved from)",
+			       tag, addrtag);
+	if (!*v)
+		return ipp_err(err, EINVAL, "%s: empty, expected a DNS name", tag);
+	if (!(*ret = strdup(v)))
+		return ipp_err(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The selector of add/delete filter, with DNS names resolved. */
 struct selector {
 	const char *srcname, *dstname; /* as written */
@@ -279,6 +304,12 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 				r = ipp_err(err, ENOMEM, "out of memory");
 			if (r == 0 && s.dstdns && !(f.dstdns = strdup(s.dstname)))
 				r = ipp_err(err, ENOMEM, "out of memory");
+			if (r == 0)
+				r = dns_name_given(a, "srcdnsname", "srcaddr", &s.src[i], s.srcdns,
+						   &f.srcdns, err);
+			if (r == 0)
+				r = dns_name_given(a, "dstdnsname", "dstaddr", &s.dst[j], s.dstdns,
+						   &f.dstdns, err);
 			if (r == 0 && !s.srcdns)
 				r = apply_mask(&f.src, "srcmask", s.srcmask, &snarrow, err);
 			if (r == 0 && snarrow && !snet[0])

@@ -24,6 +24,23 @@ run_ok $IPSECPOL static add rule name=R policy=P filterlist=T filteraction=FA tu
 run_ok $IPSECPOL static show rule name=R policy=P format=json
 contains "$OUT" '"tunneldns": "localhost"'
 
+# dump writes the addresses as they were resolved and the names they came from: made again
+# from it, the filters and the tunnel are the same, names and all (not resolved anew)
+D=$(dump_store)
+contains "$D" 'srcaddr=127.0.0.1'
+contains "$D" 'srcdnsname="localhost"'
+contains "$D" 'tunnel=127.0.0.1'
+contains "$D" 'tunneldnsname="localhost"'
+run_ok $BIN/ipsecpol --root "$TMP/dnsagain" -f /dev/stdin <<<"$D"
+[ "$($BIN/ipsecpol --root "$TMP/dnsagain" static dump)" = "$D" ] || fail "the dump made again differs"
+run_ok $BIN/ipsecpol --root "$TMP/dnsagain" static show rule name=R policy=P format=json
+contains "$OUT" '"tunneldns": "localhost"'
+# the name only with an address
+run_fail 'add filter: srcdnsname: only with an address as srcaddr' \
+	$IPSECPOL static add filter filterlist=X srcaddr=any dstaddr=me srcdnsname=host.test
+run_fail 'add rule: tunneldnsname: only with an address as tunnel' \
+	$IPSECPOL static add rule name=R2 policy=P filterlist=T filteraction=FA tunneldnsname=h.test
+
 # a name that does not resolve fails the command, naming it; nothing is created
 BEFORE=$(dump_store)
 run_fail 'add filter: srcaddr: the DNS name "no-such-host.invalid" does not resolve' \
