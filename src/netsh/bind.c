@@ -498,8 +498,8 @@ int ipp_bind(const struct ipp_node *cmd, const char *cmdname, const struct ipp_t
 			for (const struct ipp_param *q = params; !p && q && q->tag; q++) {
 				size_t qi = (size_t)(q - params);
 
-				if (q->type == IPP_PT_KEYWORD || given[qi] ||
-				    (q->group && group_by[q->group]))
+				if (q->type == IPP_PT_KEYWORD || (q->flags & IPP_PF_TAGGED) ||
+				    given[qi] || (q->group && group_by[q->group]))
 					continue;
 				p = q;
 			}

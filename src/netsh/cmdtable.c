@@ -86,10 +86,10 @@ static const struct ipp_param p_add_filter[] = {
      "Destination mask or prefix length (default 255.255.255.255, one host)."},
     {"srcport", IPP_PT_PORT, 0, 0, NULL, "Source port (0 = any)."},
     {"dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port (0 = any)."},
-    {"srcdnsname", IPP_PT_STRING, 0, 0, NULL,
+    {"srcdnsname", IPP_PT_STRING, IPP_PF_TAGGED, 0, NULL,
      "The DNS name srcaddr (an address) was resolved from, kept as shown (dump writes it; "
      "beyond Windows)."},
-    {"dstdnsname", IPP_PT_STRING, 0, 0, NULL, "The same of dstaddr."},
+    {"dstdnsname", IPP_PT_STRING, IPP_PF_TAGGED, 0, NULL, "The same of dstaddr."},
     P_END};
 
 static const struct ipp_param p_add_filteraction[] = {
@@ -115,7 +115,7 @@ static const struct ipp_param p_add_rule[] = {
     YESNO("activate", 0, "Activate the rule (default yes)."),
     {"description", IPP_PT_STRING, 0, 0, NULL, "Brief information about the rule."},
     AUTH_PARAMS,
-    {"tunneldnsname", IPP_PT_STRING, 0, 0, NULL,
+    {"tunneldnsname", IPP_PT_STRING, IPP_PF_TAGGED, 0, NULL,
      "The DNS name tunnel (an address) was resolved from, kept as shown (dump writes it; "
      "beyond Windows)."},
     P_END};
@@ -173,7 +173,7 @@ static const struct ipp_param p_set_rule[] = {
     {"conntype", IPP_PT_ENUM, 0, 0, v_conntype, "lan, dialup or all."},
     YESNO("activate", 0, "Activate the rule."),
     AUTH_PARAMS,
-    {"tunneldnsname", IPP_PT_STRING, 0, 0, NULL,
+    {"tunneldnsname", IPP_PT_STRING, IPP_PF_TAGGED, 0, NULL,
      "The DNS name tunnel (an address) was resolved from (beyond Windows)."},
     P_END};
 

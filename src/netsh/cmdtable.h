@@ -58,6 +58,9 @@ enum ipp_ptype {
 /* Parameter flags. */
 #define IPP_PF_REQ 0x1   /* required (for a group: one of the group is required) */
 #define IPP_PF_MULTI 0x2 /* may be given several times (rootca) */
+/* only with its tag: a value without one never binds to it (beyond netsh's usage: a stray
+   word at the end of a Windows script line is not taken for it) */
+#define IPP_PF_TAGGED 0x4
 
 struct ipp_param {
 	const char *tag;

@@ -35,6 +35,9 @@ run_ok $BIN/ipsecpol --root "$TMP/dnsagain" -f /dev/stdin <<<"$D"
 [ "$($BIN/ipsecpol --root "$TMP/dnsagain" static dump)" = "$D" ] || fail "the dump made again differs"
 run_ok $BIN/ipsecpol --root "$TMP/dnsagain" static show rule name=R policy=P format=json
 contains "$OUT" '"tunneldns": "localhost"'
+# (with its tag only: a stray word after every parameter of netsh's usage is not taken for it)
+run_fail 'add filter: unexpected value "stray": every parameter is already given' \
+	$IPSECPOL static add filter Stray 10.0.0.1 me "" TCP yes 32 32 0 80 stray
 # the name only with an address
 run_fail 'add filter: srcdnsname: only with an address as srcaddr' \
 	$IPSECPOL static add filter filterlist=X srcaddr=any dstaddr=me srcdnsname=host.test
