@@ -146,6 +146,11 @@ int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 	} else {
 		for (; n < c.s->npolicies; n++)
 			v[n] = &c.s->policies[n];
+		if (n == 0 && c.o.format == IPP_FORMAT_JSON) {
+			/* a program reads it: none, as JSON (netsh's error is for its text) */
+			ipp_show_policies(out, c.s, v, 0, &c.o);
+			goto out;
+		}
 		if (n == 0) {
 			/* as netsh: asking for all of nothing is an error scripts test for */
 			r = ipp_err_ipsec(err, IPP_IPSEC_NO_POLICIES,
@@ -228,7 +233,7 @@ int ipp_st_show_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 		if (show_wanted(c.s, name, rule, l->name, l->id, false))
 			v[n++] = l;
 	}
-	if (n == 0) {
+	if (n == 0 && (name || rule || c.o.format != IPP_FORMAT_JSON)) {
 		r = show_none(err, loc, "filter list", name, rule, IPP_IPSEC_NO_FILTERLISTS);
 		goto out;
 	}
@@ -264,7 +269,7 @@ int ipp_st_show_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FIL
 		if (show_wanted(c.s, name, rule, fa->name, fa->id, true))
 			v[n++] = fa;
 	}
-	if (n == 0) {
+	if (n == 0 && (name || rule || c.o.format != IPP_FORMAT_JSON)) {
 		r = show_none(err, loc, "filter action", name, rule, IPP_IPSEC_NO_FILTERACTIONS);
 		goto out;
 	}

@@ -509,9 +509,12 @@ static void test_batch_script_goes_on(void **state)
 			     "set batch mode=disable\n";
 	FILE *in;
 
-	/* asking for all of nothing fails, with the code netsh gives it */
+	/* asking for all of nothing fails, with the code netsh gives it; as JSON, a program
+	 * reads none */
 	assert_int_equal(ipp_shell_exec_line(x->sh, "show policy all", &err), -ENOENT);
 	assert_int_equal(err.ipsec_code, IPP_IPSEC_NO_POLICIES);
+	assert_non_null(strstr(output(x, "show policy all format=json"), "\"policies\": []"));
+	assert_non_null(strstr(output(x, "show filterlist format=json"), "\"filterlists\": []"));
 	for (int round = 0; round < 2; round++) {
 		char *errs = NULL;
 		size_t errlen = 0;
