@@ -776,7 +776,8 @@ static int pol_change(struct ipp_dynspd *d, const struct pol_kind *k, void **vp,
 	}
 	if ((user = user_of(d, k->mm, cur))) {
 		describe_rule(user, what, sizeof(what));
-		return ipp_err(err, EBUSY, "%s \"%s\" is used by %s", k->what, cur, what);
+		return ipp_err(err, EBUSY, "%s \"%s\" is used by %s: delete the rule first",
+			       k->what, cur, what);
 	}
 	memmove(cur, cur + k->size, (size_t)(v + *np * k->size - cur - k->size));
 	(*np)--;

@@ -112,7 +112,7 @@ show dynamic add rule srcaddr=$P_IP dstaddr=me mmpolicy=NoSuch protocol=tcp dstp
 	actioninbound=block actionoutbound=block
 check "add rule: an unknown main mode policy is refused" eval '[ $RC -eq 1 ] && has "NoSuch"'
 show dynamic delete mmpolicy name=MM
-check "delete mmpolicy: in use by a rule, refused" eval '[ $RC -eq 1 ] && has "is used by"'
+check "delete mmpolicy: in use by a rule, refused" eval '[ $RC -eq 1 ] && has "is used by" && has "delete the rule first"'
 check "after the refusals: TCP 81 still dropped" eval '! tcp_in 81'
 
 # ---- negotiate: a clear packet of a negotiate rule is dropped inbound
