@@ -24,10 +24,13 @@ static const char *const v_conntype[] = { "lan", "dialup", NULL };
 
 const struct ipp_param ipp_whatif_params[] = {
     {"srcaddr", IPP_PT_STRING, 0, 0, NULL,
-     "Source address of the packet: an address, me, dns, wins, dhcp, gateway or a host name."},
-    {"dstaddr", IPP_PT_STRING, 0, 0, NULL, "Destination address of the packet: as srcaddr."},
+     "Source address of the packet (required without pcap): an address, me, dns, wins, dhcp, "
+     "gateway or a host name."},
+    {"dstaddr", IPP_PT_STRING, 0, 0, NULL,
+     "Destination address of the packet (required without pcap): as srcaddr."},
     {"protocol", IPP_PT_STRING, 0, 0, NULL,
-     "Protocol of the packet: tcp, udp, icmp, icmpv6, raw or a number 1-255."},
+     "Protocol of the packet (required without pcap): tcp, udp, icmp, icmpv6, raw or a "
+     "number 1-255."},
     {"srcport", IPP_PT_PORT, 0, 0, NULL, "Source port."},
     {"dstport", IPP_PT_PORT, 0, 0, NULL, "Destination port."},
     {"policy", IPP_PT_NAME, 0, 0, NULL, "Evaluate as if this policy of the store were assigned."},
