@@ -95,6 +95,9 @@ static void cmd_status(struct agent *a, FILE *out)
 	kv(out, "config_error", a->conf_error);
 }
 
+/* (what the messages of a request that is none of them list) */
+#define CTL_COMMANDS "status, mode, reload, show-config, servers, dynamic, dynamic-show or help"
+
 void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 {
 	char cmd[64];
@@ -104,10 +107,7 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		line++;
 	n = strcspn(line, " \t\r");
 	if (n == 0) {
-		reply_err(
-		    out, EINVAL,
-		    "empty command: expected status, mode, reload, show-config, servers, dynamic, "
-		    "dynamic-show or help");
+		reply_err(out, EINVAL, "empty command: expected " CTL_COMMANDS);
 		return;
 	}
 	/* (quoted in messages: a control character written \xHH) */
@@ -156,9 +156,7 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		if (is)
 			reply_err(out, EINVAL, "command \"%s\" takes no arguments", cmd);
 		else
-			reply_err(out, EINVAL,
-				  "unknown command \"%s\": expected status, mode, reload, "
-				  "show-config, servers, dynamic, dynamic-show or help",
+			reply_err(out, EINVAL, "unknown command \"%s\": expected " CTL_COMMANDS,
 				  cmd);
 		return;
 	}
@@ -203,10 +201,7 @@ void ipp_agent_ctl_command(struct agent *a, const char *line, FILE *out)
 		fprintf(out, "status\nmode\nreload\nshow-config\nservers\ndynamic VERB OBJECT "
 			     "WORDS\ndynamic-show\nhelp\n");
 	} else {
-		reply_err(out, EINVAL,
-			  "unknown command \"%s\": expected status, mode, reload, show-config, "
-			  "servers, dynamic, dynamic-show or help",
-			  cmd);
+		reply_err(out, EINVAL, "unknown command \"%s\": expected " CTL_COMMANDS, cmd);
 		return;
 	}
 	fprintf(out, "OK\n");

@@ -55,6 +55,15 @@ IPP_DECLARE_CMD(ipp_st_show_gpoassignedpolicy);
  */
 bool ipp_st_all(const struct ipp_args *a);
 
+/*
+ * The value @v of srcdnsname=, dstdnsname= or tunneldnsname= (@tag): the DNS
+ * name an address was resolved from, given with that address as @addrtag
+ * (@with_address false: not an address, or a name resolved now).  0 or
+ * -EINVAL naming the tag.
+ */
+int ipp_st_dnsname_check(const char *tag, const char *v, const char *addrtag, bool with_address,
+			 struct ipp_error *err);
+
 /* The database for a write (created on first use). *ret borrowed. */
 int ipp_st_db(struct ipp_shell *sh, struct ipp_db **ret, struct ipp_error *err);
 

@@ -111,15 +111,13 @@ static int dns_name_given(const struct ipp_args *a, const char *tag, const char 
 			  struct ipp_error *err)
 {
 	const char *v = ipp_args_get(a, tag);
+	int r;
 
 	if (!v)
 		return 0;
-	if (resolved || addr->kind != IPP_ADDR_IP)
-		return ipp_err(err, EINVAL,
-			       "%s: only with an address as %s (the name it was resolved from)",
-			       tag, addrtag);
-	if (!*v)
-		return ipp_err(err, EINVAL, "%s: empty, expected a DNS name", tag);
+	if ((r = ipp_st_dnsname_check(tag, v, addrtag, !resolved && addr->kind == IPP_ADDR_IP,
+				      err)) < 0)
+		return r;
 	if (!(*ret = strdup(v)))
 		return ipp_err(err, ENOMEM, "out of memory");
 	return 0;

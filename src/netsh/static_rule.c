@@ -36,17 +36,12 @@ static int rule_attrs(const struct ipp_args *a, struct ipp_rule *r, struct ipp_e
 	if ((v = ipp_args_get(a, "tunnel")) && (rc = ipp_st_tunnel(v, r, err)) < 0)
 		return rc;
 	/* the name an endpoint given as an address was resolved from (as dump writes it) */
-	if ((v = ipp_args_get(a, "tunneldnsname"))) {
-		if (!ipp_args_has(a, "tunnel") || !r->has_tunnel || r->tunneldns[0])
-			return ipp_err(err, EINVAL,
-				       "tunneldnsname: only with an address as tunnel (the name it "
-				       "was resolved from)");
-		if (!*v)
-			return ipp_err(err, EINVAL, "tunneldnsname: empty, expected a DNS name");
-		if ((rc = ipp_st_copy(r->tunneldns, sizeof(r->tunneldns), "tunneldnsname", v,
-				      err)) < 0)
-			return rc;
-	}
+	if ((v = ipp_args_get(a, "tunneldnsname")) &&
+	    ((rc = ipp_st_dnsname_check(
+		  "tunneldnsname", v, "tunnel",
+		  ipp_args_has(a, "tunnel") && r->has_tunnel && !r->tunneldns[0], err)) < 0 ||
+	     (rc = ipp_st_copy(r->tunneldns, sizeof(r->tunneldns), "tunneldnsname", v, err)) < 0))
+		return rc;
 	if ((v = ipp_args_get(a, "conntype")))
 		r->conntype = conntype_of(v);
 	if ((rc = ipp_args_bool(a, "activate", &r->activate, err)) < 0)

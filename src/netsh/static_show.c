@@ -146,13 +146,9 @@ int ipp_st_show_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out
 	} else {
 		for (; n < c.s->npolicies; n++)
 			v[n] = &c.s->policies[n];
-		if (n == 0 && c.o.format == IPP_FORMAT_JSON) {
-			/* a program reads it: none, as JSON (netsh's error is for its text) */
-			ipp_show_policies(out, c.s, v, 0, &c.o);
-			goto out;
-		}
-		if (n == 0) {
-			/* as netsh: asking for all of nothing is an error scripts test for */
+		if (n == 0 && c.o.format != IPP_FORMAT_JSON) {
+			/* as netsh: asking for all of nothing is an error scripts test for (as
+			 * JSON, a program reads none: an empty list) */
 			r = ipp_err_ipsec(err, IPP_IPSEC_NO_POLICIES,
 					  ipp_err(err, ENOENT, "there are no policies in the %s",
 						  ipp_st_store_text(loc)));

@@ -290,3 +290,15 @@ bool ipp_st_all(const struct ipp_args *a)
 
 	return ipp_args_has(a, "all") || (name && ipp_utf8_casecmp(name, "all") == 0);
 }
+
+int ipp_st_dnsname_check(const char *tag, const char *v, const char *addrtag, bool with_address,
+			 struct ipp_error *err)
+{
+	if (!with_address)
+		return ipp_err(err, EINVAL,
+			       "%s: only with an address as %s (the name it was resolved from)",
+			       tag, addrtag);
+	if (!*v)
+		return ipp_err(err, EINVAL, "%s: empty, expected a DNS name", tag);
+	return 0;
+}
