@@ -40,6 +40,7 @@
 
 #include "../common/notify.h"
 #include "../driver/driver.h"
+#include "../driver/nfmon.h"
 #include "../driver/nlrules.h"
 #include "../store/store.h"
 #include "hostenv.h"
@@ -54,6 +55,7 @@ enum {
 	EV_CLIENT,
 	EV_RTNL,
 	EV_DIAG,
+	EV_NFMON,
 	EV_T_INTERVAL,
 	EV_T_RETRY,
 	EV_T_ENV,
@@ -418,7 +420,13 @@ static int agent_apply(struct agent *a, const char *why, const struct ipp_hosten
 }
 
 static bool conf_reload(struct agent *a);
-static void table_check(struct agent *a, bool deep);
+/* How closely table_check() looks. */
+enum look {
+	LOOK_CHEAP,    /* the table's handle and mode, its base chains */
+	LOOK_PERIODIC, /* and the fingerprint of all its rules, when its time has come */
+	LOOK_NOW,      /* and that fingerprint now */
+};
+static bool table_check(struct agent *a, enum look look);
 
 static bool agent_patch(struct agent *a);
 
@@ -466,7 +474,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	ipp_log(LOG_DEBUG, "applying the policy (%s)", why);
 	db_check_files(a); /* (its view of the files would be the new connection's too) */
 	if (a->cur_valid)
-		table_check(a, false); /* an element-level difference only from the table it made */
+		table_check(
+		    a, LOOK_CHEAP); /* an element-level difference only from the table it made */
 	flow_fold_now(a);
 	if (!env) {
 		/* the host's servers as env_check() takes them (WINS kept across a mistake) */
@@ -691,7 +700,7 @@ static bool agent_patch(struct agent *a)
 
 	/* changes in place only to the table the agent made (a saved copy may have been
 	 * put in its place since the last look) */
-	table_check(a, false);
+	table_check(a, LOOK_CHEAP);
 	db_check_files(a);
 	if (!a->cur_valid || !a->db)
 		return false;
@@ -1193,12 +1202,13 @@ static bool rules_changed(struct agent *a)
  * that loads its own): it is put back, closed as before, the policy applied
  * whole in secure mode (at the next apply, asked for here), the block
  * ruleset in block mode.  The rules of its base chains are counted too: a
- * table flushed or loaded into in place.  @deep (the periodic look): the
- * fingerprint of all its rules as well, which a rule replaced inside a chain
- * changes (one dump of the table's rules; a look before a change leaves it
- * out, the change being in a hurry).
+ * table flushed or loaded into in place.  @look beyond LOOK_CHEAP (the
+ * periodic look, another program's change seen): the fingerprint of all its
+ * rules as well, which a rule replaced inside a chain changes (one dump of
+ * the table's rules; a look before a change leaves it out, the change being
+ * in a hurry).  True when it put the table back or asked for that.
  */
-static void table_check(struct agent *a, bool deep)
+static bool table_check(struct agent *a, enum look look)
 {
 	char com[IPP_NLRULE_COMMENT_MAX], want[64];
 	struct ipp_error e = {0};
@@ -1206,7 +1216,7 @@ static void table_check(struct agent *a, bool deep)
 	int r;
 
 	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
-		return;
+		return false;
 	if (a->mode == IPP_MODE_SECURE && a->rest)
 		snprintf(want, sizeof(want), "ipsecpol mode=%s rest=%s", ipp_mode_name(a->mode),
 			 ipp_mode_name(a->rest));
@@ -1214,13 +1224,13 @@ static void table_check(struct agent *a, bool deep)
 		snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
 	r = ipp_nltable_comment(com, sizeof(com), &handle);
 	if (r < 0 && r != -ENOENT)
-		return; /* the kernel cannot tell now: the next look */
+		return false; /* the kernel cannot tell now: the next look */
 	if (r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) {
 		bool known = a->table_handle && a->table_rules >= 0;
 		long rules = known ? base_rules() : -1;
 
 		if (!known || rules < 0)
-			return; /* the kernel cannot tell now */
+			return false; /* the kernel cannot tell now */
 		if (ipp_nlchain_policy("input") == 1 || ipp_nlchain_policy("output") == 1) {
 			/* (every table of the agent's drops what its rules let fall through) */
 			ipp_log(LOG_WARNING,
@@ -1234,8 +1244,10 @@ static void table_check(struct agent *a, bool deep)
 				"put back",
 				IPP_NFT_FAMILY, IPP_NFT_TABLE, rules, a->table_rules,
 				ipp_mode_name(a->mode));
-		} else if (!deep || mono_ms() < a->fp_next_ms || !rules_changed(a)) {
-			return; /* in force, or the kernel cannot tell now */
+		} else if (look == LOOK_CHEAP ||
+			   (look == LOOK_PERIODIC && mono_ms() < a->fp_next_ms) ||
+			   !rules_changed(a)) {
+			return false; /* in force, or the kernel cannot tell now */
 		} else {
 			ipp_log(LOG_WARNING,
 				"table %s %s was changed in place (a rule of it replaced, added or "
@@ -1256,12 +1268,64 @@ static void table_check(struct agent *a, bool deep)
 			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
 		else
 			table_mark(a);
-		return;
+		return true;
 	}
 	cur_forget(a);
 	a->force_apply = true;
 	snprintf(a->force_why, sizeof(a->force_why),
 		 "the table was removed, replaced or changed in place");
+	return true;
+}
+
+/*
+ * Another program committed a change to the table (nf_tables' notification,
+ * ipp_driver_watch()): looked at at once, the fingerprint of its rules
+ * included; what that look cannot see (the elements of its maps and sets)
+ * is put back all the same, the policy applied whole.
+ */
+static void on_nfmon(struct agent *a)
+{
+	struct ipp_nfmon_change ch;
+	char who[96];
+	int r = ipp_driver_watch_read(a->drv, &ch);
+
+	if (r < 0) {
+		ipp_log(LOG_WARNING,
+			"cannot read nf_tables' notifications (%s): other programs' changes to "
+			"table %s %s are seen at the periodic looks only",
+			strerror(-r), IPP_NFT_FAMILY, IPP_NFT_TABLE);
+		ipp_driver_unwatch(a->drv);
+		return;
+	}
+	if (r == 0 || (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK))
+		return;
+	if (ch.lost)
+		snprintf(who, sizeof(who), "nf_tables' notifications were lost (too many at once)");
+	else
+		snprintf(who, sizeof(who), "changed by process %ld (%s)", ch.pid,
+			 ch.comm[0] ? ch.comm : "?");
+	ipp_log(LOG_NOTICE, "table %s %s: %s%s%s", IPP_NFT_FAMILY, IPP_NFT_TABLE, who,
+		ch.what[0] ? ": " : "", ch.what);
+	if (table_check(a, LOOK_NOW))
+		return;
+	ipp_log(LOG_WARNING, "table %s %s was changed in place (%s): the %s ruleset is put back",
+		IPP_NFT_FAMILY, IPP_NFT_TABLE,
+		ch.lost	      ? "perhaps: notifications were lost"
+		: ch.elements ? "elements of its maps or sets added or deleted"
+			      : "a map, set or object of it changed",
+		ipp_mode_name(a->mode));
+	if (a->mode == IPP_MODE_BLOCK) {
+		struct ipp_error e = {0};
+
+		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
+			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
+		else
+			table_mark(a);
+		return;
+	}
+	cur_forget(a);
+	a->force_apply = true;
+	snprintf(a->force_why, sizeof(a->force_why), "the table was changed in place");
 }
 
 void ipp_agent_reload(struct agent *a, const char *why)
@@ -1269,7 +1333,7 @@ void ipp_agent_reload(struct agent *a, const char *why)
 	/* applied whole: what the kernel holds is not taken on trust (a rule changed in
 	 * place that the periodic look cannot see is put right; the filters' counts are
 	 * carried over from it) */
-	table_check(a, false);
+	table_check(a, LOOK_CHEAP);
 	cur_forget(a);
 	db_close(a); /* (opened again: files replaced under it are read as they are now) */
 	a->conf_dirty = true;
@@ -1670,7 +1734,22 @@ static int setup(struct agent *a, struct ipp_error *err)
 	/* how full the flow cache is, looked at now and then (six small chains listed) */
 	timer_arm(a->tfd_flow, FLOW_CHECK_MS, true);
 	ipp_hostaddrs_load(&a->addrs);
-	return ipp_driver_open(&a->drv, err);
+	if ((r = ipp_driver_open(&a->drv, err)) < 0)
+		return r;
+	{
+		struct ipp_error e = {0};
+
+		if (ipp_driver_watch(a->drv, &e) < 0 ||
+		    ep_add(a, EV_NFMON, ipp_driver_watch_fd(a->drv)) < 0) {
+			ipp_log(LOG_WARNING,
+				"%s: other programs' changes to table %s %s are seen at the "
+				"periodic looks only",
+				e.msg[0] ? e.msg : "cannot watch nf_tables' notifications",
+				IPP_NFT_FAMILY, IPP_NFT_TABLE);
+			ipp_driver_unwatch(a->drv);
+		}
+	}
+	return 0;
 }
 
 static int *loop_fds(struct agent *a, size_t i)
@@ -1798,6 +1877,9 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			case EV_RTNL:
 				on_rtnl(&a);
 				break;
+			case EV_NFMON:
+				on_nfmon(&a);
+				break;
 			case EV_DIAG:
 				if (a.diag)
 					ipp_diag_dispatch(a.diag);
@@ -1829,7 +1911,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_FLOW:
 				timer_drain(fd);
-				table_check(&a, true);
+				table_check(&a, LOOK_PERIODIC);
 				run_check(&a);
 				ipp_agent_ctl_expire(&a);
 				if (a.cur_valid && a.mode == IPP_MODE_SECURE)

@@ -26,6 +26,7 @@
 #include "../common/grow.h"
 #include "../compile/compile.h"
 #include "json.h"
+#include "nfmon.h"
 #include "nlrules.h"
 
 /* The fingerprint of a chain's rules (ipp_nlrules_fingerprints()). */
@@ -60,6 +61,7 @@ struct ipp_driver {
 	struct chain_fps fp;
 	struct chain_fps fp_pending; /* chains its transactions touched, to be taken again */
 	bool fp_valid;
+	struct ipp_nfmon *mon; /* ipp_driver_watch(): others' changes to the table */
 };
 
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
@@ -83,12 +85,34 @@ int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
 
 static void probe_wait(struct ipp_driver *d);
 
+int ipp_driver_watch(struct ipp_driver *d, struct ipp_error *err)
+{
+	return d->mon ? 0 : ipp_nfmon_open(&d->mon, err);
+}
+
+void ipp_driver_unwatch(struct ipp_driver *d)
+{
+	ipp_nfmon_close(d->mon);
+	d->mon = NULL;
+}
+
+int ipp_driver_watch_fd(const struct ipp_driver *d)
+{
+	return ipp_nfmon_fd(d->mon);
+}
+
+int ipp_driver_watch_read(struct ipp_driver *d, struct ipp_nfmon_change *ret)
+{
+	return d->mon ? ipp_nfmon_read(d->mon, ret) : 0;
+}
+
 void ipp_driver_close(struct ipp_driver *d)
 {
 	if (!d)
 		return;
 	probe_wait(d);
 	nft_ctx_free(d->nft);
+	ipp_nfmon_close(d->mon);
 	free(d->fp.v);
 	free(d->fp_pending.v);
 	free(d);
@@ -447,7 +471,13 @@ static int run(struct ipp_driver *d, const char *text, bool dry_run, unsigned *r
 		*ret_line = 0;
 	drain(d);
 	nft_ctx_set_dry_run(d->nft, dry_run);
+	/* the kernel builds no notification of it for the watch (ipp_driver_watch()):
+	   a whole ruleset's would be one per element */
+	if (!dry_run)
+		(void)ipp_nfmon_listen(d->mon, false);
 	rc = NFT_CALL(nft_run_cmd_from_buffer(d->nft, text));
+	if (!dry_run && d->mon && ipp_nfmon_listen(d->mon, true) < 0)
+		ipp_driver_unwatch(d);
 	nft_ctx_set_dry_run(d->nft, false);
 	if (rc == 0) {
 		drain(d);

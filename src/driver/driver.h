@@ -41,6 +41,20 @@ extern volatile sig_atomic_t ipp_driver_nft_busy;
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err);
 void ipp_driver_close(struct ipp_driver *d);
 /*
+ * Watch the changes other processes make to the table (nfmon.h): the
+ * driver's own transactions are not seen (it stops listening for each).
+ * 0, or -errno (not watched).  ipp_driver_unwatch() stops; the watch's file
+ * descriptor (-1 when none; it changes only through these two calls) is
+ * readable when notifications wait, which ipp_driver_watch_read() reads:
+ * 1 when another process changed the table (*@ret says who and what), else
+ * 0, or -errno.
+ */
+struct ipp_nfmon_change;
+int ipp_driver_watch(struct ipp_driver *d, struct ipp_error *err);
+void ipp_driver_unwatch(struct ipp_driver *d);
+int ipp_driver_watch_fd(const struct ipp_driver *d);
+int ipp_driver_watch_read(struct ipp_driver *d, struct ipp_nfmon_change *ret);
+/*
  * Drop what libnftables keeps of the last transaction (after a whole ruleset:
  * every element, memory the next command would free first); on failure @d is
  * as it was.

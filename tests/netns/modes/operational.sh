@@ -242,6 +242,37 @@ check "seen all the same" \
 hx ip addr del 10.77.0.77/32 dev "$VETH_H"
 check "after all that: 0 probes leaked (the 7777 block never lapsed)" test "$(leaks)" = "$l0"
 
+# An element of a map deleted or added by hand (nft delete|add element), which the looks at
+# the rules cannot see: nf_tables' notifications name the process, and the agent puts its
+# table back at once; flow cache elements (the packet path's own) are left alone.
+map7777=$(hx nft list table inet ipsecpol |
+	awk '/^\tmap / { m = $2 } /^\t}/ { m = "" } m ~ /dme/ && /elements = .*[{ ]7777 / { print m; exit }')
+w0=$(grep -c "policy re-applied whole" "$LOG")
+check "the element blocking 7777 deleted by hand (map $map7777)" \
+	hx nft delete element inet ipsecpol "$map7777" "{ 7777 }"
+check "the agent is told at once, and says by whom" \
+	wait_for 5 grep -q "changed by process [0-9]* (nft): an element of $map7777 deleted" "$LOG"
+check "it puts the table back (applied whole)" \
+	wait_for 10 eval '[ "$(grep -c "policy re-applied whole" "$LOG")" -gt "$w0" ]'
+check "the element is there again" \
+	sh -c "ip netns exec $NS_H nft list map inet ipsecpol $map7777 | grep -q '[{ ]7777 '"
+check "7777 is blocked again (the probe's count stops)" wait_for 10 sh -c "l=\$(cat '$R/leak' 2>/dev/null || echo 0); sleep 0.5; [ \"\$(cat '$R/leak' 2>/dev/null || echo 0)\" = \"\$l\" ]"
+w0=$(grep -c "policy re-applied whole" "$LOG")
+check "an element permitting 7001 added by hand" \
+	hx nft add element inet ipsecpol "$map7777" "{ 7001 : accept }"
+check "put back too" wait_for 10 eval '[ "$(grep -c "policy re-applied whole" "$LOG")" -gt "$w0" ]'
+check "the element added by hand is gone" \
+	sh -c "! ip netns exec $NS_H nft list map inet ipsecpol $map7777 | grep -q '[{ ]7001 '"
+sleep 1
+n0=$(grep -c "changed by process" "$LOG")
+w0=$(grep -c "policy re-applied whole" "$LOG")
+check "a flow cache element added by hand" hx nft add element inet ipsecpol flow4_in_permit_g0 \
+	"{ 10.77.0.9 . $H_IP . udp . 1 . 2 }"
+sleep 1
+check "is not taken for a change of the policy" \
+	eval '[ "$(grep -c "changed by process" "$LOG")" = "$n0" ] && [ "$(grep -c "policy re-applied whole" "$LOG")" = "$w0" ]'
+l0=$(leaks)
+
 # The database's shared memory index removed under the agent (its connection would keep the
 # old one, and every connection of the process with it): the next change is still applied.
 check "7000 passes" wait_for 10 grows
