@@ -317,6 +317,21 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	if (out)
 		for (i = 0; i < res.eff->nwarnings; i++)
 			fprintf(out, "%s%s\n", wp, res.eff->warnings[i]);
+	if (out) {
+		/* a source of the host's servers that cannot be read: what it stands for
+		 * is unknown; applied, as no filter in force names them */
+		static const char *const kinds[] = {"DNS servers", "WINS servers", "DHCP servers",
+						    "gateways"};
+		const char *why[] = {res.env.dns_error, res.env.wins_error, res.env.dhcp_error,
+				     res.env.gateway_error};
+
+		for (i = 0; i < 4; i++)
+			if (why[i][0] && !res.partial)
+				fprintf(
+				    out,
+				    "%sthe %s are unknown (%s); no filter in force names them\n",
+				    wp, kinds[i], why[i]);
+	}
 	if (out && res.partial)
 		fprintf(out,
 			"%sthe persistent policy %s in force alone, what it does not match as in "

@@ -515,6 +515,13 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 				     res.partial ? ""
 						 : " (no filter in force names the WINS servers)");
 		}
+		if (res.env.dns_error[0]) {
+			snprintf(e.msg, sizeof(e.msg), "%s", res.env.dns_error);
+			note_failure(a->dns_note, LOG_WARNING, &e, "",
+				     res.partial ? ""
+						 : " (the DNS servers are unknown; no filter in "
+						   "force names them)");
+		}
 		if (res.env.gateway_error[0] || res.env.dhcp_error[0]) {
 			/* the same of a route or lease file */
 			snprintf(e.msg, sizeof(e.msg), "%s",
@@ -761,24 +768,39 @@ static void note_failure(char *slot, int prio, const struct ipp_error *e, const 
 }
 
 /*
- * A mistake in wins.conf (env->wins_error) under a policy in force whose
- * servers were read: the WINS servers stay as they were, the others follow.
+ * A mistake in wins.conf, or a resolv.conf that cannot be read
+ * (env->wins_error, dns_error), under a policy in force whose servers of
+ * that kind were read: they stay as they were, the others follow.
  */
-static void env_keep_wins(struct agent *a, struct ipp_hostenv *env)
+static void env_keep_kind(struct agent *a, char *note, char *error, struct ipp_addr *v, size_t *n,
+			  const char *cur_error, const struct ipp_addr *cur_v, size_t cur_n,
+			  const char *what)
 {
 	struct ipp_error e = {0};
+	char after[96];
 
-	if (!env->wins_error[0]) {
-		a->wins_note[0] = '\0';
+	if (!error[0]) {
+		note[0] = '\0';
 		return;
 	}
-	if (!a->cur_valid || a->cur.env.wins_error[0])
+	if (!a->cur_valid || cur_error[0])
 		return;
-	snprintf(e.msg, sizeof(e.msg), "%s", env->wins_error);
-	note_failure(a->wins_note, LOG_WARNING, &e, "", "; the WINS servers read before are kept");
-	memcpy(env->wins, a->cur.env.wins, sizeof(env->wins));
-	env->nwins = a->cur.env.nwins;
-	env->wins_error[0] = '\0';
+	snprintf(e.msg, sizeof(e.msg), "%s", error);
+	snprintf(after, sizeof(after), "; the %s read before are kept", what);
+	note_failure(note, LOG_WARNING, &e, "", after);
+	memcpy(v, cur_v, cur_n * sizeof(*v));
+	*n = cur_n;
+	error[0] = '\0';
+}
+
+static void env_keep_wins(struct agent *a, struct ipp_hostenv *env)
+{
+	const struct ipp_hostenv *cur = &a->cur.env;
+
+	env_keep_kind(a, a->wins_note, env->wins_error, env->wins, &env->nwins, cur->wins_error,
+		      cur->wins, cur->nwins, "WINS servers");
+	env_keep_kind(a, a->dns_note, env->dns_error, env->dns, &env->ndns, cur->dns_error,
+		      cur->dns, cur->ndns, "DNS servers");
 }
 
 /* The host's servers may have moved: apply again if they did. */

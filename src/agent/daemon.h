@@ -50,6 +50,7 @@ struct agent {
 	time_t since;			  /* when the mode was entered */
 	char last_error[IPP_ERR_MSG_MAX]; /* last failed apply, "" after a success */
 	char wins_note[IPP_ERR_MSG_MAX];  /* why wins.conf cannot be read, as logged, or "" */
+	char dns_note[IPP_ERR_MSG_MAX];	  /* the same of resolv.conf */
 	char server_note[IPP_ERR_MSG_MAX]; /* the same of a route or lease file */
 	bool addr_changed;		  /* rtnetlink told of an address added or removed */
 	struct ipp_hostaddrs addrs;	  /* the host's addresses when last looked at */

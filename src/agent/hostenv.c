@@ -804,11 +804,25 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 	struct ipp_hostenv e;
 	int r;
 
+	(void)err;
 	memset(&e, 0, sizeof(e));
-	if ((r = read_dns(s, &e, err)) < 0 || (r = read_gateways(s, &e, err)) < 0 ||
-	    (r = read_dhcp(s, &e, err)) < 0)
-		return r;
+	/* a source that cannot be read leaves its kind unknown, not the others: a policy
+	 * that names none of them does not depend on it */
+	{
+		struct ipp_error ke = {0};
+
+		if ((r = read_dns(s, &e, &ke)) < 0)
+			snprintf(e.dns_error, sizeof(e.dns_error), "%s", ke.msg);
+		memset(&ke, 0, sizeof(ke));
+		if ((r = read_gateways(s, &e, &ke)) < 0 && !e.gateway_error[0])
+			snprintf(e.gateway_error, sizeof(e.gateway_error), "%s", ke.msg);
+		memset(&ke, 0, sizeof(ke));
+		if ((r = read_dhcp(s, &e, &ke)) < 0 && !e.dhcp_error[0])
+			snprintf(e.dhcp_error, sizeof(e.dhcp_error), "%s", ke.msg);
+	}
 	/* a file of servers with a line that cannot be read: they are unknown, not fewer */
+	if (e.dns_error[0])
+		e.ndns = 0;
 	if (e.gateway_error[0])
 		e.ngateway = 0;
 	if (e.dhcp_error[0])
@@ -907,7 +921,7 @@ bool ipp_hostenv_equal(const struct ipp_hostenv *a, const struct ipp_hostenv *b)
 	       list_equal(a->wins, a->nwins, b->wins, b->nwins) &&
 	       list_equal(a->dhcp, a->ndhcp, b->dhcp, b->ndhcp) &&
 	       list_equal(a->gateway, a->ngateway, b->gateway, b->ngateway) &&
-	       !strcmp(a->wins_error, b->wins_error) &&
+	       !strcmp(a->wins_error, b->wins_error) && !strcmp(a->dns_error, b->dns_error) &&
 	       !strcmp(a->gateway_error, b->gateway_error) && !strcmp(a->dhcp_error, b->dhcp_error);
 }
 
@@ -937,6 +951,7 @@ void ipp_hostenv_print(const struct ipp_hostenv *e, FILE *out)
 	print_list(out, "wins", e->wins, e->nwins);
 	print_list(out, "dhcp", e->dhcp, e->ndhcp);
 	print_list(out, "gateway", e->gateway, e->ngateway);
+	print_error(out, "dns", e->dns_error);
 	print_error(out, "wins", e->wins_error);
 	print_error(out, "dhcp", e->dhcp_error);
 	print_error(out, "gateway", e->gateway_error);
@@ -946,10 +961,10 @@ int ipp_hostenv_parse(const char *text, struct ipp_hostenv *ret)
 {
 	static const char *const kinds[] = {"dns", "wins", "dhcp", "gateway"};
 	struct ipp_hostenv e;
-	/* (as ipp_hostenv_print() names them; the DNS servers have no error of their own) */
+	/* (as ipp_hostenv_print() names them) */
 	struct ipp_addr *lists[] = {e.dns, e.wins, e.dhcp, e.gateway};
 	size_t *counts[] = {&e.ndns, &e.nwins, &e.ndhcp, &e.ngateway};
-	char *errors[] = {NULL, e.wins_error, e.dhcp_error, e.gateway_error};
+	char *errors[] = {e.dns_error, e.wins_error, e.dhcp_error, e.gateway_error};
 	const char *line, *eol;
 
 	memset(&e, 0, sizeof(e));

@@ -56,9 +56,12 @@ void ipp_hostenv_src_init(struct ipp_hostenv_src *s, const struct ipp_paths *p);
  * Read every fact; a missing source means none of that kind (not an
  * error).  Addresses come out as hosts (IPP_ADDR_IP, /32 or /128),
  * duplicates removed, at most IPP_MAX_SERVERS of each kind (the rest are
- * ignored).  Fails only on a read error of an existing file (-errno, the
- * message names it), but for wins.conf: its error goes to ret->wins_error
- * and the other kinds are read.
+ * ignored).  A source that cannot be read (an existing file that is no
+ * regular one, a read error, a line of a route or lease file or of
+ * wins.conf that is no address; the routing table over rtnetlink) leaves
+ * its kind unknown: its error, naming the file, goes to ret->dns_error,
+ * wins_error, dhcp_error or gateway_error, and the other kinds are read.
+ * 0 (@err is not used: kept for errors that would stop every kind).
  */
 int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		     struct ipp_error *err);

@@ -187,14 +187,20 @@ static int by_name(const char *tag, const char *s, int want_family, const struct
 				*ret_family = v[i].family;
 				return 0;
 			}
-		return ipp_err(err, ENOENT, "\"%s=%s\": this host has no %s%s known now", tag, s,
-			       want_family == AF_INET6	? "IPv6 "
-			       : want_family == AF_INET ? "IPv4 "
-							: "",
-			       a.kind == IPP_ADDR_GATEWAY ? "gateway"
-			       : a.kind == IPP_ADDR_DNS	  ? "DNS server"
-			       : a.kind == IPP_ADDR_WINS  ? "WINS server"
-							  : "DHCP server");
+		{
+			const char *why = ipp_hostenv_unknown(env, &a, NULL);
+
+			return ipp_err(err, ENOENT,
+				       "\"%s=%s\": this host has no %s%s known now%s%s", tag, s,
+				       want_family == AF_INET6	? "IPv6 "
+				       : want_family == AF_INET ? "IPv4 "
+								: "",
+				       a.kind == IPP_ADDR_GATEWAY ? "gateway"
+				       : a.kind == IPP_ADDR_DNS	  ? "DNS server"
+				       : a.kind == IPP_ADDR_WINS  ? "WINS server"
+								  : "DHCP server",
+				       why ? ": " : "", why ? why : "");
+		}
 	}
 	if (r == 0 && a.kind == IPP_ADDR_ANY)
 		return ipp_err(err, EINVAL,

@@ -196,6 +196,9 @@ const char *ipp_hostenv_unknown(const struct ipp_hostenv *env, const struct ipp_
 	if (!env)
 		return NULL;
 	switch (a->kind) {
+	case IPP_ADDR_DNS:
+		why = env->dns_error, w = "the DNS servers";
+		break;
 	case IPP_ADDR_WINS:
 		why = env->wins_error, w = "the WINS servers";
 		break;

@@ -35,6 +35,8 @@ struct ipp_hostenv {
 	 * it would permit or block nothing); the other servers are still read.
 	 */
 	char wins_error[IPP_ERR_MSG_MAX];
+	/* the same for the DNS servers: resolv.conf (or resolved's list) could not be read */
+	char dns_error[IPP_ERR_MSG_MAX];
 	/* the same for the gateways read from a route file (IPSECPOL_ROUTE4/6) and the DHCP
 	   servers of the lease files: a line that cannot be read leaves them unknown */
 	char gateway_error[IPP_ERR_MSG_MAX];
