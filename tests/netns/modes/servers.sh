@@ -151,4 +151,21 @@ hx nft delete table inet ipsecpol
 hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
 check "--once, no policy assigned: applied despite wins.conf" test $? = 0
 
+# a resolv.conf that cannot be read leaves the DNS servers unknown, and no other kind: a
+# policy that names none is applied (with a warning); one that names them is not
+echo "10.77.0.96" >"$R/etc/ipsecpol/wins.conf"
+"$MKPOLICY" -s me -d wins "$DB" local BlockWINS2 block udp 137 || exit 2
+mkdir -p "$R/rcdir"
+IPSECPOL_RESOLV_CONF=$R/rcdir hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, resolv.conf a directory, no DNS filter: applied" test $? = 0
+check "--once: secure mode, the WINS server in force" \
+	eval '[ "$(table_mode)" = secure ] && in_table 10.77.0.96'
+check "--once: a warning names the file" \
+	grep -q "warning: the DNS servers are unknown (.*rcdir.* is a directory" "$R/once.out"
+"$MKPOLICY" -s me -d dns "$DB" local BlockDNS2 block udp 5353 || exit 2
+IPSECPOL_RESOLV_CONF=$R/rcdir hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
+check "--once, a DNS filter and resolv.conf a directory: status 1" test $? = 1
+check "--once: the message names the file" \
+	grep -q "names the DNS servers, which are not known: .*rcdir.* is a directory" "$R/once.out"
+
 finish
