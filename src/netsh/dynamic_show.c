@@ -444,6 +444,53 @@ static void not_in_force_note(const struct ipp_dyn_state *st, FILE *out)
 			st->extra.unknown_packets == 1 ? "" : "s", why);
 }
 
+static const struct ipp_filterlist *find_list(const struct ipp_dyn_state *st,
+					      const struct ipp_eff_rule *r);
+static const struct ipp_dyn_rule *dyn_of(const struct ipp_dyn_state *st,
+					 const struct ipp_eff_rule *r);
+
+/*
+ * A side of a specific filter that its configured filter names by a server
+ * type (dns, wins, dhcp, gateway) is selected as written: dstaddr=dns lists
+ * the specific filters of the filters written so, as me does.  @src and
+ * @dst (the specific filter's, expanded) are replaced by the server type
+ * where the configured filter (of rule @rule, filter @filter; its mirror
+ * image when @reversed) has one.
+ */
+static void as_written(const struct ipp_dyn_state *st, uint32_t rule, uint32_t filter,
+		       bool reversed, struct ipp_addr *src, struct ipp_addr *dst)
+{
+	const struct ipp_effective *eff = st->res.eff;
+	const struct ipp_addr *ws = NULL, *wd = NULL;
+	const struct ipp_eff_rule *r = rule < eff->nrules ? &eff->rules[rule] : NULL;
+	const struct ipp_dyn_rule *d = r ? dyn_of(st, r) : NULL;
+	const struct ipp_filterlist *fl = r && !d ? find_list(st, r) : NULL;
+
+	if (d) {
+		ws = &d->src, wd = &d->dst;
+	} else if (fl && filter < fl->nfilters) {
+		ws = &fl->filters[filter].src, wd = &fl->filters[filter].dst;
+	} else {
+		return;
+	}
+	if (reversed) {
+		const struct ipp_addr *t = ws;
+
+		ws = wd, wd = t;
+	}
+	if (ipp_addr_is_server(ws->kind))
+		*src = *ws;
+	if (ipp_addr_is_server(wd->kind))
+		*dst = *wd;
+}
+
+/* Does the selection name a server type (as_written() then matters)? */
+static bool sel_servers(const struct sel *s)
+{
+	return (s->has_src && ipp_addr_is_server(s->src.kind)) ||
+	       (s->has_dst && ipp_addr_is_server(s->dst.kind));
+}
+
 /*
  * The kernel's elements of one specific filter (an address range is split
  * into prefixes, each an element; a map split by hook holds one twice):
@@ -490,10 +537,14 @@ static struct specgroup *spec_groups(const struct ipp_dyn_state *st, const struc
 		spec_of(st, &st->cnt[i], &f);
 		/* selected by the specific filter's addresses (a range whole), not a prefix's */
 		if (sf != SIZE_MAX) {
+			const struct ipp_sfilter *of = &st->res.eff->sf[sf];
+
 			if (f.src.kind == IPP_ADDR_IP)
-				f.src = st->res.eff->sf[sf].src;
+				f.src = of->src;
 			if (f.dst.kind == IPP_ADDR_IP)
-				f.dst = st->res.eff->sf[sf].dst;
+				f.dst = of->dst;
+			if (sel_servers(s))
+				as_written(st, of->rule, of->filter, of->reversed, &f.src, &f.dst);
 		}
 		x->match |= spec_match(s, &f);
 		x->in |= f.in;
@@ -572,8 +623,11 @@ static size_t show_shadowed_qm(const struct ipp_dyn_state *st, const struct sel 
 		/* its direction as its map's would be: from me outbound, to me inbound */
 		bool hin = sf->src.kind != IPP_ADDR_ME || sf->dst.kind == IPP_ADDR_ME;
 		bool hout = sf->dst.kind != IPP_ADDR_ME || sf->src.kind == IPP_ADDR_ME;
+		struct ipp_addr ws = sf->src, wd = sf->dst;
 
-		if (st->sf_placed[i] || !r || !sel_addrs(s, r, &sf->src, &sf->dst) ||
+		if (sel_servers(s))
+			as_written(st, sf->rule, sf->filter, sf->reversed, &ws, &wd);
+		if (st->sf_placed[i] || !r || !sel_addrs(s, r, &ws, &wd) ||
 		    !sel_ports(s, sf->protocol, sf->srcport, sf->dstport) ||
 		    (s->in && !(hin && sf->action == s->in)) ||
 		    (s->out && !(hout && sf->action == s->out)))

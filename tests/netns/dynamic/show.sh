@@ -466,5 +466,28 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	check "agent: secure again with the file mended" eval 'has "Specific Filters" && hasnt "block mode"'
 fi
 
+# ---- server types are selected as written, as me is (a store of its own, applied once)
+[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=""
+echo "nameserver 10.77.0.53" >"$WORK/resolv.conf"
+R=$WORK/root-dns
+printf '%s\n' "add filteraction name=Blk action=block" \
+	"add filter filterlist=Dns srcaddr=me dstaddr=dns protocol=udp dstport=53" \
+	"add filter filterlist=Dns srcaddr=me dstaddr=10.77.0.54 protocol=udp dstport=53" \
+	"add policy name=D" "add rule name=R policy=D filterlist=Dns filteraction=Blk" \
+	"set policy name=D assign=yes" >"$WORK/dns.netsh"
+export IPSECPOL_RESOLV_CONF=$WORK/resolv.conf
+check "a policy naming the DNS servers applied" \
+	eval 'pol -f "$WORK/dns.netsh" >/dev/null && hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
+show dynamic show qmfilter type=specific dstaddr=dns
+check "dstaddr=dns lists the specific filter of the filter written so (not the other)" \
+	eval 'has "Destination Address        : 10.77.0.53" && hasnt "10.77.0.54" && has "1 Specific Filter"'
+show dynamic show qmfilter type=specific srcaddr=dns
+check "srcaddr=dns lists its mirror image" \
+	eval 'has "Source Address             : 10.77.0.53" && has "1 Specific Filter"'
+show dynamic show qmfilter type=specific dstaddr=wins
+check "dstaddr=wins lists none" eval 'has "0 Specific Filters"'
+unset IPSECPOL_RESOLV_CONF
+
 echo "$NPASS passed, $NFAIL failed"
 [ "$NFAIL" -eq 0 ]
