@@ -62,6 +62,7 @@ enum {
 	EV_T_STORE,
 	EV_T_FLOW,
 	EV_T_FOLD,
+	EV_T_TIDY,
 };
 
 #define RETRY_MAX_S 60
@@ -79,6 +80,12 @@ enum {
 #define FLOW_CHECK_MS 2000
 /* How long after a change the generation it left behind is folded. */
 #define FOLD_DELAY_MS 100
+/*
+ * How long after the last deletion in place that left the table other than
+ * a compile would make it (ipp_patch.untidy) the policy is compiled and the
+ * difference applied, which puts it in order.
+ */
+#define TIDY_DELAY_MS 1000
 
 static uint64_t ev_key(int kind, int fd)
 {
@@ -743,6 +750,8 @@ static bool agent_patch(struct agent *a)
 	look_applied(a, &look);
 	flow_fold_later(a);
 	a->last_change = st.empty ? "unchanged" : "in-place";
+	if (st.untidy)
+		timer_arm(a->tfd_tidy, TIDY_DELAY_MS, false);
 	if (st.empty)
 		ipp_log(LOG_DEBUG, "policy unchanged (the policy stores changed)");
 	else
@@ -1718,9 +1727,10 @@ static int setup(struct agent *a, struct ipp_error *err)
 	a->tfd_store = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_flow = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_fold = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_tidy = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (a->epfd < 0 || a->sigfd < 0 || a->inofd < 0 || a->tfd_interval < 0 ||
 	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0 || a->tfd_flow < 0 ||
-	    a->tfd_fold < 0)
+	    a->tfd_fold < 0 || a->tfd_tidy < 0)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
 	a->wd_state =
 	    inotify_add_watch(a->inofd, a->paths.statedir,
@@ -1751,7 +1761,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 	    (r = ep_add(a, EV_T_ENV, a->tfd_env)) < 0 ||
 	    (r = ep_add(a, EV_T_STORE, a->tfd_store)) < 0 ||
 	    (r = ep_add(a, EV_T_FLOW, a->tfd_flow)) < 0 ||
-	    (r = ep_add(a, EV_T_FOLD, a->tfd_fold)) < 0)
+	    (r = ep_add(a, EV_T_FOLD, a->tfd_fold)) < 0 ||
+	    (r = ep_add(a, EV_T_TIDY, a->tfd_tidy)) < 0)
 		return ipp_err(err, -r, "epoll: %s", strerror(-r));
 	/* how full the flow cache is, looked at now and then (six small chains listed) */
 	timer_arm(a->tfd_flow, FLOW_CHECK_MS, true);
@@ -1776,9 +1787,9 @@ static int setup(struct agent *a, struct ipp_error *err)
 
 static int *loop_fds(struct agent *a, size_t i)
 {
-	int *fds[] = {&a->epfd,	     &a->sigfd,	  &a->inofd,	 &a->rtnlfd, &a->tfd_interval,
-		      &a->tfd_retry, &a->tfd_env, &a->tfd_store, &a->tfd_flow,
-		      &a->tfd_fold, NULL};
+	int *fds[] = {&a->epfd,		&a->sigfd,     &a->inofd,    &a->rtnlfd,
+		      &a->tfd_interval, &a->tfd_retry, &a->tfd_env,  &a->tfd_store,
+		      &a->tfd_flow,	&a->tfd_fold,  &a->tfd_tidy, NULL};
 
 	return fds[i];
 }
@@ -1930,6 +1941,15 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			case EV_T_FOLD:
 				timer_drain(fd);
 				flow_fold_now(&a);
+				break;
+			case EV_T_TIDY:
+				timer_drain(fd);
+				/* compiled whole, the difference applied (not replaced whole) */
+				if (a.cur_valid && a.mode == IPP_MODE_SECURE) {
+					a.force_apply = true;
+					snprintf(a.force_why, sizeof(a.force_why),
+						 "put in order after deletions in place");
+				}
 				break;
 			case EV_T_FLOW:
 				timer_drain(fd);

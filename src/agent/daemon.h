@@ -68,7 +68,7 @@ struct agent {
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */
 	const char *last_change;
 	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store, tfd_flow,
-	    tfd_fold;
+	    tfd_fold, tfd_tidy;
 	int notifyfd, ctlfd, pidfd;
 	ino_t notify_ino, ctl_ino; /* of the sockets' files, made by the agent (run_check()) */
 	ino_t db_ino[3];	   /* of policy.db, -wal and -shm when db was opened (0: none) */

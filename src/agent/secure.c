@@ -773,6 +773,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	cur->journal = last;
 	cur->generation = look->generation;
 	st->empty = len == 0;
+	st->untidy = p.untidy;
 	if (cur->compiled->nelems >= before)
 		st->elems_added = cur->compiled->nelems - before;
 	else

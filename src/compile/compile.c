@@ -2098,6 +2098,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 
 	p->changed = NULL;
 	p->nchanged = 0;
+	p->untidy = false;
 
 	if (c->opts.elem_comments)
 		return -EAGAIN; /* element comments name the filter by its place */
@@ -2110,14 +2111,43 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		 * back, and a tier without a key is a rule of the walk, not a map
 		 * element (its last element gone, the rule goes: a compile).
 		 */
-		for (k = 0; k < c->ntiers; k++)
-			for (j = 0; j < c->tiers[k].nelems; j++) {
-				const struct ipp_celem *e = &c->tiers[k].elems[j];
+		for (k = 0; k < c->ntiers; k++) {
+			const struct ipp_ctier *t = &c->tiers[k];
+			int lo = 255, hi = -1;
+			size_t left = 0;
+			bool some = false;
 
-				if ((e->twinned || ipp_ctier_keyless(&c->tiers[k])) &&
-				    is_deleted(p, e))
+			for (j = 0; j < t->nelems; j++) {
+				const struct ipp_celem *e = &t->elems[j];
+
+				if (!is_deleted(p, e)) {
+					int rk = elem_rank(e);
+
+					left++;
+					lo = rk < lo ? rk : lo;
+					hi = rk > hi ? rk : hi;
+					continue;
+				}
+				if (e->twinned || ipp_ctier_keyless(t))
 					return -EAGAIN;
+				some = true;
 			}
+			if (!some)
+				continue;
+			/*
+			 * Where a compile would do otherwise (the change in place is as
+			 * right, but the table then differs from the compiled policy's): a
+			 * tier left empty goes with its rules; one whose actions change
+			 * takes another place among the tiers of its weight; an element
+			 * late because of the one deleted moves back (any late tier of
+			 * that weight)
+			 */
+			if (left == 0 || lo != t->rank_min || hi != t->rank_max)
+				p->untidy = true;
+			for (i = 0; i < c->ntiers && !p->untidy; i++)
+				if (c->tiers[i].late && c->tiers[i].weight == t->weight)
+					p->untidy = true;
+		}
 		for (k = 0; k < c->ntiers; k++)
 			for (j = 0; j < c->tiers[k].nelems; j++) {
 				const struct ipp_celem *e = &c->tiers[k].elems[j];

@@ -580,6 +580,10 @@ struct ipp_patch {
 	/* out: the elements added or deleted (owned by the caller: free()) */
 	struct ipp_patch_change *changed;
 	size_t nchanged;
+	/* out: deletions left the table other than a compile of the policy would make it
+	   (a map emptied, a map's actions changed, a late map at a weight that lost an
+	   element): as right, but a compile and its difference put it in order */
+	bool untidy;
 };
 
 /*
@@ -590,10 +594,11 @@ struct ipp_patch {
  * Only when nothing else in the compiled form moves: every new key goes into an existing tier of
  * its shape and weight without making another element late or taking another's key, and its action
  * is within the tier's; a deletion only removes elements (a late element stays late, which is never
- * wrong) unless one of them shadowed a twin (which would have to come back) or is in a tier without
- * a key (a rule of the walk).  -EAGAIN, @c unchanged, when that does not hold or with element
- * comments: compile the effective policy again.  -ENOMEM (then @c may be half changed: discard it).
- * Walk chain comments keep the number of rules they counted.
+ * wrong: p->untidy says when a compile would have moved more) unless one of them shadowed a twin
+ * (which would have to come back) or is in a tier without a key (a rule of the walk).  -EAGAIN, @c
+ * unchanged, when that does not hold or with element comments: compile the effective policy again.
+ * -ENOMEM (then @c may be half changed: discard it). Walk chain comments keep the number of rules
+ * they counted.
  */
 int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out);
 
@@ -637,6 +642,7 @@ struct ipp_cdiff_stats {
 	size_t elems_added, elems_deleted;
 	size_t tiers_added, tiers_deleted;
 	size_t chains_rewritten;
+	bool untidy; /* a change in place: ipp_patch.untidy */
 };
 
 /*

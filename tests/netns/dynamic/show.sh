@@ -365,6 +365,17 @@ $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"
 	check "agent: a filter of the list in force, in place" \
 		pol static add filter filterlist=Web srcaddr=10.77.8.0 srcmask=24 dstaddr=me protocol=tcp
 	check "agent: in place, no store read" wait_for 10 eval '[ "$(stat1 last_change)" = in-place ] && [ "$(stat1 store_reads)" = "$s0" ]'
+	# a filter of a shape of its own (a map made for it), then deleted in place: the map
+	# left empty goes a moment later, when the agent puts the table in order
+	web25() { hx nft list table inet ipsecpol | grep "map ip_s25_dme_p6 {" >/dev/null; }
+	check "agent: a filter of a new shape" \
+		pol static add filter filterlist=Web srcaddr=10.77.8.128 srcmask=25 dstaddr=me protocol=tcp
+	check "agent: its map made" wait_for 10 web25
+	check "agent: the filter deleted again" \
+		pol static delete filter filterlist=Web srcaddr=10.77.8.128 srcmask=25 dstaddr=me protocol=tcp
+	check "agent: in place" wait_for 10 eval '[ "$(stat1 last_change)" = in-place ]'
+	check "agent: a moment later the table is put in order: the empty map gone" \
+		wait_for 10 eval '! web25 && grep -q "policy updated (put in order after deletions in place)" "$LOG"'
 	# how long that took and when it ended: a time of this minute, not before the command
 	t_end=$(stat1 applied_at)
 	OUT="last_apply_ms $(stat1 last_apply_ms), applied_at $t_end, now $(date +%s)"
