@@ -103,8 +103,8 @@ static int split(const char *line, bool escapes, bool *escaped, struct words *re
 			i++;
 		if (i >= len)
 			break;
-		if (line[i] == '#')
-			break; /* comment to the end of the line */
+		if (line[i] == '#' && ret->n == 0)
+			break; /* a comment line (elsewhere a # is text, as netsh reads it) */
 		w.col = (int)i + 1;
 		w.text = malloc(len - i + 1);
 		if (!w.text)

@@ -130,9 +130,15 @@ static void test_comments(void **state)
 {
 	lex_ok("# a comment", NULL, 0);
 	lex_ok("   # indented comment = \"x", NULL, 0);
+	/* only a line's first word starts a comment: later a '#' is text, as netsh reads it
+	   (a script's "add filteraction FA #note action=block" blocks) */
 	lex_ok("add policy x # trailing",
-	       (const struct exp[]){ { NULL, "add", 1 }, { NULL, "policy", 5 }, { NULL, "x", 12 } },
-	       3);
+	       (const struct exp[]){{NULL, "add", 1},
+				    {NULL, "policy", 5},
+				    {NULL, "x", 12},
+				    {NULL, "#", 14},
+				    {NULL, "trailing", 16}},
+	       5);
 	/* '#' inside a word or quotes is text */
 	lex_ok("psk=a#b", (const struct exp[]){ { "psk", "a#b", 1 } }, 1);
 	lex_ok("psk=\"# not a comment\"", (const struct exp[]){ { "psk", "# not a comment", 1 } }, 1);
