@@ -46,6 +46,7 @@
 #include "hostenv.h"
 #include "log.h"
 #include "secure.h"
+#include <linux/netfilter/nf_tables.h>
 
 enum {
 	EV_SIGNAL = 1,
@@ -1244,6 +1245,7 @@ static bool table_check(struct agent *a, enum look look)
 	char com[IPP_NLRULE_COMMENT_MAX], want[64];
 	struct ipp_error e = {0};
 	uint64_t handle = 0;
+	uint32_t tflags = 0;
 	int r;
 
 	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
@@ -1253,7 +1255,7 @@ static bool table_check(struct agent *a, enum look look)
 			 ipp_mode_name(a->rest));
 	else
 		snprintf(want, sizeof(want), "ipsecpol mode=%s", ipp_mode_name(a->mode));
-	r = ipp_nltable_comment(com, sizeof(com), &handle);
+	r = ipp_nltable_info(com, sizeof(com), &handle, &tflags);
 	if (r < 0 && r != -ENOENT)
 		return false; /* the kernel cannot tell now: the next look */
 	if (r == 0 && !strcmp(com, want) && (!a->table_handle || handle == a->table_handle)) {
@@ -1262,7 +1264,12 @@ static bool table_check(struct agent *a, enum look look)
 
 		if (!known || rules < 0)
 			return false; /* the kernel cannot tell now */
-		if (ipp_nlchain_policy("input") == 1 || ipp_nlchain_policy("output") == 1) {
+		if (tflags & NFT_TABLE_F_DORMANT) {
+			ipp_log(LOG_WARNING,
+				"table %s %s was made dormant (its chains no longer see a packet): "
+				"the %s ruleset is put back",
+				IPP_NFT_FAMILY, IPP_NFT_TABLE, ipp_mode_name(a->mode));
+		} else if (ipp_nlchain_policy("input") == 1 || ipp_nlchain_policy("output") == 1) {
 			/* (every table of the agent's drops what its rules let fall through) */
 			ipp_log(LOG_WARNING,
 				"table %s %s was changed in place (a base chain's policy made "
@@ -1309,6 +1316,51 @@ static bool table_check(struct agent *a, enum look look)
 }
 
 /*
+ * What another program did to the table is not known (it committed while
+ * the agent did not listen, during the agent's own transaction; or
+ * notifications were lost): the table looked at whole, its elements read
+ * and compared with the policy in force (which, unlike applying it again,
+ * opens no new moment of not listening); put back when they differ.
+ */
+static void table_verify(struct agent *a, const char *cause)
+{
+	char why[256];
+	long long t0;
+	int r;
+
+	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
+		return;
+	if (table_check(a, LOOK_NOW))
+		return;
+	if (a->mode == IPP_MODE_BLOCK) {
+		/* (small: loaded again rather than read) */
+		struct ipp_error e = {0};
+
+		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
+			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
+		else
+			table_mark(a);
+		return;
+	}
+	if (!a->cur_valid || a->force_apply)
+		return; /* applied whole next anyway */
+	t0 = mono_ms();
+	r = ipp_driver_verify(a->drv, a->cur.compiled, why, sizeof(why));
+	if (r == 0) {
+		ipp_log(LOG_DEBUG, "table %s %s looked at whole in %lld ms (%s): as applied",
+			IPP_NFT_FAMILY, IPP_NFT_TABLE, mono_ms() - t0, cause);
+		return;
+	}
+	ipp_log(LOG_WARNING,
+		"table %s %s was changed in place (%s; %s): the %s ruleset is put back",
+		IPP_NFT_FAMILY, IPP_NFT_TABLE, cause, r > 0 ? why : "its elements cannot be read",
+		ipp_mode_name(a->mode));
+	cur_forget(a);
+	a->force_apply = true;
+	snprintf(a->force_why, sizeof(a->force_why), "the table was changed in place");
+}
+
+/*
  * Another program committed a change to the table (nf_tables' notification,
  * ipp_driver_watch()): looked at at once, the fingerprint of its rules
  * included; what that look cannot see (the elements of its maps and sets)
@@ -1330,11 +1382,13 @@ static void on_nfmon(struct agent *a)
 	}
 	if (r == 0 || (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK))
 		return;
-	if (ch.lost)
-		snprintf(who, sizeof(who), "nf_tables' notifications were lost (too many at once)");
-	else
-		snprintf(who, sizeof(who), "changed by process %ld (%s)", ch.pid,
-			 ch.comm[0] ? ch.comm : "?");
+	if (ch.lost && !ch.what[0]) {
+		/* (whose they were is not known: perhaps none of them was of this table) */
+		table_verify(a, "nf_tables' notifications were lost, too many at once");
+		return;
+	}
+	snprintf(who, sizeof(who), "changed by process %ld (%s)", ch.pid,
+		 ch.comm[0] ? ch.comm : "?");
 	ipp_log(LOG_NOTICE, "table %s %s: %s%s%s", IPP_NFT_FAMILY, IPP_NFT_TABLE, who,
 		ch.what[0] ? ": " : "", ch.what);
 	if (table_check(a, LOOK_NOW))
@@ -1964,6 +2018,10 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 		}
 		if (!a.stop)
 			process_pending(&a);
+		/* another program's transaction during one of the agent's own */
+		if (!a.stop && ipp_driver_watch_gap(a.drv))
+			table_verify(&a, "another program committed a transaction while the "
+					 "agent applied its own");
 	}
 	r = stop(&a, err);
 out:

@@ -62,6 +62,8 @@ struct ipp_driver {
 	struct chain_fps fp_pending; /* chains its transactions touched, to be taken again */
 	bool fp_valid;
 	struct ipp_nfmon *mon; /* ipp_driver_watch(): others' changes to the table */
+	/* another transaction may have been committed while the watch did not listen */
+	bool gap;
 };
 
 int ipp_driver_open(struct ipp_driver **ret, struct ipp_error *err)
@@ -104,6 +106,14 @@ int ipp_driver_watch_fd(const struct ipp_driver *d)
 int ipp_driver_watch_read(struct ipp_driver *d, struct ipp_nfmon_change *ret)
 {
 	return d->mon ? ipp_nfmon_read(d->mon, ret) : 0;
+}
+
+bool ipp_driver_watch_gap(struct ipp_driver *d)
+{
+	bool g = d->gap;
+
+	d->gap = false;
+	return g;
 }
 
 void ipp_driver_close(struct ipp_driver *d)
@@ -471,13 +481,28 @@ static int run(struct ipp_driver *d, const char *text, bool dry_run, unsigned *r
 		*ret_line = 0;
 	drain(d);
 	nft_ctx_set_dry_run(d->nft, dry_run);
-	/* the kernel builds no notification of it for the watch (ipp_driver_watch()):
-	   a whole ruleset's would be one per element */
-	if (!dry_run)
+	/*
+	 * The kernel builds no notification of it for the watch (ipp_driver_watch()):
+	 * a whole ruleset's would be one per element.  Another process's transaction
+	 * committed meanwhile is not notified either, but it moves the ruleset's
+	 * generation beyond the one this transaction adds: a gap, which the caller
+	 * looks at (ipp_driver_watch_gap()).
+	 */
+	if (!dry_run && d->mon) {
+		uint32_t g0 = 0, g1 = 0;
+		bool known = ipp_nlgen(&g0) == 0;
+
 		(void)ipp_nfmon_listen(d->mon, false);
-	rc = NFT_CALL(nft_run_cmd_from_buffer(d->nft, text));
-	if (!dry_run && d->mon && ipp_nfmon_listen(d->mon, true) < 0)
-		ipp_driver_unwatch(d);
+		rc = NFT_CALL(nft_run_cmd_from_buffer(d->nft, text));
+		if (ipp_nfmon_listen(d->mon, true) < 0) {
+			ipp_driver_unwatch(d);
+		} else if (!known || ipp_nlgen(&g1) < 0 || g1 != g0 + (rc == 0)) {
+			/* (a refused transaction commits nothing; one that commits adds one) */
+			d->gap = true;
+		}
+	} else {
+		rc = NFT_CALL(nft_run_cmd_from_buffer(d->nft, text));
+	}
 	nft_ctx_set_dry_run(d->nft, false);
 	if (rc == 0) {
 		drain(d);
@@ -2313,4 +2338,106 @@ int ipp_driver_flow_fill(unsigned gen, uint64_t ret[12], struct ipp_error *err)
 				       name, strerror(-r));
 	}
 	return 0;
+}
+
+/* ---------- the table's elements against the compiled form ---------- */
+
+struct gate_read {
+	uint8_t bits[IPP_GATE_BUCKETS / 8];
+};
+
+static int gate_elem(const uint8_t *key, size_t keylen, uint64_t pk, uint64_t by, void *ctx)
+{
+	struct gate_read *g = ctx;
+	unsigned v;
+
+	(void)pk;
+	(void)by;
+	if (keylen < 2)
+		return 0;
+	v = (unsigned)key[0] << 8 | key[1];
+	g->bits[v / 8] |= (uint8_t)(1u << (v % 8));
+	return 0;
+}
+
+/* A kernel map read against its tier (ipp_driver_verify()). */
+struct verify_read {
+	const struct ipp_ctier *t;
+	size_t found, extra, stale;
+};
+
+static int verify_elem(const uint8_t *key, size_t keylen, int verdict, const char *chain,
+		       uint64_t pk, uint64_t by, void *ctx)
+{
+	struct verify_read *v = ctx;
+	const struct ipp_celem *e;
+	struct ipp_ckey k;
+
+	(void)pk;
+	(void)by;
+	if (ipp_ckey_from_kernel(&v->t->shape, key, keylen, &k) < 0 ||
+	    !(e = ipp_ctier_find(v->t, &k))) {
+		v->extra++;
+		return 0;
+	}
+	v->found++;
+	v->stale += kernel_verdict(verdict, chain) != (int)e->verdict;
+	return 0;
+}
+
+int ipp_driver_verify(struct ipp_driver *d, const struct ipp_compiled *c, char *why, size_t len)
+{
+	static const char *const gates[2][2] = {{"gs4", "gd4"}, {"gs6", "gd6"}};
+	size_t extra = 0, stale = 0, missing = 0, k;
+	int r;
+
+	(void)d;
+	why[0] = '\0';
+	for (int f = 0; f < 2; f++)
+		for (int side = 0; side < 2; side++) {
+			struct gate_read *g = calloc(1, sizeof(*g));
+
+			if (!g)
+				return -ENOMEM;
+			r = ipp_nlset_read(gates[f][side], gate_elem, g);
+			if (r == 0 && memcmp(g->bits, c->gate[f][side].bits, sizeof(g->bits)))
+				snprintf(why, len, "set %s holds other values than the policy's",
+					 gates[f][side]);
+			free(g);
+			if (r < 0 && r != -ENOENT)
+				return r;
+			if (why[0])
+				return 1;
+		}
+	/* every map of the compiled form, read back (a keyless tier is a rule: the rules'
+	 * fingerprints see it) */
+	for (k = 0; k < c->ntiers; k++) {
+		struct verify_read v = {.t = &c->tiers[k]};
+
+		if (ipp_ctier_keyless(v.t))
+			continue;
+		r = ipp_nlmap_read(v.t->name, verify_elem, &v);
+		if (r == -ENOENT && v.t->nelems == 0)
+			continue;
+		if (r == -ENOENT) {
+			snprintf(why, len, "map %s is gone", v.t->name);
+			return 1;
+		}
+		if (r < 0)
+			return r;
+		extra += v.extra;
+		stale += v.stale;
+		missing += v.t->nelems - (v.found < v.t->nelems ? v.found : v.t->nelems);
+	}
+	if (extra)
+		snprintf(why, len, "its maps hold %zu element%s that the policy does not", extra,
+			 extra == 1 ? "" : "s");
+	else if (stale)
+		snprintf(why, len,
+			 "%zu element%s of its maps give%s another verdict than the policy's",
+			 stale, stale == 1 ? "" : "s", stale == 1 ? "s" : "");
+	else if (missing)
+		snprintf(why, len, "%zu element%s of the policy %s missing from its maps", missing,
+			 missing == 1 ? "" : "s", missing == 1 ? "is" : "are");
+	return why[0] ? 1 : 0;
 }

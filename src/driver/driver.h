@@ -55,6 +55,18 @@ void ipp_driver_unwatch(struct ipp_driver *d);
 int ipp_driver_watch_fd(const struct ipp_driver *d);
 int ipp_driver_watch_read(struct ipp_driver *d, struct ipp_nfmon_change *ret);
 /*
+ * Did another process commit a transaction while the driver did not listen
+ * (during one of its own)?  Then what it did is not known: look at the
+ * table whole (ipp_driver_verify()).  Cleared by the call.
+ */
+bool ipp_driver_watch_gap(struct ipp_driver *d);
+/*
+ * Does the kernel hold the elements of @c's maps and gates, and no others
+ * (the flow cache aside)?  0 when it does; 1 when not (@why says what
+ * differs); -errno when the kernel cannot be read.
+ */
+int ipp_driver_verify(struct ipp_driver *d, const struct ipp_compiled *c, char *why, size_t len);
+/*
  * Drop what libnftables keeps of the last transaction (after a whole ruleset:
  * every element, memory the next command would free first); on failure @d is
  * as it was.

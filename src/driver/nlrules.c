@@ -695,6 +695,7 @@ struct table {
 	bool ours;
 	struct rule udata; /* its comment */
 	uint64_t handle;
+	uint32_t flags;
 };
 
 static void table_attr(const struct nlattr *a, void *ctx)
@@ -718,6 +719,10 @@ static void table_attr(const struct nlattr *a, void *ctx)
 			t->handle = be64toh(be);
 		}
 		break;
+	case NFTA_TABLE_FLAGS:
+		if (n == 4)
+			t->flags = be32(NLA_DATA(a));
+		break;
 	}
 }
 
@@ -726,26 +731,28 @@ struct table_ctx {
 	char *buf;
 	size_t len;
 	uint64_t handle;
+	uint32_t flags;
 };
 
 static int one_table(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
 {
 	struct table_ctx *tc = ctx;
-	struct table t = {false, {{0}, {0}, false, 0, 0}, 0};
+	struct table t = {false, {{0}, {0}, false, 0, 0}, 0, 0};
 
 	(void)nh;
 	each_attr(attrs, alen, table_attr, &t);
 	if (t.ours) {
 		tc->found = true;
 		tc->handle = t.handle;
+		tc->flags = t.flags;
 		snprintf(tc->buf, tc->len, "%s", t.udata.comment);
 	}
 	return 0;
 }
 
-int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle)
+int ipp_nltable_info(char *buf, size_t len, uint64_t *handle, uint32_t *flags)
 {
-	struct table_ctx tc = {false, buf, len, 0};
+	struct table_ctx tc = {false, buf, len, 0, 0};
 	struct request req;
 	int r;
 
@@ -756,7 +763,14 @@ int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle)
 		return r;
 	if (handle)
 		*handle = tc.handle;
+	if (flags)
+		*flags = tc.flags;
 	return tc.found ? 0 : -ENOENT;
+}
+
+int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle)
+{
+	return ipp_nltable_info(buf, len, handle, NULL);
 }
 
 /* ---------- a base chain's policy ---------- */

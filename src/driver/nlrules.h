@@ -70,6 +70,8 @@ int ipp_nlcounter_reset(const char *name, uint64_t *packets, uint64_t *bytes);
  * loaded again) has another.  0, -ENOENT when there is no table, or -errno.
  */
 int ipp_nltable_comment(char *buf, size_t len, uint64_t *handle);
+/* The same, and the table's flags (NFT_TABLE_F_*: dormant, owner) in *@flags (may be NULL). */
+int ipp_nltable_info(char *buf, size_t len, uint64_t *handle, uint32_t *flags);
 
 /*
  * The generation of the ruleset of the network namespace, which every

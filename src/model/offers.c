@@ -535,6 +535,31 @@ int ipp_rootca_parse(const char *s, struct ipp_auth *ret, struct ipp_error *err)
 		n = (size_t)(word - buf);
 		buf[n] = '\0';
 	}
+	/* an option misspelt or out of place would be taken for words of the CA name and
+	   silently not applied: a word "name:yes|no" (no "=") or "cert..:"/"excl..:" is not
+	   one (a name's words are "CN=..." and the like) */
+	for (const char *w = buf; *w;) {
+		size_t wl, nl;
+
+		while (isspace((unsigned char)*w))
+			w++;
+		wl = strcspn(w, " \t\r\n");
+		nl = strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		if (wl && nl && nl < wl && w[nl] == ':' && !memchr(w, '=', wl)) {
+			char val[16];
+			bool b;
+
+			snprintf(val, sizeof(val), "%.*s", (int)(wl - nl - 1), w + nl + 1);
+			if (!strncasecmp(w, "cert", nl < 4 ? nl : 4) ||
+			    !strncasecmp(w, "excl", nl < 4 ? nl : 4) ||
+			    ipp_bool_parse("x", val, &b, NULL) == 0)
+				return ipp_err(err, EINVAL,
+					       "rootca: \"%.*s\": expected the CA name, then "
+					       "certmap:yes|no and excludecaname:yes|no after it",
+					       (int)wl, w);
+		}
+		w += wl;
+	}
 	/* the CA name: leading blanks dropped, \' is a double quote */
 	{
 		const char *p = buf;

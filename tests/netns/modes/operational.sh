@@ -263,6 +263,20 @@ check "an element permitting 7001 added by hand" \
 check "put back too" wait_for 10 eval '[ "$(grep -c "policy re-applied whole" "$LOG")" -gt "$w0" ]'
 check "the element added by hand is gone" \
 	sh -c "! ip netns exec $NS_H nft list map inet ipsecpol $map7777 | grep -q '[{ ]7001 '"
+# the table made dormant (its chains see no packet): seen and put back
+check "the table made dormant by hand" hx nft add table inet ipsecpol '{ flags dormant; }'
+check "the agent says so and puts the table back" \
+	wait_for 10 grep -q "table inet ipsecpol was made dormant" "$LOG"
+check "not dormant any more" wait_for 10 sh -c "! ip netns exec $NS_H nft list table inet ipsecpol | sed -n 2,3p | grep -q dormant"
+check "7777 is blocked again after the dormant table" wait_for 10 sh -c "l=\$(cat '$R/leak' 2>/dev/null || echo 0); sleep 0.5; [ \"\$(cat '$R/leak' 2>/dev/null || echo 0)\" = \"\$l\" ]"
+# the element deleted again and again, for 3 s: some of the deletions are committed
+# while the agent applies its own transaction (not listening): the ruleset's generation
+# tells, the agent reads the table back and puts it right; it never stays deleted
+end=$((SECONDS + 3))
+while [ $SECONDS -lt $end ]; do hx nft delete element inet ipsecpol "$map7777" "{ 7777 }" 2>/dev/null; done
+check "after 3 s of deletions the element is put back" \
+	wait_for 10 sh -c "ip netns exec $NS_H nft list map inet ipsecpol $map7777 | grep -q '[{ ]7777 '"
+check "7777 is blocked again after the deletions" wait_for 10 sh -c "l=\$(cat '$R/leak' 2>/dev/null || echo 0); sleep 0.5; [ \"\$(cat '$R/leak' 2>/dev/null || echo 0)\" = \"\$l\" ]"
 sleep 1
 n0=$(grep -c "changed by process" "$LOG")
 w0=$(grep -c "policy re-applied whole" "$LOG")
