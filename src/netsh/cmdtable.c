@@ -332,31 +332,30 @@ static const struct ipp_node static_delete[] = {
 };
 
 static const struct ipp_node static_set[] = {
-	CMD("batch", p_set_batch, ipp_shell_cmd_set_batch, IPP_CMD_BATCH,
-	    "Sets the batch update mode.",
-	    "Between mode=enable and mode=disable (or the end of the script or shell) the\n"
-	    "commands form one transaction.  A failing command rolls the whole batch back."),
-	CMD("config", p_dyn_set_config, ipp_dyn_set_config, 0,
-	    "Sets the IPsec configuration and boot time behaviour.",
-	    "The same command as `dynamic set config' (Windows has it in the dynamic context\n"
-	    "only).  Example: set config property=bootmode value=stateful"),
-	CMD("defaultrule", p_set_defaultrule, ipp_st_set_defaultrule, IPP_CMD_WRITE,
-	    "Modifies the default response rule of a policy.", NULL),
-	CMD("filteraction", p_set_filteraction, ipp_st_set_filteraction, IPP_CMD_WRITE,
-	    "Modifies a filter action.", NULL),
-	CMD("filterlist", p_set_filterlist, ipp_st_set_filterlist, IPP_CMD_WRITE,
-	    "Modifies a filter list.", NULL),
-	CMD("policy", p_set_policy, ipp_st_set_policy, IPP_CMD_WRITE, "Modifies a policy.",
-	    "assign=yes unassigns the policy assigned before in the same store.  In an SSH\n"
-	    "session, assign=yes is refused when the policy would cut off the session;\n"
-	    "force=yes assigns it anyway (force is beyond Windows)."),
-	CMD("rule", p_set_rule, ipp_st_set_rule, IPP_CMD_WRITE, "Modifies a rule.",
-	    "kerberos, psk and rootca replace the whole authentication list."),
-	CMD("store", p_set_store, ipp_st_set_store, 0,
-	    "Sets the policy store for the rest of the shell or script.",
-	    "The domain store is a read-only copy of the directory's policy."),
-	NODE_END
-};
+    CMD("batch", p_set_batch, ipp_shell_cmd_set_batch, IPP_CMD_BATCH, "Sets the batch update mode.",
+	"Between mode=enable and mode=disable (or the end of the script or shell) the\n"
+	"commands are written together, at mode=disable.  A failing command is reported\n"
+	"and changes nothing; the batch goes on and writes what the others did."),
+    CMD("config", p_dyn_set_config, ipp_dyn_set_config, 0,
+	"Sets the IPsec configuration and boot time behaviour.",
+	"The same command as `dynamic set config' (Windows has it in the dynamic context\n"
+	"only).  Example: set config property=bootmode value=stateful"),
+    CMD("defaultrule", p_set_defaultrule, ipp_st_set_defaultrule, IPP_CMD_WRITE,
+	"Modifies the default response rule of a policy.", NULL),
+    CMD("filteraction", p_set_filteraction, ipp_st_set_filteraction, IPP_CMD_WRITE,
+	"Modifies a filter action.", NULL),
+    CMD("filterlist", p_set_filterlist, ipp_st_set_filterlist, IPP_CMD_WRITE,
+	"Modifies a filter list.", NULL),
+    CMD("policy", p_set_policy, ipp_st_set_policy, IPP_CMD_WRITE, "Modifies a policy.",
+	"assign=yes unassigns the policy assigned before in the same store.  In an SSH\n"
+	"session, assign=yes is refused when the policy would cut off the session;\n"
+	"force=yes assigns it anyway (force is beyond Windows)."),
+    CMD("rule", p_set_rule, ipp_st_set_rule, IPP_CMD_WRITE, "Modifies a rule.",
+	"kerberos, psk and rootca replace the whole authentication list."),
+    CMD("store", p_set_store, ipp_st_set_store, 0,
+	"Sets the policy store for the rest of the shell or script.",
+	"The domain store is a read-only copy of the directory's policy."),
+    NODE_END};
 
 static const struct ipp_node static_show[] = {
 	CMD("all", p_show_all, ipp_st_show_all, 0,

@@ -75,6 +75,7 @@ void ipp_show_opts_init(struct ipp_show_opts *o)
 	o->resolvedns = false;
 	o->show_keys = false;
 	o->computer = NULL;
+	o->domain = NULL;
 }
 
 static void ctx_init(struct ctx *c, FILE *out, const struct ipp_snapshot *s,
@@ -185,7 +186,7 @@ static void heading(struct ctx *c, const char *text)
 
 static void store_label(const struct ctx *c, char *buf, size_t len)
 {
-	show_store_label(ctx_loc(c), c->o.computer, buf, len);
+	show_store_label(ctx_loc(c), c->o.computer, c->o.domain, buf, len);
 }
 
 /*
@@ -1254,7 +1255,7 @@ void ipp_show_store(FILE *out, enum ipp_store_loc loc, const struct ipp_show_opt
 		ipp_show_opts_init(&d);
 		o = &d;
 	}
-	show_store_label(loc, o->computer, label, sizeof(label));
+	show_store_label(loc, o->computer, o->domain, label, sizeof(label));
 	if (o->format == IPP_FORMAT_JSON) {
 		struct ipp_json j;
 

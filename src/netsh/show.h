@@ -24,6 +24,7 @@ struct ipp_show_opts {
 	bool resolvedns;             /* default: no */
 	bool show_keys;              /* print pre-shared keys instead of "(hidden)" */
 	const char *computer;        /* host name for "Local Store <computer>" */
+	const char *domain;	     /* the domain for "Domain Store <domain>" (set store) */
 };
 
 void ipp_show_opts_init(struct ipp_show_opts *o);
@@ -52,6 +53,6 @@ void ipp_show_store(FILE *out, enum ipp_store_loc loc, const struct ipp_show_opt
  * dumping again gives identical text.  Pre-shared keys are written in full
  * (the script must recreate them).
  */
-void ipp_dump_store(FILE *out, const struct ipp_snapshot *s);
+void ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain);
 
 #endif

@@ -412,7 +412,7 @@ static void dump_policy(FILE *out, const struct ipp_snapshot *s, const struct ip
 	fputc('\n', out);
 }
 
-void ipp_dump_store(FILE *out, const struct ipp_snapshot *s)
+void ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain)
 {
 	const struct ipp_policy **pv;
 	const struct ipp_filterlist **lv;
@@ -430,7 +430,10 @@ void ipp_dump_store(FILE *out, const struct ipp_snapshot *s)
 		    "# this script into it is refused; it records what the cache holds.\n",
 		    out);
 	fputs("pushd ipsec static\n", out);
-	fprintf(out, "set store location=%s\n", show_store_keyword(s->loc));
+	fprintf(out, "set store location=%s", show_store_keyword(s->loc));
+	if (s->loc == IPP_STORE_DOMAIN && domain && *domain)
+		qattr(out, "domain", domain);
+	fputc('\n', out);
 
 	lv = show_sorted_filterlists(s, &nl);
 	av = show_sorted_filteractions(s, &na);

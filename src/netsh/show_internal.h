@@ -38,7 +38,8 @@ const struct ipp_filter **show_sorted_filters(const struct ipp_filterlist *l, si
 /* ---------- text ---------- */
 
 /* "Local Store <computer>", "Persistent Store", "Domain Store". */
-void show_store_label(enum ipp_store_loc loc, const char *computer, char *buf, size_t len);
+void show_store_label(enum ipp_store_loc loc, const char *computer, const char *domain, char *buf,
+		      size_t len);
 /* "local", "persistent", "domain" (the `set store location=` keyword). */
 const char *show_store_keyword(enum ipp_store_loc loc);
 /* Local time "YYYY-MM-DD HH:MM:SS"; "-" when @t is 0. */

@@ -139,7 +139,8 @@ const struct ipp_filter **show_sorted_filters(const struct ipp_filterlist *l, si
 
 /* ---------- text ---------- */
 
-void show_store_label(enum ipp_store_loc loc, const char *computer, char *buf, size_t len)
+void show_store_label(enum ipp_store_loc loc, const char *computer, const char *domain, char *buf,
+		      size_t len)
 {
 	switch (loc) {
 	case IPP_STORE_LOCAL:
@@ -152,7 +153,10 @@ void show_store_label(enum ipp_store_loc loc, const char *computer, char *buf, s
 		snprintf(buf, len, "Persistent Store");
 		break;
 	case IPP_STORE_DOMAIN:
-		snprintf(buf, len, "Domain Store");
+		if (domain && *domain)
+			snprintf(buf, len, "Domain Store <%s>", domain);
+		else
+			snprintf(buf, len, "Domain Store");
 		break;
 	default:
 		snprintf(buf, len, "Unknown Store");

@@ -53,6 +53,8 @@ static int show_begin(struct ipp_shell *sh, const struct ipp_args *a, enum ipp_s
 	}
 	if (gethostname(c->host, sizeof(c->host) - 1) == 0)
 		c->o.computer = c->host;
+	if (loc == IPP_STORE_DOMAIN)
+		c->o.domain = ipp_shell_domain(sh);
 	return ipp_shell_load(sh, loc, &c->s, err);
 }
 

@@ -163,7 +163,7 @@ int ipp_st_dump(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 
 	if ((r = ipp_shell_load(sh, ipp_shell_store(sh), &s, err)) < 0)
 		return r;
-	ipp_dump_store(out, s);
+	ipp_dump_store(out, s, ipp_shell_domain(sh));
 	ipp_snapshot_free(s);
 	return 0;
 }

@@ -135,4 +135,15 @@ run_fail 'notbat.txt:1: command not found: "rem"' $IPSECPOL -f "$TMP/notbat.txt"
 # show store names the domain set store gave
 OUT=$(printf 'set store location=domain domain=example.com\nshow store\n' | $IPSECPOL -f -)
 contains "$OUT" "Current store is: Domain Store <example.com>"
+# and so do show all (text and JSON) and dump, which replays into the same domain's store
+OUT=$(printf 'set store location=domain domain=example.com\nshow all\nshow all format=json\ndump\n' |
+	$IPSECPOL -f -)
+contains "$OUT" "Domain Store <example.com>"
+contains "$OUT" '"store_label": "Domain Store <example.com>"'
+contains "$OUT" 'set store location=domain domain="example.com"'
+# a # after a line's first word is text, as netsh reads it: the action after it counts
+run_ok $IPSECPOL -f - <<<'add filteraction FAH #note action=block'
+run_ok $IPSECPOL static show filteraction name=FAH
+contains "$OUT" "#note"
+contains "$OUT" "Block"
 echo PASS

@@ -1047,11 +1047,11 @@ static void test_dump(void **state)
 	size_t nweb = 0, nlines = 0;
 
 	cap_open(&c);
-	ipp_dump_store(c.f, s);
+	ipp_dump_store(c.f, s, NULL);
 	out = cap_close(&c);
 	golden("dump", out);
 	cap_open(&c);
-	ipp_dump_store(c.f, s);
+	ipp_dump_store(c.f, s, NULL);
 	again = cap_close(&c);
 	assert_string_equal(out, again);
 	free(again);
@@ -1175,7 +1175,7 @@ static void test_dump_domain_and_quotes(void **state)
 	snprintf(p->gponame, sizeof(p->gponame), "Default Domain Policy");
 	snprintf(s->filterlists[2].description, IPP_DESC_MAX, "say \"hi\"\nbye");
 	cap_open(&c);
-	ipp_dump_store(c.f, s);
+	ipp_dump_store(c.f, s, NULL);
 	out = cap_close(&c);
 	golden("dump_domain", out);
 	assert_non_null(strstr(out, "set store location=domain\n"));
@@ -1197,7 +1197,7 @@ static void test_empty(void **state)
 	char *out;
 
 	cap_open(&c);
-	ipp_dump_store(c.f, &s);
+	ipp_dump_store(c.f, &s, NULL);
 	out = cap_close(&c);
 	assert_string_equal(
 	    out,
