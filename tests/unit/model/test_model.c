@@ -672,6 +672,16 @@ static void test_rootca(void **state)
 	expect_msg(ipp_rootca_parse("certmap:yes", &a, &err), EINVAL, &err,
 		   "expected a CA name");
 	expect_msg(ipp_rootca_parse("", &a, &err), EINVAL, &err, "expected a CA name");
+	/* an option misspelt, or before the name, is not taken for words of the name */
+	expect_msg(ipp_rootca_parse("CN=V certmap:yes excludcaname:yes", &a, &err), EINVAL, &err,
+		   "rootca: \"certmap:yes\": expected the CA name, then certmap:yes|no");
+	expect_msg(ipp_rootca_parse("excludecaname:yes CN=V", &a, &err), EINVAL, &err,
+		   "rootca: \"excludecaname:yes\": expected the CA name");
+	expect_msg(ipp_rootca_parse("CN=V certmp:no", &a, &err), EINVAL, &err,
+		   "rootca: \"certmp:no\": expected the CA name");
+	/* a name's own words with a colon stay (a URL, "Dept: IT") */
+	assert_int_equal(ipp_rootca_parse("CN=Root, OU=Dept: IT, O=http://x.example", &a, NULL), 0);
+	assert_string_equal(a.value, "CN=Root, OU=Dept: IT, O=http://x.example");
 
 	/* rootca repeats, one for each CA (Microsoft's add rule example gives two) */
 	{
