@@ -146,6 +146,15 @@ static void test_address_forms(void **state)
 	assert_null(strstr(out, "srcaddr=127.0.0.0"));
 	run(x, "delete filter FL localhost me srcmask=24");
 	run_bad(x, "add filter FL localhost me srcmask=33x", "srcmask");
+	/* me and the server types too: a note for a mask that is not a host's, checked */
+	out = output(x, "add filter FL me any srcmask=0 protocol=udp dstport=5");
+	assert_non_null(strstr(out, "srcmask=0 is not applied to me: it stands for this host's "
+				    "addresses, each a host (every address is any)"));
+	out = output(x, "add filter FL me wins dstmask=16 protocol=udp dstport=6");
+	assert_non_null(strstr(out, "dstmask=16 is not applied to wins"));
+	out = output(x, "add filter FL me dns dstmask=255.255.255.255 protocol=udp dstport=7");
+	assert_null(strstr(out, "not applied"));
+	run_bad(x, "add filter FL me dns dstmask=bogus protocol=udp dstport=8", "dstmask");
 	/* masks of the other family, ranges, and legacy or mapped addresses */
 	run_bad(x, "add filter FL fd09::1 me srcmask=ffff::ffff",
 		"not contiguous, expected leading one bits only (such as ffff:ffff:ffff:ffff::)");
