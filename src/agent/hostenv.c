@@ -779,15 +779,27 @@ static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *
 		}
 		if (hash)
 			*hash = '\0';
-		for (tok = strtok_r(line, " \t\r\n,", &save); tok;
-		     tok = strtok_r(NULL, " \t\r\n,", &save))
+		/* (a file saved by Notepad begins with a UTF-8 byte order mark) */
+		for (tok = strtok_r(lineno == 1 && !strncmp(line, "\xef\xbb\xbf", 3) ? line + 3
+										     : line,
+				    " \t\r\n,", &save);
+		     tok; tok = strtok_r(NULL, " \t\r\n,", &save))
 			if (!add_addr(e->wins, &e->nwins, tok)) {
+				/* (an address is ASCII: anything else shown as \xHH, visible) */
+				char shown[4 * 64 + 1];
+				size_t o = 0;
+
+				for (const unsigned char *p = (const unsigned char *)tok;
+				     *p && o + 5 < sizeof(shown); p++)
+					o += (size_t)snprintf(
+					    shown + o, sizeof(shown) - o,
+					    *p > 0x20 && *p < 0x7f ? "%c" : "\\x%02x", *p);
 				r = ipp_err(
 				    err, EINVAL,
 				    "%s:%u: \"%s\" is not an IPv4 or IPv6 address (WINS "
 				    "servers: addresses separated by new lines, blanks or commas, "
 				    "# comments)",
-				    path, lineno, tok);
+				    path, lineno, shown);
 				break;
 			}
 	}

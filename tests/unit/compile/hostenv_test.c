@@ -174,6 +174,11 @@ static void test_wins_strict(void **state)
 	    {"10.0.0.300\n", ":1: \"10.0.0.300\" is not an IPv4 or IPv6 address"},
 	    {"192.0.2.1\nwins-server.example\n", ":2: \"wins-server.example\""},
 	    {"192.0.2.1 ; 192.0.2.2\n", ":1: \";\""},
+	    /* what is no address is shown with its invisible bytes escaped */
+	    {"192.0.2.1\n\xef\xbb\xbf"
+	     "192.0.2.2\n",
+	     ":2: \"\\xef\\xbb\\xbf192.0.2.2\""},
+	    {"10.0.0.1\xe2\x80\x8b\n", ":1: \"10.0.0.1\\xe2\\x80\\x8b\""},
 	};
 	struct ipp_hostenv_src s;
 	struct ipp_hostenv e;
@@ -191,6 +196,27 @@ static void test_wins_strict(void **state)
 	assert_addr(&e.wins[1], "10.0.0.6");
 	assert_addr(&e.wins[2], "2001:db8::7");
 	assert_string_equal(e.wins_error, "");
+	/* a byte order mark at the start of the file (Notepad's) is not part of it */
+	put("wins.conf", "\xef\xbb\xbf"
+			 "10.0.0.9\n");
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.nwins, 1);
+	assert_addr(&e.wins[0], "10.0.0.9");
+	/* a resolv.conf that cannot be read leaves the DNS servers unknown, and no other kind */
+	{
+		char d[512];
+
+		snprintf(d, sizeof(d), "%s/resolv.dir", dir);
+		(void)mkdir(d, 0700);
+		s.resolv_conf = d;
+		put("wins.conf", "10.0.0.9\n");
+		assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+		assert_int_equal(e.ndns, 0);
+		assert_non_null(strstr(e.dns_error, "resolv.dir"));
+		assert_int_equal(e.nwins, 1);
+		assert_string_equal(e.wins_error, "");
+		s.resolv_conf = NULL;
+	}
 	/* a mistake leaves the WINS servers unknown (said why), the other kinds are read */
 	put("resolv.conf", "nameserver 192.0.2.53\n");
 	snprintf(r, sizeof(r), "%s/resolv.conf", dir);
