@@ -363,7 +363,11 @@ int ipp_lex_words(char *const *words, size_t n, struct ipp_tokens *ret, struct i
 			r = -ENOMEM;
 			break;
 		}
-		if (eq) {
+		if (eq && strcspn(words[i], " \t") < (size_t)(eq - words[i])) {
+			/* a blank before the "=": the caller's shell had the word quoted
+			 * ('name with = sign'), a value, as in a script line */
+			x.quoted = true;
+		} else if (eq) {
 			x.eq = (int)(eq - words[i]);
 			x.tail = eq[1] != '\0';
 		}

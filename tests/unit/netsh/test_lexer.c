@@ -179,6 +179,18 @@ static void test_words_argv(void **state)
 	assert_string_equal(t.v[1].text, "v2");
 	ipp_tokens_clear(&t);
 
+	/* argv: a blank before the "=": the caller's shell had the word quoted, a value */
+	{
+		char *wv[] = {"add", "filteraction", "name with = sign", "description=a = b"};
+
+		assert_int_equal(ipp_lex_words(wv, N(wv), &t, &err), 0);
+		assert_int_equal(t.n, 4);
+		assert_null(t.v[2].tag);
+		assert_string_equal(t.v[2].text, "name with = sign");
+		assert_string_equal(t.v[3].tag, "description");
+		assert_string_equal(t.v[3].text, "a = b");
+		ipp_tokens_clear(&t);
+	}
 	/* argv: the shell took the quotes of description="" away: an empty value */
 	assert_int_equal(ipp_lex_words(w3, N(w3), &t, &err), 0);
 	assert_int_equal(t.n, 1);
