@@ -191,7 +191,10 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 		}
 		if (!node) {
 			children_list(r.ctx[r.depth - 1], cands, sizeof(cands));
-			return ipp_err(err, EINVAL, "command not found: \"%s\" (valid here: %s, help)",
+			/* (netsh's words, which scripts look for) */
+			return ipp_err(err, EINVAL,
+				       "The following command was not found: %s. (valid here: %s, "
+				       "help)",
 				       w, cands);
 		}
 		i++;
@@ -231,7 +234,8 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 			if (!node) {
 				children_list(r.node, cands, sizeof(cands));
 				return ipp_err(err, EINVAL,
-					       "%s: unknown command \"%s\": expected one of %s",
+					       "The following command was not found: %s %s. "
+					       "(expected one of %s)",
 					       r.node->name, t->v[i].text, cands);
 			}
 			i++;

@@ -657,8 +657,9 @@ int ipp_shell_exec(struct ipp_shell *sh, const struct ipp_tokens *t, struct ipp_
 				       r.name, rest[0].tag ? rest[0].tag : "", rest[0].tag ? "=" : "",
 				       rest[0].text, cands);
 		}
-		return ipp_err(err, EINVAL, "%s: incomplete command: expected one of %s", r.name,
-			       cands);
+		/* a group alone: netsh lists its commands, as for "show ?" */
+		ipp_help_node(sh->out, r.name, r.node, NULL);
+		return 0;
 	}
 
 	args = calloc(1, sizeof(*args));

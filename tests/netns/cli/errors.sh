@@ -22,8 +22,8 @@ bad 1 'add filter: unknown tag "protocl" (valid tags: filterlist, srcaddr, dstad
 bad 3 'add filter: an identical filter (srcaddr=any dstaddr=me protocol=ANY srcport=0 dstport=0) is already in filter list "All Traffic"' \
 	'# an identical filter' '' 'add filter filterlist="All Traffic" srcaddr=ANY dstaddr=ME'
 bad 1 'ambiguous command "s": set, show' 's policy'
-bad 2 'add: incomplete command: expected one of filter, filteraction, filterlist, policy, rule' \
-	'show store' 'add'
+bad 2 'The following command was not found: add bogus. (expected one of filter, filteraction, filterlist, policy, rule)' \
+	'show store' 'add bogus'
 bad 1 'add policy: missing required parameter name' 'add policy description="no name"'
 # a script in a legacy code page: a name looked up is refused as one written is
 bad 1 'add rule: policy: byte 0xb9 at position 1 is not UTF-8: values are UTF-8 text (save the script as UTF-8, or run it with --codepage=N' \
@@ -93,7 +93,7 @@ LOGF=$($IPSECPOL -f "$TMP/order.txt" 2>&1)
 
 # one-shot commands: the program's name instead of FILE:LINE
 run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy name=Y frob=1
-run_fail 'ERR IPsec : command not found: "static" (valid here: dump, ipsec, help)' $NETSH static show all
+run_fail 'ERR IPsec : The following command was not found: static. (valid here: dump, ipsec, help)' $NETSH static show all
 [ -z "$ERR" ] || fail "netsh printed its failure on standard error: $ERR"
 run_fail 'ERR IPsec : ambiguous command "s": set, show' $NETSH ipsec s s all
 run_ok $NETSH i s sh all

@@ -29,7 +29,7 @@ run_ok $IPSECPOL static help show
 contains "$OUT" "show all"
 run_ok $NETSH ipsec help static
 contains "$OUT" "Creates policies and related information."
-run_fail 'command not found: "bogus"' $IPSECPOL static help bogus
+run_fail 'The following command was not found: bogus.' $IPSECPOL static help bogus
 # help creates nothing
 [ ! -e "$ROOT/var/lib/ipsecpol/policy.db" ] || fail "help created the database"
 

@@ -19,7 +19,7 @@ run_ok $NETSH -c "ipsec static" add filteraction name=CA2 action=permit
 run_ok $NETSH ipsec static show filteraction name=ALL
 contains "$OUT" "CA1"
 contains "$OUT" "CA2"
-run_fail 'ERR IPsec : -c: command not found: "nosuch"' $NETSH -c nosuch show all
+run_fail 'ERR IPsec : -c: The following command was not found: nosuch.' $NETSH -c nosuch show all
 OUT=$(printf 'add filterlist name=CL\n' | $NETSH -c "ipsec static") || fail "-c with a script on stdin"
 run_ok $IPSECPOL static show filterlist name=CL
 for o in -r -u -p -a; do
@@ -131,7 +131,7 @@ contains "$D" 'add filterlist name="BatL2" description=""'
 contains "$D" 'add filteraction name="BatA"'
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
-run_fail 'notbat.txt:1: command not found: "rem"' $IPSECPOL -f "$TMP/notbat.txt"
+run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
 # show store names the domain set store gave
 OUT=$(printf 'set store location=domain domain=example.com\nshow store\n' | $IPSECPOL -f -)
 contains "$OUT" "Current store is: Domain Store <example.com>"
