@@ -3,8 +3,9 @@
  * show_table.c - the column layout of format=table.
  *
  * Columns are as wide as their widest cell (or header) and separated by two
- * spaces.  With wide=no, columns shrink one column at a time, always the
- * widest, until a line fits SHOW_COLUMNS; no column goes below
+ * spaces.  With wide=no, the headers of empty columns are cut first, then
+ * columns shrink one column at a time, always the widest, until a line fits
+ * SHOW_COLUMNS; no column goes below
  * TABLE_MIN_COL (so "ab..." stays readable).  Cells longer than their
  * column are cut and end in "...".
  */
@@ -106,15 +107,26 @@ void show_table_print(FILE *out, const struct show_table *t, bool wide)
 	const char *dashes[SHOW_TABLE_MAXCOLS];
 	char *dashbuf[SHOW_TABLE_MAXCOLS];
 
+	size_t cells_w[SHOW_TABLE_MAXCOLS];
+
 	for (i = 0; i < t->ncols; i++) {
-		w[i] = show_text_width(t->hdr[i]);
+		cells_w[i] = 0;
 		for (r = 0; r < t->nrows; r++) {
 			size_t cw = show_text_width(t->cells[r * t->ncols + i]);
 
-			if (cw > w[i])
-				w[i] = cw;
+			if (cw > cells_w[i])
+				cells_w[i] = cw;
 		}
+		w[i] = show_text_width(t->hdr[i]);
+		if (cells_w[i] > w[i])
+			w[i] = cells_w[i];
 	}
+	/* first the headers of columns with nothing in them (Description, often): the
+	 * cells' text is cut last */
+	for (i = 0; !wide && i < t->ncols && line_width(w, t->ncols) > SHOW_COLUMNS; i++)
+		while (cells_w[i] == 0 && w[i] > TABLE_MIN_COL &&
+		       line_width(w, t->ncols) > SHOW_COLUMNS)
+			w[i]--;
 	while (!wide && line_width(w, t->ncols) > SHOW_COLUMNS) {
 		size_t widest = 0;
 

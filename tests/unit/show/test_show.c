@@ -786,6 +786,32 @@ static void test_table_narrow(void **state)
 	free(out);
 }
 
+/* wide=no: an empty column's header is cut before an address is */
+static void test_table_empty_column(void **state)
+{
+	static const char *const hdr[] = {"No.",   "Mirror",  "Source",	 "Destination",
+					  "Proto", "SrcPort", "DstPort", "Description"};
+	static const char *const row[] = {
+	    "1", "YES", "192.145.168.0/24", "192.145.168.45", "TCP", "ANY", "80", ""};
+	struct show_table t;
+	struct cap c;
+	char *out;
+
+	(void)state;
+	show_table_init(&t, 8, hdr);
+	show_table_row(&t, row);
+	show_table_row(&t, (const char *const[]){"2", "YES", "2001:db8:1234:5678::1", "me", "UDP",
+						 "ANY", "ANY", ""});
+	cap_open(&c);
+	show_table_print(c.f, &t, false);
+	out = cap_close(&c);
+	check_width(out, 80);
+	assert_non_null(strstr(out, "192.145.168.0/24 "));
+	assert_non_null(strstr(out, "De..."));
+	free(out);
+	show_table_free(&t);
+}
+
 static void test_resolvedns(void **state)
 {
 	struct ipp_snapshot *s = *state;
@@ -1250,6 +1276,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_narrow, setup, teardown),
+	    cmocka_unit_test(test_table_empty_column),
 	    cmocka_unit_test_setup_teardown(test_show_all_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resolvedns, setup, teardown),
 	    cmocka_unit_test(test_store),
