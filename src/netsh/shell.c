@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,40 @@ void ipp_shell_session_checked(struct ipp_shell *sh, bool forced)
 }
 
 /*
+ * While a batch is open, an interrupt (Ctrl-C) or a hangup ends the shell
+ * with nothing of the batch written, as the end of an unfinished
+ * transaction does: said, not silent.
+ */
+static void batch_interrupted(int sig)
+{
+	static const char msg[] = "\nipsecpol: interrupted: the open batch was discarded "
+				  "(none of its changes were written)\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+	(void)w;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void batch_signals(bool open)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	static struct sigaction saved[3];
+	static bool on;
+	struct sigaction sa = {.sa_handler = batch_interrupted};
+
+	if (open == on)
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		if (open)
+			(void)sigaction(sigs[i], &sa, &saved[i]);
+		else
+			(void)sigaction(sigs[i], &saved[i], NULL);
+	}
+	on = open;
+}
+
+/*
  * Commit the batch open in @sh's database: after the SSH session check of all
  * it changed.  On failure the batch is rolled back and over.
  */
@@ -75,6 +110,7 @@ static int batch_commit(struct ipp_shell *sh, struct ipp_error *err)
 	int r = 0;
 
 	sh->batch = false;
+	batch_signals(false);
 	if (in_ssh_session() && !sh->session_forced)
 		r = ipp_st_session_guard(sh, sh->db, sh->batch_since, err);
 	if (r == 0)
@@ -385,6 +421,7 @@ int ipp_shell_cmd_set_batch(struct ipp_shell *sh, const struct ipp_args *a, FILE
 			return r;
 		}
 		sh->batch = true;
+		batch_signals(true);
 		return 0;
 	}
 	if (!sh->batch)
@@ -429,6 +466,7 @@ static int run_cmd(struct ipp_shell *sh, const struct ipp_node *cmd, const struc
 		if (ipp_db_tx_depth(db) < batch_depth) {
 			/* SQLite ended the whole transaction (a full disk, an I/O error) */
 			sh->batch = false;
+			batch_signals(false);
 			batch_aborted(err);
 		}
 		return r;
@@ -1136,6 +1174,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (r < 0) {
 			ipp_db_rollback(sh->db);
 			sh->batch = false;
+			batch_signals(false);
 			batch_aborted(err);
 		} else {
 			if ((r = batch_commit(sh, err)) < 0) {
