@@ -1229,6 +1229,28 @@ static bool rules_changed(struct agent *a)
 }
 
 /*
+ * The agent's ruleset put back over what another program did to the table:
+ * the block ruleset loaded again in block mode; in secure mode the policy
+ * applied whole at the next apply (@why), the kernel's table no longer
+ * taken for the compiled form.
+ */
+static void put_back(struct agent *a, const char *why)
+{
+	if (a->mode == IPP_MODE_BLOCK) {
+		struct ipp_error e = {0};
+
+		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
+			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
+		else
+			table_mark(a);
+		return;
+	}
+	cur_forget(a);
+	a->force_apply = true;
+	snprintf(a->force_why, sizeof(a->force_why), "%s", why ? why : "put back");
+}
+
+/*
  * Is the table in force the one of the mode the agent is in?  Someone may
  * have removed it or put another in its place (nft flush ruleset, a script
  * that loads its own): it is put back, closed as before, the policy applied
@@ -1243,7 +1265,6 @@ static bool rules_changed(struct agent *a)
 static bool table_check(struct agent *a, enum look look)
 {
 	char com[IPP_NLRULE_COMMENT_MAX], want[64];
-	struct ipp_error e = {0};
 	uint64_t handle = 0;
 	uint32_t tflags = 0;
 	int r;
@@ -1301,17 +1322,7 @@ static bool table_check(struct agent *a, enum look look)
 					     : "was replaced by another",
 			ipp_mode_name(a->mode));
 	}
-	if (a->mode == IPP_MODE_BLOCK) {
-		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
-			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
-		else
-			table_mark(a);
-		return true;
-	}
-	cur_forget(a);
-	a->force_apply = true;
-	snprintf(a->force_why, sizeof(a->force_why),
-		 "the table was removed, replaced or changed in place");
+	put_back(a, "the table was removed, replaced or changed in place");
 	return true;
 }
 
@@ -1334,12 +1345,7 @@ static void table_verify(struct agent *a, const char *cause)
 		return;
 	if (a->mode == IPP_MODE_BLOCK) {
 		/* (small: loaded again rather than read) */
-		struct ipp_error e = {0};
-
-		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
-			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
-		else
-			table_mark(a);
+		put_back(a, NULL);
 		return;
 	}
 	if (!a->cur_valid || a->force_apply)
@@ -1355,9 +1361,7 @@ static void table_verify(struct agent *a, const char *cause)
 		"table %s %s was changed in place (%s; %s): the %s ruleset is put back",
 		IPP_NFT_FAMILY, IPP_NFT_TABLE, cause, r > 0 ? why : "its elements cannot be read",
 		ipp_mode_name(a->mode));
-	cur_forget(a);
-	a->force_apply = true;
-	snprintf(a->force_why, sizeof(a->force_why), "the table was changed in place");
+	put_back(a, "the table was changed in place");
 }
 
 /*
@@ -1399,18 +1403,7 @@ static void on_nfmon(struct agent *a)
 		: ch.elements ? "elements of its maps or sets added or deleted"
 			      : "a map, set or object of it changed",
 		ipp_mode_name(a->mode));
-	if (a->mode == IPP_MODE_BLOCK) {
-		struct ipp_error e = {0};
-
-		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
-			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
-		else
-			table_mark(a);
-		return;
-	}
-	cur_forget(a);
-	a->force_apply = true;
-	snprintf(a->force_why, sizeof(a->force_why), "the table was changed in place");
+	put_back(a, "the table was changed in place");
 }
 
 void ipp_agent_reload(struct agent *a, const char *why)

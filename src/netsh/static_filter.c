@@ -196,43 +196,18 @@ static int apply_mask(struct ipp_addr *x, const char *tag, const char *mask, boo
 }
 
 /*
- * The mask given with a DNS name: checked, and not applied (each resolved
- * address is a host filter, as Windows makes them); a note when it is not
- * a host mask.
+ * The mask given with a DNS name (@dns), or with me or a server type (@x):
+ * checked, and not applied (they stand for hosts: each resolved address is
+ * a host filter, as Windows makes them); a note when it is not a host mask
+ * (a script's "srcaddr=me srcmask=0" more likely meant any).
  */
-static int dns_mask(const struct ipp_shell *sh, const char *tag, const char *name, const char *mask,
-		    FILE *out, struct ipp_error *err)
-{
-	uint8_t plen;
-	int fam, r;
-
-	if (!mask)
-		return 0;
-	if ((r = ipp_mask_parse_any(mask, &plen, &fam, err)) < 0) {
-		ipp_err_prefix(err, "%s", tag);
-		return r;
-	}
-	if (plen == (fam == AF_INET6 ? 128 : 32))
-		return 0;
-	ipp_shell_note(sh, out, "note",
-		       "%s=%s is not applied to the addresses of DNS name \"%s\": each is a "
-		       "host filter",
-		       tag, mask, name);
-	return 0;
-}
-
-/*
- * The mask given with me or a server type: checked, and not applied (they
- * stand for host addresses); a note when it is not a host mask (a script's
- * "srcaddr=me srcmask=0" more likely meant any).
- */
-static int word_mask(const struct ipp_shell *sh, const char *tag, const char *name,
+static int host_mask(const struct ipp_shell *sh, const char *tag, const char *name, bool dns,
 		     const struct ipp_addr *x, const char *mask, FILE *out, struct ipp_error *err)
 {
 	uint8_t plen;
 	int fam, r;
 
-	if (!mask || !x || (x->kind != IPP_ADDR_ME && !ipp_addr_is_server(x->kind)))
+	if (!mask || (!dns && (!x || (x->kind != IPP_ADDR_ME && !ipp_addr_is_server(x->kind)))))
 		return 0;
 	if ((r = ipp_mask_parse_any(mask, &plen, &fam, err)) < 0) {
 		ipp_err_prefix(err, "%s", tag);
@@ -240,10 +215,18 @@ static int word_mask(const struct ipp_shell *sh, const char *tag, const char *na
 	}
 	if (plen == (fam == AF_INET6 ? 128 : 32))
 		return 0;
-	ipp_shell_note(
-	    sh, out, "note", "%s=%s is not applied to %s: it stands for %s, each a host%s", tag,
-	    mask, name, x->kind == IPP_ADDR_ME ? "this host's addresses" : "this host's servers",
-	    plen == 0 ? " (every address is any)" : "");
+	if (dns)
+		ipp_shell_note(
+		    sh, out, "note",
+		    "%s=%s is not applied to the addresses of DNS name \"%s\": each is a "
+		    "host filter",
+		    tag, mask, name);
+	else
+		ipp_shell_note(
+		    sh, out, "note", "%s=%s is not applied to %s: it stands for %s, each a host%s",
+		    tag, mask, name,
+		    x->kind == IPP_ADDR_ME ? "this host's addresses" : "this host's servers",
+		    plen == 0 ? " (every address is any)" : "");
 	return 0;
 }
 
@@ -289,12 +272,10 @@ int ipp_st_add_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 		goto out;
 	if ((r = selector_get(a, &s, err)) < 0)
 		goto out;
-	if ((s.srcdns && (r = dns_mask(sh, "srcmask", s.srcname, s.srcmask, out, err)) < 0) ||
-	    (s.dstdns && (r = dns_mask(sh, "dstmask", s.dstname, s.dstmask, out, err)) < 0) ||
-	    (!s.srcdns && s.nsrc &&
-	     (r = word_mask(sh, "srcmask", s.srcname, &s.src[0], s.srcmask, out, err)) < 0) ||
-	    (!s.dstdns && s.ndst &&
-	     (r = word_mask(sh, "dstmask", s.dstname, &s.dst[0], s.dstmask, out, err)) < 0))
+	if ((r = host_mask(sh, "srcmask", s.srcname, s.srcdns, s.nsrc ? &s.src[0] : NULL, s.srcmask,
+			   out, err)) < 0 ||
+	    (r = host_mask(sh, "dstmask", s.dstname, s.dstdns, s.ndst ? &s.dst[0] : NULL, s.dstmask,
+			   out, err)) < 0)
 		goto out;
 
 	/* `add filter` creates the filter list when it does not exist */
