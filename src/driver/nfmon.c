@@ -247,7 +247,7 @@ int ipp_nfmon_read(struct ipp_nfmon *m, struct ipp_nfmon_change *ret)
 	m->have = false;
 	for (;;) {
 		ssize_t n = recv(m->fd, m->buf, sizeof(m->buf), MSG_DONTWAIT);
-		int left;
+		unsigned int left; /* (NLMSG_OK compares with __u32) */
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -264,7 +264,7 @@ int ipp_nfmon_read(struct ipp_nfmon *m, struct ipp_nfmon_change *ret)
 		}
 		if (n == 0)
 			break;
-		left = (int)n;
+		left = (unsigned int)n;
 		for (const struct nlmsghdr *nh = (const void *)m->buf; NLMSG_OK(nh, left);
 		     nh = NLMSG_NEXT(nh, left))
 			on_msg(m, nh);
