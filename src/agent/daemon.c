@@ -64,6 +64,7 @@ enum {
 	EV_T_FLOW,
 	EV_T_FOLD,
 	EV_T_TIDY,
+	EV_T_GAP,
 };
 
 #define RETRY_MAX_S 60
@@ -1365,6 +1366,38 @@ static void table_verify(struct agent *a, const char *cause)
 }
 
 /*
+ * Another program committed a transaction while the agent applied its own
+ * and did not listen (ipp_driver_watch_gap()).  What can be seen is looked
+ * at at once (table_verify()); but a rule put into a chain the agent has
+ * just written cannot be told from its own (its fingerprint is taken after
+ * the transaction), so the policy is applied whole again all the same,
+ * at once, then, while this goes on, after 1, 2, 4 ... up to 30 seconds:
+ * a host whose other tables change all the time does not keep the agent
+ * applying.
+ */
+static void on_gap(struct agent *a)
+{
+	static const char cause[] = "another program committed a transaction while the agent "
+				    "applied its own";
+	long delay;
+
+	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
+		return;
+	table_verify(a, cause);
+	if (a->mode == IPP_MODE_BLOCK || a->force_apply)
+		return; /* (the block ruleset is loaded again there), or put back */
+	delay = a->gap_streak == 0 ? 1 : 1000L << (a->gap_streak < 5 ? a->gap_streak - 1 : 5);
+	if (delay > 30000)
+		delay = 30000;
+	a->gap_streak++;
+	ipp_log(a->gap_streak > 1 ? LOG_DEBUG : LOG_NOTICE,
+		"%s: what it did to the chains the agent wrote cannot be told from the agent's "
+		"own; the %s ruleset is applied whole again%s",
+		cause, ipp_mode_name(a->mode), delay > 1 ? " after a pause" : "");
+	timer_arm(a->tfd_gap, delay, false);
+}
+
+/*
  * Another program committed a change to the table (nf_tables' notification,
  * ipp_driver_watch()): looked at at once, the fingerprint of its rules
  * included; what that look cannot see (the elements of its maps and sets)
@@ -1775,9 +1808,10 @@ static int setup(struct agent *a, struct ipp_error *err)
 	a->tfd_flow = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_fold = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	a->tfd_tidy = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	a->tfd_gap = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (a->epfd < 0 || a->sigfd < 0 || a->inofd < 0 || a->tfd_interval < 0 ||
 	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0 || a->tfd_flow < 0 ||
-	    a->tfd_fold < 0 || a->tfd_tidy < 0)
+	    a->tfd_fold < 0 || a->tfd_tidy < 0 || a->tfd_gap < 0)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
 	a->wd_state =
 	    inotify_add_watch(a->inofd, a->paths.statedir,
@@ -1809,7 +1843,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 	    (r = ep_add(a, EV_T_STORE, a->tfd_store)) < 0 ||
 	    (r = ep_add(a, EV_T_FLOW, a->tfd_flow)) < 0 ||
 	    (r = ep_add(a, EV_T_FOLD, a->tfd_fold)) < 0 ||
-	    (r = ep_add(a, EV_T_TIDY, a->tfd_tidy)) < 0)
+	    (r = ep_add(a, EV_T_TIDY, a->tfd_tidy)) < 0 ||
+	    (r = ep_add(a, EV_T_GAP, a->tfd_gap)) < 0)
 		return ipp_err(err, -r, "epoll: %s", strerror(-r));
 	/* how full the flow cache is, looked at now and then (six small chains listed) */
 	timer_arm(a->tfd_flow, FLOW_CHECK_MS, true);
@@ -1834,9 +1869,9 @@ static int setup(struct agent *a, struct ipp_error *err)
 
 static int *loop_fds(struct agent *a, size_t i)
 {
-	int *fds[] = {&a->epfd,		&a->sigfd,     &a->inofd,    &a->rtnlfd,
-		      &a->tfd_interval, &a->tfd_retry, &a->tfd_env,  &a->tfd_store,
-		      &a->tfd_flow,	&a->tfd_fold,  &a->tfd_tidy, NULL};
+	int *fds[] = {&a->epfd,	     &a->sigfd,	  &a->inofd,	 &a->rtnlfd,   &a->tfd_interval,
+		      &a->tfd_retry, &a->tfd_env, &a->tfd_store, &a->tfd_flow, &a->tfd_fold,
+		      &a->tfd_tidy,  &a->tfd_gap, NULL};
 
 	return fds[i];
 }
@@ -1989,6 +2024,12 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				timer_drain(fd);
 				flow_fold_now(&a);
 				break;
+			case EV_T_GAP:
+				timer_drain(fd);
+				if (a.mode == IPP_MODE_SECURE || a.mode == IPP_MODE_BLOCK)
+					put_back(&a, "another program committed a transaction "
+						     "while the agent applied its own");
+				break;
 			case EV_T_TIDY:
 				timer_drain(fd);
 				/* compiled whole, the difference applied (not replaced whole) */
@@ -2013,8 +2054,10 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			process_pending(&a);
 		/* another program's transaction during one of the agent's own */
 		if (!a.stop && ipp_driver_watch_gap(a.drv))
-			table_verify(&a, "another program committed a transaction while the "
-					 "agent applied its own");
+			on_gap(&a);
+		else if (a.applies != a.gap_applies)
+			a.gap_streak = 0; /* an apply of its own, none beside it */
+		a.gap_applies = a.applies;
 	}
 	r = stop(&a, err);
 out:

@@ -68,7 +68,7 @@ struct agent {
 	 * difference), "in-place" (the journal's filters patched in), "unchanged", "" */
 	const char *last_change;
 	int epfd, sigfd, inofd, rtnlfd, tfd_interval, tfd_retry, tfd_env, tfd_store, tfd_flow,
-	    tfd_fold, tfd_tidy;
+	    tfd_fold, tfd_tidy, tfd_gap;
 	int notifyfd, ctlfd, pidfd;
 	ino_t notify_ino, ctl_ino; /* of the sockets' files, made by the agent (run_check()) */
 	ino_t db_ino[3];	   /* of policy.db, -wal and -shm when db was opened (0: none) */
@@ -107,6 +107,10 @@ struct agent {
 	char run_error[IPP_ERR_MSG_MAX]; /* why the run directory cannot be used, or "" */
 	unsigned retry_s;
 	unsigned store_rechecks; /* generation checks still due after a file event */
+	/* another program's transactions during the agent's own, one after the other (the
+	   whole applies they bring are spaced out), and the applies counted at the last look */
+	unsigned gap_streak;
+	unsigned long gap_applies;
 };
 
 /* daemon.c */

@@ -2195,7 +2195,11 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 			t->nelems = n;
 		}
 		c->nsf -= npl < c->nsf ? npl : c->nsf;
-		ipp_patch_emit_end(c, NULL, p->keep_flows, out);
+		/* the gates again: the first 16 bits no element names any more go */
+		memcpy(gates, c->gate, sizeof(gates));
+		memset(c->gate, 0, sizeof(c->gate));
+		fill_gates(c);
+		ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, p->keep_flows, out);
 		return 0;
 	}
 	for (i = 0; i < p->nadd && r == 0; i++)

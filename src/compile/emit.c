@@ -1545,12 +1545,24 @@ void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gat
 	for (f = 0; f < 2 && old_gates; f++)
 		for (side = 0; side < 2; side++) {
 			const struct ipp_cgate *o = &old_gates[f][side], *n = &c->gate[f][side];
+			bool del = false, add = false;
 
-			if (o->n == n->n)
-				continue; /* only ever added to */
-			fprintf(out, "add element %s %s {\n", TABLE, gate_names[f][side]);
-			gate_values(n, o, "\t", out);
-			fprintf(out, "}\n");
+			for (unsigned i = 0; i < IPP_GATE_BUCKETS / 8; i++) {
+				del |= (o->bits[i] & ~n->bits[i]) != 0;
+				add |= (n->bits[i] & ~o->bits[i]) != 0;
+			}
+			/* (a deletion's: the first 16 bits no element names any more) */
+			if (del) {
+				fprintf(out, "delete element %s %s {\n", TABLE,
+					gate_names[f][side]);
+				gate_values(o, n, "\t", out);
+				fprintf(out, "}\n");
+			}
+			if (add) {
+				fprintf(out, "add element %s %s {\n", TABLE, gate_names[f][side]);
+				gate_values(n, o, "\t", out);
+				fprintf(out, "}\n");
+			}
 		}
 	/* (a move deletes set elements and rewrites rules: measured, that costs a
 	 * transaction on a large table more than twice what an element added does) */

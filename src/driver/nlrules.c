@@ -781,7 +781,7 @@ struct chain_ctx {
 };
 
 struct chain {
-	bool named;
+	bool named, ours;
 	int policy;
 	const char *want;
 };
@@ -792,6 +792,11 @@ static void chain_attr(const struct nlattr *a, void *ctx)
 	int n = NLA_LEN(a);
 
 	switch (a->nla_type & NLA_TYPE_MASK) {
+	case NFTA_CHAIN_TABLE:
+		/* (the kernel's chain dump does not keep to the table asked for) */
+		c->ours =
+		    n == sizeof(IPP_NFT_TABLE) && !memcmp(NLA_DATA(a), IPP_NFT_TABLE, (size_t)n);
+		break;
 	case NFTA_CHAIN_NAME:
 		c->named =
 		    n == (int)strlen(c->want) + 1 && !memcmp(NLA_DATA(a), c->want, (size_t)n);
@@ -806,11 +811,11 @@ static void chain_attr(const struct nlattr *a, void *ctx)
 static int one_chain(const struct nlmsghdr *nh, const void *attrs, int alen, void *ctx)
 {
 	struct chain_ctx *cc = ctx;
-	struct chain c = {false, -ENOENT, cc->name};
+	struct chain c = {false, false, -ENOENT, cc->name};
 
 	(void)nh;
 	each_attr(attrs, alen, chain_attr, &c);
-	if (c.named && c.policy >= 0)
+	if (c.named && c.ours && c.policy >= 0)
 		cc->policy = c.policy;
 	return 0;
 }

@@ -277,6 +277,26 @@ while [ $SECONDS -lt $end ]; do hx nft delete element inet ipsecpol "$map7777" "
 check "after 3 s of deletions the element is put back" \
 	wait_for 10 sh -c "ip netns exec $NS_H nft list map inet ipsecpol $map7777 | grep -q '[{ ]7777 '"
 check "7777 is blocked again after the deletions" wait_for 10 sh -c "l=\$(cat '$R/leak' 2>/dev/null || echo 0); sleep 0.5; [ \"\$(cat '$R/leak' 2>/dev/null || echo 0)\" = \"\$l\" ]"
+# rules inserted by hand again and again, some right after one of the agent's own whole
+# applies (which the insertions bring about): never left in place
+end=$((SECONDS + 4))
+while [ $SECONDS -lt $end ]; do
+	hx nft insert rule inet ipsecpol input udp dport 7777 accept comment '"by hand"' 2>/dev/null
+	sleep 0.0$((RANDOM % 7 + 3))
+done
+byhand() { ip netns exec "$NS_H" nft list table inet ipsecpol | grep '"by hand"' >/dev/null; }
+check "after 4 s of insertions no rule inserted by hand is left" wait_for 40 eval '! byhand'
+# another table of the namespace with a base chain "input" of policy accept (as
+# /etc/nftables.conf makes one): not taken for the agent's own chain
+w0=$(grep -c "policy re-applied whole" "$LOG")
+p0=$(grep -c "base chain's policy made accept" "$LOG")
+printf 'table inet other {\n\tchain input {\n\t\ttype filter hook input priority 10; policy accept;\n\t}\n}\n' \
+	>"$R/other.nft"
+check "another table with an input chain of policy accept" hx nft -f "$R/other.nft"
+sleep 3
+check "is not taken for the agent's table" \
+	eval '[ "$(grep -c "base chain'"'"'s policy made accept" "$LOG")" = "$p0" ] && [ "$(grep -c "policy re-applied whole" "$LOG")" = "$w0" ]'
+hx nft delete table inet other
 sleep 1
 n0=$(grep -c "changed by process" "$LOG")
 w0=$(grep -c "policy re-applied whole" "$LOG")

@@ -1021,6 +1021,20 @@ static void test_patch(void **state)
 			}
 			if (!agree(e2, c, del ? "deleted" : "added", i, text2))
 				fail();
+			{
+				/* the gates are those of a compile of the policy after the
+				 * change: a deletion takes out what no element names any more */
+				struct ipp_compiled *c2 = NULL;
+
+				assert_int_equal(ipp_compile(e2, NULL, &c2, &err), 0);
+				if (memcmp(c2->gate, c->gate, sizeof(c->gate))) {
+					fprintf(stderr,
+						"case %u: %s: gates differ from a compile\n%s", i,
+						del ? "deleted" : "added", text2);
+					fail();
+				}
+				ipp_compiled_free(c2);
+			}
 			if (!decided_before(text, c, &pt, i))
 				fail();
 		}
