@@ -259,6 +259,11 @@ static void arm_retry(struct agent *a)
 
 static void cur_forget(struct agent *a)
 {
+	if (a->cur_valid && a->cur.eff) {
+		ipp_effective_free(a->said);
+		a->said = a->cur.eff;
+		a->cur.eff = NULL;
+	}
 	ipp_apply_result_clear(&a->cur);
 	a->cur_valid = false;
 }
@@ -514,7 +519,9 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			a->cur.compiled = NULL;
 		}
 		flow_fold_later(a);
-		ipp_agent_log_warnings(a->cur_valid ? a->cur.eff : NULL, res.eff);
+		ipp_agent_log_warnings(a->cur_valid ? a->cur.eff : a->said, res.eff);
+		ipp_effective_free(a->said);
+		a->said = NULL;
 		if (res.env.wins_error[0]) {
 			/* applied: no filter in force names the WINS servers (the policy that
 			 * names them, when it is one the persistent one stands in for, is said
@@ -1890,6 +1897,7 @@ static void teardown(struct agent *a)
 	ipp_agent_ctl_close_all(a);
 	cur_forget(a);
 	ipp_flowstate_clear(&a->flows);
+	ipp_effective_free(a->said);
 	ipp_hostaddrs_clear(&a->addrs);
 	ipp_diag_close(a->diag);
 	a->diag = NULL;

@@ -75,6 +75,9 @@ struct agent {
 	bool db_gone_said;	   /* the database's removal was logged */
 	int wd_state, wd_etc;
 	struct ipp_apply_result cur; /* the secure ruleset in force (cur_valid) */
+	/* the effective policy of a ruleset forgotten (cur_forget()): what it warned of is not
+	   said again by the next apply (a reload, a table put back) */
+	struct ipp_effective *said;
 	uint64_t table_handle;	     /* the kernel's handle of the table it last made, 0: none */
 	long table_rules;	     /* then the rules of its base chains (input, output); -1
 					unknown */

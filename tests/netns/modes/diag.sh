@@ -111,6 +111,9 @@ check "another rule made inactive (the whole policy computed)" \
 	shell static set rule name=R3 policy=X activate=no
 check "applied" wait_for 10 eval 'ctl status | grep -q "^applies=3$"'
 check "the conflict is not logged again (its filter's number changed)" test "$(conflicts)" = 1
+check "a reload (the policy applied whole)" eval 'ctl reload | tail -n1 | grep -qx OK'
+check "reloaded" wait_for 10 eval 'ctl status | grep -q "^applies=4$"'
+check "the conflict is not logged again after a reload" test "$(conflicts)" = 1
 agent_signal TERM
 agent_wait
 
