@@ -2086,6 +2086,41 @@ static bool is_deleted(const struct ipp_patch *p, const struct ipp_celem *e)
 	return false;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Would the deletions of @p change the rules the comment of tier @t's walk
+ * rule names: the first element's, and how many others (tier_source())?
+ * True as well when that cannot be told (out of memory).
+ */
+static bool rules_named_change(const struct ipp_compiled *c, const struct ipp_ctier *t,
+			       const struct ipp_patch *p)
+{
+	uint32_t *v = malloc((t->nelems + 1) * sizeof(*v)), first = UINT32_MAX;
+	size_t n = 0, more = 0, j;
+
+	if (!v)
+		return true;
+	for (j = 0; j < t->nelems; j++) {
+		if (is_deleted(p, &t->elems[j]))
+			continue;
+		if (first == UINT32_MAX)
+			first = t->elems[j].rule;
+		if (t->elems[j].rule < c->nrules && t->elems[j].rule != first)
+			v[n++] = t->elems[j].rule;
+	}
+	qsort(v, n, sizeof(*v), u32_cmp);
+	for (j = 0; j < n; j++)
+		more += j == 0 || v[j] != v[j - 1];
+	free(v);
+	return first != t->elems[0].rule || more != t->more_rules;
+}
+
 int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 {
 	struct pkeys keys = {0};
@@ -2147,6 +2182,8 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 			for (i = 0; i < c->ntiers && !p->untidy; i++)
 				if (c->tiers[i].late && c->tiers[i].weight == t->weight)
 					p->untidy = true;
+			if (!p->untidy && rules_named_change(c, t, p))
+				p->untidy = true; /* (the comment of its walk rule) */
 		}
 		for (k = 0; k < c->ntiers; k++)
 			for (j = 0; j < c->tiers[k].nelems; j++) {

@@ -1106,6 +1106,52 @@ static void test_patch_delete_limits(void **state)
 }
 
 /*
+ * A deletion in place that changes the rules a walk rule's comment names
+ * (the first element's, and how many others) leaves the table untidy (the
+ * agent compiles it a moment later); one that does not, tidy.
+ */
+static void test_patch_untidy_comment(void **state)
+{
+	static const char pol[] = "list A\nfilter A 10.1.0.1 10.2.0.1 mirrored=no\n"
+				  "filter A 10.1.0.2 10.2.0.2 mirrored=no\n"
+				  "list B\nfilter B 10.1.0.9 10.2.0.9 mirrored=no\n"
+				  "action Block block\naction Block2 block\n"
+				  "policy P assigned\nrule P a A Block\nrule P b B Block2\n";
+	struct ipp_effective *e;
+	struct ipp_compiled *c;
+	struct ipp_patch_del del;
+	struct ipp_patch pt;
+	char *cmds = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	/* A's second filter: A is still named first, B still the one more */
+	c = compile_text(pol, &e);
+	assert_non_null(c);
+	del = (struct ipp_patch_del){0, 1};
+	pt = (struct ipp_patch){.eff = e, .del = &del, .ndel = 1};
+	out = open_memstream(&cmds, &len);
+	assert_int_equal(ipp_compiled_patch(c, &pt, out), 0);
+	fclose(out);
+	assert_false(pt.untidy);
+	free(cmds);
+	free(pt.changed);
+	/* then A's first: the map is B's alone, which a compile would say */
+	del = (struct ipp_patch_del){0, 0};
+	pt = (struct ipp_patch){.eff = e, .del = &del, .ndel = 1};
+	cmds = NULL;
+	out = open_memstream(&cmds, &len);
+	assert_int_equal(ipp_compiled_patch(c, &pt, out), 0);
+	fclose(out);
+	assert_true(pt.untidy);
+	free(cmds);
+	free(pt.changed);
+	ipp_compiled_free(c);
+	ipp_effective_free(e);
+}
+
+/*
  * Another rule's action moves an element out of its late tier: its carry
  * counter (the counts of its cached flows) is the same object.
  */
@@ -1396,6 +1442,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_patch_delete_limits),
+	    cmocka_unit_test(test_patch_untidy_comment),
 	    cmocka_unit_test(test_patch_late_keyless),
 	    cmocka_unit_test(test_patch_hook_split),
 	    cmocka_unit_test(test_keyless_key_parse),
