@@ -981,51 +981,194 @@ static bool first_word(const char *p, const char *w)
 	return !strncasecmp(p, w, n) && (!p[n] || p[n] == ' ' || p[n] == '\t');
 }
 
+/* One command of a batch file's line, as cmd.exe splits the line (bat_split()). */
+struct bat_cmd {
+	char *text;	 /* carets resolved, redirections taken out (points into the line) */
+	char next;	 /* what joins it to the next: '&', 'A' (&&), 'O' (||), '|', 0 the end */
+	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
+};
+
+#define BAT_CMDS_MAX 16
+
 /*
- * A line of a batch file (.bat, .cmd) as cmd.exe hands it over: its "@"
- * (no echo) goes, as do the redirections of a netsh line (">nul",
- * "2>&1", ">>log.txt": cmd.exe takes them before netsh sees the line, so
- * they are never values); what only cmd.exe does (rem and :: comments,
- * echo, pause, cls, title, color, setlocal, endlocal) is no command: true
- * then (echo's text is printed, as cmd.exe prints it).
+ * Split a batch file's line as cmd.exe does before it runs a command: outside
+ * double quotes, ^ makes the next character plain, &, &&, || and | join
+ * commands, and a redirection (an optional handle number, then >, >> or <,
+ * then &N or a word) is cmd.exe's, never part of the command.  @line is
+ * rewritten in place; the commands, at most @max, into @v.  Their number.
  */
-static bool batch_line(struct ipp_shell *sh, char *line)
+static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 {
-	static const char *const quiet[] = {"rem",   "pause",	 "cls",	    "title",
-					    "color", "setlocal", "endlocal"};
-	char *p = line + strspn(line, " \t");
+	char *in = line, *out = line;
+	size_t n = 0;
 	bool quoted = false;
 
-	if (*p == '@')
-		memmove(p, p + 1, strlen(p));
-	p += strspn(p, " \t");
-	if (!strncmp(p, "::", 2))
-		return true;
-	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
-		if (first_word(p, quiet[i]))
-			return true;
-	if (!strncasecmp(p, "echo", 4) && (!p[4] || strchr(" \t.", p[4]))) {
-		const char *t = p + 4 + (p[4] != '\0');
+	v[0] = (struct bat_cmd){line, 0, false};
+	while (*in) {
+		char c = *in;
 
-		if (strcasecmp(t, "off") && strcasecmp(t, "on"))
-			fprintf(sh->out, "%s\n", t);
-		return true;
-	}
-	if (!first_word(p, "netsh") && !first_word(p, "netsh.exe"))
-		return false;
-	for (char *q = p; *q; q++) {
-		if (*q == '"')
+		if (c == '"') {
 			quoted = !quoted;
-		if (!quoted && (*q == '>' || *q == '<')) {
-			/* (the handle number before it: "2>nul", "1>>log") */
-			if (q > p && q[-1] >= '0' && q[-1] <= '9' &&
-			    (q - 1 == p || q[-2] == ' ' || q[-2] == '\t'))
-				q--;
-			*q = '\0';
+			*out++ = *in++;
+			continue;
+		}
+		if (quoted) {
+			*out++ = *in++;
+			continue;
+		}
+		if (c == '^' && in[1]) {
+			*out++ = in[1];
+			in += 2;
+			continue;
+		}
+		if (c == '&' || c == '|') {
+			char join =
+			    c == '&' ? (in[1] == '&' ? 'A' : '&') : (in[1] == '|' ? 'O' : '|');
+
+			in += join == 'A' || join == 'O' ? 2 : 1;
+			*out++ = '\0';
+			if (n + 1 >= max) {
+				*out = '\0';
+				break;
+			}
+			v[n].next = join;
+			v[++n] = (struct bat_cmd){out, 0, false};
+			continue;
+		}
+		if ((c == '>' || c == '<') ||
+		    (c >= '0' && c <= '9' && (in[1] == '>' || in[1] == '<') &&
+		     (out == v[n].text || out[-1] == ' ' || out[-1] == '\t'))) {
+			bool to_out = c == '>' || c == '1';
+
+			if (c >= '0' && c <= '9')
+				in++;
+			if (*in == '>' && in[1] == '>')
+				in++;
+			in++;
+			if (*in == '&') {
+				/* another handle: 2>&1 */
+				in++;
+				in += strspn(in, "0123456789");
+			} else {
+				/* the target: a word, perhaps quoted */
+				in += strspn(in, " \t");
+				if (*in == '"') {
+					char *e = strchr(in + 1, '"');
+
+					in = e ? e + 1 : in + strlen(in);
+				} else {
+					in += strcspn(in, " \t&|<>");
+				}
+				if (to_out && !(c >= '0' && c <= '9' && c != '1'))
+					v[n].redirected = true;
+			}
+			continue;
+		}
+		*out++ = *in++;
+	}
+	*out = '\0';
+	return n + 1;
+}
+
+/*
+ * A line of a batch file (.bat, .cmd) run as cmd.exe runs it (bat_split()):
+ * a leading "@" (no echo) goes; rem, :: and :label lines are comments;
+ * what only cmd.exe does (echo, pause, cls, title, color, chcp, setlocal,
+ * endlocal) is no command of netsh's (echo's text is printed, unless
+ * redirected); && runs the next command when the one before succeeded, ||
+ * when it failed, & in any case; what a pipe feeds (findstr, more) is not
+ * run, the output of the command before it is.  0, or the first failure.
+ */
+static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
+{
+	static const char *const quiet[] = {"rem",   "pause", "cls",	  "title",
+					    "color", "chcp",  "setlocal", "endlocal"};
+	struct bat_cmd v[BAT_CMDS_MAX];
+	char *p = line + strspn(line, " \t");
+	size_t n, i;
+	int r = 0, last = 0;
+	bool run = true;
+
+	if (*p == '@')
+		p++;
+	p += strspn(p, " \t");
+	if (*p == ':' || first_word(p, "rem"))
+		return 0; /* (a comment takes the whole line, & and all) */
+	n = bat_split(p, v, BAT_CMDS_MAX);
+	for (i = 0; i < n; i++) {
+		char *c = v[i].text + strspn(v[i].text, " \t");
+		size_t k;
+		int rc = 0;
+
+		if (*c == '@')
+			c++;
+		if (run && *c) {
+			for (k = 0;
+			     k < sizeof(quiet) / sizeof(quiet[0]) && !first_word(c, quiet[k]); k++)
+				;
+			if (k < sizeof(quiet) / sizeof(quiet[0])) {
+				rc = 0;
+			} else if (!strncasecmp(c, "echo", 4) && (!c[4] || strchr(" \t.", c[4]))) {
+				const char *t = c + 4 + (c[4] != '\0');
+				size_t tl = strlen(t);
+
+				while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
+					tl--;
+				if (!v[i].redirected && !((tl == 3 && !strncasecmp(t, "off", 3)) ||
+							  (tl == 2 && !strncasecmp(t, "on", 2))))
+					fprintf(sh->out, "%.*s\n", (int)tl, t);
+			} else {
+				struct ipp_error e = {0};
+
+				rc = ipp_shell_exec_line(sh, c, &e);
+				if (rc < 0 && r == 0) {
+					r = rc;
+					if (err)
+						*err = e;
+				}
+			}
+			last = rc;
+		}
+		/* what the next command runs after */
+		switch (v[i].next) {
+		case 'A':
+			run = run ? last == 0 : false;
+			break;
+		case 'O':
+			run = run ? last < 0 : true;
+			break;
+		case '|':
+			/* (the consumer of a pipe, findstr or more, is not run) */
+			run = false;
+			break;
+		default:
+			run = true;
 			break;
 		}
 	}
-	return false;
+	return r;
+}
+
+/*
+ * A batch file's line continued (a ^ at its end, outside double quotes, as
+ * cmd.exe reads it): the caret goes, the next line is joined on.
+ */
+static bool bat_continued(char *line, ssize_t *len)
+{
+	bool quoted = false;
+	ssize_t i, carets = 0;
+
+	for (i = 0; i < *len; i++)
+		if (line[i] == '"')
+			quoted = !quoted;
+	if (quoted || *len == 0 || line[*len - 1] != '^')
+		return false;
+	for (i = *len - 1; i >= 0 && line[i] == '^'; i--)
+		carets++;
+	if (carets % 2 == 0)
+		return false; /* (^^ is a plain caret) */
+	line[--(*len)] = '\0';
+	return true;
 }
 
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
@@ -1080,6 +1223,28 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			line[--len] = '\0';
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
+		/* a batch file's line continued with ^: the next line joined on */
+		while (bat && len >= 0 && bat_continued(line, &len)) {
+			char *more = NULL, *grown;
+			size_t mcap = 0;
+			ssize_t ml = read_line(&sin, &more, &mcap);
+
+			if (ml < 0 || len + ml > IPP_LINE_MAX ||
+			    !(grown = realloc(line, (size_t)(len + ml) + 1))) {
+				free(more);
+				break;
+			}
+			line = grown;
+			cap = (size_t)(len + ml) + 1;
+			lineno++;
+			if (ml > 0 && more[ml - 1] == '\n')
+				more[--ml] = '\0';
+			if (ml > 0 && more[ml - 1] == '\r')
+				more[--ml] = '\0';
+			memcpy(line + len, more, (size_t)ml + 1);
+			len += ml;
+			free(more);
+		}
 		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
 		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 			memmove(line, line + 3, (size_t)(len -= 3) + 1);
@@ -1125,7 +1290,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			sh->where_line = lineno;
 			sh->script_ran_ok = false;
 			sh->batch_refused = false;
-			r = bat && batch_line(sh, line) ? 0 : ipp_shell_exec_line(sh, line, err);
+			r = bat ? bat_line(sh, line, err) : ipp_shell_exec_line(sh, line, err);
 			sh->where = where;
 			sh->where_line = where_line;
 			if (r == 0) {

@@ -129,6 +129,31 @@ contains "$D" 'add policy name="BatP" description="x > y"'
 contains "$D" 'add filterlist name="BatL" description=""'
 contains "$D" 'add filterlist name="BatL2" description=""'
 contains "$D" 'add filteraction name="BatA"'
+# cmd.exe's other doings: ^ continues a line and makes a character plain; &&, || and &
+# join commands (a netsh line's "&& echo" is no value of it); what a pipe feeds is not run;
+# a redirection stuck to a word is cmd.exe's too; :label lines; "echo off " with a blank
+printf '%s\r\n' '@echo off ' 'echo ===^>^> start' 'netsh ipsec static ^' '  add policy name=BatC1' \
+	'netsh ipsec static add filterlist ^' 'name=BatC2 description="a ^ b"' \
+	'netsh ipsec static set policy name=BatC1 assign=y && echo assigned' \
+	'netsh ipsec static add policy name=BatC1 || echo exists already' \
+	'netsh ipsec static add policy name=BatC3 & echo third' \
+	'netsh ipsec static show policy name=BatC3 | findstr BatC3' \
+	':label' 'echo hidden>nul' 'rem x & netsh ipsec static add policy name=BatNo' \
+	'chcp 65001 >nul' 'pause>nul' >"$TMP/ops.bat"
+OUT=$($IPSECPOL -f "$TMP/ops.bat" 2>&1)
+[ $? -eq 1 ] || fail "one line failed (add policy BatC1 again): $OUT"
+contains "$OUT" "===>> start"
+contains "$OUT" "assigned"
+contains "$OUT" "exists already"
+contains "$OUT" "third"
+contains "$OUT" "ops.bat: 1 command failed"
+case "$OUT" in *hidden* | *off* | *findstr*) fail "printed what cmd.exe would not: $OUT" ;; esac
+D=$(dump_store local)
+contains "$D" 'add policy name="BatC1"'
+contains "$D" 'add filterlist name="BatC2" description="a ^ b"'
+contains "$D" 'add policy name="BatC3"'
+contains "$D" 'set policy name="BatC1" assign=yes'
+case "$D" in *BatNo* | *'"&&"'*) fail "a comment's command, or && as a value, stored: $D" ;; esac
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
