@@ -1374,7 +1374,8 @@ static void table_verify(struct agent *a, const char *cause)
 
 /*
  * Another program committed a transaction while the agent applied its own
- * and did not listen (ipp_driver_watch_gap()).  What can be seen is looked
+ * and did not listen (ipp_driver_watch_gap()), or notifications were lost
+ * (@cause says which).  What can be seen is looked
  * at at once (table_verify()); but a rule put into a chain the agent has
  * just written cannot be told from its own (its fingerprint is taken after
  * the transaction), so the policy is applied whole again all the same,
@@ -1382,10 +1383,9 @@ static void table_verify(struct agent *a, const char *cause)
  * a host whose other tables change all the time does not keep the agent
  * applying.
  */
-static void on_gap(struct agent *a)
+static void on_gap(struct agent *a, const char *cause)
 {
-	static const char cause[] = "another program committed a transaction while the agent "
-				    "applied its own";
+	struct itimerspec pending;
 	long delay;
 
 	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
@@ -1393,13 +1393,17 @@ static void on_gap(struct agent *a)
 	table_verify(a, cause);
 	if (a->mode == IPP_MODE_BLOCK || a->force_apply)
 		return; /* (the block ruleset is loaded again there), or put back */
+	/* one already due keeps its time: a later doubt does not put it off */
+	if (timerfd_gettime(a->tfd_gap, &pending) == 0 &&
+	    (pending.it_value.tv_sec || pending.it_value.tv_nsec))
+		return;
 	delay = a->gap_streak == 0 ? 1 : 1000L << (a->gap_streak < 5 ? a->gap_streak - 1 : 5);
 	if (delay > 30000)
 		delay = 30000;
 	a->gap_streak++;
 	ipp_log(a->gap_streak > 1 ? LOG_DEBUG : LOG_NOTICE,
-		"%s: what it did to the chains the agent wrote cannot be told from the agent's "
-		"own; the %s ruleset is applied whole again%s",
+		"%s: what was done to the table cannot all be told from the agent's own; the %s "
+		"ruleset is applied whole again%s",
 		cause, ipp_mode_name(a->mode), delay > 1 ? " after a pause" : "");
 	timer_arm(a->tfd_gap, delay, false);
 }
@@ -1427,8 +1431,9 @@ static void on_nfmon(struct agent *a)
 	if (r == 0 || (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK))
 		return;
 	if (ch.lost && !ch.what[0]) {
-		/* (whose they were is not known: perhaps none of them was of this table) */
-		table_verify(a, "nf_tables' notifications were lost, too many at once");
+		/* whose they were is not known: as a transaction unseen (the looks do not
+		 * read everything of the table: its liveness map, a chain added) */
+		on_gap(a, "nf_tables' notifications were lost, too many at once");
 		return;
 	}
 	snprintf(who, sizeof(who), "changed by process %ld (%s)", ch.pid,
@@ -2062,7 +2067,8 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			process_pending(&a);
 		/* another program's transaction during one of the agent's own */
 		if (!a.stop && ipp_driver_watch_gap(a.drv))
-			on_gap(&a);
+			on_gap(&a, "another program committed a transaction while the agent "
+				   "applied its own");
 		else if (a.applies != a.gap_applies)
 			a.gap_streak = 0; /* an apply of its own, none beside it */
 		a.gap_applies = a.applies;
