@@ -798,13 +798,14 @@ static void emit_gates(const struct ipp_compiled *c, FILE *out)
 }
 
 /* Element changes of the gates from @old to @new. */
-static void diff_gates(const struct ipp_compiled *old, const struct ipp_compiled *new, FILE *out)
+static void gates_diff(const struct ipp_cgate (*old)[2], const struct ipp_cgate (*new)[2],
+		       FILE *out)
 {
 	int f, side;
 
 	for (f = 0; f < 2; f++) {
 		for (side = 0; side < 2; side++) {
-			const struct ipp_cgate *o = &old->gate[f][side], *n = &new->gate[f][side];
+			const struct ipp_cgate *o = &old[f][side], *n = &new[f][side];
 			unsigned i;
 			bool del = false, add = false;
 
@@ -1540,30 +1541,9 @@ void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
 			bool keep_flows, FILE *out)
 {
-	int f, side;
-
-	for (f = 0; f < 2 && old_gates; f++)
-		for (side = 0; side < 2; side++) {
-			const struct ipp_cgate *o = &old_gates[f][side], *n = &c->gate[f][side];
-			bool del = false, add = false;
-
-			for (unsigned i = 0; i < IPP_GATE_BUCKETS / 8; i++) {
-				del |= (o->bits[i] & ~n->bits[i]) != 0;
-				add |= (n->bits[i] & ~o->bits[i]) != 0;
-			}
-			/* (a deletion's: the first 16 bits no element names any more) */
-			if (del) {
-				fprintf(out, "delete element %s %s {\n", TABLE,
-					gate_names[f][side]);
-				gate_values(o, n, "\t", out);
-				fprintf(out, "}\n");
-			}
-			if (add) {
-				fprintf(out, "add element %s %s {\n", TABLE, gate_names[f][side]);
-				gate_values(n, o, "\t", out);
-				fprintf(out, "}\n");
-			}
-		}
+	/* (a deletion's: the first 16 bits no element names any more go) */
+	if (old_gates)
+		gates_diff(old_gates, (const struct ipp_cgate(*)[2])c->gate, out);
 	/* (a move deletes set elements and rewrites rules: measured, that costs a
 	 * transaction on a large table more than twice what an element added does) */
 	if (!keep_flows)
@@ -1742,7 +1722,8 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 		}
 	}
 	/* the gates: a packet may now pass where it could not (and the reverse) */
-	diff_gates(old, new, out);
+	gates_diff((const struct ipp_cgate(*)[2])old->gate,
+		   (const struct ipp_cgate(*)[2]) new->gate, out);
 	/* 4. walk chains whose rules changed: flushed and refilled */
 	for (i = 0; i < nnwn; i++) {
 		char *a = NULL, *b, prefix[64];
