@@ -247,6 +247,9 @@ check "after all that: 0 probes leaked (the 7777 block never lapsed)" test "$(le
 # table back at once; flow cache elements (the packet path's own) are left alone.
 map7777=$(hx nft list table inet ipsecpol |
 	awk '/^\tmap / { m = $2 } /^\t}/ { m = "" } m ~ /dme/ && /elements = .*[{ ]7777 / { print m; exit }')
+# (the agent idle: a change during one of its own transactions is seen otherwise, below)
+quiet() { local a; a=$(applies); sleep 1.5; [ "$(applies)" = "$a" ]; }
+check "(the agent is idle)" wait_for 40 quiet
 w0=$(grep -c "policy re-applied whole" "$LOG")
 check "the element blocking 7777 deleted by hand (map $map7777)" \
 	hx nft delete element inet ipsecpol "$map7777" "{ 7777 }"
@@ -302,6 +305,7 @@ hx nft delete table inet other
 # tell what was lost, and applies its policy whole again (a chain of policy drop put
 # into its table, which its looks do not read, goes with it)
 check "7000 passes before" wait_for 10 grows
+check "(the agent is idle again)" wait_for 40 quiet
 python3 -c "
 print('table inet flood { set s { type ipv4_addr; size 300000; }; }')
 print('add element inet flood s { ' + ', '.join('10.%d.%d.%d' % (i >> 16, (i >> 8) & 255, i & 255) for i in range(200000)) + ' }')
@@ -310,7 +314,8 @@ print('add chain inet ipsecpol dropall { type filter hook input priority -300; p
 check "200,000 elements and a drop chain in one transaction" hx nft -f "$R/flood.nft"
 nodrop() { ! ip netns exec "$NS_H" nft list chain inet ipsecpol dropall >/dev/null 2>&1; }
 check "the agent applies its policy whole again: the drop chain is gone" wait_for 20 nodrop
-check "and says why" grep -q "notifications were lost, too many at once" "$LOG"
+# (lost, unless the agent read as fast as the kernel wrote: then the chain is named)
+check "and says why" grep -Eq "notifications were lost, too many at once|chain dropall added" "$LOG"
 check "7000 passes again" wait_for 10 grows
 hx nft delete table inet flood
 sleep 1
