@@ -981,14 +981,21 @@ static bool first_word(const char *p, const char *w)
 	return !strncasecmp(p, w, n) && (!p[n] || p[n] == ' ' || p[n] == '\t');
 }
 
+/* Is @p a rem comment ("rem", "rem text", "rem.", "rem/" ...: cmd.exe's)? */
+static bool is_rem(const char *p)
+{
+	return !strncasecmp(p, "rem", 3) && (!p[3] || strchr(" \t.:(,;/=+[]", p[3]));
+}
+
 /* One command of a batch file's line, as cmd.exe splits the line (bat_split()). */
 struct bat_cmd {
 	char *text;	 /* carets resolved, redirections taken out (points into the line) */
 	char next;	 /* what joins it to the next: '&', 'A' (&&), 'O' (||), '|', 0 the end */
 	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
+	const char *var; /* a batch variable in it (%1, %NAME%), which cmd.exe would expand */
 };
 
-#define BAT_CMDS_MAX 16
+#define BAT_CMDS_MAX 256
 
 /*
  * Split a batch file's line as cmd.exe does before it runs a command: outside
@@ -1003,10 +1010,26 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 	size_t n = 0;
 	bool quoted = false;
 
-	v[0] = (struct bat_cmd){line, 0, false};
+	v[0] = (struct bat_cmd){line, 0, false, NULL};
 	while (*in) {
 		char c = *in;
 
+		if (c == '%') {
+			/* %% is a percent sign; %1, %* and %NAME% are cmd.exe's to expand */
+			const char *close = strchr(in + 1, '%');
+
+			if (in[1] == '%') {
+				*out++ = '%';
+				in += 2;
+				continue;
+			}
+			if (!v[n].var && ((in[1] >= '0' && in[1] <= '9') || in[1] == '*' ||
+					  (close && close > in + 1 &&
+					   !memchr(in + 1, ' ', (size_t)(close - in - 1)))))
+				v[n].var = out;
+			*out++ = *in++;
+			continue;
+		}
 		if (c == '"') {
 			quoted = !quoted;
 			*out++ = *in++;
@@ -1028,11 +1051,12 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 			in += join == 'A' || join == 'O' ? 2 : 1;
 			*out++ = '\0';
 			if (n + 1 >= max) {
+				v[n].next = 'X'; /* (too many: bat_line() says so) */
 				*out = '\0';
 				break;
 			}
 			v[n].next = join;
-			v[++n] = (struct bat_cmd){out, 0, false};
+			v[++n] = (struct bat_cmd){out, 0, false, NULL};
 			continue;
 		}
 		if ((c == '>' || c == '<') ||
@@ -1081,8 +1105,9 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
  */
 static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 {
-	static const char *const quiet[] = {"rem",   "pause", "cls",	  "title",
-					    "color", "chcp",  "setlocal", "endlocal"};
+	static const char *const quiet[] = {"pause", "cls",  "title",	 "color",
+					    "chcp",  "mode", "setlocal", "endlocal"};
+	static const char *const flow[] = {"if", "goto", "for", "call", "shift", "choice"};
 	struct bat_cmd v[BAT_CMDS_MAX];
 	char *p = line + strspn(line, " \t");
 	size_t n, i;
@@ -1092,31 +1117,76 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 	if (*p == '@')
 		p++;
 	p += strspn(p, " \t");
-	if (*p == ':' || first_word(p, "rem"))
+	if (*p == ':' || is_rem(p))
 		return 0; /* (a comment takes the whole line, & and all) */
 	n = bat_split(p, v, BAT_CMDS_MAX);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !sh->exit; i++) {
 		char *c = v[i].text + strspn(v[i].text, " \t");
+		const char *stop = NULL;
 		size_t k;
 		int rc = 0;
 
 		if (*c == '@')
 			c++;
+		if (is_rem(c) || !strncmp(c, "::", 2))
+			break; /* a comment to the end of the line */
 		if (run && *c) {
+			for (k = 0; k < sizeof(flow) / sizeof(flow[0]) && !first_word(c, flow[k]);
+			     k++)
+				;
+			if (k < sizeof(flow) / sizeof(flow[0]) || *c == '(' || *c == ')' ||
+			    !strncasecmp(c, "exit /b", 7))
+				stop =
+				    "cmd.exe's control flow (if, goto, for, call, blocks) is not "
+				    "followed";
+			else if (v[i].next == '|' && i + 1 < n &&
+				 (v[i + 1].next == 'A' || v[i + 1].next == 'O'))
+				stop =
+				    "what the command a pipe feeds would say (for && or ||) cannot "
+				    "be told";
+			else if (v[i].next == 'X')
+				stop = "more commands on one line than are followed (256)";
 			for (k = 0;
 			     k < sizeof(quiet) / sizeof(quiet[0]) && !first_word(c, quiet[k]); k++)
 				;
-			if (k < sizeof(quiet) / sizeof(quiet[0])) {
+			if (stop) {
+				struct ipp_error e = {0};
+
+				rc = ipp_err(&e, EINVAL, "\"%.40s\": %s: the batch file stops here",
+					     c, stop);
+				sh->exit = true;
+				if (r == 0) {
+					r = rc;
+					if (err)
+						*err = e;
+				}
+			} else if (k < sizeof(quiet) / sizeof(quiet[0])) {
 				rc = 0;
-			} else if (!strncasecmp(c, "echo", 4) && (!c[4] || strchr(" \t.", c[4]))) {
+			} else if (!strncasecmp(c, "echo", 4) &&
+				   (!c[4] || strchr(" \t.:(,;/=+[]", c[4]))) {
 				const char *t = c + 4 + (c[4] != '\0');
 				size_t tl = strlen(t);
 
 				while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
 					tl--;
-				if (!v[i].redirected && !((tl == 3 && !strncasecmp(t, "off", 3)) ||
-							  (tl == 2 && !strncasecmp(t, "on", 2))))
+				/* (echo off and on take a blank: echo.off prints "off") */
+				if (!v[i].redirected && !((c[4] == ' ' || c[4] == '\t') &&
+							  ((tl == 3 && !strncasecmp(t, "off", 3)) ||
+							   (tl == 2 && !strncasecmp(t, "on", 2)))))
 					fprintf(sh->out, "%.*s\n", (int)tl, t);
+			} else if (v[i].var) {
+				struct ipp_error e = {0};
+
+				rc = ipp_err(
+				    &e, EINVAL,
+				    "\"%.*s\": cmd.exe would put the value of a batch "
+				    "variable here, which ipsecpol does not expand: not run",
+				    (int)(strcspn(v[i].var + 1, "% \t") + 2), v[i].var);
+				if (r == 0) {
+					r = rc;
+					if (err)
+						*err = e;
+				}
 			} else {
 				struct ipp_error e = {0};
 
@@ -1163,6 +1233,13 @@ static bool bat_continued(char *line, ssize_t *len)
 			quoted = !quoted;
 	if (quoted || *len == 0 || line[*len - 1] != '^')
 		return false;
+	{
+		/* (a rem line's caret is part of the comment) */
+		const char *p = line + strspn(line, " \t@");
+
+		if (is_rem(p) || !strncmp(p, "::", 2))
+			return false;
+	}
 	for (i = *len - 1; i >= 0 && line[i] == '^'; i--)
 		carets++;
 	if (carets % 2 == 0)

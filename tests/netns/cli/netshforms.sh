@@ -154,6 +154,27 @@ contains "$D" 'add filterlist name="BatC2" description="a ^ b"'
 contains "$D" 'add policy name="BatC3"'
 contains "$D" 'set policy name="BatC1" assign=yes'
 case "$D" in *BatNo* | *'"&&"'*) fail "a comment's command, or && as a value, stored: $D" ;; esac
+# what cmd.exe does that ipsecpol cannot follow stops the batch file there (a block an if
+# guards is not run); batch variables are not expanded (the command is not run), %% is %;
+# a rem takes the rest of its line, its caret too; exit ends the line; echo( and echo:
+printf '%s\n' 'netsh ipsec static add policy name="Bat 100%% D1"' \
+	'netsh ipsec static add policy name=BatD2 & rem note & netsh ipsec static add policy name=BatNo2' \
+	'rem a comment with a caret ^' 'netsh ipsec static add policy name=BatD3' \
+	'netsh ipsec static add policy name=%POL%' 'echo(paren' 'echo:colon' \
+	'if /i "%1"=="remove" (' '  netsh ipsec static delete all' ')' \
+	'netsh ipsec static add policy name=BatNo3' >"$TMP/flow.bat"
+OUT=$($IPSECPOL -f "$TMP/flow.bat" 2>&1)
+[ $? -eq 1 ] || fail "flow.bat: two lines fail: $OUT"
+contains "$OUT" '"%POL%": cmd.exe would put the value of a batch variable here'
+contains "$OUT" "cmd.exe's control flow (if, goto, for, call, blocks) is not followed: the batch file stops here"
+contains "$OUT" "paren"
+contains "$OUT" "colon"
+D=$(dump_store local)
+contains "$D" 'add policy name="Bat 100% D1"'
+contains "$D" 'add policy name="BatD2"'
+contains "$D" 'add policy name="BatD3"'
+contains "$D" 'add policy name="BatC1"'
+case "$D" in *BatNo2* | *BatNo3* | *%POL%*) fail "flow.bat ran what cmd.exe would not: $D" ;; esac
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
