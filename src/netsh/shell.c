@@ -1094,6 +1094,16 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 	return n + 1;
 }
 
+/* The first failure of a batch file's line is the one it reports. */
+static void bat_failed(int rc, const struct ipp_error *e, int *r, struct ipp_error *err)
+{
+	if (rc >= 0 || *r < 0)
+		return;
+	*r = rc;
+	if (err)
+		*err = *e;
+}
+
 /*
  * A line of a batch file (.bat, .cmd) run as cmd.exe runs it (bat_split()):
  * a leading "@" (no echo) goes; rem, :: and :label lines are comments;
@@ -1155,11 +1165,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				rc = ipp_err(&e, EINVAL, "\"%.40s\": %s: the batch file stops here",
 					     c, stop);
 				sh->exit = true;
-				if (r == 0) {
-					r = rc;
-					if (err)
-						*err = e;
-				}
+				bat_failed(rc, &e, &r, err);
 			} else if (k < sizeof(quiet) / sizeof(quiet[0])) {
 				rc = 0;
 			} else if (!strncasecmp(c, "echo", 4) &&
@@ -1182,20 +1188,12 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				    "\"%.*s\": cmd.exe would put the value of a batch "
 				    "variable here, which ipsecpol does not expand: not run",
 				    (int)(strcspn(v[i].var + 1, "% \t") + 2), v[i].var);
-				if (r == 0) {
-					r = rc;
-					if (err)
-						*err = e;
-				}
+				bat_failed(rc, &e, &r, err);
 			} else {
 				struct ipp_error e = {0};
 
 				rc = ipp_shell_exec_line(sh, c, &e);
-				if (rc < 0 && r == 0) {
-					r = rc;
-					if (err)
-						*err = e;
-				}
+				bat_failed(rc, &e, &r, err);
 			}
 			last = rc;
 		}

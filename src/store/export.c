@@ -1104,23 +1104,6 @@ static int clean_line(struct reader *rd, char *line, ssize_t n)
  * characters (and a "\r") stops the reading.  1 and the length in *@ret_n,
  * 0 at the end of the input, or a negative errno (reported).
  */
-/* Room in *@buf (grown by doubling, from 256) for @need bytes. */
-static int line_room(char **buf, size_t *cap, size_t need)
-{
-	size_t ncap = *cap ? *cap : 256;
-	char *nb;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	if (!(nb = realloc(*buf, ncap)))
-		return -ENOMEM;
-	*buf = nb;
-	*cap = ncap;
-	return 0;
-}
-
 static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_t *ret_n)
 {
 	size_t n = 0;
@@ -1137,14 +1120,14 @@ static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_
 			return rerr(rd, EINVAL, "NUL byte in the line");
 		if (n > LINE_MAX_LEN)
 			return rerr(rd, EINVAL, "line longer than %d characters", LINE_MAX_LEN);
-		if (line_room(buf, cap, n + 2) < 0)
+		if (ipp_grow((void **)buf, cap, n + 2, 1) < 0)
 			return -ENOMEM;
 		(*buf)[n++] = (char)c;
 	}
 	if (c == EOF && n == 0)
 		return 0;
 	/* (an empty line before any other: nothing grew the buffer yet) */
-	if (line_room(buf, cap, n + 1) < 0)
+	if (ipp_grow((void **)buf, cap, n + 1, 1) < 0)
 		return -ENOMEM;
 	(*buf)[n] = '\0';
 	*ret_n = n;
