@@ -49,6 +49,8 @@ struct ipp_shell {
 	bool session_checked; /* the command checked its own change (an assignment) */
 	bool session_forced;  /* ... with force=yes: the batch it is in is not checked */
 	bool script_ran_ok;   /* the last script run had a command that did not fail */
+	unsigned bat_said;    /* failures of a batch file's line said before its last */
+	bool bat_ok;	      /* a command of the batch file's line did not fail */
 	iconv_t cp;	      /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
@@ -1095,11 +1097,43 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 }
 
 /* The first failure of a batch file's line is the one it reports. */
-static void bat_failed(int rc, const struct ipp_error *e, int *r, struct ipp_error *err)
+/* The failures of the commands of one line of a batch file. */
+struct bat_fail {
+	int r;		     /* the last one (0: none) */
+	unsigned summarized; /* its ipp_shell::summarized */
+	unsigned said;	     /* failures before it on the line, said already */
+};
+
+/*
+ * A command of a batch file's line failed (@rc < 0; @e says why): kept, to
+ * be returned for the line; a failure before it on the same line (a & b) is
+ * said now, as the script's lines are, so that every failing command is
+ * reported.  A script that stops at its first failure (no error stream)
+ * keeps the first.
+ */
+static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, struct bat_fail *f,
+		       struct ipp_error *err)
 {
-	if (rc >= 0 || *r < 0)
+	if (rc >= 0)
 		return;
-	*r = rc;
+	if (f->r < 0) {
+		struct ipp_error prev = {0};
+
+		if (!sh->errf || !err)
+			return;
+		prev = *err;
+		ipp_err_prefix(&prev, "%s:%u", sh->where ? sh->where : "-", sh->where_line);
+		if (!f->summarized) {
+			unsigned s = sh->summarized;
+
+			sh->summarized = 0; /* (ipp_shell_report() reads it) */
+			ipp_shell_report(sh, sh->errf, "", &prev);
+			sh->summarized = s;
+		}
+		f->said += f->summarized ? f->summarized : 1;
+	}
+	f->r = rc;
+	f->summarized = sh->summarized;
 	if (err)
 		*err = *e;
 }
@@ -1111,7 +1145,8 @@ static void bat_failed(int rc, const struct ipp_error *e, int *r, struct ipp_err
  * endlocal) is no command of netsh's (echo's text is printed, unless
  * redirected); && runs the next command when the one before succeeded, ||
  * when it failed, & in any case; what a pipe feeds (findstr, more) is not
- * run, the output of the command before it is.  0, or the first failure.
+ * run, the output of the command before it is.  0, or the last failure
+ * (those before it on the line said already: sh->bat_said counts them).
  */
 static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 {
@@ -1120,10 +1155,13 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 	static const char *const flow[] = {"if", "goto", "for", "call", "shift", "choice"};
 	struct bat_cmd v[BAT_CMDS_MAX];
 	char *p = line + strspn(line, " \t");
+	struct bat_fail f = {0};
 	size_t n, i;
-	int r = 0, last = 0;
+	int last = 0;
 	bool run = true;
 
+	sh->bat_said = 0;
+	sh->bat_ok = false;
 	if (*p == '@')
 		p++;
 	p += strspn(p, " \t");
@@ -1165,7 +1203,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				rc = ipp_err(&e, EINVAL, "\"%.40s\": %s: the batch file stops here",
 					     c, stop);
 				sh->exit = true;
-				bat_failed(rc, &e, &r, err);
+				bat_failed(sh, rc, &e, &f, err);
 			} else if (k < sizeof(quiet) / sizeof(quiet[0])) {
 				rc = 0;
 			} else if (!strncasecmp(c, "echo", 4) &&
@@ -1188,12 +1226,13 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				    "\"%.*s\": cmd.exe would put the value of a batch "
 				    "variable here, which ipsecpol does not expand: not run",
 				    (int)(strcspn(v[i].var + 1, "% \t") + 2), v[i].var);
-				bat_failed(rc, &e, &r, err);
+				bat_failed(sh, rc, &e, &f, err);
 			} else {
 				struct ipp_error e = {0};
 
 				rc = ipp_shell_exec_line(sh, c, &e);
-				bat_failed(rc, &e, &r, err);
+				bat_failed(sh, rc, &e, &f, err);
+				sh->bat_ok |= rc == 0 && *c != '#';
 			}
 			last = rc;
 		}
@@ -1214,7 +1253,9 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			break;
 		}
 	}
-	return r;
+	sh->bat_said = f.said;
+	sh->summarized = f.r < 0 ? f.summarized : 0;
+	return f.r;
 }
 
 /*
@@ -1375,7 +1416,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 				continue;
 			}
 			/* (a script exec ran may have run some of its commands) */
-			ran_ok |= sh->summarized > 0 && sh->script_ran_ok;
+			ran_ok |= (sh->summarized > 0 && sh->script_ran_ok) || (bat && sh->bat_ok);
 		}
 		ipp_err_prefix(err, "%s:%u", name, lineno);
 		/*
@@ -1401,8 +1442,9 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			ipp_shell_report(sh, sh->errf, "", err);
 		if (!first)
 			first = r;
-		nfailed += sh->summarized ? sh->summarized : 1;
+		nfailed += (sh->summarized ? sh->summarized : 1) + sh->bat_said;
 		sh->summarized = 0;
+		sh->bat_said = 0;
 		r = 0;
 	}
 	read_errno = errno; /* (read_line's, when it failed) */

@@ -154,6 +154,19 @@ contains "$D" 'add filterlist name="BatC2" description="a ^ b"'
 contains "$D" 'add policy name="BatC3"'
 contains "$D" 'set policy name="BatC1" assign=yes'
 case "$D" in *BatNo* | *'"&&"'*) fail "a comment's command, or && as a value, stored: $D" ;; esac
+# every failing command of a line of several is reported and counted, not only the first
+printf '%s\n' 'netsh ipsec static add bogus x & netsh ipsec static add filterlist name=BatM1 & netsh ipsec static add filter filterlist=BatM1 srcaddr=999.1.1.1 dstaddr=me & netsh ipsec static add policy name=BatM2' \
+	'netsh ipsec static add bogus y & netsh ipsec static add bogus z' >"$TMP/multi.bat"
+OUT=$($IPSECPOL -f "$TMP/multi.bat" 2>&1)
+[ $? -eq 1 ] || fail "multi.bat: commands fail: $OUT"
+contains "$OUT" 'multi.bat:1: The following command was not found: add bogus.'
+contains "$OUT" 'multi.bat:1: add filter: srcaddr: "999.1.1.1" is not a valid address'
+[ "$(printf '%s\n' "$OUT" | grep -c 'multi.bat:2: The following command was not found')" -eq 2 ] ||
+	fail "multi.bat: both failures of line 2 said: $OUT"
+contains "$OUT" 'multi.bat: 4 commands failed (reported above); the other commands were applied'
+D=$(dump_store local)
+contains "$D" 'add filterlist name="BatM1"'
+contains "$D" 'add policy name="BatM2"'
 # what cmd.exe does that ipsecpol cannot follow stops the batch file there (a block an if
 # guards is not run); batch variables are not expanded (the command is not run), %% is %;
 # a rem takes the rest of its line, its caret too; exit ends the line; echo( and echo:
