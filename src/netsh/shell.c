@@ -995,6 +995,7 @@ struct bat_cmd {
 	char next;	 /* what joins it to the next: '&', 'A' (&&), 'O' (||), '|', 0 the end */
 	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
 	const char *var; /* a batch variable in it (%1, %NAME%), which cmd.exe would expand */
+	const char *last_var; /* the last one */
 };
 
 #define BAT_CMDS_MAX 256
@@ -1012,7 +1013,7 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 	size_t n = 0;
 	bool quoted = false;
 
-	v[0] = (struct bat_cmd){line, 0, false, NULL};
+	v[0] = (struct bat_cmd){line, 0, false, NULL, NULL};
 	while (*in) {
 		char c = *in;
 
@@ -1025,10 +1026,13 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 				in += 2;
 				continue;
 			}
-			if (!v[n].var && ((in[1] >= '0' && in[1] <= '9') || in[1] == '*' ||
-					  (close && close > in + 1 &&
-					   !memchr(in + 1, ' ', (size_t)(close - in - 1)))))
-				v[n].var = out;
+			if ((in[1] >= '0' && in[1] <= '9') || in[1] == '*' ||
+			    (close && close > in + 1 &&
+			     !memchr(in + 1, ' ', (size_t)(close - in - 1)))) {
+				if (!v[n].var)
+					v[n].var = out;
+				v[n].last_var = out;
+			}
 			*out++ = *in++;
 			continue;
 		}
@@ -1058,7 +1062,7 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 				break;
 			}
 			v[n].next = join;
-			v[++n] = (struct bat_cmd){out, 0, false, NULL};
+			v[++n] = (struct bat_cmd){out, 0, false, NULL, NULL};
 			continue;
 		}
 		if ((c == '>' || c == '<') ||
@@ -1096,7 +1100,51 @@ static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
 	return n + 1;
 }
 
-/* The first failure of a batch file's line is the one it reports. */
+/*
+ * The program a command of a batch file's line runs, its first word: 1
+ * netsh (netsh, netsh.exe, or a path to it, quoted or not, rewritten in @c
+ * to the word netsh; *@wlen its length as written), -1 a word netsh takes
+ * first that cmd.exe knows no program by (add, delete, show ...: a netsh
+ * script saved as a batch file), 0 anything else (del, set, sc, net ...:
+ * a command of cmd.exe's or another program).
+ */
+static int bat_program(char *c, size_t *wlen)
+{
+	static const char *const netsh_only[] = {
+	    "add",  "delete",  "show",	 "dump",   "exec",  "ipsec", "static", "dynamic", "bye",
+	    "quit", "offline", "online", "commit", "abort", "flush", "alias",  "unalias", "?"};
+	size_t n, i;
+	char *base, *w = c;
+
+	if (*c == '"') {
+		char *e = strchr(c + 1, '"');
+
+		n = e ? (size_t)(e - c) + 1 : strlen(c);
+	} else {
+		n = strcspn(c, " \t");
+	}
+	*wlen = n;
+	for (base = c + n; base > c && base[-1] != '\\' && base[-1] != '/' && base[-1] != ':';
+	     base--)
+		;
+	{
+		size_t bl = (size_t)(c + n - base) - (*c == '"' && c[n - 1] == '"' && n > 1);
+
+		if ((bl == 5 && !strncasecmp(base, "netsh", 5)) ||
+		    (bl == 9 && !strncasecmp(base, "netsh.exe", 9))) {
+			if (base != c || bl != n) {
+				memset(c, ' ', n);
+				memcpy(c, "netsh", 5);
+			}
+			return 1;
+		}
+	}
+	for (i = 0; i < sizeof(netsh_only) / sizeof(netsh_only[0]); i++)
+		if (strlen(netsh_only[i]) == n && !strncasecmp(w, netsh_only[i], n))
+			return -1;
+	return 0;
+}
+
 /* The failures of the commands of one line of a batch file. */
 struct bat_fail {
 	int r;		     /* the last one (0: none) */
@@ -1171,8 +1219,8 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 	for (i = 0; i < n && !sh->exit; i++) {
 		char *c = v[i].text + strspn(v[i].text, " \t");
 		const char *stop = NULL;
-		size_t k;
-		int rc = 0;
+		size_t k, wlen = 0;
+		int rc = 0, prog;
 
 		if (*c == '@')
 			c++;
@@ -1182,13 +1230,21 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			for (k = 0; k < sizeof(flow) / sizeof(flow[0]) && !first_word(c, flow[k]);
 			     k++)
 				;
-			if (k < sizeof(flow) / sizeof(flow[0]) || *c == '(' || *c == ')' ||
-			    !strncasecmp(c, "exit /b", 7))
+			if (k < sizeof(flow) / sizeof(flow[0]) && !strcasecmp(flow[k], "choice"))
+				stop =
+				    "cmd.exe's prompt for a choice (what follows tests the answer) "
+				    "is not followed";
+			else if (k < sizeof(flow) / sizeof(flow[0]) || *c == '(' || *c == ')')
 				stop =
 				    "cmd.exe's control flow (if, goto, for, call, blocks) is not "
 				    "followed";
-			else if (v[i].next == '|' && i + 1 < n &&
-				 (v[i + 1].next == 'A' || v[i + 1].next == 'O'))
+			else if (first_word(c, "exit") || !strncasecmp(c, "exit /b", 7)) {
+				/* exit, exit /b [code]: the batch file ends (its commands'
+				 * failures make the status, as the other lines') */
+				sh->exit = true;
+				break;
+			} else if (v[i].next == '|' && i + 1 < n &&
+				   (v[i + 1].next == 'A' || v[i + 1].next == 'O'))
 				stop =
 				    "what the command a pipe feeds would say (for && or ||) cannot "
 				    "be told";
@@ -1218,14 +1274,37 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 							  ((tl == 3 && !strncasecmp(t, "off", 3)) ||
 							   (tl == 2 && !strncasecmp(t, "on", 2)))))
 					fprintf(sh->out, "%.*s\n", (int)tl, t);
-			} else if (v[i].var) {
+			} else if ((prog = bat_program(c, &wlen)) < 0) {
+				struct ipp_error e = {0};
+
+				rc = ipp_err(&e, EINVAL,
+					     "\"%.*s\": cmd.exe knows no such command (netsh's "
+					     "commands need the word netsh before them in a batch "
+					     "file; a netsh script is one whose name does not end "
+					     "in .bat or .cmd): not run",
+					     (int)wlen, c);
+				bat_failed(sh, rc, &e, &f, err);
+			} else if (prog == 0) {
+				/* cmd.exe's or another program's: what it would do is not done */
+				ipp_shell_note(sh, sh->out, "note",
+					       "\"%.*s\" is a command of cmd.exe's or another "
+					       "program, not netsh: not run%s",
+					       (int)wlen, c,
+					       strcasestr(c, "policyagent")
+						   ? " (the IPsec service here is ipsecpold: "
+						     "systemctl)"
+						   : "");
+				rc = 0;
+			} else if (v[i].var &&
+				   (v[i].var >= c + wlen || v[i].last_var >= c + wlen)) {
+				const char *at = v[i].var >= c + wlen ? v[i].var : v[i].last_var;
 				struct ipp_error e = {0};
 
 				rc = ipp_err(
 				    &e, EINVAL,
 				    "\"%.*s\": cmd.exe would put the value of a batch "
 				    "variable here, which ipsecpol does not expand: not run",
-				    (int)(strcspn(v[i].var + 1, "% \t") + 2), v[i].var);
+				    (int)(strcspn(at + 1, "% \t") + 2), at);
 				bat_failed(sh, rc, &e, &f, err);
 			} else {
 				struct ipp_error e = {0};

@@ -56,6 +56,12 @@ IPP_DECLARE_CMD(ipp_st_show_gpoassignedpolicy);
 bool ipp_st_all(const struct ipp_args *a);
 
 /*
+ * After a set command that succeeded: when @a gave only what names the
+ * object (name, guid, id, policy), a note says nothing was changed.
+ */
+void ipp_st_nothing_set(struct ipp_shell *sh, const struct ipp_args *a, FILE *out);
+
+/*
  * The value @v of srcdnsname=, dstdnsname= or tunneldnsname= (@tag): the DNS
  * name an address was resolved from, given with that address as @addrtag
  * (@with_address false: not an address, or a name resolved now).  0 or

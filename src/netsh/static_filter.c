@@ -69,6 +69,8 @@ int ipp_st_set_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FILE *
 			    ipp_st_store_text(loc)));
 out:
 	ipp_filterlist_clear(&l);
+	if (r >= 0)
+		ipp_st_nothing_set(sh, a, out);
 	return r;
 }
 

@@ -97,6 +97,8 @@ int ipp_st_set_filteraction(struct ipp_shell *sh, const struct ipp_args *a, FILE
 			    fa.name, ipp_st_store_text(loc)));
 out:
 	ipp_filteraction_clear(&fa);
+	if (r >= 0)
+		ipp_st_nothing_set(sh, a, out);
 	return r;
 }
 

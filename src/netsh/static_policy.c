@@ -258,6 +258,8 @@ int ipp_st_set_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	}
 out:
 	ipp_policy_clear(&p);
+	if (r >= 0)
+		ipp_st_nothing_set(sh, a, out);
 	return r;
 }
 
@@ -331,5 +333,7 @@ int ipp_st_set_defaultrule(struct ipp_shell *sh, const struct ipp_args *a, FILE 
 	r = ipp_db_policy_update(db, loc, &p, err);
 out:
 	ipp_policy_clear(&p);
+	if (r >= 0)
+		ipp_st_nothing_set(sh, a, out);
 	return r;
 }

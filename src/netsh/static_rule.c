@@ -189,6 +189,8 @@ out:
 	free(r);
 	ipp_filterlist_clear(&l);
 	ipp_policy_clear(&p);
+	if (rc >= 0)
+		ipp_st_nothing_set(sh, a, out);
 	return rc;
 }
 

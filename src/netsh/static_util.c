@@ -291,6 +291,31 @@ bool ipp_st_all(const struct ipp_args *a)
 	return ipp_args_has(a, "all") || (name && ipp_utf8_casecmp(name, "all") == 0);
 }
 
+void ipp_st_nothing_set(struct ipp_shell *sh, const struct ipp_args *a, FILE *out)
+{
+	static const char *const names[] = {"name", "guid", "id", "policy"};
+
+	for (size_t i = 0; i < a->n; i++) {
+		size_t k = 0;
+
+		while (k < sizeof(names) / sizeof(names[0]) && strcmp(a->v[i].tag, names[k]))
+			k++;
+		if (k == sizeof(names) / sizeof(names[0]))
+			return;
+	}
+	{
+		const char *what = a->cmd + 4;
+
+		what = !strcmp(what, "filterlist")     ? "filter list"
+		       : !strcmp(what, "filteraction") ? "filter action"
+		       : !strcmp(what, "defaultrule")  ? "default response rule"
+						       : what;
+		ipp_shell_note(sh, out, "note",
+			       "%s: nothing to change was given: the %s is as it was", a->cmd,
+			       what);
+	}
+}
+
 int ipp_st_dnsname_check(const char *tag, const char *v, const char *addrtag, bool with_address,
 			 struct ipp_error *err)
 {

@@ -188,6 +188,37 @@ contains "$D" 'add policy name="BatD2"'
 contains "$D" 'add policy name="BatD3"'
 contains "$D" 'add policy name="BatC1"'
 case "$D" in *BatNo2* | *BatNo3* | *%POL%*) fail "flow.bat ran what cmd.exe would not: $D" ;; esac
+# only netsh runs netsh's commands: cmd.exe's del, set, pushd and other programs are not run
+# (del all deleted the store), a bare netsh word fails as in cmd.exe; netsh named by a path
+# runs; exit /b ends the file, not a failure; choice stops it
+printf '%s\r\n' 'netsh ipsec static add policy name=BatP1' 'del all' 'set POL=x' 'pushd ipsec static' \
+	'sc config policyagent start= auto' 'add policy name=BatBare' \
+	'"C:\Windows\System32\netsh.exe" ipsec static add policy name=BatP2' \
+	'%SystemRoot%\system32\netsh ipsec static add policy name=BatP3' \
+	'C:\Windows\System32\NETSH.EXE -c "ipsec static" add policy name=BatNo4 description=%X%' \
+	'exit /b 0' 'netsh ipsec static add policy name=BatNo5' >"$TMP/prog.bat"
+OUT=$($IPSECPOL -f "$TMP/prog.bat" 2>&1)
+[ $? -eq 1 ] || fail "prog.bat: two lines fail: $OUT"
+contains "$OUT" 'prog.bat:2: note: "del" is a command of cmd.exe'"'"'s or another program, not netsh: not run'
+contains "$OUT" 'prog.bat:4: note: "pushd" is a command'
+contains "$OUT" 'prog.bat:5: note: "sc" is a command of cmd.exe'"'"'s or another program, not netsh: not run (the IPsec service here is ipsecpold'
+contains "$OUT" 'prog.bat:6: "add": cmd.exe knows no such command'
+contains "$OUT" 'prog.bat:9: "%X%": cmd.exe would put the value of a batch variable here'
+contains "$OUT" 'prog.bat: 2 commands failed'
+D=$(dump_store local)
+contains "$D" 'add policy name="BatP1"'
+contains "$D" 'add policy name="BatP2"'
+contains "$D" 'add policy name="BatP3"'
+contains "$D" 'add policy name="BatC1"'
+case "$D" in *BatBare* | *BatNo4* | *BatNo5*) fail "prog.bat ran what cmd.exe would not: $D" ;; esac
+printf '%s\r\n' 'netsh ipsec static add policy name=BatE1' 'exit /b 0' >"$TMP/exitb.bat"
+run_ok $IPSECPOL -f "$TMP/exitb.bat"
+printf '%s\r\n' 'choice /c yn /m Sure' 'netsh ipsec static add policy name=BatNo6' >"$TMP/choice.bat"
+run_fail "cmd.exe's prompt for a choice (what follows tests the answer) is not followed: the batch file stops here" \
+	$IPSECPOL -f "$TMP/choice.bat"
+# a set command given nothing to change says so (it succeeds: the object is as it was)
+run_ok $IPSECPOL static set policy name=BatP1
+contains "$OUT$ERR" "note: set policy: nothing to change was given: the policy is as it was"
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
