@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/anycast.h"
+
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
 #define KERBEROS_PORT 88
@@ -163,9 +165,19 @@ static int from_ifaddrs(struct ipp_localaddrs *m,
 	return 0;
 }
 
+static int add_anycast(const uint8_t ip[16], void *ctx)
+{
+	return ipp_localaddrs_add(ctx, AF_INET6, ip);
+}
+
 int ipp_localaddrs_from_system(struct ipp_localaddrs *m, struct ipp_error *err)
 {
-	return from_ifaddrs(m, ifa_own, "addresses", err);
+	int r = from_ifaddrs(m, ifa_own, "addresses", err);
+
+	/* (the anycast addresses too: the kernel delivers to them, "me" matches them) */
+	if (r == 0 && (r = ipp_anycast6_each(add_anycast, m)) < 0)
+		r = ipp_err(err, -r, "cannot record the host's anycast addresses");
+	return r;
 }
 
 int ipp_localaddrs_broadcasts(struct ipp_localaddrs *m, struct ipp_error *err)
@@ -437,6 +449,8 @@ const char *ipp_verdict_kind_name(enum ipp_verdict_kind k)
 		return "exempt (RSVP)";
 	case IPP_VERDICT_EXEMPT_GROUP:
 		return "exempt (multicast or broadcast)";
+	case IPP_VERDICT_MAPPED:
+		return "IPv4-mapped address";
 	case IPP_VERDICT_PERMIT:
 		return "permit";
 	case IPP_VERDICT_BLOCK:
@@ -445,6 +459,20 @@ const char *ipp_verdict_kind_name(enum ipp_verdict_kind k)
 		return "negotiate";
 	}
 	return "?";
+}
+
+/*
+ * An IPv6 packet from an IPv4-mapped address (::ffff:0:0/96), or outbound to
+ * one: no such packet is on the wire; the table drops it (a dual-stack
+ * socket would take it for the IPv4 host's).
+ */
+static bool is_mapped(const struct ipp_packet *p)
+{
+	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+
+	return p->family == AF_INET6 &&
+	       (!memcmp(p->src, prefix, sizeof(prefix)) ||
+		(p->dir == IPP_DIR_OUT && !memcmp(p->dst, prefix, sizeof(prefix))));
 }
 
 static bool is_loopback_packet(const struct ipp_packet *p, const struct ipp_localaddrs *me)
@@ -562,6 +590,10 @@ static void set_outcome(const struct ipp_effective *eff, struct ipp_verdict *v,
 		v->text = "exempt: multicast and broadcast packets are not filtered (ipsecexempt "
 			  "0 or 1)";
 		break;
+	case IPP_VERDICT_MAPPED:
+		v->accepted = false;
+		v->text = "dropped: an IPv4-mapped address (::ffff:0:0/96) is never on the wire";
+		break;
 	case IPP_VERDICT_PERMIT:
 		v->accepted = true;
 		v->text = "permit: permitted";
@@ -601,6 +633,8 @@ int ipp_classify_ex(const struct ipp_effective *eff, const struct ipp_packet *pk
 
 	if (is_loopback_packet(pkt, me)) {
 		v.kind = IPP_VERDICT_EXEMPT_LOOPBACK;
+	} else if (is_mapped(pkt)) {
+		v.kind = IPP_VERDICT_MAPPED;
 	} else if (!(flags & IPP_CLASSIFY_NO_EXEMPT_IKE) && is_ike(pkt)) {
 		v.kind = IPP_VERDICT_EXEMPT_IKE;
 	} else if (!(flags & IPP_CLASSIFY_NO_EXEMPT_IPSEC) && is_ipsec(pkt)) {

@@ -117,6 +117,7 @@ enum ipp_verdict_kind {
 	IPP_VERDICT_EXEMPT_KERBEROS, /* TCP or UDP from or to port 88, with ipsecexempt 0 or 2 */
 	IPP_VERDICT_EXEMPT_RSVP,     /* protocol 46, with ipsecexempt 0 or 2 */
 	IPP_VERDICT_EXEMPT_GROUP,    /* multicast or broadcast (not TCP), ipsecexempt 0 or 1 */
+	IPP_VERDICT_MAPPED, /* IPv6 with an IPv4-mapped address (never on the wire): dropped */
 	IPP_VERDICT_PERMIT,
 	IPP_VERDICT_BLOCK,
 	IPP_VERDICT_NEGOTIATE,
@@ -362,6 +363,7 @@ struct ipp_pcap_stats {
 	uint64_t none;      /* no filter matched */
 	uint64_t exempt_loopback, exempt_ike, exempt_ipsec, exempt_nd;
 	uint64_t exempt_default; /* Kerberos, RSVP, multicast, broadcast (ipsecexempt 0 to 2) */
+	uint64_t mapped;	 /* IPv6 from (or to) an IPv4-mapped address: dropped */
 	struct ipp_pcap_rule {
 		uint64_t permitted, blocked;
 		uint64_t negotiated;  /* negotiate: left to IKE (in the clear: dropped) */

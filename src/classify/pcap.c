@@ -99,6 +99,9 @@ static void count(struct ipp_pcap_stats *s, const struct ipp_verdict *v)
 	case IPP_VERDICT_EXEMPT_GROUP:
 		s->exempt_default++;
 		break;
+	case IPP_VERDICT_MAPPED:
+		s->mapped++;
+		break;
 	case IPP_VERDICT_PERMIT:
 		if (r)
 			r->permitted++;
@@ -320,8 +323,11 @@ void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
 	row(out, "exempt: IPv6 neighbour discovery", s->exempt_nd, 0, 0, 0);
 	if (s->exempt_default)
 		row(out, "exempt: ipsecexempt (Kerberos, RSVP, group)", s->exempt_default, 0, 0, 0);
+	if (s->mapped)
+		row(out, "IPv4-mapped address (never on the wire)", 0, s->mapped, 0, 0);
 	tp = s->none + s->exempt_loopback + s->exempt_ike + s->exempt_ipsec + s->exempt_nd +
 	     s->exempt_default;
+	tb = s->mapped;
 	for (i = 0; i < s->nrules && eff; i++) {
 		const struct ipp_pcap_rule *r = &s->rules[i];
 		char name[IPP_NAME_MAX * 2 + 32];

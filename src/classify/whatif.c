@@ -274,6 +274,23 @@ static int resolve(const char *tag, const char *s, int want_family, const struct
 	return by_name(tag, s, want_family, env, ret_family, ip, err);
 }
 
+/* @ip, an IPv4 address, as the IPv4-mapped IPv6 address ::ffff:a.b.c.d. */
+static void remap(uint8_t ip[16])
+{
+	memmove(ip + 12, ip, 4);
+	memset(ip, 0, 10);
+	ip[10] = ip[11] = 0xff;
+}
+
+/* Is @s written as an IPv4-mapped IPv6 address (::ffff:a.b.c.d)? */
+static bool mapped_text(const char *s)
+{
+	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+	uint8_t ip[16];
+
+	return s && inet_pton(AF_INET6, s, ip) == 1 && !memcmp(ip, prefix, sizeof(prefix));
+}
+
 static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs *me,
 			const struct ipp_hostenv *env, struct ipp_packet *p, struct ipp_error *err)
 {
@@ -294,6 +311,11 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 		return r;
 	if (dmeta && (r = resolve("dst", w->dst, sf, me, env, &df, p->dst, err)) < 0)
 		return r;
+	/* an IPv4-mapped address with an IPv6 one: the IPv6 packet that carries it */
+	if (sf == AF_INET && df == AF_INET6 && mapped_text(w->src))
+		remap(p->src), sf = AF_INET6;
+	if (df == AF_INET && sf == AF_INET6 && mapped_text(w->dst))
+		remap(p->dst), df = AF_INET6;
 	if (sf != df)
 		return ipp_err(err, EINVAL,
 			       "\"src=%s\" and \"dst=%s\" are of different address families",
@@ -537,6 +559,12 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		fprintf(out, "Note:        the destination is a broadcast or multicast address: "
 			     "received, but not one of this host's, so filters of \"me\" do not "
 			     "match it\n");
+	if (!w->pcap && pkt.family == AF_INET && (mapped_text(w->src) || mapped_text(w->dst)))
+		fprintf(out,
+			"Note:        %s is taken as the IPv4 address a dual-stack socket "
+			"reports so; an IPv6 packet that carries it is dropped (an "
+			"IPv4-mapped address is never on the wire)\n",
+			mapped_text(w->src) ? w->src : w->dst);
 	ipp_verdict_clear(&v);
 out:
 	ipp_effective_free(eff);

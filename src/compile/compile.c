@@ -1761,15 +1761,17 @@ int ipp_ckey_from_kernel(const struct ipp_cshape *s, const uint8_t *key, size_t 
 
 /* ---------- what the kernel's walk decides (the flow cache's counters) ---------- */
 
-static bool side_key(const struct ipp_cshape *s, bool src, int family, const uint8_t ip[16],
-		     bool (*is_local)(int, const uint8_t[16], void *), void *ctx, uint8_t out[16])
+/* (@always: "me" matches whatever the address, the source on output) */
+static bool side_key(const struct ipp_cshape *s, bool src, bool always, int family,
+		     const uint8_t ip[16], bool (*is_local)(int, const uint8_t[16], void *),
+		     void *ctx, uint8_t out[16])
 {
 	uint8_t kind = src ? s->src_kind : s->dst_kind;
 	uint8_t plen = src ? s->src_plen : s->dst_plen;
 
 	memset(out, 0, 16);
 	if (kind == IPP_ADDR_ME)
-		return is_local && is_local(family, ip, ctx);
+		return always || (is_local && is_local(family, ip, ctx));
 	if (kind == IPP_ADDR_IP && plen) {
 		memcpy(out, ip, family == AF_INET6 ? 16 : 4);
 		ipp_ip_mask(out, plen);
@@ -1797,8 +1799,8 @@ static bool tier_key(const struct ipp_ctier *t, unsigned hook, uint8_t conn, int
 	if ((s->sport || s->dport) && !ports)
 		return false;
 	memset(k, 0, sizeof(*k));
-	if (!side_key(s, true, family, src, is_local, ctx, k->src) ||
-	    !side_key(s, false, family, dst, is_local, ctx, k->dst))
+	if (!side_key(s, true, hook == IPP_CHOOK_OUT, family, src, is_local, ctx, k->src) ||
+	    !side_key(s, false, false, family, dst, is_local, ctx, k->dst))
 		return false;
 	if (s->pkey)
 		k->proto = proto;

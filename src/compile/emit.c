@@ -513,10 +513,12 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 {
 	char src[512], com[600];
 
+	/* "me": inbound, an address of this host's (its anycast addresses too: an IPv6
+	 * router's subnet-router anycast takes UDP); outbound, every packet, which this host
+	 * sends whatever source it claims (a socket bound with IPV6_FREEBIND or
+	 * IP_TRANSPARENT, a raw socket) */
 	if (h == HOOK_IN && t->shape.dst_kind == IPP_ADDR_ME)
-		fputs("fib daddr type local ", out);
-	if (h == HOOK_OUT && t->shape.src_kind == IPP_ADDR_ME)
-		fputs("fib saddr type local ", out);
+		fputs("fib daddr type { local, anycast } ", out);
 	/* (the mask keeps nft from taking "ppp" as the link layer of what follows) */
 	if (t->shape.conn)
 		fprintf(out, "meta %s %s ", h == HOOK_IN ? "iiftype" : "oiftype",
@@ -879,6 +881,30 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		in ? "input" : "output");
 	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
 		in ? "iiftype" : "oiftype");
+	/*
+	 * An IPv4-mapped address (::ffff:0:0/96) is how a program's IPv6 socket
+	 * speaks of an IPv4 peer, never an address on the wire (RFC 4291
+	 * 2.5.5.2): a packet from one would reach dual-stack sockets as if the
+	 * IPv4 host had sent it, past the IPv4 filters that name that host.
+	 */
+	if (c->opts.diagnostics)
+		fprintf(out,
+			"\t\tip6 saddr ::ffff:0.0.0.0/96 log prefix \"%s %s %s mapped\" group %u "
+			"snaplen %u\n",
+			IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), dir, IPP_NFLOG_GROUP,
+			IPP_NFLOG_SNAPLEN);
+	fprintf(out, "\t\tip6 saddr ::ffff:0.0.0.0/96 counter drop comment \"an IPv4-mapped source "
+		     "address, never on the wire\"\n");
+	if (!in) {
+		if (c->opts.diagnostics)
+			fprintf(out,
+				"\t\tip6 daddr ::ffff:0.0.0.0/96 log prefix \"%s %s %s mapped\" "
+				"group %u snaplen %u\n",
+				IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), dir,
+				IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
+		fprintf(out, "\t\tip6 daddr ::ffff:0.0.0.0/96 counter drop comment \"an "
+			     "IPv4-mapped destination address, never on the wire\"\n");
+	}
 	/*
 	 * Every packet: a test of the protocol first (comparisons, or a set)
 	 * cost TCP and UDP more than what the lookups of other packets save.

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../common/anycast.h"
 #include "../common/grow.h"
 #include "../compile/compile.h"
 #include "json.h"
@@ -771,6 +772,20 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 
 /* ---------- the flow cache's share of the counters ---------- */
 
+static int hostaddr_anycast(const uint8_t ip[16], void *ctx)
+{
+	struct ipp_hostaddrs *l = ctx;
+	void *v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	l->v[l->n].family = AF_INET6;
+	memcpy(l->v[l->n].ip, ip, 16);
+	l->n++;
+	return 0;
+}
+
 /* This host's addresses, for "me" in ipp_compiled_match(). */
 void ipp_hostaddrs_load(struct ipp_hostaddrs *l)
 {
@@ -799,6 +814,9 @@ void ipp_hostaddrs_load(struct ipp_hostaddrs *l)
 		l->n++;
 	}
 	freeifaddrs(ifa);
+	/* (its IPv6 anycast addresses: "me" matches them) */
+	if (l->v)
+		ipp_anycast6_each(hostaddr_anycast, l);
 }
 
 void ipp_hostaddrs_clear(struct ipp_hostaddrs *l)

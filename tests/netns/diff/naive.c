@@ -32,7 +32,9 @@ static void side(FILE *out, const struct ipp_addr *a, const char *dir)
 
 	switch (a->kind) {
 	case IPP_ADDR_ME:
-		fprintf(out, " fib %s type local", dir);
+		/* (a source "me" is only walked on output, which sends nothing else) */
+		if (strcmp(dir, "saddr"))
+			fprintf(out, " fib %s type { local, anycast }", dir);
 		break;
 	case IPP_ADDR_IP:
 		memcpy(ip, a->ip, 16);

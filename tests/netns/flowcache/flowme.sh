@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # flowme.sh - the flow cache and "me": when the host's addresses change, the running agent
-# moves the cache to a fresh generation, so the next packet of a cached flow gets the
-# outcome "me" gives now, and the generation left behind is counted with "me" as it was
-# when its flows were decided: no count moves from the filter that decided it to another.
+# moves the cache to a fresh generation, and the generation left behind is counted with
+# "me" as it was when its flows were decided: no count moves from the filter that decided
+# it to another.  Outbound, every packet is from "me", whatever source it claims.
 #
 #   H (the host under test)  10.77.0.1/24      P (its peer)  10.77.0.2/24
 #   policy: block me -> any udp 9999 (not mirrored), permit any <-> any
 #   H sends, through a raw socket, datagrams from 10.77.0.51 (not yet its address) to
-#   P:9999: permitted (any) and cached; 10.77.0.51 is then added to H.
+#   P:9999: from me, blocked, and cached; 10.77.0.51 is then added to H, and removed.
 set -u -o pipefail
 
 TAG="ipm$$" NAME=flowme NEED="nft python3"
@@ -51,23 +51,24 @@ AGENT_PID=$!
 wait_for 60 grep -q "running (pid" "$LOG" || { fail "the agent starts"; exit 1; }
 
 OUT=$(send 3)
-check "from an address not the host's: permitted (any), 3 sent" eval '[ "$(grep -c sent <<<"$OUT")" = 3 ]'
-check "counted for Rany: 3" wait_for 5 eval '[ "$(counted Rany)" = 3 ]'
+check "from an address not the host's: from me all the same, blocked" eval '[ "$(grep -c err <<<"$OUT")" = 3 ]'
+check "counted for Rme: 3" wait_for 5 eval '[ "$(counted Rme)" = 3 ]'
 hx ip addr add 10.77.0.51/32 dev "$IF_H"
 check "the address added: the agent renews the flow cache" \
 	wait_for 5 grep -q "the host's addresses changed (me)" "$LOG"
 sleep 0.5
 OUT=$(send 2)
-check "now from me: blocked (the cached outcome is not used)" eval '[ "$(grep -c err <<<"$OUT")" = 2 ]'
-check "Rany keeps the 3 it permitted" eval '[ "$(counted Rany)" = 3 ]'
-check "Rme counts the 2 it blocked, none of the 3" wait_for 5 eval '[ "$(counted Rme)" = 2 ]'
+check "now the host's own: blocked" eval '[ "$(grep -c err <<<"$OUT")" = 2 ]'
+check "Rany counts none" eval '[ "$(counted Rany)" = 0 ]'
+check "Rme counts the 3 of the generation left behind and the 2" wait_for 5 eval '[ "$(counted Rme)" = 5 ]'
 hx ip addr del 10.77.0.51/32 dev "$IF_H"
 wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -ge 2 ]'
 sleep 0.5
-check "the address removed: the counts stay (Rany 3, Rme 2)" \
-	eval '[ "$(counted Rany)" = 3 ] && [ "$(counted Rme)" = 2 ]'
+check "the address removed: the counts stay (Rany 0, Rme 5)" \
+	eval '[ "$(counted Rany)" = 0 ] && [ "$(counted Rme)" = 5 ]'
 OUT=$(send 1)
-check "not the host's again: permitted" eval '[ "$(grep -c sent <<<"$OUT")" = 1 ]'
+check "not the host's again: blocked" eval '[ "$(grep -c err <<<"$OUT")" = 1 ]'
+check "Rme: 6" wait_for 5 eval '[ "$(counted Rme)" = 6 ]'
 
 # an address that comes and goes within the time renewals are held back (2 s): the flows
 # cached meanwhile may have been decided by it, so the cache is renewed all the same

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The ways past filters of "me" that do not go through this host's own
+# addresses, on real packets, each first without the policy (it passes:
+# the check can fail) and then with it, and against what whatif says:
+#  - outbound from a source this host does not own (an unprivileged
+#    socket bound with IPV6_FREEBIND; a raw IPv4 socket): still from "me";
+#  - inbound UDP to this host's IPv6 subnet-router anycast address (it
+#    forwards): still to "me";
+#  - inbound IPv6 from an IPv4-mapped source (::ffff:P), which dual-stack
+#    sockets would take for P's IPv4 packets: dropped.
+#
+#   H (the host under test)  10.77.0.1/24 fd77::1/64    P (its peer)  10.77.0.2/24 fd77::2/64
+#
+# Output: "PASS name" / "FAIL name" per check and a summary; exit 0 only if
+# every check passed, 77 when it cannot run (not root, programs missing).
+set -u -o pipefail
+
+TAG="ips$$" NAME=spoof NEED="python3 timeout"
+. "$(dirname "$0")/../lib/pair.sh"
+
+pair_up
+hx ip addr add fd77::1/64 dev "$IF_H" nodad && px ip addr add fd77::2/64 dev "$IF_P" nodad ||
+	exit 2
+wait_for 5 px ping -6 -c1 -W1 -q fd77::1 >/dev/null 2>&1 || { echo "IPv6 set-up failed"; exit 2; }
+# H forwards IPv6: the kernel gives it the subnet-router anycast address fd77::
+hx sysctl -qw net.ipv6.conf.all.forwarding=1
+wait_for 5 hx grep -q "$IF_H" /proc/net/anycast6 || { echo "no anycast address"; exit 2; }
+# (P learns where the anycast address is before the checks: a first datagram waits for it)
+wait_for 5 px ping -6 -c1 -W1 -q fd77:: >/dev/null 2>&1
+# (a python3 an unprivileged user can run: not one under root's home)
+PY_USER=/usr/bin/python3
+[ -x "$PY_USER" ] || PY_USER=$(command -v python3)
+MAC_H=$(hx cat "/sys/class/net/$IF_H/address")
+MAC_P=$(px cat "/sys/class/net/$IF_P/address")
+
+# UDP sinks: in P on [::]:7100 (what H sends), in H on [::]:7200 (dual-stack: IPv4 and
+# IPv6, as the program an IPv4-mapped source would fool), each appending what it receives
+SINK='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+with open(sys.argv[2], "ab", buffering=0) as f:
+	while True:
+		data, peer = s.recvfrom(2048)
+		f.write(data + b" " + peer[0].encode() + b"\n")
+'
+px python3 -c "$SINK" 7100 "$WORK/p7100" </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+hx python3 -c "$SINK" 7200 "$WORK/h7200" </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 0.5
+
+# seen TOKEN FILE: "pass" when TOKEN reaches FILE within 0.8 s
+seen() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		grep -aq "$1" "$2" 2>/dev/null && { echo pass; return; }
+		sleep 0.1
+	done
+	echo drop
+}
+# predict ARGS...: "pass" or "drop", as whatif (inside H) says ("none" without a table)
+predict() {
+	local out
+	[ "$NOTABLE" = 1 ] && { echo none; return; }
+	out=$(hx env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" whatif "$@" 2>&1) ||
+		{ echo "error: $out"; return; }
+	case "$(grep '^Verdict:' <<<"$out")" in
+	*permitted* | *accepted* | *exempt* | *sent*) echo pass ;;
+	*) echo drop ;;
+	esac
+}
+verdict() { # NAME EXPECT GOT PREDICTED (none: no table, whatif not asked)
+	if [ "$3" != "$2" ]; then
+		OUT="expected $2, the kernel did $3" fail "$1"
+	elif [ "$4" != "$2" ] && [ "$4" != none ]; then
+		OUT="the kernel did $3 as expected, but whatif predicted $4" fail "$1"
+	else
+		pass "$1 ($2)"
+	fi
+}
+
+SEQ=0
+# freebind NAME EXPECT: from H as an unprivileged user, a UDP socket bound with
+# IPV6_FREEBIND to fd77::77 (not H's) sends to P
+freebind() {
+	local tok
+	SEQ=$((SEQ + 1)) tok="tok$SEQ"
+	hx setpriv --reuid=65534 --regid=65534 --clear-groups "$PY_USER" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, 78, 1)  # IPV6_FREEBIND
+s.bind(("fd77::77", 5556))
+try:
+	s.sendto(sys.argv[1].encode(), ("fd77::2", 7100))
+except OSError:
+	pass
+' "$tok"
+	verdict "$1" "$2" "$(seen "$tok" "$WORK/p7100")" \
+		"$(predict dir=out src=fd77::77 dst=fd77::2 proto=udp srcport=5556 dstport=7100)"
+}
+# rawspoof NAME EXPECT: from H, a raw IPv4 socket sends UDP from 10.77.0.77 (not H's) to P
+rawspoof() {
+	local tok
+	SEQ=$((SEQ + 1)) tok="tok$SEQ"
+	hx python3 - "$tok" <<'PY'
+import socket, struct, sys
+data = sys.argv[1].encode()
+udp = struct.pack("!HHHH", 5557, 7100, 8 + len(data), 0) + data
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                 socket.inet_aton("10.77.0.77"), socket.inet_aton("10.77.0.2"))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+try:
+	s.sendto(ip + udp, ("10.77.0.2", 0))
+except OSError:
+	pass
+PY
+	verdict "$1" "$2" "$(seen "$tok" "$WORK/p7100")" \
+		"$(predict dir=out src=10.77.0.77 dst=10.77.0.2 proto=udp srcport=5557 dstport=7100)"
+}
+# anycast NAME EXPECT: from P, UDP to H's subnet-router anycast address
+anycast() {
+	local tok
+	SEQ=$((SEQ + 1)) tok="tok$SEQ"
+	px python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.sendto(sys.argv[1].encode(), ("fd77::", 7200))
+' "$tok"
+	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
+		"$(predict dir=in src=fd77::2 dst=fd77:: proto=udp srcport=40000 dstport=7200)"
+}
+# mapped NAME EXPECT: from P, an Ethernet frame with IPv6 UDP from ::ffff:10.77.0.2 to H
+mapped() {
+	local tok
+	SEQ=$((SEQ + 1)) tok="tok$SEQ"
+	px python3 - "$tok" "$IF_P" "$MAC_H" "$MAC_P" <<'PY'
+import socket, struct, sys
+tok, ifname, dmac, smac = sys.argv[1:5]
+src = socket.inet_pton(socket.AF_INET6, "::ffff:10.77.0.2")
+dst = socket.inet_pton(socket.AF_INET6, "fd77::1")
+data = tok.encode()
+length = 8 + len(data)
+def csum(b):
+	if len(b) % 2:
+		b += b"\0"
+	s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+	while s >> 16:
+		s = (s & 0xffff) + (s >> 16)
+	return ~s & 0xffff
+udp = struct.pack("!HHHH", 5558, 7200, length, 0) + data
+c = csum(src + dst + struct.pack("!IxxxB", length, 17) + udp) or 0xffff
+udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+ip6 = struct.pack("!IHBB", 6 << 28, length, 17, 64) + src + dst
+eth = bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + b"\x86\xdd"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+s.send(eth + ip6 + udp)
+PY
+	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
+		"$(predict dir=in src=::ffff:10.77.0.2 dst=fd77::1 proto=udp srcport=5558 dstport=7200)"
+}
+
+# without a table everything passes (the checks can fail)
+NOTABLE=1
+freebind "no table: from an address H does not own (IPV6_FREEBIND, unprivileged)" pass
+rawspoof "no table: from an address H does not own (raw IPv4 socket)" pass
+anycast "no table: UDP to H's subnet-router anycast address" pass
+mapped "no table: IPv6 from an IPv4-mapped address" pass
+NOTABLE=0
+
+cat >"$WORK/policy.netsh" <<'NETSH'
+add filteraction name=Blk action=block
+add filteraction name=Ok action=permit
+add filter filterlist=FromMe srcaddr=me dstaddr=any protocol=udp dstport=7100 mirrored=no
+add filter filterlist=ToMe srcaddr=any dstaddr=me protocol=udp dstport=7200 mirrored=no
+add filter filterlist=PeerV4 srcaddr=10.77.0.2 dstaddr=me protocol=any
+add filter filterlist=Rest srcaddr=any dstaddr=any protocol=any
+add policy name=Closed
+add rule name=FromMe policy=Closed filterlist=FromMe filteraction=Blk
+add rule name=ToMe policy=Closed filterlist=ToMe filteraction=Blk
+add rule name=PeerV4 policy=Closed filterlist=PeerV4 filteraction=Blk
+add rule name=Rest policy=Closed filterlist=Rest filteraction=Ok
+set policy name=Closed assign=yes
+NETSH
+check "the policy: UDP from me to 7100, to me at 7200 and P's IPv4 address blocked" \
+	eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$WORK/policy.netsh" >/dev/null'
+check "the policy applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null 2>&1'
+freebind "from an address H does not own (IPV6_FREEBIND, unprivileged): from me" drop
+rawspoof "from an address H does not own (raw IPv4 socket): from me" drop
+anycast "UDP to H's subnet-router anycast address: to me" drop
+mapped "IPv6 from the IPv4-mapped address of a blocked IPv4 host" drop
+show whatif src=::ffff:10.77.0.2 dst=me proto=udp dstport=7200
+check "whatif says an IPv6 packet from a mapped address is dropped" \
+	has "an IPv6 packet that carries it is dropped"
+# the table's own count of what it dropped so
+OUT=$(hx nft list chain inet ipsecpol input 2>&1)
+check "the table counted the mapped source" eval \
+	'grep "IPv4-mapped source" <<<"$OUT" | grep -qv "packets 0 "'
+# P's IPv6 address is not blocked: its packets still reach the dual-stack socket
+SEQ=$((SEQ + 1)) tok="tok$SEQ"
+px python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("fd77::2", 5559))
+s.sendto(sys.argv[1].encode(), ("fd77::1", 7201))
+' "$tok"
+verdict "IPv6 from P's own address to another port" pass pass \
+	"$(predict dir=in src=fd77::2 dst=fd77::1 proto=udp srcport=5559 dstport=7201)"
+
+echo "$NPASS passed, $NFAIL failed"
+[ "$NFAIL" -eq 0 ]
