@@ -299,7 +299,10 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 		return false;
 	if (f->dstport && f->dstport != pkt->dport)
 		return false;
-	return addr_match(&f->src, pkt->family, pkt->src, me) &&
+	/* outbound, every packet is from me, whatever source it claims (the output hook
+	 * sees only what this host sends) */
+	return ((f->src.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_OUT) ||
+		addr_match(&f->src, pkt->family, pkt->src, me)) &&
 	       addr_match(&f->dst, pkt->family, pkt->dst, me);
 }
 
