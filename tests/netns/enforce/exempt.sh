@@ -50,35 +50,8 @@ check "the policy: everything blocked both ways" \
 	eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$WORK/policy.netsh" >/dev/null'
 
 SEQ=0
-# predict ARGS...: "pass" or "drop", as whatif (inside H) says of the packet
-predict() {
-	local out
-	out=$(hx env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" whatif dir=in "$@" 2>&1) ||
-		{ echo "error: $out"; return; }
-	case "$(grep '^Verdict:' <<<"$out")" in
-	*permitted* | *accepted* | *exempt* | *sent*) echo pass ;;
-	*) echo drop ;;
-	esac
-}
-# verdict NAME EXPECT GOT PREDICTED
-verdict() {
-	if [ "$3" != "$2" ]; then
-		OUT="expected $2, the kernel did $3" fail "$1"
-	elif [ "$4" != "$2" ]; then
-		OUT="the kernel did $3 as expected, but whatif predicted $4" fail "$1"
-	else
-		pass "$1 ($2)"
-	fi
-}
-# seen TOKEN FILE: "pass" when TOKEN reaches FILE within 0.8 s
-seen() {
-	local i
-	for i in 1 2 3 4 5 6 7 8; do
-		grep -aq "$1" "$2" 2>/dev/null && { echo pass; return; }
-		sleep 0.1
-	done
-	echo drop
-}
+# predict ARGS...: what whatif says of the inbound packet
+predict() { whatif_says dir=in "$@"; }
 tcp_from() { # NAME EXPECT SOURCE-PORT: P -> H:7001 and back
 	local tok got
 	SEQ=$((SEQ + 1)) tok="tok$SEQ"

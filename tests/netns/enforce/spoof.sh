@@ -51,34 +51,10 @@ hx python3 -c "$SINK" 7200 "$WORK/h7200" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
 sleep 0.5
 
-# seen TOKEN FILE: "pass" when TOKEN reaches FILE within 0.8 s
-seen() {
-	local i
-	for i in 1 2 3 4 5 6 7 8; do
-		grep -aq "$1" "$2" 2>/dev/null && { echo pass; return; }
-		sleep 0.1
-	done
-	echo drop
-}
-# predict ARGS...: "pass" or "drop", as whatif (inside H) says ("none" without a table)
+# predict ARGS...: what whatif says of the packet ("none" without a table)
 predict() {
-	local out
 	[ "$NOTABLE" = 1 ] && { echo none; return; }
-	out=$(hx env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" whatif "$@" 2>&1) ||
-		{ echo "error: $out"; return; }
-	case "$(grep '^Verdict:' <<<"$out")" in
-	*permitted* | *accepted* | *exempt* | *sent*) echo pass ;;
-	*) echo drop ;;
-	esac
-}
-verdict() { # NAME EXPECT GOT PREDICTED (none: no table, whatif not asked)
-	if [ "$3" != "$2" ]; then
-		OUT="expected $2, the kernel did $3" fail "$1"
-	elif [ "$4" != "$2" ] && [ "$4" != none ]; then
-		OUT="the kernel did $3 as expected, but whatif predicted $4" fail "$1"
-	else
-		pass "$1 ($2)"
-	fi
+	whatif_says "$@"
 }
 
 SEQ=0

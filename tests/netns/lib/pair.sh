@@ -9,6 +9,7 @@
 #   hx px pol                       run in H, in P; ipsecpol on the test's root in H
 #   pass fail check wait_for        "PASS name" / "FAIL name" (with $OUT), the summary counts
 #   show has hasnt val              ipsecpol's output in $OUT (status $RC), and what it says
+#   seen whatif_says verdict        a token's arrival, whatif's word, and the two checked
 # cleanup (on exit) kills the agent and PIDS and removes the namespaces and, unless KEEP=1,
 # the work directory.
 
@@ -100,4 +101,37 @@ wait_for() {
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.1
 	done
+}
+
+# seen TOKEN FILE: "pass" when TOKEN reaches FILE within 0.8 s, else "drop"
+seen() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		grep -aq "$1" "$2" 2>/dev/null && { echo pass; return; }
+		sleep 0.1
+	done
+	echo drop
+}
+
+# whatif_says ARGS...: "pass" or "drop", as whatif (inside H) says of the packet
+whatif_says() {
+	local out
+	out=$(hx env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" whatif "$@" 2>&1) ||
+		{ echo "error: $out"; return; }
+	case "$(grep '^Verdict:' <<<"$out")" in
+	*permitted* | *accepted* | *exempt* | *sent*) echo pass ;;
+	*) echo drop ;;
+	esac
+}
+
+# verdict NAME EXPECT GOT PREDICTED: the kernel did EXPECT and whatif said so (PREDICTED
+# "none": whatif not asked)
+verdict() {
+	if [ "$3" != "$2" ]; then
+		OUT="expected $2, the kernel did $3" fail "$1"
+	elif [ "$4" != "$2" ] && [ "$4" != none ]; then
+		OUT="the kernel did $3 as expected, but whatif predicted $4" fail "$1"
+	else
+		pass "$1 ($2)"
+	fi
 }
