@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../common/anycast.h"
+#include "../common/hostaddr.h"
 
 #define IKE_PORT 500
 #define IKE_NATT_PORT 4500
@@ -114,35 +114,16 @@ static int ifa_own(struct ipp_localaddrs *m, const struct ifaddrs *i)
 	return 0;
 }
 
-/*
- * The addresses of interface address @i: the directed broadcast of its IPv4
- * subnet, the all-ones host part (the kernel's local table names it broadcast
- * whether or not the address was given one), and the one given.
- */
+/* The IPv4 broadcast addresses of interface address @i (ipp_ifa_broadcasts()). */
 static int ifa_broadcasts(struct ipp_localaddrs *m, const struct ifaddrs *i)
 {
-	uint8_t ip[16] = {0};
-	uint32_t addr, mask, bc;
+	uint8_t bc[2][4], ip[16] = {0};
+	size_t n = ipp_ifa_broadcasts(i, bc), k;
 	int r = 0;
 
-	if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-	    !i->ifa_netmask)
-		return 0;
-	addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
-	mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;
-	if (ntohl(mask) < 0xfffffffeu) {
-		bc = addr | ~mask;
-		memcpy(ip, &bc, 4);
+	for (k = 0; k < n && r == 0; k++) {
+		memcpy(ip, bc[k], 4);
 		r = ipp_localaddrs_add(m, AF_INET, ip);
-	}
-	if (r == 0 && i->ifa_broadaddr && i->ifa_broadaddr->sa_family == AF_INET) {
-		bc = ((const struct sockaddr_in *)(const void *)i->ifa_broadaddr)->sin_addr.s_addr;
-		/* an address given without a broadcast address: the C library puts the
-		 * address itself there (or nothing): not a broadcast address */
-		if (bc != addr && bc != 0) {
-			memcpy(ip, &bc, 4);
-			r = ipp_localaddrs_add(m, AF_INET, ip);
-		}
 	}
 	return r;
 }
@@ -300,10 +281,14 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 	if (f->dstport && f->dstport != pkt->dport)
 		return false;
 	/* outbound, every packet is from me, whatever source it claims (the output hook
-	 * sees only what this host sends) */
+	 * sees only what this host sends); inbound, every packet is to me (the input hook
+	 * sees only what this host takes: a local route of another table, a transparent
+	 * proxy) but one to a broadcast or multicast address */
 	return ((f->src.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_OUT) ||
 		addr_match(&f->src, pkt->family, pkt->src, me)) &&
-	       addr_match(&f->dst, pkt->family, pkt->dst, me);
+	       ((f->dst.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_IN && !pkt->group &&
+		 !ipp_group_address(pkt->family, pkt->dst, NULL)) ||
+		addr_match(&f->dst, pkt->family, pkt->dst, me));
 }
 
 /* ---------- weights and order ---------- */

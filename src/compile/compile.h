@@ -11,8 +11,8 @@
  *
  *   Specific filters are grouped into tiers by shape: address family
  *   (IPv4, IPv6, or both when neither side is an address), each side's kind
- *   and prefix length (any: not in the key; me: `fib daddr type { local,
- *   anycast }` on input, every packet on output; a prefix: the masked
+ *   and prefix length (any: not in the key; me: `fib daddr type != {
+ *   broadcast, multicast }` on input, every packet on output; a prefix: the masked
  *   address), the protocol (any; TCP, UDP,
  *   ICMP or ICMPv6, each a shape of its own; any other protocol: a key
  *   field, meta l4proto, of shapes shared by all of them), and whether
@@ -439,7 +439,8 @@ void ipp_ctier_group(const char *name, char *buf, size_t len);
  * has.  Addresses in network byte order (IPv4 in the first 4 bytes), ports
  * in host order (ignored unless @proto is TCP or UDP), @iftype the type
  * (ARPHRD_*) of the interface it came in or goes out by.  @is_local tells
- * whether an address is this host's ("me" on input; on output every source is).  NULL when
+ * whether an inbound packet to an address is to this host ("me" on input: every
+ * packet but to a broadcast or multicast address; on output every source is).  NULL when
  * no filter matches (permitted).  Points into @c; *tier_ret (may be NULL)
  * gets the tier.
  */

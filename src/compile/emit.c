@@ -513,12 +513,13 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 {
 	char src[512], com[600];
 
-	/* "me": inbound, an address of this host's (its anycast addresses too: an IPv6
-	 * router's subnet-router anycast takes UDP); outbound, every packet, which this host
-	 * sends whatever source it claims (a socket bound with IPV6_FREEBIND or
-	 * IP_TRANSPARENT, a raw socket) */
+	/* "me": inbound, every packet this host takes (to its addresses, anycast ones too,
+	 * and those a local route of another table or a transparent proxy gives it) but to
+	 * a broadcast or multicast address; outbound, every packet, which this host sends
+	 * whatever source it claims (a socket bound with IPV6_FREEBIND or IP_TRANSPARENT, a
+	 * raw socket) */
 	if (h == HOOK_IN && t->shape.dst_kind == IPP_ADDR_ME)
-		fputs("fib daddr type { local, anycast } ", out);
+		fputs("fib daddr type != { broadcast, multicast } ", out);
 	/* (the mask keeps nft from taking "ppp" as the link layer of what follows) */
 	if (t->shape.conn)
 		fprintf(out, "meta %s %s ", h == HOOK_IN ? "iiftype" : "oiftype",

@@ -23,8 +23,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../common/anycast.h"
 #include "../common/grow.h"
+#include "../common/hostaddr.h"
 #include "../compile/compile.h"
 #include "json.h"
 #include "nfmon.h"
@@ -772,51 +772,49 @@ static int map_counters(const struct ipp_ctier *t, const struct ipp_json *map, s
 
 /* ---------- the flow cache's share of the counters ---------- */
 
-static int hostaddr_anycast(const uint8_t ip[16], void *ctx)
+/* One entry more in @l (@group: a broadcast address); -ENOMEM. */
+static int hostaddr_push(struct ipp_hostaddrs *l, size_t *cap, int family, const void *ip,
+			 bool group)
 {
-	struct ipp_hostaddrs *l = ctx;
-	void *v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-
-	if (!v)
+	if (ipp_grow_zero((void **)&l->v, cap, l->n + 1, sizeof(*l->v)) < 0)
 		return -ENOMEM;
-	l->v = v;
-	l->v[l->n].family = AF_INET6;
-	memcpy(l->v[l->n].ip, ip, 16);
+	l->v[l->n].family = family;
+	memcpy(l->v[l->n].ip, ip, family == AF_INET6 ? 16 : 4);
+	l->v[l->n].group = group;
 	l->n++;
 	return 0;
 }
 
-/* This host's addresses, for "me" in ipp_compiled_match(). */
+/* This host's addresses and its IPv4 broadcast addresses, for ipp_compiled_match(). */
 void ipp_hostaddrs_load(struct ipp_hostaddrs *l)
 {
 	struct ifaddrs *ifa = NULL, *i;
-	size_t n = 0;
+	size_t cap = 0, k, nb;
+	uint8_t bc[2][4];
+	int r = 0;
 
 	l->v = NULL;
 	l->n = 0;
 	if (getifaddrs(&ifa) < 0)
 		return;
-	for (i = ifa; i; i = i->ifa_next)
-		n++;
-	l->v = calloc(n + 1, sizeof(*l->v));
-	for (i = ifa; i && l->v; i = i->ifa_next) {
+	for (i = ifa; i && r == 0; i = i->ifa_next) {
 		const struct sockaddr *sa = i->ifa_addr;
 
 		if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 			continue;
-		l->v[l->n].family = sa->sa_family;
-		if (sa->sa_family == AF_INET)
-			memcpy(l->v[l->n].ip,
-			       &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-		else
-			memcpy(l->v[l->n].ip,
-			       &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-		l->n++;
+		r = hostaddr_push(
+		    l, &cap, sa->sa_family,
+		    sa->sa_family == AF_INET
+			? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+			: (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    false);
+		nb = ipp_ifa_broadcasts(i, bc);
+		for (k = 0; k < nb && r == 0; k++)
+			r = hostaddr_push(l, &cap, AF_INET, bc[k], true);
 	}
 	freeifaddrs(ifa);
-	/* (its IPv6 anycast addresses: "me" matches them) */
-	if (l->v)
-		ipp_anycast6_each(hostaddr_anycast, l);
+	if (r < 0)
+		ipp_hostaddrs_clear(l);
 }
 
 void ipp_hostaddrs_clear(struct ipp_hostaddrs *l)
@@ -842,16 +840,23 @@ bool ipp_hostaddrs_equal(struct ipp_hostaddrs *a, struct ipp_hostaddrs *b)
 	return !memcmp(a->v, b->v, a->n * sizeof(a->v[0]));
 }
 
-static bool hostaddrs_has(int family, const uint8_t ip[16], void *ctx)
+/*
+ * Is an inbound packet to @ip to "me" (ipp_compiled_match())?  As the table
+ * has it: every packet this host takes, but to a multicast or broadcast
+ * address.
+ */
+static bool hostaddrs_me(int family, const uint8_t ip[16], void *ctx)
 {
 	const struct ipp_hostaddrs *l = ctx;
 	size_t i;
 
+	if (family == AF_INET6 ? ip[0] == 0xff
+			       : (ip[0] & 0xf0) == 0xe0 || !memcmp(ip, "\xff\xff\xff\xff", 4))
+		return false;
 	for (i = 0; i < l->n; i++)
-		if (l->v[i].family == family &&
-		    !memcmp(l->v[i].ip, ip, family == AF_INET6 ? 16 : 4))
-			return true;
-	return false;
+		if (l->v[i].group && l->v[i].family == family && !memcmp(l->v[i].ip, ip, 4))
+			return false;
+	return true;
 }
 
 struct flowshare {
@@ -895,7 +900,7 @@ static bool ghost_decides(const struct flowshares *fs, const struct ipp_ctier *e
 		if (et && g->weight <= et->weight)
 			continue;
 		if (ipp_ctier_packet_key(g, inbound, family, src, dst, proto, sport, dport,
-					 hostaddrs_has, (void *)&fs->loc, &k) &&
+					 hostaddrs_me, (void *)&fs->loc, &k) &&
 		    ipp_ctier_decider(g, &k))
 			return true;
 	}
@@ -951,7 +956,7 @@ static int flow_share(const struct ipp_compiled *c, const struct ipp_patch_chang
 		fs->loc_loaded = true;
 	}
 	e = ipp_compiled_match_before(c, ch, nch, inbound, family, src, dst, proto, sport, dport,
-				      hostaddrs_has, &fs->loc, &t, &gone);
+				      hostaddrs_me, &fs->loc, &t, &gone);
 	if (!gone && fs->nghosts)
 		gone =
 		    ghost_decides(fs, e ? t : NULL, inbound, family, src, dst, proto, sport, dport);

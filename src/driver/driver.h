@@ -212,12 +212,16 @@ struct ipp_carry_book {
 };
 void ipp_carry_book_clear(struct ipp_carry_book *b);
 
-/* This host's addresses (getifaddrs()), for "me" where the kernel's view is not asked. */
+/*
+ * This host's addresses and IPv4 broadcast addresses (getifaddrs()), for "me"
+ * where the kernel's view is not asked.
+ */
 struct ipp_hostaddrs {
 	struct {
 		int family;
 		uint8_t ip[16];
-	} * v; /* owned */
+		bool group; /* a broadcast address */
+	} * v;		    /* owned */
 	size_t n;
 };
 /* Read them now; on failure none.  *l is cleared by ipp_hostaddrs_clear(). */

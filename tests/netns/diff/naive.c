@@ -34,7 +34,7 @@ static void side(FILE *out, const struct ipp_addr *a, const char *dir)
 	case IPP_ADDR_ME:
 		/* (a source "me" is only walked on output, which sends nothing else) */
 		if (strcmp(dir, "saddr"))
-			fprintf(out, " fib %s type { local, anycast }", dir);
+			fprintf(out, " fib %s type != { broadcast, multicast }", dir);
 		break;
 	case IPP_ADDR_IP:
 		memcpy(ip, a->ip, 16);

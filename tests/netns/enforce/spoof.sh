@@ -5,7 +5,8 @@
 #  - outbound from a source this host does not own (an unprivileged
 #    socket bound with IPV6_FREEBIND; a raw IPv4 socket): still from "me";
 #  - inbound UDP to this host's IPv6 subnet-router anycast address (it
-#    forwards): still to "me";
+#    forwards), and to an address a local route of another routing table
+#    gives it (AnyIP): still to "me";
 #  - inbound IPv6 from an IPv4-mapped source (::ffff:P), which dual-stack
 #    sockets would take for P's IPv4 packets: dropped.
 #
@@ -30,6 +31,10 @@ wait_for 5 px ping -6 -c1 -W1 -q fd77:: >/dev/null 2>&1
 # (a python3 an unprivileged user can run: not one under root's home)
 PY_USER=/usr/bin/python3
 [ -x "$PY_USER" ] || PY_USER=$(command -v python3)
+# AnyIP: 10.77.0.77 is H's by a local route of table 100 (no interface holds it); P
+# reaches it through H
+hx ip rule add to 10.77.0.77 lookup 100 && hx ip route add local 10.77.0.77 dev lo table 100 &&
+	px ip route add 10.77.0.77/32 via $H_IP || exit 2
 MAC_H=$(hx cat "/sys/class/net/$IF_H/address")
 MAC_P=$(px cat "/sys/class/net/$IF_P/address")
 
@@ -107,6 +112,18 @@ s.sendto(sys.argv[1].encode(), ("fd77::", 7200))
 	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
 		"$(predict dir=in src=fd77::2 dst=fd77:: proto=udp srcport=40000 dstport=7200)"
 }
+# anyip NAME EXPECT: from P, UDP to 10.77.0.77, H's by a local route of table 100
+anyip() {
+	local tok
+	SEQ=$((SEQ + 1)) tok="tok$SEQ"
+	px python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(sys.argv[1].encode(), ("10.77.0.77", 7200))
+' "$tok"
+	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
+		"$(predict dir=in src=$P_IP dst=10.77.0.77 proto=udp srcport=40000 dstport=7200)"
+}
 # mapped NAME EXPECT: from P, an Ethernet frame with IPv6 UDP from ::ffff:10.77.0.2 to H
 mapped() {
 	local tok
@@ -143,6 +160,7 @@ NOTABLE=1
 freebind "no table: from an address H does not own (IPV6_FREEBIND, unprivileged)" pass
 rawspoof "no table: from an address H does not own (raw IPv4 socket)" pass
 anycast "no table: UDP to H's subnet-router anycast address" pass
+anyip "no table: UDP to an address H's by a local route of another table" pass
 mapped "no table: IPv6 from an IPv4-mapped address" pass
 NOTABLE=0
 
@@ -166,6 +184,7 @@ check "the policy applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/nu
 freebind "from an address H does not own (IPV6_FREEBIND, unprivileged): from me" drop
 rawspoof "from an address H does not own (raw IPv4 socket): from me" drop
 anycast "UDP to H's subnet-router anycast address: to me" drop
+anyip "UDP to an address H's by a local route of another table: to me" drop
 mapped "IPv6 from the IPv4-mapped address of a blocked IPv4 host" drop
 show whatif src=::ffff:10.77.0.2 dst=me proto=udp dstport=7200
 check "whatif says an IPv6 packet from a mapped address is dropped" \

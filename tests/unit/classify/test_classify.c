@@ -108,8 +108,13 @@ static void test_example_rdp(void **state)
 	v = check(&fx, P(IPP_DIR_IN, "10.0.0.5", "192.168.7.1", IPPROTO_TCP, 1, 3389),
 		  IPP_VERDICT_PERMIT, (int)rdp);
 	ipp_verdict_clear(&v);
-	/* a destination that is not the host matches no "me" filter */
+	/* inbound, a destination not among the host's addresses is "me" all the same (the
+	 * host took the packet: a local route of another table, a transparent proxy) */
 	v = check(&fx, P(IPP_DIR_IN, "10.0.0.5", "10.0.0.2", IPPROTO_TCP, 1, 3389),
+		  IPP_VERDICT_PERMIT, (int)rdp);
+	ipp_verdict_clear(&v);
+	/* but a multicast destination is not */
+	v = check(&fx, P(IPP_DIR_IN, "10.0.0.5", "224.0.0.9", IPPROTO_UDP, 1, 3389),
 		  IPP_VERDICT_NONE, -1);
 	assert_true(v.accepted);
 	assert_string_equal(v.text, "no filter matched: permitted");
@@ -216,8 +221,9 @@ static void test_me_unknown(void **state)
 	fx_init(&fx);
 	uint32_t r = fx_rule(&fx, "P", "R", IPP_ACTION_BLOCK, IPP_ORIGIN_ASSIGNED);
 	fx_filter(&fx, r, A_ANY(), A_ME(), 0, 0, 0, false);
+	/* the host's addresses unknown: inbound, what the host takes is to "me" all the same */
 	assert_int_equal(ipp_classify(&fx.eff, &p, NULL, &v), 0);
-	assert_int_equal(v.kind, IPP_VERDICT_NONE);
+	assert_int_equal(v.kind, IPP_VERDICT_BLOCK);
 	ipp_verdict_clear(&v);
 	assert_int_equal(ipp_classify(&fx.eff, &p, &me, &v), 0);
 	assert_int_equal(v.kind, IPP_VERDICT_BLOCK);

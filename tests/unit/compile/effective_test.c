@@ -311,7 +311,8 @@ static void test_explain_line(void **state)
 		if (p == text || p[-1] == '\n') {
 			if (!strncmp(p, "\t\t\t10.0.1.0 . 80", 16))
 				elem_line = line;
-			if (!strncmp(p, "\t\tfib daddr type { local, anycast } ip saddr", 44))
+			if (!strncmp(p, "\t\tfib daddr type != { broadcast, multicast } ip saddr",
+				     53))
 				rule_line = line;
 			if (!strncmp(p, "\tmap ip_s24_dme_p6_dp {", 23))
 				map_line = line;
