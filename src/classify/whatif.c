@@ -274,6 +274,14 @@ static int resolve(const char *tag, const char *s, int want_family, const struct
 	return by_name(tag, s, want_family, env, ret_family, ip, err);
 }
 
+/* Is @ip ::1? */
+static bool is_loopback6(const uint8_t ip[16])
+{
+	static const uint8_t lo[16] = {[15] = 1};
+
+	return !memcmp(ip, lo, 16);
+}
+
 /* @ip, an IPv4 address, as the IPv4-mapped IPv6 address ::ffff:a.b.c.d. */
 static void remap(uint8_t ip[16])
 {
@@ -559,6 +567,12 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 		fprintf(out, "Note:        the destination is a broadcast or multicast address: "
 			     "received, but not one of this host's, so filters of \"me\" do not "
 			     "match it\n");
+	if (v.kind == IPP_VERDICT_EXEMPT_LOOPBACK && !pkt.loopback &&
+	    !(pkt.family == AF_INET ? pkt.src[0] == 127 || pkt.dst[0] == 127
+				    : is_loopback6(pkt.src) || is_loopback6(pkt.dst)))
+		fprintf(out, "Note:        between two of this host's addresses a packet goes over "
+			     "the loopback interface; one that comes in by another interface with "
+			     "the host's own address as its source (accept_local) is filtered\n");
 	if (!w->pcap && pkt.family == AF_INET && (mapped_text(w->src) || mapped_text(w->dst)))
 		fprintf(out,
 			"Note:        %s is taken as the IPv4 address a dual-stack socket "

@@ -209,7 +209,7 @@ static void test_as_if_assigned(void **state)
 	free(out);
 
 	/* but to a broadcast or multicast address: received, not the host's, so "any -> me"
-	 * does not match it (as the kernel's fib type local does not) */
+	 * does not match it (as the kernel's fib type != { broadcast, multicast } does not) */
 	static const char *const groups[] = {"255.255.255.255", "224.0.0.5", NULL};
 	for (const char *const *g = groups; *g; g++) {
 		char dst[64];
@@ -228,6 +228,24 @@ static void test_as_if_assigned(void **state)
 				NULL),
 			 0);
 	has(out, "Verdict:     no filter matched: permitted");
+	free(out);
+
+	/* from this host's address to itself: over the loopback interface, said so */
+	assert_int_equal(whatif(&out, NULL, "src=10.0.0.1", "dst=10.0.0.1", "proto=udp",
+				"dstport=9600", "me=10.0.0.1", "me=only", "dir=in", "policy=srv",
+				NULL),
+			 0);
+	has(out, "Verdict:     exempt: loopback traffic is never filtered");
+	has(out, "Note:        between two of this host's addresses a packet goes over the "
+		 "loopback interface");
+	free(out);
+	/* an IPv4-mapped address with an IPv6 one: the IPv6 packet, dropped */
+	assert_int_equal(whatif(&out, NULL, "src=::ffff:10.0.0.5", "dst=fd00::1", "proto=tcp",
+				"dstport=3389", "me=fd00::1", "me=only", "dir=in", "policy=srv",
+				NULL),
+			 0);
+	has(out, "Verdict:     dropped: an IPv4-mapped address (::ffff:0:0/96) is never on the "
+		 "wire");
 	free(out);
 
 	/* another host: blocked; the answer from this host leaves through the mirror */
