@@ -9,7 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static const char *kind_of(mode_t m)
+const char *ipp_file_kind(mode_t m)
 {
 	return S_ISDIR(m)    ? "a directory"
 	       : S_ISFIFO(m) ? "a FIFO"
@@ -42,7 +42,7 @@ int ipp_confile_open(const char *path, size_t max, FILE **ret, struct ipp_error 
 	if (!S_ISREG(st.st_mode) && !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))) {
 		close(fd);
 		return ipp_err(err, EINVAL, "\"%s\" is %s: expected a regular file", path,
-			       kind_of(st.st_mode));
+			       ipp_file_kind(st.st_mode));
 	}
 	if ((unsigned long long)st.st_size > max) {
 		close(fd);

@@ -8,6 +8,7 @@
 #define IPP_CONFILE_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -21,6 +22,9 @@
  * /dev/null is taken, as an empty file), larger than @max bytes (-EFBIG), or
  * not readable.
  */
+/* What a file of mode @m is, when not a regular file: "a directory", "a FIFO" ... (static). */
+const char *ipp_file_kind(mode_t m);
+
 int ipp_confile_open(const char *path, size_t max, FILE **ret, struct ipp_error *err);
 
 #endif

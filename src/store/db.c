@@ -15,19 +15,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "../common/confile.h"
 #include "../common/grow.h"
 #include "../common/utf8.h"
 #include "db_internal.h"
-
-#include "../common/utf8.h"
 
 #define IPP_APPLICATION_ID 0x49505350 /* "IPSP" */
 #define BUSY_TIMEOUT_MS 10000
@@ -907,6 +907,34 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, -1, sqlite3_free);
 }
 
+/*
+ * The database at @path, and the files SQLite keeps beside it, are regular
+ * files when they exist: a FIFO would hold the open (a reader waits for a
+ * writer that never comes), a device would read as garbage.
+ */
+static int check_kinds(const char *path, struct ipp_error *err)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	char buf[PATH_MAX];
+	struct stat sb;
+
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		if (snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]) >= (int)sizeof(buf))
+			return ipp_err(err, ENAMETOOLONG, "policy database \"%s\": name too long",
+				       path);
+		if (stat(buf, &sb) == 0 && !S_ISREG(sb.st_mode))
+			return i == 0 ? ipp_err(err, EINVAL,
+						"policy database \"%s\" is %s: expected a regular "
+						"file",
+						path, ipp_file_kind(sb.st_mode))
+				      : ipp_err(err, EINVAL,
+						"policy database \"%s\": \"%s\" is %s: expected a "
+						"regular file",
+						path, buf, ipp_file_kind(sb.st_mode));
+	}
+	return 0;
+}
+
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)
 {
 	bool ro = flags & IPP_DB_READONLY;
@@ -928,6 +956,8 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 			    path);
 		return ipp_err(err, errno, "policy database \"%s\": %s", path, strerror(errno));
 	}
+	if ((r = check_kinds(path, err)) < 0)
+		return r;
 	if (!ro && (r = claim_file(path, &held, err)) < 0)
 		return r;
 	db = calloc(1, sizeof(*db));

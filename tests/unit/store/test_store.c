@@ -1065,6 +1065,26 @@ static void test_corrupt_file(void **state)
 		assert_int_equal(stat(path, &sb), 0);
 		assert_int_equal(sb.st_size, 0);
 	}
+	/* a FIFO in its place (or in the place of its -wal file) is refused at once, read-only
+	 * too: opened, it would wait for a writer for ever */
+	{
+		char wal[PATH_MAX + 8];
+
+		snprintf(path, sizeof(path), "%s/fifo.db", fx->dir);
+		assert_int_equal(mkfifo(path, 0600), 0);
+		expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), EINVAL, &err,
+			   "is a FIFO: expected a regular file");
+		expect_err(ipp_db_open(path, 0, &db, &err), EINVAL, &err, "is a FIFO");
+		snprintf(path, sizeof(path), "%s/walfifo.db", fx->dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		assert_int_equal(mkfifo(wal, 0600), 0);
+		expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), EINVAL, &err,
+			   "-wal\" is a FIFO");
+		assert_null(db);
+	}
 	/* read-only open of a missing file does not create it */
 	snprintf(path, sizeof(path), "%s/missing.db", fx->dir);
 	expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), ENOENT, &err, path);
