@@ -448,12 +448,65 @@ int db_exec_stmt(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, con
 	return 0;
 }
 
-int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what)
+/*
+ * A row of @st holds no NUL byte inside a text or blob: read as C strings,
+ * such a value would be cut short there (a filter's "10.0.0.0\0/8" read as
+ * the host 10.0.0.0, a name read as another).  Only another program can
+ * have written one: a damaged row.
+ */
+static int row_nul_free(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err,
+			const char *what)
+{
+	int i, n = sqlite3_column_count(st);
+
+	for (i = 0; i < n; i++) {
+		int type = sqlite3_column_type(st, i);
+		const unsigned char *t;
+
+		if (type != SQLITE_TEXT && type != SQLITE_BLOB)
+			continue;
+		t = sqlite3_column_text(st, i);
+		if (t && memchr(t, 0, (size_t)sqlite3_column_bytes(st, i))) {
+			const char *col = sqlite3_column_name(st, i);
+			const char *table = sqlite3_column_table_name(st, i);
+
+			sqlite3_reset(st);
+			return ipp_err(err, EUCLEAN,
+				       "policy database \"%s\": %s: a NUL byte inside the value of "
+				       "%s%s%s (another program wrote it; read as text it would be "
+				       "cut short there)",
+				       db->path, what, table ? table : "", table ? "." : "",
+				       col ? col : "a column");
+		}
+	}
+	return 1;
+}
+
+bool db_nul_inside(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t && memchr(t, 0, (size_t)sqlite3_column_bytes(st, i));
+}
+
+int db_step_unchecked(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
 		return 1;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_fail(db, rc, err, what);
+}
+
+int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return row_nul_free(db, st, err, what);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;

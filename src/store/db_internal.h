@@ -62,6 +62,13 @@ int db_fail(struct ipp_db *db, int rc, struct ipp_error *err, const char *what);
 int db_exec_stmt(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what);
 /* Step: 1 = a row, 0 = done (statement reset), <0 = error (statement reset). */
 int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what);
+/*
+ * db_step() for a caller that checks the row's text columns itself
+ * (db_nul_inside()): the filters' rows, the most numerous.
+ */
+int db_step_unchecked(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what);
+/* Does column @i of the current row hold a NUL byte inside its text or blob? */
+bool db_nul_inside(sqlite3_stmt *st, int i);
 
 /*
  * Write transactions of the store functions: one level of ipp_db_begin()

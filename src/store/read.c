@@ -141,14 +141,28 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 		  struct ipp_error *err)
 {
 	struct ipp_error why = {0};
+	const char *src, *dst;
 	int64_t v;
 
 	memset(f, 0, sizeof(*f));
 	f->id = sqlite3_column_int64(st, 0);
+	/* (its rows come through db_step_unchecked(): its text columns looked at here; the
+	 * addresses' lengths as read against their lengths as stored) */
+	src = (const char *)sqlite3_column_text(st, 6);
+	dst = (const char *)sqlite3_column_text(st, 7);
+	for (int c = 2; c <= 7; c++)
+		if (c < 6 ? db_nul_inside(st, c)
+			  : (c == 6 ? src : dst) &&
+				strlen(c == 6 ? src : dst) != (size_t)sqlite3_column_bytes(st, c)) {
+			ipp_err(&why, EINVAL,
+				"a NUL byte inside (another program wrote it; read as text it "
+				"would be cut short there)");
+			return bad_row(db, err, "filter", f->id, sqlite3_column_name(st, c), &why);
+		}
 	db_col_text(st, 2, f->guid, sizeof(f->guid));
-	if (ipp_addr_parse_cidr((const char *)sqlite3_column_text(st, 6), &f->src, &why) < 0)
+	if (ipp_addr_parse_cidr(src, &f->src, &why) < 0)
 		return bad_row(db, err, "filter", f->id, "srcaddr", &why);
-	if (ipp_addr_parse_cidr((const char *)sqlite3_column_text(st, 7), &f->dst, &why) < 0)
+	if (ipp_addr_parse_cidr(dst, &f->dst, &why) < 0)
 		return bad_row(db, err, "filter", f->id, "dstaddr", &why);
 	if (int_col(db, st, 8, 0, 255, "filter", f->id, "protocol", &v, err) < 0)
 		return -EUCLEAN;
@@ -622,7 +636,7 @@ int ipp_db_filter_select(struct ipp_db *db, int64_t filterlist_id,
 		sqlite3_bind_text(st, 4, range->dst_lo, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, range->dst_hi, -1, SQLITE_STATIC);
 	}
-	while ((r = db_step(db, st, err, "reading filters")) > 0) {
+	while ((r = db_step_unchecked(db, st, err, "reading filters")) > 0) {
 		r = push_row_filter(db, st, &v, &n, &cap, err);
 		if (r < 0) {
 			sqlite3_reset(st);
@@ -855,7 +869,7 @@ static int load_filterlists(struct ipp_db *db, struct ipp_snapshot *s, unsigned 
 		goto out;
 	sqlite3_bind_int(st, 1, s->loc);
 	sqlite3_bind_int(st, 2, only);
-	while ((r = db_step(db, st, err, "reading filters")) > 0) {
+	while ((r = db_step_unchecked(db, st, err, "reading filters")) > 0) {
 		const struct id_index *m = find_id(idx, s->nfilterlists, sqlite3_column_int64(st, 1));
 		struct ipp_filterlist *l;
 

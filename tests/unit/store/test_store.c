@@ -1247,6 +1247,14 @@ static void test_damaged_values(void **state)
 	    {"UPDATE policy SET name = printf('%.300c', 'x')", "bad name: name: \"xxx"},
 	    {"UPDATE rule SET name = 'a' || char(10) || 'b' WHERE number > 0",
 	     "control characters are not allowed"},
+	    /* a NUL byte inside a value: read as text it would be cut short there (a /24
+	     * filter read as the host 192.0.2.0, a name as another) */
+	    {"UPDATE filter SET src = CAST(X'3139322E302E322E30002F3234' AS TEXT)",
+	     "filter 1: bad src: a NUL byte inside"},
+	    {"UPDATE filter SET src = X'3139322E302E322E30002F3234'",
+	     "filter 1: bad src: a NUL byte inside"},
+	    {"UPDATE filteraction SET name = CAST(X'420041' AS TEXT)",
+	     "a NUL byte inside the value of filteraction.name"},
 	};
 	struct fx *fx = *state;
 	struct ipp_error err = {0};
@@ -1286,6 +1294,7 @@ static void test_damaged_values(void **state)
 			"UPDATE filteraction SET soft = 0;"
 			"UPDATE auth SET kind = 1;"
 			"UPDATE filterlist SET name = 'L'; UPDATE filteraction SET name = 'B';"
+			"UPDATE filter SET src = '192.0.2.0/24';"
 			"UPDATE policy SET name = 'P'; UPDATE rule SET name = 'R' WHERE number > 0",
 			NULL, NULL, NULL),
 		    SQLITE_OK);
