@@ -88,10 +88,17 @@ static bool add_addr(struct ipp_addr *v, size_t *n, const char *text)
 	} else {
 		return false;
 	}
+	/* an IPv4-mapped address is the IPv4 server a dual-stack socket names so (glibc
+	 * sends to a "nameserver ::ffff:a.b.c.d" over IPv4): never on the wire */
+	if (a.family == AF_INET6 && ipp_ip_unmap(a.ip)) {
+		a.family = AF_INET;
+		a.plen = 32;
+	}
 	for (i = 0; i < *n; i++)
 		if (v[i].family == a.family && !memcmp(v[i].ip, a.ip, 16))
 			return true;
-	if (*n < IPP_MAX_SERVERS)
+	/* (one more than the list holds: ipp_hostenv_read() tells there were too many) */
+	if (*n < IPP_MAX_SERVERS + 1)
 		v[(*n)++] = a;
 	return true;
 }
@@ -190,11 +197,11 @@ static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		if (!is_loopback(&e->dns[i]))
 			return 0;
 	if (e->ndns && s->resolved_conf) {
-		struct ipp_addr up[IPP_MAX_SERVERS];
+		struct ipp_addr up[IPP_MAX_SERVERS + 1];
 		size_t nup = 0;
 
 		/* systemd-resolved asks every server it lists */
-		if ((r = read_resolv(s->resolved_conf, IPP_MAX_SERVERS, up, &nup, err)) < 0)
+		if ((r = read_resolv(s->resolved_conf, IPP_MAX_SERVERS + 1, up, &nup, err)) < 0)
 			return r;
 		if (nup) {
 			memcpy(e->dns, up, nup * sizeof(up[0]));
@@ -810,6 +817,16 @@ static int read_wins(const char *path, struct ipp_hostenv *e, struct ipp_error *
 	return r;
 }
 
+/* A list that found more than IPP_MAX_SERVERS (@what, from @where): its kind unknown. */
+static void too_many(char *error, size_t *n, const char *what, const char *where)
+{
+	if (*n <= IPP_MAX_SERVERS || error[0])
+		return;
+	snprintf(error, IPP_ERR_MSG_MAX, "%s: more than %d %s, more than a policy takes", where,
+		 IPP_MAX_SERVERS, what);
+	*n = 0;
+}
+
 int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		     struct ipp_error *err)
 {
@@ -832,6 +849,12 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 		if ((r = read_dhcp(s, &e, &ke)) < 0 && !e.dhcp_error[0])
 			snprintf(e.dhcp_error, sizeof(e.dhcp_error), "%s", ke.msg);
 	}
+	/* more servers than a list holds: unknown, not fewer (a filter of them would leave
+	 * the rest out in silence) */
+	too_many(e.dns_error, &e.ndns, "DNS servers",
+		 s->resolved_conf ? s->resolved_conf : s->resolv_conf);
+	too_many(e.gateway_error, &e.ngateway, "gateways", "the default routes");
+	too_many(e.dhcp_error, &e.ndhcp, "DHCP servers", "the DHCP leases");
 	/* a file of servers with a line that cannot be read: they are unknown, not fewer */
 	if (e.dns_error[0])
 		e.ndns = 0;
@@ -847,6 +870,7 @@ int ipp_hostenv_read(const struct ipp_hostenv_src *s, struct ipp_hostenv *ret,
 			e.nwins = 0;
 			snprintf(e.wins_error, sizeof(e.wins_error), "%s", we.msg);
 		}
+		too_many(e.wins_error, &e.nwins, "WINS servers", s->wins_conf);
 	}
 	*ret = e;
 	return 0;

@@ -17,17 +17,21 @@
 #include "../model/model.h"
 #include "../store/store.h"
 
-#define IPP_MAX_SERVERS 16
+#define IPP_MAX_SERVERS 64
 
-/* Facts about the host that symbolic addresses expand to. */
+/*
+ * Facts about the host that symbolic addresses expand to.  Each list has
+ * room for one server more than IPP_MAX_SERVERS, which tells a reader that
+ * found more than those (ipp_hostenv_read(): the kind is then unknown).
+ */
 struct ipp_hostenv {
-	struct ipp_addr dns[IPP_MAX_SERVERS];
+	struct ipp_addr dns[IPP_MAX_SERVERS + 1];
 	size_t ndns;
-	struct ipp_addr wins[IPP_MAX_SERVERS];
+	struct ipp_addr wins[IPP_MAX_SERVERS + 1];
 	size_t nwins;
-	struct ipp_addr dhcp[IPP_MAX_SERVERS];
+	struct ipp_addr dhcp[IPP_MAX_SERVERS + 1];
 	size_t ndhcp;
-	struct ipp_addr gateway[IPP_MAX_SERVERS];
+	struct ipp_addr gateway[IPP_MAX_SERVERS + 1];
 	size_t ngateway;
 	/*
 	 * Why wins.conf could not be read ("" when it was): a filter naming the

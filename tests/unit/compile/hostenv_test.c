@@ -202,6 +202,28 @@ static void test_wins_strict(void **state)
 	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
 	assert_int_equal(e.nwins, 1);
 	assert_addr(&e.wins[0], "10.0.0.9");
+	/* an IPv4-mapped address is the IPv4 server it names (never on the wire) */
+	put("wins.conf", "::ffff:192.0.2.53\n");
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.nwins, 1);
+	assert_addr(&e.wins[0], "192.0.2.53");
+	/* 64 servers are taken; more leave the kind unknown, not fewer */
+	{
+		char many[66 * 16] = "";
+
+		for (int i = 0; i < 64; i++)
+			snprintf(many + strlen(many), sizeof(many) - strlen(many), "10.1.0.%d\n",
+				 i + 1);
+		put("wins.conf", many);
+		assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+		assert_int_equal(e.nwins, 64);
+		assert_string_equal(e.wins_error, "");
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "10.1.1.1\n");
+		put("wins.conf", many);
+		assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+		assert_int_equal(e.nwins, 0);
+		assert_non_null(strstr(e.wins_error, "more than 64 WINS servers"));
+	}
 	/* a resolv.conf that cannot be read leaves the DNS servers unknown, and no other kind */
 	{
 		char d[512];
