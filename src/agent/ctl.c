@@ -56,6 +56,8 @@ static void kv(FILE *out, const char *k, const char *v)
 	for (; *v; v++) {
 		if (*v == '\n')
 			fputs(v[1] ? "; " : "", out);
+		else if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			fprintf(out, "\\x%02x", (unsigned char)*v); /* (a reply is one line) */
 		else
 			fputc(*v, out);
 	}

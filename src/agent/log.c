@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "log.h"
 
+#include "../common/err.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,10 +46,12 @@ static void to_syslog(int prio, const char *msg)
 	syslog(prio, "%s", msg);
 }
 
-static void emit(int prio, const char *const *fields, const char *msg)
+static void emit(int prio, const char *const *fields, char *msg, size_t size)
 {
 	if (prio > log_max)
 		return;
+	/* (a process name, a file's value: nothing in a log line a terminal acts on) */
+	ipp_visible(msg, size);
 	if (log_stderr)
 		fprintf(stderr, IDENT ": %s: %s\n", prio_name(prio), msg);
 #ifdef IPP_HAVE_SYSTEMD
@@ -85,7 +89,7 @@ void ipp_log(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	emit(prio, NULL, msg);
+	emit(prio, NULL, msg, sizeof(msg));
 }
 
 void ipp_log_event(int prio, const char *const *fields, const char *fmt, ...)
@@ -98,7 +102,7 @@ void ipp_log_event(int prio, const char *const *fields, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	emit(prio, fields, msg);
+	emit(prio, fields, msg, sizeof(msg));
 }
 
 void ipp_sd_notify(const char *state)

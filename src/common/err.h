@@ -50,6 +50,15 @@ enum ipp_ipsec_code {
 /* Give the failure recorded in @err (may be NULL) netsh's code @code; returns @r. */
 int ipp_err_ipsec(struct ipp_error *err, enum ipp_ipsec_code code, int r);
 
+/*
+ * The control characters of @msg (a C string in a buffer of @size bytes)
+ * written as \xHH, cut to the buffer: a message names its input as given,
+ * which may hold a hostile file's escape sequences or carriage returns, and
+ * no terminal or log that shows it is to act on them.  ipp_err() and
+ * ipp_err_prefix() do it to every message.
+ */
+void ipp_visible(char *msg, size_t size);
+
 /* Reset @err to "no error". NULL-safe. */
 void ipp_err_clear(struct ipp_error *err);
 
