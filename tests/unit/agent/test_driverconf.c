@@ -154,6 +154,8 @@ static void test_bad_files(void **state)
 	    {"BootExemptions=icmp:8:0:inbound\n", "ports must be 0 for protocol \"icmp\""},
 	    {"BootExemptions=tcp:0:22:inbound none\n", "\"none\" cannot be combined"},
 	    {"BootExemptions=256:0:0:inbound\n", "protocol \"256\" is not valid"},
+	    /* control characters of the file written out, nothing a terminal or log acts on */
+	    {"OperationMode=1\x1b[2J\rX\n", "OperationMode \"1\\x1b[2J\\x0dX\" is not valid"},
 	};
 	struct ipp_driverconf c, before;
 	struct ipp_error err;
@@ -167,6 +169,9 @@ static void test_bad_files(void **state)
 		assert_int_equal(parse_text(cases[i].text, &c, &err), -EINVAL);
 		if (!strstr(err.msg, cases[i].msg))
 			fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err.msg, cases[i].msg);
+		for (const char *m = err.msg; *m; m++)
+			if ((unsigned char)*m < 0x20 || *m == 0x7f)
+				fail_msg("case %zu: a control character in \"%s\"", i, err.msg);
 		/* The result is untouched on failure. */
 		assert_memory_equal(&c, &before, sizeof(c));
 	}
