@@ -51,8 +51,10 @@ void ipp_show_store(FILE *out, enum ipp_store_loc loc, const struct ipp_show_opt
  * filter lists with their filters, filter actions, policies, rules, default
  * rule settings, then assignments.  Running it into an empty store and
  * dumping again gives identical text.  Pre-shared keys are written in full
- * (the script must recreate them).
+ * (the script must recreate them).  The number of rules left out (a rule of
+ * a damaged store that names a list or action it does not hold: a comment
+ * says so in their place), 0 when the script is whole.
  */
-void ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain);
+size_t ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain);
 
 #endif

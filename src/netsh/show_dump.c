@@ -336,7 +336,8 @@ static void warn_auth(FILE *out, const char *what, const struct ipp_rule *r)
 			warn_value(out, what, "psk", r->auth[i].value);
 }
 
-static void dump_rule(FILE *out, const struct ipp_snapshot *s, const struct ipp_policy *p,
+/* (false: the rule left out, a comment says why) */
+static bool dump_rule(FILE *out, const struct ipp_snapshot *s, const struct ipp_policy *p,
 		      const struct ipp_rule *r)
 {
 	const struct ipp_filterlist *l = show_find_filterlist(s, r->filterlist_id);
@@ -348,7 +349,7 @@ static void dump_rule(FILE *out, const struct ipp_snapshot *s, const struct ipp_
 			"# warning: rule %u of policy \"%s\" names a %s that is not in the "
 			"store; rule left out\n",
 			(unsigned)r->number, p->name, !l ? "filter list" : "filter action");
-		return;
+		return false;
 	}
 	warn_value(out, "rule", "name", r->name);
 	warn_value(out, "rule", "description", r->description);
@@ -370,13 +371,15 @@ static void dump_rule(FILE *out, const struct ipp_snapshot *s, const struct ipp_
 	if (r->has_tunnel && r->tunneldns[0])
 		qattr(out, "tunneldnsname", r->tunneldns);
 	fputc('\n', out);
+	return true;
 }
 
-static void dump_policy(FILE *out, const struct ipp_snapshot *s, const struct ipp_policy *p)
+/* The number of its rules left out. */
+static size_t dump_policy(FILE *out, const struct ipp_snapshot *s, const struct ipp_policy *p)
 {
 	const struct ipp_rule **rules;
 	const struct ipp_rule *d = &p->defaultrule;
-	size_t n, i;
+	size_t n, i, lost = 0;
 
 	warn_value(out, "policy", "name", p->name);
 	warn_value(out, "policy", "description", p->description);
@@ -399,7 +402,7 @@ static void dump_policy(FILE *out, const struct ipp_snapshot *s, const struct ip
 
 	rules = show_sorted_rules(p, &n);
 	for (i = 0; i < n; i++)
-		dump_rule(out, s, p, rules[i]);
+		lost += !dump_rule(out, s, p, rules[i]);
 	free(rules);
 
 	warn_auth(out, "default response rule", d);
@@ -410,14 +413,15 @@ static void dump_policy(FILE *out, const struct ipp_snapshot *s, const struct ip
 	qm_offers(out, d->qmsec, d->nqmsec);
 	auth_attrs(out, d);
 	fputc('\n', out);
+	return lost;
 }
 
-void ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain)
+size_t ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain)
 {
 	const struct ipp_policy **pv;
 	const struct ipp_filterlist **lv;
 	const struct ipp_filteraction **av;
-	size_t np, nl, na, i;
+	size_t np, nl, na, i, lost = 0;
 	bool any_assign = false;
 	static const struct ipp_snapshot empty = {.loc = IPP_STORE_LOCAL};
 
@@ -451,7 +455,7 @@ void ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain)
 	if (np) {
 		fputs("\n# Policies, their rules and default response rules\n", out);
 		for (i = 0; i < np; i++)
-			dump_policy(out, s, pv[i]);
+			lost += dump_policy(out, s, pv[i]);
 	}
 	for (i = 0; i < np; i++)
 		if (pv[i]->assigned || pv[i]->gponame[0])
@@ -478,4 +482,5 @@ void ipp_dump_store(FILE *out, const struct ipp_snapshot *s, const char *domain)
 	free(pv);
 	free(lv);
 	free(av);
+	return lost;
 }

@@ -161,9 +161,18 @@ int ipp_st_dump(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	struct ipp_snapshot *s = NULL;
 	int r;
 
+	size_t lost;
+
 	if ((r = ipp_shell_load(sh, ipp_shell_store(sh), &s, err)) < 0)
 		return r;
-	ipp_dump_store(out, s, ipp_shell_domain(sh));
+	lost = ipp_dump_store(out, s, ipp_shell_domain(sh));
 	ipp_snapshot_free(s);
+	/* a script that would not give the store back whole is no backup: said, not 0 */
+	if (lost)
+		return ipp_err(err, EUCLEAN,
+			       "%zu rule%s of the store could not be written (%s a filter list or "
+			       "filter action that is not in the store: see the comments of the "
+			       "script): the dump is not whole",
+			       lost, lost == 1 ? "" : "s", lost == 1 ? "it names" : "they name");
 	return 0;
 }

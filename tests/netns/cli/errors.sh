@@ -169,6 +169,22 @@ if command -v sqlite3 >/dev/null; then
 	run_fail 'is damaged: its generation counter (table "meta") is gone: restore the file' \
 		$BIN/ipsecpol --root "$D" static show all
 fi
+# a rule whose filter action another program took away: dump writes the rest, says in a
+# comment what it left out, and fails (a backup that would not give the store back whole)
+if command -v python3 >/dev/null; then
+	D=$TMP/damaged3
+	printf '%s\n' 'add filterlist name=L' 'add filter filterlist=L srcaddr=any dstaddr=me' \
+		'add filteraction name=B action=block' 'add policy name=P' \
+		'add rule name=R policy=P filterlist=L filteraction=B' >"$TMP/d3.netsh"
+	run_ok $BIN/ipsecpol --root "$D" -f "$TMP/d3.netsh"
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE rule SET filteraction_id = NULL WHERE number > 0")
+c.commit()' "$D/var/lib/ipsecpol/policy.db" || fail "python3 sqlite3"
+	run_fail '1 rule of the store could not be written' $BIN/ipsecpol --root "$D" static dump
+	contains "$OUT" 'names a filter action that is not in the store; rule left out'
+	contains "$OUT" 'add filterlist name="L"'
+fi
 # a batch that cannot be opened stops the script there: what follows was meant to be one
 # transaction, and is not run one command at a time (here the file size limit refuses the
 # first write of a new database)
