@@ -292,8 +292,16 @@ int ipp_lex_line(const char *line, struct ipp_tokens *ret, struct ipp_error *err
 	struct words w = { 0 };
 	struct ipp_tokens t = { 0 };
 	bool escaped = false;
+	const char *cr = strchr(line, '\r');
 	int r;
 
+	/* a carriage return with more after it (not a CRLF's): a terminal shows the rest
+	 * over the start, and read as a blank it would join what the eye takes apart */
+	if (cr && cr[strspn(cr, "\r\n")])
+		return ipp_err(err, EINVAL,
+			       "a carriage return at column %zu with more of the line after it "
+			       "(a line end of another system?): the line is not run",
+			       (size_t)(cr - line) + 1);
 	r = split(line, true, &escaped, &w, err);
 	if (r == -EINVAL && escaped) {
 		/*

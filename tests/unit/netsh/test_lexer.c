@@ -152,6 +152,9 @@ static void test_errors(void **state)
 	lex_ok("add =x", (const struct exp[]){ { "add", "x", 1 } }, 1);
 	lex_bad("add name=", "column 5: missing value after \"name=\"");
 	lex_bad("add name =", "missing value after \"name =\"");
+	/* a lone carriage return is no blank (a terminal shows what follows over the start) */
+	lex_bad("add filterlist name=A\rB", "a carriage return at column 22 with more of the line");
+	lex_ok("add x\r", (const struct exp[]){{NULL, "add", 1}, {NULL, "x", 5}}, 2);
 }
 
 static void test_words_argv(void **state)
