@@ -392,6 +392,7 @@ struct pending_ref {
 struct reader {
 	const char *name;
 	long line;
+	bool cut; /* the line read last ends the file without its new line */
 	struct ipp_error *err;
 	struct ipp_snapshot *s;
 	size_t cap_lists, cap_actions, cap_policies, cap_filters, cap_rules;
@@ -417,7 +418,8 @@ static int rerr(struct reader *rd, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return ipp_err(rd->err, code, "%s:%ld: %s", rd->name, rd->line, msg);
+	return ipp_err(rd->err, code, "%s:%ld: %s%s", rd->name, rd->line, msg,
+		       rd->cut ? " (the file ends in this line, without its end: cut short?)" : "");
 }
 
 /* Prefix a model error (already in rd->err) with FILE:LINE. */
@@ -637,8 +639,18 @@ static char *unquote(struct reader *rd, char *p, char *out, int *r)
 					p += 2;
 					break;
 				}
+				*r = rerr(
+				    rd, EINVAL,
+				    "bad escape \"\\x%.2s\" in a quoted value: a NUL byte, which "
+				    "no value holds",
+				    p);
+				return NULL;
 			}
-			/* fall through */
+			*r = rerr(rd, EINVAL,
+				  "bad escape \"\\x%.2s\" in a quoted value: expected \\x and two "
+				  "hexadecimal digits",
+				  p);
+			return NULL;
 		default:
 			*r = rerr(rd, EINVAL, "bad escape \"\\%c\" in a quoted value",
 				  c ? c : ' ');
@@ -1126,6 +1138,7 @@ static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_
 	}
 	if (c == EOF && n == 0)
 		return 0;
+	rd->cut = c == EOF;
 	/* (an empty line before any other: nothing grew the buffer yet) */
 	if (ipp_grow((void **)buf, cap, n + 1, 1) < 0)
 		return -ENOMEM;
@@ -1166,6 +1179,10 @@ int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
 		r = clean_line(&rd, line, (ssize_t)n);
 		if (r < 0)
 			break;
+		if (!header && rd.line == 1 && !strncmp(line, "\xef\xbb\xbf", 3)) {
+			/* (saved by a Windows editor: a UTF-8 byte order mark before the header) */
+			memmove(line, line + 3, strlen(line + 3) + 1);
+		}
 		if (!header) {
 			char *v = line + strlen(EXPORT_MAGIC);
 

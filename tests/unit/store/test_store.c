@@ -1944,6 +1944,12 @@ static void test_export_reader_errors(void **state)
 	    {"auth kind=psk value=\"unterminated\nend\n",
 	     "test.ipsec:8: unterminated quoted value"},
 	    {"auth kind=psk value=\"bad \\q escape\"\nend\n", "test.ipsec:8: bad escape \"\\q\""},
+	    {"auth kind=psk value=\"bad \\x00 nul\"\nend\n",
+	     "test.ipsec:8: bad escape \"\\x00\" in a quoted value: a NUL byte"},
+	    {"auth kind=psk value=\"bad \\xZZ hex\"\nend\n",
+	     "test.ipsec:8: bad escape \"\\xZZ\" in a quoted value: expected \\x and two"},
+	    {"auth kind=psk value=\"cut",
+	     "(the file ends in this line, without its end: cut short?)"},
 	    {"auth kind=kerberos value=\"x\"\nend\n",
 	     "test.ipsec:8: auth: kerberos takes no value"},
 	    {"auth kind=cert\nend\n", "test.ipsec:8: kind: \"cert\" is not valid"},
@@ -2054,6 +2060,10 @@ static void test_export_reader_errors(void **state)
 	expect_err(r, EINVAL, &err, "test.ipsec:1: \"\": not an ipsecpol export");
 	s = import_text("", &err, &r);
 	expect_err(r, EINVAL, &err, "test.ipsec:1: empty file");
+	/* a byte order mark (a Windows editor's) before the header is no part of it */
+	s = import_text("\xef\xbb\xbfipsecpol-export 1\nend\n", &err, &r);
+	assert_int_equal(r, 0);
+	ipp_snapshot_free(s);
 	s = import_text("ipsecpol-export 1\n# only a comment\n\nend\n", &err, &r);
 	assert_int_equal(r, 0);
 	assert_int_equal(s->npolicies + s->nfilterlists + s->nfilteractions, 0);
