@@ -51,6 +51,29 @@ static int name_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what
 }
 
 /*
+ * A GUID column: Windows' form, as every command writes it (NULL: a lean
+ * read that does not ask for it), else a bad row (an export of it could not
+ * be imported again).
+ */
+static int guid_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what, int64_t id,
+		    char *buf, size_t len, struct ipp_error *err)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	struct ipp_error why = {0};
+
+	if (!t) {
+		db_col_text(st, i, buf, len);
+		return 0;
+	}
+	if (!ipp_guid_parse(t, NULL)) {
+		ipp_err(&why, EINVAL, "\"%.40s\" is not a GUID", t);
+		return bad_row(db, err, what, id, "guid", &why);
+	}
+	db_col_text(st, i, buf, len);
+	return 0;
+}
+
+/*
  * An integer column that must lie in [@lo, @hi] (the model's type is
  * narrower than SQLite's: a value out of range would silently wrap into
  * another one, a port 70000 into 4464).
@@ -94,7 +117,8 @@ int db_row_policy(struct ipp_db *db, sqlite3_stmt *st, struct ipp_policy *p,
 
 	ipp_policy_init(p);
 	p->id = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, p->guid, sizeof(p->guid));
+	if (guid_col(db, st, 1, "policy", p->id, p->guid, sizeof(p->guid), err) < 0)
+		return -EUCLEAN;
 	if (name_col(db, st, 2, "policy", p->id, p->name, sizeof(p->name), err) < 0)
 		return -EUCLEAN;
 	db_col_text(st, 3, p->description, sizeof(p->description));
@@ -129,7 +153,8 @@ int db_row_filterlist(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterlist
 {
 	ipp_filterlist_init(l);
 	l->id = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, l->guid, sizeof(l->guid));
+	if (guid_col(db, st, 1, "filter list", l->id, l->guid, sizeof(l->guid), err) < 0)
+		return -EUCLEAN;
 	if (name_col(db, st, 2, "filter list", l->id, l->name, sizeof(l->name), err) < 0)
 		return -EUCLEAN;
 	db_col_text(st, 3, l->description, sizeof(l->description));
@@ -159,7 +184,8 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 				"would be cut short there)");
 			return bad_row(db, err, "filter", f->id, sqlite3_column_name(st, c), &why);
 		}
-	db_col_text(st, 2, f->guid, sizeof(f->guid));
+	if (guid_col(db, st, 2, "filter", f->id, f->guid, sizeof(f->guid), err) < 0)
+		return -EUCLEAN;
 	if (ipp_addr_parse_cidr(src, &f->src, &why) < 0)
 		return bad_row(db, err, "filter", f->id, "srcaddr", &why);
 	if (ipp_addr_parse_cidr(dst, &f->dst, &why) < 0)
@@ -220,7 +246,8 @@ int db_row_filteraction(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filterac
 
 	ipp_filteraction_init(a);
 	a->id = sqlite3_column_int64(st, 0);
-	db_col_text(st, 1, a->guid, sizeof(a->guid));
+	if (guid_col(db, st, 1, "filter action", a->id, a->guid, sizeof(a->guid), err) < 0)
+		return -EUCLEAN;
 	if (name_col(db, st, 2, "filter action", a->id, a->name, sizeof(a->name), err) < 0)
 		return -EUCLEAN;
 	db_col_text(st, 3, a->description, sizeof(a->description));
@@ -250,7 +277,8 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	r->id = sqlite3_column_int64(st, 0);
 	r->policy_id = sqlite3_column_int64(st, 1);
 	r->number = (uint32_t)sqlite3_column_int64(st, 2);
-	db_col_text(st, 3, r->guid, sizeof(r->guid));
+	if (guid_col(db, st, 3, "rule", r->id, r->guid, sizeof(r->guid), err) < 0)
+		return -EUCLEAN;
 	/* (the default response rule has no name of its own) */
 	if (r->number == 0)
 		db_col_text(st, 4, r->name, sizeof(r->name));

@@ -1255,6 +1255,9 @@ static void test_damaged_values(void **state)
 	     "filter 1: bad src: a NUL byte inside"},
 	    {"UPDATE filteraction SET name = CAST(X'420041' AS TEXT)",
 	     "a NUL byte inside the value of filteraction.name"},
+	    /* a GUID an export of it could not give back */
+	    {"UPDATE filter SET guid = 'xyz'", "filter 1: bad guid: \"xyz\" is not a GUID"},
+	    {"UPDATE policy SET guid = ''", "policy 1: bad guid: \"\" is not a GUID"},
 	};
 	struct fx *fx = *state;
 	struct ipp_error err = {0};
@@ -1295,6 +1298,8 @@ static void test_damaged_values(void **state)
 			"UPDATE auth SET kind = 1;"
 			"UPDATE filterlist SET name = 'L'; UPDATE filteraction SET name = 'B';"
 			"UPDATE filter SET src = '192.0.2.0/24';"
+			"UPDATE filter SET guid = '{11E6E97E-0031-49F5-AC7D-5F2FE99BABAF}';"
+			"UPDATE policy SET guid = '{11E6E97E-0031-49F5-AC7D-5F2FE99BABC5}';"
 			"UPDATE policy SET name = 'P'; UPDATE rule SET name = 'R' WHERE number > 0",
 			NULL, NULL, NULL),
 		    SQLITE_OK);
