@@ -423,6 +423,13 @@ int db_prep(struct ipp_db *db, const char *sql, sqlite3_stmt **ret, struct ipp_e
 			return 0;
 		}
 	rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK && rc == SQLITE_ERROR &&
+	    (strstr(sqlite3_errmsg(db->h), "no such column") ||
+	     strstr(sqlite3_errmsg(db->h), "no such table")))
+		/* every statement is the library's own: a column or table it names is gone
+		 * from the file (dropped by another program) */
+		return ipp_err(err, EBADMSG, "policy database \"%s\" is damaged: %s: %s", db->path,
+			       sqlite3_errmsg(db->h), IPP_DB_DAMAGED_ADVICE);
 	if (rc != SQLITE_OK)
 		return db_fail(db, rc, err, "preparing a statement");
 	if (db->ncache < IPP_DB_STMT_CACHE) {
