@@ -1264,6 +1264,36 @@ void db_set_intact(struct ipp_db *db)
 	db->intact_version = data_version(db);
 }
 
+/*
+ * The store (enum ipp_store_loc) row @rowid of @table belongs to, through the
+ * parents it still has; 0 when none tells (its own parent is the one gone).
+ */
+static int row_store(struct ipp_db *db, const char *table, int64_t rowid)
+{
+	static const struct {
+		const char *table, *sql;
+	} q[] = {
+	    {"rule", "SELECT p.store FROM rule r JOIN policy p ON p.id = r.policy_id "
+		     "WHERE r.rowid = ?"},
+	    {"filter", "SELECT l.store FROM filter f JOIN filterlist l ON l.id = f.filterlist_id "
+		       "WHERE f.rowid = ?"},
+	};
+	sqlite3_stmt *st = NULL;
+	int loc = 0;
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		if (strcmp(table, q[i].table))
+			continue;
+		if (sqlite3_prepare_v2(db->h, q[i].sql, -1, &st, NULL) != SQLITE_OK)
+			break;
+		sqlite3_bind_int64(st, 1, rowid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			loc = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	return loc >= IPP_STORE_LOCAL && loc <= IPP_STORE_DOMAIN ? loc : 0;
+}
+
 int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -1271,6 +1301,7 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 	char what[256] = "";
 	int rc;
 
+	db->dangling_loc = 0;
 	if (db->intact && version >= 0 && version == db->intact_version)
 		return 0;
 	rc = sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st, NULL);
@@ -1307,11 +1338,24 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 	if (rc == SQLITE_ROW) {
 		char table[64], parent[64];
 		long long row = sqlite3_column_int64(st, 1);
+		bool has_row = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		int loc;
 
 		db_col_text(st, 0, table, sizeof(table));
 		db_col_text(st, 2, parent, sizeof(parent));
 		sqlite3_finalize(st);
 		db->intact = false;
+		/* a row of one store (a rule of a local policy naming a list that is gone):
+		 * that store's damage, as a bad value of its rows is, not the whole file's */
+		loc = has_row ? row_store(db, table, row) : 0;
+		db->dangling_loc = loc;
+		if (loc)
+			return ipp_err(err, EUCLEAN,
+				       "policy database \"%s\": the %s store: row %lld of table %s "
+				       "names a %s that is not there (another program's doing): "
+				       "repair or delete it with commands, or restore the file",
+				       db->path, ipp_store_name((enum ipp_store_loc)loc), row,
+				       table, parent);
 		return ipp_err(err, EBADMSG,
 			       "policy database \"%s\" is damaged (row %lld of table %s names a %s "
 			       "that is not there): restore it from a backup (exportpolicy) or "

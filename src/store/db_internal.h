@@ -24,6 +24,8 @@ struct ipp_db {
 			    after SQLite's connection (closing an fd of the file drops the
 			    process's POSIX locks, SQLite's among them) */
 	bool intact;	 /* quick_check passed at data version @intact_version */
+	int dangling_loc; /* the store of a row naming what is not there, as
+			     db_check_intact() found it (0: none, or not known) */
 	int64_t intact_version;
 	size_t ncache;
 	struct {

@@ -1159,6 +1159,11 @@ static int load_one(struct ipp_db *db, enum ipp_store_loc loc, unsigned flags, b
 		return r;
 	}
 	r = check ? db_check_intact(db, err) : 0;
+	if (r == -EUCLEAN && db->dangling_loc && db->dangling_loc != (int)loc) {
+		/* another store's row names what is not there: not this store's damage */
+		ipp_err_clear(err);
+		r = 0;
+	}
 	if (r == 0)
 		r = load_filterlists(db, s, flags, err);
 	if (r == 0)
@@ -1185,6 +1190,7 @@ struct check_job {
 	const char *path;
 	uint64_t generation; /* the version it checked */
 	int r;
+	int dangling_loc; /* ipp_db::dangling_loc of its connection */
 	struct ipp_error err;
 };
 
@@ -1198,10 +1204,46 @@ static void *check_thread(void *arg)
 		j->r = ipp_db_begin(db, &j->err);
 	if (j->r == 0)
 		j->r = ipp_db_generation(db, &j->generation, &j->err);
-	if (j->r == 0)
+	if (j->r == 0) {
 		j->r = db_check_intact(db, &j->err);
+		j->dangling_loc = db->dangling_loc;
+	}
 	ipp_db_close(db); /* (ends its read transaction) */
 	return NULL;
+}
+
+/* The index in @locs of store @loc (0: not known, or not among them: @dflt). */
+static size_t dangling_index(int loc, const enum ipp_store_loc *locs, size_t n, size_t dflt)
+{
+	for (size_t i = 0; loc && i < n; i++)
+		if ((int)locs[i] == loc)
+			return i;
+	return dflt;
+}
+
+/*
+ * db_check_intact() for the stores @locs: the whole file damaged fails them
+ * all (*@failed 0); a row of one store naming what is not there fails that
+ * store (*@failed its index) when it is among them, else none.
+ */
+static int checked(struct ipp_db *db, const enum ipp_store_loc *locs, size_t n, size_t *failed,
+		   struct ipp_error *err)
+{
+	int r;
+
+	db->dangling_loc = 0;
+	r = db_check_intact(db, err);
+	if (r == -EUCLEAN && db->dangling_loc) {
+		if (dangling_index(db->dangling_loc, locs, n, n) == n) {
+			ipp_err_clear(err);
+			return 0;
+		}
+		*failed = dangling_index(db->dangling_loc, locs, n, 0);
+		return r;
+	}
+	if (r < 0)
+		*failed = 0;
+	return r;
 }
 
 int ipp_db_load_stores(struct ipp_db *db, const enum ipp_store_loc *locs, size_t n, unsigned flags,
@@ -1227,23 +1269,29 @@ int ipp_db_load_stores(struct ipp_db *db, const enum ipp_store_loc *locs, size_t
 	    pthread_create(&th, NULL, check_thread, &job) == 0)
 		threaded = true;
 	ipp_err_clear(err);
-	/* without the thread, the first load checks, as ipp_db_load_ex() does */
-	for (i = 0, r = 0; i < n && r == 0; i++)
-		if ((r = load_one(db, locs[i], flags, !threaded && i == 0, &ret[i], err)) < 0)
+	/* without the thread, the check first */
+	r = threaded ? 0 : checked(db, locs, n, failed, err);
+	for (i = 0; i < n && r == 0; i++)
+		if ((r = load_one(db, locs[i], flags, false, &ret[i], err)) < 0)
 			*failed = i;
 	if (threaded) {
 		pthread_join(th, NULL);
-		if (job.r == -EBADMSG) {
-			/* damage explains whatever the loads said */
-			*failed = 0;
+		if (job.r == -EBADMSG || (job.r == -EUCLEAN && job.dangling_loc &&
+					  dangling_index(job.dangling_loc, locs, n, n) < n)) {
+			/* damage explains whatever the loads said: the whole file's, or one
+			 * store's (a row of it naming what is not there) */
+			*failed = dangling_index(job.dangling_loc, locs, n, 0);
 			if (err)
 				*err = job.err;
-			r = -EBADMSG;
+			r = job.r;
+		} else if (r == 0 && job.r == -EUCLEAN && job.dangling_loc) {
+			/* another store's damage: not these stores' (the check is not
+			 * taken as passed) */
 		} else if (r == 0 && job.r == 0 && job.generation == generation) {
 			db_set_intact(db);
-		} else if (r == 0 && (r = db_check_intact(db, err)) < 0) {
+		} else if (r == 0) {
 			/* the thread saw another version of the file, or could not check it */
-			*failed = 0;
+			r = checked(db, locs, n, failed, err);
 		}
 	}
 	if (began)
