@@ -524,6 +524,9 @@ static bool is_nd(const struct ipp_packet *p)
 
 	if (p->family != AF_INET6 || p->proto != IPPROTO_ICMPV6)
 		return false;
+	/* (packet too big: path MTU discovery, from any router on the way) */
+	if (p->icmp_type == 2)
+		return true;
 	if (p->icmp_type >= 133 && p->icmp_type <= 136)
 		return p->hoplimit == 255;
 	return (p->icmp_type == 130 || p->icmp_type == 131 || p->icmp_type == 132 ||
@@ -562,7 +565,8 @@ static void set_outcome(const struct ipp_effective *eff, struct ipp_verdict *v,
 		break;
 	case IPP_VERDICT_EXEMPT_ND:
 		v->accepted = true;
-		v->text = "exempt: IPv6 neighbour discovery is never filtered";
+		v->text = "exempt: IPv6 neighbour discovery and path MTU discovery are never "
+			  "filtered";
 		break;
 	case IPP_VERDICT_EXEMPT_KERBEROS:
 		v->accepted = true;

@@ -141,6 +141,22 @@ enum ipp_cverdict { IPP_CV_ACCEPT = 0, IPP_CV_DROP, IPP_CV_NEGOTIATE };
 enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 
 /*
+ * IPv6 neighbour discovery, the counterpart of ARP (which the inet family does
+ * not see): router and neighbour solicitations and advertisements, only from
+ * the link itself (hop limit 255, RFC 4861), as nft text.  Not redirects: a
+ * host needs none to reach anything, and the policy decides them.
+ */
+#define IPP_NFT_ND_MATCH                                                                           \
+	"icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "                 \
+	"nd-neighbor-advert } ip6 hoplimit 255"
+/*
+ * ICMPv6 packet too big, which path MTU discovery needs (a router on the way
+ * sends it: no filter of a peer names it; RFC 4890 says it must pass): dropped,
+ * TCP over a smaller link stalls.  As nft text.
+ */
+#define IPP_NFT_PTB_MATCH "icmpv6 type packet-too-big"
+
+/*
  * Multicast listener discovery, which IPv6 neighbour discovery needs (its
  * solicited-node groups, which switches snoop), exempt with it: queries,
  * reports and dones from the link itself (hop limit 1, a link-local or no

@@ -868,9 +868,10 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 
 	if (c->opts.exempt_nd) {
 		fprintf(out, "\tchain nd_%s {\n", dir);
-		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
-			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
-			     "comment \"exempt: IPv6 neighbour discovery\"\n");
+		fprintf(out, "\t\t" IPP_NFT_ND_MATCH " accept comment \"exempt: IPv6 neighbour "
+			     "discovery\"\n");
+		fprintf(out, "\t\t" IPP_NFT_PTB_MATCH " accept comment \"exempt: IPv6 path MTU "
+			     "discovery\"\n");
 		/* the multicast listening neighbour discovery needs (the solicited-node groups
 		 * that switches snoop), only on the link itself */
 		fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"exempt: IPv6 neighbour "

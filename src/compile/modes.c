@@ -174,9 +174,10 @@ static void emit_body(FILE *out, enum ipp_mode m, const struct ipp_mode_opts *o,
 		    out,
 		    "\t\tmeta nfproto ipv6 udp sport %u udp dport %u accept comment \"DHCPv6\"\n",
 		    in ? 547 : 546, in ? 546 : 547);
-		fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, "
-			     "nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept "
-			     "comment \"IPv6 neighbour discovery\"\n");
+		fprintf(out,
+			"\t\t" IPP_NFT_ND_MATCH " accept comment \"IPv6 neighbour discovery\"\n");
+		fprintf(out,
+			"\t\t" IPP_NFT_PTB_MATCH " accept comment \"IPv6 path MTU discovery\"\n");
 		fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"IPv6 neighbour discovery "
 			     "(MLD)\"\n");
 		for (i = 0; i < o->nexempt; i++) {

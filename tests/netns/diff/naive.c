@@ -8,6 +8,8 @@
  */
 #include "naive.h"
 
+#include "compile/compile.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +68,8 @@ static void chain(FILE *out, const struct ipp_effective *eff, const size_t *orde
 	/* IKE: to its ports inbound, from them outbound */
 	fprintf(out, "\t\tudp %s { 500, 4500 } accept\n", input ? "dport" : "sport");
 	fprintf(out, "\t\tmeta l4proto { esp, ah } accept\n");
-	fprintf(out, "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, "
-		     "nd-neighbor-advert } ip6 hoplimit 255 accept\n");
+	fprintf(out, "\t\t" IPP_NFT_ND_MATCH " accept\n");
+	fprintf(out, "\t\t" IPP_NFT_PTB_MATCH " accept\n");
 	for (i = 0; eff && i < eff->nsf; i++) {
 		const struct ipp_sfilter *f = &eff->sf[order[i]];
 

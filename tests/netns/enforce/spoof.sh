@@ -204,5 +204,32 @@ s.sendto(sys.argv[1].encode(), ("fd77::1", 7201))
 verdict "IPv6 from P's own address to another port" pass pass \
 	"$(predict dir=in src=fd77::2 dst=fd77::1 proto=udp srcport=5559 dstport=7201)"
 
+# IPv6 path MTU discovery under a policy that blocks everything: a router's packet too big
+# (here P's, about an echo request H sent to fd77::2) still sets the path's MTU (RFC 4890); no
+# filter of a peer would name the router it comes from
+cat >"$WORK/closed.netsh" <<'NETSH'
+add filter filterlist=Everything srcaddr=any dstaddr=any protocol=any
+add policy name=AllBlocked
+add rule name=Everything policy=AllBlocked filterlist=Everything filteraction=Blk
+set policy name=AllBlocked assign=yes
+NETSH
+check "the policy: everything blocked" \
+	eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$WORK/closed.netsh" >/dev/null'
+check "it is applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null 2>&1'
+hx ip -6 route flush cache >/dev/null 2>&1
+px python3 - <<'PY'
+import socket, struct
+# the packet H would have sent: IPv6 fd77::1 -> fd77::2, an echo request of 1440 bytes
+# on the wire (ICMPv6's own error handler sets the path's MTU, with no socket to find)
+src = socket.inet_pton(socket.AF_INET6, "fd77::1")
+dst = socket.inet_pton(socket.AF_INET6, "fd77::2")
+inner = struct.pack("!IHBB", 6 << 28, 1400, 58, 64) + src + dst + struct.pack("!BBHHH", 128, 0, 0, 7, 1)
+inner += bytes(1232 - len(inner))
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.sendto(struct.pack("!BBHI", 2, 0, 0, 1400) + inner, ("fd77::1", 0))
+PY
+check "IPv6 packet too big passes the block: H's path MTU to fd77::2 is 1400" \
+	wait_for 3 eval 'hx ip -6 route get fd77::2 | grep -q "mtu 1400"'
+
 echo "$NPASS passed, $NFAIL failed"
 [ "$NFAIL" -eq 0 ]

@@ -512,6 +512,14 @@ static void test_exemptions(void **state)
 	p.icmp_type = 137; /* redirect */
 	v = check(&fx, p, IPP_VERDICT_BLOCK, (int)r);
 	ipp_verdict_clear(&v);
+	/* packet too big, from any router on the way, whatever its hop limit: path MTU
+	 * discovery (RFC 4890) */
+	p = P(IPP_DIR_IN, "fd00:99::1", "fd00:77::1", IPPROTO_ICMPV6, 0, 0);
+	p.icmp_type = 2;
+	p.hoplimit = 61;
+	v = check(&fx, p, IPP_VERDICT_EXEMPT_ND, -1);
+	assert_true(v.accepted);
+	ipp_verdict_clear(&v);
 	p = P(IPP_DIR_IN, "10.9.9.9", "10.0.0.1", IPPROTO_ICMP, 0, 0);
 	p.icmp_type = 135;
 	p.hoplimit = 255;
