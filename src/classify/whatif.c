@@ -300,7 +300,8 @@ static bool mapped_text(const char *s)
 }
 
 static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs *me,
-			const struct ipp_hostenv *env, struct ipp_packet *p, struct ipp_error *err)
+			const struct ipp_localaddrs *bcast, const struct ipp_hostenv *env,
+			struct ipp_packet *p, struct ipp_error *err)
 {
 	bool smeta, dmeta, slocal, dlocal;
 	int sf = 0, df = 0, r;
@@ -360,6 +361,8 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 		p->dir = IPP_DIR_IN;
 	else if (slocal)
 		p->dir = IPP_DIR_OUT;
+	else if (ipp_group_address(df, p->dst, bcast))
+		p->dir = IPP_DIR_IN; /* (to a group: received, as a capture's packet is) */
 	else
 		return ipp_err(err, EINVAL,
 			       "neither \"src=%s\" nor \"dst=%s\" is an address of this "
@@ -505,13 +508,12 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	/* (before the packet: dst=dns and the like name the host's servers) */
 	if ((r = ipp_classify_hostenv(paths, &env, err)) < 0)
 		goto out;
-	if (!w->pcap && (r = build_packet(w, &me, &env, &pkt, err)) < 0)
+	if (!w->pcap && (r = build_packet(w, &me, &bcast, &env, &pkt, err)) < 0)
 		goto out;
 	/* dir=in: the destination is this host's (the input hook sees nothing else), dir=out
 	 * the source; but a packet to a broadcast or multicast address is received without
 	 * it being one of the host's: "me" does not match it (the kernel's fib type local) */
-	group = !w->pcap && w->dir_set && pkt.dir == IPP_DIR_IN &&
-		ipp_group_address(pkt.family, pkt.dst, &bcast);
+	group = !w->pcap && pkt.dir == IPP_DIR_IN && ipp_group_address(pkt.family, pkt.dst, &bcast);
 	if (!w->pcap && w->dir_set && !group &&
 	    !ipp_localaddrs_has(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src) &&
 	    (r = ipp_localaddrs_add(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src)) <

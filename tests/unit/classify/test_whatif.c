@@ -229,6 +229,13 @@ static void test_as_if_assigned(void **state)
 			 0);
 	has(out, "Verdict:     no filter matched: permitted");
 	free(out);
+	/* to a group address without dir=: inbound, as a capture's packet is taken */
+	assert_int_equal(whatif(&out, NULL, "src=10.0.0.7", "dst=224.0.0.5", "proto=udp",
+				"dstport=9600", "me=10.0.0.1", "me=only", "policy=srv", NULL),
+			 0);
+	has(out, "Packet:      inbound UDP 10.0.0.7:0 -> 224.0.0.5:9600");
+	has(out, "Note:        the destination is a broadcast or multicast address");
+	free(out);
 
 	/* from this host's address to itself: over the loopback interface, said so */
 	assert_int_equal(whatif(&out, NULL, "src=10.0.0.1", "dst=10.0.0.1", "proto=udp",
