@@ -51,6 +51,8 @@ struct ipp_shell {
 	bool script_ran_ok;   /* the last script run had a command that did not fail */
 	unsigned bat_said;    /* failures of a batch file's line said before its last */
 	bool bat_ok;	      /* a command of the batch file's line did not fail */
+	bool bat_last_failed; /* the last command a batch file ran failed (its status) */
+	int bat_exit_code;    /* the code an exit of a batch file gave, -1 none */
 	iconv_t cp;	      /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
@@ -1164,6 +1166,7 @@ static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, 
 {
 	if (rc >= 0)
 		return;
+	sh->bat_last_failed = true;
 	if (f->r < 0) {
 		struct ipp_error prev = {0};
 
@@ -1215,6 +1218,18 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 	p += strspn(p, " \t");
 	if (*p == ':' || is_rem(p))
 		return 0; /* (a comment takes the whole line, & and all) */
+	if (p[0] == '%' && (p[1] == '*' || (p[1] >= '1' && p[1] <= '9') ||
+			    (p[1] == '~' && p[2] >= '1' && p[2] <= '9'))) {
+		/* "%1 mshta vbscript:...ShellExecute(\"cmd.exe\",\"/c %~s0 ::\",...)&&exit":
+		 * run as administrator, cmd.exe starts the file again with the argument
+		 * "::", which makes this line a comment in the copy that runs the rest */
+		ipp_shell_note(sh, sh->out, "note",
+			       "\"%.*s\" begins with a batch parameter: the line the copy of the "
+			       "file that runs as administrator reads as a comment (its %%1 is "
+			       "::), not run",
+			       (int)strcspn(p, " \t"), p);
+		return 0;
+	}
 	n = bat_split(p, v, BAT_CMDS_MAX);
 	for (i = 0; i < n && !sh->exit; i++) {
 		char *c = v[i].text + strspn(v[i].text, " \t");
@@ -1239,8 +1254,18 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				    "cmd.exe's control flow (if, goto, for, call, blocks) is not "
 				    "followed";
 			else if (first_word(c, "exit") || !strncasecmp(c, "exit /b", 7)) {
-				/* exit, exit /b [code]: the batch file ends (its commands'
-				 * failures make the status, as the other lines') */
+				/* exit, exit /b [code]: the batch file ends; a code given is its
+				 * status, as in cmd.exe */
+				const char *code = c + 4 + strspn(c + 4, " \t");
+
+				if (!strncasecmp(code, "/b", 2))
+					code += 2 + strspn(code + 2, " \t");
+				if (*code >= '0' && *code <= '9') {
+					long xc = strtol(code, NULL, 10);
+
+					sh->bat_last_failed = xc != 0;
+					sh->bat_exit_code = xc > 255 ? 255 : (int)xc;
+				}
 				sh->exit = true;
 				break;
 			} else if (v[i].next == '|' && i + 1 < n &&
@@ -1312,6 +1337,8 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				rc = ipp_shell_exec_line(sh, c, &e);
 				bat_failed(sh, rc, &e, &f, err);
 				sh->bat_ok |= rc == 0 && *c != '#';
+				if (*c != '#')
+					sh->bat_last_failed = rc < 0;
 			}
 			last = rc;
 		}
@@ -1377,11 +1404,14 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	ssize_t len;
 	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
+	bool last_failed = sh->bat_last_failed; /* (an outer batch file's, kept) */
 	bool utf8_marked = false;     /* it began with a UTF-8 byte order mark */
 	bool cp_bad;		      /* the line is not text of the code page given */
 	struct script_in sin;
 
 	script_in_start(&sin, in);
+	sh->bat_last_failed = false;
+	sh->bat_exit_code = -1;
 	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {
 		bool in_batch = sh->batch;
 		const char *nul;
@@ -1527,6 +1557,35 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		r = 0;
 	}
 	read_errno = errno; /* (read_line's, when it failed) */
+	if (bat && sh->exit && r == 0 && !ferror(in)) {
+		/* exit ended the batch file: what follows is not run, as in cmd.exe; said when
+		 * there is a command there */
+		unsigned at = lineno;
+		ssize_t ml;
+
+		while ((ml = read_line(&sin, &line, &cap)) != -1) {
+			const char *q = line + strspn(line, " \t\r\n@");
+
+			lineno++;
+			if (ml >= 0 && *q && *q != ':' && !is_rem(q)) {
+				const char *where = sh->where;
+				unsigned where_line = sh->where_line;
+
+				sh->where = name;
+				sh->where_line = at;
+				ipp_shell_note(
+				    sh, sh->errf ? sh->errf : sh->out, "note",
+				    "exit ends the batch file: the lines after it (%s:%u "
+				    "and on) are not run",
+				    name, lineno);
+				sh->where = where;
+				sh->where_line = where_line;
+				break;
+			}
+		}
+		read_errno = 0;
+		clearerr(in);
+	}
 	if (r == 0 && ferror(in))
 		r = ipp_err(err, read_errno ? read_errno : EIO, "%s: cannot read: %s", name,
 			    strerror(read_errno ? read_errno : EIO));
@@ -1548,6 +1607,19 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	}
 	sh->summarized = 0;
 	sh->script_ran_ok = ran_ok;
+	if (bat && r == 0 && nfailed > 0 && !sh->bat_last_failed) {
+		/* cmd.exe ends a batch file with its last command's status: a cleanup that
+		 * fails first (delete policy of none) is no failure of the file */
+		ipp_shell_note(sh, sh->errf ? sh->errf : sh->out, "note",
+			       "%s: %u command%s failed (reported above); the batch file's status "
+			       "is 0, its last command's (or exit's), as in cmd.exe",
+			       name, nfailed, nfailed == 1 ? "" : "s");
+		nfailed = 0;
+	}
+	sh->bat_last_failed = last_failed;
+	if (bat && r == 0 && nfailed == 0 && sh->bat_exit_code > 0)
+		r = ipp_err(err, ECANCELED, "%s: its exit gave the status %d, as cmd.exe ends it",
+			    name, sh->bat_exit_code);
 	if (r == 0 && nfailed > 0 && !ran_ok) {
 		if (nfailed == 1)
 			r = ipp_err(err, -first, "%s: its only command failed (reported above)",

@@ -141,12 +141,14 @@ printf '%s\r\n' '@echo off ' 'echo ===^>^> start' 'netsh ipsec static ^' '  add 
 	':label' 'echo hidden>nul' 'rem x & netsh ipsec static add policy name=BatNo' \
 	'chcp 65001 >nul' 'pause>nul' >"$TMP/ops.bat"
 OUT=$($IPSECPOL -f "$TMP/ops.bat" 2>&1)
-[ $? -eq 1 ] || fail "one line failed (add policy BatC1 again): $OUT"
+# (one line failed, add policy BatC1 again; the file's status is its last command's, as
+# cmd.exe gives it: that one succeeded)
+[ $? -eq 0 ] || fail "ops.bat: its last command succeeded: $OUT"
 contains "$OUT" "===>> start"
 contains "$OUT" "assigned"
 contains "$OUT" "exists already"
 contains "$OUT" "third"
-contains "$OUT" "ops.bat: 1 command failed"
+contains "$OUT" "ops.bat: 1 command failed (reported above); the batch file's status is 0, its last command's (or exit's)"
 case "$OUT" in *hidden* | *off* | *findstr*) fail "printed what cmd.exe would not: $OUT" ;; esac
 D=$(dump_store local)
 contains "$D" 'add policy name="BatC1"'
@@ -198,13 +200,13 @@ printf '%s\r\n' 'netsh ipsec static add policy name=BatP1' 'del all' 'set POL=x'
 	'C:\Windows\System32\NETSH.EXE -c "ipsec static" add policy name=BatNo4 description=%X%' \
 	'exit /b 0' 'netsh ipsec static add policy name=BatNo5' >"$TMP/prog.bat"
 OUT=$($IPSECPOL -f "$TMP/prog.bat" 2>&1)
-[ $? -eq 1 ] || fail "prog.bat: two lines fail: $OUT"
+[ $? -eq 0 ] || fail "prog.bat: two lines fail, and exit /b 0 makes the status: $OUT"
 contains "$OUT" 'prog.bat:2: note: "del" is a command of cmd.exe'"'"'s or another program, not netsh: not run'
 contains "$OUT" 'prog.bat:4: note: "pushd" is a command'
 contains "$OUT" 'prog.bat:5: note: "sc" is a command of cmd.exe'"'"'s or another program, not netsh: not run (the IPsec service here is ipsecpold'
 contains "$OUT" 'prog.bat:6: "add": cmd.exe knows no such command'
 contains "$OUT" 'prog.bat:9: "%X%": cmd.exe would put the value of a batch variable here'
-contains "$OUT" 'prog.bat: 2 commands failed'
+contains "$OUT" 'prog.bat: 2 commands failed (reported above); the batch file'"'"'s status is 0'
 D=$(dump_store local)
 contains "$D" 'add policy name="BatP1"'
 contains "$D" 'add policy name="BatP2"'
@@ -219,6 +221,25 @@ run_fail "cmd.exe's prompt for a choice (what follows tests the answer) is not f
 # a set command given nothing to change says so (it succeeds: the object is as it was)
 run_ok $IPSECPOL static set policy name=BatP1
 contains "$OUT$ERR" "note: set policy: nothing to change was given: the policy is as it was"
+# the "run as administrator" line: the copy that runs elevated reads it as a comment (%1 is
+# ::) and runs the rest; exit before the end says what it leaves out; the status is the last
+# command's (a cleanup that fails first is none of the file's), or exit /b's
+printf '%s\r\n' '@echo off' \
+	'%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \
+	'netsh ipsec static delete policy name=BatElevNone' \
+	'netsh ipsec static add policy name=BatElev' 'exit' 'netsh ipsec static add policy name=BatNo7' \
+	>"$TMP/elev.bat"
+OUT=$($IPSECPOL -f "$TMP/elev.bat" 2>&1)
+[ $? -eq 0 ] || fail "elev.bat: its last command succeeded: $OUT"
+contains "$OUT" 'elev.bat:2: note: "%1" begins with a batch parameter: the line the copy of the file that runs as administrator reads as a comment'
+contains "$OUT" 'elev.bat:5: note: exit ends the batch file: the lines after it ('
+contains "$OUT" 'elev.bat:6 and on) are not run'
+contains "$OUT" 'the batch file'"'"'s status is 0'
+printf '%s\r\n' 'netsh ipsec static add policy name=BatElev2' 'exit /b 3' >"$TMP/exit3.bat"
+run_fail 'exit3.bat: its exit gave the status 3, as cmd.exe ends it' $IPSECPOL -f "$TMP/exit3.bat"
+D=$(dump_store local)
+contains "$D" 'add policy name="BatElev"'
+case "$D" in *BatNo7*) fail "elev.bat ran a line after exit: $D" ;; esac
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
