@@ -53,6 +53,8 @@ struct ipp_shell {
 	bool bat_ok;	      /* a command of the batch file's line did not fail */
 	bool bat_last_failed; /* the last command a batch file ran failed (its status) */
 	int bat_exit_code;    /* the code an exit of a batch file gave, -1 none */
+	struct bat_var *bat_vars; /* what the batch file's set commands gave (owned) */
+	size_t bat_nvars;
 	iconv_t cp;	      /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
@@ -265,6 +267,34 @@ static void batch_aborted(struct ipp_error *err)
 	snprintf(err->msg + len, sizeof(err->msg) - len, "%s", note);
 }
 
+/* A variable of a batch file, as its set command gave it. */
+struct bat_var {
+	char *name; /* (cmd.exe's names are not case-sensitive) */
+	char *value;
+};
+
+#define BAT_VARS_MAX 256
+
+static void bat_vars_clear(struct ipp_shell *sh)
+{
+	for (size_t i = 0; i < sh->bat_nvars; i++) {
+		free(sh->bat_vars[i].name);
+		free(sh->bat_vars[i].value);
+	}
+	free(sh->bat_vars);
+	sh->bat_vars = NULL;
+	sh->bat_nvars = 0;
+}
+
+static struct bat_var *bat_var_find(struct ipp_shell *sh, const char *name, size_t len)
+{
+	for (size_t i = 0; i < sh->bat_nvars; i++)
+		if (strlen(sh->bat_vars[i].name) == len &&
+		    !strncasecmp(sh->bat_vars[i].name, name, len))
+			return &sh->bat_vars[i];
+	return NULL;
+}
+
 int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 {
 	int r = 0;
@@ -284,6 +314,7 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 		}
 	}
 	ipp_db_close(sh->db);
+	bat_vars_clear(sh);
 	free(sh);
 	return r;
 }
@@ -1147,6 +1178,107 @@ static int bat_program(char *c, size_t *wlen)
 	return 0;
 }
 
+/*
+ * A set command of a batch file (@c, its text): "set NAME=value" or
+ * set "NAME=value" gives NAME for the lines after it (an empty value takes
+ * it away), as cmd.exe's does.  1 done, 0 no such command (set /a, /p, a
+ * listing), -ENOMEM.
+ */
+static int bat_set(struct ipp_shell *sh, const char *c)
+{
+	const char *a = c + 3 + strspn(c + 3, " \t"), *eq, *end;
+	struct bat_var *v;
+	char *value;
+
+	if (*a == '/' || !*a)
+		return 0;
+	if (*a == '"') {
+		a++;
+		end = strrchr(a, '"');
+		if (!end)
+			end = a + strlen(a);
+	} else {
+		end = a + strlen(a);
+	}
+	if (!(eq = memchr(a, '=', (size_t)(end - a))) || eq == a)
+		return 0;
+	v = bat_var_find(sh, a, (size_t)(eq - a));
+	if (eq + 1 == end) {
+		if (v) {
+			free(v->name);
+			free(v->value);
+			*v = sh->bat_vars[--sh->bat_nvars];
+		}
+		return 1;
+	}
+	if (!(value = strndup(eq + 1, (size_t)(end - eq - 1))))
+		return -ENOMEM;
+	if (v) {
+		free(v->value);
+		v->value = value;
+		return 1;
+	}
+	if (sh->bat_nvars == BAT_VARS_MAX) {
+		free(value);
+		return 0; /* (more than a script sets: its lines say what is not expanded) */
+	}
+	if (!(v = realloc(sh->bat_vars, (sh->bat_nvars + 1) * sizeof(*v))) ||
+	    !(v[sh->bat_nvars].name = strndup(a, (size_t)(eq - a)))) {
+		if (v)
+			sh->bat_vars = v;
+		free(value);
+		return -ENOMEM;
+	}
+	sh->bat_vars = v;
+	v[sh->bat_nvars++].value = value;
+	return 1;
+}
+
+/*
+ * @line with the values of the batch file's variables in place of %NAME%, as
+ * cmd.exe expands a line before it runs any of its commands; %% and what the
+ * file did not set (%1, %TEMP%) are left as they are, for bat_split() to
+ * find.  A new string (free()), NULL when out of memory or longer than a
+ * line may be.
+ */
+static char *bat_expand(struct ipp_shell *sh, const char *line)
+{
+	size_t cap = strlen(line) + 1, n = 0;
+	char *out = malloc(cap);
+
+	for (const char *p = line; out && *p;) {
+		const char *add = p, *close;
+		size_t len = 1;
+		struct bat_var *v;
+
+		if (p[0] == '%' && p[1] == '%') {
+			len = 2;
+		} else if (p[0] == '%' && (close = strchr(p + 1, '%')) && close > p + 1 &&
+			   (v = bat_var_find(sh, p + 1, (size_t)(close - p - 1)))) {
+			add = v->value;
+			len = strlen(v->value);
+			p = close + 1 - len; /* (moved on by len below) */
+		}
+		if (n + len + 1 > cap) {
+			char *grown =
+			    n + len + 1 > IPP_LINE_MAX ? NULL : realloc(out, 2 * (n + len + 1));
+
+			if (!grown) {
+				free(out);
+				return NULL;
+			}
+			out = grown;
+			cap = 2 * (n + len + 1);
+		}
+		memcpy(out + n, add, len);
+		n += len;
+		p += len;
+	}
+	if (out)
+		out[n] = '\0';
+	return out;
+}
+
 /* The failures of the commands of one line of a batch file. */
 struct bat_fail {
 	int r;		     /* the last one (0: none) */
@@ -1205,7 +1337,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 					    "chcp",  "mode", "setlocal", "endlocal"};
 	static const char *const flow[] = {"if", "goto", "for", "call", "shift", "choice"};
 	struct bat_cmd v[BAT_CMDS_MAX];
-	char *p = line + strspn(line, " \t");
+	char *p = line + strspn(line, " \t"), *x = NULL;
 	struct bat_fail f = {0};
 	size_t n, i;
 	int last = 0;
@@ -1230,6 +1362,12 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			       (int)strcspn(p, " \t"), p);
 		return 0;
 	}
+	if (!(x = bat_expand(sh, p)))
+		return ipp_err(err, E2BIG,
+			       "the line with the values of the batch file's variables in place "
+			       "is longer than %d bytes (or memory ran out): not run",
+			       IPP_LINE_MAX);
+	p = x;
 	n = bat_split(p, v, BAT_CMDS_MAX);
 	for (i = 0; i < n && !sh->exit; i++) {
 		char *c = v[i].text + strspn(v[i].text, " \t");
@@ -1285,6 +1423,14 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 					     c, stop);
 				sh->exit = true;
 				bat_failed(sh, rc, &e, &f, err);
+			} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
+				if (rc < 0) {
+					struct ipp_error e = {0};
+
+					bat_failed(sh, ipp_err(&e, ENOMEM, "out of memory"), &e, &f,
+						   err);
+				}
+				rc = rc < 0 ? rc : 0;
 			} else if (k < sizeof(quiet) / sizeof(quiet[0])) {
 				rc = 0;
 			} else if (!strncasecmp(c, "echo", 4) &&
@@ -1328,7 +1474,8 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				rc = ipp_err(
 				    &e, EINVAL,
 				    "\"%.*s\": cmd.exe would put the value of a batch "
-				    "variable here, which ipsecpol does not expand: not run",
+				    "variable here that the file does not set (an argument, "
+				    "or one of Windows' environment): not run",
 				    (int)(strcspn(at + 1, "% \t") + 2), at);
 				bat_failed(sh, rc, &e, &f, err);
 			} else {
@@ -1361,6 +1508,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 	}
 	sh->bat_said = f.said;
 	sh->summarized = f.r < 0 ? f.summarized : 0;
+	free(x);
 	return f.r;
 }
 
@@ -1410,6 +1558,8 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	struct script_in sin;
 
 	script_in_start(&sin, in);
+	if (bat)
+		bat_vars_clear(sh); /* (a batch file starts with none of another's) */
 	sh->bat_last_failed = false;
 	sh->bat_exit_code = -1;
 	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {

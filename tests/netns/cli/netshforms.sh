@@ -240,6 +240,23 @@ run_fail 'exit3.bat: its exit gave the status 3, as cmd.exe ends it' $IPSECPOL -
 D=$(dump_store local)
 contains "$D" 'add policy name="BatElev"'
 case "$D" in *BatNo7*) fail "elev.bat ran a line after exit: $D" ;; esac
+# variables the batch file sets take the place of %NAME% in the lines after (a line is
+# expanded before its commands run); one it does not set keeps its command from running
+printf '%s\r\n' '@echo off' 'setlocal' 'set "POL=BatVar Policy"' 'set ACT=BatVarBlk' \
+	'set Y=2 & echo [%Y%]' 'echo [%Y%]' \
+	'netsh ipsec static add policy name="%POL%" description=%ACT%' \
+	'netsh ipsec static add filteraction name=%ACT% action=block' \
+	'netsh ipsec static add filterlist name=%UNSETVAR%' 'set ACT=' \
+	'netsh ipsec static add filteraction name=%ACT%2 action=block' >"$TMP/vars.bat"
+OUT=$($IPSECPOL -f "$TMP/vars.bat" 2>&1)
+[ $? -eq 1 ] || fail "vars.bat: its last command failed: $OUT"
+contains "$OUT" '[2 ]'
+contains "$OUT" 'vars.bat:9: "%UNSETVAR%": cmd.exe would put the value of a batch variable here that the file does not set'
+contains "$OUT" 'vars.bat:11: "%ACT%"'
+D=$(dump_store local)
+contains "$D" 'add policy name="BatVar Policy" description="BatVarBlk"'
+contains "$D" 'add filteraction name="BatVarBlk"'
+case "$D" in *UNSETVAR* | *'"%ACT%2"'*) fail "vars.bat ran a line with a variable it did not set: $D" ;; esac
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
