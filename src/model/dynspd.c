@@ -599,6 +599,19 @@ int ipp_dyn_rule_parse(const char *line, struct ipp_dyn_rule *ret, unsigned *see
 		/* as the static context refuses it: a rule authenticates some way */
 		return ipp_err(err, EINVAL,
 			       "kerberos=no leaves no authentication method: give psk= or rootca=");
+	{
+		/* its written form must fit what holds it (the agent's list of dynamic
+		 * rules, a reply): escapes and defaults can make it longer than the line
+		 * given */
+		char check[IPP_DYN_LINE_MAX];
+
+		ipp_dyn_rule_format(ret, check, sizeof(check));
+		if (!check[0])
+			return ipp_err(err, E2BIG,
+				       "the rule written out is longer than %d characters (too "
+				       "many or too long authentication methods?)",
+				       IPP_DYN_LINE_MAX - 1);
+	}
 	if (seen)
 		*seen = s;
 	return 0;
