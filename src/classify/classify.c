@@ -265,6 +265,14 @@ static bool has_ports(uint8_t proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
+/* Is @ip the unspecified address (0.0.0.0, ::), the source of a host that has none yet? */
+static bool unspecified(int family, const uint8_t ip[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ip, zero, family == AF_INET6 ? 16 : 4);
+}
+
 bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pkt,
 			const struct ipp_localaddrs *me)
 {
@@ -281,10 +289,11 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 	if (f->dstport && f->dstport != pkt->dport)
 		return false;
 	/* outbound, every packet is from me, whatever source it claims (the output hook
-	 * sees only what this host sends); inbound, every packet is to me (the input hook
-	 * sees only what this host takes: a local route of another table, a transparent
-	 * proxy) but one to a broadcast or multicast address */
-	return ((f->src.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_OUT) ||
+	 * sees only what this host sends), but one from no address; inbound, every packet is to me
+	 * (the input hook sees only what this host takes: a local route of another table, a
+	 * transparent proxy) but one to a broadcast or multicast address */
+	return ((f->src.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_OUT &&
+		 !unspecified(pkt->family, pkt->src)) ||
 		addr_match(&f->src, pkt->family, pkt->src, me)) &&
 	       ((f->dst.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_IN && !pkt->group &&
 		 !ipp_group_address(pkt->family, pkt->dst, NULL)) ||

@@ -508,7 +508,7 @@ static void emit_map_body(const struct ipp_compiled *c, const struct ipp_ctier *
 }
 
 /* The rule of a tier in a walk chain of hook @h, without indentation or newline. */
-static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, enum hook h,
+static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, enum hook h, int fam,
 		      FILE *out)
 {
 	char src[512], com[600];
@@ -517,9 +517,13 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 	 * and those a local route of another table or a transparent proxy gives it) but to
 	 * a broadcast or multicast address; outbound, every packet, which this host sends
 	 * whatever source it claims (a socket bound with IPV6_FREEBIND or IP_TRANSPARENT, a
-	 * raw socket) */
+	 * raw socket), but from no address */
 	if (h == HOOK_IN && t->shape.dst_kind == IPP_ADDR_ME)
 		fputs("fib daddr type != { broadcast, multicast } ", out);
+	/* (but a packet from no address, a DHCP client's discover, is not from me: it has
+	 * none yet) */
+	if (h == HOOK_OUT && t->shape.src_kind == IPP_ADDR_ME)
+		fputs(fam == 6 ? "ip6 saddr != :: " : "ip saddr != 0.0.0.0 ", out);
 	/* (the mask keeps nft from taking "ppp" as the link layer of what follows) */
 	if (t->shape.conn)
 		fprintf(out, "meta %s %s ", h == HOOK_IN ? "iiftype" : "oiftype",
@@ -683,7 +687,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		if (!tier_in_walk(&c->tiers[i], w))
 			continue;
 		fputs(prefix, out);
-		tier_rule(c, &c->tiers[i], w->hook, out);
+		tier_rule(c, &c->tiers[i], w->hook, w->fam, out);
 		fputc('\n', out);
 	}
 	/* the walk found nothing: permitted, and remembered as such; or what the fixed mode

@@ -113,6 +113,20 @@ static void test_example_rdp(void **state)
 	v = check(&fx, P(IPP_DIR_IN, "10.0.0.5", "10.0.0.2", IPPROTO_TCP, 1, 3389),
 		  IPP_VERDICT_PERMIT, (int)rdp);
 	ipp_verdict_clear(&v);
+	/* outbound from no address (0.0.0.0: a host that has none yet) is not from "me" */
+	{
+		struct fixture f2;
+
+		fx_init(&f2);
+		uint32_t out = fx_rule(&f2, "P", "Out", IPP_ACTION_BLOCK, IPP_ORIGIN_ASSIGNED);
+		fx_filter(&f2, out, A_ME(), A_ANY(), 0, 0, 0, false);
+		v = check(&f2, P(IPP_DIR_OUT, "10.9.0.77", "10.0.0.5", IPPROTO_UDP, 68, 67),
+			  IPP_VERDICT_BLOCK, (int)out);
+		ipp_verdict_clear(&v);
+		v = check(&f2, P(IPP_DIR_OUT, "0.0.0.0", "255.255.255.255", IPPROTO_UDP, 68, 67),
+			  IPP_VERDICT_NONE, -1);
+		ipp_verdict_clear(&v);
+	}
 	/* but a multicast destination is not */
 	v = check(&fx, P(IPP_DIR_IN, "10.0.0.5", "224.0.0.9", IPPROTO_UDP, 1, 3389),
 		  IPP_VERDICT_NONE, -1);
