@@ -160,14 +160,22 @@ static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t 
 			struct in_addr in;
 			char canon[INET_ADDRSTRLEN];
 
+			size_t had = *n;
+
+			/* (the resolver counts a server listed twice as two of its three;
+			 * a longer list counts each once toward the limit) */
 			if (!strchr(p, ':') && inet_aton(p, &in) &&
 			    inet_ntop(AF_INET, &in, canon, sizeof(canon)) && add_addr(v, n, canon)) {
-				used++;
+				used += max == RESOLV_MAXNS || *n > had;
 				continue;
 			}
 		}
-		if (add_addr(v, n, p))
-			used++;
+		{
+			size_t had = *n;
+
+			if (add_addr(v, n, p))
+				used += max == RESOLV_MAXNS || *n > had;
+		}
 	}
 	r = ferror(f) ? ipp_err(err, EIO, "cannot read \"%s\": %s", path, strerror(errno)) : 0;
 	free(line);
@@ -1006,13 +1014,18 @@ int ipp_hostenv_parse(const char *text, struct ipp_hostenv *ret)
 	memset(&e, 0, sizeof(e));
 	for (line = text; *line; line = *eol ? eol + 1 : eol) {
 		const char *eq = strchr(line, '=');
-		char value[IPP_ERR_MSG_MAX], *save = NULL, *tok;
+		/* (room for the longest list: 65 IPv6 addresses with their blanks) */
+		char value[(IPP_MAX_SERVERS + 1) * (INET6_ADDRSTRLEN + 1) + IPP_ERR_MSG_MAX];
+		char *save = NULL, *tok;
 		size_t k, klen, nlen = 0;
 
 		eol = line + strcspn(line, "\n");
 		if (!eq || eq > eol)
 			continue; /* (the final OK) */
 		klen = (size_t)(eq - line);
+		if ((size_t)(eol - eq - 1) >= sizeof(value))
+			return -EINVAL; /* (cut, a list would be another: the caller reads itself)
+					 */
 		snprintf(value, sizeof(value), "%.*s", (int)(eol - eq - 1), eq + 1);
 		for (k = 0; k < 4; k++) {
 			nlen = strlen(kinds[k]);
@@ -1024,7 +1037,7 @@ int ipp_hostenv_parse(const char *text, struct ipp_hostenv *ret)
 		if (k == 4)
 			return -EINVAL;
 		if (klen != nlen) {
-			snprintf(errors[k], IPP_ERR_MSG_MAX, "%s", value);
+			snprintf(errors[k], IPP_ERR_MSG_MAX, "%.*s", IPP_ERR_MSG_MAX - 1, value);
 			continue;
 		}
 		for (tok = strtok_r(value, " ", &save); tok; tok = strtok_r(NULL, " ", &save))

@@ -4,7 +4,6 @@
  */
 #include "hostaddr.h"
 
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,8 +37,9 @@ size_t ipp_ifa_broadcasts(const struct ifaddrs *i, uint8_t out[2][4])
 	uint32_t addr, mask, bc;
 	size_t n = 0;
 
-	if (!(i->ifa_flags & IFF_BROADCAST) || !i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
-	    !i->ifa_netmask)
+	/* (the kernel's local table has the all-ones host part of every address's
+	 * subnet as a broadcast route, of a point-to-point interface too) */
+	if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !i->ifa_netmask)
 		return 0;
 	addr = ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr;
 	mask = ((const struct sockaddr_in *)(const void *)i->ifa_netmask)->sin_addr.s_addr;

@@ -23,7 +23,8 @@ int ipp_anycast6_each(int (*fn)(const uint8_t ip[16], void *ctx), void *ctx);
  * The IPv4 broadcast addresses of interface address @i (getifaddrs()), into
  * @out (network order): the directed broadcast of its subnet (the all-ones
  * host part, which the kernel's local table names broadcast whether or not
- * the address was given one) and the one given.  How many (0 to 2).
+ * the address was given one, on any kind of interface) and the one given.
+ * How many (0 to 2).
  */
 size_t ipp_ifa_broadcasts(const struct ifaddrs *i, uint8_t out[2][4]);
 

@@ -1157,7 +1157,8 @@ static int bat_program(char *c, size_t *wlen)
 		n = strcspn(c, " \t");
 	}
 	*wlen = n;
-	for (base = c + n; base > c && base[-1] != '\\' && base[-1] != '/' && base[-1] != ':';
+	for (base = c + n;
+	     base > c + (*c == '"') && base[-1] != '\\' && base[-1] != '/' && base[-1] != ':';
 	     base--)
 		;
 	{
@@ -1362,7 +1363,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			       (int)strcspn(p, " \t"), p);
 		return 0;
 	}
-	if (!(x = bat_expand(sh, p)))
+	if (!(x = bat_expand(sh, p)) && (sh->bat_last_failed = true))
 		return ipp_err(err, E2BIG,
 			       "the line with the values of the batch file's variables in place "
 			       "is longer than %d bytes (or memory ran out): not run",
@@ -1374,6 +1375,8 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 		const char *stop = NULL;
 		size_t k, wlen = 0;
 		int rc = 0, prog;
+
+		sh->summarized = 0; /* (only a script exec runs says it summarizes) */
 
 		if (*c == '@')
 			c++;
@@ -1553,6 +1556,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	int r = 0, first = 0, read_errno;
 	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
 	bool last_failed = sh->bat_last_failed; /* (an outer batch file's, kept) */
+	bool exit_before = sh->exit;
 	bool utf8_marked = false;     /* it began with a UTF-8 byte order mark */
 	bool cp_bad;		      /* the line is not text of the code page given */
 	struct script_in sin;
@@ -1564,6 +1568,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	sh->bat_exit_code = -1;
 	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {
 		bool in_batch = sh->batch;
+		bool line_fault = true; /* the line failed before it was run */
 		const char *nul;
 
 		lineno++;
@@ -1661,6 +1666,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			const char *where = sh->where;
 			unsigned where_line = sh->where_line;
 
+			line_fault = false;
 			sh->where = name;
 			sh->where_line = lineno;
 			sh->script_ran_ok = false;
@@ -1678,6 +1684,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			ran_ok |= (sh->summarized > 0 && sh->script_ran_ok) || (bat && sh->bat_ok);
 		}
 		ipp_err_prefix(err, "%s:%u", name, lineno);
+		/* (a line that failed before any command of it ran is a batch file's last
+		 * failure too: its status) */
+		if (bat && line_fault)
+			sh->bat_last_failed = true;
 		/*
 		 * As netsh does with a script, a failing line is reported and
 		 * the next one runs; the failed command itself changed nothing,
@@ -1767,6 +1777,9 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		nfailed = 0;
 	}
 	sh->bat_last_failed = last_failed;
+	/* a batch file's exit ends that file, not what ran it (a script's exec, the shell) */
+	if (bat)
+		sh->exit = exit_before;
 	if (bat && r == 0 && nfailed == 0 && sh->bat_exit_code > 0)
 		r = ipp_err(err, ECANCELED, "%s: its exit gave the status %d, as cmd.exe ends it",
 			    name, sh->bat_exit_code);

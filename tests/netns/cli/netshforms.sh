@@ -257,6 +257,19 @@ D=$(dump_store local)
 contains "$D" 'add policy name="BatVar Policy" description="BatVarBlk"'
 contains "$D" 'add filteraction name="BatVarBlk"'
 case "$D" in *UNSETVAR* | *'"%ACT%2"'*) fail "vars.bat ran a line with a variable it did not set: $D" ;; esac
+# netsh quoted runs; a batch file's exit ends that file only, not the script that ran it; a
+# last line that fails before it is run (a NUL byte) is the file's status
+printf '%s\r\n' '"netsh" ipsec static add filterlist name=BatQ1' \
+	'"netsh.exe" ipsec static add filterlist name=BatQ2' 'exit /b' >"$TMP/quoted.bat"
+printf 'exec %s\nadd filterlist name=BatAfterExit\n' "$TMP/quoted.bat" >"$TMP/outer.netsh"
+run_ok $IPSECPOL -c "ipsec static" -f "$TMP/outer.netsh"
+printf 'netsh ipsec static add filterlist name=BatNul1\r\nnetsh ipsec static add filterlist name=BatNul2\0x\r\n' \
+	>"$TMP/nul.bat"
+run_fail 'nul.bat:2: a NUL byte at column' $IPSECPOL -f "$TMP/nul.bat"
+D=$(dump_store local)
+contains "$D" 'add filterlist name="BatQ1"'
+contains "$D" 'add filterlist name="BatQ2"'
+contains "$D" 'add filterlist name="BatAfterExit"'
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"

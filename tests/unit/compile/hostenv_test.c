@@ -525,6 +525,26 @@ static void test_print_parse(void **state)
 	free(text);
 	assert_int_equal(ipp_hostenv_parse("dns=192.0.2.300\n", &back), -EINVAL);
 	assert_int_equal(ipp_hostenv_parse("printers=192.0.2.1\n", &back), -EINVAL);
+	/* the longest lists (64 IPv6 addresses of each kind) read back whole */
+	memset(&e, 0, sizeof(e));
+	for (size_t i = 0; i < IPP_MAX_SERVERS; i++) {
+		char a[64];
+
+		snprintf(a, sizeof(a), "fd00:1111:2222:3333:4444:5555:6666:%zx", i + 1);
+		e.dns[i] = (struct ipp_addr){.kind = IPP_ADDR_IP, .family = AF_INET6, .plen = 128};
+		inet_pton(AF_INET6, a, e.dns[i].ip);
+		e.gateway[i] = e.dns[i];
+	}
+	e.ndns = e.ngateway = IPP_MAX_SERVERS;
+	text = NULL;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	ipp_hostenv_print(&e, f);
+	fclose(f);
+	assert_int_equal(ipp_hostenv_parse(text, &back), 0);
+	assert_int_equal(back.ndns, IPP_MAX_SERVERS);
+	assert_true(ipp_hostenv_equal(&e, &back));
+	free(text);
 }
 
 int main(void)
