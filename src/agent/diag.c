@@ -178,6 +178,9 @@ static const char *why_dropped(const struct ipp_drop *d)
 		       "what it does not match is dropped (the mode of the rest: dynamic show all)";
 	if (!strcmp(d->reason, "replaced"))
 		return ", its table being replaced";
+	if (!strcmp(d->reason, "mapped"))
+		return ": an IPv4-mapped address (::ffff:0:0/96), which no packet on the wire "
+		       "carries";
 	return "";
 }
 

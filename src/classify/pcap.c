@@ -320,7 +320,7 @@ void ipp_pcap_stats_print(FILE *out, const struct ipp_effective *eff,
 	row(out, "exempt: loopback", s->exempt_loopback, 0, 0, 0);
 	row(out, "exempt: IKE (UDP 500/4500)", s->exempt_ike, 0, 0, 0);
 	row(out, "exempt: IPsec (ESP, AH)", s->exempt_ipsec, 0, 0, 0);
-	row(out, "exempt: IPv6 neighbour discovery", s->exempt_nd, 0, 0, 0);
+	row(out, "exempt: IPv6 neighbour discovery, packet too big", s->exempt_nd, 0, 0, 0);
 	if (s->exempt_default)
 		row(out, "exempt: ipsecexempt (Kerberos, RSVP, group)", s->exempt_default, 0, 0, 0);
 	if (s->mapped)

@@ -2,32 +2,61 @@
 #include "err.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * The character at @p: its length in bytes (a UTF-8 sequence whole, a byte
+ * that begins none alone), *@ctl whether a terminal would act on it: C0,
+ * DEL, C1 (U+0080..U+009F, C2 80..9F) or a stray byte 0x80..0x9f (C1 to an
+ * 8-bit terminal).
+ */
+static size_t char_at(const unsigned char *p, bool *ctl)
+{
+	size_t n = *p >= 0xc2 && *p <= 0xdf   ? 2
+		   : *p >= 0xe0 && *p <= 0xef ? 3
+		   : *p >= 0xf0 && *p <= 0xf4 ? 4
+					      : 1;
+
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			n = 1; /* (not a whole sequence: its first byte alone) */
+	*ctl = n == 1 ? *p < 0x20 || *p == 0x7f || (*p >= 0x80 && *p <= 0x9f)
+		      : n == 2 && p[0] == 0xc2 && p[1] <= 0x9f;
+	return n;
+}
 
 void ipp_visible(char *msg, size_t size)
 {
 	const unsigned char *p;
 	char *buf;
-	size_t o = 0;
+	size_t o = 0, k;
+	bool ctl = false;
 
-	for (p = (const unsigned char *)msg; *p && *p >= 0x20 && *p != 0x7f; p++)
-		;
+	for (p = (const unsigned char *)msg; *p; p += k)
+		if ((k = char_at(p, &ctl)) && ctl)
+			break;
 	if (!*p || size == 0)
 		return;
 	if (!(buf = malloc(size))) {
 		/* (no room to write them out: blanks, still nothing a terminal acts on) */
-		for (char *q = msg; *q; q++)
-			if ((unsigned char)*q < 0x20 || *q == 0x7f)
-				*q = ' ';
+		for (unsigned char *q = (unsigned char *)msg; *q; q += k)
+			if ((k = char_at(q, &ctl)) && ctl)
+				memset(q, ' ', k);
 		return;
 	}
-	for (p = (const unsigned char *)msg; *p && o + 5 < size; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+	for (p = (const unsigned char *)msg; *p; p += k) {
+		k = char_at(p, &ctl);
+		if (o + (ctl ? 4 * k : k) + 1 > size)
+			break; /* (cut between characters) */
+		if (ctl)
+			for (size_t j = 0; j < k; j++)
+				o += (size_t)snprintf(buf + o, size - o, "\\x%02x", p[j]);
 		else
-			buf[o++] = (char)*p;
+			memcpy(buf + o, p, k), o += k;
+	}
 	buf[o] = '\0';
 	memcpy(msg, buf, o + 1);
 	free(buf);

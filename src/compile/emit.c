@@ -888,10 +888,17 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
 		in ? "iiftype" : "oiftype");
 	/*
+	 * Every packet: a test of the protocol first (comparisons, or a set)
+	 * cost TCP and UDP more than what the lookups of other packets save.
+	 */
+	if (flow_used(c))
+		fprintf(out, "\t\tjump fc_fast_%s\n", dir);
+	/*
 	 * An IPv4-mapped address (::ffff:0:0/96) is how a program's IPv6 socket
 	 * speaks of an IPv4 peer, never an address on the wire (RFC 4291
 	 * 2.5.5.2): a packet from one would reach dual-stack sockets as if the
-	 * IPv4 host had sent it, past the IPv4 filters that name that host.
+	 * IPv4 host had sent it, past the IPv4 filters that name that host.  After
+	 * the flow cache, which never holds one (cached packets skip the test).
 	 */
 	if (c->opts.diagnostics)
 		fprintf(out,
@@ -911,12 +918,6 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 		fprintf(out, "\t\tip6 daddr ::ffff:0.0.0.0/96 counter drop comment \"an "
 			     "IPv4-mapped destination address, never on the wire\"\n");
 	}
-	/*
-	 * Every packet: a test of the protocol first (comparisons, or a set)
-	 * cost TCP and UDP more than what the lookups of other packets save.
-	 */
-	if (flow_used(c))
-		fprintf(out, "\t\tjump fc_fast_%s\n", dir);
 	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
 	for (f = 0; f < 2; f++)
 		for (p = 0; p < 2; p++) {

@@ -1247,18 +1247,20 @@ static char *bat_expand(struct ipp_shell *sh, const char *line)
 	size_t cap = strlen(line) + 1, n = 0;
 	char *out = malloc(cap);
 
-	for (const char *p = line; out && *p;) {
+	for (const char *p = line, *next; out && *p; p = next) {
 		const char *add = p, *close;
 		size_t len = 1;
 		struct bat_var *v;
 
+		next = p + 1;
 		if (p[0] == '%' && p[1] == '%') {
 			len = 2;
+			next = p + 2;
 		} else if (p[0] == '%' && (close = strchr(p + 1, '%')) && close > p + 1 &&
 			   (v = bat_var_find(sh, p + 1, (size_t)(close - p - 1)))) {
 			add = v->value;
 			len = strlen(v->value);
-			p = close + 1 - len; /* (moved on by len below) */
+			next = close + 1;
 		}
 		if (n + len + 1 > cap) {
 			char *grown =
@@ -1273,7 +1275,6 @@ static char *bat_expand(struct ipp_shell *sh, const char *line)
 		}
 		memcpy(out + n, add, len);
 		n += len;
-		p += len;
 	}
 	if (out)
 		out[n] = '\0';

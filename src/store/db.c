@@ -481,7 +481,8 @@ static int row_nul_free(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *e
 			return ipp_err(err, EUCLEAN,
 				       "policy database \"%s\": %s: a NUL byte inside the value of "
 				       "%s%s%s (another program wrote it; read as text it would be "
-				       "cut short there)",
+				       "cut short there): restore the file from a backup, or empty "
+				       "that store (delete all)",
 				       db->path, what, table ? table : "", table ? "." : "",
 				       col ? col : "a column");
 		}

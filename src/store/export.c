@@ -392,7 +392,7 @@ struct pending_ref {
 struct reader {
 	const char *name;
 	long line;
-	bool cut; /* the line read last ends the file without its new line */
+	long cut; /* the line that ends the file without its new line (0: none) */
 	struct ipp_error *err;
 	struct ipp_snapshot *s;
 	size_t cap_lists, cap_actions, cap_policies, cap_filters, cap_rules;
@@ -1138,7 +1138,7 @@ static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_
 	}
 	if (c == EOF && n == 0)
 		return 0;
-	rd->cut = c == EOF;
+	rd->cut = c == EOF ? rd->line : 0;
 	/* (an empty line before any other: nothing grew the buffer yet) */
 	if (ipp_grow((void **)buf, cap, n + 1, 1) < 0)
 		return -ENOMEM;

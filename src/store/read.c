@@ -66,7 +66,10 @@ static int guid_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what
 		return 0;
 	}
 	if (!ipp_guid_parse(t, NULL)) {
-		ipp_err(&why, EINVAL, "\"%.40s\" is not a GUID", t);
+		ipp_err(&why, EINVAL,
+			"\"%.40s\" is not a GUID (another program wrote it): restore the file "
+			"from a backup, or empty that store (delete all)",
+			t);
 		return bad_row(db, err, what, id, "guid", &why);
 	}
 	db_col_text(st, i, buf, len);
@@ -181,7 +184,8 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 				strlen(c == 6 ? src : dst) != (size_t)sqlite3_column_bytes(st, c)) {
 			ipp_err(&why, EINVAL,
 				"a NUL byte inside (another program wrote it; read as text it "
-				"would be cut short there)");
+				"would be cut short there): restore the file from a backup, or "
+				"empty that store (delete all)");
 			return bad_row(db, err, "filter", f->id, sqlite3_column_name(st, c), &why);
 		}
 	if (guid_col(db, st, 2, "filter", f->id, f->guid, sizeof(f->guid), err) < 0)

@@ -177,6 +177,31 @@ static void test_bad_files(void **state)
 	}
 }
 
+/* Messages write control characters out: C0, DEL and C1 (raw or as UTF-8), not UTF-8 text. */
+static void test_visible(void **state)
+{
+	char m[64];
+
+	(void)state;
+	snprintf(m, sizeof(m), "a\x1b[2Jb\rc");
+	ipp_visible(m, sizeof(m));
+	assert_string_equal(m, "a\\x1b[2Jb\\x0dc");
+	/* U+009B (CSI to a UTF-8 terminal) and a stray 0x9b; Chinese text is left whole */
+	snprintf(m, sizeof(m),
+		 "\xc2\x9b"
+		 "2J \x9b \xe4\xb8\x80");
+	ipp_visible(m, sizeof(m));
+	assert_string_equal(m, "\\xc2\\x9b2J \\x9b \xe4\xb8\x80");
+	/* cut to the buffer between characters, never inside one */
+	{
+		char small[8];
+
+		snprintf(small, sizeof(small), "ab\x01\xe4\xb8\x80");
+		ipp_visible(small, sizeof(small));
+		assert_string_equal(small, "ab\\x01");
+	}
+}
+
 static void test_too_many_exemptions(void **state)
 {
 	char text[IPP_BOOTEXEMPT_MAX * 24 + 64];
@@ -466,6 +491,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_good_file),
 	    cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_visible),
 	    cmocka_unit_test(test_too_many_exemptions),
 	    cmocka_unit_test(test_set_property),
 	    cmocka_unit_test(test_save_load_update),
