@@ -74,7 +74,27 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen)
 	return !rest || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
 }
 
-static bool addr_match(const struct ipp_addr *a, int family, const uint8_t *ip)
+/*
+ * "me" as the table has it: outbound, the source of every packet but one from
+ * no address; inbound, the destination of every packet but one to a group
+ * address; else (a packet the hooks never see so) this host's addresses.
+ */
+static bool me_out(int family, const uint8_t *ip)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(ip, zero, family == AF_INET ? 4 : 16) != 0;
+}
+
+static bool me_in(int family, const uint8_t *ip)
+{
+	if (family == AF_INET6)
+		return ip[0] != 0xff;
+	return (ip[0] & 0xf0) != 0xe0 && memcmp(ip, "\xff\xff\xff\xff", 4) != 0;
+}
+
+/* (@me: what "me" is for this side of this packet) */
+static bool addr_match(const struct ipp_addr *a, int family, const uint8_t *ip, bool me)
 {
 	size_t n = family == AF_INET ? 4 : 16;
 
@@ -82,7 +102,7 @@ static bool addr_match(const struct ipp_addr *a, int family, const uint8_t *ip)
 	case IPP_ADDR_ANY:
 		return true;
 	case IPP_ADDR_ME:
-		return is_local(family, ip);
+		return me;
 	case IPP_ADDR_IP:
 		return a->family == family && prefix_match(a->ip, ip, a->plen);
 	case IPP_ADDR_RANGE:
@@ -108,7 +128,10 @@ static const struct ipp_sfilter *brute(const struct ipp_effective *e, const stru
 			continue;
 		if (f->dstport && f->dstport != p->dport)
 			continue;
-		if (addr_match(&f->src, p->family, p->src) && addr_match(&f->dst, p->family, p->dst))
+		if (addr_match(&f->src, p->family, p->src,
+			       p->out ? me_out(p->family, p->src) : is_local(p->family, p->src)) &&
+		    addr_match(&f->dst, p->family, p->dst,
+			       p->out ? is_local(p->family, p->dst) : me_in(p->family, p->dst)))
 			return f;
 	}
 	return NULL;
@@ -189,9 +212,9 @@ static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct p
 
 		if (!in_walk(t, p, chain_proto) || (keys_of(t) & need_absent))
 			continue;
-		if (!p->out && s->dst_kind == IPP_ADDR_ME && !is_local(p->family, p->dst))
+		if (!p->out && s->dst_kind == IPP_ADDR_ME && !me_in(p->family, p->dst))
 			continue;
-		if (p->out && s->src_kind == IPP_ADDR_ME && !is_local(p->family, p->src))
+		if (p->out && s->src_kind == IPP_ADDR_ME && !me_out(p->family, p->src))
 			continue;
 		memset(&k, 0, sizeof(k));
 		if (s->src_kind == IPP_ADDR_IP && s->src_plen) {

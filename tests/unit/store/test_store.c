@@ -1418,6 +1418,27 @@ static void test_dangling_references(void **state)
 	ipp_snapshot_free(s);
 }
 
+/* A column another program dropped: damage, said so with what to do, not SQLite's words. */
+static void test_dropped_column(void **state)
+{
+	struct fx *fx = *state;
+	struct ipp_error err = {0};
+	struct ipp_snapshot *s = NULL;
+	int64_t list, act;
+	sqlite3 *h;
+
+	damage_fixture(fx, &list, &act);
+	assert_int_equal(sqlite3_open(fx->path, &h), SQLITE_OK);
+	if (sqlite3_exec(h, "ALTER TABLE filter DROP COLUMN srcdns", NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("drop column: %s", sqlite3_errmsg(h));
+	sqlite3_close(h);
+	OK(ipp_db_open(fx->path, IPP_DB_READONLY, &fx->db, &err));
+	expect_err(ipp_db_load(fx->db, IPP_STORE_LOCAL, &s, &err), EBADMSG, &err,
+		   "is damaged: no such column");
+	assert_null(s);
+	assert_non_null(strstr(err.msg, IPP_DB_DAMAGED_ADVICE));
+}
+
 static void test_readonly(void **state)
 {
 	struct fx *fx = *state;
@@ -2389,6 +2410,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_load_stores, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_damaged_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dangling_references, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropped_column, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_lean, setup, teardown),
