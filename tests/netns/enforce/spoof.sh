@@ -100,30 +100,22 @@ PY
 	verdict "$1" "$2" "$(seen "$tok" "$WORK/p7100")" \
 		"$(predict dir=out src=10.77.0.77 dst=10.77.0.2 proto=udp srcport=5557 dstport=7100)"
 }
-# anycast NAME EXPECT: from P, UDP to H's subnet-router anycast address
-anycast() {
+# to_h NAME EXPECT SRC DST: from P (its address SRC), UDP to DST port 7200, which H takes
+to_h() {
 	local tok
 	SEQ=$((SEQ + 1)) tok="tok$SEQ"
 	px python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.sendto(sys.argv[1].encode(), ("fd77::", 7200))
-' "$tok"
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(sys.argv[1].encode(), (sys.argv[2], 7200))
+' "$tok" "$4"
 	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
-		"$(predict dir=in src=fd77::2 dst=fd77:: proto=udp srcport=40000 dstport=7200)"
+		"$(predict dir=in src="$3" dst="$4" proto=udp srcport=40000 dstport=7200)"
 }
-# anyip NAME EXPECT: from P, UDP to 10.77.0.77, H's by a local route of table 100
-anyip() {
-	local tok
-	SEQ=$((SEQ + 1)) tok="tok$SEQ"
-	px python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(sys.argv[1].encode(), ("10.77.0.77", 7200))
-' "$tok"
-	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
-		"$(predict dir=in src=$P_IP dst=10.77.0.77 proto=udp srcport=40000 dstport=7200)"
-}
+# anycast NAME EXPECT: to H's subnet-router anycast address
+anycast() { to_h "$1" "$2" fd77::2 fd77::; }
+# anyip NAME EXPECT: to 10.77.0.77, H's by a local route of table 100
+anyip() { to_h "$1" "$2" "$P_IP" 10.77.0.77; }
 # mapped NAME EXPECT: from P, an Ethernet frame with IPv6 UDP from ::ffff:10.77.0.2 to H
 mapped() {
 	local tok
