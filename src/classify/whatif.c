@@ -274,6 +274,14 @@ static int resolve(const char *tag, const char *s, int want_family, const struct
 	return by_name(tag, s, want_family, env, ret_family, ip, err);
 }
 
+/* Is @ip the unspecified address (0.0.0.0, ::), which is no one's, not even "me"? */
+static bool unspecified_ip(int family, const uint8_t ip[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ip, zero, family == AF_INET6 ? 16 : 4);
+}
+
 /* Is @ip ::1? */
 static bool is_loopback6(const uint8_t ip[16])
 {
@@ -515,6 +523,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	 * it being one of the host's: "me" does not match it (the kernel's fib type local) */
 	group = !w->pcap && pkt.dir == IPP_DIR_IN && ipp_group_address(pkt.family, pkt.dst, &bcast);
 	if (!w->pcap && w->dir_set && !group &&
+	    !(pkt.dir == IPP_DIR_OUT && unspecified_ip(pkt.family, pkt.src)) &&
 	    !ipp_localaddrs_has(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src) &&
 	    (r = ipp_localaddrs_add(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src)) <
 		0) {

@@ -53,6 +53,7 @@ struct ipp_shell {
 	bool bat_ok;	      /* a command of the batch file's line did not fail */
 	bool bat_last_failed; /* the last command a batch file ran failed (its status) */
 	int bat_exit_code;    /* the code an exit of a batch file gave, -1 none */
+	bool bat_exited;      /* an exit (not a stop) ended the batch file */
 	struct bat_var *bat_vars; /* what the batch file's set commands gave (owned) */
 	size_t bat_nvars;
 	iconv_t cp;	      /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
@@ -1016,6 +1017,18 @@ static bool first_word(const char *p, const char *w)
 	return !strncasecmp(p, w, n) && (!p[n] || p[n] == ' ' || p[n] == '\t');
 }
 
+/*
+ * Is the first word of @p cmd.exe's keyword @w, as cmd.exe reads one: followed
+ * by a blank, the end, or what ends a keyword without a blank (goto:eof,
+ * exit/b, if/i, call:label, if(...)?
+ */
+static bool bat_keyword(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncasecmp(p, w, n) && (!p[n] || strchr(" \t:/(\"", p[n]));
+}
+
 /* Is @p a rem comment ("rem", "rem text", "rem.", "rem/" ...: cmd.exe's)? */
 static bool is_rem(const char *p)
 {
@@ -1383,8 +1396,21 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			c++;
 		if (is_rem(c) || !strncmp(c, "::", 2))
 			break; /* a comment to the end of the line */
+		if (!run && *c == '(') {
+			/* a block a && or || skips: its lines after this one would be taken for
+			 * the file's own; cmd.exe's blocks are not followed, run or not */
+			struct ipp_error e = {0};
+
+			rc = ipp_err(&e, EINVAL,
+				     "\"%.40s\": cmd.exe's control flow (if, goto, for, call, "
+				     "blocks) is not followed: the batch file stops here",
+				     c);
+			sh->exit = true;
+			bat_failed(sh, rc, &e, &f, err);
+			break;
+		}
 		if (run && *c) {
-			for (k = 0; k < sizeof(flow) / sizeof(flow[0]) && !first_word(c, flow[k]);
+			for (k = 0; k < sizeof(flow) / sizeof(flow[0]) && !bat_keyword(c, flow[k]);
 			     k++)
 				;
 			if (k < sizeof(flow) / sizeof(flow[0]) && !strcasecmp(flow[k], "choice"))
@@ -1395,7 +1421,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				stop =
 				    "cmd.exe's control flow (if, goto, for, call, blocks) is not "
 				    "followed";
-			else if (first_word(c, "exit") || !strncasecmp(c, "exit /b", 7)) {
+			else if (bat_keyword(c, "exit")) {
 				/* exit, exit /b [code]: the batch file ends; a code given is its
 				 * status, as in cmd.exe */
 				const char *code = c + 4 + strspn(c + 4, " \t");
@@ -1409,6 +1435,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 					sh->bat_exit_code = xc > 255 ? 255 : (int)xc;
 				}
 				sh->exit = true;
+				sh->bat_exited = true;
 				break;
 			} else if (v[i].next == '|' && i + 1 < n &&
 				   (v[i + 1].next == 'A' || v[i + 1].next == 'O'))
@@ -1485,6 +1512,11 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			} else {
 				struct ipp_error e = {0};
 
+				/* each netsh line of a batch file is a netsh of its own, which
+				 * starts in the local store (a set store of an earlier line ended
+				 * with its process) */
+				sh->loc = IPP_STORE_LOCAL;
+				sh->domain[0] = '\0';
 				rc = ipp_shell_exec_line(sh, c, &e);
 				bat_failed(sh, rc, &e, &f, err);
 				sh->bat_ok |= rc == 0 && *c != '#';
@@ -1496,10 +1528,11 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 		/* what the next command runs after */
 		switch (v[i].next) {
 		case 'A':
-			run = run ? last == 0 : false;
+			/* (left to right: a || b && c runs c when a or b succeeded) */
+			run = last == 0;
 			break;
 		case 'O':
-			run = run ? last < 0 : true;
+			run = last < 0;
 			break;
 		case '|':
 			/* (the consumer of a pipe, findstr or more, is not run) */
@@ -1567,6 +1600,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		bat_vars_clear(sh); /* (a batch file starts with none of another's) */
 	sh->bat_last_failed = false;
 	sh->bat_exit_code = -1;
+	sh->bat_exited = false;
 	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {
 		bool in_batch = sh->batch;
 		bool line_fault = true; /* the line failed before it was run */
@@ -1718,7 +1752,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		r = 0;
 	}
 	read_errno = errno; /* (read_line's, when it failed) */
-	if (bat && sh->exit && r == 0 && !ferror(in)) {
+	if (bat && sh->exit && sh->bat_exited && r == 0 && !ferror(in)) {
 		/* exit ended the batch file: what follows is not run, as in cmd.exe; said when
 		 * there is a command there */
 		unsigned at = lineno;

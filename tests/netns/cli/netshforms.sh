@@ -270,6 +270,27 @@ D=$(dump_store local)
 contains "$D" 'add filterlist name="BatQ1"'
 contains "$D" 'add filterlist name="BatQ2"'
 contains "$D" 'add filterlist name="BatAfterExit"'
+# a block a || skips stops the file (its lines would be taken for the file's own: a delete
+# all inside ran); goto:eof and exit/b are keywords; && and || go left to right; each netsh
+# line starts in the local store (a set store of an earlier line ended with its process)
+printf '%s\r\n' 'netsh ipsec static add policy name=BatBlk1' \
+	'netsh ipsec static add filterlist name=BatBlkL || (' '  netsh ipsec static delete all' ')' \
+	'netsh ipsec static add policy name=BatNo8' >"$TMP/block.bat"
+OUT=$($IPSECPOL -f "$TMP/block.bat" 2>&1)
+[ $? -eq 1 ] || fail "block.bat: stops at the block: $OUT"
+contains "$OUT" "block.bat:2: \"(\": cmd.exe's control flow (if, goto, for, call, blocks) is not followed"
+case "$OUT" in *"exit ends the batch file"*) fail "block.bat: a stop said to be an exit: $OUT" ;; esac
+printf '%s\r\n' 'netsh ipsec static add filterlist name=BatBlkL || echo exists && netsh ipsec static add policy name=BatLtr' \
+	'netsh ipsec static set store location=persistent' 'netsh ipsec static add policy name=BatLocal' \
+	'goto:eof' 'netsh ipsec static delete all' >"$TMP/ltr.bat"
+OUT=$($IPSECPOL -f "$TMP/ltr.bat" 2>&1)
+contains "$OUT" "\"goto:eof\": cmd.exe's control flow"
+D=$(dump_store local)
+contains "$D" 'add policy name="BatBlk1"'
+contains "$D" 'add filterlist name="BatBlkL"'
+contains "$D" 'add policy name="BatLtr"'
+contains "$D" 'add policy name="BatLocal"'
+case "$D" in *BatNo8*) fail "block.bat ran a line after the block: $D" ;; esac
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
