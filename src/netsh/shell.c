@@ -1553,7 +1553,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
  * A batch file's line continued (a ^ at its end, outside double quotes, as
  * cmd.exe reads it): the caret goes, the next line is joined on.
  */
-static bool bat_continued(char *line, ssize_t *len)
+static bool bat_continued(char *line, ssize_t *len, int dbcs)
 {
 	bool quoted = false;
 	ssize_t i, carets = 0;
@@ -1570,12 +1570,48 @@ static bool bat_continued(char *line, ssize_t *len)
 		if (is_rem(p) || !strncmp(p, "::", 2))
 			return false;
 	}
-	for (i = *len - 1; i >= 0 && line[i] == '^'; i--)
-		carets++;
+	/* the carets that end the line, as characters: in a double-byte code page the
+	 * second byte of a character may be 0x5e (Shift_JIS "タ", Big5 "回", GBK "區"),
+	 * which is no caret */
+	for (i = 0; i < *len;) {
+		unsigned char b = (unsigned char)line[i];
+		bool lead = dbcs == 2 ? (b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc)
+				      : dbcs && b >= 0x81 && b <= 0xfe;
+
+		if (lead && i + 1 < *len) {
+			carets = 0;
+			i += 2;
+			continue;
+		}
+		carets = b == '^' ? carets + 1 : 0;
+		i++;
+	}
 	if (carets % 2 == 0)
-		return false; /* (^^ is a plain caret) */
+		return false; /* (^^ is a plain caret; none, a character's second byte) */
 	line[--(*len)] = '\0';
 	return true;
+}
+
+/*
+ * Is code page @cp double-byte (a character's second byte may be 0x5e)?  2
+ * for Shift_JIS (whose single bytes 0xa1..0xdf are katakana), 1 for GBK,
+ * Big5 and Korean's, 0 otherwise.
+ */
+static int dbcs_kind(const char *cp)
+{
+	static const char *const sjis[] = {"932",   "sjis",	   "shift_jis", "shift-jis",
+					   "cp932", "windows-31j", "ms_kanji"};
+	static const char *const dbl[] = {"936",	"950",	  "949",   "gbk",   "gb2312",
+					  "gb18030",	"cp936",  "cp950", "cp949", "big5",
+					  "big5-hkscs", "euc-kr", "uhc",   "euc-cn"};
+
+	for (size_t i = 0; i < sizeof(sjis) / sizeof(sjis[0]); i++)
+		if (!strcasecmp(cp, sjis[i]))
+			return 2;
+	for (size_t i = 0; i < sizeof(dbl) / sizeof(dbl[0]); i++)
+		if (!strcasecmp(cp, dbl[i]))
+			return 1;
+	return 0;
 }
 
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
@@ -1639,7 +1675,10 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		/* a batch file's line continued with ^: the next line joined on */
-		while (bat && len >= 0 && bat_continued(line, &len)) {
+		while (bat && len >= 0 &&
+		       bat_continued(line, &len,
+				     sh->cp != (iconv_t)-1 && !sin.utf16 ? dbcs_kind(sh->cpname)
+									 : 0)) {
 			char *more = NULL, *grown;
 			size_t mcap = 0;
 			ssize_t ml = read_line(&sin, &more, &mcap);

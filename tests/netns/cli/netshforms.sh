@@ -96,6 +96,11 @@ if command -v iconv >/dev/null; then
 	E=$($IPSECPOL --codepage=no-such-page -f "$TMP/gbk.bat" 2>&1)
 	[ $? -eq 2 ] || fail "a code page the system does not know: not a usage error"
 	contains "$E" '"no-such-page" is not a code page'
+	# a double-byte character whose second byte is 0x5e (GBK "區") is no caret: the line
+	# is not joined to the next one
+	printf 'echo \x85\x5e\r\nnetsh ipsec static add policy name=BatGbkCaret\r\n' >"$TMP/gbkcaret.bat"
+	run_ok $IPSECPOL --codepage 936 -f "$TMP/gbkcaret.bat"
+	run_ok $IPSECPOL static show policy name=BatGbkCaret
 	# a UTF-8 line of a script of another code page is left as it is
 	printf 'add filterlist name=ÜberList\n' >"$TMP/u8.netsh"
 	run_ok $IPSECPOL --codepage 1252 -f "$TMP/u8.netsh"
