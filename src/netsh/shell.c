@@ -1535,8 +1535,20 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			run = last < 0;
 			break;
 		case '|':
-			/* (the consumer of a pipe, findstr or more, is not run) */
+			/* (the consumer of a pipe, findstr or more, is not run; netsh reading
+			 * its input from the pipe neither, said so) */
 			run = false;
+			if (i + 1 < n) {
+				char *nc = v[i + 1].text + strspn(v[i + 1].text, " \t@");
+				size_t nl = 0;
+
+				if (bat_program(nc, &nl) == 1)
+					ipp_shell_note(
+					    sh, sh->out, "note",
+					    "\"%.40s\": netsh fed by a pipe (its answers to "
+					    "prompts) is not run",
+					    nc);
+			}
 			break;
 		default:
 			run = true;

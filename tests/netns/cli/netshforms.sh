@@ -296,6 +296,11 @@ contains "$D" 'add filterlist name="BatBlkL"'
 contains "$D" 'add policy name="BatLtr"'
 contains "$D" 'add policy name="BatLocal"'
 case "$D" in *BatNo8*) fail "block.bat ran a line after the block: $D" ;; esac
+# netsh fed by a pipe is not run, and a note says so
+printf '%s\r\n' 'echo y| netsh ipsec static add policy name=BatNo9' >"$TMP/pipe.bat"
+run_ok $IPSECPOL -f "$TMP/pipe.bat"
+contains "$OUT$ERR" 'netsh fed by a pipe (its answers to prompts) is not run'
+case "$(dump_store local)" in *BatNo9*) fail "pipe.bat ran the netsh a pipe feeds" ;; esac
 # a netsh script is not a batch file: such lines fail there, as in netsh -f
 printf 'rem x\nadd policy name=NotBat description=d >nul\n' >"$TMP/notbat.txt"
 run_fail 'notbat.txt:1: The following command was not found: rem.' $IPSECPOL -f "$TMP/notbat.txt"
