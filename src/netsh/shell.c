@@ -52,7 +52,8 @@ struct ipp_shell {
 	unsigned bat_said;    /* failures of a batch file's line said before its last */
 	bool bat_ok;	      /* a command of the batch file's line did not fail */
 	bool bat_last_failed; /* the last command a batch file ran failed (its status) */
-	int bat_exit_code;    /* the code an exit of a batch file gave, -1 none */
+	long bat_exit_code;   /* the code an exit of a batch file gave, when bat_exit_set */
+	bool bat_exit_set;
 	bool bat_exited;      /* an exit (not a stop) ended the batch file */
 	struct bat_var *bat_vars; /* what the batch file's set commands gave (owned) */
 	size_t bat_nvars;
@@ -1428,11 +1429,13 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 
 				if (!strncasecmp(code, "/b", 2))
 					code += 2 + strspn(code + 2, " \t");
-				if (*code >= '0' && *code <= '9') {
+				if ((*code >= '0' && *code <= '9') ||
+				    (*code == '-' && code[1] >= '0' && code[1] <= '9')) {
 					long xc = strtol(code, NULL, 10);
 
 					sh->bat_last_failed = xc != 0;
-					sh->bat_exit_code = xc > 255 ? 255 : (int)xc;
+					sh->bat_exit_code = xc;
+					sh->bat_exit_set = true;
 				}
 				sh->exit = true;
 				sh->bat_exited = true;
@@ -1647,7 +1650,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	if (bat)
 		bat_vars_clear(sh); /* (a batch file starts with none of another's) */
 	sh->bat_last_failed = false;
-	sh->bat_exit_code = -1;
+	sh->bat_exit_set = false;
 	sh->bat_exited = false;
 	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {
 		bool in_batch = sh->batch;
@@ -1866,8 +1869,8 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	/* a batch file's exit ends that file, not what ran it (a script's exec, the shell) */
 	if (bat)
 		sh->exit = exit_before;
-	if (bat && r == 0 && nfailed == 0 && sh->bat_exit_code > 0)
-		r = ipp_err(err, ECANCELED, "%s: its exit gave the status %d, as cmd.exe ends it",
+	if (bat && r == 0 && nfailed == 0 && sh->bat_exit_set && sh->bat_exit_code != 0)
+		r = ipp_err(err, ECANCELED, "%s: its exit gave the status %ld, as cmd.exe ends it",
 			    name, sh->bat_exit_code);
 	if (r == 0 && nfailed > 0 && !ran_ok) {
 		if (nfailed == 1)

@@ -242,6 +242,8 @@ contains "$OUT" 'elev.bat:6 and on) are not run'
 contains "$OUT" 'the batch file'"'"'s status is 0'
 printf '%s\r\n' 'netsh ipsec static add policy name=BatElev2' 'exit /b 3' >"$TMP/exit3.bat"
 run_fail 'exit3.bat: its exit gave the status 3, as cmd.exe ends it' $IPSECPOL -f "$TMP/exit3.bat"
+printf '%s\r\n' 'exit /b -1' >"$TMP/exitm1.bat"
+run_fail 'exitm1.bat: its exit gave the status -1, as cmd.exe ends it' $IPSECPOL -f "$TMP/exitm1.bat"
 D=$(dump_store local)
 contains "$D" 'add policy name="BatElev"'
 case "$D" in *BatNo7*) fail "elev.bat ran a line after exit: $D" ;; esac
