@@ -183,15 +183,6 @@ static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t 
 	return r;
 }
 
-static bool is_loopback(const struct ipp_addr *a)
-{
-	static const uint8_t lo6[16] = {[15] = 1};
-
-	if (a->family == AF_INET)
-		return a->ip[0] == 127;
-	return !memcmp(a->ip, lo6, 16);
-}
-
 static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		    struct ipp_error *err)
 {
@@ -202,7 +193,7 @@ static int read_dns(const struct ipp_hostenv_src *s, struct ipp_hostenv *e,
 		return r;
 	/* only the local stub resolver: the servers it forwards to are the host's */
 	for (i = 0; i < e->ndns; i++)
-		if (!is_loopback(&e->dns[i]))
+		if (!ipp_ip_is_loopback(e->dns[i].family, e->dns[i].ip))
 			return 0;
 	if (e->ndns && s->resolved_conf) {
 		struct ipp_addr up[IPP_MAX_SERVERS + 1];

@@ -168,11 +168,8 @@ int ipp_localaddrs_broadcasts(struct ipp_localaddrs *m, struct ipp_error *err)
 
 bool ipp_group_address(int family, const uint8_t dst[16], const struct ipp_localaddrs *bcast)
 {
-	if (family == AF_INET6)
-		return dst[0] == 0xff;
-	if ((dst[0] & 0xf0) == 0xe0 || !memcmp(dst, "\xff\xff\xff\xff", 4))
-		return true;
-	return ipp_localaddrs_has(bcast, AF_INET, dst);
+	return ipp_ip_is_group(family, dst) ||
+	       (family == AF_INET && ipp_localaddrs_has(bcast, AF_INET, dst));
 }
 
 bool ipp_localaddrs_has(const struct ipp_localaddrs *m, int family, const uint8_t ip[16])
@@ -187,15 +184,6 @@ bool ipp_localaddrs_has(const struct ipp_localaddrs *m, int family, const uint8_
 	return false;
 }
 
-static bool is_loopback_ip(int family, const uint8_t ip[16])
-{
-	static const uint8_t v6lo[16] = {[15] = 1};
-
-	if (family == AF_INET)
-		return ip[0] == 127;
-	return memcmp(ip, v6lo, 16) == 0;
-}
-
 const struct ipp_localaddr *ipp_localaddrs_first(const struct ipp_localaddrs *m, int family)
 {
 	size_t i;
@@ -203,7 +191,7 @@ const struct ipp_localaddr *ipp_localaddrs_first(const struct ipp_localaddrs *m,
 	if (!m)
 		return NULL;
 	for (i = 0; i < m->n; i++)
-		if (m->v[i].family == family && !is_loopback_ip(family, m->v[i].ip))
+		if (m->v[i].family == family && !ipp_ip_is_loopback(family, m->v[i].ip))
 			return &m->v[i];
 	return NULL;
 }
@@ -265,14 +253,6 @@ static bool has_ports(uint8_t proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
-/* Is @ip the unspecified address (0.0.0.0, ::), the source of a host that has none yet? */
-static bool unspecified(int family, const uint8_t ip[16])
-{
-	static const uint8_t zero[16];
-
-	return !memcmp(ip, zero, family == AF_INET6 ? 16 : 4);
-}
-
 bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pkt,
 			const struct ipp_localaddrs *me)
 {
@@ -293,7 +273,7 @@ bool ipp_classify_match(const struct ipp_sfilter *f, const struct ipp_packet *pk
 	 * (the input hook sees only what this host takes: a local route of another table, a
 	 * transparent proxy) but one to a broadcast or multicast address */
 	return ((f->src.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_OUT &&
-		 !unspecified(pkt->family, pkt->src)) ||
+		 !ipp_ip_is_unspecified(pkt->family, pkt->src)) ||
 		addr_match(&f->src, pkt->family, pkt->src, me)) &&
 	       ((f->dst.kind == IPP_ADDR_ME && pkt->dir == IPP_DIR_IN && !pkt->group &&
 		 !ipp_group_address(pkt->family, pkt->dst, NULL)) ||
@@ -465,18 +445,15 @@ const char *ipp_verdict_kind_name(enum ipp_verdict_kind k)
  */
 static bool is_mapped(const struct ipp_packet *p)
 {
-	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
-
 	return p->family == AF_INET6 &&
-	       (!memcmp(p->src, prefix, sizeof(prefix)) ||
-		(p->dir == IPP_DIR_OUT && !memcmp(p->dst, prefix, sizeof(prefix))));
+	       (ipp_ip_is_mapped(p->src) || (p->dir == IPP_DIR_OUT && ipp_ip_is_mapped(p->dst)));
 }
 
 static bool is_loopback_packet(const struct ipp_packet *p, const struct ipp_localaddrs *me)
 {
 	if (p->loopback)
 		return true;
-	if (is_loopback_ip(p->family, p->src) || is_loopback_ip(p->family, p->dst))
+	if (ipp_ip_is_loopback(p->family, p->src) || ipp_ip_is_loopback(p->family, p->dst))
 		return true;
 	/* a packet between two local addresses is routed over the loopback interface */
 	if (p->dir == IPP_DIR_OUT)

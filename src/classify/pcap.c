@@ -38,15 +38,6 @@ static void note_malformed(struct ipp_pcap_stats *s, const char *why)
 			 (unsigned long long)s->packets, why ? why : "malformed");
 }
 
-static bool loopback_addr(const struct ipp_packet *p)
-{
-	static const uint8_t v6lo[16] = {[15] = 1};
-
-	if (p->family == AF_INET)
-		return p->dst[0] == 127;
-	return memcmp(p->dst, v6lo, 16) == 0;
-}
-
 /*
  * Decide direction: the host's addresses first, then what the capture
  * recorded, then a group destination (received); loopback traffic is the
@@ -55,7 +46,7 @@ static bool loopback_addr(const struct ipp_packet *p)
 static bool direction(struct ipp_packet *p, enum ipp_linkdir ld, const struct ipp_localaddrs *me,
 		      const struct ipp_localaddrs *bcast)
 {
-	if ((p->loopback || loopback_addr(p)) && ld != IPP_LINKDIR_OUT)
+	if ((p->loopback || ipp_ip_is_loopback(p->family, p->dst)) && ld != IPP_LINKDIR_OUT)
 		p->dir = IPP_DIR_IN;
 	else if (ipp_localaddrs_has(me, p->family, p->dst))
 		p->dir = IPP_DIR_IN;

@@ -274,37 +274,12 @@ static int resolve(const char *tag, const char *s, int want_family, const struct
 	return by_name(tag, s, want_family, env, ret_family, ip, err);
 }
 
-/* Is @ip the unspecified address (0.0.0.0, ::), which is no one's, not even "me"? */
-static bool unspecified_ip(int family, const uint8_t ip[16])
-{
-	static const uint8_t zero[16];
-
-	return !memcmp(ip, zero, family == AF_INET6 ? 16 : 4);
-}
-
-/* Is @ip ::1? */
-static bool is_loopback6(const uint8_t ip[16])
-{
-	static const uint8_t lo[16] = {[15] = 1};
-
-	return !memcmp(ip, lo, 16);
-}
-
-/* @ip, an IPv4 address, as the IPv4-mapped IPv6 address ::ffff:a.b.c.d. */
-static void remap(uint8_t ip[16])
-{
-	memmove(ip + 12, ip, 4);
-	memset(ip, 0, 10);
-	ip[10] = ip[11] = 0xff;
-}
-
 /* Is @s written as an IPv4-mapped IPv6 address (::ffff:a.b.c.d)? */
 static bool mapped_text(const char *s)
 {
-	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
 	uint8_t ip[16];
 
-	return s && inet_pton(AF_INET6, s, ip) == 1 && !memcmp(ip, prefix, sizeof(prefix));
+	return s && inet_pton(AF_INET6, s, ip) == 1 && ipp_ip_is_mapped(ip);
 }
 
 static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs *me,
@@ -330,9 +305,9 @@ static int build_packet(const struct ipp_whatif *w, const struct ipp_localaddrs 
 		return r;
 	/* an IPv4-mapped address with an IPv6 one: the IPv6 packet that carries it */
 	if (sf == AF_INET && df == AF_INET6 && mapped_text(w->src))
-		remap(p->src), sf = AF_INET6;
+		ipp_ip_map(p->src), sf = AF_INET6;
 	if (df == AF_INET && sf == AF_INET6 && mapped_text(w->dst))
-		remap(p->dst), df = AF_INET6;
+		ipp_ip_map(p->dst), df = AF_INET6;
 	if (sf != df)
 		return ipp_err(err, EINVAL,
 			       "\"src=%s\" and \"dst=%s\" are of different address families",
@@ -523,7 +498,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 	 * it being one of the host's: "me" does not match it (the kernel's fib type local) */
 	group = !w->pcap && pkt.dir == IPP_DIR_IN && ipp_group_address(pkt.family, pkt.dst, &bcast);
 	if (!w->pcap && w->dir_set && !group &&
-	    !(pkt.dir == IPP_DIR_OUT && unspecified_ip(pkt.family, pkt.src)) &&
+	    !(pkt.dir == IPP_DIR_OUT && ipp_ip_is_unspecified(pkt.family, pkt.src)) &&
 	    !ipp_localaddrs_has(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src) &&
 	    (r = ipp_localaddrs_add(&me, pkt.family, pkt.dir == IPP_DIR_IN ? pkt.dst : pkt.src)) <
 		0) {
@@ -579,8 +554,7 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 			     "received, but not one of this host's, so filters of \"me\" do not "
 			     "match it\n");
 	if (v.kind == IPP_VERDICT_EXEMPT_LOOPBACK && !pkt.loopback &&
-	    !(pkt.family == AF_INET ? pkt.src[0] == 127 || pkt.dst[0] == 127
-				    : is_loopback6(pkt.src) || is_loopback6(pkt.dst)))
+	    !ipp_ip_is_loopback(pkt.family, pkt.src) && !ipp_ip_is_loopback(pkt.family, pkt.dst))
 		fprintf(out, "Note:        between two of this host's addresses a packet goes over "
 			     "the loopback interface; one that comes in by another interface with "
 			     "the host's own address as its source (accept_local) is filtered\n");

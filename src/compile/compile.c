@@ -1770,14 +1770,10 @@ static bool side_key(const struct ipp_cshape *s, bool src, bool always, int fami
 	uint8_t plen = src ? s->src_plen : s->dst_plen;
 
 	memset(out, 0, 16);
-	if (kind == IPP_ADDR_ME) {
-		static const uint8_t zero[16];
-
+	if (kind == IPP_ADDR_ME)
 		/* (always: but not from no address, 0.0.0.0 or ::) */
-		if (always)
-			return memcmp(ip, zero, family == AF_INET6 ? 16 : 4) != 0;
-		return is_local && is_local(family, ip, ctx);
-	}
+		return always ? !ipp_ip_is_unspecified(family, ip)
+			      : is_local && is_local(family, ip, ctx);
 	if (kind == IPP_ADDR_IP && plen) {
 		memcpy(out, ip, family == AF_INET6 ? 16 : 4);
 		ipp_ip_mask(out, plen);

@@ -850,8 +850,7 @@ static bool hostaddrs_me(int family, const uint8_t ip[16], void *ctx)
 	const struct ipp_hostaddrs *l = ctx;
 	size_t i;
 
-	if (family == AF_INET6 ? ip[0] == 0xff
-			       : (ip[0] & 0xf0) == 0xe0 || !memcmp(ip, "\xff\xff\xff\xff", 4))
+	if (ipp_ip_is_group(family, ip))
 		return false;
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].group && l->v[i].family == family && !memcmp(l->v[i].ip, ip, 4))

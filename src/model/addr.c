@@ -121,15 +121,47 @@ static bool looks_like_hostname(const char *s)
 
 static const uint8_t mapped_prefix[12] = {[10] = 0xff, [11] = 0xff};
 
+bool ipp_ip_is_mapped(const uint8_t ip[16])
+{
+	return !memcmp(ip, mapped_prefix, sizeof(mapped_prefix));
+}
+
+void ipp_ip_map(uint8_t ip[16])
+{
+	memmove(ip + 12, ip, 4);
+	memcpy(ip, mapped_prefix, sizeof(mapped_prefix));
+}
+
+bool ipp_ip_is_unspecified(int family, const uint8_t ip[16])
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ip, zero, family == AF_INET6 ? 16 : 4);
+}
+
+bool ipp_ip_is_loopback(int family, const uint8_t ip[16])
+{
+	static const uint8_t lo6[16] = {[15] = 1};
+
+	return family == AF_INET6 ? !memcmp(ip, lo6, 16) : ip[0] == 127;
+}
+
+bool ipp_ip_is_group(int family, const uint8_t ip[16])
+{
+	if (family == AF_INET6)
+		return ip[0] == 0xff;
+	return (ip[0] & 0xf0) == 0xe0 || !memcmp(ip, "\xff\xff\xff\xff", 4);
+}
+
 /* Is @a an IPv4-mapped IPv6 address (::ffff:0:0/96), which no packet carries? */
 static bool mapped4(const struct ipp_addr *a)
 {
-	return a->family == AF_INET6 && !memcmp(a->ip, mapped_prefix, sizeof(mapped_prefix));
+	return a->family == AF_INET6 && ipp_ip_is_mapped(a->ip);
 }
 
 bool ipp_ip_unmap(uint8_t ip[16])
 {
-	if (memcmp(ip, mapped_prefix, sizeof(mapped_prefix)))
+	if (!ipp_ip_is_mapped(ip))
 		return false;
 	memmove(ip, ip + 12, 4);
 	memset(ip + 4, 0, 12);

@@ -55,6 +55,16 @@ bool ipp_addr_is_server(enum ipp_addr_kind k);
  * first 4 bytes): true; else false, @ip unchanged.
  */
 bool ipp_ip_unmap(uint8_t ip[16]);
+/* Is the IPv6 address @ip IPv4-mapped (::ffff:0:0/96), which no packet on the wire carries? */
+bool ipp_ip_is_mapped(const uint8_t ip[16]);
+/* The IPv4 address @ip (its first 4 bytes) made its IPv4-mapped IPv6 address, in place. */
+void ipp_ip_map(uint8_t ip[16]);
+/* Is @ip the unspecified address of @family (0.0.0.0, ::), a host's before it has one? */
+bool ipp_ip_is_unspecified(int family, const uint8_t ip[16]);
+/* Is @ip a loopback address of @family (127.0.0.0/8, ::1)? */
+bool ipp_ip_is_loopback(int family, const uint8_t ip[16]);
+/* Is @ip a multicast address of @family, or IPv4's limited broadcast 255.255.255.255? */
+bool ipp_ip_is_group(int family, const uint8_t ip[16]);
 /* Clear the bits of the 16-byte address @ip past the prefix length @plen. */
 void ipp_ip_mask(uint8_t ip[16], unsigned plen);
 /* Is @a the IPv4 address 0.0.0.0 (Windows' "this host" with mask 255.255.255.255)? */
