@@ -1337,6 +1337,21 @@ static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, 
 		*err = *e;
 }
 
+static const char bat_flow[] =
+    "cmd.exe's control flow (if, goto, for, call, blocks) is not followed";
+
+/* The batch file stops at its command @c: @why (what is not followed); its failure. */
+static int bat_stop(struct ipp_shell *sh, const char *c, const char *why, struct bat_fail *f,
+		    struct ipp_error *err)
+{
+	struct ipp_error e = {0};
+	int rc = ipp_err(&e, EINVAL, "\"%.40s\": %s: the batch file stops here", c, why);
+
+	sh->exit = true;
+	bat_failed(sh, rc, &e, f, err);
+	return rc;
+}
+
 /*
  * A line of a batch file (.bat, .cmd) run as cmd.exe runs it (bat_split()):
  * a leading "@" (no echo) goes; rem, :: and :label lines are comments;
@@ -1400,14 +1415,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 		if (!run && *c == '(') {
 			/* a block a && or || skips: its lines after this one would be taken for
 			 * the file's own; cmd.exe's blocks are not followed, run or not */
-			struct ipp_error e = {0};
-
-			rc = ipp_err(&e, EINVAL,
-				     "\"%.40s\": cmd.exe's control flow (if, goto, for, call, "
-				     "blocks) is not followed: the batch file stops here",
-				     c);
-			sh->exit = true;
-			bat_failed(sh, rc, &e, &f, err);
+			bat_stop(sh, c, bat_flow, &f, err);
 			break;
 		}
 		if (run && *c) {
@@ -1419,9 +1427,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 				    "cmd.exe's prompt for a choice (what follows tests the answer) "
 				    "is not followed";
 			else if (k < sizeof(flow) / sizeof(flow[0]) || *c == '(' || *c == ')')
-				stop =
-				    "cmd.exe's control flow (if, goto, for, call, blocks) is not "
-				    "followed";
+				stop = bat_flow;
 			else if (bat_keyword(c, "exit")) {
 				/* exit, exit /b [code]: the batch file ends; a code given is its
 				 * status, as in cmd.exe */
@@ -1451,12 +1457,7 @@ static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
 			     k < sizeof(quiet) / sizeof(quiet[0]) && !first_word(c, quiet[k]); k++)
 				;
 			if (stop) {
-				struct ipp_error e = {0};
-
-				rc = ipp_err(&e, EINVAL, "\"%.40s\": %s: the batch file stops here",
-					     c, stop);
-				sh->exit = true;
-				bat_failed(sh, rc, &e, &f, err);
+				rc = bat_stop(sh, c, stop, &f, err);
 			} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
 				if (rc < 0) {
 					struct ipp_error e = {0};
@@ -1902,12 +1903,12 @@ void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf)
  */
 static void put_message(FILE *f, const char *msg)
 {
-	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	fputc('\n', f);
+	/* (room for every byte of a message written as \xHH) */
+	char buf[4 * IPP_ERR_MSG_MAX + 1];
+
+	snprintf(buf, sizeof(buf), "%s", msg);
+	ipp_visible(buf, sizeof(buf));
+	fprintf(f, "%s\n", buf);
 }
 
 /* Output already written goes out before a message to another stream (one log for both). */

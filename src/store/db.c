@@ -468,21 +468,15 @@ static int row_nul_free(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *e
 
 	for (i = 0; i < n; i++) {
 		int type = sqlite3_column_type(st, i);
-		const unsigned char *t;
 
-		if (type != SQLITE_TEXT && type != SQLITE_BLOB)
-			continue;
-		t = sqlite3_column_text(st, i);
-		if (t && memchr(t, 0, (size_t)sqlite3_column_bytes(st, i))) {
+		if ((type == SQLITE_TEXT || type == SQLITE_BLOB) && db_nul_inside(st, i)) {
 			const char *col = sqlite3_column_name(st, i);
 			const char *table = sqlite3_column_table_name(st, i);
 
 			sqlite3_reset(st);
 			return ipp_err(err, EUCLEAN,
 				       "policy database \"%s\": %s: a NUL byte inside the value of "
-				       "%s%s%s (another program wrote it; read as text it would be "
-				       "cut short there): restore the file from a backup, or empty "
-				       "that store (delete all)",
+				       "%s%s%s (" DB_NUL_DAMAGE "): " DB_ROW_ADVICE,
 				       db->path, what, table ? table : "", table ? "." : "",
 				       col ? col : "a column");
 		}
@@ -511,14 +505,9 @@ int db_step_unchecked(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err
 
 int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int r = db_step_unchecked(db, st, err, what);
 
-	if (rc == SQLITE_ROW)
-		return row_nul_free(db, st, err, what);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_fail(db, rc, err, what);
+	return r > 0 ? row_nul_free(db, st, err, what) : r;
 }
 
 static int db_exec(struct ipp_db *db, const char *sql, struct ipp_error *err, const char *what)

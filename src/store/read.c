@@ -67,9 +67,7 @@ static int guid_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what
 	}
 	if (!ipp_guid_parse(t, NULL)) {
 		ipp_err(&why, EINVAL,
-			"\"%.40s\" is not a GUID (another program wrote it): restore the file "
-			"from a backup, or empty that store (delete all)",
-			t);
+			"\"%.40s\" is not a GUID (another program wrote it): " DB_ROW_ADVICE, t);
 		return bad_row(db, err, what, id, "guid", &why);
 	}
 	db_col_text(st, i, buf, len);
@@ -183,9 +181,7 @@ int db_row_filter(struct ipp_db *db, sqlite3_stmt *st, struct ipp_filter *f,
 			  : (c == 6 ? src : dst) &&
 				strlen(c == 6 ? src : dst) != (size_t)sqlite3_column_bytes(st, c)) {
 			ipp_err(&why, EINVAL,
-				"a NUL byte inside (another program wrote it; read as text it "
-				"would be cut short there): restore the file from a backup, or "
-				"empty that store (delete all)");
+				"a NUL byte inside (" DB_NUL_DAMAGE "): " DB_ROW_ADVICE);
 			return bad_row(db, err, "filter", f->id, sqlite3_column_name(st, c), &why);
 		}
 	if (guid_col(db, st, 2, "filter", f->id, f->guid, sizeof(f->guid), err) < 0)
