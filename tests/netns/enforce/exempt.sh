@@ -46,8 +46,7 @@ add policy name=Closed
 add rule name=Everything policy=Closed filterlist=Everything filteraction=Blk
 set policy name=Closed assign=yes
 NETSH
-check "the policy: everything blocked both ways" \
-	eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$WORK/policy.netsh" >/dev/null'
+store_script "the policy: everything blocked both ways" "$WORK/policy.netsh"
 
 SEQ=0
 # predict ARGS...: what whatif says of the inbound packet

@@ -54,6 +54,8 @@ px python3 -c "$SINK" 7100 "$WORK/p7100" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
 hx python3 -c "$SINK" 7200 "$WORK/h7200" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
+hx python3 -c "$SINK" 7201 "$WORK/h7201" </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
 sleep 0.5
 
 # predict ARGS...: what whatif says of the packet ("none" without a table)
@@ -100,17 +102,18 @@ PY
 	verdict "$1" "$2" "$(seen "$tok" "$WORK/p7100")" \
 		"$(predict dir=out src=10.77.0.77 dst=10.77.0.2 proto=udp srcport=5557 dstport=7100)"
 }
-# to_h NAME EXPECT SRC DST: from P (its address SRC), UDP to DST port 7200, which H takes
+# to_h NAME EXPECT SRC DST [PORT]: from P (its address SRC), UDP to DST port PORT (7200),
+# which H takes
 to_h() {
-	local tok
+	local tok port=${5:-7200}
 	SEQ=$((SEQ + 1)) tok="tok$SEQ"
 	px python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(sys.argv[1].encode(), (sys.argv[2], 7200))
-' "$tok" "$4"
-	verdict "$1" "$2" "$(seen "$tok" "$WORK/h7200")" \
-		"$(predict dir=in src="$3" dst="$4" proto=udp srcport=40000 dstport=7200)"
+s.sendto(sys.argv[1].encode(), (sys.argv[2], int(sys.argv[3])))
+' "$tok" "$4" "$port"
+	verdict "$1" "$2" "$(seen "$tok" "$WORK/h$port")" \
+		"$(predict dir=in src="$3" dst="$4" proto=udp srcport=40000 dstport="$port")"
 }
 # anycast NAME EXPECT: to H's subnet-router anycast address
 anycast() { to_h "$1" "$2" fd77::2 fd77::; }
@@ -170,8 +173,8 @@ add rule name=PeerV4 policy=Closed filterlist=PeerV4 filteraction=Blk
 add rule name=Rest policy=Closed filterlist=Rest filteraction=Ok
 set policy name=Closed assign=yes
 NETSH
-check "the policy: UDP from me to 7100, to me at 7200 and P's IPv4 address blocked" \
-	eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$WORK/policy.netsh" >/dev/null'
+store_script "the policy: UDP from me to 7100, to me at 7200 and P's IPv4 address blocked" \
+	"$WORK/policy.netsh"
 check "the policy applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null 2>&1'
 freebind "from an address H does not own (IPV6_FREEBIND, unprivileged): from me" drop
 rawspoof "from an address H does not own (raw IPv4 socket): from me" drop
@@ -186,15 +189,7 @@ OUT=$(hx nft list chain inet ipsecpol input 2>&1)
 check "the table counted the mapped source" eval \
 	'grep "IPv4-mapped source" <<<"$OUT" | grep -qv "packets 0 "'
 # P's IPv6 address is not blocked: its packets still reach the dual-stack socket
-SEQ=$((SEQ + 1)) tok="tok$SEQ"
-px python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("fd77::2", 5559))
-s.sendto(sys.argv[1].encode(), ("fd77::1", 7201))
-' "$tok"
-verdict "IPv6 from P's own address to another port" pass pass \
-	"$(predict dir=in src=fd77::2 dst=fd77::1 proto=udp srcport=5559 dstport=7201)"
+to_h "IPv6 from P's own address to another port" pass fd77::2 fd77::1 7201
 
 # IPv6 path MTU discovery under a policy that blocks everything: a router's packet too big
 # (here P's, about an echo request H sent to fd77::2) still sets the path's MTU (RFC 4890); no
@@ -205,8 +200,7 @@ add policy name=AllBlocked
 add rule name=Everything policy=AllBlocked filterlist=Everything filteraction=Blk
 set policy name=AllBlocked assign=yes
 NETSH
-check "the policy: everything blocked" \
-	eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$WORK/closed.netsh" >/dev/null'
+store_script "the policy: everything blocked" "$WORK/closed.netsh"
 check "it is applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null 2>&1'
 hx ip -6 route flush cache >/dev/null 2>&1
 px python3 - <<'PY'

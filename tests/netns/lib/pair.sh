@@ -10,6 +10,7 @@
 #   pass fail check wait_for        "PASS name" / "FAIL name" (with $OUT), the summary counts
 #   show has hasnt val              ipsecpol's output in $OUT (status $RC), and what it says
 #   seen whatif_says verdict        a token's arrival, whatif's word, and the two checked
+#   store_script                    a netsh script run into the test's store, checked
 # cleanup (on exit) kills the agent and PIDS and removes the namespaces and, unless KEEP=1,
 # the work directory.
 
@@ -134,4 +135,11 @@ verdict() {
 	else
 		pass "$1 ($2)"
 	fi
+}
+
+# store_script NAME FILE: the netsh script FILE run into the test's stores (outside the
+# namespaces, no SSH session check), a check NAME
+store_script() {
+	local script=$2
+	check "$1" eval 'env -u SSH_CONNECTION "$BIN/ipsecpol" --root "$R" -f "$script" >/dev/null'
 }
