@@ -2,7 +2,7 @@
 /*
  * shell.c - contexts, scripts, the interactive loop, transactions.
  */
-#include "shell.h"
+#include "shell_internal.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -16,50 +16,6 @@
 #include "../common/notify.h"
 #include "../common/utf8.h"
 #include "static_cmds.h"
-
-struct ctxpath {
-	const struct ipp_node *v[IPP_RESOLVE_DEPTH];
-	size_t depth;
-};
-
-struct ipp_shell {
-	struct ipp_paths paths;
-	enum ipp_shell_name name;
-	FILE *out;
-	struct ipp_db *db;
-	bool db_ro;          /* opened read-only: the file could not be opened for writing */
-	enum ipp_store_loc loc;
-	char domain[256];
-	bool batch;          /* an outer transaction is open */
-	bool batch_refused;  /* the last line's set batch mode=enable failed */
-	struct ctxpath ctx;  /* current context */
-	struct ctxpath home;
-	struct ctxpath stack[IPP_PUSHD_MAX];
-	size_t nstack;
-	bool exit;           /* exit, quit or bye was given */
-	int err_col;         /* column of the token an error is about, 0 if none */
-	FILE *errf;          /* scripts: report failing lines here and go on (NULL: stop) */
-	unsigned exec_depth; /* scripts being run by exec */
-	unsigned summarized; /* the error returned is a script's summary of this many failures
-				its lines reported already (0: not a summary) */
-	const char *where;   /* the script and line being run (NULL: none), for notes */
-	unsigned where_line;
-	/* the SSH session check of store changes (ipp_st_session_guard()) */
-	uint64_t batch_since; /* the journal's last entry when the batch began */
-	bool session_checked; /* the command checked its own change (an assignment) */
-	bool session_forced;  /* ... with force=yes: the batch it is in is not checked */
-	bool script_ran_ok;   /* the last script run had a command that did not fail */
-	unsigned bat_said;    /* failures of a batch file's line said before its last */
-	bool bat_ok;	      /* a command of the batch file's line did not fail */
-	bool bat_last_failed; /* the last command a batch file ran failed (its status) */
-	long bat_exit_code;   /* the code an exit of a batch file gave, when bat_exit_set */
-	bool bat_exit_set;
-	bool bat_exited;      /* an exit (not a stop) ended the batch file */
-	struct bat_var *bat_vars; /* what the batch file's set commands gave (owned) */
-	size_t bat_nvars;
-	iconv_t cp;	      /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
-	char cpname[32];
-};
 
 /* Is the shell run in an SSH session, whose cut-off changes of the stores are refused? */
 static bool in_ssh_session(void)
@@ -269,34 +225,6 @@ static void batch_aborted(struct ipp_error *err)
 	snprintf(err->msg + len, sizeof(err->msg) - len, "%s", note);
 }
 
-/* A variable of a batch file, as its set command gave it. */
-struct bat_var {
-	char *name; /* (cmd.exe's names are not case-sensitive) */
-	char *value;
-};
-
-#define BAT_VARS_MAX 256
-
-static void bat_vars_clear(struct ipp_shell *sh)
-{
-	for (size_t i = 0; i < sh->bat_nvars; i++) {
-		free(sh->bat_vars[i].name);
-		free(sh->bat_vars[i].value);
-	}
-	free(sh->bat_vars);
-	sh->bat_vars = NULL;
-	sh->bat_nvars = 0;
-}
-
-static struct bat_var *bat_var_find(struct ipp_shell *sh, const char *name, size_t len)
-{
-	for (size_t i = 0; i < sh->bat_nvars; i++)
-		if (strlen(sh->bat_vars[i].name) == len &&
-		    !strncasecmp(sh->bat_vars[i].name, name, len))
-			return &sh->bat_vars[i];
-	return NULL;
-}
-
 int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 {
 	int r = 0;
@@ -316,7 +244,7 @@ int ipp_shell_free(struct ipp_shell *sh, bool rollback, struct ipp_error *err)
 		}
 	}
 	ipp_db_close(sh->db);
-	bat_vars_clear(sh);
+	ipp_bat_vars_clear(sh);
 	free(sh);
 	return r;
 }
@@ -1002,669 +930,53 @@ static ssize_t read_line(struct script_in *in, char **buf, size_t *cap)
 /* A line this long is no line of a script: the input is taken for a stream of bytes. */
 #define LONG_LINE_MAX (64 << 20)
 
-/* Is @name a Windows batch file (.bat, .cmd)? */
-static bool batch_file(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
+/* A batch file is read whole before it runs (goto, call): at most this much of it. */
+#define BAT_FILE_MAX (64 << 20)
 
-	return n > 4 && (!strcasecmp(name + n - 4, ".bat") || !strcasecmp(name + n - 4, ".cmd"));
-}
-
-/* The first word of @p is @w (case-insensitive), followed by a blank or the end. */
-static bool first_word(const char *p, const char *w)
-{
-	size_t n = strlen(w);
-
-	return !strncasecmp(p, w, n) && (!p[n] || p[n] == ' ' || p[n] == '\t');
-}
-
-/*
- * Is the first word of @p cmd.exe's keyword @w, as cmd.exe reads one: followed
- * by a blank, the end, or what ends a keyword without a blank (goto:eof,
- * exit/b, if/i, call:label, if(...)?
- */
-static bool bat_keyword(const char *p, const char *w)
-{
-	size_t n = strlen(w);
-
-	return !strncasecmp(p, w, n) && (!p[n] || strchr(" \t:/(\"", p[n]));
-}
-
-/* Is @p a rem comment ("rem", "rem text", "rem.", "rem/" ...: cmd.exe's)? */
-static bool is_rem(const char *p)
-{
-	return !strncasecmp(p, "rem", 3) && (!p[3] || strchr(" \t.:(,;/=+[]", p[3]));
-}
-
-/* One command of a batch file's line, as cmd.exe splits the line (bat_split()). */
-struct bat_cmd {
-	char *text;	 /* carets resolved, redirections taken out (points into the line) */
-	char next;	 /* what joins it to the next: '&', 'A' (&&), 'O' (||), '|', 0 the end */
-	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
-	const char *var; /* a batch variable in it (%1, %NAME%), which cmd.exe would expand */
-	const char *last_var; /* the last one */
-};
-
-#define BAT_CMDS_MAX 256
-
-/*
- * Split a batch file's line as cmd.exe does before it runs a command: outside
- * double quotes, ^ makes the next character plain, &, &&, || and | join
- * commands, and a redirection (an optional handle number, then >, >> or <,
- * then &N or a word) is cmd.exe's, never part of the command.  @line is
- * rewritten in place; the commands, at most @max, into @v.  Their number.
- */
-static size_t bat_split(char *line, struct bat_cmd *v, size_t max)
-{
-	char *in = line, *out = line;
-	size_t n = 0;
-	bool quoted = false;
-
-	v[0] = (struct bat_cmd){line, 0, false, NULL, NULL};
-	while (*in) {
-		char c = *in;
-
-		if (c == '%') {
-			/* %% is a percent sign; %1, %* and %NAME% are cmd.exe's to expand */
-			const char *close = strchr(in + 1, '%');
-
-			if (in[1] == '%') {
-				*out++ = '%';
-				in += 2;
-				continue;
-			}
-			if ((in[1] >= '0' && in[1] <= '9') || in[1] == '*' ||
-			    (close && close > in + 1 &&
-			     !memchr(in + 1, ' ', (size_t)(close - in - 1)))) {
-				if (!v[n].var)
-					v[n].var = out;
-				v[n].last_var = out;
-			}
-			*out++ = *in++;
-			continue;
-		}
-		if (c == '"') {
-			quoted = !quoted;
-			*out++ = *in++;
-			continue;
-		}
-		if (quoted) {
-			*out++ = *in++;
-			continue;
-		}
-		if (c == '^' && in[1]) {
-			*out++ = in[1];
-			in += 2;
-			continue;
-		}
-		if (c == '&' || c == '|') {
-			char join =
-			    c == '&' ? (in[1] == '&' ? 'A' : '&') : (in[1] == '|' ? 'O' : '|');
-
-			in += join == 'A' || join == 'O' ? 2 : 1;
-			*out++ = '\0';
-			if (n + 1 >= max) {
-				v[n].next = 'X'; /* (too many: bat_line() says so) */
-				*out = '\0';
-				break;
-			}
-			v[n].next = join;
-			v[++n] = (struct bat_cmd){out, 0, false, NULL, NULL};
-			continue;
-		}
-		if ((c == '>' || c == '<') ||
-		    (c >= '0' && c <= '9' && (in[1] == '>' || in[1] == '<') &&
-		     (out == v[n].text || out[-1] == ' ' || out[-1] == '\t'))) {
-			bool to_out = c == '>' || c == '1';
-
-			if (c >= '0' && c <= '9')
-				in++;
-			if (*in == '>' && in[1] == '>')
-				in++;
-			in++;
-			if (*in == '&') {
-				/* another handle: 2>&1 */
-				in++;
-				in += strspn(in, "0123456789");
-			} else {
-				/* the target: a word, perhaps quoted */
-				in += strspn(in, " \t");
-				if (*in == '"') {
-					char *e = strchr(in + 1, '"');
-
-					in = e ? e + 1 : in + strlen(in);
-				} else {
-					in += strcspn(in, " \t&|<>");
-				}
-				if (to_out && !(c >= '0' && c <= '9' && c != '1'))
-					v[n].redirected = true;
-			}
-			continue;
-		}
-		*out++ = *in++;
-	}
-	*out = '\0';
-	return n + 1;
-}
-
-/*
- * The program a command of a batch file's line runs, its first word: 1
- * netsh (netsh, netsh.exe, or a path to it, quoted or not, rewritten in @c
- * to the word netsh; *@wlen its length as written), -1 a word netsh takes
- * first that cmd.exe knows no program by (add, delete, show ...: a netsh
- * script saved as a batch file), 0 anything else (del, set, sc, net ...:
- * a command of cmd.exe's or another program).
- */
-static int bat_program(char *c, size_t *wlen)
-{
-	static const char *const netsh_only[] = {
-	    "add",  "delete",  "show",	 "dump",   "exec",  "ipsec", "static", "dynamic", "bye",
-	    "quit", "offline", "online", "commit", "abort", "flush", "alias",  "unalias", "?"};
-	size_t n, i;
-	char *base, *w = c;
-
-	if (*c == '"') {
-		char *e = strchr(c + 1, '"');
-
-		n = e ? (size_t)(e - c) + 1 : strlen(c);
-	} else {
-		n = strcspn(c, " \t");
-	}
-	*wlen = n;
-	for (base = c + n;
-	     base > c + (*c == '"') && base[-1] != '\\' && base[-1] != '/' && base[-1] != ':';
-	     base--)
-		;
-	{
-		size_t bl = (size_t)(c + n - base) - (*c == '"' && c[n - 1] == '"' && n > 1);
-
-		if ((bl == 5 && !strncasecmp(base, "netsh", 5)) ||
-		    (bl == 9 && !strncasecmp(base, "netsh.exe", 9))) {
-			if (base != c || bl != n) {
-				memset(c, ' ', n);
-				memcpy(c, "netsh", 5);
-			}
-			return 1;
-		}
-	}
-	for (i = 0; i < sizeof(netsh_only) / sizeof(netsh_only[0]); i++)
-		if (strlen(netsh_only[i]) == n && !strncasecmp(w, netsh_only[i], n))
-			return -1;
-	return 0;
-}
-
-/*
- * A set command of a batch file (@c, its text): "set NAME=value" or
- * set "NAME=value" gives NAME for the lines after it (an empty value takes
- * it away), as cmd.exe's does.  1 done, 0 no such command (set /a, /p, a
- * listing), -ENOMEM.
- */
-static int bat_set(struct ipp_shell *sh, const char *c)
-{
-	const char *a = c + 3 + strspn(c + 3, " \t"), *eq, *end;
-	struct bat_var *v;
-	char *value;
-
-	if (*a == '/' || !*a)
-		return 0;
-	if (*a == '"') {
-		a++;
-		end = strrchr(a, '"');
-		if (!end)
-			end = a + strlen(a);
-	} else {
-		end = a + strlen(a);
-	}
-	if (!(eq = memchr(a, '=', (size_t)(end - a))) || eq == a)
-		return 0;
-	v = bat_var_find(sh, a, (size_t)(eq - a));
-	if (eq + 1 == end) {
-		if (v) {
-			free(v->name);
-			free(v->value);
-			*v = sh->bat_vars[--sh->bat_nvars];
-		}
-		return 1;
-	}
-	if (!(value = strndup(eq + 1, (size_t)(end - eq - 1))))
-		return -ENOMEM;
-	if (v) {
-		free(v->value);
-		v->value = value;
-		return 1;
-	}
-	if (sh->bat_nvars == BAT_VARS_MAX) {
-		free(value);
-		return 0; /* (more than a script sets: its lines say what is not expanded) */
-	}
-	if (!(v = realloc(sh->bat_vars, (sh->bat_nvars + 1) * sizeof(*v))) ||
-	    !(v[sh->bat_nvars].name = strndup(a, (size_t)(eq - a)))) {
-		if (v)
-			sh->bat_vars = v;
-		free(value);
-		return -ENOMEM;
-	}
-	sh->bat_vars = v;
-	v[sh->bat_nvars++].value = value;
-	return 1;
-}
-
-/*
- * @line with the values of the batch file's variables in place of %NAME%, as
- * cmd.exe expands a line before it runs any of its commands; %% and what the
- * file did not set (%1, %TEMP%) are left as they are, for bat_split() to
- * find.  A new string (free()), NULL when out of memory or longer than a
- * line may be.
- */
-static char *bat_expand(struct ipp_shell *sh, const char *line)
-{
-	size_t cap = strlen(line) + 1, n = 0;
-	char *out = malloc(cap);
-
-	for (const char *p = line, *next; out && *p; p = next) {
-		const char *add = p, *close;
-		size_t len = 1;
-		struct bat_var *v;
-
-		next = p + 1;
-		if (p[0] == '%' && p[1] == '%') {
-			len = 2;
-			next = p + 2;
-		} else if (p[0] == '%' && (close = strchr(p + 1, '%')) && close > p + 1 &&
-			   (v = bat_var_find(sh, p + 1, (size_t)(close - p - 1)))) {
-			add = v->value;
-			len = strlen(v->value);
-			next = close + 1;
-		}
-		if (n + len + 1 > cap) {
-			char *grown =
-			    n + len + 1 > IPP_LINE_MAX ? NULL : realloc(out, 2 * (n + len + 1));
-
-			if (!grown) {
-				free(out);
-				return NULL;
-			}
-			out = grown;
-			cap = 2 * (n + len + 1);
-		}
-		memcpy(out + n, add, len);
-		n += len;
-	}
-	if (out)
-		out[n] = '\0';
-	return out;
-}
-
-/* The failures of the commands of one line of a batch file. */
-struct bat_fail {
-	int r;		     /* the last one (0: none) */
-	unsigned summarized; /* its ipp_shell::summarized */
-	unsigned said;	     /* failures before it on the line, said already */
-};
-
-/*
- * A command of a batch file's line failed (@rc < 0; @e says why): kept, to
- * be returned for the line; a failure before it on the same line (a & b) is
- * said now, as the script's lines are, so that every failing command is
- * reported.  A script that stops at its first failure (no error stream)
- * keeps the first.
- */
-static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, struct bat_fail *f,
-		       struct ipp_error *err)
-{
-	if (rc >= 0)
-		return;
-	sh->bat_last_failed = true;
-	if (f->r < 0) {
-		struct ipp_error prev = {0};
-
-		if (!sh->errf || !err)
-			return;
-		prev = *err;
-		ipp_err_prefix(&prev, "%s:%u", sh->where ? sh->where : "-", sh->where_line);
-		if (!f->summarized) {
-			unsigned s = sh->summarized;
-
-			sh->summarized = 0; /* (ipp_shell_report() reads it) */
-			ipp_shell_report(sh, sh->errf, "", &prev);
-			sh->summarized = s;
-		}
-		f->said += f->summarized ? f->summarized : 1;
-	}
-	f->r = rc;
-	f->summarized = sh->summarized;
-	if (err)
-		*err = *e;
-}
-
-static const char bat_flow[] =
-    "cmd.exe's control flow (if, goto, for, call, blocks) is not followed";
-
-/* The batch file stops at its command @c: @why (what is not followed); its failure. */
-static int bat_stop(struct ipp_shell *sh, const char *c, const char *why, struct bat_fail *f,
-		    struct ipp_error *err)
-{
-	struct ipp_error e = {0};
-	int rc = ipp_err(&e, EINVAL, "\"%.40s\": %s: the batch file stops here", c, why);
-
-	sh->exit = true;
-	bat_failed(sh, rc, &e, f, err);
-	return rc;
-}
-
-/*
- * A line of a batch file (.bat, .cmd) run as cmd.exe runs it (bat_split()):
- * a leading "@" (no echo) goes; rem, :: and :label lines are comments;
- * what only cmd.exe does (echo, pause, cls, title, color, chcp, setlocal,
- * endlocal) is no command of netsh's (echo's text is printed, unless
- * redirected); && runs the next command when the one before succeeded, ||
- * when it failed, & in any case; what a pipe feeds (findstr, more) is not
- * run, the output of the command before it is.  0, or the last failure
- * (those before it on the line said already: sh->bat_said counts them).
- */
-static int bat_line(struct ipp_shell *sh, char *line, struct ipp_error *err)
-{
-	static const char *const quiet[] = {"pause", "cls",  "title",	 "color",
-					    "chcp",  "mode", "setlocal", "endlocal"};
-	static const char *const flow[] = {"if", "goto", "for", "call", "shift", "choice"};
-	struct bat_cmd v[BAT_CMDS_MAX];
-	char *p = line + strspn(line, " \t"), *x = NULL;
-	struct bat_fail f = {0};
-	size_t n, i;
-	int last = 0;
-	bool run = true;
-
-	sh->bat_said = 0;
-	sh->bat_ok = false;
-	if (*p == '@')
-		p++;
-	p += strspn(p, " \t");
-	if (*p == ':' || is_rem(p))
-		return 0; /* (a comment takes the whole line, & and all) */
-	if (p[0] == '%' && (p[1] == '*' || (p[1] >= '1' && p[1] <= '9') ||
-			    (p[1] == '~' && p[2] >= '1' && p[2] <= '9'))) {
-		/* "%1 mshta vbscript:...ShellExecute(\"cmd.exe\",\"/c %~s0 ::\",...)&&exit":
-		 * run as administrator, cmd.exe starts the file again with the argument
-		 * "::", which makes this line a comment in the copy that runs the rest */
-		ipp_shell_note(sh, sh->out, "note",
-			       "\"%.*s\" begins with a batch parameter: the line the copy of the "
-			       "file that runs as administrator reads as a comment (its %%1 is "
-			       "::), not run",
-			       (int)strcspn(p, " \t"), p);
-		return 0;
-	}
-	if (!(x = bat_expand(sh, p)) && (sh->bat_last_failed = true))
-		return ipp_err(err, E2BIG,
-			       "the line with the values of the batch file's variables in place "
-			       "is longer than %d bytes (or memory ran out): not run",
-			       IPP_LINE_MAX);
-	p = x;
-	n = bat_split(p, v, BAT_CMDS_MAX);
-	for (i = 0; i < n && !sh->exit; i++) {
-		char *c = v[i].text + strspn(v[i].text, " \t");
-		const char *stop = NULL;
-		size_t k, wlen = 0;
-		int rc = 0, prog;
-
-		sh->summarized = 0; /* (only a script exec runs says it summarizes) */
-
-		if (*c == '@')
-			c++;
-		if (is_rem(c) || !strncmp(c, "::", 2))
-			break; /* a comment to the end of the line */
-		if (!run && *c == '(') {
-			/* a block a && or || skips: its lines after this one would be taken for
-			 * the file's own; cmd.exe's blocks are not followed, run or not */
-			bat_stop(sh, c, bat_flow, &f, err);
-			break;
-		}
-		if (run && *c) {
-			for (k = 0; k < sizeof(flow) / sizeof(flow[0]) && !bat_keyword(c, flow[k]);
-			     k++)
-				;
-			if (k < sizeof(flow) / sizeof(flow[0]) && !strcasecmp(flow[k], "choice"))
-				stop =
-				    "cmd.exe's prompt for a choice (what follows tests the answer) "
-				    "is not followed";
-			else if (k < sizeof(flow) / sizeof(flow[0]) || *c == '(' || *c == ')')
-				stop = bat_flow;
-			else if (bat_keyword(c, "exit")) {
-				/* exit, exit /b [code]: the batch file ends; a code given is its
-				 * status, as in cmd.exe */
-				const char *code = c + 4 + strspn(c + 4, " \t");
-
-				if (!strncasecmp(code, "/b", 2))
-					code += 2 + strspn(code + 2, " \t");
-				if ((*code >= '0' && *code <= '9') ||
-				    (*code == '-' && code[1] >= '0' && code[1] <= '9')) {
-					long xc = strtol(code, NULL, 10);
-
-					sh->bat_last_failed = xc != 0;
-					sh->bat_exit_code = xc;
-					sh->bat_exit_set = true;
-				}
-				sh->exit = true;
-				sh->bat_exited = true;
-				break;
-			} else if (v[i].next == '|' && i + 1 < n &&
-				   (v[i + 1].next == 'A' || v[i + 1].next == 'O'))
-				stop =
-				    "what the command a pipe feeds would say (for && or ||) cannot "
-				    "be told";
-			else if (v[i].next == 'X')
-				stop = "more commands on one line than are followed (256)";
-			for (k = 0;
-			     k < sizeof(quiet) / sizeof(quiet[0]) && !first_word(c, quiet[k]); k++)
-				;
-			if (stop) {
-				rc = bat_stop(sh, c, stop, &f, err);
-			} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
-				if (rc < 0) {
-					struct ipp_error e = {0};
-
-					bat_failed(sh, ipp_err(&e, ENOMEM, "out of memory"), &e, &f,
-						   err);
-				}
-				rc = rc < 0 ? rc : 0;
-			} else if (k < sizeof(quiet) / sizeof(quiet[0])) {
-				rc = 0;
-			} else if (!strncasecmp(c, "echo", 4) &&
-				   (!c[4] || strchr(" \t.:(,;/=+[]", c[4]))) {
-				const char *t = c + 4 + (c[4] != '\0');
-				size_t tl = strlen(t);
-
-				while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t'))
-					tl--;
-				/* (echo off and on take a blank: echo.off prints "off") */
-				if (!v[i].redirected && !((c[4] == ' ' || c[4] == '\t') &&
-							  ((tl == 3 && !strncasecmp(t, "off", 3)) ||
-							   (tl == 2 && !strncasecmp(t, "on", 2)))))
-					fprintf(sh->out, "%.*s\n", (int)tl, t);
-			} else if ((prog = bat_program(c, &wlen)) < 0) {
-				struct ipp_error e = {0};
-
-				rc = ipp_err(&e, EINVAL,
-					     "\"%.*s\": cmd.exe knows no such command (netsh's "
-					     "commands need the word netsh before them in a batch "
-					     "file; a netsh script is one whose name does not end "
-					     "in .bat or .cmd): not run",
-					     (int)wlen, c);
-				bat_failed(sh, rc, &e, &f, err);
-			} else if (prog == 0) {
-				/* cmd.exe's or another program's: what it would do is not done */
-				ipp_shell_note(sh, sh->out, "note",
-					       "\"%.*s\" is a command of cmd.exe's or another "
-					       "program, not netsh: not run%s",
-					       (int)wlen, c,
-					       strcasestr(c, "policyagent")
-						   ? " (the IPsec service here is ipsecpold: "
-						     "systemctl)"
-						   : "");
-				rc = 0;
-			} else if (v[i].var &&
-				   (v[i].var >= c + wlen || v[i].last_var >= c + wlen)) {
-				const char *at = v[i].var >= c + wlen ? v[i].var : v[i].last_var;
-				struct ipp_error e = {0};
-
-				rc = ipp_err(
-				    &e, EINVAL,
-				    "\"%.*s\": cmd.exe would put the value of a batch "
-				    "variable here that the file does not set (an argument, "
-				    "or one of Windows' environment): not run",
-				    (int)(strcspn(at + 1, "% \t") + 2), at);
-				bat_failed(sh, rc, &e, &f, err);
-			} else {
-				struct ipp_error e = {0};
-
-				/* each netsh line of a batch file is a netsh of its own, which
-				 * starts in the local store (a set store of an earlier line ended
-				 * with its process) */
-				sh->loc = IPP_STORE_LOCAL;
-				sh->domain[0] = '\0';
-				rc = ipp_shell_exec_line(sh, c, &e);
-				bat_failed(sh, rc, &e, &f, err);
-				sh->bat_ok |= rc == 0 && *c != '#';
-				if (*c != '#')
-					sh->bat_last_failed = rc < 0;
-			}
-			last = rc;
-		}
-		/* what the next command runs after */
-		switch (v[i].next) {
-		case 'A':
-			/* (left to right: a || b && c runs c when a or b succeeded) */
-			run = last == 0;
-			break;
-		case 'O':
-			run = last < 0;
-			break;
-		case '|':
-			/* (the consumer of a pipe, findstr or more, is not run; netsh reading
-			 * its input from the pipe neither, said so) */
-			run = false;
-			if (i + 1 < n) {
-				char *nc = v[i + 1].text + strspn(v[i + 1].text, " \t@");
-				size_t nl = 0;
-
-				if (bat_program(nc, &nl) == 1)
-					ipp_shell_note(
-					    sh, sh->out, "note",
-					    "\"%.40s\": netsh fed by a pipe (its answers to "
-					    "prompts) is not run",
-					    nc);
-			}
-			break;
-		default:
-			run = true;
-			break;
-		}
-	}
-	sh->bat_said = f.said;
-	sh->summarized = f.r < 0 ? f.summarized : 0;
-	free(x);
-	return f.r;
-}
-
-/*
- * A batch file's line continued (a ^ at its end, outside double quotes, as
- * cmd.exe reads it): the caret goes, the next line is joined on.
- */
-static bool bat_continued(char *line, ssize_t *len, int dbcs)
-{
-	bool quoted = false;
-	ssize_t i, carets = 0;
-
-	for (i = 0; i < *len; i++)
-		if (line[i] == '"')
-			quoted = !quoted;
-	if (quoted || *len == 0 || line[*len - 1] != '^')
-		return false;
-	{
-		/* (a rem line's caret is part of the comment) */
-		const char *p = line + strspn(line, " \t@");
-
-		if (is_rem(p) || !strncmp(p, "::", 2))
-			return false;
-	}
-	/* the carets that end the line, as characters: in a double-byte code page the
-	 * second byte of a character may be 0x5e (Shift_JIS "タ", Big5 "回", GBK "區"),
-	 * which is no caret */
-	for (i = 0; i < *len;) {
-		unsigned char b = (unsigned char)line[i];
-		bool lead = dbcs == 2 ? (b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc)
-				      : dbcs && b >= 0x81 && b <= 0xfe;
-
-		if (lead && i + 1 < *len) {
-			carets = 0;
-			i += 2;
-			continue;
-		}
-		carets = b == '^' ? carets + 1 : 0;
-		i++;
-	}
-	if (carets % 2 == 0)
-		return false; /* (^^ is a plain caret; none, a character's second byte) */
-	line[--(*len)] = '\0';
-	return true;
-}
-
-/*
- * Is code page @cp double-byte (a character's second byte may be 0x5e)?  2
- * for Shift_JIS (whose single bytes 0xa1..0xdf are katakana), 1 for GBK,
- * Big5 and Korean's, 0 otherwise.
- */
-static int dbcs_kind(const char *cp)
-{
-	static const char *const sjis[] = {"932",   "sjis",	   "shift_jis", "shift-jis",
-					   "cp932", "windows-31j", "ms_kanji"};
-	static const char *const dbl[] = {"936",	"950",	  "949",   "gbk",   "gb2312",
-					  "gb18030",	"cp936",  "cp950", "cp949", "big5",
-					  "big5-hkscs", "euc-kr", "uhc",   "euc-cn"};
-
-	for (size_t i = 0; i < sizeof(sjis) / sizeof(sjis[0]); i++)
-		if (!strcasecmp(cp, sjis[i]))
-			return 2;
-	for (size_t i = 0; i < sizeof(dbl) / sizeof(dbl[0]); i++)
-		if (!strcasecmp(cp, dbl[i]))
-			return 1;
-	return 0;
-}
-
-int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
-			 struct ipp_error *err)
-{
-	bool bat = batch_file(name);
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0, nfailed = 0;
-	bool ran_ok = false; /* some command did not fail */
-	ssize_t len;
-	int r = 0, first = 0, read_errno;
-	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
-	bool last_failed = sh->bat_last_failed; /* (an outer batch file's, kept) */
-	bool exit_before = sh->exit;
-	bool utf8_marked = false;     /* it began with a UTF-8 byte order mark */
-	bool cp_bad;		      /* the line is not text of the code page given */
+/* A script being read, line by line (script_next()). */
+struct script_reader {
+	struct ipp_shell *sh;
+	FILE *in;
+	const char *name;
+	bool bat;
 	struct script_in sin;
+	char *line; /* the line read (owned) */
+	size_t cap;
+	unsigned lineno;
+	bool utf8_marked; /* it began with a UTF-8 byte order mark */
+	int read_errno;	  /* read_line()'s, at the end */
+};
 
-	script_in_start(&sin, in);
-	if (bat)
-		bat_vars_clear(sh); /* (a batch file starts with none of another's) */
-	sh->bat_last_failed = false;
-	sh->bat_exit_set = false;
-	sh->bat_exited = false;
-	while (!sh->exit && (errno = 0, len = read_line(&sin, &line, &cap)) != -1) {
-		bool in_batch = sh->batch;
-		bool line_fault = true; /* the line failed before it was run */
-		const char *nul;
+/*
+ * The next line of the script: 1 and @l filled (l->text is the line,
+ * borrowed until the next call, or NULL with l->fault and l->err when it
+ * cannot be run, l->fatal when the script stops there), 0 at the end.
+ */
+static int script_next(struct script_reader *rd, struct ipp_script_line *l)
+{
+	struct ipp_shell *sh = rd->sh;
+	struct ipp_error *err = &l->err;
+	ssize_t len;
+	bool cp_bad;
+	const char *nul;
 
-		lineno++;
-		if (len == -E2BIG) {
+	*l = (struct ipp_script_line){0};
+	for (;;) {
+		errno = 0;
+		if ((len = read_line(&rd->sin, &rd->line, &rd->cap)) == -1) {
+			rd->read_errno = errno;
+			return 0;
+		}
+		rd->lineno++;
+		if (len != -E2BIG)
+			break;
+		{
 			/* the rest of the line is read past, and the next line runs, as after any
 			 * failing line (a comment is no command: nothing failed); but an input
 			 * without an end of line in sight (a stream of bytes) stops the script */
 			const char *q =
-			    line + (lineno == 1 && !memcmp(line, "\xEF\xBB\xBF", 3) ? 3 : 0);
+			    rd->line +
+			    (rd->lineno == 1 && !memcmp(rd->line, "\xEF\xBB\xBF", 3) ? 3 : 0);
 			ssize_t more;
 			size_t past = 0;
 			bool comment;
@@ -1672,174 +984,246 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			q += strspn(q, " \t");
 			comment = *q == '#';
 
-			while ((more = read_line(&sin, &line, &cap)) == -E2BIG &&
+			while ((more = read_line(&rd->sin, &rd->line, &rd->cap)) == -E2BIG &&
 			       (past += IPP_LINE_MAX) < LONG_LINE_MAX)
 				;
 			if (more == -E2BIG) {
-				r = ipp_err(err, E2BIG,
-					    "line longer than %d bytes, with no end in the next "
-					    "%d MiB: the script stops",
-					    IPP_LINE_MAX, LONG_LINE_MAX >> 20);
-				ipp_err_prefix(err, "%s:%u", name, lineno);
-				break;
+				l->fault = ipp_err(err, E2BIG,
+						   "line longer than %d bytes, with no end in the "
+						   "next %d MiB: the script stops",
+						   IPP_LINE_MAX, LONG_LINE_MAX >> 20);
+				l->fatal = true;
+				l->lineno = rd->lineno;
+				ipp_err_prefix(err, "%s:%u", rd->name, rd->lineno);
+				return 1;
 			}
-			if (comment)
-				continue;
+			if (!comment)
+				break;
 		}
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		/* a batch file's line continued with ^: the next line joined on */
-		while (bat && len >= 0 &&
-		       bat_continued(line, &len,
-				     sh->cp != (iconv_t)-1 && !sin.utf16 ? dbcs_kind(sh->cpname)
-									 : 0)) {
-			char *more = NULL, *grown;
-			size_t mcap = 0;
-			ssize_t ml = read_line(&sin, &more, &mcap);
+	}
+	if (len > 0 && rd->line[len - 1] == '\n')
+		rd->line[--len] = '\0';
+	if (len > 0 && rd->line[len - 1] == '\r')
+		rd->line[--len] = '\0';
+	/* a batch file's line continued with ^: the next line joined on */
+	while (rd->bat && len >= 0 &&
+	       ipp_bat_continued(
+		   rd->line, &len,
+		   sh->cp != (iconv_t)-1 && !rd->sin.utf16 ? ipp_bat_dbcs_kind(sh->cpname) : 0)) {
+		char *more = NULL, *grown;
+		size_t mcap = 0;
+		ssize_t ml = read_line(&rd->sin, &more, &mcap);
 
-			if (ml < 0 || len + ml > IPP_LINE_MAX ||
-			    !(grown = realloc(line, (size_t)(len + ml) + 1))) {
-				free(more);
-				break;
-			}
-			line = grown;
-			cap = (size_t)(len + ml) + 1;
-			lineno++;
-			if (ml > 0 && more[ml - 1] == '\n')
-				more[--ml] = '\0';
-			if (ml > 0 && more[ml - 1] == '\r')
-				more[--ml] = '\0';
-			memcpy(line + len, more, (size_t)ml + 1);
-			len += ml;
+		if (ml < 0 || len + ml > IPP_LINE_MAX ||
+		    !(grown = realloc(rd->line, (size_t)(len + ml) + 1))) {
 			free(more);
+			break;
 		}
-		/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
-		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			memmove(line, line + 3, (size_t)(len -= 3) + 1);
-			utf8_marked = true;
-		}
-		/* a script of a Windows code page (--codepage): its text into UTF-8 */
-		cp_bad = sh->cp != (iconv_t)-1 && !sin.utf16 && !utf8_marked && len > 0 &&
-			 ipp_utf8_bad_at(line) >= 0 &&
-			 line_from_codepage(sh, &line, &cap, &len) < 0;
-		if (len == -E2BIG) {
-			r = ipp_err(err, E2BIG, "line longer than %d bytes: not run", IPP_LINE_MAX);
-		} else if (cp_bad) {
-			r = ipp_err(err, EILSEQ,
-				    "the line is not text of code page %s (--codepage)",
-				    sh->cpname);
-		} else if (sin.bad_at) {
-			r = ipp_err(
-			    err, EILSEQ,
+		rd->line = grown;
+		rd->cap = (size_t)(len + ml) + 1;
+		rd->lineno++;
+		if (ml > 0 && more[ml - 1] == '\n')
+			more[--ml] = '\0';
+		if (ml > 0 && more[ml - 1] == '\r')
+			more[--ml] = '\0';
+		memcpy(rd->line + len, more, (size_t)ml + 1);
+		len += ml;
+		free(more);
+	}
+	l->lineno = rd->lineno;
+	/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
+	if (rd->lineno == 1 && len >= 3 && memcmp(rd->line, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(rd->line, rd->line + 3, (size_t)(len -= 3) + 1);
+		rd->utf8_marked = true;
+	}
+	/* a script of a Windows code page (--codepage): its text into UTF-8 */
+	cp_bad = sh->cp != (iconv_t)-1 && !rd->sin.utf16 && !rd->utf8_marked && len > 0 &&
+		 ipp_utf8_bad_at(rd->line) >= 0 &&
+		 line_from_codepage(sh, &rd->line, &rd->cap, &len) < 0;
+	if (len == -E2BIG) {
+		l->fault = ipp_err(err, E2BIG, "line longer than %d bytes: not run", IPP_LINE_MAX);
+	} else if (cp_bad) {
+		l->fault = ipp_err(err, EILSEQ, "the line is not text of code page %s (--codepage)",
+				   sh->cpname);
+	} else if (rd->sin.bad_at) {
+		l->fault =
+		    ipp_err(err, EILSEQ,
 			    "character %zu is not UTF-16, which the script's byte order mark "
 			    "says it is (a lone surrogate, or an odd byte at the end)",
-			    sin.bad_at);
-		} else if (lineno == 1 && len >= 2 && (!line[0] || !line[1]) &&
-			   memchr(line, '\0', (size_t)len)) {
-			/* every line would fail the same way: said once, and the script stops */
-			r = ipp_err(
-			    err, EILSEQ,
-			    "NUL bytes between the characters: UTF-16 without its byte order "
-			    "mark? (save it as UTF-8, or as UTF-16 with the mark)");
-			ipp_err_prefix(err, "%s:%u", name, lineno);
+			    rd->sin.bad_at);
+	} else if (rd->lineno == 1 && len >= 2 && (!rd->line[0] || !rd->line[1]) &&
+		   memchr(rd->line, '\0', (size_t)len)) {
+		/* every line would fail the same way: said once, and the script stops */
+		l->fault = ipp_err(err, EILSEQ,
+				   "NUL bytes between the characters: UTF-16 without its byte "
+				   "order mark? (save it as UTF-8, or as UTF-16 with the mark)");
+		l->fatal = true;
+		ipp_err_prefix(err, "%s:%u", rd->name, rd->lineno);
+	} else if ((nul = memchr(rd->line, '\0', (size_t)len))) {
+		/* a NUL would end the line early: the rest of the command would be lost */
+		l->fault = ipp_err(err, EINVAL,
+				   "a NUL byte at column %zu: expected a text line (UTF-8, or "
+				   "UTF-16 after its byte order mark)",
+				   (size_t)(nul - rd->line) + 1);
+	} else {
+		l->text = rd->line;
+	}
+	return 1;
+}
+
+int ipp_script_failed(struct ipp_shell *sh, struct ipp_script_acct *a, int r, struct ipp_error *err,
+		      unsigned lineno, bool line_fault, bool in_batch)
+{
+	ipp_err_prefix(err, "%s:%u", a->name, lineno);
+	/* (a line that failed before any command of it ran is a batch file's last
+	 * failure too: its status) */
+	if (a->bat && line_fault)
+		sh->bat_last_failed = true;
+	/*
+	 * As netsh does with a script, a failing line is reported and the
+	 * next one runs; the failed command itself changed nothing, inside a
+	 * batch too.  A batch that could not go on (SQLite ended its
+	 * transaction) stops the script there: what followed was meant to be
+	 * written with it.
+	 */
+	if (!sh->errf || (in_batch && !sh->batch))
+		return r;
+	if (sh->batch_refused) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n,
+			 " (the batch was not opened: the script stops, nothing after this line "
+			 "was run)");
+		return r;
+	}
+	/* a script exec ran said what failed in it: its summary is not said again */
+	if (!sh->summarized)
+		ipp_shell_report(sh, sh->errf, "", err);
+	if (!a->first)
+		a->first = r;
+	a->nfailed += (sh->summarized ? sh->summarized : 1) + sh->bat_said;
+	sh->summarized = 0;
+	sh->bat_said = 0;
+	return 0;
+}
+
+/*
+ * A batch file's lines, read whole (goto and call go back and forth): *@ret
+ * (owned: each text and the array), *@n of them; a line that stops the
+ * script ends them.  0, or -ENOMEM / -EFBIG (@err).
+ */
+static int bat_read_all(struct script_reader *rd, struct ipp_script_line **ret, size_t *n,
+			struct ipp_error *err)
+{
+	struct ipp_script_line *v = NULL, l;
+	size_t cap = 0, total = 0;
+	int k;
+
+	*n = 0;
+	while ((k = script_next(rd, &l)) > 0) {
+		if (*n == cap) {
+			struct ipp_script_line *g =
+			    realloc(v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (!g)
+				goto nomem;
+			v = g;
+		}
+		if (l.text) {
+			total += strlen(l.text) + 1;
+			if (total > BAT_FILE_MAX) {
+				k = ipp_err(err, EFBIG,
+					    "%s: a batch file of more than %d MiB: not run",
+					    rd->name, BAT_FILE_MAX >> 20);
+				goto fail;
+			}
+			if (!(l.text = strdup(l.text)))
+				goto nomem;
+		}
+		v[(*n)++] = l;
+		if (l.fatal)
 			break;
-		} else if ((nul = memchr(line, '\0', (size_t)len)))
-			/* a NUL would end the line early: the rest of the command would be lost */
-			r = ipp_err(
-			    err, EINVAL,
-			    "a NUL byte at column %zu: expected a text line (UTF-8, or UTF-16 "
-			    "after its byte order mark)",
-			    (size_t)(nul - line) + 1);
-		else {
+	}
+	*ret = v;
+	return 0;
+nomem:
+	k = ipp_err(err, ENOMEM, "%s: out of memory", rd->name);
+fail:
+	for (size_t i = 0; i < *n; i++)
+		free(v[i].text);
+	free(v);
+	*n = 0;
+	return k;
+}
+
+int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
+			 struct ipp_error *err)
+{
+	bool bat = ipp_bat_file(name);
+	struct script_reader rd = {.sh = sh, .in = in, .name = name, .bat = bat};
+	struct ipp_script_acct acct = {.name = name, .bat = bat};
+	struct ipp_script_line l;
+	int r = 0, k;
+	bool outer_batch = sh->batch; /* a script run by exec inside a batch leaves it open */
+	bool last_failed = sh->bat_last_failed; /* (an outer batch file's, kept) */
+	long errorlevel = sh->bat_errorlevel;
+	bool exit_before = sh->exit;
+
+	script_in_start(&rd.sin, in);
+	sh->bat_last_failed = false;
+	sh->bat_exit_set = false;
+	sh->bat_exited = false;
+	if (bat) {
+		struct ipp_script_line *v = NULL;
+		size_t n = 0;
+
+		ipp_bat_vars_clear(sh); /* (a batch file starts with none of another's) */
+		sh->bat_errorlevel = 0;
+		if ((r = bat_read_all(&rd, &v, &n, err)) == 0)
+			r = ipp_bat_run(sh, v, n, &acct, err);
+		for (size_t i = 0; i < n; i++)
+			free(v[i].text);
+		free(v);
+		ipp_bat_vars_clear(sh);
+	}
+	while (!bat && !sh->exit && (k = script_next(&rd, &l)) > 0) {
+		bool in_batch = sh->batch;
+
+		if (l.fatal) {
+			*err = l.err;
+			r = l.fault;
+			break;
+		}
+		if (l.text) {
 			const char *where = sh->where;
 			unsigned where_line = sh->where_line;
 
-			line_fault = false;
 			sh->where = name;
-			sh->where_line = lineno;
+			sh->where_line = l.lineno;
 			sh->script_ran_ok = false;
 			sh->batch_refused = false;
-			r = bat ? bat_line(sh, line, err) : ipp_shell_exec_line(sh, line, err);
+			r = ipp_shell_exec_line(sh, l.text, err);
 			sh->where = where;
 			sh->where_line = where_line;
 			if (r == 0) {
-				const char *c = line + strspn(line, " \t");
+				const char *c = l.text + strspn(l.text, " \t");
 
-				ran_ok |= *c && *c != '#';
+				acct.ran_ok |= *c && *c != '#';
 				continue;
 			}
 			/* (a script exec ran may have run some of its commands) */
-			ran_ok |= (sh->summarized > 0 && sh->script_ran_ok) || (bat && sh->bat_ok);
+			acct.ran_ok |= sh->summarized > 0 && sh->script_ran_ok;
+		} else {
+			*err = l.err;
+			r = l.fault;
 		}
-		ipp_err_prefix(err, "%s:%u", name, lineno);
-		/* (a line that failed before any command of it ran is a batch file's last
-		 * failure too: its status) */
-		if (bat && line_fault)
-			sh->bat_last_failed = true;
-		/*
-		 * As netsh does with a script, a failing line is reported and
-		 * the next one runs; the failed command itself changed nothing,
-		 * inside a batch too.  A batch that could not go on (SQLite
-		 * ended its transaction) stops the script there: what followed
-		 * was meant to be written with it.
-		 */
-		if (!sh->errf || (in_batch && !sh->batch))
+		if ((r = ipp_script_failed(sh, &acct, r, err, l.lineno, !l.text, in_batch)) != 0)
 			break;
-		if (sh->batch_refused) {
-			size_t n = err ? strlen(err->msg) : 0;
-
-			if (err)
-				snprintf(err->msg + n, sizeof(err->msg) - n,
-					 " (the batch was not opened: the script stops, nothing "
-					 "after this line was run)");
-			break;
-		}
-		/* a script exec ran said what failed in it: its summary is not said again */
-		if (!sh->summarized)
-			ipp_shell_report(sh, sh->errf, "", err);
-		if (!first)
-			first = r;
-		nfailed += (sh->summarized ? sh->summarized : 1) + sh->bat_said;
-		sh->summarized = 0;
-		sh->bat_said = 0;
-		r = 0;
-	}
-	read_errno = errno; /* (read_line's, when it failed) */
-	if (bat && sh->exit && sh->bat_exited && r == 0 && !ferror(in)) {
-		/* exit ended the batch file: what follows is not run, as in cmd.exe; said when
-		 * there is a command there */
-		unsigned at = lineno;
-		ssize_t ml;
-
-		while ((ml = read_line(&sin, &line, &cap)) != -1) {
-			const char *q = line + strspn(line, " \t\r\n@");
-
-			lineno++;
-			if (ml >= 0 && *q && *q != ':' && !is_rem(q)) {
-				const char *where = sh->where;
-				unsigned where_line = sh->where_line;
-
-				sh->where = name;
-				sh->where_line = at;
-				ipp_shell_note(
-				    sh, sh->errf ? sh->errf : sh->out, "note",
-				    "exit ends the batch file: the lines after it (%s:%u "
-				    "and on) are not run",
-				    name, lineno);
-				sh->where = where;
-				sh->where_line = where_line;
-				break;
-			}
-		}
-		read_errno = 0;
-		clearerr(in);
 	}
 	if (r == 0 && ferror(in))
-		r = ipp_err(err, read_errno ? read_errno : EIO, "%s: cannot read: %s", name,
-			    strerror(read_errno ? read_errno : EIO));
-	free(line);
+		r = ipp_err(err, rd.read_errno ? rd.read_errno : EIO, "%s: cannot read: %s", name,
+			    strerror(rd.read_errno ? rd.read_errno : EIO));
+	free(rd.line);
 	if (sh->batch && sh->db && !outer_batch) {
 		if (r < 0) {
 			ipp_db_rollback(sh->db);
@@ -1856,37 +1240,38 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		}
 	}
 	sh->summarized = 0;
-	sh->script_ran_ok = ran_ok;
-	if (bat && r == 0 && nfailed > 0 && !sh->bat_last_failed) {
+	sh->script_ran_ok = acct.ran_ok;
+	if (bat && r == 0 && acct.nfailed > 0 && !sh->bat_last_failed) {
 		/* cmd.exe ends a batch file with its last command's status: a cleanup that
 		 * fails first (delete policy of none) is no failure of the file */
 		ipp_shell_note(sh, sh->errf ? sh->errf : sh->out, "note",
 			       "%s: %u command%s failed (reported above); the batch file's status "
 			       "is 0, its last command's (or exit's), as in cmd.exe",
-			       name, nfailed, nfailed == 1 ? "" : "s");
-		nfailed = 0;
+			       name, acct.nfailed, acct.nfailed == 1 ? "" : "s");
+		acct.nfailed = 0;
 	}
 	sh->bat_last_failed = last_failed;
+	sh->bat_errorlevel = errorlevel;
 	/* a batch file's exit ends that file, not what ran it (a script's exec, the shell) */
 	if (bat)
 		sh->exit = exit_before;
-	if (bat && r == 0 && nfailed == 0 && sh->bat_exit_set && sh->bat_exit_code != 0)
+	if (bat && r == 0 && acct.nfailed == 0 && sh->bat_exit_set && sh->bat_exit_code != 0)
 		r = ipp_err(err, ECANCELED, "%s: its exit gave the status %ld, as cmd.exe ends it",
 			    name, sh->bat_exit_code);
-	if (r == 0 && nfailed > 0 && !ran_ok) {
-		if (nfailed == 1)
-			r = ipp_err(err, -first, "%s: its only command failed (reported above)",
-				    name);
+	if (r == 0 && acct.nfailed > 0 && !acct.ran_ok) {
+		if (acct.nfailed == 1)
+			r = ipp_err(err, -acct.first,
+				    "%s: its only command failed (reported above)", name);
 		else
-			r = ipp_err(err, -first, "%s: all %u commands failed (reported above)",
-				    name, nfailed);
-		sh->summarized = nfailed;
-	} else if (r == 0 && nfailed > 0) {
-		r = ipp_err(err, -first,
+			r = ipp_err(err, -acct.first, "%s: all %u commands failed (reported above)",
+				    name, acct.nfailed);
+		sh->summarized = acct.nfailed;
+	} else if (r == 0 && acct.nfailed > 0) {
+		r = ipp_err(err, -acct.first,
 			    "%s: %u command%s failed (reported above); the other commands were "
 			    "applied",
-			    name, nfailed, nfailed == 1 ? "" : "s");
-		sh->summarized = nfailed;
+			    name, acct.nfailed, acct.nfailed == 1 ? "" : "s");
+		sh->summarized = acct.nfailed;
 	}
 	return r;
 }

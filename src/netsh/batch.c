@@ -1,0 +1,2629 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * batch.c - Windows batch files (.bat, .cmd) run as cmd.exe runs them.
+ *
+ * A line is expanded first (%NAME%, %1, %~dp0, %ERRORLEVEL%; %% is %),
+ * then parsed (^, double quotes, &, &&, ||, |, redirections, blocks in
+ * parentheses over several lines, if ... else, for), then its commands
+ * run: goto, call :label, exit [/b], shift, setlocal/endlocal, set and
+ * for are followed.  netsh's commands run as the shell runs them; cmd.exe's
+ * commands that change nothing of netsh's (echo, pause, title ...) are no
+ * commands; other programs are noted, not run, and count as succeeded (as
+ * run by an administrator: `net session` of an administrator check).
+ *
+ * What is not known here (a variable of Windows' environment the file does
+ * not set, an argument of a file run without any) is kept between two
+ * marks, MK_ON and MK_OFF, as written: a netsh command naming it is not
+ * run (its value would be a guess), a condition reads it as cmd.exe reads
+ * an undefined variable, empty (a few of Windows' own, %OS%, %SystemRoot%,
+ * as Windows Server 2003 gives them).  What cannot be told at all (whether
+ * a Windows file exists, the answer to a prompt, the lines a program
+ * prints for for /f) stops the file, said so.
+ */
+#include "shell_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MK_ON '\x01'  /* an unknown variable's reference begins ... */
+#define MK_OFF '\x02' /* ... and ends */
+
+#define BAT_VARS_MAX 256
+#define BAT_CMDS_MAX 256	     /* commands of one line (cmd.exe's lines hold fewer) */
+#define BAT_CALL_MAX 64		     /* call :label nesting */
+#define BAT_LOCAL_MAX 32	     /* setlocal nesting (cmd.exe's limit) */
+#define BAT_FOR_MAX 16		     /* for nesting */
+#define BAT_STEPS_MAX 1000000	     /* commands a file may run (a loop without end) */
+#define BAT_BLOCK_LINES 10000	     /* lines of one block */
+#define BAT_FILE_TEXT_MAX (16 << 20) /* a line expanded, with its block */
+
+/* ---------- words and keywords ---------- */
+
+bool ipp_bat_file(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 4 && (!strcasecmp(name + n - 4, ".bat") || !strcasecmp(name + n - 4, ".cmd"));
+}
+
+/* The first word of @p is @w (case-insensitive), followed by a blank or the end. */
+static bool first_word(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncasecmp(p, w, n) && (!p[n] || p[n] == ' ' || p[n] == '\t');
+}
+
+/*
+ * Is the first word of @p cmd.exe's keyword @w, as cmd.exe reads one: followed
+ * by a blank, the end, or what ends a keyword without a blank (goto:eof,
+ * exit/b, if/i, call:label, if(...)?
+ */
+static bool bat_keyword(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncasecmp(p, w, n) && (!p[n] || strchr(" \t:/(\"\n", p[n]));
+}
+
+/* Is @p a rem comment ("rem", "rem text", "rem.", "rem/" ...: cmd.exe's)? */
+static bool is_rem(const char *p)
+{
+	return !strncasecmp(p, "rem", 3) && (!p[3] || strchr(" \t.:(,;/=+[]\n", p[3]));
+}
+
+/* cmd.exe's delimiters between the words of a command (and of for's list) */
+static bool is_delim(char c)
+{
+	return c == ' ' || c == '\t' || c == ',' || c == ';' || c == '=';
+}
+
+int ipp_bat_dbcs_kind(const char *cp)
+{
+	static const char *const sjis[] = {"932",   "sjis",	   "shift_jis", "shift-jis",
+					   "cp932", "windows-31j", "ms_kanji"};
+	static const char *const dbl[] = {"936",	"950",	  "949",   "gbk",   "gb2312",
+					  "gb18030",	"cp936",  "cp950", "cp949", "big5",
+					  "big5-hkscs", "euc-kr", "uhc",   "euc-cn"};
+
+	for (size_t i = 0; i < sizeof(sjis) / sizeof(sjis[0]); i++)
+		if (!strcasecmp(cp, sjis[i]))
+			return 2;
+	for (size_t i = 0; i < sizeof(dbl) / sizeof(dbl[0]); i++)
+		if (!strcasecmp(cp, dbl[i]))
+			return 1;
+	return 0;
+}
+
+bool ipp_bat_continued(char *line, ssize_t *len, int dbcs)
+{
+	bool quoted = false;
+	ssize_t i, carets = 0;
+
+	for (i = 0; i < *len; i++)
+		if (line[i] == '"')
+			quoted = !quoted;
+	if (quoted || *len == 0 || line[*len - 1] != '^')
+		return false;
+	{
+		/* (a rem line's caret is part of the comment) */
+		const char *p = line + strspn(line, " \t@");
+
+		if (is_rem(p) || !strncmp(p, "::", 2))
+			return false;
+	}
+	/* the carets that end the line, as characters: in a double-byte code page the
+	 * second byte of a character may be 0x5e (Shift_JIS "タ", Big5 "回", GBK "區"),
+	 * which is no caret */
+	for (i = 0; i < *len;) {
+		unsigned char b = (unsigned char)line[i];
+		bool lead = dbcs == 2 ? (b >= 0x81 && b <= 0x9f) || (b >= 0xe0 && b <= 0xfc)
+				      : dbcs && b >= 0x81 && b <= 0xfe;
+
+		if (lead && i + 1 < *len) {
+			carets = 0;
+			i += 2;
+			continue;
+		}
+		carets = b == '^' ? carets + 1 : 0;
+		i++;
+	}
+	if (carets % 2 == 0)
+		return false; /* (^^ is a plain caret; none, a character's second byte) */
+	line[--(*len)] = '\0';
+	return true;
+}
+
+/* ---------- variables ---------- */
+
+void ipp_bat_vars_clear(struct ipp_shell *sh)
+{
+	for (size_t i = 0; i < sh->bat_nvars; i++) {
+		free(sh->bat_vars[i].name);
+		free(sh->bat_vars[i].value);
+	}
+	free(sh->bat_vars);
+	sh->bat_vars = NULL;
+	sh->bat_nvars = 0;
+}
+
+static struct bat_var *bat_var_find(struct ipp_shell *sh, const char *name, size_t len)
+{
+	for (size_t i = 0; i < sh->bat_nvars; i++)
+		if (strlen(sh->bat_vars[i].name) == len &&
+		    !strncasecmp(sh->bat_vars[i].name, name, len))
+			return &sh->bat_vars[i];
+	return NULL;
+}
+
+/*
+ * Windows' own variables as Windows Server 2003 gives them, for conditions
+ * only (if "%OS%"=="Windows_NT"): a netsh command naming one is not run.
+ */
+static const char *windows_var(const char *name, size_t len)
+{
+	static const char *const v[][2] = {
+	    {"OS", "Windows_NT"},	   {"PROCESSOR_ARCHITECTURE", "x86"},
+	    {"SystemRoot", "C:\\WINDOWS"}, {"windir", "C:\\WINDOWS"},
+	    {"SystemDrive", "C:"},	   {"ComSpec", "C:\\WINDOWS\\system32\\cmd.exe"},
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strlen(v[i][0]) == len && !strncasecmp(v[i][0], name, len))
+			return v[i][1];
+	return NULL;
+}
+
+/* A growing string. */
+struct sbuf {
+	char *s;
+	size_t n, cap;
+	bool bad; /* out of memory, or longer than a line may be */
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->bad)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = 2 * (b->n + n + 1);
+		char *g = b->n + n + 1 > (size_t)BAT_FILE_TEXT_MAX ? NULL : realloc(b->s, cap);
+
+		if (!g) {
+			b->bad = true;
+			return;
+		}
+		b->s = g;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void sb_chr(struct sbuf *b, char c)
+{
+	sb_add(b, &c, 1);
+}
+
+/* The string built (owned by the caller), or NULL (and nothing owned) when it went bad. */
+static char *sb_done(struct sbuf *b)
+{
+	if (b->bad) {
+		free(b->s);
+		return NULL;
+	}
+	return b->s ? b->s : strdup("");
+}
+
+/* ---------- the state of a run ---------- */
+
+/* The file, or a subroutine (call :label) with its arguments. */
+struct bat_frame {
+	char **argv; /* %0 %1 ... (owned) */
+	size_t argc;
+	size_t shift;  /* shift's count */
+	char *all;     /* %*, as given (owned) */
+	bool unknown;  /* the file's own: run without arguments here, what it was given is
+			  not known (a netsh command naming %1 is not run) */
+	size_t locals; /* setlocal's depth when it began (endlocal at its end) */
+};
+
+/* What setlocal keeps, for its endlocal. */
+struct bat_local {
+	struct bat_var *vars;
+	size_t n;
+	bool delayed;
+};
+
+struct bat {
+	struct ipp_shell *sh;
+	const struct ipp_script_line *v;
+	size_t n;
+	struct ipp_script_acct *acct;
+	const char *name;
+	char *path; /* the file's absolute path (%~f0), or NULL */
+	char *jump; /* goto's label (owned): the line after it runs next */
+	bool ret;   /* goto :eof or exit /b: the frame ends */
+	int halt;   /* != 0: the script stops with this failure (halt_err) */
+	struct ipp_error halt_err;
+	size_t after;	     /* the line after the one being run (and its block) */
+	size_t exit_after;   /* ... when an exit ended the file */
+	bool delayed;	     /* setlocal enabledelayedexpansion */
+	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output */
+	unsigned el_line;    /* ... on this line */
+	bool el_asked;	     /* the line being expanded asked for it */
+	bool out_unknown;    /* a command ran whose output is not known (a program not run) */
+	char last_note[160]; /* the last note said, and its line: a loop says it once */
+	unsigned last_note_line;
+	unsigned depth; /* call nesting */
+	unsigned long steps;
+	struct bat_frame *fr;
+	struct {
+		char letter;
+		const char *value;
+	} forv[BAT_FOR_MAX];
+	size_t nforv;
+	struct bat_local locals[BAT_LOCAL_MAX];
+	size_t nlocals;
+};
+
+/* A note on the command being run; the same note again on the same line (a loop) is not said. */
+__attribute__((format(printf, 2, 3))) static void bat_note(struct bat *b, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (b->last_note_line == b->sh->where_line &&
+	    !strncmp(b->last_note, buf, sizeof(b->last_note) - 1))
+		return;
+	memcpy(b->last_note, buf, sizeof(b->last_note) - 1);
+	b->last_note[sizeof(b->last_note) - 1] = '\0';
+	b->last_note_line = b->sh->where_line;
+	ipp_shell_note(b->sh, b->sh->out, "note", "%s", buf);
+}
+
+/* ---------- phase 1: %-expansion of a line as read ---------- */
+
+/* The unknown reference @ref (@len bytes, as written) between the marks. */
+static void sb_unknown(struct sbuf *o, const char *ref, size_t len)
+{
+	sb_chr(o, MK_ON);
+	sb_add(o, ref, len);
+	sb_chr(o, MK_OFF);
+}
+
+/* The path @p with cmd.exe's modifiers @mods (f d p n x s, of %~dp0) applied. */
+static void path_mods(struct sbuf *o, const char *p, const char *mods, size_t nm)
+{
+	const char *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+	const char *dot = strrchr(base, '.');
+	bool f = false, d = false, pa = false, nn = false, x = false;
+
+	for (size_t i = 0; i < nm; i++)
+		switch (mods[i] | 0x20) {
+		case 'f':
+		case 's':
+			f = true;
+			break;
+		case 'd':
+			d = true;
+			break;
+		case 'p':
+			pa = true;
+			break;
+		case 'n':
+			nn = true;
+			break;
+		case 'x':
+			x = true;
+			break;
+		default:
+			break;
+		}
+	if (f || (!d && !pa && !nn && !x)) {
+		sb_str(o, p);
+		return;
+	}
+	(void)d; /* (no drive letters here) */
+	if (pa)
+		sb_add(o, p, (size_t)(base - p));
+	if (nn)
+		sb_add(o, base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+	if (x && dot && dot != base)
+		sb_str(o, dot);
+}
+
+/* @s without the double quotes around it (%~1). */
+static void sb_dequoted(struct sbuf *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 1 && s[0] == '"') {
+		s++;
+		n--;
+		if (n && s[n - 1] == '"')
+			n--;
+	}
+	sb_add(o, s, n);
+}
+
+/* %N, %~modsN: argument @d of the frame (written @ref, @len bytes). */
+static void arg_ref(struct bat *b, struct sbuf *o, unsigned d, const char *mods, size_t nm,
+		    const char *ref, size_t len)
+{
+	struct bat_frame *fr = b->fr;
+	size_t i = fr->shift + d;
+
+	if (i == 0 && !fr->unknown) {
+		/* a subroutine's %0: its label */
+		sb_str(o, fr->argv[0]);
+		return;
+	}
+	if (i == 0) {
+		if (!b->path) {
+			sb_unknown(o, ref, len);
+		} else if (nm == 0) {
+			sb_str(o, b->name);
+		} else if (nm == 1 && mods[0] == '~') {
+			sb_str(o, b->name);
+		} else {
+			path_mods(o, b->path, mods + 1, nm - 1);
+		}
+		return;
+	}
+	if (fr->unknown) {
+		sb_unknown(o, ref, len);
+		return;
+	}
+	if (i >= fr->argc)
+		return; /* (an argument not given is empty) */
+	if (nm == 0)
+		sb_str(o, fr->argv[i]);
+	else if (nm == 1)
+		sb_dequoted(o, fr->argv[i]);
+	else
+		path_mods(o, fr->argv[i], mods + 1, nm - 1);
+}
+
+/* The value of variable @name (@len bytes), or NULL: the file's, then cmd.exe's dynamic ones. */
+static const char *var_value(struct bat *b, const char *name, size_t len, char *num, size_t size)
+{
+	struct bat_var *v = bat_var_find(b->sh, name, len);
+
+	if (v)
+		return v->value;
+	if (len == 10 && !strncasecmp(name, "ERRORLEVEL", 10)) {
+		if (b->el_unknown) {
+			b->el_asked = true;
+			return NULL;
+		}
+		snprintf(num, size, "%ld", b->sh->bat_errorlevel);
+		return num;
+	}
+	if (len == 2 && !strncasecmp(name, "CD", 2) && getcwd(num, size))
+		return num;
+	return NULL;
+}
+
+/* %NAME:~start,len% and %NAME:old=new% of @val (cmd.exe's substring and replacement). */
+static void var_modified(struct sbuf *o, const char *val, const char *mod, size_t ml)
+{
+	long n = (long)strlen(val);
+
+	if (ml && mod[0] == '~') {
+		char buf[64];
+		long s, l = LONG_MAX;
+		char *e;
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)(ml - 1), mod + 1);
+		s = strtol(buf, &e, 10);
+		if (*e == ',')
+			l = strtol(e + 1, NULL, 10);
+		if (s < 0)
+			s = s + n < 0 ? 0 : s + n;
+		if (s > n)
+			s = n;
+		if (l < 0)
+			l = n - s + l < 0 ? 0 : n - s + l;
+		if (l > n - s)
+			l = n - s;
+		sb_add(o, val + s, (size_t)l);
+		return;
+	}
+	{
+		const char *eq = memchr(mod, '=', ml);
+		size_t fl = eq ? (size_t)(eq - mod) : ml;
+		const char *to = eq ? eq + 1 : "";
+		size_t tl = eq ? ml - fl - 1 : 0;
+
+		if (fl == 0) {
+			sb_str(o, val);
+			return;
+		}
+		for (const char *p = val; *p;) {
+			if (!strncasecmp(p, mod, fl)) {
+				sb_add(o, to, tl);
+				p += fl;
+			} else {
+				sb_chr(o, *p++);
+			}
+		}
+	}
+}
+
+/*
+ * Phase 1: @line with %NAME%, %N, %~dp0, %* in place and %% a percent
+ * sign, as cmd.exe expands a line it reads; what is not known kept between
+ * the marks.  A new string (free()), or NULL when it grew too long (or
+ * memory ran out).
+ */
+static char *bat_phase1(struct bat *b, const char *line)
+{
+	struct sbuf o = {0};
+	const char *p = line;
+
+	while (*p) {
+		const char *q, *close;
+		char num[PATH_MAX];
+
+		if (*p != '%') {
+			sb_chr(&o, *p++);
+			continue;
+		}
+		if (p[1] == '%') {
+			sb_chr(&o, '%');
+			p += 2;
+			continue;
+		}
+		q = p + 1;
+		if (*q == '~') {
+			while (*q && strchr("~fdpnxsatzFDPNXSATZ", *q))
+				q++;
+			if (*q >= '0' && *q <= '9') {
+				arg_ref(b, &o, (unsigned)(*q - '0'), p + 1, (size_t)(q - p - 1), p,
+					(size_t)(q + 1 - p));
+				p = q + 1;
+				continue;
+			}
+		} else if (*q >= '0' && *q <= '9') {
+			arg_ref(b, &o, (unsigned)(*q - '0'), q, 0, p, 2);
+			p += 2;
+			continue;
+		} else if (*q == '*') {
+			if (b->fr->unknown)
+				sb_unknown(&o, p, 2);
+			else if (b->fr->all)
+				sb_str(&o, b->fr->all);
+			p += 2;
+			continue;
+		}
+		close = strchr(p + 1, '%');
+		if (!close || close == p + 1 || memchr(p + 1, ' ', (size_t)(close - p - 1)) ||
+		    memchr(p + 1, '\t', (size_t)(close - p - 1))) {
+			sb_chr(&o, *p++);
+			continue;
+		}
+		{
+			const char *name = p + 1,
+				   *colon = memchr(name, ':', (size_t)(close - name));
+			size_t nl = (size_t)((colon ? colon : close) - name);
+			const char *val = var_value(b, name, nl, num, sizeof(num));
+
+			if (!val)
+				sb_unknown(&o, p, (size_t)(close + 1 - p));
+			else if (colon)
+				var_modified(&o, val, colon + 1, (size_t)(close - colon - 1));
+			else
+				sb_str(&o, val);
+			p = close + 1;
+		}
+	}
+	return sb_done(&o);
+}
+
+/*
+ * @s as a condition reads it: an unknown reference is empty, as an
+ * undefined variable is, or Windows' value of its own.  A new string.
+ */
+static char *cond_text(const char *s)
+{
+	struct sbuf o = {0};
+
+	while (*s) {
+		if (*s == MK_ON) {
+			const char *e = strchr(s, MK_OFF);
+			const char *w;
+
+			if (!e)
+				break;
+			if (s[1] == '%' && e - s > 3 && e[-1] == '%' &&
+			    (w = windows_var(s + 2, (size_t)(e - s - 3))))
+				sb_str(&o, w);
+			s = e + 1;
+			continue;
+		}
+		sb_chr(&o, *s++);
+	}
+	return sb_done(&o);
+}
+
+/* @s for a message: an unknown reference as written, without the marks.  In place. */
+static char *plain(char *s)
+{
+	char *o = s;
+
+	for (char *p = s; *p; p++)
+		if (*p != MK_ON && *p != MK_OFF)
+			*o++ = *p;
+	*o = '\0';
+	return s;
+}
+
+/*
+ * Phases 4 and 5, as a command runs: for's variables (%x, %~x) and, after
+ * setlocal enabledelayedexpansion, !NAME!.  A new string, or NULL.
+ */
+static char *bat_late(struct bat *b, const char *s)
+{
+	struct sbuf o = {0};
+
+	while (*s) {
+		if (*s == MK_ON) {
+			const char *e = strchr(s, MK_OFF);
+			size_t l = e ? (size_t)(e + 1 - s) : strlen(s);
+
+			sb_add(&o, s, l);
+			s += l;
+			continue;
+		}
+		if (*s == '%' && b->nforv) {
+			bool dq = s[1] == '~';
+			char letter = s[1 + dq];
+			size_t i;
+
+			for (i = b->nforv; i > 0 && b->forv[i - 1].letter != letter; i--)
+				;
+			if (i > 0 && letter) {
+				if (dq)
+					sb_dequoted(&o, b->forv[i - 1].value);
+				else
+					sb_str(&o, b->forv[i - 1].value);
+				s += 2 + dq;
+				continue;
+			}
+		}
+		if (*s == '!' && b->delayed) {
+			const char *e = strchr(s + 1, '!');
+			char num[PATH_MAX];
+			const char *val;
+
+			if (e && e > s + 1) {
+				val = var_value(b, s + 1, (size_t)(e - s - 1), num, sizeof(num));
+				if (val)
+					sb_str(&o, val);
+				else
+					sb_unknown(&o, s, (size_t)(e + 1 - s));
+				s = e + 1;
+				continue;
+			}
+			if (!e) {
+				s++; /* (a lone ! goes, as cmd.exe drops it) */
+				continue;
+			}
+		}
+		sb_chr(&o, *s++);
+	}
+	return sb_done(&o);
+}
+
+/* ---------- phase 2: the line parsed ---------- */
+
+enum bn_kind { BN_CMD, BN_BLOCK, BN_IF, BN_FOR };
+enum bn_cond { C_CMP, C_ERRORLEVEL, C_EXIST, C_DEFINED, C_CMDEXT };
+enum bn_op { OP_EQ2, OP_EQU, OP_NEQ, OP_LSS, OP_LEQ, OP_GTR, OP_GEQ };
+
+/* A command of a parsed line. */
+struct bn {
+	enum bn_kind kind;
+	char join;	 /* what joins it to the next: '&', 'A' (&&), 'O' (||), '|', 0 */
+	int next;	 /* the next command of its sequence, or -1 */
+	char *text;	 /* BN_CMD: the command (carets resolved, redirections gone);
+			    BN_IF: the first operand (the number, the path, the name);
+			    BN_FOR: its list */
+	char *text2;	 /* BN_IF: the second operand */
+	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
+	int body, alt;	 /* BN_BLOCK, BN_FOR: the commands in it; BN_IF: then, else */
+	bool not_, icase;
+	int cond, op;
+	char letter; /* BN_FOR: its variable */
+	char fkind;  /* BN_FOR: 0 a list, 'l' numbers; 'f', 'd', 'r' (not followed) */
+};
+
+struct bp {
+	struct bn *v;
+	size_t n, cap;
+	const char *p;	 /* where the parse is */
+	int depth;	 /* blocks open */
+	bool more;	 /* a block is open at the end: the next line belongs to it */
+	const char *bad; /* a syntax error: what was expected */
+	const char *bad_at;
+	bool nomem;
+};
+
+static void bp_free(struct bp *P)
+{
+	for (size_t i = 0; i < P->n; i++) {
+		free(P->v[i].text);
+		free(P->v[i].text2);
+	}
+	free(P->v);
+	*P = (struct bp){0};
+}
+
+static int bp_node(struct bp *P, enum bn_kind kind)
+{
+	if (P->n == P->cap) {
+		struct bn *g = realloc(P->v, (P->cap = P->cap ? 2 * P->cap : 16) * sizeof(*g));
+
+		if (!g) {
+			P->nomem = true;
+			return -1;
+		}
+		P->v = g;
+	}
+	P->v[P->n] = (struct bn){.kind = kind, .next = -1, .body = -1, .alt = -1};
+	return (int)P->n++;
+}
+
+static int bp_bad(struct bp *P, const char *what)
+{
+	if (!P->bad) {
+		P->bad = what;
+		P->bad_at = P->p;
+	}
+	return -1;
+}
+
+static void skip_blanks(struct bp *P)
+{
+	while (*P->p == ' ' || *P->p == '\t')
+		P->p++;
+}
+
+/*
+ * A redirection at @in (an optional handle number, then >, >> or <, then &N
+ * or a word, perhaps quoted)?  Its end, *@to_out whether it takes standard
+ * output; NULL when there is none.
+ */
+static const char *redirection(const char *in, const char *word_start, bool in_block, bool *to_out)
+{
+	char c = *in;
+	bool handle = c >= '0' && c <= '9';
+
+	if (!(c == '>' || c == '<' ||
+	      (handle && (in[1] == '>' || in[1] == '<') &&
+	       (in == word_start || in[-1] == ' ' || in[-1] == '\t'))))
+		return NULL;
+	*to_out = (c == '>' || c == '1') && in[handle] == '>';
+	if (handle)
+		in++;
+	if (*in == '>' && in[1] == '>')
+		in++;
+	in++;
+	if (*in == '&') {
+		/* another handle: 2>&1 */
+		in++;
+		in += strspn(in, "0123456789");
+		*to_out = false;
+	} else {
+		/* the target: a word, perhaps quoted */
+		in += strspn(in, " \t");
+		if (*in == '"') {
+			const char *e = strchr(in + 1, '"');
+
+			in = e ? e + 1 : in + strlen(in);
+		} else {
+			in += strcspn(in, in_block ? " \t&|<>\n)" : " \t&|<>\n");
+		}
+	}
+	return in;
+}
+
+/*
+ * A simple command, as cmd.exe reads one: outside double quotes ^ makes the
+ * next character plain, &, | and (in a block) ) end it, and a redirection
+ * is cmd.exe's, never part of it.
+ */
+static int parse_simple(struct bp *P)
+{
+	struct sbuf o = {0};
+	const char *in = P->p;
+	bool quoted = false, redirected = false;
+	int nd;
+
+	while (*in && *in != '\n') {
+		char c = *in;
+		const char *e;
+		bool to_out;
+
+		if (c == '"') {
+			quoted = !quoted;
+			sb_chr(&o, *in++);
+			continue;
+		}
+		if (quoted || c == MK_ON || c == MK_OFF) {
+			sb_chr(&o, *in++);
+			continue;
+		}
+		if (c == '^' && in[1] && in[1] != '\n') {
+			sb_chr(&o, in[1]);
+			in += 2;
+			continue;
+		}
+		if (c == '&' || c == '|' || (c == ')' && P->depth > 0))
+			break;
+		if ((e = redirection(in, o.n ? in - (o.s[o.n - 1] == ' ' ? 0 : 1) : in,
+				     P->depth > 0, &to_out))) {
+			redirected |= to_out;
+			in = e;
+			continue;
+		}
+		sb_chr(&o, *in++);
+	}
+	P->p = in;
+	if ((nd = bp_node(P, BN_CMD)) < 0)
+		return -1;
+	if (!(P->v[nd].text = sb_done(&o))) {
+		P->nomem = true;
+		return -1;
+	}
+	P->v[nd].redirected = redirected;
+	return nd;
+}
+
+static int parse_cmd(struct bp *P);
+
+/*
+ * A sequence of commands joined by &, &&, || and |, from @first (parsed
+ * already, or -1): to the end of the line (@block: of the block, whose lines
+ * are joined as by &).  Its first command, or -1 (none, or a failure).
+ */
+static int parse_seq(struct bp *P, bool block, int first)
+{
+	int prev = first;
+
+	if (first >= 0)
+		goto joined;
+	for (;;) {
+		int nd;
+
+		skip_blanks(P);
+		while (block && *P->p == '\n') {
+			P->p++;
+			skip_blanks(P);
+		}
+		if (!*P->p || *P->p == '\n' || (*P->p == ')' && P->depth > 0))
+			break;
+		if ((nd = parse_cmd(P)) < 0)
+			return -1;
+		if (prev >= 0)
+			P->v[prev].next = nd;
+		else
+			first = nd;
+		prev = nd;
+	joined:
+		skip_blanks(P);
+		if (P->p[0] == '&' && P->p[1] == '&') {
+			P->v[prev].join = 'A';
+			P->p += 2;
+		} else if (P->p[0] == '|' && P->p[1] == '|') {
+			P->v[prev].join = 'O';
+			P->p += 2;
+		} else if (P->p[0] == '&') {
+			P->v[prev].join = '&';
+			P->p++;
+		} else if (P->p[0] == '|') {
+			P->v[prev].join = '|';
+			P->p++;
+		} else if (block && P->p[0] == '\n') {
+			P->v[prev].join = '&';
+		} else {
+			break;
+		}
+	}
+	return first;
+}
+
+/* An operand of if: a word (double quotes keep blanks in it), carets resolved. */
+static char *parse_operand(struct bp *P)
+{
+	struct sbuf o = {0};
+	bool quoted = false;
+
+	while (*P->p && *P->p != '\n') {
+		char c = *P->p;
+
+		if (c == '"')
+			quoted = !quoted;
+		else if (!quoted && (is_delim(c) || c == '(' || c == ')' || c == '&' || c == '|'))
+			break;
+		if (!quoted && c == '^' && P->p[1] && P->p[1] != '\n')
+			c = *++P->p;
+		sb_chr(&o, c);
+		P->p++;
+	}
+	return sb_done(&o);
+}
+
+/* if [/i] [not] (errorlevel N | exist P | defined V | A==B | A op B) command [else command] */
+static int parse_if(struct bp *P)
+{
+	static const char *const ops[] = {"==", "EQU", "NEQ", "LSS", "LEQ", "GTR", "GEQ"};
+	int nd = bp_node(P, BN_IF), then;
+	struct bn *n;
+
+	if (nd < 0)
+		return -1;
+	P->p += 2;
+	skip_blanks(P);
+	n = &P->v[nd];
+	if (!strncasecmp(P->p, "/i", 2) && strchr(" \t", P->p[2])) {
+		n->icase = true;
+		P->p += 2;
+		skip_blanks(P);
+	}
+	if (!strncasecmp(P->p, "not", 3) && strchr(" \t", P->p[3])) {
+		n->not_ = true;
+		P->p += 3;
+		skip_blanks(P);
+	}
+	if (bat_keyword(P->p, "errorlevel") && P->p[10] != ':')
+		n->cond = C_ERRORLEVEL, P->p += 10;
+	else if (bat_keyword(P->p, "exist"))
+		n->cond = C_EXIST, P->p += 5;
+	else if (bat_keyword(P->p, "defined"))
+		n->cond = C_DEFINED, P->p += 7;
+	else if (bat_keyword(P->p, "cmdextversion"))
+		n->cond = C_CMDEXT, P->p += 13;
+	else
+		n->cond = C_CMP;
+	skip_blanks(P);
+	if (!(n->text = parse_operand(P)))
+		return P->nomem = true, -1;
+	if (!*n->text)
+		return bp_bad(P, "a condition after if");
+	if (n->cond == C_CMP) {
+		size_t k;
+
+		skip_blanks(P);
+		for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+			size_t l = strlen(ops[k]);
+
+			if (!strncasecmp(P->p, ops[k], l) && (k == 0 || strchr(" \t", P->p[l])))
+				break;
+		}
+		if (k == sizeof(ops) / sizeof(ops[0]))
+			return bp_bad(P, "== or a comparison (EQU, NEQ, LSS, LEQ, GTR, GEQ) in if");
+		n->op = (int)k;
+		P->p += strlen(ops[k]);
+		while (k == 0 && *P->p == '=')
+			P->p++;
+		skip_blanks(P);
+		if (!(n->text2 = parse_operand(P)))
+			return P->nomem = true, -1;
+		if (!*n->text2)
+			return bp_bad(P, "a second operand in if");
+	}
+	skip_blanks(P);
+	if (!*P->p || *P->p == '\n' || *P->p == ')')
+		return bp_bad(P, "a command after if's condition");
+	if (*P->p == '(') {
+		if ((then = parse_cmd(P)) < 0)
+			return -1;
+		skip_blanks(P);
+		if (bat_keyword(P->p, "else")) {
+			P->p += 4;
+			skip_blanks(P);
+			int alt = parse_seq(P, false, -1); /* (it may move P->v) */
+
+			if ((P->v[nd].alt = alt) < 0)
+				return P->bad || P->nomem || P->more
+					   ? -1
+					   : bp_bad(P, "a command after else");
+		} else if ((then = parse_seq(P, false, then)) < 0) {
+			return -1;
+		}
+	} else if ((then = parse_seq(P, false, -1)) < 0) {
+		return -1;
+	}
+	P->v[nd].body = then;
+	return nd;
+}
+
+/* for [/l | /f [options] | /d | /r [path]] %x in (list) do command */
+static int parse_for(struct bp *P)
+{
+	int nd = bp_node(P, BN_FOR), body;
+	const char *open;
+	struct sbuf o = {0};
+	bool quoted = false;
+
+	if (nd < 0)
+		return -1;
+	P->p += 3;
+	skip_blanks(P);
+	while (*P->p == '/') {
+		char k = (char)(P->p[1] | 0x20);
+
+		if (!strchr("lfdr", k))
+			return bp_bad(P, "/l, /f, /d or /r after for");
+		P->v[nd].fkind = k;
+		P->p += 2;
+		skip_blanks(P);
+		if ((k == 'f' && *P->p == '"') || (k == 'r' && *P->p != '%')) {
+			char *skip = parse_operand(P);
+
+			if (!skip)
+				return P->nomem = true, -1;
+			free(skip);
+			skip_blanks(P);
+		}
+	}
+	if (P->p[0] != '%' || !P->p[1] || is_delim(P->p[1]) || P->p[1] == '\n')
+		return bp_bad(P, "for's variable (%%x)");
+	P->v[nd].letter = P->p[1];
+	P->p += 2;
+	skip_blanks(P);
+	if (!bat_keyword(P->p, "in"))
+		return bp_bad(P, "in after for's variable");
+	P->p += 2;
+	skip_blanks(P);
+	if (*P->p != '(')
+		return bp_bad(P, "( after for's in");
+	open = ++P->p;
+	while (*P->p && (quoted || *P->p != ')')) {
+		if (*P->p == '"')
+			quoted = !quoted;
+		P->p++;
+	}
+	if (*P->p != ')')
+		return bp_bad(P, ") ending for's list");
+	sb_add(&o, open, (size_t)(P->p - open));
+	if (!(P->v[nd].text = sb_done(&o)))
+		return P->nomem = true, -1;
+	P->p++;
+	skip_blanks(P);
+	if (!bat_keyword(P->p, "do"))
+		return bp_bad(P, "do after for's list");
+	P->p += 2;
+	skip_blanks(P);
+	if ((body = parse_seq(P, false, -1)) < 0)
+		return P->bad || P->nomem || P->more ? -1 : bp_bad(P, "a command after do");
+	P->v[nd].body = body;
+	return nd;
+}
+
+/* One command: a block, if, for, a comment, or a simple command. */
+static int parse_cmd(struct bp *P)
+{
+	int nd, body;
+
+	skip_blanks(P);
+	while (*P->p == '@') {
+		P->p++;
+		skip_blanks(P);
+	}
+	if (*P->p == '(') {
+		P->p++;
+		P->depth++;
+		if ((nd = bp_node(P, BN_BLOCK)) < 0)
+			return -1;
+		body = parse_seq(P, true, -1); /* (it may move P->v) */
+		P->v[nd].body = body;
+		if (P->bad || P->nomem || P->more)
+			return -1;
+		if (*P->p != ')') {
+			P->more = true;
+			return -1;
+		}
+		P->p++;
+		P->depth--;
+		/* (a redirection after the block is the block's: >nul) */
+		for (;;) {
+			const char *e;
+			bool to_out;
+
+			skip_blanks(P);
+			if (!(e = redirection(P->p, P->p, P->depth > 0, &to_out)))
+				break;
+			P->v[nd].redirected |= to_out;
+			P->p = e;
+		}
+		return nd;
+	}
+	if (is_rem(P->p) || !strncmp(P->p, "::", 2) || (*P->p == ':' && P->depth > 0)) {
+		/* a comment (a label in a block is one too), to the end of its line */
+		P->p += strcspn(P->p, "\n");
+		if ((nd = bp_node(P, BN_CMD)) >= 0 && !(P->v[nd].text = strdup("")))
+			return P->nomem = true, -1;
+		return nd;
+	}
+	if (bat_keyword(P->p, "if"))
+		return parse_if(P);
+	if (bat_keyword(P->p, "for"))
+		return parse_for(P);
+	return parse_simple(P);
+}
+
+/* ---------- running the commands ---------- */
+
+/* The failures of the commands of one line of a batch file. */
+struct bat_fail {
+	int r;		     /* the last one (0: none) */
+	unsigned summarized; /* its ipp_shell::summarized */
+	unsigned said;	     /* failures before it on the line, said already */
+};
+
+/*
+ * A command of a batch file's line failed (@rc < 0; @e says why): kept, to
+ * be returned for the line; a failure before it on the same line (a & b) is
+ * said now, as the script's lines are, so that every failing command is
+ * reported.  A script that stops at its first failure (no error stream)
+ * keeps the first.
+ */
+static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, struct bat_fail *f,
+		       struct ipp_error *err)
+{
+	if (rc >= 0)
+		return;
+	sh->bat_last_failed = true;
+	if (f->r < 0) {
+		struct ipp_error prev = {0};
+
+		if (!sh->errf || !err)
+			return;
+		prev = *err;
+		ipp_err_prefix(&prev, "%s:%u", sh->where ? sh->where : "-", sh->where_line);
+		if (!f->summarized) {
+			unsigned s = sh->summarized;
+
+			sh->summarized = 0; /* (ipp_shell_report() reads it) */
+			ipp_shell_report(sh, sh->errf, "", &prev);
+			sh->summarized = s;
+		}
+		f->said += f->summarized ? f->summarized : 1;
+	}
+	f->r = rc;
+	f->summarized = sh->summarized;
+	if (err)
+		*err = *e;
+}
+
+/* The batch file stops at its command @c: @why (what cannot be followed); its failure. */
+static int bat_stop(struct bat *b, const char *c, const char *why, struct bat_fail *f,
+		    struct ipp_error *err)
+{
+	struct ipp_error e = {0};
+	char shown[48];
+	int rc;
+
+	snprintf(shown, sizeof(shown), "%.40s", c);
+	shown[strcspn(shown, "\n")] = '\0';
+	rc = ipp_err(&e, EINVAL, "\"%s\": %s: the batch file stops here", plain(shown), why);
+	b->sh->exit = true;
+	bat_failed(b->sh, rc, &e, f, err);
+	return rc;
+}
+
+static int bat_nomem(struct bat *b, struct bat_fail *f, struct ipp_error *err)
+{
+	struct ipp_error e = {0};
+	int rc = ipp_err(&e, ENOMEM, "out of memory");
+
+	b->sh->exit = true;
+	bat_failed(b->sh, rc, &e, f, err);
+	return rc;
+}
+
+/*
+ * The program a command of a batch file's line runs, its first word: 1
+ * netsh (netsh, netsh.exe, or a path to it, quoted or not, rewritten in @c
+ * to the word netsh; *@wlen its length as written), -1 a word netsh takes
+ * first that cmd.exe knows no program by (add, delete, show ...: a netsh
+ * script saved as a batch file), 0 anything else (del, set, sc, net ...:
+ * a command of cmd.exe's or another program).
+ */
+static int bat_program(char *c, size_t *wlen)
+{
+	static const char *const netsh_only[] = {
+	    "add",  "delete",  "show",	 "dump",   "exec",  "ipsec", "static", "dynamic", "bye",
+	    "quit", "offline", "online", "commit", "abort", "flush", "alias",  "unalias", "?"};
+	size_t n, i;
+	char *base, *w = c;
+
+	if (*c == '"') {
+		char *e = strchr(c + 1, '"');
+
+		n = e ? (size_t)(e - c) + 1 : strlen(c);
+	} else {
+		n = strcspn(c, " \t");
+	}
+	*wlen = n;
+	for (base = c + n; base > c + (*c == '"') && base[-1] != '\\' && base[-1] != '/' &&
+			   base[-1] != ':' && base[-1] != MK_OFF;
+	     base--)
+		;
+	{
+		size_t bl = (size_t)(c + n - base) - (*c == '"' && c[n - 1] == '"' && n > 1);
+
+		if ((bl == 5 && !strncasecmp(base, "netsh", 5)) ||
+		    (bl == 9 && !strncasecmp(base, "netsh.exe", 9))) {
+			if (base != c || bl != n) {
+				memset(c, ' ', n);
+				memcpy(c, "netsh", 5);
+			}
+			return 1;
+		}
+	}
+	for (i = 0; i < sizeof(netsh_only) / sizeof(netsh_only[0]); i++)
+		if (strlen(netsh_only[i]) == n && !strncasecmp(w, netsh_only[i], n))
+			return -1;
+	return 0;
+}
+
+/*
+ * A set command of a batch file (@c, its text): "set NAME=value" or
+ * set "NAME=value" gives NAME for the lines after it (an empty value takes
+ * it away), as cmd.exe's does.  1 done, 0 no such command (set /a, /p, a
+ * listing), -ENOMEM.
+ */
+static int bat_set(struct ipp_shell *sh, const char *c)
+{
+	const char *a = c + 3 + strspn(c + 3, " \t"), *eq, *end;
+	struct bat_var *v;
+	char *value;
+
+	if (*a == '/' || !*a)
+		return 0;
+	if (*a == '"') {
+		a++;
+		end = strrchr(a, '"');
+		if (!end)
+			end = a + strlen(a);
+	} else {
+		end = a + strlen(a);
+	}
+	if (!(eq = memchr(a, '=', (size_t)(end - a))) || eq == a)
+		return 0;
+	v = bat_var_find(sh, a, (size_t)(eq - a));
+	if (eq + 1 == end) {
+		if (v) {
+			free(v->name);
+			free(v->value);
+			*v = sh->bat_vars[--sh->bat_nvars];
+		}
+		return 1;
+	}
+	if (!(value = strndup(eq + 1, (size_t)(end - eq - 1))))
+		return -ENOMEM;
+	if (v) {
+		free(v->value);
+		v->value = value;
+		return 1;
+	}
+	if (sh->bat_nvars == BAT_VARS_MAX) {
+		free(value);
+		return 0; /* (more than a script sets: its lines say what is not expanded) */
+	}
+	if (!(v = realloc(sh->bat_vars, (sh->bat_nvars + 1) * sizeof(*v))) ||
+	    !(v[sh->bat_nvars].name = strndup(a, (size_t)(eq - a)))) {
+		if (v)
+			sh->bat_vars = v;
+		free(value);
+		return -ENOMEM;
+	}
+	sh->bat_vars = v;
+	v[sh->bat_nvars++].value = value;
+	return 1;
+}
+
+/* A copy of the batch file's variables (setlocal), or false when memory ran out. */
+static bool vars_copy(const struct bat_var *from, size_t n, struct bat_var **to)
+{
+	struct bat_var *v = n ? calloc(n, sizeof(*v)) : NULL;
+
+	if (n && !v)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!(v[i].name = strdup(from[i].name)) || !(v[i].value = strdup(from[i].value))) {
+			for (size_t k = 0; k <= i; k++) {
+				free(v[k].name);
+				free(v[k].value);
+			}
+			free(v);
+			return false;
+		}
+	}
+	*to = v;
+	return true;
+}
+
+/* endlocal: the variables (and delayed expansion) as setlocal found them. */
+static void bat_endlocal(struct bat *b)
+{
+	struct bat_local *l;
+
+	if (b->nlocals == 0)
+		return;
+	l = &b->locals[--b->nlocals];
+	ipp_bat_vars_clear(b->sh);
+	b->sh->bat_vars = l->vars;
+	b->sh->bat_nvars = l->n;
+	b->delayed = l->delayed;
+}
+
+/* A line of the file is a label (:name): its name's length, 0 when it is none. */
+static size_t label_len(const char *p)
+{
+	return strcspn(p, " \t:;,=+&<>|\n");
+}
+
+/* The line that holds label @name (searched from @from to the end, then from the top), or -1. */
+static long find_label(const struct bat *b, size_t from, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t k = 0; k < b->n; k++) {
+		size_t i = (from + k) % b->n;
+		const char *p = b->v[i].text;
+
+		if (!p)
+			continue;
+		p += strspn(p, " \t");
+		if (*p != ':')
+			continue;
+		p++;
+		if (label_len(p) == nl && !strncasecmp(p, name, nl))
+			return (long)i;
+	}
+	return -1;
+}
+
+static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err);
+static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err);
+
+/*
+ * call :label [arguments]: the subroutine runs to its end (goto :eof, exit
+ * /b, the end of the file) with arguments of its own; then the command
+ * after the call.  Its status is the errorlevel it left.
+ */
+static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
+{
+	struct ipp_shell *sh = b->sh;
+	struct bat_frame fr = {0}, *outer = b->fr;
+	const char *lab = c + 1, *a;
+	size_t ll = label_len(lab);
+	char name[256];
+	long at;
+	int r;
+	const char *where = sh->where;
+	unsigned where_line = sh->where_line;
+	size_t after = b->after;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(ll < 200 ? ll : 200), lab);
+	if (memchr(lab, MK_ON, ll))
+		return bat_stop(b, c,
+				"a call to a label a variable names that the file does not "
+				"set is not followed",
+				f, err);
+	if (b->depth >= BAT_CALL_MAX)
+		return bat_stop(b, c, "calls nested deeper than 64 (a subroutine calling itself?)",
+				f, err);
+	if ((at = find_label(b, b->after, name)) < 0) {
+		struct ipp_error e = {0};
+
+		/* cmd.exe says so, and the file goes on with an errorlevel of 1 */
+		r = ipp_err(&e, ENOENT, "call: the batch file has no label \":%s\"", name);
+		bat_failed(sh, r, &e, f, err);
+		sh->bat_errorlevel = 1;
+		return r;
+	}
+	/* the arguments: words (double quotes keep blanks), as cmd.exe gives them */
+	a = lab + ll;
+	a += strspn(a, " \t,;=");
+	fr.all = strdup(a);
+	fr.argv = calloc(2, sizeof(char *));
+	if (!fr.all || !fr.argv || !(fr.argv[0] = strndup(c, ll + 1)))
+		goto nomem;
+	fr.argc = 1;
+	while (*a) {
+		const char *s = a;
+		bool quoted = false;
+		char **g;
+
+		while (*a && (quoted || !is_delim(*a))) {
+			if (*a == '"')
+				quoted = !quoted;
+			a++;
+		}
+		if (!(g = realloc(fr.argv, (fr.argc + 2) * sizeof(char *))))
+			goto nomem;
+		fr.argv = g;
+		if (!(fr.argv[fr.argc] = strndup(s, (size_t)(a - s))))
+			goto nomem;
+		fr.argc++;
+		a += strspn(a, " \t,;=");
+	}
+	fr.locals = b->nlocals;
+	b->fr = &fr;
+	b->depth++;
+	r = bat_frame(b, (size_t)at + 1, err);
+	b->depth--;
+	while (b->nlocals > fr.locals)
+		bat_endlocal(b);
+	b->fr = outer;
+	b->ret = false;
+	b->after = after;
+	sh->where = where;
+	sh->where_line = where_line;
+	for (size_t i = 0; i < fr.argc; i++)
+		free(fr.argv[i]);
+	free(fr.argv);
+	free(fr.all);
+	if (r) {
+		b->halt = r;
+		b->halt_err = *err;
+		return r;
+	}
+	return sh->bat_errorlevel ? 1 : 0;
+nomem:
+	if (fr.argv)
+		for (size_t i = 0; i < fr.argc + 1; i++)
+			free(fr.argv[i]);
+	free(fr.argv);
+	free(fr.all);
+	return bat_nomem(b, f, err);
+}
+
+/* The output of ver here: Windows Server 2003's. */
+static const char ver_text[] = "Microsoft Windows [Version 5.2.3790]";
+
+/* Does findstr's pattern @pat (@np bytes: . any, x* repeats, \x the character, ^ $ the ends) match
+ * @t? */
+static bool findstr_match(const char *pat, size_t np, const char *t, bool icase)
+{
+	size_t tl = strlen(t);
+	bool anchored = np && pat[0] == '^';
+
+	for (size_t s = 0; s <= tl; s++) {
+		size_t i = anchored, j = s;
+
+		if (anchored && s > 0)
+			break;
+		for (;;) {
+			char pc, tc;
+			bool esc = false, any;
+
+			if (i == np || (pat[i] == '$' && i + 1 == np)) {
+				if (i == np || t[j] == '\0')
+					return true;
+				break;
+			}
+			pc = pat[i];
+			if (pc == '\\' && i + 1 < np) {
+				esc = true;
+				pc = pat[i + 1];
+			}
+			any = !esc && pc == '.';
+			if (i + 1 + esc < np && pat[i + 1 + esc] == '*') {
+				/* (greedy, without going back: enough for a version or a name) */
+				while (t[j] &&
+				       (any || (icase ? (t[j] | 0x20) == (pc | 0x20) : t[j] == pc)))
+					j++;
+				i += 2 + esc;
+				continue;
+			}
+			tc = t[j];
+			if (!tc || !(any || (icase ? (tc | 0x20) == (pc | 0x20) : tc == pc)))
+				break;
+			i += 1 + esc;
+			j++;
+		}
+	}
+	return false;
+}
+
+/*
+ * What find or findstr (@c, the command) says of @text, the output of the
+ * command that feeds it: 0 a line found (the lines found written to @out,
+ * unless NULL), 1 none, -1 not a search this follows (a file named, an
+ * option it does not know).
+ */
+static int text_search(const char *c, const char *text, FILE *out)
+{
+	bool fstr = bat_keyword(c, "findstr"), icase = false, invert = false, literal = false;
+	bool one = !fstr; /* find's string, findstr's /c: one string, blanks and all */
+	const char *p = c + (fstr ? 7 : 4);
+	char pat[512];
+	size_t np = 0;
+	int found = 1;
+
+	if (!fstr && !bat_keyword(c, "find"))
+		return -1;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p != '/')
+			break;
+		switch (p[1] | 0x20) {
+		case 'i':
+			icase = true;
+			break;
+		case 'v':
+			invert = true;
+			break;
+		case 'l':
+			literal = true;
+			break;
+		case 'r':
+			literal = false;
+			break;
+		case 'c':
+			if (p[2] != ':')
+				return -1; /* (find /c counts) */
+			one = true;
+			p += 1;
+			break;
+		default:
+			if (!fstr || !strchr("bexnmo", p[1] | 0x20))
+				return -1;
+			break;
+		}
+		p += 2;
+		if (one && fstr && p[-1] == ':')
+			break;
+	}
+	{
+		const char *s = p;
+		size_t l;
+
+		if (*s == '"') {
+			const char *e = strchr(++s, '"');
+
+			l = e ? (size_t)(e - s) : strlen(s);
+			p = s + l + (e != NULL);
+		} else {
+			l = strcspn(s, " \t");
+			p = s + l;
+		}
+		if (!l || l >= sizeof(pat))
+			return -1;
+		memcpy(pat, s, l);
+		pat[np = l] = '\0';
+		if (*(p + strspn(p, " \t")))
+			return -1; /* (a file to search: not the pipe's output) */
+	}
+	for (const char *line = text; *line;) {
+		size_t ll = strcspn(line, "\n");
+		char buf[4096];
+		bool hit = false;
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)ll, line);
+		buf[strcspn(buf, "\r")] = '\0';
+		if (one) {
+			hit = !fstr || literal
+				  ? (icase ? strcasestr(buf, pat) : strstr(buf, pat)) != NULL
+				  : findstr_match(pat, np, buf, icase);
+		} else {
+			/* findstr's words: any of them */
+			for (const char *w = pat; *w && !hit;) {
+				size_t wl = strcspn(w, " ");
+				char word[512];
+
+				snprintf(word, sizeof(word), "%.*s", (int)wl, w);
+				hit = wl && (literal ? (icase ? strcasestr(buf, word)
+							      : strstr(buf, word)) != NULL
+						     : findstr_match(word, wl, buf, icase));
+				w += wl + strspn(w + wl, " ");
+			}
+		}
+		if (hit != invert) {
+			found = 0;
+			if (out)
+				fprintf(out, "%s\n", buf);
+		}
+		line += ll + (line[ll] == '\n');
+	}
+	return found;
+}
+
+/* Is @s an integer as cmd.exe's comparisons read one (decimal, 0x hex, 0 octal)? */
+static bool bat_number(const char *s, long *v)
+{
+	char *e;
+
+	if (!*s)
+		return false;
+	errno = 0;
+	*v = strtol(s, &e, 0);
+	return !*e && !errno;
+}
+
+/*
+ * Would the commands from @nd change nothing here, run or not (programs
+ * not run, echo, cmd.exe's quiet commands: no netsh, no control flow, no
+ * variables)?
+ */
+static bool seq_inert(const struct bp *P, int nd)
+{
+	static const char *const live[] = {"goto",     "call",	   "exit",   "set", "shift",
+					   "setlocal", "endlocal", "choice", "if",  "for"};
+
+	for (; nd >= 0; nd = P->v[nd].next) {
+		const struct bn *n = &P->v[nd];
+
+		if (n->kind == BN_BLOCK) {
+			if (!seq_inert(P, n->body))
+				return false;
+		} else if (n->kind != BN_CMD) {
+			return false;
+		} else {
+			char *c = strdup(n->text + strspn(n->text, " \t@"));
+			size_t wl = 0;
+			bool netsh = !c || bat_program(c, &wl) != 0;
+
+			free(c);
+			if (netsh)
+				return false;
+			for (size_t k = 0; k < sizeof(live) / sizeof(live[0]); k++)
+				if (bat_keyword(n->text + strspn(n->text, " \t@"), live[k]))
+					return false;
+		}
+	}
+	return true;
+}
+
+/* if's condition: 1 true, 0 false, -2 neither branch to run, or the failure that stops the file. */
+static int eval_if(struct bat *b, const struct bp *P, const struct bn *n, struct bat_fail *f,
+		   struct ipp_error *err)
+{
+	char *a = bat_late(b, n->text), *x = a ? cond_text(a) : NULL;
+	char *b2 = NULL, *y = NULL;
+	int res = 0;
+	long na, nb;
+
+	if (!x)
+		goto nomem;
+	switch (n->cond) {
+	case C_ERRORLEVEL:
+		if (b->el_unknown) {
+			res = bat_stop(b, "if errorlevel",
+				       "the errorlevel find or findstr left, searching what a "
+				       "program printed, cannot be told",
+				       f, err);
+			goto out;
+		}
+		res = bat_number(x, &na) && b->sh->bat_errorlevel >= na;
+		break;
+	case C_CMDEXT:
+		res = bat_number(x, &na) && na <= 2;
+		break;
+	case C_DEFINED:
+		res = bat_var_find(b->sh, x, strlen(x)) || windows_var(x, strlen(x));
+		break;
+	case C_EXIST: {
+		char *path = x + (*x == '"');
+		size_t l = strlen(path);
+
+		if (l && path[l - 1] == '"')
+			path[--l] = '\0';
+		if (strchr(path, '\\') || strpbrk(path, "*?") ||
+		    (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':') ||
+		    strchr(a, MK_ON)) {
+			if (seq_inert(P, n->body) && seq_inert(P, n->alt)) {
+				/* (what it guards changes nothing here, run or not) */
+				bat_note(b, "if exist: whether a file of Windows' exists cannot be "
+					    "told here; what it guards is no command of netsh's: "
+					    "not run");
+				res = -2;
+				goto out;
+			}
+			res = bat_stop(b, "if exist",
+				       "whether a file of Windows' exists cannot be told here", f,
+				       err);
+			goto out;
+		}
+		res = access(path, F_OK) == 0;
+		break;
+	}
+	default:
+		if (!(b2 = bat_late(b, n->text2)) || !(y = cond_text(b2)))
+			goto nomem;
+		if (n->op == OP_EQ2) {
+			res = n->icase ? !strcasecmp(x, y) : !strcmp(x, y);
+		} else {
+			int cmp;
+
+			if (bat_number(x, &na) && bat_number(y, &nb))
+				cmp = na < nb ? -1 : na > nb;
+			else
+				cmp = n->icase ? strcasecmp(x, y) : strcmp(x, y);
+			res = n->op == OP_EQU	? cmp == 0
+			      : n->op == OP_NEQ ? cmp != 0
+			      : n->op == OP_LSS ? cmp < 0
+			      : n->op == OP_LEQ ? cmp <= 0
+			      : n->op == OP_GTR ? cmp > 0
+						: cmp >= 0;
+		}
+		break;
+	}
+	if (n->not_)
+		res = !res;
+out:
+	free(a);
+	free(x);
+	free(b2);
+	free(y);
+	return res;
+nomem:
+	free(a);
+	free(x);
+	free(b2);
+	free(y);
+	return bat_nomem(b, f, err);
+}
+
+/* for: its command for each word of its list (or number of /l). */
+static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err)
+{
+	const struct bn *n = &P->v[nd];
+	char *list = NULL, *w = NULL;
+	int last = 0;
+
+	if (n->fkind && n->fkind != 'l')
+		return bat_stop(b,
+				n->fkind == 'f'	  ? "for /f"
+				: n->fkind == 'd' ? "for /d"
+						  : "for /r",
+				n->fkind == 'f' ? "for /f (the lines of a file, or what a "
+						  "program prints) is not followed"
+						: "for over Windows' directories is not followed",
+				f, err);
+	if (b->nforv == BAT_FOR_MAX)
+		return bat_stop(b, "for", "for loops nested deeper than 16", f, err);
+	if (!(list = bat_late(b, n->text)))
+		return bat_nomem(b, f, err);
+	if (n->fkind == 'l') {
+		long v[3] = {0, 0, 0};
+		char *p = list, *e;
+		char num[32];
+
+		for (int k = 0; k < 3; k++) {
+			p += strspn(p, " \t,;=");
+			v[k] = strtol(p, &e, 0);
+			p = e;
+		}
+		for (long i = v[0]; v[1] >= 0 ? i <= v[2] : i >= v[2]; i += v[1]) {
+			snprintf(num, sizeof(num), "%ld", i);
+			b->forv[b->nforv].letter = n->letter;
+			b->forv[b->nforv++].value = num;
+			last = exec_seq(b, P, n->body, f, err);
+			b->nforv--;
+			if (b->jump || b->ret || b->halt || b->sh->exit)
+				break;
+			if (++b->steps > BAT_STEPS_MAX) {
+				last =
+				    bat_stop(b, "for /l",
+					     "the batch file ran more than a million commands (a "
+					     "loop without end?)",
+					     f, err);
+				break;
+			}
+			if (v[1] == 0)
+				continue;
+		}
+		free(list);
+		return last;
+	}
+	if (strpbrk(list, "*?")) {
+		free(list);
+		return bat_stop(b, "for", "for over Windows' files (a wildcard) is not followed", f,
+				err);
+	}
+	for (char *p = list; *p;) {
+		const char *s;
+		bool quoted = false;
+
+		p += strspn(p, " \t,;=");
+		if (!*p)
+			break;
+		s = p;
+		while (*p && (quoted || !is_delim(*p))) {
+			if (*p == '"')
+				quoted = !quoted;
+			p++;
+		}
+		if (!(w = strndup(s, (size_t)(p - s)))) {
+			free(list);
+			return bat_nomem(b, f, err);
+		}
+		b->forv[b->nforv].letter = n->letter;
+		b->forv[b->nforv++].value = w;
+		last = exec_seq(b, P, n->body, f, err);
+		b->nforv--;
+		free(w);
+		if (b->jump || b->ret || b->halt || b->sh->exit)
+			break;
+	}
+	free(list);
+	return last;
+}
+
+/* Variable @name (@nl bytes) given @value: 0, or -ENOMEM. */
+static int var_put(struct ipp_shell *sh, const char *name, size_t nl, const char *value)
+{
+	struct sbuf o = {0};
+	char *t;
+	int r;
+
+	sb_str(&o, "set \"");
+	sb_add(&o, name, nl);
+	sb_chr(&o, '=');
+	sb_str(&o, value);
+	sb_chr(&o, '"');
+	if (!(t = sb_done(&o)))
+		return -ENOMEM;
+	r = bat_set(sh, t);
+	free(t);
+	return r < 0 ? r : 0;
+}
+
+/* set /a's arithmetic: integers, variables by name, + - * / %, unary - ! ~, parentheses. */
+struct arith {
+	struct bat *b;
+	const char *p;
+	const char *bad; /* what went wrong */
+};
+
+static long ar_sum(struct arith *A);
+
+static void ar_blanks(struct arith *A)
+{
+	A->p += strspn(A->p, " \t\"");
+}
+
+static bool ar_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+static long ar_unary(struct arith *A)
+{
+	long v = 0;
+
+	ar_blanks(A);
+	if (*A->p == '-' || *A->p == '+' || *A->p == '!' || *A->p == '~') {
+		char op = *A->p++;
+
+		v = ar_unary(A);
+		return op == '-' ? -v : op == '!' ? !v : op == '~' ? ~v : v;
+	}
+	if (*A->p == '(') {
+		A->p++;
+		v = ar_sum(A);
+		ar_blanks(A);
+		if (*A->p != ')') {
+			A->bad = "a \")\"";
+			return 0;
+		}
+		A->p++;
+		return v;
+	}
+	if (*A->p >= '0' && *A->p <= '9') {
+		char *e;
+
+		v = strtol(A->p, &e, 0);
+		A->p = e;
+		return v;
+	}
+	if (ar_name_char(*A->p)) {
+		const char *n = A->p;
+		char num[PATH_MAX];
+		const char *val;
+
+		while (ar_name_char(*A->p))
+			A->p++;
+		val = var_value(A->b, n, (size_t)(A->p - n), num, sizeof(num));
+		return val ? strtol(val, NULL, 0) : 0;
+	}
+	A->bad = "a number or a variable";
+	return 0;
+}
+
+static long ar_product(struct arith *A)
+{
+	long v = ar_unary(A);
+
+	for (;;) {
+		char op;
+		long w;
+
+		ar_blanks(A);
+		op = *A->p;
+		if ((op != '*' && op != '/' && op != '%') || A->p[1] == '=' || A->bad)
+			return v;
+		A->p++;
+		w = ar_unary(A);
+		if ((op == '/' || op == '%') && w == 0) {
+			A->bad = "a divisor other than 0";
+			return 0;
+		}
+		v = op == '*' ? v * w : op == '/' ? v / w : v % w;
+	}
+}
+
+static long ar_sum(struct arith *A)
+{
+	long v = ar_product(A);
+
+	for (;;) {
+		char op;
+
+		ar_blanks(A);
+		op = *A->p;
+		if ((op != '+' && op != '-') || A->p[1] == '=' || A->bad)
+			return v;
+		A->p++;
+		v = op == '+' ? v + ar_product(A) : v - ar_product(A);
+	}
+}
+
+/* set /a EXPR[, EXPR...]: NAME=, +=, -=, *=, /=, %= give variables; 0, or the failure. */
+static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
+{
+	char *x = cond_text(c + 3 + strspn(c + 3, " \t") + 2);
+	struct arith A = {.b = b};
+
+	if (!x)
+		return bat_nomem(b, f, err);
+	A.p = x;
+	for (;;) {
+		const char *name, *q;
+		size_t nl;
+		char op = 0;
+		long v;
+
+		ar_blanks(&A);
+		if (!*A.p)
+			break;
+		name = A.p;
+		for (q = name; ar_name_char(*q); q++)
+			;
+		nl = (size_t)(q - name);
+		q += strspn(q, " \t");
+		if (nl && (*q == '=' || (strchr("+-*/%", *q) && *q && q[1] == '='))) {
+			op = *q == '=' ? '=' : *q;
+			A.p = q + (op == '=' ? 1 : 2);
+		}
+		v = ar_sum(&A);
+		if (!A.bad && op) {
+			char num[32], nb[PATH_MAX];
+			const char *old = var_value(b, name, nl, nb, sizeof(nb));
+			long o = old ? strtol(old, NULL, 0) : 0;
+
+			if ((op == '/' || op == '%') && v == 0) {
+				A.bad = "a divisor other than 0";
+				break;
+			}
+			v = op == '='	? v
+			    : op == '+' ? o + v
+			    : op == '-' ? o - v
+			    : op == '*' ? o * v
+			    : op == '/' ? o / v
+					: o % v;
+			snprintf(num, sizeof(num), "%ld", v);
+			if (var_put(b->sh, name, nl, num) < 0) {
+				free(x);
+				return bat_nomem(b, f, err);
+			}
+		}
+		ar_blanks(&A);
+		if (A.bad || !*A.p)
+			break;
+		if (*A.p != ',') {
+			A.bad = "an operator";
+			break;
+		}
+		A.p++;
+	}
+	if (A.bad) {
+		struct ipp_error e = {0};
+		int rc = ipp_err(&e, EINVAL, "set /a \"%.40s\": expected %s at \"%.20s\"", x, A.bad,
+				 A.p);
+
+		free(x);
+		bat_failed(b->sh, rc, &e, f, err);
+		b->sh->bat_errorlevel = 1;
+		return rc;
+	}
+	free(x);
+	return 0;
+}
+
+/*
+ * choice: with a default and a time (/d X /t N), the default is the answer
+ * (nobody answers a script run here), errorlevel its place among the
+ * choices (/c, YN by default); without, the file stops (the answer cannot
+ * be told).
+ */
+static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
+{
+	char keys[64] = "YN", def = 0, *m = NULL;
+	bool timed = false;
+	const char *p = c + 6;
+
+	while (*(p += strspn(p, " \t")) == '/') {
+		char o = (char)(p[1] | 0x20);
+		const char *v = p + 2;
+		size_t l;
+
+		v += strspn(v, " \t:");
+		l = *v == '"'
+			? (size_t)((strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v)) -
+				   v)
+			: strcspn(v, " \t");
+		if (o == 'c' && l && l < sizeof(keys))
+			snprintf(keys, sizeof(keys), "%.*s", (int)l, v);
+		else if (o == 'd' && l)
+			def = *v;
+		else if (o == 't' && l)
+			timed = true;
+		else if (o == 'm' && !m)
+			m = strndup(v, l);
+		else if (o == 'n' || o == 's' || o == 'c')
+			l = 0;
+		p = o == 'n' || o == 's' ? p + 2 : v + l;
+	}
+	if (!timed || !def || !strchr(keys, def)) {
+		free(m);
+		return bat_stop(b, c,
+				"cmd.exe's prompt for an answer (what follows tests it) is not "
+				"followed",
+				f, err);
+	}
+	{
+		size_t i;
+
+		for (i = 0; keys[i] && (keys[i] | 0x20) != (def | 0x20); i++)
+			;
+		b->sh->bat_errorlevel = (long)i + 1;
+		bat_note(b, "choice: its default, \"%c\", taken (nobody answers here)", def);
+	}
+	free(m);
+	return 0;
+}
+
+/* cmd.exe's commands that change nothing of netsh's: no commands here */
+static const char *const quiet_cmds[] = {"pause", "cls",    "title",  "color", "chcp",
+					 "mode",  "verify", "prompt", "break"};
+
+/*
+ * One simple command of a batch file (its text @text): 0 succeeded, 1
+ * failed as cmd.exe counts it (&&, ||) with nothing to report, or a
+ * failure (kept in @f).
+ */
+static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, struct ipp_error *err)
+{
+	struct ipp_shell *sh = b->sh;
+	char *t = bat_late(b, n->text), *c;
+	size_t k, wlen = 0;
+	int rc = 0, prog;
+
+	if (!t)
+		return bat_nomem(b, f, err);
+	c = t + strspn(t, " \t");
+	sh->summarized = 0; /* (only a script exec runs says it summarizes) */
+	if (!*c)
+		goto out;
+	if (++b->steps > BAT_STEPS_MAX) {
+		rc = bat_stop(b, c,
+			      "the batch file ran more than a million commands (a loop without "
+			      "end?)",
+			      f, err);
+		goto out;
+	}
+	for (k = 0; k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0]) && !first_word(c, quiet_cmds[k]);
+	     k++)
+		;
+	if (bat_keyword(c, "goto")) {
+		char *lab = c + 4 + strspn(c + 4, " \t");
+		size_t ll;
+
+		lab += *lab == ':';
+		ll = label_len(lab);
+		if (memchr(lab, MK_ON, ll) || !ll) {
+			rc = bat_stop(b, c,
+				      ll ? "a goto to a label a variable names that the file does "
+					   "not set is not followed"
+					 : "goto names no label",
+				      f, err);
+		} else if (ll == 3 && !strncasecmp(lab, "eof", 3)) {
+			b->ret = true;
+		} else if (!(b->jump = strndup(lab, ll))) {
+			rc = bat_nomem(b, f, err);
+		}
+	} else if (bat_keyword(c, "call")) {
+		char *rest = c + 4 + strspn(c + 4, " \t");
+
+		if (*rest == ':') {
+			rc = bat_call(b, rest, f, err);
+		} else {
+			struct bn sub = *n;
+
+			sub.text = rest;
+			rc = *rest ? exec_simple(b, &sub, f, err) : 0;
+		}
+	} else if (bat_keyword(c, "exit")) {
+		/* exit, exit /b [code]: the batch file ends (exit /b in a subroutine: the
+		 * subroutine); a code given is its status (errorlevel), as in cmd.exe */
+		const char *code = c + 4 + strspn(c + 4, " \t");
+		bool slash_b = !strncasecmp(code, "/b", 2);
+		bool given;
+		long xc = 0;
+
+		if (slash_b)
+			code += 2 + strspn(code + 2, " \t");
+		given = (*code >= '0' && *code <= '9') ||
+			(*code == '-' && code[1] >= '0' && code[1] <= '9');
+		if (given)
+			xc = strtol(code, NULL, 10);
+		if (slash_b && b->depth > 0) {
+			if (given)
+				sh->bat_errorlevel = xc;
+			b->ret = true;
+		} else {
+			if (given) {
+				sh->bat_last_failed = xc != 0;
+				sh->bat_exit_code = xc;
+				sh->bat_exit_set = true;
+				sh->bat_errorlevel = xc;
+			}
+			sh->exit = true;
+			sh->bat_exited = true;
+			b->exit_after = b->after;
+		}
+	} else if (bat_keyword(c, "shift")) {
+		if (b->fr->shift < b->fr->argc || b->fr->unknown)
+			b->fr->shift++;
+	} else if (bat_keyword(c, "setlocal")) {
+		struct bat_local *l = &b->locals[b->nlocals];
+
+		if (b->nlocals == BAT_LOCAL_MAX) {
+			rc = bat_stop(b, c, "setlocal nested deeper than 32", f, err);
+		} else if (!vars_copy(sh->bat_vars, sh->bat_nvars, &l->vars)) {
+			rc = bat_nomem(b, f, err);
+		} else {
+			l->n = sh->bat_nvars;
+			l->delayed = b->delayed;
+			b->nlocals++;
+			if (strcasestr(c, "enabledelayedexpansion"))
+				b->delayed = true;
+			else if (strcasestr(c, "disabledelayedexpansion"))
+				b->delayed = false;
+		}
+	} else if (bat_keyword(c, "endlocal")) {
+		if (b->nlocals > b->fr->locals)
+			bat_endlocal(b);
+	} else if (bat_keyword(c, "choice")) {
+		rc = bat_choice(b, c, f, err);
+	} else if (first_word(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/p", 2)) {
+		rc = bat_stop(b, c,
+			      "cmd.exe's prompt for an answer (what follows tests it) is not "
+			      "followed",
+			      f, err);
+	} else if (first_word(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
+		rc = bat_set_a(b, c, f, err);
+	} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
+		rc = rc < 0 ? bat_nomem(b, f, err) : 0;
+	} else if (k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0])) {
+		rc = 0;
+	} else if (!strncasecmp(c, "echo", 4) && (!c[4] || strchr(" \t.:(,;/=+[]", c[4]))) {
+		char *x = cond_text(c + 4 + (c[4] != '\0'));
+		size_t tl;
+
+		if (!x) {
+			rc = bat_nomem(b, f, err);
+			goto out;
+		}
+		tl = strlen(x);
+		while (tl && (x[tl - 1] == ' ' || x[tl - 1] == '\t'))
+			tl--;
+		/* (echo off and on take a blank: echo.off prints "off") */
+		if (!n->redirected &&
+		    !((c[4] == ' ' || c[4] == '\t') && ((tl == 3 && !strncasecmp(x, "off", 3)) ||
+							(tl == 2 && !strncasecmp(x, "on", 2)))))
+			fprintf(sh->out, "%.*s\n", (int)tl, x);
+		free(x);
+	} else if (first_word(c, "ver") || !strcasecmp(c, "ver")) {
+		if (!n->redirected)
+			fprintf(sh->out, "\n%s\n", ver_text);
+	} else if ((prog = bat_program(c, &wlen)) < 0) {
+		struct ipp_error e = {0};
+
+		rc = ipp_err(&e, EINVAL,
+			     "\"%.*s\": cmd.exe knows no such command (netsh's commands need the "
+			     "word netsh before them in a batch file; a netsh script is one whose "
+			     "name does not end in .bat or .cmd): not run",
+			     (int)wlen, c);
+		bat_failed(sh, rc, &e, f, err);
+		sh->bat_errorlevel = 1;
+	} else if (prog == 0) {
+		/* cmd.exe's or another program's: what it would do is not done, and it
+		 * succeeded (an administrator's net session, cacls) */
+		char word[128];
+
+		snprintf(word, sizeof(word), "%.*s", (int)(wlen < 100 ? wlen : 100), c);
+		bat_note(b,
+			 "\"%s\" is a command of cmd.exe's or another program, not netsh: "
+			 "not run%s",
+			 plain(word),
+			 strcasestr(c, "policyagent")
+			     ? " (the IPsec service here is ipsecpold: systemctl)"
+			     : "");
+		sh->bat_errorlevel = 0;
+		b->out_unknown = true;
+	} else if (strchr(c + wlen, MK_ON)) {
+		const char *at = strchr(c + wlen, MK_ON) + 1;
+		struct ipp_error e = {0};
+
+		rc = ipp_err(&e, EINVAL,
+			     "\"%.*s\": cmd.exe would put the value of a batch variable here "
+			     "that the file does not set (an argument, or one of Windows' "
+			     "environment): not run",
+			     (int)strcspn(at, "\x02"), at);
+		bat_failed(sh, rc, &e, f, err);
+		sh->bat_errorlevel = 1;
+	} else {
+		struct ipp_error e = {0};
+
+		/* each netsh line of a batch file is a netsh of its own, which starts in
+		 * the local store (a set store of an earlier line ended with its process) */
+		FILE *saved = sh->out, *gone = NULL;
+		char *gbuf = NULL;
+		size_t glen = 0;
+
+		plain(c);
+		sh->loc = IPP_STORE_LOCAL;
+		sh->domain[0] = '\0';
+		/* (its output redirected, >nul or >file: not printed) */
+		if (n->redirected && (gone = open_memstream(&gbuf, &glen)))
+			sh->out = gone;
+		rc = (sh->bat_exec ? sh->bat_exec : ipp_shell_exec_line)(sh, c, &e);
+		if (gone) {
+			sh->out = saved;
+			fclose(gone);
+			free(gbuf);
+		}
+		bat_failed(sh, rc, &e, f, err);
+		sh->bat_ok |= rc == 0 && *c != '#';
+		if (*c != '#') {
+			sh->bat_last_failed = rc < 0;
+			sh->bat_errorlevel = rc < 0;
+		}
+	}
+out:
+	free(t);
+	return rc;
+}
+
+static int exec_node(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err)
+{
+	const struct bn *n = &P->v[nd];
+	int r;
+
+	switch (n->kind) {
+	case BN_BLOCK:
+		return exec_seq(b, P, n->body, f, err);
+	case BN_IF:
+		if ((r = eval_if(b, P, n, f, err)) == -2)
+			return 0;
+		if (r < 0)
+			return r;
+		if (r)
+			return exec_seq(b, P, n->body, f, err);
+		return n->alt >= 0 ? exec_seq(b, P, n->alt, f, err) : 0;
+	case BN_FOR:
+		return exec_for(b, P, nd, f, err);
+	case BN_CMD:
+	default:
+		return exec_simple(b, n, f, err);
+	}
+}
+
+/* The program word of command @nd, if it is a simple one (NULL otherwise). */
+static const char *simple_word(const struct bp *P, int nd)
+{
+	const char *c;
+
+	if (nd < 0 || P->v[nd].kind != BN_CMD)
+		return NULL;
+	c = P->v[nd].text;
+	c += strspn(c, " \t@");
+	return c;
+}
+
+/*
+ * A sequence of commands from @nd: && runs the next when the one before
+ * succeeded, || when it failed (left to right), & in any case; what a pipe
+ * feeds is not run (find or findstr fed by ver excepted: ver says Windows
+ * Server 2003's version).  The last status.
+ */
+static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err)
+{
+	int last = 0;
+	bool run = true;
+
+	for (; nd >= 0; nd = P->v[nd].next) {
+		const struct bn *n = &P->v[nd];
+
+		if (run && n->join == '|') {
+			/* a pipe: the command before it runs, its output going to the one after */
+			int cons = n->next;
+			const char *cw = simple_word(P, cons);
+			bool search = cw && (bat_keyword(cw, "find") || bat_keyword(cw, "findstr"));
+			bool ao = cons >= 0 && (P->v[cons].join == 'A' || P->v[cons].join == 'O');
+
+			if (search) {
+				/* find or findstr searching what netsh, echo or ver printed: done
+				 * here (netsh show ... | findstr NAME, ver | find "5.2") */
+				char *buf = NULL;
+				size_t len = 0;
+				FILE *mem = open_memstream(&buf, &len), *saved = b->sh->out;
+				int found;
+
+				if (!mem) {
+					last = bat_nomem(b, f, err);
+					break;
+				}
+				b->out_unknown = false;
+				b->sh->out = mem;
+				last = exec_node(b, P, nd, f, err);
+				b->sh->out = saved;
+				fclose(mem);
+				found =
+				    b->out_unknown || !buf
+					? -1
+					: text_search(cw, buf,
+						      P->v[cons].redirected ? NULL : b->sh->out);
+				free(buf);
+				if (b->jump || b->ret || b->halt || b->sh->exit)
+					break;
+				if (found >= 0) {
+					b->sh->bat_errorlevel = found;
+					b->el_unknown = false;
+					last = found;
+				} else if (ao) {
+					last =
+					    bat_stop(b, cw,
+						     "what find or findstr would find in what a "
+						     "program prints (for && or ||) cannot be told",
+						     f, err);
+					break;
+				} else {
+					b->el_unknown = true;
+					b->el_line = b->sh->where_line;
+				}
+			} else {
+				last = exec_node(b, P, nd, f, err);
+				if (b->jump || b->ret || b->halt || b->sh->exit)
+					break;
+				if (cw) {
+					char *cc = strdup(cw);
+					size_t nl = 0;
+
+					if (cc && bat_program(cc, &nl) == 1)
+						bat_note(b,
+							 "\"%.40s\": netsh fed by a pipe (its "
+							 "answers to prompts) is not run",
+							 cw);
+					free(cc);
+				}
+				if (ao) {
+					last =
+					    bat_stop(b, cw ? cw : "|",
+						     "what the command a pipe feeds would say (for "
+						     "&& or ||) cannot be told",
+						     f, err);
+					break;
+				}
+			}
+			/* (the consumer is done) */
+			if (cons < 0)
+				break;
+			nd = cons;
+			n = &P->v[nd];
+		} else if (run) {
+			last = exec_node(b, P, nd, f, err);
+		}
+		if (b->jump || b->ret || b->halt || b->sh->exit)
+			break;
+		switch (n->join) {
+		case 'A':
+			run = last == 0;
+			break;
+		case 'O':
+			run = last != 0;
+			break;
+		case '|':
+			/* (a pipe after a command that did not run: neither does its consumer) */
+			run = false;
+			break;
+		default:
+			run = true;
+			break;
+		}
+	}
+	return last;
+}
+
+/*
+ * The line @pc of the file (with the lines of a block it opens) run: *@next
+ * the line after it.  0, or the last failure of its commands (those before
+ * it said already: sh->bat_said counts them).
+ */
+static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *err)
+{
+	struct ipp_shell *sh = b->sh;
+	const char *p = b->v[pc].text + strspn(b->v[pc].text, " \t");
+	struct bat_fail f = {0};
+	struct bp P = {0};
+	struct sbuf text = {0};
+	char *x;
+	int root;
+	size_t end = pc;
+
+	*next = pc + 1;
+	sh->bat_said = 0;
+	sh->bat_ok = false;
+	if (*p == '@')
+		p += 1 + strspn(p + 1, " \t");
+	if (*p == ':' || is_rem(p))
+		return 0; /* (a comment takes the whole line, & and all) */
+	if (p[0] == '%' && (p[1] == '*' || (p[1] >= '1' && p[1] <= '9') ||
+			    (p[1] == '~' && p[2] >= '1' && p[2] <= '9'))) {
+		/* "%1 mshta vbscript:...ShellExecute(\"cmd.exe\",\"/c %~s0 ::\",...)&&exit":
+		 * run as administrator, cmd.exe starts the file again with the argument
+		 * "::", which makes this line a comment in the copy that runs the rest */
+		bat_note(b,
+			 "\"%.*s\" begins with a batch parameter: the line the copy of the "
+			 "file that runs as administrator reads as a comment (its %%1 is "
+			 "::), not run",
+			 (int)strcspn(p, " \t"), p);
+		return 0;
+	}
+	if (strchr(p, MK_ON) || strchr(p, MK_OFF)) {
+		sh->bat_last_failed = true;
+		return ipp_err(err, EINVAL,
+			       "a control character (U+0001 or U+0002) in a batch file's line: "
+			       "not run");
+	}
+	/* the line expanded (and the lines of a block it opens, each expanded as cmd.exe
+	 * reads it), then parsed */
+	b->el_asked = false;
+	for (;;) {
+		if (!(x = bat_phase1(b, end == pc ? p : b->v[end].text)))
+			goto toolong;
+		if (end > pc)
+			sb_chr(&text, '\n');
+		sb_str(&text, x);
+		free(x);
+		if (text.bad)
+			goto toolong;
+		P.p = text.s;
+		root = parse_seq(&P, false, -1);
+		if (!P.more)
+			break;
+		bp_free(&P);
+		if (end + 1 >= b->n || !b->v[end + 1].text || end - pc >= BAT_BLOCK_LINES) {
+			free(text.s);
+			sh->bat_last_failed = true;
+			sh->exit = true;
+			if (end + 1 < b->n && !b->v[end + 1].text)
+				return ipp_err(err, EINVAL,
+					       "the block opened here goes on to line %u, which "
+					       "cannot be read (%s): the batch file stops here",
+					       b->v[end + 1].lineno, b->v[end + 1].err.msg);
+			return ipp_err(err, EINVAL,
+				       "the block opened here (a \"(\") is not closed by the end "
+				       "of the file: the batch file stops here");
+		}
+		end++;
+	}
+	*next = end + 1;
+	b->after = end + 1;
+	if (P.nomem) {
+		bp_free(&P);
+		free(text.s);
+		sh->bat_last_failed = true;
+		return ipp_err(err, ENOMEM, "out of memory");
+	}
+	if (P.bad || (*P.p && !root) || *P.p == ')') {
+		/* cmd.exe says the syntax is wrong and ends the batch file */
+		char at[48];
+
+		snprintf(at, sizeof(at), "%.40s", P.bad ? P.bad_at : P.p);
+		at[strcspn(at, "\n")] = '\0';
+		bp_free(&P);
+		free(text.s);
+		sh->bat_last_failed = true;
+		sh->exit = true;
+		return ipp_err(err, EINVAL,
+			       "\"%s\": expected %s (cmd.exe's syntax): the batch file stops here",
+			       plain(at), P.bad ? P.bad : "a command, not \")\"");
+	}
+	if (b->el_asked) {
+		bp_free(&P);
+		free(text.s);
+		sh->bat_last_failed = true;
+		sh->exit = true;
+		return ipp_err(err, EINVAL,
+			       "\"%%ERRORLEVEL%%\": what find or findstr left (line %u), searching "
+			       "what a program printed, cannot be told: the batch file stops here",
+			       b->el_line);
+	}
+	exec_seq(b, &P, root, &f, err);
+	bp_free(&P);
+	free(text.s);
+	sh->bat_said = f.said;
+	sh->summarized = f.r < 0 ? f.summarized : 0;
+	return f.r;
+toolong:
+	bp_free(&P);
+	free(text.s);
+	sh->bat_last_failed = true;
+	return ipp_err(err, E2BIG,
+		       "the line with the values of the batch file's variables in place (and "
+		       "the block it opens) is longer than %d MiB (or memory ran out): not run",
+		       BAT_FILE_TEXT_MAX >> 20);
+}
+
+/*
+ * Run the file's lines from @pc to the end of the frame (its end, goto
+ * :eof, exit): 0, or the failure that stops the script (@err).
+ */
+static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err)
+{
+	struct ipp_shell *sh = b->sh;
+
+	while (pc < b->n && !sh->exit && !b->ret) {
+		const struct ipp_script_line *l = &b->v[pc];
+		bool in_batch = sh->batch;
+		struct ipp_error e = {0};
+		size_t next;
+		int r;
+
+		if (!l->text) {
+			e = l->err;
+			if (l->fatal) {
+				*err = e;
+				return l->fault;
+			}
+			if ((r = ipp_script_failed(sh, b->acct, l->fault, &e, l->lineno, true,
+						   in_batch))) {
+				*err = e;
+				return r;
+			}
+			pc++;
+			continue;
+		}
+		sh->where = b->name;
+		sh->where_line = l->lineno;
+		sh->script_ran_ok = false;
+		sh->batch_refused = false;
+		b->after = pc + 1;
+		r = bat_line(b, pc, &next, &e);
+		sh->where = b->name;
+		sh->where_line = l->lineno;
+		if (b->halt) {
+			*err = b->halt_err;
+			return b->halt;
+		}
+		if (r == 0) {
+			const char *c = l->text + strspn(l->text, " \t");
+
+			b->acct->ran_ok |= *c && *c != '#';
+		} else {
+			b->acct->ran_ok |= sh->bat_ok;
+			if ((r = ipp_script_failed(sh, b->acct, r, &e, l->lineno, false,
+						   in_batch))) {
+				*err = e;
+				return r;
+			}
+		}
+		pc = next;
+		if (b->jump) {
+			long at = find_label(b, next, b->jump);
+
+			if (at < 0) {
+				struct ipp_error g = {0};
+
+				/* cmd.exe says so and ends the batch file */
+				r = ipp_err(&g, ENOENT,
+					    "goto: the batch file has no label \":%s\": the batch "
+					    "file stops here",
+					    b->jump);
+				free(b->jump);
+				b->jump = NULL;
+				sh->exit = true;
+				sh->bat_last_failed = true;
+				if ((r = ipp_script_failed(sh, b->acct, r, &g, l->lineno, false,
+							   in_batch))) {
+					*err = g;
+					return r;
+				}
+				break;
+			}
+			free(b->jump);
+			b->jump = NULL;
+			pc = (size_t)at + 1;
+		}
+	}
+	return 0;
+}
+
+int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
+		struct ipp_script_acct *a, struct ipp_error *err)
+{
+	struct bat b = {.sh = sh, .v = v, .n = n, .acct = a, .name = a->name};
+	char *argv0 = (char *)a->name;
+	struct bat_frame top = {.argv = &argv0, .argc = 1, .unknown = true};
+	const char *where = sh->where;
+	unsigned where_line = sh->where_line;
+	int r;
+
+	b.fr = &top;
+	b.path = strcmp(a->name, "-") ? realpath(a->name, NULL) : NULL;
+	r = bat_frame(&b, 0, err);
+	while (b.nlocals > 0)
+		bat_endlocal(&b);
+	free(b.jump);
+	if (r == 0 && sh->bat_exited && b.exit_after > 0) {
+		/* exit ended the batch file: what follows is not run, as in cmd.exe; said when
+		 * a command follows (not a label: a subroutine's, reached by call or goto) */
+		for (size_t i = b.exit_after; i < n; i++) {
+			const char *q = v[i].text ? v[i].text + strspn(v[i].text, " \t@") : "";
+
+			if (!*q || is_rem(q) || !strncmp(q, "::", 2))
+				continue;
+			if (*q != ':') {
+				sh->where = a->name;
+				sh->where_line = v[b.exit_after - 1].lineno;
+				ipp_shell_note(
+				    sh, sh->errf ? sh->errf : sh->out, "note",
+				    "exit ends the batch file: the lines after it (%s:%u "
+				    "and on) are not run",
+				    a->name, v[i].lineno);
+			}
+			break;
+		}
+	}
+	free(b.path);
+	sh->where = where;
+	sh->where_line = where_line;
+	return r;
+}

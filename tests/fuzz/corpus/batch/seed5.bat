@@ -1,0 +1,9 @@
+if 1==1 (
+  if 2==2 (
+    echo inner
+  )
+
+  :: comment
+  echo after
+)
+echo end

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Batch files (.bat, .cmd) whose netsh lines sit in cmd.exe's control flow, as published
+# hardening scripts write them: administrator checks, version checks, if/else blocks over
+# several lines, goto and labels, call :label with arguments and exit /b, for over a list
+# and /l, set /a counters, setlocal, delayed expansion, %~dp0, netsh show | findstr checks.
+. "$(dirname "$0")/lib.sh"
+
+bat() { printf '%s\r\n' "$@" >"$TMP/$BAT"; }
+
+# An administrator check (its program not run: taken as an administrator's, succeeded),
+# the version check of Windows Server 2003 (ver | find), a subroutine called for each port
+# of a for list, an if/else block over several lines, a counter loop with goto and set /a
+BAT=admin.bat
+bat '@echo off' 'setlocal' \
+	'net session >nul 2>&1' \
+	'if %errorlevel% NEQ 0 (' '  echo Please run this as administrator' '  exit /b 1' ')' \
+	'ver | find "5.2" >nul && goto w2003' \
+	'echo not Windows Server 2003' 'netsh ipsec static add policy name=FlowNoXP' 'goto :eof' \
+	':w2003' \
+	'set LIST=FlowPorts' \
+	'netsh ipsec static add filteraction name=FlowBlock action=block' \
+	'for %%p in (135 139,445) do call :port %%p tcp' \
+	'call :port 137 udp' \
+	'if errorlevel 1 (' '  echo the subroutine failed' ') else (' '  echo ports done' ')' \
+	'set /a n=3' ':again' 'set /a n-=1' 'if %n% GTR 0 goto again' 'echo n=%n%' \
+	'netsh ipsec static add policy name=FlowPol' \
+	'netsh ipsec static add rule name=FlowRule policy=FlowPol filterlist=%LIST% filteraction=FlowBlock' \
+	'goto end' \
+	':port' \
+	'netsh ipsec static add filter filterlist=%LIST% srcaddr=any dstaddr=me protocol=%2 dstport=%1' \
+	'exit /b %errorlevel%' \
+	':end' 'echo finished'
+run_ok $IPSECPOL -f "$TMP/admin.bat"
+contains "$OUT" "ports done"
+contains "$OUT" "n=0"
+contains "$OUT" "finished"
+lacks "$OUT" "administrator"
+lacks "$OUT" "not Windows Server 2003"
+contains "$ERR" 'admin.bat:3: note: "net" is a command of cmd.exe'"'"'s or another program, not netsh: not run'
+D=$(dump_store local)
+for p in 135 139 445; do
+	contains "$D" "add filter filterlist=\"FlowPorts\" srcaddr=any dstaddr=me description=\"\" protocol=TCP mirrored=yes srcport=0 dstport=$p"
+done
+contains "$D" 'protocol=UDP mirrored=yes srcport=0 dstport=137'
+contains "$D" 'add rule name="FlowRule" policy="FlowPol" filterlist="FlowPorts" filteraction="FlowBlock"'
+lacks "$D" FlowNoXP
+
+# The same again: the filters exist now, so the subroutine fails (netsh's errorlevel 1, its
+# exit /b gives it to the caller), and if errorlevel 1 takes the first block
+OUT=$($IPSECPOL -f "$TMP/admin.bat" 2>&1)
+contains "$OUT" "the subroutine failed"
+contains "$OUT" "admin.bat:31: add filter: "
+
+# netsh show ... | findstr: the check published scripts make before they create a policy
+# (findstr searches what netsh printed); if/else on %errorlevel%; delayed expansion
+BAT=idem.bat
+bat '@echo off' 'setlocal enabledelayedexpansion' \
+	'netsh ipsec static show policy name=FlowIdem | findstr /i "flowidem" >nul' \
+	'if %errorlevel%==0 (echo FlowIdem exists) else (' \
+	'  netsh ipsec static add policy name=FlowIdem' '  set MADE=yes' '  echo made !MADE!' ')' \
+	'netsh ipsec static show policy name=FlowIdem | find "FlowIdem" >nul || netsh ipsec static add policy name=FlowIdemNo'
+run_ok $IPSECPOL -f "$TMP/idem.bat"
+contains "$OUT" "made yes"
+lacks "$OUT" "exists"
+run_ok $IPSECPOL -f "$TMP/idem.bat"
+contains "$OUT" "FlowIdem exists"
+lacks "$(dump_store local)" FlowIdemNo
+
+# for /l, a for list of quoted words, %~dp0 (the batch file's own directory) naming a netsh
+# script beside it, setlocal/endlocal scoping, if defined, if "%1"=="" (no arguments)
+mkdir -p "$TMP/d"
+printf 'add filterlist name=FlowBeside\n' >"$TMP/d/beside.netsh"
+BAT=d/paths.bat
+bat '@echo off' 'if "%1"=="" echo no arguments' \
+	'for /l %%i in (1,1,3) do netsh ipsec static add filterlist name=FlowL%%i' \
+	'for %%n in ("Flow Q1" "Flow Q2") do netsh ipsec static add filterlist name=%%n' \
+	'netsh exec "%~dp0beside.netsh"' \
+	'set KEEP=outer' 'setlocal' 'set KEEP=inner' 'set GONE=1' 'endlocal' \
+	'if defined GONE (echo GONE still set) else (echo GONE gone)' 'echo KEEP=%KEEP%'
+run_ok $IPSECPOL -f "$TMP/d/paths.bat"
+contains "$OUT" "no arguments"
+contains "$OUT" "GONE gone"
+contains "$OUT" "KEEP=outer"
+D=$(dump_store local)
+for n in FlowL1 FlowL2 FlowL3 'Flow Q1' 'Flow Q2' FlowBeside; do
+	contains "$D" "add filterlist name=\"$n\""
+done
+
+# output redirected to a file or nul is not printed
+BAT=redir.bat
+bat 'netsh ipsec static show policy name=FlowIdem > "%~dp0shown.txt"' 'netsh ipsec static show policy name=FlowIdem'
+run_ok $IPSECPOL -f "$TMP/redir.bat"
+[ "$(grep -c 'Policy Name' <<<"$OUT")" -eq 1 ] || fail "redir.bat: printed what went to a file: $OUT"
+
+# choice with a default and a time: the default is taken (nobody answers a script here)
+BAT=choice.bat
+bat 'choice /c yn /t 5 /d n /m "Block the ports"' 'if errorlevel 2 goto no' \
+	'netsh ipsec static add policy name=FlowYes' 'goto :eof' ':no' \
+	'netsh ipsec static add policy name=FlowChoiceNo'
+run_ok $IPSECPOL -f "$TMP/choice.bat"
+contains "$ERR" 'choice: its default, "n", taken'
+D=$(dump_store local)
+contains "$D" FlowChoiceNo
+lacks "$D" FlowYes
+
+# What cannot be told stops the file, said so, with nothing after it run: a prompt (set /p),
+# for /f, whether a Windows file exists when netsh's commands depend on it, a goto to a
+# label the file lacks, a block left open, what findstr found in a program's output
+stops() {
+	local msg=$1
+	shift
+	BAT=stop.bat
+	bat "$@" 'netsh ipsec static add policy name=FlowNever'
+	run_fail "$msg" $IPSECPOL -f "$TMP/stop.bat"
+	lacks "$(dump_store local)" FlowNever "after: $*"
+}
+stops "cmd.exe's prompt for an answer (what follows tests it) is not followed" 'set /p X=Which? '
+stops 'for /f (the lines of a file, or what a program prints) is not followed' \
+	'for /f "tokens=*" %%a in (list.txt) do echo %%a'
+stops "whether a file of Windows' exists cannot be told here" \
+	'if exist C:\WINDOWS\system32\netsh.exe (goto run) else (exit /b)' ':run'
+stops 'goto: the batch file has no label ":nowhere": the batch file stops here' 'goto nowhere'
+stops 'the block opened here (a "(") is not closed by the end of the file' 'if 1==1 ('
+stops 'what find or findstr left (line 1)' 'systeminfo | findstr "2003" >nul' \
+	'if %errorlevel%==0 goto :eof'
+stops 'a loop without end' ':again' 'goto again'
+# ... but a Windows file guarding no command of netsh's is passed over, said so
+BAT=exist.bat
+bat 'if exist C:\boot.ini (attrib -h C:\boot.ini) else (echo none)' \
+	'netsh ipsec static add policy name=FlowAfterExist'
+run_ok $IPSECPOL -f "$TMP/exist.bat"
+contains "$ERR" "what it guards is no command of netsh's: not run"
+contains "$(dump_store local)" FlowAfterExist
+
+# the published elevation line ("%1 mshta ... && exit") is still the elevated copy's comment
+BAT=elev.bat
+bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \
+	'netsh ipsec static add policy name=FlowElev'
+run_ok $IPSECPOL -f "$TMP/elev.bat"
+contains "$(dump_store local)" FlowElev
+echo "PASS"
