@@ -80,6 +80,9 @@ enum {
 #define STORE_RECHECKS 2
 /* How often the flow cache's fill is looked at (ipp_agent_flow_evict()). */
 #define FLOW_CHECK_MS 2000
+/* How often a state or configuration directory that went is looked for. */
+#define DIR_REWATCH_MS 1000
+
 /* How long after a change the generation it left behind is folded. */
 #define FOLD_DELAY_MS 100
 /*
@@ -229,6 +232,7 @@ static int db_generation(struct agent *a, uint64_t *ret)
 		return r;
 	}
 	*ret = look.generation;
+	a->ident_seen = look.identity;
 	a->dv_seen = look.data_version;
 	a->stamp_seen = look.stamp;
 	if (a->dv_applied < 0)
@@ -1006,6 +1010,17 @@ static void on_inotify(struct agent *a)
 				timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 				continue;
 			}
+			if ((ev->mask & IN_IGNORED) &&
+			    (ev->wd == a->wd_state || ev->wd == a->wd_etc)) {
+				/* the directory is gone (removed, or its file system): watched
+				 * again once it is back (dirs_watch()) */
+				if (ev->wd == a->wd_state)
+					a->wd_state = -1;
+				else
+					a->wd_etc = -1;
+				timer_arm(a->tfd_env, DIR_REWATCH_MS, false);
+				continue;
+			}
 			/* (a watch of a file itself: no name; its entry's name is "") */
 			for (size_t k = 0; k < a->nenvw; k++)
 				if (ev->wd == a->envw[k].wd &&
@@ -1180,6 +1195,15 @@ static void process_pending(struct agent *a)
 						 "the database was written in place");
 					need = true;
 				}
+			}
+			if (!need && r == 0 && a->cur_valid && a->ident_seen != a->cur.identity) {
+				/* another database in the place of the one in force, written
+				 * over it in place (a backup copied back): read whole */
+				a->force_apply = true;
+				snprintf(a->force_why, sizeof(a->force_why),
+					 "another policy database was put in place of the one "
+					 "in force");
+				need = true;
 			}
 			if (!need && r == 0 &&
 			    (a->stamp_seen.journal != a->stamp_applied.journal ||
@@ -1794,6 +1818,35 @@ static void env_rewatch(struct agent *a)
 	}
 }
 
+#define STATE_WATCH_MASK (IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM)
+#define ETC_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)
+
+/*
+ * The state and configuration directories watched again after they went
+ * (removed and made again): what they hold now is read afresh.  Looked for
+ * every DIR_REWATCH_MS while one is missing.
+ */
+static void dirs_watch(struct agent *a)
+{
+	if (a->wd_state < 0 &&
+	    (a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir, STATE_WATCH_MASK)) >= 0) {
+		ipp_log(LOG_NOTICE, "\"%s\" is there again: the policy database is read afresh",
+			a->paths.statedir);
+		db_close(a);
+		a->store_dirty = true;
+		a->force_apply = true;
+		snprintf(a->force_why, sizeof(a->force_why), "the state directory was made again");
+	}
+	if (a->wd_etc < 0 &&
+	    (a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir, ETC_WATCH_MASK)) >= 0) {
+		ipp_log(LOG_NOTICE, "\"%s\" is there again: driver.conf is read afresh",
+			a->paths.etcdir);
+		a->conf_dirty = true;
+	}
+	if (a->wd_state < 0 || a->wd_etc < 0)
+		timer_arm(a->tfd_env, DIR_REWATCH_MS, false);
+}
+
 static int setup(struct agent *a, struct ipp_error *err)
 {
 	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
@@ -1825,11 +1878,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 	    a->tfd_retry < 0 || a->tfd_env < 0 || a->tfd_store < 0 || a->tfd_flow < 0 ||
 	    a->tfd_fold < 0 || a->tfd_tidy < 0 || a->tfd_gap < 0)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
-	a->wd_state =
-	    inotify_add_watch(a->inofd, a->paths.statedir,
-			      IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
-	a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir,
-				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
+	a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir, STATE_WATCH_MASK);
+	a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir, ETC_WATCH_MASK);
 	if (a->wd_state < 0 || a->wd_etc < 0)
 		return ipp_err(err, errno, "cannot watch \"%s\" and \"%s\": %s", a->paths.statedir,
 			       a->paths.etcdir, strerror(errno));
@@ -2029,6 +2079,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_ENV:
 				timer_drain(fd);
+				dirs_watch(&a);
 				env_rewatch(&a); /* before the read: a change after it is seen */
 				env_check(&a);
 				addr_check(&a);

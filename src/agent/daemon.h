@@ -91,6 +91,7 @@ struct agent {
 	size_t nenvw;
 	struct ipp_db *db; /* read-only handle for the generation */
 	bool gen_known;
+	int64_t ident_seen;    /* the identity of the database the last look read */
 	uint64_t gen;	       /* store generation of the last apply */
 	int64_t dv_seen;       /* db's data version at the last generation read (-1: unknown) */
 	int64_t dv_applied;    /* ... when the stores were last applied (-1: unknown) */

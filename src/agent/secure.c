@@ -593,8 +593,15 @@ int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
 
 	if ((r = ipp_db_begin(db, err)) < 0)
 		return r;
-	if ((r = ipp_db_look(db, look, err)) < 0 ||
-	    (r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
+	if ((r = ipp_db_look(db, look, err)) < 0)
+		goto out;
+	if (look->identity != cur->identity || look->generation < cur->generation) {
+		/* another database put in the place of the one read (a backup restored):
+		 * its journal tells nothing of what is in force */
+		r = 0;
+		goto out;
+	}
+	if ((r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
 		r = r == -ESTALE ? 0 : r;
 		goto out;
 	}
@@ -654,8 +661,14 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	/* one read transaction: the generation, the journal and the filters agree */
 	if ((r = ipp_db_begin(db, err)) < 0)
 		return r;
-	if ((r = ipp_db_look(db, look, err)) < 0 ||
-	    (r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
+	if ((r = ipp_db_look(db, look, err)) < 0)
+		goto out;
+	if (look->identity != cur->identity || look->generation < cur->generation) {
+		/* another database in the place of the one read: applied whole */
+		r = -EAGAIN;
+		goto out;
+	}
+	if ((r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
 		if (r == -ESTALE)
 			r = -EAGAIN;
 		goto out;

@@ -475,8 +475,8 @@ int ipp_dyn_show_config(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 		fprintf(out,
 			"\nIkeLogging and StrongCRLCheck are kept for IKE negotiation, which this "
 			"version does not do.\n"
-			"IPsecexempt %u: the filters exempt IKE, ESP and AH, loopback and IPv6 "
-			"neighbour discovery, and %s.\n",
+			"IPsecexempt %u: the filters exempt IKE, ESP and AH, loopback, IPv6 "
+			"neighbour discovery and ICMPv6 packet too big, and %s.\n",
 			c.no_default_exempt,
 			beyond[c.no_default_exempt > 3 ? 3 : c.no_default_exempt]);
 	}

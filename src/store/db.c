@@ -39,103 +39,104 @@
  * duplicate check of ipp_db_filter_add an index probe.
  */
 static const char schema_v1[] =
-	"CREATE TABLE meta (\n"
-	"  key TEXT PRIMARY KEY,\n"
-	"  value INTEGER NOT NULL\n"
-	");\n"
-	"INSERT INTO meta (key, value) VALUES ('generation', 0);\n"
-	"CREATE TABLE policy (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
-	"  guid TEXT NOT NULL,\n"
-	"  name TEXT NOT NULL COLLATE NOCASE,\n"
-	"  description TEXT NOT NULL DEFAULT '',\n"
-	"  modified INTEGER NOT NULL,\n"
-	"  mmpfs INTEGER NOT NULL,\n"
-	"  qmpermm INTEGER NOT NULL,\n"
-	"  mmlifetime INTEGER NOT NULL,\n"
-	"  activatedefaultrule INTEGER NOT NULL,\n"
-	"  pollinginterval INTEGER NOT NULL,\n"
-	"  assigned INTEGER NOT NULL,\n"
-	"  gponame TEXT NOT NULL DEFAULT '',\n"
-	"  mmsec TEXT NOT NULL,\n"
-	"  UNIQUE (store, name),\n"
-	"  UNIQUE (store, guid)\n"
-	");\n"
-	"CREATE UNIQUE INDEX policy_assigned ON policy (store) WHERE assigned;\n"
-	"CREATE TABLE filterlist (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
-	"  guid TEXT NOT NULL,\n"
-	"  name TEXT NOT NULL COLLATE NOCASE,\n"
-	"  description TEXT NOT NULL DEFAULT '',\n"
-	"  modified INTEGER NOT NULL,\n"
-	"  UNIQUE (store, name),\n"
-	"  UNIQUE (store, guid)\n"
-	");\n"
-	"CREATE TABLE filter (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  filterlist_id INTEGER NOT NULL REFERENCES filterlist (id) ON DELETE CASCADE,\n"
-	"  guid TEXT NOT NULL,\n"
-	"  description TEXT,\n"
-	"  srcdns TEXT,\n"
-	"  dstdns TEXT,\n"
-	"  src TEXT NOT NULL,\n"
-	"  dst TEXT NOT NULL,\n"
-	"  protocol INTEGER NOT NULL,\n"
-	"  srcport INTEGER NOT NULL,\n"
-	"  dstport INTEGER NOT NULL,\n"
-	"  mirrored INTEGER NOT NULL\n"
-	");\n"
-	"CREATE UNIQUE INDEX filter_tuple ON filter\n"
-	"  (filterlist_id, src, dst, protocol, srcport, dstport, mirrored);\n"
-	"CREATE INDEX filter_list ON filter (filterlist_id);\n"
-	"CREATE TABLE filteraction (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
-	"  guid TEXT NOT NULL,\n"
-	"  name TEXT NOT NULL COLLATE NOCASE,\n"
-	"  description TEXT NOT NULL DEFAULT '',\n"
-	"  modified INTEGER NOT NULL,\n"
-	"  action INTEGER NOT NULL,\n"
-	"  qmpfs INTEGER NOT NULL,\n"
-	"  inpass INTEGER NOT NULL,\n"
-	"  soft INTEGER NOT NULL,\n"
-	"  qmsec TEXT NOT NULL,\n"
-	"  UNIQUE (store, name),\n"
-	"  UNIQUE (store, guid)\n"
-	");\n"
-	"CREATE TABLE rule (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  policy_id INTEGER NOT NULL REFERENCES policy (id) ON DELETE CASCADE,\n"
-	"  number INTEGER NOT NULL,\n"
-	"  guid TEXT NOT NULL,\n"
-	"  name TEXT NOT NULL COLLATE NOCASE,\n"
-	"  description TEXT NOT NULL DEFAULT '',\n"
-	"  modified INTEGER NOT NULL,\n"
-	"  filterlist_id INTEGER REFERENCES filterlist (id),\n"
-	"  filteraction_id INTEGER REFERENCES filteraction (id),\n"
-	"  tunnel TEXT,\n"
-	"  tunneldns TEXT NOT NULL DEFAULT '',\n"
-	"  conntype INTEGER NOT NULL,\n"
-	"  activate INTEGER NOT NULL,\n"
-	"  qmpfs INTEGER NOT NULL,\n"
-	"  qmsec TEXT NOT NULL,\n"
-	"  UNIQUE (policy_id, number),\n"
-	"  CHECK ((number = 0) = (filterlist_id IS NULL AND filteraction_id IS NULL))\n"
-	");\n"
-	"CREATE UNIQUE INDEX rule_name ON rule (policy_id, name) WHERE number > 0;\n"
-	"CREATE INDEX rule_filterlist ON rule (filterlist_id);\n"
-	"CREATE INDEX rule_filteraction ON rule (filteraction_id);\n"
-	"CREATE TABLE auth (\n"
-	"  rule_id INTEGER NOT NULL REFERENCES rule (id) ON DELETE CASCADE,\n"
-	"  pos INTEGER NOT NULL,\n"
-	"  kind INTEGER NOT NULL,\n"
-	"  value TEXT NOT NULL DEFAULT '',\n"
-	"  certmap INTEGER NOT NULL DEFAULT 0,\n"
-	"  excludecaname INTEGER NOT NULL DEFAULT 0,\n"
-	"  PRIMARY KEY (rule_id, pos)\n"
-	") WITHOUT ROWID;\n";
+    "CREATE TABLE meta (\n"
+    "  key TEXT PRIMARY KEY,\n"
+    "  value INTEGER NOT NULL\n"
+    ");\n"
+    "INSERT INTO meta (key, value) VALUES ('generation', 0);\n"
+    "INSERT INTO meta (key, value) VALUES ('identity', abs(random() >> 1) + 1);\n"
+    "CREATE TABLE policy (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
+    "  guid TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL COLLATE NOCASE,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  modified INTEGER NOT NULL,\n"
+    "  mmpfs INTEGER NOT NULL,\n"
+    "  qmpermm INTEGER NOT NULL,\n"
+    "  mmlifetime INTEGER NOT NULL,\n"
+    "  activatedefaultrule INTEGER NOT NULL,\n"
+    "  pollinginterval INTEGER NOT NULL,\n"
+    "  assigned INTEGER NOT NULL,\n"
+    "  gponame TEXT NOT NULL DEFAULT '',\n"
+    "  mmsec TEXT NOT NULL,\n"
+    "  UNIQUE (store, name),\n"
+    "  UNIQUE (store, guid)\n"
+    ");\n"
+    "CREATE UNIQUE INDEX policy_assigned ON policy (store) WHERE assigned;\n"
+    "CREATE TABLE filterlist (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
+    "  guid TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL COLLATE NOCASE,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  modified INTEGER NOT NULL,\n"
+    "  UNIQUE (store, name),\n"
+    "  UNIQUE (store, guid)\n"
+    ");\n"
+    "CREATE TABLE filter (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  filterlist_id INTEGER NOT NULL REFERENCES filterlist (id) ON DELETE CASCADE,\n"
+    "  guid TEXT NOT NULL,\n"
+    "  description TEXT,\n"
+    "  srcdns TEXT,\n"
+    "  dstdns TEXT,\n"
+    "  src TEXT NOT NULL,\n"
+    "  dst TEXT NOT NULL,\n"
+    "  protocol INTEGER NOT NULL,\n"
+    "  srcport INTEGER NOT NULL,\n"
+    "  dstport INTEGER NOT NULL,\n"
+    "  mirrored INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE UNIQUE INDEX filter_tuple ON filter\n"
+    "  (filterlist_id, src, dst, protocol, srcport, dstport, mirrored);\n"
+    "CREATE INDEX filter_list ON filter (filterlist_id);\n"
+    "CREATE TABLE filteraction (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  store INTEGER NOT NULL CHECK (store IN (1, 2, 3)),\n"
+    "  guid TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL COLLATE NOCASE,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  modified INTEGER NOT NULL,\n"
+    "  action INTEGER NOT NULL,\n"
+    "  qmpfs INTEGER NOT NULL,\n"
+    "  inpass INTEGER NOT NULL,\n"
+    "  soft INTEGER NOT NULL,\n"
+    "  qmsec TEXT NOT NULL,\n"
+    "  UNIQUE (store, name),\n"
+    "  UNIQUE (store, guid)\n"
+    ");\n"
+    "CREATE TABLE rule (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  policy_id INTEGER NOT NULL REFERENCES policy (id) ON DELETE CASCADE,\n"
+    "  number INTEGER NOT NULL,\n"
+    "  guid TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL COLLATE NOCASE,\n"
+    "  description TEXT NOT NULL DEFAULT '',\n"
+    "  modified INTEGER NOT NULL,\n"
+    "  filterlist_id INTEGER REFERENCES filterlist (id),\n"
+    "  filteraction_id INTEGER REFERENCES filteraction (id),\n"
+    "  tunnel TEXT,\n"
+    "  tunneldns TEXT NOT NULL DEFAULT '',\n"
+    "  conntype INTEGER NOT NULL,\n"
+    "  activate INTEGER NOT NULL,\n"
+    "  qmpfs INTEGER NOT NULL,\n"
+    "  qmsec TEXT NOT NULL,\n"
+    "  UNIQUE (policy_id, number),\n"
+    "  CHECK ((number = 0) = (filterlist_id IS NULL AND filteraction_id IS NULL))\n"
+    ");\n"
+    "CREATE UNIQUE INDEX rule_name ON rule (policy_id, name) WHERE number > 0;\n"
+    "CREATE INDEX rule_filterlist ON rule (filterlist_id);\n"
+    "CREATE INDEX rule_filteraction ON rule (filteraction_id);\n"
+    "CREATE TABLE auth (\n"
+    "  rule_id INTEGER NOT NULL REFERENCES rule (id) ON DELETE CASCADE,\n"
+    "  pos INTEGER NOT NULL,\n"
+    "  kind INTEGER NOT NULL,\n"
+    "  value TEXT NOT NULL DEFAULT '',\n"
+    "  certmap INTEGER NOT NULL DEFAULT 0,\n"
+    "  excludecaname INTEGER NOT NULL DEFAULT 0,\n"
+    "  PRIMARY KEY (rule_id, pos)\n"
+    ") WITHOUT ROWID;\n";
 
 /*
  * Version 2: the journal.  Triggers record every change: a filter added
@@ -1118,6 +1119,9 @@ void ipp_db_close(struct ipp_db *db)
 /* ---------- transactions ---------- */
 
 static const char sql_bump[] = "UPDATE meta SET value = value + 1 WHERE key = 'generation'";
+/* (a database made before it had one gets its identity at its first change) */
+static const char sql_identity[] =
+    "INSERT OR IGNORE INTO meta (key, value) VALUES ('identity', abs(random() >> 1) + 1)";
 
 int ipp_db_begin(struct ipp_db *db, struct ipp_error *err)
 {
@@ -1161,6 +1165,8 @@ int ipp_db_commit(struct ipp_db *db, struct ipp_error *err)
 		r = db_prep(db, sql_bump, &st, err);
 		if (r == 0)
 			r = db_exec_stmt(db, st, err, "counting the change");
+		if (r == 0 && (r = db_prep(db, sql_identity, &st, err)) == 0)
+			r = db_exec_stmt(db, st, err, "giving the database its identity");
 		if (r < 0) {
 			ipp_db_rollback(db);
 			return r;
@@ -1399,6 +1405,21 @@ int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 	return 0;
 }
 
+int ipp_db_identity(struct ipp_db *db, int64_t *ret, struct ipp_error *err)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = 'identity'";
+	sqlite3_stmt *st;
+	int r;
+
+	*ret = 0;
+	if ((r = db_prep(db, sql, &st, err)) < 0 ||
+	    (r = db_step(db, st, err, "reading the identity")) <= 0)
+		return r;
+	*ret = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* ---------- the journal ---------- */
 
 int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
@@ -1446,6 +1467,7 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
 	if ((r = db_rbegin(db, err)) < 0)
 		return r;
 	if ((r = ipp_db_generation(db, &ret->generation, err)) == 0 &&
+	    (r = ipp_db_identity(db, &ret->identity, err)) == 0 &&
 	    (r = ipp_db_stamp(db, &ret->stamp, err)) == 0)
 		ret->data_version = data_version(db);
 	db_rend(db);

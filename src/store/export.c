@@ -1099,7 +1099,7 @@ static int clean_line(struct reader *rd, char *line, ssize_t n)
 	if (n > 0 && line[n - 1] == '\r')
 		line[--n] = '\0';
 	if (n > LINE_MAX_LEN)
-		return rerr(rd, EINVAL, "line longer than %d characters", LINE_MAX_LEN);
+		return rerr(rd, EINVAL, "line longer than %d bytes", LINE_MAX_LEN);
 	for (ssize_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)line[i];
 
@@ -1131,7 +1131,7 @@ static int read_line(struct reader *rd, FILE *in, char **buf, size_t *cap, size_
 		if (c == '\0')
 			return rerr(rd, EINVAL, "NUL byte in the line");
 		if (n > LINE_MAX_LEN)
-			return rerr(rd, EINVAL, "line longer than %d characters", LINE_MAX_LEN);
+			return rerr(rd, EINVAL, "line longer than %d bytes", LINE_MAX_LEN);
 		if (ipp_grow((void **)buf, cap, n + 2, 1) < 0)
 			return -ENOMEM;
 		(*buf)[n++] = (char)c;

@@ -109,10 +109,17 @@ int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *
 /* One look at the database, of one read transaction (the caller's, or its own). */
 struct ipp_db_look {
 	uint64_t generation;
+	int64_t identity;     /* the database's own (meta "identity"; 0: none yet): another
+				 file put in its place has another */
 	int64_t data_version; /* ipp_db_data_version() */
 	struct ipp_db_stamp stamp;
 };
 int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *err);
+/*
+ * The database's identity, a random number given when it was made (or at
+ * its first change since it has one): 0 when it has none yet.
+ */
+int ipp_db_identity(struct ipp_db *db, int64_t *ret, struct ipp_error *err);
 
 /*
  * The whole file checked as every load checks it (SQLite's quick check, then

@@ -96,7 +96,7 @@ run_ok $IPSECPOL dynamic show config
 run_ok $IPSECPOL static add policy name=A assign=yes
 run_ok $IPSECPOL dynamic show config
 [ "$(field BootMode)" = "STATEFUL (not set: a policy is assigned)" ] || fail "unset, assigned: $OUT"
-contains "$OUT" "IPsecexempt 1: the filters exempt IKE, ESP and AH, loopback and IPv6 neighbour discovery, and multicast and broadcast."
+contains "$OUT" "IPsecexempt 1: the filters exempt IKE, ESP and AH, loopback, IPv6 neighbour discovery and ICMPv6 packet too big, and multicast and broadcast."
 # a policy database that cannot be read: an unset boot mode is block; a set one is shown
 DB=$ROOT/var/lib/ipsecpol/policy.db
 cp "$DB" "$TMP/policy.db.good"

@@ -2168,7 +2168,7 @@ static void test_export_reader_endless(void **state)
 {
 	static const char bytes[] = { '\0', 'a' };
 	static const char *const msgs[] = {"test.ipsec:1: not an ipsecpol export: a binary file",
-					   "test.ipsec:1: line longer than 65536 characters"};
+					   "test.ipsec:1: line longer than 65536 bytes"};
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Another policy database put in place of the one in force, and the agent's
+# directories removed and made again, while the agent runs:
+#   - a copy moved in (a backup restored) whose generation is no higher than
+#     the one in force: its policy applies, whole (its journal says nothing
+#     of the file it replaced)
+#   - a file written over the database in place, with the same generation
+#   - the state directory removed (the stores are empty) and made again with
+#     a database in it: watched again, its policy applies
+#   - the configuration directory removed and made again: driver.conf
+#     written there is read
+. "$(dirname "$0")/lib.sh"
+
+DIR=$R/var/lib/ipsecpol
+DB=$DIR/policy.db
+setup_net no
+mkdir -p "$DIR" "$R/etc/ipsecpol" "$R/bk/b" "$R/bk/c"
+"$MKPOLICY" "$DB" persistent Block80 block tcp 80 || exit 2
+# the backups: databases of their own, made the same way (the same generation)
+"$MKPOLICY" "$R/bk/b/policy.db" persistent Block81 block tcp 81 || exit 2
+"$MKPOLICY" "$R/bk/c/policy.db" persistent Block80 block tcp 80 || exit 2
+for p in 80 81; do spawn h "$PROBE" tcp-count $p "$R/h$p"; done
+reaches() { px "$PROBE" tcp-connect $H_IP "$1" 1000; }
+check "no table: tcp 80 connects" wait_for 5 reaches 80
+
+agent_start
+check "secure mode" wait_for 10 eval 'test "$(table_mode)" = secure'
+refute "Block80: tcp 80 is dropped" reaches 80
+check "tcp 81 connects" reaches 81
+
+# a backup moved in, as an administrator restores one
+cp "$R/bk/b/policy.db" "$DIR/policy.db.new"
+rm -f "$DB-wal" "$DB-shm"
+mv "$DIR/policy.db.new" "$DB"
+check "the backup moved in applies: tcp 81 is dropped" wait_for 10 eval '! reaches 81'
+check "... and tcp 80 connects" reaches 80
+check "the log says another database was put in place" \
+	grep -q "applying the policy (another policy database was put in place of the one in force)" "$LOG"
+
+# a database written over the one in force, in place (the same file)
+cat "$R/bk/c/policy.db" >"$DB"
+check "written in place: Block80 applies, tcp 80 is dropped" wait_for 10 eval '! reaches 80'
+check "... and tcp 81 connects" wait_for 5 reaches 81
+
+# the state directory removed, then made again with a database in it
+cp "$DB" "$R/bk/saved.db"
+rm -rf "$DIR"
+check "the state directory removed: the stores are empty, tcp 80 connects" wait_for 10 reaches 80
+mkdir -p "$DIR"
+cp "$R/bk/b/policy.db" "$DB"
+check "made again: its database applies, tcp 81 is dropped" wait_for 10 eval '! reaches 81'
+check "the log says the directory is watched again" \
+	grep -q "is there again: the policy database is read afresh" "$LOG"
+"$MKPOLICY" "$DB" local Block80L block tcp 80 || exit 2
+check "and a change after it is followed: tcp 80 is dropped" wait_for 10 eval '! reaches 80'
+
+# the configuration directory removed, then made again with driver.conf in it
+rm -rf "$R/etc/ipsecpol"
+sleep 1.5
+conf DiagnosticMode=2
+check "driver.conf in the directory made again is read" \
+	wait_for 10 eval 'ctl status | grep -q "^diagnostics=2"'
+
+agent_signal TERM
+check "stopped: exit 0" agent_wait
+finish
