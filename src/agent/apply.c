@@ -288,7 +288,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	/* settings the administrator did not ask for are not applied in their place; but
 	 * a host nothing filters is not left open: block mode, as the daemon loads */
 	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {
-		if (dry || !ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
+		if (!ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
 			ipp_err_prefix(err, "nothing applied");
 			ipp_agent_unlock(paths, lockfd);
 			return r;
@@ -376,7 +376,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	if (res.partial)
 		r = partial_error(&res, dry, err);
 out:
-	if (r < 0 && !dry && res.assigned && !ipp_agent_persistent_failure(r, res.persistent) &&
+	if (r < 0 && res.assigned && !ipp_agent_persistent_failure(r, res.persistent) &&
 	    ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
 		/* nothing filters the host: it is not left open instead of the policy */
 		ipp_err_prefix(err, "the assigned policy cannot be applied and nothing else "
@@ -391,8 +391,30 @@ out:
 		r = -ENOTRECOVERABLE;
 		if (err)
 			err->code = ENOTRECOVERABLE;
-		/* errs closed, as the daemon does: block mode, unless only printing */
-		if (!dry) {
+		/* errs closed, as the daemon does: block mode (printed, when only printing) */
+		if (dry) {
+			struct ipp_mode_opts mo = {.exempt = conf.exempt,
+						   .nexempt = conf.nexempt,
+						   .diagnostics = conf.diagnostics,
+						   .defrag6 = true};
+			struct ipp_error e = {0};
+			size_t n = err ? strlen(err->msg) : 0;
+
+			free(text);
+			text = NULL;
+			if (ipp_mode_ruleset(IPP_MODE_BLOCK, &mo, &text, &e) == 0) {
+				if (out)
+					fputs(text, out);
+				if (err)
+					snprintf(err->msg + n, sizeof(err->msg) - n,
+						 "; block mode would be loaded (printed)");
+			} else if (err) {
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 "; block mode would be loaded, but its ruleset cannot be "
+					 "made: %s",
+					 e.msg);
+			}
+		} else {
 			struct ipp_error e = {0};
 			bool blocked = ipp_agent_load_conf_mode(d, IPP_MODE_BLOCK, &conf, &e) == 0;
 			size_t n = err ? strlen(err->msg) : 0;

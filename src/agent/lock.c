@@ -159,14 +159,80 @@ bool ipp_agent_lock_held(const struct ipp_paths *p, int fd)
 	       held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
+/*
+ * The root's own lock, on its directory, held for the process's life: the
+ * run directory (and the pid file in it) may be removed and made again
+ * while an agent runs, and another agent of the same root (in another
+ * network namespace) must still be refused meanwhile.
+ */
+static int root_fd = -1;
+
+static int root_lock(const struct ipp_paths *p, const char *pidfile, long *ret_pid,
+		     struct ipp_error *err)
+{
+	int fd, e;
+	char buf[32];
+
+	if (root_fd >= 0)
+		return 0; /* (taken again: the pid file made again) */
+	if ((fd = open(p->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0; /* (the pid file tells, as before) */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		root_fd = fd;
+		return 1;
+	}
+	e = errno;
+	close(fd);
+	if (e != EWOULDBLOCK)
+		return 0;
+	{
+		long pid = 0;
+		int pfd = open(pidfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+		if (pfd >= 0) {
+			pid = read_pid(pfd);
+			close(pfd);
+		}
+		if (ret_pid)
+			*ret_pid = pid;
+		pid_text(pid, buf, sizeof(buf));
+	}
+	return ipp_err(err, EEXIST, "another ipsecpold is running for root \"%s\" (pid %s)",
+		       p->root, buf);
+}
+
+static void root_unlock(void)
+{
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = -1;
+}
+
+static int lock_pidfile(const struct ipp_paths *p, const char *path, int *ret_fd, long *ret_pid,
+			struct ipp_error *err);
+
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err)
 {
-	char path[IPP_PATH_MAX + 16], buf[32];
+	char path[IPP_PATH_MAX + 16];
+	int r, took;
+
+	pid_path(p, path, sizeof(path));
+	if ((took = root_lock(p, path, ret_pid, err)) < 0)
+		return took;
+	r = lock_pidfile(p, path, ret_fd, ret_pid, err);
+	if (r < 0 && took)
+		root_unlock();
+	return r;
+}
+
+static int lock_pidfile(const struct ipp_paths *p, const char *path, int *ret_fd, long *ret_pid,
+			struct ipp_error *err)
+{
+	char buf[32];
 	struct stat held, named;
 	long pid;
 	int fd, n, r;
 
-	pid_path(p, path, sizeof(path));
 	for (;;) {
 		/* a link in its place is not followed (the pid would be written into its
 		 * target, as root): it is replaced */
@@ -231,6 +297,7 @@ void ipp_agent_unlock(const struct ipp_paths *p, int fd)
 	pid_path(p, path, sizeof(path));
 	unlink(path);
 	close(fd);
+	root_unlock();
 }
 
 int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const char *advice,

@@ -1725,7 +1725,8 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 			b->nforv--;
 			if (b->jump || b->ret || b->halt || b->sh->exit)
 				break;
-			if (++b->steps > BAT_STEPS_MAX) {
+			if (++b->steps >
+			    (b->sh->bat_steps_max ? b->sh->bat_steps_max : BAT_STEPS_MAX)) {
 				last =
 				    bat_stop(b, "for /l",
 					     "the batch file ran more than a million commands (a "
@@ -2040,7 +2041,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	sh->summarized = 0; /* (only a script exec runs says it summarizes) */
 	if (!*c)
 		goto out;
-	if (++b->steps > BAT_STEPS_MAX) {
+	if (++b->steps > (b->sh->bat_steps_max ? b->sh->bat_steps_max : BAT_STEPS_MAX)) {
 		rc = bat_stop(b, c,
 			      "the batch file ran more than a million commands (a loop without "
 			      "end?)",

@@ -62,6 +62,7 @@ struct ipp_shell {
 	/* how a batch file's netsh command line runs: ipp_shell_exec_line() (the batch
 	 * fuzzer gives one that only parses) */
 	int (*bat_exec)(struct ipp_shell *sh, const char *line, struct ipp_error *err);
+	unsigned long bat_steps_max; /* commands a batch file may run (0: BAT_STEPS_MAX) */
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };

@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ipp_shell_new("/nonexistent-fuzz-root", IPP_NAME_NETSH, null, &sh, &err) < 0)
 		return 0;
 	sh->bat_exec = parse_only;
+	sh->bat_steps_max = 2000; /* (a loop without end stops soon) */
 	ipp_shell_set_errors(sh, null);
 	ipp_shell_script_start(sh);
 	if ((in = fmemopen((void *)data, size ? size : 1, "r"))) {

@@ -9,6 +9,8 @@
 #     a database in it: watched again, its policy applies
 #   - the configuration directory removed and made again: driver.conf
 #     written there is read
+#   - the run directory removed: a second agent of the same root, in another
+#     network namespace, is still refused
 . "$(dirname "$0")/lib.sh"
 
 DIR=$R/var/lib/ipsecpol
@@ -60,6 +62,18 @@ sleep 1.5
 conf DiagnosticMode=2
 check "driver.conf in the directory made again is read" \
 	wait_for 10 eval 'ctl status | grep -q "^diagnostics=2"'
+
+# the run directory removed: another agent of the root, in another namespace, is refused
+# all the same (before the agent makes the pid file again, and after)
+rm -rf "$R/run/ipsecpol"
+out=$(px timeout -s KILL 10 "$IPPD" --root "$R" --foreground 2>&1)
+rc=$?
+check "the run directory removed: a second agent of the root is refused (exit 1)" test $rc -eq 1
+check "... saying an agent runs for the root" \
+	eval 'grep -q "another ipsecpold is running for root" <<<"$out"'
+check "... and it loaded no table in its namespace" eval '! px nft list table inet ipsecpol >/dev/null 2>&1'
+check "the agent makes its pid file again" \
+	wait_for 10 eval 'test "$(cat "$R/run/ipsecpol/ipsecpold.pid" 2>/dev/null)" = "$AGENT_PID"'
 
 agent_signal TERM
 check "stopped: exit 0" agent_wait
