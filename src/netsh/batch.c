@@ -2019,6 +2019,123 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 	return 0;
 }
 
+/*
+ * Another script run from a batch file's line: @path (a batch file, called
+ * with its variables shared, or a netsh script of netsh -f, in a context of
+ * its own: @netsh_ctx, NULL for ipsec static); its failures are said as its
+ * lines'.  0, or its summary failure.
+ */
+static int run_other(struct bat *b, const char *path, bool batch, const char *netsh_ctx,
+		     struct bat_fail *f, struct ipp_error *err)
+{
+	struct ipp_shell *sh = b->sh;
+	struct ctxpath ctx = sh->ctx; /* (the context and the pushd stack, put back) */
+	size_t nstack = sh->nstack;
+	const char *where = sh->where;
+	unsigned where_line = sh->where_line;
+	bool exit_before = sh->exit;
+	struct ipp_error e = {0};
+	FILE *in;
+	int r;
+
+	if (sh->exec_depth >= IPP_EXEC_DEPTH) {
+		r = ipp_err(&e, ELOOP, "\"%s\": scripts run by scripts nest %d deep", path,
+			    IPP_EXEC_DEPTH);
+		bat_failed(sh, r, &e, f, err);
+		return r;
+	}
+	if (!(in = fopen(path, "r"))) {
+		r = ipp_err(&e, errno, "cannot open \"%s\": %s", path, strerror(errno));
+		bat_failed(sh, r, &e, f, err);
+		sh->bat_errorlevel = 1;
+		return r;
+	}
+	if (!batch) {
+		ipp_shell_script_start(sh);
+		if (netsh_ctx && (r = ipp_shell_set_context(sh, netsh_ctx, &e)) < 0) {
+			fclose(in);
+			bat_failed(sh, r, &e, f, err);
+			return r;
+		}
+	}
+	sh->bat_called = batch;
+	sh->exec_depth++;
+	r = ipp_shell_run_script(sh, in, path, &e);
+	sh->exec_depth--;
+	sh->bat_called = false;
+	fclose(in);
+	sh->ctx = ctx;
+	sh->nstack = nstack;
+	sh->exit = exit_before; /* (its exit, quit or bye ended it, not this file) */
+	sh->where = where;
+	sh->where_line = where_line;
+	if (!batch)
+		sh->bat_errorlevel = r < 0;
+	if (r < 0)
+		bat_failed(sh, r, &e, f, err);
+	return r;
+}
+
+/*
+ * netsh [-c CONTEXT] -f FILE on a batch file's line (@c, netsh's word first):
+ * the script run as that netsh process runs it.  1 done (*@rc its result), 0
+ * not such a line.
+ */
+static int netsh_f(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err, int *rc)
+{
+	struct ipp_tokens t = {0};
+	struct ipp_error e = {0};
+	const char *file = NULL, *ctx = NULL;
+
+	if (ipp_lex_line(c, &t, &e) < 0)
+		return 0;
+	for (size_t i = 1; i + 1 < t.n && !t.v[i].tag && !t.v[i].quoted && t.v[i].text[0] == '-';
+	     i += 2) {
+		if (!strcasecmp(t.v[i].text, "-f"))
+			file = t.v[i + 1].text;
+		else if (!strcasecmp(t.v[i].text, "-c"))
+			ctx = t.v[i + 1].text;
+		else
+			break;
+	}
+	if (file) {
+		char *fc = strdup(file), *cc = ctx ? strdup(ctx) : NULL;
+
+		ipp_tokens_clear(&t);
+		if (!fc || (ctx && !cc)) {
+			free(fc);
+			free(cc);
+			*rc = bat_nomem(b, f, err);
+			return 1;
+		}
+		*rc = run_other(b, fc, false, cc, f, err);
+		free(fc);
+		free(cc);
+		return 1;
+	}
+	ipp_tokens_clear(&t);
+	return 0;
+}
+
+/* @word (the program of a command, perhaps quoted) names a batch file here: its path (a new
+ * string), or NULL. */
+static char *batch_path(const char *word, size_t len)
+{
+	char *p;
+
+	if (len >= 2 && word[0] == '"') {
+		word++;
+		len -= 1 + (word[len - 2] == '"');
+	}
+	if (!(p = strndup(word, len)))
+		return NULL;
+	if (!ipp_bat_file(p) || strchr(p, '\\') || strchr(p, MK_ON) || access(p, R_OK) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* cmd.exe's commands that change nothing of netsh's: no commands here */
 static const char *const quiet_cmds[] = {"pause", "cls",    "title",  "color", "chcp",
 					 "mode",  "verify", "prompt", "break"};
@@ -2031,7 +2148,7 @@ static const char *const quiet_cmds[] = {"pause", "cls",    "title",  "color", "
 static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, struct ipp_error *err)
 {
 	struct ipp_shell *sh = b->sh;
-	char *t = bat_late(b, n->text), *c;
+	char *t = bat_late(b, n->text), *c, *other = NULL;
 	size_t k, wlen = 0;
 	int rc = 0, prog;
 
@@ -2071,8 +2188,22 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	} else if (bat_keyword(c, "call")) {
 		char *rest = c + 4 + strspn(c + 4, " \t");
 
+		size_t wl = strcspn(rest, " \t");
+		if (*rest == '"') {
+			const char *q = strchr(rest + 1, '"');
+
+			wl = q ? (size_t)(q + 1 - rest) : strlen(rest);
+		}
+		other = *rest == ':' ? NULL : batch_path(rest, wl);
 		if (*rest == ':') {
 			rc = bat_call(b, rest, f, err);
+		} else if (other) {
+			/* call other.bat: it runs, with this file's variables, and this file goes
+			 * on after it */
+			rc = run_other(b, other, true, NULL, f, err);
+			free(other);
+			if (rc >= 0)
+				rc = sh->bat_errorlevel ? 1 : 0;
 		} else {
 			struct bn sub = *n;
 
@@ -2173,6 +2304,12 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     (int)wlen, c);
 		bat_failed(sh, rc, &e, f, err);
 		sh->bat_errorlevel = 1;
+	} else if (prog == 0 && (other = batch_path(c, wlen))) {
+		/* another batch file, without call: cmd.exe goes on there and does not come
+		 * back */
+		rc = run_other(b, other, true, NULL, f, err);
+		free(other);
+		sh->exit = true;
 	} else if (prog == 0) {
 		/* cmd.exe's or another program's: what it would do is not done, and it
 		 * succeeded (an administrator's net session, cacls) */
@@ -2211,6 +2348,11 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		plain(c);
 		sh->loc = IPP_STORE_LOCAL;
 		sh->domain[0] = '\0';
+		if (netsh_f(b, c, f, err, &rc)) {
+			sh->bat_ok |= rc == 0;
+			sh->bat_last_failed = rc < 0;
+			goto out;
+		}
 		/* (its output redirected, >nul or >file: not printed) */
 		if (n->redirected && (gone = open_memstream(&gbuf, &glen)))
 			sh->out = gone;

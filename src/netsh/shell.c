@@ -85,7 +85,6 @@ static int batch_commit(struct ipp_shell *sh, struct ipp_error *err)
 }
 
 /* Scripts that exec may run inside one another. */
-#define IPP_EXEC_DEPTH 8
 
 /*
  * After a committed store change: a running agent applies it at once.  No
@@ -1176,15 +1175,22 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	if (bat) {
 		struct ipp_script_line *v = NULL;
 		size_t n = 0;
+		bool called = sh->bat_called; /* (call other.bat: its variables are the caller's) */
 
-		ipp_bat_vars_clear(sh); /* (a batch file starts with none of another's) */
-		sh->bat_errorlevel = 0;
+		sh->bat_called = false;
+		if (!called) {
+			ipp_bat_vars_clear(sh); /* (a batch file starts with none of another's) */
+			sh->bat_errorlevel = 0;
+		}
 		if ((r = bat_read_all(&rd, &v, &n, err)) == 0)
 			r = ipp_bat_run(sh, v, n, &acct, err);
 		for (size_t i = 0; i < n; i++)
 			free(v[i].text);
 		free(v);
-		ipp_bat_vars_clear(sh);
+		if (!called)
+			ipp_bat_vars_clear(sh);
+		else
+			errorlevel = sh->bat_errorlevel; /* (the caller sees the callee's) */
 	}
 	while (!bat && !sh->exit && (k = script_next(&rd, &l)) > 0) {
 		bool in_batch = sh->batch;

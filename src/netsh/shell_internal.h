@@ -63,9 +63,12 @@ struct ipp_shell {
 	 * fuzzer gives one that only parses) */
 	int (*bat_exec)(struct ipp_shell *sh, const char *line, struct ipp_error *err);
 	unsigned long bat_steps_max; /* commands a batch file may run (0: BAT_STEPS_MAX) */
+	bool bat_called; /* the next batch file run is called by another: its variables */
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
+
+#define IPP_EXEC_DEPTH 8 /* scripts run by scripts (exec, netsh -f, call other.bat) */
 
 /* One line of a script as read: its text, or why it cannot be run. */
 struct ipp_script_line {

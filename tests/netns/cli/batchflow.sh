@@ -92,6 +92,24 @@ bat 'netsh ipsec static show policy name=FlowIdem > "%~dp0shown.txt"' 'netsh ips
 run_ok $IPSECPOL -f "$TMP/redir.bat"
 [ "$(grep -c 'Policy Name' <<<"$OUT")" -eq 1 ] || fail "redir.bat: printed what went to a file: $OUT"
 
+# netsh -f FILE runs a netsh script (its quit ends it, not the batch file); call other.bat
+# runs another batch file with this one's variables and comes back; other.bat without
+# call goes there and does not come back
+printf 'add filterlist name=FlowF1\nquit\n' >"$TMP/d/f1.txt"
+printf 'add filterlist name=FlowF2\n' >"$TMP/d/f2.txt"
+printf '%s\r\n' 'set FROM=%PART%-sub' 'netsh ipsec static add filterlist name=FlowSub%PART%' >"$TMP/d/sub.bat"
+printf '%s\r\n' 'netsh ipsec static add filterlist name=FlowSub2' >"$TMP/d/sub2.bat"
+BAT=d/calls.bat
+bat '@echo off' 'cd /d "%~dp0"' 'netsh -f "%~dp0f1.txt"' 'netsh -c "ipsec static" -f "%~dp0f2.txt"' \
+	'set PART=X' 'call "%~dp0sub.bat"' 'echo back FROM=%FROM%' '"%~dp0sub2.bat"' 'echo not back'
+run_ok $IPSECPOL -f "$TMP/d/calls.bat"
+contains "$OUT" "back FROM=X-sub"
+lacks "$OUT" "not back"
+D=$(dump_store local)
+for n in FlowF1 FlowF2 FlowSubX FlowSub2; do
+	contains "$D" "add filterlist name=\"$n\""
+done
+
 # choice with a default and a time: the default is taken (nobody answers a script here)
 BAT=choice.bat
 bat 'choice /c yn /t 5 /d n /m "Block the ports"' 'if errorlevel 2 goto no' \

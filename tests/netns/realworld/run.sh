@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # run.sh - published real-world netsh ipsec scripts, run unchanged through
-# ipsecpol: every corpus/NN-name.netsh against an empty installation, the facts
-# of corpus/NN-name.expect checked, and the dump round trip (runner.py does
-# the work; README.md describes the corpus and the .expect format).
+# ipsecpol: every corpus/NN-name.netsh (and published batch file,
+# corpus/NN-name.bat or .cmd, run as cmd.exe runs it) against an empty
+# installation, the facts of corpus/NN-name.expect checked, and the dump round
+# trip (runner.py does the work; README.md describes the corpus and the .expect
+# format).
 #
-#   run.sh [NN|NN-name.netsh ...]   only these scripts
+#   run.sh [NN|NN-name.netsh|NN-name.bat ...]   only these scripts
 set -u -o pipefail
 
 : "${IPP_BIN_DIR:?IPP_BIN_DIR not set (the bin directory of the build)}"

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Run the published netsh scripts of corpus/ through ipsecpol and check what they built.
 
-For every corpus/NN-name.netsh there is a corpus/NN-name.expect (format in
+For every corpus/NN-name.netsh (and every published Windows batch file,
+corpus/NN-name.bat or .cmd) there is a corpus/NN-name.expect (format in
 README.md next to this file).  Each script runs against its own empty
 installation (--root in a temporary directory):
 
-  script mode  `ipsecpol --root T -f FILE`, as `netsh -f FILE` runs it;
+  script mode  `ipsecpol --root T -f FILE`, as `netsh -f FILE` runs it (a
+               .bat/.cmd file: as cmd.exe runs it, its control flow
+               followed; always this mode);
   lines mode   every command line on its own (a batch file or a list of
                command lines typed one by one: a failing line does not stop
                the next ones).
@@ -39,6 +42,12 @@ IPSECPOL = os.path.join(BIN, "ipsecpol")
 NETSH = os.path.join(BIN, "netsh")
 AGENT_DOWN = re.compile(r"policy agent is not running")
 TIMEOUT = 300
+BATCH = (".bat", ".cmd")
+SCRIPTS = (".netsh",) + BATCH
+
+
+def is_batch(name):
+    return name.lower().endswith(BATCH)
 
 
 class Fail(Exception):
@@ -58,10 +67,12 @@ def one_line(text):
 # --- the .expect file ------------------------------------------------------------
 
 class Expect:
-    def __init__(self, path):
+    def __init__(self, path, batch=False):
         self.mode = "script"
         self.exit = "0"
-        self.stderr = None
+        self.stderr = []         # regexes the script's standard error must match
+        self.stdout = []         # regexes its standard output must match
+        self.options = []        # more ipsecpol options for the script run
         self.fails = {}          # line number -> regex
         self.either = {}         # line number -> regex: may also succeed
         self.argv = False
@@ -77,10 +88,14 @@ class Expect:
                 rest = rest.strip()
                 if word == "mode" and rest in ("script", "lines"):
                     self.mode = rest
-                elif word == "exit" and rest in ("0", "fail"):
+                elif word == "exit" and rest in ("0", "fail", "any"):
                     self.exit = rest
                 elif word == "stderr" and rest:
-                    self.stderr = re.compile(rest)
+                    self.stderr.append(re.compile(rest))
+                elif word == "stdout" and rest:
+                    self.stdout.append(re.compile(rest))
+                elif word == "option" and rest:
+                    self.options += shlex.split(rest)
                 elif word == "fail" and re.match(r"^\d+\s+\S", rest):
                     n, _, rx = rest.partition(" ")
                     self.fails[int(n)] = re.compile(rx.strip())
@@ -98,8 +113,13 @@ class Expect:
                     self.stores = rest.split()
                 else:
                     raise Fail(f"{os.path.basename(path)}:{no}: cannot read \"{line}\"")
-        if self.exit == "fail" and self.stderr is None:
+        if self.exit == "fail" and not self.stderr:
             raise Fail(f"{os.path.basename(path)}: \"exit fail\" needs a \"stderr REGEX\" line")
+        if batch and (self.mode != "script" or self.argv):
+            raise Fail(f"{os.path.basename(path)}: a batch file runs in script mode only "
+                       "(no \"mode lines\", no \"argv yes\")")
+        if (self.options or self.stdout) and self.mode != "script":
+            raise Fail(f"{os.path.basename(path)}: \"option\" and \"stdout\" are for script mode")
 
 
 # --- what a corpus line is -------------------------------------------------------
@@ -161,8 +181,10 @@ class Root:
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
 
-    def script(self, path):
-        return run([IPSECPOL, "--root", self.dir, "-f", path], cwd=self.dir)
+    def script(self, path, options=()):
+        # nobody at the keyboard: standard input is empty (a batch file's prompts)
+        return run([IPSECPOL, "--root", self.dir] + list(options) + ["-f", path],
+                   cwd=self.dir, stdin=b"")
 
     def script_text(self, text, name="cmd.netsh"):
         path = os.path.join(os.path.dirname(self.dir), name)
@@ -324,13 +346,40 @@ def run_lines(exp, lines, root, notes):
     return dyn_ok
 
 
+def check_output(exp, rc, out, err):
+    """The script's exit status and what it printed, against exit/stderr/stdout."""
+    if exp.exit == "fail" and rc == 0:
+        raise Fail("the script succeeded, expected to fail")
+    for rx in exp.stderr:
+        if not rx.search(err):
+            raise Fail(f"the script's standard error does not match /{rx.pattern}/ "
+                       f"(exit status {rc}): {one_line(err)}")
+    for rx in exp.stdout:
+        if not rx.search(out):
+            raise Fail(f"the script's standard output does not match /{rx.pattern}/: {one_line(out)}")
+
+
+def run_batch(exp, path, root, notes):
+    """A Windows batch file: ipsecpol follows cmd.exe's control flow; its exit
+    status is cmd.exe's (the last command's), so a failing cleanup line does not
+    fail the script: what failed is told by `stderr` lines of the .expect."""
+    rc, out, err = root.script(path, exp.options)
+    check_output(exp, rc, out, err)
+    if exp.exit == "0" and rc != 0:
+        raise Fail(f"the batch file failed (exit status {rc}): {one_line(err)}")
+    if exp.exit == "any":
+        notes.append(f"exit status {rc}")
+    return False, root
+
+
 def run_script(exp, path, lines, root, tmp, notes):
-    rc, _, err = root.script(path)
+    rc, out, err = root.script(path, exp.options)
+    if exp.exit in ("fail", "any") or rc == 0:
+        check_output(exp, rc, out, err)
     if exp.exit == "fail":
-        if rc == 0:
-            raise Fail("the script succeeded, expected to fail")
-        if not exp.stderr.search(err):
-            raise Fail(f"the script failed differently: {one_line(err)}")
+        return False, root
+    if exp.exit == "any":
+        notes.append(f"exit status {rc}")
         return False, root
     if rc == 0:
         dyn = [(no, t) for no, t, k, _ in classify(lines) if k == "dynamic"]
@@ -348,9 +397,10 @@ def run_script(exp, path, lines, root, tmp, notes):
             for no, raw in enumerate(lines, 1):
                 f.write(("# [dynamic] " + raw) if no in dyn_lines else raw)
         again = Root(tmp, "static-only")
-        rc, _, err = again.script(static)
+        rc, out, err = again.script(static, exp.options)
         if rc != 0:
             raise Fail(f"the script without its dynamic lines failed: {one_line(err)}")
+        check_output(exp, rc, out, err)
         return False, again
     raise Fail(f"the script failed: {one_line(err)}")
 
@@ -366,22 +416,26 @@ def run_argv(exp, lines, root, notes):
 
 def run_one(corpus, name):
     path = os.path.join(corpus, name)
-    exp_path = path[:-len(".netsh")] + ".expect"
+    exp_path = os.path.splitext(path)[0] + ".expect"
+    batch = is_batch(name)
     notes = []
     if not os.path.exists(exp_path):
         raise Fail("no .expect file")
-    exp = Expect(exp_path)
-    with open(path, encoding="utf-8", newline="") as f:
-        lines = f.readlines()
+    exp = Expect(exp_path, batch)
+    lines = []
+    if not batch:   # a batch file may be text of a Windows code page (option --codepage)
+        with open(path, encoding="utf-8", newline="") as f:
+            lines = f.readlines()
     with tempfile.TemporaryDirectory(prefix="ipp-rw-") as tmp:
         root = Root(tmp, "main")
-        if exp.mode == "lines":
+        if batch:
+            dyn_ok, checked = run_batch(exp, path, root, notes)
+        elif exp.mode == "lines":
             dyn_ok = run_lines(exp, lines, root, notes)
             checked = root
         else:
             dyn_ok, checked = run_script(exp, path, lines, root, tmp, notes)
-            if exp.exit == "fail":
-                return notes
+        # also after a script that failed (exit fail): what it did build is checked
         check_facts(exp, checked, dyn_ok, notes)
         dumps = round_trip(exp, checked, tmp, "main")
         if exp.argv:
@@ -401,7 +455,7 @@ def main():
         if not os.access(prog, os.X_OK):
             print(f"FAIL: {prog} is not built")
             return 1
-    names = sorted(n for n in os.listdir(corpus) if n.endswith(".netsh"))
+    names = sorted(n for n in os.listdir(corpus) if n.lower().endswith(SCRIPTS))
     if only:
         names = [n for n in names if n in only or n.split("-")[0] in only]
     passed = failed = 0
