@@ -1978,7 +1978,7 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 	bool timed = false;
 	const char *p = c + 6;
 
-	while (*(p += strspn(p, " \t")) == '/') {
+	while (*(p += strspn(p, " \t")) == '/' && p[1]) {
 		char o = (char)(p[1] | 0x20);
 		const char *v = p + 2;
 		size_t l;
@@ -2066,7 +2066,8 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ne
 	fclose(in);
 	sh->ctx = ctx;
 	sh->nstack = nstack;
-	sh->exit = exit_before; /* (its exit, quit or bye ended it, not this file) */
+	/* (its exit /b, quit or bye ended it, not this file; exit ends cmd.exe) */
+	sh->exit = exit_before || (batch && sh->bat_exit_all);
 	sh->where = where;
 	sh->where_line = where_line;
 	if (!batch)
@@ -2237,6 +2238,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			}
 			sh->exit = true;
 			sh->bat_exited = true;
+			sh->bat_exit_all |= !slash_b;
 			b->exit_after = b->after;
 		}
 	} else if (bat_keyword(c, "shift")) {
@@ -2741,6 +2743,8 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 
 	b.fr = &top;
 	b.path = strcmp(a->name, "-") ? realpath(a->name, NULL) : NULL;
+	if (sh->exec_depth == 0 || !sh->bat_exit_all)
+		sh->bat_exit_all = false;
 	r = bat_frame(&b, 0, err);
 	while (b.nlocals > 0)
 		bat_endlocal(&b);
