@@ -369,7 +369,7 @@ static void arg_ref(struct bat *b, struct sbuf *o, unsigned d, const char *mods,
 	struct bat_frame *fr = b->fr;
 	size_t i = fr->shift + d;
 
-	if (i == 0 && !fr->unknown) {
+	if (i == 0 && !fr->unknown && fr->argv[0][0] == ':') {
 		/* a subroutine's %0: its label */
 		sb_str(o, fr->argv[0]);
 		return;
@@ -1304,7 +1304,55 @@ static long find_label(const struct bat *b, size_t from, const char *name)
 	return -1;
 }
 
+/* What frame_args() gave, freed. */
+static void frame_free(struct bat_frame *fr)
+{
+	if (fr->argv)
+		for (size_t i = 0; i <= fr->argc; i++)
+			free(fr->argv[i]);
+	free(fr->argv);
+	free(fr->all);
+	fr->argv = NULL;
+	fr->all = NULL;
+	fr->argc = 0;
+}
+
 static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err);
+/* The arguments of a frame: %0 (@zero, @nz bytes) and the words of @a. 0, or -ENOMEM (*fr freed).
+ */
+static int frame_args(struct bat_frame *fr, const char *zero, size_t nz, const char *a)
+{
+	a += strspn(a, " \t,;=");
+	fr->argc = 0;
+	if (!(fr->all = strdup(a)) || !(fr->argv = calloc(2, sizeof(char *))) ||
+	    !(fr->argv[0] = strndup(zero, nz)))
+		goto nomem;
+	fr->argc = 1;
+	while (*a) {
+		const char *s = a;
+		bool quoted = false;
+		char **g;
+
+		while (*a && (quoted || !is_delim(*a))) {
+			if (*a == '"')
+				quoted = !quoted;
+			a++;
+		}
+		if (!(g = realloc(fr->argv, (fr->argc + 2) * sizeof(char *))))
+			goto nomem;
+		fr->argv = g;
+		fr->argv[fr->argc + 1] = NULL;
+		if (!(fr->argv[fr->argc] = strndup(s, (size_t)(a - s))))
+			goto nomem;
+		fr->argc++;
+		a += strspn(a, " \t,;=");
+	}
+	return 0;
+nomem:
+	frame_free(fr);
+	return -ENOMEM;
+}
+
 static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err);
 
 /*
@@ -1316,7 +1364,7 @@ static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp
 {
 	struct ipp_shell *sh = b->sh;
 	struct bat_frame fr = {0}, *outer = b->fr;
-	const char *lab = c + 1, *a;
+	const char *lab = c + 1;
 	size_t ll = label_len(lab);
 	char name[256];
 	long at;
@@ -1344,31 +1392,8 @@ static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp
 		return r;
 	}
 	/* the arguments: words (double quotes keep blanks), as cmd.exe gives them */
-	a = lab + ll;
-	a += strspn(a, " \t,;=");
-	fr.all = strdup(a);
-	fr.argv = calloc(2, sizeof(char *));
-	if (!fr.all || !fr.argv || !(fr.argv[0] = strndup(c, ll + 1)))
+	if (frame_args(&fr, c, ll + 1, lab + ll) < 0)
 		goto nomem;
-	fr.argc = 1;
-	while (*a) {
-		const char *s = a;
-		bool quoted = false;
-		char **g;
-
-		while (*a && (quoted || !is_delim(*a))) {
-			if (*a == '"')
-				quoted = !quoted;
-			a++;
-		}
-		if (!(g = realloc(fr.argv, (fr.argc + 2) * sizeof(char *))))
-			goto nomem;
-		fr.argv = g;
-		if (!(fr.argv[fr.argc] = strndup(s, (size_t)(a - s))))
-			goto nomem;
-		fr.argc++;
-		a += strspn(a, " \t,;=");
-	}
 	fr.locals = b->nlocals;
 	b->fr = &fr;
 	b->depth++;
@@ -1381,10 +1406,7 @@ static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp
 	b->after = after;
 	sh->where = where;
 	sh->where_line = where_line;
-	for (size_t i = 0; i < fr.argc; i++)
-		free(fr.argv[i]);
-	free(fr.argv);
-	free(fr.all);
+	frame_free(&fr);
 	if (r) {
 		b->halt = r;
 		b->halt_err = *err;
@@ -1392,11 +1414,7 @@ static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp
 	}
 	return sh->bat_errorlevel ? 1 : 0;
 nomem:
-	if (fr.argv)
-		for (size_t i = 0; i < fr.argc + 1; i++)
-			free(fr.argv[i]);
-	free(fr.argv);
-	free(fr.all);
+	frame_free(&fr);
 	return bat_nomem(b, f, err);
 }
 
@@ -2025,8 +2043,8 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
  * its own: @netsh_ctx, NULL for ipsec static); its failures are said as its
  * lines'.  0, or its summary failure.
  */
-static int run_other(struct bat *b, const char *path, bool batch, const char *netsh_ctx,
-		     struct bat_fail *f, struct ipp_error *err)
+static int run_other(struct bat *b, const char *path, bool batch, const char *args,
+		     const char *netsh_ctx, struct bat_fail *f, struct ipp_error *err)
 {
 	struct ipp_shell *sh = b->sh;
 	struct ctxpath ctx = sh->ctx; /* (the context and the pushd stack, put back) */
@@ -2059,10 +2077,12 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ne
 		}
 	}
 	sh->bat_called = batch;
+	sh->bat_call_args = args;
 	sh->exec_depth++;
 	r = ipp_shell_run_script(sh, in, path, &e);
 	sh->exec_depth--;
 	sh->bat_called = false;
+	sh->bat_call_args = NULL;
 	fclose(in);
 	sh->ctx = ctx;
 	sh->nstack = nstack;
@@ -2109,7 +2129,7 @@ static int netsh_f(struct bat *b, const char *c, struct bat_fail *f, struct ipp_
 			*rc = bat_nomem(b, f, err);
 			return 1;
 		}
-		*rc = run_other(b, fc, false, cc, f, err);
+		*rc = run_other(b, fc, false, NULL, cc, f, err);
 		free(fc);
 		free(cc);
 		return 1;
@@ -2201,7 +2221,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		} else if (other) {
 			/* call other.bat: it runs, with this file's variables, and this file goes
 			 * on after it */
-			rc = run_other(b, other, true, NULL, f, err);
+			rc = run_other(b, other, true, rest + wl, NULL, f, err);
 			free(other);
 			if (rc >= 0)
 				rc = sh->bat_errorlevel ? 1 : 0;
@@ -2309,7 +2329,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	} else if (prog == 0 && (other = batch_path(c, wlen))) {
 		/* another batch file, without call: cmd.exe goes on there and does not come
 		 * back */
-		rc = run_other(b, other, true, NULL, f, err);
+		rc = run_other(b, other, true, c + wlen, NULL, f, err);
 		free(other);
 		sh->exit = true;
 	} else if (prog == 0) {
@@ -2741,6 +2761,15 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 	unsigned where_line = sh->where_line;
 	int r;
 
+	if (sh->bat_call_args) {
+		/* called by another batch file, with arguments: %1 ... are known */
+		const char *args = sh->bat_call_args;
+
+		sh->bat_call_args = NULL;
+		top = (struct bat_frame){0};
+		if (frame_args(&top, a->name, strlen(a->name), args) < 0)
+			return ipp_err(err, ENOMEM, "out of memory");
+	}
 	b.fr = &top;
 	b.path = strcmp(a->name, "-") ? realpath(a->name, NULL) : NULL;
 	if (sh->exec_depth == 0 || !sh->bat_exit_all)
@@ -2770,6 +2799,8 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 		}
 	}
 	free(b.path);
+	if (top.argv != &argv0)
+		frame_free(&top);
 	sh->where = where;
 	sh->where_line = where_line;
 	return r;

@@ -64,6 +64,7 @@ struct ipp_shell {
 	int (*bat_exec)(struct ipp_shell *sh, const char *line, struct ipp_error *err);
 	unsigned long bat_steps_max; /* commands a batch file may run (0: BAT_STEPS_MAX) */
 	bool bat_called; /* the next batch file run is called by another: its variables */
+	const char *bat_call_args; /* ... and its arguments (borrowed) */
 	bool bat_exit_all; /* exit (without /b) in a called batch file: cmd.exe ends, its
 			      callers too */
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */

@@ -97,13 +97,13 @@ run_ok $IPSECPOL -f "$TMP/redir.bat"
 # call goes there and does not come back
 printf 'add filterlist name=FlowF1\nquit\n' >"$TMP/d/f1.txt"
 printf 'add filterlist name=FlowF2\n' >"$TMP/d/f2.txt"
-printf '%s\r\n' 'set FROM=%PART%-sub' 'netsh ipsec static add filterlist name=FlowSub%PART%' >"$TMP/d/sub.bat"
+printf '%s\r\n' 'set FROM=%PART%-sub-%~1-%~nx0' 'netsh ipsec static add filterlist name=FlowSub%PART%' >"$TMP/d/sub.bat"
 printf '%s\r\n' 'netsh ipsec static add filterlist name=FlowSub2' >"$TMP/d/sub2.bat"
 BAT=d/calls.bat
 bat '@echo off' 'cd /d "%~dp0"' 'netsh -f "%~dp0f1.txt"' 'netsh -c "ipsec static" -f "%~dp0f2.txt"' \
-	'set PART=X' 'call "%~dp0sub.bat"' 'echo back FROM=%FROM%' '"%~dp0sub2.bat"' 'echo not back'
+	'set PART=X' 'call "%~dp0sub.bat" "an arg"' 'echo back FROM=%FROM%' '"%~dp0sub2.bat"' 'echo not back'
 run_ok $IPSECPOL -f "$TMP/d/calls.bat"
-contains "$OUT" "back FROM=X-sub"
+contains "$OUT" "back FROM=X-sub-an arg-sub.bat"
 lacks "$OUT" "not back"
 D=$(dump_store local)
 for n in FlowF1 FlowF2 FlowSubX FlowSub2; do
