@@ -39,6 +39,7 @@
 #define BAT_CALL_MAX 64		     /* call :label nesting */
 #define BAT_LOCAL_MAX 32	     /* setlocal nesting (cmd.exe's limit) */
 #define BAT_FOR_MAX 16		     /* for nesting */
+#define BAT_FORV_MAX 64		     /* for variables at once (for /f gives several) */
 #define BAT_STEPS_MAX 1000000	     /* commands a file may run (a loop without end) */
 #define BAT_BLOCK_LINES 10000	     /* lines of one block */
 #define BAT_FILE_TEXT_MAX (16 << 20) /* a line expanded, with its block */
@@ -273,7 +274,7 @@ struct bat {
 	struct {
 		char letter;
 		const char *value;
-	} forv[BAT_FOR_MAX];
+	} forv[BAT_FORV_MAX];
 	size_t nforv;
 	struct bat_local locals[BAT_LOCAL_MAX];
 	size_t nlocals;
@@ -976,11 +977,12 @@ static int parse_for(struct bp *P)
 		P->p += 2;
 		skip_blanks(P);
 		if ((k == 'f' && *P->p == '"') || (k == 'r' && *P->p != '%')) {
-			char *skip = parse_operand(P);
+			char *opts = parse_operand(P); /* (for /f's options are kept) */
 
-			if (!skip)
+			if (!opts)
 				return P->nomem = true, -1;
-			free(skip);
+			free(P->v[nd].text2);
+			P->v[nd].text2 = opts;
 			skip_blanks(P);
 		}
 	}
@@ -1705,6 +1707,275 @@ nomem:
 	return bat_nomem(b, f, err);
 }
 
+/* for /f's options: tokens=, delims=, eol=, skip=, usebackq. */
+struct for_opts {
+	char delims[64];
+	char eol;
+	long skip;
+	bool usebackq;
+	unsigned char want[32]; /* token numbers (1-based), in order */
+	size_t nwant;
+	bool star; /* the rest of the line after the last one, to the next variable */
+};
+
+/* @o from the options text @t ("tokens=1,3* delims=,"); false when they are not cmd.exe's. */
+static bool for_opts_parse(const char *t, struct for_opts *o)
+{
+	char buf[256];
+	size_t l;
+	char *p;
+
+	*o = (struct for_opts){.delims = " \t", .eol = ';', .want = {1}, .nwant = 1};
+	if (!t)
+		return true;
+	l = strlen(t);
+	if (l >= sizeof(buf))
+		return false;
+	memcpy(buf, t + (t[0] == '"'), l + 1 - (t[0] == '"'));
+	l = strlen(buf);
+	if (l && buf[l - 1] == '"')
+		buf[--l] = '\0';
+	for (p = buf; *p;) {
+		p += strspn(p, " ");
+		if (!strncasecmp(p, "usebackq", 8)) {
+			o->usebackq = true;
+			p += 8;
+		} else if (!strncasecmp(p, "skip=", 5)) {
+			o->skip = strtol(p + 5, &p, 10);
+		} else if (!strncasecmp(p, "eol=", 4)) {
+			o->eol = p[4];
+			p += 4 + (p[4] != '\0');
+		} else if (!strncasecmp(p, "delims=", 7)) {
+			/* to the end of the options (a blank last is one of them) */
+			snprintf(o->delims, sizeof(o->delims), "%s", p + 7);
+			break;
+		} else if (!strncasecmp(p, "tokens=", 7)) {
+			o->nwant = 0;
+			for (p += 7; *p && *p != ' ';) {
+				long a, z;
+
+				if (*p == '*') {
+					o->star = true;
+					p++;
+					continue;
+				}
+				a = strtol(p, &p, 10);
+				z = a;
+				if (*p == '-')
+					z = strtol(p + 1, &p, 10);
+				for (long k = a; k <= z && k >= 1 && k <= 31 && o->nwant < 31; k++)
+					o->want[o->nwant++] = (unsigned char)k;
+				if (*p == ',')
+					p++;
+				else if (*p && *p != ' ' && *p != '*')
+					return false;
+			}
+		} else if (*p) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The for /f values of line @line into @v (@max of them): how many variables it gives. */
+static size_t for_tokens(const struct for_opts *o, char *line, char **v, size_t max)
+{
+	size_t nv = 0, k = 0;
+	char *p = line;
+
+	for (size_t i = 0; i < o->nwant && nv < max; i++)
+		v[nv++] = NULL;
+	if (o->star && nv < max)
+		v[nv++] = NULL;
+	for (unsigned tok = 1; *p; tok++) {
+		char *s;
+
+		p += strspn(p, o->delims);
+		if (!*p)
+			break;
+		s = p;
+		if (o->star && k == o->nwant) {
+			v[o->nwant] = s; /* the rest of the line */
+			break;
+		}
+		p += strcspn(p, o->delims);
+		if (*p)
+			*p++ = '\0';
+		for (size_t i = 0; i < o->nwant; i++)
+			if (o->want[i] == tok) {
+				v[i] = s;
+				k = i + 1;
+			}
+		if (k == o->nwant && o->star) {
+			p += strspn(p, o->delims);
+			if (*p)
+				v[o->nwant] = p;
+			break;
+		}
+	}
+	return nv;
+}
+
+/*
+ * for /f: its command for each line of a file (a path here), a string, or
+ * what a command prints (netsh, echo or ver: what another program prints is
+ * not known, and the file stops).
+ */
+static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
+		      struct ipp_error *err)
+{
+	const struct bn *n = &P->v[nd];
+	struct for_opts o;
+	char *src = NULL, *text = NULL, *opts = NULL;
+	size_t len = 0;
+	int last = 0;
+	long lineno = 0;
+
+	if (!(opts = n->text2 ? bat_late(b, n->text2) : strdup("")) ||
+	    !(src = bat_late(b, n->text))) {
+		free(opts);
+		return bat_nomem(b, f, err);
+	}
+	if (!for_opts_parse(n->text2 ? opts : NULL, &o)) {
+		last = bat_stop(b, "for /f",
+				"for /f's options are not cmd.exe's (tokens=, delims=, "
+				"eol=, skip=, usebackq)",
+				f, err);
+		goto out;
+	}
+	{
+		char *x = cond_text(src), *q;
+		size_t l;
+
+		free(src);
+		src = x;
+		if (!src) {
+			last = bat_nomem(b, f, err);
+			goto out;
+		}
+		q = src + strspn(src, " \t");
+		l = strlen(q);
+		while (l && (q[l - 1] == ' ' || q[l - 1] == '\t'))
+			q[--l] = '\0';
+		if (l >= 2 && ((!o.usebackq && q[0] == '\'') || (o.usebackq && q[0] == '`')) &&
+		    q[l - 1] == q[0]) {
+			/* what a command prints */
+			struct bp C = {0};
+			FILE *mem, *saved = b->sh->out;
+			int root;
+
+			q[l - 1] = '\0';
+			C.p = q + 1;
+			root = parse_seq(&C, false, -1);
+			if (C.bad || C.more || C.nomem || !(mem = open_memstream(&text, &len))) {
+				bp_free(&C);
+				last = bat_stop(b, q + 1, "for /f over a command it cannot read", f,
+						err);
+				goto out;
+			}
+			b->out_unknown = false;
+			b->sh->out = mem;
+			exec_seq(b, &C, root, f, err);
+			b->sh->out = saved;
+			fclose(mem);
+			bp_free(&C);
+			if (b->out_unknown) {
+				last = bat_stop(
+				    b, q + 1,
+				    "for /f over what a program prints (not netsh's, echo's "
+				    "or ver's) cannot be told",
+				    f, err);
+				goto out;
+			}
+			if (b->jump || b->ret || b->halt || b->sh->exit)
+				goto out;
+		} else if (l >= 2 && q[0] == (o.usebackq ? '\'' : '"') && q[l - 1] == q[0]) {
+			/* a string */
+			q[l - 1] = '\0';
+			if (!(text = strdup(q + 1))) {
+				last = bat_nomem(b, f, err);
+				goto out;
+			}
+		} else {
+			/* a file (a path here; usebackq: double quotes may surround it) */
+			FILE *in;
+
+			if (o.usebackq && l >= 2 && q[0] == '"' && q[l - 1] == '"') {
+				q[l - 1] = '\0';
+				q++;
+			}
+			if (strchr(q, '\\') || (q[0] && q[1] == ':')) {
+				last = bat_stop(
+				    b, q, "for /f over a file of Windows' is not followed", f, err);
+				goto out;
+			}
+			if (!(in = fopen(q, "r"))) {
+				/* cmd.exe says so, and the loop runs no command */
+				bat_note(b,
+					 "for /f: cannot open \"%s\": %s: its command is not run",
+					 q, strerror(errno));
+				b->sh->bat_errorlevel = 1;
+				goto out;
+			}
+			{
+				FILE *mem = open_memstream(&text, &len);
+				char buf[4096];
+				size_t k;
+
+				while (mem && (k = fread(buf, 1, sizeof(buf), in)) > 0 &&
+				       len + k < BAT_FILE_TEXT_MAX)
+					fwrite(buf, 1, k, mem);
+				if (mem)
+					fclose(mem);
+				fclose(in);
+				if (!mem) {
+					last = bat_nomem(b, f, err);
+					goto out;
+				}
+			}
+		}
+	}
+	if (b->nforv >= BAT_FOR_MAX) {
+		last = bat_stop(b, "for", "for loops nested deeper than 16", f, err);
+		goto out;
+	}
+	for (char *line = text, *next; line && *line; line = next) {
+		char *v[33];
+		size_t nv, base = b->nforv;
+
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (next > line && next[-1] == '\0' && next - 2 >= line && next[-2] == '\r')
+			next[-2] = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (++lineno <= o.skip || !*line || *line == o.eol)
+			continue;
+		nv = for_tokens(&o, line, v, 33);
+		if (!v[0])
+			continue; /* (no first token: cmd.exe runs nothing for the line) */
+		if (base + nv > sizeof(b->forv) / sizeof(b->forv[0])) {
+			last =
+			    bat_stop(b, "for /f", "more for variables than are followed", f, err);
+			break;
+		}
+		for (size_t i = 0; i < nv; i++) {
+			b->forv[base + i].letter = (char)(n->letter + (char)i);
+			b->forv[base + i].value = v[i] ? v[i] : "";
+		}
+		b->nforv = base + nv;
+		last = exec_seq(b, P, n->body, f, err);
+		b->nforv = base;
+		if (b->jump || b->ret || b->halt || b->sh->exit)
+			break;
+	}
+out:
+	free(opts);
+	free(src);
+	free(text);
+	return last;
+}
+
 /* for: its command for each word of its list (or number of /l). */
 static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err)
 {
@@ -1712,15 +1983,11 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 	char *list = NULL, *w = NULL;
 	int last = 0;
 
+	if (n->fkind == 'f')
+		return exec_for_f(b, P, nd, f, err);
 	if (n->fkind && n->fkind != 'l')
-		return bat_stop(b,
-				n->fkind == 'f'	  ? "for /f"
-				: n->fkind == 'd' ? "for /d"
-						  : "for /r",
-				n->fkind == 'f' ? "for /f (the lines of a file, or what a "
-						  "program prints) is not followed"
-						: "for over Windows' directories is not followed",
-				f, err);
+		return bat_stop(b, n->fkind == 'd' ? "for /d" : "for /r",
+				"for over Windows' directories is not followed", f, err);
 	if (b->nforv == BAT_FOR_MAX)
 		return bat_stop(b, "for", "for loops nested deeper than 16", f, err);
 	if (!(list = bat_late(b, n->text)))

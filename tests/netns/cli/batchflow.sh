@@ -110,6 +110,26 @@ for n in FlowF1 FlowF2 FlowSubX FlowSub2; do
 	contains "$D" "add filterlist name=\"$n\""
 done
 
+# for /f over a file of addresses (the block lists scripts read), a string, and what netsh
+# and ver print; eol, skip, tokens and delims as cmd.exe reads them
+printf '; the addresses to block\r\n10.9.0.1 web\r\n\r\n10.9.0.2,db\r\n' >"$TMP/d/list.txt"
+BAT=d/forf.bat
+bat '@echo off' \
+	'for /f "tokens=1,2 delims=, " %%a in (%~dp0list.txt) do netsh ipsec static add filter filterlist=FlowList srcaddr=%%a dstaddr=me description=%%b' \
+	'for /f "tokens=2 delims=[]" %%v in ('"'"'ver'"'"') do echo ver=[%%v]' \
+	'for /f "usebackq tokens=2*" %%x in ('"'"'a b c d'"'"') do echo str=[%%x][%%y]' \
+	'for /f "tokens=1,2,*" %%i in ('"'"'netsh ipsec static show filterlist name^=FlowList'"'"') do if "%%i"=="FilterList" echo shown=[%%k]' \
+	'for /f %%z in (nosuchfile.txt) do echo never'
+run_ok $IPSECPOL -f "$TMP/d/forf.bat"
+contains "$OUT" "ver=[Version 5.2.3790]"
+contains "$OUT" "str=[b][c d]"
+contains "$OUT" "shown=[: FlowList]"
+lacks "$OUT" never
+contains "$ERR" 'for /f: cannot open "nosuchfile.txt"'
+D=$(dump_store local)
+contains "$D" 'add filter filterlist="FlowList" srcaddr=10.9.0.1 dstaddr=me description="web"'
+contains "$D" 'add filter filterlist="FlowList" srcaddr=10.9.0.2 dstaddr=me description="db"'
+
 # choice with a default and a time: the default is taken (nobody answers a script here)
 BAT=choice.bat
 bat 'choice /c yn /t 5 /d n /m "Block the ports"' 'if errorlevel 2 goto no' \
@@ -133,8 +153,8 @@ stops() {
 	lacks "$(dump_store local)" FlowNever "after: $*"
 }
 stops "cmd.exe's prompt for an answer (what follows tests it) is not followed" 'set /p X=Which? '
-stops 'for /f (the lines of a file, or what a program prints) is not followed' \
-	'for /f "tokens=*" %%a in (list.txt) do echo %%a'
+stops "for /f over what a program prints (not netsh's, echo's or ver's) cannot be told" \
+	'for /f "tokens=*" %%a in ('"'"'systeminfo'"'"') do echo %%a'
 stops "whether a file of Windows' exists cannot be told here" \
 	'if exist C:\WINDOWS\system32\netsh.exe (goto run) else (exit /b)' ':run'
 stops 'goto: the batch file has no label ":nowhere": the batch file stops here' 'goto nowhere'
