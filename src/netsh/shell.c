@@ -1208,7 +1208,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			sh->where_line = l.lineno;
 			sh->script_ran_ok = false;
 			sh->batch_refused = false;
-			r = ipp_shell_exec_line(sh, l.text, err);
+			r = (sh->bat_exec ? sh->bat_exec : ipp_shell_exec_line)(sh, l.text, err);
 			sh->where = where;
 			sh->where_line = where_line;
 			if (r == 0) {

@@ -59,8 +59,8 @@ struct ipp_shell {
 	struct bat_var *bat_vars; /* what the batch file's set commands gave (owned) */
 	size_t bat_nvars;
 	long bat_errorlevel; /* cmd.exe's errorlevel in the batch file being run */
-	/* how a batch file's netsh command line runs: ipp_shell_exec_line() (the batch
-	 * fuzzer gives one that only parses) */
+	/* how a script's or batch file's netsh command line runs: ipp_shell_exec_line()
+	 * (the batch fuzzer gives one that only parses) */
 	int (*bat_exec)(struct ipp_shell *sh, const char *line, struct ipp_error *err);
 	unsigned long bat_steps_max; /* commands a batch file may run (0: BAT_STEPS_MAX) */
 	bool bat_called; /* the next batch file run is called by another: its variables */

@@ -2,13 +2,15 @@
 /*
  * fuzz_batch.c - a batch file (.bat) run as cmd.exe runs it: expansion,
  * parsing (blocks, if, for), goto, call, set /a, pipes into find.  Its
- * netsh command lines are lexed, not run (nothing is written anywhere).
+ * netsh command lines, its netsh -f scripts' too, are lexed, not run (nothing
+ * is written anywhere); it runs in an empty directory of its own.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netsh/shell_internal.h"
 
@@ -32,8 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1 << 16)
 		return 0;
-	if (!null && !(null = fopen("/dev/null", "w")))
-		return 0;
+	if (!null) {
+		/* (what a line names, call x.bat, for /f in (x), netsh -f x: looked for in an
+		 * empty directory of its own) */
+		char dir[] = "/tmp/ipp-fuzz-batch.XXXXXX";
+
+		if (!mkdtemp(dir) || chdir(dir) < 0 || !(null = fopen("/dev/null", "w")))
+			return 0;
+	}
 	ipp_err_clear(&err);
 	if (ipp_shell_new("/nonexistent-fuzz-root", IPP_NAME_NETSH, null, &sh, &err) < 0)
 		return 0;
