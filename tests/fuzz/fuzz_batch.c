@@ -24,6 +24,13 @@ static int parse_only(struct ipp_shell *sh, const char *line, struct ipp_error *
 	return r < 0 ? r : (strlen(line) % 3 == 0 ? ipp_err(err, EINVAL, "fails") : 0);
 }
 
+static char dir[] = "/tmp/ipp-fuzz-batch.XXXXXX";
+
+static void dir_gone(void)
+{
+	(void)rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,10 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!null) {
 		/* (what a line names, call x.bat, for /f in (x), netsh -f x: looked for in an
 		 * empty directory of its own) */
-		char dir[] = "/tmp/ipp-fuzz-batch.XXXXXX";
-
 		if (!mkdtemp(dir) || chdir(dir) < 0 || !(null = fopen("/dev/null", "w")))
 			return 0;
+		atexit(dir_gone);
 	}
 	ipp_err_clear(&err);
 	if (ipp_shell_new("/nonexistent-fuzz-root", IPP_NAME_NETSH, null, &sh, &err) < 0)
