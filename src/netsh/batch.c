@@ -38,7 +38,7 @@
 #define BAT_CMDS_MAX 256	     /* commands of one line (cmd.exe's lines hold fewer) */
 #define BAT_CALL_MAX 64		     /* call :label nesting */
 #define BAT_LOCAL_MAX 32	     /* setlocal nesting (cmd.exe's limit) */
-#define BAT_FOR_MAX 16		     /* for nesting */
+#define BAT_NEST_MAX 200	     /* blocks, if, for, set /a parentheses nested */
 #define BAT_FORV_MAX 64		     /* for variables at once (for /f gives several) */
 #define BAT_STEPS_MAX 1000000	     /* commands a file may run (a loop without end) */
 #define BAT_BLOCK_LINES 10000	     /* lines of one block */
@@ -262,6 +262,7 @@ struct bat {
 	size_t after;	     /* the line after the one being run (and its block) */
 	size_t exit_after;   /* ... when an exit ended the file */
 	bool delayed;	     /* setlocal enabledelayedexpansion */
+	bool echo_off;	     /* echo off */
 	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output */
 	unsigned el_line;    /* ... on this line */
 	bool el_asked;	     /* the line being expanded asked for it */
@@ -370,7 +371,7 @@ static void arg_ref(struct bat *b, struct sbuf *o, unsigned d, const char *mods,
 	struct bat_frame *fr = b->fr;
 	size_t i = fr->shift + d;
 
-	if (i == 0 && !fr->unknown && fr->argv[0][0] == ':') {
+	if (i == 0 && !fr->unknown && fr->argv[0][0] == ':' && nm == 0) {
 		/* a subroutine's %0: its label */
 		sb_str(o, fr->argv[0]);
 		return;
@@ -660,6 +661,7 @@ struct bp {
 	size_t n, cap;
 	const char *p;	 /* where the parse is */
 	int depth;	 /* blocks open */
+	int nest;	 /* blocks, ifs and fors being parsed (each one a call deeper) */
 	bool more;	 /* a block is open at the end: the next line belongs to it */
 	const char *bad; /* a syntax error: what was expected */
 	const char *bad_at;
@@ -787,8 +789,10 @@ static int parse_simple(struct bp *P)
 		sb_chr(&o, *in++);
 	}
 	P->p = in;
-	if ((nd = bp_node(P, BN_CMD)) < 0)
+	if ((nd = bp_node(P, BN_CMD)) < 0) {
+		free(o.s);
 		return -1;
+	}
 	if (!(P->v[nd].text = sb_done(&o))) {
 		P->nomem = true;
 		return -1;
@@ -1020,8 +1024,25 @@ static int parse_for(struct bp *P)
 	return nd;
 }
 
-/* One command: a block, if, for, a comment, or a simple command. */
+static int parse_cmd_in(struct bp *P);
+
+/*
+ * One command: a block, if, for, a comment, or a simple command.  (Blocks,
+ * ifs and fors nest by recursion: bounded, hostile lines are no stack's end.)
+ */
 static int parse_cmd(struct bp *P)
+{
+	int nd;
+
+	if (P->nest >= BAT_NEST_MAX)
+		return bp_bad(P, "blocks, if and for nested no deeper than 200");
+	P->nest++;
+	nd = parse_cmd_in(P);
+	P->nest--;
+	return nd;
+}
+
+static int parse_cmd_in(struct bp *P)
 {
 	int nd, body;
 
@@ -1116,6 +1137,13 @@ static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, 
 		*err = *e;
 }
 
+/* The batch file stops (what cannot be followed): and a batch file that called it. */
+static void bat_halt(struct bat *b)
+{
+	b->sh->exit = true;
+	b->sh->bat_stopped = true;
+}
+
 /* The batch file stops at its command @c: @why (what cannot be followed); its failure. */
 static int bat_stop(struct bat *b, const char *c, const char *why, struct bat_fail *f,
 		    struct ipp_error *err)
@@ -1127,7 +1155,7 @@ static int bat_stop(struct bat *b, const char *c, const char *why, struct bat_fa
 	snprintf(shown, sizeof(shown), "%.40s", c);
 	shown[strcspn(shown, "\n")] = '\0';
 	rc = ipp_err(&e, EINVAL, "\"%s\": %s: the batch file stops here", plain(shown), why);
-	b->sh->exit = true;
+	bat_halt(b);
 	bat_failed(b->sh, rc, &e, f, err);
 	return rc;
 }
@@ -1137,9 +1165,55 @@ static int bat_nomem(struct bat *b, struct bat_fail *f, struct ipp_error *err)
 	struct ipp_error e = {0};
 	int rc = ipp_err(&e, ENOMEM, "out of memory");
 
-	b->sh->exit = true;
+	bat_halt(b);
 	bat_failed(b->sh, rc, &e, f, err);
 	return rc;
+}
+
+/* Has the file run more commands than it may (a loop without end)?  Said, and it stops. */
+static bool too_many_steps(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err,
+			   int *rc)
+{
+	if (++b->steps <= (b->sh->bat_steps_max ? b->sh->bat_steps_max : BAT_STEPS_MAX))
+		return false;
+	*rc = bat_stop(
+	    b, c, "the batch file ran more than a million commands (a loop without end?)", f, err);
+	return true;
+}
+
+/* Room for @n more for variables?  Otherwise said, and the file stops. */
+static bool forv_room(struct bat *b, size_t n, struct bat_fail *f, struct ipp_error *err, int *rc)
+{
+	if (b->nforv + n <= BAT_FORV_MAX)
+		return true;
+	*rc = bat_stop(b, "for", "for loops (and their variables) nested deeper than are followed",
+		       f, err);
+	return false;
+}
+
+/* What a command writes, caught (a pipe, for /f, a redirection): the shell's output is @c's. */
+struct capture {
+	FILE *mem, *saved;
+	char *buf;
+	size_t len;
+};
+
+static bool capture_start(struct ipp_shell *sh, struct capture *c)
+{
+	*c = (struct capture){0};
+	if (!(c->mem = open_memstream(&c->buf, &c->len)))
+		return false;
+	c->saved = sh->out;
+	sh->out = c->mem;
+	return true;
+}
+
+/* The output back where it was; what was caught (a new string, or NULL), to free(). */
+static char *capture_end(struct ipp_shell *sh, struct capture *c)
+{
+	sh->out = c->saved;
+	fclose(c->mem);
+	return c->buf;
 }
 
 /*
@@ -1469,6 +1543,35 @@ static bool findstr_match(const char *pat, size_t np, const char *t, bool icase)
 }
 
 /*
+ * Does @pat (@np bytes) match @line: literally (a substring), or as
+ * findstr's pattern; @at_start, @at_end: only at the line's beginning, end
+ * (findstr /b /e; both: /x, the whole line).
+ */
+static bool search_one(const char *pat, size_t np, const char *line, bool literal, bool icase,
+		       bool at_start, bool at_end)
+{
+	size_t ll = strlen(line);
+
+	if (literal) {
+		if (at_start && at_end)
+			return ll == np && !(icase ? strncasecmp : strncmp)(line, pat, np);
+		if (at_start)
+			return ll >= np && !(icase ? strncasecmp : strncmp)(line, pat, np);
+		if (at_end)
+			return ll >= np &&
+			       !(icase ? strncasecmp : strncmp)(line + ll - np, pat, np);
+		return (icase ? strcasestr(line, pat) : strstr(line, pat)) != NULL;
+	}
+	{
+		char anch[520];
+
+		snprintf(anch, sizeof(anch), "%s%.*s%s", at_start && pat[0] != '^' ? "^" : "",
+			 (int)np, pat, at_end && (!np || pat[np - 1] != '$') ? "$" : "");
+		return findstr_match(anch, strlen(anch), line, icase);
+	}
+}
+
+/*
  * What find or findstr (@c, the command) says of @text, the output of the
  * command that feeds it: 0 a line found (the lines found written to @out,
  * unless NULL), 1 none, -1 not a search this follows (a file named, an
@@ -1477,6 +1580,7 @@ static bool findstr_match(const char *pat, size_t np, const char *t, bool icase)
 static int text_search(const char *c, const char *text, FILE *out)
 {
 	bool fstr = bat_keyword(c, "findstr"), icase = false, invert = false, literal = false;
+	bool at_start = false, at_end = false;
 	bool one = !fstr; /* find's string, findstr's /c: one string, blanks and all */
 	const char *p = c + (fstr ? 7 : 4);
 	char pat[512];
@@ -1502,6 +1606,15 @@ static int text_search(const char *c, const char *text, FILE *out)
 		case 'r':
 			literal = false;
 			break;
+		case 'b':
+			at_start = fstr;
+			break;
+		case 'e':
+			at_end = fstr;
+			break;
+		case 'x':
+			at_start = at_end = fstr;
+			break;
 		case 'c':
 			if (p[2] != ':')
 				return -1; /* (find /c counts) */
@@ -1509,7 +1622,7 @@ static int text_search(const char *c, const char *text, FILE *out)
 			p += 1;
 			break;
 		default:
-			if (!fstr || !strchr("bexnmo", p[1] | 0x20))
+			if (!fstr || !strchr("nmo", p[1] | 0x20))
 				return -1;
 			break;
 		}
@@ -1545,9 +1658,7 @@ static int text_search(const char *c, const char *text, FILE *out)
 		snprintf(buf, sizeof(buf), "%.*s", (int)ll, line);
 		buf[strcspn(buf, "\r")] = '\0';
 		if (one) {
-			hit = !fstr || literal
-				  ? (icase ? strcasestr(buf, pat) : strstr(buf, pat)) != NULL
-				  : findstr_match(pat, np, buf, icase);
+			hit = search_one(pat, np, buf, !fstr || literal, icase, at_start, at_end);
 		} else {
 			/* findstr's words: any of them */
 			for (const char *w = pat; *w && !hit;) {
@@ -1555,9 +1666,8 @@ static int text_search(const char *c, const char *text, FILE *out)
 				char word[512];
 
 				snprintf(word, sizeof(word), "%.*s", (int)wl, w);
-				hit = wl && (literal ? (icase ? strcasestr(buf, word)
-							      : strstr(buf, word)) != NULL
-						     : findstr_match(word, wl, buf, icase));
+				hit = wl &&
+				      search_one(word, wl, buf, literal, icase, at_start, at_end);
 				w += wl + strspn(w + wl, " ");
 			}
 		}
@@ -1770,6 +1880,8 @@ static bool for_opts_parse(const char *t, struct for_opts *o)
 				else if (*p && *p != ' ' && *p != '*')
 					return false;
 			}
+			if (o->nwant == 0 && !o->star)
+				return false;
 		} else if (*p) {
 			return false;
 		}
@@ -1861,23 +1973,21 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 		    q[l - 1] == q[0]) {
 			/* what a command prints */
 			struct bp C = {0};
-			FILE *mem, *saved = b->sh->out;
+			struct capture cap;
 			int root;
 
 			q[l - 1] = '\0';
 			C.p = q + 1;
 			root = parse_seq(&C, false, -1);
-			if (C.bad || C.more || C.nomem || !(mem = open_memstream(&text, &len))) {
+			if (C.bad || C.more || C.nomem || !capture_start(b->sh, &cap)) {
 				bp_free(&C);
 				last = bat_stop(b, q + 1, "for /f over a command it cannot read", f,
 						err);
 				goto out;
 			}
 			b->out_unknown = false;
-			b->sh->out = mem;
 			exec_seq(b, &C, root, f, err);
-			b->sh->out = saved;
-			fclose(mem);
+			text = capture_end(b->sh, &cap);
 			bp_free(&C);
 			if (b->out_unknown) {
 				last = bat_stop(
@@ -1920,10 +2030,10 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 			{
 				FILE *mem = open_memstream(&text, &len);
 				char buf[4096];
-				size_t k;
+				size_t k, total = 0;
 
 				while (mem && (k = fread(buf, 1, sizeof(buf), in)) > 0 &&
-				       len + k < BAT_FILE_TEXT_MAX)
+				       (total += k) <= BAT_FILE_TEXT_MAX)
 					fwrite(buf, 1, k, mem);
 				if (mem)
 					fclose(mem);
@@ -1932,33 +2042,34 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 					last = bat_nomem(b, f, err);
 					goto out;
 				}
+				if (total > BAT_FILE_TEXT_MAX) {
+					last = bat_stop(
+					    b, q,
+					    "for /f over a file of more than 16 MiB is not "
+					    "followed",
+					    f, err);
+					goto out;
+				}
 			}
 		}
 	}
-	if (b->nforv >= BAT_FOR_MAX) {
-		last = bat_stop(b, "for", "for loops nested deeper than 16", f, err);
+	if (!forv_room(b, 1, f, err, &last))
 		goto out;
-	}
 	for (char *line = text, *next; line && *line; line = next) {
-		char *v[33];
+		char *v[33] = {0};
 		size_t nv, base = b->nforv;
 
 		next = line + strcspn(line, "\n");
 		if (*next)
 			*next++ = '\0';
-		if (next > line && next[-1] == '\0' && next - 2 >= line && next[-2] == '\r')
-			next[-2] = '\0';
 		line[strcspn(line, "\r")] = '\0';
 		if (++lineno <= o.skip || !*line || *line == o.eol)
 			continue;
 		nv = for_tokens(&o, line, v, 33);
 		if (!v[0])
 			continue; /* (no first token: cmd.exe runs nothing for the line) */
-		if (base + nv > sizeof(b->forv) / sizeof(b->forv[0])) {
-			last =
-			    bat_stop(b, "for /f", "more for variables than are followed", f, err);
+		if (!forv_room(b, nv, f, err, &last))
 			break;
-		}
 		for (size_t i = 0; i < nv; i++) {
 			b->forv[base + i].letter = (char)(n->letter + (char)i);
 			b->forv[base + i].value = v[i] ? v[i] : "";
@@ -1988,39 +2099,34 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 	if (n->fkind && n->fkind != 'l')
 		return bat_stop(b, n->fkind == 'd' ? "for /d" : "for /r",
 				"for over Windows' directories is not followed", f, err);
-	if (b->nforv == BAT_FOR_MAX)
-		return bat_stop(b, "for", "for loops nested deeper than 16", f, err);
+	if (!forv_room(b, 1, f, err, &last))
+		return last;
 	if (!(list = bat_late(b, n->text)))
 		return bat_nomem(b, f, err);
 	if (n->fkind == 'l') {
-		long v[3] = {0, 0, 0};
+		/* (cmd.exe's numbers are 32-bit: the loop ends where they end) */
+		long long v[3] = {0, 0, 0};
 		char *p = list, *e;
 		char num[32];
 
 		for (int k = 0; k < 3; k++) {
 			p += strspn(p, " \t,;=");
-			v[k] = strtol(p, &e, 0);
+			v[k] = strtoll(p, &e, 0);
+			v[k] = v[k] < INT32_MIN ? INT32_MIN : v[k] > INT32_MAX ? INT32_MAX : v[k];
 			p = e;
 		}
-		for (long i = v[0]; v[1] >= 0 ? i <= v[2] : i >= v[2]; i += v[1]) {
-			snprintf(num, sizeof(num), "%ld", i);
+		for (long long i = v[0];
+		     (v[1] >= 0 ? i <= v[2] : i >= v[2]) && i >= INT32_MIN && i <= INT32_MAX;
+		     i += v[1]) {
+			snprintf(num, sizeof(num), "%lld", i);
 			b->forv[b->nforv].letter = n->letter;
 			b->forv[b->nforv++].value = num;
 			last = exec_seq(b, P, n->body, f, err);
 			b->nforv--;
 			if (b->jump || b->ret || b->halt || b->sh->exit)
 				break;
-			if (++b->steps >
-			    (b->sh->bat_steps_max ? b->sh->bat_steps_max : BAT_STEPS_MAX)) {
-				last =
-				    bat_stop(b, "for /l",
-					     "the batch file ran more than a million commands (a "
-					     "loop without end?)",
-					     f, err);
+			if (too_many_steps(b, "for /l", f, err, &last))
 				break;
-			}
-			if (v[1] == 0)
-				continue;
 		}
 		free(list);
 		return last;
@@ -2078,14 +2184,19 @@ static int var_put(struct ipp_shell *sh, const char *name, size_t nl, const char
 	return r < 0 ? r : 0;
 }
 
-/* set /a's arithmetic: integers, variables by name, + - * / %, unary - ! ~, parentheses. */
+/*
+ * set /a's arithmetic, as cmd.exe's: 32-bit integers that wrap, variables by
+ * name, + - * / %, unary - ! ~, parentheses (nested no deeper than
+ * BAT_NEST_MAX).
+ */
 struct arith {
 	struct bat *b;
 	const char *p;
 	const char *bad; /* what went wrong */
+	int nest;
 };
 
-static long ar_sum(struct arith *A);
+static int32_t ar_sum(struct arith *A);
 
 static void ar_blanks(struct arith *A)
 {
@@ -2098,20 +2209,60 @@ static bool ar_name_char(char c)
 	       c == '_' || c == '.' || c == '$' || (unsigned char)c >= 0x80;
 }
 
-static long ar_unary(struct arith *A)
+/* @v as cmd.exe's 32 bits keep it (wrapping). */
+static int32_t ar_wrap(long long v)
 {
-	long v = 0;
+	return (int32_t)(uint32_t)(unsigned long long)v;
+}
+
+/* A number as set /a reads one (decimal, 0x hex, 0 octal): wrapped to 32 bits. */
+static int32_t ar_number(const char *p, char **end)
+{
+	errno = 0;
+	return ar_wrap((long long)strtoull(p, end, 0));
+}
+
+/* a op b, wrapping; division by 0 and INT32_MIN / -1 are refused (@A->bad). */
+static int32_t ar_op(struct arith *A, char op, int32_t a, int32_t b)
+{
+	switch (op) {
+	case '+':
+		return ar_wrap((long long)a + b);
+	case '-':
+		return ar_wrap((long long)a - b);
+	case '*':
+		return ar_wrap((long long)a * b);
+	default:
+		if (b == 0 || (a == INT32_MIN && b == -1)) {
+			A->bad = b == 0 ? "a divisor other than 0" : "a quotient within 32 bits";
+			return 0;
+		}
+		return op == '/' ? a / b : a % b;
+	}
+}
+
+static int32_t ar_unary(struct arith *A)
+{
+	int32_t v = 0;
 
 	ar_blanks(A);
+	if (A->nest >= BAT_NEST_MAX) {
+		A->bad = "operators or parentheses nested no deeper than 200";
+		return 0;
+	}
 	if (*A->p == '-' || *A->p == '+' || *A->p == '!' || *A->p == '~') {
 		char op = *A->p++;
 
+		A->nest++;
 		v = ar_unary(A);
-		return op == '-' ? -v : op == '!' ? !v : op == '~' ? ~v : v;
+		A->nest--;
+		return op == '-' ? ar_wrap(-(long long)v) : op == '!' ? !v : op == '~' ? ~v : v;
 	}
 	if (*A->p == '(') {
 		A->p++;
+		A->nest++;
 		v = ar_sum(A);
+		A->nest--;
 		ar_blanks(A);
 		if (*A->p != ')') {
 			A->bad = "a \")\"";
@@ -2123,7 +2274,7 @@ static long ar_unary(struct arith *A)
 	if (*A->p >= '0' && *A->p <= '9') {
 		char *e;
 
-		v = strtol(A->p, &e, 0);
+		v = ar_number(A->p, &e);
 		A->p = e;
 		return v;
 	}
@@ -2135,37 +2286,31 @@ static long ar_unary(struct arith *A)
 		while (ar_name_char(*A->p))
 			A->p++;
 		val = var_value(A->b, n, (size_t)(A->p - n), num, sizeof(num));
-		return val ? strtol(val, NULL, 0) : 0;
+		return val ? ar_number(val, NULL) : 0;
 	}
 	A->bad = "a number or a variable";
 	return 0;
 }
 
-static long ar_product(struct arith *A)
+static int32_t ar_product(struct arith *A)
 {
-	long v = ar_unary(A);
+	int32_t v = ar_unary(A);
 
 	for (;;) {
 		char op;
-		long w;
 
 		ar_blanks(A);
 		op = *A->p;
 		if ((op != '*' && op != '/' && op != '%') || A->p[1] == '=' || A->bad)
 			return v;
 		A->p++;
-		w = ar_unary(A);
-		if ((op == '/' || op == '%') && w == 0) {
-			A->bad = "a divisor other than 0";
-			return 0;
-		}
-		v = op == '*' ? v * w : op == '/' ? v / w : v % w;
+		v = ar_op(A, op, v, ar_unary(A));
 	}
 }
 
-static long ar_sum(struct arith *A)
+static int32_t ar_sum(struct arith *A)
 {
-	long v = ar_product(A);
+	int32_t v = ar_product(A);
 
 	for (;;) {
 		char op;
@@ -2175,14 +2320,15 @@ static long ar_sum(struct arith *A)
 		if ((op != '+' && op != '-') || A->p[1] == '=' || A->bad)
 			return v;
 		A->p++;
-		v = op == '+' ? v + ar_product(A) : v - ar_product(A);
+		v = ar_op(A, op, v, ar_product(A));
 	}
 }
 
 /* set /a EXPR[, EXPR...]: NAME=, +=, -=, *=, /=, %= give variables; 0, or the failure. */
 static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
 {
-	char *x = cond_text(c + 3 + strspn(c + 3, " \t") + 2);
+	const char *a = c + 3 + strspn(c + 3, " \t");
+	char *x = cond_text(a + 2 + strspn(a + 2, " \t"));
 	struct arith A = {.b = b};
 
 	if (!x)
@@ -2192,7 +2338,7 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 		const char *name, *q;
 		size_t nl;
 		char op = 0;
-		long v;
+		int32_t v;
 
 		ar_blanks(&A);
 		if (!*A.p)
@@ -2202,7 +2348,7 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 			;
 		nl = (size_t)(q - name);
 		q += strspn(q, " \t");
-		if (nl && (*q == '=' || (strchr("+-*/%", *q) && *q && q[1] == '='))) {
+		if (nl && (*q == '=' || (*q && strchr("+-*/%", *q) && q[1] == '='))) {
 			op = *q == '=' ? '=' : *q;
 			A.p = q + (op == '=' ? 1 : 2);
 		}
@@ -2210,19 +2356,12 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 		if (!A.bad && op) {
 			char num[32], nb[PATH_MAX];
 			const char *old = var_value(b, name, nl, nb, sizeof(nb));
-			long o = old ? strtol(old, NULL, 0) : 0;
 
-			if ((op == '/' || op == '%') && v == 0) {
-				A.bad = "a divisor other than 0";
+			if (op != '=')
+				v = ar_op(&A, op, old ? ar_number(old, NULL) : 0, v);
+			if (A.bad)
 				break;
-			}
-			v = op == '='	? v
-			    : op == '+' ? o + v
-			    : op == '-' ? o - v
-			    : op == '*' ? o * v
-			    : op == '/' ? o / v
-					: o % v;
-			snprintf(num, sizeof(num), "%ld", v);
+			snprintf(num, sizeof(num), "%d", (int)v);
 			if (var_put(b->sh, name, nl, num) < 0) {
 				free(x);
 				return bat_nomem(b, f, err);
@@ -2285,7 +2424,7 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 			l = 0;
 		p = o == 'n' || o == 's' ? p + 2 : v + l;
 	}
-	if (!timed || !def || !strchr(keys, def)) {
+	if (!timed || !def || !(strchr(keys, def) || strchr(keys, def ^ 0x20))) {
 		free(m);
 		return bat_stop(b, c,
 				"cmd.exe's prompt for an answer (what follows tests it) is not "
@@ -2339,12 +2478,15 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 		ipp_shell_script_start(sh);
 		if (netsh_ctx && (r = ipp_shell_set_context(sh, netsh_ctx, &e)) < 0) {
 			fclose(in);
+			sh->ctx = ctx;
+			sh->nstack = nstack;
 			bat_failed(sh, r, &e, f, err);
 			return r;
 		}
 	}
 	sh->bat_called = batch;
 	sh->bat_call_args = args;
+	sh->bat_call_delayed = b->delayed;
 	sh->exec_depth++;
 	r = ipp_shell_run_script(sh, in, path, &e);
 	sh->exec_depth--;
@@ -2354,7 +2496,7 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 	sh->ctx = ctx;
 	sh->nstack = nstack;
 	/* (its exit /b, quit or bye ended it, not this file; exit ends cmd.exe) */
-	sh->exit = exit_before || (batch && sh->bat_exit_all);
+	sh->exit = exit_before || (batch && (sh->bat_exit_all || sh->bat_stopped));
 	sh->where = where;
 	sh->where_line = where_line;
 	if (!batch)
@@ -2446,13 +2588,8 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	sh->summarized = 0; /* (only a script exec runs says it summarizes) */
 	if (!*c)
 		goto out;
-	if (++b->steps > (b->sh->bat_steps_max ? b->sh->bat_steps_max : BAT_STEPS_MAX)) {
-		rc = bat_stop(b, c,
-			      "the batch file ran more than a million commands (a loop without "
-			      "end?)",
-			      f, err);
+	if (too_many_steps(b, c, f, err, &rc))
 		goto out;
-	}
 	for (k = 0; k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0]) && !first_word(c, quiet_cmds[k]);
 	     k++)
 		;
@@ -2475,8 +2612,11 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		}
 	} else if (bat_keyword(c, "call")) {
 		char *rest = c + 4 + strspn(c + 4, " \t");
+		size_t wl;
 
-		size_t wl = strcspn(rest, " \t");
+		while (bat_keyword(rest, "call") && rest[4] != ':') /* (call call x: one call) */
+			rest += 4 + strspn(rest + 4, " \t");
+		wl = strcspn(rest, " \t");
 		if (*rest == '"') {
 			const char *q = strchr(rest + 1, '"');
 
@@ -2552,12 +2692,12 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			bat_endlocal(b);
 	} else if (bat_keyword(c, "choice")) {
 		rc = bat_choice(b, c, f, err);
-	} else if (first_word(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/p", 2)) {
+	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/p", 2)) {
 		rc = bat_stop(b, c,
 			      "cmd.exe's prompt for an answer (what follows tests it) is not "
 			      "followed",
 			      f, err);
-	} else if (first_word(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
+	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
 		rc = bat_set_a(b, c, f, err);
 	} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
 		rc = rc < 0 ? bat_nomem(b, f, err) : 0;
@@ -2574,10 +2714,16 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		tl = strlen(x);
 		while (tl && (x[tl - 1] == ' ' || x[tl - 1] == '\t'))
 			tl--;
-		/* (echo off and on take a blank: echo.off prints "off") */
-		if (!n->redirected &&
-		    !((c[4] == ' ' || c[4] == '\t') && ((tl == 3 && !strncasecmp(x, "off", 3)) ||
-							(tl == 2 && !strncasecmp(x, "on", 2)))))
+		/* (echo off and on take a blank: echo.off prints "off"; echo alone says
+		 * which it is) */
+		if ((c[4] == ' ' || c[4] == '\t') && ((tl == 3 && !strncasecmp(x, "off", 3)) ||
+						      (tl == 2 && !strncasecmp(x, "on", 2))))
+			b->echo_off = tl == 3;
+		else if (n->redirected)
+			;
+		else if (!tl && (!c[4] || c[4] == ' ' || c[4] == '\t'))
+			fprintf(sh->out, "ECHO is %s.\n", b->echo_off ? "off" : "on");
+		else
 			fprintf(sh->out, "%.*s\n", (int)tl, x);
 		free(x);
 	} else if (first_word(c, "ver") || !strcasecmp(c, "ver")) {
@@ -2630,9 +2776,8 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 
 		/* each netsh line of a batch file is a netsh of its own, which starts in
 		 * the local store (a set store of an earlier line ended with its process) */
-		FILE *saved = sh->out, *gone = NULL;
-		char *gbuf = NULL;
-		size_t glen = 0;
+		struct capture cap;
+		bool redirected;
 
 		plain(c);
 		sh->loc = IPP_STORE_LOCAL;
@@ -2643,14 +2788,10 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			goto out;
 		}
 		/* (its output redirected, >nul or >file: not printed) */
-		if (n->redirected && (gone = open_memstream(&gbuf, &glen)))
-			sh->out = gone;
+		redirected = n->redirected && capture_start(sh, &cap);
 		rc = (sh->bat_exec ? sh->bat_exec : ipp_shell_exec_line)(sh, c, &e);
-		if (gone) {
-			sh->out = saved;
-			fclose(gone);
-			free(gbuf);
-		}
+		if (redirected)
+			free(capture_end(sh, &cap));
 		bat_failed(sh, rc, &e, f, err);
 		sh->bat_ok |= rc == 0 && *c != '#';
 		if (*c != '#') {
@@ -2670,6 +2811,16 @@ static int exec_node(struct bat *b, struct bp *P, int nd, struct bat_fail *f, st
 
 	switch (n->kind) {
 	case BN_BLOCK:
+		if (n->redirected) {
+			/* (its output redirected, (...) >nul: not printed) */
+			struct capture cap;
+
+			if (!capture_start(b->sh, &cap))
+				return bat_nomem(b, f, err);
+			r = exec_seq(b, P, n->body, f, err);
+			free(capture_end(b->sh, &cap));
+			return r;
+		}
 		return exec_seq(b, P, n->body, f, err);
 	case BN_IF:
 		if ((r = eval_if(b, P, n, f, err)) == -2)
@@ -2723,26 +2874,27 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 			if (search) {
 				/* find or findstr searching what netsh, echo or ver printed: done
 				 * here (netsh show ... | findstr NAME, ver | find "5.2") */
-				char *buf = NULL;
-				size_t len = 0;
-				FILE *mem = open_memstream(&buf, &len), *saved = b->sh->out;
+				struct capture cap;
+				char *buf, *what = bat_late(b, cw),
+					   *pat = what ? cond_text(what) : NULL;
 				int found;
 
-				if (!mem) {
+				free(what);
+				if (!pat || !capture_start(b->sh, &cap)) {
+					free(pat);
 					last = bat_nomem(b, f, err);
 					break;
 				}
 				b->out_unknown = false;
-				b->sh->out = mem;
 				last = exec_node(b, P, nd, f, err);
-				b->sh->out = saved;
-				fclose(mem);
+				buf = capture_end(b->sh, &cap);
 				found =
 				    b->out_unknown || !buf
 					? -1
-					: text_search(cw, buf,
+					: text_search(pat, buf,
 						      P->v[cons].redirected ? NULL : b->sh->out);
 				free(buf);
+				free(pat);
 				if (b->jump || b->ret || b->halt || b->sh->exit)
 					break;
 				if (found >= 0) {
@@ -2874,7 +3026,7 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 		if (end + 1 >= b->n || !b->v[end + 1].text || end - pc >= BAT_BLOCK_LINES) {
 			free(text.s);
 			sh->bat_last_failed = true;
-			sh->exit = true;
+			bat_halt(b);
 			if (end + 1 < b->n && !b->v[end + 1].text)
 				return ipp_err(err, EINVAL,
 					       "the block opened here goes on to line %u, which "
@@ -2894,8 +3046,9 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 		sh->bat_last_failed = true;
 		return ipp_err(err, ENOMEM, "out of memory");
 	}
-	if (P.bad || (*P.p && !root) || *P.p == ')') {
+	if (P.bad || (*P.p && root < 0) || *P.p == ')') {
 		/* cmd.exe says the syntax is wrong and ends the batch file */
+		const char *what = P.bad ? P.bad : "a command, not \")\"";
 		char at[48];
 
 		snprintf(at, sizeof(at), "%.40s", P.bad ? P.bad_at : P.p);
@@ -2903,16 +3056,16 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 		bp_free(&P);
 		free(text.s);
 		sh->bat_last_failed = true;
-		sh->exit = true;
+		bat_halt(b);
 		return ipp_err(err, EINVAL,
 			       "\"%s\": expected %s (cmd.exe's syntax): the batch file stops here",
-			       plain(at), P.bad ? P.bad : "a command, not \")\"");
+			       plain(at), what);
 	}
 	if (b->el_asked) {
 		bp_free(&P);
 		free(text.s);
 		sh->bat_last_failed = true;
-		sh->exit = true;
+		bat_halt(b);
 		return ipp_err(err, EINVAL,
 			       "\"%%ERRORLEVEL%%\": what find or findstr left (line %u), searching "
 			       "what a program printed, cannot be told: the batch file stops here",
@@ -3001,7 +3154,7 @@ static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err)
 					    b->jump);
 				free(b->jump);
 				b->jump = NULL;
-				sh->exit = true;
+				bat_halt(b);
 				sh->bat_last_failed = true;
 				if ((r = ipp_script_failed(sh, b->acct, r, &g, l->lineno, false,
 							   in_batch))) {
@@ -3018,7 +3171,7 @@ static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err)
 	return 0;
 }
 
-int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
+int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n, bool called,
 		struct ipp_script_acct *a, struct ipp_error *err)
 {
 	struct bat b = {.sh = sh, .v = v, .n = n, .acct = a, .name = a->name};
@@ -3039,8 +3192,12 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 	}
 	b.fr = &top;
 	b.path = strcmp(a->name, "-") ? realpath(a->name, NULL) : NULL;
-	if (sh->exec_depth == 0 || !sh->bat_exit_all)
+	if (!called) {
 		sh->bat_exit_all = false;
+		sh->bat_stopped = false;
+	} else {
+		b.delayed = sh->bat_call_delayed; /* (the caller's setlocal) */
+	}
 	r = bat_frame(&b, 0, err);
 	while (b.nlocals > 0)
 		bat_endlocal(&b);

@@ -1167,6 +1167,11 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	bool last_failed = sh->bat_last_failed; /* (an outer batch file's, kept) */
 	long errorlevel = sh->bat_errorlevel;
 	bool exit_before = sh->exit;
+	bool called = bat && sh->bat_called; /* (call other.bat: its variables are the caller's;
+						its exit code its errorlevel, no failure) */
+	/* (a batch file's exit, called by another: not the caller's) */
+	bool exit_set = sh->bat_exit_set, exited = sh->bat_exited;
+	long exit_code = sh->bat_exit_code;
 
 	script_in_start(&rd.sin, in);
 	sh->bat_last_failed = false;
@@ -1175,15 +1180,15 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	if (bat) {
 		struct ipp_script_line *v = NULL;
 		size_t n = 0;
-		bool called = sh->bat_called; /* (call other.bat: its variables are the caller's) */
-
 		sh->bat_called = false;
 		if (!called) {
 			ipp_bat_vars_clear(sh); /* (a batch file starts with none of another's) */
 			sh->bat_errorlevel = 0;
 		}
 		if ((r = bat_read_all(&rd, &v, &n, err)) == 0)
-			r = ipp_bat_run(sh, v, n, &acct, err);
+			r = ipp_bat_run(sh, v, n, called, &acct, err);
+		if (!called)
+			sh->bat_exit_all = sh->bat_stopped = false; /* (what ran it goes on) */
 		for (size_t i = 0; i < n; i++)
 			free(v[i].text);
 		free(v);
@@ -1261,9 +1266,15 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	/* a batch file's exit ends that file, not what ran it (a script's exec, the shell) */
 	if (bat)
 		sh->exit = exit_before;
-	if (bat && r == 0 && acct.nfailed == 0 && sh->bat_exit_set && sh->bat_exit_code != 0)
+	if (bat && !called && r == 0 && acct.nfailed == 0 && sh->bat_exit_set &&
+	    sh->bat_exit_code != 0)
 		r = ipp_err(err, ECANCELED, "%s: its exit gave the status %ld, as cmd.exe ends it",
 			    name, sh->bat_exit_code);
+	if (bat) {
+		sh->bat_exit_set = exit_set;
+		sh->bat_exited = exited;
+		sh->bat_exit_code = exit_code;
+	}
 	if (r == 0 && acct.nfailed > 0 && !acct.ran_ok) {
 		if (acct.nfailed == 1)
 			r = ipp_err(err, -acct.first,

@@ -65,6 +65,9 @@ struct ipp_shell {
 	unsigned long bat_steps_max; /* commands a batch file may run (0: BAT_STEPS_MAX) */
 	bool bat_called; /* the next batch file run is called by another: its variables */
 	const char *bat_call_args; /* ... and its arguments (borrowed) */
+	bool bat_call_delayed;	   /* ... and the caller's delayed expansion */
+	bool bat_stopped;	   /* a batch file stopped (what cannot be followed): its
+				      callers stop too */
 	bool bat_exit_all; /* exit (without /b) in a called batch file: cmd.exe ends, its
 			      callers too */
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
@@ -112,11 +115,12 @@ int ipp_bat_dbcs_kind(const char *cp);
  */
 bool ipp_bat_continued(char *line, ssize_t *len, int dbcs);
 /*
- * Run a batch file's lines @v (@n of them, borrowed) as cmd.exe runs them;
+ * Run a batch file's lines @v (@n of them, borrowed) as cmd.exe runs them
+ * (@called: by another batch file's call, whose variables it shares);
  * failing lines are said and counted in @a.  0, or the failure that stopped
  * the file (@err).
  */
-int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
+int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n, bool called,
 		struct ipp_script_acct *a, struct ipp_error *err);
 /* Forget the batch file's variables. */
 void ipp_bat_vars_clear(struct ipp_shell *sh);

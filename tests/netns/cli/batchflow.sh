@@ -170,6 +170,45 @@ run_ok $IPSECPOL -f "$TMP/exist.bat"
 contains "$ERR" "what it guards is no command of netsh's: not run"
 contains "$(dump_store local)" FlowAfterExist
 
+# a stop in a called batch file stops its caller too; a called file's exit /b code is not
+# its caller's status; find's pattern takes for's variable; (...) >nul prints nothing;
+# findstr /x is the whole line; bare echo says how echo is; set/a without a blank
+printf '%s\r\n' 'set /p x=answer?' >"$TMP/d/asks.bat"
+printf '%s\r\n' 'exit /b 3' >"$TMP/d/three.bat"
+BAT=d/called.bat
+bat '@echo off' 'call "%~dp0three.bat"' 'echo el=%errorlevel%' \
+	'for %%v in (5.2) do (ver | find "%%v" >nul && echo found %%v)' '(echo hidden) >nul' \
+	'ver | findstr /x "Microsoft" >nul || echo not-whole' 'echo' 'set/a z=6*7' 'echo z=%z%'
+run_ok $IPSECPOL -f "$TMP/d/called.bat"
+contains "$OUT" "el=3"
+contains "$OUT" "found 5.2"
+contains "$OUT" "not-whole"
+contains "$OUT" "ECHO is off."
+contains "$OUT" "z=42"
+lacks "$OUT" hidden
+BAT=d/caller.bat
+bat 'call "%~dp0asks.bat"' 'echo caller goes on'
+run_fail "cmd.exe's prompt for an answer" $IPSECPOL -f "$TMP/d/caller.bat"
+lacks "$OUT$ERR" "caller goes on"
+# hostile lines end with a message, not the stack's end or a wrapped counter: blocks nested
+# deep, set /a's overflow and nesting, for /l at the end of 32 bits, for variables without end
+BAT=deep.bat
+printf '%*s\r\n' 60000 '' | tr ' ' '(' >"$TMP/deep.bat"
+run_fail "nested no deeper than 200" $IPSECPOL -f "$TMP/deep.bat"
+BAT=arith.bat
+bat 'set /a q=-2147483648/-1' "set /a n=$(printf '%*s' 5000 '' | tr ' ' '-')1" \
+	'set /a w=2147483647+1' 'echo w=%w%' \
+	'for /l %%i in (2147483646,1,2147483647) do echo i=%%i'
+OUT=$($IPSECPOL -f "$TMP/arith.bat" 2>&1)
+contains "$OUT" "expected a quotient within 32 bits"
+contains "$OUT" "operators or parentheses nested no deeper than 200"
+contains "$OUT" "w=-2147483648"
+[ "$(grep -c '^i=' <<<"$OUT")" -eq 2 ] || fail "for /l ends at 32 bits: $OUT"
+BAT=forv.bat
+bat 'for /f "tokens=1-31*" %%a in ("x") do call :r' 'exit /b' ':r' \
+	'for %%z in (1) do for %%y in (1) do for %%x in (1) do call :r' 'exit /b'
+run_fail "for loops (and their variables) nested deeper than are followed" $IPSECPOL -f "$TMP/forv.bat"
+
 # the published elevation line ("%1 mshta ... && exit") is still the elevated copy's comment
 BAT=elev.bat
 bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \
