@@ -1582,13 +1582,14 @@ static int text_search(const char *c, const char *text, FILE *out)
 	bool fstr = bat_keyword(c, "findstr"), icase = false, invert = false, literal = false;
 	bool at_start = false, at_end = false;
 	bool one = !fstr; /* find's string, findstr's /c: one string, blanks and all */
-	const char *p = c + (fstr ? 7 : 4);
+	const char *p;
 	char pat[512];
 	size_t np = 0;
 	int found = 1;
 
 	if (!fstr && !bat_keyword(c, "find"))
 		return -1;
+	p = c + (fstr ? 7 : 4);
 	for (;;) {
 		p += strspn(p, " \t");
 		if (*p != '/')
@@ -2398,7 +2399,7 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
  */
 static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
 {
-	char keys[64] = "YN", def = 0, *m = NULL;
+	char keys[64] = "YN", def = 0;
 	bool timed = false;
 	const char *p = c + 6;
 
@@ -2418,14 +2419,11 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 			def = *v;
 		else if (o == 't' && l)
 			timed = true;
-		else if (o == 'm' && !m)
-			m = strndup(v, l);
 		else if (o == 'n' || o == 's' || o == 'c')
 			l = 0;
 		p = o == 'n' || o == 's' ? p + 2 : v + l;
 	}
 	if (!timed || !def || !(strchr(keys, def) || strchr(keys, def ^ 0x20))) {
-		free(m);
 		return bat_stop(b, c,
 				"cmd.exe's prompt for an answer (what follows tests it) is not "
 				"followed",
@@ -2439,7 +2437,6 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 		b->sh->bat_errorlevel = (long)i + 1;
 		bat_note(b, "choice: its default, \"%c\", taken (nobody answers here)", def);
 	}
-	free(m);
 	return 0;
 }
 
