@@ -34,14 +34,13 @@
 #define MK_ON '\x01'  /* an unknown variable's reference begins ... */
 #define MK_OFF '\x02' /* ... and ends */
 
-#define BAT_VARS_MAX 256
+#define BAT_VARS_MAX 8192
 #define BAT_CMDS_MAX 256	     /* commands of one line (cmd.exe's lines hold fewer) */
-#define BAT_CALL_MAX 64		     /* call :label nesting */
+#define BAT_CALL_MAX 256	     /* call :label nesting */
 #define BAT_LOCAL_MAX 32	     /* setlocal nesting (cmd.exe's limit) */
 #define BAT_NEST_MAX 200	     /* blocks, if, for, set /a parentheses nested */
 #define BAT_FORV_MAX 64		     /* for variables at once (for /f gives several) */
 #define BAT_STEPS_MAX 1000000	     /* commands a file may run (a loop without end) */
-#define BAT_BLOCK_LINES 10000	     /* lines of one block */
 #define BAT_FILE_TEXT_MAX (16 << 20) /* a line expanded, with its block */
 
 /* ---------- words and keywords ---------- */
@@ -252,6 +251,9 @@ struct bat {
 	struct ipp_shell *sh;
 	const struct ipp_script_line *v;
 	size_t n;
+	size_t *labels; /* the lines that are labels (:name), in order (owned) */
+	size_t nlabels;
+
 	struct ipp_script_acct *acct;
 	const char *name;
 	char *path; /* the file's absolute path (%~f0), or NULL */
@@ -453,6 +455,21 @@ static void var_modified(struct sbuf *o, const char *val, const char *mod, size_
 		const char *to = eq ? eq + 1 : "";
 		size_t tl = eq ? ml - fl - 1 : 0;
 
+		if (fl && mod[0] == '*') {
+			/* %NAME:*str=new%: what comes up to str, and str, become new */
+			const char *at = NULL;
+
+			for (const char *p = val; *p && !at; p++)
+				if (!strncasecmp(p, mod + 1, fl - 1))
+					at = p;
+			if (!at || fl == 1) {
+				sb_str(o, val);
+				return;
+			}
+			sb_add(o, to, tl);
+			sb_str(o, at + fl - 1);
+			return;
+		}
 		if (fl == 0) {
 			sb_str(o, val);
 			return;
@@ -483,6 +500,12 @@ static char *bat_phase1(struct bat *b, const char *line)
 		const char *q, *close;
 		char num[PATH_MAX];
 
+		if (*p == MK_ON && (q = strchr(p, MK_OFF))) {
+			/* (unknown already: call's second expansion keeps it as it is) */
+			sb_add(&o, p, (size_t)(q + 1 - p));
+			p = q + 1;
+			continue;
+		}
 		if (*p != '%') {
 			sb_chr(&o, *p++);
 			continue;
@@ -515,8 +538,13 @@ static char *bat_phase1(struct bat *b, const char *line)
 			continue;
 		}
 		close = strchr(p + 1, '%');
-		if (!close || close == p + 1 || memchr(p + 1, ' ', (size_t)(close - p - 1)) ||
-		    memchr(p + 1, '\t', (size_t)(close - p - 1))) {
+		if (!close) {
+			/* a percent sign that opens no variable: cmd.exe drops it in a batch
+			 * file (echo 50% prints 50) */
+			p++;
+			continue;
+		}
+		if (close == p + 1) {
 			sb_chr(&o, *p++);
 			continue;
 		}
@@ -594,20 +622,38 @@ static char *bat_late(struct bat *b, const char *s)
 			continue;
 		}
 		if (*s == '%' && b->nforv) {
+			/* %x, %~x (without quotes), %~nx, %~dpx ... (a path's parts) */
 			bool dq = s[1] == '~';
-			char letter = s[1 + dq];
-			size_t i;
+			size_t nm = dq ? strspn(s + 2, "fdpnxsFDPNXS") : 0, i = 0;
 
-			for (i = b->nforv; i > 0 && b->forv[i - 1].letter != letter; i--)
-				;
-			if (i > 0 && letter) {
-				if (dq)
-					sb_dequoted(&o, b->forv[i - 1].value);
-				else
-					sb_str(&o, b->forv[i - 1].value);
-				s += 2 + dq;
-				continue;
+			for (size_t m = nm + 1; m-- > 0 && !i;) {
+				/* (the longest modifiers that leave a variable's letter after them)
+				 */
+				char letter = s[1 + dq + m];
+
+				for (i = b->nforv; i > 0 && b->forv[i - 1].letter != letter; i--)
+					;
+				if (i > 0 && letter) {
+					const char *val = b->forv[i - 1].value;
+
+					if (!dq)
+						sb_str(&o, val);
+					else if (!m)
+						sb_dequoted(&o, val);
+					else {
+						struct sbuf d = {0};
+
+						sb_dequoted(&d, val);
+						path_mods(&o, d.s ? d.s : "", s + 2, m);
+						free(d.s);
+					}
+					s += 2 + dq + m;
+					break;
+				}
+				i = 0;
 			}
+			if (i)
+				continue;
 		}
 		if (*s == '!' && b->delayed) {
 			const char *e = strchr(s + 1, '!');
@@ -964,7 +1010,6 @@ static int parse_if(struct bp *P)
 static int parse_for(struct bp *P)
 {
 	int nd = bp_node(P, BN_FOR), body;
-	const char *open;
 	struct sbuf o = {0};
 	bool quoted = false;
 
@@ -1001,15 +1046,19 @@ static int parse_for(struct bp *P)
 	skip_blanks(P);
 	if (*P->p != '(')
 		return bp_bad(P, "( after for's in");
-	open = ++P->p;
-	while (*P->p && (quoted || *P->p != ')')) {
+	++P->p;
+	/* (^ makes the next character plain outside double quotes: a^&b, a^)b) */
+	while (*P->p && *P->p != '\n' && (quoted || *P->p != ')')) {
 		if (*P->p == '"')
 			quoted = !quoted;
-		P->p++;
+		else if (!quoted && *P->p == '^' && P->p[1] && P->p[1] != '\n')
+			P->p++;
+		sb_chr(&o, *P->p++);
 	}
-	if (*P->p != ')')
+	if (*P->p != ')') {
+		free(o.s);
 		return bp_bad(P, ") ending for's list");
-	sb_add(&o, open, (size_t)(P->p - open));
+	}
 	if (!(P->v[nd].text = sb_done(&o)))
 		return P->nomem = true, -1;
 	P->p++;
@@ -1266,7 +1315,7 @@ static int bat_program(char *c, size_t *wlen)
  * A set command of a batch file (@c, its text): "set NAME=value" or
  * set "NAME=value" gives NAME for the lines after it (an empty value takes
  * it away), as cmd.exe's does.  1 done, 0 no such command (set /a, /p, a
- * listing), -ENOMEM.
+ * listing), -ENOMEM, -E2BIG (more variables than BAT_VARS_MAX).
  */
 static int bat_set(struct ipp_shell *sh, const char *c)
 {
@@ -1287,6 +1336,16 @@ static int bat_set(struct ipp_shell *sh, const char *c)
 	if (!(eq = memchr(a, '=', (size_t)(end - a))) || eq == a)
 		return 0;
 	v = bat_var_find(sh, a, (size_t)(eq - a));
+	{
+		/* (a value of unknown references only, set x=%TEMP%: as cmd.exe sets one
+		 * that expands to nothing, none; where it is used it is unknown again) */
+		const char *q = eq + 1;
+
+		while (q < end && *q == MK_ON && (q = memchr(q, MK_OFF, (size_t)(end - q))))
+			q++;
+		if (q == end)
+			eq = end - 1;
+	}
 	if (eq + 1 == end) {
 		if (v) {
 			free(v->name);
@@ -1304,7 +1363,7 @@ static int bat_set(struct ipp_shell *sh, const char *c)
 	}
 	if (sh->bat_nvars == BAT_VARS_MAX) {
 		free(value);
-		return 0; /* (more than a script sets: its lines say what is not expanded) */
+		return -E2BIG;
 	}
 	if (!(v = realloc(sh->bat_vars, (sh->bat_nvars + 1) * sizeof(*v))) ||
 	    !(v[sh->bat_nvars].name = strndup(a, (size_t)(eq - a)))) {
@@ -1360,20 +1419,32 @@ static size_t label_len(const char *p)
 }
 
 /* The line that holds label @name (searched from @from to the end, then from the top), or -1. */
+/* The place among b->labels of the first label at or after line @line (nlabels: none). */
+static size_t label_at(const struct bat *b, size_t line)
+{
+	size_t lo = 0, hi = b->nlabels;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->labels[mid] < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static long find_label(const struct bat *b, size_t from, const char *name)
 {
 	size_t nl = strlen(name);
 
-	for (size_t k = 0; k < b->n; k++) {
-		size_t i = (from + k) % b->n;
+	/* (the file's label lines, in order, listed once: a loop's goto is no scan) */
+	for (size_t k = 0; k < b->nlabels; k++) {
+		size_t i = b->labels[(label_at(b, from) + k) % b->nlabels];
 		const char *p = b->v[i].text;
 
-		if (!p)
-			continue;
-		p += strspn(p, " \t");
-		if (*p != ':')
-			continue;
-		p++;
+		p += strspn(p, " \t") + 1;
 		if (label_len(p) == nl && !strncasecmp(p, name, nl))
 			return (long)i;
 	}
@@ -1456,7 +1527,7 @@ static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp
 				"set is not followed",
 				f, err);
 	if (b->depth >= BAT_CALL_MAX)
-		return bat_stop(b, c, "calls nested deeper than 64 (a subroutine calling itself?)",
+		return bat_stop(b, c, "calls nested deeper than 256 (a subroutine calling itself?)",
 				f, err);
 	if ((at = find_label(b, b->after, name)) < 0) {
 		struct ipp_error e = {0};
@@ -1497,58 +1568,141 @@ nomem:
 /* The output of ver here: Windows Server 2003's. */
 static const char ver_text[] = "Microsoft Windows [Version 5.2.3790]";
 
-/* Does findstr's pattern @pat (@np bytes: . any, x* repeats, \x the character, ^ $ the ends) match
- * @t? */
-static bool findstr_match(const char *pat, size_t np, const char *t, bool icase)
+/* findstr's regular expressions, a pattern and its text. */
+struct fsre {
+	const char *pat; /* the pattern (@np bytes) */
+	size_t np;
+	const char *line; /* the line (for \< and ^) */
+	bool icase;
+};
+
+static char fs_low(char c)
 {
-	size_t tl = strlen(t);
-	bool anchored = np && pat[0] == '^';
+	return c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+}
 
-	for (size_t s = 0; s <= tl; s++) {
-		size_t i = anchored, j = s;
+static bool fs_same(const struct fsre *R, char a, char b)
+{
+	return R->icase ? fs_low(a) == fs_low(b) : a == b;
+}
 
-		if (anchored && s > 0)
-			break;
-		for (;;) {
-			char pc, tc;
-			bool esc = false, any;
+/* Is @c a word character (\< \>)? */
+static bool fs_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || (unsigned char)c >= 0x80;
+}
 
-			if (i == np || (pat[i] == '$' && i + 1 == np)) {
-				if (i == np || t[j] == '\0')
-					return true;
-				break;
+/*
+ * The element of the pattern at @i (a character, \x, ., [class]): its end
+ * (the next element), and whether text character @c matches it (@c NUL:
+ * none does).  *@ok false: the pattern is not one findstr takes (an open [).
+ */
+static size_t fs_elem(const struct fsre *R, size_t i, char c, bool *match, bool *ok)
+{
+	const char *p = R->pat;
+
+	*ok = true;
+	if (p[i] == '\\' && i + 1 < R->np) {
+		*match = c && fs_same(R, p[i + 1], c);
+		return i + 2;
+	}
+	if (p[i] == '.') {
+		*match = c != '\0';
+		return i + 1;
+	}
+	if (p[i] == '[') {
+		size_t k = i + 1;
+		bool neg = k < R->np && p[k] == '^', in = false;
+
+		k += neg;
+		for (bool first = true; k < R->np && (first || p[k] != ']'); first = false) {
+			char lo = p[k], hi = lo;
+
+			if (k + 2 < R->np && p[k + 1] == '-' && p[k + 2] != ']') {
+				hi = p[k + 2];
+				k += 3;
+			} else {
+				k++;
 			}
-			pc = pat[i];
-			if (pc == '\\' && i + 1 < np) {
-				esc = true;
-				pc = pat[i + 1];
-			}
-			any = !esc && pc == '.';
-			if (i + 1 + esc < np && pat[i + 1 + esc] == '*') {
-				/* (greedy, without going back: enough for a version or a name) */
-				while (t[j] &&
-				       (any || (icase ? (t[j] | 0x20) == (pc | 0x20) : t[j] == pc)))
-					j++;
-				i += 2 + esc;
-				continue;
-			}
-			tc = t[j];
-			if (!tc || !(any || (icase ? (tc | 0x20) == (pc | 0x20) : tc == pc)))
-				break;
-			i += 1 + esc;
-			j++;
+			if (c && ((c >= lo && c <= hi) ||
+				  (R->icase && fs_low(c) >= fs_low(lo) && fs_low(c) <= fs_low(hi))))
+				in = true;
+		}
+		if (k >= R->np) {
+			*ok = false;
+			*match = false;
+			return R->np;
+		}
+		*match = c && in != neg;
+		return k + 1;
+	}
+	*match = c && fs_same(R, p[i], c);
+	return i + 1;
+}
+
+/* Does the pattern from @i match the text at @t (backtracking over x*)?  -1: no pattern. */
+static int fs_here(const struct fsre *R, size_t i, const char *t)
+{
+	bool m, ok;
+	size_t next;
+
+	if (i == R->np)
+		return 1;
+	if (R->pat[i] == '$' && i + 1 == R->np)
+		return *t == '\0';
+	if (R->pat[i] == '\\' && i + 1 < R->np && (R->pat[i + 1] == '<' || R->pat[i + 1] == '>')) {
+		bool before = t > R->line && fs_word(t[-1]), after = fs_word(*t);
+
+		if (R->pat[i + 1] == '<' ? !before && after : before && !after)
+			return fs_here(R, i + 2, t);
+		return 0;
+	}
+	next = fs_elem(R, i, *t, &m, &ok);
+	if (!ok)
+		return -1;
+	if (next < R->np && R->pat[next] == '*') {
+		/* zero or more, the fewest first: every length is tried */
+		for (const char *u = t;; u++) {
+			int r = fs_here(R, next + 1, u);
+			bool mu;
+
+			if (r != 0)
+				return r;
+			fs_elem(R, i, *u, &mu, &ok);
+			if (!mu)
+				return 0;
 		}
 	}
-	return false;
+	return m ? fs_here(R, next, t + 1) : 0;
+}
+
+/*
+ * Does findstr's pattern @pat (@np bytes: . any character, [class] [^class]
+ * [a-z], x* repeats, \x the character, \< \> a word's ends, ^ $ the line's)
+ * match @t?  -1 when it is no pattern findstr takes.
+ */
+static int findstr_match(const char *pat, size_t np, const char *t, bool icase)
+{
+	struct fsre R = {pat, np, t, icase};
+	bool anchored = np && pat[0] == '^';
+
+	for (const char *s = t;; s++) {
+		int r = fs_here(&R, anchored, s);
+
+		if (r != 0 || anchored || !*s)
+			return r;
+	}
 }
 
 /*
  * Does @pat (@np bytes) match @line: literally (a substring), or as
  * findstr's pattern; @at_start, @at_end: only at the line's beginning, end
- * (findstr /b /e; both: /x, the whole line).
+ * (findstr /b /e; both: /x, the whole line).  1, 0, or -1 (no pattern findstr
+ * takes).
  */
-static bool search_one(const char *pat, size_t np, const char *line, bool literal, bool icase,
-		       bool at_start, bool at_end)
+static int search_one(const char *pat, size_t np, const char *line, bool literal, bool icase,
+		      bool at_start, bool at_end)
 {
 	size_t ll = strlen(line);
 
@@ -1654,24 +1808,29 @@ static int text_search(const char *c, const char *text, FILE *out)
 	for (const char *line = text; *line;) {
 		size_t ll = strcspn(line, "\n");
 		char buf[4096];
-		bool hit = false;
+		bool hit;
+		int hr = 0;
 
 		snprintf(buf, sizeof(buf), "%.*s", (int)ll, line);
 		buf[strcspn(buf, "\r")] = '\0';
 		if (one) {
-			hit = search_one(pat, np, buf, !fstr || literal, icase, at_start, at_end);
+			hr = search_one(pat, np, buf, !fstr || literal, icase, at_start, at_end);
 		} else {
 			/* findstr's words: any of them */
-			for (const char *w = pat; *w && !hit;) {
+			for (const char *w = pat; *w && hr == 0;) {
 				size_t wl = strcspn(w, " ");
 				char word[512];
 
 				snprintf(word, sizeof(word), "%.*s", (int)wl, w);
-				hit = wl &&
-				      search_one(word, wl, buf, literal, icase, at_start, at_end);
+				hr =
+				    wl ? search_one(word, wl, buf, literal, icase, at_start, at_end)
+				       : 0;
 				w += wl + strspn(w + wl, " ");
 			}
 		}
+		if (hr < 0)
+			return -1;
+		hit = hr > 0;
 		if (hit != invert) {
 			found = 0;
 			if (out)
@@ -1857,9 +2016,14 @@ static bool for_opts_parse(const char *t, struct for_opts *o)
 			o->eol = p[4];
 			p += 4 + (p[4] != '\0');
 		} else if (!strncasecmp(p, "delims=", 7)) {
-			/* to the end of the options (a blank last is one of them) */
-			snprintf(o->delims, sizeof(o->delims), "%s", p + 7);
-			break;
+			/* to the next blank, unless the blanks end the options: then they are
+			 * delimiters too (delims=, tokens=2 / tokens=2 delims=, ) */
+			size_t dl = strcspn(p + 7, " ");
+
+			if (!p[7 + dl + strspn(p + 7 + dl, " ")])
+				dl = strlen(p + 7);
+			snprintf(o->delims, sizeof(o->delims), "%.*s", (int)dl, p + 7);
+			p += 7 + dl;
 		} else if (!strncasecmp(p, "tokens=", 7)) {
 			o->nwant = 0;
 			for (p += 7; *p && *p != ' ';) {
@@ -2056,6 +2220,12 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 	}
 	if (!forv_room(b, 1, f, err, &last))
 		goto out;
+	if (text && (strchr(text, MK_ON) || strchr(text, MK_OFF))) {
+		last = bat_stop(b, "for /f",
+				"a control character (U+0001 or U+0002) in the lines for /f reads",
+				f, err);
+		goto out;
+	}
 	for (char *line = text, *next; line && *line; line = next) {
 		char *v[33] = {0};
 		size_t nv, base = b->nforv;
@@ -2187,8 +2357,8 @@ static int var_put(struct ipp_shell *sh, const char *name, size_t nl, const char
 
 /*
  * set /a's arithmetic, as cmd.exe's: 32-bit integers that wrap, variables by
- * name, + - * / %, unary - ! ~, parentheses (nested no deeper than
- * BAT_NEST_MAX).
+ * name, unary - ! ~, then * / %, + -, << >>, &, ^, | (cmd.exe's order),
+ * parentheses (nested no deeper than BAT_NEST_MAX).
  */
 struct arith {
 	struct bat *b;
@@ -2197,7 +2367,7 @@ struct arith {
 	int nest;
 };
 
-static int32_t ar_sum(struct arith *A);
+static int32_t ar_or(struct arith *A);
 
 static void ar_blanks(struct arith *A)
 {
@@ -2233,6 +2403,16 @@ static int32_t ar_op(struct arith *A, char op, int32_t a, int32_t b)
 		return ar_wrap((long long)a - b);
 	case '*':
 		return ar_wrap((long long)a * b);
+	case '<':
+		return (int32_t)((uint32_t)a << (b & 31));
+	case '>':
+		return a >> (b & 31);
+	case '&':
+		return a & b;
+	case '^':
+		return a ^ b;
+	case '|':
+		return a | b;
 	default:
 		if (b == 0 || (a == INT32_MIN && b == -1)) {
 			A->bad = b == 0 ? "a divisor other than 0" : "a quotient within 32 bits";
@@ -2240,6 +2420,15 @@ static int32_t ar_op(struct arith *A, char op, int32_t a, int32_t b)
 		}
 		return op == '/' ? a / b : a % b;
 	}
+}
+
+/* A variable's value as a number (0 when it has none), out of ar_unary()'s frames. */
+__attribute__((noinline)) static int32_t ar_var(struct bat *b, const char *n, size_t len)
+{
+	char num[PATH_MAX];
+	const char *val = var_value(b, n, len, num, sizeof(num));
+
+	return val ? ar_number(val, NULL) : 0;
 }
 
 static int32_t ar_unary(struct arith *A)
@@ -2262,7 +2451,7 @@ static int32_t ar_unary(struct arith *A)
 	if (*A->p == '(') {
 		A->p++;
 		A->nest++;
-		v = ar_sum(A);
+		v = ar_or(A);
 		A->nest--;
 		ar_blanks(A);
 		if (*A->p != ')') {
@@ -2281,13 +2470,10 @@ static int32_t ar_unary(struct arith *A)
 	}
 	if (ar_name_char(*A->p)) {
 		const char *n = A->p;
-		char num[PATH_MAX];
-		const char *val;
 
 		while (ar_name_char(*A->p))
 			A->p++;
-		val = var_value(A->b, n, (size_t)(A->p - n), num, sizeof(num));
-		return val ? ar_number(val, NULL) : 0;
+		return ar_var(A->b, n, (size_t)(A->p - n));
 	}
 	A->bad = "a number or a variable";
 	return 0;
@@ -2325,7 +2511,53 @@ static int32_t ar_sum(struct arith *A)
 	}
 }
 
-/* set /a EXPR[, EXPR...]: NAME=, +=, -=, *=, /=, %= give variables; 0, or the failure. */
+/* a << b, a >> b */
+static int32_t ar_shift(struct arith *A)
+{
+	int32_t v = ar_sum(A);
+
+	for (;;) {
+		char op;
+
+		ar_blanks(A);
+		op = *A->p;
+		if ((op != '<' && op != '>') || A->p[1] != op || A->p[2] == '=' || A->bad)
+			return v;
+		A->p += 2;
+		v = ar_op(A, op, v, ar_sum(A));
+	}
+}
+
+/* One level of &, ^ or | (@op), over @next. */
+static int32_t ar_bits(struct arith *A, char op, int32_t (*next)(struct arith *))
+{
+	int32_t v = next(A);
+
+	for (;;) {
+		ar_blanks(A);
+		if (*A->p != op || A->p[1] == '=' || A->bad)
+			return v;
+		A->p++;
+		v = ar_op(A, op, v, next(A));
+	}
+}
+
+static int32_t ar_and(struct arith *A)
+{
+	return ar_bits(A, '&', ar_shift);
+}
+
+static int32_t ar_xor(struct arith *A)
+{
+	return ar_bits(A, '^', ar_and);
+}
+
+static int32_t ar_or(struct arith *A)
+{
+	return ar_bits(A, '|', ar_xor);
+}
+
+/* set /a EXPR[, EXPR...]: NAME= and NAME op= give variables; 0, or the failure. */
 static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
 {
 	const char *a = c + 3 + strspn(c + 3, " \t");
@@ -2349,11 +2581,17 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 			;
 		nl = (size_t)(q - name);
 		q += strspn(q, " \t");
-		if (nl && (*q == '=' || (*q && strchr("+-*/%", *q) && q[1] == '='))) {
-			op = *q == '=' ? '=' : *q;
-			A.p = q + (op == '=' ? 1 : 2);
+		if (nl && *q == '=' && q[1] != '=') {
+			op = '=';
+			A.p = q + 1;
+		} else if (nl && *q && strchr("+-*/%&^|", *q) && q[1] == '=') {
+			op = *q;
+			A.p = q + 2;
+		} else if (nl && (*q == '<' || *q == '>') && q[1] == *q && q[2] == '=') {
+			op = *q;
+			A.p = q + 3;
 		}
-		v = ar_sum(&A);
+		v = ar_or(&A);
 		if (!A.bad && op) {
 			char num[32], nb[PATH_MAX];
 			const char *old = var_value(b, name, nl, nb, sizeof(nb));
@@ -2575,7 +2813,7 @@ static const char *const quiet_cmds[] = {"pause", "cls",    "title",  "color", "
 static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, struct ipp_error *err)
 {
 	struct ipp_shell *sh = b->sh;
-	char *t = bat_late(b, n->text), *c, *other = NULL;
+	char *t = bat_late(b, n->text), *c, *other = NULL, *again = NULL;
 	size_t k, wlen = 0;
 	int rc = 0, prog;
 
@@ -2611,6 +2849,12 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		char *rest = c + 4 + strspn(c + 4, " \t");
 		size_t wl;
 
+		/* call expands its line once more (call echo %%x%%: x's value) */
+		if (!(again = bat_phase1(b, rest))) {
+			rc = bat_nomem(b, f, err);
+			goto out;
+		}
+		rest = again;
 		while (bat_keyword(rest, "call") && rest[4] != ':') /* (call call x: one call) */
 			rest += 4 + strspn(rest + 4, " \t");
 		wl = strcspn(rest, " \t");
@@ -2672,7 +2916,9 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		struct bat_local *l = &b->locals[b->nlocals];
 
 		if (b->nlocals == BAT_LOCAL_MAX) {
-			rc = bat_stop(b, c, "setlocal nested deeper than 32", f, err);
+			/* cmd.exe says so and goes on */
+			bat_note(b, "setlocal: the maximum setlocal level (32) is reached: the "
+				    "variables are not kept for an endlocal");
 		} else if (!vars_copy(sh->bat_vars, sh->bat_nvars, &l->vars)) {
 			rc = bat_nomem(b, f, err);
 		} else {
@@ -2697,7 +2943,10 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
 		rc = bat_set_a(b, c, f, err);
 	} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
-		rc = rc < 0 ? bat_nomem(b, f, err) : 0;
+		rc = rc == -E2BIG
+			 ? bat_stop(b, c, "more than 8192 variables are not followed", f, err)
+		     : rc < 0 ? bat_nomem(b, f, err)
+			      : 0;
 	} else if (k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0])) {
 		rc = 0;
 	} else if (!strncasecmp(c, "echo", 4) && (!c[4] || strchr(" \t.:(,;/=+[]", c[4]))) {
@@ -2735,7 +2984,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     "name does not end in .bat or .cmd): not run",
 			     (int)wlen, c);
 		bat_failed(sh, rc, &e, f, err);
-		sh->bat_errorlevel = 1;
+		sh->bat_errorlevel = 9009; /* (cmd.exe's for a command it does not know) */
 	} else if (prog == 0 && (other = batch_path(c, wlen))) {
 		/* another batch file, without call: cmd.exe goes on there and does not come
 		 * back */
@@ -2797,6 +3046,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		}
 	}
 out:
+	free(again);
 	free(t);
 	return rc;
 }
@@ -2890,6 +3140,17 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 					? -1
 					: text_search(pat, buf,
 						      P->v[cons].redirected ? NULL : b->sh->out);
+				if (found < 0 && !b->out_unknown && buf) {
+					/* (a pattern or an option it does not take, a file named)
+					 */
+					free(buf);
+					last = bat_stop(b, pat,
+							"this search (its options, its pattern, a "
+							"file it names) is not followed",
+							f, err);
+					free(pat);
+					break;
+				}
 				free(buf);
 				free(pat);
 				if (b->jump || b->ret || b->halt || b->sh->exit)
@@ -3007,20 +3268,29 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 	 * reads it), then parsed */
 	b->el_asked = false;
 	for (;;) {
+		bool may_close;
+
 		if (!(x = bat_phase1(b, end == pc ? p : b->v[end].text)))
 			goto toolong;
 		if (end > pc)
 			sb_chr(&text, '\n');
 		sb_str(&text, x);
+		may_close = end == pc || strchr(x, ')');
 		free(x);
 		if (text.bad)
 			goto toolong;
-		P.p = text.s;
+		if (!may_close) {
+			/* (a line without ")" closes no block: parsed with the one that does) */
+			P.more = true;
+			goto next_line;
+		}
+		P = (struct bp){.p = text.s}; /* (freed, or never filled: a line skipped) */
 		root = parse_seq(&P, false, -1);
 		if (!P.more)
 			break;
 		bp_free(&P);
-		if (end + 1 >= b->n || !b->v[end + 1].text || end - pc >= BAT_BLOCK_LINES) {
+	next_line:
+		if (end + 1 >= b->n || !b->v[end + 1].text) {
 			free(text.s);
 			sh->bat_last_failed = true;
 			bat_halt(b);
@@ -3187,6 +3457,22 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 		if (frame_args(&top, a->name, strlen(a->name), args) < 0)
 			return ipp_err(err, ENOMEM, "out of memory");
 	}
+	for (size_t i = 0; i < n; i++) {
+		const char *q = v[i].text ? v[i].text + strspn(v[i].text, " \t") : "";
+
+		if (*q == ':') {
+			size_t *g = realloc(b.labels, (b.nlabels + 1) * sizeof(*g));
+
+			if (!g) {
+				free(b.labels);
+				if (top.argv != &argv0)
+					frame_free(&top);
+				return ipp_err(err, ENOMEM, "out of memory");
+			}
+			b.labels = g;
+			b.labels[b.nlabels++] = i;
+		}
+	}
 	b.fr = &top;
 	b.path = strcmp(a->name, "-") ? realpath(a->name, NULL) : NULL;
 	if (!called) {
@@ -3198,6 +3484,10 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 	r = bat_frame(&b, 0, err);
 	while (b.nlocals > 0)
 		bat_endlocal(&b);
+	/* the file's status is the errorlevel it ends with, as cmd.exe gives it (not after a
+	 * stop, whose failure it is, nor after an exit that gave a code) */
+	if (!sh->bat_stopped && !sh->bat_exit_set)
+		sh->bat_last_failed = sh->bat_errorlevel != 0;
 	free(b.jump);
 	if (r == 0 && sh->bat_exited && b.exit_after > 0) {
 		/* exit ended the batch file: what follows is not run, as in cmd.exe; said when
@@ -3220,6 +3510,7 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 		}
 	}
 	free(b.path);
+	free(b.labels);
 	if (top.argv != &argv0)
 		frame_free(&top);
 	sh->where = where;

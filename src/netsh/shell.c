@@ -1076,8 +1076,10 @@ int ipp_script_failed(struct ipp_shell *sh, struct ipp_script_acct *a, int r, st
 	ipp_err_prefix(err, "%s:%u", a->name, lineno);
 	/* (a line that failed before any command of it ran is a batch file's last
 	 * failure too: its status) */
-	if (a->bat && line_fault)
+	if (a->bat && line_fault) {
 		sh->bat_last_failed = true;
+		sh->bat_errorlevel = 1;
+	}
 	/*
 	 * As netsh does with a script, a failing line is reported and the
 	 * next one runs; the failed command itself changed nothing, inside a

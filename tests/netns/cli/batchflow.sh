@@ -190,6 +190,22 @@ BAT=d/caller.bat
 bat 'call "%~dp0asks.bat"' 'echo caller goes on'
 run_fail "cmd.exe's prompt for an answer" $IPSECPOL -f "$TMP/d/caller.bat"
 lacks "$OUT$ERR" "caller goes on"
+# cmd.exe's expansion and arithmetic: call expands once more, for's %~nx and carets in its
+# list, delims up to a blank, a lone % goes, names with blanks, %x:*str=new%, set /a's bit
+# operators, findstr's classes and backtracking, an unknown command's errorlevel 9009
+BAT=cmdx.bat
+bat '@echo off' 'set x=hi' 'call echo c=%%x%%' 'for %%f in ("d/a.txt") do echo n=%%~nf x=%%~xf q=%%~f' \
+	'for %%a in (a^&b) do echo amp=%%a' 'for /f "delims=, tokens=2" %%a in ("x,y,z") do echo tok=%%a' \
+	'echo pct=50%' 'set "my var=1"' 'echo sp=[%my var%]' 'set h=hello world' 'echo star=%h:*o=X%' \
+	'set /a "b=(1<<4)|3^1", "c=6&3"' 'echo b=%b% c=%c%' \
+	'ver | findstr /r "[0-9]\.[0-9]*\.3790" >nul && echo class' \
+	'ver | findstr "Microsoft.*3790" >nul && echo backtrack' 'add policy name=FlowBare' 'echo el=%errorlevel%'
+OUT=$($IPSECPOL -f "$TMP/cmdx.bat" 2>&1)
+for w in c=hi "n=a x=.txt q=d/a.txt" amp='a&b' tok=y pct=50 sp=[1] "star=X world" "b=18 c=2" \
+	class backtrack el=9009; do
+	contains "$OUT" "$w"
+done
+
 # hostile lines end with a message, not the stack's end or a wrapped counter: blocks nested
 # deep, set /a's overflow and nesting, for /l at the end of 32 bits, for variables without end
 BAT=deep.bat
