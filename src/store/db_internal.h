@@ -71,7 +71,10 @@ int db_step(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const ch
 int db_step_unchecked(struct ipp_db *db, sqlite3_stmt *st, struct ipp_error *err, const char *what);
 /* What a NUL byte inside a stored value is, and what to do about a damaged row. */
 #define DB_NUL_DAMAGE "another program wrote it; read as text it would be cut short there"
-#define DB_ROW_ADVICE "restore the file from a backup, or empty that store (delete all)"
+#define DB_ROW_ADVICE                                                                              \
+	"delete the policy, filter list or filter action that holds it (delete ... name=...), "    \
+	"restore the file from a backup, "                                                         \
+	"or empty that store (delete all)"
 /* Does column @i of the current row hold a NUL byte inside its text or blob? */
 bool db_nul_inside(sqlite3_stmt *st, int i);
 

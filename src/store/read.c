@@ -451,6 +451,31 @@ static int find_row(struct ipp_db *db, const char *by_name, const char *by_fold,
 	return r;
 }
 
+int ipp_db_find_damaged(struct ipp_db *db, const char *table, enum ipp_store_loc loc,
+			const char *name, int64_t *ret, struct ipp_error *err)
+{
+	char by_name[128], by_fold[128];
+	sqlite3_stmt *st;
+	int r;
+
+	if (strcmp(table, "policy") && strcmp(table, "filterlist") && strcmp(table, "filteraction"))
+		return ipp_err(err, EINVAL, "no such table: %s", table);
+	snprintf(by_name, sizeof(by_name), "SELECT id FROM %s WHERE store = ? AND name = ?", table);
+	snprintf(by_fold, sizeof(by_fold),
+		 "SELECT id FROM %s WHERE store = ? AND ipp_fold(name) = ipp_fold(?)", table);
+	if ((r = db_rbegin(db, err)) < 0)
+		return r;
+	r = find_name(db, by_name, by_fold, loc, name, "looking up an object", &st, err);
+	if (r > 0) {
+		*ret = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	} else if (r == 0) {
+		r = ipp_err(err, ENOENT, "no %s named \"%s\"", table, name);
+	}
+	db_rend(db);
+	return r < 0 ? r : 0;
+}
+
 int ipp_db_policy_find(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
 		       const char *guid, struct ipp_policy *ret, struct ipp_error *err)
 {

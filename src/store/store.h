@@ -230,6 +230,16 @@ struct ipp_guid_dup {
 int ipp_snapshot_guid_dup(const struct ipp_snapshot *s, struct ipp_guid_dup *ret);
 
 /* ---------- finding one object ---------- */
+
+/*
+ * The id of the object named @name in store @loc of @table ("policy",
+ * "filterlist", "filteraction"), read from its name alone: an object whose
+ * row is damaged (a NUL byte inside a value) can still be deleted.  -ENOENT
+ * when there is none.
+ */
+int ipp_db_find_damaged(struct ipp_db *db, const char *table, enum ipp_store_loc loc,
+			const char *name, int64_t *ret, struct ipp_error *err);
+
 /*
  * By name (case-insensitive) when @name is non-NULL, else by @guid (braces
  * optional, any case; -EINVAL when not a GUID).

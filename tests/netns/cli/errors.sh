@@ -134,6 +134,28 @@ run_fail "$TMP/nul.txt:2: a NUL byte at column 50" $IPSECPOL -f "$TMP/nul.txt"
 run_ok $IPSECPOL static show filterlist name=NulL level=verbose
 contains "$OUT" "No. of Filters             : 0"
 
+# an object whose row another program damaged (a NUL byte inside a value) is still deleted by
+# its name, said so; the others stay
+if command -v sqlite3 >/dev/null; then
+	run_ok $IPSECPOL static add policy name=DamP
+	run_ok $IPSECPOL static add filteraction name=DamA
+	run_ok $IPSECPOL static add filterlist name=DamL
+	run_ok $IPSECPOL static add filterlist name=DamKeep
+	for t in policy:DamP filteraction:DamA filterlist:DamL; do
+		sqlite3 -cmd ".timeout 10000" "$ROOT/var/lib/ipsecpol/policy.db" \
+			"update ${t%%:*} set description = 'a' || char(0) || 'b' where name = '${t##*:}'" ||
+			fail "sqlite3"
+	done
+	run_fail 'a NUL byte inside the value of' $IPSECPOL static show policy name=DamP
+	contains "$ERR" "delete the policy, filter list or filter action that holds it"
+	run_ok $IPSECPOL static delete policy name=damp
+	contains "$OUT$ERR" 'the policy "damp" had a damaged row (a NUL byte inside a value): deleted'
+	run_ok $IPSECPOL static delete filteraction name=DamA
+	run_ok $IPSECPOL static delete filterlist name=DamL
+	run_ok $IPSECPOL static show filterlist name=DamKeep
+	run_fail 'no policy named "DamP"' $IPSECPOL static delete policy name=DamP
+fi
+
 # a store on a read-only file system: what only reads still works, writes say why not
 if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
 	OUT=$(unshare -m sh -c "mount --bind '$ROOT/var/lib/ipsecpol' '$ROOT/var/lib/ipsecpol' &&
