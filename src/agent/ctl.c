@@ -52,16 +52,29 @@ reply_err(FILE *out, int errnum, const char *fmt, ...)
 /* "key=value" on one line: newlines in @v (kernel messages) become "; ". */
 static void kv(FILE *out, const char *k, const char *v)
 {
-	fprintf(out, "%s=", k);
-	for (; *v; v++) {
-		if (*v == '\n')
-			fputs(v[1] ? "; " : "", out);
-		else if ((unsigned char)*v < 0x20 || *v == 0x7f)
-			fprintf(out, "\\x%02x", (unsigned char)*v); /* (a reply is one line) */
-		else
-			fputc(*v, out);
+	/* (a reply's value is one line: its lines joined by "; ", what is not text
+	 * written \xHH, as every message is, ipp_visible()) */
+	size_t n = strlen(v), size = 4 * (2 * n + 1) + 1, o = 0;
+	char *buf = malloc(size);
+
+	if (!buf) {
+		fprintf(out, "%s=\n", k);
+		return;
 	}
-	fputc('\n', out);
+	for (; *v; v++) {
+		if (*v == '\n') {
+			if (v[1]) {
+				buf[o++] = ';';
+				buf[o++] = ' ';
+			}
+		} else {
+			buf[o++] = *v;
+		}
+	}
+	buf[o] = '\0';
+	ipp_visible(buf, size);
+	fprintf(out, "%s=%s\n", k, buf);
+	free(buf);
 }
 
 static void cmd_status(struct agent *a, FILE *out)
@@ -75,7 +88,7 @@ static void cmd_status(struct agent *a, FILE *out)
 	kv(out, "reason", a->reason);
 	fprintf(out, "since=%s\n", t);
 	fprintf(out, "pid=%ld\n", (long)getpid());
-	fprintf(out, "root=%s\n", a->paths.root);
+	kv(out, "root", a->paths.root);
 	if (a->gen_known)
 		fprintf(out, "generation=%llu\n", (unsigned long long)a->gen);
 	else
