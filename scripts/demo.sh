@@ -39,6 +39,11 @@ run cat examples/block80.netsh
 run "$IPSECPOL" --root "$ROOT" -f examples/block80.netsh || exit 1
 run "$IPSECPOL" --root "$ROOT" -f examples/restrictive-server.netsh || exit 1
 
+say "a Windows batch file, run as cmd.exe runs it (its checks, its loop, its subroutine)"
+run cat examples/close-ports.bat
+run "$IPSECPOL" --root "$ROOT" -f examples/close-ports.bat || exit 1
+run "$IPSECPOL" --root "$ROOT" -f examples/close-ports.bat || exit 1
+
 say "show all, in each store"
 printf 'set store location=persistent\nshow all\n' | run "$NETSH" --root "$ROOT" -f - || exit 1
 run "$NETSH" --root "$ROOT" ipsec static show all format=table || exit 1

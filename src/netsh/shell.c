@@ -1255,11 +1255,11 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 	sh->summarized = 0;
 	sh->script_ran_ok = acct.ran_ok;
 	if (bat && r == 0 && acct.nfailed > 0 && !sh->bat_last_failed) {
-		/* cmd.exe ends a batch file with its last command's status: a cleanup that
+		/* cmd.exe ends a batch file with the errorlevel it ends with: a cleanup that
 		 * fails first (delete policy of none) is no failure of the file */
 		ipp_shell_note(sh, sh->errf ? sh->errf : sh->out, "note",
 			       "%s: %u command%s failed (reported above); the batch file's status "
-			       "is 0, its last command's (or exit's), as in cmd.exe",
+			       "is 0, the errorlevel it ends with, as in cmd.exe",
 			       name, acct.nfailed, acct.nfailed == 1 ? "" : "s");
 		acct.nfailed = 0;
 	}

@@ -153,7 +153,7 @@ contains "$OUT" "===>> start"
 contains "$OUT" "assigned"
 contains "$OUT" "exists already"
 contains "$OUT" "third"
-contains "$OUT" "ops.bat: 1 command failed (reported above); the batch file's status is 0, its last command's (or exit's)"
+contains "$OUT" "ops.bat: 1 command failed (reported above); the batch file's status is 0, the errorlevel it ends with"
 case "$OUT" in *hidden* | *off* | *findstr*) fail "printed what cmd.exe would not: $OUT" ;; esac
 D=$(dump_store local)
 contains "$D" 'add policy name="BatC1"'
