@@ -2479,82 +2479,34 @@ static int32_t ar_unary(struct arith *A)
 	return 0;
 }
 
-static int32_t ar_product(struct arith *A)
-{
-	int32_t v = ar_unary(A);
+/* The binary operators of each level, loosest first: | ^ & << >> + - * / % */
+static const char *const ar_levels[] = {"|", "^", "&", "<>", "+-", "*/%"};
 
+/* An expression of level @level and tighter (then the unary operators). */
+static int32_t ar_level(struct arith *A, size_t level)
+{
+	int32_t v;
+
+	if (level == sizeof(ar_levels) / sizeof(ar_levels[0]))
+		return ar_unary(A);
+	v = ar_level(A, level + 1);
 	for (;;) {
 		char op;
+		size_t w = level == 3 ? 2 : 1; /* (<< and >> are two characters) */
 
 		ar_blanks(A);
 		op = *A->p;
-		if ((op != '*' && op != '/' && op != '%') || A->p[1] == '=' || A->bad)
+		if (!op || !strchr(ar_levels[level], op) || (w == 2 && A->p[1] != op) ||
+		    A->p[w] == '=' || A->bad)
 			return v;
-		A->p++;
-		v = ar_op(A, op, v, ar_unary(A));
+		A->p += w;
+		v = ar_op(A, op, v, ar_level(A, level + 1));
 	}
-}
-
-static int32_t ar_sum(struct arith *A)
-{
-	int32_t v = ar_product(A);
-
-	for (;;) {
-		char op;
-
-		ar_blanks(A);
-		op = *A->p;
-		if ((op != '+' && op != '-') || A->p[1] == '=' || A->bad)
-			return v;
-		A->p++;
-		v = ar_op(A, op, v, ar_product(A));
-	}
-}
-
-/* a << b, a >> b */
-static int32_t ar_shift(struct arith *A)
-{
-	int32_t v = ar_sum(A);
-
-	for (;;) {
-		char op;
-
-		ar_blanks(A);
-		op = *A->p;
-		if ((op != '<' && op != '>') || A->p[1] != op || A->p[2] == '=' || A->bad)
-			return v;
-		A->p += 2;
-		v = ar_op(A, op, v, ar_sum(A));
-	}
-}
-
-/* One level of &, ^ or | (@op), over @next. */
-static int32_t ar_bits(struct arith *A, char op, int32_t (*next)(struct arith *))
-{
-	int32_t v = next(A);
-
-	for (;;) {
-		ar_blanks(A);
-		if (*A->p != op || A->p[1] == '=' || A->bad)
-			return v;
-		A->p++;
-		v = ar_op(A, op, v, next(A));
-	}
-}
-
-static int32_t ar_and(struct arith *A)
-{
-	return ar_bits(A, '&', ar_shift);
-}
-
-static int32_t ar_xor(struct arith *A)
-{
-	return ar_bits(A, '^', ar_and);
 }
 
 static int32_t ar_or(struct arith *A)
 {
-	return ar_bits(A, '|', ar_xor);
+	return ar_level(A, 0);
 }
 
 /* set /a EXPR[, EXPR...]: NAME= and NAME op= give variables; 0, or the failure. */

@@ -106,6 +106,16 @@ int ipp_st_copy_name(char *dst, const char *what, const char *value, struct ipp_
 const char *ipp_st_store_text(enum ipp_store_loc loc);
 
 /* Find by name= or guid= of @a (one is present); -ENOENT message names them. *ret owned. */
+/*
+ * Delete the object named @name of @table ("policy", "filterlist",
+ * "filteraction") whose row another program damaged (a NUL byte inside a
+ * value: it cannot be read), found by its name alone, with @del; said on
+ * @out.  0 or the failure.
+ */
+int ipp_st_delete_damaged(struct ipp_shell *sh, struct ipp_db *db, const char *table,
+			  const char *name,
+			  int (*del)(struct ipp_db *, int64_t, struct ipp_error *), FILE *out,
+			  struct ipp_error *err);
 int ipp_st_find_policy(struct ipp_db *db, enum ipp_store_loc loc, const char *name,
 		       const char *guid, struct ipp_policy *ret, struct ipp_error *err);
 int ipp_st_find_filterlist(struct ipp_db *db, enum ipp_store_loc loc, const char *name,

@@ -95,22 +95,11 @@ int ipp_st_delete_filterlist(struct ipp_shell *sh, const struct ipp_args *a, FIL
 	}
 	memset(&l, 0, sizeof(l));
 	r = ipp_st_find_filterlist(db, loc, ipp_args_get(a, "name"), NULL, &l, err);
-	if (r == -EUCLEAN && ipp_args_get(a, "name")) {
-		/* its row is damaged (another program wrote it): deleted all the same, found
-		 * by its name alone */
-		int64_t id;
-
-		if (ipp_db_find_damaged(db, "filterlist", loc, ipp_args_get(a, "name"), &id, err) ==
-			0 &&
-		    (r = ipp_db_filterlist_delete(db, id, err)) >= 0)
-			ipp_shell_note(
-			    sh, out, "note",
-			    "the filter list \"%s\" had a damaged row (a NUL byte inside a "
-			    "value): deleted",
-			    ipp_args_get(a, "name"));
-	} else if (r >= 0) {
+	if (r == -EUCLEAN)
+		r = ipp_st_delete_damaged(sh, db, "filterlist", ipp_args_get(a, "name"),
+					  ipp_db_filterlist_delete, out, err);
+	else if (r >= 0)
 		r = ipp_db_filterlist_delete(db, l.id, err);
-	}
 	ipp_filterlist_clear(&l);
 	return r;
 }

@@ -123,22 +123,11 @@ int ipp_st_delete_filteraction(struct ipp_shell *sh, const struct ipp_args *a, F
 	}
 	memset(&fa, 0, sizeof(fa));
 	r = ipp_st_find_filteraction(db, loc, ipp_args_get(a, "name"), NULL, &fa, err);
-	if (r == -EUCLEAN && ipp_args_get(a, "name")) {
-		/* its row is damaged (another program wrote it): deleted all the same, found
-		 * by its name alone */
-		int64_t id;
-
-		if (ipp_db_find_damaged(db, "filteraction", loc, ipp_args_get(a, "name"), &id,
-					err) == 0 &&
-		    (r = ipp_db_filteraction_delete(db, id, err)) >= 0)
-			ipp_shell_note(
-			    sh, out, "note",
-			    "the filter action \"%s\" had a damaged row (a NUL byte inside a "
-			    "value): deleted",
-			    ipp_args_get(a, "name"));
-	} else if (r >= 0) {
+	if (r == -EUCLEAN)
+		r = ipp_st_delete_damaged(sh, db, "filteraction", ipp_args_get(a, "name"),
+					  ipp_db_filteraction_delete, out, err);
+	else if (r >= 0)
 		r = ipp_db_filteraction_delete(db, fa.id, err);
-	}
 	ipp_filteraction_clear(&fa);
 	return r;
 }

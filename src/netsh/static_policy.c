@@ -284,21 +284,11 @@ int ipp_st_delete_policy(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 	}
 	memset(&p, 0, sizeof(p));
 	r = ipp_st_find_policy(db, loc, ipp_args_get(a, "name"), NULL, &p, err);
-	if (r == -EUCLEAN && ipp_args_get(a, "name")) {
-		/* its row is damaged (another program wrote it): deleted all the same, found
-		 * by its name alone */
-		int64_t id;
-
-		if (ipp_db_find_damaged(db, "policy", loc, ipp_args_get(a, "name"), &id, err) ==
-			0 &&
-		    (r = ipp_db_policy_delete(db, id, err)) >= 0)
-			ipp_shell_note(sh, out, "note",
-				       "the policy \"%s\" had a damaged row (a NUL byte inside a "
-				       "value): deleted",
-				       ipp_args_get(a, "name"));
-	} else if (r >= 0) {
+	if (r == -EUCLEAN)
+		r = ipp_st_delete_damaged(sh, db, "policy", ipp_args_get(a, "name"),
+					  ipp_db_policy_delete, out, err);
+	else if (r >= 0)
 		r = ipp_db_policy_delete(db, p.id, err);
-	}
 	ipp_policy_clear(&p);
 	return r;
 }

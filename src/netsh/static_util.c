@@ -327,3 +327,25 @@ int ipp_st_dnsname_check(const char *tag, const char *v, const char *addrtag, bo
 		return ipp_err(err, EINVAL, "%s: empty, expected a DNS name", tag);
 	return 0;
 }
+
+int ipp_st_delete_damaged(struct ipp_shell *sh, struct ipp_db *db, const char *table,
+			  const char *name,
+			  int (*del)(struct ipp_db *, int64_t, struct ipp_error *), FILE *out,
+			  struct ipp_error *err)
+{
+	const char *kind = !strcmp(table, "policy")	  ? "policy"
+			   : !strcmp(table, "filterlist") ? "filter list"
+							  : "filter action";
+	int64_t id;
+	int r;
+
+	if (!name)
+		return -EUCLEAN; /* (the error said already stands) */
+	if ((r = ipp_db_find_damaged(db, table, ipp_shell_store(sh), name, &id, err)) < 0 ||
+	    (r = del(db, id, err)) < 0)
+		return r;
+	ipp_shell_note(sh, out, "note",
+		       "the %s \"%s\" had a damaged row (a NUL byte inside a value): deleted", kind,
+		       name);
+	return 0;
+}
