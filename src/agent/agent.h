@@ -102,6 +102,12 @@ int ipp_agent_load_conf_mode(struct ipp_driver *d, enum ipp_mode m, const struct
  * holds the lock of another root here.
  */
 int ipp_agent_lock(const struct ipp_paths *p, int *ret_fd, long *ret_pid, struct ipp_error *err);
+/*
+ * The root's own lock alone (an flock on its directory, held for the
+ * process's life; ipp_agent_lock() takes it too): -EEXIST when another
+ * process of the root holds it.
+ */
+int ipp_agent_root_lock(const struct ipp_paths *p, struct ipp_error *err);
 
 /*
  * The network namespace's part of ipp_agent_lock() alone, for an agent that

@@ -66,7 +66,8 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		/* one read transaction: the generation, the journal and the stores agree */
 		if ((r = ipp_db_begin(db, err)) == 0 &&
 		    (r = ipp_db_generation(db, &res.generation, err)) == 0 &&
-		    (r = ipp_db_identity(db, &res.identity, err)) == 0)
+		    (r = ipp_db_identity(db, &res.identity, err)) == 0 &&
+		    (r = ipp_db_meta(db, "nonce", &res.nonce, err)) == 0)
 			r = ipp_db_journal_seq(db, &res.journal, err);
 		if (r < 0) {
 			/* not a store that can be read (a table missing): it may hold a persistent

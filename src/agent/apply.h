@@ -66,6 +66,7 @@ struct ipp_apply_result {
 	bool unreadable;                /* failed: the database could not be read */
 	uint64_t generation;            /* ipp_db_generation() when the stores were read */
 	int64_t identity;		/* ipp_db_identity() of the database they were read from */
+	int64_t nonce;			/* its last change's nonce (ipp_db_meta()) */
 	uint64_t journal;               /* ipp_db_journal_seq() then: what the stores held */
 	/* the persistent policy alone (@o->rest asked for it): the domain or local policy
 	   cannot be built, for the reason in partial_error */

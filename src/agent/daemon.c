@@ -233,6 +233,7 @@ static int db_generation(struct agent *a, uint64_t *ret)
 	}
 	*ret = look.generation;
 	a->ident_seen = look.identity;
+	a->nonce_seen = look.nonce;
 	a->dv_seen = look.data_version;
 	a->stamp_seen = look.stamp;
 	if (a->dv_applied < 0)
@@ -563,6 +564,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->cur_valid = true;
 		a->gen = res.generation;
 		a->gen_known = true;
+		a->applied_ino = file_ino(a->paths.db); /* (the file it was read from) */
+		a->applied_nonce = res.nonce;
 		a->last_change = st.empty ? "unchanged" : st.full ? "whole" : "elements";
 		if (res.partial) {
 			/* errs closed: the persistent policy, and nothing let in that it does not
@@ -708,6 +711,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 /* The state of the stores in @look is what is in force now (a change in place or none). */
 static void look_applied(struct agent *a, const struct ipp_db_look *look)
 {
+	a->applied_nonce = look->nonce;
 	a->gen = look->generation;
 	a->gen_known = true;
 	a->dv_seen = a->dv_applied = look->data_version;
@@ -1010,6 +1014,12 @@ static void on_inotify(struct agent *a)
 				timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);
 				continue;
 			}
+			if ((ev->mask & IN_MOVE_SELF) &&
+			    (ev->wd == a->wd_state || ev->wd == a->wd_etc)) {
+				/* moved away: the directory at the path is watched instead */
+				timer_arm(a->tfd_env, DIR_REWATCH_MS, false);
+				continue;
+			}
 			if ((ev->mask & IN_IGNORED) &&
 			    (ev->wd == a->wd_state || ev->wd == a->wd_etc)) {
 				/* the directory is gone (removed, or its file system): watched
@@ -1168,6 +1178,14 @@ static void process_pending(struct agent *a)
 
 		/* (read in every case: the data version goes with it) */
 		r = db_generation(a, &gen);
+		if (r == 0 && a->db_touched) {
+			/* the file itself written: a checkpoint of the log, or a write past
+			 * SQLite (the file truncated or overwritten in place), which the
+			 * connection's cached pages hide; a new connection reads the file
+			 * afresh */
+			db_close(a);
+			r = db_generation(a, &gen);
+		}
 		if (!need) {
 			/* Unknown generation (no or broken database): look again. */
 			need = r < 0 || !a->gen_known || gen != a->gen;
@@ -1176,16 +1194,10 @@ static void process_pending(struct agent *a)
 			 * are the file's), a table or trigger dropped moves the schema's
 			 * version; a checkpoint of the log moves the data version alone */
 			if (!need && r == 0 && a->db_touched) {
-				/* the file itself written and nothing its connection sees
-				 * changed: a checkpoint of the log, or a write past SQLite
-				 * (the file truncated or overwritten in place), which the
-				 * connection's cached pages hide; a new connection reads
-				 * the file afresh */
+				/* the file itself written and nothing changed that the look
+				 * reads */
 				struct ipp_error e = {0};
 
-				db_close(a);
-				r = db_generation(a, &gen);
-				need = r < 0 || gen != a->gen;
 				/* damage in pages the look did not read: the whole file checked
 				 * (a checkpoint costs that check too, not an apply) */
 				if (!need && a->db && ipp_db_verify(a->db, &e) == -EBADMSG) {
@@ -1195,6 +1207,29 @@ static void process_pending(struct agent *a)
 						 "the database was written in place");
 					need = true;
 				}
+			}
+			if (r == 0 && a->cur_valid && a->db_ino[0] && a->applied_ino &&
+			    a->db_ino[0] != a->applied_ino) {
+				/* another file in the place of the one read (moved in, made
+				 * again): its journal says nothing of what is in force */
+				a->force_apply = true;
+				snprintf(a->force_why, sizeof(a->force_why),
+					 "another policy database file was put in place of the "
+					 "one in force");
+				need = true;
+			}
+			if (r == 0 && a->cur_valid && a->db_touched && !a->force_apply &&
+			    gen <= a->gen && a->applied_nonce &&
+			    a->nonce_seen != a->applied_nonce) {
+				/* the file itself written (not through its log), its generation
+				 * not past the one in force, and yet another change's: a copy
+				 * written over it, whose journal went its own way since a
+				 * common past; read whole (a checkpoint of the log writes the
+				 * file too, with the generation its commits moved on) */
+				a->force_apply = true;
+				snprintf(a->force_why, sizeof(a->force_why),
+					 "the policy database was written over in place");
+				need = true;
 			}
 			if (!need && r == 0 && a->cur_valid && a->ident_seen != a->cur.identity) {
 				/* another database in the place of the one in force, written
@@ -1710,6 +1745,9 @@ static int run_start(struct agent *a, struct ipp_error *err)
 	struct ipp_error e = {0};
 	int r;
 
+	/* the root's own lock first: held whether or not the run directory can be used */
+	if ((r = ipp_agent_root_lock(&a->paths, err)) < 0)
+		return r;
 	if (ipp_paths_mkdirs(&a->paths, &e) == 0) {
 		r = ipp_agent_lock(&a->paths, &a->pidfd, NULL, &e);
 		if (r == -EEXIST || r == -EADDRINUSE) {
@@ -1818,8 +1856,9 @@ static void env_rewatch(struct agent *a)
 	}
 }
 
-#define STATE_WATCH_MASK (IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM)
-#define ETC_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)
+#define STATE_WATCH_MASK                                                                           \
+	(IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_MOVE_SELF)
+#define ETC_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_MOVE_SELF)
 
 /*
  * The state and configuration directories watched again after they went
@@ -1830,6 +1869,7 @@ static void dirs_watch(struct agent *a)
 {
 	if (a->wd_state < 0 &&
 	    (a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir, STATE_WATCH_MASK)) >= 0) {
+		a->state_ino = file_ino(a->paths.statedir);
 		ipp_log(LOG_NOTICE, "\"%s\" is there again: the policy database is read afresh",
 			a->paths.statedir);
 		db_close(a);
@@ -1839,12 +1879,36 @@ static void dirs_watch(struct agent *a)
 	}
 	if (a->wd_etc < 0 &&
 	    (a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir, ETC_WATCH_MASK)) >= 0) {
+		a->etc_ino = file_ino(a->paths.etcdir);
 		ipp_log(LOG_NOTICE, "\"%s\" is there again: driver.conf is read afresh",
 			a->paths.etcdir);
 		a->conf_dirty = true;
 	}
 	if (a->wd_state < 0 || a->wd_etc < 0)
 		timer_arm(a->tfd_env, DIR_REWATCH_MS, false);
+}
+
+/*
+ * Are the directories watched still the ones at their paths?  One moved
+ * away (renamed, a symbolic link pointed elsewhere) is watched no more: the
+ * directory now at the path is (dirs_watch()).
+ */
+static void dirs_check(struct agent *a)
+{
+	bool again = false;
+
+	if (a->wd_state >= 0 && file_ino(a->paths.statedir) != a->state_ino) {
+		(void)inotify_rm_watch(a->inofd, a->wd_state);
+		a->wd_state = -1;
+		again = true;
+	}
+	if (a->wd_etc >= 0 && file_ino(a->paths.etcdir) != a->etc_ino) {
+		(void)inotify_rm_watch(a->inofd, a->wd_etc);
+		a->wd_etc = -1;
+		again = true;
+	}
+	if (again)
+		dirs_watch(a);
 }
 
 static int setup(struct agent *a, struct ipp_error *err)
@@ -1880,6 +1944,8 @@ static int setup(struct agent *a, struct ipp_error *err)
 		return ipp_err(err, errno, "cannot set up the event loop: %s", strerror(errno));
 	a->wd_state = inotify_add_watch(a->inofd, a->paths.statedir, STATE_WATCH_MASK);
 	a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir, ETC_WATCH_MASK);
+	a->state_ino = file_ino(a->paths.statedir);
+	a->etc_ino = file_ino(a->paths.etcdir);
 	if (a->wd_state < 0 || a->wd_etc < 0)
 		return ipp_err(err, errno, "cannot watch \"%s\" and \"%s\": %s", a->paths.statedir,
 			       a->paths.etcdir, strerror(errno));
@@ -2079,6 +2145,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_ENV:
 				timer_drain(fd);
+				dirs_check(&a);
 				dirs_watch(&a);
 				env_rewatch(&a); /* before the read: a change after it is seen */
 				env_check(&a);
@@ -2105,6 +2172,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_FLOW:
 				timer_drain(fd);
+				dirs_check(&a); /* (a symbolic link on the way pointed elsewhere) */
 				table_check(&a, LOOK_PERIODIC);
 				run_check(&a);
 				ipp_agent_ctl_expire(&a);

@@ -92,6 +92,10 @@ struct agent {
 	struct ipp_db *db; /* read-only handle for the generation */
 	bool gen_known;
 	int64_t ident_seen;    /* the identity of the database the last look read */
+	int64_t nonce_seen;    /* ... its last change's nonce */
+	int64_t applied_nonce; /* the nonce of the stores in force (0: unknown) */
+	ino_t applied_ino;     /* the inode of the file the stores in force were read from */
+	ino_t state_ino, etc_ino; /* of the directories watched (wd_state, wd_etc) */
 	uint64_t gen;	       /* store generation of the last apply */
 	int64_t dv_seen;       /* db's data version at the last generation read (-1: unknown) */
 	int64_t dv_applied;    /* ... when the stores were last applied (-1: unknown) */

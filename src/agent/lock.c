@@ -201,6 +201,16 @@ static int root_lock(const struct ipp_paths *p, const char *pidfile, long *ret_p
 		       p->root, buf);
 }
 
+int ipp_agent_root_lock(const struct ipp_paths *p, struct ipp_error *err)
+{
+	char path[IPP_PATH_MAX + 16];
+	int r;
+
+	pid_path(p, path, sizeof(path));
+	r = root_lock(p, path, NULL, err);
+	return r < 0 ? r : 0;
+}
+
 static void root_unlock(void)
 {
 	if (root_fd >= 0)
@@ -315,8 +325,18 @@ int ipp_agent_lock_oneshot(const struct ipp_paths *p, const char *what, const ch
 		r = ipp_agent_lock(p, ret_fd, &pid, &e);
 	if (r < 0 && r != -EADDRINUSE && r != -EEXIST) {
 		/* the run directory cannot be used (a full or read-only file system): no agent
-		 * holds a pid file there, and one running without it holds the network
-		 * namespace's claim; the boot-time filters are not given up for a pid file */
+		 * holds a pid file there, and one running without it holds the root's lock
+		 * and the network namespace's claim; the boot-time filters are not given up
+		 * for a pid file */
+		struct ipp_error held = {0};
+
+		if (ipp_agent_root_lock(p, &held) == -EEXIST)
+			return ipp_err(
+			    err, EEXIST,
+			    "the policy agent of root \"%s\" is running (the run directory "
+			    "cannot be used to tell its pid: %s): %s would replace the "
+			    "table it enforces behind its back; nothing changed (%s)",
+			    p->root, e.msg, what, advice);
 		if ((r = ipp_agent_netns_claim(NULL)) == -EADDRINUSE)
 			return ipp_err(
 			    err, EEXIST,

@@ -1124,6 +1124,9 @@ static const char sql_bump[] = "UPDATE meta SET value = value + 1 WHERE key = 'g
 /* (a database made before it had one gets its identity at its first change) */
 static const char sql_identity[] =
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('identity', abs(random() >> 1) + 1)";
+/* each change its own nonce: a copy changed elsewhere is told from the file it left */
+static const char sql_nonce[] =
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('nonce', abs(random() >> 1) + 1)";
 
 int ipp_db_begin(struct ipp_db *db, struct ipp_error *err)
 {
@@ -1169,6 +1172,8 @@ int ipp_db_commit(struct ipp_db *db, struct ipp_error *err)
 			r = db_exec_stmt(db, st, err, "counting the change");
 		if (r == 0 && (r = db_prep(db, sql_identity, &st, err)) == 0)
 			r = db_exec_stmt(db, st, err, "giving the database its identity");
+		if (r == 0 && (r = db_prep(db, sql_nonce, &st, err)) == 0)
+			r = db_exec_stmt(db, st, err, "marking the change");
 		if (r < 0) {
 			ipp_db_rollback(db);
 			return r;
@@ -1407,19 +1412,30 @@ int ipp_db_generation(struct ipp_db *db, uint64_t *ret, struct ipp_error *err)
 	return 0;
 }
 
-int ipp_db_identity(struct ipp_db *db, int64_t *ret, struct ipp_error *err)
+int ipp_db_meta(struct ipp_db *db, const char *key, int64_t *ret, struct ipp_error *err)
 {
-	static const char sql[] = "SELECT value FROM meta WHERE key = 'identity'";
+	static const char sql[] = "SELECT value FROM meta WHERE key = ?";
 	sqlite3_stmt *st;
 	int r;
 
 	*ret = 0;
-	if ((r = db_prep(db, sql, &st, err)) < 0 ||
-	    (r = db_step(db, st, err, "reading the identity")) <= 0)
+	if ((r = db_prep(db, sql, &st, err)) < 0)
 		return r;
-	*ret = sqlite3_column_int64(st, 0);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((r = db_step(db, st, err, "reading the database's meta")) <= 0) {
+		sqlite3_reset(st);
+		return r;
+	}
+	/* (a value that is no integer, written by another program: none) */
+	if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		*ret = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return 0;
+}
+
+int ipp_db_identity(struct ipp_db *db, int64_t *ret, struct ipp_error *err)
+{
+	return ipp_db_meta(db, "identity", ret, err);
 }
 
 /* ---------- the journal ---------- */
@@ -1470,6 +1486,7 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
 		return r;
 	if ((r = ipp_db_generation(db, &ret->generation, err)) == 0 &&
 	    (r = ipp_db_identity(db, &ret->identity, err)) == 0 &&
+	    (r = ipp_db_meta(db, "nonce", &ret->nonce, err)) == 0 &&
 	    (r = ipp_db_stamp(db, &ret->stamp, err)) == 0)
 		ret->data_version = data_version(db);
 	db_rend(db);

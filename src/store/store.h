@@ -111,6 +111,7 @@ struct ipp_db_look {
 	uint64_t generation;
 	int64_t identity;     /* the database's own (meta "identity"; 0: none yet): another
 				 file put in its place has another */
+	int64_t nonce;	      /* its last change's (meta "nonce"; 0: none yet) */
 	int64_t data_version; /* ipp_db_data_version() */
 	struct ipp_db_stamp stamp;
 };
@@ -120,6 +121,8 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
  * its first change since it has one): 0 when it has none yet.
  */
 int ipp_db_identity(struct ipp_db *db, int64_t *ret, struct ipp_error *err);
+/* The integer meta row @key ("identity", "nonce": each change gives a new one); 0 when none. */
+int ipp_db_meta(struct ipp_db *db, const char *key, int64_t *ret, struct ipp_error *err);
 
 /*
  * The whole file checked as every load checks it (SQLite's quick check, then

@@ -21,7 +21,7 @@ mkdir -p "$DIR" "$R/etc/ipsecpol" "$R/bk/b" "$R/bk/c"
 # the backups: databases of their own, made the same way (the same generation)
 "$MKPOLICY" "$R/bk/b/policy.db" persistent Block81 block tcp 81 || exit 2
 "$MKPOLICY" "$R/bk/c/policy.db" persistent Block80 block tcp 80 || exit 2
-for p in 80 81; do spawn h "$PROBE" tcp-count $p "$R/h$p"; done
+for p in 80 81 82 83 84 85; do spawn h "$PROBE" tcp-count $p "$R/h$p"; done
 reaches() { px "$PROBE" tcp-connect $H_IP "$1" 1000; }
 check "no table: tcp 80 connects" wait_for 5 reaches 80
 
@@ -37,7 +37,33 @@ mv "$DIR/policy.db.new" "$DB"
 check "the backup moved in applies: tcp 81 is dropped" wait_for 10 eval '! reaches 81'
 check "... and tcp 80 connects" reaches 80
 check "the log says another database was put in place" \
-	grep -q "applying the policy (another policy database was put in place of the one in force)" "$LOG"
+	grep -q "applying the policy (another policy database file was put in place of the one in force)" "$LOG"
+
+# a backup of the database in force moved in and changed at once (its generation then the
+# one in force, its journal gone its own way): applied whole all the same
+cp "$DB" "$R/bk/same.db"
+"$MKPOLICY" "$DB" local Block82 block tcp 82 || exit 2
+check "a change in force: tcp 82 is dropped" wait_for 10 eval '! reaches 82'
+cp "$R/bk/same.db" "$DIR/policy.db.new"
+rm -f "$DB-wal" "$DB-shm"
+mv "$DIR/policy.db.new" "$DB"
+"$MKPOLICY" "$DB" local Block83 block tcp 83 || exit 2
+check "the backup changed at once: tcp 83 is dropped" wait_for 10 eval '! reaches 83'
+check "... and tcp 82, which it does not block, connects" wait_for 5 reaches 82
+
+# a copy of the database in force, changed elsewhere, written over it in place at the same
+# generation as a change made meanwhile to the one in force: applied whole
+cp "$DB" "$R/bk/fork.db"
+rm -f "$R/bk/fork.db-wal" "$R/bk/fork.db-shm"
+"$MKPOLICY" "$R/bk/fork.db" local Block84 block tcp 84 || exit 2
+"$MKPOLICY" "$DB" local Block85 block tcp 85 || exit 2
+check "a change in force: tcp 85 is dropped" wait_for 10 eval '! reaches 85'
+# (each file whole, its log written into it, as a copy of a database at rest is)
+sqlite3 -cmd ".timeout 10000" "$R/bk/fork.db" 'pragma wal_checkpoint(TRUNCATE)' >/dev/null || exit 2
+sqlite3 -cmd ".timeout 10000" "$DB" 'pragma wal_checkpoint(TRUNCATE)' >/dev/null || exit 2
+cat "$R/bk/fork.db" >"$DB"
+check "the copy written over it in place: tcp 84 is dropped" wait_for 10 eval '! reaches 84'
+check "... and tcp 85 connects" wait_for 5 reaches 85
 
 # a database written over the one in force, in place (the same file)
 cat "$R/bk/c/policy.db" >"$DB"
@@ -55,6 +81,17 @@ check "the log says the directory is watched again" \
 	grep -q "is there again: the policy database is read afresh" "$LOG"
 "$MKPOLICY" "$DB" local Block80L block tcp 80 || exit 2
 check "and a change after it is followed: tcp 80 is dropped" wait_for 10 eval '! reaches 80'
+
+# the state directory moved away (not removed), another made in its place
+mv "$DIR" "$DIR.old"
+mkdir -p "$DIR"
+cp "$R/bk/c/policy.db" "$DB"
+check "moved away, another in its place: its database applies, tcp 80 dropped" \
+	wait_for 10 eval '! reaches 80'
+check "... tcp 81 connects" wait_for 5 reaches 81
+"$MKPOLICY" "$DB" local Block81b block tcp 81 || exit 2
+check "and a change of it is followed: tcp 81 is dropped" wait_for 10 eval '! reaches 81'
+rm -rf "$DIR.old"
 
 # the configuration directory removed, then made again with driver.conf in it
 rm -rf "$R/etc/ipsecpol"

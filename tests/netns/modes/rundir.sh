@@ -46,15 +46,23 @@ before=$(table_stateless)
 out=$(hx "$IPPD" --root "$R" --foreground 2>&1)
 rc=$?
 check "a second agent in the namespace: refused" test $rc -ne 0
-check "a second agent: the message says another runs" \
-	eval 'grep -q "another ipsecpold runs in this network namespace" <<<"$out"'
+check "a second agent: the message says another runs (the root's lock, held all the same)" \
+	eval 'grep -q "another ipsecpold is running for root" <<<"$out"'
 check "a second agent: the table is unchanged" test "$before" = "$(table_stateless)"
 check "the first agent still runs" kill -0 "$AGENT_PID"
+out=$(px timeout -s KILL 10 "$IPPD" --root "$R" --foreground 2>&1)
+rc=$?
+check "an agent of the root in another namespace: refused too (exit 1)" test $rc -eq 1
+check "... it loaded no table there" eval '! px nft list table inet ipsecpol >/dev/null 2>&1'
+out=$(px "$IPPD" --root "$R" --once 2>&1)
+check "--once of the root in another namespace: refused, nothing changed" \
+	eval 'grep -q "the policy agent of root .* is running.*nothing changed" <<<"$out"'
+check "... no table there either" eval '! px nft list table inet ipsecpol >/dev/null 2>&1'
 out=$(hx "$IPPD" --root "$R" --once 2>&1)
 rc=$?
 check "--once behind the agent's back: refused" test $rc -ne 0
-check "--once: the message says an agent runs here and nothing changed" \
-	eval 'grep -q "a policy agent runs in this network namespace.*nothing changed" <<<"$out"'
+check "--once: the message says the root's agent runs and nothing changed" \
+	eval 'grep -q "the policy agent of root .* is running.*nothing changed" <<<"$out"'
 check "--once: the table is unchanged" test "$before" = "$(table_stateless)"
 
 "$MKPOLICY" "$DB" local Block82 block tcp 82 || exit 2
