@@ -2587,10 +2587,11 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
  * choices (/c, YN by default); without, the file stops (the answer cannot
  * be told).
  */
-static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct ipp_error *err)
+static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_fail *f,
+		      struct ipp_error *err)
 {
-	char keys[64] = "YN", def = 0;
-	bool timed = false;
+	char keys[64] = "YN", def = 0, msg[256] = "";
+	bool timed = false, no_list = false;
 	const char *p = c + 6;
 
 	while (*(p += strspn(p, " \t")) == '/' && p[1]) {
@@ -2609,8 +2610,12 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 			def = *v;
 		else if (o == 't' && l)
 			timed = true;
+		else if (o == 'm' && l)
+			snprintf(msg, sizeof(msg), "%.*s", (int)(l - 2 * (*v == '"' && l >= 2)),
+				 v + (*v == '"'));
 		else if (o == 'n' || o == 's' || o == 'c')
 			l = 0;
+		no_list |= o == 'n';
 		p = o == 'n' || o == 's' ? p + 2 : v + l;
 	}
 	if (!timed || !def || !(strchr(keys, def) || strchr(keys, def ^ 0x20))) {
@@ -2625,6 +2630,21 @@ static int bat_choice(struct bat *b, const char *c, struct bat_fail *f, struct i
 		for (i = 0; keys[i] && (keys[i] | 0x20) != (def | 0x20); i++)
 			;
 		b->sh->bat_errorlevel = (long)i + 1;
+		/* (its prompt, as choice.exe writes it, the answer after it) */
+		if (!redirected) {
+			fprintf(b->sh->out, "%s%s", msg, msg[0] && !no_list ? " " : "");
+			if (!no_list) {
+				fputc('[', b->sh->out);
+				/* (shown in capitals, as choice.exe does without /cs) */
+				for (size_t k = 0; keys[k]; k++)
+					fprintf(b->sh->out, "%s%c", k ? "," : "",
+						keys[k] >= 'a' && keys[k] <= 'z' ? keys[k] - 32
+										 : keys[k]);
+				fputs("]?", b->sh->out);
+			}
+			fprintf(b->sh->out, "%c\n",
+				keys[i] >= 'a' && keys[i] <= 'z' ? keys[i] - 32 : keys[i]);
+		}
 		bat_note(b, "choice: its default, \"%c\", taken (nobody answers here)", def);
 	}
 	return 0;
@@ -2886,7 +2906,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		if (b->nlocals > b->fr->locals)
 			bat_endlocal(b);
 	} else if (bat_keyword(c, "choice")) {
-		rc = bat_choice(b, c, f, err);
+		rc = bat_choice(b, c, n->redirected, f, err);
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/p", 2)) {
 		rc = bat_stop(b, c,
 			      "cmd.exe's prompt for an answer (what follows tests it) is not "

@@ -136,6 +136,7 @@ bat 'choice /c yn /t 5 /d n /m "Block the ports"' 'if errorlevel 2 goto no' \
 	'netsh ipsec static add policy name=FlowYes' 'goto :eof' ':no' \
 	'netsh ipsec static add policy name=FlowChoiceNo'
 run_ok $IPSECPOL -f "$TMP/choice.bat"
+contains "$OUT" 'Block the ports [Y,N]?N'
 contains "$ERR" 'choice: its default, "n", taken'
 D=$(dump_store local)
 contains "$D" FlowChoiceNo
