@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MK_ON '\x01'  /* an unknown variable's reference begins ... */
@@ -421,6 +422,33 @@ static const char *var_value(struct bat *b, const char *name, size_t len, char *
 	}
 	if (len == 2 && !strncasecmp(name, "CD", 2) && getcwd(num, size))
 		return num;
+	if ((len == 4 && (!strncasecmp(name, "DATE", 4) || !strncasecmp(name, "TIME", 4))) ||
+	    (len == 6 && !strncasecmp(name, "RANDOM", 6)) ||
+	    (len == 12 && !strncasecmp(name, "COMPUTERNAME", 12))) {
+		/* cmd.exe's dynamic variables, as an English Windows Server 2003 writes them:
+		 * DATE "Thu 12/03/2026", TIME "14:05:09.27" (a blank before a single-digit
+		 * hour), RANDOM 0..32767, COMPUTERNAME the host's name in capitals */
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		if ((name[0] | 0x20) == 'd')
+			strftime(num, size, "%a %m/%d/%Y", &tm);
+		else if ((name[0] | 0x20) == 't')
+			snprintf(num, size, "%2d:%02d:%02d.%02ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 ts.tv_nsec / 10000000);
+		else if ((name[0] | 0x20) == 'r')
+			snprintf(num, size, "%ld", random() % 32768);
+		else if (gethostname(num, size - 1) == 0) {
+			num[size - 1] = '\0';
+			for (char *c = num; *c; c++)
+				*c = *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c;
+		} else {
+			return NULL;
+		}
+		return num;
+	}
 	return NULL;
 }
 

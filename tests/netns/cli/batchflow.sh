@@ -207,6 +207,21 @@ for w in c=hi "n=a x=.txt q=d/a.txt" amp='a&b' tok=y pct=50 sp=[1] "star=X world
 	contains "$OUT" "$w"
 done
 
+# cmd.exe's dynamic variables: %DATE% (an English Windows Server 2003's), %TIME%, %RANDOM%
+BAT=dates.bat
+bat '@echo off' 'echo date=[%DATE%] time=[%TIME%] rnd=[%RANDOM%]' \
+	'netsh ipsec static add policy name=FlowDated description="made %DATE:~-10%"'
+d1=$(date +%m/%d/%Y)
+run_ok $IPSECPOL -f "$TMP/dates.bat"
+d2=$(date +%m/%d/%Y)
+grep -qE '^date=\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [0-9]{2}/[0-9]{2}/[0-9]{4}\] time=\[[ 0-9][0-9]:[0-9]{2}:[0-9]{2}\.[0-9]{2}\] rnd=\[[0-9]+\]$' <<<"$OUT" ||
+	fail "dates.bat: $OUT"
+D=$(dump_store local)
+case "$D" in *"add policy name=\"FlowDated\" description=\"made $d1\""* | \
+	*"add policy name=\"FlowDated\" description=\"made $d2\""*) ;;
+*) fail "dates.bat: %DATE% in a netsh value: $D" ;;
+esac
+
 # hostile lines end with a message, not the stack's end or a wrapped counter: blocks nested
 # deep, set /a's overflow and nesting, for /l at the end of 32 bits, for variables without end
 BAT=deep.bat
