@@ -128,8 +128,16 @@ check "SIGTERM in block mode: exit 0" agent_wait
 check "SIGTERM in block mode: permit" no_table
 check "permit: tcp 3389 connects" px "$PROBE" tcp-connect $H_IP 3389 1000
 
-# --once, the same store corrupted: block mode too, exit 1, the message says so.
+# --once, the same store corrupted: block mode too, exit 1, the message says so; --dry-run
+# prints that block ruleset first, changing nothing
 corrupt
+hx "$IPPD" --root "$R" --once --dry-run >"$R/dry.out" 2>&1
+check "--once --dry-run, corrupt store: exit 1" test $? = 1
+check "--once --dry-run, corrupt store: the block ruleset printed" \
+	grep -q 'comment "ipsecpol mode=block"' "$R/dry.out"
+check "--once --dry-run, corrupt store: it says block mode would be loaded" \
+	grep -q "the persistent policy cannot be enforced: .*; block mode would be loaded (printed)" "$R/dry.out"
+check "--once --dry-run: nothing loaded" no_table
 hx "$IPPD" --root "$R" --once >"$R/once.out" 2>&1
 check "--once, corrupt store: exit 1" test $? = 1
 check "--once, corrupt store: block mode in force" test "$(table_mode)" = block
