@@ -2,14 +2,18 @@
 /*
  * batch.c - Windows batch files (.bat, .cmd) run as cmd.exe runs them.
  *
- * A line is expanded first (%NAME%, %1, %~dp0, %ERRORLEVEL%; %% is %),
- * then parsed (^, double quotes, &, &&, ||, |, redirections, blocks in
- * parentheses over several lines, if ... else, for), then its commands
- * run: goto, call :label, exit [/b], shift, setlocal/endlocal, set and
- * for are followed.  netsh's commands run as the shell runs them; cmd.exe's
- * commands that change nothing of netsh's (echo, pause, title ...) are no
- * commands; other programs are noted, not run, and count as succeeded (as
- * run by an administrator: `net session` of an administrator check).
+ * A line is expanded first (bat_phase1(): %NAME%, %1, %~dp0, %ERRORLEVEL%,
+ * %DATE%; %% is %), then parsed (parse_seq(): ^, double quotes, &, &&, ||,
+ * |, redirections, blocks in parentheses over several lines, if ... else,
+ * for), then its commands run (exec_seq()): goto, call :label, call
+ * other.bat, exit [/b], shift, setlocal/endlocal, set, set /a, choice and
+ * for (lists, /l, /f) are followed; for's variables and !NAME! are put in
+ * as a command runs (bat_late()).  netsh's commands run as the shell runs
+ * them (netsh -f FILE too); find and findstr search what netsh, echo or ver
+ * printed; cmd.exe's commands that change nothing of netsh's (pause, title
+ * ...) are no commands; other programs are noted, not run, and count as
+ * succeeded (as run by an administrator: `net session` of an administrator
+ * check).
  *
  * What is not known here (a variable of Windows' environment the file does
  * not set, an argument of a file run without any) is kept between two
@@ -17,8 +21,9 @@
  * run (its value would be a guess), a condition reads it as cmd.exe reads
  * an undefined variable, empty (a few of Windows' own, %OS%, %SystemRoot%,
  * as Windows Server 2003 gives them).  What cannot be told at all (whether
- * a Windows file exists, the answer to a prompt, the lines a program
- * prints for for /f) stops the file, said so.
+ * a Windows file exists, the answer to a prompt, what another program
+ * prints) stops the file, said so; so do hostile lines past the bounds
+ * (nesting, variables, a million commands).
  */
 #include "shell_internal.h"
 
