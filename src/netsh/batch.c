@@ -28,6 +28,7 @@
 #include "shell_internal.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -2291,6 +2292,58 @@ out:
 	return last;
 }
 
+/*
+ * for's word @pat holding a wildcard: its command for each file (not
+ * directory) the pattern names, in order, as cmd.exe's plain for lists
+ * them; none, no command.  A Windows path (C:\..., \) cannot be listed: the
+ * file stops.
+ */
+static int for_files(struct bat *b, struct bp *P, int nd, const char *pat, struct bat_fail *f,
+		     struct ipp_error *err)
+{
+	const struct bn *n = &P->v[nd];
+	char *x = cond_text(pat), *q;
+	glob_t g = {0};
+	size_t l;
+	int last = 0, r;
+
+	if (!x)
+		return bat_nomem(b, f, err);
+	q = x + (*x == '"');
+	l = strlen(q);
+	if (l && q[l - 1] == '"')
+		q[--l] = '\0';
+	if (strchr(q, '\\') || (q[0] && q[1] == ':') || strchr(pat, MK_ON)) {
+		free(x);
+		return bat_stop(b, "for", "for over Windows' files (a wildcard) is not followed", f,
+				err);
+	}
+	r = glob(q, 0, NULL, &g);
+	free(x);
+	if (r == GLOB_NOMATCH || r == GLOB_ABORTED) {
+		globfree(&g);
+		return 0; /* (none, or a directory that cannot be read: no command) */
+	}
+	if (r != 0) {
+		globfree(&g);
+		return bat_nomem(b, f, err);
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct stat st;
+
+		if (stat(g.gl_pathv[i], &st) < 0 || !S_ISREG(st.st_mode))
+			continue; /* (files only, as cmd.exe's for lists them) */
+		b->forv[b->nforv].letter = n->letter;
+		b->forv[b->nforv++].value = g.gl_pathv[i];
+		last = exec_seq(b, P, n->body, f, err);
+		b->nforv--;
+		if (b->jump || b->ret || b->halt || b->sh->exit)
+			break;
+	}
+	globfree(&g);
+	return last;
+}
+
 /* for: its command for each word of its list (or number of /l). */
 static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err)
 {
@@ -2335,11 +2388,6 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 		free(list);
 		return last;
 	}
-	if (strpbrk(list, "*?")) {
-		free(list);
-		return bat_stop(b, "for", "for over Windows' files (a wildcard) is not followed", f,
-				err);
-	}
 	for (char *p = list; *p;) {
 		const char *s;
 		bool quoted = false;
@@ -2356,6 +2404,14 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 		if (!(w = strndup(s, (size_t)(p - s)))) {
 			free(list);
 			return bat_nomem(b, f, err);
+		}
+		if (strpbrk(w, "*?")) {
+			/* a wildcard: the files it names, in order (a path here: %~dp0*.txt) */
+			last = for_files(b, P, nd, w, f, err);
+			free(w);
+			if (last < 0 || b->jump || b->ret || b->halt || b->sh->exit)
+				break;
+			continue;
 		}
 		b->forv[b->nforv].letter = n->letter;
 		b->forv[b->nforv++].value = w;

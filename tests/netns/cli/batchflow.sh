@@ -130,6 +130,26 @@ D=$(dump_store local)
 contains "$D" 'add filter filterlist="FlowList" srcaddr=10.9.0.1 dstaddr=me description="web"'
 contains "$D" 'add filter filterlist="FlowList" srcaddr=10.9.0.2 dstaddr=me description="db"'
 
+# for over files: a wildcard of a path here names the scripts beside the batch file, in
+# order; one that names none runs nothing; a Windows path stops the file
+mkdir -p "$TMP/d/rules"
+printf 'add filterlist name=FlowGlobA\n' >"$TMP/d/rules/a.netsh"
+printf 'add filterlist name=FlowGlobB\n' >"$TMP/d/rules/b.netsh"
+BAT=d/globs.bat
+bat '@echo off' 'for %%f in ("%~dp0rules\*.netsh" "%~dp0rules/*.none") do netsh exec "%%f"' \
+	'for %%f in (%~dp0rules/*.netsh) do echo file=%%~nxf'
+OUT=$($IPSECPOL -f "$TMP/d/globs.bat" 2>&1)
+contains "$OUT" "Windows' files (a wildcard) is not followed"
+BAT=d/globs.bat
+bat '@echo off' 'for %%f in ("%~dp0rules/*.netsh" "%~dp0rules/*.none") do netsh exec "%%f"' \
+	'for %%f in (%~dp0rules/*.netsh) do echo file=%%~nxf'
+run_ok $IPSECPOL -f "$TMP/d/globs.bat"
+contains "$OUT" "file=a.netsh"
+contains "$OUT" "file=b.netsh"
+D=$(dump_store local)
+contains "$D" 'add filterlist name="FlowGlobA"'
+contains "$D" 'add filterlist name="FlowGlobB"'
+
 # choice with a default and a time: the default is taken (nobody answers a script here)
 BAT=choice.bat
 bat 'choice /c yn /t 5 /d n /m "Block the ports"' 'if errorlevel 2 goto no' \
