@@ -272,6 +272,7 @@ struct bat {
 	size_t exit_after;   /* ... when an exit ended the file */
 	bool delayed;	     /* setlocal enabledelayedexpansion */
 	bool echo_off;	     /* echo off */
+	bool cmd_file;	     /* a .cmd file (set succeeding sets errorlevel 0) */
 	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output */
 	unsigned el_line;    /* ... on this line */
 	bool el_asked;	     /* the line being expanded asked for it */
@@ -3008,6 +3009,10 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			 ? bat_stop(b, c, "more than 8192 variables are not followed", f, err)
 		     : rc < 0 ? bat_nomem(b, f, err)
 			      : 0;
+		/* (in a .cmd file set succeeding sets errorlevel 0, as cmd.exe does there; a
+		 * .bat file's keeps it) */
+		if (rc == 0 && b->cmd_file)
+			sh->bat_errorlevel = 0;
 	} else if (k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0])) {
 		rc = 0;
 	} else if (!strncasecmp(c, "echo", 4) && (!c[4] || strchr(" \t.:(,;/=+[]", c[4]))) {
@@ -3536,6 +3541,11 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 	}
 	b.fr = &top;
 	b.path = strcmp(a->name, "-") ? realpath(a->name, NULL) : NULL;
+	{
+		size_t nl = strlen(a->name);
+
+		b.cmd_file = nl > 4 && !strcasecmp(a->name + nl - 4, ".cmd");
+	}
 	if (!called) {
 		sh->bat_exit_all = false;
 		sh->bat_stopped = false;

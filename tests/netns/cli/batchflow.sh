@@ -242,6 +242,14 @@ case "$D" in *"add policy name=\"FlowDated\" description=\"made $d1\""* | \
 *) fail "dates.bat: %DATE% in a netsh value: $D" ;;
 esac
 
+# set succeeding sets errorlevel 0 in a .cmd file, not in a .bat file (cmd.exe's difference)
+printf '%s\r\n' '@echo off' 'netsh ipsec static add bogus' 'set x=1' 'echo el=%errorlevel%' >"$TMP/el.cmd"
+cp "$TMP/el.cmd" "$TMP/el.bat"
+OUT=$($IPSECPOL -f "$TMP/el.cmd" 2>/dev/null)
+contains "$OUT" "el=0"
+OUT=$($IPSECPOL -f "$TMP/el.bat" 2>/dev/null)
+contains "$OUT" "el=1"
+
 # hostile lines end with a message, not the stack's end or a wrapped counter: blocks nested
 # deep, set /a's overflow and nesting, for /l at the end of 32 bits, for variables without end
 BAT=deep.bat
