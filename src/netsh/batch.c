@@ -1499,6 +1499,12 @@ static void frame_free(struct bat_frame *fr)
 	fr->argc = 0;
 }
 
+/* Does the run leave the commands it is in (goto, goto :eof or exit /b, a stop, exit)? */
+static bool bat_leaving(const struct bat *b)
+{
+	return b->jump || b->ret || b->halt || b->sh->exit;
+}
+
 static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err);
 /* The arguments of a frame: %0 (@zero, @nz bytes) and the words of @a. 0, or -ENOMEM (*fr freed).
  */
@@ -2197,7 +2203,7 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 				    f, err);
 				goto out;
 			}
-			if (b->jump || b->ret || b->halt || b->sh->exit)
+			if (bat_leaving(b))
 				goto out;
 		} else if (l >= 2 && q[0] == (o.usebackq ? '\'' : '"') && q[l - 1] == q[0]) {
 			/* a string */
@@ -2283,13 +2289,26 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 		b->nforv = base + nv;
 		last = exec_seq(b, P, n->body, f, err);
 		b->nforv = base;
-		if (b->jump || b->ret || b->halt || b->sh->exit)
+		if (bat_leaving(b))
 			break;
 	}
 out:
 	free(opts);
 	free(src);
 	free(text);
+	return last;
+}
+
+/* for's command run once, its variable @value (room checked by the caller: forv_room()). */
+static int for_body(struct bat *b, struct bp *P, const struct bn *n, const char *value,
+		    struct bat_fail *f, struct ipp_error *err)
+{
+	int last;
+
+	b->forv[b->nforv].letter = n->letter;
+	b->forv[b->nforv++].value = value;
+	last = exec_seq(b, P, n->body, f, err);
+	b->nforv--;
 	return last;
 }
 
@@ -2334,11 +2353,8 @@ static int for_files(struct bat *b, struct bp *P, int nd, const char *pat, struc
 
 		if (stat(g.gl_pathv[i], &st) < 0 || !S_ISREG(st.st_mode))
 			continue; /* (files only, as cmd.exe's for lists them) */
-		b->forv[b->nforv].letter = n->letter;
-		b->forv[b->nforv++].value = g.gl_pathv[i];
-		last = exec_seq(b, P, n->body, f, err);
-		b->nforv--;
-		if (b->jump || b->ret || b->halt || b->sh->exit)
+		last = for_body(b, P, n, g.gl_pathv[i], f, err);
+		if (bat_leaving(b))
 			break;
 	}
 	globfree(&g);
@@ -2377,11 +2393,8 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 		     (v[1] >= 0 ? i <= v[2] : i >= v[2]) && i >= INT32_MIN && i <= INT32_MAX;
 		     i += v[1]) {
 			snprintf(num, sizeof(num), "%lld", i);
-			b->forv[b->nforv].letter = n->letter;
-			b->forv[b->nforv++].value = num;
-			last = exec_seq(b, P, n->body, f, err);
-			b->nforv--;
-			if (b->jump || b->ret || b->halt || b->sh->exit)
+			last = for_body(b, P, n, num, f, err);
+			if (bat_leaving(b))
 				break;
 			if (too_many_steps(b, "for /l", f, err, &last))
 				break;
@@ -2410,16 +2423,13 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 			/* a wildcard: the files it names, in order (a path here: %~dp0*.txt) */
 			last = for_files(b, P, nd, w, f, err);
 			free(w);
-			if (last < 0 || b->jump || b->ret || b->halt || b->sh->exit)
+			if (last < 0 || bat_leaving(b))
 				break;
 			continue;
 		}
-		b->forv[b->nforv].letter = n->letter;
-		b->forv[b->nforv++].value = w;
-		last = exec_seq(b, P, n->body, f, err);
-		b->nforv--;
+		last = for_body(b, P, n, w, f, err);
 		free(w);
-		if (b->jump || b->ret || b->halt || b->sh->exit)
+		if (bat_leaving(b))
 			break;
 	}
 	free(list);
@@ -3038,7 +3048,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		else
 			fprintf(sh->out, "%.*s\n", (int)tl, x);
 		free(x);
-	} else if (first_word(c, "ver") || !strcasecmp(c, "ver")) {
+	} else if (first_word(c, "ver")) {
 		if (!n->redirected)
 			fprintf(sh->out, "\n%s\n", ver_text);
 	} else if ((prog = bat_program(c, &wlen)) < 0) {
@@ -3219,7 +3229,7 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 				}
 				free(buf);
 				free(pat);
-				if (b->jump || b->ret || b->halt || b->sh->exit)
+				if (bat_leaving(b))
 					break;
 				if (found >= 0) {
 					b->sh->bat_errorlevel = found;
@@ -3238,7 +3248,7 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 				}
 			} else {
 				last = exec_node(b, P, nd, f, err);
-				if (b->jump || b->ret || b->halt || b->sh->exit)
+				if (bat_leaving(b))
 					break;
 				if (cw) {
 					char *cc = strdup(cw);
@@ -3268,7 +3278,7 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 		} else if (run) {
 			last = exec_node(b, P, nd, f, err);
 		}
-		if (b->jump || b->ret || b->halt || b->sh->exit)
+		if (bat_leaving(b))
 			break;
 		switch (n->join) {
 		case 'A':
