@@ -26,6 +26,7 @@
 #include <linux/rtnetlink.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -147,6 +148,17 @@ static void set_mode(struct agent *a, enum ipp_mode m, const char *reason)
 	a->mode = m;
 	snprintf(a->reason, sizeof(a->reason), "%s", reason ? reason : "");
 	notify_status(a);
+}
+
+/* The next apply reads the stores whole (no change in place), for the reason @fmt says. */
+__attribute__((format(printf, 2, 3))) static void force_whole(struct agent *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	a->force_apply = true;
+	va_start(ap, fmt);
+	vsnprintf(a->force_why, sizeof(a->force_why), fmt, ap);
+	va_end(ap);
 }
 
 /* ---------- the database generation ---------- */
@@ -839,9 +851,7 @@ static void env_check(struct agent *a)
 		/* nothing in force depends on them; but an apply that failed (perhaps for
 		 * them: wins.conf) is tried again now, not at the next retry */
 		if (a->last_error[0] || a->mode == IPP_MODE_BLOCK) {
-			a->force_apply = true;
-			snprintf(a->force_why, sizeof(a->force_why),
-				 "the host's servers or gateways changed");
+			force_whole(a, "the host's servers or gateways changed");
 		}
 		return;
 	}
@@ -1202,9 +1212,7 @@ static void process_pending(struct agent *a)
 				 * (a checkpoint costs that check too, not an apply) */
 				if (!need && a->db && ipp_db_verify(a->db, &e) == -EBADMSG) {
 					/* read whole: the stores' journal says nothing changed */
-					a->force_apply = true;
-					snprintf(a->force_why, sizeof(a->force_why),
-						 "the database was written in place");
+					force_whole(a, "the database was written in place");
 					need = true;
 				}
 			}
@@ -1212,10 +1220,9 @@ static void process_pending(struct agent *a)
 			    a->db_ino[0] != a->applied_ino) {
 				/* another file in the place of the one read (moved in, made
 				 * again): its journal says nothing of what is in force */
-				a->force_apply = true;
-				snprintf(a->force_why, sizeof(a->force_why),
-					 "another policy database file was put in place of the "
-					 "one in force");
+				force_whole(a,
+					    "another policy database file was put in place of the "
+					    "one in force");
 				need = true;
 			}
 			if (r == 0 && a->cur_valid && a->db_touched && !a->force_apply &&
@@ -1226,18 +1233,15 @@ static void process_pending(struct agent *a)
 				 * written over it, whose journal went its own way since a
 				 * common past; read whole (a checkpoint of the log writes the
 				 * file too, with the generation its commits moved on) */
-				a->force_apply = true;
-				snprintf(a->force_why, sizeof(a->force_why),
-					 "the policy database was written over in place");
+				force_whole(a, "the policy database was written over in place");
 				need = true;
 			}
 			if (!need && r == 0 && a->cur_valid && a->ident_seen != a->cur.identity) {
 				/* another database in the place of the one in force, written
 				 * over it in place (a backup copied back): read whole */
-				a->force_apply = true;
-				snprintf(a->force_why, sizeof(a->force_why),
-					 "another policy database was put in place of the one "
-					 "in force");
+				force_whole(a,
+					    "another policy database was put in place of the one "
+					    "in force");
 				need = true;
 			}
 			if (!need && r == 0 &&
@@ -1249,9 +1253,7 @@ static void process_pending(struct agent *a)
 				if (a->stamp_seen.schema != a->stamp_applied.schema ||
 				    a->stamp_seen.version != a->stamp_applied.version)
 					db_close(a); /* (opened again: its schema checked) */
-				a->force_apply = true;
-				snprintf(a->force_why, sizeof(a->force_why),
-					 "the database was changed by another program");
+				force_whole(a, "the database was changed by another program");
 				need = true;
 			}
 		}
@@ -1313,8 +1315,7 @@ static void put_back(struct agent *a, const char *why)
 		return;
 	}
 	cur_forget(a);
-	a->force_apply = true;
-	snprintf(a->force_why, sizeof(a->force_why), "%s", why ? why : "put back");
+	force_whole(a, "%s", why ? why : "put back");
 }
 
 /*
@@ -1519,8 +1520,7 @@ void ipp_agent_reload(struct agent *a, const char *why)
 	cur_forget(a);
 	db_close(a); /* (opened again: files replaced under it are read as they are now) */
 	a->conf_dirty = true;
-	a->force_apply = true;
-	snprintf(a->force_why, sizeof(a->force_why), "%s", why);
+	force_whole(a, "%s", why);
 	process_pending(a);
 }
 
@@ -1874,8 +1874,7 @@ static void dirs_watch(struct agent *a)
 			a->paths.statedir);
 		db_close(a);
 		a->store_dirty = true;
-		a->force_apply = true;
-		snprintf(a->force_why, sizeof(a->force_why), "the state directory was made again");
+		force_whole(a, "the state directory was made again");
 	}
 	if (a->wd_etc < 0 &&
 	    (a->wd_etc = inotify_add_watch(a->inofd, a->paths.etcdir, ETC_WATCH_MASK)) >= 0) {
@@ -2134,8 +2133,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				break;
 			case EV_T_RETRY:
 				timer_drain(fd);
-				a.force_apply = true;
-				snprintf(a.force_why, sizeof(a.force_why), "retry");
+				force_whole(&a, "retry");
 				break;
 			case EV_T_STORE:
 				timer_drain(fd);
@@ -2165,9 +2163,7 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 				timer_drain(fd);
 				/* compiled whole, the difference applied (not replaced whole) */
 				if (a.cur_valid && a.mode == IPP_MODE_SECURE) {
-					a.force_apply = true;
-					snprintf(a.force_why, sizeof(a.force_why),
-						 "put in order after deletions in place");
+					force_whole(&a, "put in order after deletions in place");
 				}
 				break;
 			case EV_T_FLOW:
