@@ -3111,7 +3111,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		}
 		/* (its output redirected, >nul or >file: not printed) */
 		redirected = n->redirected && capture_start(sh, &cap);
-		rc = (sh->bat_exec ? sh->bat_exec : ipp_shell_exec_line)(sh, c, &e);
+		rc = sh->bat_exec(sh, c, &e);
 		if (redirected)
 			free(capture_end(sh, &cap));
 		bat_failed(sh, rc, &e, f, err);

@@ -139,6 +139,7 @@ int ipp_shell_new(const char *root, enum ipp_shell_name name, FILE *out,
 	sh->home.depth = ipp_shell_home(name, sh->home.v, IPP_RESOLVE_DEPTH);
 	sh->ctx = sh->home;
 	sh->cp = (iconv_t)-1;
+	sh->bat_exec = ipp_shell_exec_line;
 	*ret = sh;
 	return 0;
 }
@@ -1215,7 +1216,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			sh->where_line = l.lineno;
 			sh->script_ran_ok = false;
 			sh->batch_refused = false;
-			r = (sh->bat_exec ? sh->bat_exec : ipp_shell_exec_line)(sh, l.text, err);
+			r = sh->bat_exec(sh, l.text, err);
 			sh->where = where;
 			sh->where_line = where_line;
 			if (r == 0) {
