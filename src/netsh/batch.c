@@ -6,11 +6,12 @@
  * %DATE%; %% is %), then parsed (parse_seq(): ^, double quotes, &, &&, ||,
  * |, redirections, blocks in parentheses over several lines, if ... else,
  * for), then its commands run (exec_seq()): goto, call :label, call
- * other.bat, exit [/b], shift, setlocal/endlocal, set, set /a, choice and
- * for (lists, /l, /f) are followed; for's variables and !NAME! are put in
+ * other.bat, exit [/b], shift, setlocal/endlocal, set, set /a and for
+ * (lists, /l, /f) are followed, and the prompts (set /p, choice, pause) read
+ * their answers from standard input, as cmd.exe's do; for's variables and !NAME! are put in
  * as a command runs (bat_late()).  netsh's commands run as the shell runs
  * them (netsh -f FILE too); find and findstr search what netsh, echo or ver
- * printed; cmd.exe's commands that change nothing of netsh's (pause, title
+ * printed; cmd.exe's commands that change nothing of netsh's (cls, title
  * ...) are no commands; other programs are noted, not run, and count as
  * succeeded (as run by an administrator: `net session` of an administrator
  * check).
@@ -21,8 +22,8 @@
  * run (its value would be a guess), a condition reads it as cmd.exe reads
  * an undefined variable, empty (a few of Windows' own, %OS%, %SystemRoot%,
  * as Windows Server 2003 gives them).  What cannot be told at all (whether
- * a Windows file exists, the answer to a prompt, what another program
- * prints) stops the file, said so; so do hostile lines past the bounds
+ * a Windows file exists, the answer to a prompt nobody answers, what
+ * another program prints) stops the file, said so; so do hostile lines past the bounds
  * (nesting, variables, a million commands).
  */
 #include "shell_internal.h"
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -730,6 +732,7 @@ struct bn {
 			    BN_FOR: its list */
 	char *text2;	 /* BN_IF: the second operand */
 	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
+	char *input;	 /* BN_CMD: the file its standard input comes from (<file), or NULL */
 	int body, alt;	 /* BN_BLOCK, BN_FOR: the commands in it; BN_IF: then, else */
 	bool not_, icase;
 	int cond, op;
@@ -754,6 +757,7 @@ static void bp_free(struct bp *P)
 	for (size_t i = 0; i < P->n; i++) {
 		free(P->v[i].text);
 		free(P->v[i].text2);
+		free(P->v[i].input);
 	}
 	free(P->v);
 	*P = (struct bp){0};
@@ -838,6 +842,7 @@ static int parse_simple(struct bp *P)
 	struct sbuf o = {0};
 	const char *in = P->p;
 	bool quoted = false, redirected = false;
+	char *input = NULL;
 	int nd;
 
 	while (*in && *in != '\n') {
@@ -863,7 +868,22 @@ static int parse_simple(struct bp *P)
 			break;
 		if ((e = redirection(in, o.n ? in - (o.s[o.n - 1] == ' ' ? 0 : 1) : in,
 				     P->depth > 0, &to_out))) {
+			const char *t = in + (*in == '0');
+
 			redirected |= to_out;
+			if (*t == '<' && t[1] != '&') {
+				/* (standard input from a file: the last one given counts) */
+				t += 1 + strspn(t + 1, " \t");
+				free(input);
+				if (!(input =
+					  strndup(t + (*t == '"'),
+						  (size_t)(e - t) - (*t == '"') -
+						      (*t == '"' && e > t + 1 && e[-1] == '"')))) {
+					free(o.s);
+					P->nomem = true;
+					return -1;
+				}
+			}
 			in = e;
 			continue;
 		}
@@ -872,8 +892,10 @@ static int parse_simple(struct bp *P)
 	P->p = in;
 	if ((nd = bp_node(P, BN_CMD)) < 0) {
 		free(o.s);
+		free(input);
 		return -1;
 	}
+	P->v[nd].input = input;
 	if (!(P->v[nd].text = sb_done(&o))) {
 		P->nomem = true;
 		return -1;
@@ -1352,11 +1374,40 @@ static int bat_program(char *c, size_t *wlen)
  * it away), as cmd.exe's does.  1 done, 0 no such command (set /a, /p, a
  * listing), -ENOMEM, -E2BIG (more variables than BAT_VARS_MAX).
  */
+/* Variable @name (@nlen bytes) set to @value (@vlen bytes, not empty): 1, or -ENOMEM, -E2BIG. */
+static int bat_var_put(struct ipp_shell *sh, const char *name, size_t nlen, const char *value,
+		       size_t vlen)
+{
+	struct bat_var *v = bat_var_find(sh, name, nlen);
+	char *copy = strndup(value, vlen);
+
+	if (!copy)
+		return -ENOMEM;
+	if (v) {
+		free(v->value);
+		v->value = copy;
+		return 1;
+	}
+	if (sh->bat_nvars == BAT_VARS_MAX) {
+		free(copy);
+		return -E2BIG;
+	}
+	if (!(v = realloc(sh->bat_vars, (sh->bat_nvars + 1) * sizeof(*v))) ||
+	    !(v[sh->bat_nvars].name = strndup(name, nlen))) {
+		if (v)
+			sh->bat_vars = v;
+		free(copy);
+		return -ENOMEM;
+	}
+	sh->bat_vars = v;
+	v[sh->bat_nvars++].value = copy;
+	return 1;
+}
+
 static int bat_set(struct ipp_shell *sh, const char *c)
 {
 	const char *a = c + 3 + strspn(c + 3, " \t"), *eq, *end;
 	struct bat_var *v;
-	char *value;
 
 	if (*a == '/' || !*a)
 		return 0;
@@ -1389,27 +1440,7 @@ static int bat_set(struct ipp_shell *sh, const char *c)
 		}
 		return 1;
 	}
-	if (!(value = strndup(eq + 1, (size_t)(end - eq - 1))))
-		return -ENOMEM;
-	if (v) {
-		free(v->value);
-		v->value = value;
-		return 1;
-	}
-	if (sh->bat_nvars == BAT_VARS_MAX) {
-		free(value);
-		return -E2BIG;
-	}
-	if (!(v = realloc(sh->bat_vars, (sh->bat_nvars + 1) * sizeof(*v))) ||
-	    !(v[sh->bat_nvars].name = strndup(a, (size_t)(eq - a)))) {
-		if (v)
-			sh->bat_vars = v;
-		free(value);
-		return -ENOMEM;
-	}
-	sh->bat_vars = v;
-	v[sh->bat_nvars++].value = value;
-	return 1;
+	return bat_var_put(sh, a, (size_t)(eq - a), eq + 1, (size_t)(end - eq - 1));
 }
 
 /* A copy of the batch file's variables (setlocal), or false when memory ran out. */
@@ -2681,24 +2712,203 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 	return 0;
 }
 
+/* ---------- prompts: set /p, choice, pause ---------- */
+
+#define BAT_ANSWER_MAX 1023 /* characters set /p takes of a line (cmd.exe's) */
+
 /*
- * choice: with a default and a time (/d X /t N), the default is the answer
- * (nobody answers a script run here), errorlevel its place among the
- * choices (/c, YN by default); without, the file stops (the answer cannot
- * be told).
+ * An answer to a prompt, read from @in as cmd.exe reads one from its standard
+ * input: a line, its CR LF gone, at most BAT_ANSWER_MAX characters (the rest of
+ * a longer line is skipped), in @buf (BAT_ANSWER_MAX + 1 bytes).  @wait_s > 0
+ * at a terminal: waits that many seconds at most.  1 read, 0 none (the input
+ * at its end, or the time up), -EINVAL a control character in it.
+ */
+static int bat_answer(FILE *in, int wait_s, char *buf)
+{
+	size_t n = 0;
+	int c;
+
+	if (wait_s > 0 && isatty(fileno(in))) {
+		struct pollfd pfd = {.fd = fileno(in), .events = POLLIN};
+
+		fflush(NULL);
+		if (poll(&pfd, 1, wait_s > 99999 ? 99999000 : wait_s * 1000) <= 0)
+			return 0;
+	}
+	fflush(NULL);
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (n < BAT_ANSWER_MAX)
+			buf[n++] = (char)c;
+	}
+	if (c == EOF && n == 0)
+		return 0;
+	while (n && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t')
+			return -EINVAL;
+	return 1;
+}
+
+/* What a prompt's answer that cannot be read stops the file with (@got from bat_answer()). */
+static int bat_no_answer(struct bat *b, const char *c, int got, struct bat_fail *f,
+			 struct ipp_error *err)
+{
+	return bat_stop(b, c,
+			got < 0 ? "the answer on standard input holds a control character"
+			: b->sh->answers
+			    ? "cmd.exe's prompt for an answer gets none: standard input is at "
+			      "its end"
+			    : "cmd.exe's prompt for an answer gets none: nobody answers (the "
+			      "script comes from standard input)",
+			f, err);
+}
+
+/*
+ * set /p NAME=PROMPT: the prompt written (enclosing double quotes gone), a
+ * line read from standard input (<file: the file's first line; <nul:
+ * nothing, the prompt alone written, as scripts write a line without its
+ * end); NAME set to it.  An empty answer leaves NAME as it was, errorlevel
+ * 1 (a failure for || and &&), as cmd.exe does.  No answer at all (the
+ * input at its end, nobody answering) stops the file: what follows would
+ * test an answer nobody gave.
+ */
+static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct bat_fail *f,
+		     struct ipp_error *err)
+{
+	struct ipp_shell *sh = b->sh;
+	const char *a = c + 3, *end, *eq, *pr;
+	char *prompt = NULL, buf[BAT_ANSWER_MAX + 1];
+	int got, rc;
+	size_t pl;
+
+	a += strspn(a, " \t") + 2;
+	a += strspn(a, " \t");
+	end = a + strlen(a);
+	if (*a == '"' && strrchr(a + 1, '"'))
+		end = strrchr(++a, '"');
+	if (!(eq = memchr(a, '=', (size_t)(end - a))))
+		return bat_stop(b, c, "set /p without NAME=: cmd.exe's syntax error", f, err);
+	pr = eq + 1;
+	pl = (size_t)(end - pr);
+	if (pl && *pr == '"') {
+		pr++, pl--;
+		if (pl && pr[pl - 1] == '"')
+			pl--;
+	}
+	{
+		char *raw = strndup(pr, pl);
+
+		prompt = raw ? cond_text(raw) : NULL;
+		free(raw);
+		if (!prompt)
+			return bat_nomem(b, f, err);
+	}
+	if (!n->redirected)
+		fputs(prompt, sh->out);
+	free(prompt);
+	if (n->input && (!strcasecmp(n->input, "nul") || !strcasecmp(n->input, "nul:"))) {
+		got = 0;
+	} else if (n->input) {
+		const char *path = n->input;
+		FILE *in;
+
+		if (strchr(path, MK_ON) || strchr(path, '\\') ||
+		    (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':'))
+			return bat_stop(b, c,
+					"its answer comes from a file of Windows', which "
+					"cannot be read here",
+					f, err);
+		if (!(in = fopen(path, "r"))) {
+			bat_note(b,
+				 "set /p: \"%s\": %s (cmd.exe: the system cannot find "
+				 "the file specified)",
+				 path, strerror(errno));
+			sh->bat_errorlevel = 1;
+			return 1;
+		}
+		got = bat_answer(in, 0, buf);
+		fclose(in);
+		if (got < 0)
+			return bat_no_answer(b, c, got, f, err);
+	} else {
+		got = sh->answers ? bat_answer(sh->answers, 0, buf) : 0;
+		if (got <= 0)
+			return bat_no_answer(b, c, got, f, err);
+		/* (what the console shows: the answer typed after the prompt) */
+		if (!n->redirected && !isatty(fileno(sh->answers)))
+			fprintf(sh->out, "%s\n", buf);
+	}
+	if (got == 0 || !buf[0]) {
+		sh->bat_errorlevel = 1;
+		return 1;
+	}
+	if (eq == a)
+		return 0;
+	rc = bat_var_put(sh, a, (size_t)(eq - a), buf, strlen(buf));
+	if (rc == -E2BIG)
+		return bat_stop(b, c, "more than 8192 variables are not followed", f, err);
+	return rc < 0 ? bat_nomem(b, f, err) : 0;
+}
+
+/*
+ * pause: at a terminal, "Press any key to continue . . . " and the answer
+ * waited for (a line: the terminal gives no single keys here); elsewhere no
+ * command (its answer is not taken from what the prompts after it read).
+ */
+static void bat_pause(struct bat *b, const struct bn *n)
+{
+	struct ipp_shell *sh = b->sh;
+	char buf[BAT_ANSWER_MAX + 1];
+
+	if (!sh->answers || !isatty(fileno(sh->answers)))
+		return;
+	if (!n->redirected)
+		fputs("Press any key to continue . . . ", sh->out);
+	(void)bat_answer(sh->answers, 0, buf);
+}
+
+/* The place of @x among the choices @keys, or their number when it is none of them. */
+static size_t choice_at(const char *keys, char x, bool cs)
+{
+	size_t i;
+
+	for (i = 0; x && keys[i] && (cs ? keys[i] != x : (keys[i] | 0x20) != (x | 0x20)); i++)
+		;
+	return x ? i : strlen(keys);
+}
+
+/*
+ * choice: its prompt written as choice.exe writes it ("MSG [Y,N]?"), the
+ * answer read from standard input, a line whose first character is one of
+ * the choices (/c, YN by default; another line is read after one that is
+ * not, as choice.exe waits for a valid key); errorlevel its place among the
+ * choices.  With a default and a time (/d X /t N) the default is taken when
+ * no answer comes (the input at its end; the time up at a terminal).
+ * Without a default, no answer stops the file.
  */
 static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_fail *f,
 		      struct ipp_error *err)
 {
-	char keys[64] = "YN", def = 0, msg[256] = "";
-	bool timed = false, no_list = false;
+	struct ipp_shell *sh = b->sh;
+	char keys[64] = "YN", def = 0, msg[256] = "", buf[BAT_ANSWER_MAX + 1];
+	bool timed = false, no_list = false, cs = false, typed = false, has_def;
 	const char *p = c + 6;
+	long secs = 0;
+	size_t i, k;
+	int got = 0;
 
 	while (*(p += strspn(p, " \t")) == '/' && p[1]) {
 		char o = (char)(p[1] | 0x20);
 		const char *v = p + 2;
 		size_t l;
 
+		if (o == 'c' && (p[2] | 0x20) == 's' && (!p[3] || p[3] == ' ' || p[3] == '\t')) {
+			cs = true; /* /cs: the choices are case-sensitive */
+			p += 3;
+			continue;
+		}
 		v += strspn(v, " \t:");
 		l = *v == '"'
 			? (size_t)((strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v)) -
@@ -2709,7 +2919,7 @@ static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_
 		else if (o == 'd' && l)
 			def = *v;
 		else if (o == 't' && l)
-			timed = true;
+			timed = true, secs = strtol(v, NULL, 10);
 		else if (o == 'm' && l)
 			snprintf(msg, sizeof(msg), "%.*s", (int)(l - 2 * (*v == '"' && l >= 2)),
 				 v + (*v == '"'));
@@ -2718,35 +2928,42 @@ static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_
 		no_list |= o == 'n';
 		p = o == 'n' || o == 's' ? p + 2 : v + l;
 	}
-	if (!timed || !def || !(strchr(keys, def) || strchr(keys, def ^ 0x20))) {
-		return bat_stop(b, c,
-				"cmd.exe's prompt for an answer (what follows tests it) is not "
-				"followed",
-				f, err);
-	}
-	{
-		size_t i;
-
-		for (i = 0; keys[i] && (keys[i] | 0x20) != (def | 0x20); i++)
-			;
-		b->sh->bat_errorlevel = (long)i + 1;
-		/* (its prompt, as choice.exe writes it, the answer after it) */
-		if (!redirected) {
-			fprintf(b->sh->out, "%s%s", msg, msg[0] && !no_list ? " " : "");
-			if (!no_list) {
-				fputc('[', b->sh->out);
-				/* (shown in capitals, as choice.exe does without /cs) */
-				for (size_t k = 0; keys[k]; k++)
-					fprintf(b->sh->out, "%s%c", k ? "," : "",
-						keys[k] >= 'a' && keys[k] <= 'z' ? keys[k] - 32
-										 : keys[k]);
-				fputs("]?", b->sh->out);
-			}
-			fprintf(b->sh->out, "%c\n",
-				keys[i] >= 'a' && keys[i] <= 'z' ? keys[i] - 32 : keys[i]);
+	i = choice_at(keys, def, cs);
+	has_def = timed && def && keys[i];
+	if (!sh->answers && !has_def)
+		return bat_no_answer(b, c, 0, f, err);
+	if (!redirected) {
+		fprintf(sh->out, "%s%s", msg, msg[0] && !no_list ? " " : "");
+		if (!no_list) {
+			fputc('[', sh->out);
+			/* (shown in capitals, as choice.exe does without /cs) */
+			for (k = 0; keys[k]; k++)
+				fprintf(sh->out, "%s%c", k ? "," : "",
+					!cs && keys[k] >= 'a' && keys[k] <= 'z' ? keys[k] - 32
+										: keys[k]);
+			fputs("]?", sh->out);
 		}
-		bat_note(b, "choice: its default, \"%c\", taken (nobody answers here)", def);
 	}
+	i = strlen(keys);
+	while (sh->answers && (got = bat_answer(sh->answers, has_def ? (int)secs : 0, buf)) > 0) {
+		i = choice_at(keys, buf[0], cs);
+		if (buf[0] && keys[i]) {
+			typed = isatty(fileno(sh->answers));
+			break;
+		}
+	}
+	if (got < 0 || (!keys[i] && !has_def))
+		return bat_no_answer(b, c, got, f, err);
+	if (!keys[i]) {
+		i = choice_at(keys, def, cs);
+		bat_note(b, "choice: its default, \"%c\", taken (no answer on standard input)",
+			 def);
+	}
+	sh->bat_errorlevel = (long)i + 1;
+	/* (the answer after the prompt, as the console shows it) */
+	if (!redirected && !typed)
+		fprintf(sh->out, "%c\n",
+			!cs && keys[i] >= 'a' && keys[i] <= 'z' ? keys[i] - 32 : keys[i]);
 	return 0;
 }
 
@@ -2873,7 +3090,8 @@ static char *batch_path(const char *word, size_t len)
 	return p;
 }
 
-/* cmd.exe's commands that change nothing of netsh's: no commands here */
+/* cmd.exe's commands that change nothing of netsh's: no commands here (pause waits at a terminal)
+ */
 static const char *const quiet_cmds[] = {"pause", "cls",    "title",  "color", "chcp",
 					 "mode",  "verify", "prompt", "break"};
 
@@ -3008,10 +3226,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	} else if (bat_keyword(c, "choice")) {
 		rc = bat_choice(b, c, n->redirected, f, err);
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/p", 2)) {
-		rc = bat_stop(b, c,
-			      "cmd.exe's prompt for an answer (what follows tests it) is not "
-			      "followed",
-			      f, err);
+		rc = bat_set_p(b, n, c, f, err);
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
 		rc = bat_set_a(b, c, f, err);
 	} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
@@ -3024,6 +3239,8 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		if (rc == 0 && b->cmd_file)
 			sh->bat_errorlevel = 0;
 	} else if (k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0])) {
+		if (!strcmp(quiet_cmds[k], "pause"))
+			bat_pause(b, n);
 		rc = 0;
 	} else if (!strncasecmp(c, "echo", 4) && (!c[4] || strchr(" \t.:(,;/=+[]", c[4]))) {
 		char *x = cond_text(c + 4 + (c[4] != '\0'));

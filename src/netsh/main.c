@@ -120,6 +120,9 @@ static int mode_shell(struct opts *o)
 		return 1;
 	}
 	ipp_shell_set_errors(sh, errs);
+	/* (a batch file's prompts read standard input, unless the script comes from there) */
+	if (in != stdin || isatty(fileno(stdin)))
+		ipp_shell_set_answers(sh, stdin);
 	if (!o->codepage && getenv("IPSECPOL_CODEPAGE") && *getenv("IPSECPOL_CODEPAGE"))
 		o->codepage = getenv("IPSECPOL_CODEPAGE"), cp_from_env = true;
 	if (o->codepage && (r = ipp_shell_set_codepage(sh, o->codepage, &err)) < 0) {

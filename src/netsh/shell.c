@@ -1301,6 +1301,11 @@ void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf)
 	sh->errf = errf;
 }
 
+void ipp_shell_set_answers(struct ipp_shell *sh, FILE *in)
+{
+	sh->answers = in;
+}
+
 /*
  * @msg on one line, a control character written \xHH: a message quotes what
  * it was given, which may be anything (an escape sequence must not reach the

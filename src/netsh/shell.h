@@ -94,6 +94,13 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf);
 
 /*
+ * Where a batch file's prompts (set /p, choice, pause) read their answers, as
+ * cmd.exe reads them from its standard input: @in (borrowed), or NULL (the
+ * default: nobody answers; a prompt without a default stops the file).
+ */
+void ipp_shell_set_answers(struct ipp_shell *sh, FILE *in);
+
+/*
  * Print a failure on @f, as the program's name wants it: as netsh,
  * "ERR IPsec[NNNNN] : <message>" (err->ipsec_code; "ERR IPsec : <message>"
  * without one), the form scripts written against Windows look for; as

@@ -40,6 +40,7 @@ struct ipp_shell {
 	bool exit;	     /* exit, quit or bye was given */
 	int err_col;	     /* column of the token an error is about, 0 if none */
 	FILE *errf;	     /* scripts: report failing lines here and go on (NULL: stop) */
+	FILE *answers;	     /* a batch file's prompts read here (borrowed; NULL: none) */
 	unsigned exec_depth; /* scripts being run by exec */
 	unsigned summarized; /* the error returned is a script's summary of this many failures
 				its lines reported already (0: not a summary) */

@@ -150,7 +150,7 @@ D=$(dump_store local)
 contains "$D" 'add filterlist name="FlowGlobA"'
 contains "$D" 'add filterlist name="FlowGlobB"'
 
-# choice with a default and a time: the default is taken (nobody answers a script here)
+# choice with a default and a time: the default is taken when no answer comes
 BAT=choice.bat
 bat 'choice /c yn /t 5 /d n /m "Block the ports"' 'if errorlevel 2 goto no' \
 	'netsh ipsec static add policy name=FlowYes' 'goto :eof' ':no' \
@@ -161,6 +161,57 @@ contains "$ERR" 'choice: its default, "n", taken'
 D=$(dump_store local)
 contains "$D" FlowChoiceNo
 lacks "$D" FlowYes
+
+# Prompts read their answers from standard input, as cmd.exe's do: a set /p menu in a loop,
+# an invalid answer and the menu again, an empty answer (NAME kept, errorlevel 1, ||), the
+# prompt of <nul set /p written alone, set /p <file (its first line), choice answered (a line
+# that is none of its choices read past), choice /t /d answered, a called file's prompt
+BAT=menu.bat
+printf '%s\r\n' 'set /p ASKED=Which policy? ' >"$TMP/asks2.bat"
+bat '@echo off' 'pause' ':menu' 'echo 1 build' 'echo 2 assign' 'echo q quit' \
+	'set /p pick=Choose:  ' \
+	'if "%pick%"=="1" goto build' 'if "%pick%"=="2" goto assign' 'if /i "%pick%"=="q" goto done' \
+	'echo no such choice' 'goto menu' \
+	':build' 'netsh ipsec static add policy name=FlowMenu' 'goto menu' \
+	':assign' 'netsh ipsec static set policy name=FlowMenu assign=yes' 'goto menu' \
+	':done' 'set /p pick=Again? || echo kept %pick%' 'echo el=%errorlevel%' \
+	'<nul set /p =no line end' 'echo  here' \
+	'set /p "FIRST=From a file: " <"%~dp0first.txt"' 'echo first=[%FIRST%]' \
+	'choice /c abc /m "Pick one"' 'echo choice=%errorlevel%' \
+	'choice /c yn /t 5 /d n /m "Timed"' 'echo timed=%errorlevel%' \
+	'call "%~dp0asks2.bat"' 'echo asked=%ASKED%'
+printf '%s\r\n' 'the first line' 'the second' >"$TMP/first.txt"
+printf '%s\n' 3 1 2 q '' x b y 'Default Policy' >"$TMP/answers"
+STDIN=$TMP/answers run_ok $IPSECPOL -f "$TMP/menu.bat"
+contains "$OUT" "Choose:  3
+no such choice"
+contains "$OUT" "Choose:  q"
+contains "$OUT" "kept q
+el=1"
+contains "$OUT" "no line end here"
+contains "$OUT" "From a file: first=[the first line]"
+contains "$OUT" "Pick one [A,B,C]?B
+choice=2"
+contains "$OUT" "Timed [Y,N]?Y
+timed=1"
+contains "$OUT" "asked=Default Policy"
+lacks "$OUT" "Press any key"
+D=$(dump_store local)
+contains "$D" 'add policy name="FlowMenu"'
+contains "$D" 'set policy name="FlowMenu" assign=yes'
+# ... answers running out: the prompt gets none and the file stops there (a menu read again
+# for ever, as cmd.exe would, builds nothing); a control character in an answer; a prompt of a
+# batch file run by a script that itself comes from standard input
+printf '%s\n' 3 >"$TMP/answers"
+STDIN=$TMP/answers run_fail "cmd.exe's prompt for an answer gets none: standard input is at its end" \
+	$IPSECPOL -f "$TMP/menu.bat"
+contains "$ERR" 'menu.bat:7: "set /p pick=Choose:  "'
+printf '1\001\n' >"$TMP/answers"
+STDIN=$TMP/answers run_fail "the answer on standard input holds a control character" \
+	$IPSECPOL -f "$TMP/menu.bat"
+printf 'exec %s\n' "$TMP/asks2.bat" >"$TMP/runs-bat.netsh"
+STDIN=$TMP/runs-bat.netsh run_fail "gets none: nobody answers (the script comes from standard input)" \
+	$IPSECPOL -f -
 
 # What cannot be told stops the file, said so, with nothing after it run: a prompt (set /p),
 # for /f, whether a Windows file exists when netsh's commands depend on it, a goto to a
@@ -173,7 +224,7 @@ stops() {
 	run_fail "$msg" $IPSECPOL -f "$TMP/stop.bat"
 	lacks "$(dump_store local)" FlowNever "after: $*"
 }
-stops "cmd.exe's prompt for an answer (what follows tests it) is not followed" 'set /p X=Which? '
+stops "cmd.exe's prompt for an answer gets none: standard input is at its end" 'set /p X=Which? '
 stops "for /f over what a program prints (not netsh's, echo's or ver's) cannot be told" \
 	'for /f "tokens=*" %%a in ('"'"'systeminfo'"'"') do echo %%a'
 stops "whether a file of Windows' exists cannot be told here" \

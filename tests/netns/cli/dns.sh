@@ -31,7 +31,7 @@ contains "$D" 'srcaddr=127.0.0.1'
 contains "$D" 'srcdnsname="localhost"'
 contains "$D" 'tunnel=127.0.0.1'
 contains "$D" 'tunneldnsname="localhost"'
-run_ok $BIN/ipsecpol --root "$TMP/dnsagain" -f /dev/stdin <<<"$D"
+STDIN=/dev/stdin run_ok $BIN/ipsecpol --root "$TMP/dnsagain" -f /dev/stdin <<<"$D"
 [ "$($BIN/ipsecpol --root "$TMP/dnsagain" static dump)" = "$D" ] || fail "the dump made again differs"
 run_ok $BIN/ipsecpol --root "$TMP/dnsagain" static show rule name=R policy=P format=json
 contains "$OUT" '"tunneldns": "localhost"'

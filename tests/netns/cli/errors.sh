@@ -60,7 +60,7 @@ D=$(dump_store local)
 contains "$D" 'name="B1"'
 contains "$D" 'name="B2"'
 contains "$D" 'name="L1"'
-run_ok $IPSECPOL -f /dev/stdin <<<$'delete policy name=B1\ndelete policy name=B2\ndelete filterlist name=L1'
+STDIN=/dev/stdin run_ok $IPSECPOL -f /dev/stdin <<<$'delete policy name=B1\ndelete policy name=B2\ndelete filterlist name=L1'
 [ "$(dump_store local)" = "$BEFORE" ] || fail "the batch's objects were not deleted"
 # name=all is the keyword all for delete too, as for show (no object can be called so)
 printf '%s\n' 'set store location=persistent' 'add policy name=X1' 'add policy name=X2' \
@@ -70,7 +70,7 @@ run_ok $IPSECPOL -f "$TMP/all.txt"
 P=$(dump_store persistent)
 lacks "$P" 'add policy'
 lacks "$P" 'add filteraction'
-run_ok $IPSECPOL -f /dev/stdin <<<"$PBEFORE"
+STDIN=/dev/stdin run_ok $IPSECPOL -f /dev/stdin <<<"$PBEFORE"
 [ "$(dump_store persistent)" = "$PBEFORE" ] || fail "the persistent store was not restored"
 
 # outside a batch, a failing line is reported and the script goes on (as netsh); exit 1

@@ -18,9 +18,10 @@ fail() {
 	exit 1
 }
 
-# run_ok CMD...: must succeed; its stdout in $OUT, stderr in $ERR.
+# run_ok CMD...: must succeed; its stdout in $OUT, stderr in $ERR.  Standard input
+# (what a batch file's prompts read): $STDIN, /dev/null when not set.
 run_ok() {
-	OUT=$("$@" 2>"$TMP/stderr") || fail "exit $? from: $* -- $(cat "$TMP/stderr")"
+	OUT=$("$@" <"${STDIN:-/dev/null}" 2>"$TMP/stderr") || fail "exit $? from: $* -- $(cat "$TMP/stderr")"
 	ERR=$(cat "$TMP/stderr")
 }
 
@@ -30,7 +31,7 @@ run_ok() {
 run_fail() {
 	local pat=$1 rc where
 	shift
-	OUT=$("$@" 2>"$TMP/stderr")
+	OUT=$("$@" <"${STDIN:-/dev/null}" 2>"$TMP/stderr")
 	rc=$?
 	ERR=$(cat "$TMP/stderr")
 	[ "$rc" -eq 1 ] || fail "exit $rc (expected 1) from: $* -- $ERR"

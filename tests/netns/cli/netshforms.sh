@@ -221,7 +221,7 @@ case "$D" in *BatBare* | *BatNo4* | *BatNo5*) fail "prog.bat ran what cmd.exe wo
 printf '%s\r\n' 'netsh ipsec static add policy name=BatE1' 'exit /b 0' >"$TMP/exitb.bat"
 run_ok $IPSECPOL -f "$TMP/exitb.bat"
 printf '%s\r\n' 'choice /c yn /m Sure' 'netsh ipsec static add policy name=BatNo6' >"$TMP/choice.bat"
-run_fail "cmd.exe's prompt for an answer (what follows tests it) is not followed: the batch file stops here" \
+run_fail "cmd.exe's prompt for an answer gets none: standard input is at its end: the batch file stops here" \
 	$IPSECPOL -f "$TMP/choice.bat"
 # a set command given nothing to change says so (it succeeds: the object is as it was)
 run_ok $IPSECPOL static set policy name=BatP1
@@ -315,7 +315,7 @@ contains "$OUT" "Domain Store <example.com>"
 contains "$OUT" '"store_label": "Domain Store <example.com>"'
 contains "$OUT" 'set store location=domain domain="example.com"'
 # a # after a line's first word is text, as netsh reads it: the action after it counts
-run_ok $IPSECPOL -f - <<<'add filteraction FAH #note action=block'
+STDIN=/dev/stdin run_ok $IPSECPOL -f - <<<'add filteraction FAH #note action=block'
 run_ok $IPSECPOL static show filteraction name=FAH
 contains "$OUT" "#note"
 contains "$OUT" "Block"
