@@ -589,6 +589,7 @@ int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
 {
 	struct ipp_journal_entry *j = NULL;
 	size_t nj = 0, i;
+	uint64_t last;
 	int r;
 
 	if ((r = ipp_db_begin(db, err)) < 0)
@@ -601,7 +602,9 @@ int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
 		r = 0;
 		goto out;
 	}
-	if ((r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
+	/* (from the change in force on: another history, a copy written over the file, is
+	 * read whole) */
+	if ((r = ipp_db_journal_since(db, cur->journal, cur->nonce, &j, &nj, &last, err)) < 0) {
 		r = r == -ESTALE ? 0 : r;
 		goto out;
 	}
@@ -610,7 +613,8 @@ int ipp_agent_journal_idle(struct ipp_db *db, struct ipp_apply_result *cur,
 	/* (no entry at all: a commit of nothing journaled, a list created empty) */
 	r = i == nj;
 	if (r) {
-		cur->journal = nj ? j[nj - 1].seq : cur->journal;
+		cur->journal = last;
+		cur->nonce = look->nonce;
 		cur->generation = look->generation;
 	}
 out:
@@ -668,7 +672,9 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		r = -EAGAIN;
 		goto out;
 	}
-	if ((r = ipp_db_journal_read(db, cur->journal, &j, &nj, err)) < 0) {
+	/* (from the change in force on: another history, a copy written over the file whose
+	 * journal went its own way since a common past, is applied whole) */
+	if ((r = ipp_db_journal_since(db, cur->journal, cur->nonce, &j, &nj, &last, err)) < 0) {
 		if (r == -ESTALE)
 			r = -EAGAIN;
 		goto out;
@@ -677,7 +683,6 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	for (i = k = 0; i < nj; i++)
 		if (j[i].what != IPP_JOURNAL_UNUSED)
 			j[k++] = j[i];
-	last = nj ? j[nj - 1].seq : cur->journal;
 	for (i = 0, nj = k; i < nj; i++) {
 		adds |= j[i].what == IPP_JOURNAL_FILTER_ADD;
 		dels |= j[i].what == IPP_JOURNAL_FILTER_DEL;
@@ -784,6 +789,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		ipp_log(LOG_WARNING, "%s", warn.v[i]);
 	(void)ipp_effective_add_warnings(cur->eff, &warn);
 	cur->journal = last;
+	cur->nonce = look->nonce;
 	cur->generation = look->generation;
 	st->empty = len == 0;
 	st->untidy = p.untidy;

@@ -1127,6 +1127,10 @@ static const char sql_identity[] =
 /* each change its own nonce: a copy changed elsewhere is told from the file it left */
 static const char sql_nonce[] =
     "INSERT OR REPLACE INTO meta (key, value) VALUES ('nonce', abs(random() >> 1) + 1)";
+/* ... and the journal's last entry of the commit names it: a reader holding the state at that
+ * entry tells its own history from a copy's (ipp_db_journal_since()) */
+static const char sql_mark[] = "INSERT INTO journal (what, filter_id) VALUES (5, (SELECT value "
+			       "FROM meta WHERE key = 'nonce'))";
 
 int ipp_db_begin(struct ipp_db *db, struct ipp_error *err)
 {
@@ -1174,6 +1178,8 @@ int ipp_db_commit(struct ipp_db *db, struct ipp_error *err)
 			r = db_exec_stmt(db, st, err, "giving the database its identity");
 		if (r == 0 && (r = db_prep(db, sql_nonce, &st, err)) == 0)
 			r = db_exec_stmt(db, st, err, "marking the change");
+		if (r == 0 && !db->no_journal && (r = db_prep(db, sql_mark, &st, err)) == 0)
+			r = db_exec_stmt(db, st, err, "marking the change in the journal");
 		if (r < 0) {
 			ipp_db_rollback(db);
 			return r;
@@ -1493,18 +1499,25 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
 	return r;
 }
 
-int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
-			size_t *ret_n, struct ipp_error *err)
+int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
+			 struct ipp_journal_entry **ret, size_t *ret_n, uint64_t *last,
+			 struct ipp_error *err)
 {
-	static const char sql[] = "SELECT seq, what, coalesce(filter_id, 0), "
-				  "coalesce(filterlist_id, 0) FROM journal WHERE seq > ? ORDER BY seq";
+	static const char sql[] =
+	    "SELECT seq, what, coalesce(filter_id, 0), "
+	    "coalesce(filterlist_id, 0) FROM journal WHERE seq >= ? ORDER BY seq";
 	struct ipp_journal_entry *v = NULL;
 	size_t n = 0, cap = 0;
+	uint64_t prev = after;
+	bool checked = nonce && after; /* entry @after must be the mark of @nonce */
+	unsigned seen = 0;
 	sqlite3_stmt *st;
 	int r;
 
 	*ret = NULL;
 	*ret_n = 0;
+	if (last)
+		*last = after;
 	if (db->no_journal)
 		return ipp_err(err, ESTALE, "policy database \"%s\" has no journal (schema 1)",
 			       db->path);
@@ -1522,13 +1535,35 @@ int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_en
 		e.what = (enum ipp_journal_what)sqlite3_column_int(st, 1);
 		e.filter_id = sqlite3_column_int64(st, 2);
 		e.filterlist_id = sqlite3_column_int64(st, 3);
-		/* the first entry must follow @after: otherwise some were pruned */
-		if ((n == 0 && e.seq != after + 1) || (n > 0 && e.seq != v[n - 1].seq + 1)) {
+		if (checked && !seen++ && e.seq != after) {
+			sqlite3_reset(st);
+			r = ipp_err(err, ESTALE, "journal entry %llu is gone",
+				    (unsigned long long)after);
+			break;
+		}
+		if (e.seq == after) {
+			/* the entry the reader's state was read at */
+			if (checked && (e.what != IPP_JOURNAL_MARK || e.filter_id != nonce)) {
+				sqlite3_reset(st);
+				r = ipp_err(err, ESTALE,
+					    "journal entry %llu is not the change in force",
+					    (unsigned long long)after);
+				break;
+			}
+			continue;
+		}
+		/* each entry must follow the one before: otherwise some were pruned */
+		if (e.seq != prev + 1) {
 			sqlite3_reset(st);
 			r = ipp_err(err, ESTALE, "journal entries after %llu were pruned",
 				    (unsigned long long)after);
 			break;
 		}
+		prev = e.seq;
+		if (last)
+			*last = e.seq;
+		if (e.what == IPP_JOURNAL_MARK)
+			continue;
 		if (ipp_grow((void **)&v, &cap, n + 1, sizeof(*v)) < 0) {
 			sqlite3_reset(st);
 			r = ipp_err(err, ENOMEM, "out of memory");
@@ -1536,15 +1571,25 @@ int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_en
 		}
 		v[n++] = e;
 	}
+	if (r == 0 && checked && !seen)
+		r = ipp_err(err, ESTALE, "journal entry %llu is gone", (unsigned long long)after);
 out:
 	db_rend(db);
 	if (r < 0) {
 		free(v);
+		if (last)
+			*last = after;
 		return r;
 	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
+			size_t *ret_n, struct ipp_error *err)
+{
+	return ipp_db_journal_since(db, after, 0, ret, ret_n, NULL, err);
 }
 
 int ipp_db_filter_pos(struct ipp_db *db, int64_t list_id, int64_t id, uint32_t *ret,

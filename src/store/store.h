@@ -141,6 +141,8 @@ enum ipp_journal_what {
 	IPP_JOURNAL_UNUSED = 3,	    /* a change of what no assigned policy uses (schema 3) */
 	IPP_JOURNAL_NAMES = 4,	    /* ... of what one uses that filters nothing differently:
 				       names, descriptions, authentication methods (schema 3) */
+	IPP_JOURNAL_MARK = 5,	    /* the end of a commit, its nonce in filter_id (never
+				       returned by the readers below) */
 };
 
 struct ipp_journal_entry {
@@ -154,12 +156,24 @@ struct ipp_journal_entry {
 int ipp_db_journal_seq(struct ipp_db *db, uint64_t *ret, struct ipp_error *err);
 
 /*
- * The entries after @after, oldest first: *ret malloc'ed (free()), owned by
- * the caller.  -ESTALE when entries after @after were pruned: the reader
- * must read the stores whole.
+ * The entries after @after, oldest first, commit marks left out: *ret
+ * malloc'ed (free()), owned by the caller.  -ESTALE when entries after
+ * @after were pruned: the reader must read the stores whole.
  */
 int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
 			size_t *ret_n, struct ipp_error *err);
+
+/*
+ * As ipp_db_journal_read(), for a reader that holds what the stores were at
+ * entry @after, the commit whose nonce was @nonce: -ESTALE also when entry
+ * @after is not that commit's mark (a copy of the file written over it,
+ * whose journal went its own way since a common past; or a commit of another
+ * program, which marks none).  *@last: the last entry read, marks included
+ * (@after when there is none), the place to read from next time.
+ */
+int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
+			 struct ipp_journal_entry **ret, size_t *ret_n, uint64_t *last,
+			 struct ipp_error *err);
 
 /*
  * Filter @id as the stores hold it (*ret cleared with ipp_filter_clear() by

@@ -4,7 +4,8 @@
 #   - a copy moved in (a backup restored) whose generation is no higher than
 #     the one in force: its policy applies, whole (its journal says nothing
 #     of the file it replaced)
-#   - a file written over the database in place, with the same generation
+#   - a file written over the database in place, with the same generation, or a
+#     copy of it changed elsewhere past the generation in force
 #   - the state directory removed (the stores are empty) and made again with
 #     a database in it: watched again, its policy applies
 #   - the configuration directory removed and made again: driver.conf
@@ -21,7 +22,7 @@ mkdir -p "$DIR" "$R/etc/ipsecpol" "$R/bk/b" "$R/bk/c"
 # the backups: databases of their own, made the same way (the same generation)
 "$MKPOLICY" "$R/bk/b/policy.db" persistent Block81 block tcp 81 || exit 2
 "$MKPOLICY" "$R/bk/c/policy.db" persistent Block80 block tcp 80 || exit 2
-for p in 80 81 82 83 84 85; do spawn h "$PROBE" tcp-count $p "$R/h$p"; done
+for p in 80 81 82 83 84 85 86 87 88; do spawn h "$PROBE" tcp-count $p "$R/h$p"; done
 reaches() { px "$PROBE" tcp-connect $H_IP "$1" 1000; }
 check "no table: tcp 80 connects" wait_for 5 reaches 80
 
@@ -64,6 +65,27 @@ sqlite3 -cmd ".timeout 10000" "$DB" 'pragma wal_checkpoint(TRUNCATE)' >/dev/null
 cat "$R/bk/fork.db" >"$DB"
 check "the copy written over it in place: tcp 84 is dropped" wait_for 10 eval '! reaches 84'
 check "... and tcp 85 connects" wait_for 5 reaches 85
+
+# a copy of the database in force changed elsewhere more often than the one in force since
+# (its generation past the one in force, its journal its own since their common past), written
+# over it in place: applied whole, not changed in place by the copy's journal entries
+IPSECPOL="$IPP_BIN_DIR/ipsecpol"
+addf() { "$IPSECPOL" --root "$1" ipsec static add filter filterlist=Block84-list srcaddr=any \
+	dstaddr=me protocol=tcp dstport="$2" >/dev/null || exit 2; }
+rest() { sqlite3 -cmd ".timeout 10000" "$1" 'pragma wal_checkpoint(TRUNCATE)' >/dev/null || exit 2; }
+mkdir -p "$R/fk/var/lib/ipsecpol"
+rest "$DB"
+cp "$DB" "$R/fk/var/lib/ipsecpol/policy.db"
+addf "$R/fk" 86
+addf "$R" 87
+check "a filter added in force: tcp 87 is dropped" wait_for 10 eval '! reaches 87'
+addf "$R/fk" 88
+rest "$R/fk/var/lib/ipsecpol/policy.db"
+rest "$DB"
+cat "$R/fk/var/lib/ipsecpol/policy.db" >"$DB"
+check "the copy two changes on written over it: tcp 86 is dropped" wait_for 10 eval '! reaches 86'
+check "... tcp 88 is dropped" wait_for 10 eval '! reaches 88'
+check "... and tcp 87, which the copy lacks, connects" wait_for 5 reaches 87
 
 # a database written over the one in force, in place (the same file)
 cat "$R/bk/c/policy.db" >"$DB"
