@@ -29,6 +29,7 @@
 #include "shell_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
@@ -281,7 +282,8 @@ struct bat {
 	bool out_unknown;    /* a command ran whose output is not known (a program not run) */
 	char last_note[160]; /* the last note said, and its line: a loop says it once */
 	unsigned last_note_line;
-	unsigned depth; /* call nesting */
+	unsigned depth;	  /* call nesting */
+	unsigned in_forf; /* for /f's commands being run for what they print */
 	unsigned long steps;
 	struct bat_frame *fr;
 	struct {
@@ -627,6 +629,24 @@ static char *cond_text(const char *s)
 		sb_chr(&o, *s++);
 	}
 	return sb_done(&o);
+}
+
+/*
+ * Is @p a path of Windows' (a drive, \\server, \\ at its start: the root of a
+ * drive; an unknown reference), or a relative one after a cd to a directory
+ * of Windows' (where it leads is not known here)?  Otherwise it is a path
+ * here, its backslashes turned into slashes in place (rules\\list.txt,
+ * %~dp0rules\\list.txt).
+ */
+static bool windows_path(const struct bat *b, char *p)
+{
+	if ((((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':') || p[0] == '\\' ||
+	    strchr(p, MK_ON) || (b->sh->bat_cwd_unknown && p[0] != '/'))
+		return true;
+	for (; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+	return false;
 }
 
 /* @s for a message: an unknown reference as written, without the marks.  In place. */
@@ -1185,8 +1205,10 @@ static int parse_cmd_in(struct bp *P)
 		}
 		return nd;
 	}
-	if (is_rem(P->p) || !strncmp(P->p, "::", 2) || (*P->p == ':' && P->depth > 0)) {
-		/* a comment (a label in a block is one too), to the end of its line */
+	if (is_rem(P->p) || !strncmp(P->p, "::", 2) || (*P->p == ':' && P->depth > 0) ||
+	    (*P->p == ')' && P->depth == 0)) {
+		/* a comment (a label in a block is one too; so is a command that begins with a
+		 * ")" outside any block, as cmd.exe reads one), to the end of its line */
 		P->p += strcspn(P->p, "\n");
 		if ((nd = bp_node(P, BN_CMD)) >= 0 && !(P->v[nd].text = strdup("")))
 			return P->nomem = true, -1;
@@ -1255,11 +1277,19 @@ static int bat_stop(struct bat *b, const char *c, const char *why, struct bat_fa
 		    struct ipp_error *err)
 {
 	struct ipp_error e = {0};
-	char shown[48];
+	char shown[80];
+	size_t n = strcspn(c, "\n");
 	int rc;
 
-	snprintf(shown, sizeof(shown), "%.40s", c);
-	shown[strcspn(shown, "\n")] = '\0';
+	/* (a long command cut at a character's start, said so) */
+	if (n > 64) {
+		n = 60;
+		while (n > 0 && ((unsigned char)c[n] & 0xC0) == 0x80)
+			n--;
+		snprintf(shown, sizeof(shown), "%.*s...", (int)n, c);
+	} else {
+		snprintf(shown, sizeof(shown), "%.*s", (int)n, c);
+	}
 	rc = ipp_err(&e, EINVAL, "\"%s\": %s: the batch file stops here", plain(shown), why);
 	bat_halt(b);
 	bat_failed(b->sh, rc, &e, f, err);
@@ -1993,9 +2023,7 @@ static int eval_if(struct bat *b, const struct bp *P, const struct bn *n, struct
 
 		if (l && path[l - 1] == '"')
 			path[--l] = '\0';
-		if (strchr(path, '\\') || strpbrk(path, "*?") ||
-		    (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':') ||
-		    strchr(a, MK_ON)) {
+		if (windows_path(b, path) || strpbrk(path, "*?") || strchr(a, MK_ON)) {
 			if (seq_inert(P, n->body) && seq_inert(P, n->alt)) {
 				/* (what it guards changes nothing here, run or not) */
 				bat_note(b, "if exist: whether a file of Windows' exists cannot be "
@@ -2223,7 +2251,9 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 				goto out;
 			}
 			b->out_unknown = false;
+			b->in_forf++;
 			exec_seq(b, &C, root, f, err);
+			b->in_forf--;
 			text = capture_end(b->sh, &cap);
 			bp_free(&C);
 			if (b->out_unknown) {
@@ -2251,7 +2281,7 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 				q[l - 1] = '\0';
 				q++;
 			}
-			if (strchr(q, '\\') || (q[0] && q[1] == ':')) {
+			if (windows_path(b, q)) {
 				last = bat_stop(
 				    b, q, "for /f over a file of Windows' is not followed", f, err);
 				goto out;
@@ -2364,7 +2394,7 @@ static int for_files(struct bat *b, struct bp *P, int nd, const char *pat, struc
 	l = strlen(q);
 	if (l && q[l - 1] == '"')
 		q[--l] = '\0';
-	if (strchr(q, '\\') || (q[0] && q[1] == ':') || strchr(pat, MK_ON)) {
+	if (windows_path(b, q) || strchr(pat, MK_ON)) {
 		free(x);
 		return bat_stop(b, "for", "for over Windows' files (a wildcard) is not followed", f,
 				err);
@@ -2811,23 +2841,28 @@ static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct ba
 	if (n->input && (!strcasecmp(n->input, "nul") || !strcasecmp(n->input, "nul:"))) {
 		got = 0;
 	} else if (n->input) {
-		const char *path = n->input;
+		char *path = strdup(n->input);
 		FILE *in;
 
-		if (strchr(path, MK_ON) || strchr(path, '\\') ||
-		    (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':'))
+		if (!path)
+			return bat_nomem(b, f, err);
+		if (windows_path(b, path)) {
+			free(path);
 			return bat_stop(b, c,
 					"its answer comes from a file of Windows', which "
 					"cannot be read here",
 					f, err);
+		}
 		if (!(in = fopen(path, "r"))) {
 			bat_note(b,
 				 "set /p: \"%s\": %s (cmd.exe: the system cannot find "
 				 "the file specified)",
 				 path, strerror(errno));
+			free(path);
 			sh->bat_errorlevel = 1;
 			return 1;
 		}
+		free(path);
 		got = bat_answer(in, 0, buf);
 		fclose(in);
 		if (got < 0)
@@ -3071,6 +3106,103 @@ static int netsh_f(struct bat *b, const char *c, struct bat_fail *f, struct ipp_
 	return 0;
 }
 
+/*
+ * The context of Windows' netsh other than ipsec that netsh command line @c
+ * (netsh and its words) works in (netsh interface ip ..., netsh -c
+ * firewall ..., netsh winsock reset): its name, or NULL.
+ */
+static const char *netsh_foreign(const char *c)
+{
+	struct ipp_tokens t = {0};
+	struct ipp_error e = {0};
+	const char *w = NULL, *foreign = NULL;
+	size_t i;
+
+	if (ipp_lex_line(c, &t, &e) < 0)
+		return NULL;
+	for (i = 1; i < t.n && !t.v[i].tag && !t.v[i].quoted && t.v[i].text[0] == '-'; i += 2) {
+		if (!strcasecmp(t.v[i].text, "-f") || i + 1 >= t.n)
+			break;
+		if (!strcasecmp(t.v[i].text, "-c"))
+			w = t.v[i + 1].text; /* (a context and its words, "interface ip") */
+	}
+	if (!w && i < t.n && !t.v[i].tag && t.v[i].text[0] != '-')
+		w = t.v[i].text;
+	if (w)
+		foreign = ipp_netsh_foreign_context(w + strspn(w, " \t"),
+						    strcspn(w + strspn(w, " \t"), " \t"));
+	ipp_tokens_clear(&t);
+	return foreign;
+}
+
+/*
+ * cd, chdir, pushd and popd: into a directory here, followed (relative paths
+ * lead there, as in cmd.exe); into one of Windows' (C:\..., a drive alone),
+ * where relative paths lead is not known from there on, said so.  0, or 1 a
+ * directory that cannot be entered (cmd.exe's errorlevel 1).
+ */
+static int bat_cd(struct bat *b, const char *c, bool push, bool pop)
+{
+	struct ipp_shell *sh = b->sh;
+	const char *a = c + strcspn(c, " \t/\"");
+	char *x, *path;
+	size_t l;
+	int fd;
+
+	if (pop) {
+		if (!sh->bat_npushd)
+			return 0;
+		fd = sh->bat_pushd[--sh->bat_npushd].fd;
+		sh->bat_cwd_unknown = sh->bat_pushd[sh->bat_npushd].unknown;
+		if (fd >= 0) {
+			(void)!fchdir(fd);
+			close(fd);
+		}
+		return 0;
+	}
+	a += strspn(a, " \t");
+	if (!push && !strncasecmp(a, "/d", 2) &&
+	    (!a[2] || a[2] == ' ' || a[2] == '\t' || a[2] == '"'))
+		a += 2 + strspn(a + 2, " \t");
+	if (!*a)
+		return 0; /* (cd alone writes the directory: nothing changes) */
+	if (!(x = cond_text(a)))
+		return -ENOMEM;
+	path = x + (*x == '"');
+	l = strlen(path);
+	while (l && (path[l - 1] == '"' || path[l - 1] == ' ' || path[l - 1] == '\t'))
+		path[--l] = '\0';
+	if (push) {
+		if (sh->bat_npushd == sizeof(sh->bat_pushd) / sizeof(sh->bat_pushd[0])) {
+			free(x);
+			return 1;
+		}
+		sh->bat_pushd[sh->bat_npushd].fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		sh->bat_pushd[sh->bat_npushd++].unknown = sh->bat_cwd_unknown;
+	}
+	if (strchr(a, MK_ON) || windows_path(b, path)) {
+		if (!sh->bat_cwd_unknown)
+			bat_note(b,
+				 "%s: a directory of Windows' (\"%s\"): where relative paths "
+				 "lead is not known from here on",
+				 push ? "pushd" : "cd", plain(path));
+		sh->bat_cwd_unknown = true;
+		free(x);
+		return 0;
+	}
+	if (chdir(path) < 0) {
+		bat_note(b, "%s: \"%s\": %s (cmd.exe: the system cannot find the path specified)",
+			 push ? "pushd" : "cd", path, strerror(errno));
+		free(x);
+		if (push)
+			(void)bat_cd(b, c, false, true);
+		return 1;
+	}
+	sh->bat_cwd_unknown = false;
+	free(x);
+	return 0;
+}
+
 /* @word (the program of a command, perhaps quoted) names a batch file here: its path (a new
  * string), or NULL. */
 static char *batch_path(const char *word, size_t len)
@@ -3104,6 +3236,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 {
 	struct ipp_shell *sh = b->sh;
 	char *t = bat_late(b, n->text), *c, *other = NULL, *again = NULL;
+	const char *foreign;
 	size_t k, wlen = 0;
 	int rc = 0, prog;
 
@@ -3220,6 +3353,15 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			else if (strcasestr(c, "disabledelayedexpansion"))
 				b->delayed = false;
 		}
+	} else if (bat_keyword(c, "cd") || bat_keyword(c, "chdir") || bat_keyword(c, "pushd") ||
+		   bat_keyword(c, "popd")) {
+		bool push = bat_keyword(c, "pushd"), pop = bat_keyword(c, "popd");
+
+		rc = bat_cd(b, c, push, pop);
+		if (rc < 0)
+			rc = bat_nomem(b, f, err);
+		else
+			sh->bat_errorlevel = rc;
 	} else if (bat_keyword(c, "endlocal")) {
 		if (b->nlocals > b->fr->locals)
 			bat_endlocal(b);
@@ -3290,13 +3432,22 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		char word[128];
 
 		snprintf(word, sizeof(word), "%.*s", (int)(wlen < 100 ? wlen : 100), c);
-		bat_note(b,
-			 "\"%s\" is a command of cmd.exe's or another program, not netsh: "
-			 "not run%s",
-			 plain(word),
-			 strcasestr(c, "policyagent")
-			     ? " (the IPsec service here is ipsecpold: systemctl)"
-			     : "");
+		/* (not said under for /f, which stops at what the program would print) */
+		if (!b->in_forf)
+			bat_note(b,
+				 "\"%s\" is a command of cmd.exe's or another program, not netsh: "
+				 "not run%s",
+				 plain(word),
+				 strcasestr(c, "policyagent")
+				     ? " (the IPsec service here is ipsecpold: systemctl)"
+				     : "");
+		sh->bat_errorlevel = 0;
+		b->out_unknown = true;
+	} else if ((foreign = netsh_foreign(c))) {
+		/* another part of Windows' netsh: as another program, not run, and it
+		 * succeeded (netsh interface ip set dns, netsh firewall set opmode) */
+		bat_note(b, "\"netsh %s\": a context of Windows' netsh other than ipsec: not run",
+			 foreign);
 		sh->bat_errorlevel = 0;
 		b->out_unknown = true;
 	} else if (strchr(c + wlen, MK_ON)) {
@@ -3731,8 +3882,8 @@ static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err)
 	return 0;
 }
 
-int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n, bool called,
-		struct ipp_script_acct *a, struct ipp_error *err)
+static int bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n, bool called,
+		   struct ipp_script_acct *a, struct ipp_error *err)
 {
 	struct bat b = {.sh = sh, .v = v, .n = n, .acct = a, .name = a->name};
 	char *argv0 = (char *)a->name;
@@ -3813,5 +3964,31 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 		frame_free(&top);
 	sh->where = where;
 	sh->where_line = where_line;
+	return r;
+}
+
+int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n, bool called,
+		struct ipp_script_acct *a, struct ipp_error *err)
+{
+	int r;
+
+	if (sh->bat_runs++ == 0) {
+		/* (where the first began: put back at its end, whatever cd did) */
+		sh->bat_home_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		sh->bat_cwd_unknown = false;
+		sh->bat_npushd = 0;
+	}
+	r = bat_run(sh, v, n, called, a, err);
+	if (--sh->bat_runs == 0) {
+		while (sh->bat_npushd > 0)
+			if (sh->bat_pushd[--sh->bat_npushd].fd >= 0)
+				close(sh->bat_pushd[sh->bat_npushd].fd);
+		if (sh->bat_home_fd >= 0) {
+			(void)!fchdir(sh->bat_home_fd);
+			close(sh->bat_home_fd);
+		}
+		sh->bat_home_fd = -1;
+		sh->bat_cwd_unknown = false;
+	}
 	return r;
 }

@@ -190,12 +190,17 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 			}
 		}
 		if (!node) {
+			const char *foreign = ipp_netsh_foreign_context(w, strlen(w));
+
 			children_list(r.ctx[r.depth - 1], cands, sizeof(cands));
 			/* (netsh's words, which scripts look for) */
 			return ipp_err(err, EINVAL,
 				       "The following command was not found: %s. (valid here: %s, "
-				       "help)",
-				       w, cands);
+				       "help%s%s%s)",
+				       w, cands, foreign ? "; \"" : "", foreign ? foreign : "",
+				       foreign ? "\" is a context of Windows' netsh that ipsecpol "
+						 "does not provide"
+					       : "");
 		}
 		i++;
 		for (;;) {

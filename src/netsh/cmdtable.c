@@ -8,6 +8,9 @@
  */
 #include "cmdtable.h"
 
+#include <string.h>
+#include <strings.h>
+
 #include "dynamic.h"
 #include "shell.h"
 #include "static_cmds.h"
@@ -646,6 +649,41 @@ static const struct ipp_node root_cmds[] = {
     CONTEXT("ipsec", ipsec_cmds, "Changes to the `netsh ipsec' context."), NODE_END};
 
 const struct ipp_node ipp_root = CONTEXT("netsh", root_cmds, "The netsh root context.");
+
+/* The words at the root of Windows Server 2003's netsh (SP2), its contexts and commands. */
+static const char *const win_root[] = {
+    "aaaa",    "add",	  "bridge", "bye",  "commit",	"delete", "dhcp",
+    "diag",    "dump",	  "exec",   "exit", "firewall", "help",	  "interface",
+    "ipsec",   "offline", "online", "popd", "pushd",	"quit",	  "ras",
+    "routing", "rpc",	  "set",    "show", "unalias",	"wins",	  "winsock"};
+/* ... of which the contexts ipsecpol does not provide */
+static const char *const win_foreign[] = {"aaaa",     "bridge",	   "dhcp",   "diag",
+					  "firewall", "interface", "ras",    "routing",
+					  "rpc",      "wins",	   "winsock"};
+
+const char *ipp_netsh_foreign_context(const char *word, size_t len)
+{
+	const char *hit = NULL;
+	size_t i, nhits = 0;
+
+	if (!len)
+		return NULL;
+	for (i = 0; i < sizeof(win_root) / sizeof(win_root[0]); i++) {
+		if (strncasecmp(win_root[i], word, len))
+			continue;
+		if (!win_root[i][len]) {
+			hit = win_root[i], nhits = 1;
+			break;
+		}
+		hit = win_root[i], nhits++;
+	}
+	if (nhits != 1)
+		return NULL;
+	for (i = 0; i < sizeof(win_foreign) / sizeof(win_foreign[0]); i++)
+		if (win_foreign[i] == hit || !strcmp(win_foreign[i], hit))
+			return win_foreign[i];
+	return NULL;
+}
 
 #define BUILTIN(n, b, h, rem) { n, IPP_NODE_CMD, h, NULL, NULL, NULL, b, 0, rem }
 

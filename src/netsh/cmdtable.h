@@ -111,6 +111,14 @@ extern const struct ipp_node ipp_root;
 /* Commands every context inherits: ?, help, .., pushd, popd, exit, quit, bye. */
 extern const struct ipp_node ipp_generic_cmds[];
 
+/*
+ * The context of Windows Server 2003's netsh that @word (@len bytes) names at
+ * netsh's root, as netsh resolves it there (exact, else a prefix no other
+ * word of its root starts), when it is one ipsecpol does not provide
+ * (interface, firewall, ras, winsock ...): its name (static); else NULL.
+ */
+const char *ipp_netsh_foreign_context(const char *word, size_t len);
+
 /* Legal values shared by several parameters. */
 extern const char *const ipp_values_yesno[];
 

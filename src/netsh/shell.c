@@ -959,6 +959,7 @@ static int script_next(struct script_reader *rd, struct ipp_script_line *l)
 	ssize_t len;
 	bool cp_bad;
 	const char *nul;
+	unsigned first;
 
 	*l = (struct ipp_script_line){0};
 	for (;;) {
@@ -1005,7 +1006,9 @@ static int script_next(struct script_reader *rd, struct ipp_script_line *l)
 		rd->line[--len] = '\0';
 	if (len > 0 && rd->line[len - 1] == '\r')
 		rd->line[--len] = '\0';
-	/* a batch file's line continued with ^: the next line joined on */
+	/* a batch file's line continued with ^: the next line joined on (the command is
+	 * said at its first line) */
+	first = rd->lineno;
 	while (rd->bat && len >= 0 &&
 	       ipp_bat_continued(
 		   rd->line, &len,
@@ -1030,9 +1033,9 @@ static int script_next(struct script_reader *rd, struct ipp_script_line *l)
 		len += ml;
 		free(more);
 	}
-	l->lineno = rd->lineno;
+	l->lineno = first;
 	/* scripts saved by Windows editors may start with a UTF-8 byte order mark */
-	if (rd->lineno == 1 && len >= 3 && memcmp(rd->line, "\xEF\xBB\xBF", 3) == 0) {
+	if (first == 1 && len >= 3 && memcmp(rd->line, "\xEF\xBB\xBF", 3) == 0) {
 		memmove(rd->line, rd->line + 3, (size_t)(len -= 3) + 1);
 		rd->utf8_marked = true;
 	}
@@ -1051,14 +1054,14 @@ static int script_next(struct script_reader *rd, struct ipp_script_line *l)
 			    "character %zu is not UTF-16, which the script's byte order mark "
 			    "says it is (a lone surrogate, or an odd byte at the end)",
 			    rd->sin.bad_at);
-	} else if (rd->lineno == 1 && len >= 2 && (!rd->line[0] || !rd->line[1]) &&
+	} else if (first == 1 && len >= 2 && (!rd->line[0] || !rd->line[1]) &&
 		   memchr(rd->line, '\0', (size_t)len)) {
 		/* every line would fail the same way: said once, and the script stops */
 		l->fault = ipp_err(err, EILSEQ,
 				   "NUL bytes between the characters: UTF-16 without its byte "
 				   "order mark? (save it as UTF-8, or as UTF-16 with the mark)");
 		l->fatal = true;
-		ipp_err_prefix(err, "%s:%u", rd->name, rd->lineno);
+		ipp_err_prefix(err, "%s:%u", rd->name, first);
 	} else if ((nul = memchr(rd->line, '\0', (size_t)len))) {
 		/* a NUL would end the line early: the rest of the command would be lost */
 		l->fault = ipp_err(err, EINVAL,

@@ -71,6 +71,16 @@ struct ipp_shell {
 				      callers stop too */
 	bool bat_exit_all; /* exit (without /b) in a called batch file: cmd.exe ends, its
 			      callers too */
+	/* a batch file's current directory (cd, pushd, popd): followed into a directory
+	 * here, unknown after one of Windows' (relative paths are then Windows' too) */
+	unsigned bat_runs;    /* batch files being run */
+	int bat_home_fd;      /* the directory the first began in (put back at its end) */
+	bool bat_cwd_unknown; /* a cd to a directory of Windows' */
+	struct {
+		int fd;
+		bool unknown;
+	} bat_pushd[16]; /* pushd's directories */
+	size_t bat_npushd;
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
@@ -80,7 +90,7 @@ struct ipp_shell {
 /* One line of a script as read: its text, or why it cannot be run. */
 struct ipp_script_line {
 	char *text;	      /* the line (CR LF gone, ^ continuations joined); NULL: see fault */
-	unsigned lineno;      /* its place (the last line of a continued one) */
+	unsigned lineno;      /* its place (the first line of a continued one) */
 	int fault;	      /* text NULL: the failure (-errno) ... */
 	bool fatal;	      /* ... which stops the script there */
 	struct ipp_error err; /* ... and its message */

@@ -131,17 +131,17 @@ contains "$D" 'add filter filterlist="FlowList" srcaddr=10.9.0.1 dstaddr=me desc
 contains "$D" 'add filter filterlist="FlowList" srcaddr=10.9.0.2 dstaddr=me description="db"'
 
 # for over files: a wildcard of a path here names the scripts beside the batch file, in
-# order; one that names none runs nothing; a Windows path stops the file
+# order; one that names none runs nothing; a path of Windows' (a drive) stops the file
 mkdir -p "$TMP/d/rules"
 printf 'add filterlist name=FlowGlobA\n' >"$TMP/d/rules/a.netsh"
 printf 'add filterlist name=FlowGlobB\n' >"$TMP/d/rules/b.netsh"
 BAT=d/globs.bat
-bat '@echo off' 'for %%f in ("%~dp0rules\*.netsh" "%~dp0rules/*.none") do netsh exec "%%f"' \
-	'for %%f in (%~dp0rules/*.netsh) do echo file=%%~nxf'
+bat '@echo off' 'for %%f in ("C:\rules\*.netsh") do netsh exec "%%f"'
 OUT=$($IPSECPOL -f "$TMP/d/globs.bat" 2>&1)
 contains "$OUT" "Windows' files (a wildcard) is not followed"
+# (a path here written the Windows way, its backslashes, is one here)
 BAT=d/globs.bat
-bat '@echo off' 'for %%f in ("%~dp0rules/*.netsh" "%~dp0rules/*.none") do netsh exec "%%f"' \
+bat '@echo off' 'for %%f in ("%~dp0rules\*.netsh" "%~dp0rules/*.none") do netsh exec "%%f"' \
 	'for %%f in (%~dp0rules/*.netsh) do echo file=%%~nxf'
 run_ok $IPSECPOL -f "$TMP/d/globs.bat"
 contains "$OUT" "file=a.netsh"
@@ -161,6 +161,58 @@ contains "$ERR" 'choice: its default, "n", taken'
 D=$(dump_store local)
 contains "$D" FlowChoiceNo
 lacks "$D" FlowYes
+
+# cd, pushd and popd into directories here are followed (relative paths lead there, also
+# written with backslashes); a cd into one of Windows' makes where relative paths lead unknown,
+# and an if exist over such a path guarding netsh commands stops the file.  The directory the
+# shell was in is its own again afterwards.  Other parts of Windows' netsh (interface, winsock,
+# firewall) are not run and succeed, as other programs; a context Windows Server 2003 lacks
+# (advfirewall) fails, as there.
+mkdir -p "$TMP/d/sub"
+printf 'x\n' >"$TMP/d/sub/here.txt"
+BAT=d/dirs.bat
+bat '@echo off' 'cd /d "%~dp0"' 'if exist sub\here.txt echo found-backslash' \
+	'pushd sub' 'if exist here.txt echo found-in-sub' 'popd' 'if exist here.txt echo wrong-dir' \
+	'netsh int ip set dns name="Local Area Connection" static 10.9.9.9' 'echo el=%errorlevel%' \
+	'netsh winsock reset && echo winsock-ok' 'netsh -c firewall set opmode disable' \
+	'netsh advfirewall set allprofiles state off' 'echo adv=%errorlevel%' \
+	'cd c:\qlbsyslogd' 'if exist sub\here.txt (' '  netsh ipsec static add policy name=FlowDirNever' ')'
+OUT=$(cd / && $IPSECPOL -f "$TMP/d/dirs.bat" 2>"$TMP/stderr" </dev/null)
+[ $? -eq 1 ] || fail "dirs.bat: the stop at if exist is its failure"
+ERR=$(cat "$TMP/stderr")
+contains "$OUT" "found-backslash"
+contains "$OUT" "found-in-sub"
+lacks "$OUT" "wrong-dir"
+contains "$OUT" "el=0"
+contains "$OUT" "winsock-ok"
+contains "$OUT" "adv=1"
+contains "$ERR" 'dirs.bat:8: note: "netsh interface": a context of Windows'"'"' netsh other than ipsec: not run'
+contains "$ERR" 'dirs.bat:11: note: "netsh firewall": a context'
+contains "$ERR" 'dirs.bat:12: The following command was not found: advfirewall.'
+contains "$ERR" 'dirs.bat:14: note: cd: a directory of Windows'"'"' ("c:\qlbsyslogd"): where relative paths lead is not known from here on'
+contains "$ERR" "dirs.bat:15: \"if exist\": whether a file of Windows' exists cannot be told here: the batch file stops here"
+lacks "$(dump_store local)" FlowDirNever
+# a command continued with ^ over several lines is said at its first line
+BAT=caret.bat
+bat '@echo off' 'netsh ipsec static ^' 'add filterlist name=FlowCaret netsh ipsec static ^' 'add policy' \
+	'echo after'
+OUT=$($IPSECPOL -f "$TMP/caret.bat" 2>&1 </dev/null)
+contains "$OUT" 'caret.bat:2: add filterlist: '
+# a line beginning with ")" outside any block is cmd.exe's comment: the errorlevel stays
+BAT=paren.bat
+bat '@echo off' 'netsh ipsec static show policy name=FlowNone >nul' ') ignored as cmd.exe ignores it' \
+	'echo el=%errorlevel%'
+OUT=$($IPSECPOL -f "$TMP/paren.bat" 2>/dev/null </dev/null)
+contains "$OUT" "el=1"
+# ... and a netsh script that runs a batch file going elsewhere is back where it was after it
+printf '%s\r\n' 'cd /d "%~dp0sub"' >"$TMP/d/gosub.bat"
+printf '%s\n' "exec $TMP/d/gosub.bat" 'exportpolicy file=back.ipsec' >"$TMP/d/back.netsh"
+(cd "$TMP/d" && $IPSECPOL -f back.netsh >/dev/null 2>&1 </dev/null) || fail "back.netsh failed"
+[ -f "$TMP/d/back.ipsec" ] && [ ! -f "$TMP/d/sub/back.ipsec" ] ||
+	fail "the export after the batch file went to its directory, not the script's"
+# (as a command, the same context is said to be one ipsecpol does not provide)
+run_fail '"interface" is a context of Windows'"'"' netsh that ipsecpol does not provide' \
+	$IPSECPOL int ip show config
 
 # Prompts read their answers from standard input, as cmd.exe's do: a set /p menu in a loop,
 # an invalid answer and the menu again, an empty answer (NAME kept, errorlevel 1, ||), the
@@ -227,6 +279,7 @@ stops() {
 stops "cmd.exe's prompt for an answer gets none: standard input is at its end" 'set /p X=Which? '
 stops "for /f over what a program prints (not netsh's, echo's or ver's) cannot be told" \
 	'for /f "tokens=*" %%a in ('"'"'systeminfo'"'"') do echo %%a'
+lacks "$ERR" '"systeminfo" is a command' "(for /f's program is not said to be passed over)"
 stops "whether a file of Windows' exists cannot be told here" \
 	'if exist C:\WINDOWS\system32\netsh.exe (goto run) else (exit /b)' ':run'
 stops 'goto: the batch file has no label ":nowhere": the batch file stops here' 'goto nowhere'

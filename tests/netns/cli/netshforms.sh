@@ -207,7 +207,7 @@ printf '%s\r\n' 'netsh ipsec static add policy name=BatP1' 'del all' 'set POL=x'
 OUT=$($IPSECPOL -f "$TMP/prog.bat" 2>&1)
 [ $? -eq 0 ] || fail "prog.bat: two lines fail, and exit /b 0 makes the status: $OUT"
 contains "$OUT" 'prog.bat:2: note: "del" is a command of cmd.exe'"'"'s or another program, not netsh: not run'
-contains "$OUT" 'prog.bat:4: note: "pushd" is a command'
+contains "$OUT" 'prog.bat:4: note: pushd: "ipsec static": No such file or directory (cmd.exe: the system cannot find the path specified)'
 contains "$OUT" 'prog.bat:5: note: "sc" is a command of cmd.exe'"'"'s or another program, not netsh: not run (the IPsec service here is ipsecpold'
 contains "$OUT" 'prog.bat:6: "add": cmd.exe knows no such command'
 contains "$OUT" 'prog.bat:9: "%X%": cmd.exe would put the value of a batch variable here'
