@@ -3,7 +3,9 @@
  * fuzz_batch.c - a batch file (.bat) run as cmd.exe runs it: expansion,
  * parsing (blocks, if, for), goto, call, set /a, pipes into find.  Its
  * netsh command lines, its netsh -f scripts' too, are lexed, not run (nothing
- * is written anywhere); it runs in an empty directory of its own.
+ * is written anywhere); it runs in an empty directory of its own (a cd of
+ * the file's may leave it while the file runs: only reading), and its
+ * prompts read their answers from the input itself.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -56,8 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ipp_shell_set_errors(sh, null);
 	ipp_shell_script_start(sh);
 	if ((in = fmemopen((void *)data, size ? size : 1, "r"))) {
+		/* (the prompts, set /p and choice, read their answers from the input too) */
+		FILE *answers = fmemopen((void *)data, size ? size : 1, "r");
+
+		ipp_shell_set_answers(sh, answers);
 		if (size)
 			(void)ipp_shell_run_script(sh, in, "fuzz.bat", &err);
+		if (answers)
+			fclose(answers);
 		fclose(in);
 	}
 	ipp_shell_free(sh, true, &err);
