@@ -1828,6 +1828,55 @@ static int search_one(const char *pat, size_t np, const char *line, bool literal
 }
 
 /*
+ * One argument of a program's command line at @s, as Windows programs read
+ * theirs (the C runtime's rules): blanks end it outside double quotes, which
+ * are dropped; 2n backslashes before a double quote are n, the quote then
+ * quoting; 2n+1 are n and a plain double quote ("\"[ynd]\"" is "[ynd]").
+ * Its length (written to @out, @cap bytes, NUL-terminated; 0 none), or
+ * (size_t)-1 when it does not fit; *@end: where it ends.
+ */
+static size_t crt_arg(const char *s, char *out, size_t cap, const char **end)
+{
+	size_t n = 0;
+	bool quoted = false;
+
+	while (*s && (quoted || (*s != ' ' && *s != '\t'))) {
+		size_t bs = strspn(s, "\\"), k;
+
+		if (s[bs] == '"') {
+			for (k = 0; k < bs / 2; k++)
+				if (n + 1 < cap)
+					out[n++] = '\\';
+				else
+					return (size_t)-1;
+			if (bs % 2) {
+				if (n + 1 >= cap)
+					return (size_t)-1;
+				out[n++] = '"';
+			} else {
+				quoted = !quoted;
+			}
+			s += bs + 1;
+			continue;
+		}
+		if (bs) {
+			if (n + bs >= cap)
+				return (size_t)-1;
+			memcpy(out + n, s, bs);
+			n += bs;
+			s += bs;
+			continue;
+		}
+		if (n + 1 >= cap)
+			return (size_t)-1;
+		out[n++] = *s++;
+	}
+	out[n] = '\0';
+	*end = s;
+	return n;
+}
+
+/*
  * What find or findstr (@c, the command) says of @text, the output of the
  * command that feeds it: 0 a line found (the lines found written to @out,
  * unless NULL), 1 none, -1 not a search this follows (a file named, an
@@ -1887,26 +1936,10 @@ static int text_search(const char *c, const char *text, FILE *out)
 		if (one && fstr && p[-1] == ':')
 			break;
 	}
-	{
-		const char *s = p;
-		size_t l;
-
-		if (*s == '"') {
-			const char *e = strchr(++s, '"');
-
-			l = e ? (size_t)(e - s) : strlen(s);
-			p = s + l + (e != NULL);
-		} else {
-			l = strcspn(s, " \t");
-			p = s + l;
-		}
-		if (!l || l >= sizeof(pat))
-			return -1;
-		memcpy(pat, s, l);
-		pat[np = l] = '\0';
-		if (*(p + strspn(p, " \t")))
-			return -1; /* (a file to search: not the pipe's output) */
-	}
+	if ((np = crt_arg(p, pat, sizeof(pat), &p)) == 0 || np == (size_t)-1)
+		return -1;
+	if (*(p + strspn(p, " \t")))
+		return -1; /* (a file to search: not the pipe's output) */
 	for (const char *line = text; *line;) {
 		size_t ll = strcspn(line, "\n");
 		char buf[4096];
@@ -2282,8 +2315,10 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 				q++;
 			}
 			if (windows_path(b, q)) {
-				last = bat_stop(
-				    b, q, "for /f over a file of Windows' is not followed", f, err);
+				/* (said as written: %TEMP%\\out.csv) */
+				last = bat_stop(b, n->text + strspn(n->text, " \t"),
+						"for /f over a file of Windows' is not followed", f,
+						err);
 				goto out;
 			}
 			if (!(in = fopen(q, "r"))) {

@@ -192,6 +192,13 @@ contains "$ERR" 'dirs.bat:12: The following command was not found: advfirewall.'
 contains "$ERR" 'dirs.bat:14: note: cd: a directory of Windows'"'"' ("c:\qlbsyslogd"): where relative paths lead is not known from here on'
 contains "$ERR" "dirs.bat:15: \"if exist\": whether a file of Windows' exists cannot be told here: the batch file stops here"
 lacks "$(dump_store local)" FlowDirNever
+# findstr's argument read as Windows programs read theirs: \" is a double quote in it
+BAT=crt.bat
+bat '@echo off' 'echo "y".|findstr /x /i "\"[ynd]\"\." >nul && echo crt-y' \
+	'echo "q".|findstr /x /i "\"[ynd]\"\." >nul || echo crt-q'
+OUT=$($IPSECPOL -f "$TMP/crt.bat" 2>&1 </dev/null)
+contains "$OUT" "crt-y"
+contains "$OUT" "crt-q"
 # a command continued with ^ over several lines is said at its first line
 BAT=caret.bat
 bat '@echo off' 'netsh ipsec static ^' 'add filterlist name=FlowCaret netsh ipsec static ^' 'add policy' \

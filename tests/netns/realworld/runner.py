@@ -73,6 +73,7 @@ class Expect:
         self.stderr = []         # regexes the script's standard error must match
         self.stdout = []         # regexes its standard output must match
         self.options = []        # more ipsecpol options for the script run
+        self.stdin = b""         # the answers of a batch file's prompts
         self.fails = {}          # line number -> regex
         self.either = {}         # line number -> regex: may also succeed
         self.argv = False
@@ -96,6 +97,9 @@ class Expect:
                     self.stdout.append(re.compile(rest))
                 elif word == "option" and rest:
                     self.options += shlex.split(rest)
+                elif word == "stdin" and rest:
+                    # (C escapes: \n between the answers)
+                    self.stdin += rest.replace("\\n", "\n").encode("utf-8")
                 elif word == "fail" and re.match(r"^\d+\s+\S", rest):
                     n, _, rx = rest.partition(" ")
                     self.fails[int(n)] = re.compile(rx.strip())
@@ -118,8 +122,9 @@ class Expect:
         if batch and (self.mode != "script" or self.argv):
             raise Fail(f"{os.path.basename(path)}: a batch file runs in script mode only "
                        "(no \"mode lines\", no \"argv yes\")")
-        if (self.options or self.stdout) and self.mode != "script":
-            raise Fail(f"{os.path.basename(path)}: \"option\" and \"stdout\" are for script mode")
+        if (self.options or self.stdout or self.stdin) and self.mode != "script":
+            raise Fail(f"{os.path.basename(path)}: \"option\", \"stdout\" and \"stdin\" are for "
+                       "script mode")
 
 
 # --- what a corpus line is -------------------------------------------------------
@@ -181,10 +186,10 @@ class Root:
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
 
-    def script(self, path, options=()):
+    def script(self, path, options=(), stdin=b""):
         # nobody at the keyboard: standard input is empty (a batch file's prompts)
         return run([IPSECPOL, "--root", self.dir] + list(options) + ["-f", path],
-                   cwd=self.dir, stdin=b"")
+                   cwd=self.dir, stdin=stdin)
 
     def script_text(self, text, name="cmd.netsh"):
         path = os.path.join(os.path.dirname(self.dir), name)
@@ -363,7 +368,7 @@ def run_batch(exp, path, root, notes):
     """A Windows batch file: ipsecpol follows cmd.exe's control flow; its exit
     status is cmd.exe's (the last command's), so a failing cleanup line does not
     fail the script: what failed is told by `stderr` lines of the .expect."""
-    rc, out, err = root.script(path, exp.options)
+    rc, out, err = root.script(path, exp.options, exp.stdin)
     check_output(exp, rc, out, err)
     if exp.exit == "0" and rc != 0:
         raise Fail(f"the batch file failed (exit status {rc}): {one_line(err)}")
