@@ -3024,16 +3024,16 @@ static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_
 	}
 	if (got < 0 || (!keys[i] && !has_def))
 		return bat_no_answer(b, c, got, f, err);
-	if (!keys[i]) {
+	if (!keys[i])
 		i = choice_at(keys, def, cs);
-		bat_note(b, "choice: its default, \"%c\", taken (no answer on standard input)",
-			 def);
-	}
 	sh->bat_errorlevel = (long)i + 1;
 	/* (the answer after the prompt, as the console shows it) */
 	if (!redirected && !typed)
 		fprintf(sh->out, "%c\n",
 			!cs && keys[i] >= 'a' && keys[i] <= 'z' ? keys[i] - 32 : keys[i]);
+	if (got <= 0)
+		bat_note(b, "choice: its default, \"%c\", taken (no answer on standard input)",
+			 def);
 	return 0;
 }
 
