@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/grow.h"
+
 #define MK_ON '\x01'  /* an unknown variable's reference begins ... */
 #define MK_OFF '\x02' /* ... and ends */
 
@@ -52,6 +54,7 @@
 #define BAT_FORV_MAX 64		     /* for variables at once (for /f gives several) */
 #define BAT_STEPS_MAX 1000000	     /* commands a file may run (a loop without end) */
 #define BAT_FILE_TEXT_MAX (16 << 20) /* a line expanded, with its block */
+#define BAT_PUSHD_MAX 10000	     /* pushd's directories kept at once */
 
 /* ---------- words and keywords ---------- */
 
@@ -255,6 +258,7 @@ struct bat_local {
 	struct bat_var *vars;
 	size_t n;
 	bool delayed;
+	struct ipp_bat_dir dir; /* endlocal goes back there, as cmd.exe's does */
 };
 
 struct bat {
@@ -284,6 +288,9 @@ struct bat {
 	unsigned last_note_line;
 	unsigned depth;	  /* call nesting */
 	unsigned in_forf; /* for /f's commands being run for what they print */
+	FILE *redir_in;	  /* a block's input, ( ... ) <file, when redir_set (NULL: nul) */
+	bool redir_set;
+	bool in_block_from; /* exec_block_from() runs its block (its input opened) */
 	unsigned long steps;
 	struct bat_frame *fr;
 	struct {
@@ -431,8 +438,8 @@ static const char *var_value(struct bat *b, const char *name, size_t len, char *
 		snprintf(num, size, "%ld", b->sh->bat_errorlevel);
 		return num;
 	}
-	if (len == 2 && !strncasecmp(name, "CD", 2) && getcwd(num, size))
-		return num;
+	if (len == 2 && !strncasecmp(name, "CD", 2))
+		return b->sh->bat_cwd_unknown || !getcwd(num, size) ? NULL : num;
 	if ((len == 4 && (!strncasecmp(name, "DATE", 4) || !strncasecmp(name, "TIME", 4))) ||
 	    (len == 6 && !strncasecmp(name, "RANDOM", 6)) ||
 	    (len == 12 && !strncasecmp(name, "COMPUTERNAME", 12))) {
@@ -853,6 +860,28 @@ static const char *redirection(const char *in, const char *word_start, bool in_b
 }
 
 /*
+ * The redirection from @r to @e (redirection()), when it is of standard input
+ * (<file, 0<file): its target, quotes gone, in *@input (the last one given
+ * counts; freed before).  0, or -1 out of memory (P->nomem).
+ */
+static int redir_input(struct bp *P, const char *r, const char *e, char **input)
+{
+	const char *t = r + (*r == '0');
+	size_t q;
+
+	if (*t != '<' || t[1] == '&')
+		return 0;
+	t += 1 + strspn(t + 1, " \t");
+	q = *t == '"';
+	free(*input);
+	if (!(*input = strndup(t + q, (size_t)(e - t) - q - (q && e > t + 1 && e[-1] == '"')))) {
+		P->nomem = true;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * A simple command, as cmd.exe reads one: outside double quotes ^ makes the
  * next character plain, &, | and (in a block) ) end it, and a redirection
  * is cmd.exe's, never part of it.
@@ -888,21 +917,10 @@ static int parse_simple(struct bp *P)
 			break;
 		if ((e = redirection(in, o.n ? in - (o.s[o.n - 1] == ' ' ? 0 : 1) : in,
 				     P->depth > 0, &to_out))) {
-			const char *t = in + (*in == '0');
-
 			redirected |= to_out;
-			if (*t == '<' && t[1] != '&') {
-				/* (standard input from a file: the last one given counts) */
-				t += 1 + strspn(t + 1, " \t");
-				free(input);
-				if (!(input =
-					  strndup(t + (*t == '"'),
-						  (size_t)(e - t) - (*t == '"') -
-						      (*t == '"' && e > t + 1 && e[-1] == '"')))) {
-					free(o.s);
-					P->nomem = true;
-					return -1;
-				}
+			if (redir_input(P, in, e, &input) < 0) {
+				free(o.s);
+				return -1;
 			}
 			in = e;
 			continue;
@@ -1201,6 +1219,8 @@ static int parse_cmd_in(struct bp *P)
 			if (!(e = redirection(P->p, P->p, P->depth > 0, &to_out)))
 				break;
 			P->v[nd].redirected |= to_out;
+			if (redir_input(P, P->p, e, &P->v[nd].input) < 0)
+				return -1;
 			P->p = e;
 		}
 		return nd;
@@ -1494,6 +1514,123 @@ static bool vars_copy(const struct bat_var *from, size_t n, struct bat_var **to)
 	return true;
 }
 
+/*
+ * Is @c cd, chdir, pushd or popd (cd.. and cd\\ too, as cmd.exe reads them)?  The
+ * keyword's length, 0 when it is none.
+ */
+static size_t dir_keyword(const char *c)
+{
+	static const char *const kw[] = {"cd", "chdir", "pushd", "popd"};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++) {
+		size_t l = strlen(kw[i]);
+
+		if (bat_keyword(c, kw[i]) ||
+		    (i < 2 && !strncasecmp(c, kw[i], l) && (c[l] == '.' || c[l] == '\\')))
+			return l;
+	}
+	return 0;
+}
+
+/* The directory the batch file is in now, kept in @d to go back to (dir_back()). */
+static void dir_keep(struct ipp_shell *sh, struct ipp_bat_dir *d)
+{
+	d->unknown = sh->bat_cwd_unknown;
+	d->path = d->unknown ? NULL : getcwd(NULL, 0);
+	if (!d->path)
+		d->unknown = true; /* (gone, or memory: where it was is not known) */
+}
+
+/* Back into @d (dir_keep()), freed; a directory gone since makes where paths lead unknown. */
+static void dir_back(struct bat *b, struct ipp_bat_dir *d)
+{
+	struct ipp_shell *sh = b->sh;
+
+	sh->bat_cwd_unknown = d->unknown;
+	if (d->path && chdir(d->path) < 0) {
+		bat_note(b, "\"%s\": %s: where relative paths lead is not known from here on",
+			 d->path, strerror(errno));
+		sh->bat_cwd_unknown = true;
+	}
+	free(d->path);
+	d->path = NULL;
+}
+
+/*
+ * cd, chdir, pushd and popd (@c; its words after the command's @klen
+ * bytes): into a directory here, followed (relative paths lead there, as in
+ * cmd.exe); into one of Windows' (C:\..., \, a drive alone), where relative
+ * paths lead is not known from there on, said so.  cd alone writes the
+ * directory.  0, 1 a directory that cannot be entered (cmd.exe's errorlevel
+ * 1), -ENOMEM, or -E2BIG pushd nested past bounds.
+ */
+static int bat_cd(struct bat *b, const char *c, size_t klen, bool push, bool pop, bool redirected)
+{
+	struct ipp_shell *sh = b->sh;
+	const char *a = c + klen;
+	char *x, *path;
+	size_t l;
+
+	if (pop) {
+		if (sh->bat_npushd)
+			dir_back(b, &sh->bat_pushd[--sh->bat_npushd]);
+		return 0;
+	}
+	a += strspn(a, " \t");
+	if (!push && !strncasecmp(a, "/d", 2) &&
+	    (!a[2] || a[2] == ' ' || a[2] == '\t' || a[2] == '"'))
+		a += 2 + strspn(a + 2, " \t");
+	if (!*a) {
+		/* (cd alone writes where it is: a pushd alone, nothing) */
+		char *here = push || sh->bat_cwd_unknown ? NULL : getcwd(NULL, 0);
+
+		if (here && !redirected)
+			fprintf(sh->out, "%s\n", here);
+		b->out_unknown |= !push && !here;
+		free(here);
+		return 0;
+	}
+	if (!(x = cond_text(a)))
+		return -ENOMEM;
+	path = x + (*x == '"');
+	l = strlen(path);
+	while (l && (path[l - 1] == '"' || path[l - 1] == ' ' || path[l - 1] == '\t'))
+		path[--l] = '\0';
+	if (push) {
+		if (sh->bat_npushd == BAT_PUSHD_MAX) {
+			free(x);
+			return -E2BIG;
+		}
+		if (ipp_grow((void **)&sh->bat_pushd, &sh->bat_pushd_cap, sh->bat_npushd + 1,
+			     sizeof(*sh->bat_pushd)) < 0) {
+			free(x);
+			return -ENOMEM;
+		}
+		dir_keep(sh, &sh->bat_pushd[sh->bat_npushd++]);
+	}
+	if (strchr(a, MK_ON) || windows_path(b, path)) {
+		if (!sh->bat_cwd_unknown)
+			bat_note(b,
+				 "%s: a directory of Windows' (\"%s\"): where relative paths "
+				 "lead is not known from here on",
+				 push ? "pushd" : "cd", plain(path));
+		sh->bat_cwd_unknown = true;
+		free(x);
+		return 0;
+	}
+	if (chdir(path) < 0) {
+		bat_note(b, "%s: \"%s\": %s (cmd.exe: the system cannot find the path specified)",
+			 push ? "pushd" : "cd", path, strerror(errno));
+		free(x);
+		if (push)
+			(void)bat_cd(b, c, klen, false, true, redirected);
+		return 1;
+	}
+	sh->bat_cwd_unknown = false;
+	free(x);
+	return 0;
+}
+
 /* endlocal: the variables (and delayed expansion) as setlocal found them. */
 static void bat_endlocal(struct bat *b)
 {
@@ -1506,6 +1643,7 @@ static void bat_endlocal(struct bat *b)
 	b->sh->bat_vars = l->vars;
 	b->sh->bat_nvars = l->n;
 	b->delayed = l->delayed;
+	dir_back(b, &l->dir);
 }
 
 /* A line of the file is a label (:name): its name's length, 0 when it is none. */
@@ -2780,72 +2918,181 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 /* ---------- prompts: set /p, choice, pause ---------- */
 
 #define BAT_ANSWER_MAX 1023 /* characters set /p takes of a line (cmd.exe's) */
+#define BAT_ANSWER_BYTES (4 * BAT_ANSWER_MAX + 1) /* ... in UTF-8, at most */
+#define BAT_ANSWER_SKIP (1 << 20)		  /* bytes of a longer line read past, at most */
 
 /*
  * An answer to a prompt, read from @in as cmd.exe reads one from its standard
- * input: a line, its CR LF gone, at most BAT_ANSWER_MAX characters (the rest of
- * a longer line is skipped), in @buf (BAT_ANSWER_MAX + 1 bytes).  @wait_s > 0
- * at a terminal: waits that many seconds at most.  1 read, 0 none (the input
- * at its end, or the time up), -EINVAL a control character in it.
+ * input or a file: a line, its CR LF gone, its first BAT_ANSWER_MAX characters
+ * (the rest of a longer line read past), into UTF-8 from the code page set
+ * (--codepage), in @buf (BAT_ANSWER_BYTES bytes).  @wait_s >= 0 at a terminal:
+ * that many seconds at most (0: only what was typed already).  1 read, 0 none
+ * (the input at its end, the time up), -EINVAL a control character in it,
+ * -EILSEQ not of the code page, -E2BIG a line with no end in sight, -ENOMEM.
  */
-static int bat_answer(FILE *in, int wait_s, char *buf)
+static int bat_answer(struct ipp_shell *sh, FILE *in, int wait_s, char *buf)
 {
-	size_t n = 0;
+	bool tty = isatty(fileno(in)), storing = false, cp = sh->cp != (iconv_t)-1;
+	size_t n = 0, chars = 0, past = 0;
 	int c;
 
-	if (wait_s > 0 && isatty(fileno(in))) {
+	fflush(NULL);
+	if (wait_s >= 0 && tty) {
 		struct pollfd pfd = {.fd = fileno(in), .events = POLLIN};
 
-		fflush(NULL);
 		if (poll(&pfd, 1, wait_s > 99999 ? 99999000 : wait_s * 1000) <= 0)
 			return 0;
 	}
-	fflush(NULL);
 	while ((c = getc(in)) != EOF && c != '\n') {
-		if (n < BAT_ANSWER_MAX)
+		/* (a character's first byte; in a code page of the script's, each byte) */
+		if (cp || ((unsigned)c & 0xC0) != 0x80) {
+			storing = chars < BAT_ANSWER_MAX;
+			chars += storing;
+		}
+		if (storing && n + 1 < BAT_ANSWER_BYTES)
 			buf[n++] = (char)c;
+		else if (++past > BAT_ANSWER_SKIP)
+			return -E2BIG;
 	}
-	if (c == EOF && n == 0)
+	if (c == EOF && n == 0 && past == 0) {
+		if (tty)
+			clearerr(in); /* (Ctrl-D answers nothing; the terminal reads on) */
 		return 0;
+	}
 	while (n && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
+	if (cp && n) {
+		char *line = strdup(buf);
+		size_t cap = n + 1;
+		ssize_t len = (ssize_t)n;
+		int r;
+
+		if (!line)
+			return -ENOMEM;
+		if ((r = ipp_shell_from_codepage(sh, &line, &cap, &len)) < 0) {
+			free(line);
+			return r;
+		}
+		snprintf(buf, BAT_ANSWER_BYTES, "%s", line);
+		free(line);
+		n = strlen(buf);
+	}
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t')
 			return -EINVAL;
 	return 1;
 }
 
-/* What a prompt's answer that cannot be read stops the file with (@got from bat_answer()). */
-static int bat_no_answer(struct bat *b, const char *c, int got, struct bat_fail *f,
+/*
+ * The batch file stops at prompt @c, which got no answer (@got, from
+ * bat_answer(); @from_stdin: it read standard input).
+ */
+static int bat_no_answer(struct bat *b, const char *c, int got, bool from_stdin, struct bat_fail *f,
 			 struct ipp_error *err)
 {
-	return bat_stop(b, c,
-			got < 0 ? "the answer on standard input holds a control character"
-			: b->sh->answers
-			    ? "cmd.exe's prompt for an answer gets none: standard input is at "
-			      "its end"
-			    : "cmd.exe's prompt for an answer gets none: nobody answers (the "
-			      "script comes from standard input)",
-			f, err);
+	const char *why = got == -EINVAL   ? "the answer holds a control character"
+			  : got == -EILSEQ ? "the answer is not text of the script's code page"
+			  : got == -E2BIG  ? "the answer's line has no end in the next MiB"
+			  : got == -ENOMEM ? "out of memory"
+			  : !from_stdin	   ? "cmd.exe's prompt for an answer gets none"
+			  : b->sh->answers
+			      ? "cmd.exe's prompt for an answer gets none: standard input is at "
+				"its end"
+			      : "cmd.exe's prompt for an answer gets none: nobody answers (the "
+				"script comes from standard input)";
+
+	/* (the prompt's line ended before the message) */
+	fputc('\n', b->sh->out);
+	return bat_stop(b, c, why, f, err);
+}
+
+/* Where a prompt reads its answers. */
+struct prompt_in {
+	FILE *f;	 /* NULL: nothing (<nul, or nobody answers) */
+	bool from_stdin; /* standard input: no answer there stops the file */
+	bool opened;	 /* a file opened for it (closed by the prompt) */
+};
+
+/*
+ * The file a redirection @target (<file: as parsed, for's variables and
+ * !NAME! not yet put in) names, opened for reading in *@in (NULL: nul).  0, 1
+ * when it cannot be opened (said, errorlevel 1, as cmd.exe does), or a
+ * failure that stops the file (a file of Windows').
+ */
+static int redir_open(struct bat *b, const char *target, const char *c, FILE **in,
+		      struct bat_fail *f, struct ipp_error *err)
+{
+	char *path = bat_late(b, target);
+	int r = 0;
+
+	*in = NULL;
+	if (!path)
+		return bat_nomem(b, f, err);
+	if (!strcasecmp(path, "nul") || !strcasecmp(path, "nul:")) {
+		free(path);
+		return 0;
+	}
+	if (windows_path(b, path)) {
+		r = bat_stop(b, c,
+			     "its input comes from a file of Windows', which cannot be read here",
+			     f, err);
+	} else if (!(*in = fopen(path, "r"))) {
+		bat_note(b, "\"%s\": %s (cmd.exe: the system cannot find the file specified)",
+			 plain(path), strerror(errno));
+		b->sh->bat_errorlevel = 1;
+		r = 1;
+	}
+	free(path);
+	return r;
+}
+
+/* Where the prompt of command @n reads (prompt_done() after): 0, or redir_open()'s. */
+static int prompt_in(struct bat *b, const struct bn *n, const char *c, struct prompt_in *pi,
+		     struct bat_fail *f, struct ipp_error *err)
+{
+	int r;
+
+	*pi = (struct prompt_in){0};
+	if (n->input) {
+		r = redir_open(b, n->input, c, &pi->f, f, err);
+		pi->opened = pi->f != NULL;
+		return r;
+	}
+	if (b->redir_set) {
+		pi->f = b->redir_in; /* (a block's: ( ... ) <file) */
+		return 0;
+	}
+	pi->f = b->sh->answers;
+	pi->from_stdin = true;
+	return 0;
+}
+
+static void prompt_done(struct prompt_in *pi)
+{
+	if (pi->opened)
+		fclose(pi->f);
+	pi->f = NULL;
+	pi->opened = false;
 }
 
 /*
  * set /p NAME=PROMPT: the prompt written (enclosing double quotes gone), a
- * line read from standard input (<file: the file's first line; <nul:
- * nothing, the prompt alone written, as scripts write a line without its
- * end); NAME set to it.  An empty answer leaves NAME as it was, errorlevel
- * 1 (a failure for || and &&), as cmd.exe does.  No answer at all (the
- * input at its end, nobody answering) stops the file: what follows would
- * test an answer nobody gave.
+ * line read (standard input; <file or a block's ( ... ) <file: the file's
+ * lines; <nul: nothing, the prompt alone written, as scripts write a line
+ * without its end); NAME set to it.  An empty answer, or none from a file,
+ * leaves NAME as it was, errorlevel 1 (a failure for || and &&), as
+ * cmd.exe does.  No answer on standard input (at its end, or nobody
+ * answering) stops the file: what follows would test an answer nobody gave.
  */
 static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct bat_fail *f,
 		     struct ipp_error *err)
 {
 	struct ipp_shell *sh = b->sh;
 	const char *a = c + 3, *end, *eq, *pr;
-	char *prompt = NULL, buf[BAT_ANSWER_MAX + 1];
-	int got, rc;
+	char *prompt = NULL, buf[BAT_ANSWER_BYTES];
+	struct prompt_in pi;
+	int got = 0, rc;
 	size_t pl;
 
 	a += strspn(a, " \t") + 2;
@@ -2870,46 +3117,21 @@ static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct ba
 		if (!prompt)
 			return bat_nomem(b, f, err);
 	}
+	if ((rc = prompt_in(b, n, c, &pi, f, err)) != 0) {
+		free(prompt);
+		return rc;
+	}
 	if (!n->redirected)
 		fputs(prompt, sh->out);
 	free(prompt);
-	if (n->input && (!strcasecmp(n->input, "nul") || !strcasecmp(n->input, "nul:"))) {
-		got = 0;
-	} else if (n->input) {
-		char *path = strdup(n->input);
-		FILE *in;
-
-		if (!path)
-			return bat_nomem(b, f, err);
-		if (windows_path(b, path)) {
-			free(path);
-			return bat_stop(b, c,
-					"its answer comes from a file of Windows', which "
-					"cannot be read here",
-					f, err);
-		}
-		if (!(in = fopen(path, "r"))) {
-			bat_note(b,
-				 "set /p: \"%s\": %s (cmd.exe: the system cannot find "
-				 "the file specified)",
-				 path, strerror(errno));
-			free(path);
-			sh->bat_errorlevel = 1;
-			return 1;
-		}
-		free(path);
-		got = bat_answer(in, 0, buf);
-		fclose(in);
-		if (got < 0)
-			return bat_no_answer(b, c, got, f, err);
-	} else {
-		got = sh->answers ? bat_answer(sh->answers, 0, buf) : 0;
-		if (got <= 0)
-			return bat_no_answer(b, c, got, f, err);
-		/* (what the console shows: the answer typed after the prompt) */
-		if (!n->redirected && !isatty(fileno(sh->answers)))
-			fprintf(sh->out, "%s\n", buf);
-	}
+	if (pi.f)
+		got = bat_answer(sh, pi.f, -1, buf);
+	prompt_done(&pi);
+	if (got < 0 || (got == 0 && pi.from_stdin))
+		return bat_no_answer(b, c, got, pi.from_stdin, f, err);
+	/* (what the console shows: the answer typed after the prompt) */
+	if (got > 0 && pi.from_stdin && !n->redirected && !isatty(fileno(sh->answers)))
+		fprintf(sh->out, "%s\n", buf);
 	if (got == 0 || !buf[0]) {
 		sh->bat_errorlevel = 1;
 		return 1;
@@ -2923,20 +3145,27 @@ static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct ba
 }
 
 /*
- * pause: at a terminal, "Press any key to continue . . . " and the answer
- * waited for (a line: the terminal gives no single keys here); elsewhere no
- * command (its answer is not taken from what the prompts after it read).
+ * pause: reading a terminal, "Press any key to continue . . . " and the
+ * answer waited for (a line: the terminal gives no single keys here);
+ * elsewhere (<nul, a file, a pipe) no command: it takes no line a later
+ * prompt would read.
  */
 static void bat_pause(struct bat *b, const struct bn *n)
 {
 	struct ipp_shell *sh = b->sh;
-	char buf[BAT_ANSWER_MAX + 1];
+	char buf[BAT_ANSWER_BYTES];
 
-	if (!sh->answers || !isatty(fileno(sh->answers)))
+	if (n->input || b->redir_set || !sh->answers || !isatty(fileno(sh->answers)))
 		return;
 	if (!n->redirected)
 		fputs("Press any key to continue . . . ", sh->out);
-	(void)bat_answer(sh->answers, 0, buf);
+	(void)bat_answer(sh, sh->answers, -1, buf);
+}
+
+/* @x as choice compares keys without /cs: a letter of ASCII in lower case. */
+static char choice_low(char x)
+{
+	return x >= 'A' && x <= 'Z' ? (char)(x | 0x20) : x;
 }
 
 /* The place of @x among the choices @keys, or their number when it is none of them. */
@@ -2944,35 +3173,47 @@ static size_t choice_at(const char *keys, char x, bool cs)
 {
 	size_t i;
 
-	for (i = 0; x && keys[i] && (cs ? keys[i] != x : (keys[i] | 0x20) != (x | 0x20)); i++)
+	for (i = 0; x && keys[i] && (cs ? keys[i] != x : choice_low(keys[i]) != choice_low(x)); i++)
 		;
 	return x ? i : strlen(keys);
 }
 
+/* @k as choice writes it: in capitals without /cs. */
+static char choice_shown(char k, bool cs)
+{
+	return !cs && k >= 'a' && k <= 'z' ? (char)(k - 32) : k;
+}
+
 /*
  * choice: its prompt written as choice.exe writes it ("MSG [Y,N]?"), the
- * answer read from standard input, a line whose first character is one of
- * the choices (/c, YN by default; another line is read after one that is
- * not, as choice.exe waits for a valid key); errorlevel its place among the
- * choices.  With a default and a time (/d X /t N) the default is taken when
- * no answer comes (the input at its end; the time up at a terminal).
- * Without a default, no answer stops the file.
+ * answer read (standard input; a file with <file), a line whose first
+ * character is one of the choices (/c, YN by default; another line is read
+ * after one that is not, as choice.exe waits for a valid key); errorlevel its
+ * place among the choices (a failure for && and ||, as choice.exe's exit
+ * code).  With a default and a time (/d X /t N) the default is taken when no
+ * answer comes (the input at its end; the time up at a terminal).  Without a
+ * default, no answer stops the file.
  */
-static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_fail *f,
+static int bat_choice(struct bat *b, const struct bn *n, const char *c, struct bat_fail *f,
 		      struct ipp_error *err)
 {
 	struct ipp_shell *sh = b->sh;
-	char keys[64] = "YN", def = 0, msg[256] = "", buf[BAT_ANSWER_MAX + 1];
+	char keys[64] = "YN", def = 0, msg[256] = "", buf[BAT_ANSWER_BYTES];
 	bool timed = false, no_list = false, cs = false, typed = false, has_def;
-	const char *p = c + 6;
+	char *x = cond_text(c); /* (an unknown reference is empty, as cmd.exe reads it) */
+	struct prompt_in pi;
+	const char *p;
 	long secs = 0;
 	size_t i, k;
-	int got = 0;
+	int got = 0, rc;
 
+	if (!x)
+		return bat_nomem(b, f, err);
+	p = x + 6;
 	while (*(p += strspn(p, " \t")) == '/' && p[1]) {
 		char o = (char)(p[1] | 0x20);
 		const char *v = p + 2;
-		size_t l;
+		size_t l, q;
 
 		if (o == 'c' && (p[2] | 0x20) == 's' && (!p[3] || p[3] == ' ' || p[3] == '\t')) {
 			cs = true; /* /cs: the choices are case-sensitive */
@@ -2984,57 +3225,57 @@ static int bat_choice(struct bat *b, const char *c, bool redirected, struct bat_
 			? (size_t)((strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v)) -
 				   v)
 			: strcspn(v, " \t");
-		if (o == 'c' && l && l < sizeof(keys))
-			snprintf(keys, sizeof(keys), "%.*s", (int)l, v);
-		else if (o == 'd' && l)
-			def = *v;
+		/* (the value without its double quotes) */
+		q = *v == '"' && l >= 2 && v[l - 1] == '"';
+		if (o == 'c' && l > 2 * q && l - 2 * q < sizeof(keys))
+			snprintf(keys, sizeof(keys), "%.*s", (int)(l - 2 * q), v + q);
+		else if (o == 'd' && l > 2 * q)
+			def = v[q];
 		else if (o == 't' && l)
-			timed = true, secs = strtol(v, NULL, 10);
+			timed = true, secs = strtol(v + q, NULL, 10);
 		else if (o == 'm' && l)
-			snprintf(msg, sizeof(msg), "%.*s", (int)(l - 2 * (*v == '"' && l >= 2)),
-				 v + (*v == '"'));
+			snprintf(msg, sizeof(msg), "%.*s", (int)(l - 2 * q), v + q);
 		else if (o == 'n' || o == 's' || o == 'c')
 			l = 0;
 		no_list |= o == 'n';
 		p = o == 'n' || o == 's' ? p + 2 : v + l;
 	}
+	free(x);
 	i = choice_at(keys, def, cs);
 	has_def = timed && def && keys[i];
-	if (!sh->answers && !has_def)
-		return bat_no_answer(b, c, 0, f, err);
-	if (!redirected) {
+	if ((rc = prompt_in(b, n, c, &pi, f, err)) != 0)
+		return rc;
+	if (pi.from_stdin && !pi.f && !has_def)
+		return bat_no_answer(b, c, 0, true, f, err);
+	if (!n->redirected) {
 		fprintf(sh->out, "%s%s", msg, msg[0] && !no_list ? " " : "");
 		if (!no_list) {
 			fputc('[', sh->out);
-			/* (shown in capitals, as choice.exe does without /cs) */
 			for (k = 0; keys[k]; k++)
-				fprintf(sh->out, "%s%c", k ? "," : "",
-					!cs && keys[k] >= 'a' && keys[k] <= 'z' ? keys[k] - 32
-										: keys[k]);
+				fprintf(sh->out, "%s%c", k ? "," : "", choice_shown(keys[k], cs));
 			fputs("]?", sh->out);
 		}
 	}
 	i = strlen(keys);
-	while (sh->answers && (got = bat_answer(sh->answers, has_def ? (int)secs : 0, buf)) > 0) {
+	while (pi.f && (got = bat_answer(sh, pi.f, has_def ? (int)secs : -1, buf)) > 0) {
 		i = choice_at(keys, buf[0], cs);
 		if (buf[0] && keys[i]) {
-			typed = isatty(fileno(sh->answers));
+			typed = isatty(fileno(pi.f));
 			break;
 		}
 	}
+	prompt_done(&pi);
 	if (got < 0 || (!keys[i] && !has_def))
-		return bat_no_answer(b, c, got, f, err);
+		return bat_no_answer(b, c, got, pi.from_stdin, f, err);
 	if (!keys[i])
 		i = choice_at(keys, def, cs);
 	sh->bat_errorlevel = (long)i + 1;
 	/* (the answer after the prompt, as the console shows it) */
-	if (!redirected && !typed)
-		fprintf(sh->out, "%c\n",
-			!cs && keys[i] >= 'a' && keys[i] <= 'z' ? keys[i] - 32 : keys[i]);
+	if (!n->redirected && !typed)
+		fprintf(sh->out, "%c\n", choice_shown(keys[i], cs));
 	if (got <= 0)
-		bat_note(b, "choice: its default, \"%c\", taken (no answer on standard input)",
-			 def);
-	return 0;
+		bat_note(b, "choice: its default, \"%c\", taken (no answer)", def);
+	return 1;
 }
 
 /*
@@ -3053,6 +3294,7 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 	unsigned where_line = sh->where_line;
 	bool exit_before = sh->exit;
 	struct ipp_error e = {0};
+	char *here = NULL; /* (@path as a path here) */
 	FILE *in;
 	int r;
 
@@ -3062,10 +3304,19 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 		bat_failed(sh, r, &e, f, err);
 		return r;
 	}
-	if (!(in = fopen(path, "r"))) {
+	if (!(here = strdup(path)))
+		return bat_nomem(b, f, err);
+	if (windows_path(b, here)) {
+		free(here);
+		return bat_stop(b, path, "a script of Windows' cannot be read here", f, err);
+	}
+	path = here;
+	in = fopen(path, "r");
+	if (!in) {
 		r = ipp_err(&e, errno, "cannot open \"%s\": %s", path, strerror(errno));
 		bat_failed(sh, r, &e, f, err);
 		sh->bat_errorlevel = 1;
+		free(here);
 		return r;
 	}
 	if (!batch) {
@@ -3075,6 +3326,7 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 			sh->ctx = ctx;
 			sh->nstack = nstack;
 			bat_failed(sh, r, &e, f, err);
+			free(here);
 			return r;
 		}
 	}
@@ -3097,6 +3349,7 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 		sh->bat_errorlevel = r < 0;
 	if (r < 0)
 		bat_failed(sh, r, &e, f, err);
+	free(here);
 	return r;
 }
 
@@ -3170,77 +3423,9 @@ static const char *netsh_foreign(const char *c)
 	return foreign;
 }
 
-/*
- * cd, chdir, pushd and popd: into a directory here, followed (relative paths
- * lead there, as in cmd.exe); into one of Windows' (C:\..., a drive alone),
- * where relative paths lead is not known from there on, said so.  0, or 1 a
- * directory that cannot be entered (cmd.exe's errorlevel 1).
- */
-static int bat_cd(struct bat *b, const char *c, bool push, bool pop)
-{
-	struct ipp_shell *sh = b->sh;
-	const char *a = c + strcspn(c, " \t/\"");
-	char *x, *path;
-	size_t l;
-	int fd;
-
-	if (pop) {
-		if (!sh->bat_npushd)
-			return 0;
-		fd = sh->bat_pushd[--sh->bat_npushd].fd;
-		sh->bat_cwd_unknown = sh->bat_pushd[sh->bat_npushd].unknown;
-		if (fd >= 0) {
-			(void)!fchdir(fd);
-			close(fd);
-		}
-		return 0;
-	}
-	a += strspn(a, " \t");
-	if (!push && !strncasecmp(a, "/d", 2) &&
-	    (!a[2] || a[2] == ' ' || a[2] == '\t' || a[2] == '"'))
-		a += 2 + strspn(a + 2, " \t");
-	if (!*a)
-		return 0; /* (cd alone writes the directory: nothing changes) */
-	if (!(x = cond_text(a)))
-		return -ENOMEM;
-	path = x + (*x == '"');
-	l = strlen(path);
-	while (l && (path[l - 1] == '"' || path[l - 1] == ' ' || path[l - 1] == '\t'))
-		path[--l] = '\0';
-	if (push) {
-		if (sh->bat_npushd == sizeof(sh->bat_pushd) / sizeof(sh->bat_pushd[0])) {
-			free(x);
-			return 1;
-		}
-		sh->bat_pushd[sh->bat_npushd].fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		sh->bat_pushd[sh->bat_npushd++].unknown = sh->bat_cwd_unknown;
-	}
-	if (strchr(a, MK_ON) || windows_path(b, path)) {
-		if (!sh->bat_cwd_unknown)
-			bat_note(b,
-				 "%s: a directory of Windows' (\"%s\"): where relative paths "
-				 "lead is not known from here on",
-				 push ? "pushd" : "cd", plain(path));
-		sh->bat_cwd_unknown = true;
-		free(x);
-		return 0;
-	}
-	if (chdir(path) < 0) {
-		bat_note(b, "%s: \"%s\": %s (cmd.exe: the system cannot find the path specified)",
-			 push ? "pushd" : "cd", path, strerror(errno));
-		free(x);
-		if (push)
-			(void)bat_cd(b, c, false, true);
-		return 1;
-	}
-	sh->bat_cwd_unknown = false;
-	free(x);
-	return 0;
-}
-
 /* @word (the program of a command, perhaps quoted) names a batch file here: its path (a new
- * string), or NULL. */
-static char *batch_path(const char *word, size_t len)
+ * string, backslashes turned into slashes), or NULL. */
+static char *batch_path(const struct bat *b, const char *word, size_t len)
 {
 	char *p;
 
@@ -3250,7 +3435,7 @@ static char *batch_path(const char *word, size_t len)
 	}
 	if (!(p = strndup(word, len)))
 		return NULL;
-	if (!ipp_bat_file(p) || strchr(p, '\\') || strchr(p, MK_ON) || access(p, R_OK) < 0) {
+	if (!ipp_bat_file(p) || windows_path(b, p) || access(p, R_OK) < 0) {
 		free(p);
 		return NULL;
 	}
@@ -3272,7 +3457,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	struct ipp_shell *sh = b->sh;
 	char *t = bat_late(b, n->text), *c, *other = NULL, *again = NULL;
 	const char *foreign;
-	size_t k, wlen = 0;
+	size_t k, dk, wlen = 0;
 	int rc = 0, prog;
 
 	if (!t)
@@ -3321,7 +3506,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 
 			wl = q ? (size_t)(q + 1 - rest) : strlen(rest);
 		}
-		other = *rest == ':' ? NULL : batch_path(rest, wl);
+		other = *rest == ':' ? NULL : batch_path(b, rest, wl);
 		if (*rest == ':') {
 			rc = bat_call(b, rest, f, err);
 		} else if (other) {
@@ -3382,18 +3567,21 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		} else {
 			l->n = sh->bat_nvars;
 			l->delayed = b->delayed;
+			dir_keep(sh, &l->dir);
 			b->nlocals++;
 			if (strcasestr(c, "enabledelayedexpansion"))
 				b->delayed = true;
 			else if (strcasestr(c, "disabledelayedexpansion"))
 				b->delayed = false;
 		}
-	} else if (bat_keyword(c, "cd") || bat_keyword(c, "chdir") || bat_keyword(c, "pushd") ||
-		   bat_keyword(c, "popd")) {
+	} else if ((dk = dir_keyword(c)) != 0) {
 		bool push = bat_keyword(c, "pushd"), pop = bat_keyword(c, "popd");
 
-		rc = bat_cd(b, c, push, pop);
-		if (rc < 0)
+		rc = bat_cd(b, c, dk, push, pop, n->redirected);
+		if (rc == -E2BIG)
+			rc = bat_stop(b, c, "pushd nested past 10,000 directories is not followed",
+				      f, err);
+		else if (rc < 0)
 			rc = bat_nomem(b, f, err);
 		else
 			sh->bat_errorlevel = rc;
@@ -3401,7 +3589,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		if (b->nlocals > b->fr->locals)
 			bat_endlocal(b);
 	} else if (bat_keyword(c, "choice")) {
-		rc = bat_choice(b, c, n->redirected, f, err);
+		rc = bat_choice(b, n, c, f, err);
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/p", 2)) {
 		rc = bat_set_p(b, n, c, f, err);
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
@@ -3455,7 +3643,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     (int)wlen, c);
 		bat_failed(sh, rc, &e, f, err);
 		sh->bat_errorlevel = 9009; /* (cmd.exe's for a command it does not know) */
-	} else if (prog == 0 && (other = batch_path(c, wlen))) {
+	} else if (prog == 0 && (other = batch_path(b, c, wlen))) {
 		/* another batch file, without call: cmd.exe goes on there and does not come
 		 * back */
 		rc = run_other(b, other, true, c + wlen, NULL, f, err);
@@ -3530,6 +3718,33 @@ out:
 	return rc;
 }
 
+static int exec_node(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
+		     struct ipp_error *err);
+
+/*
+ * Block @nd with its standard input from a file, ( ... ) <file: its prompts
+ * read the file's lines one after another, as in cmd.exe.
+ */
+static int exec_block_from(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
+			   struct ipp_error *err)
+{
+	FILE *saved = b->redir_in, *in;
+	bool was_set = b->redir_set;
+	int r;
+
+	if ((r = redir_open(b, P->v[nd].input, "( ... ) <", &in, f, err)) != 0)
+		return r;
+	b->redir_in = in;
+	b->redir_set = true;
+	b->in_block_from = true; /* (the block itself next, as without its input) */
+	r = exec_node(b, P, nd, f, err);
+	b->redir_in = saved;
+	b->redir_set = was_set;
+	if (in)
+		fclose(in);
+	return r;
+}
+
 static int exec_node(struct bat *b, struct bp *P, int nd, struct bat_fail *f, struct ipp_error *err)
 {
 	const struct bn *n = &P->v[nd];
@@ -3537,6 +3752,9 @@ static int exec_node(struct bat *b, struct bp *P, int nd, struct bat_fail *f, st
 
 	switch (n->kind) {
 	case BN_BLOCK:
+		if (n->input && !b->in_block_from)
+			return exec_block_from(b, P, nd, f, err);
+		b->in_block_from = false;
 		if (n->redirected) {
 			/* (its output redirected, (...) >nul: not printed) */
 			struct capture cap;
@@ -4007,21 +4225,28 @@ int ipp_bat_run(struct ipp_shell *sh, const struct ipp_script_line *v, size_t n,
 {
 	int r;
 
-	if (sh->bat_runs++ == 0) {
-		/* (where the first began: put back at its end, whatever cd did) */
-		sh->bat_home_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sh->bat_runs == 0) {
+		/* (where the first began: put back at its end, whatever cd did; a batch file
+		 * cannot leave a directory it could not come back to) */
+		sh->bat_home_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (sh->bat_home_fd < 0)
+			return ipp_err(err, errno,
+				       "%s: the current directory cannot be kept to come back to: "
+				       "%s",
+				       a->name, strerror(errno));
 		sh->bat_cwd_unknown = false;
 		sh->bat_npushd = 0;
 	}
+	sh->bat_runs++;
 	r = bat_run(sh, v, n, called, a, err);
 	if (--sh->bat_runs == 0) {
 		while (sh->bat_npushd > 0)
-			if (sh->bat_pushd[--sh->bat_npushd].fd >= 0)
-				close(sh->bat_pushd[sh->bat_npushd].fd);
-		if (sh->bat_home_fd >= 0) {
-			(void)!fchdir(sh->bat_home_fd);
-			close(sh->bat_home_fd);
-		}
+			free(sh->bat_pushd[--sh->bat_npushd].path);
+		free(sh->bat_pushd);
+		sh->bat_pushd = NULL;
+		sh->bat_pushd_cap = 0;
+		(void)!fchdir(sh->bat_home_fd);
+		close(sh->bat_home_fd);
 		sh->bat_home_fd = -1;
 		sh->bat_cwd_unknown = false;
 	}

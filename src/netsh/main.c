@@ -121,7 +121,7 @@ static int mode_shell(struct opts *o)
 	}
 	ipp_shell_set_errors(sh, errs);
 	/* (a batch file's prompts read standard input, unless the script comes from there) */
-	if (in != stdin || isatty(fileno(stdin)))
+	if (in != stdin || o->nwords || isatty(fileno(stdin)))
 		ipp_shell_set_answers(sh, stdin);
 	if (!o->codepage && getenv("IPSECPOL_CODEPAGE") && *getenv("IPSECPOL_CODEPAGE"))
 		o->codepage = getenv("IPSECPOL_CODEPAGE"), cp_from_env = true;
@@ -151,6 +151,7 @@ static int mode_shell(struct opts *o)
 				err.msg[0] = '\0';
 			} else {
 				script = true;
+				ipp_shell_set_answers(sh, NULL); /* (the script is there) */
 				r = ipp_shell_run_script(sh, stdin, "<stdin>", &err);
 			}
 		}

@@ -188,12 +188,7 @@ int ipp_shell_set_codepage(struct ipp_shell *sh, const char *cp, struct ipp_erro
 	return 0;
 }
 
-/*
- * A script line of the code page set (ipp_shell_set_codepage()) into UTF-8,
- * in place (*@buf grown).  -EILSEQ when it holds what that code page does
- * not.
- */
-static int line_from_codepage(struct ipp_shell *sh, char **buf, size_t *cap, ssize_t *len)
+int ipp_shell_from_codepage(struct ipp_shell *sh, char **buf, size_t *cap, ssize_t *len)
 {
 	size_t inleft = (size_t)*len, outcap = 4 * (size_t)*len + 1, outleft = outcap - 1;
 	char *out = malloc(outcap), *in = *buf, *o = out;
@@ -1042,7 +1037,7 @@ static int script_next(struct script_reader *rd, struct ipp_script_line *l)
 	/* a script of a Windows code page (--codepage): its text into UTF-8 */
 	cp_bad = sh->cp != (iconv_t)-1 && !rd->sin.utf16 && !rd->utf8_marked && len > 0 &&
 		 ipp_utf8_bad_at(rd->line) >= 0 &&
-		 line_from_codepage(sh, &rd->line, &rd->cap, &len) < 0;
+		 ipp_shell_from_codepage(sh, &rd->line, &rd->cap, &len) < 0;
 	if (len == -E2BIG) {
 		l->fault = ipp_err(err, E2BIG, "line longer than %d bytes: not run", IPP_LINE_MAX);
 	} else if (cp_bad) {
@@ -1406,7 +1401,7 @@ int ipp_shell_interactive(struct ipp_shell *sh, FILE *in, FILE *errf, const char
 		ipp_err_clear(&err);
 		/* typed in the code page given (--codepage), as a script of it is read */
 		if (sh->cp != (iconv_t)-1 && len > 0 && ipp_utf8_bad_at(line) >= 0 &&
-		    line_from_codepage(sh, &line, &cap, &len) < 0) {
+		    ipp_shell_from_codepage(sh, &line, &cap, &len) < 0) {
 			ipp_err(&err, EILSEQ, "the line is not text of code page %s (--codepage)",
 				sh->cpname);
 			ipp_shell_report(sh, errf, prog, &err);

@@ -23,6 +23,12 @@ struct ctxpath {
 	size_t depth;
 };
 
+/* A batch file's directory kept to go back to (pushd, setlocal): its path (NULL: unknown). */
+struct ipp_bat_dir {
+	char *path;
+	bool unknown;
+};
+
 struct ipp_shell {
 	struct ipp_paths paths;
 	enum ipp_shell_name name;
@@ -76,14 +82,18 @@ struct ipp_shell {
 	unsigned bat_runs;    /* batch files being run */
 	int bat_home_fd;      /* the directory the first began in (put back at its end) */
 	bool bat_cwd_unknown; /* a cd to a directory of Windows' */
-	struct {
-		int fd;
-		bool unknown;
-	} bat_pushd[16]; /* pushd's directories */
-	size_t bat_npushd;
+	struct ipp_bat_dir *bat_pushd; /* pushd's directories (owned) */
+	size_t bat_npushd, bat_pushd_cap;
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
+
+/*
+ * A script line of the code page set (ipp_shell_set_codepage()) into UTF-8,
+ * in place (*@buf, malloc'ed, replaced by a new one: the caller's to free).
+ * -EILSEQ when it holds what that code page does not, -ENOMEM.
+ */
+int ipp_shell_from_codepage(struct ipp_shell *sh, char **buf, size_t *cap, ssize_t *len);
 
 #define IPP_EXEC_DEPTH 8 /* scripts run by scripts (exec, netsh -f, call other.bat) */
 

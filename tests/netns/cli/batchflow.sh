@@ -211,6 +211,27 @@ bat '@echo off' 'netsh ipsec static show policy name=FlowNone >nul' ') ignored a
 	'echo el=%errorlevel%'
 OUT=$($IPSECPOL -f "$TMP/paren.bat" 2>/dev/null </dev/null)
 contains "$OUT" "el=1"
+# ... endlocal goes back to the directory setlocal was in (a subroutine's too), cd.. and
+# chdir\ as cmd.exe reads them, pushd twenty deep and popd back each level, cd alone writes
+# the directory (for /f takes it)
+P17=$TMP/d$(printf '/p%.0s' $(seq 17))
+mkdir -p "$TMP/d/sub/deep" "$P17/p/p/p"
+BAT=d/dirs2.bat
+bat '@echo off' 'cd /d "%~dp0"' 'setlocal' 'cd sub' 'endlocal' 'if exist sub echo back-after-endlocal' \
+	'call :into' 'if exist sub echo back-after-call' \
+	'cd sub' 'cd..' 'if exist sub echo back-after-cddotdot' \
+	'for /l %%i in (1,1,20) do pushd p' 'for /l %%i in (1,1,3) do popd' 'echo at=%CD%' \
+	'for /l %%i in (1,1,17) do popd' 'if exist sub echo back-after-pushd' \
+	'for /f "delims=" %%d in ('"'"'cd'"'"') do set here=%%d' 'echo here=%here%' 'goto :eof' \
+	':into' 'setlocal' 'cd sub' 'exit /b'
+OUT=$(cd / && $IPSECPOL -f "$TMP/d/dirs2.bat" 2>&1 </dev/null)
+contains "$OUT" "back-after-endlocal"
+contains "$OUT" "back-after-call"
+contains "$OUT" "back-after-cddotdot"
+contains "$OUT" "back-after-pushd"
+contains "$OUT" "at=$P17
+"
+contains "$OUT" "here=$TMP/d"
 # ... and a netsh script that runs a batch file going elsewhere is back where it was after it
 printf '%s\r\n' 'cd /d "%~dp0sub"' >"$TMP/d/gosub.bat"
 printf '%s\n' "exec $TMP/d/gosub.bat" 'exportpolicy file=back.ipsec' >"$TMP/d/back.netsh"
@@ -258,6 +279,30 @@ lacks "$OUT" "Press any key"
 D=$(dump_store local)
 contains "$D" 'add policy name="FlowMenu"'
 contains "$D" 'set policy name="FlowMenu" assign=yes'
+# ... a block's input from a file gives its prompts the file's lines in turn; a redirection
+# takes for's variables; choice's errorlevel is its exit code (&& after an answer does not
+# run); choice /c with double quotes; a word-mode exec of a batch file reads answers piped in
+printf '%s\r\n' 'first' 'second' >"$TMP/two.txt"
+BAT=blockin.bat
+bat '@echo off' 'cd /d "%~dp0"' '(set /p a= & set /p b=) < two.txt' 'echo a=[%a%] b=[%b%]' \
+	'for %%f in (two.txt) do set /p c=<%%f' 'echo c=[%c%]' \
+	'choice /c "yn" /m Go && echo chose-zero || echo chose-%errorlevel%' \
+	'choice /c yn >nul' 'echo el=%errorlevel%'
+printf '%s\n' n y >"$TMP/answers"
+STDIN=$TMP/answers run_ok $IPSECPOL -f "$TMP/blockin.bat"
+contains "$OUT" "a=[first] b=[second]"
+contains "$OUT" "c=[first]"
+contains "$OUT" "Go [Y,N]?N"
+lacks "$OUT" "chose-zero"
+contains "$OUT" "el=1"
+printf '%s\r\n' '@echo off' 'set /p who=Who? ' 'echo who=%who%' >"$TMP/who.bat"
+printf 'bob\n' >"$TMP/answers"
+STDIN=$TMP/answers run_ok $IPSECPOL exec "$TMP/who.bat"
+contains "$OUT" "who=bob"
+# ... a line without an end (a device of zeros) is no answer: the file stops, said so
+BAT=zero.bat
+bat 'set /p z=</dev/zero'
+run_fail "the answer's line has no end in the next MiB" $IPSECPOL -f "$TMP/zero.bat"
 # ... answers running out: the prompt gets none and the file stops there (a menu read again
 # for ever, as cmd.exe would, builds nothing); a control character in an answer; a prompt of a
 # batch file run by a script that itself comes from standard input
@@ -266,7 +311,7 @@ STDIN=$TMP/answers run_fail "cmd.exe's prompt for an answer gets none: standard 
 	$IPSECPOL -f "$TMP/menu.bat"
 contains "$ERR" 'menu.bat:7: "set /p pick=Choose:  "'
 printf '1\001\n' >"$TMP/answers"
-STDIN=$TMP/answers run_fail "the answer on standard input holds a control character" \
+STDIN=$TMP/answers run_fail "the answer holds a control character" \
 	$IPSECPOL -f "$TMP/menu.bat"
 printf 'exec %s\n' "$TMP/asks2.bat" >"$TMP/runs-bat.netsh"
 STDIN=$TMP/runs-bat.netsh run_fail "gets none: nobody answers (the script comes from standard input)" \
