@@ -1246,6 +1246,7 @@ static void process_pending(struct agent *a)
 			}
 			if (!need && r == 0 &&
 			    (a->stamp_seen.journal != a->stamp_applied.journal ||
+			     a->stamp_seen.last != a->stamp_applied.last ||
 			     a->stamp_seen.schema != a->stamp_applied.schema ||
 			     a->stamp_seen.version != a->stamp_applied.version ||
 			     (!a->stamp_seen.journaled && a->dv_seen >= 0 &&

@@ -1303,6 +1303,39 @@ static int row_store(struct ipp_db *db, const char *table, int64_t rowid)
 	return loc >= IPP_STORE_LOCAL && loc <= IPP_STORE_DOMAIN ? loc : 0;
 }
 
+/*
+ * The identity (meta) of the file at @path itself, its write-ahead log left
+ * out (read as SQLite's immutable URI reads it: no log, no locks); 0 when it
+ * tells none (no such row yet, a file being written).
+ */
+static int64_t raw_identity(const char *path)
+{
+	static const char safe[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-";
+	size_t n = strlen(path);
+	char *uri = malloc(3 * n + 32), *o;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t id = 0;
+
+	if (!uri)
+		return 0;
+	o = uri + sprintf(uri, "file:");
+	for (const char *p = path; *p; p++)
+		o += strchr(safe, *p) ? sprintf(o, "%c", *p)
+				      : sprintf(o, "%%%02X", (unsigned char)*p);
+	strcpy(o, "?immutable=1");
+	if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = 'identity'", -1, &st, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close_v2(h);
+	free(uri);
+	return id;
+}
+
 int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -1374,6 +1407,25 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, rc, err, "checking the database's references");
+	{
+		/* another database copied over the file while its write-ahead log held
+		 * changes: SQLite lays that log over the copy and reads pages of both (its
+		 * check above may find nothing); told by the file's own identity */
+		struct ipp_error ignored = {0};
+		int64_t mine = 0, raw;
+
+		if (ipp_db_meta(db, "identity", &mine, &ignored) == 0 && mine &&
+		    (raw = raw_identity(db->path)) != 0 && raw != mine) {
+			db->intact = false;
+			return ipp_err(
+			    err, EBADMSG,
+			    "policy database \"%s\" is damaged (another database was "
+			    "copied over it while its write-ahead log, \"%s-wal\", held "
+			    "changes: SQLite reads pages of both): restore it from a backup "
+			    "with the programs stopped, or move the copy in (mv) instead",
+			    db->path, db->path);
+		}
+	}
 	db->intact = true;
 	db->intact_version = version;
 	return 0;
@@ -1465,6 +1517,23 @@ int ipp_db_stamp(struct ipp_db *db, struct ipp_db_stamp *ret, struct ipp_error *
 	int r;
 
 	ret->journaled = !db->no_journal;
+	ret->last = 0;
+	if (!db->no_journal) {
+		static const char sql[] = "SELECT what, coalesce(filter_id, 0), "
+					  "coalesce(filterlist_id, 0) FROM journal ORDER BY seq "
+					  "DESC LIMIT 1";
+		sqlite3_stmt *st;
+
+		if ((r = db_prep(db, sql, &st, err)) < 0)
+			return r;
+		if ((r = db_step(db, st, err, "reading the journal")) > 0)
+			ret->last = ((uint64_t)sqlite3_column_int64(st, 0) * 0x9E3779B97F4A7C15u) ^
+				    ((uint64_t)sqlite3_column_int64(st, 1) * 0xC2B2AE3D27D4EB4Fu) ^
+				    ((uint64_t)sqlite3_column_int64(st, 2) * 0x165667B19E3779F9u);
+		sqlite3_reset(st);
+		if (r < 0)
+			return r;
+	}
 	if ((r = ipp_db_journal_seq(db, &ret->journal, err)) < 0 ||
 	    (r = db_query_int(db, "PRAGMA user_version", &ret->version, err)) < 0)
 		return r;
@@ -1499,9 +1568,9 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
 	return r;
 }
 
-int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
-			 struct ipp_journal_entry **ret, size_t *ret_n, uint64_t *last,
-			 struct ipp_error *err)
+static int journal_read(struct ipp_db *db, uint64_t after, bool checked, int64_t nonce,
+			struct ipp_journal_entry **ret, size_t *ret_n, uint64_t *last,
+			struct ipp_error *err)
 {
 	static const char sql[] =
 	    "SELECT seq, what, coalesce(filter_id, 0), "
@@ -1509,7 +1578,6 @@ int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
 	struct ipp_journal_entry *v = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t prev = after;
-	bool checked = nonce && after; /* entry @after must be the mark of @nonce */
 	unsigned seen = 0;
 	sqlite3_stmt *st;
 	int r;
@@ -1521,6 +1589,10 @@ int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
 	if (db->no_journal)
 		return ipp_err(err, ESTALE, "policy database \"%s\" has no journal (schema 1)",
 			       db->path);
+	/* (a state read where no change had marked the journal yet: nothing ties the entries
+	 * to it) */
+	if (checked && (!nonce || !after))
+		return ipp_err(err, ESTALE, "the change in force left no mark in the journal");
 	r = db_rbegin(db, err);
 	if (r < 0)
 		return r;
@@ -1586,10 +1658,17 @@ out:
 	return 0;
 }
 
+int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
+			 struct ipp_journal_entry **ret, size_t *ret_n, uint64_t *last,
+			 struct ipp_error *err)
+{
+	return journal_read(db, after, true, nonce, ret, ret_n, last, err);
+}
+
 int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_entry **ret,
 			size_t *ret_n, struct ipp_error *err)
 {
-	return ipp_db_journal_since(db, after, 0, ret, ret_n, NULL, err);
+	return journal_read(db, after, false, 0, ret, ret_n, NULL, err);
 }
 
 int ipp_db_filter_pos(struct ipp_db *db, int64_t list_id, int64_t id, uint32_t *ret,

@@ -99,6 +99,8 @@ int64_t ipp_db_data_version(struct ipp_db *db);
  */
 struct ipp_db_stamp {
 	uint64_t journal;
+	uint64_t last; /* the last journal entry's contents, mixed: two files whose journals
+			  end at the same number told apart */
 	int64_t schema;
 	int64_t version; /* PRAGMA user_version: the stores' schema version */
 	bool journaled; /* false: no journal (schema 1, a trigger dropped): only the data
@@ -168,8 +170,10 @@ int ipp_db_journal_read(struct ipp_db *db, uint64_t after, struct ipp_journal_en
  * entry @after, the commit whose nonce was @nonce: -ESTALE also when entry
  * @after is not that commit's mark (a copy of the file written over it,
  * whose journal went its own way since a common past; or a commit of another
- * program, which marks none).  *@last: the last entry read, marks included
- * (@after when there is none), the place to read from next time.
+ * program, which marks none), and when @after or @nonce is 0 (read before
+ * any change marked the journal: nothing ties its entries to that state).
+ * *@last: the last entry read, marks included (@after when there is none),
+ * the place to read from next time.
  */
 int ipp_db_journal_since(struct ipp_db *db, uint64_t after, int64_t nonce,
 			 struct ipp_journal_entry **ret, size_t *ret_n, uint64_t *last,

@@ -5,7 +5,9 @@
 #     the one in force: its policy applies, whole (its journal says nothing
 #     of the file it replaced)
 #   - a file written over the database in place, with the same generation, or a
-#     copy of it changed elsewhere past the generation in force
+#     copy of it changed elsewhere past the generation in force, or by sqlite3
+#   - another database copied over the file while its write-ahead log holds
+#     changes: damaged, block mode
 #   - the state directory removed (the stores are empty) and made again with
 #     a database in it: watched again, its policy applies
 #   - the configuration directory removed and made again: driver.conf
@@ -87,10 +89,34 @@ check "the copy two changes on written over it: tcp 86 is dropped" wait_for 10 e
 check "... tcp 88 is dropped" wait_for 10 eval '! reaches 88'
 check "... and tcp 87, which the copy lacks, connects" wait_for 5 reaches 87
 
+# two copies of the database in force, each changed by another program (sqlite3: the same
+# generation, nonce and journal length), one written over the other in place: applied whole
+rest "$DB"
+cp "$DB" "$R/bk/two.db"
+sqlite3 -cmd ".timeout 10000" "$DB" 'DELETE FROM filter WHERE dstport = 86' || exit 2
+check "another program's change in force: tcp 86 connects" wait_for 10 reaches 86
+sqlite3 -cmd ".timeout 10000" "$R/bk/two.db" 'DELETE FROM filter WHERE dstport = 88' || exit 2
+rest "$R/bk/two.db"
+rest "$DB"
+cat "$R/bk/two.db" >"$DB"
+check "the other copy written over it: tcp 86 is dropped" wait_for 10 eval '! reaches 86'
+check "... and tcp 88 connects" wait_for 5 reaches 88
+
 # a database written over the one in force, in place (the same file)
 cat "$R/bk/c/policy.db" >"$DB"
 check "written in place: Block80 applies, tcp 80 is dropped" wait_for 10 eval '! reaches 80'
 check "... and tcp 81 connects" wait_for 5 reaches 81
+
+# another database copied over the file in place (cp) while the write-ahead log holds
+# changes the copy lacks (SQLite would read pages of both): a damaged database, said so,
+# and block mode (it may hold a persistent policy), until a sound file is moved in
+# (a change of the stores: its commit's pages in the log, which the agent holds open)
+"$IPSECPOL" --root "$R" ipsec static add filterlist name=InTheLog >/dev/null || exit 2
+test -s "$DB-wal" || exit 2
+cp "$R/bk/b/policy.db" "$DB"
+check "copied over its log: the log says the database is damaged" \
+	wait_for 10 grep -q "another database was copied over it while its write-ahead log" "$LOG"
+check "... and block mode is in force" wait_for 10 eval 'test "$(table_mode)" = block'
 
 # the state directory removed, then made again with a database in it
 cp "$DB" "$R/bk/saved.db"

@@ -703,7 +703,7 @@ static void test_journal(void **state)
 	struct ipp_filterlist l;
 	struct ipp_filter f, *fv;
 	uint64_t seq0, seq;
-	int64_t list, lid;
+	int64_t list, lid, nonce;
 	uint32_t pos;
 	size_t n;
 	sqlite3 *h;
@@ -737,6 +737,8 @@ static void test_journal(void **state)
 	ipp_filter_clear(&f);
 	/* a deletion, then a change of anything else */
 	OK(ipp_db_journal_seq(fx->db, &seq, &err));
+	OK(ipp_db_meta(fx->db, "nonce", &nonce, &err));
+	assert_true(nonce != 0);
 	OK(ipp_db_filter_delete(fx->db, fv[0].id, &err));
 	expect_err(ipp_db_filter_get(fx->db, fv[0].id, &f, &lid, &pos, &err), ENOENT, &err,
 		   "not found");
@@ -752,6 +754,27 @@ static void test_journal(void **state)
 	assert_int_equal(v[0].filter_id, fv[0].id);
 	assert_int_equal(v[n - 1].what, IPP_JOURNAL_NAMES); /* (a list renamed) */
 	free(v);
+	/* read from the change in force on: its mark (its nonce) must be where it was read;
+	 * the marks are not returned; another nonce, or none, is another history */
+	{
+		size_t n2;
+		uint64_t last, top;
+
+		OK(ipp_db_journal_since(fx->db, seq, nonce, &v, &n2, &last, &err));
+		OK(ipp_db_journal_seq(fx->db, &top, &err));
+		assert_int_equal(n2, n);
+		assert_int_equal(last, top);
+		for (size_t i = 0; i < n2; i++)
+			assert_int_not_equal(v[i].what, IPP_JOURNAL_MARK);
+		free(v);
+		expect_err(ipp_db_journal_since(fx->db, seq, nonce ^ 1, &v, &n2, &last, &err),
+			   ESTALE, &err, "not the change in force");
+		assert_int_equal(last, seq);
+		expect_err(ipp_db_journal_since(fx->db, seq, 0, &v, &n2, &last, &err), ESTALE, &err,
+			   "no mark");
+		expect_err(ipp_db_journal_since(fx->db, seq - 1, nonce, &v, &n2, &last, &err),
+			   ESTALE, &err, "not the change in force");
+	}
 	for (size_t i = 0; i < 2; i++)
 		ipp_filter_clear(&fv[i]);
 	free(fv);
