@@ -2986,10 +2986,10 @@ static int bat_answer(struct ipp_shell *sh, FILE *in, int wait_s, char *buf)
 
 /*
  * The batch file stops at prompt @c, which got no answer (@got, from
- * bat_answer(); @from_stdin: it read standard input).
+ * bat_answer(); @from_stdin: it read standard input; @prompted: its prompt was written).
  */
-static int bat_no_answer(struct bat *b, const char *c, int got, bool from_stdin, struct bat_fail *f,
-			 struct ipp_error *err)
+static int bat_no_answer(struct bat *b, const char *c, int got, bool from_stdin, bool prompted,
+			 struct bat_fail *f, struct ipp_error *err)
 {
 	const char *why = got == -EINVAL   ? "the answer holds a control character"
 			  : got == -EILSEQ ? "the answer is not text of the script's code page"
@@ -3003,7 +3003,8 @@ static int bat_no_answer(struct bat *b, const char *c, int got, bool from_stdin,
 				"script comes from standard input)";
 
 	/* (the prompt's line ended before the message) */
-	fputc('\n', b->sh->out);
+	if (prompted)
+		fputc('\n', b->sh->out);
 	return bat_stop(b, c, why, f, err);
 }
 
@@ -3128,7 +3129,7 @@ static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct ba
 		got = bat_answer(sh, pi.f, -1, buf);
 	prompt_done(&pi);
 	if (got < 0 || (got == 0 && pi.from_stdin))
-		return bat_no_answer(b, c, got, pi.from_stdin, f, err);
+		return bat_no_answer(b, c, got, pi.from_stdin, !n->redirected, f, err);
 	/* (what the console shows: the answer typed after the prompt) */
 	if (got > 0 && pi.from_stdin && !n->redirected && !isatty(fileno(sh->answers)))
 		fprintf(sh->out, "%s\n", buf);
@@ -3246,7 +3247,7 @@ static int bat_choice(struct bat *b, const struct bn *n, const char *c, struct b
 	if ((rc = prompt_in(b, n, c, &pi, f, err)) != 0)
 		return rc;
 	if (pi.from_stdin && !pi.f && !has_def)
-		return bat_no_answer(b, c, 0, true, f, err);
+		return bat_no_answer(b, c, 0, true, false, f, err);
 	if (!n->redirected) {
 		fprintf(sh->out, "%s%s", msg, msg[0] && !no_list ? " " : "");
 		if (!no_list) {
@@ -3266,7 +3267,7 @@ static int bat_choice(struct bat *b, const struct bn *n, const char *c, struct b
 	}
 	prompt_done(&pi);
 	if (got < 0 || (!keys[i] && !has_def))
-		return bat_no_answer(b, c, got, pi.from_stdin, f, err);
+		return bat_no_answer(b, c, got, pi.from_stdin, !n->redirected, f, err);
 	if (!keys[i])
 		i = choice_at(keys, def, cs);
 	sh->bat_errorlevel = (long)i + 1;
