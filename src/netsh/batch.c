@@ -2161,6 +2161,28 @@ static bool seq_inert(const struct bp *P, int nd)
 }
 
 /* if's condition: 1 true, 0 false, -2 neither branch to run, or the failure that stops the file. */
+/*
+ * Is if's operand @op (as parsed) nothing but %-references to variables not
+ * set here, unquoted: empty when cmd.exe reads the line, so that the operand
+ * is gone from it?
+ */
+static bool if_operand_gone(const char *op)
+{
+	bool unknown = false;
+
+	if (!op || strchr(op, '"'))
+		return false;
+	while (*op) {
+		const char *e;
+
+		if (*op != MK_ON || op[1] != '%' || !(e = strchr(op, MK_OFF)))
+			return false;
+		unknown = true;
+		op = e + 1;
+	}
+	return unknown;
+}
+
 static int eval_if(struct bat *b, const struct bp *P, const struct bn *n, struct bat_fail *f,
 		   struct ipp_error *err)
 {
@@ -2171,6 +2193,17 @@ static int eval_if(struct bat *b, const struct bp *P, const struct bn *n, struct
 
 	if (!x)
 		goto nomem;
+	if (if_operand_gone(n->text) || (n->cond == C_CMP && if_operand_gone(n->text2))) {
+		/* if %x%==n with x not set: cmd.exe reads "if ==n", a syntax error, and stops
+		 * the batch file there (a variable of Windows' environment instead: its value
+		 * cannot be told) */
+		res = bat_stop(b, "if",
+			       "an operand that is only a variable not set here (cmd.exe: a syntax "
+			       "error when it is not set, which ends the batch file; quote it: "
+			       "\"%x%\"==\"n\")",
+			       f, err);
+		goto out;
+	}
 	switch (n->cond) {
 	case C_ERRORLEVEL:
 		if (b->el_unknown) {

@@ -516,6 +516,18 @@ static int set_ctx_words(struct ipp_shell *sh, const struct ipp_token *t, size_t
  * is given at the root or in `ipsec`, else from the current context; the
  * context and the pushd stack are given back at the end.
  */
+int ipp_shell_path_here(const struct ipp_shell *sh, const char *what, const char *path,
+			struct ipp_error *err)
+{
+	if (sh->bat_runs && sh->bat_cwd_unknown && path[0] != '/')
+		return ipp_err(
+		    err, EINVAL,
+		    "%s \"%s\": a relative path after the batch file went into a "
+		    "directory of Windows' (cd C:\\...): where it leads is not known here",
+		    what, path);
+	return 0;
+}
+
 static int do_exec(struct ipp_shell *sh, const struct ipp_token *t, size_t n, struct ipp_error *err)
 {
 	struct ctxpath ctx = sh->ctx;
@@ -530,6 +542,8 @@ static int do_exec(struct ipp_shell *sh, const struct ipp_token *t, size_t n, st
 	if (sh->exec_depth >= IPP_EXEC_DEPTH)
 		return ipp_err(err, ELOOP, "exec \"%s\": scripts run by exec nest %d deep",
 			       t[0].text, IPP_EXEC_DEPTH);
+	if ((r = ipp_shell_path_here(sh, "exec", t[0].text, err)) < 0)
+		return r;
 	if (!(in = fopen(t[0].text, "r")))
 		return ipp_err(err, errno, "exec: cannot open \"%s\": %s", t[0].text,
 			       strerror(errno));

@@ -90,6 +90,14 @@ int ipp_shell_run_words(struct ipp_shell *sh, char *const *words, size_t n, bool
 int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 			 struct ipp_error *err);
 
+/*
+ * A file @path that a netsh command (@what) of a batch file names: -EINVAL, said
+ * in @err, when it is relative and the batch file went into a directory of
+ * Windows' (where it leads is not known); else 0.
+ */
+int ipp_shell_path_here(const struct ipp_shell *sh, const char *what, const char *path,
+			struct ipp_error *err);
+
 /* Where scripts report failing lines and go on; NULL (the default): stop at the first. */
 void ipp_shell_set_errors(struct ipp_shell *sh, FILE *errf);
 

@@ -65,7 +65,8 @@ int ipp_st_exportpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 	FILE *f;
 	int fd, r;
 
-	if ((r = file_name(ipp_args_get(a, "file"), path, sizeof(path), err)) < 0)
+	if ((r = file_name(ipp_args_get(a, "file"), path, sizeof(path), err)) < 0 ||
+	    (r = ipp_shell_path_here(sh, "file", path, err)) < 0)
 		return r;
 	if ((r = ipp_shell_load(sh, ipp_shell_store(sh), &s, err)) < 0)
 		return r;
@@ -116,6 +117,8 @@ int ipp_st_importpolicy(struct ipp_shell *sh, const struct ipp_args *a, FILE *ou
 	FILE *f;
 	int r;
 
+	if ((r = ipp_shell_path_here(sh, "file", v, err)) < 0)
+		return r;
 	f = fopen(v, "r");
 	if (!f && errno == ENOENT) {
 		if ((r = file_name(v, path, sizeof(path), err)) < 0)

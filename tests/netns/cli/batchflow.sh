@@ -232,6 +232,27 @@ contains "$OUT" "back-after-pushd"
 contains "$OUT" "at=$P17
 "
 contains "$OUT" "here=$TMP/d"
+# ... and after that cd, netsh's own relative file names fail, said so (exec, exportpolicy,
+# importpolicy): nothing read or written in the directory the shell is in
+BAT=d/winrel.bat
+printf 'add policy name=FlowWinRel\n' >"$TMP/d/rules.txt"
+bat '@echo off' 'cd /d "%~dp0"' 'cd /d C:\Windows' 'netsh ipsec static exec rules.txt' \
+	'netsh ipsec static exportpolicy file=winrel.ipsec'
+OUT=$(cd "$TMP/d" && $IPSECPOL -f "$TMP/d/winrel.bat" 2>&1 </dev/null)
+contains "$OUT" 'exec "rules.txt": a relative path after the batch file went into a directory of Windows'
+contains "$OUT" 'file "winrel.ipsec": a relative path after the batch file went into a directory'
+lacks "$(dump_store local)" FlowWinRel
+[ ! -e "$TMP/d/winrel.ipsec" ] || fail "exportpolicy wrote a relative file after cd C:\Windows"
+# an if whose operand is only a variable not set (an empty answer) is cmd.exe's syntax error:
+# the file stops there, before the delete all it guards
+BAT=ifempty.bat
+bat '@echo off' 'netsh ipsec static add policy name=FlowKeep' \
+	'set /p confirm=Delete all IPsec policies? (y/n) ' 'if %confirm%==n goto end' \
+	'netsh ipsec static delete all' ':end'
+printf '\n' >"$TMP/answers"
+STDIN=$TMP/answers run_fail 'an operand that is only a variable not set here' \
+	$IPSECPOL -f "$TMP/ifempty.bat"
+contains "$(dump_store local)" FlowKeep
 # ... and a netsh script that runs a batch file going elsewhere is back where it was after it
 printf '%s\r\n' 'cd /d "%~dp0sub"' >"$TMP/d/gosub.bat"
 printf '%s\n' "exec $TMP/d/gosub.bat" 'exportpolicy file=back.ipsec' >"$TMP/d/back.netsh"
