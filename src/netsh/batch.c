@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "../common/grow.h"
+#include "../common/utf8.h"
 
 #define MK_ON '\x01'  /* an unknown variable's reference begins ... */
 #define MK_OFF '\x02' /* ... and ends */
@@ -288,6 +289,8 @@ struct bat {
 	unsigned last_note_line;
 	unsigned depth;	  /* call nesting */
 	unsigned in_forf; /* for /f's commands being run for what they print */
+	size_t line_pc;	  /* the line being run (bat_line()) */
+	unsigned fail_line; /* ... the line of its last failure (a block's lines: its own) */
 	FILE *redir_in;	  /* a block's input, ( ... ) <file, when redir_set (NULL: nul) */
 	bool redir_set;
 	bool in_block_from; /* exec_block_from() runs its block (its input opened) */
@@ -760,6 +763,8 @@ struct bn {
 	char *text2;	 /* BN_IF: the second operand */
 	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
 	char *input;	 /* BN_CMD: the file its standard input comes from (<file), or NULL */
+	unsigned lofs;	 /* the line it is on, counted from the line the parse began at */
+	bool has_line;	 /* lofs tells its line (a parse of the file's lines, not a for /f's) */
 	int body, alt;	 /* BN_BLOCK, BN_FOR: the commands in it; BN_IF: then, else */
 	bool not_, icase;
 	int cond, op;
@@ -774,6 +779,8 @@ struct bp {
 	int depth;	 /* blocks open */
 	int nest;	 /* blocks, ifs and fors being parsed (each one a call deeper) */
 	bool more;	 /* a block is open at the end: the next line belongs to it */
+	const char *start, *seen; /* the file's lines parsed (NULL: other text), and how far */
+	unsigned line;		  /* ... their line breaks were counted */
 	const char *bad; /* a syntax error: what was expected */
 	const char *bad_at;
 	bool nomem;
@@ -802,6 +809,13 @@ static int bp_node(struct bp *P, enum bn_kind kind)
 		P->v = g;
 	}
 	P->v[P->n] = (struct bn){.kind = kind, .next = -1, .body = -1, .alt = -1};
+	if (P->start) {
+		/* (its line: the breaks before where the parse is, counted once) */
+		for (; P->seen < P->p; P->seen++)
+			P->line += *P->seen == '\n';
+		P->v[P->n].lofs = P->line;
+		P->v[P->n].has_line = true;
+	}
 	return (int)P->n++;
 }
 
@@ -1248,6 +1262,7 @@ struct bat_fail {
 	int r;		     /* the last one (0: none) */
 	unsigned summarized; /* its ipp_shell::summarized */
 	unsigned said;	     /* failures before it on the line, said already */
+	unsigned line;	     /* the line of the file it is on (a block's lines: its own) */
 };
 
 /*
@@ -1269,7 +1284,8 @@ static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, 
 		if (!sh->errf || !err)
 			return;
 		prev = *err;
-		ipp_err_prefix(&prev, "%s:%u", sh->where ? sh->where : "-", sh->where_line);
+		ipp_err_prefix(&prev, "%s:%u", sh->where ? sh->where : "-",
+			       f->line ? f->line : sh->where_line);
 		if (!f->summarized) {
 			unsigned s = sh->summarized;
 
@@ -1281,6 +1297,7 @@ static void bat_failed(struct ipp_shell *sh, int rc, const struct ipp_error *e, 
 	}
 	f->r = rc;
 	f->summarized = sh->summarized;
+	f->line = sh->where_line;
 	if (err)
 		*err = *e;
 }
@@ -2995,7 +3012,8 @@ static int bat_answer(struct ipp_shell *sh, FILE *in, int wait_s, char *buf)
 	while (n && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
-	if (cp && n) {
+	/* (text of the script's code page into UTF-8; UTF-8 already, a terminal's, kept) */
+	if (cp && n && ipp_utf8_bad_at(buf) >= 0) {
 		char *line = strdup(buf);
 		size_t cap = n + 1;
 		ssize_t len = (ssize_t)n;
@@ -3784,6 +3802,9 @@ static int exec_node(struct bat *b, struct bp *P, int nd, struct bat_fail *f, st
 	const struct bn *n = &P->v[nd];
 	int r;
 
+	/* (a command of a block said at its own line) */
+	if (n->has_line && b->line_pc + n->lofs < b->n)
+		b->sh->where_line = b->v[b->line_pc + n->lofs].lineno;
 	switch (n->kind) {
 	case BN_BLOCK:
 		if (n->input && !b->in_block_from)
@@ -4015,7 +4036,8 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 			P.more = true;
 			goto next_line;
 		}
-		P = (struct bp){.p = text.s}; /* (freed, or never filled: a line skipped) */
+		/* (freed, or never filled: a line skipped) */
+		P = (struct bp){.p = text.s, .start = text.s, .seen = text.s};
 		root = parse_seq(&P, false, -1);
 		if (!P.more)
 			break;
@@ -4069,11 +4091,18 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 			       "what a program printed, cannot be told: the batch file stops here",
 			       b->el_line);
 	}
-	exec_seq(b, &P, root, &f, err);
+	{
+		size_t outer = b->line_pc; /* (a call :label runs lines of its own) */
+
+		b->line_pc = pc;
+		exec_seq(b, &P, root, &f, err);
+		b->line_pc = outer;
+	}
 	bp_free(&P);
 	free(text.s);
 	sh->bat_said = f.said;
 	sh->summarized = f.r < 0 ? f.summarized : 0;
+	b->fail_line = f.r < 0 ? f.line : 0;
 	return f.r;
 toolong:
 	bp_free(&P);
@@ -4119,6 +4148,7 @@ static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err)
 		sh->script_ran_ok = false;
 		sh->batch_refused = false;
 		b->after = pc + 1;
+		b->fail_line = 0;
 		r = bat_line(b, pc, &next, &e);
 		sh->where = b->name;
 		sh->where_line = l->lineno;
@@ -4132,7 +4162,8 @@ static int bat_frame(struct bat *b, size_t pc, struct ipp_error *err)
 			b->acct->ran_ok |= *c && *c != '#';
 		} else {
 			b->acct->ran_ok |= sh->bat_ok;
-			if ((r = ipp_script_failed(sh, b->acct, r, &e, l->lineno, false,
+			if ((r = ipp_script_failed(sh, b->acct, r, &e,
+						   b->fail_line ? b->fail_line : l->lineno, false,
 						   in_batch))) {
 				*err = e;
 				return r;

@@ -192,6 +192,14 @@ contains "$ERR" 'dirs.bat:12: The following command was not found: advfirewall.'
 contains "$ERR" 'dirs.bat:14: note: cd: a directory of Windows'"'"' ("c:\qlbsyslogd"): where relative paths lead is not known from here on'
 contains "$ERR" "dirs.bat:15: \"if exist\": whether a file of Windows' exists cannot be told here: the batch file stops here"
 lacks "$(dump_store local)" FlowDirNever
+# a command of a block over several lines that fails is said at its own line
+BAT=blklines.bat
+bat '@echo off' 'if 1==1 (' '  echo in block' '  netsh ipsec static add filteraction name=FlowX action=bogus' \
+	'  sc query policyagent' '  netsh ipsec static add rule name=R policy=NoSuch filterlist=L filteraction=A' ')'
+OUT=$($IPSECPOL -f "$TMP/blklines.bat" 2>&1 </dev/null)
+contains "$OUT" 'blklines.bat:4: add filteraction: invalid value "bogus"'
+contains "$OUT" 'blklines.bat:5: note: "sc" is a command'
+contains "$OUT" 'blklines.bat:6: add rule: '
 # findstr's argument read as Windows programs read theirs: \" is a double quote in it
 BAT=crt.bat
 bat '@echo off' 'echo "y".|findstr /x /i "\"[ynd]\"\." >nul && echo crt-y' \
