@@ -1236,6 +1236,31 @@ static void process_pending(struct agent *a)
 				force_whole(a, "the policy database was written over in place");
 				need = true;
 			}
+			if (!need && r == 0 && a->cur_valid && a->db_touched && a->db &&
+			    a->ident_seen == a->cur.identity) {
+				/* the file itself written, holding another database than its
+				 * write-ahead log: copied over it while the log held changes
+				 * (SQLite reads pages of both), or a restore through SQLite's
+				 * backup not yet checkpointed; what SQLite reads, read whole */
+				int64_t fid = ipp_db_file_identity(a->db);
+
+				if (fid && fid != a->ident_seen && fid != a->file_ident_seen) {
+					a->file_ident_seen = fid;
+					ipp_log(LOG_WARNING,
+						"the policy database file \"%s\" holds another "
+						"database than its write-ahead log: SQLite reads "
+						"pages of both (a copy written over the file while "
+						"the log held changes?); applied as read; stop the "
+						"programs before copying a backup over it, or move "
+						"the copy in (mv)",
+						a->paths.db);
+					force_whole(a, "the policy database file was written over "
+						       "while its log held changes");
+					need = true;
+				} else if (fid == a->ident_seen) {
+					a->file_ident_seen = 0;
+				}
+			}
 			if (!need && r == 0 && a->cur_valid && a->ident_seen != a->cur.identity) {
 				/* another database in the place of the one in force, written
 				 * over it in place (a backup copied back): read whole */

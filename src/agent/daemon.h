@@ -92,6 +92,8 @@ struct agent {
 	struct ipp_db *db; /* read-only handle for the generation */
 	bool gen_known;
 	int64_t ident_seen;    /* the identity of the database the last look read */
+	int64_t file_ident_seen; /* the identity of the file itself, without its log, when it
+				    last differed from the database read (said once) */
 	int64_t nonce_seen;    /* ... its last change's nonce */
 	int64_t applied_nonce; /* the nonce of the stores in force (0: unknown) */
 	ino_t applied_ino;     /* the inode of the file the stores in force were read from */

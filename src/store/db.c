@@ -961,6 +961,29 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /*
+ * SQLite's URI for reading the file at @path as it is (immutable: no
+ * write-ahead log, no locks), the path's bytes percent-encoded
+ * (sqlite3_free()), or NULL.
+ */
+static char *immutable_uri(const char *path)
+{
+	static const char safe[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-";
+	size_t n = strlen(path);
+	char *uri = sqlite3_malloc64(3 * n + 32), *o;
+
+	if (!uri)
+		return NULL;
+	/* (an absolute path after an empty authority: //host never read from it) */
+	o = uri + sprintf(uri, path[0] == '/' ? "file://" : "file:");
+	for (const char *p = path; *p; p++)
+		o += strchr(safe, *p) ? sprintf(o, "%c", *p)
+				      : sprintf(o, "%%%02X", (unsigned char)*p);
+	strcpy(o, "?immutable=1");
+	return uri;
+}
+
+/*
  * The database at @path, and the files SQLite keeps beside it, are regular
  * files when they exist: a FIFO would hold the open (a reader waits for a
  * writer that never comes), a device would read as garbage.
@@ -1029,7 +1052,7 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 	/* on a read-only file system nothing can change the file, and SQLite has to be told
 	 * so to read a WAL database there without its -shm file */
 	if (ro && statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
-		char *uri = sqlite3_mprintf("file:%s?immutable=1", path);
+		char *uri = immutable_uri(path);
 
 		if (!uri) {
 			r = -ENOMEM;
@@ -1303,36 +1326,23 @@ static int row_store(struct ipp_db *db, const char *table, int64_t rowid)
 	return loc >= IPP_STORE_LOCAL && loc <= IPP_STORE_DOMAIN ? loc : 0;
 }
 
-/*
- * The identity (meta) of the file at @path itself, its write-ahead log left
- * out (read as SQLite's immutable URI reads it: no log, no locks); 0 when it
- * tells none (no such row yet, a file being written).
- */
-static int64_t raw_identity(const char *path)
+int64_t ipp_db_file_identity(const struct ipp_db *db)
 {
-	static const char safe[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-";
-	size_t n = strlen(path);
-	char *uri = malloc(3 * n + 32), *o;
+	char *uri = immutable_uri(db->path);
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
 
 	if (!uri)
 		return 0;
-	o = uri + sprintf(uri, "file:");
-	for (const char *p = path; *p; p++)
-		o += strchr(safe, *p) ? sprintf(o, "%c", *p)
-				      : sprintf(o, "%%%02X", (unsigned char)*p);
-	strcpy(o, "?immutable=1");
 	if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = 'identity'", -1, &st, NULL) ==
 		SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close_v2(h);
-	free(uri);
+	sqlite3_free(uri);
 	return id;
 }
 
@@ -1407,25 +1417,6 @@ int db_check_intact(struct ipp_db *db, struct ipp_error *err)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, rc, err, "checking the database's references");
-	{
-		/* another database copied over the file while its write-ahead log held
-		 * changes: SQLite lays that log over the copy and reads pages of both (its
-		 * check above may find nothing); told by the file's own identity */
-		struct ipp_error ignored = {0};
-		int64_t mine = 0, raw;
-
-		if (ipp_db_meta(db, "identity", &mine, &ignored) == 0 && mine &&
-		    (raw = raw_identity(db->path)) != 0 && raw != mine) {
-			db->intact = false;
-			return ipp_err(
-			    err, EBADMSG,
-			    "policy database \"%s\" is damaged (another database was "
-			    "copied over it while its write-ahead log, \"%s-wal\", held "
-			    "changes: SQLite reads pages of both): restore it from a backup "
-			    "with the programs stopped, or move the copy in (mv) instead",
-			    db->path, db->path);
-		}
-	}
 	db->intact = true;
 	db->intact_version = version;
 	return 0;

@@ -123,6 +123,15 @@ int ipp_db_look(struct ipp_db *db, struct ipp_db_look *ret, struct ipp_error *er
  * its first change since it has one): 0 when it has none yet.
  */
 int ipp_db_identity(struct ipp_db *db, int64_t *ret, struct ipp_error *err);
+/*
+ * The identity (meta) of @db's file itself, its write-ahead log left out (0:
+ * none to tell).  It differs from ipp_db_identity() while the log holds the
+ * pages of another database (a restore through SQLite's backup, not yet
+ * checkpointed), or when another database was copied over the file while the
+ * log held changes (SQLite then reads pages of both).
+ */
+int64_t ipp_db_file_identity(const struct ipp_db *db);
+
 /* The integer meta row @key ("identity", "nonce": each change gives a new one); 0 when none. */
 int ipp_db_meta(struct ipp_db *db, const char *key, int64_t *ret, struct ipp_error *err);
 
