@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int join(char *dst, const char *root, const char *rel, struct ipp_error *err)
 {
@@ -32,9 +33,26 @@ int ipp_paths_init(const char *root, struct ipp_paths *ret, struct ipp_error *er
 	if (!root || !*root)
 		root = "/";
 	memset(&p, 0, sizeof(p));
+	if (root[0] != '/') {
+		/* a relative root is where the program started (a batch file's cd, a daemon's
+		 * chdir do not move it) */
+		char cwd[IPP_PATH_MAX];
+		int n;
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return ipp_err(err, errno,
+				       "root directory \"%s\": the current directory: %s", root,
+				       strerror(errno));
+		n = snprintf(p.root, sizeof(p.root), "%s/%s", strcmp(cwd, "/") ? cwd : "", root);
+		if (n < 0 || (size_t)n >= sizeof(p.root) - 64)
+			return ipp_err(err, ENAMETOOLONG, "root directory \"%s\" is too long",
+				       root);
+		root = p.root;
+	}
 	if (strlen(root) >= sizeof(p.root) - 64)
 		return ipp_err(err, ENAMETOOLONG, "root directory \"%s\" is too long", root);
-	strcpy(p.root, root);
+	if (root != p.root)
+		strcpy(p.root, root);
 	if ((r = join(p.etcdir, root, "/etc/ipsecpol", err)) < 0 ||
 	    (r = join(p.statedir, root, "/var/lib/ipsecpol", err)) < 0 ||
 	    (r = join(p.rundir, root, "/run/ipsecpol", err)) < 0 ||

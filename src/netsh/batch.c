@@ -2180,8 +2180,8 @@ static bool seq_inert(const struct bp *P, int nd)
 /* if's condition: 1 true, 0 false, -2 neither branch to run, or the failure that stops the file. */
 /*
  * Is if's operand @op (as parsed) nothing but %-references to variables not
- * set here, unquoted: empty when cmd.exe reads the line, so that the operand
- * is gone from it?
+ * set here (nor Windows' own that windows_var() gives), unquoted: empty when
+ * cmd.exe reads the line, so that the operand is gone from it?
  */
 static bool if_operand_gone(const char *op)
 {
@@ -2190,9 +2190,12 @@ static bool if_operand_gone(const char *op)
 	if (!op || strchr(op, '"'))
 		return false;
 	while (*op) {
-		const char *e;
+		const char *e, *name = op + 2;
 
 		if (*op != MK_ON || op[1] != '%' || !(e = strchr(op, MK_OFF)))
+			return false;
+		/* (one of Windows' own that Windows Server 2003 gives: %OS%, %SystemRoot%) */
+		if (windows_var(name, strcspn(name, "%:\x02")))
 			return false;
 		unknown = true;
 		op = e + 1;
@@ -3293,6 +3296,7 @@ static int bat_choice(struct bat *b, const struct bn *n, const char *c, struct b
 		p = o == 'n' || o == 's' ? p + 2 : v + l;
 	}
 	free(x);
+	secs = secs < 0 ? 0 : secs > 9999 ? 9999 : secs; /* (choice.exe's bounds, in seconds) */
 	i = choice_at(keys, def, cs);
 	has_def = timed && def && keys[i];
 	if ((rc = prompt_in(b, n, c, &pi, f, err)) != 0)

@@ -261,6 +261,16 @@ printf '\n' >"$TMP/answers"
 STDIN=$TMP/answers run_fail 'an operand that is only a variable not set here' \
 	$IPSECPOL -f "$TMP/ifempty.bat"
 contains "$(dump_store local)" FlowKeep
+# ... but Windows' own variables that Windows Server 2003 gives are operands (if %OS%==...);
+# and a relative --root stays where the shell started, whatever the batch file's cd
+BAT=d/osroot.bat
+bat '@echo off' 'if %OS%==Windows_NT echo is-nt' 'cd /d "%~dp0sub"' \
+	'netsh ipsec static add policy name=FlowRelRoot'
+OUT=$(cd "$TMP" && $BIN/ipsecpol --root relroot -f "$TMP/d/osroot.bat" 2>&1 </dev/null) ||
+	fail "osroot.bat: $OUT"
+contains "$OUT" "is-nt"
+[ -f "$TMP/relroot/var/lib/ipsecpol/policy.db" ] && [ ! -e "$TMP/d/sub/relroot" ] ||
+	fail "the relative root moved with the batch file's cd"
 # ... and a netsh script that runs a batch file going elsewhere is back where it was after it
 printf '%s\r\n' 'cd /d "%~dp0sub"' >"$TMP/d/gosub.bat"
 printf '%s\n' "exec $TMP/d/gosub.bat" 'exportpolicy file=back.ipsec' >"$TMP/d/back.netsh"
