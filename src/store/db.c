@@ -965,6 +965,9 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * write-ahead log, no locks), the path's bytes percent-encoded
  * (sqlite3_free()), or NULL.
  */
+#define IPP_DB_IMAGE_MAX ((sqlite3_int64)1 << 30) /* a file read whole for its identity, at most   \
+						   */
+
 static char *immutable_uri(const char *path)
 {
 	static const char safe[] =
@@ -1328,21 +1331,48 @@ static int row_store(struct ipp_db *db, const char *table, int64_t rowid)
 
 int64_t ipp_db_file_identity(const struct ipp_db *db)
 {
-	char *uri = immutable_uri(db->path);
+	/* (the file's bytes read through the connection's own handle and handed to an
+	 * in-memory connection: a descriptor of its own opened on the file and closed,
+	 * SQLite's or ours, would drop the POSIX locks this process holds on it, and
+	 * another program's SQLite could then take the log and its index from under the
+	 * connection) */
+	sqlite3_file *fp = NULL;
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
+	unsigned char *img;
+	sqlite3_int64 size = 0;
 	int64_t id = 0;
 
-	if (!uri)
+	if (!db->h ||
+	    sqlite3_file_control(db->h, "main", SQLITE_FCNTL_FILE_POINTER, &fp) != SQLITE_OK ||
+	    !fp || !fp->pMethods || fp->pMethods->xFileSize(fp, &size) != SQLITE_OK || size < 100 ||
+	    size > IPP_DB_IMAGE_MAX || !(img = sqlite3_malloc64((sqlite3_uint64)size)))
 		return 0;
-	if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = 'identity'", -1, &st, NULL) ==
+	if (fp->pMethods->xRead(fp, img, (int)size, 0) != SQLITE_OK) {
+		sqlite3_free(img);
+		return 0;
+	}
+	/* (read as a file without a log: the header's "write-ahead log" versions, 2, as 1) */
+	img[18] = img[18] == 2 ? 1 : img[18];
+	img[19] = img[19] == 2 ? 1 : img[19];
+	if (sqlite3_open_v2(":memory:", &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close_v2(h);
+		sqlite3_free(img);
+		return 0;
+	}
+	/* (the image is SQLite's from here, freed with the connection or by a failure) */
+	if (sqlite3_deserialize(h, "main", img, size, size,
+				SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY) !=
+	    SQLITE_OK) {
+		sqlite3_close_v2(h);
+		return 0;
+	}
+	if (sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = 'identity'", -1, &st, NULL) ==
 		SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	sqlite3_close_v2(h);
-	sqlite3_free(uri);
 	return id;
 }
 
