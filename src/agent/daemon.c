@@ -577,7 +577,6 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->gen = res.generation;
 		a->gen_known = true;
 		a->applied_ino = file_ino(a->paths.db); /* (the file it was read from) */
-		a->applied_nonce = res.nonce;
 		a->last_change = st.empty ? "unchanged" : st.full ? "whole" : "elements";
 		if (res.partial) {
 			/* errs closed: the persistent policy, and nothing let in that it does not
@@ -723,7 +722,6 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 /* The state of the stores in @look is what is in force now (a change in place or none). */
 static void look_applied(struct agent *a, const struct ipp_db_look *look)
 {
-	a->applied_nonce = look->nonce;
 	a->gen = look->generation;
 	a->gen_known = true;
 	a->dv_seen = a->dv_applied = look->data_version;
@@ -1226,8 +1224,7 @@ static void process_pending(struct agent *a)
 				need = true;
 			}
 			if (r == 0 && a->cur_valid && a->db_touched && !a->force_apply &&
-			    gen <= a->gen && a->applied_nonce &&
-			    a->nonce_seen != a->applied_nonce) {
+			    gen <= a->gen && a->cur.nonce && a->nonce_seen != a->cur.nonce) {
 				/* the file itself written (not through its log), its generation
 				 * not past the one in force, and yet another change's: a copy
 				 * written over it, whose journal went its own way since a

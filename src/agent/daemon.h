@@ -94,8 +94,7 @@ struct agent {
 	int64_t ident_seen;    /* the identity of the database the last look read */
 	int64_t file_ident_seen; /* the identity of the file itself, without its log, when it
 				    last differed from the database read (said once) */
-	int64_t nonce_seen;    /* ... its last change's nonce */
-	int64_t applied_nonce; /* the nonce of the stores in force (0: unknown) */
+	int64_t nonce_seen;	 /* the last change's nonce of the database the last look read */
 	ino_t applied_ino;     /* the inode of the file the stores in force were read from */
 	ino_t state_ino, etc_ino; /* of the directories watched (wd_state, wd_etc) */
 	uint64_t gen;	       /* store generation of the last apply */

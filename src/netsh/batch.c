@@ -3217,18 +3217,12 @@ static void bat_pause(struct bat *b, const struct bn *n)
 	(void)bat_answer(sh, sh->answers, -1, buf);
 }
 
-/* @x as choice compares keys without /cs: a letter of ASCII in lower case. */
-static char choice_low(char x)
-{
-	return x >= 'A' && x <= 'Z' ? (char)(x | 0x20) : x;
-}
-
 /* The place of @x among the choices @keys, or their number when it is none of them. */
 static size_t choice_at(const char *keys, char x, bool cs)
 {
 	size_t i;
 
-	for (i = 0; x && keys[i] && (cs ? keys[i] != x : choice_low(keys[i]) != choice_low(x)); i++)
+	for (i = 0; x && keys[i] && (cs ? keys[i] != x : fs_low(keys[i]) != fs_low(x)); i++)
 		;
 	return x ? i : strlen(keys);
 }

@@ -965,9 +965,6 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * write-ahead log, no locks), the path's bytes percent-encoded
  * (sqlite3_free()), or NULL.
  */
-#define IPP_DB_IMAGE_MAX ((sqlite3_int64)1 << 30) /* a file read whole for its identity, at most   \
-						   */
-
 static char *immutable_uri(const char *path)
 {
 	static const char safe[] =
@@ -1328,6 +1325,9 @@ static int row_store(struct ipp_db *db, const char *table, int64_t rowid)
 	}
 	return loc >= IPP_STORE_LOCAL && loc <= IPP_STORE_DOMAIN ? loc : 0;
 }
+
+/* The largest file ipp_db_file_identity() reads whole. */
+#define IPP_DB_IMAGE_MAX ((sqlite3_int64)1 << 30)
 
 int64_t ipp_db_file_identity(const struct ipp_db *db)
 {
