@@ -31,13 +31,17 @@ PIDS+=($!)
 ip netns exec "$NS_H" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 46)
+open(sys.argv[1] + ".ready", "w").close()
 with open(sys.argv[1], "ab", buffering=0) as f:
 	while True:
 		data = s.recv(2048)
 		f.write(data[20:] + b"\n")
 ' "$WORK/rsvp" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
-sleep 0.5
+wait_for 10 test -e "$WORK/rsvp.ready" || { echo "the RSVP sink did not start"; exit 2; }
+bound() { ip netns exec "$NS_H" ss -Han "$@" | grep -q .; }
+wait_for 10 bound -t state listening sport = :7001 && wait_for 10 bound -u sport = :7002 &&
+	wait_for 10 bound -u sport = :7003 || { echo "the servers did not start"; exit 2; }
 
 cat >"$WORK/policy.netsh" <<'NETSH'
 add filteraction name=Blk action=block

@@ -45,6 +45,7 @@ import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.bind(("::", int(sys.argv[1])))
+open(sys.argv[2] + ".ready", "w").close()
 with open(sys.argv[2], "ab", buffering=0) as f:
 	while True:
 		data, peer = s.recvfrom(2048)
@@ -56,7 +57,10 @@ hx python3 -c "$SINK" 7200 "$WORK/h7200" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
 hx python3 -c "$SINK" 7201 "$WORK/h7201" </dev/null >/dev/null 2>&1 &
 PIDS+=($!)
-sleep 0.5
+# (the sinks bound before the first datagram: a python3 can take a second to start)
+for f in p7100 h7200 h7201; do
+	wait_for 10 test -e "$WORK/$f.ready" || { echo "the UDP sink $f did not start"; exit 2; }
+done
 
 # predict ARGS...: what whatif says of the packet ("none" without a table)
 predict() {
