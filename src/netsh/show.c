@@ -4,24 +4,33 @@
  *
  * The layout of format=list (stable; scripts and tests rely on it):
  *
- *   - One field per line: the label left-aligned and padded to 26 columns,
- *     " : ", the value ("Label                      : value"); an empty value
- *     ends the line at the colon.  Fields with several values (security
- *     methods, authentication methods) put one value per line, the
- *     following lines indented to the value column.
+ * Windows' own layout where published output shows it (netsh of later
+ * Windows, whose static context is the same): labels padded to 22 columns,
+ * " : ", the value ("Destination IP Address : 445"); an empty description
+ * is "NONE"; a filter list's filters follow "Filter(s)" underlined, each
+ * followed by a blank line; a filter's DNS name is its address when it was
+ * not given by name; level=normal shows a policy's six summary fields.
+ *
+ *   - One field per line: the label left-aligned and padded to 22 columns,
+ *     " : ", the value; a longer label pushes its value right; an empty
+ *     value ends the line at the colon.  Fields with several values
+ *     (security methods, authentication methods) put one value per line,
+ *     the following lines indented to that field's value column.
  *   - Yes/no attributes print YES or NO, port 0 prints ANY, times are local
  *     "YYYY-MM-DD HH:MM:SS" ("-" when unknown).
- *   - Objects are separated by one blank line.  Nested blocks (a policy's
- *     rules, a rule's filter list and filter action, a list's filters) start
- *     with a blank line and an underlined heading: "Rule Details",
- *     "Filter List Details", "Filter Action Details", "Filter <n>".
- *   - policy:       Policy Name, Description, Store, Last Modified, GUID,
- *                   Assigned, [GPO Name], Master PFS, Polling Interval,
- *                   Main Mode Life Time, Quick Modes per Main Mode,
- *                   Activate Default Rule, Main Mode Security Methods,
- *                   No. of Rules; then level=normal: "Rule <n> : <name>"
- *                   per rule; level=verbose: every rule (default response
- *                   rule last) in full with its filter list and action.
+ *   - Objects are separated by one blank line; `show all` starts with one.
+ *     Nested blocks (a policy's rules, a rule's filter list and filter
+ *     action) start with a blank line and an underlined heading: "Rule
+ *     Details", "Filter List Details", "Filter Action Details".
+ *   - policy:       Policy Name, Description, Last Modified, Assigned,
+ *                   Master PFS, Polling Interval (level=normal, as
+ *                   Windows); level=verbose and `show all` put Store and
+ *                   GUID after Description, and after Polling Interval:
+ *                   [GPO Name], Main Mode Life Time, Quick Modes per Main
+ *                   Mode, Activate Default Rule, Main Mode Security
+ *                   Methods, No. of Rules, then every rule (default
+ *                   response rule last), in full with its filter list and
+ *                   action at level=verbose.
  *   - rule:         Rule ID, Rule Name, Policy Name, Description,
  *                   Last Modified, GUID, Activated, Tunnel Endpoint,
  *                   Connection Type, Authentication Methods (preference
@@ -30,8 +39,8 @@
  *                   adds QMPFS and Security Methods.  level=verbose adds the
  *                   filter list (with filters) and the filter action.
  *   - filter list:  FilterList Name, Description, Store, Last Modified,
- *                   GUID, No. of Filters; level=verbose adds every filter:
- *                   Description, Mirrored, Source IP Address, Source Mask,
+ *                   GUID, No. of Filters; level=verbose adds "Filter(s)"
+ *                   and every filter: Description, Mirrored, Source IP Address, Source Mask,
  *                   Source DNS Name, Destination IP Address, Destination
  *                   Mask, Destination DNS Name, Protocol, Source Port,
  *                   Destination Port.
@@ -56,14 +65,15 @@
 #include "json.h"
 #include "show_internal.h"
 
-#define LABEL_W 26
-#define VALUE_COL (LABEL_W + 3)
+#define LABEL_W 22
 
 struct ctx {
 	FILE *out;
 	const struct ipp_snapshot *s;
 	struct ipp_show_opts o;
-	bool sep; /* something was printed: the next block starts with a blank line */
+	bool sep;      /* something was printed: the next block starts with a blank line */
+	bool blank;    /* the last line printed was blank */
+	size_t valcol; /* the value column of the last field (for its further values) */
 };
 
 void ipp_show_opts_init(struct ipp_show_opts *o)
@@ -88,6 +98,8 @@ static void ctx_init(struct ctx *c, FILE *out, const struct ipp_snapshot *s,
 	else
 		ipp_show_opts_init(&c->o);
 	c->sep = false;
+	c->blank = false;
+	c->valcol = LABEL_W + 3;
 }
 
 static enum ipp_store_loc ctx_loc(const struct ctx *c)
@@ -112,6 +124,7 @@ static void line(struct ctx *c, const char *text)
 		buf[--len] = '\0';
 	fputs(buf, c->out);
 	fputc('\n', c->out);
+	c->blank = !buf[0];
 	free(buf);
 }
 
@@ -123,6 +136,8 @@ __attribute__((format(printf, 3, 0))) static void vfield(struct ctx *c, const ch
 	if (vasprintf(&value, fmt, ap) < 0)
 		return;
 	if (asprintf(&text, "%-*s : %s", LABEL_W, label, value) >= 0) {
+		c->valcol =
+		    show_text_width(label) > LABEL_W ? show_text_width(label) + 3 : LABEL_W + 3;
 		line(c, text);
 		free(text);
 	}
@@ -151,7 +166,7 @@ __attribute__((format(printf, 2, 3))) static void cont(struct ctx *c, const char
 	va_end(ap);
 	if (!value)
 		return;
-	if (asprintf(&text, "%*s%s", VALUE_COL, "", value) >= 0) {
+	if (asprintf(&text, "%*s%s", (int)c->valcol, "", value) >= 0) {
 		line(c, text);
 		free(text);
 	}
@@ -166,20 +181,48 @@ static const char *yesno(bool b)
 /* Start a top-level object: a blank line after whatever came before. */
 static void block(struct ctx *c)
 {
-	if (c->sep)
+	if (c->sep && !c->blank)
 		fputc('\n', c->out);
 	c->sep = true;
+	c->blank = false;
+}
+
+/* A blank line (ends a filter under "Filter(s)"). */
+static void blank_line(struct ctx *c)
+{
+	fputc('\n', c->out);
+	c->blank = true;
+}
+
+/* A description as Windows shows it: "NONE" when there is none. */
+static const char *desc(const char *d)
+{
+	return d && d[0] ? d : "NONE";
 }
 
 static void heading(struct ctx *c, const char *text)
 {
 	size_t i, w = show_text_width(text);
 
-	fputc('\n', c->out);
+	if (!c->blank)
+		fputc('\n', c->out);
 	line(c, text);
 	for (i = 0; i < w && (c->o.wide || i < SHOW_COLUMNS); i++)
 		fputc('-', c->out);
 	fputc('\n', c->out);
+	c->blank = false;
+}
+
+/* An underlined heading right under the fields before it ("Filter(s)"). */
+static void subheading(struct ctx *c, const char *text)
+{
+	size_t i, w = show_text_width(text);
+
+	line(c, text);
+	for (i = 0; i < w && (c->o.wide || i < SHOW_COLUMNS); i++)
+		fputc('-', c->out);
+	fputc('\n', c->out);
+	c->blank = false;
 }
 
 /* ---------- value texts ---------- */
@@ -220,6 +263,18 @@ static void dns_name(const struct ctx *c, const struct ipp_addr *a, const char *
 	}
 	if (getnameinfo((struct sockaddr *)&ss, sl, buf, len, NULL, 0, NI_NAMEREQD) != 0)
 		buf[0] = '\0';
+}
+
+/* "DNS Name" as Windows lists it: the address itself when no name is known. */
+static void dns_field(struct ctx *c, const char *label, const struct ipp_addr *a,
+		      const char *stored)
+{
+	char buf[IPP_NAME_MAX + 64];
+
+	dns_name(c, a, stored, buf, sizeof(buf));
+	if (!buf[0])
+		show_addr_label(a, buf, sizeof(buf));
+	field(c, label, "%s", buf);
 }
 
 static void port_text(uint16_t port, char *buf, size_t len)
@@ -359,20 +414,18 @@ static void list_filter(struct ctx *c, const struct ipp_filter *f)
 	char buf[IPP_NAME_MAX + 64];
 	char proto[32];
 
-	field(c, "Description", "%s", f->description ? f->description : "");
+	field(c, "Description", "%s", desc(f->description));
 	field(c, "Mirrored", "%s", yesno(f->mirrored));
 	show_addr_label(&f->src, buf, sizeof(buf));
 	field(c, "Source IP Address", "%s", buf);
 	show_mask_text(&f->src, show_filter_family(&f->src, &f->dst), true, buf, sizeof(buf));
 	field(c, "Source Mask", "%s", buf);
-	dns_name(c, &f->src, f->srcdns, buf, sizeof(buf));
-	field(c, "Source DNS Name", "%s", buf);
+	dns_field(c, "Source DNS Name", &f->src, f->srcdns);
 	show_addr_label(&f->dst, buf, sizeof(buf));
 	field(c, "Destination IP Address", "%s", buf);
 	show_mask_text(&f->dst, show_filter_family(&f->src, &f->dst), true, buf, sizeof(buf));
 	field(c, "Destination Mask", "%s", buf);
-	dns_name(c, &f->dst, f->dstdns, buf, sizeof(buf));
-	field(c, "Destination DNS Name", "%s", buf);
+	dns_field(c, "Destination DNS Name", &f->dst, f->dstdns);
 	ipp_proto_format(f->protocol, proto, sizeof(proto));
 	field(c, "Protocol", "%s", proto);
 	port_text(f->srcport, buf, sizeof(buf));
@@ -386,7 +439,7 @@ static void list_filterlist(struct ctx *c, const struct ipp_filterlist *l, bool 
 	char buf[128];
 
 	field(c, "FilterList Name", "%s", l->name);
-	field(c, "Description", "%s", l->description);
+	field(c, "Description", "%s", desc(l->description));
 	store_label(c, buf, sizeof(buf));
 	field(c, "Store", "%s", buf);
 	show_time_local(l->modified, buf, sizeof(buf));
@@ -397,10 +450,11 @@ static void list_filterlist(struct ctx *c, const struct ipp_filterlist *l, bool 
 		size_t n, i;
 		const struct ipp_filter **f = show_sorted_filters(l, &n);
 
+		if (n)
+			subheading(c, "Filter(s)");
 		for (i = 0; i < n; i++) {
-			snprintf(buf, sizeof(buf), "Filter %zu", i + 1);
-			heading(c, buf);
 			list_filter(c, f[i]);
+			blank_line(c);
 		}
 		free(f);
 	}
@@ -411,7 +465,7 @@ static void list_filteraction(struct ctx *c, const struct ipp_filteraction *a)
 	char buf[128];
 
 	field(c, "FilterAction Name", "%s", a->name);
-	field(c, "Description", "%s", a->description);
+	field(c, "Description", "%s", desc(a->description));
 	store_label(c, buf, sizeof(buf));
 	field(c, "Store", "%s", buf);
 	show_time_local(a->modified, buf, sizeof(buf));
@@ -434,7 +488,7 @@ static void list_rule(struct ctx *c, const struct ipp_policy *p, const struct ip
 	field(c, "Rule ID", "%u", (unsigned)r->number);
 	field(c, "Rule Name", "%s", rule_name(r));
 	field(c, "Policy Name", "%s", p ? p->name : "");
-	field(c, "Description", "%s", r->description);
+	field(c, "Description", "%s", desc(r->description));
 	show_time_local(r->modified, buf, sizeof(buf));
 	field(c, "Last Modified", "%s", buf);
 	field(c, "GUID", "%s", r->guid);
@@ -473,7 +527,8 @@ static void list_rule(struct ctx *c, const struct ipp_policy *p, const struct ip
 	}
 }
 
-enum rules_mode { RULES_NAMES, RULES_NORMAL, RULES_VERBOSE };
+/* RULES_NONE: Windows' summary (level=normal); the others every field and the rules */
+enum rules_mode { RULES_NONE, RULES_NORMAL, RULES_VERBOSE };
 
 static void list_policy(struct ctx *c, const struct ipp_policy *p, enum rules_mode mode)
 {
@@ -482,17 +537,22 @@ static void list_policy(struct ctx *c, const struct ipp_policy *p, enum rules_mo
 	size_t n, i;
 
 	field(c, "Policy Name", "%s", p->name);
-	field(c, "Description", "%s", p->description);
-	store_label(c, buf, sizeof(buf));
-	field(c, "Store", "%s", buf);
+	field(c, "Description", "%s", desc(p->description));
+	if (mode != RULES_NONE) {
+		store_label(c, buf, sizeof(buf));
+		field(c, "Store", "%s", buf);
+	}
 	show_time_local(p->modified, buf, sizeof(buf));
 	field(c, "Last Modified", "%s", buf);
-	field(c, "GUID", "%s", p->guid);
+	if (mode != RULES_NONE)
+		field(c, "GUID", "%s", p->guid);
 	field(c, "Assigned", "%s", yesno(p->assigned));
-	if (p->gponame[0])
+	if (mode != RULES_NONE && p->gponame[0])
 		field(c, "GPO Name", "%s", p->gponame);
 	field(c, "Master PFS", "%s", yesno(p->mmpfs));
 	field(c, "Polling Interval", "%u minutes", (unsigned)p->pollinginterval);
+	if (mode == RULES_NONE)
+		return;
 	field(c, "Main Mode Life Time", "%u minutes", (unsigned)p->mmlifetime);
 	if (p->qmpermm == 0)
 		field(c, "Quick Modes per Main Mode", "0 (unlimited)");
@@ -503,19 +563,12 @@ static void list_policy(struct ctx *c, const struct ipp_policy *p, enum rules_mo
 	field(c, "No. of Rules", "%zu", p->nrules);
 
 	rules = show_sorted_rules(p, &n);
-	if (mode == RULES_NAMES) {
-		for (i = 0; i < n; i++) {
-			snprintf(buf, sizeof(buf), "Rule %u", (unsigned)rules[i]->number);
-			field(c, buf, "%s", rules[i]->name);
-		}
-	} else {
-		for (i = 0; i < n; i++) {
-			heading(c, "Rule Details");
-			list_rule(c, p, rules[i], mode == RULES_VERBOSE);
-		}
+	for (i = 0; i < n; i++) {
 		heading(c, "Rule Details");
-		list_rule(c, p, &p->defaultrule, mode == RULES_VERBOSE);
+		list_rule(c, p, rules[i], mode == RULES_VERBOSE);
 	}
+	heading(c, "Rule Details");
+	list_rule(c, p, &p->defaultrule, mode == RULES_VERBOSE);
 	free(rules);
 }
 
@@ -1073,7 +1126,7 @@ void ipp_show_policies(FILE *out, const struct ipp_snapshot *s, const struct ipp
 		for (i = 0; i < n; i++) {
 			block(&c);
 			list_policy(&c, v[i],
-				    c.o.level == IPP_LEVEL_VERBOSE ? RULES_VERBOSE : RULES_NAMES);
+				    c.o.level == IPP_LEVEL_VERBOSE ? RULES_VERBOSE : RULES_NONE);
 		}
 		break;
 	}
@@ -1224,8 +1277,8 @@ void ipp_show_all(FILE *out, const struct ipp_snapshot *s, const struct ipp_show
 			table_filteractions(&c, av, na);
 		break;
 	default:
-		/* Each object once: rules name their list and action, which follow in full. */
-		ipp_show_store(out, ctx_loc(&c), &c.o);
+		/* Each object once: rules name their list and action, which follow in full;
+		 * a blank line first, as Windows' (its first policy's name on the second line) */
 		c.sep = true;
 		for (i = 0; i < np; i++) {
 			block(&c);

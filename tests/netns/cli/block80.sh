@@ -41,7 +41,7 @@ contains "$OUT" '"filteraction": "Block"'
 # name=all is the keyword all, as for policies and lists (no rule can be called so)
 OUT=$(printf 'set store location=persistent\nshow rule name=all policy=Block80\n' |
 	$IPSECPOL -f -) || fail "show rule name=all"
-contains "$OUT" 'Rule Name                  : BlockHTTP'
+contains "$OUT" 'Rule Name              : BlockHTTP'
 # a Windows drive path: written here under that name, and said so
 OUT=$(cd "$TMP" && printf 'set store location=persistent\nexportpolicy file=C:\\ipsec\\b80.ipsec\n' |
 	$IPSECPOL -f - 2>&1) || fail "exportpolicy to a Windows path"

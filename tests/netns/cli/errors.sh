@@ -132,7 +132,7 @@ printf 'add filterlist name=NulL\nadd filter filterlist=NulL srcaddr=any dstaddr
 	>"$TMP/nul.txt"
 run_fail "$TMP/nul.txt:2: a NUL byte at column 50" $IPSECPOL -f "$TMP/nul.txt"
 run_ok $IPSECPOL static show filterlist name=NulL level=verbose
-contains "$OUT" "No. of Filters             : 0"
+contains "$OUT" "No. of Filters         : 0"
 
 # an object whose row another program damaged (a NUL byte inside a value) is still deleted by
 # its name, said so; the others stay
@@ -166,7 +166,7 @@ if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
 		$BIN/ipsecpold --root '$ROOT' --once --dry-run >/dev/null &&
 		! $BIN/ipsecpol --root '$ROOT' static add policy name=RoNo" 2>&1) ||
 		fail "read-only store: $OUT"
-	contains "$OUT" "FilterList Name            : NulL"
+	contains "$OUT" "FilterList Name        : NulL"
 	contains "$OUT" "Read-only file system"
 fi
 # what a message quotes reaches the terminal escaped, not as a control sequence

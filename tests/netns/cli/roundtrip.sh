@@ -82,9 +82,9 @@ EOF
 sed -i "s|RESTORE|$TMP|" "$TMP/restore.netsh"
 run_ok $BIN/netsh --root "$TMP/restore" -f "$TMP/restore.netsh"
 run_ok $BIN/ipsecpol --root "$TMP/restore" static show policy name=SECCPP
-contains "$OUT" "Assigned                   : YES"
+contains "$OUT" "Assigned               : YES"
 run_ok $BIN/ipsecpol --root "$TMP/restore" static show filterlist name=wanna level=verbose
-contains "$OUT" "Destination Port           : 445"
+contains "$OUT" "Destination Port       : 445"
 [ "$(grep -c "Destination Port" <<<"$OUT")" = 1 ] || fail "the list as exported (port 445 only): $OUT"
 # an export made before the policy was assigned, imported again: the policy in force stays
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static add policy name=Kept
@@ -92,16 +92,16 @@ run_ok $BIN/ipsecpol --root "$TMP/restore2" static exportpolicy file="$TMP/kept.
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static set policy name=Kept assign=yes
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static importpolicy file="$TMP/kept.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Kept
-contains "$OUT" "Assigned                   : YES"
+contains "$OUT" "Assigned               : YES"
 # an export whose assigned policy is another than the one assigned now: the file's wins
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static add policy name=Other
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static exportpolicy file="$TMP/kept2.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static set policy name=Other assign=yes
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static importpolicy file="$TMP/kept2.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Kept
-contains "$OUT" "Assigned                   : YES"
+contains "$OUT" "Assigned               : YES"
 run_ok $BIN/ipsecpol --root "$TMP/restore2" static show policy name=Other
-contains "$OUT" "Assigned                   : NO"
+contains "$OUT" "Assigned               : NO"
 # a damaged file is refused
 head -c 300 "$TMP/local.ipsec" >"$TMP/damaged.ipsec"
 run_fail "importpolicy:" $BIN/ipsecpol --root "$TMP/empty" static importpolicy file="$TMP/damaged.ipsec"
@@ -112,7 +112,7 @@ run_ok $BIN/ipsecpol --root "$TMP/tun" static exportpolicy file="$TMP/tun.ipsec"
 sed -i 's|tunnel=10.9.9.9/32|tunnel=0.0.0.0/32|' "$TMP/tun.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/tun0" static importpolicy file="$TMP/tun.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/tun0" static show rule name=R policy=P
-contains "$OUT" "Tunnel Endpoint            : NONE"
+contains "$OUT" "Tunnel Endpoint        : NONE"
 # the export of a tunnel rule's list made mirrored in the file: refused, the store's rule named
 run_ok $BIN/ipsecpol --root "$TMP/tun" static exportpolicy file="$TMP/tunm.ipsec"
 awk '/^filterlist / { print; next } /^filter / { sub(/mirrored=no/, "mirrored=yes"); print; next }
@@ -121,7 +121,7 @@ awk '/^filterlist / { print; next } /^filter / { sub(/mirrored=no/, "mirrored=ye
 run_fail 'is used by tunnel rule "R" of policy "P": its filters must not be mirrored' \
 	$BIN/ipsecpol --root "$TMP/tun" static importpolicy file="$TMP/tunm3.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/tun" static show filterlist name=L level=verbose
-contains "$OUT" "Mirrored                   : NO"
+contains "$OUT" "Mirrored               : NO"
 # an address with host bits under its mask is the network, as the shell stores it: a file
 # holding both forms holds one filter twice
 printf 'add filter filterlist=H srcaddr=10.203.1.0 srcmask=24 dstaddr=me protocol=udp dstport=53 mirrored=no\n' |
@@ -130,5 +130,5 @@ run_ok $BIN/ipsecpol --root "$TMP/hb" static exportpolicy file="$TMP/hb.ipsec"
 sed -i 's|src=10.203.1.0/24|src=10.203.1.7/24|' "$TMP/hb.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/hb2" static importpolicy file="$TMP/hb.ipsec"
 run_ok $BIN/ipsecpol --root "$TMP/hb2" static show filterlist name=H level=verbose
-contains "$OUT" "Source IP Address          : 10.203.1.0"
+contains "$OUT" "Source IP Address      : 10.203.1.0"
 echo PASS

@@ -305,7 +305,7 @@ static void test_batch(void **state)
 	assert_non_null(strstr(x->out, "InBatch1"));
 	assert_non_null(strstr(x->out, "InBatch2"));
 	output(x, "show filterlist InBatchList level=verbose");
-	assert_non_null(strstr(x->out, "No. of Filters             : 1"));
+	assert_non_null(strstr(x->out, "No. of Filters         : 1"));
 	assert_string_not_equal(before, output(x, "dump"));
 	/* batch mode has ended: the next command is its own transaction again */
 	run(x, "add policy After");
@@ -549,7 +549,7 @@ static void test_batch_script_goes_on(void **state)
 		output(x, "show policy format=table");
 		assert_non_null(strstr(x->out, "B1"));
 		output(x, "show filterlist FL level=verbose");
-		assert_non_null(strstr(x->out, "No. of Filters             : 1"));
+		assert_non_null(strstr(x->out, "No. of Filters         : 1"));
 		/* the second round deletes B1 and makes it again; the filter exists: fails */
 	}
 	/* an unfinished batch is committed at the end of a good script */

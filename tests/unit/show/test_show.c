@@ -653,12 +653,19 @@ static void test_list_normal(void **state)
 	ipp_show_filteractions(c.f, s, av, 3, &o);
 	out = cap_close(&c);
 	golden("list_normal", out);
-	/* normal: rule names, no rule blocks, no filters */
-	assert_non_null(strstr(out, "Rule 1                     : Tunnel to HQ\n"));
-	assert_non_null(strstr(out, "Rule 3                     : Ping out\n"));
+	/* normal: Windows' six summary fields of a policy, no rules, no filters */
+	assert_non_null(strstr(out, "Policy Name            : Corp Secure\n"
+				    "Description            : Tab here"));
+	assert_non_null(strstr(out, "Assigned               : NO\n"
+				    "Master PFS             : YES\n"
+				    "Polling Interval       : 60 minutes\n=====\n"));
 	assert_null(strstr(out, "Rule Details"));
+	assert_null(strstr(out, "Main Mode Life Time"));
 	assert_null(strstr(out, "Source IP Address"));
-	assert_non_null(strstr(out, "Store                      : Local Store <host1>\n"));
+	/* lists and actions: their store, "NONE" for no description */
+	assert_non_null(strstr(out, "Store                  : Local Store <host1>\n"));
+	assert_non_null(strstr(out, "FilterList Name        : All ICMP\n"
+				    "Description            : NONE\n"));
 	free(out);
 }
 
@@ -676,15 +683,21 @@ static void test_list_verbose(void **state)
 	out = cap_close(&c);
 	golden("list_verbose", out);
 	/* rules by number, the default response rule last, with lists and actions in full */
-	t1 = strstr(out, "Rule Name                  : Tunnel to HQ");
-	t3 = strstr(out, "Rule Name                  : Ping out");
-	dflt = strstr(out, "Rule Name                  : Default Response Rule");
+	t1 = strstr(out, "Rule Name              : Tunnel to HQ");
+	t3 = strstr(out, "Rule Name              : Ping out");
+	dflt = strstr(out, "Rule Name              : Default Response Rule");
 	assert_non_null(t1);
 	assert_non_null(t3);
 	assert_non_null(dflt);
 	assert_true(t1 < t3 && t3 < dflt);
 	assert_non_null(strstr(out, "Filter List Details"));
-	assert_non_null(strstr(out, "Source DNS Name            : www.example.com\n"));
+	assert_non_null(strstr(out, "Source DNS Name        : www.example.com\n"));
+	/* a list's filters under "Filter(s)", each ended by a blank line, as Windows' */
+	assert_non_null(strstr(out, "Filter(s)\n---------\nDescription            : "));
+	assert_null(strstr(out, "Filter 1"));
+	/* further values under their own field's value column */
+	assert_non_null(strstr(out, "Main Mode Security Methods : 3DES SHA1 DH group 3"));
+	assert_non_null(strstr(out, "\n                             3DES MD5  DH group 2"));
 	assert_non_null(strstr(out, "Preshared Key: (hidden)"));
 	assert_null(strstr(out, PSK));
 	/* control characters never reach the terminal */
@@ -732,11 +745,11 @@ static void test_rules(void **state)
 	ipp_show_rules(c.f, s, p, rv, 2, &o);
 	out = cap_close(&c);
 	golden("rules", out);
-	assert_non_null(strstr(out, "Tunnel Endpoint            : 10.77.0.1 (hq.example.com)\n"));
-	assert_non_null(strstr(out, "Authentication Methods     : Root CA: "
+	assert_non_null(strstr(out, "Tunnel Endpoint        : 10.77.0.1 (hq.example.com)\n"));
+	assert_non_null(strstr(out, "Authentication Methods : Root CA: "
 				    "C=US,O=Example,CN=\"Example Root\" (certmap: YES, "
 				    "excludecaname: NO)\n"));
-	assert_non_null(strstr(out, "Filter List                : <Dynamic>\n"));
+	assert_non_null(strstr(out, "Filter List            : <Dynamic>\n"));
 	assert_null(strstr(out, PSK));
 	free(out);
 }
@@ -781,8 +794,8 @@ static void test_table_narrow(void **state)
 	out = cap_close(&c);
 	golden("list_narrow", out);
 	check_width(out, 80);
-	assert_non_null(strstr(out, "Description                : a rather long description that "
-				    "does not fit in e...\n"));
+	assert_non_null(strstr(out, "Description            : a rather long description that does "
+				    "not fit in eight...\n"));
 	free(out);
 }
 
@@ -846,7 +859,8 @@ static void test_resolvedns(void **state)
 	cap_open(&c);
 	ipp_show_filterlists(c.f, s, lv, 1, &o);
 	out = cap_close(&c);
-	assert_non_null(strstr(out, "Source DNS Name            :\n"));
+	/* no name: the address, as Windows lists it */
+	assert_non_null(strstr(out, "Source DNS Name        : 127.0.0.1\n"));
 	free(out);
 
 	if (getnameinfo((struct sockaddr *)&sin, sizeof(sin), host, sizeof(host), NULL, 0,
@@ -858,10 +872,10 @@ static void test_resolvedns(void **state)
 	cap_open(&c);
 	ipp_show_filterlists(c.f, s, lv, 1, &o);
 	out = cap_close(&c);
-	snprintf(want, sizeof(want), "Source DNS Name            : %s\n", host);
+	snprintf(want, sizeof(want), "Source DNS Name        : %s\n", host);
 	assert_non_null(strstr(out, want));
 	/* "me" is never looked up */
-	assert_non_null(strstr(out, "Destination DNS Name       :\n"));
+	assert_non_null(strstr(out, "Destination DNS Name   : <My IP Address>\n"));
 	free(out);
 }
 
@@ -877,9 +891,11 @@ static void test_show_all_list(void **state)
 	ipp_show_all(c.f, s, &o);
 	out = cap_close(&c);
 	golden("show_all", out);
-	assert_int_equal(strncmp(out, "Current store is: Local Store <host1>\n", 38), 0);
-	b = strstr(out, "Policy Name                : Block80");
-	cs = strstr(out, "Policy Name                : Corp Secure");
+	/* a blank line first: the first policy's name on the second line, as Windows' */
+	assert_non_null(strstr(out, "\nPolicy Name            : Block80\n"));
+	assert_ptr_equal(strstr(out, "\nPolicy Name            : Block80\n"), out);
+	b = strstr(out, "Policy Name            : Block80");
+	cs = strstr(out, "Policy Name            : Corp Secure");
 	assert_true(b && cs && b < cs);
 	free(out);
 }
@@ -1238,8 +1254,8 @@ static void test_empty(void **state)
 	o.format = IPP_FORMAT_LIST;
 	ipp_show_policies(c.f, &s, NULL, 0, &o);
 	out = cap_close(&c);
-	assert_string_equal(out, "Current store is: Persistent Store\n"
-				 "Current store is: Persistent Store\n");
+	/* (the table's store line; a list of nothing is nothing) */
+	assert_string_equal(out, "Current store is: Persistent Store\n");
 	free(out);
 
 	o.format = IPP_FORMAT_JSON;
