@@ -728,11 +728,17 @@ static char *bat_late(struct bat *b, const char *s)
 			const char *val;
 
 			if (e && e > s + 1) {
-				val = var_value(b, s + 1, (size_t)(e - s - 1), num, sizeof(num));
-				if (val)
-					sb_str(&o, val);
-				else
+				/* !NAME!, !NAME:~s,l!, !NAME:a=b! as %NAME...% */
+				const char *colon = memchr(s + 1, ':', (size_t)(e - s - 1));
+				size_t nl = (size_t)((colon ? colon : e) - (s + 1));
+
+				val = var_value(b, s + 1, nl, num, sizeof(num));
+				if (!val)
 					sb_unknown(&o, s, (size_t)(e + 1 - s));
+				else if (colon)
+					var_modified(&o, val, colon + 1, (size_t)(e - colon - 1));
+				else
+					sb_str(&o, val);
 				s = e + 1;
 				continue;
 			}

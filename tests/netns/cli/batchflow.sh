@@ -66,6 +66,17 @@ run_ok $IPSECPOL -f "$TMP/idem.bat"
 contains "$OUT" "FlowIdem exists"
 lacks "$(dump_store local)" FlowIdemNo
 
+# !NAME! with a modifier, as %NAME:...%: the Windows version read from ver (published
+# hardening scripts choose their branch so)
+BAT=ver.bat
+bat '@echo off' 'setlocal enabledelayedexpansion' 'set w=abcdef' \
+	'echo sub[!w:c=X!] from[!w:~2!] mid[!w:~-3,2!] star[!w:*c=Z!] plain[!w!]' \
+	'for /f "delims=" %%a in ('"'ver'"') do ( set version=%%a' 'set version=!version:~-9,3!' ')' \
+	'if "!version!"=="5.2" (echo Windows Server 2003) else (echo not supported: !version!)'
+run_ok $IPSECPOL -f "$TMP/ver.bat"
+contains "$OUT" "sub[abXdef] from[cdef] mid[de] star[Zdef] plain[abcdef]"
+contains "$OUT" "Windows Server 2003"
+
 # for /l, a for list of quoted words, %~dp0 (the batch file's own directory) naming a netsh
 # script beside it, setlocal/endlocal scoping, if defined, if "%1"=="" (no arguments)
 mkdir -p "$TMP/d"
