@@ -52,7 +52,7 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 	memset(&res, 0, sizeof(res));
 	memset(ret, 0, sizeof(*ret));
 	r = ipp_db_open(paths->db, IPP_DB_READONLY, &db, err);
-	if (r == -ENOENT && access(paths->db, F_OK) < 0 && errno == ENOENT) {
+	if (r == -ENOENT && ipp_db_absent(paths->db)) {
 		/* no database yet: every store is empty */
 		db = NULL;
 		ipp_err_clear(err);

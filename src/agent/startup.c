@@ -26,12 +26,9 @@ static int any_assigned(const struct ipp_paths *p, bool *ret, struct ipp_error *
 	size_t i;
 	int r;
 
-	if (access(p->db, F_OK) < 0) {
-		if (errno == ENOENT) {
-			*ret = false;
-			return 0;
-		}
-		return ipp_err(err, errno, "cannot access \"%s\": %s", p->db, strerror(errno));
+	if (ipp_db_absent(p->db)) {
+		*ret = false;
+		return 0;
 	}
 	if ((r = ipp_db_open(p->db, IPP_DB_READONLY, &db, err)) < 0)
 		return r;

@@ -275,6 +275,7 @@ struct ipp_whatif {
 	bool dir_set;
 	bool secpath;              /* ipsec=yes: the packet travels through an SA */
 	bool dialup;               /* conntype=dialup: by a dial-up interface (default lan) */
+	bool secpath_set, conntype_set; /* ipsec=, conntype= given (one packet's, not pcap's) */
 	bool verbose;              /* list every matching filter, not only the first three */
 	const struct ipp_dynspd *dynamic; /* the agent's dynamic rules, in force with the
 					     stores' policies (borrowed; NULL: none) */

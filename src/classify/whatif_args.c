@@ -164,6 +164,7 @@ static int w_ipsec(struct ipp_whatif *w, const char *tag, const char *v, struct 
 {
 	if (parse_yesno(v, &w->secpath) < 0)
 		return ipp_err(err, EINVAL, "\"%s=%s\": expected yes or no", tag, v);
+	w->secpath_set = true;
 	return 0;
 }
 
@@ -176,6 +177,7 @@ static int w_conntype(struct ipp_whatif *w, const char *tag, const char *v,
 		w->dialup = true;
 	else
 		return ipp_err(err, EINVAL, "\"%s=%s\": expected lan or dialup", tag, v);
+	w->conntype_set = true;
 	return 0;
 }
 

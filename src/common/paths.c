@@ -28,7 +28,12 @@ int ipp_paths_init(const char *root, struct ipp_paths *ret, struct ipp_error *er
 	struct ipp_paths p;
 	int r;
 
-	if (!root || !*root)
+	if (root && !*root)
+		/* (--root "$UNSET" must not mean the system's own files) */
+		return ipp_err(err, EINVAL,
+			       "root directory: an empty name (give a directory, or no --root "
+			       "for the system's own files)");
+	if (!root)
 		root = getenv("IPSECPOL_ROOT");
 	if (!root || !*root)
 		root = "/";

@@ -26,8 +26,8 @@ struct ipp_paths {
 					  dynamic rules in force (absent: none) */
 };
 
-/* Fill @ret for @root (NULL: $IPSECPOL_ROOT, else "/"; a relative one from the current directory).
- * Creates nothing. */
+/* Fill @ret for @root (NULL: $IPSECPOL_ROOT, else "/"; "" refused; a relative one from the current
+ * directory). Creates nothing. */
 int ipp_paths_init(const char *root, struct ipp_paths *ret, struct ipp_error *err);
 
 /* mkdir -p of etcdir, statedir and rundir (mode 0755). */

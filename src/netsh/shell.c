@@ -304,7 +304,7 @@ int ipp_shell_db(struct ipp_shell *sh, bool create, struct ipp_db **ret, struct 
 		*ret = sh->db;
 		return 0;
 	}
-	if (!create && access(sh->paths.db, F_OK) < 0 && errno == ENOENT) {
+	if (!create && ipp_db_absent(sh->paths.db)) {
 		*ret = NULL;
 		return 0;
 	}

@@ -814,6 +814,16 @@ static int migrate(struct ipp_db *db, struct ipp_error *err)
 			    db->path);
 		goto fail;
 	}
+	/* an SQLite file without a table that this program did not just create is not
+	 * "no database yet" (the agent refuses it too): what it held cannot be told */
+	if (version == 0 && tables == 0 && db->held < 0) {
+		r = ipp_err(err, EBADMSG,
+			    "\"%s\" is an SQLite database without any table, not an ipsecpol "
+			    "policy database: it was cut short or replaced; remove it to start "
+			    "with empty stores",
+			    db->path);
+		goto fail;
+	}
 	if (version > IPP_SCHEMA_VERSION) {
 		r = ipp_err(err, EPROTO,
 			    "policy database \"%s\" has schema version %lld, newer than version %d "
@@ -919,9 +929,15 @@ static int claim_file(const char *path, int *held, struct ipp_error *err)
 		*held = fd;
 		return 0;
 	}
-	if (errno != EEXIST || (fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+	if (errno != EEXIST || (fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT && lstat(path, &sb) == 0)
+			return ipp_err(err, EIO,
+				       "policy database \"%s\": a symbolic link to a file that "
+				       "does not exist",
+				       path);
 		return ipp_err(err, errno, "policy database \"%s\": cannot open: %s", path,
 			       strerror(errno));
+	}
 	/* (a creator takes its lock just after creating: look a few times) */
 	for (i = 0; i < 20; i++) {
 		(void)flock(fd, LOCK_SH);
@@ -1009,6 +1025,13 @@ static int check_kinds(const char *path, struct ipp_error *err)
 						path, buf, ipp_file_kind(sb.st_mode));
 	}
 	return 0;
+}
+
+bool ipp_db_absent(const char *path)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) < 0 && errno == ENOENT;
 }
 
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)

@@ -69,6 +69,13 @@ enum {
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err);
 void ipp_db_close(struct ipp_db *db);
 
+/*
+ * Is there no database at @path yet (no file and no symbolic link by that name:
+ * every store empty)?  A link to a file that is gone, or a name that cannot be
+ * looked at, is not "no database": what it held cannot be read.
+ */
+bool ipp_db_absent(const char *path);
+
 int ipp_db_begin(struct ipp_db *db, struct ipp_error *err);
 int ipp_db_commit(struct ipp_db *db, struct ipp_error *err);
 void ipp_db_rollback(struct ipp_db *db);

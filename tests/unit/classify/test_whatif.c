@@ -389,6 +389,14 @@ static void test_errors(void **state)
 	assert_int_equal(whatif(&out, &err, "pcap=/x.pcap", "dir=out", "me=only", NULL), -EINVAL);
 	has(err.msg, "direction= is for one packet");
 	free(out);
+	/* and are taken as captured: ipsec= and conntype= are one packet's too */
+	assert_int_equal(whatif(&out, &err, "pcap=/x.pcap", "ipsec=yes", "me=only", NULL), -EINVAL);
+	has(err.msg, "ipsec= is for one packet");
+	free(out);
+	assert_int_equal(whatif(&out, &err, "pcap=/x.pcap", "conntype=dialup", "me=only", NULL),
+			 -EINVAL);
+	has(err.msg, "conntype= is for one packet");
+	free(out);
 }
 
 static void test_pcap(void **state)

@@ -1073,6 +1073,18 @@ static void test_corrupt_file(void **state)
 				 SQLITE_OK);
 		sqlite3_close(h);
 		expect_err(ipp_db_open(path, 0, &db, &err), EBADMSG, &err, "another program");
+		/* without any table: neither (the agent refuses it; a command that writes
+		 * would make it a store) */
+		snprintf(path, sizeof(path), "%s/notables.db", fx->dir);
+		assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_exec(h, "CREATE TABLE t (x); DROP TABLE t", NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(h);
+		expect_err(ipp_db_open(path, 0, &db, &err), EBADMSG, &err,
+			   "an SQLite database without any table");
+		expect_err(ipp_db_open(path, IPP_DB_READONLY, &db, &err), EBADMSG, &err,
+			   "not an ipsecpol policy database");
 	}
 	/* an empty file is a store cut short: refused, not made a new empty store (that would
 	 * lose the persistent policy in silence), and left as it is */
@@ -1487,7 +1499,12 @@ static void test_readonly(void **state)
 		assert_int_equal(symlink("/nonexistent/policy.db", link), 0);
 		expect_err(ipp_db_open(link, IPP_DB_READONLY, &ro, &err), EIO, &err,
 			   "a symbolic link to a file that does not exist");
+		/* nor for a command that writes (it would write through the link) */
+		expect_err(ipp_db_open(link, 0, &ro, &err), EIO, &err,
+			   "a symbolic link to a file that does not exist");
+		assert_false(ipp_db_absent(link));
 		unlink(link);
+		assert_true(ipp_db_absent(link));
 	}
 }
 
