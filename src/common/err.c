@@ -9,9 +9,10 @@
 
 /*
  * The character at @p: its length in bytes (a UTF-8 sequence whole, a byte
- * that begins none alone), *@ctl whether a terminal would act on it: C0,
- * DEL, C1 (U+0080..U+009F, C2 80..9F) or a stray byte 0x80..0x9f (C1 to an
- * 8-bit terminal).
+ * that begins none alone), *@ctl whether it is written as \xHH: what a
+ * terminal would act on (C0, DEL, C1: U+0080..U+009F, C2 80..9F) and a byte
+ * that is not UTF-8 (0x80..0x9f is C1 to an 8-bit terminal; the others make
+ * a message that is not text).
  */
 static size_t char_at(const unsigned char *p, bool *ctl)
 {
@@ -23,8 +24,8 @@ static size_t char_at(const unsigned char *p, bool *ctl)
 	for (size_t i = 1; i < n; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			n = 1; /* (not a whole sequence: its first byte alone) */
-	*ctl = n == 1 ? *p < 0x20 || *p == 0x7f || (*p >= 0x80 && *p <= 0x9f)
-		      : n == 2 && p[0] == 0xc2 && p[1] <= 0x9f;
+	*ctl =
+	    n == 1 ? *p < 0x20 || *p == 0x7f || *p >= 0x80 : n == 2 && p[0] == 0xc2 && p[1] <= 0x9f;
 	return n;
 }
 

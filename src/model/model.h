@@ -307,6 +307,13 @@ int ipp_filter_copy(struct ipp_filter *dst, const struct ipp_filter *src);
  * NULL.  Not checked here: mmpfs=yes implying qmpermm=1 (netsh sets it).
  */
 int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err);
+
+/*
+ * @name written as a DNS name is (@what names it in the message): labels of
+ * letters, digits, '-' and '_' (and UTF-8 beyond ASCII), at most 63 bytes,
+ * between dots (one at the end allowed).
+ */
+int ipp_dnsname_validate(const char *what, const char *name, struct ipp_error *err);
 /* Name, description and every filter of the list. */
 int ipp_filterlist_validate(const struct ipp_filterlist *l, struct ipp_error *err);
 int ipp_filteraction_validate(const struct ipp_filteraction *a, struct ipp_error *err);

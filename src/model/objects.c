@@ -187,6 +187,7 @@ int ipp_name_validate(const char *what, const char *name, struct ipp_error *err)
 {
 	char x[IPP_NAME_MAX + 64];
 	size_t n, chars;
+	long bad;
 
 	if (!name || !*name)
 		return ipp_err(err, EINVAL, "%s: empty name, expected a name", what);
@@ -204,6 +205,12 @@ int ipp_name_validate(const char *what, const char *name, struct ipp_error *err)
 	if (strcasecmp(name, "all") == 0)
 		return ipp_err(err, EINVAL, "%s: \"%s\" is reserved, expected another name", what,
 			       name);
+	if ((bad = ipp_utf8_bad_at(name)) >= 0)
+		return ipp_err(err, EINVAL,
+			       "%s: \"%s\": byte 0x%02x at position %ld is not UTF-8: names are "
+			       "UTF-8 text",
+			       what, excerpt(name, 80, x, sizeof(x)), (unsigned char)name[bad],
+			       bad + 1);
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return ipp_err(err, EINVAL,
@@ -239,6 +246,51 @@ static int text_check(const char *what, const char *s, size_t max, bool multilin
 static int text_validate(const char *what, const char *s, size_t max, struct ipp_error *err)
 {
 	return text_check(what, s, max, strcmp(what, "description") == 0, err);
+}
+
+int ipp_dnsname_validate(const char *what, const char *name, struct ipp_error *err)
+{
+	size_t label = 0;
+
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '.') {
+			if (!label && p[1])
+				return ipp_err(err, EINVAL, "%s: \"%s\": an empty label", what,
+					       name);
+			label = 0;
+			continue;
+		}
+		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return ipp_err(err, EINVAL,
+				       "%s: \"%s\" is not a DNS name (the character at position "
+				       "%zu)",
+				       what, name, (size_t)(p - name) + 1);
+		if (++label > 63)
+			return ipp_err(err, EINVAL, "%s: \"%s\": a label longer than 63 bytes",
+				       what, name);
+	}
+	return 0;
+}
+
+/*
+ * @name (@what: srcdns, dstdns, tunneldns), the DNS name an address was
+ * resolved from: kept only beside an address of kind IP (@with_address, else
+ * @addrtag is named), and written as a name is.
+ */
+static int dnsname_validate(const char *what, const char *name, bool with_address,
+			    const char *addrtag, struct ipp_error *err)
+{
+	if (!name || !*name)
+		return 0;
+	if (!with_address)
+		return ipp_err(err, EINVAL,
+			       "%s: \"%s\": only with an address as %s (the name it was resolved "
+			       "from)",
+			       what, name, addrtag);
+	return ipp_dnsname_validate(what, name, err);
 }
 
 static int addr_validate(const char *what, const struct ipp_addr *a, struct ipp_error *err)
@@ -333,7 +385,13 @@ int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err)
 	r = text_validate("srcdns", f->srcdns, IPP_NAME_MAX, err);
 	if (r < 0)
 		return r;
-	return text_validate("dstdns", f->dstdns, IPP_NAME_MAX, err);
+	r = text_validate("dstdns", f->dstdns, IPP_NAME_MAX, err);
+	if (r < 0)
+		return r;
+	r = dnsname_validate("srcdns", f->srcdns, f->src.kind == IPP_ADDR_IP, "srcaddr", err);
+	if (r < 0)
+		return r;
+	return dnsname_validate("dstdns", f->dstdns, f->dst.kind == IPP_ADDR_IP, "dstaddr", err);
 }
 
 int ipp_filterlist_validate(const struct ipp_filterlist *l, struct ipp_error *err)
@@ -439,6 +497,9 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 			return ret;
 	}
 	ret = text_validate("tunnel", r->tunneldns, sizeof(r->tunneldns), err);
+	if (ret < 0)
+		return ret;
+	ret = dnsname_validate("tunneldns", r->tunneldns, r->has_tunnel, "tunnel", err);
 	if (ret < 0)
 		return ret;
 	if (r->has_tunnel) {

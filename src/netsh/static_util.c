@@ -325,7 +325,7 @@ int ipp_st_dnsname_check(const char *tag, const char *v, const char *addrtag, bo
 			       tag, addrtag);
 	if (!*v)
 		return ipp_err(err, EINVAL, "%s: empty, expected a DNS name", tag);
-	return 0;
+	return ipp_dnsname_validate(tag, v, err);
 }
 
 int ipp_st_delete_damaged(struct ipp_shell *sh, struct ipp_db *db, const char *table,

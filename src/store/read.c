@@ -40,12 +40,9 @@ static int name_col(struct ipp_db *db, sqlite3_stmt *st, int i, const char *what
 	const char *t = (const char *)sqlite3_column_text(st, i);
 	struct ipp_error why = {0};
 
+	/* (ipp_name_validate() says "not UTF-8" before it looks for control characters) */
 	if (ipp_name_validate("name", t ? t : "", &why) < 0)
 		return bad_row(db, err, what, id, "name", &why);
-	if (ipp_utf8_bad_at(t) >= 0) {
-		ipp_err(&why, EINVAL, "not UTF-8");
-		return bad_row(db, err, what, id, "name", &why);
-	}
 	snprintf(buf, len, "%s", t);
 	return 0;
 }

@@ -1278,7 +1278,11 @@ static void test_damaged_values(void **state)
 	     * an export could not give back */
 	    {"UPDATE filterlist SET name = ''", "filter list 1: bad name: name: empty name"},
 	    {"UPDATE filterlist SET name = 'All'", "bad name: name: \"All\" is reserved"},
-	    {"UPDATE filteraction SET name = CAST(X'41FF' AS TEXT)", "bad name: not UTF-8"},
+	    {"UPDATE filteraction SET name = CAST(X'41FF' AS TEXT)",
+	     "bad name: name: \"A\\xff\": byte 0xff at position 2 is not UTF-8"},
+	    /* not UTF-8 said, not a control character (0xff shown as \xff, a line end as \n) */
+	    {"UPDATE policy SET name = CAST(X'41FF0A42' AS TEXT)",
+	     "bad name: name: \"A\\xff\\nB\": byte 0xff at position 2 is not UTF-8"},
 	    {"UPDATE policy SET name = printf('%.300c', 'x')", "bad name: name: \"xxx"},
 	    {"UPDATE rule SET name = 'a' || char(10) || 'b' WHERE number > 0",
 	     "control characters are not allowed"},
