@@ -66,6 +66,21 @@ sed 's/{[0-9A-Fa-f]\{8\}-/{DEADBEEF-/g' "$TMP/local.ipsec" >"$TMP/other.ipsec"
 run_fail "importpolicy: file \"$TMP/other.ipsec\": line " $IPSECPOL static importpolicy file="$TMP/other.ipsec"
 contains "$ERR" "already exists in the local store"
 [ "$(dump_store local)" = "$BEFORE" ] || fail "a failed import changed the store"
+# a DNS name beside what is not an address (a filter's any, a rule without a tunnel), or
+# that is not a DNS name: refused as the commands refuse it (dump could not give it back)
+sed '0,/^ *filter .*src=any/s/\(^ *filter .*src=any.*\)order=\([0-9]*\)/\1order=\2 srcdns="x.example"/' \
+	"$TMP/local.ipsec" >"$TMP/dns1.ipsec"
+grep -q 'src=any.*srcdns="x.example"' "$TMP/dns1.ipsec" || fail "no filter of any made for the DNS check"
+run_fail 'srcdns: "x.example": only with an address as srcaddr' \
+	$IPSECPOL static importpolicy file="$TMP/dns1.ipsec"
+sed '0,/^ *rule number=/s/\(^ *rule number=[0-9]* guid=[^ ]* name="[^"]*"\)/\1 tunneldns="x.example"/' \
+	"$TMP/local.ipsec" >"$TMP/dns2.ipsec"
+grep -q 'tunneldns="x.example"' "$TMP/dns2.ipsec" || fail "no rule made for the tunnel DNS check"
+run_fail 'tunneldns: "x.example": only with an address as tunnel' \
+	$IPSECPOL static importpolicy file="$TMP/dns2.ipsec"
+[ "$(dump_store local)" = "$BEFORE" ] || fail "a refused import changed the store"
+run_fail 'srcdnsname: "a b;c" is not a DNS name' \
+	$IPSECPOL static add filter filterlist=DnsCheck srcaddr=10.203.9.9 srcdnsname="a b;c" dstaddr=any
 # a published backup and restore: export, unassign and delete the policy, import it back
 cat >"$TMP/restore.netsh" <<'EOF'
 ipsec static add policy name = SECCPP
