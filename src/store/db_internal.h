@@ -133,4 +133,28 @@ int db_load_defaultrule(struct ipp_db *db, struct ipp_policy *p, struct ipp_erro
 /* Load the auth methods of rule @r->id. */
 int db_load_auth(struct ipp_db *db, struct ipp_rule *r, struct ipp_error *err);
 
+/*
+ * Repeated keys of a snapshot's objects, found by sorting (ipp_first_dup()):
+ * comparators over the indexes of @ctx's filter lists, filter actions and
+ * policies (a struct ipp_snapshot: names folded as Unicode, GUIDs exactly),
+ * and of a policy's rules (a struct ipp_policy: names, numbers; number 0
+ * repeats nothing).
+ */
+int snap_list_name_cmp(const void *ctx, size_t a, size_t b);
+int snap_list_guid_cmp(const void *ctx, size_t a, size_t b);
+int snap_action_name_cmp(const void *ctx, size_t a, size_t b);
+int snap_action_guid_cmp(const void *ctx, size_t a, size_t b);
+int snap_policy_name_cmp(const void *ctx, size_t a, size_t b);
+int snap_policy_guid_cmp(const void *ctx, size_t a, size_t b);
+int snap_rule_name_cmp(const void *ctx, size_t a, size_t b);
+int snap_rule_number_cmp(const void *ctx, size_t a, size_t b);
+/*
+ * The first repetition of either of two keys (@cmp1 checked before @cmp2 for
+ * one earlier item), as a scan from the first item meets it: *@key 1 or 2,
+ * *@later and *@earlier the items; 0 when none (@cmp2 NULL: one key); -ENOMEM.
+ */
+int snap_first_dup2(size_t n, int (*cmp1)(const void *, size_t, size_t),
+		    int (*cmp2)(const void *, size_t, size_t), const void *ctx, int *key,
+		    size_t *earlier, size_t *later);
+
 #endif

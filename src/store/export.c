@@ -32,6 +32,7 @@
 
 #include "../common/grow.h"
 #include "../common/utf8.h"
+#include "db_internal.h"
 #include "store.h"
 
 #define EXPORT_MAGIC "ipsecpol-export"
@@ -405,6 +406,11 @@ struct reader {
 	bool need_default;
 	/* the value of F_REFLIST / F_REFACTION of the current line */
 	char ref_list[IPP_GUID_STRLEN], ref_action[IPP_GUID_STRLEN];
+	/* (owned) the file's filter lists and actions by GUID, to resolve the references */
+	struct guid_id {
+		const char *guid;
+		int64_t id;
+	} * list_guids, *action_guids;
 };
 
 static int rerr(struct reader *rd, int code, const char *fmt, ...)
@@ -963,12 +969,52 @@ static int check_filters(struct reader *rd, const struct ipp_filterlist *l)
 	return r;
 }
 
+static int guid_id_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct guid_id *)x)->guid, ((const struct guid_id *)y)->guid);
+}
+
+/* The file's filter lists and filter actions by GUID (rd->list_guids, rd->action_guids). */
+static int guid_index(struct reader *rd)
+{
+	const struct ipp_snapshot *s = rd->s;
+	size_t i;
+
+	rd->list_guids = malloc((s->nfilterlists + 1) * sizeof(*rd->list_guids));
+	rd->action_guids = malloc((s->nfilteractions + 1) * sizeof(*rd->action_guids));
+	if (!rd->list_guids || !rd->action_guids)
+		return rerr(rd, ENOMEM, "out of memory");
+	for (i = 0; i < s->nfilterlists; i++)
+		rd->list_guids[i] = (struct guid_id){s->filterlists[i].guid, s->filterlists[i].id};
+	for (i = 0; i < s->nfilteractions; i++)
+		rd->action_guids[i] =
+		    (struct guid_id){s->filteractions[i].guid, s->filteractions[i].id};
+	qsort(rd->list_guids, s->nfilterlists, sizeof(*rd->list_guids), guid_id_cmp);
+	qsort(rd->action_guids, s->nfilteractions, sizeof(*rd->action_guids), guid_id_cmp);
+	return 0;
+}
+
+/* The id of the object of GUID @guid in @v (@n, sorted), 0 when none. */
+static int64_t guid_find(const struct guid_id *v, size_t n, const char *guid)
+{
+	const struct guid_id key = {guid, 0}, *hit;
+
+	hit = n ? bsearch(&key, v, n, sizeof(*v), guid_id_cmp) : NULL;
+	return hit ? hit->id : 0;
+}
+
 static int check_all(struct reader *rd)
 {
 	struct ipp_snapshot *s = rd->s;
 	const struct ipp_policy *assigned = NULL;
-	int r;
+	size_t de = 0, dl = SIZE_MAX;
+	int r, dk = 0;
 
+	if ((r = snap_first_dup2(s->nfilterlists, snap_list_name_cmp, snap_list_guid_cmp, s, &dk,
+				 &de, &dl)) < 0)
+		return rerr(rd, ENOMEM, "out of memory");
+	if (!r)
+		dl = SIZE_MAX;
 	for (size_t i = 0; i < s->nfilterlists; i++) {
 		const struct ipp_filterlist *l = &s->filterlists[i];
 
@@ -979,18 +1025,21 @@ static int check_all(struct reader *rd)
 		r = ipp_filterlist_validate(&head, rd->err);
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
-		for (size_t j = 0; j < i; j++) {
-			if (ipp_utf8_casecmp(s->filterlists[j].name, l->name) == 0)
-				return rerr(rd, EEXIST, "filterlist \"%s\" already on line %lld",
-					    l->name, (long long)s->filterlists[j].id);
-			if (strcmp(s->filterlists[j].guid, l->guid) == 0)
-				return rerr(rd, EEXIST, "filterlist GUID %s already on line %lld",
-					    l->guid, (long long)s->filterlists[j].id);
-		}
+		if (i == dl && dk == 1)
+			return rerr(rd, EEXIST, "filterlist \"%s\" already on line %lld", l->name,
+				    (long long)s->filterlists[de].id);
+		if (i == dl)
+			return rerr(rd, EEXIST, "filterlist GUID %s already on line %lld", l->guid,
+				    (long long)s->filterlists[de].id);
 		r = check_filters(rd, l);
 		if (r < 0)
 			return r;
 	}
+	if ((r = snap_first_dup2(s->nfilteractions, snap_action_name_cmp, snap_action_guid_cmp, s,
+				 &dk, &de, &dl)) < 0)
+		return rerr(rd, ENOMEM, "out of memory");
+	if (!r)
+		dl = SIZE_MAX;
 	for (size_t i = 0; i < s->nfilteractions; i++) {
 		const struct ipp_filteraction *a = &s->filteractions[i];
 
@@ -998,27 +1047,23 @@ static int check_all(struct reader *rd)
 		r = ipp_filteraction_validate(a, rd->err);
 		if (r < 0)
 			return rerr_model(rd, rd->line, r);
-		for (size_t j = 0; j < i; j++) {
-			if (ipp_utf8_casecmp(s->filteractions[j].name, a->name) == 0)
-				return rerr(rd, EEXIST, "filteraction \"%s\" already on line %lld",
-					    a->name, (long long)s->filteractions[j].id);
-			if (strcmp(s->filteractions[j].guid, a->guid) == 0)
-				return rerr(rd, EEXIST, "filteraction GUID %s already on line %lld",
-					    a->guid, (long long)s->filteractions[j].id);
-		}
+		if (i == dl && dk == 1)
+			return rerr(rd, EEXIST, "filteraction \"%s\" already on line %lld", a->name,
+				    (long long)s->filteractions[de].id);
+		if (i == dl)
+			return rerr(rd, EEXIST, "filteraction GUID %s already on line %lld",
+				    a->guid, (long long)s->filteractions[de].id);
 	}
-	/* resolve the rules' references */
+	/* resolve the rules' references (GUIDs of each kind are one each by now) */
+	if (rd->nrefs && (r = guid_index(rd)) < 0)
+		return r;
 	for (size_t i = 0; i < rd->nrefs; i++) {
 		const struct pending_ref *ref = &rd->refs[i];
 		struct ipp_rule *rule = &s->policies[ref->policy].rules[ref->rule];
 
 		rd->line = ref->line;
-		for (size_t j = 0; j < s->nfilterlists; j++)
-			if (strcmp(s->filterlists[j].guid, ref->list) == 0)
-				rule->filterlist_id = s->filterlists[j].id;
-		for (size_t j = 0; j < s->nfilteractions; j++)
-			if (strcmp(s->filteractions[j].guid, ref->action) == 0)
-				rule->filteraction_id = s->filteractions[j].id;
+		rule->filterlist_id = guid_find(rd->list_guids, s->nfilterlists, ref->list);
+		rule->filteraction_id = guid_find(rd->action_guids, s->nfilteractions, ref->action);
 		if (!rule->filterlist_id)
 			return rerr(rd, EINVAL, "rule \"%s\": filterlist \"%s\" is not in the file",
 				    rule->name, ref->list);
@@ -1027,8 +1072,15 @@ static int check_all(struct reader *rd)
 				    "rule \"%s\": filteraction \"%s\" is not in the file",
 				    rule->name, ref->action);
 	}
+	if ((r = snap_first_dup2(s->npolicies, snap_policy_name_cmp, snap_policy_guid_cmp, s, &dk,
+				 &de, &dl)) < 0)
+		return rerr(rd, ENOMEM, "out of memory");
+	if (!r)
+		dl = SIZE_MAX;
 	for (size_t i = 0; i < s->npolicies; i++) {
 		const struct ipp_policy *p = &s->policies[i];
+		size_t re = 0, rl = SIZE_MAX;
+		int rk = 0;
 
 		rd->line = (long)p->id;
 		r = ipp_policy_validate(p, rd->err);
@@ -1041,14 +1093,17 @@ static int check_all(struct reader *rd)
 				    "%s: they are one setting",
 				    p->activatedefaultrule ? "yes" : "no",
 				    p->defaultrule.activate ? "active" : "not active");
-		for (size_t j = 0; j < i; j++) {
-			if (ipp_utf8_casecmp(s->policies[j].name, p->name) == 0)
-				return rerr(rd, EEXIST, "policy \"%s\" already on line %lld",
-					    p->name, (long long)s->policies[j].id);
-			if (strcmp(s->policies[j].guid, p->guid) == 0)
-				return rerr(rd, EEXIST, "policy GUID %s already on line %lld",
-					    p->guid, (long long)s->policies[j].id);
-		}
+		if (i == dl && dk == 1)
+			return rerr(rd, EEXIST, "policy \"%s\" already on line %lld", p->name,
+				    (long long)s->policies[de].id);
+		if (i == dl)
+			return rerr(rd, EEXIST, "policy GUID %s already on line %lld", p->guid,
+				    (long long)s->policies[de].id);
+		if ((r = snap_first_dup2(p->nrules, snap_rule_name_cmp, snap_rule_number_cmp, p,
+					 &rk, &re, &rl)) < 0)
+			return rerr(rd, ENOMEM, "out of memory");
+		if (!r)
+			rl = SIZE_MAX;
 		if (p->assigned) {
 			if (assigned)
 				return rerr(rd, EINVAL,
@@ -1064,16 +1119,12 @@ static int check_all(struct reader *rd)
 					      rd->err);
 			if (r < 0)
 				return rerr_model(rd, rd->line, r);
-			for (size_t k = 0; k < j; k++) {
-				if (strcasecmp(p->rules[k].name, rule->name) == 0)
-					return rerr(rd, EEXIST,
-						    "rule \"%s\" already on line %lld", rule->name,
-						    (long long)p->rules[k].id);
-				if (p->rules[k].number == rule->number)
-					return rerr(rd, EEXIST,
-						    "rule number %u already on line %lld",
-						    rule->number, (long long)p->rules[k].id);
-			}
+			if (j == rl && rk == 1)
+				return rerr(rd, EEXIST, "rule \"%s\" already on line %lld",
+					    rule->name, (long long)p->rules[re].id);
+			if (j == rl)
+				return rerr(rd, EEXIST, "rule number %u already on line %lld",
+					    rule->number, (long long)p->rules[re].id);
 		}
 	}
 	{
@@ -1270,6 +1321,8 @@ int ipp_export_read(FILE *in, const char *name, struct ipp_snapshot **ret,
 	free(line);
 	free(work);
 	free(rd.refs);
+	free(rd.list_guids);
+	free(rd.action_guids);
 	if (r < 0) {
 		if (r == -ENOMEM && err && !err->msg[0])
 			ipp_err(err, ENOMEM, "%s: out of memory", rd.name);

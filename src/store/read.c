@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/dup.h"
 #include "../common/grow.h"
 #include "db_internal.h"
 
@@ -724,20 +725,55 @@ void ipp_snapshot_free(struct ipp_snapshot *s)
 	free(s);
 }
 
+/*
+ * The index of the object of id @id among @n objects of @size bytes whose
+ * int64_t id is at offset @off: halving first (objects are read and built
+ * in the order of their ids), then every one (an order another caller
+ * made); @n when none.
+ */
+static size_t by_id(const void *v, size_t n, size_t size, size_t off, int64_t id)
+{
+	const char *b = v;
+	size_t lo = 0, hi = n;
+
+#define ID_AT(i) (*(const int64_t *)(const void *)(b + (i)*size + off))
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ID_AT(mid) == id)
+			return mid;
+		if (ID_AT(mid) < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ID_AT(i) == id)
+			return i;
+#undef ID_AT
+	return n;
+}
+
 const struct ipp_filterlist *ipp_snapshot_filterlist(const struct ipp_snapshot *s, int64_t id)
 {
-	for (size_t i = 0; s && i < s->nfilterlists; i++)
-		if (s->filterlists[i].id == id)
-			return &s->filterlists[i];
-	return NULL;
+	size_t i;
+
+	if (!s)
+		return NULL;
+	i = by_id(s->filterlists, s->nfilterlists, sizeof(*s->filterlists),
+		  offsetof(struct ipp_filterlist, id), id);
+	return i < s->nfilterlists ? &s->filterlists[i] : NULL;
 }
 
 const struct ipp_filteraction *ipp_snapshot_filteraction(const struct ipp_snapshot *s, int64_t id)
 {
-	for (size_t i = 0; s && i < s->nfilteractions; i++)
-		if (s->filteractions[i].id == id)
-			return &s->filteractions[i];
-	return NULL;
+	size_t i;
+
+	if (!s)
+		return NULL;
+	i = by_id(s->filteractions, s->nfilteractions, sizeof(*s->filteractions),
+		  offsetof(struct ipp_filteraction, id), id);
+	return i < s->nfilteractions ? &s->filteractions[i] : NULL;
 }
 
 struct guid_ref {
@@ -809,6 +845,87 @@ int ipp_snapshot_guid_dup(const struct ipp_snapshot *s, struct ipp_guid_dup *ret
 		}
 	free(v);
 	return r;
+}
+
+/* ---------- repeated names and GUIDs, found by sorting (ipp_first_dup()) ---------- */
+
+int snap_list_name_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_snapshot *s = ctx;
+
+	return ipp_utf8_casecmp(s->filterlists[a].name, s->filterlists[b].name);
+}
+
+int snap_list_guid_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_snapshot *s = ctx;
+
+	return strcmp(s->filterlists[a].guid, s->filterlists[b].guid);
+}
+
+int snap_action_name_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_snapshot *s = ctx;
+
+	return ipp_utf8_casecmp(s->filteractions[a].name, s->filteractions[b].name);
+}
+
+int snap_action_guid_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_snapshot *s = ctx;
+
+	return strcmp(s->filteractions[a].guid, s->filteractions[b].guid);
+}
+
+int snap_policy_name_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_snapshot *s = ctx;
+
+	return ipp_utf8_casecmp(s->policies[a].name, s->policies[b].name);
+}
+
+int snap_policy_guid_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_snapshot *s = ctx;
+
+	return strcmp(s->policies[a].guid, s->policies[b].guid);
+}
+
+int snap_rule_name_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_policy *p = ctx;
+
+	return strcasecmp(p->rules[a].name, p->rules[b].name);
+}
+
+int snap_rule_number_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_policy *p = ctx;
+
+	unsigned x = p->rules[a].number, y = p->rules[b].number;
+
+	/* (number 0, not given yet, repeats nothing) */
+	if (!x && !y)
+		return a < b ? -1 : a > b;
+	return x < y ? -1 : x > y;
+}
+
+/* (declared in db_internal.h) */
+int snap_first_dup2(size_t n, ipp_dup_cmp cmp1, ipp_dup_cmp cmp2, const void *ctx, int *key,
+		    size_t *earlier, size_t *later)
+{
+	size_t e1 = 0, l1 = 0, e2 = 0, l2 = 0;
+	int f1 = ipp_first_dup(n, cmp1, ctx, &e1, &l1), f2;
+
+	if (f1 < 0 || (f2 = cmp2 ? ipp_first_dup(n, cmp2, ctx, &e2, &l2) : 0) < 0)
+		return -ENOMEM;
+	if (!f1 && !f2)
+		return 0;
+	if (f1 && (!f2 || l1 < l2 || (l1 == l2 && e1 <= e2)))
+		*key = 1, *earlier = e1, *later = l1;
+	else
+		*key = 2, *earlier = e2, *later = l2;
+	return 1;
 }
 
 const struct ipp_policy *ipp_snapshot_assigned(const struct ipp_snapshot *s)

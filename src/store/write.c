@@ -1383,8 +1383,13 @@ static ssize_t index_of(const void *base, size_t n, size_t stride, int64_t id)
 static int snapshot_validate(const struct ipp_snapshot *s, struct ipp_error *err)
 {
 	const struct ipp_policy *assigned = NULL;
-	int r;
+	size_t de = 0, dl = SIZE_MAX;
+	int r, dk = 0;
 
+	if ((r = snap_first_dup2(s->nfilterlists, snap_list_name_cmp, NULL, s, &dk, &de, &dl)) < 0)
+		return ipp_err(err, ENOMEM, "out of memory");
+	if (!r)
+		dl = SIZE_MAX;
 	for (size_t i = 0; i < s->nfilterlists; i++) {
 		const struct ipp_filterlist *l = &s->filterlists[i];
 
@@ -1394,10 +1399,8 @@ static int snapshot_validate(const struct ipp_snapshot *s, struct ipp_error *err
 		r = ipp_filterlist_validate(&head, err);
 		if (r < 0)
 			return r;
-		for (size_t j = 0; j < i; j++)
-			if (strcasecmp(s->filterlists[j].name, l->name) == 0)
-				return ipp_err(err, EEXIST, "filter list \"%s\" appears twice",
-					       l->name);
+		if (i == dl)
+			return ipp_err(err, EEXIST, "filter list \"%s\" appears twice", l->name);
 		for (size_t j = 0; j < l->nfilters; j++) {
 			r = ipp_filter_validate(&l->filters[j], err);
 			if (r < 0) {
@@ -1406,24 +1409,38 @@ static int snapshot_validate(const struct ipp_snapshot *s, struct ipp_error *err
 			}
 		}
 	}
+	if ((r = snap_first_dup2(s->nfilteractions, snap_action_name_cmp, NULL, s, &dk, &de, &dl)) <
+	    0)
+		return ipp_err(err, ENOMEM, "out of memory");
+	if (!r)
+		dl = SIZE_MAX;
 	for (size_t i = 0; i < s->nfilteractions; i++) {
 		r = ipp_filteraction_validate(&s->filteractions[i], err);
 		if (r < 0)
 			return r;
-		for (size_t j = 0; j < i; j++)
-			if (strcasecmp(s->filteractions[j].name, s->filteractions[i].name) == 0)
-				return ipp_err(err, EEXIST, "filter action \"%s\" appears twice",
-					       s->filteractions[i].name);
+		if (i == dl)
+			return ipp_err(err, EEXIST, "filter action \"%s\" appears twice",
+				       s->filteractions[i].name);
 	}
+	if ((r = snap_first_dup2(s->npolicies, snap_policy_name_cmp, NULL, s, &dk, &de, &dl)) < 0)
+		return ipp_err(err, ENOMEM, "out of memory");
+	if (!r)
+		dl = SIZE_MAX;
 	for (size_t i = 0; i < s->npolicies; i++) {
 		const struct ipp_policy *p = &s->policies[i];
+		size_t re = 0, rl = SIZE_MAX;
+		int rk = 0;
 
 		r = ipp_policy_validate(p, err);
 		if (r < 0)
 			return r;
-		for (size_t j = 0; j < i; j++)
-			if (strcasecmp(s->policies[j].name, p->name) == 0)
-				return ipp_err(err, EEXIST, "policy \"%s\" appears twice", p->name);
+		if (i == dl)
+			return ipp_err(err, EEXIST, "policy \"%s\" appears twice", p->name);
+		if ((r = snap_first_dup2(p->nrules, snap_rule_name_cmp, snap_rule_number_cmp, p,
+					 &rk, &re, &rl)) < 0)
+			return ipp_err(err, ENOMEM, "out of memory");
+		if (!r)
+			rl = SIZE_MAX;
 		if (p->assigned) {
 			if (assigned)
 				return ipp_err(err, EINVAL,
@@ -1445,16 +1462,14 @@ static int snapshot_validate(const struct ipp_snapshot *s, struct ipp_error *err
 				ipp_err_prefix(err, "policy \"%s\"", p->name);
 				return r;
 			}
-			for (size_t k = 0; k < j; k++) {
-				if (strcasecmp(p->rules[k].name, rule->name) == 0)
-					return ipp_err(err, EEXIST,
-						       "policy \"%s\": rule \"%s\" appears twice",
-						       p->name, rule->name);
-				if (rule->number && p->rules[k].number == rule->number)
-					return ipp_err(err, EEXIST,
-						       "policy \"%s\": rule number %u appears twice",
-						       p->name, rule->number);
-			}
+			if (j == rl && rk == 1)
+				return ipp_err(err, EEXIST,
+					       "policy \"%s\": rule \"%s\" appears twice", p->name,
+					       rule->name);
+			if (j == rl)
+				return ipp_err(err, EEXIST,
+					       "policy \"%s\": rule number %u appears twice",
+					       p->name, rule->number);
 		}
 	}
 	{

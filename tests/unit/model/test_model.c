@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "common/dup.h"
 #include "model/dynspd.h"
 #include "model/model.h"
 
@@ -1211,6 +1212,35 @@ static void test_dynspd_lines(void **state)
 	assert_non_null(strstr(err.msg, "GRP9"));
 }
 
+static int str_cmp_at(const void *ctx, size_t a, size_t b)
+{
+	const char *const *v = ctx;
+
+	return strcmp(v[a], v[b]);
+}
+
+/* The first repetition a scan from the start meets, found by sorting. */
+static void test_first_dup(void **state)
+{
+	static const char *const none[] = {"d", "c", "b", "a"};
+	static const char *const two[] = {"x", "b", "a", "y", "a", "b", "b"};
+	static const char *const late[] = {"q", "r", "s", "t", "s", "r", "q"};
+	size_t e = 99, l = 99;
+
+	(void)state;
+	assert_int_equal(ipp_first_dup(0, str_cmp_at, none, &e, &l), 0);
+	assert_int_equal(ipp_first_dup(1, str_cmp_at, none, &e, &l), 0);
+	assert_int_equal(ipp_first_dup(4, str_cmp_at, none, &e, &l), 0);
+	/* a (2, 4) is met before b (1, 5): the later index decides, then the first of the run */
+	assert_int_equal(ipp_first_dup(7, str_cmp_at, two, &e, &l), 1);
+	assert_int_equal(e, 2);
+	assert_int_equal(l, 4);
+	/* s at 4 repeats 2, before r (5) and q (6) */
+	assert_int_equal(ipp_first_dup(7, str_cmp_at, late, &e, &l), 1);
+	assert_int_equal(e, 2);
+	assert_int_equal(l, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1238,6 +1268,7 @@ int main(void)
 	    cmocka_unit_test(test_weight_examples),
 	    cmocka_unit_test(test_guid),
 	    cmocka_unit_test(test_dynspd_lines),
+	    cmocka_unit_test(test_first_dup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
