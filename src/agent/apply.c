@@ -146,6 +146,15 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 					 err ? err->msg : "the policy cannot be built");
 				ipp_err_clear(err);
 				r = 0;
+			} else if (o && err) {
+				/* the whole policy in force stays (MODES): said, as what the
+				 * persistent policy is now may not be what is in force */
+				size_t n = strlen(err->msg);
+
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 " (the policy applied before stays in force whole: a "
+					 "change of the persistent policy since then is not in "
+					 "force until this is corrected)");
 			}
 		}
 		ipp_effective_free(alone);
