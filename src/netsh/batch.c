@@ -2962,8 +2962,10 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 	}
 	if (A.bad) {
 		struct ipp_error e = {0};
-		int rc = ipp_err(&e, EINVAL, "set /a \"%.40s\": expected %s at \"%.20s\"", x, A.bad,
-				 A.p);
+		int rc = *A.p ? ipp_err(&e, EINVAL, "set /a \"%.40s\": expected %s at \"%.20s\"", x,
+					A.bad, A.p)
+			      : ipp_err(&e, EINVAL, "set /a \"%.40s\": expected %s at its end", x,
+					A.bad);
 
 		free(x);
 		bat_failed(b->sh, rc, &e, f, err);
