@@ -30,6 +30,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "../common/dup.h"
 #include "../common/grow.h"
 #include "../common/utf8.h"
 #include "db_internal.h"
@@ -457,6 +458,10 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 			return rerr(rd, EINVAL, "%s: \"%s\" is not a GUID, expected "
 						"{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}",
 				    f->key, v);
+		if (!strcmp(dst, "{00000000-0000-0000-0000-000000000000}"))
+			return rerr(rd, EINVAL,
+				    "%s: \"%s\" is the null GUID, which names no object", f->key,
+				    v);
 		return 0;
 	case F_TEXT:
 		if (strlen(v) >= f->size)
@@ -969,6 +974,44 @@ static int check_filters(struct reader *rd, const struct ipp_filterlist *l)
 	return r;
 }
 
+static int order_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct ipp_filter *const *v = ctx;
+
+	return v[a]->order < v[b]->order ? -1 : v[a]->order > v[b]->order;
+}
+
+/* Each filter's place in the creation order (order=) given once in the file. */
+static int check_orders(struct reader *rd)
+{
+	const struct ipp_snapshot *s = rd->s;
+	const struct ipp_filter **v;
+	size_t n = 0, e, l;
+	int r;
+
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		n += s->filterlists[i].nfilters;
+	if (n < 2)
+		return 0;
+	if (!(v = malloc(n * sizeof(*v))))
+		return rerr(rd, ENOMEM, "out of memory");
+	n = 0;
+	for (size_t i = 0; i < s->nfilterlists; i++)
+		for (size_t j = 0; j < s->filterlists[i].nfilters; j++)
+			if (s->filterlists[i].filters[j].order)
+				v[n++] = &s->filterlists[i].filters[j];
+	r = ipp_first_dup(n, order_cmp, v, &e, &l);
+	if (r > 0) {
+		rd->line = (long)v[l]->id;
+		r = rerr(rd, EEXIST, "order: %lld already on line %lld: each filter has its own",
+			 (long long)v[l]->order, (long long)v[e]->id);
+	} else if (r < 0) {
+		r = rerr(rd, ENOMEM, "out of memory");
+	}
+	free(v);
+	return r;
+}
+
 static int guid_id_cmp(const void *x, const void *y)
 {
 	return strcmp(((const struct guid_id *)x)->guid, ((const struct guid_id *)y)->guid);
@@ -1054,6 +1097,8 @@ static int check_all(struct reader *rd)
 			return rerr(rd, EEXIST, "filteraction GUID %s already on line %lld",
 				    a->guid, (long long)s->filteractions[de].id);
 	}
+	if ((r = check_orders(rd)) < 0)
+		return r;
 	/* resolve the rules' references (GUIDs of each kind are one each by now) */
 	if (rd->nrefs && (r = guid_index(rd)) < 0)
 		return r;
