@@ -256,6 +256,18 @@ enum ipp_linkdir { IPP_LINKDIR_UNKNOWN = 0, IPP_LINKDIR_IN, IPP_LINKDIR_OUT };
 enum ipp_decode_status ipp_decode_frame(int dlt, const uint8_t *data, size_t caplen,
 					struct ipp_packet *ret, enum ipp_linkdir *ret_dir,
 					const char **ret_reason);
+/*
+ * The same for a frame of @wirelen bytes on the wire, as the capture
+ * recorded it.  One captured whole (@wirelen equal to @caplen) is all the
+ * packet there was: an IP length beyond it, or a first fragment that ends
+ * before the ports, is the packet's fault (the kernel drops such a packet
+ * before netfilter).  In one cut short (the capture's snapshot length)
+ * what is missing is the capture's: "capture truncated before the TCP
+ * ports".  ipp_decode_frame() takes every frame as possibly cut short.
+ */
+enum ipp_decode_status ipp_decode_frame_ex(int dlt, const uint8_t *data, size_t caplen,
+					   size_t wirelen, struct ipp_packet *ret,
+					   enum ipp_linkdir *ret_dir, const char **ret_reason);
 
 /* ---------- whatif ---------- */
 
@@ -353,6 +365,12 @@ int ipp_pcapng_next(struct ipp_pcapng *r, int *dlt, const uint8_t **data, uint32
 		    char *why, size_t len);
 /* The offset of the next block (0: nothing read yet). */
 unsigned long long ipp_pcapng_offset(const struct ipp_pcapng *r);
+/*
+ * The length on the wire of the packet ipp_pcapng_next() gave last (its
+ * block's original, or simple packet block's, packet length): more than
+ * *caplen when the capture cut it short.
+ */
+uint32_t ipp_pcapng_wirelen(const struct ipp_pcapng *r);
 void ipp_pcapng_close(struct ipp_pcapng *r);
 
 /* Per-rule counts of a capture run through the matcher. */
@@ -372,7 +390,9 @@ struct ipp_pcap_stats {
 	} *rules;           /* owned, eff->nrules entries */
 	size_t nrules;
 	char first_malformed[256]; /* "packet 17: truncated TCP header" */
-	char damaged[256]; /* the file itself could not be read on: "after packet 17: ..." */
+	/* the file itself could not be read on: "after packet 17: ...", "at the first
+	 * packet: ..." (pcapng: "before the first packet: ...") */
+	char damaged[256];
 };
 
 /*

@@ -32,6 +32,7 @@
 struct frame {
 	const uint8_t *p;
 	size_t len;
+	bool whole; /* captured whole: what the packet lacks is its own fault, not the capture's */
 	const char *why;
 };
 
@@ -47,30 +48,60 @@ static enum ipp_decode_status bad(struct frame *f, const char *why)
 }
 
 /*
- * Ports of a TCP or UDP header at @l4 of which @have bytes were captured and
- * @claimed belong to the packet by its IP length.
+ * What a transport header must hold: its fixed part, and why it is refused
+ * when the packet's length leaves less, when the capture cut it before the
+ * first 4 bytes (the ports, or the ICMP type, code and checksum), or when a
+ * first fragment ends before them.
  */
-static enum ipp_decode_status ports(struct frame *f, uint8_t proto, const uint8_t *l4, size_t have,
-				    size_t claimed, struct ipp_packet *ret)
+static const struct l4_need {
+	uint8_t proto;
+	size_t min;
+	const char *shorter, *cut, *fragment;
+} l4_needs[] = {
+    {IPPROTO_TCP, 20, "TCP header shorter than 20 bytes", "capture truncated before the TCP ports",
+     "first fragment too short to hold the TCP ports"},
+    {IPPROTO_UDP, 8, "UDP header shorter than 8 bytes", "capture truncated before the UDP ports",
+     "first fragment too short to hold the UDP ports"},
+    {IPPROTO_ICMP, 4, "ICMP header shorter than 4 bytes",
+     "capture truncated inside the ICMP header",
+     "first fragment too short to hold the ICMP header"},
+    {IPPROTO_ICMPV6, 4, "ICMPv6 header shorter than 4 bytes",
+     "capture truncated inside the ICMPv6 header",
+     "first fragment too short to hold the ICMPv6 header"},
+};
+
+/*
+ * The transport header at @l4 of which @have bytes were captured and
+ * @claimed belong to the packet by its IP length (SIZE_MAX: a first
+ * fragment, the datagram goes on).  @cut: the packet goes on beyond what the
+ * capture kept, which is then to blame for what is missing.
+ */
+static enum ipp_decode_status transport(struct frame *f, uint8_t proto, const uint8_t *l4,
+					size_t have, size_t claimed, bool cut,
+					struct ipp_packet *ret)
 {
-	if (proto == IPPROTO_TCP) {
-		if (claimed < 20)
-			return bad(f, "TCP header shorter than 20 bytes");
-		if (have >= 13 && (l4[12] >> 4) < 5)
-			return bad(f, "TCP data offset below 5");
-	} else if (proto == IPPROTO_UDP) {
-		if (claimed < 8)
-			return bad(f, "UDP header shorter than 8 bytes");
-	} else {
-		if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) && have >= 1)
-			ret->icmp_type = l4[0];
+	const struct l4_need *need = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(l4_needs) / sizeof(l4_needs[0]); i++)
+		if (l4_needs[i].proto == proto)
+			need = &l4_needs[i];
+	if (!need)
 		return IPP_DECODE_OK;
-	}
+	if (claimed < need->min)
+		return bad(f, need->shorter);
+	if (proto == IPPROTO_TCP && have >= 13 && (l4[12] >> 4) < 5)
+		return bad(f, "TCP data offset below 5");
+	/* a datagram the capture did not cut holds what its length claims: only a
+	 * first fragment can end this early */
 	if (have < 4)
-		return bad(f, proto == IPPROTO_TCP ? "capture truncated before the TCP ports"
-						   : "capture truncated before the UDP ports");
-	ret->sport = get16(l4);
-	ret->dport = get16(l4 + 2);
+		return bad(f, cut ? need->cut : need->fragment);
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		ret->sport = get16(l4);
+		ret->dport = get16(l4 + 2);
+	} else {
+		ret->icmp_type = l4[0];
+	}
 	return IPP_DECODE_OK;
 }
 
@@ -92,6 +123,10 @@ static enum ipp_decode_status ipv4(struct frame *f, struct ipp_packet *ret)
 	tot = get16(h + 2);
 	if (tot < ihl)
 		return bad(f, "IPv4 total length shorter than its header");
+	/* the kernel drops it before netfilter (ip_rcv); in a frame cut short it is
+	 * the capture's snapshot length that ends it */
+	if (tot > f->len && f->whole)
+		return bad(f, "IPv4 total length beyond the frame");
 	ret->family = AF_INET;
 	memset(ret->src, 0, sizeof(ret->src));
 	memset(ret->dst, 0, sizeof(ret->dst));
@@ -105,7 +140,8 @@ static enum ipp_decode_status ipv4(struct frame *f, struct ipp_packet *ret)
 	have = (tot < f->len ? tot : f->len) - ihl;
 	/* a first fragment (more follow): the datagram is longer than it, and only the
 	 * ports are needed (the kernel sees the datagram reassembled) */
-	return ports(f, ret->proto, h + ihl, have, frag & 0x2000 ? SIZE_MAX : tot - ihl, ret);
+	return transport(f, ret->proto, h + ihl, have, frag & 0x2000 ? SIZE_MAX : tot - ihl,
+			 tot > f->len, ret);
 }
 
 static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
@@ -127,6 +163,9 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 	plen = get16(h + 4);
 	/* payload length 0 is a jumbogram (or garbage): take what was captured */
 	end = plen ? 40 + plen : f->len;
+	/* as for IPv4: dropped by the kernel (ipv6_rcv) unless the capture cut it */
+	if (end > f->len && f->whole)
+		return bad(f, "IPv6 payload length beyond the frame");
 	nh = h[6];
 	for (n = 0;; n++) {
 		size_t hl;
@@ -159,8 +198,9 @@ static enum ipp_decode_status ipv6(struct frame *f, struct ipp_packet *ret)
 	ret->proto = nh;
 	if (off > f->len)
 		return bad(f, "capture truncated inside IPv6 extension headers");
-	return ports(f, nh, h + off, (end < f->len ? end : f->len) - off,
-		     more ? SIZE_MAX : end - off, ret);
+	/* (a jumbogram's length is not read: cut when its frame was) */
+	return transport(f, nh, h + off, (end < f->len ? end : f->len) - off,
+			 more ? SIZE_MAX : end - off, plen ? end > f->len : !f->whole, ret);
 }
 
 static enum ipp_decode_status ip_any(struct frame *f, struct ipp_packet *ret)
@@ -229,7 +269,14 @@ enum ipp_decode_status ipp_decode_frame(int dlt, const uint8_t *data, size_t cap
 					struct ipp_packet *ret, enum ipp_linkdir *ret_dir,
 					const char **ret_reason)
 {
-	struct frame f = {.p = data, .len = data ? caplen : 0, .why = NULL};
+	return ipp_decode_frame_ex(dlt, data, caplen, SIZE_MAX, ret, ret_dir, ret_reason);
+}
+
+enum ipp_decode_status ipp_decode_frame_ex(int dlt, const uint8_t *data, size_t caplen,
+					   size_t wirelen, struct ipp_packet *ret,
+					   enum ipp_linkdir *ret_dir, const char **ret_reason)
+{
+	struct frame f = {.p = data, .len = data ? caplen : 0, .whole = wirelen == caplen};
 	enum ipp_linkdir dir = IPP_LINKDIR_UNKNOWN;
 	enum ipp_decode_status st;
 	struct ipp_packet pkt;

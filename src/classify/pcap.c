@@ -118,10 +118,14 @@ int ipp_pcap_classify(const struct ipp_effective *eff, const char *path,
 	return ipp_pcap_classify_ex(eff, path, me, bcast, 0, ret, err);
 }
 
-/* One frame of link type @dlt through the matcher, counted in @s. */
+/*
+ * One frame of link type @dlt through the matcher, counted in @s: @caplen
+ * bytes captured of the @wirelen it had on the wire.
+ */
 static void frame(struct ipp_pcap_stats *s, int dlt, const uint8_t *data, uint32_t caplen,
-		  const struct ipp_effective *eff, const struct ipp_localaddrs *me,
-		  const struct ipp_localaddrs *bcast, unsigned flags)
+		  uint32_t wirelen, const struct ipp_effective *eff,
+		  const struct ipp_localaddrs *me, const struct ipp_localaddrs *bcast,
+		  unsigned flags)
 {
 	enum ipp_decode_status st;
 	enum ipp_linkdir ld;
@@ -130,7 +134,7 @@ static void frame(struct ipp_pcap_stats *s, int dlt, const uint8_t *data, uint32
 	const char *why;
 
 	s->packets++;
-	st = ipp_decode_frame(dlt, data, caplen, &p, &ld, &why);
+	st = ipp_decode_frame_ex(dlt, data, caplen, wirelen, &p, &ld, &why);
 	switch (st) {
 	case IPP_DECODE_OK:
 		break;
@@ -162,6 +166,21 @@ static void frame(struct ipp_pcap_stats *s, int dlt, const uint8_t *data, uint32
 	else
 		s->outbound++;
 	count(s, &v);
+}
+
+/*
+ * Where the reading of a file stopped, and why: "after packet 17: ...", or,
+ * with nothing read, "@first the first packet: ..." (a pcap file's first
+ * record is its first packet's; a pcapng file's block may be an interface's
+ * before it).
+ */
+static void stopped(struct ipp_pcap_stats *s, const char *first, const char *why)
+{
+	if (s->packets)
+		snprintf(s->damaged, sizeof(s->damaged), "after packet %llu: %s",
+			 (unsigned long long)s->packets, why);
+	else
+		snprintf(s->damaged, sizeof(s->damaged), "%s the first packet: %s", first, why);
 }
 
 static int rules_alloc(struct ipp_pcap_stats *s, const struct ipp_effective *eff,
@@ -197,7 +216,7 @@ static int run_pcapng(FILE *f, const struct ipp_effective *eff, const char *path
 		return ipp_err(err, ENOMEM, "out of memory");
 	}
 	while ((n = ipp_pcapng_next(r, &dlt, &data, &caplen, why, sizeof(why))) == 1)
-		frame(&s, dlt, data, caplen, eff, me, bcast, flags);
+		frame(&s, dlt, data, caplen, ipp_pcapng_wirelen(r), eff, me, bcast, flags);
 	at = ipp_pcapng_offset(r);
 	ipp_pcapng_close(r);
 	if (n == -ENOMEM) {
@@ -210,8 +229,7 @@ static int run_pcapng(FILE *f, const struct ipp_effective *eff, const char *path
 		return ipp_err(err, EINVAL, "\"pcap=%s\": %s", path, why);
 	}
 	if (n < 0)
-		snprintf(s.damaged, sizeof(s.damaged), "after packet %llu: %s",
-			 (unsigned long long)s.packets, why);
+		stopped(&s, "before", why);
 	*ret = s;
 	return 0;
 }
@@ -259,11 +277,10 @@ int ipp_pcap_classify_ex(const struct ipp_effective *eff, const char *path,
 		return n;
 	}
 	while ((n = pcap_next_ex(pc, &h, &data)) == 1)
-		frame(&s, dlt, data, h->caplen, eff, me, bcast, flags);
+		frame(&s, dlt, data, h->caplen, h->len, eff, me, bcast, flags);
 	if (n == PCAP_ERROR)
 		/* cut short, or a record libpcap refuses: keep what was read, say where */
-		snprintf(s.damaged, sizeof(s.damaged), "after packet %llu: %s",
-			 (unsigned long long)s.packets, pcap_geterr(pc));
+		stopped(&s, "at", pcap_geterr(pc));
 	pcap_close(pc);
 	*ret = s;
 	return 0;

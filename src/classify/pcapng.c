@@ -7,14 +7,15 @@
  * whatif serves.  Blocks are read as the pcapng specification
  * (draft-ietf-opsawg-pcapng) lays them out: section headers (either byte
  * order), interface descriptions, enhanced, simple and (obsolete) packet
- * blocks; other blocks are skipped.  Every length is checked against the
- * block that holds it; a block that does not add up ends the reading with
- * its offset named.
+ * blocks; other blocks are skipped.  Every length, an option's too, is
+ * checked against the block that holds it; a block that does not add up
+ * ends the reading with its offset named.
  */
 #include "classify.h"
 
 #include <errno.h>
 #include <pcap/dlt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,12 @@
 #define BT_SPB 3U
 #define BT_EPB 6U
 #define BOM 0x1A2B3C4DU
+#define BLOCK_MIN 12U	      /* type, two lengths */
 #define BLOCK_MAX (16U << 20) /* as libpcap: a longer block is not a capture's */
+#define SHB_MIN 28U	      /* and byte-order magic, version, section length */
+#define IDB_MIN 20U	      /* and link type, reserved, snapshot length */
+#define PB_MIN 32U	      /* and interface, time stamp, both lengths */
+#define SPB_MIN 16U	      /* and the packet's length */
 
 struct ipp_pcapng {
 	FILE *f;
@@ -39,6 +45,7 @@ struct ipp_pcapng {
 	size_t nifs, capifs;
 	uint8_t *buf;
 	size_t cap;
+	uint32_t wirelen; /* of the packet given last */
 };
 
 bool ipp_pcapng_magic(const uint8_t head[4])
@@ -81,6 +88,11 @@ unsigned long long ipp_pcapng_offset(const struct ipp_pcapng *r)
 	return r->off;
 }
 
+uint32_t ipp_pcapng_wirelen(const struct ipp_pcapng *r)
+{
+	return r->wirelen;
+}
+
 void ipp_pcapng_close(struct ipp_pcapng *r)
 {
 	if (!r)
@@ -94,6 +106,46 @@ static int damaged(const struct ipp_pcapng *r, char *why, size_t len, const char
 {
 	snprintf(why, len, "the block at offset %llu: %s", r->off, what);
 	return -1;
+}
+
+static int __attribute__((format(printf, 4, 5)))
+damagedf(const struct ipp_pcapng *r, char *why, size_t len, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return damaged(r, why, len, what);
+}
+
+/*
+ * The options of a block (@kind: "section header"), the @n bytes at @p:
+ * each a code, a length and a value padded to 4 bytes, up to the
+ * end-of-options or the end of the block.  A value that runs past the block
+ * means its lengths cannot be trusted: the block does not add up.  (The
+ * options area of every block read is a multiple of 4 bytes long: its
+ * block's length is, and what comes before it is padded.)
+ */
+static int options(const struct ipp_pcapng *r, const char *kind, const uint8_t *p, size_t n,
+		   char *why, size_t len)
+{
+	while (n >= 4) {
+		unsigned code = u16(r, p), olen = u16(r, p + 2);
+		size_t padded = ((size_t)olen + 3) & ~(size_t)3;
+
+		if (code == 0) /* opt_endofopt */
+			return 0;
+		if (padded > n - 4)
+			return damagedf(r, why, len,
+					"an option of the %s (code %u, %u bytes) runs past the end "
+					"of the block (%zu bytes left)",
+					kind, code, olen, n - 4);
+		p += 4 + padded;
+		n -= 4 + padded;
+	}
+	return 0;
 }
 
 /* Read @n bytes: 1, 0 at the end of the file before the first byte, -1 cut short. */
@@ -177,12 +229,17 @@ int ipp_pcapng_next(struct ipp_pcapng *r, int *dlt, const uint8_t **data, uint32
 			type = u32(r, head);
 		}
 		total = u32(r, head + 4);
-		if (total < 12 || total % 4 || total > BLOCK_MAX) {
-			char what[96];
-
-			snprintf(what, sizeof(what), "a block length of %u bytes", total);
-			return damaged(r, why, len, what);
-		}
+		if (total < BLOCK_MIN)
+			return damagedf(r, why, len,
+					"a block length of %u bytes, below the minimum of %u bytes",
+					total, BLOCK_MIN);
+		if (total % 4)
+			return damagedf(r, why, len,
+					"a block length of %u bytes, not a multiple of 4", total);
+		if (total > BLOCK_MAX)
+			return damagedf(r, why, len,
+					"a block length of %u bytes, over the limit of %u bytes",
+					total, BLOCK_MAX);
 		if (r->cap < total) {
 			uint8_t *nb = realloc(r->buf, total);
 
@@ -192,8 +249,11 @@ int ipp_pcapng_next(struct ipp_pcapng *r, int *dlt, const uint8_t **data, uint32
 			r->cap = total;
 		}
 		memcpy(r->buf, head, type == BT_SHB ? 12 : 8);
-		if (type == BT_SHB && total < 28)
-			return damaged(r, why, len, "a section header shorter than 28 bytes");
+		if (type == BT_SHB && total < SHB_MIN)
+			return damagedf(
+			    r, why, len,
+			    "a section header of %u bytes, below the minimum of %u bytes", total,
+			    SHB_MIN);
 		if (read_all(r, r->buf + (type == BT_SHB ? 12 : 8),
 			     total - (type == BT_SHB ? 12 : 8)) <= 0)
 			return damaged(r, why, len, "cut short");
@@ -209,28 +269,53 @@ int ipp_pcapng_next(struct ipp_pcapng *r, int *dlt, const uint8_t **data, uint32
 			return damaged(r, why, len, what);
 		}
 		switch (type) {
+		case BT_SHB:
+			if (options(r, "section header", b + 16, body - 16, why, len) < 0)
+				return -1;
+			r->off += total;
+			continue;
 		case BT_IDB:
-			if (body < 8)
-				return damaged(r, why, len, "an interface block too short");
+			if (total < IDB_MIN)
+				return damagedf(r, why, len,
+						"an interface block of %u bytes, below the minimum "
+						"of %u bytes",
+						total, IDB_MIN);
+			if (options(r, "interface block", b + 8, body - 8, why, len) < 0)
+				return -1;
 			if (add_if(r, dlt_of(u16(r, b)), u32(r, b + 4)) < 0)
 				return -ENOMEM;
 			r->off += total;
 			continue;
 		case BT_EPB:
 		case BT_PB:
-			if (body < 20)
-				return damaged(r, why, len, "a packet block too short");
+			if (total < PB_MIN)
+				return damagedf(r, why, len,
+						"a packet block of %u bytes, below the minimum of "
+						"%u bytes",
+						total, PB_MIN);
 			iface = type == BT_EPB ? u32(r, b) : u16(r, b);
 			n = u32(r, b + 12);
 			if (n > body - 20)
-				return damaged(r, why, len, "a packet longer than its block");
+				return damagedf(r, why, len,
+						"a packet of %u bytes longer than its block (%u "
+						"bytes of room)",
+						n, body - 20);
+			/* the packet is padded to 4 bytes; the options follow */
+			if (options(r, "packet block", b + 20 + ((n + 3) & ~3U),
+				    body - 20 - ((n + 3) & ~3U), why, len) < 0)
+				return -1;
+			r->wirelen = u32(r, b + 16);
 			b += 20;
 			break;
 		case BT_SPB:
-			if (body < 4)
-				return damaged(r, why, len, "a packet block too short");
+			if (total < SPB_MIN)
+				return damagedf(r, why, len,
+						"a packet block of %u bytes, below the minimum of "
+						"%u bytes",
+						total, SPB_MIN);
 			iface = 0;
 			n = u32(r, b); /* the length on the wire: what was kept is the block's */
+			r->wirelen = n;
 			if (n > body - 4)
 				n = body - 4;
 			if (r->nifs && r->ifs[0].snaplen && n > r->ifs[0].snaplen)
@@ -238,7 +323,7 @@ int ipp_pcapng_next(struct ipp_pcapng *r, int *dlt, const uint8_t **data, uint32
 			b += 4;
 			break;
 		default:
-			/* section headers; statistics, name resolution, custom blocks */
+			/* statistics, name resolution, custom blocks */
 			r->off += total;
 			continue;
 		}

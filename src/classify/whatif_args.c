@@ -6,6 +6,7 @@
  */
 #include "classify.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -123,10 +124,18 @@ static int w_pcap(struct ipp_whatif *w, const char *tag, const char *v, struct i
 
 static int w_me(struct ipp_whatif *w, const char *tag, const char *v, struct ipp_error *err)
 {
+	uint8_t ip[16];
+	char v4[INET_ADDRSTRLEN];
+
 	if (strcasecmp(v, "only") == 0) {
 		w->nosystem = true;
 		return 0;
 	}
+	/* ::ffff:a.b.c.d is the IPv4 address, as a dual-stack socket reports it (and as
+	 * src= and dst= take it): no interface holds the mapped form */
+	if (inet_pton(AF_INET6, v, ip) == 1 && ipp_ip_is_mapped(ip) &&
+	    inet_ntop(AF_INET, ip + 12, v4, sizeof(v4)))
+		v = v4;
 	if (ipp_localaddrs_add_str(&w->me, v, NULL) < 0)
 		return ipp_err(err, EINVAL,
 			       "\"%s=%s\": expected an IPv4 or IPv6 address of this host "

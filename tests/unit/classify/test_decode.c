@@ -295,6 +295,120 @@ static void test_truncated(void **state)
 	}
 }
 
+/* Decoded with @wirelen recorded; MALFORMED for @why_part, or OK when NULL. */
+static void expect_ex(int dlt, size_t n, size_t wirelen, const char *why_part)
+{
+	struct ipp_packet p;
+	const char *why = NULL;
+	enum ipp_decode_status st = ipp_decode_frame_ex(dlt, buf, n, wirelen, &p, NULL, &why);
+
+	if (!why_part && st != IPP_DECODE_OK)
+		fail_msg("%zu of %zu bytes: status %d (\"%s\"), expected decoded", n, wirelen, st,
+			 why ? why : "");
+	if (why_part && (st != IPP_DECODE_MALFORMED || !why || !strstr(why, why_part)))
+		fail_msg("%zu of %zu bytes: status %d (\"%s\"), expected malformed for \"%s\"", n,
+			 wirelen, st, why ? why : "", why_part);
+}
+
+/*
+ * A frame captured whole is all the packet there was: an IP length beyond
+ * it is the packet's fault (the kernel drops it before netfilter), and so
+ * is a first fragment too short for the ports; in a frame cut short the
+ * capture is to blame.
+ */
+static void test_whole_frames(void **state)
+{
+	static const uint8_t chain[] = {0, 44};
+	size_t n, cut;
+
+	(void)state;
+	/* IPv4 total length beyond the frame: 40 bytes captured of 140 claimed */
+	n = eth(buf, ip4(buf, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 0), 0x0800);
+	put16(buf + 14 + 2, 140);
+	expect_ex(DLT_EN10MB, n, n, "IPv4 total length beyond the frame");
+	expect_ex(DLT_EN10MB, n, 14 + 140, NULL);
+	assert_int_equal(ipp_decode_frame(DLT_EN10MB, buf, n, &(struct ipp_packet){0}, NULL, NULL),
+			 IPP_DECODE_OK); /* the length on the wire not known: as cut */
+	/* Ethernet padding after a packet captured whole is no fault */
+	n = eth(buf, ip4(buf, "10.0.0.5", "10.0.0.1", 17, 53, 5353, 0, 0, 0), 0x0800);
+	memset(buf + n, 0xee, 60 - n);
+	expect_ex(DLT_EN10MB, 60, 60, NULL);
+	/* a non-first fragment too: the kernel drops it before reassembly */
+	n = ip4(buf, "10.0.0.5", "10.0.0.1", 17, 53, 5353, 16, 10, 0);
+	put16(buf + 2, 100);
+	expect_ex(DLT_RAW, n, n, "IPv4 total length beyond the frame");
+
+	/* IPv6 payload length beyond the frame, even inside the extension headers */
+	n = ip6(buf, "fd00::5", "fd00::1", chain, 2, 17, 1, 2, 0, 0);
+	put16(buf + 4, 200);
+	expect_ex(DLT_RAW, n, n, "IPv6 payload length beyond the frame");
+	expect_ex(DLT_RAW, n, 240, NULL);
+	expect_ex(DLT_RAW, 44, 44, "IPv6 payload length beyond the frame");
+	expect_ex(DLT_RAW, 44, 240, "capture truncated inside IPv6 extension headers");
+	/* payload length 0 (a jumbogram) takes the frame */
+	put16(buf + 4, 0);
+	expect_ex(DLT_RAW, n, n, NULL);
+
+	/* first fragments of 2 bytes of TCP, UDP */
+	n = ip4(buf, "10.0.0.5", "10.0.0.1", 6, 9, 22, 0, 0, 1);
+	expect_ex(DLT_RAW, 22, n, "capture truncated before the TCP ports");
+	put16(buf + 2, 22);
+	expect_ex(DLT_RAW, 22, 22, "first fragment too short to hold the TCP ports");
+	/* cut short, but after the packet's end: still the packet's fault */
+	expect_ex(DLT_RAW, 22, n, "first fragment too short to hold the TCP ports");
+	n = ip6(buf, "fd00::5", "fd00::1", chain + 1, 1, 17, 1, 2, 0, 0);
+	buf[40 + 3] |= 1; /* more fragments */
+	expect_ex(DLT_RAW, 50, n, "capture truncated before the UDP ports");
+	put16(buf + 4, 10);
+	expect_ex(DLT_RAW, 50, 50, "first fragment too short to hold the UDP ports");
+
+	/* every prefix of a valid frame: whole, the packet is malformed; cut, never its length */
+	n = eth(buf, ip4(buf, "10.0.0.5", "10.0.0.1", 6, 1, 2, 4, 0, 0), 0x0800);
+	for (cut = 0; cut < n; cut++) {
+		struct ipp_packet p;
+		const char *why = NULL;
+
+		assert_int_equal(ipp_decode_frame_ex(DLT_EN10MB, buf, cut, cut, &p, NULL, &why),
+				 IPP_DECODE_MALFORMED);
+		if (ipp_decode_frame_ex(DLT_EN10MB, buf, cut, n, &p, NULL, &why) ==
+			IPP_DECODE_MALFORMED &&
+		    strstr(why, "beyond the frame"))
+			fail_msg("%zu of %zu bytes, cut short: \"%s\"", cut, n, why);
+	}
+}
+
+/* ICMP and ICMPv6 headers shorter than type, code and checksum: as short TCP, UDP. */
+static void test_icmp_short(void **state)
+{
+	struct ipp_packet p;
+	size_t n;
+
+	(void)state;
+	n = ip4(buf, "10.0.0.5", "10.0.0.1", 1, 0, 0, 0, 0, 0);
+	put16(buf + 2, 20);
+	expect_bad(DLT_RAW, 20, "ICMP header shorter than 4 bytes");
+	put16(buf + 2, 22);
+	expect_bad(DLT_RAW, 22, "ICMP header shorter than 4 bytes");
+	put16(buf + 2, 24);
+	p = ok(DLT_RAW, 24, IPP_LINKDIR_UNKNOWN);
+	assert_int_equal(p.icmp_type, 8);
+	put16(buf + 2, (unsigned)n);
+	expect_bad(DLT_RAW, 22, "capture truncated inside the ICMP header");
+	expect_ex(DLT_RAW, 22, n, "capture truncated inside the ICMP header");
+	buf[7] = 0; /* a first fragment (more follow) of 2 bytes */
+	buf[6] = 0x20;
+	put16(buf + 2, 22);
+	expect_bad(DLT_RAW, 22, "first fragment too short to hold the ICMP header");
+
+	n = ip6(buf, "fd00::5", "fd00::1", NULL, 0, 58, 0, 0, 0, 0);
+	put16(buf + 4, 2);
+	expect_bad(DLT_RAW, 42, "ICMPv6 header shorter than 4 bytes");
+	put16(buf + 4, 8);
+	expect_bad(DLT_RAW, 42, "capture truncated inside the ICMPv6 header");
+	p = ok(DLT_RAW, n, IPP_LINKDIR_UNKNOWN);
+	assert_int_equal(p.icmp_type, 128);
+}
+
 static void test_garbage(void **state)
 {
 	int dlts[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_IPV6, DLT_NULL};
@@ -338,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_raw_and_null),   cmocka_unit_test(test_ipv6_extensions),
 		cmocka_unit_test(test_ipv4_fragments), cmocka_unit_test(test_inconsistent),
 		cmocka_unit_test(test_truncated),      cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_whole_frames),   cmocka_unit_test(test_icmp_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,6 +195,78 @@ static void test_ethernet_capture(void **state)
 	ipp_pcap_stats_clear(&s);
 }
 
+/*
+ * The one frame @f of a raw IP capture, @caplen of its @n bytes captured:
+ * classified (@want NULL), or the first malformed packet for @want.
+ */
+static void expect_one(const char *name, const uint8_t *f, size_t n, size_t caplen,
+		       const char *want)
+{
+	struct ipp_pcap_stats s;
+	struct writer w;
+	char first[256];
+
+	w_open(&w, name, DLT_RAW);
+	w_frame(&w, f, n, caplen);
+	w_close(&w);
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, NULL, &s, NULL), 0);
+	assert_int_equal(s.packets, 1);
+	snprintf(first, sizeof(first), "packet 1: %s", want ? want : "");
+	if (s.classified != (want ? 0 : 1) || strcmp(s.first_malformed, want ? first : ""))
+		fail_msg("%s: %llu classified, first malformed \"%s\", expected %s", name,
+			 (unsigned long long)s.classified, s.first_malformed,
+			 want ? first : "none");
+	ipp_pcap_stats_clear(&s);
+}
+
+/*
+ * A packet whose IP length claims more than its frame holds: malformed when
+ * the frame was captured whole (the kernel drops it before netfilter), the
+ * capture's snapshot length to blame when it was cut short; the same for a
+ * first fragment or an ICMP header too short for what is matched on.
+ */
+static void test_whole_or_cut(void **state)
+{
+	uint8_t f[256];
+	size_t n;
+
+	(void)state;
+	/* IPv4: a total length 100 bytes beyond the 40 of the frame */
+	n = ip4(f, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 0);
+	put16(f + 2, 140);
+	expect_one("tot-whole.pcap", f, n, n, "IPv4 total length beyond the frame");
+	expect_one("tot-cut.pcap", f, 140, n, NULL);
+	/* IPv6: a payload length beyond the frame */
+	n = ip6(f, "fd00:77::9", "fd00:77::1", NULL, 0, 17, 1, 2, 0, 0);
+	put16(f + 4, 108);
+	expect_one("plen-whole.pcap", f, n, n, "IPv6 payload length beyond the frame");
+	expect_one("plen-cut.pcap", f, 148, n, NULL);
+
+	/* a first fragment of 2 bytes of TCP: its own fault, whole; the capture's, cut */
+	n = ip4(f, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 1);
+	expect_one("frag4-cut.pcap", f, n, 22, "capture truncated before the TCP ports");
+	put16(f + 2, 22);
+	expect_one("frag4-whole.pcap", f, 22, 22, "first fragment too short to hold the TCP ports");
+	/* the same in IPv6: a fragment header (more follow), 2 bytes of UDP */
+	n = ip6(f, "fd00:77::9", "fd00:77::1", (const uint8_t[]){44}, 1, 17, 1, 2, 0, 0);
+	f[40 + 3] |= 1;
+	expect_one("frag6-cut.pcap", f, n, 50, "capture truncated before the UDP ports");
+	put16(f + 4, 10);
+	expect_one("frag6-whole.pcap", f, 50, 50, "first fragment too short to hold the UDP ports");
+
+	/* ICMP headers of 0 and 2 bytes, short of type, code and checksum */
+	n = ip4(f, "10.0.0.5", "10.0.0.1", 1, 0, 0, 0, 0, 0);
+	expect_one("icmp-cut.pcap", f, n, 22, "capture truncated inside the ICMP header");
+	put16(f + 2, 20);
+	expect_one("icmp-0.pcap", f, 20, 20, "ICMP header shorter than 4 bytes");
+	n = ip6(f, "fd00:77::9", "fd00:77::1", NULL, 0, 58, 0, 0, 0, 0);
+	expect_one("icmp6-cut.pcap", f, n, 42, "capture truncated inside the ICMPv6 header");
+	put16(f + 4, 2);
+	expect_one("icmp6-2.pcap", f, 42, 42, "ICMPv6 header shorter than 4 bytes");
+	put16(f + 4, 4);
+	expect_one("icmp6-4.pcap", f, 48, 48, NULL); /* 4 bytes of padding after the packet */
+}
+
 static void test_cooked_directions(void **state)
 {
 	struct ipp_pcap_stats s;
@@ -301,6 +373,14 @@ static void test_broken_files(void **state)
 	assert_non_null(strstr(s.damaged, "after packet 2"));
 	ipp_pcap_stats_clear(&s);
 
+	/* cut inside the first record: no packet was read */
+	assert_int_equal(truncate(w.path, 24 + 10), 0);
+	assert_int_equal(ipp_pcap_classify(&fx.eff, w.path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 0);
+	if (strncmp(s.damaged, "at the first packet: ", 21))
+		fail_msg("\"%s\" does not begin with \"at the first packet: \"", s.damaged);
+	ipp_pcap_stats_clear(&s);
+
 	/* not a capture */
 	snprintf(path, sizeof(path), "%s/garbage.pcap", dir);
 	g = fopen(path, "w");
@@ -388,7 +468,8 @@ static void ng_idb(struct ng *g, uint16_t dlt)
 	ng32(g, 20);
 }
 
-static void ng_epb(struct ng *g, uint32_t iface, const uint8_t *frame, size_t n)
+/* An enhanced packet block of the @n bytes of @frame, @wirelen bytes on the wire. */
+static void ng_epb_of(struct ng *g, uint32_t iface, const uint8_t *frame, size_t n, size_t wirelen)
 {
 	uint8_t body[300];
 	struct ng h = {.be = g->be};
@@ -397,10 +478,15 @@ static void ng_epb(struct ng *g, uint32_t iface, const uint8_t *frame, size_t n)
 	ng32(&h, 0);
 	ng32(&h, 0);
 	ng32(&h, (uint32_t)n);
-	ng32(&h, (uint32_t)n);
+	ng32(&h, (uint32_t)wirelen);
 	memcpy(body, h.b, 20);
 	memcpy(body + 20, frame, n);
 	ng_block(g, 6, body, 20 + n);
+}
+
+static void ng_epb(struct ng *g, uint32_t iface, const uint8_t *frame, size_t n)
+{
+	ng_epb_of(g, iface, frame, n, n);
 }
 
 static void ng_spb(struct ng *g, const uint8_t *frame, size_t n)
@@ -537,7 +623,35 @@ static void test_pcapng_broken(void **state)
 	ng32(&g, 6);
 	ng_write(&g, "short.pcapng", path, sizeof(path));
 	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
-	assert_non_null(strstr(s.damaged, "a block length of 6 bytes"));
+	assert_non_null(
+	    strstr(s.damaged, "a block length of 6 bytes, below the minimum of 12 bytes"));
+	ipp_pcap_stats_clear(&s);
+	/* ... and why: not a multiple of 4, over the limit */
+	g.n = good;
+	ng32(&g, 6);
+	ng32(&g, 87);
+	ng_write(&g, "odd.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_non_null(strstr(s.damaged, "a block length of 87 bytes, not a multiple of 4"));
+	ipp_pcap_stats_clear(&s);
+	g.n = good;
+	ng32(&g, 6);
+	ng32(&g, 32U << 20);
+	ng_write(&g, "huge.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_non_null(strstr(
+	    s.damaged, "a block length of 33554432 bytes, over the limit of 16777216 bytes"));
+	ipp_pcap_stats_clear(&s);
+
+	/* damaged before any packet was read: said so, not "after packet 0" */
+	g.n = 0;
+	ng_shb(&g, false);
+	ng32(&g, 1);
+	ng32(&g, 87);
+	ng_write(&g, "first.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_string_equal(s.damaged, "before the first packet: the block at offset 28: a block "
+				       "length of 87 bytes, not a multiple of 4");
 	ipp_pcap_stats_clear(&s);
 
 	/* a section header without its byte-order magic: not a capture */
@@ -550,13 +664,132 @@ static void test_pcapng_broken(void **state)
 	assert_non_null(strstr(err.msg, "byte-order magic"));
 }
 
+/*
+ * A block with @nopt bytes of options @opt after a body of @n bytes at @body
+ * (padded to 4), for the option tests.
+ */
+static void ng_block_opt(struct ng *g, uint32_t type, const uint8_t *body, size_t n,
+			 const uint8_t *opt, size_t nopt)
+{
+	uint8_t b[512];
+	size_t pad = (4 - n % 4) % 4;
+
+	memcpy(b, body, n);
+	memset(b + n, 0, pad);
+	memcpy(b + n + pad, opt, nopt);
+	ng_block(g, type, b, n + pad + nopt);
+}
+
+/* Options: read past when they add up, the block refused when one runs past it. */
+static void test_pcapng_options(void **state)
+{
+	/* shb_userappl "ipsecpol" (8 bytes), opt_comment "x" (1, padded), opt_endofopt */
+	static const uint8_t good_opt[] = {4, 0, 8, 0, 'i', 'p', 's', 'e', 'c', 'p', 'o', 'l',
+					   1, 0, 1, 0, 'x', 0,	 0,   0,   0,	0,   0,	  0};
+	/* opt_comment of 300 bytes, 4 of them in the block */
+	static const uint8_t long_opt[] = {1, 0, 0x2c, 1, 'a', 'b', 'c', 'd'};
+	static const uint8_t shb[16] = {0x4d, 0x3c, 0x2b, 0x1a, 1,    0,    0,	  0,
+					0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t idb[8] = {1, 0, 0, 0, 0xff, 0xff, 0, 0}; /* Ethernet */
+	struct ipp_pcap_stats s;
+	struct ipp_error err = {0};
+	struct ng g = {0}, bad = {0};
+	uint8_t f[256], epb[300];
+	char path[160];
+	size_t n, good;
+
+	(void)state;
+	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 0), 0x0800);
+	memset(epb, 0, 20);
+	epb[12] = epb[16] = (uint8_t)n; /* both lengths */
+	memcpy(epb + 20, f, n);
+
+	/* options that add up, in every block that has them */
+	ng_block_opt(&g, 0x0A0D0D0A, shb, sizeof(shb), good_opt, sizeof(good_opt));
+	ng_block_opt(&g, 1, idb, sizeof(idb), good_opt + 12, 8);
+	ng_block_opt(&g, 6, epb, 20 + n, good_opt, sizeof(good_opt));
+	good = g.n;
+	ng_write(&g, "opt.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.classified, 1);
+	assert_string_equal(s.damaged, "");
+	ipp_pcap_stats_clear(&s);
+
+	/* a section header's option longer than the block: the first one, not a capture */
+	ng_block_opt(&bad, 0x0A0D0D0A, shb, sizeof(shb), long_opt, sizeof(long_opt));
+	ng_write(&bad, "shbopt.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "shbopt.pcapng"));
+	assert_non_null(strstr(err.msg, "the block at offset 0: an option of the section header "
+					"(code 1, 300 bytes) runs past the end of the block (4 "
+					"bytes left)"));
+	/* ... of a later section: the reading stops there */
+	g.n = good;
+	ng_block_opt(&g, 0x0A0D0D0A, shb, sizeof(shb), long_opt, sizeof(long_opt));
+	ng_write(&g, "shbopt2.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.classified, 1);
+	assert_non_null(strstr(s.damaged, "after packet 1: "));
+	assert_non_null(strstr(s.damaged, "an option of the section header (code 1, 300 bytes)"));
+	ipp_pcap_stats_clear(&s);
+
+	/* an interface's, a packet's */
+	g.n = good;
+	ng_block_opt(&g, 1, idb, sizeof(idb), long_opt, sizeof(long_opt));
+	ng_write(&g, "idbopt.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_non_null(strstr(s.damaged, "an option of the interface block (code 1, 300 bytes)"));
+	ipp_pcap_stats_clear(&s);
+	g.n = good;
+	ng_block_opt(&g, 6, epb, 20 + n, long_opt, sizeof(long_opt));
+	ng_write(&g, "epbopt.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 1);
+	assert_non_null(strstr(s.damaged, "an option of the packet block (code 1, 300 bytes)"));
+	ipp_pcap_stats_clear(&s);
+}
+
+/*
+ * pcapng records the length on the wire too (an enhanced packet block's
+ * original length, a simple packet block's packet length): a frame whose IP
+ * length is beyond it is malformed when captured whole only.
+ */
+static void test_pcapng_whole_or_cut(void **state)
+{
+	struct ipp_pcap_stats s;
+	struct ipp_error err = {0};
+	struct ng g = {0};
+	uint8_t f[256];
+	char path[160];
+	size_t n;
+
+	(void)state;
+	n = eth(f, ip4(f, "10.0.0.5", "10.0.0.1", 6, 40000, 3389, 0, 0, 0), 0x0800);
+	put16(f + 14 + 2, 140);
+	ng_shb(&g, false);
+	ng_idb(&g, DLT_EN10MB);
+	ng_epb_of(&g, 0, f, n, 14 + 140); /* cut short: classified */
+	ng_epb(&g, 0, f, n);		  /* whole: malformed */
+	ng_spb(&g, f, n);		  /* whole: malformed */
+	ng_write(&g, "whole.pcapng", path, sizeof(path));
+	assert_int_equal(ipp_pcap_classify(&fx.eff, path, &me, NULL, &s, &err), 0);
+	assert_int_equal(s.packets, 3);
+	assert_int_equal(s.classified, 1);
+	assert_int_equal(s.rules[r_rdp].permitted, 1);
+	assert_int_equal(s.malformed, 2);
+	assert_string_equal(s.first_malformed, "packet 2: IPv4 total length beyond the frame");
+	assert_string_equal(s.damaged, "");
+	ipp_pcap_stats_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ethernet_capture),  cmocka_unit_test(test_negotiate_columns),
 	    cmocka_unit_test(test_cooked_directions), cmocka_unit_test(test_group_destinations),
 	    cmocka_unit_test(test_broken_files),      cmocka_unit_test(test_pcapng_mixed),
-	    cmocka_unit_test(test_pcapng_broken),
+	    cmocka_unit_test(test_pcapng_broken),     cmocka_unit_test(test_whole_or_cut),
+	    cmocka_unit_test(test_pcapng_options),    cmocka_unit_test(test_pcapng_whole_or_cut),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -381,6 +381,12 @@ static void test_errors(void **state)
 			 0);
 	has(out, "Packet:      inbound TCP");
 	free(out);
+	/* me= in the IPv4-mapped form is the IPv4 address, as src= and dst= take it */
+	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "dst=10.0.0.7", "proto=tcp",
+				"me=::ffff:10.0.0.7", "me=only", NULL),
+			 0);
+	has(out, "Packet:      inbound TCP 10.0.0.6:0 -> 10.0.0.7:");
+	free(out);
 	assert_int_equal(whatif(&out, &err, "src=10.0.0.6", "pcap=/x.pcap", "me=only", NULL),
 			 -EINVAL);
 	has(err.msg, "\"pcap=/x.pcap\" runs a capture");
@@ -433,6 +439,20 @@ static void test_pcap(void **state)
 	has(out, "rule \"SSH\" of policy \"Srv\"");
 	has(out, "rule \"Block all\" of policy \"Srv\"");
 	free(out);
+
+	/* a file whose first record is cut: nothing was read, and the message says so */
+	assert_int_equal(truncate(path, 24 + 10), 0);
+	{
+		struct ipp_error err = {0};
+		char want[256];
+
+		assert_int_equal(whatif(&out, &err, arg, "me=10.0.0.1", "me=only", NULL), -EBADMSG);
+		snprintf(want, sizeof(want),
+			 "\"pcap=%s\": reading stopped at the first packet: ", path);
+		has(err.msg, want);
+		has(out, "Packets:     0 read");
+		free(out);
+	}
 }
 
 static void test_lockout_assign(void **state)
