@@ -4,8 +4,8 @@
  * `whatif pcap=` and, when they decode, through the reference matcher.
  *
  * Input: byte 0 picks the link type (Ethernet, Linux cooked SLL/SLL2, raw
- * IP, IPv4, IPv6, BSD loopback), byte 1 the direction, the rest is the
- * frame.  The frame is copied to a buffer of exactly its size, so that any
+ * IP, IPv4, IPv6, BSD loopback), byte 1 the direction (bit 0), an SA (bit 1)
+ * and a frame captured whole (bit 2), the rest is the frame.  The frame is copied to a buffer of exactly its size, so that any
  * read beyond it is caught by AddressSanitizer.  Seed corpus:
  * corpus/classify_decode/.
  */
@@ -80,7 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!frame)
 		return 0;
 	memcpy(frame, data + 2, size - 2);
-	if (ipp_decode_frame(dlts[data[0] % 8], frame, size - 2, &p, &ld, &why) == IPP_DECODE_OK) {
+	/* byte 1's bit 2: the frame as captured whole (its length on the wire its size),
+	 * else as possibly cut short by the capture */
+	if (ipp_decode_frame_ex(dlts[data[0] % 8], frame, size - 2,
+				data[1] & 4 ? size - 2 : SIZE_MAX, &p, &ld, &why) == IPP_DECODE_OK) {
 		p.dir = data[1] & 1 ? IPP_DIR_OUT : IPP_DIR_IN;
 		p.secpath = data[1] & 2;
 		if (ipp_classify(&eff, &p, &me, &v) == 0) {
