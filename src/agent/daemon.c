@@ -220,8 +220,11 @@ static int db_generation(struct agent *a, uint64_t *ret)
 
 	db_check_files(a);
 	if (!a->db) {
-		if (access(a->paths.db, F_OK) < 0) {
-			r = -errno;
+		/* (a link to a file that is gone is not "removed": opening it says what it is) */
+		bool absent = ipp_db_absent(a->paths.db);
+
+		if (absent || (access(a->paths.db, F_OK) < 0 && errno != ENOENT)) {
+			r = absent ? -ENOENT : -errno;
 			if (r == -ENOENT && a->db_had && !a->db_gone_said) {
 				/* all the stores are empty now, the persistent one too */
 				ipp_log(LOG_WARNING,
