@@ -678,16 +678,27 @@ static struct ipp_dyn_rule *find_rule(struct ipp_dynspd *d, const struct ipp_dyn
 	return NULL;
 }
 
-/* The policies a rule names exist. */
-static int rule_refs(struct ipp_dynspd *d, const struct ipp_dyn_rule *r, struct ipp_error *err)
+/*
+ * The policies rule @r names exist (the main mode one alone when @mm_only);
+ * the names are then written as the policies have them (a rule links to its
+ * policies, not to how a command spelled them).
+ */
+static int rule_refs(struct ipp_dynspd *d, struct ipp_dyn_rule *r, bool mm_only,
+		     struct ipp_error *err)
 {
-	if (!find_pol(&mm_kind, (char *)d->mm, d->nmm, r->mmpolicy))
+	const char *mm = find_pol(&mm_kind, (char *)d->mm, d->nmm, r->mmpolicy);
+	const struct ipp_dyn_qmpolicy *qm = NULL;
+
+	if (!mm)
 		return ipp_err(err, ENOENT, "mmpolicy: no main mode policy named \"%s\" in the SPD",
 			       r->mmpolicy);
-	if (r->qmpolicy[0] && !find_qm(d, r->qmpolicy))
+	if (!mm_only && r->qmpolicy[0] && !(qm = find_qm(d, r->qmpolicy)))
 		return ipp_err(err, ENOENT,
 			       "qmpolicy: no quick mode policy named \"%s\" in the SPD",
 			       r->qmpolicy);
+	snprintf(r->mmpolicy, sizeof(r->mmpolicy), "%s", mm);
+	if (qm)
+		snprintf(r->qmpolicy, sizeof(r->qmpolicy), "%s", qm->name);
 	return 0;
 }
 
@@ -810,7 +821,10 @@ static int rule_change(struct ipp_dynspd *d, const char *verb, const char *words
 	if ((r = ipp_dyn_rule_parse(words, &x, &seen, err)) < 0)
 		return r;
 	if (!strcmp(verb, "add")) {
-		if ((r = ipp_dyn_rule_validate(&x, err)) < 0 || (r = rule_refs(d, &x, err)) < 0)
+		/* (a main mode policy named but not there is said before what else it lacks) */
+		if ((x.mmpolicy[0] && (r = rule_refs(d, &x, true, err)) < 0) ||
+		    (r = ipp_dyn_rule_validate(&x, err)) < 0 ||
+		    (r = rule_refs(d, &x, false, err)) < 0)
 			return r;
 		if (find_rule(d, &x))
 			return ipp_err(err, EEXIST,
@@ -849,7 +863,8 @@ static int rule_change(struct ipp_dynspd *d, const char *verb, const char *words
 			n.nauth = x.nauth;
 			memcpy(n.auth, x.auth, sizeof(n.auth));
 		}
-		if ((r = ipp_dyn_rule_validate(&n, err)) < 0 || (r = rule_refs(d, &n, err)) < 0)
+		if ((r = ipp_dyn_rule_validate(&n, err)) < 0 ||
+		    (r = rule_refs(d, &n, false, err)) < 0)
 			return r;
 		*cur = n;
 		return 0;

@@ -1212,6 +1212,34 @@ static void test_dynspd_lines(void **state)
 	assert_non_null(strstr(err.msg, "GRP9"));
 }
 
+/* A dynamic rule names its policies as they are named, whatever a command's case. */
+static void test_dynspd_rule_refs(void **state)
+{
+	struct ipp_dynspd a = {0}, b = {0}, c = {0};
+	struct ipp_error err = {0};
+
+	(void)state;
+	assert_int_equal(ipp_dynspd_apply(&a, "add mmpolicy name=My%20MM", &b, &err), 0);
+	assert_int_equal(ipp_dynspd_apply(&b, "add qmpolicy name=Qm", &c, &err), 0);
+	ipp_dynspd_clear(&b);
+	assert_int_equal(ipp_dynspd_apply(&c,
+					  "add rule srcaddr=any dstaddr=me mmpolicy=my%20mm "
+					  "qmpolicy=QM",
+					  &b, &err),
+			 0);
+	assert_int_equal(b.nrules, 1);
+	assert_string_equal(b.rules[0].mmpolicy, "My MM");
+	assert_string_equal(b.rules[0].qmpolicy, "Qm");
+	ipp_dynspd_clear(&b);
+	/* a main mode policy that is not there is said first, before the quick mode policy
+	 * a negotiate action lacks */
+	assert_int_equal(
+	    ipp_dynspd_apply(&c, "add rule srcaddr=me dstaddr=10.0.0.2 mmpolicy=nosuch", &b, &err),
+	    -ENOENT);
+	assert_non_null(strstr(err.msg, "no main mode policy named \"nosuch\""));
+	ipp_dynspd_clear(&c);
+}
+
 static int str_cmp_at(const void *ctx, size_t a, size_t b)
 {
 	const char *const *v = ctx;
@@ -1269,6 +1297,7 @@ int main(void)
 	    cmocka_unit_test(test_guid),
 	    cmocka_unit_test(test_dynspd_lines),
 	    cmocka_unit_test(test_first_dup),
+	    cmocka_unit_test(test_dynspd_rule_refs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
