@@ -479,12 +479,12 @@ int ipp_whatif_run(const struct ipp_whatif *w, struct ipp_db *db, enum ipp_store
 			       "direction (from the capture's packet type, else from the "
 			       "addresses of this host or me=): direction= is for one packet",
 			       w->pcap);
-	if (w->pcap && (w->secpath_set || w->conntype_set))
+	if (w->pcap && ((w->secpath_set && w->secpath) || (w->conntype_set && w->dialup)))
 		return ipp_err(err, EINVAL,
 			       "\"pcap=%s\" runs a capture, whose packets are classified as "
 			       "they were captured (on a LAN interface, without an SA: ESP is "
 			       "seen as ESP): %s is for one packet",
-			       w->pcap, w->secpath_set ? "ipsec=" : "conntype=");
+			       w->pcap, w->secpath ? "ipsec=yes" : "conntype=dialup");
 	/* the addresses given first: "me" in src= or dst= stands for the first of them */
 	for (i = 0; i < w->me.n; i++)
 		if ((r = ipp_localaddrs_add(&me, w->me.v[i].family, w->me.v[i].ip)) < 0) {

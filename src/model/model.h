@@ -314,6 +314,16 @@ int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err);
  * between dots (one at the end allowed).
  */
 int ipp_dnsname_validate(const char *what, const char *name, struct ipp_error *err);
+
+/*
+ * The DNS names an address was resolved from (srcdns, dstdns; a rule's
+ * tunneldns) only beside an address of kind IP (a tunnel) and written as
+ * names are: checked where they come in (commands, imports), not in
+ * ipp_filter_validate()/ipp_rule_validate(), which stores written before
+ * this check meet when they are read.
+ */
+int ipp_filter_dnsnames_validate(const struct ipp_filter *f, struct ipp_error *err);
+int ipp_rule_dnsname_validate(const struct ipp_rule *r, struct ipp_error *err);
 /* Name, description and every filter of the list. */
 int ipp_filterlist_validate(const struct ipp_filterlist *l, struct ipp_error *err);
 int ipp_filteraction_validate(const struct ipp_filteraction *a, struct ipp_error *err);

@@ -251,28 +251,34 @@ static int text_validate(const char *what, const char *s, size_t max, struct ipp
 int ipp_dnsname_validate(const char *what, const char *name, struct ipp_error *err)
 {
 	size_t label = 0;
+	bool ascii = true;
 
-	for (const char *p = name; *p; p++) {
+	for (const char *p = name;; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c == '.') {
-			if (!label && p[1])
+		if (c == '.' || !c) {
+			/* (one dot may end the name: the root's empty label) */
+			if (!label && (c || p == name || p - 1 == name))
 				return ipp_err(err, EINVAL, "%s: \"%s\": an empty label", what,
 					       name);
+			/* (a label beyond ASCII is counted in its ASCII form, not here) */
+			if (ascii && label > 63)
+				return ipp_err(err, EINVAL,
+					       "%s: \"%s\": a label longer than 63 characters",
+					       what, name);
+			if (!c)
+				return 0;
 			label = 0;
+			ascii = true;
 			continue;
 		}
 		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return ipp_err(err, EINVAL,
-				       "%s: \"%s\" is not a DNS name (the character at position "
-				       "%zu)",
+			return ipp_err(err, EINVAL, "%s: \"%s\" is not a DNS name (its byte %zu)",
 				       what, name, (size_t)(p - name) + 1);
-		if (++label > 63)
-			return ipp_err(err, EINVAL, "%s: \"%s\": a label longer than 63 bytes",
-				       what, name);
+		ascii &= c < 0x80;
+		label++;
 	}
-	return 0;
 }
 
 /*
@@ -291,6 +297,20 @@ static int dnsname_validate(const char *what, const char *name, bool with_addres
 			       "from)",
 			       what, name, addrtag);
 	return ipp_dnsname_validate(what, name, err);
+}
+
+int ipp_filter_dnsnames_validate(const struct ipp_filter *f, struct ipp_error *err)
+{
+	int r = dnsname_validate("srcdns", f->srcdns, f->src.kind == IPP_ADDR_IP, "srcaddr", err);
+
+	return r < 0 ? r
+		     : dnsname_validate("dstdns", f->dstdns, f->dst.kind == IPP_ADDR_IP, "dstaddr",
+					err);
+}
+
+int ipp_rule_dnsname_validate(const struct ipp_rule *r, struct ipp_error *err)
+{
+	return dnsname_validate("tunneldns", r->tunneldns, r->has_tunnel, "tunnel", err);
 }
 
 static int addr_validate(const char *what, const struct ipp_addr *a, struct ipp_error *err)
@@ -385,13 +405,7 @@ int ipp_filter_validate(const struct ipp_filter *f, struct ipp_error *err)
 	r = text_validate("srcdns", f->srcdns, IPP_NAME_MAX, err);
 	if (r < 0)
 		return r;
-	r = text_validate("dstdns", f->dstdns, IPP_NAME_MAX, err);
-	if (r < 0)
-		return r;
-	r = dnsname_validate("srcdns", f->srcdns, f->src.kind == IPP_ADDR_IP, "srcaddr", err);
-	if (r < 0)
-		return r;
-	return dnsname_validate("dstdns", f->dstdns, f->dst.kind == IPP_ADDR_IP, "dstaddr", err);
+	return text_validate("dstdns", f->dstdns, IPP_NAME_MAX, err);
 }
 
 int ipp_filterlist_validate(const struct ipp_filterlist *l, struct ipp_error *err)
@@ -497,9 +511,6 @@ static int rule_common_validate(const struct ipp_rule *r, bool is_default, struc
 			return ret;
 	}
 	ret = text_validate("tunnel", r->tunneldns, sizeof(r->tunneldns), err);
-	if (ret < 0)
-		return ret;
-	ret = dnsname_validate("tunneldns", r->tunneldns, r->has_tunnel, "tunnel", err);
 	if (ret < 0)
 		return ret;
 	if (r->has_tunnel) {

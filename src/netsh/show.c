@@ -24,9 +24,10 @@
  *     Details", "Filter List Details", "Filter Action Details".
  *   - policy:       Policy Name, Description, Last Modified, Assigned,
  *                   Master PFS, Polling Interval (level=normal, as
- *                   Windows); level=verbose and `show all` put Store and
- *                   GUID after Description, and after Polling Interval:
- *                   [GPO Name], Main Mode Life Time, Quick Modes per Main
+ *                   Windows; GPO Name after Assigned for a policy assigned
+ *                   through group policy); level=verbose and `show all` put
+ *                   Store and GUID after Description, and after Polling
+ *                   Interval: Main Mode Life Time, Quick Modes per Main
  *                   Mode, Activate Default Rule, Main Mode Security
  *                   Methods, No. of Rules, then every rule (default
  *                   response rule last), in full with its filter list and
@@ -547,7 +548,7 @@ static void list_policy(struct ctx *c, const struct ipp_policy *p, enum rules_mo
 	if (mode != RULES_NONE)
 		field(c, "GUID", "%s", p->guid);
 	field(c, "Assigned", "%s", yesno(p->assigned));
-	if (mode != RULES_NONE && p->gponame[0])
+	if (p->gponame[0]) /* (show gpoassignedpolicy: the group policy object it comes from) */
 		field(c, "GPO Name", "%s", p->gponame);
 	field(c, "Master PFS", "%s", yesno(p->mmpfs));
 	field(c, "Polling Interval", "%u minutes", (unsigned)p->pollinginterval);
@@ -1278,7 +1279,12 @@ void ipp_show_all(FILE *out, const struct ipp_snapshot *s, const struct ipp_show
 		break;
 	default:
 		/* Each object once: rules name their list and action, which follow in full;
-		 * a blank line first, as Windows' (its first policy's name on the second line) */
+		 * a blank line first, as Windows' (its first policy's name on the second line).
+		 * A store without any: its name, as show store says it */
+		if (!np && !nl && !na) {
+			ipp_show_store(out, ctx_loc(&c), &c.o);
+			break;
+		}
 		c.sep = true;
 		for (i = 0; i < np; i++) {
 			block(&c);

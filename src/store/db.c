@@ -1143,6 +1143,16 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 	*ret = db;
 	return 0;
 fail:
+	if (held >= 0) {
+		/* a database this call made and could not finish (a full disk): gone again,
+		 * as it was (what is left of it would be refused as another program's) */
+		static const char *const sfx[] = {"-wal", "-shm", "-journal", ""};
+		char buf[PATH_MAX];
+
+		for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+			if (snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]) < (int)sizeof(buf))
+				(void)unlink(buf);
+	}
 	ipp_db_close(db);
 	return r;
 }

@@ -455,13 +455,10 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 	switch (f->type) {
 	case F_GUID:
 		if (!ipp_guid_parse(v, dst) || v[0] != '{')
-			return rerr(rd, EINVAL, "%s: \"%s\" is not a GUID, expected "
-						"{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}",
-				    f->key, v);
-		if (!strcmp(dst, "{00000000-0000-0000-0000-000000000000}"))
 			return rerr(rd, EINVAL,
-				    "%s: \"%s\" is the null GUID, which names no object", f->key,
-				    v);
+				    "%s: \"%s\" is not a GUID, expected "
+				    "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}",
+				    f->key, v);
 		return 0;
 	case F_TEXT:
 		if (strlen(v) >= f->size)
@@ -951,6 +948,8 @@ static int check_filters(struct reader *rd, const struct ipp_filterlist *l)
 
 	for (size_t i = 0; i < l->nfilters; i++) {
 		r = ipp_filter_validate(&l->filters[i], rd->err);
+		if (r == 0)
+			r = ipp_filter_dnsnames_validate(&l->filters[i], rd->err);
 		if (r < 0)
 			return rerr_model(rd, (long)l->filters[i].id, r);
 	}
@@ -1162,6 +1161,8 @@ static int check_all(struct reader *rd)
 			rd->line = (long)rule->id;
 			r = ipp_rule_validate(rule, ipp_snapshot_filterlist(s, rule->filterlist_id),
 					      rd->err);
+			if (r == 0)
+				r = ipp_rule_dnsname_validate(rule, rd->err);
 			if (r < 0)
 				return rerr_model(rd, rd->line, r);
 			if (j == rl && rk == 1)

@@ -727,9 +727,9 @@ void ipp_snapshot_free(struct ipp_snapshot *s)
 
 /*
  * The index of the object of id @id among @n objects of @size bytes whose
- * int64_t id is at offset @off: halving first (objects are read and built
- * in the order of their ids), then every one (an order another caller
- * made); @n when none.
+ * int64_t id is at offset @off: halving first (an import holds its objects
+ * in the order of their ids, its lines), then every one (a store's snapshot
+ * holds them by name); @n when none.
  */
 static size_t by_id(const void *v, size_t n, size_t size, size_t off, int64_t id)
 {

@@ -81,6 +81,17 @@ run_fail 'tunneldns: "x.example": only with an address as tunnel' \
 [ "$(dump_store local)" = "$BEFORE" ] || fail "a refused import changed the store"
 run_fail 'srcdnsname: "a b;c" is not a DNS name' \
 	$IPSECPOL static add filter filterlist=DnsCheck srcaddr=10.203.9.9 srcdnsname="a b;c" dstaddr=any
+# a store written before such names were checked is still read, shown and changed
+if command -v sqlite3 >/dev/null; then
+	run_ok $IPSECPOL static add filter filterlist=OldDns srcaddr=10.203.9.8 \
+		srcdnsname=old.example dstaddr=any
+	sqlite3 -cmd ".timeout 10000" "$ROOT/var/lib/ipsecpol/policy.db" \
+		"UPDATE filter SET srcdns = 'files server!' WHERE srcdns = 'old.example'" ||
+		fail "sqlite3"
+	run_ok $IPSECPOL static show filterlist name=OldDns level=verbose
+	contains "$OUT" "Source DNS Name        : files server!"
+	run_ok $IPSECPOL static delete filterlist name=OldDns
+fi
 # a published backup and restore: export, unassign and delete the policy, import it back
 cat >"$TMP/restore.netsh" <<'EOF'
 ipsec static add policy name = SECCPP

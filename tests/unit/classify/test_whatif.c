@@ -397,11 +397,17 @@ static void test_errors(void **state)
 	free(out);
 	/* and are taken as captured: ipsec= and conntype= are one packet's too */
 	assert_int_equal(whatif(&out, &err, "pcap=/x.pcap", "ipsec=yes", "me=only", NULL), -EINVAL);
-	has(err.msg, "ipsec= is for one packet");
+	has(err.msg, "ipsec=yes is for one packet");
 	free(out);
 	assert_int_equal(whatif(&out, &err, "pcap=/x.pcap", "conntype=dialup", "me=only", NULL),
 			 -EINVAL);
-	has(err.msg, "conntype= is for one packet");
+	has(err.msg, "conntype=dialup is for one packet");
+	free(out);
+	/* (what a capture's packets are anyway is no contradiction) */
+	assert_int_equal(
+	    whatif(&out, &err, "pcap=/x.pcap", "ipsec=no", "conntype=lan", "me=only", NULL),
+	    -ENOENT);
+	has(err.msg, "/x.pcap");
 	free(out);
 }
 

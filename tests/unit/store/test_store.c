@@ -1996,8 +1996,6 @@ static void test_export_reader_errors(void **state)
 	     "test.ipsec:8: filterlist: missing key \"modified\""},
 	    {"filterlist guid=nope name=\"M\" modified=1\nend\n",
 	     "test.ipsec:8: guid: \"nope\" is not a GUID"},
-	    {"filterlist guid={00000000-0000-0000-0000-000000000000} name=\"M\" modified=1\nend\n",
-	     "test.ipsec:8: guid: \"{00000000-0000-0000-0000-000000000000}\" is the null GUID"},
 	    /* each filter's place in the creation order once (filters of any list) */
 	    {"filterlist guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC0} name=\"M\" modified=1\n"
 	     "filter guid={11E6E97E-0031-49F5-AC7D-5F2FE99BABC1} src=me dst=any protocol=TCP "
