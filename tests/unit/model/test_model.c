@@ -1212,6 +1212,39 @@ static void test_dynspd_lines(void **state)
 	assert_non_null(strstr(err.msg, "GRP9"));
 }
 
+/* The DNS name an address was resolved from, as names are written. */
+static void test_dnsname(void **state)
+{
+	static const char *const good[] = {
+	    "host", "host.example.com", "host.example.com.", "_ldap._tcp.example",
+	    "xn--e1afmkfd.example",
+	    /* 32 Cyrillic letters: 64 bytes of UTF-8, its ASCII form shorter */
+	    "\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0"
+	    "\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0"
+	    "\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0\xb0\xd0"
+	    "\xb0.example"};
+	static const char *const bad[] = {
+	    ".",
+	    "..",
+	    "a..",
+	    "a..b",
+	    ".a",
+	    "a b",
+	    "a;b",
+	    "a/b",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaa.example"};
+	struct ipp_error err = {0};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (ipp_dnsname_validate("srcdns", good[i], &err) != 0)
+			fail_msg("\"%s\" refused: %s", good[i], err.msg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ipp_dnsname_validate("srcdns", bad[i], &err) != -EINVAL)
+			fail_msg("\"%s\" taken", bad[i]);
+}
+
 /* A dynamic rule names its policies as they are named, whatever a command's case. */
 static void test_dynspd_rule_refs(void **state)
 {
@@ -1298,6 +1331,7 @@ int main(void)
 	    cmocka_unit_test(test_dynspd_lines),
 	    cmocka_unit_test(test_first_dup),
 	    cmocka_unit_test(test_dynspd_rule_refs),
+	    cmocka_unit_test(test_dnsname),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
