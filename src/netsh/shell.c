@@ -709,7 +709,8 @@ static void lex_error_command(const char *line, struct ipp_error *err)
 
 		p += strspn(p, " \t");
 		n = strcspn(p, " \t");
-		if (n == 0 || memchr(p, '=', n) || memchr(p, '"', n) || memchr(p, '\'', n))
+		if (n == 0 || memchr(p, '=', n) || memchr(p, '"', n) || memchr(p, '\'', n) ||
+		    p[n + strspn(p + n, " \t")] == '=') /* (a tag written "tag = value") */
 			break;
 		for (size_t i = 0; leading && i < sizeof(skip) / sizeof(skip[0]); i++)
 			skipped = skipped || (strlen(skip[i]) == n && !strncasecmp(p, skip[i], n));

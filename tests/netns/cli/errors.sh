@@ -93,6 +93,10 @@ LOGF=$($IPSECPOL -f "$TMP/order.txt" 2>&1)
 
 # one-shot commands: the program's name instead of FILE:LINE
 run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy name=Y frob=1
+# a tag written "tag = value" is not taken for a word of the command in the message
+printf 'ipsec static add filter filterlist = Spaced srcaddr=\n' >"$TMP/spaced.txt"
+run_fail "$TMP/spaced.txt:1: add filter: column 45: missing value after \"srcaddr=\"" \
+	$IPSECPOL -f "$TMP/spaced.txt"
 run_fail 'ERR IPsec : The following command was not found: static. (valid here: dump, ipsec, help)' $NETSH static show all
 [ -z "$ERR" ] || fail "netsh printed its failure on standard error: $ERR"
 run_fail 'ERR IPsec : ambiguous command "s": set, show' $NETSH ipsec s s all
