@@ -201,19 +201,6 @@ static const char *desc(const char *d)
 	return d && d[0] ? d : "NONE";
 }
 
-static void heading(struct ctx *c, const char *text)
-{
-	size_t i, w = show_text_width(text);
-
-	if (!c->blank)
-		fputc('\n', c->out);
-	line(c, text);
-	for (i = 0; i < w && (c->o.wide || i < SHOW_COLUMNS); i++)
-		fputc('-', c->out);
-	fputc('\n', c->out);
-	c->blank = false;
-}
-
 /* An underlined heading right under the fields before it ("Filter(s)"). */
 static void subheading(struct ctx *c, const char *text)
 {
@@ -224,6 +211,14 @@ static void subheading(struct ctx *c, const char *text)
 		fputc('-', c->out);
 	fputc('\n', c->out);
 	c->blank = false;
+}
+
+/* An underlined heading after a blank line ("Rule Details"). */
+static void heading(struct ctx *c, const char *text)
+{
+	if (!c->blank)
+		fputc('\n', c->out);
+	subheading(c, text);
 }
 
 /* ---------- value texts ---------- */

@@ -999,6 +999,9 @@ static char *immutable_uri(const char *path)
 	return uri;
 }
 
+/* The database's file and those SQLite keeps beside it: the names after its path. */
+static const char *const db_files[] = {"", "-wal", "-shm", "-journal"};
+
 /*
  * The database at @path, and the files SQLite keeps beside it, are regular
  * files when they exist: a FIFO would hold the open (a reader waits for a
@@ -1006,12 +1009,11 @@ static char *immutable_uri(const char *path)
  */
 static int check_kinds(const char *path, struct ipp_error *err)
 {
-	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
 	char buf[PATH_MAX];
 	struct stat sb;
 
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		if (snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]) >= (int)sizeof(buf))
+	for (size_t i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++) {
+		if (snprintf(buf, sizeof(buf), "%s%s", path, db_files[i]) >= (int)sizeof(buf))
 			return ipp_err(err, ENAMETOOLONG, "policy database \"%s\": name too long",
 				       path);
 		if (stat(buf, &sb) == 0 && !S_ISREG(sb.st_mode))
@@ -1146,11 +1148,11 @@ fail:
 	if (held >= 0) {
 		/* a database this call made and could not finish (a full disk): gone again,
 		 * as it was (what is left of it would be refused as another program's) */
-		static const char *const sfx[] = {"-wal", "-shm", "-journal", ""};
 		char buf[PATH_MAX];
 
-		for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-			if (snprintf(buf, sizeof(buf), "%s%s", path, sfx[i]) < (int)sizeof(buf))
+		for (size_t i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++)
+			if (snprintf(buf, sizeof(buf), "%s%s", path, db_files[i]) <
+			    (int)sizeof(buf))
 				(void)unlink(buf);
 	}
 	ipp_db_close(db);

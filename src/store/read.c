@@ -901,7 +901,6 @@ int snap_rule_name_cmp(const void *ctx, size_t a, size_t b)
 int snap_rule_number_cmp(const void *ctx, size_t a, size_t b)
 {
 	const struct ipp_policy *p = ctx;
-
 	unsigned x = p->rules[a].number, y = p->rules[b].number;
 
 	/* (number 0, not given yet, repeats nothing) */

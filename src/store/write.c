@@ -1362,19 +1362,6 @@ int ipp_db_delete_all(struct ipp_db *db, enum ipp_store_loc loc, struct ipp_erro
 	return db_wend(db, delete_all_in(db, loc, err), err);
 }
 
-/* Index of the object with @id among @n objects at @base (@stride apart), or -1. */
-static ssize_t index_of(const void *base, size_t n, size_t stride, int64_t id)
-{
-	for (size_t i = 0; i < n; i++) {
-		int64_t x;
-
-		memcpy(&x, (const char *)base + i * stride, sizeof(x));
-		if (x == id)
-			return (ssize_t)i;
-	}
-	return -1;
-}
-
 /*
  * Check a snapshot as a whole before writing any of it: every object valid,
  * names unique per kind (case-insensitive), rule references inside the
@@ -1808,15 +1795,15 @@ static int snapshot_write(struct ipp_db *db, enum ipp_store_loc loc, const struc
 		r = at_line(s, p.id, policy_insert(db, loc, &p, true, err), err);
 		for (size_t j = 0; j < s->policies[i].nrules && r == 0; j++) {
 			struct ipp_rule rule = s->policies[i].rules[j];
-			ssize_t li = index_of(s->filterlists, s->nfilterlists,
-					      sizeof(*s->filterlists), rule.filterlist_id);
-			ssize_t ai = index_of(s->filteractions, s->nfilteractions,
-					      sizeof(*s->filteractions), rule.filteraction_id);
+			const struct ipp_filterlist *l =
+			    ipp_snapshot_filterlist(s, rule.filterlist_id);
+			const struct ipp_filteraction *a =
+			    ipp_snapshot_filteraction(s, rule.filteraction_id);
 
 			/* snapshot_validate() checked both references */
 			rule.policy_id = p.id;
-			rule.filterlist_id = li >= 0 ? list_ids[li] : 0;
-			rule.filteraction_id = ai >= 0 ? action_ids[ai] : 0;
+			rule.filterlist_id = l ? list_ids[l - s->filterlists] : 0;
+			rule.filteraction_id = a ? action_ids[a - s->filteractions] : 0;
 			r = rule_add_in(db, &rule, true, err);
 			if (r < 0)
 				ipp_err_prefix(err, "policy \"%s\"", p.name);
