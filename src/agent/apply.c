@@ -129,6 +129,17 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		r = ipp_effective_build_dyn(snap[0], snap[1], snap[2], o ? o->dynamic : NULL,
 					    &res.env, &res.eff, err);
 	}
+	if (r < 0 && o && o->kept &&
+	    ipp_effective_build_kept(snap[0], o->kept, o->dynamic, &res.env, &res.eff, NULL) == 0) {
+		/* the domain or local policy in force stays, the persistent policy and the
+		 * dynamic rules as they are now with it (when they fail, the failure is
+		 * theirs: as below) */
+		res.kept = true;
+		snprintf(res.partial_error, sizeof(res.partial_error), "%s",
+			 err ? err->msg : "the policy cannot be built");
+		ipp_err_clear(err);
+		r = 0;
+	}
 	if (r < 0 && res.persistent) {
 		/* the persistent policy stays in force whether or not the others apply: when it
 		 * builds alone, the failure is theirs (not block mode); in force alone if the

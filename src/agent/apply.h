@@ -72,6 +72,9 @@ struct ipp_apply_result {
 	   cannot be built, for the reason in partial_error */
 	bool partial;
 	char partial_error[IPP_ERR_MSG_MAX];
+	/* the domain or local policy cannot be built (partial_error says why): @o->kept's
+	   rules of it stand in for it, with the persistent policy and dynamic rules of now */
+	bool kept;
 };
 
 void ipp_apply_result_clear(struct ipp_apply_result *r);
@@ -85,8 +88,11 @@ void ipp_apply_result_clear(struct ipp_apply_result *r);
  * local policy failed): then, when @o->rest names a mode for what no filter
  * matches, the persistent policy alone is compiled with it and 0 returned,
  * ret->partial set and the failure in ret->partial_error; without @o->rest
- * the failure is returned (the ruleset in force stays).  @o->rest is ignored
- * when the whole policy builds.  ret->persistent tells the
+ * the failure is returned (the ruleset in force stays).  Before that, with
+ * @o->kept (the effective policy in force), the domain or local rules of
+ * @o->kept stand in for the policy that fails, with the persistent policy and
+ * dynamic rules of now (ret->kept, the failure in ret->partial_error).
+ * @o->rest and @o->kept are ignored when the whole policy builds.  ret->persistent tells the
  * daemon whether block mode is
  * due even when the store itself cannot be read (-EBADMSG, -EPROTO: unknown,
  * treat as persistent).

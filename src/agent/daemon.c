@@ -526,8 +526,12 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
 	rest = a->mode == IPP_MODE_SECURE ? a->rest : ipp_agent_rest_mode(in_force, krest);
 	a->store_reads++;
-	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest, &a->dyn, env,
-			     a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res, &st, &e);
+	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest,
+			     a->mode != IPP_MODE_SECURE || a->rest ? NULL
+			     : a->cur_valid			   ? a->cur.eff
+								   : a->said,
+			     &a->dyn, env, a->cur_valid ? a->cur.compiled : NULL, &a->flows, &res,
+			     &st, &e);
 	a->applies++;
 	if (r == 0) {
 		const struct ipp_compiled *c = res.compiled;
@@ -548,15 +552,17 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			 * apart: not called harmless here) */
 			snprintf(e.msg, sizeof(e.msg), "%s", res.env.wins_error);
 			note_failure(a->wins_note, LOG_WARNING, &e, "",
-				     res.partial ? ""
-						 : " (no filter in force names the WINS servers)");
+				     res.partial || res.kept
+					 ? ""
+					 : " (no filter in force names the WINS servers)");
 		}
 		if (res.env.dns_error[0]) {
 			snprintf(e.msg, sizeof(e.msg), "%s", res.env.dns_error);
 			note_failure(a->dns_note, LOG_WARNING, &e, "",
-				     res.partial ? ""
-						 : " (the DNS servers are unknown; no filter in "
-						   "force names them)");
+				     res.partial || res.kept
+					 ? ""
+					 : " (the DNS servers are unknown; no filter in "
+					   "force names them)");
 		}
 		if (res.env.gateway_error[0] || res.env.dhcp_error[0]) {
 			/* the same of a route or lease file */
@@ -565,7 +571,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 							  : res.env.dhcp_error);
 			note_failure(
 			    a->server_note, LOG_WARNING, &e, "",
-			    res.partial ? ""
+			    res.partial || res.kept ? ""
 			    : res.env.gateway_error[0]
 				? " (the gateways are unknown; no filter in force names them)"
 				: " (the DHCP servers are unknown; no filter in force names "
@@ -573,7 +579,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		} else {
 			a->server_note[0] = '\0';
 		}
-		was_partial = a->mode == IPP_MODE_SECURE && a->rest;
+		was_partial = a->mode == IPP_MODE_SECURE && (a->rest || a->kept);
 		cur_forget(a);
 		a->cur = res;
 		a->cur_valid = true;
@@ -609,6 +615,46 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 					: "loopback, DHCP, IPv6 neighbour discovery and the boot "
 					  "exemptions pass, the rest is dropped");
 			a->rest = c->opts.rest;
+			a->kept = false;
+			a->startup_stale = false;
+			if (!st.empty || !a->table_handle)
+				table_mark(a);
+			set_mode(a, IPP_MODE_SECURE, reason);
+			arm_retry(a);
+			return 0;
+		}
+		if (res.kept) {
+			/* errs closed: the domain or local policy applied before stays, not
+			 * dropped for a change that cannot be applied; the persistent policy
+			 * and the dynamic rules as they are now with it */
+			struct ipp_error why_kept = {0};
+			const char *reason = why_kept.msg, *kept = NULL;
+			size_t i;
+
+			for (i = 0; i < res.eff->nrules && !kept; i++)
+				if (res.eff->rules[i].origin == IPP_ORIGIN_ASSIGNED)
+					kept = res.eff->rules[i].policy;
+			a->failures++;
+			snprintf(a->last_error, sizeof(a->last_error), "%s", res.partial_error);
+			snprintf(why_kept.msg, sizeof(why_kept.msg), "%s", res.partial_error);
+			ipp_err_prefix(&why_kept,
+				       "the domain or local policy applied before stays");
+			if (!st.empty || strcmp(a->reason, reason) != 0) {
+				char what[IPP_NAME_MAX + 32] = "no domain or local policy";
+
+				if (kept)
+					snprintf(what, sizeof(what), "policy \"%s\"", kept);
+				ipp_log(
+				    LOG_ERR,
+				    "cannot apply the policy (%s): %s; what was applied of the "
+				    "domain or local store (%s) stays in force, with the "
+				    "persistent policy and the dynamic rules as they are now "
+				    "(%zu rules, %zu specific filters): correct the policy, which "
+				    "the agent then applies",
+				    why, res.partial_error, what, c->nrules, c->nsf);
+			}
+			a->rest = IPP_MODE_INVALID;
+			a->kept = true;
 			a->startup_stale = false;
 			if (!st.empty || !a->table_handle)
 				table_mark(a);
@@ -649,6 +695,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		a->retry_s = 0;
 		timer_arm(a->tfd_retry, 0, false);
 		a->rest = IPP_MODE_INVALID;
+		a->kept = false;
 		a->startup_stale = false;
 		if (!st.empty || !a->table_handle)
 			table_mark(a);
@@ -748,7 +795,7 @@ static bool agent_patch(struct agent *a)
 	db_check_files(a);
 	if (!a->cur_valid || !a->db)
 		return false;
-	if (a->mode != IPP_MODE_SECURE || a->cur.partial) {
+	if (a->mode != IPP_MODE_SECURE || a->cur.partial || a->kept) {
 		/* no change in place (the persistent policy alone: the whole is tried again),
 		 * but what no assigned policy uses changed (a policy being written) needs
 		 * nothing; in secure mode the change in place below tells it */

@@ -44,6 +44,9 @@ struct agent {
 	enum ipp_mode rest;		  /* secure: the persistent policy in force alone,
 					     what it does not match as this mode does
 					     (INVALID: the whole policy is in force) */
+	bool kept;			  /* secure: the domain or local policy applied before
+					     stands in for one that cannot be built (the
+					     persistent policy and dynamic rules as now) */
 	bool block_logs;		  /* block ruleset in force logs its drops */
 	struct ipp_bootexempt block_exempt[IPP_BOOTEXEMPT_MAX]; /* and lets these through */
 	size_t nblock_exempt;

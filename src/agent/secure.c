@@ -261,10 +261,10 @@ void ipp_flowstate_clear(struct ipp_flowstate *fs)
 
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     const struct ipp_driverconf *c, enum ipp_mode rest,
-		     const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
-		     const struct ipp_compiled *cur, struct ipp_flowstate *fs,
-		     struct ipp_apply_result *ret, struct ipp_cdiff_stats *st,
-		     struct ipp_error *err)
+		     const struct ipp_effective *kept, const struct ipp_dynspd *dyn,
+		     const struct ipp_hostenv *env, const struct ipp_compiled *cur,
+		     struct ipp_flowstate *fs, struct ipp_apply_result *ret,
+		     struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	struct ipp_apply_result res;
 	struct ipp_copts o;
@@ -274,6 +274,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	o.defrag6 = ipp_driver_defrag6(d);
 	ipp_copts_rest(&o, rest, c);
 	o.dynamic = dyn;
+	o.kept = kept;
 	r = ipp_apply_compute(p, env, &o, &res, err);
 	if (r < 0) {
 		memset(ret, 0, sizeof(*ret));

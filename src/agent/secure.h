@@ -50,15 +50,17 @@ void ipp_flowstate_clear(struct ipp_flowstate *fs);
  * be) assigned.  @rest (ipp_agent_rest_mode(); IPP_MODE_INVALID: none):
  * when the domain or local policy cannot be built, the persistent policy is
  * put in force alone, what it does not match as mode @rest does with @c's
- * boot exemptions (ret->partial).  @dyn (may be NULL): the dynamic rules,
- * in force with the stores' policies.
+ * boot exemptions (ret->partial), unless @kept (the effective policy in
+ * force, borrowed; NULL: none) gives the domain or local rules that stay
+ * in its place (ret->kept).  @dyn (may be NULL): the dynamic rules, in force
+ * with the stores' policies.
  */
 int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 		     const struct ipp_driverconf *c, enum ipp_mode rest,
-		     const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
-		     const struct ipp_compiled *cur, struct ipp_flowstate *fs,
-		     struct ipp_apply_result *ret, struct ipp_cdiff_stats *st,
-		     struct ipp_error *err);
+		     const struct ipp_effective *kept, const struct ipp_dynspd *dyn,
+		     const struct ipp_hostenv *env, const struct ipp_compiled *cur,
+		     struct ipp_flowstate *fs, struct ipp_apply_result *ret,
+		     struct ipp_cdiff_stats *st, struct ipp_error *err);
 
 /*
  * Replace the table by @new whole.  When the table in force needs a guard

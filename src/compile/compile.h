@@ -237,6 +237,13 @@ struct ipp_copts {
 	 * none.  Borrowed.
 	 */
 	const struct ipp_dynspd *dynamic;
+	/*
+	 * Not the compiler's either: the effective policy in force, whose domain
+	 * or local rules stand in for the policy assigned now when that cannot
+	 * be built (ipp_apply_compute(), ipp_effective_build_kept()); NULL none.
+	 * Borrowed.
+	 */
+	const struct ipp_effective *kept;
 };
 
 /* The defaults above. */

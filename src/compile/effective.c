@@ -734,10 +734,55 @@ int ipp_effective_build(const struct ipp_snapshot *persistent, const struct ipp_
 	return ipp_effective_build_dyn(persistent, domain, local, NULL, env, ret, err);
 }
 
-int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
-			    const struct ipp_snapshot *domain, const struct ipp_snapshot *local,
-			    const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
-			    struct ipp_effective **ret, struct ipp_error *err)
+/*
+ * The rules of @kept of the domain or local policy, with their specific
+ * filters (their rule indices moved to where the rules go in b->e).
+ */
+static int add_kept(struct build *b, const struct ipp_effective *kept, struct ipp_error *err)
+{
+	struct ipp_effective *e = b->e;
+	uint32_t *to;
+	size_t i, want = 0;
+
+	if (!kept->nrules)
+		return 0;
+	to = malloc(kept->nrules * sizeof(*to));
+	if (!to)
+		return ipp_err(err, ENOMEM, "out of memory");
+	for (i = 0; i < kept->nrules; i++) {
+		to[i] = UINT32_MAX;
+		if (kept->rules[i].origin != IPP_ORIGIN_ASSIGNED)
+			continue;
+		if (ipp_grow((void **)&e->rules, &b->cap_rules, e->nrules + 1, sizeof(*e->rules)) <
+		    0)
+			goto nomem;
+		to[i] = (uint32_t)e->nrules;
+		e->rules[e->nrules++] = kept->rules[i];
+	}
+	for (i = 0; i < kept->nsf; i++)
+		want += kept->sf[i].rule < kept->nrules && to[kept->sf[i].rule] != UINT32_MAX;
+	if (want && ipp_grow((void **)&e->sf, &b->cap_sf, e->nsf + want, sizeof(*e->sf)) < 0)
+		goto nomem;
+	for (i = 0; i < kept->nsf; i++) {
+		struct ipp_sfilter f = kept->sf[i];
+
+		if (f.rule >= kept->nrules || to[f.rule] == UINT32_MAX)
+			continue;
+		f.rule = to[f.rule];
+		e->sf[e->nsf++] = f;
+	}
+	free(to);
+	return 0;
+nomem:
+	free(to);
+	return ipp_err(err, ENOMEM, "out of memory");
+}
+
+/* ipp_effective_build_dyn(), or with @kept's domain or local rules (ipp_effective_build_kept()) */
+static int build(const struct ipp_snapshot *persistent, const struct ipp_snapshot *domain,
+		 const struct ipp_snapshot *local, const struct ipp_effective *kept,
+		 const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
+		 struct ipp_effective **ret, struct ipp_error *err)
 {
 	const struct ipp_policy *pp, *ap;
 	const struct ipp_snapshot *as;
@@ -757,7 +802,9 @@ int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
 	}
 	if (pp && (r = add_policy(&b, persistent, pp, IPP_ORIGIN_PERSISTENT, env, err)) < 0)
 		goto fail;
-	if (ap && (r = add_policy(&b, as, ap, IPP_ORIGIN_ASSIGNED, env, err)) < 0)
+	if (kept && (r = add_kept(&b, kept, err)) < 0)
+		goto fail;
+	if (!kept && ap && (r = add_policy(&b, as, ap, IPP_ORIGIN_ASSIGNED, env, err)) < 0)
 		goto fail;
 	if (dyn && (r = add_dynamic(&b, dyn, env, err)) < 0)
 		goto fail;
@@ -772,6 +819,22 @@ int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
 fail:
 	ipp_effective_free(b.e);
 	return r;
+}
+
+int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
+			    const struct ipp_snapshot *domain, const struct ipp_snapshot *local,
+			    const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
+			    struct ipp_effective **ret, struct ipp_error *err)
+{
+	return build(persistent, domain, local, NULL, dyn, env, ret, err);
+}
+
+int ipp_effective_build_kept(const struct ipp_snapshot *persistent,
+			     const struct ipp_effective *kept, const struct ipp_dynspd *dyn,
+			     const struct ipp_hostenv *env, struct ipp_effective **ret,
+			     struct ipp_error *err)
+{
+	return build(persistent, NULL, NULL, kept, dyn, env, ret, err);
 }
 
 int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint32_t filter_idx,

@@ -125,6 +125,18 @@ int ipp_effective_build_dyn(const struct ipp_snapshot *persistent,
 			    const struct ipp_snapshot *domain, const struct ipp_snapshot *local,
 			    const struct ipp_dynspd *dyn, const struct ipp_hostenv *env,
 			    struct ipp_effective **ret, struct ipp_error *err);
+/*
+ * The same with the domain or local policy's rules of @kept (an effective
+ * policy built before: its rules of origin IPP_ORIGIN_ASSIGNED and their
+ * specific filters, as they were expanded then) in place of a domain or
+ * local store's: what the agent keeps in force of a policy it applied while
+ * the one assigned now cannot be built, with the persistent policy and the
+ * dynamic rules as they are now.  @kept is only read; *ret as above.
+ */
+int ipp_effective_build_kept(const struct ipp_snapshot *persistent,
+			     const struct ipp_effective *kept, const struct ipp_dynspd *dyn,
+			     const struct ipp_hostenv *env, struct ipp_effective **ret,
+			     struct ipp_error *err);
 /* The name of the policy dynamic rules belong to: "(dynamic)". */
 #define IPP_DYN_POLICY_NAME "(dynamic)"
 

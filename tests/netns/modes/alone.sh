@@ -115,13 +115,43 @@ refute "whole: outbound tcp 81 is still blocked" hx "$PROBE" tcp-connect $P_IP 8
 ctl status >"$R/status"
 check "whole: the status has no reason any more" grep -q '^reason=$' "$R/status"
 
-# broken again while the whole policy is in force: it stays
+# broken again while the whole policy is in force: the local policy applied stays, the
+# persistent policy's changes go in force with it
 echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
 ctl reload >/dev/null
 check "broken again: the whole policy stays" \
 	eval 'test "$(table_mode)" = secure && test -z "$(table_rest)"'
-check "broken again: the log says the ruleset in force stays" \
-	grep -q "the ruleset in force (mode secure) stays" "$LOG"
+check "broken again: the log says the local policy applied stays, and why" \
+	grep -q 'cannot apply the policy (.*): .*policy "LL".*wins.conf.*; what was applied of the domain or local store (policy "LL") stays in force, with the persistent policy and the dynamic rules as they are now' "$LOG"
+ctl status >"$R/status"
+check "broken again: the status gives the reason" \
+	grep -q '^reason=the domain or local policy applied before stays: .*policy "LL"' "$R/status"
+check "broken again: inbound tcp 80 (no filter) still connects" px "$PROBE" tcp-connect $H_IP 80 1000
+printf '%s\n' "set store location=persistent" \
+	"add filter filterlist=In80 srcaddr=any dstaddr=me protocol=tcp dstport=80" \
+	"add rule name=R4 policy=PP filterlist=In80 filteraction=Block" >"$R/in80.netsh"
+check "broken again: a persistent block of inbound tcp 80 added" shell -f "$R/in80.netsh"
+check "broken again: the persistent block is in force" \
+	wait_for 10 eval 'table_stateless | grep "[ .]80 counter : goto block" >/dev/null'
+refute "broken again: inbound tcp 80 (the new persistent block) is dropped" \
+	px "$PROBE" tcp-connect $H_IP 80 500
+check "broken again: the local policy's filters stay with it (udp 138)" \
+	eval 'table_stateless | grep "[ .]138 counter : goto permit" >/dev/null'
+check "broken again: still secure, the whole table (no rest)" \
+	eval 'test "$(agent_mode)" = secure && test -z "$(table_rest)"'
+rm -f "$R/etc/ipsecpol/wins.conf"
+ctl reload >/dev/null
+check "corrected again: the whole policy, said in the log" \
+	wait_for 10 eval 'test "$(grep -c "the policy is in force whole again" "$LOG")" = 2'
+ctl status >"$R/status"
+check "corrected again: the status has no reason any more" grep -q '^reason=$' "$R/status"
+refute "corrected again: inbound tcp 80 (the persistent block) is still dropped" \
+	px "$PROBE" tcp-connect $H_IP 80 500
+printf '%s\n' "set store location=persistent" "delete rule name=R4 policy=PP" >"$R/in80.netsh"
+check "the persistent block of inbound tcp 80 deleted" shell -f "$R/in80.netsh"
+check "the block deleted: inbound tcp 80 connects" \
+	wait_for 10 px "$PROBE" tcp-connect $H_IP 80 500
+echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
 
@@ -221,7 +251,7 @@ check "wins.conf removed: the whole policy" eval 'test -z "$(table_rest)" && tes
 sqlite3 -cmd ".timeout 10000" "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 999 WHERE dstport = 137" ||
 	exit 2
 check "a local row damaged: the whole policy in force stays" \
-	wait_for 10 eval 'grep -q "reading the local store: .*bad protocol: 999.*the ruleset in force (mode secure) stays" "$LOG"'
+	wait_for 10 eval 'grep -q "reading the local store: .*bad protocol: 999.*what was applied of the domain or local store (policy \"LL\") stays in force" "$LOG"'
 agent_signal TERM
 agent_wait
 check "a local row damaged, next boot: --startup" startup

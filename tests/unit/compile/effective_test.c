@@ -187,6 +187,70 @@ static void test_store_precedence(void **state)
 	testpol_clear(&t);
 }
 
+/*
+ * ipp_effective_build_kept(): the persistent policy of now with the local rules of a policy
+ * built before, which stand in for a local policy that cannot be built any more.
+ */
+static void test_kept(void **state)
+{
+	struct ipp_error err = {0};
+	struct testpol t;
+	struct ipp_effective *before, *e = NULL;
+	size_t i, local = 0, persistent = 0;
+
+	(void)state;
+	before = build(&t, "store persistent\nlist L\nfilter L any me proto=tcp dstport=22\n"
+			   "action A permit\npolicy Keep assigned defaultrule=no\nrule Keep k L A\n"
+			   "store local\nlist M\nfilter M 10.0.0.0/8 me proto=udp dstport=53\n"
+			   "filter M wins me\naction B block\npolicy Loc assigned\nrule Loc l M B\n"
+			   "env wins 192.0.2.9\n");
+	assert_non_null(before);
+	/* now: a persistent filter more, a second persistent rule; the local store broken
+	 * (its WINS servers unknown) */
+	assert_int_equal(
+	    testpol_text(&t,
+			 "store persistent\nfilter L any me proto=tcp dstport=80\n"
+			 "list N\nfilter N me any proto=tcp dstport=25\naction D block\n"
+			 "rule Keep n N D\n",
+			 &err),
+	    0);
+	snprintf(t.env.wins_error, sizeof(t.env.wins_error), "wins.conf:1: bad");
+	t.env.nwins = 0;
+	assert_int_equal(testpol_effective(&t, false, &e, &err), -ENODATA);
+	assert_null(e);
+	assert_int_equal(ipp_effective_build_kept(t.store[0], before, NULL, &t.env, &e, &err), 0);
+	assert_non_null(e);
+	/* Keep's two rules, then Loc's rule and its default response rule, as before */
+	assert_int_equal(e->nrules, 4);
+	assert_string_equal(e->rules[0].rule, "k");
+	assert_string_equal(e->rules[1].rule, "n");
+	assert_int_equal(e->rules[1].origin, IPP_ORIGIN_PERSISTENT);
+	assert_string_equal(e->rules[2].rule, "l");
+	assert_int_equal(e->rules[2].origin, IPP_ORIGIN_ASSIGNED);
+	assert_int_equal(e->rules[3].number, 0);
+	for (i = 0; i < e->nsf; i++) {
+		const struct ipp_sfilter *f = &e->sf[i];
+
+		assert_true(f->rule < e->nrules);
+		assert_int_equal(e->rules[f->rule].origin, f->origin);
+		if (i)
+			assert_true(ipp_sfilter_cmp(&e->sf[i - 1], f) <= 0);
+		if (f->origin == IPP_ORIGIN_ASSIGNED) {
+			local++;
+			assert_string_equal(e->rules[f->rule].rule, "l");
+		} else {
+			persistent++;
+		}
+	}
+	/* the local filters as expanded before (the WINS server of then), both ways */
+	assert_int_equal(local, 4);
+	/* 22 and 80 both ways, 25 both ways */
+	assert_int_equal(persistent, 6);
+	ipp_effective_free(e);
+	ipp_effective_free(before);
+	testpol_clear(&t);
+}
+
 static void test_sorted_and_conflicts(void **state)
 {
 	struct testpol t;
@@ -343,7 +407,7 @@ int main(void)
 	    cmocka_unit_test(test_servers_unknown),	 cmocka_unit_test(test_store_precedence),
 	    cmocka_unit_test(test_sorted_and_conflicts), cmocka_unit_test(test_icmp_family),
 	    cmocka_unit_test(test_ipv6_ext_protocol),	 cmocka_unit_test(test_missing_reference),
-	    cmocka_unit_test(test_explain_line),
+	    cmocka_unit_test(test_explain_line),	 cmocka_unit_test(test_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
