@@ -1702,6 +1702,7 @@ static long find_label(const struct bat *b, size_t from, const char *name)
 		const char *p = b->v[i].text;
 
 		p += strspn(p, " \t") + 1;
+		p += strspn(p, " \t"); /* ": name" is label "name" too, as cmd.exe finds it */
 		if (label_len(p) == nl && !strncasecmp(p, name, nl))
 			return (long)i;
 	}
@@ -3500,6 +3501,19 @@ static char *batch_path(const struct bat *b, const char *word, size_t len)
 	return p;
 }
 
+/* The command is cmd.exe's date /t or time /t ("date/t" too). */
+static bool date_time_t(const char *c)
+{
+	if (strncasecmp(c, "date", 4) && strncasecmp(c, "time", 4))
+		return false;
+	c += 4;
+	c += strspn(c, " \t");
+	if (c[0] != '/' || (c[1] | 0x20) != 't')
+		return false;
+	c += 2;
+	return !c[strspn(c, " \t")];
+}
+
 /* cmd.exe's commands that change nothing of netsh's: no commands here (pause waits at a terminal)
  */
 static const char *const quiet_cmds[] = {"pause", "cls",    "title",  "color", "chcp",
@@ -3691,6 +3705,19 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 	} else if (first_word(c, "ver")) {
 		if (!n->redirected)
 			fprintf(sh->out, "\n%s\n", ver_text);
+	} else if (date_time_t(c)) {
+		/* date /t, time /t: print the date or time, as an English Windows Server 2003
+		 * does ("Thu 12/03/2026", "02:05 PM"); without /t they ask for a new one */
+		if (!n->redirected) {
+			char when[64];
+			time_t now = time(NULL);
+			struct tm tm;
+
+			localtime_r(&now, &tm);
+			strftime(when, sizeof(when),
+				 (c[0] | 0x20) == 'd' ? "%a %m/%d/%Y" : "%I:%M %p", &tm);
+			fprintf(sh->out, "%s\n", when);
+		}
 	} else if ((prog = bat_program(c, &wlen)) < 0) {
 		struct ipp_error e = {0};
 

@@ -258,6 +258,32 @@ int ipp_st_tunnel(const char *value, struct ipp_rule *r, struct ipp_error *err)
 			return 0;
 		}
 	}
+	{
+		/* the far end of a tunnel is one host: not a group, a broadcast or a reserved
+		 * address (a loopback address names no far end either, but harms nothing) */
+		const uint8_t *ip = v[0].ip;
+		const char *why = NULL;
+
+		if (v[0].family == AF_INET)
+			why = ip[0] >= 224 && ip[0] < 240 ? "a multicast address"
+			      : ip[0] >= 240		  ? "a broadcast or reserved address"
+			      : ip[0] == 0		  ? "an address of this network (0.0.0.0/8)"
+							  : NULL;
+		else if (ip[0] == 0xff)
+			why = "a multicast address";
+		else if (ipp_ip_is_mapped(ip))
+			why = "an IPv4-mapped address";
+		if (why) {
+			char a[IPP_ADDR_STRLEN];
+
+			ipp_addr_format(&v[0], a, sizeof(a));
+			free(v);
+			return ipp_err(err, EINVAL,
+				       "tunnel: invalid endpoint \"%s\"%s%s%s: %s, not the address "
+				       "of a tunnel's far end",
+				       value, dns ? " (" : "", dns ? a : "", dns ? ")" : "", why);
+		}
+	}
 	r->has_tunnel = true;
 	r->tunnel = v[0];
 	free(v);

@@ -475,6 +475,21 @@ bat 'for /f "tokens=1-31*" %%a in ("x") do call :r' 'exit /b' ':r' \
 	'for %%z in (1) do for %%y in (1) do for %%x in (1) do call :r' 'exit /b'
 run_fail "for loops (and their variables) nested deeper than are followed" $IPSECPOL -f "$TMP/forv.bat"
 
+# ": label" (blanks after the colon) is label "label", as cmd.exe finds it; date /t and
+# time /t print what cmd.exe prints (English Windows Server 2003), so for /f reads them
+BAT=datet.bat
+bat '@echo off' \
+	"for /f \"tokens=1-4 delims=/ \" %%a in ('DATE/T') do set stamp=%%d-%%b-%%c" \
+	"for /f \"tokens=2\" %%a in ('time /t') do set half=%%a" \
+	'goto Ok' 'netsh ipsec static add policy name=FlowSkipped' \
+	':  Ok' 'netsh ipsec static add policy name=Flow%stamp%%half%' 'date /t'
+run_ok $IPSECPOL -f "$TMP/datet.bat"
+D=$(dump_store local)
+lacks "$D" FlowSkipped
+contains "$D" "Flow$(date +%Y-%m-%d)"
+grep -Eq "Flow$(date +%Y-%m-%d)(AM|PM)" <<<"$D" || fail "time /t's AM or PM: $D"
+contains "$OUT" "$(date '+%a %m/%d/%Y')"
+
 # the published elevation line ("%1 mshta ... && exit") is still the elevated copy's comment
 BAT=elev.bat
 bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \

@@ -41,6 +41,16 @@ run_fail 'add filter: unexpected value "stray": every parameter is already given
 # the name only with an address
 run_fail 'add filter: srcdnsname: only with an address as srcaddr' \
 	$IPSECPOL static add filter filterlist=X srcaddr=any dstaddr=me srcdnsname=host.test
+# the far end of a tunnel is one host
+for t in "255.255.255.255|a broadcast or reserved address" "239.1.2.3|a multicast address" \
+	"ff02::1|a multicast address" "0.0.0.7|an address of this network"; do
+	run_fail "add rule: tunnel: invalid endpoint \"${t%|*}\": ${t#*|}" \
+		$IPSECPOL static add rule name=RB policy=P filterlist=T filteraction=FA "tunnel=${t%|*}"
+done
+run_fail 'set rule: tunnel: invalid endpoint "224.0.0.5": a multicast address' \
+	$IPSECPOL static set rule name=R policy=P tunnel=224.0.0.5
+run_ok $IPSECPOL static show rule name=R policy=P level=verbose format=json
+contains "$OUT" '"tunneldns": "localhost"'
 run_fail 'add rule: tunneldnsname: only with an address as tunnel' \
 	$IPSECPOL static add rule name=R2 policy=P filterlist=T filteraction=FA tunneldnsname=h.test
 
