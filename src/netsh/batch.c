@@ -284,6 +284,7 @@ struct bat {
 	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output */
 	unsigned el_line;    /* ... on this line */
 	bool el_asked;	     /* the line being expanded asked for it */
+	char bad_tilde[40];  /* the line being expanded has %~ without a parameter: which */
 	bool out_unknown;    /* a command ran whose output is not known (a program not run) */
 	char last_note[160]; /* the last note said, and its line: a loop says it once */
 	unsigned last_note_line;
@@ -573,6 +574,19 @@ static char *bat_phase1(struct bat *b, const char *line)
 					(size_t)(q + 1 - p));
 				p = q + 1;
 				continue;
+			}
+			if (*q != '$' && !b->bad_tilde[0]) {
+				/* cmd.exe: "The following usage of the path operator in
+				 * batch-parameter substitution is invalid", and the file ends
+				 * (bat_line()) */
+				size_t l = (size_t)(q - p) + (*q ? 1 : 0);
+
+				if (l > sizeof(b->bad_tilde) - 1)
+					l = sizeof(b->bad_tilde) - 1;
+				while (l > 2 && ((unsigned char)p[l] & 0xC0) == 0x80)
+					l--;
+				memcpy(b->bad_tilde, p, l);
+				b->bad_tilde[l] = '\0';
 			}
 		} else if (*q >= '0' && *q <= '9') {
 			arg_ref(b, &o, (unsigned)(*q - '0'), q, 0, p, 2);
@@ -4052,6 +4066,7 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 	/* the line expanded (and the lines of a block it opens, each expanded as cmd.exe
 	 * reads it), then parsed */
 	b->el_asked = false;
+	b->bad_tilde[0] = '\0';
 	for (;;) {
 		bool may_close;
 
@@ -4113,6 +4128,17 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 		return ipp_err(err, EINVAL,
 			       "\"%s\": expected %s (cmd.exe's syntax): the batch file stops here",
 			       plain(at), what);
+	}
+	if (b->bad_tilde[0]) {
+		bp_free(&P);
+		free(text.s);
+		sh->bat_last_failed = true;
+		bat_halt(b);
+		return ipp_err(err, EINVAL,
+			       "\"%s\": the usage of the path operator in batch-parameter "
+			       "substitution is invalid (%%~ and its modifiers need a parameter "
+			       "number after them, as in %%~dp0): the batch file stops here",
+			       plain(b->bad_tilde));
 	}
 	if (b->el_asked) {
 		bp_free(&P);

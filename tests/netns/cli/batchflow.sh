@@ -389,6 +389,8 @@ stops 'the block opened here (a "(") is not closed by the end of the file' 'if 1
 stops 'what find or findstr left (line 1)' 'systeminfo | findstr "2003" >nul' \
 	'if %errorlevel%==0 goto :eof'
 stops 'a loop without end' ':again' 'goto again'
+stops '"%~dp"": the usage of the path operator in batch-parameter substitution is invalid' \
+	'cd /d "%~dp"'
 # ... but a Windows file guarding no command of netsh's is passed over, said so
 BAT=exist.bat
 bat 'if exist C:\boot.ini (attrib -h C:\boot.ini) else (echo none)' \
