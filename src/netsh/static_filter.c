@@ -466,7 +466,13 @@ int ipp_st_delete_filter(struct ipp_shell *sh, const struct ipp_args *a, FILE *o
 	if ((r = ipp_st_db(sh, &db, err)) < 0 ||
 	    (r = ipp_st_find_filterlist(db, loc, ipp_args_get(a, "filterlist"), NULL, &l, err)) <
 		0 ||
-	    (r = selector_get(a, &s, err)) < 0)
+	    (r = selector_get(a, &s, err)) < 0 ||
+	    /* (a mask with me, a server type or a DNS name: not matched, said as add filter
+	     * says it) */
+	    (r = host_mask(sh, "srcmask", s.srcname, s.srcdns, s.nsrc ? &s.src[0] : NULL, s.srcmask,
+			   out, err)) < 0 ||
+	    (r = host_mask(sh, "dstmask", s.dstname, s.dstdns, s.ndst ? &s.dst[0] : NULL, s.dstmask,
+			   out, err)) < 0)
 		goto out;
 	/* addresses as add filter stores them: 0.0.0.0 this host or any address, an
 	 * address and its mask the network they make */

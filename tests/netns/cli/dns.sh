@@ -82,4 +82,11 @@ run_ok $IPSECPOL static show filterlist name=Local level=verbose format=json
 lacks "$OUT" '"dnsname": "localhost"'
 run_fail 'delete filter: no filter of filter list "Local" matches' \
 	$IPSECPOL static delete filter filterlist=Local srcaddr=localhost dstaddr=me
+# a mask with me is not matched, said so as add filter says it
+run_ok $IPSECPOL static add filter filterlist=Local srcaddr=10.0.0.1 dstaddr=me dstmask=24
+contains "$OUT" 'note: dstmask=24 is not applied to me: it stands for this host'"'"'s addresses'
+run_ok $IPSECPOL static delete filter Local 10.0.0.1 me dstmask=24
+contains "$OUT" 'note: dstmask=24 is not applied to me: it stands for this host'"'"'s addresses'
+run_ok $IPSECPOL static show filterlist name=Local level=verbose format=json
+lacks "$OUT" '10.0.0.1'
 echo PASS
