@@ -3713,8 +3713,8 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			;
 		else if (!tl && (!c[4] || c[4] == ' ' || c[4] == '\t'))
 			fprintf(sh->out, "ECHO is %s.\n", b->echo_off ? "off" : "on");
-		else
-			fprintf(sh->out, "%.*s\n", (int)tl, x);
+		else /* (its trailing blanks too, as cmd.exe's) */
+			fprintf(sh->out, "%s\n", x);
 		free(x);
 	} else if (first_word(c, "ver")) {
 		if (!n->redirected)

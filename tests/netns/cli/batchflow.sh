@@ -492,6 +492,13 @@ contains "$D" "Flow$(date +%Y-%m-%d)"
 grep -Eq "Flow$(date +%Y-%m-%d)(AM|PM)" <<<"$D" || fail "time /t's AM or PM: $D"
 contains "$OUT" "$(date '+%a %m/%d/%Y')"
 
+# echo prints its trailing blanks, as cmd.exe does ("echo a & echo b": "a "); blanks alone
+# are no text ("ECHO is off.")
+BAT=blanks.bat
+bat '@echo off' 'echo hi   ' 'echo a & echo b' 'echo.  ' 'echo   '
+run_ok $IPSECPOL -f "$TMP/blanks.bat"
+[ "$OUT" = "$(printf 'hi   \na \nb\n  \nECHO is off.')" ] || fail "echo's trailing blanks: $(cat -A <<<"$OUT")"
+
 # the published elevation line ("%1 mshta ... && exit") is still the elevated copy's comment
 BAT=elev.bat
 bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \
