@@ -165,7 +165,9 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 				snprintf(err->msg + n, sizeof(err->msg) - n,
 					 " (the policy applied before stays in force whole: a "
 					 "change of the persistent policy since then is not in "
-					 "force until this is corrected)");
+					 "force until this is corrected, unless a running agent "
+					 "keeps the domain or local part of it with the persistent "
+					 "policy as it is now)");
 			}
 		}
 		ipp_effective_free(alone);

@@ -80,6 +80,12 @@ struct ipp_apply_result {
 void ipp_apply_result_clear(struct ipp_apply_result *r);
 
 /*
+ * How the agent's status (its reason) begins while what it applied of the domain
+ * or local policy stands in for one that cannot be built (ipp_apply_result.kept).
+ */
+#define IPP_KEPT_REASON "the domain or local policy applied before stays"
+
+/*
  * Read the stores and compile.  @env: the host facts to use (NULL: read the
  * host's with ipp_hostenv_read()).  @o: compile options (NULL: defaults).
  * On success *ret is filled (the caller clears it); on failure it is left

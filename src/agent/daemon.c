@@ -389,6 +389,7 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 	cur_forget(a);
 	table_mark(a);
 	a->rest = IPP_MODE_INVALID;
+	a->kept = false;
 	a->block_logs = logs;
 	memcpy(a->block_exempt, a->conf.exempt, a->conf.nexempt * sizeof(a->conf.exempt[0]));
 	a->nblock_exempt = a->conf.nexempt;
@@ -637,8 +638,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			a->failures++;
 			snprintf(a->last_error, sizeof(a->last_error), "%s", res.partial_error);
 			snprintf(why_kept.msg, sizeof(why_kept.msg), "%s", res.partial_error);
-			ipp_err_prefix(&why_kept,
-				       "the domain or local policy applied before stays");
+			ipp_err_prefix(&why_kept, "%s", IPP_KEPT_REASON);
 			if (!st.empty || strcmp(a->reason, reason) != 0) {
 				char what[IPP_NAME_MAX + 32] = "no domain or local policy";
 

@@ -751,7 +751,9 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	p.del = del;
 	p.ndel = ndel;
 	p.keep_flows = flows_taken(cur->compiled, fs) == 0;
-	if (!(f = open_memstream(&text, &len))) {
+	/* (room for the filters added in the effective policy, which follows the change
+	 * once the kernel has taken it: nothing can fail then) */
+	if (ipp_effective_reserve(cur->eff, p.nadd) < 0 || !(f = open_memstream(&text, &len))) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -767,6 +769,9 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	}
 	if (len && (r = ipp_apply_text(d, cur->compiled, text, false, err)) < 0)
 		goto out;
+	/* the effective policy in force follows: what stands in for a domain or local policy
+	 * that cannot be built later (ipp_effective_build_kept()) is what the kernel holds */
+	ipp_effective_patch(cur->eff, p.add, p.nadd, p.del, p.ndel);
 	if (len && p.keep_flows && flows_taken(cur->compiled, fs) != 0)
 		/* flows were remembered between the look and the change, some perhaps
 		 * by the policy before it: to a fresh generation at once */

@@ -837,6 +837,58 @@ int ipp_effective_build_kept(const struct ipp_snapshot *persistent,
 	return build(persistent, NULL, NULL, kept, dyn, env, ret, err);
 }
 
+int ipp_effective_reserve(struct ipp_effective *e, size_t more)
+{
+	struct ipp_sfilter *v;
+
+	if (!more)
+		return 0;
+	if (e->nsf + more < e->nsf || !(v = realloc(e->sf, (e->nsf + more) * sizeof(*v))))
+		return -ENOMEM;
+	e->sf = v;
+	return 0;
+}
+
+void ipp_effective_patch(struct ipp_effective *e, const struct ipp_sfilter *add, size_t nadd,
+			 const struct ipp_patch_del *del, size_t ndel)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; ndel && i < e->nsf; i++) {
+		struct ipp_sfilter f = e->sf[i];
+		uint32_t shift = 0;
+
+		for (k = 0; k < ndel; k++) {
+			if (f.rule != del[k].rule)
+				continue;
+			if (f.filter == del[k].filter)
+				break;
+			shift += f.filter > del[k].filter;
+		}
+		if (k < ndel)
+			continue;
+		f.filter -= shift;
+		e->sf[n++] = f;
+	}
+	if (ndel)
+		e->nsf = n;
+	for (i = 0; i < nadd; i++) {
+		size_t lo = 0, hi = e->nsf;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (ipp_sfilter_cmp(&e->sf[mid], &add[i]) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(&e->sf[lo + 1], &e->sf[lo], (e->nsf - lo) * sizeof(*e->sf));
+		e->sf[lo] = add[i];
+		e->nsf++;
+	}
+}
+
 int ipp_effective_expand(const struct ipp_effective *e, uint32_t rule_idx, uint32_t filter_idx,
 			 const struct ipp_filter *f, const struct ipp_hostenv *env,
 			 struct ipp_sfilter **ret, size_t *ret_n, struct ipp_warnings *warnings)

@@ -137,6 +137,27 @@ int ipp_effective_build_kept(const struct ipp_snapshot *persistent,
 			     const struct ipp_effective *kept, const struct ipp_dynspd *dyn,
 			     const struct ipp_hostenv *env, struct ipp_effective **ret,
 			     struct ipp_error *err);
+/* A configured filter deleted: its rule's index in the effective policy, its place in the list. */
+struct ipp_patch_del {
+	uint32_t rule, filter;
+};
+
+/*
+ * Room in @e for @more specific filters more, for ipp_effective_patch():
+ * -ENOMEM (@e unchanged).
+ */
+int ipp_effective_reserve(struct ipp_effective *e, size_t more);
+/*
+ * @e follows a change in place of its rules' filter lists, as
+ * ipp_compiled_patch() makes the compiled form follow it: the specific
+ * filters of the configured filters @del (@ndel, places before the change)
+ * go and the later filters of their rules move up one place for each; the
+ * specific filters @add (@nadd, of ipp_effective_expand()) come in, each
+ * where ipp_sfilter_cmp() puts it.  Room for @nadd must have been made
+ * (ipp_effective_reserve()): nothing fails.  The warnings are the caller's.
+ */
+void ipp_effective_patch(struct ipp_effective *e, const struct ipp_sfilter *add, size_t nadd,
+			 const struct ipp_patch_del *del, size_t ndel);
 /* The name of the policy dynamic rules belong to: "(dynamic)". */
 #define IPP_DYN_POLICY_NAME "(dynamic)"
 

@@ -4022,6 +4022,18 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 	return last;
 }
 
+/* The line being expanded has %~ without a parameter number: cmd.exe's syntax error. */
+static int bad_tilde(struct bat *b, struct ipp_error *err)
+{
+	b->sh->bat_last_failed = true;
+	bat_halt(b);
+	return ipp_err(err, EINVAL,
+		       "\"%s\": the usage of the path operator in batch-parameter substitution is "
+		       "invalid (%%~ and its modifiers need a parameter number after them, as in "
+		       "%%~dp0): the batch file stops here",
+		       plain(b->bad_tilde));
+}
+
 /*
  * The line @pc of the file (with the lines of a block it opens) run: *@next
  * the line after it.  0, or the last failure of its commands (those before
@@ -4043,6 +4055,14 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 	sh->bat_ok = false;
 	if (*p == '@')
 		p += 1 + strspn(p + 1, " \t");
+	if (is_rem(p)) {
+		/* (expanded before it is read as a comment: a %~ without a parameter number
+		 * ends the file there too, as in cmd.exe) */
+		b->bad_tilde[0] = '\0';
+		free(bat_phase1(b, p));
+		if (b->bad_tilde[0])
+			return bad_tilde(b, err);
+	}
 	if (*p == ':' || is_rem(p))
 		return 0; /* (a comment takes the whole line, & and all) */
 	if (p[0] == '%' && (p[1] == '*' || (p[1] >= '1' && p[1] <= '9') ||
@@ -4132,13 +4152,7 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 	if (b->bad_tilde[0]) {
 		bp_free(&P);
 		free(text.s);
-		sh->bat_last_failed = true;
-		bat_halt(b);
-		return ipp_err(err, EINVAL,
-			       "\"%s\": the usage of the path operator in batch-parameter "
-			       "substitution is invalid (%%~ and its modifiers need a parameter "
-			       "number after them, as in %%~dp0): the batch file stops here",
-			       plain(b->bad_tilde));
+		return bad_tilde(b, err);
 	}
 	if (b->el_asked) {
 		bp_free(&P);

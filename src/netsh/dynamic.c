@@ -150,6 +150,20 @@ void ipp_dyn_agent_status(struct ipp_shell *sh, const char *key, char *buf, size
 	free(body);
 }
 
+void ipp_dyn_kept_error(struct ipp_shell *sh, struct ipp_error *err)
+{
+	char reason[IPP_ERR_MSG_MAX];
+	size_t kl = strlen(IPP_KEPT_REASON);
+
+	ipp_dyn_agent_status(sh, "reason", reason, sizeof(reason));
+	if (strncmp(reason, IPP_KEPT_REASON, kl))
+		return;
+	ipp_err_prefix(err,
+		       "what is in force is not what the stores give: the agent keeps what it "
+		       "applied of the domain or local policy, with the persistent policy and the "
+		       "dynamic rules as they are now, until this is corrected");
+}
+
 void ipp_dyn_agent_note(struct ipp_shell *sh, FILE *out)
 {
 	struct ipp_error e = {0};

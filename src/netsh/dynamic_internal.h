@@ -76,6 +76,12 @@ void ipp_dyn_mode_text(struct ipp_shell *sh, const struct ipp_dyn_state *s, FILE
  * does not run or says nothing.
  */
 void ipp_dyn_agent_status(struct ipp_shell *sh, const char *key, char *buf, size_t len);
+/*
+ * The stores' policy failed to build (@err says why): when the agent keeps what it
+ * applied of the domain or local policy instead (its status, IPP_KEPT_REASON), @err
+ * says that first.
+ */
+void ipp_dyn_kept_error(struct ipp_shell *sh, struct ipp_error *err);
 
 /*
  * One line on the state only the running agent holds (dynamic policies,

@@ -254,6 +254,8 @@ int ipp_dyn_state_read(struct ipp_shell *sh, struct ipp_dyn_state *ret, struct i
 	/* the host's servers as the agent has them, else as it would read them */
 	if ((r = ipp_classify_hostenv(paths, &env, err)) < 0 ||
 	    (r = ipp_apply_compute(paths, &env, &o, &ret->res, err)) < 0) {
+		if (!o.rest)
+			ipp_dyn_kept_error(sh, err);
 		ipp_err_prefix(err, "reading the policy in force");
 		goto out;
 	}

@@ -199,8 +199,12 @@ int ipp_whatif_cmd(struct ipp_shell *sh, const struct ipp_args *a, FILE *out,
 	/* no database yet: every store is empty */
 	if (r >= 0)
 		r = ipp_shell_db(sh, false, &db, err);
-	if (r >= 0)
+	if (r >= 0) {
 		r = ipp_whatif_run(&w, db, ipp_shell_store(sh), ipp_shell_paths(sh), out, err);
+		/* (what is in force then is not the stores' policy: said so) */
+		if (r < 0 && !w.policy && !w.rest && r != -ENOMEM)
+			ipp_dyn_kept_error(sh, err);
+	}
 	if (r >= 0 && !w.policy)
 		mode_note(sh, out);
 	ipp_whatif_clear(&w);

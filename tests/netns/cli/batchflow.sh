@@ -391,6 +391,13 @@ stops 'what find or findstr left (line 1)' 'systeminfo | findstr "2003" >nul' \
 stops 'a loop without end' ':again' 'goto again'
 stops '"%~dp"": the usage of the path operator in batch-parameter substitution is invalid' \
 	'cd /d "%~dp"'
+stops '"%~": the usage of the path operator in batch-parameter substitution is invalid' \
+	'rem a comment is expanded too: 100%~'
+# ... but a label line is not expanded
+BAT=label.bat
+bat ':lab %~' 'netsh ipsec static add policy name=FlowLabelTilde'
+run_ok $IPSECPOL -f "$TMP/label.bat"
+contains "$(dump_store local)" FlowLabelTilde
 # ... but a Windows file guarding no command of netsh's is passed over, said so
 BAT=exist.bat
 bat 'if exist C:\boot.ini (attrib -h C:\boot.ini) else (echo none)' \

@@ -115,6 +115,20 @@ refute "whole: outbound tcp 81 is still blocked" hx "$PROBE" tcp-connect $P_IP 8
 ctl status >"$R/status"
 check "whole: the status has no reason any more" grep -q '^reason=$' "$R/status"
 
+# the local list changed in place (a filter added, one deleted): what a later failure
+# keeps of the local policy is what the kernel holds since, not what the last whole
+# apply read
+printf '%s\n' "set store location=local" \
+	"add filter filterlist=W srcaddr=any dstaddr=me protocol=udp dstport=139" >"$R/w139.netsh"
+check "whole: a local filter added" shell -f "$R/w139.netsh"
+check "whole: in force (in place)" wait_for 10 eval 'table_stateless | grep "[ .]139 counter : goto permit" >/dev/null'
+printf '%s\n' "set store location=local" \
+	"delete filter filterlist=W srcaddr=any dstaddr=me protocol=udp dstport=138" >"$R/w138.netsh"
+check "whole: a local filter deleted" shell -f "$R/w138.netsh"
+check "whole: gone (in place)" wait_for 10 eval '! table_stateless | grep "[ .]138 counter" >/dev/null'
+check "whole: both changes went in place" \
+	test "$(grep -c "deleted (in place: only the filters changed were compiled)" "$LOG")" -ge 2
+
 # broken again while the whole policy is in force: the local policy applied stays, the
 # persistent policy's changes go in force with it
 echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
@@ -135,8 +149,18 @@ check "broken again: the persistent block is in force" \
 	wait_for 10 eval 'table_stateless | grep "[ .]80 counter : goto block" >/dev/null'
 refute "broken again: inbound tcp 80 (the new persistent block) is dropped" \
 	px "$PROBE" tcp-connect $H_IP 80 500
-check "broken again: the local policy's filters stay with it (udp 138)" \
-	eval 'table_stateless | grep "[ .]138 counter : goto permit" >/dev/null'
+check "broken again: the local policy's filters stay with it (udp 139, added in place)" \
+	eval 'table_stateless | grep "[ .]139 counter : goto permit" >/dev/null'
+refute "broken again: not the local filter deleted in place (udp 138)" \
+	eval 'table_stateless | grep "[ .]138 counter" >/dev/null'
+hshell ipsec dynamic show all >"$R/show" 2>&1
+check "broken again: dynamic show says the agent keeps the local policy it applied" \
+	grep -q "the agent keeps what it applied of the domain or local policy, with the persistent policy and the dynamic rules as they are now.*wins.conf" "$R/show"
+check "broken again: dynamic show says first that what is in force is not the stores'" \
+	grep -q "reading the policy in force: what is in force is not what the stores give: the agent keeps" "$R/show"
+wi src=$P_IP dst=me proto=tcp dstport=80 >"$R/wi.out"
+check "broken again: whatif says so too" \
+	grep -q "whatif: what is in force is not what the stores give: the agent keeps what it applied" "$R/wi.out"
 check "broken again: still secure, the whole table (no rest)" \
 	eval 'test "$(agent_mode)" = secure && test -z "$(table_rest)"'
 rm -f "$R/etc/ipsecpol/wins.conf"

@@ -864,6 +864,13 @@ static bool decided_before(const char *text, const struct ipp_compiled *patched,
 	return ok;
 }
 
+static bool same_addr(const struct ipp_addr *a, const struct ipp_addr *b)
+{
+	return a->kind == b->kind && a->family == b->family && a->plen == b->plen &&
+	       !memcmp(a->ip, b->ip, sizeof(a->ip)) &&
+	       !memcmp(a->ip_end, b->ip_end, sizeof(a->ip_end));
+}
+
 /*
  * ipp_compiled_patch(): one filter added to (or deleted from) a list of a
  * random policy, patched into the compiled form in place, decides every
@@ -1060,6 +1067,29 @@ static void test_patch(void **state)
 			}
 			if (!decided_before(text, c, &pt, i))
 				fail();
+			/* the effective policy follows the same change (ipp_effective_patch()):
+			 * as the one built of the policy after it, but for the filters'
+			 * creation numbers (one less after the deleted one) */
+			assert_int_equal(ipp_effective_reserve(e, pt.nadd), 0);
+			ipp_effective_patch(e, pt.add, pt.nadd, pt.del, pt.ndel);
+			assert_int_equal(e->nsf, e2->nsf);
+			for (k = 0; k < e->nsf; k++) {
+				const struct ipp_sfilter *a = &e->sf[k], *b = &e2->sf[k];
+
+				if (!same_addr(&a->src, &b->src) || !same_addr(&a->dst, &b->dst) ||
+				    a->protocol != b->protocol || a->srcport != b->srcport ||
+				    a->dstport != b->dstport || a->action != b->action ||
+				    a->origin != b->origin || a->weight != b->weight ||
+				    a->rule != b->rule || a->filter != b->filter ||
+				    a->reversed != b->reversed || a->clear != b->clear ||
+				    a->dir != b->dir) {
+					fprintf(stderr,
+						"case %u: %s: specific filter %zu of the patched "
+						"effective policy differs from a build\n%s",
+						i, del ? "deleted" : "added", k, text2);
+					fail();
+				}
+			}
 		}
 next:
 		free(pt.changed);
