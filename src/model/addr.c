@@ -121,6 +121,25 @@ static bool looks_like_hostname(const char *s)
 
 static const uint8_t mapped_prefix[12] = {[10] = 0xff, [11] = 0xff};
 
+const char *ipp_tunnel_endpoint_bad(const struct ipp_addr *a)
+{
+	const uint8_t *ip = a->ip;
+	static const uint8_t zero[16];
+
+	if (a->kind != IPP_ADDR_IP || !memcmp(ip, zero, sizeof(zero)))
+		return NULL;
+	if (a->family == AF_INET)
+		return ip[0] >= 224 && ip[0] < 240 ? "a multicast address"
+		       : ip[0] >= 240		   ? "a broadcast or reserved address"
+		       : ip[0] == 0		   ? "an address of this network (0.0.0.0/8)"
+						   : NULL;
+	if (ip[0] == 0xff)
+		return "a multicast address";
+	if (ipp_ip_is_mapped(ip))
+		return "an IPv4-mapped address";
+	return NULL;
+}
+
 bool ipp_ip_is_mapped(const uint8_t ip[16])
 {
 	return !memcmp(ip, mapped_prefix, sizeof(mapped_prefix));

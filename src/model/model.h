@@ -55,6 +55,13 @@ bool ipp_addr_is_server(enum ipp_addr_kind k);
  * first 4 bytes): true; else false, @ip unchanged.
  */
 bool ipp_ip_unmap(uint8_t ip[16]);
+/*
+ * Why address @a (an IP address) cannot be a tunnel's far end, one host: a
+ * multicast, broadcast or reserved address (224.0.0.0/3, 0.0.0.0/8 but
+ * 0.0.0.0 itself, ff00::/8, IPv4-mapped); NULL when it can be one.  A
+ * static string.
+ */
+const char *ipp_tunnel_endpoint_bad(const struct ipp_addr *a);
 /* Is the IPv6 address @ip IPv4-mapped (::ffff:0:0/96), which no packet on the wire carries? */
 bool ipp_ip_is_mapped(const uint8_t ip[16]);
 /* The IPv4 address @ip (its first 4 bytes) made its IPv4-mapped IPv6 address, in place. */

@@ -259,20 +259,9 @@ int ipp_st_tunnel(const char *value, struct ipp_rule *r, struct ipp_error *err)
 		}
 	}
 	{
-		/* the far end of a tunnel is one host: not a group, a broadcast or a reserved
-		 * address (a loopback address names no far end either, but harms nothing) */
-		const uint8_t *ip = v[0].ip;
-		const char *why = NULL;
+		/* the far end of a tunnel is one host */
+		const char *why = ipp_tunnel_endpoint_bad(&v[0]);
 
-		if (v[0].family == AF_INET)
-			why = ip[0] >= 224 && ip[0] < 240 ? "a multicast address"
-			      : ip[0] >= 240		  ? "a broadcast or reserved address"
-			      : ip[0] == 0		  ? "an address of this network (0.0.0.0/8)"
-							  : NULL;
-		else if (ip[0] == 0xff)
-			why = "a multicast address";
-		else if (ipp_ip_is_mapped(ip))
-			why = "an IPv4-mapped address";
 		if (why) {
 			char a[IPP_ADDR_STRLEN];
 

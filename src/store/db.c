@@ -908,6 +908,29 @@ static int check_readonly(struct ipp_db *db, struct ipp_error *err)
 }
 
 /*
+ * The nearest directory of @path that is there as a name: a symbolic link to a
+ * directory that is gone (copied to @buf, true), or a directory (false); false too
+ * when none of them is there.
+ */
+static bool dangling_dir(const char *path, char *buf, size_t len)
+{
+	struct stat sb;
+	char *slash;
+
+	snprintf(buf, len, "%s", path);
+	while ((slash = strrchr(buf, '/')) && slash != buf) {
+		*slash = '\0';
+		if (lstat(buf, &sb) < 0) {
+			if (errno == ENOENT)
+				continue; /* (not made yet: its parent may be) */
+			return false;
+		}
+		return S_ISLNK(sb.st_mode) && stat(buf, &sb) < 0 && errno == ENOENT;
+	}
+	return false;
+}
+
+/*
  * Open (creating) the file of a database to be written; *held is then an
  * fd that holds a flock(2) (another family than SQLite's own locks) until
  * the caller closes it: exclusive on a file created here, until its schema
@@ -930,11 +953,18 @@ static int claim_file(const char *path, int *held, struct ipp_error *err)
 		return 0;
 	}
 	if (errno != EEXIST || (fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
+		char dir[PATH_MAX];
+
 		if (errno == ENOENT && lstat(path, &sb) == 0)
 			return ipp_err(err, EIO,
 				       "policy database \"%s\": a symbolic link to a file that "
 				       "does not exist",
 				       path);
+		if (errno == ENOENT && dangling_dir(path, dir, sizeof(dir)))
+			return ipp_err(err, EIO,
+				       "policy database \"%s\": its directory \"%s\" is a "
+				       "symbolic link to a directory that does not exist",
+				       path, dir);
 		return ipp_err(err, errno, "policy database \"%s\": cannot open: %s", path,
 			       strerror(errno));
 	}
@@ -1031,9 +1061,10 @@ static int check_kinds(const char *path, struct ipp_error *err)
 
 bool ipp_db_absent(const char *path)
 {
+	char dir[PATH_MAX];
 	struct stat sb;
 
-	return lstat(path, &sb) < 0 && errno == ENOENT;
+	return lstat(path, &sb) < 0 && errno == ENOENT && !dangling_dir(path, dir, sizeof(dir));
 }
 
 int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ipp_error *err)
@@ -1049,12 +1080,19 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 	if (ro && stat(path, &sb) < 0) {
 		/* a link to a file that is gone (an unmounted file system?) is not "no
 		 * database yet": what it held cannot be read */
+		char dir[PATH_MAX];
+
 		if (errno == ENOENT && lstat(path, &sb) == 0)
 			return ipp_err(
 			    err, EIO,
 			    "policy database \"%s\": a symbolic link to a file that does "
 			    "not exist",
 			    path);
+		if (errno == ENOENT && dangling_dir(path, dir, sizeof(dir)))
+			return ipp_err(err, EIO,
+				       "policy database \"%s\": its directory \"%s\" is a "
+				       "symbolic link to a directory that does not exist",
+				       path, dir);
 		return ipp_err(err, errno, "policy database \"%s\": %s", path, strerror(errno));
 	}
 	if ((r = check_kinds(path, err)) < 0)

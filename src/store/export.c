@@ -108,11 +108,82 @@ static int id_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* An object's GUID and what to call it, for the check of repeated GUIDs. */
+struct guid_ref {
+	const char *guid;
+	const char *kind;
+	const char *name; /* (a filter's: its list's) */
+};
+
+static int guid_ref_cmp(const void *ctx, size_t a, size_t b)
+{
+	const struct guid_ref *v = ctx;
+
+	return strcasecmp(v[a].guid, v[b].guid);
+}
+
+/*
+ * Two objects of @s with one GUID (another program wrote the store so): an import of
+ * the export would refuse it, so none is written.  0, or -EINVAL naming them.
+ */
+static int guids_unique(const struct ipp_snapshot *s, struct ipp_error *err)
+{
+	struct guid_ref *v;
+	size_t n = 0, i, j, x, y;
+	int r;
+
+	for (i = 0; i < s->nfilterlists; i++)
+		n += 1 + s->filterlists[i].nfilters;
+	for (i = 0; i < s->npolicies; i++)
+		n += 2 + s->policies[i].nrules;
+	n += s->nfilteractions;
+	if (!(v = calloc(n + 1, sizeof(*v))))
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < s->nfilterlists; i++) {
+		const struct ipp_filterlist *l = &s->filterlists[i];
+
+		v[n++] = (struct guid_ref){l->guid, "filter list", l->name};
+		for (j = 0; j < l->nfilters; j++)
+			v[n++] = (struct guid_ref){l->filters[j].guid, "filter of list", l->name};
+	}
+	for (i = 0; i < s->nfilteractions; i++)
+		v[n++] = (struct guid_ref){s->filteractions[i].guid, "filter action",
+					   s->filteractions[i].name};
+	for (i = 0; i < s->npolicies; i++) {
+		const struct ipp_policy *p = &s->policies[i];
+
+		v[n++] = (struct guid_ref){p->guid, "policy", p->name};
+		v[n++] = (struct guid_ref){p->defaultrule.guid, "default response rule of policy",
+					   p->name};
+		for (j = 0; j < p->nrules; j++)
+			v[n++] = (struct guid_ref){p->rules[j].guid, "rule", p->rules[j].name};
+	}
+	/* (a lean read has no filter GUIDs: nothing to compare) */
+	for (i = j = 0; i < n; i++)
+		if (v[i].guid && v[i].guid[0])
+			v[j++] = v[i];
+	r = ipp_first_dup(j, guid_ref_cmp, v, &x, &y);
+	if (r > 0)
+		r = ipp_err(err, EINVAL,
+			    "the %s store holds two objects with GUID %s, %s \"%s\" and %s \"%s\" "
+			    "(another program wrote them so): an export of it would not import; "
+			    "delete one of them and add it again",
+			    ipp_store_name(s->loc), v[x].guid, v[x].kind, v[x].name, v[y].kind,
+			    v[y].name);
+	free(v);
+	return r;
+}
+
 int ipp_export_write(const struct ipp_snapshot *s, FILE *out, struct ipp_error *err)
 {
 	char a[IPP_ADDR_STRLEN], b[IPP_ADDR_STRLEN], buf[IPP_OFFERS_STRLEN];
 	int64_t *ids = NULL;
 	size_t nf = 0;
+	int rc;
+
+	if ((rc = guids_unique(s, err)) < 0)
+		return rc;
 
 	/* check the references first: nothing is written for a bad snapshot */
 	for (size_t i = 0; i < s->npolicies; i++)
@@ -546,9 +617,14 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 	case F_TUNNEL: {
 		struct ipp_rule *rule = obj;
 
+		const char *why;
+
 		r = ipp_addr_parse_cidr(v, &rule->tunnel, &e);
 		if (r == 0 && rule->tunnel.kind != IPP_ADDR_IP)
 			r = ipp_err(&e, EINVAL, "\"%s\" is not an IP address", v);
+		else if (r == 0 && (why = ipp_tunnel_endpoint_bad(&rule->tunnel)))
+			r = ipp_err(&e, EINVAL,
+				    "\"%s\" is %s, not the address of a tunnel's far end", v, why);
 		/* the unspecified address is no tunnel, as netsh's tunnel=0.0.0.0 */
 		rule->has_tunnel = r == 0 && memcmp(rule->tunnel.ip, (const uint8_t[16]){0}, 16);
 		break;

@@ -274,7 +274,10 @@ int db_row_rule(struct ipp_db *db, sqlite3_stmt *st, struct ipp_rule *r, struct 
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
 	r->policy_id = sqlite3_column_int64(st, 1);
-	r->number = (uint32_t)sqlite3_column_int64(st, 2);
+	/* (0: the default response rule; never wrapped into another's number) */
+	if (int_col(db, st, 2, 0, UINT32_MAX, "rule", r->id, "number", &v, err) < 0)
+		return -EUCLEAN;
+	r->number = (uint32_t)v;
 	if (guid_col(db, st, 3, "rule", r->id, r->guid, sizeof(r->guid), err) < 0)
 		return -EUCLEAN;
 	/* (the default response rule has no name of its own) */
@@ -1164,6 +1167,27 @@ static int load_policies(struct ipp_db *db, struct ipp_snapshot *s, unsigned fla
 	}
 	if (r < 0)
 		return r;
+	{
+		/* one assigned policy a store (an index keeps it so): two, and which one is in
+		 * force cannot be told */
+		const struct ipp_policy *first = NULL;
+		size_t i;
+
+		for (i = 0; i < s->npolicies; i++) {
+			if (!s->policies[i].assigned)
+				continue;
+			if (first)
+				return ipp_err(
+				    err, EUCLEAN,
+				    "policy database \"%s\": the %s store has two "
+				    "assigned policies, \"%s\" (policy %lld) and \"%s\" "
+				    "(policy %lld): which one is in force cannot be told",
+				    db->path, ipp_store_name(s->loc), first->name,
+				    (long long)first->id, s->policies[i].name,
+				    (long long)s->policies[i].id);
+			first = &s->policies[i];
+		}
+	}
 
 	m = index_ids(s->policies, s->npolicies, sizeof(*s->policies),
 		      offsetof(struct ipp_policy, id));

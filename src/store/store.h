@@ -72,7 +72,9 @@ void ipp_db_close(struct ipp_db *db);
 /*
  * Is there no database at @path yet (no file and no symbolic link by that name:
  * every store empty)?  A link to a file that is gone, or a name that cannot be
- * looked at, is not "no database": what it held cannot be read.
+ * looked at, is not "no database": what it held cannot be read; nor is a path
+ * through a directory that is a symbolic link to one that is gone (its
+ * directories not made yet are).
  */
 bool ipp_db_absent(const char *path);
 

@@ -1832,12 +1832,15 @@ static int snapshot_gpo_check(enum ipp_store_loc loc, const struct ipp_snapshot 
 {
 	for (size_t i = 0; loc != IPP_STORE_DOMAIN && i < s->npolicies; i++)
 		if (s->policies[i].gponame[0])
-			return ipp_err(
-			    err, EINVAL,
-			    "policy \"%s\": gponame \"%s\": only a policy of the domain "
-			    "store is assigned to a group policy object, not one of the %s "
-			    "store",
-			    s->policies[i].name, s->policies[i].gponame, ipp_store_name(loc));
+			return at_line(
+			    s, s->policies[i].id,
+			    ipp_err(err, EINVAL,
+				    "policy \"%s\": gponame \"%s\": only a policy of the domain "
+				    "store is assigned to a group policy object, not one of the %s "
+				    "store",
+				    s->policies[i].name, s->policies[i].gponame,
+				    ipp_store_name(loc)),
+			    err);
 	return 0;
 }
 

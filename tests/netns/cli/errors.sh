@@ -211,6 +211,46 @@ c.commit()' "$D/var/lib/ipsecpol/policy.db" || fail "python3 sqlite3"
 	contains "$OUT" 'names a filter action that is not in the store; rule left out'
 	contains "$OUT" 'add filterlist name="L"'
 fi
+# rows another program wrote that no command writes: a rule number beyond 32 bits (not
+# wrapped into another rule's), two assigned policies in one store (which one is in force
+# cannot be told); an imported tunnel endpoint that is no host's address
+if command -v python3 >/dev/null; then
+	D=$TMP/damaged4
+	printf '%s\n' 'add filterlist name=L' 'add filter filterlist=L srcaddr=any dstaddr=me' \
+		'add filteraction name=B action=block' 'add policy name=P' 'add policy name=Q' \
+		'add rule name=R policy=P filterlist=L filteraction=B' >"$TMP/d4.netsh"
+	run_ok $BIN/ipsecpol --root "$D" -f "$TMP/d4.netsh"
+	run_ok $BIN/ipsecpol --root "$D" static exportpolicy file="$TMP/d4.ipsec"
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE rule SET number = 4294967297 WHERE name = '"'R'"'")
+c.commit()' "$D/var/lib/ipsecpol/policy.db" || fail "python3 sqlite3"
+	run_fail 'bad number: 4294967297' $BIN/ipsecpol --root "$D" static show rule all policy=P
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE rule SET number = 1 WHERE name = '"'R'"'")
+for row in c.execute("SELECT name FROM sqlite_master WHERE type = '"'index'"' AND sql LIKE '"'%assigned%'"'").fetchall():
+    c.execute("DROP INDEX " + row[0])
+c.execute("UPDATE policy SET assigned = 1")
+c.commit()' "$D/var/lib/ipsecpol/policy.db" || fail "python3 sqlite3"
+	run_fail 'the local store has two assigned policies, "P" (policy' \
+		$BIN/ipsecpol --root "$D" static show policy all
+	sed 's/ name="R" / name="R" tunnel=224.0.0.1 /' "$TMP/d4.ipsec" >"$TMP/d4t.ipsec"
+	grep -q 'tunnel=224.0.0.1' "$TMP/d4t.ipsec" || fail "no rule line in the export: $(cat "$TMP/d4.ipsec")"
+	run_fail '"224.0.0.1" is a multicast address, not the address of a tunnel'"'"'s far end' \
+		$BIN/ipsecpol --root "$TMP/d4t" static importpolicy file="$TMP/d4t.ipsec"
+	# a filter list with a filter action's GUID: no export that would not import
+	D=$TMP/damaged5
+	run_ok $BIN/ipsecpol --root "$D" -f "$TMP/d4.netsh"
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE filterlist SET guid = (SELECT guid FROM filteraction LIMIT 1)")
+c.commit()' "$D/var/lib/ipsecpol/policy.db" || fail "python3 sqlite3"
+	run_fail 'holds two objects with GUID {' \
+		$BIN/ipsecpol --root "$D" static exportpolicy file="$TMP/d5.ipsec"
+	contains "$ERR" 'filter list "L" and filter action "B"'
+	[ ! -e "$TMP/d5.ipsec" ] || fail "an export was written"
+fi
 # a batch that cannot be opened stops the script there: what follows was meant to be one
 # transaction, and is not run one command at a time (here the file size limit refuses the
 # first write of a new database)

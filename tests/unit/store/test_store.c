@@ -1510,6 +1510,25 @@ static void test_readonly(void **state)
 		unlink(link);
 		assert_true(ipp_db_absent(link));
 	}
+	/* nor is a path through a directory that is a link to one that is gone; directories
+	 * not made yet are "no database yet" */
+	{
+		char dir[600], db[700];
+
+		snprintf(dir, sizeof(dir), "%s.dir", fx->path);
+		snprintf(db, sizeof(db), "%s/sub/policy.db", dir);
+		assert_true(ipp_db_absent(db));
+		assert_int_equal(symlink("/nonexistent/dir", dir), 0);
+		assert_false(ipp_db_absent(db));
+		snprintf(db, sizeof(db), "%s/policy.db", dir);
+		assert_false(ipp_db_absent(db));
+		expect_err(ipp_db_open(db, IPP_DB_READONLY, &ro, &err), EIO, &err,
+			   "is a symbolic link to a directory that does not exist");
+		expect_err(ipp_db_open(db, 0, &ro, &err), EIO, &err,
+			   "is a symbolic link to a directory that does not exist");
+		unlink(dir);
+		assert_true(ipp_db_absent(db));
+	}
 }
 
 /* ---------- export / import ---------- */
