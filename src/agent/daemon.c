@@ -1387,6 +1387,31 @@ static void put_back(struct agent *a, const char *why)
 			table_mark(a);
 		return;
 	}
+	/*
+	 * Errs closed meanwhile: the policy is applied whole at the next apply, which
+	 * takes the time of reading and loading it (seconds for a large policy); until
+	 * then block mode's ruleset guards the host (a table of its own, which that apply
+	 * removes in its transaction), not nothing.
+	 */
+	if (a->mode == IPP_MODE_SECURE) {
+		struct ipp_mode_opts o = {.exempt = a->conf.exempt,
+					  .nexempt = a->conf.nexempt,
+					  .diagnostics = a->conf.diagnostics,
+					  .defrag6 = ipp_driver_defrag6(a->drv)};
+		struct ipp_error e = {0};
+		char *guard = NULL;
+
+		if (ipp_mode_guard_ruleset(IPP_MODE_BLOCK, &o, &guard, &e) < 0 ||
+		    ipp_driver_run(a->drv, guard, false, &e) < 0)
+			ipp_log(LOG_ERR,
+				"cannot guard the host with the block ruleset until the "
+				"policy is back: %s",
+				e.msg);
+		else
+			ipp_log(LOG_NOTICE, "the block ruleset guards the host until the policy is "
+					    "back in force");
+		free(guard);
+	}
 	cur_forget(a);
 	force_whole(a, "%s", why ? why : "put back");
 }

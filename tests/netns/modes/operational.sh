@@ -152,6 +152,10 @@ check "all that time: 0 probes leaked" test "$(leaks)" = 0
 check "nft flush ruleset in the host" hx nft flush ruleset
 check "the agent puts the secure table back" wait_for 10 sh -c "[ \"\$(ip netns exec $NS_H nft list table inet ipsecpol 2>/dev/null | sed -n 's/.*comment \"ipsecpol mode=\([a-z-]*\)\".*/\1/p')\" = secure ]"
 check "and says so" grep -q "table inet ipsecpol was removed: the secure ruleset is put back" "$LOG"
+check "the block ruleset guarded the host until then (errs closed)" \
+	grep -q "the block ruleset guards the host until the policy is back in force" "$LOG"
+check "the guard is gone with the policy back" \
+	wait_for 10 sh -c "! ip netns exec $NS_H nft list table inet ipsecpol_guard >/dev/null 2>&1"
 l0=$(leaks)
 sleep 0.5
 check "blocked again: no probe leaks after it" test "$(leaks)" = "$l0"
