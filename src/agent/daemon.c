@@ -1147,9 +1147,23 @@ static void on_rtnl(struct agent *a)
 			break;
 		any = true;
 		for (const struct nlmsghdr *nh = (const struct nlmsghdr *)buf; NLMSG_OK(nh, n);
-		     nh = NLMSG_NEXT(nh, n))
+		     nh = NLMSG_NEXT(nh, n)) {
+			const struct rtmsg *rt = NLMSG_DATA(nh);
+
 			if (nh->nlmsg_type == RTM_NEWADDR || nh->nlmsg_type == RTM_DELADDR)
 				a->addr_changed = true;
+			/* a route of the local table (an address made local, or broadcast,
+			 * without an address of an interface: ip route add local ...): what
+			 * "me" (fib daddr type local) matches changed, the addresses alone
+			 * may not have */
+			else if ((nh->nlmsg_type == RTM_NEWROUTE ||
+				  nh->nlmsg_type == RTM_DELROUTE) &&
+				 nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*rt)) &&
+				 (rt->rtm_table == RT_TABLE_LOCAL || rt->rtm_type == RTN_LOCAL ||
+				  rt->rtm_type == RTN_BROADCAST || rt->rtm_type == RTN_ANYCAST ||
+				  rt->rtm_type == RTN_MULTICAST))
+				a->addr_changed = a->addr_moved = true;
+		}
 	}
 	if (any)
 		timer_arm(a->tfd_env, ENV_DEBOUNCE_MS, false);

@@ -82,5 +82,18 @@ hx ip addr del 10.77.0.53/32 dev "$IF_H"
 check "an address added and removed soon after a renewal: renewed again, after the hold" \
 	wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -gt '"$n"' ]'
 
+# an address made the host's by a route of the local table alone (no address of an
+# interface changes: ip route add local ...): what "me" matches changed all the same
+sleep 2.2
+n=$(grep -c "the host's addresses changed (me)" "$LOG")
+hx ip route add local 10.77.0.60 dev lo table local
+check "a local route added: the cache is renewed" \
+	wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -gt '"$n"' ]'
+sleep 2.2
+n=$(grep -c "the host's addresses changed (me)" "$LOG")
+hx ip route del local 10.77.0.60 dev lo table local
+check "and removed: renewed again" \
+	wait_for 5 eval '[ "$(grep -c "the host'"'"'s addresses changed (me)" "$LOG")" -gt '"$n"' ]'
+
 echo "flowme: $NPASS passed, $NFAIL failed"
 [ "$NFAIL" -eq 0 ]
