@@ -150,7 +150,9 @@ static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t 
 		if (strncmp(line, kw, sizeof(kw) - 1) || (*p != ' ' && *p != '\t'))
 			continue;
 		p += strspn(p, " \t");
-		end = p + strcspn(p, " \t\r\n");
+		/* (the resolver ends the address at a blank or the line's end only: a
+		 * carriage return is part of it, and makes it none) */
+		end = p + strcspn(p, " \t\n");
 		*end = '\0';
 		if (end - p >= 128)
 			continue;
@@ -164,13 +166,16 @@ static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t 
 
 			/* (the resolver counts a server listed twice as two of its three;
 			 * a longer list counts each once toward the limit) */
-			if (!strchr(p, ':') && inet_aton(p, &in) &&
-			    inet_ntop(AF_INET, &in, canon, sizeof(canon)) && add_addr(v, n, canon)) {
+			if (!strchr(p, ':') && !p[strspn(p, "0123456789abcdefABCDEFxX.")] &&
+			    inet_aton(p, &in) && inet_ntop(AF_INET, &in, canon, sizeof(canon)) &&
+			    add_addr(v, n, canon)) {
 				used += max == RESOLV_MAXNS || *n > had;
 				continue;
 			}
 		}
-		{
+		if (strchr(p, ':')) {
+			/* IPv6, with or without a zone; nothing else (an IPv4 address with
+			 * one, "10.0.0.1%eth0", is none to the resolver) */
 			size_t had = *n;
 
 			if (add_addr(v, n, p))

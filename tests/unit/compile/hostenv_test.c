@@ -151,6 +151,15 @@ static void test_resolv_as_libc(void **state)
 	assert_addr(&e.dns[0], "10.201.0.1");
 	assert_addr(&e.dns[1], "8.201.0.1");
 	assert_addr(&e.dns[2], "10.0.0.1");
+
+	/* a carriage return is part of the address (none then), and an IPv4 address with a
+	 * zone is none: the resolver passes over both lines */
+	put("resolv.conf", "nameserver 192.0.2.1\r\nnameserver 192.0.2.2%eth0\n"
+			   "nameserver fe80::2%eth0\nnameserver 192.0.2.3\n");
+	assert_int_equal(ipp_hostenv_read(&s, &e, &err), 0);
+	assert_int_equal(e.ndns, 2);
+	assert_addr(&e.dns[0], "fe80::2");
+	assert_addr(&e.dns[1], "192.0.2.3");
 }
 
 /* Sources that do not exist (nothing to read) and no WINS file. */
