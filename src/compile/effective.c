@@ -840,12 +840,17 @@ int ipp_effective_build_kept(const struct ipp_snapshot *persistent,
 int ipp_effective_reserve(struct ipp_effective *e, size_t more)
 {
 	struct ipp_sfilter *v;
+	size_t want = e->nsf + more, cap;
 
-	if (!more)
+	if (!more || want <= e->sfcap)
 		return 0;
-	if (e->nsf + more < e->nsf || !(v = realloc(e->sf, (e->nsf + more) * sizeof(*v))))
+	/* (a little more than asked: changes in place one after another move the array
+	 * once in a while, not each time) */
+	cap = want + e->nsf / 8 + 16;
+	if (want < e->nsf || cap < want || !(v = realloc(e->sf, cap * sizeof(*v))))
 		return -ENOMEM;
 	e->sf = v;
+	e->sfcap = cap;
 	return 0;
 }
 

@@ -86,6 +86,7 @@ struct ipp_effective {
 	size_t nrules;
 	struct ipp_sfilter *sf;   /* specific filters, sorted best first (ipp_sfilter_cmp) */
 	size_t nsf;
+	size_t sfcap; /* room in @sf (ipp_effective_reserve()); 0: nsf */
 	/*
 	 * Conflicts worth a log line: specific filters with identical selectors
 	 * and different actions (the first in cmp order decides), and filters

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ipp_eff_rule rules[2];
 	static struct ipp_sfilter sf[4];
-	static struct ipp_effective eff = {rules, 2, sf, 4, NULL, 0};
+	static struct ipp_effective eff = {.rules = rules, .nrules = 2, .sf = sf, .nsf = 4};
 	static struct ipp_localaddrs me;
 	static int ready;
 	struct ipp_packet p;
