@@ -575,7 +575,24 @@ static char *bat_phase1(struct bat *b, const char *line)
 				p = q + 1;
 				continue;
 			}
-			if (*q != '$' && !b->bad_tilde[0]) {
+			if (*q == '$') {
+				/* %~$NAME:N: parameter N searched for in the directories that
+				 * variable NAME lists (PATH): empty when the parameter is, else
+				 * not known here (Windows' directories) */
+				const char *colon = strchr(q, ':');
+
+				if (colon && colon > q + 1 && colon[1] >= '0' && colon[1] <= '9' &&
+				    !memchr(q, '%', (size_t)(colon - q))) {
+					size_t i = b->fr->shift + (size_t)(colon[1] - '0');
+
+					if (b->fr->unknown ||
+					    (i < b->fr->argc && b->fr->argv[i][0]) || i == 0)
+						sb_unknown(&o, p, (size_t)(colon + 2 - p));
+					p = colon + 2;
+					continue;
+				}
+			}
+			if (!b->bad_tilde[0]) {
 				/* cmd.exe: "The following usage of the path operator in
 				 * batch-parameter substitution is invalid", and the file ends
 				 * (bat_line()) */

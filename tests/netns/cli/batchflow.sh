@@ -393,6 +393,15 @@ stops '"%~dp"": the usage of the path operator in batch-parameter substitution i
 	'cd /d "%~dp"'
 stops '"%~": the usage of the path operator in batch-parameter substitution is invalid' \
 	'rem a comment is expanded too: 100%~'
+stops '"%~$": the usage of the path operator in batch-parameter substitution is invalid' \
+	'echo %~$PATH'
+# %~$PATH:N: the parameter searched for in PATH; empty when the parameter is
+BAT=dollar.bat
+bat '@echo off' 'call :sub' 'goto :eof' ':sub' 'echo [%~$PATH:1][%~dp$PATH:1]' \
+	'netsh ipsec static add policy name=FlowDollar'
+run_ok $IPSECPOL -f "$TMP/dollar.bat"
+contains "$OUT" "[][]"
+contains "$(dump_store local)" FlowDollar
 # ... but a label line is not expanded
 BAT=label.bat
 bat ':lab %~' 'netsh ipsec static add policy name=FlowLabelTilde'
