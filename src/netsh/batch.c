@@ -709,8 +709,16 @@ static char *plain(char *s)
 static char *bat_late(struct bat *b, const char *s)
 {
 	struct sbuf o = {0};
+	/* delayed expansion of a command that holds a "!": each caret, quoted or not, makes
+	 * the next character plain and goes (cmd.exe's phase 5: echo Hello^^! prints Hello!) */
+	bool carets = b->delayed && strchr(s, '!');
 
 	while (*s) {
+		if (carets && *s == '^' && s[1] && s[1] != MK_ON) {
+			sb_chr(&o, s[1]);
+			s += 2;
+			continue;
+		}
 		if (*s == MK_ON) {
 			const char *e = strchr(s, MK_OFF);
 			size_t l = e ? (size_t)(e + 1 - s) : strlen(s);
@@ -2409,6 +2417,23 @@ static bool for_opts_parse(const char *t, struct for_opts *o)
 			}
 			if (o->nwant == 0 && !o->star)
 				return false;
+			/* the variables take the tokens in ascending order, whatever the order
+			 * they are listed in (tokens=2,1: %%a the first), each once */
+			for (size_t i = 1; i < o->nwant; i++)
+				for (size_t j = i; j > 0 && o->want[j - 1] > o->want[j]; j--) {
+					unsigned char w = o->want[j];
+
+					o->want[j] = o->want[j - 1];
+					o->want[j - 1] = w;
+				}
+			{
+				size_t n = 0;
+
+				for (size_t i = 0; i < o->nwant; i++)
+					if (!n || o->want[n - 1] != o->want[i])
+						o->want[n++] = o->want[i];
+				o->nwant = n;
+			}
 		} else if (*p) {
 			return false;
 		}
@@ -2600,7 +2625,8 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 		if (*next)
 			*next++ = '\0';
 		line[strcspn(line, "\r")] = '\0';
-		if (++lineno <= o.skip || !*line || *line == o.eol)
+		/* (eol is the first token's first character: after the leading delimiters) */
+		if (++lineno <= o.skip || !*line || line[strspn(line, o.delims)] == o.eol)
 			continue;
 		nv = for_tokens(&o, line, v, 33);
 		if (!v[0])
@@ -2890,6 +2916,12 @@ static int32_t ar_unary(struct arith *A)
 		char *e;
 
 		v = ar_number(A->p, &e);
+		/* a digit or letter right after it: no number (08, 09 are no octal ones,
+		 * 12ab none at all): cmd.exe's "Invalid number", nothing assigned */
+		if (ar_name_char(*e) || (*e >= '0' && *e <= '9')) {
+			A->bad = "a number: decimal (17), hexadecimal (0x11) or octal (021)";
+			return 0;
+		}
 		A->p = e;
 		return v;
 	}
@@ -3656,8 +3688,22 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			b->exit_after = b->after;
 		}
 	} else if (bat_keyword(c, "shift")) {
-		if (b->fr->shift < b->fr->argc || b->fr->unknown)
-			b->fr->shift++;
+		const char *o = c + 5 + strspn(c + 5, " \t");
+		struct bat_frame *fr = b->fr;
+
+		if (o[0] == '/' && o[1] >= '0' && o[1] <= '8') {
+			/* shift /n: %n on move down one, those before it stay */
+			size_t i = fr->shift + (size_t)(o[1] - '0');
+
+			if (!fr->unknown && i < fr->argc) {
+				free(fr->argv[i]);
+				memmove(&fr->argv[i], &fr->argv[i + 1],
+					(fr->argc - i) * sizeof(fr->argv[0]));
+				fr->argc--;
+			}
+		} else if (fr->shift < fr->argc || fr->unknown) {
+			fr->shift++;
+		}
 	} else if (bat_keyword(c, "setlocal")) {
 		struct bat_local *l = &b->locals[b->nlocals];
 
@@ -3676,6 +3722,10 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 				b->delayed = true;
 			else if (strcasestr(c, "disabledelayedexpansion"))
 				b->delayed = false;
+			/* with an argument setlocal sets the errorlevel: 0 (cmd.exe's setlocal
+			 * /?, its arguments known to it) */
+			if (strcasestr(c, "delayedexpansion") || strcasestr(c, "extensions"))
+				sh->bat_errorlevel = 0;
 		}
 	} else if ((dk = dir_keyword(c)) != 0) {
 		bool push = bat_keyword(c, "pushd"), pop = bat_keyword(c, "popd");

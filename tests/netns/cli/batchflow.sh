@@ -515,6 +515,34 @@ bat '@echo off' 'echo hi   ' 'echo a & echo b' 'echo.  ' 'echo   '
 run_ok $IPSECPOL -f "$TMP/blanks.bat"
 [ "$OUT" = "$(printf 'hi   \na \nb\n  \nECHO is off.')" ] || fail "echo's trailing blanks: $(cat -A <<<"$OUT")"
 
+# with delayed expansion, a line holding "!" has its carets make the next character plain
+# (cmd.exe's phase 5): the description is "Attention!"; shift /n moves only from %n on;
+# for /f's tokens go to the variables in ascending order, eol is the first token's first
+# character; set /a refuses 08 (no octal number) and assigns nothing; setlocal with an
+# argument sets errorlevel 0
+BAT=phase5.bat
+printf 'a\r\n  ;indented comment\r\nb\r\n' >"$TMP/lines.txt"
+bat '@echo off' 'setlocal enabledelayedexpansion' 'echo Hello^^!' 'echo "Hi^!"' \
+	'netsh ipsec static add policy name=FlowCaret description="Attention^!"' \
+	'call :s a b c d' 'for /f "tokens=2,1" %%a in ("one two") do echo [%%a][%%b]' \
+	"for /f %%a in (lines.txt) do echo L[%%a]" \
+	'set i=prev' 'set /a i=08' 'echo i=!i!' 'call :el 4' 'setlocal enableextensions' \
+	'echo el=%errorlevel%' 'goto :eof' ':s' 'shift /2' 'echo [%0][%1][%2][%3]' 'goto :eof' \
+	':el' 'exit /b %1'
+(cd "$TMP" && $IPSECPOL -f "$TMP/phase5.bat" >"$TMP/p5.out" 2>"$TMP/p5.err")
+OUT=$(cat "$TMP/p5.out")
+contains "$OUT" 'Hello!'
+contains "$OUT" '"Hi!"'
+contains "$OUT" '[:s][a][c][d]'
+contains "$OUT" '[one][two]'
+contains "$OUT" 'L[a]'
+contains "$OUT" 'L[b]'
+lacks "$OUT" ';indented'
+contains "$OUT" 'i=prev'
+contains "$OUT" 'el=0'
+contains "$(cat "$TMP/p5.err")" 'set /a "i=08": expected a number'
+contains "$(dump_store local)" 'description="Attention!"'
+
 # the published elevation line ("%1 mshta ... && exit") is still the elevated copy's comment
 BAT=elev.bat
 bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \
