@@ -314,6 +314,22 @@ static void table_mark(struct agent *a)
 	a->table_rules = a->table_handle ? base_rules() : -1;
 }
 
+/*
+ * A fixed ruleset the agent keeps in force and puts back when another program
+ * removes or changes it: block mode's, and a startup mode's that filters (the
+ * agent in it while the policy cannot be applied).
+ */
+static bool fixed_watched(enum ipp_mode m)
+{
+	return m == IPP_MODE_BLOCK || m == IPP_MODE_STARTUP_BLOCK || m == IPP_MODE_STARTUP_STATEFUL;
+}
+
+/* Does the agent keep the table of the mode it is in (table_check())? */
+static bool table_watched(const struct agent *a)
+{
+	return a->mode == IPP_MODE_SECURE || fixed_watched(a->mode);
+}
+
 static int load_fixed(struct agent *a, enum ipp_mode m, struct ipp_error *err)
 {
 	/* block mode lets the boot exemptions and DHCP through, as Windows' does */
@@ -390,6 +406,7 @@ static void enter_block(struct agent *a, enum block_cause cause, const char *why
 	table_mark(a);
 	a->rest = IPP_MODE_INVALID;
 	a->kept = false;
+	a->table_lost = false;
 	a->block_logs = logs;
 	memcpy(a->block_exempt, a->conf.exempt, a->conf.nexempt * sizeof(a->conf.exempt[0]));
 	a->nblock_exempt = a->conf.nexempt;
@@ -525,7 +542,14 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 	 * rest if the persistent policy must go in force alone (a whole policy in force
 	 * stays: a->rest is none) */
 	in_force = a->mode == IPP_MODE_INVALID ? ipp_agent_kernel_mode(&krest) : a->mode;
-	rest = a->mode == IPP_MODE_SECURE ? a->rest : ipp_agent_rest_mode(in_force, krest);
+	if (a->mode == IPP_MODE_SECURE && a->table_lost && !a->rest)
+		/* the whole policy was in force, but another program removed or changed its
+		 * table: none of it is left to stay (block mode's guard holds the host):
+		 * what cannot be built is treated as nothing filtering the host */
+		in_force = IPP_MODE_PERMIT;
+	rest = a->mode == IPP_MODE_SECURE && in_force == IPP_MODE_SECURE
+		   ? a->rest
+		   : ipp_agent_rest_mode(in_force, krest);
 	a->store_reads++;
 	r = ipp_agent_secure(a->drv, &a->paths, &a->conf, rest,
 			     a->mode != IPP_MODE_SECURE || a->rest ? NULL
@@ -617,6 +641,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 					  "exemptions pass, the rest is dropped");
 			a->rest = c->opts.rest;
 			a->kept = false;
+			a->put_in_force++;
+			a->table_lost = false;
 			a->startup_stale = false;
 			if (!st.empty || !a->table_handle)
 				table_mark(a);
@@ -655,6 +681,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 			}
 			a->rest = IPP_MODE_INVALID;
 			a->kept = true;
+			a->put_in_force++;
+			a->table_lost = false;
 			a->startup_stale = false;
 			if (!st.empty || !a->table_handle)
 				table_mark(a);
@@ -696,6 +724,8 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		timer_arm(a->tfd_retry, 0, false);
 		a->rest = IPP_MODE_INVALID;
 		a->kept = false;
+		a->put_in_force++;
+		a->table_lost = false;
 		a->startup_stale = false;
 		if (!st.empty || !a->table_handle)
 			table_mark(a);
@@ -728,6 +758,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		}
 		if (load_fixed(a, m, &le) == 0) {
 			cur_forget(a);
+			table_mark(a);
 			ipp_log(LOG_ERR,
 				"cannot apply the policy (%s): %s; no persistent policy can be in "
 				"force alone any more: the %s ruleset is loaded in its place",
@@ -755,15 +786,19 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 				"cannot load the %s ruleset again with driver.conf's "
 				"settings: %s",
 				ipp_mode_name(in_force), le.msg);
-		else
+		else {
+			table_mark(a);
 			ipp_log(LOG_NOTICE,
 				"the %s ruleset is loaded again with driver.conf's boot "
 				"exemptions and logging",
 				ipp_mode_name(in_force));
+		}
 	}
-	if (a->mode == IPP_MODE_INVALID)
+	if (a->mode == IPP_MODE_INVALID) {
 		set_mode(a, in_force, ""); /* what the kernel holds (an agent before left it) */
-	else if (a->mode == IPP_MODE_BLOCK)
+		if (fixed_watched(in_force))
+			table_mark(a); /* (kept from now on: put back if removed or changed) */
+	} else if (a->mode == IPP_MODE_BLOCK)
 		set_mode(a, IPP_MODE_BLOCK, e.msg); /* kept, for what fails now */
 	arm_retry(a);
 	return r;
@@ -1392,11 +1427,12 @@ static bool rules_changed(struct agent *a)
  */
 static void put_back(struct agent *a, const char *why)
 {
-	if (a->mode == IPP_MODE_BLOCK) {
+	if (fixed_watched(a->mode)) {
 		struct ipp_error e = {0};
 
-		if (load_fixed(a, IPP_MODE_BLOCK, &e) < 0)
-			ipp_log(LOG_CRIT, "cannot put the block ruleset back: %s", e.msg);
+		if (load_fixed(a, a->mode, &e) < 0)
+			ipp_log(LOG_CRIT, "cannot put the %s ruleset back: %s",
+				ipp_mode_name(a->mode), e.msg);
 		else
 			table_mark(a);
 		return;
@@ -1425,6 +1461,7 @@ static void put_back(struct agent *a, const char *why)
 			ipp_log(LOG_NOTICE, "the block ruleset guards the host until the policy is "
 					    "back in force");
 		free(guard);
+		a->table_lost = true;
 	}
 	cur_forget(a);
 	force_whole(a, "%s", why ? why : "put back");
@@ -1449,7 +1486,7 @@ static bool table_check(struct agent *a, enum look look)
 	uint32_t tflags = 0;
 	int r;
 
-	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
+	if (!table_watched(a))
 		return false;
 	if (a->mode == IPP_MODE_SECURE && a->rest)
 		snprintf(want, sizeof(want), "ipsecpol mode=%s rest=%s", ipp_mode_name(a->mode),
@@ -1519,11 +1556,11 @@ static void table_verify(struct agent *a, const char *cause)
 	long long t0;
 	int r;
 
-	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
+	if (!table_watched(a))
 		return;
 	if (table_check(a, LOOK_NOW))
 		return;
-	if (a->mode == IPP_MODE_BLOCK) {
+	if (fixed_watched(a->mode)) {
 		/* (small: loaded again rather than read) */
 		put_back(a, NULL);
 		return;
@@ -1560,11 +1597,11 @@ static void on_gap(struct agent *a, const char *cause)
 	struct itimerspec pending;
 	long delay;
 
-	if (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK)
+	if (!table_watched(a))
 		return;
 	table_verify(a, cause);
-	if (a->mode == IPP_MODE_BLOCK || a->force_apply)
-		return; /* (the block ruleset is loaded again there), or put back */
+	if (fixed_watched(a->mode) || a->force_apply)
+		return; /* (the fixed ruleset is loaded again there), or put back */
 	/* one already due keeps its time: a later doubt does not put it off */
 	if (timerfd_gettime(a->tfd_gap, &pending) == 0 &&
 	    (pending.it_value.tv_sec || pending.it_value.tv_nsec))
@@ -1600,7 +1637,7 @@ static void on_nfmon(struct agent *a)
 		ipp_driver_unwatch(a->drv);
 		return;
 	}
-	if (r == 0 || (a->mode != IPP_MODE_SECURE && a->mode != IPP_MODE_BLOCK))
+	if (r == 0 || !table_watched(a))
 		return;
 	if (ch.lost && !ch.what[0]) {
 		/* whose they were is not known: as a transaction unseen (the looks do not
@@ -1662,6 +1699,7 @@ int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err)
 	struct ipp_compiled *c = NULL;
 	struct ipp_hostenv env;
 	struct ipp_copts o;
+	unsigned long gen;
 	int r;
 
 	if ((r = ipp_dynspd_apply(&a->dyn, args, &next, err)) < 0)
@@ -1678,8 +1716,11 @@ int ipp_agent_dynamic(struct agent *a, const char *args, struct ipp_error *err)
 	old = a->dyn;
 	a->dyn = next;
 	memset(&next, 0, sizeof(next));
+	gen = a->put_in_force;
 	apply_timed(a, "the dynamic rules changed", NULL, false);
-	if (a->mode != IPP_MODE_SECURE || a->last_error[0]) {
+	/* (in force with the policy, also with what is kept of a domain or local policy that
+	 * cannot be built, or with the persistent policy alone) */
+	if (a->mode != IPP_MODE_SECURE || a->put_in_force == gen) {
 		/* not in force: as it was (Windows refuses a rule the driver does not take) */
 		r = ipp_err(err, EIO, "the policy with the change cannot be applied: %s",
 			    a->last_error[0] ? a->last_error : ipp_mode_name(a->mode));

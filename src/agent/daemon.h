@@ -60,6 +60,11 @@ struct agent {
 	long long addr_renewed_ms;	  /* when they last renewed the flow cache (monotonic) */
 	bool addr_moved;		  /* and they changed since, though they may be back */
 	unsigned long applies, failures;
+	unsigned long put_in_force; /* applies that put the effective policy in force (whole,
+				       the persistent policy alone, or kept) */
+	bool table_lost;	    /* secure: the table was removed or changed by another
+				       program: nothing of the policy's is in force until
+				       the next apply (block mode's guard at most) */
 	struct ipp_dynspd dyn; /* the dynamic policies and rules (dynamic.c): lost when
 				  the agent stops, as Windows' are */
 	/* the last apply caused by a change: how long it took from the change seen to the

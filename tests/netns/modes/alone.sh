@@ -153,6 +153,11 @@ check "broken again: the local policy's filters stay with it (udp 139, added in 
 	eval 'table_stateless | grep "[ .]139 counter : goto permit" >/dev/null'
 refute "broken again: not the local filter deleted in place (udp 138)" \
 	eval 'table_stateless | grep "[ .]138 counter" >/dev/null'
+check "broken again: a dynamic main mode policy is added" hshell ipsec dynamic add mmpolicy name=M
+check "broken again: a dynamic rule is added and in force with the kept policy" \
+	hshell ipsec dynamic add rule srcaddr=any dstaddr=me protocol=tcp dstport=84 mmpolicy=M actioninbound=block actionoutbound=block
+check "broken again: the dynamic block is in the table" \
+	eval 'table_stateless | grep "[ .]84 counter : goto block" >/dev/null'
 hshell ipsec dynamic show all >"$R/show" 2>&1
 check "broken again: dynamic show says the agent keeps the local policy it applied" \
 	grep -q "the agent keeps what it applied of the domain or local policy, with the persistent policy and the dynamic rules as they are now.*wins.conf" "$R/show"
@@ -259,6 +264,19 @@ check "an exemption added to driver.conf: the startup ruleset is loaded again wi
 check "the log says so" grep -q "the startup-block ruleset is loaded again with driver.conf's boot exemptions" "$LOG"
 check "startup-block: inbound tcp 80 (the new exemption) connects" \
 	px "$PROBE" tcp-connect $H_IP 80 1000
+# the startup ruleset the agent keeps is put back when another program removes it or
+# makes it dormant (an unfiltered host is not left open)
+hx nft delete table inet ipsecpol
+check "startup-block, table removed: put back" \
+	wait_for 10 eval 'test "$(table_mode)" = startup-block'
+check "startup-block, table removed: the log says so" \
+	grep -q "table inet ipsecpol was removed: the startup-block ruleset is put back" "$LOG"
+refute "startup-block put back: inbound tcp 3389 (listened to, no exemption) is dropped" px "$PROBE" tcp-connect $H_IP 3389 500
+hx nft add table inet ipsecpol '{ flags dormant; }'
+check "startup-block, table made dormant: put back" \
+	wait_for 10 grep -q "table inet ipsecpol was made dormant .*: the startup-block ruleset is put back" "$LOG"
+refute "startup-block put back again: inbound tcp 3389 is dropped" \
+	px "$PROBE" tcp-connect $H_IP 3389 500
 # and with the persistent policy alone in force, the rest's exemptions follow too
 printf '%s\n' "set store location=persistent" "set policy name=PP assign=yes" >"$R/assign.netsh"
 shell -f "$R/assign.netsh" >/dev/null 2>&1
@@ -287,6 +305,33 @@ check "a local row damaged: dynamic show stats shows the persistent policy alone
 	grep -q "Driver Mode .*the persistent policy alone" "$R/stats"
 check "a local row damaged: whatif gives the kernel's verdict" \
 	eval 'wi src=$P_IP dst=me proto=tcp dstport=3389 | grep -q "^Rule: *rule \"R1\" of policy \"PP\""'
+agent_signal TERM
+check "SIGTERM: exit 0" agent_wait
+
+# a whole policy left by an agent killed, the local policy broken when the next one starts
+# (it keeps the table it found, knowing nothing of the local policy in it), then the table
+# removed by another program: nothing of the policy is left to keep, so the persistent
+# policy alone, the rest as block mode; block mode's guard goes with it
+sqlite3 -cmd ".timeout 10000" "$R/var/lib/ipsecpol/policy.db" "UPDATE filter SET protocol = 17 WHERE dstport = 137" ||
+	exit 2
+conf
+agent_start
+check "inherited: the whole policy" wait_for 10 eval 'test "$(table_mode)" = secure && test -z "$(table_rest)"'
+agent_signal KILL
+agent_wait
+echo "bogus!" >"$R/etc/ipsecpol/wins.conf"
+agent_start
+check "inherited, local broken: the ruleset in force stays" \
+	wait_for 10 grep -q "the ruleset in force (mode secure) stays" "$LOG"
+hx nft delete table inet ipsecpol
+check "inherited, table removed: the persistent policy alone, the rest block" \
+	wait_for 10 eval 'test "$(table_rest)" = block'
+check "inherited, table removed: no guard left" \
+	wait_for 10 eval '! hx nft list table inet ipsecpol_guard >/dev/null 2>&1'
+check "inherited, table removed: RDP (the persistent permit) connects" \
+	px "$PROBE" tcp-connect $H_IP 3389 1000
+refute "inherited, table removed: inbound tcp 80 (no filter: the rest blocked) is dropped" \
+	px "$PROBE" tcp-connect $H_IP 80 500
 agent_signal TERM
 check "SIGTERM: exit 0" agent_wait
 finish
