@@ -3799,6 +3799,16 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 				 (c[0] | 0x20) == 'd' ? "%a %m/%d/%Y" : "%I:%M %p", &tm);
 			fprintf(sh->out, "%s\n", when);
 		}
+	} else if (first_word(c, "else")) {
+		/* an else on a line of its own (not after the if's closing parenthesis): a
+		 * command cmd.exe does not know */
+		struct ipp_error e = {0};
+
+		rc = ipp_err(&e, EINVAL,
+			     "\"else\": cmd.exe knows no such command (an else belongs on the line "
+			     "of its if's closing parenthesis: \") else (\"): not run");
+		bat_failed(sh, rc, &e, f, err);
+		sh->bat_errorlevel = 9009;
 	} else if ((prog = bat_program(c, &wlen)) < 0) {
 		struct ipp_error e = {0};
 

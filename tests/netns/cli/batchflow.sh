@@ -543,6 +543,13 @@ contains "$OUT" 'el=0'
 contains "$(cat "$TMP/p5.err")" 'set /a "i=08": expected a number'
 contains "$(dump_store local)" 'description="Attention!"'
 
+# an else on a line of its own is a command cmd.exe does not know (errorlevel 9009)
+BAT=else.bat
+bat '@echo off' 'if 1==2 (' '  echo no' ')' 'else (' '  echo yes' ')' 'echo el=%errorlevel%'
+OUT=$($IPSECPOL -f "$TMP/else.bat" 2>&1)
+contains "$OUT" '"else": cmd.exe knows no such command'
+contains "$OUT" 'el=9009'
+
 # the published elevation line ("%1 mshta ... && exit") is still the elevated copy's comment
 BAT=elev.bat
 bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecute("cmd.exe","/c %~s0 ::","","runas",1)(window.close)&&exit' \
