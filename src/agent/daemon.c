@@ -502,6 +502,26 @@ static void apply_timed(struct agent *a, const char *why, const struct ipp_hoste
 	a->applied_at_ns = (long long)end.tv_sec * 1000000000LL + end.tv_nsec;
 }
 
+/*
+ * Secure mode with a policy that cannot be applied whole in force (@st: what the
+ * apply changed): the persistent policy alone, what it does not match as mode @rest
+ * does, or (@kept) what was applied of the domain or local policy with it; tried
+ * again later.  @reason: the status's.
+ */
+static void in_force_failing(struct agent *a, const struct ipp_cdiff_stats *st, enum ipp_mode rest,
+			     bool kept, const char *reason)
+{
+	a->rest = rest;
+	a->kept = kept;
+	a->put_in_force++;
+	a->table_lost = false;
+	a->startup_stale = false;
+	if (!st->empty || !a->table_handle)
+		table_mark(a);
+	set_mode(a, IPP_MODE_SECURE, reason);
+	arm_retry(a);
+}
+
 static int agent_apply_once(struct agent *a, const char *why, const struct ipp_hostenv *env)
 {
 	enum ipp_mode in_force, rest, krest = IPP_MODE_INVALID;
@@ -639,15 +659,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 					  "the inbound boot exemptions"
 					: "loopback, DHCP, IPv6 neighbour discovery and the boot "
 					  "exemptions pass, the rest is dropped");
-			a->rest = c->opts.rest;
-			a->kept = false;
-			a->put_in_force++;
-			a->table_lost = false;
-			a->startup_stale = false;
-			if (!st.empty || !a->table_handle)
-				table_mark(a);
-			set_mode(a, IPP_MODE_SECURE, reason);
-			arm_retry(a);
+			in_force_failing(a, &st, c->opts.rest, false, reason);
 			return 0;
 		}
 		if (res.kept) {
@@ -679,15 +691,7 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 				    "the agent then applies",
 				    why, res.partial_error, what, c->nrules, c->nsf);
 			}
-			a->rest = IPP_MODE_INVALID;
-			a->kept = true;
-			a->put_in_force++;
-			a->table_lost = false;
-			a->startup_stale = false;
-			if (!st.empty || !a->table_handle)
-				table_mark(a);
-			set_mode(a, IPP_MODE_SECURE, reason);
-			arm_retry(a);
+			in_force_failing(a, &st, IPP_MODE_INVALID, true, reason);
 			return 0;
 		}
 		if (was_partial)
