@@ -186,6 +186,7 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 			ipp_copts_init(&oo);
 		if (!res.partial)
 			oo.rest = IPP_MODE_INVALID; /* the whole policy: Windows' permit */
+		oo.kept = NULL; /* (borrowed for the build only: the compiled form keeps none) */
 		r = ipp_compile(res.eff, &oo, &res.compiled, err);
 	}
 out:

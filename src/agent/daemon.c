@@ -774,7 +774,9 @@ static int agent_apply_once(struct agent *a, const char *why, const struct ipp_h
 		ipp_log(LOG_ERR, "cannot load the %s ruleset: %s", ipp_mode_name(m), le.msg);
 		a->rest = m; /* (what is in force is unchanged) */
 	}
-	if (res.assigned && ipp_agent_unfiltered(in_force)) {
+	/* (the table lost: only block mode's guard holds the host, whatever failed: block
+	 * mode says so, not a secure mode with nothing of the policy in force) */
+	if ((res.assigned || a->table_lost) && ipp_agent_unfiltered(in_force)) {
 		enter_block(a, BLOCK_UNFILTERED, e.msg);
 		return r;
 	}
@@ -1427,9 +1429,11 @@ static bool rules_changed(struct agent *a)
  * The agent's ruleset put back over what another program did to the table:
  * the block ruleset loaded again in block mode; in secure mode the policy
  * applied whole at the next apply (@why), the kernel's table no longer
- * taken for the compiled form.
+ * taken for the compiled form.  @lost: the table was seen removed or changed
+ * (not merely doubted): in secure mode block mode's ruleset guards the host
+ * until then, and nothing of the table is taken as in force.
  */
-static void put_back(struct agent *a, const char *why)
+static void put_back(struct agent *a, const char *why, bool lost)
 {
 	if (fixed_watched(a->mode)) {
 		struct ipp_error e = {0};
@@ -1447,7 +1451,7 @@ static void put_back(struct agent *a, const char *why)
 	 * then block mode's ruleset guards the host (a table of its own, which that apply
 	 * removes in its transaction), not nothing.
 	 */
-	if (a->mode == IPP_MODE_SECURE) {
+	if (a->mode == IPP_MODE_SECURE && lost) {
 		struct ipp_mode_opts o = {.exempt = a->conf.exempt,
 					  .nexempt = a->conf.nexempt,
 					  .diagnostics = a->conf.diagnostics,
@@ -1543,7 +1547,7 @@ static bool table_check(struct agent *a, enum look look)
 					     : "was replaced by another",
 			ipp_mode_name(a->mode));
 	}
-	put_back(a, "the table was removed, replaced or changed in place");
+	put_back(a, "the table was removed, replaced or changed in place", true);
 	return true;
 }
 
@@ -1566,7 +1570,7 @@ static void table_verify(struct agent *a, const char *cause)
 		return;
 	if (fixed_watched(a->mode)) {
 		/* (small: loaded again rather than read) */
-		put_back(a, NULL);
+		put_back(a, NULL, true);
 		return;
 	}
 	if (!a->cur_valid || a->force_apply)
@@ -1582,7 +1586,7 @@ static void table_verify(struct agent *a, const char *cause)
 		"table %s %s was changed in place (%s; %s): the %s ruleset is put back",
 		IPP_NFT_FAMILY, IPP_NFT_TABLE, cause, r > 0 ? why : "its elements cannot be read",
 		ipp_mode_name(a->mode));
-	put_back(a, "the table was changed in place");
+	put_back(a, "the table was changed in place", true);
 }
 
 /*
@@ -1661,7 +1665,7 @@ static void on_nfmon(struct agent *a)
 		: ch.elements ? "elements of its maps or sets added or deleted"
 			      : "a map, set or object of it changed",
 		ipp_mode_name(a->mode));
-	put_back(a, "the table was changed in place");
+	put_back(a, "the table was changed in place", !ch.lost);
 }
 
 void ipp_agent_reload(struct agent *a, const char *why)
@@ -2313,8 +2317,12 @@ int ipp_agent_run(const struct ipp_paths *p, const struct ipp_agent_opts *o, str
 			case EV_T_GAP:
 				timer_drain(fd);
 				if (a.mode == IPP_MODE_SECURE || a.mode == IPP_MODE_BLOCK)
-					put_back(&a, "another program committed a transaction "
-						     "while the agent applied its own");
+					/* (a doubt, not a table seen changed: applied whole
+					 * again, no guard meanwhile) */
+					put_back(&a,
+						 "another program committed a transaction "
+						 "while the agent applied its own",
+						 false);
 				break;
 			case EV_T_TIDY:
 				timer_drain(fd);

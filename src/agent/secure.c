@@ -644,6 +644,20 @@ static uint64_t flows_taken(const struct ipp_compiled *c, struct ipp_flowstate *
 	return n;
 }
 
+static int sfilter_qcmp(const void *a, const void *b)
+{
+	return ipp_sfilter_cmp(a, b);
+}
+
+static int del_qcmp(const void *x, const void *y)
+{
+	const struct ipp_patch_del *a = x, *b = y;
+
+	if (a->rule != b->rule)
+		return a->rule < b->rule ? -1 : 1;
+	return (a->filter > b->filter) - (a->filter < b->filter);
+}
+
 int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_result *cur,
 		    struct ipp_flowstate *fs, struct ipp_db_look *look, struct ipp_cdiff_stats *st,
 		    struct ipp_error *err)
@@ -770,8 +784,13 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 	if (len && (r = ipp_apply_text(d, cur->compiled, text, false, err)) < 0)
 		goto out;
 	/* the effective policy in force follows: what stands in for a domain or local policy
-	 * that cannot be built later (ipp_effective_build_kept()) is what the kernel holds */
-	ipp_effective_patch(cur->eff, p.add, p.nadd, p.del, p.ndel);
+	 * that cannot be built later (ipp_effective_build_kept()) is what the kernel holds
+	 * (the changes sorted as it takes them, in one pass) */
+	if (add.n > 1)
+		qsort(add.v, add.n, sizeof(*add.v), sfilter_qcmp);
+	if (ndel > 1)
+		qsort(del, ndel, sizeof(*del), del_qcmp);
+	ipp_effective_patch(cur->eff, add.v, add.n, del, ndel);
 	if (len && p.keep_flows && flows_taken(cur->compiled, fs) != 0)
 		/* flows were remembered between the look and the change, some perhaps
 		 * by the policy before it: to a fresh generation at once */

@@ -854,43 +854,64 @@ int ipp_effective_reserve(struct ipp_effective *e, size_t more)
 	return 0;
 }
 
+/* Of the deletions @del (sorted by rule, then place), those of rule @rule: [*lo, *hi). */
+static void del_range(const struct ipp_patch_del *del, size_t ndel, uint32_t rule, size_t *lo,
+		      size_t *hi)
+{
+	size_t a = 0, b = ndel;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+
+		if (del[m].rule < rule)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*lo = a;
+	for (b = a; b < ndel && del[b].rule == rule; b++)
+		;
+	*hi = b;
+}
+
 void ipp_effective_patch(struct ipp_effective *e, const struct ipp_sfilter *add, size_t nadd,
 			 const struct ipp_patch_del *del, size_t ndel)
 {
-	size_t i, k, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; ndel && i < e->nsf; i++) {
 		struct ipp_sfilter f = e->sf[i];
-		uint32_t shift = 0;
+		size_t lo, hi, a, b;
 
-		for (k = 0; k < ndel; k++) {
-			if (f.rule != del[k].rule)
-				continue;
-			if (f.filter == del[k].filter)
-				break;
-			shift += f.filter > del[k].filter;
+		del_range(del, ndel, f.rule, &lo, &hi);
+		/* the deletions of its rule at smaller places, and whether its own is one */
+		for (a = lo, b = hi; a < b;) {
+			size_t m = a + (b - a) / 2;
+
+			if (del[m].filter < f.filter)
+				a = m + 1;
+			else
+				b = m;
 		}
-		if (k < ndel)
+		if (a < hi && del[a].filter == f.filter)
 			continue;
-		f.filter -= shift;
+		f.filter -= (uint32_t)(a - lo);
 		e->sf[n++] = f;
 	}
 	if (ndel)
 		e->nsf = n;
-	for (i = 0; i < nadd; i++) {
-		size_t lo = 0, hi = e->nsf;
+	/* merged from the end: each filter moves once */
+	if (nadd) {
+		size_t k = e->nsf + nadd, j = nadd;
 
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (ipp_sfilter_cmp(&e->sf[mid], &add[i]) <= 0)
-				lo = mid + 1;
+		i = e->nsf;
+		while (j > 0) {
+			if (i > 0 && ipp_sfilter_cmp(&e->sf[i - 1], &add[j - 1]) > 0)
+				e->sf[--k] = e->sf[--i];
 			else
-				hi = mid;
+				e->sf[--k] = add[--j];
 		}
-		memmove(&e->sf[lo + 1], &e->sf[lo], (e->nsf - lo) * sizeof(*e->sf));
-		e->sf[lo] = add[i];
-		e->nsf++;
+		e->nsf += nadd;
 	}
 }
 

@@ -151,10 +151,11 @@ int ipp_effective_reserve(struct ipp_effective *e, size_t more);
 /*
  * @e follows a change in place of its rules' filter lists, as
  * ipp_compiled_patch() makes the compiled form follow it: the specific
- * filters of the configured filters @del (@ndel, places before the change)
- * go and the later filters of their rules move up one place for each; the
- * specific filters @add (@nadd, of ipp_effective_expand()) come in, each
- * where ipp_sfilter_cmp() puts it.  Room for @nadd must have been made
+ * filters of the configured filters @del (@ndel, places before the change,
+ * sorted by rule, then place) go and the later filters of their rules move
+ * up one place for each; the specific filters @add (@nadd, of
+ * ipp_effective_expand(), sorted as ipp_sfilter_cmp() orders them) come in,
+ * each where that order puts it.  Room for @nadd must have been made
  * (ipp_effective_reserve()): nothing fails.  The warnings are the caller's.
  */
 void ipp_effective_patch(struct ipp_effective *e, const struct ipp_sfilter *add, size_t nadd,

@@ -374,6 +374,22 @@ check "driver.conf put back" mv "$R/etc/ipsecpol/driver.conf.new" "$R/etc/ipsecp
 conf_good() { ! ctl status | grep -q '^config_error=.'; }
 check "the configuration error is gone" wait_for 10 conf_good
 
+# Another program committing all the time (a ban list of its own, a container runtime):
+# a transaction of its during the agent's own is a doubt, which the agent settles by
+# applying whole again, never by cutting the host off with block mode's guard (that is for
+# a table seen removed or changed)
+g0=$(grep -c "the block ruleset guards the host" "$LOG")
+d0=$(grep -c "another program committed a transaction\|cannot all be told from the agent's own" "$LOG")
+hx sh -c 'end=$(($(date +%s) + 6)); while [ $(date +%s) -lt $end ]; do nft add table inet othertool; nft delete table inet othertool; done' &
+churn=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do agent_signal HUP; sleep 0.4; done
+wait $churn
+sleep 1
+check "(the doubts were there: transactions crossed the agent's)" \
+	test "$(grep -c "another program committed a transaction\|cannot all be told from the agent's own" "$LOG")" -gt "$d0"
+check "no guard for a doubt" test "$(grep -c "the block ruleset guards the host" "$LOG")" = "$g0"
+check "still secure after the churn" wait_for 10 eval 'test "$(agent_mode)" = secure'
+
 # Stop (systemctl stop = SIGTERM): permit.
 agent_signal TERM
 check "SIGTERM: the agent exits 0" agent_wait
