@@ -150,7 +150,7 @@ static int read_resolv(const char *path, size_t max, struct ipp_addr *v, size_t 
 		if (strncmp(line, kw, sizeof(kw) - 1) || (*p != ' ' && *p != '\t'))
 			continue;
 		p += strspn(p, " \t");
-		/* (the resolver ends the address at a blank or the line's end only: a
+		/* (glibc's resolver ends the address at a blank or the line's end only: a
 		 * carriage return is part of it, and makes it none) */
 		end = p + strcspn(p, " \t\n");
 		*end = '\0';

@@ -3034,6 +3034,7 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 		free(x);
 		bat_failed(b->sh, rc, &e, f, err);
 		b->sh->bat_errorlevel = 1;
+		b->el_unknown = false;
 		return rc;
 	}
 	free(x);
@@ -3691,7 +3692,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		const char *o = c + 5 + strspn(c + 5, " \t");
 		struct bat_frame *fr = b->fr;
 
-		if (o[0] == '/' && o[1] >= '0' && o[1] <= '8') {
+		if (o[0] == '/' && o[1] >= '1' && o[1] <= '8') { /* (shift /0 is shift) */
 			/* shift /n: %n on move down one, those before it stay */
 			size_t i = fr->shift + (size_t)(o[1] - '0');
 
@@ -3724,8 +3725,10 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 				b->delayed = false;
 			/* with an argument setlocal sets the errorlevel: 0 (cmd.exe's setlocal
 			 * /?, its arguments known to it) */
-			if (strcasestr(c, "delayedexpansion") || strcasestr(c, "extensions"))
+			if (strcasestr(c, "delayedexpansion") || strcasestr(c, "extensions")) {
 				sh->bat_errorlevel = 0;
+				b->el_unknown = false;
+			}
 		}
 	} else if ((dk = dir_keyword(c)) != 0) {
 		bool push = bat_keyword(c, "pushd"), pop = bat_keyword(c, "popd");
@@ -3809,6 +3812,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     "of its if's closing parenthesis: \") else (\"): not run");
 		bat_failed(sh, rc, &e, f, err);
 		sh->bat_errorlevel = 9009;
+		b->el_unknown = false;
 	} else if ((prog = bat_program(c, &wlen)) < 0) {
 		struct ipp_error e = {0};
 

@@ -527,7 +527,10 @@ bat '@echo off' 'setlocal enabledelayedexpansion' 'echo Hello^^!' 'echo "Hi^!"' 
 	'call :s a b c d' 'for /f "tokens=2,1" %%a in ("one two") do echo [%%a][%%b]' \
 	"for /f %%a in (lines.txt) do echo L[%%a]" \
 	'set i=prev' 'set /a i=08' 'echo i=!i!' 'call :el 4' 'setlocal enableextensions' \
-	'echo el=%errorlevel%' 'goto :eof' ':s' 'shift /2' 'echo [%0][%1][%2][%3]' 'goto :eof' \
+	'echo el=%errorlevel%' 'ipconfig | find "10.1.2.3" >nul' 'setlocal enableextensions' \
+	'if errorlevel 1 (echo one) else (echo zero)' \
+	'goto :eof' ':s' 'shift /2' 'echo [%0][%1][%2][%3]' 'shift /0' 'echo [%0][%1]' \
+	'goto :eof' \
 	':el' 'exit /b %1'
 (cd "$TMP" && $IPSECPOL -f "$TMP/phase5.bat" >"$TMP/p5.out" 2>"$TMP/p5.err")
 OUT=$(cat "$TMP/p5.out")
@@ -540,6 +543,8 @@ contains "$OUT" 'L[b]'
 lacks "$OUT" ';indented'
 contains "$OUT" 'i=prev'
 contains "$OUT" 'el=0'
+contains "$OUT" 'zero'
+contains "$OUT" '[a][c]'
 contains "$(cat "$TMP/p5.err")" 'set /a "i=08": expected a number'
 contains "$(dump_store local)" 'description="Attention!"'
 
