@@ -587,8 +587,7 @@ void ipp_flow_swap_emit(struct ipp_compiled *c, FILE *out);
 
 /* ---------- small changes in place ---------- */
 
-/* A configured filter gone: its rule (index) and its place in the rule's list. */
-/* struct ipp_patch_del: effective.h */
+/* struct ipp_patch_del (a configured filter gone: its rule and its place): effective.h */
 
 /* Filters added to, or deleted from, lists that rules in force use. */
 struct ipp_patch {

@@ -854,24 +854,21 @@ int ipp_effective_reserve(struct ipp_effective *e, size_t more)
 	return 0;
 }
 
-/* Of the deletions @del (sorted by rule, then place), those of rule @rule: [*lo, *hi). */
-static void del_range(const struct ipp_patch_del *del, size_t ndel, uint32_t rule, size_t *lo,
-		      size_t *hi)
+/* The first of the deletions @del (sorted by rule, then place) at or after (@rule, @filter). */
+static size_t del_lower(const struct ipp_patch_del *del, size_t ndel, uint32_t rule,
+			uint32_t filter)
 {
 	size_t a = 0, b = ndel;
 
 	while (a < b) {
 		size_t m = a + (b - a) / 2;
 
-		if (del[m].rule < rule)
+		if (del[m].rule < rule || (del[m].rule == rule && del[m].filter < filter))
 			a = m + 1;
 		else
 			b = m;
 	}
-	*lo = a;
-	for (b = a; b < ndel && del[b].rule == rule; b++)
-		;
-	*hi = b;
+	return a;
 }
 
 void ipp_effective_patch(struct ipp_effective *e, const struct ipp_sfilter *add, size_t nadd,
@@ -881,19 +878,11 @@ void ipp_effective_patch(struct ipp_effective *e, const struct ipp_sfilter *add,
 
 	for (i = 0; ndel && i < e->nsf; i++) {
 		struct ipp_sfilter f = e->sf[i];
-		size_t lo, hi, a, b;
-
-		del_range(del, ndel, f.rule, &lo, &hi);
 		/* the deletions of its rule at smaller places, and whether its own is one */
-		for (a = lo, b = hi; a < b;) {
-			size_t m = a + (b - a) / 2;
+		size_t lo = del_lower(del, ndel, f.rule, 0),
+		       a = del_lower(del, ndel, f.rule, f.filter);
 
-			if (del[m].filter < f.filter)
-				a = m + 1;
-			else
-				b = m;
-		}
-		if (a < hi && del[a].filter == f.filter)
+		if (a < ndel && del[a].rule == f.rule && del[a].filter == f.filter)
 			continue;
 		f.filter -= (uint32_t)(a - lo);
 		e->sf[n++] = f;

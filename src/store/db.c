@@ -931,6 +931,29 @@ static bool dangling_dir(const char *path, char *buf, size_t len)
 }
 
 /*
+ * @path is not there (ENOENT) because a symbolic link on the way points to nothing: to
+ * the file, or to a directory of its path: -EIO saying which; 0 when it is simply not
+ * there (no database yet).
+ */
+static int link_to_nothing(const char *path, struct ipp_error *err)
+{
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0)
+		return ipp_err(err, EIO,
+			       "policy database \"%s\": a symbolic link to a file that does not "
+			       "exist",
+			       path);
+	if (dangling_dir(path, dir, sizeof(dir)))
+		return ipp_err(err, EIO,
+			       "policy database \"%s\": its directory \"%s\" is a symbolic link to "
+			       "a directory that does not exist",
+			       path, dir);
+	return 0;
+}
+
+/*
  * Open (creating) the file of a database to be written; *held is then an
  * fd that holds a flock(2) (another family than SQLite's own locks) until
  * the caller closes it: exclusive on a file created here, until its schema
@@ -953,20 +976,12 @@ static int claim_file(const char *path, int *held, struct ipp_error *err)
 		return 0;
 	}
 	if (errno != EEXIST || (fd = open(path, O_RDWR | O_CLOEXEC)) < 0) {
-		char dir[PATH_MAX];
+		int e = errno, r;
 
-		if (errno == ENOENT && lstat(path, &sb) == 0)
-			return ipp_err(err, EIO,
-				       "policy database \"%s\": a symbolic link to a file that "
-				       "does not exist",
-				       path);
-		if (errno == ENOENT && dangling_dir(path, dir, sizeof(dir)))
-			return ipp_err(err, EIO,
-				       "policy database \"%s\": its directory \"%s\" is a "
-				       "symbolic link to a directory that does not exist",
-				       path, dir);
-		return ipp_err(err, errno, "policy database \"%s\": cannot open: %s", path,
-			       strerror(errno));
+		if (e == ENOENT && (r = link_to_nothing(path, err)) < 0)
+			return r;
+		return ipp_err(err, e, "policy database \"%s\": cannot open: %s", path,
+			       strerror(e));
 	}
 	/* (a creator takes its lock just after creating: look a few times) */
 	for (i = 0; i < 20; i++) {
@@ -1080,20 +1095,11 @@ int ipp_db_open(const char *path, unsigned flags, struct ipp_db **ret, struct ip
 	if (ro && stat(path, &sb) < 0) {
 		/* a link to a file that is gone (an unmounted file system?) is not "no
 		 * database yet": what it held cannot be read */
-		char dir[PATH_MAX];
+		int e = errno;
 
-		if (errno == ENOENT && lstat(path, &sb) == 0)
-			return ipp_err(
-			    err, EIO,
-			    "policy database \"%s\": a symbolic link to a file that does "
-			    "not exist",
-			    path);
-		if (errno == ENOENT && dangling_dir(path, dir, sizeof(dir)))
-			return ipp_err(err, EIO,
-				       "policy database \"%s\": its directory \"%s\" is a "
-				       "symbolic link to a directory that does not exist",
-				       path, dir);
-		return ipp_err(err, errno, "policy database \"%s\": %s", path, strerror(errno));
+		if (e == ENOENT && (r = link_to_nothing(path, err)) < 0)
+			return r;
+		return ipp_err(err, e, "policy database \"%s\": %s", path, strerror(e));
 	}
 	if ((r = check_kinds(path, err)) < 0)
 		return r;

@@ -616,7 +616,6 @@ static int set_field(struct reader *rd, void *obj, const struct field *f, const 
 	}
 	case F_TUNNEL: {
 		struct ipp_rule *rule = obj;
-
 		const char *why;
 
 		r = ipp_addr_parse_cidr(v, &rule->tunnel, &e);
