@@ -555,6 +555,31 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 					continue;
 				}
 			}
+			/* the local address's walk: "ip daddr vmap { A : goto CHAIN, ... }" (saddr
+			 * on output), one lookup */
+			if (!strncmp(l, "ip daddr vmap {", 15) ||
+			    !strncmp(l, "ip saddr vmap {", 15)) {
+				uint32_t want = l[3] == 'd' ? p->dst : p->src;
+				char *tok, *save = NULL, list[4096];
+
+				r->lookups++;
+				snprintf(list, sizeof(list), "%s", strchr(l, '{') + 1);
+				for (tok = strtok_r(list, ",}", &save); tok && !next;
+				     tok = strtok_r(NULL, ",}", &save)) {
+					char a[64];
+					struct in_addr ia;
+
+					if (sscanf(tok, " %63s : goto %255s", a, target) != 2)
+						continue;
+					if (inet_pton(AF_INET, a, &ia) != 1)
+						die_line(0, "a local address that is not one", tok);
+					if (ntohl(ia.s_addr) == want)
+						next = find_chain(target);
+				}
+				if (next)
+					break;
+				continue;
+			}
 			if (sscanf(l, "@nh,%u,16 @%255s goto %255s", &off, name, target) == 3) {
 				const struct map *g = find_map(name);
 				uint32_t key[MAX_FIELDS] = {0};

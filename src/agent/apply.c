@@ -213,6 +213,27 @@ out:
 	return 0;
 }
 
+void ipp_apply_local(struct ipp_copts *o, const struct ipp_hostaddrs *l)
+{
+	struct ipp_laddr v[4 * IPP_LOCAL_MAX];
+	struct ipp_hostaddrs now = {0};
+	size_t i, n = 0;
+
+	if (!l) {
+		ipp_hostaddrs_load(&now);
+		l = &now;
+	}
+	for (i = 0; i < l->n && n < sizeof(v) / sizeof(v[0]); i++) {
+		if (l->v[i].group)
+			continue;
+		v[n].family = (uint8_t)l->v[i].family;
+		memcpy(v[n].ip, l->v[i].ip, sizeof(v[n].ip));
+		n++;
+	}
+	ipp_copts_local(o, v, n);
+	ipp_hostaddrs_clear(&now);
+}
+
 int ipp_apply_text(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
 		   bool dry_run, struct ipp_error *err)
 {
@@ -324,6 +345,7 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	}
 	ipp_copts_init(&o);
 	ipp_copts_from_conf(&o, &conf);
+	ipp_apply_local(&o, NULL);
 	if (!dry) {
 		if ((r = ipp_driver_open(&d, err)) < 0)
 			goto out;

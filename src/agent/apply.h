@@ -107,6 +107,9 @@ int ipp_apply_compute(const struct ipp_paths *paths, const struct ipp_hostenv *e
 		      const struct ipp_copts *o, struct ipp_apply_result *ret,
 		      struct ipp_error *err);
 
+/* Set o->local (ipp_copts_local()) to the unicast addresses of @l (NULL: read them now). */
+void ipp_apply_local(struct ipp_copts *o, const struct ipp_hostaddrs *l);
+
 /*
  * Run @text (emitted for @c) as one transaction on @d (NULL: a context of
  * its own).  A refusal is reported in the user's terms: the policy, rule

@@ -1235,6 +1235,38 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The walks of the host's own addresses follow them (compile.h,
+ * ipp_compiled_relocal()): a packet of an address without one walks every
+ * tier, so this changes no verdict, only what a first packet costs.  If the
+ * kernel refuses, the whole policy is applied again.
+ */
+static void local_renew(struct agent *a, const struct ipp_hostaddrs *now)
+{
+	struct ipp_compiled *c = a->cur.compiled;
+	struct ipp_copts o = c->opts;
+	struct ipp_error e = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	ipp_apply_local(&o, now);
+	if (o.nlocal == c->opts.nlocal &&
+	    !memcmp(o.local, c->opts.local, o.nlocal * sizeof(o.local[0])))
+		return;
+	if (!(f = open_memstream(&text, &len)))
+		return; /* (out of memory: the walks of the addresses as they were) */
+	r = ipp_compiled_relocal(c, o.local, o.nlocal, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r == 0 && len && (r = ipp_apply_text(a->drv, c, text, false, &e)) < 0) {
+		ipp_log(LOG_WARNING, "the walks of the host's addresses: %s", e.msg);
+		force_whole(a, "the host's addresses changed and their walks could not follow");
+	}
+	free(text);
+}
+
 static void addr_check(struct agent *a)
 {
 	struct ipp_hostaddrs now;
@@ -1262,6 +1294,8 @@ static void addr_check(struct agent *a)
 		return;
 	}
 	a->addr_moved = false;
+	if (a->cur_valid && a->mode == IPP_MODE_SECURE)
+		local_renew(a, &now);
 	if (a->cur_valid && a->mode == IPP_MODE_SECURE && uses_me(a->cur.compiled)) {
 		/* the generation left behind is counted with "me" as it decided it */
 		a->flows.me = &a->addrs;

@@ -273,6 +273,7 @@ int ipp_agent_secure(struct ipp_driver *d, const struct ipp_paths *p,
 	ipp_copts_from_conf(&o, c);
 	o.defrag6 = ipp_driver_defrag6(d);
 	ipp_copts_rest(&o, rest, c);
+	ipp_apply_local(&o, NULL);
 	o.dynamic = dyn;
 	o.kept = kept;
 	r = ipp_apply_compute(p, env, &o, &res, err);

@@ -75,6 +75,49 @@ void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 	o->flow_size = conf->flow_size ? conf->flow_size : IPP_FLOWCACHE_SIZE;
 }
 
+static int laddr_cmp(const void *x, const void *y)
+{
+	const struct ipp_laddr *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->ip, b->ip, sizeof(a->ip));
+}
+
+/* An address no packet of this host's own has on its local side. */
+static bool laddr_skip(const struct ipp_laddr *a)
+{
+	static const uint8_t zero[16];
+
+	if (a->family == AF_INET)
+		return a->ip[0] == 127 || a->ip[0] >= 224 || !memcmp(a->ip, zero, 4);
+	if (a->family == AF_INET6)
+		return a->ip[0] == 0xff || !memcmp(a->ip, zero, 15); /* multicast, ::, ::1 */
+	return true;
+}
+
+void ipp_copts_local(struct ipp_copts *o, const struct ipp_laddr *v, size_t n)
+{
+	struct ipp_laddr all[4 * IPP_LOCAL_MAX];
+	size_t i, k = 0;
+
+	/* (more than room for: the first ones; sorted, so the same ones each time) */
+	for (i = 0; i < n && k < sizeof(all) / sizeof(all[0]); i++) {
+		if (laddr_skip(&v[i]))
+			continue;
+		all[k] = v[i];
+		if (all[k].family == AF_INET)
+			memset(all[k].ip + 4, 0, 12);
+		k++;
+	}
+	if (k)
+		qsort(all, k, sizeof(all[0]), laddr_cmp);
+	o->nlocal = 0;
+	for (i = 0; i < k && o->nlocal < IPP_LOCAL_MAX; i++)
+		if (i == 0 || laddr_cmp(&all[i], &all[i - 1]))
+			o->local[o->nlocal++] = all[i];
+}
+
 void ipp_copts_rest(struct ipp_copts *o, enum ipp_mode rest, const struct ipp_driverconf *conf)
 {
 	size_t n = rest ? conf->nexempt : 0;
@@ -94,6 +137,7 @@ void ipp_compiled_free(struct ipp_compiled *c)
 		free(c->tiers[i].elems);
 	free(c->tiers);
 	free(c->rules);
+	free(c->lcov);
 	free(c);
 }
 
@@ -1390,6 +1434,8 @@ int ipp_compile(const struct ipp_effective *e, const struct ipp_copts *o, struct
 	if (c->ntiers)
 		qsort(c->tiers, c->ntiers, sizeof(*c->tiers), tier_cmp);
 	fill_gates(c);
+	if ((r = ipp_compiled_cover(c)) < 0)
+		goto fail;
 	free(b.c);
 	free(b.g);
 	free(b.slot);
@@ -1964,6 +2010,89 @@ bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_
 	return false;
 }
 
+/* ---------- the local addresses' walks ---------- */
+
+/* Do the first @plen bits of @a and @b agree? */
+static bool prefix_has(const uint8_t *a, const uint8_t *b, unsigned plen)
+{
+	unsigned n = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, b, n))
+		return false;
+	return !rest || !((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+/* The bits of the local addresses of family @family (0: any). */
+static uint32_t local_bits(const struct ipp_compiled *c, uint8_t family)
+{
+	uint32_t m = 0;
+
+	for (size_t k = 0; k < c->opts.nlocal; k++)
+		if (!family || c->opts.local[k].family == family)
+			m |= 1u << k;
+	return m;
+}
+
+/* Is the local side of @t on @hook (0 in: the destination, 1 out: the source) an address key? */
+static bool local_keyed(const struct ipp_ctier *t, unsigned hook, uint8_t *plen)
+{
+	const struct ipp_cshape *s = &t->shape;
+
+	*plen = hook ? s->src_plen : s->dst_plen;
+	return (hook ? s->src_kind : s->dst_kind) == IPP_ADDR_IP && *plen;
+}
+
+static bool tier_hooked(const struct ipp_ctier *t, unsigned hook)
+{
+	return t->hooks & (hook ? IPP_CHOOK_OUT : IPP_CHOOK_IN);
+}
+
+uint32_t ipp_celem_cover(const struct ipp_compiled *c, const struct ipp_ctier *t,
+			 const struct ipp_celem *e, unsigned hook)
+{
+	uint32_t m = 0;
+	uint8_t plen;
+
+	if (!tier_hooked(t, hook))
+		return 0;
+	if (!local_keyed(t, hook, &plen))
+		return local_bits(c, t->shape.family);
+	for (size_t k = 0; k < c->opts.nlocal; k++)
+		if (c->opts.local[k].family == t->shape.family &&
+		    prefix_has(c->opts.local[k].ip, hook ? e->key.src : e->key.dst, plen))
+			m |= 1u << k;
+	return m;
+}
+
+int ipp_compiled_cover(struct ipp_compiled *c)
+{
+	uint32_t *v = calloc(2 * c->ntiers + 1, sizeof(*v));
+	size_t i, j;
+	unsigned h;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < c->ntiers && c->opts.nlocal; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+		uint32_t all = local_bits(c, t->shape.family);
+		uint8_t plen;
+
+		for (h = 0; h < 2; h++) {
+			if (!tier_hooked(t, h))
+				continue;
+			if (!local_keyed(t, h, &plen)) {
+				v[2 * i + h] = all;
+				continue;
+			}
+			for (j = 0; j < t->nelems && v[2 * i + h] != all; j++)
+				v[2 * i + h] |= ipp_celem_cover(c, t, &t->elems[j], h);
+		}
+	}
+	free(c->lcov);
+	c->lcov = v;
+	return 0;
+}
+
 /* ---------- small changes in place (ipp_compiled_patch) ---------- */
 
 struct pkey {
@@ -2132,6 +2261,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 	size_t npl = 0, i, j, k;
 	struct ipp_cgate gates[2][2];
 	uint64_t pl_ids[256];
+	uint32_t grown[2] = {0, 0};
 	size_t chcap = 0;
 	int r = 0;
 
@@ -2320,6 +2450,19 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 	/* apply */
 	memcpy(gates, c->gate, sizeof(gates));
 	for (i = 0; i < npl; i++) {
+		size_t ti = (size_t)(pl[i].t - c->tiers);
+		unsigned h;
+
+		/* a tier that had no element for a local address now has one: the walks
+		 * of that address take it in (rewritten below) */
+		for (h = 0; h < 2 && c->lcov; h++) {
+			uint32_t b = ipp_celem_cover(c, pl[i].t, &pl[i].e, h);
+
+			grown[h] |= b & ~c->lcov[2 * ti + h];
+			c->lcov[2 * ti + h] |= b;
+		}
+	}
+	for (i = 0; i < npl; i++) {
 		struct ipp_ctier *t = pl[i].t;
 		const struct ipp_cshape *s = &t->shape;
 		struct ipp_celem *nv;
@@ -2349,6 +2492,8 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		}
 	}
 	c->nsf += p->nadd;
+	if (grown[0] || grown[1])
+		ipp_patch_emit_local(c, grown, out);
 	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, p->keep_flows, out);
 	goto out;
 again:

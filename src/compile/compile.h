@@ -201,6 +201,14 @@ enum { IPP_CCLEAR_IN = 1 << 0, IPP_CCLEAR_OUT = 1 << 1 };
 /* "accept", "drop", "negotiate". */
 const char *ipp_cverdict_name(enum ipp_cverdict v);
 
+/* One of this host's own addresses (struct ipp_copts.local). */
+struct ipp_laddr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t ip[16]; /* network byte order, IPv4 in the first 4 bytes, the rest zero */
+};
+/* The most local addresses the walks dispatch on; a host's others walk every tier. */
+#define IPP_LOCAL_MAX 16
+
 struct ipp_copts {
 	bool exempt_ike;	/* UDP to port 500/4500 in, from it out (default yes) */
 	bool exempt_ipsec;      /* ESP and AH packets (default yes) */
@@ -244,6 +252,18 @@ struct ipp_copts {
 	 * Borrowed.
 	 */
 	const struct ipp_effective *kept;
+	/*
+	 * This host's own unicast addresses (ipp_copts_local()): the walks
+	 * dispatch a packet on its local address (the destination on input, the
+	 * source on output) to chains that leave out the tiers with no element
+	 * for that address.  Which tiers those are follows the filters alone;
+	 * the addresses only choose which of them get such chains: a packet of
+	 * another address walks every tier, as without them.  Not compared by
+	 * ipp_compiled_diff(): addresses that come and go change chains, not the
+	 * maps (ipp_compiled_relocal()).
+	 */
+	struct ipp_laddr local[IPP_LOCAL_MAX];
+	size_t nlocal;
 };
 
 /* The defaults above. */
@@ -256,6 +276,13 @@ bool ipp_exempt_group(unsigned v);
 struct ipp_driverconf;
 /* The defaults, then what driver.conf sets: DiagnosticMode, NoDefaultExempt and FlowCache. */
 void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf);
+
+/*
+ * Set o->local to the @n addresses of @v (copied): sorted, without
+ * duplicates, unspecified, loopback or multicast addresses, the first
+ * IPP_LOCAL_MAX of them.
+ */
+void ipp_copts_local(struct ipp_copts *o, const struct ipp_laddr *v, size_t n);
 
 /* Set o->rest to @rest (IPP_MODE_INVALID: none) with @conf's boot exemptions. */
 void ipp_copts_rest(struct ipp_copts *o, enum ipp_mode rest, const struct ipp_driverconf *conf);
@@ -369,6 +396,14 @@ struct ipp_compiled {
 	size_t nsf;               /* specific filters compiled */
 	size_t nelems;            /* elements over all tiers */
 	size_t nshadowed;         /* keys dropped because a better filter has the same key */
+	/*
+	 * Per tier and hook ([2 * tier + 0 input, 1 output]), bit k: the tier may
+	 * match a packet whose local address is opts.local[k] (an element's local
+	 * side covers it, or the tier's local side is no address key).  Owned.
+	 * Changes in place only set bits (a bit left over costs a lookup, never
+	 * a verdict).
+	 */
+	uint32_t *lcov;
 };
 
 /*
@@ -585,6 +620,20 @@ bool ipp_celem_same_owner(const struct ipp_compiled *a, const struct ipp_celem *
  */
 void ipp_flow_swap_emit(struct ipp_compiled *c, FILE *out);
 
+/*
+ * Make @c dispatch on the local addresses @v (@n of them, as
+ * ipp_copts_local() takes them) instead of those it has, and write to @out
+ * the commands that make the kernel, holding @c, follow: walk chains added,
+ * rewritten or deleted, in one transaction; nothing when they are the same.
+ * -ENOMEM, @c unchanged.
+ */
+int ipp_compiled_relocal(struct ipp_compiled *c, const struct ipp_laddr *v, size_t n, FILE *out);
+/* Compute c->lcov for c->opts.local (ipp_compile() does). -ENOMEM, c->lcov unchanged. */
+int ipp_compiled_cover(struct ipp_compiled *c);
+/* The bits of c->opts.local that element @e of tier @t covers on hook @hook (0 in, 1 out). */
+uint32_t ipp_celem_cover(const struct ipp_compiled *c, const struct ipp_ctier *t,
+			 const struct ipp_celem *e, unsigned hook);
+
 /* ---------- small changes in place ---------- */
 
 /* struct ipp_patch_del (a configured filter gone: its rule and its place): effective.h */
@@ -631,6 +680,9 @@ void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		    const struct ipp_celem *e, bool add, FILE *out);
 void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
 			bool keep_flows, FILE *out);
+/* Used by ipp_compiled_patch(): the walk chains of the local addresses of bits @grown[hook]
+ * (0 input, 1 output), rewritten: a tier now has an element for them. */
+void ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

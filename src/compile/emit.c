@@ -38,18 +38,55 @@ struct walk {
 	int fam; /* 4 or 6 */
 	uint8_t proto;
 	enum sub sub;
+	/*
+	 * A walk of one local address (struct ipp_copts.local): the packets whose
+	 * local address (destination on input, source on output) is @lip, the
+	 * base chain's dispatch sends there; only the tiers that can match such a
+	 * packet (ipp_compiled.lcov).  Its sub is the local side's gate passed
+	 * (SUB_D on input, SUB_S on output), or SUB_SD.
+	 */
+	bool local;
+	uint8_t lip[16];
 };
+
+#define WALK_NAME_MAX 64
 
 static void walk_name(const struct walk *w, char *buf, size_t len)
 {
 	static const char *const suffix[] = {"", "_s", "_d", "_sd"};
+	char x[2 + 32 + 1] = "";
 
+	if (w->local) {
+		int i, n = w->fam == 4 ? 4 : 16;
+
+		x[0] = '_';
+		x[1] = 'x';
+		for (i = 0; i < n; i++)
+			snprintf(x + 2 + 2 * i, 3, "%02x", w->lip[i]);
+	}
 	if (w->proto)
-		snprintf(buf, len, "%s%d_p%u%s", w->hook == HOOK_IN ? "in" : "out", w->fam,
-			 w->proto, suffix[w->sub]);
+		snprintf(buf, len, "%s%d_p%u%s%s", w->hook == HOOK_IN ? "in" : "out", w->fam,
+			 w->proto, x, suffix[w->sub]);
 	else
-		snprintf(buf, len, "%s%d%s", w->hook == HOOK_IN ? "in" : "out", w->fam,
+		snprintf(buf, len, "%s%d%s%s", w->hook == HOOK_IN ? "in" : "out", w->fam, x,
 			 suffix[w->sub]);
+}
+
+/* The index of the local address of walk @w in c->opts.local, or -1. */
+static int walk_local(const struct ipp_compiled *c, const struct walk *w)
+{
+	uint8_t f = w->fam == 4 ? AF_INET : AF_INET6;
+
+	for (size_t k = 0; k < c->opts.nlocal; k++)
+		if (c->opts.local[k].family == f && !memcmp(c->opts.local[k].ip, w->lip, 16))
+			return (int)k;
+	return -1;
+}
+
+/* Can tier @i of @c match in local walk @w (its address index @k)? */
+static bool tier_local(const struct ipp_compiled *c, size_t i, const struct walk *w, int k)
+{
+	return k >= 0 && c->lcov && (c->lcov[2 * i + (w->hook == HOOK_OUT)] & (1u << k));
 }
 
 static bool tier_on_hook(const struct ipp_ctier *t, enum hook h, int fam)
@@ -312,7 +349,7 @@ static unsigned fc_hit_index(int fam, enum hook h)
  */
 static void fc_switch_rule(unsigned i, bool pair, const char *prefix, FILE *out)
 {
-	char name[32];
+	char name[WALK_NAME_MAX];
 	unsigned g;
 
 	for (g = 0; g < 2; g++) {
@@ -576,7 +613,8 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 {
 	unsigned keys = walk_keys(c, w);
 	bool fc = flow_used(c); /* every walk uses the cache, when the table has one */
-	char name[32];
+	char name[WALK_NAME_MAX];
+	int lk = w->local ? walk_local(c, w) : -1;
 	size_t i;
 
 	/*
@@ -599,7 +637,8 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			n += has_proto(map, p) && !base_proto(p);
 		if (n > 0 && n <= 3) {
 			for (p = 1; p < 256; p++) {
-				struct walk pw = {w->hook, w->fam, (uint8_t)p, SUB_BASE};
+				struct walk pw = {w->hook,  w->fam, (uint8_t)p,
+						  SUB_BASE, false,  {0}};
 
 				if (!has_proto(map, p) || base_proto(p))
 					continue;
@@ -611,7 +650,8 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 
 			fprintf(out, "%smeta l4proto vmap {", prefix);
 			for (p = 1; p < 256; p++) {
-				struct walk pw = {w->hook, w->fam, (uint8_t)p, SUB_BASE};
+				struct walk pw = {w->hook,  w->fam, (uint8_t)p,
+						  SUB_BASE, false,  {0}};
 
 				if (!has_proto(map, p) || base_proto(p))
 					continue;
@@ -666,6 +706,47 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		    prefix,
 		    w->fam == 4 ? "fib daddr type { broadcast, multicast }" : "ip6 daddr ff00::/8",
 		    c->opts.ipsecexempt);
+	/*
+	 * The local address: a walk of its own when it is one of this host's
+	 * the table knows (the packet's other fields may still lead nowhere: the
+	 * gate of the other side then, as below).  The local side passed its
+	 * gate then: a tier of that walk has an element for it, or no key there.
+	 */
+	if (w->sub == SUB_BASE && !w->local && (keys & (w->hook == HOOK_IN ? 2u : 1u))) {
+		uint8_t f = w->fam == 4 ? AF_INET : AF_INET6;
+		bool first = true;
+		size_t k;
+
+		for (k = 0; k < c->opts.nlocal; k++) {
+			struct walk lw = *w;
+			char ip[INET6_ADDRSTRLEN];
+
+			if (c->opts.local[k].family != f)
+				continue;
+			lw.local = true;
+			lw.sub = w->hook == HOOK_IN ? SUB_D : SUB_S;
+			memcpy(lw.lip, c->opts.local[k].ip, 16);
+			walk_name(&lw, name, sizeof(name));
+			inet_ntop(f, c->opts.local[k].ip, ip, sizeof(ip));
+			if (first)
+				fprintf(out, "%s%s %s vmap {", prefix, w->fam == 4 ? "ip" : "ip6",
+					w->hook == HOOK_IN ? "daddr" : "saddr");
+			fprintf(out, "%s %s : goto %s", first ? "" : ",", ip, name);
+			first = false;
+		}
+		if (!first)
+			fputs(" } comment \"local address\"\n", out);
+	}
+	/* a local walk: the other side's gate */
+	if (w->local && w->sub == SUB_D && (keys & 1u)) {
+		struct walk gw = *w;
+
+		gw.sub = SUB_SD;
+		walk_name(&gw, name, sizeof(name));
+		fputs(prefix, out);
+		gate_expr(w->fam, 0, out);
+		fprintf(out, " goto %s\n", name);
+	}
 	/* the gates: X -> X_s (source passed) or X_d (destination), X_s -> X_sd */
 	if (w->sub == SUB_BASE || w->sub == SUB_S) {
 		static const enum sub next[2][2] = {{SUB_S, SUB_D}, {SUB_SD, SUB_SD}};
@@ -684,7 +765,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		}
 	}
 	for (i = 0; i < c->ntiers; i++) {
-		if (!tier_in_walk(&c->tiers[i], w))
+		if (!tier_in_walk(&c->tiers[i], w) || (w->local && !tier_local(c, i, w, lk)))
 			continue;
 		fputs(prefix, out);
 		tier_rule(c, &c->tiers[i], w->hook, w->fam, out);
@@ -716,7 +797,7 @@ static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
 {
 	static const enum hook hooks[] = {HOOK_IN, HOOK_OUT};
 	static const int fams[] = {4, 6};
-	size_t n = 0, i, j;
+	size_t n = 0, i, j, k;
 	unsigned p;
 
 	for (i = 0; i < 2; i++) {
@@ -727,18 +808,40 @@ static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
 			for (p = 0; p < 256; p++) {
 				/* the protocols with chains, then the family chain (0) last */
 				unsigned proto = p == 255 ? 0 : p + 1;
-				struct walk w = {hooks[i], fams[j], (uint8_t)proto, SUB_BASE};
+				struct walk w = {hooks[i], fams[j], (uint8_t)proto,
+						 SUB_BASE, false,   {0}};
 				unsigned keys;
 
 				if (proto && !has_proto(map, proto))
 					continue;
 				keys = walk_keys(c, &w);
 				if (keys == 3)
-					v[n++] = (struct walk){w.hook, w.fam, w.proto, SUB_SD};
+					v[n++] = (struct walk){w.hook, w.fam, w.proto,
+							       SUB_SD, false, {0}};
 				if (keys & 2)
-					v[n++] = (struct walk){w.hook, w.fam, w.proto, SUB_D};
+					v[n++] = (struct walk){w.hook, w.fam, w.proto,
+							       SUB_D,  false, {0}};
 				if (keys & 1)
-					v[n++] = (struct walk){w.hook, w.fam, w.proto, SUB_S};
+					v[n++] = (struct walk){w.hook, w.fam, w.proto,
+							       SUB_S,  false, {0}};
+				/* the local addresses' walks (walk_rules()) */
+				for (k = 0;
+				     k < c->opts.nlocal && (keys & (hooks[i] == HOOK_IN ? 2u : 1u));
+				     k++) {
+					struct walk lw = w;
+
+					if (c->opts.local[k].family !=
+					    (fams[j] == 4 ? AF_INET : AF_INET6))
+						continue;
+					lw.local = true;
+					memcpy(lw.lip, c->opts.local[k].ip, 16);
+					if (keys == 3) {
+						lw.sub = SUB_SD;
+						v[n++] = lw;
+					}
+					lw.sub = hooks[i] == HOOK_IN ? SUB_D : SUB_S;
+					v[n++] = lw;
+				}
 				v[n++] = w;
 			}
 		}
@@ -746,7 +849,7 @@ static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
 	return n;
 }
 
-#define MAX_WALKS (4 * 256 * 4)
+#define MAX_WALKS (4 * 256 * (4 + 2 * IPP_LOCAL_MAX))
 
 /*
  * The NFLOG statements in front of a drop (modes.h's prefix format).  @dir:
@@ -867,7 +970,7 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
 	bool in = h == HOOK_IN;
 	const char *dir = in ? "in" : "out";
-	char name[32];
+	char name[WALK_NAME_MAX];
 	size_t f, p;
 
 	if (c->opts.exempt_nd) {
@@ -921,7 +1024,7 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
 	for (f = 0; f < 2; f++)
 		for (p = 0; p < 2; p++) {
-			struct walk w = {h, fams[f], protos[p], SUB_BASE};
+			struct walk w = {h, fams[f], protos[p], SUB_BASE, false, {0}};
 
 			walk_name(&w, name, sizeof(name));
 			fprintf(out, "%s ipv%d . %s : goto %s", f + p ? "," : "", fams[f],
@@ -1013,7 +1116,7 @@ static void fc_gen_chain(unsigned i, unsigned gen, bool pair, bool ike, FILE *ou
 		int8_t hook;
 	} adds[] = {{IPP_CV_ACCEPT, -1},    {IPP_CV_DROP, -1},	     {IPP_CV_NEGOTIATE, HOOK_IN},
 		    {IPP_CV_NEGOTIATE, HOOK_OUT}, {IPP_CV_ACCEPT, HOOK_IN}, {IPP_CV_ACCEPT, HOOK_OUT}};
-	char name[32];
+	char name[WALK_NAME_MAX];
 
 	fc_name(i, gen, pair, name, sizeof(name));
 	fprintf(out, "\tchain %s {\n", name);
@@ -1052,7 +1155,7 @@ static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, const char *r
 {
 	int fam = i < FC_HIT6_IN ? 4 : 6;
 	enum hook h = (i - FC_HIT4_IN) % 2 ? HOOK_OUT : HOOK_IN;
-	char name[32], set[32];
+	char name[WALK_NAME_MAX], set[WALK_NAME_MAX];
 	unsigned k;
 
 	fc_name(i, 0, true, name, sizeof(name));
@@ -1097,7 +1200,7 @@ static void fc_fast_chain(const struct ipp_compiled *c, enum hook h, const char 
 /* Empty every cache set of generation @gen (5-tuple and pair sets). */
 static void flush_generation(unsigned gen, FILE *out)
 {
-	char name[32];
+	char name[WALK_NAME_MAX];
 	unsigned f, h, v, k;
 
 	for (k = 0; k < 2; k++)
@@ -1304,7 +1407,7 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 {
 	struct walk *walks;
 	size_t i, nw;
-	char name[32];
+	char name[WALK_NAME_MAX];
 
 	walks = malloc(MAX_WALKS * sizeof(*walks));
 	if (!walks)
@@ -1558,9 +1661,150 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 
 	for (i = 0; i < n; i++)
 		if (v[i].hook == w->hook && v[i].fam == w->fam && v[i].proto == w->proto &&
-		    v[i].sub == w->sub)
+		    v[i].sub == w->sub && v[i].local == w->local &&
+		    (!w->local || !memcmp(v[i].lip, w->lip, sizeof(w->lip))))
 			return true;
 	return false;
+}
+
+/* The walk chains of @nw that @ow has not: added, empty (walks_fill() fills them). */
+static void walks_create(const struct walk *ow, size_t nown, const struct walk *nw, size_t nnwn,
+			 FILE *out)
+{
+	char name[WALK_NAME_MAX];
+
+	for (size_t i = 0; i < nnwn; i++) {
+		if (walk_in(ow, nown, &nw[i]))
+			continue;
+		walk_name(&nw[i], name, sizeof(name));
+		fprintf(out, "add chain %s %s\n", TABLE, name);
+	}
+}
+
+/*
+ * The walk chains of @nw (of @new) whose rules differ from what @old has
+ * in them (@ow), or new: flushed and refilled; *@rewritten counts them.
+ * -ENOMEM.
+ */
+static int walks_fill(const struct ipp_compiled *old, const struct ipp_compiled *new,
+		      const struct walk *ow, size_t nown, const struct walk *nw, size_t nnwn,
+		      FILE *out, size_t *rewritten)
+{
+	char name[WALK_NAME_MAX];
+
+	for (size_t i = 0; i < nnwn; i++) {
+		char *a = NULL, *b, prefix[WALK_NAME_MAX + 32];
+		bool existed = walk_in(ow, nown, &nw[i]);
+
+		walk_name(&nw[i], name, sizeof(name));
+		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+		b = walk_text(new, &nw[i], prefix);
+		if (existed)
+			a = walk_text(old, &nw[i], prefix);
+		if (!b || (existed && !a)) {
+			free(a);
+			free(b);
+			return -ENOMEM;
+		}
+		if (!existed || strcmp(a, b)) {
+			if (existed)
+				fprintf(out, "flush chain %s %s\n", TABLE, name);
+			fputs(b, out);
+			++*rewritten;
+		}
+		free(a);
+		free(b);
+	}
+	return 0;
+}
+
+/* The walk chains of @ow that @nw has not: deleted (after walks_fill(): nothing goes there). */
+static void walks_drop(const struct walk *ow, size_t nown, const struct walk *nw, size_t nnwn,
+		       FILE *out)
+{
+	char name[WALK_NAME_MAX];
+
+	/* all flushed first: a chain can only go when nothing goes to it any more */
+	for (int j = 0; j < 2; j++) {
+		for (size_t i = 0; i < nown; i++) {
+			if (walk_in(nw, nnwn, &ow[i]))
+				continue;
+			walk_name(&ow[i], name, sizeof(name));
+			fprintf(out, "%s chain %s %s\n", j ? "delete" : "flush", TABLE, name);
+		}
+	}
+}
+
+int ipp_compiled_relocal(struct ipp_compiled *c, const struct ipp_laddr *v, size_t n, FILE *out)
+{
+	struct ipp_compiled old = *c;
+	struct walk *ow = malloc(MAX_WALKS * sizeof(*ow)), *nw = malloc(MAX_WALKS * sizeof(*nw));
+	size_t nown, nnwn, rewritten = 0;
+	int r = -ENOMEM;
+
+	if (!ow || !nw)
+		goto out;
+	ipp_copts_local(&c->opts, v, n);
+	if (c->opts.nlocal == old.opts.nlocal &&
+	    !memcmp(c->opts.local, old.opts.local, old.opts.nlocal * sizeof(old.opts.local[0]))) {
+		r = 0;
+		goto out;
+	}
+	c->lcov = NULL; /* (old's: the walks as they are) */
+	if (ipp_compiled_cover(c) < 0) {
+		c->opts = old.opts;
+		c->lcov = old.lcov;
+		goto out;
+	}
+	nown = list_walks(&old, ow);
+	nnwn = list_walks(c, nw);
+	walks_create(ow, nown, nw, nnwn, out);
+	if (walks_fill(&old, c, ow, nown, nw, nnwn, out, &rewritten) < 0) {
+		free(c->lcov);
+		c->opts = old.opts;
+		c->lcov = old.lcov;
+		goto out;
+	}
+	walks_drop(ow, nown, nw, nnwn, out);
+	free(old.lcov);
+	r = 0;
+out:
+	free(ow);
+	free(nw);
+	return r;
+}
+
+void ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out)
+{
+	struct walk *v = malloc(MAX_WALKS * sizeof(*v));
+	char name[WALK_NAME_MAX], prefix[WALK_NAME_MAX + 32];
+	size_t n, i;
+
+	if (!v) {
+		/* (the walks as they were: the new elements not yet looked up for the
+		 * local addresses, the change in force for every other packet) */
+		fputs("# out of memory: the local addresses' walks not rewritten\n", out);
+		return;
+	}
+	n = list_walks(c, v);
+	for (i = 0; i < n; i++) {
+		int k = v[i].local ? walk_local(c, &v[i]) : -1;
+		char *text;
+
+		if (k < 0 || !(grown[v[i].hook == HOOK_OUT] & (1u << k)))
+			continue;
+		walk_name(&v[i], name, sizeof(name));
+		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+		text = walk_text(c, &v[i], prefix);
+		if (!text) {
+			fputs("# out of memory: a local address's walk not rewritten\n", out);
+			continue;
+		}
+		fprintf(out, "flush chain %s %s\n", TABLE, name);
+		fputs(text, out);
+		free(text);
+	}
+	free(v);
 }
 
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
@@ -1627,7 +1871,7 @@ void ipp_flow_fold_emit(const struct ipp_compiled *c, unsigned gen, const struct
 void ipp_carry_emit(const struct ipp_compiled *c, const struct ipp_carry *v, size_t n,
 		    const char *const *stale, size_t nstale, FILE *out)
 {
-	char name[32], key[160], group[IPP_CTIER_NAME_MAX];
+	char name[WALK_NAME_MAX], key[160], group[IPP_CTIER_NAME_MAX];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -1657,7 +1901,6 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	struct pair *pairs = NULL;
 	struct elem_ops *ops = NULL;
 	size_t i, j, np = 0, nown, nnwn, changes = 0;
-	char name[32];
 	int r = 0;
 
 	if (!old || !opts_equal(&old->opts, &new->opts) ||
@@ -1715,12 +1958,7 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	nnwn = list_walks(new, nw);
 
 	/* 1. new walk chains, empty (filled below) */
-	for (i = 0; i < nnwn; i++) {
-		if (walk_in(ow, nown, &nw[i]))
-			continue;
-		walk_name(&nw[i], name, sizeof(name));
-		fprintf(out, "add chain %s %s\n", TABLE, name);
-	}
+	walks_create(ow, nown, nw, nnwn, out);
 	/* 2. new maps with their elements */
 	for (i = 0; i < np; i++) {
 		const struct pair *p = &pairs[i];
@@ -1758,40 +1996,12 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	gates_diff((const struct ipp_cgate(*)[2])old->gate,
 		   (const struct ipp_cgate(*)[2]) new->gate, out);
 	/* 4. walk chains whose rules changed: flushed and refilled */
-	for (i = 0; i < nnwn; i++) {
-		char *a = NULL, *b, prefix[64];
-		bool existed = walk_in(ow, nown, &nw[i]);
-
-		walk_name(&nw[i], name, sizeof(name));
-		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-		b = walk_text(new, &nw[i], prefix);
-		if (existed)
-			a = walk_text(old, &nw[i], prefix);
-		if (!b || (existed && !a)) {
-			free(a);
-			free(b);
-			r = ipp_err(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		if (!existed || strcmp(a, b)) {
-			if (existed)
-				fprintf(out, "flush chain %s %s\n", TABLE, name);
-			fputs(b, out);
-			s.chains_rewritten++;
-		}
-		free(a);
-		free(b);
+	if (walks_fill(old, new, ow, nown, nw, nnwn, out, &s.chains_rewritten) < 0) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
 	}
 	/* 5. walk chains no longer used, then maps no longer used */
-	/* all flushed first: a chain can only go when nothing goes to it any more */
-	for (j = 0; j < 2; j++) {
-		for (i = 0; i < nown; i++) {
-			if (walk_in(nw, nnwn, &ow[i]))
-				continue;
-			walk_name(&ow[i], name, sizeof(name));
-			fprintf(out, "%s chain %s %s\n", j ? "delete" : "flush", TABLE, name);
-		}
-	}
+	walks_drop(ow, nown, nw, nnwn, out);
 	for (i = 0; i < np; i++) {
 		const struct pair *p = &pairs[i];
 

@@ -63,6 +63,33 @@ static bool is_local(int family, const uint8_t *ip)
 	return inet_pton(AF_INET6, local6[0], a) == 1 && !memcmp(a, ip, 16);
 }
 
+/*
+ * The compile options of the tests: the defaults, and local addresses for the
+ * walks to dispatch on (two of them no local address of the brute force:
+ * which tiers a local walk takes follows the filters alone).
+ */
+static const struct ipp_copts *test_opts(void)
+{
+	static const char *const a[] = {"10.0.0.1", "10.0.0.2", "10.0.0.130",
+					"10.0.1.7", "fd00::1",	"fd00::5"};
+	static struct ipp_copts o;
+	static bool done;
+	struct ipp_laddr v[6];
+
+	if (done)
+		return &o;
+	memset(v, 0, sizeof(v));
+	for (size_t i = 0; i < 6; i++) {
+		v[i].family = strchr(a[i], ':') ? AF_INET6 : AF_INET;
+		assert_int_equal(inet_pton(v[i].family, a[i], v[i].ip), 1);
+	}
+	ipp_copts_init(&o);
+	ipp_copts_local(&o, v, 6);
+	assert_int_equal(o.nlocal, 6);
+	done = true;
+	return &o;
+}
+
 /* ---------- the brute force ---------- */
 
 static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned plen)
@@ -183,6 +210,7 @@ static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct p
 {
 	uint8_t chain_proto = 0;
 	unsigned keys = 0, need_absent = 0;
+	int lk = -1;
 	bool sp, dp;
 	size_t i;
 
@@ -199,6 +227,21 @@ static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct p
 			keys |= keys_of(&c->tiers[i]);
 	sp = (keys & 1) && gate_pass(c, p->family, 0, p->src);
 	dp = (keys & 2) && gate_pass(c, p->family, 1, p->dst);
+	/* the local address's walk, when the chain's tiers key on the local side: its
+	 * gate is not looked at, its tiers are those of c->lcov */
+	if (keys & (p->out ? 1u : 2u)) {
+		const uint8_t *ip = p->out ? p->src : p->dst;
+
+		for (i = 0; i < c->opts.nlocal; i++)
+			if (c->opts.local[i].family == p->family &&
+			    !memcmp(c->opts.local[i].ip, ip, 16)) {
+				lk = (int)i;
+				if (p->out)
+					sp = true;
+				else
+					dp = true;
+			}
+	}
 	/* tiers keyed on a side whose gate failed are not in the chain taken */
 	if (!sp)
 		need_absent |= 1;
@@ -211,6 +254,8 @@ static const struct ipp_celem *walk(const struct ipp_compiled *c, const struct p
 		struct ipp_ckey k;
 
 		if (!in_walk(t, p, chain_proto) || (keys_of(t) & need_absent))
+			continue;
+		if (lk >= 0 && !(c->lcov[2 * i + p->out] & (1u << lk)))
 			continue;
 		if (!p->out && s->dst_kind == IPP_ADDR_ME && !me_in(p->family, p->dst))
 			continue;
@@ -464,7 +509,7 @@ static void test_random_policies(void **state)
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
 				 "(with random directions)\n");
 		}
-		if (ipp_compile(e, NULL, &c, &err) < 0) {
+		if (ipp_compile(e, test_opts(), &c, &err) < 0) {
 			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
 			fail();
 		}
@@ -524,7 +569,7 @@ static struct ipp_compiled *compile_text(const char *text, struct ipp_effective 
 
 	testpol_init(&t);
 	if (testpol_text(&t, text, &err) < 0 || testpol_effective(&t, false, &e, &err) < 0 ||
-	    ipp_compile(e, NULL, &c, &err) < 0)
+	    ipp_compile(e, test_opts(), &c, &err) < 0)
 		fprintf(stderr, "%s\n", err.msg);
 	testpol_clear(&t);
 	*ret_e = e;
@@ -696,7 +741,7 @@ static void test_range_pair_wide(void **state)
 				      &err),
 			 0);
 	assert_int_equal(testpol_effective(&t, false, &e, &err), 0);
-	if (ipp_compile(e, NULL, &c, &err) < 0)
+	if (ipp_compile(e, test_opts(), &c, &err) < 0)
 		fail_msg("compile: %s", err.msg);
 	for (i = 0; i < c->ntiers; i++)
 		keys += c->tiers[i].nelems;
@@ -732,7 +777,7 @@ static void test_range_split(void **state)
 				      &err),
 			 0);
 	assert_int_equal(testpol_effective(&t, false, &e, &err), 0);
-	assert_int_equal(ipp_compile(e, NULL, &c, &err), 0);
+	assert_int_equal(ipp_compile(e, test_opts(), &c, &err), 0);
 	for (i = 0; i < c->ntiers; i++)
 		pieces += c->tiers[i].nelems;
 	/*
@@ -1056,12 +1101,30 @@ static void test_patch(void **state)
 				 * change: a deletion takes out what no element names any more */
 				struct ipp_compiled *c2 = NULL;
 
-				assert_int_equal(ipp_compile(e2, NULL, &c2, &err), 0);
+				assert_int_equal(ipp_compile(e2, test_opts(), &c2, &err), 0);
 				if (memcmp(c2->gate, c->gate, sizeof(c->gate))) {
 					fprintf(stderr,
 						"case %u: %s: gates differ from a compile\n%s", i,
 						del ? "deleted" : "added", text2);
 					fail();
+				}
+				/* the local addresses' walks take every tier a compile's
+				 * take (a deletion may leave more) */
+				for (k = 0; k < c2->ntiers; k++) {
+					const struct ipp_ctier *t2 = &c2->tiers[k], *t1;
+
+					t1 = ipp_compiled_tier(c, t2->name);
+					if (t1 && (~c->lcov[2 * (size_t)(t1 - c->tiers)] &
+						       c2->lcov[2 * k] ||
+						   ~c->lcov[2 * (size_t)(t1 - c->tiers) + 1] &
+						       c2->lcov[2 * k + 1])) {
+						fprintf(stderr,
+							"case %u: %s: map %s lacks a local address "
+							"a compile gives it\n%s",
+							i, del ? "deleted" : "added", t2->name,
+							text2);
+						fail();
+					}
 				}
 				ipp_compiled_free(c2);
 			}
