@@ -637,8 +637,8 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			n += has_proto(map, p) && !base_proto(p);
 		if (n > 0 && n <= 3) {
 			for (p = 1; p < 256; p++) {
-				struct walk pw = {w->hook,  w->fam, (uint8_t)p,
-						  SUB_BASE, false,  {0}};
+				struct walk pw = {
+				    .hook = w->hook, .fam = w->fam, .proto = (uint8_t)p};
 
 				if (!has_proto(map, p) || base_proto(p))
 					continue;
@@ -650,8 +650,8 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 
 			fprintf(out, "%smeta l4proto vmap {", prefix);
 			for (p = 1; p < 256; p++) {
-				struct walk pw = {w->hook,  w->fam, (uint8_t)p,
-						  SUB_BASE, false,  {0}};
+				struct walk pw = {
+				    .hook = w->hook, .fam = w->fam, .proto = (uint8_t)p};
 
 				if (!has_proto(map, p) || base_proto(p))
 					continue;
@@ -808,22 +808,28 @@ static size_t list_walks(const struct ipp_compiled *c, struct walk *v)
 			for (p = 0; p < 256; p++) {
 				/* the protocols with chains, then the family chain (0) last */
 				unsigned proto = p == 255 ? 0 : p + 1;
-				struct walk w = {hooks[i], fams[j], (uint8_t)proto,
-						 SUB_BASE, false,   {0}};
+				struct walk w = {
+				    .hook = hooks[i], .fam = fams[j], .proto = (uint8_t)proto};
 				unsigned keys;
 
 				if (proto && !has_proto(map, proto))
 					continue;
 				keys = walk_keys(c, &w);
 				if (keys == 3)
-					v[n++] = (struct walk){w.hook, w.fam, w.proto,
-							       SUB_SD, false, {0}};
+					v[n++] = (struct walk){.hook = w.hook,
+							       .fam = w.fam,
+							       .proto = w.proto,
+							       .sub = SUB_SD};
 				if (keys & 2)
-					v[n++] = (struct walk){w.hook, w.fam, w.proto,
-							       SUB_D,  false, {0}};
+					v[n++] = (struct walk){.hook = w.hook,
+							       .fam = w.fam,
+							       .proto = w.proto,
+							       .sub = SUB_D};
 				if (keys & 1)
-					v[n++] = (struct walk){w.hook, w.fam, w.proto,
-							       SUB_S,  false, {0}};
+					v[n++] = (struct walk){.hook = w.hook,
+							       .fam = w.fam,
+							       .proto = w.proto,
+							       .sub = SUB_S};
 				/* the local addresses' walks (walk_rules()) */
 				for (k = 0;
 				     k < c->opts.nlocal && (keys & (hooks[i] == HOOK_IN ? 2u : 1u));
@@ -1024,7 +1030,7 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
 	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
 	for (f = 0; f < 2; f++)
 		for (p = 0; p < 2; p++) {
-			struct walk w = {h, fams[f], protos[p], SUB_BASE, false, {0}};
+			struct walk w = {.hook = h, .fam = fams[f], .proto = protos[p]};
 
 			walk_name(&w, name, sizeof(name));
 			fprintf(out, "%s ipv%d . %s : goto %s", f + p ? "," : "", fams[f],
