@@ -281,7 +281,8 @@ struct bat {
 	bool delayed;	     /* setlocal enabledelayedexpansion */
 	bool echo_off;	     /* echo off */
 	bool cmd_file;	     /* a .cmd file (set succeeding sets errorlevel 0) */
-	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output */
+	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output ... */
+	unsigned long el_writes; /* ... unless set since (ipp_bat_el_set(): el_unknown()) */
 	unsigned el_line;    /* ... on this line */
 	bool el_asked;	     /* the line being expanded asked for it */
 	char bad_tilde[40];  /* the line being expanded has %~ without a parameter: which */
@@ -427,6 +428,12 @@ static void arg_ref(struct bat *b, struct sbuf *o, unsigned d, const char *mods,
 		path_mods(o, fr->argv[i], mods + 1, nm - 1);
 }
 
+/* Is the errorlevel what find or findstr said of a program's output (nothing set it since)? */
+static bool el_unknown(const struct bat *b)
+{
+	return b->el_unknown && b->el_writes == b->sh->bat_el_writes;
+}
+
 /* The value of variable @name (@len bytes), or NULL: the file's, then cmd.exe's dynamic ones. */
 static const char *var_value(struct bat *b, const char *name, size_t len, char *num, size_t size)
 {
@@ -435,7 +442,7 @@ static const char *var_value(struct bat *b, const char *name, size_t len, char *
 	if (v)
 		return v->value;
 	if (len == 10 && !strncasecmp(name, "ERRORLEVEL", 10)) {
-		if (b->el_unknown) {
+		if (el_unknown(b)) {
 			b->el_asked = true;
 			return NULL;
 		}
@@ -1838,7 +1845,7 @@ static int bat_call(struct bat *b, const char *c, struct bat_fail *f, struct ipp
 		/* cmd.exe says so, and the file goes on with an errorlevel of 1 */
 		r = ipp_err(&e, ENOENT, "call: the batch file has no label \":%s\"", name);
 		bat_failed(sh, r, &e, f, err);
-		sh->bat_errorlevel = 1;
+		ipp_bat_el_set(sh, 1);
 		return r;
 	}
 	/* the arguments: words (double quotes keep blanks), as cmd.exe gives them */
@@ -2272,7 +2279,7 @@ static int eval_if(struct bat *b, const struct bp *P, const struct bn *n, struct
 	}
 	switch (n->cond) {
 	case C_ERRORLEVEL:
-		if (b->el_unknown) {
+		if (el_unknown(b)) {
 			res = bat_stop(b, "if errorlevel",
 				       "the errorlevel find or findstr left, searching what a "
 				       "program printed, cannot be told",
@@ -2580,7 +2587,7 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 				bat_note(b,
 					 "for /f: cannot open \"%s\": %s: its command is not run",
 					 q, strerror(errno));
-				b->sh->bat_errorlevel = 1;
+				ipp_bat_el_set(b->sh, 1);
 				goto out;
 			}
 			{
@@ -3033,8 +3040,7 @@ static int bat_set_a(struct bat *b, const char *c, struct bat_fail *f, struct ip
 
 		free(x);
 		bat_failed(b->sh, rc, &e, f, err);
-		b->sh->bat_errorlevel = 1;
-		b->el_unknown = false;
+		ipp_bat_el_set(b->sh, 1);
 		return rc;
 	}
 	free(x);
@@ -3168,7 +3174,7 @@ static int redir_open(struct bat *b, const char *target, const char *c, FILE **i
 	} else if (!(*in = fopen(path, "r"))) {
 		bat_note(b, "\"%s\": %s (cmd.exe: the system cannot find the file specified)",
 			 plain(path), strerror(errno));
-		b->sh->bat_errorlevel = 1;
+		ipp_bat_el_set(b->sh, 1);
 		r = 1;
 	}
 	free(path);
@@ -3261,7 +3267,7 @@ static int bat_set_p(struct bat *b, const struct bn *n, const char *c, struct ba
 	if (got > 0 && pi.from_stdin && !n->redirected && !isatty(fileno(sh->answers)))
 		fprintf(sh->out, "%s\n", buf);
 	if (got == 0 || !buf[0]) {
-		sh->bat_errorlevel = 1;
+		ipp_bat_el_set(sh, 1);
 		return 1;
 	}
 	if (eq == a)
@@ -3392,7 +3398,7 @@ static int bat_choice(struct bat *b, const struct bn *n, const char *c, struct b
 		return bat_no_answer(b, c, got, pi.from_stdin, !n->redirected, f, err);
 	if (!keys[i])
 		i = choice_at(keys, def, cs);
-	sh->bat_errorlevel = (long)i + 1;
+	ipp_bat_el_set(sh, (long)i + 1);
 	/* (the answer after the prompt, as the console shows it) */
 	if (!n->redirected && !typed)
 		fprintf(sh->out, "%c\n", choice_shown(keys[i], cs));
@@ -3438,7 +3444,7 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 	if (!in) {
 		r = ipp_err(&e, errno, "cannot open \"%s\": %s", path, strerror(errno));
 		bat_failed(sh, r, &e, f, err);
-		sh->bat_errorlevel = 1;
+		ipp_bat_el_set(sh, 1);
 		free(here);
 		return r;
 	}
@@ -3469,7 +3475,7 @@ static int run_other(struct bat *b, const char *path, bool batch, const char *ar
 	sh->where = where;
 	sh->where_line = where_line;
 	if (!batch)
-		sh->bat_errorlevel = r < 0;
+		ipp_bat_el_set(sh, r < 0);
 	if (r < 0)
 		bat_failed(sh, r, &e, f, err);
 	free(here);
@@ -3674,14 +3680,14 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			xc = strtol(code, NULL, 10);
 		if (slash_b && b->depth > 0) {
 			if (given)
-				sh->bat_errorlevel = xc;
+				ipp_bat_el_set(sh, xc);
 			b->ret = true;
 		} else {
 			if (given) {
 				sh->bat_last_failed = xc != 0;
 				sh->bat_exit_code = xc;
 				sh->bat_exit_set = true;
-				sh->bat_errorlevel = xc;
+				ipp_bat_el_set(sh, xc);
 			}
 			sh->exit = true;
 			sh->bat_exited = true;
@@ -3726,8 +3732,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			/* with an argument setlocal sets the errorlevel: 0 (cmd.exe's setlocal
 			 * /?, its arguments known to it) */
 			if (strcasestr(c, "delayedexpansion") || strcasestr(c, "extensions")) {
-				sh->bat_errorlevel = 0;
-				b->el_unknown = false;
+				ipp_bat_el_set(sh, 0);
 			}
 		}
 	} else if ((dk = dir_keyword(c)) != 0) {
@@ -3740,7 +3745,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		else if (rc < 0)
 			rc = bat_nomem(b, f, err);
 		else
-			sh->bat_errorlevel = rc;
+			ipp_bat_el_set(sh, rc);
 	} else if (bat_keyword(c, "endlocal")) {
 		if (b->nlocals > b->fr->locals)
 			bat_endlocal(b);
@@ -3758,7 +3763,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		/* (in a .cmd file set succeeding sets errorlevel 0, as cmd.exe does there; a
 		 * .bat file's keeps it) */
 		if (rc == 0 && b->cmd_file)
-			sh->bat_errorlevel = 0;
+			ipp_bat_el_set(sh, 0);
 	} else if (k < sizeof(quiet_cmds) / sizeof(quiet_cmds[0])) {
 		if (!strcmp(quiet_cmds[k], "pause"))
 			bat_pause(b, n);
@@ -3811,8 +3816,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     "\"else\": cmd.exe knows no such command (an else belongs on the line "
 			     "of its if's closing parenthesis: \") else (\"): not run");
 		bat_failed(sh, rc, &e, f, err);
-		sh->bat_errorlevel = 9009;
-		b->el_unknown = false;
+		ipp_bat_el_set(sh, 9009);
 	} else if ((prog = bat_program(c, &wlen)) < 0) {
 		struct ipp_error e = {0};
 
@@ -3822,7 +3826,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     "name does not end in .bat or .cmd): not run",
 			     (int)wlen, c);
 		bat_failed(sh, rc, &e, f, err);
-		sh->bat_errorlevel = 9009; /* (cmd.exe's for a command it does not know) */
+		ipp_bat_el_set(sh, 9009); /* (cmd.exe's for a command it does not know) */
 	} else if (prog == 0 && (other = batch_path(b, c, wlen))) {
 		/* another batch file, without call: cmd.exe goes on there and does not come
 		 * back */
@@ -3844,14 +3848,14 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 				 strcasestr(c, "policyagent")
 				     ? " (the IPsec service here is ipsecpold: systemctl)"
 				     : "");
-		sh->bat_errorlevel = 0;
+		ipp_bat_el_set(sh, 0);
 		b->out_unknown = true;
 	} else if ((foreign = netsh_foreign(c))) {
 		/* another part of Windows' netsh: as another program, not run, and it
 		 * succeeded (netsh interface ip set dns, netsh firewall set opmode) */
 		bat_note(b, "\"netsh %s\": a context of Windows' netsh other than ipsec: not run",
 			 foreign);
-		sh->bat_errorlevel = 0;
+		ipp_bat_el_set(sh, 0);
 		b->out_unknown = true;
 	} else if (strchr(c + wlen, MK_ON)) {
 		const char *at = strchr(c + wlen, MK_ON) + 1;
@@ -3863,7 +3867,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 			     "environment): not run",
 			     (int)strcspn(at, "\x02"), at);
 		bat_failed(sh, rc, &e, f, err);
-		sh->bat_errorlevel = 1;
+		ipp_bat_el_set(sh, 1);
 	} else {
 		struct ipp_error e = {0};
 
@@ -3889,7 +3893,7 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		sh->bat_ok |= rc == 0 && *c != '#';
 		if (*c != '#') {
 			sh->bat_last_failed = rc < 0;
-			sh->bat_errorlevel = rc < 0;
+			ipp_bat_el_set(sh, rc < 0);
 		}
 	}
 out:
@@ -4036,8 +4040,7 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 				if (bat_leaving(b))
 					break;
 				if (found >= 0) {
-					b->sh->bat_errorlevel = found;
-					b->el_unknown = false;
+					ipp_bat_el_set(b->sh, found);
 					last = found;
 				} else if (ao) {
 					last =
@@ -4048,6 +4051,7 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 					break;
 				} else {
 					b->el_unknown = true;
+					b->el_writes = b->sh->bat_el_writes;
 					b->el_line = b->sh->where_line;
 				}
 			} else {

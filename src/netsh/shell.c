@@ -1092,7 +1092,7 @@ int ipp_script_failed(struct ipp_shell *sh, struct ipp_script_acct *a, int r, st
 	 * failure too: its status) */
 	if (a->bat && line_fault) {
 		sh->bat_last_failed = true;
-		sh->bat_errorlevel = 1;
+		ipp_bat_el_set(sh, 1);
 	}
 	/*
 	 * As netsh does with a script, a failing line is reported and the
@@ -1199,7 +1199,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		sh->bat_called = false;
 		if (!called) {
 			ipp_bat_vars_clear(sh); /* (a batch file starts with none of another's) */
-			sh->bat_errorlevel = 0;
+			ipp_bat_el_set(sh, 0);
 		}
 		if ((r = bat_read_all(&rd, &v, &n, err)) == 0)
 			r = ipp_bat_run(sh, v, n, called, &acct, err);
@@ -1278,7 +1278,7 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		acct.nfailed = 0;
 	}
 	sh->bat_last_failed = last_failed;
-	sh->bat_errorlevel = errorlevel;
+	ipp_bat_el_set(sh, errorlevel);
 	/* a batch file's exit ends that file, not what ran it (a script's exec, the shell) */
 	if (bat)
 		sh->exit = exit_before;

@@ -65,7 +65,9 @@ struct ipp_shell {
 	bool bat_exited;	  /* an exit (not a stop) ended the batch file */
 	struct bat_var *bat_vars; /* what the batch file's set commands gave (owned) */
 	size_t bat_nvars;
-	long bat_errorlevel; /* cmd.exe's errorlevel in the batch file being run */
+	long bat_errorlevel; /* cmd.exe's errorlevel in the batch file being run: set it with
+				ipp_bat_el_set() */
+	unsigned long bat_el_writes; /* ... how many times it was set (a value known again) */
 	/* how a script's or batch file's netsh command line runs: ipp_shell_exec_line()
 	 * (the batch fuzzer gives one that only parses) */
 	int (*bat_exec)(struct ipp_shell *sh, const char *line, struct ipp_error *err);
@@ -87,6 +89,13 @@ struct ipp_shell {
 	iconv_t cp; /* scripts' code page into UTF-8 ((iconv_t)-1: none) */
 	char cpname[32];
 };
+
+/* Set the batch file's errorlevel (a value known from now on: batch.c). */
+static inline void ipp_bat_el_set(struct ipp_shell *sh, long v)
+{
+	sh->bat_errorlevel = v;
+	sh->bat_el_writes++;
+}
 
 /*
  * A script line of the code page set (ipp_shell_set_codepage()) into UTF-8,

@@ -388,6 +388,12 @@ stops 'goto: the batch file has no label ":nowhere": the batch file stops here' 
 stops 'the block opened here (a "(") is not closed by the end of the file' 'if 1==1 ('
 stops 'what find or findstr left (line 1)' 'systeminfo | findstr "2003" >nul' \
 	'if %errorlevel%==0 goto :eof'
+# ... but an errorlevel set since is known again (here by a netsh command that succeeded)
+BAT=elknown.bat
+bat 'systeminfo | findstr "2003" >nul' 'netsh ipsec static add policy name=FlowElA' \
+	'if errorlevel 1 goto :eof' 'netsh ipsec static add policy name=FlowElB'
+run_ok $IPSECPOL -f "$TMP/elknown.bat"
+contains "$(dump_store local)" FlowElB
 stops 'a loop without end' ':again' 'goto again'
 stops '"%~dp"": the usage of the path operator in batch-parameter substitution is invalid' \
 	'cd /d "%~dp"'
