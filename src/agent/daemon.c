@@ -1239,7 +1239,8 @@ static long long mono_ms(void)
  * The walks of the host's own addresses follow them (compile.h,
  * ipp_compiled_relocal()): a packet of an address without one walks every
  * tier, so this changes no verdict, only what a first packet costs.  If the
- * kernel refuses, the whole policy is applied again.
+ * kernel refuses, the form in force is forgotten and the whole policy
+ * applied again (its walks are no longer what the kernel holds).
  */
 static void local_renew(struct agent *a, const struct ipp_hostaddrs *now)
 {
@@ -1257,14 +1258,23 @@ static void local_renew(struct agent *a, const struct ipp_hostaddrs *now)
 		return;
 	if (!(f = open_memstream(&text, &len)))
 		return; /* (out of memory: the walks of the addresses as they were) */
-	r = ipp_compiled_relocal(c, o.local, o.nlocal, f);
-	if (fclose(f) != 0 && r == 0)
+	if ((r = ipp_compiled_relocal(c, o.local, o.nlocal, f)) < 0) {
+		fclose(f); /* (@c unchanged: the walks of the addresses as they were) */
+		free(text);
+		return;
+	}
+	if (fclose(f) != 0) {
 		r = -ENOMEM;
-	if (r == 0 && len && (r = ipp_apply_text(a->drv, c, text, false, &e)) < 0) {
-		ipp_log(LOG_WARNING, "the walks of the host's addresses: %s", e.msg);
-		force_whole(a, "the host's addresses changed and their walks could not follow");
+		snprintf(e.msg, sizeof(e.msg), "out of memory");
+	} else if (len) {
+		r = ipp_agent_apply_walks(a->drv, c, text, &a->flows, &e);
 	}
 	free(text);
+	if (r < 0) {
+		ipp_log(LOG_WARNING, "the walks of the host's addresses: %s", e.msg);
+		cur_forget(a);
+		force_whole(a, "the host's addresses changed and their walks could not follow");
+	}
 }
 
 static void addr_check(struct agent *a)

@@ -69,6 +69,41 @@ static char *join(const char *a, const char *b)
 	return all;
 }
 
+int ipp_agent_apply_walks(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
+			  struct ipp_flowstate *fs, struct ipp_error *err)
+{
+	struct ipp_carry_book next = {0};
+	struct ipp_error e = {0};
+	char *carry = NULL, *all = NULL;
+	int r;
+
+	if (!strstr(text, "flush chain "))
+		return ipp_apply_text(d, c, text, false, err);
+	/* (the same form before and after: only its walks change) */
+	if (ipp_driver_carry_replaced(c, c, text, &fs->book, &carry, &next, &e) < 0)
+		ipp_log(LOG_WARNING,
+			"the counts of the filters the change rewrites are not carried over: %s",
+			e.msg);
+	if (carry && *carry && (all = join(text, carry))) {
+		r = ipp_apply_text(d, c, all, false, err);
+		free(all);
+		if (r == 0) {
+			ipp_carry_book_clear(&fs->book);
+			fs->book = next;
+			free(carry);
+			return 0;
+		}
+		ipp_log(LOG_WARNING,
+			"the counts of the filters the change rewrites are not carried over: %s",
+			err->msg);
+		ipp_err_clear(err);
+		fs->book.valid = false;
+	}
+	free(carry);
+	ipp_carry_book_clear(&next);
+	return ipp_apply_text(d, c, text, false, err);
+}
+
 /*
  * Replace the table by @new whole.  When the table in force needs a guard
  * (@guard), in three transactions: @new as the guard table, then the
@@ -782,7 +817,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		r = ipp_err(err, -r, "changing the compiled policy: out of memory");
 		goto out;
 	}
-	if (len && (r = ipp_apply_text(d, cur->compiled, text, false, err)) < 0)
+	if (len && (r = ipp_agent_apply_walks(d, cur->compiled, text, fs, err)) < 0)
 		goto out;
 	/* the effective policy in force follows: what stands in for a domain or local policy
 	 * that cannot be built later (ipp_effective_build_kept()) is what the kernel holds

@@ -2492,8 +2492,8 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		}
 	}
 	c->nsf += p->nadd;
-	if (grown[0] || grown[1])
-		ipp_patch_emit_local(c, grown, out);
+	if ((grown[0] || grown[1]) && (r = ipp_patch_emit_local(c, grown, out)) < 0)
+		goto out; /* (@c changed: the caller recompiles) */
 	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, p->keep_flows, out);
 	goto out;
 again:

@@ -681,8 +681,8 @@ void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
 			bool keep_flows, FILE *out);
 /* Used by ipp_compiled_patch(): the walk chains of the local addresses of bits @grown[hook]
- * (0 input, 1 output), rewritten: a tier now has an element for them. */
-void ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out);
+ * (0 input, 1 output), rewritten: a tier now has an element for them.  -ENOMEM. */
+int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

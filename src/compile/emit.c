@@ -1780,18 +1780,14 @@ out:
 	return r;
 }
 
-void ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out)
+int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out)
 {
 	struct walk *v = malloc(MAX_WALKS * sizeof(*v));
 	char name[WALK_NAME_MAX], prefix[WALK_NAME_MAX + 32];
 	size_t n, i;
 
-	if (!v) {
-		/* (the walks as they were: the new elements not yet looked up for the
-		 * local addresses, the change in force for every other packet) */
-		fputs("# out of memory: the local addresses' walks not rewritten\n", out);
-		return;
-	}
+	if (!v)
+		return -ENOMEM;
 	n = list_walks(c, v);
 	for (i = 0; i < n; i++) {
 		int k = v[i].local ? walk_local(c, &v[i]) : -1;
@@ -1801,16 +1797,16 @@ void ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2],
 			continue;
 		walk_name(&v[i], name, sizeof(name));
 		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-		text = walk_text(c, &v[i], prefix);
-		if (!text) {
-			fputs("# out of memory: a local address's walk not rewritten\n", out);
-			continue;
+		if (!(text = walk_text(c, &v[i], prefix))) {
+			free(v);
+			return -ENOMEM;
 		}
 		fprintf(out, "flush chain %s %s\n", TABLE, name);
 		fputs(text, out);
 		free(text);
 	}
 	free(v);
+	return 0;
 }
 
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,

@@ -55,6 +55,13 @@ walks() {
 	grep -c "chain in4_p6_x$1" <<<"$t"
 }
 
+# counted RULE: the packets of rule RULE's specific filters
+counted() {
+	pol dynamic show qmfilter type=specific 2>/dev/null |
+		awk -v RS= -v pat="Rule Name                  : $1" 'index($0, pat) { print }' |
+		awk '/^Packets/ { n += $3 } END { print n + 0 }'
+}
+
 printf '%s\n' \
 	"add filter filterlist=FLb srcaddr=any dstaddr=10.77.0.1 protocol=tcp dstport=7001 mirrored=no" \
 	"add filter filterlist=FLb srcaddr=any dstaddr=10.77.0.99 protocol=tcp dstport=7002 mirrored=no" \
@@ -66,6 +73,9 @@ printf '%s\n' \
 	"add rule name=Rc policy=LocP filterlist=FLc filteraction=Blk" \
 	"add rule name=Rany policy=LocP filterlist=FLany filteraction=Perm" \
 	"set policy name=LocP assign=yes" | pol >/dev/null || exit 2
+# without the flow cache every packet walks: what the walk chains' counters hold is all a
+# keyless filter counted
+mkdir -p "$R/etc/ipsecpol" && echo "FlowCache=0" >"$R/etc/ipsecpol/driver.conf"
 hx "$BIN/ipsecpold" --root "$R" --foreground --verbose >>"$LOG" 2>&1 </dev/null &
 AGENT_PID=$!
 wait_for 60 grep -q "running (pid" "$LOG" || { fail "the agent starts"; exit 1; }
@@ -75,7 +85,8 @@ OUT=$(dispatch)
 check "the input TCP walk dispatches on 10.77.0.1" eval 'grep -q "10.77.0.1 : goto in4_p6_x0a4d0001_d" <<<"$OUT"'
 OUT=$(hx nft list chain inet ipsecpol in4_p6_x0a4d0001_d 2>&1)
 check "its walk holds the map with an element for it" eval 'grep -q "ip_sany_d32_p6_dp" <<<"$OUT"'
-check "and not the map without one (10.77.0.50/31)" eval '! grep -q "ip_sany_d31_p6_dp" <<<"$OUT"'
+check "and not the map without one (10.77.0.50/31)" \
+	eval 'grep -q "chain in4_p6_x0a4d0001_d" <<<"$OUT" && ! grep -q "ip_sany_d31_p6_dp" <<<"$OUT"'
 check "10.77.0.1:7001 blocked" eval '[ "$(tcp 10.77.0.1 7001)" = drop ]'
 check "10.77.0.1:7003 permitted" eval '[ "$(tcp 10.77.0.1 7003)" = pass ]'
 
@@ -86,19 +97,29 @@ check "and the dispatch" eval 'grep -q "10.77.0.50 : goto in4_p6_x0a4d0032_d" <<
 check "10.77.0.50:7003 blocked (its map in its walk)" eval '[ "$(tcp 10.77.0.50 7003)" = drop ]'
 check "10.77.0.50:7002 permitted (no element for it yet)" eval '[ "$(tcp 10.77.0.50 7002)" = pass ]'
 OUT=$(hx nft list chain inet ipsecpol in4_p6_x0a4d0032_d 2>&1)
-check "the map of 7001 and 7002 not in its walk" eval '! grep -q "ip_sany_d32_p6_dp" <<<"$OUT"'
+check "the map of 7001 and 7002 not in its walk" \
+	eval 'grep -q "chain in4_p6_x0a4d0032_d" <<<"$OUT" && ! grep -q "ip_sany_d32_p6_dp" <<<"$OUT"'
 
+n_any=$(counted Rany)
+check "Rany counted the permitted connections" eval '[ "$n_any" -gt 0 ]'
 n=$(grep -c "in place" "$LOG")
 pol static add filter filterlist=FLb srcaddr=any dstaddr=10.77.0.50 protocol=tcp dstport=7002 mirrored=no >/dev/null
 check "a filter for it added: in place" wait_for 10 eval '[ "$(grep -c "in place" "$LOG")" -gt '"$n"' ]'
 OUT=$(hx nft list chain inet ipsecpol in4_p6_x0a4d0032_d 2>&1)
 check "the map now in its walk" eval 'grep -q "ip_sany_d32_p6_dp" <<<"$OUT"'
+OUT="before $n_any, now $(counted Rany)"
+check "Rany's count kept when the walks that counted are rewritten" \
+	eval '[ "$(counted Rany)" -ge "$n_any" ]'
 check "10.77.0.50:7002 blocked" eval '[ "$(tcp 10.77.0.50 7002)" = drop ]'
 check "10.77.0.1:7002 still permitted" eval '[ "$(tcp 10.77.0.1 7002)" = pass ]'
 check "10.77.0.1:7001 still blocked" eval '[ "$(tcp 10.77.0.1 7001)" = drop ]'
+check "10.77.0.50:7004 permitted" eval '[ "$(tcp 10.77.0.50 7004)" = pass ]'
 
+n_any=$(counted Rany)
 hx ip addr del 10.77.0.50/24 dev "$IF_H"
 check "the address removed: its walks go" wait_for 10 eval '[ "$(walks 0a4d0032)" = 0 ]'
+OUT="before $n_any, now $(counted Rany)"
+check "Rany's count kept when the walks that counted go" eval '[ "$(counted Rany)" -ge "$n_any" ]'
 OUT=$(dispatch)
 check "and its dispatch" eval '! grep -q "10.77.0.50" <<<"$OUT" && grep -q "10.77.0.1 :" <<<"$OUT"'
 check "10.77.0.1:7001 blocked after all that" eval '[ "$(tcp 10.77.0.1 7001)" = drop ]'

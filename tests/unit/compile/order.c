@@ -576,6 +576,127 @@ static struct ipp_compiled *compile_text(const char *text, struct ipp_effective 
 	return c;
 }
 
+/* A random subset of a pool of addresses, as ipp_copts_local() takes them. */
+static size_t random_locals(struct ipp_laddr *v)
+{
+	static const char *const pool[] = {"10.0.0.1", "10.0.0.2", "10.0.0.130", "10.0.1.7",
+					   "10.0.0.3", "fd00::1",  "fd00::5",	 "fd00::11"};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(pool) / sizeof(pool[0]); i++) {
+		if (rnd(2))
+			continue;
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].family = strchr(pool[i], ':') ? AF_INET6 : AF_INET;
+		assert_int_equal(inet_pton(v[n].family, pool[i], v[n].ip), 1);
+		n++;
+	}
+	return n;
+}
+
+static char *emit_text(const struct ipp_compiled *c)
+{
+	struct ipp_error err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
+	fclose(f);
+	return text;
+}
+
+/*
+ * ipp_compiled_relocal(): the host's addresses change under a compiled form;
+ * the form after is what a compile with the new addresses makes (the same
+ * ruleset), it decides every packet as before, and the commands written apply
+ * to the ruleset before in the kernel (IPP_PATCH_KERNEL_DIR: tests/netns/golden).
+ */
+static void test_relocal(void **state)
+{
+	unsigned i, cases = 60, changed = 0;
+
+	(void)state;
+	for (i = 0; i < cases; i++) {
+		struct ipp_error err = {0};
+		struct ipp_effective *e = NULL;
+		struct ipp_compiled *c = NULL, *c2 = NULL;
+		struct ipp_copts o, o2;
+		struct ipp_laddr a[8], b[8];
+		size_t na, nb;
+		struct testpol t;
+		char text[16384], *before, *after, *fresh, *cmds = NULL;
+		size_t clen = 0;
+		FILE *out;
+
+		rng_state = 0x2545f4914f6cdd1dULL * (i + 1);
+		random_policy(text, sizeof(text), i % 2 == 1);
+		testpol_init(&t);
+		if (testpol_text(&t, text, &err) < 0 ||
+		    testpol_effective(&t, false, &e, &err) < 0) {
+			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
+			fail();
+		}
+		na = random_locals(a);
+		nb = random_locals(b);
+		ipp_copts_init(&o);
+		ipp_copts_local(&o, a, na);
+		o2 = o;
+		ipp_copts_local(&o2, b, nb);
+		assert_int_equal(ipp_compile(e, &o, &c, &err), 0);
+		assert_int_equal(ipp_compile(e, &o2, &c2, &err), 0);
+		before = emit_text(c);
+		out = open_memstream(&cmds, &clen);
+		assert_int_equal(ipp_compiled_relocal(c, b, nb, out), 0);
+		fclose(out);
+		after = emit_text(c);
+		fresh = emit_text(c2);
+		if (strcmp(after, fresh)) {
+			fprintf(stderr,
+				"case %u: the ruleset after the addresses changed is not a "
+				"compile's\n%s",
+				i, text);
+			fail();
+		}
+		if (strcmp(before, after) && clen == 0) {
+			fprintf(stderr, "case %u: the walks changed, no command says so\n%s", i,
+				text);
+			fail();
+		}
+		changed += clen > 0;
+		if (!agree(e, c, "addresses changed", i, text))
+			fail();
+		if (getenv("IPP_PATCH_KERNEL_DIR") && clen) {
+			char path[4200];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/reloc%04u.old.nft",
+				 getenv("IPP_PATCH_KERNEL_DIR"), i);
+			f = fopen(path, "we");
+			assert_non_null(f);
+			fputs(before, f);
+			fclose(f);
+			snprintf(path, sizeof(path), "%s/reloc%04u.patch.nft",
+				 getenv("IPP_PATCH_KERNEL_DIR"), i);
+			f = fopen(path, "we");
+			assert_non_null(f);
+			fputs(cmds, f);
+			fclose(f);
+		}
+		free(before);
+		free(after);
+		free(fresh);
+		free(cmds);
+		ipp_compiled_free(c);
+		ipp_compiled_free(c2);
+		ipp_effective_free(e);
+		testpol_clear(&t);
+	}
+	fprintf(stderr, "relocal: %u of %u changed the walks\n", changed, cases);
+	assert_true(changed * 2 > cases);
+}
+
 /* The tie-break between equal weights of different shapes, by hand. */
 static void test_equal_weight_block_wins(void **state)
 {
@@ -922,8 +1043,50 @@ static bool same_addr(const struct ipp_addr *a, const struct ipp_addr *b)
  * packet as the effective policy with (without) the filter does; when it
  * declines (-EAGAIN) the form is unchanged.
  */
+/*
+ * Every local address whose walk gained a map in a change in place (its bit
+ * in c->lcov set now, not before) has its walk chains flushed and written
+ * again by @cmds.
+ */
+static bool local_walks_rewritten(const struct ipp_compiled *c, const uint32_t *before,
+				  size_t ntiers, const char *cmds)
+{
+	for (size_t t = 0; t < ntiers && t < c->ntiers; t++)
+		for (unsigned h = 0; h < 2; h++) {
+			uint32_t grown = c->lcov[2 * t + h] & ~before[2 * t + h];
+
+			for (size_t k = 0; k < c->opts.nlocal; k++) {
+				const struct ipp_laddr *l = &c->opts.local[k];
+				char want[64];
+				int n;
+
+				if (!(grown & (1u << k)))
+					continue;
+				n = snprintf(want, sizeof(want), "flush chain inet ipsecpol %s%d",
+					     h ? "out" : "in", l->family == AF_INET ? 4 : 6);
+				for (const char *q = cmds ? strstr(cmds, want) : NULL; q;
+				     q = strstr(q + 1, want)) {
+					char hex[40] = "_x", line[256];
+					int m = l->family == AF_INET ? 4 : 16;
+
+					for (int b = 0; b < m; b++)
+						snprintf(hex + 2 + 2 * b, 3, "%02x", l->ip[b]);
+					snprintf(line, sizeof(line), "%.*s", (int)strcspn(q, "\n"),
+						 q);
+					if (strstr(line + n, hex))
+						goto found;
+				}
+				return false;
+			found:;
+			}
+		}
+	return true;
+}
+
 static void test_patch(void **state)
 {
+	uint32_t *lcov_before;
+	size_t ntiers_before;
 	const char *env = getenv("IPP_ORDER_CASES");
 	unsigned cases = env ? (unsigned)atoi(env) : 300, i, patched[2] = {0, 0}, tried[2] = {0, 0};
 
@@ -1067,9 +1230,21 @@ static void test_patch(void **state)
 			assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
 			fclose(f);
 		}
+		lcov_before = malloc((2 * c->ntiers + 1) * sizeof(*lcov_before));
+		assert_non_null(lcov_before);
+		memcpy(lcov_before, c->lcov, 2 * c->ntiers * sizeof(*lcov_before));
+		ntiers_before = c->ntiers;
 		out = open_memstream(&cmds, &clen);
 		r = ipp_compiled_patch(c, &pt, out);
 		fclose(out);
+		if (r == 0 && !local_walks_rewritten(c, lcov_before, ntiers_before, cmds)) {
+			fprintf(stderr,
+				"case %u: %s: a local address's walk gained a map, its chain "
+				"is not rewritten\n%s",
+				i, del ? "deleted" : "added", text2);
+			fail();
+		}
+		free(lcov_before);
 		if (r == -EAGAIN) {
 			/* declined: untouched, still the policy before */
 			assert_int_equal(clen, 0);
@@ -1557,6 +1732,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patch),
+	    cmocka_unit_test(test_relocal),
 	    cmocka_unit_test(test_patch_delete_limits),
 	    cmocka_unit_test(test_patch_untidy_comment),
 	    cmocka_unit_test(test_patch_late_keyless),
