@@ -2777,6 +2777,28 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 			free(list);
 			return bat_nomem(b, f, err);
 		}
+		if (w[0] == MK_ON && strchr(w, MK_OFF) == w + strlen(w) - 1) {
+			/* only a variable not set here: Windows' value of its own, else, as
+			 * cmd.exe takes an undefined one, nothing: the set has no item */
+			char *v = cond_text(w);
+
+			if (!v) {
+				free(w);
+				free(list);
+				return bat_nomem(b, f, err);
+			}
+			if (!*v) {
+				bat_note(b,
+					 "for: \"%.*s\" is not set here: as cmd.exe takes an "
+					 "undefined variable, it gives the loop no item",
+					 (int)strlen(w) - 2, w + 1);
+				free(v);
+				free(w);
+				continue;
+			}
+			free(w);
+			w = v;
+		}
 		if (strpbrk(w, "*?")) {
 			/* a wildcard: the files it names, in order (a path here: %~dp0*.txt) */
 			last = for_files(b, P, nd, w, f, err);

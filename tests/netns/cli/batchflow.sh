@@ -388,6 +388,15 @@ stops 'goto: the batch file has no label ":nowhere": the batch file stops here' 
 stops 'the block opened here (a "(") is not closed by the end of the file' 'if 1==1 ('
 stops 'what find or findstr left (line 1)' 'systeminfo | findstr "2003" >nul' \
 	'if %errorlevel%==0 goto :eof'
+# for over a variable not set here: no item (cmd.exe's undefined variable), Windows' own
+# value for one of its own
+BAT=forunset.bat
+bat 'for %%a in (%PORTS_EXTRA%) do netsh ipsec static add policy name=FlowUnset%%a' \
+	'for %%a in (%OS%) do netsh ipsec static add policy name=FlowOs%%a'
+run_ok $IPSECPOL -f "$TMP/forunset.bat"
+contains "$ERR" 'gives the loop no item'
+lacks "$(dump_store local)" FlowUnset
+contains "$(dump_store local)" FlowOsWindows_NT
 # ... but an errorlevel set since is known again (here by a netsh command that succeeded)
 BAT=elknown.bat
 bat 'systeminfo | findstr "2003" >nul' 'netsh ipsec static add policy name=FlowElA' \
