@@ -1562,6 +1562,66 @@ static int bat_set(struct ipp_shell *sh, const char *c)
 	return bat_var_put(sh, a, (size_t)(eq - a), eq + 1, (size_t)(end - eq - 1));
 }
 
+/* Is @c a set that lists variables (set, set PREFIX: no "=", no switch)? */
+static bool set_lists(const char *c)
+{
+	const char *a = c + 3 + strspn(c + 3, " \t");
+
+	return *a != '/' && !strchr(a, '=') && !strchr(a, MK_ON);
+}
+
+static int name_icmp(const void *x, const void *y)
+{
+	return strcasecmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * set or set PREFIX: the file's variables whose names start so, and Windows'
+ * own that windows_var() gives, as NAME=value lines sorted by name, as
+ * cmd.exe lists them (the rest of Windows' environment is not known here);
+ * none: cmd.exe's "Environment variable PREFIX not defined" and errorlevel 1
+ * (1 returned, for && and ||).  -ENOMEM.
+ */
+static int bat_set_list(struct bat *b, const struct bn *n, const char *c)
+{
+	static const char *const own[] = {"ComSpec",	 "OS",	       "PROCESSOR_ARCHITECTURE",
+					  "SystemDrive", "SystemRoot", "windir"};
+	struct ipp_shell *sh = b->sh;
+	const char *a = c + 3 + strspn(c + 3, " \t");
+	size_t pl = strlen(a), nn = 0, i;
+	const char **names;
+
+	if (*a == '"') {
+		a++;
+		pl = strcspn(a, "\"");
+	}
+	while (pl && (a[pl - 1] == ' ' || a[pl - 1] == '\t'))
+		pl--;
+	if (!(names = calloc(sh->bat_nvars + sizeof(own) / sizeof(own[0]) + 1, sizeof(*names))))
+		return -ENOMEM;
+	for (i = 0; i < sh->bat_nvars; i++)
+		if (!strncasecmp(sh->bat_vars[i].name, a, pl))
+			names[nn++] = sh->bat_vars[i].name;
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (!strncasecmp(own[i], a, pl) && !bat_var_find(sh, own[i], strlen(own[i])))
+			names[nn++] = own[i];
+	qsort(names, nn, sizeof(*names), name_icmp);
+	for (i = 0; i < nn && !n->redirected; i++) {
+		const struct bat_var *v = bat_var_find(sh, names[i], strlen(names[i]));
+
+		fprintf(sh->out, "%s=%s\n", names[i],
+			v ? v->value : windows_var(names[i], strlen(names[i])));
+	}
+	free(names);
+	if (nn)
+		return 0;
+	if (!n->redirected)
+		fprintf(sh->errf ? sh->errf : stderr, "Environment variable %.*s not defined\n",
+			(int)pl, a);
+	ipp_bat_el_set(sh, 1);
+	return 1;
+}
+
 /* A copy of the batch file's variables (setlocal), or false when memory ran out. */
 static bool vars_copy(const struct bat_var *from, size_t n, struct bat_var **to)
 {
@@ -3777,6 +3837,11 @@ static int exec_simple(struct bat *b, const struct bn *n, struct bat_fail *f, st
 		rc = bat_set_p(b, n, c, f, err);
 	} else if (bat_keyword(c, "set") && !strncasecmp(c + 3 + strspn(c + 3, " \t"), "/a", 2)) {
 		rc = bat_set_a(b, c, f, err);
+	} else if (first_word(c, "set") && set_lists(c)) {
+		if ((rc = bat_set_list(b, n, c)) < 0)
+			rc = bat_nomem(b, f, err);
+		else if (rc == 0 && b->cmd_file)
+			ipp_bat_el_set(sh, 0);
 	} else if (first_word(c, "set") && (rc = bat_set(sh, c)) != 0) {
 		rc = rc == -E2BIG
 			 ? bat_stop(b, c, "more than 8192 variables are not followed", f, err)

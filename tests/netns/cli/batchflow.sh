@@ -388,6 +388,20 @@ stops 'goto: the batch file has no label ":nowhere": the batch file stops here' 
 stops 'the block opened here (a "(") is not closed by the end of the file' 'if 1==1 ('
 stops 'what find or findstr left (line 1)' 'systeminfo | findstr "2003" >nul' \
 	'if %errorlevel%==0 goto :eof'
+# set and set PREFIX list the file's variables (and Windows' own known here), sorted; a
+# prefix of none: cmd.exe's message and errorlevel 1
+BAT=setlist.bat
+bat '@echo off' 'set PORT_B=443' 'set port_a=80' 'set PORT' 'set NOPE' \
+	'if errorlevel 1 netsh ipsec static add policy name=FlowSetNone' \
+	'set PORT >nul && netsh ipsec static add policy name=FlowSetSome' \
+	'set | find "PORT_B" >nul && netsh ipsec static add policy name=FlowSetAll'
+run_ok $IPSECPOL -f "$TMP/setlist.bat"
+[ "$(grep -i '^port_' <<<"$OUT" | tr '\n' ' ')" = "port_a=80 PORT_B=443 " ] ||
+	fail "set PORT lists the two, sorted by name: $OUT"
+contains "$ERR" "Environment variable NOPE not defined"
+contains "$(dump_store local)" FlowSetNone
+contains "$(dump_store local)" FlowSetSome
+contains "$(dump_store local)" FlowSetAll
 # for over a variable not set here: no item (cmd.exe's undefined variable), Windows' own
 # value for one of its own
 BAT=forunset.bat
