@@ -1180,8 +1180,11 @@ static void on_rtnl(struct agent *a)
 		n = recv(a->rtnlfd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == ENOBUFS) { /* missed some: assume a change */
+		if (n < 0 && errno == ENOBUFS) {
+			/* missed some: assume a change of the addresses and of the local
+			 * table (addr_check() compares what the host has now) */
 			any = true;
+			a->addr_changed = a->addr_moved = true;
 			continue;
 		}
 		if (n <= 0)
