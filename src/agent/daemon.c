@@ -1270,7 +1270,7 @@ static void local_renew(struct agent *a, const struct ipp_hostaddrs *now)
 		r = -ENOMEM;
 		snprintf(e.msg, sizeof(e.msg), "out of memory");
 	} else if (len) {
-		r = ipp_agent_apply_walks(a->drv, c, text, &a->flows, &e);
+		r = ipp_agent_apply_walks(a->drv, c, text, true, &a->flows, &e);
 	}
 	free(text);
 	if (r < 0) {

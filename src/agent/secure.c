@@ -69,15 +69,36 @@ static char *join(const char *a, const char *b)
 	return all;
 }
 
+/*
+ * Does @text write rules of keyless filters (a rule counter of their own, not
+ * the flow cache's named counters) into walk chains?  A change in place only
+ * adds rules to the walks it rewrites: without such rules, no count is lost
+ * (and the counters need not be read, some tens of milliseconds at 100,000
+ * filters).
+ */
+static bool keyless_rewritten(const char *text)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		const char *q;
+
+		if (strncmp(l, "add rule ", 9) || !(q = memmem(l, n, "counter ", 8)))
+			continue;
+		if (strncmp(q + 8, "name ", 5))
+			return true;
+	}
+	return false;
+}
+
 int ipp_agent_apply_walks(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
-			  struct ipp_flowstate *fs, struct ipp_error *err)
+			  bool deletes, struct ipp_flowstate *fs, struct ipp_error *err)
 {
 	struct ipp_carry_book next = {0};
 	struct ipp_error e = {0};
 	char *carry = NULL, *all = NULL;
 	int r;
 
-	if (!strstr(text, "flush chain "))
+	if (!strstr(text, "flush chain ") || (!deletes && !keyless_rewritten(text)))
 		return ipp_apply_text(d, c, text, false, err);
 	/* (the same form before and after: only its walks change) */
 	if (ipp_driver_carry_replaced(c, c, text, &fs->book, &carry, &next, &e) < 0)
@@ -817,7 +838,7 @@ int ipp_agent_patch(struct ipp_driver *d, struct ipp_db *db, struct ipp_apply_re
 		r = ipp_err(err, -r, "changing the compiled policy: out of memory");
 		goto out;
 	}
-	if (len && (r = ipp_agent_apply_walks(d, cur->compiled, text, fs, err)) < 0)
+	if (len && (r = ipp_agent_apply_walks(d, cur->compiled, text, false, fs, err)) < 0)
 		goto out;
 	/* the effective policy in force follows: what stands in for a domain or local policy
 	 * that cannot be built later (ipp_effective_build_kept()) is what the kernel holds

@@ -167,13 +167,13 @@ bool ipp_agent_flow_renew(struct ipp_driver *d, struct ipp_compiled *c, struct i
 			  const char *why, const char *tag);
 
 /*
- * Apply @text, commands written for @c in force that change no element
- * (walk chains rewritten: ipp_compiled_relocal(), ipp_compiled_patch()),
- * with the counts of the keyless filters in the chains it flushes carried
- * over (fs->book follows), in one transaction.
+ * Apply @text, commands written for @c in force (walk chains rewritten:
+ * ipp_compiled_relocal(), @deletes: walks deleted too; ipp_compiled_patch():
+ * rules only added to them), with the counts of the keyless filters in the
+ * chains it flushes carried over (fs->book follows), in one transaction.
  */
 int ipp_agent_apply_walks(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
-			  struct ipp_flowstate *fs, struct ipp_error *err);
+			  bool deletes, struct ipp_flowstate *fs, struct ipp_error *err);
 
 /* The host facts, read as the enforcement code reads them. */
 int ipp_agent_read_env(const struct ipp_paths *p, struct ipp_hostenv *ret, struct ipp_error *err);
