@@ -925,6 +925,18 @@ static const char *redirection(const char *in, const char *word_start, bool in_b
 	return in;
 }
 
+/* Does the redirection from @r to @e (redirection()) name no file (echo x >, a <b>)? */
+static bool redir_no_target(const char *r, const char *e)
+{
+	if (*r >= '0' && *r <= '9')
+		r++;
+	r += *r == '>' && r[1] == '>' ? 2 : 1;
+	if (*r == '&')
+		return false; /* another handle */
+	r += strspn(r, " \t");
+	return r >= e;
+}
+
 /*
  * The redirection from @r to @e (redirection()), when it is of standard input
  * (<file, 0<file): its target, quotes gone, in *@input (the last one given
@@ -984,6 +996,13 @@ static int parse_simple(struct bp *P)
 		if ((e = redirection(in, o.n ? in - (o.s[o.n - 1] == ' ' ? 0 : 1) : in,
 				     P->depth > 0, &to_out))) {
 			redirected |= to_out;
+			if (redir_no_target(in, e)) {
+				/* (cmd.exe: "The syntax of the command is incorrect.") */
+				free(o.s);
+				free(input);
+				P->p = in;
+				return bp_bad(P, "a file after the redirection");
+			}
 			if (redir_input(P, in, e, &input) < 0) {
 				free(o.s);
 				return -1;
@@ -1285,6 +1304,8 @@ static int parse_cmd_in(struct bp *P)
 			if (!(e = redirection(P->p, P->p, P->depth > 0, &to_out)))
 				break;
 			P->v[nd].redirected |= to_out;
+			if (redir_no_target(P->p, e))
+				return bp_bad(P, "a file after the redirection");
 			if (redir_input(P, P->p, e, &P->v[nd].input) < 0)
 				return -1;
 			P->p = e;

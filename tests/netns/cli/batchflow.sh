@@ -417,6 +417,9 @@ bat 'systeminfo | findstr "2003" >nul' 'netsh ipsec static add policy name=FlowE
 	'if errorlevel 1 goto :eof' 'netsh ipsec static add policy name=FlowElB'
 run_ok $IPSECPOL -f "$TMP/elknown.bat"
 contains "$(dump_store local)" FlowElB
+stops 'expected a file after the redirection' \
+	'netsh ipsec static add rule name=R policy=P filterlist=FL filteraction=FA psk=<PASSWORD>'
+stops 'expected a file after the redirection' 'echo hi >'
 stops 'a loop without end' ':again' 'goto again'
 stops '"%~dp"": the usage of the path operator in batch-parameter substitution is invalid' \
 	'cd /d "%~dp"'
