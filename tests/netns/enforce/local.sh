@@ -55,12 +55,6 @@ walks() {
 	grep -c "chain in4_p6_x$1" <<<"$t"
 }
 
-# counted RULE: the packets of rule RULE's specific filters
-counted() {
-	pol dynamic show qmfilter type=specific 2>/dev/null |
-		awk -v RS= -v pat="Rule Name                  : $1" 'index($0, pat) { print }' |
-		awk '/^Packets/ { n += $3 } END { print n + 0 }'
-}
 
 printf '%s\n' \
 	"add filter filterlist=FLb srcaddr=any dstaddr=10.77.0.1 protocol=tcp dstport=7001 mirrored=no" \

@@ -31,12 +31,6 @@ for i in range(int(sys.argv[1])):
         print("err")
 PY
 }
-# counted RULE: the packets of rule RULE's specific filters, outbound udp only
-counted() {
-	pol dynamic show qmfilter type=specific 2>/dev/null |
-		awk -v RS= -v pat="Rule Name                  : $1" 'index($0, pat) { print }' |
-		awk '/^Packets/ { n += $3 } END { print n + 0 }'
-}
 
 printf '%s\n' \
 	"add filter filterlist=FLme srcaddr=me dstaddr=any protocol=udp dstport=9999 mirrored=no" \

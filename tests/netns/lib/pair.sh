@@ -10,6 +10,7 @@
 #   pass fail check wait_for        "PASS name" / "FAIL name" (with $OUT), the summary counts
 #   show has hasnt val              ipsecpol's output in $OUT (status $RC), and what it says
 #   seen whatif_says verdict        a token's arrival, whatif's word, and the two checked
+#   counted                         the packets dynamic show counts for a rule
 #   store_script                    a netsh script run into the test's store, checked
 # cleanup (on exit) kills the agent and PIDS and removes the namespaces and, unless KEEP=1,
 # the work directory.
@@ -135,6 +136,13 @@ verdict() {
 	else
 		pass "$1 ($2)"
 	fi
+}
+
+# counted RULE: the packets dynamic show counts for rule RULE's specific filters
+counted() {
+	pol dynamic show qmfilter type=specific 2>/dev/null |
+		awk -v RS= -v pat="Rule Name                  : $1" 'index($0, pat) { print }' |
+		awk '/^Packets/ { n += $3 } END { print n + 0 }'
 }
 
 # store_script NAME FILE: the netsh script FILE run into the test's stores (outside the

@@ -480,6 +480,20 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 }
 #undef STARTS
 
+/* The whole ruleset of @c (free()). */
+static char *emit_text(const struct ipp_compiled *c)
+{
+	struct ipp_error err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
+	fclose(f);
+	return text;
+}
+
 static void test_random_policies(void **state)
 {
 	const char *env = getenv("IPP_ORDER_CASES");
@@ -538,13 +552,8 @@ static void test_random_policies(void **state)
 			}
 		}
 		{
-			char *ruleset = NULL;
-			size_t len = 0;
-			FILE *f = open_memstream(&ruleset, &len);
+			char *ruleset = emit_text(c);
 
-			assert_non_null(f);
-			assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
-			fclose(f);
 			if (!lookups_first(ruleset, i, text)) {
 				if (getenv("IPP_ORDER_DUMP"))
 					fputs(ruleset, stderr);
@@ -592,19 +601,6 @@ static size_t random_locals(struct ipp_laddr *v)
 		n++;
 	}
 	return n;
-}
-
-static char *emit_text(const struct ipp_compiled *c)
-{
-	struct ipp_error err = {0};
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	assert_non_null(f);
-	assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
-	fclose(f);
-	return text;
 }
 
 /*
