@@ -2176,6 +2176,8 @@ static int text_search(const char *c, const char *text, FILE *out)
 	bool fstr = bat_keyword(c, "findstr"), icase = false, invert = false, literal = false;
 	bool at_start = false, at_end = false;
 	bool one = !fstr; /* find's string, findstr's /c: one string, blanks and all */
+	bool count = false; /* find /c: the number of lines found, not the lines */
+	unsigned long nfound = 0;
 	const char *p;
 	char pat[512];
 	size_t np = 0;
@@ -2211,8 +2213,12 @@ static int text_search(const char *c, const char *text, FILE *out)
 			at_start = at_end = fstr;
 			break;
 		case 'c':
+			if (!fstr) {
+				count = true;
+				break;
+			}
 			if (p[2] != ':')
-				return -1; /* (find /c counts) */
+				return -1;
 			one = true;
 			p += 1;
 			break;
@@ -2257,11 +2263,15 @@ static int text_search(const char *c, const char *text, FILE *out)
 		hit = hr > 0;
 		if (hit != invert) {
 			found = 0;
-			if (out)
+			nfound++;
+			if (out && !count)
 				fprintf(out, "%s\n", buf);
 		}
 		line += ll + (line[ll] == '\n');
 	}
+	/* (find /c of what a pipe gives: the number alone; errorlevel 1 when it is 0) */
+	if (count && out)
+		fprintf(out, "%lu\n", nfound);
 	return found;
 }
 

@@ -402,6 +402,17 @@ contains "$ERR" "Environment variable NOPE not defined"
 contains "$(dump_store local)" FlowSetNone
 contains "$(dump_store local)" FlowSetSome
 contains "$(dump_store local)" FlowSetAll
+# find /c counts the lines found (the number alone), in a pipe and in for /f's command;
+# none found: 0, errorlevel 1
+BAT=findc.bat
+bat '@echo off' 'netsh ipsec static add policy name=FindCnt1' 'netsh ipsec static add policy name=FindCnt2' \
+	"for /f %%a in ('netsh ipsec static show policy name=all ^| find /c \"FindCnt\"') do set N=%%a" \
+	'echo count=%N%' 'netsh ipsec static show policy name=all | find /c /i "nothing like it"' \
+	'if errorlevel 1 netsh ipsec static add policy name=FindCntIs%N%'
+run_ok $IPSECPOL -f "$TMP/findc.bat"
+contains "$OUT" "count=2"
+[ "$(grep -x '0' <<<"$OUT")" = 0 ] || fail "find /c of no line prints 0: $OUT"
+contains "$(dump_store local)" FindCntIs2
 # for over a variable not set here: no item (cmd.exe's undefined variable), Windows' own
 # value for one of its own
 BAT=forunset.bat
