@@ -1181,10 +1181,12 @@ static void on_rtnl(struct agent *a)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == ENOBUFS) {
-			/* missed some: assume a change of the addresses and of the local
-			 * table (addr_check() compares what the host has now) */
+			/* missed some: the addresses are compared with what the host has now
+			 * (addr_check(); a route of the local table lost so is not: taken for
+			 * a move, a host whose routes churn would renew the flow cache all
+			 * the time) */
 			any = true;
-			a->addr_changed = a->addr_moved = true;
+			a->addr_changed = true;
 			continue;
 		}
 		if (n <= 0)
@@ -2164,9 +2166,12 @@ static int setup(struct agent *a, struct ipp_error *err)
 		return ipp_err(err, errno, "cannot listen to address changes: %s", strerror(errno));
 	{
 		/* next hop objects a default route uses (ip nexthop replace changes no route) */
-		int g = RTNLGRP_NEXTHOP;
+		int g = RTNLGRP_NEXTHOP, sz = 1 << 20;
 
 		(void)setsockopt(a->rtnlfd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g));
+		/* room for a burst of route changes (a routing daemon's): fewer lost */
+		if (setsockopt(a->rtnlfd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			(void)setsockopt(a->rtnlfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
 	if ((r = ep_add(a, EV_SIGNAL, a->sigfd)) < 0 || (r = ep_add(a, EV_INOTIFY, a->inofd)) < 0 ||
 	    (a->notifyfd >= 0 && (r = ep_add(a, EV_NOTIFY, a->notifyfd)) < 0) ||

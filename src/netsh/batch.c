@@ -28,6 +28,7 @@
  */
 #include "shell_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -281,9 +282,6 @@ struct bat {
 	bool delayed;	     /* setlocal enabledelayedexpansion */
 	bool echo_off;	     /* echo off */
 	bool cmd_file;	     /* a .cmd file (set succeeding sets errorlevel 0) */
-	bool el_unknown;     /* errorlevel is what find/findstr said of a program's output ... */
-	unsigned long el_writes; /* ... unless set since (ipp_bat_el_set(): el_unknown()) */
-	unsigned el_line;    /* ... on this line */
 	bool el_asked;	     /* the line being expanded asked for it */
 	char bad_tilde[40];  /* the line being expanded has %~ without a parameter: which */
 	bool out_unknown;    /* a command ran whose output is not known (a program not run) */
@@ -431,7 +429,9 @@ static void arg_ref(struct bat *b, struct sbuf *o, unsigned d, const char *mods,
 /* Is the errorlevel what find or findstr said of a program's output (nothing set it since)? */
 static bool el_unknown(const struct bat *b)
 {
-	return b->el_unknown && b->el_writes == b->sh->bat_el_writes;
+	const struct ipp_shell *sh = b->sh;
+
+	return sh->bat_el_unknown && sh->bat_el_unknown_at == sh->bat_el_writes;
 }
 
 /* The value of variable @name (@len bytes), or NULL: the file's, then cmd.exe's dynamic ones. */
@@ -814,6 +814,7 @@ struct bn {
 			    BN_FOR: its list */
 	char *text2;	 /* BN_IF: the second operand */
 	bool redirected; /* its standard output goes elsewhere (>nul, >file) */
+	bool err_redirected; /* ... its standard error (2>nul, 2>&1) */
 	char *input;	 /* BN_CMD: the file its standard input comes from (<file), or NULL */
 	unsigned lofs;	 /* the line it is on, counted from the line the parse began at */
 	bool has_line;	 /* lofs tells its line (a parse of the file's lines, not a for /f's) */
@@ -932,7 +933,7 @@ static bool redir_no_target(const char *r, const char *e)
 		r++;
 	r += *r == '>' && r[1] == '>' ? 2 : 1;
 	if (*r == '&')
-		return false; /* another handle */
+		return !(r[1] >= '0' && r[1] <= '9'); /* another handle (>&, without one: none) */
 	r += strspn(r, " \t");
 	return r >= e;
 }
@@ -968,7 +969,7 @@ static int parse_simple(struct bp *P)
 {
 	struct sbuf o = {0};
 	const char *in = P->p;
-	bool quoted = false, redirected = false;
+	bool quoted = false, redirected = false, err_redirected = false;
 	char *input = NULL;
 	int nd;
 
@@ -996,6 +997,7 @@ static int parse_simple(struct bp *P)
 		if ((e = redirection(in, o.n ? in - (o.s[o.n - 1] == ' ' ? 0 : 1) : in,
 				     P->depth > 0, &to_out))) {
 			redirected |= to_out;
+			err_redirected |= in[0] == '2' && in[1] == '>';
 			if (redir_no_target(in, e)) {
 				/* (cmd.exe: "The syntax of the command is incorrect.") */
 				free(o.s);
@@ -1024,6 +1026,7 @@ static int parse_simple(struct bp *P)
 		return -1;
 	}
 	P->v[nd].redirected = redirected;
+	P->v[nd].err_redirected = err_redirected;
 	return nd;
 }
 
@@ -1304,6 +1307,7 @@ static int parse_cmd_in(struct bp *P)
 			if (!(e = redirection(P->p, P->p, P->depth > 0, &to_out)))
 				break;
 			P->v[nd].redirected |= to_out;
+			P->v[nd].err_redirected |= P->p[0] == '2' && P->p[1] == '>';
 			if (redir_no_target(P->p, e))
 				return bp_bad(P, "a file after the redirection");
 			if (redir_input(P, P->p, e, &P->v[nd].input) < 0)
@@ -1591,9 +1595,15 @@ static bool set_lists(const char *c)
 	return *a != '/' && !strchr(a, '=') && !strchr(a, MK_ON);
 }
 
+/* Windows' order of its environment: names compared in upper case (AB before A_1). */
 static int name_icmp(const void *x, const void *y)
 {
-	return strcasecmp(*(const char *const *)x, *(const char *const *)y);
+	const unsigned char *a = *(const unsigned char *const *)x;
+	const unsigned char *b = *(const unsigned char *const *)y;
+
+	while (*a && toupper(*a) == toupper(*b))
+		a++, b++;
+	return toupper(*a) - toupper(*b);
 }
 
 /*
@@ -1630,13 +1640,22 @@ static int bat_set_list(struct bat *b, const struct bn *n, const char *c)
 	for (i = 0; i < nn && !n->redirected; i++) {
 		const struct bat_var *v = bat_var_find(sh, names[i], strlen(names[i]));
 
-		fprintf(sh->out, "%s=%s\n", names[i],
-			v ? v->value : windows_var(names[i], strlen(names[i])));
+		if (v && (strchr(v->value, MK_ON) || strchr(v->value, MK_OFF)))
+			b->out_unknown = true; /* (a value not known here: what find finds in it
+						  neither) */
+		fprintf(sh->out, "%s=", names[i]);
+		/* (a reference not known here as written: %PATH%) */
+		for (const char *q = v ? v->value : windows_var(names[i], strlen(names[i])); *q;
+		     q++)
+			if (*q != MK_ON && *q != MK_OFF)
+				fputc(*q, sh->out);
+		fputc('\n', sh->out);
 	}
 	free(names);
 	if (nn)
 		return 0;
-	if (!n->redirected)
+	/* (cmd.exe's message goes to standard error: 2>nul hides it) */
+	if (!n->err_redirected)
 		fprintf(sh->errf ? sh->errf : stderr, "Environment variable %.*s not defined\n",
 			(int)pl, a);
 	ipp_bat_el_set(sh, 1);
@@ -2629,6 +2648,16 @@ static int exec_for_f(struct bat *b, struct bp *P, int nd, struct bat_fail *f,
 			q[l - 1] = '\0';
 			C.p = q + 1;
 			root = parse_seq(&C, false, -1);
+			if (C.bad && !C.nomem && !strcmp(C.bad, "a file after the redirection")) {
+				/* (cmd.exe runs it in a cmd of its own, which says the syntax is
+				 * wrong: the loop has no line, the file goes on) */
+				bat_note(b,
+					 "for /f: \"%s\": a redirection without a file: cmd.exe's "
+					 "syntax error in the command, the loop gets no line",
+					 plain(q + 1));
+				bp_free(&C);
+				goto out;
+			}
 			if (C.bad || C.more || C.nomem || !capture_start(b->sh, &cap)) {
 				bp_free(&C);
 				last = bat_stop(b, q + 1, "for /f over a command it cannot read", f,
@@ -2869,8 +2898,9 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 			return bat_nomem(b, f, err);
 		}
 		if (w[0] == MK_ON && strchr(w, MK_OFF) == w + strlen(w) - 1) {
-			/* only a variable not set here: Windows' value of its own, else, as
-			 * cmd.exe takes an undefined one, nothing: the set has no item */
+			/* only a variable not set here: Windows' value of one of its own;
+			 * another (its environment's, the caller's) stays unknown: a netsh
+			 * command of the loop naming the item is not run */
 			char *v = cond_text(w);
 
 			if (!v) {
@@ -2878,17 +2908,12 @@ static int exec_for(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 				free(list);
 				return bat_nomem(b, f, err);
 			}
-			if (!*v) {
-				bat_note(b,
-					 "for: \"%.*s\" is not set here: as cmd.exe takes an "
-					 "undefined variable, it gives the loop no item",
-					 (int)strlen(w) - 2, w + 1);
-				free(v);
+			if (*v) {
 				free(w);
-				continue;
+				w = v;
+			} else {
+				free(v);
 			}
-			free(w);
-			w = v;
 		}
 		if (strpbrk(w, "*?")) {
 			/* a wildcard: the files it names, in order (a path here: %~dp0*.txt) */
@@ -4168,9 +4193,9 @@ static int exec_seq(struct bat *b, struct bp *P, int nd, struct bat_fail *f, str
 						     f, err);
 					break;
 				} else {
-					b->el_unknown = true;
-					b->el_writes = b->sh->bat_el_writes;
-					b->el_line = b->sh->where_line;
+					b->sh->bat_el_unknown = true;
+					b->sh->bat_el_unknown_at = b->sh->bat_el_writes;
+					b->sh->bat_el_line = b->sh->where_line;
 				}
 			} else {
 				last = exec_node(b, P, nd, f, err);
@@ -4365,7 +4390,7 @@ static int bat_line(struct bat *b, size_t pc, size_t *next, struct ipp_error *er
 		return ipp_err(err, EINVAL,
 			       "\"%%ERRORLEVEL%%\": what find or findstr left (line %u), searching "
 			       "what a program printed, cannot be told: the batch file stops here",
-			       b->el_line);
+			       b->sh->bat_el_line);
 	}
 	{
 		size_t outer = b->line_pc; /* (a call :label runs lines of its own) */

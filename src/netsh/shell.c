@@ -1278,7 +1278,9 @@ int ipp_shell_run_script(struct ipp_shell *sh, FILE *in, const char *name,
 		acct.nfailed = 0;
 	}
 	sh->bat_last_failed = last_failed;
-	ipp_bat_el_set(sh, errorlevel);
+	/* (a called file's errorlevel is its caller's now, known or not: no write) */
+	if (!called)
+		ipp_bat_el_set(sh, errorlevel);
 	/* a batch file's exit ends that file, not what ran it (a script's exec, the shell) */
 	if (bat)
 		sh->exit = exit_before;

@@ -68,6 +68,11 @@ struct ipp_shell {
 	long bat_errorlevel; /* cmd.exe's errorlevel in the batch file being run: set it with
 				ipp_bat_el_set() */
 	unsigned long bat_el_writes; /* ... how many times it was set (a value known again) */
+	/* the errorlevel is what find or findstr said of a program's output (unknown) while
+	   bat_el_writes is still bat_el_unknown_at (a called file's too: its caller's then) */
+	bool bat_el_unknown;
+	unsigned long bat_el_unknown_at;
+	unsigned bat_el_line; /* ... the line of that find */
 	/* how a script's or batch file's netsh command line runs: ipp_shell_exec_line()
 	 * (the batch fuzzer gives one that only parses) */
 	int (*bat_exec)(struct ipp_shell *sh, const char *line, struct ipp_error *err);

@@ -413,15 +413,40 @@ run_ok $IPSECPOL -f "$TMP/findc.bat"
 contains "$OUT" "count=2"
 [ "$(grep -x '0' <<<"$OUT")" = 0 ] || fail "find /c of no line prints 0: $OUT"
 contains "$(dump_store local)" FindCntIs2
-# for over a variable not set here: no item (cmd.exe's undefined variable), Windows' own
-# value for one of its own
+# ... in Windows' order (names compared in upper case: AB before A_1); a value not known
+# here as written, and what find finds in it unknown; the message is standard error's
+BAT=setlist2.bat
+bat '@echo off' 'set A_1=x' 'set AB=y' 'set A' 'set MYP=%PATH%;C:\x' 'set MYP' 'set NOPE 2>nul' \
+	'set MYP | find "PATH" >nul' 'if errorlevel 1 netsh ipsec static add policy name=FlowSetUnk'
+run_fail "cannot be told" $IPSECPOL -f "$TMP/setlist2.bat"
+[ "$(grep '^A' <<<"$OUT" | tr '\n' ' ')" = "AB=y A_1=x " ] || fail "set A in Windows' order: $OUT"
+contains "$OUT" 'MYP=%PATH%;C:\x'
+lacks "$ERR" "Environment variable NOPE not defined"
+lacks "$(dump_store local)" FlowSetUnk
+# for /f over a command with a redirection without a file: cmd.exe's own cmd says the
+# syntax is wrong, the loop gets no line and the file goes on
+BAT=forfredir.bat
+bat "for /f %%a in ('echo x ^>') do netsh ipsec static add policy name=FlowForfRedir%%a" \
+	'netsh ipsec static add policy name=FlowAfterForfRedir'
+run_ok $IPSECPOL -f "$TMP/forfredir.bat"
+lacks "$(dump_store local)" FlowForfRedir
+contains "$(dump_store local)" FlowAfterForfRedir
+# for over a variable not set here: Windows' own value for one of its own; another stays
+# unknown (Windows' environment or the caller's may set it): netsh naming it is not run
 BAT=forunset.bat
-bat 'for %%a in (%PORTS_EXTRA%) do netsh ipsec static add policy name=FlowUnset%%a' \
-	'for %%a in (%OS%) do netsh ipsec static add policy name=FlowOs%%a'
-run_ok $IPSECPOL -f "$TMP/forunset.bat"
-contains "$ERR" 'gives the loop no item'
+bat 'for %%a in (%OS%) do netsh ipsec static add policy name=FlowOs%%a' \
+	'for %%a in (%PORTS_EXTRA%) do netsh ipsec static add policy name=FlowUnset%%a'
+run_fail "cmd.exe would put the value of a batch variable here" $IPSECPOL -f "$TMP/forunset.bat"
 lacks "$(dump_store local)" FlowUnset
 contains "$(dump_store local)" FlowOsWindows_NT
+# an errorlevel find left of a program's output in a called file is its caller's, unknown
+BAT=elcallee.bat
+bat 'systeminfo | find "2003" >nul'
+BAT=elcaller.bat
+bat '@echo off' 'call "%~dp0elcallee.bat"' 'if errorlevel 1 (echo NOTFOUND) else (echo FOUND)' \
+	'netsh ipsec static add policy name=FlowElCall'
+run_fail "cannot be told" $IPSECPOL -f "$TMP/elcaller.bat"
+lacks "$(dump_store local)" FlowElCall
 # ... but an errorlevel set since is known again (here by a netsh command that succeeded)
 BAT=elknown.bat
 bat 'systeminfo | findstr "2003" >nul' 'netsh ipsec static add policy name=FlowElA' \
@@ -431,6 +456,7 @@ contains "$(dump_store local)" FlowElB
 stops 'expected a file after the redirection' \
 	'netsh ipsec static add rule name=R policy=P filterlist=FL filteraction=FA psk=<PASSWORD>'
 stops 'expected a file after the redirection' 'echo hi >'
+stops 'expected a file after the redirection' 'echo hi >&'
 stops 'a loop without end' ':again' 'goto again'
 stops '"%~dp"": the usage of the path operator in batch-parameter substitution is invalid' \
 	'cd /d "%~dp"'

@@ -120,11 +120,13 @@ check "10.77.0.1:7001 blocked after all that" eval '[ "$(tcp 10.77.0.1 7001)" = 
 
 # the agent's netlink socket overflowing (more messages than it holds while the agent does
 # not read): the address added among them all the same has its walks
-for i in $(seq 0 39); do for j in $(seq 0 249); do echo "route add 10.78.$i.$j/32 dev $IF_H"; done; done >"$WORK/routes.batch"
-kill -STOP "$(agent_pid)"
+for i in $(seq 0 79); do for j in $(seq 0 249); do echo "route add 10.78.$i.$j/32 dev $IF_H"; done; done >"$WORK/routes.batch"
+apid=$(agent_pid)
+[ -n "$apid" ] || { fail "the agent's pid is known"; exit 1; }
+kill -STOP "$apid"
 hx ip -batch "$WORK/routes.batch"
 hx ip addr add 10.77.0.60/24 dev "$IF_H"
-kill -CONT "$(agent_pid)"
+kill -CONT "$apid"
 check "an address added while notifications were lost: its walks follow" \
 	wait_for 15 eval '[ "$(walks 0a4d003c)" -ge 1 ]'
 check "the agent logged no failure" eval '! grep -q "walks of the host" "$LOG"'
