@@ -480,6 +480,26 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 }
 #undef STARTS
 
+/*
+ * Case @i of a test: the random policy of seed @seed * (@i + 1) into @text and
+ * @t (testpol_clear()), and its effective policy (ipp_effective_free()).
+ */
+static struct ipp_effective *random_effective(unsigned i, uint64_t seed, char *text, size_t len,
+					      struct testpol *t)
+{
+	struct ipp_error err = {0};
+	struct ipp_effective *e = NULL;
+
+	rng_state = seed * (i + 1);
+	random_policy(text, len, i % 2 == 1);
+	testpol_init(t);
+	if (testpol_text(t, text, &err) < 0 || testpol_effective(t, false, &e, &err) < 0) {
+		fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
+		fail();
+	}
+	return e;
+}
+
 /* The whole ruleset of @c (free()). */
 static char *emit_text(const struct ipp_compiled *c)
 {
@@ -507,14 +527,7 @@ static void test_random_policies(void **state)
 		struct testpol t;
 		char text[16384];
 
-		rng_state = 0x9e3779b97f4a7c15ULL * (i + 1);
-		random_policy(text, sizeof(text), i % 2 == 1);
-		testpol_init(&t);
-		if (testpol_text(&t, text, &err) < 0 ||
-		    testpol_effective(&t, false, &e, &err) < 0) {
-			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
-			fail();
-		}
+		e = random_effective(i, 0x9e3779b97f4a7c15ULL, text, sizeof(text), &t);
 		if (i % 3 == 2) {
 			/* filters of one direction, as dynamic rules whose inbound and outbound
 			 * actions differ make them */
@@ -626,14 +639,7 @@ static void test_relocal(void **state)
 		size_t clen = 0;
 		FILE *out;
 
-		rng_state = 0x2545f4914f6cdd1dULL * (i + 1);
-		random_policy(text, sizeof(text), i % 2 == 1);
-		testpol_init(&t);
-		if (testpol_text(&t, text, &err) < 0 ||
-		    testpol_effective(&t, false, &e, &err) < 0) {
-			fprintf(stderr, "case %u: %s\n%s", i, err.msg, text);
-			fail();
-		}
+		e = random_effective(i, 0x2545f4914f6cdd1dULL, text, sizeof(text), &t);
 		na = random_locals(a);
 		nb = random_locals(b);
 		ipp_copts_init(&o);
