@@ -112,10 +112,24 @@ void ipp_copts_local(struct ipp_copts *o, const struct ipp_laddr *v, size_t n)
 	}
 	if (k)
 		qsort(all, k, sizeof(all[0]), laddr_cmp);
-	o->nlocal = 0;
-	for (i = 0; i < k && o->nlocal < IPP_LOCAL_MAX; i++)
+	/* without duplicates; then, more than IPP_LOCAL_MAX: each family at least half of
+	 * them (as many as it has), the lowest addresses of each (IPv6 global before
+	 * link-local) */
+	for (i = 0, n = 0; i < k; i++)
 		if (i == 0 || laddr_cmp(&all[i], &all[i - 1]))
-			o->local[o->nlocal++] = all[i];
+			all[n++] = all[i];
+	{
+		size_t n4 = 0, take4, take6;
+
+		while (n4 < n && all[n4].family == AF_INET)
+			n4++;
+		take4 = n - n4 > IPP_LOCAL_MAX / 2 ? IPP_LOCAL_MAX / 2 : IPP_LOCAL_MAX - (n - n4);
+		take4 = n4 < take4 ? n4 : take4;
+		take6 = n - n4 < IPP_LOCAL_MAX - take4 ? n - n4 : IPP_LOCAL_MAX - take4;
+		memcpy(o->local, all, take4 * sizeof(all[0]));
+		memcpy(o->local + take4, all + n4, take6 * sizeof(all[0]));
+		o->nlocal = take4 + take6;
+	}
 }
 
 void ipp_copts_rest(struct ipp_copts *o, enum ipp_mode rest, const struct ipp_driverconf *conf)

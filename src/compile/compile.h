@@ -206,7 +206,8 @@ struct ipp_laddr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t ip[16]; /* network byte order, IPv4 in the first 4 bytes, the rest zero */
 };
-/* The most local addresses the walks dispatch on; a host's others walk every tier. */
+/* The most local addresses the walks dispatch on (ipp_copts_local()); a host's others walk every
+ * tier. */
 #define IPP_LOCAL_MAX 16
 
 struct ipp_copts {
@@ -279,8 +280,9 @@ void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 
 /*
  * Set o->local to the @n addresses of @v (copied): sorted, without
- * duplicates, unspecified, loopback or multicast addresses, the first
- * IPP_LOCAL_MAX of them.
+ * duplicates, unspecified, loopback or multicast addresses; of more than
+ * IPP_LOCAL_MAX, the lowest of each family, each family at least half of
+ * them when it has as many.
  */
 void ipp_copts_local(struct ipp_copts *o, const struct ipp_laddr *v, size_t n);
 

@@ -699,6 +699,62 @@ static void test_relocal(void **state)
 	assert_true(changed * 2 > cases);
 }
 
+/* ipp_copts_local(): what is left out, duplicates, and each family's share of the room. */
+static void test_copts_local(void **state)
+{
+	struct ipp_laddr v[64];
+	struct ipp_copts o;
+	size_t n = 0, i, n4 = 0;
+	const char *const skip[] = {"127.0.0.1", "0.0.0.0", "224.0.0.1", "::1", "::", "ff02::1"};
+
+	(void)state;
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < 20; i++, n++) {
+		v[n].family = AF_INET;
+		v[n].ip[0] = 10, v[n].ip[3] = (uint8_t)(20 - i); /* (not sorted) */
+	}
+	v[n++] = v[0]; /* a duplicate */
+	for (i = 0; i < 4; i++, n++) {
+		v[n].family = AF_INET6;
+		v[n].ip[0] = 0xfd, v[n].ip[15] = (uint8_t)(i + 1);
+	}
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++, n++) {
+		v[n].family = strchr(skip[i], ':') ? AF_INET6 : AF_INET;
+		assert_int_equal(inet_pton(v[n].family, skip[i], v[n].ip), 1);
+	}
+	ipp_copts_init(&o);
+	ipp_copts_local(&o, v, n);
+	assert_int_equal(o.nlocal, IPP_LOCAL_MAX);
+	for (i = 0; i < o.nlocal; i++)
+		n4 += o.local[i].family == AF_INET;
+	assert_int_equal(n4, IPP_LOCAL_MAX - 4); /* IPv6 all 4, IPv4 the rest, lowest first */
+	assert_int_equal(o.local[0].ip[3], 1);
+	assert_int_equal(o.local[n4 - 1].ip[3], n4);
+	/* many IPv6 addresses: IPv4 keeps what it has, IPv6 the rest */
+	for (i = 3; i < 34; i++) {
+		v[i].family = AF_INET6;
+		memset(v[i].ip, 0, 16);
+		v[i].ip[0] = 0x20, v[i].ip[1] = 0x01, v[i].ip[15] = (uint8_t)i;
+	}
+	ipp_copts_local(&o, v, 34);
+	assert_int_equal(o.nlocal, IPP_LOCAL_MAX);
+	for (i = 0, n4 = 0; i < o.nlocal; i++)
+		n4 += o.local[i].family == AF_INET;
+	assert_int_equal(n4, 3);
+	/* both many: half each */
+	for (i = 0; i < 40; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].family = i < 20 ? AF_INET : AF_INET6;
+		v[i].ip[0] = i < 20 ? 10 : 0xfd;
+		v[i].ip[i < 20 ? 3 : 15] = (uint8_t)(i + 1);
+	}
+	ipp_copts_local(&o, v, 40);
+	for (i = 0, n4 = 0; i < o.nlocal; i++)
+		n4 += o.local[i].family == AF_INET;
+	assert_int_equal(o.nlocal, IPP_LOCAL_MAX);
+	assert_int_equal(n4, IPP_LOCAL_MAX / 2);
+}
+
 /* The tie-break between equal weights of different shapes, by hand. */
 static void test_equal_weight_block_wins(void **state)
 {
@@ -1735,6 +1791,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patch),
 	    cmocka_unit_test(test_relocal),
+	    cmocka_unit_test(test_copts_local),
 	    cmocka_unit_test(test_patch_delete_limits),
 	    cmocka_unit_test(test_patch_untidy_comment),
 	    cmocka_unit_test(test_patch_late_keyless),
