@@ -1258,9 +1258,6 @@ static void local_renew(struct agent *a, const struct ipp_hostaddrs *now)
 	int r;
 
 	ipp_apply_local(&o, now);
-	if (o.nlocal == c->opts.nlocal &&
-	    !memcmp(o.local, c->opts.local, o.nlocal * sizeof(o.local[0])))
-		return;
 	if (!(f = open_memstream(&text, &len)))
 		return; /* (out of memory: the walks of the addresses as they were) */
 	if ((r = ipp_compiled_relocal(c, o.local, o.nlocal, f)) < 0) {

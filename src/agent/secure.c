@@ -90,23 +90,27 @@ static bool keyless_rewritten(const char *text)
 	return false;
 }
 
-int ipp_agent_apply_walks(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
-			  bool deletes, struct ipp_flowstate *fs, struct ipp_error *err)
+/*
+ * Apply @text, which takes the kernel from @cur to @new, with the counts it
+ * would reset (ipp_driver_carry_replaced()) carried over in the same
+ * transaction (fs->book follows); if the carry counters are not as the book
+ * says, @text alone.
+ */
+static int apply_carried(struct ipp_driver *d, const struct ipp_compiled *cur,
+			 const struct ipp_compiled *new, const char *text, struct ipp_flowstate *fs,
+			 struct ipp_error *err)
 {
 	struct ipp_carry_book next = {0};
 	struct ipp_error e = {0};
 	char *carry = NULL, *all = NULL;
 	int r;
 
-	if (!strstr(text, "flush chain ") || (!deletes && !keyless_rewritten(text)))
-		return ipp_apply_text(d, c, text, false, err);
-	/* (the same form before and after: only its walks change) */
-	if (ipp_driver_carry_replaced(c, c, text, &fs->book, &carry, &next, &e) < 0)
+	if (ipp_driver_carry_replaced(cur, new, text, &fs->book, &carry, &next, &e) < 0)
 		ipp_log(LOG_WARNING,
-			"the counts of the filters the change rewrites are not carried over: %s",
+			"the counts of the filters the change replaces are not carried over: %s",
 			e.msg);
 	if (carry && *carry && (all = join(text, carry))) {
-		r = ipp_apply_text(d, c, all, false, err);
+		r = ipp_apply_text(d, new, all, false, err);
 		free(all);
 		if (r == 0) {
 			ipp_carry_book_clear(&fs->book);
@@ -114,15 +118,25 @@ int ipp_agent_apply_walks(struct ipp_driver *d, const struct ipp_compiled *c, co
 			free(carry);
 			return 0;
 		}
+		/* the carry counters are not as the book says: the change alone */
 		ipp_log(LOG_WARNING,
-			"the counts of the filters the change rewrites are not carried over: %s",
+			"the counts of the filters the change replaces are not carried over: %s",
 			err->msg);
 		ipp_err_clear(err);
 		fs->book.valid = false;
 	}
 	free(carry);
 	ipp_carry_book_clear(&next);
-	return ipp_apply_text(d, c, text, false, err);
+	return ipp_apply_text(d, new, text, false, err);
+}
+
+int ipp_agent_apply_walks(struct ipp_driver *d, const struct ipp_compiled *c, const char *text,
+			  bool deletes, struct ipp_flowstate *fs, struct ipp_error *err)
+{
+	if (!strstr(text, "flush chain ") || (!deletes && !keyless_rewritten(text)))
+		return ipp_apply_text(d, c, text, false, err);
+	/* (the same form before and after: only its walks change) */
+	return apply_carried(d, c, c, text, fs, err);
 }
 
 /*
@@ -240,9 +254,7 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 		  const struct ipp_compiled *new, struct ipp_flowstate *fs,
 		  struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
-	struct ipp_carry_book next = {0};
-	struct ipp_error e = {0};
-	char *text = NULL, *carry = NULL;
+	char *text = NULL;
 	int r;
 
 	if (!cur)
@@ -257,37 +269,8 @@ static int update(struct ipp_driver *d, const struct ipp_compiled *cur,
 		free(text);
 		return full(d, cur, new, fs, st, err);
 	}
-	if (ipp_driver_carry_replaced(cur, new, text, &fs->book, &carry, &next, &e) < 0)
-		ipp_log(LOG_WARNING,
-			"the counts of the filters the change replaces are not carried over: %s",
-			e.msg);
-	if (carry && *carry) {
-		char *all = join(text, carry);
-
-		if (all) {
-			r = ipp_apply_text(d, new, all, false, err);
-			free(all);
-			if (r == 0) {
-				ipp_carry_book_clear(&fs->book);
-				fs->book = next;
-				next = (struct ipp_carry_book){0};
-				goto done;
-			}
-			/* the carry counters are not as the book says: the difference alone */
-			ipp_log(
-			    LOG_WARNING,
-			    "the counts of the filters the change replaces are not carried over: "
-			    "%s",
-			    err->msg);
-			ipp_err_clear(err);
-			fs->book.valid = false;
-		}
-	}
-	r = ipp_apply_text(d, new, text, false, err);
-done:
-	free(carry);
+	r = apply_carried(d, cur, new, text, fs, err);
 	free(text);
-	ipp_carry_book_clear(&next);
 	if (r < 0) {
 		/* The kernel did not hold @cur: replace the table whole. */
 		ipp_err_clear(err);

@@ -207,22 +207,6 @@ void ipp_localaddrs_clear(struct ipp_localaddrs *m)
 
 /* ---------- matching ---------- */
 
-/* The first @plen bits of @a and @b agree. */
-static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned plen)
-{
-	unsigned full = plen / 8, rest = plen % 8;
-
-	if (memcmp(a, b, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		if ((a[full] & mask) != (b[full] & mask))
-			return false;
-	}
-	return true;
-}
-
 static bool addr_match(const struct ipp_addr *a, int family, const uint8_t ip[16],
 		       const struct ipp_localaddrs *me)
 {
@@ -236,7 +220,7 @@ static bool addr_match(const struct ipp_addr *a, int family, const uint8_t ip[16
 	case IPP_ADDR_IP:
 		if (a->family != family)
 			return false;
-		return prefix_eq(a->ip, ip, a->plen > maxlen ? maxlen : a->plen);
+		return ipp_prefix_equal(a->ip, ip, a->plen > maxlen ? maxlen : a->plen);
 	case IPP_ADDR_RANGE:
 		if (a->family != family)
 			return false;

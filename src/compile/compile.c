@@ -2026,16 +2026,6 @@ bool ipp_flowcache_parse(const char *name, int *family, bool *inbound, enum ipp_
 
 /* ---------- the local addresses' walks ---------- */
 
-/* Do the first @plen bits of @a and @b agree? */
-static bool prefix_has(const uint8_t *a, const uint8_t *b, unsigned plen)
-{
-	unsigned n = plen / 8, rest = plen % 8;
-
-	if (memcmp(a, b, n))
-		return false;
-	return !rest || !((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - rest)));
-}
-
 /* The bits of the local addresses of family @family (0: any). */
 static uint32_t local_bits(const struct ipp_compiled *c, uint8_t family)
 {
@@ -2073,7 +2063,7 @@ uint32_t ipp_celem_cover(const struct ipp_compiled *c, const struct ipp_ctier *t
 		return local_bits(c, t->shape.family);
 	for (size_t k = 0; k < c->opts.nlocal; k++)
 		if (c->opts.local[k].family == t->shape.family &&
-		    prefix_has(c->opts.local[k].ip, hook ? e->key.src : e->key.dst, plen))
+		    ipp_prefix_equal(c->opts.local[k].ip, hook ? e->key.src : e->key.dst, plen))
 			m |= 1u << k;
 	return m;
 }

@@ -565,8 +565,7 @@ bool ipp_addr_same(const struct ipp_addr *a, const struct ipp_addr *b)
 	return memcmp(a->ip_end, b->ip_end, n) == 0;
 }
 
-/* Do the first @plen bits of @x and @y agree? */
-static bool prefix_equal(const uint8_t *x, const uint8_t *y, unsigned plen)
+bool ipp_prefix_equal(const uint8_t *x, const uint8_t *y, unsigned plen)
 {
 	unsigned full = plen / 8, rest = plen % 8;
 
@@ -590,8 +589,8 @@ bool ipp_addr_contains(const struct ipp_addr *a, int family, const uint8_t ip[16
 	case IPP_ADDR_IP:
 		if (a->family != family)
 			return false;
-		return prefix_equal(a->ip, ip, a->plen > family_bits(family) ? family_bits(family)
-									      : a->plen);
+		return ipp_prefix_equal(
+		    a->ip, ip, a->plen > family_bits(family) ? family_bits(family) : a->plen);
 	case IPP_ADDR_RANGE:
 		if (a->family != family)
 			return false;

@@ -74,6 +74,8 @@ bool ipp_ip_is_loopback(int family, const uint8_t ip[16]);
 bool ipp_ip_is_group(int family, const uint8_t ip[16]);
 /* Clear the bits of the 16-byte address @ip past the prefix length @plen. */
 void ipp_ip_mask(uint8_t ip[16], unsigned plen);
+/* Do the first @plen bits of @x and @y agree? */
+bool ipp_prefix_equal(const uint8_t *x, const uint8_t *y, unsigned plen);
 /* Is @a the IPv4 address 0.0.0.0 (Windows' "this host" with mask 255.255.255.255)? */
 bool ipp_addr_is_unspecified4(const struct ipp_addr *a);
 

@@ -500,6 +500,26 @@ static struct ipp_effective *random_effective(unsigned i, uint64_t seed, char *t
 	return e;
 }
 
+/*
+ * With IPP_PATCH_KERNEL_DIR set, @text into DIR/KINDnnnn.EXT.nft (case @i),
+ * which tests/netns/golden applies in the kernel: the ruleset before ("old"),
+ * then the change ("patch").
+ */
+static void kernel_dir_put(const char *kind, unsigned i, const char *ext, const char *text)
+{
+	const char *dir = getenv("IPP_PATCH_KERNEL_DIR");
+	char path[4200];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s%04u.%s.nft", dir, kind, i, ext);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* The whole ruleset of @c (free()). */
 static char *emit_text(const struct ipp_compiled *c)
 {
@@ -669,22 +689,9 @@ static void test_relocal(void **state)
 		changed += clen > 0;
 		if (!agree(e, c, "addresses changed", i, text))
 			fail();
-		if (getenv("IPP_PATCH_KERNEL_DIR") && clen) {
-			char path[4200];
-			FILE *f;
-
-			snprintf(path, sizeof(path), "%s/reloc%04u.old.nft",
-				 getenv("IPP_PATCH_KERNEL_DIR"), i);
-			f = fopen(path, "we");
-			assert_non_null(f);
-			fputs(before, f);
-			fclose(f);
-			snprintf(path, sizeof(path), "%s/reloc%04u.patch.nft",
-				 getenv("IPP_PATCH_KERNEL_DIR"), i);
-			f = fopen(path, "we");
-			assert_non_null(f);
-			fputs(cmds, f);
-			fclose(f);
+		if (clen) {
+			kernel_dir_put("reloc", i, "old", before);
+			kernel_dir_put("reloc", i, "patch", cmds);
 		}
 		free(before);
 		free(after);
@@ -1278,15 +1285,10 @@ static void test_patch(void **state)
 		tried[del]++;
 		/* IPP_PATCH_KERNEL_DIR: the ruleset before and the patch, for tests/netns/golden */
 		if (getenv("IPP_PATCH_KERNEL_DIR")) {
-			char path[4200];
-			FILE *f;
+			char *old = emit_text(c);
 
-			snprintf(path, sizeof(path), "%s/patch%04u.old.nft",
-				 getenv("IPP_PATCH_KERNEL_DIR"), i);
-			f = fopen(path, "we");
-			assert_non_null(f);
-			assert_int_equal(ipp_compiled_emit(c, f, &err), 0);
-			fclose(f);
+			kernel_dir_put("patch", i, "old", old);
+			free(old);
 		}
 		lcov_before = malloc((2 * c->ntiers + 1) * sizeof(*lcov_before));
 		assert_non_null(lcov_before);
@@ -1311,17 +1313,7 @@ static void test_patch(void **state)
 		} else {
 			assert_int_equal(r, 0);
 			patched[del]++;
-			if (getenv("IPP_PATCH_KERNEL_DIR")) {
-				char path[4200];
-				FILE *f;
-
-				snprintf(path, sizeof(path), "%s/patch%04u.patch.nft",
-					 getenv("IPP_PATCH_KERNEL_DIR"), i);
-				f = fopen(path, "we");
-				assert_non_null(f);
-				fputs(cmds ? cmds : "", f);
-				fclose(f);
-			}
+			kernel_dir_put("patch", i, "patch", cmds ? cmds : "");
 			/* every element written has a key (a keyless tier is a rule, not a map) */
 			if (cmds && strstr(cmds, "{\n\t,\n")) {
 				fprintf(stderr, "case %u: an element without a key:\n%s", i, cmds);
