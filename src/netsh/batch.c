@@ -181,17 +181,20 @@ static struct bat_var *bat_var_find(struct ipp_shell *sh, const char *name, size
  * Windows' own variables as Windows Server 2003 gives them, for conditions
  * only (if "%OS%"=="Windows_NT"): a netsh command naming one is not run.
  */
+/* Windows' own variables, as Windows Server 2003 gives them (name, value). */
+static const char *const windows_vars[][2] = {
+    {"OS", "Windows_NT"},	   {"PROCESSOR_ARCHITECTURE", "x86"},
+    {"SystemRoot", "C:\\WINDOWS"}, {"windir", "C:\\WINDOWS"},
+    {"SystemDrive", "C:"},	   {"ComSpec", "C:\\WINDOWS\\system32\\cmd.exe"},
+};
+#define NWINDOWS_VARS (sizeof(windows_vars) / sizeof(windows_vars[0]))
+
 static const char *windows_var(const char *name, size_t len)
 {
-	static const char *const v[][2] = {
-	    {"OS", "Windows_NT"},	   {"PROCESSOR_ARCHITECTURE", "x86"},
-	    {"SystemRoot", "C:\\WINDOWS"}, {"windir", "C:\\WINDOWS"},
-	    {"SystemDrive", "C:"},	   {"ComSpec", "C:\\WINDOWS\\system32\\cmd.exe"},
-	};
-
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (strlen(v[i][0]) == len && !strncasecmp(v[i][0], name, len))
-			return v[i][1];
+	for (size_t i = 0; i < NWINDOWS_VARS; i++)
+		if (strlen(windows_vars[i][0]) == len &&
+		    !strncasecmp(windows_vars[i][0], name, len))
+			return windows_vars[i][1];
 	return NULL;
 }
 
@@ -1615,8 +1618,6 @@ static int name_icmp(const void *x, const void *y)
  */
 static int bat_set_list(struct bat *b, const struct bn *n, const char *c)
 {
-	static const char *const own[] = {"ComSpec",	 "OS",	       "PROCESSOR_ARCHITECTURE",
-					  "SystemDrive", "SystemRoot", "windir"};
 	struct ipp_shell *sh = b->sh;
 	const char *a = c + 3 + strspn(c + 3, " \t");
 	size_t pl = strlen(a), nn = 0, i;
@@ -1628,14 +1629,17 @@ static int bat_set_list(struct bat *b, const struct bn *n, const char *c)
 	}
 	while (pl && (a[pl - 1] == ' ' || a[pl - 1] == '\t'))
 		pl--;
-	if (!(names = calloc(sh->bat_nvars + sizeof(own) / sizeof(own[0]) + 1, sizeof(*names))))
+	if (!(names = calloc(sh->bat_nvars + NWINDOWS_VARS + 1, sizeof(*names))))
 		return -ENOMEM;
 	for (i = 0; i < sh->bat_nvars; i++)
 		if (!strncasecmp(sh->bat_vars[i].name, a, pl))
 			names[nn++] = sh->bat_vars[i].name;
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (!strncasecmp(own[i], a, pl) && !bat_var_find(sh, own[i], strlen(own[i])))
-			names[nn++] = own[i];
+	for (i = 0; i < NWINDOWS_VARS; i++) {
+		const char *w = windows_vars[i][0];
+
+		if (!strncasecmp(w, a, pl) && !bat_var_find(sh, w, strlen(w)))
+			names[nn++] = w;
+	}
 	qsort(names, nn, sizeof(*names), name_icmp);
 	for (i = 0; i < nn && !n->redirected; i++) {
 		const struct bat_var *v = bat_var_find(sh, names[i], strlen(names[i]));
