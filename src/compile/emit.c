@@ -668,7 +668,7 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 	 * fills it, so every packet that reaches a walk must be looked up
 	 * first, or the cache would count its packets a second time without
 	 * ever answering them.  TCP and UDP by 5-tuple, in the base chain
-	 * before they come here (fc_fast_chain()); the other protocols here, by
+	 * before they come here (fc_fast_rules()); the other protocols here, by
 	 * addresses and protocol (TCP and UDP never reach the family chain).
 	 */
 	if (fc && w->sub == SUB_BASE && !base_proto(w->proto)) {
@@ -962,102 +962,6 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
 }
 
 /*
- * The base chain of hook @h.  After the loopback exemption, TCP and UDP
- * flows the flow cache knows get their outcome (fc_fast_chain()); then one
- * lookup sends a packet on by family and protocol: TCP and UDP to their
- * walk chains, ESP and AH accepted, ICMPv6 to the neighbour discovery
- * exemption; the other protocols go to the family chain.  IKE is exempted
- * in the UDP chains (walk_rules()), after the flow cache, which never
- * holds it.
- */
-static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out)
-{
-	static const int fams[] = {4, 6};
-	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
-	bool in = h == HOOK_IN;
-	const char *dir = in ? "in" : "out";
-	char name[WALK_NAME_MAX];
-	size_t f, p;
-
-	if (c->opts.exempt_nd) {
-		fprintf(out, "\tchain nd_%s {\n", dir);
-		fprintf(out, "\t\t" IPP_NFT_ND_MATCH " accept comment \"exempt: IPv6 neighbour "
-			     "discovery\"\n");
-		fprintf(out, "\t\t" IPP_NFT_PTB_MATCH " accept comment \"exempt: IPv6 path MTU "
-			     "discovery\"\n");
-		/* the multicast listening neighbour discovery needs (the solicited-node groups
-		 * that switches snoop), only on the link itself */
-		fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"exempt: IPv6 neighbour "
-			     "discovery (MLD)\"\n");
-		fprintf(out, "\t\tgoto %s6\n\t}\n", dir);
-	}
-	fprintf(out, "\tchain %s {\n", in ? "input" : "output");
-	fprintf(out, "\t\ttype filter hook %s priority filter; policy drop;\n",
-		in ? "input" : "output");
-	fprintf(out, "\t\tmeta %s loopback accept comment \"exempt: loopback\"\n",
-		in ? "iiftype" : "oiftype");
-	/*
-	 * Every packet: a test of the protocol first (comparisons, or a set)
-	 * cost TCP and UDP more than what the lookups of other packets save.
-	 */
-	if (flow_used(c))
-		fprintf(out, "\t\tjump fc_fast_%s\n", dir);
-	/*
-	 * An IPv4-mapped address (::ffff:0:0/96) is how a program's IPv6 socket
-	 * speaks of an IPv4 peer, never an address on the wire (RFC 4291
-	 * 2.5.5.2): a packet from one would reach dual-stack sockets as if the
-	 * IPv4 host had sent it, past the IPv4 filters that name that host.  After
-	 * the flow cache, which never holds one (cached packets skip the test).
-	 */
-	if (c->opts.diagnostics)
-		fprintf(out,
-			"\t\tip6 saddr ::ffff:0.0.0.0/96 log prefix \"%s %s %s mapped\" group %u "
-			"snaplen %u\n",
-			IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), dir, IPP_NFLOG_GROUP,
-			IPP_NFLOG_SNAPLEN);
-	fprintf(out, "\t\tip6 saddr ::ffff:0.0.0.0/96 counter drop comment \"an IPv4-mapped source "
-		     "address, never on the wire\"\n");
-	if (!in) {
-		if (c->opts.diagnostics)
-			fprintf(out,
-				"\t\tip6 daddr ::ffff:0.0.0.0/96 log prefix \"%s %s %s mapped\" "
-				"group %u snaplen %u\n",
-				IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), dir,
-				IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
-		fprintf(out, "\t\tip6 daddr ::ffff:0.0.0.0/96 counter drop comment \"an "
-			     "IPv4-mapped destination address, never on the wire\"\n");
-	}
-	fputs("\t\tmeta nfproto . meta l4proto vmap {", out);
-	for (f = 0; f < 2; f++)
-		for (p = 0; p < 2; p++) {
-			struct walk w = {.hook = h, .fam = fams[f], .proto = protos[p]};
-
-			walk_name(&w, name, sizeof(name));
-			fprintf(out, "%s ipv%d . %s : goto %s", f + p ? "," : "", fams[f],
-				protos[p] == IPPROTO_TCP ? "tcp" : "udp", name);
-		}
-	if (c->opts.exempt_ipsec)
-		fputs(", ipv4 . esp : accept, ipv4 . ah : accept, ipv6 . esp : accept, "
-		      "ipv6 . ah : accept",
-		      out);
-	if (c->opts.exempt_nd)
-		fprintf(out, ", ipv6 . ipv6-icmp : goto nd_%s", dir);
-	if (ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt))
-		fputs(", ipv4 . 46 : accept, ipv6 . 46 : accept", out);
-	fputs(" }", out);
-	if (c->opts.exempt_ipsec || ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt))
-		fprintf(out, " comment \"exempt: %s%s%s\"",
-			c->opts.exempt_ipsec ? "ESP and AH" : "",
-			c->opts.exempt_ipsec && ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) ? ", "
-											      : "",
-			ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) ? "RSVP" : "");
-	fputc('\n', out);
-	fprintf(out, "\t\tmeta nfproto ipv4 goto %s4\n", dir);
-	fprintf(out, "\t\tmeta nfproto ipv6 goto %s6\n", dir);
-	fprintf(out, "\t}\n");
-}
-
-/*
  * The flow cache's chains (static: the same for every policy).  Per
  * generation G: the chains fc_permit_gG, fc_block_gG, fc_negotiate_in_gG
  * ... add a packet to G's sets, counting each addition in the fill counter
@@ -1068,12 +972,12 @@ static void emit_base_chain(const struct ipp_compiled *c, enum hook h, FILE *out
  * that tests the transport protocol against that generation's switch set
  * (fc_on_g0, fc_on_g1: tcp and udp in the one in force, the other empty;
  * fcp_on_g0, fcp_on_g1: the other protocols).  The lookups name the sets
- * of the generation in force, with no switch to test: per hook, fc_fast_in
- * and fc_fast_out (jumped to by the base chain) look TCP and UDP flows up
- * by 5-tuple, so that a permitted flow's packet costs one lookup; per
- * family and hook, fcp_hit4_in ... (the pair sets) are jumped to by the
- * walk chains of the other protocols.  Moving to the other generation
- * rewrites these six small chains and the switch sets.
+ * of the generation in force, with no switch to test: per hook, the base
+ * chain (input, output) looks TCP and UDP flows up by 5-tuple, so that a
+ * permitted flow's packet costs one lookup; per family and hook,
+ * fcp_hit4_in ... (the pair sets) are jumped to by the walk chains of the
+ * other protocols.  Moving to the other generation rewrites the two base
+ * chains, these four small chains and the switch sets.
  */
 
 /*
@@ -1176,29 +1080,144 @@ static void fc_hit_chain(const struct ipp_compiled *c, unsigned i, const char *r
 }
 
 /*
- * The first lookups of a packet, jumped to from the base chain of hook @h
- * (fc_fast_in, fc_fast_out): the TCP and UDP flows of either family in the
- * 5-tuple sets of the generation in force, one rule per outcome.  Most
- * packets are answered here, before anything else is looked at; IKE, ESP,
- * AH and neighbour discovery are never in these sets (only walked packets
- * are).  @rewrite as fc_hit_chain().
+ * The first lookups of a packet, in the base chain @chain of hook @h: the
+ * TCP and UDP flows of either family in the 5-tuple sets of the generation
+ * in force, one rule per outcome.  Most packets are answered here, before
+ * anything else is looked at; IKE, ESP, AH and neighbour discovery are
+ * never in these sets (only walked packets are).  @rewrite as
+ * fc_hit_chain().
  */
-static void fc_fast_chain(const struct ipp_compiled *c, enum hook h, const char *rewrite,
-			  FILE *out)
+static void fc_fast_rules(const struct ipp_compiled *c, enum hook h, const char *chain,
+			  const char *rewrite, FILE *out)
 {
-	const char *name = h == HOOK_IN ? "fc_fast_in" : "fc_fast_out";
 	char set[32];
 	unsigned k;
 	int fam;
 
-	fc_chain_open(name, rewrite, out);
 	for (fam = 4; fam <= 6; fam += 2)
 		for (k = 0; k < 3; k++) {
 			flow_set(fam, h, hit_order[k], c->flow_gen, false, set, sizeof(set));
-			fc_chain_rule(name, rewrite, out);
+			fc_chain_rule(chain, rewrite, out);
 			fprintf(out, "%s @%s %s\n", flow_key(fam, false), set,
 				hit_text(c, hit_order[k], h));
 		}
+}
+
+/* The neighbour discovery exemption of hook @h (ICMPv6, from the base chain). */
+static void emit_nd_chain(const struct ipp_compiled *c, enum hook h, FILE *out)
+{
+	const char *dir = h == HOOK_IN ? "in" : "out";
+
+	if (!c->opts.exempt_nd)
+		return;
+	fprintf(out, "\tchain nd_%s {\n", dir);
+	fprintf(out, "\t\t" IPP_NFT_ND_MATCH " accept comment \"exempt: IPv6 neighbour "
+		     "discovery\"\n");
+	fprintf(out, "\t\t" IPP_NFT_PTB_MATCH " accept comment \"exempt: IPv6 path MTU "
+		     "discovery\"\n");
+	/* the multicast listening neighbour discovery needs (the solicited-node groups
+	 * that switches snoop), only on the link itself */
+	fprintf(out, "\t\t" IPP_NFT_MLD_MATCH " accept comment \"exempt: IPv6 neighbour "
+		     "discovery (MLD)\"\n");
+	fprintf(out, "\t\tgoto %s6\n\t}\n", dir);
+}
+
+/*
+ * The base chain of hook @h.  After the loopback exemption, TCP and UDP
+ * flows the flow cache knows get their outcome (fc_fast_rules()); then one
+ * lookup sends a packet on by family and protocol: TCP and UDP to their
+ * walk chains, ESP and AH accepted, ICMPv6 to the neighbour discovery
+ * exemption; the other protocols go to the family chain.  IKE is exempted
+ * in the UDP chains (walk_rules()), after the flow cache, which never
+ * holds it.  @rewrite as fc_hit_chain(): when the flow cache's generation
+ * changes, the chain is flushed and filled again in the same transaction
+ * (its hook and policy stay; the counts of its IPv4-mapped drops restart).
+ */
+static void emit_base_chain(const struct ipp_compiled *c, enum hook h, const char *rewrite,
+			    FILE *out)
+{
+	static const int fams[] = {4, 6};
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	bool in = h == HOOK_IN;
+	const char *dir = in ? "in" : "out", *chain = in ? "input" : "output";
+	char name[WALK_NAME_MAX];
+	size_t f, p;
+
+	fc_chain_open(chain, rewrite, out);
+	if (!rewrite)
+		fprintf(out, "\t\ttype filter hook %s priority filter; policy drop;\n", chain);
+	fc_chain_rule(chain, rewrite, out);
+	fprintf(out, "meta %s loopback accept comment \"exempt: loopback\"\n",
+		in ? "iiftype" : "oiftype");
+	/*
+	 * Every packet: a test of the protocol first (comparisons, or a set)
+	 * cost TCP and UDP more than what the lookups of other packets save;
+	 * the lookups here, not in a chain of their own (a jump costs a cached
+	 * flow's packet some 2 % of the small-packet rate: bench/datapath).
+	 */
+	if (flow_used(c))
+		fc_fast_rules(c, h, chain, rewrite, out);
+	/*
+	 * An IPv4-mapped address (::ffff:0:0/96) is how a program's IPv6 socket
+	 * speaks of an IPv4 peer, never an address on the wire (RFC 4291
+	 * 2.5.5.2): a packet from one would reach dual-stack sockets as if the
+	 * IPv4 host had sent it, past the IPv4 filters that name that host.  After
+	 * the flow cache, which never holds one (cached packets skip the test).
+	 */
+	if (c->opts.diagnostics) {
+		fc_chain_rule(chain, rewrite, out);
+		fprintf(out,
+			"ip6 saddr ::ffff:0.0.0.0/96 log prefix \"%s %s %s mapped\" group %u "
+			"snaplen %u\n",
+			IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), dir, IPP_NFLOG_GROUP,
+			IPP_NFLOG_SNAPLEN);
+	}
+	fc_chain_rule(chain, rewrite, out);
+	fprintf(out, "ip6 saddr ::ffff:0.0.0.0/96 counter drop comment \"an IPv4-mapped source "
+		     "address, never on the wire\"\n");
+	if (!in) {
+		if (c->opts.diagnostics) {
+			fc_chain_rule(chain, rewrite, out);
+			fprintf(out,
+				"ip6 daddr ::ffff:0.0.0.0/96 log prefix \"%s %s %s mapped\" "
+				"group %u snaplen %u\n",
+				IPP_NFLOG_PREFIX, ipp_mode_name(IPP_MODE_SECURE), dir,
+				IPP_NFLOG_GROUP, IPP_NFLOG_SNAPLEN);
+		}
+		fc_chain_rule(chain, rewrite, out);
+		fprintf(out, "ip6 daddr ::ffff:0.0.0.0/96 counter drop comment \"an "
+			     "IPv4-mapped destination address, never on the wire\"\n");
+	}
+	fc_chain_rule(chain, rewrite, out);
+	fputs("meta nfproto . meta l4proto vmap {", out);
+	for (f = 0; f < 2; f++)
+		for (p = 0; p < 2; p++) {
+			struct walk w = {.hook = h, .fam = fams[f], .proto = protos[p]};
+
+			walk_name(&w, name, sizeof(name));
+			fprintf(out, "%s ipv%d . %s : goto %s", f + p ? "," : "", fams[f],
+				protos[p] == IPPROTO_TCP ? "tcp" : "udp", name);
+		}
+	if (c->opts.exempt_ipsec)
+		fputs(", ipv4 . esp : accept, ipv4 . ah : accept, ipv6 . esp : accept, "
+		      "ipv6 . ah : accept",
+		      out);
+	if (c->opts.exempt_nd)
+		fprintf(out, ", ipv6 . ipv6-icmp : goto nd_%s", dir);
+	if (ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt))
+		fputs(", ipv4 . 46 : accept, ipv6 . 46 : accept", out);
+	fputs(" }", out);
+	if (c->opts.exempt_ipsec || ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt))
+		fprintf(out, " comment \"exempt: %s%s%s\"",
+			c->opts.exempt_ipsec ? "ESP and AH" : "",
+			c->opts.exempt_ipsec && ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) ? ", "
+											      : "",
+			ipp_exempt_kerberos_rsvp(c->opts.ipsecexempt) ? "RSVP" : "");
+	fputc('\n', out);
+	fc_chain_rule(chain, rewrite, out);
+	fprintf(out, "meta nfproto ipv4 goto %s4\n", dir);
+	fc_chain_rule(chain, rewrite, out);
+	fprintf(out, "meta nfproto ipv6 goto %s6\n", dir);
 	if (!rewrite)
 		fprintf(out, "\t}\n");
 }
@@ -1273,8 +1292,8 @@ static void flow_rewire(const struct ipp_compiled *c, FILE *out)
 		(unsigned)c->flow_gen);
 	for (k = FC_HIT4_IN; k < FC_NCHAINS; k++)
 		fc_hit_chain(c, k, TABLE, out);
-	fc_fast_chain(c, HOOK_IN, TABLE, out);
-	fc_fast_chain(c, HOOK_OUT, TABLE, out);
+	emit_base_chain(c, HOOK_IN, TABLE, out);
+	emit_base_chain(c, HOOK_OUT, TABLE, out);
 }
 
 static void emit_flow_sets(const struct ipp_compiled *c, FILE *out)
@@ -1358,8 +1377,6 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 				}
 			for (i = FC_HIT4_IN; i < FC_NCHAINS; i++)
 				fc_hit_chain(c, i, NULL, out);
-			fc_fast_chain(c, HOOK_IN, NULL, out);
-			fc_fast_chain(c, HOOK_OUT, NULL, out);
 		}
 		for (i = 0; i < FC_HIT4_IN; i++) {
 			fprintf(out, "\tchain %s {\n", names[i]);
@@ -1449,8 +1466,10 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	if (c->opts.defrag6)
 		/* never reached: its presence has the kernel reassemble IPv6 (compile.h) */
 		ipp_nft_emit_defrag6(out);
-	emit_base_chain(c, HOOK_IN, out);
-	emit_base_chain(c, HOOK_OUT, out);
+	emit_nd_chain(c, HOOK_IN, out);
+	emit_nd_chain(c, HOOK_OUT, out);
+	emit_base_chain(c, HOOK_IN, NULL, out);
+	emit_base_chain(c, HOOK_OUT, NULL, out);
 	fprintf(out, "}\n");
 	free(walks);
 	if (ferror(out))

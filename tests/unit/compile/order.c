@@ -399,9 +399,8 @@ static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, c
  * The flow cache in the emitted walk chains: every verdict of a walk fills
  * the cache, so each walk chain a packet enters first (X, X_pN: not the
  * gated X_s, X_d, X_sd) that has anything to walk must look the packet up
- * before it: TCP and UDP by 5-tuple in the base chain, which jumps to
- * fc_fast_in / fc_fast_out (every outcome, both families) before it sends
- * them to their own chains; the other protocols by pair (fcp_hit) in
+ * before it: TCP and UDP by 5-tuple in the base chain (every outcome,
+ * both families) before it sends them to their own chains; the other protocols by pair (fcp_hit) in
  * theirs, the family chain too, as TCP and UDP never reach it.  False
  * (reported) when a chain walks or fills without looking up first, or a
  * base chain does not send TCP and UDP on by itself, after the lookup.
@@ -423,19 +422,17 @@ static bool lookups_first(const char *text, unsigned n, const char *policy)
 	if (!strstr(text, "\tset fc_on_g0 {"))
 		return true; /* no flow cache (rules of one connection type) */
 	for (int h = 0; h < 2; h++) {
-		static const char *const fast[2] = {"\tchain fc_fast_in {", "\tchain fc_fast_out {"};
 		static const char *const base[2] = {"\tchain input {", "\tchain output {"};
-		static const char *const jump[2] = {"\t\tjump fc_fast_in\n", "\t\tjump fc_fast_out\n"};
-		const char *f = strstr(text, fast[h]), *b = strstr(text, base[h]), *j, *end;
+		const char *b = strstr(text, base[h]), *v, *end;
 		char set[64];
 		int outcomes = 0;
 
-		end = f ? strstr(f, "\n\t}") : NULL;
-		for (const char *q = f; q && end && (q = strstr(q, " @flow")) && q < end; q++)
+		end = b ? strstr(b, "\n\t}") : NULL;
+		v = b ? strstr(b, "meta nfproto . meta l4proto vmap") : NULL;
+		for (const char *q = b; q && v && (q = strstr(q, " @flow")) && q < v; q++)
 			if (sscanf(q + 2, "%63s", set) == 1 && strstr(set, h ? "_out_" : "_in_"))
 				outcomes++;
-		if (!b || !(j = strstr(b, jump[h])) || !strstr(j, "meta nfproto . meta l4proto vmap") ||
-		    outcomes != 6) {
+		if (!b || !v || v > end || outcomes != 6) {
 			fprintf(stderr,
 				"case %u: base chain %s does not look TCP and UDP up in the 6 sets of "
 				"its hook first (%d)\n%s",
