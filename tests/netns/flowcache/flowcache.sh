@@ -179,6 +179,20 @@ else
 	check "agent: the change did not replace the table (element-level update)" \
 		grep -q "policy updated (the policy stores changed): 2 elements added, 0 deleted" "$LOG"
 	check "agent: the rules moved to generation 1 with it" eval '[ "$(gen)" = 1 ]'
+	# the base chains look flows up themselves: rewritten in the switch's transaction, with
+	# the sets of generation 1 only, their hook, policy and rules otherwise as they were
+	base_g1() {
+		local c=$1 out
+		out=$(hx nft list chain inet ipsecpol "$c") || return 1
+		grep -q "type filter hook ${c} priority filter; policy drop;" <<<"$out" &&
+			[ "$(grep -c "@flow[46]_[a-z]*_[a-z]*_g1 " <<<"$out")" = 6 ] &&
+			! grep -q "_g0 " <<<"$out" &&
+			[ "$(grep -c "loopback accept" <<<"$out")" = 1 ] &&
+			[ "$(grep -c "meta nfproto . meta l4proto vmap" <<<"$out")" = 1 ]
+	}
+	OUT=$(hx nft list chain inet ipsecpol input 2>&1)
+	check "agent: the input chain looks flows up in generation 1, its rules once each" base_g1 input
+	check "agent: the output chain too" base_g1 output
 	check "agent: generation 0 was folded and emptied" \
 		wait_for 5 eval '[ -z "$(cached flow4_in_permit 41000 7000)" ]'
 	check "agent: the permit filter's counter keeps the 10 packets its cache entry counted" \
