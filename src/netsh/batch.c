@@ -658,7 +658,9 @@ static char *bat_phase1(struct bat *b, const char *line)
 
 /*
  * @s as a condition reads it: an unknown reference is empty, as an
- * undefined variable is, or Windows' value of its own.  A new string.
+ * undefined variable is, or Windows' value of its own (with its substring
+ * or replacement; an undefined variable's leaves the text after its colon,
+ * as cmd.exe reads it).  A new string.
  */
 static char *cond_text(const char *s)
 {
@@ -671,9 +673,23 @@ static char *cond_text(const char *s)
 
 			if (!e)
 				break;
-			if (s[1] == '%' && e - s > 3 && e[-1] == '%' &&
-			    (w = windows_var(s + 2, (size_t)(e - s - 3))))
-				sb_str(&o, w);
+			if (s[1] == '%' && e - s > 3 && e[-1] == '%') {
+				const char *name = s + 2;
+				size_t len = (size_t)(e - s - 3);
+				const char *colon = memchr(name, ':', len);
+				size_t nl = colon ? (size_t)(colon - name) : len;
+
+				if ((w = windows_var(name, nl)) && colon)
+					var_modified(&o, w, colon + 1,
+						     (size_t)(name + len - colon - 1));
+				else if (w)
+					sb_str(&o, w);
+				else if (colon)
+					/* an undefined variable with a substring or a
+					 * replacement: cmd.exe drops "%NAME:" and the lone
+					 * closing "%" (echo /%X:a=b%/ prints /a=b/) */
+					sb_add(&o, colon + 1, (size_t)(name + len - colon - 1));
+			}
 			s = e + 1;
 			continue;
 		}
@@ -1574,8 +1590,14 @@ static int bat_set(struct ipp_shell *sh, const char *c)
 		 * that expands to nothing, none; where it is used it is unknown again) */
 		const char *q = eq + 1;
 
-		while (q < end && *q == MK_ON && (q = memchr(q, MK_OFF, (size_t)(end - q))))
-			q++;
+		/* (a substring or replacement of an undefined variable leaves its text: no) */
+		while (q < end && *q == MK_ON) {
+			const char *e = memchr(q, MK_OFF, (size_t)(end - q));
+
+			if (!e || memchr(q, ':', (size_t)(e - q)))
+				break;
+			q = e + 1;
+		}
 		if (q == end)
 			eq = end - 1;
 	}
@@ -2361,8 +2383,10 @@ static bool if_operand_gone(const char *op)
 
 		if (*op != MK_ON || op[1] != '%' || !(e = strchr(op, MK_OFF)))
 			return false;
-		/* (one of Windows' own that Windows Server 2003 gives: %OS%, %SystemRoot%) */
-		if (windows_var(name, strcspn(name, "%:\x02")))
+		/* (one of Windows' own that Windows Server 2003 gives: %OS%, %SystemRoot%;
+		 * a substring or replacement, which leaves text when undefined) */
+		if (windows_var(name, strcspn(name, "%:\x02")) ||
+		    memchr(name, ':', (size_t)(e - name)))
 			return false;
 		unknown = true;
 		op = e + 1;

@@ -142,6 +142,27 @@ static void name_add(char *buf, size_t size, const char *word)
 	snprintf(buf + len, size - len, "%s%s", len ? " " : "", word);
 }
 
+/*
+ * The words of @t from @from on, as netsh echoes a command it does not know
+ * ("The following command was not found: advfirewall set currentprofile
+ * state off."): tag=value, quotes removed, one blank between.
+ */
+static void words_from(const struct ipp_tokens *t, size_t from, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t k = from; k < t->n && len + 1 < size; k++) {
+		int n =
+		    snprintf(buf + len, size - len, "%s%s%s%s", len ? " " : "",
+			     t->v[k].tag ? t->v[k].tag : "", t->v[k].tag ? "=" : "", t->v[k].text);
+
+		if (n < 0)
+			break;
+		len += (size_t)n < size - len ? (size_t)n : size - len - 1;
+	}
+}
+
 static void children_list(const struct ipp_node *node, char *buf, size_t size)
 {
 	buf[0] = '\0';
@@ -156,8 +177,8 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 	struct ipp_resolved r;
 	struct ipp_error e;
 	const struct ipp_node *node;
-	size_t i = 0;
-	char cands[512];
+	size_t i = 0, from;
+	char cands[512], words[512];
 
 	memset(&r, 0, sizeof(r));
 	if (depth == 0 || depth > IPP_RESOLVE_DEPTH)
@@ -173,6 +194,7 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 		r.depth = depth;
 	}
 	r.node = r.ctx[r.depth - 1];
+	from = i;
 
 	/* the first word (help is the command there): the current context, then each parent */
 	if (i < t->n && !t->v[i].tag && !is_help_mark(&t->v[i])) {
@@ -193,11 +215,12 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 			const char *foreign = ipp_netsh_foreign_context(w, strlen(w));
 
 			children_list(r.ctx[r.depth - 1], cands, sizeof(cands));
-			/* (netsh's words, which scripts look for) */
+			words_from(t, from, words, sizeof(words));
+			/* (netsh's words, which scripts look for: the whole command) */
 			return ipp_err(err, EINVAL,
 				       "The following command was not found: %s. (valid here: %s, "
 				       "help%s%s%s)",
-				       w, cands, foreign ? "; \"" : "", foreign ? foreign : "",
+				       words, cands, foreign ? "; \"" : "", foreign ? foreign : "",
 				       foreign ? "\" is a context of Windows' netsh that ipsecpol "
 						 "does not provide"
 					       : "");
@@ -238,10 +261,11 @@ int ipp_resolve(const struct ipp_node *const *ctx, size_t depth, const struct ip
 				return ipp_err(err, EINVAL, "%s", e.msg);
 			if (!node) {
 				children_list(r.node, cands, sizeof(cands));
+				words_from(t, from, words, sizeof(words));
 				return ipp_err(err, EINVAL,
-					       "The following command was not found: %s %s. "
-					       "(expected one of %s)",
-					       r.node->name, t->v[i].text, cands);
+					       "The following command was not found: %s. "
+					       "(expected after \"%s\" one of %s)",
+					       words, r.node->name, cands);
 			}
 			i++;
 		}

@@ -199,7 +199,7 @@ contains "$OUT" "winsock-ok"
 contains "$OUT" "adv=1"
 contains "$ERR" 'dirs.bat:8: note: "netsh interface": a context of Windows'"'"' netsh other than ipsec: not run'
 contains "$ERR" 'dirs.bat:11: note: "netsh firewall": a context'
-contains "$ERR" 'dirs.bat:12: The following command was not found: advfirewall.'
+contains "$ERR" 'dirs.bat:12: The following command was not found: advfirewall set allprofiles state off.'
 contains "$ERR" 'dirs.bat:14: note: cd: a directory of Windows'"'"' ("c:\qlbsyslogd"): where relative paths lead is not known from here on'
 contains "$ERR" "dirs.bat:15: \"if exist\": whether a file of Windows' exists cannot be told here: the batch file stops here"
 lacks "$(dump_store local)" FlowDirNever
@@ -630,4 +630,15 @@ bat '@echo off' '%1 mshta vbscript:CreateObject("Shell.Application").ShellExecut
 	'netsh ipsec static add policy name=FlowElev'
 run_ok $IPSECPOL -f "$TMP/elev.bat"
 contains "$(dump_store local)" FlowElev
+
+# a substring or replacement of a variable cmd.exe does not define leaves the text after
+# its colon (echo /%X:a=b%/ prints /a=b/); of one of Windows' own, its value's
+BAT=subst.bat
+bat '@echo off' 'echo /%UNSETX:a=b%/ [%UNSETX:~0,3%] [%UNSETX%]' 'echo [%OS:~0,3%] [%OS:_=-%]' \
+	'if "%OS:~0,3%"=="Win" echo os-win' 'set w=%UNSETX: =%' 'set w'
+OUT=$($IPSECPOL -f "$TMP/subst.bat" 2>&1 </dev/null)
+contains "$OUT" '/a=b/ [~0,3] []'
+contains "$OUT" '[Win] [Windows-NT]'
+contains "$OUT" 'os-win'
+contains "$OUT" 'w=%UNSETX: =%'
 echo "PASS"

@@ -22,7 +22,7 @@ bad 1 'add filter: unknown tag "protocl" (valid tags: filterlist, srcaddr, dstad
 bad 3 'add filter: an identical filter (srcaddr=any dstaddr=me protocol=ANY srcport=0 dstport=0) is already in filter list "All Traffic"' \
 	'# an identical filter' '' 'add filter filterlist="All Traffic" srcaddr=ANY dstaddr=ME'
 bad 1 'ambiguous command "s": set, show' 's policy'
-bad 2 'The following command was not found: add bogus. (expected one of filter, filteraction, filterlist, policy, rule)' \
+bad 2 'The following command was not found: add bogus. (expected after "add" one of filter, filteraction, filterlist, policy, rule)' \
 	'show store' 'add bogus'
 bad 1 'add policy: missing required parameter name' 'add policy description="no name"'
 # a script in a legacy code page: a name looked up is refused as one written is
@@ -97,7 +97,7 @@ run_fail 'ipsecpol: add policy: unknown tag "frob"' $IPSECPOL static add policy 
 printf 'ipsec static add filter filterlist = Spaced srcaddr=\n' >"$TMP/spaced.txt"
 run_fail "$TMP/spaced.txt:1: add filter: column 45: missing value after \"srcaddr=\"" \
 	$IPSECPOL -f "$TMP/spaced.txt"
-run_fail 'ERR IPsec : The following command was not found: static. (valid here: dump, ipsec, help)' $NETSH static show all
+run_fail 'ERR IPsec : The following command was not found: static show all. (valid here: dump, ipsec, help)' $NETSH static show all
 [ -z "$ERR" ] || fail "netsh printed its failure on standard error: $ERR"
 run_fail 'ERR IPsec : ambiguous command "s": set, show' $NETSH ipsec s s all
 run_ok $NETSH i s sh all

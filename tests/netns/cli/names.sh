@@ -12,7 +12,7 @@ run_ok $IPSECPOL netsh ipsec static add policy N4
 run_ok $IPSECPOL add policy N5                    # the words start in ipsec static
 run_ok $BIN/ipsecpol --root="$ROOT" static add policy N6
 run_ok env IPSECPOL_ROOT="$ROOT" $BIN/ipsecpol static add policy N7
-run_fail 'The following command was not found: add.' $NETSH add policy N0
+run_fail 'The following command was not found: add policy N0.' $NETSH add policy N0
 
 # script lines with the netsh prefix, the ipsec prefix, none, and contexts
 cat >"$TMP/mixed.txt" <<'NETSH'
@@ -33,7 +33,7 @@ OUT=$(printf 'add policy name=I1\nshow policy name=I1 format=json\n' | $NETSH ip
 	fail "stdin script in ipsec static"
 contains "$OUT" '"name": "I1"'
 OUT=$(printf 'add policy name=I2\n' | $NETSH ipsec dynamic 2>&1) && fail "add policy in dynamic"
-contains "$OUT" '<stdin>:1: The following command was not found: add policy. (expected one of mmpolicy, qmpolicy, rule'
+contains "$OUT" '<stdin>:1: The following command was not found: add policy name=I2. (expected after "add" one of mmpolicy, qmpolicy, rule'
 lacks "$OUT" 'netsh: <stdin>'
 # no words at all: standard input is a script starting in ipsec static
 OUT=$(printf 'add policy name=I3\n' | $NETSH) || fail "stdin script without words"

@@ -185,7 +185,7 @@ static void test_contexts(void **state)
 	assert_true(ipp_shell_at_home(x->sh));
 	run(x, "..");
 	assert_false(ipp_shell_at_home(x->sh));
-	run_bad(x, "add policy P", "The following command was not found: add.");
+	run_bad(x, "add policy P", "The following command was not found: add policy P.");
 	run(x, "static");
 	assert_true(ipp_shell_at_home(x->sh));
 	run(x, "pushd ipsec dynamic");

@@ -257,9 +257,9 @@ static void test_ambiguity(void **state)
 	parse_bad("static", "add filt x", "ambiguous command \"filt\": filter, filteraction, filterlist");
 	parse_bad("dynamic", "show mm", "ambiguous command \"mm\": mmfilter, mmpolicy, mmsas");
 	parse_bad("static", "frobnicate", "The following command was not found: frobnicate.");
-	parse_bad(
-	    "static", "add frob",
-	    "The following command was not found: add frob. (expected one of filter, filteraction");
+	parse_bad("static", "add frob",
+		  "The following command was not found: add frob. (expected after \"add\" one of "
+		  "filter, filteraction");
 }
 
 /* ---------- binding ---------- */
