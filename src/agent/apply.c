@@ -422,11 +422,14 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	if (res.partial)
 		r = partial_error(&res, dry, err);
 out:
-	if (r < 0 && res.assigned && !ipp_agent_persistent_failure(r, res.persistent) &&
+	if (r < 0 && (res.assigned || r == -ENOMEM) &&
+	    !ipp_agent_persistent_failure(r, res.persistent) &&
 	    ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
-		/* nothing filters the host: it is not left open instead of the policy */
-		ipp_err_prefix(err, "the assigned policy cannot be applied and nothing else "
-				    "filters the host");
+		/* nothing filters the host: it is not left open instead of the policy (nor
+		 * when memory ran out before the stores told whether one is assigned) */
+		ipp_err_prefix(err, res.assigned ? "the assigned policy cannot be applied and "
+						   "nothing else filters the host"
+						 : "nothing filters the host");
 		unfiltered = true;
 	}
 	if (r < 0 && (conf_bad || unfiltered || ipp_agent_persistent_failure(r, res.persistent))) {
@@ -475,8 +478,8 @@ out:
 						 : "loopback, DHCP and IPv6 neighbour discovery");
 			else if (err)
 				snprintf(err->msg + n, sizeof(err->msg) - n,
-					 "; block mode could not be loaded either (%s): the ruleset in "
-					 "force stays",
+					 "; block mode could not be loaded either (%s): what the "
+					 "kernel had stays in force",
 					 e.msg);
 		}
 	}

@@ -181,6 +181,9 @@ int ipp_agent_block(const struct ipp_paths *p, char *what, size_t len, struct ip
 	ipp_agent_unlock(p, lockfd);
 	if (r < 0) {
 		ipp_err_prefix(err, "cannot load block mode");
+		if (err)
+			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+				 ": what the kernel had stays in force");
 		return r;
 	}
 	if (what)

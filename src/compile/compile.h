@@ -63,7 +63,7 @@
  *   remembered by the flow cache as permitted.
  *
  *   The base chains.  After the loopback exemption, the flow cache's
- *   5-tuple lookups (fc_fast_in, fc_fast_out: TCP and UDP, both families,
+ *   5-tuple lookups, in the base chain itself (TCP and UDP, both families,
  *   every outcome); then one lookup by family and protocol sends TCP and
  *   UDP to their walk chains (which always exist), accepts ESP and AH
  *   (exempt), sends ICMPv6 to the neighbour discovery exemption (chains
@@ -73,7 +73,7 @@
  *
  *   The flow cache.  A packet is first looked up: TCP and UDP by 5-tuple
  *   (source, destination, protocol, ports) in the base chain, in the cache
- *   sets of their family and hook, one per outcome (chain fc_fast_in: sets
+ *   sets of their family and hook, one per outcome (chain input: sets
  *   flow4_in_permit_gG, flow4_in_negotiate_gG, flow4_in_block_gG, ... of
  *   the generation G in force; "flags dynamic", a counter per element);
  *   the other protocols at the top of the walk chain of their protocol (of
