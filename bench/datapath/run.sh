@@ -483,10 +483,12 @@ fi
 
 # Interleaved rounds, run inside the receiver: each round times `nft -f` of
 # the emitted text, `ipsecpold --once` and ipp-nftload of the emitted text
-# (libnftables from a buffer, as ipsecpold loads it), each from a namespace
-# without the table, in an order that rotates from round to round (so that a
-# drift of the machine's load hits all alike); prints "round I FLOOR_US
-# APPLY_US BUFFER_US".
+# (libnftables from a buffer, as ipsecpold loads it), and `nft -f` with
+# glibc.malloc.hugetlb=1 (the heap in huge pages, as ipsecpold starts itself
+# where the kernel gives them on request: ipsecpold(8), ENVIRONMENT), each
+# from a namespace without the table, in an order that rotates from round to
+# round (so that a drift of the machine's load hits all alike); prints
+# "round I FLOOR_US APPLY_US BUFFER_US HFLOOR_US".
 write_apply_rounds() {
 	cat >"$WORK/apply-rounds.sh" <<EOF
 #!/bin/bash
@@ -497,13 +499,16 @@ apply() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
 	"$BIN/ipsecpold" --root "$IPP_ROOT" --once >/dev/null 2>&1 || echo "apply failed" >&2; echo \$(( \$(us) - t0 )); }
 buffer() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
 	"$WORK/ipp-nftload" "$WORK/emitted.nft" >/dev/null 2>&1 || echo "buffer floor failed" >&2; echo \$(( \$(us) - t0 )); }
+hfloor() { local t0; nft delete table inet ipsecpol 2>/dev/null; t0=\$(us)
+	GLIBC_TUNABLES=glibc.malloc.hugetlb=1 nft -f "$WORK/emitted.nft" >/dev/null 2>&1 || echo "huge-page floor failed" >&2; echo \$(( \$(us) - t0 )); }
 for i in \$(seq 1 \$1); do
-	case \$((i % 3)) in
-	1) f=\$(floor); a=\$(apply); b=\$(buffer) ;;
-	2) a=\$(apply); b=\$(buffer); f=\$(floor) ;;
-	*) b=\$(buffer); f=\$(floor); a=\$(apply) ;;
+	case \$((i % 4)) in
+	1) f=\$(floor); a=\$(apply); b=\$(buffer); h=\$(hfloor) ;;
+	2) a=\$(apply); b=\$(buffer); h=\$(hfloor); f=\$(floor) ;;
+	3) b=\$(buffer); h=\$(hfloor); f=\$(floor); a=\$(apply) ;;
+	*) h=\$(hfloor); f=\$(floor); a=\$(apply); b=\$(buffer) ;;
 	esac
-	echo "round \$i \$f \$a \$b"
+	echo "round \$i \$f \$a \$b \$h"
 done
 nft delete table inet ipsecpol 2>/dev/null
 exit 0
@@ -525,8 +530,10 @@ if [[ " $PARTS " == *" apply "* ]] && [ "$APPLY_READY" = 1 ]; then
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
-	$1 == "round" { n++; f[n] = $3 / 1000; a[n] = $4 / 1000; b[n] = $5 / 1000; r[n] = $4 / $3; rb[n] = $4 / $5
-		fs = fs sprintf(" %.0f", f[n]); as = as sprintf(" %.0f", a[n]); bs = bs sprintf(" %.0f", b[n]) }
+	$1 == "round" { n++; f[n] = $3 / 1000; a[n] = $4 / 1000; b[n] = $5 / 1000; h[n] = $6 / 1000
+		r[n] = $4 / $3; rb[n] = $4 / $5; rh[n] = $4 / $6
+		fs = fs sprintf(" %.0f", f[n]); as = as sprintf(" %.0f", a[n]); bs = bs sprintf(" %.0f", b[n])
+		hs = hs sprintf(" %.0f", h[n]) }
 	END {
 		if (!n) { print "  (no round finished)"; exit }
 		printf "  floor   nft -f <ipsecpold --dry-run output>   median %7.1f ms   (runs:%s)\n", median(f, n), fs
@@ -534,6 +541,8 @@ if [[ " $PARTS " == *" apply "* ]] && [ "$APPLY_READY" = 1 ]; then
 		printf "  buffer  ipp-nftload <the same text>           median %7.1f ms   (runs:%s)\n", median(b, n), bs
 		printf "  ratio   apply / floor, median of the rounds = %.2f   (goal <= %s)\n", median(r, n), goal
 		printf "  ratio   apply / buffer, median of the rounds = %.2f   (libnftables from a buffer, as ipsecpold loads it)\n", median(rb, n)
+		printf "  hfloor  nft -f, glibc.malloc.hugetlb=1        median %7.1f ms   (runs:%s)\n", median(h, n), hs
+		printf "  ratio   apply / hfloor, median of the rounds = %.2f   (nft with the heap in huge pages, as ipsecpold has it where the kernel gives them on request)\n", median(rh, n)
 	}' "$WORK/apply-rounds.log"
 	say "  emitted ruleset: $(wc -l <"$WORK/emitted.nft") lines, $(wc -c <"$WORK/emitted.nft") bytes," \
 		"$(grep -cE '^[[:space:]]*map ' "$WORK/emitted.nft") maps," \
