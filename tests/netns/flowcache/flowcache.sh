@@ -168,6 +168,13 @@ if ! wait_for 60 grep -q "running (pid" "$LOG"; then
 	fail "the agent starts"
 	tail -n 10 "$LOG" | sed 's/^/  | /'
 else
+	# the heap in huge pages where the kernel gives them on request (ipsecpold(8),
+	# ENVIRONMENT): the agent started itself again with the tunable added
+	if grep -q "\[madvise\]" /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+		apid=$(sed -n 's/.*running (pid \([0-9]*\),.*/\1/p' "$LOG" | tail -n 1)
+		check "agent: its heap in huge pages (glibc.malloc.hugetlb=1 in its environment)" \
+			eval 'tr "\0" "\n" <"/proc/$apid/environ" | grep -q "^GLIBC_TUNABLES=.*glibc.malloc.hugetlb=1"'
+	fi
 	send 10 41000 7000
 	check "agent: the permitted flow is delivered and cached again" \
 		wait_for 5 eval '[ "$(received 7000)" = 50 ] && [ "$(cached flow4_in_permit 41000 7000)" = 10 ]'
