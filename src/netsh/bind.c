@@ -149,17 +149,13 @@ static void name_add(char *buf, size_t size, const char *word)
  */
 static void words_from(const struct ipp_tokens *t, size_t from, char *buf, size_t size)
 {
-	size_t len = 0;
-
 	buf[0] = '\0';
-	for (size_t k = from; k < t->n && len + 1 < size; k++) {
-		int n =
-		    snprintf(buf + len, size - len, "%s%s%s%s", len ? " " : "",
-			     t->v[k].tag ? t->v[k].tag : "", t->v[k].tag ? "=" : "", t->v[k].text);
+	for (size_t k = from; k < t->n; k++) {
+		char tagged[512];
 
-		if (n < 0)
-			break;
-		len += (size_t)n < size - len ? (size_t)n : size - len - 1;
+		if (t->v[k].tag)
+			snprintf(tagged, sizeof(tagged), "%s=%s", t->v[k].tag, t->v[k].text);
+		name_add(buf, size, t->v[k].tag ? tagged : t->v[k].text);
 	}
 }
 

@@ -400,8 +400,9 @@ static bool agree(const struct ipp_effective *e, const struct ipp_compiled *c, c
  * the cache, so each walk chain a packet enters first (X, X_pN: not the
  * gated X_s, X_d, X_sd) that has anything to walk must look the packet up
  * before it: TCP and UDP by 5-tuple in the base chain (every outcome,
- * both families) before it sends them to their own chains; the other protocols by pair (fcp_hit) in
- * theirs, the family chain too, as TCP and UDP never reach it.  False
+ * both families) before it sends them to their own chains; the other
+ * protocols by pair (fcp_hit) in theirs, the family chain too, as TCP and
+ * UDP never reach it.  False
  * (reported) when a chain walks or fills without looking up first, or a
  * base chain does not send TCP and UDP on by itself, after the lookup.
  */
