@@ -384,7 +384,7 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			 struct ipp_error *err)
 {
 	struct ipp_driverconf c;
-	unsigned seen_at[NSETTINGS] = {0}, flow_seen = 0, size_seen = 0;
+	unsigned seen_at[NSETTINGS] = {0}, flow_seen = 0, size_seen = 0, cells_seen = 0;
 	char *line = NULL, *key, *val, *eq;
 	size_t cap = 0, i, vlen;
 	unsigned lineno = 0;
@@ -457,15 +457,34 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			c.flow_cache = val[0] == '1';
 			continue;
 		}
+		if (!strcasecmp(key, "CellDispatch")) {
+			if (strcmp(val, "0") && strcmp(val, "1")) {
+				r = ipp_err(
+				    err, EINVAL,
+				    "%s:%u: CellDispatch=\"%s\": expected 0 (off) or 1 (on)", name,
+				    lineno, val);
+				goto out;
+			}
+			if (cells_seen) {
+				r = ipp_err(err, EINVAL,
+					    "%s:%u: \"%s\" is set twice (first on line %u)", name,
+					    lineno, key, cells_seen);
+				goto out;
+			}
+			cells_seen = lineno;
+			c.cells = val[0] == '1';
+			continue;
+		}
 		for (i = 0; i < NSETTINGS; i++)
 			if (!strcasecmp(key, settings[i].file))
 				break;
 		if (i == NSETTINGS) {
-			r = ipp_err(err, EINVAL,
-				    "%s:%u: unknown setting \"%s\": expected OperationMode, "
-				    "BootExemptions, DiagnosticMode, LogInterval, NoDefaultExempt, "
-				    "IkeLogging, StrongCrlCheck, FlowCache or FlowCacheSize",
-				    name, lineno, key);
+			r = ipp_err(
+			    err, EINVAL,
+			    "%s:%u: unknown setting \"%s\": expected OperationMode, "
+			    "BootExemptions, DiagnosticMode, LogInterval, NoDefaultExempt, "
+			    "IkeLogging, StrongCrlCheck, FlowCache, FlowCacheSize or CellDispatch",
+			    name, lineno, key);
 			goto out;
 		}
 		if (seen_at[i]) {
@@ -552,6 +571,8 @@ int ipp_driverconf_write(const struct ipp_driverconf *c, FILE *out)
 		fprintf(out, "FlowCache=0\n");
 	if (c->flow_size != IPP_FLOWCACHE_SIZE_DEFAULT)
 		fprintf(out, "FlowCacheSize=%u\n", c->flow_size);
+	if (c->cells)
+		fprintf(out, "CellDispatch=1\n");
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -73,6 +73,7 @@ void ipp_copts_from_conf(struct ipp_copts *o, const struct ipp_driverconf *conf)
 	o->ipsecexempt = conf->no_default_exempt;
 	o->flow_cache = conf->flow_cache != 0;
 	o->flow_size = conf->flow_size ? conf->flow_size : IPP_FLOWCACHE_SIZE;
+	o->cells = conf->cells != 0;
 }
 
 static int laddr_cmp(const void *x, const void *y)
@@ -2266,6 +2267,8 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 	struct ipp_cgate gates[2][2];
 	uint64_t pl_ids[256];
 	uint32_t grown[2] = {0, 0};
+	struct ipp_cells_snap *snap = NULL;
+	bool *touched;
 	size_t chcap = 0;
 	int r = 0;
 
@@ -2336,6 +2339,16 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 			}
 		if (npl == 0)
 			return 0;
+		/* the cells of the walks with a tier losing elements, as they are */
+		if (!(touched = calloc(c->ntiers + 1, sizeof(*touched))))
+			return -ENOMEM;
+		for (k = 0; k < c->ntiers; k++)
+			for (j = 0; j < c->tiers[k].nelems && !touched[k]; j++)
+				touched[k] = is_deleted(p, &c->tiers[k].elems[j]);
+		r = ipp_cells_snap(c, touched, &snap);
+		free(touched);
+		if (r < 0)
+			return r;
 		npl = 0; /* now: the specific filters gone, by (rule, filter, mirror) */
 		for (k = 0; k < c->ntiers; k++) {
 			struct ipp_ctier *t = &c->tiers[k];
@@ -2374,6 +2387,10 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		memcpy(gates, c->gate, sizeof(gates));
 		memset(c->gate, 0, sizeof(c->gate));
 		fill_gates(c);
+		r = ipp_cells_snap_emit(c, snap, out);
+		ipp_cells_snap_free(snap);
+		if (r < 0)
+			return r; /* (@c changed: the caller recompiles) */
 		ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, p->keep_flows, out);
 		return 0;
 	}
@@ -2451,7 +2468,17 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 			npl++;
 		}
 	}
-	/* apply */
+	/* apply: the cells of the walks with a tier taking elements, as they are, first */
+	if (!(touched = calloc(c->ntiers + 1, sizeof(*touched)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < npl; i++)
+		touched[pl[i].t - c->tiers] = true;
+	r = ipp_cells_snap(c, touched, &snap);
+	free(touched);
+	if (r < 0)
+		goto out;
 	memcpy(gates, c->gate, sizeof(gates));
 	for (i = 0; i < npl; i++) {
 		size_t ti = (size_t)(pl[i].t - c->tiers);
@@ -2496,6 +2523,8 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		}
 	}
 	c->nsf += p->nadd;
+	if ((r = ipp_cells_snap_emit(c, snap, out)) < 0)
+		goto out; /* (@c changed: the caller recompiles) */
 	if ((grown[0] || grown[1]) && (r = ipp_patch_emit_local(c, grown, out)) < 0)
 		goto out; /* (@c changed: the caller recompiles) */
 	ipp_patch_emit_end(c, (const struct ipp_cgate(*)[2])gates, p->keep_flows, out);
@@ -2508,6 +2537,7 @@ out:
 		p->changed = NULL;
 		p->nchanged = 0;
 	}
+	ipp_cells_snap_free(snap);
 	free(keys.v);
 	free(pl);
 	return r;

@@ -110,6 +110,22 @@
  *   that asks for reassembly alone; conntrack would, at a price for every
  *   packet).  Outbound, packets are fragmented after the output hook.
  *
+ *   Cells (opts.cells, driver.conf CellDispatch=1).  A walk of one of the
+ *   host's addresses past both gates lists every tier that can match a
+ *   packet of that address; with cells, it looks the remote address (the
+ *   source on input, the destination on output) and its own up in an
+ *   interval map (WALK_cells, keyed "remote . local": nft's userspace reads
+ *   every element of a one-field interval set before any transaction that
+ *   adds an element, but not of a concatenation), which sends the packet to
+ *   the chain listing the tiers with an element holding that remote
+ *   address, then those with no remote key, up to the first that decides
+ *   every packet there (emit.c: cells_compute()).  The first packet of a flow
+ *   then costs a handful of lookups.  Not by default: every chain that
+ *   reaches a verdict map whose elements are gotos makes the kernel walk
+ *   that map's elements whenever it checks the table's jumps (at every
+ *   transaction that adds such an element), so a table with cells loads
+ *   about twice as slowly and takes an element about three times as slowly.
+ *
  *   Every rule that uses a map carries a comment naming the map and its
  *   source (policy, rule); a map's own comment describes its shape, which
  *   stays true while its elements change one by one.  Map elements carry
@@ -226,6 +242,8 @@ struct ipp_copts {
 	unsigned diagnostics;   /* DiagnosticMode: >= 1 logs drops to NFLOG (default 0) */
 	bool flow_cache;        /* the flow cache below (default yes; FlowCache=0 turns it off) */
 	uint32_t flow_size;     /* flows per cache set (FlowCacheSize, default IPP_FLOWCACHE_SIZE) */
+	bool cells;		/* local walks cut into cells by the remote address (CellDispatch,
+				   default no) */
 	bool defrag6;		/* IPv6 reassembled before the input hook (chain defrag6; default
 				   yes, unless the kernel cannot: ipp_driver_defrag6()) */
 	/*
@@ -683,8 +701,23 @@ void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
 void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gates)[2],
 			bool keep_flows, FILE *out);
 /* Used by ipp_compiled_patch(): the walk chains of the local addresses of bits @grown[hook]
- * (0 input, 1 output), rewritten: a tier now has an element for them.  -ENOMEM. */
+ * (0 input, 1 output), rewritten: a tier now has an element for them; not those past both
+ * gates, which ipp_cells_snap_emit() rewrites.  -ENOMEM. */
 int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out);
+
+/*
+ * Used by ipp_compiled_patch(): the walk chains of the local addresses past
+ * both gates, which are cut into cells by the remote address (compile.h),
+ * as they are before a change of the tiers @touched (per tier of @c) in
+ * place; then ipp_cells_snap_emit(), with @c changed, writes what makes the
+ * kernel follow (cells' chains added and deleted, map elements, the walk
+ * chains rewritten).  *@ret is the caller's (ipp_cells_snap_free()).
+ * -ENOMEM.
+ */
+struct ipp_cells_snap;
+int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret);
+int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out);
+void ipp_cells_snap_free(struct ipp_cells_snap *s);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

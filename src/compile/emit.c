@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/grow.h"
 #include "../driver/driver.h"
 #include "modes.h"
 
@@ -607,9 +608,718 @@ static bool flow_used(const struct ipp_compiled *c)
 	return true;
 }
 
-/* Every rule of walk chain @w, each line prefixed by @prefix. */
-static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const char *prefix,
+/* ---------- cells: the remote address selects the tiers of a local walk ---------- */
+
+/*
+ * A local walk past both gates (struct walk: local, SUB_SD) lists every tier
+ * that can match a packet of its address: at 100,000 filters, well over a
+ * hundred maps, each a lookup for the first packet of a flow.  Cells cut
+ * that down.  The remote address space (the source on input, the
+ * destination on output) is cut at every boundary of the remote prefixes of
+ * the walk's elements whose local side holds the address.  Each piece, a
+ * cell, gets the tiers with an element holding it and the tiers with no
+ * remote key, in walk order, up to the first that decides every packet of
+ * the cell (a map keyed by addresses alone, with such an element; a rule
+ * without a key).  The walk chain looks the remote address up in an
+ * interval map (WALK_cells) whose elements send each cell to the chain of
+ * its list (WALK_cHASH); a cell that only the tiers with no remote key can
+ * match is no element: the lookup misses and the walk goes on to them.
+ * Those tiers are one chain each, the tails (WALK_tHASH: its tier, then the
+ * next tail), where the cells' chains end too: a rule without a key, which
+ * counts packets, is in the table once.  Chains are named by the FNV-1a hash
+ * of their rules (a chain of a name is that chain), so a change of the
+ * policy changes only the cells, chains and elements that differ
+ * (cells_pre(), cells_post()).  Walks with fewer than CELLS_MIN tiers keyed
+ * by the remote address list their tiers as they are.
+ */
+#define CELLS_MIN 4
+
+struct cchain {
+	uint64_t hash;
+	char kind;  /* 'c' a cell's, 't' a tail */
+	char *text; /* its rules, each ended by '\n', without prefix */
+};
+
+struct cell {
+	uint8_t lo[16], hi[16]; /* network byte order; IPv4 in the first 4 bytes */
+	uint32_t chain;		/* index into wcells.ch */
+};
+
+/* The cells of one walk. */
+struct wcells {
+	bool on;
+	struct cchain *ch;
+	size_t nch, chcap;
+	struct cell *v; /* sorted, disjoint */
+	size_t n, cap;
+	long tail0; /* the chain of the first tail, -1: none (the walk ends there) */
+};
+
+static void walk_end(const struct ipp_compiled *c, const struct walk *w, bool fc,
+		     const char *prefix, FILE *out);
+
+static void cells_free(struct wcells *wc)
+{
+	for (size_t i = 0; i < wc->nch; i++)
+		free(wc->ch[i].text);
+	free(wc->ch);
+	free(wc->v);
+	memset(wc, 0, sizeof(*wc));
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static void cchain_name(const struct walk *w, const struct cchain *ch, char *buf, size_t len)
+{
+	char wn[WALK_NAME_MAX];
+
+	walk_name(w, wn, sizeof(wn));
+	snprintf(buf, len, "%s_%c%016llx", wn, ch->kind, (unsigned long long)ch->hash);
+}
+
+static void cells_map_name(const struct walk *w, char *buf, size_t len)
+{
+	char wn[WALK_NAME_MAX];
+
+	walk_name(w, wn, sizeof(wn));
+	snprintf(buf, len, "%s_cells", wn);
+}
+
+/* @a + 1 over its first @n bytes; false when it wrapped to zero. */
+static bool addr_inc(uint8_t *a, size_t n)
+{
+	while (n-- > 0)
+		if (++a[n])
+			return true;
+	return false;
+}
+
+static void addr_dec(uint8_t *a, size_t n)
+{
+	while (n-- > 0)
+		if (a[n]--)
+			return;
+}
+
+struct cevent {
+	uint8_t a[16];
+	uint32_t r;   /* index into the remote-keyed tiers */
+	int8_t delta; /* +1 an element's prefix starts, -1 it ended before @a */
+	bool decides; /* the element decides every packet it holds */
+};
+
+static int cevent_cmp(const void *x, const void *y)
+{
+	return memcmp(((const struct cevent *)x)->a, ((const struct cevent *)y)->a, 16);
+}
+
+/* A list of tiers a cell walks: @v (tier indices) inline, then @tail. */
+struct csig {
+	uint64_t h;
+	uint32_t *v;
+	uint32_t n;
+	long
+	    tail; /* -2: nothing (an inline tier decides), 0..nd-1: that tail, nd: the walk's end */
+	long chain; /* index in wcells.ch, once written */
+};
+
+struct cstate {
+	struct csig *sig;
+	size_t nsig, sigcap;
+	long *slot; /* open addressing over @sig, -1 empty */
+	size_t nslot;
+};
+
+static long csig_find(struct cstate *st, const uint32_t *v, uint32_t n, long tail, int *err)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ v[i]) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(tail + 3)) * 0x100000001b3ULL;
+	if (2 * (st->nsig + 1) > st->nslot) {
+		size_t ns = st->nslot ? 2 * st->nslot : 256;
+		long *nv = malloc(ns * sizeof(*nv));
+
+		if (!nv) {
+			*err = -ENOMEM;
+			return -1;
+		}
+		for (i = 0; i < ns; i++)
+			nv[i] = -1;
+		for (i = 0; i < st->nsig; i++) {
+			size_t k = st->sig[i].h & (ns - 1);
+
+			while (nv[k] >= 0)
+				k = (k + 1) & (ns - 1);
+			nv[k] = (long)i;
+		}
+		free(st->slot);
+		st->slot = nv;
+		st->nslot = ns;
+	}
+	for (i = h & (st->nslot - 1); st->slot[i] >= 0; i = (i + 1) & (st->nslot - 1)) {
+		const struct csig *s = &st->sig[st->slot[i]];
+
+		if (s->h == h && s->n == n && s->tail == tail &&
+		    (n == 0 || !memcmp(s->v, v, n * sizeof(*v))))
+			return st->slot[i];
+	}
+	if (ipp_grow((void **)&st->sig, &st->sigcap, st->nsig + 1, sizeof(*st->sig)) < 0 ||
+	    !(st->sig[st->nsig].v = malloc((n + 1) * sizeof(*v)))) {
+		*err = -ENOMEM;
+		return -1;
+	}
+	memcpy(st->sig[st->nsig].v, v, n * sizeof(*v));
+	st->sig[st->nsig].h = h;
+	st->sig[st->nsig].n = n;
+	st->sig[st->nsig].tail = tail;
+	st->sig[st->nsig].chain = -1;
+	st->slot[i] = (long)st->nsig;
+	return (long)st->nsig++;
+}
+
+/* A chain of @kind with @text (taken) into @wc: its index, or -1 (-ENOMEM). */
+static long cells_add_chain(struct wcells *wc, char kind, char *text)
+{
+	if (!text || ipp_grow((void **)&wc->ch, &wc->chcap, wc->nch + 1, sizeof(*wc->ch)) < 0) {
+		free(text);
+		return -1;
+	}
+	wc->ch[wc->nch].kind = kind;
+	wc->ch[wc->nch].text = text;
+	wc->ch[wc->nch].hash = fnv1a(text);
+	return (long)wc->nch++;
+}
+
+/* Does @t, walked with nothing more, decide every packet an element of it holds? */
+static bool tier_decides(const struct ipp_ctier *t)
+{
+	const struct ipp_cshape *s = &t->shape;
+
+	return !s->sport && !s->dport && !s->pkey && !s->conn;
+}
+
+/* Does the local side of @e (of @t, on walk @w's hook) hold the walk's address? */
+static bool elem_local(const struct ipp_ctier *t, const struct ipp_celem *e, const struct walk *w)
+{
+	const struct ipp_cshape *s = &t->shape;
+	bool out = w->hook == HOOK_OUT;
+	uint8_t kind = out ? s->src_kind : s->dst_kind, plen = out ? s->src_plen : s->dst_plen;
+
+	if (kind != IPP_ADDR_IP || !plen)
+		return true;
+	return ipp_prefix_equal(out ? e->key.src : e->key.dst, w->lip, plen);
+}
+
+/* The rules of @lines (tier indices) of @c, then @last, as one text (free()). */
+static char *cells_text(const struct ipp_compiled *c, const struct walk *w, const uint32_t *v,
+			uint32_t n, const char *last, bool end)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		tier_rule(c, &c->tiers[v[i]], w->hook, w->fam, f);
+		fputc('\n', f);
+	}
+	if (last)
+		fprintf(f, "%s\n", last);
+	if (end)
+		walk_end(c, w, flow_used(c), "", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * The cells of walk @w of @c into @wc (cells_free()); wc->on false when the
+ * walk lists its tiers as they are.  -ENOMEM.
+ */
+static int cells_compute(const struct ipp_compiled *c, const struct walk *w, struct wcells *wc)
+{
+	unsigned rside = w->hook == HOOK_IN ? 1u : 2u; /* tier_keys() bit of the remote side */
+	size_t alen = w->fam == 4 ? 4 : 16, i, j, nd = 0, nr = 0, nev = 0, evcap = 0;
+	int lk = w->local ? walk_local(c, w) : -1, err = 0;
+	uint32_t *d = NULL, *r = NULL, *cnt = NULL, *dcnt = NULL, *act = NULL, *list = NULL;
+	bool *ddec = NULL;
+	size_t dcut = SIZE_MAX, nact = 0;
+	struct cevent *ev = NULL;
+	struct cstate st = {0};
+	uint8_t prev[16] = {0};
+	char name[WALK_NAME_MAX + 24], line[WALK_NAME_MAX + 40];
+
+	memset(wc, 0, sizeof(*wc));
+	wc->tail0 = -1;
+	if (!c->opts.cells || !w->local || w->sub != SUB_SD || lk < 0)
+		return 0;
+	d = calloc(c->ntiers + 1, sizeof(*d));
+	r = calloc(c->ntiers + 1, sizeof(*r));
+	ddec = calloc(c->ntiers + 1, sizeof(*ddec));
+	if (!d || !r || !ddec)
+		goto nomem;
+	/* the walk's tiers: with no remote key (d, cut after the first that decides), with
+	 * one (r, up to that cut) */
+	for (i = 0; i < c->ntiers && dcut == SIZE_MAX; i++) {
+		const struct ipp_ctier *t = &c->tiers[i];
+
+		if (!tier_in_walk(t, w) || !tier_local(c, i, w, lk) || (tier_keys(t) & rside))
+			continue;
+		if (ipp_ctier_keyless(t)) {
+			if (t->shape.conn)
+				goto off; /* a counting rule that does not decide: not cut */
+			ddec[nd] = true;
+		} else if (tier_decides(t)) {
+			for (j = 0; j < t->nelems && !ddec[nd]; j++)
+				ddec[nd] = elem_local(t, &t->elems[j], w);
+		}
+		d[nd++] = (uint32_t)i;
+		if (ddec[nd - 1])
+			dcut = i;
+	}
+	for (i = 0; i < c->ntiers && i < dcut; i++)
+		if (tier_in_walk(&c->tiers[i], w) && tier_local(c, i, w, lk) &&
+		    (tier_keys(&c->tiers[i]) & rside))
+			r[nr++] = (uint32_t)i;
+	if (nr < CELLS_MIN)
+		goto off;
+	/* the remote prefixes of the elements that hold the local address */
+	for (j = 0; j < nr; j++) {
+		const struct ipp_ctier *t = &c->tiers[r[j]];
+		uint8_t plen = rside == 1 ? t->shape.src_plen : t->shape.dst_plen;
+		bool dec = tier_decides(t);
+
+		for (i = 0; i < t->nelems; i++) {
+			const struct ipp_celem *e = &t->elems[i];
+			const uint8_t *k = rside == 1 ? e->key.src : e->key.dst;
+			struct cevent a = {.r = (uint32_t)j, .delta = 1, .decides = dec};
+			unsigned b;
+
+			if (!elem_local(t, e, w))
+				continue;
+			memcpy(a.a, k, alen);
+			if (ipp_grow((void **)&ev, &evcap, nev + 2, sizeof(*ev)) < 0)
+				goto nomem;
+			ev[nev++] = a;
+			for (b = plen; b < 8 * alen; b++)
+				a.a[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+			a.delta = -1;
+			if (addr_inc(a.a, alen)) /* (past the end of the space: no end) */
+				ev[nev++] = a;
+		}
+	}
+	if (nev > 1)
+		qsort(ev, nev, sizeof(*ev), cevent_cmp);
+	cnt = calloc(nr + 1, sizeof(*cnt));
+	dcnt = calloc(nr + 1, sizeof(*dcnt));
+	act = calloc(nr + 1, sizeof(*act));
+	list = calloc(nr + nd + 1, sizeof(*list));
+	if (!cnt || !dcnt || !act || !list)
+		goto nomem;
+	wc->on = true;
+	for (i = 0; i <= nev; i++) {
+		/* the piece from @prev to the next boundary: the tiers active now */
+		if (i == nev || memcmp(ev[i].a, prev, 16)) {
+			uint32_t n = 0;
+			size_t a = 0, b = 0;
+			long tail = (long)nd, sig;
+
+			for (;;) {
+				bool ra = a < nact, db = b < nd;
+
+				if (ra && (!db || r[act[a]] < d[b])) {
+					list[n++] = r[act[a]];
+					if (dcnt[act[a]]) {
+						tail = -2;
+						break;
+					}
+					a++;
+				} else if (db) {
+					if (ddec[b] || a == nact) {
+						tail = (long)b;
+						break;
+					}
+					list[n++] = d[b++];
+				} else {
+					break;
+				}
+			}
+			/* a piece the tails alone decide is no element */
+			if (n && (sig = csig_find(&st, list, n, tail, &err)) >= 0) {
+				struct cell *last = wc->n ? &wc->v[wc->n - 1] : NULL;
+				uint8_t hi[16] = {0};
+
+				if (i < nev) {
+					memcpy(hi, ev[i].a, 16);
+					addr_dec(hi, alen);
+				} else {
+					memset(hi, 0xff, alen);
+				}
+				if (last && last->chain == (uint32_t)sig) {
+					uint8_t x[16];
+
+					memcpy(x, last->hi, 16);
+					if (addr_inc(x, alen) && !memcmp(x, prev, 16)) {
+						memcpy(last->hi, hi, 16);
+						goto next;
+					}
+				}
+				if (ipp_grow((void **)&wc->v, &wc->cap, wc->n + 1, sizeof(*wc->v)) <
+				    0)
+					goto nomem;
+				memcpy(wc->v[wc->n].lo, prev, 16);
+				memcpy(wc->v[wc->n].hi, hi, 16);
+				wc->v[wc->n++].chain = (uint32_t)sig;
+			} else if (err) {
+				goto nomem;
+			}
+		next:
+			if (i == nev)
+				break;
+			memcpy(prev, ev[i].a, 16);
+		}
+		/* the boundary's events */
+		{
+			uint32_t x = ev[i].r;
+
+			if (ev[i].delta > 0) {
+				if (cnt[x]++ == 0) {
+					size_t p = nact;
+
+					while (p > 0 && act[p - 1] > x) {
+						act[p] = act[p - 1];
+						p--;
+					}
+					act[p] = x;
+					nact++;
+				}
+				dcnt[x] += ev[i].decides;
+			} else {
+				if (--cnt[x] == 0) {
+					size_t p = 0;
+
+					while (act[p] != x)
+						p++;
+					memmove(&act[p], &act[p + 1],
+						(nact - p - 1) * sizeof(*act));
+					nact--;
+				}
+				dcnt[x] -= ev[i].decides;
+			}
+		}
+	}
+	/* the tails, last first (each names the next) */
+	{
+		long *tail_ch = calloc(nd + 1, sizeof(*tail_ch));
+
+		if (!tail_ch)
+			goto nomem;
+		for (j = nd; j-- > 0;) {
+			bool more = j + 1 < nd;
+
+			if (more) {
+				cchain_name(w, &wc->ch[tail_ch[j + 1]], name, sizeof(name));
+				snprintf(line, sizeof(line), "goto %s", name);
+			}
+			tail_ch[j] = cells_add_chain(
+			    wc, 't',
+			    cells_text(c, w, &d[j], 1, more ? line : NULL, !more && !ddec[j]));
+			if (tail_ch[j] < 0) {
+				free(tail_ch);
+				goto nomem;
+			}
+		}
+		wc->tail0 = nd ? tail_ch[0] : -1;
+		/* the cells' chains, in the order of their first cell */
+		for (i = 0; i < wc->n; i++) {
+			struct csig *s = &st.sig[wc->v[i].chain];
+			long ch;
+
+			if (s->chain < 0) {
+				if (s->tail >= 0 && s->tail < (long)nd) {
+					cchain_name(w, &wc->ch[tail_ch[s->tail]], name,
+						    sizeof(name));
+					snprintf(line, sizeof(line), "goto %s", name);
+				}
+				ch = cells_add_chain(
+				    wc, 'c',
+				    cells_text(c, w, s->v, s->n,
+					       s->tail >= 0 && s->tail < (long)nd ? line : NULL,
+					       s->tail == (long)nd));
+				if (ch < 0) {
+					free(tail_ch);
+					goto nomem;
+				}
+				s->chain = ch;
+			}
+			wc->v[i].chain = (uint32_t)s->chain;
+		}
+		free(tail_ch);
+	}
+	goto out;
+off:
+	wc->on = false;
+	goto out;
+nomem:
+	cells_free(wc);
+	err = -ENOMEM;
+out:
+	for (i = 0; i < st.nsig; i++)
+		free(st.sig[i].v);
+	free(st.sig);
+	free(st.slot);
+	free(ev);
+	free(d);
+	free(r);
+	free(ddec);
+	free(cnt);
+	free(dcnt);
+	free(act);
+	free(list);
+	return err;
+}
+
+/* The rules of @text (lines), each prefixed by @prefix. */
+static void print_lines(const char *prefix, const char *text, FILE *out)
+{
+	const char *p = text, *nl;
+
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		fprintf(out, "%s%.*s\n", prefix, (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+}
+
+static void cell_addr(const struct walk *w, const struct cell *x, char *buf, size_t len)
+{
+	int f = w->fam == 4 ? AF_INET : AF_INET6;
+	size_t alen = w->fam == 4 ? 4 : 16;
+	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
+
+	char l[INET6_ADDRSTRLEN];
+
+	inet_ntop(f, x->lo, lo, sizeof(lo));
+	inet_ntop(f, x->hi, hi, sizeof(hi));
+	inet_ntop(f, w->lip, l, sizeof(l));
+	if (!memcmp(x->lo, x->hi, alen))
+		snprintf(buf, len, "%s . %s", lo, l);
+	else
+		snprintf(buf, len, "%s-%s . %s", lo, hi, l);
+}
+
+/* Elements of the cells map: @v of @wc, each "ADDR : goto CHAIN" (or ADDR alone). */
+static void cells_elements(const struct walk *w, const struct wcells *wc,
+			   const struct cell *const *v, size_t n, bool verdict, const char *ind,
+			   FILE *out)
+{
+	char a[3 * INET6_ADDRSTRLEN + 8], name[WALK_NAME_MAX + 24];
+
+	for (size_t i = 0; i < n; i++) {
+		cell_addr(w, v[i], a, sizeof(a));
+		if (verdict) {
+			cchain_name(w, &wc->ch[v[i]->chain], name, sizeof(name));
+			fprintf(out, "%s%s : goto %s,\n", ind, a, name);
+		} else {
+			fprintf(out, "%s%s,\n", ind, a);
+		}
+	}
+}
+
+static void cells_map_head(const struct walk *w, const char *ind, FILE *out)
+{
+	const char *t = w->fam == 4 ? "ipv4_addr" : "ipv6_addr";
+
+	fprintf(out,
+		"%stype %s . %s : verdict\n%sflags interval\n%scomment \"cells: the tiers that "
+		"can match, by the %s address and this one\"\n",
+		ind, t, t, ind, ind, w->hook == HOOK_IN ? "source" : "destination");
+}
+
+/* The cells' chains and map of @w, declared in a table block (before the walk's chain). */
+static void cells_declare(const struct walk *w, const struct wcells *wc, FILE *out)
+{
+	char name[WALK_NAME_MAX + 24];
+	size_t i;
+
+	/* tails were added last first: each after the one it goes to */
+	for (i = 0; i < wc->nch; i++) {
+		cchain_name(w, &wc->ch[i], name, sizeof(name));
+		fprintf(out, "\tchain %s {\n", name);
+		print_lines("\t\t", wc->ch[i].text, out);
+		fprintf(out, "\t}\n");
+	}
+	cells_map_name(w, name, sizeof(name));
+	fprintf(out, "\tmap %s {\n", name);
+	cells_map_head(w, "\t\t", out);
+	if (wc->n) {
+		fprintf(out, "\t\telements = {\n");
+		for (i = 0; i < wc->n; i++) {
+			const struct cell *x = &wc->v[i];
+
+			cells_elements(w, wc, &x, 1, true, "\t\t\t", out);
+		}
+		fprintf(out, "\t\t}\n");
+	}
+	fprintf(out, "\t}\n");
+}
+
+/* The walk chain's own rules when it has cells: the lookup, then the first tail. */
+static void cells_walk_rules(const struct ipp_compiled *c, const struct walk *w,
+			     const struct wcells *wc, const char *prefix, FILE *out)
+{
+	char name[WALK_NAME_MAX + 24];
+
+	cells_map_name(w, name, sizeof(name));
+	fprintf(out, "%s%s %s . %s %s vmap @%s comment \"cells\"\n", prefix,
+		w->fam == 4 ? "ip" : "ip6", w->hook == HOOK_IN ? "saddr" : "daddr",
+		w->fam == 4 ? "ip" : "ip6", w->hook == HOOK_IN ? "daddr" : "saddr", name);
+	if (wc->tail0 >= 0) {
+		cchain_name(w, &wc->ch[wc->tail0], name, sizeof(name));
+		fprintf(out, "%sgoto %s\n", prefix, name);
+	} else {
+		walk_end(c, w, flow_used(c), prefix, out);
+	}
+}
+
+static bool cchain_in(const struct wcells *wc, const struct cchain *ch)
+{
+	for (size_t i = 0; wc && wc->on && i < wc->nch; i++)
+		if (wc->ch[i].hash == ch->hash && wc->ch[i].kind == ch->kind)
+			return true;
+	return false;
+}
+
+static bool cell_same(const struct wcells *a, const struct cell *x, const struct wcells *b,
+		      const struct cell *y)
+{
+	return !memcmp(x->lo, y->lo, 16) && !memcmp(x->hi, y->hi, 16) &&
+	       a->ch[x->chain].hash == b->ch[y->chain].hash &&
+	       a->ch[x->chain].kind == b->ch[y->chain].kind;
+}
+
+/*
+ * A change of walk @w's cells from @o (NULL or off: none) to @n, before its
+ * chain is rewritten: the new chains, the map or its elements.  -ENOMEM.
+ */
+static int cells_pre(const struct walk *w, const struct wcells *o, const struct wcells *n,
+		     FILE *out)
+{
+	char name[WALK_NAME_MAX + 24], map[WALK_NAME_MAX + 24], prefix[2 * WALK_NAME_MAX + 64];
+	const struct cell **del = NULL, **add = NULL;
+	size_t i, j, nd = 0, na = 0;
+
+	if (!n || !n->on)
+		return 0;
+	for (i = 0; i < n->nch; i++)
+		if (!cchain_in(o, &n->ch[i])) {
+			cchain_name(w, &n->ch[i], name, sizeof(name));
+			fprintf(out, "add chain %s %s\n", TABLE, name);
+		}
+	for (i = 0; i < n->nch; i++)
+		if (!cchain_in(o, &n->ch[i])) {
+			cchain_name(w, &n->ch[i], name, sizeof(name));
+			snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+			print_lines(prefix, n->ch[i].text, out);
+		}
+	cells_map_name(w, map, sizeof(map));
+	if (!o || !o->on) {
+		fprintf(out, "add map %s %s {\n", TABLE, map);
+		cells_map_head(w, "\t", out);
+		fprintf(out, "}\n");
+	}
+	del = calloc((o && o->on ? o->n : 0) + 1, sizeof(*del));
+	add = calloc(n->n + 1, sizeof(*add));
+	if (!del || !add) {
+		free(del);
+		free(add);
+		return -ENOMEM;
+	}
+	/* both sorted by address: what differs */
+	for (i = 0, j = 0; (o && o->on && i < o->n) || j < n->n;) {
+		int cmp;
+
+		if (!o || !o->on || i == o->n)
+			cmp = 1;
+		else if (j == n->n)
+			cmp = -1;
+		else if (cell_same(o, &o->v[i], n, &n->v[j]))
+			cmp = 0;
+		else
+			cmp = memcmp(o->v[i].lo, n->v[j].lo, 16) <= 0 ? -1 : 1;
+		if (cmp == 0) {
+			i++;
+			j++;
+		} else if (cmp < 0) {
+			del[nd++] = &o->v[i++];
+		} else {
+			add[na++] = &n->v[j++];
+		}
+	}
+	if (nd) {
+		fprintf(out, "delete element %s %s {\n", TABLE, map);
+		cells_elements(w, o, del, nd, false, "\t", out);
+		fprintf(out, "}\n");
+	}
+	if (na) {
+		fprintf(out, "add element %s %s {\n", TABLE, map);
+		cells_elements(w, n, add, na, true, "\t", out);
+		fprintf(out, "}\n");
+	}
+	free(del);
+	free(add);
+	return 0;
+}
+
+/*
+ * After walk @w's chain was rewritten (or deleted): the map when the walk has
+ * no cells any more, the chains no cell goes to.
+ */
+static void cells_post(const struct walk *w, const struct wcells *o, const struct wcells *n,
 		       FILE *out)
+{
+	char name[WALK_NAME_MAX + 24];
+	size_t i;
+
+	if (!o || !o->on)
+		return;
+	if (!n || !n->on) {
+		cells_map_name(w, name, sizeof(name));
+		fprintf(out, "delete map %s %s\n", TABLE, name);
+	}
+	/* all flushed first: a chain can only go when nothing goes to it any more (the
+	 * flush also tells the counter reader which rules' counts to carry) */
+	for (int k = 0; k < 2; k++)
+		for (i = 0; i < o->nch; i++)
+			if (!cchain_in(n, &o->ch[i])) {
+				cchain_name(w, &o->ch[i], name, sizeof(name));
+				fprintf(out, "%s chain %s %s\n", k ? "delete" : "flush", TABLE,
+					name);
+			}
+}
+
+/*
+ * Every rule of walk chain @w, each line prefixed by @prefix.  @wc: its
+ * cells (cells_compute()), or NULL to have them computed when it has any.
+ */
+static int walk_rules(const struct ipp_compiled *c, const struct walk *w, const struct wcells *wc,
+		      const char *prefix, FILE *out)
 {
 	unsigned keys = walk_keys(c, w);
 	bool fc = flow_used(c); /* every walk uses the cache, when the table has one */
@@ -764,6 +1474,22 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 			fprintf(out, " goto %s\n", name);
 		}
 	}
+	if (w->local && w->sub == SUB_SD) {
+		struct wcells own;
+
+		if (!wc) {
+			if (cells_compute(c, w, &own) < 0)
+				return -ENOMEM;
+			if (own.on)
+				cells_walk_rules(c, w, &own, prefix, out);
+			cells_free(&own);
+			if (own.on)
+				return 0;
+		} else if (wc->on) {
+			cells_walk_rules(c, w, wc, prefix, out);
+			return 0;
+		}
+	}
 	for (i = 0; i < c->ntiers; i++) {
 		if (!tier_in_walk(&c->tiers[i], w) || (w->local && !tier_local(c, i, w, lk)))
 			continue;
@@ -771,6 +1497,14 @@ static void walk_rules(const struct ipp_compiled *c, const struct walk *w, const
 		tier_rule(c, &c->tiers[i], w->hook, w->fam, out);
 		fputc('\n', out);
 	}
+	walk_end(c, w, fc, prefix, out);
+	return 0;
+}
+
+/* The end of walk @w: it found nothing.  @fc: the walk fills the flow cache. */
+static void walk_end(const struct ipp_compiled *c, const struct walk *w, bool fc,
+		     const char *prefix, FILE *out)
+{
 	/* the walk found nothing: permitted, and remembered as such; or what the fixed mode
 	 * of the rest does with it, never remembered */
 	if (c->opts.rest)
@@ -1458,10 +2192,19 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	emit_fixed_chains(c, out);
 	nw = list_walks(c, walks);
 	for (i = 0; i < nw; i++) {
+		struct wcells wc;
+
+		if (cells_compute(c, &walks[i], &wc) < 0) {
+			free(walks);
+			return ipp_err(err, ENOMEM, "out of memory");
+		}
+		if (wc.on)
+			cells_declare(&walks[i], &wc, out);
 		walk_name(&walks[i], name, sizeof(name));
 		fprintf(out, "\tchain %s {\n", name);
-		walk_rules(c, &walks[i], "\t\t", out);
+		(void)walk_rules(c, &walks[i], &wc, "\t\t", out);
 		fprintf(out, "\t}\n");
+		cells_free(&wc);
 	}
 	if (c->opts.defrag6)
 		/* never reached: its presence has the kernel reassemble IPv6 (compile.h) */
@@ -1521,7 +2264,7 @@ static bool opts_equal(const struct ipp_copts *a, const struct ipp_copts *b)
 	       a->exempt_nd == b->exempt_nd && a->ipsecexempt == b->ipsecexempt &&
 	       a->elem_comments == b->elem_comments &&
 	       (a->diagnostics != 0) == (b->diagnostics != 0) && a->flow_cache == b->flow_cache &&
-	       a->flow_size == b->flow_size && a->rest == b->rest &&
+	       a->flow_size == b->flow_size && a->cells == b->cells && a->rest == b->rest &&
 	       ipp_bootexempt_list_same(a->rest_exempt, a->rest_nexempt, b->rest_exempt,
 					b->rest_nexempt);
 }
@@ -1664,23 +2407,27 @@ static int elem_diff(const struct ipp_compiled *oc, const struct ipp_ctier *o,
 	return 0;
 }
 
-static char *walk_text(const struct ipp_compiled *c, const struct walk *w, const char *prefix)
+/* The rules of walk @w of @c with cells @wc (NULL: computed), as text (free()); NULL: -ENOMEM. */
+static char *walk_text(const struct ipp_compiled *c, const struct walk *w, const struct wcells *wc,
+		       const char *prefix)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	int r;
 
 	if (!f)
 		return NULL;
-	walk_rules(c, w, prefix, f);
-	if (fclose(f) != 0) {
+	r = walk_rules(c, w, wc, prefix, f);
+	if (fclose(f) != 0 || r < 0) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
 
-static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
+/* The index of walk @w in @v (@n of them), or -1. */
+static long walk_index(const struct walk *v, size_t n, const struct walk *w)
 {
 	size_t i;
 
@@ -1688,8 +2435,70 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 		if (v[i].hook == w->hook && v[i].fam == w->fam && v[i].proto == w->proto &&
 		    v[i].sub == w->sub && v[i].local == w->local &&
 		    (!w->local || !memcmp(v[i].lip, w->lip, sizeof(w->lip))))
-			return true;
-	return false;
+			return (long)i;
+	return -1;
+}
+
+static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
+{
+	return walk_index(v, n, w) >= 0;
+}
+
+/* The walk chains of a compiled form, with their cells. */
+struct walkset {
+	struct walk *v;
+	struct wcells *cells; /* per walk (off but for local walks cut into cells) */
+	size_t n;
+};
+
+static void walkset_free(struct walkset *ws)
+{
+	for (size_t i = 0; ws->cells && i < ws->n; i++)
+		cells_free(&ws->cells[i]);
+	free(ws->cells);
+	free(ws->v);
+	memset(ws, 0, sizeof(*ws));
+}
+
+/* The walks of @c (list_walks()) and their cells into @ws (walkset_free()).  -ENOMEM. */
+static int walkset_build(const struct ipp_compiled *c, struct walkset *ws)
+{
+	memset(ws, 0, sizeof(*ws));
+	if (!(ws->v = malloc(MAX_WALKS * sizeof(*ws->v))))
+		return -ENOMEM;
+	ws->n = list_walks(c, ws->v);
+	if (!(ws->cells = calloc(ws->n + 1, sizeof(*ws->cells)))) {
+		walkset_free(ws);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ws->n; i++)
+		if (cells_compute(c, &ws->v[i], &ws->cells[i]) < 0) {
+			walkset_free(ws);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+/* The cells of @n's walks that differ from @o's, before the walks are rewritten. -ENOMEM. */
+static int walkset_cells_pre(const struct walkset *o, const struct walkset *n, FILE *out)
+{
+	for (size_t i = 0; i < n->n; i++) {
+		long j = walk_index(o->v, o->n, &n->v[i]);
+
+		if (cells_pre(&n->v[i], j >= 0 ? &o->cells[j] : NULL, &n->cells[i], out) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What cells of @o's walks @n has not, after the walks were rewritten and dropped. */
+static void walkset_cells_post(const struct walkset *o, const struct walkset *n, FILE *out)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		long j = walk_index(n->v, n->n, &o->v[i]);
+
+		cells_post(&o->v[i], &o->cells[i], j >= 0 ? &n->cells[j] : NULL, out);
+	}
 }
 
 /* The walk chains of @nw that @ow has not: added, empty (walks_fill() fills them). */
@@ -1712,27 +2521,27 @@ static void walks_create(const struct walk *ow, size_t nown, const struct walk *
  * -ENOMEM.
  */
 static int walks_fill(const struct ipp_compiled *old, const struct ipp_compiled *new,
-		      const struct walk *ow, size_t nown, const struct walk *nw, size_t nnwn,
-		      FILE *out, size_t *rewritten)
+		      const struct walkset *ow, const struct walkset *nw, FILE *out,
+		      size_t *rewritten)
 {
 	char name[WALK_NAME_MAX];
 
-	for (size_t i = 0; i < nnwn; i++) {
+	for (size_t i = 0; i < nw->n; i++) {
 		char *a = NULL, *b, prefix[WALK_NAME_MAX + 32];
-		bool existed = walk_in(ow, nown, &nw[i]);
+		long j = walk_index(ow->v, ow->n, &nw->v[i]);
 
-		walk_name(&nw[i], name, sizeof(name));
+		walk_name(&nw->v[i], name, sizeof(name));
 		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-		b = walk_text(new, &nw[i], prefix);
-		if (existed)
-			a = walk_text(old, &nw[i], prefix);
-		if (!b || (existed && !a)) {
+		b = walk_text(new, &nw->v[i], &nw->cells[i], prefix);
+		if (j >= 0)
+			a = walk_text(old, &nw->v[i], &ow->cells[j], prefix);
+		if (!b || (j >= 0 && !a)) {
 			free(a);
 			free(b);
 			return -ENOMEM;
 		}
-		if (!existed || strcmp(a, b)) {
-			if (existed)
+		if (j < 0 || strcmp(a, b)) {
+			if (j >= 0)
 				fprintf(out, "flush chain %s %s\n", TABLE, name);
 			fputs(b, out);
 			++*rewritten;
@@ -1763,39 +2572,38 @@ static void walks_drop(const struct walk *ow, size_t nown, const struct walk *nw
 int ipp_compiled_relocal(struct ipp_compiled *c, const struct ipp_laddr *v, size_t n, FILE *out)
 {
 	struct ipp_compiled old = *c;
-	struct walk *ow = malloc(MAX_WALKS * sizeof(*ow)), *nw = malloc(MAX_WALKS * sizeof(*nw));
-	size_t nown, nnwn, rewritten = 0;
+	struct walkset ow = {0}, nw = {0};
+	size_t rewritten = 0;
 	int r = -ENOMEM;
 
-	if (!ow || !nw)
-		goto out;
 	ipp_copts_local(&c->opts, v, n);
 	if (c->opts.nlocal == old.opts.nlocal &&
-	    !memcmp(c->opts.local, old.opts.local, old.opts.nlocal * sizeof(old.opts.local[0]))) {
-		r = 0;
-		goto out;
-	}
+	    !memcmp(c->opts.local, old.opts.local, old.opts.nlocal * sizeof(old.opts.local[0])))
+		return 0;
 	c->lcov = NULL; /* (old's: the walks as they are) */
 	if (ipp_compiled_cover(c) < 0) {
 		c->opts = old.opts;
 		c->lcov = old.lcov;
-		goto out;
+		return -ENOMEM;
 	}
-	nown = list_walks(&old, ow);
-	nnwn = list_walks(c, nw);
-	walks_create(ow, nown, nw, nnwn, out);
-	if (walks_fill(&old, c, ow, nown, nw, nnwn, out, &rewritten) < 0) {
-		free(c->lcov);
-		c->opts = old.opts;
-		c->lcov = old.lcov;
-		goto out;
-	}
-	walks_drop(ow, nown, nw, nnwn, out);
+	if (walkset_build(&old, &ow) < 0 || walkset_build(c, &nw) < 0)
+		goto fail;
+	walks_create(ow.v, ow.n, nw.v, nw.n, out);
+	if (walkset_cells_pre(&ow, &nw, out) < 0 ||
+	    walks_fill(&old, c, &ow, &nw, out, &rewritten) < 0)
+		goto fail;
+	walks_drop(ow.v, ow.n, nw.v, nw.n, out);
+	walkset_cells_post(&ow, &nw, out);
 	free(old.lcov);
 	r = 0;
+	goto out;
+fail:
+	free(c->lcov);
+	c->opts = old.opts;
+	c->lcov = old.lcov;
 out:
-	free(ow);
-	free(nw);
+	walkset_free(&ow);
+	walkset_free(&nw);
 	return r;
 }
 
@@ -1812,11 +2620,12 @@ int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], 
 		int k = v[i].local ? walk_local(c, &v[i]) : -1;
 		char *text;
 
-		if (k < 0 || !(grown[v[i].hook == HOOK_OUT] & (1u << k)))
+		/* (the walks past both gates: ipp_cells_snap_emit()) */
+		if (k < 0 || !(grown[v[i].hook == HOOK_OUT] & (1u << k)) || v[i].sub == SUB_SD)
 			continue;
 		walk_name(&v[i], name, sizeof(name));
 		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-		if (!(text = walk_text(c, &v[i], prefix))) {
+		if (!(text = walk_text(c, &v[i], NULL, prefix))) {
 			free(v);
 			return -ENOMEM;
 		}
@@ -1826,6 +2635,97 @@ int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], 
 	}
 	free(v);
 	return 0;
+}
+
+struct ipp_cells_snap {
+	struct walk *v;
+	struct wcells *cells;
+	char **text; /* each walk's rules, without prefix */
+	size_t n;
+};
+
+void ipp_cells_snap_free(struct ipp_cells_snap *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		cells_free(&s->cells[i]);
+		free(s->text[i]);
+	}
+	free(s->v);
+	free(s->cells);
+	free(s->text);
+	free(s);
+}
+
+int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret)
+{
+	struct ipp_cells_snap *s = calloc(1, sizeof(*s));
+	struct walk *all = malloc(MAX_WALKS * sizeof(*all));
+	size_t n, i, k;
+
+	*ret = NULL;
+	if (!s || !all)
+		goto nomem;
+	n = list_walks(c, all);
+	s->v = calloc(n + 1, sizeof(*s->v));
+	s->cells = calloc(n + 1, sizeof(*s->cells));
+	s->text = calloc(n + 1, sizeof(*s->text));
+	if (!s->v || !s->cells || !s->text)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if (!all[i].local || all[i].sub != SUB_SD)
+			continue;
+		for (k = 0; k < c->ntiers && !(touched[k] && tier_in_walk(&c->tiers[k], &all[i]));
+		     k++)
+			;
+		if (k == c->ntiers)
+			continue;
+		s->v[s->n] = all[i];
+		if (cells_compute(c, &all[i], &s->cells[s->n]) < 0)
+			goto nomem;
+		s->n++;
+		if (!(s->text[s->n - 1] = walk_text(c, &all[i], &s->cells[s->n - 1], "")))
+			goto nomem;
+	}
+	free(all);
+	*ret = s;
+	return 0;
+nomem:
+	free(all);
+	ipp_cells_snap_free(s);
+	return -ENOMEM;
+}
+
+int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out)
+{
+	char name[WALK_NAME_MAX], prefix[WALK_NAME_MAX + 32];
+	int r = 0;
+
+	for (size_t i = 0; i < s->n && r == 0; i++) {
+		const struct walk *w = &s->v[i];
+		struct wcells nc;
+		char *text;
+
+		if (cells_compute(c, w, &nc) < 0)
+			return -ENOMEM;
+		if (!(text = walk_text(c, w, &nc, "")) ||
+		    cells_pre(w, &s->cells[i], &nc, out) < 0) {
+			free(text);
+			cells_free(&nc);
+			return -ENOMEM;
+		}
+		if (strcmp(text, s->text[i])) {
+			walk_name(w, name, sizeof(name));
+			snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+			fprintf(out, "flush chain %s %s\n", TABLE, name);
+			print_lines(prefix, text, out);
+		}
+		cells_post(w, &s->cells[i], &nc, out);
+		free(text);
+		cells_free(&nc);
+	}
+	return r;
 }
 
 void ipp_patch_emit(const struct ipp_compiled *c, const struct ipp_ctier *t,
@@ -1917,11 +2817,11 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 		      struct ipp_cdiff_stats *st, struct ipp_error *err)
 {
 	const struct ipp_ctier **ov = NULL, **nv = NULL;
-	struct walk *ow = NULL, *nw = NULL;
+	struct walkset ow = {0}, nw = {0};
 	struct ipp_cdiff_stats s = {0};
 	struct pair *pairs = NULL;
 	struct elem_ops *ops = NULL;
-	size_t i, j, np = 0, nown, nnwn, changes = 0;
+	size_t i, j, np = 0, changes = 0;
 	int r = 0;
 
 	if (!old || !opts_equal(&old->opts, &new->opts) ||
@@ -1930,9 +2830,7 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	ov = by_name(old);
 	nv = by_name(new);
 	pairs = calloc(old->ntiers + new->ntiers + 1, sizeof(*pairs));
-	ow = malloc(MAX_WALKS * sizeof(*ow));
-	nw = malloc(MAX_WALKS * sizeof(*nw));
-	if (!ov || !nv || !pairs || !ow || !nw) {
+	if (!ov || !nv || !pairs) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -1975,11 +2873,13 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	if (changes > 1000 && changes > new->nelems / 2)
 		goto full;
 
-	nown = list_walks(old, ow);
-	nnwn = list_walks(new, nw);
+	if (walkset_build(old, &ow) < 0 || walkset_build(new, &nw) < 0) {
+		r = ipp_err(err, ENOMEM, "out of memory");
+		goto out;
+	}
 
 	/* 1. new walk chains, empty (filled below) */
-	walks_create(ow, nown, nw, nnwn, out);
+	walks_create(ow.v, ow.n, nw.v, nw.n, out);
 	/* 2. new maps with their elements */
 	for (i = 0; i < np; i++) {
 		const struct pair *p = &pairs[i];
@@ -2016,13 +2916,17 @@ int ipp_compiled_diff(const struct ipp_compiled *old, const struct ipp_compiled 
 	/* the gates: a packet may now pass where it could not (and the reverse) */
 	gates_diff((const struct ipp_cgate(*)[2])old->gate,
 		   (const struct ipp_cgate(*)[2]) new->gate, out);
-	/* 4. walk chains whose rules changed: flushed and refilled */
-	if (walks_fill(old, new, ow, nown, nw, nnwn, out, &s.chains_rewritten) < 0) {
+	/* 4. the cells of the local walks (their chains, map elements), then the walk chains
+	 * whose rules changed: flushed and refilled */
+	if (walkset_cells_pre(&ow, &nw, out) < 0 ||
+	    walks_fill(old, new, &ow, &nw, out, &s.chains_rewritten) < 0) {
 		r = ipp_err(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	/* 5. walk chains no longer used, then maps no longer used */
-	walks_drop(ow, nown, nw, nnwn, out);
+	/* 5. walk chains no longer used, the cells' chains and maps no longer used, then
+	 * maps no longer used */
+	walks_drop(ow.v, ow.n, nw.v, nw.n, out);
+	walkset_cells_post(&ow, &nw, out);
 	for (i = 0; i < np; i++) {
 		const struct pair *p = &pairs[i];
 
@@ -2056,8 +2960,8 @@ out:
 	free(pairs);
 	free(ov);
 	free(nv);
-	free(ow);
-	free(nw);
+	walkset_free(&ow);
+	walkset_free(&nw);
 	if (r == 0 && ferror(out))
 		r = ipp_err(err, EIO, "cannot write the ruleset changes");
 	if (r == 0 && st)

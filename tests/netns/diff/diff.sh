@@ -30,6 +30,8 @@
 #                         each filter's packet count against the packets the matcher
 #                         says it decided, after every change (400; 0: not checked;
 #                         each check reads the counts through the shell)
+#   IPP_DIFF_CELLS=1      both ipsecpold parts with CellDispatch=1: the local
+#                         walks cut into cells by the remote address
 #   KEEP=1                keep the work directory
 set -u -o pipefail
 
@@ -149,8 +151,14 @@ if [ "$naive_cases" -gt 0 ]; then
 	"$DIFF" "${common[@]}" --root "$WORK/naive" --naive --policies 1 \
 		--filters "${IPP_DIFF_FILTERS:-300}" --cases "$naive_cases" || status=1
 fi
+cells_conf() { # cells_conf ROOT: CellDispatch=1 in its driver.conf when asked
+	if [ "${IPP_DIFF_CELLS:-0}" = 1 ]; then
+		mkdir -p "$1/etc/ipsecpol" && echo "CellDispatch=1" >>"$1/etc/ipsecpol/driver.conf"
+	fi
+}
 echo "== ipsecpold --once against the reference matcher"
 mkdir -p "$WORK/real"
+cells_conf "$WORK/real"
 "$DIFF" "${common[@]}" --root "$WORK/real" --policies "${IPP_DIFF_POLICIES:-6}" \
 	--filters "${IPP_DIFF_FILTERS:-300}" --cases "${IPP_DIFF_CASES:-2000}" || status=1
 
@@ -163,6 +171,7 @@ if [ "$agent_policies" -gt 0 ]; then
 	# on its own while the cases run and the policy changes
 	mkdir -p "$R/etc/ipsecpol"
 	echo "FlowCacheSize=${IPP_DIFF_AGENT_FLOWS:-128}" >"$R/etc/ipsecpol/driver.conf"
+	cells_conf "$R"
 	ip netns exec "$NS_H" "$BIN/ipsecpold" --root "$R" --foreground --verbose \
 		>"$LOG" 2>&1 </dev/null &
 	AGENT_PID=$!
