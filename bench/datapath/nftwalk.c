@@ -38,12 +38,14 @@
 
 struct elem {
 	uint32_t key[MAX_FIELDS];
+	uint32_t hi[MAX_FIELDS]; /* an interval map's: the end of each field's range */
 	char *verdict;
 };
 
 struct map {
 	char *name;
 	bool is_set;           /* a gate: typeof @nh,OFF,16 */
+	bool interval;	       /* flags interval: fields "A-B" (the cells of a local walk) */
 	unsigned nh_off;       /* gate: bit offset in the network header */
 	struct elem *e;
 	size_t n, cap;
@@ -124,10 +126,11 @@ static uint32_t field(const char *s, unsigned line)
 	return (uint32_t)v;
 }
 
-static void parse_key(char *text, uint32_t *key, unsigned line)
+/* @hi (NULL: no ranges) gets the end of a field "A-B", else the field itself. */
+static void parse_key(char *text, uint32_t *key, uint32_t *hi, unsigned line)
 {
 	size_t i = 0;
-	char *p = text, *sep;
+	char *p = text, *sep, *dash;
 
 	memset(key, 0, MAX_FIELDS * sizeof(*key));
 	for (;;) {
@@ -136,7 +139,14 @@ static void parse_key(char *text, uint32_t *key, unsigned line)
 			*sep = '\0';
 		if (i == MAX_FIELDS)
 			die_line(line, "too many key fields", text);
-		key[i++] = field(trim(p), line);
+		p = trim(p);
+		dash = hi ? strchr(p, '-') : NULL;
+		if (dash)
+			*dash = '\0';
+		key[i] = field(trim(p), line);
+		if (hi)
+			hi[i] = dash ? field(trim(dash + 1), line) : key[i];
+		i++;
 		if (!sep)
 			break;
 		p = sep + 3;
@@ -176,7 +186,8 @@ static void add_elem(struct map *m, char *text, unsigned line)
 		*colon = '\0';
 		e->verdict = xstrdup(trim(colon + 3));
 	}
-	parse_key(trim(text), e->key, line);
+	memset(e->hi, 0, sizeof(e->hi));
+	parse_key(trim(text), e->key, m->interval ? e->hi : NULL, line);
 }
 
 static int elem_cmp(const void *a, const void *b)
@@ -234,7 +245,9 @@ static void load(const char *path)
 				m = NULL;
 				continue;
 			}
-			if (!strncmp(l, "typeof @nh,", 11)) {
+			if (!strcmp(l, "flags interval")) {
+				m->interval = true;
+			} else if (!strncmp(l, "typeof @nh,", 11)) {
 				m->is_set = true;
 				m->nh_off = (unsigned)strtoul(l + 11, NULL, 10);
 			} else if (!strcmp(l, "elements = {")) {
@@ -325,6 +338,18 @@ static const struct elem *lookup(const struct map *m, const uint32_t *key)
 {
 	struct elem k;
 
+	if (m->interval) { /* (disjoint ranges: the first that holds the key) */
+		for (size_t i = 0; i < m->n; i++) {
+			size_t f;
+
+			for (f = 0; f < MAX_FIELDS; f++)
+				if (key[f] < m->e[i].key[f] || key[f] > m->e[i].hi[f])
+					break;
+			if (f == MAX_FIELDS)
+				return &m->e[i];
+		}
+		return NULL;
+	}
 	memcpy(k.key, key, sizeof(k.key));
 	return bsearch(&k, m->e, m->n, sizeof(*m->e), elem_cmp);
 }

@@ -846,6 +846,56 @@ static char *cells_text(const struct ipp_compiled *c, const struct walk *w, cons
 }
 
 /*
+ * A group of pieces, @glo to @ghi, into @wc: the remote-keyed tiers @gu
+ * (@gn indices into @r, in walk order) with the tiers with no remote key
+ * (@d, @nd) walked before the last of them, then the tails when @gtail; no
+ * element when it has no remote-keyed tier (the walk goes on to the tails).
+ * A piece with fewer tiers than its group still walks them in order: the
+ * others have no element holding its addresses.  @ulist: room for the list.
+ * -ENOMEM.
+ */
+static int cells_group(const struct ipp_compiled *c, const struct walk *w, struct wcells *wc,
+		       struct cstate *st, const uint32_t *r, const uint32_t *gu, uint32_t gn,
+		       bool gtail, const uint32_t *d, size_t nd, const uint8_t *glo,
+		       const uint8_t *ghi, size_t alen, uint32_t *ulist)
+{
+	uint32_t n = 0, a = 0;
+	size_t b = 0;
+	long sig;
+	int err = 0;
+	struct cell *last = wc->n ? &wc->v[wc->n - 1] : NULL;
+
+	(void)c;
+	if (gn == 0)
+		return 0;
+	while (a < gn) {
+		if (b < nd && d[b] < r[gu[a]])
+			ulist[n++] = d[b++];
+		else
+			ulist[n++] = r[gu[a++]];
+	}
+	sig = csig_find(st, ulist, n, gtail ? (long)b : -2, &err);
+	if (sig < 0)
+		return -ENOMEM;
+	if (last && last->chain == (uint32_t)sig) {
+		uint8_t x[16];
+
+		memcpy(x, last->hi, 16);
+		if (addr_inc(x, alen) && !memcmp(x, glo, 16)) {
+			memcpy(last->hi, ghi, 16);
+			return 0;
+		}
+	}
+	(void)w;
+	if (ipp_grow((void **)&wc->v, &wc->cap, wc->n + 1, sizeof(*wc->v)) < 0)
+		return -ENOMEM;
+	memcpy(wc->v[wc->n].lo, glo, 16);
+	memcpy(wc->v[wc->n].hi, ghi, 16);
+	wc->v[wc->n++].chain = (uint32_t)sig;
+	return 0;
+}
+
+/*
  * The cells of walk @w of @c into @wc (cells_free()); wc->on false when the
  * walk lists its tiers as they are.  -ENOMEM.
  */
@@ -855,6 +905,11 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	size_t alen = w->fam == 4 ? 4 : 16, i, j, nd = 0, nr = 0, nev = 0, evcap = 0;
 	int lk = w->local ? walk_local(c, w) : -1, err = 0;
 	uint32_t *d = NULL, *r = NULL, *cnt = NULL, *dcnt = NULL, *act = NULL, *list = NULL;
+	/* the group of pieces being merged: its tiers (indices into r), whether a piece of it
+	 * goes on to the tails, its addresses */
+	uint32_t *gu = NULL, *stamp = NULL, *ulist = NULL, gn = 0, gen = 1;
+	bool gopen = false, gtail = false;
+	uint8_t glo[16] = {0}, ghi[16] = {0};
 	bool *ddec = NULL;
 	size_t dcut = SIZE_MAX, nact = 0;
 	struct cevent *ev = NULL;
@@ -927,66 +982,72 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	dcnt = calloc(nr + 1, sizeof(*dcnt));
 	act = calloc(nr + 1, sizeof(*act));
 	list = calloc(nr + nd + 1, sizeof(*list));
-	if (!cnt || !dcnt || !act || !list)
+	gu = calloc(nr + 1, sizeof(*gu));
+	stamp = calloc(nr + 1, sizeof(*stamp));
+	ulist = calloc(nr + nd + 1, sizeof(*ulist));
+	if (!cnt || !dcnt || !act || !list || !gu || !stamp || !ulist)
 		goto nomem;
 	wc->on = true;
 	for (i = 0; i <= nev; i++) {
-		/* the piece from @prev to the next boundary: the tiers active now */
+		/* the piece from @prev to the next boundary: the remote-keyed tiers active now,
+		 * up to the first that decides (then no tail), into the group */
 		if (i == nev || memcmp(ev[i].a, prev, 16)) {
-			uint32_t n = 0;
+			uint32_t sn = 0, fresh = 0;
 			size_t a = 0, b = 0;
-			long tail = (long)nd, sig;
+			bool tail = true;
+			uint8_t hi[16] = {0};
 
 			for (;;) {
 				bool ra = a < nact, db = b < nd;
 
 				if (ra && (!db || r[act[a]] < d[b])) {
-					list[n++] = r[act[a]];
+					list[sn++] = act[a];
 					if (dcnt[act[a]]) {
-						tail = -2;
+						tail = false;
 						break;
 					}
 					a++;
-				} else if (db) {
-					if (ddec[b] || a == nact) {
-						tail = (long)b;
-						break;
-					}
-					list[n++] = d[b++];
+				} else if (db && !ddec[b] && a < nact) {
+					b++;
 				} else {
 					break;
 				}
 			}
-			/* a piece the tails alone decide is no element */
-			if (n && (sig = csig_find(&st, list, n, tail, &err)) >= 0) {
-				struct cell *last = wc->n ? &wc->v[wc->n - 1] : NULL;
-				uint8_t hi[16] = {0};
-
-				if (i < nev) {
-					memcpy(hi, ev[i].a, 16);
-					addr_dec(hi, alen);
-				} else {
-					memset(hi, 0xff, alen);
-				}
-				if (last && last->chain == (uint32_t)sig) {
-					uint8_t x[16];
-
-					memcpy(x, last->hi, 16);
-					if (addr_inc(x, alen) && !memcmp(x, prev, 16)) {
-						memcpy(last->hi, hi, 16);
-						goto next;
-					}
-				}
-				if (ipp_grow((void **)&wc->v, &wc->cap, wc->n + 1, sizeof(*wc->v)) <
-				    0)
-					goto nomem;
-				memcpy(wc->v[wc->n].lo, prev, 16);
-				memcpy(wc->v[wc->n].hi, hi, 16);
-				wc->v[wc->n++].chain = (uint32_t)sig;
-			} else if (err) {
-				goto nomem;
+			if (i < nev) {
+				memcpy(hi, ev[i].a, 16);
+				addr_dec(hi, alen);
+			} else {
+				memset(hi, 0xff, alen);
 			}
-		next:
+			for (j = 0; j < sn; j++)
+				fresh += stamp[list[j]] != gen;
+			/* merged when one holds the other's tiers: the cell takes the larger
+			 * list, a chain there is anyway (a longer list for more cells would
+			 * cost the kernel more at every check of the table's jumps) */
+			if (!gopen || (gn + fresh != gn && gn + fresh != sn) || gtail != tail ||
+			    (sn == 0) != (gn == 0)) {
+				if (gopen && cells_group(c, w, wc, &st, r, gu, gn, gtail, d, nd,
+							 glo, ghi, alen, ulist) < 0)
+					goto nomem;
+				gopen = true;
+				gn = 0;
+				gtail = false;
+				gen++;
+				memcpy(glo, prev, 16);
+			}
+			for (j = 0; j < sn; j++)
+				if (stamp[list[j]] != gen) {
+					size_t p = gn++;
+
+					stamp[list[j]] = gen;
+					while (p > 0 && gu[p - 1] > list[j]) {
+						gu[p] = gu[p - 1];
+						p--;
+					}
+					gu[p] = list[j];
+				}
+			gtail = tail;
+			memcpy(ghi, hi, 16);
 			if (i == nev)
 				break;
 			memcpy(prev, ev[i].a, 16);
@@ -1021,6 +1082,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 			}
 		}
 	}
+	if (gopen && cells_group(c, w, wc, &st, r, gu, gn, gtail, d, nd, glo, ghi, alen, ulist) < 0)
+		goto nomem;
 	/* the tails, last first (each names the next) */
 	{
 		long *tail_ch = calloc(nd + 1, sizeof(*tail_ch));
@@ -1089,6 +1152,9 @@ out:
 	free(dcnt);
 	free(act);
 	free(list);
+	free(gu);
+	free(stamp);
+	free(ulist);
 	return err;
 }
 
