@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "testpol.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,7 +342,22 @@ int testpol_line(struct testpol *t, const char *line, const char *name, unsigned
 	} else if (!strcmp(tok[0], "option") && ntok >= 2) {
 		if (!strcmp(tok[1], "comments"))
 			t->opts.elem_comments = true;
-		else if (!strcmp(tok[1], "diagnostics") && ntok == 3)
+		else if (!strcmp(tok[1], "cells"))
+			t->opts.cells = true;
+		else if (!strcmp(tok[1], "local") && ntok >= 3 && ntok - 2 <= IPP_LOCAL_MAX) {
+			/* option local ADDRESS...: this host's addresses, which get walks */
+			struct ipp_laddr v[IPP_LOCAL_MAX];
+			size_t n = 0;
+
+			memset(v, 0, sizeof(v));
+			for (i = 2; i < ntok && r == 0; i++, n++) {
+				v[n].family = strchr(tok[i], ':') ? AF_INET6 : AF_INET;
+				if (inet_pton(v[n].family, tok[i], v[n].ip) != 1)
+					r = ipp_err(err, EINVAL, "not an address: \"%s\"", tok[i]);
+			}
+			if (r == 0)
+				ipp_copts_local(&t->opts, v, n);
+		} else if (!strcmp(tok[1], "diagnostics") && ntok == 3)
 			t->opts.diagnostics = (unsigned)atoi(tok[2]);
 		else if (!strcmp(tok[1], "noike"))
 			t->opts.exempt_ike = false;
