@@ -28,6 +28,8 @@
 #   IPSECPOL=0         skip everything that needs ipsecpol's programs
 #   FLOWCACHE=0        ipsecpol without its flow cache (driver.conf FlowCache=0): every
 #                      packet walks the maps, as the first packet of a flow does
+#   CELLS=1            ipsecpol with the local walks cut into cells (driver.conf
+#                      CellDispatch=1): the first packet of a flow costs a handful of lookups
 #   NAIVE=0            skip the naive anchor
 #   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
 #   UDP_TOOLS=flood    small-packet senders: flood (ipp-udpflood), iperf3, or both
@@ -57,6 +59,7 @@ else
 fi
 TRAFFIC=${TRAFFIC:-"outside inside"}
 FLOWCACHE=${FLOWCACHE:-1}
+CELLS=${CELLS:-0}
 RUNS=${RUNS:-3}
 CHANGE_ROUNDS=${CHANGE_ROUNDS:-10}
 APPLY_ROUNDS=${APPLY_ROUNDS:-9}
@@ -353,10 +356,11 @@ ipp_store() { # ipp_store N
 	fi
 	t1=$(now)
 	STORE_S=$(elapsed "$t0" "$t1")
-	if [ "$FLOWCACHE" = 0 ]; then
-		mkdir -p "$IPP_ROOT/etc/ipsecpol"
-		echo "FlowCache=0" >"$IPP_ROOT/etc/ipsecpol/driver.conf"
-	fi
+	mkdir -p "$IPP_ROOT/etc/ipsecpol"
+	: >"$IPP_ROOT/etc/ipsecpol/driver.conf"
+	[ "$FLOWCACHE" = 0 ] && echo "FlowCache=0" >>"$IPP_ROOT/etc/ipsecpol/driver.conf"
+	[ "$CELLS" = 1 ] && echo "CellDispatch=1" >>"$IPP_ROOT/etc/ipsecpol/driver.conf"
+	return 0
 }
 
 ipp_apply() { # ipp_apply N: ipsecpold --once into the receiver; sets APPLY_S
@@ -377,6 +381,8 @@ say "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /pro
 	"$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM), kernel $(uname -r)," \
 	"$(nft --version | awk '{ print $1, $2 }'), $(iperf3 --version | head -1 | awk '{ print $1, $2 }')"
 say "traffic: $ROUNDS paired rounds of $SECS s runs per case; sender pinned to CPU 0, receiver to CPU 1; seed $SEED"
+[ "$FLOWCACHE" = 0 ] || [ "$CELLS" = 1 ] &&
+	say "ipsecpol's driver.conf: FlowCache=$FLOWCACHE CellDispatch=$CELLS"
 : >"$WORK/results"
 
 # ---------- part 1: traffic ----------

@@ -629,8 +629,13 @@ static bool flow_used(const struct ipp_compiled *c)
  * counts packets, is in the table once.  Chains are named by the FNV-1a hash
  * of their rules (a chain of a name is that chain), so a change of the
  * policy changes only the cells, chains and elements that differ
- * (cells_pre(), cells_post()).  Walks with fewer than CELLS_MIN tiers keyed
- * by the remote address list their tiers as they are.
+ * (cells_pre(), cells_post()).  Pieces next to each other become one cell
+ * when the tiers of one are all among the other's (a few more lookups for
+ * some addresses, a third fewer elements, no chain more); a longer list for
+ * more addresses would cost the kernel more than it saves: every rule that
+ * looks a verdict map up has the kernel walk all of that map's elements
+ * whenever it checks the table's jumps.  Walks with fewer than CELLS_MIN
+ * tiers keyed by the remote address list their tiers as they are.
  */
 #define CELLS_MIN 4
 
@@ -820,25 +825,48 @@ static bool elem_local(const struct ipp_ctier *t, const struct ipp_celem *e, con
 	return ipp_prefix_equal(out ? e->key.src : e->key.dst, w->lip, plen);
 }
 
-/* The rules of @lines (tier indices) of @c, then @last, as one text (free()). */
-static char *cells_text(const struct ipp_compiled *c, const struct walk *w, const uint32_t *v,
-			uint32_t n, const char *last, bool end)
+/*
+ * The rules of tiers @v (@n indices) of @c on walk @w, then @last, then the
+ * walk's end when @end, as one text (free()); NULL: -ENOMEM.  @ttext: each
+ * tier's rule as text, written there the first time it is wanted (a tier is
+ * in many cells' chains).
+ */
+static char *cells_text(const struct ipp_compiled *c, const struct walk *w, char **ttext,
+			const uint32_t *v, uint32_t n, const char *last, bool end)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	bool bad = false;
 
 	if (!f)
 		return NULL;
 	for (uint32_t i = 0; i < n; i++) {
-		tier_rule(c, &c->tiers[v[i]], w->hook, w->fam, f);
+		if (!ttext[v[i]]) {
+			char *t = NULL;
+			size_t tl = 0;
+			FILE *tf = open_memstream(&t, &tl);
+
+			if (tf) {
+				tier_rule(c, &c->tiers[v[i]], w->hook, w->fam, tf);
+				if (fclose(tf) != 0) {
+					free(t);
+					t = NULL;
+				}
+			}
+			if (!(ttext[v[i]] = t)) {
+				bad = true;
+				break;
+			}
+		}
+		fputs(ttext[v[i]], f);
 		fputc('\n', f);
 	}
 	if (last)
 		fprintf(f, "%s\n", last);
 	if (end)
 		walk_end(c, w, flow_used(c), "", f);
-	if (fclose(f) != 0) {
+	if (fclose(f) != 0 || bad) {
 		free(buf);
 		return NULL;
 	}
@@ -908,6 +936,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	/* the group of pieces being merged: its tiers (indices into r), whether a piece of it
 	 * goes on to the tails, its addresses */
 	uint32_t *gu = NULL, *stamp = NULL, *ulist = NULL, gn = 0, gen = 1;
+	char **ttext = NULL; /* per tier: its rule (cells_text()) */
 	bool gopen = false, gtail = false;
 	uint8_t glo[16] = {0}, ghi[16] = {0};
 	bool *ddec = NULL;
@@ -983,9 +1012,10 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	act = calloc(nr + 1, sizeof(*act));
 	list = calloc(nr + nd + 1, sizeof(*list));
 	gu = calloc(nr + 1, sizeof(*gu));
+	ttext = calloc(c->ntiers + 1, sizeof(*ttext));
 	stamp = calloc(nr + 1, sizeof(*stamp));
 	ulist = calloc(nr + nd + 1, sizeof(*ulist));
-	if (!cnt || !dcnt || !act || !list || !gu || !stamp || !ulist)
+	if (!cnt || !dcnt || !act || !list || !gu || !stamp || !ulist || !ttext)
 		goto nomem;
 	wc->on = true;
 	for (i = 0; i <= nev; i++) {
@@ -1097,9 +1127,10 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 				cchain_name(w, &wc->ch[tail_ch[j + 1]], name, sizeof(name));
 				snprintf(line, sizeof(line), "goto %s", name);
 			}
-			tail_ch[j] = cells_add_chain(
-			    wc, 't',
-			    cells_text(c, w, &d[j], 1, more ? line : NULL, !more && !ddec[j]));
+			tail_ch[j] =
+			    cells_add_chain(wc, 't',
+					    cells_text(c, w, ttext, &d[j], 1, more ? line : NULL,
+						       !more && !ddec[j]));
 			if (tail_ch[j] < 0) {
 				free(tail_ch);
 				goto nomem;
@@ -1119,7 +1150,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 				}
 				ch = cells_add_chain(
 				    wc, 'c',
-				    cells_text(c, w, s->v, s->n,
+				    cells_text(c, w, ttext, s->v, s->n,
 					       s->tail >= 0 && s->tail < (long)nd ? line : NULL,
 					       s->tail == (long)nd));
 				if (ch < 0) {
@@ -1155,6 +1186,9 @@ out:
 	free(gu);
 	free(stamp);
 	free(ulist);
+	for (i = 0; ttext && i < c->ntiers; i++)
+		free(ttext[i]);
+	free(ttext);
 	return err;
 }
 

@@ -68,16 +68,19 @@ static bool is_local(int family, const uint8_t *ip)
  * walks to dispatch on (two of them no local address of the brute force:
  * which tiers a local walk takes follows the filters alone).
  */
+/* The tests' *_cells variants: the local walks cut into cells (CellDispatch=1). */
+static bool opt_cells;
+
 static const struct ipp_copts *test_opts(void)
 {
 	static const char *const a[] = {"10.0.0.1", "10.0.0.2", "10.0.0.130",
 					"10.0.1.7", "fd00::1",	"fd00::5"};
-	static struct ipp_copts o;
+	static struct ipp_copts o, oc;
 	static bool done;
 	struct ipp_laddr v[6];
 
 	if (done)
-		return &o;
+		return opt_cells ? &oc : &o;
 	memset(v, 0, sizeof(v));
 	for (size_t i = 0; i < 6; i++) {
 		v[i].family = strchr(a[i], ':') ? AF_INET6 : AF_INET;
@@ -86,8 +89,10 @@ static const struct ipp_copts *test_opts(void)
 	ipp_copts_init(&o);
 	ipp_copts_local(&o, v, 6);
 	assert_int_equal(o.nlocal, 6);
+	oc = o;
+	oc.cells = true;
 	done = true;
-	return &o;
+	return opt_cells ? &oc : &o;
 }
 
 /* ---------- the brute force ---------- */
@@ -511,7 +516,8 @@ static void kernel_dir_put(const char *kind, unsigned i, const char *ext, const 
 
 	if (!dir)
 		return;
-	snprintf(path, sizeof(path), "%s/%s%04u.%s.nft", dir, kind, i, ext);
+	snprintf(path, sizeof(path), "%s/%s%s%04u.%s.nft", dir, kind, opt_cells ? "-cells" : "", i,
+		 ext);
 	f = fopen(path, "we");
 	assert_non_null(f);
 	fputs(text, f);
@@ -661,6 +667,7 @@ static void test_relocal(void **state)
 		na = random_locals(a);
 		nb = random_locals(b);
 		ipp_copts_init(&o);
+		o.cells = opt_cells;
 		ipp_copts_local(&o, a, na);
 		o2 = o;
 		ipp_copts_local(&o2, b, nb);
@@ -1125,8 +1132,11 @@ static bool local_walks_rewritten(const struct ipp_compiled *c, const uint32_t *
 
 				if (!(grown & (1u << k)))
 					continue;
-				n = snprintf(want, sizeof(want), "flush chain inet ipsecpol %s%d",
-					     h ? "out" : "in", l->family == AF_INET ? 4 : 6);
+				/* (with cells, the walk past both gates changes by its cells: the
+				 * chains of the cells and the elements of their map) */
+				n = snprintf(want, sizeof(want), "%s inet ipsecpol %s%d",
+					     c->opts.cells ? "" : "flush chain", h ? "out" : "in",
+					     l->family == AF_INET ? 4 : 6);
 				for (const char *q = cmds ? strstr(cmds, want) : NULL; q;
 				     q = strstr(q + 1, want)) {
 					char hex[40] = "_x", line[256];
@@ -1776,11 +1786,35 @@ static void test_patch_hook_split(void **state)
 	ipp_effective_free(e2);
 }
 
+static void with_cells(void (*test)(void **), void **state)
+{
+	opt_cells = true;
+	test(state);
+	opt_cells = false;
+}
+
+static void test_patch_cells(void **state)
+{
+	with_cells(test_patch, state);
+}
+
+static void test_relocal_cells(void **state)
+{
+	with_cells(test_relocal, state);
+}
+
+static void test_random_policies_cells(void **state)
+{
+	with_cells(test_random_policies, state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_patch),
+	    cmocka_unit_test(test_patch_cells),
 	    cmocka_unit_test(test_relocal),
+	    cmocka_unit_test(test_relocal_cells),
 	    cmocka_unit_test(test_copts_local),
 	    cmocka_unit_test(test_patch_delete_limits),
 	    cmocka_unit_test(test_patch_untidy_comment),
@@ -1792,6 +1826,7 @@ int main(void)
 	    cmocka_unit_test(test_range_split),
 	    cmocka_unit_test(test_range_pair_wide),
 	    cmocka_unit_test(test_random_policies),
+	    cmocka_unit_test(test_random_policies_cells),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
