@@ -178,6 +178,14 @@ bool ipp_nft_alive_map(const char *name)
 	return !strncmp(name, IPP_NFT_ALIVE_MAP, sizeof(IPP_NFT_ALIVE_MAP) - 1);
 }
 
+bool ipp_nft_cells_map(const char *name)
+{
+	size_t n = strlen(name), k = sizeof(IPP_NFT_CELLS_SUFFIX) - 1;
+
+	return (!strncmp(name, "in", 2) || !strncmp(name, "out", 3)) && n > k &&
+	       !strcmp(name + n - k, IPP_NFT_CELLS_SUFFIX);
+}
+
 /* ---------- pass 1: keys ---------- */
 
 /* One piece of one side: the kind, and for IP a prefix. */

@@ -447,6 +447,9 @@ bool ipp_ctier_keyless(const struct ipp_ctier *t);
  */
 #define IPP_NFT_ALIVE_MAP "alive"
 bool ipp_nft_alive_map(const char *name);
+/* A map of cells (opts.cells): "WALK_cells", which holds no filter's element. */
+#define IPP_NFT_CELLS_SUFFIX "_cells"
+bool ipp_nft_cells_map(const char *name);
 
 /* The tier named @name, or NULL.  Points into @c. */
 const struct ipp_ctier *ipp_compiled_tier(const struct ipp_compiled *c, const char *name);

@@ -694,7 +694,7 @@ static void cells_map_name(const struct walk *w, char *buf, size_t len)
 	char wn[WALK_NAME_MAX];
 
 	walk_name(w, wn, sizeof(wn));
-	snprintf(buf, len, "%s_cells", wn);
+	snprintf(buf, len, "%s" IPP_NFT_CELLS_SUFFIX, wn);
 }
 
 /* @a + 1 over its first @n bytes; false when it wrapped to zero. */
@@ -805,12 +805,19 @@ static long cells_add_chain(struct wcells *wc, char kind, char *text)
 	return (long)wc->nch++;
 }
 
-/* Does @t, walked with nothing more, decide every packet an element of it holds? */
-static bool tier_decides(const struct ipp_ctier *t)
+/*
+ * Does @t, walked on @w with nothing more, decide every packet of the walk's
+ * address an element of it holds?  Not with ports, a protocol or an
+ * interface type to match besides; nor "me" on input, whose rule asks the
+ * route of the address too (an address of this host can be a broadcast one
+ * as well: tier_rule()).
+ */
+static bool tier_decides(const struct ipp_ctier *t, const struct walk *w)
 {
 	const struct ipp_cshape *s = &t->shape;
 
-	return !s->sport && !s->dport && !s->pkey && !s->conn;
+	return !s->sport && !s->dport && !s->pkey && !s->conn &&
+	       !(w->hook == HOOK_IN && s->dst_kind == IPP_ADDR_ME);
 }
 
 /* Does the local side of @e (of @t, on walk @w's hook) hold the walk's address? */
@@ -960,13 +967,15 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	for (i = 0; i < c->ntiers && dcut == SIZE_MAX; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
 
-		if (!tier_in_walk(t, w) || !tier_local(c, i, w, lk) || (tier_keys(t) & rside))
+		/* (a tier a deletion in place emptied holds nothing: not walked) */
+		if (!tier_in_walk(t, w) || !tier_local(c, i, w, lk) || (tier_keys(t) & rside) ||
+		    !t->nelems)
 			continue;
+		/* (a rule without a key that does not decide every packet may be in many
+		 * cells' chains: its counts are summed, as over the walks it is in) */
 		if (ipp_ctier_keyless(t)) {
-			if (t->shape.conn)
-				goto off; /* a counting rule that does not decide: not cut */
-			ddec[nd] = true;
-		} else if (tier_decides(t)) {
+			ddec[nd] = tier_decides(t, w);
+		} else if (tier_decides(t, w)) {
 			for (j = 0; j < t->nelems && !ddec[nd]; j++)
 				ddec[nd] = elem_local(t, &t->elems[j], w);
 		}
@@ -976,7 +985,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	}
 	for (i = 0; i < c->ntiers && i < dcut; i++)
 		if (tier_in_walk(&c->tiers[i], w) && tier_local(c, i, w, lk) &&
-		    (tier_keys(&c->tiers[i]) & rside))
+		    (tier_keys(&c->tiers[i]) & rside) && c->tiers[i].nelems)
 			r[nr++] = (uint32_t)i;
 	if (nr < CELLS_MIN)
 		goto off;
@@ -984,7 +993,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	for (j = 0; j < nr; j++) {
 		const struct ipp_ctier *t = &c->tiers[r[j]];
 		uint8_t plen = rside == 1 ? t->shape.src_plen : t->shape.dst_plen;
-		bool dec = tier_decides(t);
+		bool dec = tier_decides(t, w);
 
 		for (i = 0; i < t->nelems; i++) {
 			const struct ipp_celem *e = &t->elems[i];
@@ -1578,12 +1587,14 @@ static int walk_rules(const struct ipp_compiled *c, const struct walk *w, const 
 		struct wcells own;
 
 		if (!wc) {
+			bool on;
+
 			if (cells_compute(c, w, &own) < 0)
 				return -ENOMEM;
-			if (own.on)
+			if ((on = own.on))
 				cells_walk_rules(c, w, &own, prefix, out);
 			cells_free(&own);
-			if (own.on)
+			if (on)
 				return 0;
 		} else if (wc->on) {
 			cells_walk_rules(c, w, wc, prefix, out);

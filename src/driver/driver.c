@@ -1454,8 +1454,8 @@ static int nl_sets(struct nlread *rd, const struct nlsets *l, bool flows, int *i
 		rd->n = 0;
 		if (l->v[i].flags & NFT_SET_ANONYMOUS)
 			continue; /* a rule's own ({ ... } in its text) */
-		if (ipp_nft_alive_map(name))
-			continue; /* the table's liveness: no filter's */
+		if (ipp_nft_alive_map(name) || ipp_nft_cells_map(name))
+			continue; /* the table's liveness, the cells: no filter's */
 		if (l->v[i].flags & NFT_SET_MAP) {
 			if (flows)
 				continue;
