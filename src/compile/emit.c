@@ -624,9 +624,11 @@ static bool flow_used(const struct ipp_compiled *c)
  * interval map (WALK_cells) whose elements send each cell to the chain of
  * its list (WALK_cHASH); a cell that only the tiers with no remote key can
  * match is no element: the lookup misses and the walk goes on to them.
- * Those tiers are one chain each, the tails (WALK_tHASH: its tier, then the
- * next tail), where the cells' chains end too: a rule without a key, which
- * counts packets, is in the table once.  Chains are named by the FNV-1a hash
+ * Those tiers make the tails (WALK_tHASH: from one of them to the last),
+ * where the cells' chains end too (a tail per place a chain goes on from,
+ * not a chain per tier going to the next: the kernel refuses a path of
+ * more than 16 jumps and gotos; a rule without a key is then in several
+ * chains, its counts summed as over the walks).  Chains are named by the FNV-1a hash
  * of their rules (a chain of a name is that chain), so a change of the
  * policy changes only the cells, chains and elements that differ
  * (cells_pre(), cells_post()).  Pieces next to each other become one cell
@@ -1123,23 +1125,31 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	}
 	if (gopen && cells_group(c, w, wc, &st, r, gu, gn, gtail, d, nd, glo, ghi, alen, ulist) < 0)
 		goto nomem;
-	/* the tails, last first (each names the next) */
+	/*
+	 * The tails: from each place j of the tiers with no remote key that a chain
+	 * goes on from, those tiers to the end, in one chain (a chain of chains, one
+	 * per tier, would be as deep as there are tiers: the kernel refuses jumps
+	 * more than 16 deep, and counts gotos among them).
+	 */
 	{
 		long *tail_ch = calloc(nd + 1, sizeof(*tail_ch));
 
 		if (!tail_ch)
 			goto nomem;
-		for (j = nd; j-- > 0;) {
-			bool more = j + 1 < nd;
-
-			if (more) {
-				cchain_name(w, &wc->ch[tail_ch[j + 1]], name, sizeof(name));
-				snprintf(line, sizeof(line), "goto %s", name);
+		for (j = 0; j < nd; j++)
+			tail_ch[j] = j == 0 ? 1 : 0; /* (used: the walk's own miss goes to 0) */
+		for (i = 0; i < st.nsig; i++)
+			if (st.sig[i].tail >= 0 && st.sig[i].tail < (long)nd)
+				tail_ch[st.sig[i].tail] = 1;
+		for (j = 0; j < nd; j++) {
+			if (!tail_ch[j]) {
+				tail_ch[j] = -1;
+				continue;
 			}
 			tail_ch[j] =
 			    cells_add_chain(wc, 't',
-					    cells_text(c, w, ttext, &d[j], 1, more ? line : NULL,
-						       !more && !ddec[j]));
+					    cells_text(c, w, ttext, &d[j], (uint32_t)(nd - j), NULL,
+						       !ddec[nd - 1]));
 			if (tail_ch[j] < 0) {
 				free(tail_ch);
 				goto nomem;
@@ -1410,6 +1420,20 @@ static void cells_post(const struct walk *w, const struct wcells *o, const struc
 		return;
 	if (!n || !n->on) {
 		cells_map_name(w, name, sizeof(name));
+		/* its elements first: they hold the chains deleted below, which a kernel
+		 * that releases a deleted map's references only at the commit would keep */
+		if (o->n) {
+			const struct cell **all = calloc(o->n, sizeof(*all));
+
+			if (all) {
+				for (i = 0; i < o->n; i++)
+					all[i] = &o->v[i];
+				fprintf(out, "delete element %s %s {\n", TABLE, name);
+				cells_elements(w, o, all, o->n, false, "\t", out);
+				fprintf(out, "}\n");
+				free(all);
+			}
+		}
 		fprintf(out, "delete map %s %s\n", TABLE, name);
 	}
 	/* all flushed first: a chain can only go when nothing goes to it any more (the
@@ -2731,8 +2755,9 @@ int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], 
 		int k = v[i].local ? walk_local(c, &v[i]) : -1;
 		char *text;
 
-		/* (the walks past both gates: ipp_cells_snap_emit()) */
-		if (k < 0 || !(grown[v[i].hook == HOOK_OUT] & (1u << k)) || v[i].sub == SUB_SD)
+		/* (with cells, the walks past both gates: ipp_cells_snap_emit()) */
+		if (k < 0 || !(grown[v[i].hook == HOOK_OUT] & (1u << k)) ||
+		    (c->opts.cells && v[i].sub == SUB_SD))
 			continue;
 		walk_name(&v[i], name, sizeof(name));
 		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
@@ -2778,6 +2803,11 @@ int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp
 	*ret = NULL;
 	if (!s || !all)
 		goto nomem;
+	if (!c->opts.cells) { /* (nothing to follow: ipp_patch_emit_local() rewrites them) */
+		free(all);
+		*ret = s;
+		return 0;
+	}
 	n = list_walks(c, all);
 	s->v = calloc(n + 1, sizeof(*s->v));
 	s->cells = calloc(n + 1, sizeof(*s->cells));
