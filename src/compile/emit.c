@@ -23,6 +23,14 @@
 #define TABLE IPP_NFT_FAMILY " " IPP_NFT_TABLE
 #define COMMENT_MAX 127 /* bytes the kernel keeps of a comment */
 #define ALIVE_MAP IPP_NFT_ALIVE_MAP /* the liveness maps (emit_alive()) */
+/*
+ * The address types of a group (broadcast, multicast), a named set the rules
+ * of "me" on input look up: an anonymous set in each such rule would be a set
+ * of its own, and the kernel allocates every anonymous set's name by reading
+ * all the table's set names, and binds it by reading the transaction (a
+ * table with a few thousand of them took seconds more to load).
+ */
+#define FIB_GROUP "fib_group"
 
 enum hook { HOOK_IN = 0, HOOK_OUT = 1 };
 
@@ -557,7 +565,7 @@ static void tier_rule(const struct ipp_compiled *c, const struct ipp_ctier *t, e
 	 * whatever source it claims (a socket bound with IPV6_FREEBIND or IP_TRANSPARENT, a
 	 * raw socket), but from no address */
 	if (h == HOOK_IN && t->shape.dst_kind == IPP_ADDR_ME)
-		fputs("fib daddr type != { broadcast, multicast } ", out);
+		fputs("fib daddr type != @" FIB_GROUP " ", out);
 	/* (but a packet from no address, a DHCP client's discover, is not from me: it has
 	 * none yet) */
 	if (h == HOOK_OUT && t->shape.src_kind == IPP_ADDR_ME)
@@ -1546,8 +1554,7 @@ static int walk_rules(const struct ipp_compiled *c, const struct walk *w, const 
 		fprintf(
 		    out,
 		    "%s%s accept comment \"exempt: multicast and broadcast (ipsecexempt %u)\"\n",
-		    prefix,
-		    w->fam == 4 ? "fib daddr type { broadcast, multicast }" : "ip6 daddr ff00::/8",
+		    prefix, w->fam == 4 ? "fib daddr type @" FIB_GROUP : "ip6 daddr ff00::/8",
 		    c->opts.ipsecexempt);
 	/*
 	 * The local address: a walk of its own when it is one of this host's
@@ -2311,6 +2318,9 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 			ipp_mode_name(IPP_MODE_SECURE), ipp_mode_name(c->opts.rest));
 	else
 		fprintf(out, "\tcomment \"ipsecpol mode=%s\"\n", ipp_mode_name(IPP_MODE_SECURE));
+	fprintf(out, "\tset " FIB_GROUP
+		     " {\n\t\ttype fib_addrtype\n\t\tcomment \"group addresses: not me on "
+		     "input\"\n\t\telements = { broadcast, multicast }\n\t}\n");
 	for (i = 0; i < c->ntiers; i++) {
 		const struct ipp_ctier *t = &c->tiers[i];
 

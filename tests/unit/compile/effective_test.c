@@ -375,8 +375,8 @@ static void test_explain_line(void **state)
 		if (p == text || p[-1] == '\n') {
 			if (!strncmp(p, "\t\t\t10.0.1.0 . 80", 16))
 				elem_line = line;
-			if (!strncmp(p, "\t\tfib daddr type != { broadcast, multicast } ip saddr",
-				     53))
+			if (!strncmp(p, "\t\tfib daddr type != @fib_group ip saddr",
+				     strlen("\t\tfib daddr type != @fib_group ip saddr")))
 				rule_line = line;
 			if (!strncmp(p, "\tmap ip_s24_dme_p6_dp {", 23))
 				map_line = line;
