@@ -380,6 +380,25 @@ static char *trim(char *s)
 	return s;
 }
 
+/*
+ * A setting of ours that is 0 (off) or 1 (on), @key (as written: @typed) =
+ * @val on line @lineno of @name, into *@ret; *@seen: the line it was set on
+ * before (0: not yet).
+ */
+static int flag_setting(const char *name, unsigned lineno, const char *key, const char *typed,
+			const char *val, unsigned *seen, unsigned *ret, struct ipp_error *err)
+{
+	if (strcmp(val, "0") && strcmp(val, "1"))
+		return ipp_err(err, EINVAL, "%s:%u: %s=\"%s\": expected 0 (off) or 1 (on)", name,
+			       lineno, key, val);
+	if (*seen)
+		return ipp_err(err, EINVAL, "%s:%u: \"%s\" is set twice (first on line %u)", name,
+			       lineno, typed, *seen);
+	*seen = lineno;
+	*ret = val[0] == '1';
+	return 0;
+}
+
 int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			 struct ipp_error *err)
 {
@@ -440,39 +459,13 @@ int ipp_driverconf_parse(FILE *in, const char *name, struct ipp_driverconf *ret,
 			c.flow_size = (unsigned)v;
 			continue;
 		}
-		if (!strcasecmp(key, "FlowCache")) {
-			if (strcmp(val, "0") && strcmp(val, "1")) {
-				r = ipp_err(err, EINVAL,
-					    "%s:%u: FlowCache=\"%s\": expected 0 (off) or 1 (on)",
-					    name, lineno, val);
+		if (!strcasecmp(key, "FlowCache") || !strcasecmp(key, "CellDispatch")) {
+			bool flow = !strcasecmp(key, "FlowCache");
+
+			if ((r = flag_setting(name, lineno, flow ? "FlowCache" : "CellDispatch",
+					      key, val, flow ? &flow_seen : &cells_seen,
+					      flow ? &c.flow_cache : &c.cells, err)) < 0)
 				goto out;
-			}
-			if (flow_seen) {
-				r = ipp_err(err, EINVAL,
-					    "%s:%u: \"%s\" is set twice (first on line %u)", name,
-					    lineno, key, flow_seen);
-				goto out;
-			}
-			flow_seen = lineno;
-			c.flow_cache = val[0] == '1';
-			continue;
-		}
-		if (!strcasecmp(key, "CellDispatch")) {
-			if (strcmp(val, "0") && strcmp(val, "1")) {
-				r = ipp_err(
-				    err, EINVAL,
-				    "%s:%u: CellDispatch=\"%s\": expected 0 (off) or 1 (on)", name,
-				    lineno, val);
-				goto out;
-			}
-			if (cells_seen) {
-				r = ipp_err(err, EINVAL,
-					    "%s:%u: \"%s\" is set twice (first on line %u)", name,
-					    lineno, key, cells_seen);
-				goto out;
-			}
-			cells_seen = lineno;
-			c.cells = val[0] == '1';
 			continue;
 		}
 		for (i = 0; i < NSETTINGS; i++)
