@@ -2334,25 +2334,27 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 			if (!p->untidy && rules_named_change(c, t, p))
 				p->untidy = true; /* (the comment of its walk rule) */
 		}
+		/* (the tiers losing elements: their walks' cells, as they are, below) */
+		if (!(touched = calloc(c->ntiers + 1, sizeof(*touched))))
+			return -ENOMEM;
 		for (k = 0; k < c->ntiers; k++)
 			for (j = 0; j < c->tiers[k].nelems; j++) {
 				const struct ipp_celem *e = &c->tiers[k].elems[j];
 
 				if (is_deleted(p, e)) {
 					ipp_patch_emit(c, &c->tiers[k], e, false, out);
-					if (note_change(p, &chcap, k, e, false) < 0)
+					if (note_change(p, &chcap, k, e, false) < 0) {
+						free(touched);
 						return -ENOMEM;
+					}
+					touched[k] = true;
 					npl++;
 				}
 			}
-		if (npl == 0)
+		if (npl == 0) {
+			free(touched);
 			return 0;
-		/* the cells of the walks with a tier losing elements, as they are */
-		if (!(touched = calloc(c->ntiers + 1, sizeof(*touched))))
-			return -ENOMEM;
-		for (k = 0; k < c->ntiers; k++)
-			for (j = 0; j < c->tiers[k].nelems && !touched[k]; j++)
-				touched[k] = is_deleted(p, &c->tiers[k].elems[j]);
+		}
 		r = ipp_cells_snap(c, touched, &snap);
 		free(touched);
 		if (r < 0)

@@ -682,10 +682,11 @@ static void cells_free(struct wcells *wc)
 	memset(wc, 0, sizeof(*wc));
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
+#define FNV1A_BASIS 0xcbf29ce484222325ULL
 
+/* FNV-1a over the bytes of @s, from @h (FNV1A_BASIS to start). */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
 	return h;
@@ -811,7 +812,7 @@ static long cells_add_chain(struct wcells *wc, char kind, char *text)
 	}
 	wc->ch[wc->nch].kind = kind;
 	wc->ch[wc->nch].text = text;
-	wc->ch[wc->nch].hash = fnv1a(text);
+	wc->ch[wc->nch].hash = fnv1a(FNV1A_BASIS, text);
 	return (long)wc->nch++;
 }
 
@@ -899,9 +900,8 @@ static char *cells_text(const struct ipp_compiled *c, const struct walk *w, char
  * others have no element holding its addresses.  @ulist: room for the list.
  * -ENOMEM.
  */
-static int cells_group(const struct ipp_compiled *c, const struct walk *w, struct wcells *wc,
-		       struct cstate *st, const uint32_t *r, const uint32_t *gu, uint32_t gn,
-		       bool gtail, const uint32_t *d, size_t nd, const uint8_t *glo,
+static int cells_group(struct wcells *wc, struct cstate *st, const uint32_t *r, const uint32_t *gu,
+		       uint32_t gn, bool gtail, const uint32_t *d, size_t nd, const uint8_t *glo,
 		       const uint8_t *ghi, size_t alen, uint32_t *ulist)
 {
 	uint32_t n = 0, a = 0;
@@ -910,7 +910,6 @@ static int cells_group(const struct ipp_compiled *c, const struct walk *w, struc
 	int err = 0;
 	struct cell *last = wc->n ? &wc->v[wc->n - 1] : NULL;
 
-	(void)c;
 	if (gn == 0)
 		return 0;
 	while (a < gn) {
@@ -931,7 +930,6 @@ static int cells_group(const struct ipp_compiled *c, const struct walk *w, struc
 			return 0;
 		}
 	}
-	(void)w;
 	if (ipp_grow((void **)&wc->v, &wc->cap, wc->n + 1, sizeof(*wc->v)) < 0)
 		return -ENOMEM;
 	memcpy(wc->v[wc->n].lo, glo, 16);
@@ -1075,8 +1073,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 			 * cost the kernel more at every check of the table's jumps) */
 			if (!gopen || (gn + fresh != gn && gn + fresh != sn) || gtail != tail ||
 			    (sn == 0) != (gn == 0)) {
-				if (gopen && cells_group(c, w, wc, &st, r, gu, gn, gtail, d, nd,
-							 glo, ghi, alen, ulist) < 0)
+				if (gopen && cells_group(wc, &st, r, gu, gn, gtail, d, nd, glo, ghi,
+							 alen, ulist) < 0)
 					goto nomem;
 				gopen = true;
 				gn = 0;
@@ -1131,7 +1129,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 			}
 		}
 	}
-	if (gopen && cells_group(c, w, wc, &st, r, gu, gn, gtail, d, nd, glo, ghi, alen, ulist) < 0)
+	if (gopen && cells_group(wc, &st, r, gu, gn, gtail, d, nd, glo, ghi, alen, ulist) < 0)
 		goto nomem;
 	/*
 	 * The tails: from each place j of the tiers with no remote key that a chain
@@ -2807,17 +2805,18 @@ void ipp_cells_snap_free(struct ipp_cells_snap *s)
 int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret)
 {
 	struct ipp_cells_snap *s = calloc(1, sizeof(*s));
-	struct walk *all = malloc(MAX_WALKS * sizeof(*all));
+	struct walk *all = NULL;
 	size_t n, i, k;
 
 	*ret = NULL;
-	if (!s || !all)
-		goto nomem;
+	if (!s)
+		return -ENOMEM;
 	if (!c->opts.cells) { /* (nothing to follow: ipp_patch_emit_local() rewrites them) */
-		free(all);
 		*ret = s;
 		return 0;
 	}
+	if (!(all = malloc(MAX_WALKS * sizeof(*all))))
+		goto nomem;
 	n = list_walks(c, all);
 	s->v = calloc(n + 1, sizeof(*s->v));
 	s->cells = calloc(n + 1, sizeof(*s->cells));
@@ -2914,20 +2913,12 @@ void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
 		    const struct ipp_celem *e, int verdict, char *buf, size_t len)
 {
 	char key[160], group[IPP_CTIER_NAME_MAX], owner[2 * IPP_NAME_MAX + 32];
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *p;
+	uint64_t h;
 
 	ipp_ckey_format(&t->shape, &e->key, key, sizeof(key));
 	ipp_ctier_group(t->name, group, sizeof(group));
 	elem_owner(c, e, owner, sizeof(owner));
-	for (p = group; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	h = (h ^ ' ') * 0x100000001b3ULL;
-	for (p = key; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	h = (h ^ '\n') * 0x100000001b3ULL;
-	for (p = owner; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = fnv1a(fnv1a(fnv1a(fnv1a(fnv1a(FNV1A_BASIS, group), " "), key), "\n"), owner);
 	if (verdict >= 0) /* (without: the name a carry counter without a verdict has) */
 		h = (h ^ (0x80u | (unsigned)verdict)) * 0x100000001b3ULL;
 	snprintf(buf, len, "carry_%016llx", (unsigned long long)h);
