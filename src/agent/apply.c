@@ -305,6 +305,13 @@ static int partial_error(const struct ipp_apply_result *res, bool dry, struct ip
 	return r;
 }
 
+/* How ipp_agent_unfiltered() @km is said. */
+static const char *unfiltered_what(enum ipp_mode km)
+{
+	return km == IPP_MODE_INVALID ? "what filters the host cannot be read from the kernel"
+				      : "nothing filters the host";
+}
+
 int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, struct ipp_error *err)
 {
 	bool dry = flags & IPP_APPLY_DRY_RUN;
@@ -333,12 +340,14 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 	/* settings the administrator did not ask for are not applied in their place; but
 	 * a host nothing filters is not left open: block mode, as the daemon loads */
 	if ((r = ipp_driverconf_load(paths, &conf, err)) < 0) {
-		if (!ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
+		enum ipp_mode km = ipp_agent_kernel_mode(NULL);
+
+		if (!ipp_agent_unfiltered(km)) {
 			ipp_err_prefix(err, "nothing applied");
 			ipp_agent_unlock(paths, lockfd);
 			return r;
 		}
-		ipp_err_prefix(err, "nothing filters the host and its settings cannot be read");
+		ipp_err_prefix(err, "%s and its settings cannot be read", unfiltered_what(km));
 		memset(&conf, 0, sizeof(conf));
 		conf_bad = true;
 		goto out;
@@ -423,14 +432,22 @@ int ipp_apply_once(const struct ipp_paths *paths, unsigned flags, FILE *out, str
 		r = partial_error(&res, dry, err);
 out:
 	if (r < 0 && (res.assigned || r == -ENOMEM) &&
-	    !ipp_agent_persistent_failure(r, res.persistent) &&
-	    ipp_agent_unfiltered(ipp_agent_kernel_mode(NULL))) {
-		/* nothing filters the host: it is not left open instead of the policy (nor
-		 * when memory ran out before the stores told whether one is assigned) */
-		ipp_err_prefix(err, res.assigned ? "the assigned policy cannot be applied and "
-						   "nothing else filters the host"
-						 : "nothing filters the host");
-		unfiltered = true;
+	    !ipp_agent_persistent_failure(r, res.persistent)) {
+		enum ipp_mode km = ipp_agent_kernel_mode(NULL);
+
+		/* nothing filters the host, or nothing it can be told of: it is not left
+		 * open instead of the policy (nor when memory ran out before the stores
+		 * told whether one is assigned) */
+		if (ipp_agent_unfiltered(km)) {
+			if (res.assigned)
+				ipp_err_prefix(err, "the assigned policy cannot be applied and %s",
+					       km == IPP_MODE_INVALID
+						   ? unfiltered_what(km)
+						   : "nothing else filters the host");
+			else
+				ipp_err_prefix(err, "%s", unfiltered_what(km));
+			unfiltered = true;
+		}
 	}
 	if (r < 0 && (conf_bad || unfiltered || ipp_agent_persistent_failure(r, res.persistent))) {
 		/* (said once: ipp_apply_compute() may have said it) */

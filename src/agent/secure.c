@@ -497,7 +497,8 @@ enum ipp_mode ipp_agent_rest_mode(enum ipp_mode in_force, enum ipp_mode in_rest)
 
 bool ipp_agent_unfiltered(enum ipp_mode in_force)
 {
-	return in_force == IPP_MODE_PERMIT || in_force == IPP_MODE_STARTUP_PERMIT;
+	return in_force == IPP_MODE_PERMIT || in_force == IPP_MODE_STARTUP_PERMIT ||
+	       in_force == IPP_MODE_INVALID;
 }
 
 bool ipp_agent_persistent_failure(int r, bool persistent)

@@ -136,9 +136,11 @@ enum ipp_mode ipp_agent_kernel_mode(enum ipp_mode *ret_rest);
 enum ipp_mode ipp_agent_rest_mode(enum ipp_mode in_force, enum ipp_mode in_rest);
 
 /*
- * Does nothing filter the host (no table, or the startup permit mode)?  An
- * assigned policy that cannot be applied then gives block mode: the host is
- * not left open in its place.
+ * Does nothing filter the host (no table, or the startup permit mode), or
+ * nothing the agent can tell of (IPP_MODE_INVALID: the kernel's table cannot
+ * be read, out of memory, or is not one of ours)?  An assigned policy that
+ * cannot be applied then gives block mode: the host is not left open in its
+ * place (errs closed).
  */
 bool ipp_agent_unfiltered(enum ipp_mode in_force);
 

@@ -9,7 +9,10 @@
 # run the host must be filtered: the policy in force (exit 0), or block mode
 # (the process turned into `ipsecpold --block --failed`, exit 1, the message
 # says why); or, below what libnftables needs to load block mode itself, the
-# message says that what the kernel had stays in force.  At least one limit
+# message says that what the kernel had stays in force, also when the kernel's
+# table cannot even be read (the smallest limits: then block mode is tried
+# all the same).  Below what the dynamic loader needs, no program runs at
+# all (counted, not failed).  At least one limit
 # must take the block mode way, or the test has not tested it.  Then the
 # same with the daemon: started under a limit that fits the small policy, a
 # commit of the 3,000 filters, the probe's datagrams to a newly blocked port
@@ -43,8 +46,8 @@ mkdir -p "$R/var/lib/ipsecpol" "$R/etc/ipsecpol"
 } >"$R/big.netsh"
 check "a persistent policy of 3,000 filters in its place" pol -f "$R/big.netsh"
 
-took_block=0 open_said=0 bad=""
-for mb in 48 40 34 30 26 23 20 18 16 14 12; do
+took_block=0 open_said=0 unstarted=0 bad=""
+for mb in 48 40 34 30 26 23 20 18 16 14 12 11 10; do
 	hx nft delete table inet ipsecpol 2>/dev/null
 	hx prlimit --as=$((mb << 20)) "$IPPD" --root "$R" --once >"$R/once$mb.log" 2>&1
 	rc=$?
@@ -60,12 +63,16 @@ for mb in 48 40 34 30 26 23 20 18 16 14 12; do
 		open_said=$((open_said + 1))
 	elif [ $rc != 0 ] && [ "$mode" = block ]; then
 		continue # (our own allocation failed: the daemon's and --once's block mode)
+	elif [ $rc = 127 ] && [ -z "$mode" ] &&
+		grep -q "error while loading shared libraries" "$R/once$mb.log"; then
+		unstarted=$((unstarted + 1)) # (the dynamic loader's own failure: no program ran)
 	else
 		bad="$bad ${mb}MB:rc=$rc,mode=${mode:-none}"
 		sed 's/^/  | /' "$R/once$mb.log" | tail -n 5
 	fi
 done
-echo "  (limits that took the block mode way: $took_block; too small even for that: $open_said)"
+echo "  (limits that took the block mode way: $took_block; too small even for that: $open_said;" \
+	"too small for the dynamic loader: $unstarted)"
 check "--once out of memory: filtered after every run, or it says why not (${bad:-all})" test -z "$bad"
 check "--once out of memory: some limit turned the program into ipsecpold --block" test "$took_block" -gt 0
 
