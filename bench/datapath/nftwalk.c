@@ -120,6 +120,10 @@ static uint32_t field(const char *s, unsigned line)
 		return 2;
 	if (!strcmp(s, "ipv6")) /* NFPROTO_IPV6 */
 		return 10;
+	if (!strcmp(s, "broadcast")) /* fib_addrtype: RTN_BROADCAST */
+		return 3;
+	if (!strcmp(s, "multicast")) /* RTN_MULTICAST */
+		return 5;
 	v = strtoul(s, &end, 0);
 	if (end == s || *end)
 		die_line(line, "unknown key field", s);
@@ -708,11 +712,16 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 
 				snprintf(name, sizeof(name), "%s", v + 7);
 				*v = '\0';
-				/* "fib daddr type local " costs a route lookup, then the map */
-				if (!strncmp(expr, "fib ", 4)) {
-					/* the benchmark's packets never carry a local address on the
-					 * filtered side: the condition fails, no map lookup */
-					continue;
+				/* "me" on input, "fib daddr type != @fib_group ": a route lookup,
+				 * its type looked up in the set; the benchmark's packets go to
+				 * unicast addresses: the condition holds, then the map */
+				if (!strncmp(expr, "fib daddr type != @", 19)) {
+					r->lookups++;
+					if (!(expr = strchr(expr + 19, ' ')))
+						die_line(0, "unknown rule", c->rules[i]);
+					expr++;
+				} else if (!strncmp(expr, "fib ", 4)) {
+					die_line(0, "unknown rule", c->rules[i]);
 				}
 				m = find_map(name);
 				if (!m)

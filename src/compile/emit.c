@@ -651,7 +651,7 @@ static bool flow_used(const struct ipp_compiled *c)
 
 struct cchain {
 	uint64_t hash;
-	char kind;  /* 'c' a cell's, 't' a tail */
+	char kind;  /* 'c' a cell's, 't' a tail, 'r' a map's rule (cells_line()) */
 	char *text; /* its rules, each ended by '\n', without prefix */
 };
 
@@ -844,13 +844,50 @@ static bool elem_local(const struct ipp_ctier *t, const struct ipp_celem *e, con
 }
 
 /*
- * The rules of tiers @v (@n indices) of @c on walk @w, then @last, then the
- * walk's end when @end, as one text (free()); NULL: -ENOMEM.  @ttext: each
- * tier's rule as text, written there the first time it is wanted (a tier is
- * in many cells' chains).
+ * The line of tier @ti of @c in the chains of walk @w's cells, written into
+ * @ttext[@ti] the first time it is wanted (a tier is in many cells' chains);
+ * NULL: -ENOMEM.  A map's lookup is a jump to a chain of its own (kind 'r',
+ * added to @wc) that holds it: the kernel walks every element of a verdict
+ * map for each rule that looks it up whenever it checks the table's jumps
+ * (at every transaction that adds one), and a chain it has checked once in
+ * a transaction it does not check again, so the map is walked once per walk,
+ * not once per cell.  A rule with no map (a keyless tier) is the line itself.
  */
-static char *cells_text(const struct ipp_compiled *c, const struct walk *w, char **ttext,
-			const uint32_t *v, uint32_t n, const char *last, bool end)
+static const char *cells_line(const struct ipp_compiled *c, const struct walk *w, struct wcells *wc,
+			      char **ttext, uint32_t ti)
+{
+	char *t = NULL, *rt, name[WALK_NAME_MAX + 24];
+	size_t tl = 0;
+	FILE *tf;
+	long ch;
+
+	if (ttext[ti])
+		return ttext[ti];
+	if (!(tf = open_memstream(&t, &tl)))
+		return NULL;
+	tier_rule(c, &c->tiers[ti], w->hook, w->fam, tf);
+	if (fclose(tf) != 0) {
+		free(t);
+		return NULL;
+	}
+	if (ipp_ctier_keyless(&c->tiers[ti]))
+		return ttext[ti] = t;
+	ch = asprintf(&rt, "%s\n", t) < 0 ? -1 : cells_add_chain(wc, 'r', rt);
+	free(t);
+	if (ch < 0)
+		return NULL;
+	cchain_name(w, &wc->ch[ch], name, sizeof(name));
+	if (asprintf(&t, "jump %s", name) < 0)
+		return NULL;
+	return ttext[ti] = t;
+}
+
+/*
+ * The lines of tiers @v (@n indices) of @c on walk @w (cells_line()), then
+ * @last, then the walk's end when @end, as one text (free()); NULL: -ENOMEM.
+ */
+static char *cells_text(const struct ipp_compiled *c, const struct walk *w, struct wcells *wc,
+			char **ttext, const uint32_t *v, uint32_t n, const char *last, bool end)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -860,24 +897,13 @@ static char *cells_text(const struct ipp_compiled *c, const struct walk *w, char
 	if (!f)
 		return NULL;
 	for (uint32_t i = 0; i < n; i++) {
-		if (!ttext[v[i]]) {
-			char *t = NULL;
-			size_t tl = 0;
-			FILE *tf = open_memstream(&t, &tl);
+		const char *l = cells_line(c, w, wc, ttext, v[i]);
 
-			if (tf) {
-				tier_rule(c, &c->tiers[v[i]], w->hook, w->fam, tf);
-				if (fclose(tf) != 0) {
-					free(t);
-					t = NULL;
-				}
-			}
-			if (!(ttext[v[i]] = t)) {
-				bad = true;
-				break;
-			}
+		if (!l) {
+			bad = true;
+			break;
 		}
-		fputs(ttext[v[i]], f);
+		fputs(l, f);
 		fputc('\n', f);
 	}
 	if (last)
@@ -1154,8 +1180,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 			}
 			tail_ch[j] =
 			    cells_add_chain(wc, 't',
-					    cells_text(c, w, ttext, &d[j], (uint32_t)(nd - j), NULL,
-						       !ddec[nd - 1]));
+					    cells_text(c, w, wc, ttext, &d[j], (uint32_t)(nd - j),
+						       NULL, !ddec[nd - 1]));
 			if (tail_ch[j] < 0) {
 				free(tail_ch);
 				goto nomem;
@@ -1175,7 +1201,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 				}
 				ch = cells_add_chain(
 				    wc, 'c',
-				    cells_text(c, w, ttext, s->v, s->n,
+				    cells_text(c, w, wc, ttext, s->v, s->n,
 					       s->tail >= 0 && s->tail < (long)nd ? line : NULL,
 					       s->tail == (long)nd));
 				if (ch < 0) {
