@@ -636,15 +636,15 @@ static bool flow_used(const struct ipp_compiled *c)
  * where the cells' chains end too (a tail per place a chain goes on from,
  * not a chain per tier going to the next: the kernel refuses a path of
  * more than 16 jumps and gotos; a rule without a key is then in several
- * chains, its counts summed as over the walks).  Chains are named by the FNV-1a hash
- * of their rules (a chain of a name is that chain), so a change of the
+ * chains, its counts summed as over the walks).  A map's lookup is a jump
+ * to a chain of its own (WALK_rHASH, cells_line()).  Chains are named by
+ * the FNV-1a hash of their rules (a chain of a name is that chain), so a
+ * change of the
  * policy changes only the cells, chains and elements that differ
  * (cells_pre(), cells_post()).  Pieces next to each other become one cell
  * when the tiers of one are all among the other's (a few more lookups for
- * some addresses, a third fewer elements, no chain more); a longer list for
- * more addresses would cost the kernel more than it saves: every rule that
- * looks a verdict map up has the kernel walk all of that map's elements
- * whenever it checks the table's jumps.  Walks with fewer than CELLS_MIN
+ * some addresses, a third fewer elements, no chain more); longer lists for
+ * more addresses would cost more lookups.  Walks with fewer than CELLS_MIN
  * tiers keyed by the remote address list their tiers as they are.
  */
 #define CELLS_MIN 4
