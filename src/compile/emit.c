@@ -637,7 +637,8 @@ static bool flow_used(const struct ipp_compiled *c)
  * not a chain per tier going to the next: the kernel refuses a path of
  * more than 16 jumps and gotos; a rule without a key is then in several
  * chains, its counts summed as over the walks).  A map's lookup is a jump
- * to a chain of its own (WALK_rHASH, cells_line()).  Chains are named by
+ * to a chain of its own (WALK_rHASH, by the hash of the map's name: its
+ * rule is replaced in place, cells_line()).  The other chains are named by
  * the FNV-1a hash of their rules (a chain of a name is that chain), so a
  * change of the
  * policy changes only the cells, chains and elements that differ
@@ -653,6 +654,7 @@ struct cchain {
 	uint64_t hash;
 	char kind;  /* 'c' a cell's, 't' a tail, 'r' a map's rule (cells_line()) */
 	char *text; /* its rules, each ended by '\n', without prefix */
+		    /* (@hash: of @text; of the map's name for 'r') */
 };
 
 struct cell {
@@ -803,8 +805,11 @@ static long csig_find(struct cstate *st, const uint32_t *v, uint32_t n, long tai
 	return (long)st->nsig++;
 }
 
-/* A chain of @kind with @text (taken) into @wc: its index, or -1 (-ENOMEM). */
-static long cells_add_chain(struct wcells *wc, char kind, char *text)
+/*
+ * A chain of @kind with @text (taken) into @wc, named by the hash of @name
+ * (NULL: of @text): its index, or -1 (-ENOMEM).
+ */
+static long cells_add_chain(struct wcells *wc, char kind, char *text, const char *name)
 {
 	if (!text || ipp_grow((void **)&wc->ch, &wc->chcap, wc->nch + 1, sizeof(*wc->ch)) < 0) {
 		free(text);
@@ -812,7 +817,7 @@ static long cells_add_chain(struct wcells *wc, char kind, char *text)
 	}
 	wc->ch[wc->nch].kind = kind;
 	wc->ch[wc->nch].text = text;
-	wc->ch[wc->nch].hash = fnv1a(FNV1A_BASIS, text);
+	wc->ch[wc->nch].hash = fnv1a(FNV1A_BASIS, name ? name : text);
 	return (long)wc->nch++;
 }
 
@@ -872,7 +877,7 @@ static const char *cells_line(const struct ipp_compiled *c, const struct walk *w
 	}
 	if (ipp_ctier_keyless(&c->tiers[ti]))
 		return ttext[ti] = t;
-	ch = asprintf(&rt, "%s\n", t) < 0 ? -1 : cells_add_chain(wc, 'r', rt);
+	ch = asprintf(&rt, "%s\n", t) < 0 ? -1 : cells_add_chain(wc, 'r', rt, c->tiers[ti].name);
 	free(t);
 	if (ch < 0)
 		return NULL;
@@ -1181,7 +1186,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 			tail_ch[j] =
 			    cells_add_chain(wc, 't',
 					    cells_text(c, w, wc, ttext, &d[j], (uint32_t)(nd - j),
-						       NULL, !ddec[nd - 1]));
+						       NULL, !ddec[nd - 1]),
+					    NULL);
 			if (tail_ch[j] < 0) {
 				free(tail_ch);
 				goto nomem;
@@ -1203,7 +1209,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 				    wc, 'c',
 				    cells_text(c, w, wc, ttext, s->v, s->n,
 					       s->tail >= 0 && s->tail < (long)nd ? line : NULL,
-					       s->tail == (long)nd));
+					       s->tail == (long)nd),
+				    NULL);
 				if (ch < 0) {
 					free(tail_ch);
 					goto nomem;
@@ -1349,12 +1356,18 @@ static void cells_walk_rules(const struct ipp_compiled *c, const struct walk *w,
 	}
 }
 
-static bool cchain_in(const struct wcells *wc, const struct cchain *ch)
+/* The chain of @wc of @ch's name, or NULL. */
+static const struct cchain *cchain_find(const struct wcells *wc, const struct cchain *ch)
 {
 	for (size_t i = 0; wc && wc->on && i < wc->nch; i++)
 		if (wc->ch[i].hash == ch->hash && wc->ch[i].kind == ch->kind)
-			return true;
-	return false;
+			return &wc->ch[i];
+	return NULL;
+}
+
+static bool cchain_in(const struct wcells *wc, const struct cchain *ch)
+{
+	return cchain_find(wc, ch) != NULL;
 }
 
 static bool cell_same(const struct wcells *a, const struct cell *x, const struct wcells *b,
@@ -1383,12 +1396,19 @@ static int cells_pre(const struct walk *w, const struct wcells *o, const struct 
 			cchain_name(w, &n->ch[i], name, sizeof(name));
 			fprintf(out, "add chain %s %s\n", TABLE, name);
 		}
-	for (i = 0; i < n->nch; i++)
-		if (!cchain_in(o, &n->ch[i])) {
-			cchain_name(w, &n->ch[i], name, sizeof(name));
-			snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-			print_lines(prefix, n->ch[i].text, out);
-		}
+	for (i = 0; i < n->nch; i++) {
+		const struct cchain *was = cchain_find(o, &n->ch[i]);
+
+		/* (a map's chain is named by the map: its rule changes in place, its comment
+		 * with the rules that fill the map, and no chain that jumps to it changes) */
+		if (was && !strcmp(was->text, n->ch[i].text))
+			continue;
+		cchain_name(w, &n->ch[i], name, sizeof(name));
+		if (was)
+			fprintf(out, "flush chain %s %s\n", TABLE, name);
+		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
+		print_lines(prefix, n->ch[i].text, out);
+	}
 	cells_map_name(w, map, sizeof(map));
 	if (!o || !o->on) {
 		fprintf(out, "add map %s %s {\n", TABLE, map);
