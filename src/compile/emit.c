@@ -640,8 +640,7 @@ static bool flow_used(const struct ipp_compiled *c)
  * to a chain of its own (WALK_rHASH, by the hash of the map's name: its
  * rule is replaced in place, cells_line()).  The other chains are named by
  * the FNV-1a hash of their rules (a chain of a name is that chain), so a
- * change of the
- * policy changes only the cells, chains and elements that differ
+ * change of the policy changes only the cells, chains and elements that differ
  * (cells_pre(), cells_post()).  Pieces next to each other become one cell
  * when the tiers of one are all among the other's (a few more lookups for
  * some addresses, a third fewer elements, no chain more); longer lists for
@@ -651,10 +650,9 @@ static bool flow_used(const struct ipp_compiled *c)
 #define CELLS_MIN 4
 
 struct cchain {
-	uint64_t hash;
-	char kind;  /* 'c' a cell's, 't' a tail, 'r' a map's rule (cells_line()) */
-	char *text; /* its rules, each ended by '\n', without prefix */
-		    /* (@hash: of @text; of the map's name for 'r') */
+	uint64_t hash; /* of @text; of the map's name for kind 'r' */
+	char kind;     /* 'c' a cell's, 't' a tail, 'r' a map's rule (cells_line()) */
+	char *text;    /* its rules, each ended by '\n', without prefix */
 };
 
 struct cell {
