@@ -1232,8 +1232,8 @@ static void test_dnsname(void **state)
 	    "a b",
 	    "a;b",
 	    "a/b",
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaa.example"};
+	    ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	     "aaaa.example")};
 	struct ipp_error err = {0};
 
 	(void)state;
