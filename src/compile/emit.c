@@ -667,7 +667,8 @@ struct wcells {
 	size_t nch, chcap;
 	struct cell *v; /* sorted, disjoint */
 	size_t n, cap;
-	long tail0; /* the chain of the first tail, -1: none (the walk ends there) */
+	long tail0;	  /* the chain of the first tail, -1: none (the walk ends there) */
+	uint32_t *byname; /* indices into @ch by (hash, kind): cchain_find() */
 };
 
 static void walk_end(const struct ipp_compiled *c, const struct walk *w, bool fc,
@@ -679,6 +680,7 @@ static void cells_free(struct wcells *wc)
 		free(wc->ch[i].text);
 	free(wc->ch);
 	free(wc->v);
+	free(wc->byname);
 	memset(wc, 0, sizeof(*wc));
 }
 
@@ -984,6 +986,27 @@ static int cells_group(struct wcells *wc, struct cstate *st, const uint32_t *r, 
 	return 0;
 }
 
+static int byname_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct cchain *ch = ctx;
+	const struct cchain *a = &ch[*(const uint32_t *)x], *b = &ch[*(const uint32_t *)y];
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	return (a->kind > b->kind) - (a->kind < b->kind);
+}
+
+/* @wc->byname, for cchain_find(); -ENOMEM. */
+static int cells_index(struct wcells *wc)
+{
+	if (!(wc->byname = malloc((wc->nch + 1) * sizeof(*wc->byname))))
+		return -ENOMEM;
+	for (size_t i = 0; i < wc->nch; i++)
+		wc->byname[i] = (uint32_t)i;
+	qsort_r(wc->byname, wc->nch, sizeof(*wc->byname), byname_cmp, wc->ch);
+	return 0;
+}
+
 /*
  * The cells of walk @w of @c into @wc (cells_free()); wc->on false when the
  * walk lists its tiers as they are.  -ENOMEM.
@@ -1239,6 +1262,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 		}
 		free(tail_ch);
 	}
+	if (cells_index(wc) < 0)
+		goto nomem;
 	goto out;
 off:
 	wc->on = false;
@@ -1374,12 +1399,25 @@ static void cells_walk_rules(const struct ipp_compiled *c, const struct walk *w,
 	}
 }
 
-/* The chain of @wc of @ch's name, or NULL. */
+/* The chain of @wc of @ch's name, or NULL (a change compares thousands with thousands). */
 static const struct cchain *cchain_find(const struct wcells *wc, const struct cchain *ch)
 {
-	for (size_t i = 0; wc && wc->on && i < wc->nch; i++)
-		if (wc->ch[i].hash == ch->hash && wc->ch[i].kind == ch->kind)
-			return &wc->ch[i];
+	size_t lo = 0, hi = wc && wc->on ? wc->nch : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cchain *x = &wc->ch[wc->byname[mid]];
+		int cmp = x->hash != ch->hash	? (x->hash < ch->hash ? -1 : 1)
+			  : x->kind != ch->kind ? (x->kind < ch->kind ? -1 : 1)
+						: 0;
+
+		if (cmp == 0)
+			return x;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
