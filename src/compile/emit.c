@@ -986,14 +986,19 @@ static int cells_group(struct wcells *wc, struct cstate *st, const uint32_t *r, 
 	return 0;
 }
 
-static int byname_cmp(const void *x, const void *y, void *ctx)
+/* Chains in the order of their names: (hash, kind). */
+static int cchain_cmp(const struct cchain *a, const struct cchain *b)
 {
-	const struct cchain *ch = ctx;
-	const struct cchain *a = &ch[*(const uint32_t *)x], *b = &ch[*(const uint32_t *)y];
-
 	if (a->hash != b->hash)
 		return a->hash < b->hash ? -1 : 1;
 	return (a->kind > b->kind) - (a->kind < b->kind);
+}
+
+static int byname_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct cchain *ch = ctx;
+
+	return cchain_cmp(&ch[*(const uint32_t *)x], &ch[*(const uint32_t *)y]);
 }
 
 /* @wc->byname, for cchain_find(); -ENOMEM. */
@@ -1407,9 +1412,7 @@ static const struct cchain *cchain_find(const struct wcells *wc, const struct cc
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct cchain *x = &wc->ch[wc->byname[mid]];
-		int cmp = x->hash != ch->hash	? (x->hash < ch->hash ? -1 : 1)
-			  : x->kind != ch->kind ? (x->kind < ch->kind ? -1 : 1)
-						: 0;
+		int cmp = cchain_cmp(x, ch);
 
 		if (cmp == 0)
 			return x;
