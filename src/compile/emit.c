@@ -1025,7 +1025,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 	/* the group of pieces being merged: its tiers (indices into r), whether a piece of it
 	 * goes on to the tails, its addresses */
 	uint32_t *gu = NULL, *stamp = NULL, *ulist = NULL, gn = 0, gen = 1;
-	char **ttext = NULL; /* per tier: its rule (cells_text()) */
+	char **ttext = NULL; /* per tier: its line in the cells' chains (cells_line()) */
 	bool gopen = false, gtail = false;
 	uint8_t glo[16] = {0}, ghi[16] = {0};
 	bool *ddec = NULL;
@@ -1147,7 +1147,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 				fresh += stamp[list[j]] != gen;
 			/* merged when one holds the other's tiers: the cell takes the larger
 			 * list, a chain there is anyway (a longer list for more cells would
-			 * cost the kernel more at every check of the table's jumps) */
+			 * cost their packets more lookups) */
 			if (!gopen || (gn + fresh != gn && gn + fresh != sn) || gtail != tail ||
 			    (sn == 0) != (gn == 0)) {
 				if (gopen && cells_group(wc, &st, r, gu, gn, gtail, d, nd, glo, ghi,
