@@ -666,6 +666,8 @@ static void walk(const char *start, const struct pkt *p, struct result *r)
 				if (l[16] != '4' || (!dir_any && want_out != p->out))
 					continue;
 				r->lookups++; /* the insertion */
+				if (strstr(l, " != @"))
+					r->lookups++; /* and the test before it */
 				sscanf(v + 5, "%63s", r->added);
 				continue;
 			}

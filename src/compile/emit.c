@@ -1961,11 +1961,18 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
 
 /*
  * The additions of verdict chain @i of generation @gen: outcome @v, hook
- * @only_hook (-1 both).  With @ike (the IKE exemption), a flow leaving from
- * port 500 or 4500 is never remembered: the exemption holds for root's
- * socket only, so such a flow's outcome depends on the sender, which the
- * 5-tuple does not say (another user's packet, walked and blocked, would
- * have the IKE daemon's blocked from the cache).
+ * @only_hook (-1 both).  A flow is added only when its set does not hold it
+ * yet: an addition counts the packet in the flow's element, as a lookup that
+ * finds it does, and the element of a flow is taken to have counted one
+ * walked packet (the first; the maps counted it).  Two packets of a new
+ * flow walked at the same time on two CPUs both miss the cache; without the
+ * test the second addition would count the second packet in the element
+ * too, a packet counted twice.  The test (a lookup that does not match
+ * updates no counter) leaves that only to two packets that pass it in the
+ * same instant, between the test and the addition.  With @ike (the IKE exemption), a flow leaving
+ * from port 500 or 4500 is never remembered: the exemption holds for root's socket only, so such a
+ * flow's outcome depends on the sender, which the 5-tuple does not say (another user's packet,
+ * walked and blocked, would have the IKE daemon's blocked from the cache).
  */
 static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pair, bool ike,
 		      FILE *out)
@@ -1988,11 +1995,13 @@ static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pai
 			ipp_flowfill_name(ipp_flowcache_index(fams[f] == 6 ? AF_INET6 : AF_INET,
 							      hooks[h] == HOOK_IN, v),
 					  gen, fill, sizeof(fill));
-			fprintf(out, "\t\tmeta nfproto ipv%d %s%scounter name %s add @%s { %s }\n",
-				fams[f], dir,
-				ike && !pair && hooks[h] == HOOK_OUT ? "th sport != { 500, 4500 } "
-								     : "",
-				fill, set, flow_key(fams[f], pair));
+			fprintf(
+			    out,
+			    "\t\tmeta nfproto ipv%d %s%scounter name %s %s != @%s add @%s { %s }\n",
+			    fams[f], dir,
+			    ike && !pair && hooks[h] == HOOK_OUT ? "th sport != { 500, 4500 } "
+								 : "",
+			    fill, flow_key(fams[f], pair), set, set, flow_key(fams[f], pair));
 		}
 	}
 }
