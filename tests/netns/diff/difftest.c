@@ -55,6 +55,17 @@
 #include "store/store.h"
 #include "wire.h"
 
+/* Packets per specific filter, by its name in `dynamic show qmfilter` ("L3 (filter 2)"). */
+struct count {
+	char name[64];
+	unsigned long long packets;
+};
+
+struct counts {
+	struct count *v;
+	size_t n, cap;
+};
+
 struct ctx {
 	const char *host_ns, *peer_ns, *peer_if, *root, *bindir;
 	bool naive, agent;
@@ -66,6 +77,9 @@ struct ctx {
 	/* agent mode: the filters' counts are checked in policies of at most this many filters */
 	size_t count_filters;
 	unsigned long count_checks;
+	/* the filters that lost an element to another filter in the change being checked
+	 * (count_lost()): they may lose its count */
+	struct counts *lost;
 };
 
 static double now(void)
@@ -503,17 +517,6 @@ static void usage(void)
 
 /* ---------- packet counts per filter (agent mode) ---------- */
 
-/* Packets per specific filter, by its name in `dynamic show qmfilter` ("L3 (filter 2)"). */
-struct count {
-	char name[64];
-	unsigned long long packets;
-};
-
-struct counts {
-	struct count *v;
-	size_t n, cap;
-};
-
 static struct count *count_slot(struct counts *k, const char *name)
 {
 	size_t i;
@@ -658,51 +661,151 @@ static int sf_order(const void *x, const void *y)
 	return ipp_sfilter_cmp(x, y);
 }
 
+/*
+ * The specific filter of @eff (sorted) that element @e of tier @t is
+ * for: of its rule, filter and direction, the one of its protocol (an ICMP
+ * filter is an ICMP and an ICMPv6 specific filter), else the first;
+ * eff->nsf when none.
+ */
+static size_t elem_sf(const struct ipp_effective *eff, const struct ipp_ctier *t,
+		      const struct ipp_celem *e)
+{
+	unsigned proto = t->shape.pkey ? e->key.proto : t->shape.proto;
+	size_t first = eff->nsf, s;
+
+	for (s = 0; s < eff->nsf; s++) {
+		const struct ipp_sfilter *f = &eff->sf[s];
+
+		if (f->rule != e->rule || f->filter != e->filter || f->reversed != e->reversed)
+			continue;
+		if (first == eff->nsf)
+			first = s;
+		if (f->protocol == proto)
+			return s;
+	}
+	return first;
+}
+
+/*
+ * @mine compiled as the agent compiles it, into *@cp (ipp_compiled_free()):
+ * *@sorted is @mine with its specific filters best first, as
+ * ipp_effective_build() sorts them (free sorted->sf).  0, -1.
+ */
+static int compile_sorted(const struct ipp_effective *mine, struct ipp_effective *sorted,
+			  struct ipp_compiled **cp)
+{
+	struct ipp_copts o;
+
+	*sorted = *mine;
+	*cp = NULL;
+	if (!(sorted->sf = malloc((mine->nsf + 1) * sizeof(*sorted->sf))))
+		return -1;
+	memcpy(sorted->sf, mine->sf, mine->nsf * sizeof(*sorted->sf));
+	qsort(sorted->sf, mine->nsf, sizeof(*sorted->sf), sf_order);
+	ipp_copts_init(&o);
+	if (ipp_compile(sorted, &o, cp, NULL) < 0) {
+		free(sorted->sf);
+		sorted->sf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* An element of a compiled policy: its tier's group and key, and the name of its filter. */
+struct owner {
+	char key[IPP_CTIER_NAME_MAX + 168];
+	char name[64];
+};
+
+struct owners {
+	struct owner *v;
+	size_t n;
+};
+
+static int owner_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct owner *)x)->key, ((const struct owner *)y)->key);
+}
+
+/* The elements of @p (its filters of @keep) compiled, with their filters, sorted into @o. */
+static int element_owners(const struct dpolicy *p, const bool *keep, struct owners *o)
+{
+	struct ipp_effective mine, sorted;
+	struct ipp_compiled *cp = NULL;
+	size_t total = 0;
+	int r = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (dpolicy_effective(p, keep, &mine) < 0)
+		return -1;
+	if (compile_sorted(&mine, &sorted, &cp) < 0)
+		goto out;
+	for (size_t i = 0; i < cp->ntiers; i++)
+		total += cp->tiers[i].nelems;
+	if (!(o->v = calloc(total + 1, sizeof(*o->v))))
+		goto out;
+	for (size_t i = 0; i < cp->ntiers; i++)
+		for (size_t j = 0; j < cp->tiers[i].nelems; j++) {
+			const struct ipp_ctier *t = &cp->tiers[i];
+			size_t sf = elem_sf(&sorted, t, &t->elems[j]);
+			char group[IPP_CTIER_NAME_MAX], key[160];
+			struct owner *w = &o->v[o->n];
+
+			if (sf == sorted.nsf)
+				continue;
+			ipp_ctier_group(t->name, group, sizeof(group));
+			ipp_ckey_format(&t->shape, &t->elems[j].key, key, sizeof(key));
+			snprintf(w->key, sizeof(w->key), "%s %s", group, key);
+			sf_name(p, keep, &sorted.sf[sf], w->name, sizeof(w->name));
+			o->n++;
+		}
+	qsort(o->v, o->n, sizeof(*o->v), owner_cmp);
+	r = 0;
+out:
+	ipp_compiled_free(cp);
+	free(sorted.sf);
+	dpolicy_eff_free(&mine);
+	return r;
+}
+
+/*
+ * The filters that own an element in @before that @after gives another
+ * filter or no filter, into @lost (ipsecpold(8): the counts of an element
+ * another rule's filter takes over go).  0, -1.
+ */
+static int count_lost(const struct owners *before, const struct owners *after, struct counts *lost)
+{
+	for (size_t i = 0; i < before->n; i++) {
+		const struct owner *a = after->n ? bsearch(&before->v[i], after->v, after->n,
+							   sizeof(*after->v), owner_cmp)
+						 : NULL;
+
+		if ((!a || strcmp(a->name, before->v[i].name)) &&
+		    !count_slot(lost, before->v[i].name))
+			return -1;
+	}
+	return 0;
+}
+
 static int unplaced_names(const struct dpolicy *p, const bool *keep,
 			  const struct ipp_effective *mine, struct counts *k)
 {
-	/* the compiler takes the specific filters best first, as ipp_effective_build() sorts
-	 * them */
-	struct ipp_effective sorted = *mine, *eff = &sorted;
+	struct ipp_effective sorted, *eff = &sorted;
 	struct ipp_compiled *cp = NULL;
-	struct ipp_copts o;
 	bool *placed = calloc(mine->nsf + 1, sizeof(*placed));
 	char name[64];
 	int r = 0;
 
-	sorted.sf = malloc((mine->nsf + 1) * sizeof(*sorted.sf));
-	if (sorted.sf) {
-		memcpy(sorted.sf, mine->sf, mine->nsf * sizeof(*sorted.sf));
-		qsort(sorted.sf, mine->nsf, sizeof(*sorted.sf), sf_order);
-	}
-	ipp_copts_init(&o);
-	if (!placed || !sorted.sf || ipp_compile(eff, &o, &cp, NULL) < 0) {
+	if (!placed || compile_sorted(mine, &sorted, &cp) < 0) {
 		free(placed);
-		free(sorted.sf);
 		return -1;
 	}
 	for (size_t i = 0; i < cp->ntiers; i++)
 		for (size_t j = 0; j < cp->tiers[i].nelems; j++) {
-			const struct ipp_ctier *t = &cp->tiers[i];
-			const struct ipp_celem *e = &t->elems[j];
-			unsigned proto = t->shape.pkey ? e->key.proto : t->shape.proto;
-			size_t first = SIZE_MAX, s;
+			size_t s = elem_sf(eff, &cp->tiers[i], &cp->tiers[i].elems[j]);
 
-			for (s = 0; s < eff->nsf; s++) {
-				const struct ipp_sfilter *f = &eff->sf[s];
-
-				if (f->rule != e->rule || f->filter != e->filter ||
-				    f->reversed != e->reversed)
-					continue;
-				if (first == SIZE_MAX)
-					first = s;
-				if (f->protocol == proto)
-					break;
-			}
 			if (s < eff->nsf)
 				placed[s] = true;
-			else if (first != SIZE_MAX)
-				placed[first] = true;
 		}
 	for (size_t s = 0; s < eff->nsf && r == 0; s++)
 		if (!placed[s]) {
@@ -842,6 +945,8 @@ static int check_counts(struct ctx *c, const struct dpolicy *p, const bool *keep
 				b = before->v[j].packets;
 		for (j = 0; j < unplaced.n && !shadowed; j++)
 			shadowed = !strcmp(unplaced.v[j].name, n);
+		for (j = 0; c->lost && j < c->lost->n && !shadowed; j++)
+			shadowed = !strcmp(c->lost->v[j].name, n);
 		for (j = 0; j < lo.n; j++)
 			if (!strcmp(lo.v[j].name, n))
 				l = lo.v[j].packets;
@@ -1232,18 +1337,33 @@ static int change_cases(struct ctx *c, struct rng *r, struct dpolicy *p, unsigne
 				 "policy %u/%u, rule R%zu %s (%zu cases its filters match)", idx + 1,
 				 npol, ri, step ? "back to its action" : "given another action",
 				 nt - ncases);
-			if (counted && read_counts(c, &base) < 0) {
+			struct owners ob = {0}, oa = {0};
+			struct counts lost = {0};
+
+			if (counted &&
+			    (read_counts(c, &base) < 0 || element_owners(p, all, &ob) < 0)) {
 				fprintf(stderr, "difftest: cannot read the agent's counts\n");
 				status = -1;
 			} else if (dpolicy_rule_action(p, ri, step ? was.action : acts[pick].a,
 						       step ? was.clear : acts[pick].clear,
 						       c->root) < 0) {
 				status = -1;
+			} else if (counted && (element_owners(p, all, &oa) < 0 ||
+					       count_lost(&ob, &oa, &lost) < 0)) {
+				fprintf(stderr, "difftest: cannot compile the policy\n");
+				status = -1;
 			} else {
+				/* an element another rule's filter takes over (its action wins at
+				 * equal weight now) takes its count from the one it had */
+				c->lost = &lost;
 				status = after_change(c, p, all, phase, tp, nt, tprev, false, t0,
 						      counted ? &base : NULL);
+				c->lost = NULL;
 			}
 			free(base.v);
+			free(ob.v);
+			free(oa.v);
+			free(lost.v);
 		}
 		free(tp);
 		free(tprev);
