@@ -820,6 +820,31 @@ static int unplaced_names(const struct dpolicy *p, const bool *keep,
 }
 
 /*
+ * The filter of @eff that decides @pkt (sent @sent times; none when 0), with
+ * the verdict in *@v (ipp_verdict_clear() when not NULL); NULL: no filter.
+ */
+static const struct ipp_sfilter *decided_by(struct ctx *c, const struct ipp_effective *eff,
+					    const struct ipp_packet *pkt, unsigned sent,
+					    struct ipp_verdict *v)
+{
+	if (!sent || ipp_classify(eff, pkt, &c->me, v) < 0)
+		return NULL;
+	if (v->sf == IPP_NO_FILTER) {
+		ipp_verdict_clear(v);
+		return NULL;
+	}
+	return &eff->sf[v->sf];
+}
+
+/* Does candidate @j (filter @o) of @v decide alike with the winner @w (its weight, action)? */
+static bool alike(const struct ipp_verdict *v, size_t j, const struct ipp_sfilter *o,
+		  const struct ipp_sfilter *w)
+{
+	return v->cand[j].weight == v->cand[0].weight && o->action == w->action &&
+	       o->clear == w->clear;
+}
+
+/*
  * The cases that filters @names (a count differs) decided or may have
  * decided, with their sends: what the failure is to be looked for in.
  */
@@ -831,21 +856,15 @@ static void count_cases(struct ctx *c, const struct dpolicy *p, const bool *keep
 
 	for (size_t i = 0; i < ncases; i++) {
 		struct ipp_verdict v;
-		const struct ipp_sfilter *w;
+		const struct ipp_sfilter *w = decided_by(c, eff, &pkts[i], sent[i], &v);
 
-		if (!sent[i] || ipp_classify(eff, &pkts[i], &c->me, &v) < 0)
+		if (!w)
 			continue;
-		if (v.sf == IPP_NO_FILTER) {
-			ipp_verdict_clear(&v);
-			continue;
-		}
-		w = &eff->sf[v.sf];
 		for (size_t j = 0; j < v.ncand; j++) {
 			const struct ipp_sfilter *o = &eff->sf[v.cand[j].sf];
 			bool listed = false;
 
-			if (v.cand[j].weight != v.cand[0].weight || o->action != w->action ||
-			    o->clear != w->clear)
+			if (!alike(&v, j, o, w))
 				continue;
 			sf_name(p, keep, o, name, sizeof(name));
 			for (size_t k = 0; k < names->n && !listed; k++)
@@ -892,23 +911,17 @@ static int check_counts(struct ctx *c, const struct dpolicy *p, const bool *keep
 	}
 	for (i = 0; i < ncases && r == 0; i++) {
 		struct ipp_verdict v;
-		const struct ipp_sfilter *w;
+		const struct ipp_sfilter *w = decided_by(c, eff, &pkts[i], sent[i], &v);
 		size_t ties = 0;
 
-		if (!sent[i] || ipp_classify(eff, &pkts[i], &c->me, &v) < 0)
+		if (!w)
 			continue;
-		if (v.sf == IPP_NO_FILTER) {
-			ipp_verdict_clear(&v);
-			continue;
-		}
-		w = &eff->sf[v.sf];
 		total_want += sent[i];
 		for (j = 0; j < v.ncand; j++) {
 			const struct ipp_sfilter *o = &eff->sf[v.cand[j].sf];
 			struct count *x;
 
-			if (v.cand[j].weight != v.cand[0].weight || o->action != w->action ||
-			    o->clear != w->clear)
+			if (!alike(&v, j, o, w))
 				continue;
 			ties++;
 			sf_name(p, keep, o, name, sizeof(name));
