@@ -281,7 +281,7 @@ else
 		eval 'has "Dynamic policies, rules and security associations: 1 main mode policy, 0 quick mode policies, 0 rules"'
 	show dynamic delete mmpolicy name=M
 	check "agent: delete mmpolicy" eval '[ $RC -eq 0 ]'
-	logs() { hx nft list table inet ipsecpol 2>/dev/null | grep -q 'log prefix'; }
+	logs() { listed 'log prefix' list table inet ipsecpol; }
 	nologs() { ! logs; }
 	check "agent: no drop logging at first" nologs
 	check "agent: set config ipsecdiagnostics 1" pol dynamic set config ipsecdiagnostics 1
@@ -305,7 +305,7 @@ else
 	check "agent: the ping filter counted 3 echoes and 3 replies" wait_for 5 pinged
 	check "agent: an ICMP filter of a new shape" \
 		pol static add filter filterlist=Web srcaddr=10.77.5.0 srcmask=24 dstaddr=me protocol=icmp
-	rewritten() { hx nft list chain inet ipsecpol in4_p1 | grep -q "in4_p1_s"; }
+	rewritten() { listed "in4_p1_s" list chain inet ipsecpol in4_p1; }
 	check "agent: in force, the walk chain rewritten" wait_for 10 rewritten
 	OUT="the ping filter now: $(pings); carry counters:
 $(hx nft list counters table inet ipsecpol | grep -A2 "carry")"

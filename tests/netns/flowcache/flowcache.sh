@@ -181,7 +181,7 @@ else
 	check "agent: a more specific block filter for that very flow" \
 		pol static add filter filterlist=Deny srcaddr=10.77.0.2 dstaddr=me protocol=udp \
 		srcport=41000 dstport=7000
-	changed() { hx nft list map inet ipsecpol ip_s32_dme_p17_sp_dp 2>/dev/null | grep -q "41000 . 7000"; }
+	changed() { listed "41000 . 7000" list map inet ipsecpol ip_s32_dme_p17_sp_dp; }
 	check "agent: the change is in force (element-level)" wait_for 10 changed
 	check "agent: the change did not replace the table (element-level update)" \
 		grep -q "policy updated (the policy stores changed): 2 elements added, 0 deleted" "$LOG"
@@ -343,7 +343,7 @@ $(hx nft list counters table inet ipsecpol | grep -A1 "carry ")"
 	}
 	check "agent: the rule AllowUdp given the block action" \
 		pol static set rule name=AllowUdp policy=Cache filteraction=Blk
-	reblocked() { hx nft list map inet ipsecpol ip_s32_dme_p17_dp 2>/dev/null | grep -q "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto block"; }
+	reblocked() { listed "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto block" list map inet ipsecpol ip_s32_dme_p17_dp; }
 	check "agent: in force, the element added again" wait_for 10 reblocked
 	OUT="before the change: $n; now: $(counted Allow); the carry counters and the agent's log:
 $(hx nft list counters table inet ipsecpol | grep -B1 -A2 "carry ")
@@ -357,7 +357,7 @@ $(tail -n 6 "$LOG")"
 		wait_for 5 by_verdict 2
 	check "agent: the rule AllowUdp given its action back" \
 		pol static set rule name=AllowUdp policy=Cache filteraction=Perm
-	repermitted() { hx nft list map inet ipsecpol ip_s32_dme_p17_dp 2>/dev/null | grep -q "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto permit"; }
+	repermitted() { listed "10.77.0.2 . 7000 counter packets 0 bytes 0 : goto permit" list map inet ipsecpol ip_s32_dme_p17_dp; }
 	check "agent: in force again" wait_for 10 repermitted
 	check "agent: the filter still keeps its count" \
 		wait_for 5 eval '[ "$(counted Allow)" = $((n + 2)) ]'
@@ -405,7 +405,7 @@ $(tail -n 6 "$LOG")"
 	check "stats: as permitted" by_verdict 2
 	n=$((n + 4))
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
-	nosets() { ! hx nft list sets table inet ipsecpol | grep -q "set flow"; }
+	nosets() { hx nft list sets table inet ipsecpol >/dev/null && ! listed "set flow" list sets table inet ipsecpol; }
 	check "agent: FlowCache=0 in driver.conf takes the cache away at once" wait_for 10 nosets
 	check "agent: and the filter keeps its count in the new table" \
 		eval '[ "$(counted Allow)" = $((n + 2)) ]'
@@ -435,7 +435,8 @@ mkdir -p "$R/etc/ipsecpol"
 grep -q "^FlowCache=0" "$R/etc/ipsecpol/driver.conf" 2>/dev/null ||
 	echo "FlowCache=0" >>"$R/etc/ipsecpol/driver.conf"
 check "FlowCache=0: applied" eval 'hx "$BIN/ipsecpold" --root "$R" --once >/dev/null'
-check "FlowCache=0: no cache sets" eval '! hx nft list sets table inet ipsecpol | grep -q "set flow"'
+check "FlowCache=0: no cache sets" \
+	eval 'hx nft list sets table inet ipsecpol >/dev/null && ! listed "set flow" list sets table inet ipsecpol'
 check "FlowCache=0: stats say the cache is not used" \
 	eval '[ "$(statval "Flows In The Flow Cache")" = "not used" ]'
 n7000=$(received 7000)

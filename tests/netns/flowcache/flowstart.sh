@@ -61,7 +61,7 @@ check "stats: 30 permitted, 5 blocked" \
 printf '%s\n' "add filteraction name=Soft action=negotiate soft=yes" \
 	"add filter filterlist=S srcaddr=10.77.0.2 dstaddr=me protocol=udp dstport=7001" \
 	"add rule name=RS policy=P filterlist=S filteraction=Soft psk=secret" | pol >/dev/null || exit 2
-wait_for 10 eval 'hx nft list table inet ipsecpol | grep -q "7001"'
+wait_for 10 listed "7001" list table inet ipsecpol
 neg0=$(statval "Packets Matching Negotiate Filters")
 px python3 -c "
 import socket, time
