@@ -74,11 +74,14 @@ enum {
 /*
  * A write to policy.db-wal is seen before SQLite publishes the commit in the
  * WAL index (shared memory, no file event): look at the generation a moment
- * later, and once more after that if it had not moved yet.
+ * later, and again while it has not moved yet, at growing intervals (a
+ * writer descheduled between the write and the publication, on a busy
+ * machine, was seen to take over half a second): some 4 s in all, each
+ * look one small query.
  */
 #define STORE_SETTLE_MS 20
-#define STORE_RECHECK_MS 250
-#define STORE_RECHECKS 2
+static const unsigned store_recheck_ms[] = {250, 1000, 3000};
+#define STORE_RECHECKS (1 + sizeof(store_recheck_ms) / sizeof(store_recheck_ms[0]))
 /* How often the flow cache's fill is looked at (ipp_agent_flow_evict()). */
 #define FLOW_CHECK_MS 2000
 /* How often a state or configuration directory that went is looked for. */
@@ -1438,7 +1441,8 @@ static void process_pending(struct agent *a)
 		if (need)
 			a->store_rechecks = 0;
 		else if (a->store_rechecks > 0)
-			timer_arm(a->tfd_store, STORE_RECHECK_MS, false);
+			timer_arm(a->tfd_store,
+				  store_recheck_ms[STORE_RECHECKS - 1 - a->store_rechecks], false);
 		if (need) {
 			const char *why = a->force_apply    ? a->force_why
 					  : ruleset_changed ? "driver.conf changed"
