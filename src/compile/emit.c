@@ -1969,10 +1969,13 @@ static void droplog(const struct ipp_compiled *c, const char *dir, const char *r
  * test the second addition would count the second packet in the element
  * too, a packet counted twice.  The test (a lookup that does not match
  * updates no counter) leaves that only to two packets that pass it in the
- * same instant, between the test and the addition.  With @ike (the IKE exemption), a flow leaving
- * from port 500 or 4500 is never remembered: the exemption holds for root's socket only, so such a
- * flow's outcome depends on the sender, which the 5-tuple does not say (another user's packet,
- * walked and blocked, would have the IKE daemon's blocked from the cache).
+ * same instant, between the test and the addition.
+ *
+ * With @ike (the IKE exemption), a flow leaving from port 500 or 4500 is
+ * never remembered: the exemption holds for root's socket only, so such a
+ * flow's outcome depends on the sender, which the 5-tuple does not say
+ * (another user's packet, walked and blocked, would have the IKE daemon's
+ * blocked from the cache).
  */
 static void flow_adds(enum ipp_cverdict v, int only_hook, unsigned gen, bool pair, bool ike,
 		      FILE *out)
