@@ -61,12 +61,13 @@ trap 'exit 130' INT TERM
 hx() { ip netns exec "$NS_H" "$@"; }
 px() { ip netns exec "$NS_P" "$@"; }
 # listed PATTERN NFT-ARGS...: does `nft NFT-ARGS` in H list a line that matches PATTERN
-# (grep -e)?  The listing is taken whole first: `nft list ... | grep -q` under pipefail
-# fails when grep, done at the first match, leaves nft writing into a closed pipe.
+# (grep -e)?  0 yes, 1 no, 2 the listing failed.  The listing is taken whole first:
+# `nft list ... | grep -q` under pipefail fails when grep, done at the first match,
+# leaves nft writing into a closed pipe.
 listed() {
 	local pat=$1 out
 	shift
-	out=$(hx nft "$@" 2>/dev/null) || return 1
+	out=$(hx nft "$@" 2>/dev/null) || return 2
 	grep -q -e "$pat" <<<"$out"
 }
 pol() { hx "$BIN/ipsecpol" --root "$R" "$@"; }
