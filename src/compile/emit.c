@@ -56,6 +56,12 @@ struct walk {
 	 */
 	bool local;
 	uint8_t lip[16];
+	/*
+	 * The walks past both gates of all the host's addresses of (hook,
+	 * family, protocol) at once, as a group (lip zero, local true): what
+	 * they share, the cells' map and chains, is named by it ("_xl").
+	 */
+	bool group;
 };
 
 #define WALK_NAME_MAX 64
@@ -65,7 +71,9 @@ static void walk_name(const struct walk *w, char *buf, size_t len)
 	static const char *const suffix[] = {"", "_s", "_d", "_sd"};
 	char x[2 + 32 + 1] = "";
 
-	if (w->local) {
+	if (w->group) {
+		snprintf(x, sizeof(x), "_xl");
+	} else if (w->local) {
 		int i, n = w->fam == 4 ? 4 : 16;
 
 		x[0] = '_';
@@ -79,6 +87,16 @@ static void walk_name(const struct walk *w, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s%d%s%s", w->hook == HOOK_IN ? "in" : "out", w->fam, x,
 			 suffix[w->sub]);
+}
+
+/* The group of local walk @w (struct walk: group). */
+static struct walk walk_group(const struct walk *w)
+{
+	struct walk g = *w;
+
+	g.group = true;
+	memset(g.lip, 0, sizeof(g.lip));
+	return g;
 }
 
 /* The index of the local address of walk @w in c->opts.local, or -1. */
@@ -657,7 +675,10 @@ struct cchain {
 
 struct cell {
 	uint8_t lo[16], hi[16]; /* network byte order; IPv4 in the first 4 bytes */
-	uint32_t chain;		/* index into wcells.ch */
+	/* the local addresses (a walk's own; a group's: the range from the first of the
+	 * addresses that share the cell to the last, every address when all do) */
+	uint8_t llo[16], lhi[16];
+	uint32_t chain; /* index into wcells.ch */
 };
 
 /* The cells of one walk. */
@@ -694,19 +715,22 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	return h;
 }
 
+/* (the chains and map of a walk's cells are its group's: walk_group()) */
 static void cchain_name(const struct walk *w, const struct cchain *ch, char *buf, size_t len)
 {
+	struct walk g = walk_group(w);
 	char wn[WALK_NAME_MAX];
 
-	walk_name(w, wn, sizeof(wn));
+	walk_name(&g, wn, sizeof(wn));
 	snprintf(buf, len, "%s_%c%016llx", wn, ch->kind, (unsigned long long)ch->hash);
 }
 
 static void cells_map_name(const struct walk *w, char *buf, size_t len)
 {
+	struct walk g = walk_group(w);
 	char wn[WALK_NAME_MAX];
 
-	walk_name(w, wn, sizeof(wn));
+	walk_name(&g, wn, sizeof(wn));
 	snprintf(buf, len, "%s" IPP_NFT_CELLS_SUFFIX, wn);
 }
 
@@ -1267,6 +1291,10 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 		}
 		free(tail_ch);
 	}
+	for (i = 0; i < wc->n; i++) {
+		memcpy(wc->v[i].llo, w->lip, 16);
+		memcpy(wc->v[i].lhi, w->lip, 16);
+	}
 	if (cells_index(wc) < 0)
 		goto nomem;
 	goto out;
@@ -1313,21 +1341,27 @@ static void print_lines(const char *prefix, const char *text, FILE *out)
 	}
 }
 
+/* "A" or "A-B" of the range @lo to @hi of family @fam into @buf. */
+static void range_text(int fam, const uint8_t *lo, const uint8_t *hi, char *buf, size_t len)
+{
+	int f = fam == 4 ? AF_INET : AF_INET6;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	inet_ntop(f, lo, a, sizeof(a));
+	inet_ntop(f, hi, b, sizeof(b));
+	if (!memcmp(lo, hi, fam == 4 ? 4 : 16))
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s-%s", a, b);
+}
+
 static void cell_addr(const struct walk *w, const struct cell *x, char *buf, size_t len)
 {
-	int f = w->fam == 4 ? AF_INET : AF_INET6;
-	size_t alen = w->fam == 4 ? 4 : 16;
-	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
+	char r[2 * INET6_ADDRSTRLEN + 2], l[2 * INET6_ADDRSTRLEN + 2];
 
-	char l[INET6_ADDRSTRLEN];
-
-	inet_ntop(f, x->lo, lo, sizeof(lo));
-	inet_ntop(f, x->hi, hi, sizeof(hi));
-	inet_ntop(f, w->lip, l, sizeof(l));
-	if (!memcmp(x->lo, x->hi, alen))
-		snprintf(buf, len, "%s . %s", lo, l);
-	else
-		snprintf(buf, len, "%s-%s . %s", lo, hi, l);
+	range_text(w->fam, x->lo, x->hi, r, sizeof(r));
+	range_text(w->fam, x->llo, x->lhi, l, sizeof(l));
+	snprintf(buf, len, "%s . %s", r, l);
 }
 
 /* Elements of the cells map: @v of @wc, each "ADDR : goto CHAIN" (or ADDR alone). */
@@ -1335,7 +1369,7 @@ static void cells_elements(const struct walk *w, const struct wcells *wc,
 			   const struct cell *const *v, size_t n, bool verdict, const char *ind,
 			   FILE *out)
 {
-	char a[3 * INET6_ADDRSTRLEN + 8], name[WALK_NAME_MAX + 24];
+	char a[4 * INET6_ADDRSTRLEN + 8], name[WALK_NAME_MAX + 24];
 
 	for (size_t i = 0; i < n; i++) {
 		cell_addr(w, v[i], a, sizeof(a));
@@ -1354,7 +1388,7 @@ static void cells_map_head(const struct walk *w, const char *ind, FILE *out)
 
 	fprintf(out,
 		"%stype %s . %s : verdict\n%sflags interval\n%scomment \"cells: the tiers that "
-		"can match, by the %s address and this one\"\n",
+		"can match, by the %s address and the local one\"\n",
 		ind, t, t, ind, ind, w->hook == HOOK_IN ? "source" : "destination");
 }
 
@@ -1424,6 +1458,14 @@ static const struct cchain *cchain_find(const struct wcells *wc, const struct cc
 	return NULL;
 }
 
+/* Cells in the order of their map: by the remote address, then the local one. */
+static int cell_cmp(const struct cell *x, const struct cell *y)
+{
+	int r = memcmp(x->lo, y->lo, 16);
+
+	return r ? r : memcmp(x->llo, y->llo, 16);
+}
+
 static bool cchain_in(const struct wcells *wc, const struct cchain *ch)
 {
 	return cchain_find(wc, ch) != NULL;
@@ -1433,6 +1475,7 @@ static bool cell_same(const struct wcells *a, const struct cell *x, const struct
 		      const struct cell *y)
 {
 	return !memcmp(x->lo, y->lo, 16) && !memcmp(x->hi, y->hi, 16) &&
+	       !memcmp(x->llo, y->llo, 16) && !memcmp(x->lhi, y->lhi, 16) &&
 	       a->ch[x->chain].hash == b->ch[y->chain].hash &&
 	       a->ch[x->chain].kind == b->ch[y->chain].kind;
 }
@@ -1492,7 +1535,7 @@ static int cells_pre(const struct walk *w, const struct wcells *o, const struct 
 		else if (cell_same(o, &o->v[i], n, &n->v[j]))
 			cmp = 0;
 		else
-			cmp = memcmp(o->v[i].lo, n->v[j].lo, 16) <= 0 ? -1 : 1;
+			cmp = cell_cmp(&o->v[i], &n->v[j]) <= 0 ? -1 : 1;
 		if (cmp == 0) {
 			i++;
 			j++;
@@ -1556,6 +1599,180 @@ static void cells_post(const struct walk *w, const struct wcells *o, const struc
 				fprintf(out, "%s chain %s %s\n", k ? "delete" : "flush", TABLE,
 					name);
 			}
+}
+
+/* A chain of a walk of a group (group_merge()): its name, its place among the walks' chains. */
+struct gchain {
+	uint64_t hash;
+	char kind;
+	size_t seq;
+};
+
+static int gchain_cmp(const void *x, const void *y)
+{
+	const struct gchain *a = x, *b = y;
+
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* A cell of a walk of a group: @k, the rank of the walk's address. */
+struct gcell {
+	uint8_t lo[16], hi[16];
+	uint32_t chain; /* in the group's chains */
+	uint32_t k;
+};
+
+static int gcell_cmp(const void *x, const void *y)
+{
+	const struct gcell *a = x, *b = y;
+	int r = memcmp(a->lo, b->lo, 16);
+
+	if (!r)
+		r = memcmp(a->hi, b->hi, 16);
+	if (!r && a->chain != b->chain)
+		r = a->chain < b->chain ? -1 : 1;
+	if (!r && a->k != b->k)
+		r = a->k < b->k ? -1 : 1;
+	return r;
+}
+
+static int cellv_cmp(const void *x, const void *y)
+{
+	return cell_cmp(x, y);
+}
+
+static int walk_addr_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct walk *w = ctx;
+
+	return memcmp(w[*(const size_t *)x].lip, w[*(const size_t *)y].lip, 16);
+}
+
+/*
+ * The cells of a group of local walks (walk_group()), the walks @w with
+ * their cells @v (@n of each; those without cells left out), as one map and
+ * one set of chains into @m (cells_free()).  A chain of a name is one chain,
+ * whichever walks have it (cchain_name() names them by the group), kept in
+ * the order the walks add them (each after the chains it goes to).  A cell
+ * that several walks have, the same remote range to the same chain, is one
+ * element whose local range runs from the first of their addresses to the
+ * last, in the order of the addresses of the walks with cells (every address
+ * when all of them have it): only those addresses look the map up.  Two
+ * elements whose local ranges meet share such an address, whose walk's cells
+ * are disjoint: no two elements overlap.  -ENOMEM.
+ */
+static int group_merge(const struct walk *w, struct wcells *const *v, size_t n, struct wcells *m)
+{
+	size_t alen = n && w[0].fam == 4 ? 4 : 16, i, j, non = 0, nall = 0, ncell = 0, kept = 0;
+	size_t *rank = NULL, *base = NULL, *target = NULL;
+	struct gchain *ge = NULL;
+	struct gcell *gc = NULL;
+	int err = -ENOMEM;
+
+	memset(m, 0, sizeof(*m));
+	m->tail0 = -1;
+	rank = calloc(n + 1, sizeof(*rank));
+	base = calloc(n + 1, sizeof(*base));
+	if (!rank || !base)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (v[i]->on)
+			rank[non++] = i;
+	if (!non) {
+		err = 0;
+		goto out;
+	}
+	qsort_r(rank, non, sizeof(*rank), walk_addr_cmp, (void *)w);
+	for (j = 0; j < non; j++) {
+		base[j] = nall;
+		nall += v[rank[j]]->nch;
+		ncell += v[rank[j]]->n;
+	}
+	ge = calloc(nall + 1, sizeof(*ge));
+	target = calloc(nall + 1, sizeof(*target));
+	gc = calloc(ncell + 1, sizeof(*gc));
+	if (!ge || !target || !gc)
+		goto out;
+	for (j = 0; j < non; j++)
+		for (i = 0; i < v[rank[j]]->nch; i++) {
+			const struct cchain *ch = &v[rank[j]]->ch[i];
+
+			ge[base[j] + i] = (struct gchain){ch->hash, ch->kind, base[j] + i};
+		}
+	/* the first of each name keeps it; target[seq]: that first's seq, then its index */
+	qsort(ge, nall, sizeof(*ge), gchain_cmp);
+	for (i = 0; i < nall; i = j) {
+		for (j = i; j < nall && ge[j].hash == ge[i].hash && ge[j].kind == ge[i].kind; j++)
+			target[ge[j].seq] = ge[i].seq;
+	}
+	if (!(m->ch = calloc(nall + 1, sizeof(*m->ch))))
+		goto out;
+	m->chcap = nall + 1;
+	for (j = 0; j < non; j++)
+		for (i = 0; i < v[rank[j]]->nch; i++) {
+			size_t seq = base[j] + i;
+
+			if (target[seq] != seq) {
+				target[seq] =
+				    target[target[seq]]; /* (an earlier seq: an index now) */
+				continue;
+			}
+			m->ch[kept] = v[rank[j]]->ch[i];
+			if (!(m->ch[kept].text = strdup(v[rank[j]]->ch[i].text)))
+				goto out;
+			target[seq] = kept;
+			m->nch = ++kept;
+		}
+	/* the cells: alike ones of walks next to each other in the order of the addresses */
+	ncell = 0;
+	for (j = 0; j < non; j++)
+		for (i = 0; i < v[rank[j]]->n; i++) {
+			const struct cell *x = &v[rank[j]]->v[i];
+			struct gcell *g = &gc[ncell++];
+
+			memcpy(g->lo, x->lo, 16);
+			memcpy(g->hi, x->hi, 16);
+			g->chain = (uint32_t)target[base[j] + x->chain];
+			g->k = (uint32_t)j;
+		}
+	qsort(gc, ncell, sizeof(*gc), gcell_cmp);
+	if (!(m->v = calloc(ncell + 1, sizeof(*m->v))))
+		goto out;
+	m->cap = ncell + 1;
+	for (i = 0; i < ncell; i = j) {
+		struct cell *x = &m->v[m->n++];
+
+		for (j = i + 1;
+		     j < ncell && gc[j].k == gc[j - 1].k + 1 && !memcmp(gc[j].lo, gc[i].lo, 16) &&
+		     !memcmp(gc[j].hi, gc[i].hi, 16) && gc[j].chain == gc[i].chain;
+		     j++)
+			;
+		memcpy(x->lo, gc[i].lo, 16);
+		memcpy(x->hi, gc[i].hi, 16);
+		x->chain = gc[i].chain;
+		if (gc[i].k == 0 && gc[j - 1].k == non - 1) {
+			memset(x->lhi, 0xff, alen);
+		} else {
+			memcpy(x->llo, w[rank[gc[i].k]].lip, 16);
+			memcpy(x->lhi, w[rank[gc[j - 1].k]].lip, 16);
+		}
+	}
+	qsort(m->v, m->n, sizeof(*m->v), cellv_cmp);
+	m->on = true;
+	err = cells_index(m);
+out:
+	if (err < 0)
+		cells_free(m);
+	free(rank);
+	free(base);
+	free(target);
+	free(ge);
+	free(gc);
+	return err;
 }
 
 /*
@@ -2417,15 +2634,132 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 	}
 }
 
+/* The cells of a group of local walks (walk_group(), group_merge()). */
+struct wgroup {
+	struct walk g;
+	struct wcells m;
+};
+
+/* The walk chains of a compiled form, with their cells. */
+struct walkset {
+	struct walk *v;
+	struct wcells *cells; /* per walk (off but for local walks cut into cells) */
+	size_t n;
+	struct wgroup *g; /* the groups of the walks with cells */
+	size_t ng;
+};
+
+static void walkset_free(struct walkset *ws)
+{
+	for (size_t i = 0; ws->cells && i < ws->n; i++)
+		cells_free(&ws->cells[i]);
+	for (size_t i = 0; i < ws->ng; i++)
+		cells_free(&ws->g[i].m);
+	free(ws->g);
+	free(ws->cells);
+	free(ws->v);
+	memset(ws, 0, sizeof(*ws));
+}
+
+static bool same_group(const struct walk *a, const struct walk *b)
+{
+	return a->hook == b->hook && a->fam == b->fam && a->proto == b->proto;
+}
+
+/* The group of @ws that walk @w is in (any walk of the same hook, family and protocol), or -1. */
+static long group_index(const struct walkset *ws, const struct walk *w)
+{
+	for (size_t i = 0; i < ws->ng; i++)
+		if (same_group(&ws->g[i].g, w))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * The cells of @ws's walks (@ws->v, @ws->n: local walks past both gates
+ * among them) and of their groups.  -ENOMEM (@ws freed).
+ */
+static int walkset_cells(const struct ipp_compiled *c, struct walkset *ws)
+{
+	struct wcells **wv = NULL;
+	struct walk *gw = NULL;
+	size_t i, j, k;
+
+	if (!(ws->cells = calloc(ws->n + 1, sizeof(*ws->cells))) ||
+	    !(ws->g = calloc(ws->n + 1, sizeof(*ws->g))) ||
+	    !(wv = calloc(ws->n + 1, sizeof(*wv))) || !(gw = calloc(ws->n + 1, sizeof(*gw))))
+		goto nomem;
+	for (i = 0; i < ws->n; i++) {
+		if (cells_compute(c, &ws->v[i], &ws->cells[i]) < 0)
+			goto nomem;
+		if (ws->cells[i].on && group_index(ws, &ws->v[i]) < 0)
+			ws->g[ws->ng++].g = walk_group(&ws->v[i]);
+	}
+	for (j = 0; j < ws->ng; j++) {
+		for (i = 0, k = 0; i < ws->n; i++)
+			if (ws->v[i].local && ws->v[i].sub == SUB_SD &&
+			    same_group(&ws->v[i], &ws->g[j].g)) {
+				gw[k] = ws->v[i];
+				wv[k++] = &ws->cells[i];
+			}
+		if (group_merge(gw, wv, k, &ws->g[j].m) < 0)
+			goto nomem;
+	}
+	free(wv);
+	free(gw);
+	return 0;
+nomem:
+	free(wv);
+	free(gw);
+	walkset_free(ws);
+	return -ENOMEM;
+}
+
+/* The walks of @c (list_walks()) and their cells into @ws (walkset_free()).  -ENOMEM. */
+static int walkset_build(const struct ipp_compiled *c, struct walkset *ws)
+{
+	memset(ws, 0, sizeof(*ws));
+	if (!(ws->v = malloc(MAX_WALKS * sizeof(*ws->v))))
+		return -ENOMEM;
+	ws->n = list_walks(c, ws->v);
+	return walkset_cells(c, ws);
+}
+
+/* The cells of @n's groups that differ from @o's, before the walks are rewritten. -ENOMEM. */
+static int walkset_cells_pre(const struct walkset *o, const struct walkset *n, FILE *out)
+{
+	for (size_t i = 0; i < n->ng; i++) {
+		long j = group_index(o, &n->g[i].g);
+
+		if (cells_pre(&n->g[i].g, j >= 0 ? &o->g[j].m : NULL, &n->g[i].m, out) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What cells of @o's groups @n has not, after the walks were rewritten and dropped. */
+static void walkset_cells_post(const struct walkset *o, const struct walkset *n, FILE *out)
+{
+	for (size_t i = 0; i < o->ng; i++) {
+		long j = group_index(n, &o->g[i].g);
+
+		cells_post(&o->g[i].g, &o->g[i].m, j >= 0 ? &n->g[j].m : NULL, out);
+	}
+}
+
 int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error *err)
 {
-	struct walk *walks;
-	size_t i, nw;
+	struct walkset ws;
+	bool *declared;
+	size_t i;
 	char name[WALK_NAME_MAX];
 
-	walks = malloc(MAX_WALKS * sizeof(*walks));
-	if (!walks)
+	if (walkset_build(c, &ws) < 0)
 		return ipp_err(err, ENOMEM, "out of memory");
+	if (!(declared = calloc(ws.ng + 1, sizeof(*declared)))) {
+		walkset_free(&ws);
+		return ipp_err(err, ENOMEM, "out of memory");
+	}
 	ipp_nft_emit_replace(out);
 	fprintf(out, "table %s {\n", TABLE);
 	if (c->opts.rest)
@@ -2450,21 +2784,19 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	if (c->opts.flow_cache)
 		emit_flow_sets(c, out);
 	emit_fixed_chains(c, out);
-	nw = list_walks(c, walks);
-	for (i = 0; i < nw; i++) {
-		struct wcells wc;
+	for (i = 0; i < ws.n; i++) {
+		/* (a group's cells before the first walk that looks them up) */
+		if (ws.cells[i].on) {
+			long g = group_index(&ws, &ws.v[i]);
 
-		if (cells_compute(c, &walks[i], &wc) < 0) {
-			free(walks);
-			return ipp_err(err, ENOMEM, "out of memory");
+			if (!declared[g])
+				cells_declare(&ws.g[g].g, &ws.g[g].m, out);
+			declared[g] = true;
 		}
-		if (wc.on)
-			cells_declare(&walks[i], &wc, out);
-		walk_name(&walks[i], name, sizeof(name));
+		walk_name(&ws.v[i], name, sizeof(name));
 		fprintf(out, "\tchain %s {\n", name);
-		(void)walk_rules(c, &walks[i], &wc, "\t\t", out);
+		(void)walk_rules(c, &ws.v[i], &ws.cells[i], "\t\t", out);
 		fprintf(out, "\t}\n");
-		cells_free(&wc);
 	}
 	if (c->opts.defrag6)
 		/* never reached: its presence has the kernel reassemble IPv6 (compile.h) */
@@ -2474,7 +2806,8 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	emit_base_chain(c, HOOK_IN, NULL, out);
 	emit_base_chain(c, HOOK_OUT, NULL, out);
 	fprintf(out, "}\n");
-	free(walks);
+	free(declared);
+	walkset_free(&ws);
 	if (ferror(out))
 		return ipp_err(err, EIO, "cannot write the ruleset");
 	return 0;
@@ -2704,63 +3037,6 @@ static bool walk_in(const struct walk *v, size_t n, const struct walk *w)
 	return walk_index(v, n, w) >= 0;
 }
 
-/* The walk chains of a compiled form, with their cells. */
-struct walkset {
-	struct walk *v;
-	struct wcells *cells; /* per walk (off but for local walks cut into cells) */
-	size_t n;
-};
-
-static void walkset_free(struct walkset *ws)
-{
-	for (size_t i = 0; ws->cells && i < ws->n; i++)
-		cells_free(&ws->cells[i]);
-	free(ws->cells);
-	free(ws->v);
-	memset(ws, 0, sizeof(*ws));
-}
-
-/* The walks of @c (list_walks()) and their cells into @ws (walkset_free()).  -ENOMEM. */
-static int walkset_build(const struct ipp_compiled *c, struct walkset *ws)
-{
-	memset(ws, 0, sizeof(*ws));
-	if (!(ws->v = malloc(MAX_WALKS * sizeof(*ws->v))))
-		return -ENOMEM;
-	ws->n = list_walks(c, ws->v);
-	if (!(ws->cells = calloc(ws->n + 1, sizeof(*ws->cells)))) {
-		walkset_free(ws);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < ws->n; i++)
-		if (cells_compute(c, &ws->v[i], &ws->cells[i]) < 0) {
-			walkset_free(ws);
-			return -ENOMEM;
-		}
-	return 0;
-}
-
-/* The cells of @n's walks that differ from @o's, before the walks are rewritten. -ENOMEM. */
-static int walkset_cells_pre(const struct walkset *o, const struct walkset *n, FILE *out)
-{
-	for (size_t i = 0; i < n->n; i++) {
-		long j = walk_index(o->v, o->n, &n->v[i]);
-
-		if (cells_pre(&n->v[i], j >= 0 ? &o->cells[j] : NULL, &n->cells[i], out) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* What cells of @o's walks @n has not, after the walks were rewritten and dropped. */
-static void walkset_cells_post(const struct walkset *o, const struct walkset *n, FILE *out)
-{
-	for (size_t i = 0; i < o->n; i++) {
-		long j = walk_index(n->v, n->n, &o->v[i]);
-
-		cells_post(&o->v[i], &o->cells[i], j >= 0 ? &n->cells[j] : NULL, out);
-	}
-}
-
 /* The walk chains of @nw that @ow has not: added, empty (walks_fill() fills them). */
 static void walks_create(const struct walk *ow, size_t nown, const struct walk *nw, size_t nnwn,
 			 FILE *out)
@@ -2899,23 +3175,18 @@ int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], 
 }
 
 struct ipp_cells_snap {
-	struct walk *v;
-	struct wcells *cells;
-	char **text; /* each walk's rules, without prefix */
-	size_t n;
+	struct walkset ws; /* the walks past both gates a change touches, their cells, groups */
+	char **text;	   /* each walk's rules, without prefix */
 };
 
 void ipp_cells_snap_free(struct ipp_cells_snap *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		cells_free(&s->cells[i]);
+	for (size_t i = 0; s->text && i < s->ws.n; i++)
 		free(s->text[i]);
-	}
-	free(s->v);
-	free(s->cells);
 	free(s->text);
+	walkset_free(&s->ws);
 	free(s);
 }
 
@@ -2935,27 +3206,25 @@ int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp
 	if (!(all = malloc(MAX_WALKS * sizeof(*all))))
 		goto nomem;
 	n = list_walks(c, all);
-	s->v = calloc(n + 1, sizeof(*s->v));
-	s->cells = calloc(n + 1, sizeof(*s->cells));
-	s->text = calloc(n + 1, sizeof(*s->text));
-	if (!s->v || !s->cells || !s->text)
+	if (!(s->ws.v = calloc(n + 1, sizeof(*s->ws.v))))
 		goto nomem;
+	/* (a tier is in the walks of all addresses of a group or of none: tier_in_walk()) */
 	for (i = 0; i < n; i++) {
 		if (!all[i].local || all[i].sub != SUB_SD)
 			continue;
 		for (k = 0; k < c->ntiers && !(touched[k] && tier_in_walk(&c->tiers[k], &all[i]));
 		     k++)
 			;
-		if (k == c->ntiers)
-			continue;
-		s->v[s->n] = all[i];
-		if (cells_compute(c, &all[i], &s->cells[s->n]) < 0)
-			goto nomem;
-		s->n++;
-		if (!(s->text[s->n - 1] = walk_text(c, &all[i], &s->cells[s->n - 1], "")))
-			goto nomem;
+		if (k < c->ntiers)
+			s->ws.v[s->ws.n++] = all[i];
 	}
 	free(all);
+	all = NULL;
+	if (walkset_cells(c, &s->ws) < 0 || !(s->text = calloc(s->ws.n + 1, sizeof(*s->text))))
+		goto nomem;
+	for (i = 0; i < s->ws.n; i++)
+		if (!(s->text[i] = walk_text(c, &s->ws.v[i], &s->ws.cells[i], "")))
+			goto nomem;
 	*ret = s;
 	return 0;
 nomem:
@@ -2967,31 +3236,37 @@ nomem:
 int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out)
 {
 	char name[WALK_NAME_MAX], prefix[WALK_NAME_MAX + 32];
-	int r = 0;
+	struct walkset nw = {0};
+	int r = -ENOMEM;
 
-	for (size_t i = 0; i < s->n && r == 0; i++) {
-		const struct walk *w = &s->v[i];
-		struct wcells nc;
-		char *text;
+	if (!s->ws.n)
+		return 0;
+	if (!(nw.v = malloc(s->ws.n * sizeof(*nw.v))))
+		return -ENOMEM;
+	memcpy(nw.v, s->ws.v, s->ws.n * sizeof(*nw.v));
+	nw.n = s->ws.n;
+	if (walkset_cells(c, &nw) < 0)
+		return -ENOMEM;
+	if (walkset_cells_pre(&s->ws, &nw, out) < 0)
+		goto out;
+	for (size_t i = 0; i < nw.n; i++) {
+		const struct walk *w = &nw.v[i];
+		char *text = walk_text(c, w, &nw.cells[i], "");
 
-		if (cells_compute(c, w, &nc) < 0)
-			return -ENOMEM;
-		if (!(text = walk_text(c, w, &nc, "")) ||
-		    cells_pre(w, &s->cells[i], &nc, out) < 0) {
-			free(text);
-			cells_free(&nc);
-			return -ENOMEM;
-		}
+		if (!text)
+			goto out;
 		if (strcmp(text, s->text[i])) {
 			walk_name(w, name, sizeof(name));
 			snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
 			fprintf(out, "flush chain %s %s\n", TABLE, name);
 			print_lines(prefix, text, out);
 		}
-		cells_post(w, &s->cells[i], &nc, out);
 		free(text);
-		cells_free(&nc);
 	}
+	walkset_cells_post(&s->ws, &nw, out);
+	r = 0;
+out:
+	walkset_free(&nw);
 	return r;
 }
 
