@@ -675,10 +675,7 @@ struct cchain {
 
 struct cell {
 	uint8_t lo[16], hi[16]; /* network byte order; IPv4 in the first 4 bytes */
-	/* the local addresses (a walk's own; a group's: the range from the first of the
-	 * addresses that share the cell to the last, every address when all do) */
-	uint8_t llo[16], lhi[16];
-	uint32_t chain; /* index into wcells.ch */
+	uint32_t chain;		/* index into wcells.ch */
 };
 
 /* The cells of one walk. */
@@ -877,16 +874,37 @@ static bool tier_decides(const struct ipp_ctier *t, const struct walk *w)
 	       !(w->hook == HOOK_IN && s->dst_kind == IPP_ADDR_ME);
 }
 
-/* Does the local side of @e (of @t, on walk @w's hook) hold the walk's address? */
-static bool elem_local(const struct ipp_ctier *t, const struct ipp_celem *e, const struct walk *w)
+/* The host's addresses of walk @w's family, as bits of c->opts.local. */
+static uint32_t group_mask(const struct ipp_compiled *c, const struct walk *w)
+{
+	uint8_t f = w->fam == 4 ? AF_INET : AF_INET6;
+	uint32_t m = 0;
+
+	for (size_t k = 0; k < c->opts.nlocal && k < 32; k++)
+		if (c->opts.local[k].family == f)
+			m |= 1u << k;
+	return m;
+}
+
+/*
+ * Which of the addresses @gm (bits of c->opts.local) the local side of @e
+ * (of @t, on walk @w's hook) holds.
+ */
+static uint32_t elem_holds(const struct ipp_compiled *c, const struct ipp_ctier *t,
+			   const struct ipp_celem *e, const struct walk *w, uint32_t gm)
 {
 	const struct ipp_cshape *s = &t->shape;
 	bool out = w->hook == HOOK_OUT;
 	uint8_t kind = out ? s->src_kind : s->dst_kind, plen = out ? s->src_plen : s->dst_plen;
+	const uint8_t *key = out ? e->key.src : e->key.dst;
+	uint32_t m = 0;
 
 	if (kind != IPP_ADDR_IP || !plen)
-		return true;
-	return ipp_prefix_equal(out ? e->key.src : e->key.dst, w->lip, plen);
+		return gm;
+	for (size_t k = 0; k < c->opts.nlocal && k < 32; k++)
+		if ((gm & (1u << k)) && ipp_prefix_equal(key, c->opts.local[k].ip, plen))
+			m |= 1u << k;
+	return m;
 }
 
 /*
@@ -1044,7 +1062,8 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 {
 	unsigned rside = w->hook == HOOK_IN ? 1u : 2u; /* tier_keys() bit of the remote side */
 	size_t alen = w->fam == 4 ? 4 : 16, i, j, nd = 0, nr = 0, nev = 0, evcap = 0;
-	int lk = w->local ? walk_local(c, w) : -1, err = 0;
+	int err = 0;
+	uint32_t gm = w->local ? group_mask(c, w) : 0, held;
 	uint32_t *d = NULL, *r = NULL, *cnt = NULL, *dcnt = NULL, *act = NULL, *list = NULL;
 	/* the group of pieces being merged: its tiers (indices into r), whether a piece of it
 	 * goes on to the tails, its addresses */
@@ -1061,7 +1080,7 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 
 	memset(wc, 0, sizeof(*wc));
 	wc->tail0 = -1;
-	if (!c->opts.cells || !w->local || w->sub != SUB_SD || lk < 0)
+	if (!c->opts.cells || !w->local || w->sub != SUB_SD || !gm || !c->lcov)
 		return 0;
 	d = calloc(c->ntiers + 1, sizeof(*d));
 	r = calloc(c->ntiers + 1, sizeof(*r));
@@ -1074,23 +1093,26 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 		const struct ipp_ctier *t = &c->tiers[i];
 
 		/* (a tier a deletion in place emptied holds nothing: not walked) */
-		if (!tier_in_walk(t, w) || !tier_local(c, i, w, lk) || (tier_keys(t) & rside) ||
-		    !t->nelems)
+		if (!tier_in_walk(t, w) || !(c->lcov[2 * i + (w->hook == HOOK_OUT)] & gm) ||
+		    (tier_keys(t) & rside) || !t->nelems)
 			continue;
 		/* (a rule without a key that does not decide every packet may be in many
 		 * cells' chains: its counts are summed, as over the walks it is in) */
 		if (ipp_ctier_keyless(t)) {
 			ddec[nd] = tier_decides(t, w);
 		} else if (tier_decides(t, w)) {
-			for (j = 0; j < t->nelems && !ddec[nd]; j++)
-				ddec[nd] = elem_local(t, &t->elems[j], w);
+			/* (for every address an element: not necessarily the same one) */
+			for (j = 0, held = 0; j < t->nelems && held != gm; j++)
+				held |= elem_holds(c, t, &t->elems[j], w, gm);
+			ddec[nd] = held == gm;
 		}
 		d[nd++] = (uint32_t)i;
 		if (ddec[nd - 1])
 			dcut = i;
 	}
 	for (i = 0; i < c->ntiers && i < dcut; i++)
-		if (tier_in_walk(&c->tiers[i], w) && tier_local(c, i, w, lk) &&
+		if (tier_in_walk(&c->tiers[i], w) &&
+		    (c->lcov[2 * i + (w->hook == HOOK_OUT)] & gm) &&
 		    (tier_keys(&c->tiers[i]) & rside) && c->tiers[i].nelems)
 			r[nr++] = (uint32_t)i;
 	if (nr < CELLS_MIN)
@@ -1104,10 +1126,13 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 		for (i = 0; i < t->nelems; i++) {
 			const struct ipp_celem *e = &t->elems[i];
 			const uint8_t *k = rside == 1 ? e->key.src : e->key.dst;
-			struct cevent a = {.r = (uint32_t)j, .delta = 1, .decides = dec};
+			uint32_t h = elem_holds(c, t, e, w, gm);
+			/* (it decides the cell for the addresses it holds: for the group, when it
+			 * holds all of them) */
+			struct cevent a = {.r = (uint32_t)j, .delta = 1, .decides = dec && h == gm};
 			unsigned b;
 
-			if (!elem_local(t, e, w))
+			if (!h)
 				continue;
 			memcpy(a.a, k, alen);
 			if (ipp_grow((void **)&ev, &evcap, nev + 2, sizeof(*ev)) < 0)
@@ -1291,10 +1316,6 @@ static int cells_compute(const struct ipp_compiled *c, const struct walk *w, str
 		}
 		free(tail_ch);
 	}
-	for (i = 0; i < wc->n; i++) {
-		memcpy(wc->v[i].llo, w->lip, 16);
-		memcpy(wc->v[i].lhi, w->lip, 16);
-	}
 	if (cells_index(wc) < 0)
 		goto nomem;
 	goto out;
@@ -1355,13 +1376,15 @@ static void range_text(int fam, const uint8_t *lo, const uint8_t *hi, char *buf,
 		snprintf(buf, len, "%s-%s", a, b);
 }
 
+/* A cell's key: its remote range, and every local address (only the group's look it up). */
 static void cell_addr(const struct walk *w, const struct cell *x, char *buf, size_t len)
 {
-	char r[2 * INET6_ADDRSTRLEN + 2], l[2 * INET6_ADDRSTRLEN + 2];
+	char r[2 * INET6_ADDRSTRLEN + 2];
 
 	range_text(w->fam, x->lo, x->hi, r, sizeof(r));
-	range_text(w->fam, x->llo, x->lhi, l, sizeof(l));
-	snprintf(buf, len, "%s . %s", r, l);
+	snprintf(buf, len, "%s . %s", r,
+		 w->fam == 4 ? "0.0.0.0-255.255.255.255"
+			     : "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 }
 
 /* Elements of the cells map: @v of @wc, each "ADDR : goto CHAIN" (or ADDR alone). */
@@ -1458,14 +1481,6 @@ static const struct cchain *cchain_find(const struct wcells *wc, const struct cc
 	return NULL;
 }
 
-/* Cells in the order of their map: by the remote address, then the local one. */
-static int cell_cmp(const struct cell *x, const struct cell *y)
-{
-	int r = memcmp(x->lo, y->lo, 16);
-
-	return r ? r : memcmp(x->llo, y->llo, 16);
-}
-
 static bool cchain_in(const struct wcells *wc, const struct cchain *ch)
 {
 	return cchain_find(wc, ch) != NULL;
@@ -1475,7 +1490,6 @@ static bool cell_same(const struct wcells *a, const struct cell *x, const struct
 		      const struct cell *y)
 {
 	return !memcmp(x->lo, y->lo, 16) && !memcmp(x->hi, y->hi, 16) &&
-	       !memcmp(x->llo, y->llo, 16) && !memcmp(x->lhi, y->lhi, 16) &&
 	       a->ch[x->chain].hash == b->ch[y->chain].hash &&
 	       a->ch[x->chain].kind == b->ch[y->chain].kind;
 }
@@ -1535,7 +1549,7 @@ static int cells_pre(const struct walk *w, const struct wcells *o, const struct 
 		else if (cell_same(o, &o->v[i], n, &n->v[j]))
 			cmp = 0;
 		else
-			cmp = cell_cmp(&o->v[i], &n->v[j]) <= 0 ? -1 : 1;
+			cmp = memcmp(o->v[i].lo, n->v[j].lo, 16) <= 0 ? -1 : 1;
 		if (cmp == 0) {
 			i++;
 			j++;
@@ -1599,180 +1613,6 @@ static void cells_post(const struct walk *w, const struct wcells *o, const struc
 				fprintf(out, "%s chain %s %s\n", k ? "delete" : "flush", TABLE,
 					name);
 			}
-}
-
-/* A chain of a walk of a group (group_merge()): its name, its place among the walks' chains. */
-struct gchain {
-	uint64_t hash;
-	char kind;
-	size_t seq;
-};
-
-static int gchain_cmp(const void *x, const void *y)
-{
-	const struct gchain *a = x, *b = y;
-
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	return (a->seq > b->seq) - (a->seq < b->seq);
-}
-
-/* A cell of a walk of a group: @k, the rank of the walk's address. */
-struct gcell {
-	uint8_t lo[16], hi[16];
-	uint32_t chain; /* in the group's chains */
-	uint32_t k;
-};
-
-static int gcell_cmp(const void *x, const void *y)
-{
-	const struct gcell *a = x, *b = y;
-	int r = memcmp(a->lo, b->lo, 16);
-
-	if (!r)
-		r = memcmp(a->hi, b->hi, 16);
-	if (!r && a->chain != b->chain)
-		r = a->chain < b->chain ? -1 : 1;
-	if (!r && a->k != b->k)
-		r = a->k < b->k ? -1 : 1;
-	return r;
-}
-
-static int cellv_cmp(const void *x, const void *y)
-{
-	return cell_cmp(x, y);
-}
-
-static int walk_addr_cmp(const void *x, const void *y, void *ctx)
-{
-	const struct walk *w = ctx;
-
-	return memcmp(w[*(const size_t *)x].lip, w[*(const size_t *)y].lip, 16);
-}
-
-/*
- * The cells of a group of local walks (walk_group()), the walks @w with
- * their cells @v (@n of each; those without cells left out), as one map and
- * one set of chains into @m (cells_free()).  A chain of a name is one chain,
- * whichever walks have it (cchain_name() names them by the group), kept in
- * the order the walks add them (each after the chains it goes to).  A cell
- * that several walks have, the same remote range to the same chain, is one
- * element whose local range runs from the first of their addresses to the
- * last, in the order of the addresses of the walks with cells (every address
- * when all of them have it): only those addresses look the map up.  Two
- * elements whose local ranges meet share such an address, whose walk's cells
- * are disjoint: no two elements overlap.  -ENOMEM.
- */
-static int group_merge(const struct walk *w, struct wcells *const *v, size_t n, struct wcells *m)
-{
-	size_t alen = n && w[0].fam == 4 ? 4 : 16, i, j, non = 0, nall = 0, ncell = 0, kept = 0;
-	size_t *rank = NULL, *base = NULL, *target = NULL;
-	struct gchain *ge = NULL;
-	struct gcell *gc = NULL;
-	int err = -ENOMEM;
-
-	memset(m, 0, sizeof(*m));
-	m->tail0 = -1;
-	rank = calloc(n + 1, sizeof(*rank));
-	base = calloc(n + 1, sizeof(*base));
-	if (!rank || !base)
-		goto out;
-	for (i = 0; i < n; i++)
-		if (v[i]->on)
-			rank[non++] = i;
-	if (!non) {
-		err = 0;
-		goto out;
-	}
-	qsort_r(rank, non, sizeof(*rank), walk_addr_cmp, (void *)w);
-	for (j = 0; j < non; j++) {
-		base[j] = nall;
-		nall += v[rank[j]]->nch;
-		ncell += v[rank[j]]->n;
-	}
-	ge = calloc(nall + 1, sizeof(*ge));
-	target = calloc(nall + 1, sizeof(*target));
-	gc = calloc(ncell + 1, sizeof(*gc));
-	if (!ge || !target || !gc)
-		goto out;
-	for (j = 0; j < non; j++)
-		for (i = 0; i < v[rank[j]]->nch; i++) {
-			const struct cchain *ch = &v[rank[j]]->ch[i];
-
-			ge[base[j] + i] = (struct gchain){ch->hash, ch->kind, base[j] + i};
-		}
-	/* the first of each name keeps it; target[seq]: that first's seq, then its index */
-	qsort(ge, nall, sizeof(*ge), gchain_cmp);
-	for (i = 0; i < nall; i = j) {
-		for (j = i; j < nall && ge[j].hash == ge[i].hash && ge[j].kind == ge[i].kind; j++)
-			target[ge[j].seq] = ge[i].seq;
-	}
-	if (!(m->ch = calloc(nall + 1, sizeof(*m->ch))))
-		goto out;
-	m->chcap = nall + 1;
-	for (j = 0; j < non; j++)
-		for (i = 0; i < v[rank[j]]->nch; i++) {
-			size_t seq = base[j] + i;
-
-			if (target[seq] != seq) {
-				target[seq] =
-				    target[target[seq]]; /* (an earlier seq: an index now) */
-				continue;
-			}
-			m->ch[kept] = v[rank[j]]->ch[i];
-			if (!(m->ch[kept].text = strdup(v[rank[j]]->ch[i].text)))
-				goto out;
-			target[seq] = kept;
-			m->nch = ++kept;
-		}
-	/* the cells: alike ones of walks next to each other in the order of the addresses */
-	ncell = 0;
-	for (j = 0; j < non; j++)
-		for (i = 0; i < v[rank[j]]->n; i++) {
-			const struct cell *x = &v[rank[j]]->v[i];
-			struct gcell *g = &gc[ncell++];
-
-			memcpy(g->lo, x->lo, 16);
-			memcpy(g->hi, x->hi, 16);
-			g->chain = (uint32_t)target[base[j] + x->chain];
-			g->k = (uint32_t)j;
-		}
-	qsort(gc, ncell, sizeof(*gc), gcell_cmp);
-	if (!(m->v = calloc(ncell + 1, sizeof(*m->v))))
-		goto out;
-	m->cap = ncell + 1;
-	for (i = 0; i < ncell; i = j) {
-		struct cell *x = &m->v[m->n++];
-
-		for (j = i + 1;
-		     j < ncell && gc[j].k == gc[j - 1].k + 1 && !memcmp(gc[j].lo, gc[i].lo, 16) &&
-		     !memcmp(gc[j].hi, gc[i].hi, 16) && gc[j].chain == gc[i].chain;
-		     j++)
-			;
-		memcpy(x->lo, gc[i].lo, 16);
-		memcpy(x->hi, gc[i].hi, 16);
-		x->chain = gc[i].chain;
-		if (gc[i].k == 0 && gc[j - 1].k == non - 1) {
-			memset(x->lhi, 0xff, alen);
-		} else {
-			memcpy(x->llo, w[rank[gc[i].k]].lip, 16);
-			memcpy(x->lhi, w[rank[gc[j - 1].k]].lip, 16);
-		}
-	}
-	qsort(m->v, m->n, sizeof(*m->v), cellv_cmp);
-	m->on = true;
-	err = cells_index(m);
-out:
-	if (err < 0)
-		cells_free(m);
-	free(rank);
-	free(base);
-	free(target);
-	free(ge);
-	free(gc);
-	return err;
 }
 
 /*
@@ -2634,7 +2474,7 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 	}
 }
 
-/* The cells of a group of local walks (walk_group(), group_merge()). */
+/* The cells of a group of local walks (walk_group(): cells_compute()). */
 struct wgroup {
 	struct walk g;
 	struct wcells m;
@@ -2643,20 +2483,18 @@ struct wgroup {
 /* The walk chains of a compiled form, with their cells. */
 struct walkset {
 	struct walk *v;
-	struct wcells *cells; /* per walk (off but for local walks cut into cells) */
 	size_t n;
-	struct wgroup *g; /* the groups of the walks with cells */
+	long *gi;	  /* per walk: its group in @g (a local walk past both gates), or -1 */
+	struct wgroup *g; /* the groups of the local walks past both gates, with their cells */
 	size_t ng;
 };
 
 static void walkset_free(struct walkset *ws)
 {
-	for (size_t i = 0; ws->cells && i < ws->n; i++)
-		cells_free(&ws->cells[i]);
 	for (size_t i = 0; i < ws->ng; i++)
 		cells_free(&ws->g[i].m);
 	free(ws->g);
-	free(ws->cells);
+	free(ws->gi);
 	free(ws->v);
 	memset(ws, 0, sizeof(*ws));
 }
@@ -2666,7 +2504,7 @@ static bool same_group(const struct walk *a, const struct walk *b)
 	return a->hook == b->hook && a->fam == b->fam && a->proto == b->proto;
 }
 
-/* The group of @ws that walk @w is in (any walk of the same hook, family and protocol), or -1. */
+/* The group of @ws of walk @w's hook, family and protocol, or -1. */
 static long group_index(const struct walkset *ws, const struct walk *w)
 {
 	for (size_t i = 0; i < ws->ng; i++)
@@ -2675,42 +2513,38 @@ static long group_index(const struct walkset *ws, const struct walk *w)
 	return -1;
 }
 
+/* The cells walk @i of @ws looks up (off for all but local walks past both gates). */
+static const struct wcells *ws_cells(const struct walkset *ws, size_t i)
+{
+	static const struct wcells off = {.tail0 = -1};
+
+	return ws->gi[i] >= 0 ? &ws->g[ws->gi[i]].m : &off;
+}
+
 /*
- * The cells of @ws's walks (@ws->v, @ws->n: local walks past both gates
- * among them) and of their groups.  -ENOMEM (@ws freed).
+ * The groups of @ws's walks (@ws->v, @ws->n) with their cells, once per
+ * group however many addresses it has.  -ENOMEM (@ws freed).
  */
 static int walkset_cells(const struct ipp_compiled *c, struct walkset *ws)
 {
-	struct wcells **wv = NULL;
-	struct walk *gw = NULL;
-	size_t i, j, k;
-
-	if (!(ws->cells = calloc(ws->n + 1, sizeof(*ws->cells))) ||
-	    !(ws->g = calloc(ws->n + 1, sizeof(*ws->g))) ||
-	    !(wv = calloc(ws->n + 1, sizeof(*wv))) || !(gw = calloc(ws->n + 1, sizeof(*gw))))
+	if (!(ws->gi = calloc(ws->n + 1, sizeof(*ws->gi))) ||
+	    !(ws->g = calloc(ws->n + 1, sizeof(*ws->g))))
 		goto nomem;
-	for (i = 0; i < ws->n; i++) {
-		if (cells_compute(c, &ws->v[i], &ws->cells[i]) < 0)
+	for (size_t i = 0; i < ws->n; i++) {
+		const struct walk *w = &ws->v[i];
+
+		ws->gi[i] = -1;
+		if (!c->opts.cells || !w->local || w->sub != SUB_SD)
+			continue;
+		if ((ws->gi[i] = group_index(ws, w)) >= 0)
+			continue;
+		ws->g[ws->ng].g = walk_group(w);
+		if (cells_compute(c, w, &ws->g[ws->ng].m) < 0)
 			goto nomem;
-		if (ws->cells[i].on && group_index(ws, &ws->v[i]) < 0)
-			ws->g[ws->ng++].g = walk_group(&ws->v[i]);
+		ws->gi[i] = (long)ws->ng++;
 	}
-	for (j = 0; j < ws->ng; j++) {
-		for (i = 0, k = 0; i < ws->n; i++)
-			if (ws->v[i].local && ws->v[i].sub == SUB_SD &&
-			    same_group(&ws->v[i], &ws->g[j].g)) {
-				gw[k] = ws->v[i];
-				wv[k++] = &ws->cells[i];
-			}
-		if (group_merge(gw, wv, k, &ws->g[j].m) < 0)
-			goto nomem;
-	}
-	free(wv);
-	free(gw);
 	return 0;
 nomem:
-	free(wv);
-	free(gw);
 	walkset_free(ws);
 	return -ENOMEM;
 }
@@ -2786,8 +2620,8 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 	emit_fixed_chains(c, out);
 	for (i = 0; i < ws.n; i++) {
 		/* (a group's cells before the first walk that looks them up) */
-		if (ws.cells[i].on) {
-			long g = group_index(&ws, &ws.v[i]);
+		if (ws_cells(&ws, i)->on) {
+			long g = ws.gi[i];
 
 			if (!declared[g])
 				cells_declare(&ws.g[g].g, &ws.g[g].m, out);
@@ -2795,7 +2629,7 @@ int ipp_compiled_emit(const struct ipp_compiled *c, FILE *out, struct ipp_error 
 		}
 		walk_name(&ws.v[i], name, sizeof(name));
 		fprintf(out, "\tchain %s {\n", name);
-		(void)walk_rules(c, &ws.v[i], &ws.cells[i], "\t\t", out);
+		(void)walk_rules(c, &ws.v[i], ws_cells(&ws, i), "\t\t", out);
 		fprintf(out, "\t}\n");
 	}
 	if (c->opts.defrag6)
@@ -3068,9 +2902,9 @@ static int walks_fill(const struct ipp_compiled *old, const struct ipp_compiled 
 
 		walk_name(&nw->v[i], name, sizeof(name));
 		snprintf(prefix, sizeof(prefix), "add rule %s %s ", TABLE, name);
-		b = walk_text(new, &nw->v[i], &nw->cells[i], prefix);
+		b = walk_text(new, &nw->v[i], ws_cells(nw, i), prefix);
 		if (j >= 0)
-			a = walk_text(old, &nw->v[i], &ow->cells[j], prefix);
+			a = walk_text(old, &nw->v[i], ws_cells(ow, (size_t)j), prefix);
 		if (!b || (j >= 0 && !a)) {
 			free(a);
 			free(b);
@@ -3223,7 +3057,7 @@ int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp
 	if (walkset_cells(c, &s->ws) < 0 || !(s->text = calloc(s->ws.n + 1, sizeof(*s->text))))
 		goto nomem;
 	for (i = 0; i < s->ws.n; i++)
-		if (!(s->text[i] = walk_text(c, &s->ws.v[i], &s->ws.cells[i], "")))
+		if (!(s->text[i] = walk_text(c, &s->ws.v[i], ws_cells(&s->ws, i), "")))
 			goto nomem;
 	*ret = s;
 	return 0;
@@ -3251,7 +3085,7 @@ int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, 
 		goto out;
 	for (size_t i = 0; i < nw.n; i++) {
 		const struct walk *w = &nw.v[i];
-		char *text = walk_text(c, w, &nw.cells[i], "");
+		char *text = walk_text(c, w, ws_cells(&nw, i), "");
 
 		if (!text)
 			goto out;
