@@ -153,6 +153,7 @@ void ipp_compiled_free(struct ipp_compiled *c)
 	free(c->tiers);
 	free(c->rules);
 	free(c->lcov);
+	ipp_cells_cache_drop(c);
 	free(c);
 }
 

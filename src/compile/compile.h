@@ -424,6 +424,15 @@ struct ipp_compiled {
 	 * a verdict).
 	 */
 	uint32_t *lcov;
+	/*
+	 * With cells (opts.cells): the cells of the groups the last change in
+	 * place computed, as they are in force, so that the next change need not
+	 * compute them again before it changes them (emit.c).  Owned; NULL: none.
+	 * Whatever changes the form other than a change in place drops it
+	 * (ipp_cells_cache_drop()); an entry whose tiers differ from the form's
+	 * is not used.
+	 */
+	struct ipp_cells_cache *cells_cache;
 };
 
 /*
@@ -718,9 +727,12 @@ int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], 
  * -ENOMEM.
  */
 struct ipp_cells_snap;
-int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret);
-int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out);
+int ipp_cells_snap(struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret);
+int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out);
 void ipp_cells_snap_free(struct ipp_cells_snap *s);
+/* Drops c->cells_cache (ipp_compiled_free(), and whatever changes @c other than a change in
+ * place). */
+void ipp_cells_cache_drop(struct ipp_compiled *c);
 
 /* "policy \"P\" rule \"R\" filter N[ mirrored]" for an element. */
 void ipp_celem_describe(const struct ipp_compiled *c, const struct ipp_celem *e, char *buf,

@@ -664,6 +664,16 @@ static bool flow_used(const struct ipp_compiled *c)
  * some addresses, a third fewer elements, no chain more); longer lists for
  * more addresses would cost more lookups.  Walks with fewer than CELLS_MIN
  * tiers keyed by the remote address list their tiers as they are.
+ *
+ * The cells are computed once for the walks of all the host's addresses of
+ * a hook, family and protocol (a group, walk_group()), not once per
+ * address: the remote boundaries are those of the elements that hold any of
+ * the addresses, a cell lists the tiers with such an element, and an
+ * element decides a cell only when it holds all of them.  The map and the
+ * chains are the group's ("_xl"), the walks of every address look them up,
+ * and the map's elements hold every local address (only the group's reach
+ * it).  A host of many addresses then costs what a host of one does; its
+ * packets may look up a map whose elements are another address's.
  */
 #define CELLS_MIN 4
 
@@ -2478,6 +2488,7 @@ static void emit_fixed_chains(const struct ipp_compiled *c, FILE *out)
 struct wgroup {
 	struct walk g;
 	struct wcells m;
+	uint64_t print; /* in the cache (struct ipp_cells_cache): group_print() of @m */
 };
 
 /* The walk chains of a compiled form, with their cells. */
@@ -2521,11 +2532,15 @@ static const struct wcells *ws_cells(const struct walkset *ws, size_t i)
 	return ws->gi[i] >= 0 ? &ws->g[ws->gi[i]].m : &off;
 }
 
+static bool cache_take(struct ipp_compiled *c, const struct walk *g, struct wcells *m);
+
 /*
  * The groups of @ws's walks (@ws->v, @ws->n) with their cells, once per
- * group however many addresses it has.  -ENOMEM (@ws freed).
+ * group however many addresses it has; from the cache of @cache (@c itself,
+ * or NULL: computed) when it holds them.  -ENOMEM (@ws freed).
  */
-static int walkset_cells(const struct ipp_compiled *c, struct walkset *ws)
+static int walkset_cells(const struct ipp_compiled *c, struct walkset *ws,
+			 struct ipp_compiled *cache)
 {
 	if (!(ws->gi = calloc(ws->n + 1, sizeof(*ws->gi))) ||
 	    !(ws->g = calloc(ws->n + 1, sizeof(*ws->g))))
@@ -2539,7 +2554,8 @@ static int walkset_cells(const struct ipp_compiled *c, struct walkset *ws)
 		if ((ws->gi[i] = group_index(ws, w)) >= 0)
 			continue;
 		ws->g[ws->ng].g = walk_group(w);
-		if (cells_compute(c, w, &ws->g[ws->ng].m) < 0)
+		if ((!cache || !cache_take(cache, &ws->g[ws->ng].g, &ws->g[ws->ng].m)) &&
+		    cells_compute(c, w, &ws->g[ws->ng].m) < 0)
 			goto nomem;
 		ws->gi[i] = (long)ws->ng++;
 	}
@@ -2556,7 +2572,7 @@ static int walkset_build(const struct ipp_compiled *c, struct walkset *ws)
 	if (!(ws->v = malloc(MAX_WALKS * sizeof(*ws->v))))
 		return -ENOMEM;
 	ws->n = list_walks(c, ws->v);
-	return walkset_cells(c, ws);
+	return walkset_cells(c, ws, NULL);
 }
 
 /* The cells of @n's groups that differ from @o's, before the walks are rewritten. -ENOMEM. */
@@ -2950,6 +2966,8 @@ int ipp_compiled_relocal(struct ipp_compiled *c, const struct ipp_laddr *v, size
 	if (c->opts.nlocal == old.opts.nlocal &&
 	    !memcmp(c->opts.local, old.opts.local, old.opts.nlocal * sizeof(old.opts.local[0])))
 		return 0;
+	ipp_cells_cache_drop(c); /* (the groups' addresses change) */
+	old.cells_cache = NULL;
 	c->lcov = NULL; /* (old's: the walks as they are) */
 	if (ipp_compiled_cover(c) < 0) {
 		c->opts = old.opts;
@@ -3008,6 +3026,100 @@ int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], 
 	return 0;
 }
 
+/* The cells of the groups of the last change in place (struct ipp_compiled.cells_cache). */
+struct ipp_cells_cache {
+	struct wgroup *g;
+	size_t ng, cap;
+};
+
+void ipp_cells_cache_drop(struct ipp_compiled *c)
+{
+	struct ipp_cells_cache *cc = c->cells_cache;
+
+	if (!cc)
+		return;
+	for (size_t i = 0; i < cc->ng; i++)
+		cells_free(&cc->g[i].m);
+	free(cc->g);
+	free(cc);
+	c->cells_cache = NULL;
+}
+
+/*
+ * What the cells of group @g of @c are computed from, hashed: its tiers,
+ * how many elements each holds and which addresses they may match, the
+ * addresses, and the options the chains' rules depend on.  An entry of the
+ * cache is only used while this is what it was (a change in place adds or
+ * deletes elements, never both: the counts move).
+ */
+static uint64_t group_print(const struct ipp_compiled *c, const struct walk *g)
+{
+	uint64_t h = FNV1A_BASIS;
+	uint64_t v[6] = {c->ntiers,    c->opts.nlocal, c->opts.cells,
+			 flow_used(c), c->opts.rest,   c->opts.diagnostics};
+
+#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
+	for (size_t i = 0; i < 6; i++)
+		MIX(v[i]);
+	for (size_t k = 0; k < c->opts.nlocal; k++)
+		for (size_t b = 0; b < 16; b++)
+			MIX(c->opts.local[k].ip[b] | c->opts.local[k].family << 8);
+	for (size_t i = 0; i < c->ntiers; i++) {
+		if (!tier_in_walk(&c->tiers[i], g))
+			continue;
+		MIX(i);
+		MIX(c->tiers[i].nelems);
+		MIX(c->lcov ? c->lcov[2 * i + (g->hook == HOOK_OUT)] : 0);
+	}
+#undef MIX
+	return h;
+}
+
+/* Group @g's cells from @c's cache into @m (taken out of it); false: none, or out of date. */
+static bool cache_take(struct ipp_compiled *c, const struct walk *g, struct wcells *m)
+{
+	struct ipp_cells_cache *cc = c->cells_cache;
+
+	for (size_t i = 0; cc && i < cc->ng; i++) {
+		if (!same_group(&cc->g[i].g, g))
+			continue;
+		if (cc->g[i].print != group_print(c, g)) {
+			cells_free(&cc->g[i].m);
+			return false;
+		}
+		*m = cc->g[i].m;
+		memset(&cc->g[i].m, 0, sizeof(cc->g[i].m));
+		cc->g[i].print = 0; /* (taken) */
+		return true;
+	}
+	return false;
+}
+
+/* Group @w's cells @m into @c's cache (taken); when it cannot, nothing is kept. */
+static void cache_put(struct ipp_compiled *c, const struct wgroup *w, struct wcells *m)
+{
+	struct ipp_cells_cache *cc = c->cells_cache;
+	size_t i;
+
+	if (!cc && !(cc = c->cells_cache = calloc(1, sizeof(*cc))))
+		goto drop;
+	for (i = 0; i < cc->ng && !same_group(&cc->g[i].g, &w->g); i++)
+		;
+	if (i == cc->ng) {
+		if (ipp_grow((void **)&cc->g, &cc->cap, cc->ng + 1, sizeof(*cc->g)) < 0)
+			goto drop;
+		cc->g[cc->ng++] = (struct wgroup){.g = w->g};
+	}
+	cells_free(&cc->g[i].m);
+	cc->g[i].m = *m;
+	cc->g[i].print = group_print(c, &w->g);
+	memset(m, 0, sizeof(*m));
+	return;
+drop:
+	cells_free(m);
+	ipp_cells_cache_drop(c);
+}
+
 struct ipp_cells_snap {
 	struct walkset ws; /* the walks past both gates a change touches, their cells, groups */
 	char **text;	   /* each walk's rules, without prefix */
@@ -3024,7 +3136,7 @@ void ipp_cells_snap_free(struct ipp_cells_snap *s)
 	free(s);
 }
 
-int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret)
+int ipp_cells_snap(struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret)
 {
 	struct ipp_cells_snap *s = calloc(1, sizeof(*s));
 	struct walk *all = NULL;
@@ -3054,7 +3166,7 @@ int ipp_cells_snap(const struct ipp_compiled *c, const bool *touched, struct ipp
 	}
 	free(all);
 	all = NULL;
-	if (walkset_cells(c, &s->ws) < 0 || !(s->text = calloc(s->ws.n + 1, sizeof(*s->text))))
+	if (walkset_cells(c, &s->ws, c) < 0 || !(s->text = calloc(s->ws.n + 1, sizeof(*s->text))))
 		goto nomem;
 	for (i = 0; i < s->ws.n; i++)
 		if (!(s->text[i] = walk_text(c, &s->ws.v[i], ws_cells(&s->ws, i), "")))
@@ -3067,7 +3179,7 @@ nomem:
 	return -ENOMEM;
 }
 
-int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out)
+int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out)
 {
 	char name[WALK_NAME_MAX], prefix[WALK_NAME_MAX + 32];
 	struct walkset nw = {0};
@@ -3079,7 +3191,7 @@ int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, 
 		return -ENOMEM;
 	memcpy(nw.v, s->ws.v, s->ws.n * sizeof(*nw.v));
 	nw.n = s->ws.n;
-	if (walkset_cells(c, &nw) < 0)
+	if (walkset_cells(c, &nw, NULL) < 0)
 		return -ENOMEM;
 	if (walkset_cells_pre(&s->ws, &nw, out) < 0)
 		goto out;
@@ -3098,6 +3210,10 @@ int ipp_cells_snap_emit(const struct ipp_compiled *c, struct ipp_cells_snap *s, 
 		free(text);
 	}
 	walkset_cells_post(&s->ws, &nw, out);
+	/* (what is in force once this is applied: the next change starts from it; a change
+	 * that fails is followed by a compile, a form of its own) */
+	for (size_t i = 0; i < nw.ng; i++)
+		cache_put(c, &nw.g[i], &nw.g[i].m);
 	r = 0;
 out:
 	walkset_free(&nw);

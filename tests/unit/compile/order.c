@@ -1156,6 +1156,35 @@ static bool local_walks_rewritten(const struct ipp_compiled *c, const uint32_t *
 	return true;
 }
 
+/*
+ * With cells: @c's cells followed through a change of nothing, every tier
+ * touched: no command (nothing differs), and c->cells_cache then holds every
+ * group's cells, as a change in place leaves them for the next.
+ */
+static void warm_cells(struct ipp_compiled *c, unsigned i)
+{
+	bool *all = calloc(c->ntiers + 1, sizeof(*all));
+	struct ipp_cells_snap *s = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(all);
+	assert_non_null(f);
+	for (size_t k = 0; k < c->ntiers; k++)
+		all[k] = true;
+	assert_int_equal(ipp_cells_snap(c, all, &s), 0);
+	assert_int_equal(ipp_cells_snap_emit(c, s, f), 0);
+	ipp_cells_snap_free(s);
+	fclose(f);
+	if (len) {
+		fprintf(stderr, "case %u: the cells of an unchanged policy change:\n%s", i, buf);
+		fail();
+	}
+	free(buf);
+	free(all);
+}
+
 static void test_patch(void **state)
 {
 	uint32_t *lcov_before;
@@ -1175,8 +1204,10 @@ static void test_patch(void **state)
 		size_t used = 0, k;
 		struct ipp_sfilter *sf = NULL;
 		size_t nsf = 0;
-		struct ipp_patch pt = {0};
+		struct ipp_patch pt = {0}, p0;
 		struct ipp_patch_del pd;
+		struct ipp_compiled *c0 = NULL;
+		struct ipp_effective *e0 = NULL;
 		FILE *out;
 		char *cmds = NULL;
 		size_t clen = 0;
@@ -1230,6 +1261,14 @@ static void test_patch(void **state)
 		}
 		c = compile_text(text, &e);
 		assert_non_null(c);
+		if (opt_cells) {
+			/* a twin that computes every group's cells before the change; @c takes
+			 * them from the cache of a change before (twice: taken, put back) */
+			c0 = compile_text(text, &e0);
+			assert_non_null(c0);
+			warm_cells(c, i);
+			warm_cells(c, i);
+		}
 		{
 			struct testpol t;
 
@@ -1302,9 +1341,27 @@ static void test_patch(void **state)
 		assert_non_null(lcov_before);
 		memcpy(lcov_before, c->lcov, 2 * c->ntiers * sizeof(*lcov_before));
 		ntiers_before = c->ntiers;
+		p0 = pt;
 		out = open_memstream(&cmds, &clen);
 		r = ipp_compiled_patch(c, &pt, out);
 		fclose(out);
+		if (c0) {
+			char *cmds0 = NULL;
+			size_t clen0 = 0;
+			FILE *out0 = open_memstream(&cmds0, &clen0);
+
+			assert_int_equal(ipp_compiled_patch(c0, &p0, out0), r);
+			fclose(out0);
+			if (strcmp(cmds ? cmds : "", cmds0 ? cmds0 : "")) {
+				fprintf(stderr,
+					"case %u: %s: with the cells of the change before, the "
+					"commands differ:\n%s\nfrom those computing them:\n%s\n%s",
+					i, del ? "deleted" : "added", cmds, cmds0, text2);
+				fail();
+			}
+			free(cmds0);
+			free(p0.changed);
+		}
 		if (r == 0 && !local_walks_rewritten(c, lcov_before, ntiers_before, cmds)) {
 			fprintf(stderr,
 				"case %u: %s: a local address's walk gained a map, its chain "
@@ -1394,7 +1451,9 @@ next:
 		free(cmds);
 		free(sf);
 		ipp_compiled_free(c);
+		ipp_compiled_free(c0);
 		ipp_effective_free(e);
+		ipp_effective_free(e0);
 		ipp_effective_free(e2);
 	}
 	fprintf(stderr, "patch: added %u of %u, deleted %u of %u in place\n", patched[0], tried[0],
