@@ -2268,6 +2268,15 @@ static bool rules_named_change(const struct ipp_compiled *c, const struct ipp_ct
 	return first != t->elems[0].rule || more != t->more_rules;
 }
 
+/* Element @e of tier @t added or deleted: into @x. */
+static void touch(const struct ipp_compiled *c, struct ipp_ctouch *x, const struct ipp_ctier *t,
+		  const struct ipp_celem *e)
+{
+	x->changed = true;
+	for (unsigned h = 0; h < 2; h++)
+		x->hold[h] |= ipp_celem_cover(c, t, e, h);
+}
+
 int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 {
 	struct pkeys keys = {0};
@@ -2277,7 +2286,7 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 	uint64_t pl_ids[256];
 	uint32_t grown[2] = {0, 0};
 	struct ipp_cells_snap *snap = NULL;
-	bool *touched;
+	struct ipp_ctouch *touched;
 	size_t chcap = 0;
 	int r = 0;
 
@@ -2338,7 +2347,9 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		/* (the tiers losing elements: their walks' cells, as they are, below) */
 		if (!(touched = calloc(c->ntiers + 1, sizeof(*touched))))
 			return -ENOMEM;
-		for (k = 0; k < c->ntiers; k++)
+		for (k = 0; k < c->ntiers; k++) {
+			size_t gone = 0;
+
 			for (j = 0; j < c->tiers[k].nelems; j++) {
 				const struct ipp_celem *e = &c->tiers[k].elems[j];
 
@@ -2348,10 +2359,14 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 						free(touched);
 						return -ENOMEM;
 					}
-					touched[k] = true;
+					touch(c, &touched[k], &c->tiers[k], e);
+					gone++;
 					npl++;
 				}
 			}
+			if (gone && gone == c->tiers[k].nelems)
+				touched[k].hold[0] = touched[k].hold[1] = UINT32_MAX;
+		}
 		if (npl == 0) {
 			free(touched);
 			return 0;
@@ -2484,8 +2499,13 @@ int ipp_compiled_patch(struct ipp_compiled *c, struct ipp_patch *p, FILE *out)
 		r = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < npl; i++)
-		touched[pl[i].t - c->tiers] = true;
+	for (i = 0; i < npl; i++) {
+		struct ipp_ctouch *x = &touched[pl[i].t - c->tiers];
+
+		touch(c, x, pl[i].t, &pl[i].e);
+		if (!pl[i].t->nelems)
+			x->hold[0] = x->hold[1] = UINT32_MAX;
+	}
 	r = ipp_cells_snap(c, touched, &snap);
 	free(touched);
 	if (r < 0)

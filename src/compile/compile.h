@@ -717,17 +717,28 @@ void ipp_patch_emit_end(struct ipp_compiled *c, const struct ipp_cgate (*old_gat
  * gates, which ipp_cells_snap_emit() rewrites.  -ENOMEM. */
 int ipp_patch_emit_local(const struct ipp_compiled *c, const uint32_t grown[2], FILE *out);
 
+/* What a change in place does to a tier (ipp_cells_snap()). */
+struct ipp_ctouch {
+	bool changed; /* elements added or deleted */
+	/* per hook (0 input, 1 output): the bits of c->opts.local the local side of those
+	 * elements holds (ipp_celem_cover()); all when the tier gains its first element or
+	 * loses its last */
+	uint32_t hold[2];
+};
+
 /*
  * Used by ipp_compiled_patch(): the walk chains of the local addresses past
  * both gates, which are cut into cells by the remote address (compile.h),
  * as they are before a change of the tiers @touched (per tier of @c) in
- * place; then ipp_cells_snap_emit(), with @c changed, writes what makes the
+ * place (those of a group no changed element holds an address of stay as
+ * they are); then ipp_cells_snap_emit(), with @c changed, writes what makes the
  * kernel follow (cells' chains added and deleted, map elements, the walk
  * chains rewritten).  *@ret is the caller's (ipp_cells_snap_free()).
  * -ENOMEM.
  */
 struct ipp_cells_snap;
-int ipp_cells_snap(struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret);
+int ipp_cells_snap(struct ipp_compiled *c, const struct ipp_ctouch *touched,
+		   struct ipp_cells_snap **ret);
 int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *out);
 void ipp_cells_snap_free(struct ipp_cells_snap *s);
 /* Drops c->cells_cache (ipp_compiled_free(), and whatever changes @c other than a change in

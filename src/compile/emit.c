@@ -3123,6 +3123,10 @@ drop:
 struct ipp_cells_snap {
 	struct walkset ws; /* the walks past both gates a change touches, their cells, groups */
 	char **text;	   /* each walk's rules, without prefix */
+	/* groups the change does not move (no changed element holds an address of theirs)
+	 * whose cells the cache holds: still valid after it */
+	struct walk *keep;
+	size_t nkeep;
 };
 
 void ipp_cells_snap_free(struct ipp_cells_snap *s)
@@ -3132,11 +3136,40 @@ void ipp_cells_snap_free(struct ipp_cells_snap *s)
 	for (size_t i = 0; s->text && i < s->ws.n; i++)
 		free(s->text[i]);
 	free(s->text);
+	free(s->keep);
 	walkset_free(&s->ws);
 	free(s);
 }
 
-int ipp_cells_snap(struct ipp_compiled *c, const bool *touched, struct ipp_cells_snap **ret)
+/* Is @g's entry in @c's cache (if any) valid?  Dropped when it is not. */
+static bool cache_valid(struct ipp_compiled *c, const struct walk *g)
+{
+	struct ipp_cells_cache *cc = c->cells_cache;
+
+	for (size_t i = 0; cc && i < cc->ng; i++) {
+		if (!same_group(&cc->g[i].g, g))
+			continue;
+		if (cc->g[i].print == group_print(c, g))
+			return true;
+		cells_free(&cc->g[i].m);
+		cc->g[i].print = 0;
+		return false;
+	}
+	return false;
+}
+
+/* @g's entry in @c's cache, valid before a change that does not move it, valid after it. */
+static void cache_reprint(struct ipp_compiled *c, const struct walk *g)
+{
+	struct ipp_cells_cache *cc = c->cells_cache;
+
+	for (size_t i = 0; cc && i < cc->ng; i++)
+		if (same_group(&cc->g[i].g, g))
+			cc->g[i].print = group_print(c, g);
+}
+
+int ipp_cells_snap(struct ipp_compiled *c, const struct ipp_ctouch *touched,
+		   struct ipp_cells_snap **ret)
 {
 	struct ipp_cells_snap *s = calloc(1, sizeof(*s));
 	struct walk *all = NULL;
@@ -3152,17 +3185,39 @@ int ipp_cells_snap(struct ipp_compiled *c, const bool *touched, struct ipp_cells
 	if (!(all = malloc(MAX_WALKS * sizeof(*all))))
 		goto nomem;
 	n = list_walks(c, all);
-	if (!(s->ws.v = calloc(n + 1, sizeof(*s->ws.v))))
+	if (!(s->ws.v = calloc(n + 1, sizeof(*s->ws.v))) ||
+	    !(s->keep = calloc(n + 1, sizeof(*s->keep))))
 		goto nomem;
-	/* (a tier is in the walks of all addresses of a group or of none: tier_in_walk()) */
+	/*
+	 * (a tier is in the walks of all addresses of a group or of none: tier_in_walk()).
+	 * A group's cells and walks depend on the elements that hold its addresses and on
+	 * which tiers have elements: when no changed element holds one of its addresses and
+	 * no tier gains its first element or loses its last, they stay as they are.
+	 */
 	for (i = 0; i < n; i++) {
-		if (!all[i].local || all[i].sub != SUB_SD)
+		const struct walk *w = &all[i];
+		bool changed = false, moved = false;
+		uint32_t gm;
+
+		if (!w->local || w->sub != SUB_SD)
 			continue;
-		for (k = 0; k < c->ntiers && !(touched[k] && tier_in_walk(&c->tiers[k], &all[i]));
-		     k++)
-			;
-		if (k < c->ntiers)
-			s->ws.v[s->ws.n++] = all[i];
+		gm = group_mask(c, w);
+		for (k = 0; k < c->ntiers && !moved; k++)
+			if (touched[k].changed && tier_in_walk(&c->tiers[k], w)) {
+				changed = true;
+				moved = touched[k].hold[w->hook == HOOK_OUT] & gm;
+			}
+		if (moved) {
+			s->ws.v[s->ws.n++] = *w;
+		} else if (changed) {
+			struct walk g = walk_group(w);
+			size_t j;
+
+			for (j = 0; j < s->nkeep && !same_group(&s->keep[j], &g); j++)
+				;
+			if (j == s->nkeep && cache_valid(c, &g))
+				s->keep[s->nkeep++] = g;
+		}
 	}
 	free(all);
 	all = NULL;
@@ -3185,8 +3240,11 @@ int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *
 	struct walkset nw = {0};
 	int r = -ENOMEM;
 
-	if (!s->ws.n)
+	if (!s->ws.n) {
+		for (size_t i = 0; i < s->nkeep; i++)
+			cache_reprint(c, &s->keep[i]);
 		return 0;
+	}
 	if (!(nw.v = malloc(s->ws.n * sizeof(*nw.v))))
 		return -ENOMEM;
 	memcpy(nw.v, s->ws.v, s->ws.n * sizeof(*nw.v));
@@ -3214,6 +3272,8 @@ int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *
 	 * that fails is followed by a compile, a form of its own) */
 	for (size_t i = 0; i < nw.ng; i++)
 		cache_put(c, &nw.g[i], &nw.g[i].m);
+	for (size_t i = 0; i < s->nkeep; i++)
+		cache_reprint(c, &s->keep[i]);
 	r = 0;
 out:
 	walkset_free(&nw);

@@ -1163,7 +1163,7 @@ static bool local_walks_rewritten(const struct ipp_compiled *c, const uint32_t *
  */
 static void warm_cells(struct ipp_compiled *c, unsigned i)
 {
-	bool *all = calloc(c->ntiers + 1, sizeof(*all));
+	struct ipp_ctouch *all = calloc(c->ntiers + 1, sizeof(*all));
 	struct ipp_cells_snap *s = NULL;
 	char *buf = NULL;
 	size_t len = 0;
@@ -1172,7 +1172,7 @@ static void warm_cells(struct ipp_compiled *c, unsigned i)
 	assert_non_null(all);
 	assert_non_null(f);
 	for (size_t k = 0; k < c->ntiers; k++)
-		all[k] = true;
+		all[k] = (struct ipp_ctouch){true, {UINT32_MAX, UINT32_MAX}};
 	assert_int_equal(ipp_cells_snap(c, all, &s), 0);
 	assert_int_equal(ipp_cells_snap_emit(c, s, f), 0);
 	ipp_cells_snap_free(s);
@@ -1361,6 +1361,10 @@ static void test_patch(void **state)
 			}
 			free(cmds0);
 			free(p0.changed);
+			/* the cells the change leaves for the next, those it moved and those
+			 * it left (every group's, warmed before it): as a compute gives them */
+			if (r == 0)
+				warm_cells(c, i);
 		}
 		if (r == 0 && !local_walks_rewritten(c, lcov_before, ntiers_before, cmds)) {
 			fprintf(stderr,
