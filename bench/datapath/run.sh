@@ -28,8 +28,9 @@
 #   IPSECPOL=0         skip everything that needs ipsecpol's programs
 #   FLOWCACHE=0        ipsecpol without its flow cache (driver.conf FlowCache=0): every
 #                      packet walks the maps, as the first packet of a flow does
-#   CELLS=1            ipsecpol with the local walks cut into cells (driver.conf
-#                      CellDispatch=1): the first packet of a flow costs a handful of lookups
+#   CELLS=0            ipsecpol with the local walks as they are, not cut into cells
+#                      (driver.conf CellDispatch=0): the first packet of a flow walks
+#                      every map that can match its local address
 #   NAIVE=0            skip the naive anchor
 #   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
 #   UDP_TOOLS=flood    small-packet senders: flood (ipp-udpflood), iperf3, or both
@@ -59,7 +60,7 @@ else
 fi
 TRAFFIC=${TRAFFIC:-"outside inside"}
 FLOWCACHE=${FLOWCACHE:-1}
-CELLS=${CELLS:-0}
+CELLS=${CELLS:-1}
 RUNS=${RUNS:-3}
 CHANGE_ROUNDS=${CHANGE_ROUNDS:-10}
 APPLY_ROUNDS=${APPLY_ROUNDS:-9}
@@ -359,7 +360,7 @@ ipp_store() { # ipp_store N
 	mkdir -p "$IPP_ROOT/etc/ipsecpol"
 	: >"$IPP_ROOT/etc/ipsecpol/driver.conf"
 	[ "$FLOWCACHE" = 0 ] && echo "FlowCache=0" >>"$IPP_ROOT/etc/ipsecpol/driver.conf"
-	[ "$CELLS" = 1 ] && echo "CellDispatch=1" >>"$IPP_ROOT/etc/ipsecpol/driver.conf"
+	[ "$CELLS" = 0 ] && echo "CellDispatch=0" >>"$IPP_ROOT/etc/ipsecpol/driver.conf"
 	return 0
 }
 
@@ -381,7 +382,7 @@ say "machine: $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /pro
 	"$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM), kernel $(uname -r)," \
 	"$(nft --version | awk '{ print $1, $2 }'), $(iperf3 --version | head -1 | awk '{ print $1, $2 }')"
 say "traffic: $ROUNDS paired rounds of $SECS s runs per case; sender pinned to CPU 0, receiver to CPU 1; seed $SEED"
-[ "$FLOWCACHE" = 0 ] || [ "$CELLS" = 1 ] &&
+[ "$FLOWCACHE" = 0 ] || [ "$CELLS" = 0 ] &&
 	say "ipsecpol's driver.conf: FlowCache=$FLOWCACHE CellDispatch=$CELLS"
 : >"$WORK/results"
 

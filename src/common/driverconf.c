@@ -84,6 +84,7 @@ void ipp_driverconf_init(struct ipp_driverconf *c)
 	c->strong_crl_check = 1;
 	c->flow_cache = 1;
 	c->flow_size = IPP_FLOWCACHE_SIZE_DEFAULT;
+	c->cells = 1;
 }
 
 void ipp_driverconf_failsafe(struct ipp_driverconf *c)
@@ -564,8 +565,8 @@ int ipp_driverconf_write(const struct ipp_driverconf *c, FILE *out)
 		fprintf(out, "FlowCache=0\n");
 	if (c->flow_size != IPP_FLOWCACHE_SIZE_DEFAULT)
 		fprintf(out, "FlowCacheSize=%u\n", c->flow_size);
-	if (c->cells)
-		fprintf(out, "CellDispatch=1\n");
+	if (!c->cells)
+		fprintf(out, "CellDispatch=0\n");
 	return ferror(out) ? -EIO : 0;
 }
 

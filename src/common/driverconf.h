@@ -76,7 +76,7 @@ struct ipp_driverconf {
 	unsigned strong_crl_check;  /* StrongCrlCheck, 0..2 */
 	unsigned flow_cache;	    /* FlowCache, 0|1 (ours: compile.h's flow cache), default 1 */
 	unsigned flow_size;	    /* FlowCacheSize (ours): flows per cache set, default 65536 */
-	unsigned cells;		    /* CellDispatch, 0|1 (ours: compile.h's cells), default 0 */
+	unsigned cells;		    /* CellDispatch, 0|1 (ours: compile.h's cells), default 1 */
 };
 
 #define IPP_DIAG_MAX 9

@@ -53,6 +53,7 @@ void ipp_copts_init(struct ipp_copts *o)
 	o->ipsecexempt = 3;
 	o->flow_cache = true;
 	o->flow_size = IPP_FLOWCACHE_SIZE;
+	o->cells = true;
 	o->defrag6 = true;
 }
 

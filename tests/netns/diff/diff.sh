@@ -30,8 +30,9 @@
 #                         each filter's packet count against the packets the matcher
 #                         says it decided, after every change (400; 0: not checked;
 #                         each check reads the counts through the shell)
-#   IPP_DIFF_CELLS=1      both ipsecpold parts with CellDispatch=1: the local
-#                         walks cut into cells by the remote address
+#   IPP_DIFF_CELLS=0      both ipsecpold parts with CellDispatch=0: the local
+#                         walks as they are, not cut into cells by the remote
+#                         address (the default)
 #   KEEP=1                keep the work directory
 set -u -o pipefail
 
@@ -151,9 +152,9 @@ if [ "$naive_cases" -gt 0 ]; then
 	"$DIFF" "${common[@]}" --root "$WORK/naive" --naive --policies 1 \
 		--filters "${IPP_DIFF_FILTERS:-300}" --cases "$naive_cases" || status=1
 fi
-cells_conf() { # cells_conf ROOT: CellDispatch=1 in its driver.conf when asked
-	if [ "${IPP_DIFF_CELLS:-0}" = 1 ]; then
-		mkdir -p "$1/etc/ipsecpol" && echo "CellDispatch=1" >>"$1/etc/ipsecpol/driver.conf"
+cells_conf() { # cells_conf ROOT: CellDispatch=0 in its driver.conf when asked
+	if [ "${IPP_DIFF_CELLS:-1}" = 0 ]; then
+		mkdir -p "$1/etc/ipsecpol" && echo "CellDispatch=0" >>"$1/etc/ipsecpol/driver.conf"
 	fi
 }
 echo "== ipsecpold --once against the reference matcher"

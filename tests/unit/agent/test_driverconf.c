@@ -420,7 +420,7 @@ static void test_flow_cache(void **state)
 	assert_int_equal(c.flow_cache, 0);
 }
 
-/* CellDispatch: ours, off unless 1; its own "set twice"; kept by a rewrite. */
+/* CellDispatch: ours, on unless 0; its own "set twice"; kept by a rewrite. */
 static void test_cell_dispatch(void **state)
 {
 	struct ipp_driverconf c;
@@ -428,9 +428,9 @@ static void test_cell_dispatch(void **state)
 
 	(void)state;
 	assert_int_equal(parse_text("FlowCache=0\n", &c, &err), 0);
-	assert_int_equal(c.cells, 0);
-	assert_int_equal(parse_text("celldispatch=1\n", &c, &err), 0);
 	assert_int_equal(c.cells, 1);
+	assert_int_equal(parse_text("celldispatch=0\n", &c, &err), 0);
+	assert_int_equal(c.cells, 0);
 	assert_int_equal(parse_text("CellDispatch=on\n", &c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "CellDispatch=\"on\": expected 0 (off) or 1 (on)"));
 	assert_int_equal(parse_text("FlowCache=0\nCellDispatch=1\nFlowCache=1\n", &c, &err),
@@ -438,9 +438,9 @@ static void test_cell_dispatch(void **state)
 	assert_non_null(strstr(err.msg, ":3: \"FlowCache\" is set twice (first on line 1)"));
 	assert_int_equal(parse_text("CellDispatch=1\ncelldispatch=0\n", &c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, ":2: \"celldispatch\" is set twice (first on line 1)"));
-	assert_int_equal(parse_text("CellDispatch=1\n", &c, &err), 0);
-	rewrite(&c, "\nCellDispatch=1\n");
-	assert_int_equal(c.cells, 1);
+	assert_int_equal(parse_text("CellDispatch=0\n", &c, &err), 0);
+	rewrite(&c, "\nCellDispatch=0\n");
+	assert_int_equal(c.cells, 0);
 }
 
 /* FlowCacheSize: flows per cache set, 16 to 16777216, kept by a rewrite of the file. */

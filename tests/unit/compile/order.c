@@ -89,6 +89,7 @@ static const struct ipp_copts *test_opts(void)
 	ipp_copts_init(&o);
 	ipp_copts_local(&o, v, 6);
 	assert_int_equal(o.nlocal, 6);
+	o.cells = false;
 	oc = o;
 	oc.cells = true;
 	done = true;
