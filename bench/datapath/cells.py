@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """
 cells.py - what a dispatch on the remote address would cost and save, measured
-on a ruleset ipsecpold --dry-run emitted (no kernel, no root).
+on a ruleset ipsecpold --dry-run emitted with CellDispatch=0 in driver.conf
+(the walks as they are, which the cells of the default replace; no kernel, no
+root).
 
     python3 bench/datapath/cells.py RULESET WALK LOCAL [REMOTE]
 
