@@ -74,8 +74,8 @@ sed -e 's/type ipv4_addr . ipv4_addr . inet_proto . inet_service . inet_service/
 pps() { # pps: 64-byte datagrams received per second, receiver on CPU 1, sender on CPU 0
 	rm -f "$WORK/sink.out"
 	ip netns exec "$R" taskset -c 1 "$WORK/flood" sink 5202 "$((SECS + 10))" >"$WORK/sink.out" &
-	local sp=$! i
-	for i in $(seq 1 100); do
+	local sp=$! _
+	for _ in $(seq 1 100); do
 		grep -q ready "$WORK/sink.out" 2>/dev/null && break
 		sleep 0.05
 	done
