@@ -898,23 +898,12 @@ static uint32_t group_mask(const struct ipp_compiled *c, const struct walk *w)
 
 /*
  * Which of the addresses @gm (bits of c->opts.local) the local side of @e
- * (of @t, on walk @w's hook) holds.
+ * (of @t, on walk @w's hook, which @t is on) holds.
  */
 static uint32_t elem_holds(const struct ipp_compiled *c, const struct ipp_ctier *t,
 			   const struct ipp_celem *e, const struct walk *w, uint32_t gm)
 {
-	const struct ipp_cshape *s = &t->shape;
-	bool out = w->hook == HOOK_OUT;
-	uint8_t kind = out ? s->src_kind : s->dst_kind, plen = out ? s->src_plen : s->dst_plen;
-	const uint8_t *key = out ? e->key.src : e->key.dst;
-	uint32_t m = 0;
-
-	if (kind != IPP_ADDR_IP || !plen)
-		return gm;
-	for (size_t k = 0; k < c->opts.nlocal && k < 32; k++)
-		if ((gm & (1u << k)) && ipp_prefix_equal(key, c->opts.local[k].ip, plen))
-			m |= 1u << k;
-	return m;
+	return ipp_celem_cover(c, t, e, w->hook == HOOK_OUT) & gm;
 }
 
 /*
