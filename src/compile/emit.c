@@ -3064,44 +3064,59 @@ static uint64_t group_print(const struct ipp_compiled *c, const struct walk *g)
 	return h;
 }
 
-/* Group @g's cells from @c's cache into @m (taken out of it); false: none, or out of date. */
-static bool cache_take(struct ipp_compiled *c, const struct walk *g, struct wcells *m)
+/* The entry of group @g in @c's cache, or NULL. */
+static struct wgroup *cache_entry(struct ipp_compiled *c, const struct walk *g)
 {
 	struct ipp_cells_cache *cc = c->cells_cache;
 
-	for (size_t i = 0; cc && i < cc->ng; i++) {
-		if (!same_group(&cc->g[i].g, g))
-			continue;
-		if (cc->g[i].print != group_print(c, g)) {
-			cells_free(&cc->g[i].m);
-			return false;
-		}
-		*m = cc->g[i].m;
-		memset(&cc->g[i].m, 0, sizeof(cc->g[i].m));
-		cc->g[i].print = 0; /* (taken) */
-		return true;
-	}
-	return false;
+	for (size_t i = 0; cc && i < cc->ng; i++)
+		if (same_group(&cc->g[i].g, g))
+			return &cc->g[i];
+	return NULL;
+}
+
+/* Group @g's entry in @c's cache, when it is up to date; an entry that is not is dropped. */
+static struct wgroup *cache_valid(struct ipp_compiled *c, const struct walk *g)
+{
+	struct wgroup *x = cache_entry(c, g);
+
+	if (!x || x->print == group_print(c, g))
+		return x;
+	cells_free(&x->m);
+	x->print = 0;
+	return NULL;
+}
+
+/* Group @g's cells from @c's cache into @m (taken out of it); false: none, or out of date. */
+static bool cache_take(struct ipp_compiled *c, const struct walk *g, struct wcells *m)
+{
+	struct wgroup *x = cache_valid(c, g);
+
+	if (!x)
+		return false;
+	*m = x->m;
+	memset(&x->m, 0, sizeof(x->m));
+	x->print = 0; /* (taken) */
+	return true;
 }
 
 /* Group @w's cells @m into @c's cache (taken); when it cannot, nothing is kept. */
 static void cache_put(struct ipp_compiled *c, const struct wgroup *w, struct wcells *m)
 {
 	struct ipp_cells_cache *cc = c->cells_cache;
-	size_t i;
+	struct wgroup *x = cache_entry(c, &w->g);
 
-	if (!cc && !(cc = c->cells_cache = calloc(1, sizeof(*cc))))
-		goto drop;
-	for (i = 0; i < cc->ng && !same_group(&cc->g[i].g, &w->g); i++)
-		;
-	if (i == cc->ng) {
+	if (!x) {
+		if (!cc && !(cc = c->cells_cache = calloc(1, sizeof(*cc))))
+			goto drop;
 		if (ipp_grow((void **)&cc->g, &cc->cap, cc->ng + 1, sizeof(*cc->g)) < 0)
 			goto drop;
-		cc->g[cc->ng++] = (struct wgroup){.g = w->g};
+		x = &cc->g[cc->ng++];
+		*x = (struct wgroup){.g = w->g};
 	}
-	cells_free(&cc->g[i].m);
-	cc->g[i].m = *m;
-	cc->g[i].print = group_print(c, &w->g);
+	cells_free(&x->m);
+	x->m = *m;
+	x->print = group_print(c, &w->g);
 	memset(m, 0, sizeof(*m));
 	return;
 drop:
@@ -3128,33 +3143,6 @@ void ipp_cells_snap_free(struct ipp_cells_snap *s)
 	free(s->keep);
 	walkset_free(&s->ws);
 	free(s);
-}
-
-/* Is @g's entry in @c's cache (if any) valid?  Dropped when it is not. */
-static bool cache_valid(struct ipp_compiled *c, const struct walk *g)
-{
-	struct ipp_cells_cache *cc = c->cells_cache;
-
-	for (size_t i = 0; cc && i < cc->ng; i++) {
-		if (!same_group(&cc->g[i].g, g))
-			continue;
-		if (cc->g[i].print == group_print(c, g))
-			return true;
-		cells_free(&cc->g[i].m);
-		cc->g[i].print = 0;
-		return false;
-	}
-	return false;
-}
-
-/* @g's entry in @c's cache, valid before a change that does not move it, valid after it. */
-static void cache_reprint(struct ipp_compiled *c, const struct walk *g)
-{
-	struct ipp_cells_cache *cc = c->cells_cache;
-
-	for (size_t i = 0; cc && i < cc->ng; i++)
-		if (same_group(&cc->g[i].g, g))
-			cc->g[i].print = group_print(c, g);
 }
 
 int ipp_cells_snap(struct ipp_compiled *c, const struct ipp_ctouch *touched,
@@ -3229,11 +3217,15 @@ int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *
 	struct walkset nw = {0};
 	int r = -ENOMEM;
 
-	if (!s->ws.n) {
-		for (size_t i = 0; i < s->nkeep; i++)
-			cache_reprint(c, &s->keep[i]);
-		return 0;
+	/* (the groups the change left: their cells are those in force, for the change after) */
+	for (size_t i = 0; i < s->nkeep; i++) {
+		struct wgroup *x = cache_entry(c, &s->keep[i]);
+
+		if (x)
+			x->print = group_print(c, &s->keep[i]);
 	}
+	if (!s->ws.n)
+		return 0;
 	if (!(nw.v = malloc(s->ws.n * sizeof(*nw.v))))
 		return -ENOMEM;
 	memcpy(nw.v, s->ws.v, s->ws.n * sizeof(*nw.v));
@@ -3261,8 +3253,6 @@ int ipp_cells_snap_emit(struct ipp_compiled *c, struct ipp_cells_snap *s, FILE *
 	 * that fails is followed by a compile, a form of its own) */
 	for (size_t i = 0; i < nw.ng; i++)
 		cache_put(c, &nw.g[i], &nw.g[i].m);
-	for (size_t i = 0; i < s->nkeep; i++)
-		cache_reprint(c, &s->keep[i]);
 	r = 0;
 out:
 	walkset_free(&nw);
