@@ -32,6 +32,8 @@
 #                      (driver.conf CellDispatch=0): the first packet of a flow walks
 #                      every map that can match its local address
 #   NAIVE=0            skip the naive anchor
+#   FLOOR=0            skip the floor (floor.nft: one counted lookup of the 5-tuple per
+#                      packet, the cheapest table that decides every packet)
 #   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
 #   UDP_TOOLS=flood    small-packet senders: flood (ipp-udpflood), iperf3, or both
 #   KEEP=1             keep the work directory (printed at the end)
@@ -67,6 +69,7 @@ APPLY_ROUNDS=${APPLY_ROUNDS:-9}
 SEED=${SEED:-1}
 PARTS=${PARTS:-"traffic apply change"}
 NAIVE=${NAIVE:-1}
+FLOOR=${FLOOR:-1}
 NAIVE_LOAD_MAX=${NAIVE_LOAD_MAX:-60}
 UDP_TOOLS=${UDP_TOOLS:-flood}
 KEEP=${KEEP:-0}
@@ -394,6 +397,17 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 	first=1
 
 	for tr in $TRAFFIC; do
+		# the floor does not depend on where the traffic is either: once, first
+		if [ "$first" = 1 ] && [ "$FLOOR" = 1 ]; then
+			t0=$(now)
+			if in_r nft -f "$HERE/floor.nft" >"$WORK/floor.log" 2>&1; then
+				t1=$(now)
+				measure floor - "$(elapsed "$t0" "$t1")" "$tr" 1
+				set_kmem "$(drop_table ippfloor)"
+			else
+				note "floor: cannot load floor.nft: $(tail -3 "$WORK/floor.log" | tr '\n' ' ')"
+			fi
+		fi
 		if [ "$HAVE_IPP" = 1 ]; then
 			sizes=$SIZES
 			# the empty policy does not depend on where the traffic is: once
@@ -456,8 +470,10 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 	say " walk: set and map lookups per packet in ipsecpol's ruleset for the TCP packets in, the"
 	say " TCP ACKs out and the UDP packets in, counted by ipp-nftwalk on the emitted text, as"
 	say " FIRST/NEXT: the first packet of a 5-tuple, then the next ones (flow cache); for"
-	say " naive, the rules the flows walk (r).  traffic: outside = the flows are outside every"
-	say " filter's addresses, inside = in the most populated /16 (bench/gen -i).)"
+	say " naive, the rules the flows walk (r); for floor (floor.nft), the one lookup of the"
+	say " 5-tuple that decides each packet, the least a stateless table with counts costs."
+	say " traffic: outside = the flows are outside every filter's addresses, inside = in the"
+	say " most populated /16 (bench/gen -i); floor: any, measured once.)"
 fi
 
 # ---------- part 2: full apply vs the kernel floor ----------
