@@ -714,11 +714,17 @@ static void cells_free(struct wcells *wc)
 
 #define FNV1A_BASIS 0xcbf29ce484222325ULL
 
+/* One step of FNV-1a: @x mixed into @h. */
+static inline uint64_t fnv1a_mix(uint64_t h, uint64_t x)
+{
+	return (h ^ x) * 0x100000001b3ULL;
+}
+
 /* FNV-1a over the bytes of @s, from @h (FNV1A_BASIS to start). */
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
 	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+		h = fnv1a_mix(h, (uint8_t)*s);
 	return h;
 }
 
@@ -805,12 +811,12 @@ struct cstate {
 
 static long csig_find(struct cstate *st, const uint32_t *v, uint32_t n, long tail, int *err)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV1A_BASIS;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		h = (h ^ v[i]) * 0x100000001b3ULL;
-	h = (h ^ (uint64_t)(tail + 3)) * 0x100000001b3ULL;
+		h = fnv1a_mix(h, v[i]);
+	h = fnv1a_mix(h, (uint64_t)(tail + 3));
 	if (2 * (st->nsig + 1) > st->nslot) {
 		size_t ns = st->nslot ? 2 * st->nslot : 256;
 		long *nv = malloc(ns * sizeof(*nv));
@@ -3047,20 +3053,19 @@ static uint64_t group_print(const struct ipp_compiled *c, const struct walk *g)
 	uint64_t v[6] = {c->ntiers,    c->opts.nlocal, c->opts.cells,
 			 flow_used(c), c->opts.rest,   c->opts.diagnostics};
 
-#define MIX(x) (h = (h ^ (uint64_t)(x)) * 0x100000001b3ULL)
 	for (size_t i = 0; i < 6; i++)
-		MIX(v[i]);
+		h = fnv1a_mix(h, v[i]);
 	for (size_t k = 0; k < c->opts.nlocal; k++)
 		for (size_t b = 0; b < 16; b++)
-			MIX(c->opts.local[k].ip[b] | c->opts.local[k].family << 8);
+			h = fnv1a_mix(
+			    h, (uint64_t)(c->opts.local[k].ip[b] | c->opts.local[k].family << 8));
 	for (size_t i = 0; i < c->ntiers; i++) {
 		if (!tier_in_walk(&c->tiers[i], g))
 			continue;
-		MIX(i);
-		MIX(c->tiers[i].nelems);
-		MIX(c->lcov ? c->lcov[2 * i + (g->hook == HOOK_OUT)] : 0);
+		h = fnv1a_mix(h, i);
+		h = fnv1a_mix(h, c->tiers[i].nelems);
+		h = fnv1a_mix(h, c->lcov ? c->lcov[2 * i + (g->hook == HOOK_OUT)] : 0);
 	}
-#undef MIX
 	return h;
 }
 
@@ -3301,7 +3306,7 @@ void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
 	elem_owner(c, e, owner, sizeof(owner));
 	h = fnv1a(fnv1a(fnv1a(fnv1a(fnv1a(FNV1A_BASIS, group), " "), key), "\n"), owner);
 	if (verdict >= 0) /* (without: the name a carry counter without a verdict has) */
-		h = (h ^ (0x80u | (unsigned)verdict)) * 0x100000001b3ULL;
+		h = fnv1a_mix(h, 0x80u | (unsigned)verdict);
 	snprintf(buf, len, "carry_%016llx", (unsigned long long)h);
 }
 
