@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/fnv.h"
 #include "../common/grow.h"
 #include "../driver/driver.h"
 #include "modes.h"
@@ -712,22 +713,6 @@ static void cells_free(struct wcells *wc)
 	memset(wc, 0, sizeof(*wc));
 }
 
-#define FNV1A_BASIS 0xcbf29ce484222325ULL
-
-/* One step of FNV-1a: @x mixed into @h. */
-static inline uint64_t fnv1a_mix(uint64_t h, uint64_t x)
-{
-	return (h ^ x) * 0x100000001b3ULL;
-}
-
-/* FNV-1a over the bytes of @s, from @h (FNV1A_BASIS to start). */
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	for (; *s; s++)
-		h = fnv1a_mix(h, (uint8_t)*s);
-	return h;
-}
-
 /* (the chains and map of a walk's cells are its group's: walk_group()) */
 static void cchain_name(const struct walk *w, const struct cchain *ch, char *buf, size_t len)
 {
@@ -811,12 +796,12 @@ struct cstate {
 
 static long csig_find(struct cstate *st, const uint32_t *v, uint32_t n, long tail, int *err)
 {
-	uint64_t h = FNV1A_BASIS;
+	uint64_t h = IPP_FNV1A_BASIS;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		h = fnv1a_mix(h, v[i]);
-	h = fnv1a_mix(h, (uint64_t)(tail + 3));
+		h = ipp_fnv1a_mix(h, v[i]);
+	h = ipp_fnv1a_mix(h, (uint64_t)(tail + 3));
 	if (2 * (st->nsig + 1) > st->nslot) {
 		size_t ns = st->nslot ? 2 * st->nslot : 256;
 		long *nv = malloc(ns * sizeof(*nv));
@@ -871,7 +856,7 @@ static long cells_add_chain(struct wcells *wc, char kind, char *text, const char
 	}
 	wc->ch[wc->nch].kind = kind;
 	wc->ch[wc->nch].text = text;
-	wc->ch[wc->nch].hash = fnv1a(FNV1A_BASIS, name ? name : text);
+	wc->ch[wc->nch].hash = ipp_fnv1a_str(IPP_FNV1A_BASIS, name ? name : text);
 	return (long)wc->nch++;
 }
 
@@ -3049,22 +3034,22 @@ void ipp_cells_cache_drop(struct ipp_compiled *c)
  */
 static uint64_t group_print(const struct ipp_compiled *c, const struct walk *g)
 {
-	uint64_t h = FNV1A_BASIS;
+	uint64_t h = IPP_FNV1A_BASIS;
 	uint64_t v[6] = {c->ntiers,    c->opts.nlocal, c->opts.cells,
 			 flow_used(c), c->opts.rest,   c->opts.diagnostics};
 
 	for (size_t i = 0; i < 6; i++)
-		h = fnv1a_mix(h, v[i]);
+		h = ipp_fnv1a_mix(h, v[i]);
 	for (size_t k = 0; k < c->opts.nlocal; k++)
 		for (size_t b = 0; b < 16; b++)
-			h = fnv1a_mix(
+			h = ipp_fnv1a_mix(
 			    h, (uint64_t)(c->opts.local[k].ip[b] | c->opts.local[k].family << 8));
 	for (size_t i = 0; i < c->ntiers; i++) {
 		if (!tier_in_walk(&c->tiers[i], g))
 			continue;
-		h = fnv1a_mix(h, i);
-		h = fnv1a_mix(h, c->tiers[i].nelems);
-		h = fnv1a_mix(h, c->lcov ? c->lcov[2 * i + (g->hook == HOOK_OUT)] : 0);
+		h = ipp_fnv1a_mix(h, i);
+		h = ipp_fnv1a_mix(h, c->tiers[i].nelems);
+		h = ipp_fnv1a_mix(h, c->lcov ? c->lcov[2 * i + (g->hook == HOOK_OUT)] : 0);
 	}
 	return h;
 }
@@ -3304,9 +3289,13 @@ void ipp_carry_name(const struct ipp_compiled *c, const struct ipp_ctier *t,
 	ipp_ckey_format(&t->shape, &e->key, key, sizeof(key));
 	ipp_ctier_group(t->name, group, sizeof(group));
 	elem_owner(c, e, owner, sizeof(owner));
-	h = fnv1a(fnv1a(fnv1a(fnv1a(fnv1a(FNV1A_BASIS, group), " "), key), "\n"), owner);
+	h = ipp_fnv1a_str(IPP_FNV1A_BASIS, group);
+	h = ipp_fnv1a_str(h, " ");
+	h = ipp_fnv1a_str(h, key);
+	h = ipp_fnv1a_str(h, "\n");
+	h = ipp_fnv1a_str(h, owner);
 	if (verdict >= 0) /* (without: the name a carry counter without a verdict has) */
-		h = fnv1a_mix(h, 0x80u | (unsigned)verdict);
+		h = ipp_fnv1a_mix(h, 0x80u | (unsigned)verdict);
 	snprintf(buf, len, "carry_%016llx", (unsigned long long)h);
 }
 

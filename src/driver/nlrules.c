@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/fnv.h"
 #include "../common/nldump.h"
 #include "driver.h"
 
@@ -293,12 +294,10 @@ int ipp_nlgen(uint32_t *ret)
 
 /* ---------- the rules' fingerprint ---------- */
 
+/* FNV-1a over the @n bytes at @p, into *@h. */
 static void fnv(uint64_t *h, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		*h = (*h ^ b[i]) * 0x100000001b3ULL;
+	*h = ipp_fnv1a_bytes(*h, p, n);
 }
 
 struct fp_expr {
@@ -394,7 +393,7 @@ static int fp_rule(const struct nlmsghdr *nh, const void *attrs, int alen, void 
 	}
 	if (!f->open) {
 		snprintf(f->chain, sizeof(f->chain), "%s", chain);
-		f->h = 0xcbf29ce484222325ULL;
+		f->h = IPP_FNV1A_BASIS;
 		f->open = true;
 	}
 	each_attr(attrs, alen, fp_rule_attr, &f->h);

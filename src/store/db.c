@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../common/confile.h"
+#include "../common/fnv.h"
 #include "../common/grow.h"
 #include "../common/utf8.h"
 #include "db_internal.h"
@@ -624,7 +625,7 @@ static int journal_hash(struct ipp_db *db, int64_t *ret, struct ipp_error *err)
 {
 	static const char sql[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
 				  "AND name LIKE 'journal!_%' ESCAPE '!' ORDER BY name";
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = IPP_FNV1A_BASIS;
 	size_t n = 0, want = 0;
 	sqlite3_stmt *st;
 	int r;
@@ -635,9 +636,9 @@ static int journal_hash(struct ipp_db *db, int64_t *ret, struct ipp_error *err)
 		for (int c = 0; c < 2; c++) {
 			const unsigned char *t = sqlite3_column_text(st, c);
 
-			for (; t && *t; t++)
-				h = (h ^ *t) * 1099511628211ull;
-			h = (h ^ 0xff) * 1099511628211ull;
+			if (t)
+				h = ipp_fnv1a_str(h, (const char *)t);
+			h = ipp_fnv1a_mix(h, 0xff);
 		}
 		for (size_t i = 0; i < sizeof(journal_triggers) / sizeof(journal_triggers[0]); i++)
 			want +=
