@@ -33,7 +33,8 @@
 #                      every map that can match its local address
 #   NAIVE=0            skip the naive anchor
 #   FLOOR=0            skip the floor (floor.nft: one counted lookup of the 5-tuple per
-#                      packet, the cheapest table that decides every packet)
+#                      packet, the cheapest table that decides every packet), which
+#                      otherwise takes a turn in every round of every case, on a pair of its own
 #   NAIVE_LOAD_MAX=60  seconds allowed for loading a naive ruleset
 #   UDP_TOOLS=flood    small-packet senders: flood (ipp-udpflood), iperf3, or both
 #   KEEP=1             keep the work directory (printed at the end)
@@ -79,6 +80,8 @@ S=ippbs$$ # sender namespace
 R=ippbr$$ # receiver namespace: the policy under test
 S0=ippbs0$$ # the no-filter pair, the same addresses: the baseline
 R0=ippbr0$$
+SF=ippbsf$$ # the floor's pair: floor.nft in the receiver, for the whole traffic part
+RF=ippbrf$$
 SADDR=10.77.0.1
 RADDR=10.77.0.2
 UDP_PORT=9000
@@ -103,7 +106,7 @@ cleanup() {
 	for p in $(jobs -p); do
 		kill "$p" 2>/dev/null
 	done
-	for ns in "$S" "$R" "$S0" "$R0"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "$S" "$R" "$S0" "$R0" "$SF" "$RF"; do ip netns del "$ns" 2>/dev/null; done
 	if [ "$KEEP" = 1 ]; then
 		say "work directory kept: $WORK"
 	else
@@ -272,37 +275,64 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (
 # One traffic kind, ROUNDS paired rounds: the case's pair and the no-filter
 # pair take turns (which one goes first alternates, so that a drift of the
 # machine's speed during a round weighs on both alike); the ratio of each
-# round is kept.  Prints "CASE BASELINE RATIO", the medians.
+# round is kept.  With the floor's pair (FLOOR_ON=1) every round has a third
+# turn, the floor's, and the order rotates through case, baseline, floor.
+# Prints "CASE BASELINE RATIO FLOOR_RATIO CASE/FLOOR", the medians (the
+# last two "-" without the floor); the floor's ratio of each round is also
+# kept in $WORK/floor.FUNCTION, for the floor's own row.
 paired() { # paired FUNCTION
-	local k c b cs="" bs="" rs=""
+	local k t c b f cs="" bs="" rs="" frs="" cfs="" order
 	for k in $(seq 1 "$ROUNDS"); do
-		if [ $((k % 2)) = 1 ]; then
-			c=$("$1" "$S" "$R"); sleep 0.3; b=$("$1" "$S0" "$R0")
+		c=- b=- f=-
+		if [ "$FLOOR_ON" = 1 ]; then
+			case $((k % 3)) in 1) order="c b f" ;; 2) order="b f c" ;; *) order="f c b" ;; esac
 		else
-			b=$("$1" "$S0" "$R0"); sleep 0.3; c=$("$1" "$S" "$R")
+			case $((k % 2)) in 1) order="c b" ;; *) order="b c" ;; esac
 		fi
-		sleep 0.3
+		for t in $order; do
+			case $t in
+			c) c=$("$1" "$S" "$R") ;;
+			b) b=$("$1" "$S0" "$R0") ;;
+			f) f=$("$1" "$SF" "$RF") ;;
+			esac
+			sleep 0.3
+		done
 		[ "$c" = - ] || [ "$b" = - ] && continue
 		cs="$cs $c"; bs="$bs $b"
 		rs="$rs $(awk -v c="$c" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", c / b }')"
+		if [ "$FLOOR_ON" = 1 ] && [ "$f" != - ]; then
+			frs="$frs $(awk -v f="$f" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", f / b }')"
+			cfs="$cfs $(awk -v c="$c" -v f="$f" 'BEGIN { if (f > 0) printf "%.4f", c / f }')"
+		fi
 	done
-	[ -n "$rs" ] || { echo "- - -"; return; }
-	awk -v c="$(meds "$cs")" -v b="$(meds "$bs")" \
-		-v r="$(meds "$rs")" 'BEGIN { printf "%.0f %.0f %.3f\n", c, b, r }'
+	[ -n "$rs" ] || { echo "- - - - -"; return; }
+	[ -z "$frs" ] || tr ' ' '\n' <<<"$frs" | grep . >>"$WORK/floor.$1"
+	awk -v c="$(meds "$cs")" -v b="$(meds "$bs")" -v r="$(meds "$rs")" \
+		-v fr="$(meds "$frs")" -v cf="$(meds "$cfs")" 'BEGIN {
+			printf "%.0f %.0f %.3f", c, b, r
+			if (fr == "-") printf " - -\n"; else printf " %.3f %.3f\n", fr, cf }'
 }
 
+# Results: one line per case in $WORK/results:
+#   name n load_s tcp flood iperf kmem_kb traffic walk tcp_ratio flood_ratio iperf_ratio
+#   tcp_floor flood_floor iperf_floor tcp/floor flood/floor iperf/floor
+# (medians over the rounds; kmem_kb is written as KMEM and filled in when the
+# table is deleted; the floor columns: the floor's ratio to the no-filter pair
+# in the same rounds, and the median of the rounds' case/floor ratios.)
 measure() { # measure NAME N LOAD_S TRAFFIC WALK
-	local tcp flood="- - -" iperf="- - -"
+	local tcp flood="- - - - -" iperf="- - - - -"
 	tcp=$(paired tcp_mbps)
 	case " $UDP_TOOLS " in *" flood "*) flood=$(paired udp_flood_pps) ;; esac
 	case " $UDP_TOOLS " in *" iperf3 "*) iperf=$(paired udp_iperf_pps) ;; esac
-	set -- "$@" $tcp $flood $iperf # 5 args, then value baseline ratio per kind
-	echo "$1 $2 $3 $6 $9 ${12} KMEM $4 $5 $8 ${11} ${14}" >>"$WORK/results"
-	local udp=""
-	[ "$9" != "-" ] && udp="$udp, UDP $9 pps (no filter ${10}, ratio ${11})"
-	[ "${12}" != "-" ] && udp="$udp, iperf3 UDP ${12} pps (no filter ${13}, ratio ${14})"
-	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s (no filter %s, ratio %s)%s\n' \
-		"$1" "$2" "$3" "$6" "$7" "$8" "$udp"
+	# 5 args, then value baseline ratio floor_ratio case/floor per kind
+	set -- "$@" $tcp $flood $iperf
+	echo "$1 $2 $3 $6 ${11} ${16} KMEM $4 $5 $8 ${13} ${18} $9 ${14} ${19} ${10} ${15} ${20}" >>"$WORK/results"
+	local fl="" udp=""
+	[ "$9" != "-" ] && fl=", floor $9, /floor ${10}"
+	[ "${11}" != "-" ] && udp="$udp, UDP ${11} pps (no filter ${12}, ratio ${13}$([ "${14}" != "-" ] && echo ", floor ${14}, /floor ${15}"))"
+	[ "${16}" != "-" ] && udp="$udp, iperf3 UDP ${16} pps (no filter ${17}, ratio ${18}$([ "${19}" != "-" ] && echo ", floor ${19}, /floor ${20}"))"
+	printf '  %-10s %7s filters: load %s s, TCP %s Mbit/s (no filter %s, ratio %s%s)%s\n' \
+		"$1" "$2" "$3" "$6" "$7" "$8" "$fl" "$udp"
 }
 
 # The kernel memory of the last case: fill in its KMEM.
@@ -336,11 +366,11 @@ naive_walk() { # naive_walk ID
 }
 
 # Kernel memory freed when TABLE goes (kB); deletes the table.
-drop_table() { # drop_table TABLE -> prints kB
+drop_table() { # drop_table TABLE [NS] -> prints kB (NS: the receiver's by default)
 	local before after
 	sleep 1
 	before=$(kmem_kb)
-	in_r nft delete table inet "$1" 2>/dev/null
+	ip netns exec "${2:-$R}" nft delete table inet "$1" 2>/dev/null
 	sleep 1.5
 	after=$(kmem_kb)
 	echo $((before - after))
@@ -396,18 +426,21 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 	say "traffic runs (each case against the no-filter pair, in turns; medians):"
 	first=1
 
-	for tr in $TRAFFIC; do
-		# the floor does not depend on where the traffic is either: once, first
-		if [ "$first" = 1 ] && [ "$FLOOR" = 1 ]; then
-			t0=$(now)
-			if in_r nft -f "$HERE/floor.nft" >"$WORK/floor.log" 2>&1; then
-				t1=$(now)
-				measure floor - "$(elapsed "$t0" "$t1")" "$tr" 1
-				set_kmem "$(drop_table ippfloor)"
-			else
-				note "floor: cannot load floor.nft: $(tail -3 "$WORK/floor.log" | tr '\n' ' ')"
-			fi
+	# the floor: a pair of its own, its table loaded once, a turn in every round
+	FLOOR_ON=0
+	if [ "$FLOOR" = 1 ]; then
+		pair "$SF" "$RF"
+		t0=$(now)
+		if ip netns exec "$RF" nft -f "$HERE/floor.nft" >"$WORK/floor.log" 2>&1; then
+			t1=$(now)
+			FLOOR_ON=1
+			FLOOR_LOAD=$(elapsed "$t0" "$t1")
+		else
+			note "floor: cannot load floor.nft: $(tail -3 "$WORK/floor.log" | tr '\n' ' ')"
 		fi
+	fi
+
+	for tr in $TRAFFIC; do
 		if [ "$HAVE_IPP" = 1 ]; then
 			sizes=$SIZES
 			# the empty policy does not depend on where the traffic is: once
@@ -446,21 +479,38 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 		first=0
 	done
 
+	# the floor's row: the medians of its ratios over every round of every case
+	if [ "$FLOOR_ON" = 1 ]; then
+		fmed() { # the floor's ratios of one traffic function: their median
+			[ -s "$WORK/floor.$1" ] || { echo -; return; }
+			median <"$WORK/floor.$1" | awk '{ printf "%.3f\n", $1 }'
+		}
+		fkm=$(drop_table ippfloor "$RF")
+		sed -i "1i floor - $FLOOR_LOAD - - - $fkm all 1 $(fmed tcp_mbps) $(fmed udp_flood_pps) $(fmed udp_iperf_pps) - - - - - -" "$WORK/results"
+		[ -s "$WORK/results" ] || echo "floor - $FLOOR_LOAD - - - $fkm all 1 $(fmed tcp_mbps) $(fmed udp_flood_pps) $(fmed udp_iperf_pps) - - - - - -" >"$WORK/results"
+	fi
+
 	say ""
 	say "Ratios against the no-filter pair: the median of the rounds' ratios ($ROUNDS rounds per case):"
-	awk -v tools="$UDP_TOOLS" '
-	{ name[NR] = $1; for (k = 2; k <= 12; k++) v[NR, k] = $k }
+	awk -v tools="$UDP_TOOLS" -v fo="$FLOOR_ON" '
+	# one kind: the value, its ratio and, with the floor, the ratio of the floor and case/floor
+	function kind(val, r, fr, cf, w) {
+		return sprintf(" %" w "s %6s", val, r) (fo ? sprintf(" %6s %6s", fr, cf) : "")
+	}
+	{ name[NR] = $1; for (k = 2; k <= 18; k++) v[NR, k] = ($k == "" ? "-" : $k) }
 	END {
 		fl = index(" " tools " ", " flood ") > 0; ip = index(" " tools " ", " iperf3 ") > 0
-		hdr = sprintf("%-9s %-7s %7s %8s %9s %6s", "policy", "traffic", "filters", "load s", "TCP Mb/s", "ratio")
-		if (fl) hdr = hdr sprintf(" %10s %6s", "UDP pps", "ratio")
-		if (ip) hdr = hdr sprintf(" %10s %6s", "iperf pps", "ratio")
+		hdr = sprintf("%-9s %-7s %7s %8s", "policy", "traffic", "filters", "load s")
+		hdr = hdr kind("TCP Mb/s", "ratio", "floor", "/floor", 9)
+		if (fl) hdr = hdr kind("UDP pps", "ratio", "floor", "/floor", 10)
+		if (ip) hdr = hdr kind("iperf pps", "ratio", "floor", "/floor", 10)
 		print hdr sprintf(" %8s  %s", "kmem MB", "walk")
 		for (i = 1; i <= NR; i++) {
-			mem = (v[i, 7] == "-" || v[i, 7] == "" || v[i, 7] == "KMEM") ? "-" : sprintf("%.1f", v[i, 7] / 1024)
-			l = sprintf("%-9s %-7s %7s %8s %9s %6s", name[i], v[i, 8], v[i, 2], v[i, 3], v[i, 4], v[i, 10])
-			if (fl) l = l sprintf(" %10s %6s", v[i, 5], v[i, 11])
-			if (ip) l = l sprintf(" %10s %6s", v[i, 6], v[i, 12])
+			mem = (v[i, 7] == "-" || v[i, 7] == "KMEM") ? "-" : sprintf("%.1f", v[i, 7] / 1024)
+			l = sprintf("%-9s %-7s %7s %8s", name[i], v[i, 8], v[i, 2], v[i, 3])
+			l = l kind(v[i, 4], v[i, 10], v[i, 13], v[i, 16], 9)
+			if (fl) l = l kind(v[i, 5], v[i, 11], v[i, 14], v[i, 17], 10)
+			if (ip) l = l kind(v[i, 6], v[i, 12], v[i, 15], v[i, 18], 10)
 			print l sprintf(" %8s  %s", mem, v[i, 9])
 		}
 	}' "$WORK/results"
@@ -473,7 +523,12 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 	say " naive, the rules the flows walk (r); for floor (floor.nft), the one lookup of the"
 	say " 5-tuple that decides each packet, the least a stateless table with counts costs."
 	say " traffic: outside = the flows are outside every filter's addresses, inside = in the"
-	say " most populated /16 (bench/gen -i); floor: any, measured once.)"
+	say " most populated /16 (bench/gen -i).)"
+	if [ "$FLOOR_ON" = 1 ]; then
+		say "(floor: the floor's ratio to the no-filter pair in the same rounds as the case, and"
+		say " /floor: the median of the rounds' case/floor ratios, what the case costs beyond the"
+		say " floor; the floor's own row: the median of its ratios over every round of the run.)"
+	fi
 fi
 
 # ---------- part 2: full apply vs the kernel floor ----------
