@@ -486,8 +486,9 @@ if [[ " $PARTS " == *" traffic "* ]]; then
 			median <"$WORK/floor.$1" | awk '{ printf "%.3f\n", $1 }'
 		}
 		fkm=$(drop_table ippfloor "$RF")
-		sed -i "1i floor - $FLOOR_LOAD - - - $fkm all 1 $(fmed tcp_mbps) $(fmed udp_flood_pps) $(fmed udp_iperf_pps) - - - - - -" "$WORK/results"
-		[ -s "$WORK/results" ] || echo "floor - $FLOOR_LOAD - - - $fkm all 1 $(fmed tcp_mbps) $(fmed udp_flood_pps) $(fmed udp_iperf_pps) - - - - - -" >"$WORK/results"
+		# (first in the table)
+		{ echo "floor - $FLOOR_LOAD - - - $fkm all 1 $(fmed tcp_mbps) $(fmed udp_flood_pps) $(fmed udp_iperf_pps) - - - - - -"
+		  cat "$WORK/results"; } >"$WORK/results.new" && mv "$WORK/results.new" "$WORK/results"
 	fi
 
 	say ""
